@@ -1,0 +1,39 @@
+// Argument parsing for the `glyphdesk` commands: node's parseArgs in strict mode plus typed,
+// range-checked numbers, so a bad flag is a usage error (exit 2) with a message, never a NaN.
+import { parseArgs } from 'node:util'
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>
+
+export function parseCommand(argv: string[], options: OptionSpec, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${usage}`)
+  }
+}
+
+export function numberOption(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  check: { min?: number; max?: number; integer?: boolean } = {}
+): number {
+  const raw = values[name]
+  if (raw === undefined) return fallback
+  const v = Number(raw)
+  if (!Number.isFinite(v)) throw new UsageError(`--${name} must be a number, got "${String(raw)}"`)
+  if (check.integer && !Number.isInteger(v)) throw new UsageError(`--${name} must be a whole number, got ${v}`)
+  if (check.min !== undefined && v < check.min) throw new UsageError(`--${name} must be ≥ ${check.min}, got ${v}`)
+  if (check.max !== undefined && v > check.max) throw new UsageError(`--${name} must be ≤ ${check.max}, got ${v}`)
+  return v
+}
+
+export function requiredString(values: Record<string, unknown>, name: string, usage: string): string {
+  const v = values[name]
+  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required\n${usage}`)
+  return v
+}
