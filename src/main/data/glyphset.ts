@@ -41,7 +41,7 @@ export async function readGlyphSet(dir: string): Promise<GlyphSet> {
   }
   const complete = [...byName].filter(([, s]) => s.size === 3).map(([n]) => n).sort()
   if (complete.length === 0) {
-    const found = [...byName].map(([n, s]) => `${n} (has ${[...s].join(', ')}; missing ${SPLITS.filter((x) => !s.has(x)).map((x) => `${n}_${x}.mat`).join(', ')})`)
+    const found = [...byName].map(([n, s]) => `${n} (has ${SPLITS.filter((x) => s.has(x)).join(', ')}; missing ${SPLITS.filter((x) => !s.has(x)).map((x) => `${n}_${x}.mat`).join(', ')})`)
     throw new GlyphSetError(
       `${dir}: no complete glyph set; expected NAME_train.mat, NAME_valid.mat and NAME_test.mat (e.g. nist36_train.mat). ` +
         (found.length ? `Found: ${found.join('; ')}` : 'No NAME_<split>.mat files found.')

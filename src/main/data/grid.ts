@@ -56,7 +56,7 @@ export async function glyphGridPng(x: Float32Array, n: number, cols: number, opt
       }
     }
   }
-  return sharp(img, { raw: { width, height, channels: 1 } }).png().toBuffer()
+  return sharp(img, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer()
 }
 
 function toByte(v: number): number {
