@@ -1,0 +1,229 @@
+// Numeric kernels for the MLP: pure functions that write into caller-supplied buffers and
+// allocate nothing. Matrices are row-major; sizes come first, then inputs, then outputs.
+// V8 does not auto-vectorise, so the gemms unroll the reduction by 4 (and block 2 output rows
+// in gemmNN) to cut loads/stores of the output per multiply-add; index arithmetic is hoisted.
+// All kernels accept Float32Array or Float64Array; keep one dtype per process for the hot path
+// so V8's inline caches stay monomorphic (gradient checks run float64 in their own tests).
+import type { FloatArray } from './tensor.ts'
+
+export type Labels = Uint8Array | Uint16Array | Int32Array
+
+/** C[m×n] (+)= A[m×k] · B[k×n]. */
+export function gemmNN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
+  let i = 0
+  for (; i + 1 < m; i += 2) {
+    const a0r = i * k, a1r = a0r + k, c0 = i * n, c1 = c0 + n
+    if (!accumulate) C.fill(0, c0, c1 + n)
+    let p = 0
+    for (; p + 3 < k; p += 4) {
+      const x0 = A[a0r + p], x1 = A[a0r + p + 1], x2 = A[a0r + p + 2], x3 = A[a0r + p + 3]
+      const y0 = A[a1r + p], y1 = A[a1r + p + 1], y2 = A[a1r + p + 2], y3 = A[a1r + p + 3]
+      const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n
+      for (let j = 0; j < n; j++) {
+        const v0 = B[b0 + j], v1 = B[b1 + j], v2 = B[b2 + j], v3 = B[b3 + j]
+        C[c0 + j] += x0 * v0 + x1 * v1 + x2 * v2 + x3 * v3
+        C[c1 + j] += y0 * v0 + y1 * v1 + y2 * v2 + y3 * v3
+      }
+    }
+    for (; p < k; p++) {
+      const x = A[a0r + p], y = A[a1r + p], b = p * n
+      for (let j = 0; j < n; j++) {
+        const v = B[b + j]
+        C[c0 + j] += x * v
+        C[c1 + j] += y * v
+      }
+    }
+  }
+  for (; i < m; i++) {
+    const ar = i * k, c0 = i * n
+    if (!accumulate) C.fill(0, c0, c0 + n)
+    let p = 0
+    for (; p + 3 < k; p += 4) {
+      const x0 = A[ar + p], x1 = A[ar + p + 1], x2 = A[ar + p + 2], x3 = A[ar + p + 3]
+      const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n
+      for (let j = 0; j < n; j++) C[c0 + j] += x0 * B[b0 + j] + x1 * B[b1 + j] + x2 * B[b2 + j] + x3 * B[b3 + j]
+    }
+    for (; p < k; p++) {
+      const x = A[ar + p], b = p * n
+      for (let j = 0; j < n; j++) C[c0 + j] += x * B[b + j]
+    }
+  }
+}
+
+/** C[m×n] (+)= A[m×k] · B[n×k]ᵀ  (dot products of contiguous rows). */
+export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
+  for (let i = 0; i < m; i++) {
+    const ar = i * k, cr = i * n
+    let j = 0
+    for (; j + 3 < n; j += 4) {
+      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0
+      for (let p = 0; p < k; p++) {
+        const a = A[ar + p]
+        s0 += a * B[b0 + p]
+        s1 += a * B[b1 + p]
+        s2 += a * B[b2 + p]
+        s3 += a * B[b3 + p]
+      }
+      if (accumulate) {
+        C[cr + j] += s0; C[cr + j + 1] += s1; C[cr + j + 2] += s2; C[cr + j + 3] += s3
+      } else {
+        C[cr + j] = s0; C[cr + j + 1] = s1; C[cr + j + 2] = s2; C[cr + j + 3] = s3
+      }
+    }
+    for (; j < n; j++) {
+      const b = j * k
+      let s = 0
+      for (let p = 0; p < k; p++) s += A[ar + p] * B[b + p]
+      if (accumulate) C[cr + j] += s
+      else C[cr + j] = s
+    }
+  }
+}
+
+/** C[m×n] (+)= A[k×m]ᵀ · B[k×n]  (e.g. dW = Xᵀ·dY, reducing over the batch). */
+export function gemmTN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
+  if (!accumulate) C.fill(0, 0, m * n)
+  let r = 0
+  for (; r + 3 < k; r += 4) {
+    const a0 = r * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m
+    const b0 = r * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n
+    for (let i = 0; i < m; i++) {
+      const x0 = A[a0 + i], x1 = A[a1 + i], x2 = A[a2 + i], x3 = A[a3 + i]
+      const c = i * n
+      for (let j = 0; j < n; j++) C[c + j] += x0 * B[b0 + j] + x1 * B[b1 + j] + x2 * B[b2 + j] + x3 * B[b3 + j]
+    }
+  }
+  for (; r < k; r++) {
+    const a = r * m, b = r * n
+    for (let i = 0; i < m; i++) {
+      const x = A[a + i], c = i * n
+      for (let j = 0; j < n; j++) C[c + j] += x * B[b + j]
+    }
+  }
+}
+
+/** Y[m×n] += bias[n] on every row. */
+export function addRowBias(m: number, n: number, bias: FloatArray, Y: FloatArray): void {
+  for (let i = 0; i < m; i++) {
+    const r = i * n
+    for (let j = 0; j < n; j++) Y[r + j] += bias[j]
+  }
+}
+
+/** out[n] (+)= Σ_rows A[m×n]  (bias gradient). */
+export function columnSums(m: number, n: number, A: FloatArray, out: FloatArray, accumulate: boolean): void {
+  if (!accumulate) out.fill(0, 0, n)
+  for (let i = 0; i < m; i++) {
+    const r = i * n
+    for (let j = 0; j < n; j++) out[j] += A[r + j]
+  }
+}
+
+// Activations: forward writes y from x; backward writes dx from the forward output y and dy
+// (every derivative here is cheapest in terms of y). x and y may alias, as may dy and dx.
+
+export function sigmoidForward(len: number, x: FloatArray, y: FloatArray): void {
+  for (let i = 0; i < len; i++) y[i] = 1 / (1 + Math.exp(-x[i]))
+}
+export function sigmoidBackward(len: number, y: FloatArray, dy: FloatArray, dx: FloatArray): void {
+  for (let i = 0; i < len; i++) {
+    const s = y[i]
+    dx[i] = dy[i] * s * (1 - s)
+  }
+}
+
+export function reluForward(len: number, x: FloatArray, y: FloatArray): void {
+  for (let i = 0; i < len; i++) {
+    const v = x[i]
+    y[i] = v > 0 ? v : 0
+  }
+}
+export function reluBackward(len: number, y: FloatArray, dy: FloatArray, dx: FloatArray): void {
+  for (let i = 0; i < len; i++) dx[i] = y[i] > 0 ? dy[i] : 0
+}
+
+export function tanhForward(len: number, x: FloatArray, y: FloatArray): void {
+  for (let i = 0; i < len; i++) y[i] = Math.tanh(x[i])
+}
+export function tanhBackward(len: number, y: FloatArray, dy: FloatArray, dx: FloatArray): void {
+  for (let i = 0; i < len; i++) {
+    const t = y[i]
+    dx[i] = dy[i] * (1 - t * t)
+  }
+}
+
+/** Row-wise softmax of Z[m×n] into P; subtracting the row max keeps exp() finite for any finite logits. */
+export function softmaxRows(m: number, n: number, Z: FloatArray, P: FloatArray): void {
+  for (let i = 0; i < m; i++) {
+    const r = i * n
+    let max = -Infinity
+    for (let j = 0; j < n; j++) if (Z[r + j] > max) max = Z[r + j]
+    let sum = 0
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(Z[r + j] - max)
+      P[r + j] = e
+      sum += e
+    }
+    const inv = 1 / sum
+    for (let j = 0; j < n; j++) P[r + j] *= inv
+  }
+}
+
+/**
+ * Softmax of Z into P and the mean cross-entropy −(1/m)Σ log p[label]. The loss is taken from
+ * the log-sum-exp (z_label − max − log Σ exp(z − max)), not log(P), so a probability that
+ * underflows to 0 still gives a finite, correct loss. Returns NaN if any logit is NaN/±Inf.
+ */
+export function softmaxCrossEntropy(m: number, n: number, Z: FloatArray, labels: Labels, P: FloatArray): number {
+  let total = 0
+  for (let i = 0; i < m; i++) {
+    const r = i * n
+    let max = -Infinity
+    for (let j = 0; j < n; j++) if (Z[r + j] > max) max = Z[r + j]
+    let sum = 0
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(Z[r + j] - max)
+      P[r + j] = e
+      sum += e
+    }
+    const inv = 1 / sum
+    for (let j = 0; j < n; j++) P[r + j] *= inv
+    const y = labels[i]
+    if (y >= n) return NaN
+    total += Math.log(sum) - (Z[r + y] - max)
+  }
+  return total / m
+}
+
+/** dZ = (P − onehot(labels)) / m: gradient of the mean cross-entropy w.r.t. the logits. */
+export function softmaxCrossEntropyBackward(m: number, n: number, P: FloatArray, labels: Labels, dZ: FloatArray): void {
+  const inv = 1 / m
+  for (let i = 0; i < m; i++) {
+    const r = i * n
+    for (let j = 0; j < n; j++) dZ[r + j] = P[r + j] * inv
+    dZ[r + labels[i]] -= inv
+  }
+}
+
+/** argmax of each row of S[m×n] (first index on ties) into out. */
+export function argmaxRows(m: number, n: number, S: FloatArray, out: Uint8Array | Uint16Array | Int32Array): void {
+  for (let i = 0; i < m; i++) {
+    const r = i * n
+    let best = 0, bv = S[r]
+    for (let j = 1; j < n; j++) if (S[r + j] > bv) { bv = S[r + j]; best = j }
+    out[i] = best
+  }
+}
+
+/** How many rows of S[m×n] have their argmax at the label. */
+export function countCorrect(m: number, n: number, S: FloatArray, labels: Labels): number {
+  let correct = 0
+  for (let i = 0; i < m; i++) {
+    const r = i * n
+    let best = 0, bv = S[r]
+    for (let j = 1; j < n; j++) if (S[r + j] > bv) { bv = S[r + j]; best = j }
+    if (best === labels[i]) correct++
+  }
+  return correct
+}

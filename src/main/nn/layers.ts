@@ -1,0 +1,204 @@
+// Layers of the MLP. Each has the same small surface — forward, backward, params — with the
+// two passes side by side. Outputs are views into buffers sized for the largest batch seen so
+// far; a layer reallocates only when a larger batch arrives, and caches the view for the last
+// batch size, so a training step allocates nothing.
+//
+// Dense weight layout: W is in×out, row-major (Y = X·W + b, the NumPy/coursework convention),
+// so the forward pass is a plain gemmNN, dW = Xᵀ·dY a gemmTN and dX = dY·Wᵀ a gemmNT.
+import {
+  addRowBias, columnSums, gemmNN, gemmNT, gemmTN,
+  reluBackward, reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
+  softmaxCrossEntropy, softmaxCrossEntropyBackward, softmaxRows, type Labels
+} from './kernels.ts'
+import { allocArray, type DType, type FloatArray } from './tensor.ts'
+
+/** A trainable tensor and its gradient (same length and shape). */
+export interface Param {
+  /** Stable name used in model files and checkpoints, e.g. "dense0.W". */
+  name: string
+  shape: readonly number[]
+  value: FloatArray
+  grad: FloatArray
+}
+
+export interface Layer {
+  readonly name: string
+  readonly inDim: number
+  readonly outDim: number
+  /** x: n×inDim. Returns n×outDim (a view valid until the next forward). Keeps what backward needs. */
+  forward(x: FloatArray, n: number): FloatArray
+  /**
+   * dy: n×outDim gradient of the loss w.r.t. this layer's output from the latest forward.
+   * Writes parameter gradients (overwriting) and returns dx (n×inDim), or null when the layer
+   * was built with needsInputGrad=false (the first layer: nobody consumes dL/dinput).
+   */
+  backward(dy: FloatArray, n: number): FloatArray | null
+  params(): Param[]
+}
+
+/** A buffer of rows×cols that grows with the batch and hands out cached views of n rows. */
+class BatchBuffer {
+  private buf: FloatArray
+  private view: FloatArray
+  private viewRows = -1
+  constructor(private readonly dtype: DType, private readonly cols: number, rows: number) {
+    this.buf = allocArray(dtype, Math.max(1, rows) * cols)
+    this.view = this.buf
+  }
+  rows(n: number): FloatArray {
+    if (n === this.viewRows) return this.view
+    if (n * this.cols > this.buf.length) this.buf = allocArray(this.dtype, n * this.cols)
+    this.view = n * this.cols === this.buf.length ? this.buf : this.buf.subarray(0, n * this.cols)
+    this.viewRows = n
+    return this.view
+  }
+}
+
+export interface DenseInit {
+  /** Initial W (in×out, row-major) and b; copied. */
+  W: FloatArray
+  b: FloatArray
+}
+
+export class Dense implements Layer {
+  readonly W: FloatArray
+  readonly b: FloatArray
+  readonly dW: FloatArray
+  readonly db: FloatArray
+  private readonly out: BatchBuffer
+  private readonly dx: BatchBuffer
+  private x: FloatArray | null = null
+
+  constructor(
+    readonly name: string,
+    readonly inDim: number,
+    readonly outDim: number,
+    readonly dtype: DType,
+    readonly needsInputGrad: boolean,
+    maxBatch = 1
+  ) {
+    this.W = allocArray(dtype, inDim * outDim)
+    this.b = allocArray(dtype, outDim)
+    this.dW = allocArray(dtype, inDim * outDim)
+    this.db = allocArray(dtype, outDim)
+    this.out = new BatchBuffer(dtype, outDim, maxBatch)
+    this.dx = new BatchBuffer(dtype, inDim, needsInputGrad ? maxBatch : 0)
+  }
+
+  forward(x: FloatArray, n: number): FloatArray {
+    const y = this.out.rows(n)
+    gemmNN(n, this.outDim, this.inDim, x, this.W, y, false)
+    addRowBias(n, this.outDim, this.b, y)
+    this.x = x
+    return y
+  }
+
+  backward(dy: FloatArray, n: number): FloatArray | null {
+    const x = this.x
+    if (x === null) throw new Error(`${this.name}.backward called before forward`)
+    gemmTN(this.inDim, this.outDim, n, x, dy, this.dW, false)
+    columnSums(n, this.outDim, dy, this.db, false)
+    if (!this.needsInputGrad) return null
+    const dx = this.dx.rows(n)
+    gemmNT(n, this.inDim, this.outDim, dy, this.W, dx, false)
+    return dx
+  }
+
+  params(): Param[] {
+    return [
+      { name: `${this.name}.W`, shape: [this.inDim, this.outDim], value: this.W, grad: this.dW },
+      { name: `${this.name}.b`, shape: [this.outDim], value: this.b, grad: this.db }
+    ]
+  }
+}
+
+export type ActivationKind = 'sigmoid' | 'relu' | 'tanh'
+export const ACTIVATIONS: readonly ActivationKind[] = ['sigmoid', 'relu', 'tanh']
+
+const ACTIVATION_KERNELS = {
+  sigmoid: { forward: sigmoidForward, backward: sigmoidBackward },
+  relu: { forward: reluForward, backward: reluBackward },
+  tanh: { forward: tanhForward, backward: tanhBackward }
+} as const
+
+/** Elementwise nonlinearity; backward uses the saved output y (σ' = y(1−y), tanh' = 1−y², relu' = [y>0]). */
+export class Activation implements Layer {
+  readonly outDim: number
+  private readonly out: BatchBuffer
+  private readonly dx: BatchBuffer
+  private readonly fwd: (len: number, x: FloatArray, y: FloatArray) => void
+  private readonly bwd: (len: number, y: FloatArray, dy: FloatArray, dx: FloatArray) => void
+  private y: FloatArray | null = null
+
+  constructor(readonly name: string, readonly kind: ActivationKind, readonly inDim: number, dtype: DType, maxBatch = 1) {
+    const k = ACTIVATION_KERNELS[kind]
+    if (!k) throw new RangeError(`unknown activation "${kind}"; expected one of ${ACTIVATIONS.join(', ')}`)
+    this.fwd = k.forward
+    this.bwd = k.backward
+    this.outDim = inDim
+    this.out = new BatchBuffer(dtype, inDim, maxBatch)
+    this.dx = new BatchBuffer(dtype, inDim, maxBatch)
+  }
+
+  forward(x: FloatArray, n: number): FloatArray {
+    const y = this.out.rows(n)
+    this.fwd(n * this.inDim, x, y)
+    this.y = y
+    return y
+  }
+
+  backward(dy: FloatArray, n: number): FloatArray {
+    const y = this.y
+    if (y === null) throw new Error(`${this.name}.backward called before forward`)
+    const dx = this.dx.rows(n)
+    this.bwd(n * this.inDim, y, dy, dx)
+    return dx
+  }
+
+  params(): Param[] {
+    return []
+  }
+}
+
+/** Softmax + mean cross-entropy over the batch, fused so the gradient is simply (P − Y)/n. */
+export class SoftmaxCrossEntropy {
+  readonly name = 'softmax_ce'
+  private readonly probs: BatchBuffer
+  private readonly dz: BatchBuffer
+  private p: FloatArray | null = null
+
+  constructor(readonly classes: number, dtype: DType, maxBatch = 1) {
+    this.probs = new BatchBuffer(dtype, classes, maxBatch)
+    this.dz = new BatchBuffer(dtype, classes, maxBatch)
+  }
+
+  /** Probabilities only (inference). */
+  softmax(z: FloatArray, n: number): FloatArray {
+    const p = this.probs.rows(n)
+    softmaxRows(n, this.classes, z, p)
+    this.p = p
+    return p
+  }
+
+  /** Writes probabilities and returns the mean cross-entropy (NaN if the logits are not finite). */
+  forward(z: FloatArray, labels: Labels, n: number): number {
+    const p = this.probs.rows(n)
+    this.p = p
+    return softmaxCrossEntropy(n, this.classes, z, labels, p)
+  }
+
+  /** dL/dz for the latest forward. */
+  backward(labels: Labels, n: number): FloatArray {
+    const p = this.p
+    if (p === null) throw new Error('softmax_ce.backward called before forward')
+    const dz = this.dz.rows(n)
+    softmaxCrossEntropyBackward(n, this.classes, p, labels, dz)
+    return dz
+  }
+
+  /** Probabilities of the latest forward (n×classes view). */
+  lastProbs(): FloatArray {
+    if (this.p === null) throw new Error('softmax_ce has not run forward yet')
+    return this.p
+  }
+}

@@ -1,0 +1,311 @@
+// Models and training checkpoints on disk.
+//
+// A model is a directory with two files:
+//   weights.bin  little-endian float32, the tensors concatenated in model.json's order;
+//   model.json   format version, kind 'mlp', sizes, activation, classes, tensor names/shapes/
+//                byte offsets, the byte length and SHA-256 of weights.bin, and a free-form card.
+// Each file is written to a temporary name, fsynced and renamed into place; model.json goes
+// last and names the checksum of the weights it belongs to, so a reader never pairs a
+// manifest with half-written or mismatched weights without noticing.
+//
+// A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { CLASSES } from '../../shared/classes.ts'
+import { ACTIVATIONS, type ActivationKind } from './layers.ts'
+import { Mlp, type NamedTensor } from './mlp.ts'
+import type { OptimizerState } from './optim.ts'
+import { firstNonFinite, sizeOf, type FloatArray } from './tensor.ts'
+import type { EpochStats, TrainConfig, TrainState } from './train.ts'
+
+export const MODEL_FORMAT = 'glyphdesk-mlp'
+export const MODEL_FORMAT_VERSION = 1
+export const CHECKPOINT_FORMAT = 'glyphdesk-train-checkpoint'
+export const CHECKPOINT_FORMAT_VERSION = 1
+
+/** Free-form description stored with a model (what it was trained on, scores, date…). */
+export type ModelCard = Record<string, unknown>
+
+export interface TensorEntry {
+  name: string
+  shape: number[]
+  /** Byte offset into weights.bin. */
+  offset: number
+}
+
+export interface ModelManifest {
+  format: typeof MODEL_FORMAT
+  formatVersion: number
+  kind: 'mlp'
+  sizes: number[]
+  activation: ActivationKind
+  seed: number
+  classes: string[]
+  dtype: 'float32'
+  byteOrder: 'little'
+  weightsFile: 'weights.bin'
+  weightsBytes: number
+  weightsSha256: string
+  tensors: TensorEntry[]
+  card: ModelCard
+}
+
+export type ModelFileProblem = 'missing' | 'format' | 'shape' | 'byteLength' | 'checksum' | 'nonFinite'
+
+/** A model or checkpoint on disk that cannot be used; `problem` says which check failed. */
+export class ModelFileError extends Error {
+  override name = 'ModelFileError'
+  constructor(readonly path: string, readonly problem: ModelFileProblem, detail: string) {
+    super(`${path}: ${detail}`)
+  }
+}
+
+/** Writes data to path via temp file + fsync + rename, so readers see the old or the new file, never a mix. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    const fh = await open(tmp, 'w')
+    try {
+      await fh.writeFile(data)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+}
+
+function float32LE(arrays: readonly ArrayLike<number>[]): Uint8Array {
+  const total = arrays.reduce((s, a) => s + a.length, 0)
+  const out = new Uint8Array(total * 4)
+  const view = new DataView(out.buffer)
+  let o = 0
+  for (const a of arrays) for (let i = 0; i < a.length; i++, o += 4) view.setFloat32(o, a[i], true)
+  return out
+}
+
+function readFloat32LE(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 4)
+  const out = new Float32Array(count)
+  for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true)
+  return out
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+function checkFinite(path: string, tensors: readonly { name: string; data: ArrayLike<number> }[]): void {
+  for (const t of tensors) {
+    const i = firstNonFinite(t.data)
+    if (i >= 0) throw new ModelFileError(path, 'nonFinite', `weight ${t.name}[${i}] is ${t.data[i]}; the model is broken (diverged training?) and will not be used`)
+  }
+}
+
+/** Saves weights.bin + model.json into dir (created if needed). Refuses NaN/Inf weights. */
+export async function saveMlp(dir: string, mlp: Mlp, card: ModelCard = {}): Promise<ModelManifest> {
+  const weights = mlp.weights()
+  checkFinite(dir, weights)
+  const bytes = float32LE(weights.map((t) => t.data))
+  let offset = 0
+  const tensors = weights.map((t) => {
+    const e = { name: t.name, shape: [...t.shape], offset }
+    offset += t.data.length * 4
+    return e
+  })
+  const manifest: ModelManifest = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    kind: 'mlp',
+    sizes: [...mlp.config.sizes],
+    activation: mlp.config.activation,
+    seed: mlp.config.seed,
+    classes: mlp.classes === CLASSES.length ? [...CLASSES] : Array.from({ length: mlp.classes }, (_, i) => String(i)),
+    dtype: 'float32',
+    byteOrder: 'little',
+    weightsFile: 'weights.bin',
+    weightsBytes: bytes.length,
+    weightsSha256: sha256(bytes),
+    tensors,
+    card
+  }
+  await writeFileAtomic(join(dir, 'weights.bin'), bytes)
+  await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n')
+  return manifest
+}
+
+export interface LoadedMlp {
+  mlp: Mlp
+  manifest: ModelManifest
+  card: ModelCard
+}
+
+async function readOrExplain(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelFileError(path, 'missing', 'file not found')
+    throw err
+  }
+}
+
+/** Loads and validates a model directory written by saveMlp. */
+export async function loadMlp(dir: string, options: { maxBatch?: number } = {}): Promise<LoadedMlp> {
+  const jsonPath = join(dir, 'model.json')
+  const binPath = join(dir, 'weights.bin')
+  let manifest: ModelManifest
+  try {
+    manifest = JSON.parse((await readOrExplain(jsonPath)).toString('utf8')) as ModelManifest
+  } catch (err) {
+    if (err instanceof ModelFileError) throw err
+    throw new ModelFileError(jsonPath, 'format', `not valid JSON (${(err as Error).message})`)
+  }
+  if (manifest.format !== MODEL_FORMAT || manifest.kind !== 'mlp') {
+    throw new ModelFileError(jsonPath, 'format', `not a Glyphdesk MLP (format "${String(manifest.format)}", kind "${String(manifest.kind)}")`)
+  }
+  if (manifest.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ModelFileError(jsonPath, 'format', `format version ${String(manifest.formatVersion)} is not supported (this build reads ${MODEL_FORMAT_VERSION})`)
+  }
+  if (!ACTIVATIONS.includes(manifest.activation)) throw new ModelFileError(jsonPath, 'format', `unknown activation "${String(manifest.activation)}"`)
+  let mlp: Mlp
+  try {
+    mlp = new Mlp({ sizes: manifest.sizes, activation: manifest.activation, seed: manifest.seed ?? 0 }, { maxBatch: options.maxBatch })
+  } catch (err) {
+    throw new ModelFileError(jsonPath, 'shape', (err as Error).message)
+  }
+  const expected = mlp.weights()
+  const entries = manifest.tensors
+  if (!Array.isArray(entries) || entries.length !== expected.length) {
+    throw new ModelFileError(jsonPath, 'shape', `lists ${Array.isArray(entries) ? entries.length : 'no'} tensors; sizes [${manifest.sizes.join(', ')}] need ${expected.length}`)
+  }
+  let offset = 0
+  entries.forEach((e, i) => {
+    const want = expected[i]
+    const sameShape = Array.isArray(e.shape) && e.shape.length === want.shape.length && e.shape.every((d, k) => d === want.shape[k])
+    if (e.name !== want.name || !sameShape) {
+      throw new ModelFileError(jsonPath, 'shape', `tensor ${i} is ${e.name} [${String(e.shape)}], sizes [${manifest.sizes.join(', ')}] need ${want.name} [${want.shape.join(', ')}]`)
+    }
+    if (e.offset !== offset) throw new ModelFileError(jsonPath, 'shape', `tensor ${e.name} starts at byte ${e.offset}, expected ${offset}`)
+    offset += sizeOf(e.shape) * 4
+  })
+  const bytes = await readOrExplain(binPath)
+  if (bytes.length !== offset || manifest.weightsBytes !== offset) {
+    throw new ModelFileError(binPath, 'byteLength', `has ${bytes.length} bytes; model.json's tensors need ${offset} (manifest says ${manifest.weightsBytes})`)
+  }
+  if (manifest.weightsSha256 !== sha256(bytes)) {
+    throw new ModelFileError(binPath, 'checksum', 'does not match the SHA-256 in model.json (files from different saves, or corrupted)')
+  }
+  const tensors = entries.map((e) => ({ name: e.name, shape: e.shape, data: readFloat32LE(bytes, e.offset, sizeOf(e.shape)) }))
+  checkFinite(binPath, tensors)
+  mlp.setWeights(tensors)
+  return { mlp, manifest, card: manifest.card ?? {} }
+}
+
+// ---- checkpoints ----
+
+interface EncodedArray {
+  dtype: 'float32' | 'float64' | 'uint32'
+  length: number
+  base64: string
+}
+
+function encodeArray(a: FloatArray | Uint32Array): EncodedArray {
+  const dtype = a instanceof Float64Array ? 'float64' : a instanceof Uint32Array ? 'uint32' : 'float32'
+  const width = dtype === 'float64' ? 8 : 4
+  const out = new Uint8Array(a.length * width)
+  const v = new DataView(out.buffer)
+  for (let i = 0; i < a.length; i++) {
+    if (dtype === 'float64') v.setFloat64(i * 8, a[i], true)
+    else if (dtype === 'uint32') v.setUint32(i * 4, a[i], true)
+    else v.setFloat32(i * 4, a[i], true)
+  }
+  return { dtype, length: a.length, base64: Buffer.from(out).toString('base64') }
+}
+
+function decodeArray(path: string, e: EncodedArray): FloatArray | Uint32Array {
+  const bytes = Buffer.from(e.base64, 'base64')
+  const width = e.dtype === 'float64' ? 8 : 4
+  if (bytes.length !== e.length * width) throw new ModelFileError(path, 'byteLength', `array of ${e.length} ${e.dtype} decodes to ${bytes.length} bytes`)
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
+  if (e.dtype === 'float64') return Float64Array.from({ length: e.length }, (_, i) => v.getFloat64(i * 8, true))
+  if (e.dtype === 'uint32') return Uint32Array.from({ length: e.length }, (_, i) => v.getUint32(i * 4, true))
+  if (e.dtype === 'float32') return Float32Array.from({ length: e.length }, (_, i) => v.getFloat32(i * 4, true))
+  throw new ModelFileError(path, 'format', `unknown array dtype "${String(e.dtype)}"`)
+}
+
+export interface TrainStateJSON {
+  format: typeof CHECKPOINT_FORMAT
+  formatVersion: number
+  config: TrainConfig
+  epoch: number
+  batch: number
+  order: EncodedArray
+  rng: TrainState['rng']
+  weights: { name: string; shape: number[]; data: EncodedArray }[]
+  optimizer: Omit<OptimizerState, 'slots'> & { slots: { param: string; slot: OptimizerState['slots'][number]['slot']; data: EncodedArray }[] }
+  curves: EpochStats[]
+  partial: TrainState['partial']
+}
+
+export function trainStateToJSON(state: TrainState): TrainStateJSON {
+  return {
+    format: CHECKPOINT_FORMAT,
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    config: state.config,
+    epoch: state.epoch,
+    batch: state.batch,
+    order: encodeArray(state.order),
+    rng: state.rng,
+    weights: state.weights.map((t) => ({ name: t.name, shape: [...t.shape], data: encodeArray(t.data) })),
+    optimizer: { ...state.optimizer, slots: state.optimizer.slots.map((s) => ({ param: s.param, slot: s.slot, data: encodeArray(s.data) })) },
+    curves: state.curves,
+    partial: state.partial
+  }
+}
+
+export function trainStateFromJSON(json: TrainStateJSON, path = '<checkpoint>'): TrainState {
+  if (json.format !== CHECKPOINT_FORMAT || json.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
+    throw new ModelFileError(path, 'format', `not a Glyphdesk training checkpoint v${CHECKPOINT_FORMAT_VERSION}`)
+  }
+  const order = decodeArray(path, json.order)
+  if (!(order instanceof Uint32Array)) throw new ModelFileError(path, 'format', 'sample order must be uint32')
+  const asFloat = (e: EncodedArray): FloatArray => {
+    const a = decodeArray(path, e)
+    if (a instanceof Uint32Array) throw new ModelFileError(path, 'format', 'expected a float array')
+    return a
+  }
+  const weights = json.weights.map((t) => ({ name: t.name, shape: t.shape, data: asFloat(t.data) }))
+  checkFinite(path, weights)
+  return {
+    version: 1,
+    config: json.config,
+    epoch: json.epoch,
+    batch: json.batch,
+    order,
+    rng: json.rng,
+    weights: weights as NamedTensor[],
+    optimizer: { ...json.optimizer, slots: json.optimizer.slots.map((s) => ({ param: s.param, slot: s.slot, data: asFloat(s.data) })) },
+    curves: json.curves,
+    partial: json.partial
+  }
+}
+
+export async function saveCheckpoint(path: string, state: TrainState): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(trainStateToJSON(state)))
+}
+
+export async function loadCheckpoint(path: string): Promise<TrainState> {
+  let json: TrainStateJSON
+  try {
+    json = JSON.parse((await readOrExplain(path)).toString('utf8')) as TrainStateJSON
+  } catch (err) {
+    if (err instanceof ModelFileError) throw err
+    throw new ModelFileError(path, 'format', `not valid JSON (${(err as Error).message})`)
+  }
+  return trainStateFromJSON(json, path)
+}
