@@ -24,6 +24,12 @@ export interface TrainConfig {
   weightDecay?: number
   /** Seeds shuffling and augmentation (the Mlp's own seed covers initialisation). */
   seed: number
+  /**
+   * A batch loss above this counts as divergence (default 1000 nats; chance level is ln 36 ≈ 3.6).
+   * Needed besides the NaN/Inf check because the log-sum-exp loss stays finite even when the
+   * logits have blown up to 1e7 and saturated sigmoids have stopped all learning.
+   */
+  divergenceLoss?: number
 }
 
 export interface EpochStats {
@@ -76,7 +82,7 @@ export class DivergedError extends Error {
   override name = 'DivergedError'
   constructor(readonly epoch: number, readonly batch: number, readonly lr: number, readonly loss: number) {
     super(
-      `training diverged: loss became ${loss} at epoch ${epoch}, batch ${batch} with learning rate ${lr}; ` +
+      `training diverged: the batch loss became ${loss} at epoch ${epoch}, batch ${batch} with learning rate ${lr}; ` +
         `try a smaller learning rate (e.g. ${lr / 10}). The weights are as after the last finite-loss update.`
     )
   }
@@ -154,6 +160,7 @@ export async function trainMlp(
   const d = mlp.inputDim, c = mlp.classes
   const B = cfg.batch
   const nBatches = Math.ceil(n / B)
+  const maxLoss = cfg.divergenceLoss ?? 1000
   const optimizer = createOptimizer(cfg.optimizer, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay ?? 0 })
   const params = mlp.params()
   const rng = new Rng(cfg.seed)
@@ -227,7 +234,7 @@ export async function trainMlp(
       const yv = m === B ? yb : ybLast
       hooks.augment?.(xv, m, rng)
       const loss = mlp.lossAndGradients(xv, yv, m)
-      if (!Number.isFinite(loss)) throw new DivergedError(epoch + 1, batch, cfg.lr, loss)
+      if (!(loss <= maxLoss)) throw new DivergedError(epoch + 1, batch, cfg.lr, loss) // also catches NaN
       correct += countCorrect(m, c, mlp.loss.lastProbs(), yv)
       optimizer.step(params)
       lossSum += loss * m
