@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { extractZip } from './zip.ts'
 import { DATASET_SOURCES, checksumStatus, type ChecksumStatus, type DatasetName } from './sources.ts'
 
 export class DownloadError extends Error {
@@ -104,10 +105,12 @@ export interface FetchDatasetOptions {
   signal?: AbortSignal
   retries?: number
   retryDelayMs?: number
+  /** Unzip downloaded .zip archives into `outDir` (each entry CRC-checked). Default false. */
+  extract?: boolean
 }
 
 /** Downloads every file of a named data set into `outDir`. */
-export async function fetchDataset(name: DatasetName, outDir: string, opts: FetchDatasetOptions = {}): Promise<(DownloadResult & { file: string; checksumSource: string })[]> {
+export async function fetchDataset(name: DatasetName, outDir: string, opts: FetchDatasetOptions = {}): Promise<(DownloadResult & { file: string; checksumSource: string; extracted?: string[] })[]> {
   const source = DATASET_SOURCES[name]
   if (!source) throw new RangeError(`unknown data set "${name}"; one of ${Object.keys(DATASET_SOURCES).join(', ')}`)
   await mkdir(outDir, { recursive: true })
@@ -122,7 +125,8 @@ export async function fetchDataset(name: DatasetName, outDir: string, opts: Fetc
       retryDelayMs: opts.retryDelayMs,
       onProgress: opts.onProgress && ((b, t) => opts.onProgress!(b, t, f.file))
     })
-    out.push({ ...r, file: f.file, checksumSource: f.checksumSource })
+    const extracted = opts.extract && f.file.endsWith('.zip') ? await extractZip(r.path, outDir) : undefined
+    out.push({ ...r, file: f.file, checksumSource: f.checksumSource, ...(extracted ? { extracted } : {}) })
   }
   return out
 }

@@ -44,7 +44,7 @@ export const DATASET_SOURCES: Record<DatasetName, DatasetSource> = {
         approxBytes: 562e6
       }
     ],
-    nextStep: 'unzip gzip.zip (it holds gzip/emnist-<split>-<train|test>-<images-idx3|labels-idx1>-ubyte.gz), then read with readEmnistDir(<dir>/gzip, split, part)'
+    nextStep: 'unzip gzip.zip (fetchDataset does it with { extract: true }; it holds gzip/emnist-<split>-<train|test>-<images-idx3|labels-idx1>-ubyte.gz), then read with readEmnistDir(<dir>/gzip, split, part)'
   },
   nist36: {
     name: 'nist36',
@@ -58,7 +58,7 @@ export const DATASET_SOURCES: Record<DatasetName, DatasetSource> = {
         approxBytes: 100e6
       }
     ],
-    nextStep: 'unzip data.zip, then read the directory holding nist36_train.mat with readGlyphSet'
+    nextStep: 'unzip data.zip (fetchDataset does it with { extract: true }), then read the directory holding nist36_train.mat with readGlyphSet'
   }
 }
 
