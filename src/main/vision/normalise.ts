@@ -192,13 +192,14 @@ function stretchToInk(crop: Float32Array, n: number, minContrast: number): boole
     // One populated bin: uniform crop.
     return false
   } else {
-    ink = percentileBin(0, split, darkCount * 0.1)
-    paper = percentileBin(split + 1, 63, lightCount * 0.9)
+    // Bin edges chosen so that quantisation errs toward pure paper and pure ink.
+    ink = (percentileBin(0, split, darkCount * 0.1) + 1) / 64
+    paper = percentileBin(split + 1, 63, lightCount * 0.9) / 64
   }
   if (paper - ink < minContrast) return false
   // Paper noise below the paper level would leave a grey veil; the spread of the paper side
   // (90th − 10th percentile) becomes a dead zone, so ordinary paper maps to exactly 1.
-  const paperLow = percentileBin(split + 1, 63, lightCount * 0.1)
+  const paperLow = percentileBin(split + 1, 63, lightCount * 0.1) / 64
   const floor = Math.min(0.3, Math.max(0, paper - paperLow) / (paper - ink))
   const inv = 1 / ((paper - ink) * (1 - floor))
   const top = paper - floor * (paper - ink)
@@ -211,14 +212,14 @@ function stretchToInk(crop: Float32Array, n: number, minContrast: number): boole
   return true
 }
 
-/** Value (bin centre) at which the cumulative count over bins lo..hi reaches `target`. */
+/** Bin at which the cumulative count over bins lo..hi reaches `target`. */
 function percentileBin(lo: number, hi: number, target: number): number {
   let c = 0
   for (let b = lo; b <= hi; b++) {
     c += hist[b]
-    if (c >= target) return (b + 0.5) / 64
+    if (c >= target) return b
   }
-  return (hi + 0.5) / 64
+  return hi
 }
 
 /** Antiderivative of the unit tent (bilinear kernel) centred at 0. */
