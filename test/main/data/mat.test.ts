@@ -181,3 +181,22 @@ print(json.dumps({k: {'dtype': str(v.dtype), 'shape': list(v.shape), 'F': v.flat
     expect([...(await readMat(f)).variables.get('abcd')!.data]).toEqual([3])
   })
 })
+
+describe('readMat on corrupted bytes', () => {
+  it('either parses or throws MatFormatError, never another error, for 400 seeded random corruptions', () => {
+    let seed = 12345
+    const rand = (k: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % k }
+    for (const f of ['glyphs_uncompressed.mat', 'glyphs_compressed.mat', 'mixed_le.mat', 'mixed_be.mat']) {
+      const orig = readFileSync(fx(f))
+      for (let t = 0; t < 100; t++) {
+        const b = Buffer.from(orig)
+        for (let k = 0; k < 1 + rand(4); k++) b[128 + rand(b.length - 128)] = rand(256)
+        try {
+          parseMat(b, 'fuzz.mat')
+        } catch (e) {
+          if (!(e instanceof MatFormatError)) throw new Error(`${f} trial ${t}: ${(e as Error).name}: ${(e as Error).message}`)
+        }
+      }
+    }
+  })
+})
