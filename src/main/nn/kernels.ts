@@ -81,24 +81,39 @@ export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatA
   }
 }
 
-/** C[m×n] (+)= A[k×m]ᵀ · B[k×n]  (e.g. dW = Xᵀ·dY, reducing over the batch). */
+/**
+ * C[m×n] (+)= A[k×m]ᵀ · B[k×n]  (e.g. dW = Xᵀ·dY, reducing over the batch).
+ * 2×4 register tiles of C accumulate over the whole (short) reduction, so C is written once
+ * instead of once per reduction step — about 2× faster than the i-k-j form for dW of layer 1.
+ */
 export function gemmTN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
-  if (!accumulate) C.fill(0, 0, m * n)
-  let r = 0
-  for (; r + 3 < k; r += 4) {
-    const a0 = r * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m
-    const b0 = r * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n
-    for (let i = 0; i < m; i++) {
-      const x0 = A[a0 + i], x1 = A[a1 + i], x2 = A[a2 + i], x3 = A[a3 + i]
-      const c = i * n
-      for (let j = 0; j < n; j++) C[c + j] += x0 * B[b0 + j] + x1 * B[b1 + j] + x2 * B[b2 + j] + x3 * B[b3 + j]
+  const m2 = m & ~1, n4 = n & ~3
+  for (let i = 0; i < m2; i += 2) {
+    const c0 = i * n, c1 = c0 + n
+    for (let j = 0; j < n4; j += 4) {
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0
+      for (let r = 0, a = i, b = j; r < k; r++, a += m, b += n) {
+        const x = A[a], y = A[a + 1]
+        const v0 = B[b], v1 = B[b + 1], v2 = B[b + 2], v3 = B[b + 3]
+        s00 += x * v0; s01 += x * v1; s02 += x * v2; s03 += x * v3
+        s10 += y * v0; s11 += y * v1; s12 += y * v2; s13 += y * v3
+      }
+      if (accumulate) {
+        C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03
+        C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13
+      } else {
+        C[c0 + j] = s00; C[c0 + j + 1] = s01; C[c0 + j + 2] = s02; C[c0 + j + 3] = s03
+        C[c1 + j] = s10; C[c1 + j + 1] = s11; C[c1 + j + 2] = s12; C[c1 + j + 3] = s13
+      }
     }
   }
-  for (; r < k; r++) {
-    const a = r * m, b = r * n
-    for (let i = 0; i < m; i++) {
-      const x = A[a + i], c = i * n
-      for (let j = 0; j < n; j++) C[c + j] += x * B[b + j]
+  // Ragged edges (odd m, n not a multiple of 4): plain dot products.
+  for (let i = 0; i < m; i++) {
+    for (let j = i < m2 ? n4 : 0; j < n; j++) {
+      let s = 0
+      for (let r = 0, a = i, b = j; r < k; r++, a += m, b += n) s += A[a] * B[b]
+      if (accumulate) C[i * n + j] += s
+      else C[i * n + j] = s
     }
   }
 }
