@@ -1,16 +1,16 @@
 // Argument parsing for the `glyphdesk` commands: node's parseArgs in strict mode plus typed,
 // range-checked numbers, so a bad flag is a usage error (exit 2) with a message, never a NaN.
-import { parseArgs } from 'node:util'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>
+type OptionSpec = NonNullable<ParseArgsConfig['options']>
 
-export function parseCommand(argv: string[], options: OptionSpec, usage: string) {
+export function parseCommand<const T extends OptionSpec>(argv: string[], options: T, usage: string) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true } as const)
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${usage}`)
   }

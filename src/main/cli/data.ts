@@ -1,0 +1,107 @@
+// `glyphdesk data …`: make, fetch and look at glyph sets.
+import { writeFile } from 'node:fs/promises'
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { glyphGridPng } from '../data/grid.ts'
+import { readGlyphFile, readGlyphSet, writeGlyphFile, type LabelledGlyphs } from '../data/glyphset.ts'
+import { fetchDataset } from '../data/fetch.ts'
+import { checksumStatus, DATASET_SOURCES, type DatasetName } from '../data/sources.ts'
+import { synthesiseEvalSet, writeSynthSet } from '../data/synth/index.ts'
+import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
+import { createProgressBar } from './progress.ts'
+
+export const DATA_USAGE = `usage:
+  glyphdesk data synth --out DIR [--per-class N] [--seed S]     synthetic NIST36-layout set (N train glyphs per class; valid N/3, test N/6)
+  glyphdesk data synth-eval --out FILE.mat [--per-class N] [--seed S]   "unseen hand" test set from the reserved fonts
+  glyphdesk data fetch emnist|nist36 --out DIR [--base-url URL] resumable, checksum-verified download
+  glyphdesk data preview DIR|FILE.mat --out FILE.png [--split train] [--count 100]`
+
+export async function dataCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv
+  switch (sub) {
+    case 'synth': return synth(rest)
+    case 'synth-eval': return synthEval(rest)
+    case 'fetch': return fetchCmd(rest)
+    case 'preview': return preview(rest)
+    default: throw new UsageError(`data: unknown subcommand "${sub ?? ''}"\n${DATA_USAGE}`)
+  }
+}
+
+async function synth(argv: string[]): Promise<number> {
+  const { values } = parseCommand(argv, { out: { type: 'string' }, 'per-class': { type: 'string' }, seed: { type: 'string' } }, DATA_USAGE)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  const n = numberOption(values, 'per-class', 300, { integer: true, min: 1, max: 100000 })
+  const seed = numberOption(values, 'seed', 1, { integer: true, min: 0 })
+  const perClass = { train: n, valid: Math.max(1, Math.round(n / 3)), test: Math.max(1, Math.round(n / 6)) }
+  const total = 36 * (perClass.train + perClass.valid + perClass.test)
+  const bar = createProgressBar('synth', total)
+  let last = 0
+  const manifest = await writeSynthSet(out, {
+    perClass, seed, command: `glyphdesk data synth ${argv.join(' ')}`,
+    onProgress: (done) => { if (done - last >= 1000 || done === total) { last = done; bar.update(done) } }
+  })
+  bar.finish()
+  process.stdout.write(`wrote ${resolve(out)}: ${Object.entries(manifest.counts).map(([k, v]) => `${k} ${v}`).join(', ')} glyphs from ${manifest.fonts.length} font styles (seed ${seed})\n`)
+  return 0
+}
+
+async function synthEval(argv: string[]): Promise<number> {
+  const { values } = parseCommand(argv, { out: { type: 'string' }, 'per-class': { type: 'string' }, seed: { type: 'string' } }, DATA_USAGE)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  if (!out.endsWith('.mat')) throw new UsageError('data synth-eval: --out must name a .mat file')
+  const { glyphs, manifest } = await synthesiseEvalSet({
+    perClass: numberOption(values, 'per-class', 50, { integer: true, min: 1, max: 10000 }),
+    seed: numberOption(values, 'seed', 1, { integer: true, min: 0 })
+  })
+  await writeGlyphFile(out, 'test', glyphs)
+  await writeFile(out.replace(/\.mat$/, '.manifest.json'), JSON.stringify({ ...manifest, command: `glyphdesk data synth-eval ${argv.join(' ')}` }, null, 2) + '\n')
+  process.stdout.write(`wrote ${resolve(out)}: ${glyphs.n} glyphs from ${manifest.fonts.map((f) => f.family).join(', ')}\n`)
+  return 0
+}
+
+async function fetchCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, { out: { type: 'string' }, 'base-url': { type: 'string' } }, DATA_USAGE)
+  const name = positionals[0] as DatasetName
+  if (!(name in DATASET_SOURCES)) throw new UsageError(`data fetch: name one of ${Object.keys(DATASET_SOURCES).join(', ')}\n${DATA_USAGE}`)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  for (const f of DATASET_SOURCES[name].files) {
+    if (checksumStatus(f) === 'unverified') process.stderr.write(`note: ${f.file} has no published checksum; it will be downloaded unverified\n`)
+  }
+  const controller = new AbortController()
+  const onSigint = () => controller.abort()
+  process.on('SIGINT', onSigint)
+  const bars = new Map<string, ReturnType<typeof createProgressBar>>()
+  let lastPrint = 0
+  try {
+    const results = await fetchDataset(name, out, {
+      baseUrl: values['base-url'],
+      signal: controller.signal,
+      onProgress: (bytes, total, file) => {
+        const now = Date.now()
+        if (now - lastPrint < 250 && bytes !== total) return
+        lastPrint = now
+        let bar = bars.get(file)
+        if (!bar) { bar = createProgressBar(file, total ?? 0); bars.set(file, bar) }
+        bar.update(bytes, total ? `${(bytes / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB` : `${(bytes / 1e6).toFixed(1)} MB`)
+      }
+    })
+    for (const r of results) process.stdout.write(`${r.file}: ${r.bytes} bytes, sha256 ${r.sha256}${r.verified ? ' (verified)' : ' (unverified)'}${r.resumed ? ', resumed' : ''}${r.alreadyPresent ? ', already present' : ''}\n`)
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+  return 0
+}
+
+async function preview(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, { out: { type: 'string' }, split: { type: 'string' }, count: { type: 'string' } }, DATA_USAGE)
+  const src = positionals[0]
+  if (!src || !existsSync(src)) throw new UsageError(`data preview: name an existing glyph-set directory or .mat file\n${DATA_USAGE}`)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  let g: LabelledGlyphs
+  if (statSync(src).isDirectory()) g = (await readGlyphSet(src))[(values.split ?? 'train') as 'train' | 'valid' | 'test']
+  else g = await readGlyphFile(src)
+  const count = Math.min(g.n, numberOption(values, 'count', 100, { integer: true, min: 1 }))
+  await writeFile(out, await glyphGridPng(g.x, count, Math.ceil(Math.sqrt(count)), { scale: 2 }))
+  process.stdout.write(`wrote ${resolve(out)} (${count} glyphs)\n`)
+  return 0
+}

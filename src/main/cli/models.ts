@@ -1,0 +1,17 @@
+// `glyphdesk models list`: the shipped models with the headline numbers of their cards.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { listShippedModels } from '../recognize/models.ts'
+import { UsageError } from './args.ts'
+
+export async function modelsCommand(argv: string[]): Promise<number> {
+  if (argv[0] !== 'list') throw new UsageError('usage: glyphdesk models list [--json]')
+  const models = listShippedModels().map((m) => {
+    const manifest = JSON.parse(readFileSync(join(m.dir, 'model.json'), 'utf8')) as { card?: { metrics?: Record<string, { accuracy?: number }> } }
+    const metrics = manifest.card?.metrics ?? {}
+    return { ...m, testAccuracy: metrics['test']?.accuracy ?? null, realLettersAccuracy: metrics['evalData']?.accuracy ?? null }
+  })
+  if (argv.includes('--json')) process.stdout.write(JSON.stringify(models) + '\n')
+  else for (const m of models) process.stdout.write(`${m.name.padEnd(16)} ${m.kind.padEnd(5)} synthetic test ${m.testAccuracy === null ? '—' : (m.testAccuracy * 100).toFixed(1) + '%'}  real letters ${m.realLettersAccuracy === null ? '—' : (m.realLettersAccuracy * 100).toFixed(1) + '%'}  ${m.dir}\n`)
+  return 0
+}

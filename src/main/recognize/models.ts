@@ -1,0 +1,57 @@
+// Where models come from: a path to a model directory, or the name of a model shipped in
+// resources/models/. The default is the best shipped model.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Classifier } from './classifier.ts'
+import { MlpClassifier } from './mlpClassifier.ts'
+
+export const RESOURCES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources')
+export const SHIPPED_MODELS_DIR = join(RESOURCES_DIR, 'models')
+/** Best first: the first one present is the default. */
+export const DEFAULT_MODEL_ORDER = ['mlp-best', 'mlp-baseline']
+
+export class ModelNotFoundError extends Error {
+  override name = 'ModelNotFoundError'
+}
+
+export interface ModelEntry {
+  name: string
+  dir: string
+  kind: string
+  shipped: boolean
+}
+
+export function listShippedModels(): ModelEntry[] {
+  if (!existsSync(SHIPPED_MODELS_DIR)) return []
+  return readdirSync(SHIPPED_MODELS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(SHIPPED_MODELS_DIR, d.name, 'model.json')))
+    .map((d) => {
+      const dir = join(SHIPPED_MODELS_DIR, d.name)
+      const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string }
+      return { name: d.name, dir, kind: manifest.kind ?? 'unknown', shipped: true }
+    })
+}
+
+/** A directory path, or a shipped model's name; undefined means the default model. */
+export function resolveModelDir(model?: string): string {
+  if (model === undefined) {
+    for (const name of DEFAULT_MODEL_ORDER) {
+      const dir = join(SHIPPED_MODELS_DIR, name)
+      if (existsSync(join(dir, 'model.json'))) return dir
+    }
+    throw new ModelNotFoundError(`no shipped model found in ${SHIPPED_MODELS_DIR}; pass --model DIR`)
+  }
+  if (existsSync(join(model, 'model.json'))) return resolve(model)
+  const shipped = join(SHIPPED_MODELS_DIR, model)
+  if (existsSync(join(shipped, 'model.json'))) return shipped
+  const names = listShippedModels().map((m) => m.name)
+  throw new ModelNotFoundError(`model "${model}" is neither a directory with a model.json nor a shipped model (shipped: ${names.join(', ') || 'none'})`)
+}
+
+export async function loadClassifier(model?: string): Promise<Classifier & { card: Record<string, unknown> }> {
+  const dir = resolveModelDir(model)
+  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string }
+  if (manifest.kind === 'mlp') return MlpClassifier.load(dir, model ?? dir.split(/[\\/]/).pop())
+  throw new ModelNotFoundError(`${dir}: model kind "${String(manifest.kind)}" is not supported by this build`)
+}
