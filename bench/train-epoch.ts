@@ -66,7 +66,11 @@ for (let r = 0; r < REPS; r++) {
   last = { loss: res.curves[0].trainLoss, acc: res.curves[0].trainAcc }
 }
 const ours = median(times)
-const sum = (a: ArrayLike<number>): number => Array.prototype.reduce.call(a, (s: number, v: number) => s + v, 0) as number
+const sum = (a: ArrayLike<number>): number => {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += a[i]
+  return s
+}
 console.log(`glyphdesk: epoch ${ours.toFixed(3)} s (median of ${REPS}: ${times.map((t) => t.toFixed(3)).join(', ')}), loss ${last.loss.toFixed(6)}, acc ${last.acc.toFixed(4)}`)
 
 if (args.includes('--breakdown')) breakdown()
@@ -125,7 +129,7 @@ function breakdown(): void {
     const z = dense1.forward(h, B); lap('fwd1')
     mlp.loss.forward(z, yb, B); countCorrect(B, 36, mlp.loss.lastProbs(), yb); const dz = mlp.loss.backward(yb, B); lap('loss')
     const dh = dense1.backward(dz, B)!; lap('bwd1')
-    const da = act.backward(dh, B); lap('actBwd')
+    const da = act.backward(dh, B)!; lap('actBwd')
     dense0.backward(da, B); lap('bwd0')
     sgd.step(params); lap('sgd')
   }

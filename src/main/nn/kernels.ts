@@ -4,12 +4,26 @@
 // in gemmNN) to cut loads/stores of the output per multiply-add; index arithmetic is hoisted.
 // All kernels accept Float32Array or Float64Array; keep one dtype per process for the hot path
 // so V8's inline caches stay monomorphic (gradient checks run float64 in their own tests).
+// Large float32 products with n a multiple of 16 go to the WebAssembly SIMD gemm (simd.ts),
+// which accumulates in float32; everything else (and all float64) uses the JS loops below.
+
+/** Below this many multiply-adds the copy into wasm memory is not worth it. */
+const SIMD_MIN_WORK = 8192
+
+function useSimd(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray): boolean {
+  return (n & 15) === 0 && m * n * k >= SIMD_MIN_WORK && A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array
+}
+import { simdGemm } from './simd.ts'
 import type { FloatArray } from './tensor.ts'
 
 export type Labels = Uint8Array | Uint16Array | Int32Array
 
 /** C[m×n] (+)= A[m×k] · B[k×n]. */
 export function gemmNN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
+  if (useSimd(m, n, k, A, B, C)) {
+    const simd = simdGemm()
+    if (simd) return simd.run(m, n, k, A as Float32Array, m * k, k, 1, B as Float32Array, C as Float32Array, accumulate)
+  }
   let i = 0
   for (; i + 1 < m; i += 2) {
     const a0r = i * k, a1r = a0r + k, c0 = i * n, c1 = c0 + n
@@ -87,6 +101,10 @@ export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatA
  * instead of once per reduction step — about 2× faster than the i-k-j form for dW of layer 1.
  */
 export function gemmTN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
+  if (useSimd(m, n, k, A, B, C)) {
+    const simd = simdGemm()
+    if (simd) return simd.run(m, n, k, A as Float32Array, k * m, 1, m, B as Float32Array, C as Float32Array, accumulate)
+  }
   const m2 = m & ~1, n4 = n & ~3
   for (let i = 0; i < m2; i += 2) {
     const c0 = i * n, c1 = c0 + n

@@ -3,6 +3,7 @@ import {
   argmaxRows, columnSums, countCorrect, gemmNN, gemmNT, gemmTN, softmaxCrossEntropy, softmaxCrossEntropyBackward, softmaxRows
 } from '../../../src/main/nn/kernels.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
+import { simdGemm } from '../../../src/main/nn/simd.ts'
 
 function randomF64(len: number, seed: number): Float64Array {
   const r = new Rng(seed)
@@ -40,6 +41,25 @@ describe('gemm kernels', () => {
         expectClose(C, ref)
         kernel(m, n, k, a, b, C, true)
         expectClose(C, ref.map((v) => 2 * v))
+      }
+    })
+  }
+
+  // Float32 with n a multiple of 16 and enough work takes the WebAssembly SIMD path.
+  for (const [m, n, k] of [[33, 64, 40], [32, 16, 1024], [7, 48, 100]]) {
+    it(`float32 gemmNN/TN (SIMD path) match the triple loop for m=${m} n=${n} k=${k}, with and without accumulate`, () => {
+      const f32 = (len: number, seed: number): Float32Array => Float32Array.from(randomF64(len, seed))
+      expect(simdGemm()).not.toBeNull() // Node ≥ 20 has wasm SIMD; if this fails the fast path is silently off
+      const A = f32(m * k, 1), At = f32(k * m, 2), B = f32(k * n, 3), C0 = f32(m * n, 5)
+      const nn = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => B[p * n + j])
+      const tn = naive(m, n, k, (i, p) => At[p * m + i], (p, j) => B[p * n + j])
+      const tol = 1e-4 * Math.sqrt(k)
+      for (const [kernel, a, ref] of [[gemmNN, A, nn], [gemmTN, At, tn]] as const) {
+        const C = C0.slice()
+        kernel(m, n, k, a, B, C, false)
+        expectClose(C, ref, tol)
+        kernel(m, n, k, a, B, C, true)
+        expectClose(C, ref.map((v) => 2 * v), 2 * tol)
       }
     })
   }
