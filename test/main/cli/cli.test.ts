@@ -1,0 +1,111 @@
+// The glyphdesk command end to end, as a person runs it: train on the committed synthetic mini
+// set, evaluate with --json, and the exit codes for bad usage and bad data.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const root = resolve(__dirname, '..', '..', '..')
+const bin = join(root, 'bin', 'glyphdesk.mjs')
+const mini = join(root, 'test', 'fixtures', 'synth-mini')
+const realMini = join(root, 'test', 'fixtures', 'nist26-mini', 'nist26_mini_valid.mat')
+const work = mkdtempSync(join(tmpdir(), 'glyphdesk-cli-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+function glyphdesk(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('glyphdesk CLI', () => {
+  const model = join(work, 'mlp')
+
+  it('trains an MLP on the synthetic mini set and writes weights plus a model card', () => {
+    const r = glyphdesk('train', 'mlp', '--data', mini, '--out', model, '--epochs', '30', '--lr', '0.5', '--seed', '3')
+    expect(r.stderr).toMatch(/training 1024-64-36 sigmoid on 360 glyphs/)
+    expect(r.code, r.stderr).toBe(0)
+    const manifest = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'))
+    expect(manifest.sizes).toEqual([1024, 64, 36])
+    expect(manifest.card.curves).toHaveLength(30)
+    expect(manifest.card.config.train).toMatchObject({ epochs: 30, lr: 0.5, batch: 32, momentum: 0, optimizer: 'sgd', seed: 3 })
+    expect(manifest.card.command).toContain('train mlp --data')
+    // Training loss falls: the last epoch is well below the first (3.7 → 1.9 nats when written).
+    const curves = manifest.card.curves
+    expect(curves[29].trainLoss).toBeLessThan(curves[0].trainLoss * 0.6)
+  })
+
+  it('eval --json reports accuracy, n, a 36×36 confusion matrix and the classes, well above chance', () => {
+    const r = glyphdesk('eval', '--model', model, '--data', mini, '--split', 'valid', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.n).toBe(108)
+    expect(out.classes).toHaveLength(36)
+    expect(out.classes.slice(0, 3)).toEqual(['A', 'B', 'C'])
+    expect(out.classes[26]).toBe('0')
+    expect(out.confusion).toHaveLength(36)
+    expect(out.confusion.every((row: number[]) => row.length === 36)).toBe(true)
+    const total = out.confusion.flat().reduce((a: number, b: number) => a + b, 0)
+    expect(total).toBe(108)
+    const diagonal = out.confusion.reduce((a: number, row: number[], i: number) => a + row[i], 0)
+    expect(out.accuracy).toBeCloseTo(diagonal / 108, 12)
+    // Chance is 1/36 ≈ 2.8%; 360 training glyphs get far beyond it.
+    expect(out.accuracy).toBeGreaterThan(0.15)
+  })
+
+  it('scores a letters-only real set with the 36-way prediction', () => {
+    const r = glyphdesk('eval', '--model', model, '--data', realMini, '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.n).toBe(78)
+    expect(out.classesPresent).toBe(26)
+    expect(out.note).toMatch(/26 classes/)
+  })
+
+  it('is reproducible: the same command and seed give bit-identical weights', () => {
+    const again = join(work, 'mlp-again')
+    const r = glyphdesk('train', 'mlp', '--data', mini, '--out', again, '--epochs', '30', '--lr', '0.5', '--seed', '3')
+    expect(r.code, r.stderr).toBe(0)
+    expect(readFileSync(join(again, 'weights.bin')).equals(readFileSync(join(model, 'weights.bin')))).toBe(true)
+  })
+
+  it('exits 2 with a message for bad usage', () => {
+    expect(glyphdesk('frobnicate').code).toBe(2)
+    const noData = glyphdesk('train', 'mlp', '--out', join(work, 'x'))
+    expect(noData.code).toBe(2)
+    expect(noData.stderr).toMatch(/--data is required/)
+    const badLr = glyphdesk('train', 'mlp', '--data', mini, '--out', join(work, 'x'), '--lr', 'fast')
+    expect(badLr.code).toBe(2)
+    expect(badLr.stderr).toMatch(/--lr must be a number/)
+    const badFlag = glyphdesk('eval', '--modle', 'x', '--data', mini)
+    expect(badFlag.code).toBe(2)
+    const badSplit = glyphdesk('eval', '--model', model, '--data', mini, '--split', 'dev')
+    expect(badSplit.code).toBe(2)
+  })
+
+  it('exits 1 with a clear error for bad data and leaves no model behind', () => {
+    const notMat = join(work, 'notes_train.mat')
+    writeFileSync(notMat, 'this is not a MATLAB file')
+    const r = glyphdesk('eval', '--model', model, '--data', notMat)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/notes_train\.mat/)
+    const missing = glyphdesk('train', 'mlp', '--data', work, '--out', join(work, 'never'))
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/missing|no .*_train\.mat|found/i)
+    expect(() => readFileSync(join(work, 'never', 'model.json'))).toThrow()
+  })
+
+  it('stops on a diverging learning rate with the reason', () => {
+    const r = glyphdesk('train', 'mlp', '--data', mini, '--out', join(work, 'diverged'), '--epochs', '3', '--lr', '1e6', '--activation', 'relu')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/diverged.*smaller learning rate/)
+    expect(() => readFileSync(join(work, 'diverged', 'model.json'))).toThrow()
+  })
+
+  it('gradcheck passes and prints the worst relative error', () => {
+    const r = glyphdesk('gradcheck')
+    expect(r.code, r.stderr).toBe(0)
+    const worst = Number(/worst relative error (\S+)/.exec(r.stdout)?.[1])
+    expect(worst).toBeLessThan(1e-5)
+  })
+})
