@@ -4,14 +4,14 @@
 // in gemmNN) to cut loads/stores of the output per multiply-add; index arithmetic is hoisted.
 // All kernels accept Float32Array or Float64Array; keep one dtype per process for the hot path
 // so V8's inline caches stay monomorphic (gradient checks run float64 in their own tests).
-// Large float32 products with n a multiple of 16 go to the WebAssembly SIMD gemm (simd.ts),
+// Large float32 products with n a multiple of 4 go to the WebAssembly SIMD gemm (simd.ts),
 // which accumulates in float32; everything else (and all float64) uses the JS loops below.
 
 /** Below this many multiply-adds the copy into wasm memory is not worth it. */
 const SIMD_MIN_WORK = 8192
 
 function useSimd(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray): boolean {
-  return (n & 15) === 0 && m * n * k >= SIMD_MIN_WORK && A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array
+  return (n & 3) === 0 && m * n * k >= SIMD_MIN_WORK && A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array
 }
 import { simdGemm } from './simd.ts'
 import type { FloatArray } from './tensor.ts'
@@ -64,8 +64,23 @@ export function gemmNN(m: number, n: number, k: number, A: FloatArray, B: FloatA
   }
 }
 
+let transposeScratch = new Float32Array(0)
+
 /** C[m×n] (+)= A[m×k] · B[n×k]ᵀ  (dot products of contiguous rows). */
 export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
+  if (useSimd(m, n, k, A, B, C)) {
+    const simd = simdGemm()
+    if (simd) {
+      // The SIMD kernel wants B row-major k×n: transpose B (n×k, small here: it is a weight matrix).
+      if (transposeScratch.length < n * k) transposeScratch = new Float32Array(n * k)
+      const Bt = transposeScratch
+      for (let j = 0; j < n; j++) {
+        const r = j * k
+        for (let p = 0; p < k; p++) Bt[p * n + j] = B[r + p]
+      }
+      return simd.run(m, n, k, A as Float32Array, m * k, k, 1, Bt, C as Float32Array, accumulate)
+    }
+  }
   for (let i = 0; i < m; i++) {
     const ar = i * k, cr = i * n
     let j = 0

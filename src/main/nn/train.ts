@@ -195,6 +195,9 @@ export async function trainMlp(
   const xbLast = xb.subarray(0, lastN * d)
   const ybLast = yb.subarray(0, lastN)
   const { x, y } = train
+  // One view per training row, made once: the per-batch gather is then a memcpy per row
+  // (TypedArray.set, ~6× faster than an element loop) without allocating anything per batch.
+  const rows = Array.from({ length: n }, (_, i) => x.subarray(i * d, (i + 1) * d))
 
   const snapshot = (): TrainState => ({
     version: 1,
@@ -226,9 +229,9 @@ export async function trainMlp(
       const start = batch * B
       const m = Math.min(B, n - start)
       for (let r = 0; r < m; r++) {
-        const src = order[start + r] * d, dst = r * d
-        for (let k = 0; k < d; k++) xb[dst + k] = x[src + k]
-        yb[r] = y[order[start + r]]
+        const idx = order[start + r]
+        xb.set(rows[idx], r * d)
+        yb[r] = y[idx]
       }
       const xv = m === B ? xb : xbLast
       const yv = m === B ? yb : ybLast

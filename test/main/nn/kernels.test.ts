@@ -46,19 +46,20 @@ describe('gemm kernels', () => {
   }
 
   // Float32 with n a multiple of 16 and enough work takes the WebAssembly SIMD path.
-  for (const [m, n, k] of [[33, 64, 40], [32, 16, 1024], [7, 48, 100]]) {
-    it(`float32 gemmNN/TN (SIMD path) match the triple loop for m=${m} n=${n} k=${k}, with and without accumulate`, () => {
+  for (const [m, n, k] of [[33, 64, 40], [32, 16, 1024], [7, 48, 100], [32, 36, 64], [9, 20, 300]]) {
+    it(`float32 gemmNN/NT/TN (SIMD path) match the triple loop for m=${m} n=${n} k=${k}, with and without accumulate`, () => {
       const f32 = (len: number, seed: number): Float32Array => Float32Array.from(randomF64(len, seed))
       expect(simdGemm()).not.toBeNull() // Node ≥ 20 has wasm SIMD; if this fails the fast path is silently off
-      const A = f32(m * k, 1), At = f32(k * m, 2), B = f32(k * n, 3), C0 = f32(m * n, 5)
+      const A = f32(m * k, 1), At = f32(k * m, 2), B = f32(k * n, 3), Bt = f32(n * k, 4), C0 = f32(m * n, 5)
       const nn = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => B[p * n + j])
+      const nt = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => Bt[j * k + p])
       const tn = naive(m, n, k, (i, p) => At[p * m + i], (p, j) => B[p * n + j])
       const tol = 1e-4 * Math.sqrt(k)
-      for (const [kernel, a, ref] of [[gemmNN, A, nn], [gemmTN, At, tn]] as const) {
+      for (const [kernel, a, b, ref] of [[gemmNN, A, B, nn], [gemmNT, A, Bt, nt], [gemmTN, At, B, tn]] as const) {
         const C = C0.slice()
-        kernel(m, n, k, a, B, C, false)
+        kernel(m, n, k, a, b, C, false)
         expectClose(C, ref, tol)
-        kernel(m, n, k, a, B, C, true)
+        kernel(m, n, k, a, b, C, true)
         expectClose(C, ref.map((v) => 2 * v), 2 * tol)
       }
     })
