@@ -117,12 +117,13 @@ function breakdown(): void {
   const params = mlp.params()
   const xb = new Float32Array(B * d), yb = new Uint8Array(B)
   const [dense0, act, dense1] = mlp.layers
+  const rows = Array.from({ length: N }, (_, i) => data.x.subarray(i * d, (i + 1) * d))
   const t = { gather: 0, fwd0: 0, act: 0, fwd1: 0, loss: 0, bwd1: 0, actBwd: 0, bwd0: 0, sgd: 0 }
   let now = performance.now()
   const lap = (k: keyof typeof t): void => { const n = performance.now(); t[k] += n - now; now = n }
   for (let s = 0; s + B <= N; s += B) {
     now = performance.now()
-    for (let r = 0; r < B; r++) { const src = order[s + r] * d; for (let k = 0; k < d; k++) xb[r * d + k] = data.x[src + k]; yb[r] = data.y[order[s + r]] }
+    for (let r = 0; r < B; r++) { xb.set(rows[order[s + r]], r * d); yb[r] = data.y[order[s + r]] }
     lap('gather')
     const a = dense0.forward(xb, B); lap('fwd0')
     const h = act.forward(a, B); lap('act')
