@@ -54,12 +54,6 @@ class BatchBuffer {
   }
 }
 
-export interface DenseInit {
-  /** Initial W (in×out, row-major) and b; copied. */
-  W: FloatArray
-  b: FloatArray
-}
-
 export class Dense implements Layer {
   readonly W: FloatArray
   readonly b: FloatArray
