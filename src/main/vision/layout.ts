@@ -1,0 +1,197 @@
+// Page layout from character boxes alone: which boxes form a text line, the reading order, and where the
+// word breaks fall. Works on plain rectangles so it can be tested on hand-made box lists and reused after
+// a person edits boxes.
+//
+// Lines: each box is chained to its nearest neighbour to the right that shares enough of its vertical span
+// (relative to the smaller of the two heights). Chaining is local, so a slanted line stays one line and a
+// digit that sits low ("1") still joins its neighbours, while lines a character-height apart never touch.
+// Chains whose vertical spans overlap strongly and do not overlap horizontally are then joined (a word far
+// to the right on the same line). Lines are read top to bottom, boxes left to right.
+//
+// Words: gaps between neighbours are measured in units of their line's median character height and split
+// into "letter gap" and "word gap" by Otsu's criterion over the whole page. A page whose gaps are not
+// bimodal (e.g. a letter chart where every glyph is evenly spaced) gets no word breaks below 2.5 heights.
+
+export interface Rect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+export interface LaidOutBox<T extends Rect = Rect> {
+  box: T
+  /** Index in the input array. */
+  index: number
+  line: number
+  word: number
+}
+
+export interface PageLayout<T extends Rect = Rect> {
+  /** Boxes in reading order. */
+  boxes: LaidOutBox<T>[]
+  lines: { index: number; x: number; y: number; w: number; h: number; boxCount: number; wordCount: number }[]
+  /** Gap (in character heights) at or above which neighbours are in different words. */
+  wordGapThreshold: number
+}
+
+export interface LayoutOptions {
+  /** Minimum vertical overlap, as a fraction of the smaller height, for two boxes to chain (default 0.35). */
+  minOverlap?: number
+  /** Smallest ratio between the word-gap and letter-gap cluster medians for words to be split (default 2.2). */
+  minGapContrast?: number
+  /** Gaps (in character heights) at or above this always break words, whatever the page statistics (default 2.5). */
+  alwaysBreakGap?: number
+  /** Gaps (in character heights) below this never break words (default 0.45). */
+  neverBreakGap?: number
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function vOverlap(a: Rect, b: Rect): number {
+  return Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
+}
+
+/** Groups boxes into lines (arrays of input indices, each sorted left to right), lines sorted top to bottom. */
+export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): number[][] {
+  const n = boxes.length
+  if (n === 0) return []
+  const minOverlap = opts.minOverlap ?? 0.35
+  const parent = Array.from({ length: n }, (_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i] }
+    return i
+  }
+  const union = (a: number, b: number): void => { parent[find(a)] = find(b) }
+  const hMed = median(boxes.map(b => b.h))
+  const order = boxes.map((_, i) => i).sort((a, b) => boxes[a].x - boxes[b].x)
+
+  for (let oi = 0; oi < n; oi++) {
+    const a = boxes[order[oi]]
+    const acx = a.x + a.w / 2
+    let best = -1, bestCost = Infinity
+    for (let oj = 0; oj < n; oj++) {
+      if (oj === oi) continue
+      const b = boxes[order[oj]]
+      const bcx = b.x + b.w / 2
+      if (bcx <= acx) continue
+      const ov = vOverlap(a, b)
+      if (ov < minOverlap * Math.min(a.h, b.h)) continue
+      const gap = Math.max(0, b.x - (a.x + a.w))
+      const dy = Math.abs((b.y + b.h / 2) - (a.y + a.h / 2))
+      const cost = gap + 2 * dy + (bcx - acx) * 0.01
+      if (cost < bestCost) { bestCost = cost; best = order[oj] }
+    }
+    // A neighbour further away than ~12 character heights is more likely in another column or a stray mark.
+    if (best >= 0 && bestCost < 12 * Math.max(hMed, 1)) union(order[oi], best)
+  }
+
+  let groups = new Map<number, number[]>()
+  for (let i = 0; i < n; i++) {
+    const r = find(i)
+    if (!groups.has(r)) groups.set(r, [])
+    groups.get(r)!.push(i)
+  }
+  // Join chains that sit on the same line without touching horizontally.
+  let lines = [...groups.values()]
+  let changed = true
+  while (changed) {
+    changed = false
+    outer: for (let i = 0; i < lines.length; i++) {
+      for (let j = i + 1; j < lines.length; j++) {
+        const a = bounds(boxes, lines[i]), b = bounds(boxes, lines[j])
+        const hOv = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
+        if (hOv > 0) continue
+        const ov = vOverlap(a, b)
+        const ha = median(lines[i].map(k => boxes[k].h)), hb = median(lines[j].map(k => boxes[k].h))
+        if (ov >= 0.6 * Math.min(ha, hb) && Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) < 0.5 * Math.max(ha, hb)) {
+          lines[i] = lines[i].concat(lines[j])
+          lines.splice(j, 1)
+          changed = true
+          break outer
+        }
+      }
+    }
+  }
+  groups = new Map()
+  for (const l of lines) l.sort((p, q) => (boxes[p].x + boxes[p].w / 2) - (boxes[q].x + boxes[q].w / 2))
+  lines = lines.map(l => ({ l, cy: median(l.map(k => boxes[k].y + boxes[k].h / 2)) }))
+    .sort((p, q) => p.cy - q.cy)
+    .map(o => o.l)
+  return lines
+}
+
+export function bounds(boxes: readonly Rect[], idx: readonly number[]): Rect {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+  for (const i of idx) {
+    const b = boxes[i]
+    x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y)
+    x1 = Math.max(x1, b.x + b.w); y1 = Math.max(y1, b.y + b.h)
+  }
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+}
+
+/** Gaps between consecutive boxes of each line, in units of that line's median box height. */
+export function lineGaps(boxes: readonly Rect[], lines: readonly number[][]): number[][] {
+  return lines.map(l => {
+    const h = Math.max(1, median(l.map(k => boxes[k].h)))
+    const gaps: number[] = []
+    for (let i = 1; i < l.length; i++) {
+      const a = boxes[l[i - 1]], b = boxes[l[i]]
+      gaps.push((b.x - (a.x + a.w)) / h)
+    }
+    return gaps
+  })
+}
+
+/**
+ * The page's word-gap threshold in character heights: Otsu's two-class split of all gaps (on their square
+ * roots, which evens out the long tail of word gaps), placed midway (geometrically) between the largest
+ * letter gap and the smallest word gap. A page whose gap classes are not well separated gets no breaks
+ * except gaps of at least `alwaysBreakGap`.
+ */
+export function wordGapThreshold(gaps: readonly number[], opts: LayoutOptions = {}): number {
+  const minContrast = opts.minGapContrast ?? 2.2
+  const always = opts.alwaysBreakGap ?? 2.5
+  const never = opts.neverBreakGap ?? 0.45
+  const g = gaps.map(x => Math.max(x, 0)).sort((a, b) => a - b)
+  if (g.length < 2) return always
+  const v = g.map(Math.sqrt)
+  let split = -1, bestScore = -Infinity
+  const total = v.reduce((s, x) => s + x, 0)
+  let left = 0
+  for (let i = 0; i < v.length - 1; i++) {
+    left += v[i]
+    const n0 = i + 1, n1 = v.length - n0
+    const score = n0 * n1 * ((total - left) / n1 - left / n0) ** 2
+    if (score > bestScore) { bestScore = score; split = i }
+  }
+  const lo = g.slice(0, split + 1), hi = g.slice(split + 1)
+  if (median(hi) / Math.max(median(lo), 0.05) < minContrast) return always
+  const t = Math.sqrt(Math.max(lo[lo.length - 1], 0.01) * hi[0])
+  return Math.min(always, Math.max(never, t))
+}
+
+/** Lines, reading order and words for a set of character boxes. */
+export function layoutPage<T extends Rect>(boxes: readonly T[], opts: LayoutOptions = {}): PageLayout<T> {
+  const lines = groupLines(boxes, opts)
+  const gaps = lineGaps(boxes, lines)
+  const threshold = wordGapThreshold(gaps.flat(), opts)
+  const out: LaidOutBox<T>[] = []
+  const lineInfo: PageLayout<T>['lines'] = []
+  lines.forEach((l, li) => {
+    let word = 0
+    l.forEach((k, i) => {
+      if (i > 0 && gaps[li][i - 1] >= threshold) word++
+      out.push({ box: boxes[k], index: k, line: li, word })
+    })
+    const b = bounds(boxes, l)
+    lineInfo.push({ index: li, ...b, boxCount: l.length, wordCount: word + 1 })
+  })
+  return { boxes: out, lines: lineInfo, wordGapThreshold: threshold }
+}

@@ -1,0 +1,361 @@
+// Character detection on a photographed page: one box per handwritten character, none on noise.
+//
+// Pipeline (opencv-wasm, loaded once on first use; every Mat is deleted in a finally):
+//  1. background normalisation: divide the photo by an estimate of the paper (a max filter that erases the
+//     ink on a small copy, blurred and scaled back up), which removes shadows and uneven light;
+//  2. a first threshold + components pass to measure the page's character height, then a rescale so that
+//     characters are ~64 px tall — every later size (median filter, morphology, speck size) is then in
+//     character units, whatever the photo's resolution;
+//  3. median filter against salt-and-pepper noise, Otsu threshold, a small closing to mend pencil gaps;
+//  4. 8-connected components;
+//  5. merging of the pieces of one broken character (pieces stacked in the same columns);
+//  6. dropping specks relative to the page's own median character height. Punctuation is dropped the same
+//     way: the periods after the list numbers in 01_list ("1.") are not one of the 36 classes, so they never
+//     become boxes. Thin glyphs (a "1", an "I") are kept because only their height is compared;
+//  7. splitting touching characters: a box much wider than its line's median is cut at the minima of its
+//     column ink profile (or where `options.splitter` — e.g. a classifier-guided splitter — says).
+// Boxes come back in the input image's pixel coordinates.
+import { createRequire } from 'node:module'
+import type { GrayImage } from './image.ts'
+import { groupLines, type Rect } from './layout.ts'
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type OpenCv = any
+type Mat = any
+
+// Boxed: the Emscripten module object is itself a thenable, so it must never be a promise's value.
+let cvPromise: Promise<{ cv: OpenCv }> | null = null
+
+/** The opencv-wasm module, instantiated once per process. */
+export async function loadOpenCv(): Promise<{ cv: OpenCv }> {
+  cvPromise ??= (async () => {
+    const require = createRequire(import.meta.url)
+    const { cv } = require('opencv-wasm') as { cv: OpenCv }
+    if (!cv.Mat) await new Promise<void>(resolve => { cv.onRuntimeInitialized = () => resolve() })
+    return { cv }
+  })()
+  return cvPromise
+}
+
+export interface CharBox extends Rect {
+  /** How the box came about: a whole component, merged pieces, or a part of a split. */
+  origin: 'component' | 'merged' | 'split'
+}
+
+export interface SplitCandidate {
+  /** The wide box, in input image pixels. */
+  box: Rect
+  /** The line's median character width, in input image pixels. */
+  lineMedianWidth: number
+  /** Column ink profile of the box at the working scale (one entry per working column). */
+  profile: Float32Array
+  /** Cuts the default splitter would make, as x positions in input image pixels. */
+  proposedCuts: number[]
+}
+
+export interface SegmentOptions {
+  /** Character height the page is rescaled to before morphology (default 64). */
+  targetCharHeight?: number
+  /** A box wider than this × its line's median width is a split candidate (default 1.75). */
+  splitWidthRatio?: number
+  /** Components with max(w, h) below this fraction of the median character height are specks (default 0.3). */
+  speckFraction?: number
+  /**
+   * Hook for a smarter splitter (e.g. classifier-guided): return the cut positions (input pixels) to use,
+   * [] to keep the box whole, or null to accept the proposed cuts.
+   */
+  splitter?: (c: SplitCandidate) => number[] | null | Promise<number[] | null>
+}
+
+export interface SegmentResult {
+  boxes: CharBox[]
+  /** Median character height in input pixels. */
+  charHeight: number
+  /** Binary ink mask (255 = ink) at the working scale. */
+  binary: GrayImage
+  /** Working pixels per input pixel of `binary`. */
+  binaryScale: number
+  /** Background-normalised gray (paper ≈ 255) at the input resolution; crops for the classifier come from here. */
+  normalised: GrayImage
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+/** Divides the page by its paper colour so that ink is dark and paper ≈ 255 everywhere. */
+function normaliseBackground(cv: OpenCv, gray: Mat): Mat {
+  const mats: Mat[] = []
+  try {
+    const long = Math.max(gray.cols, gray.rows)
+    const f = Math.min(1, 320 / long)
+    const small = new cv.Mat(); mats.push(small)
+    cv.resize(gray, small, new cv.Size(Math.max(1, Math.round(gray.cols * f)), Math.max(1, Math.round(gray.rows * f))), 0, 0, cv.INTER_AREA)
+    // At ≤320 px strokes are at most a pixel or two wide: a 7×7 max filter erases them, leaving paper.
+    const k = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(7, 7)); mats.push(k)
+    const bg = new cv.Mat(); mats.push(bg)
+    cv.dilate(small, bg, k)
+    cv.medianBlur(bg, bg, 5)
+    cv.GaussianBlur(bg, bg, new cv.Size(9, 9), 0)
+    const bgFull = new cv.Mat(); mats.push(bgFull)
+    cv.resize(bg, bgFull, new cv.Size(gray.cols, gray.rows), 0, 0, cv.INTER_LINEAR)
+    const out = new cv.Mat()
+    cv.divide(gray, bgFull, out, 255)
+    return out
+  } finally {
+    for (const m of mats) m.delete()
+  }
+}
+
+interface Comp { x: number; y: number; w: number; h: number; area: number; labels: number[] }
+
+function components(cv: OpenCv, bin: Mat): { comps: Comp[]; labels: Int32Array } {
+  const labels = new cv.Mat(), stats = new cv.Mat(), cents = new cv.Mat()
+  try {
+    const n = cv.connectedComponentsWithStats(bin, labels, stats, cents, 8, cv.CV_32S)
+    const s = stats.data32S as Int32Array
+    const comps: Comp[] = []
+    for (let i = 1; i < n; i++) {
+      comps.push({ x: s[i * 5], y: s[i * 5 + 1], w: s[i * 5 + 2], h: s[i * 5 + 3], area: s[i * 5 + 4], labels: [i] })
+    }
+    return { comps, labels: new Int32Array(labels.data32S) }
+  } finally {
+    labels.delete(); stats.delete(); cents.delete()
+  }
+}
+
+/** Median height of character-sized components; ignores specks and page-sized blobs. */
+function estimateCharHeight(comps: Comp[], imgH: number): number {
+  const hs = comps.filter(c => c.h >= 6 && c.area >= 12 && c.h < imgH * 0.5).map(c => c.h)
+  if (hs.length === 0) return 0
+  const hMax = [...hs].sort((a, b) => a - b)[Math.floor(hs.length * 0.95)]
+  // Fragments and specks drag the median down; characters cluster in the upper part of the distribution.
+  return median(hs.filter(h => h >= 0.35 * hMax))
+}
+
+function union(a: Comp, b: Comp): Comp {
+  const x = Math.min(a.x, b.x), y = Math.min(a.y, b.y)
+  return {
+    x, y,
+    w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y,
+    area: a.area + b.area, labels: a.labels.concat(b.labels)
+  }
+}
+
+/** Joins the pieces of one broken character: pieces sharing columns and nearly touching vertically. */
+function mergeBroken(comps: Comp[], hMed: number): { comps: Comp[]; merged: Set<Comp> } {
+  const merged = new Set<Comp>()
+  let list = comps.slice()
+  let changed = true
+  while (changed) {
+    changed = false
+    list.sort((a, b) => a.x - b.x)
+    for (let i = 0; i < list.length && !changed; i++) {
+      for (let j = i + 1; j < list.length; j++) {
+        const a = list[i], b = list[j]
+        if (b.x > a.x + a.w) break
+        const xOv = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
+        const narrow = Math.min(a.w, b.w)
+        const vGap = Math.max(a.y, b.y) - Math.min(a.y + a.h, b.y + b.h)
+        const u = union(a, b)
+        const small = Math.min(a.h, b.h) < 0.6 * hMed
+        if (xOv >= 0.5 * narrow && vGap <= 0.3 * hMed && u.h <= 1.35 * hMed && (small || vGap <= 0.12 * hMed)) {
+          list.splice(j, 1)
+          list[i] = u
+          merged.add(u)
+          changed = true
+          break
+        }
+      }
+    }
+  }
+  // Side by side: a narrow or small piece practically touching its neighbour, the two together no wider
+  // than one character (an R drawn as stem + bowl, a G's detached hook).
+  changed = true
+  while (changed) {
+    changed = false
+    list.sort((a, b) => a.x - b.x)
+    for (let i = 0; i + 1 < list.length && !changed; i++) {
+      for (let j = i + 1; j < list.length && list[j].x <= list[i].x + list[i].w + 0.15 * hMed; j++) {
+        const a = list[i], b = list[j]
+        const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w)
+        const ov = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
+        const u = union(a, b)
+        const small = Math.min(Math.max(a.w, a.h), Math.max(b.w, b.h)) < 0.5 * hMed
+        const narrow = Math.min(a.w, b.w) < 0.3 * hMed
+        // A detached stroke (an L's foot) may sit a little further off than a split stem.
+        const maxGap = small ? 0.15 * hMed : 0.05 * hMed
+        if ((small || narrow) && gap <= maxGap && ov >= 0.5 * Math.min(a.h, b.h) && u.w <= 0.85 * hMed && u.h <= 1.35 * hMed) {
+          list.splice(j, 1)
+          list[i] = u
+          merged.add(u)
+          changed = true
+          break
+        }
+      }
+    }
+  }
+  list = list.filter(c => c.labels.length === 1 || merged.has(c))
+  return { comps: list, merged }
+}
+
+export async function segmentPage(image: GrayImage, options: SegmentOptions = {}): Promise<SegmentResult> {
+  const { cv } = await loadOpenCv()
+  const target = options.targetCharHeight ?? 64
+  const splitRatio = options.splitWidthRatio ?? 1.75
+  const speckFraction = options.speckFraction ?? 0.3
+  const mats: Mat[] = []
+  const keep = <M>(m: M): M => { mats.push(m); return m }
+  try {
+    const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
+    const norm = keep(normaliseBackground(cv, gray))
+    const normalised: GrayImage = { width: image.width, height: image.height, data: new Uint8Array(norm.data) }
+
+    // Pass 1 at ≤1200 px: how tall are the characters?
+    const f1 = Math.min(1, 1200 / Math.max(image.width, image.height))
+    const probe = keep(new cv.Mat())
+    cv.resize(norm, probe, new cv.Size(Math.max(1, Math.round(image.width * f1)), Math.max(1, Math.round(image.height * f1))), 0, 0, cv.INTER_AREA)
+    cv.medianBlur(probe, probe, 3)
+    const probeBin = keep(new cv.Mat())
+    cv.threshold(probe, probeBin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
+    const h1 = estimateCharHeight(components(cv, probeBin).comps, probe.rows)
+    const charHeightIn = h1 > 0 ? h1 / f1 : image.height / 20
+    const s = Math.min(4, target / charHeightIn)
+
+    // Pass 2 with characters ~target px tall.
+    const work = keep(new cv.Mat())
+    const ww = Math.max(1, Math.round(image.width * s)), wh = Math.max(1, Math.round(image.height * s))
+    if (s > 1) {
+      // Median before upscaling: same footprint in character units, far fewer pixels (the wasm median is slow).
+      const pre = keep(new cv.Mat())
+      const kSize = Math.max(3, 2 * Math.round((5 / s - 1) / 2) + 1)
+      cv.medianBlur(norm, pre, kSize)
+      cv.resize(pre, work, new cv.Size(ww, wh), 0, 0, cv.INTER_LINEAR)
+    } else {
+      cv.resize(norm, work, new cv.Size(ww, wh), 0, 0, cv.INTER_AREA)
+      cv.medianBlur(work, work, 5)
+    }
+    const bin = keep(new cv.Mat())
+    const otsu = cv.threshold(work, bin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
+    // On a nearly blank page Otsu can split the paper texture; ink is always well below the paper level.
+    if (otsu > 215) cv.threshold(work, bin, 215, 255, cv.THRESH_BINARY_INV)
+    const k = keep(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(3, 3)))
+    cv.morphologyEx(bin, bin, cv.MORPH_CLOSE, k)
+    const { comps: raw, labels } = components(cv, bin)
+
+    let hMed = estimateCharHeight(raw, wh) || target
+    const { comps: mergedComps, merged } = mergeBroken(raw, hMed)
+    // Drop specks (and punctuation) and page-scale blobs (borders, shadows), relative to this page.
+    const chars = mergedComps.filter(c =>
+      Math.max(c.w, c.h) >= speckFraction * hMed &&
+      c.h >= 0.4 * hMed &&
+      c.h <= 3 * hMed &&
+      c.area >= 0.015 * hMed * hMed)
+    hMed = median(chars.map(c => c.h)) || hMed
+
+    // Split touching characters, line by line.
+    const lines = groupLines(chars)
+    const out: { c: Comp; origin: CharBox['origin'] }[] = []
+    for (const line of lines) {
+      const widths = line.map(i => chars[i].w)
+      // The median of a short line is dominated by the pair itself; fall back to the page's typical width.
+      const mw = line.length >= 4 ? median(widths) : Math.min(median(widths), 0.8 * hMed)
+      for (const i of line) {
+        const c = chars[i]
+        const origin: CharBox['origin'] = merged.has(c) ? 'merged' : 'component'
+        // A W or M is naturally wide: only boxes wider than both the line's typical width and ~1.6 character
+        // heights are taken for touching pairs.
+        if (c.w <= splitRatio * mw || c.w <= 1.6 * hMed) { out.push({ c, origin }); continue }
+        const profile = columnProfile(c, labels, ww)
+        const parts = Math.max(2, Math.round(c.w / mw))
+        const cutsLocal = proposeCuts(profile, parts)
+        let cuts: number[] | null = cutsLocal.map(x => (c.x + x) / s)
+        if (options.splitter) {
+          const decided = await options.splitter({ box: toInput(c, s, image), lineMedianWidth: mw / s, profile, proposedCuts: cuts })
+          if (decided) cuts = decided
+        }
+        if (!cuts || cuts.length === 0) { out.push({ c, origin }); continue }
+        const local = cuts.map(x => Math.round(x * s - c.x)).filter(x => x > 0 && x < c.w).sort((a, b) => a - b)
+        let start = 0
+        for (const cut of [...local, c.w]) {
+          const part = tightPart(c, labels, ww, start, cut)
+          if (part) out.push({ c: part, origin: 'split' })
+          start = cut
+        }
+      }
+    }
+    return {
+      boxes: out.map(({ c, origin }) => ({ ...toInput(c, s, image), origin })),
+      charHeight: hMed / s,
+      binary: { width: ww, height: wh, data: new Uint8Array(bin.data) },
+      binaryScale: s,
+      normalised
+    }
+  } finally {
+    for (const m of mats) m.delete()
+  }
+}
+
+function toInput(c: Rect, s: number, image: GrayImage): Rect {
+  const x0 = Math.max(0, Math.floor(c.x / s)), y0 = Math.max(0, Math.floor(c.y / s))
+  const x1 = Math.min(image.width, Math.ceil((c.x + c.w) / s)), y1 = Math.min(image.height, Math.ceil((c.y + c.h) / s))
+  return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
+}
+
+/** Ink pixels per column of one (possibly merged) component. */
+function columnProfile(c: Comp, labels: Int32Array, stride: number): Float32Array {
+  const p = new Float32Array(c.w)
+  const own = new Set(c.labels)
+  for (let y = c.y; y < c.y + c.h; y++) {
+    const row = y * stride
+    for (let x = 0; x < c.w; x++) if (own.has(labels[row + c.x + x])) p[x]++
+  }
+  return p
+}
+
+/** Cut columns for `parts` pieces: the lowest (smoothed) ink column near each even division. */
+export function proposeCuts(profile: Float32Array, parts: number): number[] {
+  const w = profile.length
+  const sm = new Float32Array(w)
+  for (let x = 0; x < w; x++) {
+    let s = 0, n = 0
+    for (let d = -2; d <= 2; d++) if (x + d >= 0 && x + d < w) { s += profile[x + d]; n++ }
+    sm[x] = s / n
+  }
+  const cuts: number[] = []
+  const step = w / parts
+  for (let i = 1; i < parts; i++) {
+    const centre = i * step
+    const lo = Math.max(1, Math.round(centre - 0.35 * step)), hi = Math.min(w - 2, Math.round(centre + 0.35 * step))
+    let best = Math.round(centre), bestV = Infinity
+    for (let x = lo; x <= hi; x++) {
+      // Prefer low ink, and near the even division when ties.
+      const v = sm[x] + 0.02 * Math.abs(x - centre)
+      if (v < bestV) { bestV = v; best = x }
+    }
+    cuts.push(best)
+  }
+  return cuts
+}
+
+/** The tight box of a component's pixels within columns [from, to) of its box. */
+function tightPart(c: Comp, labels: Int32Array, stride: number, from: number, to: number): Comp | null {
+  const own = new Set(c.labels)
+  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, area = 0
+  for (let y = c.y; y < c.y + c.h; y++) {
+    const row = y * stride
+    for (let x = c.x + from; x < c.x + to; x++) {
+      if (!own.has(labels[row + x])) continue
+      area++
+      if (x < x0) x0 = x
+      if (x > x1) x1 = x
+      if (y < y0) y0 = y
+      if (y > y1) y1 = y
+    }
+  }
+  if (area === 0) return null
+  return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1, area, labels: c.labels }
+}
