@@ -74,7 +74,7 @@ export async function loadImage(input: string | Buffer | Uint8Array, opts: LoadI
   }
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) return fromBmp(bytes, source, maxPixels, hardLimit)
 
-  let meta: sharp.Metadata
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata()
   } catch (e) {
