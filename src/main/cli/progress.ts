@@ -23,13 +23,16 @@ export function createProgressBar(label: string, total: number, stream: NodeJS.W
     const fill = Math.round(frac * width)
     const elapsed = (Date.now() - start) / 1000
     const eta = done > 0 ? (elapsed / done) * (total - done) : NaN
-    return `${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total} ${detail} ETA ${formatSeconds(eta)}`
+    const shown = Number.isInteger(done) ? String(done) : done.toFixed(1)
+    return `${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${shown}/${total} ${detail} ETA ${formatSeconds(eta)}`
   }
   return {
     update(done, detail) {
       const line = render(done, detail)
       if (tty) stream.write(`\r${line.padEnd(lastLine.length)}`)
-      else stream.write(`${line}\n`)
+      // Off a terminal (logs, CI) only completed units get a line; in-between redraws would flood the log.
+      else if (Number.isInteger(done)) stream.write(`${line}\n`)
+      else return
       lastLine = line
     },
     finish(detail) {

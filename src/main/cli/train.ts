@@ -1,6 +1,6 @@
 // `glyphdesk train mlp`: trains the from-scratch MLP on a NIST-layout glyph set and writes the
 // model with its card. Ctrl-C stops after the current batch and saves a resumable checkpoint.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { createGlyphAugmenter, DEFAULT_GLYPH_AUGMENT } from '../data/augment.ts'
@@ -143,6 +143,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const r = scorePredictions(heldOut.glyphs.y.subarray(0, heldOut.glyphs.n), e.predictions)
     scores['evalData'] = { file: heldOut.file, n: heldOut.glyphs.n, accuracy: e.accuracy, excludedFirstPerClass: heldOut.excludedFirstPerClass, topConfusions: r.topConfusions }
   }
+  // A synthetic set records how it was made; keep that with the model so the run can be redone from scratch.
+  const manifestPath = join(dataDir, 'manifest.json')
+  const made = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { command?: string; seed?: number; glyphdeskVersion?: string }) : undefined
   const card = {
     name: outDir.split(/[\\/]/).pop(),
     kind: 'mlp',
@@ -150,7 +153,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     glyphdeskVersion: GLYPHDESK_VERSION,
     command: `glyphdesk train ${argv.join(' ')}`,
     config: { sizes, activation, seed, train: cfg, augment: augment ? DEFAULT_GLYPH_AUGMENT : null },
-    data: { dir: resolve(dataDir), name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null },
+    data: { dir: resolve(dataDir), madeBy: made ? { command: made.command, seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null },
     curves: result.curves,
     metrics: scores
   }
