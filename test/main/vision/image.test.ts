@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs'
+import sharp from 'sharp'
+import { describe, expect, it } from 'vitest'
+import { ImageLoadError, loadImage } from '../../../src/main/vision/image.ts'
+
+const fx = (f: string) => new URL(`../../fixtures/pages/${f}`, import.meta.url).pathname
+
+async function expectKind(p: Promise<unknown>, kind: string, text: RegExp): Promise<void> {
+  const e = await p.then(() => null, (err: unknown) => err)
+  expect(e).toBeInstanceOf(ImageLoadError)
+  expect((e as ImageLoadError).kind).toBe(kind)
+  expect((e as Error).message).toMatch(text)
+}
+
+describe('loadImage', () => {
+  it('rejects a PDF and says to export it as PNG or JPEG', () =>
+    expectKind(loadImage(fx('page.pdf')), 'pdf', /page\.pdf is a PDF; export the page as PNG or JPEG/))
+
+  it('rejects an empty file', () => expectKind(loadImage(fx('empty.jpg')), 'empty', /empty/))
+
+  it('rejects a truncated JPEG as cut short', () => expectKind(loadImage(fx('truncated.jpg')), 'truncated', /cut short/))
+
+  it('rejects a file that is not an image', () => expectKind(loadImage(fx('notes.png')), 'unsupported', /PNG or JPEG/))
+
+  it('rejects an absurdly large image from its header, before decoding', async () => {
+    // A 30000×30000 PNG header: only the IHDR is read, so this costs no memory.
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ffffff' } }).png().toBuffer()
+    png.writeUInt32BE(30000, 16); png.writeUInt32BE(30000, 20)
+    await expectKind(loadImage(png), 'too-large', /900 MP.*limit/)
+  })
+
+  it('downscales above the pixel budget with a warning and reports the scale', async () => {
+    const img = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } }).png().toBuffer()
+    const out = await loadImage(img, { maxPixels: 30_000 })
+    expect(out.width * out.height).toBeLessThanOrEqual(30_000)
+    expect(out.originalWidth).toBe(400)
+    expect(out.scale).toBeCloseTo(out.width / 400, 6)
+    expect(out.warnings[0]).toMatch(/downscaled/)
+  })
+
+  it('applies EXIF orientation so phone photos come out upright', async () => {
+    // 40×20 with a dark left half, stored with orientation 6 (rotate 90° clockwise to view).
+    const raw = Buffer.alloc(40 * 20, 255)
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) raw[y * 40 + x] = 0
+    const jpg = await sharp(raw, { raw: { width: 40, height: 20, channels: 1 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer()
+    const out = await loadImage(jpg)
+    expect([out.width, out.height]).toEqual([20, 40])
+    // After rotating clockwise the dark half is on top.
+    expect(out.data[2 * 20 + 10]).toBeLessThan(60)
+    expect(out.data[37 * 20 + 10]).toBeGreaterThan(200)
+  })
+
+  it('reads 16-bit RGBA PNG onto white paper as 8-bit gray', async () => {
+    const png = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .png().toColourspace('rgb16').toBuffer()
+    const out = await loadImage(png)
+    for (const v of out.data) expect(v).toBeGreaterThanOrEqual(254)
+  })
+
+  it('reads an uncompressed 24-bit BMP', async () => {
+    const w = 3, h = 2, stride = 12
+    const b = Buffer.alloc(54 + stride * h)
+    b.write('BM', 0, 'latin1'); b.writeUInt32LE(b.length, 2); b.writeUInt32LE(54, 10); b.writeUInt32LE(40, 14)
+    b.writeInt32LE(w, 18); b.writeInt32LE(h, 22); b.writeUInt16LE(1, 26); b.writeUInt16LE(24, 28)
+    b.fill(255, 54)
+    b[54] = b[55] = b[56] = 0 // bottom-left pixel black (rows are stored bottom-up)
+    const out = await loadImage(b)
+    expect([out.width, out.height]).toEqual([3, 2])
+    expect(Array.from(out.data)).toEqual([255, 255, 255, 0, 255, 255])
+  })
+
+  it('loads the shipped sample page upright at its stored size', async () => {
+    const out = await loadImage(readFileSync(new URL('../../../resources/samples/03_haiku.jpg', import.meta.url)))
+    expect([out.width, out.height]).toEqual([1600, 375])
+    expect(out.warnings).toEqual([])
+  })
+})
