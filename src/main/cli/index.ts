@@ -10,6 +10,8 @@ usage: glyphdesk <command> [options]      (glyphdesk <command> --help for detail
   gradcheck       check every layer's gradients against central differences
   data            synth | synth-eval | fetch | preview: glyph sets
   models list     the shipped models
+  transcribe      read a page image into text, JSON, hOCR or ALTO
+  eval-pages      score the page pipeline on page images with ground-truth .txt files
 `
 
 type Command = (argv: string[]) => Promise<number>
@@ -19,7 +21,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   eval: async () => (await import('./eval.ts')).evalCommand,
   gradcheck: async () => (await import('./gradcheck.ts')).gradcheckCommand,
   data: async () => (await import('./data.ts')).dataCommand,
-  models: async () => (await import('./models.ts')).modelsCommand
+  models: async () => (await import('./models.ts')).modelsCommand,
+  transcribe: async () => (await import('./pages.ts')).transcribeCommand,
+  'eval-pages': async () => (await import('./pages.ts')).evalPagesCommand
 }
 
 export async function main(argv: string[]): Promise<number> {

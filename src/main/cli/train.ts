@@ -113,7 +113,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       augment,
       resume,
       onBatch: (epoch, b, nb, loss) => {
-        if (b % 64 === 0) bar.update(epoch - 1 + b / nb, `loss ${loss.toFixed(3)}`)
+        if (b > 0 && b % 64 === 0) bar.update(epoch - 1 + b / nb, `loss ${loss.toFixed(3)}`)
       },
       onEpoch: (s) => bar.update(s.epoch, `loss ${s.trainLoss.toFixed(3)} train ${(s.trainAcc * 100).toFixed(1)}% valid ${((s.validAcc ?? 0) * 100).toFixed(1)}%`)
     })

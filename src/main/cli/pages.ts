@@ -1,0 +1,59 @@
+// `glyphdesk transcribe` and `glyphdesk eval-pages`: read a page image into a PageDoc and export
+// it; score the page pipeline on a folder of pages with ground-truth text.
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
+import { writeFileAtomic } from '../nn/serialise.ts'
+import { loadClassifier } from '../recognize/models.ts'
+import { evalPages } from '../vision/evalPages.ts'
+import { loadImage } from '../vision/image.ts'
+import { transcribe } from '../vision/transcribe.ts'
+import { parseCommand, UsageError } from './args.ts'
+
+const TRANSCRIBE_USAGE = 'usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto] [--out FILE]'
+const EVAL_PAGES_USAGE = 'usage: glyphdesk eval-pages DIR [--model MODEL] [--json]'
+
+export async function transcribeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, { model: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, TRANSCRIBE_USAGE)
+  const path = positionals[0]
+  if (!path) throw new UsageError(TRANSCRIBE_USAGE)
+  if (!existsSync(path)) throw new UsageError(`${path} does not exist`)
+  const format = (values.format ?? 'txt') as PageExportFormat
+  if (!(format in PAGE_EXPORTS)) throw new UsageError(`--format must be one of ${Object.keys(PAGE_EXPORTS).join(', ')}, got "${format}"`)
+  const classifier = await loadClassifier(values.model)
+  const bytes = await readFile(path)
+  const image = await loadImage(bytes)
+  for (const w of image.warnings) process.stderr.write(`warning: ${w}\n`)
+  const started = Date.now()
+  const { doc } = await transcribe(image, classifier, { path: resolve(path), fileBytes: bytes })
+  const text = PAGE_EXPORTS[format]({ ...doc, model: doc.model ?? classifier.name })
+  if (values.out) {
+    await writeFileAtomic(values.out, text)
+    process.stderr.write(`wrote ${resolve(values.out)} (${doc.boxes.length} characters, model ${classifier.name}, ${Date.now() - started} ms)\n`)
+  } else {
+    process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+    process.stderr.write(`${doc.boxes.length} characters, model ${classifier.name}, ${Date.now() - started} ms\n`)
+  }
+  return 0
+}
+
+export async function evalPagesCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, { model: { type: 'string' }, json: { type: 'boolean' } }, EVAL_PAGES_USAGE)
+  const dir = positionals[0]
+  if (!dir || !existsSync(dir)) throw new UsageError(`name a folder of page images with .txt ground truth\n${EVAL_PAGES_USAGE}`)
+  const classifier = await loadClassifier(values.model)
+  const result = await evalPages(dir, classifier)
+  if (result.pages.length === 0) throw new UsageError(`${dir} has no page image with a same-name .txt ground truth`)
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ model: classifier.name, ...result }) + '\n')
+    return 0
+  }
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`
+  const rows = result.pages.map((p) =>
+    `${p.name.padEnd(14)} chars ${String(p.chars).padStart(4)}  boxes ${String(p.boxes).padStart(4)}  lines ${p.linesFound}/${p.linesExpected}  detection ${pct(p.detection.rate)}  CER ${pct(p.cerNoSpace)} (with spaces ${pct(p.cer)})  words ${pct(p.wordAccuracy)}  ${Math.round(p.ms)} ms`)
+  const o = result.overall
+  rows.push(`${'overall'.padEnd(14)} chars ${String(o.chars).padStart(4)}  boxes ${String(o.boxes).padStart(4)}  detection ${pct(o.detection.rate)}  CER ${pct(o.cerNoSpace)} (with spaces ${pct(o.cer)})  words ${pct(o.wordAccuracy)}`)
+  process.stdout.write(`model ${classifier.name}\n${rows.join('\n')}\n`)
+  return 0
+}
