@@ -62,6 +62,24 @@ describe('glyphdesk CLI', () => {
     expect(out.note).toMatch(/26 classes/)
   })
 
+  it('trains on real letters mixed in and scores only the real letters it held out', () => {
+    const out = join(work, 'mlp-real')
+    const r = glyphdesk('train', 'mlp', '--data', mini, '--out', out, '--epochs', '30', '--optimizer', 'adam', '--lr', '0.002',
+      '--hidden', '128', '--activation', 'relu', '--seed', '1',
+      '--extra-train', realMini, '--extra-per-class', '2', '--extra-repeat', '3', '--eval-data', realMini)
+    expect(r.code, r.stderr).toBe(0)
+    const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).card
+    expect(card.data.extraTrain).toMatchObject({ perClass: 2, glyphs: 52, repeat: 3 })
+    expect(card.metrics.evalData.n).toBe(26)
+    // eval leaves the 52 training letters out by itself, from the card.
+    const e = JSON.parse(glyphdesk('eval', '--model', out, '--data', realMini, '--json').stdout)
+    expect(e.n).toBe(26)
+    expect(e.note).toMatch(/left out the first 2 glyphs per class/)
+    expect(e.accuracy).toBeCloseTo(card.metrics.evalData.accuracy, 12)
+    // 26 unseen real letters after 2 examples each: chance is 1/36; 14/26 when written.
+    expect(e.accuracy).toBeGreaterThan(0.3)
+  })
+
   it('is reproducible: the same command and seed give bit-identical weights', () => {
     const again = join(work, 'mlp-again')
     const r = glyphdesk('train', 'mlp', '--data', mini, '--out', again, '--epochs', '30', '--lr', '0.5', '--seed', '3')
