@@ -5,6 +5,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Classifier } from './classifier.ts'
 import { MlpClassifier } from './mlpClassifier.ts'
+import { ONNX_FORMAT } from './modelCard.ts'
+import { OnnxClassifier } from './onnxClassifier.ts'
 
 export const RESOURCES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources')
 export const SHIPPED_MODELS_DIR = join(RESOURCES_DIR, 'models')
@@ -28,8 +30,8 @@ export function listShippedModels(): ModelEntry[] {
     .filter((d) => d.isDirectory() && existsSync(join(SHIPPED_MODELS_DIR, d.name, 'model.json')))
     .map((d) => {
       const dir = join(SHIPPED_MODELS_DIR, d.name)
-      const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string }
-      return { name: d.name, dir, kind: manifest.kind ?? 'unknown', shipped: true }
+      const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string; format?: string }
+      return { name: d.name, dir, kind: manifest.kind ?? (manifest.format === ONNX_FORMAT ? 'onnx' : 'unknown'), shipped: true }
     })
 }
 
@@ -51,7 +53,10 @@ export function resolveModelDir(model?: string): string {
 
 export async function loadClassifier(model?: string): Promise<Classifier & { card: Record<string, unknown> }> {
   const dir = resolveModelDir(model)
-  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string }
-  if (manifest.kind === 'mlp') return MlpClassifier.load(dir, model ?? dir.split(/[\\/]/).pop())
+  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string; format?: string }
+  const name = model ?? dir.split(/[\\/]/).pop()
+  if (manifest.kind === 'mlp') return MlpClassifier.load(dir, name)
+  // Glyphdesk's CNNs and bring-your-own ONNX classifiers share one card format and one loader.
+  if (manifest.format === ONNX_FORMAT) return OnnxClassifier.load(dir, name)
   throw new ModelNotFoundError(`${dir}: model kind "${String(manifest.kind)}" is not supported by this build`)
 }

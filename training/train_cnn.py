@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+# Trains a Glyphdesk CNN on a NIST36-layout glyph set (plus the first K real glyphs per class of an
+# optional extra file), evaluates it, and exports model.onnx + model.json (the model card) that
+# src/main/recognize/onnxClassifier.ts loads. Run with Debian's /usr/bin/python3 (python3-torch 1.13);
+# see training/README.md. Everything is seeded: same command, same weights on the same machine.
+import argparse
+import datetime
+import glob
+import hashlib
+import json
+import os
+import sys
+import time
+
+try:
+    import numpy as np
+    import scipy.io as sio
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError as e:  # pragma: no cover - environment check
+    sys.exit(f'train_cnn.py needs python3-torch, python3-numpy and python3-scipy for /usr/bin/python3 '
+             f'({e}); run `sudo bash training/install.sh` first')
+
+CLASSES = list('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')
+LOOKALIKES = [('O', '0'), ('I', '1'), ('S', '5'), ('Z', '2'), ('G', '6'), ('B', '8')]
+OPSET = 13
+
+# ---------------------------------------------------------------- data
+
+
+def _key(mat, suffix):
+    keys = [k for k in mat if not k.startswith('__') and k.endswith(suffix)]
+    if len(keys) != 1:
+        raise SystemExit(f'expected exactly one *{suffix} key, found {keys}')
+    return keys[0]
+
+
+def read_glyph_file(path):
+    """A NIST-layout .mat file → (x n×32×32 float32 row-major upright, y n int64, class count in file)."""
+    mat = sio.loadmat(path)
+    data = np.asarray(mat[_key(mat, '_data')], dtype=np.float32)
+    onehot = np.asarray(mat[_key(mat, '_labels')])
+    n = data.shape[0]
+    # MATLAB stores each glyph column-major: reshape(32,32) gives the transpose of the image.
+    x = np.ascontiguousarray(data.reshape(n, 32, 32).transpose(0, 2, 1))
+    y = onehot.argmax(1).astype(np.int64)  # 26-class files: letters share indices 0..25 with the 36 classes
+    return x, y, onehot.shape[1]
+
+
+def read_split(directory, split):
+    files = sorted(glob.glob(os.path.join(directory, f'*_{split}.mat')))
+    if len(files) != 1:
+        raise SystemExit(f'{directory}: expected one *_{split}.mat, found {files}')
+    x, y, _ = read_glyph_file(files[0])
+    return x, y
+
+
+def first_per_class(y, k):
+    """Indices of the first k glyphs of each class in file order, and the rest (same rule as glyphdesk eval)."""
+    counts = np.zeros(len(CLASSES), dtype=np.int64)
+    chosen, rest = [], []
+    for i, c in enumerate(y):
+        if counts[c] < k:
+            counts[c] += 1
+            chosen.append(i)
+        else:
+            rest.append(i)
+    return np.array(chosen, dtype=np.int64), np.array(rest, dtype=np.int64)
+
+# ---------------------------------------------------------------- augmentation
+
+
+def augment(x, gen):
+    """Page-pipeline-like distortions of a batch [n,1,32,32] (background 1, ink 0): stroke width,
+    rotation, shear, scale, aspect, shift, elastic noise, contrast and noise."""
+    n = x.shape[0]
+    ink = 1.0 - x
+
+    def u(lo, hi, shape=(n,)):
+        return lo + (hi - lo) * torch.rand(shape, generator=gen)
+
+    # Stroke width: blend with a 3×3 dilation (thicker) or erosion (thinner) for sub-pixel widths.
+    t = u(-0.6, 1.0).view(n, 1, 1, 1)
+    dil = F.max_pool2d(ink, 3, 1, 1)
+    ero = -F.max_pool2d(-ink, 3, 1, 1)
+    ink = torch.where(t >= 0, ink + t * (dil - ink), ink + (-t) * (ero - ink))
+
+    # Affine: output→input sampling grid in normalised coordinates.
+    ang = u(-12, 12) * np.pi / 180
+    shear = u(-0.18, 0.18)
+    s = u(0.86, 1.12)
+    asp = u(0.9, 1.1)
+    sx, sy = s * asp, s / asp
+    tx, ty = u(-0.16, 0.16), u(-0.16, 0.16)  # ±2.5 px
+    cos, sin = torch.cos(ang), torch.sin(ang)
+    a = torch.stack([
+        torch.stack([cos / sx, (-sin + shear * cos) / sx, tx], 1),
+        torch.stack([sin / sy, (cos + shear * sin) / sy, ty], 1)], 1)
+    grid = F.affine_grid(a, (n, 1, 32, 32), align_corners=False)
+    # Elastic noise: a smooth random displacement (5×5 control field, bilinear upsampling) on half the batch.
+    field = torch.randn((n, 2, 5, 5), generator=gen) * 0.035
+    field = field * (torch.rand((n, 1, 1, 1), generator=gen) < 0.5)
+    grid = grid + F.interpolate(field, size=(32, 32), mode='bilinear', align_corners=True).permute(0, 2, 3, 1)
+    ink = F.grid_sample(ink, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
+
+    # Contrast and sensor noise, like phone photos after normaliseGlyph.
+    ink = ink * u(0.8, 1.1).view(n, 1, 1, 1)
+    ink = ink + torch.randn(ink.shape, generator=gen) * u(0, 0.04).view(n, 1, 1, 1)
+    return 1.0 - ink
+
+# ---------------------------------------------------------------- models
+
+
+ARCHS = {
+    # conv widths per stage (each stage: convs at one resolution, then 2×2 max-pool), embedding size
+    'compact': {'stages': [[16], [32, 32], [64, 64]], 'embed': 128, 'dropout': 0.2},
+    'best': {'stages': [[32], [64, 64], [128, 128]], 'embed': 256, 'dropout': 0.3},
+}
+
+
+class GlyphCNN(nn.Module):
+    """Input: raw Glyphdesk glyphs [n,1,32,32] (background 1, ink 0). Outputs logits [n,36] and the
+    penultimate embedding [n,embed]. Normalisation lives inside so the ONNX input is the raw glyph."""
+
+    def __init__(self, arch):
+        super().__init__()
+        spec = ARCHS[arch]
+        layers, c_in = [], 1
+        for stage in spec['stages']:
+            for c_out in stage:
+                layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+                c_in = c_out
+            layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        self.embed = nn.Sequential(nn.Flatten(), nn.Dropout(spec['dropout']), nn.Linear(c_in * 4 * 4, spec['embed']),
+                                   nn.BatchNorm1d(spec['embed']), nn.ReLU(inplace=True))
+        self.head = nn.Sequential(nn.Dropout(spec['dropout']), nn.Linear(spec['embed'], len(CLASSES)))
+        self.embed_dim = spec['embed']
+
+    def forward(self, glyphs):
+        ink = (1.0 - glyphs - 0.17) / 0.35  # ink ≈ 17% of pixels in NIST and synthetic glyphs
+        e = self.embed(self.features(ink))
+        return self.head(e), e
+
+
+def describe(model):
+    return ' → '.join(str(m).split('(')[0] if not isinstance(m, (nn.Conv2d, nn.Linear)) else
+                      (f'conv3×3 {m.in_channels}→{m.out_channels}' if isinstance(m, nn.Conv2d) else f'linear {m.in_features}→{m.out_features}')
+                      for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear, nn.MaxPool2d, nn.BatchNorm2d, nn.BatchNorm1d, nn.ReLU, nn.Dropout)))
+
+# ---------------------------------------------------------------- evaluation
+
+
+@torch.no_grad()
+def predict(model, x, batch=512):
+    model.eval()
+    out = []
+    for s in range(0, len(x), batch):
+        out.append(model(torch.from_numpy(x[s:s + batch]).unsqueeze(1))[0].argmax(1).numpy())
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def score(y, pred):
+    k = len(CLASSES)
+    conf = np.zeros((k, k), dtype=np.int64)
+    np.add.at(conf, (y, pred), 1)
+    errors = int((y != pred).sum())
+    idx = {c: i for i, c in enumerate(CLASSES)}
+    pairs = {}
+    look = 0
+    for a, b in LOOKALIKES:
+        ia, ib = idx[a], idx[b]
+        pairs[f'{a}→{b}'] = int(conf[ia, ib])
+        pairs[f'{b}→{a}'] = int(conf[ib, ia])
+        look += int(conf[ia, ib] + conf[ib, ia])
+    per_class = {c: (float(conf[i, i] / conf[i].sum()) if conf[i].sum() else None) for i, c in enumerate(CLASSES)}
+    return {
+        'n': int(len(y)), 'accuracy': float((y == pred).mean()) if len(y) else None, 'errors': errors,
+        'lookalikeErrors': look, 'lookalikeShareOfErrors': (look / errors) if errors else 0.0,
+        'lookalikePairs': pairs, 'perClass': per_class, 'confusion': conf.tolist(),
+    }
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--data', required=True, help='NIST36-layout glyph set directory (NAME_train/valid/test.mat)')
+    p.add_argument('--real', help='extra real glyph file; its first --real-per-class glyphs per class are trained on')
+    p.add_argument('--real-per-class', type=int, default=20)
+    p.add_argument('--real-repeat', type=int, default=8, help='times the real training glyphs appear per epoch')
+    p.add_argument('--unseen', help='an "unseen hand" .mat (glyphdesk data synth-eval), evaluation only')
+    p.add_argument('--arch', choices=sorted(ARCHS), default='compact')
+    p.add_argument('--epochs', type=int, default=12)
+    p.add_argument('--batch', type=int, default=128)
+    p.add_argument('--lr', type=float, default=3e-3)
+    p.add_argument('--seed', type=int, default=1)
+    p.add_argument('--threads', type=int, default=1, help='1 is fastest on a shared 2-core machine')
+    p.add_argument('--name', help='model name (default: basename of --out)')
+    p.add_argument('--out', required=True, help='model directory: model.onnx + model.json')
+    p.add_argument('--checkpoint', help='also save the PyTorch state dict here (for fixtures and benchmarks)')
+    p.add_argument('--limit', type=int, default=0, help='use only this many synthetic training glyphs (smoke runs)')
+    args = p.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    torch.use_deterministic_algorithms(True)
+    name = args.name or os.path.basename(os.path.normpath(args.out))
+    t0 = time.time()
+
+    xtr, ytr = read_split(args.data, 'train')
+    if args.limit:
+        xtr, ytr = xtr[:args.limit], ytr[:args.limit]
+    xva, yva = read_split(args.data, 'valid')
+    xte, yte = read_split(args.data, 'test')
+    real = None
+    if args.real:
+        xr, yr, real_classes = read_glyph_file(args.real)
+        chosen, rest = first_per_class(yr, args.real_per_class)
+        real = {'x_train': xr[chosen], 'y_train': yr[chosen], 'x_held': xr[rest], 'y_held': yr[rest], 'classes': real_classes}
+        xtr = np.concatenate([xtr] + [real['x_train']] * args.real_repeat)
+        ytr = np.concatenate([ytr] + [real['y_train']] * args.real_repeat)
+    print(f'train {len(xtr)} glyphs (real {0 if real is None else len(real["x_train"])}×{args.real_repeat}), valid {len(xva)}, test {len(xte)}', flush=True)
+
+    model = GlyphCNN(args.arch).to(memory_format=torch.channels_last)  # ~2× faster convs on CPU
+    params = sum(p.numel() for p in model.parameters())
+    print(f'{args.arch}: {params} parameters', flush=True)
+    steps_per_epoch = (len(xtr) + args.batch - 1) // args.batch
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.15)
+    gen = torch.Generator().manual_seed(args.seed)
+    xtr_t, ytr_t = torch.from_numpy(xtr).unsqueeze(1), torch.from_numpy(ytr)
+    curves = []
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        order = torch.randperm(len(xtr), generator=gen)
+        tl, tc, te = 0.0, 0, time.time()
+        for s in range(0, len(xtr), args.batch):
+            idx = order[s:s + args.batch]
+            xb = augment(xtr_t[idx], gen).contiguous(memory_format=torch.channels_last)
+            yb = ytr_t[idx]
+            logits, _ = model(xb)
+            loss = F.cross_entropy(logits, yb, label_smoothing=0.05)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            tl += float(loss) * len(idx)
+            tc += int((logits.argmax(1) == yb).sum())
+        va = float((predict(model, xva) == yva).mean())
+        row = {'epoch': epoch, 'trainLoss': tl / len(xtr), 'trainAcc': tc / len(xtr), 'validAcc': va, 'seconds': time.time() - te}
+        curves.append(row)
+        print(json.dumps(row), flush=True)
+
+    model = model.to(memory_format=torch.contiguous_format).eval()
+    metrics = {'valid': score(yva, predict(model, xva)), 'test': score(yte, predict(model, xte))}
+    for k in ('valid', 'test'):
+        metrics[k] = {kk: metrics[k][kk] for kk in ('n', 'accuracy', 'errors', 'lookalikeErrors', 'lookalikeShareOfErrors', 'lookalikePairs', 'perClass')} | \
+            ({'confusion': metrics[k]['confusion']} if k == 'test' else {})
+    if real is not None:
+        metrics['evalData'] = score(real['y_held'], predict(model, real['x_held']))
+        metrics['evalData']['file'] = os.path.abspath(args.real)
+        metrics['evalData']['note'] = f'held out: all but the first {args.real_per_class} glyphs per class; 36-way prediction'
+    if args.unseen:
+        xu, yu, _ = read_glyph_file(args.unseen)
+        metrics['unseen'] = score(yu, predict(model, xu))
+        metrics['unseen']['file'] = os.path.abspath(args.unseen)
+    digits = {c: metrics['test']['perClass'][c] for c in CLASSES[26:]}
+    metrics['syntheticDigitsPerClass'] = digits
+    for k in ('valid', 'test', 'evalData', 'unseen'):
+        if k in metrics:
+            m = metrics[k]
+            print(f'{k}: {m["accuracy"]:.4f} of {m["n"]}, look-alike share of errors {m["lookalikeShareOfErrors"]:.2f} {m["lookalikePairs"]}', flush=True)
+
+    os.makedirs(args.out, exist_ok=True)
+    onnx_path = os.path.join(args.out, 'model.onnx')
+    torch.onnx.export(model, torch.ones(1, 1, 32, 32), onnx_path, input_names=['glyphs'], output_names=['logits', 'embedding'],
+                      dynamic_axes={'glyphs': {0: 'n'}, 'logits': {0: 'n'}, 'embedding': {0: 'n'}}, opset_version=OPSET,
+                      do_constant_folding=True)
+    if args.checkpoint:
+        os.makedirs(os.path.dirname(os.path.abspath(args.checkpoint)), exist_ok=True)
+        torch.save({'arch': args.arch, 'state_dict': model.state_dict()}, args.checkpoint)
+    onnx_bytes = open(onnx_path, 'rb').read()
+    synth_manifest = os.path.join(args.data, 'manifest.json')
+    made_by = None
+    if os.path.exists(synth_manifest):
+        mf = json.load(open(synth_manifest))
+        made_by = {'command': mf.get('command'), 'seed': mf.get('seed')}
+    command = '/usr/bin/python3 training/train_cnn.py ' + ' '.join(sys.argv[1:])
+    manifest = {
+        'format': 'glyphdesk-onnx', 'formatVersion': 1, 'kind': 'cnn', 'name': name,
+        'modelFile': 'model.onnx', 'modelBytes': len(onnx_bytes), 'modelSha256': hashlib.sha256(onnx_bytes).hexdigest(),
+        'classes': CLASSES,
+        'input': {'name': 'glyphs', 'size': 32, 'channels': 1, 'layout': 'NCHW', 'background': 1, 'ink': 0},
+        'outputs': {'logits': 'logits', 'embedding': 'embedding'},
+        'embeddingDim': model.embed_dim, 'opset': OPSET,
+        'card': {
+            'name': name, 'kind': 'cnn', 'created': datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            'architecture': f'{args.arch}: input normalised inside the model as (1 − x − 0.17)/0.35; ' + describe(model),
+            'parameters': params, 'torch': torch.__version__, 'seed': args.seed, 'command': command,
+            'config': {k: v for k, v in vars(args).items() if k not in ('out', 'checkpoint')},
+            'data': {
+                'dir': os.path.abspath(args.data), 'madeBy': made_by, 'train': int(len(xtr) - (0 if real is None else len(real['x_train']) * args.real_repeat)),
+                'valid': int(len(xva)), 'test': int(len(xte)),
+                'extraTrain': None if real is None else {'file': os.path.abspath(args.real), 'perClass': args.real_per_class, 'repeat': args.real_repeat},
+            },
+            'augmentation': 'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '
+                            'scale 0.86–1.12, aspect 0.9–1.1, shift ±2.5 px, elastic 5×5 field σ 0.035 on half, contrast 0.8–1.1, noise σ ≤ 0.04',
+            'curves': curves, 'metrics': metrics, 'trainingSeconds': round(time.time() - t0, 1),
+        },
+    }
+    with open(os.path.join(args.out, 'model.json'), 'w') as f:
+        json.dump(manifest, f, indent=1)
+        f.write('\n')
+    print(f'wrote {onnx_path} ({len(onnx_bytes)} bytes) and model.json in {time.time() - t0:.0f} s', flush=True)
+
+
+if __name__ == '__main__':
+    main()
