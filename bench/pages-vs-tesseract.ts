@@ -1,0 +1,207 @@
+// Benchmark: reading the sample pages, Glyphdesk vs Tesseract (issue 4, item 7). For every page image with a
+// same-name .txt ground truth in DIR (default resources/samples), one script times
+//  - Glyphdesk: load the image + segment + lay out + recognise (loadImage, then transcribe), warm: OpenCV
+//    and the model are loaded once first and every page is read once untimed; the median of --reps runs;
+//  - Tesseract: `tesseract IMAGE - --psm 6` (Debian's tesseract-ocr, scripts/install-tesseract.sh), the
+//    wall time of the whole command, the median of --reps runs. A command cannot be kept warm, so its time
+//    includes process start and loading its English model; the floor that puts under every page is measured
+//    separately on a blank 64×64 image and printed.
+// Runs are interleaved (page by page, Glyphdesk then Tesseract) so that a varying load on the machine hits
+// both systems alike. Both outputs are scored with the same character error rate as `glyphdesk eval-pages`:
+// Levenshtein distance / ground-truth length, without spaces and with spaces (and line breaks), after the
+// same normalisation of prediction and ground truth alike — uppercase, keep only A–Z, 0–9 and spaces,
+// collapse runs of spaces, drop empty lines. Tesseract reads lower case and punctuation too; the
+// normalisation keeps it from being charged for them (Glyphdesk's output is already in that form).
+//   npx tsx bench/pages-vs-tesseract.ts [DIR] [--reps 5] [--model MODEL] [--show-text] [--json]
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { extname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createCanvas } from '@napi-rs/canvas'
+import { loadClassifier, resolveModelDir } from '../src/main/recognize/models.ts'
+import { levenshtein } from '../src/main/vision/evalPages.ts'
+import { loadImage } from '../src/main/vision/image.ts'
+import { loadOpenCv } from '../src/main/vision/segment.ts'
+import { transcribe } from '../src/main/vision/transcribe.ts'
+import { assembleText } from '../src/shared/pagedoc.ts'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    reps: { type: 'string', default: '5' },
+    model: { type: 'string' },
+    'show-text': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false }
+  }
+})
+const DIR = positionals[0] ?? 'resources/samples'
+const REPS = Math.max(1, Number(values.reps))
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp'])
+const TESSERACT_ARGS = ['-', '--psm', '6']
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+/** The comparison's one text form: uppercase, only A–Z 0–9 and single spaces, no empty lines. */
+function normaliseText(text: string): string[] {
+  return text.split(/\r?\n/)
+    .map(l => l.toUpperCase().replace(/[^A-Z0-9\s]/g, '').replace(/\s+/g, ' ').trim())
+    .filter(l => l.length > 0)
+}
+
+interface Score { cerNoSpace: number; cer: number; editsNoSpace: number; edits: number; text: string }
+
+function score(predicted: string, gtLines: string[]): Score {
+  const pred = normaliseText(predicted).join('\n'), gt = gtLines.join('\n')
+  const strip = (s: string) => s.replace(/\s+/g, '')
+  const editsNoSpace = levenshtein(strip(pred), strip(gt)), edits = levenshtein(pred, gt)
+  return { cerNoSpace: editsNoSpace / Math.max(1, strip(gt).length), cer: edits / Math.max(1, gt.length), editsNoSpace, edits, text: pred }
+}
+
+function runTesseract(path: string): { ms: number; text: string } {
+  const t0 = performance.now()
+  const r = spawnSync('tesseract', [path, ...TESSERACT_ARGS], { encoding: 'utf8' })
+  const ms = performance.now() - t0
+  if (r.error || r.status !== 0) throw new Error(`tesseract ${path} failed (${r.error?.message ?? `exit ${r.status}: ${r.stderr.trim()}`})`)
+  return { ms, text: r.stdout }
+}
+
+const version = spawnSync('tesseract', ['--version'], { encoding: 'utf8' })
+if (version.error || version.status !== 0) {
+  console.error('tesseract is not installed: run scripts/install-tesseract.sh (Debian\'s tesseract-ocr), then this benchmark again')
+  process.exit(2)
+}
+const tesseractVersion = (version.stdout || version.stderr).split('\n')[0].trim()
+
+const pages = readdirSync(DIR)
+  .filter(f => IMAGE_EXT.has(extname(f).toLowerCase()))
+  .sort()
+  .flatMap(f => {
+    const name = f.slice(0, -extname(f).length)
+    try {
+      return [{ name, path: join(DIR, f), gtLines: normaliseText(readFileSync(join(DIR, `${name}.txt`), 'utf8')) }]
+    } catch {
+      return []
+    }
+  })
+if (pages.length === 0) {
+  console.error(`${DIR} has no page image with a same-name .txt ground truth`)
+  process.exit(2)
+}
+
+const load0 = loadavg()
+// One-off costs, outside the timed runs: the OpenCV wasm module and the model.
+let t = performance.now()
+await loadOpenCv()
+const openCvMs = performance.now() - t
+t = performance.now()
+const classifier = await loadClassifier(values.model)
+const modelMs = performance.now() - t
+const modelDir = resolveModelDir(values.model)
+
+async function runGlyphdesk(path: string): Promise<{ ms: number; loadMs: number; text: string; boxes: number }> {
+  const t0 = performance.now()
+  const image = await loadImage(path)
+  const t1 = performance.now()
+  const { doc } = await transcribe(image, classifier, { path })
+  const t2 = performance.now()
+  return { ms: t2 - t0, loadMs: t1 - t0, text: assembleText(doc), boxes: doc.boxes.length }
+}
+
+// Tesseract's floor: start-up and model load on an image with nothing to read.
+const tmp = mkdtempSync(join(tmpdir(), 'glyphdesk-bench-'))
+const blank = join(tmp, 'blank.png')
+{
+  const c = createCanvas(64, 64)
+  const ctx = c.getContext('2d')
+  ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, 64, 64)
+  writeFileSync(blank, c.toBuffer('image/png'))
+}
+
+// Warm-up: every page once through both systems (JIT, file cache), untimed.
+const first = new Map<string, { ours: Awaited<ReturnType<typeof runGlyphdesk>>; theirs: string }>()
+for (const p of pages) first.set(p.name, { ours: await runGlyphdesk(p.path), theirs: runTesseract(p.path).text })
+runTesseract(blank)
+
+const times = new Map(pages.map(p => [p.name, { ours: [] as number[], load: [] as number[], theirs: [] as number[] }]))
+const floor: number[] = []
+for (let r = 0; r < REPS; r++) {
+  for (const p of pages) {
+    const tm = times.get(p.name)!
+    const g = await runGlyphdesk(p.path)
+    tm.ours.push(g.ms); tm.load.push(g.loadMs)
+    tm.theirs.push(runTesseract(p.path).ms)
+  }
+  floor.push(runTesseract(blank).ms)
+}
+rmSync(tmp, { recursive: true, force: true })
+const load1 = loadavg()
+
+const rows = pages.map(p => {
+  const tm = times.get(p.name)!, f = first.get(p.name)!
+  const ours = score(f.ours.text, p.gtLines), theirs = score(f.theirs, p.gtLines)
+  const gt = p.gtLines.join('\n')
+  return {
+    name: p.name,
+    chars: gt.replace(/\s+/g, '').length,
+    length: gt.length,
+    boxes: f.ours.boxes,
+    glyphdeskMs: median(tm.ours),
+    glyphdeskLoadMs: median(tm.load),
+    tesseractMs: median(tm.theirs),
+    ratio: median(tm.ours) / median(tm.theirs),
+    glyphdesk: ours,
+    tesseract: theirs,
+    runs: tm
+  }
+})
+const sum = (k: (r: typeof rows[number]) => number) => rows.reduce((s, r) => s + k(r), 0)
+const overall = {
+  glyphdeskMs: sum(r => r.glyphdeskMs),
+  tesseractMs: sum(r => r.tesseractMs),
+  ratio: sum(r => r.glyphdeskMs) / sum(r => r.tesseractMs),
+  // Pooled over the pages: total edits / total ground-truth length.
+  glyphdesk: { cerNoSpace: sum(r => r.glyphdesk.editsNoSpace) / sum(r => r.chars), cer: sum(r => r.glyphdesk.edits) / sum(r => r.length) },
+  tesseract: { cerNoSpace: sum(r => r.tesseract.editsNoSpace) / sum(r => r.chars), cer: sum(r => r.tesseract.edits) / sum(r => r.length) }
+}
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  loadavgBefore: load0.map(v => +v.toFixed(2)),
+  loadavgAfter: load1.map(v => +v.toFixed(2)),
+  node: process.version,
+  tesseract: tesseractVersion,
+  ompThreadLimit: process.env.OMP_THREAD_LIMIT ?? null
+}
+
+if (values.json) {
+  console.log(JSON.stringify({ dir: DIR, reps: REPS, model: { name: classifier.name, dir: modelDir }, openCvMs, modelMs, tesseractFloorMs: median(floor), machine, pages: rows, overall }))
+} else {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`
+  const ms = (v: number) => `${Math.round(v)} ms`
+  console.log(`pages: ${DIR} (${pages.length}), medians of ${REPS} interleaved runs after one warm-up each`)
+  console.log(`machine: ${machine.cpus} × ${machine.cpu}, load average ${machine.loadavgBefore.join(' ')} before, ${machine.loadavgAfter.join(' ')} after; node ${machine.node}`)
+  console.log(`glyphdesk: model ${classifier.name} (${modelDir}); one-off: OpenCV ${ms(openCvMs)}, model ${ms(modelMs)} (not in the page times)`)
+  console.log(`tesseract: ${tesseractVersion}, \`tesseract IMAGE ${TESSERACT_ARGS.join(' ')}\`${machine.ompThreadLimit ? `, OMP_THREAD_LIMIT=${machine.ompThreadLimit}` : ''}; start-up floor (blank 64×64 image) ${ms(median(floor))}`)
+  console.log('CER: Levenshtein / ground-truth length, both outputs normalised alike (uppercase, only A–Z 0–9 and spaces, whitespace collapsed, empty lines dropped)')
+  console.log('')
+  console.log(`${'page'.padEnd(12)} ${'chars'.padStart(5)} ${'glyphdesk'.padStart(10)} ${'(load)'.padStart(8)} ${'tesseract'.padStart(10)} ${'ratio'.padStart(6)}   ${'CER glyphdesk'.padStart(18)}   ${'CER tesseract'.padStart(18)}`)
+  console.log(`${''.padEnd(12)} ${''.padStart(5)} ${''.padStart(10)} ${''.padStart(8)} ${''.padStart(10)} ${''.padStart(6)}   ${'no sp / with sp'.padStart(18)}   ${'no sp / with sp'.padStart(18)}`)
+  for (const r of rows) {
+    console.log(`${r.name.padEnd(12)} ${String(r.chars).padStart(5)} ${ms(r.glyphdeskMs).padStart(10)} ${ms(r.glyphdeskLoadMs).padStart(8)} ${ms(r.tesseractMs).padStart(10)} ${r.ratio.toFixed(3).padStart(6)}   ${`${pct(r.glyphdesk.cerNoSpace)} / ${pct(r.glyphdesk.cer)}`.padStart(18)}   ${`${pct(r.tesseract.cerNoSpace)} / ${pct(r.tesseract.cer)}`.padStart(18)}`)
+  }
+  const o = overall
+  console.log(`${'overall'.padEnd(12)} ${String(sum(r => r.chars)).padStart(5)} ${ms(o.glyphdeskMs).padStart(10)} ${''.padStart(8)} ${ms(o.tesseractMs).padStart(10)} ${o.ratio.toFixed(3).padStart(6)}   ${`${pct(o.glyphdesk.cerNoSpace)} / ${pct(o.glyphdesk.cer)}`.padStart(18)}   ${`${pct(o.tesseract.cerNoSpace)} / ${pct(o.tesseract.cer)}`.padStart(18)}`)
+  console.log('')
+  console.log(`goal: Glyphdesk ≤ ¼ of Tesseract's time — ${o.ratio <= 0.25 ? 'met' : 'NOT met'} (${o.ratio.toFixed(3)}); far lower CER — Glyphdesk ${pct(o.glyphdesk.cerNoSpace)} vs Tesseract ${pct(o.tesseract.cerNoSpace)} without spaces`)
+  console.log(`per-run times (ms): ${rows.map(r => `${r.name} glyphdesk [${r.runs.ours.map(Math.round).join(', ')}] tesseract [${r.runs.theirs.map(Math.round).join(', ')}]`).join('; ')}; tesseract floor [${floor.map(Math.round).join(', ')}]`)
+  if (values['show-text']) {
+    for (const r of rows) {
+      console.log(`\n== ${r.name}\n-- glyphdesk\n${r.glyphdesk.text}\n-- tesseract (normalised)\n${r.tesseract.text}`)
+    }
+  }
+}
