@@ -1,45 +1,171 @@
 // Electron entry: one hardened window over the Vue renderer. All computing lives in the
-// main-process services (nn, vision, recognize, data); the window only talks to them over IPC.
-import { app, BrowserWindow, shell } from 'electron'
+// main-process services (nn, vision, recognize, data, jobs); the window talks to them only through
+// the contract's routes (ipc/), registered here from the same registry browser mode serves.
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions } from 'electron'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { EventPayload } from '../shared/contract.ts'
+import { createAppContext } from './ipc/context.ts'
+import { registerIpc } from './ipc/electron.ts'
+import { createAppRegistry } from './ipc/index.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
+const rendererIndex = join(here, '../renderer/index.html')
+const devUrl = process.env['ELECTRON_RENDERER_URL']
+const PAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'webp', 'bmp', 'gif']
+
+let mainWindow: BrowserWindow | null = null
+
+/** Only the app's own document may talk to main or navigate. */
+function isAppUrl(url: string): boolean {
+  if (devUrl) return url.startsWith(devUrl)
+  return url.startsWith(pathToFileURL(rendererIndex).href)
+}
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1280,
-    height: 860,
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
     show: false,
     title: 'Glyphdesk',
+    backgroundColor: '#1d1f23',
     webPreferences: {
       preload: join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
-      webSecurity: true
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      spellcheck: false
     }
   })
   win.once('ready-to-show', () => win.show())
-  // No navigation away from the app and no new windows: links open in the system browser.
+  // No navigation away from the app and no new windows: http(s) links open in the system browser.
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:/.test(url)) void shell.openExternal(url)
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
-  win.webContents.on('will-navigate', (event) => event.preventDefault())
-  const devUrl = process.env['ELECTRON_RENDERER_URL']
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
+  win.webContents.on('will-attach-webview', (event) => event.preventDefault())
   if (devUrl) void win.loadURL(devUrl)
-  else void win.loadFile(join(here, '../renderer/index.html'))
+  else void win.loadFile(rendererIndex)
+  win.on('closed', () => { if (mainWindow === win) mainWindow = null })
   return win
 }
 
+function send(command: EventPayload<'menu.command'>['command'], path?: string): void {
+  ctx.events.emit('menu.command', { command, ...(path ? { path } : {}) })
+}
+
+function buildMenu(): void {
+  const recent = ctx.settings.get().recent
+  const isMac = process.platform === 'darwin'
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: '&File',
+      submenu: [
+        { label: 'Open Page…', accelerator: 'CmdOrCtrl+O', click: () => send('open') },
+        { label: 'Open Project…', accelerator: 'CmdOrCtrl+Shift+O', click: () => send('openProject') },
+        {
+          label: 'Open Recent',
+          submenu: recent.length
+            ? recent.map((p) => ({ label: p, click: () => send('openRecent', p) }))
+            : [{ label: 'No recent files', enabled: false }]
+        },
+        { type: 'separator' },
+        { label: 'Save Project', accelerator: 'CmdOrCtrl+S', click: () => send('save') },
+        { label: 'Save Project As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => send('saveAs') },
+        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: () => send('export') },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' }
+      ]
+    },
+    {
+      label: '&Edit',
+      // Undo/redo act on the PageDoc (the renderer's history), not on text fields only.
+      submenu: [
+        { label: 'Undo', accelerator: 'CmdOrCtrl+Z', click: () => send('undo') },
+        { label: 'Redo', accelerator: 'Shift+CmdOrCtrl+Z', click: () => send('redo') },
+        { type: 'separator' },
+        { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }
+      ]
+    },
+    {
+      label: '&View',
+      submenu: [
+        { label: 'Fit Page', accelerator: 'CmdOrCtrl+0', click: () => send('zoomFit') },
+        { label: 'Actual Size', accelerator: 'CmdOrCtrl+1', click: () => send('zoomActual') },
+        { label: 'Zoom In', accelerator: 'CmdOrCtrl+=', click: () => send('zoomIn') },
+        { label: 'Zoom Out', accelerator: 'CmdOrCtrl+-', click: () => send('zoomOut') },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+        ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' as const }])
+      ]
+    },
+    { label: '&Help', submenu: [{ label: 'Keyboard Shortcuts', accelerator: 'Shift+/', click: () => send('help') }] }
+  ]
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template))
+}
+
+const ctx = createAppContext({
+  mode: 'electron',
+  userDataDir: app.getPath('userData'),
+  // A data URL: the sandboxed page needs no file:// access and no custom protocol for its bitmap.
+  imageUrl: async (s) => {
+    const { mime, bytes } = await ctx.pages.display(s)
+    return `data:${mime};base64,${bytes.toString('base64')}`
+  },
+  dialogs: {
+    async open(kind) {
+      const filters = kind === 'page'
+        ? [{ name: 'Page images', extensions: PAGE_EXTENSIONS }]
+        : [{ name: 'Glyphdesk projects', extensions: ['glyphdesk'] }]
+      const r = mainWindow
+        ? await dialog.showOpenDialog(mainWindow, { properties: ['openFile'], filters })
+        : await dialog.showOpenDialog({ properties: ['openFile'], filters })
+      return r.canceled ? null : (r.filePaths[0] ?? null)
+    },
+    async save(defaultName, filters) {
+      const r = mainWindow
+        ? await dialog.showSaveDialog(mainWindow, { defaultPath: defaultName, filters })
+        : await dialog.showSaveDialog({ defaultPath: defaultName, filters })
+      return r.canceled ? null : (r.filePath ?? null)
+    }
+  },
+  onRecent: (path) => {
+    app.addRecentDocument(path)
+    buildMenu()
+  }
+})
+
 app.whenReady().then(() => {
-  createWindow()
+  // Nothing asks for camera, geolocation or notifications: deny every permission request.
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  const registry = createAppRegistry(ctx)
+  registerIpc(ipcMain, registry, ctx.events, {
+    isTrustedSender: (e) => isAppUrl(e.senderFrame?.url ?? ''),
+    targets: () => BrowserWindow.getAllWindows().map((w) => w.webContents)
+  })
+  buildMenu()
+  mainWindow = createWindow()
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow()
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
   })
 })
 
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-navigate', (event, url) => { if (!isAppUrl(url)) event.preventDefault() })
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+})
+
 app.on('window-all-closed', () => {
+  void ctx.jobs.dispose()
   if (process.platform !== 'darwin') app.quit()
 })

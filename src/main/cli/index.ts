@@ -12,6 +12,7 @@ usage: glyphdesk <command> [options]      (glyphdesk <command> --help for detail
   models list     the shipped models
   transcribe      read a page image into text, JSON, hOCR or ALTO
   eval-pages      score the page pipeline on page images with ground-truth .txt files
+  serve           the app in a browser: http://127.0.0.1 with a per-run token
 `
 
 type Command = (argv: string[]) => Promise<number>
@@ -23,7 +24,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   data: async () => (await import('./data.ts')).dataCommand,
   models: async () => (await import('./models.ts')).modelsCommand,
   transcribe: async () => (await import('./pages.ts')).transcribeCommand,
-  'eval-pages': async () => (await import('./pages.ts')).evalPagesCommand
+  'eval-pages': async () => (await import('./pages.ts')).evalPagesCommand,
+  serve: async () => (await import('./serve.ts')).serveCommand
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,14 @@
+// models.* routes: the model picker's list and cards, and the default model.
+import type { RouteHandlers } from '../registry.ts'
+import type { AppContext } from '../context.ts'
+
+export function createModelRoutes(d: Pick<AppContext, 'models'>): Pick<RouteHandlers, 'models.list' | 'models.card' | 'models.setDefault'> {
+  return {
+    'models.list': () => d.models.list(),
+    'models.card': ({ name }) => ({ name, card: d.models.card(name) }),
+    'models.setDefault': async ({ name }) => {
+      await d.models.setDefault(name)
+      return { ok: true as const }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// pages.* routes: open and transcribe a page, serve its bitmap, re-read edited boxes.
+import { createHash } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import type { RouteHandlers } from '../registry.ts'
+import { BadInputError } from '../registry.ts'
+import type { AppContext } from '../context.ts'
+import type { PageSession } from '../../project/pageSessions.ts'
+
+type Deps = Pick<AppContext, 'pages' | 'models' | 'settings' | 'sample' | 'userDataDir' | 'imageUrl' | 'onRecent'>
+
+export class PageNotFoundError extends Error {
+  override name = 'PageNotFoundError'
+}
+
+export function createPageRoutes(d: Deps): Pick<RouteHandlers, 'pages.openSample' | 'pages.open' | 'pages.openBytes' | 'pages.attach' | 'pages.image' | 'pages.recognize'> {
+  const open = async (path: string, model: string | undefined, remember: boolean) => {
+    const classifier = await d.models.classifier(model)
+    const { session, doc, glyphs } = await d.pages.open(path, classifier)
+    if (remember) {
+      await d.settings.addRecent(session.path)
+      d.onRecent?.(session.path)
+    }
+    return { pageId: session.pageId, doc, glyphs, warnings: session.image.warnings }
+  }
+  const session = (pageId: string): PageSession => {
+    const s = d.pages.get(pageId)
+    if (!s) throw new PageNotFoundError(`page ${pageId} is not open in this run; open it again`)
+    return s
+  }
+  return {
+    'pages.openSample': ({ model }) => open(d.sample, model, false),
+    'pages.open': ({ path, model }) => open(path, model, true),
+    'pages.openBytes': async ({ name, base64, model }) => {
+      const bytes = Buffer.from(base64, 'base64')
+      if (bytes.length === 0) throw new BadInputError('pages.openBytes: the file is empty')
+      // Kept under the user data folder so saved projects can find the image again.
+      const dir = join(d.userDataDir, 'pages')
+      await mkdir(dir, { recursive: true })
+      const safe = basename(name).replace(/[^A-Za-z0-9._-]/g, '_')
+      const path = join(dir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}-${safe}`)
+      await writeFile(path, bytes)
+      return open(path, model, true)
+    },
+    'pages.attach': async ({ doc }) => {
+      const s = await d.pages.attach(doc)
+      return { pageId: s.pageId, glyphs: d.pages.previews(s, doc.boxes) }
+    },
+    'pages.image': async ({ pageId }) => ({ url: await d.imageUrl(session(pageId)) }),
+    'pages.recognize': async ({ doc, boxIds, model }) => {
+      const s = await d.pages.attach(doc)
+      const wanted = new Set(boxIds)
+      const boxes = doc.boxes.filter((b) => wanted.has(b.id))
+      const missing = boxIds.filter((id) => !doc.boxes.some((b) => b.id === id))
+      if (missing.length) throw new BadInputError(`pages.recognize: no box ${missing.slice(0, 5).join(', ')} in the document`)
+      const classifier = await d.models.classifier(model ?? doc.model?.name)
+      return { model: classifier.name, predictions: await d.pages.recognize(s, boxes, classifier) }
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// train.start and jobs.*: retraining on the corrections of the given pages, as a worker job.
+import { existsSync } from 'node:fs'
+import type { RouteHandlers } from '../registry.ts'
+import type { AppContext } from '../context.ts'
+import { collectGlyphs } from '../../project/glyphDataset.ts'
+import { NoCorrectionsError } from '../../jobs/retrain.ts'
+
+type Deps = Pick<AppContext, 'pages' | 'models' | 'jobs' | 'settings'>
+
+export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 'jobs.status' | 'jobs.cancel'> {
+  return {
+    'train.start': async ({ config, docs }) => {
+      const base = d.models.find(config.baseModel)
+      if (base.kind !== 'mlp') throw new NoCorrectionsError(`${base.name} is a ${base.kind} model; retraining needs an MLP base model`)
+      const corrections = await collectGlyphs(d.pages, docs, true)
+      if (corrections.n === 0) {
+        throw new NoCorrectionsError('there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain')
+      }
+      // Replay: the configured glyph set, else the base model's own training set when it is on this machine.
+      const baseData = (d.models.card(base.name)['data'] ?? {}) as { dir?: unknown }
+      const replayDir = config.glyphSetDir ?? d.settings.get().glyphSetDir ??
+        (typeof baseData.dir === 'string' && existsSync(baseData.dir) ? baseData.dir : null)
+      const stamp = new Date().toISOString().slice(0, 10)
+      const { name, dir } = d.models.newModelDir(config.name ?? `${base.name}-tuned-${stamp}`)
+      const jobId = d.jobs.startRetrain({
+        config, baseDir: base.dir, baseName: base.name, outDir: dir, name,
+        corrections: { x: corrections.x, y: corrections.y, n: corrections.n },
+        pages: [...new Set(corrections.rows.map((r) => r.page))],
+        replayDir
+      })
+      return { jobId }
+    },
+    'jobs.status': ({ id }) => d.jobs.status(id),
+    'jobs.cancel': ({ id }) => d.jobs.cancel(id)
+  }
+}

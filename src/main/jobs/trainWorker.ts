@@ -1,0 +1,34 @@
+// Worker-thread entry of a retrain job: runs runRetrain off the main thread so the window (or
+// the HTTP server) stays responsive, and reports progress as messages. A 'cancel' message stops
+// training after the batch in flight (trainMlp checks its AbortSignal between batches).
+import { parentPort, workerData } from 'node:worker_threads'
+import { runRetrain, type RetrainSpec } from './retrain.ts'
+
+export type WorkerMessage =
+  | { type: 'epoch'; epoch: number; epochs: number; stats: { epoch: number; trainLoss: number; trainAcc: number; validLoss?: number; validAcc?: number; seconds: number } }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | { type: 'message'; message: string }
+  | { type: 'done'; result: Awaited<ReturnType<typeof runRetrain>> }
+  | { type: 'error'; name: string; message: string }
+
+const port = parentPort
+if (!port) throw new Error('trainWorker.ts runs as a worker thread')
+const controller = new AbortController()
+port.on('message', (m: { type: string }) => {
+  if (m.type === 'cancel') controller.abort()
+})
+const post = (m: WorkerMessage) => port.postMessage(m)
+let lastBatch = 0
+runRetrain(workerData as RetrainSpec, {
+  signal: controller.signal,
+  onEpoch: (stats, epochs) => post({ type: 'epoch', epoch: stats.epoch, epochs, stats: { ...stats } }),
+  onBatch: (epoch, batch, batches, loss) => {
+    const now = Date.now()
+    if (now - lastBatch < 200 && batch + 1 < batches) return
+    lastBatch = now
+    post({ type: 'batch', epoch, batch: batch + 1, batches, loss })
+  },
+  onMessage: (message) => post({ type: 'message', message })
+})
+  .then((result) => post({ type: 'done', result }))
+  .catch((err: Error) => post({ type: 'error', name: err.name, message: err.message }))

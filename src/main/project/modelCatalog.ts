@@ -1,0 +1,112 @@
+// The models a person can pick: the shipped ones (resources/models, read-only) and their own
+// (<user data>/models, made by retraining). Names are unique across both: a user model never
+// takes a shipped model's name, so it can never shadow or overwrite one.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { z } from 'zod'
+import type { ModelInfoSchema } from '../../shared/contract.ts'
+import type { Classifier } from '../recognize/classifier.ts'
+import { DEFAULT_MODEL_ORDER, listShippedModels, loadClassifier, ModelNotFoundError } from '../recognize/models.ts'
+import type { SettingsStore } from './userData.ts'
+
+export type ModelInfo = z.infer<typeof ModelInfoSchema>
+
+interface Entry { name: string; dir: string; kind: string; shipped: boolean }
+
+function readCard(dir: string): Record<string, unknown> {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>
+    const card = (manifest['card'] ?? {}) as Record<string, unknown>
+    return { kind: manifest['kind'], ...card, ...(manifest['sizes'] ? { sizes: manifest['sizes'], activation: manifest['activation'] } : {}) }
+  } catch {
+    return {}
+  }
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined
+}
+
+export class ModelCatalog {
+  readonly userModelsDir: string
+  private cache = new Map<string, Promise<Classifier>>()
+
+  constructor(userDataDir: string, private readonly settings: SettingsStore) {
+    this.userModelsDir = join(userDataDir, 'models')
+  }
+
+  entries(): Entry[] {
+    const shipped = listShippedModels().map((m) => ({ name: m.name, dir: m.dir, kind: m.kind, shipped: true }))
+    const taken = new Set(shipped.map((m) => m.name))
+    const user: Entry[] = []
+    if (existsSync(this.userModelsDir)) {
+      for (const d of readdirSync(this.userModelsDir, { withFileTypes: true })) {
+        const dir = join(this.userModelsDir, d.name)
+        if (!d.isDirectory() || taken.has(d.name) || !existsSync(join(dir, 'model.json'))) continue
+        user.push({ name: d.name, dir, kind: String(readCard(dir)['kind'] ?? 'unknown'), shipped: false })
+      }
+    }
+    return [...shipped, ...user.sort((a, b) => a.name.localeCompare(b.name))]
+  }
+
+  find(name: string): Entry {
+    const e = this.entries().find((m) => m.name === name)
+    if (!e) throw new ModelNotFoundError(`there is no model named "${name}" (have: ${this.entries().map((m) => m.name).join(', ')})`)
+    return e
+  }
+
+  defaultName(): string | null {
+    const all = this.entries()
+    const chosen = this.settings.get().defaultModel
+    if (chosen && all.some((m) => m.name === chosen)) return chosen
+    for (const n of DEFAULT_MODEL_ORDER) if (all.some((m) => m.name === n)) return n
+    return all[0]?.name ?? null
+  }
+
+  list(): ModelInfo[] {
+    const def = this.defaultName()
+    return this.entries().map((m) => {
+      const card = readCard(m.dir)
+      const metrics = (card['metrics'] ?? {}) as Record<string, Record<string, unknown> | undefined>
+      const accuracy = num(metrics['heldOutAfter']) ?? num(metrics['test']?.['accuracy']) ?? num(metrics['valid']?.['accuracy'])
+      const created = typeof card['created'] === 'string' ? card['created'] : undefined
+      const description = typeof card['description'] === 'string' ? card['description'] : undefined
+      return {
+        name: m.name, kind: m.kind, shipped: m.shipped, isDefault: m.name === def,
+        trainable: m.kind === 'mlp', usable: m.kind === 'mlp',
+        ...(created ? { created } : {}), ...(accuracy !== undefined ? { accuracy } : {}), ...(description ? { description } : {})
+      }
+    })
+  }
+
+  card(name: string): Record<string, unknown> {
+    return readCard(this.find(name).dir)
+  }
+
+  /** A loaded classifier (cached; models on disk never change under a name). */
+  classifier(name?: string): Promise<Classifier> {
+    const n = name ?? this.defaultName()
+    if (!n) throw new ModelNotFoundError('no model is installed: resources/models is empty and no user model exists')
+    const e = this.find(n)
+    let c = this.cache.get(e.dir)
+    if (!c) {
+      c = loadClassifier(e.dir).then((cl) => Object.assign(cl, { name: e.name }) as Classifier)
+      c.catch(() => this.cache.delete(e.dir))
+      this.cache.set(e.dir, c)
+    }
+    return c
+  }
+
+  /** A directory for a new user model: `base`, or `base-2`, `base-3` … never a shipped name. */
+  newModelDir(base: string): { name: string; dir: string } {
+    const taken = new Set(this.entries().map((m) => m.name))
+    let name = base, k = 2
+    while (taken.has(name) || existsSync(join(this.userModelsDir, name))) name = `${base}-${k++}`
+    return { name, dir: join(this.userModelsDir, name) }
+  }
+
+  async setDefault(name: string): Promise<void> {
+    this.find(name)
+    await this.settings.update({ defaultModel: name })
+  }
+}

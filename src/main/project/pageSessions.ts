@@ -1,0 +1,154 @@
+// The pages open in this run: for each, the file's bytes (the bitmap the renderer shows), the
+// loaded gray image and the segmentation's background-normalised gray that glyphs are cropped from.
+// Re-recognition of edited boxes crops from the same gray as the first reading, through the same
+// normaliseGlyph, so an untouched box reads the same before and after an edit elsewhere.
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import sharp from 'sharp'
+import { CLASSES, GLYPH_PIXELS } from '../../shared/classes.ts'
+import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
+import type { Classifier } from '../recognize/classifier.ts'
+import { loadImage, type LoadedImage } from '../vision/image.ts'
+import { normaliseGlyph } from '../vision/normalise.ts'
+import { glyphMask, segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
+import { cropGray, cropRect, transcribe } from '../vision/transcribe.ts'
+
+export interface PageSession {
+  pageId: string
+  path: string
+  bytes: Buffer
+  image: LoadedImage
+  seg: SegmentResult
+  /** Detector boxes by their file-pixel rectangle, to crop unedited boxes exactly as transcribe did. */
+  detector: Map<string, CharBox>
+  /** The bitmap for display: the file as the browser can show it, upright (EXIF applied). */
+  display?: Promise<{ mime: string; bytes: Buffer }>
+}
+
+export interface Prediction { id: string; label?: string; confidence?: number; top3?: PageBox['top3']; glyph: string }
+
+/** Paper margin around a box before normalisation, as a fraction of the character height (transcribe's default). */
+const CROP_MARGIN = 0.06
+
+const rectKey = (r: { x: number; y: number; w: number; h: number }) => `${r.x},${r.y},${r.w},${r.h}`
+
+export class PageSessions {
+  private byId = new Map<string, PageSession>()
+  private byPath = new Map<string, PageSession>()
+
+  get(pageId: string): PageSession | undefined {
+    return this.byId.get(pageId)
+  }
+
+  /** Loads, segments and transcribes a page image; the session stays open for re-recognition. */
+  async open(path: string, classifier: Classifier): Promise<{ session: PageSession; doc: PageDoc; glyphs: Record<string, string> }> {
+    const abs = resolve(path)
+    const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`${abs} cannot be read (${e.code ?? e.message})`), { name: 'PageOpenError' })
+    })
+    const image = await loadImage(bytes)
+    const { doc, segmentation } = await transcribe(image, classifier, { path: abs, fileBytes: bytes })
+    const session = this.register(abs, bytes, image, segmentation)
+    return { session, doc, glyphs: this.previews(session, doc.boxes) }
+  }
+
+  /** The session for a saved PageDoc's image (loading and segmenting it once per run). */
+  async attach(doc: PageDoc): Promise<PageSession> {
+    const abs = resolve(doc.image.path)
+    const known = this.byPath.get(abs)
+    if (known) return known
+    const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`), { name: 'PageOpenError' })
+    })
+    const image = await loadImage(bytes)
+    const seg = await segmentPage(image)
+    return this.register(abs, bytes, image, seg)
+  }
+
+  private register(abs: string, bytes: Buffer, image: LoadedImage, seg: SegmentResult): PageSession {
+    const pageId = createHash('sha256').update(abs).update(bytes).digest('hex').slice(0, 16)
+    const detector = new Map<string, CharBox>()
+    for (const b of seg.boxes) detector.set(rectKey(toFileRect(image, b)), b)
+    const session: PageSession = { pageId, path: abs, bytes, image, seg, detector }
+    this.byId.set(pageId, session)
+    this.byPath.set(abs, session)
+    return session
+  }
+
+  /** n×1024 glyphs in the training format for the boxes, as the classifier sees them. */
+  glyphs(session: PageSession, boxes: readonly PageBox[]): Float32Array {
+    const { seg, image } = session
+    const out = new Float32Array(boxes.length * GLYPH_PIXELS)
+    const margin = Math.round(CROP_MARGIN * seg.charHeight)
+    const s = image.scale
+    boxes.forEach((b, i) => {
+      // An unedited detector box is cropped exactly as transcribe did, keeping only its own ink.
+      const own = session.detector.get(rectKey(b))
+      const r = own ?? { x: b.x * s, y: b.y * s, w: b.w * s, h: b.h * s }
+      const c = cropGray(seg.normalised, r, margin)
+      if (own) {
+        const mask = glyphMask(seg, own, cropRect(seg.normalised, own, margin))
+        if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) c.data[k] = 1
+      }
+      normaliseGlyph(c.data, c.width, c.height, out.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
+    })
+    return out
+  }
+
+  previews(session: PageSession, boxes: readonly PageBox[]): Record<string, string> {
+    const g = this.glyphs(session, boxes)
+    const out: Record<string, string> = {}
+    boxes.forEach((b, i) => { out[b.id] = previewOf(g, i) })
+    return out
+  }
+
+  async recognize(session: PageSession, boxes: readonly PageBox[], classifier: Classifier): Promise<Prediction[]> {
+    if (boxes.length === 0) return []
+    const g = this.glyphs(session, boxes)
+    const pred = await classifier.predict(g, boxes.length)
+    const K = CLASSES.length
+    const clamp = (p: number) => Math.min(1, Math.max(0, p))
+    return boxes.map((b, i) => ({
+      id: b.id,
+      label: CLASSES[pred.labels[i]],
+      confidence: clamp(pred.probs[i * K + pred.labels[i]]),
+      top3: [0, 1, 2].map((k) => ({ label: CLASSES[pred.top3[i * 3 + k]], p: clamp(pred.probs[i * K + pred.top3[i * 3 + k]]) })),
+      glyph: previewOf(g, i)
+    }))
+  }
+
+  /** The page bitmap in a format every browser shows (JPEG/PNG/WebP/GIF as is, others as PNG), upright. */
+  display(session: PageSession): Promise<{ mime: string; bytes: Buffer }> {
+    session.display ??= (async () => {
+      const meta = await sharp(session.bytes).metadata().catch(() => null)
+      const fmt = meta?.format
+      const upright = !meta?.orientation || meta.orientation === 1
+      if (upright && fmt === 'jpeg') return { mime: 'image/jpeg', bytes: session.bytes }
+      if (upright && fmt === 'png') return { mime: 'image/png', bytes: session.bytes }
+      if (fmt) return { mime: 'image/png', bytes: await sharp(session.bytes).rotate().png().toBuffer() }
+      // BMP and other formats sharp cannot decode: from the loaded gray pixels.
+      const { image } = session
+      return { mime: 'image/png', bytes: await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 1 } }).png().toBuffer() }
+    })()
+    return session.display
+  }
+}
+
+function toFileRect(image: LoadedImage, r: { x: number; y: number; w: number; h: number }) {
+  const s = image.scale
+  const x = Math.max(0, Math.floor(r.x / s)), y = Math.max(0, Math.floor(r.y / s))
+  return {
+    x, y,
+    w: Math.max(1, Math.min(image.originalWidth, Math.ceil((r.x + r.w) / s)) - x),
+    h: Math.max(1, Math.min(image.originalHeight, Math.ceil((r.y + r.h) / s)) - y)
+  }
+}
+
+/** Glyph i of an n×1024 array as 1024 gray bytes in base64 (0 ink … 255 paper). */
+export function previewOf(glyphs: Float32Array, i: number): string {
+  const bytes = Buffer.alloc(GLYPH_PIXELS)
+  const o = i * GLYPH_PIXELS
+  for (let k = 0; k < GLYPH_PIXELS; k++) bytes[k] = Math.round(Math.min(1, Math.max(0, glyphs[o + k])) * 255)
+  return bytes.toString('base64')
+}

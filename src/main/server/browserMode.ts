@@ -1,0 +1,57 @@
+// Browser mode in one call: the app context, the route registry and the HTTP server, with page
+// bitmaps served over HTTP. Used by `glyphdesk serve` and by the server and end-to-end tests.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createAppContext, type AppContext } from '../ipc/context.ts'
+import { createAppRegistry } from '../ipc/index.ts'
+import { newToken, startServer, type GlyphdeskServer } from './http.ts'
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+export const RENDERER_OUT = join(PROJECT_ROOT, 'out', 'renderer')
+
+function newestMtime(dir: string): number {
+  let t = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }
+  return t
+}
+
+/** Whether out/renderer is missing or older than the renderer's (or the shared contract's) sources. */
+export function rendererBuildIsStale(): boolean {
+  const index = join(RENDERER_OUT, 'index.html')
+  if (!existsSync(index)) return true
+  const built = statSync(index).mtimeMs
+  return [join(PROJECT_ROOT, 'src', 'renderer'), join(PROJECT_ROOT, 'src', 'shared')].some((d) => existsSync(d) && newestMtime(d) > built)
+}
+
+/** Runs `electron-vite build` (main, preload and renderer); throws with its output when it fails. */
+export function buildRenderer(log: (s: string) => void = () => {}): void {
+  log('building the renderer (electron-vite build)…')
+  const bin = join(PROJECT_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js')
+  const r = spawnSync(process.execPath, [bin, 'build'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' })
+  if (r.status !== 0) throw new Error(`electron-vite build failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`)
+}
+
+export interface BrowserApp { ctx: AppContext; server: GlyphdeskServer; close(): Promise<void> }
+
+export async function startBrowserApp(opts: { userDataDir: string; port?: number; staticDir?: string; token?: string }): Promise<BrowserApp> {
+  const token = opts.token ?? newToken()
+  const ctx = createAppContext({
+    mode: 'browser',
+    userDataDir: opts.userDataDir,
+    imageUrl: async (session) => `/files/page/${session.pageId}?token=${encodeURIComponent(token)}`
+  })
+  const registry = createAppRegistry(ctx)
+  const server = await startServer({ registry, events: ctx.events, pages: ctx.pages, staticDir: opts.staticDir ?? RENDERER_OUT, port: opts.port, token })
+  return {
+    ctx, server,
+    close: async () => {
+      await ctx.jobs.dispose()
+      await server.close()
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// Browser mode: the renderer and the same route registry over HTTP, for use where Electron cannot
+// run (and for the end-to-end tests in real Chromium).
+//
+//   GET  /?token=T            the renderer (index.html; sets an HttpOnly SameSite=Strict cookie)
+//   GET  /assets/…            the renderer's files
+//   POST /api/<route>         JSON in, {ok, value} | {ok:false, error} out; the token in x-glyphdesk-token
+//   GET  /api/events          server-sent events: {name, payload} per event of the contract
+//   GET  /files/page/<id>     a page bitmap (for the canvas)
+//
+// Security: bound to 127.0.0.1 only; a per-run random token is required on every request (header,
+// ?token= or the cookie for GETs; the header alone for POSTs, since a cookie is also sent by other
+// localhost pages, which are "same site"); the Host header must name this server (DNS rebinding);
+// POSTs from another Origin are refused. Everything else answers 403 before any route runs.
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import type { EventBus } from '../ipc/events.ts'
+import type { Registry } from '../ipc/registry.ts'
+import type { PageSessions } from '../project/pageSessions.ts'
+
+export const HOST = '127.0.0.1'
+const MAX_BODY = 128 * 1024 * 1024
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.jpg': 'image/jpeg', '.woff2': 'font/woff2', '.ico': 'image/x-icon', '.map': 'application/json'
+}
+
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+export interface GlyphdeskServer {
+  server: Server
+  port: number
+  token: string
+  /** The URL to open: http://127.0.0.1:PORT/?token=… */
+  url: string
+  close(): Promise<void>
+}
+
+export interface ServeOptions {
+  registry: Registry
+  events: EventBus
+  pages: PageSessions
+  /** The built renderer (out/renderer). */
+  staticDir: string
+  port?: number
+  token?: string
+}
+
+export function newToken(): string {
+  return randomBytes(24).toString('base64url')
+}
+
+function sameToken(a: string | undefined | null, b: string): boolean {
+  if (!a) return false
+  const x = Buffer.from(a), y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+function cookieToken(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=')
+    if (k === name) return v.join('=')
+  }
+  return undefined
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', ...extra
+  })
+  res.end(body)
+}
+
+const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, JSON.stringify(value), 'application/json; charset=utf-8')
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length
+    if (size > MAX_BODY) throw Object.assign(new Error(`request body over ${MAX_BODY / 1024 / 1024} MB`), { status: 413 })
+    chunks.push(c)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> {
+  const token = opts.token ?? newToken()
+  const staticRoot = resolve(opts.staticDir)
+  const sse = new Set<ServerResponse>()
+  let port = 0
+  const cookieName = () => `glyphdesk-token-${port}`
+
+  const unsubscribe = opts.events.subscribe((name, payload) => {
+    const frame = `data: ${JSON.stringify({ name, payload })}\n\n`
+    for (const res of sse) res.write(frame)
+  })
+  const heartbeat = setInterval(() => { for (const res of sse) res.write(': keep-alive\n\n') }, 15_000)
+  heartbeat.unref()
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', `http://${HOST}`)
+    const host = req.headers.host ?? ''
+    if (host !== `${HOST}:${port}` && host !== `localhost:${port}`) return send(res, 403, 'forbidden: unexpected Host header\n')
+    const headerToken = req.headers['x-glyphdesk-token']
+    const fromHeader = typeof headerToken === 'string' ? headerToken : undefined
+    const isPost = req.method === 'POST'
+    const authorised = isPost
+      ? sameToken(fromHeader, token)
+      : sameToken(fromHeader, token) || sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req, cookieName()), token)
+    if (!authorised) return send(res, 403, 'forbidden: this Glyphdesk server needs the token from the URL it printed when it started\n')
+
+    if (isPost && url.pathname.startsWith('/api/')) {
+      const origin = req.headers.origin
+      if (origin && origin !== `http://${HOST}:${port}` && origin !== `http://localhost:${port}`) return send(res, 403, 'forbidden: cross-origin request\n')
+      const route = decodeURIComponent(url.pathname.slice('/api/'.length))
+      if (!opts.registry.has(route)) return json(res, 404, { ok: false, error: { name: 'UnknownRouteError', message: `no route "${route}"`, status: 404 } })
+      let input: unknown
+      try {
+        const body = await readBody(req)
+        input = body.trim() === '' ? {} : JSON.parse(body)
+      } catch (e) {
+        const status = (e as { status?: number }).status ?? 400
+        return json(res, status, { ok: false, error: { name: 'BadInputError', message: `${route}: the request body is not JSON (${(e as Error).message})`, status } })
+      }
+      const reply = await opts.registry.invoke(route, input)
+      return json(res, reply.ok ? 200 : reply.error.status, reply)
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n')
+
+    if (url.pathname === '/api/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' })
+      res.write(': connected\n\n')
+      sse.add(res)
+      req.on('close', () => sse.delete(res))
+      return
+    }
+    const page = /^\/files\/page\/([0-9a-f]{1,64})$/.exec(url.pathname)
+    if (page) {
+      const session = opts.pages.get(page[1])
+      if (!session) return send(res, 404, 'no such page in this run\n')
+      const { mime, bytes } = await opts.pages.display(session)
+      return send(res, 200, bytes, mime, { 'cache-control': 'private, max-age=3600' })
+    }
+    // The renderer's files; / is index.html, which also sets the cookie its <img> and EventSource requests carry.
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1))
+    const file = normalize(join(staticRoot, rel))
+    if (!file.startsWith(staticRoot + sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'not found\n')
+    const type = MIME[extname(file)] ?? 'application/octet-stream'
+    const headers: Record<string, string> = {
+      'content-type': type, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
+      'cache-control': 'no-cache', 'content-length': String(statSync(file).size)
+    }
+    if (type.startsWith('text/html')) {
+      headers['content-security-policy'] = CSP
+      headers['set-cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`
+    }
+    res.writeHead(200, headers)
+    if (req.method === 'HEAD') return res.end()
+    createReadStream(file).pipe(res)
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      console.error('glyphdesk serve: request failed:', err)
+      if (!res.headersSent) json(res, 500, { ok: false, error: { name: err.name, message: err.message, status: 500 } })
+      else res.end()
+    })
+  })
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail)
+    server.listen(opts.port ?? 0, HOST, () => ok())
+  })
+  port = (server.address() as AddressInfo).port
+  return {
+    server, port, token,
+    url: `http://${HOST}:${port}/?token=${token}`,
+    close: () => new Promise<void>((ok) => {
+      clearInterval(heartbeat)
+      unsubscribe()
+      for (const res of sse) res.end()
+      sse.clear()
+      server.closeAllConnections?.()
+      server.close(() => ok())
+    })
+  }
+}

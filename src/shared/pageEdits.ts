@@ -1,0 +1,225 @@
+// Edits of a PageDoc as pure functions: each takes a document and returns a new one (boxes that
+// did not change keep their identity, so undo snapshots share them) plus the ids of the boxes whose
+// pixels changed and must be recognised again. The renderer's undo history, the tests and any
+// future scripting all go through these.
+import type { PageBox, PageDoc, PageLine } from './pagedoc.ts'
+
+export interface Rect { x: number; y: number; w: number; h: number }
+export interface EditResult { doc: PageDoc; touched: string[]; created?: string[] }
+export interface Prediction { id: string; label?: string; confidence?: number; top3?: PageBox['top3'] }
+
+const MIN_SIDE = 2
+
+/** Integer rectangle inside the image, at least MIN_SIDE px each way. */
+export function clampRect(doc: PageDoc, r: Rect): Rect {
+  const W = doc.image.width, H = doc.image.height
+  let w = Math.max(MIN_SIDE, Math.round(r.w)), h = Math.max(MIN_SIDE, Math.round(r.h))
+  w = Math.min(w, W); h = Math.min(h, H)
+  const x = Math.min(Math.max(0, Math.round(r.x)), W - w)
+  const y = Math.min(Math.max(0, Math.round(r.y)), H - h)
+  return { x, y, w, h }
+}
+
+/** A box id not used in the document: p1, p2 … for boxes a person made. */
+export function freshIds(doc: PageDoc, count: number): string[] {
+  const used = new Set(doc.boxes.map((b) => b.id))
+  const out: string[] = []
+  for (let i = 1; out.length < count; i++) if (!used.has(`p${i}`)) out.push(`p${i}`)
+  return out
+}
+
+/** A box's geometry changed: the old prediction no longer describes it, the person's label does. */
+function reshaped(b: PageBox, r: Rect): PageBox {
+  return { ...b, ...r }
+}
+
+function withLineExtents(lines: PageLine[], boxes: PageBox[], touchedLines: Set<number>): PageLine[] {
+  if (touchedLines.size === 0) return lines
+  return lines.map((l) => {
+    if (!touchedLines.has(l.index)) return l
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+    for (const b of boxes) {
+      if (b.line !== l.index) continue
+      x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y); x1 = Math.max(x1, b.x + b.w); y1 = Math.max(y1, b.y + b.h)
+    }
+    return x1 < x0 ? l : { index: l.index, x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+  })
+}
+
+function finish(doc: PageDoc, boxes: PageBox[], touched: string[], lines: Set<number>, created?: string[]): EditResult {
+  return { doc: { ...doc, boxes, lines: withLineExtents(doc.lines, boxes, lines) }, touched, ...(created ? { created } : {}) }
+}
+
+export function moveBoxes(doc: PageDoc, ids: readonly string[], dx: number, dy: number): EditResult {
+  const set = new Set(ids)
+  const touched: string[] = []
+  const lines = new Set<number>()
+  const boxes = doc.boxes.map((b) => {
+    if (!set.has(b.id)) return b
+    const r = clampRect(doc, { x: b.x + dx, y: b.y + dy, w: b.w, h: b.h })
+    if (r.x === b.x && r.y === b.y) return b
+    touched.push(b.id); lines.add(b.line)
+    return reshaped(b, r)
+  })
+  return finish(doc, boxes, touched, lines)
+}
+
+export function setBoxRect(doc: PageDoc, id: string, rect: Rect): EditResult {
+  const lines = new Set<number>()
+  let touched: string[] = []
+  const boxes = doc.boxes.map((b) => {
+    if (b.id !== id) return b
+    const r = clampRect(doc, rect)
+    if (r.x === b.x && r.y === b.y && r.w === b.w && r.h === b.h) return b
+    touched = [id]; lines.add(b.line)
+    return reshaped(b, r)
+  })
+  return finish(doc, boxes, touched, lines)
+}
+
+/** Grows (or shrinks, negative) the boxes' width and height, keeping their top-left corner. */
+export function resizeBoxes(doc: PageDoc, ids: readonly string[], dw: number, dh: number): EditResult {
+  const set = new Set(ids)
+  const touched: string[] = []
+  const lines = new Set<number>()
+  const boxes = doc.boxes.map((b) => {
+    if (!set.has(b.id)) return b
+    const r = clampRect(doc, { x: b.x, y: b.y, w: b.w + dw, h: b.h + dh })
+    if (r.w === b.w && r.h === b.h && r.x === b.x && r.y === b.y) return b
+    touched.push(b.id); lines.add(b.line)
+    return reshaped(b, r)
+  })
+  return finish(doc, boxes, touched, lines)
+}
+
+/** The line a new box belongs to: the one its vertical centre falls in, else the nearest. */
+function lineFor(doc: PageDoc, r: Rect): number | null {
+  const cy = r.y + r.h / 2
+  let best: number | null = null, bestD = Infinity
+  for (const l of doc.lines) {
+    const d = cy < l.y ? l.y - cy : cy > l.y + l.h ? cy - (l.y + l.h) : 0
+    if (d < bestD) { bestD = d; best = l.index }
+  }
+  // Far from every line (more than a line height away): a new line.
+  if (best !== null) {
+    const l = doc.lines[best]
+    if (l && bestD > Math.max(l.h, r.h)) return null
+  }
+  return best
+}
+
+export function addBox(doc: PageDoc, rect: Rect): EditResult {
+  const r = clampRect(doc, rect)
+  const [id] = freshIds(doc, 1)
+  let line = lineFor(doc, r)
+  let lines = doc.lines
+  if (line === null) {
+    line = doc.lines.length
+    lines = [...doc.lines, { index: line, ...r }]
+  }
+  // Word and position: next to the horizontally nearest box of the line.
+  const cx = r.x + r.w / 2
+  let nearest: PageBox | null = null, at = -1
+  doc.boxes.forEach((b, i) => {
+    if (b.line !== line) return
+    if (!nearest || Math.abs(b.x + b.w / 2 - cx) < Math.abs(nearest.x + nearest.w / 2 - cx)) { nearest = b; at = i }
+  })
+  const near = nearest as PageBox | null
+  const box: PageBox = { id, ...r, line, word: near ? near.word : 0, source: 'person' }
+  const boxes = [...doc.boxes]
+  if (near) boxes.splice(near.x + near.w / 2 <= cx ? at + 1 : at, 0, box)
+  else boxes.push(box)
+  return finish({ ...doc, lines }, boxes, [id], new Set([line]), [id])
+}
+
+export function deleteBoxes(doc: PageDoc, ids: readonly string[]): EditResult {
+  const set = new Set(ids)
+  const lines = new Set<number>()
+  const boxes = doc.boxes.filter((b) => {
+    if (set.has(b.id)) { lines.add(b.line); return false }
+    return true
+  })
+  return finish(doc, boxes, [], lines)
+}
+
+/** Splits a box into `parts` side-by-side boxes of equal width (default 2). */
+export function splitBox(doc: PageDoc, id: string, parts = 2): EditResult {
+  const i = doc.boxes.findIndex((b) => b.id === id)
+  if (i < 0) return { doc, touched: [] }
+  const b = doc.boxes[i]
+  const n = Math.max(2, Math.min(parts, Math.floor(b.w / MIN_SIDE)))
+  if (b.w < 2 * MIN_SIDE) return { doc, touched: [] }
+  const ids = freshIds(doc, n)
+  const made: PageBox[] = []
+  for (let k = 0; k < n; k++) {
+    const x0 = b.x + Math.round((k * b.w) / n), x1 = b.x + Math.round(((k + 1) * b.w) / n)
+    made.push({ id: ids[k], x: x0, y: b.y, w: x1 - x0, h: b.h, line: b.line, word: b.word, source: 'person' })
+  }
+  const boxes = [...doc.boxes.slice(0, i), ...made, ...doc.boxes.slice(i + 1)]
+  return finish(doc, boxes, ids, new Set([b.line]), ids)
+}
+
+/** Merges boxes into one covering all of them, placed where the first of them was read. */
+export function mergeBoxes(doc: PageDoc, ids: readonly string[]): EditResult {
+  const set = new Set(ids)
+  const parts = doc.boxes.filter((b) => set.has(b.id))
+  if (parts.length < 2) return { doc, touched: [] }
+  const x0 = Math.min(...parts.map((b) => b.x)), y0 = Math.min(...parts.map((b) => b.y))
+  const x1 = Math.max(...parts.map((b) => b.x + b.w)), y1 = Math.max(...parts.map((b) => b.y + b.h))
+  const [id] = freshIds(doc, 1)
+  const first = parts[0]
+  const merged: PageBox = { id, x: x0, y: y0, w: x1 - x0, h: y1 - y0, line: first.line, word: Math.min(...parts.filter((p) => p.line === first.line).map((p) => p.word)), source: 'person' }
+  const boxes: PageBox[] = []
+  for (const b of doc.boxes) {
+    if (b === first) boxes.push(merged)
+    else if (!set.has(b.id)) boxes.push(b)
+  }
+  return finish(doc, boxes, [id], new Set(parts.map((p) => p.line)), [id])
+}
+
+/** The person's label for the boxes (null clears it, back to the model's). */
+export function setUserLabel(doc: PageDoc, ids: readonly string[], label: string | null): EditResult {
+  const set = new Set(ids)
+  let changed = false
+  const boxes = doc.boxes.map((b) => {
+    if (!set.has(b.id)) return b
+    if ((b.userLabel ?? null) === label) return b
+    changed = true
+    const { userLabel: _old, ...rest } = b
+    return label === null ? rest : { ...rest, userLabel: label }
+  })
+  return changed ? { doc: { ...doc, boxes }, touched: [] } : { doc, touched: [] }
+}
+
+/**
+ * Applies recognition results to the boxes they were computed for. `geometry` is each box's
+ * rectangle at request time: a box that moved since is left alone (its own request is in flight).
+ */
+export function applyPredictions(doc: PageDoc, preds: readonly Prediction[], geometry?: ReadonlyMap<string, Rect>): PageDoc {
+  const byId = new Map(preds.map((p) => [p.id, p]))
+  let changed = false
+  const boxes = doc.boxes.map((b) => {
+    const p = byId.get(b.id)
+    if (!p) return b
+    const g = geometry?.get(b.id)
+    if (g && (g.x !== b.x || g.y !== b.y || g.w !== b.w || g.h !== b.h)) return b
+    if (b.label === p.label && b.confidence === p.confidence) return b
+    changed = true
+    const { label: _l, confidence: _c, top3: _t, ...rest } = b
+    return {
+      ...rest,
+      ...(p.label !== undefined ? { label: p.label } : {}),
+      ...(p.confidence !== undefined ? { confidence: p.confidence } : {}),
+      ...(p.top3 !== undefined ? { top3: p.top3 } : {})
+    }
+  })
+  return changed ? { ...doc, boxes } : doc
+}
+
+/** Boxes in review order: lowest confidence first (unrecognised boxes first of all), ties in reading order. */
+export function reviewOrder(doc: PageDoc): PageBox[] {
+  return doc.boxes
+    .map((b, i) => ({ b, i }))
+    .sort((p, q) => (p.b.confidence ?? -1) - (q.b.confidence ?? -1) || p.i - q.i)
+    .map((p) => p.b)
+}
