@@ -14,12 +14,12 @@ export class JobNotFoundError extends Error {
 }
 
 /**
- * The worker's entry file. Under tsx (CLI, tests) it is the TypeScript source next to this file,
- * loaded through tsx; in the electron-vite build it is out/main/trainWorker.js next to the bundle.
+ * The worker's entry file. Under tsx (CLI, tests) it is a bootstrap that registers tsx and
+ * imports the TypeScript source next to this file; in the electron-vite build it is out/main/trainWorker.js next to the bundle.
  */
 export function trainWorkerEntry(): { file: string; execArgv: string[] } {
   const here = import.meta.url
-  if (here.endsWith('.ts')) return { file: fileURLToPath(new URL('./trainWorker.ts', here)), execArgv: ['--import', 'tsx'] }
+  if (here.endsWith('.ts')) return { file: fileURLToPath(new URL('./trainWorker.dev.mjs', here)), execArgv: [] }
   const built = fileURLToPath(new URL('./trainWorker.js', here))
   if (!existsSync(built)) throw new Error(`the training worker ${built} is missing; rebuild with electron-vite build`)
   return { file: built, execArgv: [] }

@@ -1,0 +1,164 @@
+// The routes with the real main-process services behind them, called through the registry exactly
+// as ipcMain and the HTTP server call them.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { InvokeReply, RouteName, RouteOutput } from '../../../src/shared/contract.ts'
+import { assembleText, type PageDoc } from '../../../src/shared/pagedoc.ts'
+import { setUserLabel, splitBox } from '../../../src/shared/pageEdits.ts'
+import { createAppContext, type AppContext } from '../../../src/main/ipc/context.ts'
+import { createAppRegistry } from '../../../src/main/ipc/index.ts'
+import type { Registry } from '../../../src/main/ipc/registry.ts'
+
+let dataDir: string
+let ctx: AppContext
+let registry: Registry
+let sample: RouteOutput<'pages.openSample'>
+
+async function call<N extends RouteName>(name: N, input: unknown): Promise<RouteOutput<N>> {
+  const reply: InvokeReply = await registry.invoke(name, input)
+  if (!reply.ok) throw new Error(`${name} failed: ${reply.error.name}: ${reply.error.message}`)
+  return reply.value as RouteOutput<N>
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-routes-'))
+  ctx = createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async (s) => `/files/page/${s.pageId}` })
+  registry = createAppRegistry(ctx)
+  sample = await call('pages.openSample', {})
+}, 120_000)
+
+afterAll(async () => {
+  await ctx.jobs.dispose()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('page routes', () => {
+  it('opens the bundled sample already transcribed, with a glyph preview for every box', () => {
+    expect(sample.doc.boxes.length).toBeGreaterThan(50)
+    expect(sample.doc.boxes.every((b) => b.label && typeof b.confidence === 'number')).toBe(true)
+    expect(Object.keys(sample.glyphs).sort()).toEqual(sample.doc.boxes.map((b) => b.id).sort())
+    expect(Buffer.from(sample.glyphs[sample.doc.boxes[0].id], 'base64').length).toBe(1024)
+  })
+
+  it('re-reads unedited boxes exactly as the first reading did (the previews are what the model saw)', async () => {
+    const ids = sample.doc.boxes.map((b) => b.id)
+    const r = await call('pages.recognize', { doc: sample.doc, boxIds: ids })
+    const byId = new Map(r.predictions.map((p) => [p.id, p]))
+    for (const b of sample.doc.boxes) {
+      expect(byId.get(b.id)?.label).toBe(b.label)
+      expect(byId.get(b.id)?.glyph).toBe(sample.glyphs[b.id])
+    }
+  })
+
+  it('recognises the boxes a split made', async () => {
+    const wide = [...sample.doc.boxes].sort((a, b) => b.w - a.w)[0]
+    const edit = splitBox(sample.doc, wide.id)
+    const r = await call('pages.recognize', { doc: edit.doc, boxIds: edit.touched })
+    expect(r.predictions.map((p) => p.id)).toEqual(edit.touched)
+    expect(r.predictions.every((p) => p.label && p.top3?.length === 3)).toBe(true)
+  })
+
+  it('serves a URL for the bitmap and says which page is unknown', async () => {
+    expect((await call('pages.image', { pageId: sample.pageId })).url).toBe(`/files/page/${sample.pageId}`)
+    const r = await registry.invoke('pages.image', { pageId: 'ffff' })
+    expect(r.ok === false && r.error.status).toBe(404)
+  })
+})
+
+describe('export routes', () => {
+  it('exports the text with the person\'s labels over the predictions', async () => {
+    const doc = setUserLabel(sample.doc, [sample.doc.boxes[0].id], 'Q').doc
+    const r = await call('export.page', { doc, format: 'txt' })
+    expect(r.text).toBe(assembleText(doc) + '\n')
+    expect(r.text[0]).toBe('Q')
+    expect(r.fileName).toBe('01_list.txt')
+  })
+
+  it('writes the glyph dataset as PNGs and as idx binaries with a CSV of sources', async () => {
+    const doc = setUserLabel(sample.doc, sample.doc.boxes.slice(0, 3).map((b) => b.id), 'K').doc
+    const png = await call('export.glyphs', { docs: [doc], format: 'png', onlyCorrected: true, outDir: join(dataDir, 'g-png') })
+    expect(png.count).toBe(3)
+    const csv = readFileSync(join(png.dir, 'labels.csv'), 'utf8').trim().split('\n')
+    expect(csv[0]).toBe('index,file,label,class_index,labelled_by,source_page,box_id,x,y,w,h')
+    expect(csv[1]).toContain(',K,10,person,')
+    expect(existsSync(join(png.dir, png.files[0]))).toBe(true)
+    const bin = await call('export.glyphs', { docs: [doc], format: 'binary', outDir: join(dataDir, 'g-bin') })
+    expect(bin.count).toBe(doc.boxes.length)
+    const images = readFileSync(join(bin.dir, 'images-idx3-ubyte'))
+    expect(images.readUInt32BE(0)).toBe(0x803)
+    expect(images.readUInt32BE(4)).toBe(doc.boxes.length)
+    expect(images.length).toBe(16 + 1024 * doc.boxes.length)
+  })
+})
+
+describe('project routes', () => {
+  it('saves atomically and loads back the same pages', async () => {
+    const project = { format: 'glyphdesk-project', version: 1, pages: [{ doc: sample.doc }], current: 0, models: [] }
+    const path = join(dataDir, 'p.glyphdesk')
+    await call('project.save', { project, path })
+    const loaded = await call('project.load', { path })
+    expect(loaded.project.pages[0].doc).toEqual(sample.doc)
+    expect((await call('recent.list', {}))[0]).toBe(path)
+  })
+
+  it('refuses a broken project file with a message and leaves the autosave as it was', async () => {
+    const project = { format: 'glyphdesk-project', version: 1, pages: [{ doc: sample.doc }], current: 0, models: [] }
+    await call('project.save', { project })
+    const autosave = readFileSync(join(dataDir, 'autosave.glyphdesk'), 'utf8')
+    const bad = join(dataDir, 'bad.glyphdesk')
+    writeFileSync(bad, '{"format":"glyphdesk-project","version":1,"pages":[{"doc":{"version":1}}]}')
+    const r = await registry.invoke('project.load', { path: bad })
+    expect(r.ok).toBe(false)
+    if (!r.ok) {
+      expect(r.error.status).toBe(422)
+      expect(r.error.message).toMatch(/not a valid Glyphdesk project.*nothing was changed/)
+    }
+    expect(readFileSync(join(dataDir, 'autosave.glyphdesk'), 'utf8')).toBe(autosave)
+    expect((await call('app.info', {})).autosave).toBe(true)
+  })
+})
+
+describe('retrain job', () => {
+  it('refuses to start without corrections, saying what to do', async () => {
+    const r = await registry.invoke('train.start', { config: { baseModel: 'mlp-baseline' }, docs: [sample.doc] })
+    expect(r.ok === false && r.error.message).toMatch(/no corrections/)
+  })
+
+  it('fine-tunes in a worker with numbered progress events, saves a user model and lists it', async () => {
+    // Correct a few glyphs to what the model already says, plus two changed labels.
+    let doc: PageDoc = sample.doc
+    const ids = doc.boxes.slice(0, 12).map((b) => b.id)
+    for (const b of doc.boxes.slice(0, 12)) doc = setUserLabel(doc, [b.id], b.label!).doc
+    doc = setUserLabel(doc, [ids[0]], 'M').doc
+    const seqs: number[] = []
+    const off = ctx.events.subscribe((name, p) => { if (name === 'job.progress') seqs.push((p as { seq: number }).seq) })
+    const { jobId } = await call('train.start', {
+      config: { baseModel: 'mlp-baseline', epochs: 3, replayPerClass: 5, glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'), name: 'mine' },
+      docs: [doc]
+    })
+    const final = await ctx.jobs.wait(jobId)
+    off()
+    expect(final.error).toBeUndefined()
+    expect(final.state).toBe('done')
+    expect(final.curves.length).toBe(3)
+    expect(final.result?.model).toBe('mine')
+    expect(final.result?.heldOut).toBe(3)
+    expect(final.result?.replay).toBe(5 * 36)
+    expect(typeof final.result?.after).toBe('number')
+    expect(seqs.length).toBeGreaterThan(3)
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1])
+    expect((await call('jobs.status', { id: jobId })).seq).toBe(final.seq)
+    const models = await call('models.list', {})
+    const mine = models.find((m) => m.name === 'mine')
+    expect(mine).toMatchObject({ shipped: false, kind: 'mlp' })
+    expect(existsSync(join(dataDir, 'models', 'mine', 'model.json'))).toBe(true)
+    const card = await call('models.card', { name: 'mine' })
+    expect(card.card['base']).toBe('mlp-baseline')
+    // Never a shipped name: asking for one gets a fresh name.
+    expect(ctx.models.newModelDir('mlp-best').name).toBe('mlp-best-2')
+    await call('models.setDefault', { name: 'mine' })
+    expect((await call('app.info', {})).defaultModel).toBe('mine')
+  }, 120_000)
+})
