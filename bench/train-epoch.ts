@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { countCorrect } from '../src/main/nn/kernels.ts'
 import { Mlp } from '../src/main/nn/mlp.ts'
-import { Sgd } from '../src/main/nn/optim.ts'
+import type { Activation, Dense } from '../src/main/nn/layers.ts'
 import { Rng } from '../src/main/nn/rng.ts'
 import { trainMlp, type LabelledGlyphs } from '../src/main/nn/train.ts'
 
@@ -109,16 +109,14 @@ if (!args.includes('--no-numpy')) {
   }
 }
 
-/** Where one epoch's time goes: the same steps as trainMlp, timed per phase. */
+/** Where one epoch's time goes: the same steps as trainMlp (plain SGD: the fused path), timed per phase. */
 function breakdown(): void {
   const B = 32, d = 1024
   mlp.setWeights(init)
-  const sgd = new Sgd({ lr: LR })
-  const params = mlp.params()
-  const xb = new Float32Array(B * d), yb = new Uint8Array(B)
-  const [dense0, act, dense1] = mlp.layers
+  const xb = mlp.inputBuffer().subarray(0, B * d), yb = new Uint8Array(B)
+  const [dense0, act, dense1] = mlp.layers as [Dense, Activation, Dense]
   const rows = Array.from({ length: N }, (_, i) => data.x.subarray(i * d, (i + 1) * d))
-  const t = { gather: 0, fwd0: 0, act: 0, fwd1: 0, loss: 0, bwd1: 0, actBwd: 0, bwd0: 0, sgd: 0 }
+  const t = { gather: 0, fwd0: 0, act: 0, fwd1: 0, loss: 0, bwd1: 0, actBwd: 0, bwd0: 0 }
   let now = performance.now()
   const lap = (k: keyof typeof t): void => { const n = performance.now(); t[k] += n - now; now = n }
   for (let s = 0; s + B <= N; s += B) {
@@ -129,11 +127,11 @@ function breakdown(): void {
     const h = act.forward(a, B); lap('act')
     const z = dense1.forward(h, B); lap('fwd1')
     mlp.loss.forward(z, yb, B); countCorrect(B, 36, mlp.loss.lastProbs(), yb); const dz = mlp.loss.backward(yb, B); lap('loss')
-    const dh = dense1.backward(dz, B)!; lap('bwd1')
-    const da = act.backward(dh, B)!; lap('actBwd')
-    dense0.backward(da, B); lap('bwd0')
-    sgd.step(params); lap('sgd')
+    const dh = dense1.backwardSgd(dz, B, LR)!; lap('bwd1')
+    const da = act.backward(dh, B); lap('actBwd')
+    dense0.backwardSgd(da, B, LR); lap('bwd0')
   }
   const total = Object.values(t).reduce((a, b) => a + b, 0)
-  console.log('breakdown (ms per epoch): ' + Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(1)} (${((100 * v) / total).toFixed(0)}%)`).join(', '))
+  console.log(`breakdown (ms per epoch, ${Math.floor(N / B)} full batches; bwd = gradient gemms fused with the SGD update): ` +
+    Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(1)} (${((100 * v) / total).toFixed(0)}%)`).join(', '))
 }

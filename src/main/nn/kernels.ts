@@ -7,23 +7,56 @@
 // Large float32 products with n a multiple of 4 go to the WebAssembly SIMD gemm (simd.ts),
 // which accumulates in float32; everything else (and all float64) uses the JS loops below.
 
-/** Below this many multiply-adds the copy into wasm memory is not worth it. */
-const SIMD_MIN_WORK = 8192
-
-function useSimd(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray): boolean {
-  return (n & 3) === 0 && m * n * k >= SIMD_MIN_WORK && A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array
-}
-import { simdGemm } from './simd.ts'
+import { ACCUMULATE, arenaOf, OVERWRITE, SGD_UPDATE, simdGemm, type GemmMode } from './simd.ts'
 import type { FloatArray } from './tensor.ts'
 
 export type Labels = Uint8Array | Uint16Array | Int32Array
 
+/**
+ * Below this many multiply-adds, copying operands into wasm memory is not worth it. Operands
+ * that already live in one arena (see simd.ts) need no copy and take the SIMD path at any size.
+ */
+const SIMD_MIN_WORK = 8192
+
+/**
+ * C (op)= A·B on the WebAssembly SIMD path, A(i,p) = A[i·sai + p·sap] (aLen floats), B row-major
+ * k×n: in place when all three live in one arena, else through the copying scratch instance.
+ * Columns [n&~3, n) are finished here in JS. Returns false (nothing done) when the SIMD path does
+ * not apply: not float32, n < 4, k = 0, too little work to pay for a copy, or no wasm SIMD.
+ */
+function simdGemmInto(m: number, n: number, k: number, A: FloatArray, aLen: number, sai: number, sap: number, B: FloatArray, C: FloatArray, mode: GemmMode, lr: number): boolean {
+  if (!(A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array) || n < 4 || k < 1 || m < 1) return false
+  const arena = arenaOf(C)
+  if (arena !== undefined && arenaOf(A) === arena && arenaOf(B) === arena) {
+    arena.gemm(m, n, k, A, sai, sap, B, C, mode, lr)
+  } else {
+    const scratch = m * n * k >= SIMD_MIN_WORK ? simdGemm() : null
+    if (scratch === null) return false
+    scratch.run(m, n, k, A, aLen, sai, sap, B, C, mode, lr)
+  }
+  const n4 = n & ~3
+  if (n4 < n) raggedColumns(m, n, k, A, sai, sap, B, C, n4, mode, lr)
+  return true
+}
+
+/** Columns [j0, n) of C (op)= A·B as plain dot products (the SIMD kernels stop at n&~3). */
+function raggedColumns(m: number, n: number, k: number, A: FloatArray, sai: number, sap: number, B: FloatArray, C: FloatArray, j0: number, mode: GemmMode, lr: number): void {
+  const round = C instanceof Float32Array ? Math.fround : (v: number): number => v
+  for (let i = 0; i < m; i++) {
+    for (let j = j0; j < n; j++) {
+      let s = 0
+      for (let p = 0, a = i * sai, b = j; p < k; p++, a += sap, b += n) s += A[a] * B[b]
+      const c = i * n + j
+      if (mode === OVERWRITE) C[c] = s
+      else if (mode === ACCUMULATE) C[c] += s
+      else C[c] -= lr * round(s) // the gradient as stored in float32, then the SGD step
+    }
+  }
+}
+
 /** C[m×n] (+)= A[m×k] · B[k×n]. */
 export function gemmNN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
-  if (useSimd(m, n, k, A, B, C)) {
-    const simd = simdGemm()
-    if (simd) return simd.run(m, n, k, A as Float32Array, m * k, k, 1, B as Float32Array, C as Float32Array, accumulate)
-  }
+  if (simdGemmInto(m, n, k, A, m * k, k, 1, B, C, accumulate ? ACCUMULATE : OVERWRITE, 0)) return
   let i = 0
   for (; i + 1 < m; i += 2) {
     const a0r = i * k, a1r = a0r + k, c0 = i * n, c1 = c0 + n
@@ -66,19 +99,26 @@ export function gemmNN(m: number, n: number, k: number, A: FloatArray, B: FloatA
 
 let transposeScratch = new Float32Array(0)
 
-/** C[m×n] (+)= A[m×k] · B[n×k]ᵀ  (dot products of contiguous rows). */
-export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
-  if (useSimd(m, n, k, A, B, C)) {
-    const simd = simdGemm()
-    if (simd) {
-      // The SIMD kernel wants B row-major k×n: transpose B (n×k, small here: it is a weight matrix).
+/**
+ * C[m×n] (+)= A[m×k] · B[n×k]ᵀ  (dot products of contiguous rows). The SIMD path needs B as
+ * row-major k×n: it transposes B into `bt` (≥ k×n floats; pass one from the same arena as A and
+ * C to stay copy-free), or into a module-level scratch array.
+ */
+export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean, bt?: FloatArray): void {
+  if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array && n >= 4 && k >= 1) {
+    let Bt = bt !== undefined && bt.length >= n * k ? bt : null
+    if (Bt === null) {
       if (transposeScratch.length < n * k) transposeScratch = new Float32Array(n * k)
-      const Bt = transposeScratch
+      Bt = transposeScratch
+    }
+    // Transpose only when the SIMD path will take it (same test as simdGemmInto, minus the copy).
+    const inPlace = arenaOf(C) !== undefined && arenaOf(A) === arenaOf(C) && arenaOf(Bt) === arenaOf(C)
+    if (inPlace || (m * n * k >= SIMD_MIN_WORK && simdGemm() !== null)) {
       for (let j = 0; j < n; j++) {
         const r = j * k
         for (let p = 0; p < k; p++) Bt[p * n + j] = B[r + p]
       }
-      return simd.run(m, n, k, A as Float32Array, m * k, k, 1, Bt, C as Float32Array, accumulate)
+      if (simdGemmInto(m, n, k, A, m * k, k, 1, Bt, C, accumulate ? ACCUMULATE : OVERWRITE, 0)) return
     }
   }
   for (let i = 0; i < m; i++) {
@@ -116,10 +156,7 @@ export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatA
  * instead of once per reduction step — about 2× faster than the i-k-j form for dW of layer 1.
  */
 export function gemmTN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
-  if (useSimd(m, n, k, A, B, C)) {
-    const simd = simdGemm()
-    if (simd) return simd.run(m, n, k, A as Float32Array, k * m, 1, m, B as Float32Array, C as Float32Array, accumulate)
-  }
+  if (simdGemmInto(m, n, k, A, k * m, 1, m, B, C, accumulate ? ACCUMULATE : OVERWRITE, 0)) return
   const m2 = m & ~1, n4 = n & ~3
   for (let i = 0; i < m2; i += 2) {
     const c0 = i * n, c1 = c0 + n
@@ -151,6 +188,24 @@ export function gemmTN(m: number, n: number, k: number, A: FloatArray, B: FloatA
   }
 }
 
+/**
+ * W[m×n] −= lr · (A[k×m]ᵀ · B[k×n]): a gemmTN gradient followed by the plain-SGD update, with the
+ * same result bit for bit as `gemmTN(m, n, k, A, B, G, false)` then `W[i] −= lr·G[i]` (what
+ * Sgd.step does without momentum or weight decay). On the SIMD path the update is fused into the
+ * gemm's epilogue, so the gradient never goes to memory and G is left untouched; otherwise G
+ * (m×n) receives the gradient and the update runs in JS.
+ */
+export function gemmTNSgd(m: number, n: number, k: number, A: FloatArray, B: FloatArray, W: FloatArray, lr: number, G: FloatArray): void {
+  if (simdGemmInto(m, n, k, A, k * m, 1, m, B, W, SGD_UPDATE, lr)) return
+  gemmTN(m, n, k, A, B, G, false)
+  sgdUpdate(m * n, W, G, lr)
+}
+
+/** w[i] −= lr·g[i] over len elements (plain SGD; the same float ops as Sgd.step). */
+export function sgdUpdate(len: number, w: FloatArray, g: FloatArray, lr: number): void {
+  for (let i = 0; i < len; i++) w[i] -= lr * g[i]
+}
+
 /** Y[m×n] += bias[n] on every row. */
 export function addRowBias(m: number, n: number, bias: FloatArray, Y: FloatArray): void {
   for (let i = 0; i < m; i++) {
@@ -171,8 +226,20 @@ export function columnSums(m: number, n: number, A: FloatArray, out: FloatArray,
 // Activations: forward writes y from x; backward writes dx from the forward output y and dy
 // (every derivative here is cheapest in terms of y). x and y may alias, as may dy and dx.
 
+/**
+ * y = 1/(1+e^−x). float32 arrays in one arena take the wasm SIMD kernel (a float32 exp within
+ * ~1 ulp, like NumPy's float32 np.exp) for all but the last len%4 elements; the rest use Math.exp.
+ */
 export function sigmoidForward(len: number, x: FloatArray, y: FloatArray): void {
-  for (let i = 0; i < len; i++) y[i] = 1 / (1 + Math.exp(-x[i]))
+  let i = 0
+  if (x instanceof Float32Array && y instanceof Float32Array) {
+    const arena = arenaOf(y)
+    if (arena !== undefined && arenaOf(x) === arena) {
+      arena.sigmoid(len, x, y)
+      i = len & ~3
+    }
+  }
+  for (; i < len; i++) y[i] = 1 / (1 + Math.exp(-x[i]))
 }
 export function sigmoidBackward(len: number, y: FloatArray, dy: FloatArray, dx: FloatArray): void {
   for (let i = 0; i < len; i++) {

@@ -6,11 +6,19 @@
 // Dense weight layout: W is in×out, row-major (Y = X·W + b, the NumPy/coursework convention),
 // so the forward pass is a plain gemmNN, dW = Xᵀ·dY a gemmTN and dX = dY·Wᵀ a gemmNT.
 import {
-  addRowBias, columnSums, gemmNN, gemmNT, gemmTN,
+  addRowBias, columnSums, gemmNN, gemmNT, gemmTN, gemmTNSgd, sgdUpdate,
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
   softmaxCrossEntropy, softmaxCrossEntropyBackward, softmaxRows, type Labels
 } from './kernels.ts'
 import { allocArray, type DType, type FloatArray } from './tensor.ts'
+
+/**
+ * Where a layer's long-lived buffers come from: `(dtype, length) => array`. Mlp passes one that
+ * places float32 buffers in its wasm arena (simd.ts) so the gemms run on them without copying;
+ * the default is ordinary memory.
+ */
+export type Allocator = (dtype: DType, length: number) => FloatArray
+export const heapAllocator: Allocator = allocArray
 
 /** A trainable tensor and its gradient (same length and shape). */
 export interface Param {
@@ -41,8 +49,9 @@ class BatchBuffer {
   private buf: FloatArray
   private view: FloatArray
   private viewRows = -1
-  constructor(private readonly dtype: DType, private readonly cols: number, rows: number) {
-    this.buf = allocArray(dtype, Math.max(1, rows) * cols)
+  /** A batch larger than `rows` reallocates in ordinary memory (correct, but the gemms then copy). */
+  constructor(private readonly dtype: DType, private readonly cols: number, rows: number, alloc: Allocator = heapAllocator) {
+    this.buf = alloc(dtype, Math.max(1, rows) * cols)
     this.view = this.buf
   }
   rows(n: number): FloatArray {
@@ -61,6 +70,8 @@ export class Dense implements Layer {
   readonly db: FloatArray
   private readonly out: BatchBuffer
   private readonly dx: BatchBuffer
+  /** Wᵀ (out×in) for the SIMD dX = dY·Wᵀ, next to W so that gemm needs no copy. */
+  private readonly Wt: FloatArray | undefined
   private x: FloatArray | null = null
 
   constructor(
@@ -69,14 +80,22 @@ export class Dense implements Layer {
     readonly outDim: number,
     readonly dtype: DType,
     readonly needsInputGrad: boolean,
-    maxBatch = 1
+    maxBatch = 1,
+    alloc: Allocator = heapAllocator
   ) {
-    this.W = allocArray(dtype, inDim * outDim)
-    this.b = allocArray(dtype, outDim)
-    this.dW = allocArray(dtype, inDim * outDim)
-    this.db = allocArray(dtype, outDim)
-    this.out = new BatchBuffer(dtype, outDim, maxBatch)
-    this.dx = new BatchBuffer(dtype, inDim, needsInputGrad ? maxBatch : 0)
+    this.W = alloc(dtype, inDim * outDim)
+    this.b = alloc(dtype, outDim)
+    this.dW = alloc(dtype, inDim * outDim)
+    this.db = alloc(dtype, outDim)
+    this.out = new BatchBuffer(dtype, outDim, maxBatch, alloc)
+    this.dx = new BatchBuffer(dtype, inDim, needsInputGrad ? maxBatch : 0, alloc)
+    this.Wt = needsInputGrad && dtype === 'float32' ? alloc(dtype, inDim * outDim) : undefined
+  }
+
+  /** Floats a Dense layer allocates through its Allocator (Mlp sizes its arena with this). */
+  static allocatedFloats(inDim: number, outDim: number, needsInputGrad: boolean, maxBatch: number): number {
+    const rows = Math.max(1, maxBatch)
+    return 2 * inDim * outDim + 2 * outDim + rows * outDim + (needsInputGrad ? rows * inDim + inDim * outDim : inDim)
   }
 
   forward(x: FloatArray, n: number): FloatArray {
@@ -94,7 +113,26 @@ export class Dense implements Layer {
     columnSums(n, this.outDim, dy, this.db, false)
     if (!this.needsInputGrad) return null
     const dx = this.dx.rows(n)
-    gemmNT(n, this.inDim, this.outDim, dy, this.W, dx, false)
+    gemmNT(n, this.inDim, this.outDim, dy, this.W, dx, false, this.Wt)
+    return dx
+  }
+
+  /**
+   * backward followed by the plain-SGD update W −= lr·dW, b −= lr·db, with the same result bit
+   * for bit (dx is taken with the old W). On the SIMD path the W update is fused into the dW gemm,
+   * and dW is then not written (it keeps stale values); db always is.
+   */
+  backwardSgd(dy: FloatArray, n: number, lr: number): FloatArray | null {
+    const x = this.x
+    if (x === null) throw new Error(`${this.name}.backward called before forward`)
+    let dx: FloatArray | null = null
+    if (this.needsInputGrad) {
+      dx = this.dx.rows(n)
+      gemmNT(n, this.inDim, this.outDim, dy, this.W, dx, false, this.Wt)
+    }
+    gemmTNSgd(this.inDim, this.outDim, n, x, dy, this.W, lr, this.dW)
+    columnSums(n, this.outDim, dy, this.db, false)
+    sgdUpdate(this.outDim, this.b, this.db, lr)
     return dx
   }
 
@@ -124,14 +162,14 @@ export class Activation implements Layer {
   private readonly bwd: (len: number, y: FloatArray, dy: FloatArray, dx: FloatArray) => void
   private y: FloatArray | null = null
 
-  constructor(readonly name: string, readonly kind: ActivationKind, readonly inDim: number, dtype: DType, maxBatch = 1) {
+  constructor(readonly name: string, readonly kind: ActivationKind, readonly inDim: number, dtype: DType, maxBatch = 1, alloc: Allocator = heapAllocator) {
     const k = ACTIVATION_KERNELS[kind]
     if (!k) throw new RangeError(`unknown activation "${kind}"; expected one of ${ACTIVATIONS.join(', ')}`)
     this.fwd = k.forward
     this.bwd = k.backward
     this.outDim = inDim
-    this.out = new BatchBuffer(dtype, inDim, maxBatch)
-    this.dx = new BatchBuffer(dtype, inDim, maxBatch)
+    this.out = new BatchBuffer(dtype, inDim, maxBatch, alloc)
+    this.dx = new BatchBuffer(dtype, inDim, maxBatch, alloc)
   }
 
   forward(x: FloatArray, n: number): FloatArray {
@@ -161,9 +199,9 @@ export class SoftmaxCrossEntropy {
   private readonly dz: BatchBuffer
   private p: FloatArray | null = null
 
-  constructor(readonly classes: number, dtype: DType, maxBatch = 1) {
-    this.probs = new BatchBuffer(dtype, classes, maxBatch)
-    this.dz = new BatchBuffer(dtype, classes, maxBatch)
+  constructor(readonly classes: number, dtype: DType, maxBatch = 1, alloc: Allocator = heapAllocator) {
+    this.probs = new BatchBuffer(dtype, classes, maxBatch, alloc)
+    this.dz = new BatchBuffer(dtype, classes, maxBatch, alloc)
   }
 
   /** Probabilities only (inference). */

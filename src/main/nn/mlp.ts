@@ -1,10 +1,11 @@
 // The from-scratch multilayer perceptron: Dense → activation → … → Dense → softmax-CE.
 // Weights start Xavier/Glorot-uniform (U(±sqrt(6/(fan_in+fan_out))), biases 0) from a seeded
 // Rng, so a config fully determines the initial network.
-import { Activation, ACTIVATIONS, Dense, SoftmaxCrossEntropy, type ActivationKind, type Layer, type Param } from './layers.ts'
+import { Activation, ACTIVATIONS, Dense, heapAllocator, SoftmaxCrossEntropy, type ActivationKind, type Allocator, type Layer, type Param } from './layers.ts'
 import type { Labels } from './kernels.ts'
 import { Rng } from './rng.ts'
-import type { DType, FloatArray, Tensor } from './tensor.ts'
+import { arenaOf, createArena, type Arena } from './simd.ts'
+import { allocArray, type DType, type FloatArray, type Tensor } from './tensor.ts'
 
 export interface MlpConfig {
   /** Layer widths from input to output, e.g. [1024, 64, 36]. */
@@ -55,33 +56,74 @@ export class Mlp {
   readonly loss: SoftmaxCrossEntropy
   readonly inputDim: number
   readonly classes: number
+  /**
+   * float32 networks keep weights, gradients and batch buffers in one WebAssembly memory (when
+   * wasm SIMD is available), so the SIMD gemms work on them in place instead of copying ~0.5 MB
+   * in and out per batch. Null for float64, or with GLYPHDESK_NO_SIMD set.
+   */
+  private readonly arena: Arena | null
+  private readonly input: FloatArray
 
   constructor(config: MlpConfig, options: MlpOptions = {}) {
     validateMlpConfig(config)
     this.config = { sizes: [...config.sizes], activation: config.activation, seed: config.seed }
     this.dtype = options.dtype ?? 'float32'
-    const maxBatch = options.maxBatch ?? 1
+    const maxBatch = Math.max(1, options.maxBatch ?? 1)
     const { sizes } = config
     this.inputDim = sizes[0]
     this.classes = sizes[sizes.length - 1]
+    this.arena = this.dtype === 'float32' ? createArena(Mlp.arenaFloats(sizes, maxBatch)) : null
+    const arena = this.arena
+    // Anything that does not fit (it all should) falls back to ordinary memory.
+    const alloc: Allocator = arena ? (dtype, length) => (dtype === 'float32' ? arena.alloc(length) : null) ?? allocArray(dtype, length) : heapAllocator
+    this.input = alloc(this.dtype, maxBatch * this.inputDim)
     const rng = new Rng(config.seed)
     for (let l = 0; l + 1 < sizes.length; l++) {
-      const dense = new Dense(`dense${l}`, sizes[l], sizes[l + 1], this.dtype, l > 0, maxBatch)
+      const dense = new Dense(`dense${l}`, sizes[l], sizes[l + 1], this.dtype, l > 0, maxBatch, alloc)
       const bound = xavierBound(sizes[l], sizes[l + 1])
       const W = dense.W
       for (let i = 0; i < W.length; i++) W[i] = rng.uniformIn(-bound, bound)
       this.layers.push(dense)
       this.dense.push(dense)
       if (l + 2 < sizes.length) {
-        this.layers.push(new Activation(`${config.activation}${l}`, config.activation, sizes[l + 1], this.dtype, maxBatch))
+        this.layers.push(new Activation(`${config.activation}${l}`, config.activation, sizes[l + 1], this.dtype, maxBatch, alloc))
       }
     }
-    this.loss = new SoftmaxCrossEntropy(this.classes, this.dtype, maxBatch)
+    this.loss = new SoftmaxCrossEntropy(this.classes, this.dtype, maxBatch, alloc)
+  }
+
+  /** Floats the constructor allocates (with room for 16-byte alignment of every buffer). */
+  private static arenaFloats(sizes: readonly number[], maxBatch: number): number {
+    let floats = maxBatch * sizes[0] + 2 * maxBatch * sizes[sizes.length - 1]
+    let buffers = 3
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      floats += Dense.allocatedFloats(sizes[l], sizes[l + 1], l > 0, maxBatch)
+      buffers += 7
+      if (l + 2 < sizes.length) {
+        floats += 2 * maxBatch * sizes[l + 1]
+        buffers += 2
+      }
+    }
+    return floats + 4 * buffers
+  }
+
+  /**
+   * A buffer for up to maxBatch input rows (row-major) that lives next to the weights: a batch
+   * gathered here goes through the SIMD gemms without a copy. Its contents are the caller's.
+   */
+  inputBuffer(): FloatArray {
+    return this.input
   }
 
   /** Logits (n×classes view) for x (n×inputDim). */
   logits(x: FloatArray, n: number): FloatArray {
     let h = x
+    // Rows from elsewhere are copied next to the weights (the gemm would copy them anyway, with W).
+    const len = n * this.inputDim
+    if (this.arena !== null && x instanceof Float32Array && arenaOf(x) !== this.arena && len <= this.input.length) {
+      h = len === this.input.length ? this.input : this.input.subarray(0, len)
+      h.set(len === x.length ? x : x.subarray(0, len))
+    }
     for (const layer of this.layers) h = layer.forward(h, n)
     return h
   }
@@ -96,11 +138,34 @@ export class Mlp {
    * The batch's probabilities stay readable through `this.loss.lastProbs()`.
    */
   lossAndGradients(x: FloatArray, labels: Labels, n: number): number {
-    const loss = this.loss.forward(this.logits(x, n), labels, n)
-    if (!Number.isFinite(loss)) return loss
+    const loss = this.forwardLoss(x, labels, n)
+    if (Number.isFinite(loss)) this.backward(labels, n)
+    return loss
+  }
+
+  /** The backward half of lossAndGradients, after forwardLoss on the same batch: every parameter's gradient. */
+  backward(labels: Labels, n: number): void {
     let g: FloatArray | null = this.loss.backward(labels, n)
     for (let l = this.layers.length - 1; l >= 0 && g !== null; l--) g = this.layers[l].backward(g, n)
-    return loss
+  }
+
+  /** The forward half of lossAndGradients: mean cross-entropy of the batch (probabilities in lastProbs). */
+  forwardLoss(x: FloatArray, labels: Labels, n: number): number {
+    return this.loss.forward(this.logits(x, n), labels, n)
+  }
+
+  /**
+   * After forwardLoss on the same batch: backpropagates and applies a plain-SGD step (no momentum,
+   * no weight decay) to every parameter, with the same result bit for bit as lossAndGradients then
+   * Sgd.step — but the big weight updates are fused into the gradient gemms, so the dW gradients
+   * are not kept (the bias gradients are).
+   */
+  backwardSgd(labels: Labels, n: number, lr: number): void {
+    let g: FloatArray | null = this.loss.backward(labels, n)
+    for (let l = this.layers.length - 1; l >= 0 && g !== null; l--) {
+      const layer = this.layers[l]
+      g = layer instanceof Dense ? layer.backwardSgd(g, n, lr) : layer.backward(g, n)
+    }
   }
 
   /** Probabilities as a fresh Float32Array (n×classes) the caller owns. */

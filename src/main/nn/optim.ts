@@ -126,6 +126,16 @@ export class Sgd extends SlottedOptimizer {
     return { momentum: this.momentum, weightDecay: this.weightDecay }
   }
 
+  /**
+   * Counts an update the caller applied itself (Mlp.backwardSgd fuses plain SGD into the gradient
+   * gemms); only valid without momentum or weight decay, where there is no other state to keep.
+   */
+  countStep(params: readonly Param[]): void {
+    if (this.momentum > 0 || this.weightDecay > 0) throw new Error('countStep is for plain SGD (no momentum, no weight decay)')
+    this.ensureSlots(params)
+    this.steps++
+  }
+
   step(params: readonly Param[]): void {
     this.ensureSlots(params)
     const lr = this.lr, mu = this.momentum, wd = this.weightDecay

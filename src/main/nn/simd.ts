@@ -1,13 +1,26 @@
-// A WebAssembly SIMD (f32x4) gemm for the float32 hot path. V8 does not vectorise JS loops, so
+// WebAssembly SIMD (f32x4) kernels for the float32 hot path. V8 does not vectorise JS loops, so
 // the big products of a training step (X·W1 and Xᵀ·dA1, ~95% of the flops) run here instead.
-// The module is assembled from bytes below (no toolchain needed); operands are copied into its
-// memory, which costs a memcpy of ~0.4 MB per call against ~4 Mflop of work.
+// The module is assembled from bytes below (no toolchain needed).
 //
-// Kernel: C[m×n] (+)= A·B with A(i,p) at A[i·sai + p·sap] (so NN and TN share it), B row-major
-// k×n, n a multiple of 4. For each tile of 2 output rows × 16 columns, eight f32x4 accumulators
-// run over the whole reduction: two splats + four vector loads feed 32 multiply-adds.
+// Memory. The module imports its linear memory, so one compiled module serves many instances:
+//  - an Arena is a fixed-size memory owned by one network (Mlp). Its weights, gradients and
+//    batch buffers are Float32Array views into that memory, so a gemm on them runs in place,
+//    without copying anything. The memory never grows, so the views never detach; the whole
+//    memory is garbage-collected with the last view into it.
+//  - a growable scratch instance serves operands that live elsewhere: they are copied in and the
+//    result copied out (the only path before arenas existed; kept for foreign arrays).
+//
+// Gemm kernel: C[m×n] (op)= A·B with A(i,p) at byte aOff + i·saiB + p·sapB (so A may be a plain
+// or a transposed row-major matrix), B row-major k×n at bOff, C row-major m×n at cOff. Columns
+// [jStart, jEnd) are done in strips of 4Q, rows in tiles of R: R×Q f32x4 accumulators run over
+// the whole reduction from zero (R broadcast loads + Q vector loads feed 4RQ multiply-adds), and
+// the tile is written once at the end according to `mode`:
+//   0: C = acc       1: C = C + acc (f32)       2: C = f32(f64(C) − lr·f64(acc))
+// Mode 2 is exactly the JS plain-SGD update w[i] −= lr·g[i] (double arithmetic, rounded to float32
+// on store) applied to the gradient g = acc, so a fused gradient+update step is bit-identical to
+// computing the gradient and then calling Sgd.step.
 
-const I32 = 0x7f, V128 = 0x7b
+const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b
 
 function uleb(n: number): number[] {
   const out: number[] = []
@@ -32,156 +45,395 @@ const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.fl
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body]
 const name = (s: string): number[] => [...uleb(s.length), ...Array.from(Buffer.from(s, 'utf8'))]
 
-// Locals: params 0..10 = m n k aOff sai sap bOff cOff acc jStart jEnd; then i j p aPtr bPtr cPtr
-// nBytes sapBytes saiBytes (i32); then R×Q accumulators and R splats (v128).
-const PARAMS = 11
-const [m, n, k, aOff, sai, sap, bOff, cOff, acc, jStart, jEnd] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-const [i, j, p, aPtr, bPtr, cPtr, nBytes, sapBytes, saiBytes] = [11, 12, 13, 14, 15, 16, 17, 18, 19]
-const V0 = 20
-
+// Instructions.
 const get = (x: number): number[] => [0x20, ...uleb(x)]
 const set = (x: number): number[] => [0x21, ...uleb(x)]
 const i32c = (v: number): number[] => [0x41, ...sleb(v)]
-const add = [0x6a], mul = [0x6c], geU = [0x4f]
+const add = [0x6a], sub = [0x6b], mul = [0x6c], ltU = [0x49], ne = [0x47]
 const simd = (op: number): number[] => [0xfd, ...uleb(op)]
 const memarg = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)]
-const v128load = (offset: number): number[] => [...simd(0), ...memarg(2, offset)]
-const v128store = (offset: number): number[] => [...simd(11), ...memarg(2, offset)]
-const f32load = [0x2a, ...memarg(2, 0)]
-const splat = simd(19), f32x4add = simd(228), f32x4mul = simd(230)
-const v128zero = [...simd(12), ...new Array(16).fill(0)]
-/** for (var = from; var < limit; var += step) body — as block/loop with an exit test at the top. */
-const forLoop = (v: number, limit: number[], step: number, body: number[], from: number[] = i32c(0)): number[] => [
-  ...from, ...set(v),
-  0x02, 0x40, 0x03, 0x40,
-  ...get(v), ...limit, ...geU, 0x0d, 1,
-  ...body,
-  ...get(v), ...i32c(step), ...add, ...set(v),
-  0x0c, 0,
-  0x0b, 0x0b
-]
+const v128load = (offset: number): number[] => [...simd(0x00), ...memarg(4, offset)]
+const v128store = (offset: number): number[] => [...simd(0x0b), ...memarg(4, offset)]
+const load32splat = (offset: number): number[] => [...simd(0x09), ...memarg(2, offset)]
+const shuffle = (lanes: number[]): number[] => [...simd(0x0d), ...lanes]
+const f32x4add = simd(0xe4), f32x4mul = simd(0xe6)
+const f64x2sub = simd(0xf1), f64x2mul = simd(0xf2), f64x2splat = simd(0x14)
+const demoteZero = simd(0x5e), promoteLow = simd(0x5f)
+const v128zero = [...simd(0x0c), ...new Array(16).fill(0)]
+const bytesOf = (lanes32: number[]): number[] => lanes32.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])
+const HIGH_HALF = bytesOf([2, 3, 2, 3]) // lanes 2,3 moved down for promote_low
+const JOIN_LOW_HALVES = bytesOf([0, 1, 4, 5]) // lanes 0,1 of the first operand then of the second
+const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b]
+const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b]
+const ifElse = (cond: number[], then: number[], otherwise: number[]): number[] => [...cond, 0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b]
 
-/** Kernel over tiles of R rows × 4Q columns, columns [jStart, jEnd); m must be a multiple of R. */
-function gemmBody(R: number, Q: number): number[] {
-  const accOf = (r: number, q: number): number => V0 + r * Q + q
-  const splatOf = (r: number): number => V0 + R * Q + r
-  const rows = Array.from({ length: R }, (_, r) => r)
-  const quads = Array.from({ length: Q }, (_, q) => q)
-  // Row r of the tile lives at cPtr + r*nBytes; A's row r at aPtr + r*saiBytes.
-  const cAddr = (r: number): number[] => (r === 0 ? get(cPtr) : [...get(cPtr), ...get(nBytes), ...i32c(r), ...mul, ...add])
-  const aAddr = (r: number): number[] => (r === 0 ? get(aPtr) : [...get(aPtr), ...get(saiBytes), ...i32c(r), ...mul, ...add])
-  const inner = [
-    ...rows.flatMap((r) => [...aAddr(r), ...f32load, ...splat, ...set(splatOf(r))]),
-    ...quads.flatMap((q) => rows.flatMap((r) => [...get(accOf(r, q)), ...get(splatOf(r)), ...get(bPtr), ...v128load(16 * q), ...f32x4mul, ...f32x4add, ...set(accOf(r, q))])),
-    ...get(aPtr), ...get(sapBytes), ...add, ...set(aPtr),
-    ...get(bPtr), ...get(nBytes), ...add, ...set(bPtr)
+// Parameters of every gemm kernel, then locals. n and the strides of A are not parameters: each
+// (n, sai, sap) gets its own module with them folded into the address offsets (see gemmModule).
+const GEMM_PARAMS = [I32, I32, I32, I32, I32, I32, F64, I32, I32]
+const [M, K, A_OFF, B_OFF, C_OFF, MODE, LR, J_START, J_END] = GEMM_PARAMS.map((_, x) => x)
+const geU = [0x4f], eqz = [0x45], eq = [0x46]
+
+/**
+ * Kernel over tiles of R rows × 4Q columns for C[·×n] with A(i,p) at byte i·saiB + p·sapB; the
+ * reduction is unrolled U times. m must be a positive multiple of R, k ≥ 1, jStart < jEnd.
+ */
+function gemmKernel(R: number, Q: number, U: number, n: number, saiB: number, sapB: number): number[] {
+  const nB = 4 * n
+  let next = GEMM_PARAMS.length
+  const [i, j, p, aPtr, bPtr, cPtr] = [next++, next++, next++, next++, next++, next++]
+  const nI32 = next - GEMM_PARAMS.length
+  const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => next++))
+  const splat = Array.from({ length: R }, () => next++)
+  const bv = next++, t0 = next++, lr2 = next++
+  const nV128 = next - GEMM_PARAMS.length - nI32
+  const rows = [...Array(R).keys()], quads = [...Array(Q).keys()]
+
+  /** One reduction step at p + u: R broadcasts, Q loads of B, R·Q vector multiply-adds. */
+  const step = (u: number): number[] => [
+    ...rows.flatMap((r) => [...get(aPtr), ...load32splat(r * saiB + u * sapB), ...set(splat[r])]),
+    ...quads.flatMap((q) => [
+      ...get(bPtr), ...v128load(u * nB + 16 * q), ...set(bv),
+      ...rows.flatMap((r) => [...get(acc[r][q]), ...get(splat[r]), ...get(bv), ...f32x4mul, ...f32x4add, ...set(acc[r][q])])
+    ])
   ]
+  const advance = (steps: number): number[] => [
+    ...get(aPtr), ...i32c(steps * sapB), ...add, ...set(aPtr),
+    ...get(bPtr), ...i32c(steps * nB), ...add, ...set(bPtr),
+    ...get(p), ...i32c(steps), ...sub, ...set(p)
+  ]
+  const reduction = U === 1 ? [
+    ...get(K), ...set(p),
+    ...loop([...step(0), ...advance(1), ...get(p), ...i32c(0), ...ne, 0x0d, 0])
+  ] : [
+    ...get(K), ...set(p),
+    ...block([
+      ...get(p), ...i32c(U), ...ltU, 0x0d, 0,
+      ...loop([...[...Array(U).keys()].flatMap(step), ...advance(U), ...get(p), ...i32c(U), ...geU, 0x0d, 0])
+    ]),
+    ...block([
+      ...get(p), ...eqz, 0x0d, 0,
+      ...loop([...step(0), ...advance(1), ...get(p), ...i32c(0), ...ne, 0x0d, 0])
+    ])
+  ]
+  // Epilogues, one per mode, chosen once per tile. Row r of the tile is at cPtr + r·nB.
+  const cOffset = (r: number, q: number): number => r * nB + 16 * q
+  const store0 = rows.flatMap((r) => quads.flatMap((q) => [...get(cPtr), ...get(acc[r][q]), ...v128store(cOffset(r, q))]))
+  const store1 = rows.flatMap((r) => quads.flatMap((q) => [...get(cPtr), ...get(cPtr), ...v128load(cOffset(r, q)), ...get(acc[r][q]), ...f32x4add, ...v128store(cOffset(r, q))]))
+  // w − lr·g in f64 on each half, demoted and joined.
+  const half = (src: number[], high: boolean): number[] => (high ? [...src, ...src, ...shuffle(HIGH_HALF), ...promoteLow] : [...src, ...promoteLow])
+  const sgdHalf = (r: number, q: number, high: boolean): number[] => [
+    ...half(get(t0), high), ...get(lr2), ...half(get(acc[r][q]), high), ...f64x2mul, ...f64x2sub, ...demoteZero
+  ]
+  const store2 = rows.flatMap((r) => quads.flatMap((q) => [
+    ...get(cPtr), ...v128load(cOffset(r, q)), ...set(t0),
+    ...get(cPtr),
+    ...sgdHalf(r, q, false), ...sgdHalf(r, q, true), ...shuffle(JOIN_LOW_HALVES),
+    ...v128store(cOffset(r, q))
+  ]))
+
   const strip = [
-    // cPtr = cOff + (i*n + j)*4
-    ...get(i), ...get(n), ...mul, ...get(j), ...add, ...i32c(4), ...mul, ...get(cOff), ...add, ...set(cPtr),
-    ...get(acc), 0x04, 0x40,
-    ...rows.flatMap((r) => quads.flatMap((q) => [...cAddr(r), ...v128load(16 * q), ...set(accOf(r, q))])),
-    0x05,
-    ...rows.flatMap((r) => quads.flatMap((q) => [...v128zero, ...set(accOf(r, q))])),
-    0x0b,
-    // aPtr = aOff + i*saiBytes; bPtr = bOff + j*4
-    ...get(i), ...get(saiBytes), ...mul, ...get(aOff), ...add, ...set(aPtr),
-    ...get(j), ...i32c(4), ...mul, ...get(bOff), ...add, ...set(bPtr),
-    ...forLoop(p, get(k), 1, inner),
-    ...rows.flatMap((r) => quads.flatMap((q) => [...cAddr(r), ...get(accOf(r, q)), ...v128store(16 * q)]))
+    ...get(i), ...i32c(saiB), ...mul, ...get(A_OFF), ...add, ...set(aPtr),
+    ...get(j), ...i32c(4), ...mul, ...get(B_OFF), ...add, ...set(bPtr),
+    ...get(i), ...i32c(nB), ...mul, ...get(j), ...i32c(4), ...mul, ...add, ...get(C_OFF), ...add, ...set(cPtr),
+    ...rows.flatMap((r) => quads.flatMap((q) => [...v128zero, ...set(acc[r][q])])),
+    ...reduction,
+    ...ifElse([...get(MODE), ...eqz], store0, ifElse([...get(MODE), ...i32c(1), ...eq], store1, store2)),
+    ...get(j), ...i32c(4 * Q), ...add, ...set(j),
+    ...get(j), ...get(J_END), ...ltU, 0x0d, 0
   ]
   const body = [
-    ...get(n), ...i32c(4), ...mul, ...set(nBytes),
-    ...get(sap), ...i32c(4), ...mul, ...set(sapBytes),
-    ...get(sai), ...i32c(4), ...mul, ...set(saiBytes),
-    ...forLoop(i, get(m), R, forLoop(j, get(jEnd), 4 * Q, strip, get(jStart))),
+    ...get(LR), ...f64x2splat, ...set(lr2),
+    ...i32c(0), ...set(i),
+    ...loop([
+      ...get(J_START), ...set(j),
+      ...loop(strip),
+      ...get(i), ...i32c(R), ...add, ...set(i),
+      ...get(i), ...get(M), ...ltU, 0x0d, 0
+    ]),
     0x0b
   ]
-  const locals = vec([[...uleb(9), I32], [...uleb(R * (Q + 1)), V128]])
+  const locals = vec([[...uleb(nI32), I32], [...uleb(nV128), V128]])
   const fn = [...locals, ...body]
   return [...uleb(fn.length), ...fn]
 }
 
-/** [rows, vectors] per tile: 2×16 and 1×16 for the bulk, 2×4 and 1×4 for a ragged column tail. */
-const KERNELS = [[2, 4], [1, 4], [2, 1], [1, 1]] as const
+/**
+ * Rows per tile of the bulk kernel and f32x4 vectors per strip: 2×16 tiles, 8 accumulators.
+ * Measured on Zen 3 under Node 20 (V8 11.3) for the 32×64×1024 and 1024×64×32 products: 2×16
+ * and 4×8 lead (~12–17 GMAC/s); 12-accumulator tiles (3×16, 4×12, 6×8) and unrolling the reduction
+ * lose, because TurboFan hoists every load of the unrolled body and spills the accumulators.
+ * V8 unrolls this one-step loop by two by itself.
+ */
+export const TILE_ROWS = Number(process.env.GD_R ?? 2)
+export const TILE_VECS = Number(process.env.GD_Q ?? 4)
+const UNROLL = Number(process.env.GD_U ?? 1)
+/** Kernels of a module: for every R ≤ TILE_ROWS (the bulk and the leftover rows), Q = TILE_VECS and Q = 1. */
+const KERNELS: [number, number][] = [...Array(TILE_ROWS).keys()].flatMap((r) => (TILE_VECS === 1 ? [[r + 1, 1]] : [[r + 1, TILE_VECS], [r + 1, 1]]) as [number, number][])
+const kernelName = (R: number, Q: number): string => `gemm${R}x${4 * Q}`
 
-function assemble(): Uint8Array {
+function assemble(n: number, saiB: number, sapB: number): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(PARAMS).fill([I32])), 0x00]])),
+    ...section(1, vec([[0x60, ...vec(GEMM_PARAMS.map((t) => [t])), 0x00]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
     ...section(3, vec(KERNELS.map(() => [0]))),
-    ...section(5, vec([[0x00, ...uleb(16)]])),
-    ...section(7, vec([...KERNELS.map(([R, Q], f) => [...name(`gemm${R}x${4 * Q}`), 0x00, f]), [...name('memory'), 0x02, 0]])),
-    ...section(10, vec(KERNELS.map(([R, Q]) => gemmBody(R, Q))))
+    ...section(7, vec(KERNELS.map(([R, Q], f) => [...name(kernelName(R, Q)), 0x00, f]))),
+    ...section(10, vec(KERNELS.map(([R, Q]) => gemmKernel(R, Q, UNROLL, n, saiB, sapB))))
   ]
   return Uint8Array.from(bytes)
+}
+
+// Elementwise kernels (one module for every shape). sigmoid(xOff, yOff, vecs): y = 1/(1+e^−x) on
+// vecs f32x4 vectors, with e^t from the Cephes expf scheme in float32 (t clamped to [−87, 88] so
+// 2^n stays a normal float; sigmoid saturates to 0/1 well before that): n = nearest(t·log2 e),
+// r = t − n·ln2 (in two parts), e^r by a degree-5 polynomial, times 2^n built in the exponent bits.
+// About 1 ulp from the exact exp; NaN stays NaN.
+const f32x4 = (v: number): number[] => {
+  const b = Buffer.alloc(16)
+  for (let l = 0; l < 4; l++) b.writeFloatLE(v, 4 * l)
+  return [...simd(0x0c), ...b]
+}
+const i32x4 = (v: number): number[] => {
+  const b = Buffer.alloc(16)
+  for (let l = 0; l < 4; l++) b.writeInt32LE(v, 4 * l)
+  return [...simd(0x0c), ...b]
+}
+const f32x4sub = simd(0xe5), f32x4div = simd(0xe7), f32x4min = simd(0xe8), f32x4max = simd(0xe9)
+const f32x4neg = simd(0xe1), f32x4nearest = simd(0x6a), truncSat = simd(0xf8), i32x4add = simd(0xae), i32x4shl = simd(0xab)
+const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+
+function sigmoidKernel(): number[] {
+  const [xPtr, yPtr, vecs] = [0, 1, 2]
+  const [t, n, r, z, y] = [3, 4, 5, 6, 7]
+  const body = [
+    ...block([
+      ...get(vecs), ...eqz, 0x0d, 0,
+      ...loop([
+        // t = clamp(−x); n = nearest(t·log2e); r = t − n·C1 − n·C2
+        ...get(xPtr), ...v128load(0), ...f32x4neg, ...f32x4(88), ...f32x4min, ...f32x4(-87), ...f32x4max, ...set(t),
+        ...get(t), ...f32x4(Math.LOG2E), ...f32x4mul, ...f32x4nearest, ...set(n),
+        ...get(t), ...get(n), ...f32x4(0.693359375), ...f32x4mul, ...f32x4sub,
+        ...get(n), ...f32x4(-2.12194440e-4), ...f32x4mul, ...f32x4sub, ...set(r),
+        ...get(r), ...get(r), ...f32x4mul, ...set(z),
+        // y = ((((p0·r + p1)·r + p2)·r + p3)·r + p4)·r + p5;  e^r = y·z + r + 1
+        ...f32x4(EXP_POLY[0]),
+        ...EXP_POLY.slice(1).flatMap((c) => [...get(r), ...f32x4mul, ...f32x4(c), ...f32x4add]),
+        ...get(z), ...f32x4mul, ...get(r), ...f32x4add, ...f32x4(1), ...f32x4add,
+        // · 2^n, then 1 / (1 + e)
+        ...get(n), ...truncSat, ...i32x4(127), ...i32x4add, ...i32c(23), ...i32x4shl, ...f32x4mul, ...set(y),
+        ...get(yPtr), ...f32x4(1), ...f32x4(1), ...get(y), ...f32x4add, ...f32x4div, ...v128store(0),
+        ...get(xPtr), ...i32c(16), ...add, ...set(xPtr),
+        ...get(yPtr), ...i32c(16), ...add, ...set(yPtr),
+        ...get(vecs), ...i32c(1), ...sub, ...set(vecs),
+        ...get(vecs), ...i32c(0), ...ne, 0x0d, 0
+      ])
+    ]),
+    0x0b
+  ]
+  const fn = [...vec([[...uleb(5), V128]]), ...body]
+  return [...uleb(fn.length), ...fn]
+}
+
+function assembleElementwise(): Uint8Array {
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('sigmoid'), 0x00, 0]])),
+    ...section(10, vec([sigmoidKernel()]))
+  ])
 }
 
 // The node tsconfig has no DOM lib, so the few WebAssembly members used here are typed locally.
 interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object) => { exports: Record<string, unknown> }
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
+  Memory: new (desc: { initial: number }) => WasmMemory
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
-type GemmExport = (m: number, n: number, k: number, aOff: number, sai: number, sap: number, bOff: number, cOff: number, acc: number, jStart: number, jEnd: number) => void
+type GemmExport = (m: number, k: number, aOff: number, bOff: number, cOff: number, mode: number, lr: number, jStart: number, jEnd: number) => void
 
-class SimdGemm {
-  private readonly kernels: Record<string, GemmExport>
-  private readonly memory: WasmMemory
-  private f32: Float32Array
+/** Epilogue of a gemm: see the module comment. */
+export type GemmMode = 0 | 1 | 2
+export const OVERWRITE = 0, ACCUMULATE = 1, SGD_UPDATE = 2
 
-  constructor() {
-    const instance = new wasm.Instance(new wasm.Module(assemble()))
-    this.kernels = instance.exports as Record<string, GemmExport>
-    this.memory = instance.exports.memory as WasmMemory
-    this.f32 = new Float32Array(this.memory.buffer)
+/** Whether this engine runs WebAssembly SIMD (and it is not disabled by GLYPHDESK_NO_SIMD). */
+let available: boolean | undefined
+function simdAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      available = !process.env.GLYPHDESK_NO_SIMD && new wasm.Module(assemble(4, 4, 16)) !== null && elementwiseModule() !== null
+    } catch {
+      available = false
+    }
+  }
+  return available
+}
+
+/** Compiled modules by shape; a network uses a handful (one per gemm layout of each layer). */
+const modules = new Map<string, object>()
+function gemmModule(n: number, saiB: number, sapB: number): object {
+  const key = `${n},${saiB},${sapB}`
+  let mod = modules.get(key)
+  if (mod === undefined) {
+    mod = new wasm.Module(assemble(n, saiB, sapB))
+    modules.set(key, mod)
+  }
+  return mod
+}
+
+let elementwise: object | undefined
+function elementwiseModule(): object {
+  if (elementwise === undefined) elementwise = new wasm.Module(assembleElementwise())
+  return elementwise
+}
+
+const PAGE = 65536
+
+interface ShapeKernels {
+  n: number
+  sai: number
+  sap: number
+  /** kernel[R-1][0] is the bulk-width kernel for R rows, kernel[R-1][1] the 4-column one. */
+  kernel: GemmExport[][]
+}
+
+/** The kernels over one linear memory: an instance of each shape's module, made on first use. */
+class Kernels {
+  readonly memory: WasmMemory
+  private readonly shapes: ShapeKernels[] = []
+
+  private sigmoidFn: ((xOff: number, yOff: number, vecs: number) => void) | undefined
+
+  constructor(pages: number) {
+    this.memory = new wasm.Memory({ initial: pages })
   }
 
-  private reserve(floats: number): Float32Array {
-    const need = floats * 4 - this.memory.buffer.byteLength
-    if (need > 0) {
-      this.memory.grow(Math.ceil(need / 65536))
-      this.f32 = new Float32Array(this.memory.buffer)
+  /** y = sigmoid(x) on len4/4 vectors at byte offsets xOff, yOff (may be equal). */
+  sigmoid(xOff: number, yOff: number, len4: number): void {
+    if (this.sigmoidFn === undefined) {
+      this.sigmoidFn = new wasm.Instance(elementwiseModule(), { env: { memory: this.memory } }).exports.sigmoid as (xOff: number, yOff: number, vecs: number) => void
     }
-    return this.f32
+    this.sigmoidFn(xOff, yOff, len4 >> 2)
   }
 
-  /** See the module comment; A holds aLen floats. */
-  run(m: number, n: number, k: number, A: Float32Array, aLen: number, sai: number, sap: number, B: Float32Array, C: Float32Array, accumulate: boolean): void {
-    const bLen = k * n, cLen = m * n // B may be a longer scratch buffer; only k×n is used
-    // 16-byte-aligned regions: A | B | C
-    const aOff = 0, bOff = (aLen + 3) & ~3, cOff = bOff + ((bLen + 3) & ~3)
-    const mem = this.reserve(cOff + cLen)
-    mem.set(aLen === A.length ? A : A.subarray(0, aLen), aOff)
-    mem.set(bLen === B.length ? B : B.subarray(0, bLen), bOff)
-    if (accumulate) mem.set(cLen === C.length ? C : C.subarray(0, cLen), cOff)
-    const m2 = m & ~1, n16 = n & ~15, accFlag = accumulate ? 1 : 0
-    const { gemm2x16, gemm1x16, gemm2x4, gemm1x4 } = this.kernels
-    // Two-row tiles share each B load between two rows; an odd last row takes the one-row kernel.
-    // Columns go 16 at a time, then a tail of 4-column strips.
-    if (m2 > 0 && n16 > 0) gemm2x16(m2, n, k, aOff * 4, sai, sap, bOff * 4, cOff * 4, accFlag, 0, n16)
-    if (m2 > 0 && n16 < n) gemm2x4(m2, n, k, aOff * 4, sai, sap, bOff * 4, cOff * 4, accFlag, n16, n)
-    if (m2 < m) {
-      const a1 = (aOff + m2 * sai) * 4, c1 = (cOff + m2 * n) * 4
-      if (n16 > 0) gemm1x16(1, n, k, a1, sai, sap, bOff * 4, c1, accFlag, 0, n16)
-      if (n16 < n) gemm1x4(1, n, k, a1, sai, sap, bOff * 4, c1, accFlag, n16, n)
+  private forShape(n: number, sai: number, sap: number): GemmExport[][] {
+    for (const s of this.shapes) if (s.n === n && s.sai === sai && s.sap === sap) return s.kernel
+    const ex = new wasm.Instance(gemmModule(n, sai * 4, sap * 4), { env: { memory: this.memory } }).exports
+    const kernel = [...Array(TILE_ROWS).keys()].map((r) => [ex[kernelName(r + 1, TILE_VECS)] as GemmExport, ex[kernelName(r + 1, 1)] as GemmExport])
+    // Most recently added first: a training step cycles through its few shapes in order.
+    this.shapes.unshift({ n, sai, sap, kernel })
+    return kernel
+  }
+
+  /**
+   * C (op)= A·B on byte offsets into this memory (see the module comment); columns [0, n4) where
+   * n4 = n rounded down to a multiple of 4 — the caller does the ragged tail. k ≥ 1.
+   */
+  gemm(m: number, n: number, k: number, aOff: number, sai: number, sap: number, bOff: number, cOff: number, mode: GemmMode, lr: number): void {
+    const kernel = this.forShape(n, sai, sap)
+    const wide = 4 * TILE_VECS
+    const nWide = n - (n % wide), n4 = n & ~3
+    const mBulk = m - (m % TILE_ROWS)
+    // Bulk rows in tiles of TILE_ROWS, then the leftover rows (fewer than TILE_ROWS) as one tile.
+    for (let i0 = 0; i0 < m; i0 = mBulk > i0 ? mBulk : m) {
+      const rows = i0 < mBulk ? mBulk : m - mBulk
+      const R = i0 < mBulk ? TILE_ROWS : rows
+      const a = aOff + i0 * sai * 4, c = cOff + i0 * n * 4
+      const [kw, k4] = kernel[R - 1]
+      if (nWide > 0) kw(rows, k, a, bOff, c, mode, lr, 0, nWide)
+      if (nWide < n4) k4(rows, k, a, bOff, c, mode, lr, nWide, n4)
     }
-    C.set(cOff === 0 && cLen === mem.length ? mem : mem.subarray(cOff, cOff + cLen))
   }
 }
 
-let instance: SimdGemm | null | undefined
+/**
+ * A fixed-size block of wasm memory handing out aligned Float32Array views. Arrays allocated here
+ * are used by the gemms in place (see `arenaOf`).
+ */
+export class Arena {
+  private readonly kernels: Kernels
+  private top = 0
+  readonly bytes: number
 
-/** The SIMD gemm, or null where WebAssembly SIMD is unavailable (then the JS kernels run). */
-export function simdGemm(): SimdGemm | null {
-  if (instance === undefined) {
-    try {
-      instance = process.env.GLYPHDESK_NO_SIMD ? null : new SimdGemm()
-    } catch {
-      instance = null
-    }
+  constructor(floats: number) {
+    const pages = Math.max(1, Math.ceil((floats * 4) / PAGE))
+    this.kernels = new Kernels(pages)
+    this.bytes = pages * PAGE
+    arenas.set(this.kernels.memory.buffer, this)
   }
-  return instance
+
+  /** A zeroed view of `floats` floats, or null when the arena is full. 16-byte aligned. */
+  alloc(floats: number): Float32Array | null {
+    const bytes = (floats * 4 + 15) & ~15
+    if (this.top + bytes > this.bytes) return null
+    const view = new Float32Array(this.kernels.memory.buffer, this.top, floats)
+    this.top += bytes
+    return view
+  }
+
+  /** y = 1/(1+e^−x) on elements [0, len&~3) (float32 exp, see sigmoidKernel); x and y in this arena. */
+  sigmoid(len: number, x: Float32Array, y: Float32Array): void {
+    if (len >= 4) this.kernels.sigmoid(x.byteOffset, y.byteOffset, len & ~3)
+  }
+
+  /** C (op)= A·B for arrays that all live in this arena; A(i,p) = A[i·sai + p·sap]. Columns [0, n&~3). */
+  gemm(m: number, n: number, k: number, A: Float32Array, sai: number, sap: number, B: Float32Array, C: Float32Array, mode: GemmMode, lr: number): void {
+    this.kernels.gemm(m, n, k, A.byteOffset, sai, sap, B.byteOffset, C.byteOffset, mode, lr)
+  }
+}
+
+const arenas = new WeakMap<ArrayBuffer, Arena>()
+
+/** The arena an array lives in, if any. */
+export function arenaOf(a: Float32Array | Float64Array): Arena | undefined {
+  return arenas.get(a.buffer as ArrayBuffer)
+}
+
+/** A new arena of at least `floats` floats, or null where WebAssembly SIMD is unavailable or disabled. */
+export function createArena(floats: number): Arena | null {
+  return simdAvailable() ? new Arena(floats) : null
+}
+
+/** Bytes each of A, B, C take in the scratch memory, 16-byte aligned. */
+const padded = (floats: number): number => (floats * 4 + 15) & ~15
+
+/** Operands from ordinary memory: copied into a growable scratch instance and the result copied back. */
+class Scratch {
+  private kernels: Kernels
+  private f32: Float32Array
+
+  constructor() {
+    this.kernels = new Kernels(16)
+    this.f32 = new Float32Array(this.kernels.memory.buffer)
+  }
+
+  /** C (op)= A·B (columns [0, n&~3)); A holds aLen floats, B at least k×n. */
+  run(m: number, n: number, k: number, A: Float32Array, aLen: number, sai: number, sap: number, B: Float32Array, C: Float32Array, mode: GemmMode, lr: number): void {
+    const bLen = k * n, cLen = m * n
+    const aOff = 0, bOff = padded(aLen), cOff = bOff + padded(bLen)
+    const need = cOff + padded(cLen)
+    if (need > this.kernels.memory.buffer.byteLength) {
+      this.kernels.memory.grow(Math.ceil((need - this.kernels.memory.buffer.byteLength) / PAGE))
+      this.f32 = new Float32Array(this.kernels.memory.buffer)
+    }
+    const mem = this.f32
+    mem.set(aLen === A.length ? A : A.subarray(0, aLen), aOff / 4)
+    mem.set(bLen === B.length ? B : B.subarray(0, bLen), bOff / 4)
+    if (mode !== OVERWRITE) mem.set(cLen === C.length ? C : C.subarray(0, cLen), cOff / 4)
+    this.kernels.gemm(m, n, k, aOff, sai, sap, bOff, cOff, mode, lr)
+    // Only columns [0, n4) were computed: the caller fills the ragged tail after this copy.
+    C.set(mem.subarray(cOff / 4, cOff / 4 + cLen))
+  }
+}
+
+let scratch: Scratch | null | undefined
+
+/** The copy-in/copy-out SIMD gemm, or null where WebAssembly SIMD is unavailable (then the JS kernels run). */
+export function simdGemm(): Scratch | null {
+  if (scratch === undefined) scratch = simdAvailable() ? new Scratch() : null
+  return scratch
 }

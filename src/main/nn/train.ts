@@ -4,7 +4,7 @@
 // bit-identical to an uninterrupted run (same shuffles, same RNG draws, same float ops).
 import { countCorrect, softmaxCrossEntropy } from './kernels.ts'
 import type { Mlp, NamedTensor } from './mlp.ts'
-import { createOptimizer, type OptimizerKind, type OptimizerState } from './optim.ts'
+import { createOptimizer, Sgd, type OptimizerKind, type OptimizerState } from './optim.ts'
 import { Rng, type RngState } from './rng.ts'
 
 /** n glyphs, row-major n×inputDim pixels, one class index each. */
@@ -163,6 +163,7 @@ export async function trainMlp(
   const maxLoss = cfg.divergenceLoss ?? 1000
   const optimizer = createOptimizer(cfg.optimizer, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay ?? 0 })
   const params = mlp.params()
+  const plainSgd = optimizer instanceof Sgd && optimizer.momentum === 0 && optimizer.weightDecay === 0
   const rng = new Rng(cfg.seed)
   let order = new Uint32Array(n)
   for (let i = 0; i < n; i++) order[i] = i
@@ -188,8 +189,10 @@ export async function trainMlp(
     ;({ lossSum, correct, seen, seconds: secondsBefore } = resume.partial)
   }
 
-  // Batch buffers: full-size views plus a view for the short last batch, made once.
-  const xb = new Float32Array(B * d)
+  // Batch buffers: full-size views plus a view for the short last batch, made once. The inputs
+  // go straight into the network's own buffer when it is big enough (no copy into wasm memory).
+  const own = mlp.inputBuffer()
+  const xb = own instanceof Float32Array && own.length >= B * d ? (own.length === B * d ? own : own.subarray(0, B * d)) : new Float32Array(B * d)
   const yb = new Uint8Array(B)
   const lastN = n - (nBatches - 1) * B
   const xbLast = xb.subarray(0, lastN * d)
@@ -236,10 +239,17 @@ export async function trainMlp(
       const xv = m === B ? xb : xbLast
       const yv = m === B ? yb : ybLast
       hooks.augment?.(xv, m, rng)
-      const loss = mlp.lossAndGradients(xv, yv, m)
+      const loss = mlp.forwardLoss(xv, yv, m)
       if (!(loss <= maxLoss)) throw new DivergedError(epoch + 1, batch, cfg.lr, loss) // also catches NaN
       correct += countCorrect(m, c, mlp.loss.lastProbs(), yv)
-      optimizer.step(params)
+      if (plainSgd) {
+        // Same result bit for bit as backward + Sgd.step, with the W updates fused into the gemms.
+        mlp.backwardSgd(yv, m, optimizer.lr)
+        optimizer.countStep(params)
+      } else {
+        mlp.backward(yv, m)
+        optimizer.step(params)
+      }
       lossSum += loss * m
       seen += m
       batch++
