@@ -7,14 +7,17 @@
 //    includes process start and loading its English model; the floor that puts under every page is measured
 //    separately on a blank 64×64 image and printed.
 // Runs are interleaved (page by page, Glyphdesk then Tesseract) so that a varying load on the machine hits
-// both systems alike. Both outputs are scored with the same character error rate as `glyphdesk eval-pages`:
+// both systems alike. Next to wall time, CPU time (user + system: process.cpuUsage for Glyphdesk, GNU time's
+// %U+%S for the tesseract process, when /usr/bin/time exists) is reported; on a shared, loaded machine it
+// says more than wall time. Tesseract runs OpenMP threads by default; OMP_THREAD_LIMIT=1 in the
+// environment is passed on to it (Tesseract's own advice when several jobs share the cores). Both outputs are scored with the same character error rate as `glyphdesk eval-pages`:
 // Levenshtein distance / ground-truth length, without spaces and with spaces (and line breaks), after the
 // same normalisation of prediction and ground truth alike — uppercase, keep only A–Z, 0–9 and spaces,
 // collapse runs of spaces, drop empty lines. Tesseract reads lower case and punctuation too; the
 // normalisation keeps it from being charged for them (Glyphdesk's output is already in that form).
 //   npx tsx bench/pages-vs-tesseract.ts [DIR] [--reps 5] [--model MODEL] [--show-text] [--json]
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -62,12 +65,23 @@ function score(predicted: string, gtLines: string[]): Score {
   return { cerNoSpace: editsNoSpace / Math.max(1, strip(gt).length), cer: edits / Math.max(1, gt.length), editsNoSpace, edits, text: pred }
 }
 
-function runTesseract(path: string): { ms: number; text: string } {
+const GNU_TIME = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0 ? '/usr/bin/time' : null
+let cpuFile = ''
+
+function runTesseract(path: string): { ms: number; cpuMs: number | null; text: string } {
+  const [cmd, args] = GNU_TIME
+    ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, 'tesseract', path, ...TESSERACT_ARGS]]
+    : ['tesseract', [path, ...TESSERACT_ARGS]]
   const t0 = performance.now()
-  const r = spawnSync('tesseract', [path, ...TESSERACT_ARGS], { encoding: 'utf8' })
+  const r = spawnSync(cmd, args, { encoding: 'utf8' })
   const ms = performance.now() - t0
   if (r.error || r.status !== 0) throw new Error(`tesseract ${path} failed (${r.error?.message ?? `exit ${r.status}: ${r.stderr.trim()}`})`)
-  return { ms, text: r.stdout }
+  let cpuMs: number | null = null
+  if (GNU_TIME) {
+    const [u, sys] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
+    if (Number.isFinite(u) && Number.isFinite(sys)) cpuMs = (u + sys) * 1000
+  }
+  return { ms, cpuMs, text: r.stdout }
 }
 
 const version = spawnSync('tesseract', ['--version'], { encoding: 'utf8' })
@@ -103,18 +117,21 @@ const classifier = await loadClassifier(values.model)
 const modelMs = performance.now() - t
 const modelDir = resolveModelDir(values.model)
 
-async function runGlyphdesk(path: string): Promise<{ ms: number; loadMs: number; text: string; boxes: number }> {
+async function runGlyphdesk(path: string): Promise<{ ms: number; cpuMs: number; loadMs: number; text: string; boxes: number }> {
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   const image = await loadImage(path)
   const t1 = performance.now()
   const { doc } = await transcribe(image, classifier, { path })
   const t2 = performance.now()
-  return { ms: t2 - t0, loadMs: t1 - t0, text: assembleText(doc), boxes: doc.boxes.length }
+  const c = process.cpuUsage(c0)
+  return { ms: t2 - t0, cpuMs: (c.user + c.system) / 1000, loadMs: t1 - t0, text: assembleText(doc), boxes: doc.boxes.length }
 }
 
 // Tesseract's floor: start-up and model load on an image with nothing to read.
 const tmp = mkdtempSync(join(tmpdir(), 'glyphdesk-bench-'))
 const blank = join(tmp, 'blank.png')
+cpuFile = join(tmp, 'cpu.txt')
 {
   const c = createCanvas(64, 64)
   const ctx = c.getContext('2d')
@@ -127,14 +144,16 @@ const first = new Map<string, { ours: Awaited<ReturnType<typeof runGlyphdesk>>; 
 for (const p of pages) first.set(p.name, { ours: await runGlyphdesk(p.path), theirs: runTesseract(p.path).text })
 runTesseract(blank)
 
-const times = new Map(pages.map(p => [p.name, { ours: [] as number[], load: [] as number[], theirs: [] as number[] }]))
+const times = new Map(pages.map(p => [p.name, { ours: [] as number[], oursCpu: [] as number[], load: [] as number[], theirs: [] as number[], theirsCpu: [] as number[] }]))
 const floor: number[] = []
 for (let r = 0; r < REPS; r++) {
   for (const p of pages) {
     const tm = times.get(p.name)!
     const g = await runGlyphdesk(p.path)
-    tm.ours.push(g.ms); tm.load.push(g.loadMs)
-    tm.theirs.push(runTesseract(p.path).ms)
+    tm.ours.push(g.ms); tm.oursCpu.push(g.cpuMs); tm.load.push(g.loadMs)
+    const ts = runTesseract(p.path)
+    tm.theirs.push(ts.ms)
+    if (ts.cpuMs !== null) tm.theirsCpu.push(ts.cpuMs)
   }
   floor.push(runTesseract(blank).ms)
 }
@@ -154,6 +173,8 @@ const rows = pages.map(p => {
     glyphdeskLoadMs: median(tm.load),
     tesseractMs: median(tm.theirs),
     ratio: median(tm.ours) / median(tm.theirs),
+    glyphdeskCpuMs: median(tm.oursCpu),
+    tesseractCpuMs: tm.theirsCpu.length ? median(tm.theirsCpu) : NaN,
     glyphdesk: ours,
     tesseract: theirs,
     runs: tm
@@ -164,6 +185,9 @@ const overall = {
   glyphdeskMs: sum(r => r.glyphdeskMs),
   tesseractMs: sum(r => r.tesseractMs),
   ratio: sum(r => r.glyphdeskMs) / sum(r => r.tesseractMs),
+  glyphdeskCpuMs: sum(r => r.glyphdeskCpuMs),
+  tesseractCpuMs: sum(r => r.tesseractCpuMs),
+  cpuRatio: sum(r => r.glyphdeskCpuMs) / sum(r => r.tesseractCpuMs),
   // Pooled over the pages: total edits / total ground-truth length.
   glyphdesk: { cerNoSpace: sum(r => r.glyphdesk.editsNoSpace) / sum(r => r.chars), cer: sum(r => r.glyphdesk.edits) / sum(r => r.length) },
   tesseract: { cerNoSpace: sum(r => r.tesseract.editsNoSpace) / sum(r => r.chars), cer: sum(r => r.tesseract.edits) / sum(r => r.length) }
@@ -189,15 +213,23 @@ if (values.json) {
   console.log(`tesseract: ${tesseractVersion}, \`tesseract IMAGE ${TESSERACT_ARGS.join(' ')}\`${machine.ompThreadLimit ? `, OMP_THREAD_LIMIT=${machine.ompThreadLimit}` : ''}; start-up floor (blank 64×64 image) ${ms(median(floor))}`)
   console.log('CER: Levenshtein / ground-truth length, both outputs normalised alike (uppercase, only A–Z 0–9 and spaces, whitespace collapsed, empty lines dropped)')
   console.log('')
-  console.log(`${'page'.padEnd(12)} ${'chars'.padStart(5)} ${'glyphdesk'.padStart(10)} ${'(load)'.padStart(8)} ${'tesseract'.padStart(10)} ${'ratio'.padStart(6)}   ${'CER glyphdesk'.padStart(18)}   ${'CER tesseract'.padStart(18)}`)
-  console.log(`${''.padEnd(12)} ${''.padStart(5)} ${''.padStart(10)} ${''.padStart(8)} ${''.padStart(10)} ${''.padStart(6)}   ${'no sp / with sp'.padStart(18)}   ${'no sp / with sp'.padStart(18)}`)
+  const cpu = (v: number) => Number.isFinite(v) ? ms(v) : 'n/a'
+  const head = ['page', 'chars', 'glyphdesk', '(load)', 'tesseract', 'ratio', 'gd CPU', 'tess CPU', 'ratio', 'CER glyphdesk', 'CER tesseract']
+  const widths = [12, 5, 10, 8, 10, 6, 9, 9, 6, 17, 17]
+  const line = (cells: string[]) => cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join(' ')
+  console.log(line(head))
+  console.log(line(['', '', 'wall', '', 'wall', '', '', '', '', 'no sp / with sp', 'no sp / with sp']))
   for (const r of rows) {
-    console.log(`${r.name.padEnd(12)} ${String(r.chars).padStart(5)} ${ms(r.glyphdeskMs).padStart(10)} ${ms(r.glyphdeskLoadMs).padStart(8)} ${ms(r.tesseractMs).padStart(10)} ${r.ratio.toFixed(3).padStart(6)}   ${`${pct(r.glyphdesk.cerNoSpace)} / ${pct(r.glyphdesk.cer)}`.padStart(18)}   ${`${pct(r.tesseract.cerNoSpace)} / ${pct(r.tesseract.cer)}`.padStart(18)}`)
+    console.log(line([r.name, String(r.chars), ms(r.glyphdeskMs), ms(r.glyphdeskLoadMs), ms(r.tesseractMs), r.ratio.toFixed(3),
+      cpu(r.glyphdeskCpuMs), cpu(r.tesseractCpuMs), (r.glyphdeskCpuMs / r.tesseractCpuMs).toFixed(3),
+      `${pct(r.glyphdesk.cerNoSpace)} / ${pct(r.glyphdesk.cer)}`, `${pct(r.tesseract.cerNoSpace)} / ${pct(r.tesseract.cer)}`]))
   }
   const o = overall
-  console.log(`${'overall'.padEnd(12)} ${String(sum(r => r.chars)).padStart(5)} ${ms(o.glyphdeskMs).padStart(10)} ${''.padStart(8)} ${ms(o.tesseractMs).padStart(10)} ${o.ratio.toFixed(3).padStart(6)}   ${`${pct(o.glyphdesk.cerNoSpace)} / ${pct(o.glyphdesk.cer)}`.padStart(18)}   ${`${pct(o.tesseract.cerNoSpace)} / ${pct(o.tesseract.cer)}`.padStart(18)}`)
+  console.log(line(['overall', String(sum(r => r.chars)), ms(o.glyphdeskMs), '', ms(o.tesseractMs), o.ratio.toFixed(3),
+    cpu(o.glyphdeskCpuMs), cpu(o.tesseractCpuMs), o.cpuRatio.toFixed(3),
+    `${pct(o.glyphdesk.cerNoSpace)} / ${pct(o.glyphdesk.cer)}`, `${pct(o.tesseract.cerNoSpace)} / ${pct(o.tesseract.cer)}`]))
   console.log('')
-  console.log(`goal: Glyphdesk ≤ ¼ of Tesseract's time — ${o.ratio <= 0.25 ? 'met' : 'NOT met'} (${o.ratio.toFixed(3)}); far lower CER — Glyphdesk ${pct(o.glyphdesk.cerNoSpace)} vs Tesseract ${pct(o.tesseract.cerNoSpace)} without spaces`)
+  console.log(`goal: Glyphdesk ≤ ¼ of Tesseract's time — ${o.ratio <= 0.25 ? 'met' : 'NOT met'} on wall time (${o.ratio.toFixed(3)}), ${o.cpuRatio <= 0.25 ? 'met' : 'NOT met'} on CPU time (${o.cpuRatio.toFixed(3)}); far lower CER — Glyphdesk ${pct(o.glyphdesk.cerNoSpace)} vs Tesseract ${pct(o.tesseract.cerNoSpace)} without spaces`)
   console.log(`per-run times (ms): ${rows.map(r => `${r.name} glyphdesk [${r.runs.ours.map(Math.round).join(', ')}] tesseract [${r.runs.theirs.map(Math.round).join(', ')}]`).join('; ')}; tesseract floor [${floor.map(Math.round).join(', ')}]`)
   if (values['show-text']) {
     for (const r of rows) {
