@@ -1,12 +1,14 @@
 // Benchmark: one training epoch of the 1024-64-36 sigmoid MLP (batch 32, plain SGD, 10800
 // glyph-like inputs) in Glyphdesk vs the NumPy reference (bench/reference/mlp_numpy.py).
 // Both runs get the same data, sample order and initial weights (written to a temp dir), so
-// besides the times we can check that they compute the same thing.
-//   npx tsx bench/train-epoch.ts [--reps 5] [--n 10800] [--no-numpy] [--breakdown]
-import { spawnSync } from 'node:child_process'
+// besides the times we can check that they compute the same thing. After one warm-up epoch each,
+// Glyphdesk and NumPy epochs alternate (the machine's load drifts); min and median of each side.
+//   node --import tsx bench/train-epoch.ts [--reps 7] [--n 10800] [--no-numpy] [--breakdown]
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { countCorrect } from '../src/main/nn/kernels.ts'
 import { Mlp } from '../src/main/nn/mlp.ts'
@@ -19,7 +21,7 @@ const opt = (name: string, dflt: number): number => {
   const i = args.indexOf(`--${name}`)
   return i >= 0 ? Number(args[i + 1]) : dflt
 }
-const REPS = opt('reps', 5)
+const REPS = opt('reps', 7)
 const N = opt('n', 10800)
 const LR = 0.01
 const SIZES = [1024, 64, 36]
@@ -53,61 +55,96 @@ const cfg = { epochs: 1, lr: LR, batch: 32, momentum: 0, optimizer: 'sgd' as con
 const order = Uint32Array.from({ length: N }, (_, i) => i)
 new Rng(cfg.seed).shuffle(order)
 
-// Warm-up (JIT), then timed repetitions from the same initial weights.
-mlp.setWeights(init)
-await trainMlp(mlp, data, undefined, cfg)
-const times: number[] = []
-let last = { loss: 0, acc: 0 }
-for (let r = 0; r < REPS; r++) {
-  mlp.setWeights(init)
-  const t0 = performance.now()
-  const res = await trainMlp(mlp, data, undefined, cfg)
-  times.push((performance.now() - t0) / 1000)
-  last = { loss: res.curves[0].trainLoss, acc: res.curves[0].trainAcc }
-}
-const ours = median(times)
 const sum = (a: ArrayLike<number>): number => {
   let s = 0
   for (let i = 0; i < a.length; i++) s += a[i]
   return s
 }
-console.log(`glyphdesk: epoch ${ours.toFixed(3)} s (median of ${REPS}: ${times.map((t) => t.toFixed(3)).join(', ')}), loss ${last.loss.toFixed(6)}, acc ${last.acc.toFixed(4)}`)
 
-if (args.includes('--breakdown')) breakdown()
+/** One Glyphdesk epoch from the initial weights: wall and CPU seconds, loss and accuracy. */
+async function ourEpoch(): Promise<{ seconds: number; cpu: number; loss: number; acc: number }> {
+  mlp.setWeights(init)
+  const c0 = process.cpuUsage(), t0 = performance.now()
+  const res = await trainMlp(mlp, data, undefined, cfg)
+  const seconds = (performance.now() - t0) / 1000, c = process.cpuUsage(c0)
+  return { seconds, cpu: (c.user + c.system) / 1e6, loss: res.curves[0].trainLoss, acc: res.curves[0].trainAcc }
+}
 
-if (!args.includes('--no-numpy')) {
-  const dir = mkdtempSync(join(tmpdir(), 'glyphdesk-bench-'))
-  try {
+/** The NumPy reference as a child process answering one epoch per request (see mlp_numpy.py --serve). */
+class NumpyRef {
+  private readonly child: ChildProcessWithoutNullStreams
+  private readonly lines: AsyncIterator<string>
+  private stderr = ''
+  constructor(readonly dir: string) {
+    this.child = spawn('/usr/bin/python3', [join(here, 'reference', 'mlp_numpy.py'), '--inputs', dir, '--lr', String(LR), '--serve'])
+    this.child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString() })
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]()
+  }
+  async ask(cmd: string): Promise<Record<string, any>> {
+    this.child.stdin.write(cmd + '\n')
+    const next = await this.lines.next()
+    if (next.done) {
+      const code = await new Promise<number | null>((resolve) => (this.child.exitCode !== null ? resolve(this.child.exitCode) : this.child.on('exit', resolve)))
+      throw new Error(code === 3 ? 'NumPy is not installed for /usr/bin/python3 (apt install python3-numpy)' : `numpy reference failed (exit ${code}): ${this.stderr.trim()}`)
+    }
+    return JSON.parse(next.value)
+  }
+  close(): void {
+    this.child.stdin.end()
+  }
+}
+
+const fmt = (xs: number[]): string => `min ${Math.min(...xs).toFixed(3)} s, median ${median(xs).toFixed(3)} s`
+const withNumpy = !args.includes('--no-numpy')
+const dir = mkdtempSync(join(tmpdir(), 'glyphdesk-bench-'))
+let ref: NumpyRef | null = null
+try {
+  if (withNumpy) {
     writeFileSync(join(dir, 'x.f32'), le(data.x))
     writeFileSync(join(dir, 'y.u8'), le(data.y))
     writeFileSync(join(dir, 'order.u32'), le(order))
     init.forEach((t, i) => writeFileSync(join(dir, ['W1', 'b1', 'W2', 'b2'][i] + '.f32'), le(t.data as Float32Array)))
-    const py = spawnSync('/usr/bin/python3', [join(here, 'reference', 'mlp_numpy.py'), '--inputs', dir, '--reps', String(REPS), '--lr', String(LR)], { encoding: 'utf8' })
-    if (py.error || py.status !== 0) {
-      console.error(`numpy reference failed (exit ${py.status}): ${py.error?.message ?? py.stderr.trim()}`)
-      if (py.status === 3) console.error('install NumPy for /usr/bin/python3 (apt install python3-numpy) to compare')
-      process.exitCode = 1
-    } else {
-      const ref = JSON.parse(py.stdout.trim().split('\n').pop()!)
-      console.log(`numpy ${ref.numpy}: epoch ${ref.median.toFixed(3)} s (median of ${ref.reps}: ${ref.seconds.map((t: number) => t.toFixed(3)).join(', ')}), loss ${ref.trainLoss.toFixed(6)}, acc ${ref.trainAcc.toFixed(4)}`)
-      console.log(`  BLAS env as found: ${JSON.stringify(ref.env)}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`)
-      console.log(`ratio glyphdesk/numpy = ${(ours / ref.median).toFixed(3)}  (<1 means Glyphdesk is faster)`)
-      // Same data, order and init: the final weights should agree to float32 rounding.
-      mlp.setWeights(init)
-      await trainMlp(mlp, data, undefined, cfg)
-      let maxDiff = 0
-      ;['W1', 'b1', 'W2', 'b2'].forEach((name, i) => {
-        const buf = readFileSync(join(dir, `numpy_${name}.f32`))
-        const theirs = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)
-        const mine = mlp.dense[i >> 1][i & 1 ? 'b' : 'W']
-        for (let k = 0; k < mine.length; k++) maxDiff = Math.max(maxDiff, Math.abs(mine[k] - theirs[k]))
-      })
-      console.log(`same algorithm check: max |Δweight| after one epoch = ${maxDiff.toExponential(2)}, |Δloss| = ${Math.abs(ref.trainLoss - last.loss).toExponential(2)} (W1 sum ${sum(mlp.dense[0].W).toFixed(4)} vs ${ref.finalW1Sum.toFixed(4)})`)
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
+    ref = new NumpyRef(dir)
   }
+  // One warm-up epoch each (JIT, wasm tier-up, first touch of the data), then alternate
+  // Glyphdesk and NumPy epochs so that load from other processes hits both sides alike.
+  await ourEpoch()
+  await ref?.ask('epoch')
+  const ours: Awaited<ReturnType<typeof ourEpoch>>[] = []
+  const theirs: { seconds: number; cpu: number }[] = []
+  for (let r = 0; r < REPS; r++) {
+    ours.push(await ourEpoch())
+    if (ref) theirs.push((await ref.ask('epoch')) as { seconds: number; cpu: number })
+  }
+  const last = ours[ours.length - 1]
+  const wall = ours.map((o) => o.seconds)
+  console.log(`glyphdesk: epoch ${fmt(wall)} (wall, ${REPS} runs: ${wall.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(ours.map((o) => o.cpu)).toFixed(3)} s), loss ${last.loss.toFixed(6)}, acc ${last.acc.toFixed(4)}`)
+  if (ref) {
+    const summary = await ref.ask('finish')
+    const nw = theirs.map((t) => t.seconds)
+    console.log(`numpy ${summary.numpy}: epoch ${fmt(nw)} (wall, ${REPS} runs: ${nw.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(theirs.map((t) => t.cpu)).toFixed(3)} s), loss ${summary.trainLoss.toFixed(6)}, acc ${summary.trainAcc.toFixed(4)}`)
+    console.log(`  BLAS env as found: ${JSON.stringify(summary.env)}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`)
+    const paired = wall.map((t, i) => t / nw[i])
+    console.log(`ratio glyphdesk/numpy: medians ${(median(wall) / median(nw)).toFixed(3)}, mins ${(Math.min(...wall) / Math.min(...nw)).toFixed(3)}, median of paired runs ${median(paired).toFixed(3)}  (<1 means Glyphdesk is faster)`)
+    // Same data, order and init: the final weights should agree to float32 rounding.
+    let maxDiff = 0
+    ;['W1', 'b1', 'W2', 'b2'].forEach((name, i) => {
+      const buf = readFileSync(join(dir, `numpy_${name}.f32`))
+      const numpyW = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)
+      const mine = mlp.dense[i >> 1][i & 1 ? 'b' : 'W']
+      for (let k = 0; k < mine.length; k++) maxDiff = Math.max(maxDiff, Math.abs(mine[k] - numpyW[k]))
+    })
+    console.log(`same algorithm check: max |Δweight| after one epoch = ${maxDiff.toExponential(2)}, |Δloss| = ${Math.abs(summary.trainLoss - last.loss).toExponential(2)} (W1 sum ${sum(mlp.dense[0].W).toFixed(4)} vs ${summary.finalW1Sum.toFixed(4)})`)
+  }
+} catch (e) {
+  console.error((e as Error).message)
+  process.exitCode = 1
+} finally {
+  ref?.close()
+  rmSync(dir, { recursive: true, force: true })
 }
+
+if (args.includes('--breakdown')) breakdown()
 
 /** Where one epoch's time goes: the same steps as trainMlp (plain SGD: the fused path), timed per phase. */
 function breakdown(): void {

@@ -9,6 +9,10 @@ Usage:
   python3 mlp_numpy.py --inputs DIR          # data, sample order and initial weights written by
                                              # train-epoch.ts (x.f32 y.u8 order.u32 W1.f32 b1.f32
                                              # W2.f32 b2.f32), so the two runs can be compared
+  python3 mlp_numpy.py --inputs DIR --serve  # for interleaved timing: one epoch (from the initial
+                                             # weights) per "epoch" line on stdin, answered by one
+                                             # JSON line; "finish" writes numpy_*.f32 of the last
+                                             # epoch and answers with the summary JSON
 Options: --reps N (default 5), --n N (default 10800), --lr LR (default 0.01)
 """
 import argparse
@@ -86,12 +90,38 @@ def epoch(x, y, order, W1, b1, W2, b2, lr):
     return loss_sum / n, correct / n
 
 
+def blas_env():
+    return {k: v for k, v in os.environ.items() if "BLAS" in k or "OMP" in k or "MKL" in k}
+
+
+def serve(a, x, y, order, W1, b1, W2, b2, n):
+    """One epoch per request, so the caller can alternate its own epochs with ours."""
+    result = None
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "epoch":
+            w = [W1.copy(), b1.copy(), W2.copy(), b2.copy()]
+            c0, t0 = time.process_time(), time.perf_counter()
+            loss, acc = epoch(x, y, order, *w, a.lr)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            result = (loss, acc, w)
+            print(json.dumps({"seconds": wall, "cpu": cpu}), flush=True)
+        elif cmd == "finish" and result is not None:
+            loss, acc, w = result
+            for name, arr in zip(["W1", "b1", "W2", "b2"], w):
+                arr.astype("<f4").tofile(os.path.join(a.inputs, "numpy_" + name + ".f32"))
+            print(json.dumps({"numpy": np.__version__, "n": n, "trainLoss": loss, "trainAcc": acc,
+                              "finalW1Sum": float(w[0].astype(np.float64).sum()), "env": blas_env()}), flush=True)
+            return
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--inputs")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--n", type=int, default=10800)
     ap.add_argument("--lr", type=float, default=0.01)
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
     if a.inputs:
         f = lambda name, dt: np.fromfile(os.path.join(a.inputs, name), dtype=dt)
@@ -108,6 +138,9 @@ def main():
         order = rng.permutation(n)
         W1, b1 = xavier(rng, D, H), np.zeros(H, np.float32)
         W2, b2 = xavier(rng, H, C), np.zeros(C, np.float32)
+    if a.serve:
+        serve(a, x, y, order, W1, b1, W2, b2, n)
+        return
     times = []
     result = None
     for _ in range(a.reps):

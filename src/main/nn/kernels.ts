@@ -49,7 +49,7 @@ function raggedColumns(m: number, n: number, k: number, A: FloatArray, sai: numb
       const c = i * n + j
       if (mode === OVERWRITE) C[c] = s
       else if (mode === ACCUMULATE) C[c] += s
-      else C[c] -= lr * round(s) // the gradient as stored in float32, then the SGD step
+      else C[c] = C[c] - round(round(lr) * round(s)) // the gradient as stored, then sgdUpdate's step
     }
   }
 }
@@ -201,9 +201,19 @@ export function gemmTNSgd(m: number, n: number, k: number, A: FloatArray, B: Flo
   sgdUpdate(m * n, W, G, lr)
 }
 
-/** w[i] −= lr·g[i] over len elements (plain SGD; the same float ops as Sgd.step). */
+/**
+ * w[i] −= lr·g[i] over len elements: the plain-SGD step (Sgd.step without momentum or weight
+ * decay uses it too). For float32 it is float32 arithmetic with lr rounded to float32 — exactly
+ * NumPy's `W -= lr * dW` on float32 arrays, and what the fused wasm epilogue computes.
+ */
 export function sgdUpdate(len: number, w: FloatArray, g: FloatArray, lr: number): void {
-  for (let i = 0; i < len; i++) w[i] -= lr * g[i]
+  if (w instanceof Float32Array) {
+    const lr32 = Math.fround(lr)
+    // A float32 product or difference computed in float64 and rounded is the float32 result.
+    for (let i = 0; i < len; i++) w[i] = w[i] - Math.fround(lr32 * g[i])
+  } else {
+    for (let i = 0; i < len; i++) w[i] -= lr * g[i]
+  }
 }
 
 /** Y[m×n] += bias[n] on every row. */

@@ -5,6 +5,7 @@
 // Adam (L2 decay folded into the gradient, not AdamW):
 //   m ← β1m + (1−β1)g';  v ← β2v + (1−β2)g'²;  t ← t+1;  w ← w − lr·(m/(1−β1ᵗ)) / (sqrt(v/(1−β2ᵗ)) + ε)
 import type { Param } from './layers.ts'
+import { sgdUpdate } from './kernels.ts'
 import { allocArray, dtypeOf, type FloatArray } from './tensor.ts'
 
 export type OptimizerKind = 'sgd' | 'adam'
@@ -91,7 +92,10 @@ abstract class SlottedOptimizer implements Optimizer {
   setState(state: OptimizerState): void {
     if (state.kind !== this.kind) throw new OptimizerStateError(`state is for ${state.kind}, this optimiser is ${this.kind}`)
     const per = this.slotNames.length
-    if (state.slots.length % per !== 0) throw new OptimizerStateError(`${this.kind} state needs ${per} slots per param, got ${state.slots.length} slots`)
+    // (per = 0, plain SGD: no slots at all; x % 0 is NaN, so that case is tested on its own)
+    if (per === 0 ? state.slots.length !== 0 : state.slots.length % per !== 0) {
+      throw new OptimizerStateError(`${this.kind} state needs ${per} slots per param, got ${state.slots.length} slots`)
+    }
     const names: string[] = []
     const slots: FloatArray[][] = []
     for (let i = 0; i < state.slots.length; i += per) {
@@ -151,7 +155,7 @@ export class Sgd extends SlottedOptimizer {
       } else if (wd > 0) {
         for (let i = 0; i < len; i++) w[i] -= lr * (g[i] + wd * w[i])
       } else {
-        for (let i = 0; i < len; i++) w[i] -= lr * g[i]
+        sgdUpdate(len, w, g, lr) // shared with the fused path (Mlp.backwardSgd)
       }
     }
     this.steps++

@@ -15,9 +15,9 @@
 // [jStart, jEnd) are done in strips of 4Q, rows in tiles of R: R×Q f32x4 accumulators run over
 // the whole reduction from zero (R broadcast loads + Q vector loads feed 4RQ multiply-adds), and
 // the tile is written once at the end according to `mode`:
-//   0: C = acc       1: C = C + acc (f32)       2: C = f32(f64(C) − lr·f64(acc))
-// Mode 2 is exactly the JS plain-SGD update w[i] −= lr·g[i] (double arithmetic, rounded to float32
-// on store) applied to the gradient g = acc, so a fused gradient+update step is bit-identical to
+//   0: C = acc       1: C = C + acc       2: C = C − f32(lr)·acc   (all float32)
+// Mode 2 is exactly the plain-SGD update of sgdUpdate (kernels.ts; float32 arithmetic like NumPy's
+// W −= lr·dW) applied to the gradient g = acc, so a fused gradient+update step is bit-identical to
 // computing the gradient and then calling Sgd.step.
 
 const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b
@@ -55,14 +55,8 @@ const memarg = (align: number, offset: number): number[] => [...uleb(align), ...
 const v128load = (offset: number): number[] => [...simd(0x00), ...memarg(4, offset)]
 const v128store = (offset: number): number[] => [...simd(0x0b), ...memarg(4, offset)]
 const load32splat = (offset: number): number[] => [...simd(0x09), ...memarg(2, offset)]
-const shuffle = (lanes: number[]): number[] => [...simd(0x0d), ...lanes]
-const f32x4add = simd(0xe4), f32x4mul = simd(0xe6)
-const f64x2sub = simd(0xf1), f64x2mul = simd(0xf2), f64x2splat = simd(0x14)
-const demoteZero = simd(0x5e), promoteLow = simd(0x5f)
+const f32x4add = simd(0xe4), f32x4sub = simd(0xe5), f32x4mul = simd(0xe6)
 const v128zero = [...simd(0x0c), ...new Array(16).fill(0)]
-const bytesOf = (lanes32: number[]): number[] => lanes32.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])
-const HIGH_HALF = bytesOf([2, 3, 2, 3]) // lanes 2,3 moved down for promote_low
-const JOIN_LOW_HALVES = bytesOf([0, 1, 4, 5]) // lanes 0,1 of the first operand then of the second
 const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b]
 const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b]
 const ifElse = (cond: number[], then: number[], otherwise: number[]): number[] => [...cond, 0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b]
@@ -84,7 +78,7 @@ function gemmKernel(R: number, Q: number, U: number, n: number, saiB: number, sa
   const nI32 = next - GEMM_PARAMS.length
   const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => next++))
   const splat = Array.from({ length: R }, () => next++)
-  const bv = next++, t0 = next++, lr2 = next++
+  const bv = next++, lr4 = next++
   const nV128 = next - GEMM_PARAMS.length - nI32
   const rows = [...Array(R).keys()], quads = [...Array(Q).keys()]
 
@@ -119,16 +113,9 @@ function gemmKernel(R: number, Q: number, U: number, n: number, saiB: number, sa
   const cOffset = (r: number, q: number): number => r * nB + 16 * q
   const store0 = rows.flatMap((r) => quads.flatMap((q) => [...get(cPtr), ...get(acc[r][q]), ...v128store(cOffset(r, q))]))
   const store1 = rows.flatMap((r) => quads.flatMap((q) => [...get(cPtr), ...get(cPtr), ...v128load(cOffset(r, q)), ...get(acc[r][q]), ...f32x4add, ...v128store(cOffset(r, q))]))
-  // w − lr·g in f64 on each half, demoted and joined.
-  const half = (src: number[], high: boolean): number[] => (high ? [...src, ...src, ...shuffle(HIGH_HALF), ...promoteLow] : [...src, ...promoteLow])
-  const sgdHalf = (r: number, q: number, high: boolean): number[] => [
-    ...half(get(t0), high), ...get(lr2), ...half(get(acc[r][q]), high), ...f64x2mul, ...f64x2sub, ...demoteZero
-  ]
+  // w − lr·g in float32 (lr rounded to float32), the same as sgdUpdate and NumPy's W −= lr·dW.
   const store2 = rows.flatMap((r) => quads.flatMap((q) => [
-    ...get(cPtr), ...v128load(cOffset(r, q)), ...set(t0),
-    ...get(cPtr),
-    ...sgdHalf(r, q, false), ...sgdHalf(r, q, true), ...shuffle(JOIN_LOW_HALVES),
-    ...v128store(cOffset(r, q))
+    ...get(cPtr), ...get(cPtr), ...v128load(cOffset(r, q)), ...get(acc[r][q]), ...get(lr4), ...f32x4mul, ...f32x4sub, ...v128store(cOffset(r, q))
   ]))
 
   const strip = [
@@ -142,7 +129,7 @@ function gemmKernel(R: number, Q: number, U: number, n: number, saiB: number, sa
     ...get(j), ...get(J_END), ...ltU, 0x0d, 0
   ]
   const body = [
-    ...get(LR), ...f64x2splat, ...set(lr2),
+    ...get(LR), 0xb6 /* f32.demote_f64 */, ...simd(0x13) /* f32x4.splat */, ...set(lr4),
     ...i32c(0), ...set(i),
     ...loop([
       ...get(J_START), ...set(j),
@@ -198,7 +185,7 @@ const i32x4 = (v: number): number[] => {
   for (let l = 0; l < 4; l++) b.writeInt32LE(v, 4 * l)
   return [...simd(0x0c), ...b]
 }
-const f32x4sub = simd(0xe5), f32x4div = simd(0xe7), f32x4min = simd(0xe8), f32x4max = simd(0xe9)
+const f32x4div = simd(0xe7), f32x4min = simd(0xe8), f32x4max = simd(0xe9)
 const f32x4neg = simd(0xe1), f32x4nearest = simd(0x6a), truncSat = simd(0xf8), i32x4add = simd(0xae), i32x4shl = simd(0xab)
 const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
 
