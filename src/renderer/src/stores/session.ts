@@ -1,0 +1,145 @@
+// The session: start-up (restore the autosave, else open the bundled sample already transcribed),
+// opening pages and projects, saving (atomic, in main), autosave after every change, recent files.
+import { defineStore } from 'pinia'
+import { ref, watch } from 'vue'
+import type { Project, RouteOutput } from '@shared/contract.ts'
+import { api } from '../clients/api.ts'
+import { glyphKey, usePageStore, type OpenPage } from './page.ts'
+import { useModelsStore } from './models.ts'
+import { useViewStore } from './view.ts'
+
+export type AppInfo = RouteOutput<'app.info'>
+export const AUTOSAVE_DELAY_MS = 1200
+
+function toBase64(bytes: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(s)
+}
+
+export const useSessionStore = defineStore('session', () => {
+  const pages = usePageStore()
+  const view = useViewStore()
+  const info = ref<AppInfo | null>(null)
+  const busy = ref<string | null>(null)
+  const projectPath = ref<string | null>(null)
+  const savedVersion = ref(0)
+  const autosaveError = ref<string | null>(null)
+  let autosaveTimer: ReturnType<typeof setTimeout> | null = null
+
+  async function run<T>(what: string, f: () => Promise<T>): Promise<T | undefined> {
+    busy.value = what
+    try {
+      return await f()
+    } catch (e) {
+      view.notify((e as Error).message, 'error')
+      return undefined
+    } finally {
+      busy.value = null
+    }
+  }
+
+  async function addOpened(r: RouteOutput<'pages.open'>): Promise<void> {
+    const { url } = await api().pages.image({ pageId: r.pageId })
+    pages.addPage({ pageId: r.pageId, imageUrl: url, doc: r.doc, glyphs: r.glyphs })
+    for (const w of r.warnings) view.notify(w)
+  }
+
+  async function init(): Promise<void> {
+    info.value = await api().app.info({})
+    void useModelsStore().refresh()
+    if (info.value.autosave && (await restore())) return
+    await openSample()
+  }
+
+  async function openSample(): Promise<void> {
+    await run('Reading the sample page…', async () => addOpened(await api().pages.openSample({})))
+  }
+
+  async function openPath(path: string): Promise<void> {
+    if (/\.glyphdesk$/i.test(path)) return loadProject(path)
+    await run(`Reading ${path.split(/[\\/]/).pop()}…`, async () => addOpened(await api().pages.open({ path })))
+    await refreshRecent()
+  }
+
+  async function openFile(file: File): Promise<void> {
+    await run(`Reading ${file.name}…`, async () => {
+      const base64 = toBase64(new Uint8Array(await file.arrayBuffer()))
+      await addOpened(await api().pages.openBytes({ name: file.name, base64 }))
+    })
+    await refreshRecent()
+  }
+
+  async function refreshRecent(): Promise<void> {
+    if (info.value) info.value = { ...info.value, recent: await api().recent.list({}) }
+  }
+
+  function project(): Project {
+    return { format: 'glyphdesk-project', version: 1, pages: pages.pages.map((p) => ({ doc: p.present })), current: pages.current, models: [] }
+  }
+
+  /** Rebuilds the open pages from a project; only called with a project that loaded and validated. */
+  async function adopt(p: Project): Promise<void> {
+    const opened: OpenPage[] = []
+    for (const { doc } of p.pages) {
+      const r = await api().pages.attach({ doc })
+      const { url } = await api().pages.image({ pageId: r.pageId })
+      const glyphs: Record<string, string> = {}
+      for (const b of doc.boxes) if (r.glyphs[b.id]) glyphs[glyphKey(b)] = r.glyphs[b.id]
+      opened.push({ pageId: r.pageId, imageUrl: url, past: [], present: doc, future: [], glyphs })
+    }
+    pages.replaceAll(opened, p.current)
+    savedVersion.value = pages.version
+  }
+
+  async function restore(): Promise<boolean> {
+    const ok = await run('Restoring your last session…', async () => {
+      const { project: p } = await api().project.load({})
+      if (p.pages.length === 0) return false
+      await adopt(p)
+      view.notify(`Restored ${p.pages.length} page${p.pages.length === 1 ? '' : 's'} from the autosave`)
+      return true
+    })
+    return ok === true
+  }
+
+  async function loadProject(path: string): Promise<void> {
+    // Load and validate first; the open pages change only once everything is in hand.
+    await run('Opening the project…', async () => {
+      const { project: p, path: at } = await api().project.load({ path })
+      await adopt(p)
+      projectPath.value = at
+    })
+    await refreshRecent()
+  }
+
+  async function save(path?: string): Promise<string | undefined> {
+    const target = path ?? projectPath.value ?? undefined
+    return run('Saving…', async () => {
+      const r = await api().project.save({ project: project(), ...(target ? { path: target } : {}) })
+      if (target) {
+        projectPath.value = r.path
+        view.notify(`Saved ${r.path}`)
+      }
+      savedVersion.value = pages.version
+      return r.path
+    })
+  }
+
+  async function autosave(): Promise<void> {
+    if (pages.pages.length === 0) return
+    try {
+      await api().project.save({ project: project() })
+      autosaveError.value = null
+    } catch (e) {
+      autosaveError.value = (e as Error).message
+    }
+  }
+
+  watch(() => pages.version, () => {
+    if (autosaveTimer) clearTimeout(autosaveTimer)
+    autosaveTimer = setTimeout(() => void autosave(), AUTOSAVE_DELAY_MS)
+  })
+
+  return { info, busy, projectPath, savedVersion, autosaveError, init, openSample, openPath, openFile, loadProject, save, autosave, refreshRecent, project }
+})
