@@ -13,7 +13,7 @@ import { scorePredictions } from '../recognize/metrics.ts'
 import { GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 import { createProgressBar } from './progress.ts'
-import { GLYPHDESK_VERSION } from './version.ts'
+import { GLYPHDESK_VERSION, gitCommit } from './version.ts'
 
 export const TRAIN_USAGE = `usage: glyphdesk train mlp --data DIR --out MODEL_DIR [options]
   --hidden 64            hidden widths, comma-separated (e.g. 256,128)
@@ -151,6 +151,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     kind: 'mlp',
     created: new Date().toISOString(),
     glyphdeskVersion: GLYPHDESK_VERSION,
+    gitCommit: gitCommit(),
     command: `glyphdesk train ${argv.join(' ')}`,
     config: { sizes, activation, seed, train: cfg, augment: augment ? DEFAULT_GLYPH_AUGMENT : null },
     data: { dir: resolve(dataDir), madeBy: made ? { command: made.command, seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null },
