@@ -148,6 +148,8 @@ export interface AutoencoderTrainConfig {
   momentum: number
   /** Shuffling seed (the Autoencoder's own seed covers initialisation). */
   seed: number
+  /** Step decay: from epoch `after` + 1 on, the learning rate is lr × factor (SGD noise settles, the loss drops). */
+  decay?: { after: number; factor: number }
 }
 
 export interface AutoencoderEpoch {
@@ -204,6 +206,7 @@ export async function trainAutoencoder(
   const xb = new Float32Array(cfg.batch * d)
   const curves: AutoencoderEpoch[] = []
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+    opt.lr = cfg.decay && epoch > cfg.decay.after ? cfg.lr * cfg.decay.factor : cfg.lr
     rng.shuffle(order)
     let total = 0
     for (let s = 0; s < train.n; s += cfg.batch) {
