@@ -12,6 +12,7 @@ usage: glyphdesk <command> [options]      (glyphdesk <command> --help for detail
   models list     the shipped models
   transcribe      read a page image into text, JSON, hOCR or ALTO
   eval-pages      score the page pipeline on page images with ground-truth .txt files
+  experiment      the coursework's experiments as reports: lr-sweep, weights, confusion, autoencoder, pca, gradcheck, cnn-vs-mlp, all
   serve           the app in a browser: http://127.0.0.1 with a per-run token
 `
 
@@ -25,7 +26,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./models.ts')).modelsCommand,
   transcribe: async () => (await import('./pages.ts')).transcribeCommand,
   'eval-pages': async () => (await import('./pages.ts')).evalPagesCommand,
-  serve: async () => (await import('./serve.ts')).serveCommand
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  experiment: async () => (await import('./experiment.ts')).experimentCommand
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,143 @@
+// What every experiment gets: the glyph set, the seed, optional real letters to report on, the
+// training budgets (small in tests, the coursework's in full runs) and a progress logger. An
+// experiment is a plain async function (context) → { report, files }; nothing here touches disk
+// except loading the data.
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { readGlyphFile, readGlyphSet, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
+import { GLYPHDESK_VERSION } from '../cli/version.ts'
+import type { DataSource, ExperimentName, ExperimentReport } from './report.ts'
+import { REPORT_SCHEMA, REPORT_VERSION } from './report.ts'
+
+export interface EvalData {
+  file: string
+  glyphs: LabelledGlyphs
+  /** 26 for letters-only files (scored with the 36-way prediction). */
+  classes: 26 | 36
+}
+
+export interface Budgets {
+  /** Epochs of each 1024-64-36 MLP run (lr-sweep, weights, confusion). */
+  mlpEpochs: number
+  /** Learning rates tried by lr-sweep before it settles on the best. */
+  lrGrid: number[]
+  /** Learning rate of weights/confusion when lr-sweep has not picked one. */
+  mlpLr: number
+  aeEpochs: number
+  aeLr: number
+  aeBatch: number
+  /** Epochs after which the autoencoder's learning rate drops tenfold (0: never). */
+  aeDecayAfter: number
+}
+
+/** The full-run budgets (what docs/experiments/ was made with). */
+export const FULL_BUDGETS: Budgets = {
+  mlpEpochs: 30,
+  lrGrid: [0.01, 0.03, 0.1, 0.3, 1, 3],
+  mlpLr: 0.3,
+  aeEpochs: 80,
+  aeLr: 3e-5,
+  aeBatch: 36,
+  aeDecayAfter: 65
+}
+
+export interface ExperimentContext {
+  set: GlyphSet | null
+  /** Where the set came from, for the report. */
+  data: DataSource | null
+  seed: number
+  evalData: EvalData | null
+  budgets: Budgets
+  /** The command line that reproduces the run (recorded in the report). */
+  command: string
+  /** Learning rate picked by an lr-sweep earlier in the same `all` run, if any. */
+  bestLr?: number
+  log(message: string): void
+}
+
+export interface ExperimentOutput {
+  report: ExperimentReport
+  /** Files to write next to report.json and README.md: name → contents. */
+  files: Map<string, Buffer | string>
+}
+
+export type Experiment = (ctx: ExperimentContext) => Promise<ExperimentOutput>
+
+export class ExperimentDataError extends Error {
+  override name = 'ExperimentDataError'
+}
+
+/** Loads a glyph-set directory (and an optional extra evaluation file) into a context. */
+export async function loadExperimentContext(opts: {
+  dataDir?: string
+  evalFile?: string
+  seed: number
+  budgets?: Partial<Budgets>
+  command: string
+  log?: (m: string) => void
+}): Promise<ExperimentContext> {
+  let set: GlyphSet | null = null
+  let data: DataSource | null = null
+  if (opts.dataDir !== undefined) {
+    set = await readGlyphSet(opts.dataDir)
+    const manifest = join(opts.dataDir, 'manifest.json')
+    const madeBy = existsSync(manifest) ? ((JSON.parse(readFileSync(manifest, 'utf8')) as { command?: string }).command ?? null) : null
+    data = { dir: portablePath(opts.dataDir), name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, madeBy }
+  }
+  let evalData: EvalData | null = null
+  if (opts.evalFile !== undefined) {
+    const f = await readGlyphFile(opts.evalFile)
+    evalData = { file: portablePath(opts.evalFile), glyphs: { x: f.x, y: f.y, n: f.n }, classes: f.fileClasses }
+  }
+  return {
+    set, data, seed: opts.seed, evalData, command: opts.command,
+    budgets: { ...FULL_BUDGETS, ...opts.budgets },
+    log: opts.log ?? (() => {})
+  }
+}
+
+/** Paths inside the project are recorded relative to it, so committed reports do not name one machine's checkout. */
+function portablePath(p: string): string {
+  const abs = resolve(p)
+  const root = process.cwd()
+  return abs.startsWith(root + '/') ? abs.slice(root.length + 1) : abs
+}
+
+export function requireSet(ctx: ExperimentContext, name: ExperimentName): GlyphSet {
+  if (!ctx.set) throw new ExperimentDataError(`experiment ${name} needs a glyph set: pass --data DIR (a folder with NAME_train.mat, NAME_valid.mat, NAME_test.mat)`)
+  return ctx.set
+}
+
+/** The skeleton every report starts from. */
+export function newReport(ctx: ExperimentContext, name: ExperimentName, title: string): ExperimentReport {
+  return {
+    schema: REPORT_SCHEMA,
+    version: REPORT_VERSION,
+    name,
+    title,
+    command: ctx.command,
+    seed: ctx.seed,
+    data: ctx.data,
+    evalData: ctx.evalData ? { file: ctx.evalData.file, n: ctx.evalData.glyphs.n, classes: ctx.evalData.classes } : null,
+    summary: [],
+    metrics: {},
+    details: {},
+    charts: [],
+    images: [],
+    tables: [],
+    notes: [],
+    run: { seconds: 0, glyphdeskVersion: GLYPHDESK_VERSION, node: process.version }
+  }
+}
+
+/** Up to `perClass` glyph indices of each of the given classes, in file order. */
+export function firstOfClasses(g: LabelledGlyphs, classes: readonly number[], perClass: number): number[] {
+  const out: number[] = []
+  for (const c of classes) {
+    let k = 0
+    for (let i = 0; i < g.n && k < perClass; i++) if (g.y[i] === c) { out.push(i); k++ }
+  }
+  return out
+}
+
+export { subset }
