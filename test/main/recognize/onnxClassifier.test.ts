@@ -1,0 +1,168 @@
+// OnnxClassifier: the shipped CNN gives PyTorch's numbers through onnxruntime-node, and every way a
+// model directory can be wrong is a clear, typed error at load (or at the glyph that breaks it).
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
+import { OnnxClassifier } from '../../../src/main/recognize/onnxClassifier.ts'
+import {
+  CorruptModelError, ModelCardError, ModelMismatchError, NonFiniteOutputError
+} from '../../../src/main/recognize/modelCard.ts'
+import { SHIPPED_MODELS_DIR, loadClassifier, listShippedModels } from '../../../src/main/recognize/models.ts'
+
+const fixtures = join(__dirname, '..', '..', 'fixtures', 'onnx')
+const compactDir = join(SHIPPED_MODELS_DIR, 'cnn-compact')
+
+interface TorchFixture { model: string; modelSha256: string; n: number; truth: string[]; logits: number[][]; embedding: number[][]; labels: string[] }
+
+function readFixture(): { glyphs: Float32Array; torch: TorchFixture } {
+  const buf = readFileSync(join(fixtures, 'cnn-compact-16.glyphs.f32'))
+  const glyphs = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
+  const torch = JSON.parse(readFileSync(join(fixtures, 'cnn-compact-16.torch.json'), 'utf8')) as TorchFixture
+  return { glyphs, torch }
+}
+
+function maxAbsDiff(a: ArrayLike<number>, rows: number[][]): number {
+  const flat = rows.flat()
+  expect(a.length).toBe(flat.length)
+  let worst = 0
+  for (let i = 0; i < flat.length; i++) worst = Math.max(worst, Math.abs(a[i] - flat[i]))
+  return worst
+}
+
+const GLYPHDESK_CARD = {
+  format: 'glyphdesk-onnx', formatVersion: 1, kind: 'cnn', classes: CLASSES,
+  input: { name: 'glyphs', size: 32, channels: 1, layout: 'NCHW', background: 1, ink: 0 },
+  outputs: { logits: 'logits', embedding: 'embedding' }
+}
+
+let scratch: string
+function modelDir(name: string, onnx: string | Buffer | null, card: unknown): string {
+  const dir = join(scratch, name)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  if (typeof onnx === 'string') copyFileSync(onnx, join(dir, 'model.onnx'))
+  else if (onnx) writeFileSync(join(dir, 'model.onnx'), onnx)
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(card))
+  return dir
+}
+
+beforeAll(() => { scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-onnx-')) })
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+describe('OnnxClassifier on the shipped cnn-compact', () => {
+  it('gives the logits and embeddings PyTorch gave on 16 committed glyphs (max abs diff < 1e-4)', async () => {
+    const { glyphs, torch } = readFixture()
+    const model = await OnnxClassifier.load(compactDir)
+    expect(model.manifest.card['name'], 'fixture was made for this model').toBe(torch.model)
+    expect(model.manifest.modelSha256, 'shipped model.onnx changed: rerun training/make_onnx_fixtures.py').toBe(torch.modelSha256)
+    const logits = await model.logits(glyphs, torch.n)
+    expect(logits.width).toBe(36)
+    expect(maxAbsDiff(logits.data, torch.logits)).toBeLessThan(1e-4)
+    const emb = await model.embed(glyphs, torch.n)
+    expect(emb.dim).toBe(model.embeddingDim)
+    expect(maxAbsDiff(emb.data, torch.embedding)).toBeLessThan(1e-4)
+    const pred = await model.predict(glyphs, torch.n)
+    expect(Array.from(pred.labels, (k) => CLASSES[k])).toEqual(torch.labels)
+  })
+
+  it('returns probabilities that sum to 1 and top-3 that start with the label', async () => {
+    const { glyphs, torch } = readFixture()
+    const model = await OnnxClassifier.load(compactDir)
+    const pred = await model.predict(glyphs, torch.n)
+    for (let i = 0; i < torch.n; i++) {
+      let sum = 0
+      for (let k = 0; k < 36; k++) sum += pred.probs[i * 36 + k]
+      expect(sum).toBeCloseTo(1, 5)
+      expect(pred.top3[i * 3]).toBe(pred.labels[i])
+    }
+  })
+
+  it('predicts the same in chunks of 256 as one glyph at a time (300 glyphs)', async () => {
+    const { glyphs, torch } = readFixture()
+    const model = await OnnxClassifier.load(compactDir)
+    const n = 300
+    const many = new Float32Array(n * GLYPH_PIXELS)
+    for (let i = 0; i < n; i++) many.set(glyphs.subarray((i % torch.n) * GLYPH_PIXELS, (i % torch.n + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
+    const batched = await model.logits(many, n)
+    for (const i of [0, 255, 256, 299]) {
+      const single = await model.logits(many.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS), 1)
+      for (let k = 0; k < 36; k++) expect(Math.abs(batched.data[i * 36 + k] - single.data[k])).toBeLessThan(1e-4)
+    }
+  })
+
+  it('is listed and loaded by name like the MLPs, with the card eval reads its held-out rule from', async () => {
+    expect(listShippedModels().find((m) => m.name === 'cnn-compact')?.kind).toBe('cnn')
+    const c = await loadClassifier('cnn-compact')
+    expect(c).toBeInstanceOf(OnnxClassifier)
+    const extra = (c.card['data'] as { extraTrain?: { perClass: number } }).extraTrain
+    expect(extra?.perClass).toBe(20)
+  })
+})
+
+describe('bring-your-own ONNX models', () => {
+  it('loads a model with its own size, polarity and normalisation through the same path', async () => {
+    // The shipped CNN, described as if it took white-on-black 0..255 images: same numbers after mapping.
+    const { glyphs, torch } = readFixture()
+    const dir = modelDir('byo', join(compactDir, 'model.onnx'), {
+      ...GLYPHDESK_CARD, input: { size: 32, channels: 1, layout: 'NCHW', background: 255, ink: 0, normalise: { scale: 1 / 255 } }
+    })
+    const model = await OnnxClassifier.load(dir)
+    expect(maxAbsDiff((await model.logits(glyphs, torch.n)).data, torch.logits)).toBeLessThan(1e-4)
+  })
+
+  it('rejects an ONNX file that is not an image classifier', async () => {
+    const dir = modelDir('tiny', join(fixtures, 'tiny.onnx'), { ...GLYPHDESK_CARD, input: { size: 32, channels: 1 }, outputs: { logits: 'y' } })
+    await expect(OnnxClassifier.load(dir)).rejects.toThrow(ModelMismatchError)
+    await expect(OnnxClassifier.load(dir)).rejects.toThrow(/not an image classifier: input "x" has shape \[n, 2\]/)
+  })
+
+  it('rejects a card that lies about the input size', async () => {
+    const dir = modelDir('liar', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, input: { ...GLYPHDESK_CARD.input, size: 28 } })
+    await expect(OnnxClassifier.load(dir)).rejects.toThrow(ModelMismatchError)
+    await expect(OnnxClassifier.load(dir)).rejects.toThrow(/says the input is 28×28 .* has shape \[n, 1, 32, 32\]/)
+  })
+
+  it('rejects a card whose label count differs from the logits width', async () => {
+    const dir = modelDir('letters', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: CLASSES.slice(0, 26) })
+    await expect(OnnxClassifier.load(dir)).rejects.toThrow(/lists 26 labels but model.onnx's output "logits" has shape \[1, 36\]/)
+  })
+
+  it('rejects labels that are not Glyphdesk classes', async () => {
+    const dir = modelDir('cats', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: ['cat', ...CLASSES.slice(1)] })
+    await expect(OnnxClassifier.load(dir)).rejects.toThrow(ModelCardError)
+    await expect(OnnxClassifier.load(dir)).rejects.toThrow(/labels "cat" are not Glyphdesk classes/)
+  })
+
+  it('rejects corrupt ONNX bytes, and bytes that do not match the card checksum', async () => {
+    const good = readFileSync(join(compactDir, 'model.onnx'))
+    const truncated = modelDir('truncated', good.subarray(0, 1000), GLYPHDESK_CARD)
+    await expect(OnnxClassifier.load(truncated)).rejects.toThrow(CorruptModelError)
+    await expect(OnnxClassifier.load(truncated)).rejects.toThrow(/is not a loadable ONNX model/)
+    const flipped = Buffer.from(good)
+    flipped[flipped.length - 10] ^= 0xff
+    const sha = modelDir('checksum', flipped, { ...GLYPHDESK_CARD, modelSha256: '0'.repeat(64) })
+    await expect(OnnxClassifier.load(sha)).rejects.toThrow(/SHA-256 [0-9a-f]{64} differs from the card's 0{64}/)
+  })
+
+  it('names what is missing: model.onnx, the card, or a card field', async () => {
+    await expect(OnnxClassifier.load(modelDir('nofile', null, GLYPHDESK_CARD))).rejects.toThrow(/missing model.onnx/)
+    const { classes: _unused, ...noClasses } = GLYPHDESK_CARD
+    await expect(OnnxClassifier.load(modelDir('noclasses', join(compactDir, 'model.onnx'), noClasses))).rejects.toThrow(/"classes" is missing/)
+    await expect(OnnxClassifier.load(modelDir('noinput', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, input: undefined }))).rejects.toThrow(/"input" is missing/)
+    await expect(OnnxClassifier.load(scratch)).rejects.toThrow(/has no model.json/)
+  })
+
+  it('throws NonFiniteOutputError naming the glyph when embeddings or logits turn NaN', async () => {
+    const nanCard = { ...GLYPHDESK_CARD, classes: ['A', 'B', 'C', 'D'], embeddingDim: 4 }
+    const model = await OnnxClassifier.load(modelDir('nan', join(fixtures, 'nan.onnx'), nanCard))
+    const glyphs = new Float32Array(3 * GLYPH_PIXELS).fill(1)
+    glyphs.fill(0, 2 * GLYPH_PIXELS) // glyph 2 is all ink: sqrt(0 − 0.5) = NaN
+    await expect(model.predict(glyphs, 3)).resolves.toBeDefined()
+    await expect(model.embed(glyphs, 3)).rejects.toThrow(NonFiniteOutputError)
+    await expect(model.embed(glyphs, 3)).rejects.toThrow(/embedding of .*: glyph 2 gave NaN/)
+    const nanLogits = await OnnxClassifier.load(modelDir('nanlogits', join(fixtures, 'nan.onnx'), { ...nanCard, outputs: { logits: 'embedding' } }))
+    await expect(nanLogits.predict(glyphs, 3)).rejects.toThrow(/logits of .*: glyph 2 gave NaN/)
+  })
+})
