@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { z } from 'zod'
 import type { ModelInfoSchema } from '../../shared/contract.ts'
 import type { Classifier } from '../recognize/classifier.ts'
+import { ONNX_FORMAT } from '../recognize/modelCard.ts'
 import { DEFAULT_MODEL_ORDER, listShippedModels, loadClassifier, ModelNotFoundError } from '../recognize/models.ts'
 import type { SettingsStore } from './userData.ts'
 
@@ -17,7 +18,8 @@ function readCard(dir: string): Record<string, unknown> {
   try {
     const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>
     const card = (manifest['card'] ?? {}) as Record<string, unknown>
-    return { kind: manifest['kind'], ...card, ...(manifest['sizes'] ? { sizes: manifest['sizes'], activation: manifest['activation'] } : {}) }
+    const kind = manifest['kind'] ?? (manifest['format'] === ONNX_FORMAT ? 'onnx' : 'unknown')
+    return { kind, ...card, ...(manifest['sizes'] ? { sizes: manifest['sizes'], activation: manifest['activation'] } : {}) }
   } catch {
     return {}
   }
@@ -73,7 +75,8 @@ export class ModelCatalog {
       const description = typeof card['description'] === 'string' ? card['description'] : undefined
       return {
         name: m.name, kind: m.kind, shipped: m.shipped, isDefault: m.name === def,
-        trainable: m.kind === 'mlp', usable: m.kind === 'mlp',
+        // Retraining fine-tunes the from-scratch MLP; loadClassifier reads MLPs and ONNX classifiers.
+        trainable: m.kind === 'mlp', usable: m.kind === 'mlp' || m.kind === 'onnx',
         ...(created ? { created } : {}), ...(accuracy !== undefined ? { accuracy } : {}), ...(description ? { description } : {})
       }
     })

@@ -25,6 +25,7 @@ export function useCommands() {
     },
     /** Accepts the model's reading as the person's (a confirmed glyph is training data too). */
     confirm(): void {
+      if (sel.ids.length === 0) { sel.reviewStep(1); return }
       withDoc((doc) => {
         let d = doc
         for (const b of doc.boxes) if (sel.set.has(b.id) && b.label && !b.userLabel) d = setUserLabel(d, [b.id], b.label).doc

@@ -6,6 +6,7 @@ import type { Project, RouteOutput } from '@shared/contract.ts'
 import { api } from '../clients/api.ts'
 import { glyphKey, usePageStore, type OpenPage } from './page.ts'
 import { useModelsStore } from './models.ts'
+import { useTrainStore } from './train.ts'
 import { useViewStore } from './view.ts'
 
 export type AppInfo = RouteOutput<'app.info'>
@@ -47,6 +48,8 @@ export const useSessionStore = defineStore('session', () => {
 
   async function init(): Promise<void> {
     info.value = await api().app.info({})
+    // Subscribe to job events now, so the stream is open before any job starts.
+    useTrainStore().listen()
     void useModelsStore().refresh()
     if (info.value.autosave && (await restore())) return
     await openSample()

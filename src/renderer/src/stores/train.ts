@@ -18,6 +18,8 @@ export const useTrainStore = defineStore('train', () => {
   const error = ref<string | null>(null)
   const comparison = ref<Comparison | null>(null)
   let listening = false
+  let lastEventAt = 0
+  let watchdog: ReturnType<typeof setInterval> | null = null
 
   const running = computed(() => job.value?.state === 'running' || job.value?.state === 'queued')
 
@@ -25,13 +27,29 @@ export const useTrainStore = defineStore('train', () => {
   function onProgress(s: JobStatus): void {
     const cur = job.value
     if (!cur || s.id !== cur.id) return
+    lastEventAt = Date.now()
     if (s.seq <= cur.seq) return
     if (s.seq !== cur.seq + 1) {
-      void api().jobs.status({ id: cur.id }).then((full) => { if (job.value?.id === full.id && full.seq >= (job.value?.seq ?? 0)) job.value = full })
+      void resync()
       return
     }
+    settle(s)
+  }
+
+  function settle(s: JobStatus): void {
+    const newlyDone = s.state === 'done' && !(job.value?.id === s.id && job.value.state === 'done')
     job.value = s
-    if (s.state === 'done') void useModelsStore().refresh()
+    if (s.state !== 'running' && s.state !== 'queued' && watchdog) { clearInterval(watchdog); watchdog = null }
+    if (newlyDone) void useModelsStore().refresh()
+  }
+
+  /** Events can be missed (the stream reconnecting, a job faster than the subscription): resync when quiet. */
+  function startWatchdog(): void {
+    if (watchdog) clearInterval(watchdog)
+    lastEventAt = Date.now()
+    watchdog = setInterval(() => {
+      if (Date.now() - lastEventAt > 2500) void resync()
+    }, 1000)
   }
 
   function listen(): void {
@@ -47,7 +65,9 @@ export const useTrainStore = defineStore('train', () => {
     const docs = usePageStore().pages.map((p) => p.present)
     try {
       const { jobId } = await api().train.start({ config, docs })
-      job.value = await api().jobs.status({ id: jobId })
+      job.value = null
+      startWatchdog()
+      settle(await api().jobs.status({ id: jobId }))
     } catch (e) {
       error.value = (e as Error).message
     }
@@ -58,7 +78,10 @@ export const useTrainStore = defineStore('train', () => {
   }
 
   async function resync(): Promise<void> {
-    if (job.value) job.value = await api().jobs.status({ id: job.value.id })
+    if (!job.value) return
+    lastEventAt = Date.now()
+    const full = await api().jobs.status({ id: job.value.id })
+    if (job.value?.id === full.id && full.seq >= job.value.seq) settle(full)
   }
 
   /** Reads the current page with the new model without changing it: a side-by-side diff. */

@@ -1,0 +1,180 @@
+// End to end in real headless Chromium against `glyphdesk serve` (browser mode) with the real
+// main-process services: open the sample, correct by keyboard, undo/redo, split/merge, retrain,
+// export. Saves a screenshot of each main view to docs/screenshots/.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildRenderer, rendererBuildIsStale } from '../../src/main/server/browserMode.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const SHOTS = join(ROOT, 'docs', 'screenshots')
+const haveChromium = existsSync(CHROMIUM)
+
+if (!haveChromium) {
+  const line = '!'.repeat(100)
+  console.warn(`\n${line}\n!! SKIPPING THE END-TO-END TESTS: ${CHROMIUM} is missing. Install it with scripts/install-chromium.sh (Debian's chromium).\n${line}\n`)
+}
+
+let server: ChildProcess
+let url = ''
+let dataDir: string
+let profileDir: string
+let context: BrowserContext
+let page: Page
+
+const boxCount = async () => Number(await page.locator('[data-testid="page-canvas"] canvas').getAttribute('data-boxes'))
+const lineTexts = async () => page.locator('[data-testid="line-text"]').allInnerTexts()
+const selectedBox = async () => page.locator('[data-testid="glyph-strip"] .cell.selected').first().getAttribute('data-box')
+const charOf = (id: string) => page.locator(`[data-testid="text-panel"] .ch[data-box="${id}"]`)
+const idle = async () => {
+  await page.waitForFunction(() => !document.querySelector('[data-testid="status"] .busy'), undefined, { timeout: 60_000 })
+}
+const shot = async (name: string) => {
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: join(SHOTS, name) })
+}
+
+describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
+  beforeAll(async () => {
+    if (rendererBuildIsStale()) buildRenderer()
+    dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-data-'))
+    profileDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-profile-'))
+    server = spawn(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let log = ''
+    url = await new Promise<string>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`glyphdesk serve printed no URL in 60 s:\n${log}`)), 60_000)
+      const onData = (b: Buffer) => {
+        log += b.toString()
+        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/.exec(log)
+        if (m) { clearTimeout(timer); ok(m[0]) }
+      }
+      server.stdout!.on('data', onData)
+      server.stderr!.on('data', onData)
+      server.once('exit', (code) => fail(new Error(`glyphdesk serve exited (${code}):\n${log}`)))
+    })
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+      acceptDownloads: true
+    })
+    page = context.pages()[0] ?? (await context.newPage())
+    page.on('pageerror', (e) => console.error('page error:', e.message))
+  }, 240_000)
+
+  afterAll(async () => {
+    await context?.close()
+    server?.kill('SIGTERM')
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true })
+  })
+
+  it('opens the bundled sample already transcribed: boxes on the canvas, text and glyphs', async () => {
+    await page.goto(url)
+    await page.waitForSelector('[data-testid="line-text"]', { timeout: 90_000 })
+    await idle()
+    expect(await boxCount()).toBeGreaterThan(80)
+    const text = (await lineTexts()).join('\n')
+    expect(text).toMatch(/L.ST/)
+    expect(text.split('\n').length).toBeGreaterThanOrEqual(8)
+    expect(await page.locator('[data-testid="glyph-strip"] .cell').count()).toBe(await boxCount())
+    // The token left the address bar; the page still works from this tab's storage.
+    expect(page.url()).toContain('127.0.0.1')
+    await page.waitForTimeout(300)
+    await shot('01-page-view.png')
+  })
+
+  it('corrects a letter by keyboard and undoes and redoes it', async () => {
+    await page.keyboard.press('Tab')
+    const id = (await selectedBox())!
+    expect(id).toBeTruthy()
+    const before = await charOf(id).innerText()
+    const letter = before === 'X' ? 'Y' : 'X'
+    await page.keyboard.press(letter)
+    await expect.poll(() => charOf(id).innerText()).toBe(letter)
+    expect(await charOf(id).getAttribute('class')).toContain('person')
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => charOf(id).innerText()).toBe(before)
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(() => charOf(id).innerText()).toBe(letter)
+    // The review queue moved on to the next lowest-confidence glyph.
+    expect(await selectedBox()).not.toBe(id)
+    await shot('02-review.png')
+  })
+
+  it('splits a box in two and merges them back, re-reading the boxes', async () => {
+    const n = await boxCount()
+    const first = page.locator('[data-testid="text-panel"] .ch').nth(3)
+    const id = (await first.getAttribute('data-box'))!
+    await first.click()
+    await page.keyboard.press('/')
+    await expect.poll(boxCount).toBe(n + 1)
+    await page.waitForFunction(() => !document.querySelector('[data-testid="status"] .busy'))
+    const parts = await page.locator('[data-testid="glyph-strip"] .cell.selected').evaluateAll((els) => els.map((e) => e.getAttribute('data-box')))
+    expect(parts.length).toBe(2)
+    expect(parts).not.toContain(id)
+    // Both halves got a reading from the model.
+    for (const p of parts) await expect.poll(() => charOf(p!).innerText()).toMatch(/^[A-Z0-9]$/)
+    await page.keyboard.press('+')
+    await expect.poll(boxCount).toBe(n)
+    const merged = (await selectedBox())!
+    expect(parts).not.toContain(merged)
+    await expect.poll(() => charOf(merged).innerText()).toMatch(/^[A-Z0-9]$/)
+    await page.keyboard.press('Control+z')
+    await expect.poll(boxCount).toBe(n + 1)
+    await page.keyboard.press('Control+z')
+    await expect.poll(boxCount).toBe(n)
+  })
+
+  it('retrains on the corrections with a live curve and lists the new model', async () => {
+    // Confirm a dozen readings (Enter) and correct two: enough to hold some out.
+    await page.keyboard.press('Tab')
+    for (let i = 0; i < 12; i++) await page.keyboard.press(i % 6 === 5 ? 'K' : 'Enter')
+    await page.getByTestId('tab-retrain').click()
+    await expect.poll(async () => Number(await page.getByTestId('corrections').innerText())).toBeGreaterThanOrEqual(12)
+    await page.locator('input[name="epochs"]').fill('4')
+    await page.locator('input[name="replay"]').fill('5')
+    await page.locator('input[name="name"]').fill('e2e-tuned')
+    await page.locator('input[name="glyphSetDir"]').fill(join(ROOT, 'test', 'fixtures', 'synth-mini'))
+    await page.getByTestId('train-start').click()
+    await page.waitForSelector('[data-testid="train-job"]:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])', { timeout: 90_000 })
+      .catch(async (e) => { await shot('debug-retrain.png'); throw e })
+    const job = page.getByTestId('train-job')
+    expect(await job.getAttribute('data-state'), await job.innerText()).toBe('done')
+    await expect.poll(() => page.locator('[data-testid="train-curve"] canvas').count()).toBeGreaterThan(0)
+    expect(await page.getByTestId('new-model').innerText()).toBe('e2e-tuned')
+    expect(await page.getByTestId('train-result').innerText()).toMatch(/before →/)
+    await page.waitForTimeout(400)
+    await shot('03-retrain.png')
+    await page.getByTestId('tab-models').click()
+    await expect.poll(() => page.locator('[data-model="e2e-tuned"]').count()).toBe(1)
+    await page.locator('[data-model="e2e-tuned"]').click()
+    await expect.poll(() => page.getByTestId('model-card').innerText()).toMatch(/mlp-best|mlp-baseline/)
+    await shot('04-models.png')
+  }, 150_000)
+
+  it('exports the text, and the file holds the page as the text panel shows it', async () => {
+    await page.getByTestId('tab-text').click()
+    const expected = (await lineTexts()).join('\n') + '\n'
+    await page.getByTestId('tab-export').click()
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-page').click()])
+    expect(download.suggestedFilename()).toBe('01_list.txt')
+    const file = await download.path()
+    expect(readFileSync(file, 'utf8')).toBe(expected)
+    await shot('05-export.png')
+  })
+
+  it('shows the keyboard shortcuts on ?', async () => {
+    await page.locator('body').click({ position: { x: 5, y: 890 } })
+    await page.keyboard.press('?')
+    await expect.poll(() => page.getByTestId('help').isVisible()).toBe(true)
+    expect(await page.getByTestId('help').innerText()).toMatch(/review queue/)
+    await shot('06-help.png')
+    await page.keyboard.press('Escape')
+  })
+})
