@@ -30,11 +30,13 @@ export const usePageStore = defineStore('page', () => {
   const pending = ref(0)
   const lastError = ref<string | null>(null)
 
-  // Pages are raw objects mutated in place; `version` is what makes these recompute.
+  // Pages are raw objects mutated in place; reading `version` is what makes these recompute
+  // (an explicit read: a bare `version.value,` expression can be dropped by the compiler).
   const page = computed<OpenPage | null>(() => pages.value[current.value] ?? null)
-  const doc = computed<PageDoc | null>(() => (version.value, page.value?.present ?? null))
-  const canUndo = computed(() => (version.value, (page.value?.past.length ?? 0) > 0))
-  const canRedo = computed(() => (version.value, (page.value?.future.length ?? 0) > 0))
+  const tracked = <T>(f: (p: OpenPage | null) => T) => computed<T>(() => (version.value >= 0 ? f(page.value) : f(null)))
+  const doc = tracked<PageDoc | null>((p) => p?.present ?? null)
+  const canUndo = tracked((p) => (p?.past.length ?? 0) > 0)
+  const canRedo = tracked((p) => (p?.future.length ?? 0) > 0)
 
   function touch(): void {
     pages.value = [...pages.value]

@@ -47,7 +47,8 @@ export const useSelectionStore = defineStore('selection', () => {
     return id
   }
 
-  // Boxes that an undo or a delete removed drop out of the selection.
+  // Boxes that an undo or a delete removed drop out of the selection. Synchronous: a batched
+  // watcher would miss an edit undone in the same tick (the document looks unchanged to it).
   watch(() => pageStore.doc, (doc) => {
     if (!doc) return clear()
     const present = new Set(doc.boxes.map((b) => b.id))
@@ -55,7 +56,7 @@ export const useSelectionStore = defineStore('selection', () => {
       ids.value = ids.value.filter((id) => present.has(id))
       if (primary.value && !present.has(primary.value)) primary.value = ids.value[ids.value.length - 1] ?? null
     }
-  })
+  }, { flush: 'sync' })
 
   return { ids, primary, reveal, set, primaryBox, select, toggle, clear, reviewStep }
 })

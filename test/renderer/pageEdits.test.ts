@@ -1,0 +1,64 @@
+// PageDoc edits as pure functions: geometry, ids, reading order and what must be re-read.
+import { describe, expect, it } from 'vitest'
+import { PageDocSchema, assembleText } from '../../src/shared/pagedoc.ts'
+import { addBox, applyPredictions, clampRect, deleteBoxes, mergeBoxes, moveBoxes, reviewOrder, setUserLabel, splitBox } from '../../src/shared/pageEdits.ts'
+import { smallDoc } from './helpers.ts'
+
+describe('page edits', () => {
+  it('splits a box into two halves that keep its line and word and need reading', () => {
+    const r = splitBox(smallDoc(), 'b3')
+    const parts = r.doc.boxes.filter((b) => r.touched.includes(b.id))
+    expect(parts.map((b) => [b.x, b.w])).toEqual([[100, 10], [110, 10]])
+    expect(parts.every((b) => b.line === 0 && b.word === 1 && b.source === 'person' && b.label === undefined)).toBe(true)
+    expect(r.doc.boxes.map((b) => b.id)).toEqual(['b1', 'b2', 'p1', 'p2', 'b4', 'b5'])
+    PageDocSchema.parse(r.doc)
+  })
+
+  it('merges boxes into one covering them, where the first was read', () => {
+    const r = mergeBoxes(smallDoc(), ['b1', 'b2'])
+    expect(r.doc.boxes[0]).toMatchObject({ id: 'p1', x: 10, y: 10, w: 50, h: 30, line: 0, word: 0 })
+    expect(r.touched).toEqual(['p1'])
+    expect(r.doc.boxes).toHaveLength(4)
+  })
+
+  it('keeps moved boxes inside the image and leaves untouched boxes identical', () => {
+    const doc = smallDoc()
+    const r = moveBoxes(doc, ['b1'], -50, 0)
+    expect(r.doc.boxes[0].x).toBe(0)
+    expect(r.doc.boxes[1]).toBe(doc.boxes[1])
+    expect(clampRect(doc, { x: 395, y: 190, w: 20, h: 30 })).toEqual({ x: 380, y: 170, w: 20, h: 30 })
+  })
+
+  it('adds a drawn box to the line it sits on, after its left neighbour', () => {
+    const r = addBox(smallDoc(), { x: 70, y: 62, w: 18, h: 28 })
+    expect(r.doc.boxes.map((b) => b.id)).toEqual(['b1', 'b2', 'b3', 'b4', 'b5', 'p1'])
+    expect(r.doc.boxes[5]).toMatchObject({ line: 1, word: 0, source: 'person' })
+    const far = addBox(smallDoc(), { x: 10, y: 150, w: 18, h: 28 })
+    expect(far.doc.lines).toHaveLength(3)
+  })
+
+  it('deletes boxes and shrinks their line', () => {
+    const r = deleteBoxes(smallDoc(), ['b3'])
+    expect(assembleText(r.doc)).toBe('AB\nDE')
+    expect(r.doc.lines[0].w).toBe(50)
+  })
+
+  it('sets and clears the person\'s label without touching the prediction', () => {
+    const a = setUserLabel(smallDoc(), ['b1'], 'K').doc
+    expect(a.boxes[0]).toMatchObject({ label: 'A', userLabel: 'K' })
+    expect(setUserLabel(a, ['b1'], null).doc.boxes[0].userLabel).toBeUndefined()
+  })
+
+  it('applies a prediction only to a box still where it was read', () => {
+    const doc = smallDoc()
+    const moved = moveBoxes(doc, ['b1'], 3, 0).doc
+    const geometry = new Map([['b1', { x: 10, y: 10, w: 20, h: 30 }]])
+    expect(applyPredictions(moved, [{ id: 'b1', label: 'Z', confidence: 0.7 }], geometry)).toBe(moved)
+    expect(applyPredictions(doc, [{ id: 'b1', label: 'Z', confidence: 0.7 }], geometry).boxes[0].label).toBe('Z')
+  })
+
+  it('orders the review queue lowest confidence first, unread boxes before all', () => {
+    const r = splitBox(smallDoc(), 'b5')
+    expect(reviewOrder(r.doc).map((b) => b.id)).toEqual(['p1', 'p2', 'b2', 'b4', 'b3', 'b1'])
+  })
+})
