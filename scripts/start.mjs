@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: open the desktop app when an Electron binary can be had, otherwise say so
-// plainly and run the same main-process services from the command line on the bundled page.
+// plainly and start browser mode (`glyphdesk serve`: the same renderer and services over
+// http://127.0.0.1 with a per-run token), printing the URL to open.
 //
 // npm ci runs with ignore-scripts (see .npmrc), so Electron's own postinstall never fetched
 // its binary. We try it here, once, with a time limit; a machine without access to Electron's
@@ -27,6 +28,8 @@ function run(cmd, args, opts = {}) {
 }
 
 let bin = electronBinary()
+let whyNot = ''
+if (!bin && process.env.GLYPHDESK_NO_ELECTRON === '1') whyNot = 'GLYPHDESK_NO_ELECTRON=1 is set'
 if (!bin && process.env.GLYPHDESK_NO_ELECTRON !== '1') {
   console.log('glyphdesk: the Electron binary is not installed yet; fetching it (electron/install.js)…')
   const r = run(process.execPath, [join(electronDir, 'install.js')], { timeout: 120_000, stdio: 'pipe' })
@@ -35,6 +38,7 @@ if (!bin && process.env.GLYPHDESK_NO_ELECTRON !== '1') {
     const lines = (r.stderr?.toString() || r.error?.message || 'no binary after install').trim().split('\n')
     const why = (lines.find((l) => /Error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|timed out/.test(l)) ?? lines[0]).trim()
     console.log(`glyphdesk: could not fetch the Electron binary (${why}).`)
+    whyNot = `the Electron binary could not be fetched: ${why}`
   }
 }
 
@@ -46,8 +50,9 @@ if (bin && hasDisplay) {
   process.exit(run(bin, [root]).status ?? 1)
 }
 
-if (bin && !hasDisplay) console.log('glyphdesk: Electron is installed but there is no display (DISPLAY is unset).')
-console.log('glyphdesk: falling back to the command line: transcribing the bundled sample page with the shipped model.\n')
+if (bin && !hasDisplay) whyNot = 'Electron is installed but there is no display (DISPLAY and WAYLAND_DISPLAY are unset)'
+console.log(`glyphdesk: not opening the desktop app (Electron) because ${whyNot || 'it is unavailable'}.`)
+console.log('glyphdesk: starting browser mode instead: the same app, served on 127.0.0.1 only. Open the URL printed below.\n')
 const args = process.argv.slice(2)
-const cli = run(process.execPath, [join(root, 'bin', 'glyphdesk.mjs'), 'transcribe', 'resources/samples/01_list.jpg', ...args])
-process.exit(cli.status ?? 1)
+const serve = run(process.execPath, [join(root, 'bin', 'glyphdesk.mjs'), 'serve', ...args])
+process.exit(serve.status ?? 1)

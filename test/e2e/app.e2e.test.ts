@@ -1,13 +1,15 @@
 // End to end in real headless Chromium against `glyphdesk serve` (browser mode) with the real
 // main-process services: open the sample, correct by keyboard, undo/redo, split/merge, retrain,
-// export. Saves a screenshot of each main view to docs/screenshots/.
-import { spawn, type ChildProcess } from 'node:child_process'
+// export. Saves a screenshot of each main view to docs/screenshots/. Then loads the built Electron
+// main process under Node with a stand-in for the electron module (no Electron binary can be had
+// here) to check the window hardening, the menu and the IPC registry of the real bundle.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildRenderer, rendererBuildIsStale } from '../../src/main/server/browserMode.ts'
+import { buildIsStale, buildRenderer } from '../../src/main/server/browserMode.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -38,9 +40,16 @@ const shot = async (name: string) => {
   await page.screenshot({ path: join(SHOTS, name) })
 }
 
+// One build for both suites below (they run in order, in this file).
+let built = false
+function ensureBuilt(): void {
+  if (!built && buildIsStale()) buildRenderer()
+  built = true
+}
+
 describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
   beforeAll(async () => {
-    if (rendererBuildIsStale()) buildRenderer()
+    ensureBuilt()
     dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-data-'))
     profileDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-profile-'))
     server = spawn(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -177,4 +186,34 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     await shot('06-help.png')
     await page.keyboard.press('Escape')
   })
+})
+
+describe('the built Electron main process (under Node, with a stand-in electron module)', () => {
+  it('opens one hardened window, a menu with accelerators, and serves the routes over ipcMain', () => {
+    ensureBuilt()
+    const userData = mkdtempSync(join(tmpdir(), 'glyphdesk-electron-main-'))
+    try {
+      const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test/e2e/electron-stub/register.mjs'), join(ROOT, 'test/e2e/electron-stub/run-main.mjs'), ROOT], {
+        cwd: ROOT, encoding: 'utf8', env: { ...process.env, GLYPHDESK_STUB_USERDATA: userData }, timeout: 120_000
+      })
+      expect(r.status, r.stderr).toBe(0)
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
+      expect(out.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true })
+      expect(existsSync(out.webPreferences.preload)).toBe(true)
+      expect(out.loaded).toBe(join(ROOT, 'out', 'renderer', 'index.html'))
+      expect(out.channels).toEqual(['glyphdesk:invoke'])
+      expect(out.info).toMatchObject({ ok: true, value: { mode: 'electron', userDataDir: userData } })
+      expect(out.bad).toMatchObject({ ok: false, error: { status: 400 } })
+      expect(out.foreign).toMatchObject({ ok: false, error: { status: 403 } })
+      expect(out.sample.boxes).toBeGreaterThan(80)
+      expect(out.sample.glyphs).toBe(out.sample.boxes)
+      expect(out.imageUrlPrefix).toBe('data:image/jpeg;base64,')
+      expect(out.prevented.navigate).toBe(true)
+      expect(out.opened).toEqual({ action: 'deny' })
+      expect(out.permission).toBe(false)
+      expect(out.accelerators).toEqual(expect.arrayContaining(['CmdOrCtrl+O', 'CmdOrCtrl+S', 'CmdOrCtrl+Z', 'Shift+CmdOrCtrl+Z', 'CmdOrCtrl+0']))
+    } finally {
+      rmSync(userData, { recursive: true, force: true })
+    }
+  }, 240_000)
 })

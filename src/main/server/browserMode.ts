@@ -28,6 +28,14 @@ export function rendererBuildIsStale(): boolean {
   return [join(PROJECT_ROOT, 'src', 'renderer'), join(PROJECT_ROOT, 'src', 'shared')].some((d) => existsSync(d) && newestMtime(d) > built)
 }
 
+/** Whether any of the three builds (main, preload, renderer) is older than its sources. */
+export function buildIsStale(): boolean {
+  const outputs = [join(PROJECT_ROOT, 'out', 'main', 'index.js'), join(PROJECT_ROOT, 'out', 'preload', 'index.cjs'), join(RENDERER_OUT, 'index.html')]
+  if (outputs.some((f) => !existsSync(f))) return true
+  const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs))
+  return ['main', 'preload', 'renderer', 'shared'].some((d) => newestMtime(join(PROJECT_ROOT, 'src', d)) > built)
+}
+
 /** Runs `electron-vite build` (main, preload and renderer); throws with its output when it fails. */
 export function buildRenderer(log: (s: string) => void = () => {}): void {
   log('building the renderer (electron-vite build)…')
