@@ -237,9 +237,14 @@ export function covariance(x: ArrayLike<number>, n: number, dim: number): { mean
   return { mean, cov }
 }
 
-/** Fits a k-component PCA to the rows of x (n×dim). */
+/**
+ * Fits a k-component PCA to the rows of x (n×dim). With fewer rows than dimensions it decomposes
+ * the n×n Gram matrix of the centred rows instead (same nonzero variances; components
+ * Xcᵀu/√((n−1)λ)), which is much cheaper and exact in the same way.
+ */
 export function fitPca(x: ArrayLike<number>, n: number, dim: number, k: number): Pca {
   if (!Number.isInteger(k) || k < 1 || k > dim) throw new RangeError(`fitPca: k must be a whole number in 1..${dim}, got ${k}`)
+  if (n < dim) return fitPcaDual(x, n, dim, k)
   const { mean, cov } = covariance(x, n, dim)
   const { values, vectors } = symmetricEigen(cov, dim)
   const components = new Float64Array(k * dim)
@@ -247,6 +252,40 @@ export function fitPca(x: ArrayLike<number>, n: number, dim: number, k: number):
   // Rounding can leave tiny negative variances on a rank-deficient covariance.
   for (let i = 0; i < values.length; i++) if (values[i] < 0) values[i] = 0
   return { dim, k, mean, components, variances: values, n }
+}
+
+function fitPcaDual(x: ArrayLike<number>, n: number, dim: number, k: number): Pca {
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`fitPca needs at least 2 rows, got ${n}`)
+  const mean = new Float64Array(dim)
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += x[i * dim + j]
+  for (let j = 0; j < dim; j++) mean[j] /= n
+  const xc = new Float64Array(n * dim)
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) xc[i * dim + j] = x[i * dim + j] - mean[j]
+  const gram = new Float64Array(n * n)
+  for (let a = 0; a < n; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0
+      for (let j = 0, oa = a * dim, ob = b * dim; j < dim; j++) s += xc[oa + j] * xc[ob + j]
+      gram[a * n + b] = gram[b * n + a] = s / (n - 1)
+    }
+  }
+  const { values, vectors } = symmetricEigen(gram, n)
+  const variances = new Float64Array(dim)
+  for (let i = 0; i < n; i++) variances[i] = Math.max(values[i], 0)
+  const components = new Float64Array(k * dim)
+  for (let c = 0; c < Math.min(k, n); c++) {
+    if (!(variances[c] > 1e-12 * variances[0])) break // no variance left: the rest stay zero
+    const scale = 1 / Math.sqrt((n - 1) * variances[c])
+    let big = 0
+    for (let j = 0; j < dim; j++) {
+      let s = 0
+      for (let i = 0; i < n; i++) s += xc[i * dim + j] * vectors[i * n + c]
+      components[c * dim + j] = s * scale
+      if (Math.abs(components[c * dim + j]) > Math.abs(big)) big = components[c * dim + j]
+    }
+    if (big < 0) for (let j = 0; j < dim; j++) components[c * dim + j] = -components[c * dim + j]
+  }
+  return { dim, k, mean, components, variances, n }
 }
 
 /** Codes (n×k) of rows x: the coordinates of x − mean along the components. */

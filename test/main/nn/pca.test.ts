@@ -94,6 +94,24 @@ describe('PCA', () => {
     expect(se / (n - 1)).toBeCloseTo(pca.variances[2], 2)
   })
 
+  it('with fewer rows than dimensions (the Gram-matrix path) gives the same variances and subspace', () => {
+    const m = 8
+    const primal = fitPca(x, n, dim, 3)
+    const dual = fitPca(x.subarray(0, m * dim), m, dim, 3)
+    const ref = fitPca(Float32Array.from([...x.subarray(0, m * dim), ...x.subarray(0, m * dim)]), 2 * m, dim, 3) // 16 ≥ 10 rows: primal
+    for (let c = 0; c < 3; c++) expect(dual.variances[c]).toBeCloseTo(ref.variances[c] * (2 * m - 1) / (2 * (m - 1)), 4)
+    // Same subspace as the full data's: each dual component lies in the primal span.
+    for (let c = 0; c < 3; c++) {
+      let inSpan = 0
+      for (let q = 0; q < 3; q++) {
+        let dot = 0
+        for (let j = 0; j < dim; j++) dot += dual.components[c * dim + j] * primal.components[q * dim + j]
+        inSpan += dot * dot
+      }
+      expect(inSpan).toBeCloseTo(1, 5)
+    }
+  })
+
   it('counts 32×1024 components plus the 1024 mean as parameters', () => {
     expect(pcaParameterCount(1024, 32)).toBe(33792)
   })
