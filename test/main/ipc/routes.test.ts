@@ -161,4 +161,24 @@ describe('retrain job', () => {
     await call('models.setDefault', { name: 'mine' })
     expect((await call('app.info', {})).defaultModel).toBe('mine')
   }, 120_000)
+
+  it('cancels a running job after the current batch and saves no model', async () => {
+    let doc: PageDoc = sample.doc
+    for (const b of doc.boxes.slice(0, 8)) doc = setUserLabel(doc, [b.id], b.label!).doc
+    const { jobId } = await call('train.start', {
+      config: { baseModel: 'mlp-baseline', epochs: 200, replayPerClass: 20, glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'), name: 'never' },
+      docs: [doc]
+    })
+    await new Promise<void>((ok) => {
+      const off = ctx.events.subscribe((name, p) => {
+        const s = p as { id: string; epoch: number }
+        if (name === 'job.progress' && s.id === jobId && s.epoch >= 1) { off(); ok() }
+      })
+    })
+    await call('jobs.cancel', { id: jobId })
+    const final = await ctx.jobs.wait(jobId)
+    expect(final.state).toBe('cancelled')
+    expect(final.epoch).toBeLessThan(200)
+    expect(existsSync(join(dataDir, 'models', 'never'))).toBe(false)
+  }, 120_000)
 })
