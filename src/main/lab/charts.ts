@@ -42,7 +42,7 @@ function lineOption(spec: LineChart): Record<string, unknown> {
     grid: { left: 70, right: 24, top: 34 + 22 * Math.ceil(spec.series.length / 4) + 10, bottom: 52 },
     xAxis: {
       type: spec.xLog ? 'log' : 'value', name: spec.xLabel, nameLocation: 'middle', nameGap: 28,
-      min: spec.xLog ? undefined : 'dataMin', max: spec.xLog ? undefined : 'dataMax', splitLine: { show: false }
+      min: spec.xLog ? undefined : 'dataMin', max: spec.xLog ? undefined : 'dataMax', minInterval: spec.xLog ? undefined : 1, splitLine: { show: false }
     },
     yAxis: {
       type: spec.yLog ? 'log' : 'value', name: spec.yLabel, nameLocation: 'middle', nameGap: 52,
@@ -61,10 +61,12 @@ function barOption(spec: BarChart): Record<string, unknown> {
   return {
     legend: spec.series.length > 1 ? { top: 34 } : undefined,
     grid: { left: 78, right: 24, top: spec.series.length > 1 ? 66 : 50, bottom: 110 },
-    xAxis: { type: 'category', data: spec.categories, name: spec.xLabel, axisLabel: { rotate: 40, fontSize: 10, interval: 0 } },
+    xAxis: { type: 'category', data: spec.categories, name: spec.xLabel, axisLabel: { rotate: 40, fontSize: 10, interval: 0 }, splitLine: { show: spec.yLog === true, lineStyle: { color: '#f0f0f0' } } },
     yAxis: { type: spec.yLog ? 'log' : 'value', name: spec.yLabel, nameLocation: 'middle', nameGap: 62, axisLabel: fmt ? { formatter: fmt } : {} },
     series: spec.series.map((s, i) => ({
-      type: 'bar', name: s.name, data: s.values, color: PALETTE[i % PALETTE.length], barMaxWidth: 28,
+      // On a log axis bars would grow down from the top, reading upside down: points instead.
+      ...(spec.yLog ? { type: 'scatter', symbolSize: 9 } : { type: 'bar', barMaxWidth: 28 }),
+      name: s.name, data: s.values, color: PALETTE[i % PALETTE.length],
       markLine: i === 0 && spec.threshold
         ? { symbol: 'none', silent: true, lineStyle: { color: '#d1495b', type: 'dashed' }, label: { formatter: spec.threshold.label, position: 'insideEndTop' }, data: [{ yAxis: spec.threshold.value }] }
         : undefined
