@@ -158,13 +158,23 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     await expect.poll(() => page.locator('[data-testid="train-curve"] canvas').count()).toBeGreaterThan(0)
     expect(await page.getByTestId('new-model').innerText()).toBe('e2e-tuned')
     expect(await page.getByTestId('train-result').innerText()).toMatch(/before →/)
+    // Re-read the page with the new model: a side-by-side comparison, nothing changed until accepted.
+    const textBefore = await page.evaluate(() => [...document.querySelectorAll('[data-testid="glyph-strip"] .letter')].map((e) => e.textContent).join(''))
+    await page.getByRole('button', { name: 'Re-read the page with it' }).click()
+    await expect.poll(() => page.getByTestId('comparison').innerText(), { timeout: 30_000 }).toMatch(/read differently by e2e-tuned/)
+    expect(await page.evaluate(() => [...document.querySelectorAll('[data-testid="glyph-strip"] .letter')].map((e) => e.textContent).join(''))).toBe(textBefore)
+    await expect.poll(() => page.locator('[data-testid="confusion"] canvas').count()).toBeGreaterThan(0)
+    await page.getByTestId('train-job').scrollIntoViewIfNeeded()
     await page.waitForTimeout(400)
     await shot('03-retrain.png')
+    await page.getByTestId('comparison').scrollIntoViewIfNeeded()
+    await shot('04-compare.png')
+    await page.getByRole('button', { name: 'Keep the current one' }).click()
     await page.getByTestId('tab-models').click()
     await expect.poll(() => page.locator('[data-model="e2e-tuned"]').count()).toBe(1)
     await page.locator('[data-model="e2e-tuned"]').click()
     await expect.poll(() => page.getByTestId('model-card').innerText()).toMatch(/mlp-best|mlp-baseline/)
-    await shot('04-models.png')
+    await shot('05-models.png')
   }, 150_000)
 
   it('exports the text, and the file holds the page as the text panel shows it', async () => {
@@ -175,8 +185,19 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     expect(download.suggestedFilename()).toBe('01_list.txt')
     const file = await download.path()
     expect(readFileSync(file, 'utf8')).toBe(expected)
-    await shot('05-export.png')
+    await shot('06-export.png')
   })
+
+  it('restores the work after the window goes away (autosave), with nothing lost', async () => {
+    await page.getByTestId('tab-text').click()
+    const before = await lineTexts()
+    await expect.poll(() => page.getByTestId('save-state').innerText(), { timeout: 20_000 }).toBe('autosaved')
+    await page.reload()
+    await page.waitForSelector('[data-testid="line-text"]', { timeout: 90_000 })
+    await idle()
+    expect(await lineTexts()).toEqual(before)
+    expect(await page.locator('[data-testid="text-panel"] .ch.person').count()).toBeGreaterThanOrEqual(12)
+  }, 120_000)
 
   it('stays smooth with 1000 boxes: a project of 1000 boxes loads, and a redraw takes well under a frame', async () => {
     // 40×25 boxes over the sample page, saved as a project and opened through the UI.
@@ -221,7 +242,7 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     await page.keyboard.press('Control+z')
     await expect.poll(() => page.getByTestId('status').innerText()).toMatch(/g1000 at 1541,/)
     await page.keyboard.press('Escape')
-    await shot('07-thousand-boxes.png')
+    await shot('08-thousand-boxes.png')
   }, 180_000)
 
   it('shows the keyboard shortcuts on ?', async () => {
@@ -229,7 +250,7 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     await page.keyboard.press('?')
     await expect.poll(() => page.getByTestId('help').isVisible()).toBe(true)
     expect(await page.getByTestId('help').innerText()).toMatch(/review queue/)
-    await shot('06-help.png')
+    await shot('07-help.png')
     await page.keyboard.press('Escape')
   })
 })

@@ -60,6 +60,15 @@ describe('page routes', () => {
     expect(r.predictions.every((p) => p.label && p.top3?.length === 3)).toBe(true)
   })
 
+  it('opens an image sent as bytes (drag-and-drop, browser file picker) and keeps it in the user data folder', async () => {
+    const bytes = readFileSync(join(process.cwd(), 'resources', 'samples', '03_haiku.jpg'))
+    const r = await call('pages.openBytes', { name: 'my page.jpg', base64: bytes.toString('base64') })
+    expect(r.doc.image.path.startsWith(join(dataDir, 'pages'))).toBe(true)
+    expect(r.doc.image.path).toMatch(/-my_page\.jpg$/)
+    expect(r.doc.boxes.length).toBeGreaterThan(10)
+    expect((await call('recent.list', {}))).toContain(r.doc.image.path)
+  })
+
   it('serves a URL for the bitmap and says which page is unknown', async () => {
     expect((await call('pages.image', { pageId: sample.pageId })).url).toBe(`/files/page/${sample.pageId}`)
     const r = await registry.invoke('pages.image', { pageId: 'ffff' })

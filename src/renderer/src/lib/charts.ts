@@ -22,7 +22,8 @@ export function useChart(el: Ref<HTMLElement | null>, option: () => echarts.ECha
     observer = new ResizeObserver(() => chart?.resize())
     if (el.value) observer.observe(el.value)
   })
-  watch(option, render)
+  // After the DOM update: a chart whose element appears with its data (v-if) is created then.
+  watch([option, el], render, { flush: 'post' })
   onBeforeUnmount(() => {
     observer?.disconnect()
     chart?.dispose()

@@ -131,9 +131,11 @@ export const useSessionStore = defineStore('session', () => {
 
   async function autosave(): Promise<void> {
     if (pages.pages.length === 0) return
+    const at = pages.version
     try {
       await api().project.save({ project: project() })
       autosaveError.value = null
+      if (!projectPath.value) savedVersion.value = at
     } catch (e) {
       autosaveError.value = (e as Error).message
     }
