@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { defineConfig, externalizeDepsPlugin, type Plugin } from 'electron-vite'
+import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
+import type { Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 
 /**
@@ -13,7 +14,7 @@ import vue from '@vitejs/plugin-vue'
 function keepSourceLocation(): Plugin {
   return {
     name: 'glyphdesk-keep-source-location',
-    transform(code, id) {
+    transform(code: string, id: string) {
       if (!id.includes('/src/main/') || id.endsWith('/src/main/index.ts') || id.includes('/src/main/jobs/')) return null
       if (!code.includes('import.meta.url')) return null
       return { code: code.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(id).href)), map: null }
