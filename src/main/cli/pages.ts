@@ -27,7 +27,7 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   for (const w of image.warnings) process.stderr.write(`warning: ${w}\n`)
   const started = Date.now()
   const { doc } = await transcribe(image, classifier, { path: resolve(path), fileBytes: bytes })
-  const text = PAGE_EXPORTS[format]({ ...doc, model: doc.model ?? classifier.name })
+  const text = PAGE_EXPORTS[format]({ ...doc, model: doc.model ?? { name: classifier.name } })
   if (values.out) {
     await writeFileAtomic(values.out, text)
     process.stderr.write(`wrote ${resolve(values.out)} (${doc.boxes.length} characters, model ${classifier.name}, ${Date.now() - started} ms)\n`)
