@@ -3,10 +3,10 @@
 import { formatGradcheckTable, gradcheckSuite } from '../nn/gradcheck.ts'
 import { numberOption, parseCommand } from './args.ts'
 
-const USAGE = 'usage: glyphdesk gradcheck [--seed S] [--tolerance 1e-5] [--json]'
+export const GRADCHECK_USAGE = `usage: glyphdesk gradcheck [--seed S] [--tolerance 1e-5] [--json]`
 
 export async function gradcheckCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { seed: { type: 'string' }, tolerance: { type: 'string' }, json: { type: 'boolean' } }, USAGE)
+  const { values } = parseCommand(argv, { seed: { type: 'string' }, tolerance: { type: 'string' }, json: { type: 'boolean' } }, GRADCHECK_USAGE)
   const tolerance = numberOption(values, 'tolerance', 1e-5, { min: 0 })
   const rows = gradcheckSuite({ seed: numberOption(values, 'seed', 1, { integer: true, min: 0 }) })
   const worst = Math.max(...rows.map((r) => r.maxRelError))

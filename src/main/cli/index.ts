@@ -17,17 +17,19 @@ usage: glyphdesk <command> [options]      (glyphdesk <command> --help for detail
 `
 
 type Command = (argv: string[]) => Promise<number>
+interface CommandEntry { run: Command; usage: string }
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  train: async () => (await import('./train.ts')).trainCommand,
-  eval: async () => (await import('./eval.ts')).evalCommand,
-  gradcheck: async () => (await import('./gradcheck.ts')).gradcheckCommand,
-  data: async () => (await import('./data.ts')).dataCommand,
-  models: async () => (await import('./models.ts')).modelsCommand,
-  transcribe: async () => (await import('./pages.ts')).transcribeCommand,
-  'eval-pages': async () => (await import('./pages.ts')).evalPagesCommand,
-  serve: async () => (await import('./serve.ts')).serveCommand,
-  experiment: async () => (await import('./experiment.ts')).experimentCommand
+// Loaded on demand so `glyphdesk gradcheck` does not pay for OpenCV or onnxruntime.
+const COMMANDS: Record<string, () => Promise<CommandEntry>> = {
+  train: async () => { const m = await import('./train.ts'); return { run: m.trainCommand, usage: m.TRAIN_USAGE } },
+  eval: async () => { const m = await import('./eval.ts'); return { run: m.evalCommand, usage: m.EVAL_USAGE } },
+  gradcheck: async () => { const m = await import('./gradcheck.ts'); return { run: m.gradcheckCommand, usage: m.GRADCHECK_USAGE } },
+  data: async () => { const m = await import('./data.ts'); return { run: m.dataCommand, usage: m.DATA_USAGE } },
+  models: async () => { const m = await import('./models.ts'); return { run: m.modelsCommand, usage: m.MODELS_USAGE } },
+  transcribe: async () => { const m = await import('./pages.ts'); return { run: m.transcribeCommand, usage: m.TRANSCRIBE_USAGE } },
+  'eval-pages': async () => { const m = await import('./pages.ts'); return { run: m.evalPagesCommand, usage: m.EVAL_PAGES_USAGE } },
+  serve: async () => { const m = await import('./serve.ts'); return { run: m.serveCommand, usage: m.SERVE_USAGE } },
+  experiment: async () => { const m = await import('./experiment.ts'); return { run: m.experimentCommand, usage: m.EXPERIMENT_USAGE } }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -42,11 +44,15 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   try {
-    if (rest.includes('--help') || rest.includes('-h')) throw new UsageError('')
-    return await (await load())(rest)
+    const entry = await load()
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(entry.usage + '\n')
+      return 0
+    }
+    return await entry.run(rest)
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(err.message ? `glyphdesk ${command}: ${err.message}\n` : `see README.md for glyphdesk ${command}\n`)
+      process.stderr.write(`glyphdesk ${command}: ${err.message}\n`)
       return 2
     }
     const e = err as Error

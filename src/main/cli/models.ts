@@ -4,8 +4,10 @@ import { join } from 'node:path'
 import { listShippedModels } from '../recognize/models.ts'
 import { UsageError } from './args.ts'
 
+export const MODELS_USAGE = 'usage: glyphdesk models list [--json]'
+
 export async function modelsCommand(argv: string[]): Promise<number> {
-  if (argv[0] !== 'list') throw new UsageError('usage: glyphdesk models list [--json]')
+  if (argv[0] !== 'list') throw new UsageError(MODELS_USAGE)
   const models = listShippedModels().map((m) => {
     const manifest = JSON.parse(readFileSync(join(m.dir, 'model.json'), 'utf8')) as { card?: { metrics?: Record<string, { accuracy?: number }> } }
     const metrics = manifest.card?.metrics ?? {}

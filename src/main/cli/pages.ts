@@ -11,8 +11,8 @@ import { loadImage } from '../vision/image.ts'
 import { transcribe } from '../vision/transcribe.ts'
 import { parseCommand, UsageError } from './args.ts'
 
-const TRANSCRIBE_USAGE = 'usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto] [--out FILE]'
-const EVAL_PAGES_USAGE = 'usage: glyphdesk eval-pages DIR [--model MODEL] [--json]'
+export const TRANSCRIBE_USAGE = 'usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto] [--out FILE]'
+export const EVAL_PAGES_USAGE = 'usage: glyphdesk eval-pages DIR [--model MODEL] [--json]'
 
 export async function transcribeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, { model: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, TRANSCRIBE_USAGE)

@@ -6,10 +6,10 @@ import { defaultUserDataDir } from '../project/userData.ts'
 import { buildRenderer, rendererBuildIsStale, startBrowserApp } from '../server/browserMode.ts'
 import { numberOption, parseCommand } from './args.ts'
 
-const USAGE = 'usage: glyphdesk serve [--port N] [--data-dir DIR] [--no-build]'
+export const SERVE_USAGE = 'usage: glyphdesk serve [--port N] [--data-dir DIR] [--no-build]'
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'no-build': { type: 'boolean' } }, USAGE)
+  const { values } = parseCommand(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'no-build': { type: 'boolean' } }, SERVE_USAGE)
   const port = numberOption(values, 'port', 0, { min: 0, max: 65535, integer: true })
   const userDataDir = resolve(values['data-dir'] ?? defaultUserDataDir())
   mkdirSync(userDataDir, { recursive: true })

@@ -87,6 +87,14 @@ describe('glyphdesk CLI', () => {
     expect(readFileSync(join(again, 'weights.bin')).equals(readFileSync(join(model, 'weights.bin')))).toBe(true)
   })
 
+  it('prints each command\'s usage on --help and exits 0', () => {
+    for (const command of ['train', 'eval', 'gradcheck', 'data', 'models', 'transcribe', 'eval-pages', 'serve', 'experiment']) {
+      const r = glyphdesk(command, '--help')
+      expect(r.code, command).toBe(0)
+      expect(r.stdout, command).toMatch(new RegExp(`glyphdesk ${command}`))
+    }
+  })
+
   it('exits 2 with a message for bad usage', () => {
     expect(glyphdesk('frobnicate').code).toBe(2)
     const noData = glyphdesk('train', 'mlp', '--out', join(work, 'x'))
