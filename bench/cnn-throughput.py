@@ -14,7 +14,7 @@ except ImportError as e:
     sys.exit(f'cnn-throughput.py needs python3-torch and python3-numpy for /usr/bin/python3 ({e}); see training/install.sh')
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'training'))
-from train_cnn import GlyphCNN  # noqa: E402
+from train_cnn import load_checkpoint  # noqa: E402
 
 
 def load_mlp(d):
@@ -35,10 +35,7 @@ def load_mlp(d):
 
 
 def load_cnn(ckpt):
-    ck = torch.load(ckpt)
-    model = GlyphCNN(ck['arch'])
-    model.load_state_dict(ck['state_dict'])
-    model.eval()
+    model = load_checkpoint(ckpt)
     return lambda x: torch.softmax(model(x)[0], 1)
 
 

@@ -2,7 +2,8 @@
 // arrays, OnnxClassifier on onnxruntime-node, 2 intra-op threads) vs the same model in PyTorch on the
 // CPU (bench/cnn-throughput.py, 2 threads), at batch 1 and 256, and the ratio Glyphdesk / PyTorch.
 // Both sides time the whole predict (input prep, network, softmax).
-//   npx tsx bench/cnn-throughput.ts [--seconds 3] [--json]
+//   npx tsx bench/cnn-throughput.ts [--seconds 3] [--torch-threads 2] [--json]
+// --torch-threads 1 shows how much of PyTorch's time on a loaded machine is OpenMP threads contending.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,6 +17,7 @@ import { GLYPH_PIXELS } from '../src/shared/classes.ts'
 
 const args = process.argv.slice(2)
 const SECONDS = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 3
+const TORCH_THREADS = args.includes('--torch-threads') ? Number(args[args.indexOf('--torch-threads') + 1]) : ONNX_INTRA_OP_THREADS
 const BATCHES = [1, 256]
 const N = 1024
 const here = dirname(fileURLToPath(import.meta.url))
@@ -67,7 +69,7 @@ let torchVersion = 'not run'
 try {
   const file = join(tmp, 'glyphs.f32')
   writeFileSync(file, Buffer.from(glyphs.buffer))
-  const py = spawnSync('/usr/bin/python3', [join(here, 'cnn-throughput.py'), JSON.stringify({ glyphs: file, models: pySpec, batches: BATCHES, seconds: SECONDS, threads: ONNX_INTRA_OP_THREADS })], { encoding: 'utf8' })
+  const py = spawnSync('/usr/bin/python3', [join(here, 'cnn-throughput.py'), JSON.stringify({ glyphs: file, models: pySpec, batches: BATCHES, seconds: SECONDS, threads: TORCH_THREADS })], { encoding: 'utf8' })
   if (py.status !== 0) process.stderr.write(`PyTorch side failed (status ${py.status}): ${py.stderr}\n`)
   else {
     const parsed = JSON.parse(py.stdout) as { torch: string; rates: Record<string, Record<string, number>> }
@@ -82,9 +84,9 @@ const rows = models.flatMap((m) => BATCHES.map((b) => {
   const g = ours[m.name][b], t = torchRates[m.name]?.[b]
   return { model: m.name, kind: m.kind, batch: b, glyphdesk: g, pytorch: t ?? null, ratio: t ? g / t : null }
 }))
-if (args.includes('--json')) process.stdout.write(JSON.stringify({ seconds: SECONDS, threads: ONNX_INTRA_OP_THREADS, torch: torchVersion, rows }) + '\n')
+if (args.includes('--json')) process.stdout.write(JSON.stringify({ seconds: SECONDS, threads: ONNX_INTRA_OP_THREADS, torchThreads: TORCH_THREADS, torch: torchVersion, rows }) + '\n')
 else {
-  process.stdout.write(`glyphs/second, ${ONNX_INTRA_OP_THREADS} threads, ${SECONDS} s per cell; PyTorch ${torchVersion}\n`)
+  process.stdout.write(`glyphs/second, ${SECONDS} s per cell; Glyphdesk ${ONNX_INTRA_OP_THREADS} threads, PyTorch ${torchVersion} ${TORCH_THREADS} thread(s)\n`)
   process.stdout.write('| model | batch | Glyphdesk | PyTorch | Glyphdesk / PyTorch |\n|---|---:|---:|---:|---:|\n')
   for (const r of rows) process.stdout.write(`| ${r.model} (${r.kind}) | ${r.batch} | ${Math.round(r.glyphdesk)} | ${r.pytorch === null ? '—' : Math.round(r.pytorch)} | ${r.ratio === null ? '—' : r.ratio.toFixed(2) + '×'} |\n`)
 }

@@ -12,7 +12,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_cnn import CLASSES, GlyphCNN, first_per_class, read_glyph_file, read_split  # noqa: E402
+from train_cnn import CLASSES, first_per_class, load_checkpoint, read_glyph_file, read_split  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -37,10 +37,7 @@ for c in 'ABGMQRWX':
     picks.append(xr[i]); labels.append(c)
 x = np.stack(picks).astype('<f4')
 
-ck = torch.load(args.checkpoint)
-model = GlyphCNN(ck['arch'])
-model.load_state_dict(ck['state_dict'])
-model.eval()
+model = load_checkpoint(args.checkpoint)
 with torch.no_grad():
     logits, emb = model(torch.from_numpy(x).unsqueeze(1))
 onnx_sha = hashlib.sha256(open(os.path.join(args.model, 'model.onnx'), 'rb').read()).hexdigest()

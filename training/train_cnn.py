@@ -144,6 +144,32 @@ class GlyphCNN(nn.Module):
         return self.head(e), e
 
 
+class Ensemble(nn.Module):
+    """Several GlyphCNNs in one graph: logits averaged, embeddings concatenated."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.embed_dim = sum(m.embed_dim for m in members)
+
+    def forward(self, glyphs):
+        outs = [m(glyphs) for m in self.members]
+        return torch.stack([o[0] for o in outs]).mean(0), torch.cat([o[1] for o in outs], 1)
+
+
+def load_checkpoint(path):
+    """A model saved by --checkpoint (one GlyphCNN) or by ensemble_cnn.py (several), in eval mode."""
+    ck = torch.load(path)
+    if 'members' in ck:
+        model = Ensemble([GlyphCNN(m['arch']) for m in ck['members']])
+        for member, m in zip(model.members, ck['members']):
+            member.load_state_dict(m['state_dict'])
+    else:
+        model = GlyphCNN(ck['arch'])
+        model.load_state_dict(ck['state_dict'])
+    return model.eval()
+
+
 def describe(model):
     return ' → '.join(str(m).split('(')[0] if not isinstance(m, (nn.Conv2d, nn.Linear)) else
                       (f'conv3×3 {m.in_channels}→{m.out_channels}' if isinstance(m, nn.Conv2d) else f'linear {m.in_features}→{m.out_features}')

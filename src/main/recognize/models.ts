@@ -11,7 +11,7 @@ import { OnnxClassifier } from './onnxClassifier.ts'
 export const RESOURCES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources')
 export const SHIPPED_MODELS_DIR = join(RESOURCES_DIR, 'models')
 /** Best first: the first one present is the default. */
-export const DEFAULT_MODEL_ORDER = ['mlp-best', 'mlp-baseline']
+export const DEFAULT_MODEL_ORDER = ['cnn-best', 'cnn-compact', 'mlp-best', 'mlp-baseline']
 
 export class ModelNotFoundError extends Error {
   override name = 'ModelNotFoundError'

@@ -99,6 +99,14 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     const extra = (c.card['data'] as { extraTrain?: { perClass: number } }).extraTrain
     expect(extra?.perClass).toBe(20)
   })
+
+  it('makes cnn-best, with its 384-d ensemble embedding, the default model', async () => {
+    const c = await loadClassifier()
+    expect(c.name).toBe('cnn-best')
+    const { glyphs, torch } = readFixture()
+    const emb = await (c as OnnxClassifier).embed(glyphs, torch.n)
+    expect(emb.dim).toBe(384)
+  })
 })
 
 describe('bring-your-own ONNX models', () => {
