@@ -4,6 +4,7 @@
 // from it, so a route name or a payload shape lives in exactly one place.
 import { z } from 'zod'
 import { CLASSES } from './classes.ts'
+import { ExperimentReportSchema } from './labReport.ts'
 import { PageBoxSchema, PageDocSchema } from './pagedoc.ts'
 
 const Label = z.string().refine((s) => CLASSES.includes(s), { message: 'not one of the 36 classes (A–Z, 0–9)' })
@@ -132,6 +133,20 @@ export const AppInfoSchema = z.object({
   recent: z.array(z.string())
 })
 
+/** One experiment folder of the Lab's reports directory; a report that does not validate says why. */
+export const LabEntrySchema = z.discriminatedUnion('ok', [
+  z.object({
+    name: z.string(), ok: z.literal(true), title: z.string(), seed: z.number(),
+    charts: z.number().int(), images: z.number().int(), tables: z.number().int(),
+    /** The first sentence of the report's summary. */
+    summary: z.string().nullable()
+  }),
+  z.object({ name: z.string(), ok: z.literal(false), error: z.string() })
+])
+export type LabEntry = z.infer<typeof LabEntrySchema>
+
+const ExperimentDirName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an experiment folder name (letters, digits, - or _)')
+
 function route<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
   return { input, output, doc }
 }
@@ -189,6 +204,21 @@ export const ROUTES = {
   ),
   'project.save': route(z.object({ project: ProjectSchema, path: z.string().optional() }).strict(), z.object({ path: z.string() }), 'save a project atomically (default: the autosave file)'),
   'project.load': route(z.object({ path: z.string().optional() }).strict(), z.object({ path: z.string(), project: ProjectSchema }), 'load a project (default: the autosave); nothing changes on failure'),
+  'lab.list': route(
+    z.object({ dir: z.string().min(1).optional() }).strict(),
+    z.object({ dir: z.string(), experiments: z.array(LabEntrySchema) }),
+    'experiment reports in the reports folder (default docs/experiments; `dir` switches it for this run)'
+  ),
+  'lab.report': route(
+    z.object({ name: ExperimentDirName }).strict(),
+    z.object({ name: z.string(), report: ExperimentReportSchema, images: z.record(z.string(), z.string()) }),
+    'an experiment\'s validated report.json, with a URL for each of its pictures'
+  ),
+  'lab.file': route(
+    z.object({ name: ExperimentDirName, file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.(svg|png)$/, 'a .svg or .png file of the report') }).strict(),
+    z.object({ url: z.string() }),
+    'a URL for a chart (SVG) or picture (PNG) the report names'
+  ),
   'recent.list': route(Empty, z.array(z.string()), 'recently opened pages and projects'),
   'dialog.open': route(
     z.object({ kind: z.enum(['page', 'project']) }).strict(),

@@ -8,6 +8,7 @@ import { PageSessions, type PageSession } from '../project/pageSessions.ts'
 import { SettingsStore } from '../project/userData.ts'
 import { RESOURCES_DIR } from '../recognize/models.ts'
 import { EventBus } from './events.ts'
+import { LabReports } from './labReports.ts'
 
 export interface Dialogs {
   open(kind: 'page' | 'project'): Promise<string | null>
@@ -26,6 +27,10 @@ export interface AppContext {
   events: EventBus
   /** How the renderer reaches a page's bitmap: an HTTP URL (browser mode) or a data URL (Electron). */
   imageUrl(session: PageSession): Promise<string>
+  /** The experiment reports of the Lab view. */
+  lab: LabReports
+  /** How the renderer reaches a report's SVG or PNG: an HTTP URL (browser mode) or a data URL. */
+  labFileUrl(name: string, file: string): Promise<string>
   dialogs: Dialogs | null
   /** Called when a page or project is opened or saved (Electron adds it to the OS recent list). */
   onRecent?(path: string): void
@@ -37,11 +42,16 @@ export function createAppContext(opts: {
   mode: AppContext['mode']
   userDataDir: string
   imageUrl: AppContext['imageUrl']
+  /** The Lab's reports folder (default: GLYPHDESK_LAB_DIR, else the project's docs/experiments). */
+  labDir?: string
+  /** Default: a data URL of the file (checked by LabReports.file first in every case). */
+  labFileUrl?: AppContext['labFileUrl']
   dialogs?: Dialogs | null
   onRecent?: (path: string) => void
 }): AppContext {
   const events = new EventBus()
   const settings = new SettingsStore(opts.userDataDir)
+  const lab = new LabReports(opts.labDir)
   return {
     mode: opts.mode,
     version: GLYPHDESK_VERSION,
@@ -53,6 +63,15 @@ export function createAppContext(opts: {
     jobs: new JobRunner(events),
     events,
     imageUrl: opts.imageUrl,
+    lab,
+    labFileUrl: async (name, file) => {
+      if (opts.labFileUrl) {
+        await lab.resolveFile(name, file)
+        return opts.labFileUrl(name, file)
+      }
+      const { mime, bytes } = await lab.file(name, file)
+      return `data:${mime};base64,${bytes.toString('base64')}`
+    },
     dialogs: opts.dialogs ?? null,
     onRecent: opts.onRecent
   }

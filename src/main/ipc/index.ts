@@ -3,6 +3,7 @@ import type { AppContext } from './context.ts'
 import { createRegistry, type Registry, type RouteHandlers } from './registry.ts'
 import { createAppRoutes } from './routes/app.ts'
 import { createExportRoutes } from './routes/export.ts'
+import { createLabRoutes } from './routes/lab.ts'
 import { createModelRoutes } from './routes/models.ts'
 import { createPageRoutes } from './routes/pages.ts'
 import { createProjectRoutes } from './routes/project.ts'
@@ -15,7 +16,8 @@ export function createRoutes(ctx: AppContext): RouteHandlers {
     ...createModelRoutes(ctx),
     ...createTrainRoutes(ctx),
     ...createExportRoutes(ctx),
-    ...createProjectRoutes(ctx)
+    ...createProjectRoutes(ctx),
+    ...createLabRoutes(ctx)
   }
 }
 

@@ -46,15 +46,17 @@ export function buildRenderer(log: (s: string) => void = () => {}): void {
 
 export interface BrowserApp { ctx: AppContext; server: GlyphdeskServer; close(): Promise<void> }
 
-export async function startBrowserApp(opts: { userDataDir: string; port?: number; staticDir?: string; token?: string }): Promise<BrowserApp> {
+export async function startBrowserApp(opts: { userDataDir: string; port?: number; staticDir?: string; token?: string; labDir?: string }): Promise<BrowserApp> {
   const token = opts.token ?? newToken()
   const ctx = createAppContext({
     mode: 'browser',
     userDataDir: opts.userDataDir,
-    imageUrl: async (session) => `/files/page/${session.pageId}?token=${encodeURIComponent(token)}`
+    imageUrl: async (session) => `/files/page/${session.pageId}?token=${encodeURIComponent(token)}`,
+    labDir: opts.labDir,
+    labFileUrl: async (name, file) => `/files/lab/${encodeURIComponent(name)}/${encodeURIComponent(file)}?token=${encodeURIComponent(token)}`
   })
   const registry = createAppRegistry(ctx)
-  const server = await startServer({ registry, events: ctx.events, pages: ctx.pages, staticDir: opts.staticDir ?? RENDERER_OUT, port: opts.port, token })
+  const server = await startServer({ registry, events: ctx.events, pages: ctx.pages, lab: ctx.lab, staticDir: opts.staticDir ?? RENDERER_OUT, port: opts.port, token })
   return {
     ctx, server,
     close: async () => {

@@ -6,6 +6,7 @@
 //   POST /api/<route>         JSON in, {ok, value} | {ok:false, error} out; the token in x-glyphdesk-token
 //   GET  /api/events          server-sent events: {name, payload} per event of the contract
 //   GET  /files/page/<id>     a page bitmap (for the canvas)
+//   GET  /files/lab/<name>/<file>  a chart (SVG) or picture (PNG) an experiment report names
 //
 // Security: bound to 127.0.0.1 only; a per-run random token is required on every request (header,
 // ?token= or the cookie for GETs; the header alone for POSTs, since a cookie is also sent by other
@@ -17,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { EventBus } from '../ipc/events.ts'
+import type { LabReports } from '../ipc/labReports.ts'
 import type { Registry } from '../ipc/registry.ts'
 import type { PageSessions } from '../project/pageSessions.ts'
 
@@ -28,6 +30,9 @@ const MIME: Record<string, string> = {
   '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
   '.jpg': 'image/jpeg', '.woff2': 'font/woff2', '.ico': 'image/x-icon', '.map': 'application/json'
 }
+
+// A report's SVG opened on its own must not run anything in this origin.
+const FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
@@ -44,6 +49,8 @@ export interface ServeOptions {
   registry: Registry
   events: EventBus
   pages: PageSessions
+  /** The Lab's experiment reports (their charts and pictures are served under /files/lab/). */
+  lab?: LabReports
   /** The built renderer (out/renderer). */
   staticDir: string
   port?: number
@@ -147,6 +154,14 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
       const { mime, bytes } = await opts.pages.display(session)
       return send(res, 200, bytes, mime, { 'cache-control': 'private, max-age=3600' })
     }
+    const labFile = /^\/files\/lab\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/([A-Za-z0-9][A-Za-z0-9._-]*\.(?:svg|png))$/.exec(url.pathname)
+    if (labFile && opts.lab) {
+      // Names checked by the pattern above; LabReports serves only files the report names, inside its folder.
+      const found = await opts.lab.file(labFile[1], labFile[2]).catch(() => null)
+      if (!found) return send(res, 404, 'no such experiment file\n')
+      return send(res, 200, found.bytes, found.mime, { 'cache-control': 'private, no-cache', 'content-security-policy': FILE_CSP })
+    }
+    if (url.pathname.startsWith('/files/')) return send(res, 404, 'not found\n')
     // The renderer's files; / is index.html, which also sets the cookie its <img> and EventSource requests carry.
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1))
     const file = normalize(join(staticRoot, rel))
