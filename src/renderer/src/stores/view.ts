@@ -1,12 +1,14 @@
-// View state shared by the toolbar, the menu and the canvas: zoom commands, box visibility,
-// the side panel, the help overlay, transient messages.
+// View state shared by the toolbar, the menu and the canvas: which screen is shown (the pages or
+// the Lab), zoom commands, box visibility, the side panel, the help overlay, transient messages.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
 export type ZoomCommand = 'fit' | 'actual' | 'in' | 'out' | 'box'
 export type Panel = 'text' | 'models' | 'retrain' | 'export'
+export type Screen = 'pages' | 'lab'
 
 export const useViewStore = defineStore('view', () => {
+  const screen = ref<Screen>('pages')
   const zoomRequest = ref<{ kind: ZoomCommand; n: number }>({ kind: 'fit', n: 0 })
   const zoomPercent = ref(100)
   const showBoxes = ref(true)
@@ -21,5 +23,5 @@ export const useViewStore = defineStore('view', () => {
   function notify(text: string, kind: 'info' | 'error' = 'info'): void {
     toast.value = { text, kind, n: (toast.value?.n ?? 0) + 1 }
   }
-  return { zoomRequest, zoomPercent, showBoxes, drawMode, panel, help, toast, zoom, notify }
+  return { screen, zoomRequest, zoomPercent, showBoxes, drawMode, panel, help, toast, zoom, notify }
 })
