@@ -1,15 +1,16 @@
 // End to end in real headless Chromium against `glyphdesk serve` (browser mode) with the real
 // main-process services: open the sample, correct by keyboard, undo/redo, split/merge, retrain,
-// export. Saves a screenshot of each main view to docs/screenshots/. Then loads the built Electron
+// export, the Lab's experiment reports. Saves a screenshot of each main view to docs/screenshots/. Then loads the built Electron
 // main process under Node with a stand-in for the electron module (no Electron binary can be had
 // here) to check the window hardening, the menu and the IPC registry of the real bundle.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildIsStale, buildRenderer } from '../../src/main/server/browserMode.ts'
+import { ExperimentReportSchema } from '../../src/shared/labReport.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -253,6 +254,48 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     await shot('07-help.png')
     await page.keyboard.press('Escape')
   })
+  it('shows every committed experiment report in the Lab, each chart drawn by echarts from the report', async () => {
+    // Runs on its own too (vitest -t Lab): the page may not be open yet.
+    if (!page.url().startsWith('http')) await page.goto(url)
+    await page.getByTestId('nav-lab').click()
+    await page.waitForSelector('[data-testid="lab-report"]', { timeout: 30_000 })
+    const dir = join(ROOT, 'docs', 'experiments')
+    const committed = readdirSync(dir).filter((n) => existsSync(join(dir, n, 'report.json')))
+    const listed = await page.locator('[data-testid^="lab-entry-"] .name').allInnerTexts()
+    expect([...listed].sort()).toEqual([...committed].sort())
+    expect(listed[0]).toBe('lr-sweep')
+    for (const name of listed) {
+      const report = ExperimentReportSchema.parse(JSON.parse(readFileSync(join(dir, name, 'report.json'), 'utf8')))
+      await page.getByTestId(`lab-entry-${name}`).click()
+      const view = page.locator(`[data-testid="lab-report"][data-experiment="${name}"]`)
+      await view.waitFor()
+      expect(await view.locator('h2').innerText()).toBe(report.title)
+      for (const chart of report.charts) {
+        const fig = view.locator(`[data-testid="lab-chart"][data-chart="${chart.id}"]`)
+        // echarts writes its own accessible description from the option it drew: it names the title.
+        await expect.poll(() => fig.locator('[aria-label]').first().getAttribute('aria-label'), { timeout: 10_000 }).toContain(chart.title)
+        // Something is painted: the canvas is not one flat colour.
+        const colours = await fig.locator('canvas').first().evaluate((c: HTMLCanvasElement) => {
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
+          const seen = new Set<number>()
+          for (let i = 0; i < d.length && seen.size < 50; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2])
+          return seen.size
+        })
+        expect(colours, `${name}/${chart.id}`).toBeGreaterThan(5)
+      }
+      for (const img of report.images) {
+        const el = view.locator(`[data-testid="lab-image"][data-image="${img.id}"] img`)
+        await expect.poll(() => el.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), { timeout: 10_000 }).toBe(true)
+      }
+      expect(await view.locator('[data-testid="lab-table"]').count()).toBe(report.tables.length)
+      expect(await view.locator('[data-testid="lab-summary"] li').count()).toBe(report.summary.length)
+    }
+    await page.getByTestId('lab-entry-lr-sweep').click()
+    await page.locator('[data-testid="lab-report"][data-experiment="lr-sweep"] canvas').first().waitFor()
+    await page.waitForTimeout(300)
+    await shot('09-lab.png')
+    await page.getByTestId('nav-pages').click()
+  }, 90_000)
 })
 
 describe('the built Electron main process (under Node, with a stand-in electron module)', () => {
