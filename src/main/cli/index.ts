@@ -13,6 +13,7 @@ usage: glyphdesk <command> [options]      (glyphdesk <command> --help for detail
   transcribe      read a page image into text, JSON, hOCR or ALTO
   eval-pages      score the page pipeline on page images with ground-truth .txt files
   experiment      the coursework's experiments as reports: lr-sweep, weights, confusion, autoencoder, pca, gradcheck, cnn-vs-mlp, all
+  finetune        fine-tune a model on a person's corrections (PageDoc JSON) with replay
   serve           the app in a browser: http://127.0.0.1 with a per-run token
 `
 
@@ -29,7 +30,8 @@ const COMMANDS: Record<string, () => Promise<CommandEntry>> = {
   transcribe: async () => { const m = await import('./pages.ts'); return { run: m.transcribeCommand, usage: m.TRANSCRIBE_USAGE } },
   'eval-pages': async () => { const m = await import('./pages.ts'); return { run: m.evalPagesCommand, usage: m.EVAL_PAGES_USAGE } },
   serve: async () => { const m = await import('./serve.ts'); return { run: m.serveCommand, usage: m.SERVE_USAGE } },
-  experiment: async () => { const m = await import('./experiment.ts'); return { run: m.experimentCommand, usage: m.EXPERIMENT_USAGE } }
+  experiment: async () => { const m = await import('./experiment.ts'); return { run: m.experimentCommand, usage: m.EXPERIMENT_USAGE } },
+  finetune: async () => { const m = await import('./finetune.ts'); return { run: m.finetuneCommand, usage: m.FINETUNE_USAGE } }
 }
 
 export async function main(argv: string[]): Promise<number> {

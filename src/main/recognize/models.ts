@@ -1,9 +1,10 @@
 // Where models come from: a path to a model directory, or the name of a model shipped in
 // resources/models/. The default is the best shipped model.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Classifier } from './classifier.ts'
+import { CNN_HEAD_FORMAT, loadCnnHead } from './cnnHead.ts'
 import { MlpClassifier } from './mlpClassifier.ts'
 import { ONNX_FORMAT } from './modelCard.ts'
 import { OnnxClassifier } from './onnxClassifier.ts'
@@ -35,6 +36,12 @@ export function listShippedModels(): ModelEntry[] {
     })
 }
 
+/** True when `dir` is resources/models or inside it: shipped models are never written to. */
+export function isInsideShippedModels(dir: string): boolean {
+  const rel = relative(SHIPPED_MODELS_DIR, resolve(dir))
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+}
+
 /** A directory path, or a shipped model's name; undefined means the default model. */
 export function resolveModelDir(model?: string): string {
   if (model === undefined) {
@@ -56,6 +63,8 @@ export async function loadClassifier(model?: string): Promise<Classifier & { car
   const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string; format?: string }
   const name = model ?? dir.split(/[\\/]/).pop()
   if (manifest.kind === 'mlp') return MlpClassifier.load(dir, name)
+  // A head fine-tuned on a CNN's embeddings (recognize/cnnHead.ts): the base ONNX model + head weights.
+  if (manifest.format === CNN_HEAD_FORMAT) return loadCnnHead(dir, name ?? dir, (base) => resolveModelDir(base))
   // Glyphdesk's CNNs and bring-your-own ONNX classifiers share one card format and one loader.
   if (manifest.format === ONNX_FORMAT) return OnnxClassifier.load(dir, name)
   throw new ModelNotFoundError(`${dir}: model kind "${String(manifest.kind)}" is not supported by this build`)

@@ -9,7 +9,7 @@ import type { Classifier } from '../recognize/classifier.ts'
 import type { GrayImage, LoadedImage } from './image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from './layout.ts'
 import { normaliseGlyph } from './normalise.ts'
-import { glyphMask, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
+import { glyphMask, segmentPage, type CharBox, type SegmentOptions, type SegmentResult } from './segment.ts'
 
 export interface TranscribeOptions {
   /** Recorded in the PageDoc (default ""). */
@@ -52,33 +52,71 @@ export function cropGray(img: GrayImage, r: Rect, margin = 0): { data: Float32Ar
   return { data, width, height }
 }
 
+/** Paper margin added around each box, as a fraction of the page's character height (transcribe's default). */
+export const DEFAULT_CROP_MARGIN = 0.06
+
+/**
+ * The classifier's input for boxes of a segmented page, in the working image's pixels: crop from the
+ * background-normalised gray with the margin, blank what is not the box's own ink (detector boxes, which
+ * carry their ink), normaliseGlyph. This is the one code path from page to glyph: transcribe uses it, and
+ * so does anything that must see a box exactly as the classifier did (corrections for fine-tuning).
+ */
+export function extractGlyphs(seg: SegmentResult, boxes: readonly (Rect | CharBox)[], opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}): Float32Array {
+  const glyphs = new Float32Array(boxes.length * GLYPH_PIXELS)
+  const margin = Math.round((opts.cropMargin ?? DEFAULT_CROP_MARGIN) * seg.charHeight)
+  const isolate = opts.isolateGlyphs ?? true
+  boxes.forEach((box, i) => {
+    const c = cropGray(seg.normalised, box, margin)
+    const mask = isolate && 'ink' in box ? glyphMask(seg, box, cropRect(seg.normalised, box, margin), opts.isolateHalo) : null
+    if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) c.data[k] = 1
+    normaliseGlyph(c.data, c.width, c.height, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
+  })
+  return glyphs
+}
+
+/** A working-image rectangle in the image file's own pixels (differs when the loader downscaled a huge image). */
+export function toFileRect(image: GrayImage | LoadedImage, r: Rect): Rect {
+  const scale = 'scale' in image ? image.scale : 1
+  const fullW = 'originalWidth' in image ? image.originalWidth : image.width
+  const fullH = 'originalHeight' in image ? image.originalHeight : image.height
+  const x = Math.max(0, Math.floor(r.x / scale)), y = Math.max(0, Math.floor(r.y / scale))
+  return {
+    x, y,
+    w: Math.max(1, Math.min(fullW, Math.ceil((r.x + r.w) / scale)) - x),
+    h: Math.max(1, Math.min(fullH, Math.ceil((r.y + r.h) / scale)) - y)
+  }
+}
+
+/**
+ * Glyphs of a PageDoc's boxes (file pixels) on a page segmented again: a box with the rectangle of a
+ * detector box is cropped and masked exactly as transcribe did; any other box (drawn or edited by a
+ * person) is cropped from its rectangle without a mask.
+ */
+export function pageBoxGlyphs(image: GrayImage | LoadedImage, seg: SegmentResult, boxes: readonly Rect[], opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}): { glyphs: Float32Array; fromDetector: number } {
+  const key = (r: Rect) => `${r.x},${r.y},${r.w},${r.h}`
+  const detector = new Map<string, CharBox>()
+  for (const b of seg.boxes) detector.set(key(toFileRect(image, b)), b)
+  const scale = 'scale' in image ? image.scale : 1
+  let fromDetector = 0
+  const rects = boxes.map((b) => {
+    const own = detector.get(key(b))
+    if (own) { fromDetector++; return own }
+    return { x: b.x * scale, y: b.y * scale, w: b.w * scale, h: b.h * scale }
+  })
+  return { glyphs: extractGlyphs(seg, rects, opts), fromDetector }
+}
+
 export async function transcribe(image: GrayImage | LoadedImage, classifier: Classifier, opts: TranscribeOptions = {}): Promise<Transcription> {
   const seg = await segmentPage(image, opts.segment)
   const layout = layoutPage(seg.boxes, opts.layout)
   const n = layout.boxes.length
-  const glyphs = new Float32Array(n * GLYPH_PIXELS)
-  const margin = Math.round((opts.cropMargin ?? 0.06) * seg.charHeight)
-  const isolate = opts.isolateGlyphs ?? true
-  layout.boxes.forEach((b, i) => {
-    const c = cropGray(seg.normalised, b.box, margin)
-    const mask = isolate ? glyphMask(seg, b.box, cropRect(seg.normalised, b.box, margin), opts.isolateHalo) : null
-    if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) c.data[k] = 1
-    normaliseGlyph(c.data, c.width, c.height, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
-  })
+  const glyphs = extractGlyphs(seg, layout.boxes.map((b) => b.box), opts)
   const pred = n > 0 ? await classifier.predict(glyphs, n) : null
 
   // Back to the file's own pixels when the loader downscaled a huge image.
-  const scale = 'scale' in image ? image.scale : 1
   const fullW = 'originalWidth' in image ? image.originalWidth : image.width
   const fullH = 'originalHeight' in image ? image.originalHeight : image.height
-  const toFile = (r: Rect) => {
-    const x = Math.max(0, Math.floor(r.x / scale)), y = Math.max(0, Math.floor(r.y / scale))
-    return {
-      x, y,
-      w: Math.max(1, Math.min(fullW, Math.ceil((r.x + r.w) / scale)) - x),
-      h: Math.max(1, Math.min(fullH, Math.ceil((r.y + r.h) / scale)) - y)
-    }
-  }
+  const toFile = (r: Rect) => toFileRect(image, r)
   const K = CLASSES.length
   const doc: PageDoc = {
     version: 1,
