@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { CLASSES, GLYPH_PIXELS } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import type { Classifier } from '../recognize/classifier.ts'
+import { applyWordContext } from '../recognize/context.ts'
 import type { GrayImage, LoadedImage } from './image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from './layout.ts'
 import { normaliseGlyph } from './normalise.ts'
@@ -27,6 +28,8 @@ export interface TranscribeOptions {
    */
   isolateGlyphs?: boolean
   isolateHalo?: number
+  /** Resolve letter/digit look-alikes by the rest of their word (recognize/context.ts). Default true. */
+  wordContext?: boolean
 }
 
 export interface Transcription {
@@ -144,5 +147,5 @@ export async function transcribe(image: GrayImage | LoadedImage, classifier: Cla
     }),
     lines: layout.lines.map(l => ({ index: l.index, ...toFile(l) }))
   }
-  return { doc: PageDocSchema.parse(doc), segmentation: seg }
+  return { doc: PageDocSchema.parse(opts.wordContext === false ? doc : applyWordContext(doc)), segmentation: seg }
 }
