@@ -1,7 +1,7 @@
 // The WebAssembly SIMD median filter that segmentPage uses must give exactly OpenCV's medianBlur pixels
 // (edges replicated), whatever the image size: the boxes found on a page depend on every one of them.
 import { describe, expect, it } from 'vitest'
-import { loadOpenCv, medianNetwork, medianSimd } from '../../../src/main/vision/segment.ts'
+import { closeCrossSimd, loadOpenCv, medianNetwork, medianSimd } from '../../../src/main/vision/segment.ts'
 
 function randomImage(w: number, h: number, seed: number): Uint8Array {
   const data = new Uint8Array(w * h)
@@ -15,7 +15,7 @@ function randomImage(w: number, h: number, seed: number): Uint8Array {
   return data
 }
 
-describe('medianSimd', () => {
+describe('medianSimd and closeCrossSimd', () => {
   it('is a correct median network (0–1 principle, all 512 inputs of the 3×3 window)', () => {
     const net = medianNetwork(9)
     for (let bits = 0; bits < 512; bits++) {
@@ -41,6 +41,21 @@ describe('medianSimd', () => {
         }
       } finally {
         src.delete(); dst.delete()
+      }
+    }
+  })
+
+  it('closes a binary image exactly like cv.morphologyEx(MORPH_CLOSE, 3×3 ellipse)', async () => {
+    const { cv } = await loadOpenCv()
+    for (const [w, h] of [[1, 1], [3, 2], [17, 5], [40, 31], [301, 120]] as [number, number][]) {
+      const data = randomImage(w, h, w + 7 * h).map(v => (v < 200 ? 255 : 0))
+      const src = cv.matFromArray(h, w, cv.CV_8UC1, data), dst = new cv.Mat()
+      const k = cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(3, 3))
+      try {
+        cv.morphologyEx(src, dst, cv.MORPH_CLOSE, k)
+        expect(Buffer.compare(Buffer.from(closeCrossSimd(data, w, h)), Buffer.from(new Uint8Array(dst.data))), `${w}×${h}`).toBe(0)
+      } finally {
+        src.delete(); dst.delete(); k.delete()
       }
     }
   })
