@@ -24,7 +24,8 @@ export const FINETUNE_USAGE = `usage: glyphdesk finetune --base MODEL --pages PA
   --out            a new folder, never inside resources/models
 glyphdesk finetune label-from-truth IMAGE... --out DIR [--model MODEL]
   SIMULATES A PERSON: transcribes each image and sets userLabel on every box from the same-name .txt
-  ground truth (only when each line has as many boxes as characters), writing DIR/NAME.json.`
+  ground truth (only when each line has as many boxes as characters), writing DIR/NAME.json. The boxes'
+  \`label\` is the classifier's own reading (word context off), so the changed boxes are its errors.`
 
 export async function finetuneCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'label-from-truth') return labelFromTruthCommand(argv.slice(1))
@@ -108,7 +109,8 @@ async function labelFromTruthCommand(argv: string[]): Promise<number> {
     const image = await loadImage(bytes)
     const outFile = join(outDir, `${basename(stem)}.json`)
     // The image path is written relative to the PageDoc, so the folder can be committed and moved with the images.
-    const { doc } = await transcribe(image, classifier, { path: relative(resolve(outDir), resolve(img)), fileBytes: bytes })
+    // wordContext off: `label` is what the classifier itself read, so the simulated corrections are its errors.
+    const { doc } = await transcribe(image, classifier, { path: relative(resolve(outDir), resolve(img)), fileBytes: bytes, wordContext: false })
     const labelled = labelFromTruth(doc, await readFile(truthFile, 'utf8'))
     const changed = labelled.boxes.filter((b) => b.userLabel !== b.label).length
     await writeFileAtomic(outFile, JSON.stringify(labelled, null, 1) + '\n')

@@ -51,6 +51,8 @@ export interface FinetuneConfig {
   seed: number
   /** MLP base: augment training batches (affine jitter, stroke width) as the shipped MLPs were trained. */
   augment?: boolean
+  /** Also replay the base's own extra training glyphs its card lists (data.extraTrain, e.g. real letters) when on disk (default true). */
+  replayBaseExtra?: boolean
   /** CNN base: hidden widths of the head; [] (default) is a softmax layer initialised from the base. */
   headHidden?: number[]
 }
@@ -132,12 +134,28 @@ export function oversampleFactor(corrections: number, replay: number, batch: num
   return replay > 0 ? Math.max(1, Math.min(50, Math.ceil(replay / 2 / corrections))) : Math.max(1, Math.min(50, Math.ceil((4 * batch) / corrections)))
 }
 
-function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(g: T, times: number, dim: number): LabelledGlyphs {
-  if (times <= 1) return g
-  const x = new Float32Array(g.n * times * dim)
-  const y = new Uint8Array(g.n * times)
-  for (let t = 0; t < times; t++) { x.set(g.x.subarray(0, g.n * dim), t * g.n * dim); y.set(g.y.subarray(0, g.n), t * g.n) }
-  return { x, y, n: g.n * times }
+/**
+ * The corrections repeated `times` times, a class that is rare among them up to 4× more (a page has many O
+ * and one 0; the one 0 is what the person needs learnt as much as the O's).
+ */
+function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(g: T, times: number, dim: number, balance = true): LabelledGlyphs {
+  const count = new Array<number>(NUM_CLASSES).fill(0)
+  for (let i = 0; i < g.n; i++) count[g.y[i]]++
+  const present = count.filter((c) => c > 0).sort((a, b) => a - b)
+  const median = present[Math.floor(present.length / 2)] ?? 1
+  const reps = Array.from({ length: g.n }, (_, i) => Math.round(times * (balance ? Math.min(4, Math.max(1, median / count[g.y[i]])) : 1)))
+  const n = reps.reduce((a, r) => a + r, 0)
+  if (n === g.n) return g
+  const x = new Float32Array(n * dim)
+  const y = new Uint8Array(n)
+  let k = 0
+  for (let t = 0; t < Math.max(...reps); t++) {
+    for (let i = 0; i < g.n; i++) {
+      if (reps[i] <= t) continue
+      x.set(g.x.subarray(i * dim, (i + 1) * dim), k * dim); y[k] = g.y[i]; k++
+    }
+  }
+  return { x, y, n }
 }
 
 function concatRows(dim: number, ...gs: LabelledGlyphs[]): LabelledGlyphs {
@@ -217,7 +235,7 @@ async function loadReplay(spec: FinetuneSpec, hooks: FinetuneHooks): Promise<{ r
   // of its training set too: replay the same trained-on ones (never the held-out rest, which eval scores).
   const extraTrain = ((baseCardOf(spec.baseDir)['data'] ?? {}) as { extraTrain?: { file?: unknown; perClass?: unknown } }).extraTrain
   let extra: { file: string; glyphs: number } | null = null
-  if (extraTrain && typeof extraTrain.file === 'string' && existsSync(extraTrain.file) && typeof extraTrain.perClass === 'number') {
+  if (spec.config.replayBaseExtra !== false && extraTrain && typeof extraTrain.file === 'string' && existsSync(extraTrain.file) && typeof extraTrain.perClass === 'number') {
     const file = await readGlyphFile(extraTrain.file)
     const trainedOn = subset(file, firstPerClass(file.y, file.n, extraTrain.perClass).chosen)
     const sample = replaySample(trainedOn, Math.min(k, extraTrain.perClass), spec.config.seed)
