@@ -3,12 +3,11 @@
 // in its training (--extra-train) are left out automatically, so the score is always held-out.
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
+import { firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
 import { loadClassifier } from '../recognize/models.ts'
 import { scorePredictions } from '../recognize/metrics.ts'
 import { CLASSES } from '../../shared/classes.ts'
 import { parseCommand, requiredString, UsageError } from './args.ts'
-import { firstPerClass } from './train.ts'
 
 export const EVAL_USAGE = `usage: glyphdesk eval --model MODEL --data DIR|FILE.mat [--split valid|test] [--json]
   MODEL: a model directory or a shipped model name (glyphdesk models list)`

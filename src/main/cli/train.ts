@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { createGlyphAugmenter, DEFAULT_GLYPH_AUGMENT } from '../data/augment.ts'
-import { concat, readGlyphFile, readGlyphSet, subset, type LabelledGlyphs } from '../data/glyphset.ts'
+import { concat, firstPerClass, readGlyphFile, readGlyphSet, subset, type LabelledGlyphs } from '../data/glyphset.ts'
 import { Mlp } from '../nn/mlp.ts'
 import type { ActivationKind } from '../nn/layers.ts'
 import { loadCheckpoint, saveCheckpoint, saveMlp } from '../nn/serialise.ts'
@@ -14,6 +14,9 @@ import { GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 import { createProgressBar } from './progress.ts'
 import { GLYPHDESK_VERSION, gitCommit } from './version.ts'
+
+/** Moved to data/glyphset.ts; re-exported for older importers. */
+export { firstPerClass }
 
 export const TRAIN_USAGE = `usage: glyphdesk train mlp --data DIR --out MODEL_DIR [options]
   --hidden 64            hidden widths, comma-separated (e.g. 256,128)
@@ -26,16 +29,6 @@ export const TRAIN_USAGE = `usage: glyphdesk train mlp --data DIR --out MODEL_DI
   --extra-repeat R       …each repeated R times (default 1)
   --eval-data FILE       also score on this .mat (glyphs used by --extra-train are excluded)
   --resume               continue from MODEL_DIR/checkpoint.json after an interrupted run`
-
-/** Indices of the first k glyphs of each class (file order), and of the rest. */
-export function firstPerClass(y: Uint8Array, n: number, k: number): { chosen: number[]; rest: number[] } {
-  const counts = new Array<number>(NUM_CLASSES).fill(0)
-  const chosen: number[] = [], rest: number[] = []
-  for (let i = 0; i < n; i++) {
-    if (counts[y[i]] < k) { counts[y[i]]++; chosen.push(i) } else rest.push(i)
-  }
-  return { chosen, rest }
-}
 
 function repeat(g: LabelledGlyphs, times: number): LabelledGlyphs {
   return times <= 1 ? g : concat(...Array.from({ length: times }, () => g))

@@ -191,3 +191,13 @@ export function concat(...gs: LabelledGlyphs[]): LabelledGlyphs {
   }
   return { x, y, n }
 }
+
+/** Indices of the first k glyphs of each class (file order), and of the rest. */
+export function firstPerClass(y: Uint8Array, n: number, k: number): { chosen: number[]; rest: number[] } {
+  const counts = new Array<number>(NUM_CLASSES).fill(0)
+  const chosen: number[] = [], rest: number[] = []
+  for (let i = 0; i < n; i++) {
+    if (counts[y[i]] < k) { counts[y[i]]++; chosen.push(i) } else rest.push(i)
+  }
+  return { chosen, rest }
+}

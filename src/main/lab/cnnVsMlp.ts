@@ -1,11 +1,10 @@
 // cnn-vs-mlp: the shipped models (MLPs, and the ONNX CNNs where this build has them) scored on
 // the same test glyphs; accuracies side by side and where their confusions differ. Models that
 // cannot be loaded are listed with the reason instead of failing the experiment.
-import { subset, type LabelledGlyphs } from '../data/glyphset.ts'
+import { firstPerClass, subset, type LabelledGlyphs } from '../data/glyphset.ts'
 import { listShippedModels, loadClassifier } from '../recognize/models.ts'
 import { scorePredictions, type EvalReport } from '../recognize/metrics.ts'
 import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
-import { firstPerClass } from '../cli/train.ts'
 import { newReport, requireSet, type ExperimentContext, type ExperimentOutput } from './context.ts'
 import { sig } from './report.ts'
 
