@@ -6,6 +6,7 @@ import type { RouteHandlers } from '../registry.ts'
 import { BadInputError } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import type { PageSession } from '../../project/pageSessions.ts'
+import { applyWordContext } from '../../recognize/context.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'models' | 'settings' | 'sample' | 'userDataDir' | 'imageUrl' | 'onRecent'>
 
@@ -54,7 +55,15 @@ export function createPageRoutes(d: Deps): Pick<RouteHandlers, 'pages.openSample
       const missing = boxIds.filter((id) => !doc.boxes.some((b) => b.id === id))
       if (missing.length) throw new BadInputError(`pages.recognize: no box ${missing.slice(0, 5).join(', ')} in the document`)
       const classifier = await d.models.classifier(model ?? doc.model?.name)
-      return { model: classifier.name, predictions: await d.pages.recognize(s, boxes, classifier) }
+      const predictions = await d.pages.recognize(s, boxes, classifier)
+      // Read the re-read boxes in their words' context, as transcribe does for a whole page.
+      const byId = new Map(predictions.map((p) => [p.id, p]))
+      const edited = { ...doc, boxes: doc.boxes.map((b) => { const p = byId.get(b.id); return p ? { ...b, label: p.label, confidence: p.confidence, top3: p.top3 } : b }) }
+      const inContext = new Map(applyWordContext(edited).boxes.map((b) => [b.id, b]))
+      return {
+        model: classifier.name,
+        predictions: predictions.map((p) => { const b = inContext.get(p.id)!; return { ...p, label: b.label ?? p.label, confidence: b.confidence ?? p.confidence } })
+      }
     }
   }
 }
