@@ -25,6 +25,10 @@ function readCard(dir: string): Record<string, unknown> {
   }
 }
 
+/** Kinds that finetune() can start from, and kinds that loadClassifier() reads. */
+export const TRAINABLE_KINDS = new Set(['mlp', 'cnn'])
+const USABLE_KINDS = new Set(['mlp', 'cnn', 'onnx', 'cnn-head'])
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
 }
@@ -75,8 +79,8 @@ export class ModelCatalog {
       const description = typeof card['description'] === 'string' ? card['description'] : undefined
       return {
         name: m.name, kind: m.kind, shipped: m.shipped, isDefault: m.name === def,
-        // Retraining fine-tunes the from-scratch MLP; loadClassifier reads MLPs and ONNX classifiers.
-        trainable: m.kind === 'mlp', usable: m.kind === 'mlp' || m.kind === 'onnx',
+        // Retraining continues an MLP or trains a new head on a CNN's embeddings (recognize/finetune.ts).
+        trainable: TRAINABLE_KINDS.has(m.kind), usable: USABLE_KINDS.has(m.kind),
         ...(created ? { created } : {}), ...(accuracy !== undefined ? { accuracy } : {}), ...(description ? { description } : {})
       }
     })

@@ -171,6 +171,25 @@ describe('retrain job', () => {
     expect((await call('app.info', {})).defaultModel).toBe('mine')
   }, 120_000)
 
+  it('retrains a CNN base by training a new head on its embeddings, and the new model reads the page', async () => {
+    let doc: PageDoc = sample.doc
+    for (const b of doc.boxes.slice(0, 12)) doc = setUserLabel(doc, [b.id], b.label!).doc
+    const models = await call('models.list', {})
+    expect(models.find((m) => m.name === 'cnn-compact')).toMatchObject({ kind: 'cnn', trainable: true, usable: true })
+    const { jobId } = await call('train.start', {
+      config: { baseModel: 'cnn-compact', epochs: 2, replayPerClass: 3, glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'), name: 'my-cnn' },
+      docs: [doc]
+    })
+    const final = await ctx.jobs.wait(jobId)
+    expect(final.error).toBeUndefined()
+    expect(final.state).toBe('done')
+    const mine = (await call('models.list', {})).find((m) => m.name === 'my-cnn')
+    expect(mine).toMatchObject({ shipped: false, kind: 'cnn-head', usable: true })
+    const reread = await call('pages.recognize', { doc, boxIds: doc.boxes.slice(0, 12).map((b) => b.id), model: 'my-cnn' })
+    expect(reread.model).toBe('my-cnn')
+    expect(reread.predictions).toHaveLength(12)
+  }, 120_000)
+
   it('cancels a running job after the current batch and saves no model', async () => {
     let doc: PageDoc = sample.doc
     for (const b of doc.boxes.slice(0, 8)) doc = setUserLabel(doc, [b.id], b.label!).doc

@@ -4,6 +4,7 @@ import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import { collectGlyphs } from '../../project/glyphDataset.ts'
 import { NoCorrectionsError } from '../../jobs/retrain.ts'
+import { TRAINABLE_KINDS } from '../../project/modelCatalog.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'models' | 'jobs' | 'settings'>
 
@@ -11,7 +12,7 @@ export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 
   return {
     'train.start': async ({ config, docs }) => {
       const base = d.models.find(config.baseModel)
-      if (base.kind !== 'mlp') throw new NoCorrectionsError(`${base.name} is a ${base.kind} model; retraining needs an MLP base model`)
+      if (!TRAINABLE_KINDS.has(base.kind)) throw new NoCorrectionsError(`${base.name} is a ${base.kind} model; retraining starts from an MLP or a CNN (ONNX with an embedding output)`)
       const corrections = await collectGlyphs(d.pages, docs, true)
       if (corrections.n === 0) {
         throw new NoCorrectionsError('there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain')
