@@ -175,7 +175,8 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     await page.getByTestId('tab-models').click()
     await expect.poll(() => page.locator('[data-model="e2e-tuned"]').count()).toBe(1)
     await page.locator('[data-model="e2e-tuned"]').click()
-    await expect.poll(() => page.getByTestId('model-card').innerText()).toMatch(/mlp-best|mlp-baseline/)
+    // The base is the page's model, the default cnn-best: its new head is a 'cnn-head' user model.
+    await expect.poll(() => page.getByTestId('model-card').innerText()).toMatch(/Kind\s+cnn-head[\s\S]*Based on\s+cnn-best/)
     await shot('05-models.png')
   }, 150_000)
 
