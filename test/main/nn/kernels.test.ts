@@ -4,6 +4,7 @@ import {
 } from '../../../src/main/nn/kernels.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
 import { simdGemm } from '../../../src/main/nn/simd.ts'
+import { naive } from './fixtures.ts'
 
 function randomF64(len: number, seed: number): Float64Array {
   const r = new Rng(seed)
@@ -11,15 +12,6 @@ function randomF64(len: number, seed: number): Float64Array {
 }
 
 /** Textbook triple loop: C[i][j] = Σ_p A(i,p)·B(p,j) with accessors for transposes. */
-function naive(m: number, n: number, k: number, a: (i: number, p: number) => number, b: (p: number, j: number) => number): Float64Array {
-  const C = new Float64Array(m * n)
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0
-    for (let p = 0; p < k; p++) s += a(i, p) * b(p, j)
-    C[i * n + j] = s
-  }
-  return C
-}
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12): void {
   expect(actual.length).toBe(expected.length)

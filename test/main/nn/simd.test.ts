@@ -7,7 +7,7 @@ import { Sgd } from '../../../src/main/nn/optim.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
 import { arenaOf, createArena, type Arena } from '../../../src/main/nn/simd.ts'
 import { trainMlp, type TrainConfig } from '../../../src/main/nn/train.ts'
-import { blobs, sameBits } from './fixtures.ts'
+import { blobs, sameBits, naive } from './fixtures.ts'
 
 const arena = (): Arena => {
   const a = createArena(1 << 20)
@@ -24,15 +24,6 @@ function f32(len: number, seed: number, where?: Arena): Float32Array {
 }
 
 /** Textbook triple loop in float64. */
-function naive(m: number, n: number, k: number, a: (i: number, p: number) => number, b: (p: number, j: number) => number): Float64Array {
-  const C = new Float64Array(m * n)
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0
-    for (let p = 0; p < k; p++) s += a(i, p) * b(p, j)
-    C[i * n + j] = s
-  }
-  return C
-}
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number): void {
   expect(actual.length).toBe(expected.length)
