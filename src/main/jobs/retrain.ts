@@ -3,23 +3,14 @@
 // An MLP base continues training; a CNN base (ONNX with an embedding) gets a new head on its embeddings.
 // Runs inside the training worker (trainWorker.ts); a plain function so tests can call it directly.
 import type { TrainConfigInput, TrainResult } from '../../shared/contract.ts'
-import type { LabelledGlyphs } from '../data/glyphset.ts'
 import type { EpochStats } from '../nn/train.ts'
-import { finetune } from '../recognize/finetune.ts'
+import { finetune, type FinetuneSpec } from '../recognize/finetune.ts'
 
 export { NoCorrectionsError, replaySample, splitCorrections } from '../recognize/finetune.ts'
 
-export interface RetrainSpec {
+/** A fine-tuning run as the app asks for it: the app's hyper-parameters instead of a full FinetuneConfig. */
+export type RetrainSpec = Pick<FinetuneSpec, 'baseDir' | 'baseName' | 'outDir' | 'name' | 'corrections' | 'pages' | 'replayDir'> & {
   config: TrainConfigInput
-  baseDir: string
-  baseName: string
-  outDir: string
-  name: string
-  corrections: LabelledGlyphs
-  /** Where each correction came from, for the card. */
-  pages: string[]
-  /** Glyph set to replay from: the configured one, else the base model's own training data if present. */
-  replayDir: string | null
 }
 
 export interface RetrainHooks {
