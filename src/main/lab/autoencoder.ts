@@ -1,7 +1,7 @@
 // autoencoder: the coursework's 1024-32-32-32-1024 autoencoder (ReLU hidden, sigmoid output,
 // total squared error, SGD with momentum 0.9) trained on the training split; its loss curve,
 // reconstructions of two glyphs from each of five classes, and mean PSNR on valid.
-import { Autoencoder, autoencoderParameterCount, trainAutoencoder, type AutoencoderEpoch } from '../nn/autoencoder.ts'
+import { Autoencoder, autoencoderParameterCount, describeLrSchedule, scheduledLr, trainAutoencoder, validateLrSchedule, type AutoencoderEpoch, type LrSchedule } from '../nn/autoencoder.ts'
 import { GLYPH_PIXELS, GLYPH_SIZE } from '../../shared/classes.ts'
 import { newReport, requireSet, type ExperimentContext, type ExperimentOutput } from './context.ts'
 import { psnrFromMse, psnrSummary } from './psnr.ts'
@@ -23,14 +23,15 @@ export async function autoencoderExperiment(ctx: ExperimentContext): Promise<Exp
   const set = requireSet(ctx, 'autoencoder')
   const report = newReport(ctx, 'autoencoder', 'Autoencoder 1024-32-32-32-1024: reconstructions and PSNR')
   const { aeEpochs: epochs, aeLr: lr, aeBatch: batch } = ctx.budgets
-  const decay = ctx.budgets.aeDecayAfter > 0 && ctx.budgets.aeDecayAfter < epochs ? { after: ctx.budgets.aeDecayAfter, factor: 0.1 } : undefined
+  const schedule = effectiveSchedule(ctx.budgets.aeSchedule, epochs)
+  const scheduleText = describeLrSchedule(lr, schedule, epochs)
   const train = unitGlyphs(set.train)
   const valid = unitGlyphs(set.valid)
   const ae = new Autoencoder({ sizes: AE_SIZES, hidden: 'relu', init: 'xavier', seed: ctx.seed }, { maxBatch: 256 })
   const t0 = performance.now()
-  ctx.log(`training autoencoder ${AE_SIZES.join('-')} for ${epochs} epochs on ${train.n} glyphs (lr ${lr}, batch ${batch}, momentum ${AE_MOMENTUM})`)
-  const curves: AutoencoderEpoch[] = await trainAutoencoder(ae, train, valid, { epochs, lr, batch, momentum: AE_MOMENTUM, seed: ctx.seed, decay }, {
-    onEpoch: (s) => ctx.log(`  epoch ${s.epoch}: train ${s.trainLoss.toFixed(2)} valid ${s.validLoss?.toFixed(2)} (${psnrFromMse((s.validLoss ?? NaN) / GLYPH_PIXELS).toFixed(2)} dB pooled)`)
+  ctx.log(`training autoencoder ${AE_SIZES.join('-')} for ${plural(epochs, 'epoch')} on ${train.n} glyphs (batch ${batch}, momentum ${AE_MOMENTUM}; ${scheduleText})`)
+  const curves: AutoencoderEpoch[] = await trainAutoencoder(ae, train, valid, { epochs, lr, batch, momentum: AE_MOMENTUM, seed: ctx.seed, schedule }, {
+    onEpoch: (s) => ctx.log(`  epoch ${s.epoch} (lr ${s.lr.toPrecision(3)}): train ${s.trainLoss.toFixed(2)} valid ${s.validLoss?.toFixed(2)} (${psnrFromMse((s.validLoss ?? NaN) / GLYPH_PIXELS).toFixed(2)} dB pooled)`)
   })
   const seconds = (performance.now() - t0) / 1000
   const recon = ae.reconstruct(valid.x, valid.n)
@@ -40,20 +41,25 @@ export async function autoencoderExperiment(ctx: ExperimentContext): Promise<Exp
   const png = await rowsPng([valid.x, recon], pick.indices, scale)
   const params = autoencoderParameterCount(AE_SIZES)
 
+  const tail = Math.min(5, curves.length - 1)
+  const before = curves.at(-1 - tail)?.trainLoss ?? NaN
   report.summary = [
-    `Mean PSNR on the ${valid.n} valid glyphs: ${p.meanPsnr.toFixed(2)} dB after ${epochs} epochs ` +
+    `Mean PSNR on the ${valid.n} valid glyphs: ${p.meanPsnr.toFixed(2)} dB after ${plural(epochs, 'epoch')} ` +
       `(the coursework reached ${COURSEWORK_AE_PSNR}; the target here is above ${TARGET_AE_PSNR} dB: ${p.meanPsnr > TARGET_AE_PSNR ? 'met' : 'not met'}).`,
     curves.length > 1
       ? `The total squared error per glyph fell from ${curves[0].trainLoss.toFixed(1)} in the first epoch to ${curves.at(-1)!.trainLoss.toFixed(1)} in the last ` +
-        `(valid ${curves.at(-1)!.validLoss!.toFixed(1)}); the last ${Math.min(5, curves.length - 1)} epoch(s) improved it by ` +
-        `${(((curves.at(-1 - Math.min(5, curves.length - 1))!.trainLoss - curves.at(-1)!.trainLoss) / curves.at(-1 - Math.min(5, curves.length - 1))!.trainLoss) * 100).toFixed(1)}%.`
-      : `One epoch: total squared error per glyph ${curves[0]?.trainLoss.toFixed(1)}.`
+        `(valid ${curves.at(-1)!.validLoss!.toFixed(1)}); the last ${tail === 1 ? 'epoch' : `${tail} epochs`} improved it by ` +
+        `${(((before - curves.at(-1)!.trainLoss) / before) * 100).toFixed(1)}%.`
+      : `One epoch: total squared error per glyph ${curves[0]?.trainLoss.toFixed(1)}.`,
+    `Learning-rate schedule: ${scheduleText}.`
   ]
   report.metrics = {
     validMeanPsnrDb: sig(p.meanPsnr, 5),
     validPooledPsnrDb: sig(p.pooledPsnr, 5),
     targetPsnrDb: TARGET_AE_PSNR,
-    epochs, lr, batch, momentum: AE_MOMENTUM, lrDecayAfterEpoch: decay ? decay.after : null,
+    epochs, lr, batch, momentum: AE_MOMENTUM, lrSchedule: schedule.kind,
+    lrDropsAfterEpochs: schedule.kind === 'step' ? schedule.drops.map((d) => d.after).join(', ') || null : null,
+    finalLr: sig(scheduledLr(lr, schedule, epochs, epochs), 4),
     parameters: params,
     finalTrainLossPerGlyph: sig(curves.at(-1)?.trainLoss ?? NaN, 5),
     finalValidLossPerGlyph: sig(curves.at(-1)?.validLoss ?? NaN, 5)
@@ -65,8 +71,9 @@ export async function autoencoderExperiment(ctx: ExperimentContext): Promise<Exp
     report.summary.push(`On the ${ev.n} real glyphs of ${ctx.evalData.file} (never seen in training) the mean PSNR is ${pe.meanPsnr.toFixed(2)} dB.`)
   }
   report.details = {
-    network: { sizes: AE_SIZES, hidden: 'relu', output: 'sigmoid', init: 'xavier-uniform', loss: 'total squared error Σ(x̂−x)² over batch and pixels', optimizer: 'sgd', momentum: AE_MOMENTUM, lrSchedule: decay ? `lr ${lr} for epochs 1–${decay.after}, then ${lr * decay.factor}` : `constant ${lr}` },
-    curves: curves.map((c) => ({ epoch: c.epoch, trainLoss: sig(c.trainLoss), validLoss: sig(c.validLoss ?? NaN), validPooledPsnrDb: sig(psnrFromMse((c.validLoss ?? NaN) / GLYPH_PIXELS), 5) })),
+    network: { sizes: AE_SIZES, hidden: 'relu', output: 'sigmoid', init: 'xavier-uniform', loss: 'total squared error Σ(x̂−x)² over batch and pixels', optimizer: 'sgd', momentum: AE_MOMENTUM, batch, lr, lrSchedule: scheduleText },
+    lrSchedule: schedule,
+    curves: curves.map((c) => ({ epoch: c.epoch, lr: sig(c.lr, 4), trainLoss: sig(c.trainLoss), validLoss: sig(c.validLoss ?? NaN), validPooledPsnrDb: sig(psnrFromMse((c.validLoss ?? NaN) / GLYPH_PIXELS), 5) })),
     reconstructed: { split: 'valid', classes: pick.classes, indices: pick.indices, psnrDb: pick.indices.map((i) => sig(p.perImage[i], 4)) },
     validPsnrQuantiles: quantiles(p.perImage)
   }
@@ -89,8 +96,30 @@ export async function autoencoderExperiment(ctx: ExperimentContext): Promise<Exp
     rows: 2, cols: pick.indices.length, rowLabels: ['original', 'autoencoder'], colLabels: pick.indices.map((_, k) => pick.classes[Math.floor(k / RECON_PER_CLASS)]), cellPixels: GLYPH_SIZE * scale
   })
   report.notes.push(PSNR_NOTE, 'Inputs and targets are the glyphs clamped to [0, 1], so the sigmoid output can reach every target value.')
+  if (schedule.kind === 'step') {
+    for (const d of schedule.drops) {
+      const a = curves[d.after - 1], b = curves[d.after]
+      if (!a?.validLoss || !b?.validLoss) continue
+      report.notes.push(
+        `Learning rate ×${d.factor} after epoch ${d.after}: the valid error per glyph went from ${a.validLoss.toFixed(2)} to ${b.validLoss.toFixed(2)} in one epoch ` +
+          `(${(psnrFromMse(b.validLoss / GLYPH_PIXELS) - psnrFromMse(a.validLoss / GLYPH_PIXELS)).toFixed(2)} dB pooled): at the larger rate the SGD noise kept it above what the weights could reach.`
+      )
+    }
+  }
   report.run.seconds = sig(seconds, 4) ?? 0
   return { report, files: new Map([['reconstructions.png', png]]) }
+}
+
+/** The schedule as trained: step drops at or after the last epoch are dropped (they would never apply). */
+export function effectiveSchedule(schedule: LrSchedule, epochs: number): LrSchedule {
+  validateLrSchedule(schedule)
+  if (schedule.kind !== 'step') return schedule
+  const drops = schedule.drops.filter((d) => d.after > 0 && d.after < epochs).sort((a, b) => a.after - b.after)
+  return drops.length ? { kind: 'step', drops } : { kind: 'constant' }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 /** p5, p25, p50, p75, p95 of per-glyph values. */

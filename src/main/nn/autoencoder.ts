@@ -141,19 +141,81 @@ export function autoencoderParameterCount(sizes: readonly number[]): number {
   return p
 }
 
+/**
+ * How the learning rate moves over the epochs (it is constant within an epoch):
+ * - constant: lr throughout;
+ * - step: from epoch `after` + 1 on, the rate is multiplied by `factor` (drops compound, in order
+ *   of `after`) — SGD noise settles and the loss drops at each step;
+ * - cosine: lr × (minFactor + (1 − minFactor)·½(1 + cos(π·(e − 1)/epochs))) in epoch e, from lr
+ *   in the first epoch down towards lr × minFactor.
+ */
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'step'; drops: { after: number; factor: number }[] }
+  | { kind: 'cosine'; minFactor: number }
+
+export function validateLrSchedule(s: LrSchedule): void {
+  if (s.kind === 'constant') return
+  if (s.kind === 'step') {
+    if (!Array.isArray(s.drops)) throw new RangeError('a step schedule needs a drops array')
+    for (const d of s.drops) {
+      if (!Number.isInteger(d.after) || d.after < 0 || !(d.factor > 0)) throw new RangeError(`bad step drop ${JSON.stringify(d)}: after must be a whole epoch ≥ 0 and factor > 0`)
+    }
+    return
+  }
+  if (s.kind === 'cosine') {
+    if (!(s.minFactor >= 0 && s.minFactor <= 1)) throw new RangeError(`a cosine schedule's minFactor must be in [0, 1], got ${s.minFactor}`)
+    return
+  }
+  throw new RangeError(`unknown learning-rate schedule ${JSON.stringify(s)}`)
+}
+
+/** The learning rate of epoch `epoch` (1-based) of `epochs` under the schedule. */
+export function scheduledLr(lr: number, schedule: LrSchedule | undefined, epoch: number, epochs: number): number {
+  if (!schedule || schedule.kind === 'constant') return lr
+  if (schedule.kind === 'step') {
+    let f = 1
+    for (const d of schedule.drops) if (epoch > d.after) f *= d.factor
+    return lr * f
+  }
+  const c = 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / Math.max(1, epochs)))
+  return lr * (schedule.minFactor + (1 - schedule.minFactor) * c)
+}
+
+/** A one-line description, e.g. "lr 0.00003 for epochs 1–60, ×0.1 after epoch 60 (0.000003), ×0.1 after epoch 75 (3e-7)". */
+export function describeLrSchedule(lr: number, schedule: LrSchedule | undefined, epochs: number): string {
+  if (!schedule || schedule.kind === 'constant') return `constant ${lr}`
+  if (schedule.kind === 'cosine') {
+    return `cosine from ${lr} in epoch 1 to ${sig3(scheduledLr(lr, schedule, epochs, epochs))} in epoch ${epochs} (towards ${sig3(lr * schedule.minFactor)})`
+  }
+  const drops = [...schedule.drops].filter((d) => d.after < epochs).sort((a, b) => a.after - b.after)
+  if (drops.length === 0) return `constant ${lr}`
+  return `lr ${lr} for ${drops[0].after === 1 ? 'epoch 1' : `epochs 1–${drops[0].after}`}` +
+    drops.map((d) => `, ×${d.factor} after epoch ${d.after} (${sig3(scheduledLr(lr, schedule, d.after + 1, epochs))})`).join('')
+}
+
+function sig3(v: number): number {
+  return Number(v.toPrecision(3))
+}
+
 export interface AutoencoderTrainConfig {
   epochs: number
+  /** Base learning rate (the schedule scales it per epoch). */
   lr: number
   batch: number
   momentum: number
   /** Shuffling seed (the Autoencoder's own seed covers initialisation). */
   seed: number
-  /** Step decay: from epoch `after` + 1 on, the learning rate is lr × factor (SGD noise settles, the loss drops). */
+  /** Learning-rate schedule (default constant). */
+  schedule?: LrSchedule
+  /** Shorthand for a one-drop step schedule: from epoch `after` + 1 on, lr × factor (ignored when `schedule` is given). */
   decay?: { after: number; factor: number }
 }
 
 export interface AutoencoderEpoch {
   epoch: number
+  /** Learning rate used during the epoch. */
+  lr: number
   /** Mean over training glyphs of the per-glyph squared error during the epoch (the total / n). */
   trainLoss: number
   /** Same for the validation glyphs after the epoch. */
@@ -198,6 +260,8 @@ export async function trainAutoencoder(
   if (!Number.isInteger(cfg.epochs) || cfg.epochs < 0 || !Number.isInteger(cfg.batch) || cfg.batch < 1 || !(cfg.lr > 0)) {
     throw new RangeError(`bad autoencoder training config ${JSON.stringify(cfg)}`)
   }
+  const schedule: LrSchedule = cfg.schedule ?? (cfg.decay ? { kind: 'step', drops: [cfg.decay] } : { kind: 'constant' })
+  validateLrSchedule(schedule)
   const opt = new Sgd({ lr: cfg.lr, momentum: cfg.momentum })
   const params = ae.params()
   const rng = new Rng(cfg.seed)
@@ -206,18 +270,18 @@ export async function trainAutoencoder(
   const xb = new Float32Array(cfg.batch * d)
   const curves: AutoencoderEpoch[] = []
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
-    opt.lr = cfg.decay && epoch > cfg.decay.after ? cfg.lr * cfg.decay.factor : cfg.lr
+    opt.lr = scheduledLr(cfg.lr, schedule, epoch, cfg.epochs)
     rng.shuffle(order)
     let total = 0
     for (let s = 0; s < train.n; s += cfg.batch) {
       const m = Math.min(cfg.batch, train.n - s)
       for (let r = 0; r < m; r++) xb.set(train.x.subarray(order[s + r] * d, (order[s + r] + 1) * d), r * d)
       const loss = ae.lossAndGradients(m === cfg.batch ? xb : xb.subarray(0, m * d), m)
-      if (!Number.isFinite(loss)) throw new AutoencoderDivergedError(epoch, cfg.lr, loss)
+      if (!Number.isFinite(loss)) throw new AutoencoderDivergedError(epoch, opt.lr, loss)
       opt.step(params)
       total += loss
     }
-    const stats: AutoencoderEpoch = { epoch, trainLoss: total / train.n }
+    const stats: AutoencoderEpoch = { epoch, lr: opt.lr, trainLoss: total / train.n }
     if (valid) stats.validLoss = meanSquaredErrorPerImage(ae, valid)
     curves.push(stats)
     hooks.onEpoch?.(stats)

@@ -8,11 +8,12 @@ import { reproducibleView, REPORT_SCHEMA, type ExperimentName } from '../../../s
 import { describeSweep, pickBest } from '../../../src/main/lab/lrSweep.ts'
 import { canonicalSvg } from '../../../src/main/lab/charts.ts'
 import { main } from '../../../src/main/cli/index.ts'
+import { parseLrSchedule } from '../../../src/main/cli/experiment.ts'
 
 // The committed 540-glyph set and tiny budgets: each experiment runs in a second or two.
 const DATA = 'test/fixtures/synth-mini'
 const EVAL = 'test/fixtures/nist26-mini/nist26_mini_valid.mat'
-const SMALL: Partial<Budgets> = { mlpEpochs: 2, lrGrid: [0.1, 1], mlpLr: 0.3, aeEpochs: 2, aeLr: 3e-5, aeBatch: 36, aeDecayAfter: 1 }
+const SMALL: Partial<Budgets> = { mlpEpochs: 2, lrGrid: [0.1, 1], mlpLr: 0.3, aeEpochs: 2, aeLr: 3e-5, aeBatch: 36, aeSchedule: { kind: 'step', drops: [{ after: 1, factor: 0.1 }] } }
 
 const context = (seed = 1) => loadExperimentContext({ dataDir: DATA, evalFile: EVAL, seed, budgets: SMALL, command: 'test' })
 
@@ -55,6 +56,23 @@ describe('lab experiments on the committed mini set', () => {
     expect(pca.report.metrics['pcaParameters']).toBe(33792)
     expect(pca.report.metrics['autoencoderParameters']).toBe(68704)
     for (const r of [ae.report, pca.report]) expect(r.metrics['validMeanPsnrDb']).toBeGreaterThan(5)
+    // Two epochs: "after 2 epochs", "the last epoch"; the schedule is recorded as data and as text.
+    const summary = ae.report.summary.join(' ')
+    expect(summary).toContain('after 2 epochs')
+    expect(summary).toContain('the last epoch improved it')
+    expect(summary).toContain('Learning-rate schedule: lr 0.00003 for epoch 1, ×0.1 after epoch 1 (0.000003).')
+    expect(ae.report.details['lrSchedule']).toEqual({ kind: 'step', drops: [{ after: 1, factor: 0.1 }] })
+    expect((ae.report.details['curves'] as { lr: number }[]).map((c) => c.lr)).toEqual([0.00003, 0.000003])
+    expect(ae.report.metrics).toMatchObject({ lrSchedule: 'step', lrDropsAfterEpochs: '1', finalLr: 0.000003 })
+  })
+
+  it('parses --ae-schedule specs', () => {
+    expect(parseLrSchedule('step:60,75')).toEqual({ kind: 'step', drops: [{ after: 60, factor: 0.1 }, { after: 75, factor: 0.1 }] })
+    expect(parseLrSchedule('step:50/0.5')).toEqual({ kind: 'step', drops: [{ after: 50, factor: 0.5 }] })
+    expect(parseLrSchedule('cosine')).toEqual({ kind: 'cosine', minFactor: 0 })
+    expect(parseLrSchedule('cosine:0.01')).toEqual({ kind: 'cosine', minFactor: 0.01 })
+    expect(parseLrSchedule('constant')).toEqual({ kind: 'constant' })
+    for (const bad of ['step:', 'step:0', 'step:10/0', 'cosine:2', 'linear']) expect(() => parseLrSchedule(bad), bad).toThrow(/--ae-schedule/)
   })
 
   it('cnn-vs-mlp scores every loadable shipped model on the same glyphs and lists the others with a reason', async () => {

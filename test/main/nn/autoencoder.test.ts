@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Autoencoder, autoencoderParameterCount, gradcheckAutoencoder, meanSquaredErrorPerImage, SquaredErrorLoss, trainAutoencoder } from '../../../src/main/nn/autoencoder.ts'
+import { Autoencoder, autoencoderParameterCount, describeLrSchedule, gradcheckAutoencoder, meanSquaredErrorPerImage, scheduledLr, SquaredErrorLoss, trainAutoencoder, type LrSchedule } from '../../../src/main/nn/autoencoder.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
 
 describe('autoencoder', () => {
@@ -45,5 +45,34 @@ describe('autoencoder', () => {
     const a = await run(), b = await run()
     expect(a.curves.at(-1)!.validLoss!).toBeLessThan(a.before / 2)
     expect(b).toEqual(a)
+  })
+})
+
+describe('autoencoder learning-rate schedules', () => {
+  it('step drops compound after their epochs; cosine runs from lr down towards lr × minFactor', () => {
+    const step: LrSchedule = { kind: 'step', drops: [{ after: 3, factor: 0.1 }, { after: 5, factor: 0.5 }] }
+    expect([1, 3, 4, 5, 6].map((e) => scheduledLr(2, step, e, 8))).toEqual([2, 2, 2 * 0.1, 2 * 0.1, 2 * 0.1 * 0.5])
+    const cos: LrSchedule = { kind: 'cosine', minFactor: 0.1 }
+    expect(scheduledLr(1, cos, 1, 10)).toBeCloseTo(1, 12)
+    expect(scheduledLr(1, cos, 6, 10)).toBeCloseTo(0.55, 12)
+    expect(scheduledLr(1, cos, 10, 10)).toBeGreaterThan(0.1)
+    expect(scheduledLr(1, { kind: 'constant' }, 7, 10)).toBe(1)
+    expect(describeLrSchedule(0.00003, { kind: 'step', drops: [{ after: 65, factor: 0.1 }] }, 80)).toBe('lr 0.00003 for epochs 1–65, ×0.1 after epoch 65 (0.000003)')
+  })
+
+  it('decay is shorthand for a one-drop step schedule (the same run, bit for bit), and every epoch records its rate', async () => {
+    const rng = new Rng(5)
+    const n = 32, d = 12
+    const x = Float32Array.from({ length: n * d }, () => rng.uniform())
+    const run = async (cfg: { decay?: { after: number; factor: number }; schedule?: LrSchedule }) => {
+      const ae = new Autoencoder({ sizes: [d, 4, d], hidden: 'relu', init: 'xavier', seed: 2 }, { maxBatch: 8 })
+      const curves = await trainAutoencoder(ae, { x, n }, { x, n }, { epochs: 4, lr: 0.01, batch: 8, momentum: 0.9, seed: 2, ...cfg })
+      return { curves, w: Array.from(ae.dense[0].W) }
+    }
+    const a = await run({ decay: { after: 2, factor: 0.1 } })
+    const b = await run({ schedule: { kind: 'step', drops: [{ after: 2, factor: 0.1 }] } })
+    expect(b).toEqual(a)
+    expect(a.curves.map((c) => c.lr)).toEqual([0.01, 0.01, 0.01 * 0.1, 0.01 * 0.1])
+    await expect(run({ schedule: { kind: 'cosine', minFactor: 2 } })).rejects.toThrow(/minFactor/)
   })
 })
