@@ -6,13 +6,12 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import sharp from 'sharp'
-import { CLASSES, GLYPH_PIXELS } from '../../shared/classes.ts'
+import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
-import type { Classifier } from '../recognize/classifier.ts'
+import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
-import { normaliseGlyph } from '../vision/normalise.ts'
-import { glyphMask, segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
-import { cropGray, cropRect, transcribe } from '../vision/transcribe.ts'
+import { segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
+import { extractGlyphs, toFileRect, transcribe } from '../vision/transcribe.ts'
 
 export interface PageSession {
   pageId: string
@@ -27,9 +26,6 @@ export interface PageSession {
 }
 
 export interface Prediction { id: string; label?: string; confidence?: number; top3?: PageBox['top3']; glyph: string }
-
-/** Paper margin around a box before normalisation, as a fraction of the character height (transcribe's default). */
-const CROP_MARGIN = 0.06
 
 const rectKey = (r: { x: number; y: number; w: number; h: number }) => `${r.x},${r.y},${r.w},${r.h}`
 
@@ -78,22 +74,9 @@ export class PageSessions {
 
   /** n×1024 glyphs in the training format for the boxes, as the classifier sees them. */
   glyphs(session: PageSession, boxes: readonly PageBox[]): Float32Array {
-    const { seg, image } = session
-    const out = new Float32Array(boxes.length * GLYPH_PIXELS)
-    const margin = Math.round(CROP_MARGIN * seg.charHeight)
-    const s = image.scale
-    boxes.forEach((b, i) => {
-      // An unedited detector box is cropped exactly as transcribe did, keeping only its own ink.
-      const own = session.detector.get(rectKey(b))
-      const r = own ?? { x: b.x * s, y: b.y * s, w: b.w * s, h: b.h * s }
-      const c = cropGray(seg.normalised, r, margin)
-      if (own) {
-        const mask = glyphMask(seg, own, cropRect(seg.normalised, own, margin))
-        if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) c.data[k] = 1
-      }
-      normaliseGlyph(c.data, c.width, c.height, out.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
-    })
-    return out
+    const s = session.image.scale
+    // An unedited detector box is cropped exactly as transcribe did, keeping only its own ink.
+    return extractGlyphs(session.seg, boxes.map((b) => session.detector.get(rectKey(b)) ?? { x: b.x * s, y: b.y * s, w: b.w * s, h: b.h * s }))
   }
 
   previews(session: PageSession, boxes: readonly PageBox[]): Record<string, string> {
@@ -107,15 +90,7 @@ export class PageSessions {
     if (boxes.length === 0) return []
     const g = this.glyphs(session, boxes)
     const pred = await classifier.predict(g, boxes.length)
-    const K = CLASSES.length
-    const clamp = (p: number) => Math.min(1, Math.max(0, p))
-    return boxes.map((b, i) => ({
-      id: b.id,
-      label: CLASSES[pred.labels[i]],
-      confidence: clamp(pred.probs[i * K + pred.labels[i]]),
-      top3: [0, 1, 2].map((k) => ({ label: CLASSES[pred.top3[i * 3 + k]], p: clamp(pred.probs[i * K + pred.top3[i * 3 + k]]) })),
-      glyph: previewOf(g, i)
-    }))
+    return boxes.map((b, i) => ({ id: b.id, ...predictionRow(pred, i), glyph: previewOf(g, i) }))
   }
 
   /** The page bitmap in a format every browser shows (JPEG/PNG/WebP/GIF as is, others as PNG), upright. */
@@ -132,16 +107,6 @@ export class PageSessions {
       return { mime: 'image/png', bytes: await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 1 } }).png().toBuffer() }
     })()
     return session.display
-  }
-}
-
-function toFileRect(image: LoadedImage, r: { x: number; y: number; w: number; h: number }) {
-  const s = image.scale
-  const x = Math.max(0, Math.floor(r.x / s)), y = Math.max(0, Math.floor(r.y / s))
-  return {
-    x, y,
-    w: Math.max(1, Math.min(image.originalWidth, Math.ceil((r.x + r.w) / s)) - x),
-    h: Math.max(1, Math.min(image.originalHeight, Math.ceil((r.y + r.h) / s)) - y)
   }
 }
 

@@ -1,6 +1,6 @@
 // The one interface the page pipeline, the CLI and the app use to recognise glyphs,
 // whatever model sits behind it (from-scratch MLP or ONNX CNN).
-import { NUM_CLASSES } from '../../shared/classes.ts'
+import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
 
 export interface Prediction {
   /** n×36 class probabilities, row-major. */
@@ -39,4 +39,15 @@ export function decodeProbs(probs: Float32Array, n: number): Prediction {
     top3[i * 3] = a; top3[i * 3 + 1] = b; top3[i * 3 + 2] = c
   }
   return { probs, labels, top3 }
+}
+
+/** Glyph i of a prediction as a PageDoc box reads it: label, confidence and top-3, probabilities clamped to [0, 1]. */
+export function predictionRow(pred: Prediction, i: number): { label: string; confidence: number; top3: { label: string; p: number }[] } {
+  const p = (c: number) => Math.min(1, Math.max(0, pred.probs[i * NUM_CLASSES + c]))
+  const label = pred.labels[i]
+  return {
+    label: CLASSES[label],
+    confidence: p(label),
+    top3: [0, 1, 2].map((k) => ({ label: CLASSES[pred.top3[i * 3 + k]], p: p(pred.top3[i * 3 + k]) }))
+  }
 }

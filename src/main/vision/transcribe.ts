@@ -3,9 +3,9 @@
 // character's ink (handwritten neighbours overlap each other's rectangles), turns each crop into the
 // training format with normaliseGlyph, and classifies all glyphs in one batch.
 import { createHash } from 'node:crypto'
-import { CLASSES, GLYPH_PIXELS } from '../../shared/classes.ts'
+import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
-import type { Classifier } from '../recognize/classifier.ts'
+import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from '../recognize/context.ts'
 import type { GrayImage, LoadedImage } from './image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from './layout.ts'
@@ -120,7 +120,6 @@ export async function transcribe(image: GrayImage | LoadedImage, classifier: Cla
   const fullW = 'originalWidth' in image ? image.originalWidth : image.width
   const fullH = 'originalHeight' in image ? image.originalHeight : image.height
   const toFile = (r: Rect) => toFileRect(image, r)
-  const K = CLASSES.length
   const doc: PageDoc = {
     version: 1,
     image: {
@@ -132,18 +131,7 @@ export async function transcribe(image: GrayImage | LoadedImage, classifier: Cla
     model: { name: classifier.name },
     boxes: layout.boxes.map((b, i) => {
       const base = { id: `b${i + 1}`, ...toFile(b.box), line: b.line, word: b.word, source: 'detector' as const }
-      if (!pred) return base
-      const label = pred.labels[i]
-      const clamp = (p: number) => Math.min(1, Math.max(0, p))
-      return {
-        ...base,
-        label: CLASSES[label],
-        confidence: clamp(pred.probs[i * K + label]),
-        top3: [0, 1, 2].map(k => {
-          const c = pred.top3[i * 3 + k]
-          return { label: CLASSES[c], p: clamp(pred.probs[i * K + c]) }
-        })
-      }
+      return pred ? { ...base, ...predictionRow(pred, i) } : base
     }),
     lines: layout.lines.map(l => ({ index: l.index, ...toFile(l) }))
   }
