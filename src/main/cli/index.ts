@@ -14,6 +14,7 @@ usage: glyphdesk <command> [options]      (glyphdesk <command> --help for detail
   eval-pages      score the page pipeline on page images with ground-truth .txt files
   experiment      the coursework's experiments as reports: lr-sweep, weights, confusion, autoencoder, pca, gradcheck, cnn-vs-mlp, all
   finetune        fine-tune a model on a person's corrections (PageDoc JSON) with replay
+  calibrate       fit an ONNX model's look-alike logit offsets (0/O, 1/I, …) on a labelled split
   serve           the app in a browser: http://127.0.0.1 with a per-run token
 `
 
@@ -31,7 +32,8 @@ const COMMANDS: Record<string, () => Promise<CommandEntry>> = {
   'eval-pages': async () => { const m = await import('./pages.ts'); return { run: m.evalPagesCommand, usage: m.EVAL_PAGES_USAGE } },
   serve: async () => { const m = await import('./serve.ts'); return { run: m.serveCommand, usage: m.SERVE_USAGE } },
   experiment: async () => { const m = await import('./experiment.ts'); return { run: m.experimentCommand, usage: m.EXPERIMENT_USAGE } },
-  finetune: async () => { const m = await import('./finetune.ts'); return { run: m.finetuneCommand, usage: m.FINETUNE_USAGE } }
+  finetune: async () => { const m = await import('./finetune.ts'); return { run: m.finetuneCommand, usage: m.FINETUNE_USAGE } },
+  calibrate: async () => { const m = await import('./calibrate.ts'); return { run: m.calibrateCommand, usage: m.CALIBRATE_USAGE } }
 }
 
 export async function main(argv: string[]): Promise<number> {

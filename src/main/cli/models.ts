@@ -9,11 +9,19 @@ export const MODELS_USAGE = 'usage: glyphdesk models list [--json]'
 export async function modelsCommand(argv: string[]): Promise<number> {
   if (argv[0] !== 'list') throw new UsageError(MODELS_USAGE)
   const models = listShippedModels().map((m) => {
-    const manifest = JSON.parse(readFileSync(join(m.dir, 'model.json'), 'utf8')) as { card?: { metrics?: Record<string, { accuracy?: number }> } }
+    type Checked = Record<string, { after?: { accuracy?: number } }>
+    const manifest = JSON.parse(readFileSync(join(m.dir, 'model.json'), 'utf8')) as { card?: { metrics?: Record<string, { accuracy?: number }>; calibration?: { checks?: Checked } } }
     const metrics = manifest.card?.metrics ?? {}
-    return { ...m, testAccuracy: metrics['test']?.accuracy ?? null, realLettersAccuracy: metrics['evalData']?.accuracy ?? null }
+    // A calibrated card's numbers are those after its logit offsets (glyphdesk calibrate).
+    const calibrated = manifest.card?.calibration?.checks ?? {}
+    return {
+      ...m,
+      testAccuracy: calibrated['test']?.after?.accuracy ?? metrics['test']?.accuracy ?? null,
+      realLettersAccuracy: calibrated['realHeldOut']?.after?.accuracy ?? metrics['evalData']?.accuracy ?? null,
+      calibrated: manifest.card?.calibration !== undefined
+    }
   })
   if (argv.includes('--json')) process.stdout.write(JSON.stringify(models) + '\n')
-  else for (const m of models) process.stdout.write(`${m.name.padEnd(16)} ${m.kind.padEnd(5)} synthetic test ${m.testAccuracy === null ? '—' : (m.testAccuracy * 100).toFixed(1) + '%'}  real letters ${m.realLettersAccuracy === null ? '—' : (m.realLettersAccuracy * 100).toFixed(1) + '%'}  ${m.dir}\n`)
+  else for (const m of models) process.stdout.write(`${m.name.padEnd(16)} ${m.kind.padEnd(5)} synthetic test ${m.testAccuracy === null ? '—' : (m.testAccuracy * 100).toFixed(1) + '%'}  real letters ${m.realLettersAccuracy === null ? '—' : (m.realLettersAccuracy * 100).toFixed(1) + '%'}${m.calibrated ? ' (calibrated)' : ''}  ${m.dir}\n`)
   return 0
 }

@@ -54,6 +54,11 @@ export interface OnnxModelCard {
   /** Output names; without logits, a model with a single output uses that one. */
   outputs: { logits?: string; embedding?: string }
   embeddingDim?: number
+  /**
+   * Added to the logits, one per label in label order, before the softmax in predict() (raw
+   * logits() and embeddings are untouched). Fitted by `glyphdesk calibrate`; card.calibration says how.
+   */
+  logitOffsets?: number[]
   /** Free-form: training data, metrics, command (data.extraTrain is read by `glyphdesk eval`). */
   card: Record<string, unknown>
 }
@@ -109,6 +114,9 @@ export function readOnnxModelCard(dir: string): OnnxModelCard {
     fail(file, '"outputs" must be {logits: NAME, embedding?: NAME}')
   const embeddingDim = m['embeddingDim']
   if (embeddingDim !== undefined && (typeof embeddingDim !== 'number' || !Number.isInteger(embeddingDim) || embeddingDim <= 0)) fail(file, '"embeddingDim" must be a positive integer')
+  const logitOffsets = m['logitOffsets']
+  if (logitOffsets !== undefined && (!Array.isArray(logitOffsets) || logitOffsets.length !== classes.length || !logitOffsets.every((v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 20)))
+    fail(file, `"logitOffsets" must be ${classes.length} finite numbers within ±20, one per label in "classes" order (got ${Array.isArray(logitOffsets) ? `${logitOffsets.length} values` : JSON.stringify(logitOffsets)})`)
   const modelFile = m['modelFile'] ?? 'model.onnx'
   if (typeof modelFile !== 'string') fail(file, '"modelFile" must be a file name')
 
@@ -123,6 +131,7 @@ export function readOnnxModelCard(dir: string): OnnxModelCard {
     input: { name: inp['name'] as string | undefined, size, channels, layout, background, ink, normalise },
     outputs: { logits: outputs['logits'] as string | undefined, embedding: outputs['embedding'] as string | undefined },
     embeddingDim: embeddingDim as number | undefined,
+    logitOffsets: logitOffsets as number[] | undefined,
     card: typeof m['card'] === 'object' && m['card'] !== null ? (m['card'] as Record<string, unknown>) : {}
   }
 }

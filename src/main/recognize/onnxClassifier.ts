@@ -38,6 +38,8 @@ export class OnnxClassifier implements Classifier {
   private readonly identityInput: boolean
   private readonly pixels: number
   private readonly inputBuffer: Float32Array
+  /** The card's logitOffsets (label order), or zeros. */
+  private readonly offsets: Float64Array
   private queue: Promise<unknown> = Promise.resolve()
 
   private constructor(
@@ -58,6 +60,8 @@ export class OnnxClassifier implements Classifier {
     this.identityInput = inp.size === GLYPH_SIZE && inp.channels === 1 && inp.background === 1 && inp.ink === 0 && inp.normalise === undefined
     this.pixels = inp.size * inp.size * inp.channels
     this.inputBuffer = this.identityInput ? new Float32Array(0) : new Float32Array(CHUNK * this.pixels)
+    this.offsets = new Float64Array(manifest.classes.length)
+    if (manifest.logitOffsets) this.offsets.set(manifest.logitOffsets)
   }
 
   /** Loads model.json + model.onnx from dir; throws an OnnxModelError subclass saying what is wrong. */
@@ -162,16 +166,19 @@ export class OnnxClassifier implements Classifier {
     return this.runOutput(glyphs, n, this.logitsName, 'logits')
   }
 
+  /** Class probabilities: softmax of the logits plus the card's logitOffsets, folded onto Glyphdesk's 36 classes. */
   async predict(glyphs: Float32Array, n: number): Promise<Prediction> {
     const { data: logits, width: L } = await this.logits(glyphs, n)
     const probs = new Float32Array(n * NUM_CLASSES)
     const row = new Float64Array(L)
+    const off = this.offsets
     for (let i = 0; i < n; i++) {
       // Stable softmax: subtract the row maximum before exponentiating.
+      for (let k = 0; k < L; k++) row[k] = logits[i * L + k] + off[k]
       let max = -Infinity
-      for (let k = 0; k < L; k++) if (logits[i * L + k] > max) max = logits[i * L + k]
+      for (let k = 0; k < L; k++) if (row[k] > max) max = row[k]
       let sum = 0
-      for (let k = 0; k < L; k++) { row[k] = Math.exp(logits[i * L + k] - max); sum += row[k] }
+      for (let k = 0; k < L; k++) { row[k] = Math.exp(row[k] - max); sum += row[k] }
       const base = i * NUM_CLASSES
       for (let k = 0; k < L; k++) probs[base + this.classOfLogit[k]] += row[k] / sum
     }

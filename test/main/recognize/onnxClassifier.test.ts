@@ -63,8 +63,11 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     const emb = await model.embed(glyphs, torch.n)
     expect(emb.dim).toBe(model.embeddingDim)
     expect(maxAbsDiff(emb.data, torch.embedding)).toBeLessThan(1e-4)
+    // predict() adds the card's calibrated logit offsets; PyTorch's labels are the argmax of its raw logits.
+    const off = model.manifest.logitOffsets ?? new Array<number>(36).fill(0)
+    const expected = torch.logits.map((row) => CLASSES[row.reduce((b, v, k) => (v + off[k] > row[b] + off[b] ? k : b), 0)])
     const pred = await model.predict(glyphs, torch.n)
-    expect(Array.from(pred.labels, (k) => CLASSES[k])).toEqual(torch.labels)
+    expect(Array.from(pred.labels, (k) => CLASSES[k])).toEqual(expected)
   })
 
   it('returns probabilities that sum to 1 and top-3 that start with the label', async () => {
@@ -118,6 +121,39 @@ describe('bring-your-own ONNX models', () => {
     })
     const model = await OnnxClassifier.load(dir)
     expect(maxAbsDiff((await model.logits(glyphs, torch.n)).data, torch.logits)).toBeLessThan(1e-4)
+  })
+
+  it('adds the card\'s logitOffsets to the logits before the softmax, in label order', async () => {
+    const { glyphs, torch } = readFixture()
+    const plain = await OnnxClassifier.load(modelDir('plain', join(compactDir, 'model.onnx'), GLYPHDESK_CARD))
+    // Push glyph 0 from its PyTorch label to a chosen other class: exactly enough offset to overtake it.
+    const row = torch.logits[0]
+    const top = row.indexOf(Math.max(...row))
+    const target = (top + 7) % 36
+    const offsets = new Array<number>(36).fill(0)
+    offsets[target] = row[top] - row[target] + 0.01
+    const shifted = await OnnxClassifier.load(modelDir('shifted', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, logitOffsets: offsets }))
+    const a = await plain.predict(glyphs, torch.n), b = await shifted.predict(glyphs, torch.n)
+    expect(a.labels[0]).toBe(top)
+    expect(b.labels[0]).toBe(target)
+    // Hand-computed: p_k ∝ exp(logit_k + offset_k).
+    const z = row.map((v, k) => Math.exp(v + offsets[k] - row[top]))
+    const total = z.reduce((s, v) => s + v, 0)
+    for (let k = 0; k < 36; k++) expect(b.probs[k]).toBeCloseTo(z[k] / total, 5)
+    // Raw logits and embeddings are not calibrated.
+    expect(maxAbsDiff((await shifted.logits(glyphs, torch.n)).data, torch.logits)).toBeLessThan(1e-4)
+    // A card whose labels are in another order: offsets go with the logit (label order), and the
+    // winning logit is then reported as the class its label names.
+    const reversed = [...CLASSES].reverse()
+    const renamed = await OnnxClassifier.load(modelDir('renamed', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: reversed, logitOffsets: offsets }))
+    expect(CLASSES[(await renamed.predict(glyphs, 1)).labels[0]]).toBe(reversed[target])
+  })
+
+  it('rejects logitOffsets of the wrong length or with non-finite values', async () => {
+    const bad = (name: string, logitOffsets: unknown) => OnnxClassifier.load(modelDir(name, join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, logitOffsets }))
+    await expect(bad('short', [0.4, 0.4])).rejects.toThrow(/"logitOffsets" must be 36 finite numbers .*got 2 values/)
+    await expect(bad('nanoff', new Array(36).fill(0).map((v, i) => (i === 3 ? 'x' : v)))).rejects.toThrow(ModelCardError)
+    await expect(bad('huge', new Array(36).fill(1e9))).rejects.toThrow(/within ±20/)
   })
 
   it('rejects an ONNX file that is not an image classifier', async () => {
