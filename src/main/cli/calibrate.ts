@@ -101,7 +101,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   }
   await classifier.dispose()
 
-  const offsetsByClass = Object.fromEntries(CLASSES.map((c, k) => [c, result.offsets[k]]).filter(([, v]) => v !== 0))
+  const offsetsByClass: Record<string, number> = Object.fromEntries(CLASSES.map((c, k) => [c, result.offsets[k]] as const).filter(([, v]) => v !== 0))
   const calibration = {
     method: 'look-alike logit offsets: per pair, maximise the worse member\'s recall, then accuracy, then the smaller offset',
     command: `glyphdesk calibrate ${argv.join(' ')}`,

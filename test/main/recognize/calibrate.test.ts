@@ -41,7 +41,7 @@ describe('look-alike calibration', () => {
     const r = fitLookalikeOffsets(logits, truth, truth.length, { pairs: [['O', '0'], ['I', '1']], min: -2, max: 2, step: 0.05 })
     expect(r.offsets[ZERO]).toBeCloseTo(0.75, 10)
     expect(r.offsets[ONE], 'a pair already balanced keeps offset 0').toBe(0)
-    expect(r.offsets.filter((v, k) => k !== ZERO).every((v) => v === 0)).toBe(true)
+    expect(r.offsets.filter((_, k) => k !== ZERO).every((v) => v === 0)).toBe(true)
     expect(r.before.pairs[0].digitRecall).toBe(0)
     expect(r.after.accuracy).toBe(1)
     expect(r.after.pairs[0]).toMatchObject({ letterRecall: 1, digitRecall: 1 })
