@@ -116,7 +116,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   }
   const card = { ...(manifest['card'] as Record<string, unknown> | undefined ?? {}), calibration }
   const updated = { ...manifest, logitOffsets: perm.map((c) => result.offsets[c]), card }
-  const text = JSON.stringify(updated, null, 2) + '\n'
+  const text = JSON.stringify(updated, null, 1) + '\n' // indent 1, as training/*.py write cards: small diffs
   if (outDir) {
     mkdirSync(outDir, { recursive: true })
     const onnxName = typeof manifest['modelFile'] === 'string' ? manifest['modelFile'] : 'model.onnx'

@@ -418,10 +418,16 @@ export function fitHeadToBase(emb: Float32Array, targets: Float32Array, n: numbe
   return { W, b, agreement: agree / Math.max(1, n), maxAbsDiff }
 }
 
-/** The base's logits in Glyphdesk's class order (or centred log-probabilities when its labels differ). */
+/** The base's calibrated logits (raw + logitOffsets) in Glyphdesk's class order (or log-probabilities when its labels differ). */
 async function baseLogits(base: OnnxClassifier, glyphs: Float32Array, n: number): Promise<Float32Array> {
   const labels = base.manifest.classes
-  if (labels.length === NUM_CLASSES && labels.every((l, i) => l === CLASSES[i])) return (await base.logits(glyphs, n)).data
+  if (labels.length === NUM_CLASSES && labels.every((l, i) => l === CLASSES[i])) {
+    // The head starts as the base predicts: raw logits plus the card's look-alike offsets.
+    const { data } = await base.logits(glyphs, n)
+    const off = base.manifest.logitOffsets
+    if (off) for (let i = 0; i < data.length; i++) data[i] += off[i % NUM_CLASSES]
+    return data
+  }
   const p = await base.predict(glyphs, n)
   const out = new Float32Array(n * NUM_CLASSES)
   for (let i = 0; i < out.length; i++) out[i] = Math.log(Math.max(p.probs[i], 1e-30))
