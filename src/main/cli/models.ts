@@ -1,6 +1,7 @@
 // `glyphdesk models list`: the shipped models with the headline numbers of their cards.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { headlineAccuracy } from '../recognize/modelCard.ts'
 import { listShippedModels } from '../recognize/models.ts'
 import { UsageError } from './args.ts'
 
@@ -9,17 +10,9 @@ export const MODELS_USAGE = 'usage: glyphdesk models list [--json]'
 export async function modelsCommand(argv: string[]): Promise<number> {
   if (argv[0] !== 'list') throw new UsageError(MODELS_USAGE)
   const models = listShippedModels().map((m) => {
-    type Checked = Record<string, { after?: { accuracy?: number } }>
-    const manifest = JSON.parse(readFileSync(join(m.dir, 'model.json'), 'utf8')) as { card?: { metrics?: Record<string, { accuracy?: number }>; calibration?: { checks?: Checked } } }
-    const metrics = manifest.card?.metrics ?? {}
-    // A calibrated card's numbers are those after its logit offsets (glyphdesk calibrate).
-    const calibrated = manifest.card?.calibration?.checks ?? {}
-    return {
-      ...m,
-      testAccuracy: calibrated['test']?.after?.accuracy ?? metrics['test']?.accuracy ?? null,
-      realLettersAccuracy: calibrated['realHeldOut']?.after?.accuracy ?? metrics['evalData']?.accuracy ?? null,
-      calibrated: manifest.card?.calibration !== undefined
-    }
+    const manifest = JSON.parse(readFileSync(join(m.dir, 'model.json'), 'utf8')) as { card?: Record<string, unknown> }
+    const h = headlineAccuracy(manifest.card ?? {})
+    return { ...m, testAccuracy: h.test ?? null, realLettersAccuracy: h.realHeldOut ?? null, calibrated: h.calibrated }
   })
   if (argv.includes('--json')) process.stdout.write(JSON.stringify(models) + '\n')
   else for (const m of models) process.stdout.write(`${m.name.padEnd(16)} ${m.kind.padEnd(5)} synthetic test ${m.testAccuracy === null ? '—' : (m.testAccuracy * 100).toFixed(1) + '%'}  real letters ${m.realLettersAccuracy === null ? '—' : (m.realLettersAccuracy * 100).toFixed(1) + '%'}${m.calibrated ? ' (calibrated)' : ''}  ${m.dir}\n`)

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { z } from 'zod'
 import type { ModelInfoSchema } from '../../shared/contract.ts'
 import type { Classifier } from '../recognize/classifier.ts'
-import { ONNX_FORMAT } from '../recognize/modelCard.ts'
+import { headlineAccuracy, ONNX_FORMAT } from '../recognize/modelCard.ts'
 import { DEFAULT_MODEL_ORDER, listShippedModels, loadClassifier, ModelNotFoundError } from '../recognize/models.ts'
 import type { SettingsStore } from './userData.ts'
 
@@ -74,7 +74,7 @@ export class ModelCatalog {
     return this.entries().map((m) => {
       const card = readCard(m.dir)
       const metrics = (card['metrics'] ?? {}) as Record<string, Record<string, unknown> | undefined>
-      const accuracy = num(metrics['heldOutAfter']) ?? num(metrics['test']?.['accuracy']) ?? num(metrics['valid']?.['accuracy'])
+      const accuracy = num(metrics['heldOutAfter']) ?? headlineAccuracy(card).test ?? num(metrics['valid']?.['accuracy'])
       const created = typeof card['created'] === 'string' ? card['created'] : undefined
       const description = typeof card['description'] === 'string' ? card['description'] : undefined
       return {

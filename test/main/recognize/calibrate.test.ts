@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import { argmaxWithOffsets, fitLookalikeOffsets, scoreCalibration } from '../../../src/main/recognize/calibrate.ts'
+import { headlineAccuracy } from '../../../src/main/recognize/modelCard.ts'
 
 const O = CLASSES.indexOf('O'), ZERO = CLASSES.indexOf('0'), I = CLASSES.indexOf('I'), ONE = CLASSES.indexOf('1'), A = CLASSES.indexOf('A')
 
@@ -66,5 +67,15 @@ describe('look-alike calibration', () => {
     expect(fitLookalikeOffsets(logits, truth, 1).offsets.every((v) => v === 0)).toBe(true)
     logits[3] = NaN
     expect(() => fitLookalikeOffsets(logits, truth, 1)).toThrow(/logit 3 is NaN/)
+  })
+})
+
+describe('headline accuracy of a card', () => {
+  it('prefers the calibrated checks and falls back to the training metrics', () => {
+    const metrics = { test: { accuracy: 0.9795 }, evalData: { accuracy: 0.9487 } }
+    expect(headlineAccuracy({ metrics })).toEqual({ test: 0.9795, realHeldOut: 0.9487, calibrated: false })
+    const calibration = { checks: { test: { after: { accuracy: 0.981 } }, realHeldOut: { after: { accuracy: 0.941 } } } }
+    expect(headlineAccuracy({ metrics, calibration })).toEqual({ test: 0.981, realHeldOut: 0.941, calibrated: true })
+    expect(headlineAccuracy({ metrics: { test: { accuracy: 'x' } } })).toEqual({ test: undefined, realHeldOut: undefined, calibrated: false })
   })
 })
