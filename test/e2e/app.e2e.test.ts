@@ -178,6 +178,9 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     // The base is the page's model, the default cnn-best: its new head is a 'cnn-head' user model.
     await expect.poll(() => page.getByTestId('model-card').innerText()).toMatch(/Kind\s+cnn-head[\s\S]*Based on\s+cnn-best/)
     await shot('05-models.png')
+    // The shipped default's card shows its look-alike calibration (glyphdesk calibrate) and what it did.
+    await page.locator('[data-model="cnn-best"]').click()
+    await expect.poll(() => page.getByTestId('model-card').innerText()).toMatch(/Look-alike offsets\s+0 \+0\.45, 1 \+0\.40, 2 −0\.45 \(test 97\.95% → 98\.10%\)/)
   }, 150_000)
 
   it('exports the text, and the file holds the page as the text panel shows it', async () => {
