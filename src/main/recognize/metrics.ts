@@ -1,6 +1,7 @@
 // Scores for a classifier on labelled glyphs: accuracy, per-class accuracy, the 36×36 confusion
 // matrix and the most confused pairs. Shared by `glyphdesk eval`, training reports and the app.
 import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import { LOOKALIKE_PAIRS } from './calibrate.ts'
 
 export interface ConfusedPair {
   truth: string
@@ -49,7 +50,7 @@ export function scorePredictions(truth: ArrayLike<number>, predicted: ArrayLike<
 }
 
 /** Share of the errors that fall on the classic letter/digit look-alike pairs (either direction). */
-export function lookAlikeShare(report: EvalReport, pairs: [string, string][] = [['O', '0'], ['I', '1'], ['S', '5'], ['Z', '2'], ['G', '6'], ['B', '8']]): number {
+export function lookAlikeShare(report: EvalReport, pairs: [string, string][] = LOOKALIKE_PAIRS): number {
   const errors = report.n - Math.round(report.accuracy * report.n)
   if (errors === 0) return 0
   let hits = 0
