@@ -1,10 +1,12 @@
 // `glyphdesk data …`: make, fetch and look at glyph sets.
 import { writeFile } from 'node:fs/promises'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { glyphGridPng } from '../data/grid.ts'
 import { readGlyphFile, readGlyphSet, writeGlyphFile, type LabelledGlyphs } from '../data/glyphset.ts'
 import { fetchDataset } from '../data/fetch.ts'
+import { EMNIST_SPLITS, type EmnistSplit } from '../data/emnist.ts'
+import { importEmnist, type EmnistFraming } from '../data/importEmnist.ts'
 import { checksumStatus, DATASET_SOURCES, type DatasetName } from '../data/sources.ts'
 import { synthesiseEvalSet, writeSynthSet } from '../data/synth/index.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
@@ -14,6 +16,10 @@ export const DATA_USAGE = `usage:
   glyphdesk data synth --out DIR [--per-class N] [--seed S]     synthetic NIST36-layout set (N train glyphs per class; valid N/3, test N/6)
   glyphdesk data synth-eval --out FILE.mat [--per-class N] [--seed S]   "unseen hand" test set from the reserved fonts
   glyphdesk data fetch emnist|nist36 --out DIR [--base-url URL] resumable, checksum-verified download
+  glyphdesk data import emnist SRC_DIR --split balanced|bymerge|byclass|letters|digits|mnist --out DIR
+      [--valid-share 0.2] [--per-class N] [--seed S] [--framing nist|pad]
+      EMNIST idx files (SRC_DIR, SRC_DIR/gzip or SRC_DIR/gzip.zip from data fetch) → a NIST36-layout glyph set
+      (valid = a seeded per-class share of EMNIST train; --per-class caps train at N, valid and test at ⌈N/3⌉)
   glyphdesk data preview DIR|FILE.mat --out FILE.png [--split train] [--count 100]`
 
 export async function dataCommand(argv: string[]): Promise<number> {
@@ -23,6 +29,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
     case 'synth-eval': return synthEval(rest)
     case 'fetch': return fetchCmd(rest)
     case 'preview': return preview(rest)
+    case 'import': return importCmd(rest)
     default: throw new UsageError(`data: unknown subcommand "${sub ?? ''}"\n${DATA_USAGE}`)
   }
 }
@@ -89,6 +96,34 @@ async function fetchCmd(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint)
   }
+  return 0
+}
+
+async function importCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    split: { type: 'string' }, out: { type: 'string' }, 'valid-share': { type: 'string' }, 'per-class': { type: 'string' },
+    seed: { type: 'string' }, framing: { type: 'string' }
+  }, DATA_USAGE)
+  const [what, src] = positionals
+  if (what !== 'emnist' || !src) throw new UsageError(`data import: give "emnist SRC_DIR"\n${DATA_USAGE}`)
+  if (!existsSync(src) || !statSync(src).isDirectory()) throw new UsageError(`data import: ${src} is not a folder`)
+  const split = requiredString(values, 'split', DATA_USAGE) as EmnistSplit
+  if (!EMNIST_SPLITS.includes(split)) throw new UsageError(`--split must be one of ${EMNIST_SPLITS.join(', ')}, got "${split}"`)
+  const framing = (values.framing ?? 'nist') as EmnistFraming
+  if (framing !== 'nist' && framing !== 'pad') throw new UsageError(`--framing must be nist or pad, got "${framing}"`)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} exists and is not empty`)
+  const manifest = await importEmnist(src, out, {
+    split, framing,
+    validShare: numberOption(values, 'valid-share', 0.2, { min: 0.01, max: 0.9 }),
+    perClass: values['per-class'] === undefined ? undefined : numberOption(values, 'per-class', 0, { integer: true, min: 1 }),
+    seed: numberOption(values, 'seed', 1, { integer: true, min: 0 }),
+    command: `glyphdesk data import ${argv.join(' ')}`,
+    onMessage: (t) => process.stderr.write(`${t}\n`)
+  })
+  const c = manifest.counts
+  process.stdout.write(`wrote ${resolve(out)}: train ${c.train}, valid ${c.valid}, test ${c.test} glyphs of ${manifest.classesPresent.length} classes (${manifest.source.droppedClasses} EMNIST glyphs of classes Glyphdesk does not have were left out)\n`)
+  if (manifest.note) process.stderr.write(`note: ${manifest.note}\n`)
   return 0
 }
 

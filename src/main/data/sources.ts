@@ -44,7 +44,7 @@ export const DATASET_SOURCES: Record<DatasetName, DatasetSource> = {
         approxBytes: 562e6
       }
     ],
-    nextStep: 'unzip gzip.zip (fetchDataset does it with { extract: true }; it holds gzip/emnist-<split>-<train|test>-<images-idx3|labels-idx1>-ubyte.gz), then read with readEmnistDir(<dir>/gzip, split, part)'
+    nextStep: 'unzip gzip.zip (fetchDataset does it with { extract: true }; it holds gzip/emnist-<split>-<train|test>-<images-idx3|labels-idx1>-ubyte.gz), then read with readEmnistDir(<dir>/gzip, split, part), or make a NIST36-layout glyph set with `glyphdesk data import emnist <dir> --split S --out DIR`'
   },
   nist36: {
     name: 'nist36',
