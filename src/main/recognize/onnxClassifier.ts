@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { availableParallelism } from 'node:os'
 import * as ort from 'onnxruntime-node'
 import { CLASSES, GLYPH_SIZE, NUM_CLASSES } from '../../shared/classes.ts'
 import { decodeProbs, type Classifier, type Prediction } from './classifier.ts'
@@ -13,8 +14,17 @@ import {
 } from './modelCard.ts'
 
 const CHUNK = 256
-/** The machine has two cores; more intra-op threads only contend. */
-export const ONNX_INTRA_OP_THREADS = 2
+/**
+ * Intra-op threads for this machine: one per core, at most 4 (a glyph batch is small; beyond 4 the threads
+ * mostly wait), and GLYPHDESK_ONNX_THREADS overrides it. The 2-core development machine gets 2.
+ */
+export const ONNX_INTRA_OP_THREADS = onnxThreads(process.env['GLYPHDESK_ONNX_THREADS'], availableParallelism())
+
+export function onnxThreads(override: string | undefined, cores: number): number {
+  const asked = override === undefined || override === '' ? NaN : Number(override)
+  if (Number.isInteger(asked) && asked >= 1 && asked <= 64) return asked
+  return Math.max(1, Math.min(4, cores))
+}
 
 type Dim = number | string
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
-import { OnnxClassifier } from '../../../src/main/recognize/onnxClassifier.ts'
+import { OnnxClassifier, onnxThreads } from '../../../src/main/recognize/onnxClassifier.ts'
 import {
   CorruptModelError, ModelCardError, ModelMismatchError, NonFiniteOutputError
 } from '../../../src/main/recognize/modelCard.ts'
@@ -109,6 +109,16 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     const { glyphs, torch } = readFixture()
     const emb = await (c as OnnxClassifier).embed(glyphs, torch.n)
     expect(emb.dim).toBe(384)
+  })
+})
+
+describe('onnxruntime threads', () => {
+  it('uses one per core up to 4, unless GLYPHDESK_ONNX_THREADS names a count', () => {
+    expect([1, 2, 3, 8, 64].map((cores) => onnxThreads(undefined, cores))).toEqual([1, 2, 3, 4, 4])
+    expect(onnxThreads('6', 2)).toBe(6)
+    expect(onnxThreads('zero', 2)).toBe(2)
+    expect(onnxThreads('0', 8)).toBe(4)
+    expect(onnxThreads('', 1)).toBe(1)
   })
 })
 
