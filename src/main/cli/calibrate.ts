@@ -2,11 +2,11 @@
 // labelled split and writes them into a model card — a calibrated copy in a new folder (--out), or the
 // given model's own model.json (--in-place, how the shipped CNNs' offsets were set; the card records
 // the command, data and before/after scores).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
 import { firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
-import { writeFileAtomic } from '../nn/serialise.ts'
+import { writeDirAtomic, writeFileAtomic } from '../nn/serialise.ts'
 import { argmaxWithOffsets, fitLookalikeOffsets, LOOKALIKE_PAIRS, scoreCalibration, type CalibrationScore, type LookalikePair } from '../recognize/calibrate.ts'
 import { isInsideShippedModels, resolveModelDir } from '../recognize/models.ts'
 import { ONNX_FORMAT } from '../recognize/modelCard.ts'
@@ -118,19 +118,12 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   const updated = { ...manifest, logitOffsets: perm.map((c) => result.offsets[c]), card }
   const text = JSON.stringify(updated, null, 1) + '\n' // indent 1, as training/*.py write cards: small diffs
   if (outDir) {
-    // Written next to the target and renamed into place: a failure leaves no half model behind.
-    mkdirSync(dirname(outDir), { recursive: true })
-    const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}-`))
-    try {
+    // Staged and renamed into place: a failure leaves no half model behind.
+    await writeDirAtomic(outDir, async (staging) => {
       const onnxName = typeof manifest['modelFile'] === 'string' ? manifest['modelFile'] : 'model.onnx'
       copyFileSync(join(dir, onnxName), join(staging, onnxName))
       await writeFileAtomic(join(staging, 'model.json'), text)
-      if (existsSync(outDir)) rmdirSync(outDir) // checked empty above
-      renameSync(staging, outDir)
-    } catch (e) {
-      rmSync(staging, { recursive: true, force: true })
-      throw e
-    }
+    })
   } else {
     await writeFileAtomic(cardFile, text)
   }

@@ -2,11 +2,12 @@
 // so that `glyphdesk train mlp`, `glyphdesk eval`, the lab and training/train_cnn.py all read it like
 // the synthetic set. EMNIST has train and test parts only: valid is a seeded, per-class share of its
 // train part. Glyphs are framed like the page pipeline's (vision/normalise.ts) unless framing 'pad'.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
 import { Rng } from '../nn/rng.ts'
+import { writeDirAtomic } from '../nn/serialise.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
 import { EMNIST_SPLITS, IdxFormatError, readEmnistDir, type EmnistSplit } from './emnist.ts'
 import { subset, writeGlyphSet, type LabelledGlyphs } from './glyphset.ts'
@@ -111,18 +112,11 @@ export async function importEmnist(srcDir: string, outDir: string, opts: ImportE
     ...(split === 'letters' ? { note: 'EMNIST letters merges upper and lower case under each label; lowercase shapes are filed as capitals' } : {})
   }
 
-  // Staged next to the target and renamed into place: a failure leaves no partial glyph set.
-  mkdirSync(dirname(out), { recursive: true })
-  const staging = mkdtempSync(join(dirname(out), `.${basename(out)}-`))
-  try {
-    say(`writing ${manifest.counts.train}/${manifest.counts.valid}/${manifest.counts.test} glyphs`)
+  // Staged and renamed into place: a failure leaves no partial glyph set.
+  say(`writing ${manifest.counts.train}/${manifest.counts.valid}/${manifest.counts.test} glyphs`)
+  await writeDirAtomic(out, async (staging) => {
     await writeGlyphSet(staging, name, splits)
     await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
-    if (existsSync(out)) rmdirSync(out)
-    renameSync(staging, out)
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true })
-    throw e
-  }
+  })
   return manifest
 }

@@ -10,8 +10,8 @@
 //
 // A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { mkdir, mkdtemp, open, readFile, rename, rm, rmdir } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { CLASSES } from '../../shared/classes.ts'
 import { ACTIVATIONS, type ActivationKind } from './layers.ts'
 import { Mlp, type NamedTensor } from './mlp.ts'
@@ -76,6 +76,25 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(tmp, path)
   } catch (err) {
     await rm(tmp, { force: true })
+    throw err
+  }
+}
+
+/**
+ * Makes the folder `dir` (absent or empty) in one step: `fill` writes into a staging folder beside it,
+ * which is then renamed into place; if anything fails the staging folder is removed and `dir` is untouched.
+ */
+export async function writeDirAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
+  const target = resolve(dir)
+  await mkdir(dirname(target), { recursive: true })
+  const staging = await mkdtemp(join(dirname(target), `.${basename(target)}-`))
+  try {
+    await fill(staging)
+    // An empty target folder gives way; a non-empty one makes rmdir fail, so nothing is ever replaced.
+    await rmdir(target).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
+    await rename(staging, target)
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true })
     throw err
   }
 }
