@@ -468,7 +468,11 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
       const targets = await baseLogits(base, fitX.x, fitN)
       const fit = fitHeadToBase(fitEmb.x, targets, fitN, dim)
       head.setWeights([{ name: 'dense0.W', shape: [dim, NUM_CLASSES], data: fit.W }, { name: 'dense0.b', shape: [NUM_CLASSES], data: fit.b }])
-      init = { method: 'least-squares fit to the base logits', glyphs: fitN, argmaxAgreement: fit.agreement, maxAbsLogitDiff: fit.maxAbsDiff }
+      init = {
+        method: 'least-squares fit to the base logits', glyphs: fitN, argmaxAgreement: fit.agreement, maxAbsLogitDiff: fit.maxAbsDiff,
+        // The base's look-alike calibration is folded into the head's starting biases.
+        ...(base.manifest.logitOffsets ? { baseLogitOffsets: base.manifest.logitOffsets } : {})
+      }
       hooks.onMessage?.(`head initialised from ${base.name}: agrees with it on ${(fit.agreement * 100).toFixed(1)}% of ${fitN} glyphs`)
     }
     const headClassifier = new CnnHeadClassifier(spec.name, base, head)

@@ -124,6 +124,7 @@ describe('fine-tuning demo on sample pages 01 and 02 (committed fixtures)', () =
     expect(manifest).toMatchObject({ format: 'glyphdesk-cnn-head', kind: 'cnn-head', base: { name: 'cnn-best', shipped: true, modelSha256: onnxSha, embeddingDim: 384 } })
     expect(manifest.card).toMatchObject({ base: 'cnn-best', seed: 1, data: { corrections: 151, changed: 3, heldOut: 0, replay: { dir: synthMini, glyphs: 360 } } })
     expect(manifest.card.config.head.init.argmaxAgreement).toBeGreaterThan(0.99)
+    expect(manifest.card.config.head.init.baseLogitOffsets, 'the calibrated base: the head starts from its calibrated logits').toHaveLength(36)
     expect(sha(join(SHIPPED_MODELS_DIR, 'cnn-best', 'model.onnx'))).toBe(onnxSha)
     // And through the page pipeline's defaults (word context on) the tuned model reads 01+02 within 1% too.
     expect(cer(await evalPages(samples, tuned), ['01_list', '02_letters'])).toBeLessThanOrEqual(0.01)
