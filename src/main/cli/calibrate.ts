@@ -67,18 +67,11 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   }
 
   const classifier = await OnnxClassifier.load(dir)
-  // Logits in Glyphdesk class order: the card's labels must be the 36 classes, each once.
-  const perm = classifier.manifest.classes.map((c) => CLASSES.indexOf(c.toUpperCase()))
-  if (perm.length !== NUM_CLASSES || new Set(perm).size !== NUM_CLASSES)
-    throw new UsageError(`${cardFile}: calibration needs the 36 classes A–Z, 0–9 as labels, each once`)
+  // Raw logits in Glyphdesk class order: the card's labels must be the 36 classes, each once.
+  if (!classifier.labelsArePermutation) throw new UsageError(`${cardFile}: calibration needs the 36 classes A–Z, 0–9 as labels, each once`)
   const set = await readGlyphSet(data)
   const glyphs = set[split as 'train' | 'valid' | 'test']
-  const classLogits = async (g: LabelledGlyphs): Promise<Float32Array> => {
-    const raw = await classifier.logits(g.x, g.n)
-    const out = new Float32Array(g.n * NUM_CLASSES)
-    for (let i = 0; i < g.n; i++) for (let k = 0; k < NUM_CLASSES; k++) out[i * NUM_CLASSES + perm[k]] = raw.data[i * NUM_CLASSES + k]
-    return out
-  }
+  const classLogits = async (g: LabelledGlyphs): Promise<Float32Array> => (await classifier.classLogits(g.x, g.n, false))!
   const logits = await classLogits(glyphs)
   const result = fitLookalikeOffsets(logits, glyphs.y, glyphs.n, { pairs })
   // Reported, never fitted on: the test split, and the real letters the card holds out (eval's rule).
@@ -115,7 +108,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     checks
   }
   const card = { ...(manifest['card'] as Record<string, unknown> | undefined ?? {}), calibration }
-  const updated = { ...manifest, logitOffsets: perm.map((c) => result.offsets[c]), card }
+  const updated = { ...manifest, logitOffsets: Array.from(classifier.classOfLogit, (c) => result.offsets[c]), card }
   const text = JSON.stringify(updated, null, 1) + '\n' // indent 1, as training/*.py write cards: small diffs
   if (outDir) {
     // Staged and renamed into place: a failure leaves no half model behind.

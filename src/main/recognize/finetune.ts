@@ -418,16 +418,13 @@ export function fitHeadToBase(emb: Float32Array, targets: Float32Array, n: numbe
   return { W, b, agreement: agree / Math.max(1, n), maxAbsDiff }
 }
 
-/** The base's calibrated logits (raw + logitOffsets) in Glyphdesk's class order (or log-probabilities when its labels differ). */
+/**
+ * What the head is fitted to, so that it starts as the base predicts: the base's calibrated logits (raw +
+ * logitOffsets) in Glyphdesk's class order, or log-probabilities when its labels are not the 36 classes.
+ */
 async function baseLogits(base: OnnxClassifier, glyphs: Float32Array, n: number): Promise<Float32Array> {
-  const labels = base.manifest.classes
-  if (labels.length === NUM_CLASSES && labels.every((l, i) => l === CLASSES[i])) {
-    // The head starts as the base predicts: raw logits plus the card's look-alike offsets.
-    const { data } = await base.logits(glyphs, n)
-    const off = base.manifest.logitOffsets
-    if (off) for (let i = 0; i < data.length; i++) data[i] += off[i % NUM_CLASSES]
-    return data
-  }
+  const logits = await base.classLogits(glyphs, n, true)
+  if (logits) return logits
   const p = await base.predict(glyphs, n)
   const out = new Float32Array(n * NUM_CLASSES)
   for (let i = 0; i < out.length; i++) out[i] = Math.log(Math.max(p.probs[i], 1e-30))

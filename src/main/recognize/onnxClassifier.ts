@@ -44,7 +44,9 @@ export class OnnxClassifier implements Classifier {
   private readonly logitsName: string
   private readonly embeddingName: string | undefined
   /** For each logit, its Glyphdesk class index (lower-case letters fold onto upper case). */
-  private readonly classOfLogit: Int32Array
+  readonly classOfLogit: Int32Array
+  /** True when the labels are the 36 classes, each once (in any order): logits can be reordered to class order. */
+  readonly labelsArePermutation: boolean
   private readonly identityInput: boolean
   private readonly pixels: number
   private readonly inputBuffer: Float32Array
@@ -66,6 +68,7 @@ export class OnnxClassifier implements Classifier {
     this.embeddingName = names.embedding
     this.embeddingDim = manifest.embeddingDim
     this.classOfLogit = classOfLogit
+    this.labelsArePermutation = classOfLogit.length === NUM_CLASSES && new Set(classOfLogit).size === NUM_CLASSES
     const inp = manifest.input
     this.identityInput = inp.size === GLYPH_SIZE && inp.channels === 1 && inp.background === 1 && inp.ink === 0 && inp.normalise === undefined
     this.pixels = inp.size * inp.size * inp.channels
@@ -174,6 +177,22 @@ export class OnnxClassifier implements Classifier {
   /** Raw network outputs: logits (n×labels, in the card's label order). */
   async logits(glyphs: Float32Array, n: number): Promise<{ data: Float32Array; width: number }> {
     return this.runOutput(glyphs, n, this.logitsName, 'logits')
+  }
+
+  /**
+   * Logits (n×36) in Glyphdesk's class order, with the card's logitOffsets added when `calibrated`;
+   * null when the labels are not the 36 classes each once (then only probabilities are comparable).
+   */
+  async classLogits(glyphs: Float32Array, n: number, calibrated: boolean): Promise<Float32Array | null> {
+    if (!this.labelsArePermutation) return null
+    const { data } = await this.logits(glyphs, n)
+    const out = new Float32Array(n * NUM_CLASSES)
+    const off = this.offsets, to = this.classOfLogit
+    for (let i = 0; i < n; i++) {
+      const o = i * NUM_CLASSES
+      for (let k = 0; k < NUM_CLASSES; k++) out[o + to[k]] = calibrated ? data[o + k] + off[k] : data[o + k]
+    }
+    return out
   }
 
   /** Class probabilities: softmax of the logits plus the card's logitOffsets, folded onto Glyphdesk's 36 classes. */

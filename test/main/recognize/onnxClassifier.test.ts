@@ -159,6 +159,21 @@ describe('bring-your-own ONNX models', () => {
     expect(CLASSES[(await renamed.predict(glyphs, 1)).labels[0]]).toBe(reversed[target])
   })
 
+  it('gives logits in class order, raw or with the offsets, and only when the labels are the 36 classes', async () => {
+    const { glyphs, torch } = readFixture()
+    const reversed = [...CLASSES].reverse()
+    const offsets = reversed.map((_, k) => (k === 3 ? 0.5 : 0))
+    const model = await OnnxClassifier.load(modelDir('reordered', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: reversed, logitOffsets: offsets }))
+    const raw = (await model.classLogits(glyphs, torch.n, false))!
+    const calibrated = (await model.classLogits(glyphs, torch.n, true))!
+    // Logit k is labelled reversed[k] = CLASSES[35 − k].
+    expect(maxAbsDiff(raw, torch.logits.map((row) => [...row].reverse()))).toBeLessThan(1e-4)
+    for (let i = 0; i < torch.n; i++) for (let c = 0; c < 36; c++) expect(calibrated[i * 36 + c] - raw[i * 36 + c]).toBeCloseTo(c === 32 ? 0.5 : 0, 5)
+    const letters = await OnnxClassifier.load(modelDir('lowercase', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: ['a', ...CLASSES.slice(0, 35)] }))
+    expect(letters.labelsArePermutation).toBe(false)
+    expect(await letters.classLogits(glyphs, 1, false)).toBeNull()
+  })
+
   it('rejects logitOffsets of the wrong length or with non-finite values', async () => {
     const bad = (name: string, logitOffsets: unknown) => OnnxClassifier.load(modelDir(name, join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, logitOffsets }))
     await expect(bad('short', [0.4, 0.4])).rejects.toThrow(/"logitOffsets" must be 36 finite numbers .*got 2 values/)
