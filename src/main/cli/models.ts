@@ -1,7 +1,7 @@
 // `glyphdesk models list`: the shipped models with the headline numbers of their cards.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { headlineAccuracy } from '../recognize/modelCard.ts'
+import { headlineAccuracy } from '../../shared/cardMetrics.ts'
 import { listShippedModels } from '../recognize/models.ts'
 import { UsageError } from './args.ts'
 

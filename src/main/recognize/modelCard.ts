@@ -135,18 +135,3 @@ export function readOnnxModelCard(dir: string): OnnxModelCard {
     card: typeof m['card'] === 'object' && m['card'] !== null ? (m['card'] as Record<string, unknown>) : {}
   }
 }
-
-/**
- * The headline accuracies of a model card's free-form `card` block: synthetic test and held-out real letters,
- * taken after calibration when the card was calibrated (`card.calibration.checks`), else from `card.metrics`.
- */
-export function headlineAccuracy(card: Record<string, unknown>): { test?: number; realHeldOut?: number; calibrated: boolean } {
-  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
-  const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), o)
-  const calibration = card['calibration']
-  return {
-    test: num(get(calibration, 'checks', 'test', 'after', 'accuracy')) ?? num(get(card, 'metrics', 'test', 'accuracy')),
-    realHeldOut: num(get(calibration, 'checks', 'realHeldOut', 'after', 'accuracy')) ?? num(get(card, 'metrics', 'evalData', 'accuracy')),
-    calibrated: calibration !== undefined
-  }
-}

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import { argmaxWithOffsets, fitLookalikeOffsets, scoreCalibration } from '../../../src/main/recognize/calibrate.ts'
-import { headlineAccuracy } from '../../../src/main/recognize/modelCard.ts'
+import { headlineAccuracy } from '../../../src/shared/cardMetrics.ts'
 
 const O = CLASSES.indexOf('O'), ZERO = CLASSES.indexOf('0'), I = CLASSES.indexOf('I'), ONE = CLASSES.indexOf('1'), A = CLASSES.indexOf('A')
 
