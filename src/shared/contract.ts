@@ -105,7 +105,7 @@ export const JobStatusSchema = z.object({
 })
 export type JobStatus = z.infer<typeof JobStatusSchema>
 
-export const PageExportFormatSchema = z.enum(['txt', 'json', 'hocr', 'alto'])
+export const PageExportFormatSchema = z.enum(['txt', 'json', 'hocr', 'alto', 'page'])
 
 export const ProjectPageSchema = z.object({ doc: PageDocSchema })
 export const ProjectSchema = z.object({
@@ -190,7 +190,7 @@ export const ROUTES = {
   'export.page': route(
     z.object({ doc: PageDocSchema, format: PageExportFormatSchema, path: z.string().optional() }).strict(),
     z.object({ text: z.string(), fileName: z.string(), mime: z.string(), path: z.string().optional() }),
-    'a page as text, JSON, hOCR or ALTO (written to path when given)'
+    'a page as text, JSON, hOCR, ALTO or PAGE XML (written to path when given)'
   ),
   'export.glyphs': route(
     z.object({
