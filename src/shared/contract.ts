@@ -30,6 +30,27 @@ export const OpenedPageSchema = z.object({
   warnings: z.array(z.string())
 })
 
+/** A file the route reads: a path on this computer, or its bytes sent by the renderer (browser upload). */
+export const FileSourceSchema = z.union([
+  z.object({ path: z.string().min(1) }).strict(),
+  // 32 MB (the largest OCR file imported) in base64, plus room for a page photo.
+  z.object({ name: z.string().min(1).max(255), base64: z.string().min(1).max(90_000_000) }).strict()
+])
+
+/** What an import of another tool's OCR file brought in (interchange/import.ts ImportReport). */
+export const ImportReportSchema = z.object({
+  format: z.enum(['hocr', 'alto', 'page']),
+  version: z.string(),
+  tool: z.string(),
+  lines: z.number().int(),
+  words: z.number().int(),
+  wordsWithFileGlyphs: z.number().int(),
+  alignedWords: z.number().int(),
+  unalignedWords: z.number().int(),
+  emptyWords: z.number().int(),
+  boxes: z.number().int()
+})
+
 export const ModelInfoSchema = z.object({
   name: z.string(),
   kind: z.string(),
@@ -170,6 +191,11 @@ export const ROUTES = {
     z.object({ doc: PageDocSchema }).strict(),
     z.object({ pageId: z.string(), glyphs: z.record(z.string(), GlyphPreviewSchema) }),
     'register a saved PageDoc\'s image (project load) and get its glyph previews'
+  ),
+  'pages.import': route(
+    z.object({ ocr: FileSourceSchema, image: FileSourceSchema.optional() }).strict(),
+    OpenedPageSchema.extend({ report: ImportReportSchema }),
+    'open another tool\'s hOCR, ALTO or PAGE XML with its page image for review (the image defaults to the one the file names, beside it); nothing changes when it fails'
   ),
   'pages.image': route(z.object({ pageId: z.string().min(1) }).strict(), z.object({ url: z.string() }), 'a URL for the page bitmap'),
   'pages.recognize': route(
