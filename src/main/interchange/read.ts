@@ -134,8 +134,8 @@ function readPage(root: XmlElement, file: string, version: string): ImportedPage
         const glyphs: ImportedGlyph[] = []
         for (const g of childrenNamed(w, 'Glyph')) {
           const gr = pageRect(g, file, `Glyph ${g.attrs['id'] ?? ''}`)
-          if (!gr) continue
           const eq = textEquivs(g)
+          if (!gr || (eq[0] && eq[0].text.trim() === '')) continue
           const glyph: ImportedGlyph = { rect: gr, text: eq[0]?.text ?? '', conf: eq[0]?.conf, id: g.attrs['id'] }
           if (glyphdesk) {
             const byPerson = childrenNamed(g, 'Labels').some((l) => l.attrs['externalModel'] === PAGE_LABEL_MODEL &&
@@ -147,7 +147,8 @@ function readPage(root: XmlElement, file: string, version: string): ImportedPage
         const eq = textEquivs(w)
         const text = eq[0]?.text ?? glyphs.map((g) => g.text).join('')
         const r = rect ?? (glyphs.length ? union(glyphs.map((g) => g.rect)) : undefined)
-        if (r) words.push({ rect: r, text, conf: eq[0]?.conf, glyphs })
+        // A whitespace segment (Kraken writes the spaces between words as words) is not a word.
+        if (r && (text.trim() !== '' || glyphs.length)) words.push({ rect: r, text, conf: eq[0]?.conf, glyphs })
       }
       if (words.length === 0 && lineRect) {
         // A line-level file (Kraken, Transkribus before word segmentation): the line's text, words by its spaces.
@@ -201,6 +202,7 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
       for (const g of childrenNamed(s, 'Glyph')) {
         const gr = rectOf(g)
         if (!gr) continue
+        if ((g.attrs['CONTENT'] ?? '').trim() === '' && !glyphdesk) continue
         const glyph: ImportedGlyph = { rect: gr, text: g.attrs['CONTENT'] ?? '', conf: conf01(num(g.attrs['GC'])), id: g.attrs['ID'] }
         const variant = childNamed(g, 'Variant')
         if (glyphdesk && variant) glyph.person = { label: glyph.text, model: variant.attrs['CONTENT'], modelConf: conf01(num(variant.attrs['VC'])) }
@@ -208,6 +210,7 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
       }
       const r = rect ?? (glyphs.length ? union(glyphs.map((g) => g.rect)) : undefined)
       if (!r) { words = []; break } // a word without a position: read the line as a whole below
+      if ((s.attrs['CONTENT'] ?? '').trim() === '' && glyphs.length === 0) continue
       words.push({ rect: r, text: s.attrs['CONTENT'] ?? '', conf: conf01(num(s.attrs['WC'])), glyphs })
     }
     if (words.length === 0 && strings.length > 0 && lineRect) {
@@ -231,7 +234,8 @@ function classes(e: XmlElement): string[] {
 /** hOCR title properties: "bbox 1 2 3 4; x_wconf 91" → { bbox: ['1','2','3','4'], x_wconf: ['91'] }. */
 export function hocrProps(title: string | undefined): Record<string, string[]> {
   const out: Record<string, string[]> = {}
-  for (const part of (title ?? '').split(';')) {
+  // Properties are separated by ";" (Kraken writes ", " before a property name: "bbox 0 0 9 9, image p.png").
+  for (const part of (title ?? '').split(/;|,\s+(?=[a-z_]+\s)/)) {
     const words = part.trim().match(/"[^"]*"|\S+/g)
     if (words && words.length) out[words[0]] = words.slice(1).map((w) => w.replace(/^"|"$/g, ''))
   }
@@ -274,11 +278,11 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
       for (const c of cinfo) {
         const r = hocrRect(c, file)
         const cp = hocrProps(c.attrs['title'])
-        if (r) glyphs.push({ rect: r, text: textOf(c).trim(), conf: conf01(num(cp['x_conf']?.[0]) !== undefined ? num(cp['x_conf']?.[0])! / 100 : undefined) })
+        if (r && textOf(c).trim() !== '') glyphs.push({ rect: r, text: textOf(c).trim(), conf: conf01(num(cp['x_conf']?.[0]) !== undefined ? num(cp['x_conf']?.[0])! / 100 : undefined) })
       }
       const wc = num(props['x_wconf']?.[0])
       const r = rect ?? (glyphs.length ? union(glyphs.map((g) => g.rect)) : undefined)
-      if (r) words.push({ rect: r, text: textOf(w).trim(), conf: wc === undefined ? undefined : conf01(wc / 100), glyphs })
+      if (r && (textOf(w).trim() !== '' || glyphs.length)) words.push({ rect: r, text: textOf(w).trim(), conf: wc === undefined ? undefined : conf01(wc / 100), glyphs })
     }
     if (words.length === 0 && lineRect) {
       const text = textOf(line).replace(/\s+/g, ' ').trim()
