@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { CLASSES } from './classes.ts'
 import { ExperimentReportSchema } from './labReport.ts'
-import { PageBoxSchema, PageDocSchema } from './pagedoc.ts'
+import { PAGE_FORMATS, PageBoxSchema, PageDocSchema } from './pagedoc.ts'
 
 const Label = z.string().refine((s) => CLASSES.includes(s), { message: 'not one of the 36 classes (A–Z, 0–9)' })
 const Empty = z.object({}).strict()
@@ -39,7 +39,7 @@ export const FileSourceSchema = z.union([
 
 /** What an import of another tool's OCR file brought in (interchange/import.ts ImportReport). */
 export const ImportReportSchema = z.object({
-  format: z.enum(['hocr', 'alto', 'page']),
+  format: z.enum(PAGE_FORMATS),
   version: z.string(),
   tool: z.string(),
   lines: z.number().int(),

@@ -18,6 +18,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 const HOCR = join(ROOT, 'test', 'fixtures', 'interchange', 'tesseract', '04_deep.hocr')
 const IMAGE = join(ROOT, 'resources', 'samples', '04_deep.jpg')
 const haveChromium = existsSync(CHROMIUM)
+// The committed screenshot is refreshed only on request (npm run screenshots), so a test run leaves the tree clean.
+const SHOTS = process.env['GLYPHDESK_SCREENSHOTS'] === '1' ? join(ROOT, 'docs', 'screenshots') : null
 
 if (!haveChromium) {
   const line = '!'.repeat(100)
@@ -100,6 +102,11 @@ describe.skipIf(!haveChromium)('importing another tool\'s OCR file in the app (b
     const { doc } = await importOcrFile(HOCR, IMAGE)
     expect(texts).toEqual(assembleText(doc).split('\n'))
     expect(texts.join(' ')).toContain('LEARNING')
+    if (SHOTS) {
+      await page.keyboard.press('Tab') // the review queue starts at the least certain of Tesseract's labels
+      await page.waitForTimeout(300)
+      await page.screenshot({ path: join(SHOTS, '07-import.png') })
+    }
   })
 
   it('exports the imported page as PAGE XML that validates against the official schema and names Tesseract', async () => {

@@ -65,7 +65,7 @@ export const useSessionStore = defineStore('session', () => {
   function importNotice(r: RouteOutput<'pages.import'>): void {
     const { report: x } = r
     const toCheck = x.unalignedWords + x.emptyWords
-    view.notify(`Imported ${x.words} words from ${x.tool} (${x.version}): ${x.boxes} glyph boxes with its labels${toCheck ? `, ${toCheck} words to box by hand` : ''}; confirm them in review`)
+    view.notify(`Imported ${x.words} words from ${x.tool} (${x.version}): ${x.boxes} glyph boxes with its labels${toCheck ? `; ${toCheck} words could not be aligned to its text (no labels)` : ''}; confirm them in review`)
   }
 
   async function importPath(path: string): Promise<void> {
