@@ -2,12 +2,13 @@
 // Reads numeric matrices (compressed or not, either endianness); writes double and uint8
 // matrices that scipy.io.loadmat and MATLAB load. Data stays in MATLAB's column-major order;
 // glyphset.ts does the glyph transposes.
+import { InvalidInputError } from '../core/errors.ts'
 import { readFile, writeFile, rename, rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { inflateSync, deflateSync } from 'node:zlib'
 
 /** The file is not a MAT-file Glyphdesk can read, or is damaged. */
-export class MatFormatError extends Error {
+export class MatFormatError extends InvalidInputError {
   override name = 'MatFormatError'
   constructor(readonly file: string, readonly problem: string) {
     super(`${basename(file)}: ${problem}`)
