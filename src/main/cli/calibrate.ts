@@ -4,16 +4,16 @@
 // the command, data and before/after scores).
 import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import { CLASSES, LOOKALIKE_PAIRS, NUM_CLASSES, type LookalikePair } from '../../shared/classes.ts'
 import { firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
-import { writeDirAtomic, writeFileAtomic } from '../nn/serialise.ts'
-import { argmaxWithOffsets, fitLookalikeOffsets, LOOKALIKE_PAIRS, scoreCalibration, type CalibrationScore, type LookalikePair } from '../recognize/calibrate.ts'
+import { writeDirAtomic, writeFileAtomic } from '../core/atomicFile.ts'
+import { argmaxWithOffsets, fitLookalikeOffsets, scoreCalibration, type CalibrationScore } from '../learn/calibrate.ts'
 import { isInsideShippedModels, resolveModelDir } from '../recognize/models.ts'
 import { readModelManifest } from '../core/modelManifest.ts'
 import { ONNX_FORMAT } from '../../shared/modelManifest.ts'
 import { OnnxClassifier } from '../recognize/onnxClassifier.ts'
 import { parseCommand, requiredString, UsageError } from './args.ts'
-import { gitCommit } from './version.ts'
+import { gitCommit } from '../core/version.ts'
 
 export const CALIBRATE_USAGE = `usage: glyphdesk calibrate --model MODEL --data DIR (--out DIR | --in-place) [--split valid]
     [--pairs O0,I1,S5,Z2,G6,B8] [--json]

@@ -14,7 +14,7 @@ import { scorePredictions } from '../recognize/metrics.ts'
 import { GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 import { createProgressBar } from './progress.ts'
-import { GLYPHDESK_VERSION, gitCommit } from './version.ts'
+import { GLYPHDESK_VERSION, gitCommit } from '../core/version.ts'
 
 /** Moved to data/glyphset.ts; re-exported for older importers. */
 export { firstPerClass }

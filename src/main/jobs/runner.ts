@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { JobStatus } from '../../shared/contract.ts'
-import type { EventBus } from '../ipc/events.ts'
+import type { EventBus } from '../core/events.ts'
 import type { RetrainSpec } from './retrain.ts'
 import type { WorkerMessage } from './trainWorker.ts'
 

@@ -12,7 +12,7 @@ import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
-import { extractGlyphs, toFileRect, transcribe } from '../vision/transcribe.ts'
+import { extractGlyphs, toFileRect, transcribe } from '../read/transcribe.ts'
 
 export interface PageSession {
   pageId: string

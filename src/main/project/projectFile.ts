@@ -4,7 +4,7 @@
 import { InvalidInputError } from '../core/errors.ts'
 import { readFile } from 'node:fs/promises'
 import { ProjectSchema, type Project } from '../../shared/contract.ts'
-import { writeFileAtomic } from '../nn/serialise.ts'
+import { writeFileAtomic } from '../core/atomicFile.ts'
 
 export const PROJECT_EXTENSION = 'glyphdesk'
 

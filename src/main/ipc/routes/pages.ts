@@ -6,7 +6,7 @@ import { basename, join } from 'node:path'
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import type { PageSession } from '../../project/pageSessions.ts'
-import { applyWordContext } from '../../recognize/context.ts'
+import { applyWordContext } from '../../read/wordContext.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'models' | 'settings' | 'sample' | 'userDataDir' | 'imageUrl' | 'onRecent'>
 

@@ -22,7 +22,7 @@ import { boxesByLine, PageDocSchema, type PageDoc } from '../../shared/pagedoc.t
 import type { LabelledGlyphs } from '../data/glyphset.ts'
 import { loadImage } from '../vision/image.ts'
 import { segmentPage } from '../vision/segment.ts'
-import { pageBoxGlyphs } from '../vision/transcribe.ts'
+import { pageBoxGlyphs } from '../read/transcribe.ts'
 
 /** Nothing to learn from: no page, or no box with a person's label. */
 export class NoCorrectionsError extends InvalidInputError {
