@@ -23,10 +23,10 @@ import { extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createCanvas } from '@napi-rs/canvas'
 import { loadClassifier, resolveModelDir } from '../src/main/recognize/models.ts'
-import { levenshtein } from '../src/main/vision/evalPages.ts'
+import { levenshtein } from '../src/main/read/evalPages.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { loadOpenCv } from '../src/main/vision/segment.ts'
-import { transcribe } from '../src/main/vision/transcribe.ts'
+import { transcribe } from '../src/main/read/transcribe.ts'
 import { assembleText } from '../src/shared/pagedoc.ts'
 
 const { values, positionals } = parseArgs({

@@ -80,7 +80,7 @@ class NumpyRef {
     this.child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString() })
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]()
   }
-  async ask(cmd: string): Promise<Record<string, any>> {
+  async ask<T>(cmd: string): Promise<T> {
     this.child.stdin.write(cmd + '\n')
     const next = await this.lines.next()
     if (next.done) {
@@ -114,13 +114,13 @@ try {
   const theirs: { seconds: number; cpu: number }[] = []
   for (let r = 0; r < REPS; r++) {
     ours.push(await ourEpoch())
-    if (ref) theirs.push((await ref.ask('epoch')) as { seconds: number; cpu: number })
+    if (ref) theirs.push(await ref.ask<{ seconds: number; cpu: number }>('epoch'))
   }
   const last = ours[ours.length - 1]
   const wall = ours.map((o) => o.seconds)
   console.log(`glyphdesk: epoch ${fmt(wall)} (wall, ${REPS} runs: ${wall.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(ours.map((o) => o.cpu)).toFixed(3)} s), loss ${last.loss.toFixed(6)}, acc ${last.acc.toFixed(4)}`)
   if (ref) {
-    const summary = await ref.ask('finish')
+    const summary = await ref.ask<{ numpy: string; trainLoss: number; trainAcc: number; env: unknown; finalW1Sum: number }>('finish')
     const nw = theirs.map((t) => t.seconds)
     console.log(`numpy ${summary.numpy}: epoch ${fmt(nw)} (wall, ${REPS} runs: ${nw.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(theirs.map((t) => t.cpu)).toFixed(3)} s), loss ${summary.trainLoss.toFixed(6)}, acc ${summary.trainAcc.toFixed(4)}`)
     console.log(`  BLAS env as found: ${JSON.stringify(summary.env)}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`)

@@ -9,3 +9,7 @@ export function classIndex(label: string): number {
   if (i < 0) throw new RangeError(`"${label}" is not one of Glyphdesk's 36 classes (A–Z, 0–9)`)
   return i
 }
+
+/** Letter/digit pairs that handwriting makes look alike; they stay distinct classes. */
+export type LookalikePair = [letter: string, digit: string]
+export const LOOKALIKE_PAIRS: LookalikePair[] = [['O', '0'], ['I', '1'], ['S', '5'], ['Z', '2'], ['G', '6'], ['B', '8']]

@@ -18,6 +18,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 const SHOTS = process.env['GLYPHDESK_SCREENSHOTS'] === '1' ? join(ROOT, 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'glyphdesk-shots-'))
 const haveChromium = existsSync(CHROMIUM)
 
+// Under CI a missing browser is a failure, never a quiet skip: `npm test` installs it (scripts/install-test-deps.sh).
+if (!haveChromium && process.env['CI']) throw new Error(`${CHROMIUM} is missing under CI=true: the end-to-end tests cannot run. Install Debian's chromium (scripts/install-chromium.sh)`)
 if (!haveChromium) {
   const line = '!'.repeat(100)
   console.warn(`\n${line}\n!! SKIPPING THE END-TO-END TESTS: ${CHROMIUM} is missing. Install it with scripts/install-chromium.sh (Debian's chromium).\n${line}\n`)

@@ -1,5 +1,6 @@
 // After a clean `npm ci` (install scripts off, see .npmrc) every native and WASM package that
 // Glyphdesk uses must load and compute: onnxruntime-node, opencv-wasm, sharp, @napi-rs/canvas.
+import type { OpenCv } from '../../src/main/vision/opencv.ts'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -16,7 +17,7 @@ describe('native and WASM packages load after npm ci', () => {
   })
 
   it('opencv-wasm loads and thresholds a Mat', async () => {
-    const { cv } = (await import('opencv-wasm')) as unknown as { cv: any }
+    const { cv } = (await import('opencv-wasm')) as unknown as { cv: OpenCv } // opencv-wasm ships no types
     const src = cv.matFromArray(1, 4, cv.CV_8UC1, [0, 100, 200, 255])
     const dst = new cv.Mat()
     try {

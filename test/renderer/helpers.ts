@@ -1,14 +1,20 @@
 // A fake client for renderer tests: answers routes from a table, records calls, emits events.
-import { createClient, type GlyphdeskClient, type InvokeReply } from '../../src/shared/contract.ts'
+import { createClient, type GlyphdeskClient, type InvokeReply, type RouteName, type RouteParsedInput } from '../../src/shared/contract.ts'
 import type { PageDoc } from '../../src/shared/pagedoc.ts'
 
-export function fakeClient(handlers: Record<string, (input: any) => unknown>) {
-  const calls: { route: string; input: any }[] = []
+/** Fake answers, one per route, each typed by the route's input in the contract. */
+export type FakeHandlers = { [N in RouteName]?: (input: RouteParsedInput<N>) => unknown }
+/** A recorded call: the route and its input as the renderer sent it. */
+export interface FakeCall { route: string; input: Record<string, unknown> }
+
+export function fakeClient(handlers: FakeHandlers) {
+  const calls: FakeCall[] = []
   const listeners = new Set<(name: string, payload: unknown) => void>()
   const client: GlyphdeskClient = createClient({
     async invoke(route, input): Promise<InvokeReply> {
-      calls.push({ route, input })
-      const h = handlers[route]
+      calls.push({ route, input: typeof input === 'object' && input !== null ? { ...input } : {} })
+      // The route name came from the contract's client, so the handler takes that route's input.
+      const h = handlers[route as RouteName] as ((input: unknown) => unknown) | undefined
       if (!h) return { ok: false, error: { name: 'UnknownRouteError', message: `no fake for ${route}`, status: 404 } }
       try {
         return { ok: true, value: await h(input) }

@@ -1,3 +1,5 @@
+// Chart options are deep echarts objects read here field by field, as a person reads a chart; typing every path adds nothing.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // The Lab under happy-dom, fed the committed experiment reports (docs/experiments) through a fake
 // client: the store lists and caches reports, the view shows each report's sentences, headline
 // numbers, charts (the echarts option built from the report's chart data), pictures and tables.

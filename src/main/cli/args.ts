@@ -1,8 +1,9 @@
 // Argument parsing for the `glyphdesk` commands: node's parseArgs in strict mode plus typed,
 // range-checked numbers, so a bad flag is a usage error (exit 2) with a message, never a NaN.
+import { InvalidInputError } from '../core/errors.ts'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 
-export class UsageError extends Error {
+export class UsageError extends InvalidInputError {
   override name = 'UsageError'
 }
 

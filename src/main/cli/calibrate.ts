@@ -2,17 +2,18 @@
 // labelled split and writes them into a model card — a calibrated copy in a new folder (--out), or the
 // given model's own model.json (--in-place, how the shipped CNNs' offsets were set; the card records
 // the command, data and before/after scores).
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import { CLASSES, LOOKALIKE_PAIRS, NUM_CLASSES, type LookalikePair } from '../../shared/classes.ts'
 import { firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
-import { writeDirAtomic, writeFileAtomic } from '../nn/serialise.ts'
-import { argmaxWithOffsets, fitLookalikeOffsets, LOOKALIKE_PAIRS, scoreCalibration, type CalibrationScore, type LookalikePair } from '../recognize/calibrate.ts'
+import { writeDirAtomic, writeFileAtomic } from '../core/atomicFile.ts'
+import { argmaxWithOffsets, fitLookalikeOffsets, scoreCalibration, type CalibrationScore } from '../learn/calibrate.ts'
 import { isInsideShippedModels, resolveModelDir } from '../recognize/models.ts'
-import { ONNX_FORMAT } from '../recognize/modelCard.ts'
+import { readModelManifest } from '../core/modelManifest.ts'
+import { ONNX_FORMAT } from '../../shared/modelManifest.ts'
 import { OnnxClassifier } from '../recognize/onnxClassifier.ts'
 import { parseCommand, requiredString, UsageError } from './args.ts'
-import { gitCommit } from './version.ts'
+import { gitCommit } from '../core/version.ts'
 
 export const CALIBRATE_USAGE = `usage: glyphdesk calibrate --model MODEL --data DIR (--out DIR | --in-place) [--split valid]
     [--pairs O0,I1,S5,Z2,G6,B8] [--json]
@@ -57,8 +58,8 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
 
   const dir = resolveModelDir(model)
   const cardFile = join(dir, 'model.json')
-  const manifest = JSON.parse(readFileSync(cardFile, 'utf8')) as Record<string, unknown>
-  if (manifest['format'] !== ONNX_FORMAT) throw new UsageError(`${dir} is not an ONNX model (format "${String(manifest['format'])}"); calibrate works on ONNX cards`)
+  const manifest = readModelManifest(dir)
+  if (manifest.format !== ONNX_FORMAT) throw new UsageError(`${dir} is not an ONNX model (format "${manifest.format}"); calibrate works on ONNX cards`)
   let outDir: string | undefined
   if (values.out) {
     outDir = resolve(values.out)
@@ -86,7 +87,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     }
   }
   if (split !== 'test') await check('test', `${resolve(data)} (test)`, set.test)
-  const extra = ((manifest['card'] as Record<string, unknown> | undefined)?.['data'] as { extraTrain?: { file: string; perClass: number | 'all' } } | undefined)?.extraTrain
+  const extra = manifest.card.data?.extraTrain
   if (extra && existsSync(extra.file)) {
     const file = await readGlyphFile(extra.file)
     const { rest } = firstPerClass(file.y, file.n, extra.perClass === 'all' ? Infinity : extra.perClass)
@@ -107,13 +108,13 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     after: result.after,
     checks
   }
-  const card = { ...(manifest['card'] as Record<string, unknown> | undefined ?? {}), calibration }
+  const card = { ...manifest.card, calibration }
   const updated = { ...manifest, logitOffsets: Array.from(classifier.classOfLogit, (c) => result.offsets[c]), card }
   const text = JSON.stringify(updated, null, 1) + '\n' // indent 1, as training/*.py write cards: small diffs
   if (outDir) {
     // Staged and renamed into place: a failure leaves no half model behind.
     await writeDirAtomic(outDir, async (staging) => {
-      const onnxName = typeof manifest['modelFile'] === 'string' ? manifest['modelFile'] : 'model.onnx'
+      const onnxName = manifest.modelFile
       copyFileSync(join(dir, onnxName), join(staging, onnxName))
       await writeFileAtomic(join(staging, 'model.json'), text)
     })

@@ -31,7 +31,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const file = await readGlyphFile(data)
     glyphs = file
     source = resolve(data)
-    const extra = (classifier.card['data'] as { extraTrain?: { file: string; perClass: number | 'all' } } | undefined)?.extraTrain
+    const extra = classifier.card.data?.extraTrain
     if (extra && resolve(extra.file) === resolve(data)) {
       const k = extra.perClass === 'all' ? Infinity : extra.perClass
       const { rest } = firstPerClass(file.y, file.n, k)

@@ -4,12 +4,12 @@
 import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, extname, join, relative, resolve } from 'node:path'
-import { writeFileAtomic } from '../nn/serialise.ts'
-import { collectCorrections, labelFromTruth, readPageDocs } from '../recognize/corrections.ts'
-import { checkOutputDir, finetune, finetuneKind, FINETUNE_DEFAULTS, type FinetuneConfig } from '../recognize/finetune.ts'
+import { writeFileAtomic } from '../core/atomicFile.ts'
+import { collectCorrections, labelFromTruth, readPageDocs } from '../learn/corrections.ts'
+import { checkOutputDir, finetune, finetuneKind, FINETUNE_DEFAULTS, type FinetuneConfig } from '../learn/finetune.ts'
 import { loadClassifier, resolveModelDir } from '../recognize/models.ts'
 import { loadImage } from '../vision/image.ts'
-import { transcribe } from '../vision/transcribe.ts'
+import { transcribe } from '../read/transcribe.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 
 export const FINETUNE_USAGE = `usage: glyphdesk finetune --base MODEL --pages PAGES_DIR_OR_PROJECT --out MODEL_DIR

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
 import { importOcrFile } from '../interchange/import.ts'
-import { writeFileAtomic } from '../nn/serialise.ts'
+import { writeFileAtomic } from '../core/atomicFile.ts'
 import { parseCommand, UsageError } from './args.ts'
 
 export const IMPORT_USAGE = `usage: glyphdesk import FILE.xml|FILE.hocr --image IMAGE [--out PAGEDOC.json] [--format json|txt|hocr|alto|page] [--report]

@@ -1,5 +1,6 @@
 // The `glyphdesk` command: a thin dispatcher over the main-process services. Exit codes:
 // 0 done, 1 the job failed (bad data, diverged training…), 2 bad usage, 130 interrupted.
+import { errorCategory } from '../core/errors.ts'
 import { UsageError } from './args.ts'
 
 const USAGE = `glyphdesk — label and recognise handwritten characters
@@ -61,8 +62,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`glyphdesk ${command}: ${err.message}\n`)
       return 2
     }
-    const e = err as Error
+    const e = err instanceof Error ? err : new Error(String(err))
     process.stderr.write(`glyphdesk ${command}: ${e.name && e.name !== 'Error' ? e.name + ': ' : ''}${e.message}\n`)
+    // An error outside the taxonomy is Glyphdesk's own fault: say how to get the details for a report.
+    if (errorCategory(e) === 'internal' && !process.env['GLYPHDESK_DEBUG']) process.stderr.write('(an internal error; GLYPHDESK_DEBUG=1 prints the stack)\n')
     if (process.env['GLYPHDESK_DEBUG']) process.stderr.write(`${e.stack}\n`)
     return 1
   }

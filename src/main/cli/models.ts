@@ -1,6 +1,5 @@
 // `glyphdesk models list`: the shipped models with the headline numbers of their cards.
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readModelManifest } from '../core/modelManifest.ts'
 import { headlineAccuracy } from '../../shared/cardMetrics.ts'
 import { listShippedModels } from '../recognize/models.ts'
 import { UsageError } from './args.ts'
@@ -10,8 +9,7 @@ export const MODELS_USAGE = 'usage: glyphdesk models list [--json]'
 export async function modelsCommand(argv: string[]): Promise<number> {
   if (argv[0] !== 'list') throw new UsageError(MODELS_USAGE)
   const models = listShippedModels().map((m) => {
-    const manifest = JSON.parse(readFileSync(join(m.dir, 'model.json'), 'utf8')) as { card?: Record<string, unknown> }
-    const h = headlineAccuracy(manifest.card ?? {})
+    const h = headlineAccuracy(readModelManifest(m.dir).card)
     return { ...m, testAccuracy: h.test ?? null, realLettersAccuracy: h.realHeldOut ?? null, calibrated: h.calibrated }
   })
   if (argv.includes('--json')) process.stdout.write(JSON.stringify(models) + '\n')

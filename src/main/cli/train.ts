@@ -1,5 +1,6 @@
 // `glyphdesk train mlp`: trains the from-scratch MLP on a NIST-layout glyph set and writes the
 // model with its card. Ctrl-C stops after the current batch and saves a resumable checkpoint.
+import type { ExtraTrain } from '../../shared/modelManifest.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -13,7 +14,7 @@ import { scorePredictions } from '../recognize/metrics.ts'
 import { GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 import { createProgressBar } from './progress.ts'
-import { GLYPHDESK_VERSION, gitCommit } from './version.ts'
+import { GLYPHDESK_VERSION, gitCommit } from '../core/version.ts'
 
 /** Moved to data/glyphset.ts; re-exported for older importers. */
 export { firstPerClass }
@@ -69,7 +70,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const set = await readGlyphSet(dataDir)
   let train = set.train
-  let extraInfo: Record<string, unknown> | undefined
+  let extraInfo: ExtraTrain | undefined
   let heldOut: { file: string; glyphs: LabelledGlyphs; excludedFirstPerClass: number } | undefined
   if (extraFile) {
     const extra = await readGlyphFile(extraFile)

@@ -23,6 +23,7 @@
 //  - letters: labels 1..26 each merge both cases (so 'a', 'b', 'e' … shapes appear under A, B,
 //    E …); they are kept as the capital. Prefer balanced or bymerge for capitals-only training.
 //  - mnist: like digits.
+import { InvalidInputError } from '../core/errors.ts'
 import { readFile, readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -36,7 +37,7 @@ const GLYPH_SIDE = 32
 const PAD = (GLYPH_SIDE - EMNIST_SIDE) / 2
 
 /** An idx file is malformed, truncated or not an idx file. */
-export class IdxFormatError extends Error {
+export class IdxFormatError extends InvalidInputError {
   override name = 'IdxFormatError'
   constructor(readonly file: string, readonly problem: string) {
     super(`${basename(file)}: ${problem}`)

@@ -1,5 +1,6 @@
 // Downloads the public training sets listed in sources.ts: resumable (NAME.part + HTTP Range),
 // checksum-verified, renamed into place only when complete, with progress reports.
+import { InvalidInputError } from '../core/errors.ts'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
@@ -11,7 +12,7 @@ import { pipeline } from 'node:stream/promises'
 import { extractZip } from './zip.ts'
 import { DATASET_SOURCES, checksumStatus, type ChecksumStatus, type DatasetName } from './sources.ts'
 
-export class DownloadError extends Error {
+export class DownloadError extends InvalidInputError {
   override name = 'DownloadError'
   constructor(message: string, readonly url: string, readonly status?: number) {
     super(message)

@@ -1,6 +1,7 @@
 // Labelled glyph sets in the coursework's .mat layout (NAME_{train,valid,test}.mat with
 // <split>_data n×1024 and <split>_labels n×36 one-hot), converted to Glyphdesk's convention:
 // row-major upright 32×32 glyphs, background ≈ 1, ink ≈ 0, labels as class indices 0..35.
+import { InvalidInputError } from '../core/errors.ts'
 import { readdir, mkdir } from 'node:fs/promises'
 import { join, basename } from 'node:path'
 import { readMat, writeMat, type MatVariable } from './mat.ts'
@@ -20,7 +21,7 @@ export const SPLITS = ['train', 'valid', 'test'] as const
 export type SplitName = (typeof SPLITS)[number]
 
 /** A glyph file or set does not have the expected layout. */
-export class GlyphSetError extends Error {
+export class GlyphSetError extends InvalidInputError {
   override name = 'GlyphSetError'
 }
 

@@ -2,12 +2,13 @@
 // Reads numeric matrices (compressed or not, either endianness); writes double and uint8
 // matrices that scipy.io.loadmat and MATLAB load. Data stays in MATLAB's column-major order;
 // glyphset.ts does the glyph transposes.
+import { InvalidInputError } from '../core/errors.ts'
 import { readFile, writeFile, rename, rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { inflateSync, deflateSync } from 'node:zlib'
 
 /** The file is not a MAT-file Glyphdesk can read, or is damaged. */
-export class MatFormatError extends Error {
+export class MatFormatError extends InvalidInputError {
   override name = 'MatFormatError'
   constructor(readonly file: string, readonly problem: string) {
     super(`${basename(file)}: ${problem}`)
@@ -218,9 +219,9 @@ function convertNumeric(type: number, raw: Buffer, count: number, cls: MatNumeri
     // Copy into a fresh (aligned) buffer and view it: the fast path for files written natively.
     const copy = new Uint8Array(count * size)
     copy.set(raw.subarray(0, count * size))
-    return new Out(copy.buffer, 0, count) as MatData
+    return new Out(copy.buffer, 0, count)
   }
-  const out = new Out(count) as MatData
+  const out = new Out(count)
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength)
   const get = getter(type, dv, le)
   for (let i = 0; i < count; i++) out[i] = get(i)
@@ -229,7 +230,11 @@ function convertNumeric(type: number, raw: Buffer, count: number, cls: MatNumeri
 
 const isLittleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
-type TypedCtor = new (...args: any[]) => MatData // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The constructors of the typed arrays a numeric class reads into. */
+interface TypedCtor {
+  new (length: number): MatData
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): MatData
+}
 function arrayFor(cls: MatNumericClass): TypedCtor {
   switch (cls) {
     case 'double': case 'int64': case 'uint64': return Float64Array

@@ -1,6 +1,7 @@
 // Minimal zip extraction for the downloaded data-set archives (EMNIST's gzip.zip, the
 // coursework's data.zip): stored and deflated entries, CRC-checked, streamed so a 500 MB
 // archive is never held in memory. Zip64, encryption and multi-disk archives are refused.
+import { InvalidInputError } from '../core/errors.ts'
 import { open, mkdir, rename, rm, type FileHandle } from 'node:fs/promises'
 import { createWriteStream } from 'node:fs'
 import { basename, resolve, sep, dirname } from 'node:path'
@@ -8,7 +9,7 @@ import { createInflateRaw, crc32 } from 'node:zlib'
 import { Transform, Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
-export class ZipFormatError extends Error {
+export class ZipFormatError extends InvalidInputError {
   override name = 'ZipFormatError'
   constructor(readonly file: string, readonly problem: string) {
     super(`${basename(file)}: ${problem}`)

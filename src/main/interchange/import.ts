@@ -20,7 +20,7 @@ import { CLASSES } from '../../shared/classes.ts'
 import { type PageBox, type PageDoc, PageDocSchema, type PageLine } from '../../shared/pagedoc.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { segmentPage, type SegmentOptions, type SegmentResult } from '../vision/segment.ts'
-import { toFileRect } from '../vision/transcribe.ts'
+import { toFileRect } from '../read/transcribe.ts'
 import { readOcrDocument, type ImportedPage, type Rect } from './read.ts'
 import { InterchangeError, MAX_FILE_BYTES, parseXml } from './xml.ts'
 

@@ -7,9 +7,10 @@
 // entities is refused outright (a "billion laughs" bomb is rejected before any reference is reached), and a
 // file larger than `MAX_FILE_BYTES` is refused from its size alone, before a byte of it is read.
 import { SaxesParser, type SaxesTagNS } from 'saxes'
+import { InvalidInputError } from '../core/errors.ts'
 
-/** Why an OCR file could not be imported; the message is one line. */
-export class InterchangeError extends Error {
+/** Why an OCR file could not be imported (bad input: 422 in the app, exit 1 in the CLI); the message is one line. */
+export class InterchangeError extends InvalidInputError {
   override name = 'InterchangeError'
 }
 

@@ -1,13 +1,13 @@
 // What the route factories may depend on. Each factory takes only the parts it needs; the hosts
 // (Electron main, the HTTP server) build one AppContext and hand it to createRoutes.
 import { join } from 'node:path'
-import { GLYPHDESK_VERSION } from '../cli/version.ts'
+import { GLYPHDESK_VERSION } from '../core/version.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import { ModelCatalog } from '../project/modelCatalog.ts'
 import { PageSessions, type PageSession } from '../project/pageSessions.ts'
 import { SettingsStore } from '../project/userData.ts'
 import { RESOURCES_DIR } from '../recognize/models.ts'
-import { EventBus } from './events.ts'
+import { EventBus } from '../core/events.ts'
 import { LabReports } from './labReports.ts'
 
 export interface Dialogs {

@@ -3,7 +3,7 @@
 // frame or origin is refused before the registry sees it.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
 import { EVENT_CHANNEL, INVOKE_CHANNEL, type InvokeReply } from '../../shared/contract.ts'
-import type { EventBus } from './events.ts'
+import type { EventBus } from '../core/events.ts'
 import type { Registry } from './registry.ts'
 
 export function registerIpc(ipcMain: IpcMain, registry: Registry, events: EventBus, opts: {

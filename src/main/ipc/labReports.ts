@@ -3,6 +3,7 @@
 // default the project's docs/experiments; GLYPHDESK_LAB_DIR or `lab.list({dir})` point it
 // elsewhere. A file is only ever served when the report names it and it resolves, links
 // included, inside the experiment's own folder.
+import { InvalidInputError, NotFoundError } from '../core/errors.ts'
 import { existsSync, realpathSync, statSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { dirname, extname, join, resolve, sep } from 'node:path'
@@ -16,12 +17,12 @@ export const DEFAULT_LAB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 
 /** An experiment folder name: what `glyphdesk experiment` writes (no dots, no separators). */
 export const EXPERIMENT_DIR_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 
-export class ExperimentNotFoundError extends Error {
+export class ExperimentNotFoundError extends NotFoundError {
   override name = 'ExperimentNotFoundError'
 }
 
 /** A reports folder or report.json that cannot be read as the report format says. */
-export class LabReportError extends Error {
+export class LabReportError extends InvalidInputError {
   override name = 'LabReportError'
 }
 

@@ -1,22 +1,14 @@
 // One registry of route handlers, used by both hosts: ipcMain (Electron) and the HTTP server
 // (browser mode). Every call is validated on the way in (input schema) and on the way out
-// (output schema), and every failure becomes a reply a person can read: bad input → 400 with
-// zod's message, a missing thing → 404, a domain error → 422, anything else → 500.
+// (output schema), and every failure becomes a reply a person can read: input that breaks the
+// contract → 400 with zod's message; a thrown error → the status of its category (core/errors.ts:
+// bad input 422, not found 404, conflict 409, anything else 500).
 import { z } from 'zod'
+import { errorCategory, statusOfCategory } from '../core/errors.ts'
 import { ROUTES, type InvokeReply, type RouteName, type RouteOutput, type RouteParsedInput } from '../../shared/contract.ts'
 
 export type RouteHandler<N extends RouteName> = (input: RouteParsedInput<N>) => Promise<RouteOutput<N>> | RouteOutput<N>
 export type RouteHandlers = { [N in RouteName]: RouteHandler<N> }
-
-/** A route's input broke the contract. */
-export class BadInputError extends Error {
-  override name = 'BadInputError'
-}
-
-/** Error names that mean "the thing you named does not exist". */
-const NOT_FOUND = new Set(['ModelNotFoundError', 'JobNotFoundError', 'PageNotFoundError', 'ExperimentNotFoundError'])
-/** Errors that carry a message meant for the person (bad file, bad data, bad config). */
-const DOMAIN = new Set(['ImageLoadError', 'InterchangeError', 'ProjectFileError', 'ModelFileError', 'GlyphSetError', 'TrainConfigError', 'PageOpenError', 'NoCorrectionsError', 'UnsupportedInBrowserError', 'LabReportError'])
 
 export function zodMessage(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ')
@@ -49,7 +41,7 @@ export function createRegistry(handlers: RouteHandlers, opts: { onError?: (route
         return { ok: true, value: out.data }
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err))
-        const status = e instanceof BadInputError ? 400 : NOT_FOUND.has(e.name) ? 404 : DOMAIN.has(e.name) ? 422 : 500
+        const status = statusOfCategory(errorCategory(e))
         if (status === 500) opts.onError?.(name, e)
         return { ok: false, error: { name: e.name || 'Error', message: e.message, status } }
       }

@@ -4,9 +4,9 @@
 // Runs inside the training worker (trainWorker.ts); a plain function so tests can call it directly.
 import type { TrainConfigInput, TrainResult } from '../../shared/contract.ts'
 import type { EpochStats } from '../nn/train.ts'
-import { finetune, type FinetuneSpec } from '../recognize/finetune.ts'
+import { finetune, type FinetuneSpec } from '../learn/finetune.ts'
 
-export { NoCorrectionsError, replaySample, splitCorrections } from '../recognize/finetune.ts'
+export { NoCorrectionsError, replaySample, splitCorrections } from '../learn/finetune.ts'
 
 /** A fine-tuning run as the app asks for it: the app's hyper-parameters instead of a full FinetuneConfig. */
 export type RetrainSpec = Pick<FinetuneSpec, 'baseDir' | 'baseName' | 'outDir' | 'name' | 'corrections' | 'pages' | 'replayDir'> & {

@@ -1,15 +1,16 @@
 // Jobs: long work (retraining) runs in a worker thread; the runner keeps each job's state, numbers
 // its progress events (seq) and publishes them on the event bus. A view that missed events asks
 // jobs.status for the whole state. Cancelling stops training after the current batch.
+import { NotFoundError } from '../core/errors.ts'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { JobStatus } from '../../shared/contract.ts'
-import type { EventBus } from '../ipc/events.ts'
+import type { EventBus } from '../core/events.ts'
 import type { RetrainSpec } from './retrain.ts'
 import type { WorkerMessage } from './trainWorker.ts'
 
-export class JobNotFoundError extends Error {
+export class JobNotFoundError extends NotFoundError {
   override name = 'JobNotFoundError'
 }
 

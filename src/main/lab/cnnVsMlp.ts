@@ -45,7 +45,7 @@ export async function cnnVsMlpExperiment(ctx: ExperimentContext): Promise<Experi
   let excludedPerClass = 0
   if (ctx.evalData) {
     for (const m of loaded) {
-      const extra = (m.classifier.card['data'] as { extraTrain?: { file: string; perClass: number | 'all' } | null } | undefined)?.extraTrain
+      const extra = m.classifier.card.data?.extraTrain
       if (extra && (extra.file === ctx.evalData.file || extra.file.endsWith('/' + ctx.evalData.file.split('/').pop()))) {
         excludedPerClass = Math.max(excludedPerClass, extra.perClass === 'all' ? Infinity : extra.perClass)
       }

@@ -2,10 +2,11 @@
 // training budgets (small in tests, the coursework's in full runs) and a progress logger. An
 // experiment is a plain async function (context) → { report, files }; nothing here touches disk
 // except loading the data.
+import { InvalidInputError } from '../core/errors.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { readGlyphFile, readGlyphSet, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
-import { GLYPHDESK_VERSION } from '../cli/version.ts'
+import { GLYPHDESK_VERSION } from '../core/version.ts'
 import type { LrSchedule } from '../nn/autoencoder.ts'
 import type { DataSource, ExperimentName, ExperimentReport } from './report.ts'
 import { REPORT_SCHEMA, REPORT_VERSION } from './report.ts'
@@ -68,7 +69,7 @@ export interface ExperimentOutput {
 
 export type Experiment = (ctx: ExperimentContext) => Promise<ExperimentOutput>
 
-export class ExperimentDataError extends Error {
+export class ExperimentDataError extends InvalidInputError {
   override name = 'ExperimentDataError'
 }
 

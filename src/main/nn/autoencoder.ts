@@ -2,6 +2,7 @@
 // hidden layer and a sigmoid on the output (so reconstructions are images in [0, 1]), trained to
 // reproduce its input under the total squared error Σ(x̂ − x)² with SGD + momentum. It reuses the
 // MLP's Dense and Activation layers; only the loss and the training loop are its own.
+import { InvalidInputError } from '../core/errors.ts'
 import { Activation, Dense, type ActivationKind, type Layer, type Param } from './layers.ts'
 import { compareGradient, type GradcheckOptions, type GradcheckRow } from './gradcheck.ts'
 import { Sgd } from './optim.ts'
@@ -222,7 +223,7 @@ export interface AutoencoderEpoch {
   validLoss?: number
 }
 
-export class AutoencoderDivergedError extends Error {
+export class AutoencoderDivergedError extends InvalidInputError {
   override name = 'AutoencoderDivergedError'
   constructor(readonly epoch: number, readonly lr: number, readonly loss: number) {
     super(`autoencoder training diverged: the batch loss became ${loss} in epoch ${epoch} with learning rate ${lr}; try a smaller learning rate (e.g. ${lr / 10})`)

@@ -5,6 +5,7 @@
 //
 // Dense weight layout: W is in×out, row-major (Y = X·W + b, the NumPy/coursework convention),
 // so the forward pass is a plain gemmNN, dW = Xᵀ·dY a gemmTN and dX = dY·Wᵀ a gemmNT.
+import { MLP_ACTIVATIONS, type MlpActivation } from '../../shared/modelManifest.ts'
 import {
   addRowBias, columnSums, gemmNN, gemmNT, gemmTN, gemmTNSgd, sgdUpdate,
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
@@ -144,8 +145,8 @@ export class Dense implements Layer {
   }
 }
 
-export type ActivationKind = 'sigmoid' | 'relu' | 'tanh'
-export const ACTIVATIONS: readonly ActivationKind[] = ['sigmoid', 'relu', 'tanh']
+export type ActivationKind = MlpActivation
+export const ACTIVATIONS: readonly ActivationKind[] = MLP_ACTIVATIONS
 
 const ACTIVATION_KERNELS = {
   sigmoid: { forward: sigmoidForward, backward: sigmoidBackward },

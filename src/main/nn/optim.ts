@@ -4,6 +4,7 @@
 // SGD (PyTorch convention): g' = g + λw;  v ← μv + g';  w ← w − lr·v   (μ = 0: w ← w − lr·g').
 // Adam (L2 decay folded into the gradient, not AdamW):
 //   m ← β1m + (1−β1)g';  v ← β2v + (1−β2)g'²;  t ← t+1;  w ← w − lr·(m/(1−β1ᵗ)) / (sqrt(v/(1−β2ᵗ)) + ε)
+import { InvalidInputError } from '../core/errors.ts'
 import type { Param } from './layers.ts'
 import { sgdUpdate } from './kernels.ts'
 import { allocArray, dtypeOf, type FloatArray } from './tensor.ts'
@@ -50,7 +51,7 @@ export interface Optimizer {
   setState(state: OptimizerState): void
 }
 
-export class OptimizerStateError extends Error {
+export class OptimizerStateError extends InvalidInputError {
   override name = 'OptimizerStateError'
 }
 

@@ -3,6 +3,7 @@
 // JAMA), so the PCA baseline of the lab needs no linear-algebra dependency. PCA here is the
 // eigen-decomposition of the training set's covariance matrix, which gives the same components
 // as the SVD of the centred data matrix (right singular vectors; σᵢ² = (n−1)·λᵢ).
+import { InternalError } from '../core/errors.ts'
 import { gemmTN } from './kernels.ts'
 
 export interface SymmetricEigen {
@@ -12,7 +13,7 @@ export interface SymmetricEigen {
   vectors: Float64Array
 }
 
-export class EigenConvergenceError extends Error {
+export class EigenConvergenceError extends InternalError {
   override name = 'EigenConvergenceError'
 }
 

@@ -9,93 +9,38 @@
 // manifest with half-written or mismatched weights without noticing.
 //
 // A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, open, readFile, rename, rm, rmdir } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { InvalidInputError } from '../core/errors.ts'
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { writeFileAtomic } from '../core/atomicFile.ts'
 import { CLASSES } from '../../shared/classes.ts'
-import { ACTIVATIONS, type ActivationKind } from './layers.ts'
+import { ModelCardError, readManifestOf } from '../core/modelManifest.ts'
+import { FORMAT_VERSIONS, MLP_FORMAT, type MlpManifest, type ModelCard, type TensorEntry } from '../../shared/modelManifest.ts'
 import { Mlp, type NamedTensor } from './mlp.ts'
 import type { OptimizerState } from './optim.ts'
 import { firstNonFinite, sizeOf, type FloatArray } from './tensor.ts'
 import type { EpochStats, TrainConfig, TrainState } from './train.ts'
 
-export const MODEL_FORMAT = 'glyphdesk-mlp'
-export const MODEL_FORMAT_VERSION = 1
+export const MODEL_FORMAT = MLP_FORMAT
+export const MODEL_FORMAT_VERSION = FORMAT_VERSIONS[MLP_FORMAT]
 export const CHECKPOINT_FORMAT = 'glyphdesk-train-checkpoint'
 export const CHECKPOINT_FORMAT_VERSION = 1
 
 /** Free-form description stored with a model (what it was trained on, scores, date…). */
-export type ModelCard = Record<string, unknown>
+export type { ModelCard }
 
-export interface TensorEntry {
-  name: string
-  shape: number[]
-  /** Byte offset into weights.bin. */
-  offset: number
-}
-
-export interface ModelManifest {
-  format: typeof MODEL_FORMAT
-  formatVersion: number
-  kind: 'mlp'
-  sizes: number[]
-  activation: ActivationKind
-  seed: number
-  classes: string[]
-  dtype: 'float32'
-  byteOrder: 'little'
-  weightsFile: 'weights.bin'
-  weightsBytes: number
-  weightsSha256: string
-  tensors: TensorEntry[]
-  card: ModelCard
-}
+export type { TensorEntry }
+/** model.json of an MLP; its schema is MlpManifestSchema (src/shared/modelManifest.ts). */
+export type ModelManifest = MlpManifest
 
 export type ModelFileProblem = 'missing' | 'format' | 'shape' | 'byteLength' | 'checksum' | 'nonFinite'
 
 /** A model or checkpoint on disk that cannot be used; `problem` says which check failed. */
-export class ModelFileError extends Error {
+export class ModelFileError extends InvalidInputError {
   override name = 'ModelFileError'
   constructor(readonly path: string, readonly problem: ModelFileProblem, detail: string) {
     super(`${path}: ${detail}`)
-  }
-}
-
-/** Writes data to path via temp file + fsync + rename, so readers see the old or the new file, never a mix. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
-  try {
-    const fh = await open(tmp, 'w')
-    try {
-      await fh.writeFile(data)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, path)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
-}
-
-/**
- * Makes the folder `dir` (absent or empty) in one step: `fill` writes into a staging folder beside it,
- * which is then renamed into place; if anything fails the staging folder is removed and `dir` is untouched.
- */
-export async function writeDirAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
-  const target = resolve(dir)
-  await mkdir(dirname(target), { recursive: true })
-  const staging = await mkdtemp(join(dirname(target), `.${basename(target)}-`))
-  try {
-    await fill(staging)
-    // An empty target folder gives way; a non-empty one makes rmdir fail, so nothing is ever replaced.
-    await rmdir(target).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
-    await rename(staging, target)
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true })
-    throw err
   }
 }
 
@@ -179,21 +124,14 @@ export async function loadMlp(dir: string, options: { maxBatch?: number } = {}):
   const binPath = join(dir, 'weights.bin')
   let manifest: ModelManifest
   try {
-    manifest = JSON.parse((await readOrExplain(jsonPath)).toString('utf8')) as ModelManifest
+    manifest = readManifestOf(dir, MLP_FORMAT, 'a Glyphdesk MLP (format "glyphdesk-mlp")')
   } catch (err) {
-    if (err instanceof ModelFileError) throw err
-    throw new ModelFileError(jsonPath, 'format', `not valid JSON (${(err as Error).message})`)
+    if (err instanceof ModelCardError) throw new ModelFileError(jsonPath, err.missing ? 'missing' : 'format', err.detail)
+    throw err
   }
-  if (manifest.format !== MODEL_FORMAT || manifest.kind !== 'mlp') {
-    throw new ModelFileError(jsonPath, 'format', `not a Glyphdesk MLP (format "${String(manifest.format)}", kind "${String(manifest.kind)}")`)
-  }
-  if (manifest.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new ModelFileError(jsonPath, 'format', `format version ${String(manifest.formatVersion)} is not supported (this build reads ${MODEL_FORMAT_VERSION})`)
-  }
-  if (!ACTIVATIONS.includes(manifest.activation)) throw new ModelFileError(jsonPath, 'format', `unknown activation "${String(manifest.activation)}"`)
   let mlp: Mlp
   try {
-    mlp = new Mlp({ sizes: manifest.sizes, activation: manifest.activation, seed: manifest.seed ?? 0 }, { maxBatch: options.maxBatch })
+    mlp = new Mlp({ sizes: manifest.sizes, activation: manifest.activation, seed: manifest.seed }, { maxBatch: options.maxBatch })
   } catch (err) {
     throw new ModelFileError(jsonPath, 'shape', (err as Error).message)
   }
@@ -222,7 +160,7 @@ export async function loadMlp(dir: string, options: { maxBatch?: number } = {}):
   const tensors = entries.map((e) => ({ name: e.name, shape: e.shape, data: readFloat32LE(bytes, e.offset, sizeOf(e.shape)) }))
   checkFinite(binPath, tensors)
   mlp.setWeights(tensors)
-  return { mlp, manifest, card: manifest.card ?? {} }
+  return { mlp, manifest, card: manifest.card }
 }
 
 // ---- checkpoints ----

@@ -252,7 +252,11 @@ let available: boolean | undefined
 function simdAvailable(): boolean {
   if (available === undefined) {
     try {
-      available = !process.env.GLYPHDESK_NO_SIMD && new wasm.Module(assemble(4, 4, 16)) !== null && elementwiseModule() !== null
+      if (process.env.GLYPHDESK_NO_SIMD) available = false
+      else {
+        new wasm.Module(assemble(4, 4, 16)) // throws where the engine has no SIMD
+        available = elementwiseModule() !== null
+      }
     } catch {
       available = false
     }

@@ -2,6 +2,7 @@
 // curves, cooperative cancellation and exact resumption. A run stopped through `signal` returns
 // a TrainState; passing it back as `resume` continues so that the final weights are
 // bit-identical to an uninterrupted run (same shuffles, same RNG draws, same float ops).
+import { InvalidInputError } from '../core/errors.ts'
 import { countCorrect, softmaxCrossEntropy } from './kernels.ts'
 import type { Mlp, NamedTensor } from './mlp.ts'
 import { createOptimizer, Sgd, type OptimizerKind, type OptimizerState } from './optim.ts'
@@ -78,7 +79,7 @@ export interface TrainResult {
 
 const YIELD_EVERY_MS = 50
 
-export class DivergedError extends Error {
+export class DivergedError extends InvalidInputError {
   override name = 'DivergedError'
   constructor(readonly epoch: number, readonly batch: number, readonly lr: number, readonly loss: number) {
     super(
@@ -88,7 +89,7 @@ export class DivergedError extends Error {
   }
 }
 
-export class TrainConfigError extends Error {
+export class TrainConfigError extends InvalidInputError {
   override name = 'TrainConfigError'
 }
 

@@ -7,7 +7,7 @@ import sharp from 'sharp'
 import { CLASSES, GLYPH_PIXELS, GLYPH_SIZE } from '../../shared/classes.ts'
 import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
 import type { LabelledGlyphs } from '../data/glyphset.ts'
-import { writeFileAtomic } from '../nn/serialise.ts'
+import { writeFileAtomic } from '../core/atomicFile.ts'
 import type { PageSessions } from './pageSessions.ts'
 
 export interface GlyphRow { page: string; boxId: string; x: number; y: number; w: number; h: number; label: string; by: 'person' | 'model' | 'import' }

@@ -1,13 +1,14 @@
 // The models a person can pick: the shipped ones (resources/models, read-only) and their own
 // (<user data>/models, made by retraining). Names are unique across both: a user model never
 // takes a shipped model's name, so it can never shadow or overwrite one.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { z } from 'zod'
 import type { ModelInfoSchema } from '../../shared/contract.ts'
 import type { Classifier } from '../recognize/classifier.ts'
 import { headlineAccuracy } from '../../shared/cardMetrics.ts'
-import { ONNX_FORMAT } from '../recognize/modelCard.ts'
+import { readModelManifest } from '../core/modelManifest.ts'
+import { MLP_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
 import { DEFAULT_MODEL_ORDER, listShippedModels, loadClassifier, ModelNotFoundError } from '../recognize/models.ts'
 import type { SettingsStore } from './userData.ts'
 
@@ -15,13 +16,13 @@ export type ModelInfo = z.infer<typeof ModelInfoSchema>
 
 interface Entry { name: string; dir: string; kind: string; shipped: boolean }
 
-function readCard(dir: string): Record<string, unknown> {
+/** The card shown for a model: its manifest's card block, with the kind (and an MLP's layer sizes) from the manifest. */
+function readCard(dir: string): ModelCard {
   try {
-    const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>
-    const card = (manifest['card'] ?? {}) as Record<string, unknown>
-    const kind = manifest['kind'] ?? (manifest['format'] === ONNX_FORMAT ? 'onnx' : 'unknown')
-    return { kind, ...card, ...(manifest['sizes'] ? { sizes: manifest['sizes'], activation: manifest['activation'] } : {}) }
+    const manifest = readModelManifest(dir)
+    return { ...manifest.card, kind: manifest.kind, ...(manifest.format === MLP_FORMAT ? { sizes: manifest.sizes, activation: manifest.activation } : {}) }
   } catch {
+    // A broken user model still appears in the list (unusable), so the person can see and delete it.
     return {}
   }
 }
@@ -74,10 +75,11 @@ export class ModelCatalog {
     const def = this.defaultName()
     return this.entries().map((m) => {
       const card = readCard(m.dir)
-      const metrics = (card['metrics'] ?? {}) as Record<string, Record<string, unknown> | undefined>
-      const accuracy = num(metrics['heldOutAfter']) ?? headlineAccuracy(card).test ?? num(metrics['valid']?.['accuracy'])
-      const created = typeof card['created'] === 'string' ? card['created'] : undefined
-      const description = typeof card['description'] === 'string' ? card['description'] : undefined
+      const metrics = card.metrics ?? {}
+      const valid = metrics['valid']
+      const accuracy = num(metrics['heldOutAfter']) ?? headlineAccuracy(card).test ?? (typeof valid === 'object' && valid !== null && 'accuracy' in valid ? num(valid.accuracy) : undefined)
+      const created = card.created
+      const description = card.description
       return {
         name: m.name, kind: m.kind, shipped: m.shipped, isDefault: m.name === def,
         // Retraining continues an MLP or trains a new head on a CNN's embeddings (recognize/finetune.ts).
@@ -87,7 +89,7 @@ export class ModelCatalog {
     })
   }
 
-  card(name: string): Record<string, unknown> {
+  card(name: string): ModelCard {
     return readCard(this.find(name).dir)
   }
 

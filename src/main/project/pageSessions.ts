@@ -6,12 +6,13 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import sharp from 'sharp'
+import { InvalidInputError } from '../core/errors.ts'
 import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
-import { extractGlyphs, toFileRect, transcribe } from '../vision/transcribe.ts'
+import { extractGlyphs, toFileRect, transcribe } from '../read/transcribe.ts'
 
 export interface PageSession {
   pageId: string
@@ -29,6 +30,11 @@ export interface Prediction { id: string; label?: string; confidence?: number; t
 
 const rectKey = (r: { x: number; y: number; w: number; h: number }) => `${r.x},${r.y},${r.w},${r.h}`
 
+/** A page image that cannot be read from disk (moved, deleted, unreadable). */
+export class PageOpenError extends InvalidInputError {
+  override name = 'PageOpenError'
+}
+
 export class PageSessions {
   private byId = new Map<string, PageSession>()
   private byPath = new Map<string, PageSession>()
@@ -41,7 +47,7 @@ export class PageSessions {
   async open(path: string, classifier: Classifier): Promise<{ session: PageSession; doc: PageDoc; glyphs: Record<string, string> }> {
     const abs = resolve(path)
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
-      throw Object.assign(new Error(`${abs} cannot be read (${e.code ?? e.message})`), { name: 'PageOpenError' })
+      throw new PageOpenError(`${abs} cannot be read (${e.code ?? e.message})`)
     })
     const image = await loadImage(bytes)
     const { doc, segmentation } = await transcribe(image, classifier, { path: abs, fileBytes: bytes })
@@ -55,7 +61,7 @@ export class PageSessions {
     const known = this.byPath.get(abs)
     if (known) return known
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
-      throw Object.assign(new Error(`the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`), { name: 'PageOpenError' })
+      throw new PageOpenError(`the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`)
     })
     const image = await loadImage(bytes)
     const seg = await segmentPage(image)

@@ -1,14 +1,15 @@
 // Project files: the pages (their PageDocs) and the user's models of one piece of work, as one
 // JSON file written atomically (temp file + fsync + rename), so a crash mid-save leaves the
 // previous file. Loading validates everything before returning: a bad file changes nothing.
+import { InvalidInputError } from '../core/errors.ts'
 import { readFile } from 'node:fs/promises'
 import { ProjectSchema, type Project } from '../../shared/contract.ts'
-import { writeFileAtomic } from '../nn/serialise.ts'
+import { writeFileAtomic } from '../core/atomicFile.ts'
 
 export const PROJECT_EXTENSION = 'glyphdesk'
 
 /** A project file that cannot be used, with what the person can do. */
-export class ProjectFileError extends Error {
+export class ProjectFileError extends InvalidInputError {
   override name = 'ProjectFileError'
   constructor(readonly path: string, message: string, options?: { cause?: unknown }) {
     super(message, options)

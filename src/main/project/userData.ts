@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { writeFileAtomic } from '../nn/serialise.ts'
+import { writeFileAtomic } from '../core/atomicFile.ts'
 
 export function defaultUserDataDir(): string {
   if (process.env['GLYPHDESK_DATA_DIR']) return process.env['GLYPHDESK_DATA_DIR']

@@ -19,32 +19,14 @@ import type { Mlp } from '../nn/mlp.ts'
 import { loadMlp } from '../nn/serialise.ts'
 import { decodeProbs, type Classifier, type Prediction } from './classifier.ts'
 import { ModelCardError, ModelMismatchError, NonFiniteOutputError, readOnnxModelCard } from './modelCard.ts'
+import { readManifestOf } from '../core/modelManifest.ts'
+import { CNN_HEAD_FORMAT, FORMAT_VERSIONS, type CnnHeadBaseRef, type CnnHeadManifest, type ModelCard } from '../../shared/modelManifest.ts'
 import { OnnxClassifier } from './onnxClassifier.ts'
 
-export const CNN_HEAD_FORMAT = 'glyphdesk-cnn-head'
-export const CNN_HEAD_FORMAT_VERSION = 1
+export { CNN_HEAD_FORMAT }
+export type { CnnHeadBaseRef, CnnHeadManifest }
+export const CNN_HEAD_FORMAT_VERSION = FORMAT_VERSIONS[CNN_HEAD_FORMAT]
 export const CNN_HEAD_DIR = 'head'
-
-export interface CnnHeadBaseRef {
-  /** The base model's name (a shipped model's name when shipped). */
-  name: string
-  shipped: boolean
-  /** Absolute directory of a base that is not shipped. */
-  dir?: string
-  /** SHA-256 of the base's ONNX file, checked at load. */
-  modelSha256: string
-  embeddingDim: number
-}
-
-export interface CnnHeadManifest {
-  format: typeof CNN_HEAD_FORMAT
-  formatVersion: number
-  kind: 'cnn-head'
-  name: string
-  base: CnnHeadBaseRef
-  head: string
-  card: Record<string, unknown>
-}
 
 /** The SHA-256 the base's card records for its ONNX file (or computed from the file). */
 export function onnxSha256(dir: string): string {
@@ -70,7 +52,7 @@ export class CnnHeadClassifier implements Classifier {
     readonly name: string,
     readonly base: OnnxClassifier,
     readonly head: Mlp,
-    readonly card: Record<string, unknown> = {}
+    readonly card: ModelCard = {}
   ) {
     if (head.classes !== NUM_CLASSES) throw new ModelMismatchError(`head of ${name} has ${head.classes} outputs; Glyphdesk classifies into ${NUM_CLASSES} classes`)
   }
@@ -115,19 +97,7 @@ export class CnnHeadClassifier implements Classifier {
 
 /** Reads and checks a cnn-head model.json. */
 export function readCnnHeadManifest(dir: string): CnnHeadManifest {
-  const file = join(dir, 'model.json')
-  let m: Partial<CnnHeadManifest>
-  try {
-    m = JSON.parse(readFileSync(file, 'utf8')) as Partial<CnnHeadManifest>
-  } catch (e) {
-    throw new ModelCardError(`${file} cannot be read as JSON (${(e as Error).message})`)
-  }
-  if (m.format !== CNN_HEAD_FORMAT || m.kind !== 'cnn-head') throw new ModelCardError(`${file} is not a CNN head model (format "${String(m.format)}", kind "${String(m.kind)}")`)
-  if (m.formatVersion !== CNN_HEAD_FORMAT_VERSION) throw new ModelCardError(`${file}: format version ${String(m.formatVersion)} is not supported (this build reads ${CNN_HEAD_FORMAT_VERSION})`)
-  const b = m.base
-  if (!b || typeof b.name !== 'string' || typeof b.modelSha256 !== 'string' || typeof b.embeddingDim !== 'number' || (!b.shipped && typeof b.dir !== 'string'))
-    throw new ModelCardError(`${file}: "base" must be {name, shipped, dir (when not shipped), modelSha256, embeddingDim}`)
-  return { format: CNN_HEAD_FORMAT, formatVersion: m.formatVersion, kind: 'cnn-head', name: String(m.name ?? ''), base: b, head: typeof m.head === 'string' ? m.head : CNN_HEAD_DIR, card: (m.card ?? {}) as Record<string, unknown> }
+  return readManifestOf(dir, CNN_HEAD_FORMAT, 'a CNN head model (format "glyphdesk-cnn-head")')
 }
 
 /**
@@ -137,8 +107,8 @@ export function readCnnHeadManifest(dir: string): CnnHeadManifest {
 export async function loadCnnHead(dir: string, name: string, resolveShipped: (name: string) => string): Promise<CnnHeadClassifier> {
   const manifest = readCnnHeadManifest(dir)
   const b = manifest.base
-  const baseDir = b.shipped ? resolveShipped(b.name) : b.dir!
-  if (!existsSync(join(baseDir, 'model.json'))) throw new ModelCardError(`${dir}: its base model ${b.name} (${baseDir}) is missing; the head cannot run without it`)
+  const baseDir = b.shipped || b.dir === undefined ? resolveShipped(b.name) : b.dir
+  if (!existsSync(join(baseDir, 'model.json'))) throw new ModelCardError(join(dir, 'model.json'), `its base model ${b.name} (${baseDir}) is missing; the head cannot run without it`)
   const sha = onnxSha256(baseDir)
   if (sha !== b.modelSha256)
     throw new ModelMismatchError(`${dir}: the base model ${b.name} has changed since this head was trained (ONNX SHA-256 ${sha.slice(0, 12)}…, head expects ${b.modelSha256.slice(0, 12)}…); fine-tune again on the new base`)

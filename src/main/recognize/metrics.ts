@@ -1,7 +1,6 @@
 // Scores for a classifier on labelled glyphs: accuracy, per-class accuracy, the 36×36 confusion
 // matrix and the most confused pairs. Shared by `glyphdesk eval`, training reports and the app.
-import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
-import { LOOKALIKE_PAIRS } from './calibrate.ts'
+import { CLASSES, LOOKALIKE_PAIRS, NUM_CLASSES } from '../../shared/classes.ts'
 
 export interface ConfusedPair {
   truth: string

@@ -1,13 +1,14 @@
 // The from-scratch MLP behind the Classifier interface.
 import { loadMlp, type LoadedMlp } from '../nn/serialise.ts'
 import type { Mlp } from '../nn/mlp.ts'
+import type { ModelCard } from '../../shared/modelManifest.ts'
 import { NUM_CLASSES } from '../../shared/classes.ts'
 import { decodeProbs, type Classifier, type Prediction } from './classifier.ts'
 
 const CHUNK = 256
 
 export class MlpClassifier implements Classifier {
-  constructor(readonly name: string, readonly mlp: Mlp, readonly card: Record<string, unknown> = {}) {
+  constructor(readonly name: string, readonly mlp: Mlp, readonly card: ModelCard = {}) {
     if (mlp.classes !== NUM_CLASSES) throw new RangeError(`model ${name} has ${mlp.classes} outputs; Glyphdesk classifies into ${NUM_CLASSES} classes`)
   }
 

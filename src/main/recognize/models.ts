@@ -1,12 +1,14 @@
 // Where models come from: a path to a model directory, or the name of a model shipped in
 // resources/models/. The default is the best shipped model.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { NotFoundError } from '../core/errors.ts'
+import { existsSync, readdirSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Classifier } from './classifier.ts'
-import { CNN_HEAD_FORMAT, loadCnnHead } from './cnnHead.ts'
+import { loadCnnHead } from './cnnHead.ts'
 import { MlpClassifier } from './mlpClassifier.ts'
-import { ONNX_FORMAT } from './modelCard.ts'
+import { readModelManifest } from '../core/modelManifest.ts'
+import { CNN_HEAD_FORMAT, MLP_FORMAT, ONNX_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
 import { OnnxClassifier } from './onnxClassifier.ts'
 
 export const RESOURCES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources')
@@ -14,7 +16,7 @@ export const SHIPPED_MODELS_DIR = join(RESOURCES_DIR, 'models')
 /** Best first: the first one present is the default. */
 export const DEFAULT_MODEL_ORDER = ['cnn-best', 'cnn-compact', 'mlp-best', 'mlp-baseline']
 
-export class ModelNotFoundError extends Error {
+export class ModelNotFoundError extends NotFoundError {
   override name = 'ModelNotFoundError'
 }
 
@@ -31,8 +33,7 @@ export function listShippedModels(): ModelEntry[] {
     .filter((d) => d.isDirectory() && existsSync(join(SHIPPED_MODELS_DIR, d.name, 'model.json')))
     .map((d) => {
       const dir = join(SHIPPED_MODELS_DIR, d.name)
-      const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string; format?: string }
-      return { name: d.name, dir, kind: manifest.kind ?? (manifest.format === ONNX_FORMAT ? 'onnx' : 'unknown'), shipped: true }
+      return { name: d.name, dir, kind: readModelManifest(dir).kind, shipped: true }
     })
 }
 
@@ -58,14 +59,18 @@ export function resolveModelDir(model?: string): string {
   throw new ModelNotFoundError(`model "${model}" is neither a directory with a model.json nor a shipped model (shipped: ${names.join(', ') || 'none'})`)
 }
 
-export async function loadClassifier(model?: string): Promise<Classifier & { card: Record<string, unknown> }> {
+export async function loadClassifier(model?: string): Promise<Classifier & { card: ModelCard }> {
   const dir = resolveModelDir(model)
-  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string; format?: string }
-  const name = model ?? dir.split(/[\\/]/).pop()
-  if (manifest.kind === 'mlp') return MlpClassifier.load(dir, name)
-  // A head fine-tuned on a CNN's embeddings (recognize/cnnHead.ts): the base ONNX model + head weights.
-  if (manifest.format === CNN_HEAD_FORMAT) return loadCnnHead(dir, name ?? dir, (base) => resolveModelDir(base))
-  // Glyphdesk's CNNs and bring-your-own ONNX classifiers share one card format and one loader.
-  if (manifest.format === ONNX_FORMAT) return OnnxClassifier.load(dir, name)
-  throw new ModelNotFoundError(`${dir}: model kind "${String(manifest.kind)}" is not supported by this build`)
+  const manifest = readModelManifest(dir)
+  const name = model ?? dir.split(/[\\/]/).pop() ?? dir
+  switch (manifest.format) {
+    case MLP_FORMAT:
+      return MlpClassifier.load(dir, name)
+    // A head fine-tuned on a CNN's embeddings (recognize/cnnHead.ts): the base ONNX model + head weights.
+    case CNN_HEAD_FORMAT:
+      return loadCnnHead(dir, name, (base) => resolveModelDir(base))
+    // Glyphdesk's CNNs and bring-your-own ONNX classifiers share one card format and one loader.
+    case ONNX_FORMAT:
+      return OnnxClassifier.load(dir, name)
+  }
 }

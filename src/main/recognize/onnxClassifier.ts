@@ -2,6 +2,7 @@
 // Glyphdesk's CNNs (training/train_cnn.py) and any bring-your-own model whose card (modelCard.ts)
 // says how a glyph becomes its input. The card is checked against the graph once, at load, so a
 // model that loads is a model that predicts.
+import type { ModelCard } from '../../shared/modelManifest.ts'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -38,7 +39,7 @@ function tensorMeta(meta: readonly ort.InferenceSession.ValueMetadata[], name: s
 }
 
 export class OnnxClassifier implements Classifier {
-  readonly card: Record<string, unknown>
+  readonly card: ModelCard
   readonly embeddingDim: number | undefined
   private readonly inputName: string
   private readonly logitsName: string
@@ -62,7 +63,8 @@ export class OnnxClassifier implements Classifier {
     names: { input: string; logits: string; embedding?: string },
     classOfLogit: Int32Array
   ) {
-    this.card = Object.keys(manifest.card).length ? manifest.card : (manifest as unknown as Record<string, unknown>)
+    // A bring-your-own card may have no card block: its name and kind still describe it.
+    this.card = { name: manifest.name, kind: manifest.kind, ...manifest.card }
     this.inputName = names.input
     this.logitsName = names.logits
     this.embeddingName = names.embedding
@@ -102,7 +104,7 @@ export class OnnxClassifier implements Classifier {
       classOfLogit[i] = CLASSES.indexOf(label.toUpperCase())
       if (classOfLogit[i] < 0) unknown.push(JSON.stringify(label))
     })
-    if (unknown.length) throw new ModelCardError(`${cardFile}: labels ${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ' …' : ''} are not Glyphdesk classes (A–Z, 0–9)`)
+    if (unknown.length) throw new ModelCardError(cardFile, `labels ${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ' …' : ''} are not Glyphdesk classes (A–Z, 0–9)`)
 
     // Input: one float image tensor whose fixed dims agree with the card.
     const inputName = card.input.name ?? (session.inputNames.length === 1 ? session.inputNames[0] : undefined)
@@ -215,7 +217,7 @@ export class OnnxClassifier implements Classifier {
   }
 
   async embed(glyphs: Float32Array, n: number): Promise<{ data: Float32Array; dim: number }> {
-    if (!this.embeddingName) throw new ModelCardError(`${join(this.dir, 'model.json')} names no "outputs.embedding"; model ${this.name} cannot give embeddings`)
+    if (!this.embeddingName) throw new ModelCardError(join(this.dir, 'model.json'), `names no "outputs.embedding"; model ${this.name} cannot give embeddings`)
     const { data, width } = await this.runOutput(glyphs, n, this.embeddingName, 'embedding')
     return { data, dim: width }
   }

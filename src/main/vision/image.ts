@@ -10,6 +10,7 @@
 //    (libvips shrinks JPEGs on load and streams the rest, so the full-size raster is never held) and a
 //    warning is returned; box coordinates are mapped back to the file's pixels through `scale`;
 //  - above `hardLimitPixels` (e.g. 30000×30000 = 900 MP): rejected from the header alone, before any decoding.
+import { InvalidInputError } from '../core/errors.ts'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import sharp from 'sharp'
@@ -34,7 +35,7 @@ export interface LoadedImage extends GrayImage {
 export type ImageErrorKind = 'empty' | 'pdf' | 'truncated' | 'unsupported' | 'too-large' | 'unreadable'
 
 /** Why a page image could not be loaded, with what the person can do about it. */
-export class ImageLoadError extends Error {
+export class ImageLoadError extends InvalidInputError {
   override name = 'ImageLoadError'
   constructor(
     readonly kind: ImageErrorKind,

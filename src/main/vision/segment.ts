@@ -21,9 +21,7 @@ import { createRequire } from 'node:module'
 import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type OpenCv = any
-type Mat = any
+import type { Mat, OpenCv } from './opencv.ts'
 
 // Boxed: the Emscripten module object is itself a thenable, so it must never be a promise's value.
 let cvPromise: Promise<{ cv: OpenCv }> | null = null
@@ -107,9 +105,9 @@ function medianBlur(cv: OpenCv, src: Mat, dst: Mat, k: number): void {
     cv.medianBlur(src, dst, k)
     return
   }
-  const out = medianSimd(src.data as Uint8Array, src.cols, src.rows, k === 3 ? 1 : 2)
+  const out = medianSimd(src.data, src.cols, src.rows, k === 3 ? 1 : 2)
   if (dst !== src) dst.create(src.rows, src.cols, cv.CV_8UC1)
-  ;(dst.data as Uint8Array).set(out)
+  dst.data.set(out)
 }
 
 /** Comparators (i < j: min to i, max to j) of Batcher's odd–even merge sort for n inputs. */
@@ -417,7 +415,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   const splitRatio = options.splitWidthRatio ?? 1.75
   const speckFraction = options.speckFraction ?? 0.3
   const mats: Mat[] = []
-  const keep = <M>(m: M): M => { mats.push(m); return m }
+  const keep = <M extends Mat>(m: M): M => { mats.push(m); return m }
   try {
     const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
     const norm = keep(normaliseBackground(cv, gray))

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { join, resolve } from 'node:path'
 import { importOcrFile } from '../../../src/main/interchange/import.ts'
-import { collectCorrections } from '../../../src/main/recognize/corrections.ts'
+import { collectCorrections } from '../../../src/main/learn/corrections.ts'
 import { applyPredictions } from '../../../src/shared/pageEdits.ts'
 import { type PageDoc, PageDocSchema } from '../../../src/shared/pagedoc.ts'
 

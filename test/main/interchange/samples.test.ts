@@ -13,7 +13,7 @@ import { importOcrFile, readOcrFile } from '../../../src/main/interchange/import
 import type { Rect } from '../../../src/main/interchange/read.ts'
 import { loadClassifier } from '../../../src/main/recognize/models.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
-import { transcribe } from '../../../src/main/vision/transcribe.ts'
+import { transcribe } from '../../../src/main/read/transcribe.ts'
 import { CLASSES } from '../../../src/shared/classes.ts'
 import type { PageBox, PageDoc } from '../../../src/shared/pagedoc.ts'
 import { validateAgainst } from '../helpers/xsd.ts'

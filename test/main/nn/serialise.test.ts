@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Mlp } from '../../../src/main/nn/mlp.ts'
-import { loadCheckpoint, loadMlp, ModelFileError, saveCheckpoint, saveMlp, writeDirAtomic } from '../../../src/main/nn/serialise.ts'
+import { loadCheckpoint, loadMlp, ModelFileError, saveCheckpoint, saveMlp } from '../../../src/main/nn/serialise.ts'
 import { trainMlp } from '../../../src/main/nn/train.ts'
 import { blobs, sameBits } from './fixtures.ts'
 
@@ -98,21 +98,5 @@ describe('training checkpoints', () => {
     expect(sameBits(resumed.weights().map((t) => t.data), ref.weights().map((t) => t.data))).toBe(true)
     await writeFile(path, '{"format":"something-else"}')
     await expectProblem(loadCheckpoint(path), 'format', /not a Glyphdesk training checkpoint/)
-  })
-})
-
-describe('writeDirAtomic', () => {
-  it('makes the folder in one step, or leaves no trace when filling it fails', async () => {
-    const parent = dirFor('atomic-dir')
-    const target = join(parent, 'model')
-    await writeDirAtomic(target, async (s) => { await writeFile(join(s, 'a.txt'), 'one') })
-    expect(await readFile(join(target, 'a.txt'), 'utf8')).toBe('one')
-    // A non-empty target is never replaced; the staging folder is cleaned up.
-    await expect(writeDirAtomic(target, async (s) => { await writeFile(join(s, 'a.txt'), 'two') })).rejects.toThrow(/ENOTEMPTY|EEXIST/)
-    expect(await readFile(join(target, 'a.txt'), 'utf8')).toBe('one')
-    // A failing fill: nothing appears.
-    const other = join(parent, 'other')
-    await expect(writeDirAtomic(other, async (s) => { await writeFile(join(s, 'half'), 'x'); throw new Error('disk full') })).rejects.toThrow('disk full')
-    expect((await readdir(parent)).sort()).toEqual(['model'])
   })
 })

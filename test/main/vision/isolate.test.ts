@@ -8,7 +8,7 @@ import { decodeProbs, type Classifier } from '../../../src/main/recognize/classi
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
 import { glyphMask, segmentPage, type CharBox } from '../../../src/main/vision/segment.ts'
-import { cropGray, cropRect, transcribe } from '../../../src/main/vision/transcribe.ts'
+import { cropGray, cropRect, transcribe } from '../../../src/main/read/transcribe.ts'
 
 type Stroke = [number, number][]
 const GLYPHS: Record<string, { w: number; strokes: Stroke[] }> = {

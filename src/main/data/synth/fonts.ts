@@ -2,6 +2,7 @@
 // families plus plain sans; Humor Sans and Comic Neue are reserved for evaluation as an
 // "unseen hand" and never reach training. Families are read from each file's own `name`
 // table and coverage from its `cmap`, so discovery does not depend on fontconfig.
+import { InvalidInputError } from '../../core/errors.ts'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { CLASSES } from '../../../shared/classes.ts'
@@ -19,7 +20,7 @@ export interface FontStyle {
 }
 
 /** No usable font was found: the message says what to run. */
-export class MissingFontsError extends Error {
+export class MissingFontsError extends InvalidInputError {
   override name = 'MissingFontsError'
 }
 

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path'
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import { PAGE_EXPORTS } from '../../export/index.ts'
-import { writeFileAtomic } from '../../nn/serialise.ts'
+import { writeFileAtomic } from '../../core/atomicFile.ts'
 import { collectGlyphs, writeGlyphDataset } from '../../project/glyphDataset.ts'
 
 const EXT = { txt: 'txt', json: 'json', hocr: 'hocr', alto: 'alto.xml', page: 'page.xml' } as const

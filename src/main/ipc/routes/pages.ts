@@ -1,16 +1,16 @@
 // pages.* routes: open and transcribe a page, serve its bitmap, re-read edited boxes.
+import { InvalidInputError, NotFoundError } from '../../core/errors.ts'
 import { createHash } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { RouteHandlers } from '../registry.ts'
-import { BadInputError } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import type { PageSession } from '../../project/pageSessions.ts'
-import { applyWordContext } from '../../recognize/context.ts'
+import { applyWordContext } from '../../read/wordContext.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'models' | 'settings' | 'sample' | 'userDataDir' | 'imageUrl' | 'onRecent'>
 
-export class PageNotFoundError extends Error {
+export class PageNotFoundError extends NotFoundError {
   override name = 'PageNotFoundError'
 }
 
@@ -34,7 +34,7 @@ export function createPageRoutes(d: Deps): Pick<RouteHandlers, 'pages.openSample
     'pages.open': ({ path, model }) => open(path, model, true),
     'pages.openBytes': async ({ name, base64, model }) => {
       const bytes = Buffer.from(base64, 'base64')
-      if (bytes.length === 0) throw new BadInputError('pages.openBytes: the file is empty')
+      if (bytes.length === 0) throw new InvalidInputError('pages.openBytes: the file is empty')
       // Kept under the user data folder so saved projects can find the image again.
       const dir = join(d.userDataDir, 'pages')
       await mkdir(dir, { recursive: true })
@@ -53,7 +53,7 @@ export function createPageRoutes(d: Deps): Pick<RouteHandlers, 'pages.openSample
       const wanted = new Set(boxIds)
       const boxes = doc.boxes.filter((b) => wanted.has(b.id))
       const missing = boxIds.filter((id) => !doc.boxes.some((b) => b.id === id))
-      if (missing.length) throw new BadInputError(`pages.recognize: no box ${missing.slice(0, 5).join(', ')} in the document`)
+      if (missing.length) throw new InvalidInputError(`pages.recognize: no box ${missing.slice(0, 5).join(', ')} in the document`)
       const classifier = await d.models.classifier(model ?? doc.model?.name)
       const predictions = await d.pages.recognize(s, boxes, classifier)
       // Read the re-read boxes in their words' context, as transcribe does for a whole page.

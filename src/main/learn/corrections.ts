@@ -12,6 +12,7 @@
 // `labelFromTruth` simulates that person for demos and tests: it fills userLabel on every box from a
 // ground-truth .txt, by the same per-line alignment as evalPages' oracle (only when each line has as many
 // boxes as the truth has characters).
+import { InvalidInputError } from '../core/errors.ts'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path'
@@ -21,14 +22,14 @@ import { boxesByLine, PageDocSchema, type PageDoc } from '../../shared/pagedoc.t
 import type { LabelledGlyphs } from '../data/glyphset.ts'
 import { loadImage } from '../vision/image.ts'
 import { segmentPage } from '../vision/segment.ts'
-import { pageBoxGlyphs } from '../vision/transcribe.ts'
+import { pageBoxGlyphs } from '../read/transcribe.ts'
 
 /** Nothing to learn from: no page, or no box with a person's label. */
-export class NoCorrectionsError extends Error {
+export class NoCorrectionsError extends InvalidInputError {
   override name = 'NoCorrectionsError'
 }
 /** A page file that is not a PageDoc/project, or whose image is missing or changed. */
-export class CorrectionsInputError extends Error {
+export class CorrectionsInputError extends InvalidInputError {
   override name = 'CorrectionsInputError'
 }
 

@@ -1,7 +1,7 @@
 // Look-alike calibration: offsets found on hand-built logits where the right answer is known.
 import { describe, expect, it } from 'vitest'
 import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
-import { argmaxWithOffsets, fitLookalikeOffsets, scoreCalibration } from '../../../src/main/recognize/calibrate.ts'
+import { argmaxWithOffsets, fitLookalikeOffsets, scoreCalibration } from '../../../src/main/learn/calibrate.ts'
 import { headlineAccuracy } from '../../../src/shared/cardMetrics.ts'
 
 const O = CLASSES.indexOf('O'), ZERO = CLASSES.indexOf('0'), I = CLASSES.indexOf('I'), ONE = CLASSES.indexOf('1'), A = CLASSES.indexOf('A')

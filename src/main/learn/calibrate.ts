@@ -7,10 +7,8 @@
 // for letter accuracy with digits — with overall accuracy as the tie-break and the smallest offset
 // after that. Only the digit of each pair moves (the letter is the reference); the offsets live in
 // the ONNX model card (`logitOffsets`) and OnnxClassifier applies them in predict().
-import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import { CLASSES, LOOKALIKE_PAIRS, NUM_CLASSES, type LookalikePair } from '../../shared/classes.ts'
 
-export type LookalikePair = [letter: string, digit: string]
-export const LOOKALIKE_PAIRS: LookalikePair[] = [['O', '0'], ['I', '1'], ['S', '5'], ['Z', '2'], ['G', '6'], ['B', '8']]
 
 export interface PairScore {
   letter: string

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
 import { assembleText } from '../../../src/shared/pagedoc.ts'
-import { alignCounts, evalPages, levenshtein, oracleText } from '../../../src/main/vision/evalPages.ts'
+import { alignCounts, evalPages, levenshtein, oracleText } from '../../../src/main/read/evalPages.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
-import { transcribe } from '../../../src/main/vision/transcribe.ts'
+import { transcribe } from '../../../src/main/read/transcribe.ts'
 
 // Always answers "E": recognition is not under test here, detection and text assembly are.
 const alwaysE: Classifier = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applyWordContext } from '../../../src/main/recognize/context.ts'
+import { applyWordContext } from '../../../src/main/read/wordContext.ts'
 import { assembleText, type PageBox, type PageDoc } from '../../../src/shared/pagedoc.ts'
 
 type Guess = [label: string, p: number][]

@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto'
 import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
-import { applyWordContext } from '../recognize/context.ts'
-import type { GrayImage, LoadedImage } from './image.ts'
-import { layoutPage, type LayoutOptions, type Rect } from './layout.ts'
-import { normaliseGlyph } from './normalise.ts'
-import { glyphMask, segmentPage, type CharBox, type SegmentOptions, type SegmentResult } from './segment.ts'
+import { applyWordContext } from './wordContext.ts'
+import type { GrayImage, LoadedImage } from '../vision/image.ts'
+import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
+import { normaliseGlyph } from '../vision/normalise.ts'
+import { glyphMask, segmentPage, type CharBox, type SegmentOptions, type SegmentResult } from '../vision/segment.ts'
 
 export interface TranscribeOptions {
   /** Recorded in the PageDoc (default ""). */

@@ -11,30 +11,34 @@
 // set (a glyph-set folder; without it the model forgets the rest of the alphabet), a seeded share of the
 // corrections can be held out and scored before and after, and the result is a new model directory with
 // its card. Nothing is written until training has finished; shipped models are never written to.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
+import { CNN_HEAD_FORMAT, MLP_FORMAT, ONNX_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
+import { ConflictError, InvalidInputError } from '../core/errors.ts'
+import { readModelManifest } from '../core/modelManifest.ts'
 import { createGlyphAugmenter } from '../data/augment.ts'
 import { concat, firstPerClass, readGlyphFile, readGlyphSet, subset, type LabelledGlyphs } from '../data/glyphset.ts'
 import { Mlp } from '../nn/mlp.ts'
 import { Rng } from '../nn/rng.ts'
-import { loadMlp, saveMlp, writeFileAtomic } from '../nn/serialise.ts'
+import { loadMlp, saveMlp } from '../nn/serialise.ts'
+import { writeFileAtomic } from '../core/atomicFile.ts'
 import { evaluateMlp, trainMlp, type EpochStats, type TrainResult as MlpTrainResult } from '../nn/train.ts'
-import { CNN_HEAD_DIR, CNN_HEAD_FORMAT, CNN_HEAD_FORMAT_VERSION, CnnHeadClassifier, onnxSha256, type CnnHeadManifest } from './cnnHead.ts'
+import { CNN_HEAD_DIR, CNN_HEAD_FORMAT_VERSION, CnnHeadClassifier, onnxSha256, type CnnHeadManifest } from '../recognize/cnnHead.ts'
 import { NoCorrectionsError } from './corrections.ts'
-import { scorePredictions } from './metrics.ts'
-import { NonFiniteOutputError, ONNX_FORMAT, readOnnxModelCard } from './modelCard.ts'
-import { isInsideShippedModels, listShippedModels } from './models.ts'
-import { OnnxClassifier } from './onnxClassifier.ts'
+import { scorePredictions } from '../recognize/metrics.ts'
+import { NonFiniteOutputError } from '../recognize/modelCard.ts'
+import { isInsideShippedModels, listShippedModels } from '../recognize/models.ts'
+import { OnnxClassifier } from '../recognize/onnxClassifier.ts'
 
 export { NoCorrectionsError } from './corrections.ts'
 
 /** The output directory is not allowed (a shipped model's folder, or a model already there). */
-export class FinetuneOutputError extends Error {
+export class FinetuneOutputError extends ConflictError {
   override name = 'FinetuneOutputError'
 }
 /** The base model cannot be fine-tuned (kind unknown, ONNX without an embedding). */
-export class FinetuneBaseError extends Error {
+export class FinetuneBaseError extends InvalidInputError {
   override name = 'FinetuneBaseError'
 }
 
@@ -174,32 +178,28 @@ export function checkOutputDir(outDir: string): void {
     throw new FinetuneOutputError(`${resolve(outDir)} already exists and is not empty; fine-tuning makes a new model and never overwrites one — choose a new --out`)
 }
 
-function readManifest(dir: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>
-}
-
-/** 'mlp' for an MLP base; 'cnn-head' for an ONNX base with an embedding (or a cnn-head, whose base is used). */
+/** 'mlp' for an MLP base; 'cnn-head' for an ONNX base with an embedding (a cnn-head's own base is fine-tuned instead). */
 export function finetuneKind(baseDir: string): 'mlp' | 'cnn-head' {
-  const m = readManifest(baseDir)
-  if (m['kind'] === 'mlp') return 'mlp'
-  if (m['format'] === ONNX_FORMAT) {
-    const card = readOnnxModelCard(baseDir)
-    if (!card.outputs.embedding) throw new FinetuneBaseError(`${baseDir}: this ONNX model names no "outputs.embedding" in its card; a head can only be fine-tuned on a CNN that gives its penultimate embedding`)
-    return 'cnn-head'
+  const m = readModelManifest(baseDir)
+  switch (m.format) {
+    case MLP_FORMAT:
+      return 'mlp'
+    case ONNX_FORMAT:
+      if (!m.outputs.embedding) throw new FinetuneBaseError(`${baseDir}: this ONNX model names no "outputs.embedding" in its card; a head can only be fine-tuned on a CNN that gives its penultimate embedding`)
+      return 'cnn-head'
+    case CNN_HEAD_FORMAT:
+      throw new FinetuneBaseError(`${baseDir} is already a fine-tuned head; fine-tune its base (${m.base.name}) on all the corrections instead`)
   }
-  if (m['format'] === CNN_HEAD_FORMAT) throw new FinetuneBaseError(`${baseDir} is already a fine-tuned head; fine-tune its base (${String((m['base'] as { name?: string } | undefined)?.name)}) on all the corrections instead`)
-  throw new FinetuneBaseError(`${baseDir}: model kind "${String(m['kind'])}" cannot be fine-tuned (an MLP or an ONNX CNN with an embedding output can)`)
 }
 
-function baseCardOf(baseDir: string): Record<string, unknown> {
-  const m = readManifest(baseDir)
-  return (m['card'] ?? {}) as Record<string, unknown>
+function baseCardOf(baseDir: string): ModelCard {
+  return readModelManifest(baseDir).card
 }
 
 /** The replay folder: the one given, else the base's own training set when it is on this machine. */
 function replayFolder(spec: FinetuneSpec, hooks: FinetuneHooks): string | null {
   if (spec.replayDir) return spec.replayDir
-  const dir = ((baseCardOf(spec.baseDir)['data'] ?? {}) as { dir?: unknown }).dir
+  const dir = baseCardOf(spec.baseDir).data?.dir
   if (typeof dir === 'string' && existsSync(dir)) {
     hooks.onMessage?.(`replaying from the base's own training set ${dir}`)
     return dir
@@ -233,9 +233,9 @@ async function loadReplay(spec: FinetuneSpec, hooks: FinetuneHooks): Promise<{ r
   }
   // The base's extra training glyphs (e.g. the real NIST letters its card lists under data.extraTrain) are part
   // of its training set too: replay the same trained-on ones (never the held-out rest, which eval scores).
-  const extraTrain = ((baseCardOf(spec.baseDir)['data'] ?? {}) as { extraTrain?: { file?: unknown; perClass?: unknown } }).extraTrain
+  const extraTrain = baseCardOf(spec.baseDir).data?.extraTrain
   let extra: { file: string; glyphs: number } | null = null
-  if (spec.config.replayBaseExtra !== false && extraTrain && typeof extraTrain.file === 'string' && existsSync(extraTrain.file) && typeof extraTrain.perClass === 'number') {
+  if (spec.config.replayBaseExtra !== false && extraTrain && existsSync(extraTrain.file) && typeof extraTrain.perClass === 'number') {
     const file = await readGlyphFile(extraTrain.file)
     const trainedOn = subset(file, firstPerClass(file.y, file.n, extraTrain.perClass).chosen)
     const sample = replaySample(trainedOn, Math.min(k, extraTrain.perClass), spec.config.seed)
@@ -267,8 +267,8 @@ function commonCard(spec: FinetuneSpec, kind: string, extra: {
   own: LabelledGlyphs; heldOut: LabelledGlyphs | null; reps: number; replay: LabelledGlyphs | null; replayDir: string | null; replayExtra: { file: string; glyphs: number } | null
   curves: EpochStats[]; before: number | null; after: number | null; confusion: number[][] | null; seconds: number
 }): Record<string, unknown> {
-  const baseCard = baseCardOf(spec.baseDir)
-  const baseData = (baseCard['data'] ?? {}) as Record<string, unknown>
+  const baseManifest = readModelManifest(spec.baseDir)
+  const baseData = baseManifest.card.data ?? {}
   const shipped = listShippedModels().some((m) => resolve(m.dir) === resolve(spec.baseDir))
   return {
     name: spec.name,
@@ -277,7 +277,7 @@ function commonCard(spec: FinetuneSpec, kind: string, extra: {
     created: new Date().toISOString(),
     description: `${spec.baseName} fine-tuned on ${spec.corrections.n} corrected glyphs` + (extra.replay ? ` with ${extra.replay.n} replayed glyphs` : ''),
     base: spec.baseName,
-    baseModel: { name: spec.baseName, dir: resolve(spec.baseDir), shipped, kind: readManifest(spec.baseDir)['kind'] },
+    baseModel: { name: spec.baseName, dir: resolve(spec.baseDir), shipped, kind: baseManifest.kind },
     command: spec.command ?? null,
     seed: spec.config.seed,
     config: { train: spec.config },
@@ -290,8 +290,8 @@ function commonCard(spec: FinetuneSpec, kind: string, extra: {
       pages: spec.pages,
       replay: extra.replay ? { dir: extra.replayDir, glyphs: extra.replay.n, perClass: spec.config.replayPerClass, seed: spec.config.seed, baseExtraTrain: extra.replayExtra } : null,
       // The base's own training glyphs stay trained-on: `glyphdesk eval` leaves them out by this field.
-      ...(baseData['extraTrain'] ? { extraTrain: baseData['extraTrain'] } : {}),
-      baseData: baseData['dir'] ?? null
+      ...(baseData.extraTrain ? { extraTrain: baseData.extraTrain } : {}),
+      baseData: baseData.dir ?? null
     },
     curves: extra.curves,
     metrics: { heldOutBefore: extra.before, heldOutAfter: extra.after, heldOutN: extra.heldOut?.n ?? 0, heldOutConfusion: extra.confusion },

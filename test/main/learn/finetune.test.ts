@@ -13,11 +13,11 @@ import { assembleText, boxesByLine } from '../../../src/shared/pagedoc.ts'
 import { main } from '../../../src/main/cli/index.ts'
 import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
 import type { Classifier } from '../../../src/main/recognize/classifier.ts'
-import { collectCorrections, labelFromTruth, NoCorrectionsError, readPageDocs, type Corrections } from '../../../src/main/recognize/corrections.ts'
-import { finetune, FINETUNE_DEFAULTS, FinetuneOutputError, type FinetuneSpec } from '../../../src/main/recognize/finetune.ts'
+import { collectCorrections, labelFromTruth, NoCorrectionsError, readPageDocs, type Corrections } from '../../../src/main/learn/corrections.ts'
+import { finetune, FINETUNE_DEFAULTS, FinetuneOutputError, type FinetuneSpec } from '../../../src/main/learn/finetune.ts'
 import { NonFiniteOutputError } from '../../../src/main/recognize/modelCard.ts'
 import { loadClassifier, resolveModelDir, SHIPPED_MODELS_DIR } from '../../../src/main/recognize/models.ts'
-import { evalPages, type EvalResult } from '../../../src/main/vision/evalPages.ts'
+import { evalPages, type EvalResult } from '../../../src/main/read/evalPages.ts'
 
 const root = resolve(__dirname, '../../..')
 const correctionsDir = join(root, 'test/fixtures/corrections')

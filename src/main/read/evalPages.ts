@@ -14,7 +14,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { assembleText, boxesByLine, type PageDoc } from '../../shared/pagedoc.ts'
 import type { Classifier } from '../recognize/classifier.ts'
-import { loadImage, type LoadImageOptions } from './image.ts'
+import { loadImage, type LoadImageOptions } from '../vision/image.ts'
 import { transcribe, type TranscribeOptions } from './transcribe.ts'
 
 export interface Detection {

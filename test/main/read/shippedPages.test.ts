@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { loadClassifier, SHIPPED_MODELS_DIR } from '../../../src/main/recognize/models.ts'
 import type { Classifier } from '../../../src/main/recognize/classifier.ts'
 import { readOnnxModelCard } from '../../../src/main/recognize/modelCard.ts'
-import { evalPages, type EvalResult } from '../../../src/main/vision/evalPages.ts'
+import { evalPages, type EvalResult } from '../../../src/main/read/evalPages.ts'
 
 const samples = resolve(__dirname, '../../../resources/samples')
 const digitRow = (r: EvalResult) => r.pages.find((p) => p.name === '02_letters')!.text.split('\n').filter(Boolean).at(-1)

@@ -1,0 +1,53 @@
+// The one place a model.json is read: file → JSON → migration → zod schema (src/shared/modelManifest.ts)
+// → a typed ModelManifest. Loaders (MLP, ONNX, CNN head), the model catalogue, the CLI and calibration
+// all come through here, so a bad card fails the same way everywhere, naming the file and the field.
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseModelManifest, type CnnHeadManifest, type MlpManifest, type ModelManifest, type OnnxManifest } from '../../shared/modelManifest.ts'
+import { InvalidInputError } from './errors.ts'
+
+export const MANIFEST_FILE = 'model.json'
+/** A model card is a few hundred kB at most (curves, confusion matrices); refuse anything far larger unread. */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+/** model.json is missing, unreadable, not JSON, or has a wrong field (the message names it). */
+export class ModelCardError extends InvalidInputError {
+  override name = 'ModelCardError'
+  constructor(readonly file: string, readonly detail: string, readonly missing = false) {
+    super(`${file}: ${detail}`)
+  }
+}
+
+/** Reads and validates dir/model.json; never returns a half-valid manifest. */
+export function readModelManifest(dir: string): ModelManifest {
+  const file = join(dir, MANIFEST_FILE)
+  let text: string
+  try {
+    const size = statSync(file).size
+    if (size > MAX_MANIFEST_BYTES) throw new ModelCardError(file, `is ${size} bytes; a model card is at most ${MAX_MANIFEST_BYTES}`)
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    if (err instanceof ModelCardError) throw err
+    const code = err instanceof Error && 'code' in err ? String(err.code) : String(err)
+    if (code === 'ENOENT') throw new ModelCardError(file, 'file not found; a model directory needs a model.json card', true)
+    throw new ModelCardError(file, `cannot be read (${code})`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new ModelCardError(file, `is not valid JSON (${err instanceof Error ? err.message : String(err)})`)
+  }
+  const parsed = parseModelManifest(raw)
+  if (!parsed.ok) throw new ModelCardError(file, parsed.error)
+  return parsed.manifest
+}
+
+/** readModelManifest for a directory that must hold one particular format. */
+export function readManifestOf<F extends ModelManifest['format']>(dir: string, format: F, what: string): Extract<ModelManifest, { format: F }> {
+  const m = readModelManifest(dir)
+  if (m.format !== format) throw new ModelCardError(join(dir, MANIFEST_FILE), `is a ${m.format} model, not ${what}`)
+  return m as Extract<ModelManifest, { format: F }>
+}
+
+export type { CnnHeadManifest, MlpManifest, ModelManifest, OnnxManifest }
