@@ -125,7 +125,7 @@ const ctx = createAppContext({
   dialogs: {
     async open(kind) {
       const filters = kind === 'page'
-        ? [{ name: 'Page images', extensions: PAGE_EXTENSIONS }]
+        ? [{ name: 'Page images', extensions: PAGE_EXTENSIONS }, { name: 'OCR files (hOCR, ALTO, PAGE XML)', extensions: ['xml', 'hocr', 'html'] }]
         : [{ name: 'Glyphdesk projects', extensions: ['glyphdesk'] }]
       const r = mainWindow
         ? await dialog.showOpenDialog(mainWindow, { properties: ['openFile'], filters })

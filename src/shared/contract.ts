@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { CLASSES } from './classes.ts'
 import { ExperimentReportSchema } from './labReport.ts'
-import { PageBoxSchema, PageDocSchema } from './pagedoc.ts'
+import { PAGE_FORMATS, PageBoxSchema, PageDocSchema } from './pagedoc.ts'
 
 const Label = z.string().refine((s) => CLASSES.includes(s), { message: 'not one of the 36 classes (A–Z, 0–9)' })
 const Empty = z.object({}).strict()
@@ -28,6 +28,27 @@ export const OpenedPageSchema = z.object({
   doc: PageDocSchema,
   glyphs: z.record(z.string(), GlyphPreviewSchema),
   warnings: z.array(z.string())
+})
+
+/** A file the route reads: a path on this computer, or its bytes sent by the renderer (browser upload). */
+export const FileSourceSchema = z.union([
+  z.object({ path: z.string().min(1) }).strict(),
+  // 32 MB (the largest OCR file imported) in base64, plus room for a page photo.
+  z.object({ name: z.string().min(1).max(255), base64: z.string().min(1).max(90_000_000) }).strict()
+])
+
+/** What an import of another tool's OCR file brought in (interchange/import.ts ImportReport). */
+export const ImportReportSchema = z.object({
+  format: z.enum(PAGE_FORMATS),
+  version: z.string(),
+  tool: z.string(),
+  lines: z.number().int(),
+  words: z.number().int(),
+  wordsWithFileGlyphs: z.number().int(),
+  alignedWords: z.number().int(),
+  unalignedWords: z.number().int(),
+  emptyWords: z.number().int(),
+  boxes: z.number().int()
 })
 
 export const ModelInfoSchema = z.object({
@@ -105,7 +126,7 @@ export const JobStatusSchema = z.object({
 })
 export type JobStatus = z.infer<typeof JobStatusSchema>
 
-export const PageExportFormatSchema = z.enum(['txt', 'json', 'hocr', 'alto'])
+export const PageExportFormatSchema = z.enum(['txt', 'json', 'hocr', 'alto', 'page'])
 
 export const ProjectPageSchema = z.object({ doc: PageDocSchema })
 export const ProjectSchema = z.object({
@@ -171,6 +192,11 @@ export const ROUTES = {
     z.object({ pageId: z.string(), glyphs: z.record(z.string(), GlyphPreviewSchema) }),
     'register a saved PageDoc\'s image (project load) and get its glyph previews'
   ),
+  'pages.import': route(
+    z.object({ ocr: FileSourceSchema, image: FileSourceSchema.optional() }).strict(),
+    OpenedPageSchema.extend({ report: ImportReportSchema }),
+    'open another tool\'s hOCR, ALTO or PAGE XML with its page image for review (the image defaults to the one the file names, beside it); nothing changes when it fails'
+  ),
   'pages.image': route(z.object({ pageId: z.string().min(1) }).strict(), z.object({ url: z.string() }), 'a URL for the page bitmap'),
   'pages.recognize': route(
     z.object({ doc: PageDocSchema, boxIds: z.array(z.string()).max(100_000), model: z.string().optional() }).strict(),
@@ -190,7 +216,7 @@ export const ROUTES = {
   'export.page': route(
     z.object({ doc: PageDocSchema, format: PageExportFormatSchema, path: z.string().optional() }).strict(),
     z.object({ text: z.string(), fileName: z.string(), mime: z.string(), path: z.string().optional() }),
-    'a page as text, JSON, hOCR or ALTO (written to path when given)'
+    'a page as text, JSON, hOCR, ALTO or PAGE XML (written to path when given)'
   ),
   'export.glyphs': route(
     z.object({

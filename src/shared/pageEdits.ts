@@ -203,9 +203,10 @@ export function applyPredictions(doc: PageDoc, preds: readonly Prediction[], geo
     if (!p) return b
     const g = geometry?.get(b.id)
     if (g && (g.x !== b.x || g.y !== b.y || g.w !== b.w || g.h !== b.h)) return b
-    if (b.label === p.label && b.confidence === p.confidence) return b
+    if (b.label === p.label && b.confidence === p.confidence && !b.imported) return b
     changed = true
-    const { label: _l, confidence: _c, top3: _t, ...rest } = b
+    // The model's reading replaces an imported tool's: the box's label is no longer that tool's.
+    const { label: _l, confidence: _c, top3: _t, imported: _i, ...rest } = b
     return {
       ...rest,
       ...(p.label !== undefined ? { label: p.label } : {}),

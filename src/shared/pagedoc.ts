@@ -1,6 +1,12 @@
 // PageDoc: the versioned JSON document for one transcribed page. Undo/redo, the exports and the IPC
 // contract all work on this, never on the canvas. Boxes are in the image file's own pixels (upright,
 // after EXIF orientation); their array order is the reading order the detector found.
+//
+// Versions: 1 is a page this app read. 2 adds where a page came from when it was imported from another
+// tool's hOCR, ALTO or PAGE XML (`imported` on the document and on its boxes), so the labels that tool
+// wrote are never taken for the person's (`userLabel`) nor for this app's classifier. A version-1 document
+// is a valid version-2 one; the version is 2 exactly when those fields are present, so an older Glyphdesk
+// (which only reads 1) refuses such a page instead of silently dropping where its labels came from.
 import { z } from 'zod'
 import { CLASSES } from './classes.ts'
 
@@ -21,7 +27,15 @@ export const PageBoxSchema = z.object({
   top3: z.array(z.object({ label: ClassLabel, p: z.number().min(0).max(1) })).max(3).optional(),
   /** The person's correction; overrides `label` everywhere text is produced. */
   userLabel: ClassLabel.optional(),
-  source: z.enum(['detector', 'person'])
+  source: z.enum(['detector', 'person']),
+  /**
+   * Version 2: this box came from an imported file (the document's `imported.tool`). Its `label` and
+   * `confidence`, when present, are that tool's reading, not a model's here nor a person's: the review queue
+   * shows them and retraining uses them only once a person confirms them (`userLabel`). `aligned` is false
+   * when the file's text of the box's word could not be matched to the glyphs found in it (the box then has
+   * no label); `word` is the file's text of that word.
+   */
+  imported: z.object({ aligned: z.boolean(), word: z.string().max(1000).optional() }).optional()
 })
 
 export const PageLineSchema = z.object({
@@ -32,8 +46,10 @@ export const PageLineSchema = z.object({
   h: z.number().int().nonnegative()
 })
 
+export const PAGE_FORMATS = ['hocr', 'alto', 'page'] as const
+
 export const PageDocSchema = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   image: z.object({
     path: z.string(),
     width: z.number().int().positive(),
@@ -42,7 +58,12 @@ export const PageDocSchema = z.object({
   }),
   model: z.object({ name: z.string() }).optional(),
   boxes: z.array(PageBoxSchema),
-  lines: z.array(PageLineSchema)
+  lines: z.array(PageLineSchema),
+  /** Version 2: the file this page was imported from, and the tool that wrote it (e.g. "tesseract 5.3.0"). */
+  imported: z.object({ format: z.enum(PAGE_FORMATS), tool: z.string().max(200), file: z.string() }).optional()
+}).superRefine((doc, ctx) => {
+  const v2 = doc.imported !== undefined || doc.boxes.some((b) => b.imported !== undefined)
+  if (v2 && doc.version !== 2) ctx.addIssue({ code: 'custom', path: ['version'], message: 'a page with imported labels is PageDoc version 2' })
 })
 
 export type PageBox = z.infer<typeof PageBoxSchema>

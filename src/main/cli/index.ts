@@ -11,7 +11,8 @@ usage: glyphdesk <command> [options]      (glyphdesk <command> --help for detail
   gradcheck       check every layer's gradients against central differences
   data            synth | synth-eval | fetch | preview: glyph sets
   models list     the shipped models
-  transcribe      read a page image into text, JSON, hOCR or ALTO
+  transcribe      read a page image into text, JSON, hOCR, ALTO or PAGE XML
+  import          open another tool's hOCR, ALTO or PAGE XML with its page image, for review (a PageDoc)
   eval-pages      score the page pipeline on page images with ground-truth .txt files
   experiment      the coursework's experiments as reports: lr-sweep, weights, confusion, autoencoder, pca, gradcheck, cnn-vs-mlp, all
   finetune        fine-tune a model on a person's corrections (PageDoc JSON) with replay
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<CommandEntry>> = {
   data: async () => { const m = await import('./data.ts'); return { run: m.dataCommand, usage: m.DATA_USAGE } },
   models: async () => { const m = await import('./models.ts'); return { run: m.modelsCommand, usage: m.MODELS_USAGE } },
   transcribe: async () => { const m = await import('./pages.ts'); return { run: m.transcribeCommand, usage: m.TRANSCRIBE_USAGE } },
+  import: async () => { const m = await import('./import.ts'); return { run: m.importCommand, usage: m.IMPORT_USAGE } },
   'eval-pages': async () => { const m = await import('./pages.ts'); return { run: m.evalPagesCommand, usage: m.EVAL_PAGES_USAGE } },
   serve: async () => { const m = await import('./serve.ts'); return { run: m.serveCommand, usage: m.SERVE_USAGE } },
   experiment: async () => { const m = await import('./experiment.ts'); return { run: m.experimentCommand, usage: m.EXPERIMENT_USAGE } },

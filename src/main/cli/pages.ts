@@ -12,7 +12,7 @@ import { transcribe } from '../read/transcribe.ts'
 import { parseCommand, UsageError } from './args.ts'
 
 const NO_CONTEXT_HELP = '  --no-context  the classifier\'s own reading: no word-context rule for look-alikes (0/O, 1/I, 5/S, 2/Z …)'
-export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto] [--out FILE] [--no-context]\n${NO_CONTEXT_HELP}`
+export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto|page] [--out FILE] [--no-context]\n${NO_CONTEXT_HELP}`
 export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--no-context]\n${NO_CONTEXT_HELP}`
 
 export async function transcribeCommand(argv: string[]): Promise<number> {

@@ -1,9 +1,13 @@
 // hOCR 1.2 and ALTO v4 exports with character-level boxes.
 //  - hOCR: ocr_page > ocr_line > ocrx_word > ocrx_cinfo (one span per character, with its bbox and
 //    x_conf); the capabilities meta lists exactly the classes used.
-//  - ALTO v4: Page > PrintSpace > TextBlock > TextLine > String (one per word, CONTENT = the word) >
-//    Glyph (one per character, CONTENT, box and GC confidence), with SP between words.
-// Coordinates are image pixels (MeasurementUnit "pixel").
+//  - ALTO 4.4: Page > PrintSpace > TextBlock > TextLine > String (one per word, CONTENT = the word) >
+//    Glyph (one per character, CONTENT, box and GC confidence), with SP between words. A glyph the person
+//    corrected has GC 1 and one Variant holding the model's reading it replaced (no CONTENT when the model had
+//    none); its String has CS="true" (ALTO's own "correction status"). The file says so in a
+//    postProcessingStep, and Glyphdesk reads its own files back by that convention (interchange/read.ts).
+// Coordinates are image pixels (MeasurementUnit "pixel"). Every file validates against the official
+// ALTO 4.4 schema (test/main/export/schemas.test.ts).
 import { basename } from 'node:path'
 import { boxesByLine, boxText, type PageBox, type PageDoc } from '../../shared/pagedoc.ts'
 
@@ -11,9 +15,9 @@ export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
 }
 
-interface Word { boxes: PageBox[]; x: number; y: number; w: number; h: number; text: string; conf?: number }
+export interface Word { boxes: PageBox[]; x: number; y: number; w: number; h: number; text: string; conf?: number }
 
-function words(line: PageBox[]): Word[] {
+export function words(line: PageBox[]): Word[] {
   const out: Word[] = []
   for (const b of line) {
     const last = out[out.length - 1]
@@ -33,14 +37,22 @@ function words(line: PageBox[]): Word[] {
 }
 
 /** A person's label is certain; otherwise the classifier's confidence, if any. */
-function conf(b: PageBox): number | undefined {
+export function conf(b: PageBox): number | undefined {
   return b.userLabel !== undefined ? 1 : b.confidence
 }
 
-function lineRect(line: PageBox[]) {
+export function lineRect(line: PageBox[]) {
   const x0 = Math.min(...line.map(b => b.x)), y0 = Math.min(...line.map(b => b.y))
   return { x: x0, y: y0, w: Math.max(...line.map(b => b.x + b.w)) - x0, h: Math.max(...line.map(b => b.y + b.h)) - y0 }
 }
+
+/** An xsd:ID for a box: its own id when that is an NCName tail, else its position. */
+export function xmlId(prefix: string, b: PageBox, index: number): string {
+  return /^[A-Za-z0-9_.-]+$/.test(b.id) ? `${prefix}_${b.id}` : `${prefix}_n${index + 1}`
+}
+
+/** The processing step text that tells readers (and Glyphdesk itself) how corrections are marked. */
+export const ALTO_CORRECTION_NOTE = 'Glyphdesk: a Glyph with a Variant was corrected by a person; the Variant is the model reading it replaced'
 
 const bbox = (r: { x: number; y: number; w: number; h: number }) => `bbox ${r.x} ${r.y} ${r.x + r.w} ${r.y + r.h}`
 
@@ -85,21 +97,23 @@ export function exportAlto(doc: PageDoc): string {
   const out: string[] = []
   out.push('<?xml version="1.0" encoding="UTF-8"?>')
   out.push('<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
-    'xsi:schemaLocation="http://www.loc.gov/standards/alto/ns-v4# http://www.loc.gov/alto/v4/alto-4-2.xsd">')
+    'xsi:schemaLocation="http://www.loc.gov/standards/alto/ns-v4# http://www.loc.gov/standards/alto/v4/alto-4-4.xsd">')
   out.push('<Description>')
   out.push('<MeasurementUnit>pixel</MeasurementUnit>')
   out.push(`<sourceImageInformation><fileName>${escapeXml(basename(doc.image.path) || 'page')}</fileName></sourceImageInformation>`)
   // The schema fixes the order: processingStepSettings before processingSoftware.
   out.push('<OCRProcessing ID="ocr_1"><ocrProcessingStep>' +
     (doc.model ? `<processingStepSettings>model=${escapeXml(doc.model.name)}</processingStepSettings>` : '') +
-    '<processingSoftware><softwareName>Glyphdesk</softwareName></processingSoftware></ocrProcessingStep></OCRProcessing>')
+    '<processingSoftware><softwareName>Glyphdesk</softwareName></processingSoftware></ocrProcessingStep>' +
+    `<postProcessingStep><processingStepDescription>${ALTO_CORRECTION_NOTE}</processingStepDescription>` +
+    '<processingSoftware><softwareName>Glyphdesk</softwareName></processingSoftware></postProcessingStep></OCRProcessing>')
   out.push('</Description>')
   out.push('<Layout>')
   out.push(`<Page ID="page_1" PHYSICAL_IMG_NR="1" WIDTH="${doc.image.width}" HEIGHT="${doc.image.height}">`)
   out.push(`<PrintSpace ${pos({ x: 0, y: 0, w: doc.image.width, h: doc.image.height })}>`)
   if (lines.length) {
     out.push(`<TextBlock ID="block_1" ${pos(lineRect(lines.flat()))}>`)
-    let wid = 0
+    let wid = 0, gid = 0
     lines.forEach((line, li) => {
       out.push(`<TextLine ID="line_${li + 1}" ${pos(lineRect(line))}>`)
       const ws = words(line)
@@ -110,10 +124,14 @@ export function exportAlto(doc: PageDoc): string {
           const gx = prev.x + prev.w
           out.push(`<SP HPOS="${gx}" VPOS="${Math.min(prev.y, w.y)}" WIDTH="${Math.max(0, w.x - gx)}"/>`)
         }
-        out.push(`<String ID="string_${wid}" CONTENT="${escapeXml(w.text)}" ${pos(w)}${w.conf !== undefined ? ` WC="${w.conf.toFixed(3)}"` : ''}>`)
+        const corrected = w.boxes.some((b) => b.userLabel !== undefined)
+        out.push(`<String ID="string_${wid}" CONTENT="${escapeXml(w.text)}" ${pos(w)}${w.conf !== undefined ? ` WC="${w.conf.toFixed(3)}"` : ''}${corrected ? ' CS="true"' : ''}>`)
         for (const b of w.boxes) {
           const c = conf(b)
-          out.push(`<Glyph ID="glyph_${escapeXml(b.id)}" CONTENT="${escapeXml(boxText(b))}" ${pos(b)}${c !== undefined ? ` GC="${c.toFixed(3)}"` : ''}/>`)
+          const attrs = `ID="${xmlId('glyph', b, gid++)}" CONTENT="${escapeXml(boxText(b))}" ${pos(b)}${c !== undefined ? ` GC="${c.toFixed(3)}"` : ''}`
+          if (b.userLabel === undefined) { out.push(`<Glyph ${attrs}/>`); continue }
+          const model = (b.label !== undefined ? ` CONTENT="${escapeXml(b.label)}"` : '') + (b.confidence !== undefined ? ` VC="${b.confidence.toFixed(3)}"` : '')
+          out.push(`<Glyph ${attrs}><Variant${model}/></Glyph>`)
         }
         out.push('</String>')
       })

@@ -3,6 +3,7 @@ import type { AppContext } from './context.ts'
 import { createRegistry, type Registry, type RouteHandlers } from './registry.ts'
 import { createAppRoutes } from './routes/app.ts'
 import { createExportRoutes } from './routes/export.ts'
+import { createInterchangeRoutes } from './routes/interchange.ts'
 import { createLabRoutes } from './routes/lab.ts'
 import { createModelRoutes } from './routes/models.ts'
 import { createPageRoutes } from './routes/pages.ts'
@@ -13,6 +14,7 @@ export function createRoutes(ctx: AppContext): RouteHandlers {
   return {
     ...createAppRoutes(ctx),
     ...createPageRoutes(ctx),
+    ...createInterchangeRoutes(ctx),
     ...createModelRoutes(ctx),
     ...createTrainRoutes(ctx),
     ...createExportRoutes(ctx),

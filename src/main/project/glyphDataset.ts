@@ -10,7 +10,7 @@ import type { LabelledGlyphs } from '../data/glyphset.ts'
 import { writeFileAtomic } from '../core/atomicFile.ts'
 import type { PageSessions } from './pageSessions.ts'
 
-export interface GlyphRow { page: string; boxId: string; x: number; y: number; w: number; h: number; label: string; by: 'person' | 'model' }
+export interface GlyphRow { page: string; boxId: string; x: number; y: number; w: number; h: number; label: string; by: 'person' | 'model' | 'import' }
 export interface CollectedGlyphs extends LabelledGlyphs { rows: GlyphRow[] }
 
 /** The glyphs of the pages' boxes that have a label: the person's (always) and the model's (unless onlyCorrected). */
@@ -33,7 +33,7 @@ export async function collectGlyphs(sessions: PageSessions, docs: readonly PageD
 }
 
 function rowOf(doc: PageDoc, b: PageBox): GlyphRow {
-  return { page: doc.image.path, boxId: b.id, x: b.x, y: b.y, w: b.w, h: b.h, label: (b.userLabel ?? b.label)!, by: b.userLabel !== undefined ? 'person' : 'model' }
+  return { page: doc.image.path, boxId: b.id, x: b.x, y: b.y, w: b.w, h: b.h, label: (b.userLabel ?? b.label)!, by: b.userLabel !== undefined ? 'person' : b.imported ? 'import' : 'model' }
 }
 
 const csvField = (s: string | number) => (typeof s === 'number' || !/[",\n]/.test(s) ? String(s) : `"${s.replace(/"/g, '""')}"`)

@@ -68,7 +68,8 @@ export class PageSessions {
     return this.register(abs, bytes, image, seg)
   }
 
-  private register(abs: string, bytes: Buffer, image: LoadedImage, seg: SegmentResult): PageSession {
+  /** Registers a page whose image is already loaded and segmented (an imported OCR file's page). */
+  register(abs: string, bytes: Buffer, image: LoadedImage, seg: SegmentResult): PageSession {
     const pageId = createHash('sha256').update(abs).update(bytes).digest('hex').slice(0, 16)
     const detector = new Map<string, CharBox>()
     for (const b of seg.boxes) detector.set(rectKey(toFileRect(image, b)), b)

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { exportAlto, exportHocr, exportJson, exportText } from '../../../src/main/export/index.ts'
+import { exportAlto, exportHocr, exportJson, exportPageXml, exportText } from '../../../src/main/export/index.ts'
 import { assembleText, type PageDoc, PageDocSchema } from '../../../src/shared/pagedoc.ts'
 
 const doc: PageDoc = {
@@ -73,5 +73,36 @@ describe('page exports', () => {
     // Schema order inside ocrProcessingStep: settings before software.
     const order = els.map(e => e.tag)
     expect(order.indexOf('processingStepSettings')).toBeLessThan(order.indexOf('processingSoftware'))
+  })
+
+  it('marks the person\'s corrections in ALTO: GC 1, a Variant with the model\'s reading, CS on the word', () => {
+    const els = elements(exportAlto(doc))
+    const glyph = (id: string) => els.findIndex(e => e.tag === 'Glyph' && e.attrs.ID === `glyph_${id}`)
+    const b2 = glyph('b2')
+    expect(els[b2].attrs).toMatchObject({ CONTENT: 'O', GC: '1.000' })
+    expect(els[b2 + 1]).toMatchObject({ tag: 'Variant', attrs: { CONTENT: 'D', VC: '0.500' } })
+    // A person's box with no model reading: an empty Variant; an unchanged glyph: none.
+    expect(els[glyph('b4') + 1]).toMatchObject({ tag: 'Variant', attrs: {} })
+    expect(els[glyph('b1') + 1].tag).not.toBe('Variant')
+    expect(els.filter(e => e.tag === 'String').map(e => e.attrs.CS)).toEqual(['true', undefined, 'true'])
+  })
+
+  it('writes PAGE XML 2019-07-15: region > line > word > glyph with Coords, TextEquiv and conf; corrections tagged', () => {
+    const xml = exportPageXml(doc, { now: new Date('2026-01-02T03:04:05Z') })
+    expect(xml).toContain('xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"')
+    const els = elements(xml)
+    const tags = (t: string) => els.filter(e => e.tag === t)
+    expect(tags('Created')[0].text).toBe('2026-01-02T03:04:05')
+    expect(tags('Page')[0].attrs).toMatchObject({ imageFilename: 'a&b.jpg', imageWidth: '400', imageHeight: '200' })
+    expect(tags('TextRegion')).toHaveLength(1)
+    expect(tags('TextLine')).toHaveLength(2)
+    expect(tags('Word')).toHaveLength(3)
+    expect(tags('Glyph').map(e => e.attrs.id)).toEqual(['glyph_b1', 'glyph_b2', 'glyph_b3', 'glyph_b4', 'glyph_b5'])
+    expect(tags('Coords')[2].attrs.points).toBe('10,10 55,10 55,42 10,42') // the first word: its glyphs' union
+    const i = els.findIndex(e => e.attrs.id === 'glyph_b2')
+    const eqs = els.slice(i).filter(e => e.tag === 'TextEquiv').slice(0, 2)
+    expect(eqs.map(e => e.attrs)).toEqual([{ index: '1', conf: '1.000', comments: 'corrected by a person' }, { index: '2', conf: '0.500', comments: 'model reading' }])
+    expect(els.slice(i).find(e => e.tag === 'Label')?.attrs).toEqual({ type: 'labelledBy', value: 'person' })
+    expect(tags('Unicode').map(e => e.text)).toContain('TO A\n1?')
   })
 })

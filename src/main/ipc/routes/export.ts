@@ -1,4 +1,4 @@
-// export.* routes: page text/JSON/hOCR/ALTO, and the labelled glyph dataset.
+// export.* routes: page text/JSON/hOCR/ALTO/PAGE XML, and the labelled glyph dataset.
 import { basename, join, resolve } from 'node:path'
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
@@ -6,15 +6,15 @@ import { PAGE_EXPORTS } from '../../export/index.ts'
 import { writeFileAtomic } from '../../core/atomicFile.ts'
 import { collectGlyphs, writeGlyphDataset } from '../../project/glyphDataset.ts'
 
-const EXT = { txt: 'txt', json: 'json', hocr: 'hocr', alto: 'xml' } as const
-const MIME = { txt: 'text/plain', json: 'application/json', hocr: 'text/html', alto: 'application/xml' } as const
+const EXT = { txt: 'txt', json: 'json', hocr: 'hocr', alto: 'alto.xml', page: 'page.xml' } as const
+const MIME = { txt: 'text/plain', json: 'application/json', hocr: 'text/html', alto: 'application/xml', page: 'application/xml' } as const
 
 export function createExportRoutes(d: Pick<AppContext, 'pages' | 'userDataDir'>): Pick<RouteHandlers, 'export.page' | 'export.glyphs'> {
   return {
     'export.page': async ({ doc, format, path }) => {
       const text = PAGE_EXPORTS[format](doc)
       const stem = basename(doc.image.path || 'page').replace(/\.[^.]+$/, '') || 'page'
-      const fileName = `${stem}.${format === 'alto' ? 'alto.xml' : EXT[format]}`
+      const fileName = `${stem}.${EXT[format]}`
       if (path) await writeFileAtomic(resolve(path), text)
       return { text, fileName, mime: MIME[format], ...(path ? { path: resolve(path) } : {}) }
     },

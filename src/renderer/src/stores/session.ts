@@ -1,5 +1,6 @@
 // The session: start-up (restore the autosave, else open the bundled sample already transcribed),
-// opening pages and projects, saving (atomic, in main), autosave after every change, recent files.
+// opening pages and projects, importing another tool's OCR file (hOCR, ALTO, PAGE XML) with its page image,
+// saving (atomic, in main), autosave after every change, recent files.
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import type { Project, RouteOutput } from '@shared/contract.ts'
@@ -11,6 +12,8 @@ import { useViewStore } from './view.ts'
 
 export type AppInfo = RouteOutput<'app.info'>
 export const AUTOSAVE_DELAY_MS = 1200
+/** Files opened as another tool's OCR output rather than as a page image. */
+export const OCR_FILE = /\.(xml|hocr|html?)$/i
 
 function toBase64(bytes: Uint8Array): string {
   let s = ''
@@ -59,8 +62,41 @@ export const useSessionStore = defineStore('session', () => {
     await run('Reading the sample page…', async () => addOpened(await api().pages.openSample({})))
   }
 
+  function importNotice(r: RouteOutput<'pages.import'>): void {
+    const { report: x } = r
+    const toCheck = x.unalignedWords + x.emptyWords
+    view.notify(`Imported ${x.words} words from ${x.tool} (${x.version}): ${x.boxes} glyph boxes with its labels${toCheck ? `; ${toCheck} words could not be aligned to its text (no labels)` : ''}; confirm them in review`)
+  }
+
+  async function importPath(path: string): Promise<void> {
+    await run(`Importing ${path.split(/[\\/]/).pop()}…`, async () => {
+      const r = await api().pages.import({ ocr: { path } })
+      await addOpened(r)
+      importNotice(r)
+    })
+    await refreshRecent()
+  }
+
+  /** Several files at once (browser picker, drop): an OCR file is imported with the image among them. */
+  async function openFiles(files: File[]): Promise<void> {
+    const ocr = files.find((f) => OCR_FILE.test(f.name))
+    if (!ocr) { if (files[0]) await openFile(files[0]); return }
+    const image = files.find((f) => f !== ocr)
+    if (!image) {
+      view.notify(`Choose the page image together with ${ocr.name} (select both files)`, 'error')
+      return
+    }
+    await run(`Importing ${ocr.name}…`, async () => {
+      const b64 = async (f: File) => toBase64(new Uint8Array(await f.arrayBuffer()))
+      const r = await api().pages.import({ ocr: { name: ocr.name, base64: await b64(ocr) }, image: { name: image.name, base64: await b64(image) } })
+      await addOpened(r)
+      importNotice(r)
+    })
+  }
+
   async function openPath(path: string): Promise<void> {
     if (/\.glyphdesk$/i.test(path)) return loadProject(path)
+    if (OCR_FILE.test(path)) return importPath(path)
     await run(`Reading ${path.split(/[\\/]/).pop()}…`, async () => addOpened(await api().pages.open({ path })))
     await refreshRecent()
   }
@@ -146,5 +182,5 @@ export const useSessionStore = defineStore('session', () => {
     autosaveTimer = setTimeout(() => void autosave(), AUTOSAVE_DELAY_MS)
   })
 
-  return { info, busy, projectPath, savedVersion, autosaveError, init, openSample, openPath, openFile, loadProject, save, autosave, refreshRecent, project }
+  return { info, busy, projectPath, savedVersion, autosaveError, init, openSample, openPath, openFile, openFiles, importPath, loadProject, save, autosave, refreshRecent, project }
 })
