@@ -5,6 +5,7 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import { extraTrainEntries, perClassCount } from '../data/extraTrain.ts'
 import { firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
 import { writeDirAtomic, writeFileAtomic } from '../nn/serialise.ts'
 import { argmaxWithOffsets, fitLookalikeOffsets, LOOKALIKE_PAIRS, scoreCalibration, type CalibrationScore, type LookalikePair } from '../recognize/calibrate.ts'
@@ -86,10 +87,10 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     }
   }
   if (split !== 'test') await check('test', `${resolve(data)} (test)`, set.test)
-  const extra = ((manifest['card'] as Record<string, unknown> | undefined)?.['data'] as { extraTrain?: { file: string; perClass: number | 'all' } } | undefined)?.extraTrain
+  const extra = extraTrainEntries((manifest['card'] ?? {}) as Record<string, unknown>)[0]
   if (extra && existsSync(extra.file)) {
     const file = await readGlyphFile(extra.file)
-    const { rest } = firstPerClass(file.y, file.n, extra.perClass === 'all' ? Infinity : extra.perClass)
+    const { rest } = firstPerClass(file.y, file.n, perClassCount(extra))
     if (rest.length) await check('realHeldOut', `${resolve(extra.file)} without the first ${extra.perClass} per class (trained on)`, subset(file, rest))
   }
   await classifier.dispose()
