@@ -2,7 +2,7 @@
 // training budgets (small in tests, the coursework's in full runs) and a progress logger. An
 // experiment is a plain async function (context) → { report, files }; nothing here touches disk
 // except loading the data.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { readGlyphFile, readGlyphSet, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
 import { GLYPHDESK_VERSION } from '../cli/version.ts'
@@ -52,6 +52,8 @@ export interface ExperimentContext {
   data: DataSource | null
   seed: number
   evalData: EvalData | null
+  /** Held-out real digits (e.g. the test split of `glyphdesk data import mnist`), scored by cnn-vs-mlp. */
+  digitsData?: EvalData | null
   budgets: Budgets
   /** The command line that reproduces the run (recorded in the report). */
   command: string
@@ -76,6 +78,8 @@ export class ExperimentDataError extends Error {
 export async function loadExperimentContext(opts: {
   dataDir?: string
   evalFile?: string
+  /** A .mat file, or a glyph-set folder whose test split is used. */
+  digitsFile?: string
   seed: number
   budgets?: Partial<Budgets>
   command: string
@@ -94,8 +98,18 @@ export async function loadExperimentContext(opts: {
     const f = await readGlyphFile(opts.evalFile)
     evalData = { file: portablePath(opts.evalFile), glyphs: { x: f.x, y: f.y, n: f.n }, classes: f.fileClasses }
   }
+  let digitsData: EvalData | null = null
+  if (opts.digitsFile !== undefined) {
+    if (statSync(opts.digitsFile).isDirectory()) {
+      const d = await readGlyphSet(opts.digitsFile)
+      digitsData = { file: `${portablePath(opts.digitsFile)} (test)`, glyphs: d.test, classes: 36 }
+    } else {
+      const f = await readGlyphFile(opts.digitsFile)
+      digitsData = { file: portablePath(opts.digitsFile), glyphs: { x: f.x, y: f.y, n: f.n }, classes: f.fileClasses }
+    }
+  }
   return {
-    set, data, seed: opts.seed, evalData, command: opts.command,
+    set, data, seed: opts.seed, evalData, digitsData, command: opts.command,
     budgets: { ...FULL_BUDGETS, ...opts.budgets },
     log: opts.log ?? (() => {})
   }
