@@ -100,13 +100,11 @@ export async function loadExperimentContext(opts: {
   }
   let digitsData: EvalData | null = null
   if (opts.digitsFile !== undefined) {
-    if (statSync(opts.digitsFile).isDirectory()) {
-      const d = await readGlyphSet(opts.digitsFile)
-      digitsData = { file: `${portablePath(opts.digitsFile)} (test)`, glyphs: d.test, classes: 36 }
-    } else {
-      const f = await readGlyphFile(opts.digitsFile)
-      digitsData = { file: portablePath(opts.digitsFile), glyphs: { x: f.x, y: f.y, n: f.n }, classes: f.fileClasses }
-    }
+    const dir = statSync(opts.digitsFile).isDirectory()
+    const g = dir ? (await readGlyphSet(opts.digitsFile)).test : await readGlyphFile(opts.digitsFile)
+    // Only the digits of the set are scored (a mixed set's letters are not "real digits").
+    const digits = subset(g, Array.from({ length: g.n }, (_, i) => i).filter((i) => g.y[i] >= 26))
+    digitsData = { file: dir ? `${portablePath(opts.digitsFile)} (test)` : portablePath(opts.digitsFile), glyphs: digits, classes: 36 }
   }
   return {
     set, data, seed: opts.seed, evalData, digitsData, command: opts.command,
