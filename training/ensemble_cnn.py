@@ -2,8 +2,8 @@
 # Joins trained GlyphCNNs (train_cnn.py --checkpoint files) into one ONNX model: logits averaged,
 # embeddings concatenated. Evaluated and carded like train_cnn.py's exports. Used for cnn-best:
 #   /usr/bin/python3 training/ensemble_cnn.py --member training/checkpoints/cnn-compact.pt \
-#     --member training/checkpoints/cnn-wide.pt --data /work/data/synth1000 \
-#     --real /work/shared/data/nist26/nist26_valid_dev.mat --real-per-class 20 --unseen /work/data/unseen.mat \
+#     --member training/checkpoints/cnn-wide.pt --data ../data/synth1000 \
+#     --real ../shared/data/nist26/nist26_valid_dev.mat --real-per-class 20 --unseen ../data/unseen.mat \
 #     --out resources/models/cnn-best --checkpoint training/checkpoints/cnn-best.pt
 import argparse
 import datetime
@@ -14,8 +14,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_cnn import (CLASSES, OPSET, Ensemble, describe, first_per_class, load_checkpoint, predict,  # noqa: E402
-                       read_glyph_file, read_split, score)
+from train_cnn import (CLASSES, OPSET, Ensemble, describe, digits_report, first_per_class, load_checkpoint, portable,  # noqa: E402
+                       portable_command, predict, predict_logits, read_glyph_file, read_split, score)
 import torch  # noqa: E402
 
 p = argparse.ArgumentParser()
@@ -25,6 +25,7 @@ p.add_argument('--data', required=True)
 p.add_argument('--real')
 p.add_argument('--real-per-class', type=int, default=20)
 p.add_argument('--unseen')
+p.add_argument('--real2-eval', help='held-out real digits (e.g. mnist_test.mat), evaluation only')
 p.add_argument('--out', required=True)
 p.add_argument('--checkpoint')
 p.add_argument('--threads', type=int, default=1)
@@ -45,14 +46,19 @@ if args.real:
     xr, yr, _ = read_glyph_file(args.real)
     _, rest = first_per_class(yr, args.real_per_class)
     metrics['evalData'] = score(yr[rest], predict(model, xr[rest]))
-    metrics['evalData']['file'] = os.path.abspath(args.real)
+    metrics['evalData']['file'] = portable(args.real)
     metrics['evalData']['note'] = f'held out: all but the first {args.real_per_class} glyphs per class; 36-way prediction'
 if args.unseen:
     xu, yu, _ = read_glyph_file(args.unseen)
     metrics['unseen'] = score(yu, predict(model, xu))
-    metrics['unseen']['file'] = os.path.abspath(args.unseen)
+    metrics['unseen']['file'] = portable(args.unseen)
+if args.real2_eval:
+    xe, ye, _ = read_glyph_file(args.real2_eval)
+    metrics['realDigits'] = digits_report(ye, predict_logits(model, xe))
+    metrics['realDigits']['file'] = portable(args.real2_eval)
+    metrics['realDigits']['note'] = 'held-out real digits (never trained on); accuracy is 36-way, tenWay is the argmax over the 10 digit logits'
 metrics['syntheticDigitsPerClass'] = {c: metrics['test']['perClass'][c] for c in CLASSES[26:]}
-for k in ('valid', 'test', 'evalData', 'unseen'):
+for k in ('valid', 'test', 'evalData', 'unseen', 'realDigits'):
     if k in metrics:
         print(f'{k}: {metrics[k]["accuracy"]:.4f} of {metrics[k]["n"]}, look-alike share {metrics[k]["lookalikeShareOfErrors"]:.2f}', flush=True)
 
@@ -64,7 +70,7 @@ if args.checkpoint:
     torch.save({'members': [torch.load(m) for m in args.member]}, args.checkpoint)
 member_cards = [json.load(open(c)) for c in args.member_card]
 extra = next((c['card']['data'].get('extraTrain') for c in member_cards if c['card']['data'].get('extraTrain')), None)
-data = dict(member_cards[0]['card']['data']) if member_cards else {'dir': os.path.abspath(args.data)}
+data = dict(member_cards[0]['card']['data']) if member_cards else {'dir': portable(args.data)}
 data['extraTrain'] = extra
 onnx_bytes = open(onnx_path, 'rb').read()
 manifest = {
@@ -80,8 +86,8 @@ manifest = {
                         ' ‖ '.join(f'[{describe(m)}]' for m in members),
         'parameters': params, 'torch': torch.__version__,
         'seed': [c['card'].get('seed') for c in member_cards],
-        'command': '/usr/bin/python3 training/ensemble_cnn.py ' + ' '.join(sys.argv[1:]),
-        'members': [{'name': c['card']['name'], 'command': c['card']['command'], 'parameters': c['card']['parameters'],
+        'command': portable_command('ensemble_cnn.py', sys.argv[1:]),
+        'members': [{'name': c['card']['name'], 'command': c['card']['command'], 'init': c['card'].get('init'), 'parameters': c['card']['parameters'],
                      'trainingSeconds': c['card'].get('trainingSeconds'), 'curves': c['card'].get('curves')} for c in member_cards],
         'data': data, 'augmentation': member_cards[0]['card'].get('augmentation') if member_cards else None,
         'metrics': metrics,

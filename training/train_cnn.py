@@ -25,6 +25,39 @@ except ImportError as e:  # pragma: no cover - environment check
 CLASSES = list('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')
 LOOKALIKES = [('O', '0'), ('I', '1'), ('S', '5'), ('Z', '2'), ('G', '6'), ('B', '8')]
 OPSET = 13
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def portable(path):
+    """A data path as cards record it: relative to the repository root (e.g. ../data/synth1000), never absolute."""
+    return os.path.relpath(os.path.abspath(path), REPO)
+
+
+def portable_command(script, argv):
+    """The command line with every existing path argument made repository-relative."""
+    return f'/usr/bin/python3 training/{script} ' + ' '.join(portable(a) if os.path.isabs(a) and os.path.exists(a) else a for a in argv)
+
+
+def portable_text(text):
+    """A recorded command with its absolute path arguments made repository-relative."""
+    if not isinstance(text, str):
+        return text
+    return ' '.join(portable(t) if os.path.isabs(t) else t for t in text.split(' '))
+
+
+def git_commit_of(path):
+    """The last commit that holds `path` as it is now (so a warm start can be reproduced after the file is overwritten)."""
+    import subprocess
+    try:
+        out = subprocess.run(['git', 'log', '-1', '--format=%H', '--', os.path.abspath(path)], cwd=REPO, capture_output=True, text=True)
+        return out.stdout.strip() or None
+    except OSError:
+        return None
+
+
+def sha256_file(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 # ---------------------------------------------------------------- data
 
@@ -67,6 +100,30 @@ def first_per_class(y, k):
         else:
             rest.append(i)
     return np.array(chosen, dtype=np.int64), np.array(rest, dtype=np.int64)
+
+def extra_train_entry(path, per_class, repeat, x_count):
+    """How a card records an extra training file: where (repository-relative), what (sha256), which glyphs."""
+    return {'file': portable(path), 'sha256': sha256_file(path), 'perClass': per_class, 'repeat': repeat, 'glyphs': int(x_count)}
+
+
+def digits_report(y, logits):
+    """Real digits scored 36-way (as on a page) and 10-way (argmax over the digit logits only)."""
+    pred36 = logits.argmax(1)
+    pred10 = logits[:, 26:].argmax(1) + 26
+    out = score(y, pred36)
+    s10 = score(y, pred10)
+    out['tenWay'] = {'accuracy': s10['accuracy'], 'perClass': {c: s10['perClass'][c] for c in CLASSES[26:]}}
+    return out
+
+def source_manifest(path):
+    """The manifest.json beside an imported file (glyphdesk data import): its command, source and sample indices."""
+    mf = os.path.join(os.path.dirname(os.path.abspath(path)), 'manifest.json')
+    if not os.path.exists(mf):
+        return None
+    m = json.load(open(mf))
+    split = os.path.basename(path).rsplit('_', 1)[-1].split('.')[0]
+    return {'command': portable_text(m.get('command')), 'seed': m.get('seed'), 'source': m.get('source'),
+            'split': split, 'indices': (m.get('indices') or {}).get(split)}
 
 # ---------------------------------------------------------------- augmentation
 
@@ -179,12 +236,16 @@ def describe(model):
 
 
 @torch.no_grad()
-def predict(model, x, batch=512):
+def predict_logits(model, x, batch=512):
     model.eval()
     out = []
     for s in range(0, len(x), batch):
-        out.append(model(torch.from_numpy(x[s:s + batch]).unsqueeze(1))[0].argmax(1).numpy())
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        out.append(model(torch.from_numpy(x[s:s + batch]).unsqueeze(1))[0].numpy())
+    return np.concatenate(out) if out else np.zeros((0, len(CLASSES)), dtype=np.float32)
+
+
+def predict(model, x, batch=512):
+    return predict_logits(model, x, batch).argmax(1)
 
 
 def score(y, pred):
@@ -216,6 +277,10 @@ def main():
     p.add_argument('--real', help='extra real glyph file; its first --real-per-class glyphs per class are trained on')
     p.add_argument('--real-per-class', type=int, default=20)
     p.add_argument('--real-repeat', type=int, default=8, help='times the real training glyphs appear per epoch')
+    p.add_argument('--real2', help='a second extra training file (e.g. mnist_train.mat of glyphdesk data import mnist); all of it is trained on')
+    p.add_argument('--real2-repeat', type=int, default=1, help='times the --real2 glyphs appear per epoch')
+    p.add_argument('--real2-eval', help='held-out file of the same source (e.g. mnist_test.mat), evaluation only: 36-way and 10-way')
+    p.add_argument('--init', help='start from this --checkpoint (same arch) instead of random weights')
     p.add_argument('--unseen', help='an "unseen hand" .mat (glyphdesk data synth-eval), evaluation only')
     p.add_argument('--arch', choices=sorted(ARCHS), default='compact')
     p.add_argument('--epochs', type=int, default=12)
@@ -248,9 +313,25 @@ def main():
         real = {'x_train': xr[chosen], 'y_train': yr[chosen], 'x_held': xr[rest], 'y_held': yr[rest], 'classes': real_classes}
         xtr = np.concatenate([xtr] + [real['x_train']] * args.real_repeat)
         ytr = np.concatenate([ytr] + [real['y_train']] * args.real_repeat)
-    print(f'train {len(xtr)} glyphs (real {0 if real is None else len(real["x_train"])}×{args.real_repeat}), valid {len(xva)}, test {len(xte)}', flush=True)
+    n_synth = len(xtr) - (0 if real is None else len(real['x_train']) * args.real_repeat)
+    real2 = None
+    if args.real2:
+        x2, y2, _ = read_glyph_file(args.real2)
+        real2 = {'n': len(x2)}
+        xtr = np.concatenate([xtr] + [x2] * args.real2_repeat)
+        ytr = np.concatenate([ytr] + [y2] * args.real2_repeat)
+    print(f'train {len(xtr)} glyphs (real {0 if real is None else len(real["x_train"])}×{args.real_repeat}, '
+          f'real2 {0 if real2 is None else real2["n"]}×{args.real2_repeat}), valid {len(xva)}, test {len(xte)}', flush=True)
 
-    model = GlyphCNN(args.arch).to(memory_format=torch.channels_last)  # ~2× faster convs on CPU
+    model = GlyphCNN(args.arch)
+    init = None
+    if args.init:
+        ck = torch.load(args.init)
+        if ck.get('arch') != args.arch:
+            raise SystemExit(f'--init {args.init} is a {ck.get("arch")} checkpoint, not {args.arch}')
+        model.load_state_dict(ck['state_dict'])
+        init = {'checkpoint': portable(args.init), 'sha256': sha256_file(args.init), 'commit': git_commit_of(args.init)}
+    model = model.to(memory_format=torch.channels_last)  # ~2× faster convs on CPU
     params = sum(p.numel() for p in model.parameters())
     print(f'{args.arch}: {params} parameters', flush=True)
     steps_per_epoch = (len(xtr) + args.batch - 1) // args.batch
@@ -287,15 +368,20 @@ def main():
             ({'confusion': metrics[k]['confusion']} if k == 'test' else {})
     if real is not None:
         metrics['evalData'] = score(real['y_held'], predict(model, real['x_held']))
-        metrics['evalData']['file'] = os.path.abspath(args.real)
+        metrics['evalData']['file'] = portable(args.real)
         metrics['evalData']['note'] = f'held out: all but the first {args.real_per_class} glyphs per class; 36-way prediction'
     if args.unseen:
         xu, yu, _ = read_glyph_file(args.unseen)
         metrics['unseen'] = score(yu, predict(model, xu))
-        metrics['unseen']['file'] = os.path.abspath(args.unseen)
+        metrics['unseen']['file'] = portable(args.unseen)
+    if args.real2_eval:
+        xe, ye, _ = read_glyph_file(args.real2_eval)
+        metrics['realDigits'] = digits_report(ye, predict_logits(model, xe))
+        metrics['realDigits']['file'] = portable(args.real2_eval)
+        metrics['realDigits']['note'] = 'held-out real digits (never trained on); accuracy is 36-way, tenWay is the argmax over the 10 digit logits'
     digits = {c: metrics['test']['perClass'][c] for c in CLASSES[26:]}
     metrics['syntheticDigitsPerClass'] = digits
-    for k in ('valid', 'test', 'evalData', 'unseen'):
+    for k in ('valid', 'test', 'evalData', 'unseen', 'realDigits'):
         if k in metrics:
             m = metrics[k]
             print(f'{k}: {m["accuracy"]:.4f} of {m["n"]}, look-alike share of errors {m["lookalikeShareOfErrors"]:.2f} {m["lookalikePairs"]}', flush=True)
@@ -313,8 +399,8 @@ def main():
     made_by = None
     if os.path.exists(synth_manifest):
         mf = json.load(open(synth_manifest))
-        made_by = {'command': mf.get('command'), 'seed': mf.get('seed')}
-    command = '/usr/bin/python3 training/train_cnn.py ' + ' '.join(sys.argv[1:])
+        made_by = {'command': portable_text(mf.get('command')), 'seed': mf.get('seed')}
+    command = portable_command('train_cnn.py', sys.argv[1:])
     manifest = {
         'format': 'glyphdesk-onnx', 'formatVersion': 1, 'kind': 'cnn', 'name': name,
         'modelFile': 'model.onnx', 'modelBytes': len(onnx_bytes), 'modelSha256': hashlib.sha256(onnx_bytes).hexdigest(),
@@ -326,11 +412,13 @@ def main():
             'name': name, 'kind': 'cnn', 'created': datetime.datetime.now(datetime.timezone.utc).isoformat(),
             'architecture': f'{args.arch}: input normalised inside the model as (1 − x − 0.17)/0.35; ' + describe(model),
             'parameters': params, 'torch': torch.__version__, 'seed': args.seed, 'command': command,
-            'config': {k: v for k, v in vars(args).items() if k not in ('out', 'checkpoint')},
+            'config': {k: (portable(v) if isinstance(v, str) and os.path.isabs(v) else v) for k, v in vars(args).items() if k not in ('out', 'checkpoint')},
+            'init': init,
             'data': {
-                'dir': os.path.abspath(args.data), 'madeBy': made_by, 'train': int(len(xtr) - (0 if real is None else len(real['x_train']) * args.real_repeat)),
+                'dir': portable(args.data), 'madeBy': made_by, 'train': int(n_synth),
                 'valid': int(len(xva)), 'test': int(len(xte)),
-                'extraTrain': None if real is None else {'file': os.path.abspath(args.real), 'perClass': args.real_per_class, 'repeat': args.real_repeat},
+                'extraTrain': None if real is None else extra_train_entry(args.real, args.real_per_class, args.real_repeat, len(real['x_train'])),
+                'extraTrainMore': [] if real2 is None else [dict(extra_train_entry(args.real2, 'all', args.real2_repeat, real2['n']), madeBy=source_manifest(args.real2))],
             },
             'augmentation': 'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '
                             'scale 0.86–1.12, aspect 0.9–1.1, shift ±2.5 px, elastic 5×5 field σ 0.035 on half, contrast 0.8–1.1, noise σ ≤ 0.04',

@@ -33,8 +33,10 @@ const fileInModelDir = z
 // ---- the free-form card: provenance and metrics; the fields Glyphdesk reads are typed ----
 
 export const ExtraTrainSchema = z.looseObject({
-  /** The glyph file whose first `perClass` glyphs of each class were trained on. */
+  /** The glyph file whose first `perClass` glyphs of each class were trained on (repository-relative, or an older card's absolute path). */
   file: z.string(),
+  /** The file's SHA-256: `glyphdesk eval` recognises the file by content wherever it lives. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   perClass: z.union([z.int().nonnegative(), z.literal('all')]),
   repeat: z.number().optional(),
   glyphs: z.int().nonnegative().optional()
@@ -48,7 +50,14 @@ export const ModelCardSchema = z.looseObject({
   description: z.string().optional(),
   command: z.string().nullable().optional(),
   gitCommit: z.string().nullable().optional(),
-  data: z.looseObject({ dir: z.string().nullable().optional(), extraTrain: ExtraTrainSchema.nullable().optional() }).optional(),
+  data: z
+    .looseObject({
+      dir: z.string().nullable().optional(),
+      /** Extra training glyphs (e.g. the real letters) and further such files (e.g. real digits). */
+      extraTrain: ExtraTrainSchema.nullable().optional(),
+      extraTrainMore: z.array(ExtraTrainSchema).optional()
+    })
+    .optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
   calibration: z.record(z.string(), z.unknown()).optional()
 })

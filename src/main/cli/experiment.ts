@@ -9,6 +9,8 @@ export const EXPERIMENT_USAGE = `usage: glyphdesk experiment NAME --data DIR [--
   NAME: ${EXPERIMENT_NAMES.join(' | ')} | all (or several, comma-separated)
   --data DIR         a glyph set in the NIST36 layout (not needed for gradcheck)
   --eval-data FILE   also report on these glyphs (e.g. real NIST letters)
+  --digits-data DIR|FILE  cnn-vs-mlp also scores real digits: a .mat, or a set folder's test split
+                     (e.g. glyphdesk data import mnist --out DIR)
   --epochs N         epochs of the MLP runs (default 30)      --ae-epochs N   of the autoencoder (default ${FULL_BUDGETS.aeEpochs})
   --lr LR            learning rate of weights/confusion when lr-sweep is not run first
   --ae-lr LR         the autoencoder's base learning rate (default ${FULL_BUDGETS.aeLr})
@@ -17,7 +19,7 @@ export const EXPERIMENT_USAGE = `usage: glyphdesk experiment NAME --data DIR [--
 
 export async function experimentCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
-    data: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, 'eval-data': { type: 'string' },
+    data: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, 'eval-data': { type: 'string' }, 'digits-data': { type: 'string' },
     epochs: { type: 'string' }, 'ae-epochs': { type: 'string' }, lr: { type: 'string' },
     'ae-lr': { type: 'string' }, 'ae-schedule': { type: 'string' }
   }, EXPERIMENT_USAGE)
@@ -33,6 +35,8 @@ export async function experimentCommand(argv: string[]): Promise<number> {
   if (dataDir !== undefined && !existsSync(dataDir)) throw new UsageError(`--data ${dataDir} does not exist`)
   const evalFile = values['eval-data']
   if (evalFile !== undefined && !existsSync(evalFile)) throw new UsageError(`--eval-data ${evalFile} does not exist`)
+  const digitsFile = values['digits-data']
+  if (digitsFile !== undefined && !existsSync(digitsFile)) throw new UsageError(`--digits-data ${digitsFile} does not exist`)
   const seed = numberOption(values, 'seed', 1, { integer: true, min: 0 })
   const budgets: Partial<Budgets> = {}
   if (values.epochs !== undefined) budgets.mlpEpochs = numberOption(values, 'epochs', 30, { integer: true, min: 1, max: 10000 })
@@ -45,7 +49,7 @@ export async function experimentCommand(argv: string[]): Promise<number> {
   if (values.lr !== undefined) budgets.mlpLr = numberOption(values, 'lr', 0.3, { min: 1e-12 })
   const out = values.out ?? 'docs/experiments'
   const command = ['glyphdesk experiment', ...argv].join(' ')
-  const ctx = await loadExperimentContext({ dataDir, evalFile, seed, budgets, command, log: (m) => process.stderr.write(m + '\n') })
+  const ctx = await loadExperimentContext({ dataDir, evalFile, digitsFile, seed, budgets, command, log: (m) => process.stderr.write(m + '\n') })
   for (const n of names) {
     process.stderr.write(`— ${n}\n`)
     const output = await EXPERIMENTS[n](ctx)

@@ -3,7 +3,8 @@
 import type { ExtraTrain } from '../../shared/modelManifest.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { createHash } from 'node:crypto'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import { createGlyphAugmenter, DEFAULT_GLYPH_AUGMENT } from '../data/augment.ts'
 import { concat, firstPerClass, readGlyphFile, readGlyphSet, subset, type LabelledGlyphs } from '../data/glyphset.ts'
 import { Mlp } from '../nn/mlp.ts'
@@ -28,8 +29,33 @@ export const TRAIN_USAGE = `usage: glyphdesk train mlp --data DIR --out MODEL_DI
   --extra-train FILE     add glyphs from another .mat (e.g. real letters) to training…
   --extra-per-class K    …the first K of each class in file order (the rest stay held out)
   --extra-repeat R       …each repeated R times (default 1)
+  --extra-train2 FILE    a second extra training file (e.g. real digits: mnist_train.mat of glyphdesk data import mnist)…
+  --extra2-per-class K   …the first K of each class (default all)
+  --extra2-repeat R      …each repeated R times (default 1)
   --eval-data FILE       also score on this .mat (glyphs used by --extra-train are excluded)
   --resume               continue from MODEL_DIR/checkpoint.json after an interrupted run`
+
+/** A data path as a card records it: relative to the working directory (the repository root), never absolute. */
+function portableDataPath(p: string): string {
+  return relative(process.cwd(), resolve(p)) || '.'
+}
+
+function portableCommand(cmd: string): string {
+  return cmd.split(' ').map((a) => (isAbsolute(a) ? portableDataPath(a) : a)).join(' ')
+}
+
+function sha256File(p: string): string {
+  return createHash('sha256').update(readFileSync(p)).digest('hex')
+}
+
+/** The import manifest beside an imported split file (glyphdesk data import): command, source, and the split's sample indices. */
+function importedFrom(file: string): Record<string, unknown> | null {
+  const mf = join(resolve(file, '..'), 'manifest.json')
+  if (!existsSync(mf)) return null
+  const m = JSON.parse(readFileSync(mf, 'utf8')) as { command?: string; seed?: number; source?: unknown; indices?: Record<string, unknown> }
+  const split = (file.split(/[\\/]/).pop() ?? '').replace(/\.mat$/, '').split('_').pop() ?? ''
+  return { command: m.command === undefined ? null : portableCommand(m.command), seed: m.seed ?? null, source: m.source ?? null, split, indices: m.indices?.[split] ?? null }
+}
 
 function repeat(g: LabelledGlyphs, times: number): LabelledGlyphs {
   return times <= 1 ? g : concat(...Array.from({ length: times }, () => g))
@@ -43,6 +69,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     epochs: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, momentum: { type: 'string' },
     optimizer: { type: 'string' }, 'weight-decay': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' },
     'extra-train': { type: 'string' }, 'extra-per-class': { type: 'string' }, 'extra-repeat': { type: 'string' },
+    'extra-train2': { type: 'string' }, 'extra2-per-class': { type: 'string' }, 'extra2-repeat': { type: 'string' },
     'eval-data': { type: 'string' }, resume: { type: 'boolean' }
   }, TRAIN_USAGE)
   const dataDir = requiredString(values, 'data', TRAIN_USAGE)
@@ -76,8 +103,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const extra = await readGlyphFile(extraFile)
     const { chosen, rest: others } = firstPerClass(extra.y, extra.n, extraK)
     train = concat(train, repeat(subset(extra, chosen), extraRepeat))
-    extraInfo = { file: resolve(extraFile), perClass: Number.isFinite(extraK) ? extraK : 'all', glyphs: chosen.length, repeat: extraRepeat }
+    extraInfo = { file: portableDataPath(extraFile), sha256: sha256File(extraFile), perClass: Number.isFinite(extraK) ? extraK : 'all', glyphs: chosen.length, repeat: extraRepeat }
     if (evalFile && resolve(evalFile) === resolve(extraFile)) heldOut = { file: resolve(evalFile), glyphs: subset(extra, others), excludedFirstPerClass: extraK }
+  }
+  const extraMore: ExtraTrain[] = []
+  const extra2File = values['extra-train2']
+  if (extra2File) {
+    const k2 = numberOption(values, 'extra2-per-class', Infinity, { min: 0 })
+    const r2 = numberOption(values, 'extra2-repeat', 1, { integer: true, min: 1, max: 1000 })
+    const extra2 = await readGlyphFile(extra2File)
+    const { chosen } = firstPerClass(extra2.y, extra2.n, k2)
+    train = concat(train, repeat(subset(extra2, chosen), r2))
+    extraMore.push({ file: portableDataPath(extra2File), sha256: sha256File(extra2File), perClass: Number.isFinite(k2) ? k2 : 'all', glyphs: chosen.length, repeat: r2, madeBy: importedFrom(extra2File) })
   }
   if (evalFile && !heldOut) heldOut = { file: resolve(evalFile), glyphs: await readGlyphFile(evalFile), excludedFirstPerClass: 0 }
 
@@ -135,7 +172,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (heldOut) {
     const e = evaluateMlp(mlp, heldOut.glyphs)
     const r = scorePredictions(heldOut.glyphs.y.subarray(0, heldOut.glyphs.n), e.predictions)
-    scores['evalData'] = { file: heldOut.file, n: heldOut.glyphs.n, accuracy: e.accuracy, excludedFirstPerClass: heldOut.excludedFirstPerClass, topConfusions: r.topConfusions }
+    scores['evalData'] = { file: portableDataPath(heldOut.file), n: heldOut.glyphs.n, accuracy: e.accuracy, excludedFirstPerClass: heldOut.excludedFirstPerClass, topConfusions: r.topConfusions }
   }
   // A synthetic set records how it was made; keep that with the model so the run can be redone from scratch.
   const manifestPath = join(dataDir, 'manifest.json')
@@ -146,9 +183,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     created: new Date().toISOString(),
     glyphdeskVersion: GLYPHDESK_VERSION,
     gitCommit: gitCommit(),
-    command: `glyphdesk train ${argv.join(' ')}`,
+    command: `glyphdesk train ${argv.map((a) => (isAbsolute(a) && existsSync(a) ? portableDataPath(a) : a)).join(' ')}`,
     config: { sizes, activation, seed, train: cfg, augment: augment ? DEFAULT_GLYPH_AUGMENT : null },
-    data: { dir: resolve(dataDir), madeBy: made ? { command: made.command, seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null },
+    data: { dir: portableDataPath(dataDir), madeBy: made ? { command: made.command === undefined ? undefined : portableCommand(made.command), seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null, extraTrainMore: extraMore },
     curves: result.curves,
     metrics: scores
   }

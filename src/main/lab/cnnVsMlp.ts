@@ -13,6 +13,22 @@ interface Scored {
   kind: string
   test: EvalReport
   evalData: EvalReport | null
+  /** Real digits: 36-way (as on a page) and 10-way (the most probable digit). */
+  digits: { n: number; accuracy: number; tenWay: number; perDigit: Record<string, number | null>; perDigitTenWay: Record<string, number | null>; topConfusions: EvalReport['topConfusions'] } | null
+}
+
+/** Accuracy over the digit classes only (argmax of probs over 0–9), overall and per digit. */
+export function tenWayAccuracy(y: Uint8Array, probs: Float32Array, n: number): { accuracy: number; perDigit: Record<string, number | null> } {
+  const right = new Array<number>(10).fill(0), total = new Array<number>(10).fill(0)
+  for (let i = 0; i < n; i++) {
+    let best = 26
+    for (let k = 27; k < NUM_CLASSES; k++) if (probs[i * NUM_CLASSES + k] > probs[i * NUM_CLASSES + best]) best = k
+    if (y[i] < 26) continue
+    total[y[i] - 26]++
+    if (best === y[i]) right[y[i] - 26]++
+  }
+  const all = total.reduce((a, b) => a + b, 0)
+  return { accuracy: all ? right.reduce((a, b) => a + b, 0) / all : NaN, perDigit: Object.fromEntries(CLASSES.slice(26).map((c, d) => [c, total[d] ? right[d] / total[d] : null])) }
 }
 
 /** off-diagonal cells where b − a differs, largest change first (ties in class order). */
@@ -63,7 +79,15 @@ export async function cnnVsMlpExperiment(ctx: ExperimentContext): Promise<Experi
       const pe = await m.classifier.predict(evalGlyphs.x, evalGlyphs.n)
       ev = scorePredictions(evalGlyphs.y.subarray(0, evalGlyphs.n), pe.labels)
     }
-    scored.push({ name: m.name, kind: m.kind, test, evalData: ev })
+    let digits: Scored['digits'] = null
+    if (ctx.digitsData && ctx.digitsData.glyphs.n > 0) {
+      const g = ctx.digitsData.glyphs
+      const pd = await m.classifier.predict(g.x, g.n)
+      const r = scorePredictions(g.y.subarray(0, g.n), pd.labels)
+      const ten = tenWayAccuracy(g.y, pd.probs, g.n)
+      digits = { n: g.n, accuracy: r.accuracy, tenWay: ten.accuracy, perDigit: Object.fromEntries(CLASSES.slice(26).map((c) => [c, r.perClass[c]])), perDigitTenWay: ten.perDigit, topConfusions: r.topConfusions }
+    }
+    scored.push({ name: m.name, kind: m.kind, test, evalData: ev, digits })
   }
   const cnns = scored.filter((s) => s.kind !== 'mlp')
   const mlps = scored.filter((s) => s.kind === 'mlp')
@@ -76,8 +100,13 @@ export async function cnnVsMlpExperiment(ctx: ExperimentContext): Promise<Experi
   for (const s of scored) {
     report.metrics[`${s.name}.testAccuracy`] = sig(s.test.accuracy)
     if (s.evalData) report.metrics[`${s.name}.evalDataAccuracy`] = sig(s.evalData.accuracy)
+    if (s.digits) {
+      report.metrics[`${s.name}.realDigitsAccuracy`] = sig(s.digits.accuracy)
+      report.metrics[`${s.name}.realDigitsTenWay`] = sig(s.digits.tenWay)
+    }
   }
-  const line = (s: Scored) => `${s.name} ${(s.test.accuracy * 100).toFixed(1)}%` + (s.evalData ? ` (real letters ${(s.evalData.accuracy * 100).toFixed(1)}%)` : '')
+  const line = (s: Scored) => `${s.name} ${(s.test.accuracy * 100).toFixed(1)}%` +
+    (s.evalData || s.digits ? ` (${[s.evalData ? `real letters ${(s.evalData.accuracy * 100).toFixed(1)}%` : '', s.digits ? `real digits ${(s.digits.accuracy * 100).toFixed(1)}%, 10-way ${(s.digits.tenWay * 100).toFixed(1)}%` : ''].filter(Boolean).join(', ')})` : '')
   report.summary.push(`Test accuracy on the same ${set.test.n} glyphs: ${scored.map(line).join(', ')}.`)
   if (cnns.length === 0) {
     report.summary.push('No CNN could be scored in this build' + (skipped.length ? ` (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ' (none is shipped in resources/models yet)') +
@@ -104,23 +133,34 @@ export async function cnnVsMlpExperiment(ctx: ExperimentContext): Promise<Experi
     kind: 'bar', id: 'accuracy', title: 'Accuracy of each shipped model', file: 'accuracy.svg', categories: scored.map((s) => s.name), yLabel: 'accuracy', yFormat: 'percent',
     series: [
       { name: `test (${set.test.n} glyphs)`, values: scored.map((s) => sig(s.test.accuracy)) },
-      ...(evalGlyphs ? [{ name: `real letters (${evalGlyphs.n} glyphs)`, values: scored.map((s) => (s.evalData ? sig(s.evalData.accuracy) : null)) }] : [])
+      ...(evalGlyphs ? [{ name: `real letters (${evalGlyphs.n} glyphs)`, values: scored.map((s) => (s.evalData ? sig(s.evalData.accuracy) : null)) }] : []),
+      ...(ctx.digitsData ? [{ name: `real digits, 36-way (${ctx.digitsData.glyphs.n} glyphs)`, values: scored.map((s) => (s.digits ? sig(s.digits.accuracy) : null)) }] : [])
     ]
   })
   report.tables.push({
-    id: 'models', title: 'Models', columns: ['model', 'kind', 'test accuracy', 'real-letter accuracy', 'most confused on test'],
+    id: 'models', title: 'Models', columns: ['model', 'kind', 'test accuracy', 'real-letter accuracy', 'real-digit accuracy (36-way)', 'real digits 10-way', 'most confused on test'],
     rows: [
-      ...scored.map((s) => [s.name, s.kind, sig(s.test.accuracy, 4), s.evalData ? sig(s.evalData.accuracy, 4) : null, s.test.topConfusions.slice(0, 3).map((p) => `${p.truth}→${p.predicted} ×${p.count}`).join(', ')]),
-      ...skipped.map((s) => [s.name, s.kind, null, null, `not scored: ${s.reason}`])
+      ...scored.map((s) => [s.name, s.kind, sig(s.test.accuracy, 4), s.evalData ? sig(s.evalData.accuracy, 4) : null, s.digits ? sig(s.digits.accuracy, 4) : null, s.digits ? sig(s.digits.tenWay, 4) : null,
+        s.test.topConfusions.slice(0, 3).map((p) => `${p.truth}→${p.predicted} ×${p.count}`).join(', ')]),
+      ...skipped.map((s) => [s.name, s.kind, null, null, null, null, `not scored: ${s.reason}`])
     ]
   })
+  if (ctx.digitsData) report.tables.push({
+    id: 'real-digits', title: `Real digits per digit, 36-way (10-way) — ${ctx.digitsData.file}`,
+    columns: ['model', ...CLASSES.slice(26), 'most confused'],
+    rows: scored.filter((s) => s.digits).map((s) => [s.name, ...CLASSES.slice(26).map((c) => {
+      const a = s.digits!.perDigit[c], b = s.digits!.perDigitTenWay[c]
+      return a === null ? null : `${(a * 100).toFixed(1)} (${b === null ? '—' : (b * 100).toFixed(1)})`
+    }), s.digits!.topConfusions.slice(0, 3).map((p) => `${p.truth}→${p.predicted} ×${p.count}`).join(', ')])
+  })
   report.details = {
-    models: scored.map((s) => ({ name: s.name, kind: s.kind, test: { accuracy: s.test.accuracy, confusion: s.test.confusion, topConfusions: s.test.topConfusions, perClass: s.test.perClass }, evalData: s.evalData ? { accuracy: s.evalData.accuracy, n: s.evalData.n, topConfusions: s.evalData.topConfusions } : null })),
+    models: scored.map((s) => ({ name: s.name, kind: s.kind, test: { accuracy: s.test.accuracy, confusion: s.test.confusion, topConfusions: s.test.topConfusions, perClass: s.test.perClass }, evalData: s.evalData ? { accuracy: s.evalData.accuracy, n: s.evalData.n, topConfusions: s.evalData.topConfusions } : null, realDigits: s.digits })),
     skipped,
     comparison: ref && other ? { reference: ref.name, other: other.name, changes } : null,
     evalDataExcludedFirstPerClass: excludedPerClass === Infinity ? 'all' : excludedPerClass
   }
   if (excludedPerClass > 0) report.notes.push(`The first ${excludedPerClass === Infinity ? 'all' : excludedPerClass} real glyphs of each class were used to train a shipped model, so they are left out for every model; all score the same ${evalGlyphs!.n} glyphs.`)
+  if (ctx.digitsData) report.notes.push(`Real digits: ${ctx.digitsData.file}, ${ctx.digitsData.glyphs.n} glyphs. "36-way" is the reading on a page (a 0 read as O is an error); "10-way" lets only the digits compete.`)
   report.notes.push('Shipped models were trained on the synthetic set recorded in their model cards; if --data is that set, its test split is held out for all of them.')
   report.run.seconds = sig((performance.now() - t0) / 1000, 4) ?? 0
   return { report, files: new Map() }

@@ -3,7 +3,7 @@
 // experiment is a plain async function (context) → { report, files }; nothing here touches disk
 // except loading the data.
 import { InvalidInputError } from '../core/errors.ts'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { readGlyphFile, readGlyphSet, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
@@ -53,6 +53,8 @@ export interface ExperimentContext {
   data: DataSource | null
   seed: number
   evalData: EvalData | null
+  /** Held-out real digits (e.g. the test split of `glyphdesk data import mnist`), scored by cnn-vs-mlp. */
+  digitsData?: EvalData | null
   budgets: Budgets
   /** The command line that reproduces the run (recorded in the report). */
   command: string
@@ -77,6 +79,8 @@ export class ExperimentDataError extends InvalidInputError {
 export async function loadExperimentContext(opts: {
   dataDir?: string
   evalFile?: string
+  /** A .mat file, or a glyph-set folder whose test split is used. */
+  digitsFile?: string
   seed: number
   budgets?: Partial<Budgets>
   command: string
@@ -95,8 +99,16 @@ export async function loadExperimentContext(opts: {
     const f = await readGlyphFile(opts.evalFile)
     evalData = { file: portablePath(opts.evalFile), glyphs: { x: f.x, y: f.y, n: f.n }, classes: f.fileClasses }
   }
+  let digitsData: EvalData | null = null
+  if (opts.digitsFile !== undefined) {
+    const dir = statSync(opts.digitsFile).isDirectory()
+    const g = dir ? (await readGlyphSet(opts.digitsFile)).test : await readGlyphFile(opts.digitsFile)
+    // Only the digits of the set are scored (a mixed set's letters are not "real digits").
+    const digits = subset(g, Array.from({ length: g.n }, (_, i) => i).filter((i) => g.y[i] >= 26))
+    digitsData = { file: dir ? `${portablePath(opts.digitsFile)} (test)` : portablePath(opts.digitsFile), glyphs: digits, classes: 36 }
+  }
   return {
-    set, data, seed: opts.seed, evalData, command: opts.command,
+    set, data, seed: opts.seed, evalData, digitsData, command: opts.command,
     budgets: { ...FULL_BUDGETS, ...opts.budgets },
     log: opts.log ?? (() => {})
   }

@@ -83,6 +83,27 @@ describe('lab experiments on the committed mini set', () => {
     for (const s of skipped) expect(s.reason.length).toBeGreaterThan(0)
     if (report.metrics['cnnModels'] === 0) expect(report.summary.join(' ')).toMatch(/No CNN could be scored/)
   })
+
+  it('cnn-vs-mlp with --digits-data scores real digits 36-way and 10-way (10-way can only be as good or better)', async () => {
+    // The mini set's own digits stand in for real ones: a set folder gives its test split.
+    const ctx = await loadExperimentContext({ dataDir: DATA, evalFile: EVAL, digitsFile: DATA, seed: 1, budgets: SMALL, command: 'test' })
+    const { report } = await EXPERIMENTS['cnn-vs-mlp'](ctx)
+    const models = report.details['models'] as { name: string; realDigits: { n: number; accuracy: number; tenWay: number; perDigit: Record<string, number | null> } | null }[]
+    const testN = ctx.digitsData!.glyphs.n
+    expect(testN).toBeGreaterThan(0)
+    expect([...ctx.digitsData!.glyphs.y].every((y) => y >= 26)).toBe(true)
+    expect(ctx.digitsData!.file).toMatch(/synth-mini \(test\)$/)
+    for (const m of models) {
+      expect(m.realDigits, m.name).not.toBeNull()
+      expect(m.realDigits!.n).toBe(testN)
+      expect(m.realDigits!.tenWay).toBeGreaterThanOrEqual(m.realDigits!.accuracy)
+      expect(Object.keys(m.realDigits!.perDigit)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+      expect(report.metrics[`${m.name}.realDigitsTenWay`]).toBeCloseTo(m.realDigits!.tenWay, 3)
+    }
+    const table = report.tables.find((t) => t.id === 'real-digits')!
+    expect(table.rows.map((r) => r[0])).toEqual(models.map((m) => m.name))
+    expect(report.tables.find((t) => t.id === 'models')!.columns).toContain('real-digit accuracy (36-way)')
+  })
 })
 
 describe('lr-sweep text', () => {
