@@ -54,13 +54,21 @@ export function boxText(b: PageBox): string {
   return b.userLabel ?? b.label ?? '?'
 }
 
-/** Boxes grouped by line (in line order), each line's boxes left to right. */
+/**
+ * Boxes grouped by line, in ascending line index, each line's boxes left to right. Every line the document
+ * lists is present (possibly empty), plus every line a box names. Line numbers come from the document,
+ * which may be hostile (`"line": 1e9`), so they key a Map and are never used as array indices: the result
+ * has at most lines + boxes entries, and entry k is the k-th line in order, not line number k.
+ */
 export function boxesByLine(doc: PageDoc): PageBox[][] {
-  const lines: PageBox[][] = doc.lines.map(() => [])
+  const byIndex = new Map<number, PageBox[]>()
+  for (const l of doc.lines) if (!byIndex.has(l.index)) byIndex.set(l.index, [])
   for (const b of doc.boxes) {
-    while (lines.length <= b.line) lines.push([])
-    lines[b.line].push(b)
+    const l = byIndex.get(b.line)
+    if (l) l.push(b)
+    else byIndex.set(b.line, [b])
   }
+  const lines = [...byIndex.entries()].sort((p, q) => p[0] - q[0]).map((e) => e[1])
   for (const l of lines) l.sort((a, b) => a.word - b.word || (a.x + a.w / 2) - (b.x + b.w / 2))
   return lines
 }

@@ -4,13 +4,15 @@
 //   weights.bin  little-endian float32, the tensors concatenated in model.json's order;
 //   model.json   format version, kind 'mlp', sizes, activation, classes, tensor names/shapes/
 //                byte offsets, the byte length and SHA-256 of weights.bin, and a free-form card.
-// Each file is written to a temporary name, fsynced and renamed into place; model.json goes
-// last and names the checksum of the weights it belongs to, so a reader never pairs a
-// manifest with half-written or mismatched weights without noticing.
+// The two files are written into a staging folder that is renamed into place in one step
+// (atomicDirs.ts), so a kill or a full disk leaves the previous model whole; model.json names
+// the checksum of the weights it belongs to, so a reader never pairs a manifest with
+// mismatched weights without noticing.
 //
 // A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, open, readFile, rename, rm, rmdir } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { removeStaleTemporaries, recoverDir, replaceDirAtomic, writeDirAtomic as writeDirInOneStep } from './atomicDirs.ts'
 import { basename, dirname, join, resolve } from 'node:path'
 import { CLASSES } from '../../shared/classes.ts'
 import { ACTIVATIONS, type ActivationKind } from './layers.ts'
@@ -61,11 +63,43 @@ export class ModelFileError extends Error {
   }
 }
 
+/** A file or folder could not be written (disk full, read-only, no permission); the previous state is kept. */
+export class FileWriteError extends Error {
+  override name = 'FileWriteError'
+  constructor(readonly path: string, readonly code: string | undefined, options?: { cause?: unknown }) {
+    super(`${path} could not be written: ${WRITE_PROBLEMS[code ?? ''] ?? `${code ?? 'I/O error'}`}; nothing there was changed`, options)
+  }
+}
+
+const WRITE_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'the disk is full (ENOSPC); free some space and save again',
+  EDQUOT: 'the disk quota is used up (EDQUOT); free some space and save again',
+  EROFS: 'the disk is read-only (EROFS); save somewhere else',
+  EACCES: 'permission denied (EACCES); choose a folder you can write to',
+  EPERM: 'operation not permitted (EPERM); choose a folder you can write to',
+  EISDIR: 'a folder of that name is in the way (EISDIR)',
+  ENOTDIR: 'part of the path is a file, not a folder (ENOTDIR)',
+  EEXIST: 'something of that name is already there (EEXIST)',
+  ENOTEMPTY: 'a non-empty folder of that name is already there (ENOTEMPTY)'
+}
+
+/** An OS error while writing `path` as a FileWriteError; anything else passes through unchanged. */
+export function asWriteError(path: string, err: unknown): unknown {
+  if (err instanceof FileWriteError) return err
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? new FileWriteError(path, code, { cause: err }) : err
+}
+
+/** `.NAME.PID.HEX.tmp`: the temporary writeFileAtomic makes beside NAME. */
+export const ATOMIC_TMP = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/
+
 /** Writes data to path via temp file + fsync + rename, so readers see the old or the new file, never a mix. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   try {
+    await mkdir(dirname(path), { recursive: true })
+    // Temporaries of this file left by a process that was killed mid-save go before the next save.
+    await removeStaleTemporaries(dirname(path), (name) => ATOMIC_TMP.exec(name)?.[1] === basename(path))
     const fh = await open(tmp, 'w')
     try {
       await fh.writeFile(data)
@@ -75,8 +109,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     }
     await rename(tmp, path)
   } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
+    await rm(tmp, { force: true }).catch(() => undefined)
+    throw asWriteError(path, err)
   }
 }
 
@@ -85,17 +119,10 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
  * which is then renamed into place; if anything fails the staging folder is removed and `dir` is untouched.
  */
 export async function writeDirAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
-  const target = resolve(dir)
-  await mkdir(dirname(target), { recursive: true })
-  const staging = await mkdtemp(join(dirname(target), `.${basename(target)}-`))
   try {
-    await fill(staging)
-    // An empty target folder gives way; a non-empty one makes rmdir fail, so nothing is ever replaced.
-    await rmdir(target).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
-    await rename(staging, target)
+    await writeDirInOneStep(dir, fill)
   } catch (err) {
-    await rm(staging, { recursive: true, force: true })
-    throw err
+    throw asWriteError(resolve(dir), err)
   }
 }
 
@@ -153,8 +180,15 @@ export async function saveMlp(dir: string, mlp: Mlp, card: ModelCard = {}): Prom
     tensors,
     card
   }
-  await writeFileAtomic(join(dir, 'weights.bin'), bytes)
-  await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n')
+  // One folder, renamed into place whole: a kill or a full disk leaves the previous model loadable.
+  try {
+    await replaceDirAtomic(dir, async (staging) => {
+      await writeFileAtomic(join(staging, 'weights.bin'), bytes)
+      await writeFileAtomic(join(staging, 'model.json'), JSON.stringify(manifest, null, 2) + '\n')
+    }, { carryOver: true })
+  } catch (err) {
+    throw asWriteError(resolve(dir), err)
+  }
   return manifest
 }
 
@@ -175,6 +209,7 @@ async function readOrExplain(path: string): Promise<Buffer> {
 
 /** Loads and validates a model directory written by saveMlp. */
 export async function loadMlp(dir: string, options: { maxBatch?: number } = {}): Promise<LoadedMlp> {
+  await recoverDir(dir)
   const jsonPath = join(dir, 'model.json')
   const binPath = join(dir, 'weights.bin')
   let manifest: ModelManifest

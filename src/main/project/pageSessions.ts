@@ -43,7 +43,7 @@ export class PageSessions {
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`${abs} cannot be read (${e.code ?? e.message})`), { name: 'PageOpenError' })
     })
-    const image = await loadImage(bytes)
+    const image = await loadImage(bytes, { name: abs })
     const { doc, segmentation } = await transcribe(image, classifier, { path: abs, fileBytes: bytes })
     const session = this.register(abs, bytes, image, segmentation)
     return { session, doc, glyphs: this.previews(session, doc.boxes) }
@@ -57,7 +57,7 @@ export class PageSessions {
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`), { name: 'PageOpenError' })
     })
-    const image = await loadImage(bytes)
+    const image = await loadImage(bytes, { name: abs })
     const seg = await segmentPage(image)
     return this.register(abs, bytes, image, seg)
   }

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createAppContext, type AppContext } from '../ipc/context.ts'
+import { cleanStaleTemporaries } from '../nn/atomicDirs.ts'
 import { createAppRegistry } from '../ipc/index.ts'
 import { newToken, startServer, type GlyphdeskServer } from './http.ts'
 
@@ -48,6 +49,8 @@ export interface BrowserApp { ctx: AppContext; server: GlyphdeskServer; close():
 
 export async function startBrowserApp(opts: { userDataDir: string; port?: number; staticDir?: string; token?: string; labDir?: string }): Promise<BrowserApp> {
   const token = opts.token ?? newToken()
+  // Temporaries of a run that was killed mid-save (autosave, settings, models) go before anything reads them.
+  await cleanStaleTemporaries(opts.userDataDir)
   const ctx = createAppContext({
     mode: 'browser',
     userDataDir: opts.userDataDir,

@@ -111,7 +111,14 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
   heartbeat.unref()
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', `http://${HOST}`)
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', `http://${HOST}`)
+      decodeURIComponent(url.pathname)
+    } catch {
+      // A malformed request line (`/%ff`) is the client's mistake: 400, nothing logged.
+      return send(res, 400, 'bad request: malformed URL\n')
+    }
     const host = req.headers.host ?? ''
     if (host !== `${HOST}:${port}` && host !== `localhost:${port}`) return send(res, 403, 'forbidden: unexpected Host header\n')
     const headerToken = req.headers['x-glyphdesk-token']
