@@ -14,6 +14,8 @@ export class BadInputError extends Error {
 }
 
 /** Error names that mean "the thing you named does not exist". */
+/** Error names that mean "you may not touch that" (a path outside the data folder and the person's choices). */
+const FORBIDDEN = new Set(['FileAccessError'])
 const NOT_FOUND = new Set(['ModelNotFoundError', 'JobNotFoundError', 'PageNotFoundError', 'ExperimentNotFoundError'])
 /** Errors that carry a message meant for the person (bad file, bad data, bad config). */
 const DOMAIN = new Set(['ImageLoadError', 'FileWriteError', 'ProjectFileError', 'ModelFileError', 'GlyphSetError', 'TrainConfigError', 'PageOpenError', 'NoCorrectionsError', 'UnsupportedInBrowserError', 'LabReportError'])
@@ -49,7 +51,7 @@ export function createRegistry(handlers: RouteHandlers, opts: { onError?: (route
         return { ok: true, value: out.data }
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err))
-        const status = e instanceof BadInputError ? 400 : NOT_FOUND.has(e.name) ? 404 : DOMAIN.has(e.name) ? 422 : 500
+        const status = e instanceof BadInputError ? 400 : FORBIDDEN.has(e.name) ? 403 : NOT_FOUND.has(e.name) ? 404 : DOMAIN.has(e.name) ? 422 : 500
         if (status === 500) opts.onError?.(name, e)
         return { ok: false, error: { name: e.name || 'Error', message: e.message, status } }
       }

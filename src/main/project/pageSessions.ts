@@ -10,6 +10,7 @@ import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
+import type { FileAccess } from './fileAccess.ts'
 import { segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
 import { extractGlyphs, toFileRect, transcribe } from '../vision/transcribe.ts'
 
@@ -33,13 +34,16 @@ export class PageSessions {
   private byId = new Map<string, PageSession>()
   private byPath = new Map<string, PageSession>()
 
+  /** Without `files` (the CLI, tests of the pipeline) every path may be read. */
+  constructor(private readonly files?: FileAccess) {}
+
   get(pageId: string): PageSession | undefined {
     return this.byId.get(pageId)
   }
 
   /** Loads, segments and transcribes a page image; the session stays open for re-recognition. */
   async open(path: string, classifier: Classifier): Promise<{ session: PageSession; doc: PageDoc; glyphs: Record<string, string> }> {
-    const abs = resolve(path)
+    const abs = this.files ? this.files.check(path, 'read', 'pages.open') : resolve(path)
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`${abs} cannot be read (${e.code ?? e.message})`), { name: 'PageOpenError' })
     })
@@ -51,7 +55,7 @@ export class PageSessions {
 
   /** The session for a saved PageDoc's image (loading and segmenting it once per run). */
   async attach(doc: PageDoc): Promise<PageSession> {
-    const abs = resolve(doc.image.path)
+    const abs = this.files ? this.files.check(doc.image.path, 'read', 'the page image') : resolve(doc.image.path)
     const known = this.byPath.get(abs)
     if (known) return known
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
