@@ -18,7 +18,7 @@ export class BadInputError extends Error {
 const FORBIDDEN = new Set(['FileAccessError'])
 const NOT_FOUND = new Set(['ModelNotFoundError', 'JobNotFoundError', 'PageNotFoundError', 'ExperimentNotFoundError'])
 /** Errors that carry a message meant for the person (bad file, bad data, bad config). */
-const DOMAIN = new Set(['ImageLoadError', 'FileWriteError', 'ProjectFileError', 'ModelFileError', 'GlyphSetError', 'TrainConfigError', 'PageOpenError', 'NoCorrectionsError', 'UnsupportedInBrowserError', 'LabReportError'])
+const DOMAIN = new Set(['ImageLoadError', 'FileWriteError', 'TooManyComponentsError', 'PageWorkError', 'ProjectFileError', 'ModelFileError', 'GlyphSetError', 'TrainConfigError', 'PageOpenError', 'NoCorrectionsError', 'UnsupportedInBrowserError', 'LabReportError'])
 
 export function zodMessage(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ')
