@@ -32,6 +32,12 @@ export const PageLineSchema = z.object({
   h: z.number().int().nonnegative()
 })
 
+/**
+ * Most boxes (and lines) a page may hold: segmentation refuses pages of more than 20 000 components, and a
+ * person's splits add some; a document beyond this is not a page of handwriting and is refused whole.
+ */
+export const MAX_PAGE_BOXES = 50_000
+
 export const PageDocSchema = z.object({
   version: z.literal(1),
   image: z.object({
@@ -41,8 +47,8 @@ export const PageDocSchema = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional()
   }),
   model: z.object({ name: z.string() }).optional(),
-  boxes: z.array(PageBoxSchema),
-  lines: z.array(PageLineSchema)
+  boxes: z.array(PageBoxSchema).max(MAX_PAGE_BOXES),
+  lines: z.array(PageLineSchema).max(MAX_PAGE_BOXES)
 })
 
 export type PageBox = z.infer<typeof PageBoxSchema>

@@ -9,9 +9,10 @@ import sharp from 'sharp'
 import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
-import { loadImage, type LoadedImage } from '../vision/image.ts'
+import type { LoadedImage } from '../vision/image.ts'
+import { readPage } from '../vision/readPage.ts'
 import type { FileAccess } from './fileAccess.ts'
-import { segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
+import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import { extractGlyphs, toFileRect, transcribe } from '../vision/transcribe.ts'
 
 export interface PageSession {
@@ -47,8 +48,9 @@ export class PageSessions {
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`${abs} cannot be read (${e.code ?? e.message})`), { name: 'PageOpenError' })
     })
-    const image = await loadImage(bytes, { name: abs })
-    const { doc, segmentation } = await transcribe(image, classifier, { path: abs, fileBytes: bytes })
+    // Decoding and segmentation, the parts a hostile or noisy image can make slow, run in the page worker.
+    const { image, seg } = await readPage(bytes, abs)
+    const { doc, segmentation } = await transcribe(image, classifier, { path: abs, fileBytes: bytes, segmentation: seg })
     const session = this.register(abs, bytes, image, segmentation)
     return { session, doc, glyphs: this.previews(session, doc.boxes) }
   }
@@ -61,8 +63,7 @@ export class PageSessions {
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`), { name: 'PageOpenError' })
     })
-    const image = await loadImage(bytes, { name: abs })
-    const seg = await segmentPage(image)
+    const { image, seg } = await readPage(bytes, abs)
     return this.register(abs, bytes, image, seg)
   }
 

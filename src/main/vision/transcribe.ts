@@ -18,6 +18,8 @@ export interface TranscribeOptions {
   /** The file's bytes, to record a sha256 of the image in the PageDoc. */
   fileBytes?: Uint8Array
   segment?: SegmentOptions
+  /** The page already segmented (in the page worker, vision/readPage.ts); `segment` is then not used. */
+  segmentation?: SegmentResult
   layout?: LayoutOptions
   /** Paper margin added around each box before normalisation, as a fraction of the page's character height (default 0.06). */
   cropMargin?: number
@@ -110,7 +112,7 @@ export function pageBoxGlyphs(image: GrayImage | LoadedImage, seg: SegmentResult
 }
 
 export async function transcribe(image: GrayImage | LoadedImage, classifier: Classifier, opts: TranscribeOptions = {}): Promise<Transcription> {
-  const seg = await segmentPage(image, opts.segment)
+  const seg = opts.segmentation ?? await segmentPage(image, opts.segment)
   const layout = layoutPage(seg.boxes, opts.layout)
   const n = layout.boxes.length
   const glyphs = extractGlyphs(seg, layout.boxes.map((b) => b.box), opts)
