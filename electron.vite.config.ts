@@ -31,7 +31,9 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           // The retrain job's worker thread, found by jobs/runner.ts next to the bundle.
-          trainWorker: resolve(__dirname, 'src/main/jobs/trainWorker.ts')
+          trainWorker: resolve(__dirname, 'src/main/jobs/trainWorker.ts'),
+          // Page decoding and segmentation off the main thread, found by vision/readPage.ts next to the bundle.
+          pageWorker: resolve(__dirname, 'src/main/vision/pageWorker.ts')
         }
       }
     }

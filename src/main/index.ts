@@ -8,6 +8,7 @@ import type { EventPayload } from '../shared/contract.ts'
 import { createAppContext } from './ipc/context.ts'
 import { registerIpc } from './ipc/electron.ts'
 import { createAppRegistry } from './ipc/index.ts'
+import { cleanStaleTemporaries } from './core/atomicDirs.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const rendererIndex = join(here, '../renderer/index.html')
@@ -145,7 +146,9 @@ const ctx = createAppContext({
   }
 })
 
-app.whenReady().then(() => {
+app.whenReady().then(async () => {
+  // Temporaries of a run that was killed mid-save (autosave, settings, models) go before anything reads them.
+  await cleanStaleTemporaries(app.getPath('userData')).catch(() => [])
   // Nothing asks for camera, geolocation or notifications: deny every permission request.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
   const registry = createAppRegistry(ctx)

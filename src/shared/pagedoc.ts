@@ -48,6 +48,12 @@ export const PageLineSchema = z.object({
 
 export const PAGE_FORMATS = ['hocr', 'alto', 'page'] as const
 
+/**
+ * Most boxes (and lines) a page may hold: segmentation refuses pages of more than 20 000 components, and a
+ * person's splits add some; a document beyond this is not a page of handwriting and is refused whole.
+ */
+export const MAX_PAGE_BOXES = 50_000
+
 export const PageDocSchema = z.object({
   version: z.union([z.literal(1), z.literal(2)]),
   image: z.object({
@@ -57,8 +63,8 @@ export const PageDocSchema = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional()
   }),
   model: z.object({ name: z.string() }).optional(),
-  boxes: z.array(PageBoxSchema),
-  lines: z.array(PageLineSchema),
+  boxes: z.array(PageBoxSchema).max(MAX_PAGE_BOXES),
+  lines: z.array(PageLineSchema).max(MAX_PAGE_BOXES),
   /** Version 2: the file this page was imported from, and the tool that wrote it (e.g. "tesseract 5.3.0"). */
   imported: z.object({ format: z.enum(PAGE_FORMATS), tool: z.string().max(200), file: z.string() }).optional()
 }).superRefine((doc, ctx) => {
@@ -75,13 +81,21 @@ export function boxText(b: PageBox): string {
   return b.userLabel ?? b.label ?? '?'
 }
 
-/** Boxes grouped by line (in line order), each line's boxes left to right. */
+/**
+ * Boxes grouped by line, in ascending line index, each line's boxes left to right. Every line the document
+ * lists is present (possibly empty), plus every line a box names. Line numbers come from the document,
+ * which may be hostile (`"line": 1e9`), so they key a Map and are never used as array indices: the result
+ * has at most lines + boxes entries, and entry k is the k-th line in order, not line number k.
+ */
 export function boxesByLine(doc: PageDoc): PageBox[][] {
-  const lines: PageBox[][] = doc.lines.map(() => [])
+  const byIndex = new Map<number, PageBox[]>()
+  for (const l of doc.lines) if (!byIndex.has(l.index)) byIndex.set(l.index, [])
   for (const b of doc.boxes) {
-    while (lines.length <= b.line) lines.push([])
-    lines[b.line].push(b)
+    const l = byIndex.get(b.line)
+    if (l) l.push(b)
+    else byIndex.set(b.line, [b])
   }
+  const lines = [...byIndex.entries()].sort((p, q) => p[0] - q[0]).map((e) => e[1])
   for (const l of lines) l.sort((a, b) => a.word - b.word || (a.x + a.w / 2) - (b.x + b.w / 2))
   return lines
 }

@@ -1,6 +1,6 @@
 // `glyphdesk transcribe` and `glyphdesk eval-pages`: read a page image into a PageDoc and export
 // it; score the page pipeline on a folder of pages with ground-truth text.
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
@@ -20,11 +20,12 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   const path = positionals[0]
   if (!path) throw new UsageError(TRANSCRIBE_USAGE)
   if (!existsSync(path)) throw new UsageError(`${path} does not exist`)
+  if (statSync(path).isDirectory()) throw new UsageError(`${path} is a folder; transcribe reads one page image (eval-pages scores a folder of pages)`)
   const format = (values.format ?? 'txt') as PageExportFormat
   if (!(format in PAGE_EXPORTS)) throw new UsageError(`--format must be one of ${Object.keys(PAGE_EXPORTS).join(', ')}, got "${format}"`)
   const classifier = await loadClassifier(values.model)
   const bytes = await readFile(path)
-  const image = await loadImage(bytes)
+  const image = await loadImage(bytes, { name: path })
   for (const w of image.warnings) process.stderr.write(`warning: ${w}\n`)
   const started = Date.now()
   const { doc } = await transcribe(image, classifier, { path: resolve(path), fileBytes: bytes, wordContext: !values['no-context'] })

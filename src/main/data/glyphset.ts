@@ -6,6 +6,7 @@ import { readdir, mkdir } from 'node:fs/promises'
 import { join, basename } from 'node:path'
 import { readMat, writeMat, type MatVariable } from './mat.ts'
 import { GLYPH_PIXELS, GLYPH_SIZE, NUM_CLASSES } from '../../shared/classes.ts'
+import { firstNonFinite } from '../nn/tensor.ts'
 
 export interface LabelledGlyphs {
   /** n×1024, row-major upright 32×32 glyphs. */
@@ -79,6 +80,12 @@ export async function readGlyphFile(file: string): Promise<LabelledGlyphs & { fi
   const data = mat.variables.get(`${split}_data`)!
   const labels = mat.variables.get(`${split}_labels`)!
   const n = checkData(data, where)
+  // A NaN or Inf pixel poisons every weight it touches; say where it is instead of training on it.
+  const bad = firstNonFinite(data.data)
+  if (bad >= 0) {
+    const glyph = bad % n, column = Math.floor(bad / n)
+    throw new GlyphSetError(`${where}: ${data.name} holds ${data.data[bad]} in row ${glyph + 1}, column ${column + 1}; glyph values must be finite numbers (0 ink … 1 paper)`)
+  }
   const { y, classes } = decodeOneHot(labels, n, where)
   return { x: toRowMajorGlyphs(data.data, n), y, n, fileClasses: classes, split }
 }

@@ -5,7 +5,7 @@
 import { InvalidInputError } from '../core/errors.ts'
 import { readFile, writeFile, rename, rm } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { inflateSync, deflateSync } from 'node:zlib'
+import { constants as zlibConstants, inflateSync, deflateSync } from 'node:zlib'
 
 /** The file is not a MAT-file Glyphdesk can read, or is damaged. */
 export class MatFormatError extends InvalidInputError {
@@ -90,7 +90,7 @@ export function parseMat(buf: Uint8Array, file = '<buffer>', opts: { only?: stri
     }
     let body = b.subarray(start, start + tag.nbytes)
     if (tag.type === MI.COMPRESSED) {
-      body = inflateElement(body, file, pos)
+      body = inflateElement(body, file, pos, le)
       // The inflated bytes hold one complete element (tag + data).
       if (body.length < 8) throw new MatFormatError(file, `compressed element at offset ${pos} inflates to ${body.length} bytes, too few for a data element`)
       const inner = readTag(body, 0, le, file)
@@ -156,14 +156,57 @@ function readTag(b: Buffer, pos: number, le: boolean, file: string): Tag {
   return { type: first, nbytes, small: false, dataStart: pos + 8 }
 }
 
-function inflateElement(body: Buffer, file: string, pos: number): Buffer {
-  try {
-    return inflateSync(body, { maxOutputLength: Math.min(body.length * MAX_DEFLATE_RATIO + 1024, 2 ** 31 - 1) })
-  } catch (e) {
+// The first inflated bytes of a compressed element hold the matrix tag, flags, dimensions and name; 4 KB of
+// input inflates to at most ~4 MB and is far more than those few hundred bytes need.
+const PREFIX_INPUT = 4 * 1024
+
+function inflateElement(body: Buffer, file: string, pos: number, le: boolean): Buffer {
+  const zlibError = (e: unknown): MatFormatError => {
     const msg = (e as Error).message
-    if (/unexpected end/i.test(msg)) throw new MatFormatError(file, `compressed element at offset ${pos} ends early (zlib: ${msg}); the file is truncated or damaged`)
-    throw new MatFormatError(file, `compressed element at offset ${pos} is not a valid zlib stream (${msg})`)
+    if (/unexpected end/i.test(msg)) return new MatFormatError(file, `compressed element at offset ${pos} ends early (zlib: ${msg}); the file is truncated or damaged`)
+    return new MatFormatError(file, `compressed element at offset ${pos} is not a valid zlib stream (${msg})`)
   }
+  const ratioBound = Math.min(body.length * MAX_DEFLATE_RATIO + 1024, 2 ** 31 - 1)
+  // Read the matrix header from a prefix first, so the whole element is inflated only up to what its own
+  // declared dimensions need: a zlib bomb with small dimensions stops at that size, not at 1000× the file.
+  let head: Buffer
+  try {
+    head = inflateSync(body.subarray(0, PREFIX_INPUT), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: PREFIX_INPUT * MAX_DEFLATE_RATIO + 1024 })
+  } catch (e) {
+    throw zlibError(e)
+  }
+  const need = matrixBytesNeeded(head, le)
+  const limit = need === null ? ratioBound : Math.min(ratioBound, need)
+  try {
+    return inflateSync(body, { maxOutputLength: limit })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new MatFormatError(file, `compressed element at offset ${pos} inflates past the ${limit} bytes its declared dimensions need; the file is damaged or hostile`)
+    }
+    throw zlibError(e)
+  }
+}
+
+/**
+ * The most bytes an inflated miMATRIX element (tag included) can need, from its tag, flags and dimensions:
+ * header elements + real and imaginary parts at 8 bytes per element + padding. null when the prefix is too
+ * short or not a matrix (the caller then keeps the compression-ratio bound).
+ */
+function matrixBytesNeeded(head: Buffer, le: boolean): number | null {
+  const u32 = (p: number): number => (le ? head.readUInt32LE(p) : head.readUInt32BE(p))
+  if (head.length < 8 + 16 + 8 || u32(0) !== MI.MATRIX) return null
+  let p = 8 + 16 // matrix tag, array flags element (8-byte tag + 8 bytes)
+  if (u32(p) !== MI.INT32) return null
+  const dimsBytes = u32(p + 4)
+  if (dimsBytes > 4 * 64 || p + 8 + dimsBytes > head.length) return null
+  let count = 1
+  for (let i = 0; i < dimsBytes; i += 4) count *= Math.max(0, le ? head.readInt32LE(p + 8 + i) : head.readInt32BE(p + 8 + i))
+  p += 8 + pad8(dimsBytes)
+  if (p + 8 > head.length) return null
+  const nameTag = u32(p)
+  p += nameTag >>> 16 ? 8 : 8 + pad8(u32(p + 4))
+  // Not pad8: the product can pass 2^31, where its bit arithmetic wraps.
+  return p + 2 * (8 + Math.ceil(count) * 8 + 8) + 64
 }
 
 /** Reads the sub-elements of one miMATRIX body (tag excluded). */

@@ -5,6 +5,7 @@
 // file for value separators only (no value is decoded), and `readFirst` decodes samples from the
 // start of the file and stops decoding, and reading, at the sample it was asked to stop at.
 // Everything downstream receives only what `readFirst` returned.
+import { InvalidInputError } from '../core/errors.ts'
 import { createReadStream, existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -14,7 +15,7 @@ export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE
 /** The last this-many samples of each digit are reserved for evaluation outside the project. */
 export const MNIST_RESERVED_PER_DIGIT = 200
 
-export class MnistFormatError extends Error {
+export class MnistFormatError extends InvalidInputError {
   constructor(readonly file: string, message: string) {
     super(`${file}: ${message}`)
     this.name = 'MnistFormatError'

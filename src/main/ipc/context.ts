@@ -3,6 +3,7 @@
 import { join } from 'node:path'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
 import { JobRunner } from '../jobs/runner.ts'
+import { FileAccess } from '../project/fileAccess.ts'
 import { ModelCatalog } from '../project/modelCatalog.ts'
 import { PageSessions, type PageSession } from '../project/pageSessions.ts'
 import { SettingsStore } from '../project/userData.ts'
@@ -25,6 +26,8 @@ export interface AppContext {
   pages: PageSessions
   jobs: JobRunner
   events: EventBus
+  /** Which files routes may read or write: the data folder, shipped resources, and what the person chose. */
+  files: FileAccess
   /** How the renderer reaches a page's bitmap: an HTTP URL (browser mode) or a data URL (Electron). */
   imageUrl(session: PageSession): Promise<string>
   /** The experiment reports of the Lab view. */
@@ -48,10 +51,16 @@ export function createAppContext(opts: {
   labFileUrl?: AppContext['labFileUrl']
   dialogs?: Dialogs | null
   onRecent?: (path: string) => void
+  /** Folders routes may also read and write (`serve --allow DIR`). */
+  allow?: string[]
 }): AppContext {
   const events = new EventBus()
   const settings = new SettingsStore(opts.userDataDir)
   const lab = new LabReports(opts.labDir)
+  const files = new FileAccess({ dataDir: opts.userDataDir, readRoots: [RESOURCES_DIR, lab.dir], allow: opts.allow })
+  // The recent list only ever holds files opened or saved through the checks below; a project on it may be saved again.
+  for (const p of settings.get().recent) files.grant(p, p.endsWith('.glyphdesk') ? 'write' : 'read')
+  const dialogs = opts.dialogs ? grantChoices(opts.dialogs, files) : null
   return {
     mode: opts.mode,
     version: GLYPHDESK_VERSION,
@@ -59,9 +68,10 @@ export function createAppContext(opts: {
     sample: SAMPLE_PAGE,
     settings,
     models: new ModelCatalog(opts.userDataDir, settings),
-    pages: new PageSessions(),
+    pages: new PageSessions(files),
     jobs: new JobRunner(events),
     events,
+    files,
     imageUrl: opts.imageUrl,
     lab,
     labFileUrl: async (name, file) => {
@@ -72,7 +82,24 @@ export function createAppContext(opts: {
       const { mime, bytes } = await lab.file(name, file)
       return `data:${mime};base64,${bytes.toString('base64')}`
     },
-    dialogs: opts.dialogs ?? null,
+    dialogs,
     onRecent: opts.onRecent
+  }
+}
+
+/** A path the person picked in a native dialog may be used: read for opened files, written for saved ones. */
+function grantChoices(d: Dialogs, files: FileAccess): Dialogs {
+  return {
+    async open(kind) {
+      const path = await d.open(kind)
+      // A project opened from disk is saved back to the same file.
+      if (path) files.grant(path, kind === 'project' ? 'write' : 'read')
+      return path
+    },
+    async save(defaultName, filters) {
+      const path = await d.save(defaultName, filters)
+      if (path) files.grant(path, 'write')
+      return path
+    }
   }
 }

@@ -111,7 +111,7 @@ export async function collectCorrections(sources: readonly PageSource[], opts: {
     const sha = src.doc.image.sha256
     if (sha && createHash('sha256').update(bytes).digest('hex') !== sha)
       throw new CorrectionsInputError(`${src.file}: ${imagePath} is not the image this PageDoc was made from (SHA-256 differs); its boxes would crop the wrong pixels`)
-    const image = await loadImage(bytes)
+    const image = await loadImage(bytes, { name: imagePath })
     if (image.originalWidth !== src.doc.image.width || image.originalHeight !== src.doc.image.height)
       throw new CorrectionsInputError(`${src.file}: ${imagePath} is ${image.originalWidth}×${image.originalHeight} but the PageDoc says ${src.doc.image.width}×${src.doc.image.height}`)
     const seg = await segmentPage(image)

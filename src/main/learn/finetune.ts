@@ -22,7 +22,7 @@ import { concat, firstPerClass, readGlyphFile, readGlyphSet, subset, type Labell
 import { Mlp } from '../nn/mlp.ts'
 import { Rng } from '../nn/rng.ts'
 import { loadMlp, saveMlp } from '../nn/serialise.ts'
-import { writeFileAtomic } from '../core/atomicFile.ts'
+import { writeDirAtomic, writeFileAtomic } from '../core/atomicFile.ts'
 import { evaluateMlp, trainMlp, type EpochStats, type TrainResult as MlpTrainResult } from '../nn/train.ts'
 import { CNN_HEAD_DIR, CNN_HEAD_FORMAT_VERSION, CnnHeadClassifier, onnxSha256, type CnnHeadManifest } from '../recognize/cnnHead.ts'
 import { NoCorrectionsError } from './corrections.ts'
@@ -502,8 +502,12 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
       card
     }
     checkOutputDir(spec.outDir)
-    await saveMlp(join(spec.outDir, CNN_HEAD_DIR), head, { name: `${spec.name} head`, kind: 'mlp', note: `the head of the cnn-head model ${spec.name}; it reads ${base.name} embeddings, not glyphs` })
-    await writeFileAtomic(join(spec.outDir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n')
+    // Head and manifest are staged together and the folder renamed into place once: a kill leaves no model
+    // folder (and no half of one), so the rerun is not refused.
+    await writeDirAtomic(spec.outDir, async (staging) => {
+      await saveMlp(join(staging, CNN_HEAD_DIR), head, { name: `${spec.name} head`, kind: 'mlp', note: `the head of the cnn-head model ${spec.name}; it reads ${base.name} embeddings, not glyphs` })
+      await writeFileAtomic(join(staging, 'model.json'), JSON.stringify(manifest, null, 1) + '\n')
+    })
     return {
       model: spec.name, dir: spec.outDir, kind: 'cnn-head', trainGlyphs: train.n, corrections: spec.corrections.n, replay: replay?.n ?? 0,
       heldOut: heldOut?.n ?? 0, before, after, confusion, classes: [...CLASSES], seconds, card

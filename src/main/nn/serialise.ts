@@ -4,16 +4,18 @@
 //   weights.bin  little-endian float32, the tensors concatenated in model.json's order;
 //   model.json   format version, kind 'mlp', sizes, activation, classes, tensor names/shapes/
 //                byte offsets, the byte length and SHA-256 of weights.bin, and a free-form card.
-// Each file is written to a temporary name, fsynced and renamed into place; model.json goes
-// last and names the checksum of the weights it belongs to, so a reader never pairs a
-// manifest with half-written or mismatched weights without noticing.
+// The two files are written into a staging folder that is renamed into place in one step
+// (atomicDirs.ts), so a kill or a full disk leaves the previous model whole; model.json names
+// the checksum of the weights it belongs to, so a reader never pairs a manifest with
+// mismatched weights without noticing.
 //
 // A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
 import { InvalidInputError } from '../core/errors.ts'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { writeFileAtomic } from '../core/atomicFile.ts'
+import { join, resolve } from 'node:path'
+import { recoverDir, replaceDirAtomic } from '../core/atomicDirs.ts'
+import { asWriteError, writeFileAtomic } from '../core/atomicFile.ts'
 import { CLASSES } from '../../shared/classes.ts'
 import { ModelCardError, readManifestOf } from '../core/modelManifest.ts'
 import { FORMAT_VERSIONS, MLP_FORMAT, type MlpManifest, type ModelCard, type TensorEntry } from '../../shared/modelManifest.ts'
@@ -98,8 +100,15 @@ export async function saveMlp(dir: string, mlp: Mlp, card: ModelCard = {}): Prom
     tensors,
     card
   }
-  await writeFileAtomic(join(dir, 'weights.bin'), bytes)
-  await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n')
+  // One folder, renamed into place whole: a kill or a full disk leaves the previous model loadable.
+  try {
+    await replaceDirAtomic(dir, async (staging) => {
+      await writeFileAtomic(join(staging, 'weights.bin'), bytes)
+      await writeFileAtomic(join(staging, 'model.json'), JSON.stringify(manifest, null, 2) + '\n')
+    }, { carryOver: true })
+  } catch (err) {
+    throw asWriteError(resolve(dir), err)
+  }
   return manifest
 }
 
@@ -120,6 +129,7 @@ async function readOrExplain(path: string): Promise<Buffer> {
 
 /** Loads and validates a model directory written by saveMlp. */
 export async function loadMlp(dir: string, options: { maxBatch?: number } = {}): Promise<LoadedMlp> {
+  await recoverDir(dir)
   const jsonPath = join(dir, 'model.json')
   const binPath = join(dir, 'weights.bin')
   let manifest: ModelManifest

@@ -10,8 +10,10 @@ import { InvalidInputError } from '../core/errors.ts'
 import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
-import { loadImage, type LoadedImage } from '../vision/image.ts'
-import { segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
+import type { LoadedImage } from '../vision/image.ts'
+import { readPage } from '../vision/readPage.ts'
+import type { FileAccess } from './fileAccess.ts'
+import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import { extractGlyphs, toFileRect, transcribe } from '../read/transcribe.ts'
 
 export interface PageSession {
@@ -39,32 +41,35 @@ export class PageSessions {
   private byId = new Map<string, PageSession>()
   private byPath = new Map<string, PageSession>()
 
+  /** Without `files` (the CLI, tests of the pipeline) every path may be read. */
+  constructor(private readonly files?: FileAccess) {}
+
   get(pageId: string): PageSession | undefined {
     return this.byId.get(pageId)
   }
 
   /** Loads, segments and transcribes a page image; the session stays open for re-recognition. */
   async open(path: string, classifier: Classifier): Promise<{ session: PageSession; doc: PageDoc; glyphs: Record<string, string> }> {
-    const abs = resolve(path)
+    const abs = this.files ? this.files.check(path, 'read', 'pages.open') : resolve(path)
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw new PageOpenError(`${abs} cannot be read (${e.code ?? e.message})`)
     })
-    const image = await loadImage(bytes)
-    const { doc, segmentation } = await transcribe(image, classifier, { path: abs, fileBytes: bytes })
+    // Decoding and segmentation, the parts a hostile or noisy image can make slow, run in the page worker.
+    const { image, seg } = await readPage(bytes, abs)
+    const { doc, segmentation } = await transcribe(image, classifier, { path: abs, fileBytes: bytes, segmentation: seg })
     const session = this.register(abs, bytes, image, segmentation)
     return { session, doc, glyphs: this.previews(session, doc.boxes) }
   }
 
   /** The session for a saved PageDoc's image (loading and segmenting it once per run). */
   async attach(doc: PageDoc): Promise<PageSession> {
-    const abs = resolve(doc.image.path)
+    const abs = this.files ? this.files.check(doc.image.path, 'read', 'the page image') : resolve(doc.image.path)
     const known = this.byPath.get(abs)
     if (known) return known
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw new PageOpenError(`the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`)
     })
-    const image = await loadImage(bytes)
-    const seg = await segmentPage(image)
+    const { image, seg } = await readPage(bytes, abs)
     return this.register(abs, bytes, image, seg)
   }
 

@@ -32,7 +32,9 @@ export async function loadProject(path: string): Promise<Project> {
   try {
     json = JSON.parse(text)
   } catch (e) {
-    throw new ProjectFileError(path, `${path} is not a Glyphdesk project (not valid JSON: ${(e as Error).message}); nothing was changed`, { cause: e })
+    // JSON.parse quotes the text around the fault; a message must never carry a file's content back.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1]
+    throw new ProjectFileError(path, `${path} is not a Glyphdesk project (not valid JSON${at ? ` at byte ${at}` : ''}); nothing was changed`, { cause: e })
   }
   const parsed = ProjectSchema.safeParse(json)
   if (!parsed.success) {

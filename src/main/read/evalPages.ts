@@ -126,7 +126,7 @@ export async function evalPages(dir: string, classifier: Classifier, opts: EvalP
     const gtLines = gtRaw.split(/\r?\n/).map(l => l.trim().replace(/\s+/g, ' ')).filter(l => l.length > 0)
     const t0 = performance.now()
     const bytes = await readFile(join(dir, f))
-    const image = await loadImage(bytes, opts.load)
+    const image = await loadImage(bytes, { ...opts.load, name: f })
     const { doc } = await transcribe(image, classifier, { ...opts, path: join(dir, f) })
     const ms = performance.now() - t0
     const text = assembleText(doc)

@@ -10,7 +10,8 @@ import { applyWordContext } from './wordContext.ts'
 import type { GrayImage, LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
-import { glyphMask, segmentPage, type CharBox, type SegmentOptions, type SegmentResult } from '../vision/segment.ts'
+import { glyphMask } from '../vision/glyphMask.ts'
+import { segmentPage, type CharBox, type SegmentOptions, type SegmentResult } from '../vision/segment.ts'
 
 export interface TranscribeOptions {
   /** Recorded in the PageDoc (default ""). */
@@ -18,6 +19,8 @@ export interface TranscribeOptions {
   /** The file's bytes, to record a sha256 of the image in the PageDoc. */
   fileBytes?: Uint8Array
   segment?: SegmentOptions
+  /** The page already segmented (in the page worker, vision/readPage.ts); `segment` is then not used. */
+  segmentation?: SegmentResult
   layout?: LayoutOptions
   /** Paper margin added around each box before normalisation, as a fraction of the page's character height (default 0.06). */
   cropMargin?: number
@@ -110,7 +113,7 @@ export function pageBoxGlyphs(image: GrayImage | LoadedImage, seg: SegmentResult
 }
 
 export async function transcribe(image: GrayImage | LoadedImage, classifier: Classifier, opts: TranscribeOptions = {}): Promise<Transcription> {
-  const seg = await segmentPage(image, opts.segment)
+  const seg = opts.segmentation ?? await segmentPage(image, opts.segment)
   const layout = layoutPage(seg.boxes, opts.layout)
   const n = layout.boxes.length
   const glyphs = extractGlyphs(seg, layout.boxes.map((b) => b.box), opts)

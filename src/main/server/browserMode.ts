@@ -5,8 +5,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createAppContext, type AppContext } from '../ipc/context.ts'
+import { cleanStaleTemporaries } from '../core/atomicDirs.ts'
 import { createAppRegistry } from '../ipc/index.ts'
-import { newToken, startServer, type GlyphdeskServer } from './http.ts'
+import { newToken, signResource, startServer, type GlyphdeskServer } from './http.ts'
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const RENDERER_OUT = join(PROJECT_ROOT, 'out', 'renderer')
@@ -46,17 +47,23 @@ export function buildRenderer(log: (s: string) => void = () => {}): void {
 
 export interface BrowserApp { ctx: AppContext; server: GlyphdeskServer; close(): Promise<void> }
 
-export async function startBrowserApp(opts: { userDataDir: string; port?: number; staticDir?: string; token?: string; labDir?: string }): Promise<BrowserApp> {
+export async function startBrowserApp(opts: { userDataDir: string; port?: number; staticDir?: string; token?: string; labDir?: string; allow?: string[] }): Promise<BrowserApp> {
   const token = opts.token ?? newToken()
+  const readKey = newToken()
+  const signed = (pathname: string) => `${pathname}?sig=${signResource(readKey, pathname)}`
+  // Temporaries of a run that was killed mid-save (autosave, settings, models) go before anything reads them.
+  await cleanStaleTemporaries(opts.userDataDir)
   const ctx = createAppContext({
     mode: 'browser',
     userDataDir: opts.userDataDir,
-    imageUrl: async (session) => `/files/page/${session.pageId}?token=${encodeURIComponent(token)}`,
+    // Signed per resource, never the token: an <img> URL grants reading that one picture.
+    imageUrl: async (session) => signed(`/files/page/${session.pageId}`),
     labDir: opts.labDir,
-    labFileUrl: async (name, file) => `/files/lab/${encodeURIComponent(name)}/${encodeURIComponent(file)}?token=${encodeURIComponent(token)}`
+    allow: opts.allow,
+    labFileUrl: async (name, file) => signed(`/files/lab/${encodeURIComponent(name)}/${encodeURIComponent(file)}`)
   })
   const registry = createAppRegistry(ctx)
-  const server = await startServer({ registry, events: ctx.events, pages: ctx.pages, lab: ctx.lab, staticDir: opts.staticDir ?? RENDERER_OUT, port: opts.port, token })
+  const server = await startServer({ registry, events: ctx.events, pages: ctx.pages, lab: ctx.lab, staticDir: opts.staticDir ?? RENDERER_OUT, port: opts.port, token, readKey })
   return {
     ctx, server,
     close: async () => {

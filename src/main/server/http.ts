@@ -1,18 +1,19 @@
 // Browser mode: the renderer and the same route registry over HTTP, for use where Electron cannot
 // run (and for the end-to-end tests in real Chromium).
 //
-//   GET  /?token=T            the renderer (index.html; sets an HttpOnly SameSite=Strict cookie)
-//   GET  /assets/…            the renderer's files
+//   GET  /, /assets/…         the renderer's files (public code, no secret: no token needed)
 //   POST /api/<route>         JSON in, {ok, value} | {ok:false, error} out; the token in x-glyphdesk-token
-//   GET  /api/events          server-sent events: {name, payload} per event of the contract
-//   GET  /files/page/<id>     a page bitmap (for the canvas)
-//   GET  /files/lab/<name>/<file>  a chart (SVG) or picture (PNG) an experiment report names
+//   GET  /api/events          server-sent events: {name, payload} per event; the token in the header or ?token=
+//   GET  /files/page/<id>?sig=…             a page bitmap (for the canvas)
+//   GET  /files/lab/<name>/<file>?sig=…     a chart (SVG) or picture (PNG) an experiment report names
 //
-// Security: bound to 127.0.0.1 only; a per-run random token is required on every request (header,
-// ?token= or the cookie for GETs; the header alone for POSTs, since a cookie is also sent by other
-// localhost pages, which are "same site"); the Host header must name this server (DNS rebinding);
-// POSTs from another Origin are refused. Everything else answers 403 before any route runs.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+// Security (docs/SECURITY.md has the threat model): bound to 127.0.0.1 only; the per-run token goes in a
+// header for every route call and is never put in a cookie (cookies are not separated by port, so any
+// other page served on 127.0.0.1 would receive it). Bitmaps and charts, which <img> fetches without
+// headers, carry a per-resource signature (HMAC of the path under a separate per-run read key) that
+// grants reading that one resource and nothing else. The Host header must name this server (DNS
+// rebinding); POSTs from another Origin are refused; every response says same-origin for COOP and CORP.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -42,6 +43,8 @@ export interface GlyphdeskServer {
   token: string
   /** The URL to open: http://127.0.0.1:PORT/?token=… */
   url: string
+  /** `pathname` with the signature that lets a GET of it (and only it) through. */
+  signedUrl(pathname: string): string
   close(): Promise<void>
 }
 
@@ -55,6 +58,8 @@ export interface ServeOptions {
   staticDir: string
   port?: number
   token?: string
+  /** The key that signs /files/ URLs (default: a new random one; never the token). */
+  readKey?: string
 }
 
 export function newToken(): string {
@@ -67,18 +72,21 @@ function sameToken(a: string | undefined | null, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-function cookieToken(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=')
-    if (k === name) return v.join('=')
-  }
-  return undefined
+/** The signature that lets a GET of exactly `pathname` through: HMAC-SHA256 under the run's read key. */
+export function signResource(readKey: string, pathname: string): string {
+  return createHmac('sha256', readKey).update(pathname).digest('base64url').slice(0, 32)
+}
+
+// Every answer: no sniffing, no referrer (the token and signatures stay out of other sites' logs), no
+// framing, and no other origin may hold a window on us or embed our resources.
+const ISOLATION: Record<string, string> = {
+  'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin'
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
   res.writeHead(status, {
-    'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', ...extra
+    'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...ISOLATION, ...extra
   })
   res.end(body)
 }
@@ -98,10 +106,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> {
   const token = opts.token ?? newToken()
+  const readKey = opts.readKey ?? newToken()
   const staticRoot = resolve(opts.staticDir)
   const sse = new Set<ServerResponse>()
   let port = 0
-  const cookieName = () => `glyphdesk-token-${port}`
 
   const unsubscribe = opts.events.subscribe((name, payload) => {
     const frame = `data: ${JSON.stringify({ name, payload })}\n\n`
@@ -111,15 +119,26 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
   heartbeat.unref()
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', `http://${HOST}`)
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', `http://${HOST}`)
+      decodeURIComponent(url.pathname)
+    } catch {
+      // A malformed request line (`/%ff`) is the client's mistake: 400, nothing logged.
+      return send(res, 400, 'bad request: malformed URL\n')
+    }
     const host = req.headers.host ?? ''
     if (host !== `${HOST}:${port}` && host !== `localhost:${port}`) return send(res, 403, 'forbidden: unexpected Host header\n')
     const headerToken = req.headers['x-glyphdesk-token']
     const fromHeader = typeof headerToken === 'string' ? headerToken : undefined
     const isPost = req.method === 'POST'
-    const authorised = isPost
-      ? sameToken(fromHeader, token)
-      : sameToken(fromHeader, token) || sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req, cookieName()), token)
+    const hasToken = sameToken(fromHeader, token)
+    // What each kind of request may present: route calls the header; the event stream (EventSource sets no
+    // headers) the header or ?token=; files the header or their own signature; the renderer's code nothing.
+    const isStatic = !isPost && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/files/')
+    const authorised = isStatic || hasToken ||
+      (!isPost && url.pathname === '/api/events' && sameToken(url.searchParams.get('token'), token)) ||
+      (!isPost && url.pathname.startsWith('/files/') && sameToken(url.searchParams.get('sig'), signResource(readKey, url.pathname)))
     if (!authorised) return send(res, 403, 'forbidden: this Glyphdesk server needs the token from the URL it printed when it started\n')
 
     if (isPost && url.pathname.startsWith('/api/')) {
@@ -141,7 +160,7 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n')
 
     if (url.pathname === '/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' })
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', ...ISOLATION })
       res.write(': connected\n\n')
       sse.add(res)
       req.on('close', () => sse.delete(res))
@@ -162,19 +181,15 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
       return send(res, 200, found.bytes, found.mime, { 'cache-control': 'private, no-cache', 'content-security-policy': FILE_CSP })
     }
     if (url.pathname.startsWith('/files/')) return send(res, 404, 'not found\n')
-    // The renderer's files; / is index.html, which also sets the cookie its <img> and EventSource requests carry.
+    // The renderer's files; / is index.html.
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1))
     const file = normalize(join(staticRoot, rel))
     if (!file.startsWith(staticRoot + sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'not found\n')
     const type = MIME[extname(file)] ?? 'application/octet-stream'
     const headers: Record<string, string> = {
-      'content-type': type, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
-      'cache-control': 'no-cache', 'content-length': String(statSync(file).size)
+      'content-type': type, ...ISOLATION, 'cache-control': 'no-cache', 'content-length': String(statSync(file).size)
     }
-    if (type.startsWith('text/html')) {
-      headers['content-security-policy'] = CSP
-      headers['set-cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`
-    }
+    if (type.startsWith('text/html')) headers['content-security-policy'] = CSP
     res.writeHead(200, headers)
     if (req.method === 'HEAD') return res.end()
     createReadStream(file).pipe(res)
@@ -194,6 +209,7 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
   port = (server.address() as AddressInfo).port
   return {
     server, port, token,
+    signedUrl: (pathname: string) => `${pathname}?sig=${signResource(readKey, pathname)}`,
     url: `http://${HOST}:${port}/?token=${token}`,
     close: () => new Promise<void>((ok) => {
       clearInterval(heartbeat)

@@ -52,12 +52,14 @@ export interface LoadImageOptions {
   maxPixels?: number
   /** Above this many pixels the file is rejected without decoding (default 250e6). */
   hardLimitPixels?: number
+  /** The file's name for messages when the input is bytes (the caller read the file itself). */
+  name?: string
 }
 
 export async function loadImage(input: string | Buffer | Uint8Array, opts: LoadImageOptions = {}): Promise<LoadedImage> {
   const maxPixels = opts.maxPixels ?? 40e6
   const hardLimit = opts.hardLimitPixels ?? 250e6
-  const source = typeof input === 'string' ? basename(input) : 'image buffer'
+  const source = typeof input === 'string' ? basename(input) : opts.name ? basename(opts.name) : 'image buffer'
   let bytes: Buffer
   if (typeof input === 'string') {
     try {
@@ -133,9 +135,13 @@ function fromBmp(b: Buffer, source: string, maxPixels: number, hardLimit: number
     throw new ImageLoadError('unsupported', source, `${source} is a BMP Glyphdesk cannot read (${why}); save it as PNG or JPEG`)
   }
   if (b.length < 54) throw new ImageLoadError('truncated', source, `${source} is cut short (BMP header incomplete); save the page again`)
+  // Every size the header declares is checked against the file before it is used: a 1 KB file must not
+  // be able to ask for 4 billion palette entries or a pixel array past its end.
   const offset = b.readUInt32LE(10)
   const headerSize = b.readUInt32LE(14)
   if (headerSize < 40) bad('OS/2 header')
+  if (14 + headerSize > b.length) bad(`its header declares ${headerSize} bytes but the file has ${b.length}`)
+  if (offset < 14 + headerSize || offset > b.length) bad(`its pixel data offset ${offset} lies outside the file (${b.length} bytes)`)
   const width = b.readInt32LE(18)
   const rawH = b.readInt32LE(22)
   const bpp = b.readUInt16LE(28)
@@ -154,9 +160,13 @@ function fromBmp(b: Buffer, source: string, maxPixels: number, hardLimit: number
   }
   let palette: Uint8Array | null = null
   if (bpp === 8) {
-    const colours = b.readUInt32LE(46) || 256
+    const declared = b.readUInt32LE(46)
+    if (declared > 256) bad(`its palette declares ${declared} colours; an 8-bit BMP has at most 256`)
+    const colours = declared || 256
+    // The palette sits between the info header and the pixels; entries the file does not hold stay black.
+    const room = Math.floor((offset - 14 - headerSize) / 4)
     palette = new Uint8Array(256)
-    for (let i = 0; i < colours; i++) {
+    for (let i = 0; i < Math.min(colours, room); i++) {
       const p = 14 + headerSize + i * 4
       palette[i] = Math.round(0.114 * b[p] + 0.587 * b[p + 1] + 0.299 * b[p + 2])
     }

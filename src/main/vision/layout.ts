@@ -57,7 +57,15 @@ function vOverlap(a: Rect, b: Rect): number {
   return Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
 }
 
-/** Groups boxes into lines (arrays of input indices, each sorted left to right), lines sorted top to bottom. */
+/**
+ * Groups boxes into lines (arrays of input indices, each sorted left to right), lines sorted top to bottom.
+ *
+ * Close to linear in the boxes: a box's right neighbour is searched only among boxes whose left edge lies
+ * within reach (12 character heights, beyond which no neighbour is accepted), found by binary search in
+ * x order; chains keep their bounds and median height, and after two chains join only pairs with the
+ * joined chain are looked at again. The result is the same as comparing every pair and rescanning after
+ * every join.
+ */
 export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): number[][] {
   const n = boxes.length
   if (n === 0) return []
@@ -70,12 +78,24 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
   const union = (a: number, b: number): void => { parent[find(a)] = find(b) }
   const hMed = median(boxes.map(b => b.h))
   const order = boxes.map((_, i) => i).sort((a, b) => boxes[a].x - boxes[b].x)
+  const xs = order.map(i => boxes[i].x)
+  const maxW = boxes.reduce((m, b) => Math.max(m, b.w), 0)
+  const reach = 12 * Math.max(hMed, 1)
+  // First index in x order whose left edge is >= x.
+  const firstAtOrAfter = (x: number): number => {
+    let lo = 0, hi = n
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (xs[mid] < x) lo = mid + 1; else hi = mid }
+    return lo
+  }
 
   for (let oi = 0; oi < n; oi++) {
     const a = boxes[order[oi]]
     const acx = a.x + a.w / 2
     let best = -1, bestCost = Infinity
-    for (let oj = 0; oj < n; oj++) {
+    // A candidate's centre is right of a's (so its left edge is past acx − maxW/2), and a neighbour whose gap
+    // is `reach` or more is never accepted (cost ≥ gap), so nothing outside this window can be the answer.
+    const lo = firstAtOrAfter(acx - maxW / 2 - 1)
+    for (let oj = lo; oj < n && xs[oj] < a.x + a.w + reach; oj++) {
       if (oj === oi) continue
       const b = boxes[order[oj]]
       const bcx = b.x + b.w / 2
@@ -88,42 +108,46 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
       if (cost < bestCost) { bestCost = cost; best = order[oj] }
     }
     // A neighbour further away than ~12 character heights is more likely in another column or a stray mark.
-    if (best >= 0 && bestCost < 12 * Math.max(hMed, 1)) union(order[oi], best)
+    if (best >= 0 && bestCost < reach) union(order[oi], best)
   }
 
-  let groups = new Map<number, number[]>()
+  const groups = new Map<number, number[]>()
   for (let i = 0; i < n; i++) {
     const r = find(i)
     if (!groups.has(r)) groups.set(r, [])
     groups.get(r)!.push(i)
   }
   // Join chains that sit on the same line without touching horizontally.
-  let lines = [...groups.values()]
-  let changed = true
-  while (changed) {
-    changed = false
-    outer: for (let i = 0; i < lines.length; i++) {
-      for (let j = i + 1; j < lines.length; j++) {
-        const a = bounds(boxes, lines[i]), b = bounds(boxes, lines[j])
-        const hOv = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
-        if (hOv > 0) continue
-        const ov = vOverlap(a, b)
-        const ha = median(lines[i].map(k => boxes[k].h)), hb = median(lines[j].map(k => boxes[k].h))
-        if (ov >= 0.6 * Math.min(ha, hb) && Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) < 0.5 * Math.max(ha, hb)) {
-          lines[i] = lines[i].concat(lines[j])
-          lines.splice(j, 1)
-          changed = true
-          break outer
-        }
-      }
+  const lines = [...groups.values()]
+  const box = lines.map(l => bounds(boxes, l))
+  const hm = lines.map(l => median(l.map(k => boxes[k].h)))
+  const joins = (i: number, j: number): boolean => {
+    const a = box[i], b = box[j]
+    const hOv = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
+    if (hOv > 0) return false
+    const ov = vOverlap(a, b)
+    const ha = hm[i], hb = hm[j]
+    return ov >= 0.6 * Math.min(ha, hb) && Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) < 0.5 * Math.max(ha, hb)
+  }
+  for (let i = 0; i < lines.length; i++) {
+    for (let j = i + 1; j < lines.length; j++) {
+      if (!joins(i, j)) continue
+      lines[i] = lines[i].concat(lines[j])
+      lines.splice(j, 1); box.splice(j, 1); hm.splice(j, 1)
+      box[i] = bounds(boxes, lines[i])
+      hm[i] = median(lines[i].map(k => boxes[k].h))
+      // Before i nothing joined anything; now only a pair with the grown chain i can. A rescan from the
+      // start would stop at the first q < i that joins i, else reach i again.
+      let q = 0
+      while (q < i && !joins(q, i)) q++
+      i = q - 1
+      break
     }
   }
-  groups = new Map()
   for (const l of lines) l.sort((p, q) => (boxes[p].x + boxes[p].w / 2) - (boxes[q].x + boxes[q].w / 2))
-  lines = lines.map(l => ({ l, cy: median(l.map(k => boxes[k].y + boxes[k].h / 2)) }))
+  return lines.map(l => ({ l, cy: median(l.map(k => boxes[k].y + boxes[k].h / 2)) }))
     .sort((p, q) => p.cy - q.cy)
     .map(o => o.l)
-  return lines
 }
 
 export function bounds(boxes: readonly Rect[], idx: readonly number[]): Rect {

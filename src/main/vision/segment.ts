@@ -17,9 +17,14 @@
 // Boxes come back in the input image's pixel coordinates. Each box also says which components of `labels`
 // are its own ink (`CharBox.ink`), so that a crop can be masked to its own character: handwritten
 // neighbours overlap each other's rectangles ("PE" in DEEPEST), and a rectangle alone lets them leak in.
+import { InvalidInputError } from '../core/errors.ts'
 import { createRequire } from 'node:module'
 import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
+import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
+
+// Re-exported: the tests and transcribe import them from here.
+export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
 
 import type { Mat, OpenCv } from './opencv.ts'
 
@@ -71,6 +76,8 @@ export interface SegmentOptions {
    * [] to keep the box whole, or null to accept the proposed cuts.
    */
   splitter?: (c: SplitCandidate) => number[] | null | Promise<number[] | null>
+  /** More components than this after thresholding and the page is refused (default MAX_COMPONENTS). */
+  maxComponents?: number
 }
 
 export interface SegmentResult {
@@ -94,10 +101,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-// Median filters and the closing: OpenCV's wasm build has no SIMD, and its medianBlur alone was ~45% of
-// segmentPage. The 3×3 and 5×5 medians and the 3×3-cross dilation/erosion run in a small WebAssembly SIMD kernel
-// built below (for the medians a sorting network pruned to the median output), 16 pixels per step, giving the
-// same pixels as cv.medianBlur (edges replicated) and cv.morphologyEx at ~1/15 of the time.
+// Median filter and closing run in the WebAssembly SIMD kernel of simdKernel.ts where it is available.
 
 /** cv.medianBlur for an 8-bit single-channel Mat; dst may be src. */
 function medianBlur(cv: OpenCv, src: Mat, dst: Mat, k: number): void {
@@ -108,189 +112,6 @@ function medianBlur(cv: OpenCv, src: Mat, dst: Mat, k: number): void {
   const out = medianSimd(src.data, src.cols, src.rows, k === 3 ? 1 : 2)
   if (dst !== src) dst.create(src.rows, src.cols, cv.CV_8UC1)
   dst.data.set(out)
-}
-
-/** Comparators (i < j: min to i, max to j) of Batcher's odd–even merge sort for n inputs. */
-function batcher(n: number): [number, number][] {
-  let N = 1
-  while (N < n) N *= 2
-  const out: [number, number][] = []
-  for (let p = 1; p < N; p *= 2) {
-    for (let k = p; k >= 1; k = k >> 1) {
-      for (let j = k % p; j <= N - 1 - k; j += 2 * k) {
-        for (let i = 0; i <= Math.min(k - 1, N - j - k - 1); i++) {
-          if (Math.floor((i + j) / (p * 2)) === Math.floor((i + j + k) / (p * 2))) {
-            const a = i + j, b = i + j + k
-            if (b < n) out.push([a, b]) // inputs ≥ n are +∞ and never move
-          }
-        }
-      }
-    }
-  }
-  return out
-}
-
-/** The comparators the median (output n >> 1) depends on, and which of their outputs are used. */
-export function medianNetwork(n: number): { a: number; b: number; min: boolean; max: boolean }[] {
-  const net = batcher(n)
-  const need = new Set([n >> 1])
-  const kept: { a: number; b: number; min: boolean; max: boolean }[] = []
-  for (let c = net.length - 1; c >= 0; c--) {
-    const [a, b] = net[c]
-    const min = need.has(a), max = need.has(b)
-    if (!min && !max) continue
-    kept.push({ a, b, min, max })
-    need.add(a); need.add(b)
-  }
-  return kept.reverse()
-}
-
-const leb = (v: number, signed = false): number[] => {
-  const out: number[] = []
-  for (;;) {
-    const byte = v & 0x7f
-    v = signed ? v >> 7 : v >>> 7
-    const done = signed ? (v === 0 && !(byte & 0x40)) || (v === -1 && (byte & 0x40)) : v === 0
-    out.push(done ? byte : byte | 0x80)
-    if (done) return out
-  }
-}
-const str = (s: string) => [...leb(s.length), ...Buffer.from(s)]
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body]
-const vec = (items: number[][]) => [...leb(items.length), ...items.flat()]
-
-/**
- * One exported function per kernel size r (window 2r+1): f(src, dst, stride, rows, chunks). src is the image
- * padded by r on every side (replicated edges), row stride `stride`; writes rows × (chunks·16) medians at
- * dst with the same stride.
- */
-function buildModule(): Uint8Array {
-  const OP = { get: 0x20, set: 0x21, tee: 0x22, i32c: 0x41, add: 0x6a, mul: 0x6c, ltu: 0x49, block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b }
-  const simd = (op: number, ...imm: number[]) => [0xfd, ...leb(op), ...imm]
-  // kind 'median': the window's median; 'max' / 'min': the maximum / minimum over the 3×3 cross (r = 1).
-  const fn = (r: number, kind: 'median' | 'max' | 'min' = 'median'): number[] => {
-    const k = 2 * r + 1, n = k * k
-    // params 0 src, 1 dst, 2 stride, 3 rows, 4 chunks; i32 locals 5 y, 6 c, 7 row base, 8 out; v128 locals 9.. (n + 1)
-    const V = 9, T = V + n
-    const code: number[] = []
-    const g = (i: number) => [OP.get, ...leb(i)], s = (i: number) => [OP.set, ...leb(i)]
-    code.push(OP.i32c, 0, ...s(5))
-    code.push(OP.block, 0x40, OP.loop, 0x40)
-    //  if y >= rows: break
-    code.push(...g(5), ...g(3), 0x4f /* i32.ge_u */, OP.brIf, 1)
-    code.push(...g(0), ...g(5), ...g(2), OP.mul, OP.add, ...s(7)) // base = src + y*stride
-    code.push(...g(1), ...g(5), ...g(2), OP.mul, OP.add, ...s(8)) // out = dst + y*stride
-    code.push(OP.i32c, 0, ...s(6))
-    code.push(OP.block, 0x40, OP.loop, 0x40)
-    code.push(...g(6), ...g(4), 0x4f, OP.brIf, 1)
-    for (let dy = 0; dy < k; dy++) {
-      for (let dx = 0; dx < k; dx++) {
-        if (kind !== 'median' && (dy - r) * (dx - r) !== 0) continue
-        // v = load(base + dy*stride + dx)
-        code.push(...g(7))
-        if (dy > 0) code.push(...g(2), OP.i32c, ...leb(dy, true), OP.mul, OP.add)
-        code.push(...simd(0, 0, ...leb(dx)), ...s(V + dy * k + dx))
-      }
-    }
-    if (kind !== 'median') {
-      // cross: the centre (4) against its four neighbours (1, 3, 5, 7)
-      const op = kind === 'max' ? 0x79 : 0x77
-      code.push(...g(V + 4))
-      for (const i of [1, 3, 5, 7]) code.push(...g(V + i), ...simd(op))
-      code.push(...s(V + (n >> 1)))
-    }
-    for (const { a, b, min, max } of kind === 'median' ? medianNetwork(n) : []) {
-      if (min && max) {
-        code.push(...g(V + a), ...g(V + b), ...simd(0x77), ...s(T))          // t = min(a, b)
-        code.push(...g(V + a), ...g(V + b), ...simd(0x79), ...s(V + b))      // b = max(a, b)
-        code.push(...g(T), ...s(V + a))
-      } else if (min) {
-        code.push(...g(V + a), ...g(V + b), ...simd(0x77), ...s(V + a))
-      } else {
-        code.push(...g(V + a), ...g(V + b), ...simd(0x79), ...s(V + b))
-      }
-    }
-    code.push(...g(8), ...g(V + (n >> 1)), ...simd(0x0b, 0, 0))
-    code.push(...g(7), OP.i32c, 16, OP.add, ...s(7))
-    code.push(...g(8), OP.i32c, 16, OP.add, ...s(8))
-    code.push(...g(6), OP.i32c, 1, OP.add, ...s(6))
-    code.push(OP.br, 0, OP.end, OP.end)
-    code.push(...g(5), OP.i32c, 1, OP.add, ...s(5))
-    code.push(OP.br, 0, OP.end, OP.end, OP.end)
-    const locals = vec([[4, 0x7f], [n + 1, 0x7b]].map(([c, t]) => [...leb(c), t]))
-    const body = [...locals, ...code]
-    return [...leb(body.length), ...body]
-  }
-  const type = section(1, vec([[0x60, ...vec([[0x7f], [0x7f], [0x7f], [0x7f], [0x7f]]), 0]]))
-  const imp = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x01]]))
-  const func = section(3, vec([[0], [0], [0], [0]]))
-  const exp = section(7, vec([[...str('median3'), 0x00, 0], [...str('median5'), 0x00, 1], [...str('dilate3'), 0x00, 2], [...str('erode3'), 0x00, 3]]))
-  const codeSec = section(10, vec([fn(1), fn(2), fn(1, 'max'), fn(1, 'min')]))
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imp, ...func, ...exp, ...codeSec])
-}
-
-type MedianFn = (src: number, dst: number, stride: number, rows: number, chunks: number) => void
-// The project's TypeScript libs carry no WebAssembly types; the little this file uses:
-interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
-const Wasm = (globalThis as unknown as {
-  WebAssembly: {
-    Memory: new (d: { initial: number }) => WasmMemory
-    Module: new (bytes: Uint8Array) => object
-    Instance: new (m: object, imports: object) => { exports: Record<string, unknown> }
-  }
-}).WebAssembly
-let kernel: { memory: WasmMemory; median3: MedianFn; median5: MedianFn; dilate3: MedianFn; erode3: MedianFn } | null | undefined
-
-function getKernel(): typeof kernel {
-  if (kernel !== undefined) return kernel
-  try {
-    const bytes = buildModule()
-    const memory = new Wasm.Memory({ initial: 1 })
-    const inst = new Wasm.Instance(new Wasm.Module(bytes), { env: { memory } })
-    const ex = inst.exports as Record<'median3' | 'median5' | 'dilate3' | 'erode3', MedianFn>
-    kernel = { memory, median3: ex.median3, median5: ex.median5, dilate3: ex.dilate3, erode3: ex.erode3 }
-  } catch {
-    kernel = null // no WebAssembly SIMD: OpenCV's medianBlur does the work
-  }
-  return kernel
-}
-
-/** Median filter with window 2r+1 (r = 1 or 2), edges replicated; identical to cv.medianBlur. */
-export function medianSimd(src: Uint8Array, W: number, H: number, r: 1 | 2, dst = new Uint8Array(W * H)): Uint8Array {
-  return runKernel(r === 1 ? 'median3' : 'median5', src, W, H, r, 'replicate', dst)
-}
-
-/**
- * Closing (dilate, then erode) of a 0/255 image by the 3×3 cross, pixels outside the image never counting;
- * identical to cv.morphologyEx(MORPH_CLOSE) with MORPH_ELLIPSE 3×3 (which is that cross).
- */
-export function closeCrossSimd(src: Uint8Array, W: number, H: number, dst = new Uint8Array(W * H)): Uint8Array {
-  return runKernel('erode3', runKernel('dilate3', src, W, H, 1, 0, dst), W, H, 1, 255, dst)
-}
-
-function runKernel(name: 'median3' | 'median5' | 'dilate3' | 'erode3', src: Uint8Array, W: number, H: number, r: number,
-  pad: number | 'replicate', dst: Uint8Array): Uint8Array {
-  const kr = getKernel()
-  if (!kr) throw new Error('WebAssembly SIMD is not available')
-  const chunks = Math.ceil(W / 16)
-  const stride = chunks * 16 + 2 * r
-  const inBytes = stride * (H + 2 * r) + 16, outBytes = stride * H + 16
-  const need = inBytes + outBytes
-  const mem = kr.memory
-  if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536))
-  const m = new Uint8Array(mem.buffer)
-  // The input, framed by r pixels on every side (edge copies or a constant), then free columns up to the stride.
-  for (let py = 0; py < H + 2 * r; py++) {
-    const o = py * stride
-    if (pad !== 'replicate' && (py < r || py >= H + r)) { m.fill(pad, o, o + stride); continue }
-    const sy = Math.min(H - 1, Math.max(0, py - r)) * W
-    m.set(src.subarray(sy, sy + W), o + r)
-    m.fill(pad === 'replicate' ? src[sy] : pad, o, o + r)
-    m.fill(pad === 'replicate' ? src[sy + W - 1] : pad, o + r + W, o + stride)
-  }
-  kr[name](0, inBytes, stride, H, chunks)
-  for (let y = 0; y < H; y++) dst.set(m.subarray(inBytes + y * stride, inBytes + y * stride + W), y * W)
-  return dst
 }
 
 /** Divides the page by its paper colour so that ink is dark and paper ≈ 255 everywhere. */
@@ -352,62 +173,82 @@ function union(a: Comp, b: Comp): Comp {
   }
 }
 
-/** Joins the pieces of one broken character: pieces sharing columns and nearly touching vertically. */
+/**
+ * Joins the pieces of one broken character: pieces sharing columns and nearly touching vertically.
+ *
+ * Each pass scans the pieces left to right and merges the first pair it finds. After a merge the scan
+ * does not start again from the left: a merged piece keeps the left edge of its left part, so the order
+ * stays sorted, and the only pairs that can have changed are those with the merged piece. The scan resumes
+ * at the leftmost piece whose window reaches it, which gives exactly the merges a restart from the left
+ * would — in time close to linear in the pieces instead of quadratic per merge (noise pages).
+ */
 function mergeBroken(comps: Comp[], hMed: number): { comps: Comp[]; merged: Set<Comp> } {
   const merged = new Set<Comp>()
-  let list = comps.slice()
-  let changed = true
-  while (changed) {
-    changed = false
-    list.sort((a, b) => a.x - b.x)
-    for (let i = 0; i < list.length && !changed; i++) {
-      for (let j = i + 1; j < list.length; j++) {
-        const a = list[i], b = list[j]
-        if (b.x > a.x + a.w) break
-        const xOv = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
-        const narrow = Math.min(a.w, b.w)
-        const vGap = Math.max(a.y, b.y) - Math.min(a.y + a.h, b.y + b.h)
-        const u = union(a, b)
-        const small = Math.min(a.h, b.h) < 0.6 * hMed
-        if (xOv >= 0.5 * narrow && vGap <= 0.3 * hMed && u.h <= 1.35 * hMed && (small || vGap <= 0.12 * hMed)) {
-          list.splice(j, 1)
-          list[i] = u
-          merged.add(u)
-          changed = true
-          break
-        }
+  let list = comps.slice().sort((a, b) => a.x - b.x)
+  // The leftmost index whose scan window (its right edge + `reach`) includes the piece at i.
+  const resumeAt = (i: number, reach: number): number => {
+    let r = i
+    for (let q = i - 1; q >= 0; q--) if (list[q].x + list[q].w + reach >= list[i].x) r = q
+    return r
+  }
+  for (let i = 0; i < list.length; i++) {
+    for (let j = i + 1; j < list.length; j++) {
+      const a = list[i], b = list[j]
+      if (b.x > a.x + a.w) break
+      const xOv = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
+      const narrow = Math.min(a.w, b.w)
+      const vGap = Math.max(a.y, b.y) - Math.min(a.y + a.h, b.y + b.h)
+      const u = union(a, b)
+      const small = Math.min(a.h, b.h) < 0.6 * hMed
+      if (xOv >= 0.5 * narrow && vGap <= 0.3 * hMed && u.h <= 1.35 * hMed && (small || vGap <= 0.12 * hMed)) {
+        list.splice(j, 1)
+        list[i] = u
+        merged.add(u)
+        i = resumeAt(i, 0) - 1
+        break
       }
     }
   }
   // Side by side: a narrow or small piece practically touching its neighbour, the two together no wider
   // than one character (an R drawn as stem + bowl, a G's detached hook).
-  changed = true
-  while (changed) {
-    changed = false
-    list.sort((a, b) => a.x - b.x)
-    for (let i = 0; i + 1 < list.length && !changed; i++) {
-      for (let j = i + 1; j < list.length && list[j].x <= list[i].x + list[i].w + 0.15 * hMed; j++) {
-        const a = list[i], b = list[j]
-        const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w)
-        const ov = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
-        const u = union(a, b)
-        const small = Math.min(Math.max(a.w, a.h), Math.max(b.w, b.h)) < 0.5 * hMed
-        const narrow = Math.min(a.w, b.w) < 0.3 * hMed
-        // A detached stroke (an L's foot) may sit a little further off than a split stem.
-        const maxGap = small ? 0.15 * hMed : 0.05 * hMed
-        if ((small || narrow) && gap <= maxGap && ov >= 0.5 * Math.min(a.h, b.h) && u.w <= 0.85 * hMed && u.h <= 1.35 * hMed) {
-          list.splice(j, 1)
-          list[i] = u
-          merged.add(u)
-          changed = true
-          break
-        }
+  const reach = 0.15 * hMed
+  for (let i = 0; i + 1 < list.length; i++) {
+    for (let j = i + 1; j < list.length && list[j].x <= list[i].x + list[i].w + reach; j++) {
+      const a = list[i], b = list[j]
+      const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w)
+      const ov = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
+      const u = union(a, b)
+      const small = Math.min(Math.max(a.w, a.h), Math.max(b.w, b.h)) < 0.5 * hMed
+      const narrow = Math.min(a.w, b.w) < 0.3 * hMed
+      // A detached stroke (an L's foot) may sit a little further off than a split stem.
+      const maxGap = small ? 0.15 * hMed : 0.05 * hMed
+      if ((small || narrow) && gap <= maxGap && ov >= 0.5 * Math.min(a.h, b.h) && u.w <= 0.85 * hMed && u.h <= 1.35 * hMed) {
+        list.splice(j, 1)
+        list[i] = u
+        merged.add(u)
+        i = resumeAt(i, reach) - 1
+        break
       }
     }
   }
   list = list.filter(c => c.labels.length === 1 || merged.has(c))
   return { comps: list, merged }
 }
+
+/** A page with more ink components than any page of text has: noise, a photo, a texture. */
+export class TooManyComponentsError extends InvalidInputError {
+  override name = 'TooManyComponentsError'
+}
+
+/**
+ * Components after thresholding above which a page is refused. A dense handwritten page has a few
+ * thousand characters of one to three pieces each plus specks; 20 000 is several times that, while
+ * salt-and-pepper noise or a photo's texture gives tens of thousands.
+ */
+export const MAX_COMPONENTS = 20_000
+
+/** Pixels of the working (character-height-normalised) image at most (a 40 MP page at scale 0.77). */
+export const MAX_WORK_PIXELS = 24e6
 
 export async function segmentPage(image: GrayImage, options: SegmentOptions = {}): Promise<SegmentResult> {
   const { cv } = await loadOpenCv()
@@ -430,7 +271,9 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     cv.threshold(probe, probeBin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
     const h1 = estimateCharHeight(components(cv, probeBin).comps, probe.rows)
     const charHeightIn = h1 > 0 ? h1 / f1 : image.height / 20
-    const s = Math.min(4, target / charHeightIn)
+    // The working image is bounded too: a page of tiny marks (noise, texture) would otherwise be upscaled
+    // 4× into tens of megapixels before anything could tell it is not text.
+    const s = Math.min(4, target / charHeightIn, Math.sqrt(MAX_WORK_PIXELS / (image.width * image.height)))
 
     // Pass 2 with characters ~target px tall.
     const work = keep(new cv.Mat())
@@ -453,6 +296,11 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     if (getKernel() && bin.isContinuous()) (bin.data as Uint8Array).set(closeCrossSimd(bin.data as Uint8Array, ww, wh))
     else cv.morphologyEx(bin, bin, cv.MORPH_CLOSE, k)
     const { comps: raw, labels } = components(cv, bin)
+    const cap = options.maxComponents ?? MAX_COMPONENTS
+    if (raw.length > cap) {
+      throw new TooManyComponentsError(`too many components: ${raw.length} separate marks (at most ${cap} are read); is this a photo of text? ` +
+        'Crop the photo to the handwriting, or scan it on plain paper')
+    }
 
     let hMed = estimateCharHeight(raw, wh) || target
     const { comps: mergedComps, merged } = mergeBroken(raw, hMed)
@@ -571,58 +419,4 @@ function tightPart(c: Comp, labels: Int32Array, stride: number, from: number, to
   }
   if (area === 0) return null
   return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1, area, labels: c.labels }
-}
-
-/**
- * Which pixels of `crop` (a rectangle in input pixels) belong to `box`'s own character: 1 for its ink and
- * for paper within `halo` working pixels of that ink (the soft, anti-aliased edge of its strokes), 0 for
- * everything else — a neighbour's overlapping strokes, specks, the other part of a split pair. Row-major,
- * crop.w × crop.h. Null when the box carries no ink description (then the plain rectangle is all there is).
- */
-export function glyphMask(seg: Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale'>, box: CharBox, crop: Rect, halo = 2): Uint8Array | null {
-  if (!box.ink) return null
-  const { labels: lab, binary: { width: ww, height: wh }, binaryScale: s } = seg
-  const own = new Set(box.ink.labels)
-  const r = box.ink.rect
-  const h = Math.max(0, Math.round(halo))
-  // Working-scale window under the crop, with room for the halo.
-  const wx0 = Math.max(0, Math.floor(crop.x * s) - h), wy0 = Math.max(0, Math.floor(crop.y * s) - h)
-  const wx1 = Math.min(ww, Math.ceil((crop.x + crop.w) * s) + h), wy1 = Math.min(wh, Math.ceil((crop.y + crop.h) * s) + h)
-  const winW = Math.max(0, wx1 - wx0), winH = Math.max(0, wy1 - wy0)
-  // The box's own ink in the window, then everything within `halo` of it.
-  const ownInk = new Uint8Array(winW * winH)
-  for (let y = Math.max(wy0, r.y); y < Math.min(wy1, r.y + r.h); y++) {
-    const row = y * ww
-    for (let x = Math.max(wx0, r.x); x < Math.min(wx1, r.x + r.w); x++) {
-      if (own.has(lab[row + x])) ownInk[(y - wy0) * winW + (x - wx0)] = 1
-    }
-  }
-  // Square dilation by h, separably: rows then columns.
-  const tmp = new Uint8Array(winW * winH), near = new Uint8Array(winW * winH)
-  for (let y = 0; y < winH; y++) {
-    for (let x = 0; x < winW; x++) {
-      let v = 0
-      for (let d = Math.max(0, x - h); d <= Math.min(winW - 1, x + h) && !v; d++) v = ownInk[y * winW + d]
-      tmp[y * winW + x] = v
-    }
-  }
-  for (let y = 0; y < winH; y++) {
-    for (let x = 0; x < winW; x++) {
-      let v = 0
-      for (let d = Math.max(0, y - h); d <= Math.min(winH - 1, y + h) && !v; d++) v = tmp[d * winW + x]
-      near[y * winW + x] = v
-    }
-  }
-  const mask = new Uint8Array(crop.w * crop.h)
-  for (let y = 0; y < crop.h; y++) {
-    const wy = Math.min(wh - 1, Math.max(0, Math.floor((crop.y + y + 0.5) * s)))
-    for (let x = 0; x < crop.w; x++) {
-      const wx = Math.min(ww - 1, Math.max(0, Math.floor((crop.x + x + 0.5) * s)))
-      if (wx < wx0 || wx >= wx1 || wy < wy0 || wy >= wy1) continue
-      const i = (wy - wy0) * winW + (wx - wx0)
-      // Own ink, or paper next to it; ink of any other component (or of the other part of a split) is not ours.
-      if (ownInk[i] || (lab[wy * ww + wx] === 0 && near[i])) mask[y * crop.w + x] = 1
-    }
-  }
-  return mask
 }

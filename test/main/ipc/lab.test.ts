@@ -50,7 +50,7 @@ beforeAll(() => {
   pca.images[1].file = 'linked.png'
   writeFileSync(join(scratch, 'pca', 'report.json'), JSON.stringify(pca))
   symlinkSync(join(scratch, 'secret.png'), join(scratch, 'pca', 'linked.png'))
-  ctx = createAppContext({ mode: 'electron', userDataDir: dataDir, imageUrl: async () => 'data:,' })
+  ctx = createAppContext({ mode: 'electron', userDataDir: dataDir, imageUrl: async () => 'data:,', allow: [scratch] })
   registry = createAppRegistry(ctx)
 })
 
@@ -135,7 +135,7 @@ describe('lab files in browser mode', () => {
     rmSync(staticDir, { recursive: true, force: true })
   })
 
-  it('gives picture URLs under /files/lab/ that need the run\'s token, like page bitmaps', async () => {
+  it('gives picture URLs under /files/lab/ signed for that one file, like page bitmaps (never the token)', async () => {
     const reply = await app.ctx.lab.report('confusion')
     expect(reply.images).toHaveLength(1)
     const res = await fetch(`http://127.0.0.1:${app.server.port}/api/lab.report`, {
@@ -143,12 +143,15 @@ describe('lab files in browser mode', () => {
     })
     const { value } = (await res.json()) as { value: RouteOutput<'lab.report'> }
     const url = value.images['confused-examples.png']
-    expect(url).toBe(`/files/lab/confusion/confused-examples.png?token=${encodeURIComponent(app.server.token)}`)
+    expect(url).toMatch(/^\/files\/lab\/confusion\/confused-examples\.png\?sig=[A-Za-z0-9_-]{32}$/)
+    expect(url).not.toContain(app.server.token)
     const png = await get(url, null)
     expect(png.status).toBe(200)
     expect(png.type).toBe('image/png')
     expect(png.body.equals(readFileSync(join(COMMITTED, 'confusion', 'confused-examples.png')))).toBe(true)
     expect((await get('/files/lab/confusion/confused-examples.png', null)).status).toBe(403)
+    // The signature opens that file only.
+    expect((await get(url.replace('confused-examples.png', 'confusion.svg'), null)).status).toBe(403)
   })
 
   it('serves SVG charts sandboxed, and nothing outside the reports', async () => {

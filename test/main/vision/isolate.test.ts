@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
-import { glyphMask, segmentPage, type CharBox } from '../../../src/main/vision/segment.ts'
+import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
+import { segmentPage, type CharBox } from '../../../src/main/vision/segment.ts'
 import { cropGray, cropRect, transcribe } from '../../../src/main/read/transcribe.ts'
 
 type Stroke = [number, number][]

@@ -9,18 +9,18 @@ import { collectGlyphs, writeGlyphDataset } from '../../project/glyphDataset.ts'
 const EXT = { txt: 'txt', json: 'json', hocr: 'hocr', alto: 'alto.xml', page: 'page.xml' } as const
 const MIME = { txt: 'text/plain', json: 'application/json', hocr: 'text/html', alto: 'application/xml', page: 'application/xml' } as const
 
-export function createExportRoutes(d: Pick<AppContext, 'pages' | 'userDataDir'>): Pick<RouteHandlers, 'export.page' | 'export.glyphs'> {
+export function createExportRoutes(d: Pick<AppContext, 'pages' | 'userDataDir' | 'files'>): Pick<RouteHandlers, 'export.page' | 'export.glyphs'> {
   return {
     'export.page': async ({ doc, format, path }) => {
       const text = PAGE_EXPORTS[format](doc)
       const stem = basename(doc.image.path || 'page').replace(/\.[^.]+$/, '') || 'page'
       const fileName = `${stem}.${EXT[format]}`
-      if (path) await writeFileAtomic(resolve(path), text)
+      if (path) await writeFileAtomic(d.files.check(path, 'write', 'export.page'), text)
       return { text, fileName, mime: MIME[format], ...(path ? { path: resolve(path) } : {}) }
     },
     'export.glyphs': async ({ docs, format, onlyCorrected, outDir }) => {
       const g = await collectGlyphs(d.pages, docs, onlyCorrected)
-      const dir = resolve(outDir ?? join(d.userDataDir, 'exports', `glyphs-${new Date().toISOString().replace(/[:.]/g, '-')}`))
+      const dir = outDir ? d.files.check(outDir, 'write', 'export.glyphs') : resolve(join(d.userDataDir, 'exports', `glyphs-${new Date().toISOString().replace(/[:.]/g, '-')}`))
       const files = await writeGlyphDataset(dir, g, format)
       return { dir, count: g.n, files: files.slice(0, 50) }
     }

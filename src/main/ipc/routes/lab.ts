@@ -2,10 +2,10 @@
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 
-export function createLabRoutes(d: Pick<AppContext, 'lab' | 'labFileUrl'>): Pick<RouteHandlers, 'lab.list' | 'lab.report' | 'lab.file'> {
+export function createLabRoutes(d: Pick<AppContext, 'lab' | 'labFileUrl' | 'files'>): Pick<RouteHandlers, 'lab.list' | 'lab.report' | 'lab.file'> {
   return {
     'lab.list': async ({ dir }) => {
-      if (dir !== undefined) d.lab.setDir(dir)
+      if (dir !== undefined) d.lab.setDir(d.files.check(dir, 'read', 'lab.list'))
       return { dir: d.lab.dir, experiments: await d.lab.list() }
     },
     // Pictures travel as URLs: browser mode serves them under /files/lab/, Electron sends data URLs.

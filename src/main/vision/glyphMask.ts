@@ -1,0 +1,58 @@
+// Masking a crop to its own character's ink (segmentation's component labels), so an overlapping
+// neighbour's strokes do not leak into a glyph. Split out of segment.ts unchanged.
+import type { Rect } from './layout.ts'
+import type { CharBox, SegmentResult } from './segment.ts'
+
+/**
+ * Which pixels of `crop` (a rectangle in input pixels) belong to `box`'s own character: 1 for its ink and
+ * for paper within `halo` working pixels of that ink (the soft, anti-aliased edge of its strokes), 0 for
+ * everything else — a neighbour's overlapping strokes, specks, the other part of a split pair. Row-major,
+ * crop.w × crop.h. Null when the box carries no ink description (then the plain rectangle is all there is).
+ */
+export function glyphMask(seg: Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale'>, box: CharBox, crop: Rect, halo = 2): Uint8Array | null {
+  if (!box.ink) return null
+  const { labels: lab, binary: { width: ww, height: wh }, binaryScale: s } = seg
+  const own = new Set(box.ink.labels)
+  const r = box.ink.rect
+  const h = Math.max(0, Math.round(halo))
+  // Working-scale window under the crop, with room for the halo.
+  const wx0 = Math.max(0, Math.floor(crop.x * s) - h), wy0 = Math.max(0, Math.floor(crop.y * s) - h)
+  const wx1 = Math.min(ww, Math.ceil((crop.x + crop.w) * s) + h), wy1 = Math.min(wh, Math.ceil((crop.y + crop.h) * s) + h)
+  const winW = Math.max(0, wx1 - wx0), winH = Math.max(0, wy1 - wy0)
+  // The box's own ink in the window, then everything within `halo` of it.
+  const ownInk = new Uint8Array(winW * winH)
+  for (let y = Math.max(wy0, r.y); y < Math.min(wy1, r.y + r.h); y++) {
+    const row = y * ww
+    for (let x = Math.max(wx0, r.x); x < Math.min(wx1, r.x + r.w); x++) {
+      if (own.has(lab[row + x])) ownInk[(y - wy0) * winW + (x - wx0)] = 1
+    }
+  }
+  // Square dilation by h, separably: rows then columns.
+  const tmp = new Uint8Array(winW * winH), near = new Uint8Array(winW * winH)
+  for (let y = 0; y < winH; y++) {
+    for (let x = 0; x < winW; x++) {
+      let v = 0
+      for (let d = Math.max(0, x - h); d <= Math.min(winW - 1, x + h) && !v; d++) v = ownInk[y * winW + d]
+      tmp[y * winW + x] = v
+    }
+  }
+  for (let y = 0; y < winH; y++) {
+    for (let x = 0; x < winW; x++) {
+      let v = 0
+      for (let d = Math.max(0, y - h); d <= Math.min(winH - 1, y + h) && !v; d++) v = tmp[d * winW + x]
+      near[y * winW + x] = v
+    }
+  }
+  const mask = new Uint8Array(crop.w * crop.h)
+  for (let y = 0; y < crop.h; y++) {
+    const wy = Math.min(wh - 1, Math.max(0, Math.floor((crop.y + y + 0.5) * s)))
+    for (let x = 0; x < crop.w; x++) {
+      const wx = Math.min(ww - 1, Math.max(0, Math.floor((crop.x + x + 0.5) * s)))
+      if (wx < wx0 || wx >= wx1 || wy < wy0 || wy >= wy1) continue
+      const i = (wy - wy0) * winW + (wx - wx0)
+      // Own ink, or paper next to it; ink of any other component (or of the other part of a split) is not ours.
+      if (ownInk[i] || (lab[wy * ww + wx] === 0 && near[i])) mask[y * crop.w + x] = 1
+    }
+  }
+  return mask
+}
