@@ -11,6 +11,7 @@ import { createAppContext, type AppContext } from '../../../src/main/ipc/context
 import { createAppRegistry } from '../../../src/main/ipc/index.ts'
 import type { Registry } from '../../../src/main/ipc/registry.ts'
 import { OpenedPageSchema } from '../../../src/shared/contract.ts'
+import { PageDocSchema } from '../../../src/shared/pagedoc.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..')
 const SAMPLES = join(ROOT, 'resources', 'samples')
@@ -96,6 +97,22 @@ describe('hostile OCR files', () => {
       expect(existsSync(out)).toBe(false)
     }
   }, 300_000)
+})
+
+describe('glyphdesk import', () => {
+  it('writes the PageDoc of Tesseract\'s hOCR and its image, and says what came in; without --image it is a usage error', async () => {
+    const out = join(work, 'haiku.json')
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'import', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+    const r = run(join(TESS, '03_haiku.hocr'), '--image', join(SAMPLES, '03_haiku.jpg'), '--out', out)
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/hOCR by tesseract 5\.3\.0: 3 lines, \d+ words, \d+ glyph boxes/)
+    const doc = PageDocSchema.parse(JSON.parse(readFileSync(out, 'utf8')))
+    const inProcess = await importOcrFile(join(TESS, '03_haiku.hocr'), join(SAMPLES, '03_haiku.jpg'))
+    expect(doc.boxes).toEqual(inProcess.doc.boxes)
+    const u = run(join(TESS, '03_haiku.hocr'))
+    expect(u.status).toBe(2)
+    expect(u.stderr).toMatch(/--image is required/)
+  }, 120_000)
 })
 
 describe('pages.import in the app', () => {
