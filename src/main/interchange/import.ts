@@ -114,7 +114,10 @@ function pageScale(page: ImportedPage, image: LoadedImage, file: string, imageNa
   if (page.width <= 0 || page.height <= 0) throw new InterchangeError(`${file} states a page of ${page.width}×${page.height}`)
   if (page.unit === 'pixel') {
     if (Math.round(page.width) !== W || Math.round(page.height) !== H) {
-      throw new InterchangeError(`${file} describes a ${page.width}×${page.height} page but ${imageName} is ${W}×${H}; choose the image the file was made from`)
+      // A phone photo's EXIF rotation is applied here; some tools read the pixels as stored.
+      const turned = Math.round(page.width) === H && Math.round(page.height) === W
+      throw new InterchangeError(`${file} describes a ${page.width}×${page.height} page but ${imageName} is ${W}×${H}` +
+        (turned ? ' upright (its EXIF orientation applied); the file was made from the unrotated pixels, so re-run that tool on an upright copy' : '; choose the image the file was made from'))
     }
     return { sx: 1, sy: 1 }
   }

@@ -11,6 +11,7 @@ import { createAppContext, type AppContext } from '../../../src/main/ipc/context
 import { createAppRegistry } from '../../../src/main/ipc/index.ts'
 import type { Registry } from '../../../src/main/ipc/registry.ts'
 import { OpenedPageSchema } from '../../../src/shared/contract.ts'
+import { PageDocSchema } from '../../../src/shared/pagedoc.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..')
 const SAMPLES = join(ROOT, 'resources', 'samples')
@@ -79,8 +80,14 @@ describe('hostile OCR files', () => {
     })
   }
 
+  it('says so when the file was made from a photo\'s pixels before its EXIF rotation (width and height swapped)', async () => {
+    writeFileSync(join(work, 'turned.xml'), haikuAlto.replace('<Page WIDTH="1600" HEIGHT="375"', '<Page WIDTH="375" HEIGHT="1600"'))
+    await expect(importOcrFile(join(work, 'turned.xml'), join(SAMPLES, '03_haiku.jpg'))).rejects.toThrow(/describes a 375×1600 page but 03_haiku\.jpg is 1600×375 upright \(its EXIF orientation applied\)/)
+  })
+
   it('the command exits 1 with the one line and writes no output file', () => {
-    for (const what of ['not XML', 'an image of another size', 'a billion-laughs entity bomb', 'a 200 MB file']) {
+    // Two cases (each a process start); every case is checked in-process above and through the app below.
+    for (const what of ['an image of another size', 'a billion-laughs entity bomb']) {
       const c = CASES[what]
       const out = join(work, `${c.file}.json`)
       const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'import', join(work, c.file), '--image', join(SAMPLES, c.image), '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
@@ -90,6 +97,22 @@ describe('hostile OCR files', () => {
       expect(existsSync(out)).toBe(false)
     }
   }, 300_000)
+})
+
+describe('glyphdesk import', () => {
+  it('writes the PageDoc of Tesseract\'s hOCR and its image, and says what came in; without --image it is a usage error', async () => {
+    const out = join(work, 'haiku.json')
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'import', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+    const r = run(join(TESS, '03_haiku.hocr'), '--image', join(SAMPLES, '03_haiku.jpg'), '--out', out)
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/hOCR by tesseract 5\.3\.0: 3 lines, \d+ words, \d+ glyph boxes/)
+    const doc = PageDocSchema.parse(JSON.parse(readFileSync(out, 'utf8')))
+    const inProcess = await importOcrFile(join(TESS, '03_haiku.hocr'), join(SAMPLES, '03_haiku.jpg'))
+    expect(doc.boxes).toEqual(inProcess.doc.boxes)
+    const u = run(join(TESS, '03_haiku.hocr'))
+    expect(u.status).toBe(2)
+    expect(u.stderr).toMatch(/--image is required/)
+  }, 120_000)
 })
 
 describe('pages.import in the app', () => {

@@ -68,9 +68,10 @@ export const useSessionStore = defineStore('session', () => {
     view.notify(`Imported ${x.words} words from ${x.tool} (${x.version}): ${x.boxes} glyph boxes with its labels${toCheck ? `; ${toCheck} words could not be aligned to its text (no labels)` : ''}; confirm them in review`)
   }
 
-  async function importPath(path: string): Promise<void> {
+  /** An OCR file on disk with its image (default: the image the file names, beside it). */
+  async function importPath(path: string, image?: string): Promise<void> {
     await run(`Importing ${path.split(/[\\/]/).pop()}…`, async () => {
-      const r = await api().pages.import({ ocr: { path } })
+      const r = await api().pages.import({ ocr: { path }, ...(image ? { image: { path: image } } : {}) })
       await addOpened(r)
       importNotice(r)
     })
