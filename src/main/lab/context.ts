@@ -4,7 +4,7 @@
 // except loading the data.
 import { InvalidInputError } from '../core/errors.ts'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import { readGlyphFile, readGlyphSet, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
 import type { LrSchedule } from '../nn/autoencoder.ts'
@@ -91,7 +91,8 @@ export async function loadExperimentContext(opts: {
   if (opts.dataDir !== undefined) {
     set = await readGlyphSet(opts.dataDir)
     const manifest = join(opts.dataDir, 'manifest.json')
-    const madeBy = existsSync(manifest) ? ((JSON.parse(readFileSync(manifest, 'utf8')) as { command?: string }).command ?? null) : null
+    const recorded = existsSync(manifest) ? ((JSON.parse(readFileSync(manifest, 'utf8')) as { command?: string }).command ?? null) : null
+    const madeBy = recorded === null ? null : portableCommand(recorded)
     data = { dir: portablePath(opts.dataDir), name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, madeBy }
   }
   let evalData: EvalData | null = null
@@ -116,9 +117,12 @@ export async function loadExperimentContext(opts: {
 
 /** Paths inside the project are recorded relative to it, so committed reports do not name one machine's checkout. */
 function portablePath(p: string): string {
-  const abs = resolve(p)
-  const root = process.cwd()
-  return abs.startsWith(root + '/') ? abs.slice(root.length + 1) : abs
+  return relative(process.cwd(), resolve(p)) || '.'
+}
+
+/** A recorded command with its absolute path arguments made relative the same way. */
+function portableCommand(cmd: string): string {
+  return cmd.split(' ').map((a) => (isAbsolute(a) ? portablePath(a) : a)).join(' ')
 }
 
 export function requireSet(ctx: ExperimentContext, name: ExperimentName): GlyphSet {
