@@ -49,3 +49,18 @@ const STATUS: Record<ErrorCategory, number> = { 'bad-input': 422, 'not-found': 4
 export function statusOfCategory(category: ErrorCategory): number {
   return STATUS[category]
 }
+
+/** A Node system error (fs, net, zlib) carries an errno `code`; this narrows to it without a cast. */
+export function isErrnoException(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && 'code' in err
+}
+
+/** The errno code of a thrown value (`'ENOENT'`, `'ECONNRESET'`, …), or undefined when it carries none. */
+export function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined
+}
+
+/** The message of any thrown value: an Error's message, anything else as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
