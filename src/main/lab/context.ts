@@ -3,9 +3,8 @@
 // experiment is a plain async function (context) → { report, files }; nothing here touches disk
 // except loading the data.
 import { InvalidInputError } from '../core/errors.ts'
-import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { readGlyphFile, readGlyphSet, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
+import { resolve } from 'node:path'
+import { readGlyphFile, readGlyphSet, readGlyphSetMadeBy, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
 import type { LrSchedule } from '../nn/autoencoder.ts'
 import type { DataSource, ExperimentName, ExperimentReport } from './report.ts'
@@ -86,8 +85,7 @@ export async function loadExperimentContext(opts: {
   let data: DataSource | null = null
   if (opts.dataDir !== undefined) {
     set = await readGlyphSet(opts.dataDir)
-    const manifest = join(opts.dataDir, 'manifest.json')
-    const madeBy = existsSync(manifest) ? ((JSON.parse(readFileSync(manifest, 'utf8')) as { command?: string }).command ?? null) : null
+    const madeBy = readGlyphSetMadeBy(opts.dataDir)?.command ?? null
     data = { dir: portablePath(opts.dataDir), name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, madeBy }
   }
   let evalData: EvalData | null = null
