@@ -49,7 +49,7 @@ export function readGlyphSetMadeBy(dir: string): GlyphSetMadeBy | undefined {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))
   } catch (e) {
-    throw new GlyphSetError(`${file}: cannot be read as JSON (${errorMessage(e)})`)
+    throw new GlyphSetError(`${file}: is not valid JSON (${errorMessage(e)})`)
   }
   const parsed = GlyphSetMadeBySchema.safeParse(raw)
   if (!parsed.success) throw new GlyphSetError(`${file}: ${describeIssues(parsed.error)}`)

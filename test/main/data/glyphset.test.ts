@@ -226,6 +226,6 @@ describe('readGlyphSetMadeBy (a glyph set\'s manifest.json)', () => {
     expect(() => readGlyphSetMadeBy(dir)).toThrow(GlyphSetError)
     expect(() => readGlyphSetMadeBy(dir)).toThrow(/seed/)
     await writeFile(join(dir, 'manifest.json'), '{ not json')
-    expect(() => readGlyphSetMadeBy(dir)).toThrow(/cannot be read as JSON/)
+    expect(() => readGlyphSetMadeBy(dir)).toThrow(/is not valid JSON/)
   })
 })
