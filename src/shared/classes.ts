@@ -1,5 +1,5 @@
 // The 36 character classes, in the order of the coursework's NIST36 sets: letters first, then digits.
-export const CLASSES = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split('') as readonly string[]
+export const CLASSES: readonly string[] = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split('')
 export const NUM_CLASSES = 36
 export const GLYPH_SIZE = 32
 export const GLYPH_PIXELS = GLYPH_SIZE * GLYPH_SIZE

@@ -15,6 +15,11 @@ export const CNN_HEAD_FORMAT = 'glyphdesk-cnn-head'
 export const FORMAT_VERSIONS = { [MLP_FORMAT]: 1, [ONNX_FORMAT]: 1, [CNN_HEAD_FORMAT]: 1 } as const
 export type ModelFormat = keyof typeof FORMAT_VERSIONS
 
+/** Whether `v` is a format this build reads (an own key of FORMAT_VERSIONS, so not e.g. "toString"). */
+export function isModelFormat(v: unknown): v is ModelFormat {
+  return typeof v === 'string' && Object.hasOwn(FORMAT_VERSIONS, v)
+}
+
 export const MLP_ACTIVATIONS = ['sigmoid', 'relu', 'tanh'] as const
 export type MlpActivation = (typeof MLP_ACTIVATIONS)[number]
 
@@ -198,9 +203,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function migrateManifest(raw: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
   if (!isRecord(raw)) return { ok: false, error: 'must be a JSON object' }
   const format = raw['format']
-  if (typeof format !== 'string' || !Object.hasOwn(FORMAT_VERSIONS, format))
+  if (!isModelFormat(format))
     return { ok: false, error: `"format" must be one of ${Object.keys(FORMAT_VERSIONS).join(', ')} (got ${JSON.stringify(format) ?? 'nothing'})` }
-  const current: number = FORMAT_VERSIONS[format as ModelFormat]
+  const current: number = FORMAT_VERSIONS[format]
   const version = raw['formatVersion'] ?? 1
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
     return { ok: false, error: `"formatVersion" must be a positive integer (got ${JSON.stringify(version)})` }

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { CLASSES, LOOKALIKE_PAIRS, NUM_CLASSES, type LookalikePair } from '../../shared/classes.ts'
 import { extraTrainEntries, perClassCount } from '../data/extraTrain.ts'
-import { concat, firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
+import { concat, firstPerClass, isSplitName, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
 import { writeDirAtomic, writeFileAtomic } from '../core/atomicFile.ts'
 import { argmaxWithOffsets, fitLookalikeOffsets, scoreCalibration, type CalibrationScore } from '../learn/calibrate.ts'
 import { isInsideShippedModels, resolveModelDir } from '../recognize/models.ts'
@@ -28,11 +28,11 @@ export const CALIBRATE_USAGE = `usage: glyphdesk calibrate --model MODEL --data 
   Paths are recorded relative to the working directory (the repository root), never absolute.`
 
 function parsePairs(text: string): LookalikePair[] {
-  return text.split(',').map((p) => {
+  return text.split(',').map((p): LookalikePair => {
     const [letter, digit] = [...p.trim().toUpperCase()]
     if (p.trim().length !== 2 || !/[A-Z]/.test(letter) || !/[0-9]/.test(digit))
       throw new UsageError(`--pairs takes letter-digit pairs like O0,I1,S5; "${p}" is not one`)
-    return [letter, digit] as LookalikePair
+    return [letter, digit]
   })
 }
 
@@ -62,7 +62,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   const model = requiredString(values, 'model', CALIBRATE_USAGE)
   const data = requiredString(values, 'data', CALIBRATE_USAGE)
   const split = values.split ?? 'valid'
-  if (!(SPLITS as readonly string[]).includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`)
+  if (!isSplitName(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`)
   if (!existsSync(data) || !statSync(data).isDirectory()) throw new UsageError(`--data ${data} is not a glyph-set folder (NAME_train.mat, NAME_valid.mat, NAME_test.mat)`)
   if (!values.out === !values['in-place']) throw new UsageError(`give exactly one of --out DIR or --in-place\n${CALIBRATE_USAGE}`)
   const pairs = values.pairs ? parsePairs(values.pairs) : LOOKALIKE_PAIRS
@@ -83,7 +83,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   if (!classifier.labelsArePermutation) throw new UsageError(`${cardFile}: calibration needs the 36 classes A–Z, 0–9 as labels, each once`)
   const set = await readGlyphSet(data)
   const alsoSet = also === undefined ? null : await readGlyphSet(also)
-  const glyphs = alsoSet ? concat(set[split as 'train' | 'valid' | 'test'], alsoSet[split as 'train' | 'valid' | 'test']) : set[split as 'train' | 'valid' | 'test']
+  const glyphs = alsoSet ? concat(set[split], alsoSet[split]) : set[split]
   const classLogits = async (g: LabelledGlyphs): Promise<Float32Array> => (await classifier.classLogits(g.x, g.n, false))!
   const logits = await classLogits(glyphs)
   const result = fitLookalikeOffsets(logits, glyphs.y, glyphs.n, { pairs })

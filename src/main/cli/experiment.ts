@@ -1,7 +1,7 @@
 // `glyphdesk experiment NAME`: runs one of the lab's experiments (or all) on a glyph set and
 // writes OUT/NAME/{README.md, report.json, *.svg, *.png}.
 import { existsSync } from 'node:fs'
-import { DATA_FREE, EXPERIMENT_NAMES, EXPERIMENTS, FULL_BUDGETS, loadExperimentContext, writeExperiment, type Budgets } from '../lab/index.ts'
+import { DATA_FREE, EXPERIMENT_NAMES, EXPERIMENTS, FULL_BUDGETS, isExperimentName, loadExperimentContext, writeExperiment, type Budgets } from '../lab/index.ts'
 import type { LrSchedule } from '../nn/autoencoder.ts'
 import { numberOption, parseCommand, UsageError } from './args.ts'
 
@@ -28,7 +28,7 @@ export async function experimentCommand(argv: string[]): Promise<number> {
   if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}\n${EXPERIMENT_USAGE}`)
   // A comma-separated list runs several in one context (e.g. lr-sweep,weights: weights uses the swept rate).
   const asked = name === 'all' ? EXPERIMENT_NAMES : name.split(',')
-  for (const n of asked) if (!(EXPERIMENT_NAMES as string[]).includes(n)) throw new UsageError(`unknown experiment "${n}"\n${EXPERIMENT_USAGE}`)
+  for (const n of asked) if (!isExperimentName(n)) throw new UsageError(`unknown experiment "${n}"\n${EXPERIMENT_USAGE}`)
   const names = EXPERIMENT_NAMES.filter((n) => asked.includes(n))
   const dataDir = values.data
   if (dataDir === undefined && names.some((n) => !DATA_FREE.has(n))) throw new UsageError(`--data DIR is required for ${name}\n${EXPERIMENT_USAGE}`)

@@ -6,9 +6,9 @@ import { rm } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { createGlyphAugmenter, DEFAULT_GLYPH_AUGMENT } from '../data/augment.ts'
-import { concat, firstPerClass, readGlyphFile, readGlyphSet, subset, type LabelledGlyphs } from '../data/glyphset.ts'
+import { concat, firstPerClass, readGlyphFile, readGlyphSet, readGlyphSetMadeBy, subset, type LabelledGlyphs } from '../data/glyphset.ts'
 import { Mlp } from '../nn/mlp.ts'
-import type { ActivationKind } from '../nn/layers.ts'
+import { ACTIVATIONS, type ActivationKind } from '../nn/layers.ts'
 import { loadCheckpoint, saveCheckpoint, saveMlp } from '../nn/serialise.ts'
 import { evaluateMlp, trainMlp, type TrainConfig } from '../nn/train.ts'
 import { scorePredictions } from '../recognize/metrics.ts'
@@ -57,6 +57,10 @@ function importedFrom(file: string): Record<string, unknown> | null {
   return { command: m.command === undefined ? null : portableCommand(m.command), seed: m.seed ?? null, source: m.source ?? null, split, indices: m.indices?.[split] ?? null }
 }
 
+function isActivation(s: string): s is ActivationKind {
+  return ACTIVATIONS.some((a) => a === s)
+}
+
 function repeat(g: LabelledGlyphs, times: number): LabelledGlyphs {
   return times <= 1 ? g : concat(...Array.from({ length: times }, () => g))
 }
@@ -76,8 +80,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const outDir = resolve(requiredString(values, 'out', TRAIN_USAGE))
   const hidden = (values.hidden ?? '64').split(',').map((s) => Number(s.trim()))
   if (hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 8192)) throw new UsageError(`--hidden must list whole widths in 1..8192, got "${values.hidden}"`)
-  const activation = (values.activation ?? 'sigmoid') as ActivationKind
-  if (!['sigmoid', 'relu', 'tanh'].includes(activation)) throw new UsageError(`--activation must be sigmoid, relu or tanh, got "${activation}"`)
+  const activation = values.activation ?? 'sigmoid'
+  if (!isActivation(activation)) throw new UsageError(`--activation must be sigmoid, relu or tanh, got "${activation}"`)
   const optimizer = values.optimizer ?? 'sgd'
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got "${optimizer}"`)
   const seed = numberOption(values, 'seed', 1, { integer: true, min: 0 })
@@ -96,6 +100,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const evalFile = values['eval-data']
 
   const set = await readGlyphSet(dataDir)
+  // A synthetic set records how it was made; keep that with the model so the run can be redone from scratch.
+  // Read (and validated) before training, so a bad manifest.json costs no training time.
+  const made = readGlyphSetMadeBy(dataDir)
   let train = set.train
   let extraInfo: ExtraTrain | undefined
   let heldOut: { file: string; glyphs: LabelledGlyphs; excludedFirstPerClass: number } | undefined
@@ -160,9 +167,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   bar.finish()
 
   const scores: Record<string, unknown> = {}
+  const accuracy: Record<string, number> = {}
   for (const [split, data] of [['train', set.train], ['valid', set.valid], ['test', set.test]] as const) {
     const e = evaluateMlp(mlp, data)
     scores[split] = { n: data.n, accuracy: e.accuracy, loss: e.loss }
+    accuracy[split] = e.accuracy
     if (split === 'test') {
       const r = scorePredictions(data.y.subarray(0, data.n), e.predictions)
       scores['testConfusion'] = r.confusion
@@ -173,10 +182,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const e = evaluateMlp(mlp, heldOut.glyphs)
     const r = scorePredictions(heldOut.glyphs.y.subarray(0, heldOut.glyphs.n), e.predictions)
     scores['evalData'] = { file: portableDataPath(heldOut.file), n: heldOut.glyphs.n, accuracy: e.accuracy, excludedFirstPerClass: heldOut.excludedFirstPerClass, topConfusions: r.topConfusions }
+    accuracy['evalData'] = e.accuracy
   }
-  // A synthetic set records how it was made; keep that with the model so the run can be redone from scratch.
-  const manifestPath = join(dataDir, 'manifest.json')
-  const made = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { command?: string; seed?: number; glyphdeskVersion?: string }) : undefined
   const card = {
     name: outDir.split(/[\\/]/).pop(),
     kind: 'mlp',
@@ -191,8 +198,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   await saveMlp(outDir, mlp, card)
   if (existsSync(checkpointPath)) await rm(checkpointPath)
-  const pct = (v: unknown) => `${(((v as { accuracy: number }).accuracy) * 100).toFixed(2)}%`
-  process.stdout.write(`saved ${outDir}\n  valid ${pct(scores['valid'])}  test ${pct(scores['test'])}` +
-    (scores['evalData'] ? `  eval-data ${pct(scores['evalData'])} (n=${heldOut!.glyphs.n})` : '') + '\n')
+  const pct = (v: number) => `${(v * 100).toFixed(2)}%`
+  process.stdout.write(`saved ${outDir}\n  valid ${pct(accuracy['valid'])}  test ${pct(accuracy['test'])}` +
+    (heldOut ? `  eval-data ${pct(accuracy['evalData'])} (n=${heldOut.glyphs.n})` : '') + '\n')
   return 0
 }

@@ -43,11 +43,16 @@ export function readModelManifest(dir: string): ModelManifest {
   return parsed.manifest
 }
 
+/** Narrows a manifest to one format by its discriminant (a generic F defeats TypeScript's own narrowing). */
+function hasFormat<F extends ModelManifest['format']>(m: ModelManifest, format: F): m is Extract<ModelManifest, { format: F }> {
+  return m.format === format
+}
+
 /** readModelManifest for a directory that must hold one particular format. */
 export function readManifestOf<F extends ModelManifest['format']>(dir: string, format: F, what: string): Extract<ModelManifest, { format: F }> {
   const m = readModelManifest(dir)
-  if (m.format !== format) throw new ModelCardError(join(dir, MANIFEST_FILE), `is a ${m.format} model, not ${what}`)
-  return m as Extract<ModelManifest, { format: F }>
+  if (!hasFormat(m, format)) throw new ModelCardError(join(dir, MANIFEST_FILE), `is a ${m.format} model, not ${what}`)
+  return m
 }
 
 export type { CnnHeadManifest, MlpManifest, ModelManifest, OnnxManifest }

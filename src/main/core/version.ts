@@ -2,9 +2,13 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
 
-export const GLYPHDESK_VERSION: string = (
-  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string }
+/** The one field of package.json Glyphdesk reads about itself; a package.json without it fails at start, by name. */
+const PackageVersionSchema = z.object({ version: z.string() })
+
+export const GLYPHDESK_VERSION: string = PackageVersionSchema.parse(
+  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8'))
 ).version
 
 /** The commit the code ran from, when it runs from a git checkout (recorded in model cards). */

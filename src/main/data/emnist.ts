@@ -23,7 +23,7 @@
 //  - letters: labels 1..26 each merge both cases (so 'a', 'b', 'e' … shapes appear under A, B,
 //    E …); they are kept as the capital. Prefer balanced or bymerge for capitals-only training.
 //  - mnist: like digits.
-import { InvalidInputError } from '../core/errors.ts'
+import { InvalidInputError, errnoCode, errorMessage } from '../core/errors.ts'
 import { readFile, readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -69,7 +69,7 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
       // gzip cannot expand more than ~1032:1; bounds the allocation by the file's size.
       b = gunzipSync(b, { maxOutputLength: Math.min(b.length * 1032 + 1024, 2 ** 32 - 1) })
     } catch (e) {
-      throw new IdxFormatError(file, `gzip data is damaged or truncated (${(e as Error).message})`)
+      throw new IdxFormatError(file, `gzip data is damaged or truncated (${errorMessage(e)})`)
     }
   }
   if (b.length < 4) throw new IdxFormatError(file, `is ${b.length === 0 ? 'empty' : 'truncated'}: ${b.length} bytes, too short for an idx header`)
@@ -150,8 +150,7 @@ async function readIdxFile(file: string): Promise<Buffer> {
   try {
     return await readFile(file)
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    throw new IdxFormatError(file, code === 'ENOENT' ? 'file not found' : `cannot be read (${(e as Error).message})`)
+    throw new IdxFormatError(file, errnoCode(e) === 'ENOENT' ? 'file not found' : `cannot be read (${errorMessage(e)})`)
   }
 }
 
@@ -160,7 +159,7 @@ async function readIdxFile(file: string): Promise<Buffer> {
  * NIST's gzip.zip) and reads them.
  */
 export async function readEmnistDir(dir: string, split: EmnistSplit, part: 'train' | 'test', opts: EmnistOptions = {}): Promise<LabelledGlyphs & { split: EmnistSplit; dropped: number }> {
-  const entries = new Set(await readdir(dir).catch(() => [] as string[]))
+  const entries = new Set(await readdir(dir).catch((): string[] => []))
   const find = (kind: string): string => {
     const stem = `emnist-${split}-${part}-${kind}-ubyte`
     const hit = [stem, `${stem}.gz`].find((f) => entries.has(f))

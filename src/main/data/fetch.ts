@@ -1,6 +1,6 @@
 // Downloads the public training sets listed in sources.ts: resumable (NAME.part + HTTP Range),
 // checksum-verified, renamed into place only when complete, with progress reports.
-import { InvalidInputError } from '../core/errors.ts'
+import { InvalidInputError, errnoCode, errorMessage } from '../core/errors.ts'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
@@ -138,7 +138,7 @@ class RetryableError extends Error {}
 
 function isRetryable(e: unknown): boolean {
   if (e instanceof RetryableError) return true
-  const code = (e as NodeJS.ErrnoException)?.code
+  const code = errnoCode(e)
   return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EPIPE' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EAI_AGAIN'
 }
 
@@ -194,7 +194,7 @@ async function attemptDownload(url: string, part: string, opts: DownloadOptions)
       await pipeline(res, counter, createWriteStream(part, { flags: append ? 'a' : 'w' }), { signal: opts.signal })
     } catch (e) {
       if (opts.signal?.aborted) throw new DownloadError(`${url}: download cancelled; ${part} kept for resuming`, url)
-      throw new RetryableError(`connection lost after ${received} bytes (${(e as Error).message})`)
+      throw new RetryableError(`connection lost after ${received} bytes (${errorMessage(e)})`)
     }
     const expectedEnd = total ?? (length !== undefined ? (append ? have : 0) + length : undefined)
     if (expectedEnd !== undefined && received < expectedEnd) throw new RetryableError(`connection closed after ${received} of ${expectedEnd} bytes`)
@@ -241,7 +241,12 @@ function get(url: string, headers: Record<string, string>, opts: DownloadOptions
 async function hashFile(path: string): Promise<{ sha256: string; md5: string }> {
   const sha = createHash('sha256')
   const md5 = createHash('md5')
-  for await (const chunk of createReadStream(path)) { sha.update(chunk as Buffer); md5.update(chunk as Buffer) }
+  for await (const chunk of createReadStream(path)) {
+    // A stream opened without an encoding yields Buffers; the guard says so to the type checker.
+    if (!Buffer.isBuffer(chunk)) throw new TypeError(`${path}: read stream yielded ${typeof chunk}, not bytes`)
+    sha.update(chunk)
+    md5.update(chunk)
+  }
   return { sha256: sha.digest('hex'), md5: md5.digest('hex') }
 }
 

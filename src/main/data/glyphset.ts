@@ -1,12 +1,15 @@
 // Labelled glyph sets in the coursework's .mat layout (NAME_{train,valid,test}.mat with
 // <split>_data n×1024 and <split>_labels n×36 one-hot), converted to Glyphdesk's convention:
 // row-major upright 32×32 glyphs, background ≈ 1, ink ≈ 0, labels as class indices 0..35.
-import { InvalidInputError } from '../core/errors.ts'
+import { InvalidInputError, errnoCode, errorMessage } from '../core/errors.ts'
+import { existsSync, readFileSync } from 'node:fs'
 import { readdir, mkdir } from 'node:fs/promises'
 import { join, basename } from 'node:path'
+import { z } from 'zod'
 import { readMat, writeMat, type MatVariable } from './mat.ts'
 import { GLYPH_PIXELS, GLYPH_SIZE, NUM_CLASSES } from '../../shared/classes.ts'
 import { firstNonFinite } from '../nn/tensor.ts'
+import { describeIssues } from '../../shared/modelManifest.ts'
 
 export interface LabelledGlyphs {
   /** n×1024, row-major upright 32×32 glyphs. */
@@ -21,9 +24,37 @@ export interface GlyphSet { name: string; dir: string; train: LabelledGlyphs; va
 export const SPLITS = ['train', 'valid', 'test'] as const
 export type SplitName = (typeof SPLITS)[number]
 
+/** Whether `s` names a split (train, valid, test). */
+export function isSplitName(s: string): s is SplitName {
+  return SPLITS.some((x) => x === s)
+}
+
 /** A glyph file or set does not have the expected layout. */
 export class GlyphSetError extends InvalidInputError {
   override name = 'GlyphSetError'
+}
+
+/**
+ * How a glyph set was made, as its manifest.json records it (`data synth` and `data import-emnist` write
+ * one; the coursework's sets have none). Only the fields a model card or lab report copies are read;
+ * the rest of the file (fonts, statistics, counts) differs by maker and is left alone.
+ */
+const GlyphSetMadeBySchema = z.object({ command: z.string().optional(), seed: z.number().optional(), glyphdeskVersion: z.string().optional() })
+export type GlyphSetMadeBy = z.infer<typeof GlyphSetMadeBySchema>
+
+/** Reads and validates `dir/manifest.json`; undefined when the set has none. */
+export function readGlyphSetMadeBy(dir: string): GlyphSetMadeBy | undefined {
+  const file = join(dir, 'manifest.json')
+  if (!existsSync(file)) return undefined
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    throw new GlyphSetError(`${file}: is not valid JSON (${errorMessage(e)})`)
+  }
+  const parsed = GlyphSetMadeBySchema.safeParse(raw)
+  if (!parsed.success) throw new GlyphSetError(`${file}: ${describeIssues(parsed.error)}`)
+  return parsed.data
 }
 
 /** Reads NAME_train.mat, NAME_valid.mat and NAME_test.mat from `dir`. */
@@ -32,14 +63,14 @@ export async function readGlyphSet(dir: string): Promise<GlyphSet> {
   try {
     entries = await readdir(dir)
   } catch (e) {
-    throw new GlyphSetError(`${dir}: cannot list the directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+    throw new GlyphSetError(`${dir}: cannot list the directory (${errnoCode(e) ?? errorMessage(e)})`)
   }
   const byName = new Map<string, Set<SplitName>>()
   for (const f of entries) {
     const m = /^(.+)_(train|valid|test)\.mat$/.exec(f)
-    if (!m) continue
+    if (!m || !isSplitName(m[2])) continue
     if (!byName.has(m[1])) byName.set(m[1], new Set())
-    byName.get(m[1])!.add(m[2] as SplitName)
+    byName.get(m[1])!.add(m[2])
   }
   const complete = [...byName].filter(([, s]) => s.size === 3).map(([n]) => n).sort()
   if (complete.length === 0) {

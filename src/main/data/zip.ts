@@ -1,7 +1,7 @@
 // Minimal zip extraction for the downloaded data-set archives (EMNIST's gzip.zip, the
 // coursework's data.zip): stored and deflated entries, CRC-checked, streamed so a 500 MB
 // archive is never held in memory. Zip64, encryption and multi-disk archives are refused.
-import { InvalidInputError } from '../core/errors.ts'
+import { InvalidInputError, errnoCode, errorMessage } from '../core/errors.ts'
 import { open, mkdir, rename, rm, type FileHandle } from 'node:fs/promises'
 import { createWriteStream } from 'node:fs'
 import { basename, resolve, sep, dirname } from 'node:path'
@@ -63,7 +63,7 @@ async function openOrThrow(file: string): Promise<FileHandle> {
   try {
     return await open(file, 'r')
   } catch (e) {
-    throw new ZipFormatError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot be read (${(e as Error).message})`)
+    throw new ZipFormatError(file, errnoCode(e) === 'ENOENT' ? 'file not found' : `cannot be read (${errorMessage(e)})`)
   }
 }
 
@@ -131,7 +131,7 @@ async function extractEntry(fh: FileHandle, file: string, e: ZipEntry, target: s
   } catch (err) {
     await rm(part, { force: true })
     if (err instanceof ZipFormatError) throw err
-    throw new ZipFormatError(file, `"${e.name}" is damaged (${(err as Error).message})`)
+    throw new ZipFormatError(file, `"${e.name}" is damaged (${errorMessage(err)})`)
   }
   if (written !== e.size || crc >>> 0 !== e.crc) {
     await rm(part, { force: true })

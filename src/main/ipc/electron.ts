@@ -3,6 +3,7 @@
 // frame or origin is refused before the registry sees it.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
 import { EVENT_CHANNEL, INVOKE_CHANNEL, type InvokeReply } from '../../shared/contract.ts'
+import { InvokeMessageSchema } from '../../shared/envelopes.ts'
 import type { EventBus } from '../core/events.ts'
 import type { Registry } from './registry.ts'
 
@@ -12,9 +13,9 @@ export function registerIpc(ipcMain: IpcMain, registry: Registry, events: EventB
 }): () => void {
   ipcMain.handle(INVOKE_CHANNEL, async (e, message: unknown): Promise<InvokeReply> => {
     if (!opts.isTrustedSender(e)) return { ok: false, error: { name: 'ForbiddenError', message: 'IPC from an untrusted frame', status: 403 } }
-    const m = message as { route?: unknown; input?: unknown } | null
-    if (!m || typeof m.route !== 'string') return { ok: false, error: { name: 'BadInputError', message: 'expected {route, input}', status: 400 } }
-    return registry.invoke(m.route, m.input)
+    const m = InvokeMessageSchema.safeParse(message)
+    if (!m.success) return { ok: false, error: { name: 'BadInputError', message: 'expected {route, input}', status: 400 } }
+    return registry.invoke(m.data.route, m.data.input)
   })
   const unsubscribe = events.subscribe((name, payload) => {
     for (const wc of opts.targets()) if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, { name, payload })

@@ -3,7 +3,7 @@
 // default the project's docs/experiments; GLYPHDESK_LAB_DIR or `lab.list({dir})` point it
 // elsewhere. A file is only ever served when the report names it and it resolves, links
 // included, inside the experiment's own folder.
-import { InvalidInputError, NotFoundError } from '../core/errors.ts'
+import { InvalidInputError, NotFoundError, errorMessage } from '../core/errors.ts'
 import { existsSync, realpathSync, statSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { dirname, extname, join, resolve, sep } from 'node:path'
@@ -65,7 +65,7 @@ export class LabReports {
         const r = await this.report(name)
         return { name, ok: true, title: r.title, seed: r.seed, charts: r.charts.length, images: r.images.length, tables: r.tables.length, summary: r.summary[0] ?? null }
       } catch (e) {
-        return { name, ok: false, error: (e as Error).message }
+        return { name, ok: false, error: errorMessage(e) }
       }
     }))
   }
@@ -84,7 +84,7 @@ export class LabReports {
     try {
       raw = JSON.parse(await readFile(file, 'utf8'))
     } catch (e) {
-      throw new LabReportError(`${file} is not JSON (${(e as Error).message})`)
+      throw new LabReportError(`${file} is not JSON (${errorMessage(e)})`)
     }
     const parsed = ExperimentReportSchema.safeParse(raw)
     if (!parsed.success) throw new LabReportError(`${file} is not an experiment report of this version: ${issues(parsed.error)}`)

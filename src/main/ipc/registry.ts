@@ -20,31 +20,43 @@ export interface Registry {
   invoke(name: string, input: unknown): Promise<InvokeReply>
 }
 
+/**
+ * The contract's input schemas seen per route: ROUTES is checked against this mapped type route by route,
+ * and indexing it with a generic route N gives N's own parse result, matching RouteHandlers[N].
+ */
+type InputParsers = { [N in RouteName]: { input: { safeParse(value: unknown): z.ZodSafeParseResult<RouteParsedInput<N>> } } }
+const INPUTS: InputParsers = ROUTES
+
 export function createRegistry(handlers: RouteHandlers, opts: { onError?: (route: string, err: unknown) => void } = {}): Registry {
   const has = (name: string): name is RouteName => Object.hasOwn(ROUTES, name)
+  // Generic in the route, so the parsed input and the handler are known to belong to the same route
+  // (indexing both with a plain RouteName would give two unrelated unions).
+  async function call<N extends RouteName>(name: N, input: unknown): Promise<InvokeReply> {
+    const route = ROUTES[name]
+    const parsed = INPUTS[name].input.safeParse(input ?? {})
+    if (!parsed.success) return { ok: false, error: { name: 'BadInputError', message: `${name}: ${zodMessage(parsed.error)}`, status: 400 } }
+    try {
+      const handler: RouteHandler<N> = handlers[name]
+      const value = await handler(parsed.data)
+      const out = route.output.safeParse(value)
+      if (!out.success) {
+        opts.onError?.(name, out.error)
+        return { ok: false, error: { name: 'ContractError', message: `${name} produced a reply that breaks the contract: ${zodMessage(out.error)}`, status: 500 } }
+      }
+      return { ok: true, value: out.data }
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err))
+      const status = statusOfCategory(errorCategory(e))
+      if (status === 500) opts.onError?.(name, e)
+      return { ok: false, error: { name: e.name || 'Error', message: e.message, status } }
+    }
+  }
   return {
-    names: () => Object.keys(ROUTES) as RouteName[],
+    names: () => Object.keys(ROUTES).filter(has),
     has,
     async invoke(name, input) {
       if (!has(name)) return { ok: false, error: { name: 'UnknownRouteError', message: `no route "${name}"`, status: 404 } }
-      const route = ROUTES[name]
-      const parsed = route.input.safeParse(input ?? {})
-      if (!parsed.success) return { ok: false, error: { name: 'BadInputError', message: `${name}: ${zodMessage(parsed.error)}`, status: 400 } }
-      try {
-        const handler = handlers[name] as (i: unknown) => Promise<unknown>
-        const value = await handler(parsed.data)
-        const out = route.output.safeParse(value)
-        if (!out.success) {
-          opts.onError?.(name, out.error)
-          return { ok: false, error: { name: 'ContractError', message: `${name} produced a reply that breaks the contract: ${zodMessage(out.error)}`, status: 500 } }
-        }
-        return { ok: true, value: out.data }
-      } catch (err) {
-        const e = err instanceof Error ? err : new Error(String(err))
-        const status = statusOfCategory(errorCategory(e))
-        if (status === 500) opts.onError?.(name, e)
-        return { ok: false, error: { name: e.name || 'Error', message: e.message, status } }
-      }
+      return call(name, input)
     }
   }
 }

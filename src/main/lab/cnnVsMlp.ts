@@ -53,7 +53,7 @@ export async function cnnVsMlpExperiment(ctx: ExperimentContext): Promise<Experi
     try {
       loaded.push({ name: m.name, kind: m.kind, classifier: await loadClassifier(m.name) })
     } catch (e) {
-      skipped.push({ name: m.name, kind: m.kind, reason: `${(e as Error).name}: ${(e as Error).message}` })
+      skipped.push({ name: m.name, kind: m.kind, reason: e instanceof Error ? `${e.name}: ${e.message}` : String(e) })
     }
   }
   // Real letters some model was trained on are left out for every model, so all score the same glyphs.

@@ -3,9 +3,9 @@
 // experiment is a plain async function (context) → { report, files }; nothing here touches disk
 // except loading the data.
 import { InvalidInputError } from '../core/errors.ts'
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { isAbsolute, join, relative, resolve } from 'node:path'
-import { readGlyphFile, readGlyphSet, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
+import { statSync } from 'node:fs'
+import { isAbsolute, relative, resolve } from 'node:path'
+import { readGlyphFile, readGlyphSet, readGlyphSetMadeBy, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
 import type { LrSchedule } from '../nn/autoencoder.ts'
 import type { DataSource, ExperimentName, ExperimentReport } from './report.ts'
@@ -90,8 +90,7 @@ export async function loadExperimentContext(opts: {
   let data: DataSource | null = null
   if (opts.dataDir !== undefined) {
     set = await readGlyphSet(opts.dataDir)
-    const manifest = join(opts.dataDir, 'manifest.json')
-    const recorded = existsSync(manifest) ? ((JSON.parse(readFileSync(manifest, 'utf8')) as { command?: string }).command ?? null) : null
+    const recorded = readGlyphSetMadeBy(opts.dataDir)?.command ?? null
     const madeBy = recorded === null ? null : portableCommand(recorded)
     data = { dir: portablePath(opts.dataDir), name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, madeBy }
   }

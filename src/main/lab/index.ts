@@ -22,7 +22,13 @@ export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   'cnn-vs-mlp': cnnVsMlpExperiment
 }
 
-export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS) as ExperimentName[]
+/** Whether `name` is one of the lab's experiments (an own key of EXPERIMENTS). */
+export function isExperimentName(name: string): name is ExperimentName {
+  return Object.hasOwn(EXPERIMENTS, name)
+}
+
+/** The experiments' names in EXPERIMENTS' order, the order `all` runs them. */
+export const EXPERIMENT_NAMES: readonly ExperimentName[] = Object.keys(EXPERIMENTS).filter(isExperimentName)
 
 /** Experiments that need no glyph set. */
 export const DATA_FREE: ReadonlySet<ExperimentName> = new Set(['gradcheck'])

@@ -4,7 +4,7 @@ import { mkdtemp, rm, copyFile, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { readGlyphFile, readGlyphSet, writeGlyphSet, subset, concat, GlyphSetError, type LabelledGlyphs } from '../../../src/main/data/glyphset.ts'
+import { readGlyphFile, readGlyphSet, readGlyphSetMadeBy, writeGlyphSet, subset, concat, GlyphSetError, type LabelledGlyphs } from '../../../src/main/data/glyphset.ts'
 import { glyphGridPng } from '../../../src/main/data/grid.ts'
 import { readMat } from '../../../src/main/data/mat.ts'
 import { classIndex } from '../../../src/shared/classes.ts'
@@ -203,5 +203,29 @@ describe('glyphGridPng', () => {
     const { data, info } = await sharp(png).extractChannel(0).raw().toBuffer({ resolveWithObject: true })
     expect([info.width, info.height, info.channels]).toEqual([4, 4, 1])
     expect([...data]).toEqual([0, 0, 255, 255, 0, 0, 255, 255, 128, 128, 0, 0, 128, 128, 0, 0])
+  })
+})
+
+describe('readGlyphSetMadeBy (a glyph set\'s manifest.json)', () => {
+  let dir: string
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'glyphdesk-madeby-')) })
+  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  it('reads command, seed and version of a synthetic set and ignores the rest of the file', () => {
+    expect(readGlyphSetMadeBy(join(FIX, 'synth-mini'))).toEqual({
+      command: 'glyphdesk data synth --out test/fixtures/synth-mini --per-class 10 --seed 7', seed: 7, glyphdeskVersion: '0.1.0'
+    })
+  })
+
+  it('is undefined for a set without a manifest (the coursework\'s)', () => {
+    expect(readGlyphSetMadeBy(join(FIX, 'nist26-mini'))).toBeUndefined()
+  })
+
+  it('names the wrong field, and refuses a file that is not JSON', async () => {
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ command: 'x', seed: 'seven' }))
+    expect(() => readGlyphSetMadeBy(dir)).toThrow(GlyphSetError)
+    expect(() => readGlyphSetMadeBy(dir)).toThrow(/seed/)
+    await writeFile(join(dir, 'manifest.json'), '{ not json')
+    expect(() => readGlyphSetMadeBy(dir)).toThrow(/is not valid JSON/)
   })
 })

@@ -4,9 +4,9 @@
 //
 // Splits draw from the same font styles but from separate random streams, so no glyph is
 // shared between them; the evaluation set uses only fonts that training never sees.
-import { readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { GLYPHDESK_VERSION } from '../../core/version.ts'
 import { Rng } from '../../nn/rng.ts'
 import { writeGlyphSet, type LabelledGlyphs } from '../glyphset.ts'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../../shared/classes.ts'
@@ -171,7 +171,7 @@ function makeManifest(
   return {
     name,
     kind,
-    glyphdeskVersion: glyphdeskVersion(),
+    glyphdeskVersion: GLYPHDESK_VERSION,
     seed,
     perClass,
     counts,
@@ -180,15 +180,6 @@ function makeManifest(
     augment,
     statistics,
     realNist: REAL_NIST_STATISTICS
-  }
-}
-
-function glyphdeskVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version?: string }
-    return pkg.version ?? 'unknown'
-  } catch {
-    return 'unknown'
   }
 }
 

@@ -18,9 +18,10 @@ export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 
         throw new NoCorrectionsError('there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain')
       }
       // Replay: the configured glyph set, else the base model's own training set when it is on this machine.
-      const baseData = (d.models.card(base.name)['data'] ?? {}) as { dir?: unknown }
+      const baseData = d.models.card(base.name)['data']
+      const baseDataDir = typeof baseData === 'object' && baseData !== null && 'dir' in baseData ? baseData.dir : undefined
       const replayDir = config.glyphSetDir ?? d.settings.get().glyphSetDir ??
-        (typeof baseData.dir === 'string' && existsSync(baseData.dir) ? baseData.dir : null)
+        (typeof baseDataDir === 'string' && existsSync(baseDataDir) ? baseDataDir : null)
       const stamp = new Date().toISOString().slice(0, 10)
       const { name, dir } = d.models.newModelDir(config.name ?? `${base.name}-tuned-${stamp}`)
       const jobId = d.jobs.startRetrain({

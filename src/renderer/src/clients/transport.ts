@@ -2,6 +2,7 @@
 // (window.glyphdesk) carries them over IPC; in browser mode they are HTTP POST /api/<route> with
 // the run's token and server-sent events. The clients above them are identical.
 import type { InvokeReply, Transport } from '@shared/contract.ts'
+import { EventFrameSchema, parseInvokeReply } from '@shared/envelopes.ts'
 
 export interface Bridge {
   routes: readonly string[]
@@ -39,21 +40,23 @@ export function httpTransport(token: string, base = ''): Transport {
           body: JSON.stringify(input ?? {})
         })
       } catch (e) {
-        return { ok: false, error: { name: 'NetworkError', message: `the Glyphdesk server does not answer (${(e as Error).message}); is glyphdesk serve still running?`, status: 0 } }
+        return { ok: false, error: { name: 'NetworkError', message: `the Glyphdesk server does not answer (${e instanceof Error ? e.message : String(e)}); is glyphdesk serve still running?`, status: 0 } }
       }
       if (res.status === 403) return { ok: false, error: { name: 'ForbiddenError', message: 'the server refused the token: open the URL glyphdesk serve printed', status: 403 } }
+      let body: unknown
       try {
-        return (await res.json()) as InvokeReply
+        body = await res.json()
       } catch {
-        return { ok: false, error: { name: 'NetworkError', message: `unexpected reply (HTTP ${res.status})`, status: res.status } }
+        body = undefined
       }
+      return parseInvokeReply(body) ?? { ok: false, error: { name: 'NetworkError', message: `unexpected reply (HTTP ${res.status})`, status: res.status } }
     },
     subscribe(listener) {
       const source = new EventSource(`${base}/api/events?token=${encodeURIComponent(token)}`)
       source.onmessage = (e) => {
         try {
-          const m = JSON.parse(e.data as string) as { name: string; payload: unknown }
-          listener(m.name, m.payload)
+          const m = EventFrameSchema.safeParse(typeof e.data === 'string' ? JSON.parse(e.data) : undefined)
+          if (m.success) listener(m.data.name, m.data.payload)
         } catch { /* a malformed frame is dropped; the client validates what it keeps */ }
       }
       return () => source.close()

@@ -31,7 +31,7 @@ export const useLabStore = defineStore('lab', () => {
       if (first) await open(first.name)
       else selected.value = null
     } catch (e) {
-      error.value = (e as Error).message
+      error.value = e instanceof Error ? e.message : String(e)
     } finally {
       loading.value = false
     }
@@ -45,7 +45,7 @@ export const useLabStore = defineStore('lab', () => {
       const r = await api().lab.report({ name })
       reports.value = { ...reports.value, [name]: r }
     } catch (e) {
-      if (selected.value === name) error.value = (e as Error).message
+      if (selected.value === name) error.value = e instanceof Error ? e.message : String(e)
     }
   }
 
