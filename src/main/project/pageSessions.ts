@@ -10,8 +10,9 @@ import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
-import { segmentPage, type CharBox, type SegmentResult } from '../vision/segment.ts'
-import { extractGlyphs, toFileRect, transcribe } from '../vision/transcribe.ts'
+import { segmentPage, type SegmentResult } from '../vision/segment.ts'
+import { pageBoxGlyphs, transcribe } from '../vision/transcribe.ts'
+import type { PagePixelSource } from '../recognize/corrections.ts'
 
 export interface PageSession {
   pageId: string
@@ -19,15 +20,11 @@ export interface PageSession {
   bytes: Buffer
   image: LoadedImage
   seg: SegmentResult
-  /** Detector boxes by their file-pixel rectangle, to crop unedited boxes exactly as transcribe did. */
-  detector: Map<string, CharBox>
   /** The bitmap for display: the file as the browser can show it, upright (EXIF applied). */
   display?: Promise<{ mime: string; bytes: Buffer }>
 }
 
 export interface Prediction { id: string; label?: string; confidence?: number; top3?: PageBox['top3']; glyph: string }
-
-const rectKey = (r: { x: number; y: number; w: number; h: number }) => `${r.x},${r.y},${r.w},${r.h}`
 
 export class PageSessions {
   private byId = new Map<string, PageSession>()
@@ -64,9 +61,7 @@ export class PageSessions {
 
   private register(abs: string, bytes: Buffer, image: LoadedImage, seg: SegmentResult): PageSession {
     const pageId = createHash('sha256').update(abs).update(bytes).digest('hex').slice(0, 16)
-    const detector = new Map<string, CharBox>()
-    for (const b of seg.boxes) detector.set(rectKey(toFileRect(image, b)), b)
-    const session: PageSession = { pageId, path: abs, bytes, image, seg, detector }
+    const session: PageSession = { pageId, path: abs, bytes, image, seg }
     this.byId.set(pageId, session)
     this.byPath.set(abs, session)
     return session
@@ -74,10 +69,12 @@ export class PageSessions {
 
   /** n×1024 glyphs in the training format for the boxes, as the classifier sees them. */
   glyphs(session: PageSession, boxes: readonly PageBox[]): Float32Array {
-    const s = session.image.scale
     // An unedited detector box is cropped exactly as transcribe did, keeping only its own ink.
-    return extractGlyphs(session.seg, boxes.map((b) => session.detector.get(rectKey(b)) ?? { x: b.x * s, y: b.y * s, w: b.w * s, h: b.h * s }))
+    return pageBoxGlyphs(session.image, session.seg, boxes).glyphs
   }
+
+  /** The corrections service's pixel source (recognize/corrections.ts): a PageDoc's open session. */
+  readonly pixels: PagePixelSource = (src) => this.attach(src.doc)
 
   previews(session: PageSession, boxes: readonly PageBox[]): Record<string, string> {
     const g = this.glyphs(session, boxes)
