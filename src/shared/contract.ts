@@ -41,6 +41,8 @@ export const ModelInfoSchema = z.object({
   usable: z.boolean(),
   created: z.string().optional(),
   accuracy: z.number().optional(),
+  /** What `accuracy` was measured on (absent with it when nothing was measured: never a 0% for "unknown"). */
+  accuracyOf: z.string().optional(),
   description: z.string().optional()
 })
 
@@ -53,11 +55,13 @@ export const TrainConfigSchema = z.object({
   batch: z.number().int().min(1).max(1024).default(32),
   optimizer: z.enum(['adam', 'sgd']).default('adam'),
   momentum: z.number().min(0).max(0.999).default(0),
-  /** Share of the corrections held out to measure before/after accuracy. */
-  heldOut: z.number().min(0).max(0.9).default(0.25),
-  /** Replay glyphs per class from the base training set (needs a glyph-set directory). */
+  /** Share of the corrections held out (not trained on) to measure before/after; 0: every correction trains. */
+  heldOut: z.number().min(0).max(0.9).default(0),
+  /** Replay glyphs per class: from glyphSetDir when given, else from the replay set shipped with the models. */
   replayPerClass: z.number().int().min(0).max(2000).default(30),
   glyphSetDir: z.string().optional(),
+  /** Score the corrections by cross-validation (leave one page out, or k-fold on one page). */
+  crossValidate: z.boolean().default(true),
   seed: z.number().int().min(0).default(1)
 })
 export type TrainRequest = z.input<typeof TrainConfigSchema>
@@ -82,7 +86,13 @@ export const TrainResultSchema = z.object({
   before: z.number().nullable(),
   after: z.number().nullable(),
   confusion: z.array(z.array(z.number().int())).nullable(),
-  classes: z.array(z.string())
+  classes: z.array(z.string()),
+  /** What the new model was measured on (recognize/finetune.ts FinetuneEvaluation). */
+  evaluation: z.object({
+    corrections: z.object({ n: z.number().int(), base: z.number(), trained: z.number() }),
+    crossValidated: z.object({ method: z.enum(['leave-one-page-out', 'k-fold']), folds: z.number().int(), n: z.number().int(), base: z.number(), after: z.number() }).nullable(),
+    replayCheck: z.object({ n: z.number().int(), source: z.string(), base: z.number(), after: z.number() }).nullable()
+  }).optional()
 })
 export type TrainResult = z.infer<typeof TrainResultSchema>
 

@@ -1,6 +1,7 @@
 // `glyphdesk eval`: accuracy, per-class accuracy, confusion matrix and most confused pairs of a
 // model on a glyph set split or a single .mat file. Glyphs that the model's card says were used
 // in its training (--extra-train) are left out automatically, so the score is always held-out.
+import { sameDataPath } from '../data/paths.ts'
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
@@ -32,7 +33,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     glyphs = file
     source = resolve(data)
     const extra = (classifier.card['data'] as { extraTrain?: { file: string; perClass: number | 'all' } } | undefined)?.extraTrain
-    if (extra && resolve(extra.file) === resolve(data)) {
+    if (extra && sameDataPath(extra.file, data)) {
       const k = extra.perClass === 'all' ? Infinity : extra.perClass
       const { rest } = firstPerClass(file.y, file.n, k)
       glyphs = subset(file, rest)

@@ -1,5 +1,6 @@
 // `glyphdesk train mlp`: trains the from-scratch MLP on a NIST-layout glyph set and writes the
 // model with its card. Ctrl-C stops after the current batch and saves a resumable checkpoint.
+import { portableCommand, portableDataPath } from '../data/paths.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -75,7 +76,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const extra = await readGlyphFile(extraFile)
     const { chosen, rest: others } = firstPerClass(extra.y, extra.n, extraK)
     train = concat(train, repeat(subset(extra, chosen), extraRepeat))
-    extraInfo = { file: resolve(extraFile), perClass: Number.isFinite(extraK) ? extraK : 'all', glyphs: chosen.length, repeat: extraRepeat }
+    extraInfo = { file: portableDataPath(extraFile), perClass: Number.isFinite(extraK) ? extraK : 'all', glyphs: chosen.length, repeat: extraRepeat }
     if (evalFile && resolve(evalFile) === resolve(extraFile)) heldOut = { file: resolve(evalFile), glyphs: subset(extra, others), excludedFirstPerClass: extraK }
   }
   if (evalFile && !heldOut) heldOut = { file: resolve(evalFile), glyphs: await readGlyphFile(evalFile), excludedFirstPerClass: 0 }
@@ -145,9 +146,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     created: new Date().toISOString(),
     glyphdeskVersion: GLYPHDESK_VERSION,
     gitCommit: gitCommit(),
-    command: `glyphdesk train ${argv.join(' ')}`,
+    command: portableCommand(`glyphdesk train ${argv.join(' ')}`),
     config: { sizes, activation, seed, train: cfg, augment: augment ? DEFAULT_GLYPH_AUGMENT : null },
-    data: { dir: resolve(dataDir), madeBy: made ? { command: made.command, seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null },
+    data: { dir: portableDataPath(dataDir), madeBy: made ? { command: made.command ? portableCommand(made.command) : made.command, seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null },
     curves: result.curves,
     metrics: scores
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { z } from 'zod'
 import type { ModelInfoSchema } from '../../shared/contract.ts'
 import type { Classifier } from '../recognize/classifier.ts'
-import { headlineAccuracy } from '../../shared/cardMetrics.ts'
+import { listedAccuracy } from '../../shared/cardMetrics.ts'
 import { ONNX_FORMAT } from '../recognize/modelCard.ts'
 import { DEFAULT_MODEL_ORDER, listShippedModels, loadClassifier, ModelNotFoundError } from '../recognize/models.ts'
 import type { SettingsStore } from './userData.ts'
@@ -29,10 +29,6 @@ function readCard(dir: string): Record<string, unknown> {
 /** Kinds that finetune() can start from, and kinds that loadClassifier() reads. */
 export const TRAINABLE_KINDS = new Set(['mlp', 'cnn'])
 const USABLE_KINDS = new Set(['mlp', 'cnn', 'onnx', 'cnn-head'])
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined
-}
 
 export class ModelCatalog {
   readonly userModelsDir: string
@@ -74,15 +70,14 @@ export class ModelCatalog {
     const def = this.defaultName()
     return this.entries().map((m) => {
       const card = readCard(m.dir)
-      const metrics = (card['metrics'] ?? {}) as Record<string, Record<string, unknown> | undefined>
-      const accuracy = num(metrics['heldOutAfter']) ?? headlineAccuracy(card).test ?? num(metrics['valid']?.['accuracy'])
+      const acc = listedAccuracy(card)
       const created = typeof card['created'] === 'string' ? card['created'] : undefined
       const description = typeof card['description'] === 'string' ? card['description'] : undefined
       return {
         name: m.name, kind: m.kind, shipped: m.shipped, isDefault: m.name === def,
         // Retraining continues an MLP or trains a new head on a CNN's embeddings (recognize/finetune.ts).
         trainable: TRAINABLE_KINDS.has(m.kind), usable: USABLE_KINDS.has(m.kind),
-        ...(created ? { created } : {}), ...(accuracy !== undefined ? { accuracy } : {}), ...(description ? { description } : {})
+        ...(created ? { created } : {}), ...(acc ? { accuracy: acc.accuracy, accuracyOf: acc.of } : {}), ...(description ? { description } : {})
       }
     })
   }

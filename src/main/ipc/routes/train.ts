@@ -17,16 +17,17 @@ export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 
       if (corrections.n === 0) {
         throw new NoCorrectionsError('there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain')
       }
-      // Replay: the configured glyph set, else the base model's own training set when it is on this machine.
-      const baseData = (d.models.card(base.name)['data'] ?? {}) as { dir?: unknown }
-      const replayDir = config.glyphSetDir ?? d.settings.get().glyphSetDir ??
-        (typeof baseData.dir === 'string' && existsSync(baseData.dir) ? baseData.dir : null)
+      // Replay: the glyph-set folder the person chose, else (null) the replay set shipped with the models.
+      const replayDir = config.glyphSetDir || d.settings.get().glyphSetDir || null
+      if (replayDir && !existsSync(replayDir)) throw new NoCorrectionsError(`the glyph set folder ${replayDir} does not exist; clear the field to replay the set shipped with the models`)
       const stamp = new Date().toISOString().slice(0, 10)
       const { name, dir } = d.models.newModelDir(config.name ?? `${base.name}-tuned-${stamp}`)
       const jobId = d.jobs.startRetrain({
         config, baseDir: base.dir, baseName: base.name, outDir: dir, name,
         corrections: { x: corrections.x, y: corrections.y, n: corrections.n },
-        pages: [...new Set(corrections.rows.map((r) => r.page))],
+        pages: corrections.pages,
+        pageOf: corrections.rows.map((r) => corrections.pages.indexOf(r.page)),
+        changed: corrections.changed,
         replayDir
       })
       return { jobId }
