@@ -65,6 +65,21 @@ export const TrainConfigSchema = z.object({
   seed: z.number().int().min(0).default(1)
 })
 export type TrainRequest = z.input<typeof TrainConfigSchema>
+
+/** A correction to look at again before training (recognize/guard.ts). */
+export const SuspectSchema = z.object({
+  /** Index of the page in the request's docs. */
+  page: z.number().int().nonnegative(),
+  boxId: z.string(),
+  label: z.string(),
+  reason: z.enum(['confident-other', 'unlike-label']),
+  modelSays: z.string(),
+  p: z.number(),
+  similarity: z.number().optional(),
+  floor: z.number().optional(),
+  glyph: GlyphPreviewSchema
+})
+export type Suspect = z.infer<typeof SuspectSchema>
 export type TrainConfigInput = z.infer<typeof TrainConfigSchema>
 
 export const EpochPointSchema = z.object({
@@ -190,10 +205,16 @@ export const ROUTES = {
   'models.list': route(Empty, z.array(ModelInfoSchema), 'shipped and user models'),
   'models.card': route(z.object({ name: z.string().min(1) }).strict(), z.object({ name: z.string(), card: z.record(z.string(), z.unknown()) }), 'a model\'s card'),
   'models.setDefault': route(z.object({ name: z.string().min(1) }).strict(), Ok, 'make a model the default'),
+  'models.remove': route(z.object({ name: z.string().min(1) }).strict(), Ok, 'delete a model the person made (never a shipped one); the default falls back'),
   'train.start': route(
     z.object({ config: TrainConfigSchema, docs: z.array(PageDocSchema).min(1) }).strict(),
     z.object({ jobId: z.string() }),
     'retrain a model on the corrections of the given pages (a worker job)'
+  ),
+  'train.check': route(
+    z.object({ baseModel: z.string().min(1), docs: z.array(PageDocSchema).min(1) }).strict(),
+    z.object({ corrections: z.number().int(), suspects: z.array(SuspectSchema) }),
+    'before a retrain: corrections that contradict a confident reading or look like no example of their label'
   ),
   'jobs.status': route(z.object({ id: z.string().min(1) }).strict(), JobStatusSchema, 'a job\'s full state (resync after missed events)'),
   'jobs.cancel': route(z.object({ id: z.string().min(1) }).strict(), JobStatusSchema, 'stop a job after its current batch'),

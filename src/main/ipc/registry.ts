@@ -16,7 +16,7 @@ export class BadInputError extends Error {
 /** Error names that mean "the thing you named does not exist". */
 const NOT_FOUND = new Set(['ModelNotFoundError', 'JobNotFoundError', 'PageNotFoundError', 'ExperimentNotFoundError'])
 /** Errors that carry a message meant for the person (bad file, bad data, bad config). */
-const DOMAIN = new Set(['ImageLoadError', 'ProjectFileError', 'ModelFileError', 'GlyphSetError', 'TrainConfigError', 'PageOpenError', 'NoCorrectionsError', 'CorrectionsInputError', 'UnsupportedInBrowserError', 'LabReportError'])
+const DOMAIN = new Set(['ImageLoadError', 'ProjectFileError', 'ModelFileError', 'GlyphSetError', 'TrainConfigError', 'PageOpenError', 'NoCorrectionsError', 'CorrectionsInputError', 'ShippedModelError', 'UnsupportedInBrowserError', 'LabReportError'])
 
 export function zodMessage(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ')

@@ -2,6 +2,7 @@
 // (<user data>/models, made by retraining). Names are unique across both: a user model never
 // takes a shipped model's name, so it can never shadow or overwrite one.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { z } from 'zod'
 import type { ModelInfoSchema } from '../../shared/contract.ts'
@@ -10,6 +11,11 @@ import { listedAccuracy } from '../../shared/cardMetrics.ts'
 import { ONNX_FORMAT } from '../recognize/modelCard.ts'
 import { DEFAULT_MODEL_ORDER, listShippedModels, loadClassifier, ModelNotFoundError } from '../recognize/models.ts'
 import type { SettingsStore } from './userData.ts'
+
+/** Removing or changing a shipped model (they are read-only). */
+export class ShippedModelError extends Error {
+  override name = 'ShippedModelError'
+}
 
 export type ModelInfo = z.infer<typeof ModelInfoSchema>
 
@@ -106,6 +112,15 @@ export class ModelCatalog {
     let name = base, k = 2
     while (taken.has(name) || existsSync(join(this.userModelsDir, name))) name = `${base}-${k++}`
     return { name, dir: join(this.userModelsDir, name) }
+  }
+
+  /** Deletes a user model (a discarded retrain); shipped models are never touched. */
+  async remove(name: string): Promise<void> {
+    const e = this.find(name)
+    if (e.shipped) throw new ShippedModelError(`${name} is a shipped model; only models you made can be removed`)
+    this.cache.delete(e.dir)
+    await rm(e.dir, { recursive: true, force: true })
+    if (this.settings.get().defaultModel === name) await this.settings.update({ defaultModel: null })
   }
 
   async setDefault(name: string): Promise<void> {

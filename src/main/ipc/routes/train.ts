@@ -1,5 +1,8 @@
 // train.start and jobs.*: retraining on the corrections of the given pages, as a worker job.
 import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { findSuspects } from '../../recognize/guard.ts'
+import { previewOf } from '../../project/pageSessions.ts'
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import { collectGlyphs } from '../../project/glyphDataset.ts'
@@ -8,8 +11,18 @@ import { TRAINABLE_KINDS } from '../../project/modelCatalog.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'models' | 'jobs' | 'settings'>
 
-export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 'jobs.status' | 'jobs.cancel'> {
+export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 'train.check' | 'jobs.status' | 'jobs.cancel'> {
   return {
+    'train.check': async ({ baseModel, docs }) => {
+      const corrections = await collectGlyphs(d.pages, docs, true)
+      const suspects = await findSuspects(corrections, await d.models.classifier(baseModel))
+      const rowOf = new Map(corrections.rows.map((r, i) => [`${r.page}\u0000${r.boxId}`, i]))
+      const pageIndex = (path: string) => docs.findIndex((doc) => resolve(doc.image.path) === path)
+      return {
+        corrections: corrections.n,
+        suspects: suspects.map((s) => ({ ...s, page: Math.max(0, pageIndex(s.page)), glyph: previewOf(corrections.x, rowOf.get(`${s.page}\u0000${s.boxId}`) ?? 0) }))
+      }
+    },
     'train.start': async ({ config, docs }) => {
       const base = d.models.find(config.baseModel)
       if (!TRAINABLE_KINDS.has(base.kind)) throw new NoCorrectionsError(`${base.name} is a ${base.kind} model; retraining starts from an MLP or a CNN (ONNX with an embedding output)`)
