@@ -2,10 +2,10 @@
 // (32×32 PNGs, or EMNIST-style idx binaries, each with labels.csv naming the source page and box).
 // Glyphs come from recognize/corrections.ts#labelledGlyphs over the open page sessions: exactly what the classifier saw.
 import { mkdir, writeFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { CLASSES, GLYPH_PIXELS, GLYPH_SIZE } from '../../shared/classes.ts'
-import type { PageDoc } from '../../shared/pagedoc.ts'
+import { pageDisplayName, type PageDoc } from '../../shared/pagedoc.ts'
 import type { LabelledGlyphs } from '../data/glyphset.ts'
 import { labelledGlyphs, type Corrections } from '../recognize/corrections.ts'
 import { writeFileAtomic } from '../nn/serialise.ts'
@@ -48,7 +48,7 @@ export async function writeGlyphDataset(dir: string, g: CollectedGlyphs, format:
   if (format === 'png') {
     for (let i = 0; i < g.n; i++) {
       const r = g.rows[i]
-      const stem = basename(r.page).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_')
+      const stem = pageDisplayName(r.page).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_')
       const rel = `glyphs/${r.label}/${stem}_${r.boxId}.png`
       await mkdir(join(dir, 'glyphs', r.label), { recursive: true })
       const png = await sharp(glyphBytes(g, i, false), { raw: { width: GLYPH_SIZE, height: GLYPH_SIZE, channels: 1 } }).png().toBuffer()

@@ -64,7 +64,9 @@ describe('page routes', () => {
     const bytes = readFileSync(join(process.cwd(), 'resources', 'samples', '03_haiku.jpg'))
     const r = await call('pages.openBytes', { name: 'my page.jpg', base64: bytes.toString('base64') })
     expect(r.doc.image.path.startsWith(join(dataDir, 'pages'))).toBe(true)
-    expect(r.doc.image.path).toMatch(/-my_page\.jpg$/)
+    // The file keeps the person's name (no hash prefix), so the page picker and exports show "my_page".
+    expect(r.doc.image.path).toMatch(/[\\/][0-9a-f]{12}[\\/]my_page\.jpg$/)
+    expect((await call('export.page', { doc: r.doc, format: 'alto' })).fileName).toBe('my_page.alto.xml')
     expect(r.doc.boxes.length).toBeGreaterThan(10)
     expect((await call('recent.list', {}))).toContain(r.doc.image.path)
   })

@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { JobStatus, RouteOutput, TrainRequest } from '@shared/contract.ts'
-import { boxesByLine, boxText, type PageDoc } from '@shared/pagedoc.ts'
+import { boxesByLine, boxText, pageDisplayName, type PageDoc } from '@shared/pagedoc.ts'
 import { applyPredictions, setUserLabel } from '@shared/pageEdits.ts'
 import type { Suspect } from '@shared/contract.ts'
 import { useViewStore } from './view.ts'
@@ -41,7 +41,7 @@ function textPieces(doc: PageDoc, changed: Set<string>): TextPiece[][] {
 
 /** The display name of a page: its file name. */
 export function pageName(doc: PageDoc): string {
-  return (doc.image.path.split(/[\\/]/).pop() ?? '') || 'page'
+  return pageDisplayName(doc.image.path)
 }
 
 // heldOut 0: every correction trains; the result is scored by cross-validation and on the shipped check glyphs instead.
