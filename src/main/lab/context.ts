@@ -2,8 +2,9 @@
 // training budgets (small in tests, the coursework's in full runs) and a progress logger. An
 // experiment is a plain async function (context) → { report, files }; nothing here touches disk
 // except loading the data.
+import { portableCommand, portableDataPath } from '../data/paths.ts'
 import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { readGlyphFile, readGlyphSet, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
 import { GLYPHDESK_VERSION } from '../cli/version.ts'
 import type { LrSchedule } from '../nn/autoencoder.ts'
@@ -87,7 +88,7 @@ export async function loadExperimentContext(opts: {
     set = await readGlyphSet(opts.dataDir)
     const manifest = join(opts.dataDir, 'manifest.json')
     const madeBy = existsSync(manifest) ? ((JSON.parse(readFileSync(manifest, 'utf8')) as { command?: string }).command ?? null) : null
-    data = { dir: portablePath(opts.dataDir), name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, madeBy }
+    data = { dir: portablePath(opts.dataDir), name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, madeBy: madeBy ? portableCommand(madeBy) : null }
   }
   let evalData: EvalData | null = null
   if (opts.evalFile !== undefined) {
@@ -95,18 +96,14 @@ export async function loadExperimentContext(opts: {
     evalData = { file: portablePath(opts.evalFile), glyphs: { x: f.x, y: f.y, n: f.n }, classes: f.fileClasses }
   }
   return {
-    set, data, seed: opts.seed, evalData, command: opts.command,
+    set, data, seed: opts.seed, evalData, command: portableCommand(opts.command),
     budgets: { ...FULL_BUDGETS, ...opts.budgets },
     log: opts.log ?? (() => {})
   }
 }
 
-/** Paths inside the project are recorded relative to it, so committed reports do not name one machine's checkout. */
-function portablePath(p: string): string {
-  const abs = resolve(p)
-  const root = process.cwd()
-  return abs.startsWith(root + '/') ? abs.slice(root.length + 1) : abs
-}
+/** Paths are recorded relative to the repository or by their logical name (data/paths.ts), so committed reports name no machine's folders. */
+const portablePath = portableDataPath
 
 export function requireSet(ctx: ExperimentContext, name: ExperimentName): GlyphSet {
   if (!ctx.set) throw new ExperimentDataError(`experiment ${name} needs a glyph set: pass --data DIR (a folder with NAME_train.mat, NAME_valid.mat, NAME_test.mat)`)

@@ -142,6 +142,7 @@ export const useTrainStore = defineStore('train', () => {
 
   async function launch(config: TrainRequest): Promise<void> {
     const docs = usePageStore().pages.map((p) => p.present)
+    job.value = null // the last job's result and charts go; the new job's come with its first status
     try {
       const { jobId } = await api().train.start({ config, docs })
       job.value = null
