@@ -125,9 +125,15 @@ export function addBox(doc: PageDoc, rect: Rect): EditResult {
     if (!nearest || Math.abs(b.x + b.w / 2 - cx) < Math.abs(nearest.x + nearest.w / 2 - cx)) { nearest = b; at = i }
   })
   const near = nearest as PageBox | null
-  const box: PageBox = { id, ...r, line, word: near ? near.word : 0, source: 'person' }
-  const boxes = [...doc.boxes]
-  if (near) boxes.splice(near.x + near.w / 2 <= cx ? at + 1 : at, 0, box)
+  // Far from its nearest neighbour (a gap wider than a character's height): a word of its own, not glued to the next.
+  const gap = near ? Math.abs(near.x + near.w / 2 - cx) - (near.w + r.w) / 2 : 0
+  const alone = near !== null && gap > Math.max(near.h, r.h)
+  const after = near !== null && near.x + near.w / 2 <= cx
+  const word = !near ? 0 : !alone ? near.word : after ? near.word + 1 : near.word
+  let boxes = [...doc.boxes]
+  if (alone) boxes = boxes.map((b) => (b.line === line && (after ? b.word > near!.word : b.word >= near!.word) ? { ...b, word: b.word + 1 } : b))
+  const box: PageBox = { id, ...r, line, word, source: 'person' }
+  if (near) boxes.splice(after ? at + 1 : at, 0, box)
   else boxes.push(box)
   return finish({ ...doc, lines }, boxes, [id], new Set([line]), [id])
 }

@@ -35,6 +35,10 @@ describe('page edits', () => {
     const r = addBox(smallDoc(), { x: 70, y: 62, w: 18, h: 28 })
     expect(r.doc.boxes.map((b) => b.id)).toEqual(['b1', 'b2', 'b3', 'b4', 'b5', 'p1'])
     expect(r.doc.boxes[5]).toMatchObject({ line: 1, word: 0, source: 'person' })
+    // Drawn on the paper well past the line's last word: a word of its own, not glued to "C".
+    const apart = addBox(smallDoc(), { x: 200, y: 12, w: 18, h: 28 })
+    expect(apart.doc.boxes.find((b) => b.id === 'p1')).toMatchObject({ line: 0, word: 2 })
+    expect(assembleText({ ...apart.doc, boxes: apart.doc.boxes.map((b) => (b.id === 'p1' ? { ...b, label: 'X' } : b)) })).toBe('AB C X\nDE')
     const far = addBox(smallDoc(), { x: 10, y: 150, w: 18, h: 28 })
     expect(far.doc.lines).toHaveLength(3)
   })

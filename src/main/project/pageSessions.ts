@@ -87,7 +87,8 @@ export class PageSessions {
     if (boxes.length === 0) return []
     const g = this.glyphs(session, boxes)
     const pred = await classifier.predict(g, boxes.length)
-    return boxes.map((b, i) => ({ id: b.id, ...predictionRow(pred, i), glyph: previewOf(g, i) }))
+    // A box drawn on blank paper has no ink to read: it gets no label rather than the model's guess.
+    return boxes.map((b, i) => ({ id: b.id, ...(hasInk(g, i) ? predictionRow(pred, i) : {}), glyph: previewOf(g, i) }))
   }
 
   /** The page bitmap in a format every browser shows (JPEG/PNG/WebP/GIF as is, others as PNG), upright. */
@@ -113,4 +114,11 @@ export function previewOf(glyphs: Float32Array, i: number): string {
   const o = i * GLYPH_PIXELS
   for (let k = 0; k < GLYPH_PIXELS; k++) bytes[k] = Math.round(Math.min(1, Math.max(0, glyphs[o + k])) * 255)
   return bytes.toString('base64')
+}
+
+/** True when glyph i has any ink (a pixel clearly darker than paper); normaliseGlyph leaves a blank crop all paper. */
+export function hasInk(glyphs: Float32Array, i: number): boolean {
+  const o = i * GLYPH_PIXELS
+  for (let k = 0; k < GLYPH_PIXELS; k++) if (glyphs[o + k] < 0.5) return true
+  return false
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InvokeReply, RouteName, RouteOutput } from '../../../src/shared/contract.ts'
 import { assembleText, type PageDoc } from '../../../src/shared/pagedoc.ts'
-import { setUserLabel, splitBox } from '../../../src/shared/pageEdits.ts'
+import { addBox, setUserLabel, splitBox } from '../../../src/shared/pageEdits.ts'
 import { createAppContext, type AppContext } from '../../../src/main/ipc/context.ts'
 import { createAppRegistry } from '../../../src/main/ipc/index.ts'
 import type { Registry } from '../../../src/main/ipc/registry.ts'
@@ -58,6 +58,16 @@ describe('page routes', () => {
     const r = await call('pages.recognize', { doc: edit.doc, boxIds: edit.touched })
     expect(r.predictions.map((p) => p.id)).toEqual(edit.touched)
     expect(r.predictions.every((p) => p.label && p.top3?.length === 3)).toBe(true)
+  })
+
+  it('gives a box drawn on blank paper no label (nothing to read), and reads a box with ink', async () => {
+    // The sample's top-left corner, above and left of every box: paper only.
+    const top = Math.min(...sample.doc.boxes.map((b) => b.y)), left = Math.min(...sample.doc.boxes.map((b) => b.x))
+    const blank = addBox(sample.doc, { x: 2, y: 2, w: Math.min(40, left - 4), h: Math.min(40, top - 4) })
+    const r = await call('pages.recognize', { doc: blank.doc, boxIds: [...blank.touched, sample.doc.boxes[0].id] })
+    expect(r.predictions[0].label).toBeUndefined()
+    expect(r.predictions[0].confidence).toBeUndefined()
+    expect(r.predictions[1].label).toBeDefined()
   })
 
   it('opens an image sent as bytes (drag-and-drop, browser file picker) and keeps it in the user data folder', async () => {
