@@ -236,7 +236,7 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     expect(await suspect.innerText()).toMatch(/you typed A; the model is (9\d|100)% sure it is S/)
     expect(await page.getByTestId('guard-train').isDisabled()).toBe(true) // each flagged correction needs a decision
     await page.getByTestId('guard').scrollIntoViewIfNeeded()
-    await shot('07-guard.png')
+    await shot('10-guard.png')
     // The person insists.
     for (const keep of await page.getByTestId('suspect-keep').all()) await keep.click()
     await page.getByTestId('guard-train').click()
@@ -413,7 +413,7 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
       const r = await rows()
       expect(r.centres, `toolbar rows at ${size.width}×${size.height}`).toBe(1)
       expect(r.overflow).toBeLessThanOrEqual(0)
-      if (size.width === 1280) await shot('09-1280x720.png')
+      if (size.width === 1280) await shot('11-1280x720.png')
     }
     await page.setViewportSize({ width: 1440, height: 900 })
   })
