@@ -241,6 +241,8 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     for (const keep of await page.getByTestId('suspect-keep').all()) await keep.click()
     await page.getByTestId('guard-train').click()
     await expect.poll(() => page.locator('[data-testid="new-model"]').allInnerTexts(), { timeout: 120_000 }).toEqual(['e2e-wrong'])
+    // The second retrain of the session draws its curve too (its chart is a new element).
+    await expect.poll(() => page.locator('[data-testid="train-curve"] canvas').count()).toBeGreaterThan(0)
     await page.getByTestId('compare-new').click()
     await expect.poll(() => page.getByTestId('comparison').innerText(), { timeout: 30_000 }).toMatch(/would change with e2e-wrong/)
     // Every changed reading is listed and outlined in the text (and on the page): the same boxes.
