@@ -7,10 +7,12 @@
 //      head starts as the base itself: the base's logits are a linear function of its embedding, so a
 //      least-squares fit of logits on embeddings (over the replay and correction glyphs) recovers the
 //      base's last layer before training moves it.
-// In both, the corrections are repeated so they weigh against a replay sample of the base's training
-// set (a glyph-set folder; without it the model forgets the rest of the alphabet), a seeded share of the
-// corrections can be held out and scored before and after, and the result is a new model directory with
-// its card. Nothing is written until training has finished; shipped models are never written to.
+// In both, every correction trains (a held-out share only on request), repeated (one glyph at most
+// `maxRepeat` times) to weigh against a replay sample — from a glyph-set folder, or by default the replay set
+// shipped with the models (recognize/replaySet.ts) — so the model does not forget the rest of the alphabet.
+// The result is scored on the corrections by cross-validation (leave one page out, or k-fold) and on the
+// shipped set's never-trained check part, before and after; it is a new model directory with its card.
+// Nothing is written until training has finished; shipped models are never written to.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
