@@ -9,7 +9,7 @@ import { createAppRegistry } from '../../src/main/ipc/index.ts'
 import { Mlp } from '../../src/main/nn/mlp.ts'
 import { saveMlp } from '../../src/main/nn/serialise.ts'
 import { saveProject } from '../../src/main/project/projectFile.ts'
-import { finetune, FINETUNE_DEFAULTS } from '../../src/main/recognize/finetune.ts'
+import { finetune, FINETUNE_DEFAULTS } from '../../src/main/learn/finetune.ts'
 import { RESOURCES_DIR } from '../../src/main/recognize/models.ts'
 
 const [mode, root] = process.argv.slice(2)

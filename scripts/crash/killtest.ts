@@ -12,7 +12,7 @@ import { cleanStaleTemporaries, parseTemporary } from '../../src/main/core/atomi
 import { Rng } from '../../src/main/nn/rng.ts'
 import { loadMlp } from '../../src/main/nn/serialise.ts'
 import { loadProject } from '../../src/main/project/projectFile.ts'
-import { checkOutputDir } from '../../src/main/recognize/finetune.ts'
+import { checkOutputDir } from '../../src/main/learn/finetune.ts'
 
 const args = process.argv.slice(2)
 const opt = (name: string, d: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : d }

@@ -62,6 +62,8 @@ export const ModelInfoSchema = z.object({
   usable: z.boolean(),
   created: z.string().optional(),
   accuracy: z.number().optional(),
+  /** What `accuracy` was measured on (absent with it when nothing was measured: never a 0% for "unknown"). */
+  accuracyOf: z.string().optional(),
   description: z.string().optional()
 })
 
@@ -74,14 +76,31 @@ export const TrainConfigSchema = z.object({
   batch: z.number().int().min(1).max(1024).default(32),
   optimizer: z.enum(['adam', 'sgd']).default('adam'),
   momentum: z.number().min(0).max(0.999).default(0),
-  /** Share of the corrections held out to measure before/after accuracy. */
-  heldOut: z.number().min(0).max(0.9).default(0.25),
-  /** Replay glyphs per class from the base training set (needs a glyph-set directory). */
+  /** Share of the corrections held out (not trained on) to measure before/after; 0: every correction trains. */
+  heldOut: z.number().min(0).max(0.9).default(0),
+  /** Replay glyphs per class: from glyphSetDir when given, else from the replay set shipped with the models. */
   replayPerClass: z.number().int().min(0).max(2000).default(30),
   glyphSetDir: z.string().optional(),
+  /** Score the corrections by cross-validation (leave one page out, or k-fold on one page). */
+  crossValidate: z.boolean().default(true),
   seed: z.number().int().min(0).default(1)
 })
 export type TrainRequest = z.input<typeof TrainConfigSchema>
+
+/** A correction to look at again before training (recognize/guard.ts). */
+export const SuspectSchema = z.object({
+  /** Index of the page in the request's docs. */
+  page: z.number().int().nonnegative(),
+  boxId: z.string(),
+  label: z.string(),
+  reason: z.enum(['confident-other', 'unlike-label']),
+  modelSays: z.string(),
+  p: z.number(),
+  similarity: z.number().optional(),
+  floor: z.number().optional(),
+  glyph: GlyphPreviewSchema
+})
+export type Suspect = z.infer<typeof SuspectSchema>
 export type TrainConfigInput = z.infer<typeof TrainConfigSchema>
 
 export const EpochPointSchema = z.object({
@@ -103,7 +122,13 @@ export const TrainResultSchema = z.object({
   before: z.number().nullable(),
   after: z.number().nullable(),
   confusion: z.array(z.array(z.number().int())).nullable(),
-  classes: z.array(z.string())
+  classes: z.array(z.string()),
+  /** What the new model was measured on (learn/finetune.ts FinetuneEvaluation). */
+  evaluation: z.object({
+    corrections: z.object({ n: z.number().int(), base: z.number(), trained: z.number() }),
+    crossValidated: z.object({ method: z.enum(['leave-one-page-out', 'k-fold']), folds: z.number().int(), n: z.number().int(), base: z.number(), after: z.number() }).nullable(),
+    replayCheck: z.object({ n: z.number().int(), source: z.string(), base: z.number(), after: z.number() }).nullable()
+  }).optional()
 })
 export type TrainResult = z.infer<typeof TrainResultSchema>
 
@@ -206,10 +231,16 @@ export const ROUTES = {
   'models.list': route(Empty, z.array(ModelInfoSchema), 'shipped and user models'),
   'models.card': route(z.object({ name: z.string().min(1) }).strict(), z.object({ name: z.string(), card: z.record(z.string(), z.unknown()) }), 'a model\'s card'),
   'models.setDefault': route(z.object({ name: z.string().min(1) }).strict(), Ok, 'make a model the default'),
+  'models.remove': route(z.object({ name: z.string().min(1) }).strict(), Ok, 'delete a model the person made (never a shipped one); the default falls back'),
   'train.start': route(
     z.object({ config: TrainConfigSchema, docs: z.array(PageDocSchema).min(1) }).strict(),
     z.object({ jobId: z.string() }),
     'retrain a model on the corrections of the given pages (a worker job)'
+  ),
+  'train.check': route(
+    z.object({ baseModel: z.string().min(1), docs: z.array(PageDocSchema).min(1) }).strict(),
+    z.object({ corrections: z.number().int(), suspects: z.array(SuspectSchema) }),
+    'before a retrain: corrections that contradict a confident reading or look like no example of their label'
   ),
   'jobs.status': route(z.object({ id: z.string().min(1) }).strict(), JobStatusSchema, 'a job\'s full state (resync after missed events)'),
   'jobs.cancel': route(z.object({ id: z.string().min(1) }).strict(), JobStatusSchema, 'stop a job after its current batch'),

@@ -125,9 +125,15 @@ export function addBox(doc: PageDoc, rect: Rect): EditResult {
     if (!nearest || Math.abs(b.x + b.w / 2 - cx) < Math.abs(nearest.x + nearest.w / 2 - cx)) { nearest = b; at = i }
   })
   const near = nearest as PageBox | null
-  const box: PageBox = { id, ...r, line, word: near ? near.word : 0, source: 'person' }
-  const boxes = [...doc.boxes]
-  if (near) boxes.splice(near.x + near.w / 2 <= cx ? at + 1 : at, 0, box)
+  // Far from its nearest neighbour (a gap wider than a character's height): a word of its own, not glued to the next.
+  const gap = near ? Math.abs(near.x + near.w / 2 - cx) - (near.w + r.w) / 2 : 0
+  const alone = near !== null && gap > Math.max(near.h, r.h)
+  const after = near !== null && near.x + near.w / 2 <= cx
+  const word = !near ? 0 : !alone ? near.word : after ? near.word + 1 : near.word
+  let boxes = [...doc.boxes]
+  if (alone) boxes = boxes.map((b) => (b.line === line && (after ? b.word > near!.word : b.word >= near!.word) ? { ...b, word: b.word + 1 } : b))
+  const box: PageBox = { id, ...r, line, word, source: 'person' }
+  if (near) boxes.splice(after ? at + 1 : at, 0, box)
   else boxes.push(box)
   return finish({ ...doc, lines }, boxes, [id], new Set([line]), [id])
 }
@@ -217,10 +223,136 @@ export function applyPredictions(doc: PageDoc, preds: readonly Prediction[], geo
   return changed ? { ...doc, boxes } : doc
 }
 
-/** Boxes in review order: lowest confidence first (unrecognised boxes first of all), ties in reading order. */
+/** Why a box is worth a look, and how urgently (lower first, on the scale of a confidence). */
+export interface ReviewItem { box: PageBox; score: number; reasons: string[] }
+
+/** Ratios of a box's width to its line's typical character width that suggest a segmentation mistake. */
+export const MERGED_RATIO = 1.6
+export const NARROW_RATIO = 0.35
+/** Top-2 probabilities closer than this: the model hesitated between two readings. */
+export const LOW_MARGIN = 0.15
+
+function median(v: number[]): number {
+  if (!v.length) return 0
+  const s = [...v].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+/**
+ * The review queue with reasons: low confidence, and segmentation suspects the confidence does not show — a
+ * box much wider than its line's typical character (two letters merged: a merged R+A can read as M at 87%;
+ * a wide letter like M or W is ~1.2–1.5×, two letters ≈ 2×), much narrower (a letter cut in two), a close
+ * second reading, a box far taller or shorter than its line. Scores: a box's confidence, lowered for a suspect.
+ */
+export function reviewItems(doc: PageDoc): ReviewItem[] {
+  const pageW = median(doc.boxes.map((b) => b.w)), pageH = median(doc.boxes.map((b) => b.h))
+  const byLine = new Map<number, PageBox[]>()
+  for (const b of doc.boxes) byLine.set(b.line, [...(byLine.get(b.line) ?? []), b])
+  const typical = new Map<number, { w: number; h: number }>()
+  for (const [line, boxes] of byLine) typical.set(line, boxes.length >= 4 ? { w: median(boxes.map((b) => b.w)), h: median(boxes.map((b) => b.h)) } : { w: pageW, h: pageH })
+  return doc.boxes.map((b) => {
+    const reasons: string[] = []
+    let score = b.confidence ?? -1
+    const t = typical.get(b.line) ?? { w: pageW, h: pageH }
+    const r = t.w > 0 ? b.w / t.w : 1
+    if (r >= MERGED_RATIO) { reasons.push(`${r.toFixed(1)}× as wide as this line's characters: two merged?`); score = Math.min(score, 0.1 / r) }
+    else if (r <= NARROW_RATIO) { reasons.push(`${r.toFixed(2)}× as wide as this line's characters: part of a letter?`); score = Math.min(score, 0.2) }
+    const hr = t.h > 0 ? b.h / t.h : 1
+    if (hr >= 1.8 || hr <= 0.4) { reasons.push(`${hr.toFixed(1)}× as tall as this line's characters: outside the line?`); score = Math.min(score, 0.25) }
+    const [p1, p2] = b.top3 ?? []
+    if (p1 && p2 && p1.p - p2.p < LOW_MARGIN) { reasons.push(`${p1.label} or ${p2.label}? (${Math.round(p1.p * 100)}% vs ${Math.round(p2.p * 100)}%)`); score = Math.min(score, 0.3 + (p1.p - p2.p)) }
+    return { box: b, score, reasons }
+  })
+}
+
+/** Boxes in review order: unrecognised first, then the lowest score (confidence, lowered for suspects), ties in reading order. */
 export function reviewOrder(doc: PageDoc): PageBox[] {
-  return doc.boxes
-    .map((b, i) => ({ b, i }))
-    .sort((p, q) => (p.b.confidence ?? -1) - (q.b.confidence ?? -1) || p.i - q.i)
-    .map((p) => p.b)
+  return reviewItems(doc)
+    .map((it, i) => ({ it, i }))
+    .sort((p, q) => p.it.score - q.it.score || p.i - q.i)
+    .map((p) => p.it.box)
+}
+
+/** The line's boxes in reading order (word, then x), as boxesByLine orders them. */
+function lineBoxes(doc: PageDoc, line: number): PageBox[] {
+  return doc.boxes.filter((b) => b.line === line).sort((a, b) => a.word - b.word || (a.x + a.w / 2) - (b.x + b.w / 2))
+}
+
+/** Sets each box's word index from a word number per box of the line (in reading order), keeping identity where unchanged. */
+function renumberLine(doc: PageDoc, line: number, words: Map<string, number>): EditResult {
+  let changed = false
+  const boxes = doc.boxes.map((b) => {
+    const w = words.get(b.id)
+    if (b.line !== line || w === undefined || w === b.word) return b
+    changed = true
+    return { ...b, word: w }
+  })
+  return changed ? { doc: { ...doc, boxes }, touched: [] } : { doc, touched: [] }
+}
+
+/**
+ * Joins words: on each line of the selection, every word from the first selected box's to the last
+ * one's becomes one word (a word read as two because of a wide gap). Text only: no pixels change.
+ */
+export function joinWords(doc: PageDoc, ids: readonly string[]): EditResult {
+  const set = new Set(ids)
+  let d = doc
+  for (const line of new Set(doc.boxes.filter((b) => set.has(b.id)).map((b) => b.line))) {
+    const boxes = lineBoxes(d, line)
+    const chosen = boxes.filter((b) => set.has(b.id))
+    const lo = Math.min(...chosen.map((b) => b.word)), hi = Math.max(...chosen.map((b) => b.word))
+    if (lo === hi) continue
+    const words = new Map<string, number>()
+    for (const b of boxes) words.set(b.id, b.word < lo ? b.word : b.word <= hi ? lo : b.word - (hi - lo))
+    d = renumberLine(d, line, words).doc
+  }
+  return { doc: d, touched: [] }
+}
+
+/** Splits a word in front of box `id`: it and the rest of its word become a new word (a missed word gap). */
+export function splitWord(doc: PageDoc, id: string): EditResult {
+  const at = doc.boxes.find((b) => b.id === id)
+  if (!at) return { doc, touched: [] }
+  const boxes = lineBoxes(doc, at.line)
+  const k = boxes.findIndex((b) => b.id === id)
+  if (k <= 0 || boxes[k - 1].word !== at.word) return { doc, touched: [] } // already starts a word
+  const words = new Map<string, number>()
+  boxes.forEach((b, i) => words.set(b.id, b.word < at.word || (b.word === at.word && i < k) ? b.word : b.word + 1))
+  return renumberLine(doc, at.line, words)
+}
+
+/**
+ * The word boundaries of a line from a retyped text: `text` has one character per box (in reading order)
+ * and spaces where words break. Returns null when the characters do not pair up with the boxes.
+ */
+export function setLineWords(doc: PageDoc, line: number, text: string): EditResult | null {
+  const boxes = lineBoxes(doc, line)
+  const words = text.trim().split(/\s+/).filter(Boolean)
+  if (words.join('').length !== boxes.length) return null
+  const byId = new Map<string, number>()
+  let k = 0
+  words.forEach((w, wi) => { for (let c = 0; c < w.length; c++) byId.set(boxes[k++].id, wi) })
+  return renumberLine(doc, line, byId)
+}
+
+/**
+ * Moves boxes to another line (a box the layout put on the wrong line): they join the word of the target
+ * line's horizontally nearest box; the lines' extents follow. Text only: the boxes keep their pixels.
+ */
+export function moveToLine(doc: PageDoc, ids: readonly string[], line: number): EditResult {
+  if (line < 0 || line >= doc.lines.length) return { doc, touched: [] }
+  const set = new Set(ids)
+  const target = doc.boxes.filter((b) => b.line === line && !set.has(b.id))
+  const lines = new Set<number>([line])
+  let changed = false
+  const boxes = doc.boxes.map((b) => {
+    if (!set.has(b.id) || b.line === line) return b
+    const cx = b.x + b.w / 2
+    let near: PageBox | null = null
+    for (const t of target) if (!near || Math.abs(t.x + t.w / 2 - cx) < Math.abs(near.x + near.w / 2 - cx)) near = t
+    changed = true
+    lines.add(b.line)
+    return { ...b, line, word: near ? near.word : 0 }
+  })
+  return changed ? finish(doc, boxes, [], lines) : { doc, touched: [] }
 }

@@ -106,3 +106,12 @@ export function assembleText(doc: PageDoc): string {
     .map(line => line.map((b, i) => (i > 0 && b.word !== line[i - 1].word ? ' ' : '') + boxText(b)).join(''))
     .join('\n')
 }
+
+/**
+ * A page's name as people see it (page picker, comparisons, exported file names): the image's file name,
+ * without the content-hash prefix that uploads of older versions carried (`0123456789ab-name.jpg`).
+ */
+export function pageDisplayName(path: string): string {
+  const base = path.split(/[\\/]/).pop() ?? ''
+  return base.replace(/^[0-9a-f]{12}-(?=.)/, '') || 'page'
+}

@@ -153,7 +153,28 @@ describe('selection and the review queue', () => {
     expect(sel.ids).toHaveLength(1)
     key('/')
     expect(pages.doc!.boxes).toHaveLength(5)
-    expect(sel.ids).toHaveLength(2)
+    // One half selected, so the letter typed next labels that half only.
+    expect(sel.ids).toHaveLength(1)
+    const [left] = sel.ids
+    key('K')
+    expect(pages.doc!.boxes.filter((b) => b.userLabel === 'K').map((b) => b.id)).toEqual([left])
+  })
+
+  it('joins words with _ and splits one with |, each one undo step', () => {
+    const pages = usePageStore()
+    const sel = useSelectionStore()
+    const text = () => assembleText(pages.doc!)
+    expect(text()).toBe('AB C\nDE')
+    sel.select(['b2', 'b3'])
+    key('_')
+    expect(text()).toBe('ABC\nDE')
+    sel.select(['b2'])
+    key('|')
+    expect(text()).toBe('A BC\nDE')
+    pages.undo()
+    expect(text()).toBe('ABC\nDE')
+    pages.undo()
+    expect(text()).toBe('AB C\nDE')
   })
 
   it('ignores keys typed into a text field', () => {

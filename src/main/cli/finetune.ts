@@ -14,13 +14,13 @@ import { numberOption, parseCommand, requiredString, UsageError } from './args.t
 
 export const FINETUNE_USAGE = `usage: glyphdesk finetune --base MODEL --pages PAGES_DIR_OR_PROJECT --out MODEL_DIR
     [--replay N] [--replay-data DIR] [--epochs N] [--lr X] [--batch N] [--held-out SHARE] [--seed S]
-    [--head-hidden N[,N]] [--no-augment] [--images DIR] [--json]
+    [--head-hidden N[,N]] [--no-augment] [--no-cross-validate] [--images DIR] [--json]
   MODEL: an MLP (continues training) or a CNN with an embedding output (trains a new head on its
     embeddings; saved as a 'cnn-head' model that refers to the base). Shipped names or directories.
   PAGES: a folder of PageDoc .json files (glyphdesk transcribe IMAGE --format json), one .json, or a
     .glyphdesk project. Boxes with a userLabel (typed or confirmed by the person) are the corrections.
   --replay N       glyphs per class replayed from --replay-data (default ${FINETUNE_DEFAULTS.mlp.replayPerClass}); 0 = corrections alone
-  --replay-data    a glyph-set folder (NAME_train.mat …); default: the base's own training set if on disk
+  --replay-data    a glyph-set folder (NAME_train.mat …); default: the replay set shipped with the models (resources/replay)
   --out            a new folder, never inside resources/models
 glyphdesk finetune label-from-truth IMAGE... --out DIR [--model MODEL]
   SIMULATES A PERSON: transcribes each image and sets userLabel on every box from the same-name .txt
@@ -33,7 +33,7 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
     base: { type: 'string' }, pages: { type: 'string' }, out: { type: 'string' }, replay: { type: 'string' },
     'replay-data': { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' },
     'held-out': { type: 'string' }, seed: { type: 'string' }, 'head-hidden': { type: 'string' }, 'no-augment': { type: 'boolean' },
-    images: { type: 'string' }, json: { type: 'boolean' }
+    images: { type: 'string' }, json: { type: 'boolean' }, 'no-cross-validate': { type: 'boolean' }
   }, FINETUNE_USAGE)
   const baseArg = requiredString(values, 'base', FINETUNE_USAGE)
   const pagesArg = requiredString(values, 'pages', FINETUNE_USAGE)
@@ -58,6 +58,7 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
     heldOut: numberOption(values, 'held-out', d.heldOut, { min: 0, max: 0.9 }),
     replayPerClass: numberOption(values, 'replay', d.replayPerClass, { integer: true, min: 0, max: 100000 }),
     seed: numberOption(values, 'seed', d.seed, { integer: true, min: 0 }),
+    crossValidate: !values['no-cross-validate'],
     ...(kind === 'mlp' ? { augment: !values['no-augment'] } : { headHidden })
   }
 
@@ -68,7 +69,8 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
   let lastLine = ''
   const result = await finetune({
     baseDir, baseName: baseArg, outDir: out, name, corrections, pages: corrections.pages.map((p) => relative(process.cwd(), p) || p),
-    changed: corrections.changed, replayDir: replayData ?? null, config, command
+    changed: corrections.changed, replayDir: replayData ?? null, config, command,
+    pageOf: corrections.rows.map((r) => corrections.pages.indexOf(r.page))
   }, {
     onMessage: (m) => process.stderr.write(`${m}\n`),
     onEpoch: (s, epochs) => {
@@ -81,7 +83,7 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
   const summary = {
     model: result.model, dir: resolve(result.dir), kind: result.kind, base: baseArg, corrections: result.corrections,
     changed: corrections.changed, pages: corrections.pages.length, replay: result.replay, trainGlyphs: result.trainGlyphs,
-    heldOut: result.heldOut, before: result.before, after: result.after, seconds: result.seconds
+    heldOut: result.heldOut, before: result.before, after: result.after, evaluation: result.evaluation, seconds: result.seconds
   }
   if (values.json) process.stdout.write(JSON.stringify(summary) + '\n')
   else {
@@ -90,6 +92,10 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
       `saved ${summary.dir} (${result.kind}, base ${baseArg}): ${result.corrections} corrected glyphs (${corrections.changed} changed) from ${summary.pages} page(s), ` +
         `${result.replay} replayed, ${result.seconds.toFixed(1)} s` + (result.heldOut ? `; held-out corrections ${pct(result.before)} → ${pct(result.after)} (${result.heldOut})` : '') + '\n'
     )
+    const ev = result.evaluation
+    process.stdout.write(`  corrections as trained on (a fit): ${pct(ev.corrections.base)} → ${pct(ev.corrections.trained)} (${ev.corrections.n})\n`)
+    if (ev.crossValidated) process.stdout.write(`  corrections, ${ev.crossValidated.method} (${ev.crossValidated.folds} models trained without the glyphs they read): ${pct(ev.crossValidated.base)} → ${pct(ev.crossValidated.after)}\n`)
+    if (ev.replayCheck) process.stdout.write(`  rest of the alphabet, ${ev.replayCheck.source}: ${pct(ev.replayCheck.base)} → ${pct(ev.replayCheck.after)}\n`)
   }
   return 0
 }

@@ -1,10 +1,11 @@
 // `glyphdesk train mlp`: trains the from-scratch MLP on a NIST-layout glyph set and writes the
 // model with its card. Ctrl-C stops after the current batch and saves a resumable checkpoint.
 import type { ExtraTrain } from '../../shared/modelManifest.ts'
+import { portableCommand, portableDataPath } from '../data/paths.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
-import { isAbsolute, join, relative, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createGlyphAugmenter, DEFAULT_GLYPH_AUGMENT } from '../data/augment.ts'
 import { concat, firstPerClass, readGlyphFile, readGlyphSet, readGlyphSetMadeBy, subset, type LabelledGlyphs } from '../data/glyphset.ts'
 import { Mlp } from '../nn/mlp.ts'
@@ -34,15 +35,6 @@ export const TRAIN_USAGE = `usage: glyphdesk train mlp --data DIR --out MODEL_DI
   --extra2-repeat R      …each repeated R times (default 1)
   --eval-data FILE       also score on this .mat (glyphs used by --extra-train are excluded)
   --resume               continue from MODEL_DIR/checkpoint.json after an interrupted run`
-
-/** A data path as a card records it: relative to the working directory (the repository root), never absolute. */
-function portableDataPath(p: string): string {
-  return relative(process.cwd(), resolve(p)) || '.'
-}
-
-function portableCommand(cmd: string): string {
-  return cmd.split(' ').map((a) => (isAbsolute(a) ? portableDataPath(a) : a)).join(' ')
-}
 
 function sha256File(p: string): string {
   return createHash('sha256').update(readFileSync(p)).digest('hex')
@@ -190,9 +182,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     created: new Date().toISOString(),
     glyphdeskVersion: GLYPHDESK_VERSION,
     gitCommit: gitCommit(),
-    command: `glyphdesk train ${argv.map((a) => (isAbsolute(a) && existsSync(a) ? portableDataPath(a) : a)).join(' ')}`,
+    command: portableCommand(`glyphdesk train ${argv.join(' ')}`),
     config: { sizes, activation, seed, train: cfg, augment: augment ? DEFAULT_GLYPH_AUGMENT : null },
-    data: { dir: portableDataPath(dataDir), madeBy: made ? { command: made.command === undefined ? undefined : portableCommand(made.command), seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null, extraTrainMore: extraMore },
+    data: { dir: portableDataPath(dataDir), madeBy: made ? { command: made.command ? portableCommand(made.command) : made.command, seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null },
     curves: result.curves,
     metrics: scores
   }

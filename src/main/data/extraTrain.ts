@@ -6,8 +6,8 @@
 // between machines), else by resolved path; the matching glyphs are then left out of the score.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import type { ExtraTrain, ModelCard } from '../../shared/modelManifest.ts'
+import { sameDataPath } from './paths.ts'
 
 export type ExtraTrainEntry = ExtraTrain
 
@@ -28,7 +28,7 @@ export function trainedOnEntry(entries: ExtraTrainEntry[], dataFile: string): Ex
     if (e.sha256 !== undefined) {
       hash ??= sha256OfFile(dataFile)
       if (e.sha256 === hash) return e
-    } else if (resolve(e.file) === resolve(dataFile)) return e
+    } else if (sameDataPath(e.file, dataFile)) return e
   }
   return null
 }

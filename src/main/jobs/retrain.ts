@@ -9,7 +9,7 @@ import { finetune, type FinetuneSpec } from '../learn/finetune.ts'
 export { NoCorrectionsError, replaySample, splitCorrections } from '../learn/finetune.ts'
 
 /** A fine-tuning run as the app asks for it: the app's hyper-parameters instead of a full FinetuneConfig. */
-export type RetrainSpec = Pick<FinetuneSpec, 'baseDir' | 'baseName' | 'outDir' | 'name' | 'corrections' | 'pages' | 'replayDir'> & {
+export type RetrainSpec = Pick<FinetuneSpec, 'baseDir' | 'baseName' | 'outDir' | 'name' | 'corrections' | 'pages' | 'replayDir' | 'pageOf' | 'changed'> & {
   config: TrainConfigInput
 }
 
@@ -25,12 +25,13 @@ export async function runRetrain(spec: RetrainSpec, hooks: RetrainHooks = {}): P
   const r = await finetune({
     baseDir: spec.baseDir, baseName: spec.baseName, outDir: spec.outDir, name: spec.name,
     corrections: spec.corrections, pages: spec.pages, replayDir: spec.replayDir,
-    config: { epochs: c.epochs, lr: c.lr, batch: c.batch, optimizer: c.optimizer, momentum: c.momentum, heldOut: c.heldOut, replayPerClass: c.replayPerClass, seed: c.seed },
+    ...(spec.pageOf ? { pageOf: spec.pageOf } : {}), ...(spec.changed !== undefined ? { changed: spec.changed } : {}),
+    config: { epochs: c.epochs, lr: c.lr, batch: c.batch, optimizer: c.optimizer, momentum: c.momentum, heldOut: c.heldOut, replayPerClass: c.replayPerClass, seed: c.seed, crossValidate: c.crossValidate },
     command: `app retrain (train.start) of ${spec.baseName}`
   }, hooks)
   if (!r) return null
   return {
     model: r.model, dir: r.dir, trainGlyphs: r.trainGlyphs, corrections: r.corrections, replay: r.replay,
-    heldOut: r.heldOut, before: r.before, after: r.after, confusion: r.confusion, classes: r.classes
+    heldOut: r.heldOut, before: r.before, after: r.after, confusion: r.confusion, classes: r.classes, evaluation: r.evaluation
   }
 }

@@ -4,7 +4,7 @@
 // except loading the data.
 import { InvalidInputError } from '../core/errors.ts'
 import { statSync } from 'node:fs'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { portableCommand, portableDataPath } from '../data/paths.ts'
 import { readGlyphFile, readGlyphSet, readGlyphSetMadeBy, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
 import type { LrSchedule } from '../nn/autoencoder.ts'
@@ -108,21 +108,14 @@ export async function loadExperimentContext(opts: {
     digitsData = { file: dir ? `${portablePath(opts.digitsFile)} (test)` : portablePath(opts.digitsFile), glyphs: digits, classes: 36 }
   }
   return {
-    set, data, seed: opts.seed, evalData, digitsData, command: opts.command,
+    set, data, seed: opts.seed, evalData, digitsData, command: portableCommand(opts.command),
     budgets: { ...FULL_BUDGETS, ...opts.budgets },
     log: opts.log ?? (() => {})
   }
 }
 
-/** Paths inside the project are recorded relative to it, so committed reports do not name one machine's checkout. */
-function portablePath(p: string): string {
-  return relative(process.cwd(), resolve(p)) || '.'
-}
-
-/** A recorded command with its absolute path arguments made relative the same way. */
-function portableCommand(cmd: string): string {
-  return cmd.split(' ').map((a) => (isAbsolute(a) ? portablePath(a) : a)).join(' ')
-}
+/** Paths are recorded relative to the repository or by their logical name (data/paths.ts), so committed reports name no machine's folders. */
+const portablePath = portableDataPath
 
 export function requireSet(ctx: ExperimentContext, name: ExperimentName): GlyphSet {
   if (!ctx.set) throw new ExperimentDataError(`experiment ${name} needs a glyph set: pass --data DIR (a folder with NAME_train.mat, NAME_valid.mat, NAME_test.mat)`)

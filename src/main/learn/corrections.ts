@@ -1,5 +1,6 @@
-// A person's corrections as labelled glyphs: PageDoc JSON files (or a .glyphdesk project) plus their page
-// images → LabelledGlyphs, cropped through the page pipeline's own code path (transcribe.ts#pageBoxGlyphs:
+// A person's corrections as labelled glyphs — the one path from PageDocs to training glyphs, used by the app
+// (its open page sessions give the pixels), the CLI (PageDoc JSON files or a .glyphdesk project plus their
+// page images on disk) and the tests: PageDocs → LabelledGlyphs, cropped through the page pipeline's own code path (transcribe.ts#pageBoxGlyphs:
 // the same segmentation, crop, mask and normaliseGlyph), so fine-tuning learns from exactly what the
 // classifier sees when it reads the page.
 //
@@ -18,10 +19,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path'
 import { CLASSES, GLYPH_PIXELS } from '../../shared/classes.ts'
 import { ProjectSchema } from '../../shared/contract.ts'
-import { boxesByLine, PageDocSchema, type PageDoc } from '../../shared/pagedoc.ts'
+import { boxesByLine, PageDocSchema, type PageBox, type PageDoc } from '../../shared/pagedoc.ts'
 import type { LabelledGlyphs } from '../data/glyphset.ts'
-import { loadImage } from '../vision/image.ts'
-import { segmentPage } from '../vision/segment.ts'
+import { loadImage, type LoadedImage } from '../vision/image.ts'
+import { segmentPage, type SegmentResult } from '../vision/segment.ts'
 import { pageBoxGlyphs } from '../read/transcribe.ts'
 
 /** Nothing to learn from: no page, or no box with a person's label. */
@@ -33,14 +34,22 @@ export class CorrectionsInputError extends InvalidInputError {
   override name = 'CorrectionsInputError'
 }
 
+/** One labelled box: where it is, who labelled it, and what the model had read. */
 export interface CorrectionRow {
   /** The page image (absolute path). */
   page: string
   boxId: string
-  /** The person's label. */
+  x: number
+  y: number
+  w: number
+  h: number
+  /** The person's label, or the model's when the box was left as read (onlyCorrected: false). */
   label: string
+  by: 'person' | 'model' | 'import'
   /** What the model had said (undefined when the box was drawn by hand). */
   predicted?: string
+  confidence?: number
+  top3?: PageBox['top3']
 }
 
 export interface Corrections extends LabelledGlyphs {
@@ -50,6 +59,18 @@ export interface Corrections extends LabelledGlyphs {
   /** Boxes whose userLabel differs from the model's label (the rest are confirmations). */
   changed: number
 }
+
+/** A page's pixels as the reading saw them: its file's bytes, the loaded image and its segmentation. */
+export interface PagePixels {
+  /** Absolute path of the image file. */
+  path: string
+  bytes: Buffer
+  image: LoadedImage
+  seg: SegmentResult
+}
+
+/** Finds a PageDoc's pixels: from disk (the CLI, the tests) or from the app's open page sessions. */
+export type PagePixelSource = (src: PageSource) => Promise<PagePixels>
 
 export interface PageSource {
   /** The file the PageDoc came from (a .json, or the project file). */
@@ -96,43 +117,74 @@ export function resolvePageImage(src: PageSource, imagesDir?: string): string {
 }
 
 /**
- * The corrected boxes of the pages as glyphs. Throws NoCorrectionsError when no box of any page has a
- * userLabel, and CorrectionsInputError when an image is missing or is not the one the PageDoc was made from.
+ * Refuses pixels that are not the ones a PageDoc was made from: its boxes would crop the wrong glyphs and a
+ * model would learn a person's labels on someone else's ink. The SHA-256 when the PageDoc records one, and
+ * always the size.
  */
-export async function collectCorrections(sources: readonly PageSource[], opts: { imagesDir?: string } = {}): Promise<Corrections> {
+export function checkPageIdentity(src: PageSource, px: PagePixels): void {
+  const sha = src.doc.image.sha256
+  if (sha && createHash('sha256').update(px.bytes).digest('hex') !== sha)
+    throw new CorrectionsInputError(`${src.file}: ${px.path} is not the image this page was made from (SHA-256 differs); its boxes would crop the wrong pixels`)
+  if (px.image.originalWidth !== src.doc.image.width || px.image.originalHeight !== src.doc.image.height)
+    throw new CorrectionsInputError(`${src.file}: ${px.path} is ${px.image.originalWidth}×${px.image.originalHeight} but the page says ${src.doc.image.width}×${src.doc.image.height}`)
+}
+
+/** Page pixels from disk: the image a PageDoc names (see resolvePageImage), loaded and segmented. */
+export function diskPixels(imagesDir?: string): PagePixelSource {
+  return async (src) => {
+    const path = resolvePageImage(src, imagesDir)
+    const bytes = readFileSync(path)
+    const image = await loadImage(bytes)
+    return { path, bytes, image, seg: await segmentPage(image) }
+  }
+}
+
+/**
+ * THE corrections service: the labelled boxes of the pages as glyphs, cut exactly as the classifier saw them
+ * (transcribe.ts#pageBoxGlyphs: an unedited detector box keeps only its own ink), after checking that each
+ * page's pixels are the ones it was made from. Used by retraining (app and CLI), the guard and the glyph
+ * dataset export. `onlyCorrected` (default true) keeps the boxes with a person's label; false adds the
+ * model's readings (for the dataset export, marked by: 'model').
+ */
+export async function labelledGlyphs(sources: readonly PageSource[], pixels: PagePixelSource, opts: { onlyCorrected?: boolean } = {}): Promise<Corrections> {
+  const onlyCorrected = opts.onlyCorrected ?? true
   const parts: Float32Array[] = []
   const rows: CorrectionRow[] = []
   const pages: string[] = []
   for (const src of sources) {
-    const boxes = src.doc.boxes.filter((b) => b.userLabel !== undefined)
+    const boxes = src.doc.boxes.filter((b) => b.userLabel !== undefined || (!onlyCorrected && b.label !== undefined))
     if (boxes.length === 0) continue
-    const imagePath = resolvePageImage(src, opts.imagesDir)
-    const bytes = readFileSync(imagePath)
-    const sha = src.doc.image.sha256
-    if (sha && createHash('sha256').update(bytes).digest('hex') !== sha)
-      throw new CorrectionsInputError(`${src.file}: ${imagePath} is not the image this PageDoc was made from (SHA-256 differs); its boxes would crop the wrong pixels`)
-    const image = await loadImage(bytes, { name: imagePath })
-    if (image.originalWidth !== src.doc.image.width || image.originalHeight !== src.doc.image.height)
-      throw new CorrectionsInputError(`${src.file}: ${imagePath} is ${image.originalWidth}×${image.originalHeight} but the PageDoc says ${src.doc.image.width}×${src.doc.image.height}`)
-    const seg = await segmentPage(image)
-    parts.push(pageBoxGlyphs(image, seg, boxes).glyphs)
-    pages.push(imagePath)
-    for (const b of boxes) rows.push({ page: imagePath, boxId: b.id, label: b.userLabel!, ...(b.label !== undefined ? { predicted: b.label } : {}) })
-  }
-  if (rows.length === 0) {
-    const files = [...new Set(sources.map((s) => s.file))]
-    throw new NoCorrectionsError(
-      `no corrections in ${files.join(', ') || 'the pages given'}: no box has a person's label (userLabel). ` +
-        'Correct or confirm glyphs in the app and save the page, or simulate a person with `glyphdesk finetune label-from-truth`'
-    )
+    const px = await pixels(src)
+    checkPageIdentity(src, px)
+    parts.push(pageBoxGlyphs(px.image, px.seg, boxes).glyphs)
+    pages.push(px.path)
+    for (const b of boxes) {
+      rows.push({
+        page: px.path, boxId: b.id, x: b.x, y: b.y, w: b.w, h: b.h, label: (b.userLabel ?? b.label)!, by: b.userLabel !== undefined ? 'person' : b.imported ? 'import' : 'model',
+        ...(b.label !== undefined ? { predicted: b.label } : {}), ...(b.confidence !== undefined ? { confidence: b.confidence } : {}), ...(b.top3 ? { top3: b.top3 } : {})
+      })
+    }
   }
   const n = rows.length
   const x = new Float32Array(n * GLYPH_PIXELS)
   let o = 0
   for (const p of parts) { x.set(p, o); o += p.length }
   const y = Uint8Array.from(rows, (r) => CLASSES.indexOf(r.label))
-  const changed = rows.filter((r) => r.predicted !== undefined && r.predicted !== r.label).length
+  const changed = rows.filter((r) => r.by === 'person' && r.predicted !== undefined && r.predicted !== r.label).length
   return { x, y, n, rows, pages, changed }
+}
+
+/** The corrections of the pages; throws NoCorrectionsError when no box of any page has a person's label. */
+export async function collectCorrections(sources: readonly PageSource[], opts: { imagesDir?: string; pixels?: PagePixelSource } = {}): Promise<Corrections> {
+  const c = await labelledGlyphs(sources, opts.pixels ?? diskPixels(opts.imagesDir))
+  if (c.n === 0) {
+    const files = [...new Set(sources.map((s) => s.file))]
+    throw new NoCorrectionsError(
+      `no corrections in ${files.join(', ') || 'the pages given'}: no box has a person's label (userLabel). ` +
+        'Correct or confirm glyphs in the app and save the page, or simulate a person with `glyphdesk finetune label-from-truth`'
+    )
+  }
+  return c
 }
 
 /**

@@ -7,10 +7,12 @@
 //      head starts as the base itself: the base's logits are a linear function of its embedding, so a
 //      least-squares fit of logits on embeddings (over the replay and correction glyphs) recovers the
 //      base's last layer before training moves it.
-// In both, the corrections are repeated so they weigh against a replay sample of the base's training
-// set (a glyph-set folder; without it the model forgets the rest of the alphabet), a seeded share of the
-// corrections can be held out and scored before and after, and the result is a new model directory with
-// its card. Nothing is written until training has finished; shipped models are never written to.
+// In both, every correction trains (a held-out share only on request), repeated (one glyph at most
+// `maxRepeat` times) to weigh against a replay sample — from a glyph-set folder, or by default the replay set
+// shipped with the models (recognize/replaySet.ts) — so the model does not forget the rest of the alphabet.
+// The result is scored on the corrections by cross-validation (leave one page out, or k-fold) and on the
+// shipped set's never-trained check part, before and after; it is a new model directory with its card.
+// Nothing is written until training has finished; shipped models are never written to.
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
@@ -26,6 +28,8 @@ import { writeDirAtomic, writeFileAtomic } from '../core/atomicFile.ts'
 import { evaluateMlp, trainMlp, type EpochStats, type TrainResult as MlpTrainResult } from '../nn/train.ts'
 import { CNN_HEAD_DIR, CNN_HEAD_FORMAT_VERSION, CnnHeadClassifier, onnxSha256, type CnnHeadManifest } from '../recognize/cnnHead.ts'
 import { NoCorrectionsError } from './corrections.ts'
+import { loadReplaySet, ReplaySetError } from '../data/replaySet.ts'
+import { portableCommand, portableDataPath, resolveDataPath } from '../data/paths.ts'
 import { scorePredictions } from '../recognize/metrics.ts'
 import { NonFiniteOutputError } from '../recognize/modelCard.ts'
 import { isInsideShippedModels, listShippedModels } from '../recognize/models.ts'
@@ -59,6 +63,13 @@ export interface FinetuneConfig {
   replayBaseExtra?: boolean
   /** CNN base: hidden widths of the head; [] (default) is a softmax layer initialised from the base. */
   headHidden?: number[]
+  /**
+   * Score the corrections by cross-validation (default true): leave one page out when they come from two or
+   * more pages, else k-fold (k ≤ 5); each fold's glyphs are read by a model trained the same way without them.
+   */
+  crossValidate?: boolean
+  /** At most this many copies of one correction in training (default 20): one wrong label cannot flood a model. */
+  maxRepeat?: number
 }
 
 /** Defaults per base kind (the app's retrain panel sends its own values). */
@@ -79,8 +90,10 @@ export interface FinetuneSpec {
   pages: string[]
   /** Corrections whose label differs from the model's prediction (the rest confirm it), for the card. */
   changed?: number
-  /** Glyph set to replay from; null → the base card's own training set when on disk, else corrections alone. */
+  /** Glyph set folder to replay from; null → the replay set shipped with the models (resources/replay). */
   replayDir: string | null
+  /** Index of each correction's page (for leave-one-page-out); without it, k-fold. */
+  pageOf?: ArrayLike<number>
   config: FinetuneConfig
   /** How it was made, for the card (the CLI's command line, or the app's route). */
   command?: string
@@ -106,17 +119,54 @@ export interface FinetuneResult {
   confusion: number[][] | null
   classes: string[]
   seconds: number
+  evaluation: FinetuneEvaluation
   card: Record<string, unknown>
 }
 
+/** What the retrained model was measured on, each number with what it is. */
+export interface FinetuneEvaluation {
+  /** The corrections it trained on: the base's reading of them, and the new model's (a fit, not a test). */
+  corrections: { n: number; base: number; trained: number }
+  /** Corrections read by models trained without them (see FinetuneConfig.crossValidate); null when off or < 2. */
+  crossValidated: { method: 'leave-one-page-out' | 'k-fold'; folds: number; n: number; base: number; after: number } | null
+  /** The shipped replay set's check part (never trained on): the rest of the alphabet before and after. */
+  replayCheck: { n: number; source: string; base: number; after: number } | null
+}
+
 /** Corrections split into training and held-out glyphs, seeded; held out only when there are enough to say something. */
-export function splitCorrections(c: LabelledGlyphs, share: number, seed: number): { train: LabelledGlyphs; heldOut: LabelledGlyphs | null } {
+export function splitCorrections(c: LabelledGlyphs, share: number, seed: number): { train: LabelledGlyphs; heldOut: LabelledGlyphs | null; trainIdx: number[] } {
   const order = new Uint32Array(c.n)
   for (let i = 0; i < c.n; i++) order[i] = i
   new Rng(seed).shuffle(order)
   const k = c.n >= 4 ? Math.min(c.n - 1, Math.max(1, Math.round(c.n * share))) : 0
-  if (share <= 0 || k === 0) return { train: c, heldOut: null }
-  return { heldOut: subset(c, order.subarray(0, k)), train: subset(c, order.subarray(k)) }
+  if (share <= 0 || k === 0) return { train: c, heldOut: null, trainIdx: Array.from({ length: c.n }, (_, i) => i) }
+  const trainIdx = Array.from(order.subarray(k)).sort((a, b) => a - b)
+  return { heldOut: subset(c, order.subarray(0, k)), train: subset(c, trainIdx), trainIdx }
+}
+
+/**
+ * The cross-validation folds of n corrections (each fold: the indices it holds out): one per page when they
+ * come from two or more pages, else min(5, n) seeded folds; none for fewer than 2 corrections.
+ */
+export function correctionFolds(n: number, pageOf: ArrayLike<number> | undefined, seed: number): { method: 'leave-one-page-out' | 'k-fold'; folds: number[][] } | null {
+  if (n < 2) return null
+  if (pageOf && new Set(Array.from(pageOf)).size >= 2) {
+    const byPage = new Map<number, number[]>()
+    for (let i = 0; i < n; i++) { const p = pageOf[i]; byPage.set(p, [...(byPage.get(p) ?? []), i]) }
+    return { method: 'leave-one-page-out', folds: [...byPage.values()] }
+  }
+  const order = new Uint32Array(n)
+  for (let i = 0; i < n; i++) order[i] = i
+  new Rng(seed + 104729).shuffle(order)
+  const k = Math.min(5, n)
+  const folds: number[][] = Array.from({ length: k }, () => [])
+  order.forEach((v, i) => folds[i % k].push(v))
+  return { method: 'k-fold', folds: folds.map((f) => f.sort((a, b) => a - b)) }
+}
+
+function complement(n: number, idx: readonly number[]): number[] {
+  const out = new Set(idx)
+  return Array.from({ length: n }, (_, i) => i).filter((i) => !out.has(i))
 }
 
 /** Up to `perClass` glyphs of each class from a set's training split, seeded. */
@@ -134,20 +184,22 @@ export function replaySample(set: LabelledGlyphs, perClass: number, seed: number
 }
 
 /** How often the training corrections are repeated: enough to be about a third of an epoch against the replay. */
-export function oversampleFactor(corrections: number, replay: number, batch: number): number {
-  return replay > 0 ? Math.max(1, Math.min(50, Math.ceil(replay / 2 / corrections))) : Math.max(1, Math.min(50, Math.ceil((4 * batch) / corrections)))
+export function oversampleFactor(corrections: number, replay: number, batch: number, maxRepeat = 20): number {
+  const cap = Math.max(1, Math.floor(maxRepeat))
+  return replay > 0 ? Math.max(1, Math.min(cap, Math.ceil(replay / 2 / corrections))) : Math.max(1, Math.min(cap, Math.ceil((4 * batch) / corrections)))
 }
 
 /**
  * The corrections repeated `times` times, a class that is rare among them up to 4× more (a page has many O
  * and one 0; the one 0 is what the person needs learnt as much as the O's).
  */
-function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(g: T, times: number, dim: number, balance = true): LabelledGlyphs {
+function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(g: T, times: number, dim: number, maxRepeat = 20, balance = true): LabelledGlyphs {
   const count = new Array<number>(NUM_CLASSES).fill(0)
   for (let i = 0; i < g.n; i++) count[g.y[i]]++
   const present = count.filter((c) => c > 0).sort((a, b) => a - b)
   const median = present[Math.floor(present.length / 2)] ?? 1
-  const reps = Array.from({ length: g.n }, (_, i) => Math.round(times * (balance ? Math.min(4, Math.max(1, median / count[g.y[i]])) : 1)))
+  // The rare-class boost never takes one glyph past maxRepeat copies.
+  const reps = Array.from({ length: g.n }, (_, i) => Math.min(Math.max(times, Math.floor(maxRepeat)), Math.round(times * (balance ? Math.min(4, Math.max(1, median / count[g.y[i]])) : 1))))
   const n = reps.reduce((a, r) => a + r, 0)
   if (n === g.n) return g
   const x = new Float32Array(n * dim)
@@ -196,17 +248,6 @@ function baseCardOf(baseDir: string): ModelCard {
   return readModelManifest(baseDir).card
 }
 
-/** The replay folder: the one given, else the base's own training set when it is on this machine. */
-function replayFolder(spec: FinetuneSpec, hooks: FinetuneHooks): string | null {
-  if (spec.replayDir) return spec.replayDir
-  const dir = baseCardOf(spec.baseDir).data?.dir
-  if (typeof dir === 'string' && existsSync(dir)) {
-    hooks.onMessage?.(`replaying from the base's own training set ${dir}`)
-    return dir
-  }
-  return null
-}
-
 /** The training split of a glyph-set folder (NAME_train.mat) without reading valid and test. */
 async function readTrainSplit(dir: string): Promise<LabelledGlyphs> {
   const trains = readdirSync(dir).filter((f) => /^.+_train\.mat$/.test(f)).sort()
@@ -215,35 +256,61 @@ async function readTrainSplit(dir: string): Promise<LabelledGlyphs> {
   return { x: f.x, y: f.y, n: f.n }
 }
 
-async function loadReplay(spec: FinetuneSpec, hooks: FinetuneHooks): Promise<{ replay: LabelledGlyphs | null; dir: string | null; extra: { file: string; glyphs: number } | null }> {
-  const dir = replayFolder(spec, hooks)
+interface ReplayChoice { replay: LabelledGlyphs | null; source: string | null; extra: { file: string; glyphs: number } | null }
+
+/**
+ * The replay sample: from the glyph-set folder given, plus the base's own extra training glyphs (its card's
+ * data.extraTrain, the first k real letters of each class) when that file is on this machine; without a
+ * folder, from the replay set shipped with the models, which holds such real letters already.
+ */
+async function loadReplay(spec: FinetuneSpec, hooks: FinetuneHooks): Promise<ReplayChoice> {
   const k = spec.config.replayPerClass
   if (k <= 0) {
     hooks.onMessage?.('replay is off: training on the corrections alone (other letters may be forgotten)')
-    return { replay: null, dir: null, extra: null }
+    return { replay: null, source: null, extra: null }
   }
-  const parts: LabelledGlyphs[] = []
-  let used: string | null = null
-  if (!dir) hooks.onMessage?.('no glyph set to replay: training on the corrections alone (other letters may be forgotten)')
-  else if (!existsSync(dir)) hooks.onMessage?.(`replay folder ${dir} does not exist; training on the corrections alone`)
-  else {
-    parts.push(replaySample(await readTrainSplit(dir), k, spec.config.seed))
-    used = dir
-    hooks.onMessage?.(`replaying ${parts[0].n} glyphs from ${dir}`)
+  if (!spec.replayDir) {
+    try {
+      const set = loadReplaySet()
+      const sample = replaySample(set.replay, k, spec.config.seed)
+      hooks.onMessage?.(`replaying ${sample.n} glyphs of the replay set shipped with the models (${set.ref})`)
+      return { replay: sample, source: `${set.ref} (shipped)`, extra: null }
+    } catch (e) {
+      if (!(e instanceof ReplaySetError)) throw e
+      hooks.onMessage?.(`${e.message}; training on the corrections alone (other letters may be forgotten)`)
+      return { replay: null, source: null, extra: null }
+    }
   }
+  const dir = spec.replayDir
+  if (!existsSync(dir)) throw new FinetuneBaseError(`the replay folder ${dir} does not exist; leave it empty to replay the set shipped with the models`)
+  const parts: LabelledGlyphs[] = [replaySample(await readTrainSplit(dir), k, spec.config.seed)]
+  hooks.onMessage?.(`replaying ${parts[0].n} glyphs from ${dir}`)
   // The base's extra training glyphs (e.g. the real NIST letters its card lists under data.extraTrain) are part
   // of its training set too: replay the same trained-on ones (never the held-out rest, which eval scores).
   const extraTrain = baseCardOf(spec.baseDir).data?.extraTrain
   let extra: { file: string; glyphs: number } | null = null
-  if (spec.config.replayBaseExtra !== false && extraTrain && existsSync(extraTrain.file) && typeof extraTrain.perClass === 'number') {
-    const file = await readGlyphFile(extraTrain.file)
+  const extraFile = extraTrain && typeof extraTrain.file === 'string' ? resolveDataPath(extraTrain.file) : null
+  if (spec.config.replayBaseExtra !== false && extraTrain && extraFile && existsSync(extraFile) && typeof extraTrain.perClass === 'number') {
+    const file = await readGlyphFile(extraFile)
     const trainedOn = subset(file, firstPerClass(file.y, file.n, extraTrain.perClass).chosen)
     const sample = replaySample(trainedOn, Math.min(k, extraTrain.perClass), spec.config.seed)
     parts.push(sample)
-    extra = { file: extraTrain.file, glyphs: sample.n }
-    hooks.onMessage?.(`replaying ${sample.n} of the base's trained-on glyphs from ${extraTrain.file}`)
+    extra = { file: portableDataPath(extraFile), glyphs: sample.n }
+    hooks.onMessage?.(`replaying ${sample.n} of the base's trained-on glyphs from ${extraFile}`)
   }
-  return { replay: parts.length ? concat(...parts) : null, dir: used, extra }
+  return { replay: concat(...parts), source: portableDataPath(dir), extra }
+}
+
+/** The shipped replay set's check part (never trained on), or null when it is not installed. */
+function loadCheck(hooks: FinetuneHooks): { glyphs: LabelledGlyphs; source: string } | null {
+  try {
+    const set = loadReplaySet()
+    return { glyphs: set.check, source: `${set.ref} check part (${set.check.n} glyphs, never trained on)` }
+  } catch (e) {
+    if (!(e instanceof ReplaySetError)) throw e
+    hooks.onMessage?.(`${e.message}: the rest of the alphabet is not checked`)
+    return null
+  }
 }
 
 function accuracy(truth: Uint8Array, pred: Uint8Array, n: number): number {
@@ -264,21 +331,23 @@ export async function finetune(spec: FinetuneSpec, hooks: FinetuneHooks = {}): P
 }
 
 function commonCard(spec: FinetuneSpec, kind: string, extra: {
-  own: LabelledGlyphs; heldOut: LabelledGlyphs | null; reps: number; replay: LabelledGlyphs | null; replayDir: string | null; replayExtra: { file: string; glyphs: number } | null
-  curves: EpochStats[]; before: number | null; after: number | null; confusion: number[][] | null; seconds: number
+  own: LabelledGlyphs; heldOut: LabelledGlyphs | null; reps: number; replay: ReplayChoice
+  curves: EpochStats[]; before: number | null; after: number | null; confusion: number[][] | null; seconds: number; evaluation: FinetuneEvaluation
 }): Record<string, unknown> {
   const baseManifest = readModelManifest(spec.baseDir)
   const baseData = baseManifest.card.data ?? {}
   const shipped = listShippedModels().some((m) => resolve(m.dir) === resolve(spec.baseDir))
+  const { replay, source, extra: replayExtra } = extra.replay
   return {
     name: spec.name,
     kind,
     version: 1,
     created: new Date().toISOString(),
-    description: `${spec.baseName} fine-tuned on ${spec.corrections.n} corrected glyphs` + (extra.replay ? ` with ${extra.replay.n} replayed glyphs` : ''),
+    description: `${spec.baseName} fine-tuned on ${spec.corrections.n} corrected glyphs` + (replay ? ` with ${replay.n} replayed glyphs` : ''),
     base: spec.baseName,
-    baseModel: { name: spec.baseName, dir: resolve(spec.baseDir), shipped, kind: baseManifest.kind },
-    command: spec.command ?? null,
+    // A shipped base by its place in the repository; a user's own model by its folder on their machine.
+    baseModel: { name: spec.baseName, dir: shipped ? portableDataPath(spec.baseDir) : resolve(spec.baseDir), shipped, kind: baseManifest.kind },
+    command: spec.command ? portableCommand(spec.command) : null,
     seed: spec.config.seed,
     config: { train: spec.config },
     data: {
@@ -288,37 +357,92 @@ function commonCard(spec: FinetuneSpec, kind: string, extra: {
       repeat: extra.reps,
       heldOut: extra.heldOut?.n ?? 0,
       pages: spec.pages,
-      replay: extra.replay ? { dir: extra.replayDir, glyphs: extra.replay.n, perClass: spec.config.replayPerClass, seed: spec.config.seed, baseExtraTrain: extra.replayExtra } : null,
+      replay: replay ? { source, glyphs: replay.n, perClass: spec.config.replayPerClass, seed: spec.config.seed, baseExtraTrain: replayExtra } : null,
       // The base's own training glyphs stay trained-on: `glyphdesk eval` leaves them out by this field.
       ...(baseData.extraTrain ? { extraTrain: baseData.extraTrain } : {}),
-      baseData: baseData.dir ?? null
+      baseData: typeof baseData.dir === 'string' ? portableDataPath(baseData.dir) : null
     },
     curves: extra.curves,
     metrics: { heldOutBefore: extra.before, heldOutAfter: extra.after, heldOutN: extra.heldOut?.n ?? 0, heldOutConfusion: extra.confusion },
+    evaluation: extra.evaluation,
     seconds: extra.seconds
+  }
+}
+
+/** Share of glyphs read as labelled. */
+function agreement(truth: Uint8Array, pred: Uint8Array, idx?: readonly number[]): number {
+  const ids = idx ?? Array.from({ length: truth.length }, (_, i) => i)
+  let c = 0
+  for (const i of ids) if (truth[i] === pred[i]) c++
+  return c / Math.max(1, ids.length)
+}
+
+/**
+ * The scores a retrain reports, given a way to train a model on a subset of the corrections and read glyphs
+ * with it: the base and the final model on the corrections and on the replay check; the corrections by
+ * cross-validation. null when cancelled.
+ */
+async function evaluate(args: {
+  spec: FinetuneSpec; hooks: FinetuneHooks; own: LabelledGlyphs; ownIdx: number[]
+  baseOwn: Uint8Array; finalOwn: Uint8Array; check: { glyphs: LabelledGlyphs; source: string } | null; baseCheck: Uint8Array | null; finalCheck: Uint8Array | null
+  trainWithout(keep: number[]): Promise<((rows: number[]) => Promise<Uint8Array>) | null>
+}): Promise<FinetuneEvaluation | null> {
+  const { spec, hooks, own } = args
+  let crossValidated: FinetuneEvaluation['crossValidated'] = null
+  const pageOf = spec.pageOf ? args.ownIdx.map((i) => spec.pageOf![i]) : undefined
+  const folds = spec.config.crossValidate === false ? null : correctionFolds(own.n, pageOf, spec.config.seed)
+  if (folds) {
+    const pred = new Uint8Array(own.n)
+    for (let f = 0; f < folds.folds.length; f++) {
+      if (hooks.signal?.aborted) return null
+      hooks.onMessage?.(`cross-validating the corrections (${folds.method}): fold ${f + 1} of ${folds.folds.length}`)
+      const read = await args.trainWithout(complement(own.n, folds.folds[f]))
+      if (!read) return null
+      const p = await read(folds.folds[f])
+      folds.folds[f].forEach((i, k) => { pred[i] = p[k] })
+    }
+    crossValidated = { method: folds.method, folds: folds.folds.length, n: own.n, base: agreement(own.y.subarray(0, own.n), args.baseOwn), after: agreement(own.y.subarray(0, own.n), pred) }
+  }
+  const check = args.check && args.baseCheck && args.finalCheck
+    ? { n: args.check.glyphs.n, source: args.check.source, base: agreement(args.check.glyphs.y, args.baseCheck), after: agreement(args.check.glyphs.y, args.finalCheck) }
+    : null
+  return {
+    corrections: { n: own.n, base: agreement(own.y.subarray(0, own.n), args.baseOwn), trained: agreement(own.y.subarray(0, own.n), args.finalOwn) },
+    crossValidated,
+    replayCheck: check
   }
 }
 
 async function finetuneMlp(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number): Promise<FinetuneResult | null> {
   const cfg = spec.config
-  const { mlp, card: baseCard } = await loadMlp(spec.baseDir, { maxBatch: Math.max(cfg.batch, 256) })
-  const { train: own, heldOut } = splitCorrections(spec.corrections, cfg.heldOut, cfg.seed)
-  const { replay, dir: replayDir, extra: replayExtra } = await loadReplay(spec, hooks)
-  const reps = oversampleFactor(own.n, replay?.n ?? 0, cfg.batch)
-  const train = replay ? concat(repeat(own, reps, GLYPH_PIXELS), replay) : repeat(own, reps, GLYPH_PIXELS)
-  hooks.onMessage?.(`training on ${own.n} corrections ×${reps} + ${replay?.n ?? 0} replayed glyphs`)
-
-  const before = heldOut ? evaluateMlp(mlp, heldOut).accuracy : null
+  const maxBatch = Math.max(cfg.batch, 256)
+  const { mlp: base, card: baseCard } = await loadMlp(spec.baseDir, { maxBatch })
+  const { train: own, heldOut, trainIdx } = splitCorrections(spec.corrections, cfg.heldOut, cfg.seed)
+  const replayChoice = await loadReplay(spec, hooks)
+  const { replay } = replayChoice
+  const check = loadCheck(hooks)
   const augmenter = cfg.augment ? createGlyphAugmenter() : undefined
-  const result: MlpTrainResult = await trainMlp(mlp, train, heldOut ?? undefined, {
-    epochs: cfg.epochs, lr: cfg.lr, batch: cfg.batch, momentum: cfg.momentum, optimizer: cfg.optimizer, seed: cfg.seed
-  }, {
-    signal: hooks.signal,
-    onEpoch: (s) => hooks.onEpoch?.(s, cfg.epochs),
-    onBatch: hooks.onBatch,
-    ...(augmenter ? { augment: (x: Float32Array, n: number, rng: Rng) => augmenter(x, n, rng) } : {})
-  })
-  if (result.stopped) return null
+
+  /** A copy of the base trained on `corr` and the replay; `final` reports its progress and scores the held-out share. */
+  const fit = async (corr: LabelledGlyphs, final: boolean) => {
+    const { mlp } = await loadMlp(spec.baseDir, { maxBatch })
+    const reps = oversampleFactor(corr.n, replay?.n ?? 0, cfg.batch, cfg.maxRepeat)
+    const train = replay ? concat(repeat(corr, reps, GLYPH_PIXELS, cfg.maxRepeat), replay) : repeat(corr, reps, GLYPH_PIXELS, cfg.maxRepeat)
+    if (final) hooks.onMessage?.(`training on ${corr.n} corrections ×${reps} + ${replay?.n ?? 0} replayed glyphs`)
+    const result: MlpTrainResult = await trainMlp(mlp, train, final ? heldOut ?? undefined : undefined, {
+      epochs: cfg.epochs, lr: cfg.lr, batch: cfg.batch, momentum: cfg.momentum, optimizer: cfg.optimizer, seed: cfg.seed
+    }, {
+      signal: hooks.signal,
+      ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {}),
+      ...(augmenter ? { augment: (x: Float32Array, n: number, rng: Rng) => augmenter(x, n, rng) } : {})
+    })
+    return { mlp, result, reps, trainN: train.n }
+  }
+
+  const before = heldOut ? evaluateMlp(base, heldOut).accuracy : null
+  const final = await fit(own, true)
+  if (final.result.stopped) return null
+  const { mlp } = final
 
   let after: number | null = null
   let confusion: number[][] | null = null
@@ -327,15 +451,26 @@ async function finetuneMlp(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number)
     after = e.accuracy
     confusion = scorePredictions(heldOut.y.subarray(0, heldOut.n), e.predictions).confusion
   }
+  const evaluation = await evaluate({
+    spec, hooks, own, ownIdx: trainIdx,
+    baseOwn: evaluateMlp(base, own).predictions, finalOwn: evaluateMlp(mlp, own).predictions,
+    check, baseCheck: check ? evaluateMlp(base, check.glyphs).predictions : null, finalCheck: check ? evaluateMlp(mlp, check.glyphs).predictions : null,
+    trainWithout: async (keep) => {
+      const r = await fit(subset(own, keep), false)
+      if (r.result.stopped) return null
+      return async (rows) => evaluateMlp(r.mlp, subset(own, rows)).predictions
+    }
+  })
+  if (!evaluation) return null
   const seconds = (performance.now() - t0) / 1000
-  const card = commonCard(spec, 'mlp', { own, heldOut, reps, replay, replayDir, replayExtra, curves: result.curves, before, after, confusion, seconds })
+  const card = commonCard(spec, 'mlp', { own, heldOut, reps: final.reps, replay: replayChoice, curves: final.result.curves, before, after, confusion, seconds, evaluation })
   const baseConfig = (baseCard['config'] ?? {}) as Record<string, unknown>
   card['config'] = { sizes: baseConfig['sizes'] ?? mlp.config.sizes, activation: mlp.config.activation, seed: mlp.config.seed, train: cfg }
   checkOutputDir(spec.outDir)
   await saveMlp(spec.outDir, mlp, card)
   return {
-    model: spec.name, dir: spec.outDir, kind: 'mlp', trainGlyphs: train.n, corrections: spec.corrections.n, replay: replay?.n ?? 0,
-    heldOut: heldOut?.n ?? 0, before, after, confusion, classes: [...CLASSES], seconds, card
+    model: spec.name, dir: spec.outDir, kind: 'mlp', trainGlyphs: final.trainN, corrections: spec.corrections.n, replay: replay?.n ?? 0,
+    heldOut: heldOut?.n ?? 0, before, after, confusion, classes: [...CLASSES], seconds, evaluation, card
   }
 }
 
@@ -437,14 +572,22 @@ function checkFiniteEmbeddings(data: Float32Array, dim: number, what: string): v
   }
 }
 
+function rowsOf(g: LabelledGlyphs, idx: readonly number[], dim: number): LabelledGlyphs {
+  const x = new Float32Array(idx.length * dim), y = new Uint8Array(idx.length)
+  idx.forEach((r, k) => { x.set(g.x.subarray(r * dim, (r + 1) * dim), k * dim); y[k] = g.y[r] })
+  return { x, y, n: idx.length }
+}
+
 async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number): Promise<FinetuneResult | null> {
   const cfg = spec.config
   const base = await OnnxClassifier.load(spec.baseDir, spec.baseName)
   try {
-    const { train: own, heldOut } = splitCorrections(spec.corrections, cfg.heldOut, cfg.seed)
-    const { replay, dir: replayDir, extra: replayExtra } = await loadReplay(spec, hooks)
-    // Embeddings of every glyph, once: the corrections, the held-out ones and the replay sample.
-    const all = concat(own, ...(heldOut ? [heldOut] : []), ...(replay ? [replay] : []))
+    const { train: own, heldOut, trainIdx } = splitCorrections(spec.corrections, cfg.heldOut, cfg.seed)
+    const replayChoice = await loadReplay(spec, hooks)
+    const { replay } = replayChoice
+    const check = loadCheck(hooks)
+    // Embeddings of every glyph, once: the corrections, the held-out ones, the replay sample and the check part.
+    const all = concat(own, ...(heldOut ? [heldOut] : []), ...(replay ? [replay] : []), ...(check ? [check.glyphs] : []))
     hooks.onMessage?.(`computing ${base.name} embeddings of ${all.n} glyphs`)
     const { data: emb, dim } = await base.embed(all.x, all.n)
     checkFiniteEmbeddings(emb, dim, `embeddings of ${base.name}`)
@@ -453,45 +596,70 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
     const ownE = slice(0, own)
     const heldE = heldOut ? slice(own.n, heldOut) : null
     const replayE = replay ? slice(own.n + (heldOut?.n ?? 0), replay) : null
+    const checkE = check ? slice(own.n + (heldOut?.n ?? 0) + (replay?.n ?? 0), check.glyphs) : null
 
-    // The head starts as the base: fitted to the base's logits on the glyphs it will train on.
+    // The softmax head starts as the base: fitted to the base's logits on the glyphs it will train on.
     const hidden = cfg.headHidden ?? []
-    const head = new Mlp({ sizes: [dim, ...hidden, NUM_CLASSES], activation: 'relu', seed: cfg.seed }, { maxBatch: Math.max(cfg.batch, 256) })
+    const ownTargets = hidden.length === 0 ? await baseLogits(base, own.x, own.n) : null
+    const replayTargets = hidden.length === 0 && replay ? await baseLogits(base, replay.x, replay.n) : null
     let init: Record<string, unknown> = { method: 'xavier', seed: cfg.seed }
-    if (hidden.length === 0) {
-      const fitN = own.n + (replay?.n ?? 0)
-      const fitX = concat(own, ...(replay ? [replay] : []))
-      const fitEmb = concatRows(dim, ownE, ...(replayE ? [replayE] : []))
-      const targets = await baseLogits(base, fitX.x, fitN)
-      const fit = fitHeadToBase(fitEmb.x, targets, fitN, dim)
-      head.setWeights([{ name: 'dense0.W', shape: [dim, NUM_CLASSES], data: fit.W }, { name: 'dense0.b', shape: [NUM_CLASSES], data: fit.b }])
-      init = {
-        method: 'least-squares fit to the base logits', glyphs: fitN, argmaxAgreement: fit.agreement, maxAbsLogitDiff: fit.maxAbsDiff,
-        // The base's look-alike calibration is folded into the head's starting biases.
-        ...(base.manifest.logitOffsets ? { baseLogitOffsets: base.manifest.logitOffsets } : {})
-      }
-      hooks.onMessage?.(`head initialised from ${base.name}: agrees with it on ${(fit.agreement * 100).toFixed(1)}% of ${fitN} glyphs`)
-    }
-    const headClassifier = new CnnHeadClassifier(spec.name, base, head)
 
-    const reps = oversampleFactor(own.n, replay?.n ?? 0, cfg.batch)
-    const train = replayE ? concatRows(dim, repeat(ownE, reps, dim), replayE) : repeat(ownE, reps, dim)
-    hooks.onMessage?.(`training the head on ${own.n} corrections ×${reps} + ${replay?.n ?? 0} replayed embeddings`)
+    /** A head trained on the corrections `keep` (indices into own) and the replay; `final` reports progress. */
+    const fit = async (keep: number[], final: boolean) => {
+      const head = new Mlp({ sizes: [dim, ...hidden, NUM_CLASSES], activation: 'relu', seed: cfg.seed }, { maxBatch: Math.max(cfg.batch, 256) })
+      const corrE = rowsOf(ownE, keep, dim)
+      if (ownTargets) {
+        const fitN = keep.length + (replay?.n ?? 0)
+        const fitEmb = concatRows(dim, corrE, ...(replayE ? [replayE] : []))
+        const targets = new Float32Array(fitN * NUM_CLASSES)
+        keep.forEach((r, k) => targets.set(ownTargets.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES), k * NUM_CLASSES))
+        if (replayTargets) targets.set(replayTargets, keep.length * NUM_CLASSES)
+        const f = fitHeadToBase(fitEmb.x, targets, fitN, dim)
+        head.setWeights([{ name: 'dense0.W', shape: [dim, NUM_CLASSES], data: f.W }, { name: 'dense0.b', shape: [NUM_CLASSES], data: f.b }])
+        if (final) {
+          init = {
+            method: 'least-squares fit to the base logits', glyphs: fitN, argmaxAgreement: f.agreement, maxAbsLogitDiff: f.maxAbsDiff,
+            // The base's look-alike calibration is folded into the head's starting biases.
+            ...(base.manifest.logitOffsets ? { baseLogitOffsets: base.manifest.logitOffsets } : {})
+          }
+          hooks.onMessage?.(`head initialised from ${base.name}: agrees with it on ${(f.agreement * 100).toFixed(1)}% of ${fitN} glyphs`)
+        }
+      }
+      const reps = oversampleFactor(corrE.n, replay?.n ?? 0, cfg.batch, cfg.maxRepeat)
+      const train = replayE ? concatRows(dim, repeat(corrE, reps, dim, cfg.maxRepeat), replayE) : repeat(corrE, reps, dim, cfg.maxRepeat)
+      if (final) hooks.onMessage?.(`training the head on ${corrE.n} corrections ×${reps} + ${replay?.n ?? 0} replayed embeddings`)
+      const result = await trainMlp(head, train, final ? heldE ?? undefined : undefined, {
+        epochs: cfg.epochs, lr: cfg.lr, batch: cfg.batch, momentum: cfg.momentum, optimizer: cfg.optimizer, seed: cfg.seed
+      }, { signal: hooks.signal, ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {}) })
+      return { head, result, reps, trainN: train.n, read: (e: LabelledGlyphs) => new CnnHeadClassifier(spec.name, base, head).predictEmbeddings(e.x, e.n).labels }
+    }
+
     const before = heldOut ? accuracy(heldOut.y, (await base.predict(heldOut.x, heldOut.n)).labels, heldOut.n) : null
-    const result = await trainMlp(head, train, heldE ?? undefined, {
-      epochs: cfg.epochs, lr: cfg.lr, batch: cfg.batch, momentum: cfg.momentum, optimizer: cfg.optimizer, seed: cfg.seed
-    }, { signal: hooks.signal, onEpoch: (s) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch })
-    if (result.stopped) return null
+    const allOwn = Array.from({ length: own.n }, (_, i) => i)
+    const final = await fit(allOwn, true)
+    if (final.result.stopped) return null
+    const { head } = final
 
     let after: number | null = null
     let confusion: number[][] | null = null
     if (heldE && heldOut) {
-      const p = headClassifier.predictEmbeddings(heldE.x, heldE.n)
-      after = accuracy(heldOut.y, p.labels, heldOut.n)
-      confusion = scorePredictions(heldOut.y.subarray(0, heldOut.n), p.labels).confusion
+      const labels = final.read(heldE)
+      after = accuracy(heldOut.y, labels, heldOut.n)
+      confusion = scorePredictions(heldOut.y.subarray(0, heldOut.n), labels).confusion
     }
+    const evaluation = await evaluate({
+      spec, hooks, own, ownIdx: trainIdx,
+      baseOwn: (await base.predict(own.x, own.n)).labels, finalOwn: final.read(ownE),
+      check, baseCheck: check ? (await base.predict(check.glyphs.x, check.glyphs.n)).labels : null, finalCheck: checkE ? final.read(checkE) : null,
+      trainWithout: async (keep) => {
+        const r = await fit(keep, false)
+        if (r.result.stopped) return null
+        return async (rows) => r.read(rowsOf(ownE, rows, dim))
+      }
+    })
+    if (!evaluation) return null
     const seconds = (performance.now() - t0) / 1000
-    const card = commonCard(spec, 'cnn-head', { own, heldOut, reps, replay, replayDir, replayExtra, curves: result.curves, before, after, confusion, seconds })
+    const card = commonCard(spec, 'cnn-head', { own, heldOut, reps: final.reps, replay: replayChoice, curves: final.result.curves, before, after, confusion, seconds, evaluation })
     card['config'] = { head: { sizes: head.config.sizes, activation: hidden.length ? 'relu' : null, init }, train: cfg }
 
     const shipped = listShippedModels().find((m) => resolve(m.dir) === resolve(spec.baseDir))
@@ -509,8 +677,8 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
       await writeFileAtomic(join(staging, 'model.json'), JSON.stringify(manifest, null, 1) + '\n')
     })
     return {
-      model: spec.name, dir: spec.outDir, kind: 'cnn-head', trainGlyphs: train.n, corrections: spec.corrections.n, replay: replay?.n ?? 0,
-      heldOut: heldOut?.n ?? 0, before, after, confusion, classes: [...CLASSES], seconds, card
+      model: spec.name, dir: spec.outDir, kind: 'cnn-head', trainGlyphs: final.trainN, corrections: spec.corrections.n, replay: replay?.n ?? 0,
+      heldOut: heldOut?.n ?? 0, before, after, confusion, classes: [...CLASSES], seconds, evaluation, card
     }
   } finally {
     await base.dispose()

@@ -1,39 +1,25 @@
 // Labelled glyphs from pages: the corrections a retrain learns from, and the glyph dataset export
 // (32×32 PNGs, or EMNIST-style idx binaries, each with labels.csv naming the source page and box).
-// Glyphs come from PageSessions.glyphs, i.e. exactly what the classifier saw.
+// Glyphs come from recognize/corrections.ts#labelledGlyphs over the open page sessions: exactly what the classifier saw.
 import { mkdir, writeFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { CLASSES, GLYPH_PIXELS, GLYPH_SIZE } from '../../shared/classes.ts'
-import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
+import { pageDisplayName, type PageDoc } from '../../shared/pagedoc.ts'
 import type { LabelledGlyphs } from '../data/glyphset.ts'
+import { labelledGlyphs, type Corrections } from '../learn/corrections.ts'
 import { writeFileAtomic } from '../core/atomicFile.ts'
 import type { PageSessions } from './pageSessions.ts'
 
-export interface GlyphRow { page: string; boxId: string; x: number; y: number; w: number; h: number; label: string; by: 'person' | 'model' | 'import' }
-export interface CollectedGlyphs extends LabelledGlyphs { rows: GlyphRow[] }
+export type CollectedGlyphs = Corrections
 
-/** The glyphs of the pages' boxes that have a label: the person's (always) and the model's (unless onlyCorrected). */
-export async function collectGlyphs(sessions: PageSessions, docs: readonly PageDoc[], onlyCorrected: boolean): Promise<CollectedGlyphs> {
-  const parts: Float32Array[] = []
-  const rows: GlyphRow[] = []
-  for (const doc of docs) {
-    const boxes = doc.boxes.filter((b) => b.userLabel !== undefined || (!onlyCorrected && b.label !== undefined))
-    if (boxes.length === 0) continue
-    const session = await sessions.attach(doc)
-    parts.push(sessions.glyphs(session, boxes))
-    for (const b of boxes) rows.push(rowOf(doc, b))
-  }
-  const n = rows.length
-  const x = new Float32Array(n * GLYPH_PIXELS)
-  let o = 0
-  for (const p of parts) { x.set(p, o); o += p.length }
-  const y = Uint8Array.from(rows, (r) => CLASSES.indexOf(r.label))
-  return { x, y, n, rows }
-}
-
-function rowOf(doc: PageDoc, b: PageBox): GlyphRow {
-  return { page: doc.image.path, boxId: b.id, x: b.x, y: b.y, w: b.w, h: b.h, label: (b.userLabel ?? b.label)!, by: b.userLabel !== undefined ? 'person' : b.imported ? 'import' : 'model' }
+/**
+ * The glyphs of the pages' boxes that have a label: the person's (always) and the model's (unless
+ * onlyCorrected), through the one corrections service, with the app's open page sessions as the pixels
+ * (each page's image identity is checked there).
+ */
+export function collectGlyphs(sessions: PageSessions, docs: readonly PageDoc[], onlyCorrected: boolean): Promise<CollectedGlyphs> {
+  return labelledGlyphs(docs.map((doc) => ({ file: doc.image.path || 'the page', doc })), sessions.pixels, { onlyCorrected })
 }
 
 const csvField = (s: string | number) => (typeof s === 'number' || !/[",\n]/.test(s) ? String(s) : `"${s.replace(/"/g, '""')}"`)
@@ -62,7 +48,7 @@ export async function writeGlyphDataset(dir: string, g: CollectedGlyphs, format:
   if (format === 'png') {
     for (let i = 0; i < g.n; i++) {
       const r = g.rows[i]
-      const stem = basename(r.page).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_')
+      const stem = pageDisplayName(r.page).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_')
       const rel = `glyphs/${r.label}/${stem}_${r.boxId}.png`
       await mkdir(join(dir, 'glyphs', r.label), { recursive: true })
       const png = await sharp(glyphBytes(g, i, false), { raw: { width: GLYPH_SIZE, height: GLYPH_SIZE, channels: 1 } }).png().toBuffer()

@@ -2,15 +2,21 @@
 // (<user data>/models, made by retraining). Names are unique across both: a user model never
 // takes a shipped model's name, so it can never shadow or overwrite one.
 import { existsSync, readdirSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { z } from 'zod'
 import type { ModelInfoSchema } from '../../shared/contract.ts'
 import type { Classifier } from '../recognize/classifier.ts'
-import { headlineAccuracy } from '../../shared/cardMetrics.ts'
+import { listedAccuracy } from '../../shared/cardMetrics.ts'
 import { readModelManifest } from '../core/modelManifest.ts'
 import { MLP_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
 import { DEFAULT_MODEL_ORDER, listShippedModels, loadClassifier, ModelNotFoundError } from '../recognize/models.ts'
 import type { SettingsStore } from './userData.ts'
+
+/** Removing or changing a shipped model (they are read-only). */
+export class ShippedModelError extends Error {
+  override name = 'ShippedModelError'
+}
 
 export type ModelInfo = z.infer<typeof ModelInfoSchema>
 
@@ -30,10 +36,6 @@ function readCard(dir: string): ModelCard {
 /** Kinds that finetune() can start from, and kinds that loadClassifier() reads. */
 export const TRAINABLE_KINDS = new Set(['mlp', 'cnn'])
 const USABLE_KINDS = new Set(['mlp', 'cnn', 'onnx', 'cnn-head'])
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined
-}
 
 export class ModelCatalog {
   readonly userModelsDir: string
@@ -75,16 +77,14 @@ export class ModelCatalog {
     const def = this.defaultName()
     return this.entries().map((m) => {
       const card = readCard(m.dir)
-      const metrics = card.metrics ?? {}
-      const valid = metrics['valid']
-      const accuracy = num(metrics['heldOutAfter']) ?? headlineAccuracy(card).test ?? (typeof valid === 'object' && valid !== null && 'accuracy' in valid ? num(valid.accuracy) : undefined)
+      const acc = listedAccuracy(card)
       const created = card.created
       const description = card.description
       return {
         name: m.name, kind: m.kind, shipped: m.shipped, isDefault: m.name === def,
         // Retraining continues an MLP or trains a new head on a CNN's embeddings (recognize/finetune.ts).
         trainable: TRAINABLE_KINDS.has(m.kind), usable: USABLE_KINDS.has(m.kind),
-        ...(created ? { created } : {}), ...(accuracy !== undefined ? { accuracy } : {}), ...(description ? { description } : {})
+        ...(created ? { created } : {}), ...(acc ? { accuracy: acc.accuracy, accuracyOf: acc.of } : {}), ...(description ? { description } : {})
       }
     })
   }
@@ -113,6 +113,15 @@ export class ModelCatalog {
     let name = base, k = 2
     while (taken.has(name) || existsSync(join(this.userModelsDir, name))) name = `${base}-${k++}`
     return { name, dir: join(this.userModelsDir, name) }
+  }
+
+  /** Deletes a user model (a discarded retrain); shipped models are never touched. */
+  async remove(name: string): Promise<void> {
+    const e = this.find(name)
+    if (e.shipped) throw new ShippedModelError(`${name} is a shipped model; only models you made can be removed`)
+    this.cache.delete(e.dir)
+    await rm(e.dir, { recursive: true, force: true })
+    if (this.settings.get().defaultModel === name) await this.settings.update({ defaultModel: null })
   }
 
   async setDefault(name: string): Promise<void> {

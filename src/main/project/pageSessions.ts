@@ -13,8 +13,9 @@ import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import type { LoadedImage } from '../vision/image.ts'
 import { readPage } from '../vision/readPage.ts'
 import type { FileAccess } from './fileAccess.ts'
-import type { CharBox, SegmentResult } from '../vision/segment.ts'
-import { extractGlyphs, toFileRect, transcribe } from '../read/transcribe.ts'
+import type { SegmentResult } from '../vision/segment.ts'
+import { pageBoxGlyphs, transcribe } from '../read/transcribe.ts'
+import type { PagePixelSource } from '../learn/corrections.ts'
 
 export interface PageSession {
   pageId: string
@@ -22,15 +23,11 @@ export interface PageSession {
   bytes: Buffer
   image: LoadedImage
   seg: SegmentResult
-  /** Detector boxes by their file-pixel rectangle, to crop unedited boxes exactly as transcribe did. */
-  detector: Map<string, CharBox>
   /** The bitmap for display: the file as the browser can show it, upright (EXIF applied). */
   display?: Promise<{ mime: string; bytes: Buffer }>
 }
 
 export interface Prediction { id: string; label?: string; confidence?: number; top3?: PageBox['top3']; glyph: string }
-
-const rectKey = (r: { x: number; y: number; w: number; h: number }) => `${r.x},${r.y},${r.w},${r.h}`
 
 /** A page image that cannot be read from disk (moved, deleted, unreadable). */
 export class PageOpenError extends InvalidInputError {
@@ -76,9 +73,7 @@ export class PageSessions {
   /** Registers a page whose image is already loaded and segmented (an imported OCR file's page). */
   register(abs: string, bytes: Buffer, image: LoadedImage, seg: SegmentResult): PageSession {
     const pageId = createHash('sha256').update(abs).update(bytes).digest('hex').slice(0, 16)
-    const detector = new Map<string, CharBox>()
-    for (const b of seg.boxes) detector.set(rectKey(toFileRect(image, b)), b)
-    const session: PageSession = { pageId, path: abs, bytes, image, seg, detector }
+    const session: PageSession = { pageId, path: abs, bytes, image, seg }
     this.byId.set(pageId, session)
     this.byPath.set(abs, session)
     return session
@@ -86,10 +81,12 @@ export class PageSessions {
 
   /** n×1024 glyphs in the training format for the boxes, as the classifier sees them. */
   glyphs(session: PageSession, boxes: readonly PageBox[]): Float32Array {
-    const s = session.image.scale
     // An unedited detector box is cropped exactly as transcribe did, keeping only its own ink.
-    return extractGlyphs(session.seg, boxes.map((b) => session.detector.get(rectKey(b)) ?? { x: b.x * s, y: b.y * s, w: b.w * s, h: b.h * s }))
+    return pageBoxGlyphs(session.image, session.seg, boxes).glyphs
   }
+
+  /** The corrections service's pixel source (learn/corrections.ts): a PageDoc's open session. */
+  readonly pixels: PagePixelSource = (src) => this.attach(src.doc)
 
   previews(session: PageSession, boxes: readonly PageBox[]): Record<string, string> {
     const g = this.glyphs(session, boxes)
@@ -102,7 +99,8 @@ export class PageSessions {
     if (boxes.length === 0) return []
     const g = this.glyphs(session, boxes)
     const pred = await classifier.predict(g, boxes.length)
-    return boxes.map((b, i) => ({ id: b.id, ...predictionRow(pred, i), glyph: previewOf(g, i) }))
+    // A box drawn on blank paper has no ink to read: it gets no label rather than the model's guess.
+    return boxes.map((b, i) => ({ id: b.id, ...(hasInk(g, i) ? predictionRow(pred, i) : {}), glyph: previewOf(g, i) }))
   }
 
   /** The page bitmap in a format every browser shows (JPEG/PNG/WebP/GIF as is, others as PNG), upright. */
@@ -128,4 +126,11 @@ export function previewOf(glyphs: Float32Array, i: number): string {
   const o = i * GLYPH_PIXELS
   for (let k = 0; k < GLYPH_PIXELS; k++) bytes[k] = Math.round(Math.min(1, Math.max(0, glyphs[o + k])) * 255)
   return bytes.toString('base64')
+}
+
+/** True when glyph i has any ink (a pixel clearly darker than paper); normaliseGlyph leaves a blank crop all paper. */
+export function hasInk(glyphs: Float32Array, i: number): boolean {
+  const o = i * GLYPH_PIXELS
+  for (let k = 0; k < GLYPH_PIXELS; k++) if (glyphs[o + k] < 0.5) return true
+  return false
 }

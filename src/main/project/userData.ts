@@ -2,18 +2,11 @@
 // exports. The same folder Electron's app.getPath('userData') names, so browser mode and the
 // desktop app share models and projects. GLYPHDESK_DATA_DIR (or `serve --data-dir`) overrides it.
 import { existsSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from '../core/atomicFile.ts'
 
-export function defaultUserDataDir(): string {
-  if (process.env['GLYPHDESK_DATA_DIR']) return process.env['GLYPHDESK_DATA_DIR']
-  const home = homedir()
-  if (process.platform === 'win32') return join(process.env['APPDATA'] ?? join(home, 'AppData', 'Roaming'), 'glyphdesk')
-  if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'glyphdesk')
-  return join(process.env['XDG_CONFIG_HOME'] ?? join(home, '.config'), 'glyphdesk')
-}
+export { defaultUserDataDir } from '../core/userDataDir.ts'
 
 const SettingsSchema = z.object({
   defaultModel: z.string().nullable().default(null),

@@ -31,7 +31,7 @@ export interface TranscribeOptions {
    */
   isolateGlyphs?: boolean
   isolateHalo?: number
-  /** Resolve letter/digit look-alikes by the rest of their word (recognize/context.ts). Default true. */
+  /** Resolve letter/digit look-alikes by the rest of their word (read/wordContext.ts). Default true. */
   wordContext?: boolean
 }
 

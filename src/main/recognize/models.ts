@@ -1,6 +1,7 @@
 // Where models come from: a path to a model directory, or the name of a model shipped in
 // resources/models/. The default is the best shipped model.
 import { NotFoundError } from '../core/errors.ts'
+import { userModelsDir } from '../core/userDataDir.ts'
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -37,6 +38,26 @@ export function listShippedModels(): ModelEntry[] {
     })
 }
 
+/** The person's own models (user data folder), except any that would shadow a shipped name. */
+export function listUserModels(): ModelEntry[] {
+  const dir = userModelsDir()
+  if (!existsSync(dir)) return []
+  const shipped = new Set(listShippedModels().map((m) => m.name))
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !shipped.has(d.name) && existsSync(join(dir, d.name, 'model.json')))
+    .map((d) => {
+      // A user model whose card cannot be read is still listed (kind unknown) so the person can see and remove it.
+      let kind = 'unknown'
+      try {
+        kind = readModelManifest(join(dir, d.name)).kind
+      } catch {
+        // listed as unknown
+      }
+      return { name: d.name, dir: join(dir, d.name), kind, shipped: false }
+    })
+    .sort((a, b) => a.name.localeCompare(b.name))
+}
+
 /** True when `dir` is resources/models or inside it: shipped models are never written to. */
 export function isInsideShippedModels(dir: string): boolean {
   const rel = relative(SHIPPED_MODELS_DIR, resolve(dir))
@@ -55,8 +76,12 @@ export function resolveModelDir(model?: string): string {
   if (existsSync(join(model, 'model.json'))) return resolve(model)
   const shipped = join(SHIPPED_MODELS_DIR, model)
   if (existsSync(join(shipped, 'model.json'))) return shipped
+  // A model the person made in the app (or with finetune --out there): by its name in the user model folder.
+  const own = join(userModelsDir(), model)
+  if (!/[\\/]/.test(model) && existsSync(join(own, 'model.json'))) return own
   const names = listShippedModels().map((m) => m.name)
-  throw new ModelNotFoundError(`model "${model}" is neither a directory with a model.json nor a shipped model (shipped: ${names.join(', ') || 'none'})`)
+  const yours = listUserModels().map((m) => m.name)
+  throw new ModelNotFoundError(`model "${model}" is neither a directory with a model.json nor a shipped model (shipped: ${names.join(', ') || 'none'}; yours in ${userModelsDir()}: ${yours.join(', ') || 'none'})`)
 }
 
 export async function loadClassifier(model?: string): Promise<Classifier & { card: ModelCard }> {

@@ -102,8 +102,19 @@ describe('fine-tuning demo on sample pages 01 and 02 (committed fixtures)', () =
     const onnxSha = sha(join(SHIPPED_MODELS_DIR, 'cnn-best', 'model.onnx'))
     const base = await loadClassifier('cnn-best')
     const before = await evalPages(samples, base, RAW)
-    const result = await finetune(spec('cnn-best', 'cnn-best-mine'))
+    const pageOf = corrections.rows.map((r) => corrections.pages.indexOf(r.page))
+    const result = await finetune({ ...spec('cnn-best', 'cnn-best-mine'), pageOf })
     expect(result).not.toBeNull()
+    // Every correction trained, and each score says what it is: leave-one-page-out over the two pages (each
+    // page's glyphs read by a head trained on the other only), and the shipped check glyphs before/after.
+    const ev = result!.evaluation
+    console.log('cnn-best head evaluation:', JSON.stringify(ev))
+    expect(ev.corrections.n).toBe(151)
+    expect(ev.corrections.base).toBeCloseTo(148 / 151, 6) // the 3 changed corrections are what the base got wrong
+    expect(ev.corrections.trained).toBe(1)
+    expect(ev.crossValidated).toMatchObject({ method: 'leave-one-page-out', folds: 2, n: 151 })
+    expect(ev.replayCheck).toMatchObject({ n: 720 })
+    expect(ev.replayCheck!.after).toBeGreaterThanOrEqual(ev.replayCheck!.base - 0.01)
     const tuned = await loadClassifier(result!.dir)
     const after = await evalPages(samples, tuned, RAW)
     const report = {
@@ -122,7 +133,7 @@ describe('fine-tuning demo on sample pages 01 and 02 (committed fixtures)', () =
     // The new model: a cnn-head that refers to the untouched shipped base, with its card.
     const manifest = JSON.parse(readFileSync(join(result!.dir, 'model.json'), 'utf8'))
     expect(manifest).toMatchObject({ format: 'glyphdesk-cnn-head', kind: 'cnn-head', base: { name: 'cnn-best', shipped: true, modelSha256: onnxSha, embeddingDim: 384 } })
-    expect(manifest.card).toMatchObject({ base: 'cnn-best', seed: 1, data: { corrections: 151, changed: 7, heldOut: 0, replay: { dir: synthMini, glyphs: 360 } } })
+    expect(manifest.card).toMatchObject({ base: 'cnn-best', seed: 1, data: { corrections: 151, changed: 7, heldOut: 0, replay: { source: 'test/fixtures/synth-mini', glyphs: 360 } } })
     expect(manifest.card.config.head.init.argmaxAgreement).toBeGreaterThan(0.99)
     expect(manifest.card.config.head.init.baseLogitOffsets, 'the calibrated base: the head starts from its calibrated logits').toHaveLength(36)
     expect(sha(join(SHIPPED_MODELS_DIR, 'cnn-best', 'model.onnx'))).toBe(onnxSha)

@@ -1,9 +1,10 @@
 // export.* routes: page text/JSON/hOCR/ALTO/PAGE XML, and the labelled glyph dataset.
-import { basename, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import { PAGE_EXPORTS } from '../../export/index.ts'
 import { writeFileAtomic } from '../../core/atomicFile.ts'
+import { pageDisplayName } from '../../../shared/pagedoc.ts'
 import { collectGlyphs, writeGlyphDataset } from '../../project/glyphDataset.ts'
 
 const EXT = { txt: 'txt', json: 'json', hocr: 'hocr', alto: 'alto.xml', page: 'page.xml' } as const
@@ -13,7 +14,7 @@ export function createExportRoutes(d: Pick<AppContext, 'pages' | 'userDataDir' |
   return {
     'export.page': async ({ doc, format, path }) => {
       const text = PAGE_EXPORTS[format](doc)
-      const stem = basename(doc.image.path || 'page').replace(/\.[^.]+$/, '') || 'page'
+      const stem = pageDisplayName(doc.image.path || 'page').replace(/\.[^.]+$/, '') || 'page'
       const fileName = `${stem}.${EXT[format]}`
       if (path) await writeFileAtomic(d.files.check(path, 'write', 'export.page'), text)
       return { text, fileName, mime: MIME[format], ...(path ? { path: resolve(path) } : {}) }

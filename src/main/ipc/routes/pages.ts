@@ -35,11 +35,12 @@ export function createPageRoutes(d: Deps): Pick<RouteHandlers, 'pages.openSample
     'pages.openBytes': async ({ name, base64, model }) => {
       const bytes = Buffer.from(base64, 'base64')
       if (bytes.length === 0) throw new InvalidInputError('pages.openBytes: the file is empty')
-      // Kept under the user data folder so saved projects can find the image again.
-      const dir = join(d.userDataDir, 'pages')
+      // Kept under the user data folder so saved projects can find the image again; a folder per content
+      // keeps two uploads of the same name apart while the file keeps the person's own name.
+      const dir = join(d.userDataDir, 'pages', createHash('sha256').update(bytes).digest('hex').slice(0, 12))
       await mkdir(dir, { recursive: true })
       const safe = basename(name).replace(/[^A-Za-z0-9._-]/g, '_')
-      const path = join(dir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}-${safe}`)
+      const path = join(dir, safe)
       await writeFile(path, bytes)
       return open(path, model, true)
     },

@@ -1,5 +1,8 @@
 // train.start and jobs.*: retraining on the corrections of the given pages, as a worker job.
 import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { findSuspects } from '../../learn/guard.ts'
+import { previewOf } from '../../project/pageSessions.ts'
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import { collectGlyphs } from '../../project/glyphDataset.ts'
@@ -8,8 +11,18 @@ import { TRAINABLE_KINDS } from '../../project/modelCatalog.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'models' | 'jobs' | 'settings'>
 
-export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 'jobs.status' | 'jobs.cancel'> {
+export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 'train.check' | 'jobs.status' | 'jobs.cancel'> {
   return {
+    'train.check': async ({ baseModel, docs }) => {
+      const corrections = await collectGlyphs(d.pages, docs, true)
+      const suspects = await findSuspects(corrections, await d.models.classifier(baseModel))
+      const rowOf = new Map(corrections.rows.map((r, i) => [`${r.page}\u0000${r.boxId}`, i]))
+      const pageIndex = (path: string) => docs.findIndex((doc) => resolve(doc.image.path) === path)
+      return {
+        corrections: corrections.n,
+        suspects: suspects.map((s) => ({ ...s, page: Math.max(0, pageIndex(s.page)), glyph: previewOf(corrections.x, rowOf.get(`${s.page}\u0000${s.boxId}`) ?? 0) }))
+      }
+    },
     'train.start': async ({ config, docs }) => {
       const base = d.models.find(config.baseModel)
       if (!TRAINABLE_KINDS.has(base.kind)) throw new NoCorrectionsError(`${base.name} is a ${base.kind} model; retraining starts from an MLP or a CNN (ONNX with an embedding output)`)
@@ -17,17 +30,17 @@ export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 
       if (corrections.n === 0) {
         throw new NoCorrectionsError('there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain')
       }
-      // Replay: the configured glyph set, else the base model's own training set when it is on this machine.
-      const baseData = d.models.card(base.name)['data']
-      const baseDataDir = typeof baseData === 'object' && baseData !== null && 'dir' in baseData ? baseData.dir : undefined
-      const replayDir = config.glyphSetDir ?? d.settings.get().glyphSetDir ??
-        (typeof baseDataDir === 'string' && existsSync(baseDataDir) ? baseDataDir : null)
+      // Replay: the glyph-set folder the person chose, else (null) the replay set shipped with the models.
+      const replayDir = config.glyphSetDir || d.settings.get().glyphSetDir || null
+      if (replayDir && !existsSync(replayDir)) throw new NoCorrectionsError(`the glyph set folder ${replayDir} does not exist; clear the field to replay the set shipped with the models`)
       const stamp = new Date().toISOString().slice(0, 10)
       const { name, dir } = d.models.newModelDir(config.name ?? `${base.name}-tuned-${stamp}`)
       const jobId = d.jobs.startRetrain({
         config, baseDir: base.dir, baseName: base.name, outDir: dir, name,
         corrections: { x: corrections.x, y: corrections.y, n: corrections.n },
-        pages: [...new Set(corrections.rows.map((r) => r.page))],
+        pages: corrections.pages,
+        pageOf: corrections.rows.map((r) => corrections.pages.indexOf(r.page)),
+        changed: corrections.changed,
         replayDir
       })
       return { jobId }

@@ -22,15 +22,18 @@ export function useChart(el: Ref<HTMLElement | null>, option: () => echarts.ECha
   let observer: ResizeObserver | null = null
   const render = () => {
     const o = option()
+    // The element came and went (v-if: a second job, a new result): a chart on the old one draws nowhere.
+    if (chart && chart.getDom() !== el.value) { chart.dispose(); chart = null }
     if (!el.value || !o) return
-    chart ??= echarts.init(el.value, theme ?? undefined, { renderer: 'canvas' })
+    if (!chart) {
+      chart = echarts.init(el.value, theme ?? undefined, { renderer: 'canvas' })
+      observer?.disconnect()
+      observer = new ResizeObserver(() => chart?.resize())
+      observer.observe(el.value)
+    }
     chart.setOption(o, { notMerge: true })
   }
-  onMounted(() => {
-    render()
-    observer = new ResizeObserver(() => chart?.resize())
-    if (el.value) observer.observe(el.value)
-  })
+  onMounted(render)
   // After the DOM update: a chart whose element appears with its data (v-if) is created then.
   watch([option, el], render, { flush: 'post' })
   onBeforeUnmount(() => {

@@ -2,7 +2,7 @@
 // the keyboard handler is a plain function of the event so the tests can drive it.
 import { CLASSES } from '@shared/classes.ts'
 import { boxesByLine } from '@shared/pagedoc.ts'
-import { addBox, deleteBoxes, mergeBoxes, moveBoxes, resizeBoxes, setBoxRect, setUserLabel, splitBox, type Rect } from '@shared/pageEdits.ts'
+import { addBox, deleteBoxes, joinWords, mergeBoxes, moveBoxes, moveToLine, resizeBoxes, setBoxRect, setLineWords, setUserLabel, splitBox, splitWord, type Rect } from '@shared/pageEdits.ts'
 import { usePageStore } from '../stores/page.ts'
 import { useSelectionStore } from '../stores/selection.ts'
 import { useSessionStore } from '../stores/session.ts'
@@ -46,7 +46,8 @@ export function useCommands() {
       withDoc((doc) => {
         const r = splitBox(doc, id)
         pages.apply(r)
-        if (r.created) sel.select(r.created)
+        // One half selected: the next letter typed labels that half only.
+        if (r.created) sel.select([r.created[0]])
       })
     },
     merge(): void {
@@ -56,6 +57,31 @@ export function useCommands() {
         pages.apply(r)
         if (r.created) sel.select(r.created)
       })
+    },
+    /** The selected boxes' words become one word (each line of the selection). */
+    joinWords(): void {
+      if (sel.ids.length === 0) return
+      withDoc((doc) => {
+        const r = joinWords(doc, sel.ids)
+        if (r.doc === doc) view.notify('Select boxes in two or more words of a line to join them')
+        pages.apply(r)
+      })
+    },
+    /** A new word starts at the selected box. */
+    splitWord(): void {
+      const id = sel.primary
+      if (!id) return
+      withDoc((doc) => {
+        const r = splitWord(doc, id)
+        if (r.doc === doc) view.notify('That box already starts a word')
+        pages.apply(r)
+      })
+    },
+    /** The selected boxes move to the line above (-1) or below (+1) the primary box's line. */
+    moveLine(step: -1 | 1): void {
+      const b = sel.primaryBox
+      if (!b) return
+      withDoc((doc) => pages.apply(moveToLine(doc, sel.ids, b.line + step)))
     },
     move(dx: number, dy: number): void {
       withDoc((doc) => pages.apply(moveBoxes(doc, sel.ids, dx, dy)))
@@ -75,7 +101,8 @@ export function useCommands() {
     },
     /**
      * The person typed a line in the text panel: each character becomes the label of the box at
-     * that position (spaces are word gaps and are skipped). The count must match the boxes.
+     * that position, and the spaces become the line's word gaps (join or split words by retyping).
+     * The count of characters must match the boxes. One undoable edit.
      */
     editLine(line: number, text: string): string | null {
       const doc = pages.doc
@@ -91,6 +118,7 @@ export function useCommands() {
       boxes.forEach((b, i) => {
         if ((b.userLabel ?? b.label) !== chars[i]) d = setUserLabel(d, [b.id], chars[i]).doc
       })
+      d = setLineWords(d, line, text.toUpperCase())?.doc ?? d
       pages.apply({ doc: d, touched: [] })
       return null
     }
@@ -119,6 +147,9 @@ export const SHORTCUTS: { group: string; items: Shortcut[] }[] = [
     { keys: 'Alt+drag, or Insert then drag', what: 'draw a new box' },
     { keys: '/', what: 'split the selected box in two' },
     { keys: '+', what: 'merge the selected boxes' },
+    { keys: '_', what: 'join the selected boxes\' words into one word' },
+    { keys: '|', what: 'start a new word at the selected box' },
+    { keys: '[ / ]', what: 'move the selected boxes to the line above / below' },
     { keys: 'Delete / Backspace', what: 'delete the selected boxes' },
     { keys: 'Esc', what: 'clear the selection, leave drawing mode' }
   ] },
@@ -169,6 +200,9 @@ export function handleKey(e: KeyboardEvent, hooks: { open?: () => void } = {}): 
   if (k === 'Delete' || k === 'Backspace') { cmd.remove(); return true }
   if (k === '/') { cmd.split(); return true }
   if (k === '+' || k === '=') { cmd.merge(); return true }
+  if (k === '_') { cmd.joinWords(); return true }
+  if (k === '|') { cmd.splitWord(); return true }
+  if (k === '[' || k === ']') { cmd.moveLine(k === '[' ? -1 : 1); return true }
   if (k === '.') { view.zoom('box'); return true }
   if (k === '\\') { view.showBoxes = !view.showBoxes; return true }
   if (k === 'Insert') { view.drawMode = !view.drawMode; return true }

@@ -78,6 +78,19 @@ export const usePageStore = defineStore('page', () => {
     if (edit.touched.length) void recognize(p, edit.touched)
   }
 
+  /** apply() on any open page (a model comparison accepted on every page: one undo step on each). */
+  function applyTo(index: number, edit: EditResult): void {
+    const p = pages.value[index]
+    if (!p || edit.doc === p.present) return
+    if (index === current.value) return apply(edit)
+    p.past.push(p.present)
+    if (p.past.length > HISTORY_LIMIT) p.past.shift()
+    p.present = edit.doc
+    p.future = []
+    touch()
+    if (edit.touched.length) void recognize(p, edit.touched)
+  }
+
   async function recognize(p: OpenPage, ids: string[], model?: string): Promise<void> {
     const doc = p.present
     const geometry = new Map<string, Rect>()
@@ -126,5 +139,5 @@ export const usePageStore = defineStore('page', () => {
     return page.value?.glyphs[glyphKey(b)]
   }
 
-  return { pages, current, version, pending, lastError, page, doc, canUndo, canRedo, addPage, replaceAll, select, apply, recognize, undo, redo, glyphFor }
+  return { pages, current, version, pending, lastError, page, doc, canUndo, canRedo, addPage, replaceAll, select, apply, applyTo, recognize, undo, redo, glyphFor }
 })

@@ -16,6 +16,8 @@ export const useViewStore = defineStore('view', () => {
   const panel = ref<Panel>('text')
   const help = ref(false)
   const toast = ref<{ text: string; kind: 'info' | 'error'; n: number } | null>(null)
+  /** Boxes whose reading a model comparison would change, by page index: outlined on the page and in the text. */
+  const highlight = ref<Record<number, string[]>>({})
 
   function zoom(kind: ZoomCommand): void {
     zoomRequest.value = { kind, n: zoomRequest.value.n + 1 }
@@ -23,5 +25,5 @@ export const useViewStore = defineStore('view', () => {
   function notify(text: string, kind: 'info' | 'error' = 'info'): void {
     toast.value = { text, kind, n: (toast.value?.n ?? 0) + 1 }
   }
-  return { screen, zoomRequest, zoomPercent, showBoxes, drawMode, panel, help, toast, zoom, notify }
+  return { screen, zoomRequest, zoomPercent, showBoxes, drawMode, panel, help, toast, highlight, zoom, notify }
 })
