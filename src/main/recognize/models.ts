@@ -4,10 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Classifier } from './classifier.ts'
-import { CNN_HEAD_FORMAT, loadCnnHead } from './cnnHead.ts'
 import { MlpClassifier } from './mlpClassifier.ts'
 import { ONNX_FORMAT } from './modelCard.ts'
-import { OnnxClassifier } from './onnxClassifier.ts'
 
 export const RESOURCES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources')
 export const SHIPPED_MODELS_DIR = join(RESOURCES_DIR, 'models')
@@ -63,6 +61,8 @@ export async function loadClassifier(model?: string): Promise<Classifier & { car
   const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { kind?: string; format?: string }
   const name = model ?? dir.split(/[\\/]/).pop()
   if (manifest.kind === 'mlp') return MlpClassifier.load(dir, name)
+  // onnxruntime loads only for the models that need it (an MLP command starts without it).
+  const [{ CNN_HEAD_FORMAT, loadCnnHead }, { OnnxClassifier }] = await Promise.all([import('./cnnHead.ts'), import('./onnxClassifier.ts')])
   // A head fine-tuned on a CNN's embeddings (recognize/cnnHead.ts): the base ONNX model + head weights.
   if (manifest.format === CNN_HEAD_FORMAT) return loadCnnHead(dir, name ?? dir, (base) => resolveModelDir(base))
   // Glyphdesk's CNNs and bring-your-own ONNX classifiers share one card format and one loader.
