@@ -10,7 +10,7 @@ import { evalPages } from '../vision/evalPages.ts'
 import { loadOpenCv } from '../vision/segment.ts'
 import { numberOption, parseCommand, UsageError } from './args.ts'
 import { collectPages, parseShard, runBatch, shardPages } from './batch.ts'
-import { readPage } from './readPage.ts'
+import { loadPageFile, readLoadedPage } from './readPage.ts'
 
 const NO_CONTEXT_HELP = '  --no-context  the classifier\'s own reading: no word-context rule for look-alikes (0/O, 1/I, 5/S, 2/Z …)'
 export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto] [--out FILE] [--no-context]
@@ -41,10 +41,11 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   const path = positionals[0]
   if (!path) throw new UsageError(TRANSCRIBE_USAGE)
   if (!existsSync(path)) throw new UsageError(`${path} does not exist`)
-  // The model (onnxruntime) and the image (sharp, then OpenCV for segmentation) load concurrently.
-  const [classifier] = await Promise.all([loadClassifier(values.model), loadOpenCv()])
+  // The model (onnxruntime builds its session off the main thread), the image (sharp decodes on the
+  // thread pool) and OpenCV (its wasm compiles in the background) load concurrently.
+  const [classifier, page] = await Promise.all([loadClassifier(values.model), loadPageFile(path), loadOpenCv()])
   const started = Date.now()
-  const { text, chars, warnings } = await readPage(path, classifier, format, !values['no-context'])
+  const { text, chars, warnings } = await readLoadedPage(page, classifier, format, !values['no-context'])
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
   if (values.out) {
     await writeFileAtomic(values.out, text)

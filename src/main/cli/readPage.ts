@@ -5,15 +5,25 @@ import { resolve } from 'node:path'
 import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
 import { writeFileAtomic } from '../nn/serialise.ts'
 import type { Classifier } from '../recognize/classifier.ts'
-import { loadImage } from '../vision/image.ts'
+import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { transcribe } from '../vision/transcribe.ts'
 
-export async function readPage(path: string, classifier: Classifier, format: PageExportFormat, wordContext: boolean): Promise<{ text: string; chars: number; warnings: string[] }> {
+export interface PageFile { path: string; bytes: Buffer; image: LoadedImage }
+
+/** Reads and decodes the image (sharp decodes on libuv's thread pool, so this overlaps other loading). */
+export async function loadPageFile(path: string): Promise<PageFile> {
   const bytes = await readFile(path)
-  const image = await loadImage(bytes)
-  const { doc } = await transcribe(image, classifier, { path: resolve(path), fileBytes: bytes, wordContext })
+  return { path, bytes, image: await loadImage(bytes) }
+}
+
+export async function readLoadedPage(page: PageFile, classifier: Classifier, format: PageExportFormat, wordContext: boolean): Promise<{ text: string; chars: number; warnings: string[] }> {
+  const { doc } = await transcribe(page.image, classifier, { path: resolve(page.path), fileBytes: page.bytes, wordContext })
   const text = PAGE_EXPORTS[format]({ ...doc, model: doc.model ?? { name: classifier.name } })
-  return { text, chars: doc.boxes.length, warnings: image.warnings }
+  return { text, chars: doc.boxes.length, warnings: page.image.warnings }
+}
+
+export async function readPage(path: string, classifier: Classifier, format: PageExportFormat, wordContext: boolean): Promise<{ text: string; chars: number; warnings: string[] }> {
+  return readLoadedPage(await loadPageFile(path), classifier, format, wordContext)
 }
 
 /** Reads the page and writes its export atomically: the output file exists only once it is complete. */
