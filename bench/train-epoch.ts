@@ -5,10 +5,10 @@
 // (written to a temp dir), so besides the times we can check that they compute the same thing.
 // After one warm-up epoch each, Glyphdesk, NumPy and PyTorch epochs alternate (the machine's load
 // drifts); min and median of each side, and the ratios of paired runs.
-//   node --import tsx bench/train-epoch.ts [--reps 7] [--n 10800] [--no-numpy] [--no-torch] [--torch-threads 1] [--breakdown]
+//   node --import tsx bench/train-epoch.ts [--reps 7] [--n 10800] [--no-numpy] [--no-torch] [--torch-threads 1] [--gemm-threads 1,2] [--breakdown]
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +16,7 @@ import { countCorrect } from '../src/main/nn/kernels.ts'
 import { Mlp } from '../src/main/nn/mlp.ts'
 import type { Activation, Dense } from '../src/main/nn/layers.ts'
 import { Rng } from '../src/main/nn/rng.ts'
+import { GEMM_THREADS } from '../src/main/nn/simd.ts'
 import { trainMlp, type LabelledGlyphs } from '../src/main/nn/train.ts'
 
 const args = process.argv.slice(2)
@@ -49,7 +50,12 @@ const le = (a: Float32Array | Uint8Array | Uint32Array): Buffer => Buffer.from(a
 
 const rng = new Rng(1)
 const data = glyphLike(N, rng)
-const mlp = new Mlp({ sizes: SIZES, activation: 'sigmoid', seed: 1 }, { maxBatch: 32 })
+// --gemm-threads 1,2: one Glyphdesk side per setting (simd.ts: 2 = the layer-1 gemms split by columns with
+// a helper thread; the default is the machine's, see GEMM_THREADS).
+const gi = args.indexOf('--gemm-threads')
+const THREADS = (gi >= 0 ? args[gi + 1] : String(GEMM_THREADS)).split(',').map((t) => (t === '2' ? 2 : 1) as 1 | 2)
+const mlps = THREADS.map((t) => new Mlp({ sizes: SIZES, activation: 'sigmoid', seed: 1 }, { maxBatch: 32, gemmThreads: t }))
+const mlp = mlps[0]
 const init = mlp.copyWeights()
 const cfg = { epochs: 1, lr: LR, batch: 32, momentum: 0, optimizer: 'sgd' as const, seed: 7 }
 
@@ -64,10 +70,10 @@ const sum = (a: ArrayLike<number>): number => {
 }
 
 /** One Glyphdesk epoch from the initial weights: wall and CPU seconds, loss and accuracy. */
-async function ourEpoch(): Promise<{ seconds: number; cpu: number; loss: number; acc: number }> {
-  mlp.setWeights(init)
+async function ourEpoch(net: Mlp = mlp): Promise<{ seconds: number; cpu: number; loss: number; acc: number }> {
+  net.setWeights(init)
   const c0 = process.cpuUsage(), t0 = performance.now()
-  const res = await trainMlp(mlp, data, undefined, cfg)
+  const res = await trainMlp(net, data, undefined, cfg)
   const seconds = (performance.now() - t0) / 1000, c = process.cpuUsage(c0)
   return { seconds, cpu: (c.user + c.system) / 1e6, loss: res.curves[0].trainLoss, acc: res.curves[0].trainAcc }
 }
@@ -113,25 +119,36 @@ try {
   if (withTorch) refs.push({ ref: new PyRef('PyTorch', 'mlp_torch.py', dir, ['--threads', String(TORCH_THREADS)]), prefix: 'torch', times: [] })
   // One warm-up epoch each (JIT, wasm tier-up, first touch of the data), then alternate
   // the sides so that load from other processes hits them alike.
-  await ourEpoch()
+  for (const net of mlps) await ourEpoch(net)
   for (const r of refs) await r.ref.ask('epoch')
-  const ours: Awaited<ReturnType<typeof ourEpoch>>[] = []
+  const oursBy: Awaited<ReturnType<typeof ourEpoch>>[][] = mlps.map(() => [])
   for (let r = 0; r < REPS; r++) {
-    ours.push(await ourEpoch())
+    for (let v = 0; v < mlps.length; v++) oursBy[v].push(await ourEpoch(mlps[v]))
     for (const side of refs) side.times.push((await side.ref.ask('epoch')) as { seconds: number; cpu: number })
   }
+  console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}; ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}`)
+  for (let v = 0; v < mlps.length; v++) {
+    const o = oursBy[v], w = o.map((e) => e.seconds), l = o[o.length - 1]
+    console.log(`glyphdesk (gemm threads ${THREADS[v]}): epoch ${fmt(w)} (wall, ${REPS} runs: ${w.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(o.map((e) => e.cpu)).toFixed(3)} s), loss ${l.loss.toFixed(6)}, acc ${l.acc.toFixed(4)}`)
+    if (v > 0) {
+      const same = mlps[v].params().every((p, i) => p.value.every((x, k) => Object.is(x, mlp.params()[i].value[k])))
+      console.log(`  weights after one epoch ${same ? 'bit-identical to' : 'DIFFER from'} gemm threads ${THREADS[0]}; wall ratio to it: medians ${(median(w) / median(oursBy[0].map((e) => e.seconds))).toFixed(3)}`)
+    }
+  }
+  const ours = oursBy[0]
   const last = ours[ours.length - 1]
-  const wall = ours.map((o) => o.seconds)
-  console.log(`glyphdesk: epoch ${fmt(wall)} (wall, ${REPS} runs: ${wall.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(ours.map((o) => o.cpu)).toFixed(3)} s), loss ${last.loss.toFixed(6)}, acc ${last.acc.toFixed(4)}`)
   for (const side of refs) {
     const summary = await side.ref.ask('finish')
     const nw = side.times.map((t) => t.seconds)
     const version = side.prefix === 'numpy' ? `numpy ${summary.numpy}` : `torch ${summary.torch} (${summary.threads} thread${summary.threads === 1 ? '' : 's'})`
     console.log(`${version}: epoch ${fmt(nw)} (wall, ${REPS} runs: ${nw.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(side.times.map((t) => t.cpu)).toFixed(3)} s), loss ${summary.trainLoss.toFixed(6)}, acc ${summary.trainAcc.toFixed(4)}`)
     if (summary.env) console.log(`  BLAS env as found: ${JSON.stringify(summary.env)}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`)
-    const paired = wall.map((t, i) => t / nw[i])
-    const cpuRatio = median(ours.map((o) => o.cpu)) / median(side.times.map((t) => t.cpu))
-    console.log(`ratio glyphdesk/${side.prefix}: wall medians ${(median(wall) / median(nw)).toFixed(3)}, mins ${(Math.min(...wall) / Math.min(...nw)).toFixed(3)}, paired runs min ${Math.min(...paired).toFixed(3)} median ${median(paired).toFixed(3)}; CPU medians ${cpuRatio.toFixed(3)}  (<1 means Glyphdesk is faster)`)
+    for (let v = 0; v < mlps.length; v++) {
+      const mine = oursBy[v].map((o) => o.seconds)
+      const paired = mine.map((t, i) => t / nw[i])
+      const cpuRatio = median(oursBy[v].map((o) => o.cpu)) / median(side.times.map((t) => t.cpu))
+      console.log(`ratio glyphdesk (gemm threads ${THREADS[v]})/${side.prefix}: wall medians ${(median(mine) / median(nw)).toFixed(3)}, mins ${(Math.min(...mine) / Math.min(...nw)).toFixed(3)}, paired runs min ${Math.min(...paired).toFixed(3)} median ${median(paired).toFixed(3)}; CPU medians ${cpuRatio.toFixed(3)}  (<1 means Glyphdesk is faster)`)
+    }
     // Same data, order and init: the final weights should agree to float32 rounding.
     let maxDiff = 0
     ;['W1', 'b1', 'W2', 'b2'].forEach((name, i) => {

@@ -216,7 +216,13 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
       }
     }
     for (let k = 0; k < workers; k++) {
-      const worker = new Worker(entry, { workerData: config, env: { ...process.env, GLYPHDESK_ONNX_THREADS: process.env['GLYPHDESK_ONNX_THREADS'] ?? onnxThreads } })
+      const env = {
+        ...process.env,
+        GLYPHDESK_ONNX_THREADS: process.env['GLYPHDESK_ONNX_THREADS'] ?? onnxThreads,
+        // An MLP's gemms get a helper thread only when the workers leave a core free.
+        GLYPHDESK_GEMM_THREADS: process.env['GLYPHDESK_GEMM_THREADS'] ?? (Number(onnxThreads) >= 2 ? '2' : '1')
+      }
+      const worker = new Worker(entry, { workerData: config, env })
       live.add(worker)
       const inFlight = new Map<number, number>()
       const feed = () => {
