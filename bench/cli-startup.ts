@@ -7,8 +7,10 @@
 // load the image + transcribe + export, which is the part a cold run cannot avoid. The figure of merit is
 // cold − warm per repetition (the start-up cost). Wall and CPU (user + system) time are reported; the
 // children's CPU comes from GNU time (/usr/bin/time) when it exists. `--npx` adds `npx glyphdesk --help`
-// (npm's own start-up included). The load average is printed before and after.
-//   npx tsx bench/cli-startup.ts [--reps 10] [--page resources/samples/01_list.jpg] [--model MODEL] [--npx] [--json]
+// (npm's own start-up included); `--compare-source` adds the same two commands run from the TypeScript sources
+// through tsx (GLYPHDESK_CLI_FROM_SOURCE=1, how the command ran before it had a bundle). The load average is
+// printed before and after.
+//   npx tsx bench/cli-startup.ts [--reps 10] [--page resources/samples/01_list.jpg] [--model MODEL] [--npx] [--compare-source] [--json]
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     page: { type: 'string', default: 'resources/samples/01_list.jpg' },
     model: { type: 'string' },
     npx: { type: 'boolean', default: false },
+    'compare-source': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }
   }
 })
@@ -37,11 +40,11 @@ const scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-startup-'))
 interface Sample { wall: number; cpu: number | null }
 
 /** Runs a command to completion; wall time from here, CPU (user + system) from GNU time's report. */
-function timeCommand(cmd: string, args: string[]): Sample {
+function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Sample {
   const report = join(scratch, 'time.txt')
   const argv = GNU_TIME ? [GNU_TIME, '-f', '%U %S', '-o', report, cmd, ...args] : [cmd, ...args]
   const t0 = performance.now()
-  const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env })
   const wall = (performance.now() - t0) / 1000
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
   let cpu: number | null = null
@@ -79,12 +82,18 @@ await warmRead()
 
 const rows: Record<string, Sample[]> = { 'node -e 0': [], '--help': [], 'transcribe cold': [], 'transcribe warm (in process)': [] }
 if (values.npx) rows['npx glyphdesk --help'] = []
+const fromSource = { ...process.env, GLYPHDESK_CLI_FROM_SOURCE: '1' }
+if (values['compare-source']) { rows['--help, sources through tsx'] = []; rows['transcribe cold, sources through tsx'] = [] }
 for (let r = 0; r < REPS; r++) {
   rows['node -e 0'].push(timeCommand(process.execPath, ['-e', '0']))
   rows['--help'].push(timeCommand(process.execPath, [BIN, '--help']))
   if (values.npx) rows['npx glyphdesk --help'].push(timeCommand('npx', ['glyphdesk', '--help']))
   rows['transcribe cold'].push(timeCommand(process.execPath, [BIN, ...transcribeArgs]))
   rows['transcribe warm (in process)'].push(await warmRead())
+  if (values['compare-source']) {
+    rows['--help, sources through tsx'].push(timeCommand(process.execPath, [BIN, '--help'], fromSource))
+    rows['transcribe cold, sources through tsx'].push(timeCommand(process.execPath, [BIN, ...transcribeArgs], fromSource))
+  }
   process.stderr.write(`rep ${r + 1}/${REPS}\r`)
 }
 const load1 = loadavg()
