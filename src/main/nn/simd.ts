@@ -356,7 +356,8 @@ class Kernels {
     // This thread: the lower wide strips and the 4-column leftovers; the helper: wide strips [split, nWide).
     this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, split, split)
     this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, nWide, nWide, n4)
-    this.helper!.finish()
+    // A helper that failed has written nothing it was asked to: its columns are done here instead.
+    if (!this.helper!.finish()) this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, split, nWide, nWide)
   }
 
   /** Columns [jStart, jWide) with the wide kernel and [jWide, j4) with the 4-column one. */
@@ -382,7 +383,7 @@ const THREAD_MIN_WORK = 1 << 19
 /**
  * Source of the helper thread (run with eval, so it needs no file next to a bundle). It blocks in
  * Atomics.wait on a control word; setup messages (a memory, a module's bytes) are read synchronously
- * when a job arrives. Control words: 0 state (0 idle, 1 job, 2 done, 3 failed), 1 memory id, 2 module
+ * when a job arrives. Control words: 0 state (0 idle, 1 job, 2 done, 3 failed; the main thread resets 2 and 3 to 0), 1 memory id, 2 module
  * id, 3 m, 4 k, 5 aOff, 6 saiB, 7 bOff, 8 cOff, 9 row bytes of C, 10 mode, 11 jStart, 12 jEnd; the
  * float64 after them is lr.
  */
@@ -413,8 +414,9 @@ function kernels(memId, modId) {
 for (;;) {
   Atomics.wait(ctrl, 0, 0)
   const state = Atomics.load(ctrl, 0)
-  if (state === 2 || state === 3) { Atomics.wait(ctrl, 0, state); continue }
-  if (state !== 1) break
+  // Woken with no job: the last answer not yet collected (2, 3: wait for it to change), or already
+  // collected (0: wait again). Only 1 is a job.
+  if (state !== 1) { if (state === 2 || state === 3) Atomics.wait(ctrl, 0, state); continue }
   try {
     drain()
     const kernel = kernels(ctrl[1], ctrl[2])
@@ -480,21 +482,27 @@ class GemmHelper {
     Atomics.notify(c, 0)
   }
 
-  finish(): void {
+  /**
+   * Waits for the job posted by start(). False when the helper failed on it — in practice while setting
+   * up (a module or memory it could not instantiate), before writing anything; the caller then does those
+   * columns itself. (A trap inside a kernel would trap on this thread as well.)
+   */
+  finish(): boolean {
     const c = this.ctrl
     for (;;) {
       const s = Atomics.load(c, 0)
-      if (s === 2) break
-      if (s === 3) {
+      if (s === 2 || s === 3) {
         Atomics.store(c, 0, 0)
         Atomics.notify(c, 0)
-        throw new Error('the gemm helper thread failed')
+        if (s === 3) this.failures++
+        return s === 2
       }
       if (Atomics.wait(c, 0, 1, 60_000) === 'timed-out') throw new Error('the gemm helper thread did not answer in 60 s')
     }
-    Atomics.store(c, 0, 0)
-    Atomics.notify(c, 0)
   }
+
+  /** Jobs the helper failed (tests and diagnostics). */
+  failures = 0
 }
 
 /**
@@ -513,6 +521,11 @@ let helper: GemmHelper | null | undefined
 /** Gemms split with the helper thread so far in this thread (0 when it was never started). */
 export function helperGemms(): number {
   return helper ? helper.jobs : 0
+}
+
+/** Of those, the ones the helper failed on (done by the calling thread instead). */
+export function helperFailures(): number {
+  return helper ? helper.failures : 0
 }
 function gemmHelper(): GemmHelper | null {
   if (helper === undefined) {

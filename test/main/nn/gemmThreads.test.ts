@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { gemmNN, gemmTN, gemmTNSgd } from '../../../src/main/nn/kernels.ts'
 import { Mlp } from '../../../src/main/nn/mlp.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
-import { createArena, gemmThreadsFor, helperGemms, type Arena } from '../../../src/main/nn/simd.ts'
+import { createArena, gemmThreadsFor, helperFailures, helperGemms, type Arena } from '../../../src/main/nn/simd.ts'
 import { trainMlp } from '../../../src/main/nn/train.ts'
 import { blobs, naive, sameBits } from './fixtures.ts'
 
@@ -32,6 +32,7 @@ describe('two-thread arena gemms', () => {
       gemmNN(m, n, k, A2, B2, C2, false)
       // The helper took part exactly when the product is big enough to split.
       expect(helperGemms() - before).toBe(m * n * k >= 1 << 19 ? 1 : 0)
+      expect(helperFailures()).toBe(0)
       expect(sameBits([C1], [C2])).toBe(true)
       // And it is the product (float64 reference, float32 accumulation tolerance).
       const ref = naive(m, n, k, (i, p) => A1[i * k + p], (p, j) => B1[p * n + j])
@@ -64,6 +65,14 @@ describe('two-thread arena gemms', () => {
       expect(helperGemms() - jobs).toBeGreaterThan(2 * 10 * 2) // both layer-1 gemms of every full batch of the 2-thread run
       nets[0].params().forEach((p, i) => expect(sameBits([p.value], [nets[1].params()[i].value]), p.name).toBe(true))
     }
+  })
+
+  it('answers thousands of back-to-back jobs (the hand-over between jobs has no lost wake-up)', () => {
+    const [A, B, C] = [f32(32 * 1024, 6, two), f32(1024 * 64, 7, two), two.alloc(32 * 64)!]
+    const before = helperGemms()
+    for (let i = 0; i < 3000; i++) gemmNN(32, 64, 1024, A, B, C, false)
+    expect(helperGemms() - before).toBe(3000)
+    expect(helperFailures()).toBe(0)
   })
 
   it('defaults to two threads on two or more cores; GLYPHDESK_GEMM_THREADS overrides', () => {
