@@ -73,7 +73,7 @@ describe('two-thread arena gemms', () => {
     for (let i = 0; i < 3000; i++) gemmNN(32, 64, 1024, A, B, C, false)
     expect(helperGemms() - before).toBe(3000)
     expect(helperFailures()).toBe(0)
-  })
+  }, 120_000)
 
   it('defaults to two threads on two or more cores; GLYPHDESK_GEMM_THREADS overrides', () => {
     expect(gemmThreadsFor(undefined, 2)).toBe(2)
