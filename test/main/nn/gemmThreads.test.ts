@@ -65,7 +65,7 @@ describe('two-thread arena gemms', () => {
       expect(helperGemms() - jobs).toBeGreaterThan(2 * 10 * 2) // both layer-1 gemms of every full batch of the 2-thread run
       nets[0].params().forEach((p, i) => expect(sameBits([p.value], [nets[1].params()[i].value]), p.name).toBe(true))
     }
-  })
+  }, 60_000)
 
   it('answers thousands of back-to-back jobs (the hand-over between jobs has no lost wake-up)', () => {
     const [A, B, C] = [f32(32 * 1024, 6, two), f32(1024 * 64, 7, two), two.alloc(32 * 64)!]
