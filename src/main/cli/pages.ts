@@ -4,13 +4,12 @@ import { existsSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
-import { writeFileAtomic } from '../nn/serialise.ts'
-import { loadClassifier } from '../recognize/models.ts'
-import { evalPages } from '../vision/evalPages.ts'
-import { loadOpenCv } from '../vision/segment.ts'
 import { numberOption, parseCommand, UsageError } from './args.ts'
 import { collectPages, parseShard, runBatch, shardPages } from './batch.ts'
-import { loadPageFile, readLoadedPage } from './readPage.ts'
+
+// The image decoder (sharp), OpenCV and the models load inside the commands, so `--help` and usage
+// errors answer without them.
+const reading = () => Promise.all([import('../recognize/models.ts'), import('../vision/segment.ts'), import('./readPage.ts'), import('../nn/serialise.ts')])
 
 const NO_CONTEXT_HELP = '  --no-context  the classifier\'s own reading: no word-context rule for look-alikes (0/O, 1/I, 5/S, 2/Z …)'
 export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto] [--out FILE] [--no-context]
@@ -43,6 +42,7 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   if (!existsSync(path)) throw new UsageError(`${path} does not exist`)
   // The model (onnxruntime builds its session off the main thread), the image (sharp decodes on the
   // thread pool) and OpenCV (its wasm compiles in the background) load concurrently.
+  const [{ loadClassifier }, { loadOpenCv }, { loadPageFile, readLoadedPage }, { writeFileAtomic }] = await reading()
   const [classifier, page] = await Promise.all([loadClassifier(values.model), loadPageFile(path), loadOpenCv()])
   const started = Date.now()
   const { text, chars, warnings } = await readLoadedPage(page, classifier, format, !values['no-context'])
@@ -101,6 +101,7 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, { model: { type: 'string' }, json: { type: 'boolean' }, 'no-context': { type: 'boolean' } }, EVAL_PAGES_USAGE)
   const dir = positionals[0]
   if (!dir || !existsSync(dir)) throw new UsageError(`name a folder of page images with .txt ground truth\n${EVAL_PAGES_USAGE}`)
+  const [[{ loadClassifier }], { evalPages }] = await Promise.all([reading(), import('../vision/evalPages.ts')])
   const classifier = await loadClassifier(values.model)
   const result = await evalPages(dir, classifier, { wordContext: !values['no-context'] })
   if (result.pages.length === 0) throw new UsageError(`${dir} has no page image with a same-name .txt ground truth`)
