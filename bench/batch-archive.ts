@@ -5,7 +5,9 @@
 //
 //   npx tsx bench/batch-archive.ts throughput [--pages 200] [--workers 1,2] [--rounds 1] [--model M]
 //     Whole-process wall time of one batch per worker count (rounds interleave the counts), pages/s,
-//     pages/s per worker, and the ratio to the first count from the same round; load average around it.
+//     pages/s per worker, the ratio to the first count from the same round, CPU seconds per page (GNU time:
+//     equal CPU per page means the workers add no serial work, so an idle machine scales with the cores);
+//     load average around it.
 //   npx tsx bench/batch-archive.ts kill [--pages 200] [--workers 2] [--model M]
 //     Starts a batch, kill -9s it once a third of the outputs exist, checks that every output present is
 //     complete, reruns the same command, and checks that every page then has exactly one complete
@@ -62,13 +64,24 @@ const ref = spawnSync(process.execPath, [BIN, 'transcribe', samplesDir, '--out-d
 if (ref.status !== 0) throw new Error(`reference run failed: ${ref.stderr}`)
 const expected = new Map(samples.map((s) => [s.replace(/\.[^.]+$/, ''), readFileSync(join(refDir, s.replace(/\.[^.]+$/, '') + '.txt'), 'utf8')]))
 
-function runBatch(outDir: string, workers: number): Promise<{ seconds: number; code: number | null; stderr: string }> {
+/** One batch as a whole process; CPU seconds (user + system) from GNU time when /usr/bin/time exists. */
+function runBatch(outDir: string, workers: number): Promise<{ seconds: number; cpu: number | null; code: number | null; stderr: string }> {
   return new Promise((done) => {
     const t0 = performance.now()
-    const child = spawn(process.execPath, [BIN, 'transcribe', '--manifest', manifest, '--out-dir', outDir, '--workers', String(workers), ...modelArgs], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+    const timeFile = join(scratch, `time-${workers}.txt`)
+    const cmd = [process.execPath, BIN, 'transcribe', '--manifest', manifest, '--out-dir', outDir, '--workers', String(workers), ...modelArgs]
+    const argv = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%U %S', '-o', timeFile, ...cmd] : cmd
+    const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.on('exit', (code) => done({ seconds: (performance.now() - t0) / 1000, code, stderr }))
+    child.on('exit', (code) => {
+      let cpu: number | null = null
+      if (existsSync(timeFile)) {
+        const [u, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
+        if (Number.isFinite(u + sys)) cpu = u + sys
+      }
+      done({ seconds: (performance.now() - t0) / 1000, cpu, code, stderr })
+    })
   })
 }
 
@@ -77,7 +90,7 @@ if (mode === 'throughput') {
   const rounds = Math.max(1, Number(values.rounds))
   const load0 = loadavg()
   process.stdout.write(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}; ${N} pages (${samples.join(', ')} repeated); model ${values.model ?? 'default'}\n`)
-  process.stdout.write(`load average before: ${load0.map((v) => v.toFixed(2)).join(' ')}\n\n| round | workers | wall | pages/s | pages/s per worker | speed vs ${counts[0]} worker(s) | load avg (1 min) after |\n|---|---:|---:|---:|---:|---:|---:|\n`)
+  process.stdout.write(`load average before: ${load0.map((v) => v.toFixed(2)).join(' ')}\n\n| round | workers | wall | pages/s | pages/s per worker | speed vs ${counts[0]} worker(s) | CPU s per page | load avg (1 min) after |\n|---|---:|---:|---:|---:|---:|---:|---:|\n`)
   const ratios: number[] = []
   for (let r = 0; r < rounds; r++) {
     let base = 0
@@ -90,7 +103,7 @@ if (mode === 'throughput') {
       const rate = N / res.seconds
       if (w === counts[0]) base = rate
       else ratios.push(rate / base)
-      process.stdout.write(`| ${r + 1} | ${w} | ${res.seconds.toFixed(1)} s | ${rate.toFixed(2)} | ${(rate / w).toFixed(2)} | ${(rate / base).toFixed(2)}× | ${loadavg()[0].toFixed(2)} |\n`)
+      process.stdout.write(`| ${r + 1} | ${w} | ${res.seconds.toFixed(1)} s | ${rate.toFixed(2)} | ${(rate / w).toFixed(2)} | ${(rate / base).toFixed(2)}× | ${res.cpu === null ? '—' : (res.cpu / N).toFixed(3)} | ${loadavg()[0].toFixed(2)} |\n`)
       rmSync(outDir, { recursive: true, force: true })
     }
   }
