@@ -1,12 +1,14 @@
 // Benchmark: one training epoch of the 1024-64-36 sigmoid MLP (batch 32, plain SGD, 10800
-// glyph-like inputs) in Glyphdesk vs the NumPy reference (bench/reference/mlp_numpy.py).
-// Both runs get the same data, sample order and initial weights (written to a temp dir), so
-// besides the times we can check that they compute the same thing. After one warm-up epoch each,
-// Glyphdesk and NumPy epochs alternate (the machine's load drifts); min and median of each side.
-//   node --import tsx bench/train-epoch.ts [--reps 7] [--n 10800] [--no-numpy] [--breakdown]
+// glyph-like inputs) in Glyphdesk vs the NumPy reference (bench/reference/mlp_numpy.py) and the
+// PyTorch CPU reference (bench/reference/mlp_torch.py, same algorithm, --torch-threads, default 1
+// like Glyphdesk's training loop). All runs get the same data, sample order and initial weights
+// (written to a temp dir), so besides the times we can check that they compute the same thing.
+// After one warm-up epoch each, Glyphdesk, NumPy and PyTorch epochs alternate (the machine's load
+// drifts); min and median of each side, and the ratios of paired runs.
+//   node --import tsx bench/train-epoch.ts [--reps 7] [--n 10800] [--no-numpy] [--no-torch] [--torch-threads 1] [--gemm-threads 1,2] [--breakdown]
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +16,7 @@ import { countCorrect } from '../src/main/nn/kernels.ts'
 import { Mlp } from '../src/main/nn/mlp.ts'
 import type { Activation, Dense } from '../src/main/nn/layers.ts'
 import { Rng } from '../src/main/nn/rng.ts'
+import { GEMM_THREADS } from '../src/main/nn/simd.ts'
 import { trainMlp, type LabelledGlyphs } from '../src/main/nn/train.ts'
 
 const args = process.argv.slice(2)
@@ -47,7 +50,12 @@ const le = (a: Float32Array | Uint8Array | Uint32Array): Buffer => Buffer.from(a
 
 const rng = new Rng(1)
 const data = glyphLike(N, rng)
-const mlp = new Mlp({ sizes: SIZES, activation: 'sigmoid', seed: 1 }, { maxBatch: 32 })
+// --gemm-threads 1,2: one Glyphdesk side per setting (simd.ts: 2 = the layer-1 gemms split by columns with
+// a helper thread; the default is the machine's, see GEMM_THREADS).
+const gi = args.indexOf('--gemm-threads')
+const THREADS = (gi >= 0 ? args[gi + 1] : String(GEMM_THREADS)).split(',').map((t) => (t === '2' ? 2 : 1) as 1 | 2)
+const mlps = THREADS.map((t) => new Mlp({ sizes: SIZES, activation: 'sigmoid', seed: 1 }, { maxBatch: 32, gemmThreads: t }))
+const mlp = mlps[0]
 const init = mlp.copyWeights()
 const cfg = { epochs: 1, lr: LR, batch: 32, momentum: 0, optimizer: 'sgd' as const, seed: 7 }
 
@@ -62,21 +70,21 @@ const sum = (a: ArrayLike<number>): number => {
 }
 
 /** One Glyphdesk epoch from the initial weights: wall and CPU seconds, loss and accuracy. */
-async function ourEpoch(): Promise<{ seconds: number; cpu: number; loss: number; acc: number }> {
-  mlp.setWeights(init)
+async function ourEpoch(net: Mlp = mlp): Promise<{ seconds: number; cpu: number; loss: number; acc: number }> {
+  net.setWeights(init)
   const c0 = process.cpuUsage(), t0 = performance.now()
-  const res = await trainMlp(mlp, data, undefined, cfg)
+  const res = await trainMlp(net, data, undefined, cfg)
   const seconds = (performance.now() - t0) / 1000, c = process.cpuUsage(c0)
   return { seconds, cpu: (c.user + c.system) / 1e6, loss: res.curves[0].trainLoss, acc: res.curves[0].trainAcc }
 }
 
-/** The NumPy reference as a child process answering one epoch per request (see mlp_numpy.py --serve). */
-class NumpyRef {
+/** A Python reference as a child process answering one epoch per request (see mlp_numpy.py --serve). */
+class PyRef {
   private readonly child: ChildProcessWithoutNullStreams
   private readonly lines: AsyncIterator<string>
   private stderr = ''
-  constructor(readonly dir: string) {
-    this.child = spawn('/usr/bin/python3', [join(here, 'reference', 'mlp_numpy.py'), '--inputs', dir, '--lr', String(LR), '--serve'])
+  constructor(readonly label: string, script: string, readonly dir: string, extra: string[] = []) {
+    this.child = spawn('/usr/bin/python3', [join(here, 'reference', script), '--inputs', dir, '--lr', String(LR), '--serve', ...extra])
     this.child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString() })
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]()
   }
@@ -85,7 +93,7 @@ class NumpyRef {
     const next = await this.lines.next()
     if (next.done) {
       const code = await new Promise<number | null>((resolve) => (this.child.exitCode !== null ? resolve(this.child.exitCode) : this.child.on('exit', resolve)))
-      throw new Error(code === 3 ? 'NumPy is not installed for /usr/bin/python3 (apt install python3-numpy)' : `numpy reference failed (exit ${code}): ${this.stderr.trim()}`)
+      throw new Error(code === 3 ? `${this.label} is not installed for /usr/bin/python3: ${this.stderr.trim()}` : `${this.label} reference failed (exit ${code}): ${this.stderr.trim()}`)
     }
     return JSON.parse(next.value)
   }
@@ -96,51 +104,66 @@ class NumpyRef {
 
 const fmt = (xs: number[]): string => `min ${Math.min(...xs).toFixed(3)} s, median ${median(xs).toFixed(3)} s`
 const withNumpy = !args.includes('--no-numpy')
+const withTorch = !args.includes('--no-torch')
+const TORCH_THREADS = opt('torch-threads', 1)
 const dir = mkdtempSync(join(tmpdir(), 'glyphdesk-bench-'))
-let ref: NumpyRef | null = null
+const refs: { ref: PyRef; prefix: string; times: { seconds: number; cpu: number }[] }[] = []
 try {
-  if (withNumpy) {
+  if (withNumpy || withTorch) {
     writeFileSync(join(dir, 'x.f32'), le(data.x))
     writeFileSync(join(dir, 'y.u8'), le(data.y))
     writeFileSync(join(dir, 'order.u32'), le(order))
     init.forEach((t, i) => writeFileSync(join(dir, ['W1', 'b1', 'W2', 'b2'][i] + '.f32'), le(t.data as Float32Array)))
-    ref = new NumpyRef(dir)
   }
+  if (withNumpy) refs.push({ ref: new PyRef('NumPy', 'mlp_numpy.py', dir), prefix: 'numpy', times: [] })
+  if (withTorch) refs.push({ ref: new PyRef('PyTorch', 'mlp_torch.py', dir, ['--threads', String(TORCH_THREADS)]), prefix: 'torch', times: [] })
   // One warm-up epoch each (JIT, wasm tier-up, first touch of the data), then alternate
-  // Glyphdesk and NumPy epochs so that load from other processes hits both sides alike.
-  await ourEpoch()
-  await ref?.ask('epoch')
-  const ours: Awaited<ReturnType<typeof ourEpoch>>[] = []
-  const theirs: { seconds: number; cpu: number }[] = []
+  // the sides so that load from other processes hits them alike.
+  for (const net of mlps) await ourEpoch(net)
+  for (const r of refs) await r.ref.ask('epoch')
+  const oursBy: Awaited<ReturnType<typeof ourEpoch>>[][] = mlps.map(() => [])
   for (let r = 0; r < REPS; r++) {
-    ours.push(await ourEpoch())
-    if (ref) theirs.push(await ref.ask<{ seconds: number; cpu: number }>('epoch'))
+    for (let v = 0; v < mlps.length; v++) oursBy[v].push(await ourEpoch(mlps[v]))
+    for (const side of refs) side.times.push(await side.ref.ask<{ seconds: number; cpu: number }>('epoch'))
   }
+  console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}; ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}`)
+  for (let v = 0; v < mlps.length; v++) {
+    const o = oursBy[v], w = o.map((e) => e.seconds), l = o[o.length - 1]
+    console.log(`glyphdesk (gemm threads ${THREADS[v]}): epoch ${fmt(w)} (wall, ${REPS} runs: ${w.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(o.map((e) => e.cpu)).toFixed(3)} s), loss ${l.loss.toFixed(6)}, acc ${l.acc.toFixed(4)}`)
+    if (v > 0) {
+      const same = mlps[v].params().every((p, i) => p.value.every((x, k) => Object.is(x, mlp.params()[i].value[k])))
+      console.log(`  weights after one epoch ${same ? 'bit-identical to' : 'DIFFER from'} gemm threads ${THREADS[0]}; wall ratio to it: medians ${(median(w) / median(oursBy[0].map((e) => e.seconds))).toFixed(3)}`)
+    }
+  }
+  const ours = oursBy[0]
   const last = ours[ours.length - 1]
-  const wall = ours.map((o) => o.seconds)
-  console.log(`glyphdesk: epoch ${fmt(wall)} (wall, ${REPS} runs: ${wall.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(ours.map((o) => o.cpu)).toFixed(3)} s), loss ${last.loss.toFixed(6)}, acc ${last.acc.toFixed(4)}`)
-  if (ref) {
-    const summary = await ref.ask<{ numpy: string; trainLoss: number; trainAcc: number; env: unknown; finalW1Sum: number }>('finish')
-    const nw = theirs.map((t) => t.seconds)
-    console.log(`numpy ${summary.numpy}: epoch ${fmt(nw)} (wall, ${REPS} runs: ${nw.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(theirs.map((t) => t.cpu)).toFixed(3)} s), loss ${summary.trainLoss.toFixed(6)}, acc ${summary.trainAcc.toFixed(4)}`)
-    console.log(`  BLAS env as found: ${JSON.stringify(summary.env)}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`)
-    const paired = wall.map((t, i) => t / nw[i])
-    console.log(`ratio glyphdesk/numpy: medians ${(median(wall) / median(nw)).toFixed(3)}, mins ${(Math.min(...wall) / Math.min(...nw)).toFixed(3)}, median of paired runs ${median(paired).toFixed(3)}  (<1 means Glyphdesk is faster)`)
+  for (const side of refs) {
+    const summary = await side.ref.ask<{ numpy?: string; torch?: string; threads?: number; trainLoss: number; trainAcc: number; env?: unknown; finalW1Sum: number }>('finish')
+    const nw = side.times.map((t) => t.seconds)
+    const version = side.prefix === 'numpy' ? `numpy ${summary.numpy}` : `torch ${summary.torch} (${summary.threads} thread${summary.threads === 1 ? '' : 's'})`
+    console.log(`${version}: epoch ${fmt(nw)} (wall, ${REPS} runs: ${nw.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(side.times.map((t) => t.cpu)).toFixed(3)} s), loss ${summary.trainLoss.toFixed(6)}, acc ${summary.trainAcc.toFixed(4)}`)
+    if (summary.env) console.log(`  BLAS env as found: ${JSON.stringify(summary.env)}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`)
+    for (let v = 0; v < mlps.length; v++) {
+      const mine = oursBy[v].map((o) => o.seconds)
+      const paired = mine.map((t, i) => t / nw[i])
+      const cpuRatio = median(oursBy[v].map((o) => o.cpu)) / median(side.times.map((t) => t.cpu))
+      console.log(`ratio glyphdesk (gemm threads ${THREADS[v]})/${side.prefix}: wall medians ${(median(mine) / median(nw)).toFixed(3)}, mins ${(Math.min(...mine) / Math.min(...nw)).toFixed(3)}, paired runs min ${Math.min(...paired).toFixed(3)} median ${median(paired).toFixed(3)}; CPU medians ${cpuRatio.toFixed(3)}  (<1 means Glyphdesk is faster)`)
+    }
     // Same data, order and init: the final weights should agree to float32 rounding.
     let maxDiff = 0
     ;['W1', 'b1', 'W2', 'b2'].forEach((name, i) => {
-      const buf = readFileSync(join(dir, `numpy_${name}.f32`))
-      const numpyW = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)
+      const buf = readFileSync(join(dir, `${side.prefix}_${name}.f32`))
+      const theirW = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)
       const mine = mlp.dense[i >> 1][i & 1 ? 'b' : 'W']
-      for (let k = 0; k < mine.length; k++) maxDiff = Math.max(maxDiff, Math.abs(mine[k] - numpyW[k]))
+      for (let k = 0; k < mine.length; k++) maxDiff = Math.max(maxDiff, Math.abs(mine[k] - theirW[k]))
     })
-    console.log(`same algorithm check: max |Δweight| after one epoch = ${maxDiff.toExponential(2)}, |Δloss| = ${Math.abs(summary.trainLoss - last.loss).toExponential(2)} (W1 sum ${sum(mlp.dense[0].W).toFixed(4)} vs ${summary.finalW1Sum.toFixed(4)})`)
+    console.log(`  same algorithm check vs ${side.prefix}: max |Δweight| after one epoch = ${maxDiff.toExponential(2)}, |Δloss| = ${Math.abs(summary.trainLoss - last.loss).toExponential(2)} (W1 sum ${sum(mlp.dense[0].W).toFixed(4)} vs ${summary.finalW1Sum.toFixed(4)})`)
   }
 } catch (e) {
   console.error((e as Error).message)
   process.exitCode = 1
 } finally {
-  ref?.close()
+  for (const side of refs) side.ref.close()
   rmSync(dir, { recursive: true, force: true })
 }
 

@@ -45,22 +45,29 @@ export interface Layer {
   params(): Param[]
 }
 
-/** A buffer of rows×cols that grows with the batch and hands out cached views of n rows. */
+/**
+ * A buffer of rows×cols that grows with the batch and hands out cached views of n rows. A view is
+ * kept per row count (training alternates full batches with one short last batch per epoch), so a
+ * steady training loop allocates no views; a few are kept at most (inference chunks vary).
+ */
 class BatchBuffer {
   private buf: FloatArray
-  private view: FloatArray
-  private viewRows = -1
+  private views = new Map<number, FloatArray>()
   /** A batch larger than `rows` reallocates in ordinary memory (correct, but the gemms then copy). */
   constructor(private readonly dtype: DType, private readonly cols: number, rows: number, alloc: Allocator = heapAllocator) {
     this.buf = alloc(dtype, Math.max(1, rows) * cols)
-    this.view = this.buf
   }
   rows(n: number): FloatArray {
-    if (n === this.viewRows) return this.view
-    if (n * this.cols > this.buf.length) this.buf = allocArray(this.dtype, n * this.cols)
-    this.view = n * this.cols === this.buf.length ? this.buf : this.buf.subarray(0, n * this.cols)
-    this.viewRows = n
-    return this.view
+    const cached = this.views.get(n)
+    if (cached !== undefined) return cached
+    if (n * this.cols > this.buf.length) {
+      this.buf = allocArray(this.dtype, n * this.cols)
+      this.views.clear()
+    }
+    const view = n * this.cols === this.buf.length ? this.buf : this.buf.subarray(0, n * this.cols)
+    if (this.views.size >= 8) this.views.clear()
+    this.views.set(n, view)
+    return view
   }
 }
 

@@ -21,6 +21,11 @@ export interface MlpOptions {
   dtype?: DType
   /** Preallocate buffers for this many rows (they grow if a larger batch arrives). */
   maxBatch?: number
+  /**
+   * Threads for the big float32 gemms (simd.ts): 2 splits them by columns with a helper thread, with
+   * bit-identical results. Default GLYPHDESK_GEMM_THREADS (1 when unset).
+   */
+  gemmThreads?: 1 | 2
 }
 
 export interface NamedTensor extends Tensor {
@@ -72,7 +77,7 @@ export class Mlp {
     const { sizes } = config
     this.inputDim = sizes[0]
     this.classes = sizes[sizes.length - 1]
-    this.arena = this.dtype === 'float32' ? createArena(Mlp.arenaFloats(sizes, maxBatch)) : null
+    this.arena = this.dtype === 'float32' ? createArena(Mlp.arenaFloats(sizes, maxBatch), options.gemmThreads) : null
     const arena = this.arena
     // Anything that does not fit (it all should) falls back to ordinary memory.
     const alloc: Allocator = arena ? (dtype, length) => (dtype === 'float32' ? arena.alloc(length) : null) ?? allocArray(dtype, length) : heapAllocator

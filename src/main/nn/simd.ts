@@ -20,6 +20,9 @@
 // W −= lr·dW) applied to the gradient g = acc, so a fused gradient+update step is bit-identical to
 // computing the gradient and then calling Sgd.step.
 
+import { availableParallelism } from 'node:os'
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+
 const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b
 
 function uleb(n: number): number[] {
@@ -158,11 +161,16 @@ const UNROLL = Number(process.env.GD_U ?? 1)
 const KERNELS: [number, number][] = [...Array(TILE_ROWS).keys()].flatMap((r) => (TILE_VECS === 1 ? [[r + 1, 1]] : [[r + 1, TILE_VECS], [r + 1, 1]]) as [number, number][])
 const kernelName = (R: number, Q: number): string => `gemm${R}x${4 * Q}`
 
-function assemble(n: number, saiB: number, sapB: number): Uint8Array {
+/** The memory import: a plain memory (limits {min 0}), or a shared one (flag 3: shared, with a maximum). */
+const memoryImport = (shared: boolean): number[] => [...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0x00, ...uleb(MAX_SHARED_PAGES)] : [0x00, 0x00])]
+/** Pages a shared arena may declare (1 GiB); an arena never grows, this only bounds the import. */
+const MAX_SHARED_PAGES = 16384
+
+function assemble(n: number, saiB: number, sapB: number, shared = false): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec(GEMM_PARAMS.map((t) => [t])), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(2, vec([memoryImport(shared)])),
     ...section(3, vec(KERNELS.map(() => [0]))),
     ...section(7, vec(KERNELS.map(([R, Q], f) => [...name(kernelName(R, Q)), 0x00, f]))),
     ...section(10, vec(KERNELS.map(([R, Q]) => gemmKernel(R, Q, UNROLL, n, saiB, sapB))))
@@ -221,11 +229,11 @@ function sigmoidKernel(): number[] {
   return [...uleb(fn.length), ...fn]
 }
 
-function assembleElementwise(): Uint8Array {
+function assembleElementwise(shared = false): Uint8Array {
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(2, vec([memoryImport(shared)])),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...name('sigmoid'), 0x00, 0]])),
     ...section(10, vec([sigmoidKernel()]))
@@ -237,7 +245,7 @@ interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
-  Memory: new (desc: { initial: number }) => WasmMemory
+  Memory: new (desc: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
@@ -266,20 +274,24 @@ function simdAvailable(): boolean {
 
 /** Compiled modules by shape; a network uses a handful (one per gemm layout of each layer). */
 const modules = new Map<string, object>()
-function gemmModule(n: number, saiB: number, sapB: number): object {
-  const key = `${n},${saiB},${sapB}`
+function gemmModule(n: number, saiB: number, sapB: number, shared = false): object {
+  const key = `${n},${saiB},${sapB},${shared ? 's' : 'p'}`
   let mod = modules.get(key)
   if (mod === undefined) {
-    mod = new wasm.Module(assemble(n, saiB, sapB))
+    mod = new wasm.Module(assemble(n, saiB, sapB, shared))
     modules.set(key, mod)
   }
   return mod
 }
 
-let elementwise: object | undefined
-function elementwiseModule(): object {
-  if (elementwise === undefined) elementwise = new wasm.Module(assembleElementwise())
-  return elementwise
+const elementwise = new Map<boolean, object>()
+function elementwiseModule(shared = false): object {
+  let mod = elementwise.get(shared)
+  if (mod === undefined) {
+    mod = new wasm.Module(assembleElementwise(shared))
+    elementwise.set(shared, mod)
+  }
+  return mod
 }
 
 const PAGE = 65536
@@ -296,24 +308,28 @@ interface ShapeKernels {
 class Kernels {
   readonly memory: WasmMemory
   private readonly shapes: ShapeKernels[] = []
+  /** Set for a shared memory with a helper thread: big gemms split their columns with it. */
+  private readonly helper: GemmHelper | null
 
   private sigmoidFn: ((xOff: number, yOff: number, vecs: number) => void) | undefined
 
-  constructor(pages: number) {
-    this.memory = new wasm.Memory({ initial: pages })
+  constructor(pages: number, helper: GemmHelper | null = null) {
+    this.helper = helper
+    this.memory = helper ? new wasm.Memory({ initial: pages, maximum: pages, shared: true }) : new wasm.Memory({ initial: pages })
+    helper?.attach(this.memory)
   }
 
   /** y = sigmoid(x) on len4/4 vectors at byte offsets xOff, yOff (may be equal). */
   sigmoid(xOff: number, yOff: number, len4: number): void {
     if (this.sigmoidFn === undefined) {
-      this.sigmoidFn = new wasm.Instance(elementwiseModule(), { env: { memory: this.memory } }).exports.sigmoid as (xOff: number, yOff: number, vecs: number) => void
+      this.sigmoidFn = new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } }).exports.sigmoid as (xOff: number, yOff: number, vecs: number) => void
     }
     this.sigmoidFn(xOff, yOff, len4 >> 2)
   }
 
   private forShape(n: number, sai: number, sap: number): GemmExport[][] {
     for (const s of this.shapes) if (s.n === n && s.sai === sai && s.sap === sap) return s.kernel
-    const ex = new wasm.Instance(gemmModule(n, sai * 4, sap * 4), { env: { memory: this.memory } }).exports
+    const ex = new wasm.Instance(gemmModule(n, sai * 4, sap * 4, this.helper !== null), { env: { memory: this.memory } }).exports
     const kernel = [...Array(TILE_ROWS).keys()].map((r) => [ex[kernelName(r + 1, TILE_VECS)] as GemmExport, ex[kernelName(r + 1, 1)] as GemmExport])
     // Most recently added first: a training step cycles through its few shapes in order.
     this.shapes.unshift({ n, sai, sap, kernel })
@@ -323,11 +339,33 @@ class Kernels {
   /**
    * C (op)= A·B on byte offsets into this memory (see the module comment); columns [0, n4) where
    * n4 = n rounded down to a multiple of 4 — the caller does the ragged tail. k ≥ 1.
+   * With a helper thread, a product of at least THREAD_MIN_WORK multiply-adds is split by columns:
+   * the helper does the upper half of the wide strips, this thread the rest. Every output element is
+   * still computed by the same kernel with the same operations in the same order, so the result is
+   * bit-identical to the single-threaded one.
    */
   gemm(m: number, n: number, k: number, aOff: number, sai: number, sap: number, bOff: number, cOff: number, mode: GemmMode, lr: number): void {
     const kernel = this.forShape(n, sai, sap)
     const wide = 4 * TILE_VECS
     const nWide = n - (n % wide), n4 = n & ~3
+    let split = nWide
+    if (this.helper !== null && m * n * k >= THREAD_MIN_WORK && nWide >= 2 * wide) {
+      split = Math.floor(nWide / wide / 2) * wide
+      this.helper.start(this.memory, gemmModuleKey(n, sai * 4, sap * 4), m, k, aOff, sai * 4, bOff, cOff, n * 4, mode, lr, split, nWide)
+    }
+    if (split === nWide) {
+      this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, nWide, n4)
+      return
+    }
+    // This thread: the lower wide strips and the 4-column leftovers; the helper: wide strips [split, nWide).
+    this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, split, split)
+    this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, nWide, nWide, n4)
+    // A helper that failed has written nothing it was asked to: its columns are done here instead.
+    if (!this.helper!.finish()) this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, split, nWide, nWide)
+  }
+
+  /** Columns [jStart, jWide) with the wide kernel and [jWide, j4) with the 4-column one. */
+  private columns(kernel: GemmExport[][], m: number, n: number, k: number, aOff: number, sai: number, bOff: number, cOff: number, mode: GemmMode, lr: number, jStart: number, jWide: number, j4: number): void {
     const mBulk = m - (m % TILE_ROWS)
     // Bulk rows in tiles of TILE_ROWS, then the leftover rows (fewer than TILE_ROWS) as one tile.
     for (let i0 = 0; i0 < m; i0 = mBulk > i0 ? mBulk : m) {
@@ -335,10 +373,170 @@ class Kernels {
       const R = i0 < mBulk ? TILE_ROWS : rows
       const a = aOff + i0 * sai * 4, c = cOff + i0 * n * 4
       const [kw, k4] = kernel[R - 1]
-      if (nWide > 0) kw(rows, k, a, bOff, c, mode, lr, 0, nWide)
-      if (nWide < n4) k4(rows, k, a, bOff, c, mode, lr, nWide, n4)
+      if (jStart < jWide) kw(rows, k, a, bOff, c, mode, lr, jStart, jWide)
+      if (jWide < j4) k4(rows, k, a, bOff, c, mode, lr, jWide, j4)
     }
   }
+}
+
+const gemmModuleKey = (n: number, saiB: number, sapB: number): string => `${n},${saiB},${sapB}`
+
+/** Below this many multiply-adds a gemm stays on one thread (waking the helper costs ~10–50 µs). */
+const THREAD_MIN_WORK = 1 << 19
+
+/**
+ * Source of the helper thread (run with eval, so it needs no file next to a bundle). It blocks in
+ * Atomics.wait on a control word; setup messages (a memory, a module's bytes) are read synchronously
+ * when a job arrives. Control words: 0 state (0 idle, 1 job, 2 done, 3 failed; the main thread resets 2 and 3 to 0), 1 memory id, 2 module
+ * id, 3 m, 4 k, 5 aOff, 6 saiB, 7 bOff, 8 cOff, 9 row bytes of C, 10 mode, 11 jStart, 12 jEnd; the
+ * float64 after them is lr.
+ */
+const HELPER_SOURCE = `
+const { workerData, receiveMessageOnPort } = require('node:worker_threads')
+const { ctrl: sab, port, tileRows, tileVecs } = workerData
+const ctrl = new Int32Array(sab, 0, 16), lrBox = new Float64Array(sab, 64, 1)
+const memories = new Map(), modules = new Map(), instances = new Map()
+function drain() {
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const msg = m.message
+    if (msg.type === 'memory') memories.set(msg.id, msg.memory)
+    else modules.set(msg.id, new WebAssembly.Module(msg.bytes))
+  }
+}
+function kernels(memId, modId) {
+  const key = memId + ':' + modId
+  let k = instances.get(key)
+  if (!k) {
+    drain()
+    const ex = new WebAssembly.Instance(modules.get(modId), { env: { memory: memories.get(memId) } }).exports
+    k = []
+    for (let r = 1; r <= tileRows; r++) k.push([ex['gemm' + r + 'x' + 4 * tileVecs], ex['gemm' + r + 'x4']])
+    instances.set(key, k)
+  }
+  return k
+}
+for (;;) {
+  Atomics.wait(ctrl, 0, 0)
+  const state = Atomics.load(ctrl, 0)
+  // Woken with no job: the last answer not yet collected (2, 3: wait for it to change), or already
+  // collected (0: wait again). Only 1 is a job.
+  if (state !== 1) { if (state === 2 || state === 3) Atomics.wait(ctrl, 0, state); continue }
+  try {
+    drain()
+    const kernel = kernels(ctrl[1], ctrl[2])
+    const m = ctrl[3], k = ctrl[4], aOff = ctrl[5], saiB = ctrl[6], bOff = ctrl[7], cOff = ctrl[8], rowB = ctrl[9], mode = ctrl[10], j0 = ctrl[11], j1 = ctrl[12], lr = lrBox[0]
+    const mBulk = m - (m % tileRows)
+    for (let i0 = 0; i0 < m; i0 = mBulk > i0 ? mBulk : m) {
+      const rows = i0 < mBulk ? mBulk : m - mBulk
+      const R = i0 < mBulk ? tileRows : rows
+      kernel[R - 1][0](rows, k, aOff + i0 * saiB, bOff, cOff + i0 * rowB, mode, lr, j0, j1)
+    }
+    Atomics.store(ctrl, 0, 2)
+  } catch (e) {
+    Atomics.store(ctrl, 0, 3)
+  }
+  Atomics.notify(ctrl, 0)
+}
+`
+
+/**
+ * One helper thread doing the upper columns of big gemms on shared arenas (GLYPHDESK_GEMM_THREADS=2).
+ * The main thread posts a job in shared control words, does its own columns, then waits for the helper.
+ */
+class GemmHelper {
+  private readonly ctrl: Int32Array
+  private readonly lrBox: Float64Array
+  private readonly port: MessagePort
+  private readonly memIds = new Map<WasmMemory, number>()
+  private readonly modIds = new Map<string, number>()
+
+  constructor() {
+    const sab = new SharedArrayBuffer(128)
+    this.ctrl = new Int32Array(sab, 0, 16)
+    this.lrBox = new Float64Array(sab, 64, 1)
+    const { port1, port2 } = new MessageChannel()
+    this.port = port1
+    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { ctrl: sab, port: port2, tileRows: TILE_ROWS, tileVecs: TILE_VECS }, transferList: [port2] })
+    worker.unref()
+    port1.unref()
+  }
+
+  attach(memory: WasmMemory): void {
+    const id = this.memIds.size + 1
+    this.memIds.set(memory, id)
+    this.port.postMessage({ type: 'memory', id, memory })
+  }
+
+  /** Jobs handed to the helper so far (tests check that the threaded path ran). */
+  jobs = 0
+
+  start(memory: WasmMemory, moduleKey: string, m: number, k: number, aOff: number, saiB: number, bOff: number, cOff: number, rowB: number, mode: number, lr: number, j0: number, j1: number): void {
+    let mod = this.modIds.get(moduleKey)
+    if (mod === undefined) {
+      mod = this.modIds.size + 1
+      this.modIds.set(moduleKey, mod)
+      const [n, saiBk, sapB] = moduleKey.split(',').map(Number)
+      this.port.postMessage({ type: 'module', id: mod, bytes: assemble(n, saiBk, sapB, true) })
+    }
+    const c = this.ctrl
+    c[1] = this.memIds.get(memory)!; c[2] = mod; c[3] = m; c[4] = k; c[5] = aOff; c[6] = saiB; c[7] = bOff; c[8] = cOff; c[9] = rowB; c[10] = mode; c[11] = j0; c[12] = j1
+    this.lrBox[0] = lr
+    this.jobs++
+    Atomics.store(c, 0, 1)
+    Atomics.notify(c, 0)
+  }
+
+  /**
+   * Waits for the job posted by start(). False when the helper failed on it — in practice while setting
+   * up (a module or memory it could not instantiate), before writing anything; the caller then does those
+   * columns itself. (A trap inside a kernel would trap on this thread as well.)
+   */
+  finish(): boolean {
+    const c = this.ctrl
+    for (;;) {
+      const s = Atomics.load(c, 0)
+      if (s === 2 || s === 3) {
+        Atomics.store(c, 0, 0)
+        Atomics.notify(c, 0)
+        if (s === 3) this.failures++
+        return s === 2
+      }
+      if (Atomics.wait(c, 0, 1, 60_000) === 'timed-out') throw new Error('the gemm helper thread did not answer in 60 s')
+    }
+  }
+
+  /** Jobs the helper failed (tests and diagnostics). */
+  failures = 0
+}
+
+/**
+ * Default threads for the big arena gemms: 2 (a helper thread) on a machine with 2 or more cores,
+ * 1 on one core; GLYPHDESK_GEMM_THREADS=1 or 2 overrides (the batch page workers set 1: they already
+ * use one core each). Results do not depend on it.
+ */
+export const GEMM_THREADS: 1 | 2 = gemmThreadsFor(process.env.GLYPHDESK_GEMM_THREADS, availableParallelism())
+
+export function gemmThreadsFor(override: string | undefined, cores: number): 1 | 2 {
+  if (override === '1' || override === '2') return override === '2' ? 2 : 1
+  return cores >= 2 ? 2 : 1
+}
+let helper: GemmHelper | null | undefined
+
+/** Gemms split with the helper thread so far in this thread (0 when it was never started). */
+export function helperGemms(): number {
+  return helper ? helper.jobs : 0
+}
+
+/** Of those, the ones the helper failed on (done by the calling thread instead). */
+export function helperFailures(): number {
+  return helper ? helper.failures : 0
+}
+function gemmHelper(): GemmHelper | null {
+  if (helper === undefined) {
+    helper = null
+    if (typeof SharedArrayBuffer === 'function') helper = new GemmHelper()
+  }
+  return helper
 }
 
 /**
@@ -350,9 +548,9 @@ export class Arena {
   private top = 0
   readonly bytes: number
 
-  constructor(floats: number) {
+  constructor(floats: number, threads: 1 | 2 = GEMM_THREADS) {
     const pages = Math.max(1, Math.ceil((floats * 4) / PAGE))
-    this.kernels = new Kernels(pages)
+    this.kernels = new Kernels(pages, threads === 2 ? gemmHelper() : null)
     this.bytes = pages * PAGE
     arenas.set(this.kernels.memory.buffer, this)
   }
@@ -384,9 +582,12 @@ export function arenaOf(a: Float32Array | Float64Array): Arena | undefined {
   return arenas.get(a.buffer as ArrayBuffer)
 }
 
-/** A new arena of at least `floats` floats, or null where WebAssembly SIMD is unavailable or disabled. */
-export function createArena(floats: number): Arena | null {
-  return simdAvailable() ? new Arena(floats) : null
+/**
+ * A new arena of at least `floats` floats, or null where WebAssembly SIMD is unavailable or disabled.
+ * threads 2: its big gemms split their columns with a helper thread (bit-identical results).
+ */
+export function createArena(floats: number, threads: 1 | 2 = GEMM_THREADS): Arena | null {
+  return simdAvailable() ? new Arena(floats, threads) : null
 }
 
 /** Bytes each of A, B, C take in the scratch memory, 16-byte aligned. */

@@ -6,11 +6,9 @@ import { existsSync, readdirSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Classifier } from './classifier.ts'
-import { loadCnnHead } from './cnnHead.ts'
 import { MlpClassifier } from './mlpClassifier.ts'
 import { readModelManifest } from '../core/modelManifest.ts'
 import { CNN_HEAD_FORMAT, MLP_FORMAT, ONNX_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
-import { OnnxClassifier } from './onnxClassifier.ts'
 
 export const RESOURCES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources')
 export const SHIPPED_MODELS_DIR = join(RESOURCES_DIR, 'models')
@@ -88,9 +86,10 @@ export async function loadClassifier(model?: string): Promise<Classifier & { car
   const dir = resolveModelDir(model)
   const manifest = readModelManifest(dir)
   const name = model ?? dir.split(/[\\/]/).pop() ?? dir
+  if (manifest.format === MLP_FORMAT) return MlpClassifier.load(dir, name)
+  // onnxruntime loads only for the models that need it (an MLP command starts without it).
+  const [{ loadCnnHead }, { OnnxClassifier }] = await Promise.all([import('./cnnHead.ts'), import('./onnxClassifier.ts')])
   switch (manifest.format) {
-    case MLP_FORMAT:
-      return MlpClassifier.load(dir, name)
     // A head fine-tuned on a CNN's embeddings (recognize/cnnHead.ts): the base ONNX model + head weights.
     case CNN_HEAD_FORMAT:
       return loadCnnHead(dir, name, (base) => resolveModelDir(base))

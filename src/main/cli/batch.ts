@@ -1,0 +1,280 @@
+// Batch reading for `glyphdesk transcribe`: many images, folders and manifest files in one warm
+// process. Pages are spread over worker threads (pageWorker.ts, one per core by default); each
+// worker writes its page's output atomically (temporary file + rename) as soon as it is read, so
+// an output that exists is complete. A rerun therefore skips pages whose output exists (unless
+// forced), and a crash, kill or Ctrl-C loses at most the pages in flight. `--shard I/N` keeps the
+// pages whose position in the list is I modulo N, so N machines (a Kubernetes indexed Job, a Ray
+// pool, GNU parallel) split an archive with no coordination: the N shards are disjoint and their
+// union is the whole list.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { z } from 'zod'
+import type { PageExportFormat } from '../export/index.ts'
+import { UsageError } from './args.ts'
+
+export const PAGE_IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp'])
+export const OUTPUT_EXT: Record<PageExportFormat, string> = { txt: '.txt', json: '.json', hocr: '.hocr', alto: '.xml', page: '.page.xml' }
+
+/** One page of a batch: the image, and where its output goes relative to --out-dir. */
+export interface BatchPage {
+  input: string
+  /** Output path relative to the output folder, without the format's extension. */
+  name: string
+}
+
+export interface Shard { index: number; count: number }
+
+/** Parses "I/N" (0 ≤ I < N), the form a Kubernetes indexed Job fills in from $JOB_COMPLETION_INDEX. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim())
+  if (!m) throw new UsageError(`--shard takes I/N with 0 ≤ I < N (e.g. 0/4), got "${text}"`)
+  const index = Number(m[1]), count = Number(m[2])
+  if (count < 1 || index >= count) throw new UsageError(`--shard ${text}: need N ≥ 1 and 0 ≤ I < N`)
+  return { index, count }
+}
+
+/** The pages of shard I of N: every N-th page starting at I, in list order. */
+export function shardPages<T>(pages: readonly T[], shard: Shard | undefined): T[] {
+  if (!shard || shard.count === 1) return [...pages]
+  return pages.filter((_, i) => i % shard.count === shard.index)
+}
+
+function imagesUnder(dir: string): string[] {
+  const out: string[] = []
+  const walk = (d: string) => {
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue
+      const p = join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (PAGE_IMAGE_EXT.has(extname(e.name).toLowerCase())) out.push(p)
+    }
+  }
+  walk(dir)
+  return out
+}
+
+const stem = (p: string) => p.slice(0, p.length - extname(p).length)
+const slashes = (p: string) => p.split(sep).join('/')
+
+/**
+ * The page list, in a fixed order: each argument in turn — an image file (output named after the
+ * file), a folder (its images, recursively, sorted by name; outputs mirror the folder's tree) — then
+ * each manifest's lines (one image path per line, relative to the manifest's folder; blank lines and
+ * lines starting with # are skipped; outputs mirror the relative paths). Two pages may not share an output name.
+ */
+export function collectPages(inputs: readonly string[], manifests: readonly string[] = []): { pages: BatchPage[]; sourceDirs: string[] } {
+  const pages: BatchPage[] = []
+  const sourceDirs: string[] = []
+  for (const input of inputs) {
+    if (!existsSync(input)) throw new UsageError(`${input} does not exist`)
+    if (statSync(input).isDirectory()) {
+      sourceDirs.push(resolve(input))
+      const found = imagesUnder(input)
+      if (found.length === 0) throw new UsageError(`${input} has no page images (${[...PAGE_IMAGE_EXT].join(' ')})`)
+      for (const f of found) pages.push({ input: f, name: slashes(stem(relative(input, f))) })
+    } else {
+      sourceDirs.push(resolve(dirname(input)))
+      pages.push({ input, name: stem(basename(input)) })
+    }
+  }
+  for (const manifest of manifests) {
+    if (!existsSync(manifest)) throw new UsageError(`manifest ${manifest} does not exist`)
+    const base = dirname(manifest)
+    sourceDirs.push(resolve(base))
+    readFileSync(manifest, 'utf8').split(/\r?\n/).forEach((raw, i) => {
+      const line = raw.trim()
+      if (!line || line.startsWith('#')) return
+      const input = isAbsolute(line) ? line : join(base, line)
+      if (!existsSync(input)) throw new UsageError(`${manifest}:${i + 1}: ${line} does not exist`)
+      const rel = isAbsolute(line) ? basename(line) : relative(base, input)
+      if (rel.startsWith('..')) throw new UsageError(`${manifest}:${i + 1}: ${line} is outside the manifest's folder; list pages below it`)
+      pages.push({ input, name: slashes(stem(rel)) })
+    })
+  }
+  const seen = new Map<string, string>()
+  for (const p of pages) {
+    const other = seen.get(p.name)
+    if (other !== undefined) throw new UsageError(`${other} and ${p.input} would both be written as ${p.name}: give them different names or folders`)
+    seen.set(p.name, p.input)
+  }
+  return { pages, sourceDirs }
+}
+
+/**
+ * Removes temporary files (writeFileAtomic's `.NAME.PID.HEX.tmp`) left in the output folders by a
+ * process that no longer runs — a batch killed mid-write. A running process's are left alone.
+ */
+export function removeStaleTemporaries(dirs: Iterable<string>): number {
+  let removed = 0
+  for (const dir of new Set(dirs)) {
+    if (!existsSync(dir)) continue
+    for (const name of readdirSync(dir)) {
+      const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)
+      if (!m) continue
+      const pid = Number(m[1])
+      if (pid === process.pid || isRunning(pid)) continue
+      rmSync(join(dir, name), { force: true })
+      removed++
+    }
+  }
+  return removed
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The worker's entry: under tsx a bootstrap that registers tsx; in the CLI bundle pageWorker.js next to it. */
+export function pageWorkerEntry(): string {
+  const here = import.meta.url
+  if (here.endsWith('.ts')) return fileURLToPath(new URL('./pageWorker.dev.mjs', here))
+  const built = fileURLToPath(new URL('./pageWorker.js', here))
+  if (!existsSync(built)) throw new Error(`the page worker ${built} is missing; rebuild the CLI bundle (npm run build:cli)`)
+  return built
+}
+
+export interface PageWorkerConfig { model?: string; format: PageExportFormat; wordContext: boolean }
+
+export const PageWorkerReply = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), model: z.string() }),
+  z.object({ type: z.literal('done'), id: z.number(), chars: z.number(), ms: z.number(), warnings: z.array(z.string()) }),
+  z.object({ type: z.literal('failed'), id: z.number(), message: z.string() }),
+  z.object({ type: z.literal('fatal'), message: z.string() })
+])
+export type PageWorkerReply = z.infer<typeof PageWorkerReply>
+export const PageWorkerTask = z.object({ id: z.number(), input: z.string(), output: z.string() })
+export type PageWorkerTask = z.infer<typeof PageWorkerTask>
+
+export interface BatchOptions extends PageWorkerConfig {
+  outDir: string
+  workers: number
+  force: boolean
+  log: (line: string) => void
+  /** Aborting stops handing out pages and ends the workers; the pages in flight are lost, nothing else. */
+  signal?: AbortSignal
+}
+
+export interface BatchResult {
+  total: number
+  skipped: number
+  read: number
+  failed: { input: string; message: string }[]
+  interrupted: boolean
+  seconds: number
+  workers: number
+  model: string
+}
+
+export function outputPath(outDir: string, page: BatchPage, format: PageExportFormat): string {
+  return join(outDir, ...page.name.split('/')) + OUTPUT_EXT[format]
+}
+
+/** Reads the pages over `workers` worker threads; returns when all are done, failed or the signal aborted. */
+export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions): Promise<BatchResult> {
+  const started = performance.now()
+  const outputs = pages.map((p) => outputPath(opts.outDir, p, opts.format))
+  removeStaleTemporaries(outputs.map((o) => dirname(o)))
+  const todo: number[] = []
+  pages.forEach((_, i) => { if (opts.force || !existsSync(outputs[i])) todo.push(i) })
+  const result: BatchResult = { total: pages.length, skipped: pages.length - todo.length, read: 0, failed: [], interrupted: false, seconds: 0, workers: 0, model: opts.model ?? 'default' }
+  if (result.skipped) opts.log(`${result.skipped} of ${pages.length} pages already have an output in ${opts.outDir}; skipping them (--force reads them again)`)
+  if (todo.length === 0) return { ...result, seconds: (performance.now() - started) / 1000 }
+
+  const workers = Math.max(1, Math.min(opts.workers, todo.length))
+  result.workers = workers
+  // onnxruntime's intra-op threads share the cores with the other workers: split the cores between them.
+  const onnxThreads = String(Math.max(1, Math.floor(availableParallelism() / workers)))
+  const entry = pageWorkerEntry()
+  const config: PageWorkerConfig = { model: opts.model, format: opts.format, wordContext: opts.wordContext }
+  let next = 0
+  let finished = 0
+  const live = new Set<Worker>()
+
+  await new Promise<void>((resolveAll) => {
+    let fatal = false
+    const stopAll = () => {
+      for (const w of live) void w.terminate()
+    }
+    const onAbort = () => {
+      result.interrupted = true
+      stopAll()
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    const settle = () => {
+      if (live.size === 0) {
+        opts.signal?.removeEventListener('abort', onAbort)
+        resolveAll()
+      }
+    }
+    for (let k = 0; k < workers; k++) {
+      const env = {
+        ...process.env,
+        GLYPHDESK_ONNX_THREADS: process.env['GLYPHDESK_ONNX_THREADS'] ?? onnxThreads,
+        // An MLP's gemms get a helper thread only when the workers leave a core free.
+        GLYPHDESK_GEMM_THREADS: process.env['GLYPHDESK_GEMM_THREADS'] ?? (Number(onnxThreads) >= 2 ? '2' : '1')
+      }
+      const worker = new Worker(entry, { workerData: config, env })
+      live.add(worker)
+      const inFlight = new Map<number, number>()
+      const feed = () => {
+        if (result.interrupted || fatal || next >= todo.length) {
+          void worker.terminate()
+          return
+        }
+        const i = todo[next++]
+        inFlight.set(i, performance.now())
+        worker.postMessage({ id: i, input: pages[i].input, output: outputs[i] } satisfies PageWorkerTask)
+      }
+      worker.on('message', (raw: unknown) => {
+        const m = PageWorkerReply.parse(raw)
+        switch (m.type) {
+          case 'ready':
+            result.model = m.model
+            feed()
+            break
+          case 'done':
+            inFlight.delete(m.id)
+            result.read++
+            finished++
+            for (const w of m.warnings) opts.log(`warning: ${pages[m.id].input}: ${w}`)
+            opts.log(`[${finished + result.skipped}/${pages.length}] ${pages[m.id].input} → ${outputs[m.id]} (${m.chars} characters, ${Math.round(m.ms)} ms)`)
+            feed()
+            break
+          case 'failed':
+            inFlight.delete(m.id)
+            finished++
+            result.failed.push({ input: pages[m.id].input, message: m.message })
+            opts.log(`[${finished + result.skipped}/${pages.length}] ${pages[m.id].input}: FAILED: ${m.message}`)
+            feed()
+            break
+          case 'fatal':
+            // The model or OpenCV did not load: every page would fail the same way.
+            fatal = true
+            result.failed.push({ input: '(worker)', message: m.message })
+            stopAll()
+            break
+        }
+      })
+      worker.on('error', (e) => {
+        fatal = true
+        result.failed.push({ input: '(worker)', message: e.message })
+        stopAll()
+      })
+      worker.on('exit', () => {
+        live.delete(worker)
+        settle()
+      })
+    }
+  })
+  result.seconds = (performance.now() - started) / 1000
+  return result
+}

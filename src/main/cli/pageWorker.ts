@@ -1,0 +1,29 @@
+// Worker-thread entry of a batch `glyphdesk transcribe` (batch.ts): loads the model and OpenCV
+// once, then reads the pages it is sent, one at a time, writing each output atomically.
+import { parentPort, workerData } from 'node:worker_threads'
+import { z } from 'zod'
+import { loadClassifier } from '../recognize/models.ts'
+import { PageWorkerTask, type PageWorkerReply } from './batch.ts'
+import { readPageToFile } from '../read/pageFile.ts'
+
+const port = parentPort
+if (!port) throw new Error('pageWorker.ts runs as a worker thread')
+const config = z.object({ model: z.string().optional(), format: z.enum(['txt', 'json', 'hocr', 'alto']), wordContext: z.boolean() }).parse(workerData)
+const post = (m: PageWorkerReply) => port.postMessage(m)
+
+try {
+  const classifier = await loadClassifier(config.model)
+  port.on('message', async (raw: unknown) => {
+    const task = PageWorkerTask.parse(raw)
+    const started = performance.now()
+    try {
+      const { chars, warnings } = await readPageToFile(task.input, task.output, classifier, config.format, config.wordContext)
+      post({ type: 'done', id: task.id, chars, ms: performance.now() - started, warnings })
+    } catch (e) {
+      post({ type: 'failed', id: task.id, message: e instanceof Error ? e.message : String(e) })
+    }
+  })
+  post({ type: 'ready', model: classifier.name })
+} catch (e) {
+  post({ type: 'fatal', message: e instanceof Error ? e.message : String(e) })
+}

@@ -1,0 +1,123 @@
+// Batch reading (`glyphdesk transcribe` over many pages): the page list from folders and manifests,
+// --shard splitting a list into disjoint parts whose union is the whole, cleaning up after a killed
+// batch, and one run of the command end to end over worker threads (sharded, then resumed).
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, copyFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { collectPages, outputPath, parseShard, removeStaleTemporaries, shardPages } from '../../../src/main/cli/batch.ts'
+import { UsageError } from '../../../src/main/cli/args.ts'
+
+const root = resolve(__dirname, '..', '..', '..')
+const bin = join(root, 'bin', 'glyphdesk.mjs')
+const samples = join(root, 'resources', 'samples')
+const work = mkdtempSync(join(tmpdir(), 'glyphdesk-batch-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+describe('--shard', () => {
+  it('parses I/N with 0 ≤ I < N and refuses anything else', () => {
+    expect(parseShard('0/4')).toEqual({ index: 0, count: 4 })
+    expect(parseShard('3/4')).toEqual({ index: 3, count: 4 })
+    for (const bad of ['4/4', '1/0', '-1/3', '1', 'a/b', '1/2/3', '']) expect(() => parseShard(bad), bad).toThrow(UsageError)
+  })
+
+  it('splits a list into N disjoint parts whose union is the whole, for every N up to past the list length', () => {
+    const list = Array.from({ length: 23 }, (_, i) => `page-${i}`)
+    for (let n = 1; n <= 25; n++) {
+      const parts = Array.from({ length: n }, (_, i) => shardPages(list, { index: i, count: n }))
+      const all = parts.flat()
+      expect(all.length, `N=${n}`).toBe(list.length)
+      expect(new Set(all).size, `N=${n}`).toBe(list.length)
+      expect([...all].sort()).toEqual([...list].sort())
+      // Balanced: part sizes differ by at most one.
+      const sizes = parts.map((p) => p.length)
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1)
+      // Each part keeps list order.
+      for (const p of parts) expect(p).toEqual([...p].sort((a, b) => list.indexOf(a) - list.indexOf(b)))
+    }
+    expect(shardPages(list, undefined)).toEqual(list)
+  })
+})
+
+describe('collectPages', () => {
+  const tree = join(work, 'tree')
+  mkdirSync(join(tree, 'box1'), { recursive: true })
+  mkdirSync(join(tree, 'box2', 'deep'), { recursive: true })
+  for (const f of ['box1/b.jpg', 'box1/a.png', 'box2/deep/c.tif', 'box2/notes.txt', 'box2/.hidden.jpg']) writeFileSync(join(tree, f), 'x')
+
+  it('walks folders recursively in name order, keeps only images, and mirrors the tree in the output names', () => {
+    const { pages } = collectPages([tree])
+    expect(pages.map((p) => p.name)).toEqual(['box1/a', 'box1/b', 'box2/deep/c'])
+    expect(outputPath('/out', pages[2], 'alto')).toBe(join('/out', 'box2', 'deep', 'c.xml'))
+  })
+
+  it('reads a manifest relative to its own folder, skipping blank lines and # comments', () => {
+    const manifest = join(tree, 'list.txt')
+    writeFileSync(manifest, '# archive box 2 first\nbox2/deep/c.tif\n\n  box1/a.png  \n')
+    const { pages } = collectPages([], [manifest])
+    expect(pages.map((p) => [p.input, p.name])).toEqual([[join(tree, 'box2/deep/c.tif'), 'box2/deep/c'], [join(tree, 'box1/a.png'), 'box1/a']])
+  })
+
+  it('refuses a missing manifest entry with its line number, and two pages that would share an output', () => {
+    const manifest = join(tree, 'bad.txt')
+    writeFileSync(manifest, 'box1/a.png\nbox1/missing.jpg\n')
+    expect(() => collectPages([], [manifest])).toThrow(/bad\.txt:2: box1\/missing\.jpg does not exist/)
+    writeFileSync(join(tree, 'box1', 'a.jpg'), 'x')
+    expect(() => collectPages([join(tree, 'box1')])).toThrow(/both be written as a/)
+    rmSync(join(tree, 'box1', 'a.jpg'))
+  })
+})
+
+describe('removeStaleTemporaries', () => {
+  it('removes the temporary files of processes that no longer run and keeps a running one\'s and real outputs', () => {
+    const dir = join(work, 'stale')
+    mkdirSync(dir, { recursive: true })
+    // A pid above the kernel's maximum (4194304) never belongs to a running process.
+    const dead = `.p1.txt.${4194304 + 17}.0a1b2c.tmp`, mine = `.p2.txt.${process.pid}.ffee00.tmp`
+    for (const f of [dead, mine, 'p3.txt']) writeFileSync(join(dir, f), 'x')
+    expect(removeStaleTemporaries([dir])).toBe(1)
+    expect(readdirSync(dir).sort()).toEqual([mine, 'p3.txt'].sort())
+  })
+})
+
+describe('glyphdesk transcribe, batch', () => {
+  function glyphdesk(...args: string[]) {
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 })
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+  }
+
+  it('reads a manifest in two shards over worker threads into outputs equal to single-page runs, then skips them on a rerun', () => {
+    const pages = join(work, 'pages')
+    mkdirSync(pages, { recursive: true })
+    const names = ['02_letters', '03_haiku', '04_deep']
+    for (const n of names) copyFileSync(join(samples, `${n}.jpg`), join(pages, `${n}.jpg`))
+    writeFileSync(join(pages, 'manifest.txt'), names.map((n) => `${n}.jpg`).join('\n') + '\n')
+    const out = join(work, 'out')
+    const common = ['--manifest', join(pages, 'manifest.txt'), '--out-dir', out, '--model', 'cnn-compact', '--workers', '2']
+    const s0 = glyphdesk('transcribe', ...common, '--shard', '0/2')
+    expect(s0.code, s0.stderr).toBe(0)
+    expect(s0.stderr).toMatch(/shard 0\/2: 2 of 3 pages/)
+    expect(readdirSync(out).sort()).toEqual(['02_letters.txt', '04_deep.txt'])
+    const s1 = glyphdesk('transcribe', ...common, '--shard', '1/2')
+    expect(s1.code, s1.stderr).toBe(0)
+    expect(readdirSync(out).sort()).toEqual(names.map((n) => `${n}.txt`))
+    for (const n of names) {
+      const single = glyphdesk('transcribe', join(samples, `${n}.jpg`), '--model', 'cnn-compact')
+      expect(single.code, single.stderr).toBe(0)
+      expect(readFileSync(join(out, `${n}.txt`), 'utf8').trimEnd()).toBe(single.stdout.trimEnd())
+    }
+    const again = glyphdesk('transcribe', ...common)
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toMatch(/3 of 3 pages already have an output/)
+    expect(again.stderr).toMatch(/0 pages read, 3 skipped/)
+  }, 600_000)
+
+  it('refuses batch flags without --out-dir and an --out-dir that is a source folder', () => {
+    expect(glyphdesk('transcribe', join(samples, '01_list.jpg'), '--workers', '2').code).toBe(2)
+    const r = glyphdesk('transcribe', samples, '--out-dir', samples)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/choose a separate folder/)
+    expect(existsSync(join(samples, '01_list.jpg'))).toBe(true)
+  })
+})
