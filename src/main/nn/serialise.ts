@@ -11,7 +11,7 @@
 //
 // A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { removeStaleTemporaries, recoverDir, replaceDirAtomic, writeDirAtomic as writeDirInOneStep } from './atomicDirs.ts'
 import { basename, dirname, join, resolve } from 'node:path'
 import { CLASSES } from '../../shared/classes.ts'
@@ -226,6 +226,17 @@ export async function loadMlp(dir: string, options: { maxBatch?: number } = {}):
     throw new ModelFileError(jsonPath, 'format', `format version ${String(manifest.formatVersion)} is not supported (this build reads ${MODEL_FORMAT_VERSION})`)
   }
   if (!ACTIVATIONS.includes(manifest.activation)) throw new ModelFileError(jsonPath, 'format', `unknown activation "${String(manifest.activation)}"`)
+  // The sizes decide how much memory the model takes: check them against the weights file before
+  // allocating anything, so a manifest that declares [1024, 2e9, 36] costs nothing.
+  const sizes: unknown = manifest.sizes
+  if (!Array.isArray(sizes) || sizes.length < 2 || sizes.length > 16 || !sizes.every((d) => Number.isSafeInteger(d) && d > 0 && d <= 1 << 20)) {
+    throw new ModelFileError(jsonPath, 'shape', `sizes ${JSON.stringify(sizes)?.slice(0, 80)} are not 2–16 layer widths between 1 and ${1 << 20}`)
+  }
+  let need = 0
+  for (let i = 0; i + 1 < sizes.length; i++) need += (sizes[i] * sizes[i + 1] + sizes[i + 1]) * 4
+  const onDisk = await stat(binPath).then((st) => st.size, () => -1)
+  if (onDisk < 0) throw new ModelFileError(binPath, 'missing', 'file not found')
+  if (onDisk !== need) throw new ModelFileError(binPath, 'byteLength', `has ${onDisk} bytes; model.json's tensors need ${need} (sizes [${sizes.join(', ')}])`)
   let mlp: Mlp
   try {
     mlp = new Mlp({ sizes: manifest.sizes, activation: manifest.activation, seed: manifest.seed ?? 0 }, { maxBatch: options.maxBatch })
