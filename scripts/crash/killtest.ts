@@ -31,7 +31,7 @@ function temporariesUnder(dir: string): string[] {
   return found
 }
 
-async function trial(mode: string, _k: number): Promise<{ ok: boolean; saved: number; found: number | string; cleaned: number; why?: string }> {
+async function trial(mode: string): Promise<{ ok: boolean; saved: number; found: number | string; cleaned: number; why?: string }> {
   const root = mkdtempSync(join(tmpdir(), `glyphdesk-kill-${mode}-`))
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/crash/child.ts', mode, root], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -84,7 +84,7 @@ const summary: Record<string, { trials: number; passed: number; newer: number; c
 for (const mode of modes) {
   const s = (summary[mode] = { trials: 0, passed: 0, newer: 0, cleaned: 0 })
   for (let k = 0; k < trials; k++) {
-    const r = await trial(mode, k)
+    const r = await trial(mode)
     s.trials++
     if (r.ok) s.passed++
     if (r.found === r.saved + 1) s.newer++

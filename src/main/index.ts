@@ -1,26 +1,50 @@
 // Electron entry: one hardened window over the Vue renderer. All computing lives in the
 // main-process services (nn, vision, recognize, data, jobs); the window talks to them only through
 // the contract's routes (ipc/), registered here from the same registry browser mode serves.
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions } from 'electron'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
+import { readFile } from 'node:fs/promises'
+import { dirname, extname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { EventPayload } from '../shared/contract.ts'
+import { allowPermission, APP_INDEX, APP_SCHEME, appRequestPath, isAllowedExternal, isAppUrl as isAppUrlFor } from './electronPolicy.ts'
 import { createAppContext } from './ipc/context.ts'
 import { registerIpc } from './ipc/electron.ts'
 import { createAppRegistry } from './ipc/index.ts'
 import { cleanStaleTemporaries } from './core/atomicDirs.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const rendererIndex = join(here, '../renderer/index.html')
+const rendererDir = join(here, '../renderer')
 const devUrl = process.env['ELECTRON_RENDERER_URL']
 const PAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'webp', 'bmp', 'gif']
 
 let mainWindow: BrowserWindow | null = null
 
-/** Only the app's own document may talk to main or navigate. */
+/** Only the app's own document (app://glyphdesk/…, or the dev server) may talk to main or navigate. */
 function isAppUrl(url: string): boolean {
-  if (devUrl) return url.startsWith(devUrl)
-  return url.startsWith(pathToFileURL(rendererIndex).href)
+  return isAppUrlFor(url, devUrl)
+}
+
+// The renderer is served under app://glyphdesk, a standard secure scheme of its own, not file://: the page
+// gets an origin of its own and no reach into the file system; only files of the renderer folder answer.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+const APP_MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.woff2': 'font/woff2', '.json': 'application/json', '.ico': 'image/x-icon'
+}
+async function serveApp(request: { url: string }): Promise<Response> {
+  const rel = appRequestPath(request.url)
+  if (!rel) return new Response('not found', { status: 404 })
+  try {
+    const body = await readFile(join(rendererDir, rel))
+    return new Response(body, { headers: { 'content-type': APP_MIME[extname(rel)] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' } })
+  } catch {
+    return new Response('not found', { status: 404 })
+  }
+}
+
+/** Links open in the system browser only when they are https on an allowlisted site. */
+function openExternal(url: string): void {
+  if (isAllowedExternal(url)) void shell.openExternal(url)
 }
 
 function createWindow(): BrowserWindow {
@@ -47,15 +71,19 @@ function createWindow(): BrowserWindow {
   win.once('ready-to-show', () => win.show())
   // No navigation away from the app and no new windows: http(s) links open in the system browser.
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url)
+    openExternal(url)
     return { action: 'deny' }
   })
   win.webContents.on('will-navigate', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault()
   })
+  // A server-side redirect is a navigation too.
+  win.webContents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
   win.webContents.on('will-attach-webview', (event) => event.preventDefault())
   if (devUrl) void win.loadURL(devUrl)
-  else void win.loadFile(rendererIndex)
+  else void win.loadURL(APP_INDEX)
   win.on('closed', () => { if (mainWindow === win) mainWindow = null })
   return win
 }
@@ -150,7 +178,9 @@ app.whenReady().then(async () => {
   // Temporaries of a run that was killed mid-save (autosave, settings, models) go before anything reads them.
   await cleanStaleTemporaries(app.getPath('userData')).catch(() => [])
   // Nothing asks for camera, geolocation or notifications: deny every permission request.
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(allowPermission(permission)))
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowPermission(permission))
+  protocol.handle(APP_SCHEME, serveApp)
   const registry = createAppRegistry(ctx)
   registerIpc(ipcMain, registry, ctx.events, {
     isTrustedSender: (e) => isAppUrl(e.senderFrame?.url ?? ''),
@@ -196,6 +226,7 @@ async function smokeTest(win: BrowserWindow): Promise<void> {
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (event, url) => { if (!isAppUrl(url)) event.preventDefault() })
+  contents.on('will-redirect', (event, url) => { if (!isAppUrl(url)) event.preventDefault() })
   contents.setWindowOpenHandler(() => ({ action: 'deny' }))
 })
 

@@ -486,7 +486,7 @@ describe('the built Electron main process (under Node, with a stand-in electron 
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
       expect(out.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true })
       expect(existsSync(out.webPreferences.preload)).toBe(true)
-      expect(out.loaded).toBe(join(ROOT, 'out', 'renderer', 'index.html'))
+      expect(out.loaded).toBe('app://glyphdesk/index.html')
       expect(out.channels).toEqual(['glyphdesk:invoke'])
       expect(out.info).toMatchObject({ ok: true, value: { mode: 'electron', userDataDir: userData } })
       expect(out.bad).toMatchObject({ ok: false, error: { status: 400 } })

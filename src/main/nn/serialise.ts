@@ -12,7 +12,7 @@
 // A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
 import { InvalidInputError } from '../core/errors.ts'
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { recoverDir, replaceDirAtomic } from '../core/atomicDirs.ts'
 import { asWriteError, writeFileAtomic } from '../core/atomicFile.ts'
@@ -139,6 +139,14 @@ export async function loadMlp(dir: string, options: { maxBatch?: number } = {}):
     if (err instanceof ModelCardError) throw new ModelFileError(jsonPath, err.missing ? 'missing' : 'format', err.detail)
     throw err
   }
+  // The sizes decide how much memory the model takes: check them against the weights file before
+  // allocating anything (the schema has bounded each width; this catches a manifest paired with other weights).
+  const sizes = manifest.sizes
+  let need = 0
+  for (let i = 0; i + 1 < sizes.length; i++) need += (sizes[i] * sizes[i + 1] + sizes[i + 1]) * 4
+  const onDisk = await stat(binPath).then((st) => st.size, () => -1)
+  if (onDisk < 0) throw new ModelFileError(binPath, 'missing', 'file not found')
+  if (onDisk !== need) throw new ModelFileError(binPath, 'byteLength', `has ${onDisk} bytes; model.json's tensors need ${need} (sizes [${sizes.join(', ')}])`)
   let mlp: Mlp
   try {
     mlp = new Mlp({ sizes: manifest.sizes, activation: manifest.activation, seed: manifest.seed }, { maxBatch: options.maxBatch })
