@@ -11,6 +11,7 @@ import { createAppContext } from './ipc/context.ts'
 import { registerIpc } from './ipc/electron.ts'
 import { createAppRegistry } from './ipc/index.ts'
 import { cleanStaleTemporaries } from './core/atomicDirs.ts'
+import { runSmokeTest } from './smoke.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const rendererDir = join(here, '../renderer')
@@ -188,41 +189,11 @@ app.whenReady().then(async () => {
   })
   buildMenu()
   mainWindow = createWindow()
-  if (process.env['GLYPHDESK_SMOKE'] === '1') void smokeTest(mainWindow)
+  if (process.env['GLYPHDESK_SMOKE'] === '1') void runSmokeTest(app, mainWindow)
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
   })
 })
-
-/**
- * GLYPHDESK_SMOKE=1: the real window must come up sandboxed with the bridge and show the sample page
- * transcribed (boxes on the canvas); prints one line and exits 0 or 1. Used by test/e2e/electron.smoke.test.ts.
- */
-async function smokeTest(win: BrowserWindow): Promise<void> {
-  const deadline = Date.now() + 90_000
-  const probe = `(() => {
-    const canvas = document.querySelector('[data-testid="page-canvas"] canvas')
-    return { bridge: typeof window.glyphdesk === 'object' && Object.isFrozen(window.glyphdesk),
-             node: typeof (window as any).require !== 'undefined' || typeof (window as any).process !== 'undefined',
-             boxes: Number(canvas?.getAttribute('data-boxes') ?? 0) }
-  })()`.replace(/ as any/g, '')
-  while (Date.now() < deadline) {
-    try {
-      const r = (await win.webContents.executeJavaScript(probe)) as { bridge: boolean; node: boolean; boxes: number }
-      if (r.boxes > 0) {
-        const ok = r.bridge && !r.node
-        process.stdout.write(`glyphdesk smoke: ${ok ? 'ok' : 'FAILED'} bridge=${r.bridge} node=${r.node} boxes=${r.boxes}\n`)
-        app.exit(ok ? 0 : 1)
-        return
-      }
-    } catch {
-      // the page is still loading
-    }
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  process.stdout.write('glyphdesk smoke: FAILED no boxes on the page within 90 s\n')
-  app.exit(1)
-}
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (event, url) => { if (!isAppUrl(url)) event.preventDefault() })
