@@ -21,7 +21,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       // `_`-prefixed names are deliberately unused (destructuring a field away, a required callback slot).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }
+      ],
       // Non-null assertions are allowed where a preceding check proves the value (TypeScript cannot see it).
       '@typescript-eslint/no-non-null-assertion': 'off',
       // Vue components here are single-word by design (App, Toolbar) and live in one app.

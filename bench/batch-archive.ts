@@ -13,7 +13,16 @@
 //     complete, reruns the same command, and checks that every page then has exactly one complete
 //     output and no temporary file is left. Exits 1 if any check fails.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -31,7 +40,9 @@ const { values, positionals } = parseArgs({
 })
 const mode = positionals[0]
 if (mode !== 'throughput' && mode !== 'kill') {
-  process.stderr.write('usage: npx tsx bench/batch-archive.ts throughput|kill [--pages 200] [--workers 1,2] [--rounds 1] [--model M]\n')
+  process.stderr.write(
+    'usage: npx tsx bench/batch-archive.ts throughput|kill [--pages 200] [--workers 1,2] [--rounds 1] [--model M]\n'
+  )
   process.exit(2)
 }
 const ROOT = resolve(import.meta.dirname, '..')
@@ -39,11 +50,15 @@ const BIN = join(ROOT, 'bin', 'glyphdesk.mjs')
 const N = Math.max(1, Number(values.pages))
 const modelArgs = values.model ? ['--model', values.model] : []
 const scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-archive-'))
-const cleanup = () => { if (!values.keep) rmSync(scratch, { recursive: true, force: true }) }
+const cleanup = () => {
+  if (!values.keep) rmSync(scratch, { recursive: true, force: true })
+}
 
 // The archive: page-000_01_list.jpg → the sample, …, in a manifest.
 const samplesDir = resolve(values.samples)
-const samples = readdirSync(samplesDir).filter((f) => /\.(jpe?g|png|tiff?)$/i.test(f)).sort()
+const samples = readdirSync(samplesDir)
+  .filter((f) => /\.(jpe?g|png|tiff?)$/i.test(f))
+  .sort()
 const archive = join(scratch, 'archive')
 mkdirSync(archive)
 const sourceOf = new Map<string, string>()
@@ -60,20 +75,44 @@ writeFileSync(manifest, lines.join('\n') + '\n')
 
 // The right output of every sample page: one batch over the samples.
 const refDir = join(scratch, 'reference')
-const ref = spawnSync(process.execPath, [BIN, 'transcribe', samplesDir, '--out-dir', refDir, ...modelArgs], { cwd: ROOT, encoding: 'utf8' })
+const ref = spawnSync(process.execPath, [BIN, 'transcribe', samplesDir, '--out-dir', refDir, ...modelArgs], {
+  cwd: ROOT,
+  encoding: 'utf8'
+})
 if (ref.status !== 0) throw new Error(`reference run failed: ${ref.stderr}`)
-const expected = new Map(samples.map((s) => [s.replace(/\.[^.]+$/, ''), readFileSync(join(refDir, s.replace(/\.[^.]+$/, '') + '.txt'), 'utf8')]))
+const expected = new Map(
+  samples.map((s) => [
+    s.replace(/\.[^.]+$/, ''),
+    readFileSync(join(refDir, s.replace(/\.[^.]+$/, '') + '.txt'), 'utf8')
+  ])
+)
 
 /** One batch as a whole process; CPU seconds (user + system) from GNU time when /usr/bin/time exists. */
-function runBatch(outDir: string, workers: number): Promise<{ seconds: number; cpu: number | null; code: number | null; stderr: string }> {
+function runBatch(
+  outDir: string,
+  workers: number
+): Promise<{ seconds: number; cpu: number | null; code: number | null; stderr: string }> {
   return new Promise((done) => {
     const t0 = performance.now()
     const timeFile = join(scratch, `time-${workers}.txt`)
-    const cmd = [process.execPath, BIN, 'transcribe', '--manifest', manifest, '--out-dir', outDir, '--workers', String(workers), ...modelArgs]
+    const cmd = [
+      process.execPath,
+      BIN,
+      'transcribe',
+      '--manifest',
+      manifest,
+      '--out-dir',
+      outDir,
+      '--workers',
+      String(workers),
+      ...modelArgs
+    ]
     const argv = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%U %S', '-o', timeFile, ...cmd] : cmd
     const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
     child.on('exit', (code) => {
       let cpu: number | null = null
       if (existsSync(timeFile)) {
@@ -89,8 +128,12 @@ if (mode === 'throughput') {
   const counts = (values.workers ?? '1,2').split(',').map(Number)
   const rounds = Math.max(1, Number(values.rounds))
   const load0 = loadavg()
-  process.stdout.write(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}; ${N} pages (${samples.join(', ')} repeated); model ${values.model ?? 'default'}\n`)
-  process.stdout.write(`load average before: ${load0.map((v) => v.toFixed(2)).join(' ')}\n\n| round | workers | wall | pages/s | pages/s per worker | speed vs ${counts[0]} worker(s) | CPU s per page | load avg (1 min) after |\n|---|---:|---:|---:|---:|---:|---:|---:|\n`)
+  process.stdout.write(
+    `${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}; ${N} pages (${samples.join(', ')} repeated); model ${values.model ?? 'default'}\n`
+  )
+  process.stdout.write(
+    `load average before: ${load0.map((v) => v.toFixed(2)).join(' ')}\n\n| round | workers | wall | pages/s | pages/s per worker | speed vs ${counts[0]} worker(s) | CPU s per page | load avg (1 min) after |\n|---|---:|---:|---:|---:|---:|---:|---:|\n`
+  )
   const ratios: number[] = []
   for (let r = 0; r < rounds; r++) {
     let base = 0
@@ -103,13 +146,17 @@ if (mode === 'throughput') {
       const rate = N / res.seconds
       if (w === counts[0]) base = rate
       else ratios.push(rate / base)
-      process.stdout.write(`| ${r + 1} | ${w} | ${res.seconds.toFixed(1)} s | ${rate.toFixed(2)} | ${(rate / w).toFixed(2)} | ${(rate / base).toFixed(2)}× | ${res.cpu === null ? '—' : (res.cpu / N).toFixed(3)} | ${loadavg()[0].toFixed(2)} |\n`)
+      process.stdout.write(
+        `| ${r + 1} | ${w} | ${res.seconds.toFixed(1)} s | ${rate.toFixed(2)} | ${(rate / w).toFixed(2)} | ${(rate / base).toFixed(2)}× | ${res.cpu === null ? '—' : (res.cpu / N).toFixed(3)} | ${loadavg()[0].toFixed(2)} |\n`
+      )
       rmSync(outDir, { recursive: true, force: true })
     }
   }
   if (ratios.length) {
     const s = [...ratios].sort((a, b) => a - b)
-    process.stdout.write(`\nspeed-up ${counts.at(-1)} vs ${counts[0]} worker(s): min ${s[0].toFixed(2)}×, median ${s[s.length >> 1].toFixed(2)}× over ${rounds} round(s)\n`)
+    process.stdout.write(
+      `\nspeed-up ${counts.at(-1)} vs ${counts[0]} worker(s): min ${s[0].toFixed(2)}×, median ${s[s.length >> 1].toFixed(2)}× over ${rounds} round(s)\n`
+    )
   }
   cleanup()
 } else {
@@ -125,17 +172,30 @@ if (mode === 'throughput') {
     for (const f of done) {
       const page = basename(f, '.txt')
       const src = sourceOf.get(page)
-      if (!src) { failures.push(`${when}: unexpected output ${f}`); continue }
-      if (readFileSync(join(outDir, f), 'utf8') !== expected.get(src)) { incomplete++; failures.push(`${when}: ${f} differs from ${src}'s output`) }
+      if (!src) {
+        failures.push(`${when}: unexpected output ${f}`)
+        continue
+      }
+      if (readFileSync(join(outDir, f), 'utf8') !== expected.get(src)) {
+        incomplete++
+        failures.push(`${when}: ${f} differs from ${src}'s output`)
+      }
     }
     if (requireAll) {
-      for (const page of sourceOf.keys()) if (!done.includes(`${page}.txt`)) failures.push(`${when}: ${page} has no output`)
+      for (const page of sourceOf.keys())
+        if (!done.includes(`${page}.txt`)) failures.push(`${when}: ${page} has no output`)
       if (temps.length) failures.push(`${when}: temporary files left: ${temps.join(', ')}`)
     }
-    process.stdout.write(`${when}: ${done.length} outputs, ${incomplete} incomplete or wrong, ${temps.length} temporary files\n`)
+    process.stdout.write(
+      `${when}: ${done.length} outputs, ${incomplete} incomplete or wrong, ${temps.length} temporary files\n`
+    )
     return done.length
   }
-  const child = spawn(process.execPath, [BIN, 'transcribe', '--manifest', manifest, '--out-dir', outDir, '--workers', String(workers), ...modelArgs], { cwd: ROOT, stdio: 'ignore' })
+  const child = spawn(
+    process.execPath,
+    [BIN, 'transcribe', '--manifest', manifest, '--out-dir', outDir, '--workers', String(workers), ...modelArgs],
+    { cwd: ROOT, stdio: 'ignore' }
+  )
   const target = Math.ceil(N / 3)
   await new Promise<void>((done) => {
     const poll = setInterval(() => {
@@ -153,7 +213,8 @@ if (mode === 'throughput') {
   if (rerun.code !== 0) failures.push(`rerun exited ${rerun.code}: ${rerun.stderr.slice(-1000)}`)
   const skipped = /(\d+) of \d+ pages already have an output/.exec(rerun.stderr)
   process.stdout.write(`rerun: skipped ${skipped ? skipped[1] : 0} pages already done, ${rerun.seconds.toFixed(1)} s\n`)
-  if (!skipped || Number(skipped[1]) !== before) failures.push(`rerun skipped ${skipped ? skipped[1] : 0} pages, expected ${before}`)
+  if (!skipped || Number(skipped[1]) !== before)
+    failures.push(`rerun skipped ${skipped ? skipped[1] : 0} pages, expected ${before}`)
   check('after rerun', true)
   cleanup()
   if (failures.length) {

@@ -37,7 +37,10 @@ const PAGE = resolve(values.page)
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
 const scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-startup-'))
 
-interface Sample { wall: number; cpu: number | null }
+interface Sample {
+  wall: number
+  cpu: number | null
+}
 
 /** Runs a command to completion; wall time from here, CPU (user + system) from GNU time's report. */
 function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Sample {
@@ -80,10 +83,18 @@ const warmRead = async (): Promise<Sample> => {
 await warmRead()
 await warmRead()
 
-const rows: Record<string, Sample[]> = { 'node -e 0': [], '--help': [], 'transcribe cold': [], 'transcribe warm (in process)': [] }
+const rows: Record<string, Sample[]> = {
+  'node -e 0': [],
+  '--help': [],
+  'transcribe cold': [],
+  'transcribe warm (in process)': []
+}
 if (values.npx) rows['npx glyphdesk --help'] = []
 const fromSource = { ...process.env, GLYPHDESK_CLI_FROM_SOURCE: '1' }
-if (values['compare-source']) { rows['--help, sources through tsx'] = []; rows['transcribe cold, sources through tsx'] = [] }
+if (values['compare-source']) {
+  rows['--help, sources through tsx'] = []
+  rows['transcribe cold, sources through tsx'] = []
+}
 for (let r = 0; r < REPS; r++) {
   rows['node -e 0'].push(timeCommand(process.execPath, ['-e', '0']))
   rows['--help'].push(timeCommand(process.execPath, [BIN, '--help']))
@@ -92,7 +103,9 @@ for (let r = 0; r < REPS; r++) {
   rows['transcribe warm (in process)'].push(await warmRead())
   if (values['compare-source']) {
     rows['--help, sources through tsx'].push(timeCommand(process.execPath, [BIN, '--help'], fromSource))
-    rows['transcribe cold, sources through tsx'].push(timeCommand(process.execPath, [BIN, ...transcribeArgs], fromSource))
+    rows['transcribe cold, sources through tsx'].push(
+      timeCommand(process.execPath, [BIN, ...transcribeArgs], fromSource)
+    )
   }
   process.stderr.write(`rep ${r + 1}/${REPS}\r`)
 }
@@ -100,24 +113,37 @@ const load1 = loadavg()
 rmSync(scratch, { recursive: true, force: true })
 
 const startupWall = rows['transcribe cold'].map((c, i) => c.wall - rows['transcribe warm (in process)'][i].wall)
-const startupCpu = rows['transcribe cold'].map((c, i) => (c.cpu ?? NaN) - (rows['transcribe warm (in process)'][i].cpu ?? NaN))
+const startupCpu = rows['transcribe cold'].map(
+  (c, i) => (c.cpu ?? NaN) - (rows['transcribe warm (in process)'][i].cpu ?? NaN)
+)
 const summary = {
   machine: `${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}`,
   loadAverage: { before: load0.map((v) => +v.toFixed(2)), after: load1.map((v) => +v.toFixed(2)) },
-  page: values.page, model: classifier.name, reps: REPS,
-  rows: Object.fromEntries(Object.entries(rows).map(([k, xs]) => [k, {
-    wallMin: Math.min(...xs.map((x) => x.wall)), wallMedian: median(xs.map((x) => x.wall)),
-    cpuMedian: xs[0].cpu === null ? null : median(xs.map((x) => x.cpu ?? 0))
-  }])),
+  page: values.page,
+  model: classifier.name,
+  reps: REPS,
+  rows: Object.fromEntries(
+    Object.entries(rows).map(([k, xs]) => [
+      k,
+      {
+        wallMin: Math.min(...xs.map((x) => x.wall)),
+        wallMedian: median(xs.map((x) => x.wall)),
+        cpuMedian: xs[0].cpu === null ? null : median(xs.map((x) => x.cpu ?? 0))
+      }
+    ])
+  ),
   coldMinusWarm: { wallMin: Math.min(...startupWall), wallMedian: median(startupWall), cpuMedian: median(startupCpu) }
 }
 if (values.json) process.stdout.write(JSON.stringify(summary, null, 1) + '\n')
 else {
   const f = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : `${(v * 1000).toFixed(0)} ms`)
   process.stdout.write(`${summary.machine}; model ${summary.model}; page ${summary.page}; ${REPS} interleaved reps\n`)
-  process.stdout.write(`load average before ${summary.loadAverage.before.join(' ')}, after ${summary.loadAverage.after.join(' ')}\n\n`)
+  process.stdout.write(
+    `load average before ${summary.loadAverage.before.join(' ')}, after ${summary.loadAverage.after.join(' ')}\n\n`
+  )
   process.stdout.write('| what | wall min | wall median | CPU median |\n|---|---:|---:|---:|\n')
-  for (const [k, v] of Object.entries(summary.rows)) process.stdout.write(`| ${k} | ${f(v.wallMin)} | ${f(v.wallMedian)} | ${f(v.cpuMedian)} |\n`)
+  for (const [k, v] of Object.entries(summary.rows))
+    process.stdout.write(`| ${k} | ${f(v.wallMin)} | ${f(v.wallMedian)} | ${f(v.cpuMedian)} |\n`)
   const d = summary.coldMinusWarm
   process.stdout.write(`| **cold − warm** (per rep) | ${f(d.wallMin)} | ${f(d.wallMedian)} | ${f(d.cpuMedian)} |\n`)
 }

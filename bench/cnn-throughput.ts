@@ -21,7 +21,9 @@ import { GLYPH_PIXELS } from '../src/shared/classes.ts'
 
 const args = process.argv.slice(2)
 const SECONDS = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 3
-const TORCH_THREADS = args.includes('--torch-threads') ? Number(args[args.indexOf('--torch-threads') + 1]) : ONNX_INTRA_OP_THREADS
+const TORCH_THREADS = args.includes('--torch-threads')
+  ? Number(args[args.indexOf('--torch-threads') + 1])
+  : ONNX_INTRA_OP_THREADS
 const BATCHES = [1, 256]
 const ROUNDS = args.includes('--rounds') ? Math.max(1, Number(args[args.indexOf('--rounds') + 1])) : 1
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
@@ -35,18 +37,23 @@ function benchGlyphs(): Float32Array {
   const base = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
   const out = new Float32Array(N * GLYPH_PIXELS)
   for (let i = 0; i < N; i++) {
-    const src = (i % 16) * GLYPH_PIXELS, dx = (i >> 4) % 3 - 1, dy = (i >> 6) % 3 - 1
-    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) {
-      const sx = Math.min(31, Math.max(0, x - dx)), sy = Math.min(31, Math.max(0, y - dy))
-      out[i * GLYPH_PIXELS + y * 32 + x] = base[src + sy * 32 + sx]
-    }
+    const src = (i % 16) * GLYPH_PIXELS,
+      dx = ((i >> 4) % 3) - 1,
+      dy = ((i >> 6) % 3) - 1
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) {
+        const sx = Math.min(31, Math.max(0, x - dx)),
+          sy = Math.min(31, Math.max(0, y - dy))
+        out[i * GLYPH_PIXELS + y * 32 + x] = base[src + sy * 32 + sx]
+      }
   }
   return out
 }
 
 async function rate(model: Classifier, glyphs: Float32Array, batch: number): Promise<number> {
   await model.predict(glyphs.subarray(0, batch * GLYPH_PIXELS), batch) // warm-up
-  let done = 0, i = 0
+  let done = 0,
+    i = 0
   const t0 = performance.now()
   while (performance.now() - t0 < SECONDS * 1000) {
     const s = (i * batch) % (N - batch + 1)
@@ -58,7 +65,9 @@ async function rate(model: Classifier, glyphs: Float32Array, batch: number): Pro
 }
 
 const glyphs = benchGlyphs()
-const models = listShippedModels().filter((m) => (m.kind === 'mlp' || m.kind === 'cnn') && (ONLY === undefined || ONLY === m.kind || ONLY === m.name))
+const models = listShippedModels().filter(
+  (m) => (m.kind === 'mlp' || m.kind === 'cnn') && (ONLY === undefined || ONLY === m.kind || ONLY === m.name)
+)
 const loaded: Classifier[] = []
 const pySpec: { name: string; kind: string; dir: string; checkpoint?: string }[] = []
 for (const m of models) {
@@ -81,7 +90,14 @@ try {
       for (const b of BATCHES) ours[models[i].name][b] = await rate(loaded[i], glyphs, b)
     }
     oursBy.push(ours)
-    const py = spawnSync('/usr/bin/python3', [join(here, 'cnn-throughput.py'), JSON.stringify({ glyphs: file, models: pySpec, batches: BATCHES, seconds: SECONDS, threads: TORCH_THREADS })], { encoding: 'utf8' })
+    const py = spawnSync(
+      '/usr/bin/python3',
+      [
+        join(here, 'cnn-throughput.py'),
+        JSON.stringify({ glyphs: file, models: pySpec, batches: BATCHES, seconds: SECONDS, threads: TORCH_THREADS })
+      ],
+      { encoding: 'utf8' }
+    )
     if (py.status !== 0) process.stderr.write(`PyTorch side failed (status ${py.status}): ${py.stderr}\n`)
     else {
       const parsed = JSON.parse(py.stdout) as { torch: string; rates: Record<string, Record<string, number>> }
@@ -92,19 +108,62 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true })
 }
-const med = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2 }
-const ours: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m.name, Object.fromEntries(BATCHES.map((b) => [b, med(oursBy.map((o) => o[m.name][b]))]))]))
-const torchRates: Record<string, Record<string, number>> = torchBy.length === 0 ? {} : Object.fromEntries(models.filter((m) => torchBy[0][m.name]).map((m) => [m.name, Object.fromEntries(BATCHES.map((b) => [b, med(torchBy.map((t) => t[m.name][b]))]))]))
-const ratiosOf = (name: string, b: number): number[] => oursBy.flatMap((o, r) => (torchBy[r]?.[name]?.[b] ? [o[name][b] / torchBy[r][name][b]] : []))
+const med = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const ours: Record<string, Record<string, number>> = Object.fromEntries(
+  models.map((m) => [m.name, Object.fromEntries(BATCHES.map((b) => [b, med(oursBy.map((o) => o[m.name][b]))]))])
+)
+const torchRates: Record<string, Record<string, number>> = torchBy.length === 0
+  ? {}
+  : Object.fromEntries(
+      models
+        .filter((m) => torchBy[0][m.name])
+        .map((m) => [m.name, Object.fromEntries(BATCHES.map((b) => [b, med(torchBy.map((t) => t[m.name][b]))]))])
+    )
+const ratiosOf = (name: string, b: number): number[] =>
+  oursBy.flatMap((o, r) => (torchBy[r]?.[name]?.[b] ? [o[name][b] / torchBy[r][name][b]] : []))
 
-const rows = models.flatMap((m) => BATCHES.map((b) => {
-  const g = ours[m.name][b], t = torchRates[m.name]?.[b]
-  const rs = ratiosOf(m.name, b)
-  return { model: m.name, kind: m.kind, batch: b, glyphdesk: g, pytorch: t ?? null, ratio: rs.length ? med(rs) : null, ratioMin: rs.length ? Math.min(...rs) : null }
-}))
-if (args.includes('--json')) process.stdout.write(JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, gemmThreads: GEMM_THREADS, threads: ONNX_INTRA_OP_THREADS, torchThreads: TORCH_THREADS, torch: torchVersion, rows }) + '\n')
+const rows = models.flatMap((m) =>
+  BATCHES.map((b) => {
+    const g = ours[m.name][b],
+      t = torchRates[m.name]?.[b]
+    const rs = ratiosOf(m.name, b)
+    return {
+      model: m.name,
+      kind: m.kind,
+      batch: b,
+      glyphdesk: g,
+      pytorch: t ?? null,
+      ratio: rs.length ? med(rs) : null,
+      ratioMin: rs.length ? Math.min(...rs) : null
+    }
+  })
+)
+if (args.includes('--json'))
+  process.stdout.write(
+    JSON.stringify({
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      gemmThreads: GEMM_THREADS,
+      threads: ONNX_INTRA_OP_THREADS,
+      torchThreads: TORCH_THREADS,
+      torch: torchVersion,
+      rows
+    }) + '\n'
+  )
 else {
-  process.stdout.write(`glyphs/second (medians of ${ROUNDS} round(s)), ${SECONDS} s per cell; Glyphdesk: onnxruntime ${ONNX_INTRA_OP_THREADS} intra-op threads, MLP gemms ${GEMM_THREADS} thread(s); PyTorch ${torchVersion} ${TORCH_THREADS} thread(s); load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}\n`)
-  process.stdout.write('| model | batch | Glyphdesk | PyTorch | Glyphdesk / PyTorch (median of rounds) | min of rounds |\n|---|---:|---:|---:|---:|---:|\n')
-  for (const r of rows) process.stdout.write(`| ${r.model} (${r.kind}) | ${r.batch} | ${Math.round(r.glyphdesk)} | ${r.pytorch === null ? '—' : Math.round(r.pytorch)} | ${r.ratio === null ? '—' : r.ratio.toFixed(2) + '×'} | ${r.ratioMin === null ? '—' : r.ratioMin.toFixed(2) + '×'} |\n`)
+  process.stdout.write(
+    `glyphs/second (medians of ${ROUNDS} round(s)), ${SECONDS} s per cell; Glyphdesk: onnxruntime ${ONNX_INTRA_OP_THREADS} intra-op threads, MLP gemms ${GEMM_THREADS} thread(s); PyTorch ${torchVersion} ${TORCH_THREADS} thread(s); load average ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}\n`
+  )
+  process.stdout.write(
+    '| model | batch | Glyphdesk | PyTorch | Glyphdesk / PyTorch (median of rounds) | min of rounds |\n|---|---:|---:|---:|---:|---:|\n'
+  )
+  for (const r of rows)
+    process.stdout.write(
+      `| ${r.model} (${r.kind}) | ${r.batch} | ${Math.round(r.glyphdesk)} | ${r.pytorch === null ? '—' : Math.round(r.pytorch)} | ${r.ratio === null ? '—' : r.ratio.toFixed(2) + '×'} | ${r.ratioMin === null ? '—' : r.ratioMin.toFixed(2) + '×'} |\n`
+    )
 }

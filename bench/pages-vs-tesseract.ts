@@ -51,21 +51,43 @@ const median = (xs: number[]): number => {
 
 /** The comparison's one text form: uppercase, only A–Z 0–9 and single spaces, no empty lines. */
 function normaliseText(text: string): string[] {
-  return text.split(/\r?\n/)
-    .map(l => l.toUpperCase().replace(/[^A-Z0-9\s]/g, '').replace(/\s+/g, ' ').trim())
-    .filter(l => l.length > 0)
+  return text
+    .split(/\r?\n/)
+    .map((l) =>
+      l
+        .toUpperCase()
+        .replace(/[^A-Z0-9\s]/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+    )
+    .filter((l) => l.length > 0)
 }
 
-interface Score { cerNoSpace: number; cer: number; editsNoSpace: number; edits: number; text: string }
+interface Score {
+  cerNoSpace: number
+  cer: number
+  editsNoSpace: number
+  edits: number
+  text: string
+}
 
 function score(predicted: string, gtLines: string[]): Score {
-  const pred = normaliseText(predicted).join('\n'), gt = gtLines.join('\n')
+  const pred = normaliseText(predicted).join('\n'),
+    gt = gtLines.join('\n')
   const strip = (s: string) => s.replace(/\s+/g, '')
-  const editsNoSpace = levenshtein(strip(pred), strip(gt)), edits = levenshtein(pred, gt)
-  return { cerNoSpace: editsNoSpace / Math.max(1, strip(gt).length), cer: edits / Math.max(1, gt.length), editsNoSpace, edits, text: pred }
+  const editsNoSpace = levenshtein(strip(pred), strip(gt)),
+    edits = levenshtein(pred, gt)
+  return {
+    cerNoSpace: editsNoSpace / Math.max(1, strip(gt).length),
+    cer: edits / Math.max(1, gt.length),
+    editsNoSpace,
+    edits,
+    text: pred
+  }
 }
 
-const GNU_TIME = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0 ? '/usr/bin/time' : null
+const GNU_TIME =
+  existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0 ? '/usr/bin/time' : null
 let cpuFile = ''
 
 function runTesseract(path: string): { ms: number; cpuMs: number | null; text: string } {
@@ -75,7 +97,8 @@ function runTesseract(path: string): { ms: number; cpuMs: number | null; text: s
   const t0 = performance.now()
   const r = spawnSync(cmd, args, { encoding: 'utf8' })
   const ms = performance.now() - t0
-  if (r.error || r.status !== 0) throw new Error(`tesseract ${path} failed (${r.error?.message ?? `exit ${r.status}: ${r.stderr.trim()}`})`)
+  if (r.error || r.status !== 0)
+    throw new Error(`tesseract ${path} failed (${r.error?.message ?? `exit ${r.status}: ${r.stderr.trim()}`})`)
   let cpuMs: number | null = null
   if (GNU_TIME) {
     const [u, sys] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
@@ -86,15 +109,17 @@ function runTesseract(path: string): { ms: number; cpuMs: number | null; text: s
 
 const version = spawnSync('tesseract', ['--version'], { encoding: 'utf8' })
 if (version.error || version.status !== 0) {
-  console.error('tesseract is not installed: run scripts/install-tesseract.sh (Debian\'s tesseract-ocr), then this benchmark again')
+  console.error(
+    "tesseract is not installed: run scripts/install-tesseract.sh (Debian's tesseract-ocr), then this benchmark again"
+  )
   process.exit(2)
 }
 const tesseractVersion = (version.stdout || version.stderr).split('\n')[0].trim()
 
 const pages = readdirSync(DIR)
-  .filter(f => IMAGE_EXT.has(extname(f).toLowerCase()))
+  .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
   .sort()
-  .flatMap(f => {
+  .flatMap((f) => {
     const name = f.slice(0, -extname(f).length)
     try {
       return [{ name, path: join(DIR, f), gtLines: normaliseText(readFileSync(join(DIR, `${name}.txt`), 'utf8')) }]
@@ -117,7 +142,9 @@ const classifier = await loadClassifier(values.model)
 const modelMs = performance.now() - t
 const modelDir = resolveModelDir(values.model)
 
-async function runGlyphdesk(path: string): Promise<{ ms: number; cpuMs: number; loadMs: number; text: string; boxes: number }> {
+async function runGlyphdesk(
+  path: string
+): Promise<{ ms: number; cpuMs: number; loadMs: number; text: string; boxes: number }> {
   const c0 = process.cpuUsage()
   const t0 = performance.now()
   const image = await loadImage(path)
@@ -125,7 +152,13 @@ async function runGlyphdesk(path: string): Promise<{ ms: number; cpuMs: number; 
   const { doc } = await transcribe(image, classifier, { path })
   const t2 = performance.now()
   const c = process.cpuUsage(c0)
-  return { ms: t2 - t0, cpuMs: (c.user + c.system) / 1000, loadMs: t1 - t0, text: assembleText(doc), boxes: doc.boxes.length }
+  return {
+    ms: t2 - t0,
+    cpuMs: (c.user + c.system) / 1000,
+    loadMs: t1 - t0,
+    text: assembleText(doc),
+    boxes: doc.boxes.length
+  }
 }
 
 // Tesseract's floor: start-up and model load on an image with nothing to read.
@@ -135,7 +168,8 @@ cpuFile = join(tmp, 'cpu.txt')
 {
   const c = createCanvas(64, 64)
   const ctx = c.getContext('2d')
-  ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, 64, 64)
+  ctx.fillStyle = '#ffffff'
+  ctx.fillRect(0, 0, 64, 64)
   writeFileSync(blank, c.toBuffer('image/png'))
 }
 
@@ -144,13 +178,26 @@ const first = new Map<string, { ours: Awaited<ReturnType<typeof runGlyphdesk>>; 
 for (const p of pages) first.set(p.name, { ours: await runGlyphdesk(p.path), theirs: runTesseract(p.path).text })
 runTesseract(blank)
 
-const times = new Map(pages.map(p => [p.name, { ours: [] as number[], oursCpu: [] as number[], load: [] as number[], theirs: [] as number[], theirsCpu: [] as number[] }]))
+const times = new Map(
+  pages.map((p) => [
+    p.name,
+    {
+      ours: [] as number[],
+      oursCpu: [] as number[],
+      load: [] as number[],
+      theirs: [] as number[],
+      theirsCpu: [] as number[]
+    }
+  ])
+)
 const floor: number[] = []
 for (let r = 0; r < REPS; r++) {
   for (const p of pages) {
     const tm = times.get(p.name)!
     const g = await runGlyphdesk(p.path)
-    tm.ours.push(g.ms); tm.oursCpu.push(g.cpuMs); tm.load.push(g.loadMs)
+    tm.ours.push(g.ms)
+    tm.oursCpu.push(g.cpuMs)
+    tm.load.push(g.loadMs)
     const ts = runTesseract(p.path)
     tm.theirs.push(ts.ms)
     if (ts.cpuMs !== null) tm.theirsCpu.push(ts.cpuMs)
@@ -160,9 +207,11 @@ for (let r = 0; r < REPS; r++) {
 rmSync(tmp, { recursive: true, force: true })
 const load1 = loadavg()
 
-const rows = pages.map(p => {
-  const tm = times.get(p.name)!, f = first.get(p.name)!
-  const ours = score(f.ours.text, p.gtLines), theirs = score(f.theirs, p.gtLines)
+const rows = pages.map((p) => {
+  const tm = times.get(p.name)!,
+    f = first.get(p.name)!
+  const ours = score(f.ours.text, p.gtLines),
+    theirs = score(f.theirs, p.gtLines)
   const gt = p.gtLines.join('\n')
   return {
     name: p.name,
@@ -180,57 +229,124 @@ const rows = pages.map(p => {
     runs: tm
   }
 })
-const sum = (k: (r: typeof rows[number]) => number) => rows.reduce((s, r) => s + k(r), 0)
+const sum = (k: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + k(r), 0)
 const overall = {
-  glyphdeskMs: sum(r => r.glyphdeskMs),
-  tesseractMs: sum(r => r.tesseractMs),
-  ratio: sum(r => r.glyphdeskMs) / sum(r => r.tesseractMs),
-  glyphdeskCpuMs: sum(r => r.glyphdeskCpuMs),
-  tesseractCpuMs: sum(r => r.tesseractCpuMs),
-  cpuRatio: sum(r => r.glyphdeskCpuMs) / sum(r => r.tesseractCpuMs),
+  glyphdeskMs: sum((r) => r.glyphdeskMs),
+  tesseractMs: sum((r) => r.tesseractMs),
+  ratio: sum((r) => r.glyphdeskMs) / sum((r) => r.tesseractMs),
+  glyphdeskCpuMs: sum((r) => r.glyphdeskCpuMs),
+  tesseractCpuMs: sum((r) => r.tesseractCpuMs),
+  cpuRatio: sum((r) => r.glyphdeskCpuMs) / sum((r) => r.tesseractCpuMs),
   // Pooled over the pages: total edits / total ground-truth length.
-  glyphdesk: { cerNoSpace: sum(r => r.glyphdesk.editsNoSpace) / sum(r => r.chars), cer: sum(r => r.glyphdesk.edits) / sum(r => r.length) },
-  tesseract: { cerNoSpace: sum(r => r.tesseract.editsNoSpace) / sum(r => r.chars), cer: sum(r => r.tesseract.edits) / sum(r => r.length) }
+  glyphdesk: {
+    cerNoSpace: sum((r) => r.glyphdesk.editsNoSpace) / sum((r) => r.chars),
+    cer: sum((r) => r.glyphdesk.edits) / sum((r) => r.length)
+  },
+  tesseract: {
+    cerNoSpace: sum((r) => r.tesseract.editsNoSpace) / sum((r) => r.chars),
+    cer: sum((r) => r.tesseract.edits) / sum((r) => r.length)
+  }
 }
 const machine = {
   cpus: cpus().length,
   cpu: cpus()[0]?.model ?? 'unknown',
-  loadavgBefore: load0.map(v => +v.toFixed(2)),
-  loadavgAfter: load1.map(v => +v.toFixed(2)),
+  loadavgBefore: load0.map((v) => +v.toFixed(2)),
+  loadavgAfter: load1.map((v) => +v.toFixed(2)),
   node: process.version,
   tesseract: tesseractVersion,
   ompThreadLimit: process.env.OMP_THREAD_LIMIT ?? null
 }
 
 if (values.json) {
-  console.log(JSON.stringify({ dir: DIR, reps: REPS, model: { name: classifier.name, dir: modelDir }, openCvMs, modelMs, tesseractFloorMs: median(floor), machine, pages: rows, overall }))
+  console.log(
+    JSON.stringify({
+      dir: DIR,
+      reps: REPS,
+      model: { name: classifier.name, dir: modelDir },
+      openCvMs,
+      modelMs,
+      tesseractFloorMs: median(floor),
+      machine,
+      pages: rows,
+      overall
+    })
+  )
 } else {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`
   const ms = (v: number) => `${Math.round(v)} ms`
   console.log(`pages: ${DIR} (${pages.length}), medians of ${REPS} interleaved runs after one warm-up each`)
-  console.log(`machine: ${machine.cpus} × ${machine.cpu}, load average ${machine.loadavgBefore.join(' ')} before, ${machine.loadavgAfter.join(' ')} after; node ${machine.node}`)
-  console.log(`glyphdesk: model ${classifier.name} (${modelDir}); one-off: OpenCV ${ms(openCvMs)}, model ${ms(modelMs)} (not in the page times)`)
-  console.log(`tesseract: ${tesseractVersion}, \`tesseract IMAGE ${TESSERACT_ARGS.join(' ')}\`${machine.ompThreadLimit ? `, OMP_THREAD_LIMIT=${machine.ompThreadLimit}` : ''}; start-up floor (blank 64×64 image) ${ms(median(floor))}`)
-  console.log('CER: Levenshtein / ground-truth length, both outputs normalised alike (uppercase, only A–Z 0–9 and spaces, whitespace collapsed, empty lines dropped)')
+  console.log(
+    `machine: ${machine.cpus} × ${machine.cpu}, load average ${machine.loadavgBefore.join(' ')} before, ${machine.loadavgAfter.join(' ')} after; node ${machine.node}`
+  )
+  console.log(
+    `glyphdesk: model ${classifier.name} (${modelDir}); one-off: OpenCV ${ms(openCvMs)}, model ${ms(modelMs)} (not in the page times)`
+  )
+  console.log(
+    `tesseract: ${tesseractVersion}, \`tesseract IMAGE ${TESSERACT_ARGS.join(' ')}\`${machine.ompThreadLimit ? `, OMP_THREAD_LIMIT=${machine.ompThreadLimit}` : ''}; start-up floor (blank 64×64 image) ${ms(median(floor))}`
+  )
+  console.log(
+    'CER: Levenshtein / ground-truth length, both outputs normalised alike (uppercase, only A–Z 0–9 and spaces, whitespace collapsed, empty lines dropped)'
+  )
   console.log('')
-  const cpu = (v: number) => Number.isFinite(v) ? ms(v) : 'n/a'
-  const head = ['page', 'chars', 'glyphdesk', '(load)', 'tesseract', 'ratio', 'gd CPU', 'tess CPU', 'ratio', 'CER glyphdesk', 'CER tesseract']
+  const cpu = (v: number) => (Number.isFinite(v) ? ms(v) : 'n/a')
+  const head = [
+    'page',
+    'chars',
+    'glyphdesk',
+    '(load)',
+    'tesseract',
+    'ratio',
+    'gd CPU',
+    'tess CPU',
+    'ratio',
+    'CER glyphdesk',
+    'CER tesseract'
+  ]
   const widths = [12, 5, 10, 8, 10, 6, 9, 9, 6, 17, 17]
-  const line = (cells: string[]) => cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join(' ')
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' ')
   console.log(line(head))
   console.log(line(['', '', 'wall', '', 'wall', '', '', '', '', 'no sp / with sp', 'no sp / with sp']))
   for (const r of rows) {
-    console.log(line([r.name, String(r.chars), ms(r.glyphdeskMs), ms(r.glyphdeskLoadMs), ms(r.tesseractMs), r.ratio.toFixed(3),
-      cpu(r.glyphdeskCpuMs), cpu(r.tesseractCpuMs), (r.glyphdeskCpuMs / r.tesseractCpuMs).toFixed(3),
-      `${pct(r.glyphdesk.cerNoSpace)} / ${pct(r.glyphdesk.cer)}`, `${pct(r.tesseract.cerNoSpace)} / ${pct(r.tesseract.cer)}`]))
+    console.log(
+      line([
+        r.name,
+        String(r.chars),
+        ms(r.glyphdeskMs),
+        ms(r.glyphdeskLoadMs),
+        ms(r.tesseractMs),
+        r.ratio.toFixed(3),
+        cpu(r.glyphdeskCpuMs),
+        cpu(r.tesseractCpuMs),
+        (r.glyphdeskCpuMs / r.tesseractCpuMs).toFixed(3),
+        `${pct(r.glyphdesk.cerNoSpace)} / ${pct(r.glyphdesk.cer)}`,
+        `${pct(r.tesseract.cerNoSpace)} / ${pct(r.tesseract.cer)}`
+      ])
+    )
   }
   const o = overall
-  console.log(line(['overall', String(sum(r => r.chars)), ms(o.glyphdeskMs), '', ms(o.tesseractMs), o.ratio.toFixed(3),
-    cpu(o.glyphdeskCpuMs), cpu(o.tesseractCpuMs), o.cpuRatio.toFixed(3),
-    `${pct(o.glyphdesk.cerNoSpace)} / ${pct(o.glyphdesk.cer)}`, `${pct(o.tesseract.cerNoSpace)} / ${pct(o.tesseract.cer)}`]))
+  console.log(
+    line([
+      'overall',
+      String(sum((r) => r.chars)),
+      ms(o.glyphdeskMs),
+      '',
+      ms(o.tesseractMs),
+      o.ratio.toFixed(3),
+      cpu(o.glyphdeskCpuMs),
+      cpu(o.tesseractCpuMs),
+      o.cpuRatio.toFixed(3),
+      `${pct(o.glyphdesk.cerNoSpace)} / ${pct(o.glyphdesk.cer)}`,
+      `${pct(o.tesseract.cerNoSpace)} / ${pct(o.tesseract.cer)}`
+    ])
+  )
   console.log('')
-  console.log(`goal: Glyphdesk ≤ ¼ of Tesseract's time — ${o.ratio <= 0.25 ? 'met' : 'NOT met'} on wall time (${o.ratio.toFixed(3)}), ${o.cpuRatio <= 0.25 ? 'met' : 'NOT met'} on CPU time (${o.cpuRatio.toFixed(3)}); far lower CER — Glyphdesk ${pct(o.glyphdesk.cerNoSpace)} vs Tesseract ${pct(o.tesseract.cerNoSpace)} without spaces`)
-  console.log(`per-run times (ms): ${rows.map(r => `${r.name} glyphdesk [${r.runs.ours.map(Math.round).join(', ')}] tesseract [${r.runs.theirs.map(Math.round).join(', ')}]`).join('; ')}; tesseract floor [${floor.map(Math.round).join(', ')}]`)
+  console.log(
+    `goal: Glyphdesk ≤ ¼ of Tesseract's time — ${o.ratio <= 0.25 ? 'met' : 'NOT met'} on wall time (${o.ratio.toFixed(3)}), ${o.cpuRatio <= 0.25 ? 'met' : 'NOT met'} on CPU time (${o.cpuRatio.toFixed(3)}); far lower CER — Glyphdesk ${pct(o.glyphdesk.cerNoSpace)} vs Tesseract ${pct(o.tesseract.cerNoSpace)} without spaces`
+  )
+  console.log(
+    `per-run times (ms): ${rows.map((r) => `${r.name} glyphdesk [${r.runs.ours.map(Math.round).join(', ')}] tesseract [${r.runs.theirs.map(Math.round).join(', ')}]`).join('; ')}; tesseract floor [${floor.map(Math.round).join(', ')}]`
+  )
   if (values['show-text']) {
     for (const r of rows) {
       console.log(`\n== ${r.name}\n-- glyphdesk\n${r.glyphdesk.text}\n-- tesseract (normalised)\n${r.tesseract.text}`)

@@ -37,7 +37,8 @@ function glyphLike(n: number, rng: Rng): LabelledGlyphs {
   for (let i = 0; i < n; i++) {
     const o = i * 1024
     for (let s = 0; s < 3; s++) {
-      const kind = rng.int(3), p = 4 + rng.int(24)
+      const kind = rng.int(3),
+        p = 4 + rng.int(24)
       for (let t = 4; t < 28; t++) x[o + (kind === 0 ? p * 32 + t : kind === 1 ? t * 32 + p : t * 32 + t)] = 0
     }
     y[i] = rng.int(36)
@@ -54,7 +55,9 @@ const data = glyphLike(N, rng)
 // a helper thread; the default is the machine's, see GEMM_THREADS).
 const gi = args.indexOf('--gemm-threads')
 const THREADS = (gi >= 0 ? args[gi + 1] : String(GEMM_THREADS)).split(',').map((t) => (t === '2' ? 2 : 1) as 1 | 2)
-const mlps = THREADS.map((t) => new Mlp({ sizes: SIZES, activation: 'sigmoid', seed: 1 }, { maxBatch: 32, gemmThreads: t }))
+const mlps = THREADS.map(
+  (t) => new Mlp({ sizes: SIZES, activation: 'sigmoid', seed: 1 }, { maxBatch: 32, gemmThreads: t })
+)
 const mlp = mlps[0]
 const init = mlp.copyWeights()
 const cfg = { epochs: 1, lr: LR, batch: 32, momentum: 0, optimizer: 'sgd' as const, seed: 7 }
@@ -72,9 +75,11 @@ const sum = (a: ArrayLike<number>): number => {
 /** One Glyphdesk epoch from the initial weights: wall and CPU seconds, loss and accuracy. */
 async function ourEpoch(net: Mlp = mlp): Promise<{ seconds: number; cpu: number; loss: number; acc: number }> {
   net.setWeights(init)
-  const c0 = process.cpuUsage(), t0 = performance.now()
+  const c0 = process.cpuUsage(),
+    t0 = performance.now()
   const res = await trainMlp(net, data, undefined, cfg)
-  const seconds = (performance.now() - t0) / 1000, c = process.cpuUsage(c0)
+  const seconds = (performance.now() - t0) / 1000,
+    c = process.cpuUsage(c0)
   return { seconds, cpu: (c.user + c.system) / 1e6, loss: res.curves[0].trainLoss, acc: res.curves[0].trainAcc }
 }
 
@@ -83,17 +88,38 @@ class PyRef {
   private readonly child: ChildProcessWithoutNullStreams
   private readonly lines: AsyncIterator<string>
   private stderr = ''
-  constructor(readonly label: string, script: string, readonly dir: string, extra: string[] = []) {
-    this.child = spawn('/usr/bin/python3', [join(here, 'reference', script), '--inputs', dir, '--lr', String(LR), '--serve', ...extra])
-    this.child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString() })
+  constructor(
+    readonly label: string,
+    script: string,
+    readonly dir: string,
+    extra: string[] = []
+  ) {
+    this.child = spawn('/usr/bin/python3', [
+      join(here, 'reference', script),
+      '--inputs',
+      dir,
+      '--lr',
+      String(LR),
+      '--serve',
+      ...extra
+    ])
+    this.child.stderr.on('data', (b: Buffer) => {
+      this.stderr += b.toString()
+    })
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]()
   }
   async ask<T>(cmd: string): Promise<T> {
     this.child.stdin.write(cmd + '\n')
     const next = await this.lines.next()
     if (next.done) {
-      const code = await new Promise<number | null>((resolve) => (this.child.exitCode !== null ? resolve(this.child.exitCode) : this.child.on('exit', resolve)))
-      throw new Error(code === 3 ? `${this.label} is not installed for /usr/bin/python3: ${this.stderr.trim()}` : `${this.label} reference failed (exit ${code}): ${this.stderr.trim()}`)
+      const code = await new Promise<number | null>((resolve) =>
+        this.child.exitCode !== null ? resolve(this.child.exitCode) : this.child.on('exit', resolve)
+      )
+      throw new Error(
+        code === 3
+          ? `${this.label} is not installed for /usr/bin/python3: ${this.stderr.trim()}`
+          : `${this.label} reference failed (exit ${code}): ${this.stderr.trim()}`
+      )
     }
     return JSON.parse(next.value)
   }
@@ -116,7 +142,12 @@ try {
     init.forEach((t, i) => writeFileSync(join(dir, ['W1', 'b1', 'W2', 'b2'][i] + '.f32'), le(t.data as Float32Array)))
   }
   if (withNumpy) refs.push({ ref: new PyRef('NumPy', 'mlp_numpy.py', dir), prefix: 'numpy', times: [] })
-  if (withTorch) refs.push({ ref: new PyRef('PyTorch', 'mlp_torch.py', dir, ['--threads', String(TORCH_THREADS)]), prefix: 'torch', times: [] })
+  if (withTorch)
+    refs.push({
+      ref: new PyRef('PyTorch', 'mlp_torch.py', dir, ['--threads', String(TORCH_THREADS)]),
+      prefix: 'torch',
+      times: []
+    })
   // One warm-up epoch each (JIT, wasm tier-up, first touch of the data), then alternate
   // the sides so that load from other processes hits them alike.
   for (const net of mlps) await ourEpoch(net)
@@ -126,28 +157,56 @@ try {
     for (let v = 0; v < mlps.length; v++) oursBy[v].push(await ourEpoch(mlps[v]))
     for (const side of refs) side.times.push(await side.ref.ask<{ seconds: number; cpu: number }>('epoch'))
   }
-  console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}; ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}`)
+  console.log(
+    `load average ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}; ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}`
+  )
   for (let v = 0; v < mlps.length; v++) {
-    const o = oursBy[v], w = o.map((e) => e.seconds), l = o[o.length - 1]
-    console.log(`glyphdesk (gemm threads ${THREADS[v]}): epoch ${fmt(w)} (wall, ${REPS} runs: ${w.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(o.map((e) => e.cpu)).toFixed(3)} s), loss ${l.loss.toFixed(6)}, acc ${l.acc.toFixed(4)}`)
+    const o = oursBy[v],
+      w = o.map((e) => e.seconds),
+      l = o[o.length - 1]
+    console.log(
+      `glyphdesk (gemm threads ${THREADS[v]}): epoch ${fmt(w)} (wall, ${REPS} runs: ${w.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(o.map((e) => e.cpu)).toFixed(3)} s), loss ${l.loss.toFixed(6)}, acc ${l.acc.toFixed(4)}`
+    )
     if (v > 0) {
       const same = mlps[v].params().every((p, i) => p.value.every((x, k) => Object.is(x, mlp.params()[i].value[k])))
-      console.log(`  weights after one epoch ${same ? 'bit-identical to' : 'DIFFER from'} gemm threads ${THREADS[0]}; wall ratio to it: medians ${(median(w) / median(oursBy[0].map((e) => e.seconds))).toFixed(3)}`)
+      console.log(
+        `  weights after one epoch ${same ? 'bit-identical to' : 'DIFFER from'} gemm threads ${THREADS[0]}; wall ratio to it: medians ${(median(w) / median(oursBy[0].map((e) => e.seconds))).toFixed(3)}`
+      )
     }
   }
   const ours = oursBy[0]
   const last = ours[ours.length - 1]
   for (const side of refs) {
-    const summary = await side.ref.ask<{ numpy?: string; torch?: string; threads?: number; trainLoss: number; trainAcc: number; env?: unknown; finalW1Sum: number }>('finish')
+    const summary = await side.ref.ask<{
+      numpy?: string
+      torch?: string
+      threads?: number
+      trainLoss: number
+      trainAcc: number
+      env?: unknown
+      finalW1Sum: number
+    }>('finish')
     const nw = side.times.map((t) => t.seconds)
-    const version = side.prefix === 'numpy' ? `numpy ${summary.numpy}` : `torch ${summary.torch} (${summary.threads} thread${summary.threads === 1 ? '' : 's'})`
-    console.log(`${version}: epoch ${fmt(nw)} (wall, ${REPS} runs: ${nw.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(side.times.map((t) => t.cpu)).toFixed(3)} s), loss ${summary.trainLoss.toFixed(6)}, acc ${summary.trainAcc.toFixed(4)}`)
-    if (summary.env) console.log(`  BLAS env as found: ${JSON.stringify(summary.env)}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`)
+    const version =
+      side.prefix === 'numpy'
+        ? `numpy ${summary.numpy}`
+        : `torch ${summary.torch} (${summary.threads} thread${summary.threads === 1 ? '' : 's'})`
+    console.log(
+      `${version}: epoch ${fmt(nw)} (wall, ${REPS} runs: ${nw.map((t) => t.toFixed(3)).join(', ')}; CPU median ${median(side.times.map((t) => t.cpu)).toFixed(3)} s), loss ${summary.trainLoss.toFixed(6)}, acc ${summary.trainAcc.toFixed(4)}`
+    )
+    if (summary.env)
+      console.log(
+        `  BLAS env as found: ${JSON.stringify(summary.env)}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`
+      )
     for (let v = 0; v < mlps.length; v++) {
       const mine = oursBy[v].map((o) => o.seconds)
       const paired = mine.map((t, i) => t / nw[i])
       const cpuRatio = median(oursBy[v].map((o) => o.cpu)) / median(side.times.map((t) => t.cpu))
-      console.log(`ratio glyphdesk (gemm threads ${THREADS[v]})/${side.prefix}: wall medians ${(median(mine) / median(nw)).toFixed(3)}, mins ${(Math.min(...mine) / Math.min(...nw)).toFixed(3)}, paired runs min ${Math.min(...paired).toFixed(3)} median ${median(paired).toFixed(3)}; CPU medians ${cpuRatio.toFixed(3)}  (<1 means Glyphdesk is faster)`)
+      console.log(
+        `ratio glyphdesk (gemm threads ${THREADS[v]})/${side.prefix}: wall medians ${(median(mine) / median(nw)).toFixed(3)}, mins ${(Math.min(...mine) / Math.min(...nw)).toFixed(3)}, paired runs min ${Math.min(...paired).toFixed(3)} median ${median(paired).toFixed(3)}; CPU medians ${cpuRatio.toFixed(3)}  (<1 means Glyphdesk is faster)`
+      )
     }
     // Same data, order and init: the final weights should agree to float32 rounding.
     let maxDiff = 0
@@ -157,7 +216,9 @@ try {
       const mine = mlp.dense[i >> 1][i & 1 ? 'b' : 'W']
       for (let k = 0; k < mine.length; k++) maxDiff = Math.max(maxDiff, Math.abs(mine[k] - theirW[k]))
     })
-    console.log(`  same algorithm check vs ${side.prefix}: max |Δweight| after one epoch = ${maxDiff.toExponential(2)}, |Δloss| = ${Math.abs(summary.trainLoss - last.loss).toExponential(2)} (W1 sum ${sum(mlp.dense[0].W).toFixed(4)} vs ${summary.finalW1Sum.toFixed(4)})`)
+    console.log(
+      `  same algorithm check vs ${side.prefix}: max |Δweight| after one epoch = ${maxDiff.toExponential(2)}, |Δloss| = ${Math.abs(summary.trainLoss - last.loss).toExponential(2)} (W1 sum ${sum(mlp.dense[0].W).toFixed(4)} vs ${summary.finalW1Sum.toFixed(4)})`
+    )
   }
 } catch (e) {
   console.error((e as Error).message)
@@ -171,27 +232,49 @@ if (args.includes('--breakdown')) breakdown()
 
 /** Where one epoch's time goes: the same steps as trainMlp (plain SGD: the fused path), timed per phase. */
 function breakdown(): void {
-  const B = 32, d = 1024
+  const B = 32,
+    d = 1024
   mlp.setWeights(init)
-  const xb = mlp.inputBuffer().subarray(0, B * d), yb = new Uint8Array(B)
+  const xb = mlp.inputBuffer().subarray(0, B * d),
+    yb = new Uint8Array(B)
   const [dense0, act, dense1] = mlp.layers as [Dense, Activation, Dense]
   const rows = Array.from({ length: N }, (_, i) => data.x.subarray(i * d, (i + 1) * d))
   const t = { gather: 0, fwd0: 0, act: 0, fwd1: 0, loss: 0, bwd1: 0, actBwd: 0, bwd0: 0 }
   let now = performance.now()
-  const lap = (k: keyof typeof t): void => { const n = performance.now(); t[k] += n - now; now = n }
+  const lap = (k: keyof typeof t): void => {
+    const n = performance.now()
+    t[k] += n - now
+    now = n
+  }
   for (let s = 0; s + B <= N; s += B) {
     now = performance.now()
-    for (let r = 0; r < B; r++) { xb.set(rows[order[s + r]], r * d); yb[r] = data.y[order[s + r]] }
+    for (let r = 0; r < B; r++) {
+      xb.set(rows[order[s + r]], r * d)
+      yb[r] = data.y[order[s + r]]
+    }
     lap('gather')
-    const a = dense0.forward(xb, B); lap('fwd0')
-    const h = act.forward(a, B); lap('act')
-    const z = dense1.forward(h, B); lap('fwd1')
-    mlp.loss.forward(z, yb, B); countCorrect(B, 36, mlp.loss.lastProbs(), yb); const dz = mlp.loss.backward(yb, B); lap('loss')
-    const dh = dense1.backwardSgd(dz, B, LR)!; lap('bwd1')
-    const da = act.backward(dh, B); lap('actBwd')
-    dense0.backwardSgd(da, B, LR); lap('bwd0')
+    const a = dense0.forward(xb, B)
+    lap('fwd0')
+    const h = act.forward(a, B)
+    lap('act')
+    const z = dense1.forward(h, B)
+    lap('fwd1')
+    mlp.loss.forward(z, yb, B)
+    countCorrect(B, 36, mlp.loss.lastProbs(), yb)
+    const dz = mlp.loss.backward(yb, B)
+    lap('loss')
+    const dh = dense1.backwardSgd(dz, B, LR)!
+    lap('bwd1')
+    const da = act.backward(dh, B)
+    lap('actBwd')
+    dense0.backwardSgd(da, B, LR)
+    lap('bwd0')
   }
   const total = Object.values(t).reduce((a, b) => a + b, 0)
-  console.log(`breakdown (ms per epoch, ${Math.floor(N / B)} full batches; bwd = gradient gemms fused with the SGD update): ` +
-    Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(1)} (${((100 * v) / total).toFixed(0)}%)`).join(', '))
+  console.log(
+    `breakdown (ms per epoch, ${Math.floor(N / B)} full batches; bwd = gradient gemms fused with the SGD update): ` +
+      Object.entries(t)
+        .map(([k, v]) => `${k} ${v.toFixed(1)} (${((100 * v) / total).toFixed(0)}%)`)
+        .join(', ')
+  )
 }

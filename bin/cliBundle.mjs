@@ -30,7 +30,11 @@ function sha256(file) {
 }
 
 function readJson(file) {
-  try { return JSON.parse(readFileSync(file, 'utf8')) } catch { return null }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -47,7 +51,11 @@ export function freshBundle() {
   for (const [rel, rec] of Object.entries(manifest.inputs)) {
     const file = join(ROOT, rel)
     let st
-    try { st = statSync(file) } catch { return null }
+    try {
+      st = statSync(file)
+    } catch {
+      return null
+    }
     if (st.size === rec.size && st.mtimeMs === rec.mtimeMs) continue
     if (st.size !== rec.size || sha256(file) !== rec.sha256) return null
   }
@@ -71,7 +79,10 @@ function keepSourceLocation(outDirDepthFromRoot) {
         const rel = relative(ROOT, args.path).split(sep).join('/')
         const keep = rel.startsWith('src/main/jobs/') || rel === 'src/main/cli/batch.ts'
         if (keep || !code.includes('import.meta.url')) return { contents: code, loader: 'ts' }
-        return { contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(up + rel)}, import.meta.url).href`), loader: 'ts' }
+        return {
+          contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(up + rel)}, import.meta.url).href`),
+          loader: 'ts'
+        }
       })
     }
   }
@@ -101,7 +112,9 @@ export async function buildBundle({ log = () => {} } = {}) {
       metafile: true,
       logLevel: 'silent',
       // ESM output has no require(); a few bundled CommonJS helpers may ask for one.
-      banner: { js: "import { createRequire as __glyphdeskRequire } from 'node:module'; const require = __glyphdeskRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __glyphdeskRequire } from 'node:module'; const require = __glyphdeskRequire(import.meta.url);"
+      },
       plugins: [keepSourceLocation(relative(ROOT, tmp).split(sep).length)]
     })
     const inputs = {}
@@ -113,12 +126,33 @@ export async function buildBundle({ log = () => {} } = {}) {
       const st = statSync(file)
       inputs[rel.split(sep).join('/')] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(file) }
     }
-    const hash = createHash('sha256').update(JSON.stringify({ FORMAT, node: process.versions.node.split('.')[0], inputs: Object.entries(inputs).map(([k, v]) => [k, v.sha256]).sort() })).digest('hex').slice(0, 16)
-    writeFileSync(join(tmp, 'build.json'), JSON.stringify({ format: FORMAT, node: process.versions.node.split('.')[0], builtAt: new Date().toISOString(), inputs }, null, 1))
+    const hash = createHash('sha256')
+      .update(
+        JSON.stringify({
+          FORMAT,
+          node: process.versions.node.split('.')[0],
+          inputs: Object.entries(inputs)
+            .map(([k, v]) => [k, v.sha256])
+            .sort()
+        })
+      )
+      .digest('hex')
+      .slice(0, 16)
+    writeFileSync(
+      join(tmp, 'build.json'),
+      JSON.stringify(
+        { format: FORMAT, node: process.versions.node.split('.')[0], builtAt: new Date().toISOString(), inputs },
+        null,
+        1
+      )
+    )
     const final = join(CLI_OUT, hash)
-    if (existsSync(final)) rmSync(tmp, { recursive: true, force: true }) // another process built the same sources
+    if (existsSync(final))
+      rmSync(tmp, { recursive: true, force: true }) // another process built the same sources
     else {
-      try { renameSync(tmp, final) } catch (e) {
+      try {
+        renameSync(tmp, final)
+      } catch (e) {
         if (!existsSync(join(final, 'build.json'))) throw e
         rmSync(tmp, { recursive: true, force: true })
       }
@@ -140,7 +174,8 @@ function pruneOldBuilds(keep) {
   const entries = readdirSync(CLI_OUT, { withFileTypes: true }).filter((d) => d.isDirectory())
   // Temporary directories of builds that died (a build takes seconds; an hour-old one is abandoned).
   for (const d of entries) {
-    if (d.name.startsWith('.tmp-') && Date.now() - statSync(join(CLI_OUT, d.name)).mtimeMs > 3600_000) rmSync(join(CLI_OUT, d.name), { recursive: true, force: true })
+    if (d.name.startsWith('.tmp-') && Date.now() - statSync(join(CLI_OUT, d.name)).mtimeMs > 3600_000)
+      rmSync(join(CLI_OUT, d.name), { recursive: true, force: true })
   }
   const dirs = entries
     .filter((d) => !d.name.startsWith('.') && d.name !== keep)
@@ -148,4 +183,3 @@ function pruneOldBuilds(keep) {
     .sort((a, b) => b.t - a.t)
   for (const d of dirs.slice(2)) rmSync(join(CLI_OUT, d.name), { recursive: true, force: true })
 }
-

@@ -14,7 +14,9 @@ async function loadMain() {
       try {
         entry = await buildBundle({ log: (s) => process.stderr.write(`glyphdesk: ${s}\n`) })
       } catch (e) {
-        process.stderr.write(`glyphdesk: could not build the CLI bundle (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); running the TypeScript sources through tsx, which starts slower\n`)
+        process.stderr.write(
+          `glyphdesk: could not build the CLI bundle (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); running the TypeScript sources through tsx, which starts slower\n`
+        )
       }
     }
     if (entry) return (await import(pathToFileURL(entry).href)).main

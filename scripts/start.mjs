@@ -52,7 +52,9 @@ if (bin && hasDisplay) {
 
 if (bin && !hasDisplay) whyNot = 'Electron is installed but there is no display (DISPLAY and WAYLAND_DISPLAY are unset)'
 console.log(`glyphdesk: not opening the desktop app (Electron) because ${whyNot || 'it is unavailable'}.`)
-console.log('glyphdesk: starting browser mode instead: the same app, served on 127.0.0.1 only. Open the URL printed below.\n')
+console.log(
+  'glyphdesk: starting browser mode instead: the same app, served on 127.0.0.1 only. Open the URL printed below.\n'
+)
 const args = process.argv.slice(2)
 const serve = run(process.execPath, [join(root, 'bin', 'glyphdesk.mjs'), 'serve', ...args])
 process.exit(serve.status ?? 1)

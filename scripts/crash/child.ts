@@ -14,7 +14,13 @@ import { RESOURCES_DIR } from '../../src/main/recognize/models.ts'
 
 const [mode, root] = process.argv.slice(2)
 const say = (s: string) => process.stdout.write(s + '\n')
-const project = (i: number) => ({ format: 'glyphdesk-project' as const, version: 1 as const, current: 0, models: [`m${i}`], pages: [] })
+const project = (i: number) => ({
+  format: 'glyphdesk-project' as const,
+  version: 1 as const,
+  current: 0,
+  models: [`m${i}`],
+  pages: []
+})
 
 async function run(): Promise<void> {
   if (mode === 'model') {
@@ -35,7 +41,9 @@ async function run(): Promise<void> {
     }
   }
   if (mode === 'autosave') {
-    const registry = createAppRegistry(createAppContext({ mode: 'browser', userDataDir: root, imageUrl: async () => '' }))
+    const registry = createAppRegistry(
+      createAppContext({ mode: 'browser', userDataDir: root, imageUrl: async () => '' })
+    )
     for (let i = 1; ; i++) {
       const r = await registry.invoke('project.save', { project: project(i) })
       if (!r.ok) throw new Error(r.error.message)
@@ -45,12 +53,21 @@ async function run(): Promise<void> {
   }
   if (mode === 'finetune') {
     const set = await readGlyphSet(join(process.cwd(), 'test', 'fixtures', 'synth-mini'))
-    const corrections = subset(set.train, Array.from({ length: 72 }, (_, k) => k))
+    const corrections = subset(
+      set.train,
+      Array.from({ length: 72 }, (_, k) => k)
+    )
     say('ready')
     for (let i = 1; ; i++) {
       const r = await finetune({
-        baseDir: join(RESOURCES_DIR, 'models', 'mlp-baseline'), baseName: 'mlp-baseline', outDir: join(root, `ft-${i}`), name: `ft-${i}`,
-        corrections, pages: [], replayDir: null, config: { ...FINETUNE_DEFAULTS.mlp, epochs: 1, replayPerClass: 0, replayBaseExtra: false }
+        baseDir: join(RESOURCES_DIR, 'models', 'mlp-baseline'),
+        baseName: 'mlp-baseline',
+        outDir: join(root, `ft-${i}`),
+        name: `ft-${i}`,
+        corrections,
+        pages: [],
+        replayDir: null,
+        config: { ...FINETUNE_DEFAULTS.mlp, epochs: 1, replayPerClass: 0, replayBaseExtra: false }
       })
       if (!r) throw new Error('finetune stopped')
       say(`saved ${i}`)

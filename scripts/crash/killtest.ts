@@ -15,7 +15,10 @@ import { loadProject } from '../../src/main/project/projectFile.ts'
 import { checkOutputDir } from '../../src/main/learn/finetune.ts'
 
 const args = process.argv.slice(2)
-const opt = (name: string, d: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : d }
+const opt = (name: string, d: string) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : d
+}
 const trials = Number(opt('trials', '20'))
 const rng = new Rng(Number(opt('seed', '1')))
 const modes = opt('only', 'model,project,autosave,finetune').split(',')
@@ -31,13 +34,19 @@ function temporariesUnder(dir: string): string[] {
   return found
 }
 
-async function trial(mode: string): Promise<{ ok: boolean; saved: number; found: number | string; cleaned: number; why?: string }> {
+async function trial(
+  mode: string
+): Promise<{ ok: boolean; saved: number; found: number | string; cleaned: number; why?: string }> {
   const root = mkdtempSync(join(tmpdir(), `glyphdesk-kill-${mode}-`))
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/crash/child.ts', mode, root], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/crash/child.ts', mode, root], {
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     let saved = 0
     let err = ''
-    child.stderr.on('data', (c) => { err += c })
+    child.stderr.on('data', (c) => {
+      err += c
+    })
     const exited = new Promise<void>((ok) => child.on('exit', () => ok()))
     await new Promise<void>((ok, fail) => {
       let buf = ''
@@ -46,13 +55,20 @@ async function trial(mode: string): Promise<{ ok: boolean; saved: number; found:
         for (;;) {
           const nl = buf.indexOf('\n')
           if (nl < 0) break
-          const line = buf.slice(0, nl); buf = buf.slice(nl + 1)
-          if (line === 'ready') setTimeout(() => { child.kill('SIGKILL'); ok() }, rng.uniform() * WINDOW_MS[mode])
+          const line = buf.slice(0, nl)
+          buf = buf.slice(nl + 1)
+          if (line === 'ready')
+            setTimeout(() => {
+              child.kill('SIGKILL')
+              ok()
+            }, rng.uniform() * WINDOW_MS[mode])
           const m = /^saved (\d+)$/.exec(line)
           if (m) saved = Number(m[1])
         }
       })
-      child.on('exit', (code, signal) => { if (signal !== 'SIGKILL') fail(new Error(`${mode} child exited ${code}: ${err}`)) })
+      child.on('exit', (code, signal) => {
+        if (signal !== 'SIGKILL') fail(new Error(`${mode} child exited ${code}: ${err}`))
+      })
     })
     await exited
     // The next start.
@@ -63,12 +79,19 @@ async function trial(mode: string): Promise<{ ok: boolean; saved: number; found:
     try {
       if (mode === 'model') found = Number((await loadMlp(join(root, 'model'))).card['i'])
       else if (mode === 'project') found = Number((await loadProject(join(root, 'work.glyphdesk'))).models[0].slice(1))
-      else if (mode === 'autosave') found = Number((await loadProject(join(root, 'autosave.glyphdesk'))).models[0].slice(1))
+      else if (mode === 'autosave')
+        found = Number((await loadProject(join(root, 'autosave.glyphdesk'))).models[0].slice(1))
       else {
         // Every finished fine-tune loads; the one being made is absent (and may be made again) or whole.
         for (let i = 1; i <= saved; i++) await loadMlp(join(root, `ft-${i}`))
         const next = join(root, `ft-${saved + 1}`)
-        if (existsSync(next)) { await loadMlp(next); found = saved + 1 } else { checkOutputDir(next); found = saved }
+        if (existsSync(next)) {
+          await loadMlp(next)
+          found = saved + 1
+        } else {
+          checkOutputDir(next)
+          found = saved
+        }
       }
     } catch (e) {
       return { ok: false, saved, found: 'error', cleaned, why: (e as Error).message }
@@ -89,11 +112,15 @@ for (const mode of modes) {
     if (r.ok) s.passed++
     if (r.found === r.saved + 1) s.newer++
     s.cleaned += r.cleaned
-    process.stdout.write(`${mode} #${k + 1}: ${r.ok ? 'ok' : 'FAILED'} reported ${r.saved}, on disk ${r.found}, temporaries cleaned ${r.cleaned}${r.why ? ` — ${r.why}` : ''}\n`)
+    process.stdout.write(
+      `${mode} #${k + 1}: ${r.ok ? 'ok' : 'FAILED'} reported ${r.saved}, on disk ${r.found}, temporaries cleaned ${r.cleaned}${r.why ? ` — ${r.why}` : ''}\n`
+    )
   }
 }
 process.stdout.write('\nmode      trials  state loads  in-flight save landed  temporaries cleaned at next start\n')
 for (const [mode, s] of Object.entries(summary)) {
-  process.stdout.write(`${mode.padEnd(9)} ${String(s.trials).padStart(6)}  ${String(s.passed).padStart(11)}  ${String(s.newer).padStart(21)}  ${String(s.cleaned).padStart(9)}\n`)
+  process.stdout.write(
+    `${mode.padEnd(9)} ${String(s.trials).padStart(6)}  ${String(s.passed).padStart(11)}  ${String(s.newer).padStart(21)}  ${String(s.cleaned).padStart(9)}\n`
+  )
 }
 process.exitCode = Object.values(summary).every((s) => s.passed === s.trials) ? 0 : 1

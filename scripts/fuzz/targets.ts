@@ -32,26 +32,45 @@ export interface FuzzTarget {
 /** Byte-level mutations of a valid file: overwritten bytes, 32-bit header fields set to extremes, truncation, junk appended. */
 function mutated(base: Uint8Array, headerFields: number[] = []): fc.Arbitrary<Uint8Array> {
   const extreme = fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff0, 65535, 256, 257)
-  return fc.record({
-    bytes: fc.array(fc.record({ at: fc.nat(base.length - 1), v: fc.nat(255) }), { maxLength: 12 }),
-    fields: fc.array(fc.record({ at: headerFields.length ? fc.constantFrom(...headerFields) : fc.nat(Math.max(0, base.length - 4)), v: extreme }), { maxLength: 3 }),
-    cut: fc.option(fc.nat(base.length), { freq: 4 }),
-    tail: fc.option(fc.uint8Array({ maxLength: 64 }), { freq: 6 })
-  }).map(({ bytes, fields, cut, tail }) => {
-    let b = Buffer.from(base)
-    for (const { at, v } of bytes) b[at] = v
-    for (const { at, v } of fields) if (at + 4 <= b.length) b.writeUInt32LE(v, at)
-    if (cut !== null) b = b.subarray(0, cut)
-    if (tail) b = Buffer.concat([b, tail])
-    return new Uint8Array(b)
-  })
+  return fc
+    .record({
+      bytes: fc.array(fc.record({ at: fc.nat(base.length - 1), v: fc.nat(255) }), { maxLength: 12 }),
+      fields: fc.array(
+        fc.record({
+          at: headerFields.length ? fc.constantFrom(...headerFields) : fc.nat(Math.max(0, base.length - 4)),
+          v: extreme
+        }),
+        { maxLength: 3 }
+      ),
+      cut: fc.option(fc.nat(base.length), { freq: 4 }),
+      tail: fc.option(fc.uint8Array({ maxLength: 64 }), { freq: 6 })
+    })
+    .map(({ bytes, fields, cut, tail }) => {
+      let b = Buffer.from(base)
+      for (const { at, v } of bytes) b[at] = v
+      for (const { at, v } of fields) if (at + 4 <= b.length) b.writeUInt32LE(v, at)
+      if (cut !== null) b = b.subarray(0, cut)
+      if (tail) b = Buffer.concat([b, tail])
+      return new Uint8Array(b)
+    })
 }
 
 function bmp(bpp: 8 | 24): Uint8Array {
-  const w = 13, h = 7, stride = Math.ceil((w * bpp) / 32) * 4, pal = bpp === 8 ? 1024 : 0
+  const w = 13,
+    h = 7,
+    stride = Math.ceil((w * bpp) / 32) * 4,
+    pal = bpp === 8 ? 1024 : 0
   const b = Buffer.alloc(54 + pal + stride * h, 0x80)
-  b.write('BM', 0, 'latin1'); b.writeUInt32LE(b.length, 2); b.writeUInt32LE(54 + pal, 10); b.writeUInt32LE(40, 14)
-  b.writeInt32LE(w, 18); b.writeInt32LE(h, 22); b.writeUInt16LE(1, 26); b.writeUInt16LE(bpp, 28); b.writeUInt32LE(0, 30); b.writeUInt32LE(0, 46)
+  b.write('BM', 0, 'latin1')
+  b.writeUInt32LE(b.length, 2)
+  b.writeUInt32LE(54 + pal, 10)
+  b.writeUInt32LE(40, 14)
+  b.writeInt32LE(w, 18)
+  b.writeInt32LE(h, 22)
+  b.writeUInt16LE(1, 26)
+  b.writeUInt16LE(bpp, 28)
+  b.writeUInt32LE(0, 30)
+  b.writeUInt32LE(0, 46)
   return new Uint8Array(b)
 }
 
@@ -63,15 +82,20 @@ async function imageTarget(name: string, base: Uint8Array, fields: number[] = []
   return {
     name,
     arbitrary: mutated(base, fields),
-    run: (input) => loadImage(input as Uint8Array, { name: `fuzz.${name}` }).then(() => undefined, expectClass(ImageLoadError))
+    run: (input) =>
+      loadImage(input as Uint8Array, { name: `fuzz.${name}` }).then(() => undefined, expectClass(ImageLoadError))
   }
 }
 
 export async function fuzzTargets(): Promise<FuzzTarget[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-fuzz-'))
   const gray = Buffer.alloc(24 * 16, 200)
-  const png = await sharp(gray, { raw: { width: 24, height: 16, channels: 1 } }).png().toBuffer()
-  const jpeg = await sharp(gray, { raw: { width: 24, height: 16, channels: 1 } }).jpeg().toBuffer()
+  const png = await sharp(gray, { raw: { width: 24, height: 16, channels: 1 } })
+    .png()
+    .toBuffer()
+  const jpeg = await sharp(gray, { raw: { width: 24, height: 16, channels: 1 } })
+    .jpeg()
+    .toBuffer()
   const targets: FuzzTarget[] = [
     await imageTarget('bmp8', bmp(8), [2, 10, 14, 18, 22, 28, 30, 46]),
     await imageTarget('bmp24', bmp(24), [2, 10, 14, 18, 22, 28, 30]),
@@ -82,14 +106,30 @@ export async function fuzzTargets(): Promise<FuzzTarget[]> {
   // .mat: a small glyph set, compressed and not.
   const n = 3
   const vars = [
-    { name: 'train_data', class: 'double' as const, dims: [n, 1024], data: Float64Array.from({ length: n * 1024 }, (_, i) => (i % 7) / 7) },
-    { name: 'train_labels', class: 'uint8' as const, dims: [n, 36], data: Uint8Array.from({ length: n * 36 }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)) }
+    {
+      name: 'train_data',
+      class: 'double' as const,
+      dims: [n, 1024],
+      data: Float64Array.from({ length: n * 1024 }, (_, i) => (i % 7) / 7)
+    },
+    {
+      name: 'train_labels',
+      class: 'uint8' as const,
+      dims: [n, 36],
+      data: Uint8Array.from({ length: n * 36 }, (_, i) => (i % (n + 1) === 0 ? 1 : 0))
+    }
   ]
   for (const compress of [true, false]) {
     targets.push({
       name: compress ? 'mat-compressed' : 'mat',
       arbitrary: mutated(new Uint8Array(encodeMat(vars, { compress })), [128, 132, 136, 140, 144, 148, 152, 160, 164]),
-      run: async (input) => { try { parseMat(input as Uint8Array, 'fuzz.mat') } catch (e) { expectClass(MatFormatError)(e) } }
+      run: async (input) => {
+        try {
+          parseMat(input as Uint8Array, 'fuzz.mat')
+        } catch (e) {
+          expectClass(MatFormatError)(e)
+        }
+      }
     })
   }
 
@@ -103,17 +143,32 @@ export async function fuzzTargets(): Promise<FuzzTarget[]> {
     name: 'model-weights',
     arbitrary: fc.record({
       bin: mutated(new Uint8Array(weights)),
-      sizes: fc.option(fc.array(fc.oneof(fc.integer({ min: -2, max: 64 }), fc.constantFrom(2e9, 1e6, 2 ** 31, 0.5, Number.NaN)), { maxLength: 5 }), { freq: 3 }),
+      sizes: fc.option(
+        fc.array(fc.oneof(fc.integer({ min: -2, max: 64 }), fc.constantFrom(2e9, 1e6, 2 ** 31, 0.5, Number.NaN)), {
+          maxLength: 5
+        }),
+        { freq: 3 }
+      ),
       weightsBytes: fc.option(fc.integer(), { freq: 4 }),
       resha: fc.boolean()
     }),
     run: async (input) => {
-      const { bin, sizes, weightsBytes, resha } = input as { bin: Uint8Array; sizes: number[] | null; weightsBytes: number | null; resha: boolean }
+      const { bin, sizes, weightsBytes, resha } = input as {
+        bin: Uint8Array
+        sizes: number[] | null
+        weightsBytes: number | null
+        resha: boolean
+      }
       const dir = join(scratch, `m${k++ % 8}`)
       mkdirSync(dir, { recursive: true })
       writeFileSync(join(dir, 'weights.bin'), bin)
       const { createHash } = await import('node:crypto')
-      const m = { ...manifest, ...(sizes ? { sizes } : {}), ...(weightsBytes !== null ? { weightsBytes } : {}), ...(resha ? { weightsSha256: createHash('sha256').update(bin).digest('hex') } : {}) }
+      const m = {
+        ...manifest,
+        ...(sizes ? { sizes } : {}),
+        ...(weightsBytes !== null ? { weightsBytes } : {}),
+        ...(resha ? { weightsSha256: createHash('sha256').update(bin).digest('hex') } : {})
+      }
       writeFileSync(join(dir, 'model.json'), JSON.stringify(m))
       await loadMlp(dir).then(() => undefined, expectClass(ModelFileError))
     }
@@ -125,15 +180,27 @@ export async function fuzzTargets(): Promise<FuzzTarget[]> {
     name: 'onnx',
     arbitrary: mutated(new Uint8Array(tiny)),
     run: async (input) => {
-      const session = await ort.InferenceSession.create(input as Uint8Array).catch((e: unknown) => { if (!(e instanceof Error)) throw e; return null })
+      const session = await ort.InferenceSession.create(input as Uint8Array).catch((e: unknown) => {
+        if (!(e instanceof Error)) throw e
+        return null
+      })
       await session?.release()
     }
   })
 
   // PageDocs: anything JSON, and valid documents with hostile numbers; valid ones must export in every format.
   const num = fc.oneof(fc.nat(2000), fc.constantFrom(1e9, 2 ** 31, 2 ** 53, -1, 0.5, 1e308))
-  const box = fc.record({ id: fc.string({ minLength: 1, maxLength: 4 }), x: num, y: num, w: num, h: num, line: num, word: num,
-    label: fc.option(fc.constantFrom('A', 'Z', '0', '9', 'a', '?'), { nil: undefined }), source: fc.constantFrom('detector', 'person', 'x') })
+  const box = fc.record({
+    id: fc.string({ minLength: 1, maxLength: 4 }),
+    x: num,
+    y: num,
+    w: num,
+    h: num,
+    line: num,
+    word: num,
+    label: fc.option(fc.constantFrom('A', 'Z', '0', '9', 'a', '?'), { nil: undefined }),
+    source: fc.constantFrom('detector', 'person', 'x')
+  })
   const doc = fc.record({
     version: fc.constantFrom(1, 2),
     image: fc.record({ path: fc.string({ maxLength: 8 }), width: num, height: num }),
@@ -156,8 +223,19 @@ export async function fuzzTargets(): Promise<FuzzTarget[]> {
   const projectFile = join(scratch, 'fuzz.glyphdesk')
   targets.push({
     name: 'project',
-    arbitrary: fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue().map((v) => JSON.stringify(v)),
-      fc.record({ format: fc.constantFrom('glyphdesk-project', 'x'), version: fc.constantFrom(1, 2), current: num, models: fc.array(fc.string(), { maxLength: 3 }), pages: fc.array(fc.record({ doc }), { maxLength: 2 }) }).map((v) => JSON.stringify(v))),
+    arbitrary: fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          format: fc.constantFrom('glyphdesk-project', 'x'),
+          version: fc.constantFrom(1, 2),
+          current: num,
+          models: fc.array(fc.string(), { maxLength: 3 }),
+          pages: fc.array(fc.record({ doc }), { maxLength: 2 })
+        })
+        .map((v) => JSON.stringify(v))
+    ),
     run: async (input) => {
       writeFileSync(projectFile, input as string)
       await loadProject(projectFile).then(() => undefined, expectClass(ProjectFileError))
@@ -169,24 +247,45 @@ export async function fuzzTargets(): Promise<FuzzTarget[]> {
   const registry = createAppRegistry(ctx)
   // Routes that would do real work on their one valid input ({}) are called with it once by the tests elsewhere.
   const routes = Object.keys(ROUTES).filter((r) => r !== 'pages.openSample' && r !== 'train.start')
-  const pathish = fc.oneof(fc.constantFrom('/etc/passwd', '../../x', '/', '', '\0', 'C:\\Windows', join(scratch, 'data', 'x')), fc.string({ maxLength: 12 }))
+  const pathish = fc.oneof(
+    fc.constantFrom('/etc/passwd', '../../x', '/', '', '\0', 'C:\\Windows', join(scratch, 'data', 'x')),
+    fc.string({ maxLength: 12 })
+  )
   targets.push({
     name: 'routes',
     arbitrary: fc.record({
       route: fc.constantFrom(...routes),
-      input: fc.oneof(fc.anything(), fc.record({ path: pathish }), fc.record({ dir: pathish }), fc.record({ doc, format: fc.constantFrom('txt', 'json', 'hocr', 'alto'), path: fc.option(pathish, { nil: undefined }) }),
-        fc.record({ name: fc.string({ maxLength: 8 }), base64: fc.base64String({ maxLength: 64 }) }), fc.record({ pageId: fc.string({ maxLength: 20 }) }))
+      input: fc.oneof(
+        fc.anything(),
+        fc.record({ path: pathish }),
+        fc.record({ dir: pathish }),
+        fc.record({
+          doc,
+          format: fc.constantFrom('txt', 'json', 'hocr', 'alto'),
+          path: fc.option(pathish, { nil: undefined })
+        }),
+        fc.record({ name: fc.string({ maxLength: 8 }), base64: fc.base64String({ maxLength: 64 }) }),
+        fc.record({ pageId: fc.string({ maxLength: 20 }) })
+      )
     }),
     run: async (input) => {
       const { route, input: body } = input as { route: string; input: unknown }
       const reply = await registry.invoke(route, body)
-      if (!reply.ok && reply.error.status >= 500) throw new Error(`${route} answered ${reply.error.status}: ${reply.error.name}: ${reply.error.message}`)
+      if (!reply.ok && reply.error.status >= 500)
+        throw new Error(`${route} answered ${reply.error.status}: ${reply.error.name}: ${reply.error.message}`)
     }
   })
   return targets
 }
 
-export interface FuzzReport { target: string; cases: number; crashes: number; hangs: number; slowestMs: number; firstCrash?: string }
+export interface FuzzReport {
+  target: string
+  cases: number
+  crashes: number
+  hangs: number
+  slowestMs: number
+  firstCrash?: string
+}
 
 /** Runs `cases` seeded cases of a target, one after another, timing each. */
 export async function runTarget(t: FuzzTarget, cases: number, seed: number, hangMs = 5000): Promise<FuzzReport> {

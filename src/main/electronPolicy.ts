@@ -20,7 +20,13 @@ export function isAppUrl(url: string, devUrl?: string): boolean {
 }
 
 /** Sites a link in the app may open in the system browser; https only, no credentials, default port. */
-export const EXTERNAL_HOSTS = new Set(['github.com', 'www.nist.gov', 'www.electronjs.org', 'onnxruntime.ai', 'opencv.org'])
+export const EXTERNAL_HOSTS = new Set([
+  'github.com',
+  'www.nist.gov',
+  'www.electronjs.org',
+  'onnxruntime.ai',
+  'opencv.org'
+])
 
 export function isAllowedExternal(url: string): boolean {
   let u: URL

@@ -1,12 +1,29 @@
 // Electron entry: one hardened window over the Vue renderer. All computing lives in the
 // main-process services (nn, vision, recognize, data, jobs); the window talks to them only through
 // the contract's routes (ipc/), registered here from the same registry browser mode serves.
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type MenuItemConstructorOptions } from 'electron'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  session,
+  shell,
+  type MenuItemConstructorOptions
+} from 'electron'
 import { readFile } from 'node:fs/promises'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { EventPayload } from '../shared/contract.ts'
-import { allowPermission, APP_INDEX, APP_SCHEME, appRequestPath, isAllowedExternal, isAppUrl as isAppUrlFor } from './electronPolicy.ts'
+import {
+  allowPermission,
+  APP_INDEX,
+  APP_SCHEME,
+  appRequestPath,
+  isAllowedExternal,
+  isAppUrl as isAppUrlFor
+} from './electronPolicy.ts'
 import { createAppContext } from './ipc/context.ts'
 import { registerIpc } from './ipc/electron.ts'
 import { createAppRegistry } from './ipc/index.ts'
@@ -27,17 +44,30 @@ function isAppUrl(url: string): boolean {
 
 // The renderer is served under app://glyphdesk, a standard secure scheme of its own, not file://: the page
 // gets an origin of its own and no reach into the file system; only files of the renderer folder answer.
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }
+])
 const APP_MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.woff2': 'font/woff2', '.json': 'application/json', '.ico': 'image/x-icon'
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon'
 }
 async function serveApp(request: { url: string }): Promise<Response> {
   const rel = appRequestPath(request.url)
   if (!rel) return new Response('not found', { status: 404 })
   try {
     const body = await readFile(join(rendererDir, rel))
-    return new Response(body, { headers: { 'content-type': APP_MIME[extname(rel)] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' } })
+    return new Response(body, {
+      headers: {
+        'content-type': APP_MIME[extname(rel)] ?? 'application/octet-stream',
+        'x-content-type-options': 'nosniff'
+      }
+    })
   } catch {
     return new Response('not found', { status: 404 })
   }
@@ -85,7 +115,9 @@ function createWindow(): BrowserWindow {
   win.webContents.on('will-attach-webview', (event) => event.preventDefault())
   if (devUrl) void win.loadURL(devUrl)
   else void win.loadURL(APP_INDEX)
-  win.on('closed', () => { if (mainWindow === win) mainWindow = null })
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null
+  })
   return win
 }
 
@@ -124,7 +156,10 @@ function buildMenu(): void {
         { label: 'Undo', accelerator: 'CmdOrCtrl+Z', click: () => send('undo') },
         { label: 'Redo', accelerator: 'Shift+CmdOrCtrl+Z', click: () => send('redo') },
         { type: 'separator' },
-        { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { role: 'selectAll' }
       ]
     },
     {
@@ -154,9 +189,13 @@ const ctx = createAppContext({
   },
   dialogs: {
     async open(kind) {
-      const filters = kind === 'page'
-        ? [{ name: 'Page images', extensions: PAGE_EXTENSIONS }, { name: 'OCR files (hOCR, ALTO, PAGE XML)', extensions: ['xml', 'hocr', 'html'] }]
-        : [{ name: 'Glyphdesk projects', extensions: ['glyphdesk'] }]
+      const filters =
+        kind === 'page'
+          ? [
+              { name: 'Page images', extensions: PAGE_EXTENSIONS },
+              { name: 'OCR files (hOCR, ALTO, PAGE XML)', extensions: ['xml', 'hocr', 'html'] }
+            ]
+          : [{ name: 'Glyphdesk projects', extensions: ['glyphdesk'] }]
       const r = mainWindow
         ? await dialog.showOpenDialog(mainWindow, { properties: ['openFile'], filters })
         : await dialog.showOpenDialog({ properties: ['openFile'], filters })
@@ -179,7 +218,9 @@ app.whenReady().then(async () => {
   // Temporaries of a run that was killed mid-save (autosave, settings, models) go before anything reads them.
   await cleanStaleTemporaries(app.getPath('userData')).catch(() => [])
   // Nothing asks for camera, geolocation or notifications: deny every permission request.
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(allowPermission(permission)))
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
+    callback(allowPermission(permission))
+  )
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowPermission(permission))
   protocol.handle(APP_SCHEME, serveApp)
   const registry = createAppRegistry(ctx)
@@ -196,8 +237,12 @@ app.whenReady().then(async () => {
 })
 
 app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-navigate', (event, url) => { if (!isAppUrl(url)) event.preventDefault() })
-  contents.on('will-redirect', (event, url) => { if (!isAppUrl(url)) event.preventDefault() })
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
   contents.setWindowOpenHandler(() => ({ action: 'deny' }))
 })
 

@@ -19,7 +19,9 @@ export async function runSmokeTest(app: App, win: BrowserWindow): Promise<void> 
       const r = (await win.webContents.executeJavaScript(probe)) as { bridge: boolean; node: boolean; boxes: number }
       if (r.boxes > 0) {
         const ok = r.bridge && !r.node
-        process.stdout.write(`glyphdesk smoke: ${ok ? 'ok' : 'FAILED'} bridge=${r.bridge} node=${r.node} boxes=${r.boxes}\n`)
+        process.stdout.write(
+          `glyphdesk smoke: ${ok ? 'ok' : 'FAILED'} bridge=${r.bridge} node=${r.node} boxes=${r.boxes}\n`
+        )
         app.exit(ok ? 0 : 1)
         return
       }

@@ -12,14 +12,24 @@ const bridge = Object.freeze({
   /** Route names, so the renderer can check it talks to a matching main. */
   routes: Object.freeze(Object.keys(ROUTES)),
   async invoke(route: string, input: unknown): Promise<InvokeReply> {
-    if (!isRouteName(route)) return { ok: false, error: { name: 'UnknownRouteError', message: `no route "${route}"`, status: 404 } }
+    if (!isRouteName(route))
+      return { ok: false, error: { name: 'UnknownRouteError', message: `no route "${route}"`, status: 404 } }
     const parsed = ROUTES[route].input.safeParse(input ?? {})
     if (!parsed.success) {
       const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
       return { ok: false, error: { name: 'BadInputError', message: `${route}: ${message}`, status: 400 } }
     }
     const reply: unknown = await ipcRenderer.invoke(INVOKE_CHANNEL, { route, input: parsed.data })
-    return parseInvokeReply(reply) ?? { ok: false, error: { name: 'ContractError', message: `${route}: main sent a reply that is not {ok, value} or {ok, error}`, status: 500 } }
+    return (
+      parseInvokeReply(reply) ?? {
+        ok: false,
+        error: {
+          name: 'ContractError',
+          message: `${route}: main sent a reply that is not {ok, value} or {ok, error}`,
+          status: 500
+        }
+      }
+    )
   },
   subscribe(listener: Listener): () => void {
     const handler = (_e: unknown, message: unknown) => {

@@ -12,4 +12,11 @@ export function classIndex(label: string): number {
 
 /** Letter/digit pairs that handwriting makes look alike; they stay distinct classes. */
 export type LookalikePair = [letter: string, digit: string]
-export const LOOKALIKE_PAIRS: LookalikePair[] = [['O', '0'], ['I', '1'], ['S', '5'], ['Z', '2'], ['G', '6'], ['B', '8']]
+export const LOOKALIKE_PAIRS: LookalikePair[] = [
+  ['O', '0'],
+  ['I', '1'],
+  ['S', '5'],
+  ['Z', '2'],
+  ['G', '6'],
+  ['B', '8']
+]

@@ -12,7 +12,10 @@ const Empty = z.object({}).strict()
 const Ok = z.object({ ok: z.literal(true) })
 
 /** A 32×32 glyph as the model saw it: 1024 bytes (0 = ink … 255 = paper), base64. */
-export const GlyphPreviewSchema = z.string().regex(/^[A-Za-z0-9+/]+=*$/).max(1400)
+export const GlyphPreviewSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]+=*$/)
+  .max(1400)
 
 export const PredictionSchema = z.object({
   id: z.string(),
@@ -70,7 +73,10 @@ export const ModelInfoSchema = z.object({
 export const TrainConfigSchema = z.object({
   baseModel: z.string().min(1),
   /** Name of the new model; made unique, never the name of a shipped model. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore (max 64)').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore (max 64)')
+    .optional(),
   epochs: z.number().int().min(1).max(200).default(12),
   lr: z.number().positive().max(1).default(0.0005),
   batch: z.number().int().min(1).max(1024).default(32),
@@ -124,11 +130,21 @@ export const TrainResultSchema = z.object({
   confusion: z.array(z.array(z.number().int())).nullable(),
   classes: z.array(z.string()),
   /** What the new model was measured on (learn/finetune.ts FinetuneEvaluation). */
-  evaluation: z.object({
-    corrections: z.object({ n: z.number().int(), base: z.number(), trained: z.number() }),
-    crossValidated: z.object({ method: z.enum(['leave-one-page-out', 'k-fold']), folds: z.number().int(), n: z.number().int(), base: z.number(), after: z.number() }).nullable(),
-    replayCheck: z.object({ n: z.number().int(), source: z.string(), base: z.number(), after: z.number() }).nullable()
-  }).optional()
+  evaluation: z
+    .object({
+      corrections: z.object({ n: z.number().int(), base: z.number(), trained: z.number() }),
+      crossValidated: z
+        .object({
+          method: z.enum(['leave-one-page-out', 'k-fold']),
+          folds: z.number().int(),
+          n: z.number().int(),
+          base: z.number(),
+          after: z.number()
+        })
+        .nullable(),
+      replayCheck: z.object({ n: z.number().int(), source: z.string(), base: z.number(), after: z.number() }).nullable()
+    })
+    .optional()
 })
 export type TrainResult = z.infer<typeof TrainResultSchema>
 
@@ -182,8 +198,13 @@ export const AppInfoSchema = z.object({
 /** One experiment folder of the Lab's reports directory; a report that does not validate says why. */
 export const LabEntrySchema = z.discriminatedUnion('ok', [
   z.object({
-    name: z.string(), ok: z.literal(true), title: z.string(), seed: z.number(),
-    charts: z.number().int(), images: z.number().int(), tables: z.number().int(),
+    name: z.string(),
+    ok: z.literal(true),
+    title: z.string(),
+    seed: z.number(),
+    charts: z.number().int(),
+    images: z.number().int(),
+    tables: z.number().int(),
     /** The first sentence of the report's summary. */
     summary: z.string().nullable()
   }),
@@ -191,7 +212,9 @@ export const LabEntrySchema = z.discriminatedUnion('ok', [
 ])
 export type LabEntry = z.infer<typeof LabEntrySchema>
 
-const ExperimentDirName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an experiment folder name (letters, digits, - or _)')
+const ExperimentDirName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an experiment folder name (letters, digits, - or _)')
 
 function route<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
   return { input, output, doc }
@@ -205,8 +228,16 @@ export const ROUTES = {
     z.object({ glyphSetDir: z.string().nullable(), defaultModel: z.string().nullable() }),
     'change settings (omitted keys stay)'
   ),
-  'pages.openSample': route(z.object({ model: z.string().optional() }).strict(), OpenedPageSchema, 'open and transcribe the bundled sample page'),
-  'pages.open': route(z.object({ path: z.string().min(1), model: z.string().optional() }).strict(), OpenedPageSchema, 'open and transcribe a page image on disk'),
+  'pages.openSample': route(
+    z.object({ model: z.string().optional() }).strict(),
+    OpenedPageSchema,
+    'open and transcribe the bundled sample page'
+  ),
+  'pages.open': route(
+    z.object({ path: z.string().min(1), model: z.string().optional() }).strict(),
+    OpenedPageSchema,
+    'open and transcribe a page image on disk'
+  ),
   'pages.openBytes': route(
     z.object({ name: z.string().min(1).max(255), base64: z.string().min(1), model: z.string().optional() }).strict(),
     OpenedPageSchema,
@@ -215,23 +246,35 @@ export const ROUTES = {
   'pages.attach': route(
     z.object({ doc: PageDocSchema }).strict(),
     z.object({ pageId: z.string(), glyphs: z.record(z.string(), GlyphPreviewSchema) }),
-    'register a saved PageDoc\'s image (project load) and get its glyph previews'
+    "register a saved PageDoc's image (project load) and get its glyph previews"
   ),
   'pages.import': route(
     z.object({ ocr: FileSourceSchema, image: FileSourceSchema.optional() }).strict(),
     OpenedPageSchema.extend({ report: ImportReportSchema }),
-    'open another tool\'s hOCR, ALTO or PAGE XML with its page image for review (the image defaults to the one the file names, beside it); nothing changes when it fails'
+    "open another tool's hOCR, ALTO or PAGE XML with its page image for review (the image defaults to the one the file names, beside it); nothing changes when it fails"
   ),
-  'pages.image': route(z.object({ pageId: z.string().min(1) }).strict(), z.object({ url: z.string() }), 'a URL for the page bitmap'),
+  'pages.image': route(
+    z.object({ pageId: z.string().min(1) }).strict(),
+    z.object({ url: z.string() }),
+    'a URL for the page bitmap'
+  ),
   'pages.recognize': route(
     z.object({ doc: PageDocSchema, boxIds: z.array(z.string()).max(100_000), model: z.string().optional() }).strict(),
     z.object({ model: z.string(), predictions: z.array(PredictionSchema) }),
     're-read the named boxes of a (possibly edited) page'
   ),
   'models.list': route(Empty, z.array(ModelInfoSchema), 'shipped and user models'),
-  'models.card': route(z.object({ name: z.string().min(1) }).strict(), z.object({ name: z.string(), card: z.record(z.string(), z.unknown()) }), 'a model\'s card'),
+  'models.card': route(
+    z.object({ name: z.string().min(1) }).strict(),
+    z.object({ name: z.string(), card: z.record(z.string(), z.unknown()) }),
+    "a model's card"
+  ),
   'models.setDefault': route(z.object({ name: z.string().min(1) }).strict(), Ok, 'make a model the default'),
-  'models.remove': route(z.object({ name: z.string().min(1) }).strict(), Ok, 'delete a model the person made (never a shipped one); the default falls back'),
+  'models.remove': route(
+    z.object({ name: z.string().min(1) }).strict(),
+    Ok,
+    'delete a model the person made (never a shipped one); the default falls back'
+  ),
   'train.start': route(
     z.object({ config: TrainConfigSchema, docs: z.array(PageDocSchema).min(1) }).strict(),
     z.object({ jobId: z.string() }),
@@ -242,25 +285,43 @@ export const ROUTES = {
     z.object({ corrections: z.number().int(), suspects: z.array(SuspectSchema) }),
     'before a retrain: corrections that contradict a confident reading or look like no example of their label'
   ),
-  'jobs.status': route(z.object({ id: z.string().min(1) }).strict(), JobStatusSchema, 'a job\'s full state (resync after missed events)'),
-  'jobs.cancel': route(z.object({ id: z.string().min(1) }).strict(), JobStatusSchema, 'stop a job after its current batch'),
+  'jobs.status': route(
+    z.object({ id: z.string().min(1) }).strict(),
+    JobStatusSchema,
+    "a job's full state (resync after missed events)"
+  ),
+  'jobs.cancel': route(
+    z.object({ id: z.string().min(1) }).strict(),
+    JobStatusSchema,
+    'stop a job after its current batch'
+  ),
   'export.page': route(
     z.object({ doc: PageDocSchema, format: PageExportFormatSchema, path: z.string().optional() }).strict(),
     z.object({ text: z.string(), fileName: z.string(), mime: z.string(), path: z.string().optional() }),
     'a page as text, JSON, hOCR, ALTO or PAGE XML (written to path when given)'
   ),
   'export.glyphs': route(
-    z.object({
-      docs: z.array(PageDocSchema).min(1),
-      format: z.enum(['png', 'binary']),
-      onlyCorrected: z.boolean().default(false),
-      outDir: z.string().optional()
-    }).strict(),
+    z
+      .object({
+        docs: z.array(PageDocSchema).min(1),
+        format: z.enum(['png', 'binary']),
+        onlyCorrected: z.boolean().default(false),
+        outDir: z.string().optional()
+      })
+      .strict(),
     z.object({ dir: z.string(), count: z.number().int(), files: z.array(z.string()) }),
     'the labelled glyph dataset: 32×32 PNGs or idx binary, plus labels.csv'
   ),
-  'project.save': route(z.object({ project: ProjectSchema, path: z.string().optional() }).strict(), z.object({ path: z.string() }), 'save a project atomically (default: the autosave file)'),
-  'project.load': route(z.object({ path: z.string().optional() }).strict(), z.object({ path: z.string(), project: ProjectSchema }), 'load a project (default: the autosave); nothing changes on failure'),
+  'project.save': route(
+    z.object({ project: ProjectSchema, path: z.string().optional() }).strict(),
+    z.object({ path: z.string() }),
+    'save a project atomically (default: the autosave file)'
+  ),
+  'project.load': route(
+    z.object({ path: z.string().optional() }).strict(),
+    z.object({ path: z.string(), project: ProjectSchema }),
+    'load a project (default: the autosave); nothing changes on failure'
+  ),
   'lab.list': route(
     z.object({ dir: z.string().min(1).optional() }).strict(),
     z.object({ dir: z.string(), experiments: z.array(LabEntrySchema) }),
@@ -269,10 +330,15 @@ export const ROUTES = {
   'lab.report': route(
     z.object({ name: ExperimentDirName }).strict(),
     z.object({ name: z.string(), report: ExperimentReportSchema, images: z.record(z.string(), z.string()) }),
-    'an experiment\'s validated report.json, with a URL for each of its pictures'
+    "an experiment's validated report.json, with a URL for each of its pictures"
   ),
   'lab.file': route(
-    z.object({ name: ExperimentDirName, file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.(svg|png)$/, 'a .svg or .png file of the report') }).strict(),
+    z
+      .object({
+        name: ExperimentDirName,
+        file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.(svg|png)$/, 'a .svg or .png file of the report')
+      })
+      .strict(),
     z.object({ url: z.string() }),
     'a URL for a chart (SVG) or picture (PNG) the report names'
   ),
@@ -283,7 +349,12 @@ export const ROUTES = {
     'native open dialog (Electron only; null when cancelled or unavailable)'
   ),
   'dialog.save': route(
-    z.object({ defaultName: z.string(), filters: z.array(z.object({ name: z.string(), extensions: z.array(z.string()) })).default([]) }).strict(),
+    z
+      .object({
+        defaultName: z.string(),
+        filters: z.array(z.object({ name: z.string(), extensions: z.array(z.string()) })).default([])
+      })
+      .strict(),
     z.object({ path: z.string().nullable() }),
     'native save dialog (Electron only)'
   )
@@ -299,7 +370,21 @@ export type RouteOutput<N extends RouteName> = z.infer<Routes[N]['output']>
 export const EVENTS = {
   'job.progress': JobStatusSchema,
   'menu.command': z.object({
-    command: z.enum(['open', 'openProject', 'save', 'saveAs', 'export', 'undo', 'redo', 'help', 'zoomFit', 'zoomActual', 'zoomIn', 'zoomOut', 'openRecent']),
+    command: z.enum([
+      'open',
+      'openProject',
+      'save',
+      'saveAs',
+      'export',
+      'undo',
+      'redo',
+      'help',
+      'zoomFit',
+      'zoomActual',
+      'zoomIn',
+      'zoomOut',
+      'openRecent'
+    ]),
     path: z.string().optional()
   })
 } as const
@@ -308,7 +393,8 @@ export type EventName = keyof Events
 export type EventPayload<N extends EventName> = z.infer<Events[N]>
 
 /** What travels back over the invoke channel / HTTP body: a value or an error a person can read. */
-export type InvokeReply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; status: number } }
+export type InvokeReply =
+  { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; status: number } }
 
 /** The two physical channels: one request/response, one event stream. */
 export interface Transport {
@@ -321,7 +407,12 @@ export const EVENT_CHANNEL = 'glyphdesk:event'
 
 /** A route failed in main; carries main's error name and message. */
 export class RouteCallError extends Error {
-  constructor(readonly route: string, readonly errorName: string, message: string, readonly status: number) {
+  constructor(
+    readonly route: string,
+    readonly errorName: string,
+    message: string,
+    readonly status: number
+  ) {
     super(message)
     this.name = errorName
   }

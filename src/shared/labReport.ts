@@ -137,26 +137,55 @@ export interface ExperimentReport {
 // ---- Validation of a report.json read from disk (lab.report) ----------------------------------
 
 const finiteOrNull = z.number().nullable()
-const fileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.(svg|png)$/, 'a file name in the report folder (.svg or .png)')
+const fileName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.(svg|png)$/, 'a file name in the report folder (.svg or .png)')
 
 const LineChartSchema = z.object({
-  kind: z.literal('line'), id: z.string(), title: z.string(), file: fileName,
-  xLabel: z.string(), yLabel: z.string(), xLog: z.boolean().optional(), yLog: z.boolean().optional(),
-  yMin: z.number().optional(), yMax: z.number().optional(), yFormat: z.enum(['percent', 'number']).optional(),
-  series: z.array(z.object({
-    name: z.string(), points: z.array(z.tuple([z.number(), finiteOrNull])), group: z.string().optional(), dashed: z.boolean().optional()
-  }))
+  kind: z.literal('line'),
+  id: z.string(),
+  title: z.string(),
+  file: fileName,
+  xLabel: z.string(),
+  yLabel: z.string(),
+  xLog: z.boolean().optional(),
+  yLog: z.boolean().optional(),
+  yMin: z.number().optional(),
+  yMax: z.number().optional(),
+  yFormat: z.enum(['percent', 'number']).optional(),
+  series: z.array(
+    z.object({
+      name: z.string(),
+      points: z.array(z.tuple([z.number(), finiteOrNull])),
+      group: z.string().optional(),
+      dashed: z.boolean().optional()
+    })
+  )
 })
 
 const HeatmapChartSchema = z.object({
-  kind: z.literal('heatmap'), id: z.string(), title: z.string(), file: fileName,
-  xLabels: z.array(z.string()), yLabels: z.array(z.string()), xLabel: z.string(), yLabel: z.string(),
-  values: z.array(z.array(z.number())), scale: z.enum(['sequential', 'diverging']), maskDiagonal: z.boolean().optional()
+  kind: z.literal('heatmap'),
+  id: z.string(),
+  title: z.string(),
+  file: fileName,
+  xLabels: z.array(z.string()),
+  yLabels: z.array(z.string()),
+  xLabel: z.string(),
+  yLabel: z.string(),
+  values: z.array(z.array(z.number())),
+  scale: z.enum(['sequential', 'diverging']),
+  maskDiagonal: z.boolean().optional()
 })
 
 const BarChartSchema = z.object({
-  kind: z.literal('bar'), id: z.string(), title: z.string(), file: fileName,
-  categories: z.array(z.string()), xLabel: z.string().optional(), yLabel: z.string(), yLog: z.boolean().optional(),
+  kind: z.literal('bar'),
+  id: z.string(),
+  title: z.string(),
+  file: fileName,
+  categories: z.array(z.string()),
+  xLabel: z.string().optional(),
+  yLabel: z.string(),
+  yLog: z.boolean().optional(),
   yFormat: z.enum(['percent', 'number']).optional(),
   series: z.array(z.object({ name: z.string(), values: z.array(finiteOrNull) })),
   threshold: z.object({ value: z.number(), label: z.string() }).optional()
@@ -165,11 +194,26 @@ const BarChartSchema = z.object({
 export const ChartSpecSchema = z.discriminatedUnion('kind', [LineChartSchema, HeatmapChartSchema, BarChartSchema])
 
 export const ImageGridSchema = z.object({
-  id: z.string(), title: z.string(), file: fileName, caption: z.string(), rows: z.number().int(), cols: z.number().int(),
-  rowLabels: z.array(z.string()).optional(), colLabels: z.array(z.string()).optional(), cellPixels: z.number()
+  id: z.string(),
+  title: z.string(),
+  file: fileName,
+  caption: z.string(),
+  rows: z.number().int(),
+  cols: z.number().int(),
+  rowLabels: z.array(z.string()).optional(),
+  colLabels: z.array(z.string()).optional(),
+  cellPixels: z.number()
 })
 
-export const ExperimentNameSchema = z.enum(['lr-sweep', 'weights', 'confusion', 'autoencoder', 'pca', 'gradcheck', 'cnn-vs-mlp'])
+export const ExperimentNameSchema = z.enum([
+  'lr-sweep',
+  'weights',
+  'confusion',
+  'autoencoder',
+  'pca',
+  'gradcheck',
+  'cnn-vs-mlp'
+])
 
 export const ExperimentReportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
@@ -178,16 +222,30 @@ export const ExperimentReportSchema = z.object({
   title: z.string(),
   command: z.string(),
   seed: z.number(),
-  data: z.object({
-    dir: z.string().nullable(), name: z.string().nullable(), train: z.number(), valid: z.number(), test: z.number(), madeBy: z.string().nullable()
-  }).nullable(),
+  data: z
+    .object({
+      dir: z.string().nullable(),
+      name: z.string().nullable(),
+      train: z.number(),
+      valid: z.number(),
+      test: z.number(),
+      madeBy: z.string().nullable()
+    })
+    .nullable(),
   evalData: z.object({ file: z.string(), n: z.number(), classes: z.number() }).nullable(),
   summary: z.array(z.string()),
   metrics: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
   details: z.record(z.string(), z.unknown()),
   charts: z.array(ChartSpecSchema),
   images: z.array(ImageGridSchema),
-  tables: z.array(z.object({ id: z.string(), title: z.string(), columns: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))) })),
+  tables: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      columns: z.array(z.string()),
+      rows: z.array(z.array(z.union([z.string(), z.number(), z.null()])))
+    })
+  ),
   notes: z.array(z.string()),
   run: z.object({ seconds: z.number(), glyphdeskVersion: z.string(), node: z.string() })
 })

@@ -24,7 +24,13 @@ export const MLP_ACTIVATIONS = ['sigmoid', 'relu', 'tanh'] as const
 export type MlpActivation = (typeof MLP_ACTIVATIONS)[number]
 
 /** Bounds that keep a hostile card from asking for absurd allocations before anything is checked. */
-export const MODEL_LIMITS = { maxLayers: 16, maxWidth: 16384, maxParameters: 64 * 1024 * 1024, maxLabels: 1000, maxInputSize: 1024 } as const
+export const MODEL_LIMITS = {
+  maxLayers: 16,
+  maxWidth: 16384,
+  maxParameters: 64 * 1024 * 1024,
+  maxLabels: 1000,
+  maxInputSize: 1024
+} as const
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')
@@ -33,7 +39,10 @@ const fileInModelDir = z
   .string()
   .min(1)
   .max(255)
-  .refine((s) => !/[\\/]/.test(s) && s !== '.' && s !== '..' && !s.includes('\0'), 'must be a file name inside the model directory, not a path')
+  .refine(
+    (s) => !/[\\/]/.test(s) && s !== '.' && s !== '..' && !s.includes('\0'),
+    'must be a file name inside the model directory, not a path'
+  )
 
 // ---- the free-form card: provenance and metrics; the fields Glyphdesk reads are typed ----
 
@@ -41,7 +50,10 @@ export const ExtraTrainSchema = z.looseObject({
   /** The glyph file whose first `perClass` glyphs of each class were trained on (repository-relative, or an older card's absolute path). */
   file: z.string(),
   /** The file's SHA-256: `glyphdesk eval` recognises the file by content wherever it lives. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   perClass: z.union([z.int().nonnegative(), z.literal('all')]),
   repeat: z.number().optional(),
   glyphs: z.int().nonnegative().optional()
@@ -88,7 +100,10 @@ export const MlpManifestSchema = z.object({
     .array(z.int().min(1).max(MODEL_LIMITS.maxWidth))
     .min(2)
     .max(MODEL_LIMITS.maxLayers)
-    .refine((s) => s.slice(1).reduce((p, w, i) => p + (s[i] + 1) * w, 0) <= MODEL_LIMITS.maxParameters, `needs more than ${MODEL_LIMITS.maxParameters} parameters`),
+    .refine(
+      (s) => s.slice(1).reduce((p, w, i) => p + (s[i] + 1) * w, 0) <= MODEL_LIMITS.maxParameters,
+      `needs more than ${MODEL_LIMITS.maxParameters} parameters`
+    ),
   activation: z.enum(MLP_ACTIVATIONS),
   seed: z.int().default(0),
   classes: labels,
@@ -118,7 +133,10 @@ export const OnnxInputSpecSchema = z.object({
   normalise: z
     .union([
       z.object({ scale: finite, offset: finite.optional() }),
-      z.object({ mean: perChannel, std: perChannel.refine((s) => [s].flat().every((v) => v !== 0), 'std must not be 0') })
+      z.object({
+        mean: perChannel,
+        std: perChannel.refine((s) => [s].flat().every((v) => v !== 0), 'std must not be 0')
+      })
     ])
     .optional()
 })
@@ -147,11 +165,23 @@ export const OnnxManifestSchema = z
   })
   .superRefine((m, ctx) => {
     if (m.logitOffsets && m.logitOffsets.length !== m.classes.length)
-      ctx.addIssue({ code: 'custom', path: ['logitOffsets'], message: `must be ${m.classes.length} numbers, one per label in "classes" order (got ${m.logitOffsets.length})` })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['logitOffsets'],
+        message: `must be ${m.classes.length} numbers, one per label in "classes" order (got ${m.logitOffsets.length})`
+      })
     const n = m.input.normalise
     if (n && 'mean' in n) {
-      for (const [k, v] of [['mean', n.mean], ['std', n.std]] as const)
-        if (Array.isArray(v) && v.length !== m.input.channels) ctx.addIssue({ code: 'custom', path: ['input', 'normalise', k], message: `must be one number or one per channel (${m.input.channels})` })
+      for (const [k, v] of [
+        ['mean', n.mean],
+        ['std', n.std]
+      ] as const)
+        if (Array.isArray(v) && v.length !== m.input.channels)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['input', 'normalise', k],
+            message: `must be one number or one per channel (${m.input.channels})`
+          })
     }
   })
 export type OnnxManifest = z.infer<typeof OnnxManifestSchema>
@@ -169,7 +199,10 @@ export const CnnHeadBaseRefSchema = z
     modelSha256: sha256,
     embeddingDim: z.int().positive().max(MODEL_LIMITS.maxWidth)
   })
-  .refine((b) => b.shipped || typeof b.dir === 'string', { message: 'a base that is not shipped needs its "dir"', path: ['dir'] })
+  .refine((b) => b.shipped || typeof b.dir === 'string', {
+    message: 'a base that is not shipped needs its "dir"',
+    path: ['dir']
+  })
 export type CnnHeadBaseRef = z.infer<typeof CnnHeadBaseRefSchema>
 
 export const CnnHeadManifestSchema = z.object({
@@ -184,7 +217,11 @@ export const CnnHeadManifestSchema = z.object({
 })
 export type CnnHeadManifest = z.infer<typeof CnnHeadManifestSchema>
 
-export const ModelManifestSchema = z.discriminatedUnion('format', [MlpManifestSchema, OnnxManifestSchema, CnnHeadManifestSchema])
+export const ModelManifestSchema = z.discriminatedUnion('format', [
+  MlpManifestSchema,
+  OnnxManifestSchema,
+  CnnHeadManifestSchema
+])
 export type ModelManifest = z.infer<typeof ModelManifestSchema>
 
 /** What a model is, for lists: 'mlp', 'cnn' (Glyphdesk's CNNs), 'onnx' (other ONNX models), 'cnn-head'. */
@@ -200,16 +237,25 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * Brings an older manifest to the current version, or says why it cannot. Version 1 is the first
  * versioned format; cards without `formatVersion` predate the field and are read as version 1.
  */
-export function migrateManifest(raw: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
+export function migrateManifest(
+  raw: unknown
+): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
   if (!isRecord(raw)) return { ok: false, error: 'must be a JSON object' }
   const format = raw['format']
   if (!isModelFormat(format))
-    return { ok: false, error: `"format" must be one of ${Object.keys(FORMAT_VERSIONS).join(', ')} (got ${JSON.stringify(format) ?? 'nothing'})` }
+    return {
+      ok: false,
+      error: `"format" must be one of ${Object.keys(FORMAT_VERSIONS).join(', ')} (got ${JSON.stringify(format) ?? 'nothing'})`
+    }
   const current: number = FORMAT_VERSIONS[format]
   const version = raw['formatVersion'] ?? 1
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
     return { ok: false, error: `"formatVersion" must be a positive integer (got ${JSON.stringify(version)})` }
-  if (version > current) return { ok: false, error: `"formatVersion" ${version} was written by a newer Glyphdesk; this build reads ${format} up to version ${current}` }
+  if (version > current)
+    return {
+      ok: false,
+      error: `"formatVersion" ${version} was written by a newer Glyphdesk; this build reads ${format} up to version ${current}`
+    }
   // Future migrations go here, one step per version: if (version === 1) { …; version = 2 }.
   return { ok: true, value: { ...raw, formatVersion: current } }
 }

@@ -4,17 +4,34 @@
 // future scripting all go through these.
 import type { PageBox, PageDoc, PageLine } from './pagedoc.ts'
 
-export interface Rect { x: number; y: number; w: number; h: number }
-export interface EditResult { doc: PageDoc; touched: string[]; created?: string[] }
-export interface Prediction { id: string; label?: string; confidence?: number; top3?: PageBox['top3'] }
+export interface Rect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
+export interface EditResult {
+  doc: PageDoc
+  touched: string[]
+  created?: string[]
+}
+export interface Prediction {
+  id: string
+  label?: string
+  confidence?: number
+  top3?: PageBox['top3']
+}
 
 const MIN_SIDE = 2
 
 /** Integer rectangle inside the image, at least MIN_SIDE px each way. */
 export function clampRect(doc: PageDoc, r: Rect): Rect {
-  const W = doc.image.width, H = doc.image.height
-  let w = Math.max(MIN_SIDE, Math.round(r.w)), h = Math.max(MIN_SIDE, Math.round(r.h))
-  w = Math.min(w, W); h = Math.min(h, H)
+  const W = doc.image.width,
+    H = doc.image.height
+  let w = Math.max(MIN_SIDE, Math.round(r.w)),
+    h = Math.max(MIN_SIDE, Math.round(r.h))
+  w = Math.min(w, W)
+  h = Math.min(h, H)
   const x = Math.min(Math.max(0, Math.round(r.x)), W - w)
   const y = Math.min(Math.max(0, Math.round(r.y)), H - h)
   return { x, y, w, h }
@@ -37,17 +54,27 @@ function withLineExtents(lines: PageLine[], boxes: PageBox[], touchedLines: Set<
   if (touchedLines.size === 0) return lines
   return lines.map((l) => {
     if (!touchedLines.has(l.index)) return l
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity
     for (const b of boxes) {
       if (b.line !== l.index) continue
-      x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y); x1 = Math.max(x1, b.x + b.w); y1 = Math.max(y1, b.y + b.h)
+      x0 = Math.min(x0, b.x)
+      y0 = Math.min(y0, b.y)
+      x1 = Math.max(x1, b.x + b.w)
+      y1 = Math.max(y1, b.y + b.h)
     }
     return x1 < x0 ? l : { index: l.index, x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
   })
 }
 
 function finish(doc: PageDoc, boxes: PageBox[], touched: string[], lines: Set<number>, created?: string[]): EditResult {
-  return { doc: { ...doc, boxes, lines: withLineExtents(doc.lines, boxes, lines) }, touched, ...(created ? { created } : {}) }
+  return {
+    doc: { ...doc, boxes, lines: withLineExtents(doc.lines, boxes, lines) },
+    touched,
+    ...(created ? { created } : {})
+  }
 }
 
 export function moveBoxes(doc: PageDoc, ids: readonly string[], dx: number, dy: number): EditResult {
@@ -58,7 +85,8 @@ export function moveBoxes(doc: PageDoc, ids: readonly string[], dx: number, dy: 
     if (!set.has(b.id)) return b
     const r = clampRect(doc, { x: b.x + dx, y: b.y + dy, w: b.w, h: b.h })
     if (r.x === b.x && r.y === b.y) return b
-    touched.push(b.id); lines.add(b.line)
+    touched.push(b.id)
+    lines.add(b.line)
     return reshaped(b, r)
   })
   return finish(doc, boxes, touched, lines)
@@ -71,7 +99,8 @@ export function setBoxRect(doc: PageDoc, id: string, rect: Rect): EditResult {
     if (b.id !== id) return b
     const r = clampRect(doc, rect)
     if (r.x === b.x && r.y === b.y && r.w === b.w && r.h === b.h) return b
-    touched = [id]; lines.add(b.line)
+    touched = [id]
+    lines.add(b.line)
     return reshaped(b, r)
   })
   return finish(doc, boxes, touched, lines)
@@ -86,7 +115,8 @@ export function resizeBoxes(doc: PageDoc, ids: readonly string[], dw: number, dh
     if (!set.has(b.id)) return b
     const r = clampRect(doc, { x: b.x, y: b.y, w: b.w + dw, h: b.h + dh })
     if (r.w === b.w && r.h === b.h && r.x === b.x && r.y === b.y) return b
-    touched.push(b.id); lines.add(b.line)
+    touched.push(b.id)
+    lines.add(b.line)
     return reshaped(b, r)
   })
   return finish(doc, boxes, touched, lines)
@@ -95,10 +125,14 @@ export function resizeBoxes(doc: PageDoc, ids: readonly string[], dw: number, dh
 /** The line a new box belongs to: the one its vertical centre falls in, else the nearest. */
 function lineFor(doc: PageDoc, r: Rect): number | null {
   const cy = r.y + r.h / 2
-  let best: number | null = null, bestD = Infinity
+  let best: number | null = null,
+    bestD = Infinity
   for (const l of doc.lines) {
     const d = cy < l.y ? l.y - cy : cy > l.y + l.h ? cy - (l.y + l.h) : 0
-    if (d < bestD) { bestD = d; best = l.index }
+    if (d < bestD) {
+      bestD = d
+      best = l.index
+    }
   }
   // Far from every line (more than a line height away): a new line.
   if (best !== null) {
@@ -119,10 +153,14 @@ export function addBox(doc: PageDoc, rect: Rect): EditResult {
   }
   // Word and position: next to the horizontally nearest box of the line.
   const cx = r.x + r.w / 2
-  let nearest: PageBox | null = null, at = -1
+  let nearest: PageBox | null = null,
+    at = -1
   doc.boxes.forEach((b, i) => {
     if (b.line !== line) return
-    if (!nearest || Math.abs(b.x + b.w / 2 - cx) < Math.abs(nearest.x + nearest.w / 2 - cx)) { nearest = b; at = i }
+    if (!nearest || Math.abs(b.x + b.w / 2 - cx) < Math.abs(nearest.x + nearest.w / 2 - cx)) {
+      nearest = b
+      at = i
+    }
   })
   const near = nearest as PageBox | null
   // Far from its nearest neighbour (a gap wider than a character's height): a word of its own, not glued to the next.
@@ -131,7 +169,10 @@ export function addBox(doc: PageDoc, rect: Rect): EditResult {
   const after = near !== null && near.x + near.w / 2 <= cx
   const word = !near ? 0 : !alone ? near.word : after ? near.word + 1 : near.word
   let boxes = [...doc.boxes]
-  if (alone) boxes = boxes.map((b) => (b.line === line && (after ? b.word > near!.word : b.word >= near!.word) ? { ...b, word: b.word + 1 } : b))
+  if (alone)
+    boxes = boxes.map((b) =>
+      b.line === line && (after ? b.word > near!.word : b.word >= near!.word) ? { ...b, word: b.word + 1 } : b
+    )
   const box: PageBox = { id, ...r, line, word, source: 'person' }
   if (near) boxes.splice(after ? at + 1 : at, 0, box)
   else boxes.push(box)
@@ -142,7 +183,10 @@ export function deleteBoxes(doc: PageDoc, ids: readonly string[]): EditResult {
   const set = new Set(ids)
   const lines = new Set<number>()
   const boxes = doc.boxes.filter((b) => {
-    if (set.has(b.id)) { lines.add(b.line); return false }
+    if (set.has(b.id)) {
+      lines.add(b.line)
+      return false
+    }
     return true
   })
   return finish(doc, boxes, [], lines)
@@ -158,7 +202,8 @@ export function splitBox(doc: PageDoc, id: string, parts = 2): EditResult {
   const ids = freshIds(doc, n)
   const made: PageBox[] = []
   for (let k = 0; k < n; k++) {
-    const x0 = b.x + Math.round((k * b.w) / n), x1 = b.x + Math.round(((k + 1) * b.w) / n)
+    const x0 = b.x + Math.round((k * b.w) / n),
+      x1 = b.x + Math.round(((k + 1) * b.w) / n)
     made.push({ id: ids[k], x: x0, y: b.y, w: x1 - x0, h: b.h, line: b.line, word: b.word, source: 'person' })
   }
   const boxes = [...doc.boxes.slice(0, i), ...made, ...doc.boxes.slice(i + 1)]
@@ -170,11 +215,22 @@ export function mergeBoxes(doc: PageDoc, ids: readonly string[]): EditResult {
   const set = new Set(ids)
   const parts = doc.boxes.filter((b) => set.has(b.id))
   if (parts.length < 2) return { doc, touched: [] }
-  const x0 = Math.min(...parts.map((b) => b.x)), y0 = Math.min(...parts.map((b) => b.y))
-  const x1 = Math.max(...parts.map((b) => b.x + b.w)), y1 = Math.max(...parts.map((b) => b.y + b.h))
+  const x0 = Math.min(...parts.map((b) => b.x)),
+    y0 = Math.min(...parts.map((b) => b.y))
+  const x1 = Math.max(...parts.map((b) => b.x + b.w)),
+    y1 = Math.max(...parts.map((b) => b.y + b.h))
   const [id] = freshIds(doc, 1)
   const first = parts[0]
-  const merged: PageBox = { id, x: x0, y: y0, w: x1 - x0, h: y1 - y0, line: first.line, word: Math.min(...parts.filter((p) => p.line === first.line).map((p) => p.word)), source: 'person' }
+  const merged: PageBox = {
+    id,
+    x: x0,
+    y: y0,
+    w: x1 - x0,
+    h: y1 - y0,
+    line: first.line,
+    word: Math.min(...parts.filter((p) => p.line === first.line).map((p) => p.word)),
+    source: 'person'
+  }
   const boxes: PageBox[] = []
   for (const b of doc.boxes) {
     if (b === first) boxes.push(merged)
@@ -201,7 +257,11 @@ export function setUserLabel(doc: PageDoc, ids: readonly string[], label: string
  * Applies recognition results to the boxes they were computed for. `geometry` is each box's
  * rectangle at request time: a box that moved since is left alone (its own request is in flight).
  */
-export function applyPredictions(doc: PageDoc, preds: readonly Prediction[], geometry?: ReadonlyMap<string, Rect>): PageDoc {
+export function applyPredictions(
+  doc: PageDoc,
+  preds: readonly Prediction[],
+  geometry?: ReadonlyMap<string, Rect>
+): PageDoc {
   const byId = new Map(preds.map((p) => [p.id, p]))
   let changed = false
   const boxes = doc.boxes.map((b) => {
@@ -224,7 +284,11 @@ export function applyPredictions(doc: PageDoc, preds: readonly Prediction[], geo
 }
 
 /** Why a box is worth a look, and how urgently (lower first, on the scale of a confidence). */
-export interface ReviewItem { box: PageBox; score: number; reasons: string[] }
+export interface ReviewItem {
+  box: PageBox
+  score: number
+  reasons: string[]
+}
 
 /** Ratios of a box's width to its line's typical character width that suggest a segmentation mistake. */
 export const MERGED_RATIO = 1.6
@@ -245,22 +309,40 @@ function median(v: number[]): number {
  * second reading, a box far taller or shorter than its line. Scores: a box's confidence, lowered for a suspect.
  */
 export function reviewItems(doc: PageDoc): ReviewItem[] {
-  const pageW = median(doc.boxes.map((b) => b.w)), pageH = median(doc.boxes.map((b) => b.h))
+  const pageW = median(doc.boxes.map((b) => b.w)),
+    pageH = median(doc.boxes.map((b) => b.h))
   const byLine = new Map<number, PageBox[]>()
   for (const b of doc.boxes) byLine.set(b.line, [...(byLine.get(b.line) ?? []), b])
   const typical = new Map<number, { w: number; h: number }>()
-  for (const [line, boxes] of byLine) typical.set(line, boxes.length >= 4 ? { w: median(boxes.map((b) => b.w)), h: median(boxes.map((b) => b.h)) } : { w: pageW, h: pageH })
+  for (const [line, boxes] of byLine)
+    typical.set(
+      line,
+      boxes.length >= 4
+        ? { w: median(boxes.map((b) => b.w)), h: median(boxes.map((b) => b.h)) }
+        : { w: pageW, h: pageH }
+    )
   return doc.boxes.map((b) => {
     const reasons: string[] = []
     let score = b.confidence ?? -1
     const t = typical.get(b.line) ?? { w: pageW, h: pageH }
     const r = t.w > 0 ? b.w / t.w : 1
-    if (r >= MERGED_RATIO) { reasons.push(`${r.toFixed(1)}× as wide as this line's characters: two merged?`); score = Math.min(score, 0.1 / r) }
-    else if (r <= NARROW_RATIO) { reasons.push(`${r.toFixed(2)}× as wide as this line's characters: part of a letter?`); score = Math.min(score, 0.2) }
+    if (r >= MERGED_RATIO) {
+      reasons.push(`${r.toFixed(1)}× as wide as this line's characters: two merged?`)
+      score = Math.min(score, 0.1 / r)
+    } else if (r <= NARROW_RATIO) {
+      reasons.push(`${r.toFixed(2)}× as wide as this line's characters: part of a letter?`)
+      score = Math.min(score, 0.2)
+    }
     const hr = t.h > 0 ? b.h / t.h : 1
-    if (hr >= 1.8 || hr <= 0.4) { reasons.push(`${hr.toFixed(1)}× as tall as this line's characters: outside the line?`); score = Math.min(score, 0.25) }
+    if (hr >= 1.8 || hr <= 0.4) {
+      reasons.push(`${hr.toFixed(1)}× as tall as this line's characters: outside the line?`)
+      score = Math.min(score, 0.25)
+    }
     const [p1, p2] = b.top3 ?? []
-    if (p1 && p2 && p1.p - p2.p < LOW_MARGIN) { reasons.push(`${p1.label} or ${p2.label}? (${Math.round(p1.p * 100)}% vs ${Math.round(p2.p * 100)}%)`); score = Math.min(score, 0.3 + (p1.p - p2.p)) }
+    if (p1 && p2 && p1.p - p2.p < LOW_MARGIN) {
+      reasons.push(`${p1.label} or ${p2.label}? (${Math.round(p1.p * 100)}% vs ${Math.round(p2.p * 100)}%)`)
+      score = Math.min(score, 0.3 + (p1.p - p2.p))
+    }
     return { box: b, score, reasons }
   })
 }
@@ -275,7 +357,7 @@ export function reviewOrder(doc: PageDoc): PageBox[] {
 
 /** The line's boxes in reading order (word, then x), as boxesByLine orders them. */
 function lineBoxes(doc: PageDoc, line: number): PageBox[] {
-  return doc.boxes.filter((b) => b.line === line).sort((a, b) => a.word - b.word || (a.x + a.w / 2) - (b.x + b.w / 2))
+  return doc.boxes.filter((b) => b.line === line).sort((a, b) => a.word - b.word || a.x + a.w / 2 - (b.x + b.w / 2))
 }
 
 /** Sets each box's word index from a word number per box of the line (in reading order), keeping identity where unchanged. */
@@ -300,7 +382,8 @@ export function joinWords(doc: PageDoc, ids: readonly string[]): EditResult {
   for (const line of new Set(doc.boxes.filter((b) => set.has(b.id)).map((b) => b.line))) {
     const boxes = lineBoxes(d, line)
     const chosen = boxes.filter((b) => set.has(b.id))
-    const lo = Math.min(...chosen.map((b) => b.word)), hi = Math.max(...chosen.map((b) => b.word))
+    const lo = Math.min(...chosen.map((b) => b.word)),
+      hi = Math.max(...chosen.map((b) => b.word))
     if (lo === hi) continue
     const words = new Map<string, number>()
     for (const b of boxes) words.set(b.id, b.word < lo ? b.word : b.word <= hi ? lo : b.word - (hi - lo))
@@ -331,7 +414,9 @@ export function setLineWords(doc: PageDoc, line: number, text: string): EditResu
   if (words.join('').length !== boxes.length) return null
   const byId = new Map<string, number>()
   let k = 0
-  words.forEach((w, wi) => { for (let c = 0; c < w.length; c++) byId.set(boxes[k++].id, wi) })
+  words.forEach((w, wi) => {
+    for (let c = 0; c < w.length; c++) byId.set(boxes[k++].id, wi)
+  })
   return renumberLine(doc, line, byId)
 }
 

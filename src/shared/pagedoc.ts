@@ -10,7 +10,7 @@
 import { z } from 'zod'
 import { CLASSES } from './classes.ts'
 
-const ClassLabel = z.string().refine(s => CLASSES.includes(s), { message: 'not one of the 36 classes (A–Z, 0–9)' })
+const ClassLabel = z.string().refine((s) => CLASSES.includes(s), { message: 'not one of the 36 classes (A–Z, 0–9)' })
 
 export const PageBoxSchema = z.object({
   id: z.string().min(1),
@@ -24,7 +24,10 @@ export const PageBoxSchema = z.object({
   word: z.number().int().nonnegative(),
   label: ClassLabel.optional(),
   confidence: z.number().min(0).max(1).optional(),
-  top3: z.array(z.object({ label: ClassLabel, p: z.number().min(0).max(1) })).max(3).optional(),
+  top3: z
+    .array(z.object({ label: ClassLabel, p: z.number().min(0).max(1) }))
+    .max(3)
+    .optional(),
   /** The person's correction; overrides `label` everywhere text is produced. */
   userLabel: ClassLabel.optional(),
   source: z.enum(['detector', 'person']),
@@ -54,23 +57,29 @@ export const PAGE_FORMATS = ['hocr', 'alto', 'page'] as const
  */
 export const MAX_PAGE_BOXES = 50_000
 
-export const PageDocSchema = z.object({
-  version: z.union([z.literal(1), z.literal(2)]),
-  image: z.object({
-    path: z.string(),
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional()
-  }),
-  model: z.object({ name: z.string() }).optional(),
-  boxes: z.array(PageBoxSchema).max(MAX_PAGE_BOXES),
-  lines: z.array(PageLineSchema).max(MAX_PAGE_BOXES),
-  /** Version 2: the file this page was imported from, and the tool that wrote it (e.g. "tesseract 5.3.0"). */
-  imported: z.object({ format: z.enum(PAGE_FORMATS), tool: z.string().max(200), file: z.string() }).optional()
-}).superRefine((doc, ctx) => {
-  const v2 = doc.imported !== undefined || doc.boxes.some((b) => b.imported !== undefined)
-  if (v2 && doc.version !== 2) ctx.addIssue({ code: 'custom', path: ['version'], message: 'a page with imported labels is PageDoc version 2' })
-})
+export const PageDocSchema = z
+  .object({
+    version: z.union([z.literal(1), z.literal(2)]),
+    image: z.object({
+      path: z.string(),
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional()
+    }),
+    model: z.object({ name: z.string() }).optional(),
+    boxes: z.array(PageBoxSchema).max(MAX_PAGE_BOXES),
+    lines: z.array(PageLineSchema).max(MAX_PAGE_BOXES),
+    /** Version 2: the file this page was imported from, and the tool that wrote it (e.g. "tesseract 5.3.0"). */
+    imported: z.object({ format: z.enum(PAGE_FORMATS), tool: z.string().max(200), file: z.string() }).optional()
+  })
+  .superRefine((doc, ctx) => {
+    const v2 = doc.imported !== undefined || doc.boxes.some((b) => b.imported !== undefined)
+    if (v2 && doc.version !== 2)
+      ctx.addIssue({ code: 'custom', path: ['version'], message: 'a page with imported labels is PageDoc version 2' })
+  })
 
 export type PageBox = z.infer<typeof PageBoxSchema>
 export type PageLine = z.infer<typeof PageLineSchema>
@@ -96,14 +105,14 @@ export function boxesByLine(doc: PageDoc): PageBox[][] {
     else byIndex.set(b.line, [b])
   }
   const lines = [...byIndex.entries()].sort((p, q) => p[0] - q[0]).map((e) => e[1])
-  for (const l of lines) l.sort((a, b) => a.word - b.word || (a.x + a.w / 2) - (b.x + b.w / 2))
+  for (const l of lines) l.sort((a, b) => a.word - b.word || a.x + a.w / 2 - (b.x + b.w / 2))
   return lines
 }
 
 /** The page's text: one line per text line, a space between words; user labels override predictions. */
 export function assembleText(doc: PageDoc): string {
   return boxesByLine(doc)
-    .map(line => line.map((b, i) => (i > 0 && b.word !== line[i - 1].word ? ' ' : '') + boxText(b)).join(''))
+    .map((line) => line.map((b, i) => (i > 0 && b.word !== line[i - 1].word ? ' ' : '') + boxText(b)).join(''))
     .join('\n')
 }
 

@@ -15,14 +15,22 @@ import { ExperimentReportSchema } from '../../src/shared/labReport.ts'
 const CHROMIUM = '/usr/bin/chromium'
 const ROOT = resolve(import.meta.dirname, '..', '..')
 // The committed screenshots are refreshed only on request (npm run screenshots), so a test run leaves the tree clean.
-const SHOTS = process.env['GLYPHDESK_SCREENSHOTS'] === '1' ? join(ROOT, 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'glyphdesk-shots-'))
+const SHOTS =
+  process.env['GLYPHDESK_SCREENSHOTS'] === '1'
+    ? join(ROOT, 'docs', 'screenshots')
+    : mkdtempSync(join(tmpdir(), 'glyphdesk-shots-'))
 const haveChromium = existsSync(CHROMIUM)
 
 // Under CI a missing browser is a failure, never a quiet skip: `npm test` installs it (scripts/install-test-deps.sh).
-if (!haveChromium && process.env['CI']) throw new Error(`${CHROMIUM} is missing under CI=true: the end-to-end tests cannot run. Install Debian's chromium (scripts/install-chromium.sh)`)
+if (!haveChromium && process.env['CI'])
+  throw new Error(
+    `${CHROMIUM} is missing under CI=true: the end-to-end tests cannot run. Install Debian's chromium (scripts/install-chromium.sh)`
+  )
 if (!haveChromium) {
   const line = '!'.repeat(100)
-  console.warn(`\n${line}\n!! SKIPPING THE END-TO-END TESTS: ${CHROMIUM} is missing. Install it with scripts/install-chromium.sh (Debian's chromium).\n${line}\n`)
+  console.warn(
+    `\n${line}\n!! SKIPPING THE END-TO-END TESTS: ${CHROMIUM} is missing. Install it with scripts/install-chromium.sh (Debian's chromium).\n${line}\n`
+  )
 }
 
 let server: ChildProcess
@@ -34,10 +42,13 @@ let page: Page
 
 const boxCount = async () => Number(await page.locator('[data-testid="page-canvas"] canvas').getAttribute('data-boxes'))
 const lineTexts = async () => page.locator('[data-testid="line-text"]').allInnerTexts()
-const selectedBox = async () => page.locator('[data-testid="glyph-strip"] .cell.selected').first().getAttribute('data-box')
+const selectedBox = async () =>
+  page.locator('[data-testid="glyph-strip"] .cell.selected').first().getAttribute('data-box')
 const charOf = (id: string) => page.locator(`[data-testid="text-panel"] .ch[data-box="${id}"]`)
 const idle = async () => {
-  await page.waitForFunction(() => !document.querySelector('[data-testid="status"] .busy'), undefined, { timeout: 60_000 })
+  await page.waitForFunction(() => !document.querySelector('[data-testid="status"] .busy'), undefined, {
+    timeout: 60_000
+  })
 }
 const shot = async (name: string) => {
   mkdirSync(SHOTS, { recursive: true })
@@ -56,14 +67,21 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     ensureBuilt()
     dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-data-'))
     profileDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-profile-'))
-    server = spawn(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    server = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'glyphdesk.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-build'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     let log = ''
     url = await new Promise<string>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`glyphdesk serve printed no URL in 60 s:\n${log}`)), 60_000)
       const onData = (b: Buffer) => {
         log += b.toString()
         const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/.exec(log)
-        if (m) { clearTimeout(timer); ok(m[0]) }
+        if (m) {
+          clearTimeout(timer)
+          ok(m[0])
+        }
       }
       server.stdout!.on('data', onData)
       server.stderr!.on('data', onData)
@@ -72,7 +90,16 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ],
       viewport: { width: 1440, height: 900 },
       acceptDownloads: true
     })
@@ -129,10 +156,14 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     await expect.poll(boxCount).toBe(n + 1)
     await page.waitForFunction(() => !document.querySelector('[data-testid="status"] .busy'))
     // One half selected (typing a letter labels that half only); both halves got a reading from the model.
-    const selected = await page.locator('[data-testid="glyph-strip"] .cell.selected').evaluateAll((els) => els.map((e) => e.getAttribute('data-box')))
+    const selected = await page
+      .locator('[data-testid="glyph-strip"] .cell.selected')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-box')))
     expect(selected.length).toBe(1)
     const parts = await page.evaluate((first) => {
-      const ids = [...document.querySelectorAll('[data-testid="text-panel"] .ch')].map((e) => e.getAttribute('data-box'))
+      const ids = [...document.querySelectorAll('[data-testid="text-panel"] .ch')].map((e) =>
+        e.getAttribute('data-box')
+      )
       const at = ids.indexOf(first)
       return [ids[at], ids[at + 1]]
     }, selected[0])
@@ -169,53 +200,85 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     // No glyph set folder: the replay set shipped with the models is used.
     expect(await page.locator('input[name="glyphSetDir"]').inputValue()).toBe('')
     await page.getByTestId('train-start').click()
-    await page.waitForSelector('[data-testid="train-job"]:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])', { timeout: 120_000 })
-      .catch(async (e) => { await shot('debug-retrain.png'); throw e })
+    await page
+      .waitForSelector(
+        '[data-testid="train-job"]:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])',
+        { timeout: 120_000 }
+      )
+      .catch(async (e) => {
+        await shot('debug-retrain.png')
+        throw e
+      })
     const job = page.getByTestId('train-job')
     expect(await job.getAttribute('data-state'), await job.innerText()).toBe('done')
     expect(await page.getByTestId('guard').count()).toBe(0) // 9 confirmations of confident readings: nothing to question
     await expect.poll(() => page.locator('[data-testid="train-curve"] canvas').count()).toBeGreaterThan(0)
     expect(await page.getByTestId('new-model').innerText()).toBe('e2e-tuned')
-    expect(await page.getByTestId('train-summary').innerText()).toMatch(/all 9 of your 9 corrections \(repeated\) \+ 1080 replayed glyphs/)
+    expect(await page.getByTestId('train-summary').innerText()).toMatch(
+      /all 9 of your 9 corrections \(repeated\) \+ 1080 replayed glyphs/
+    )
     const scores = page.getByTestId('train-scores')
-    expect(await scores.locator('[data-score="trained"]').innerText()).toMatch(/your 9 corrections, as trained on\s+\d+\.\d%\s+100\.0%\s+a fit, not a test/)
-    expect(await scores.locator('[data-score="cv"]').innerText()).toMatch(/5-fold cross-validation\s+\d+\.\d%\s+\d+\.\d%\s+each glyph read by a model trained the same way without its fold \(5 models\)/)
-    expect(await scores.locator('[data-score="check"]').innerText()).toMatch(/720 shipped glyphs\s+\d+\.\d%\s+\d+\.\d%\s+never trained on/)
+    expect(await scores.locator('[data-score="trained"]').innerText()).toMatch(
+      /your 9 corrections, as trained on\s+\d+\.\d%\s+100\.0%\s+a fit, not a test/
+    )
+    expect(await scores.locator('[data-score="cv"]').innerText()).toMatch(
+      /5-fold cross-validation\s+\d+\.\d%\s+\d+\.\d%\s+each glyph read by a model trained the same way without its fold \(5 models\)/
+    )
+    expect(await scores.locator('[data-score="check"]').innerText()).toMatch(
+      /720 shipped glyphs\s+\d+\.\d%\s+\d+\.\d%\s+never trained on/
+    )
     expect(await scores.locator('[data-score="heldout"]').count()).toBe(0)
     await page.getByTestId('train-job').scrollIntoViewIfNeeded()
     await page.waitForTimeout(400)
     await shot('03-retrain.png')
     // Every open page read with it first; accept: the page takes its reading and it becomes the default.
     await page.getByTestId('compare-new').click()
-    await expect.poll(() => page.getByTestId('comparison').innerText(), { timeout: 30_000 }).toMatch(/would change with e2e-tuned on 1 open page/)
+    await expect
+      .poll(() => page.getByTestId('comparison').innerText(), { timeout: 30_000 })
+      .toMatch(/would change with e2e-tuned on 1 open page/)
     await page.getByTestId('diff-accept').click()
-    await expect.poll(() => page.locator('[data-testid="status"]').innerText(), { timeout: 30_000 }).toMatch(/model e2e-tuned/)
+    await expect
+      .poll(() => page.locator('[data-testid="status"]').innerText(), { timeout: 30_000 })
+      .toMatch(/model e2e-tuned/)
     // The 9 glyphs it trained on are read as the person labelled them.
-    const cells = await page.locator('[data-testid="glyph-strip"] .cell.person').evaluateAll((els) => els.map((e) => [e.querySelector('.letter')?.textContent ?? '', e.getAttribute('title') ?? '']))
+    const cells = await page
+      .locator('[data-testid="glyph-strip"] .cell.person')
+      .evaluateAll((els) =>
+        els.map((e) => [e.querySelector('.letter')?.textContent ?? '', e.getAttribute('title') ?? ''])
+      )
     expect(cells).toHaveLength(9)
-    for (const [letter, title] of cells) expect(title).toBe(`corrected by you (model said ${letter.replace(/[^A-Z0-9]/g, '')})`)
+    for (const [letter, title] of cells)
+      expect(title).toBe(`corrected by you (model said ${letter.replace(/[^A-Z0-9]/g, '')})`)
     await page.getByTestId('tab-models').click()
     const listed = page.locator('[data-model="e2e-tuned"] .acc')
     await expect.poll(() => listed.innerText()).toMatch(/^\d+\.\d%$/)
     expect(await listed.innerText()).not.toBe('0.0%')
     expect(await listed.getAttribute('title')).toMatch(/replay check: 720 shipped glyphs never trained on/)
     await page.locator('[data-model="e2e-tuned"]').click()
-    await expect.poll(() => page.getByTestId('model-card').innerText()).toMatch(/Kind\s+cnn-head[\s\S]*Based on\s+cnn-best[\s\S]*Rest of the alphabet\s+\d/)
+    await expect
+      .poll(() => page.getByTestId('model-card').innerText())
+      .toMatch(/Kind\s+cnn-head[\s\S]*Based on\s+cnn-best[\s\S]*Rest of the alphabet\s+\d/)
     await shot('05-models.png')
     // One click back to the previous model.
     await page.getByTestId('tab-retrain').click()
     await page.getByTestId('return-previous').click()
-    await expect.poll(() => page.locator('[data-testid="status"]').innerText(), { timeout: 30_000 }).toMatch(/model cnn-best/)
+    await expect
+      .poll(() => page.locator('[data-testid="status"]').innerText(), { timeout: 30_000 })
+      .toMatch(/model cnn-best/)
     await page.getByTestId('tab-models').click()
     await expect.poll(() => page.locator('[data-model="cnn-best"] .tag.def').count()).toBe(1)
     // The shipped default's card shows its look-alike calibration (glyphdesk calibrate) and what it did.
     await page.locator('[data-model="cnn-best"]').click()
-    await expect.poll(() => page.getByTestId('model-card').innerText()).toMatch(/Look-alike offsets\s+0 \+0\.45, 1 \+0\.40, 2 −0\.45 \(test 97\.95% → 98\.10%\)/)
+    await expect
+      .poll(() => page.getByTestId('model-card').innerText())
+      .toMatch(/Look-alike offsets\s+0 \+0\.45, 1 \+0\.40, 2 −0\.45 \(test 97\.95% → 98\.10%\)/)
     expect(await page.getByTestId('model-card').innerText()).toMatch(/Layers\s+ensemble of 2 CNNs/)
     // "Read this page with it" shows what would change first, and changes nothing until accepted.
     await page.locator('[data-model="e2e-tuned"]').click()
     await page.getByRole('button', { name: 'Read this page with it' }).click()
-    await expect.poll(() => page.getByTestId('comparison').innerText(), { timeout: 30_000 }).toMatch(/would change with e2e-tuned on 1 open page/)
+    await expect
+      .poll(() => page.getByTestId('comparison').innerText(), { timeout: 30_000 })
+      .toMatch(/would change with e2e-tuned on 1 open page/)
     await page.getByTestId('diff-discard').click()
     expect(await page.locator('[data-testid="status"]').innerText()).toMatch(/model cnn-best/)
     expect(await page.locator('[data-model="e2e-tuned"]').count()).toBe(1) // only a retrain's discard deletes
@@ -242,17 +305,29 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     // The person insists.
     for (const keep of await page.getByTestId('suspect-keep').all()) await keep.click()
     await page.getByTestId('guard-train').click()
-    await expect.poll(() => page.locator('[data-testid="new-model"]').allInnerTexts(), { timeout: 120_000 }).toEqual(['e2e-wrong'])
+    await expect
+      .poll(() => page.locator('[data-testid="new-model"]').allInnerTexts(), { timeout: 120_000 })
+      .toEqual(['e2e-wrong'])
     // The second retrain of the session draws its curve too (its chart is a new element).
     await expect.poll(() => page.locator('[data-testid="train-curve"] canvas').count()).toBeGreaterThan(0)
     await page.getByTestId('compare-new').click()
-    await expect.poll(() => page.getByTestId('comparison').innerText(), { timeout: 30_000 }).toMatch(/would change with e2e-wrong/)
+    await expect
+      .poll(() => page.getByTestId('comparison').innerText(), { timeout: 30_000 })
+      .toMatch(/would change with e2e-wrong/)
     // Every changed reading is listed and outlined in the text (and on the page): the same boxes.
-    const listedIds = await page.locator('[data-testid="comparison"] [data-page="0"] [data-testid="diff-changes"] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-box')).sort())
-    const outlined = await page.locator('[data-testid="text-panel"] .ch.changing').evaluateAll((els) => els.map((e) => e.getAttribute('data-box')).sort())
+    const listedIds = await page
+      .locator('[data-testid="comparison"] [data-page="0"] [data-testid="diff-changes"] li')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-box')).sort())
+    const outlined = await page
+      .locator('[data-testid="text-panel"] .ch.changing')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-box')).sort())
     expect(Number(await page.getByTestId('diff-count').innerText())).toBe(listedIds.length)
     await page.getByTestId('tab-text').click()
-    expect(await page.locator('[data-testid="text-panel"] .ch.changing').evaluateAll((els) => els.map((e) => e.getAttribute('data-box')).sort())).toEqual(listedIds)
+    expect(
+      await page
+        .locator('[data-testid="text-panel"] .ch.changing')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-box')).sort())
+    ).toEqual(listedIds)
     void outlined
     await page.getByTestId('tab-retrain').click()
     await page.getByTestId('comparison').scrollIntoViewIfNeeded()
@@ -274,7 +349,8 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
   it('ranks a merged two-letter box among the first five of the review queue', async () => {
     await page.getByTestId('tab-text').click()
     const line1 = page.locator('[data-testid="text-panel"] [data-line="1"] .ch')
-    const m = (await line1.nth(1).getAttribute('data-box'))!, a = (await line1.nth(2).getAttribute('data-box'))!
+    const m = (await line1.nth(1).getAttribute('data-box'))!,
+      a = (await line1.nth(2).getAttribute('data-box'))!
     await line1.nth(1).click()
     await line1.nth(2).click({ modifiers: ['Shift'] })
     const n = await boxCount()
@@ -285,9 +361,19 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     expect([m, a]).not.toContain(merged)
     await page.keyboard.press('Escape')
     const first5: string[] = []
-    for (let i = 0; i < 5; i++) { await page.keyboard.press('Tab'); first5.push((await selectedBox())!) }
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab')
+      first5.push((await selectedBox())!)
+    }
     expect(first5).toContain(merged)
-    expect(Number(await page.getByTestId('suspects').innerText().then((t) => t.split(' ')[0]))).toBeGreaterThanOrEqual(1)
+    expect(
+      Number(
+        await page
+          .getByTestId('suspects')
+          .innerText()
+          .then((t) => t.split(' ')[0])
+      )
+    ).toBeGreaterThanOrEqual(1)
     await page.keyboard.press('Control+z')
     await expect.poll(boxCount).toBe(n)
   })
@@ -296,7 +382,10 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     const ch = page.locator('[data-testid="text-panel"] [data-line="2"] .ch').nth(3)
     const id = (await ch.getAttribute('data-box'))!
     await ch.click()
-    const reread = page.waitForRequest((r) => r.url().includes('/api/pages.recognize') && (r.postData() ?? '').includes(`"${id}"`), { timeout: 15_000 })
+    const reread = page.waitForRequest(
+      (r) => r.url().includes('/api/pages.recognize') && (r.postData() ?? '').includes(`"${id}"`),
+      { timeout: 15_000 }
+    )
     for (let i = 0; i < 6; i++) await page.keyboard.press('Alt+ArrowRight')
     await reread
     await idle()
@@ -363,11 +452,25 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     // 40×25 boxes over the sample page, saved as a project and opened through the UI.
     const sample = join(ROOT, 'resources', 'samples', '01_list.jpg')
     const boxes = Array.from({ length: 1000 }, (_, i) => ({
-      id: `g${i + 1}`, x: 20 + (i % 40) * 39, y: 20 + Math.floor(i / 40) * 44, w: 30, h: 38, line: Math.floor(i / 40), word: Math.floor((i % 40) / 5),
-      label: 'A', confidence: (i % 100) / 100, source: 'detector'
+      id: `g${i + 1}`,
+      x: 20 + (i % 40) * 39,
+      y: 20 + Math.floor(i / 40) * 44,
+      w: 30,
+      h: 38,
+      line: Math.floor(i / 40),
+      word: Math.floor((i % 40) / 5),
+      label: 'A',
+      confidence: (i % 100) / 100,
+      source: 'detector'
     }))
     const lines = Array.from({ length: 25 }, (_, l) => ({ index: l, x: 20, y: 20 + l * 44, w: 40 * 39, h: 38 }))
-    const project = { format: 'glyphdesk-project', version: 1, current: 0, models: [], pages: [{ doc: { version: 1, image: { path: sample, width: 1600, height: 1150 }, boxes, lines } }] }
+    const project = {
+      format: 'glyphdesk-project',
+      version: 1,
+      current: 0,
+      models: [],
+      pages: [{ doc: { version: 1, image: { path: sample, width: 1600, height: 1150 }, boxes, lines } }]
+    }
     const file = join(dataDir, 'thousand.glyphdesk')
     writeFileSync(file, JSON.stringify(project))
     page.once('dialog', (d) => void d.accept(file))
@@ -406,12 +509,28 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
   }, 180_000)
 
   it('keeps the toolbar on one row at 1440×900 and 1280×720', async () => {
-    const rows = () => page.evaluate(() => {
-      const bar = document.querySelector('header.toolbar') as HTMLElement
-      const tops = new Set([...bar.children].filter((c) => (c as HTMLElement).offsetParent !== null).map((c) => Math.round((c as HTMLElement).getBoundingClientRect().top + (c as HTMLElement).getBoundingClientRect().height / 2)))
-      return { centres: tops.size, height: bar.getBoundingClientRect().height, overflow: bar.scrollWidth - bar.clientWidth }
-    })
-    for (const size of [{ width: 1440, height: 900 }, { width: 1280, height: 720 }]) {
+    const rows = () =>
+      page.evaluate(() => {
+        const bar = document.querySelector('header.toolbar') as HTMLElement
+        const tops = new Set(
+          [...bar.children]
+            .filter((c) => (c as HTMLElement).offsetParent !== null)
+            .map((c) =>
+              Math.round(
+                (c as HTMLElement).getBoundingClientRect().top + (c as HTMLElement).getBoundingClientRect().height / 2
+              )
+            )
+        )
+        return {
+          centres: tops.size,
+          height: bar.getBoundingClientRect().height,
+          overflow: bar.scrollWidth - bar.clientWidth
+        }
+      })
+    for (const size of [
+      { width: 1440, height: 900 },
+      { width: 1280, height: 720 }
+    ]) {
       await page.setViewportSize(size)
       await page.waitForTimeout(200)
       const r = await rows()
@@ -449,19 +568,27 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
       for (const chart of report.charts) {
         const fig = view.locator(`[data-testid="lab-chart"][data-chart="${chart.id}"]`)
         // echarts writes its own accessible description from the option it drew: it names the title.
-        await expect.poll(() => fig.locator('[aria-label]').first().getAttribute('aria-label'), { timeout: 10_000 }).toContain(chart.title)
+        await expect
+          .poll(() => fig.locator('[aria-label]').first().getAttribute('aria-label'), { timeout: 10_000 })
+          .toContain(chart.title)
         // Something is painted: the canvas is not one flat colour.
-        const colours = await fig.locator('canvas').first().evaluate((c: HTMLCanvasElement) => {
-          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
-          const seen = new Set<number>()
-          for (let i = 0; i < d.length && seen.size < 50; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2])
-          return seen.size
-        })
+        const colours = await fig
+          .locator('canvas')
+          .first()
+          .evaluate((c: HTMLCanvasElement) => {
+            const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
+            const seen = new Set<number>()
+            for (let i = 0; i < d.length && seen.size < 50; i += 4 * 7)
+              seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2])
+            return seen.size
+          })
         expect(colours, `${name}/${chart.id}`).toBeGreaterThan(5)
       }
       for (const img of report.images) {
         const el = view.locator(`[data-testid="lab-image"][data-image="${img.id}"] img`)
-        await expect.poll(() => el.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), { timeout: 10_000 }).toBe(true)
+        await expect
+          .poll(() => el.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), { timeout: 10_000 })
+          .toBe(true)
       }
       expect(await view.locator('[data-testid="lab-table"]').count()).toBe(report.tables.length)
       expect(await view.locator('[data-testid="lab-summary"] li').count()).toBe(report.summary.length)
@@ -479,12 +606,29 @@ describe('the built Electron main process (under Node, with a stand-in electron 
     ensureBuilt()
     const userData = mkdtempSync(join(tmpdir(), 'glyphdesk-electron-main-'))
     try {
-      const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test/e2e/electron-stub/register.mjs'), join(ROOT, 'test/e2e/electron-stub/run-main.mjs'), ROOT], {
-        cwd: ROOT, encoding: 'utf8', env: { ...process.env, GLYPHDESK_STUB_USERDATA: userData }, timeout: 120_000
-      })
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          join(ROOT, 'test/e2e/electron-stub/register.mjs'),
+          join(ROOT, 'test/e2e/electron-stub/run-main.mjs'),
+          ROOT
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, GLYPHDESK_STUB_USERDATA: userData },
+          timeout: 120_000
+        }
+      )
       expect(r.status, r.stderr).toBe(0)
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
-      expect(out.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true })
+      expect(out.webPreferences).toMatchObject({
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true
+      })
       expect(existsSync(out.webPreferences.preload)).toBe(true)
       expect(out.loaded).toBe('app://glyphdesk/index.html')
       expect(out.channels).toEqual(['glyphdesk:invoke'])
@@ -497,7 +641,9 @@ describe('the built Electron main process (under Node, with a stand-in electron 
       expect(out.prevented.navigate).toBe(true)
       expect(out.opened).toEqual({ action: 'deny' })
       expect(out.permission).toBe(false)
-      expect(out.accelerators).toEqual(expect.arrayContaining(['CmdOrCtrl+O', 'CmdOrCtrl+S', 'CmdOrCtrl+Z', 'Shift+CmdOrCtrl+Z', 'CmdOrCtrl+0']))
+      expect(out.accelerators).toEqual(
+        expect.arrayContaining(['CmdOrCtrl+O', 'CmdOrCtrl+S', 'CmdOrCtrl+Z', 'Shift+CmdOrCtrl+Z', 'CmdOrCtrl+0'])
+      )
     } finally {
       rmSync(userData, { recursive: true, force: true })
     }

@@ -16,15 +16,29 @@ describe('Electron security checklist (built main under the stand-in)', () => {
     if (buildIsStale()) buildRenderer()
     const userData = mkdtempSync(join(tmpdir(), 'glyphdesk-electron-sec-'))
     try {
-      const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test/e2e/electron-stub/register.mjs'), join(ROOT, 'test/e2e/electron-stub/run-main.mjs'), ROOT], {
-        cwd: ROOT, encoding: 'utf8', env: { ...process.env, GLYPHDESK_STUB_USERDATA: userData }, timeout: 120_000
-      })
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          join(ROOT, 'test/e2e/electron-stub/register.mjs'),
+          join(ROOT, 'test/e2e/electron-stub/run-main.mjs'),
+          ROOT
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, GLYPHDESK_STUB_USERDATA: userData },
+          timeout: 120_000
+        }
+      )
       expect(r.status, r.stderr).toBe(0)
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
       expect(out.loaded).toBe('app://glyphdesk/index.html')
       expect(out.info).toMatchObject({ ok: true })
       const s = out.security
-      expect(s.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+      expect(s.schemes).toEqual([
+        { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }
+      ])
       expect(s.redirect).toEqual({ evil: true, app: false })
       expect(s.permissionCheck).toEqual([false, false, false])
       expect(s.external).toEqual(['https://github.com/'])

@@ -23,7 +23,9 @@ const SHOTS = process.env['GLYPHDESK_SCREENSHOTS'] === '1' ? join(ROOT, 'docs', 
 
 if (!haveChromium) {
   const line = '!'.repeat(100)
-  console.warn(`\n${line}\n!! SKIPPING THE INTERCHANGE END-TO-END TEST: ${CHROMIUM} is missing. Install it with scripts/install-chromium.sh (Debian's chromium).\n${line}\n`)
+  console.warn(
+    `\n${line}\n!! SKIPPING THE INTERCHANGE END-TO-END TEST: ${CHROMIUM} is missing. Install it with scripts/install-chromium.sh (Debian's chromium).\n${line}\n`
+  )
 }
 
 let server: ChildProcess
@@ -37,23 +39,32 @@ let page: Page
 const boxCount = async () => Number(await page.locator('[data-testid="page-canvas"] canvas').getAttribute('data-boxes'))
 const lineTexts = async () => page.locator('[data-testid="line-text"]').allInnerTexts()
 const idle = async () => {
-  await page.waitForFunction(() => !document.querySelector('[data-testid="status"] .busy'), undefined, { timeout: 60_000 })
+  await page.waitForFunction(() => !document.querySelector('[data-testid="status"] .busy'), undefined, {
+    timeout: 60_000
+  })
 }
 
-describe.skipIf(!haveChromium)('importing another tool\'s OCR file in the app (browser mode, Chromium)', () => {
+describe.skipIf(!haveChromium)("importing another tool's OCR file in the app (browser mode, Chromium)", () => {
   beforeAll(async () => {
     if (buildIsStale()) buildRenderer()
     dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-import-data-'))
     profileDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-import-profile-'))
     scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-import-files-'))
-    server = spawn(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    server = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'glyphdesk.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-build'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     let log = ''
     url = await new Promise<string>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`glyphdesk serve printed no URL in 60 s:\n${log}`)), 60_000)
       const onData = (b: Buffer) => {
         log += b.toString()
         const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/.exec(log)
-        if (m) { clearTimeout(timer); ok(m[0]) }
+        if (m) {
+          clearTimeout(timer)
+          ok(m[0])
+        }
       }
       server.stdout!.on('data', onData)
       server.stderr!.on('data', onData)
@@ -62,7 +73,16 @@ describe.skipIf(!haveChromium)('importing another tool\'s OCR file in the app (b
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ],
       viewport: { width: 1440, height: 900 },
       acceptDownloads: true
     })
@@ -82,14 +102,19 @@ describe.skipIf(!haveChromium)('importing another tool\'s OCR file in the app (b
   it('refuses an entity bomb picked with Open… in one line, and the open page stays as it was', async () => {
     const before = await lineTexts()
     const bomb = join(scratch, 'bomb.xml')
-    writeFileSync(bomb, '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx"><!ENTITY y "&x;&x;&x;">]><alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">&y;</alto>')
+    writeFileSync(
+      bomb,
+      '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx"><!ENTITY y "&x;&x;&x;">]><alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">&y;</alto>'
+    )
     await page.setInputFiles('[data-testid="open-input"]', [bomb, IMAGE])
-    await expect.poll(() => page.locator('body').innerText(), { timeout: 30_000 }).toContain('declares XML entities in its DOCTYPE')
+    await expect
+      .poll(() => page.locator('body').innerText(), { timeout: 30_000 })
+      .toContain('declares XML entities in its DOCTYPE')
     await idle()
     expect(await lineTexts()).toEqual(before)
   })
 
-  it('opens Tesseract\'s hOCR with the page photo: its words as boxes carrying Tesseract\'s labels', async () => {
+  it("opens Tesseract's hOCR with the page photo: its words as boxes carrying Tesseract's labels", async () => {
     const source = await readOcrFile(HOCR)
     await page.setInputFiles('[data-testid="open-input"]', [HOCR, IMAGE])
     await expect.poll(() => page.locator('body').innerText(), { timeout: 60_000 }).toContain('from tesseract 5.3.0')

@@ -31,7 +31,9 @@ describe('native and WASM packages load after npm ci', () => {
 
   it('sharp encodes and decodes a PNG', async () => {
     const sharp = (await import('sharp')).default
-    const png = await sharp(Buffer.from([0, 255, 128, 64]), { raw: { width: 2, height: 2, channels: 1 } }).png().toBuffer()
+    const png = await sharp(Buffer.from([0, 255, 128, 64]), { raw: { width: 2, height: 2, channels: 1 } })
+      .png()
+      .toBuffer()
     const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true })
     expect(info.width).toBe(2)
     const first = Array.from({ length: 4 }, (_, i) => data[i * info.channels])

@@ -30,7 +30,7 @@ describe('TextPanel', () => {
     expect(w.find('.ch[data-box="b3"]').classes()).toContain('sel')
   })
 
-  it('lights the character of a box selected elsewhere, and marks the person\'s labels', async () => {
+  it("lights the character of a box selected elsewhere, and marks the person's labels", async () => {
     const w = mount(TextPanel)
     useSelectionStore().select(['b4'])
     const pages = usePageStore()
@@ -56,7 +56,7 @@ describe('TextPanel', () => {
 })
 
 describe('GlyphStrip', () => {
-  it('has one cell per box, line by line, with confidence, top-3 and the person\'s mark', async () => {
+  it("has one cell per box, line by line, with confidence, top-3 and the person's mark", async () => {
     const w = mount(GlyphStrip)
     expect(w.findAll('.line')).toHaveLength(2)
     expect(w.findAll('.cell')).toHaveLength(5)

@@ -21,12 +21,20 @@ beforeEach(() => {
 describe('a document with "line": 1e9', () => {
   // The document still lists line 1 (now empty); line 1e9 comes after it.
   it('renders the text panel and the glyph strip line by line', () => {
-    expect(mount(TextPanel).findAll('[data-testid="line-text"]').map((l) => l.text())).toEqual(['AB C', '', 'DE'])
+    expect(
+      mount(TextPanel)
+        .findAll('[data-testid="line-text"]')
+        .map((l) => l.text())
+    ).toEqual(['AB C', '', 'DE'])
     expect(mount(GlyphStrip).findAll('.line')).toHaveLength(3)
   })
 
   it('retypes the line shown third (the one numbered 1e9)', () => {
     expect(useCommands().editLine(2, 'XY')).toBeNull()
-    expect(usePageStore().doc!.boxes.filter((b) => b.line === 1e9).map((b) => b.userLabel)).toEqual(['X', 'Y'])
+    expect(
+      usePageStore()
+        .doc!.boxes.filter((b) => b.line === 1e9)
+        .map((b) => b.userLabel)
+    ).toEqual(['X', 'Y'])
   })
 })

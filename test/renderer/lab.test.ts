@@ -32,7 +32,9 @@ vi.mock('../../src/renderer/src/lib/charts.ts', async (importOriginal) => {
 const DIR = resolve(import.meta.dirname, '..', '..', 'docs', 'experiments')
 const ORDER = ['lr-sweep', 'weights', 'confusion', 'autoencoder', 'pca', 'gradcheck', 'cnn-vs-mlp']
 const committed: Record<string, ExperimentReport> = Object.fromEntries(
-  readdirSync(DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => [d.name, JSON.parse(readFileSync(join(DIR, d.name, 'report.json'), 'utf8'))])
+  readdirSync(DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => [d.name, JSON.parse(readFileSync(join(DIR, d.name, 'report.json'), 'utf8'))])
 )
 
 let fake: ReturnType<typeof fakeClient>
@@ -46,15 +48,32 @@ beforeEach(() => {
       experiments: [
         ...ORDER.map((name) => {
           const r = committed[name]
-          return { name, ok: true, title: r.title, seed: r.seed, charts: r.charts.length, images: r.images.length, tables: r.tables.length, summary: r.summary[0] ?? null }
+          return {
+            name,
+            ok: true,
+            title: r.title,
+            seed: r.seed,
+            charts: r.charts.length,
+            images: r.images.length,
+            tables: r.tables.length,
+            summary: r.summary[0] ?? null
+          }
         }),
-        { name: 'broken', ok: false, error: 'broken/report.json is not an experiment report of this version: title: expected string' }
+        {
+          name: 'broken',
+          ok: false,
+          error: 'broken/report.json is not an experiment report of this version: title: expected string'
+        }
       ]
     }),
     'lab.report': ({ name }: { name: string }) => {
       const report = committed[name]
       if (!report) throw Object.assign(new Error(`no experiment "${name}"`), { name: 'ExperimentNotFoundError' })
-      return { name, report, images: Object.fromEntries(report.images.map((i) => [i.file, `/files/lab/${name}/${i.file}?token=t`])) }
+      return {
+        name,
+        report,
+        images: Object.fromEntries(report.images.map((i) => [i.file, `/files/lab/${name}/${i.file}?token=t`]))
+      }
     }
   })
   provideApi(fake.client)
@@ -95,7 +114,7 @@ describe('the lab store', () => {
 })
 
 describe('LabView', () => {
-  it('shows an experiment\'s sentences, headline numbers and each chart drawn from its data', async () => {
+  it("shows an experiment's sentences, headline numbers and each chart drawn from its data", async () => {
     const w = mount(LabView)
     await flushPromises()
     expect(w.findAll('.entry .name').map((e) => e.text())).toEqual([...ORDER, 'broken'])
@@ -104,13 +123,19 @@ describe('LabView', () => {
     expect(w.find('h2').text()).toBe(r.title)
     expect(w.findAll('[data-testid="lab-summary"] li').map((l) => l.text())).toEqual(r.summary)
     const metric = (k: string) => w.find(`[data-metric="${k}"]`)
-    expect(metric('bestTestAccuracy').find('.value').text()).toBe(`${(Number(r.metrics.bestTestAccuracy) * 100).toFixed(1)}%`)
+    expect(metric('bestTestAccuracy').find('.value').text()).toBe(
+      `${(Number(r.metrics.bestTestAccuracy) * 100).toFixed(1)}%`
+    )
     expect(metric('bestTestAccuracy').find('.label').text()).toBe('best test accuracy')
     expect(metric('bestLr').find('.value').text()).toBe(String(r.metrics.bestLr))
     // Every chart of the report, in order, with its own title and one echarts series per report series.
-    expect(w.findAll('[data-testid="lab-chart"]').map((c) => c.attributes('data-chart'))).toEqual(r.charts.map((c) => c.id))
+    expect(w.findAll('[data-testid="lab-chart"]').map((c) => c.attributes('data-chart'))).toEqual(
+      r.charts.map((c) => c.id)
+    )
     expect(drawn.map((d) => d.option?.title.text)).toEqual(r.charts.map((c) => c.title))
-    drawn.forEach((d, i) => expect(d.option?.series).toHaveLength((r.charts[i] as Extract<ChartSpec, { kind: 'line' }>).series.length))
+    drawn.forEach((d, i) =>
+      expect(d.option?.series).toHaveLength((r.charts[i] as Extract<ChartSpec, { kind: 'line' }>).series.length)
+    )
     expect(drawn.every((d) => d.el?.getAttribute('role') === 'img')).toBe(true)
     expect(w.findAll('[data-testid="lab-table"]')).toHaveLength(1)
     expect(w.find('[data-table="runs"] tbody').findAll('tr')).toHaveLength(r.tables[0].rows.length)
@@ -139,18 +164,23 @@ describe('LabView', () => {
     await w.find('input[name="labDir"]').setValue('/other/reports')
     await w.find('form').trigger('submit')
     await flushPromises()
-    expect(fake.calls.filter((c) => c.route === 'lab.list').map((c) => c.input)).toEqual([{}, { dir: '/other/reports' }])
+    expect(fake.calls.filter((c) => c.route === 'lab.list').map((c) => c.input)).toEqual([
+      {},
+      { dir: '/other/reports' }
+    ])
     expect(useLabStore().dir).toBe('/other/reports')
   })
 })
 
 describe('labChartOption', () => {
-  it('is the report\'s own chart option with tooltips that name what a cell or point is', () => {
+  it("is the report's own chart option with tooltips that name what a cell or point is", () => {
     const heat = committed.confusion.charts[0] as Extract<ChartSpec, { kind: 'heatmap' }>
     const o = labChartOption(heat) as Record<string, any>
     expect(o.title.text).toBe(heat.title)
     expect(o.aria).toEqual({ enabled: true })
-    expect(o.tooltip.formatter({ value: [1, 0, 7] })).toBe(`${heat.yLabel} ${heat.yLabels[0]} · ${heat.xLabel} ${heat.xLabels[1]}: <b>7</b>`)
+    expect(o.tooltip.formatter({ value: [1, 0, 7] })).toBe(
+      `${heat.yLabel} ${heat.yLabels[0]} · ${heat.xLabel} ${heat.xLabels[1]}: <b>7</b>`
+    )
     const acc = committed['lr-sweep'].charts.find((c) => c.id === 'accuracy')!
     const lo = labChartOption(acc) as Record<string, any>
     expect(lo.tooltip.trigger).toBe('axis')

@@ -1,7 +1,22 @@
 // PageDoc edits as pure functions: geometry, ids, reading order and what must be re-read.
 import { describe, expect, it } from 'vitest'
 import { PageDocSchema, assembleText } from '../../src/shared/pagedoc.ts'
-import { addBox, applyPredictions, clampRect, deleteBoxes, joinWords, mergeBoxes, moveBoxes, moveToLine, reviewItems, reviewOrder, setLineWords, setUserLabel, splitBox, splitWord } from '../../src/shared/pageEdits.ts'
+import {
+  addBox,
+  applyPredictions,
+  clampRect,
+  deleteBoxes,
+  joinWords,
+  mergeBoxes,
+  moveBoxes,
+  moveToLine,
+  reviewItems,
+  reviewOrder,
+  setLineWords,
+  setUserLabel,
+  splitBox,
+  splitWord
+} from '../../src/shared/pageEdits.ts'
 import { exportText as pageText } from '../../src/main/export/pageText.ts'
 import { exportAlto as toAlto, exportHocr as toHocr } from '../../src/main/export/xml.ts'
 import { smallDoc } from './helpers.ts'
@@ -10,8 +25,13 @@ describe('page edits', () => {
   it('splits a box into two halves that keep its line and word and need reading', () => {
     const r = splitBox(smallDoc(), 'b3')
     const parts = r.doc.boxes.filter((b) => r.touched.includes(b.id))
-    expect(parts.map((b) => [b.x, b.w])).toEqual([[100, 10], [110, 10]])
-    expect(parts.every((b) => b.line === 0 && b.word === 1 && b.source === 'person' && b.label === undefined)).toBe(true)
+    expect(parts.map((b) => [b.x, b.w])).toEqual([
+      [100, 10],
+      [110, 10]
+    ])
+    expect(parts.every((b) => b.line === 0 && b.word === 1 && b.source === 'person' && b.label === undefined)).toBe(
+      true
+    )
     expect(r.doc.boxes.map((b) => b.id)).toEqual(['b1', 'b2', 'p1', 'p2', 'b4', 'b5'])
     PageDocSchema.parse(r.doc)
   })
@@ -38,7 +58,9 @@ describe('page edits', () => {
     // Drawn on the paper well past the line's last word: a word of its own, not glued to "C".
     const apart = addBox(smallDoc(), { x: 200, y: 12, w: 18, h: 28 })
     expect(apart.doc.boxes.find((b) => b.id === 'p1')).toMatchObject({ line: 0, word: 2 })
-    expect(assembleText({ ...apart.doc, boxes: apart.doc.boxes.map((b) => (b.id === 'p1' ? { ...b, label: 'X' } : b)) })).toBe('AB C X\nDE')
+    expect(
+      assembleText({ ...apart.doc, boxes: apart.doc.boxes.map((b) => (b.id === 'p1' ? { ...b, label: 'X' } : b)) })
+    ).toBe('AB C X\nDE')
     const far = addBox(smallDoc(), { x: 10, y: 150, w: 18, h: 28 })
     expect(far.doc.lines).toHaveLength(3)
   })
@@ -49,7 +71,7 @@ describe('page edits', () => {
     expect(r.doc.lines[0].w).toBe(50)
   })
 
-  it('sets and clears the person\'s label without touching the prediction', () => {
+  it("sets and clears the person's label without touching the prediction", () => {
     const a = setUserLabel(smallDoc(), ['b1'], 'K').doc
     expect(a.boxes[0]).toMatchObject({ label: 'A', userLabel: 'K' })
     expect(setUserLabel(a, ['b1'], null).doc.boxes[0].userLabel).toBeUndefined()
@@ -100,13 +122,44 @@ describe('page edits', () => {
     expect(moveToLine(smallDoc(), ['b3'], 5).doc.boxes).toEqual(smallDoc().boxes)
   })
 
-  it('ranks a box twice as wide as its line\'s characters first in the review queue, with the reason, even when read at 87%', () => {
+  it("ranks a box twice as wide as its line's characters first in the review queue, with the reason, even when read at 87%", () => {
     const doc = smallDoc()
-    const wide = { ...doc, boxes: doc.boxes.map((b) => (b.id === 'b3' ? { ...b, w: 44, label: 'M', confidence: 0.87, top3: [{ label: 'M', p: 0.87 }, { label: 'N', p: 0.05 }] } : b)) }
+    const wide = {
+      ...doc,
+      boxes: doc.boxes.map((b) =>
+        b.id === 'b3'
+          ? {
+              ...b,
+              w: 44,
+              label: 'M',
+              confidence: 0.87,
+              top3: [
+                { label: 'M', p: 0.87 },
+                { label: 'N', p: 0.05 }
+              ]
+            }
+          : b
+      )
+    }
     expect(reviewOrder(wide)[0].id).toBe('b3')
-    expect(reviewItems(wide).find((i) => i.box.id === 'b3')!.reasons[0]).toMatch(/2\.2× as wide as this line's characters: two merged\?/)
+    expect(reviewItems(wide).find((i) => i.box.id === 'b3')!.reasons[0]).toMatch(
+      /2\.2× as wide as this line's characters: two merged\?/
+    )
     // A close second reading is a suspect too.
-    const close = { ...doc, boxes: doc.boxes.map((b) => (b.id === 'b5' ? { ...b, top3: [{ label: 'E', p: 0.5 }, { label: 'F', p: 0.45 }] } : b)) }
+    const close = {
+      ...doc,
+      boxes: doc.boxes.map((b) =>
+        b.id === 'b5'
+          ? {
+              ...b,
+              top3: [
+                { label: 'E', p: 0.5 },
+                { label: 'F', p: 0.45 }
+              ]
+            }
+          : b
+      )
+    }
     expect(reviewItems(close).find((i) => i.box.id === 'b5')!.score).toBeCloseTo(0.35, 6)
   })
 })

@@ -12,7 +12,8 @@ import { useTrainStore } from '../../src/renderer/src/stores/train.ts'
 import { fakeClient, GLYPH, smallDoc } from './helpers.ts'
 
 let fake: ReturnType<typeof fakeClient>
-const key = (k: string, mods: Partial<KeyboardEventInit> = {}) => handleKey(new KeyboardEvent('keydown', { key: k, ...mods }))
+const key = (k: string, mods: Partial<KeyboardEventInit> = {}) =>
+  handleKey(new KeyboardEvent('keydown', { key: k, ...mods }))
 const settle = () => new Promise((r) => setTimeout(r, 0))
 
 beforeEach(() => {
@@ -20,10 +21,27 @@ beforeEach(() => {
   fake = fakeClient({
     'pages.recognize': ({ boxIds }: { boxIds: string[] }) => ({
       model: 'mlp-best',
-      predictions: boxIds.map((id) => ({ id, label: 'Q', confidence: 0.5, top3: [{ label: 'Q', p: 0.5 }], glyph: GLYPH }))
+      predictions: boxIds.map((id) => ({
+        id,
+        label: 'Q',
+        confidence: 0.5,
+        top3: [{ label: 'Q', p: 0.5 }],
+        glyph: GLYPH
+      }))
     }),
     'models.list': () => [],
-    'jobs.status': ({ id }: { id: string }) => ({ id, kind: 'train', state: 'done', seq: 9, epoch: 3, epochs: 3, batch: 0, batches: 0, lastLoss: 0.1, curves: [] })
+    'jobs.status': ({ id }: { id: string }) => ({
+      id,
+      kind: 'train',
+      state: 'done',
+      seq: 9,
+      epoch: 3,
+      epochs: 3,
+      batch: 0,
+      batches: 0,
+      lastLoss: 0.1,
+      curves: []
+    })
   })
   provideApi(fake.client)
   usePageStore().addPage({ pageId: 'p1', imageUrl: '/x', doc: smallDoc(), glyphs: {} })
@@ -68,11 +86,12 @@ describe('undo and redo', () => {
     expect(pages.doc!.boxes[0].userLabel).toBe('K')
   })
 
-  it('patches recognition results into the edit\'s snapshot, so undo and redo keep them', async () => {
+  it("patches recognition results into the edit's snapshot, so undo and redo keep them", async () => {
     const pages = usePageStore()
     const r = splitBox(pages.doc!, 'b3')
     pages.apply(r)
-    await settle(); await settle()
+    await settle()
+    await settle()
     const parts = pages.doc!.boxes.filter((b) => r.touched.includes(b.id))
     expect(parts.map((b) => b.label)).toEqual(['Q', 'Q'])
     expect(pages.glyphFor(parts[0])).toBe(GLYPH)
@@ -87,7 +106,8 @@ describe('undo and redo', () => {
     const pages = usePageStore()
     pages.apply(moveBoxes(pages.doc!, ['b1'], 5, 0))
     pages.apply(moveBoxes(pages.doc!, ['b1'], 5, 0))
-    await settle(); await settle()
+    await settle()
+    await settle()
     expect(pages.doc!.boxes[0].x).toBe(20)
     expect(pages.doc!.boxes[0].label).toBe('Q')
     pages.undo()
@@ -101,7 +121,10 @@ describe('selection and the review queue', () => {
   it('walks the boxes lowest confidence first with Tab, and back with Shift+Tab', () => {
     const sel = useSelectionStore()
     const seen: string[] = []
-    for (let i = 0; i < 5; i++) { key('Tab'); seen.push(sel.primary!) }
+    for (let i = 0; i < 5; i++) {
+      key('Tab')
+      seen.push(sel.primary!)
+    }
     expect(seen).toEqual(['b2', 'b4', 'b3', 'b1', 'b5'])
     key('Tab')
     expect(sel.primary).toBe('b2')
@@ -109,7 +132,7 @@ describe('selection and the review queue', () => {
     expect(sel.primary).toBe('b5')
   })
 
-  it('types a letter onto the selected glyph as the person\'s label and moves on', () => {
+  it("types a letter onto the selected glyph as the person's label and moves on", () => {
     const pages = usePageStore()
     const sel = useSelectionStore()
     key('Tab')
@@ -139,7 +162,10 @@ describe('selection and the review queue', () => {
     useSelectionStore().select(['b1', 'b2'])
     key('ArrowRight')
     key('ArrowDown', { shiftKey: true })
-    expect(pages.doc!.boxes.slice(0, 2).map((b) => [b.x, b.y])).toEqual([[11, 20], [41, 20]])
+    expect(pages.doc!.boxes.slice(0, 2).map((b) => [b.x, b.y])).toEqual([
+      [11, 20],
+      [41, 20]
+    ])
     pages.undo()
     expect(pages.doc!.boxes[0].y).toBe(10)
   })
@@ -202,11 +228,23 @@ describe('train job events', () => {
   it('follows numbered events and asks for the whole status after a gap', async () => {
     const train = useTrainStore()
     train.listen()
-    train.job = { id: 'j1', kind: 'train', state: 'running', seq: 1, epoch: 0, epochs: 3, batch: 0, batches: 0, lastLoss: null, curves: [] }
+    train.job = {
+      id: 'j1',
+      kind: 'train',
+      state: 'running',
+      seq: 1,
+      epoch: 0,
+      epochs: 3,
+      batch: 0,
+      batches: 0,
+      lastLoss: null,
+      curves: []
+    }
     fake.emit('job.progress', { ...train.job, seq: 2, epoch: 1 })
     expect(train.job.epoch).toBe(1)
     fake.emit('job.progress', { ...train.job, seq: 5, epoch: 2 })
-    await settle(); await settle()
+    await settle()
+    await settle()
     expect(fake.calls.some((c) => c.route === 'jobs.status')).toBe(true)
     expect(train.job.seq).toBe(9)
     expect(train.job.state).toBe('done')

@@ -16,7 +16,10 @@ function cruise(files: Record<string, string>): { status: number | null; out: st
     mkdirSync(join(dir, path, '..'), { recursive: true })
     writeFileSync(join(dir, path), text)
   }
-  const r = spawnSync(process.execPath, [DEPCRUISE, 'src', '--config', join(ROOT, '.dependency-cruiser.cjs')], { cwd: dir, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [DEPCRUISE, 'src', '--config', join(ROOT, '.dependency-cruiser.cjs')], {
+    cwd: dir,
+    encoding: 'utf8'
+  })
   return { status: r.status, out: r.stdout + r.stderr }
 }
 

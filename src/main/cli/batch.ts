@@ -16,7 +16,13 @@ import type { PageExportFormat } from '../export/index.ts'
 import { UsageError } from './args.ts'
 
 export const PAGE_IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp'])
-export const OUTPUT_EXT: Record<PageExportFormat, string> = { txt: '.txt', json: '.json', hocr: '.hocr', alto: '.xml', page: '.page.xml' }
+export const OUTPUT_EXT: Record<PageExportFormat, string> = {
+  txt: '.txt',
+  json: '.json',
+  hocr: '.hocr',
+  alto: '.xml',
+  page: '.page.xml'
+}
 
 /** One page of a batch: the image, and where its output goes relative to --out-dir. */
 export interface BatchPage {
@@ -25,13 +31,17 @@ export interface BatchPage {
   name: string
 }
 
-export interface Shard { index: number; count: number }
+export interface Shard {
+  index: number
+  count: number
+}
 
 /** Parses "I/N" (0 ≤ I < N), the form a Kubernetes indexed Job fills in from $JOB_COMPLETION_INDEX. */
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim())
   if (!m) throw new UsageError(`--shard takes I/N with 0 ≤ I < N (e.g. 0/4), got "${text}"`)
-  const index = Number(m[1]), count = Number(m[2])
+  const index = Number(m[1]),
+    count = Number(m[2])
   if (count < 1 || index >= count) throw new UsageError(`--shard ${text}: need N ≥ 1 and 0 ≤ I < N`)
   return { index, count }
 }
@@ -45,7 +55,9 @@ export function shardPages<T>(pages: readonly T[], shard: Shard | undefined): T[
 function imagesUnder(dir: string): string[] {
   const out: string[] = []
   const walk = (d: string) => {
-    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+    )
     for (const e of entries) {
       if (e.name.startsWith('.')) continue
       const p = join(d, e.name)
@@ -66,7 +78,10 @@ const slashes = (p: string) => p.split(sep).join('/')
  * each manifest's lines (one image path per line, relative to the manifest's folder; blank lines and
  * lines starting with # are skipped; outputs mirror the relative paths). Two pages may not share an output name.
  */
-export function collectPages(inputs: readonly string[], manifests: readonly string[] = []): { pages: BatchPage[]; sourceDirs: string[] } {
+export function collectPages(
+  inputs: readonly string[],
+  manifests: readonly string[] = []
+): { pages: BatchPage[]; sourceDirs: string[] } {
   const pages: BatchPage[] = []
   const sourceDirs: string[] = []
   for (const input of inputs) {
@@ -85,20 +100,26 @@ export function collectPages(inputs: readonly string[], manifests: readonly stri
     if (!existsSync(manifest)) throw new UsageError(`manifest ${manifest} does not exist`)
     const base = dirname(manifest)
     sourceDirs.push(resolve(base))
-    readFileSync(manifest, 'utf8').split(/\r?\n/).forEach((raw, i) => {
-      const line = raw.trim()
-      if (!line || line.startsWith('#')) return
-      const input = isAbsolute(line) ? line : join(base, line)
-      if (!existsSync(input)) throw new UsageError(`${manifest}:${i + 1}: ${line} does not exist`)
-      const rel = isAbsolute(line) ? basename(line) : relative(base, input)
-      if (rel.startsWith('..')) throw new UsageError(`${manifest}:${i + 1}: ${line} is outside the manifest's folder; list pages below it`)
-      pages.push({ input, name: slashes(stem(rel)) })
-    })
+    readFileSync(manifest, 'utf8')
+      .split(/\r?\n/)
+      .forEach((raw, i) => {
+        const line = raw.trim()
+        if (!line || line.startsWith('#')) return
+        const input = isAbsolute(line) ? line : join(base, line)
+        if (!existsSync(input)) throw new UsageError(`${manifest}:${i + 1}: ${line} does not exist`)
+        const rel = isAbsolute(line) ? basename(line) : relative(base, input)
+        if (rel.startsWith('..'))
+          throw new UsageError(`${manifest}:${i + 1}: ${line} is outside the manifest's folder; list pages below it`)
+        pages.push({ input, name: slashes(stem(rel)) })
+      })
   }
   const seen = new Map<string, string>()
   for (const p of pages) {
     const other = seen.get(p.name)
-    if (other !== undefined) throw new UsageError(`${other} and ${p.input} would both be written as ${p.name}: give them different names or folders`)
+    if (other !== undefined)
+      throw new UsageError(
+        `${other} and ${p.input} would both be written as ${p.name}: give them different names or folders`
+      )
     seen.set(p.name, p.input)
   }
   return { pages, sourceDirs }
@@ -138,15 +159,26 @@ export function pageWorkerEntry(): string {
   const here = import.meta.url
   if (here.endsWith('.ts')) return fileURLToPath(new URL('./pageWorker.dev.mjs', here))
   const built = fileURLToPath(new URL('./pageWorker.js', here))
-  if (!existsSync(built)) throw new Error(`the page worker ${built} is missing; rebuild the CLI bundle (npm run build:cli)`)
+  if (!existsSync(built))
+    throw new Error(`the page worker ${built} is missing; rebuild the CLI bundle (npm run build:cli)`)
   return built
 }
 
-export interface PageWorkerConfig { model?: string; format: PageExportFormat; wordContext: boolean }
+export interface PageWorkerConfig {
+  model?: string
+  format: PageExportFormat
+  wordContext: boolean
+}
 
 export const PageWorkerReply = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), model: z.string() }),
-  z.object({ type: z.literal('done'), id: z.number(), chars: z.number(), ms: z.number(), warnings: z.array(z.string()) }),
+  z.object({
+    type: z.literal('done'),
+    id: z.number(),
+    chars: z.number(),
+    ms: z.number(),
+    warnings: z.array(z.string())
+  }),
   z.object({ type: z.literal('failed'), id: z.number(), message: z.string() }),
   z.object({ type: z.literal('fatal'), message: z.string() })
 ])
@@ -184,9 +216,23 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
   const outputs = pages.map((p) => outputPath(opts.outDir, p, opts.format))
   removeStaleTemporaries(outputs.map((o) => dirname(o)))
   const todo: number[] = []
-  pages.forEach((_, i) => { if (opts.force || !existsSync(outputs[i])) todo.push(i) })
-  const result: BatchResult = { total: pages.length, skipped: pages.length - todo.length, read: 0, failed: [], interrupted: false, seconds: 0, workers: 0, model: opts.model ?? 'default' }
-  if (result.skipped) opts.log(`${result.skipped} of ${pages.length} pages already have an output in ${opts.outDir}; skipping them (--force reads them again)`)
+  pages.forEach((_, i) => {
+    if (opts.force || !existsSync(outputs[i])) todo.push(i)
+  })
+  const result: BatchResult = {
+    total: pages.length,
+    skipped: pages.length - todo.length,
+    read: 0,
+    failed: [],
+    interrupted: false,
+    seconds: 0,
+    workers: 0,
+    model: opts.model ?? 'default'
+  }
+  if (result.skipped)
+    opts.log(
+      `${result.skipped} of ${pages.length} pages already have an output in ${opts.outDir}; skipping them (--force reads them again)`
+    )
   if (todo.length === 0) return { ...result, seconds: (performance.now() - started) / 1000 }
 
   const workers = Math.max(1, Math.min(opts.workers, todo.length))
@@ -246,7 +292,9 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
             result.read++
             finished++
             for (const w of m.warnings) opts.log(`warning: ${pages[m.id].input}: ${w}`)
-            opts.log(`[${finished + result.skipped}/${pages.length}] ${pages[m.id].input} → ${outputs[m.id]} (${m.chars} characters, ${Math.round(m.ms)} ms)`)
+            opts.log(
+              `[${finished + result.skipped}/${pages.length}] ${pages[m.id].input} → ${outputs[m.id]} (${m.chars} characters, ${Math.round(m.ms)} ms)`
+            )
             feed()
             break
           case 'failed':

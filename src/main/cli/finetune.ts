@@ -29,17 +29,33 @@ glyphdesk finetune label-from-truth IMAGE... --out DIR [--model MODEL]
 
 export async function finetuneCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'label-from-truth') return labelFromTruthCommand(argv.slice(1))
-  const { values } = parseCommand(argv, {
-    base: { type: 'string' }, pages: { type: 'string' }, out: { type: 'string' }, replay: { type: 'string' },
-    'replay-data': { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' },
-    'held-out': { type: 'string' }, seed: { type: 'string' }, 'head-hidden': { type: 'string' }, 'no-augment': { type: 'boolean' },
-    images: { type: 'string' }, json: { type: 'boolean' }, 'no-cross-validate': { type: 'boolean' }
-  }, FINETUNE_USAGE)
+  const { values } = parseCommand(
+    argv,
+    {
+      base: { type: 'string' },
+      pages: { type: 'string' },
+      out: { type: 'string' },
+      replay: { type: 'string' },
+      'replay-data': { type: 'string' },
+      epochs: { type: 'string' },
+      lr: { type: 'string' },
+      batch: { type: 'string' },
+      'held-out': { type: 'string' },
+      seed: { type: 'string' },
+      'head-hidden': { type: 'string' },
+      'no-augment': { type: 'boolean' },
+      images: { type: 'string' },
+      json: { type: 'boolean' },
+      'no-cross-validate': { type: 'boolean' }
+    },
+    FINETUNE_USAGE
+  )
   const baseArg = requiredString(values, 'base', FINETUNE_USAGE)
   const pagesArg = requiredString(values, 'pages', FINETUNE_USAGE)
   const out = requiredString(values, 'out', FINETUNE_USAGE)
   const replayData = values['replay-data']
-  if (replayData !== undefined && !existsSync(replayData)) throw new UsageError(`--replay-data ${replayData} does not exist`)
+  if (replayData !== undefined && !existsSync(replayData))
+    throw new UsageError(`--replay-data ${replayData} does not exist`)
   // Refuse a bad --out before any work (and again just before writing).
   checkOutputDir(out)
   const baseDir = resolveModelDir(baseArg)
@@ -48,7 +64,8 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
   let headHidden: number[] = d.headHidden ?? []
   if (values['head-hidden'] !== undefined) {
     headHidden = values['head-hidden'].split(',').filter(Boolean).map(Number)
-    if (headHidden.some((h) => !Number.isInteger(h) || h < 1 || h > 4096)) throw new UsageError(`--head-hidden must be widths like 128 or 256,128, got "${values['head-hidden']}"`)
+    if (headHidden.some((h) => !Number.isInteger(h) || h < 1 || h > 4096))
+      throw new UsageError(`--head-hidden must be widths like 128 or 256,128, got "${values['head-hidden']}"`)
   }
   const config: FinetuneConfig = {
     ...d,
@@ -67,35 +84,71 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
   const name = basename(resolve(out))
   const command = `glyphdesk finetune ${argv.join(' ')}`
   let lastLine = ''
-  const result = await finetune({
-    baseDir, baseName: baseArg, outDir: out, name, corrections, pages: corrections.pages.map((p) => relative(process.cwd(), p) || p),
-    changed: corrections.changed, replayDir: replayData ?? null, config, command,
-    pageOf: corrections.rows.map((r) => corrections.pages.indexOf(r.page))
-  }, {
-    onMessage: (m) => process.stderr.write(`${m}\n`),
-    onEpoch: (s, epochs) => {
-      lastLine = `epoch ${s.epoch}/${epochs}  loss ${s.trainLoss.toFixed(4)}  train acc ${(s.trainAcc * 100).toFixed(1)}%` +
-        (s.validAcc !== undefined ? `  held-out acc ${(s.validAcc * 100).toFixed(1)}%` : '') + `  ${s.seconds.toFixed(1)} s`
-      process.stderr.write(lastLine + '\n')
+  const result = await finetune(
+    {
+      baseDir,
+      baseName: baseArg,
+      outDir: out,
+      name,
+      corrections,
+      pages: corrections.pages.map((p) => relative(process.cwd(), p) || p),
+      changed: corrections.changed,
+      replayDir: replayData ?? null,
+      config,
+      command,
+      pageOf: corrections.rows.map((r) => corrections.pages.indexOf(r.page))
+    },
+    {
+      onMessage: (m) => process.stderr.write(`${m}\n`),
+      onEpoch: (s, epochs) => {
+        lastLine =
+          `epoch ${s.epoch}/${epochs}  loss ${s.trainLoss.toFixed(4)}  train acc ${(s.trainAcc * 100).toFixed(1)}%` +
+          (s.validAcc !== undefined ? `  held-out acc ${(s.validAcc * 100).toFixed(1)}%` : '') +
+          `  ${s.seconds.toFixed(1)} s`
+        process.stderr.write(lastLine + '\n')
+      }
     }
-  })
+  )
   if (!result) return 130
   const summary = {
-    model: result.model, dir: resolve(result.dir), kind: result.kind, base: baseArg, corrections: result.corrections,
-    changed: corrections.changed, pages: corrections.pages.length, replay: result.replay, trainGlyphs: result.trainGlyphs,
-    heldOut: result.heldOut, before: result.before, after: result.after, evaluation: result.evaluation, seconds: result.seconds
+    model: result.model,
+    dir: resolve(result.dir),
+    kind: result.kind,
+    base: baseArg,
+    corrections: result.corrections,
+    changed: corrections.changed,
+    pages: corrections.pages.length,
+    replay: result.replay,
+    trainGlyphs: result.trainGlyphs,
+    heldOut: result.heldOut,
+    before: result.before,
+    after: result.after,
+    evaluation: result.evaluation,
+    seconds: result.seconds
   }
   if (values.json) process.stdout.write(JSON.stringify(summary) + '\n')
   else {
     const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`)
     process.stdout.write(
       `saved ${summary.dir} (${result.kind}, base ${baseArg}): ${result.corrections} corrected glyphs (${corrections.changed} changed) from ${summary.pages} page(s), ` +
-        `${result.replay} replayed, ${result.seconds.toFixed(1)} s` + (result.heldOut ? `; held-out corrections ${pct(result.before)} → ${pct(result.after)} (${result.heldOut})` : '') + '\n'
+        `${result.replay} replayed, ${result.seconds.toFixed(1)} s` +
+        (result.heldOut
+          ? `; held-out corrections ${pct(result.before)} → ${pct(result.after)} (${result.heldOut})`
+          : '') +
+        '\n'
     )
     const ev = result.evaluation
-    process.stdout.write(`  corrections as trained on (a fit): ${pct(ev.corrections.base)} → ${pct(ev.corrections.trained)} (${ev.corrections.n})\n`)
-    if (ev.crossValidated) process.stdout.write(`  corrections, ${ev.crossValidated.method} (${ev.crossValidated.folds} models trained without the glyphs they read): ${pct(ev.crossValidated.base)} → ${pct(ev.crossValidated.after)}\n`)
-    if (ev.replayCheck) process.stdout.write(`  rest of the alphabet, ${ev.replayCheck.source}: ${pct(ev.replayCheck.base)} → ${pct(ev.replayCheck.after)}\n`)
+    process.stdout.write(
+      `  corrections as trained on (a fit): ${pct(ev.corrections.base)} → ${pct(ev.corrections.trained)} (${ev.corrections.n})\n`
+    )
+    if (ev.crossValidated)
+      process.stdout.write(
+        `  corrections, ${ev.crossValidated.method} (${ev.crossValidated.folds} models trained without the glyphs they read): ${pct(ev.crossValidated.base)} → ${pct(ev.crossValidated.after)}\n`
+      )
+    if (ev.replayCheck)
+      process.stdout.write(
+        `  rest of the alphabet, ${ev.replayCheck.source}: ${pct(ev.replayCheck.base)} → ${pct(ev.replayCheck.after)}\n`
+      )
   }
   return 0
 }
@@ -105,7 +158,8 @@ async function labelFromTruthCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, { out: { type: 'string' }, model: { type: 'string' } }, usage)
   const outDir = requiredString(values, 'out', usage)
   if (positionals.length === 0) throw new UsageError(`name at least one page image\n${usage}`)
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir} is a file; give a folder`)
+  if (existsSync(outDir) && !statSync(outDir).isDirectory())
+    throw new UsageError(`--out ${outDir} is a file; give a folder`)
   const classifier = await loadClassifier(values.model)
   for (const img of positionals) {
     const stem = img.slice(0, img.length - extname(img).length)
@@ -116,11 +170,17 @@ async function labelFromTruthCommand(argv: string[]): Promise<number> {
     const outFile = join(outDir, `${basename(stem)}.json`)
     // The image path is written relative to the PageDoc, so the folder can be committed and moved with the images.
     // wordContext off: `label` is what the classifier itself read, so the simulated corrections are its errors.
-    const { doc } = await transcribe(image, classifier, { path: relative(resolve(outDir), resolve(img)), fileBytes: bytes, wordContext: false })
+    const { doc } = await transcribe(image, classifier, {
+      path: relative(resolve(outDir), resolve(img)),
+      fileBytes: bytes,
+      wordContext: false
+    })
     const labelled = labelFromTruth(doc, await readFile(truthFile, 'utf8'))
     const changed = labelled.boxes.filter((b) => b.userLabel !== b.label).length
     await writeFileAtomic(outFile, JSON.stringify(labelled, null, 1) + '\n')
-    process.stderr.write(`wrote ${outFile}: ${labelled.boxes.length} boxes labelled from ${basename(truthFile)} (simulated person), ${changed} differ from ${classifier.name}\n`)
+    process.stderr.write(
+      `wrote ${outFile}: ${labelled.boxes.length} boxes labelled from ${basename(truthFile)} (simulated person), ${changed} differ from ${classifier.name}\n`
+    )
   }
   return 0
 }

@@ -14,18 +14,24 @@ export const IMPORT_USAGE = `usage: glyphdesk import FILE.xml|FILE.hocr --image 
   --report print what was imported (words, glyph boxes from the file, aligned and unaligned words) to standard error as JSON`
 
 export async function importCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { image: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, report: { type: 'boolean' } }, IMPORT_USAGE)
+  const { values, positionals } = parseCommand(
+    argv,
+    { image: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, report: { type: 'boolean' } },
+    IMPORT_USAGE
+  )
   const file = positionals[0]
   if (!file || positionals.length > 1) throw new UsageError(IMPORT_USAGE)
   if (!values.image) throw new UsageError(`--image is required: the page image ${file} describes\n${IMPORT_USAGE}`)
   if (!existsSync(file)) throw new UsageError(`${file} does not exist`)
   if (!existsSync(values.image)) throw new UsageError(`${values.image} does not exist`)
   const format = (values.format ?? 'json') as PageExportFormat
-  if (!(format in PAGE_EXPORTS)) throw new UsageError(`--format must be one of ${Object.keys(PAGE_EXPORTS).join(', ')}, got "${format}"`)
+  if (!(format in PAGE_EXPORTS))
+    throw new UsageError(`--format must be one of ${Object.keys(PAGE_EXPORTS).join(', ')}, got "${format}"`)
   const { doc, report, image } = await importOcrFile(file, values.image)
   for (const w of image.warnings) process.stderr.write(`warning: ${w}\n`)
   const text = PAGE_EXPORTS[format](doc)
-  const summary = `${report.version} by ${report.tool}: ${report.lines} lines, ${report.words} words, ${report.boxes} glyph boxes ` +
+  const summary =
+    `${report.version} by ${report.tool}: ${report.lines} lines, ${report.words} words, ${report.boxes} glyph boxes ` +
     `(${report.wordsWithFileGlyphs} words with the file's glyph boxes, ${report.alignedWords} segmented and aligned, ${report.unalignedWords} not aligned, ${report.emptyWords} with no glyph found)`
   if (values.out) {
     await writeFileAtomic(values.out, text)

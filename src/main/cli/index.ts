@@ -21,22 +21,61 @@ usage: glyphdesk <command> [options]      (glyphdesk <command> --help for detail
 `
 
 type Command = (argv: string[]) => Promise<number>
-interface CommandEntry { run: Command; usage: string }
+interface CommandEntry {
+  run: Command
+  usage: string
+}
 
 // Loaded on demand so `glyphdesk gradcheck` does not pay for OpenCV or onnxruntime.
 const COMMANDS: Record<string, () => Promise<CommandEntry>> = {
-  train: async () => { const m = await import('./train.ts'); return { run: m.trainCommand, usage: m.TRAIN_USAGE } },
-  eval: async () => { const m = await import('./eval.ts'); return { run: m.evalCommand, usage: m.EVAL_USAGE } },
-  gradcheck: async () => { const m = await import('./gradcheck.ts'); return { run: m.gradcheckCommand, usage: m.GRADCHECK_USAGE } },
-  data: async () => { const m = await import('./data.ts'); return { run: m.dataCommand, usage: m.DATA_USAGE } },
-  models: async () => { const m = await import('./models.ts'); return { run: m.modelsCommand, usage: m.MODELS_USAGE } },
-  transcribe: async () => { const m = await import('./pages.ts'); return { run: m.transcribeCommand, usage: m.TRANSCRIBE_USAGE } },
-  import: async () => { const m = await import('./import.ts'); return { run: m.importCommand, usage: m.IMPORT_USAGE } },
-  'eval-pages': async () => { const m = await import('./pages.ts'); return { run: m.evalPagesCommand, usage: m.EVAL_PAGES_USAGE } },
-  serve: async () => { const m = await import('./serve.ts'); return { run: m.serveCommand, usage: m.SERVE_USAGE } },
-  experiment: async () => { const m = await import('./experiment.ts'); return { run: m.experimentCommand, usage: m.EXPERIMENT_USAGE } },
-  finetune: async () => { const m = await import('./finetune.ts'); return { run: m.finetuneCommand, usage: m.FINETUNE_USAGE } },
-  calibrate: async () => { const m = await import('./calibrate.ts'); return { run: m.calibrateCommand, usage: m.CALIBRATE_USAGE } }
+  train: async () => {
+    const m = await import('./train.ts')
+    return { run: m.trainCommand, usage: m.TRAIN_USAGE }
+  },
+  eval: async () => {
+    const m = await import('./eval.ts')
+    return { run: m.evalCommand, usage: m.EVAL_USAGE }
+  },
+  gradcheck: async () => {
+    const m = await import('./gradcheck.ts')
+    return { run: m.gradcheckCommand, usage: m.GRADCHECK_USAGE }
+  },
+  data: async () => {
+    const m = await import('./data.ts')
+    return { run: m.dataCommand, usage: m.DATA_USAGE }
+  },
+  models: async () => {
+    const m = await import('./models.ts')
+    return { run: m.modelsCommand, usage: m.MODELS_USAGE }
+  },
+  transcribe: async () => {
+    const m = await import('./pages.ts')
+    return { run: m.transcribeCommand, usage: m.TRANSCRIBE_USAGE }
+  },
+  import: async () => {
+    const m = await import('./import.ts')
+    return { run: m.importCommand, usage: m.IMPORT_USAGE }
+  },
+  'eval-pages': async () => {
+    const m = await import('./pages.ts')
+    return { run: m.evalPagesCommand, usage: m.EVAL_PAGES_USAGE }
+  },
+  serve: async () => {
+    const m = await import('./serve.ts')
+    return { run: m.serveCommand, usage: m.SERVE_USAGE }
+  },
+  experiment: async () => {
+    const m = await import('./experiment.ts')
+    return { run: m.experimentCommand, usage: m.EXPERIMENT_USAGE }
+  },
+  finetune: async () => {
+    const m = await import('./finetune.ts')
+    return { run: m.finetuneCommand, usage: m.FINETUNE_USAGE }
+  },
+  calibrate: async () => {
+    const m = await import('./calibrate.ts')
+    return { run: m.calibrateCommand, usage: m.CALIBRATE_USAGE }
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -65,7 +104,8 @@ export async function main(argv: string[]): Promise<number> {
     const e = err instanceof Error ? err : new Error(String(err))
     process.stderr.write(`glyphdesk ${command}: ${e.name && e.name !== 'Error' ? e.name + ': ' : ''}${e.message}\n`)
     // An error outside the taxonomy is Glyphdesk's own fault: say how to get the details for a report.
-    if (errorCategory(e) === 'internal' && !process.env['GLYPHDESK_DEBUG']) process.stderr.write('(an internal error; GLYPHDESK_DEBUG=1 prints the stack)\n')
+    if (errorCategory(e) === 'internal' && !process.env['GLYPHDESK_DEBUG'])
+      process.stderr.write('(an internal error; GLYPHDESK_DEBUG=1 prints the stack)\n')
     if (process.env['GLYPHDESK_DEBUG']) process.stderr.write(`${e.stack}\n`)
     return 1
   }

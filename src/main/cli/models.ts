@@ -30,14 +30,25 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   const own = listUserModels().map((m) => {
     const card = cardOf(m.dir)
     const acc = listedAccuracy(card)
-    return { ...m, base: typeof card['base'] === 'string' ? card['base'] : null, accuracy: acc?.accuracy ?? null, accuracyOf: acc?.of ?? null }
+    return {
+      ...m,
+      base: typeof card['base'] === 'string' ? card['base'] : null,
+      accuracy: acc?.accuracy ?? null,
+      accuracyOf: acc?.of ?? null
+    }
   })
   if (argv.includes('--json')) {
     process.stdout.write(JSON.stringify([...shipped, ...own]) + '\n')
     return 0
   }
-  for (const m of shipped) process.stdout.write(`${m.name.padEnd(16)} ${m.kind.padEnd(8)} synthetic test ${pct(m.testAccuracy)}  real letters ${pct(m.realLettersAccuracy)}${m.calibrated ? ' (calibrated)' : ''}  ${relative(process.cwd(), m.dir) || m.dir}\n`)
+  for (const m of shipped)
+    process.stdout.write(
+      `${m.name.padEnd(16)} ${m.kind.padEnd(8)} synthetic test ${pct(m.testAccuracy)}  real letters ${pct(m.realLettersAccuracy)}${m.calibrated ? ' (calibrated)' : ''}  ${relative(process.cwd(), m.dir) || m.dir}\n`
+    )
   if (own.length) process.stdout.write(`yours (${userModelsDir()}):\n`)
-  for (const m of own) process.stdout.write(`${m.name.padEnd(16)} ${m.kind.padEnd(8)} ${m.base ? `from ${m.base}  ` : ''}${m.accuracy === null ? 'nothing measured' : `${pct(m.accuracy)} on ${m.accuracyOf}`}\n`)
+  for (const m of own)
+    process.stdout.write(
+      `${m.name.padEnd(16)} ${m.kind.padEnd(8)} ${m.base ? `from ${m.base}  ` : ''}${m.accuracy === null ? 'nothing measured' : `${pct(m.accuracy)} on ${m.accuracyOf}`}\n`
+    )
   return 0
 }

@@ -8,7 +8,9 @@ import { readPageToFile } from '../read/pageFile.ts'
 
 const port = parentPort
 if (!port) throw new Error('pageWorker.ts runs as a worker thread')
-const config = z.object({ model: z.string().optional(), format: z.enum(['txt', 'json', 'hocr', 'alto']), wordContext: z.boolean() }).parse(workerData)
+const config = z
+  .object({ model: z.string().optional(), format: z.enum(['txt', 'json', 'hocr', 'alto']), wordContext: z.boolean() })
+  .parse(workerData)
 const post = (m: PageWorkerReply) => port.postMessage(m)
 
 try {
@@ -17,7 +19,13 @@ try {
     const task = PageWorkerTask.parse(raw)
     const started = performance.now()
     try {
-      const { chars, warnings } = await readPageToFile(task.input, task.output, classifier, config.format, config.wordContext)
+      const { chars, warnings } = await readPageToFile(
+        task.input,
+        task.output,
+        classifier,
+        config.format,
+        config.wordContext
+      )
       post({ type: 'done', id: task.id, chars, ms: performance.now() - started, warnings })
     } catch (e) {
       post({ type: 'failed', id: task.id, message: e instanceof Error ? e.message : String(e) })

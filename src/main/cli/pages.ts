@@ -9,9 +9,16 @@ import { collectPages, parseShard, runBatch, shardPages } from './batch.ts'
 
 // The image decoder (sharp), OpenCV and the models load inside the commands, so `--help` and usage
 // errors answer without them.
-const reading = () => Promise.all([import('../recognize/models.ts'), import('../vision/segment.ts'), import('../read/pageFile.ts'), import('../core/atomicFile.ts')])
+const reading = () =>
+  Promise.all([
+    import('../recognize/models.ts'),
+    import('../vision/segment.ts'),
+    import('../read/pageFile.ts'),
+    import('../core/atomicFile.ts')
+  ])
 
-const NO_CONTEXT_HELP = '  --no-context  the classifier\'s own reading: no word-context rule for look-alikes (0/O, 1/I, 5/S, 2/Z …)'
+const NO_CONTEXT_HELP =
+  "  --no-context  the classifier's own reading: no word-context rule for look-alikes (0/O, 1/I, 5/S, 2/Z …)"
 export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto|page] [--out FILE] [--no-context]
        glyphdesk transcribe IMAGE|FOLDER... [--manifest FILE]... --out-dir DIR [--workers N] [--shard I/N] [--force]
            [--model MODEL] [--format txt|json|hocr|alto|page] [--no-context]
@@ -24,18 +31,33 @@ ${NO_CONTEXT_HELP}
 export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--no-context]\n${NO_CONTEXT_HELP}`
 
 export async function transcribeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    model: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'no-context': { type: 'boolean' },
-    'out-dir': { type: 'string' }, manifest: { type: 'string', multiple: true }, workers: { type: 'string' },
-    shard: { type: 'string' }, force: { type: 'boolean' }
-  }, TRANSCRIBE_USAGE)
+  const { values, positionals } = parseCommand(
+    argv,
+    {
+      model: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      'no-context': { type: 'boolean' },
+      'out-dir': { type: 'string' },
+      manifest: { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      shard: { type: 'string' },
+      force: { type: 'boolean' }
+    },
+    TRANSCRIBE_USAGE
+  )
   const format = values.format ?? 'txt'
-  if (!isPageExportFormat(format)) throw new UsageError(`--format must be one of ${Object.keys(PAGE_EXPORTS).join(', ')}, got "${format}"`)
+  if (!isPageExportFormat(format))
+    throw new UsageError(`--format must be one of ${Object.keys(PAGE_EXPORTS).join(', ')}, got "${format}"`)
   const manifests = values.manifest ?? []
-  const batch = values['out-dir'] !== undefined || manifests.length > 0 || positionals.length > 1 ||
+  const batch =
+    values['out-dir'] !== undefined ||
+    manifests.length > 0 ||
+    positionals.length > 1 ||
     (positionals.length === 1 && existsSync(positionals[0]) && statSync(positionals[0]).isDirectory())
   if (batch) return transcribeBatch(positionals, manifests, format, values)
-  for (const flag of ['workers', 'shard', 'force'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} is for batch reading: give --out-dir DIR`)
+  for (const flag of ['workers', 'shard', 'force'] as const)
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} is for batch reading: give --out-dir DIR`)
 
   const path = positionals[0]
   if (!path) throw new UsageError(TRANSCRIBE_USAGE)
@@ -49,7 +71,9 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
   if (values.out) {
     await writeFileAtomic(values.out, text)
-    process.stderr.write(`wrote ${resolve(values.out)} (${chars} characters, model ${classifier.name}, ${Date.now() - started} ms)\n`)
+    process.stderr.write(
+      `wrote ${resolve(values.out)} (${chars} characters, model ${classifier.name}, ${Date.now() - started} ms)\n`
+    )
   } else {
     process.stdout.write(text.endsWith('\n') ? text : text + '\n')
     process.stderr.write(`${chars} characters, model ${classifier.name}, ${Date.now() - started} ms\n`)
@@ -62,19 +86,35 @@ function isPageExportFormat(f: string): f is PageExportFormat {
 }
 
 async function transcribeBatch(
-  inputs: string[], manifests: string[], format: PageExportFormat,
-  values: { model?: string; 'out-dir'?: string; out?: string; workers?: string; shard?: string; force?: boolean; 'no-context'?: boolean }
+  inputs: string[],
+  manifests: string[],
+  format: PageExportFormat,
+  values: {
+    model?: string
+    'out-dir'?: string
+    out?: string
+    workers?: string
+    shard?: string
+    force?: boolean
+    'no-context'?: boolean
+  }
 ): Promise<number> {
   const outDir = values['out-dir']
-  if (!outDir && inputs.length === 1 && manifests.length === 0) throw new UsageError(`${inputs[0]} is a folder; transcribe reads one page image, or every page of a folder with --out-dir DIR`)
-  if (!outDir) throw new UsageError(`reading several pages, a folder or a manifest needs --out-dir DIR\n${TRANSCRIBE_USAGE}`)
+  if (!outDir && inputs.length === 1 && manifests.length === 0)
+    throw new UsageError(
+      `${inputs[0]} is a folder; transcribe reads one page image, or every page of a folder with --out-dir DIR`
+    )
+  if (!outDir)
+    throw new UsageError(`reading several pages, a folder or a manifest needs --out-dir DIR\n${TRANSCRIBE_USAGE}`)
   if (values.out) throw new UsageError('--out names one output file; with --out-dir each page gets its own')
-  if (inputs.length === 0 && manifests.length === 0) throw new UsageError(`name images, folders or --manifest FILE\n${TRANSCRIBE_USAGE}`)
+  if (inputs.length === 0 && manifests.length === 0)
+    throw new UsageError(`name images, folders or --manifest FILE\n${TRANSCRIBE_USAGE}`)
   const workers = numberOption(values, 'workers', availableParallelism(), { min: 1, max: 256, integer: true })
   const shard = values.shard !== undefined ? parseShard(values.shard) : undefined
   const { pages: all, sourceDirs } = collectPages(inputs, manifests)
   // Text outputs named like the images would overwrite ground-truth .txt files kept beside them.
-  if (sourceDirs.includes(resolve(outDir))) throw new UsageError(`--out-dir ${outDir} is a folder the pages come from; choose a separate folder`)
+  if (sourceDirs.includes(resolve(outDir)))
+    throw new UsageError(`--out-dir ${outDir} is a folder the pages come from; choose a separate folder`)
   const pages = shardPages(all, shard)
   const log = (line: string) => process.stderr.write(line + '\n')
   if (shard) log(`shard ${shard.index}/${shard.count}: ${pages.length} of ${all.length} pages`)
@@ -86,10 +126,23 @@ async function transcribeBatch(
   process.once('SIGINT', interrupt)
   process.once('SIGTERM', interrupt)
   try {
-    const r = await runBatch(pages, { outDir, workers, force: values.force ?? false, format, model: values.model, wordContext: !values['no-context'], log, signal: controller.signal })
+    const r = await runBatch(pages, {
+      outDir,
+      workers,
+      force: values.force ?? false,
+      format,
+      model: values.model,
+      wordContext: !values['no-context'],
+      log,
+      signal: controller.signal
+    })
     const rate = r.read > 0 && r.seconds > 0 ? r.read / r.seconds : 0
-    log(`${r.read} pages read, ${r.skipped} skipped (done before), ${r.failed.length} failed, in ${r.seconds.toFixed(1)} s` +
-      (r.read > 0 ? ` on ${r.workers} worker${r.workers === 1 ? '' : 's'}: ${rate.toFixed(2)} pages/s, ${(rate / r.workers).toFixed(2)} per worker (model ${r.model})` : ''))
+    log(
+      `${r.read} pages read, ${r.skipped} skipped (done before), ${r.failed.length} failed, in ${r.seconds.toFixed(1)} s` +
+        (r.read > 0
+          ? ` on ${r.workers} worker${r.workers === 1 ? '' : 's'}: ${rate.toFixed(2)} pages/s, ${(rate / r.workers).toFixed(2)} per worker (model ${r.model})`
+          : '')
+    )
     if (r.interrupted) return 130
     return r.failed.length > 0 ? 1 : 0
   } finally {
@@ -99,22 +152,35 @@ async function transcribeBatch(
 }
 
 export async function evalPagesCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { model: { type: 'string' }, json: { type: 'boolean' }, 'no-context': { type: 'boolean' } }, EVAL_PAGES_USAGE)
+  const { values, positionals } = parseCommand(
+    argv,
+    { model: { type: 'string' }, json: { type: 'boolean' }, 'no-context': { type: 'boolean' } },
+    EVAL_PAGES_USAGE
+  )
   const dir = positionals[0]
-  if (!dir || !existsSync(dir)) throw new UsageError(`name a folder of page images with .txt ground truth\n${EVAL_PAGES_USAGE}`)
+  if (!dir || !existsSync(dir))
+    throw new UsageError(`name a folder of page images with .txt ground truth\n${EVAL_PAGES_USAGE}`)
   const [[{ loadClassifier }], { evalPages }] = await Promise.all([reading(), import('../read/evalPages.ts')])
   const classifier = await loadClassifier(values.model)
   const result = await evalPages(dir, classifier, { wordContext: !values['no-context'] })
   if (result.pages.length === 0) throw new UsageError(`${dir} has no page image with a same-name .txt ground truth`)
   if (values.json) {
-    process.stdout.write(JSON.stringify({ model: classifier.name, wordContext: !values['no-context'], ...result }) + '\n')
+    process.stdout.write(
+      JSON.stringify({ model: classifier.name, wordContext: !values['no-context'], ...result }) + '\n'
+    )
     return 0
   }
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`
-  const rows = result.pages.map((p) =>
-    `${p.name.padEnd(14)} chars ${String(p.chars).padStart(4)}  boxes ${String(p.boxes).padStart(4)}  lines ${p.linesFound}/${p.linesExpected}  detection ${pct(p.detection.rate)}  CER ${pct(p.cerNoSpace)} (with spaces ${pct(p.cer)})  words ${pct(p.wordAccuracy)}  ${Math.round(p.ms)} ms`)
+  const rows = result.pages.map(
+    (p) =>
+      `${p.name.padEnd(14)} chars ${String(p.chars).padStart(4)}  boxes ${String(p.boxes).padStart(4)}  lines ${p.linesFound}/${p.linesExpected}  detection ${pct(p.detection.rate)}  CER ${pct(p.cerNoSpace)} (with spaces ${pct(p.cer)})  words ${pct(p.wordAccuracy)}  ${Math.round(p.ms)} ms`
+  )
   const o = result.overall
-  rows.push(`${'overall'.padEnd(14)} chars ${String(o.chars).padStart(4)}  boxes ${String(o.boxes).padStart(4)}  detection ${pct(o.detection.rate)}  CER ${pct(o.cerNoSpace)} (with spaces ${pct(o.cer)})  words ${pct(o.wordAccuracy)}`)
-  process.stdout.write(`model ${classifier.name}${values['no-context'] ? ' (word context off)' : ''}\n${rows.join('\n')}\n`)
+  rows.push(
+    `${'overall'.padEnd(14)} chars ${String(o.chars).padStart(4)}  boxes ${String(o.boxes).padStart(4)}  detection ${pct(o.detection.rate)}  CER ${pct(o.cerNoSpace)} (with spaces ${pct(o.cer)})  words ${pct(o.wordAccuracy)}`
+  )
+  process.stdout.write(
+    `model ${classifier.name}${values['no-context'] ? ' (word context off)' : ''}\n${rows.join('\n')}\n`
+  )
   return 0
 }

@@ -13,7 +13,11 @@ function formatSeconds(s: number): string {
   return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`
 }
 
-export function createProgressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+export function createProgressBar(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr
+): ProgressBar {
   const start = Date.now()
   const tty = Boolean(stream.isTTY)
   let lastLine = ''

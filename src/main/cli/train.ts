@@ -7,7 +7,15 @@ import { rm } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { createGlyphAugmenter, DEFAULT_GLYPH_AUGMENT } from '../data/augment.ts'
-import { concat, firstPerClass, readGlyphFile, readGlyphSet, readGlyphSetMadeBy, subset, type LabelledGlyphs } from '../data/glyphset.ts'
+import {
+  concat,
+  firstPerClass,
+  readGlyphFile,
+  readGlyphSet,
+  readGlyphSetMadeBy,
+  subset,
+  type LabelledGlyphs
+} from '../data/glyphset.ts'
 import { Mlp } from '../nn/mlp.ts'
 import { ACTIVATIONS, type ActivationKind } from '../nn/layers.ts'
 import { loadCheckpoint, saveCheckpoint, saveMlp } from '../nn/serialise.ts'
@@ -44,9 +52,24 @@ function sha256File(p: string): string {
 function importedFrom(file: string): Record<string, unknown> | null {
   const mf = join(resolve(file, '..'), 'manifest.json')
   if (!existsSync(mf)) return null
-  const m = JSON.parse(readFileSync(mf, 'utf8')) as { command?: string; seed?: number; source?: unknown; indices?: Record<string, unknown> }
-  const split = (file.split(/[\\/]/).pop() ?? '').replace(/\.mat$/, '').split('_').pop() ?? ''
-  return { command: m.command === undefined ? null : portableCommand(m.command), seed: m.seed ?? null, source: m.source ?? null, split, indices: m.indices?.[split] ?? null }
+  const m = JSON.parse(readFileSync(mf, 'utf8')) as {
+    command?: string
+    seed?: number
+    source?: unknown
+    indices?: Record<string, unknown>
+  }
+  const split =
+    (file.split(/[\\/]/).pop() ?? '')
+      .replace(/\.mat$/, '')
+      .split('_')
+      .pop() ?? ''
+  return {
+    command: m.command === undefined ? null : portableCommand(m.command),
+    seed: m.seed ?? null,
+    source: m.source ?? null,
+    split,
+    indices: m.indices?.[split] ?? null
+  }
 }
 
 function isActivation(s: string): s is ActivationKind {
@@ -60,22 +83,42 @@ function repeat(g: LabelledGlyphs, times: number): LabelledGlyphs {
 export async function trainCommand(argv: string[]): Promise<number> {
   const [what, ...rest] = argv
   if (what !== 'mlp') throw new UsageError(`train: only "mlp" is trainable from the CLI so far\n${TRAIN_USAGE}`)
-  const { values } = parseCommand(rest, {
-    data: { type: 'string' }, out: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' },
-    epochs: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, momentum: { type: 'string' },
-    optimizer: { type: 'string' }, 'weight-decay': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' },
-    'extra-train': { type: 'string' }, 'extra-per-class': { type: 'string' }, 'extra-repeat': { type: 'string' },
-    'extra-train2': { type: 'string' }, 'extra2-per-class': { type: 'string' }, 'extra2-repeat': { type: 'string' },
-    'eval-data': { type: 'string' }, resume: { type: 'boolean' }
-  }, TRAIN_USAGE)
+  const { values } = parseCommand(
+    rest,
+    {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      hidden: { type: 'string' },
+      activation: { type: 'string' },
+      epochs: { type: 'string' },
+      lr: { type: 'string' },
+      batch: { type: 'string' },
+      momentum: { type: 'string' },
+      optimizer: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      seed: { type: 'string' },
+      augment: { type: 'boolean' },
+      'extra-train': { type: 'string' },
+      'extra-per-class': { type: 'string' },
+      'extra-repeat': { type: 'string' },
+      'extra-train2': { type: 'string' },
+      'extra2-per-class': { type: 'string' },
+      'extra2-repeat': { type: 'string' },
+      'eval-data': { type: 'string' },
+      resume: { type: 'boolean' }
+    },
+    TRAIN_USAGE
+  )
   const dataDir = requiredString(values, 'data', TRAIN_USAGE)
   const outDir = resolve(requiredString(values, 'out', TRAIN_USAGE))
   const hidden = (values.hidden ?? '64').split(',').map((s) => Number(s.trim()))
-  if (hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 8192)) throw new UsageError(`--hidden must list whole widths in 1..8192, got "${values.hidden}"`)
+  if (hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 8192))
+    throw new UsageError(`--hidden must list whole widths in 1..8192, got "${values.hidden}"`)
   const activation = values.activation ?? 'sigmoid'
   if (!isActivation(activation)) throw new UsageError(`--activation must be sigmoid, relu or tanh, got "${activation}"`)
   const optimizer = values.optimizer ?? 'sgd'
-  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got "${optimizer}"`)
+  if (optimizer !== 'sgd' && optimizer !== 'adam')
+    throw new UsageError(`--optimizer must be sgd or adam, got "${optimizer}"`)
   const seed = numberOption(values, 'seed', 1, { integer: true, min: 0 })
   const cfg: TrainConfig = {
     epochs: numberOption(values, 'epochs', 30, { integer: true, min: 1, max: 100000 }),
@@ -102,8 +145,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const extra = await readGlyphFile(extraFile)
     const { chosen, rest: others } = firstPerClass(extra.y, extra.n, extraK)
     train = concat(train, repeat(subset(extra, chosen), extraRepeat))
-    extraInfo = { file: portableDataPath(extraFile), sha256: sha256File(extraFile), perClass: Number.isFinite(extraK) ? extraK : 'all', glyphs: chosen.length, repeat: extraRepeat }
-    if (evalFile && resolve(evalFile) === resolve(extraFile)) heldOut = { file: resolve(evalFile), glyphs: subset(extra, others), excludedFirstPerClass: extraK }
+    extraInfo = {
+      file: portableDataPath(extraFile),
+      sha256: sha256File(extraFile),
+      perClass: Number.isFinite(extraK) ? extraK : 'all',
+      glyphs: chosen.length,
+      repeat: extraRepeat
+    }
+    if (evalFile && resolve(evalFile) === resolve(extraFile))
+      heldOut = { file: resolve(evalFile), glyphs: subset(extra, others), excludedFirstPerClass: extraK }
   }
   const extraMore: ExtraTrain[] = []
   const extra2File = values['extra-train2']
@@ -113,9 +163,17 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const extra2 = await readGlyphFile(extra2File)
     const { chosen } = firstPerClass(extra2.y, extra2.n, k2)
     train = concat(train, repeat(subset(extra2, chosen), r2))
-    extraMore.push({ file: portableDataPath(extra2File), sha256: sha256File(extra2File), perClass: Number.isFinite(k2) ? k2 : 'all', glyphs: chosen.length, repeat: r2, madeBy: importedFrom(extra2File) })
+    extraMore.push({
+      file: portableDataPath(extra2File),
+      sha256: sha256File(extra2File),
+      perClass: Number.isFinite(k2) ? k2 : 'all',
+      glyphs: chosen.length,
+      repeat: r2,
+      madeBy: importedFrom(extra2File)
+    })
   }
-  if (evalFile && !heldOut) heldOut = { file: resolve(evalFile), glyphs: await readGlyphFile(evalFile), excludedFirstPerClass: 0 }
+  if (evalFile && !heldOut)
+    heldOut = { file: resolve(evalFile), glyphs: await readGlyphFile(evalFile), excludedFirstPerClass: 0 }
 
   const sizes = [GLYPH_PIXELS, ...hidden, NUM_CLASSES]
   const mlp = new Mlp({ sizes, activation, seed }, { maxBatch: Math.max(cfg.batch, 256) })
@@ -135,7 +193,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const nBatches = Math.ceil(train.n / cfg.batch)
   const bar = createProgressBar('train', cfg.epochs)
   const augment = values.augment ? createGlyphAugmenter(DEFAULT_GLYPH_AUGMENT) : undefined
-  process.stderr.write(`training ${sizes.join('-')} ${activation} on ${train.n} glyphs (${nBatches} batches of ${cfg.batch}), valid ${set.valid.n}\n`)
+  process.stderr.write(
+    `training ${sizes.join('-')} ${activation} on ${train.n} glyphs (${nBatches} batches of ${cfg.batch}), valid ${set.valid.n}\n`
+  )
   let result
   try {
     result = await trainMlp(mlp, train, set.valid, cfg, {
@@ -145,22 +205,32 @@ export async function trainCommand(argv: string[]): Promise<number> {
       onBatch: (epoch, b, nb, loss) => {
         if (b > 0 && b % 64 === 0) bar.update(epoch - 1 + b / nb, `loss ${loss.toFixed(3)}`)
       },
-      onEpoch: (s) => bar.update(s.epoch, `loss ${s.trainLoss.toFixed(3)} train ${(s.trainAcc * 100).toFixed(1)}% valid ${((s.validAcc ?? 0) * 100).toFixed(1)}%`)
+      onEpoch: (s) =>
+        bar.update(
+          s.epoch,
+          `loss ${s.trainLoss.toFixed(3)} train ${(s.trainAcc * 100).toFixed(1)}% valid ${((s.validAcc ?? 0) * 100).toFixed(1)}%`
+        )
     })
   } finally {
     process.off('SIGINT', onSigint)
   }
   if (result.stopped) {
     await saveCheckpoint(checkpointPath, result.state)
-    process.stderr.write(`stopped at epoch ${result.state.epoch}, batch ${result.state.batch}; checkpoint saved to ${checkpointPath}\n` +
-      `resume with the same command plus --resume\n`)
+    process.stderr.write(
+      `stopped at epoch ${result.state.epoch}, batch ${result.state.batch}; checkpoint saved to ${checkpointPath}\n` +
+        `resume with the same command plus --resume\n`
+    )
     return 130
   }
   bar.finish()
 
   const scores: Record<string, unknown> = {}
   const accuracy: Record<string, number> = {}
-  for (const [split, data] of [['train', set.train], ['valid', set.valid], ['test', set.test]] as const) {
+  for (const [split, data] of [
+    ['train', set.train],
+    ['valid', set.valid],
+    ['test', set.test]
+  ] as const) {
     const e = evaluateMlp(mlp, data)
     scores[split] = { n: data.n, accuracy: e.accuracy, loss: e.loss }
     accuracy[split] = e.accuracy
@@ -173,7 +243,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (heldOut) {
     const e = evaluateMlp(mlp, heldOut.glyphs)
     const r = scorePredictions(heldOut.glyphs.y.subarray(0, heldOut.glyphs.n), e.predictions)
-    scores['evalData'] = { file: portableDataPath(heldOut.file), n: heldOut.glyphs.n, accuracy: e.accuracy, excludedFirstPerClass: heldOut.excludedFirstPerClass, topConfusions: r.topConfusions }
+    scores['evalData'] = {
+      file: portableDataPath(heldOut.file),
+      n: heldOut.glyphs.n,
+      accuracy: e.accuracy,
+      excludedFirstPerClass: heldOut.excludedFirstPerClass,
+      topConfusions: r.topConfusions
+    }
     accuracy['evalData'] = e.accuracy
   }
   const card = {
@@ -184,14 +260,31 @@ export async function trainCommand(argv: string[]): Promise<number> {
     gitCommit: gitCommit(),
     command: portableCommand(`glyphdesk train ${argv.join(' ')}`),
     config: { sizes, activation, seed, train: cfg, augment: augment ? DEFAULT_GLYPH_AUGMENT : null },
-    data: { dir: portableDataPath(dataDir), madeBy: made ? { command: made.command ? portableCommand(made.command) : made.command, seed: made.seed, glyphdeskVersion: made.glyphdeskVersion } : null, name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, extraTrain: extraInfo ?? null },
+    data: {
+      dir: portableDataPath(dataDir),
+      madeBy: made
+        ? {
+            command: made.command ? portableCommand(made.command) : made.command,
+            seed: made.seed,
+            glyphdeskVersion: made.glyphdeskVersion
+          }
+        : null,
+      name: set.name,
+      train: set.train.n,
+      valid: set.valid.n,
+      test: set.test.n,
+      extraTrain: extraInfo ?? null
+    },
     curves: result.curves,
     metrics: scores
   }
   await saveMlp(outDir, mlp, card)
   if (existsSync(checkpointPath)) await rm(checkpointPath)
   const pct = (v: number) => `${(v * 100).toFixed(2)}%`
-  process.stdout.write(`saved ${outDir}\n  valid ${pct(accuracy['valid'])}  test ${pct(accuracy['test'])}` +
-    (heldOut ? `  eval-data ${pct(accuracy['evalData'])} (n=${heldOut.glyphs.n})` : '') + '\n')
+  process.stdout.write(
+    `saved ${outDir}\n  valid ${pct(accuracy['valid'])}  test ${pct(accuracy['test'])}` +
+      (heldOut ? `  eval-data ${pct(accuracy['evalData'])} (n=${heldOut.glyphs.n})` : '') +
+      '\n'
+  )
   return 0
 }

@@ -42,13 +42,19 @@ function alive(pid: number): boolean {
   }
 }
 
-export interface CleanupAction { path: string; action: 'removed' | 'restored' }
+export interface CleanupAction {
+  path: string
+  action: 'removed' | 'restored'
+}
 
 /**
  * Removes the temporaries of dead writers in `dir` that `keep` selects (default: all), and renames a
  * dead writer's backup folder back when its target is missing (a kill between the two renames of a swap).
  */
-export async function removeStaleTemporaries(dir: string, select: (name: string) => boolean = () => true): Promise<CleanupAction[]> {
+export async function removeStaleTemporaries(
+  dir: string,
+  select: (name: string) => boolean = () => true
+): Promise<CleanupAction[]> {
   let names: string[]
   try {
     names = await readdir(dir)
@@ -86,7 +92,8 @@ export async function cleanStaleTemporaries(root: string, depth = 3): Promise<Cl
     return done
   }
   for (const e of entries) {
-    if (e.isDirectory() && !parseTemporary(e.name) && e.name !== 'node_modules') done.push(...await cleanStaleTemporaries(join(root, e.name), depth - 1))
+    if (e.isDirectory() && !parseTemporary(e.name) && e.name !== 'node_modules')
+      done.push(...(await cleanStaleTemporaries(join(root, e.name), depth - 1)))
   }
   return done
 }
@@ -102,8 +109,14 @@ async function syncDir(dir: string): Promise<void> {
   // A directory fsync makes the renames durable; some file systems refuse it, which changes nothing here.
   try {
     const fh = await open(dir, 'r')
-    try { await fh.sync() } finally { await fh.close() }
-  } catch { /* not supported */ }
+    try {
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+  } catch {
+    /* not supported */
+  }
 }
 
 /** A fresh staging folder beside `target` whose name marks it as ours and as this process's. */
@@ -121,7 +134,11 @@ export async function makeStaging(target: string): Promise<string> {
  * (hard-linked, else copied), so a model folder's other files survive a re-save. If anything fails
  * before the swap, `dir` is untouched.
  */
-export async function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>, opts: { carryOver?: boolean } = {}): Promise<void> {
+export async function replaceDirAtomic(
+  dir: string,
+  fill: (staging: string) => Promise<void>,
+  opts: { carryOver?: boolean } = {}
+): Promise<void> {
   const target = resolve(dir)
   await recoverDir(target)
   const staging = await makeStaging(target)
@@ -131,7 +148,8 @@ export async function replaceDirAtomic(dir: string, fill: (staging: string) => P
       const written = new Set(await readdir(staging))
       for (const e of await readdir(target, { withFileTypes: true })) {
         if (written.has(e.name) || parseTemporary(e.name)) continue
-        const from = join(target, e.name), to = join(staging, e.name)
+        const from = join(target, e.name),
+          to = join(staging, e.name)
         if (e.isDirectory()) await cp(from, to, { recursive: true })
         else await link(from, to).catch(() => cp(from, to))
       }
@@ -170,7 +188,9 @@ export async function writeDirAtomic(dir: string, fill: (staging: string) => Pro
     await fill(staging)
     await syncDir(staging)
     // An empty target folder gives way; a non-empty one makes rmdir fail, so nothing is ever replaced.
-    await rmdir(target).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
+    await rmdir(target).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e
+    })
     await rename(staging, target)
     await syncDir(dirname(target))
   } catch (err) {

@@ -10,8 +10,15 @@ import { errnoCode, InvalidInputError } from './errors.ts'
 /** A file or folder could not be written (disk full, read-only, no permission); the previous state is kept. */
 export class FileWriteError extends InvalidInputError {
   override name = 'FileWriteError'
-  constructor(readonly path: string, readonly code: string | undefined, options?: { cause?: unknown }) {
-    super(`${path} could not be written: ${WRITE_PROBLEMS[code ?? ''] ?? `${code ?? 'I/O error'}`}; nothing there was changed`, options)
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+    options?: { cause?: unknown }
+  ) {
+    super(
+      `${path} could not be written: ${WRITE_PROBLEMS[code ?? ''] ?? `${code ?? 'I/O error'}`}; nothing there was changed`,
+      options
+    )
   }
 }
 

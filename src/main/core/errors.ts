@@ -50,7 +50,13 @@ export function errorCategory(err: unknown): ErrorCategory {
   return err instanceof GlyphdeskError ? err.category : 'internal'
 }
 
-const STATUS: Record<ErrorCategory, number> = { 'bad-input': 422, forbidden: 403, 'not-found': 404, conflict: 409, internal: 500 }
+const STATUS: Record<ErrorCategory, number> = {
+  'bad-input': 422,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  internal: 500
+}
 
 /** The HTTP status a category is answered with (by the route registry, for both hosts). */
 export function statusOfCategory(category: ErrorCategory): number {

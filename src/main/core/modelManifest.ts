@@ -3,7 +3,13 @@
 // all come through here, so a bad card fails the same way everywhere, naming the file and the field.
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseModelManifest, type CnnHeadManifest, type MlpManifest, type ModelManifest, type OnnxManifest } from '../../shared/modelManifest.ts'
+import {
+  parseModelManifest,
+  type CnnHeadManifest,
+  type MlpManifest,
+  type ModelManifest,
+  type OnnxManifest
+} from '../../shared/modelManifest.ts'
 import { InvalidInputError } from './errors.ts'
 
 export const MANIFEST_FILE = 'model.json'
@@ -13,7 +19,11 @@ const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 /** model.json is missing, unreadable, not JSON, or has a wrong field (the message names it). */
 export class ModelCardError extends InvalidInputError {
   override name = 'ModelCardError'
-  constructor(readonly file: string, readonly detail: string, readonly missing = false) {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    readonly missing = false
+  ) {
     super(`${file}: ${detail}`)
   }
 }
@@ -24,12 +34,14 @@ export function readModelManifest(dir: string): ModelManifest {
   let text: string
   try {
     const size = statSync(file).size
-    if (size > MAX_MANIFEST_BYTES) throw new ModelCardError(file, `is ${size} bytes; a model card is at most ${MAX_MANIFEST_BYTES}`)
+    if (size > MAX_MANIFEST_BYTES)
+      throw new ModelCardError(file, `is ${size} bytes; a model card is at most ${MAX_MANIFEST_BYTES}`)
     text = readFileSync(file, 'utf8')
   } catch (err) {
     if (err instanceof ModelCardError) throw err
     const code = err instanceof Error && 'code' in err ? String(err.code) : String(err)
-    if (code === 'ENOENT') throw new ModelCardError(file, 'file not found; a model directory needs a model.json card', true)
+    if (code === 'ENOENT')
+      throw new ModelCardError(file, 'file not found; a model directory needs a model.json card', true)
     throw new ModelCardError(file, `cannot be read (${code})`)
   }
   let raw: unknown
@@ -44,12 +56,19 @@ export function readModelManifest(dir: string): ModelManifest {
 }
 
 /** Narrows a manifest to one format by its discriminant (a generic F defeats TypeScript's own narrowing). */
-function hasFormat<F extends ModelManifest['format']>(m: ModelManifest, format: F): m is Extract<ModelManifest, { format: F }> {
+function hasFormat<F extends ModelManifest['format']>(
+  m: ModelManifest,
+  format: F
+): m is Extract<ModelManifest, { format: F }> {
   return m.format === format
 }
 
 /** readModelManifest for a directory that must hold one particular format. */
-export function readManifestOf<F extends ModelManifest['format']>(dir: string, format: F, what: string): Extract<ModelManifest, { format: F }> {
+export function readManifestOf<F extends ModelManifest['format']>(
+  dir: string,
+  format: F,
+  what: string
+): Extract<ModelManifest, { format: F }> {
   const m = readModelManifest(dir)
   if (!hasFormat(m, format)) throw new ModelCardError(join(dir, MANIFEST_FILE), `is a ${m.format} model, not ${what}`)
   return m

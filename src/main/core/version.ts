@@ -14,9 +14,17 @@ export const GLYPHDESK_VERSION: string = PackageVersionSchema.parse(
 /** The commit the code ran from, when it runs from a git checkout (recorded in model cards). */
 export function gitCommit(): string | null {
   try {
-    const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8', timeout: 5000 })
+    const r = spawnSync('git', ['rev-parse', 'HEAD'], {
+      cwd: dirname(fileURLToPath(import.meta.url)),
+      encoding: 'utf8',
+      timeout: 5000
+    })
     if (r.status !== 0) return null
-    const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8', timeout: 5000 })
+    const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: dirname(fileURLToPath(import.meta.url)),
+      encoding: 'utf8',
+      timeout: 5000
+    })
     return r.stdout.trim() + (dirty.stdout?.trim() ? '+uncommitted' : '')
   } catch {
     return null

@@ -16,7 +16,14 @@ export interface GlyphAugmentParams {
   strokeP: number
 }
 
-export const DEFAULT_GLYPH_AUGMENT: GlyphAugmentParams = { p: 0.9, rotationDeg: 8, scale: 0.1, shear: 0.15, shiftPx: 2, strokeP: 0.25 }
+export const DEFAULT_GLYPH_AUGMENT: GlyphAugmentParams = {
+  p: 0.9,
+  rotationDeg: 8,
+  scale: 0.1,
+  shear: 0.15,
+  shiftPx: 2,
+  strokeP: 0.25
+}
 
 export function createGlyphAugmenter(params: GlyphAugmentParams = DEFAULT_GLYPH_AUGMENT) {
   const S = GLYPH_SIZE
@@ -32,7 +39,8 @@ export function createGlyphAugmenter(params: GlyphAugmentParams = DEFAULT_GLYPH_
     const tx = rng.uniformIn(-1, 1) * params.shiftPx
     const ty = rng.uniformIn(-1, 1) * params.shiftPx
     // Inverse map: output pixel (u,v) samples the source at M⁻¹·(u-c-t, v-c-t) + c.
-    const cos = Math.cos(a) / s, sin = Math.sin(a) / s
+    const cos = Math.cos(a) / s,
+      sin = Math.sin(a) / s
     for (let v = 0; v < S; v++) {
       const dy = v - c - ty
       for (let u = 0; u < S; u++) {
@@ -41,8 +49,10 @@ export function createGlyphAugmenter(params: GlyphAugmentParams = DEFAULT_GLYPH_
         const syr = -sin * dx + cos * dy
         const sx = sxr - sh * syr + c
         const sy = syr + c
-        const x0 = Math.floor(sx), y0 = Math.floor(sy)
-        const fx = sx - x0, fy = sy - y0
+        const x0 = Math.floor(sx),
+          y0 = Math.floor(sy)
+        const fx = sx - x0,
+          fy = sy - y0
         const p00 = x0 >= 0 && x0 < S && y0 >= 0 && y0 < S ? src[y0 * S + x0] : 1
         const p10 = x0 + 1 >= 0 && x0 + 1 < S && y0 >= 0 && y0 < S ? src[y0 * S + x0 + 1] : 1
         const p01 = x0 >= 0 && x0 < S && y0 + 1 >= 0 && y0 + 1 < S ? src[(y0 + 1) * S + x0] : 1

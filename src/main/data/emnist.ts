@@ -39,7 +39,10 @@ const PAD = (GLYPH_SIDE - EMNIST_SIDE) / 2
 /** An idx file is malformed, truncated or not an idx file. */
 export class IdxFormatError extends InvalidInputError {
   override name = 'IdxFormatError'
-  constructor(readonly file: string, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly problem: string
+  ) {
     super(`${basename(file)}: ${problem}`)
   }
 }
@@ -49,17 +52,44 @@ export class IdxFormatError extends InvalidInputError {
  * Index the result with the label byte.
  */
 export function emnistLabelMap(split: EmnistSplit): Int8Array {
-  const digits = (m: Int8Array): void => { for (let d = 0; d < 10; d++) m[d] = 26 + d }
-  const capitals = (m: Int8Array, first: number): void => { for (let k = 0; k < 26; k++) m[first + k] = k }
+  const digits = (m: Int8Array): void => {
+    for (let d = 0; d < 10; d++) m[d] = 26 + d
+  }
+  const capitals = (m: Int8Array, first: number): void => {
+    for (let k = 0; k < 26; k++) m[first + k] = k
+  }
   switch (split) {
-    case 'digits': case 'mnist': { const m = new Int8Array(10); digits(m); return m }
-    case 'letters': { const m = new Int8Array(27).fill(-1); capitals(m, 1); return m } // 0 is unused ("N/A")
-    case 'byclass': { const m = new Int8Array(62).fill(-1); digits(m); capitals(m, 10); return m }
-    case 'bymerge': case 'balanced': { const m = new Int8Array(47).fill(-1); digits(m); capitals(m, 10); return m }
+    case 'digits':
+    case 'mnist': {
+      const m = new Int8Array(10)
+      digits(m)
+      return m
+    }
+    case 'letters': {
+      const m = new Int8Array(27).fill(-1)
+      capitals(m, 1)
+      return m
+    } // 0 is unused ("N/A")
+    case 'byclass': {
+      const m = new Int8Array(62).fill(-1)
+      digits(m)
+      capitals(m, 10)
+      return m
+    }
+    case 'bymerge':
+    case 'balanced': {
+      const m = new Int8Array(47).fill(-1)
+      digits(m)
+      capitals(m, 10)
+      return m
+    }
   }
 }
 
-export interface IdxArray { dims: number[]; data: Uint8Array }
+export interface IdxArray {
+  dims: number[]
+  data: Uint8Array
+}
 
 /** Parses idx (unsigned byte) bytes, gzip-compressed or not; `file` names the source in errors. */
 export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
@@ -72,9 +102,21 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
       throw new IdxFormatError(file, `gzip data is damaged or truncated (${errorMessage(e)})`)
     }
   }
-  if (b.length < 4) throw new IdxFormatError(file, `is ${b.length === 0 ? 'empty' : 'truncated'}: ${b.length} bytes, too short for an idx header`)
-  if (b[0] !== 0 || b[1] !== 0) throw new IdxFormatError(file, `bad magic number 0x${Buffer.from(b.subarray(0, 4)).toString('hex')}; not an idx file (expected 0x00000801 for labels or 0x00000803 for images)`)
-  if (b[2] !== 0x08) throw new IdxFormatError(file, `holds idx data type 0x${b[2].toString(16).padStart(2, '0')}; only unsigned bytes (0x08), as in EMNIST and MNIST, are supported`)
+  if (b.length < 4)
+    throw new IdxFormatError(
+      file,
+      `is ${b.length === 0 ? 'empty' : 'truncated'}: ${b.length} bytes, too short for an idx header`
+    )
+  if (b[0] !== 0 || b[1] !== 0)
+    throw new IdxFormatError(
+      file,
+      `bad magic number 0x${Buffer.from(b.subarray(0, 4)).toString('hex')}; not an idx file (expected 0x00000801 for labels or 0x00000803 for images)`
+    )
+  if (b[2] !== 0x08)
+    throw new IdxFormatError(
+      file,
+      `holds idx data type 0x${b[2].toString(16).padStart(2, '0')}; only unsigned bytes (0x08), as in EMNIST and MNIST, are supported`
+    )
   const ndims = b[3]
   if (ndims < 1 || ndims > 4) throw new IdxFormatError(file, `bad magic number: ${ndims} dimensions`)
   const head = 4 + 4 * ndims
@@ -83,7 +125,11 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
   const dims: number[] = []
   for (let i = 0; i < ndims; i++) dims.push(dv.getUint32(4 + 4 * i, false))
   const count = dims.reduce((a, d) => a * d, 1)
-  if (b.length - head < count) throw new IdxFormatError(file, `is truncated: header promises ${dims.join('×')} = ${count} bytes of data, file has ${b.length - head}`)
+  if (b.length - head < count)
+    throw new IdxFormatError(
+      file,
+      `is truncated: header promises ${dims.join('×')} = ${count} bytes of data, file has ${b.length - head}`
+    )
   return { dims, data: b.subarray(head, head + count) }
 }
 
@@ -101,23 +147,30 @@ export async function readEmnist(
   split: EmnistSplit,
   opts: EmnistOptions = {}
 ): Promise<LabelledGlyphs & { split: EmnistSplit; dropped: number }> {
-  if (!EMNIST_SPLITS.includes(split)) throw new RangeError(`unknown EMNIST split "${split}"; one of ${EMNIST_SPLITS.join(', ')}`)
+  if (!EMNIST_SPLITS.includes(split))
+    throw new RangeError(`unknown EMNIST split "${split}"; one of ${EMNIST_SPLITS.join(', ')}`)
   const [imgBytes, labBytes] = await Promise.all([readIdxFile(imagesFile), readIdxFile(labelsFile)])
   const images = parseIdx(imgBytes, imagesFile)
   const labels = parseIdx(labBytes, labelsFile)
   if (images.dims.length !== 3 || images.dims[1] !== EMNIST_SIDE || images.dims[2] !== EMNIST_SIDE) {
     throw new IdxFormatError(imagesFile, `holds ${images.dims.join('×')}; expected n×28×28 images (idx3-ubyte)`)
   }
-  if (labels.dims.length !== 1) throw new IdxFormatError(labelsFile, `holds ${labels.dims.join('×')}; expected a label vector (idx1-ubyte)`)
+  if (labels.dims.length !== 1)
+    throw new IdxFormatError(labelsFile, `holds ${labels.dims.join('×')}; expected a label vector (idx1-ubyte)`)
   const total = images.dims[0]
-  if (labels.dims[0] !== total) throw new IdxFormatError(labelsFile, `has ${labels.dims[0]} labels but ${basename(imagesFile)} has ${total} images`)
+  if (labels.dims[0] !== total)
+    throw new IdxFormatError(labelsFile, `has ${labels.dims[0]} labels but ${basename(imagesFile)} has ${total} images`)
 
   const map = emnistLabelMap(split)
   const keep: number[] = []
   const limit = opts.limit ?? Infinity
   for (let i = 0; i < total && keep.length < limit; i++) {
     const l = labels.data[i]
-    if (l >= map.length) throw new IdxFormatError(labelsFile, `label ${l} at index ${i} is outside the ${split} split's ${map.length} classes; is this the right split?`)
+    if (l >= map.length)
+      throw new IdxFormatError(
+        labelsFile,
+        `label ${l} at index ${i} is outside the ${split} split's ${map.length} classes; is this the right split?`
+      )
     if (map[l] >= 0) keep.push(i)
   }
   const scanned = keep.length < limit ? total : keep[keep.length - 1] + 1
@@ -143,7 +196,8 @@ export async function readEmnist(
 
 function padGlyph(crop: Float32Array, out: Float32Array): void {
   out.fill(1)
-  for (let r = 0; r < EMNIST_SIDE; r++) out.set(crop.subarray(r * EMNIST_SIDE, (r + 1) * EMNIST_SIDE), (r + PAD) * GLYPH_SIDE + PAD)
+  for (let r = 0; r < EMNIST_SIDE; r++)
+    out.set(crop.subarray(r * EMNIST_SIDE, (r + 1) * EMNIST_SIDE), (r + PAD) * GLYPH_SIDE + PAD)
 }
 
 async function readIdxFile(file: string): Promise<Buffer> {
@@ -158,7 +212,12 @@ async function readIdxFile(file: string): Promise<Buffer> {
  * Finds emnist-<split>-<part>-{images-idx3,labels-idx1}-ubyte[.gz] in `dir` (the names in
  * NIST's gzip.zip) and reads them.
  */
-export async function readEmnistDir(dir: string, split: EmnistSplit, part: 'train' | 'test', opts: EmnistOptions = {}): Promise<LabelledGlyphs & { split: EmnistSplit; dropped: number }> {
+export async function readEmnistDir(
+  dir: string,
+  split: EmnistSplit,
+  part: 'train' | 'test',
+  opts: EmnistOptions = {}
+): Promise<LabelledGlyphs & { split: EmnistSplit; dropped: number }> {
   const entries = new Set(await readdir(dir).catch((): string[] => []))
   const find = (kind: string): string => {
     const stem = `emnist-${split}-${part}-${kind}-ubyte`

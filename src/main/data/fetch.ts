@@ -14,7 +14,11 @@ import { DATASET_SOURCES, checksumStatus, type ChecksumStatus, type DatasetName 
 
 export class DownloadError extends InvalidInputError {
   override name = 'DownloadError'
-  constructor(message: string, readonly url: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status?: number
+  ) {
     super(message)
   }
 }
@@ -64,7 +68,14 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   if (await exists(dest)) {
     const sums = await hashFile(dest)
     if (checksumMatches(sums, opts)) {
-      return { path: dest, bytes: (await stat(dest)).size, sha256: sums.sha256, verified, resumed: false, alreadyPresent: true }
+      return {
+        path: dest,
+        bytes: (await stat(dest)).size,
+        sha256: sums.sha256,
+        verified,
+        resumed: false,
+        alreadyPresent: true
+      }
     }
     await rm(dest) // a damaged earlier download: fetch it again
   }
@@ -87,13 +98,19 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   }
   if (lastError) {
     const msg = lastError instanceof Error ? lastError.message : String(lastError)
-    throw new DownloadError(`${url}: gave up after ${retries + 1} attempts (${msg}); run again to resume from ${part}`, url)
+    throw new DownloadError(
+      `${url}: gave up after ${retries + 1} attempts (${msg}); run again to resume from ${part}`,
+      url
+    )
   }
   const sums = await hashFile(part)
   if (!checksumMatches(sums, opts)) {
     await rm(part, { force: true })
     const [kind, want, got] = opts.sha256 ? ['SHA-256', opts.sha256, sums.sha256] : ['MD5', opts.md5!, sums.md5]
-    throw new ChecksumError(`${url}: ${kind} mismatch (expected ${want.toLowerCase()}, got ${got}); deleted the download, try again or check the source`, url)
+    throw new ChecksumError(
+      `${url}: ${kind} mismatch (expected ${want.toLowerCase()}, got ${got}); deleted the download, try again or check the source`,
+      url
+    )
   }
   await rename(part, dest)
   return { path: dest, bytes: (await stat(dest)).size, sha256: sums.sha256, verified, resumed, alreadyPresent: false }
@@ -111,7 +128,11 @@ export interface FetchDatasetOptions {
 }
 
 /** Downloads every file of a named data set into `outDir`. */
-export async function fetchDataset(name: DatasetName, outDir: string, opts: FetchDatasetOptions = {}): Promise<(DownloadResult & { file: string; checksumSource: string; extracted?: string[] })[]> {
+export async function fetchDataset(
+  name: DatasetName,
+  outDir: string,
+  opts: FetchDatasetOptions = {}
+): Promise<(DownloadResult & { file: string; checksumSource: string; extracted?: string[] })[]> {
   const source = DATASET_SOURCES[name]
   if (!source) throw new RangeError(`unknown data set "${name}"; one of ${Object.keys(DATASET_SOURCES).join(', ')}`)
   await mkdir(outDir, { recursive: true })
@@ -139,7 +160,15 @@ class RetryableError extends Error {}
 function isRetryable(e: unknown): boolean {
   if (e instanceof RetryableError) return true
   const code = errnoCode(e)
-  return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EPIPE' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EAI_AGAIN'
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ETIMEDOUT' ||
+    code === 'EPIPE' ||
+    code === 'ECONNABORTED' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'EAI_AGAIN'
+  )
 }
 
 async function attemptDownload(url: string, part: string, opts: DownloadOptions): Promise<{ resumed: boolean }> {
@@ -159,10 +188,18 @@ async function attemptDownload(url: string, part: string, opts: DownloadOptions)
       await rm(part, { force: true })
       continue
     }
-    if (status >= 500) { res.resume(); throw new RetryableError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim()) }
+    if (status >= 500) {
+      res.resume()
+      throw new RetryableError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim())
+    }
     if (status !== 200 && status !== 206) {
       res.resume()
-      throw new DownloadError(`${url}: HTTP ${status} ${res.statusMessage ?? ''}`.trim() + (status === 404 ? ' (not found; the file may have moved, check sources.ts)' : ''), url, status)
+      throw new DownloadError(
+        `${url}: HTTP ${status} ${res.statusMessage ?? ''}`.trim() +
+          (status === 404 ? ' (not found; the file may have moved, check sources.ts)' : ''),
+        url,
+        status
+      )
     }
     let append = false
     let total: number | undefined
@@ -197,7 +234,8 @@ async function attemptDownload(url: string, part: string, opts: DownloadOptions)
       throw new RetryableError(`connection lost after ${received} bytes (${errorMessage(e)})`)
     }
     const expectedEnd = total ?? (length !== undefined ? (append ? have : 0) + length : undefined)
-    if (expectedEnd !== undefined && received < expectedEnd) throw new RetryableError(`connection closed after ${received} of ${expectedEnd} bytes`)
+    if (expectedEnd !== undefined && received < expectedEnd)
+      throw new RetryableError(`connection closed after ${received} of ${expectedEnd} bytes`)
     if (expectedEnd !== undefined && received > expectedEnd) {
       await rm(part, { force: true })
       throw new DownloadError(`${url}: server sent ${received} bytes, more than the announced ${expectedEnd}`, url)
@@ -207,7 +245,12 @@ async function attemptDownload(url: string, part: string, opts: DownloadOptions)
   throw new DownloadError(`${url}: the server keeps answering Range requests with the wrong range`, url)
 }
 
-function get(url: string, headers: Record<string, string>, opts: DownloadOptions, redirects = 0): Promise<IncomingMessage> {
+function get(
+  url: string,
+  headers: Record<string, string>,
+  opts: DownloadOptions,
+  redirects = 0
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     let u: URL
     try {
@@ -216,18 +259,30 @@ function get(url: string, headers: Record<string, string>, opts: DownloadOptions
       reject(new DownloadError(`"${url}" is not a valid URL`, url))
       return
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') { reject(new DownloadError(`${url}: only http and https are supported`, url)); return }
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { headers: { 'User-Agent': 'glyphdesk', ...headers }, signal: opts.signal }, (res) => {
-      const status = res.statusCode ?? 0
-      if (status >= 300 && status < 400 && res.headers.location) {
-        res.resume()
-        if (redirects >= MAX_REDIRECTS) { reject(new DownloadError(`${url}: more than ${MAX_REDIRECTS} redirects`, url)); return }
-        get(new URL(res.headers.location, u).toString(), headers, opts, redirects + 1).then(resolve, reject)
-        return
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      reject(new DownloadError(`${url}: only http and https are supported`, url))
+      return
+    }
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
+      u,
+      { headers: { 'User-Agent': 'glyphdesk', ...headers }, signal: opts.signal },
+      (res) => {
+        const status = res.statusCode ?? 0
+        if (status >= 300 && status < 400 && res.headers.location) {
+          res.resume()
+          if (redirects >= MAX_REDIRECTS) {
+            reject(new DownloadError(`${url}: more than ${MAX_REDIRECTS} redirects`, url))
+            return
+          }
+          get(new URL(res.headers.location, u).toString(), headers, opts, redirects + 1).then(resolve, reject)
+          return
+        }
+        resolve(res)
       }
-      resolve(res)
-    })
-    req.setTimeout(opts.idleTimeoutMs ?? 30_000, () => req.destroy(Object.assign(new Error('connection idle too long'), { code: 'ETIMEDOUT' })))
+    )
+    req.setTimeout(opts.idleTimeoutMs ?? 30_000, () =>
+      req.destroy(Object.assign(new Error('connection idle too long'), { code: 'ETIMEDOUT' }))
+    )
     req.on('error', (e) => {
       if (opts.signal?.aborted) reject(new DownloadError(`${url}: download cancelled`, url))
       else reject(e)
@@ -267,8 +322,14 @@ async function exists(path: string): Promise<boolean> {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => { clearTimeout(t); reject(new DownloadError('download cancelled', '')) }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    const onAbort = (): void => {
+      clearTimeout(t)
+      reject(new DownloadError('download cancelled', ''))
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

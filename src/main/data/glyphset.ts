@@ -19,7 +19,13 @@ export interface LabelledGlyphs {
   n: number
 }
 
-export interface GlyphSet { name: string; dir: string; train: LabelledGlyphs; valid: LabelledGlyphs; test: LabelledGlyphs }
+export interface GlyphSet {
+  name: string
+  dir: string
+  train: LabelledGlyphs
+  valid: LabelledGlyphs
+  test: LabelledGlyphs
+}
 
 export const SPLITS = ['train', 'valid', 'test'] as const
 export type SplitName = (typeof SPLITS)[number]
@@ -39,7 +45,11 @@ export class GlyphSetError extends InvalidInputError {
  * one; the coursework's sets have none). Only the fields a model card or lab report copies are read;
  * the rest of the file (fonts, statistics, counts) differs by maker and is left alone.
  */
-const GlyphSetMadeBySchema = z.object({ command: z.string().optional(), seed: z.number().optional(), glyphdeskVersion: z.string().optional() })
+const GlyphSetMadeBySchema = z.object({
+  command: z.string().optional(),
+  seed: z.number().optional(),
+  glyphdeskVersion: z.string().optional()
+})
 export type GlyphSetMadeBy = z.infer<typeof GlyphSetMadeBySchema>
 
 /** Reads and validates `dir/manifest.json`; undefined when the set has none. */
@@ -72,15 +82,26 @@ export async function readGlyphSet(dir: string): Promise<GlyphSet> {
     if (!byName.has(m[1])) byName.set(m[1], new Set())
     byName.get(m[1])!.add(m[2])
   }
-  const complete = [...byName].filter(([, s]) => s.size === 3).map(([n]) => n).sort()
+  const complete = [...byName]
+    .filter(([, s]) => s.size === 3)
+    .map(([n]) => n)
+    .sort()
   if (complete.length === 0) {
-    const found = [...byName].map(([n, s]) => `${n} (has ${SPLITS.filter((x) => s.has(x)).join(', ')}; missing ${SPLITS.filter((x) => !s.has(x)).map((x) => `${n}_${x}.mat`).join(', ')})`)
+    const found = [...byName].map(
+      ([n, s]) =>
+        `${n} (has ${SPLITS.filter((x) => s.has(x)).join(', ')}; missing ${SPLITS.filter((x) => !s.has(x))
+          .map((x) => `${n}_${x}.mat`)
+          .join(', ')})`
+    )
     throw new GlyphSetError(
       `${dir}: no complete glyph set; expected NAME_train.mat, NAME_valid.mat and NAME_test.mat (e.g. nist36_train.mat). ` +
         (found.length ? `Found: ${found.join('; ')}` : 'No NAME_<split>.mat files found.')
     )
   }
-  if (complete.length > 1) throw new GlyphSetError(`${dir}: several complete glyph sets (${complete.join(', ')}); put each in its own directory`)
+  if (complete.length > 1)
+    throw new GlyphSetError(
+      `${dir}: several complete glyph sets (${complete.join(', ')}); put each in its own directory`
+    )
   const name = complete[0]
   const [train, valid, test] = await Promise.all(SPLITS.map((s) => readGlyphFile(join(dir, `${name}_${s}.mat`))))
   return { name, dir, train: strip(train), valid: strip(valid), test: strip(test) }
@@ -102,10 +123,13 @@ export async function readGlyphFile(file: string): Promise<LabelledGlyphs & { fi
   if (pairs.length === 1) split = pairs[0]
   else if (pairs.length === 0) {
     const keys = [...mat.variables.keys(), ...mat.skipped.map((s) => `${s.name} (${s.kind})`)]
-    throw new GlyphSetError(`${where}: no <split>_data / <split>_labels pair (e.g. train_data, train_labels); variables: ${keys.join(', ') || 'none'}`)
+    throw new GlyphSetError(
+      `${where}: no <split>_data / <split>_labels pair (e.g. train_data, train_labels); variables: ${keys.join(', ') || 'none'}`
+    )
   } else {
     const named = pairs.filter((p) => where.includes(p))
-    if (named.length !== 1) throw new GlyphSetError(`${where}: holds several splits (${pairs.join(', ')}); cannot tell which one to read`)
+    if (named.length !== 1)
+      throw new GlyphSetError(`${where}: holds several splits (${pairs.join(', ')}); cannot tell which one to read`)
     split = named[0]
   }
   const data = mat.variables.get(`${split}_data`)!
@@ -114,27 +138,39 @@ export async function readGlyphFile(file: string): Promise<LabelledGlyphs & { fi
   // A NaN or Inf pixel poisons every weight it touches; say where it is instead of training on it.
   const bad = firstNonFinite(data.data)
   if (bad >= 0) {
-    const glyph = bad % n, column = Math.floor(bad / n)
-    throw new GlyphSetError(`${where}: ${data.name} holds ${data.data[bad]} in row ${glyph + 1}, column ${column + 1}; glyph values must be finite numbers (0 ink … 1 paper)`)
+    const glyph = bad % n,
+      column = Math.floor(bad / n)
+    throw new GlyphSetError(
+      `${where}: ${data.name} holds ${data.data[bad]} in row ${glyph + 1}, column ${column + 1}; glyph values must be finite numbers (0 ink … 1 paper)`
+    )
   }
   const { y, classes } = decodeOneHot(labels, n, where)
   return { x: toRowMajorGlyphs(data.data, n), y, n, fileClasses: classes, split }
 }
 
 function checkData(v: MatVariable, where: string): number {
-  if (v.dims.length !== 2) throw new GlyphSetError(`${where}: ${v.name} has ${v.dims.length} dimensions [${v.dims.join('×')}]; expected n×${GLYPH_PIXELS}`)
+  if (v.dims.length !== 2)
+    throw new GlyphSetError(
+      `${where}: ${v.name} has ${v.dims.length} dimensions [${v.dims.join('×')}]; expected n×${GLYPH_PIXELS}`
+    )
   const [n, cols] = v.dims
   if (cols !== GLYPH_PIXELS) {
     const hint = n === GLYPH_PIXELS ? ' (glyphs are stored as columns; transpose it to one glyph per row)' : ''
-    throw new GlyphSetError(`${where}: ${v.name} is ${n}×${cols}; expected n×${GLYPH_PIXELS} (one 32×32 glyph per row)${hint}`)
+    throw new GlyphSetError(
+      `${where}: ${v.name} is ${n}×${cols}; expected n×${GLYPH_PIXELS} (one 32×32 glyph per row)${hint}`
+    )
   }
   return n
 }
 
 function decodeOneHot(v: MatVariable, n: number, where: string): { y: Uint8Array; classes: 26 | 36 } {
-  if (v.dims.length !== 2 || v.dims[0] !== n) throw new GlyphSetError(`${where}: ${v.name} is ${v.dims.join('×')}; expected ${n}×36 (or ${n}×26) to match ${n} glyphs`)
+  if (v.dims.length !== 2 || v.dims[0] !== n)
+    throw new GlyphSetError(
+      `${where}: ${v.name} is ${v.dims.join('×')}; expected ${n}×36 (or ${n}×26) to match ${n} glyphs`
+    )
   const k = v.dims[1]
-  if (k !== 36 && k !== 26) throw new GlyphSetError(`${where}: ${v.name} has ${k} columns; expected 36 classes (A–Z, 0–9) or 26 (A–Z)`)
+  if (k !== 36 && k !== 26)
+    throw new GlyphSetError(`${where}: ${v.name} has ${k} columns; expected 36 classes (A–Z, 0–9) or 26 (A–Z)`)
   const y = new Uint8Array(n)
   const d = v.data
   for (let i = 0; i < n; i++) {
@@ -142,7 +178,8 @@ function decodeOneHot(v: MatVariable, n: number, where: string): { y: Uint8Array
     for (let c = 0; c < k; c++) {
       const val = d[c * n + i] // column-major
       if (val === 0) continue
-      if (val !== 1 || hot >= 0) throw new GlyphSetError(`${where}: ${v.name} row ${i} is not one-hot (${describeRow(d, n, k, i)})`)
+      if (val !== 1 || hot >= 0)
+        throw new GlyphSetError(`${where}: ${v.name} row ${i} is not one-hot (${describeRow(d, n, k, i)})`)
       hot = c
     }
     if (hot < 0) throw new GlyphSetError(`${where}: ${v.name} row ${i} is not one-hot (all zeros)`)
@@ -174,13 +211,22 @@ function toRowMajorGlyphs(d: ArrayLike<number>, n: number): Float32Array {
 }
 
 /** Writes NAME_{train,valid,test}.mat into `dir` (each file atomically), in the coursework layout. */
-export async function writeGlyphSet(dir: string, name: string, splits: { train: LabelledGlyphs; valid: LabelledGlyphs; test: LabelledGlyphs }): Promise<void> {
+export async function writeGlyphSet(
+  dir: string,
+  name: string,
+  splits: { train: LabelledGlyphs; valid: LabelledGlyphs; test: LabelledGlyphs }
+): Promise<void> {
   await mkdir(dir, { recursive: true })
   for (const s of SPLITS) await writeGlyphFile(join(dir, `${name}_${s}.mat`), s, splits[s])
 }
 
 /** Writes one split as <split>_data (n×1024 double) and <split>_labels (n×36 uint8 one-hot). */
-export async function writeGlyphFile(file: string, split: string, g: LabelledGlyphs, opts: { compress?: boolean } = {}): Promise<void> {
+export async function writeGlyphFile(
+  file: string,
+  split: string,
+  g: LabelledGlyphs,
+  opts: { compress?: boolean } = {}
+): Promise<void> {
   checkGlyphs(g, split)
   const { n } = g
   const S = GLYPH_SIZE
@@ -191,16 +237,22 @@ export async function writeGlyphFile(file: string, split: string, g: LabelledGly
   }
   const labels = new Uint8Array(n * NUM_CLASSES)
   for (let i = 0; i < n; i++) labels[g.y[i] * n + i] = 1
-  await writeMat(file, [
-    { name: `${split}_data`, class: 'double', dims: [n, GLYPH_PIXELS], data },
-    { name: `${split}_labels`, class: 'uint8', dims: [n, NUM_CLASSES], data: labels }
-  ], opts)
+  await writeMat(
+    file,
+    [
+      { name: `${split}_data`, class: 'double', dims: [n, GLYPH_PIXELS], data },
+      { name: `${split}_labels`, class: 'uint8', dims: [n, NUM_CLASSES], data: labels }
+    ],
+    opts
+  )
 }
 
 function checkGlyphs(g: LabelledGlyphs, what: string): void {
-  if (g.x.length !== g.n * GLYPH_PIXELS) throw new GlyphSetError(`${what}: x has ${g.x.length} values; expected n×1024 = ${g.n * GLYPH_PIXELS}`)
+  if (g.x.length !== g.n * GLYPH_PIXELS)
+    throw new GlyphSetError(`${what}: x has ${g.x.length} values; expected n×1024 = ${g.n * GLYPH_PIXELS}`)
   if (g.y.length !== g.n) throw new GlyphSetError(`${what}: y has ${g.y.length} labels; expected n = ${g.n}`)
-  for (let i = 0; i < g.n; i++) if (g.y[i] >= NUM_CLASSES) throw new GlyphSetError(`${what}: label ${g.y[i]} at ${i} is not a class index 0..35`)
+  for (let i = 0; i < g.n; i++)
+    if (g.y[i] >= NUM_CLASSES) throw new GlyphSetError(`${what}: label ${g.y[i]} at ${i} is not a class index 0..35`)
 }
 
 /** The glyphs at the given indices, in that order (copied). */
@@ -234,9 +286,13 @@ export function concat(...gs: LabelledGlyphs[]): LabelledGlyphs {
 /** Indices of the first k glyphs of each class (file order), and of the rest. */
 export function firstPerClass(y: Uint8Array, n: number, k: number): { chosen: number[]; rest: number[] } {
   const counts = new Array<number>(NUM_CLASSES).fill(0)
-  const chosen: number[] = [], rest: number[] = []
+  const chosen: number[] = [],
+    rest: number[] = []
   for (let i = 0; i < n; i++) {
-    if (counts[y[i]] < k) { counts[y[i]]++; chosen.push(i) } else rest.push(i)
+    if (counts[y[i]] < k) {
+      counts[y[i]]++
+      chosen.push(i)
+    } else rest.push(i)
   }
   return { chosen, rest }
 }

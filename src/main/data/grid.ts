@@ -20,16 +20,24 @@ export interface GlyphGridOptions {
 }
 
 /** PNG of glyphs 0..n-1 of `x` (n×size² row-major), `cols` per row. */
-export async function glyphGridPng(x: Float32Array, n: number, cols: number, opts: GlyphGridOptions = {}): Promise<Buffer> {
+export async function glyphGridPng(
+  x: Float32Array,
+  n: number,
+  cols: number,
+  opts: GlyphGridOptions = {}
+): Promise<Buffer> {
   const size = opts.size ?? GLYPH_SIZE
   const scale = opts.scale ?? 2
   const gap = opts.gap ?? 2
   const px = size * size
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`glyphGridPng: n must be a positive integer, got ${n}`)
   if (x.length < n * px) throw new RangeError(`glyphGridPng: x has ${x.length} values, fewer than n×${px} = ${n * px}`)
-  if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`glyphGridPng: cols must be a positive integer, got ${cols}`)
-  if (!Number.isInteger(scale) || scale < 1 || scale > 64) throw new RangeError(`glyphGridPng: scale must be an integer 1..64, got ${scale}`)
-  if (!Number.isInteger(gap) || gap < 0) throw new RangeError(`glyphGridPng: gap must be a non-negative integer, got ${gap}`)
+  if (!Number.isInteger(cols) || cols < 1)
+    throw new RangeError(`glyphGridPng: cols must be a positive integer, got ${cols}`)
+  if (!Number.isInteger(scale) || scale < 1 || scale > 64)
+    throw new RangeError(`glyphGridPng: scale must be an integer 1..64, got ${scale}`)
+  if (!Number.isInteger(gap) || gap < 0)
+    throw new RangeError(`glyphGridPng: gap must be a non-negative integer, got ${gap}`)
   const c = Math.min(cols, n)
   const rows = Math.ceil(n / c)
   const cell = size * scale
@@ -38,11 +46,18 @@ export async function glyphGridPng(x: Float32Array, n: number, cols: number, opt
   const img = Buffer.alloc(width * height, toByte(opts.gapValue ?? 0.5))
   for (let g = 0; g < n; g++) {
     const o = g * px
-    let lo = 0, span = 1
+    let lo = 0,
+      span = 1
     if (opts.range === 'per-glyph') {
-      let mn = Infinity, mx = -Infinity
-      for (let i = 0; i < px; i++) { const v = x[o + i]; if (v < mn) mn = v; if (v > mx) mx = v }
-      lo = mn; span = mx > mn ? mx - mn : 1
+      let mn = Infinity,
+        mx = -Infinity
+      for (let i = 0; i < px; i++) {
+        const v = x[o + i]
+        if (v < mn) mn = v
+        if (v > mx) mx = v
+      }
+      lo = mn
+      span = mx > mn ? mx - mn : 1
     }
     const x0 = gap + (g % c) * (cell + gap)
     const y0 = gap + Math.floor(g / c) * (cell + gap)
@@ -56,7 +71,10 @@ export async function glyphGridPng(x: Float32Array, n: number, cols: number, opt
       }
     }
   }
-  return sharp(img, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer()
+  return sharp(img, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer()
 }
 
 function toByte(v: number): number {

@@ -44,7 +44,8 @@ export interface ImportManifest {
 
 /** The folder holding emnist-<split>-… idx files: DIR, DIR/gzip, or DIR/gzip.zip unzipped into DIR first. */
 async function locate(dir: string, split: EmnistSplit, say: (t: string) => void): Promise<string> {
-  const has = (d: string) => existsSync(d) && readdirSync(d).some((f) => f.startsWith(`emnist-${split}-train-images-idx3-ubyte`))
+  const has = (d: string) =>
+    existsSync(d) && readdirSync(d).some((f) => f.startsWith(`emnist-${split}-train-images-idx3-ubyte`))
   if (has(dir)) return dir
   if (has(join(dir, 'gzip'))) return join(dir, 'gzip')
   const zip = join(dir, 'gzip.zip')
@@ -54,7 +55,10 @@ async function locate(dir: string, split: EmnistSplit, say: (t: string) => void)
     if (has(join(dir, 'gzip'))) return join(dir, 'gzip')
     if (has(dir)) return dir
   }
-  throw new IdxFormatError(join(dir, `emnist-${split}-train-images-idx3-ubyte`), `not found in ${dir}, ${join(dir, 'gzip')} or ${zip} (glyphdesk data fetch emnist --out ${dir} downloads gzip.zip)`)
+  throw new IdxFormatError(
+    join(dir, `emnist-${split}-train-images-idx3-ubyte`),
+    `not found in ${dir}, ${join(dir, 'gzip')} or ${zip} (glyphdesk data fetch emnist --out ${dir} downloads gzip.zip)`
+  )
 }
 
 /** Per class, the glyph indices in a seeded random order. */
@@ -69,17 +73,22 @@ function shuffledByClass(g: LabelledGlyphs, rng: Rng): number[][] {
 
 export async function importEmnist(srcDir: string, outDir: string, opts: ImportEmnistOptions): Promise<ImportManifest> {
   const { split } = opts
-  if (!EMNIST_SPLITS.includes(split)) throw new RangeError(`unknown EMNIST split "${split}"; one of ${EMNIST_SPLITS.join(', ')}`)
+  if (!EMNIST_SPLITS.includes(split))
+    throw new RangeError(`unknown EMNIST split "${split}"; one of ${EMNIST_SPLITS.join(', ')}`)
   const validShare = opts.validShare ?? 0.2
   if (!(validShare > 0 && validShare < 1)) throw new RangeError(`validShare must be between 0 and 1, got ${validShare}`)
   const seed = opts.seed ?? 1
   const framing = opts.framing ?? 'nist'
   const say = opts.onMessage ?? (() => {})
   const out = resolve(outDir)
-  if (existsSync(out) && readdirSync(out).length > 0) throw new RangeError(`${out} exists and is not empty; choose a new folder`)
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new RangeError(`${out} exists and is not empty; choose a new folder`)
 
   const dir = await locate(resolve(srcDir), split, say)
-  const normalise = framing === 'nist' ? (crop: Float32Array, w: number, h: number, o: Float32Array) => normaliseGlyph(crop, w, h, o) : undefined
+  const normalise =
+    framing === 'nist'
+      ? (crop: Float32Array, w: number, h: number, o: Float32Array) => normaliseGlyph(crop, w, h, o)
+      : undefined
   say(`reading EMNIST ${split} train from ${dir}`)
   const train = await readEmnistDir(dir, split, 'train', { normalise })
   say(`reading EMNIST ${split} test`)
@@ -88,7 +97,9 @@ export async function importEmnist(srcDir: string, outDir: string, opts: ImportE
   const rng = new Rng(seed)
   const cap = opts.perClass
   const small = cap === undefined ? Infinity : Math.ceil(cap / 3)
-  const trainIdx: number[] = [], validIdx: number[] = [], testIdx: number[] = []
+  const trainIdx: number[] = [],
+    validIdx: number[] = [],
+    testIdx: number[] = []
   for (const idx of shuffledByClass(train, rng)) {
     if (idx.length === 0) continue
     const v = Math.min(idx.length - 1, Math.max(1, Math.round(idx.length * validShare)))
@@ -97,19 +108,29 @@ export async function importEmnist(srcDir: string, outDir: string, opts: ImportE
   }
   for (const idx of shuffledByClass(test, rng)) testIdx.push(...idx.slice(0, small))
   // Class order within each split, as the coursework files are.
-  const sorted = (g: LabelledGlyphs, idx: number[]) => subset(g, idx.sort((a, b) => g.y[a] - g.y[b] || a - b))
+  const sorted = (g: LabelledGlyphs, idx: number[]) =>
+    subset(
+      g,
+      idx.sort((a, b) => g.y[a] - g.y[b] || a - b)
+    )
   const splits = { train: sorted(train, trainIdx), valid: sorted(train, validIdx), test: sorted(test, testIdx) }
 
   const present = CLASSES.filter((_, k) => splits.train.y.includes(k))
   const name = `emnist_${split}`
   const manifest: ImportManifest = {
-    name, kind: 'imported',
+    name,
+    kind: 'imported',
     source: { dataset: 'emnist', split, dir, droppedClasses: train.dropped + test.dropped },
-    framing, seed, validShare, perClass: cap ?? null,
+    framing,
+    seed,
+    validShare,
+    perClass: cap ?? null,
     counts: { train: splits.train.n, valid: splits.valid.n, test: splits.test.n },
     classesPresent: present,
     ...(opts.command ? { command: opts.command } : {}),
-    ...(split === 'letters' ? { note: 'EMNIST letters merges upper and lower case under each label; lowercase shapes are filed as capitals' } : {})
+    ...(split === 'letters'
+      ? { note: 'EMNIST letters merges upper and lower case under each label; lowercase shapes are filed as capitals' }
+      : {})
   }
 
   // Staged and renamed into place: a failure leaves no partial glyph set.

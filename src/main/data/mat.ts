@@ -10,15 +10,19 @@ import { constants as zlibConstants, inflateSync, deflateSync } from 'node:zlib'
 /** The file is not a MAT-file Glyphdesk can read, or is damaged. */
 export class MatFormatError extends InvalidInputError {
   override name = 'MatFormatError'
-  constructor(readonly file: string, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly problem: string
+  ) {
     super(`${basename(file)}: ${problem}`)
   }
 }
 
 export type MatNumericClass =
-  | 'double' | 'single' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'logical'
+  'double' | 'single' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'logical'
 
-export type MatData = Float64Array | Float32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+export type MatData =
+  Float64Array | Float32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
 
 export interface MatVariable {
   name: string
@@ -39,10 +43,59 @@ export interface MatContents {
 }
 
 // Data types (miXXX) and array classes (mxXXX_CLASS) from the MAT-file format specification.
-const MI = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18 } as const
-const MI_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8, 16: 1, 17: 2, 18: 4 }
-const MX_KIND: Record<number, string> = { 1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 16: 'function handle', 17: 'opaque object' }
-const MX_NUMERIC: Record<number, MatNumericClass> = { 6: 'double', 7: 'single', 8: 'int8', 9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64' }
+const MI = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18
+} as const
+const MI_SIZE: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 2,
+  5: 4,
+  6: 4,
+  7: 4,
+  9: 8,
+  12: 8,
+  13: 8,
+  16: 1,
+  17: 2,
+  18: 4
+}
+const MX_KIND: Record<number, string> = {
+  1: 'cell',
+  2: 'struct',
+  3: 'object',
+  4: 'char',
+  5: 'sparse',
+  16: 'function handle',
+  17: 'opaque object'
+}
+const MX_NUMERIC: Record<number, MatNumericClass> = {
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64'
+}
 const MX_CODE: Record<'double' | 'uint8', number> = { double: 6, uint8: 9 }
 const FLAG_COMPLEX = 0x08
 const FLAG_LOGICAL = 0x02
@@ -57,7 +110,14 @@ export async function readMat(file: string, opts: { only?: string[] } = {}): Pro
     buf = await readFile(file)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new MatFormatError(file, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a .mat file' : `cannot be read (${(e as Error).message})`)
+    throw new MatFormatError(
+      file,
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a directory, not a .mat file'
+          : `cannot be read (${(e as Error).message})`
+    )
   }
   return parseMat(buf, file, opts)
 }
@@ -68,7 +128,10 @@ export function parseMat(buf: Uint8Array, file = '<buffer>', opts: { only?: stri
   checkHeader(b, file)
   const endian = b.toString('latin1', 126, 128)
   if (endian !== 'IM' && endian !== 'MI') {
-    throw new MatFormatError(file, `has no level-5 endian indicator (found ${JSON.stringify(endian)} at byte 126); it is not a MATLAB 5/7 MAT-file or is damaged`)
+    throw new MatFormatError(
+      file,
+      `has no level-5 endian indicator (found ${JSON.stringify(endian)} at byte 126); it is not a MATLAB 5/7 MAT-file or is damaged`
+    )
   }
   const le = endian === 'IM'
   const headerText = b.toString('latin1', 0, 116).replace(/[\0 ]+$/, '')
@@ -80,22 +143,40 @@ export function parseMat(buf: Uint8Array, file = '<buffer>', opts: { only?: stri
     if (b.length - pos < 8) {
       // MATLAB pads files to 8 bytes with zeros at times; anything else is a cut-off tag.
       if (b.subarray(pos).every((v) => v === 0)) break
-      throw new MatFormatError(file, `is truncated: ${b.length - pos} stray byte(s) at offset ${pos} where a data element should start`)
+      throw new MatFormatError(
+        file,
+        `is truncated: ${b.length - pos} stray byte(s) at offset ${pos} where a data element should start`
+      )
     }
     const tag = readTag(b, pos, le, file)
-    if (tag.small) throw new MatFormatError(file, `has a small data element at top level (offset ${pos}); expected a matrix`)
+    if (tag.small)
+      throw new MatFormatError(file, `has a small data element at top level (offset ${pos}); expected a matrix`)
     const start = pos + 8
     if (tag.nbytes > b.length - start) {
-      throw new MatFormatError(file, `is truncated: element at offset ${pos} declares ${tag.nbytes} bytes but only ${b.length - start} remain (file size ${b.length})`)
+      throw new MatFormatError(
+        file,
+        `is truncated: element at offset ${pos} declares ${tag.nbytes} bytes but only ${b.length - start} remain (file size ${b.length})`
+      )
     }
     let body = b.subarray(start, start + tag.nbytes)
     if (tag.type === MI.COMPRESSED) {
       body = inflateElement(body, file, pos, le)
       // The inflated bytes hold one complete element (tag + data).
-      if (body.length < 8) throw new MatFormatError(file, `compressed element at offset ${pos} inflates to ${body.length} bytes, too few for a data element`)
+      if (body.length < 8)
+        throw new MatFormatError(
+          file,
+          `compressed element at offset ${pos} inflates to ${body.length} bytes, too few for a data element`
+        )
       const inner = readTag(body, 0, le, file)
-      if (inner.type !== MI.MATRIX) { pos = start + tag.nbytes; continue }
-      if (inner.nbytes > body.length - 8) throw new MatFormatError(file, `compressed element at offset ${pos} is incomplete: its matrix declares ${inner.nbytes} bytes but ${body.length - 8} were inflated`)
+      if (inner.type !== MI.MATRIX) {
+        pos = start + tag.nbytes
+        continue
+      }
+      if (inner.nbytes > body.length - 8)
+        throw new MatFormatError(
+          file,
+          `compressed element at offset ${pos} is incomplete: its matrix declares ${inner.nbytes} bytes but ${body.length - 8} were inflated`
+        )
       decodeMatrix(body.subarray(8, 8 + inner.nbytes), le, file, pos, out, only)
       pos = start + tag.nbytes // compressed elements are not padded
     } else {
@@ -116,7 +197,8 @@ function checkHeader(b: Buffer, file: string): void {
     throw new MatFormatError(file, "is a MATLAB v7.3 (HDF5) file; re-save it with save(..., '-v7')")
   }
   if (b.length < 128) {
-    if (text.startsWith('MATLAB')) throw new MatFormatError(file, `is truncated: ${b.length} bytes, shorter than the 128-byte MAT-file header`)
+    if (text.startsWith('MATLAB'))
+      throw new MatFormatError(file, `is truncated: ${b.length} bytes, shorter than the 128-byte MAT-file header`)
     throw new MatFormatError(file, `is not a MAT-file (${b.length} bytes, ${describeForeign(b)})`)
   }
   if (!text.startsWith('MATLAB 5.0 MAT-file') && !text.startsWith('MATLAB')) {
@@ -141,7 +223,12 @@ function describeForeign(b: Buffer): string {
   return 'no "MATLAB" header text and no endian indicator'
 }
 
-interface Tag { type: number; nbytes: number; small: boolean; dataStart: number }
+interface Tag {
+  type: number
+  nbytes: number
+  small: boolean
+  dataStart: number
+}
 
 function readTag(b: Buffer, pos: number, le: boolean, file: string): Tag {
   if (pos + 8 > b.length) throw new MatFormatError(file, `is truncated: data element tag at offset ${pos} is cut off`)
@@ -149,7 +236,8 @@ function readTag(b: Buffer, pos: number, le: boolean, file: string): Tag {
   const upper = first >>> 16
   if (upper !== 0) {
     // Small data element: 2-byte type, 2-byte size, up to 4 bytes of data in the same 8 bytes.
-    if (upper > 4) throw new MatFormatError(file, `has a malformed small data element at offset ${pos} (size ${upper} > 4)`)
+    if (upper > 4)
+      throw new MatFormatError(file, `has a malformed small data element at offset ${pos} (size ${upper} > 4)`)
     return { type: first & 0xffff, nbytes: upper, small: true, dataStart: pos + 4 }
   }
   const nbytes = le ? b.readUInt32LE(pos + 4) : b.readUInt32BE(pos + 4)
@@ -163,7 +251,11 @@ const PREFIX_INPUT = 4 * 1024
 function inflateElement(body: Buffer, file: string, pos: number, le: boolean): Buffer {
   const zlibError = (e: unknown): MatFormatError => {
     const msg = (e as Error).message
-    if (/unexpected end/i.test(msg)) return new MatFormatError(file, `compressed element at offset ${pos} ends early (zlib: ${msg}); the file is truncated or damaged`)
+    if (/unexpected end/i.test(msg))
+      return new MatFormatError(
+        file,
+        `compressed element at offset ${pos} ends early (zlib: ${msg}); the file is truncated or damaged`
+      )
     return new MatFormatError(file, `compressed element at offset ${pos} is not a valid zlib stream (${msg})`)
   }
   const ratioBound = Math.min(body.length * MAX_DEFLATE_RATIO + 1024, 2 ** 31 - 1)
@@ -171,7 +263,10 @@ function inflateElement(body: Buffer, file: string, pos: number, le: boolean): B
   // declared dimensions need: a zlib bomb with small dimensions stops at that size, not at 1000× the file.
   let head: Buffer
   try {
-    head = inflateSync(body.subarray(0, PREFIX_INPUT), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: PREFIX_INPUT * MAX_DEFLATE_RATIO + 1024 })
+    head = inflateSync(body.subarray(0, PREFIX_INPUT), {
+      finishFlush: zlibConstants.Z_SYNC_FLUSH,
+      maxOutputLength: PREFIX_INPUT * MAX_DEFLATE_RATIO + 1024
+    })
   } catch (e) {
     throw zlibError(e)
   }
@@ -181,7 +276,10 @@ function inflateElement(body: Buffer, file: string, pos: number, le: boolean): B
     return inflateSync(body, { maxOutputLength: limit })
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new MatFormatError(file, `compressed element at offset ${pos} inflates past the ${limit} bytes its declared dimensions need; the file is damaged or hostile`)
+      throw new MatFormatError(
+        file,
+        `compressed element at offset ${pos} inflates past the ${limit} bytes its declared dimensions need; the file is damaged or hostile`
+      )
     }
     throw zlibError(e)
   }
@@ -200,7 +298,8 @@ function matrixBytesNeeded(head: Buffer, le: boolean): number | null {
   const dimsBytes = u32(p + 4)
   if (dimsBytes > 4 * 64 || p + 8 + dimsBytes > head.length) return null
   let count = 1
-  for (let i = 0; i < dimsBytes; i += 4) count *= Math.max(0, le ? head.readInt32LE(p + 8 + i) : head.readInt32BE(p + 8 + i))
+  for (let i = 0; i < dimsBytes; i += 4)
+    count *= Math.max(0, le ? head.readInt32LE(p + 8 + i) : head.readInt32BE(p + 8 + i))
   p += 8 + pad8(dimsBytes)
   if (p + 8 > head.length) return null
   const nameTag = u32(p)
@@ -219,17 +318,24 @@ function decodeMatrix(body: Buffer, le: boolean, file: string, at: number, out: 
     if (body.length - p < 8) break
     const t = readTag(body, p, le, file)
     const end = t.dataStart + t.nbytes
-    if (end > body.length) throw new MatFormatError(file, `matrix at offset ${at} is damaged: a sub-element declares ${t.nbytes} bytes past the matrix end`)
+    if (end > body.length)
+      throw new MatFormatError(
+        file,
+        `matrix at offset ${at} is damaged: a sub-element declares ${t.nbytes} bytes past the matrix end`
+      )
     sub.push({ type: t.type, data: body.subarray(t.dataStart, end) })
     p = t.small ? p + 8 : t.dataStart + pad8(t.nbytes)
   }
-  if (sub.length < 3) throw new MatFormatError(file, `matrix at offset ${at} is damaged: missing array flags, dimensions or name`)
+  if (sub.length < 3)
+    throw new MatFormatError(file, `matrix at offset ${at} is damaged: missing array flags, dimensions or name`)
   const [flagsEl, dimsEl, nameEl] = sub
-  if (flagsEl.type !== MI.UINT32 || flagsEl.data.length < 8) throw new MatFormatError(file, `matrix at offset ${at} has malformed array flags`)
+  if (flagsEl.type !== MI.UINT32 || flagsEl.data.length < 8)
+    throw new MatFormatError(file, `matrix at offset ${at} has malformed array flags`)
   const f0 = le ? flagsEl.data.readUInt32LE(0) : flagsEl.data.readUInt32BE(0)
   const mxClass = f0 & 0xff
   const flags = (f0 >>> 8) & 0xff
-  if (dimsEl.type !== MI.INT32 || dimsEl.data.length % 4 !== 0 || dimsEl.data.length < 8) throw new MatFormatError(file, `matrix at offset ${at} has malformed dimensions`)
+  if (dimsEl.type !== MI.INT32 || dimsEl.data.length % 4 !== 0 || dimsEl.data.length < 8)
+    throw new MatFormatError(file, `matrix at offset ${at} has malformed dimensions`)
   const dims: number[] = []
   for (let i = 0; i < dimsEl.data.length; i += 4) {
     const d = le ? dimsEl.data.readInt32LE(i) : dimsEl.data.readInt32BE(i)
@@ -240,21 +346,44 @@ function decodeMatrix(body: Buffer, le: boolean, file: string, at: number, out: 
   if (only && !only.has(name)) return
   const kind = MX_KIND[mxClass]
   const numeric = MX_NUMERIC[mxClass]
-  if (!numeric) { out.skipped.push({ name, kind: kind ?? `class ${mxClass}` }); return }
-  if (flags & FLAG_COMPLEX) { out.skipped.push({ name, kind: `complex ${numeric}` }); return }
+  if (!numeric) {
+    out.skipped.push({ name, kind: kind ?? `class ${mxClass}` })
+    return
+  }
+  if (flags & FLAG_COMPLEX) {
+    out.skipped.push({ name, kind: `complex ${numeric}` })
+    return
+  }
   const real = sub[3]
   if (!real) throw new MatFormatError(file, `variable "${name}" has no data (matrix at offset ${at})`)
   const count = dims.reduce((a, d) => a * d, 1)
   const cls: MatNumericClass = flags & FLAG_LOGICAL ? 'logical' : numeric
-  out.variables.set(name, { name, class: cls, dims, data: convertNumeric(real.type, real.data, count, numeric, le, file, name) })
+  out.variables.set(name, {
+    name,
+    class: cls,
+    dims,
+    data: convertNumeric(real.type, real.data, count, numeric, le, file, name)
+  })
 }
 
-function convertNumeric(type: number, raw: Buffer, count: number, cls: MatNumericClass, le: boolean, file: string, name: string): MatData {
+function convertNumeric(
+  type: number,
+  raw: Buffer,
+  count: number,
+  cls: MatNumericClass,
+  le: boolean,
+  file: string,
+  name: string
+): MatData {
   const size = MI_SIZE[type]
-  if (!size || type === MI.UTF8 || type === MI.UTF16 || type === MI.UTF32) throw new MatFormatError(file, `variable "${name}" stores its data as unsupported type ${type}`)
+  if (!size || type === MI.UTF8 || type === MI.UTF16 || type === MI.UTF32)
+    throw new MatFormatError(file, `variable "${name}" stores its data as unsupported type ${type}`)
   // Checking against the real byte count before allocating bounds memory by the file's size.
   if (raw.length < count * size) {
-    throw new MatFormatError(file, `variable "${name}" declares ${count} elements but holds only ${Math.floor(raw.length / size)}`)
+    throw new MatFormatError(
+      file,
+      `variable "${name}" declares ${count} elements but holds only ${Math.floor(raw.length / size)}`
+    )
   }
   const Out = arrayFor(cls)
   const sameType = storedTypeFor(cls) === type
@@ -280,33 +409,67 @@ interface TypedCtor {
 }
 function arrayFor(cls: MatNumericClass): TypedCtor {
   switch (cls) {
-    case 'double': case 'int64': case 'uint64': return Float64Array
-    case 'single': return Float32Array
-    case 'int8': return Int8Array
-    case 'uint8': case 'logical': return Uint8Array
-    case 'int16': return Int16Array
-    case 'uint16': return Uint16Array
-    case 'int32': return Int32Array
-    case 'uint32': return Uint32Array
+    case 'double':
+    case 'int64':
+    case 'uint64':
+      return Float64Array
+    case 'single':
+      return Float32Array
+    case 'int8':
+      return Int8Array
+    case 'uint8':
+    case 'logical':
+      return Uint8Array
+    case 'int16':
+      return Int16Array
+    case 'uint16':
+      return Uint16Array
+    case 'int32':
+      return Int32Array
+    case 'uint32':
+      return Uint32Array
   }
 }
 function storedTypeFor(cls: MatNumericClass): number {
-  const m: Record<MatNumericClass, number> = { double: MI.DOUBLE, single: MI.SINGLE, int8: MI.INT8, uint8: MI.UINT8, logical: MI.UINT8, int16: MI.INT16, uint16: MI.UINT16, int32: MI.INT32, uint32: MI.UINT32, int64: -1, uint64: -1 }
+  const m: Record<MatNumericClass, number> = {
+    double: MI.DOUBLE,
+    single: MI.SINGLE,
+    int8: MI.INT8,
+    uint8: MI.UINT8,
+    logical: MI.UINT8,
+    int16: MI.INT16,
+    uint16: MI.UINT16,
+    int32: MI.INT32,
+    uint32: MI.UINT32,
+    int64: -1,
+    uint64: -1
+  }
   return m[cls]
 }
 function getter(type: number, dv: DataView, le: boolean): (i: number) => number {
   switch (type) {
-    case MI.INT8: return (i) => dv.getInt8(i)
-    case MI.UINT8: return (i) => dv.getUint8(i)
-    case MI.INT16: return (i) => dv.getInt16(i * 2, le)
-    case MI.UINT16: return (i) => dv.getUint16(i * 2, le)
-    case MI.INT32: return (i) => dv.getInt32(i * 4, le)
-    case MI.UINT32: return (i) => dv.getUint32(i * 4, le)
-    case MI.SINGLE: return (i) => dv.getFloat32(i * 4, le)
-    case MI.DOUBLE: return (i) => dv.getFloat64(i * 8, le)
-    case MI.INT64: return (i) => Number(dv.getBigInt64(i * 8, le))
-    case MI.UINT64: return (i) => Number(dv.getBigUint64(i * 8, le))
-    default: throw new Error(`unreachable: type ${type}`)
+    case MI.INT8:
+      return (i) => dv.getInt8(i)
+    case MI.UINT8:
+      return (i) => dv.getUint8(i)
+    case MI.INT16:
+      return (i) => dv.getInt16(i * 2, le)
+    case MI.UINT16:
+      return (i) => dv.getUint16(i * 2, le)
+    case MI.INT32:
+      return (i) => dv.getInt32(i * 4, le)
+    case MI.UINT32:
+      return (i) => dv.getUint32(i * 4, le)
+    case MI.SINGLE:
+      return (i) => dv.getFloat32(i * 4, le)
+    case MI.DOUBLE:
+      return (i) => dv.getFloat64(i * 8, le)
+    case MI.INT64:
+      return (i) => Number(dv.getBigInt64(i * 8, le))
+    case MI.UINT64:
+      return (i) => Number(dv.getBigUint64(i * 8, le))
+    default:
+      throw new Error(`unreachable: type ${type}`)
   }
 }
 
@@ -334,7 +497,8 @@ export function encodeMat(vars: MatWriteVariable[], opts: { compress?: boolean }
   const parts: Buffer[] = [header]
   const names = new Set<string>()
   for (const v of vars) {
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(v.name)) throw new RangeError(`"${v.name}" is not a valid MATLAB variable name`)
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(v.name))
+      throw new RangeError(`"${v.name}" is not a valid MATLAB variable name`)
     if (names.has(v.name)) throw new RangeError(`variable "${v.name}" given twice`)
     names.add(v.name)
     const element = encodeMatrix(v)
@@ -347,7 +511,11 @@ export function encodeMat(vars: MatWriteVariable[], opts: { compress?: boolean }
 }
 
 /** Writes a MAT-file atomically (temporary file, then rename). */
-export async function writeMat(file: string, vars: MatWriteVariable[], opts: { compress?: boolean } = {}): Promise<void> {
+export async function writeMat(
+  file: string,
+  vars: MatWriteVariable[],
+  opts: { compress?: boolean } = {}
+): Promise<void> {
   const bytes = encodeMat(vars, opts)
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`
   try {
@@ -373,9 +541,11 @@ function element(type: number, data: Buffer): Buffer {
 }
 
 function encodeMatrix(v: MatWriteVariable): Buffer {
-  if (v.dims.length < 2 || v.dims.some((d) => !Number.isInteger(d) || d < 0 || d > 0x7fffffff)) throw new RangeError(`variable "${v.name}": dims must be ≥ 2 non-negative integers, got [${v.dims}]`)
+  if (v.dims.length < 2 || v.dims.some((d) => !Number.isInteger(d) || d < 0 || d > 0x7fffffff))
+    throw new RangeError(`variable "${v.name}": dims must be ≥ 2 non-negative integers, got [${v.dims}]`)
   const count = v.dims.reduce((a, d) => a * d, 1)
-  if (v.data.length !== count) throw new RangeError(`variable "${v.name}": dims [${v.dims}] need ${count} values, got ${v.data.length}`)
+  if (v.data.length !== count)
+    throw new RangeError(`variable "${v.name}": dims [${v.dims}] need ${count} values, got ${v.data.length}`)
   const flags = Buffer.alloc(8)
   flags.writeUInt32LE(MX_CODE[v.class], 0)
   const dims = Buffer.alloc(4 * v.dims.length)
@@ -395,7 +565,8 @@ function encodeMatrix(v: MatWriteVariable): Buffer {
     const a = new Uint8Array(count)
     for (let i = 0; i < count; i++) {
       const x = v.data[i]
-      if (!(x >= 0 && x <= 255 && Number.isInteger(x))) throw new RangeError(`variable "${v.name}": value ${x} at ${i} does not fit uint8`)
+      if (!(x >= 0 && x <= 255 && Number.isInteger(x)))
+        throw new RangeError(`variable "${v.name}": value ${x} at ${i} does not fit uint8`)
       a[i] = x
     }
     real = element(MI.UINT8, Buffer.from(a.buffer))

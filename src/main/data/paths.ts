@@ -36,8 +36,11 @@ export function resolveDataPath(recorded: string): string {
 
 /** A command line as a card records it: every absolute argument (or --opt=/abs) as its portable path. */
 export function portableCommand(cmd: string): string {
-  return cmd.split(' ').map((a) => {
-    const m = /^(--[^=]+=)?(\/.*)$/.exec(a)
-    return m ? (m[1] ?? '') + portableDataPath(m[2]) : a
-  }).join(' ')
+  return cmd
+    .split(' ')
+    .map((a) => {
+      const m = /^(--[^=]+=)?(\/.*)$/.exec(a)
+      return m ? (m[1] ?? '') + portableDataPath(m[2]) : a
+    })
+    .join(' ')
 }

@@ -44,11 +44,13 @@ export const DATASET_SOURCES: Record<DatasetName, DatasetSource> = {
         approxBytes: 562e6
       }
     ],
-    nextStep: 'unzip gzip.zip (fetchDataset does it with { extract: true }; it holds gzip/emnist-<split>-<train|test>-<images-idx3|labels-idx1>-ubyte.gz), then read with readEmnistDir(<dir>/gzip, split, part), or make a NIST36-layout glyph set with `glyphdesk data import emnist <dir> --split S --out DIR`'
+    nextStep:
+      'unzip gzip.zip (fetchDataset does it with { extract: true }; it holds gzip/emnist-<split>-<train|test>-<images-idx3|labels-idx1>-ubyte.gz), then read with readEmnistDir(<dir>/gzip, split, part), or make a NIST36-layout glyph set with `glyphdesk data import emnist <dir> --split S --out DIR`'
   },
   nist36: {
     name: 'nist36',
-    description: "CMU 16-720 'Neural Networks for Recognition' coursework data: nist36_{train,valid,test}.mat (10800/3600/1800 glyphs)",
+    description:
+      "CMU 16-720 'Neural Networks for Recognition' coursework data: nist36_{train,valid,test}.mat (10800/3600/1800 glyphs)",
     homepage: 'http://www.cs.cmu.edu/~16720/',
     files: [
       {
@@ -58,7 +60,8 @@ export const DATASET_SOURCES: Record<DatasetName, DatasetSource> = {
         approxBytes: 100e6
       }
     ],
-    nextStep: 'unzip data.zip (fetchDataset does it with { extract: true }), then read the directory holding nist36_train.mat with readGlyphSet'
+    nextStep:
+      'unzip data.zip (fetchDataset does it with { extract: true }), then read the directory holding nist36_train.mat with readGlyphSet'
   }
 }
 

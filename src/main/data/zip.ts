@@ -11,12 +11,23 @@ import { pipeline } from 'node:stream/promises'
 
 export class ZipFormatError extends InvalidInputError {
   override name = 'ZipFormatError'
-  constructor(readonly file: string, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly problem: string
+  ) {
     super(`${basename(file)}: ${problem}`)
   }
 }
 
-export interface ZipEntry { name: string; method: number; crc: number; compressedSize: number; size: number; localHeaderOffset: number; encrypted: boolean }
+export interface ZipEntry {
+  name: string
+  method: number
+  crc: number
+  compressedSize: number
+  size: number
+  localHeaderOffset: number
+  encrypted: boolean
+}
 
 const EOCD_SIG = 0x06054b50
 const CEN_SIG = 0x02014b50
@@ -36,7 +47,11 @@ export async function listZip(file: string): Promise<ZipEntry[]> {
  * Extracts the entries (all, or those `filter` accepts) into `outDir`; returns the written paths.
  * Each file is written to NAME.part and renamed when its CRC checks out.
  */
-export async function extractZip(file: string, outDir: string, opts: { filter?: (name: string) => boolean } = {}): Promise<string[]> {
+export async function extractZip(
+  file: string,
+  outDir: string,
+  opts: { filter?: (name: string) => boolean } = {}
+): Promise<string[]> {
   const fh = await openOrThrow(file)
   const written: string[] = []
   try {
@@ -46,9 +61,14 @@ export async function extractZip(file: string, outDir: string, opts: { filter?: 
       if (e.name.endsWith('/')) continue // directory entry
       if (opts.filter && !opts.filter(e.name)) continue
       const target = resolve(root, e.name)
-      if (e.name.includes('\\') || !target.startsWith(root + sep)) throw new ZipFormatError(file, `entry "${e.name}" would be written outside ${outDir}; refusing to extract`)
+      if (e.name.includes('\\') || !target.startsWith(root + sep))
+        throw new ZipFormatError(file, `entry "${e.name}" would be written outside ${outDir}; refusing to extract`)
       if (e.encrypted) throw new ZipFormatError(file, `entry "${e.name}" is encrypted`)
-      if (e.method !== 0 && e.method !== 8) throw new ZipFormatError(file, `entry "${e.name}" uses compression method ${e.method}; only stored (0) and deflate (8) are supported`)
+      if (e.method !== 0 && e.method !== 8)
+        throw new ZipFormatError(
+          file,
+          `entry "${e.name}" uses compression method ${e.method}; only stored (0) and deflate (8) are supported`
+        )
       await mkdir(dirname(target), { recursive: true })
       await extractEntry(fh, file, e, target)
       written.push(target)
@@ -78,20 +98,37 @@ async function readCentralDirectory(fh: FileHandle, file: string): Promise<ZipEn
   const tailLen = Math.min(size, 22 + 65535)
   const tail = await readAt(fh, size - tailLen, tailLen)
   let eocd = -1
-  for (let i = tail.length - 22; i >= 0; i--) if (tail.readUInt32LE(i) === EOCD_SIG) { eocd = i; break }
-  if (eocd < 0) throw new ZipFormatError(file, size === 0 ? 'is empty' : 'is not a zip archive or is truncated (no end-of-central-directory record)')
+  for (let i = tail.length - 22; i >= 0; i--)
+    if (tail.readUInt32LE(i) === EOCD_SIG) {
+      eocd = i
+      break
+    }
+  if (eocd < 0)
+    throw new ZipFormatError(
+      file,
+      size === 0 ? 'is empty' : 'is not a zip archive or is truncated (no end-of-central-directory record)'
+    )
   const count = tail.readUInt16LE(eocd + 10)
   const cdSize = tail.readUInt32LE(eocd + 12)
   const cdOffset = tail.readUInt32LE(eocd + 16)
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw new ZipFormatError(file, 'is a zip64 archive, which is not supported; extract it with unzip')
-  if (tail.readUInt16LE(eocd + 4) !== 0 || tail.readUInt16LE(eocd + 6) !== 0) throw new ZipFormatError(file, 'is a multi-disk archive, which is not supported')
-  if (cdOffset + cdSize > size) throw new ZipFormatError(file, `is truncated: central directory at ${cdOffset} (+${cdSize}) lies beyond the file end (${size})`)
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
+    throw new ZipFormatError(file, 'is a zip64 archive, which is not supported; extract it with unzip')
+  if (tail.readUInt16LE(eocd + 4) !== 0 || tail.readUInt16LE(eocd + 6) !== 0)
+    throw new ZipFormatError(file, 'is a multi-disk archive, which is not supported')
+  if (cdOffset + cdSize > size)
+    throw new ZipFormatError(
+      file,
+      `is truncated: central directory at ${cdOffset} (+${cdSize}) lies beyond the file end (${size})`
+    )
   const cd = await readAt(fh, cdOffset, cdSize)
   const entries: ZipEntry[] = []
   let p = 0
   for (let k = 0; k < count; k++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== CEN_SIG) throw new ZipFormatError(file, `central directory entry ${k} is damaged`)
-    const nameLen = cd.readUInt16LE(p + 28), extraLen = cd.readUInt16LE(p + 30), commentLen = cd.readUInt16LE(p + 32)
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== CEN_SIG)
+      throw new ZipFormatError(file, `central directory entry ${k} is damaged`)
+    const nameLen = cd.readUInt16LE(p + 28),
+      extraLen = cd.readUInt16LE(p + 30),
+      commentLen = cd.readUInt16LE(p + 32)
     const flags = cd.readUInt16LE(p + 8)
     entries.push({
       name: cd.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, p + 46 + nameLen),
@@ -109,10 +146,15 @@ async function readCentralDirectory(fh: FileHandle, file: string): Promise<ZipEn
 
 async function extractEntry(fh: FileHandle, file: string, e: ZipEntry, target: string): Promise<void> {
   const loc = await readAt(fh, e.localHeaderOffset, 30)
-  if (loc.length < 30 || loc.readUInt32LE(0) !== LOC_SIG) throw new ZipFormatError(file, `local header of "${e.name}" is damaged`)
+  if (loc.length < 30 || loc.readUInt32LE(0) !== LOC_SIG)
+    throw new ZipFormatError(file, `local header of "${e.name}" is damaged`)
   const start = e.localHeaderOffset + 30 + loc.readUInt16LE(26) + loc.readUInt16LE(28)
   const size = (await fh.stat()).size
-  if (start + e.compressedSize > size) throw new ZipFormatError(file, `is truncated: "${e.name}" needs bytes up to ${start + e.compressedSize}, file has ${size}`)
+  if (start + e.compressedSize > size)
+    throw new ZipFormatError(
+      file,
+      `is truncated: "${e.name}" needs bytes up to ${start + e.compressedSize}, file has ${size}`
+    )
   const source = Readable.from(chunksOf(fh, start, e.compressedSize))
   let crc = 0
   let written = 0
@@ -135,7 +177,10 @@ async function extractEntry(fh: FileHandle, file: string, e: ZipEntry, target: s
   }
   if (written !== e.size || crc >>> 0 !== e.crc) {
     await rm(part, { force: true })
-    throw new ZipFormatError(file, `"${e.name}" failed its integrity check (${written} of ${e.size} bytes, CRC ${(crc >>> 0).toString(16)} vs ${e.crc.toString(16)})`)
+    throw new ZipFormatError(
+      file,
+      `"${e.name}" failed its integrity check (${written} of ${e.size} bytes, CRC ${(crc >>> 0).toString(16)} vs ${e.crc.toString(16)})`
+    )
   }
   await rename(part, target)
 }

@@ -6,6 +6,10 @@ import { exportAlto, exportHocr } from './xml.ts'
 
 export type PageExportFormat = 'txt' | 'json' | 'hocr' | 'alto' | 'page'
 export const PAGE_EXPORTS: Record<PageExportFormat, (doc: PageDoc) => string> = {
-  txt: exportText, json: exportJson, hocr: exportHocr, alto: exportAlto, page: (doc) => exportPageXml(doc)
+  txt: exportText,
+  json: exportJson,
+  hocr: exportHocr,
+  alto: exportAlto,
+  page: (doc) => exportPageXml(doc)
 }
 export { exportAlto, exportHocr, exportJson, exportPageXml, exportText }

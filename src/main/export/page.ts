@@ -18,16 +18,23 @@ export const PAGE_NS = 'http://schema.primaresearch.org/PAGE/gts/pagecontent/201
 export const PAGE_LABEL_MODEL = 'glyphdesk'
 export const PAGE_LABEL_TYPE = 'labelledBy'
 
-interface Rect { x: number; y: number; w: number; h: number }
+interface Rect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
 
 /** A rectangle as PAGE points: top-left, top-right, bottom-right, bottom-left (inclusive pixel corners as x+w, y+h). */
 function points(r: Rect): string {
-  const x1 = r.x + r.w, y1 = r.y + r.h
+  const x1 = r.x + r.w,
+    y1 = r.y + r.h
   return `${r.x},${r.y} ${x1},${r.y} ${x1},${y1} ${r.x},${y1}`
 }
 
 function textEquiv(text: string, attrs: { index?: number; conf?: number; comments?: string } = {}): string {
-  const a = (attrs.index !== undefined ? ` index="${attrs.index}"` : '') +
+  const a =
+    (attrs.index !== undefined ? ` index="${attrs.index}"` : '') +
     (attrs.conf !== undefined ? ` conf="${attrs.conf.toFixed(3)}"` : '') +
     (attrs.comments ? ` comments="${escapeXml(attrs.comments)}"` : '')
   return `<TextEquiv${a}><Unicode>${escapeXml(text)}</Unicode></TextEquiv>`
@@ -38,10 +45,19 @@ function glyph(b: PageBox, id: string, tool: string | undefined): string {
   const parts = [`<Glyph id="${id}">`, `<Coords points="${points(b)}"/>`]
   if (b.userLabel !== undefined) {
     parts.push(textEquiv(b.userLabel, { index: 1, conf: 1, comments: 'corrected by a person' }))
-    if (b.label !== undefined) parts.push(textEquiv(b.label, { index: 2, conf: b.confidence, comments: b.imported && tool ? `reading of ${tool}` : 'model reading' }))
+    if (b.label !== undefined)
+      parts.push(
+        textEquiv(b.label, {
+          index: 2,
+          conf: b.confidence,
+          comments: b.imported && tool ? `reading of ${tool}` : 'model reading'
+        })
+      )
     parts.push(`<Labels externalModel="${PAGE_LABEL_MODEL}"><Label type="${PAGE_LABEL_TYPE}" value="person"/></Labels>`)
   } else if (b.label !== undefined) {
-    parts.push(textEquiv(b.label, { index: 1, conf: c, comments: b.imported && tool ? `reading of ${tool}` : undefined }))
+    parts.push(
+      textEquiv(b.label, { index: 1, conf: c, comments: b.imported && tool ? `reading of ${tool}` : undefined })
+    )
   }
   parts.push('</Glyph>')
   return parts.join('')
@@ -58,19 +74,27 @@ export function exportPageXml(doc: PageDoc, opts: PageXmlOptions = {}): string {
   const tool = doc.imported?.tool
   const out: string[] = []
   out.push('<?xml version="1.0" encoding="UTF-8"?>')
-  out.push(`<PcGts xmlns="${PAGE_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
-    `xsi:schemaLocation="${PAGE_NS} ${PAGE_NS}/pagecontent.xsd">`)
+  out.push(
+    `<PcGts xmlns="${PAGE_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
+      `xsi:schemaLocation="${PAGE_NS} ${PAGE_NS}/pagecontent.xsd">`
+  )
   out.push('<Metadata>')
   out.push('<Creator>Glyphdesk</Creator>')
   out.push(`<Created>${when}</Created>`)
   out.push(`<LastChange>${when}</LastChange>`)
-  const notes = [doc.model ? `model ${doc.model.name}` : '', doc.imported ? `imported from ${doc.imported.format} written by ${doc.imported.tool}` : ''].filter(Boolean)
+  const notes = [
+    doc.model ? `model ${doc.model.name}` : '',
+    doc.imported ? `imported from ${doc.imported.format} written by ${doc.imported.tool}` : ''
+  ].filter(Boolean)
   if (notes.length) out.push(`<Comments>${escapeXml(notes.join('; '))}</Comments>`)
   out.push('</Metadata>')
-  out.push(`<Page imageFilename="${escapeXml(basename(doc.image.path) || 'page')}" imageWidth="${doc.image.width}" imageHeight="${doc.image.height}">`)
+  out.push(
+    `<Page imageFilename="${escapeXml(basename(doc.image.path) || 'page')}" imageWidth="${doc.image.width}" imageHeight="${doc.image.height}">`
+  )
   if (lines.length) {
     out.push(`<TextRegion id="region_1" type="paragraph"><Coords points="${points(lineRect(lines.flat()))}"/>`)
-    let wid = 0, gid = 0
+    let wid = 0,
+      gid = 0
     const lineTexts: string[] = []
     lines.forEach((line, li) => {
       const ws = words(line)

@@ -12,10 +12,23 @@ import { basename } from 'node:path'
 import { boxesByLine, boxText, type PageBox, type PageDoc } from '../../shared/pagedoc.ts'
 
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
 }
 
-export interface Word { boxes: PageBox[]; x: number; y: number; w: number; h: number; text: string; conf?: number }
+export interface Word {
+  boxes: PageBox[]
+  x: number
+  y: number
+  w: number
+  h: number
+  text: string
+  conf?: number
+}
 
 export function words(line: PageBox[]): Word[] {
   const out: Word[] = []
@@ -25,10 +38,12 @@ export function words(line: PageBox[]): Word[] {
     else out.push({ boxes: [b], x: 0, y: 0, w: 0, h: 0, text: '' })
   }
   for (const w of out) {
-    const x0 = Math.min(...w.boxes.map(b => b.x)), y0 = Math.min(...w.boxes.map(b => b.y))
-    w.x = x0; w.y = y0
-    w.w = Math.max(...w.boxes.map(b => b.x + b.w)) - x0
-    w.h = Math.max(...w.boxes.map(b => b.y + b.h)) - y0
+    const x0 = Math.min(...w.boxes.map((b) => b.x)),
+      y0 = Math.min(...w.boxes.map((b) => b.y))
+    w.x = x0
+    w.y = y0
+    w.w = Math.max(...w.boxes.map((b) => b.x + b.w)) - x0
+    w.h = Math.max(...w.boxes.map((b) => b.y + b.h)) - y0
     w.text = w.boxes.map(boxText).join('')
     const confs = w.boxes.map(conf).filter((c): c is number => c !== undefined)
     if (confs.length) w.conf = confs.reduce((a, c) => a + c, 0) / confs.length
@@ -42,8 +57,14 @@ export function conf(b: PageBox): number | undefined {
 }
 
 export function lineRect(line: PageBox[]) {
-  const x0 = Math.min(...line.map(b => b.x)), y0 = Math.min(...line.map(b => b.y))
-  return { x: x0, y: y0, w: Math.max(...line.map(b => b.x + b.w)) - x0, h: Math.max(...line.map(b => b.y + b.h)) - y0 }
+  const x0 = Math.min(...line.map((b) => b.x)),
+    y0 = Math.min(...line.map((b) => b.y))
+  return {
+    x: x0,
+    y: y0,
+    w: Math.max(...line.map((b) => b.x + b.w)) - x0,
+    h: Math.max(...line.map((b) => b.y + b.h)) - y0
+  }
 }
 
 /** An xsd:ID for a box: its own id when that is an NCName tail, else its position. */
@@ -52,15 +73,18 @@ export function xmlId(prefix: string, b: PageBox, index: number): string {
 }
 
 /** The processing step text that tells readers (and Glyphdesk itself) how corrections are marked. */
-export const ALTO_CORRECTION_NOTE = 'Glyphdesk: a Glyph with a Variant was corrected by a person; the Variant is the model reading it replaced'
+export const ALTO_CORRECTION_NOTE =
+  'Glyphdesk: a Glyph with a Variant was corrected by a person; the Variant is the model reading it replaced'
 
 const bbox = (r: { x: number; y: number; w: number; h: number }) => `bbox ${r.x} ${r.y} ${r.x + r.w} ${r.y + r.h}`
 
 export function exportHocr(doc: PageDoc): string {
-  const lines = boxesByLine(doc).filter(l => l.length > 0)
+  const lines = boxesByLine(doc).filter((l) => l.length > 0)
   const out: string[] = []
   out.push('<?xml version="1.0" encoding="UTF-8"?>')
-  out.push('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">')
+  out.push(
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+  )
   out.push('<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">')
   out.push('<head>')
   out.push('<title>Glyphdesk transcription</title>')
@@ -69,17 +93,23 @@ export function exportHocr(doc: PageDoc): string {
   out.push('<meta name="ocr-capabilities" content="ocr_page ocr_carea ocr_line ocrx_word ocrx_cinfo"/>')
   out.push('</head>')
   out.push('<body>')
-  out.push(`<div class="ocr_page" id="page_1" title="image &quot;${escapeXml(doc.image.path)}&quot;; bbox 0 0 ${doc.image.width} ${doc.image.height}; ppageno 0">`)
-  out.push(`<div class="ocr_carea" id="block_1" title="${bbox(lines.length ? lineRect(lines.flat()) : { x: 0, y: 0, w: doc.image.width, h: doc.image.height })}">`)
+  out.push(
+    `<div class="ocr_page" id="page_1" title="image &quot;${escapeXml(doc.image.path)}&quot;; bbox 0 0 ${doc.image.width} ${doc.image.height}; ppageno 0">`
+  )
+  out.push(
+    `<div class="ocr_carea" id="block_1" title="${bbox(lines.length ? lineRect(lines.flat()) : { x: 0, y: 0, w: doc.image.width, h: doc.image.height })}">`
+  )
   let wid = 0
   lines.forEach((line, li) => {
     const ws = words(line)
-    const spans = ws.map(w => {
+    const spans = ws.map((w) => {
       wid++
-      const chars = w.boxes.map(b => {
-        const c = conf(b)
-        return `<span class="ocrx_cinfo" id="char_${escapeXml(b.id)}" title="${bbox(b)}${c !== undefined ? `; x_conf ${(c * 100).toFixed(1)}` : ''}">${escapeXml(boxText(b))}</span>`
-      }).join('')
+      const chars = w.boxes
+        .map((b) => {
+          const c = conf(b)
+          return `<span class="ocrx_cinfo" id="char_${escapeXml(b.id)}" title="${bbox(b)}${c !== undefined ? `; x_conf ${(c * 100).toFixed(1)}` : ''}">${escapeXml(boxText(b))}</span>`
+        })
+        .join('')
       return `<span class="ocrx_word" id="word_${wid}" title="${bbox(w)}${w.conf !== undefined ? `; x_wconf ${Math.round(w.conf * 100)}` : ''}">${chars}</span>`
     })
     out.push(`<span class="ocr_line" id="line_${li + 1}" title="${bbox(lineRect(line))}">${spans.join(' ')}</span>`)
@@ -92,28 +122,36 @@ export function exportHocr(doc: PageDoc): string {
 }
 
 export function exportAlto(doc: PageDoc): string {
-  const lines = boxesByLine(doc).filter(l => l.length > 0)
-  const pos = (r: { x: number; y: number; w: number; h: number }) => `HPOS="${r.x}" VPOS="${r.y}" WIDTH="${r.w}" HEIGHT="${r.h}"`
+  const lines = boxesByLine(doc).filter((l) => l.length > 0)
+  const pos = (r: { x: number; y: number; w: number; h: number }) =>
+    `HPOS="${r.x}" VPOS="${r.y}" WIDTH="${r.w}" HEIGHT="${r.h}"`
   const out: string[] = []
   out.push('<?xml version="1.0" encoding="UTF-8"?>')
-  out.push('<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
-    'xsi:schemaLocation="http://www.loc.gov/standards/alto/ns-v4# http://www.loc.gov/standards/alto/v4/alto-4-4.xsd">')
+  out.push(
+    '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
+      'xsi:schemaLocation="http://www.loc.gov/standards/alto/ns-v4# http://www.loc.gov/standards/alto/v4/alto-4-4.xsd">'
+  )
   out.push('<Description>')
   out.push('<MeasurementUnit>pixel</MeasurementUnit>')
-  out.push(`<sourceImageInformation><fileName>${escapeXml(basename(doc.image.path) || 'page')}</fileName></sourceImageInformation>`)
+  out.push(
+    `<sourceImageInformation><fileName>${escapeXml(basename(doc.image.path) || 'page')}</fileName></sourceImageInformation>`
+  )
   // The schema fixes the order: processingStepSettings before processingSoftware.
-  out.push('<OCRProcessing ID="ocr_1"><ocrProcessingStep>' +
-    (doc.model ? `<processingStepSettings>model=${escapeXml(doc.model.name)}</processingStepSettings>` : '') +
-    '<processingSoftware><softwareName>Glyphdesk</softwareName></processingSoftware></ocrProcessingStep>' +
-    `<postProcessingStep><processingStepDescription>${ALTO_CORRECTION_NOTE}</processingStepDescription>` +
-    '<processingSoftware><softwareName>Glyphdesk</softwareName></processingSoftware></postProcessingStep></OCRProcessing>')
+  out.push(
+    '<OCRProcessing ID="ocr_1"><ocrProcessingStep>' +
+      (doc.model ? `<processingStepSettings>model=${escapeXml(doc.model.name)}</processingStepSettings>` : '') +
+      '<processingSoftware><softwareName>Glyphdesk</softwareName></processingSoftware></ocrProcessingStep>' +
+      `<postProcessingStep><processingStepDescription>${ALTO_CORRECTION_NOTE}</processingStepDescription>` +
+      '<processingSoftware><softwareName>Glyphdesk</softwareName></processingSoftware></postProcessingStep></OCRProcessing>'
+  )
   out.push('</Description>')
   out.push('<Layout>')
   out.push(`<Page ID="page_1" PHYSICAL_IMG_NR="1" WIDTH="${doc.image.width}" HEIGHT="${doc.image.height}">`)
   out.push(`<PrintSpace ${pos({ x: 0, y: 0, w: doc.image.width, h: doc.image.height })}>`)
   if (lines.length) {
     out.push(`<TextBlock ID="block_1" ${pos(lineRect(lines.flat()))}>`)
-    let wid = 0, gid = 0
+    let wid = 0,
+      gid = 0
     lines.forEach((line, li) => {
       out.push(`<TextLine ID="line_${li + 1}" ${pos(lineRect(line))}>`)
       const ws = words(line)
@@ -125,12 +163,19 @@ export function exportAlto(doc: PageDoc): string {
           out.push(`<SP HPOS="${gx}" VPOS="${Math.min(prev.y, w.y)}" WIDTH="${Math.max(0, w.x - gx)}"/>`)
         }
         const corrected = w.boxes.some((b) => b.userLabel !== undefined)
-        out.push(`<String ID="string_${wid}" CONTENT="${escapeXml(w.text)}" ${pos(w)}${w.conf !== undefined ? ` WC="${w.conf.toFixed(3)}"` : ''}${corrected ? ' CS="true"' : ''}>`)
+        out.push(
+          `<String ID="string_${wid}" CONTENT="${escapeXml(w.text)}" ${pos(w)}${w.conf !== undefined ? ` WC="${w.conf.toFixed(3)}"` : ''}${corrected ? ' CS="true"' : ''}>`
+        )
         for (const b of w.boxes) {
           const c = conf(b)
           const attrs = `ID="${xmlId('glyph', b, gid++)}" CONTENT="${escapeXml(boxText(b))}" ${pos(b)}${c !== undefined ? ` GC="${c.toFixed(3)}"` : ''}`
-          if (b.userLabel === undefined) { out.push(`<Glyph ${attrs}/>`); continue }
-          const model = (b.label !== undefined ? ` CONTENT="${escapeXml(b.label)}"` : '') + (b.confidence !== undefined ? ` VC="${b.confidence.toFixed(3)}"` : '')
+          if (b.userLabel === undefined) {
+            out.push(`<Glyph ${attrs}/>`)
+            continue
+          }
+          const model =
+            (b.label !== undefined ? ` CONTENT="${escapeXml(b.label)}"` : '') +
+            (b.confidence !== undefined ? ` VC="${b.confidence.toFixed(3)}"` : '')
           out.push(`<Glyph ${attrs}><Variant${model}/></Glyph>`)
         }
         out.push('</String>')

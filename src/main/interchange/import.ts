@@ -60,17 +60,25 @@ export async function readOcrFile(file: string, bytes?: Buffer): Promise<Importe
   const name = basename(file)
   let buf = bytes
   if (!buf) {
-    const st = await stat(file).catch((e: NodeJS.ErrnoException) => { throw new InterchangeError(`${file} cannot be read (${e.code ?? e.message})`) })
+    const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
+      throw new InterchangeError(`${file} cannot be read (${e.code ?? e.message})`)
+    })
     if (!st.isFile()) throw new InterchangeError(`${file} is not a file`)
-    if (st.size > MAX_FILE_BYTES) throw new InterchangeError(`${name} is ${mb(st.size)}; Glyphdesk imports OCR files up to ${mb(MAX_FILE_BYTES)} (one page each)`)
+    if (st.size > MAX_FILE_BYTES)
+      throw new InterchangeError(
+        `${name} is ${mb(st.size)}; Glyphdesk imports OCR files up to ${mb(MAX_FILE_BYTES)} (one page each)`
+      )
     buf = await readFile(file)
   } else if (buf.length > MAX_FILE_BYTES) {
-    throw new InterchangeError(`${name} is ${mb(buf.length)}; Glyphdesk imports OCR files up to ${mb(MAX_FILE_BYTES)} (one page each)`)
+    throw new InterchangeError(
+      `${name} is ${mb(buf.length)}; Glyphdesk imports OCR files up to ${mb(MAX_FILE_BYTES)} (one page each)`
+    )
   }
   if (buf.length === 0) throw new InterchangeError(`${name} is empty`)
   if (buf[0] === 0xff && buf[1] === 0xfe) throw new InterchangeError(`${name} is UTF-16; save it as UTF-8`)
   const text = buf.toString('utf8').replace(/^\uFEFF/, '')
-  if (!text.trimStart().startsWith('<')) throw new InterchangeError(`${name} is not XML (it does not start with "<"); import hOCR, ALTO or PAGE XML`)
+  if (!text.trimStart().startsWith('<'))
+    throw new InterchangeError(`${name} is not XML (it does not start with "<"); import hOCR, ALTO or PAGE XML`)
   return readOcrDocument(parseXml(text, name), name)
 }
 
@@ -87,11 +95,17 @@ export interface ImportOptions {
 }
 
 /** OCR file + page image → PageDoc (version 2), after every check. */
-export async function importOcrFile(ocrPath: string, imagePath: string, opts: ImportOptions = {}): Promise<ImportResult> {
+export async function importOcrFile(
+  ocrPath: string,
+  imagePath: string,
+  opts: ImportOptions = {}
+): Promise<ImportResult> {
   const page = await readOcrFile(ocrPath, opts.ocrBytes)
-  const imageBytes = opts.imageBytes ?? await readFile(imagePath).catch((e: NodeJS.ErrnoException) => {
-    throw new InterchangeError(`the image ${imagePath} cannot be read (${e.code ?? e.message})`)
-  })
+  const imageBytes =
+    opts.imageBytes ??
+    (await readFile(imagePath).catch((e: NodeJS.ErrnoException) => {
+      throw new InterchangeError(`the image ${imagePath} cannot be read (${e.code ?? e.message})`)
+    }))
   const image = await loadImage(imageBytes)
   const needsSegmentation = page.lines.some((l) => l.words.some((w) => w.glyphs.length === 0))
   checkGeometry(page, image, basename(ocrPath), basename(imagePath))
@@ -105,36 +119,59 @@ export async function importOcrFile(ocrPath: string, imagePath: string, opts: Im
 }
 
 /** Scale from the file's units to image pixels, after checking the stated page size against the image. */
-function pageScale(page: ImportedPage, image: LoadedImage, file: string, imageName: string): { sx: number; sy: number } {
-  const W = image.originalWidth, H = image.originalHeight
+function pageScale(
+  page: ImportedPage,
+  image: LoadedImage,
+  file: string,
+  imageName: string
+): { sx: number; sy: number } {
+  const W = image.originalWidth,
+    H = image.originalHeight
   if (page.width === undefined || page.height === undefined) {
-    if (page.unit !== 'pixel') throw new InterchangeError(`${file} measures in ${page.unit} but states no page size, so its coordinates cannot be placed on the image`)
+    if (page.unit !== 'pixel')
+      throw new InterchangeError(
+        `${file} measures in ${page.unit} but states no page size, so its coordinates cannot be placed on the image`
+      )
     return { sx: 1, sy: 1 }
   }
-  if (page.width <= 0 || page.height <= 0) throw new InterchangeError(`${file} states a page of ${page.width}×${page.height}`)
+  if (page.width <= 0 || page.height <= 0)
+    throw new InterchangeError(`${file} states a page of ${page.width}×${page.height}`)
   if (page.unit === 'pixel') {
     if (Math.round(page.width) !== W || Math.round(page.height) !== H) {
       // A phone photo's EXIF rotation is applied here; some tools read the pixels as stored.
       const turned = Math.round(page.width) === H && Math.round(page.height) === W
-      throw new InterchangeError(`${file} describes a ${page.width}×${page.height} page but ${imageName} is ${W}×${H}` +
-        (turned ? ' upright (its EXIF orientation applied); the file was made from the unrotated pixels, so re-run that tool on an upright copy' : '; choose the image the file was made from'))
+      throw new InterchangeError(
+        `${file} describes a ${page.width}×${page.height} page but ${imageName} is ${W}×${H}` +
+          (turned
+            ? ' upright (its EXIF orientation applied); the file was made from the unrotated pixels, so re-run that tool on an upright copy'
+            : '; choose the image the file was made from')
+      )
     }
     return { sx: 1, sy: 1 }
   }
-  const sx = W / page.width, sy = H / page.height
+  const sx = W / page.width,
+    sy = H / page.height
   if (Math.abs(sx - sy) > 0.02 * Math.max(sx, sy)) {
-    throw new InterchangeError(`${file} describes a page of ${page.width}×${page.height} ${page.unit}, whose shape differs from ${imageName} (${W}×${H}); choose the image the file was made from`)
+    throw new InterchangeError(
+      `${file} describes a page of ${page.width}×${page.height} ${page.unit}, whose shape differs from ${imageName} (${W}×${H}); choose the image the file was made from`
+    )
   }
   return { sx, sy }
 }
 
 function checkGeometry(page: ImportedPage, image: LoadedImage, file: string, imageName: string): void {
   const { sx, sy } = pageScale(page, image, file, imageName)
-  const W = image.originalWidth, H = image.originalHeight
+  const W = image.originalWidth,
+    H = image.originalHeight
   const check = (r: Rect, what: string) => {
-    const x0 = r.x * sx, y0 = r.y * sy, x1 = (r.x + r.w) * sx, y1 = (r.y + r.h) * sy
+    const x0 = r.x * sx,
+      y0 = r.y * sy,
+      x1 = (r.x + r.w) * sx,
+      y1 = (r.y + r.h) * sy
     if (x0 < -EDGE_TOLERANCE || y0 < -EDGE_TOLERANCE || x1 > W + EDGE_TOLERANCE || y1 > H + EDGE_TOLERANCE) {
-      throw new InterchangeError(`${file} has ${what} at ${Math.round(x0)},${Math.round(y0)}–${Math.round(x1)},${Math.round(y1)}, outside the ${W}×${H} image ${imageName}`)
+      throw new InterchangeError(
+        `${file} has ${what} at ${Math.round(x0)},${Math.round(y0)}–${Math.round(x1)},${Math.round(y1)}, outside the ${W}×${H} image ${imageName}`
+      )
     }
   }
   page.lines.forEach((l, li) => {
@@ -149,9 +186,13 @@ function checkGeometry(page: ImportedPage, image: LoadedImage, file: string, ima
 /** The characters of a tool's text that are Glyphdesk classes (letters upper-cased), with the word each is in. */
 export function classChars(text: string): { ch: string; word: number }[] {
   const out: { ch: string; word: number }[] = []
-  text.trim().split(/\s+/).filter(Boolean).forEach((token, wi) => {
-    for (const c of token.toUpperCase()) if (CLASSES.includes(c)) out.push({ ch: c, word: wi })
-  })
+  text
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .forEach((token, wi) => {
+      for (const c of token.toUpperCase()) if (CLASSES.includes(c)) out.push({ ch: c, word: wi })
+    })
   return out
 }
 
@@ -161,25 +202,47 @@ const toClass = (text: string): string | undefined => {
 }
 
 /** Builds the PageDoc from a checked file description, the image and (when some word needs it) its segmentation. */
-export function buildDoc(page: ImportedPage, image: LoadedImage, seg: SegmentResult | null, meta: { ocrPath: string; imagePath: string; sha256?: string }): { doc: PageDoc; report: ImportReport } {
-  const W = image.originalWidth, H = image.originalHeight
+export function buildDoc(
+  page: ImportedPage,
+  image: LoadedImage,
+  seg: SegmentResult | null,
+  meta: { ocrPath: string; imagePath: string; sha256?: string }
+): { doc: PageDoc; report: ImportReport } {
+  const W = image.originalWidth,
+    H = image.originalHeight
   const sx = page.width && page.unit !== 'pixel' ? W / page.width : 1
   const sy = page.height && page.unit !== 'pixel' ? H / page.height : 1
   const px = (r: Rect): Rect => {
-    const x0 = Math.min(W - 1, Math.max(0, Math.round(r.x * sx))), y0 = Math.min(H - 1, Math.max(0, Math.round(r.y * sy)))
-    const x1 = Math.min(W, Math.round((r.x + r.w) * sx)), y1 = Math.min(H, Math.round((r.y + r.h) * sy))
+    const x0 = Math.min(W - 1, Math.max(0, Math.round(r.x * sx))),
+      y0 = Math.min(H - 1, Math.max(0, Math.round(r.y * sy)))
+    const x1 = Math.min(W, Math.round((r.x + r.w) * sx)),
+      y1 = Math.min(H, Math.round((r.y + r.h) * sy))
     return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
   }
   const found = seg ? seg.boxes.map((b) => toFileRect(image, b)) : []
   const used = new Uint8Array(found.length)
-  const report: ImportReport = { format: page.format, version: page.version, tool: page.tool, lines: 0, words: 0, wordsWithFileGlyphs: 0, alignedWords: 0, unalignedWords: 0, emptyWords: 0, boxes: 0 }
+  const report: ImportReport = {
+    format: page.format,
+    version: page.version,
+    tool: page.tool,
+    lines: 0,
+    words: 0,
+    wordsWithFileGlyphs: 0,
+    alignedWords: 0,
+    unalignedWords: 0,
+    emptyWords: 0,
+    boxes: 0
+  }
   const boxes: PageBox[] = []
   const lines: PageLine[] = []
   const ids = new Set<string>()
   let next = 1
   const newId = (wanted?: string): string => {
     const own = wanted?.startsWith('glyph_') ? wanted.slice(6) : undefined
-    if (own && !ids.has(own)) { ids.add(own); return own }
+    if (own && !ids.has(own)) {
+      ids.add(own)
+      return own
+    }
     while (ids.has(`b${next}`)) next++
     const id = `b${next++}`
     ids.add(id)
@@ -190,7 +253,8 @@ export function buildDoc(page: ImportedPage, image: LoadedImage, seg: SegmentRes
     const inside: { i: number; r: Rect }[] = []
     found.forEach((f, i) => {
       if (used[i]) return
-      const cx = f.x + f.w / 2, cy = f.y + f.h / 2
+      const cx = f.x + f.w / 2,
+        cy = f.y + f.h / 2
       if (cx >= r.x && cx < r.x + r.w && cy >= r.y && cy < r.y + r.h) inside.push({ i, r: f })
     })
     inside.sort((a, b) => a.r.x + a.r.w / 2 - (b.r.x + b.r.w / 2))
@@ -210,9 +274,17 @@ export function buildDoc(page: ImportedPage, image: LoadedImage, seg: SegmentRes
       if (w.glyphs.length) {
         report.wordsWithFileGlyphs++
         for (const g of w.glyphs) {
-          const box: PageBox = { id: newId(page.glyphdesk ? g.id : undefined), ...px(g.rect), line: li, word: wordIndex, source: 'detector', imported: imported(true) }
+          const box: PageBox = {
+            id: newId(page.glyphdesk ? g.id : undefined),
+            ...px(g.rect),
+            line: li,
+            word: wordIndex,
+            source: 'detector',
+            imported: imported(true)
+          }
           if (g.person) {
-            const user = toClass(g.person.label), model = g.person.model !== undefined ? toClass(g.person.model) : undefined
+            const user = toClass(g.person.label),
+              model = g.person.model !== undefined ? toClass(g.person.model) : undefined
             if (user) box.userLabel = user
             if (model) box.label = model
             if (model && g.person.modelConf !== undefined) box.confidence = g.person.modelConf
@@ -239,14 +311,28 @@ export function buildDoc(page: ImportedPage, image: LoadedImage, seg: SegmentRes
         report.alignedWords += Math.max(1, tokens.length)
         rects.forEach((r, k) => {
           lineBoxes.push({
-            id: newId(), ...r, line: li, word: wordIndex + chars[k].word, source: 'detector', label: chars[k].ch,
-            ...(w.conf !== undefined ? { confidence: w.conf } : {}), imported: imported(true)
+            id: newId(),
+            ...r,
+            line: li,
+            word: wordIndex + chars[k].word,
+            source: 'detector',
+            label: chars[k].ch,
+            ...(w.conf !== undefined ? { confidence: w.conf } : {}),
+            imported: imported(true)
           })
         })
         wordIndex += chars[chars.length - 1].word + 1
       } else {
         report.unalignedWords += Math.max(1, tokens.length)
-        for (const r of rects) lineBoxes.push({ id: newId(), ...r, line: li, word: wordIndex, source: 'detector', imported: imported(false) })
+        for (const r of rects)
+          lineBoxes.push({
+            id: newId(),
+            ...r,
+            line: li,
+            word: wordIndex,
+            source: 'detector',
+            imported: imported(false)
+          })
         wordIndex++
       }
     }

@@ -10,7 +10,12 @@ import { ALTO_CORRECTION_NOTE } from '../export/xml.ts'
 import { PAGE_LABEL_MODEL, PAGE_LABEL_TYPE } from '../export/page.ts'
 import { childNamed, childrenNamed, findAll, InterchangeError, type XmlElement } from './xml.ts'
 
-export interface Rect { x: number; y: number; w: number; h: number }
+export interface Rect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
 
 export interface ImportedGlyph {
   rect: Rect
@@ -32,7 +37,10 @@ export interface ImportedWord {
   glyphs: ImportedGlyph[]
 }
 
-export interface ImportedLine { rect: Rect; words: ImportedWord[] }
+export interface ImportedLine {
+  rect: Rect
+  words: ImportedWord[]
+}
 
 export type InterchangeFormat = 'hocr' | 'alto' | 'page'
 
@@ -64,21 +72,28 @@ export function readOcrDocument(root: XmlElement, file: string): ImportedPage {
   if (root.name === 'PcGts') {
     const m = PAGE_NS.exec(root.ns)
     if (!m) throw new InterchangeError(`${file} has a <PcGts> root in namespace "${root.ns}", which is not PAGE XML's`)
-    if (!PAGE_VERSIONS.has(m[1])) throw new InterchangeError(`${file} is PAGE XML ${m[1]}; Glyphdesk reads PAGE XML 2013-07-15 to 2019-07-15`)
+    if (!PAGE_VERSIONS.has(m[1]))
+      throw new InterchangeError(`${file} is PAGE XML ${m[1]}; Glyphdesk reads PAGE XML 2013-07-15 to 2019-07-15`)
     return readPage(root, file, m[1])
   }
   if (root.name === 'alto') {
     const m = ALTO_NS.exec(root.ns)
-    if (!m) throw new InterchangeError(`${file} has an <alto> root in namespace "${root.ns || '(none)'}"; Glyphdesk reads ALTO v2, v3 and v4`)
+    if (!m)
+      throw new InterchangeError(
+        `${file} has an <alto> root in namespace "${root.ns || '(none)'}"; Glyphdesk reads ALTO v2, v3 and v4`
+      )
     const v = Number(m[1])
     if (v < 2 || v > 4) throw new InterchangeError(`${file} is ALTO v${v}; Glyphdesk reads ALTO v2, v3 and v4`)
     return readAlto(root, file, v)
   }
   if (root.name === 'html' && (root.ns === XHTML_NS || root.ns === '')) {
-    if (findAll(root, (e) => classes(e).includes('ocr_page')).length === 0) throw new InterchangeError(`${file} is HTML without an ocr_page element, so it is not hOCR`)
+    if (findAll(root, (e) => classes(e).includes('ocr_page')).length === 0)
+      throw new InterchangeError(`${file} is HTML without an ocr_page element, so it is not hOCR`)
     return readHocr(root, file)
   }
-  throw new InterchangeError(`${file} is neither PAGE XML, ALTO nor hOCR (its root element is <${root.name}>${root.ns ? ` in namespace ${root.ns}` : ''})`)
+  throw new InterchangeError(
+    `${file} is neither PAGE XML, ALTO nor hOCR (its root element is <${root.name}>${root.ns ? ` in namespace ${root.ns}` : ''})`
+  )
 }
 
 function num(v: string | undefined): number | undefined {
@@ -88,7 +103,8 @@ function num(v: string | undefined): number | undefined {
 }
 
 function union(rs: readonly Rect[]): Rect {
-  const x0 = Math.min(...rs.map((r) => r.x)), y0 = Math.min(...rs.map((r) => r.y))
+  const x0 = Math.min(...rs.map((r) => r.x)),
+    y0 = Math.min(...rs.map((r) => r.y))
   return { x: x0, y: y0, w: Math.max(...rs.map((r) => r.x + r.w)) - x0, h: Math.max(...rs.map((r) => r.y + r.h)) - y0 }
 }
 
@@ -102,19 +118,29 @@ function conf01(v: number | undefined): number | undefined {
 function pageRect(el: XmlElement, file: string, what: string): Rect | undefined {
   const coords = childNamed(el, 'Coords')
   if (!coords) return undefined
-  const pts = (coords.attrs['points'] ?? '').trim().split(/\s+/).filter(Boolean).map((p) => p.split(',').map(Number))
+  const pts = (coords.attrs['points'] ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => p.split(',').map(Number))
   if (pts.length === 0 || pts.some((p) => p.length !== 2 || !p.every(Number.isFinite))) {
     throw new InterchangeError(`${file}: the Coords of ${what} are not "x,y x,y …" points`)
   }
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1])
-  const x = Math.min(...xs), y = Math.min(...ys)
+  const xs = pts.map((p) => p[0]),
+    ys = pts.map((p) => p[1])
+  const x = Math.min(...xs),
+    y = Math.min(...ys)
   return { x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y }
 }
 
 /** TextEquivs of an element, lowest index first (PAGE: the lowest index is the main reading). */
 function textEquivs(el: XmlElement): { text: string; conf?: number; index: number }[] {
   return childrenNamed(el, 'TextEquiv')
-    .map((t, i) => ({ text: childNamed(t, 'Unicode')?.text ?? '', conf: conf01(num(t.attrs['conf'])), index: num(t.attrs['index']) ?? i }))
+    .map((t, i) => ({
+      text: childNamed(t, 'Unicode')?.text ?? '',
+      conf: conf01(num(t.attrs['conf'])),
+      index: num(t.attrs['index']) ?? i
+    }))
     .sort((a, b) => a.index - b.index)
 }
 
@@ -138,8 +164,13 @@ function readPage(root: XmlElement, file: string, version: string): ImportedPage
           if (!gr || (eq[0] && eq[0].text.trim() === '')) continue
           const glyph: ImportedGlyph = { rect: gr, text: eq[0]?.text ?? '', conf: eq[0]?.conf, id: g.attrs['id'] }
           if (glyphdesk) {
-            const byPerson = childrenNamed(g, 'Labels').some((l) => l.attrs['externalModel'] === PAGE_LABEL_MODEL &&
-              childrenNamed(l, 'Label').some((x) => x.attrs['type'] === PAGE_LABEL_TYPE && x.attrs['value'] === 'person'))
+            const byPerson = childrenNamed(g, 'Labels').some(
+              (l) =>
+                l.attrs['externalModel'] === PAGE_LABEL_MODEL &&
+                childrenNamed(l, 'Label').some(
+                  (x) => x.attrs['type'] === PAGE_LABEL_TYPE && x.attrs['value'] === 'person'
+                )
+            )
             if (byPerson && eq[0]) glyph.person = { label: eq[0].text, model: eq[1]?.text, modelConf: eq[1]?.conf }
           }
           glyphs.push(glyph)
@@ -159,36 +190,54 @@ function readPage(root: XmlElement, file: string, version: string): ImportedPage
     }
   }
   return {
-    format: 'page', version: `PAGE ${version}`, tool: creator || 'unknown', glyphdesk, lines, unit: 'pixel',
-    width: num(page.attrs['imageWidth']), height: num(page.attrs['imageHeight']), imageFile: page.attrs['imageFilename']
+    format: 'page',
+    version: `PAGE ${version}`,
+    tool: creator || 'unknown',
+    glyphdesk,
+    lines,
+    unit: 'pixel',
+    width: num(page.attrs['imageWidth']),
+    height: num(page.attrs['imageHeight']),
+    imageFile: page.attrs['imageFilename']
   }
 }
 
 // ---- ALTO -----------------------------------------------------------------------------------------------
 
 function altoTool(root: XmlElement): string {
-  const names = findAll(childNamed(root, 'Description') ?? root, (e) => e.name === 'processingSoftware').map((s) => {
-    const name = childNamed(s, 'softwareName')?.text.trim() ?? ''
-    const version = childNamed(s, 'softwareVersion')?.text.trim() ?? ''
-    return version && !name.includes(version) ? `${name} ${version}` : name
-  }).filter(Boolean)
+  const names = findAll(childNamed(root, 'Description') ?? root, (e) => e.name === 'processingSoftware')
+    .map((s) => {
+      const name = childNamed(s, 'softwareName')?.text.trim() ?? ''
+      const version = childNamed(s, 'softwareVersion')?.text.trim() ?? ''
+      return version && !name.includes(version) ? `${name} ${version}` : name
+    })
+    .filter(Boolean)
   return names[0] ?? 'unknown'
 }
 
 function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
   const description = childNamed(root, 'Description')
   const unit = (description && childNamed(description, 'MeasurementUnit')?.text.trim()) || 'pixel'
-  if (unit !== 'pixel' && unit !== 'mm10' && unit !== 'inch1200') throw new InterchangeError(`${file} measures in "${unit}"; ALTO allows pixel, mm10 or inch1200`)
+  if (unit !== 'pixel' && unit !== 'mm10' && unit !== 'inch1200')
+    throw new InterchangeError(`${file} measures in "${unit}"; ALTO allows pixel, mm10 or inch1200`)
   const tool = altoTool(root)
-  const glyphdesk = tool === 'Glyphdesk' && description !== undefined &&
-    findAll(description, (e) => e.name === 'processingStepDescription').some((d) => d.text.trim() === ALTO_CORRECTION_NOTE)
+  const glyphdesk =
+    tool === 'Glyphdesk' &&
+    description !== undefined &&
+    findAll(description, (e) => e.name === 'processingStepDescription').some(
+      (d) => d.text.trim() === ALTO_CORRECTION_NOTE
+    )
   const layout = childNamed(root, 'Layout')
   const pages = layout ? childrenNamed(layout, 'Page') : []
   if (pages.length === 0) throw new InterchangeError(`${file} is ALTO without a Layout/Page element`)
-  if (pages.length > 1) throw new InterchangeError(`${file} holds ${pages.length} pages; import one page at a time (one image per file)`)
+  if (pages.length > 1)
+    throw new InterchangeError(`${file} holds ${pages.length} pages; import one page at a time (one image per file)`)
   const page = pages[0]
   const rectOf = (el: XmlElement): Rect | undefined => {
-    const x = num(el.attrs['HPOS']), y = num(el.attrs['VPOS']), w = num(el.attrs['WIDTH']), h = num(el.attrs['HEIGHT'])
+    const x = num(el.attrs['HPOS']),
+      y = num(el.attrs['VPOS']),
+      w = num(el.attrs['WIDTH']),
+      h = num(el.attrs['HEIGHT'])
     return x === undefined || y === undefined || w === undefined || h === undefined ? undefined : { x, y, w, h }
   }
   const lines: ImportedLine[] = []
@@ -203,13 +252,26 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
         const gr = rectOf(g)
         if (!gr) continue
         if ((g.attrs['CONTENT'] ?? '').trim() === '' && !glyphdesk) continue
-        const glyph: ImportedGlyph = { rect: gr, text: g.attrs['CONTENT'] ?? '', conf: conf01(num(g.attrs['GC'])), id: g.attrs['ID'] }
+        const glyph: ImportedGlyph = {
+          rect: gr,
+          text: g.attrs['CONTENT'] ?? '',
+          conf: conf01(num(g.attrs['GC'])),
+          id: g.attrs['ID']
+        }
         const variant = childNamed(g, 'Variant')
-        if (glyphdesk && variant) glyph.person = { label: glyph.text, model: variant.attrs['CONTENT'], modelConf: conf01(num(variant.attrs['VC'])) }
+        if (glyphdesk && variant)
+          glyph.person = {
+            label: glyph.text,
+            model: variant.attrs['CONTENT'],
+            modelConf: conf01(num(variant.attrs['VC']))
+          }
         glyphs.push(glyph)
       }
       const r = rect ?? (glyphs.length ? union(glyphs.map((g) => g.rect)) : undefined)
-      if (!r) { words = []; break } // a word without a position: read the line as a whole below
+      if (!r) {
+        words = []
+        break
+      } // a word without a position: read the line as a whole below
       if ((s.attrs['CONTENT'] ?? '').trim() === '' && glyphs.length === 0) continue
       words.push({ rect: r, text: s.attrs['CONTENT'] ?? '', conf: conf01(num(s.attrs['WC'])), glyphs })
     }
@@ -220,8 +282,15 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
   }
   const fileName = description && findAll(description, (e) => e.name === 'fileName')[0]?.text.trim()
   return {
-    format: 'alto', version: `ALTO v${v}`, tool, glyphdesk, lines,
-    width: num(page.attrs['WIDTH']), height: num(page.attrs['HEIGHT']), imageFile: fileName || undefined, unit
+    format: 'alto',
+    version: `ALTO v${v}`,
+    tool,
+    glyphdesk,
+    lines,
+    width: num(page.attrs['WIDTH']),
+    height: num(page.attrs['HEIGHT']),
+    imageFile: fileName || undefined,
+    unit
   }
 }
 
@@ -262,7 +331,8 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
   const metas = findAll(root, (e) => e.name === 'meta')
   const tool = metas.find((m) => m.attrs['name'] === 'ocr-system')?.attrs['content']?.trim() || 'unknown'
   const pages = findAll(root, (e) => classes(e).includes('ocr_page'))
-  if (pages.length > 1) throw new InterchangeError(`${file} holds ${pages.length} pages; import one page at a time (one image per file)`)
+  if (pages.length > 1)
+    throw new InterchangeError(`${file} holds ${pages.length} pages; import one page at a time (one image per file)`)
   const page = pages[0]
   const pageProps = hocrProps(page.attrs['title'])
   const bbox = hocrRect(page, file)
@@ -278,11 +348,17 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
       for (const c of cinfo) {
         const r = hocrRect(c, file)
         const cp = hocrProps(c.attrs['title'])
-        if (r && textOf(c).trim() !== '') glyphs.push({ rect: r, text: textOf(c).trim(), conf: conf01(num(cp['x_conf']?.[0]) !== undefined ? num(cp['x_conf']?.[0])! / 100 : undefined) })
+        if (r && textOf(c).trim() !== '')
+          glyphs.push({
+            rect: r,
+            text: textOf(c).trim(),
+            conf: conf01(num(cp['x_conf']?.[0]) !== undefined ? num(cp['x_conf']?.[0])! / 100 : undefined)
+          })
       }
       const wc = num(props['x_wconf']?.[0])
       const r = rect ?? (glyphs.length ? union(glyphs.map((g) => g.rect)) : undefined)
-      if (r && (textOf(w).trim() !== '' || glyphs.length)) words.push({ rect: r, text: textOf(w).trim(), conf: wc === undefined ? undefined : conf01(wc / 100), glyphs })
+      if (r && (textOf(w).trim() !== '' || glyphs.length))
+        words.push({ rect: r, text: textOf(w).trim(), conf: wc === undefined ? undefined : conf01(wc / 100), glyphs })
     }
     if (words.length === 0 && lineRect) {
       const text = textOf(line).replace(/\s+/g, ' ').trim()
@@ -291,7 +367,14 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
     if (words.length) lines.push({ rect: lineRect ?? union(words.map((w) => w.rect)), words })
   }
   return {
-    format: 'hocr', version: 'hOCR', tool, glyphdesk: /^glyphdesk\b/i.test(tool), lines, unit: 'pixel',
-    width: bbox ? bbox.x + bbox.w : undefined, height: bbox ? bbox.y + bbox.h : undefined, imageFile: pageProps['image']?.[0]
+    format: 'hocr',
+    version: 'hOCR',
+    tool,
+    glyphdesk: /^glyphdesk\b/i.test(tool),
+    lines,
+    unit: 'pixel',
+    width: bbox ? bbox.x + bbox.w : undefined,
+    height: bbox ? bbox.y + bbox.h : undefined,
+    imageFile: pageProps['image']?.[0]
   }
 }

@@ -34,9 +34,14 @@ export function parseXml(xml: string, file: string): XmlElement {
   const stack: XmlElement[] = []
   let root: XmlElement | null = null
   // The first error ends the parse (throwing out of write), so a garbage file is not scanned to its end.
-  parser.on('error', (e) => { throw e })
+  parser.on('error', (e) => {
+    throw e
+  })
   parser.on('doctype', (d) => {
-    if (/<!ENTITY/i.test(d)) throw new InterchangeError(`${file} declares XML entities in its DOCTYPE; Glyphdesk does not expand entities (a "billion laughs" file can exhaust memory), so it refuses the file`)
+    if (/<!ENTITY/i.test(d))
+      throw new InterchangeError(
+        `${file} declares XML entities in its DOCTYPE; Glyphdesk does not expand entities (a "billion laughs" file can exhaust memory), so it refuses the file`
+      )
   })
   parser.on('opentag', (tag: SaxesTagNS) => {
     const attrs: Record<string, string> = {}
@@ -50,13 +55,20 @@ export function parseXml(xml: string, file: string): XmlElement {
     else root = el
     stack.push(el)
   })
-  parser.on('text', (t) => { const top = stack[stack.length - 1]; if (top) top.text += t })
-  parser.on('closetag', () => { stack.pop() })
+  parser.on('text', (t) => {
+    const top = stack[stack.length - 1]
+    if (top) top.text += t
+  })
+  parser.on('closetag', () => {
+    stack.pop()
+  })
   try {
     parser.write(xml).close()
   } catch (e) {
     if (e instanceof InterchangeError) throw e
-    throw new InterchangeError(`${file} is not well-formed XML (${oneLine(e instanceof Error ? e.message : String(e))})`)
+    throw new InterchangeError(
+      `${file} is not well-formed XML (${oneLine(e instanceof Error ? e.message : String(e))})`
+    )
   }
   if (!root) throw new InterchangeError(`${file} has no XML root element`)
   return root
@@ -76,4 +88,5 @@ export function findAll(el: XmlElement, keep: (e: XmlElement) => boolean, out: X
 }
 
 export const childrenNamed = (el: XmlElement, name: string): XmlElement[] => el.children.filter((c) => c.name === name)
-export const childNamed = (el: XmlElement, name: string): XmlElement | undefined => el.children.find((c) => c.name === name)
+export const childNamed = (el: XmlElement, name: string): XmlElement | undefined =>
+  el.children.find((c) => c.name === name)

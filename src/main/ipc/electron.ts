@@ -7,14 +7,21 @@ import { InvokeMessageSchema } from '../../shared/envelopes.ts'
 import type { EventBus } from '../core/events.ts'
 import type { Registry } from './registry.ts'
 
-export function registerIpc(ipcMain: IpcMain, registry: Registry, events: EventBus, opts: {
-  isTrustedSender(e: IpcMainInvokeEvent): boolean
-  targets(): WebContents[]
-}): () => void {
+export function registerIpc(
+  ipcMain: IpcMain,
+  registry: Registry,
+  events: EventBus,
+  opts: {
+    isTrustedSender(e: IpcMainInvokeEvent): boolean
+    targets(): WebContents[]
+  }
+): () => void {
   ipcMain.handle(INVOKE_CHANNEL, async (e, message: unknown): Promise<InvokeReply> => {
-    if (!opts.isTrustedSender(e)) return { ok: false, error: { name: 'ForbiddenError', message: 'IPC from an untrusted frame', status: 403 } }
+    if (!opts.isTrustedSender(e))
+      return { ok: false, error: { name: 'ForbiddenError', message: 'IPC from an untrusted frame', status: 403 } }
     const m = InvokeMessageSchema.safeParse(message)
-    if (!m.success) return { ok: false, error: { name: 'BadInputError', message: 'expected {route, input}', status: 400 } }
+    if (!m.success)
+      return { ok: false, error: { name: 'BadInputError', message: 'expected {route, input}', status: 400 } }
     return registry.invoke(m.data.route, m.data.input)
   })
   const unsubscribe = events.subscribe((name, payload) => {

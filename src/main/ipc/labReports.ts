@@ -32,7 +32,10 @@ const MIME: Record<string, string> = { '.png': 'image/png', '.svg': 'image/svg+x
 const ORDER: readonly string[] = ExperimentNameSchema.options
 
 function issues(err: z.ZodError): string {
-  return err.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'report'}: ${i.message}`).join('; ')
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || 'report'}: ${i.message}`)
+    .join('; ')
 }
 
 export class LabReports {
@@ -49,7 +52,10 @@ export class LabReports {
   /** Points the Lab at another reports folder (it must exist). */
   setDir(dir: string): void {
     const abs = resolve(dir)
-    if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new LabReportError(`${abs} is not a folder; give the folder \`glyphdesk experiment --out\` wrote (e.g. docs/experiments)`)
+    if (!existsSync(abs) || !statSync(abs).isDirectory())
+      throw new LabReportError(
+        `${abs} is not a folder; give the folder \`glyphdesk experiment --out\` wrote (e.g. docs/experiments)`
+      )
     this.root = abs
   }
 
@@ -57,23 +63,41 @@ export class LabReports {
   async list(): Promise<LabEntry[]> {
     if (!existsSync(this.root)) return []
     const entries = await readdir(this.root, { withFileTypes: true })
-    const names = entries.filter((e) => e.isDirectory() && EXPERIMENT_DIR_NAME.test(e.name) && existsSync(join(this.root, e.name, 'report.json'))).map((e) => e.name)
+    const names = entries
+      .filter(
+        (e) => e.isDirectory() && EXPERIMENT_DIR_NAME.test(e.name) && existsSync(join(this.root, e.name, 'report.json'))
+      )
+      .map((e) => e.name)
     const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length)
     names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-    return Promise.all(names.map(async (name): Promise<LabEntry> => {
-      try {
-        const r = await this.report(name)
-        return { name, ok: true, title: r.title, seed: r.seed, charts: r.charts.length, images: r.images.length, tables: r.tables.length, summary: r.summary[0] ?? null }
-      } catch (e) {
-        return { name, ok: false, error: errorMessage(e) }
-      }
-    }))
+    return Promise.all(
+      names.map(async (name): Promise<LabEntry> => {
+        try {
+          const r = await this.report(name)
+          return {
+            name,
+            ok: true,
+            title: r.title,
+            seed: r.seed,
+            charts: r.charts.length,
+            images: r.images.length,
+            tables: r.tables.length,
+            summary: r.summary[0] ?? null
+          }
+        } catch (e) {
+          return { name, ok: false, error: errorMessage(e) }
+        }
+      })
+    )
   }
 
   private folder(name: string): string {
     if (!EXPERIMENT_DIR_NAME.test(name)) throw new ExperimentNotFoundError(`"${name}" is not an experiment name`)
     const dir = join(this.root, name)
-    if (!existsSync(join(dir, 'report.json'))) throw new ExperimentNotFoundError(`no experiment "${name}" in ${this.root} (run \`glyphdesk experiment ${name} --data DIR\`)`)
+    if (!existsSync(join(dir, 'report.json')))
+      throw new ExperimentNotFoundError(
+        `no experiment "${name}" in ${this.root} (run \`glyphdesk experiment ${name} --data DIR\`)`
+      )
     return dir
   }
 
@@ -87,7 +111,8 @@ export class LabReports {
       throw new LabReportError(`${file} is not JSON (${errorMessage(e)})`)
     }
     const parsed = ExperimentReportSchema.safeParse(raw)
-    if (!parsed.success) throw new LabReportError(`${file} is not an experiment report of this version: ${issues(parsed.error)}`)
+    if (!parsed.success)
+      throw new LabReportError(`${file} is not an experiment report of this version: ${issues(parsed.error)}`)
     return parsed.data
   }
 
@@ -102,9 +127,11 @@ export class LabReports {
     if (!named.has(file) || !mime) throw new ExperimentNotFoundError(`the ${name} report has no file "${file}"`)
     const folder = realpathSync(this.folder(name))
     const path = join(folder, file)
-    if (!existsSync(path)) throw new ExperimentNotFoundError(`${path} is missing (the report names it; run the experiment again)`)
+    if (!existsSync(path))
+      throw new ExperimentNotFoundError(`${path} is missing (the report names it; run the experiment again)`)
     const real = realpathSync(path)
-    if (!real.startsWith(folder + sep) || !statSync(real).isFile()) throw new ExperimentNotFoundError(`the ${name} report has no file "${file}"`)
+    if (!real.startsWith(folder + sep) || !statSync(real).isFile())
+      throw new ExperimentNotFoundError(`the ${name} report has no file "${file}"`)
     return { path: real, mime }
   }
 

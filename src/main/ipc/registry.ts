@@ -5,7 +5,13 @@
 // bad input 422, not found 404, conflict 409, anything else 500).
 import { z } from 'zod'
 import { errorCategory, statusOfCategory } from '../core/errors.ts'
-import { ROUTES, type InvokeReply, type RouteName, type RouteOutput, type RouteParsedInput } from '../../shared/contract.ts'
+import {
+  ROUTES,
+  type InvokeReply,
+  type RouteName,
+  type RouteOutput,
+  type RouteParsedInput
+} from '../../shared/contract.ts'
 
 export type RouteHandler<N extends RouteName> = (input: RouteParsedInput<N>) => Promise<RouteOutput<N>> | RouteOutput<N>
 export type RouteHandlers = { [N in RouteName]: RouteHandler<N> }
@@ -24,24 +30,40 @@ export interface Registry {
  * The contract's input schemas seen per route: ROUTES is checked against this mapped type route by route,
  * and indexing it with a generic route N gives N's own parse result, matching RouteHandlers[N].
  */
-type InputParsers = { [N in RouteName]: { input: { safeParse(value: unknown): z.ZodSafeParseResult<RouteParsedInput<N>> } } }
+type InputParsers = {
+  [N in RouteName]: { input: { safeParse(value: unknown): z.ZodSafeParseResult<RouteParsedInput<N>> } }
+}
 const INPUTS: InputParsers = ROUTES
 
-export function createRegistry(handlers: RouteHandlers, opts: { onError?: (route: string, err: unknown) => void } = {}): Registry {
+export function createRegistry(
+  handlers: RouteHandlers,
+  opts: { onError?: (route: string, err: unknown) => void } = {}
+): Registry {
   const has = (name: string): name is RouteName => Object.hasOwn(ROUTES, name)
   // Generic in the route, so the parsed input and the handler are known to belong to the same route
   // (indexing both with a plain RouteName would give two unrelated unions).
   async function call<N extends RouteName>(name: N, input: unknown): Promise<InvokeReply> {
     const route = ROUTES[name]
     const parsed = INPUTS[name].input.safeParse(input ?? {})
-    if (!parsed.success) return { ok: false, error: { name: 'BadInputError', message: `${name}: ${zodMessage(parsed.error)}`, status: 400 } }
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: { name: 'BadInputError', message: `${name}: ${zodMessage(parsed.error)}`, status: 400 }
+      }
     try {
       const handler: RouteHandler<N> = handlers[name]
       const value = await handler(parsed.data)
       const out = route.output.safeParse(value)
       if (!out.success) {
         opts.onError?.(name, out.error)
-        return { ok: false, error: { name: 'ContractError', message: `${name} produced a reply that breaks the contract: ${zodMessage(out.error)}`, status: 500 } }
+        return {
+          ok: false,
+          error: {
+            name: 'ContractError',
+            message: `${name} produced a reply that breaks the contract: ${zodMessage(out.error)}`,
+            status: 500
+          }
+        }
       }
       return { ok: true, value: out.data }
     } catch (err) {
@@ -55,7 +77,8 @@ export function createRegistry(handlers: RouteHandlers, opts: { onError?: (route
     names: () => Object.keys(ROUTES).filter(has),
     has,
     async invoke(name, input) {
-      if (!has(name)) return { ok: false, error: { name: 'UnknownRouteError', message: `no route "${name}"`, status: 404 } }
+      if (!has(name))
+        return { ok: false, error: { name: 'UnknownRouteError', message: `no route "${name}"`, status: 404 } }
       return call(name, input)
     }
   }

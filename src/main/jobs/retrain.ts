@@ -9,7 +9,10 @@ import { finetune, type FinetuneSpec } from '../learn/finetune.ts'
 export { NoCorrectionsError, replaySample, splitCorrections } from '../learn/finetune.ts'
 
 /** A fine-tuning run as the app asks for it: the app's hyper-parameters instead of a full FinetuneConfig. */
-export type RetrainSpec = Pick<FinetuneSpec, 'baseDir' | 'baseName' | 'outDir' | 'name' | 'corrections' | 'pages' | 'replayDir' | 'pageOf' | 'changed'> & {
+export type RetrainSpec = Pick<
+  FinetuneSpec,
+  'baseDir' | 'baseName' | 'outDir' | 'name' | 'corrections' | 'pages' | 'replayDir' | 'pageOf' | 'changed'
+> & {
   config: TrainConfigInput
 }
 
@@ -22,16 +25,44 @@ export interface RetrainHooks {
 
 export async function runRetrain(spec: RetrainSpec, hooks: RetrainHooks = {}): Promise<TrainResult | null> {
   const c = spec.config
-  const r = await finetune({
-    baseDir: spec.baseDir, baseName: spec.baseName, outDir: spec.outDir, name: spec.name,
-    corrections: spec.corrections, pages: spec.pages, replayDir: spec.replayDir,
-    ...(spec.pageOf ? { pageOf: spec.pageOf } : {}), ...(spec.changed !== undefined ? { changed: spec.changed } : {}),
-    config: { epochs: c.epochs, lr: c.lr, batch: c.batch, optimizer: c.optimizer, momentum: c.momentum, heldOut: c.heldOut, replayPerClass: c.replayPerClass, seed: c.seed, crossValidate: c.crossValidate },
-    command: `app retrain (train.start) of ${spec.baseName}`
-  }, hooks)
+  const r = await finetune(
+    {
+      baseDir: spec.baseDir,
+      baseName: spec.baseName,
+      outDir: spec.outDir,
+      name: spec.name,
+      corrections: spec.corrections,
+      pages: spec.pages,
+      replayDir: spec.replayDir,
+      ...(spec.pageOf ? { pageOf: spec.pageOf } : {}),
+      ...(spec.changed !== undefined ? { changed: spec.changed } : {}),
+      config: {
+        epochs: c.epochs,
+        lr: c.lr,
+        batch: c.batch,
+        optimizer: c.optimizer,
+        momentum: c.momentum,
+        heldOut: c.heldOut,
+        replayPerClass: c.replayPerClass,
+        seed: c.seed,
+        crossValidate: c.crossValidate
+      },
+      command: `app retrain (train.start) of ${spec.baseName}`
+    },
+    hooks
+  )
   if (!r) return null
   return {
-    model: r.model, dir: r.dir, trainGlyphs: r.trainGlyphs, corrections: r.corrections, replay: r.replay,
-    heldOut: r.heldOut, before: r.before, after: r.after, confusion: r.confusion, classes: r.classes, evaluation: r.evaluation
+    model: r.model,
+    dir: r.dir,
+    trainGlyphs: r.trainGlyphs,
+    corrections: r.corrections,
+    replay: r.replay,
+    heldOut: r.heldOut,
+    before: r.before,
+    after: r.after,
+    confusion: r.confusion,
+    classes: r.classes,
+    evaluation: r.evaluation
   }
 }

@@ -26,19 +26,34 @@ export function trainWorkerEntry(): { file: string; execArgv: string[] } {
   return { file: built, execArgv: [] }
 }
 
-interface Job { status: JobStatus; worker: Worker | null; done: Promise<JobStatus> }
+interface Job {
+  status: JobStatus
+  worker: Worker | null
+  done: Promise<JobStatus>
+}
 
 export class JobRunner {
   private jobs = new Map<string, Job>()
   private counter = 0
 
-  constructor(private readonly events: EventBus, private readonly onModelSaved?: (name: string) => void) {}
+  constructor(
+    private readonly events: EventBus,
+    private readonly onModelSaved?: (name: string) => void
+  ) {}
 
   startRetrain(spec: RetrainSpec): string {
     const id = `train-${Date.now().toString(36)}-${++this.counter}`
     const status: JobStatus = {
-      id, kind: 'train', state: 'running', seq: 0, epoch: 0, epochs: spec.config.epochs, batch: 0, batches: 0,
-      lastLoss: null, curves: []
+      id,
+      kind: 'train',
+      state: 'running',
+      seq: 0,
+      epoch: 0,
+      epochs: spec.config.epochs,
+      batch: 0,
+      batches: 0,
+      lastLoss: null,
+      curves: []
     }
     const { file, execArgv } = trainWorkerEntry()
     // Typed arrays are copied into the worker by the structured clone; the spec is small otherwise.
@@ -60,7 +75,12 @@ export class JobRunner {
     worker.on('message', (m: WorkerMessage) => {
       switch (m.type) {
         case 'epoch':
-          publish({ epoch: m.epoch, epochs: m.epochs, curves: [...job.status.curves, m.stats], lastLoss: m.stats.trainLoss })
+          publish({
+            epoch: m.epoch,
+            epochs: m.epochs,
+            curves: [...job.status.curves, m.stats],
+            lastLoss: m.stats.trainLoss
+          })
           break
         case 'batch':
           publish({ epoch: m.epoch, batch: m.batch, batches: m.batches, lastLoss: m.loss })
@@ -80,7 +100,9 @@ export class JobRunner {
       }
     })
     worker.on('error', (err) => finish({ state: 'failed', error: `${err.name}: ${err.message}` }))
-    worker.on('exit', (code) => finish({ state: 'failed', error: `the training worker stopped unexpectedly (exit code ${code})` }))
+    worker.on('exit', (code) =>
+      finish({ state: 'failed', error: `the training worker stopped unexpectedly (exit code ${code})` })
+    )
     this.events.emit('job.progress', status)
     return id
   }

@@ -5,7 +5,19 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { runRetrain, type RetrainSpec } from './retrain.ts'
 
 export type WorkerMessage =
-  | { type: 'epoch'; epoch: number; epochs: number; stats: { epoch: number; trainLoss: number; trainAcc: number; validLoss?: number; validAcc?: number; seconds: number } }
+  | {
+      type: 'epoch'
+      epoch: number
+      epochs: number
+      stats: {
+        epoch: number
+        trainLoss: number
+        trainAcc: number
+        validLoss?: number
+        validAcc?: number
+        seconds: number
+      }
+    }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'message'; message: string }
   | { type: 'done'; result: Awaited<ReturnType<typeof runRetrain>> }

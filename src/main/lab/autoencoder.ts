@@ -1,7 +1,16 @@
 // autoencoder: the coursework's 1024-32-32-32-1024 autoencoder (ReLU hidden, sigmoid output,
 // total squared error, SGD with momentum 0.9) trained on the training split; its loss curve,
 // reconstructions of two glyphs from each of five classes, and mean PSNR on valid.
-import { Autoencoder, autoencoderParameterCount, describeLrSchedule, scheduledLr, trainAutoencoder, validateLrSchedule, type AutoencoderEpoch, type LrSchedule } from '../nn/autoencoder.ts'
+import {
+  Autoencoder,
+  autoencoderParameterCount,
+  describeLrSchedule,
+  scheduledLr,
+  trainAutoencoder,
+  validateLrSchedule,
+  type AutoencoderEpoch,
+  type LrSchedule
+} from '../nn/autoencoder.ts'
 import { GLYPH_PIXELS, GLYPH_SIZE } from '../../shared/classes.ts'
 import { newReport, requireSet, type ExperimentContext, type ExperimentOutput } from './context.ts'
 import { psnrFromMse, psnrSummary } from './psnr.ts'
@@ -29,10 +38,21 @@ export async function autoencoderExperiment(ctx: ExperimentContext): Promise<Exp
   const valid = unitGlyphs(set.valid)
   const ae = new Autoencoder({ sizes: AE_SIZES, hidden: 'relu', init: 'xavier', seed: ctx.seed }, { maxBatch: 256 })
   const t0 = performance.now()
-  ctx.log(`training autoencoder ${AE_SIZES.join('-')} for ${plural(epochs, 'epoch')} on ${train.n} glyphs (batch ${batch}, momentum ${AE_MOMENTUM}; ${scheduleText})`)
-  const curves: AutoencoderEpoch[] = await trainAutoencoder(ae, train, valid, { epochs, lr, batch, momentum: AE_MOMENTUM, seed: ctx.seed, schedule }, {
-    onEpoch: (s) => ctx.log(`  epoch ${s.epoch} (lr ${s.lr.toPrecision(3)}): train ${s.trainLoss.toFixed(2)} valid ${s.validLoss?.toFixed(2)} (${psnrFromMse((s.validLoss ?? NaN) / GLYPH_PIXELS).toFixed(2)} dB pooled)`)
-  })
+  ctx.log(
+    `training autoencoder ${AE_SIZES.join('-')} for ${plural(epochs, 'epoch')} on ${train.n} glyphs (batch ${batch}, momentum ${AE_MOMENTUM}; ${scheduleText})`
+  )
+  const curves: AutoencoderEpoch[] = await trainAutoencoder(
+    ae,
+    train,
+    valid,
+    { epochs, lr, batch, momentum: AE_MOMENTUM, seed: ctx.seed, schedule },
+    {
+      onEpoch: (s) =>
+        ctx.log(
+          `  epoch ${s.epoch} (lr ${s.lr.toPrecision(3)}): train ${s.trainLoss.toFixed(2)} valid ${s.validLoss?.toFixed(2)} (${psnrFromMse((s.validLoss ?? NaN) / GLYPH_PIXELS).toFixed(2)} dB pooled)`
+        )
+    }
+  )
   const seconds = (performance.now() - t0) / 1000
   const recon = ae.reconstruct(valid.x, valid.n)
   const p = psnrSummary(valid.x, recon, valid.n, GLYPH_PIXELS)
@@ -57,7 +77,11 @@ export async function autoencoderExperiment(ctx: ExperimentContext): Promise<Exp
     validMeanPsnrDb: sig(p.meanPsnr, 5),
     validPooledPsnrDb: sig(p.pooledPsnr, 5),
     targetPsnrDb: TARGET_AE_PSNR,
-    epochs, lr, batch, momentum: AE_MOMENTUM, lrSchedule: schedule.kind,
+    epochs,
+    lr,
+    batch,
+    momentum: AE_MOMENTUM,
+    lrSchedule: schedule.kind,
     lrDropsAfterEpochs: schedule.kind === 'step' ? schedule.drops.map((d) => d.after).join(', ') || null : null,
     finalLr: sig(scheduledLr(lr, schedule, epochs, epochs), 4),
     parameters: params,
@@ -68,37 +92,97 @@ export async function autoencoderExperiment(ctx: ExperimentContext): Promise<Exp
     const ev = unitGlyphs(ctx.evalData.glyphs)
     const pe = psnrSummary(ev.x, ae.reconstruct(ev.x, ev.n), ev.n, GLYPH_PIXELS)
     report.metrics['evalDataMeanPsnrDb'] = sig(pe.meanPsnr, 5)
-    report.summary.push(`On the ${ev.n} real glyphs of ${ctx.evalData.file} (never seen in training) the mean PSNR is ${pe.meanPsnr.toFixed(2)} dB.`)
+    report.summary.push(
+      `On the ${ev.n} real glyphs of ${ctx.evalData.file} (never seen in training) the mean PSNR is ${pe.meanPsnr.toFixed(2)} dB.`
+    )
   }
   report.details = {
-    network: { sizes: AE_SIZES, hidden: 'relu', output: 'sigmoid', init: 'xavier-uniform', loss: 'total squared error Σ(x̂−x)² over batch and pixels', optimizer: 'sgd', momentum: AE_MOMENTUM, batch, lr, lrSchedule: scheduleText },
+    network: {
+      sizes: AE_SIZES,
+      hidden: 'relu',
+      output: 'sigmoid',
+      init: 'xavier-uniform',
+      loss: 'total squared error Σ(x̂−x)² over batch and pixels',
+      optimizer: 'sgd',
+      momentum: AE_MOMENTUM,
+      batch,
+      lr,
+      lrSchedule: scheduleText
+    },
     lrSchedule: schedule,
-    curves: curves.map((c) => ({ epoch: c.epoch, lr: sig(c.lr, 4), trainLoss: sig(c.trainLoss), validLoss: sig(c.validLoss ?? NaN), validPooledPsnrDb: sig(psnrFromMse((c.validLoss ?? NaN) / GLYPH_PIXELS), 5) })),
-    reconstructed: { split: 'valid', classes: pick.classes, indices: pick.indices, psnrDb: pick.indices.map((i) => sig(p.perImage[i], 4)) },
+    curves: curves.map((c) => ({
+      epoch: c.epoch,
+      lr: sig(c.lr, 4),
+      trainLoss: sig(c.trainLoss),
+      validLoss: sig(c.validLoss ?? NaN),
+      validPooledPsnrDb: sig(psnrFromMse((c.validLoss ?? NaN) / GLYPH_PIXELS), 5)
+    })),
+    reconstructed: {
+      split: 'valid',
+      classes: pick.classes,
+      indices: pick.indices,
+      psnrDb: pick.indices.map((i) => sig(p.perImage[i], 4))
+    },
     validPsnrQuantiles: quantiles(p.perImage)
   }
   report.charts.push(
     {
-      kind: 'line', id: 'loss', title: 'Total squared error per glyph, per epoch', file: 'loss.svg', xLabel: 'epoch', yLabel: 'Σ(x̂−x)² per glyph',
+      kind: 'line',
+      id: 'loss',
+      title: 'Total squared error per glyph, per epoch',
+      file: 'loss.svg',
+      xLabel: 'epoch',
+      yLabel: 'Σ(x̂−x)² per glyph',
       series: [
-        { name: 'train (during the epoch)', dashed: true, group: 'train', points: curves.map((c) => [c.epoch, sig(c.trainLoss)]) },
-        { name: 'valid (after the epoch)', group: 'valid', points: curves.map((c) => [c.epoch, sig(c.validLoss ?? NaN)]) }
+        {
+          name: 'train (during the epoch)',
+          dashed: true,
+          group: 'train',
+          points: curves.map((c) => [c.epoch, sig(c.trainLoss)])
+        },
+        {
+          name: 'valid (after the epoch)',
+          group: 'valid',
+          points: curves.map((c) => [c.epoch, sig(c.validLoss ?? NaN)])
+        }
       ]
     },
     {
-      kind: 'line', id: 'psnr', title: 'Validation PSNR of the pooled MSE, per epoch', file: 'psnr.svg', xLabel: 'epoch', yLabel: 'PSNR (dB)',
-      series: [{ name: 'valid, pooled', group: 'valid', points: curves.map((c) => [c.epoch, sig(psnrFromMse((c.validLoss ?? NaN) / GLYPH_PIXELS), 5)]) }]
+      kind: 'line',
+      id: 'psnr',
+      title: 'Validation PSNR of the pooled MSE, per epoch',
+      file: 'psnr.svg',
+      xLabel: 'epoch',
+      yLabel: 'PSNR (dB)',
+      series: [
+        {
+          name: 'valid, pooled',
+          group: 'valid',
+          points: curves.map((c) => [c.epoch, sig(psnrFromMse((c.validLoss ?? NaN) / GLYPH_PIXELS), 5)])
+        }
+      ]
     }
   )
   report.images.push({
-    id: 'reconstructions', title: `Reconstructions of ${RECON_PER_CLASS} valid glyphs from each of ${RECON_CLASSES} classes (${pick.classes.join(', ')})`,
-    file: 'reconstructions.png', caption: 'Top row: originals (clamped to [0, 1]); bottom row: the autoencoder\'s reconstructions. PSNR per glyph in report.json.',
-    rows: 2, cols: pick.indices.length, rowLabels: ['original', 'autoencoder'], colLabels: pick.indices.map((_, k) => pick.classes[Math.floor(k / RECON_PER_CLASS)]), cellPixels: GLYPH_SIZE * scale
+    id: 'reconstructions',
+    title: `Reconstructions of ${RECON_PER_CLASS} valid glyphs from each of ${RECON_CLASSES} classes (${pick.classes.join(', ')})`,
+    file: 'reconstructions.png',
+    caption:
+      "Top row: originals (clamped to [0, 1]); bottom row: the autoencoder's reconstructions. PSNR per glyph in report.json.",
+    rows: 2,
+    cols: pick.indices.length,
+    rowLabels: ['original', 'autoencoder'],
+    colLabels: pick.indices.map((_, k) => pick.classes[Math.floor(k / RECON_PER_CLASS)]),
+    cellPixels: GLYPH_SIZE * scale
   })
-  report.notes.push(PSNR_NOTE, 'Inputs and targets are the glyphs clamped to [0, 1], so the sigmoid output can reach every target value.')
+  report.notes.push(
+    PSNR_NOTE,
+    'Inputs and targets are the glyphs clamped to [0, 1], so the sigmoid output can reach every target value.'
+  )
   if (schedule.kind === 'step') {
     for (const d of schedule.drops) {
-      const a = curves[d.after - 1], b = curves[d.after]
+      const a = curves[d.after - 1],
+        b = curves[d.after]
       if (!a?.validLoss || !b?.validLoss) continue
       report.notes.push(
         `Learning rate ×${d.factor} after epoch ${d.after}: the valid error per glyph went from ${a.validLoss.toFixed(2)} to ${b.validLoss.toFixed(2)} in one epoch ` +

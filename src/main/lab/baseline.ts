@@ -49,19 +49,36 @@ export function baselineRun(ctx: ExperimentContext, lr: number, who: ExperimentN
 async function trainBaseline(ctx: ExperimentContext, lr: number, who: ExperimentName): Promise<BaselineRun> {
   const set = requireSet(ctx, who)
   const epochs = ctx.budgets.mlpEpochs
-  const mlp = new Mlp({ sizes: [GLYPH_PIXELS, BASELINE_HIDDEN, NUM_CLASSES], activation: 'sigmoid', seed: ctx.seed }, { maxBatch: 256 })
+  const mlp = new Mlp(
+    { sizes: [GLYPH_PIXELS, BASELINE_HIDDEN, NUM_CLASSES], activation: 'sigmoid', seed: ctx.seed },
+    { maxBatch: 256 }
+  )
   const initialW = Float32Array.from(mlp.dense[0].W)
   const curves: EpochPoint[] = []
   let diverged: BaselineRun['diverged'] = null
   const t0 = performance.now()
   ctx.log(`training 1024-64-36 sigmoid at lr ${lr} for ${epochs} epochs on ${set.train.n} glyphs`)
   try {
-    await trainMlp(mlp, set.train, set.valid, { epochs, lr, batch: BASELINE_BATCH, momentum: 0, optimizer: 'sgd', seed: ctx.seed }, {
-      onEpoch: (s: EpochStats) => {
-        curves.push({ epoch: s.epoch, trainLoss: s.trainLoss, trainAcc: s.trainAcc, validLoss: s.validLoss ?? NaN, validAcc: s.validAcc ?? NaN })
-        ctx.log(`  lr ${lr} epoch ${s.epoch}: loss ${s.trainLoss.toFixed(3)} train ${(s.trainAcc * 100).toFixed(1)}% valid ${((s.validAcc ?? 0) * 100).toFixed(1)}%`)
+    await trainMlp(
+      mlp,
+      set.train,
+      set.valid,
+      { epochs, lr, batch: BASELINE_BATCH, momentum: 0, optimizer: 'sgd', seed: ctx.seed },
+      {
+        onEpoch: (s: EpochStats) => {
+          curves.push({
+            epoch: s.epoch,
+            trainLoss: s.trainLoss,
+            trainAcc: s.trainAcc,
+            validLoss: s.validLoss ?? NaN,
+            validAcc: s.validAcc ?? NaN
+          })
+          ctx.log(
+            `  lr ${lr} epoch ${s.epoch}: loss ${s.trainLoss.toFixed(3)} train ${(s.trainAcc * 100).toFixed(1)}% valid ${((s.validAcc ?? 0) * 100).toFixed(1)}%`
+          )
+        }
       }
-    })
+    )
   } catch (e) {
     if (!(e instanceof DivergedError)) throw e
     diverged = { epoch: e.epoch, loss: Number.isFinite(e.loss) ? e.loss : Number.NaN }

@@ -5,7 +5,14 @@
 import { InvalidInputError } from '../core/errors.ts'
 import { statSync } from 'node:fs'
 import { portableCommand, portableDataPath } from '../data/paths.ts'
-import { readGlyphFile, readGlyphSet, readGlyphSetMadeBy, subset, type GlyphSet, type LabelledGlyphs } from '../data/glyphset.ts'
+import {
+  readGlyphFile,
+  readGlyphSet,
+  readGlyphSetMadeBy,
+  subset,
+  type GlyphSet,
+  type LabelledGlyphs
+} from '../data/glyphset.ts'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
 import type { LrSchedule } from '../nn/autoencoder.ts'
 import type { DataSource, ExperimentName, ExperimentReport } from './report.ts'
@@ -92,7 +99,14 @@ export async function loadExperimentContext(opts: {
     set = await readGlyphSet(opts.dataDir)
     const recorded = readGlyphSetMadeBy(opts.dataDir)?.command ?? null
     const madeBy = recorded === null ? null : portableCommand(recorded)
-    data = { dir: portablePath(opts.dataDir), name: set.name, train: set.train.n, valid: set.valid.n, test: set.test.n, madeBy }
+    data = {
+      dir: portablePath(opts.dataDir),
+      name: set.name,
+      train: set.train.n,
+      valid: set.valid.n,
+      test: set.test.n,
+      madeBy
+    }
   }
   let evalData: EvalData | null = null
   if (opts.evalFile !== undefined) {
@@ -104,11 +118,23 @@ export async function loadExperimentContext(opts: {
     const dir = statSync(opts.digitsFile).isDirectory()
     const g = dir ? (await readGlyphSet(opts.digitsFile)).test : await readGlyphFile(opts.digitsFile)
     // Only the digits of the set are scored (a mixed set's letters are not "real digits").
-    const digits = subset(g, Array.from({ length: g.n }, (_, i) => i).filter((i) => g.y[i] >= 26))
-    digitsData = { file: dir ? `${portablePath(opts.digitsFile)} (test)` : portablePath(opts.digitsFile), glyphs: digits, classes: 36 }
+    const digits = subset(
+      g,
+      Array.from({ length: g.n }, (_, i) => i).filter((i) => g.y[i] >= 26)
+    )
+    digitsData = {
+      file: dir ? `${portablePath(opts.digitsFile)} (test)` : portablePath(opts.digitsFile),
+      glyphs: digits,
+      classes: 36
+    }
   }
   return {
-    set, data, seed: opts.seed, evalData, digitsData, command: portableCommand(opts.command),
+    set,
+    data,
+    seed: opts.seed,
+    evalData,
+    digitsData,
+    command: portableCommand(opts.command),
     budgets: { ...FULL_BUDGETS, ...opts.budgets },
     log: opts.log ?? (() => {})
   }
@@ -118,7 +144,10 @@ export async function loadExperimentContext(opts: {
 const portablePath = portableDataPath
 
 export function requireSet(ctx: ExperimentContext, name: ExperimentName): GlyphSet {
-  if (!ctx.set) throw new ExperimentDataError(`experiment ${name} needs a glyph set: pass --data DIR (a folder with NAME_train.mat, NAME_valid.mat, NAME_test.mat)`)
+  if (!ctx.set)
+    throw new ExperimentDataError(
+      `experiment ${name} needs a glyph set: pass --data DIR (a folder with NAME_train.mat, NAME_valid.mat, NAME_test.mat)`
+    )
   return ctx.set
 }
 
@@ -132,7 +161,9 @@ export function newReport(ctx: ExperimentContext, name: ExperimentName, title: s
     command: ctx.command,
     seed: ctx.seed,
     data: ctx.data,
-    evalData: ctx.evalData ? { file: ctx.evalData.file, n: ctx.evalData.glyphs.n, classes: ctx.evalData.classes } : null,
+    evalData: ctx.evalData
+      ? { file: ctx.evalData.file, n: ctx.evalData.glyphs.n, classes: ctx.evalData.classes }
+      : null,
     summary: [],
     metrics: {},
     details: {},
@@ -149,7 +180,11 @@ export function firstOfClasses(g: LabelledGlyphs, classes: readonly number[], pe
   const out: number[] = []
   for (const c of classes) {
     let k = 0
-    for (let i = 0; i < g.n && k < perClass; i++) if (g.y[i] === c) { out.push(i); k++ }
+    for (let i = 0; i < g.n && k < perClass; i++)
+      if (g.y[i] === c) {
+        out.push(i)
+        k++
+      }
   }
   return out
 }

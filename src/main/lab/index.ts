@@ -33,6 +33,12 @@ export const EXPERIMENT_NAMES: readonly ExperimentName[] = Object.keys(EXPERIMEN
 /** Experiments that need no glyph set. */
 export const DATA_FREE: ReadonlySet<ExperimentName> = new Set(['gradcheck'])
 
-export { loadExperimentContext, FULL_BUDGETS, type Budgets, type ExperimentContext, type ExperimentOutput } from './context.ts'
+export {
+  loadExperimentContext,
+  FULL_BUDGETS,
+  type Budgets,
+  type ExperimentContext,
+  type ExperimentOutput
+} from './context.ts'
 export { writeExperiment, reportMarkdown } from './write.ts'
 export type { ExperimentReport } from './report.ts'

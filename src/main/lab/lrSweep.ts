@@ -23,8 +23,12 @@ export function pickBest(runs: readonly SweepRunSummary[]): number {
   runs.forEach((r, i) => {
     if (r.diverged || r.curves.length === 0) return
     const acc = r.curves[r.curves.length - 1].validAcc
-    if (best < 0) { best = i; return }
-    const b = runs[best], bAcc = b.curves[b.curves.length - 1].validAcc
+    if (best < 0) {
+      best = i
+      return
+    }
+    const b = runs[best],
+      bAcc = b.curves[b.curves.length - 1].validAcc
     if (acc > bAcc || (acc === bAcc && r.lr < b.lr)) best = i
   })
   return best
@@ -44,7 +48,12 @@ function worstDrop(curves: readonly EpochPoint[]): number {
 }
 
 /** Sentences describing the three curves, generated from their numbers only. */
-export function describeSweep(best: SweepRunSummary, high: SweepRunSummary, low: SweepRunSummary, testAcc: number): string[] {
+export function describeSweep(
+  best: SweepRunSummary,
+  high: SweepRunSummary,
+  low: SweepRunSummary,
+  testAcc: number
+): string[] {
   const last = (r: SweepRunSummary) => r.curves[r.curves.length - 1]
   const b = last(best)
   const out: string[] = []
@@ -52,16 +61,24 @@ export function describeSweep(best: SweepRunSummary, high: SweepRunSummary, low:
   out.push(
     `At the best learning rate, ${best.lr}, validation accuracy reached ${pct(b.validAcc)} after ${b.epoch} epochs (test ${pct(testAcc)}); ` +
       `training accuracy was ${pct(b.trainAcc)}, a gap of ${(gap * 100).toFixed(1)} points, ` +
-      (gap > 0.05 ? 'so the network has started to overfit.' : gap > 0.02 ? 'a mild amount of overfitting.' : 'so it is not overfitting.')
+      (gap > 0.05
+        ? 'so the network has started to overfit.'
+        : gap > 0.02
+          ? 'a mild amount of overfitting.'
+          : 'so it is not overfitting.')
   )
   if (high.diverged) {
-    out.push(`Ten times larger (${high.lr}) training diverged in epoch ${high.diverged.epoch}: the loss exploded and the run was stopped.`)
+    out.push(
+      `Ten times larger (${high.lr}) training diverged in epoch ${high.diverged.epoch}: the loss exploded and the run was stopped.`
+    )
   } else if (high.curves.length) {
     const h = last(high)
     const drop = worstDrop(high.curves)
     out.push(
       `Ten times larger (${high.lr}) ended at ${pct(h.validAcc)} validation accuracy (${h.validAcc < b.validAcc ? `${((b.validAcc - h.validAcc) * 100).toFixed(1)} points below` : 'no better than'} the best)` +
-        (drop > 0.01 ? `, and its curve is unstable: validation accuracy fell by up to ${(drop * 100).toFixed(1)} points between consecutive epochs.` : '; steps that large overshoot, so it settles lower.')
+        (drop > 0.01
+          ? `, and its curve is unstable: validation accuracy fell by up to ${(drop * 100).toFixed(1)} points between consecutive epochs.`
+          : '; steps that large overshoot, so it settles lower.')
     )
   }
   if (low.curves.length) {
@@ -70,19 +87,29 @@ export function describeSweep(best: SweepRunSummary, high: SweepRunSummary, low:
     out.push(
       `A tenth of it (${low.lr}) learns slowly: after ${l.epoch} epochs it reached ${pct(l.validAcc)}` +
         (when !== null ? `, which the best rate had reached by epoch ${when}.` : '.') +
-        (l.trainLoss > b.trainLoss ? ` Its training loss (${l.trainLoss.toFixed(3)}) is still above the best run's (${b.trainLoss.toFixed(3)}).` : '')
+        (l.trainLoss > b.trainLoss
+          ? ` Its training loss (${l.trainLoss.toFixed(3)}) is still above the best run's (${b.trainLoss.toFixed(3)}).`
+          : '')
     )
   }
   return out
 }
 
 const rounded = (c: EpochPoint): EpochPoint => ({
-  epoch: c.epoch, trainLoss: sig(c.trainLoss)!, trainAcc: sig(c.trainAcc)!, validLoss: sig(c.validLoss)!, validAcc: sig(c.validAcc)!
+  epoch: c.epoch,
+  trainLoss: sig(c.trainLoss)!,
+  trainAcc: sig(c.trainAcc)!,
+  validLoss: sig(c.validLoss)!,
+  validAcc: sig(c.validAcc)!
 })
 
 export async function lrSweepExperiment(ctx: ExperimentContext): Promise<ExperimentOutput> {
   const set = requireSet(ctx, 'lr-sweep')
-  const report = newReport(ctx, 'lr-sweep', 'Learning rate: the 1024-64-36 MLP at the best rate, ten times it and a tenth of it')
+  const report = newReport(
+    ctx,
+    'lr-sweep',
+    'Learning rate: the 1024-64-36 MLP at the best rate, ten times it and a tenth of it'
+  )
   const byLr = new Map<number, BaselineRun>()
   const run = async (lr: number): Promise<BaselineRun> => {
     const key = tidyLr(lr)
@@ -92,7 +119,8 @@ export async function lrSweepExperiment(ctx: ExperimentContext): Promise<Experim
   for (const lr of ctx.budgets.lrGrid) await run(lr)
   const gridRuns = [...byLr.values()]
   const bi = pickBest(gridRuns)
-  if (bi < 0) throw new Error(`lr-sweep: every learning rate in ${ctx.budgets.lrGrid.join(', ')} diverged; try smaller ones`)
+  if (bi < 0)
+    throw new Error(`lr-sweep: every learning rate in ${ctx.budgets.lrGrid.join(', ')} diverged; try smaller ones`)
   const best = gridRuns[bi]
   const high = await run(best.lr * 10)
   const low = await run(best.lr / 10)
@@ -122,31 +150,101 @@ export async function lrSweepExperiment(ctx: ExperimentContext): Promise<Experim
   }
   const allRuns = [...byLr.values()].sort((a, b) => a.lr - b.lr)
   report.details = {
-    network: { sizes: [1024, 64, 36], activation: 'sigmoid', init: 'xavier-uniform', loss: 'mean softmax cross-entropy', optimizer: 'sgd', momentum: 0, batch: BASELINE_BATCH },
+    network: {
+      sizes: [1024, 64, 36],
+      activation: 'sigmoid',
+      init: 'xavier-uniform',
+      loss: 'mean softmax cross-entropy',
+      optimizer: 'sgd',
+      momentum: 0,
+      batch: BASELINE_BATCH
+    },
     grid: ctx.budgets.lrGrid,
     runs: allRuns.map((r) => ({
-      lr: r.lr, role: three.find((t) => t.run === r)?.role ?? 'grid', diverged: r.diverged, curves: r.curves.map(rounded)
+      lr: r.lr,
+      role: three.find((t) => t.run === r)?.role ?? 'grid',
+      diverged: r.diverged,
+      curves: r.curves.map(rounded)
     }))
   }
-  const series = (key: 'Acc' | 'Loss'): LineSeries[] => three.flatMap(({ role, run: r }) => [
-    { name: `train, lr ${r.lr} (${role})`, group: role, dashed: true, points: r.curves.map((c) => [c.epoch, sig(key === 'Acc' ? c.trainAcc : c.trainLoss)] as [number, number | null]) },
-    { name: `valid, lr ${r.lr} (${role})`, group: role, points: r.curves.map((c) => [c.epoch, sig(key === 'Acc' ? c.validAcc : c.validLoss)] as [number, number | null]) }
-  ])
+  const series = (key: 'Acc' | 'Loss'): LineSeries[] =>
+    three.flatMap(({ role, run: r }) => [
+      {
+        name: `train, lr ${r.lr} (${role})`,
+        group: role,
+        dashed: true,
+        points: r.curves.map((c) => [c.epoch, sig(key === 'Acc' ? c.trainAcc : c.trainLoss)] as [number, number | null])
+      },
+      {
+        name: `valid, lr ${r.lr} (${role})`,
+        group: role,
+        points: r.curves.map((c) => [c.epoch, sig(key === 'Acc' ? c.validAcc : c.validLoss)] as [number, number | null])
+      }
+    ])
   report.charts.push(
-    { kind: 'line', id: 'accuracy', title: 'Accuracy per epoch (dashed: train, solid: valid)', file: 'accuracy.svg', xLabel: 'epoch', yLabel: 'accuracy', yFormat: 'percent', yMax: 1, series: series('Acc') },
-    { kind: 'line', id: 'loss', title: 'Mean cross-entropy per epoch (dashed: train, solid: valid)', file: 'loss.svg', xLabel: 'epoch', yLabel: 'loss (nats)', yMin: 0, series: series('Loss') },
     {
-      kind: 'line', id: 'grid', title: `Final validation accuracy against learning rate (${ctx.budgets.mlpEpochs} epochs)`, file: 'lr-grid.svg',
-      xLabel: 'learning rate (log scale)', yLabel: 'valid accuracy', xLog: true, yFormat: 'percent',
-      series: [{ name: 'valid accuracy after the last epoch', points: allRuns.map((r) => [r.lr, r.diverged ? null : sig(r.curves.at(-1)?.validAcc ?? NaN)]) }]
+      kind: 'line',
+      id: 'accuracy',
+      title: 'Accuracy per epoch (dashed: train, solid: valid)',
+      file: 'accuracy.svg',
+      xLabel: 'epoch',
+      yLabel: 'accuracy',
+      yFormat: 'percent',
+      yMax: 1,
+      series: series('Acc')
+    },
+    {
+      kind: 'line',
+      id: 'loss',
+      title: 'Mean cross-entropy per epoch (dashed: train, solid: valid)',
+      file: 'loss.svg',
+      xLabel: 'epoch',
+      yLabel: 'loss (nats)',
+      yMin: 0,
+      series: series('Loss')
+    },
+    {
+      kind: 'line',
+      id: 'grid',
+      title: `Final validation accuracy against learning rate (${ctx.budgets.mlpEpochs} epochs)`,
+      file: 'lr-grid.svg',
+      xLabel: 'learning rate (log scale)',
+      yLabel: 'valid accuracy',
+      xLog: true,
+      yFormat: 'percent',
+      series: [
+        {
+          name: 'valid accuracy after the last epoch',
+          points: allRuns.map((r) => [r.lr, r.diverged ? null : sig(r.curves.at(-1)?.validAcc ?? NaN)])
+        }
+      ]
     }
   )
   report.tables.push({
-    id: 'runs', title: 'Every run',
-    columns: ['learning rate', 'role', 'epochs run', 'train loss', 'train acc', 'valid loss', 'valid acc', 'diverged in epoch'],
+    id: 'runs',
+    title: 'Every run',
+    columns: [
+      'learning rate',
+      'role',
+      'epochs run',
+      'train loss',
+      'train acc',
+      'valid loss',
+      'valid acc',
+      'diverged in epoch'
+    ],
     rows: allRuns.map((r) => {
       const c = r.curves.at(-1)
-      return [r.lr, three.find((t) => t.run === r)?.role ?? 'grid', r.curves.length, c ? sig(c.trainLoss, 4) : null, c ? sig(c.trainAcc, 4) : null, c ? sig(c.validLoss, 4) : null, c ? sig(c.validAcc, 4) : null, r.diverged?.epoch ?? null]
+      return [
+        r.lr,
+        three.find((t) => t.run === r)?.role ?? 'grid',
+        r.curves.length,
+        c ? sig(c.trainLoss, 4) : null,
+        c ? sig(c.trainAcc, 4) : null,
+        c ? sig(c.validLoss, 4) : null,
+        c ? sig(c.validAcc, 4) : null,
+        r.diverged?.epoch ?? null
+      ]
     })
   })
   report.notes.push(
@@ -154,6 +252,10 @@ export async function lrSweepExperiment(ctx: ExperimentContext): Promise<Experim
       'Each run starts from the same Xavier-uniform initialisation and sees the same shuffles (both from the seed).',
     'Loss is the mean softmax cross-entropy over a batch of 32, so a learning rate here does not scale with the batch size.'
   )
-  report.run.seconds = sig(allRuns.reduce((a, r) => a + r.seconds, 0), 4) ?? 0
+  report.run.seconds =
+    sig(
+      allRuns.reduce((a, r) => a + r.seconds, 0),
+      4
+    ) ?? 0
   return { report, files: new Map() }
 }

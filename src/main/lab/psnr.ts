@@ -18,7 +18,13 @@ export function clampUnit(x: ArrayLike<number>): Float32Array {
 const unit = (v: number): number => (v > 0 ? (v < 1 ? v : 1) : 0)
 
 /** Mean squared error between the clamped images a and b (each `pixels` values from the offsets). */
-export function clampedMse(a: ArrayLike<number>, b: ArrayLike<number>, pixels = a.length, offsetA = 0, offsetB = 0): number {
+export function clampedMse(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  pixels = a.length,
+  offsetA = 0,
+  offsetB = 0
+): number {
   if (!(pixels > 0)) throw new RangeError(`PSNR needs at least one pixel, got ${pixels}`)
   let s = 0
   for (let i = 0; i < pixels; i++) {
@@ -30,7 +36,8 @@ export function clampedMse(a: ArrayLike<number>, b: ArrayLike<number>, pixels = 
 
 /** PSNR in dB of one image pair; Infinity when they are identical. */
 export function psnr(reference: ArrayLike<number>, reconstruction: ArrayLike<number>): number {
-  if (reference.length !== reconstruction.length) throw new RangeError(`PSNR of images of different sizes (${reference.length} vs ${reconstruction.length})`)
+  if (reference.length !== reconstruction.length)
+    throw new RangeError(`PSNR of images of different sizes (${reference.length} vs ${reconstruction.length})`)
   return psnrFromMse(clampedMse(reference, reconstruction))
 }
 
@@ -49,10 +56,17 @@ export interface PsnrSummary {
 }
 
 /** PSNR of n reconstructions (n×pixels) against their references. */
-export function psnrSummary(reference: ArrayLike<number>, reconstruction: ArrayLike<number>, n: number, pixels: number): PsnrSummary {
-  if (reference.length < n * pixels || reconstruction.length < n * pixels) throw new RangeError(`PSNR of ${n} images of ${pixels} pixels needs ${n * pixels} values each`)
+export function psnrSummary(
+  reference: ArrayLike<number>,
+  reconstruction: ArrayLike<number>,
+  n: number,
+  pixels: number
+): PsnrSummary {
+  if (reference.length < n * pixels || reconstruction.length < n * pixels)
+    throw new RangeError(`PSNR of ${n} images of ${pixels} pixels needs ${n * pixels} values each`)
   const perImage = new Float64Array(n)
-  let pooled = 0, sum = 0
+  let pooled = 0,
+    sum = 0
   for (let i = 0; i < n; i++) {
     const mse = clampedMse(reference, reconstruction, pixels, i * pixels, i * pixels)
     pooled += mse

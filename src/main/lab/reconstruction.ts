@@ -30,6 +30,8 @@ export function unitGlyphs(g: LabelledGlyphs): { x: Float32Array; n: number } {
 export async function rowsPng(rows: Float32Array[], indices: number[], scale: number): Promise<Buffer> {
   const k = indices.length
   const x = new Float32Array(rows.length * k * GLYPH_PIXELS)
-  rows.forEach((src, r) => indices.forEach((i, c) => x.set(src.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS), (r * k + c) * GLYPH_PIXELS)))
+  rows.forEach((src, r) =>
+    indices.forEach((i, c) => x.set(src.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS), (r * k + c) * GLYPH_PIXELS))
+  )
   return glyphGridPng(x, rows.length * k, k, { scale, gap: 3 })
 }

@@ -24,16 +24,24 @@ export function neighbourCorrelation(images: Float32Array, n: number, size = GLY
     let mean = 0
     for (let i = 0; i < px; i++) mean += images[o + i]
     mean /= px
-    let varSum = 0, cov = 0, pairs = 0
+    let varSum = 0,
+      cov = 0,
+      pairs = 0
     for (let i = 0; i < px; i++) varSum += (images[o + i] - mean) ** 2
     for (let r = 0; r < size; r++) {
       for (let c = 0; c < size; c++) {
         const a = images[o + r * size + c] - mean
-        if (c + 1 < size) { cov += a * (images[o + r * size + c + 1] - mean); pairs++ }
-        if (r + 1 < size) { cov += a * (images[o + (r + 1) * size + c] - mean); pairs++ }
+        if (c + 1 < size) {
+          cov += a * (images[o + r * size + c + 1] - mean)
+          pairs++
+        }
+        if (r + 1 < size) {
+          cov += a * (images[o + (r + 1) * size + c] - mean)
+          pairs++
+        }
       }
     }
-    total += varSum > 0 ? (cov / pairs) / (varSum / px) : 0
+    total += varSum > 0 ? cov / pairs / (varSum / px) : 0
   }
   return total / n
 }
@@ -48,7 +56,11 @@ export async function weightsExperiment(ctx: ExperimentContext): Promise<Experim
   requireSet(ctx, 'weights')
   const { lr, source } = baselineLr(ctx)
   const run = await baselineRun(ctx, lr, 'weights')
-  const report = newReport(ctx, 'weights', 'First-layer weights of the 1024-64-36 MLP: at initialisation and after training')
+  const report = newReport(
+    ctx,
+    'weights',
+    'First-layer weights of the 1024-64-36 MLP: at initialisation and after training'
+  )
   const init = weightImages(run.initialW, GLYPH_PIXELS, BASELINE_HIDDEN)
   const trained = weightImages(run.mlp.dense[0].W, GLYPH_PIXELS, BASELINE_HIDDEN)
   const delta = trained.map((v, i) => v - init[i])
@@ -59,12 +71,20 @@ export async function weightsExperiment(ctx: ExperimentContext): Promise<Experim
 
   // Scale 2 (64-pixel cells) and a greyscale PNG: the noisy initial weights compress badly, and
   // at scale 3 in RGB the picture was ~300 KB; the pixel values are the same, only fewer of them.
-  const scale = 2, gap = 3, sideGap = 24
-  const [left, right] = await Promise.all([init, trained].map((w) => glyphGridPng(w, BASELINE_HIDDEN, 8, { scale, gap, range: 'per-glyph' })))
+  const scale = 2,
+    gap = 3,
+    sideGap = 24
+  const [left, right] = await Promise.all(
+    [init, trained].map((w) => glyphGridPng(w, BASELINE_HIDDEN, 8, { scale, gap, range: 'per-glyph' }))
+  )
   const meta = await sharp(left).metadata()
-  const width = meta.width!, height = meta.height!
+  const width = meta.width!,
+    height = meta.height!
   const png = await sharp({ create: { width: 2 * width + sideGap, height, channels: 3, background: '#ffffff' } })
-    .composite([{ input: left, left: 0, top: 0 }, { input: right, left: width + sideGap, top: 0 }])
+    .composite([
+      { input: left, left: 0, top: 0 },
+      { input: right, left: width + sideGap, top: 0 }
+    ])
     .toColourspace('b-w')
     .png({ compressionLevel: 9 })
     .toBuffer()
@@ -88,13 +108,26 @@ export async function weightsExperiment(ctx: ExperimentContext): Promise<Experim
     neighbourCorrelationChange: sig(corrDelta, 4),
     relativeChange: sig(relChange, 4)
   }
-  report.details = { lrSource: source, diverged: run.diverged, layer: 'dense0.W (1024×64); image j is column j, reshaped row-major to 32×32' }
+  report.details = {
+    lrSource: source,
+    diverged: run.diverged,
+    layer: 'dense0.W (1024×64); image j is column j, reshaped row-major to 32×32'
+  }
   report.images.push({
-    id: 'weights', title: 'The 64 first-layer weight vectors: at initialisation (left) and after training (right)', file: 'weights.png',
-    caption: 'Each 32×32 cell is one hidden unit\'s incoming weights, stretched to its own min (black) … max (white); units in the same order on both sides.',
-    rows: 8, cols: 16, colLabels: ['at initialisation (8×8 units)', 'after training (8×8 units)'], cellPixels: GLYPH_SIZE * scale
+    id: 'weights',
+    title: 'The 64 first-layer weight vectors: at initialisation (left) and after training (right)',
+    file: 'weights.png',
+    caption:
+      "Each 32×32 cell is one hidden unit's incoming weights, stretched to its own min (black) … max (white); units in the same order on both sides.",
+    rows: 8,
+    cols: 16,
+    colLabels: ['at initialisation (8×8 units)', 'after training (8×8 units)'],
+    cellPixels: GLYPH_SIZE * scale
   })
-  if (run.diverged) report.notes.push(`Training diverged in epoch ${run.diverged.epoch}; the right side shows the weights at that point.`)
+  if (run.diverged)
+    report.notes.push(
+      `Training diverged in epoch ${run.diverged.epoch}; the right side shows the weights at that point.`
+    )
   report.notes.push(`Learning rate: ${source}.`)
   report.run.seconds = sig(run.seconds, 4) ?? 0
   return { report, files: new Map([['weights.png', png]]) }

@@ -29,15 +29,28 @@ export function reportMarkdown(report: ExperimentReport): string {
   const out: string[] = [`# ${report.title}`, '']
   out.push(`Reproduce: \`${report.command}\` (seed ${report.seed}; the same seed gives the same numbers).`, '')
   if (report.data) {
-    out.push(`Data: \`${report.data.dir}\` — glyph set "${report.data.name}", ${report.data.train} train / ${report.data.valid} valid / ${report.data.test} test glyphs` +
-      (report.data.madeBy ? `, made by \`${report.data.madeBy}\`` : '') + '.')
+    out.push(
+      `Data: \`${report.data.dir}\` — glyph set "${report.data.name}", ${report.data.train} train / ${report.data.valid} valid / ${report.data.test} test glyphs` +
+        (report.data.madeBy ? `, made by \`${report.data.madeBy}\`` : '') +
+        '.'
+    )
   }
-  if (report.evalData) out.push(`Also scored on \`${report.evalData.file}\` (${report.evalData.n} glyphs, ${report.evalData.classes} classes).`)
+  if (report.evalData)
+    out.push(
+      `Also scored on \`${report.evalData.file}\` (${report.evalData.n} glyphs, ${report.evalData.classes} classes).`
+    )
   out.push('')
   if (report.summary.length) out.push('## What it shows', '', ...report.summary.map((s) => `- ${s}`), '')
   const metrics = Object.entries(report.metrics)
   if (metrics.length) {
-    out.push('## Numbers', '', '| metric | value |', '|---|---|', ...metrics.map(([k, v]) => `| ${k} | ${cell(v)} |`), '')
+    out.push(
+      '## Numbers',
+      '',
+      '| metric | value |',
+      '|---|---|',
+      ...metrics.map(([k, v]) => `| ${k} | ${cell(v)} |`),
+      ''
+    )
   }
   for (const c of report.charts) out.push(`## ${c.title}`, '', `![${c.title}](${c.file})`, '')
   for (const img of report.images) {

@@ -9,7 +9,6 @@
 // the ONNX model card (`logitOffsets`) and OnnxClassifier applies them in predict().
 import { CLASSES, LOOKALIKE_PAIRS, NUM_CLASSES, type LookalikePair } from '../../shared/classes.ts'
 
-
 export interface PairScore {
   letter: string
   digit: string
@@ -43,14 +42,19 @@ function classIndex(label: string): number {
 
 /** argmax of each row of n×36 logits plus offsets. */
 export function argmaxWithOffsets(logits: Float32Array, n: number, offsets: ArrayLike<number>): Uint8Array {
-  if (logits.length < n * NUM_CLASSES) throw new RangeError(`${n} rows need ${n * NUM_CLASSES} logits, got ${logits.length}`)
+  if (logits.length < n * NUM_CLASSES)
+    throw new RangeError(`${n} rows need ${n * NUM_CLASSES} logits, got ${logits.length}`)
   const out = new Uint8Array(n)
   for (let i = 0; i < n; i++) {
     const o = i * NUM_CLASSES
-    let best = 0, bestV = -Infinity
+    let best = 0,
+      bestV = -Infinity
     for (let k = 0; k < NUM_CLASSES; k++) {
       const v = logits[o + k] + offsets[k]
-      if (v > bestV) { bestV = v; best = k }
+      if (v > bestV) {
+        bestV = v
+        best = k
+      }
     }
     out[i] = best
   }
@@ -58,24 +62,34 @@ export function argmaxWithOffsets(logits: Float32Array, n: number, offsets: Arra
 }
 
 /** Accuracy and, for each look-alike pair, both members' recall and cross-confusions. */
-export function scoreCalibration(truth: ArrayLike<number>, predicted: ArrayLike<number>, pairs: LookalikePair[] = LOOKALIKE_PAIRS): CalibrationScore {
+export function scoreCalibration(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  pairs: LookalikePair[] = LOOKALIKE_PAIRS
+): CalibrationScore {
   const n = truth.length
-  const count = new Float64Array(NUM_CLASSES), right = new Float64Array(NUM_CLASSES)
+  const count = new Float64Array(NUM_CLASSES),
+    right = new Float64Array(NUM_CLASSES)
   const cross = new Map<number, number>()
   let correct = 0
   for (let i = 0; i < n; i++) {
-    const t = truth[i], p = predicted[i]
+    const t = truth[i],
+      p = predicted[i]
     count[t]++
-    if (t === p) { right[t]++; correct++ }
-    else cross.set(t * NUM_CLASSES + p, (cross.get(t * NUM_CLASSES + p) ?? 0) + 1)
+    if (t === p) {
+      right[t]++
+      correct++
+    } else cross.set(t * NUM_CLASSES + p, (cross.get(t * NUM_CLASSES + p) ?? 0) + 1)
   }
   return {
     n,
     accuracy: n ? correct / n : 0,
     pairs: pairs.map(([letter, digit]) => {
-      const a = classIndex(letter), b = classIndex(digit)
+      const a = classIndex(letter),
+        b = classIndex(digit)
       return {
-        letter, digit,
+        letter,
+        digit,
         letterRecall: count[a] ? right[a] / count[a] : NaN,
         digitRecall: count[b] ? right[b] / count[b] : NaN,
         letterToDigit: cross.get(a * NUM_CLASSES + b) ?? 0,
@@ -92,14 +106,19 @@ export function scoreCalibration(truth: ArrayLike<number>, predicted: ArrayLike<
  * members are absent from the data keep offset 0. Deterministic: same logits, same offsets.
  */
 export function fitLookalikeOffsets(
-  logits: Float32Array, truth: ArrayLike<number>, n: number,
+  logits: Float32Array,
+  truth: ArrayLike<number>,
+  n: number,
   options: { pairs?: LookalikePair[]; min?: number; max?: number; step?: number; maxRounds?: number } = {}
 ): CalibrationResult {
   const pairs = options.pairs ?? LOOKALIKE_PAIRS
-  const min = options.min ?? -1.5, max = options.max ?? 1.5, step = options.step ?? 0.05
+  const min = options.min ?? -1.5,
+    max = options.max ?? 1.5,
+    step = options.step ?? 0.05
   if (!(step > 0) || !(max >= min)) throw new RangeError(`bad grid ${min}…${max} step ${step}`)
   if (truth.length < n) throw new RangeError(`${n} rows need ${n} labels, got ${truth.length}`)
-  for (let i = 0; i < logits.length; i++) if (!Number.isFinite(logits[i])) throw new RangeError(`logit ${i} is ${logits[i]}; calibrate on finite logits`)
+  for (let i = 0; i < logits.length; i++)
+    if (!Number.isFinite(logits[i])) throw new RangeError(`logit ${i} is ${logits[i]}; calibrate on finite logits`)
   const y = Array.from({ length: n }, (_, i) => truth[i])
   const present = new Set(y)
   const active = pairs.filter(([a, b]) => present.has(classIndex(a)) && present.has(classIndex(b)))
@@ -132,10 +151,17 @@ export function fitLookalikeOffsets(
         const trial = offsets.slice()
         trial[d] = v
         const k = key(trial)
-        if (better(k, best)) { best = k; offsets[d] = v; changed = true }
+        if (better(k, best)) {
+          best = k
+          offsets[d] = v
+          changed = true
+        }
       }
     }
-    if (!changed) { rounds++; break }
+    if (!changed) {
+      rounds++
+      break
+    }
   }
   const zero = new Array<number>(NUM_CLASSES).fill(0)
   return {

@@ -80,9 +80,14 @@ export interface PageSource {
 
 /** PageDocs from a .json PageDoc, a .glyphdesk project, or a directory of .json PageDocs. */
 export function readPageDocs(path: string): PageSource[] {
-  if (!existsSync(path)) throw new CorrectionsInputError(`${path} does not exist; give a folder of PageDoc .json files (glyphdesk transcribe IMAGE --format json) or a .glyphdesk project`)
+  if (!existsSync(path))
+    throw new CorrectionsInputError(
+      `${path} does not exist; give a folder of PageDoc .json files (glyphdesk transcribe IMAGE --format json) or a .glyphdesk project`
+    )
   if (statSync(path).isDirectory()) {
-    const files = readdirSync(path).filter((f) => extname(f).toLowerCase() === '.json' || extname(f).toLowerCase() === '.glyphdesk').sort()
+    const files = readdirSync(path)
+      .filter((f) => extname(f).toLowerCase() === '.json' || extname(f).toLowerCase() === '.glyphdesk')
+      .sort()
     if (files.length === 0) throw new CorrectionsInputError(`${path} holds no .json PageDoc or .glyphdesk project`)
     return files.flatMap((f) => readPageDocs(join(path, f)))
   }
@@ -94,11 +99,17 @@ export function readPageDocs(path: string): PageSource[] {
   }
   if (raw && typeof raw === 'object' && (raw as { format?: unknown }).format === 'glyphdesk-project') {
     const p = ProjectSchema.safeParse(raw)
-    if (!p.success) throw new CorrectionsInputError(`${path} is not a valid Glyphdesk project: ${p.error.issues[0]?.path.join('.')}: ${p.error.issues[0]?.message}`)
+    if (!p.success)
+      throw new CorrectionsInputError(
+        `${path} is not a valid Glyphdesk project: ${p.error.issues[0]?.path.join('.')}: ${p.error.issues[0]?.message}`
+      )
     return p.data.pages.map((pg) => ({ file: path, doc: pg.doc }))
   }
   const d = PageDocSchema.safeParse(raw)
-  if (!d.success) throw new CorrectionsInputError(`${path} is not a PageDoc: ${d.error.issues[0]?.path.join('.')}: ${d.error.issues[0]?.message}`)
+  if (!d.success)
+    throw new CorrectionsInputError(
+      `${path} is not a PageDoc: ${d.error.issues[0]?.path.join('.')}: ${d.error.issues[0]?.message}`
+    )
   return [{ file: path, doc: d.data }]
 }
 
@@ -112,7 +123,10 @@ export function resolvePageImage(src: PageSource, imagesDir?: string): string {
     join(here, basename(p))
   ]
   const found = tries.find((t) => p !== '' && existsSync(t) && statSync(t).isFile())
-  if (!found) throw new CorrectionsInputError(`${src.file}: its page image "${p}" cannot be found (looked at ${[...new Set(tries)].join(', ')}); pass --images DIR`)
+  if (!found)
+    throw new CorrectionsInputError(
+      `${src.file}: its page image "${p}" cannot be found (looked at ${[...new Set(tries)].join(', ')}); pass --images DIR`
+    )
   return found
 }
 
@@ -124,9 +138,13 @@ export function resolvePageImage(src: PageSource, imagesDir?: string): string {
 export function checkPageIdentity(src: PageSource, px: PagePixels): void {
   const sha = src.doc.image.sha256
   if (sha && createHash('sha256').update(px.bytes).digest('hex') !== sha)
-    throw new CorrectionsInputError(`${src.file}: ${px.path} is not the image this page was made from (SHA-256 differs); its boxes would crop the wrong pixels`)
+    throw new CorrectionsInputError(
+      `${src.file}: ${px.path} is not the image this page was made from (SHA-256 differs); its boxes would crop the wrong pixels`
+    )
   if (px.image.originalWidth !== src.doc.image.width || px.image.originalHeight !== src.doc.image.height)
-    throw new CorrectionsInputError(`${src.file}: ${px.path} is ${px.image.originalWidth}×${px.image.originalHeight} but the page says ${src.doc.image.width}×${src.doc.image.height}`)
+    throw new CorrectionsInputError(
+      `${src.file}: ${px.path} is ${px.image.originalWidth}×${px.image.originalHeight} but the page says ${src.doc.image.width}×${src.doc.image.height}`
+    )
 }
 
 /** Page pixels from disk: the image a PageDoc names (see resolvePageImage), loaded and segmented. */
@@ -146,7 +164,11 @@ export function diskPixels(imagesDir?: string): PagePixelSource {
  * dataset export. `onlyCorrected` (default true) keeps the boxes with a person's label; false adds the
  * model's readings (for the dataset export, marked by: 'model').
  */
-export async function labelledGlyphs(sources: readonly PageSource[], pixels: PagePixelSource, opts: { onlyCorrected?: boolean } = {}): Promise<Corrections> {
+export async function labelledGlyphs(
+  sources: readonly PageSource[],
+  pixels: PagePixelSource,
+  opts: { onlyCorrected?: boolean } = {}
+): Promise<Corrections> {
   const onlyCorrected = opts.onlyCorrected ?? true
   const parts: Float32Array[] = []
   const rows: CorrectionRow[] = []
@@ -160,22 +182,37 @@ export async function labelledGlyphs(sources: readonly PageSource[], pixels: Pag
     pages.push(px.path)
     for (const b of boxes) {
       rows.push({
-        page: px.path, boxId: b.id, x: b.x, y: b.y, w: b.w, h: b.h, label: (b.userLabel ?? b.label)!, by: b.userLabel !== undefined ? 'person' : b.imported ? 'import' : 'model',
-        ...(b.label !== undefined ? { predicted: b.label } : {}), ...(b.confidence !== undefined ? { confidence: b.confidence } : {}), ...(b.top3 ? { top3: b.top3 } : {})
+        page: px.path,
+        boxId: b.id,
+        x: b.x,
+        y: b.y,
+        w: b.w,
+        h: b.h,
+        label: (b.userLabel ?? b.label)!,
+        by: b.userLabel !== undefined ? 'person' : b.imported ? 'import' : 'model',
+        ...(b.label !== undefined ? { predicted: b.label } : {}),
+        ...(b.confidence !== undefined ? { confidence: b.confidence } : {}),
+        ...(b.top3 ? { top3: b.top3 } : {})
       })
     }
   }
   const n = rows.length
   const x = new Float32Array(n * GLYPH_PIXELS)
   let o = 0
-  for (const p of parts) { x.set(p, o); o += p.length }
+  for (const p of parts) {
+    x.set(p, o)
+    o += p.length
+  }
   const y = Uint8Array.from(rows, (r) => CLASSES.indexOf(r.label))
   const changed = rows.filter((r) => r.by === 'person' && r.predicted !== undefined && r.predicted !== r.label).length
   return { x, y, n, rows, pages, changed }
 }
 
 /** The corrections of the pages; throws NoCorrectionsError when no box of any page has a person's label. */
-export async function collectCorrections(sources: readonly PageSource[], opts: { imagesDir?: string; pixels?: PagePixelSource } = {}): Promise<Corrections> {
+export async function collectCorrections(
+  sources: readonly PageSource[],
+  opts: { imagesDir?: string; pixels?: PagePixelSource } = {}
+): Promise<Corrections> {
   const c = await labelledGlyphs(sources, opts.pixels ?? diskPixels(opts.imagesDir))
   if (c.n === 0) {
     const files = [...new Set(sources.map((s) => s.file))]
@@ -194,18 +231,30 @@ export async function collectCorrections(sources: readonly PageSource[], opts: {
  * oracle alignment); otherwise throws, naming the first line that differs.
  */
 export function labelFromTruth(doc: PageDoc, truth: string): PageDoc {
-  const gtLines = truth.split(/\r?\n/).map((l) => l.replace(/\s+/g, '')).filter((l) => l.length > 0)
+  const gtLines = truth
+    .split(/\r?\n/)
+    .map((l) => l.replace(/\s+/g, ''))
+    .filter((l) => l.length > 0)
   const lines = boxesByLine(doc).filter((l) => l.length > 0)
-  if (lines.length !== gtLines.length) throw new CorrectionsInputError(`the page has ${lines.length} lines of boxes but the truth has ${gtLines.length}; cannot pair boxes with characters`)
+  if (lines.length !== gtLines.length)
+    throw new CorrectionsInputError(
+      `the page has ${lines.length} lines of boxes but the truth has ${gtLines.length}; cannot pair boxes with characters`
+    )
   const byId = new Map<string, string>()
   lines.forEach((line, i) => {
     if (line.length !== gtLines[i].length)
-      throw new CorrectionsInputError(`line ${i + 1}: ${line.length} boxes but the truth "${gtLines[i]}" has ${gtLines[i].length} characters; cannot pair boxes with characters`)
+      throw new CorrectionsInputError(
+        `line ${i + 1}: ${line.length} boxes but the truth "${gtLines[i]}" has ${gtLines[i].length} characters; cannot pair boxes with characters`
+      )
     line.forEach((b, k) => {
       const c = gtLines[i][k].toUpperCase()
-      if (!CLASSES.includes(c)) throw new CorrectionsInputError(`line ${i + 1}: "${gtLines[i][k]}" is not one of the 36 classes`)
+      if (!CLASSES.includes(c))
+        throw new CorrectionsInputError(`line ${i + 1}: "${gtLines[i][k]}" is not one of the 36 classes`)
       byId.set(b.id, c)
     })
   })
-  return PageDocSchema.parse({ ...doc, boxes: doc.boxes.map((b) => (byId.has(b.id) ? { ...b, userLabel: byId.get(b.id) } : b)) })
+  return PageDocSchema.parse({
+    ...doc,
+    boxes: doc.boxes.map((b) => (byId.has(b.id) ? { ...b, userLabel: byId.get(b.id) } : b))
+  })
 }

@@ -26,7 +26,13 @@ import { Rng } from '../nn/rng.ts'
 import { loadMlp, saveMlp } from '../nn/serialise.ts'
 import { writeDirAtomic, writeFileAtomic } from '../core/atomicFile.ts'
 import { evaluateMlp, trainMlp, type EpochStats, type TrainResult as MlpTrainResult } from '../nn/train.ts'
-import { CNN_HEAD_DIR, CNN_HEAD_FORMAT_VERSION, CnnHeadClassifier, onnxSha256, type CnnHeadManifest } from '../recognize/cnnHead.ts'
+import {
+  CNN_HEAD_DIR,
+  CNN_HEAD_FORMAT_VERSION,
+  CnnHeadClassifier,
+  onnxSha256,
+  type CnnHeadManifest
+} from '../recognize/cnnHead.ts'
 import { NoCorrectionsError } from './corrections.ts'
 import { loadReplaySet, ReplaySetError } from '../data/replaySet.ts'
 import { portableCommand, portableDataPath, resolveDataPath } from '../data/paths.ts'
@@ -74,8 +80,28 @@ export interface FinetuneConfig {
 
 /** Defaults per base kind (the app's retrain panel sends its own values). */
 export const FINETUNE_DEFAULTS: Record<'mlp' | 'cnn-head', FinetuneConfig> = {
-  mlp: { epochs: 6, lr: 0.0005, batch: 64, optimizer: 'adam', momentum: 0, heldOut: 0, replayPerClass: 100, seed: 1, augment: false },
-  'cnn-head': { epochs: 20, lr: 0.001, batch: 64, optimizer: 'adam', momentum: 0, heldOut: 0, replayPerClass: 50, seed: 1, headHidden: [] }
+  mlp: {
+    epochs: 6,
+    lr: 0.0005,
+    batch: 64,
+    optimizer: 'adam',
+    momentum: 0,
+    heldOut: 0,
+    replayPerClass: 100,
+    seed: 1,
+    augment: false
+  },
+  'cnn-head': {
+    epochs: 20,
+    lr: 0.001,
+    batch: 64,
+    optimizer: 'adam',
+    momentum: 0,
+    heldOut: 0,
+    replayPerClass: 50,
+    seed: 1,
+    headHidden: []
+  }
 }
 
 export interface FinetuneSpec {
@@ -128,13 +154,23 @@ export interface FinetuneEvaluation {
   /** The corrections it trained on: the base's reading of them, and the new model's (a fit, not a test). */
   corrections: { n: number; base: number; trained: number }
   /** Corrections read by models trained without them (see FinetuneConfig.crossValidate); null when off or < 2. */
-  crossValidated: { method: 'leave-one-page-out' | 'k-fold'; folds: number; n: number; base: number; after: number } | null
+  crossValidated: {
+    method: 'leave-one-page-out' | 'k-fold'
+    folds: number
+    n: number
+    base: number
+    after: number
+  } | null
   /** The shipped replay set's check part (never trained on): the rest of the alphabet before and after. */
   replayCheck: { n: number; source: string; base: number; after: number } | null
 }
 
 /** Corrections split into training and held-out glyphs, seeded; held out only when there are enough to say something. */
-export function splitCorrections(c: LabelledGlyphs, share: number, seed: number): { train: LabelledGlyphs; heldOut: LabelledGlyphs | null; trainIdx: number[] } {
+export function splitCorrections(
+  c: LabelledGlyphs,
+  share: number,
+  seed: number
+): { train: LabelledGlyphs; heldOut: LabelledGlyphs | null; trainIdx: number[] } {
   const order = new Uint32Array(c.n)
   for (let i = 0; i < c.n; i++) order[i] = i
   new Rng(seed).shuffle(order)
@@ -148,11 +184,18 @@ export function splitCorrections(c: LabelledGlyphs, share: number, seed: number)
  * The cross-validation folds of n corrections (each fold: the indices it holds out): one per page when they
  * come from two or more pages, else min(5, n) seeded folds; none for fewer than 2 corrections.
  */
-export function correctionFolds(n: number, pageOf: ArrayLike<number> | undefined, seed: number): { method: 'leave-one-page-out' | 'k-fold'; folds: number[][] } | null {
+export function correctionFolds(
+  n: number,
+  pageOf: ArrayLike<number> | undefined,
+  seed: number
+): { method: 'leave-one-page-out' | 'k-fold'; folds: number[][] } | null {
   if (n < 2) return null
   if (pageOf && new Set(Array.from(pageOf)).size >= 2) {
     const byPage = new Map<number, number[]>()
-    for (let i = 0; i < n; i++) { const p = pageOf[i]; byPage.set(p, [...(byPage.get(p) ?? []), i]) }
+    for (let i = 0; i < n; i++) {
+      const p = pageOf[i]
+      byPage.set(p, [...(byPage.get(p) ?? []), i])
+    }
     return { method: 'leave-one-page-out', folds: [...byPage.values()] }
   }
   const order = new Uint32Array(n)
@@ -186,20 +229,33 @@ export function replaySample(set: LabelledGlyphs, perClass: number, seed: number
 /** How often the training corrections are repeated: enough to be about a third of an epoch against the replay. */
 export function oversampleFactor(corrections: number, replay: number, batch: number, maxRepeat = 20): number {
   const cap = Math.max(1, Math.floor(maxRepeat))
-  return replay > 0 ? Math.max(1, Math.min(cap, Math.ceil(replay / 2 / corrections))) : Math.max(1, Math.min(cap, Math.ceil((4 * batch) / corrections)))
+  return replay > 0
+    ? Math.max(1, Math.min(cap, Math.ceil(replay / 2 / corrections)))
+    : Math.max(1, Math.min(cap, Math.ceil((4 * batch) / corrections)))
 }
 
 /**
  * The corrections repeated `times` times, a class that is rare among them up to 4× more (a page has many O
  * and one 0; the one 0 is what the person needs learnt as much as the O's).
  */
-function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(g: T, times: number, dim: number, maxRepeat = 20, balance = true): LabelledGlyphs {
+function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(
+  g: T,
+  times: number,
+  dim: number,
+  maxRepeat = 20,
+  balance = true
+): LabelledGlyphs {
   const count = new Array<number>(NUM_CLASSES).fill(0)
   for (let i = 0; i < g.n; i++) count[g.y[i]]++
   const present = count.filter((c) => c > 0).sort((a, b) => a - b)
   const median = present[Math.floor(present.length / 2)] ?? 1
   // The rare-class boost never takes one glyph past maxRepeat copies.
-  const reps = Array.from({ length: g.n }, (_, i) => Math.min(Math.max(times, Math.floor(maxRepeat)), Math.round(times * (balance ? Math.min(4, Math.max(1, median / count[g.y[i]])) : 1))))
+  const reps = Array.from({ length: g.n }, (_, i) =>
+    Math.min(
+      Math.max(times, Math.floor(maxRepeat)),
+      Math.round(times * (balance ? Math.min(4, Math.max(1, median / count[g.y[i]])) : 1))
+    )
+  )
   const n = reps.reduce((a, r) => a + r, 0)
   if (n === g.n) return g
   const x = new Float32Array(n * dim)
@@ -208,7 +264,9 @@ function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(g: T, t
   for (let t = 0; t < Math.max(...reps); t++) {
     for (let i = 0; i < g.n; i++) {
       if (reps[i] <= t) continue
-      x.set(g.x.subarray(i * dim, (i + 1) * dim), k * dim); y[k] = g.y[i]; k++
+      x.set(g.x.subarray(i * dim, (i + 1) * dim), k * dim)
+      y[k] = g.y[i]
+      k++
     }
   }
   return { x, y, n }
@@ -216,18 +274,27 @@ function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(g: T, t
 
 function concatRows(dim: number, ...gs: LabelledGlyphs[]): LabelledGlyphs {
   const n = gs.reduce((a, g) => a + g.n, 0)
-  const x = new Float32Array(n * dim), y = new Uint8Array(n)
+  const x = new Float32Array(n * dim),
+    y = new Uint8Array(n)
   let k = 0
-  for (const g of gs) { x.set(g.x.subarray(0, g.n * dim), k * dim); y.set(g.y.subarray(0, g.n), k); k += g.n }
+  for (const g of gs) {
+    x.set(g.x.subarray(0, g.n * dim), k * dim)
+    y.set(g.y.subarray(0, g.n), k)
+    k += g.n
+  }
   return { x, y, n }
 }
 
 /** Refuses an output directory inside resources/models or one that already holds something. */
 export function checkOutputDir(outDir: string): void {
   if (isInsideShippedModels(outDir))
-    throw new FinetuneOutputError(`${resolve(outDir)} is inside the shipped models (resources/models), which are never written to; choose a folder of your own, e.g. --out models/mine`)
+    throw new FinetuneOutputError(
+      `${resolve(outDir)} is inside the shipped models (resources/models), which are never written to; choose a folder of your own, e.g. --out models/mine`
+    )
   if (existsSync(outDir) && readdirSync(outDir).length > 0)
-    throw new FinetuneOutputError(`${resolve(outDir)} already exists and is not empty; fine-tuning makes a new model and never overwrites one — choose a new --out`)
+    throw new FinetuneOutputError(
+      `${resolve(outDir)} already exists and is not empty; fine-tuning makes a new model and never overwrites one — choose a new --out`
+    )
 }
 
 /** 'mlp' for an MLP base; 'cnn-head' for an ONNX base with an embedding (a cnn-head's own base is fine-tuned instead). */
@@ -237,10 +304,15 @@ export function finetuneKind(baseDir: string): 'mlp' | 'cnn-head' {
     case MLP_FORMAT:
       return 'mlp'
     case ONNX_FORMAT:
-      if (!m.outputs.embedding) throw new FinetuneBaseError(`${baseDir}: this ONNX model names no "outputs.embedding" in its card; a head can only be fine-tuned on a CNN that gives its penultimate embedding`)
+      if (!m.outputs.embedding)
+        throw new FinetuneBaseError(
+          `${baseDir}: this ONNX model names no "outputs.embedding" in its card; a head can only be fine-tuned on a CNN that gives its penultimate embedding`
+        )
       return 'cnn-head'
     case CNN_HEAD_FORMAT:
-      throw new FinetuneBaseError(`${baseDir} is already a fine-tuned head; fine-tune its base (${m.base.name}) on all the corrections instead`)
+      throw new FinetuneBaseError(
+        `${baseDir} is already a fine-tuned head; fine-tune its base (${m.base.name}) on all the corrections instead`
+      )
   }
 }
 
@@ -250,13 +322,19 @@ function baseCardOf(baseDir: string): ModelCard {
 
 /** The training split of a glyph-set folder (NAME_train.mat) without reading valid and test. */
 async function readTrainSplit(dir: string): Promise<LabelledGlyphs> {
-  const trains = readdirSync(dir).filter((f) => /^.+_train\.mat$/.test(f)).sort()
+  const trains = readdirSync(dir)
+    .filter((f) => /^.+_train\.mat$/.test(f))
+    .sort()
   if (trains.length !== 1) return (await readGlyphSet(dir)).train // readGlyphSet explains what is wrong
   const f = await readGlyphFile(join(dir, trains[0]))
   return { x: f.x, y: f.y, n: f.n }
 }
 
-interface ReplayChoice { replay: LabelledGlyphs | null; source: string | null; extra: { file: string; glyphs: number } | null }
+interface ReplayChoice {
+  replay: LabelledGlyphs | null
+  source: string | null
+  extra: { file: string; glyphs: number } | null
+}
 
 /**
  * The replay sample: from the glyph-set folder given, plus the base's own extra training glyphs (its card's
@@ -282,7 +360,10 @@ async function loadReplay(spec: FinetuneSpec, hooks: FinetuneHooks): Promise<Rep
     }
   }
   const dir = spec.replayDir
-  if (!existsSync(dir)) throw new FinetuneBaseError(`the replay folder ${dir} does not exist; leave it empty to replay the set shipped with the models`)
+  if (!existsSync(dir))
+    throw new FinetuneBaseError(
+      `the replay folder ${dir} does not exist; leave it empty to replay the set shipped with the models`
+    )
   const parts: LabelledGlyphs[] = [replaySample(await readTrainSplit(dir), k, spec.config.seed)]
   hooks.onMessage?.(`replaying ${parts[0].n} glyphs from ${dir}`)
   // The base's extra training glyphs (e.g. the real NIST letters its card lists under data.extraTrain) are part
@@ -290,7 +371,13 @@ async function loadReplay(spec: FinetuneSpec, hooks: FinetuneHooks): Promise<Rep
   const extraTrain = baseCardOf(spec.baseDir).data?.extraTrain
   let extra: { file: string; glyphs: number } | null = null
   const extraFile = extraTrain && typeof extraTrain.file === 'string' ? resolveDataPath(extraTrain.file) : null
-  if (spec.config.replayBaseExtra !== false && extraTrain && extraFile && existsSync(extraFile) && typeof extraTrain.perClass === 'number') {
+  if (
+    spec.config.replayBaseExtra !== false &&
+    extraTrain &&
+    extraFile &&
+    existsSync(extraFile) &&
+    typeof extraTrain.perClass === 'number'
+  ) {
     const file = await readGlyphFile(extraFile)
     const trainedOn = subset(file, firstPerClass(file.y, file.n, extraTrain.perClass).chosen)
     const sample = replaySample(trainedOn, Math.min(k, extraTrain.perClass), spec.config.seed)
@@ -323,17 +410,31 @@ function accuracy(truth: Uint8Array, pred: Uint8Array, n: number): number {
 export async function finetune(spec: FinetuneSpec, hooks: FinetuneHooks = {}): Promise<FinetuneResult | null> {
   const t0 = performance.now()
   if (spec.corrections.n === 0) {
-    throw new NoCorrectionsError('there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain')
+    throw new NoCorrectionsError(
+      'there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain'
+    )
   }
   checkOutputDir(spec.outDir)
   const kind = finetuneKind(spec.baseDir)
   return kind === 'mlp' ? finetuneMlp(spec, hooks, t0) : finetuneCnnHead(spec, hooks, t0)
 }
 
-function commonCard(spec: FinetuneSpec, kind: string, extra: {
-  own: LabelledGlyphs; heldOut: LabelledGlyphs | null; reps: number; replay: ReplayChoice
-  curves: EpochStats[]; before: number | null; after: number | null; confusion: number[][] | null; seconds: number; evaluation: FinetuneEvaluation
-}): Record<string, unknown> {
+function commonCard(
+  spec: FinetuneSpec,
+  kind: string,
+  extra: {
+    own: LabelledGlyphs
+    heldOut: LabelledGlyphs | null
+    reps: number
+    replay: ReplayChoice
+    curves: EpochStats[]
+    before: number | null
+    after: number | null
+    confusion: number[][] | null
+    seconds: number
+    evaluation: FinetuneEvaluation
+  }
+): Record<string, unknown> {
   const baseManifest = readModelManifest(spec.baseDir)
   const baseData = baseManifest.card.data ?? {}
   const shipped = listShippedModels().some((m) => resolve(m.dir) === resolve(spec.baseDir))
@@ -343,10 +444,17 @@ function commonCard(spec: FinetuneSpec, kind: string, extra: {
     kind,
     version: 1,
     created: new Date().toISOString(),
-    description: `${spec.baseName} fine-tuned on ${spec.corrections.n} corrected glyphs` + (replay ? ` with ${replay.n} replayed glyphs` : ''),
+    description:
+      `${spec.baseName} fine-tuned on ${spec.corrections.n} corrected glyphs` +
+      (replay ? ` with ${replay.n} replayed glyphs` : ''),
     base: spec.baseName,
     // A shipped base by its place in the repository; a user's own model by its folder on their machine.
-    baseModel: { name: spec.baseName, dir: shipped ? portableDataPath(spec.baseDir) : resolve(spec.baseDir), shipped, kind: baseManifest.kind },
+    baseModel: {
+      name: spec.baseName,
+      dir: shipped ? portableDataPath(spec.baseDir) : resolve(spec.baseDir),
+      shipped,
+      kind: baseManifest.kind
+    },
     command: spec.command ? portableCommand(spec.command) : null,
     seed: spec.config.seed,
     config: { train: spec.config },
@@ -357,13 +465,26 @@ function commonCard(spec: FinetuneSpec, kind: string, extra: {
       repeat: extra.reps,
       heldOut: extra.heldOut?.n ?? 0,
       pages: spec.pages,
-      replay: replay ? { source, glyphs: replay.n, perClass: spec.config.replayPerClass, seed: spec.config.seed, baseExtraTrain: replayExtra } : null,
+      replay: replay
+        ? {
+            source,
+            glyphs: replay.n,
+            perClass: spec.config.replayPerClass,
+            seed: spec.config.seed,
+            baseExtraTrain: replayExtra
+          }
+        : null,
       // The base's own training glyphs stay trained-on: `glyphdesk eval` leaves them out by this field.
       ...(baseData.extraTrain ? { extraTrain: baseData.extraTrain } : {}),
       baseData: typeof baseData.dir === 'string' ? portableDataPath(baseData.dir) : null
     },
     curves: extra.curves,
-    metrics: { heldOutBefore: extra.before, heldOutAfter: extra.after, heldOutN: extra.heldOut?.n ?? 0, heldOutConfusion: extra.confusion },
+    metrics: {
+      heldOutBefore: extra.before,
+      heldOutAfter: extra.after,
+      heldOutN: extra.heldOut?.n ?? 0,
+      heldOutConfusion: extra.confusion
+    },
     evaluation: extra.evaluation,
     seconds: extra.seconds
   }
@@ -383,8 +504,15 @@ function agreement(truth: Uint8Array, pred: Uint8Array, idx?: readonly number[])
  * cross-validation. null when cancelled.
  */
 async function evaluate(args: {
-  spec: FinetuneSpec; hooks: FinetuneHooks; own: LabelledGlyphs; ownIdx: number[]
-  baseOwn: Uint8Array; finalOwn: Uint8Array; check: { glyphs: LabelledGlyphs; source: string } | null; baseCheck: Uint8Array | null; finalCheck: Uint8Array | null
+  spec: FinetuneSpec
+  hooks: FinetuneHooks
+  own: LabelledGlyphs
+  ownIdx: number[]
+  baseOwn: Uint8Array
+  finalOwn: Uint8Array
+  check: { glyphs: LabelledGlyphs; source: string } | null
+  baseCheck: Uint8Array | null
+  finalCheck: Uint8Array | null
   trainWithout(keep: number[]): Promise<((rows: number[]) => Promise<Uint8Array>) | null>
 }): Promise<FinetuneEvaluation | null> {
   const { spec, hooks, own } = args
@@ -399,15 +527,33 @@ async function evaluate(args: {
       const read = await args.trainWithout(complement(own.n, folds.folds[f]))
       if (!read) return null
       const p = await read(folds.folds[f])
-      folds.folds[f].forEach((i, k) => { pred[i] = p[k] })
+      folds.folds[f].forEach((i, k) => {
+        pred[i] = p[k]
+      })
     }
-    crossValidated = { method: folds.method, folds: folds.folds.length, n: own.n, base: agreement(own.y.subarray(0, own.n), args.baseOwn), after: agreement(own.y.subarray(0, own.n), pred) }
+    crossValidated = {
+      method: folds.method,
+      folds: folds.folds.length,
+      n: own.n,
+      base: agreement(own.y.subarray(0, own.n), args.baseOwn),
+      after: agreement(own.y.subarray(0, own.n), pred)
+    }
   }
-  const check = args.check && args.baseCheck && args.finalCheck
-    ? { n: args.check.glyphs.n, source: args.check.source, base: agreement(args.check.glyphs.y, args.baseCheck), after: agreement(args.check.glyphs.y, args.finalCheck) }
-    : null
+  const check =
+    args.check && args.baseCheck && args.finalCheck
+      ? {
+          n: args.check.glyphs.n,
+          source: args.check.source,
+          base: agreement(args.check.glyphs.y, args.baseCheck),
+          after: agreement(args.check.glyphs.y, args.finalCheck)
+        }
+      : null
   return {
-    corrections: { n: own.n, base: agreement(own.y.subarray(0, own.n), args.baseOwn), trained: agreement(own.y.subarray(0, own.n), args.finalOwn) },
+    corrections: {
+      n: own.n,
+      base: agreement(own.y.subarray(0, own.n), args.baseOwn),
+      trained: agreement(own.y.subarray(0, own.n), args.finalOwn)
+    },
     crossValidated,
     replayCheck: check
   }
@@ -427,15 +573,28 @@ async function finetuneMlp(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number)
   const fit = async (corr: LabelledGlyphs, final: boolean) => {
     const { mlp } = await loadMlp(spec.baseDir, { maxBatch })
     const reps = oversampleFactor(corr.n, replay?.n ?? 0, cfg.batch, cfg.maxRepeat)
-    const train = replay ? concat(repeat(corr, reps, GLYPH_PIXELS, cfg.maxRepeat), replay) : repeat(corr, reps, GLYPH_PIXELS, cfg.maxRepeat)
+    const train = replay
+      ? concat(repeat(corr, reps, GLYPH_PIXELS, cfg.maxRepeat), replay)
+      : repeat(corr, reps, GLYPH_PIXELS, cfg.maxRepeat)
     if (final) hooks.onMessage?.(`training on ${corr.n} corrections ×${reps} + ${replay?.n ?? 0} replayed glyphs`)
-    const result: MlpTrainResult = await trainMlp(mlp, train, final ? heldOut ?? undefined : undefined, {
-      epochs: cfg.epochs, lr: cfg.lr, batch: cfg.batch, momentum: cfg.momentum, optimizer: cfg.optimizer, seed: cfg.seed
-    }, {
-      signal: hooks.signal,
-      ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {}),
-      ...(augmenter ? { augment: (x: Float32Array, n: number, rng: Rng) => augmenter(x, n, rng) } : {})
-    })
+    const result: MlpTrainResult = await trainMlp(
+      mlp,
+      train,
+      final ? (heldOut ?? undefined) : undefined,
+      {
+        epochs: cfg.epochs,
+        lr: cfg.lr,
+        batch: cfg.batch,
+        momentum: cfg.momentum,
+        optimizer: cfg.optimizer,
+        seed: cfg.seed
+      },
+      {
+        signal: hooks.signal,
+        ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {}),
+        ...(augmenter ? { augment: (x: Float32Array, n: number, rng: Rng) => augmenter(x, n, rng) } : {})
+      }
+    )
     return { mlp, result, reps, trainN: train.n }
   }
 
@@ -452,9 +611,15 @@ async function finetuneMlp(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number)
     confusion = scorePredictions(heldOut.y.subarray(0, heldOut.n), e.predictions).confusion
   }
   const evaluation = await evaluate({
-    spec, hooks, own, ownIdx: trainIdx,
-    baseOwn: evaluateMlp(base, own).predictions, finalOwn: evaluateMlp(mlp, own).predictions,
-    check, baseCheck: check ? evaluateMlp(base, check.glyphs).predictions : null, finalCheck: check ? evaluateMlp(mlp, check.glyphs).predictions : null,
+    spec,
+    hooks,
+    own,
+    ownIdx: trainIdx,
+    baseOwn: evaluateMlp(base, own).predictions,
+    finalOwn: evaluateMlp(mlp, own).predictions,
+    check,
+    baseCheck: check ? evaluateMlp(base, check.glyphs).predictions : null,
+    finalCheck: check ? evaluateMlp(mlp, check.glyphs).predictions : null,
     trainWithout: async (keep) => {
       const r = await fit(subset(own, keep), false)
       if (r.result.stopped) return null
@@ -463,14 +628,42 @@ async function finetuneMlp(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number)
   })
   if (!evaluation) return null
   const seconds = (performance.now() - t0) / 1000
-  const card = commonCard(spec, 'mlp', { own, heldOut, reps: final.reps, replay: replayChoice, curves: final.result.curves, before, after, confusion, seconds, evaluation })
+  const card = commonCard(spec, 'mlp', {
+    own,
+    heldOut,
+    reps: final.reps,
+    replay: replayChoice,
+    curves: final.result.curves,
+    before,
+    after,
+    confusion,
+    seconds,
+    evaluation
+  })
   const baseConfig = (baseCard['config'] ?? {}) as Record<string, unknown>
-  card['config'] = { sizes: baseConfig['sizes'] ?? mlp.config.sizes, activation: mlp.config.activation, seed: mlp.config.seed, train: cfg }
+  card['config'] = {
+    sizes: baseConfig['sizes'] ?? mlp.config.sizes,
+    activation: mlp.config.activation,
+    seed: mlp.config.seed,
+    train: cfg
+  }
   checkOutputDir(spec.outDir)
   await saveMlp(spec.outDir, mlp, card)
   return {
-    model: spec.name, dir: spec.outDir, kind: 'mlp', trainGlyphs: final.trainN, corrections: spec.corrections.n, replay: replay?.n ?? 0,
-    heldOut: heldOut?.n ?? 0, before, after, confusion, classes: [...CLASSES], seconds, evaluation, card
+    model: spec.name,
+    dir: spec.outDir,
+    kind: 'mlp',
+    trainGlyphs: final.trainN,
+    corrections: spec.corrections.n,
+    replay: replay?.n ?? 0,
+    heldOut: heldOut?.n ?? 0,
+    before,
+    after,
+    confusion,
+    classes: [...CLASSES],
+    seconds,
+    evaluation,
+    card
   }
 }
 
@@ -479,7 +672,10 @@ function solveSpd(A: Float64Array, B: Float64Array, d: number, k: number): void 
   for (let j = 0; j < d; j++) {
     let s = A[j * d + j]
     for (let p = 0; p < j; p++) s -= A[j * d + p] * A[j * d + p]
-    if (!(s > 0)) throw new NonFiniteOutputError('the embeddings are degenerate (the least-squares system is not positive definite)')
+    if (!(s > 0))
+      throw new NonFiniteOutputError(
+        'the embeddings are degenerate (the least-squares system is not positive definite)'
+      )
     const l = Math.sqrt(s)
     A[j * d + j] = l
     for (let i = j + 1; i < d; i++) {
@@ -489,12 +685,14 @@ function solveSpd(A: Float64Array, B: Float64Array, d: number, k: number): void 
     }
   }
   for (let c = 0; c < k; c++) {
-    for (let i = 0; i < d; i++) { // L·y = b
+    for (let i = 0; i < d; i++) {
+      // L·y = b
       let t = B[i * k + c]
       for (let p = 0; p < i; p++) t -= A[i * d + p] * B[p * k + c]
       B[i * k + c] = t / A[i * d + i]
     }
-    for (let i = d - 1; i >= 0; i--) { // Lᵀ·x = y
+    for (let i = d - 1; i >= 0; i--) {
+      // Lᵀ·x = y
       let t = B[i * k + c]
       for (let p = i + 1; p < d; p++) t -= A[p * d + i] * B[p * k + c]
       B[i * k + c] = t / A[i * d + i]
@@ -507,10 +705,18 @@ function solveSpd(A: Float64Array, B: Float64Array, d: number, k: number): void 
  * logits (centred per glyph; softmax ignores a shift) on the embeddings. Returns the weights and how
  * closely they reproduce the base (argmax agreement and worst logit difference on the fitted glyphs).
  */
-export function fitHeadToBase(emb: Float32Array, targets: Float32Array, n: number, dim: number): { W: Float32Array; b: Float32Array; agreement: number; maxAbsDiff: number } {
-  const D = dim + 1, K = NUM_CLASSES
-  const A = new Float64Array(D * D), B = new Float64Array(D * K)
-  const row = new Float64Array(D), t = new Float64Array(K)
+export function fitHeadToBase(
+  emb: Float32Array,
+  targets: Float32Array,
+  n: number,
+  dim: number
+): { W: Float32Array; b: Float32Array; agreement: number; maxAbsDiff: number } {
+  const D = dim + 1,
+    K = NUM_CLASSES
+  const A = new Float64Array(D * D),
+    B = new Float64Array(D * K)
+  const row = new Float64Array(D),
+    t = new Float64Array(K)
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dim; j++) row[j] = emb[i * dim + j]
     row[dim] = 1
@@ -527,19 +733,25 @@ export function fitHeadToBase(emb: Float32Array, targets: Float32Array, n: numbe
     }
   }
   let trace = 0
-  for (let a = 0; a < D; a++) { for (let c = 0; c < a; c++) A[c * D + a] = A[a * D + c]; trace += A[a * D + a] }
+  for (let a = 0; a < D; a++) {
+    for (let c = 0; c < a; c++) A[c * D + a] = A[a * D + c]
+    trace += A[a * D + a]
+  }
   const ridge = 1e-6 * (trace / D) + 1e-9
   for (let a = 0; a < D; a++) A[a * D + a] += ridge
   solveSpd(A, B, D, K)
-  const W = new Float32Array(dim * K), b = new Float32Array(K)
+  const W = new Float32Array(dim * K),
+    b = new Float32Array(K)
   for (let j = 0; j < dim; j++) for (let k = 0; k < K; k++) W[j * K + k] = B[j * K + k]
   for (let k = 0; k < K; k++) b[k] = B[dim * K + k]
-  let agree = 0, maxAbsDiff = 0
+  let agree = 0,
+    maxAbsDiff = 0
   for (let i = 0; i < n; i++) {
     let mean = 0
     for (let k = 0; k < K; k++) mean += targets[i * K + k]
     mean /= K
-    let best = 0, bestT = 0
+    let best = 0,
+      bestT = 0
     for (let k = 0; k < K; k++) {
       let z = b[k]
       for (let j = 0; j < dim; j++) z += emb[i * dim + j] * W[j * K + k]
@@ -568,13 +780,20 @@ async function baseLogits(base: OnnxClassifier, glyphs: Float32Array, n: number)
 
 function checkFiniteEmbeddings(data: Float32Array, dim: number, what: string): void {
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new NonFiniteOutputError(`${what}: glyph ${Math.floor(i / dim)} gave ${data[i]} in its embedding; nothing was written`)
+    if (!Number.isFinite(data[i]))
+      throw new NonFiniteOutputError(
+        `${what}: glyph ${Math.floor(i / dim)} gave ${data[i]} in its embedding; nothing was written`
+      )
   }
 }
 
 function rowsOf(g: LabelledGlyphs, idx: readonly number[], dim: number): LabelledGlyphs {
-  const x = new Float32Array(idx.length * dim), y = new Uint8Array(idx.length)
-  idx.forEach((r, k) => { x.set(g.x.subarray(r * dim, (r + 1) * dim), k * dim); y[k] = g.y[r] })
+  const x = new Float32Array(idx.length * dim),
+    y = new Uint8Array(idx.length)
+  idx.forEach((r, k) => {
+    x.set(g.x.subarray(r * dim, (r + 1) * dim), k * dim)
+    y[k] = g.y[r]
+  })
   return { x, y, n: idx.length }
 }
 
@@ -587,12 +806,21 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
     const { replay } = replayChoice
     const check = loadCheck(hooks)
     // Embeddings of every glyph, once: the corrections, the held-out ones, the replay sample and the check part.
-    const all = concat(own, ...(heldOut ? [heldOut] : []), ...(replay ? [replay] : []), ...(check ? [check.glyphs] : []))
+    const all = concat(
+      own,
+      ...(heldOut ? [heldOut] : []),
+      ...(replay ? [replay] : []),
+      ...(check ? [check.glyphs] : [])
+    )
     hooks.onMessage?.(`computing ${base.name} embeddings of ${all.n} glyphs`)
     const { data: emb, dim } = await base.embed(all.x, all.n)
     checkFiniteEmbeddings(emb, dim, `embeddings of ${base.name}`)
     if (hooks.signal?.aborted) return null
-    const slice = (from: number, g: LabelledGlyphs): LabelledGlyphs => ({ x: emb.subarray(from * dim, (from + g.n) * dim), y: g.y, n: g.n })
+    const slice = (from: number, g: LabelledGlyphs): LabelledGlyphs => ({
+      x: emb.subarray(from * dim, (from + g.n) * dim),
+      y: g.y,
+      n: g.n
+    })
     const ownE = slice(0, own)
     const heldE = heldOut ? slice(own.n, heldOut) : null
     const replayE = replay ? slice(own.n + (heldOut?.n ?? 0), replay) : null
@@ -606,32 +834,70 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
 
     /** A head trained on the corrections `keep` (indices into own) and the replay; `final` reports progress. */
     const fit = async (keep: number[], final: boolean) => {
-      const head = new Mlp({ sizes: [dim, ...hidden, NUM_CLASSES], activation: 'relu', seed: cfg.seed }, { maxBatch: Math.max(cfg.batch, 256) })
+      const head = new Mlp(
+        { sizes: [dim, ...hidden, NUM_CLASSES], activation: 'relu', seed: cfg.seed },
+        { maxBatch: Math.max(cfg.batch, 256) }
+      )
       const corrE = rowsOf(ownE, keep, dim)
       if (ownTargets) {
         const fitN = keep.length + (replay?.n ?? 0)
         const fitEmb = concatRows(dim, corrE, ...(replayE ? [replayE] : []))
         const targets = new Float32Array(fitN * NUM_CLASSES)
-        keep.forEach((r, k) => targets.set(ownTargets.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES), k * NUM_CLASSES))
+        keep.forEach((r, k) =>
+          targets.set(ownTargets.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES), k * NUM_CLASSES)
+        )
         if (replayTargets) targets.set(replayTargets, keep.length * NUM_CLASSES)
         const f = fitHeadToBase(fitEmb.x, targets, fitN, dim)
-        head.setWeights([{ name: 'dense0.W', shape: [dim, NUM_CLASSES], data: f.W }, { name: 'dense0.b', shape: [NUM_CLASSES], data: f.b }])
+        head.setWeights([
+          { name: 'dense0.W', shape: [dim, NUM_CLASSES], data: f.W },
+          { name: 'dense0.b', shape: [NUM_CLASSES], data: f.b }
+        ])
         if (final) {
           init = {
-            method: 'least-squares fit to the base logits', glyphs: fitN, argmaxAgreement: f.agreement, maxAbsLogitDiff: f.maxAbsDiff,
+            method: 'least-squares fit to the base logits',
+            glyphs: fitN,
+            argmaxAgreement: f.agreement,
+            maxAbsLogitDiff: f.maxAbsDiff,
             // The base's look-alike calibration is folded into the head's starting biases.
             ...(base.manifest.logitOffsets ? { baseLogitOffsets: base.manifest.logitOffsets } : {})
           }
-          hooks.onMessage?.(`head initialised from ${base.name}: agrees with it on ${(f.agreement * 100).toFixed(1)}% of ${fitN} glyphs`)
+          hooks.onMessage?.(
+            `head initialised from ${base.name}: agrees with it on ${(f.agreement * 100).toFixed(1)}% of ${fitN} glyphs`
+          )
         }
       }
       const reps = oversampleFactor(corrE.n, replay?.n ?? 0, cfg.batch, cfg.maxRepeat)
-      const train = replayE ? concatRows(dim, repeat(corrE, reps, dim, cfg.maxRepeat), replayE) : repeat(corrE, reps, dim, cfg.maxRepeat)
-      if (final) hooks.onMessage?.(`training the head on ${corrE.n} corrections ×${reps} + ${replay?.n ?? 0} replayed embeddings`)
-      const result = await trainMlp(head, train, final ? heldE ?? undefined : undefined, {
-        epochs: cfg.epochs, lr: cfg.lr, batch: cfg.batch, momentum: cfg.momentum, optimizer: cfg.optimizer, seed: cfg.seed
-      }, { signal: hooks.signal, ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {}) })
-      return { head, result, reps, trainN: train.n, read: (e: LabelledGlyphs) => new CnnHeadClassifier(spec.name, base, head).predictEmbeddings(e.x, e.n).labels }
+      const train = replayE
+        ? concatRows(dim, repeat(corrE, reps, dim, cfg.maxRepeat), replayE)
+        : repeat(corrE, reps, dim, cfg.maxRepeat)
+      if (final)
+        hooks.onMessage?.(
+          `training the head on ${corrE.n} corrections ×${reps} + ${replay?.n ?? 0} replayed embeddings`
+        )
+      const result = await trainMlp(
+        head,
+        train,
+        final ? (heldE ?? undefined) : undefined,
+        {
+          epochs: cfg.epochs,
+          lr: cfg.lr,
+          batch: cfg.batch,
+          momentum: cfg.momentum,
+          optimizer: cfg.optimizer,
+          seed: cfg.seed
+        },
+        {
+          signal: hooks.signal,
+          ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {})
+        }
+      )
+      return {
+        head,
+        result,
+        reps,
+        trainN: train.n,
+        read: (e: LabelledGlyphs) => new CnnHeadClassifier(spec.name, base, head).predictEmbeddings(e.x, e.n).labels
+      }
     }
 
     const before = heldOut ? accuracy(heldOut.y, (await base.predict(heldOut.x, heldOut.n)).labels, heldOut.n) : null
@@ -648,9 +914,15 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
       confusion = scorePredictions(heldOut.y.subarray(0, heldOut.n), labels).confusion
     }
     const evaluation = await evaluate({
-      spec, hooks, own, ownIdx: trainIdx,
-      baseOwn: (await base.predict(own.x, own.n)).labels, finalOwn: final.read(ownE),
-      check, baseCheck: check ? (await base.predict(check.glyphs.x, check.glyphs.n)).labels : null, finalCheck: checkE ? final.read(checkE) : null,
+      spec,
+      hooks,
+      own,
+      ownIdx: trainIdx,
+      baseOwn: (await base.predict(own.x, own.n)).labels,
+      finalOwn: final.read(ownE),
+      check,
+      baseCheck: check ? (await base.predict(check.glyphs.x, check.glyphs.n)).labels : null,
+      finalCheck: checkE ? final.read(checkE) : null,
       trainWithout: async (keep) => {
         const r = await fit(keep, false)
         if (r.result.stopped) return null
@@ -659,13 +931,33 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
     })
     if (!evaluation) return null
     const seconds = (performance.now() - t0) / 1000
-    const card = commonCard(spec, 'cnn-head', { own, heldOut, reps: final.reps, replay: replayChoice, curves: final.result.curves, before, after, confusion, seconds, evaluation })
+    const card = commonCard(spec, 'cnn-head', {
+      own,
+      heldOut,
+      reps: final.reps,
+      replay: replayChoice,
+      curves: final.result.curves,
+      before,
+      after,
+      confusion,
+      seconds,
+      evaluation
+    })
     card['config'] = { head: { sizes: head.config.sizes, activation: hidden.length ? 'relu' : null, init }, train: cfg }
 
     const shipped = listShippedModels().find((m) => resolve(m.dir) === resolve(spec.baseDir))
     const manifest: CnnHeadManifest = {
-      format: CNN_HEAD_FORMAT, formatVersion: CNN_HEAD_FORMAT_VERSION, kind: 'cnn-head', name: spec.name,
-      base: { name: shipped ? shipped.name : spec.baseName, shipped: !!shipped, ...(shipped ? {} : { dir: resolve(spec.baseDir) }), modelSha256: onnxSha256(spec.baseDir), embeddingDim: dim },
+      format: CNN_HEAD_FORMAT,
+      formatVersion: CNN_HEAD_FORMAT_VERSION,
+      kind: 'cnn-head',
+      name: spec.name,
+      base: {
+        name: shipped ? shipped.name : spec.baseName,
+        shipped: !!shipped,
+        ...(shipped ? {} : { dir: resolve(spec.baseDir) }),
+        modelSha256: onnxSha256(spec.baseDir),
+        embeddingDim: dim
+      },
       head: CNN_HEAD_DIR,
       card
     }
@@ -673,12 +965,28 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
     // Head and manifest are staged together and the folder renamed into place once: a kill leaves no model
     // folder (and no half of one), so the rerun is not refused.
     await writeDirAtomic(spec.outDir, async (staging) => {
-      await saveMlp(join(staging, CNN_HEAD_DIR), head, { name: `${spec.name} head`, kind: 'mlp', note: `the head of the cnn-head model ${spec.name}; it reads ${base.name} embeddings, not glyphs` })
+      await saveMlp(join(staging, CNN_HEAD_DIR), head, {
+        name: `${spec.name} head`,
+        kind: 'mlp',
+        note: `the head of the cnn-head model ${spec.name}; it reads ${base.name} embeddings, not glyphs`
+      })
       await writeFileAtomic(join(staging, 'model.json'), JSON.stringify(manifest, null, 1) + '\n')
     })
     return {
-      model: spec.name, dir: spec.outDir, kind: 'cnn-head', trainGlyphs: final.trainN, corrections: spec.corrections.n, replay: replay?.n ?? 0,
-      heldOut: heldOut?.n ?? 0, before, after, confusion, classes: [...CLASSES], seconds, evaluation, card
+      model: spec.name,
+      dir: spec.outDir,
+      kind: 'cnn-head',
+      trainGlyphs: final.trainN,
+      corrections: spec.corrections.n,
+      replay: replay?.n ?? 0,
+      heldOut: heldOut?.n ?? 0,
+      before,
+      after,
+      confusion,
+      classes: [...CLASSES],
+      seconds,
+      evaluation,
+      card
     }
   } finally {
     await base.dispose()

@@ -36,7 +36,11 @@ function unitRows(x: Float32Array, n: number): Float32Array {
     for (let k = 0; k < GLYPH_PIXELS; k++) mean += 1 - x[o + k]
     mean /= GLYPH_PIXELS
     let ss = 0
-    for (let k = 0; k < GLYPH_PIXELS; k++) { const v = 1 - x[o + k] - mean; out[o + k] = v; ss += v * v }
+    for (let k = 0; k < GLYPH_PIXELS; k++) {
+      const v = 1 - x[o + k] - mean
+      out[o + k] = v
+      ss += v * v
+    }
     const s = ss > 0 ? 1 / Math.sqrt(ss) : 0
     for (let k = 0; k < GLYPH_PIXELS; k++) out[o + k] *= s
   }
@@ -45,7 +49,8 @@ function unitRows(x: Float32Array, n: number): Float32Array {
 
 function dot(a: Float32Array, i: number, b: Float32Array, j: number): number {
   let s = 0
-  const oa = i * GLYPH_PIXELS, ob = j * GLYPH_PIXELS
+  const oa = i * GLYPH_PIXELS,
+    ob = j * GLYPH_PIXELS
   for (let k = 0; k < GLYPH_PIXELS; k++) s += a[oa + k] * b[ob + k]
   return s
 }
@@ -62,7 +67,8 @@ export async function findSuspects(c: Corrections, base: Classifier): Promise<Su
   for (let i = 0; i < c.n; i++) {
     const r = c.rows[i]
     if (r.by !== 'person') continue
-    const top = pred.labels[i], p = pred.probs[i * NUM_CLASSES + top]
+    const top = pred.labels[i],
+      p = pred.probs[i * NUM_CLASSES + top]
     if (top !== c.y[i] && p >= CONFIDENT) {
       out.push({ page: r.page, boxId: r.boxId, label: r.label, reason: 'confident-other', modelSays: CLASSES[top], p })
       flagged.add(i)
@@ -102,11 +108,21 @@ export async function findSuspects(c: Corrections, base: Classifier): Promise<Su
     if (r.by !== 'person' || flagged.has(i) || pred.labels[i] === c.y[i] || byClass[c.y[i]].length < 2) continue
     let best = -1
     for (const j of byClass[c.y[i]]) best = Math.max(best, dot(cu, i, ru, j))
-    for (let j = 0; j < c.n; j++) if (j !== i && c.y[j] === c.y[i] && c.rows[j].by === 'person') best = Math.max(best, dot(cu, i, cu, j))
+    for (let j = 0; j < c.n; j++)
+      if (j !== i && c.y[j] === c.y[i] && c.rows[j].by === 'person') best = Math.max(best, dot(cu, i, cu, j))
     const floor = floorOf(c.y[i])
     if (best < floor) {
       const top = pred.labels[i]
-      out.push({ page: r.page, boxId: r.boxId, label: r.label, reason: 'unlike-label', modelSays: CLASSES[top], p: pred.probs[i * NUM_CLASSES + top], similarity: best, floor })
+      out.push({
+        page: r.page,
+        boxId: r.boxId,
+        label: r.label,
+        reason: 'unlike-label',
+        modelSays: CLASSES[top],
+        p: pred.probs[i * NUM_CLASSES + top],
+        similarity: best,
+        floor
+      })
     }
   }
   return out

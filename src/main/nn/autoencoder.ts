@@ -34,7 +34,11 @@ export class SquaredErrorLoss {
   private y: FloatArray | null = null
   private t: FloatArray | null = null
 
-  constructor(readonly dim: number, private readonly dtype: DType, maxBatch = 1) {
+  constructor(
+    readonly dim: number,
+    private readonly dtype: DType,
+    maxBatch = 1
+  ) {
     this.grad = dtype === 'float64' ? new Float64Array(maxBatch * dim) : new Float32Array(maxBatch * dim)
   }
 
@@ -52,7 +56,8 @@ export class SquaredErrorLoss {
 
   /** dL/dŷ = 2(ŷ − t) for the latest forward (a view valid until the next call). */
   backward(n: number): FloatArray {
-    const y = this.y, t = this.t
+    const y = this.y,
+      t = this.t
     if (y === null || t === null) throw new Error('squared_error.backward called before forward')
     const len = n * this.dim
     if (this.grad.length < len) this.grad = this.dtype === 'float64' ? new Float64Array(len) : new Float32Array(len)
@@ -67,9 +72,12 @@ export function validateAutoencoderConfig(config: AutoencoderConfig): void {
   if (!Array.isArray(sizes) || sizes.length < 3 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new RangeError(`AutoencoderConfig.sizes must list ≥3 positive integer widths, got [${String(sizes)}]`)
   }
-  if (sizes[0] !== sizes[sizes.length - 1]) throw new RangeError(`an autoencoder's output width must equal its input width, got [${sizes.join(', ')}]`)
-  if (config.init !== 'xavier' && config.init !== 'he') throw new RangeError(`AutoencoderConfig.init must be xavier or he, got "${String(config.init)}"`)
-  if (!Number.isFinite(config.seed)) throw new RangeError(`AutoencoderConfig.seed must be a finite number, got ${config.seed}`)
+  if (sizes[0] !== sizes[sizes.length - 1])
+    throw new RangeError(`an autoencoder's output width must equal its input width, got [${sizes.join(', ')}]`)
+  if (config.init !== 'xavier' && config.init !== 'he')
+    throw new RangeError(`AutoencoderConfig.init must be xavier or he, got "${String(config.init)}"`)
+  if (!Number.isFinite(config.seed))
+    throw new RangeError(`AutoencoderConfig.seed must be a finite number, got ${config.seed}`)
 }
 
 export class Autoencoder {
@@ -160,12 +168,14 @@ export function validateLrSchedule(s: LrSchedule): void {
   if (s.kind === 'step') {
     if (!Array.isArray(s.drops)) throw new RangeError('a step schedule needs a drops array')
     for (const d of s.drops) {
-      if (!Number.isInteger(d.after) || d.after < 0 || !(d.factor > 0)) throw new RangeError(`bad step drop ${JSON.stringify(d)}: after must be a whole epoch ≥ 0 and factor > 0`)
+      if (!Number.isInteger(d.after) || d.after < 0 || !(d.factor > 0))
+        throw new RangeError(`bad step drop ${JSON.stringify(d)}: after must be a whole epoch ≥ 0 and factor > 0`)
     }
     return
   }
   if (s.kind === 'cosine') {
-    if (!(s.minFactor >= 0 && s.minFactor <= 1)) throw new RangeError(`a cosine schedule's minFactor must be in [0, 1], got ${s.minFactor}`)
+    if (!(s.minFactor >= 0 && s.minFactor <= 1))
+      throw new RangeError(`a cosine schedule's minFactor must be in [0, 1], got ${s.minFactor}`)
     return
   }
   throw new RangeError(`unknown learning-rate schedule ${JSON.stringify(s)}`)
@@ -191,8 +201,12 @@ export function describeLrSchedule(lr: number, schedule: LrSchedule | undefined,
   }
   const drops = [...schedule.drops].filter((d) => d.after < epochs).sort((a, b) => a.after - b.after)
   if (drops.length === 0) return `constant ${lr}`
-  return `lr ${lr} for ${drops[0].after === 1 ? 'epoch 1' : `epochs 1–${drops[0].after}`}` +
-    drops.map((d) => `, ×${d.factor} after epoch ${d.after} (${sig3(scheduledLr(lr, schedule, d.after + 1, epochs))})`).join('')
+  return (
+    `lr ${lr} for ${drops[0].after === 1 ? 'epoch 1' : `epochs 1–${drops[0].after}`}` +
+    drops
+      .map((d) => `, ×${d.factor} after epoch ${d.after} (${sig3(scheduledLr(lr, schedule, d.after + 1, epochs))})`)
+      .join('')
+  )
 }
 
 function sig3(v: number): number {
@@ -225,8 +239,14 @@ export interface AutoencoderEpoch {
 
 export class AutoencoderDivergedError extends InvalidInputError {
   override name = 'AutoencoderDivergedError'
-  constructor(readonly epoch: number, readonly lr: number, readonly loss: number) {
-    super(`autoencoder training diverged: the batch loss became ${loss} in epoch ${epoch} with learning rate ${lr}; try a smaller learning rate (e.g. ${lr / 10})`)
+  constructor(
+    readonly epoch: number,
+    readonly lr: number,
+    readonly loss: number
+  ) {
+    super(
+      `autoencoder training diverged: the batch loss became ${loss} in epoch ${epoch} with learning rate ${lr}; try a smaller learning rate (e.g. ${lr / 10})`
+    )
   }
 }
 
@@ -258,7 +278,13 @@ export async function trainAutoencoder(
 ): Promise<AutoencoderEpoch[]> {
   const d = ae.dim
   if (train.x.length < train.n * d || train.n < 1) throw new RangeError(`training set needs n ≥ 1 rows of ${d} values`)
-  if (!Number.isInteger(cfg.epochs) || cfg.epochs < 0 || !Number.isInteger(cfg.batch) || cfg.batch < 1 || !(cfg.lr > 0)) {
+  if (
+    !Number.isInteger(cfg.epochs) ||
+    cfg.epochs < 0 ||
+    !Number.isInteger(cfg.batch) ||
+    cfg.batch < 1 ||
+    !(cfg.lr > 0)
+  ) {
     throw new RangeError(`bad autoencoder training config ${JSON.stringify(cfg)}`)
   }
   const schedule: LrSchedule = cfg.schedule ?? (cfg.decay ? { kind: 'step', drops: [cfg.decay] } : { kind: 'constant' })
@@ -295,8 +321,15 @@ export async function trainAutoencoder(
  * Float64 central-difference check of the whole autoencoder (every W and b, through the ReLU
  * hidden layers and the sigmoid output) and of the squared-error loss on its own.
  */
-export function gradcheckAutoencoder(sizes: number[] = [12, 5, 4, 5, 12], hidden: ActivationKind = 'relu', options: GradcheckOptions = {}): GradcheckRow[] {
-  const h = options.h ?? 1e-5, eps = options.eps ?? 1e-10, n = options.batch ?? 4, seed = options.seed ?? 1234
+export function gradcheckAutoencoder(
+  sizes: number[] = [12, 5, 4, 5, 12],
+  hidden: ActivationKind = 'relu',
+  options: GradcheckOptions = {}
+): GradcheckRow[] {
+  const h = options.h ?? 1e-5,
+    eps = options.eps ?? 1e-10,
+    n = options.batch ?? 4,
+    seed = options.seed ?? 1234
   const rng = new Rng(seed + 3)
   const rows: GradcheckRow[] = []
 
@@ -305,7 +338,12 @@ export function gradcheckAutoencoder(sizes: number[] = [12, 5, 4, 5, 12], hidden
   const t = Float64Array.from({ length: n * sizes[0] }, () => rng.uniform())
   const fl = (): number => loss.forward(y, t, n)
   fl()
-  rows.push({ layer: 'squared_error', param: 'input', maxRelError: compareGradient(fl, y, loss.backward(n).slice(), h, eps), checked: y.length })
+  rows.push({
+    layer: 'squared_error',
+    param: 'input',
+    maxRelError: compareGradient(fl, y, loss.backward(n).slice(), h, eps),
+    checked: y.length
+  })
 
   const ae = new Autoencoder({ sizes, hidden, init: 'xavier', seed }, { dtype: 'float64', maxBatch: n })
   // Non-zero biases, and inputs in [0, 1] like glyphs; relu's kink is met with probability ~0.
@@ -315,7 +353,12 @@ export function gradcheckAutoencoder(sizes: number[] = [12, 5, 4, 5, 12], hidden
   ae.lossAndGradients(x, n)
   for (const p of ae.params()) {
     const [layer, param] = p.name.split('.')
-    rows.push({ layer: `autoencoder(${hidden})/${layer}`, param, maxRelError: compareGradient(f, p.value, p.grad.slice(), h, eps), checked: p.grad.length })
+    rows.push({
+      layer: `autoencoder(${hidden})/${layer}`,
+      param,
+      maxRelError: compareGradient(f, p.value, p.grad.slice(), h, eps),
+      checked: p.grad.length
+    })
   }
   return rows
 }

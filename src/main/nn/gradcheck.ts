@@ -34,7 +34,13 @@ export function relError(analytic: number, numeric: number, eps = DEFAULTS.eps):
 }
 
 /** Worst relative error between analytic gradient `grad` and central differences of f over `x`. */
-export function compareGradient(f: () => number, x: FloatArray, grad: ArrayLike<number>, h: number, eps: number): number {
+export function compareGradient(
+  f: () => number,
+  x: FloatArray,
+  grad: ArrayLike<number>,
+  h: number,
+  eps: number
+): number {
   let worst = 0
   for (let i = 0; i < x.length; i++) {
     const orig = x[i]
@@ -79,10 +85,21 @@ export function gradcheckLayer(layer: Layer, label: string, options: GradcheckOp
   f()
   const dx = layer.backward(r, n)
   const rows: GradcheckRow[] = []
-  if (dx) rows.push({ layer: label, param: 'input', maxRelError: compareGradient(f, x, dx.slice(), h, eps), checked: x.length })
+  if (dx)
+    rows.push({
+      layer: label,
+      param: 'input',
+      maxRelError: compareGradient(f, x, dx.slice(), h, eps),
+      checked: x.length
+    })
   for (const p of layer.params()) {
     const grad = p.grad.slice()
-    rows.push({ layer: label, param: p.name.split('.').pop() ?? p.name, maxRelError: compareGradient(f, p.value, grad, h, eps), checked: grad.length })
+    rows.push({
+      layer: label,
+      param: p.name.split('.').pop() ?? p.name,
+      maxRelError: compareGradient(f, p.value, grad, h, eps),
+      checked: grad.length
+    })
   }
   return rows
 }
@@ -103,7 +120,11 @@ export function gradcheckLoss(classes = 5, options: GradcheckOptions = {}): Grad
 }
 
 /** Whole-network check: d(mean CE)/dθ for every parameter tensor of a float64 Mlp. */
-export function gradcheckMlp(sizes: number[], activation: ActivationKind, options: GradcheckOptions = {}): GradcheckRow[] {
+export function gradcheckMlp(
+  sizes: number[],
+  activation: ActivationKind,
+  options: GradcheckOptions = {}
+): GradcheckRow[] {
   const { h, eps, batch: n, seed } = { ...DEFAULTS, ...options }
   const mlp = new Mlp({ sizes, activation, seed }, { dtype: 'float64', maxBatch: n })
   // Non-zero biases so their gradients are exercised away from the initial point.
@@ -117,7 +138,12 @@ export function gradcheckMlp(sizes: number[], activation: ActivationKind, option
   return mlp.params().map((p) => {
     const [layer, param] = p.name.split('.')
     const grad = p.grad.slice()
-    return { layer: `mlp(${activation})/${layer}`, param, maxRelError: compareGradient(f, p.value, grad, h, eps), checked: grad.length }
+    return {
+      layer: `mlp(${activation})/${layer}`,
+      param,
+      maxRelError: compareGradient(f, p.value, grad, h, eps),
+      checked: grad.length
+    }
   })
 }
 
@@ -126,7 +152,8 @@ export function gradcheckSuite(options: GradcheckOptions = {}): GradcheckRow[] {
   const n = options.batch ?? DEFAULTS.batch
   const rows: GradcheckRow[] = []
   rows.push(...gradcheckLayer(new Dense('dense', 7, 5, 'float64', true, n), 'dense', options))
-  for (const kind of ACTIVATIONS) rows.push(...gradcheckLayer(new Activation(kind, kind, 6, 'float64', n), kind, options))
+  for (const kind of ACTIVATIONS)
+    rows.push(...gradcheckLayer(new Activation(kind, kind, 6, 'float64', n), kind, options))
   rows.push(gradcheckLoss(5, options))
   for (const kind of ACTIVATIONS) rows.push(...gradcheckMlp([8, 6, 5, 4], kind, options))
   return rows
@@ -137,7 +164,9 @@ export function formatGradcheckTable(rows: readonly GradcheckRow[], tolerance = 
   const w = Math.max(5, ...rows.map((r) => r.layer.length))
   const lines = [`${'layer'.padEnd(w)}  ${'param'.padEnd(5)}  maxRelError  ok`]
   for (const r of rows) {
-    lines.push(`${r.layer.padEnd(w)}  ${r.param.padEnd(5)}  ${r.maxRelError.toExponential(2).padStart(11)}  ${r.maxRelError < tolerance ? 'yes' : 'NO'}`)
+    lines.push(
+      `${r.layer.padEnd(w)}  ${r.param.padEnd(5)}  ${r.maxRelError.toExponential(2).padStart(11)}  ${r.maxRelError < tolerance ? 'yes' : 'NO'}`
+    )
   }
   return lines.join('\n')
 }

@@ -24,8 +24,21 @@ const SIMD_MIN_WORK = 8192
  * Columns [n&~3, n) are finished here in JS. Returns false (nothing done) when the SIMD path does
  * not apply: not float32, n < 4, k = 0, too little work to pay for a copy, or no wasm SIMD.
  */
-function simdGemmInto(m: number, n: number, k: number, A: FloatArray, aLen: number, sai: number, sap: number, B: FloatArray, C: FloatArray, mode: GemmMode, lr: number): boolean {
-  if (!(A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array) || n < 4 || k < 1 || m < 1) return false
+function simdGemmInto(
+  m: number,
+  n: number,
+  k: number,
+  A: FloatArray,
+  aLen: number,
+  sai: number,
+  sap: number,
+  B: FloatArray,
+  C: FloatArray,
+  mode: GemmMode,
+  lr: number
+): boolean {
+  if (!(A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array) || n < 4 || k < 1 || m < 1)
+    return false
   const arena = arenaOf(C)
   if (arena !== undefined && arenaOf(A) === arena && arenaOf(B) === arena) {
     arena.gemm(m, n, k, A, sai, sap, B, C, mode, lr)
@@ -40,7 +53,19 @@ function simdGemmInto(m: number, n: number, k: number, A: FloatArray, aLen: numb
 }
 
 /** Columns [j0, n) of C (op)= A·B as plain dot products (the SIMD kernels stop at n&~3). */
-function raggedColumns(m: number, n: number, k: number, A: FloatArray, sai: number, sap: number, B: FloatArray, C: FloatArray, j0: number, mode: GemmMode, lr: number): void {
+function raggedColumns(
+  m: number,
+  n: number,
+  k: number,
+  A: FloatArray,
+  sai: number,
+  sap: number,
+  B: FloatArray,
+  C: FloatArray,
+  j0: number,
+  mode: GemmMode,
+  lr: number
+): void {
   const round = C instanceof Float32Array ? Math.fround : (v: number): number => v
   for (let i = 0; i < m; i++) {
     for (let j = j0; j < n; j++) {
@@ -55,25 +80,50 @@ function raggedColumns(m: number, n: number, k: number, A: FloatArray, sai: numb
 }
 
 /** C[m×n] (+)= A[m×k] · B[k×n]. */
-export function gemmNN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
+export function gemmNN(
+  m: number,
+  n: number,
+  k: number,
+  A: FloatArray,
+  B: FloatArray,
+  C: FloatArray,
+  accumulate: boolean
+): void {
   if (simdGemmInto(m, n, k, A, m * k, k, 1, B, C, accumulate ? ACCUMULATE : OVERWRITE, 0)) return
   let i = 0
   for (; i + 1 < m; i += 2) {
-    const a0r = i * k, a1r = a0r + k, c0 = i * n, c1 = c0 + n
+    const a0r = i * k,
+      a1r = a0r + k,
+      c0 = i * n,
+      c1 = c0 + n
     if (!accumulate) C.fill(0, c0, c1 + n)
     let p = 0
     for (; p + 3 < k; p += 4) {
-      const x0 = A[a0r + p], x1 = A[a0r + p + 1], x2 = A[a0r + p + 2], x3 = A[a0r + p + 3]
-      const y0 = A[a1r + p], y1 = A[a1r + p + 1], y2 = A[a1r + p + 2], y3 = A[a1r + p + 3]
-      const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n
+      const x0 = A[a0r + p],
+        x1 = A[a0r + p + 1],
+        x2 = A[a0r + p + 2],
+        x3 = A[a0r + p + 3]
+      const y0 = A[a1r + p],
+        y1 = A[a1r + p + 1],
+        y2 = A[a1r + p + 2],
+        y3 = A[a1r + p + 3]
+      const b0 = p * n,
+        b1 = b0 + n,
+        b2 = b1 + n,
+        b3 = b2 + n
       for (let j = 0; j < n; j++) {
-        const v0 = B[b0 + j], v1 = B[b1 + j], v2 = B[b2 + j], v3 = B[b3 + j]
+        const v0 = B[b0 + j],
+          v1 = B[b1 + j],
+          v2 = B[b2 + j],
+          v3 = B[b3 + j]
         C[c0 + j] += x0 * v0 + x1 * v1 + x2 * v2 + x3 * v3
         C[c1 + j] += y0 * v0 + y1 * v1 + y2 * v2 + y3 * v3
       }
     }
     for (; p < k; p++) {
-      const x = A[a0r + p], y = A[a1r + p], b = p * n
+      const x = A[a0r + p],
+        y = A[a1r + p],
+        b = p * n
       for (let j = 0; j < n; j++) {
         const v = B[b + j]
         C[c0 + j] += x * v
@@ -82,16 +132,24 @@ export function gemmNN(m: number, n: number, k: number, A: FloatArray, B: FloatA
     }
   }
   for (; i < m; i++) {
-    const ar = i * k, c0 = i * n
+    const ar = i * k,
+      c0 = i * n
     if (!accumulate) C.fill(0, c0, c0 + n)
     let p = 0
     for (; p + 3 < k; p += 4) {
-      const x0 = A[ar + p], x1 = A[ar + p + 1], x2 = A[ar + p + 2], x3 = A[ar + p + 3]
-      const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n
+      const x0 = A[ar + p],
+        x1 = A[ar + p + 1],
+        x2 = A[ar + p + 2],
+        x3 = A[ar + p + 3]
+      const b0 = p * n,
+        b1 = b0 + n,
+        b2 = b1 + n,
+        b3 = b2 + n
       for (let j = 0; j < n; j++) C[c0 + j] += x0 * B[b0 + j] + x1 * B[b1 + j] + x2 * B[b2 + j] + x3 * B[b3 + j]
     }
     for (; p < k; p++) {
-      const x = A[ar + p], b = p * n
+      const x = A[ar + p],
+        b = p * n
       for (let j = 0; j < n; j++) C[c0 + j] += x * B[b + j]
     }
   }
@@ -104,7 +162,16 @@ let transposeScratch = new Float32Array(0)
  * row-major k×n: it transposes B into `bt` (≥ k×n floats; pass one from the same arena as A and
  * C to stay copy-free), or into a module-level scratch array.
  */
-export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean, bt?: FloatArray): void {
+export function gemmNT(
+  m: number,
+  n: number,
+  k: number,
+  A: FloatArray,
+  B: FloatArray,
+  C: FloatArray,
+  accumulate: boolean,
+  bt?: FloatArray
+): void {
   if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array && n >= 4 && k >= 1) {
     let Bt = bt !== undefined && bt.length >= n * k ? bt : null
     if (Bt === null) {
@@ -122,11 +189,18 @@ export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatA
     }
   }
   for (let i = 0; i < m; i++) {
-    const ar = i * k, cr = i * n
+    const ar = i * k,
+      cr = i * n
     let j = 0
     for (; j + 3 < n; j += 4) {
-      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0
+      const b0 = j * k,
+        b1 = b0 + k,
+        b2 = b1 + k,
+        b3 = b2 + k
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0
       for (let p = 0; p < k; p++) {
         const a = A[ar + p]
         s0 += a * B[b0 + p]
@@ -135,9 +209,15 @@ export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatA
         s3 += a * B[b3 + p]
       }
       if (accumulate) {
-        C[cr + j] += s0; C[cr + j + 1] += s1; C[cr + j + 2] += s2; C[cr + j + 3] += s3
+        C[cr + j] += s0
+        C[cr + j + 1] += s1
+        C[cr + j + 2] += s2
+        C[cr + j + 3] += s3
       } else {
-        C[cr + j] = s0; C[cr + j + 1] = s1; C[cr + j + 2] = s2; C[cr + j + 3] = s3
+        C[cr + j] = s0
+        C[cr + j + 1] = s1
+        C[cr + j + 2] = s2
+        C[cr + j + 3] = s3
       }
     }
     for (; j < n; j++) {
@@ -155,25 +235,64 @@ export function gemmNT(m: number, n: number, k: number, A: FloatArray, B: FloatA
  * 2×4 register tiles of C accumulate over the whole (short) reduction, so C is written once
  * instead of once per reduction step — about 2× faster than the i-k-j form for dW of layer 1.
  */
-export function gemmTN(m: number, n: number, k: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean): void {
+export function gemmTN(
+  m: number,
+  n: number,
+  k: number,
+  A: FloatArray,
+  B: FloatArray,
+  C: FloatArray,
+  accumulate: boolean
+): void {
   if (simdGemmInto(m, n, k, A, k * m, 1, m, B, C, accumulate ? ACCUMULATE : OVERWRITE, 0)) return
-  const m2 = m & ~1, n4 = n & ~3
+  const m2 = m & ~1,
+    n4 = n & ~3
   for (let i = 0; i < m2; i += 2) {
-    const c0 = i * n, c1 = c0 + n
+    const c0 = i * n,
+      c1 = c0 + n
     for (let j = 0; j < n4; j += 4) {
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0
       for (let r = 0, a = i, b = j; r < k; r++, a += m, b += n) {
-        const x = A[a], y = A[a + 1]
-        const v0 = B[b], v1 = B[b + 1], v2 = B[b + 2], v3 = B[b + 3]
-        s00 += x * v0; s01 += x * v1; s02 += x * v2; s03 += x * v3
-        s10 += y * v0; s11 += y * v1; s12 += y * v2; s13 += y * v3
+        const x = A[a],
+          y = A[a + 1]
+        const v0 = B[b],
+          v1 = B[b + 1],
+          v2 = B[b + 2],
+          v3 = B[b + 3]
+        s00 += x * v0
+        s01 += x * v1
+        s02 += x * v2
+        s03 += x * v3
+        s10 += y * v0
+        s11 += y * v1
+        s12 += y * v2
+        s13 += y * v3
       }
       if (accumulate) {
-        C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03
-        C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13
+        C[c0 + j] += s00
+        C[c0 + j + 1] += s01
+        C[c0 + j + 2] += s02
+        C[c0 + j + 3] += s03
+        C[c1 + j] += s10
+        C[c1 + j + 1] += s11
+        C[c1 + j + 2] += s12
+        C[c1 + j + 3] += s13
       } else {
-        C[c0 + j] = s00; C[c0 + j + 1] = s01; C[c0 + j + 2] = s02; C[c0 + j + 3] = s03
-        C[c1 + j] = s10; C[c1 + j + 1] = s11; C[c1 + j + 2] = s12; C[c1 + j + 3] = s13
+        C[c0 + j] = s00
+        C[c0 + j + 1] = s01
+        C[c0 + j + 2] = s02
+        C[c0 + j + 3] = s03
+        C[c1 + j] = s10
+        C[c1 + j + 1] = s11
+        C[c1 + j + 2] = s12
+        C[c1 + j + 3] = s13
       }
     }
   }
@@ -195,7 +314,16 @@ export function gemmTN(m: number, n: number, k: number, A: FloatArray, B: FloatA
  * gemm's epilogue, so the gradient never goes to memory and G is left untouched; otherwise G
  * (m×n) receives the gradient and the update runs in JS.
  */
-export function gemmTNSgd(m: number, n: number, k: number, A: FloatArray, B: FloatArray, W: FloatArray, lr: number, G: FloatArray): void {
+export function gemmTNSgd(
+  m: number,
+  n: number,
+  k: number,
+  A: FloatArray,
+  B: FloatArray,
+  W: FloatArray,
+  lr: number,
+  G: FloatArray
+): void {
   if (simdGemmInto(m, n, k, A, k * m, 1, m, B, W, SGD_UPDATE, lr)) return
   gemmTN(m, n, k, A, B, G, false)
   sgdUpdate(m * n, W, G, lr)
@@ -335,8 +463,13 @@ export function softmaxCrossEntropyBackward(m: number, n: number, P: FloatArray,
 export function argmaxRows(m: number, n: number, S: FloatArray, out: Uint8Array | Uint16Array | Int32Array): void {
   for (let i = 0; i < m; i++) {
     const r = i * n
-    let best = 0, bv = S[r]
-    for (let j = 1; j < n; j++) if (S[r + j] > bv) { bv = S[r + j]; best = j }
+    let best = 0,
+      bv = S[r]
+    for (let j = 1; j < n; j++)
+      if (S[r + j] > bv) {
+        bv = S[r + j]
+        best = j
+      }
     out[i] = best
   }
 }
@@ -346,8 +479,13 @@ export function countCorrect(m: number, n: number, S: FloatArray, labels: Labels
   let correct = 0
   for (let i = 0; i < m; i++) {
     const r = i * n
-    let best = 0, bv = S[r]
-    for (let j = 1; j < n; j++) if (S[r + j] > bv) { bv = S[r + j]; best = j }
+    let best = 0,
+      bv = S[r]
+    for (let j = 1; j < n; j++)
+      if (S[r + j] > bv) {
+        bv = S[r + j]
+        best = j
+      }
     if (best === labels[i]) correct++
   }
   return correct

@@ -7,9 +7,23 @@
 // so the forward pass is a plain gemmNN, dW = Xᵀ·dY a gemmTN and dX = dY·Wᵀ a gemmNT.
 import { MLP_ACTIVATIONS, type MlpActivation } from '../../shared/modelManifest.ts'
 import {
-  addRowBias, columnSums, gemmNN, gemmNT, gemmTN, gemmTNSgd, sgdUpdate,
-  reluBackward, reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
-  softmaxCrossEntropy, softmaxCrossEntropyBackward, softmaxRows, type Labels
+  addRowBias,
+  columnSums,
+  gemmNN,
+  gemmNT,
+  gemmTN,
+  gemmTNSgd,
+  sgdUpdate,
+  reluBackward,
+  reluForward,
+  sigmoidBackward,
+  sigmoidForward,
+  tanhBackward,
+  tanhForward,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyBackward,
+  softmaxRows,
+  type Labels
 } from './kernels.ts'
 import { allocArray, type DType, type FloatArray } from './tensor.ts'
 
@@ -54,7 +68,12 @@ class BatchBuffer {
   private buf: FloatArray
   private views = new Map<number, FloatArray>()
   /** A batch larger than `rows` reallocates in ordinary memory (correct, but the gemms then copy). */
-  constructor(private readonly dtype: DType, private readonly cols: number, rows: number, alloc: Allocator = heapAllocator) {
+  constructor(
+    private readonly dtype: DType,
+    private readonly cols: number,
+    rows: number,
+    alloc: Allocator = heapAllocator
+  ) {
     this.buf = alloc(dtype, Math.max(1, rows) * cols)
   }
   rows(n: number): FloatArray {
@@ -170,7 +189,14 @@ export class Activation implements Layer {
   private readonly bwd: (len: number, y: FloatArray, dy: FloatArray, dx: FloatArray) => void
   private y: FloatArray | null = null
 
-  constructor(readonly name: string, readonly kind: ActivationKind, readonly inDim: number, dtype: DType, maxBatch = 1, alloc: Allocator = heapAllocator) {
+  constructor(
+    readonly name: string,
+    readonly kind: ActivationKind,
+    readonly inDim: number,
+    dtype: DType,
+    maxBatch = 1,
+    alloc: Allocator = heapAllocator
+  ) {
     const k = ACTIVATION_KERNELS[kind]
     if (!k) throw new RangeError(`unknown activation "${kind}"; expected one of ${ACTIVATIONS.join(', ')}`)
     this.fwd = k.forward
@@ -207,7 +233,12 @@ export class SoftmaxCrossEntropy {
   private readonly dz: BatchBuffer
   private p: FloatArray | null = null
 
-  constructor(readonly classes: number, dtype: DType, maxBatch = 1, alloc: Allocator = heapAllocator) {
+  constructor(
+    readonly classes: number,
+    dtype: DType,
+    maxBatch = 1,
+    alloc: Allocator = heapAllocator
+  ) {
     this.probs = new BatchBuffer(dtype, classes, maxBatch, alloc)
     this.dz = new BatchBuffer(dtype, classes, maxBatch, alloc)
   }

@@ -1,7 +1,17 @@
 // The from-scratch multilayer perceptron: Dense → activation → … → Dense → softmax-CE.
 // Weights start Xavier/Glorot-uniform (U(±sqrt(6/(fan_in+fan_out))), biases 0) from a seeded
 // Rng, so a config fully determines the initial network.
-import { Activation, ACTIVATIONS, Dense, heapAllocator, SoftmaxCrossEntropy, type ActivationKind, type Allocator, type Layer, type Param } from './layers.ts'
+import {
+  Activation,
+  ACTIVATIONS,
+  Dense,
+  heapAllocator,
+  SoftmaxCrossEntropy,
+  type ActivationKind,
+  type Allocator,
+  type Layer,
+  type Param
+} from './layers.ts'
 import type { Labels } from './kernels.ts'
 import { Rng } from './rng.ts'
 import { arenaOf, createArena, type Arena } from './simd.ts'
@@ -80,7 +90,9 @@ export class Mlp {
     this.arena = this.dtype === 'float32' ? createArena(Mlp.arenaFloats(sizes, maxBatch), options.gemmThreads) : null
     const arena = this.arena
     // Anything that does not fit (it all should) falls back to ordinary memory.
-    const alloc: Allocator = arena ? (dtype, length) => (dtype === 'float32' ? arena.alloc(length) : null) ?? allocArray(dtype, length) : heapAllocator
+    const alloc: Allocator = arena
+      ? (dtype, length) => (dtype === 'float32' ? arena.alloc(length) : null) ?? allocArray(dtype, length)
+      : heapAllocator
     this.input = alloc(this.dtype, maxBatch * this.inputDim)
     const rng = new Rng(config.seed)
     for (let l = 0; l + 1 < sizes.length; l++) {
@@ -91,7 +103,9 @@ export class Mlp {
       this.layers.push(dense)
       this.dense.push(dense)
       if (l + 2 < sizes.length) {
-        this.layers.push(new Activation(`${config.activation}${l}`, config.activation, sizes[l + 1], this.dtype, maxBatch, alloc))
+        this.layers.push(
+          new Activation(`${config.activation}${l}`, config.activation, sizes[l + 1], this.dtype, maxBatch, alloc)
+        )
       }
     }
     this.loss = new SoftmaxCrossEntropy(this.classes, this.dtype, maxBatch, alloc)
@@ -193,12 +207,21 @@ export class Mlp {
   setWeights(tensors: readonly { name: string; shape: readonly number[]; data: ArrayLike<number> }[]): void {
     const params = this.params()
     if (tensors.length !== params.length) {
-      throw new RangeError(`expected ${params.length} tensors (${params.map((p) => p.name).join(', ')}), got ${tensors.length}`)
+      throw new RangeError(
+        `expected ${params.length} tensors (${params.map((p) => p.name).join(', ')}), got ${tensors.length}`
+      )
     }
     params.forEach((p, i) => {
       const t = tensors[i]
-      if (t.name !== p.name || t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]) || t.data.length !== p.value.length) {
-        throw new RangeError(`tensor ${i} is ${t.name} [${t.shape.join('×')}] (${t.data.length} values); this network needs ${p.name} [${p.shape.join('×')}]`)
+      if (
+        t.name !== p.name ||
+        t.shape.length !== p.shape.length ||
+        t.shape.some((d, k) => d !== p.shape[k]) ||
+        t.data.length !== p.value.length
+      ) {
+        throw new RangeError(
+          `tensor ${i} is ${t.name} [${t.shape.join('×')}] (${t.data.length} values); this network needs ${p.name} [${p.shape.join('×')}]`
+        )
       }
     })
     params.forEach((p, i) => p.value.set(tensors[i].data))

@@ -78,7 +78,9 @@ abstract class SlottedOptimizer implements Optimizer {
   protected ensureSlots(params: readonly Param[]): void {
     if (this.slots.length === params.length) return
     if (this.slots.length !== 0) {
-      throw new OptimizerStateError(`optimiser holds state for ${this.slots.length} params but was given ${params.length}`)
+      throw new OptimizerStateError(
+        `optimiser holds state for ${this.slots.length} params but was given ${params.length}`
+      )
     }
     this.names = params.map((p) => p.name)
     this.slots = params.map((p) => this.slotNames.map(() => allocArray(dtypeOf(p.value), p.value.length)))
@@ -86,12 +88,15 @@ abstract class SlottedOptimizer implements Optimizer {
 
   getState(): OptimizerState {
     const slots: OptimizerSlot[] = []
-    this.slots.forEach((bufs, i) => bufs.forEach((data, k) => slots.push({ param: this.names[i], slot: this.slotNames[k], data: data.slice() })))
+    this.slots.forEach((bufs, i) =>
+      bufs.forEach((data, k) => slots.push({ param: this.names[i], slot: this.slotNames[k], data: data.slice() }))
+    )
     return { kind: this.kind, hyper: { lr: this.lr, ...this.hyper() }, steps: this.steps, slots }
   }
 
   setState(state: OptimizerState): void {
-    if (state.kind !== this.kind) throw new OptimizerStateError(`state is for ${state.kind}, this optimiser is ${this.kind}`)
+    if (state.kind !== this.kind)
+      throw new OptimizerStateError(`state is for ${state.kind}, this optimiser is ${this.kind}`)
     const per = this.slotNames.length
     // (per = 0, plain SGD: no slots at all; x % 0 is NaN, so that case is tested on its own)
     if (per === 0 ? state.slots.length !== 0 : state.slots.length % per !== 0) {
@@ -102,7 +107,8 @@ abstract class SlottedOptimizer implements Optimizer {
     for (let i = 0; i < state.slots.length; i += per) {
       const group = state.slots.slice(i, i + per)
       group.forEach((s, k) => {
-        if (s.slot !== this.slotNames[k] || s.param !== group[0].param) throw new OptimizerStateError(`unexpected slot ${s.param}.${s.slot} in ${this.kind} state`)
+        if (s.slot !== this.slotNames[k] || s.param !== group[0].param)
+          throw new OptimizerStateError(`unexpected slot ${s.param}.${s.slot} in ${this.kind} state`)
       })
       names.push(group[0].param)
       slots.push(group.map((s) => s.data.slice()))
@@ -136,16 +142,21 @@ export class Sgd extends SlottedOptimizer {
    * gemms); only valid without momentum or weight decay, where there is no other state to keep.
    */
   countStep(params: readonly Param[]): void {
-    if (this.momentum > 0 || this.weightDecay > 0) throw new Error('countStep is for plain SGD (no momentum, no weight decay)')
+    if (this.momentum > 0 || this.weightDecay > 0)
+      throw new Error('countStep is for plain SGD (no momentum, no weight decay)')
     this.ensureSlots(params)
     this.steps++
   }
 
   step(params: readonly Param[]): void {
     this.ensureSlots(params)
-    const lr = this.lr, mu = this.momentum, wd = this.weightDecay
+    const lr = this.lr,
+      mu = this.momentum,
+      wd = this.weightDecay
     for (let p = 0; p < params.length; p++) {
-      const w = params[p].value, g = params[p].grad, len = w.length
+      const w = params[p].value,
+        g = params[p].grad,
+        len = w.length
       if (mu > 0) {
         const v = this.slots[p][0]
         for (let i = 0; i < len; i++) {
@@ -186,12 +197,19 @@ export class Adam extends SlottedOptimizer {
   step(params: readonly Param[]): void {
     this.ensureSlots(params)
     const t = ++this.steps
-    const b1 = this.beta1, b2 = this.beta2, eps = this.eps, wd = this.weightDecay
-    const c1 = 1 / (1 - Math.pow(b1, t)), c2 = 1 / (1 - Math.pow(b2, t))
+    const b1 = this.beta1,
+      b2 = this.beta2,
+      eps = this.eps,
+      wd = this.weightDecay
+    const c1 = 1 / (1 - Math.pow(b1, t)),
+      c2 = 1 / (1 - Math.pow(b2, t))
     const lr = this.lr
     for (let p = 0; p < params.length; p++) {
-      const w = params[p].value, g = params[p].grad, len = w.length
-      const m = this.slots[p][0], v = this.slots[p][1]
+      const w = params[p].value,
+        g = params[p].grad,
+        len = w.length
+      const m = this.slots[p][0],
+        v = this.slots[p][1]
       for (let i = 0; i < len; i++) {
         const gi = g[i] + wd * w[i]
         const mi = b1 * m[i] + (1 - b1) * gi

@@ -23,10 +23,12 @@ export class EigenConvergenceError extends InternalError {
  */
 export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`symmetricEigen: n must be a positive integer, got ${n}`)
-  if (a.length !== n * n) throw new RangeError(`symmetricEigen: matrix has ${a.length} values, ${n}×${n} needs ${n * n}`)
+  if (a.length !== n * n)
+    throw new RangeError(`symmetricEigen: matrix has ${a.length} values, ${n}×${n} needs ${n * n}`)
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
-      const x = a[i * n + j], y = a[j * n + i]
+      const x = a[i * n + j],
+        y = a[j * n + i]
       if (!Number.isFinite(x) || Math.abs(x - y) > 1e-9 * (Math.abs(x) + Math.abs(y)) + 1e-300) {
         throw new RangeError(`symmetricEigen: matrix is not symmetric and finite at (${i}, ${j}): ${x} vs ${y}`)
       }
@@ -144,7 +146,8 @@ function tql2(n: number, V: Float64Array, d: Float64Array, e: Float64Array): voi
     if (m > l) {
       let iter = 0
       do {
-        if (++iter > 60) throw new EigenConvergenceError(`symmetricEigen: QL iteration did not converge for eigenvalue ${l} of ${n}`)
+        if (++iter > 60)
+          throw new EigenConvergenceError(`symmetricEigen: QL iteration did not converge for eigenvalue ${l} of ${n}`)
         let g = d[l]
         let p = (d[l + 1] - g) / (2 * e[l])
         let r = Math.hypot(p, 1)
@@ -156,9 +159,12 @@ function tql2(n: number, V: Float64Array, d: Float64Array, e: Float64Array): voi
         for (let i = l + 2; i < n; i++) d[i] -= h
         f += h
         p = d[m]
-        let c = 1, c2 = c, c3 = c
+        let c = 1,
+          c2 = c,
+          c3 = c
         const el1 = e[l + 1]
-        let s = 0, s2 = 0
+        let s = 0,
+          s2 = 0
         for (let i = m - 1; i >= l; i--) {
           c3 = c2
           c2 = c
@@ -222,8 +228,17 @@ export function covariance(x: ArrayLike<number>, n: number, dim: number): { mean
   const part = new Float32Array(dim * dim)
   for (let s = 0; s < n; s += COV_BLOCK) {
     const m = Math.min(COV_BLOCK, n - s)
-    for (let i = 0; i < m; i++) for (let j = 0, o = (s + i) * dim, q = i * dim; j < dim; j++) block[q + j] = x[o + j] - mean[j]
-    gemmTN(dim, dim, m, m === COV_BLOCK ? block : block.subarray(0, m * dim), m === COV_BLOCK ? block : block.subarray(0, m * dim), part, false)
+    for (let i = 0; i < m; i++)
+      for (let j = 0, o = (s + i) * dim, q = i * dim; j < dim; j++) block[q + j] = x[o + j] - mean[j]
+    gemmTN(
+      dim,
+      dim,
+      m,
+      m === COV_BLOCK ? block : block.subarray(0, m * dim),
+      m === COV_BLOCK ? block : block.subarray(0, m * dim),
+      part,
+      false
+    )
     for (let i = 0; i < cov.length; i++) cov[i] += part[i]
   }
   // Symmetrise exactly (the float32 blocks may differ in the last bit between (i,j) and (j,i)).
@@ -244,7 +259,8 @@ export function covariance(x: ArrayLike<number>, n: number, dim: number): { mean
  * Xcᵀu/√((n−1)λ)), which is much cheaper and exact in the same way.
  */
 export function fitPca(x: ArrayLike<number>, n: number, dim: number, k: number): Pca {
-  if (!Number.isInteger(k) || k < 1 || k > dim) throw new RangeError(`fitPca: k must be a whole number in 1..${dim}, got ${k}`)
+  if (!Number.isInteger(k) || k < 1 || k > dim)
+    throw new RangeError(`fitPca: k must be a whole number in 1..${dim}, got ${k}`)
   if (n < dim) return fitPcaDual(x, n, dim, k)
   const { mean, cov } = covariance(x, n, dim)
   const { values, vectors } = symmetricEigen(cov, dim)
@@ -327,7 +343,10 @@ export function pcaReconstruct(pca: Pca, x: ArrayLike<number>, n: number): Float
  * nonzero eigenvalues of the k×k Gram matrix C·Cᵀ, so its rank is the count of those above
  * tol·(largest).
  */
-export function projectionRank(pca: Pca, tol = 1e-9): { rank: number; shape: [number, number]; singularValues: number[] } {
+export function projectionRank(
+  pca: Pca,
+  tol = 1e-9
+): { rank: number; shape: [number, number]; singularValues: number[] } {
   const { dim, k, components } = pca
   const gram = new Float64Array(k * k)
   for (let a = 0; a < k; a++) {

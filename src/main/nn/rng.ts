@@ -35,13 +35,17 @@ export class Rng {
     // Fold seeds beyond 32 bits in rather than silently truncating them.
     const hi = Math.floor(seed / 4294967296) >>> 0
     const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d))
-    this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next()
+    this.s0 = next()
+    this.s1 = next()
+    this.s2 = next()
+    this.s3 = next()
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1 // all-zero state is a fixed point
   }
 
   /** Next uniform uint32. */
   nextU32(): number {
-    const s0 = this.s0, s1 = this.s1
+    const s0 = this.s0,
+      s1 = this.s1
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0
     const t = s1 << 9
     let s2 = this.s2 ^ s0
@@ -52,13 +56,15 @@ export class Rng {
     s3 = rotl(s3, 11)
     this.s2 = s2 | 0
     this.s3 = s3 | 0
-    this.s0 |= 0; this.s1 |= 0
+    this.s0 |= 0
+    this.s1 |= 0
     return result
   }
 
   /** Uniform in [0, 1) with 53 bits of precision. */
   uniform(): number {
-    const hi = this.nextU32() >>> 5, lo = this.nextU32() >>> 6
+    const hi = this.nextU32() >>> 5,
+      lo = this.nextU32() >>> 6
     return (hi * 67108864 + lo) * TWO_POW_M53
   }
 
@@ -75,7 +81,8 @@ export class Rng {
       return mean + std * z
     }
     let u = 0
-    do u = this.uniform(); while (u === 0) // log(0) would give -Infinity
+    do u = this.uniform()
+    while (u === 0) // log(0) would give -Infinity
     const v = this.uniform()
     const r = Math.sqrt(-2 * Math.log(u))
     const theta = 2 * Math.PI * v
@@ -85,7 +92,8 @@ export class Rng {
 
   /** Uniform integer in [0, n), unbiased (rejection sampling), n ≤ 2^32. */
   int(n: number): number {
-    if (!(n >= 1 && n <= 4294967296 && Number.isInteger(n))) throw new RangeError(`Rng.int needs an integer 1 ≤ n ≤ 2^32, got ${n}`)
+    if (!(n >= 1 && n <= 4294967296 && Number.isInteger(n)))
+      throw new RangeError(`Rng.int needs an integer 1 ≤ n ≤ 2^32, got ${n}`)
     const limit = 4294967296 - (4294967296 % n)
     let x = this.nextU32()
     while (x >= limit) x = this.nextU32()
@@ -96,7 +104,9 @@ export class Rng {
   shuffle(a: Uint32Array): void {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1)
-      const t = a[i]; a[i] = a[j]; a[j] = t
+      const t = a[i]
+      a[i] = a[j]
+      a[j] = t
     }
   }
 
@@ -109,7 +119,10 @@ export class Rng {
     if (!Array.isArray(s) || s.length !== 4 || s.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
       throw new RangeError('RngState.s must be four uint32 words')
     }
-    this.s0 = s[0] | 0; this.s1 = s[1] | 0; this.s2 = s[2] | 0; this.s3 = s[3] | 0
+    this.s0 = s[0] | 0
+    this.s1 = s[1] | 0
+    this.s2 = s[2] | 0
+    this.s3 = s[3] | 0
     this.spare = state.spareNormal
   }
 

@@ -18,7 +18,13 @@ import { recoverDir, replaceDirAtomic } from '../core/atomicDirs.ts'
 import { asWriteError, writeFileAtomic } from '../core/atomicFile.ts'
 import { CLASSES } from '../../shared/classes.ts'
 import { ModelCardError, readManifestOf } from '../core/modelManifest.ts'
-import { FORMAT_VERSIONS, MLP_FORMAT, type MlpManifest, type ModelCard, type TensorEntry } from '../../shared/modelManifest.ts'
+import {
+  FORMAT_VERSIONS,
+  MLP_FORMAT,
+  type MlpManifest,
+  type ModelCard,
+  type TensorEntry
+} from '../../shared/modelManifest.ts'
 import { Mlp, type NamedTensor } from './mlp.ts'
 import type { OptimizerState } from './optim.ts'
 import { firstNonFinite, sizeOf, type FloatArray } from './tensor.ts'
@@ -41,7 +47,11 @@ export type ModelFileProblem = 'missing' | 'format' | 'shape' | 'byteLength' | '
 /** A model or checkpoint on disk that cannot be used; `problem` says which check failed. */
 export class ModelFileError extends InvalidInputError {
   override name = 'ModelFileError'
-  constructor(readonly path: string, readonly problem: ModelFileProblem, detail: string) {
+  constructor(
+    readonly path: string,
+    readonly problem: ModelFileProblem,
+    detail: string
+  ) {
     super(`${path}: ${detail}`)
   }
 }
@@ -69,7 +79,12 @@ function sha256(bytes: Uint8Array): string {
 function checkFinite(path: string, tensors: readonly { name: string; data: ArrayLike<number> }[]): void {
   for (const t of tensors) {
     const i = firstNonFinite(t.data)
-    if (i >= 0) throw new ModelFileError(path, 'nonFinite', `weight ${t.name}[${i}] is ${t.data[i]}; the model is broken (diverged training?) and will not be used`)
+    if (i >= 0)
+      throw new ModelFileError(
+        path,
+        'nonFinite',
+        `weight ${t.name}[${i}] is ${t.data[i]}; the model is broken (diverged training?) and will not be used`
+      )
   }
 }
 
@@ -102,10 +117,14 @@ export async function saveMlp(dir: string, mlp: Mlp, card: ModelCard = {}): Prom
   }
   // One folder, renamed into place whole: a kill or a full disk leaves the previous model loadable.
   try {
-    await replaceDirAtomic(dir, async (staging) => {
-      await writeFileAtomic(join(staging, 'weights.bin'), bytes)
-      await writeFileAtomic(join(staging, 'model.json'), JSON.stringify(manifest, null, 2) + '\n')
-    }, { carryOver: true })
+    await replaceDirAtomic(
+      dir,
+      async (staging) => {
+        await writeFileAtomic(join(staging, 'weights.bin'), bytes)
+        await writeFileAtomic(join(staging, 'model.json'), JSON.stringify(manifest, null, 2) + '\n')
+      },
+      { carryOver: true }
+    )
   } catch (err) {
     throw asWriteError(resolve(dir), err)
   }
@@ -136,7 +155,8 @@ export async function loadMlp(dir: string, options: { maxBatch?: number } = {}):
   try {
     manifest = readManifestOf(dir, MLP_FORMAT, 'a Glyphdesk MLP (format "glyphdesk-mlp")')
   } catch (err) {
-    if (err instanceof ModelCardError) throw new ModelFileError(jsonPath, err.missing ? 'missing' : 'format', err.detail)
+    if (err instanceof ModelCardError)
+      throw new ModelFileError(jsonPath, err.missing ? 'missing' : 'format', err.detail)
     throw err
   }
   // The sizes decide how much memory the model takes: check them against the weights file before
@@ -144,38 +164,71 @@ export async function loadMlp(dir: string, options: { maxBatch?: number } = {}):
   const sizes = manifest.sizes
   let need = 0
   for (let i = 0; i + 1 < sizes.length; i++) need += (sizes[i] * sizes[i + 1] + sizes[i + 1]) * 4
-  const onDisk = await stat(binPath).then((st) => st.size, () => -1)
+  const onDisk = await stat(binPath).then(
+    (st) => st.size,
+    () => -1
+  )
   if (onDisk < 0) throw new ModelFileError(binPath, 'missing', 'file not found')
-  if (onDisk !== need) throw new ModelFileError(binPath, 'byteLength', `has ${onDisk} bytes; model.json's tensors need ${need} (sizes [${sizes.join(', ')}])`)
+  if (onDisk !== need)
+    throw new ModelFileError(
+      binPath,
+      'byteLength',
+      `has ${onDisk} bytes; model.json's tensors need ${need} (sizes [${sizes.join(', ')}])`
+    )
   let mlp: Mlp
   try {
-    mlp = new Mlp({ sizes: manifest.sizes, activation: manifest.activation, seed: manifest.seed }, { maxBatch: options.maxBatch })
+    mlp = new Mlp(
+      { sizes: manifest.sizes, activation: manifest.activation, seed: manifest.seed },
+      { maxBatch: options.maxBatch }
+    )
   } catch (err) {
     throw new ModelFileError(jsonPath, 'shape', (err as Error).message)
   }
   const expected = mlp.weights()
   const entries = manifest.tensors
   if (!Array.isArray(entries) || entries.length !== expected.length) {
-    throw new ModelFileError(jsonPath, 'shape', `lists ${Array.isArray(entries) ? entries.length : 'no'} tensors; sizes [${manifest.sizes.join(', ')}] need ${expected.length}`)
+    throw new ModelFileError(
+      jsonPath,
+      'shape',
+      `lists ${Array.isArray(entries) ? entries.length : 'no'} tensors; sizes [${manifest.sizes.join(', ')}] need ${expected.length}`
+    )
   }
   let offset = 0
   entries.forEach((e, i) => {
     const want = expected[i]
-    const sameShape = Array.isArray(e.shape) && e.shape.length === want.shape.length && e.shape.every((d, k) => d === want.shape[k])
+    const sameShape =
+      Array.isArray(e.shape) && e.shape.length === want.shape.length && e.shape.every((d, k) => d === want.shape[k])
     if (e.name !== want.name || !sameShape) {
-      throw new ModelFileError(jsonPath, 'shape', `tensor ${i} is ${e.name} [${String(e.shape)}], sizes [${manifest.sizes.join(', ')}] need ${want.name} [${want.shape.join(', ')}]`)
+      throw new ModelFileError(
+        jsonPath,
+        'shape',
+        `tensor ${i} is ${e.name} [${String(e.shape)}], sizes [${manifest.sizes.join(', ')}] need ${want.name} [${want.shape.join(', ')}]`
+      )
     }
-    if (e.offset !== offset) throw new ModelFileError(jsonPath, 'shape', `tensor ${e.name} starts at byte ${e.offset}, expected ${offset}`)
+    if (e.offset !== offset)
+      throw new ModelFileError(jsonPath, 'shape', `tensor ${e.name} starts at byte ${e.offset}, expected ${offset}`)
     offset += sizeOf(e.shape) * 4
   })
   const bytes = await readOrExplain(binPath)
   if (bytes.length !== offset || manifest.weightsBytes !== offset) {
-    throw new ModelFileError(binPath, 'byteLength', `has ${bytes.length} bytes; model.json's tensors need ${offset} (manifest says ${manifest.weightsBytes})`)
+    throw new ModelFileError(
+      binPath,
+      'byteLength',
+      `has ${bytes.length} bytes; model.json's tensors need ${offset} (manifest says ${manifest.weightsBytes})`
+    )
   }
   if (manifest.weightsSha256 !== sha256(bytes)) {
-    throw new ModelFileError(binPath, 'checksum', 'does not match the SHA-256 in model.json (files from different saves, or corrupted)')
+    throw new ModelFileError(
+      binPath,
+      'checksum',
+      'does not match the SHA-256 in model.json (files from different saves, or corrupted)'
+    )
   }
-  const tensors = entries.map((e) => ({ name: e.name, shape: e.shape, data: readFloat32LE(bytes, e.offset, sizeOf(e.shape)) }))
+  const tensors = entries.map((e) => ({
+    name: e.name,
+    shape: e.shape,
+    data: readFloat32LE(bytes, e.offset, sizeOf(e.shape))
+  }))
   checkFinite(binPath, tensors)
   mlp.setWeights(tensors)
   return { mlp, manifest, card: manifest.card }
@@ -205,7 +258,8 @@ function encodeArray(a: FloatArray | Uint32Array): EncodedArray {
 function decodeArray(path: string, e: EncodedArray): FloatArray | Uint32Array {
   const bytes = Buffer.from(e.base64, 'base64')
   const width = e.dtype === 'float64' ? 8 : 4
-  if (bytes.length !== e.length * width) throw new ModelFileError(path, 'byteLength', `array of ${e.length} ${e.dtype} decodes to ${bytes.length} bytes`)
+  if (bytes.length !== e.length * width)
+    throw new ModelFileError(path, 'byteLength', `array of ${e.length} ${e.dtype} decodes to ${bytes.length} bytes`)
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
   if (e.dtype === 'float64') return Float64Array.from({ length: e.length }, (_, i) => v.getFloat64(i * 8, true))
   if (e.dtype === 'uint32') return Uint32Array.from({ length: e.length }, (_, i) => v.getUint32(i * 4, true))
@@ -222,7 +276,9 @@ export interface TrainStateJSON {
   order: EncodedArray
   rng: TrainState['rng']
   weights: { name: string; shape: number[]; data: EncodedArray }[]
-  optimizer: Omit<OptimizerState, 'slots'> & { slots: { param: string; slot: OptimizerState['slots'][number]['slot']; data: EncodedArray }[] }
+  optimizer: Omit<OptimizerState, 'slots'> & {
+    slots: { param: string; slot: OptimizerState['slots'][number]['slot']; data: EncodedArray }[]
+  }
   curves: EpochStats[]
   partial: TrainState['partial']
 }
@@ -237,7 +293,10 @@ export function trainStateToJSON(state: TrainState): TrainStateJSON {
     order: encodeArray(state.order),
     rng: state.rng,
     weights: state.weights.map((t) => ({ name: t.name, shape: [...t.shape], data: encodeArray(t.data) })),
-    optimizer: { ...state.optimizer, slots: state.optimizer.slots.map((s) => ({ param: s.param, slot: s.slot, data: encodeArray(s.data) })) },
+    optimizer: {
+      ...state.optimizer,
+      slots: state.optimizer.slots.map((s) => ({ param: s.param, slot: s.slot, data: encodeArray(s.data) }))
+    },
     curves: state.curves,
     partial: state.partial
   }
@@ -264,7 +323,10 @@ export function trainStateFromJSON(json: TrainStateJSON, path = '<checkpoint>'):
     order,
     rng: json.rng,
     weights: weights as NamedTensor[],
-    optimizer: { ...json.optimizer, slots: json.optimizer.slots.map((s) => ({ param: s.param, slot: s.slot, data: asFloat(s.data) })) },
+    optimizer: {
+      ...json.optimizer,
+      slots: json.optimizer.slots.map((s) => ({ param: s.param, slot: s.slot, data: asFloat(s.data) }))
+    },
     curves: json.curves,
     partial: json.partial
   }

@@ -23,7 +23,9 @@
 import { availableParallelism } from 'node:os'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b
+const I32 = 0x7f,
+  F64 = 0x7c,
+  V128 = 0x7b
 
 function uleb(n: number): number[] {
   const out: number[] = []
@@ -40,7 +42,10 @@ function sleb(n: number): number[] {
   for (;;) {
     const b = n & 0x7f
     n >>= 7
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out }
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b)
+      return out
+    }
     out.push(b | 0x80)
   }
 }
@@ -52,23 +57,39 @@ const name = (s: string): number[] => [...uleb(s.length), ...Array.from(Buffer.f
 const get = (x: number): number[] => [0x20, ...uleb(x)]
 const set = (x: number): number[] => [0x21, ...uleb(x)]
 const i32c = (v: number): number[] => [0x41, ...sleb(v)]
-const add = [0x6a], sub = [0x6b], mul = [0x6c], ltU = [0x49], ne = [0x47]
+const add = [0x6a],
+  sub = [0x6b],
+  mul = [0x6c],
+  ltU = [0x49],
+  ne = [0x47]
 const simd = (op: number): number[] => [0xfd, ...uleb(op)]
 const memarg = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)]
 const v128load = (offset: number): number[] => [...simd(0x00), ...memarg(4, offset)]
 const v128store = (offset: number): number[] => [...simd(0x0b), ...memarg(4, offset)]
 const load32splat = (offset: number): number[] => [...simd(0x09), ...memarg(2, offset)]
-const f32x4add = simd(0xe4), f32x4sub = simd(0xe5), f32x4mul = simd(0xe6)
+const f32x4add = simd(0xe4),
+  f32x4sub = simd(0xe5),
+  f32x4mul = simd(0xe6)
 const v128zero = [...simd(0x0c), ...new Array(16).fill(0)]
 const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b]
 const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b]
-const ifElse = (cond: number[], then: number[], otherwise: number[]): number[] => [...cond, 0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b]
+const ifElse = (cond: number[], then: number[], otherwise: number[]): number[] => [
+  ...cond,
+  0x04,
+  0x40,
+  ...then,
+  0x05,
+  ...otherwise,
+  0x0b
+]
 
 // Parameters of every gemm kernel, then locals. n and the strides of A are not parameters: each
 // (n, sai, sap) gets its own module with them folded into the address offsets (see gemmModule).
 const GEMM_PARAMS = [I32, I32, I32, I32, I32, I32, F64, I32, I32]
 const [M, K, A_OFF, B_OFF, C_OFF, MODE, LR, J_START, J_END] = GEMM_PARAMS.map((_, x) => x)
-const geU = [0x4f], eqz = [0x45], eq = [0x46]
+const geU = [0x4f],
+  eqz = [0x45],
+  eq = [0x46]
 
 /**
  * Kernel over tiles of R rows × 4Q columns for C[·×n] with A(i,p) at byte i·saiB + p·sapB; the
@@ -81,68 +102,157 @@ function gemmKernel(R: number, Q: number, U: number, n: number, saiB: number, sa
   const nI32 = next - GEMM_PARAMS.length
   const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => next++))
   const splat = Array.from({ length: R }, () => next++)
-  const bv = next++, lr4 = next++
+  const bv = next++,
+    lr4 = next++
   const nV128 = next - GEMM_PARAMS.length - nI32
-  const rows = [...Array(R).keys()], quads = [...Array(Q).keys()]
+  const rows = [...Array(R).keys()],
+    quads = [...Array(Q).keys()]
 
   /** One reduction step at p + u: R broadcasts, Q loads of B, R·Q vector multiply-adds. */
   const step = (u: number): number[] => [
     ...rows.flatMap((r) => [...get(aPtr), ...load32splat(r * saiB + u * sapB), ...set(splat[r])]),
     ...quads.flatMap((q) => [
-      ...get(bPtr), ...v128load(u * nB + 16 * q), ...set(bv),
-      ...rows.flatMap((r) => [...get(acc[r][q]), ...get(splat[r]), ...get(bv), ...f32x4mul, ...f32x4add, ...set(acc[r][q])])
+      ...get(bPtr),
+      ...v128load(u * nB + 16 * q),
+      ...set(bv),
+      ...rows.flatMap((r) => [
+        ...get(acc[r][q]),
+        ...get(splat[r]),
+        ...get(bv),
+        ...f32x4mul,
+        ...f32x4add,
+        ...set(acc[r][q])
+      ])
     ])
   ]
   const advance = (steps: number): number[] => [
-    ...get(aPtr), ...i32c(steps * sapB), ...add, ...set(aPtr),
-    ...get(bPtr), ...i32c(steps * nB), ...add, ...set(bPtr),
-    ...get(p), ...i32c(steps), ...sub, ...set(p)
+    ...get(aPtr),
+    ...i32c(steps * sapB),
+    ...add,
+    ...set(aPtr),
+    ...get(bPtr),
+    ...i32c(steps * nB),
+    ...add,
+    ...set(bPtr),
+    ...get(p),
+    ...i32c(steps),
+    ...sub,
+    ...set(p)
   ]
-  const reduction = U === 1 ? [
-    ...get(K), ...set(p),
-    ...loop([...step(0), ...advance(1), ...get(p), ...i32c(0), ...ne, 0x0d, 0])
-  ] : [
-    ...get(K), ...set(p),
-    ...block([
-      ...get(p), ...i32c(U), ...ltU, 0x0d, 0,
-      ...loop([...[...Array(U).keys()].flatMap(step), ...advance(U), ...get(p), ...i32c(U), ...geU, 0x0d, 0])
-    ]),
-    ...block([
-      ...get(p), ...eqz, 0x0d, 0,
-      ...loop([...step(0), ...advance(1), ...get(p), ...i32c(0), ...ne, 0x0d, 0])
-    ])
-  ]
+  const reduction =
+    U === 1
+      ? [...get(K), ...set(p), ...loop([...step(0), ...advance(1), ...get(p), ...i32c(0), ...ne, 0x0d, 0])]
+      : [
+          ...get(K),
+          ...set(p),
+          ...block([
+            ...get(p),
+            ...i32c(U),
+            ...ltU,
+            0x0d,
+            0,
+            ...loop([...[...Array(U).keys()].flatMap(step), ...advance(U), ...get(p), ...i32c(U), ...geU, 0x0d, 0])
+          ]),
+          ...block([
+            ...get(p),
+            ...eqz,
+            0x0d,
+            0,
+            ...loop([...step(0), ...advance(1), ...get(p), ...i32c(0), ...ne, 0x0d, 0])
+          ])
+        ]
   // Epilogues, one per mode, chosen once per tile. Row r of the tile is at cPtr + r·nB.
   const cOffset = (r: number, q: number): number => r * nB + 16 * q
-  const store0 = rows.flatMap((r) => quads.flatMap((q) => [...get(cPtr), ...get(acc[r][q]), ...v128store(cOffset(r, q))]))
-  const store1 = rows.flatMap((r) => quads.flatMap((q) => [...get(cPtr), ...get(cPtr), ...v128load(cOffset(r, q)), ...get(acc[r][q]), ...f32x4add, ...v128store(cOffset(r, q))]))
+  const store0 = rows.flatMap((r) =>
+    quads.flatMap((q) => [...get(cPtr), ...get(acc[r][q]), ...v128store(cOffset(r, q))])
+  )
+  const store1 = rows.flatMap((r) =>
+    quads.flatMap((q) => [
+      ...get(cPtr),
+      ...get(cPtr),
+      ...v128load(cOffset(r, q)),
+      ...get(acc[r][q]),
+      ...f32x4add,
+      ...v128store(cOffset(r, q))
+    ])
+  )
   // w − lr·g in float32 (lr rounded to float32), the same as sgdUpdate and NumPy's W −= lr·dW.
-  const store2 = rows.flatMap((r) => quads.flatMap((q) => [
-    ...get(cPtr), ...get(cPtr), ...v128load(cOffset(r, q)), ...get(acc[r][q]), ...get(lr4), ...f32x4mul, ...f32x4sub, ...v128store(cOffset(r, q))
-  ]))
+  const store2 = rows.flatMap((r) =>
+    quads.flatMap((q) => [
+      ...get(cPtr),
+      ...get(cPtr),
+      ...v128load(cOffset(r, q)),
+      ...get(acc[r][q]),
+      ...get(lr4),
+      ...f32x4mul,
+      ...f32x4sub,
+      ...v128store(cOffset(r, q))
+    ])
+  )
 
   const strip = [
-    ...get(i), ...i32c(saiB), ...mul, ...get(A_OFF), ...add, ...set(aPtr),
-    ...get(j), ...i32c(4), ...mul, ...get(B_OFF), ...add, ...set(bPtr),
-    ...get(i), ...i32c(nB), ...mul, ...get(j), ...i32c(4), ...mul, ...add, ...get(C_OFF), ...add, ...set(cPtr),
+    ...get(i),
+    ...i32c(saiB),
+    ...mul,
+    ...get(A_OFF),
+    ...add,
+    ...set(aPtr),
+    ...get(j),
+    ...i32c(4),
+    ...mul,
+    ...get(B_OFF),
+    ...add,
+    ...set(bPtr),
+    ...get(i),
+    ...i32c(nB),
+    ...mul,
+    ...get(j),
+    ...i32c(4),
+    ...mul,
+    ...add,
+    ...get(C_OFF),
+    ...add,
+    ...set(cPtr),
     ...rows.flatMap((r) => quads.flatMap((q) => [...v128zero, ...set(acc[r][q])])),
     ...reduction,
     ...ifElse([...get(MODE), ...eqz], store0, ifElse([...get(MODE), ...i32c(1), ...eq], store1, store2)),
-    ...get(j), ...i32c(4 * Q), ...add, ...set(j),
-    ...get(j), ...get(J_END), ...ltU, 0x0d, 0
+    ...get(j),
+    ...i32c(4 * Q),
+    ...add,
+    ...set(j),
+    ...get(j),
+    ...get(J_END),
+    ...ltU,
+    0x0d,
+    0
   ]
   const body = [
-    ...get(LR), 0xb6 /* f32.demote_f64 */, ...simd(0x13) /* f32x4.splat */, ...set(lr4),
-    ...i32c(0), ...set(i),
+    ...get(LR),
+    0xb6 /* f32.demote_f64 */,
+    ...simd(0x13) /* f32x4.splat */,
+    ...set(lr4),
+    ...i32c(0),
+    ...set(i),
     ...loop([
-      ...get(J_START), ...set(j),
+      ...get(J_START),
+      ...set(j),
       ...loop(strip),
-      ...get(i), ...i32c(R), ...add, ...set(i),
-      ...get(i), ...get(M), ...ltU, 0x0d, 0
+      ...get(i),
+      ...i32c(R),
+      ...add,
+      ...set(i),
+      ...get(i),
+      ...get(M),
+      ...ltU,
+      0x0d,
+      0
     ]),
     0x0b
   ]
-  const locals = vec([[...uleb(nI32), I32], [...uleb(nV128), V128]])
+  const locals = vec([
+    [...uleb(nI32), I32],
+    [...uleb(nV128), V128]
+  ])
   const fn = [...locals, ...body]
   return [...uleb(fn.length), ...fn]
 }
@@ -158,17 +268,37 @@ export const TILE_ROWS = Number(process.env.GD_R ?? 2)
 export const TILE_VECS = Number(process.env.GD_Q ?? 4)
 const UNROLL = Number(process.env.GD_U ?? 1)
 /** Kernels of a module: for every R ≤ TILE_ROWS (the bulk and the leftover rows), Q = TILE_VECS and Q = 1. */
-const KERNELS: [number, number][] = [...Array(TILE_ROWS).keys()].flatMap((r) => (TILE_VECS === 1 ? [[r + 1, 1]] : [[r + 1, TILE_VECS], [r + 1, 1]]) as [number, number][])
+const KERNELS: [number, number][] = [...Array(TILE_ROWS).keys()].flatMap(
+  (r) =>
+    (TILE_VECS === 1
+      ? [[r + 1, 1]]
+      : [
+          [r + 1, TILE_VECS],
+          [r + 1, 1]
+        ]) as [number, number][]
+)
 const kernelName = (R: number, Q: number): string => `gemm${R}x${4 * Q}`
 
 /** The memory import: a plain memory (limits {min 0}), or a shared one (flag 3: shared, with a maximum). */
-const memoryImport = (shared: boolean): number[] => [...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0x00, ...uleb(MAX_SHARED_PAGES)] : [0x00, 0x00])]
+const memoryImport = (shared: boolean): number[] => [
+  ...name('env'),
+  ...name('memory'),
+  0x02,
+  ...(shared ? [0x03, 0x00, ...uleb(MAX_SHARED_PAGES)] : [0x00, 0x00])
+]
 /** Pages a shared arena may declare (1 GiB); an arena never grows, this only bounds the import. */
 const MAX_SHARED_PAGES = 16384
 
 function assemble(n: number, saiB: number, sapB: number, shared = false): Uint8Array {
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([[0x60, ...vec(GEMM_PARAMS.map((t) => [t])), 0x00]])),
     ...section(2, vec([memoryImport(shared)])),
     ...section(3, vec(KERNELS.map(() => [0]))),
@@ -193,34 +323,96 @@ const i32x4 = (v: number): number[] => {
   for (let l = 0; l < 4; l++) b.writeInt32LE(v, 4 * l)
   return [...simd(0x0c), ...b]
 }
-const f32x4div = simd(0xe7), f32x4min = simd(0xe8), f32x4max = simd(0xe9)
-const f32x4neg = simd(0xe1), f32x4nearest = simd(0x6a), truncSat = simd(0xf8), i32x4add = simd(0xae), i32x4shl = simd(0xab)
-const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+const f32x4div = simd(0xe7),
+  f32x4min = simd(0xe8),
+  f32x4max = simd(0xe9)
+const f32x4neg = simd(0xe1),
+  f32x4nearest = simd(0x6a),
+  truncSat = simd(0xf8),
+  i32x4add = simd(0xae),
+  i32x4shl = simd(0xab)
+const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
 
 function sigmoidKernel(): number[] {
   const [xPtr, yPtr, vecs] = [0, 1, 2]
   const [t, n, r, z, y] = [3, 4, 5, 6, 7]
   const body = [
     ...block([
-      ...get(vecs), ...eqz, 0x0d, 0,
+      ...get(vecs),
+      ...eqz,
+      0x0d,
+      0,
       ...loop([
         // t = clamp(−x); n = nearest(t·log2e); r = t − n·C1 − n·C2
-        ...get(xPtr), ...v128load(0), ...f32x4neg, ...f32x4(88), ...f32x4min, ...f32x4(-87), ...f32x4max, ...set(t),
-        ...get(t), ...f32x4(Math.LOG2E), ...f32x4mul, ...f32x4nearest, ...set(n),
-        ...get(t), ...get(n), ...f32x4(0.693359375), ...f32x4mul, ...f32x4sub,
-        ...get(n), ...f32x4(-2.12194440e-4), ...f32x4mul, ...f32x4sub, ...set(r),
-        ...get(r), ...get(r), ...f32x4mul, ...set(z),
+        ...get(xPtr),
+        ...v128load(0),
+        ...f32x4neg,
+        ...f32x4(88),
+        ...f32x4min,
+        ...f32x4(-87),
+        ...f32x4max,
+        ...set(t),
+        ...get(t),
+        ...f32x4(Math.LOG2E),
+        ...f32x4mul,
+        ...f32x4nearest,
+        ...set(n),
+        ...get(t),
+        ...get(n),
+        ...f32x4(0.693359375),
+        ...f32x4mul,
+        ...f32x4sub,
+        ...get(n),
+        ...f32x4(-2.1219444e-4),
+        ...f32x4mul,
+        ...f32x4sub,
+        ...set(r),
+        ...get(r),
+        ...get(r),
+        ...f32x4mul,
+        ...set(z),
         // y = ((((p0·r + p1)·r + p2)·r + p3)·r + p4)·r + p5;  e^r = y·z + r + 1
         ...f32x4(EXP_POLY[0]),
         ...EXP_POLY.slice(1).flatMap((c) => [...get(r), ...f32x4mul, ...f32x4(c), ...f32x4add]),
-        ...get(z), ...f32x4mul, ...get(r), ...f32x4add, ...f32x4(1), ...f32x4add,
+        ...get(z),
+        ...f32x4mul,
+        ...get(r),
+        ...f32x4add,
+        ...f32x4(1),
+        ...f32x4add,
         // · 2^n, then 1 / (1 + e)
-        ...get(n), ...truncSat, ...i32x4(127), ...i32x4add, ...i32c(23), ...i32x4shl, ...f32x4mul, ...set(y),
-        ...get(yPtr), ...f32x4(1), ...f32x4(1), ...get(y), ...f32x4add, ...f32x4div, ...v128store(0),
-        ...get(xPtr), ...i32c(16), ...add, ...set(xPtr),
-        ...get(yPtr), ...i32c(16), ...add, ...set(yPtr),
-        ...get(vecs), ...i32c(1), ...sub, ...set(vecs),
-        ...get(vecs), ...i32c(0), ...ne, 0x0d, 0
+        ...get(n),
+        ...truncSat,
+        ...i32x4(127),
+        ...i32x4add,
+        ...i32c(23),
+        ...i32x4shl,
+        ...f32x4mul,
+        ...set(y),
+        ...get(yPtr),
+        ...f32x4(1),
+        ...f32x4(1),
+        ...get(y),
+        ...f32x4add,
+        ...f32x4div,
+        ...v128store(0),
+        ...get(xPtr),
+        ...i32c(16),
+        ...add,
+        ...set(xPtr),
+        ...get(yPtr),
+        ...i32c(16),
+        ...add,
+        ...set(yPtr),
+        ...get(vecs),
+        ...i32c(1),
+        ...sub,
+        ...set(vecs),
+        ...get(vecs),
+        ...i32c(0),
+        ...ne,
+        0x0d,
+        0
       ])
     ]),
     0x0b
@@ -231,7 +423,14 @@ function sigmoidKernel(): number[] {
 
 function assembleElementwise(shared = false): Uint8Array {
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00]])),
     ...section(2, vec([memoryImport(shared)])),
     ...section(3, vec([[0]])),
@@ -241,7 +440,10 @@ function assembleElementwise(shared = false): Uint8Array {
 }
 
 // The node tsconfig has no DOM lib, so the few WebAssembly members used here are typed locally.
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
@@ -249,11 +451,23 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
-type GemmExport = (m: number, k: number, aOff: number, bOff: number, cOff: number, mode: number, lr: number, jStart: number, jEnd: number) => void
+type GemmExport = (
+  m: number,
+  k: number,
+  aOff: number,
+  bOff: number,
+  cOff: number,
+  mode: number,
+  lr: number,
+  jStart: number,
+  jEnd: number
+) => void
 
 /** Epilogue of a gemm: see the module comment. */
 export type GemmMode = 0 | 1 | 2
-export const OVERWRITE = 0, ACCUMULATE = 1, SGD_UPDATE = 2
+export const OVERWRITE = 0,
+  ACCUMULATE = 1,
+  SGD_UPDATE = 2
 
 /** Whether this engine runs WebAssembly SIMD (and it is not disabled by GLYPHDESK_NO_SIMD). */
 let available: boolean | undefined
@@ -315,22 +529,30 @@ class Kernels {
 
   constructor(pages: number, helper: GemmHelper | null = null) {
     this.helper = helper
-    this.memory = helper ? new wasm.Memory({ initial: pages, maximum: pages, shared: true }) : new wasm.Memory({ initial: pages })
+    this.memory = helper
+      ? new wasm.Memory({ initial: pages, maximum: pages, shared: true })
+      : new wasm.Memory({ initial: pages })
     helper?.attach(this.memory)
   }
 
   /** y = sigmoid(x) on len4/4 vectors at byte offsets xOff, yOff (may be equal). */
   sigmoid(xOff: number, yOff: number, len4: number): void {
     if (this.sigmoidFn === undefined) {
-      this.sigmoidFn = new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } }).exports.sigmoid as (xOff: number, yOff: number, vecs: number) => void
+      this.sigmoidFn = new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } })
+        .exports.sigmoid as (xOff: number, yOff: number, vecs: number) => void
     }
     this.sigmoidFn(xOff, yOff, len4 >> 2)
   }
 
   private forShape(n: number, sai: number, sap: number): GemmExport[][] {
     for (const s of this.shapes) if (s.n === n && s.sai === sai && s.sap === sap) return s.kernel
-    const ex = new wasm.Instance(gemmModule(n, sai * 4, sap * 4, this.helper !== null), { env: { memory: this.memory } }).exports
-    const kernel = [...Array(TILE_ROWS).keys()].map((r) => [ex[kernelName(r + 1, TILE_VECS)] as GemmExport, ex[kernelName(r + 1, 1)] as GemmExport])
+    const ex = new wasm.Instance(gemmModule(n, sai * 4, sap * 4, this.helper !== null), {
+      env: { memory: this.memory }
+    }).exports
+    const kernel = [...Array(TILE_ROWS).keys()].map((r) => [
+      ex[kernelName(r + 1, TILE_VECS)] as GemmExport,
+      ex[kernelName(r + 1, 1)] as GemmExport
+    ])
     // Most recently added first: a training step cycles through its few shapes in order.
     this.shapes.unshift({ n, sai, sap, kernel })
     return kernel
@@ -344,14 +566,40 @@ class Kernels {
    * still computed by the same kernel with the same operations in the same order, so the result is
    * bit-identical to the single-threaded one.
    */
-  gemm(m: number, n: number, k: number, aOff: number, sai: number, sap: number, bOff: number, cOff: number, mode: GemmMode, lr: number): void {
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    aOff: number,
+    sai: number,
+    sap: number,
+    bOff: number,
+    cOff: number,
+    mode: GemmMode,
+    lr: number
+  ): void {
     const kernel = this.forShape(n, sai, sap)
     const wide = 4 * TILE_VECS
-    const nWide = n - (n % wide), n4 = n & ~3
+    const nWide = n - (n % wide),
+      n4 = n & ~3
     let split = nWide
     if (this.helper !== null && m * n * k >= THREAD_MIN_WORK && nWide >= 2 * wide) {
       split = Math.floor(nWide / wide / 2) * wide
-      this.helper.start(this.memory, gemmModuleKey(n, sai * 4, sap * 4), m, k, aOff, sai * 4, bOff, cOff, n * 4, mode, lr, split, nWide)
+      this.helper.start(
+        this.memory,
+        gemmModuleKey(n, sai * 4, sap * 4),
+        m,
+        k,
+        aOff,
+        sai * 4,
+        bOff,
+        cOff,
+        n * 4,
+        mode,
+        lr,
+        split,
+        nWide
+      )
     }
     if (split === nWide) {
       this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, nWide, n4)
@@ -365,13 +613,28 @@ class Kernels {
   }
 
   /** Columns [jStart, jWide) with the wide kernel and [jWide, j4) with the 4-column one. */
-  private columns(kernel: GemmExport[][], m: number, n: number, k: number, aOff: number, sai: number, bOff: number, cOff: number, mode: GemmMode, lr: number, jStart: number, jWide: number, j4: number): void {
+  private columns(
+    kernel: GemmExport[][],
+    m: number,
+    n: number,
+    k: number,
+    aOff: number,
+    sai: number,
+    bOff: number,
+    cOff: number,
+    mode: GemmMode,
+    lr: number,
+    jStart: number,
+    jWide: number,
+    j4: number
+  ): void {
     const mBulk = m - (m % TILE_ROWS)
     // Bulk rows in tiles of TILE_ROWS, then the leftover rows (fewer than TILE_ROWS) as one tile.
     for (let i0 = 0; i0 < m; i0 = mBulk > i0 ? mBulk : m) {
       const rows = i0 < mBulk ? mBulk : m - mBulk
       const R = i0 < mBulk ? TILE_ROWS : rows
-      const a = aOff + i0 * sai * 4, c = cOff + i0 * n * 4
+      const a = aOff + i0 * sai * 4,
+        c = cOff + i0 * n * 4
       const [kw, k4] = kernel[R - 1]
       if (jStart < jWide) kw(rows, k, a, bOff, c, mode, lr, jStart, jWide)
       if (jWide < j4) k4(rows, k, a, bOff, c, mode, lr, jWide, j4)
@@ -456,7 +719,11 @@ class GemmHelper {
     this.lrBox = new Float64Array(sab, 64, 1)
     const { port1, port2 } = new MessageChannel()
     this.port = port1
-    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { ctrl: sab, port: port2, tileRows: TILE_ROWS, tileVecs: TILE_VECS }, transferList: [port2] })
+    const worker = new Worker(HELPER_SOURCE, {
+      eval: true,
+      workerData: { ctrl: sab, port: port2, tileRows: TILE_ROWS, tileVecs: TILE_VECS },
+      transferList: [port2]
+    })
     worker.unref()
     port1.unref()
   }
@@ -470,7 +737,21 @@ class GemmHelper {
   /** Jobs handed to the helper so far (tests check that the threaded path ran). */
   jobs = 0
 
-  start(memory: WasmMemory, moduleKey: string, m: number, k: number, aOff: number, saiB: number, bOff: number, cOff: number, rowB: number, mode: number, lr: number, j0: number, j1: number): void {
+  start(
+    memory: WasmMemory,
+    moduleKey: string,
+    m: number,
+    k: number,
+    aOff: number,
+    saiB: number,
+    bOff: number,
+    cOff: number,
+    rowB: number,
+    mode: number,
+    lr: number,
+    j0: number,
+    j1: number
+  ): void {
     let mod = this.modIds.get(moduleKey)
     if (mod === undefined) {
       mod = this.modIds.size + 1
@@ -479,7 +760,18 @@ class GemmHelper {
       this.port.postMessage({ type: 'module', id: mod, bytes: assemble(n, saiBk, sapB, true) })
     }
     const c = this.ctrl
-    c[1] = this.memIds.get(memory)!; c[2] = mod; c[3] = m; c[4] = k; c[5] = aOff; c[6] = saiB; c[7] = bOff; c[8] = cOff; c[9] = rowB; c[10] = mode; c[11] = j0; c[12] = j1
+    c[1] = this.memIds.get(memory)!
+    c[2] = mod
+    c[3] = m
+    c[4] = k
+    c[5] = aOff
+    c[6] = saiB
+    c[7] = bOff
+    c[8] = cOff
+    c[9] = rowB
+    c[10] = mode
+    c[11] = j0
+    c[12] = j1
     this.lrBox[0] = lr
     this.jobs++
     Atomics.store(c, 0, 1)
@@ -501,7 +793,8 @@ class GemmHelper {
         if (s === 3) this.failures++
         return s === 2
       }
-      if (Atomics.wait(c, 0, 1, 60_000) === 'timed-out') throw new Error('the gemm helper thread did not answer in 60 s')
+      if (Atomics.wait(c, 0, 1, 60_000) === 'timed-out')
+        throw new Error('the gemm helper thread did not answer in 60 s')
     }
   }
 
@@ -570,7 +863,18 @@ export class Arena {
   }
 
   /** C (op)= A·B for arrays that all live in this arena; A(i,p) = A[i·sai + p·sap]. Columns [0, n&~3). */
-  gemm(m: number, n: number, k: number, A: Float32Array, sai: number, sap: number, B: Float32Array, C: Float32Array, mode: GemmMode, lr: number): void {
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    A: Float32Array,
+    sai: number,
+    sap: number,
+    B: Float32Array,
+    C: Float32Array,
+    mode: GemmMode,
+    lr: number
+  ): void {
     this.kernels.gemm(m, n, k, A.byteOffset, sai, sap, B.byteOffset, C.byteOffset, mode, lr)
   }
 }
@@ -604,9 +908,24 @@ class Scratch {
   }
 
   /** C (op)= A·B (columns [0, n&~3)); A holds aLen floats, B at least k×n. */
-  run(m: number, n: number, k: number, A: Float32Array, aLen: number, sai: number, sap: number, B: Float32Array, C: Float32Array, mode: GemmMode, lr: number): void {
-    const bLen = k * n, cLen = m * n
-    const aOff = 0, bOff = padded(aLen), cOff = bOff + padded(bLen)
+  run(
+    m: number,
+    n: number,
+    k: number,
+    A: Float32Array,
+    aLen: number,
+    sai: number,
+    sap: number,
+    B: Float32Array,
+    C: Float32Array,
+    mode: GemmMode,
+    lr: number
+  ): void {
+    const bLen = k * n,
+      cLen = m * n
+    const aOff = 0,
+      bOff = padded(aLen),
+      cOff = bOff + padded(bLen)
     const need = cOff + padded(cLen)
     if (need > this.kernels.memory.buffer.byteLength) {
       this.kernels.memory.grow(Math.ceil((need - this.kernels.memory.buffer.byteLength) / PAGE))

@@ -32,7 +32,8 @@ export function zeros(dtype: DType, shape: readonly number[]): Tensor {
 
 export function tensorFrom<A extends FloatArray>(data: A, shape: readonly number[]): Tensor<A> {
   const size = sizeOf(shape)
-  if (data.length !== size) throw new RangeError(`tensor data has ${data.length} elements, shape [${shape.join(', ')}] needs ${size}`)
+  if (data.length !== size)
+    throw new RangeError(`tensor data has ${data.length} elements, shape [${shape.join(', ')}] needs ${size}`)
   return { data, shape: [...shape] }
 }
 

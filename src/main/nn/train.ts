@@ -81,7 +81,12 @@ const YIELD_EVERY_MS = 50
 
 export class DivergedError extends InvalidInputError {
   override name = 'DivergedError'
-  constructor(readonly epoch: number, readonly batch: number, readonly lr: number, readonly loss: number) {
+  constructor(
+    readonly epoch: number,
+    readonly batch: number,
+    readonly lr: number,
+    readonly loss: number
+  ) {
     super(
       `training diverged: the batch loss became ${loss} at epoch ${epoch}, batch ${batch} with learning rate ${lr}; ` +
         `try a smaller learning rate (e.g. ${lr / 10}). The weights are as after the last finite-loss update.`
@@ -96,17 +101,24 @@ export class TrainConfigError extends InvalidInputError {
 function checkData(mlp: Mlp, data: LabelledGlyphs, what: string): void {
   const { x, y, n } = data
   if (!Number.isInteger(n) || n < 1) throw new TrainConfigError(`${what} set has n=${n}; it needs at least one glyph`)
-  if (x.length < n * mlp.inputDim) throw new TrainConfigError(`${what} set: x has ${x.length} values, ${n} glyphs of ${mlp.inputDim} pixels need ${n * mlp.inputDim}`)
+  if (x.length < n * mlp.inputDim)
+    throw new TrainConfigError(
+      `${what} set: x has ${x.length} values, ${n} glyphs of ${mlp.inputDim} pixels need ${n * mlp.inputDim}`
+    )
   if (y.length < n) throw new TrainConfigError(`${what} set: y has ${y.length} labels for ${n} glyphs`)
   for (let i = 0; i < n; i++) {
-    if (y[i] >= mlp.classes) throw new TrainConfigError(`${what} set: label ${y[i]} at row ${i} is outside the ${mlp.classes} classes`)
+    if (y[i] >= mlp.classes)
+      throw new TrainConfigError(`${what} set: label ${y[i]} at row ${i} is outside the ${mlp.classes} classes`)
   }
 }
 
 function checkConfig(cfg: TrainConfig): void {
-  if (!Number.isInteger(cfg.epochs) || cfg.epochs < 0) throw new TrainConfigError(`epochs must be a non-negative integer, got ${cfg.epochs}`)
-  if (!Number.isInteger(cfg.batch) || cfg.batch < 1) throw new TrainConfigError(`batch must be a positive integer, got ${cfg.batch}`)
-  if (!(cfg.lr > 0) || !Number.isFinite(cfg.lr)) throw new TrainConfigError(`lr must be a positive finite number, got ${cfg.lr}`)
+  if (!Number.isInteger(cfg.epochs) || cfg.epochs < 0)
+    throw new TrainConfigError(`epochs must be a non-negative integer, got ${cfg.epochs}`)
+  if (!Number.isInteger(cfg.batch) || cfg.batch < 1)
+    throw new TrainConfigError(`batch must be a positive integer, got ${cfg.batch}`)
+  if (!(cfg.lr > 0) || !Number.isFinite(cfg.lr))
+    throw new TrainConfigError(`lr must be a positive finite number, got ${cfg.lr}`)
 }
 
 export interface Evaluation {
@@ -121,7 +133,8 @@ export interface Evaluation {
 export function evaluateMlp(mlp: Mlp, data: LabelledGlyphs, chunk = 256): Evaluation {
   checkData(mlp, data, 'evaluation')
   const { x, y, n } = data
-  const d = mlp.inputDim, c = mlp.classes
+  const d = mlp.inputDim,
+    c = mlp.classes
   const probs = new Float32Array(n * c)
   const predictions = new Uint8Array(n)
   let lossSum = 0
@@ -133,8 +146,13 @@ export function evaluateMlp(mlp: Mlp, data: LabelledGlyphs, chunk = 256): Evalua
   }
   let correct = 0
   for (let i = 0; i < n; i++) {
-    let best = 0, bv = probs[i * c]
-    for (let j = 1; j < c; j++) if (probs[i * c + j] > bv) { bv = probs[i * c + j]; best = j }
+    let best = 0,
+      bv = probs[i * c]
+    for (let j = 1; j < c; j++)
+      if (probs[i * c + j] > bv) {
+        bv = probs[i * c + j]
+        best = j
+      }
     predictions[i] = best
     if (best === y[i]) correct++
   }
@@ -155,29 +173,43 @@ export async function trainMlp(
   checkConfig(cfg)
   checkData(mlp, train, 'training')
   if (valid) checkData(mlp, valid, 'validation')
-  if (mlp.dtype !== 'float32') throw new TrainConfigError('trainMlp trains float32 networks; float64 is for gradient checks')
+  if (mlp.dtype !== 'float32')
+    throw new TrainConfigError('trainMlp trains float32 networks; float64 is for gradient checks')
 
   const { n } = train
-  const d = mlp.inputDim, c = mlp.classes
+  const d = mlp.inputDim,
+    c = mlp.classes
   const B = cfg.batch
   const nBatches = Math.ceil(n / B)
   const maxLoss = cfg.divergenceLoss ?? 1000
-  const optimizer = createOptimizer(cfg.optimizer, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay ?? 0 })
+  const optimizer = createOptimizer(cfg.optimizer, {
+    lr: cfg.lr,
+    momentum: cfg.momentum,
+    weightDecay: cfg.weightDecay ?? 0
+  })
   const params = mlp.params()
   const plainSgd = optimizer instanceof Sgd && optimizer.momentum === 0 && optimizer.weightDecay === 0
   const rng = new Rng(cfg.seed)
   let order = new Uint32Array(n)
   for (let i = 0; i < n; i++) order[i] = i
-  let epoch = 0, batch = 0
+  let epoch = 0,
+    batch = 0
   let curves: EpochStats[] = []
-  let lossSum = 0, correct = 0, seen = 0, secondsBefore = 0
+  let lossSum = 0,
+    correct = 0,
+    seen = 0,
+    secondsBefore = 0
 
   const resume = hooks.resume
   if (resume) {
-    if (resume.version !== 1) throw new TrainConfigError(`cannot resume from TrainState version ${String(resume.version)}`)
-    if (resume.order.length !== n) throw new TrainConfigError(`checkpoint was made on ${resume.order.length} training glyphs, this run has ${n}`)
+    if (resume.version !== 1)
+      throw new TrainConfigError(`cannot resume from TrainState version ${String(resume.version)}`)
+    if (resume.order.length !== n)
+      throw new TrainConfigError(`checkpoint was made on ${resume.order.length} training glyphs, this run has ${n}`)
     if (resume.config.batch !== B || resume.config.optimizer !== cfg.optimizer || resume.config.seed !== cfg.seed) {
-      throw new TrainConfigError('checkpoint was made with a different batch size, optimiser or seed; resuming would not reproduce the run')
+      throw new TrainConfigError(
+        'checkpoint was made with a different batch size, optimiser or seed; resuming would not reproduce the run'
+      )
     }
     mlp.setWeights(resume.weights)
     optimizer.setState(resume.optimizer)
@@ -193,7 +225,12 @@ export async function trainMlp(
   // Batch buffers: full-size views plus a view for the short last batch, made once. The inputs
   // go straight into the network's own buffer when it is big enough (no copy into wasm memory).
   const own = mlp.inputBuffer()
-  const xb = own instanceof Float32Array && own.length >= B * d ? (own.length === B * d ? own : own.subarray(0, B * d)) : new Float32Array(B * d)
+  const xb =
+    own instanceof Float32Array && own.length >= B * d
+      ? own.length === B * d
+        ? own
+        : own.subarray(0, B * d)
+      : new Float32Array(B * d)
   const yb = new Uint8Array(B)
   const lastN = n - (nBatches - 1) * B
   const xbLast = xb.subarray(0, lastN * d)
@@ -223,9 +260,12 @@ export async function trainMlp(
     const t0 = performance.now()
     if (batch === 0) {
       rng.shuffle(order)
-      lossSum = 0; correct = 0; seen = 0; secondsBefore = 0
+      lossSum = 0
+      correct = 0
+      seen = 0
+      secondsBefore = 0
     }
-    for (; batch < nBatches; ) {
+    for (; batch < nBatches;) {
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve))
         lastYield = performance.now()
@@ -260,7 +300,12 @@ export async function trainMlp(
     secondsBefore += (performance.now() - t0) / 1000
     if (batch < nBatches) return { curves, stopped: true, state: snapshot() }
 
-    const stats: EpochStats = { epoch: epoch + 1, trainLoss: lossSum / seen, trainAcc: correct / seen, seconds: secondsBefore }
+    const stats: EpochStats = {
+      epoch: epoch + 1,
+      trainLoss: lossSum / seen,
+      trainAcc: correct / seen,
+      seconds: secondsBefore
+    }
     if (valid) {
       const v = evaluateMlp(mlp, valid)
       stats.validLoss = v.loss
@@ -269,7 +314,10 @@ export async function trainMlp(
     curves.push(stats)
     epoch++
     batch = 0
-    lossSum = 0; correct = 0; seen = 0; secondsBefore = 0
+    lossSum = 0
+    correct = 0
+    seen = 0
+    secondsBefore = 0
     hooks.onEpoch?.(stats)
     if (hooks.signal?.aborted && epoch < cfg.epochs) return { curves, stopped: true, state: snapshot() }
   }

@@ -70,8 +70,10 @@ export class FileAccess {
   /** The resolved path, or a FileAccessError that says nothing about the file itself. */
   check(path: string, mode: AccessMode, what: string): string {
     if (!this.allows(path, mode)) {
-      throw new FileAccessError(`${what}: Glyphdesk ${mode === 'read' ? 'reads' : 'writes'} only files in its data folder or ones you chose ` +
-        '(Open/Save dialog, upload, a loaded project); choose the file that way')
+      throw new FileAccessError(
+        `${what}: Glyphdesk ${mode === 'read' ? 'reads' : 'writes'} only files in its data folder or ones you chose ` +
+          '(Open/Save dialog, upload, a loaded project); choose the file that way'
+      )
     }
     return resolve(path)
   }

@@ -18,11 +18,20 @@ export type CollectedGlyphs = Corrections
  * onlyCorrected), through the one corrections service, with the app's open page sessions as the pixels
  * (each page's image identity is checked there).
  */
-export function collectGlyphs(sessions: PageSessions, docs: readonly PageDoc[], onlyCorrected: boolean): Promise<CollectedGlyphs> {
-  return labelledGlyphs(docs.map((doc) => ({ file: doc.image.path || 'the page', doc })), sessions.pixels, { onlyCorrected })
+export function collectGlyphs(
+  sessions: PageSessions,
+  docs: readonly PageDoc[],
+  onlyCorrected: boolean
+): Promise<CollectedGlyphs> {
+  return labelledGlyphs(
+    docs.map((doc) => ({ file: doc.image.path || 'the page', doc })),
+    sessions.pixels,
+    { onlyCorrected }
+  )
 }
 
-const csvField = (s: string | number) => (typeof s === 'number' || !/[",\n]/.test(s) ? String(s) : `"${s.replace(/"/g, '""')}"`)
+const csvField = (s: string | number) =>
+  typeof s === 'number' || !/[",\n]/.test(s) ? String(s) : `"${s.replace(/"/g, '""')}"`
 
 /** Gray bytes of glyph i: 0 ink … 255 paper (the glyph format scaled to bytes). */
 function glyphBytes(g: LabelledGlyphs, i: number, inkHigh: boolean): Buffer {
@@ -48,24 +57,36 @@ export async function writeGlyphDataset(dir: string, g: CollectedGlyphs, format:
   if (format === 'png') {
     for (let i = 0; i < g.n; i++) {
       const r = g.rows[i]
-      const stem = pageDisplayName(r.page).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_')
+      const stem = pageDisplayName(r.page)
+        .replace(/\.[^.]+$/, '')
+        .replace(/[^A-Za-z0-9._-]/g, '_')
       const rel = `glyphs/${r.label}/${stem}_${r.boxId}.png`
       await mkdir(join(dir, 'glyphs', r.label), { recursive: true })
-      const png = await sharp(glyphBytes(g, i, false), { raw: { width: GLYPH_SIZE, height: GLYPH_SIZE, channels: 1 } }).png().toBuffer()
+      const png = await sharp(glyphBytes(g, i, false), { raw: { width: GLYPH_SIZE, height: GLYPH_SIZE, channels: 1 } })
+        .png()
+        .toBuffer()
       await writeFile(join(dir, rel), png)
       files.push(rel)
       lines.push([i, rel, r.label, g.y[i], r.by, r.page, r.boxId, r.x, r.y, r.w, r.h].map(csvField).join(','))
     }
   } else {
     const images = Buffer.alloc(16 + g.n * GLYPH_PIXELS)
-    images.writeUInt32BE(0x00000803, 0); images.writeUInt32BE(g.n, 4); images.writeUInt32BE(GLYPH_SIZE, 8); images.writeUInt32BE(GLYPH_SIZE, 12)
+    images.writeUInt32BE(0x00000803, 0)
+    images.writeUInt32BE(g.n, 4)
+    images.writeUInt32BE(GLYPH_SIZE, 8)
+    images.writeUInt32BE(GLYPH_SIZE, 12)
     const labels = Buffer.alloc(8 + g.n)
-    labels.writeUInt32BE(0x00000801, 0); labels.writeUInt32BE(g.n, 4)
+    labels.writeUInt32BE(0x00000801, 0)
+    labels.writeUInt32BE(g.n, 4)
     for (let i = 0; i < g.n; i++) {
       glyphBytes(g, i, true).copy(images, 16 + i * GLYPH_PIXELS)
       labels[8 + i] = g.y[i]
       const r = g.rows[i]
-      lines.push([i, `images-idx3-ubyte#${i}`, r.label, g.y[i], r.by, r.page, r.boxId, r.x, r.y, r.w, r.h].map(csvField).join(','))
+      lines.push(
+        [i, `images-idx3-ubyte#${i}`, r.label, g.y[i], r.by, r.page, r.boxId, r.x, r.y, r.w, r.h]
+          .map(csvField)
+          .join(',')
+      )
     }
     await writeFileAtomic(join(dir, 'images-idx3-ubyte'), images)
     await writeFileAtomic(join(dir, 'labels-idx1-ubyte'), labels)
@@ -73,12 +94,14 @@ export async function writeGlyphDataset(dir: string, g: CollectedGlyphs, format:
   }
   await writeFileAtomic(join(dir, 'labels.csv'), lines.join('\n') + '\n')
   files.push('labels.csv')
-  await writeFileAtomic(join(dir, 'README.txt'),
+  await writeFileAtomic(
+    join(dir, 'README.txt'),
     `Glyphdesk glyph dataset: ${g.n} glyphs, 32×32, classes ${CLASSES.join('')} (index 0..35).\n` +
-    (format === 'png'
-      ? 'glyphs/<LABEL>/*.png: gray, paper white (255), ink black (0), upright, the exact input the classifier saw.\n'
-      : 'images-idx3-ubyte / labels-idx1-ubyte: idx files as MNIST; pixels ink 255 on 0, row-major, upright (not transposed like EMNIST).\n') +
-    'labels.csv: one row per glyph; labelled_by is "person" for corrections and "model" for predictions left as they were.\n')
+      (format === 'png'
+        ? 'glyphs/<LABEL>/*.png: gray, paper white (255), ink black (0), upright, the exact input the classifier saw.\n'
+        : 'images-idx3-ubyte / labels-idx1-ubyte: idx files as MNIST; pixels ink 255 on 0, row-major, upright (not transposed like EMNIST).\n') +
+      'labels.csv: one row per glyph; labelled_by is "person" for corrections and "model" for predictions left as they were.\n'
+  )
   files.push('README.txt')
   return files
 }

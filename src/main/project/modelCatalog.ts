@@ -20,13 +20,22 @@ export class ShippedModelError extends Error {
 
 export type ModelInfo = z.infer<typeof ModelInfoSchema>
 
-interface Entry { name: string; dir: string; kind: string; shipped: boolean }
+interface Entry {
+  name: string
+  dir: string
+  kind: string
+  shipped: boolean
+}
 
 /** The card shown for a model: its manifest's card block, with the kind (and an MLP's layer sizes) from the manifest. */
 function readCard(dir: string): ModelCard {
   try {
     const manifest = readModelManifest(dir)
-    return { ...manifest.card, kind: manifest.kind, ...(manifest.format === MLP_FORMAT ? { sizes: manifest.sizes, activation: manifest.activation } : {}) }
+    return {
+      ...manifest.card,
+      kind: manifest.kind,
+      ...(manifest.format === MLP_FORMAT ? { sizes: manifest.sizes, activation: manifest.activation } : {})
+    }
   } catch {
     // A broken user model still appears in the list (unusable), so the person can see and delete it.
     return {}
@@ -41,7 +50,10 @@ export class ModelCatalog {
   readonly userModelsDir: string
   private cache = new Map<string, Promise<Classifier>>()
 
-  constructor(userDataDir: string, private readonly settings: SettingsStore) {
+  constructor(
+    userDataDir: string,
+    private readonly settings: SettingsStore
+  ) {
     this.userModelsDir = join(userDataDir, 'models')
   }
 
@@ -61,7 +73,12 @@ export class ModelCatalog {
 
   find(name: string): Entry {
     const e = this.entries().find((m) => m.name === name)
-    if (!e) throw new ModelNotFoundError(`there is no model named "${name}" (have: ${this.entries().map((m) => m.name).join(', ')})`)
+    if (!e)
+      throw new ModelNotFoundError(
+        `there is no model named "${name}" (have: ${this.entries()
+          .map((m) => m.name)
+          .join(', ')})`
+      )
     return e
   }
 
@@ -81,10 +98,16 @@ export class ModelCatalog {
       const created = card.created
       const description = card.description
       return {
-        name: m.name, kind: m.kind, shipped: m.shipped, isDefault: m.name === def,
+        name: m.name,
+        kind: m.kind,
+        shipped: m.shipped,
+        isDefault: m.name === def,
         // Retraining continues an MLP or trains a new head on a CNN's embeddings (recognize/finetune.ts).
-        trainable: TRAINABLE_KINDS.has(m.kind), usable: USABLE_KINDS.has(m.kind),
-        ...(created ? { created } : {}), ...(acc ? { accuracy: acc.accuracy, accuracyOf: acc.of } : {}), ...(description ? { description } : {})
+        trainable: TRAINABLE_KINDS.has(m.kind),
+        usable: USABLE_KINDS.has(m.kind),
+        ...(created ? { created } : {}),
+        ...(acc ? { accuracy: acc.accuracy, accuracyOf: acc.of } : {}),
+        ...(description ? { description } : {})
       }
     })
   }
@@ -110,7 +133,8 @@ export class ModelCatalog {
   /** A directory for a new user model: `base`, or `base-2`, `base-3` … never a shipped name. */
   newModelDir(base: string): { name: string; dir: string } {
     const taken = new Set(this.entries().map((m) => m.name))
-    let name = base, k = 2
+    let name = base,
+      k = 2
     while (taken.has(name) || existsSync(join(this.userModelsDir, name))) name = `${base}-${k++}`
     return { name, dir: join(this.userModelsDir, name) }
   }

@@ -27,7 +27,13 @@ export interface PageSession {
   display?: Promise<{ mime: string; bytes: Buffer }>
 }
 
-export interface Prediction { id: string; label?: string; confidence?: number; top3?: PageBox['top3']; glyph: string }
+export interface Prediction {
+  id: string
+  label?: string
+  confidence?: number
+  top3?: PageBox['top3']
+  glyph: string
+}
 
 /** A page image that cannot be read from disk (moved, deleted, unreadable). */
 export class PageOpenError extends InvalidInputError {
@@ -46,14 +52,21 @@ export class PageSessions {
   }
 
   /** Loads, segments and transcribes a page image; the session stays open for re-recognition. */
-  async open(path: string, classifier: Classifier): Promise<{ session: PageSession; doc: PageDoc; glyphs: Record<string, string> }> {
+  async open(
+    path: string,
+    classifier: Classifier
+  ): Promise<{ session: PageSession; doc: PageDoc; glyphs: Record<string, string> }> {
     const abs = this.files ? this.files.check(path, 'read', 'pages.open') : resolve(path)
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw new PageOpenError(`${abs} cannot be read (${e.code ?? e.message})`)
     })
     // Decoding and segmentation, the parts a hostile or noisy image can make slow, run in the page worker.
     const { image, seg } = await readPage(bytes, abs)
-    const { doc, segmentation } = await transcribe(image, classifier, { path: abs, fileBytes: bytes, segmentation: seg })
+    const { doc, segmentation } = await transcribe(image, classifier, {
+      path: abs,
+      fileBytes: bytes,
+      segmentation: seg
+    })
     const session = this.register(abs, bytes, image, segmentation)
     return { session, doc, glyphs: this.previews(session, doc.boxes) }
   }
@@ -64,7 +77,9 @@ export class PageSessions {
     const known = this.byPath.get(abs)
     if (known) return known
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
-      throw new PageOpenError(`the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`)
+      throw new PageOpenError(
+        `the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`
+      )
     })
     const { image, seg } = await readPage(bytes, abs)
     return this.register(abs, bytes, image, seg)
@@ -91,7 +106,9 @@ export class PageSessions {
   previews(session: PageSession, boxes: readonly PageBox[]): Record<string, string> {
     const g = this.glyphs(session, boxes)
     const out: Record<string, string> = {}
-    boxes.forEach((b, i) => { out[b.id] = previewOf(g, i) })
+    boxes.forEach((b, i) => {
+      out[b.id] = previewOf(g, i)
+    })
     return out
   }
 
@@ -106,7 +123,9 @@ export class PageSessions {
   /** The page bitmap in a format every browser shows (JPEG/PNG/WebP/GIF as is, others as PNG), upright. */
   display(session: PageSession): Promise<{ mime: string; bytes: Buffer }> {
     session.display ??= (async () => {
-      const meta = await sharp(session.bytes).metadata().catch(() => null)
+      const meta = await sharp(session.bytes)
+        .metadata()
+        .catch(() => null)
       const fmt = meta?.format
       const upright = !meta?.orientation || meta.orientation === 1
       if (upright && fmt === 'jpeg') return { mime: 'image/jpeg', bytes: session.bytes }
@@ -114,7 +133,12 @@ export class PageSessions {
       if (fmt) return { mime: 'image/png', bytes: await sharp(session.bytes).rotate().png().toBuffer() }
       // BMP and other formats sharp cannot decode: from the loaded gray pixels.
       const { image } = session
-      return { mime: 'image/png', bytes: await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 1 } }).png().toBuffer() }
+      return {
+        mime: 'image/png',
+        bytes: await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 1 } })
+          .png()
+          .toBuffer()
+      }
     })()
     return session.display
   }

@@ -11,7 +11,11 @@ export const PROJECT_EXTENSION = 'glyphdesk'
 /** A project file that cannot be used, with what the person can do. */
 export class ProjectFileError extends InvalidInputError {
   override name = 'ProjectFileError'
-  constructor(readonly path: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: { cause?: unknown }
+  ) {
     super(message, options)
   }
 }
@@ -26,7 +30,11 @@ export async function loadProject(path: string): Promise<Project> {
   try {
     text = await readFile(path, 'utf8')
   } catch (e) {
-    throw new ProjectFileError(path, `${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e })
+    throw new ProjectFileError(
+      path,
+      `${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { cause: e }
+    )
   }
   let json: unknown
   try {
@@ -34,12 +42,19 @@ export async function loadProject(path: string): Promise<Project> {
   } catch (e) {
     // JSON.parse quotes the text around the fault; a message must never carry a file's content back.
     const at = /position (\d+)/.exec((e as Error).message)?.[1]
-    throw new ProjectFileError(path, `${path} is not a Glyphdesk project (not valid JSON${at ? ` at byte ${at}` : ''}); nothing was changed`, { cause: e })
+    throw new ProjectFileError(
+      path,
+      `${path} is not a Glyphdesk project (not valid JSON${at ? ` at byte ${at}` : ''}); nothing was changed`,
+      { cause: e }
+    )
   }
   const parsed = ProjectSchema.safeParse(json)
   if (!parsed.success) {
     const first = parsed.error.issues[0]
-    throw new ProjectFileError(path, `${path} is not a valid Glyphdesk project (${first.path.join('.') || 'file'}: ${first.message}); nothing was changed`)
+    throw new ProjectFileError(
+      path,
+      `${path} is not a valid Glyphdesk project (${first.path.join('.') || 'file'}: ${first.message}); nothing was changed`
+    )
   }
   return parsed.data
 }

@@ -48,8 +48,10 @@ export interface EvalResult {
 }
 
 export function levenshtein(a: string, b: string): number {
-  const m = a.length, n = b.length
-  let prev = new Int32Array(n + 1), cur = new Int32Array(n + 1)
+  const m = a.length,
+    n = b.length
+  let prev = new Int32Array(n + 1),
+    cur = new Int32Array(n + 1)
   for (let j = 0; j <= n; j++) prev[j] = j
   for (let i = 1; i <= m; i++) {
     cur[0] = i
@@ -63,21 +65,38 @@ export function levenshtein(a: string, b: string): number {
 
 /** Edit-distance alignment of predicted characters to ground truth: matches+substitutions, deletions, insertions. */
 export function alignCounts(pred: string, gt: string): { matched: number; missed: number; extra: number } {
-  const m = pred.length, n = gt.length
+  const m = pred.length,
+    n = gt.length
   const d = new Int32Array((m + 1) * (n + 1))
   const at = (i: number, j: number) => i * (n + 1) + j
   for (let i = 0; i <= m; i++) d[at(i, 0)] = i
   for (let j = 0; j <= n; j++) d[at(0, j)] = j
   for (let i = 1; i <= m; i++) {
     for (let j = 1; j <= n; j++) {
-      d[at(i, j)] = Math.min(d[at(i - 1, j)] + 1, d[at(i, j - 1)] + 1, d[at(i - 1, j - 1)] + (pred[i - 1] === gt[j - 1] ? 0 : 1))
+      d[at(i, j)] = Math.min(
+        d[at(i - 1, j)] + 1,
+        d[at(i, j - 1)] + 1,
+        d[at(i - 1, j - 1)] + (pred[i - 1] === gt[j - 1] ? 0 : 1)
+      )
     }
   }
-  let i = m, j = n, matched = 0, missed = 0, extra = 0
+  let i = m,
+    j = n,
+    matched = 0,
+    missed = 0,
+    extra = 0
   while (i > 0 || j > 0) {
-    if (i > 0 && j > 0 && d[at(i, j)] === d[at(i - 1, j - 1)] + (pred[i - 1] === gt[j - 1] ? 0 : 1)) { matched++; i--; j-- }
-    else if (i > 0 && d[at(i, j)] === d[at(i - 1, j)] + 1) { extra++; i-- }
-    else { missed++; j-- }
+    if (i > 0 && j > 0 && d[at(i, j)] === d[at(i - 1, j - 1)] + (pred[i - 1] === gt[j - 1] ? 0 : 1)) {
+      matched++
+      i--
+      j--
+    } else if (i > 0 && d[at(i, j)] === d[at(i - 1, j)] + 1) {
+      extra++
+      i--
+    } else {
+      missed++
+      j--
+    }
   }
   return { matched, missed, extra }
 }
@@ -88,14 +107,17 @@ function wordHits(pred: string, gt: string): number {
   let hits = 0
   for (const w of pred.split(/\s+/).filter(Boolean)) {
     const k = left.get(w) ?? 0
-    if (k > 0) { hits++; left.set(w, k - 1) }
+    if (k > 0) {
+      hits++
+      left.set(w, k - 1)
+    }
   }
   return hits
 }
 
 /** The text the pipeline would produce if every box were labelled correctly; null when box counts per line differ from the ground truth. */
 export function oracleText(doc: PageDoc, gtLines: string[]): string | null {
-  const lines = boxesByLine(doc).filter(l => l.length > 0)
+  const lines = boxesByLine(doc).filter((l) => l.length > 0)
   if (lines.length !== gtLines.length) return null
   const labelled: PageDoc = { ...doc, boxes: [] }
   for (let li = 0; li < lines.length; li++) {
@@ -113,7 +135,7 @@ export interface EvalPagesOptions extends TranscribeOptions {
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp'])
 
 export async function evalPages(dir: string, classifier: Classifier, opts: EvalPagesOptions = {}): Promise<EvalResult> {
-  const files = (await readdir(dir)).filter(f => IMAGE_EXT.has(extname(f).toLowerCase())).sort()
+  const files = (await readdir(dir)).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort()
   const pages: PageEval[] = []
   for (const f of files) {
     const name = f.slice(0, -extname(f).length)
@@ -123,19 +145,28 @@ export async function evalPages(dir: string, classifier: Classifier, opts: EvalP
     } catch {
       continue
     }
-    const gtLines = gtRaw.split(/\r?\n/).map(l => l.trim().replace(/\s+/g, ' ')).filter(l => l.length > 0)
+    const gtLines = gtRaw
+      .split(/\r?\n/)
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .filter((l) => l.length > 0)
     const t0 = performance.now()
     const bytes = await readFile(join(dir, f))
     const image = await loadImage(bytes, { ...opts.load, name: f })
     const { doc } = await transcribe(image, classifier, { ...opts, path: join(dir, f) })
     const ms = performance.now() - t0
     const text = assembleText(doc)
-    const predLines = text.split('\n').filter(l => l.length > 0)
+    const predLines = text.split('\n').filter((l) => l.length > 0)
     const gtText = gtLines.join('\n')
     const strip = (s: string) => s.replace(/\s+/g, '')
     const chars = strip(gtText).length
-    let matched = 0, missed = 0, extra = 0
-    const add = (c: { matched: number; missed: number; extra: number }) => { matched += c.matched; missed += c.missed; extra += c.extra }
+    let matched = 0,
+      missed = 0,
+      extra = 0
+    const add = (c: { matched: number; missed: number; extra: number }) => {
+      matched += c.matched
+      missed += c.missed
+      extra += c.extra
+    }
     if (predLines.length === gtLines.length) gtLines.forEach((g, i) => add(alignCounts(strip(predLines[i]), strip(g))))
     else add(alignCounts(strip(text), strip(gtText)))
     const oracle = oracleText(doc, gtLines)
@@ -149,8 +180,10 @@ export async function evalPages(dir: string, classifier: Classifier, opts: EvalP
       linesExpected: gtLines.length,
       boxes: doc.boxes.length,
       chars,
-      boxesPerLine: boxesByLine(doc).filter(l => l.length > 0).map(l => l.length),
-      charsPerLine: gtLines.map(l => strip(l).length),
+      boxesPerLine: boxesByLine(doc)
+        .filter((l) => l.length > 0)
+        .map((l) => l.length),
+      charsPerLine: gtLines.map((l) => strip(l).length),
       detection: { matched, missed, extra, rate: matched / Math.max(1, chars) },
       oracleExact: oracle === null ? null : oracle === gtText,
       ms,
@@ -158,18 +191,22 @@ export async function evalPages(dir: string, classifier: Classifier, opts: EvalP
     })
   }
   const sum = (k: (p: PageEval) => number) => pages.reduce((s, p) => s + k(p), 0)
-  const chars = sum(p => p.chars)
-  const det = { matched: sum(p => p.detection.matched), missed: sum(p => p.detection.missed), extra: sum(p => p.detection.extra) }
+  const chars = sum((p) => p.chars)
+  const det = {
+    matched: sum((p) => p.detection.matched),
+    missed: sum((p) => p.detection.missed),
+    extra: sum((p) => p.detection.extra)
+  }
   return {
     pages,
     overall: {
       // Character-weighted means of the per-page rates.
-      cer: sum(p => p.cer * p.chars) / Math.max(1, chars),
-      cerNoSpace: sum(p => p.cerNoSpace * p.chars) / Math.max(1, chars),
-      wordAccuracy: sum(p => p.wordAccuracy * p.chars) / Math.max(1, chars),
+      cer: sum((p) => p.cer * p.chars) / Math.max(1, chars),
+      cerNoSpace: sum((p) => p.cerNoSpace * p.chars) / Math.max(1, chars),
+      wordAccuracy: sum((p) => p.wordAccuracy * p.chars) / Math.max(1, chars),
       detection: { ...det, rate: det.matched / Math.max(1, chars) },
       chars,
-      boxes: sum(p => p.boxes)
+      boxes: sum((p) => p.boxes)
     }
   }
 }

@@ -8,7 +8,11 @@ import type { Classifier } from '../recognize/classifier.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { transcribe } from './transcribe.ts'
 
-export interface PageFile { path: string; bytes: Buffer; image: LoadedImage }
+export interface PageFile {
+  path: string
+  bytes: Buffer
+  image: LoadedImage
+}
 
 /** Reads and decodes the image (sharp decodes on libuv's thread pool, so this overlaps other loading). */
 export async function loadPageFile(path: string): Promise<PageFile> {
@@ -16,18 +20,38 @@ export async function loadPageFile(path: string): Promise<PageFile> {
   return { path, bytes, image: await loadImage(bytes, { name: path }) }
 }
 
-export async function readLoadedPage(page: PageFile, classifier: Classifier, format: PageExportFormat, wordContext: boolean): Promise<{ text: string; chars: number; warnings: string[] }> {
-  const { doc } = await transcribe(page.image, classifier, { path: resolve(page.path), fileBytes: page.bytes, wordContext })
+export async function readLoadedPage(
+  page: PageFile,
+  classifier: Classifier,
+  format: PageExportFormat,
+  wordContext: boolean
+): Promise<{ text: string; chars: number; warnings: string[] }> {
+  const { doc } = await transcribe(page.image, classifier, {
+    path: resolve(page.path),
+    fileBytes: page.bytes,
+    wordContext
+  })
   const text = PAGE_EXPORTS[format]({ ...doc, model: doc.model ?? { name: classifier.name } })
   return { text, chars: doc.boxes.length, warnings: page.image.warnings }
 }
 
-export async function readPage(path: string, classifier: Classifier, format: PageExportFormat, wordContext: boolean): Promise<{ text: string; chars: number; warnings: string[] }> {
+export async function readPage(
+  path: string,
+  classifier: Classifier,
+  format: PageExportFormat,
+  wordContext: boolean
+): Promise<{ text: string; chars: number; warnings: string[] }> {
   return readLoadedPage(await loadPageFile(path), classifier, format, wordContext)
 }
 
 /** Reads the page and writes its export atomically: the output file exists only once it is complete. */
-export async function readPageToFile(path: string, output: string, classifier: Classifier, format: PageExportFormat, wordContext: boolean): Promise<{ chars: number; warnings: string[] }> {
+export async function readPageToFile(
+  path: string,
+  output: string,
+  classifier: Classifier,
+  format: PageExportFormat,
+  wordContext: boolean
+): Promise<{ chars: number; warnings: string[] }> {
   const { text, chars, warnings } = await readPage(path, classifier, format, wordContext)
   await writeFileAtomic(output, text)
   return { chars, warnings }

@@ -42,8 +42,10 @@ export interface Transcription {
 
 /** The pixel rectangle cropGray takes for `r` and `margin`: grown by the margin, clipped to the image. */
 export function cropRect(img: GrayImage, r: Rect, margin = 0): Rect {
-  const x0 = Math.max(0, Math.floor(r.x - margin)), y0 = Math.max(0, Math.floor(r.y - margin))
-  const x1 = Math.min(img.width, Math.ceil(r.x + r.w + margin)), y1 = Math.min(img.height, Math.ceil(r.y + r.h + margin))
+  const x0 = Math.max(0, Math.floor(r.x - margin)),
+    y0 = Math.max(0, Math.floor(r.y - margin))
+  const x1 = Math.min(img.width, Math.ceil(r.x + r.w + margin)),
+    y1 = Math.min(img.height, Math.ceil(r.y + r.h + margin))
   return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
 }
 
@@ -67,13 +69,18 @@ export const DEFAULT_CROP_MARGIN = 0.06
  * carry their ink), normaliseGlyph. This is the one code path from page to glyph: transcribe uses it, and
  * so does anything that must see a box exactly as the classifier did (corrections for fine-tuning).
  */
-export function extractGlyphs(seg: SegmentResult, boxes: readonly (Rect | CharBox)[], opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}): Float32Array {
+export function extractGlyphs(
+  seg: SegmentResult,
+  boxes: readonly (Rect | CharBox)[],
+  opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}
+): Float32Array {
   const glyphs = new Float32Array(boxes.length * GLYPH_PIXELS)
   const margin = Math.round((opts.cropMargin ?? DEFAULT_CROP_MARGIN) * seg.charHeight)
   const isolate = opts.isolateGlyphs ?? true
   boxes.forEach((box, i) => {
     const c = cropGray(seg.normalised, box, margin)
-    const mask = isolate && 'ink' in box ? glyphMask(seg, box, cropRect(seg.normalised, box, margin), opts.isolateHalo) : null
+    const mask =
+      isolate && 'ink' in box ? glyphMask(seg, box, cropRect(seg.normalised, box, margin), opts.isolateHalo) : null
     if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) c.data[k] = 1
     normaliseGlyph(c.data, c.width, c.height, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
   })
@@ -85,9 +92,11 @@ export function toFileRect(image: GrayImage | LoadedImage, r: Rect): Rect {
   const scale = 'scale' in image ? image.scale : 1
   const fullW = 'originalWidth' in image ? image.originalWidth : image.width
   const fullH = 'originalHeight' in image ? image.originalHeight : image.height
-  const x = Math.max(0, Math.floor(r.x / scale)), y = Math.max(0, Math.floor(r.y / scale))
+  const x = Math.max(0, Math.floor(r.x / scale)),
+    y = Math.max(0, Math.floor(r.y / scale))
   return {
-    x, y,
+    x,
+    y,
     w: Math.max(1, Math.min(fullW, Math.ceil((r.x + r.w) / scale)) - x),
     h: Math.max(1, Math.min(fullH, Math.ceil((r.y + r.h) / scale)) - y)
   }
@@ -98,7 +107,12 @@ export function toFileRect(image: GrayImage | LoadedImage, r: Rect): Rect {
  * detector box is cropped and masked exactly as transcribe did; any other box (drawn or edited by a
  * person) is cropped from its rectangle without a mask.
  */
-export function pageBoxGlyphs(image: GrayImage | LoadedImage, seg: SegmentResult, boxes: readonly Rect[], opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}): { glyphs: Float32Array; fromDetector: number } {
+export function pageBoxGlyphs(
+  image: GrayImage | LoadedImage,
+  seg: SegmentResult,
+  boxes: readonly Rect[],
+  opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}
+): { glyphs: Float32Array; fromDetector: number } {
   const key = (r: Rect) => `${r.x},${r.y},${r.w},${r.h}`
   const detector = new Map<string, CharBox>()
   for (const b of seg.boxes) detector.set(key(toFileRect(image, b)), b)
@@ -106,17 +120,28 @@ export function pageBoxGlyphs(image: GrayImage | LoadedImage, seg: SegmentResult
   let fromDetector = 0
   const rects = boxes.map((b) => {
     const own = detector.get(key(b))
-    if (own) { fromDetector++; return own }
+    if (own) {
+      fromDetector++
+      return own
+    }
     return { x: b.x * scale, y: b.y * scale, w: b.w * scale, h: b.h * scale }
   })
   return { glyphs: extractGlyphs(seg, rects, opts), fromDetector }
 }
 
-export async function transcribe(image: GrayImage | LoadedImage, classifier: Classifier, opts: TranscribeOptions = {}): Promise<Transcription> {
-  const seg = opts.segmentation ?? await segmentPage(image, opts.segment)
+export async function transcribe(
+  image: GrayImage | LoadedImage,
+  classifier: Classifier,
+  opts: TranscribeOptions = {}
+): Promise<Transcription> {
+  const seg = opts.segmentation ?? (await segmentPage(image, opts.segment))
   const layout = layoutPage(seg.boxes, opts.layout)
   const n = layout.boxes.length
-  const glyphs = extractGlyphs(seg, layout.boxes.map((b) => b.box), opts)
+  const glyphs = extractGlyphs(
+    seg,
+    layout.boxes.map((b) => b.box),
+    opts
+  )
   const pred = n > 0 ? await classifier.predict(glyphs, n) : null
 
   // Back to the file's own pixels when the loader downscaled a huge image.
@@ -136,7 +161,7 @@ export async function transcribe(image: GrayImage | LoadedImage, classifier: Cla
       const base = { id: `b${i + 1}`, ...toFile(b.box), line: b.line, word: b.word, source: 'detector' as const }
       return pred ? { ...base, ...predictionRow(pred, i) } : base
     }),
-    lines: layout.lines.map(l => ({ index: l.index, ...toFile(l) }))
+    lines: layout.lines.map((l) => ({ index: l.index, ...toFile(l) }))
   }
   return { doc: PageDocSchema.parse(opts.wordContext === false ? doc : applyWordContext(doc)), segmentation: seg }
 }

@@ -37,7 +37,8 @@ export function applyWordContext(doc: PageDoc, opts: WordContextOptions = DEFAUL
     for (const i of members) {
       const b = boxes[i]
       if (b.userLabel !== undefined || !b.label || !b.top3 || b.top3.length === 0) continue
-      let digits = 0, letters = 0
+      let digits = 0,
+        letters = 0
       for (const j of members) {
         if (j === i) continue
         const k = kind(doc.boxes[j])
@@ -50,7 +51,8 @@ export function applyWordContext(doc: PageDoc, opts: WordContextOptions = DEFAUL
       if (!want || (want === 'digit') === isDigit(b.label)) continue
       const top = b.top3[0]
       const candidate = b.top3.find((t) => (want === 'digit') === isDigit(t.label))
-      if (candidate && candidate.p >= opts.minRatio * top.p) boxes[i] = { ...b, label: candidate.label, confidence: candidate.p }
+      if (candidate && candidate.p >= opts.minRatio * top.p)
+        boxes[i] = { ...b, label: candidate.label, confidence: candidate.p }
     }
   }
   return { ...doc, boxes }

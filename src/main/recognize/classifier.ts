@@ -28,21 +28,35 @@ export function decodeProbs(probs: Float32Array, n: number): Prediction {
   const top3 = new Uint8Array(n * 3)
   for (let i = 0; i < n; i++) {
     const row = i * NUM_CLASSES
-    let a = -1, b = -1, c = -1
+    let a = -1,
+      b = -1,
+      c = -1
     for (let k = 0; k < NUM_CLASSES; k++) {
       const p = probs[row + k]
-      if (a < 0 || p > probs[row + a]) { c = b; b = a; a = k }
-      else if (b < 0 || p > probs[row + b]) { c = b; b = k }
-      else if (c < 0 || p > probs[row + c]) { c = k }
+      if (a < 0 || p > probs[row + a]) {
+        c = b
+        b = a
+        a = k
+      } else if (b < 0 || p > probs[row + b]) {
+        c = b
+        b = k
+      } else if (c < 0 || p > probs[row + c]) {
+        c = k
+      }
     }
     labels[i] = a
-    top3[i * 3] = a; top3[i * 3 + 1] = b; top3[i * 3 + 2] = c
+    top3[i * 3] = a
+    top3[i * 3 + 1] = b
+    top3[i * 3 + 2] = c
   }
   return { probs, labels, top3 }
 }
 
 /** Glyph i of a prediction as a PageDoc box reads it: label, confidence and top-3, probabilities clamped to [0, 1]. */
-export function predictionRow(pred: Prediction, i: number): { label: string; confidence: number; top3: { label: string; p: number }[] } {
+export function predictionRow(
+  pred: Prediction,
+  i: number
+): { label: string; confidence: number; top3: { label: string; p: number }[] } {
   const p = (c: number) => Math.min(1, Math.max(0, pred.probs[i * NUM_CLASSES + c]))
   const label = pred.labels[i]
   return {

@@ -20,7 +20,13 @@ import { loadMlp } from '../nn/serialise.ts'
 import { decodeProbs, type Classifier, type Prediction } from './classifier.ts'
 import { ModelCardError, ModelMismatchError, NonFiniteOutputError, readOnnxModelCard } from './modelCard.ts'
 import { readManifestOf } from '../core/modelManifest.ts'
-import { CNN_HEAD_FORMAT, FORMAT_VERSIONS, type CnnHeadBaseRef, type CnnHeadManifest, type ModelCard } from '../../shared/modelManifest.ts'
+import {
+  CNN_HEAD_FORMAT,
+  FORMAT_VERSIONS,
+  type CnnHeadBaseRef,
+  type CnnHeadManifest,
+  type ModelCard
+} from '../../shared/modelManifest.ts'
 import { OnnxClassifier } from './onnxClassifier.ts'
 
 export { CNN_HEAD_FORMAT }
@@ -32,7 +38,9 @@ export const CNN_HEAD_DIR = 'head'
 export function onnxSha256(dir: string): string {
   const card = readOnnxModelCard(dir)
   if (card.modelSha256) return card.modelSha256
-  return createHash('sha256').update(readFileSync(join(dir, card.modelFile))).digest('hex')
+  return createHash('sha256')
+    .update(readFileSync(join(dir, card.modelFile)))
+    .digest('hex')
 }
 
 /** Softmax over each row of n×36 logits, in place into probs. */
@@ -54,7 +62,10 @@ export class CnnHeadClassifier implements Classifier {
     readonly head: Mlp,
     readonly card: ModelCard = {}
   ) {
-    if (head.classes !== NUM_CLASSES) throw new ModelMismatchError(`head of ${name} has ${head.classes} outputs; Glyphdesk classifies into ${NUM_CLASSES} classes`)
+    if (head.classes !== NUM_CLASSES)
+      throw new ModelMismatchError(
+        `head of ${name} has ${head.classes} outputs; Glyphdesk classifies into ${NUM_CLASSES} classes`
+      )
   }
 
   /** Head logits (n×36) of embeddings (n×dim). */
@@ -72,7 +83,10 @@ export class CnnHeadClassifier implements Classifier {
   predictEmbeddings(emb: Float32Array, n: number): Prediction {
     const logits = this.headLogits(emb, n)
     for (let i = 0; i < logits.length; i++) {
-      if (!Number.isFinite(logits[i])) throw new NonFiniteOutputError(`head of ${this.name}: glyph ${Math.floor(i / NUM_CLASSES)} gave ${logits[i]}; the head's weights or the embedding are broken`)
+      if (!Number.isFinite(logits[i]))
+        throw new NonFiniteOutputError(
+          `head of ${this.name}: glyph ${Math.floor(i / NUM_CLASSES)} gave ${logits[i]}; the head's weights or the embedding are broken`
+        )
     }
     const probs = new Float32Array(n * NUM_CLASSES)
     softmaxRows(logits, n, probs)
@@ -86,7 +100,10 @@ export class CnnHeadClassifier implements Classifier {
   async predict(glyphs: Float32Array, n: number): Promise<Prediction> {
     if (n === 0) return decodeProbs(new Float32Array(0), 0)
     const { data, dim } = await this.base.embed(glyphs, n)
-    if (dim !== this.head.inputDim) throw new ModelMismatchError(`${this.name}: the base gives ${dim}-d embeddings but the head takes ${this.head.inputDim}`)
+    if (dim !== this.head.inputDim)
+      throw new ModelMismatchError(
+        `${this.name}: the base gives ${dim}-d embeddings but the head takes ${this.head.inputDim}`
+      )
     return this.predictEmbeddings(data, n)
   }
 
@@ -104,17 +121,29 @@ export function readCnnHeadManifest(dir: string): CnnHeadManifest {
  * Loads a cnn-head directory: the base ONNX model (checked against the recorded SHA-256) and the head.
  * `resolveShipped` maps a shipped base's name to its directory (models.ts passes resolveModelDir).
  */
-export async function loadCnnHead(dir: string, name: string, resolveShipped: (name: string) => string): Promise<CnnHeadClassifier> {
+export async function loadCnnHead(
+  dir: string,
+  name: string,
+  resolveShipped: (name: string) => string
+): Promise<CnnHeadClassifier> {
   const manifest = readCnnHeadManifest(dir)
   const b = manifest.base
   const baseDir = b.shipped || b.dir === undefined ? resolveShipped(b.name) : b.dir
-  if (!existsSync(join(baseDir, 'model.json'))) throw new ModelCardError(join(dir, 'model.json'), `its base model ${b.name} (${baseDir}) is missing; the head cannot run without it`)
+  if (!existsSync(join(baseDir, 'model.json')))
+    throw new ModelCardError(
+      join(dir, 'model.json'),
+      `its base model ${b.name} (${baseDir}) is missing; the head cannot run without it`
+    )
   const sha = onnxSha256(baseDir)
   if (sha !== b.modelSha256)
-    throw new ModelMismatchError(`${dir}: the base model ${b.name} has changed since this head was trained (ONNX SHA-256 ${sha.slice(0, 12)}…, head expects ${b.modelSha256.slice(0, 12)}…); fine-tune again on the new base`)
+    throw new ModelMismatchError(
+      `${dir}: the base model ${b.name} has changed since this head was trained (ONNX SHA-256 ${sha.slice(0, 12)}…, head expects ${b.modelSha256.slice(0, 12)}…); fine-tune again on the new base`
+    )
   const base = await OnnxClassifier.load(baseDir, b.name)
   const { mlp } = await loadMlp(join(dir, manifest.head), { maxBatch: 256 })
   if (mlp.inputDim !== b.embeddingDim || (base.embeddingDim !== undefined && base.embeddingDim !== mlp.inputDim))
-    throw new ModelMismatchError(`${dir}: the head takes ${mlp.inputDim}-d input but the base ${b.name} gives ${base.embeddingDim ?? 'unknown'}-d embeddings`)
+    throw new ModelMismatchError(
+      `${dir}: the head takes ${mlp.inputDim}-d input but the base ${b.name} gives ${base.embeddingDim ?? 'unknown'}-d embeddings`
+    )
   return new CnnHeadClassifier(name, base, mlp, manifest.card)
 }

@@ -8,8 +8,13 @@ import { decodeProbs, type Classifier, type Prediction } from './classifier.ts'
 const CHUNK = 256
 
 export class MlpClassifier implements Classifier {
-  constructor(readonly name: string, readonly mlp: Mlp, readonly card: ModelCard = {}) {
-    if (mlp.classes !== NUM_CLASSES) throw new RangeError(`model ${name} has ${mlp.classes} outputs; Glyphdesk classifies into ${NUM_CLASSES} classes`)
+  constructor(
+    readonly name: string,
+    readonly mlp: Mlp,
+    readonly card: ModelCard = {}
+  ) {
+    if (mlp.classes !== NUM_CLASSES)
+      throw new RangeError(`model ${name} has ${mlp.classes} outputs; Glyphdesk classifies into ${NUM_CLASSES} classes`)
   }
 
   static async load(dir: string, name = dir): Promise<MlpClassifier> {

@@ -79,7 +79,9 @@ export function resolveModelDir(model?: string): string {
   if (!/[\\/]/.test(model) && existsSync(join(own, 'model.json'))) return own
   const names = listShippedModels().map((m) => m.name)
   const yours = listUserModels().map((m) => m.name)
-  throw new ModelNotFoundError(`model "${model}" is neither a directory with a model.json nor a shipped model (shipped: ${names.join(', ') || 'none'}; yours in ${userModelsDir()}: ${yours.join(', ') || 'none'})`)
+  throw new ModelNotFoundError(
+    `model "${model}" is neither a directory with a model.json nor a shipped model (shipped: ${names.join(', ') || 'none'}; yours in ${userModelsDir()}: ${yours.join(', ') || 'none'})`
+  )
 }
 
 export async function loadClassifier(model?: string): Promise<Classifier & { card: ModelCard }> {
@@ -88,7 +90,10 @@ export async function loadClassifier(model?: string): Promise<Classifier & { car
   const name = model ?? dir.split(/[\\/]/).pop() ?? dir
   if (manifest.format === MLP_FORMAT) return MlpClassifier.load(dir, name)
   // onnxruntime loads only for the models that need it (an MLP command starts without it).
-  const [{ loadCnnHead }, { OnnxClassifier }] = await Promise.all([import('./cnnHead.ts'), import('./onnxClassifier.ts')])
+  const [{ loadCnnHead }, { OnnxClassifier }] = await Promise.all([
+    import('./cnnHead.ts'),
+    import('./onnxClassifier.ts')
+  ])
   switch (manifest.format) {
     // A head fine-tuned on a CNN's embeddings (recognize/cnnHead.ts): the base ONNX model + head weights.
     case CNN_HEAD_FORMAT:

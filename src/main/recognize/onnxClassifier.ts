@@ -11,7 +11,12 @@ import * as ort from 'onnxruntime-node'
 import { CLASSES, GLYPH_SIZE, NUM_CLASSES } from '../../shared/classes.ts'
 import { decodeProbs, type Classifier, type Prediction } from './classifier.ts'
 import {
-  CorruptModelError, ModelCardError, ModelMismatchError, NonFiniteOutputError, readOnnxModelCard, type OnnxModelCard
+  CorruptModelError,
+  ModelCardError,
+  ModelMismatchError,
+  NonFiniteOutputError,
+  readOnnxModelCard,
+  type OnnxModelCard
 } from './modelCard.ts'
 
 const CHUNK = 256
@@ -72,7 +77,12 @@ export class OnnxClassifier implements Classifier {
     this.classOfLogit = classOfLogit
     this.labelsArePermutation = classOfLogit.length === NUM_CLASSES && new Set(classOfLogit).size === NUM_CLASSES
     const inp = manifest.input
-    this.identityInput = inp.size === GLYPH_SIZE && inp.channels === 1 && inp.background === 1 && inp.ink === 0 && inp.normalise === undefined
+    this.identityInput =
+      inp.size === GLYPH_SIZE &&
+      inp.channels === 1 &&
+      inp.background === 1 &&
+      inp.ink === 0 &&
+      inp.normalise === undefined
     this.pixels = inp.size * inp.size * inp.channels
     this.inputBuffer = this.identityInput ? new Float32Array(0) : new Float32Array(CHUNK * this.pixels)
     this.offsets = new Float64Array(manifest.classes.length)
@@ -88,11 +98,18 @@ export class OnnxClassifier implements Classifier {
     const bytes = readFileSync(onnxFile)
     if (card.modelSha256) {
       const sha = createHash('sha256').update(bytes).digest('hex')
-      if (sha !== card.modelSha256) throw new CorruptModelError(`${onnxFile}: SHA-256 ${sha} differs from the card's ${card.modelSha256}; the file is damaged or belongs to another card`)
+      if (sha !== card.modelSha256)
+        throw new CorruptModelError(
+          `${onnxFile}: SHA-256 ${sha} differs from the card's ${card.modelSha256}; the file is damaged or belongs to another card`
+        )
     }
     let session: ort.InferenceSession
     try {
-      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: ONNX_INTRA_OP_THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: ONNX_INTRA_OP_THREADS,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all'
+      })
     } catch (e) {
       throw new CorruptModelError(`${onnxFile} is not a loadable ONNX model: ${(e as Error).message}`)
     }
@@ -104,34 +121,61 @@ export class OnnxClassifier implements Classifier {
       classOfLogit[i] = CLASSES.indexOf(label.toUpperCase())
       if (classOfLogit[i] < 0) unknown.push(JSON.stringify(label))
     })
-    if (unknown.length) throw new ModelCardError(cardFile, `labels ${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ' …' : ''} are not Glyphdesk classes (A–Z, 0–9)`)
+    if (unknown.length)
+      throw new ModelCardError(
+        cardFile,
+        `labels ${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ' …' : ''} are not Glyphdesk classes (A–Z, 0–9)`
+      )
 
     // Input: one float image tensor whose fixed dims agree with the card.
     const inputName = card.input.name ?? (session.inputNames.length === 1 ? session.inputNames[0] : undefined)
-    if (!inputName) throw new ModelMismatchError(`${onnxFile} has inputs ${session.inputNames.join(', ')}; say which one takes the image in model.json "input.name"`)
+    if (!inputName)
+      throw new ModelMismatchError(
+        `${onnxFile} has inputs ${session.inputNames.join(', ')}; say which one takes the image in model.json "input.name"`
+      )
     const inShape = tensorMeta(session.inputMetadata, inputName)
-    if (!inShape) throw new ModelMismatchError(`${onnxFile} has no tensor input "${inputName}" (inputs: ${session.inputNames.join(', ')})`)
-    const inType = (session.inputMetadata.find((v) => v.name === inputName) as ort.InferenceSession.TensorValueMetadata).type
-    if (inType !== 'float32') throw new ModelMismatchError(`${onnxFile}: input "${inputName}" is ${inType}; Glyphdesk feeds float32 images`)
+    if (!inShape)
+      throw new ModelMismatchError(
+        `${onnxFile} has no tensor input "${inputName}" (inputs: ${session.inputNames.join(', ')})`
+      )
+    const inType = (session.inputMetadata.find((v) => v.name === inputName) as ort.InferenceSession.TensorValueMetadata)
+      .type
+    if (inType !== 'float32')
+      throw new ModelMismatchError(`${onnxFile}: input "${inputName}" is ${inType}; Glyphdesk feeds float32 images`)
     if (inShape.length !== 4)
-      throw new ModelMismatchError(`${onnxFile} is not an image classifier: input "${inputName}" has shape ${describeShape(inShape)}, expected 4 dims (${card.input.layout})`)
+      throw new ModelMismatchError(
+        `${onnxFile} is not an image classifier: input "${inputName}" has shape ${describeShape(inShape)}, expected 4 dims (${card.input.layout})`
+      )
     const { size, channels, layout } = card.input
     const want = layout === 'NCHW' ? [channels, size, size] : [size, size, channels]
     const got = inShape.slice(1)
     got.forEach((d, i) => {
       if (typeof d === 'number' && d !== want[i])
-        throw new ModelMismatchError(`${cardFile} says the input is ${size}×${size} with ${channels} channel(s) (${layout}: ${describeShape(['n', ...want])}) but ${card.modelFile}'s input "${inputName}" has shape ${describeShape(inShape)}`)
+        throw new ModelMismatchError(
+          `${cardFile} says the input is ${size}×${size} with ${channels} channel(s) (${layout}: ${describeShape(['n', ...want])}) but ${card.modelFile}'s input "${inputName}" has shape ${describeShape(inShape)}`
+        )
     })
 
     // Outputs.
     const outNames = session.outputNames
     const logitsName = card.outputs.logits ?? (outNames.length === 1 ? outNames[0] : undefined)
     if (!logitsName || !outNames.includes(logitsName))
-      throw new ModelMismatchError(`${onnxFile}: no logits output ${logitsName ? `"${logitsName}" ` : ''}(outputs: ${outNames.join(', ')}); name it in model.json "outputs.logits"`)
+      throw new ModelMismatchError(
+        `${onnxFile}: no logits output ${logitsName ? `"${logitsName}" ` : ''}(outputs: ${outNames.join(', ')}); name it in model.json "outputs.logits"`
+      )
     if (card.outputs.embedding && !outNames.includes(card.outputs.embedding))
-      throw new ModelMismatchError(`${onnxFile}: the card's embedding output "${card.outputs.embedding}" is not among the outputs (${outNames.join(', ')})`)
+      throw new ModelMismatchError(
+        `${onnxFile}: the card's embedding output "${card.outputs.embedding}" is not among the outputs (${outNames.join(', ')})`
+      )
 
-    const classifier = new OnnxClassifier(name, dir, card, session, { input: inputName, logits: logitsName, embedding: card.outputs.embedding }, classOfLogit)
+    const classifier = new OnnxClassifier(
+      name,
+      dir,
+      card,
+      session,
+      { input: inputName, logits: logitsName, embedding: card.outputs.embedding },
+      classOfLogit
+    )
     await classifier.probe(onnxFile, cardFile)
     return classifier
   }
@@ -144,18 +188,24 @@ export class OnnxClassifier implements Classifier {
     try {
       out = await this.session.run({ [this.inputName]: this.inputTensor(blank, 0, 1) }, fetch)
     } catch (e) {
-      throw new ModelMismatchError(`${onnxFile} does not run on a ${this.manifest.input.size}×${this.manifest.input.size} image as its card describes: ${(e as Error).message}`)
+      throw new ModelMismatchError(
+        `${onnxFile} does not run on a ${this.manifest.input.size}×${this.manifest.input.size} image as its card describes: ${(e as Error).message}`
+      )
     }
     const logits = out[this.logitsName]
     const width = logits.dims.length === 2 && logits.dims[0] === 1 ? logits.dims[1] : -1
     if (width !== this.manifest.classes.length)
-      throw new ModelMismatchError(`${cardFile} lists ${this.manifest.classes.length} labels but ${this.manifest.modelFile}'s output "${this.logitsName}" has shape ${describeShape(logits.dims)} for one image`)
+      throw new ModelMismatchError(
+        `${cardFile} lists ${this.manifest.classes.length} labels but ${this.manifest.modelFile}'s output "${this.logitsName}" has shape ${describeShape(logits.dims)} for one image`
+      )
     checkFinite(logits.data as Float32Array, 1, width, `logits of ${onnxFile} on a blank glyph`)
     if (this.embeddingName) {
       const e = out[this.embeddingName]
       const dim = e.dims.length === 2 ? e.dims[1] : -1
       if (this.manifest.embeddingDim !== undefined && dim !== this.manifest.embeddingDim)
-        throw new ModelMismatchError(`${cardFile} says embeddingDim ${this.manifest.embeddingDim} but output "${this.embeddingName}" has shape ${describeShape(e.dims)}`)
+        throw new ModelMismatchError(
+          `${cardFile} says embeddingDim ${this.manifest.embeddingDim} but output "${this.embeddingName}" has shape ${describeShape(e.dims)}`
+        )
       checkFinite(e.data as Float32Array, 1, dim, `embedding of ${onnxFile} on a blank glyph`)
     }
   }
@@ -189,7 +239,8 @@ export class OnnxClassifier implements Classifier {
     if (!this.labelsArePermutation) return null
     const { data } = await this.logits(glyphs, n)
     const out = new Float32Array(n * NUM_CLASSES)
-    const off = this.offsets, to = this.classOfLogit
+    const off = this.offsets,
+      to = this.classOfLogit
     for (let i = 0; i < n; i++) {
       const o = i * NUM_CLASSES
       for (let k = 0; k < NUM_CLASSES; k++) out[o + to[k]] = calibrated ? data[o + k] + off[k] : data[o + k]
@@ -209,7 +260,10 @@ export class OnnxClassifier implements Classifier {
       let max = -Infinity
       for (let k = 0; k < L; k++) if (row[k] > max) max = row[k]
       let sum = 0
-      for (let k = 0; k < L; k++) { row[k] = Math.exp(row[k] - max); sum += row[k] }
+      for (let k = 0; k < L; k++) {
+        row[k] = Math.exp(row[k] - max)
+        sum += row[k]
+      }
       const base = i * NUM_CLASSES
       for (let k = 0; k < L; k++) probs[base + this.classOfLogit[k]] += row[k] / sum
     }
@@ -217,13 +271,22 @@ export class OnnxClassifier implements Classifier {
   }
 
   async embed(glyphs: Float32Array, n: number): Promise<{ data: Float32Array; dim: number }> {
-    if (!this.embeddingName) throw new ModelCardError(join(this.dir, 'model.json'), `names no "outputs.embedding"; model ${this.name} cannot give embeddings`)
+    if (!this.embeddingName)
+      throw new ModelCardError(
+        join(this.dir, 'model.json'),
+        `names no "outputs.embedding"; model ${this.name} cannot give embeddings`
+      )
     const { data, width } = await this.runOutput(glyphs, n, this.embeddingName, 'embedding')
     return { data, dim: width }
   }
 
   /** Runs the glyphs through the session in chunks of 256 and gathers one output, checked for NaN/Infinity. */
-  private async runOutput(glyphs: Float32Array, n: number, output: string, what: string): Promise<{ data: Float32Array; width: number }> {
+  private async runOutput(
+    glyphs: Float32Array,
+    n: number,
+    output: string,
+    what: string
+  ): Promise<{ data: Float32Array; width: number }> {
     const P = GLYPH_SIZE * GLYPH_SIZE
     if (glyphs.length < n * P) throw new RangeError(`${what}: ${n} glyphs need ${n * P} values, got ${glyphs.length}`)
     let data = new Float32Array(0)
@@ -232,7 +295,10 @@ export class OnnxClassifier implements Classifier {
       for (let s = 0; s < n; s += CHUNK) {
         const m = Math.min(CHUNK, n - s)
         const out = (await this.session.run({ [this.inputName]: this.inputTensor(glyphs, s, m) }, [output]))[output]
-        if (s === 0) { width = out.dims[1]; data = new Float32Array(n * width) }
+        if (s === 0) {
+          width = out.dims[1]
+          data = new Float32Array(n * width)
+        }
         const values = out.data as Float32Array
         checkFinite(values, m, width, `${what} of ${this.name}`, s)
         data.set(values.subarray(0, m * width), s * width)
@@ -250,7 +316,9 @@ export class OnnxClassifier implements Classifier {
 function checkFinite(values: Float32Array, m: number, width: number, what: string, first = 0): void {
   for (let i = 0; i < m * width; i++) {
     if (!Number.isFinite(values[i])) {
-      throw new NonFiniteOutputError(`${what}: glyph ${first + Math.floor(i / width)} gave ${values[i]} at index ${i % width}; the model is broken or the input is out of range`)
+      throw new NonFiniteOutputError(
+        `${what}: glyph ${first + Math.floor(i / width)} gave ${values[i]} at index ${i % width}; the model is broken or the input is out of range`
+      )
     }
   }
 }
@@ -265,11 +333,16 @@ export function toModelInput(glyphs: Float32Array, m: number, spec: OnnxModelCar
   const G = GLYPH_SIZE
   const plane = size * size
   const scale = G / size
-  const mean = new Float32Array(channels), invStd = new Float32Array(channels)
+  const mean = new Float32Array(channels),
+    invStd = new Float32Array(channels)
   for (let c = 0; c < channels; c++) {
-    if (normalise === undefined) { mean[c] = 0; invStd[c] = 1 }
-    else if ('scale' in normalise) { mean[c] = -(normalise.offset ?? 0) / normalise.scale; invStd[c] = normalise.scale }
-    else {
+    if (normalise === undefined) {
+      mean[c] = 0
+      invStd[c] = 1
+    } else if ('scale' in normalise) {
+      mean[c] = -(normalise.offset ?? 0) / normalise.scale
+      invStd[c] = normalise.scale
+    } else {
       mean[c] = Array.isArray(normalise.mean) ? normalise.mean[c] : normalise.mean
       invStd[c] = 1 / (Array.isArray(normalise.std) ? normalise.std[c] : normalise.std)
     }
@@ -278,15 +351,22 @@ export function toModelInput(glyphs: Float32Array, m: number, spec: OnnxModelCar
     const src = g * G * G
     for (let y = 0; y < size; y++) {
       const sy = Math.min(Math.max((y + 0.5) * scale - 0.5, 0), G - 1)
-      const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, G - 1), fy = sy - y0
+      const y0 = Math.floor(sy),
+        y1 = Math.min(y0 + 1, G - 1),
+        fy = sy - y0
       for (let x = 0; x < size; x++) {
         const sx = Math.min(Math.max((x + 0.5) * scale - 0.5, 0), G - 1)
-        const x0 = Math.floor(sx), x1 = Math.min(x0 + 1, G - 1), fx = sx - x0
+        const x0 = Math.floor(sx),
+          x1 = Math.min(x0 + 1, G - 1),
+          fx = sx - x0
         const top = glyphs[src + y0 * G + x0] * (1 - fx) + glyphs[src + y0 * G + x1] * fx
         const bottom = glyphs[src + y1 * G + x0] * (1 - fx) + glyphs[src + y1 * G + x1] * fx
         const v = ink + (background - ink) * (top * (1 - fy) + bottom * fy)
         for (let c = 0; c < channels; c++) {
-          const idx = layout === 'NCHW' ? g * channels * plane + c * plane + y * size + x : ((g * size + y) * size + x) * channels + c
+          const idx =
+            layout === 'NCHW'
+              ? g * channels * plane + c * plane + y * size + x
+              : ((g * size + y) * size + x) * channels + c
           out[idx] = (v - mean[c]) * invStd[c]
         }
       }

@@ -26,12 +26,18 @@ export function rendererBuildIsStale(): boolean {
   const index = join(RENDERER_OUT, 'index.html')
   if (!existsSync(index)) return true
   const built = statSync(index).mtimeMs
-  return [join(PROJECT_ROOT, 'src', 'renderer'), join(PROJECT_ROOT, 'src', 'shared')].some((d) => existsSync(d) && newestMtime(d) > built)
+  return [join(PROJECT_ROOT, 'src', 'renderer'), join(PROJECT_ROOT, 'src', 'shared')].some(
+    (d) => existsSync(d) && newestMtime(d) > built
+  )
 }
 
 /** Whether any of the three builds (main, preload, renderer) is older than its sources. */
 export function buildIsStale(): boolean {
-  const outputs = [join(PROJECT_ROOT, 'out', 'main', 'index.js'), join(PROJECT_ROOT, 'out', 'preload', 'index.cjs'), join(RENDERER_OUT, 'index.html')]
+  const outputs = [
+    join(PROJECT_ROOT, 'out', 'main', 'index.js'),
+    join(PROJECT_ROOT, 'out', 'preload', 'index.cjs'),
+    join(RENDERER_OUT, 'index.html')
+  ]
   if (outputs.some((f) => !existsSync(f))) return true
   const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs))
   return ['main', 'preload', 'renderer', 'shared'].some((d) => newestMtime(join(PROJECT_ROOT, 'src', d)) > built)
@@ -45,9 +51,20 @@ export function buildRenderer(log: (s: string) => void = () => {}): void {
   if (r.status !== 0) throw new Error(`electron-vite build failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`)
 }
 
-export interface BrowserApp { ctx: AppContext; server: GlyphdeskServer; close(): Promise<void> }
+export interface BrowserApp {
+  ctx: AppContext
+  server: GlyphdeskServer
+  close(): Promise<void>
+}
 
-export async function startBrowserApp(opts: { userDataDir: string; port?: number; staticDir?: string; token?: string; labDir?: string; allow?: string[] }): Promise<BrowserApp> {
+export async function startBrowserApp(opts: {
+  userDataDir: string
+  port?: number
+  staticDir?: string
+  token?: string
+  labDir?: string
+  allow?: string[]
+}): Promise<BrowserApp> {
   const token = opts.token ?? newToken()
   const readKey = newToken()
   const signed = (pathname: string) => `${pathname}?sig=${signResource(readKey, pathname)}`
@@ -63,9 +80,19 @@ export async function startBrowserApp(opts: { userDataDir: string; port?: number
     labFileUrl: async (name, file) => signed(`/files/lab/${encodeURIComponent(name)}/${encodeURIComponent(file)}`)
   })
   const registry = createAppRegistry(ctx)
-  const server = await startServer({ registry, events: ctx.events, pages: ctx.pages, lab: ctx.lab, staticDir: opts.staticDir ?? RENDERER_OUT, port: opts.port, token, readKey })
+  const server = await startServer({
+    registry,
+    events: ctx.events,
+    pages: ctx.pages,
+    lab: ctx.lab,
+    staticDir: opts.staticDir ?? RENDERER_OUT,
+    port: opts.port,
+    token,
+    readKey
+  })
   return {
-    ctx, server,
+    ctx,
+    server,
     close: async () => {
       await ctx.jobs.dispose()
       await server.close()

@@ -27,15 +27,24 @@ export const HOST = '127.0.0.1'
 const MAX_BODY = 128 * 1024 * 1024
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.jpg': 'image/jpeg', '.woff2': 'font/woff2', '.ico': 'image/x-icon', '.map': 'application/json'
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json'
 }
 
 // A report's SVG opened on its own must not run anything in this origin.
 const FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 export interface GlyphdeskServer {
   server: Server
@@ -68,7 +77,8 @@ export function newToken(): string {
 
 function sameToken(a: string | undefined | null, b: string): boolean {
   if (!a) return false
-  const x = Buffer.from(a), y = Buffer.from(b)
+  const x = Buffer.from(a),
+    y = Buffer.from(b)
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
@@ -80,25 +90,40 @@ export function signResource(readKey: string, pathname: string): string {
 // Every answer: no sniffing, no referrer (the token and signatures stay out of other sites' logs), no
 // framing, and no other origin may hold a window on us or embed our resources.
 const ISOLATION: Record<string, string> = {
-  'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY',
-  'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin'
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin'
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type = 'text/plain; charset=utf-8',
+  extra: Record<string, string> = {}
+): void {
   res.writeHead(status, {
-    'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...ISOLATION, ...extra
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...ISOLATION,
+    ...extra
   })
   res.end(body)
 }
 
-const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, JSON.stringify(value), 'application/json; charset=utf-8')
+const json = (res: ServerResponse, status: number, value: unknown) =>
+  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8')
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length
-    if (size > MAX_BODY) throw Object.assign(new Error(`request body over ${MAX_BODY / 1024 / 1024} MB`), { status: 413 })
+    if (size > MAX_BODY)
+      throw Object.assign(new Error(`request body over ${MAX_BODY / 1024 / 1024} MB`), { status: 413 })
     chunks.push(c)
   }
   return Buffer.concat(chunks).toString('utf8')
@@ -115,7 +140,9 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
     const frame = `data: ${JSON.stringify({ name, payload })}\n\n`
     for (const res of sse) res.write(frame)
   })
-  const heartbeat = setInterval(() => { for (const res of sse) res.write(': keep-alive\n\n') }, 15_000)
+  const heartbeat = setInterval(() => {
+    for (const res of sse) res.write(': keep-alive\n\n')
+  }, 15_000)
   heartbeat.unref()
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -128,7 +155,8 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
       return send(res, 400, 'bad request: malformed URL\n')
     }
     const host = req.headers.host ?? ''
-    if (host !== `${HOST}:${port}` && host !== `localhost:${port}`) return send(res, 403, 'forbidden: unexpected Host header\n')
+    if (host !== `${HOST}:${port}` && host !== `localhost:${port}`)
+      return send(res, 403, 'forbidden: unexpected Host header\n')
     const headerToken = req.headers['x-glyphdesk-token']
     const fromHeader = typeof headerToken === 'string' ? headerToken : undefined
     const isPost = req.method === 'POST'
@@ -136,23 +164,44 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
     // What each kind of request may present: route calls the header; the event stream (EventSource sets no
     // headers) the header or ?token=; files the header or their own signature; the renderer's code nothing.
     const isStatic = !isPost && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/files/')
-    const authorised = isStatic || hasToken ||
+    const authorised =
+      isStatic ||
+      hasToken ||
       (!isPost && url.pathname === '/api/events' && sameToken(url.searchParams.get('token'), token)) ||
-      (!isPost && url.pathname.startsWith('/files/') && sameToken(url.searchParams.get('sig'), signResource(readKey, url.pathname)))
-    if (!authorised) return send(res, 403, 'forbidden: this Glyphdesk server needs the token from the URL it printed when it started\n')
+      (!isPost &&
+        url.pathname.startsWith('/files/') &&
+        sameToken(url.searchParams.get('sig'), signResource(readKey, url.pathname)))
+    if (!authorised)
+      return send(
+        res,
+        403,
+        'forbidden: this Glyphdesk server needs the token from the URL it printed when it started\n'
+      )
 
     if (isPost && url.pathname.startsWith('/api/')) {
       const origin = req.headers.origin
-      if (origin && origin !== `http://${HOST}:${port}` && origin !== `http://localhost:${port}`) return send(res, 403, 'forbidden: cross-origin request\n')
+      if (origin && origin !== `http://${HOST}:${port}` && origin !== `http://localhost:${port}`)
+        return send(res, 403, 'forbidden: cross-origin request\n')
       const route = decodeURIComponent(url.pathname.slice('/api/'.length))
-      if (!opts.registry.has(route)) return json(res, 404, { ok: false, error: { name: 'UnknownRouteError', message: `no route "${route}"`, status: 404 } })
+      if (!opts.registry.has(route))
+        return json(res, 404, {
+          ok: false,
+          error: { name: 'UnknownRouteError', message: `no route "${route}"`, status: 404 }
+        })
       let input: unknown
       try {
         const body = await readBody(req)
         input = body.trim() === '' ? {} : JSON.parse(body)
       } catch (e) {
         const status = (e as { status?: number }).status ?? 400
-        return json(res, status, { ok: false, error: { name: 'BadInputError', message: `${route}: the request body is not JSON (${(e as Error).message})`, status } })
+        return json(res, status, {
+          ok: false,
+          error: {
+            name: 'BadInputError',
+            message: `${route}: the request body is not JSON (${(e as Error).message})`,
+            status
+          }
+        })
       }
       const reply = await opts.registry.invoke(route, input)
       return json(res, reply.ok ? 200 : reply.error.status, reply)
@@ -160,7 +209,12 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n')
 
     if (url.pathname === '/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', ...ISOLATION })
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        ...ISOLATION
+      })
       res.write(': connected\n\n')
       sse.add(res)
       req.on('close', () => sse.delete(res))
@@ -173,21 +227,30 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
       const { mime, bytes } = await opts.pages.display(session)
       return send(res, 200, bytes, mime, { 'cache-control': 'private, max-age=3600' })
     }
-    const labFile = /^\/files\/lab\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/([A-Za-z0-9][A-Za-z0-9._-]*\.(?:svg|png))$/.exec(url.pathname)
+    const labFile = /^\/files\/lab\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/([A-Za-z0-9][A-Za-z0-9._-]*\.(?:svg|png))$/.exec(
+      url.pathname
+    )
     if (labFile && opts.lab) {
       // Names checked by the pattern above; LabReports serves only files the report names, inside its folder.
       const found = await opts.lab.file(labFile[1], labFile[2]).catch(() => null)
       if (!found) return send(res, 404, 'no such experiment file\n')
-      return send(res, 200, found.bytes, found.mime, { 'cache-control': 'private, no-cache', 'content-security-policy': FILE_CSP })
+      return send(res, 200, found.bytes, found.mime, {
+        'cache-control': 'private, no-cache',
+        'content-security-policy': FILE_CSP
+      })
     }
     if (url.pathname.startsWith('/files/')) return send(res, 404, 'not found\n')
     // The renderer's files; / is index.html.
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1))
     const file = normalize(join(staticRoot, rel))
-    if (!file.startsWith(staticRoot + sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'not found\n')
+    if (!file.startsWith(staticRoot + sep) || !existsSync(file) || !statSync(file).isFile())
+      return send(res, 404, 'not found\n')
     const type = MIME[extname(file)] ?? 'application/octet-stream'
     const headers: Record<string, string> = {
-      'content-type': type, ...ISOLATION, 'cache-control': 'no-cache', 'content-length': String(statSync(file).size)
+      'content-type': type,
+      ...ISOLATION,
+      'cache-control': 'no-cache',
+      'content-length': String(statSync(file).size)
     }
     if (type.startsWith('text/html')) headers['content-security-policy'] = CSP
     res.writeHead(200, headers)
@@ -208,16 +271,19 @@ export async function startServer(opts: ServeOptions): Promise<GlyphdeskServer> 
   })
   port = (server.address() as AddressInfo).port
   return {
-    server, port, token,
+    server,
+    port,
+    token,
     signedUrl: (pathname: string) => `${pathname}?sig=${signResource(readKey, pathname)}`,
     url: `http://${HOST}:${port}/?token=${token}`,
-    close: () => new Promise<void>((ok) => {
-      clearInterval(heartbeat)
-      unsubscribe()
-      for (const res of sse) res.end()
-      sse.clear()
-      server.closeAllConnections?.()
-      server.close(() => ok())
-    })
+    close: () =>
+      new Promise<void>((ok) => {
+        clearInterval(heartbeat)
+        unsubscribe()
+        for (const res of sse) res.end()
+        sse.clear()
+        server.closeAllConnections?.()
+        server.close(() => ok())
+      })
   }
 }

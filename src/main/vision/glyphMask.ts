@@ -9,16 +9,28 @@ import type { CharBox, SegmentResult } from './segment.ts'
  * everything else — a neighbour's overlapping strokes, specks, the other part of a split pair. Row-major,
  * crop.w × crop.h. Null when the box carries no ink description (then the plain rectangle is all there is).
  */
-export function glyphMask(seg: Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale'>, box: CharBox, crop: Rect, halo = 2): Uint8Array | null {
+export function glyphMask(
+  seg: Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale'>,
+  box: CharBox,
+  crop: Rect,
+  halo = 2
+): Uint8Array | null {
   if (!box.ink) return null
-  const { labels: lab, binary: { width: ww, height: wh }, binaryScale: s } = seg
+  const {
+    labels: lab,
+    binary: { width: ww, height: wh },
+    binaryScale: s
+  } = seg
   const own = new Set(box.ink.labels)
   const r = box.ink.rect
   const h = Math.max(0, Math.round(halo))
   // Working-scale window under the crop, with room for the halo.
-  const wx0 = Math.max(0, Math.floor(crop.x * s) - h), wy0 = Math.max(0, Math.floor(crop.y * s) - h)
-  const wx1 = Math.min(ww, Math.ceil((crop.x + crop.w) * s) + h), wy1 = Math.min(wh, Math.ceil((crop.y + crop.h) * s) + h)
-  const winW = Math.max(0, wx1 - wx0), winH = Math.max(0, wy1 - wy0)
+  const wx0 = Math.max(0, Math.floor(crop.x * s) - h),
+    wy0 = Math.max(0, Math.floor(crop.y * s) - h)
+  const wx1 = Math.min(ww, Math.ceil((crop.x + crop.w) * s) + h),
+    wy1 = Math.min(wh, Math.ceil((crop.y + crop.h) * s) + h)
+  const winW = Math.max(0, wx1 - wx0),
+    winH = Math.max(0, wy1 - wy0)
   // The box's own ink in the window, then everything within `halo` of it.
   const ownInk = new Uint8Array(winW * winH)
   for (let y = Math.max(wy0, r.y); y < Math.min(wy1, r.y + r.h); y++) {
@@ -28,7 +40,8 @@ export function glyphMask(seg: Pick<SegmentResult, 'labels' | 'binary' | 'binary
     }
   }
   // Square dilation by h, separably: rows then columns.
-  const tmp = new Uint8Array(winW * winH), near = new Uint8Array(winW * winH)
+  const tmp = new Uint8Array(winW * winH),
+    near = new Uint8Array(winW * winH)
   for (let y = 0; y < winH; y++) {
     for (let x = 0; x < winW; x++) {
       let v = 0

@@ -56,7 +56,10 @@ export interface LoadImageOptions {
   name?: string
 }
 
-export async function loadImage(input: string | Buffer | Uint8Array, opts: LoadImageOptions = {}): Promise<LoadedImage> {
+export async function loadImage(
+  input: string | Buffer | Uint8Array,
+  opts: LoadImageOptions = {}
+): Promise<LoadedImage> {
   const maxPixels = opts.maxPixels ?? 40e6
   const hardLimit = opts.hardLimitPixels ?? 250e6
   const source = typeof input === 'string' ? basename(input) : opts.name ? basename(opts.name) : 'image buffer'
@@ -71,40 +74,58 @@ export async function loadImage(input: string | Buffer | Uint8Array, opts: LoadI
     bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
   }
 
-  if (bytes.length === 0) throw new ImageLoadError('empty', source, `${source} is empty (0 bytes); choose the page photo again or re-export it`)
+  if (bytes.length === 0)
+    throw new ImageLoadError(
+      'empty',
+      source,
+      `${source} is empty (0 bytes); choose the page photo again or re-export it`
+    )
   if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
     throw new ImageLoadError('pdf', source, `${source} is a PDF; export the page as PNG or JPEG and open that`)
   }
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) return fromBmp(bytes, source, maxPixels, hardLimit)
 
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata()
   } catch (e) {
-    throw new ImageLoadError('unsupported', source,
-      `${source} is not an image format Glyphdesk reads; save it as PNG or JPEG (also accepted: TIFF, WebP, BMP)`, { cause: e })
+    throw new ImageLoadError(
+      'unsupported',
+      source,
+      `${source} is not an image format Glyphdesk reads; save it as PNG or JPEG (also accepted: TIFF, WebP, BMP)`,
+      { cause: e }
+    )
   }
-  const w0 = meta.width ?? 0, h0 = meta.height ?? 0
-  if (w0 <= 0 || h0 <= 0) throw new ImageLoadError('unsupported', source, `${source} has no pixel size in its header; save it as PNG or JPEG`)
+  const w0 = meta.width ?? 0,
+    h0 = meta.height ?? 0
+  if (w0 <= 0 || h0 <= 0)
+    throw new ImageLoadError('unsupported', source, `${source} has no pixel size in its header; save it as PNG or JPEG`)
   // EXIF orientations 5–8 swap width and height.
   const swap = (meta.orientation ?? 1) >= 5
-  const ow = swap ? h0 : w0, oh = swap ? w0 : h0
+  const ow = swap ? h0 : w0,
+    oh = swap ? w0 : h0
   const pixels = ow * oh
   if (pixels > hardLimit) {
-    throw new ImageLoadError('too-large', source,
+    throw new ImageLoadError(
+      'too-large',
+      source,
       `${source} is ${ow}×${oh} (${(pixels / 1e6).toFixed(0)} MP), over the ${(hardLimit / 1e6).toFixed(0)} MP limit; ` +
-      `resize it to at most ${(maxPixels / 1e6).toFixed(0)} MP (a phone photo is about 12 MP) and open it again`)
+        `resize it to at most ${(maxPixels / 1e6).toFixed(0)} MP (a phone photo is about 12 MP) and open it again`
+    )
   }
   const warnings: string[] = []
   let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: hardLimit }).rotate()
   let scale = 1
   if (pixels > maxPixels) {
     scale = Math.sqrt(maxPixels / pixels)
-    const tw = Math.max(1, Math.floor(ow * scale)), th = Math.max(1, Math.floor(oh * scale))
+    const tw = Math.max(1, Math.floor(ow * scale)),
+      th = Math.max(1, Math.floor(oh * scale))
     pipeline = pipeline.resize(tw, th, { fit: 'fill', kernel: 'lanczos3' })
     scale = tw / ow
-    warnings.push(`${source} is ${ow}×${oh} (${(pixels / 1e6).toFixed(1)} MP); downscaled to ${tw}×${th} to stay within ` +
-      `${(maxPixels / 1e6).toFixed(0)} MP. Boxes are reported in the original pixels.`)
+    warnings.push(
+      `${source} is ${ow}×${oh} (${(pixels / 1e6).toFixed(1)} MP); downscaled to ${tw}×${th} to stay within ` +
+        `${(maxPixels / 1e6).toFixed(0)} MP. Boxes are reported in the original pixels.`
+    )
   }
   try {
     const { data, info } = await pipeline
@@ -115,33 +136,53 @@ export async function loadImage(input: string | Buffer | Uint8Array, opts: LoadI
       .toBuffer({ resolveWithObject: true })
     if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`)
     return {
-      width: info.width, height: info.height,
+      width: info.width,
+      height: info.height,
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      originalWidth: ow, originalHeight: oh, scale, format: meta.format ?? 'unknown', warnings
+      originalWidth: ow,
+      originalHeight: oh,
+      scale,
+      format: meta.format ?? 'unknown',
+      warnings
     }
   } catch (e) {
     const msg = (e as Error).message ?? ''
     if (/premature end|truncat|unexpected end|short read|corrupt/i.test(msg)) {
-      throw new ImageLoadError('truncated', source,
-        `${source} is cut short (the file ends before the image data does); copy the photo again from the phone or camera`, { cause: e })
+      throw new ImageLoadError(
+        'truncated',
+        source,
+        `${source} is cut short (the file ends before the image data does); copy the photo again from the phone or camera`,
+        { cause: e }
+      )
     }
-    throw new ImageLoadError('unreadable', source, `${source} could not be decoded (${msg}); re-save it as PNG or JPEG`, { cause: e })
+    throw new ImageLoadError(
+      'unreadable',
+      source,
+      `${source} could not be decoded (${msg}); re-save it as PNG or JPEG`,
+      { cause: e }
+    )
   }
 }
 
 /** Uncompressed BMP (BI_RGB / BI_BITFIELDS with 8, 24 or 32 bits per pixel), the kind paint programs and scanners write. */
 function fromBmp(b: Buffer, source: string, maxPixels: number, hardLimit: number): LoadedImage {
   const bad = (why: string): never => {
-    throw new ImageLoadError('unsupported', source, `${source} is a BMP Glyphdesk cannot read (${why}); save it as PNG or JPEG`)
+    throw new ImageLoadError(
+      'unsupported',
+      source,
+      `${source} is a BMP Glyphdesk cannot read (${why}); save it as PNG or JPEG`
+    )
   }
-  if (b.length < 54) throw new ImageLoadError('truncated', source, `${source} is cut short (BMP header incomplete); save the page again`)
+  if (b.length < 54)
+    throw new ImageLoadError('truncated', source, `${source} is cut short (BMP header incomplete); save the page again`)
   // Every size the header declares is checked against the file before it is used: a 1 KB file must not
   // be able to ask for 4 billion palette entries or a pixel array past its end.
   const offset = b.readUInt32LE(10)
   const headerSize = b.readUInt32LE(14)
   if (headerSize < 40) bad('OS/2 header')
   if (14 + headerSize > b.length) bad(`its header declares ${headerSize} bytes but the file has ${b.length}`)
-  if (offset < 14 + headerSize || offset > b.length) bad(`its pixel data offset ${offset} lies outside the file (${b.length} bytes)`)
+  if (offset < 14 + headerSize || offset > b.length)
+    bad(`its pixel data offset ${offset} lies outside the file (${b.length} bytes)`)
   const width = b.readInt32LE(18)
   const rawH = b.readInt32LE(22)
   const bpp = b.readUInt16LE(28)
@@ -152,11 +193,19 @@ function fromBmp(b: Buffer, source: string, maxPixels: number, hardLimit: number
   if (compression !== 0 && compression !== 3) bad('compressed')
   if (bpp !== 8 && bpp !== 24 && bpp !== 32) bad(`${bpp} bits per pixel`)
   if (width * height > hardLimit) {
-    throw new ImageLoadError('too-large', source, `${source} is ${width}×${height}, over the ${(hardLimit / 1e6).toFixed(0)} MP limit; resize it and open it again`)
+    throw new ImageLoadError(
+      'too-large',
+      source,
+      `${source} is ${width}×${height}, over the ${(hardLimit / 1e6).toFixed(0)} MP limit; resize it and open it again`
+    )
   }
   const stride = Math.ceil((width * bpp) / 32) * 4
   if (offset + stride * height > b.length) {
-    throw new ImageLoadError('truncated', source, `${source} is cut short (the file ends before the image data does); save the page again`)
+    throw new ImageLoadError(
+      'truncated',
+      source,
+      `${source} is cut short (the file ends before the image data does); save the page again`
+    )
   }
   let palette: Uint8Array | null = null
   if (bpp === 8) {
@@ -180,17 +229,34 @@ function fromBmp(b: Buffer, source: string, maxPixels: number, hardLimit: number
       out[y * width + x] = palette ? palette[b[p]] : Math.round(0.114 * b[p] + 0.587 * b[p + 1] + 0.299 * b[p + 2])
     }
   }
-  const img: LoadedImage = { width, height, data: out, originalWidth: width, originalHeight: height, scale: 1, format: 'bmp', warnings: [] }
+  const img: LoadedImage = {
+    width,
+    height,
+    data: out,
+    originalWidth: width,
+    originalHeight: height,
+    scale: 1,
+    format: 'bmp',
+    warnings: []
+  }
   if (width * height > maxPixels) {
     // Rare for BMP; box-average into the budget so the rest of the pipeline sees the same limit.
     const s = Math.sqrt(maxPixels / (width * height))
-    const tw = Math.max(1, Math.floor(width * s)), th = Math.max(1, Math.floor(height * s))
+    const tw = Math.max(1, Math.floor(width * s)),
+      th = Math.max(1, Math.floor(height * s))
     const small = new Uint8Array(tw * th)
     for (let y = 0; y < th; y++) {
-      for (let x = 0; x < tw; x++) small[y * tw + x] = out[Math.min(height - 1, Math.floor(y / s)) * width + Math.min(width - 1, Math.floor(x / s))]
+      for (let x = 0; x < tw; x++)
+        small[y * tw + x] =
+          out[Math.min(height - 1, Math.floor(y / s)) * width + Math.min(width - 1, Math.floor(x / s))]
     }
-    img.width = tw; img.height = th; img.data = small; img.scale = tw / width
-    img.warnings.push(`${source} is ${width}×${height}; downscaled to ${tw}×${th} to stay within ${(maxPixels / 1e6).toFixed(0)} MP.`)
+    img.width = tw
+    img.height = th
+    img.data = small
+    img.scale = tw / width
+    img.warnings.push(
+      `${source} is ${width}×${height}; downscaled to ${tw}×${th} to stay within ${(maxPixels / 1e6).toFixed(0)} MP.`
+    )
   }
   return img
 }

@@ -72,26 +72,37 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
   const minOverlap = opts.minOverlap ?? 0.35
   const parent = Array.from({ length: n }, (_, i) => i)
   const find = (i: number): number => {
-    while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i] }
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]]
+      i = parent[i]
+    }
     return i
   }
-  const union = (a: number, b: number): void => { parent[find(a)] = find(b) }
-  const hMed = median(boxes.map(b => b.h))
+  const union = (a: number, b: number): void => {
+    parent[find(a)] = find(b)
+  }
+  const hMed = median(boxes.map((b) => b.h))
   const order = boxes.map((_, i) => i).sort((a, b) => boxes[a].x - boxes[b].x)
-  const xs = order.map(i => boxes[i].x)
+  const xs = order.map((i) => boxes[i].x)
   const maxW = boxes.reduce((m, b) => Math.max(m, b.w), 0)
   const reach = 12 * Math.max(hMed, 1)
   // First index in x order whose left edge is >= x.
   const firstAtOrAfter = (x: number): number => {
-    let lo = 0, hi = n
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (xs[mid] < x) lo = mid + 1; else hi = mid }
+    let lo = 0,
+      hi = n
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (xs[mid] < x) lo = mid + 1
+      else hi = mid
+    }
     return lo
   }
 
   for (let oi = 0; oi < n; oi++) {
     const a = boxes[order[oi]]
     const acx = a.x + a.w / 2
-    let best = -1, bestCost = Infinity
+    let best = -1,
+      bestCost = Infinity
     // A candidate's centre is right of a's (so its left edge is past acx − maxW/2), and a neighbour whose gap
     // is `reach` or more is never accepted (cost ≥ gap), so nothing outside this window can be the answer.
     const lo = firstAtOrAfter(acx - maxW / 2 - 1)
@@ -103,9 +114,12 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
       const ov = vOverlap(a, b)
       if (ov < minOverlap * Math.min(a.h, b.h)) continue
       const gap = Math.max(0, b.x - (a.x + a.w))
-      const dy = Math.abs((b.y + b.h / 2) - (a.y + a.h / 2))
+      const dy = Math.abs(b.y + b.h / 2 - (a.y + a.h / 2))
       const cost = gap + 2 * dy + (bcx - acx) * 0.01
-      if (cost < bestCost) { bestCost = cost; best = order[oj] }
+      if (cost < bestCost) {
+        bestCost = cost
+        best = order[oj]
+      }
     }
     // A neighbour further away than ~12 character heights is more likely in another column or a stray mark.
     if (best >= 0 && bestCost < reach) union(order[oi], best)
@@ -119,23 +133,27 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
   }
   // Join chains that sit on the same line without touching horizontally.
   const lines = [...groups.values()]
-  const box = lines.map(l => bounds(boxes, l))
-  const hm = lines.map(l => median(l.map(k => boxes[k].h)))
+  const box = lines.map((l) => bounds(boxes, l))
+  const hm = lines.map((l) => median(l.map((k) => boxes[k].h)))
   const joins = (i: number, j: number): boolean => {
-    const a = box[i], b = box[j]
+    const a = box[i],
+      b = box[j]
     const hOv = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
     if (hOv > 0) return false
     const ov = vOverlap(a, b)
-    const ha = hm[i], hb = hm[j]
+    const ha = hm[i],
+      hb = hm[j]
     return ov >= 0.6 * Math.min(ha, hb) && Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) < 0.5 * Math.max(ha, hb)
   }
   for (let i = 0; i < lines.length; i++) {
     for (let j = i + 1; j < lines.length; j++) {
       if (!joins(i, j)) continue
       lines[i] = lines[i].concat(lines[j])
-      lines.splice(j, 1); box.splice(j, 1); hm.splice(j, 1)
+      lines.splice(j, 1)
+      box.splice(j, 1)
+      hm.splice(j, 1)
       box[i] = bounds(boxes, lines[i])
-      hm[i] = median(lines[i].map(k => boxes[k].h))
+      hm[i] = median(lines[i].map((k) => boxes[k].h))
       // Before i nothing joined anything; now only a pair with the grown chain i can. A rescan from the
       // start would stop at the first q < i that joins i, else reach i again.
       let q = 0
@@ -144,29 +162,36 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
       break
     }
   }
-  for (const l of lines) l.sort((p, q) => (boxes[p].x + boxes[p].w / 2) - (boxes[q].x + boxes[q].w / 2))
-  return lines.map(l => ({ l, cy: median(l.map(k => boxes[k].y + boxes[k].h / 2)) }))
+  for (const l of lines) l.sort((p, q) => boxes[p].x + boxes[p].w / 2 - (boxes[q].x + boxes[q].w / 2))
+  return lines
+    .map((l) => ({ l, cy: median(l.map((k) => boxes[k].y + boxes[k].h / 2)) }))
     .sort((p, q) => p.cy - q.cy)
-    .map(o => o.l)
+    .map((o) => o.l)
 }
 
 export function bounds(boxes: readonly Rect[], idx: readonly number[]): Rect {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity
   for (const i of idx) {
     const b = boxes[i]
-    x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y)
-    x1 = Math.max(x1, b.x + b.w); y1 = Math.max(y1, b.y + b.h)
+    x0 = Math.min(x0, b.x)
+    y0 = Math.min(y0, b.y)
+    x1 = Math.max(x1, b.x + b.w)
+    y1 = Math.max(y1, b.y + b.h)
   }
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
 }
 
 /** Gaps between consecutive boxes of each line, in units of that line's median box height. */
 export function lineGaps(boxes: readonly Rect[], lines: readonly number[][]): number[][] {
-  return lines.map(l => {
-    const h = Math.max(1, median(l.map(k => boxes[k].h)))
+  return lines.map((l) => {
+    const h = Math.max(1, median(l.map((k) => boxes[k].h)))
     const gaps: number[] = []
     for (let i = 1; i < l.length; i++) {
-      const a = boxes[l[i - 1]], b = boxes[l[i]]
+      const a = boxes[l[i - 1]],
+        b = boxes[l[i]]
       gaps.push((b.x - (a.x + a.w)) / h)
     }
     return gaps
@@ -183,19 +208,25 @@ export function wordGapThreshold(gaps: readonly number[], opts: LayoutOptions = 
   const minContrast = opts.minGapContrast ?? 2.2
   const always = opts.alwaysBreakGap ?? 2.5
   const never = opts.neverBreakGap ?? 0.45
-  const g = gaps.map(x => Math.max(x, 0)).sort((a, b) => a - b)
+  const g = gaps.map((x) => Math.max(x, 0)).sort((a, b) => a - b)
   if (g.length < 2) return always
   const v = g.map(Math.sqrt)
-  let split = -1, bestScore = -Infinity
+  let split = -1,
+    bestScore = -Infinity
   const total = v.reduce((s, x) => s + x, 0)
   let left = 0
   for (let i = 0; i < v.length - 1; i++) {
     left += v[i]
-    const n0 = i + 1, n1 = v.length - n0
+    const n0 = i + 1,
+      n1 = v.length - n0
     const score = n0 * n1 * ((total - left) / n1 - left / n0) ** 2
-    if (score > bestScore) { bestScore = score; split = i }
+    if (score > bestScore) {
+      bestScore = score
+      split = i
+    }
   }
-  const lo = g.slice(0, split + 1), hi = g.slice(split + 1)
+  const lo = g.slice(0, split + 1),
+    hi = g.slice(split + 1)
   if (median(hi) / Math.max(median(lo), 0.05) < minContrast) return always
   const t = Math.sqrt(Math.max(lo[lo.length - 1], 0.01) * hi[0])
   return Math.min(always, Math.max(never, t))

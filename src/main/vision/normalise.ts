@@ -91,7 +91,10 @@ export function normaliseGlyph(
   if (!stretchToInk(crop, n, minContrast)) return out.fill(1, 0, GLYPH_SIDE * GLYPH_SIDE)
 
   // Ink bounding box.
-  let x0 = width, y0 = height, x1 = -1, y1 = -1
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1
   for (let y = 0; y < height; y++) {
     const row = y * width
     for (let x = 0; x < width; x++) {
@@ -108,14 +111,27 @@ export function normaliseGlyph(
   const bh = y1 - y0 + 1
   const scale = longerSide / Math.max(bw, bh)
 
-  const sx = opts.shift?.x ?? 0, sy = opts.shift?.y ?? 0
+  const sx = opts.shift?.x ?? 0,
+    sy = opts.shift?.y ?? 0
   resampleInk(width, height, x0, y0, bw, bh, scale, GLYPH_SIDE, sx, sy, out)
 
   if (opts.targetStroke !== undefined && opts.targetStroke > 0) {
     const current = estimateStrokeWidthOfInk(out)
     const delta = opts.targetStroke - current
     if (current > 0 && Math.abs(delta) > 0.15) {
-      resampleInk(width, height, x0, y0, bw, bh, scale * SUPERSAMPLE, WORK_SIDE, sx * SUPERSAMPLE, sy * SUPERSAMPLE, work)
+      resampleInk(
+        width,
+        height,
+        x0,
+        y0,
+        bw,
+        bh,
+        scale * SUPERSAMPLE,
+        WORK_SIDE,
+        sx * SUPERSAMPLE,
+        sy * SUPERSAMPLE,
+        work
+      )
       // Never thin by more than ~70% of the current width: thin parts would vanish.
       const offset = Math.max(delta, -0.7 * current) * 0.5 * SUPERSAMPLE
       offsetOutline(offset)
@@ -172,16 +188,23 @@ function stretchToInk(crop: Float32Array, n: number, minContrast: number): boole
   // Otsu's threshold over the 64 bins.
   let sumAll = 0
   for (let b = 0; b < 64; b++) sumAll += b * hist[b]
-  let wB = 0, sumB = 0, best = -1, split = 0
+  let wB = 0,
+    sumB = 0,
+    best = -1,
+    split = 0
   for (let b = 0; b < 63; b++) {
     wB += hist[b]
     if (wB === 0) continue
     const wF = finite - wB
     if (wF === 0) break
     sumB += b * hist[b]
-    const mB = sumB / wB, mF = (sumAll - sumB) / wF
+    const mB = sumB / wB,
+      mF = (sumAll - sumB) / wF
     const between = wB * wF * (mB - mF) * (mB - mF)
-    if (between > best) { best = between; split = b }
+    if (between > best) {
+      best = between
+      split = b
+    }
   }
   // Ink level: 10th percentile of the dark side; paper level: 90th percentile of the light side.
   let darkCount = 0
@@ -205,7 +228,10 @@ function stretchToInk(crop: Float32Array, n: number, minContrast: number): boole
   const top = paper - floor * (paper - ink)
   for (let i = 0; i < n; i++) {
     const v = crop[i]
-    if (!(v === v)) { inkBuf[i] = 0; continue }
+    if (!(v === v)) {
+      inkBuf[i] = 0
+      continue
+    }
     const a = (top - v) * inv
     inkBuf[i] = a <= 0 ? 0 : a >= 1 ? 1 : a
   }
@@ -235,13 +261,23 @@ function tentCdf(u: number): number {
  * [start, start+len) of source mapped to the middle of the output at `scale`.
  * Returns the offset in the packed arrays where this axis's entries begin.
  */
-function buildWeights(srcLen: number, start: number, len: number, scale: number, side: number, shift: number, base: number, packedAt: number): number {
+function buildWeights(
+  srcLen: number,
+  start: number,
+  len: number,
+  scale: number,
+  side: number,
+  shift: number,
+  base: number,
+  packedAt: number
+): number {
   const offset = (side - len * scale) / 2 + shift
   let p = packedAt
   for (let o = 0; o < side; o++) {
     const a = start + (o - offset) / scale
     const b = start + (o + 1 - offset) / scale
-    let j0 = Math.floor(a - 1), j1 = Math.ceil(b + 1)
+    let j0 = Math.floor(a - 1),
+      j1 = Math.ceil(b + 1)
     if (j0 < 0) j0 = 0
     if (j1 > srcLen - 1) j1 = srcLen - 1
     const inv = 1 / (b - a)
@@ -250,11 +286,15 @@ function buildWeights(srcLen: number, start: number, len: number, scale: number,
       grown.set(wVal)
       return grown
     })
-    let first = -1, count = 0
+    let first = -1,
+      count = 0
     for (let j = j0; j <= j1; j++) {
       const c = j + 0.5
       const w = (tentCdf(b - c) - tentCdf(a - c)) * inv
-      if (w <= 1e-7) { if (first >= 0) break; continue }
+      if (w <= 1e-7) {
+        if (first >= 0) break
+        continue
+      }
       if (first < 0) first = j
       wVal[p + count++] = w
     }
@@ -266,13 +306,26 @@ function buildWeights(srcLen: number, start: number, len: number, scale: number,
 }
 
 /** Area-averaging resample of inkBuf's box into a side×side ink raster (paper 0). */
-function resampleInk(width: number, height: number, x0: number, y0: number, bw: number, bh: number, scale: number, side: number, shiftX: number, shiftY: number, dst: Float32Array): void {
+function resampleInk(
+  width: number,
+  height: number,
+  x0: number,
+  y0: number,
+  bw: number,
+  bh: number,
+  scale: number,
+  side: number,
+  shiftX: number,
+  shiftY: number,
+  dst: Float32Array
+): void {
   wIdx = ensure(wIdx, 2 * side, (k) => new Int32Array(k))
   wCnt = ensure(wCnt, 2 * side, (k) => new Int32Array(k))
   const colEnd = buildWeights(width, x0, bw, scale, side, shiftX, 0, 0)
   buildWeights(height, y0, bh, scale, side, shiftY, side, colEnd)
   // Horizontal pass over the rows that any output row touches.
-  let rowLo = height, rowHi = -1
+  let rowLo = height,
+    rowHi = -1
   for (let o = 0; o < side; o++) {
     if (wCnt[side + o] === 0) continue
     const f = wIdx[side + o]
@@ -287,7 +340,8 @@ function resampleInk(width: number, height: number, x0: number, y0: number, bw: 
     const rp = (y - rowLo) * side
     let p = 0
     for (let o = 0; o < side; o++) {
-      const f = wIdx[o], c = wCnt[o]
+      const f = wIdx[o],
+        c = wCnt[o]
       let s = 0
       for (let k = 0; k < c; k++) s += wVal[p + k] * inkBuf[src + f + k]
       rowPass[rp + o] = s
@@ -296,7 +350,8 @@ function resampleInk(width: number, height: number, x0: number, y0: number, bw: 
   }
   let p = colEnd
   for (let oy = 0; oy < side; oy++) {
-    const f = wIdx[side + oy], c = wCnt[side + oy]
+    const f = wIdx[side + oy],
+      c = wCnt[side + oy]
     const drow = oy * side
     for (let k = 0; k < c; k++) {
       const w = wVal[p + k]
@@ -331,7 +386,10 @@ function offsetOutline(offset: number): void {
 
 /** 3-4 chamfer distance (in px) from pixels whose mask equals `inside` to the other pixels. */
 function chamfer(mask: Uint8Array, inside: number, d: Float32Array): void {
-  const S = WORK_SIDE, INF = 1e6, A = 1, B = Math.SQRT2
+  const S = WORK_SIDE,
+    INF = 1e6,
+    A = 1,
+    B = Math.SQRT2
   for (let i = 0; i < S * S; i++) d[i] = mask[i] === inside ? INF : 0
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
@@ -365,7 +423,9 @@ function chamfer(mask: Uint8Array, inside: number, d: Float32Array): void {
 
 /** 4×4 box average of `work` into a 32×32 ink raster. */
 function downsampleWork(dst: Float32Array): void {
-  const S = WORK_SIDE, k = SUPERSAMPLE, norm = 1 / (k * k)
+  const S = WORK_SIDE,
+    k = SUPERSAMPLE,
+    norm = 1 / (k * k)
   for (let oy = 0; oy < GLYPH_SIDE; oy++) {
     for (let ox = 0; ox < GLYPH_SIDE; ox++) {
       let s = 0
@@ -394,7 +454,10 @@ function thinAndCount(m: Uint8Array): number {
         for (let x = 0; x < S; x++) {
           const i = y * S + x
           if (!m[i]) continue
-          const up = y > 0, dn = y < S - 1, lf = x > 0, rt = x < S - 1
+          const up = y > 0,
+            dn = y < S - 1,
+            lf = x > 0,
+            rt = x < S - 1
           const p2 = up ? m[i - S] : 0
           const p3 = up && rt ? m[i - S + 1] : 0
           const p4 = rt ? m[i + 1] : 0
@@ -406,10 +469,14 @@ function thinAndCount(m: Uint8Array): number {
           const b = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9
           if (b < 2 || b > 6) continue
           const a =
-            (p2 === 0 && p3 === 1 ? 1 : 0) + (p3 === 0 && p4 === 1 ? 1 : 0) +
-            (p4 === 0 && p5 === 1 ? 1 : 0) + (p5 === 0 && p6 === 1 ? 1 : 0) +
-            (p6 === 0 && p7 === 1 ? 1 : 0) + (p7 === 0 && p8 === 1 ? 1 : 0) +
-            (p8 === 0 && p9 === 1 ? 1 : 0) + (p9 === 0 && p2 === 1 ? 1 : 0)
+            (p2 === 0 && p3 === 1 ? 1 : 0) +
+            (p3 === 0 && p4 === 1 ? 1 : 0) +
+            (p4 === 0 && p5 === 1 ? 1 : 0) +
+            (p5 === 0 && p6 === 1 ? 1 : 0) +
+            (p6 === 0 && p7 === 1 ? 1 : 0) +
+            (p7 === 0 && p8 === 1 ? 1 : 0) +
+            (p8 === 0 && p9 === 1 ? 1 : 0) +
+            (p9 === 0 && p2 === 1 ? 1 : 0)
           if (a !== 1) continue
           if (pass === 0 ? p2 * p4 * p6 !== 0 || p4 * p6 * p8 !== 0 : p2 * p4 * p8 !== 0 || p2 * p6 * p8 !== 0) continue
           strokeMarks[i] = 1

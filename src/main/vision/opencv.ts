@@ -33,7 +33,14 @@ export interface OpenCv {
   getStructuringElement(shape: number, size: Size): Mat
   dilate(src: Mat, dst: Mat, kernel: Mat, anchor?: unknown, iterations?: number): void
   divide(src1: Mat, src2: Mat, dst: Mat, scale?: number, dtype?: number): void
-  connectedComponentsWithStats(image: Mat, labels: Mat, stats: Mat, centroids: Mat, connectivity?: number, ltype?: number): number
+  connectedComponentsWithStats(
+    image: Mat,
+    labels: Mat,
+    stats: Mat,
+    centroids: Mat,
+    connectivity?: number,
+    ltype?: number
+  ): number
   onRuntimeInitialized?: () => void
   CV_8UC1: number
   CV_32S: number

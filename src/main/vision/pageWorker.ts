@@ -5,16 +5,24 @@ import { parentPort } from 'node:worker_threads'
 import { loadImage } from './image.ts'
 import { segmentPage } from './segment.ts'
 
-export interface PageWorkRequest { id: number; bytes: Uint8Array; name: string }
+export interface PageWorkRequest {
+  id: number
+  bytes: Uint8Array
+  name: string
+}
 
 parentPort?.on('message', (m: PageWorkRequest) => {
   void (async () => {
     try {
-      const image = await loadImage(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), { name: m.name })
+      const image = await loadImage(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), {
+        name: m.name
+      })
       const seg = await segmentPage(image)
       // segmentPage's arrays are its own copies and move without copying; the decoder's pixels (which may
       // belong to the decoder's memory) are copied.
-      const transfer = [seg.labels.buffer, seg.binary.data.buffer, seg.normalised.data.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
+      const transfer = [seg.labels.buffer, seg.binary.data.buffer, seg.normalised.data.buffer].filter(
+        (b): b is ArrayBuffer => b instanceof ArrayBuffer
+      )
       parentPort!.postMessage({ id: m.id, ok: true, image, seg }, [...new Set(transfer)])
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e))

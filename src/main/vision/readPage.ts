@@ -24,7 +24,9 @@ export interface ReadPageLimits {
   signal?: AbortSignal
 }
 
-type Reply = { id: number; ok: true; image: LoadedImage; seg: SegmentResult } | { id: number; ok: false; name: string; message: string }
+type Reply =
+  | { id: number; ok: true; image: LoadedImage; seg: SegmentResult }
+  | { id: number; ok: false; name: string; message: string }
 
 function workerEntry(): string {
   const here = import.meta.url
@@ -43,34 +45,65 @@ function rebuild(r: Extract<Reply, { ok: false }>): Error {
   return Object.assign(new Error(r.message), { name: r.name })
 }
 
-function run(bytes: Uint8Array, name: string, limits: ReadPageLimits): Promise<{ image: LoadedImage; seg: SegmentResult }> {
+function run(
+  bytes: Uint8Array,
+  name: string,
+  limits: ReadPageLimits
+): Promise<{ image: LoadedImage; seg: SegmentResult }> {
   const timeoutMs = limits.timeoutMs ?? 120_000
   const maxHeapMb = limits.maxHeapMb ?? 1536
-  const w = worker ??= new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } })
+  const w = (worker ??= new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } }))
   w.unref()
   const id = nextId++
   const file = basename(name)
   return new Promise((resolve, reject) => {
     const finish = (fn: () => void, kill: boolean) => {
       clearTimeout(timer)
-      w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit)
+      w.off('message', onMessage)
+      w.off('error', onError)
+      w.off('exit', onExit)
       limits.signal?.removeEventListener('abort', onAbort)
-      if (kill) { if (worker === w) worker = null; void w.terminate() }
+      if (kill) {
+        if (worker === w) worker = null
+        void w.terminate()
+      }
       fn()
     }
     const onMessage = (r: Reply) => {
       if (r.id !== id) return
       finish(() => (r.ok ? resolve({ image: r.image, seg: r.seg }) : reject(rebuild(r))), false)
     }
-    const onError = (e: Error) => finish(() => reject(new PageWorkError(
-      (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? `${file} needs more than ${maxHeapMb} MB to read; is this a photo of text? Crop it to the handwriting`
-        : `${file} could not be read (${e.message})`)), true)
-    const onExit = () => finish(() => reject(new PageWorkError(`${file} could not be read (the page reader stopped)`)), true)
+    const onError = (e: Error) =>
+      finish(
+        () =>
+          reject(
+            new PageWorkError(
+              (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
+                ? `${file} needs more than ${maxHeapMb} MB to read; is this a photo of text? Crop it to the handwriting`
+                : `${file} could not be read (${e.message})`
+            )
+          ),
+        true
+      )
+    const onExit = () =>
+      finish(() => reject(new PageWorkError(`${file} could not be read (the page reader stopped)`)), true)
     const onAbort = () => finish(() => reject(new PageWorkError(`reading ${file} was cancelled`)), true)
-    const timer = setTimeout(() => finish(() => reject(new PageWorkError(
-      `${file} took longer than ${Math.round(timeoutMs / 1000)} s to read; is this a photo of text? Crop it to the handwriting`)), true), timeoutMs)
-    w.on('message', onMessage); w.on('error', onError); w.on('exit', onExit)
+    const timer = setTimeout(
+      () =>
+        finish(
+          () =>
+            reject(
+              new PageWorkError(
+                `${file} took longer than ${Math.round(timeoutMs / 1000)} s to read; is this a photo of text? Crop it to the handwriting`
+              )
+            ),
+          true
+        ),
+      timeoutMs
+    )
+    w.on('message', onMessage)
+    w.on('error', onError)
+    w.on('exit', onExit)
     if (limits.signal?.aborted) return onAbort()
     limits.signal?.addEventListener('abort', onAbort)
     const req: PageWorkRequest = { id, bytes, name }
@@ -79,7 +112,11 @@ function run(bytes: Uint8Array, name: string, limits: ReadPageLimits): Promise<{
 }
 
 /** Loads and segments a page image in the page worker; one page at a time, in call order. */
-export function readPage(bytes: Uint8Array, name: string, limits: ReadPageLimits = {}): Promise<{ image: LoadedImage; seg: SegmentResult }> {
+export function readPage(
+  bytes: Uint8Array,
+  name: string,
+  limits: ReadPageLimits = {}
+): Promise<{ image: LoadedImage; seg: SegmentResult }> {
   const mine = queue.then(() => run(bytes, name, limits))
   queue = mine.catch(() => undefined)
   return mine

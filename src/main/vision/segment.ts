@@ -36,7 +36,10 @@ export async function loadOpenCv(): Promise<{ cv: OpenCv }> {
   cvPromise ??= (async () => {
     const require = createRequire(import.meta.url)
     const { cv } = require('opencv-wasm') as { cv: OpenCv }
-    if (!cv.Mat) await new Promise<void>(resolve => { cv.onRuntimeInitialized = () => resolve() })
+    if (!cv.Mat)
+      await new Promise<void>((resolve) => {
+        cv.onRuntimeInitialized = () => resolve()
+      })
     return { cv }
   })()
   return cvPromise
@@ -120,15 +123,26 @@ function normaliseBackground(cv: OpenCv, gray: Mat): Mat {
   try {
     const long = Math.max(gray.cols, gray.rows)
     const f = Math.min(1, 320 / long)
-    const small = new cv.Mat(); mats.push(small)
-    cv.resize(gray, small, new cv.Size(Math.max(1, Math.round(gray.cols * f)), Math.max(1, Math.round(gray.rows * f))), 0, 0, cv.INTER_AREA)
+    const small = new cv.Mat()
+    mats.push(small)
+    cv.resize(
+      gray,
+      small,
+      new cv.Size(Math.max(1, Math.round(gray.cols * f)), Math.max(1, Math.round(gray.rows * f))),
+      0,
+      0,
+      cv.INTER_AREA
+    )
     // At ≤320 px strokes are at most a pixel or two wide: a 7×7 max filter erases them, leaving paper.
-    const k = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(7, 7)); mats.push(k)
-    const bg = new cv.Mat(); mats.push(bg)
+    const k = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(7, 7))
+    mats.push(k)
+    const bg = new cv.Mat()
+    mats.push(bg)
     cv.dilate(small, bg, k)
     medianBlur(cv, bg, bg, 5)
     cv.GaussianBlur(bg, bg, new cv.Size(9, 9), 0)
-    const bgFull = new cv.Mat(); mats.push(bgFull)
+    const bgFull = new cv.Mat()
+    mats.push(bgFull)
     cv.resize(bg, bgFull, new cv.Size(gray.cols, gray.rows), 0, 0, cv.INTER_LINEAR)
     const out = new cv.Mat()
     cv.divide(gray, bgFull, out, 255)
@@ -138,10 +152,19 @@ function normaliseBackground(cv: OpenCv, gray: Mat): Mat {
   }
 }
 
-interface Comp { x: number; y: number; w: number; h: number; area: number; labels: number[] }
+interface Comp {
+  x: number
+  y: number
+  w: number
+  h: number
+  area: number
+  labels: number[]
+}
 
 function components(cv: OpenCv, bin: Mat): { comps: Comp[]; labels: Int32Array } {
-  const labels = new cv.Mat(), stats = new cv.Mat(), cents = new cv.Mat()
+  const labels = new cv.Mat(),
+    stats = new cv.Mat(),
+    cents = new cv.Mat()
   try {
     const n = cv.connectedComponentsWithStats(bin, labels, stats, cents, 8, cv.CV_32S)
     const s = stats.data32S as Int32Array
@@ -151,25 +174,31 @@ function components(cv: OpenCv, bin: Mat): { comps: Comp[]; labels: Int32Array }
     }
     return { comps, labels: new Int32Array(labels.data32S) }
   } finally {
-    labels.delete(); stats.delete(); cents.delete()
+    labels.delete()
+    stats.delete()
+    cents.delete()
   }
 }
 
 /** Median height of character-sized components; ignores specks and page-sized blobs. */
 function estimateCharHeight(comps: Comp[], imgH: number): number {
-  const hs = comps.filter(c => c.h >= 6 && c.area >= 12 && c.h < imgH * 0.5).map(c => c.h)
+  const hs = comps.filter((c) => c.h >= 6 && c.area >= 12 && c.h < imgH * 0.5).map((c) => c.h)
   if (hs.length === 0) return 0
   const hMax = [...hs].sort((a, b) => a - b)[Math.floor(hs.length * 0.95)]
   // Fragments and specks drag the median down; characters cluster in the upper part of the distribution.
-  return median(hs.filter(h => h >= 0.35 * hMax))
+  return median(hs.filter((h) => h >= 0.35 * hMax))
 }
 
 function union(a: Comp, b: Comp): Comp {
-  const x = Math.min(a.x, b.x), y = Math.min(a.y, b.y)
+  const x = Math.min(a.x, b.x),
+    y = Math.min(a.y, b.y)
   return {
-    x, y,
-    w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y,
-    area: a.area + b.area, labels: a.labels.concat(b.labels)
+    x,
+    y,
+    w: Math.max(a.x + a.w, b.x + b.w) - x,
+    h: Math.max(a.y + a.h, b.y + b.h) - y,
+    area: a.area + b.area,
+    labels: a.labels.concat(b.labels)
   }
 }
 
@@ -193,7 +222,8 @@ function mergeBroken(comps: Comp[], hMed: number): { comps: Comp[]; merged: Set<
   }
   for (let i = 0; i < list.length; i++) {
     for (let j = i + 1; j < list.length; j++) {
-      const a = list[i], b = list[j]
+      const a = list[i],
+        b = list[j]
       if (b.x > a.x + a.w) break
       const xOv = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
       const narrow = Math.min(a.w, b.w)
@@ -214,7 +244,8 @@ function mergeBroken(comps: Comp[], hMed: number): { comps: Comp[]; merged: Set<
   const reach = 0.15 * hMed
   for (let i = 0; i + 1 < list.length; i++) {
     for (let j = i + 1; j < list.length && list[j].x <= list[i].x + list[i].w + reach; j++) {
-      const a = list[i], b = list[j]
+      const a = list[i],
+        b = list[j]
       const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w)
       const ov = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
       const u = union(a, b)
@@ -222,7 +253,13 @@ function mergeBroken(comps: Comp[], hMed: number): { comps: Comp[]; merged: Set<
       const narrow = Math.min(a.w, b.w) < 0.3 * hMed
       // A detached stroke (an L's foot) may sit a little further off than a split stem.
       const maxGap = small ? 0.15 * hMed : 0.05 * hMed
-      if ((small || narrow) && gap <= maxGap && ov >= 0.5 * Math.min(a.h, b.h) && u.w <= 0.85 * hMed && u.h <= 1.35 * hMed) {
+      if (
+        (small || narrow) &&
+        gap <= maxGap &&
+        ov >= 0.5 * Math.min(a.h, b.h) &&
+        u.w <= 0.85 * hMed &&
+        u.h <= 1.35 * hMed
+      ) {
         list.splice(j, 1)
         list[i] = u
         merged.add(u)
@@ -231,7 +268,7 @@ function mergeBroken(comps: Comp[], hMed: number): { comps: Comp[]; merged: Set<
       }
     }
   }
-  list = list.filter(c => c.labels.length === 1 || merged.has(c))
+  list = list.filter((c) => c.labels.length === 1 || merged.has(c))
   return { comps: list, merged }
 }
 
@@ -256,7 +293,10 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   const splitRatio = options.splitWidthRatio ?? 1.75
   const speckFraction = options.speckFraction ?? 0.3
   const mats: Mat[] = []
-  const keep = <M extends Mat>(m: M): M => { mats.push(m); return m }
+  const keep = <M extends Mat>(m: M): M => {
+    mats.push(m)
+    return m
+  }
   try {
     const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
     const norm = keep(normaliseBackground(cv, gray))
@@ -265,7 +305,14 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     // Pass 1 at ≤1200 px: how tall are the characters?
     const f1 = Math.min(1, 1200 / Math.max(image.width, image.height))
     const probe = keep(new cv.Mat())
-    cv.resize(norm, probe, new cv.Size(Math.max(1, Math.round(image.width * f1)), Math.max(1, Math.round(image.height * f1))), 0, 0, cv.INTER_AREA)
+    cv.resize(
+      norm,
+      probe,
+      new cv.Size(Math.max(1, Math.round(image.width * f1)), Math.max(1, Math.round(image.height * f1))),
+      0,
+      0,
+      cv.INTER_AREA
+    )
     medianBlur(cv, probe, probe, 3)
     const probeBin = keep(new cv.Mat())
     cv.threshold(probe, probeBin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
@@ -277,7 +324,8 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
 
     // Pass 2 with characters ~target px tall.
     const work = keep(new cv.Mat())
-    const ww = Math.max(1, Math.round(image.width * s)), wh = Math.max(1, Math.round(image.height * s))
+    const ww = Math.max(1, Math.round(image.width * s)),
+      wh = Math.max(1, Math.round(image.height * s))
     if (s > 1) {
       // Median before upscaling: same footprint in character units, far fewer pixels (the wasm median is slow).
       const pre = keep(new cv.Mat())
@@ -298,25 +346,29 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     const { comps: raw, labels } = components(cv, bin)
     const cap = options.maxComponents ?? MAX_COMPONENTS
     if (raw.length > cap) {
-      throw new TooManyComponentsError(`too many components: ${raw.length} separate marks (at most ${cap} are read); is this a photo of text? ` +
-        'Crop the photo to the handwriting, or scan it on plain paper')
+      throw new TooManyComponentsError(
+        `too many components: ${raw.length} separate marks (at most ${cap} are read); is this a photo of text? ` +
+          'Crop the photo to the handwriting, or scan it on plain paper'
+      )
     }
 
     let hMed = estimateCharHeight(raw, wh) || target
     const { comps: mergedComps, merged } = mergeBroken(raw, hMed)
     // Drop specks (and punctuation) and page-scale blobs (borders, shadows), relative to this page.
-    const chars = mergedComps.filter(c =>
-      Math.max(c.w, c.h) >= speckFraction * hMed &&
-      c.h >= 0.4 * hMed &&
-      c.h <= 3 * hMed &&
-      c.area >= 0.015 * hMed * hMed)
-    hMed = median(chars.map(c => c.h)) || hMed
+    const chars = mergedComps.filter(
+      (c) =>
+        Math.max(c.w, c.h) >= speckFraction * hMed &&
+        c.h >= 0.4 * hMed &&
+        c.h <= 3 * hMed &&
+        c.area >= 0.015 * hMed * hMed
+    )
+    hMed = median(chars.map((c) => c.h)) || hMed
 
     // Split touching characters, line by line.
     const lines = groupLines(chars)
     const out: { c: Comp; origin: CharBox['origin'] }[] = []
     for (const line of lines) {
-      const widths = line.map(i => chars[i].w)
+      const widths = line.map((i) => chars[i].w)
       // The median of a short line is dominated by the pair itself; fall back to the page's typical width.
       const mw = line.length >= 4 ? median(widths) : Math.min(median(widths), 0.8 * hMed)
       for (const i of line) {
@@ -324,17 +376,31 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
         const origin: CharBox['origin'] = merged.has(c) ? 'merged' : 'component'
         // A W or M is naturally wide: only boxes wider than both the line's typical width and ~1.6 character
         // heights are taken for touching pairs.
-        if (c.w <= splitRatio * mw || c.w <= 1.6 * hMed) { out.push({ c, origin }); continue }
+        if (c.w <= splitRatio * mw || c.w <= 1.6 * hMed) {
+          out.push({ c, origin })
+          continue
+        }
         const profile = columnProfile(c, labels, ww)
         const parts = Math.max(2, Math.round(c.w / mw))
         const cutsLocal = proposeCuts(profile, parts)
-        let cuts: number[] | null = cutsLocal.map(x => (c.x + x) / s)
+        let cuts: number[] | null = cutsLocal.map((x) => (c.x + x) / s)
         if (options.splitter) {
-          const decided = await options.splitter({ box: toInput(c, s, image), lineMedianWidth: mw / s, profile, proposedCuts: cuts })
+          const decided = await options.splitter({
+            box: toInput(c, s, image),
+            lineMedianWidth: mw / s,
+            profile,
+            proposedCuts: cuts
+          })
           if (decided) cuts = decided
         }
-        if (!cuts || cuts.length === 0) { out.push({ c, origin }); continue }
-        const local = cuts.map(x => Math.round(x * s - c.x)).filter(x => x > 0 && x < c.w).sort((a, b) => a - b)
+        if (!cuts || cuts.length === 0) {
+          out.push({ c, origin })
+          continue
+        }
+        const local = cuts
+          .map((x) => Math.round(x * s - c.x))
+          .filter((x) => x > 0 && x < c.w)
+          .sort((a, b) => a - b)
         let start = 0
         for (const cut of [...local, c.w]) {
           const part = tightPart(c, labels, ww, start, cut)
@@ -361,8 +427,10 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
 }
 
 function toInput(c: Rect, s: number, image: GrayImage): Rect {
-  const x0 = Math.max(0, Math.floor(c.x / s)), y0 = Math.max(0, Math.floor(c.y / s))
-  const x1 = Math.min(image.width, Math.ceil((c.x + c.w) / s)), y1 = Math.min(image.height, Math.ceil((c.y + c.h) / s))
+  const x0 = Math.max(0, Math.floor(c.x / s)),
+    y0 = Math.max(0, Math.floor(c.y / s))
+  const x1 = Math.min(image.width, Math.ceil((c.x + c.w) / s)),
+    y1 = Math.min(image.height, Math.ceil((c.y + c.h) / s))
   return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
 }
 
@@ -382,20 +450,30 @@ export function proposeCuts(profile: Float32Array, parts: number): number[] {
   const w = profile.length
   const sm = new Float32Array(w)
   for (let x = 0; x < w; x++) {
-    let s = 0, n = 0
-    for (let d = -2; d <= 2; d++) if (x + d >= 0 && x + d < w) { s += profile[x + d]; n++ }
+    let s = 0,
+      n = 0
+    for (let d = -2; d <= 2; d++)
+      if (x + d >= 0 && x + d < w) {
+        s += profile[x + d]
+        n++
+      }
     sm[x] = s / n
   }
   const cuts: number[] = []
   const step = w / parts
   for (let i = 1; i < parts; i++) {
     const centre = i * step
-    const lo = Math.max(1, Math.round(centre - 0.35 * step)), hi = Math.min(w - 2, Math.round(centre + 0.35 * step))
-    let best = Math.round(centre), bestV = Infinity
+    const lo = Math.max(1, Math.round(centre - 0.35 * step)),
+      hi = Math.min(w - 2, Math.round(centre + 0.35 * step))
+    let best = Math.round(centre),
+      bestV = Infinity
     for (let x = lo; x <= hi; x++) {
       // Prefer low ink, and near the even division when ties.
       const v = sm[x] + 0.02 * Math.abs(x - centre)
-      if (v < bestV) { bestV = v; best = x }
+      if (v < bestV) {
+        bestV = v
+        best = x
+      }
     }
     cuts.push(best)
   }
@@ -405,7 +483,11 @@ export function proposeCuts(profile: Float32Array, parts: number): number[] {
 /** The tight box of a component's pixels within columns [from, to) of its box. */
 function tightPart(c: Comp, labels: Int32Array, stride: number, from: number, to: number): Comp | null {
   const own = new Set(c.labels)
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, area = 0
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1,
+    area = 0
   for (let y = c.y; y < c.y + c.h; y++) {
     const row = y * stride
     for (let x = c.x + from; x < c.x + to; x++) {

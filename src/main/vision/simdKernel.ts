@@ -16,7 +16,8 @@ function batcher(n: number): [number, number][] {
       for (let j = k % p; j <= N - 1 - k; j += 2 * k) {
         for (let i = 0; i <= Math.min(k - 1, N - j - k - 1); i++) {
           if (Math.floor((i + j) / (p * 2)) === Math.floor((i + j + k) / (p * 2))) {
-            const a = i + j, b = i + j + k
+            const a = i + j,
+              b = i + j + k
             if (b < n) out.push([a, b]) // inputs ≥ n are +∞ and never move
           }
         }
@@ -33,10 +34,12 @@ export function medianNetwork(n: number): { a: number; b: number; min: boolean; 
   const kept: { a: number; b: number; min: boolean; max: boolean }[] = []
   for (let c = net.length - 1; c >= 0; c--) {
     const [a, b] = net[c]
-    const min = need.has(a), max = need.has(b)
+    const min = need.has(a),
+      max = need.has(b)
     if (!min && !max) continue
     kept.push({ a, b, min, max })
-    need.add(a); need.add(b)
+    need.add(a)
+    need.add(b)
   }
   return kept.reverse()
 }
@@ -46,7 +49,7 @@ const leb = (v: number, signed = false): number[] => {
   for (;;) {
     const byte = v & 0x7f
     v = signed ? v >> 7 : v >>> 7
-    const done = signed ? (v === 0 && !(byte & 0x40)) || (v === -1 && (byte & 0x40)) : v === 0
+    const done = signed ? (v === 0 && !(byte & 0x40)) || (v === -1 && byte & 0x40) : v === 0
     out.push(done ? byte : byte | 0x80)
     if (done) return out
   }
@@ -61,15 +64,31 @@ const vec = (items: number[][]) => [...leb(items.length), ...items.flat()]
  * dst with the same stride.
  */
 function buildModule(): Uint8Array {
-  const OP = { get: 0x20, set: 0x21, tee: 0x22, i32c: 0x41, add: 0x6a, mul: 0x6c, ltu: 0x49, block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b }
+  const OP = {
+    get: 0x20,
+    set: 0x21,
+    tee: 0x22,
+    i32c: 0x41,
+    add: 0x6a,
+    mul: 0x6c,
+    ltu: 0x49,
+    block: 0x02,
+    loop: 0x03,
+    br: 0x0c,
+    brIf: 0x0d,
+    end: 0x0b
+  }
   const simd = (op: number, ...imm: number[]) => [0xfd, ...leb(op), ...imm]
   // kind 'median': the window's median; 'max' / 'min': the maximum / minimum over the 3×3 cross (r = 1).
   const fn = (r: number, kind: 'median' | 'max' | 'min' = 'median'): number[] => {
-    const k = 2 * r + 1, n = k * k
+    const k = 2 * r + 1,
+      n = k * k
     // params 0 src, 1 dst, 2 stride, 3 rows, 4 chunks; i32 locals 5 y, 6 c, 7 row base, 8 out; v128 locals 9.. (n + 1)
-    const V = 9, T = V + n
+    const V = 9,
+      T = V + n
     const code: number[] = []
-    const g = (i: number) => [OP.get, ...leb(i)], s = (i: number) => [OP.set, ...leb(i)]
+    const g = (i: number) => [OP.get, ...leb(i)],
+      s = (i: number) => [OP.set, ...leb(i)]
     code.push(OP.i32c, 0, ...s(5))
     code.push(OP.block, 0x40, OP.loop, 0x40)
     //  if y >= rows: break
@@ -97,8 +116,8 @@ function buildModule(): Uint8Array {
     }
     for (const { a, b, min, max } of kind === 'median' ? medianNetwork(n) : []) {
       if (min && max) {
-        code.push(...g(V + a), ...g(V + b), ...simd(0x77), ...s(T))          // t = min(a, b)
-        code.push(...g(V + a), ...g(V + b), ...simd(0x79), ...s(V + b))      // b = max(a, b)
+        code.push(...g(V + a), ...g(V + b), ...simd(0x77), ...s(T)) // t = min(a, b)
+        code.push(...g(V + a), ...g(V + b), ...simd(0x79), ...s(V + b)) // b = max(a, b)
         code.push(...g(T), ...s(V + a))
       } else if (min) {
         code.push(...g(V + a), ...g(V + b), ...simd(0x77), ...s(V + a))
@@ -113,29 +132,48 @@ function buildModule(): Uint8Array {
     code.push(OP.br, 0, OP.end, OP.end)
     code.push(...g(5), OP.i32c, 1, OP.add, ...s(5))
     code.push(OP.br, 0, OP.end, OP.end, OP.end)
-    const locals = vec([[4, 0x7f], [n + 1, 0x7b]].map(([c, t]) => [...leb(c), t]))
+    const locals = vec(
+      [
+        [4, 0x7f],
+        [n + 1, 0x7b]
+      ].map(([c, t]) => [...leb(c), t])
+    )
     const body = [...locals, ...code]
     return [...leb(body.length), ...body]
   }
   const type = section(1, vec([[0x60, ...vec([[0x7f], [0x7f], [0x7f], [0x7f], [0x7f]]), 0]]))
   const imp = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x01]]))
   const func = section(3, vec([[0], [0], [0], [0]]))
-  const exp = section(7, vec([[...str('median3'), 0x00, 0], [...str('median5'), 0x00, 1], [...str('dilate3'), 0x00, 2], [...str('erode3'), 0x00, 3]]))
+  const exp = section(
+    7,
+    vec([
+      [...str('median3'), 0x00, 0],
+      [...str('median5'), 0x00, 1],
+      [...str('dilate3'), 0x00, 2],
+      [...str('erode3'), 0x00, 3]
+    ])
+  )
   const codeSec = section(10, vec([fn(1), fn(2), fn(1, 'max'), fn(1, 'min')]))
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imp, ...func, ...exp, ...codeSec])
 }
 
 type MedianFn = (src: number, dst: number, stride: number, rows: number, chunks: number) => void
 // The project's TypeScript libs carry no WebAssembly types; the little this file uses:
-interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
-const Wasm = (globalThis as unknown as {
-  WebAssembly: {
-    Memory: new (d: { initial: number }) => WasmMemory
-    Module: new (bytes: Uint8Array) => object
-    Instance: new (m: object, imports: object) => { exports: Record<string, unknown> }
+interface WasmMemory {
+  buffer: ArrayBuffer
+  grow(pages: number): number
+}
+const Wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (d: { initial: number }) => WasmMemory
+      Module: new (bytes: Uint8Array) => object
+      Instance: new (m: object, imports: object) => { exports: Record<string, unknown> }
+    }
   }
-}).WebAssembly
-let kernel: { memory: WasmMemory; median3: MedianFn; median5: MedianFn; dilate3: MedianFn; erode3: MedianFn } | null | undefined
+).WebAssembly
+let kernel:
+  { memory: WasmMemory; median3: MedianFn; median5: MedianFn; dilate3: MedianFn; erode3: MedianFn } | null | undefined
 
 export function getKernel(): typeof kernel {
   if (kernel !== undefined) return kernel
@@ -164,13 +202,21 @@ export function closeCrossSimd(src: Uint8Array, W: number, H: number, dst = new 
   return runKernel('erode3', runKernel('dilate3', src, W, H, 1, 0, dst), W, H, 1, 255, dst)
 }
 
-function runKernel(name: 'median3' | 'median5' | 'dilate3' | 'erode3', src: Uint8Array, W: number, H: number, r: number,
-  pad: number | 'replicate', dst: Uint8Array): Uint8Array {
+function runKernel(
+  name: 'median3' | 'median5' | 'dilate3' | 'erode3',
+  src: Uint8Array,
+  W: number,
+  H: number,
+  r: number,
+  pad: number | 'replicate',
+  dst: Uint8Array
+): Uint8Array {
   const kr = getKernel()
   if (!kr) throw new Error('WebAssembly SIMD is not available')
   const chunks = Math.ceil(W / 16)
   const stride = chunks * 16 + 2 * r
-  const inBytes = stride * (H + 2 * r) + 16, outBytes = stride * H + 16
+  const inBytes = stride * (H + 2 * r) + 16,
+    outBytes = stride * H + 16
   const need = inBytes + outBytes
   const mem = kr.memory
   if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536))
@@ -178,7 +224,10 @@ function runKernel(name: 'median3' | 'median5' | 'dilate3' | 'erode3', src: Uint
   // The input, framed by r pixels on every side (edge copies or a constant), then free columns up to the stride.
   for (let py = 0; py < H + 2 * r; py++) {
     const o = py * stride
-    if (pad !== 'replicate' && (py < r || py >= H + r)) { m.fill(pad, o, o + stride); continue }
+    if (pad !== 'replicate' && (py < r || py >= H + r)) {
+      m.fill(pad, o, o + stride)
+      continue
+    }
     const sy = Math.min(H - 1, Math.max(0, py - r)) * W
     m.set(src.subarray(sy, sy + W), o + r)
     m.fill(pad === 'replicate' ? src[sy] : pad, o, o + r)

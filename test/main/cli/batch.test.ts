@@ -2,11 +2,26 @@
 // --shard splitting a list into disjoint parts whose union is the whole, cleaning up after a killed
 // batch, and one run of the command end to end over worker threads (sharded, then resumed).
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, copyFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+  copyFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { collectPages, outputPath, parseShard, removeStaleTemporaries, shardPages } from '../../../src/main/cli/batch.ts'
+import {
+  collectPages,
+  outputPath,
+  parseShard,
+  removeStaleTemporaries,
+  shardPages
+} from '../../../src/main/cli/batch.ts'
 import { UsageError } from '../../../src/main/cli/args.ts'
 
 const root = resolve(__dirname, '..', '..', '..')
@@ -19,7 +34,8 @@ describe('--shard', () => {
   it('parses I/N with 0 ≤ I < N and refuses anything else', () => {
     expect(parseShard('0/4')).toEqual({ index: 0, count: 4 })
     expect(parseShard('3/4')).toEqual({ index: 3, count: 4 })
-    for (const bad of ['4/4', '1/0', '-1/3', '1', 'a/b', '1/2/3', '']) expect(() => parseShard(bad), bad).toThrow(UsageError)
+    for (const bad of ['4/4', '1/0', '-1/3', '1', 'a/b', '1/2/3', ''])
+      expect(() => parseShard(bad), bad).toThrow(UsageError)
   })
 
   it('splits a list into N disjoint parts whose union is the whole, for every N up to past the list length', () => {
@@ -44,7 +60,8 @@ describe('collectPages', () => {
   const tree = join(work, 'tree')
   mkdirSync(join(tree, 'box1'), { recursive: true })
   mkdirSync(join(tree, 'box2', 'deep'), { recursive: true })
-  for (const f of ['box1/b.jpg', 'box1/a.png', 'box2/deep/c.tif', 'box2/notes.txt', 'box2/.hidden.jpg']) writeFileSync(join(tree, f), 'x')
+  for (const f of ['box1/b.jpg', 'box1/a.png', 'box2/deep/c.tif', 'box2/notes.txt', 'box2/.hidden.jpg'])
+    writeFileSync(join(tree, f), 'x')
 
   it('walks folders recursively in name order, keeps only images, and mirrors the tree in the output names', () => {
     const { pages } = collectPages([tree])
@@ -56,7 +73,10 @@ describe('collectPages', () => {
     const manifest = join(tree, 'list.txt')
     writeFileSync(manifest, '# archive box 2 first\nbox2/deep/c.tif\n\n  box1/a.png  \n')
     const { pages } = collectPages([], [manifest])
-    expect(pages.map((p) => [p.input, p.name])).toEqual([[join(tree, 'box2/deep/c.tif'), 'box2/deep/c'], [join(tree, 'box1/a.png'), 'box1/a']])
+    expect(pages.map((p) => [p.input, p.name])).toEqual([
+      [join(tree, 'box2/deep/c.tif'), 'box2/deep/c'],
+      [join(tree, 'box1/a.png'), 'box1/a']
+    ])
   })
 
   it('refuses a missing manifest entry with its line number, and two pages that would share an output', () => {
@@ -70,11 +90,12 @@ describe('collectPages', () => {
 })
 
 describe('removeStaleTemporaries', () => {
-  it('removes the temporary files of processes that no longer run and keeps a running one\'s and real outputs', () => {
+  it("removes the temporary files of processes that no longer run and keeps a running one's and real outputs", () => {
     const dir = join(work, 'stale')
     mkdirSync(dir, { recursive: true })
     // A pid above the kernel's maximum (4194304) never belongs to a running process.
-    const dead = `.p1.txt.${4194304 + 17}.0a1b2c.tmp`, mine = `.p2.txt.${process.pid}.ffee00.tmp`
+    const dead = `.p1.txt.${4194304 + 17}.0a1b2c.tmp`,
+      mine = `.p2.txt.${process.pid}.ffee00.tmp`
     for (const f of [dead, mine, 'p3.txt']) writeFileSync(join(dir, f), 'x')
     expect(removeStaleTemporaries([dir])).toBe(1)
     expect(readdirSync(dir).sort()).toEqual([mine, 'p3.txt'].sort())
@@ -94,7 +115,16 @@ describe('glyphdesk transcribe, batch', () => {
     for (const n of names) copyFileSync(join(samples, `${n}.jpg`), join(pages, `${n}.jpg`))
     writeFileSync(join(pages, 'manifest.txt'), names.map((n) => `${n}.jpg`).join('\n') + '\n')
     const out = join(work, 'out')
-    const common = ['--manifest', join(pages, 'manifest.txt'), '--out-dir', out, '--model', 'cnn-compact', '--workers', '2']
+    const common = [
+      '--manifest',
+      join(pages, 'manifest.txt'),
+      '--out-dir',
+      out,
+      '--model',
+      'cnn-compact',
+      '--workers',
+      '2'
+    ]
     const s0 = glyphdesk('transcribe', ...common, '--shard', '0/2')
     expect(s0.code, s0.stderr).toBe(0)
     expect(s0.stderr).toMatch(/shard 0\/2: 2 of 3 pages/)

@@ -19,8 +19,17 @@ function glyphdesk(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
-type Score = { accuracy: number; n: number; pairs: { letter: string; digit: string; letterRecall: number; digitRecall: number }[] }
-const worstSum = (s: Score) => s.pairs.reduce((a, p) => a + (Number.isNaN(p.letterRecall) || Number.isNaN(p.digitRecall) ? 0 : Math.min(p.letterRecall, p.digitRecall)), 0)
+type Score = {
+  accuracy: number
+  n: number
+  pairs: { letter: string; digit: string; letterRecall: number; digitRecall: number }[]
+}
+const worstSum = (s: Score) =>
+  s.pairs.reduce(
+    (a, p) =>
+      a + (Number.isNaN(p.letterRecall) || Number.isNaN(p.digitRecall) ? 0 : Math.min(p.letterRecall, p.digitRecall)),
+    0
+  )
 
 describe('glyphdesk calibrate', () => {
   const out = join(work, 'compact-calibrated')

@@ -28,7 +28,14 @@ describe('glyphdesk CLI', () => {
     const manifest = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'))
     expect(manifest.sizes).toEqual([1024, 64, 36])
     expect(manifest.card.curves).toHaveLength(30)
-    expect(manifest.card.config.train).toMatchObject({ epochs: 30, lr: 0.5, batch: 32, momentum: 0, optimizer: 'sgd', seed: 3 })
+    expect(manifest.card.config.train).toMatchObject({
+      epochs: 30,
+      lr: 0.5,
+      batch: 32,
+      momentum: 0,
+      optimizer: 'sgd',
+      seed: 3
+    })
     expect(manifest.card.command).toContain('train mlp --data')
     // Training loss falls: the last epoch is well below the first (3.7 → 1.9 nats when written).
     const curves = manifest.card.curves
@@ -64,9 +71,34 @@ describe('glyphdesk CLI', () => {
 
   it('trains on real letters mixed in and scores only the real letters it held out', () => {
     const out = join(work, 'mlp-real')
-    const r = glyphdesk('train', 'mlp', '--data', mini, '--out', out, '--epochs', '30', '--optimizer', 'adam', '--lr', '0.002',
-      '--hidden', '128', '--activation', 'relu', '--seed', '1',
-      '--extra-train', realMini, '--extra-per-class', '2', '--extra-repeat', '3', '--eval-data', realMini)
+    const r = glyphdesk(
+      'train',
+      'mlp',
+      '--data',
+      mini,
+      '--out',
+      out,
+      '--epochs',
+      '30',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.002',
+      '--hidden',
+      '128',
+      '--activation',
+      'relu',
+      '--seed',
+      '1',
+      '--extra-train',
+      realMini,
+      '--extra-per-class',
+      '2',
+      '--extra-repeat',
+      '3',
+      '--eval-data',
+      realMini
+    )
     expect(r.code, r.stderr).toBe(0)
     const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).card
     expect(card.data.extraTrain).toMatchObject({ perClass: 2, glyphs: 52, repeat: 3 })
@@ -87,8 +119,18 @@ describe('glyphdesk CLI', () => {
     expect(readFileSync(join(again, 'weights.bin')).equals(readFileSync(join(model, 'weights.bin')))).toBe(true)
   })
 
-  it('prints each command\'s usage on --help and exits 0', () => {
-    for (const command of ['train', 'eval', 'gradcheck', 'data', 'models', 'transcribe', 'eval-pages', 'serve', 'experiment']) {
+  it("prints each command's usage on --help and exits 0", () => {
+    for (const command of [
+      'train',
+      'eval',
+      'gradcheck',
+      'data',
+      'models',
+      'transcribe',
+      'eval-pages',
+      'serve',
+      'experiment'
+    ]) {
       const r = glyphdesk(command, '--help')
       expect(r.code, command).toBe(0)
       expect(r.stdout, command).toMatch(new RegExp(`glyphdesk ${command}`))
@@ -122,7 +164,20 @@ describe('glyphdesk CLI', () => {
   })
 
   it('stops on a diverging learning rate with the reason', () => {
-    const r = glyphdesk('train', 'mlp', '--data', mini, '--out', join(work, 'diverged'), '--epochs', '3', '--lr', '1e6', '--activation', 'relu')
+    const r = glyphdesk(
+      'train',
+      'mlp',
+      '--data',
+      mini,
+      '--out',
+      join(work, 'diverged'),
+      '--epochs',
+      '3',
+      '--lr',
+      '1e6',
+      '--activation',
+      'relu'
+    )
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/diverged.*smaller learning rate/)
     expect(() => readFileSync(join(work, 'diverged', 'model.json'))).toThrow()

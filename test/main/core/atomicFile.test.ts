@@ -22,14 +22,25 @@ describe('writeDirAtomic', () => {
   it('makes the folder in one step, or leaves no trace when filling it fails', async () => {
     const parent = dirFor('atomic-dir')
     const target = join(parent, 'model')
-    await writeDirAtomic(target, async (s) => { await writeFile(join(s, 'a.txt'), 'one') })
+    await writeDirAtomic(target, async (s) => {
+      await writeFile(join(s, 'a.txt'), 'one')
+    })
     expect(await readFile(join(target, 'a.txt'), 'utf8')).toBe('one')
     // A non-empty target is never replaced; the staging folder is cleaned up.
-    await expect(writeDirAtomic(target, async (s) => { await writeFile(join(s, 'a.txt'), 'two') })).rejects.toThrow(/ENOTEMPTY|EEXIST/)
+    await expect(
+      writeDirAtomic(target, async (s) => {
+        await writeFile(join(s, 'a.txt'), 'two')
+      })
+    ).rejects.toThrow(/ENOTEMPTY|EEXIST/)
     expect(await readFile(join(target, 'a.txt'), 'utf8')).toBe('one')
     // A failing fill: nothing appears.
     const other = join(parent, 'other')
-    await expect(writeDirAtomic(other, async (s) => { await writeFile(join(s, 'half'), 'x'); throw new Error('disk full') })).rejects.toThrow('disk full')
+    await expect(
+      writeDirAtomic(other, async (s) => {
+        await writeFile(join(s, 'half'), 'x')
+        throw new Error('disk full')
+      })
+    ).rejects.toThrow('disk full')
     expect((await readdir(parent)).sort()).toEqual(['model'])
   })
 })

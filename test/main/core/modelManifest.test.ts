@@ -48,13 +48,19 @@ describe('model manifest (model.json) schema', () => {
 
   it('names the wrong field of a broken ONNX card', () => {
     const card = shippedJson('cnn-compact')
-    expectCardError(cardDir(JSON.stringify({ ...card, input: { ...(card['input'] as object), size: 4096 } })), /"input\.size"/)
+    expectCardError(
+      cardDir(JSON.stringify({ ...card, input: { ...(card['input'] as object), size: 4096 } })),
+      /"input\.size"/
+    )
     expectCardError(cardDir(JSON.stringify({ ...card, logitOffsets: [1, 2] })), /"logitOffsets": must be 36 numbers/)
   })
 
   it('refuses a modelFile that points outside the model directory', () => {
     const card = shippedJson('cnn-compact')
-    expectCardError(cardDir(JSON.stringify({ ...card, modelFile: '../../../../etc/passwd' })), /"modelFile": must be a file name inside the model directory/)
+    expectCardError(
+      cardDir(JSON.stringify({ ...card, modelFile: '../../../../etc/passwd' })),
+      /"modelFile": must be a file name inside the model directory/
+    )
   })
 
   it('refuses MLP sizes that would allocate absurd memory, before allocating', () => {
@@ -66,7 +72,10 @@ describe('model manifest (model.json) schema', () => {
   it('gives a clear error for null, non-JSON, missing and unknown-format cards', () => {
     expectCardError(cardDir('null'), /must be a JSON object/)
     expectCardError(cardDir('{"format": '), /is not valid JSON/)
-    expectCardError(cardDir('{"format": "keras"}'), /"format" must be one of glyphdesk-mlp, glyphdesk-onnx, glyphdesk-cnn-head/)
+    expectCardError(
+      cardDir('{"format": "keras"}'),
+      /"format" must be one of glyphdesk-mlp, glyphdesk-onnx, glyphdesk-cnn-head/
+    )
     expectCardError(join(root, 'nowhere'), /file not found/)
   })
 

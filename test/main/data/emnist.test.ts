@@ -9,7 +9,11 @@ const px = (x: Float32Array, i: number, r: number, c: number): number => x[i * 1
 
 describe('readEmnist', () => {
   it('undoes the transposed storage and white-on-black polarity: the "L" stands upright, dark on white', async () => {
-    const g = await readEmnist(fx('emnist-balanced-test-images-idx3-ubyte'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced')
+    const g = await readEmnist(
+      fx('emnist-balanced-test-images-idx3-ubyte'),
+      fx('emnist-balanced-test-labels-idx1-ubyte'),
+      'balanced'
+    )
     // 28×28 padded by 2 px: EMNIST (r, c) lands at (r+2, c+2)
     expect(px(g.x, 0, 4 + 2, 6 + 2)).toBe(0) // stem: top left is ink
     expect(px(g.x, 0, 23 + 2, 20 + 2)).toBe(0) // foot: bottom right end is ink
@@ -22,20 +26,32 @@ describe('readEmnist', () => {
       expect(px(g.x, 0, k, 1)).toBe(1)
     }
     // the 7 has its bar on top
-    let top = 0, bottom = 0
-    for (let c = 0; c < 32; c++) { top += 1 - px(g.x, 1, 7, c); bottom += 1 - px(g.x, 1, 24, c) }
+    let top = 0,
+      bottom = 0
+    for (let c = 0; c < 32; c++) {
+      top += 1 - px(g.x, 1, 7, c)
+      bottom += 1 - px(g.x, 1, 24, c)
+    }
     expect(top).toBeGreaterThan(bottom)
   })
 
   it('maps balanced labels onto the 36 classes and drops distinct lowercase', async () => {
-    const g = await readEmnist(fx('emnist-balanced-test-images-idx3-ubyte'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced')
+    const g = await readEmnist(
+      fx('emnist-balanced-test-images-idx3-ubyte'),
+      fx('emnist-balanced-test-labels-idx1-ubyte'),
+      'balanced'
+    )
     expect(g.n).toBe(2)
     expect(g.dropped).toBe(1)
     expect([...g.y]).toEqual([classIndex('L'), classIndex('7')])
   })
 
   it('reads gzip-compressed idx files the same as raw ones', async () => {
-    const raw = await readEmnist(fx('emnist-balanced-test-images-idx3-ubyte'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced')
+    const raw = await readEmnist(
+      fx('emnist-balanced-test-images-idx3-ubyte'),
+      fx('emnist-balanced-test-labels-idx1-ubyte'),
+      'balanced'
+    )
     const gz = await readEmnistDir(FIX, 'bymerge', 'test')
     expect(gz.x).toEqual(raw.x)
     expect([...gz.y]).toEqual([...raw.y])
@@ -57,7 +73,10 @@ describe('readEmnist', () => {
     const seen: number[] = []
     const g = await readEmnistDir(FIX, 'balanced', 'test', {
       limit: 1,
-      normalise: (crop, w, h, out) => { seen.push(w, h, crop[4 * 28 + 6], crop[0]); return out.fill(0.5) }
+      normalise: (crop, w, h, out) => {
+        seen.push(w, h, crop[4 * 28 + 6], crop[0])
+        return out.fill(0.5)
+      }
     })
     expect(seen).toEqual([28, 28, 0, 1])
     expect(g.x[0]).toBe(0.5)
@@ -87,29 +106,39 @@ describe('emnistLabelMap', () => {
 
 describe('idx errors', () => {
   it('rejects a bad magic number', async () => {
-    await expect(readEmnist(fx('emnist-balanced-test-images-idx3-ubyte'), fx('badmagic-labels-idx1-ubyte'), 'balanced'))
-      .rejects.toThrow(/badmagic-labels-idx1-ubyte: bad magic number 0x08030000; not an idx file/)
+    await expect(
+      readEmnist(fx('emnist-balanced-test-images-idx3-ubyte'), fx('badmagic-labels-idx1-ubyte'), 'balanced')
+    ).rejects.toThrow(/badmagic-labels-idx1-ubyte: bad magic number 0x08030000; not an idx file/)
   })
   it('rejects a truncated raw file', async () => {
-    await expect(readEmnist(fx('truncated-images-idx3-ubyte'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced'))
-      .rejects.toThrow(/truncated-images-idx3-ubyte: is truncated: header promises 3×28×28 = 2352 bytes of data, file has 984/)
+    await expect(
+      readEmnist(fx('truncated-images-idx3-ubyte'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced')
+    ).rejects.toThrow(
+      /truncated-images-idx3-ubyte: is truncated: header promises 3×28×28 = 2352 bytes of data, file has 984/
+    )
   })
   it('rejects a truncated gzip file', async () => {
-    await expect(readEmnist(fx('truncated-images-idx3-ubyte.gz'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced'))
-      .rejects.toThrow(IdxFormatError)
-    await expect(readEmnist(fx('truncated-images-idx3-ubyte.gz'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced'))
-      .rejects.toThrow(/gzip data is damaged or truncated/)
+    await expect(
+      readEmnist(fx('truncated-images-idx3-ubyte.gz'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced')
+    ).rejects.toThrow(IdxFormatError)
+    await expect(
+      readEmnist(fx('truncated-images-idx3-ubyte.gz'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced')
+    ).rejects.toThrow(/gzip data is damaged or truncated/)
   })
   it('rejects labels beyond the split, hinting at the wrong split', async () => {
-    await expect(readEmnist(fx('emnist-balanced-test-images-idx3-ubyte'), fx('wrongsplit-labels-idx1-ubyte'), 'balanced'))
-      .rejects.toThrow(/label 50 at index 2 is outside the balanced split's 47 classes/)
+    await expect(
+      readEmnist(fx('emnist-balanced-test-images-idx3-ubyte'), fx('wrongsplit-labels-idx1-ubyte'), 'balanced')
+    ).rejects.toThrow(/label 50 at index 2 is outside the balanced split's 47 classes/)
   })
   it('rejects images passed as labels and mismatched counts', async () => {
-    await expect(readEmnist(fx('emnist-balanced-test-labels-idx1-ubyte'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced'))
-      .rejects.toThrow(/holds 3; expected n×28×28 images/)
+    await expect(
+      readEmnist(fx('emnist-balanced-test-labels-idx1-ubyte'), fx('emnist-balanced-test-labels-idx1-ubyte'), 'balanced')
+    ).rejects.toThrow(/holds 3; expected n×28×28 images/)
   })
   it('says which files are missing from a directory', async () => {
-    await expect(readEmnistDir(FIX, 'byclass', 'train')).rejects.toThrow(/emnist-byclass-train-images-idx3-ubyte: not found/)
+    await expect(readEmnistDir(FIX, 'byclass', 'train')).rejects.toThrow(
+      /emnist-byclass-train-images-idx3-ubyte: not found/
+    )
   })
   it('rejects empty and non-byte idx data', () => {
     expect(() => parseIdx(new Uint8Array(0), 'e')).toThrow(/e: is empty/)

@@ -32,9 +32,19 @@ class FixtureServer {
     this.server = createServer((req, res) => {
       const path = req.url ?? '/'
       const range = req.headers.range
-      const log = (status: number): void => { this.requests.push({ path, range, status }) }
-      if (path === '/moved/data.bin') { log(302); res.writeHead(302, { Location: '/data.bin' }).end(); return }
-      if (path !== '/data.bin' && path !== '/data.zip' && path !== '/gzip.zip') { log(404); res.writeHead(404).end('no such file'); return }
+      const log = (status: number): void => {
+        this.requests.push({ path, range, status })
+      }
+      if (path === '/moved/data.bin') {
+        log(302)
+        res.writeHead(302, { Location: '/data.bin' }).end()
+        return
+      }
+      if (path !== '/data.bin' && path !== '/data.zip' && path !== '/gzip.zip') {
+        log(404)
+        res.writeHead(404).end('no such file')
+        return
+      }
       let start = 0
       const m = range && !this.behaviour.ignoreRange ? /^bytes=(\d+)-$/.exec(range) : null
       if (m) {
@@ -45,10 +55,17 @@ class FixtureServer {
           return
         }
         log(206)
-        res.writeHead(206, { 'Content-Range': `bytes ${start}-${BODY.length - 1}/${BODY.length}`, 'Content-Length': BODY.length - start, 'Accept-Ranges': 'bytes' })
+        res.writeHead(206, {
+          'Content-Range': `bytes ${start}-${BODY.length - 1}/${BODY.length}`,
+          'Content-Length': BODY.length - start,
+          'Accept-Ranges': 'bytes'
+        })
       } else {
         log(200)
-        res.writeHead(200, { 'Content-Length': BODY.length, 'Accept-Ranges': this.behaviour.ignoreRange ? 'none' : 'bytes' })
+        res.writeHead(200, {
+          'Content-Length': BODY.length,
+          'Accept-Ranges': this.behaviour.ignoreRange ? 'none' : 'bytes'
+        })
       }
       const slice = BODY.subarray(start)
       const { dropAfter, dropTimes = 1 } = this.behaviour
@@ -91,9 +108,18 @@ describe('downloadFile', () => {
 
   it('downloads a whole file, verifies its SHA-256 and reports progress up to the total', async () => {
     const seen: [number, number | undefined][] = []
-    const r = await downloadFile(`${srv.base}/data.bin`, dest('full.bin'), { sha256: SHA, onProgress: (b, t) => seen.push([b, t]) })
+    const r = await downloadFile(`${srv.base}/data.bin`, dest('full.bin'), {
+      sha256: SHA,
+      onProgress: (b, t) => seen.push([b, t])
+    })
     expect((await readFile(dest('full.bin'))).equals(BODY)).toBe(true)
-    expect(r).toMatchObject({ bytes: BODY.length, sha256: SHA, verified: 'sha256', resumed: false, alreadyPresent: false })
+    expect(r).toMatchObject({
+      bytes: BODY.length,
+      sha256: SHA,
+      verified: 'sha256',
+      resumed: false,
+      alreadyPresent: false
+    })
     expect(seen.at(-1)).toEqual([BODY.length, BODY.length])
     expect(seen.every(([b], i) => i === 0 || b >= seen[i - 1][0])).toBe(true)
     expect((await readdir(dir)).filter((f) => f.endsWith('.part'))).toEqual([])
@@ -101,7 +127,9 @@ describe('downloadFile', () => {
 
   it('resumes with a Range request after the first attempt loses its connection mid-file', async () => {
     srv.reset({ dropAfter: 70_000 })
-    const err = await downloadFile(`${srv.base}/data.bin`, dest('resume.bin'), { sha256: SHA, retries: 0 }).catch((e: unknown) => e)
+    const err = await downloadFile(`${srv.base}/data.bin`, dest('resume.bin'), { sha256: SHA, retries: 0 }).catch(
+      (e: unknown) => e
+    )
     expect(err).toBeInstanceOf(DownloadError)
     expect((err as Error).message).toMatch(/gave up after 1 attempts .*run again to resume from .*resume\.bin\.part/)
     const partSize = (await readFile(dest('resume.bin.part'))).length
@@ -150,7 +178,9 @@ describe('downloadFile', () => {
   })
 
   it('fails with the HTTP status on 404, without retrying', async () => {
-    const err = await downloadFile(`${srv.base}/nope.bin`, dest('nope.bin'), { retries: 3, retryDelayMs: 10 }).catch((e: unknown) => e)
+    const err = await downloadFile(`${srv.base}/nope.bin`, dest('nope.bin'), { retries: 3, retryDelayMs: 10 }).catch(
+      (e: unknown) => e
+    )
     expect(err).toBeInstanceOf(DownloadError)
     expect((err as DownloadError).status).toBe(404)
     expect((err as Error).message).toMatch(/nope\.bin: HTTP 404 Not Found/)
@@ -171,10 +201,14 @@ describe('downloadFile', () => {
   it('can be cancelled, keeping the .part for later', async () => {
     srv.reset({ dropAfter: 10_000, dropTimes: 100 })
     const ac = new AbortController()
-    const p = downloadFile(`${srv.base}/data.bin`, dest('cancel.bin'), { retries: 50, retryDelayMs: 50, signal: ac.signal })
+    const p = downloadFile(`${srv.base}/data.bin`, dest('cancel.bin'), {
+      retries: 50,
+      retryDelayMs: 50,
+      signal: ac.signal
+    })
     setTimeout(() => ac.abort(), 100)
     await expect(p).rejects.toThrow(/cancel|abort/i)
-    expect((await readdir(dir))).toContain('cancel.bin.part')
+    expect(await readdir(dir)).toContain('cancel.bin.part')
   })
 })
 
@@ -192,7 +226,10 @@ describe('fetchDataset', () => {
 
   it('downloads the named set from a mirror and reports an unverified checksum with the computed SHA-256', async () => {
     const progress: string[] = []
-    const r = await fetchDataset('nist36', join(dir, 'nist36'), { baseUrl: `${srv.base}/`, onProgress: (_b, _t, f) => progress.push(f) })
+    const r = await fetchDataset('nist36', join(dir, 'nist36'), {
+      baseUrl: `${srv.base}/`,
+      onProgress: (_b, _t, f) => progress.push(f)
+    })
     expect(r).toHaveLength(1)
     expect(r[0]).toMatchObject({ file: 'data.zip', verified: 'unverified', sha256: SHA })
     expect(r[0].checksumSource).toMatch(/unverified/)
@@ -201,12 +238,16 @@ describe('fetchDataset', () => {
   })
 
   it('refuses a mirror file that does not match the pinned EMNIST checksum, leaving nothing behind', async () => {
-    await expect(fetchDataset('emnist', join(dir, 'emnist'), { baseUrl: srv.base, retries: 0 })).rejects.toThrow(/gzip\.zip: MD5 mismatch \(expected 58c8d27c78d21e728a6bc7b3cc06412e/)
+    await expect(fetchDataset('emnist', join(dir, 'emnist'), { baseUrl: srv.base, retries: 0 })).rejects.toThrow(
+      /gzip\.zip: MD5 mismatch \(expected 58c8d27c78d21e728a6bc7b3cc06412e/
+    )
     expect(await readdir(join(dir, 'emnist'))).toEqual([])
   })
 
   it('names the file on a 404 from a mirror', async () => {
-    await expect(fetchDataset('nist36', join(dir, 'elsewhere'), { baseUrl: `${srv.base}/missing`, retries: 0 })).rejects.toThrow(/missing\/data\.zip: HTTP 404/)
+    await expect(
+      fetchDataset('nist36', join(dir, 'elsewhere'), { baseUrl: `${srv.base}/missing`, retries: 0 })
+    ).rejects.toThrow(/missing\/data\.zip: HTTP 404/)
   })
 })
 

@@ -4,7 +4,16 @@ import { mkdtemp, rm, copyFile, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { readGlyphFile, readGlyphSet, readGlyphSetMadeBy, writeGlyphSet, subset, concat, GlyphSetError, type LabelledGlyphs } from '../../../src/main/data/glyphset.ts'
+import {
+  readGlyphFile,
+  readGlyphSet,
+  readGlyphSetMadeBy,
+  writeGlyphSet,
+  subset,
+  concat,
+  GlyphSetError,
+  type LabelledGlyphs
+} from '../../../src/main/data/glyphset.ts'
 import { glyphGridPng } from '../../../src/main/data/grid.ts'
 import { readMat } from '../../../src/main/data/mat.ts'
 import { classIndex } from '../../../src/shared/classes.ts'
@@ -12,28 +21,41 @@ import { classIndex } from '../../../src/shared/classes.ts'
 const FIX = join(import.meta.dirname, '../../fixtures')
 const MAT = join(FIX, 'mat')
 const MINI = join(FIX, 'nist26-mini/nist26_mini_valid.mat')
-const expected = JSON.parse(readFileSync(join(MAT, 'glyphs_expected.json'), 'utf8')) as { glyphs_row_major: number[][]; labels: number[] }
+const expected = JSON.parse(readFileSync(join(MAT, 'glyphs_expected.json'), 'utf8')) as {
+  glyphs_row_major: number[][]
+  labels: number[]
+}
 const PY = '/usr/bin/python3'
 const hasScipy = existsSync(PY) && spawnSync(PY, ['-c', 'import scipy.io'], { encoding: 'utf8' }).status === 0
 
 const px = (g: LabelledGlyphs, i: number, r: number, c: number): number => g.x[i * 1024 + r * 32 + c]
 /** Mean ink (1 − value) over rows r0..r1-1 and columns c0..c1-1 of every glyph in idx. */
 function meanInk(g: LabelledGlyphs, idx: number[], r0: number, r1: number, c0: number, c1: number): number {
-  let s = 0, k = 0
-  for (const i of idx) for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) { s += 1 - px(g, i, r, c); k++ }
+  let s = 0,
+    k = 0
+  for (const i of idx)
+    for (let r = r0; r < r1; r++)
+      for (let c = c0; c < c1; c++) {
+        s += 1 - px(g, i, r, c)
+        k++
+      }
   return s / k
 }
-const ofClass = (g: LabelledGlyphs, ch: string): number[] => [...g.y].flatMap((y, i) => (y === classIndex(ch) ? [i] : []))
+const ofClass = (g: LabelledGlyphs, ch: string): number[] =>
+  [...g.y].flatMap((y, i) => (y === classIndex(ch) ? [i] : []))
 
 describe('readGlyphFile', () => {
-  it.each(['glyphs_compressed.mat', 'glyphs_uncompressed.mat'])('turns each column-major glyph row into an upright row-major glyph (%s)', async (f) => {
-    const g = await readGlyphFile(join(MAT, f))
-    expect(g.n).toBe(2)
-    expect(g.split).toBe('train')
-    expect(g.fileClasses).toBe(36)
-    expect([...g.y]).toEqual(expected.labels)
-    expect([...g.x]).toEqual(expected.glyphs_row_major.flat())
-  })
+  it.each(['glyphs_compressed.mat', 'glyphs_uncompressed.mat'])(
+    'turns each column-major glyph row into an upright row-major glyph (%s)',
+    async (f) => {
+      const g = await readGlyphFile(join(MAT, f))
+      expect(g.n).toBe(2)
+      expect(g.split).toBe('train')
+      expect(g.fileClasses).toBe(36)
+      expect([...g.y]).toEqual(expected.labels)
+      expect([...g.x]).toEqual(expected.glyphs_row_major.flat())
+    }
+  )
 
   it('puts the ink of the fixture "L" in the left column and the bottom row', async () => {
     const g = await readGlyphFile(join(MAT, 'glyphs_compressed.mat'))
@@ -54,21 +76,29 @@ describe('readGlyphFile', () => {
   })
 
   it('rejects label rows that are not one-hot, naming the row', async () => {
-    await expect(readGlyphFile(join(MAT, 'not_one_hot.mat'))).rejects.toThrow(/not_one_hot\.mat: test_labels row 1 is not one-hot \(column 3 = 1, column 26 = 1\)/)
+    await expect(readGlyphFile(join(MAT, 'not_one_hot.mat'))).rejects.toThrow(
+      /not_one_hot\.mat: test_labels row 1 is not one-hot \(column 3 = 1, column 26 = 1\)/
+    )
   })
 
   it('rejects glyph rows that are not 1024 wide', async () => {
-    await expect(readGlyphFile(join(MAT, 'wrong_width.mat'))).rejects.toThrow(/wrong_width\.mat: test_data is 2×1000; expected n×1024/)
+    await expect(readGlyphFile(join(MAT, 'wrong_width.mat'))).rejects.toThrow(
+      /wrong_width\.mat: test_data is 2×1000; expected n×1024/
+    )
   })
 
   it('says which variables a file has when it has no <split>_data/<split>_labels pair', async () => {
-    await expect(readGlyphFile(join(MAT, 'mixed_le.mat'))).rejects.toThrow(/no <split>_data \/ <split>_labels pair.*variables: dbl_as_u8/)
+    await expect(readGlyphFile(join(MAT, 'mixed_le.mat'))).rejects.toThrow(
+      /no <split>_data \/ <split>_labels pair.*variables: dbl_as_u8/
+    )
   })
 })
 
 describe('real NIST26 letters (test/fixtures/nist26-mini)', () => {
   let g: LabelledGlyphs & { fileClasses: number }
-  beforeAll(async () => { g = await readGlyphFile(MINI) })
+  beforeAll(async () => {
+    g = await readGlyphFile(MINI)
+  })
 
   it('holds 3 glyphs of each of the 26 letters', () => {
     expect(g.n).toBe(78)
@@ -86,7 +116,9 @@ describe('real NIST26 letters (test/fixtures/nist26-mini)', () => {
   })
 
   it('decodes letters upright: T is heavy on top, L on the left and bottom, J on the right', () => {
-    const T = ofClass(g, 'T'), L = ofClass(g, 'L'), J = ofClass(g, 'J')
+    const T = ofClass(g, 'T'),
+      L = ofClass(g, 'L'),
+      J = ofClass(g, 'J')
     expect(meanInk(g, T, 0, 8, 0, 32)).toBeGreaterThan(meanInk(g, T, 24, 32, 0, 32))
     expect(meanInk(g, L, 0, 32, 0, 16)).toBeGreaterThan(meanInk(g, L, 0, 32, 16, 32))
     expect(meanInk(g, L, 16, 32, 0, 32)).toBeGreaterThan(meanInk(g, L, 0, 16, 0, 32))
@@ -97,8 +129,12 @@ describe('real NIST26 letters (test/fixtures/nist26-mini)', () => {
 
 describe('writeGlyphSet / readGlyphSet', () => {
   let dir: string
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'gd-glyphs-')) })
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gd-glyphs-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   function sample(n: number, seed: number): LabelledGlyphs {
     const x = new Float32Array(n * 1024)
@@ -136,7 +172,11 @@ describe('writeGlyphSet / readGlyphSet', () => {
     // An "L" written by Glyphdesk must come out of scipy as an L after reshape(32,32,order='F').
     const x = new Float32Array(1024).fill(1)
     for (let r = 3; r < 29; r++) for (let c = 4; c < 8; c++) x[r * 32 + c] = 0
-    const splits = { train: { x, y: Uint8Array.of(11), n: 1 }, valid: { x, y: Uint8Array.of(11), n: 1 }, test: { x, y: Uint8Array.of(11), n: 1 } }
+    const splits = {
+      train: { x, y: Uint8Array.of(11), n: 1 },
+      valid: { x, y: Uint8Array.of(11), n: 1 },
+      test: { x, y: Uint8Array.of(11), n: 1 }
+    }
     await writeGlyphSet(join(dir, 'orient'), 'o', splits)
     const py = `
 import sys, scipy.io
@@ -152,7 +192,9 @@ print(int(g[10, 5] == 0), int(g[5, 10] == 1), int(m['train_labels'][0].argmax())
     await copyFile(join(dir, 'rt/mine_test.mat'), join(dir, 'nist36_test.mat'))
     const err = await readGlyphSet(dir).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(GlyphSetError)
-    expect((err as Error).message).toMatch(/no complete glyph set.*nist36 \(has train, test; missing nist36_valid\.mat\)/)
+    expect((err as Error).message).toMatch(
+      /no complete glyph set.*nist36 \(has train, test; missing nist36_valid\.mat\)/
+    )
   })
 
   it('says so when a directory has no glyph files at all', async () => {
@@ -166,7 +208,11 @@ print(int(g[10, 5] == 0), int(g[5, 10] == 1), int(m['train_labels'][0].argmax())
 })
 
 describe('subset and concat', () => {
-  const g: LabelledGlyphs = { x: Float32Array.from({ length: 3 * 1024 }, (_, i) => Math.floor(i / 1024)), y: Uint8Array.of(4, 5, 6), n: 3 }
+  const g: LabelledGlyphs = {
+    x: Float32Array.from({ length: 3 * 1024 }, (_, i) => Math.floor(i / 1024)),
+    y: Uint8Array.of(4, 5, 6),
+    n: 3
+  }
   it('subset copies the chosen glyphs in the given order', () => {
     const s = subset(g, [2, 0, 2])
     expect(s.n).toBe(3)
@@ -196,7 +242,9 @@ describe('glyphGridPng', () => {
 
   it('clamps values to [0,1] and upscales by nearest neighbour', async () => {
     const x = new Float32Array(4).fill(0)
-    x[0] = -0.2; x[1] = 1.3; x[2] = 0.5
+    x[0] = -0.2
+    x[1] = 1.3
+    x[2] = 0.5
     const png = await glyphGridPng(x, 1, 1, { size: 2, scale: 2, gap: 0 })
     const sharp = (await import('sharp')).default
     expect((await sharp(png).metadata()).channels).toBe(1)
@@ -206,18 +254,24 @@ describe('glyphGridPng', () => {
   })
 })
 
-describe('readGlyphSetMadeBy (a glyph set\'s manifest.json)', () => {
+describe("readGlyphSetMadeBy (a glyph set's manifest.json)", () => {
   let dir: string
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'glyphdesk-madeby-')) })
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'glyphdesk-madeby-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('reads command, seed and version of a synthetic set and ignores the rest of the file', () => {
     expect(readGlyphSetMadeBy(join(FIX, 'synth-mini'))).toEqual({
-      command: 'glyphdesk data synth --out test/fixtures/synth-mini --per-class 10 --seed 7', seed: 7, glyphdeskVersion: '0.1.0'
+      command: 'glyphdesk data synth --out test/fixtures/synth-mini --per-class 10 --seed 7',
+      seed: 7,
+      glyphdeskVersion: '0.1.0'
     })
   })
 
-  it('is undefined for a set without a manifest (the coursework\'s)', () => {
+  it("is undefined for a set without a manifest (the coursework's)", () => {
     expect(readGlyphSetMadeBy(join(FIX, 'nist26-mini'))).toBeUndefined()
   })
 

@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 import { readGlyphSet } from '../../../src/main/data/glyphset.ts'
 import { glyphStats, importMnist } from '../../../src/main/data/importMnist.ts'
-import { installedMnistPackage, MNIST_PIXELS, MNIST_RESERVED_PER_DIGIT, MnistFormatError, mnistPackageSource, type MnistDigitSource } from '../../../src/main/data/mnistPackage.ts'
+import {
+  installedMnistPackage,
+  MNIST_PIXELS,
+  MNIST_RESERVED_PER_DIGIT,
+  MnistFormatError,
+  mnistPackageSource,
+  type MnistDigitSource
+} from '../../../src/main/data/mnistPackage.ts'
 
 let work: string
 let pkg: string
@@ -22,7 +29,10 @@ const POISON = 7
 function sample(d: number, k: number): number[] {
   const img = new Array<number>(MNIST_PIXELS).fill(0)
   const t = 3 + (k % 2)
-  const r0 = 4 + (k % 3), c0 = 5 + ((k + d) % 4), h = 16 + (k % 4), w = 10 + ((k * 3 + d) % 7)
+  const r0 = 4 + (k % 3),
+    c0 = 5 + ((k + d) % 4),
+    h = 16 + (k % 4),
+    w = 10 + ((k * 3 + d) % 7)
   for (let r = r0; r < r0 + h; r++) {
     for (let c = c0; c < c0 + w; c++) {
       const edge = r < r0 + t || r >= r0 + h - t || c < c0 + t || c >= c0 + w - t
@@ -39,20 +49,34 @@ function writeFakePackage(dir: string): void {
   for (let d = 0; d < 10; d++) {
     const values: string[] = []
     for (let k = 0; k < allowedOf(d); k++) values.push(...sample(d, k).map((v) => (v === 0 ? '0' : String(v))))
-    for (let k = 0; k < MNIST_RESERVED_PER_DIGIT; k++) for (let i = 0; i < MNIST_PIXELS; i++) values.push(String(POISON))
+    for (let k = 0; k < MNIST_RESERVED_PER_DIGIT; k++)
+      for (let i = 0; i < MNIST_PIXELS; i++) values.push(String(POISON))
     writeFileSync(join(dir, 'src', 'digits', `${d}.json`), `{ "data": [${values.join(',')}]}`)
   }
 }
 
 /** The real reader, with every call recorded. */
-function spied(inner: MnistDigitSource): { source: MnistDigitSource; counts: number[]; reads: { digit: number; end: number }[] } {
-  const counts: number[] = [], reads: { digit: number; end: number }[] = []
+function spied(inner: MnistDigitSource): {
+  source: MnistDigitSource
+  counts: number[]
+  reads: { digit: number; end: number }[]
+} {
+  const counts: number[] = [],
+    reads: { digit: number; end: number }[] = []
   return {
-    counts, reads,
+    counts,
+    reads,
     source: {
       dir: inner.dir,
-      async count(d) { const c = await inner.count(d); counts[d] = c; return c },
-      readFirst(d, end) { reads.push({ digit: d, end }); return inner.readFirst(d, end) }
+      async count(d) {
+        const c = await inner.count(d)
+        counts[d] = c
+        return c
+      },
+      readFirst(d, end) {
+        reads.push({ digit: d, end })
+        return inner.readFirst(d, end)
+      }
     }
   }
 }
@@ -101,7 +125,9 @@ describe('importMnist', () => {
     expect(spy.reads.map((r) => r.digit)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     for (const r of spy.reads) expect(r.end).toBe(spy.counts[r.digit] - MNIST_RESERVED_PER_DIGIT)
     expect(m.source.readPerDigit).toEqual(Array.from({ length: 10 }, (_, d) => allowedOf(d)))
-    expect(m.source.countPerDigit).toEqual(Array.from({ length: 10 }, (_, d) => allowedOf(d) + MNIST_RESERVED_PER_DIGIT))
+    expect(m.source.countPerDigit).toEqual(
+      Array.from({ length: 10 }, (_, d) => allowedOf(d) + MNIST_RESERVED_PER_DIGIT)
+    )
     // Per digit the three splits are disjoint and together are exactly 0 … allowed − 1.
     for (let d = 0; d < 10; d++) {
       const all = [...m.indices.train[d], ...m.indices.valid[d], ...m.indices.test[d]].sort((a, b) => a - b)
@@ -128,11 +154,20 @@ describe('importMnist', () => {
     const set = await readGlyphSet(out)
     const g = set.train
     for (let k = 0; k < 5; k++) {
-      let x0 = 32, x1 = -1, y0 = 32, y1 = -1
-      for (let r = 0; r < 32; r++) for (let c = 0; c < 32; c++) {
-        const v = g.x[k * GLYPH_PIXELS + r * 32 + c]
-        if (v < 0.5) { x0 = Math.min(x0, c); x1 = Math.max(x1, c); y0 = Math.min(y0, r); y1 = Math.max(y1, r) }
-      }
+      let x0 = 32,
+        x1 = -1,
+        y0 = 32,
+        y1 = -1
+      for (let r = 0; r < 32; r++)
+        for (let c = 0; c < 32; c++) {
+          const v = g.x[k * GLYPH_PIXELS + r * 32 + c]
+          if (v < 0.5) {
+            x0 = Math.min(x0, c)
+            x1 = Math.max(x1, c)
+            y0 = Math.min(y0, r)
+            y1 = Math.max(y1, r)
+          }
+        }
       expect(Math.max(x1 - x0 + 1, y1 - y0 + 1)).toBeGreaterThanOrEqual(25)
       expect(Math.max(x1 - x0 + 1, y1 - y0 + 1)).toBeLessThanOrEqual(27)
       expect(Math.abs((x0 + x1) / 2 - 15.5)).toBeLessThanOrEqual(1)
@@ -144,11 +179,16 @@ describe('importMnist', () => {
 
   it('moves stroke width towards the reference and records before and after', async () => {
     const out = join(work, 'set-stroke')
-    const m = await importMnist(mnistPackageSource(pkg), out, { seed: 1, reference: { strokeWidth: 2.2, inkShare: 0.1, source: 'test' } })
+    const m = await importMnist(mnistPackageSource(pkg), out, {
+      seed: 1,
+      reference: { strokeWidth: 2.2, inkShare: 0.1, source: 'test' }
+    })
     expect(m.stroke.matched).toBe(true)
     expect(m.stroke.before.strokeWidth.median).toBeGreaterThan(2.8)
     expect(m.stroke.widthShift).toBeLessThan(0)
-    expect(Math.abs(m.stroke.after.strokeWidth.median - 2.2)).toBeLessThan(Math.abs(m.stroke.before.strokeWidth.median - 2.2) / 2)
+    expect(Math.abs(m.stroke.after.strokeWidth.median - 2.2)).toBeLessThan(
+      Math.abs(m.stroke.before.strokeWidth.median - 2.2) / 2
+    )
     expect(m.stroke.after.inkShare).toBeLessThan(m.stroke.before.inkShare)
     const set = await readGlyphSet(out)
     const all = glyphStats(set.train.x, set.train.n)
@@ -169,7 +209,10 @@ describe('importMnist', () => {
     const broken = join(work, 'broken')
     writeFakePackage(broken)
     // Digit 7 has too few samples once the reserved ones are set aside.
-    writeFileSync(join(broken, 'src', 'digits', '7.json'), `{ "data": [${new Array(MNIST_PIXELS * (MNIST_RESERVED_PER_DIGIT + 3)).fill('0').join(',')}]}`)
+    writeFileSync(
+      join(broken, 'src', 'digits', '7.json'),
+      `{ "data": [${new Array(MNIST_PIXELS * (MNIST_RESERVED_PER_DIGIT + 3)).fill('0').join(',')}]}`
+    )
     const out = join(work, 'never')
     await expect(importMnist(mnistPackageSource(broken), out, {})).rejects.toThrow(/digit 7 has 203 samples/)
     expect(existsSync(out)).toBe(false)

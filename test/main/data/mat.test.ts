@@ -8,7 +8,11 @@ import { readMat, parseMat, encodeMat, writeMat, MatFormatError } from '../../..
 
 const FIX = join(import.meta.dirname, '../../fixtures/mat')
 const fx = (f: string): string => join(FIX, f)
-const expected = JSON.parse(readFileSync(fx('glyphs_expected.json'), 'utf8')) as { glyphs_row_major: number[][]; labels: number[]; ramp_column_major: number[] }
+const expected = JSON.parse(readFileSync(fx('glyphs_expected.json'), 'utf8')) as {
+  glyphs_row_major: number[][]
+  labels: number[]
+  ramp_column_major: number[]
+}
 const PY = '/usr/bin/python3'
 const hasScipy = existsSync(PY) && spawnSync(PY, ['-c', 'import scipy.io, numpy'], { encoding: 'utf8' }).status === 0
 
@@ -20,9 +24,10 @@ describe.each(['glyphs_compressed.mat', 'glyphs_uncompressed.mat'])('readMat on 
     expect(d.dims).toEqual([2, 1024])
     // element (i, c*32+r) of a column-major 2-row matrix sits at (c*32+r)*2+i
     for (let i = 0; i < 2; i++) {
-      for (let r = 0; r < 32; r++) for (let c = 0; c < 32; c++) {
-        expect(d.data[(c * 32 + r) * 2 + i]).toBe(expected.glyphs_row_major[i][r * 32 + c])
-      }
+      for (let r = 0; r < 32; r++)
+        for (let c = 0; c < 32; c++) {
+          expect(d.data[(c * 32 + r) * 2 + i]).toBe(expected.glyphs_row_major[i][r * 32 + c])
+        }
     }
   })
 
@@ -52,19 +57,22 @@ describe.each(['glyphs_compressed.mat', 'glyphs_uncompressed.mat'])('readMat on 
 })
 
 describe('readMat on hand-built files', () => {
-  it.each(['mixed_le.mat', 'mixed_be.mat'])('converts stored types to the array class and reads small data elements (%s)', async (file) => {
-    const m = await readMat(fx(file))
-    const v = (k: string) => m.variables.get(k)!
-    expect(v('dbl_as_u8').class).toBe('double')
-    expect(v('dbl_as_u8').data).toBeInstanceOf(Float64Array)
-    expect([...v('dbl_as_u8').data]).toEqual([0, 1, 2, 250, 254, 255])
-    expect([...v('dbl_as_i16').data]).toEqual([-1000, 0, 1000])
-    expect([...v('tiny').data]).toEqual([7, 9])
-    expect([...v('dbl').data]).toEqual([0.1, -2.5e300])
-    expect([...v('u16').data]).toEqual([65535, 1])
-    expect([...v('i32').data]).toEqual([-7, 2147483647])
-    expect([...v('i8').data]).toEqual([-128, 127])
-  })
+  it.each(['mixed_le.mat', 'mixed_be.mat'])(
+    'converts stored types to the array class and reads small data elements (%s)',
+    async (file) => {
+      const m = await readMat(fx(file))
+      const v = (k: string) => m.variables.get(k)!
+      expect(v('dbl_as_u8').class).toBe('double')
+      expect(v('dbl_as_u8').data).toBeInstanceOf(Float64Array)
+      expect([...v('dbl_as_u8').data]).toEqual([0, 1, 2, 250, 254, 255])
+      expect([...v('dbl_as_i16').data]).toEqual([-1000, 0, 1000])
+      expect([...v('tiny').data]).toEqual([7, 9])
+      expect([...v('dbl').data]).toEqual([0.1, -2.5e300])
+      expect([...v('u16').data]).toEqual([65535, 1])
+      expect([...v('i32').data]).toEqual([-7, 2147483647])
+      expect([...v('i8').data]).toEqual([-128, 127])
+    }
+  )
 
   it('reads a compressed element after uncompressed ones', async () => {
     const m = await readMat(fx('mixed_le.mat'))
@@ -105,7 +113,9 @@ describe('readMat errors', () => {
     // dims live in the second sub-element: header 128 + matrix tag 8 + flags 16 + dims tag 8
     good.writeInt32LE(100000, 128 + 8 + 16 + 8)
     good.writeInt32LE(100000, 128 + 8 + 16 + 12)
-    expect(() => parseMat(good, 'big.mat')).toThrow(/big\.mat: variable "a" declares 10000000000 elements but holds only 4/)
+    expect(() => parseMat(good, 'big.mat')).toThrow(
+      /big\.mat: variable "a" declares 10000000000 elements but holds only 4/
+    )
   })
 
   it('reports every cut-off point of a valid file as an error, never garbage', () => {
@@ -125,8 +135,12 @@ describe('readMat errors', () => {
 
 describe('writeMat', () => {
   let dir: string
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'gd-mat-')) })
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gd-mat-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   const vars = [
     { name: 'train_data', class: 'double' as const, dims: [2, 3], data: [0.5, -1, 1e-9, 2, 3.25, 1.125] },
@@ -172,7 +186,9 @@ print(json.dumps({k: {'dtype': str(v.dtype), 'shape': list(v.shape), 'F': v.flat
   it('rejects values that do not fit the class and mismatched dims', () => {
     expect(() => encodeMat([{ name: 'y', class: 'uint8', dims: [1, 1], data: [256] }])).toThrow(/does not fit uint8/)
     expect(() => encodeMat([{ name: 'y', class: 'double', dims: [2, 2], data: [1] }])).toThrow(/need 4 values, got 1/)
-    expect(() => encodeMat([{ name: '1bad', class: 'double', dims: [1, 1], data: [1] }])).toThrow(/not a valid MATLAB variable name/)
+    expect(() => encodeMat([{ name: '1bad', class: 'double', dims: [1, 1], data: [1] }])).toThrow(
+      /not a valid MATLAB variable name/
+    )
   })
 
   it('produces a file that parseMat reads even when written to disk by hand', async () => {
@@ -185,7 +201,10 @@ print(json.dumps({k: {'dtype': str(v.dtype), 'shape': list(v.shape), 'F': v.flat
 describe('readMat on corrupted bytes', () => {
   it('either parses or throws MatFormatError, never another error, for 400 seeded random corruptions', () => {
     let seed = 12345
-    const rand = (k: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % k }
+    const rand = (k: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed % k
+    }
     for (const f of ['glyphs_uncompressed.mat', 'glyphs_compressed.mat', 'mixed_le.mat', 'mixed_be.mat']) {
       const orig = readFileSync(fx(f))
       for (let t = 0; t < 100; t++) {
@@ -194,7 +213,8 @@ describe('readMat on corrupted bytes', () => {
         try {
           parseMat(b, 'fuzz.mat')
         } catch (e) {
-          if (!(e instanceof MatFormatError)) throw new Error(`${f} trial ${t}: ${(e as Error).name}: ${(e as Error).message}`)
+          if (!(e instanceof MatFormatError))
+            throw new Error(`${f} trial ${t}: ${(e as Error).name}: ${(e as Error).message}`)
         }
       }
     }

@@ -13,8 +13,12 @@ const FIX = join(import.meta.dirname, '../../fixtures/emnist')
 
 describe('extractZip', () => {
   let dir: string
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'gd-zip-')) })
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gd-zip-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('lists and extracts deflated and stored entries byte-exactly', async () => {
     const entries = await listZip(join(FIX, 'gzip-mini.zip'))
@@ -26,14 +30,20 @@ describe('extractZip', () => {
     const out = join(dir, 'a')
     const written = await extractZip(join(FIX, 'gzip-mini.zip'), out)
     expect(written).toHaveLength(3)
-    expect((await readFile(join(out, 'gzip/emnist-bymerge-test-images-idx3-ubyte.gz'))).equals(await readFile(join(FIX, 'emnist-bymerge-test-images-idx3-ubyte.gz')))).toBe(true)
+    expect(
+      (await readFile(join(out, 'gzip/emnist-bymerge-test-images-idx3-ubyte.gz'))).equals(
+        await readFile(join(FIX, 'emnist-bymerge-test-images-idx3-ubyte.gz'))
+      )
+    ).toBe(true)
     expect(await readFile(join(out, 'gzip/README.txt'), 'utf8')).toBe('EMNIST test miniature\n'.repeat(3))
     const g = await readEmnistDir(join(out, 'gzip'), 'bymerge', 'test')
     expect([...g.y]).toEqual([classIndex('L'), classIndex('7')])
   })
 
   it('refuses entries that would escape the output directory', async () => {
-    await expect(extractZip(join(FIX, 'zip-slip.zip'), join(dir, 'slip'))).rejects.toThrow(/"\.\.\/escaped\.txt" would be written outside/)
+    await expect(extractZip(join(FIX, 'zip-slip.zip'), join(dir, 'slip'))).rejects.toThrow(
+      /"\.\.\/escaped\.txt" would be written outside/
+    )
     expect(await readdir(dir)).not.toContain('escaped.txt')
   })
 
@@ -43,8 +53,12 @@ describe('extractZip', () => {
     const i = bytes.indexOf('EMNIST test miniature')
     bytes[i] ^= 0xff
     await writeFile(join(dir, 'damaged.zip'), bytes)
-    await expect(extractZip(join(dir, 'damaged.zip'), join(dir, 'd'))).rejects.toThrow(/damaged\.zip: "gzip\/README\.txt" failed its integrity check/)
-    await expect(extractZip(join(FIX, 'emnist-balanced-test-labels-idx1-ubyte'), join(dir, 'e'))).rejects.toThrow(ZipFormatError)
+    await expect(extractZip(join(dir, 'damaged.zip'), join(dir, 'd'))).rejects.toThrow(
+      /damaged\.zip: "gzip\/README\.txt" failed its integrity check/
+    )
+    await expect(extractZip(join(FIX, 'emnist-balanced-test-labels-idx1-ubyte'), join(dir, 'e'))).rejects.toThrow(
+      ZipFormatError
+    )
     await expect(listZip(join(dir, 'nothing.zip'))).rejects.toThrow(/nothing\.zip: file not found/)
   })
 })

@@ -12,24 +12,42 @@ const doc: PageDoc = {
   model: { name: 'mlp<test>' },
   boxes: [
     { id: 'b1', x: 10, y: 10, w: 20, h: 30, line: 0, word: 0, label: 'T', confidence: 0.9, source: 'detector' },
-    { id: 'b2', x: 35, y: 12, w: 20, h: 30, line: 0, word: 0, label: 'D', confidence: 0.5, userLabel: 'O', source: 'detector' },
+    {
+      id: 'b2',
+      x: 35,
+      y: 12,
+      w: 20,
+      h: 30,
+      line: 0,
+      word: 0,
+      label: 'D',
+      confidence: 0.5,
+      userLabel: 'O',
+      source: 'detector'
+    },
     { id: 'b3', x: 90, y: 10, w: 20, h: 30, line: 0, word: 1, label: 'A', confidence: 0.7, source: 'detector' },
     { id: 'b4', x: 10, y: 80, w: 20, h: 30, line: 1, word: 0, userLabel: '1', source: 'person' },
     { id: 'box with space', x: 40, y: 80, w: 20, h: 30, line: 1, word: 0, source: 'detector' }
   ],
-  lines: [{ index: 0, x: 10, y: 10, w: 100, h: 32 }, { index: 1, x: 10, y: 80, w: 50, h: 30 }]
+  lines: [
+    { index: 0, x: 10, y: 10, w: 100, h: 32 },
+    { index: 1, x: 10, y: 80, w: 50, h: 30 }
+  ]
 }
 const empty: PageDoc = { ...doc, boxes: [], lines: [] }
 
 describe('ALTO and PAGE XML against the official schemas', () => {
-  it('ALTO 4.4: a page with corrections, a person\'s box, an unlabelled box and an empty page validate', async () => {
+  it("ALTO 4.4: a page with corrections, a person's box, an unlabelled box and an empty page validate", async () => {
     const r = await validateAgainst('alto-4.4', { 'page.xml': exportAlto(doc), 'empty.xml': exportAlto(empty) })
     expect(r['page.xml']).toEqual({ valid: true, errors: [] })
     expect(r['empty.xml']).toEqual({ valid: true, errors: [] })
   })
 
   it('PAGE 2019-07-15: the same pages validate', async () => {
-    const r = await validateAgainst('page-2019-07-15', { 'page.xml': exportPageXml(doc), 'empty.xml': exportPageXml(empty) })
+    const r = await validateAgainst('page-2019-07-15', {
+      'page.xml': exportPageXml(doc),
+      'empty.xml': exportPageXml(empty)
+    })
     expect(r['page.xml']).toEqual({ valid: true, errors: [] })
     expect(r['empty.xml']).toEqual({ valid: true, errors: [] })
   })
@@ -48,7 +66,9 @@ describe('ALTO and PAGE XML against the official schemas', () => {
     })
     for (const [name, res] of Object.entries({ ...a, ...p })) {
       expect(res.valid, name).toBe(false)
-      expect(res.errors.join('\n'), name).toMatch(/Schemas validity error|not expected|not allowed|No matching global declaration/)
+      expect(res.errors.join('\n'), name).toMatch(
+        /Schemas validity error|not expected|not allowed|No matching global declaration/
+      )
     }
   })
 })

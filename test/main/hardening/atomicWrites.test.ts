@@ -33,7 +33,9 @@ const { createAppRegistry } = await import('../../../src/main/ipc/index.ts')
 const { saveProject } = await import('../../../src/main/project/projectFile.ts')
 
 let tmp: string
-beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'glyphdesk-atomic-')) })
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'glyphdesk-atomic-'))
+})
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 const mlp = (seed: number) => new Mlp({ sizes: [1024, 8, 36], activation: 'sigmoid', seed })
@@ -56,9 +58,13 @@ describe('a full disk or a read-only target', () => {
 
   it('ENOSPC on project.save answers 422 with the path, not 500 "Error"', async () => {
     const dataDir = mkdtempSync(join(tmp, 'data-'))
-    const registry = createAppRegistry(createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async () => '' }))
+    const registry = createAppRegistry(
+      createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async () => '' })
+    )
     fault.failWith = 'ENOSPC'
-    const reply = await registry.invoke('project.save', { project: { format: 'glyphdesk-project' as const, version: 1 as const, pages: [], current: 0, models: [] } })
+    const reply = await registry.invoke('project.save', {
+      project: { format: 'glyphdesk-project' as const, version: 1 as const, pages: [], current: 0, models: [] }
+    })
     fault.failWith = null
     expect(reply.ok).toBe(false)
     if (!reply.ok) {
@@ -80,7 +86,7 @@ describe('a full disk or a read-only target', () => {
 })
 
 describe('model folders are replaced in one step', () => {
-  it('re-saving keeps the model folder\'s other files and leaves no temporaries', async () => {
+  it("re-saving keeps the model folder's other files and leaves no temporaries", async () => {
     const dir = join(tmp, 'model-resave')
     await saveMlp(dir, mlp(1), { n: 1 })
     writeFileSync(join(dir, 'checkpoint.json'), '{}')
@@ -126,7 +132,13 @@ describe('stale temporaries', () => {
     const dir = mkdtempSync(join(tmp, 'project-'))
     const file = join(dir, 'work.glyphdesk')
     writeFileSync(join(dir, `.work.glyphdesk.${2 ** 22 + 7}.0123456789ab.tmp`), '')
-    await saveProject(file, { format: 'glyphdesk-project' as const, version: 1 as const, pages: [], current: 0, models: [] })
+    await saveProject(file, {
+      format: 'glyphdesk-project' as const,
+      version: 1 as const,
+      pages: [],
+      current: 0,
+      models: []
+    })
     expect(readdirSync(dir)).toEqual(['work.glyphdesk'])
   })
 

@@ -6,10 +6,24 @@ import { fuzzTargets, runTarget, type FuzzTarget } from '../../../scripts/fuzz/t
 
 const CASES: Record<string, number> = { onnx: 200, routes: 300, 'model-weights': 200 }
 let targets: FuzzTarget[] = []
-beforeAll(async () => { targets = await fuzzTargets() }, 60_000)
+beforeAll(async () => {
+  targets = await fuzzTargets()
+}, 60_000)
 
 describe('fuzzing (seed 14)', () => {
-  for (const name of ['bmp8', 'bmp24', 'png', 'jpeg', 'mat', 'mat-compressed', 'model-weights', 'onnx', 'pagedoc', 'project', 'routes']) {
+  for (const name of [
+    'bmp8',
+    'bmp24',
+    'png',
+    'jpeg',
+    'mat',
+    'mat-compressed',
+    'model-weights',
+    'onnx',
+    'pagedoc',
+    'project',
+    'routes'
+  ]) {
     it(`${name}: only its own errors, no case over 5 s`, async () => {
       const t = targets.find((x) => x.name === name)!
       const r = await runTarget(t, CASES[name] ?? 300, 14)

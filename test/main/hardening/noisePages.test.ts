@@ -8,51 +8,90 @@ import { Rng } from '../../../src/main/nn/rng.ts'
 /** Black square blots of `size` px on white, every `step` px, each a separate component. */
 function dots(w: number, h: number, step: number, size: number): { width: number; height: number; data: Uint8Array } {
   const data = new Uint8Array(w * h).fill(255)
-  for (let y = 2; y + size < h; y += step) for (let x = 2; x + size < w; x += step) {
-    for (let dy = 0; dy < size; dy++) data.fill(0, (y + dy) * w + x, (y + dy) * w + x + size)
-  }
+  for (let y = 2; y + size < h; y += step)
+    for (let x = 2; x + size < w; x += step) {
+      for (let dy = 0; dy < size; dy++) data.fill(0, (y + dy) * w + x, (y + dy) * w + x + size)
+    }
   return { width: w, height: h, data }
 }
 
 /** The former all-pairs line grouping, kept here as the reference the fast one must equal. */
 function groupLinesReference(boxes: { x: number; y: number; w: number; h: number }[]): number[][] {
   const n = boxes.length
-  const med = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
-  const vOv = (a: typeof boxes[0], b: typeof boxes[0]) => Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b)
+    const m = s.length >> 1
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+  }
+  const vOv = (a: (typeof boxes)[0], b: (typeof boxes)[0]) => Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
   const parent = boxes.map((_, i) => i)
-  const find = (i: number): number => { while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i] } return i }
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]]
+      i = parent[i]
+    }
+    return i
+  }
   const hMed = med(boxes.map((b) => b.h))
   const order = boxes.map((_, i) => i).sort((a, b) => boxes[a].x - boxes[b].x)
   for (let oi = 0; oi < n; oi++) {
-    const a = boxes[order[oi]], acx = a.x + a.w / 2
-    let best = -1, bestCost = Infinity
+    const a = boxes[order[oi]],
+      acx = a.x + a.w / 2
+    let best = -1,
+      bestCost = Infinity
     for (let oj = 0; oj < n; oj++) {
       if (oj === oi) continue
-      const b = boxes[order[oj]], bcx = b.x + b.w / 2
+      const b = boxes[order[oj]],
+        bcx = b.x + b.w / 2
       if (bcx <= acx || vOv(a, b) < 0.35 * Math.min(a.h, b.h)) continue
-      const cost = Math.max(0, b.x - (a.x + a.w)) + 2 * Math.abs((b.y + b.h / 2) - (a.y + a.h / 2)) + (bcx - acx) * 0.01
-      if (cost < bestCost) { bestCost = cost; best = order[oj] }
+      const cost = Math.max(0, b.x - (a.x + a.w)) + 2 * Math.abs(b.y + b.h / 2 - (a.y + a.h / 2)) + (bcx - acx) * 0.01
+      if (cost < bestCost) {
+        bestCost = cost
+        best = order[oj]
+      }
     }
     if (best >= 0 && bestCost < 12 * Math.max(hMed, 1)) parent[find(order[oi])] = find(best)
   }
   const groups = new Map<number, number[]>()
-  for (let i = 0; i < n; i++) { const r = find(i); if (!groups.has(r)) groups.set(r, []); groups.get(r)!.push(i) }
-  const bnd = (l: number[]) => { const x0 = Math.min(...l.map((k) => boxes[k].x)), y0 = Math.min(...l.map((k) => boxes[k].y)); return { x: x0, y: y0, w: Math.max(...l.map((k) => boxes[k].x + boxes[k].w)) - x0, h: Math.max(...l.map((k) => boxes[k].y + boxes[k].h)) - y0 } }
+  for (let i = 0; i < n; i++) {
+    const r = find(i)
+    if (!groups.has(r)) groups.set(r, [])
+    groups.get(r)!.push(i)
+  }
+  const bnd = (l: number[]) => {
+    const x0 = Math.min(...l.map((k) => boxes[k].x)),
+      y0 = Math.min(...l.map((k) => boxes[k].y))
+    return {
+      x: x0,
+      y: y0,
+      w: Math.max(...l.map((k) => boxes[k].x + boxes[k].w)) - x0,
+      h: Math.max(...l.map((k) => boxes[k].y + boxes[k].h)) - y0
+    }
+  }
   const lines = [...groups.values()]
   let changed = true
   while (changed) {
     changed = false
-    outer: for (let i = 0; i < lines.length; i++) for (let j = i + 1; j < lines.length; j++) {
-      const a = bnd(lines[i]), b = bnd(lines[j])
-      if (Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > 0) continue
-      const ha = med(lines[i].map((k) => boxes[k].h)), hb = med(lines[j].map((k) => boxes[k].h))
-      if (vOv(a, b) >= 0.6 * Math.min(ha, hb) && Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) < 0.5 * Math.max(ha, hb)) {
-        lines[i] = lines[i].concat(lines[j]); lines.splice(j, 1); changed = true; break outer
+    outer: for (let i = 0; i < lines.length; i++)
+      for (let j = i + 1; j < lines.length; j++) {
+        const a = bnd(lines[i]),
+          b = bnd(lines[j])
+        if (Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > 0) continue
+        const ha = med(lines[i].map((k) => boxes[k].h)),
+          hb = med(lines[j].map((k) => boxes[k].h))
+        if (vOv(a, b) >= 0.6 * Math.min(ha, hb) && Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) < 0.5 * Math.max(ha, hb)) {
+          lines[i] = lines[i].concat(lines[j])
+          lines.splice(j, 1)
+          changed = true
+          break outer
+        }
       }
-    }
   }
-  for (const l of lines) l.sort((p, q) => (boxes[p].x + boxes[p].w / 2) - (boxes[q].x + boxes[q].w / 2))
-  return lines.map((l) => ({ l, cy: med(l.map((k) => boxes[k].y + boxes[k].h / 2)) })).sort((p, q) => p.cy - q.cy).map((o) => o.l)
+  for (const l of lines) l.sort((p, q) => boxes[p].x + boxes[p].w / 2 - (boxes[q].x + boxes[q].w / 2))
+  return lines
+    .map((l) => ({ l, cy: med(l.map((k) => boxes[k].y + boxes[k].h / 2)) }))
+    .sort((p, q) => p.cy - q.cy)
+    .map((o) => o.l)
 }
 
 describe('noise pages', () => {
@@ -68,7 +107,12 @@ describe('noise pages', () => {
       const n = 5 + rng.int(120)
       const boxes = Array.from({ length: n }, () => {
         const line = rng.int(8)
-        return { x: rng.int(1500), y: line * 60 + rng.int(30), w: 5 + rng.int(seed % 3 === 0 ? 400 : 40), h: 10 + rng.int(50) }
+        return {
+          x: rng.int(1500),
+          y: line * 60 + rng.int(30),
+          w: 5 + rng.int(seed % 3 === 0 ? 400 : 40),
+          h: 10 + rng.int(50)
+        }
       })
       expect(groupLines(boxes), `seed ${seed}`).toEqual(groupLinesReference(boxes))
     }

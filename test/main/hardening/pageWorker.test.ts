@@ -21,9 +21,17 @@ beforeAll(async () => {
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html>')
   app = await startBrowserApp({ userDataDir: dataDir, staticDir })
   // Salt and pepper on a textured 2000×1500 page: seconds of segmentation work.
-  const w = 2000, h = 1500, rng = new Rng(3), px = Buffer.alloc(w * h)
-  for (let i = 0; i < px.length; i++) { const u = rng.uniform(); px[i] = u < 0.05 ? 0 : 200 + Math.floor(rng.uniform() * 55) }
-  noisePng = await sharp(px, { raw: { width: w, height: h, channels: 1 } }).png().toBuffer()
+  const w = 2000,
+    h = 1500,
+    rng = new Rng(3),
+    px = Buffer.alloc(w * h)
+  for (let i = 0; i < px.length; i++) {
+    const u = rng.uniform()
+    px[i] = u < 0.05 ? 0 : 200 + Math.floor(rng.uniform() * 55)
+  }
+  noisePng = await sharp(px, { raw: { width: w, height: h, channels: 1 } })
+    .png()
+    .toBuffer()
 }, 120_000)
 
 afterAll(async () => {
@@ -32,18 +40,31 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-async function post(route: string, body: unknown): Promise<{ status: number; json: { ok: boolean; error?: { message: string } } }> {
+async function post(
+  route: string,
+  body: unknown
+): Promise<{ status: number; json: { ok: boolean; error?: { message: string } } }> {
   const res = await fetch(`http://127.0.0.1:${app.server.port}/api/${route}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-glyphdesk-token': app.server.token }, body: JSON.stringify(body)
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-glyphdesk-token': app.server.token },
+    body: JSON.stringify(body)
   })
-  return { status: res.status, json: await res.json() as { ok: boolean; error?: { message: string } } }
+  return { status: res.status, json: (await res.json()) as { ok: boolean; error?: { message: string } } }
 }
 
 /** A 1 KB 8-bit BMP whose header declares 0xFFFFFFFF palette colours. */
 function hostileBmp(): Buffer {
   const b = Buffer.alloc(1078 + 16 * 16, 0xff)
-  b.write('BM', 0, 'latin1'); b.writeUInt32LE(b.length, 2); b.writeUInt32LE(1078, 10); b.writeUInt32LE(40, 14)
-  b.writeInt32LE(16, 18); b.writeInt32LE(16, 22); b.writeUInt16LE(1, 26); b.writeUInt16LE(8, 28); b.writeUInt32LE(0, 30); b.writeUInt32LE(0xffffffff, 46)
+  b.write('BM', 0, 'latin1')
+  b.writeUInt32LE(b.length, 2)
+  b.writeUInt32LE(1078, 10)
+  b.writeUInt32LE(40, 14)
+  b.writeInt32LE(16, 18)
+  b.writeInt32LE(16, 22)
+  b.writeUInt16LE(1, 26)
+  b.writeUInt16LE(8, 28)
+  b.writeUInt32LE(0, 30)
+  b.writeUInt32LE(0xffffffff, 46)
   return b
 }
 
@@ -55,7 +76,9 @@ describe('the page worker', () => {
       post('pages.openBytes', { name: 'hostile.bmp', base64: hostileBmp().toString('base64') })
     ]
     let settled = false
-    void Promise.allSettled(pages).then(() => { settled = true })
+    void Promise.allSettled(pages).then(() => {
+      settled = true
+    })
     const latencies: number[] = []
     await new Promise((r) => setTimeout(r, 300))
     while (!settled && latencies.length < 40) {
@@ -68,7 +91,9 @@ describe('the page worker', () => {
     const [noise, bmp] = await Promise.all(pages)
     const sorted = [...latencies].sort((a, b) => a - b)
     const p90 = sorted[Math.floor(0.9 * (sorted.length - 1))]
-    console.log(`app.info while reading: ${sorted.length} calls, median ${Math.round(sorted[sorted.length >> 1])} ms, p90 ${Math.round(p90)} ms, max ${Math.round(sorted[sorted.length - 1])} ms`)
+    console.log(
+      `app.info while reading: ${sorted.length} calls, median ${Math.round(sorted[sorted.length >> 1])} ms, p90 ${Math.round(p90)} ms, max ${Math.round(sorted[sorted.length - 1])} ms`
+    )
     expect(latencies.length).toBeGreaterThan(3)
     // Segmentation on this thread blocked calls for the whole ~10 s of a noise page. On a shared two-core
     // machine (load average near 20 while this was written) single calls still wait for the scheduler now
@@ -84,7 +109,9 @@ describe('the page worker', () => {
     const err = await readPage(noisePng, 'noise.png', { timeoutMs: 50 }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(PageWorkError)
     expect((err as Error).message).toMatch(/noise\.png took longer than 0 s to read; is this a photo of text\?/)
-    const small = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#fff' } }).png().toBuffer()
+    const small = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer()
     const { image } = await readPage(small, 'blank.png')
     expect([image.width, image.height]).toEqual([64, 48])
   }, 60_000)

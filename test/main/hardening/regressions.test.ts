@@ -16,7 +16,9 @@ import { assembleText, boxesByLine, type PageDoc } from '../../../src/shared/pag
 
 const root = resolve(__dirname, '../../..')
 let tmp: string
-beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'glyphdesk-hardening-')) })
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'glyphdesk-hardening-'))
+})
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 /** A PageDoc whose one box claims line 1e9 (and word 1e9), next to an ordinary line 0. */
@@ -41,7 +43,9 @@ describe('a PageDoc with "line": 1e9', () => {
 
   it('exports in every format through the export.page route without allocating per line number', async () => {
     const dataDir = mkdtempSync(join(tmp, 'data-'))
-    const registry = createAppRegistry(createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async () => '' }))
+    const registry = createAppRegistry(
+      createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async () => '' })
+    )
     for (const format of Object.keys(PAGE_EXPORTS)) {
       const t0 = performance.now()
       const reply = await registry.invoke('export.page', { doc: hugeLineDoc(), format })
@@ -96,7 +100,9 @@ describe('BMP headers that declare more than the file holds', () => {
 
 describe('image errors name the file', () => {
   it('names the file when the caller read the bytes itself', async () => {
-    await expect(loadImage(Buffer.from('not an image at all'), { name: '/some/where/scan.png' })).rejects.toThrow(/^scan\.png is not an image format/)
+    await expect(loadImage(Buffer.from('not an image at all'), { name: '/some/where/scan.png' })).rejects.toThrow(
+      /^scan\.png is not an image format/
+    )
     await expect(loadImage(Buffer.from('%PDF-1.4 …'), { name: 'doc.png' })).rejects.toThrow(/^doc\.png is a PDF/)
   })
 
@@ -104,7 +110,9 @@ describe('image errors name the file', () => {
     const dataDir = mkdtempSync(join(tmp, 'data-'))
     const page = join(dataDir, 'scan.png')
     writeFileSync(page, 'not an image')
-    const registry = createAppRegistry(createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async () => '' }))
+    const registry = createAppRegistry(
+      createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async () => '' })
+    )
     const reply = await registry.invoke('pages.open', { path: page })
     expect(reply.ok).toBe(false)
     if (!reply.ok) expect(reply.error.message).toMatch(/^scan\.png is not an image format/)
@@ -113,7 +121,9 @@ describe('image errors name the file', () => {
 
 /** A compressed MAT element whose matrix declares rows×cols doubles but inflates to `inflated` bytes. */
 function matBomb(rows: number, cols: number, inflated: number): Buffer {
-  const honest = encodeMat([{ name: 'x', class: 'double', dims: [rows, cols], data: new Float64Array(rows * cols) }], { compress: false })
+  const honest = encodeMat([{ name: 'x', class: 'double', dims: [rows, cols], data: new Float64Array(rows * cols) }], {
+    compress: false
+  })
   const element = Buffer.alloc(inflated)
   honest.copy(element, 0, 128)
   // The matrix tag claims the whole inflated size; the padding after the real data is zeros (a bomb).
@@ -130,7 +140,11 @@ describe('.mat inflated size', () => {
     const bomb = matBomb(10, 10, 64 * 1024 * 1024)
     expect(bomb.length).toBeLessThan(200 * 1024)
     let err: unknown
-    try { parseMat(bomb, 'bomb.mat') } catch (e) { err = e }
+    try {
+      parseMat(bomb, 'bomb.mat')
+    } catch (e) {
+      err = e
+    }
     expect(err).toBeInstanceOf(MatFormatError)
     expect((err as Error).message).toMatch(/^bomb\.mat: .*inflates past the \d+ bytes its declared dimensions need/)
     const bound = Number(/past the (\d+) bytes/.exec((err as Error).message)![1])
@@ -153,20 +167,29 @@ describe('glyph values that are not finite numbers', () => {
       const labels = new Float64Array(n * 36)
       for (let i = 0; i < n; i++) labels[i * n + i] = 1
       const file = join(tmp, `nan_${String(bad)}_train.mat`)
-      writeFileSync(file, encodeMat([
-        { name: 'train_data', class: 'double', dims: [n, 1024], data },
-        { name: 'train_labels', class: 'double', dims: [n, 36], data: labels }
-      ]))
+      writeFileSync(
+        file,
+        encodeMat([
+          { name: 'train_data', class: 'double', dims: [n, 1024], data },
+          { name: 'train_labels', class: 'double', dims: [n, 36], data: labels }
+        ])
+      )
       const err = await readGlyphFile(file).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(GlyphSetError)
-      expect((err as Error).message).toBe(`nan_${String(bad)}_train.mat: train_data holds ${bad} in row 2, column 3; glyph values must be finite numbers (0 ink … 1 paper)`)
+      expect((err as Error).message).toBe(
+        `nan_${String(bad)}_train.mat: train_data holds ${bad} in row 2, column 3; glyph values must be finite numbers (0 ink … 1 paper)`
+      )
     })
   }
 })
 
 describe('the command line', () => {
   it('gives a clear usage error (exit 2), not a raw EISDIR, when transcribe is given a folder', () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'glyphdesk.mjs'), 'transcribe', tmp], { cwd: root, encoding: 'utf8', timeout: 120_000 })
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'glyphdesk.mjs'), 'transcribe', tmp], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000
+    })
     expect(r.stderr).not.toMatch(/EISDIR/)
     expect(r.stderr).toMatch(/is a folder; transcribe reads one page image/)
     expect(r.status).toBe(2)

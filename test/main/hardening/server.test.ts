@@ -11,17 +11,23 @@ let app: BrowserApp
 let dataDir: string
 let staticDir: string
 
-function call(path: string, opts: { method?: string; token?: string | null; body?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function call(
+  path: string,
+  opts: { method?: string; token?: string | null; body?: string } = {}
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((ok, fail) => {
     const headers: Record<string, string> = { host: `127.0.0.1:${app.server.port}` }
     if (opts.token !== null) headers['x-glyphdesk-token'] = opts.token ?? app.server.token
     if (opts.body !== undefined) headers['content-type'] = 'application/json'
-    const req = request({ host: '127.0.0.1', port: app.server.port, path, method: opts.method ?? 'GET', headers }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => (body += c))
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }))
-    })
+    const req = request(
+      { host: '127.0.0.1', port: app.server.port, path, method: opts.method ?? 'GET', headers },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c) => (body += c))
+        res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }))
+      }
+    )
     req.on('error', fail)
     req.end(opts.body)
   })
@@ -56,13 +62,19 @@ describe('malformed URLs', () => {
   })
 })
 
-async function post(route: string, input: unknown): Promise<{ status: number; reply: { ok: boolean; error?: { name: string; message: string } } }> {
+async function post(
+  route: string,
+  input: unknown
+): Promise<{ status: number; reply: { ok: boolean; error?: { name: string; message: string } } }> {
   const res = await call(`/api/${route}`, { method: 'POST', body: JSON.stringify(input) })
   return { status: res.status, reply: JSON.parse(res.body) }
 }
 
 const project = (imagePath: string) => ({
-  format: 'glyphdesk-project', version: 1, current: 0, models: [],
+  format: 'glyphdesk-project',
+  version: 1,
+  current: 0,
+  models: [],
   pages: [{ doc: { version: 1, image: { path: imagePath, width: 10, height: 10 }, boxes: [], lines: [] } }]
 })
 
@@ -71,8 +83,23 @@ describe('the token', () => {
     const page = await call(`/?token=${app.server.token}`, { token: null })
     expect(page.headers['set-cookie']).toBeUndefined()
     const res = await new Promise<number>((ok, fail) => {
-      const req = request({ host: '127.0.0.1', port: app.server.port, path: '/api/app.info', method: 'POST',
-        headers: { host: `127.0.0.1:${app.server.port}`, cookie: `glyphdesk-token-${app.server.port}=${app.server.token}`, 'content-type': 'application/json' } }, (r) => { r.resume(); ok(r.statusCode ?? 0) })
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: app.server.port,
+          path: '/api/app.info',
+          method: 'POST',
+          headers: {
+            host: `127.0.0.1:${app.server.port}`,
+            cookie: `glyphdesk-token-${app.server.port}=${app.server.token}`,
+            'content-type': 'application/json'
+          }
+        },
+        (r) => {
+          r.resume()
+          ok(r.statusCode ?? 0)
+        }
+      )
       req.on('error', fail)
       req.end('{}')
     })
@@ -142,7 +169,7 @@ describe('file access is limited to the data folder and what the person chose', 
 
   it('writes inside the data folder, and a loaded project lets its own page images be opened', async () => {
     const file = join(dataDir, 'mine.glyphdesk')
-    const sample = (((await post('app.info', {})).reply as unknown as { value: { sample: string } }).value).sample
+    const sample = ((await post('app.info', {})).reply as unknown as { value: { sample: string } }).value.sample
     expect((await post('project.save', { project: project(sample), path: file })).status).toBe(200)
     expect((await post('project.load', { path: file })).status).toBe(200)
   })
@@ -159,7 +186,11 @@ describe('file access is limited to the data folder and what the person chose', 
 
 describe('isolation headers', () => {
   it('every answer says same-origin for COOP and CORP and denies framing', async () => {
-    for (const [path, token] of [['/', null], ['/api/events?x=1', null], ['/nope', null]] as const) {
+    for (const [path, token] of [
+      ['/', null],
+      ['/api/events?x=1', null],
+      ['/nope', null]
+    ] as const) {
       const res = await call(path, { token })
       expect(res.headers['cross-origin-opener-policy'], path).toBe('same-origin')
       expect(res.headers['cross-origin-resource-policy'], path).toBe('same-origin')

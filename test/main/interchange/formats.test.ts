@@ -17,22 +17,41 @@ const work = mkdtempSync(join(tmpdir(), 'glyphdesk-formats-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 let haiku: ImportedPage
-beforeAll(async () => { haiku = await readOcrFile(join(ROOT, 'test', 'fixtures', 'interchange', 'tesseract', '03_haiku.xml')) })
+beforeAll(async () => {
+  haiku = await readOcrFile(join(ROOT, 'test', 'fixtures', 'interchange', 'tesseract', '03_haiku.xml'))
+})
 
 const bb = (r: Rect) => `${r.x} ${r.y} ${r.x + r.w} ${r.y + r.h}`
 const poly = (r: Rect) => `${r.x},${r.y} ${r.x},${r.y + r.h} ${r.x + r.w},${r.y + r.h} ${r.x + r.w},${r.y}`
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;')
 /** A word's box cut into equal columns, one per character (how a line recogniser's cuts place glyphs). */
-const cuts = (r: Rect, n: number): Rect[] => Array.from({ length: n }, (_, k) => {
-  const x0 = r.x + Math.round((k * r.w) / n), x1 = r.x + Math.round(((k + 1) * r.w) / n)
-  return { x: x0, y: r.y, w: x1 - x0, h: r.h }
-})
+const cuts = (r: Rect, n: number): Rect[] =>
+  Array.from({ length: n }, (_, k) => {
+    const x0 = r.x + Math.round((k * r.w) / n),
+      x1 = r.x + Math.round(((k + 1) * r.w) / n)
+    return { x: x0, y: r.y, w: x1 - x0, h: r.h }
+  })
 
 function krakenAltoV3(): string {
-  const lines = haiku.lines.map((l, li) => `<TextLine ID="line_${li}" HPOS="${l.rect.x}" VPOS="${l.rect.y}" WIDTH="${l.rect.w}" HEIGHT="${l.rect.h}">` +
-    l.words.map((w, wi) => (wi > 0 ? `<SP ID="segment_${li}_${wi}s" HPOS="${w.rect.x - 5}" VPOS="${w.rect.y}" WIDTH="5" HEIGHT="${w.rect.h}"/>` : '') +
-      `<String ID="segment_${li}_${wi}" CONTENT="${esc(w.text)}" HPOS="${w.rect.x}" VPOS="${w.rect.y}" WIDTH="${w.rect.w}" HEIGHT="${w.rect.h}" WC="0.8123" CC="${w.text.split('').map(() => 8).join(' ')}"/>`).join('') +
-    '</TextLine>').join('\n')
+  const lines = haiku.lines
+    .map(
+      (l, li) =>
+        `<TextLine ID="line_${li}" HPOS="${l.rect.x}" VPOS="${l.rect.y}" WIDTH="${l.rect.w}" HEIGHT="${l.rect.h}">` +
+        l.words
+          .map(
+            (w, wi) =>
+              (wi > 0
+                ? `<SP ID="segment_${li}_${wi}s" HPOS="${w.rect.x - 5}" VPOS="${w.rect.y}" WIDTH="5" HEIGHT="${w.rect.h}"/>`
+                : '') +
+              `<String ID="segment_${li}_${wi}" CONTENT="${esc(w.text)}" HPOS="${w.rect.x}" VPOS="${w.rect.y}" WIDTH="${w.rect.w}" HEIGHT="${w.rect.h}" WC="0.8123" CC="${w.text
+                .split('')
+                .map(() => 8)
+                .join(' ')}"/>`
+          )
+          .join('') +
+        '</TextLine>'
+    )
+    .join('\n')
   return `<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#"><Description><MeasurementUnit>pixel</MeasurementUnit>
 <sourceImageInformation><fileName>03_haiku.jpg</fileName></sourceImageInformation>
 <OCRProcessing ID="OCR_0"><ocrProcessingStep><processingSoftware><softwareName>kraken</softwareName></processingSoftware></ocrProcessingStep></OCRProcessing></Description>
@@ -41,14 +60,30 @@ function krakenAltoV3(): string {
 }
 
 function krakenPage2019(): string {
-  const lines = haiku.lines.map((l, li) => `<TextLine id="line_${li}"><Coords points="${poly(l.rect)}"/><Baseline points="${l.rect.x},${l.rect.y + l.rect.h} ${l.rect.x + l.rect.w},${l.rect.y + l.rect.h}"/>` +
-    l.words.map((w, wi) => {
-      const chars = [...w.text]
-      const glyphs = cuts(w.rect, chars.length).map((g, k) => `<Glyph id="char_${li}_${wi}_${k}"><Coords points="${poly(g)}"/><TextEquiv conf="0.9"><Unicode>${esc(chars[k])}</Unicode></TextEquiv></Glyph>`).join('')
-      // Kraken writes the space between two words as a word of its own.
-      const space = wi > 0 ? `<Word id="segment_${li}_${wi}s"><Coords points="${poly({ x: w.rect.x - 4, y: w.rect.y, w: 4, h: w.rect.h })}"/><Glyph id="sp_${li}_${wi}"><Coords points="${poly({ x: w.rect.x - 4, y: w.rect.y, w: 4, h: w.rect.h })}"/><TextEquiv conf="0.99"><Unicode> </Unicode></TextEquiv></Glyph></Word>` : ''
-      return `${space}<Word id="segment_${li}_${wi}"><Coords points="${poly(w.rect)}"/>${glyphs}</Word>`
-    }).join('') + '</TextLine>').join('\n')
+  const lines = haiku.lines
+    .map(
+      (l, li) =>
+        `<TextLine id="line_${li}"><Coords points="${poly(l.rect)}"/><Baseline points="${l.rect.x},${l.rect.y + l.rect.h} ${l.rect.x + l.rect.w},${l.rect.y + l.rect.h}"/>` +
+        l.words
+          .map((w, wi) => {
+            const chars = [...w.text]
+            const glyphs = cuts(w.rect, chars.length)
+              .map(
+                (g, k) =>
+                  `<Glyph id="char_${li}_${wi}_${k}"><Coords points="${poly(g)}"/><TextEquiv conf="0.9"><Unicode>${esc(chars[k])}</Unicode></TextEquiv></Glyph>`
+              )
+              .join('')
+            // Kraken writes the space between two words as a word of its own.
+            const space =
+              wi > 0
+                ? `<Word id="segment_${li}_${wi}s"><Coords points="${poly({ x: w.rect.x - 4, y: w.rect.y, w: 4, h: w.rect.h })}"/><Glyph id="sp_${li}_${wi}"><Coords points="${poly({ x: w.rect.x - 4, y: w.rect.y, w: 4, h: w.rect.h })}"/><TextEquiv conf="0.99"><Unicode> </Unicode></TextEquiv></Glyph></Word>`
+                : ''
+            return `${space}<Word id="segment_${li}_${wi}"><Coords points="${poly(w.rect)}"/>${glyphs}</Word>`
+          })
+          .join('') +
+        '</TextLine>'
+    )
+    .join('\n')
   return `<?xml version="1.0" encoding="UTF-8"?>
 <PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <Metadata><Creator>kraken</Creator><Created>2024-01-01T00:00:00</Created><LastChange>2024-01-01T00:00:00</LastChange></Metadata>
@@ -56,9 +91,14 @@ function krakenPage2019(): string {
 }
 
 function transkribusPage2013(): string {
-  const lines = haiku.lines.map((l, li) => `<TextLine id="tr_${li}" custom="readingOrder {index:${li};}"><Coords points="${poly(l.rect)}"/>` +
-    `<Baseline points="${l.rect.x},${l.rect.y + l.rect.h - 3} ${l.rect.x + l.rect.w},${l.rect.y + l.rect.h - 3}"/>` +
-    `<TextEquiv><Unicode>${esc(l.words.map((w) => w.text).join(' '))}</Unicode></TextEquiv></TextLine>`).join('\n')
+  const lines = haiku.lines
+    .map(
+      (l, li) =>
+        `<TextLine id="tr_${li}" custom="readingOrder {index:${li};}"><Coords points="${poly(l.rect)}"/>` +
+        `<Baseline points="${l.rect.x},${l.rect.y + l.rect.h - 3} ${l.rect.x + l.rect.w},${l.rect.y + l.rect.h - 3}"/>` +
+        `<TextEquiv><Unicode>${esc(l.words.map((w) => w.text).join(' '))}</Unicode></TextEquiv></TextLine>`
+    )
+    .join('\n')
   return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2013-07-15" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <Metadata><Creator>prov=University of Rostock/Institute of Mathematics/CITlab/Transkribus</Creator><Created>2020-01-01T00:00:00.000+01:00</Created><LastChange>2020-01-01T00:00:00.000+01:00</LastChange></Metadata>
@@ -68,9 +108,22 @@ function transkribusPage2013(): string {
 }
 
 function krakenHocr(): string {
-  const lines = haiku.lines.map((l, li) => `<span class="ocr_line" id="line_${li}" title="bbox ${bb(l.rect)}; cuts 1 2 3">` +
-    l.words.map((w, wi) => `<span class="ocrx_word" id="segment_${li}_${wi}" title="bbox ${bb(w.rect)}, x_confs ${w.text.split('').map(() => 0.9).join(' ')}">${esc(w.text)}</span>`).join('<span class="ocrx_word" title="bbox 0 0 1 1"> </span>') +
-    '</span><br/>').join('\n')
+  const lines = haiku.lines
+    .map(
+      (l, li) =>
+        `<span class="ocr_line" id="line_${li}" title="bbox ${bb(l.rect)}; cuts 1 2 3">` +
+        l.words
+          .map(
+            (w, wi) =>
+              `<span class="ocrx_word" id="segment_${li}_${wi}" title="bbox ${bb(w.rect)}, x_confs ${w.text
+                .split('')
+                .map(() => 0.9)
+                .join(' ')}">${esc(w.text)}</span>`
+          )
+          .join('<span class="ocrx_word" title="bbox 0 0 1 1"> </span>') +
+        '</span><br/>'
+    )
+    .join('\n')
   return `<!DOCTYPE html>
 <html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"/><meta name="ocr-system" content="kraken"/></head>
 <body><div class="ocr_page" title="bbox 0 0 1600 375, image 03_haiku.jpg" style="writing-mode: horizontal-tb;">${lines}</div></body></html>`
@@ -90,7 +143,7 @@ describe('OCR files as other tools write them', () => {
     expect(doc.imported?.tool).toBe('kraken')
   })
 
-  it('Kraken PAGE 2019 (glyphs with conf, words without TextEquiv, spaces as words): the file\'s glyph boxes, spaces dropped', async () => {
+  it("Kraken PAGE 2019 (glyphs with conf, words without TextEquiv, spaces as words): the file's glyph boxes, spaces dropped", async () => {
     writeFileSync(join(work, 'kraken.page.xml'), krakenPage2019())
     const p = await readOcrFile(join(work, 'kraken.page.xml'))
     expect(p).toMatchObject({ format: 'page', version: 'PAGE 2019-07-15', tool: 'kraken' })
@@ -99,7 +152,16 @@ describe('OCR files as other tools write them', () => {
     expect(report.wordsWithFileGlyphs).toBe(report.words)
     const n = haiku.lines.reduce((s, l) => s + l.words.reduce((t, w) => t + [...w.text].length, 0), 0)
     expect(doc.boxes).toHaveLength(n)
-    expect(doc.boxes.filter((b) => b.label).map((b) => b.label).join('')).toBe(classChars(haiku.lines.map((l) => l.words.map((w) => w.text).join('')).join('')).map((c) => c.ch).join(''))
+    expect(
+      doc.boxes
+        .filter((b) => b.label)
+        .map((b) => b.label)
+        .join('')
+    ).toBe(
+      classChars(haiku.lines.map((l) => l.words.map((w) => w.text).join('')).join(''))
+        .map((c) => c.ch)
+        .join('')
+    )
     expect(doc.boxes.every((b) => b.confidence === undefined || b.confidence === 0.9)).toBe(true)
   })
 
@@ -116,7 +178,10 @@ describe('OCR files as other tools write them', () => {
     for (const b of doc.boxes) expect(haiku.lines[b.line].words.map((w) => w.text).join(' ')).toBe(b.imported?.word)
     for (let li = 0; li < 3; li++) {
       const boxes = doc.boxes.filter((b) => b.line === li)
-      if (boxes.every((b) => b.imported?.aligned)) expect(new Set(boxes.map((b) => b.word)).size).toBe(haiku.lines[li].words.filter((w) => classChars(w.text).length).length)
+      if (boxes.every((b) => b.imported?.aligned))
+        expect(new Set(boxes.map((b) => b.word)).size).toBe(
+          haiku.lines[li].words.filter((w) => classChars(w.text).length).length
+        )
     }
   })
 
@@ -128,20 +193,35 @@ describe('OCR files as other tools write them', () => {
   })
 
   it('ALTO in mm10 is scaled to the image by the page size it states; a page of another shape is refused', async () => {
-    const mm = krakenAltoV3().replace('<MeasurementUnit>pixel</MeasurementUnit>', '<MeasurementUnit>mm10</MeasurementUnit>')
-      .replace(/(HPOS|VPOS|WIDTH|HEIGHT)="(\d+)"/g, (_m, k: string, v: string) => `${k}="${(Number(v) / 2).toFixed(1)}"`)
+    const mm = krakenAltoV3()
+      .replace('<MeasurementUnit>pixel</MeasurementUnit>', '<MeasurementUnit>mm10</MeasurementUnit>')
+      .replace(
+        /(HPOS|VPOS|WIDTH|HEIGHT)="(\d+)"/g,
+        (_m, k: string, v: string) => `${k}="${(Number(v) / 2).toFixed(1)}"`
+      )
     writeFileSync(join(work, 'mm10.xml'), mm)
     const a = await importOcrFile(join(work, 'kraken.alto.xml'), IMAGE)
     const b = await importOcrFile(join(work, 'mm10.xml'), IMAGE)
     // Halving and doubling back moves an odd coordinate by at most one pixel.
     expect(b.doc.lines.length).toBe(a.doc.lines.length)
-    b.doc.lines.forEach((l, i) => { expect(Math.abs(l.x - a.doc.lines[i].x)).toBeLessThanOrEqual(1); expect(Math.abs(l.w - a.doc.lines[i].w)).toBeLessThanOrEqual(1) })
-    writeFileSync(join(work, 'mm10-shape.xml'), mm.replace('<Page WIDTH="800.0" HEIGHT="187.5"', '<Page WIDTH="800.0" HEIGHT="400"'))
-    await expect(importOcrFile(join(work, 'mm10-shape.xml'), IMAGE)).rejects.toThrow(/whose shape differs from 03_haiku\.jpg/)
+    b.doc.lines.forEach((l, i) => {
+      expect(Math.abs(l.x - a.doc.lines[i].x)).toBeLessThanOrEqual(1)
+      expect(Math.abs(l.w - a.doc.lines[i].w)).toBeLessThanOrEqual(1)
+    })
+    writeFileSync(
+      join(work, 'mm10-shape.xml'),
+      mm.replace('<Page WIDTH="800.0" HEIGHT="187.5"', '<Page WIDTH="800.0" HEIGHT="400"')
+    )
+    await expect(importOcrFile(join(work, 'mm10-shape.xml'), IMAGE)).rejects.toThrow(
+      /whose shape differs from 03_haiku\.jpg/
+    )
   })
 
   it('entities: the five of XML and character references are read; nothing else', () => {
-    const root = parseXml('<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page WIDTH="9" HEIGHT="9"><TextLine HPOS="0" VPOS="0" WIDTH="9" HEIGHT="9"><String CONTENT="A&amp;&#66;&lt;" HPOS="0" VPOS="0" WIDTH="9" HEIGHT="9"/></TextLine></Page></Layout></alto>', 'x.xml')
+    const root = parseXml(
+      '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page WIDTH="9" HEIGHT="9"><TextLine HPOS="0" VPOS="0" WIDTH="9" HEIGHT="9"><String CONTENT="A&amp;&#66;&lt;" HPOS="0" VPOS="0" WIDTH="9" HEIGHT="9"/></TextLine></Page></Layout></alto>',
+      'x.xml'
+    )
     expect(readOcrDocument(root, 'x.xml').lines[0].words[0].text).toBe('A&B<')
     expect(() => parseXml('<a>&nbsp;</a>', 'y.xml')).toThrow(/y\.xml is not well-formed XML \(.*undefined entity/)
   })

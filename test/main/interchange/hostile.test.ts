@@ -34,20 +34,51 @@ const BOMB = `<?xml version="1.0"?>
 const CASES: Record<string, { file: string; image: string; message: RegExp }> = {
   'not XML': { file: 'notxml.xml', image: '03_haiku.jpg', message: /notxml\.xml is not XML/ },
   'broken XML': { file: 'broken.xml', image: '03_haiku.jpg', message: /broken\.xml is not well-formed XML/ },
-  'another schema (SVG)': { file: 'drawing.xml', image: '03_haiku.jpg', message: /neither PAGE XML, ALTO nor hOCR \(its root element is <svg>/ },
-  'PAGE XML 2010': { file: 'page2010.xml', image: '03_haiku.jpg', message: /PAGE XML 2010-03-19; Glyphdesk reads PAGE XML 2013-07-15 to 2019-07-15/ },
+  'another schema (SVG)': {
+    file: 'drawing.xml',
+    image: '03_haiku.jpg',
+    message: /neither PAGE XML, ALTO nor hOCR \(its root element is <svg>/
+  },
+  'PAGE XML 2010': {
+    file: 'page2010.xml',
+    image: '03_haiku.jpg',
+    message: /PAGE XML 2010-03-19; Glyphdesk reads PAGE XML 2013-07-15 to 2019-07-15/
+  },
   'HTML that is not hOCR': { file: 'plain.html', image: '03_haiku.jpg', message: /HTML without an ocr_page element/ },
-  'coordinates outside the image': { file: 'outside.xml', image: '03_haiku.jpg', message: /outside\.xml has the word "[^"]*" \(line 1\) at 5000,\d+–\d+,\d+, outside the 1600×375 image 03_haiku\.jpg/ },
-  'an image of another size': { file: 'tess-list.xml', image: '03_haiku.jpg', message: /describes a 1600×1150 page but 03_haiku\.jpg is 1600×375; choose the image the file was made from/ },
-  'a billion-laughs entity bomb': { file: 'bomb.xml', image: '03_haiku.jpg', message: /declares XML entities in its DOCTYPE; Glyphdesk does not expand entities/ },
-  'a 200 MB file': { file: 'huge.xml', image: '03_haiku.jpg', message: /huge\.xml is 200 MB; Glyphdesk imports OCR files up to 32 MB/ }
+  'coordinates outside the image': {
+    file: 'outside.xml',
+    image: '03_haiku.jpg',
+    message:
+      /outside\.xml has the word "[^"]*" \(line 1\) at 5000,\d+–\d+,\d+, outside the 1600×375 image 03_haiku\.jpg/
+  },
+  'an image of another size': {
+    file: 'tess-list.xml',
+    image: '03_haiku.jpg',
+    message: /describes a 1600×1150 page but 03_haiku\.jpg is 1600×375; choose the image the file was made from/
+  },
+  'a billion-laughs entity bomb': {
+    file: 'bomb.xml',
+    image: '03_haiku.jpg',
+    message: /declares XML entities in its DOCTYPE; Glyphdesk does not expand entities/
+  },
+  'a 200 MB file': {
+    file: 'huge.xml',
+    image: '03_haiku.jpg',
+    message: /huge\.xml is 200 MB; Glyphdesk imports OCR files up to 32 MB/
+  }
 }
 
 beforeAll(() => {
   writeFileSync(join(work, 'notxml.xml'), 'page 1: TO DO LIST\n')
   writeFileSync(join(work, 'broken.xml'), haikuAlto.replace('</TextLine>', ''))
-  writeFileSync(join(work, 'drawing.xml'), '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>')
-  writeFileSync(join(work, 'page2010.xml'), '<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2010-03-19"><Page imageWidth="1600" imageHeight="375"/></PcGts>')
+  writeFileSync(
+    join(work, 'drawing.xml'),
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>'
+  )
+  writeFileSync(
+    join(work, 'page2010.xml'),
+    '<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2010-03-19"><Page imageWidth="1600" imageHeight="375"/></PcGts>'
+  )
   writeFileSync(join(work, 'plain.html'), '<html><body><p>hello</p></body></html>')
   writeFileSync(join(work, 'outside.xml'), haikuAlto.replace(/(<String ID="string_0" )HPOS="\d+"/, '$1HPOS="5000"'))
   writeFileSync(join(work, 'tess-list.xml'), readFileSync(join(TESS, '01_list.xml')))
@@ -71,7 +102,10 @@ describe('hostile OCR files', () => {
 
   for (const [what, c] of Object.entries(CASES)) {
     it(`refuses ${what} with a one-line error`, async () => {
-      const err = await importOcrFile(join(work, c.file), join(SAMPLES, c.image)).then(() => null, (e: unknown) => e)
+      const err = await importOcrFile(join(work, c.file), join(SAMPLES, c.image)).then(
+        () => null,
+        (e: unknown) => e
+      )
       expect(err).toBeInstanceOf(InterchangeError)
       const message = (err as Error).message
       expect(message).toMatch(c.message)
@@ -80,9 +114,14 @@ describe('hostile OCR files', () => {
     })
   }
 
-  it('says so when the file was made from a photo\'s pixels before its EXIF rotation (width and height swapped)', async () => {
-    writeFileSync(join(work, 'turned.xml'), haikuAlto.replace('<Page WIDTH="1600" HEIGHT="375"', '<Page WIDTH="375" HEIGHT="1600"'))
-    await expect(importOcrFile(join(work, 'turned.xml'), join(SAMPLES, '03_haiku.jpg'))).rejects.toThrow(/describes a 375×1600 page but 03_haiku\.jpg is 1600×375 upright \(its EXIF orientation applied\)/)
+  it("says so when the file was made from a photo's pixels before its EXIF rotation (width and height swapped)", async () => {
+    writeFileSync(
+      join(work, 'turned.xml'),
+      haikuAlto.replace('<Page WIDTH="1600" HEIGHT="375"', '<Page WIDTH="375" HEIGHT="1600"')
+    )
+    await expect(importOcrFile(join(work, 'turned.xml'), join(SAMPLES, '03_haiku.jpg'))).rejects.toThrow(
+      /describes a 375×1600 page but 03_haiku\.jpg is 1600×375 upright \(its EXIF orientation applied\)/
+    )
   })
 
   it('the command exits 1 with the one line and writes no output file', () => {
@@ -90,7 +129,19 @@ describe('hostile OCR files', () => {
     for (const what of ['an image of another size', 'a billion-laughs entity bomb']) {
       const c = CASES[what]
       const out = join(work, `${c.file}.json`)
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'import', join(work, c.file), '--image', join(SAMPLES, c.image), '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+      const r = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, 'bin', 'glyphdesk.mjs'),
+          'import',
+          join(work, c.file),
+          '--image',
+          join(SAMPLES, c.image),
+          '--out',
+          out
+        ],
+        { cwd: ROOT, encoding: 'utf8', timeout: 120_000 }
+      )
       expect(r.status, r.stderr).toBe(1)
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1)
       expect(r.stderr).toMatch(c.message)
@@ -100,9 +151,14 @@ describe('hostile OCR files', () => {
 })
 
 describe('glyphdesk import', () => {
-  it('writes the PageDoc of Tesseract\'s hOCR and its image, and says what came in; without --image it is a usage error', async () => {
+  it("writes the PageDoc of Tesseract's hOCR and its image, and says what came in; without --image it is a usage error", async () => {
     const out = join(work, 'haiku.json')
-    const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'import', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'glyphdesk.mjs'), 'import', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000
+      })
     const r = run(join(TESS, '03_haiku.hocr'), '--image', join(SAMPLES, '03_haiku.jpg'), '--out', out)
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/hOCR by tesseract 5\.3\.0: 3 lines, \d+ words, \d+ glyph boxes/)
@@ -133,7 +189,10 @@ describe('pages.import in the app', () => {
     const image = { name: '03_haiku.jpg', base64: readFileSync(join(SAMPLES, '03_haiku.jpg')).toString('base64') }
     for (const [what, c] of Object.entries(CASES)) {
       if (c.file === 'huge.xml') continue // by path below: a 200 MB upload is refused by size the same way
-      const r = await registry.invoke('pages.import', { ocr: { name: c.file, base64: readFileSync(join(work, c.file)).toString('base64') }, image })
+      const r = await registry.invoke('pages.import', {
+        ocr: { name: c.file, base64: readFileSync(join(work, c.file)).toString('base64') },
+        image
+      })
       expect(r.ok, what).toBe(false)
       if (!r.ok) {
         expect(r.error.status, what).toBe(422)
@@ -142,15 +201,21 @@ describe('pages.import in the app', () => {
         expect(r.error.message).not.toContain('\n')
       }
     }
-    const huge = await registry.invoke('pages.import', { ocr: { path: join(work, 'huge.xml') }, image: { path: join(SAMPLES, '03_haiku.jpg') } })
+    const huge = await registry.invoke('pages.import', {
+      ocr: { path: join(work, 'huge.xml') },
+      image: { path: join(SAMPLES, '03_haiku.jpg') }
+    })
     expect(huge.ok).toBe(false)
     if (!huge.ok) expect(huge.error.message).toMatch(CASES['a 200 MB file'].message)
     expect(existsSync(join(dataDir, 'pages')) ? readdirSync(join(dataDir, 'pages')) : []).toEqual([])
     expect(ctx.settings.get().recent).toEqual([])
   })
 
-  it('opens Tesseract\'s hOCR with its image as a page: boxes with the tool\'s labels, previews, and the image it names when none is given', async () => {
-    const r = await registry.invoke('pages.import', { ocr: { path: join(TESS, '04_deep.hocr') }, image: { path: join(SAMPLES, '04_deep.jpg') } })
+  it("opens Tesseract's hOCR with its image as a page: boxes with the tool's labels, previews, and the image it names when none is given", async () => {
+    const r = await registry.invoke('pages.import', {
+      ocr: { path: join(TESS, '04_deep.hocr') },
+      image: { path: join(SAMPLES, '04_deep.jpg') }
+    })
     expect(r.ok, r.ok ? '' : r.error.message).toBe(true)
     if (!r.ok) return
     const page = OpenedPageSchema.parse(r.value)

@@ -21,7 +21,10 @@ import { validateAgainst } from '../helpers/xsd.ts'
 const ROOT = resolve(import.meta.dirname, '..', '..', '..')
 const SAMPLES = join(ROOT, 'resources', 'samples')
 const TESSERACT = join(ROOT, 'test', 'fixtures', 'interchange', 'tesseract')
-const names = readdirSync(SAMPLES).filter((f) => f.endsWith('.jpg')).map((f) => f.replace(/\.jpg$/, '')).sort()
+const names = readdirSync(SAMPLES)
+  .filter((f) => f.endsWith('.jpg'))
+  .map((f) => f.replace(/\.jpg$/, ''))
+  .sort()
 const scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-interchange-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
@@ -31,7 +34,10 @@ function withCorrections(doc: PageDoc): PageDoc {
     ...doc,
     boxes: doc.boxes.map((b, i) => {
       if (i === 1) return { ...b, userLabel: b.label ?? 'A' }
-      if (i === 2) { const { label: _l, confidence: _c, top3: _t, ...rest } = b; return rest }
+      if (i === 2) {
+        const { label: _l, confidence: _c, top3: _t, ...rest } = b
+        return rest
+      }
       if (i % 7 === 0) return { ...b, userLabel: CLASSES[(CLASSES.indexOf(b.label ?? 'A') + 5) % CLASSES.length] }
       return b
     })
@@ -47,7 +53,17 @@ function essentials(doc: PageDoc) {
   }
   const lineRank = new Map([...new Set(doc.boxes.map((b) => b.line))].sort((a, b) => a - b).map((l, k) => [l, k]))
   return doc.boxes
-    .map((b: PageBox) => ({ id: b.id, x: b.x, y: b.y, w: b.w, h: b.h, line: lineRank.get(b.line), word: ranks.get(`${b.line}:${b.word}`), label: b.label, userLabel: b.userLabel }))
+    .map((b: PageBox) => ({
+      id: b.id,
+      x: b.x,
+      y: b.y,
+      w: b.w,
+      h: b.h,
+      line: lineRank.get(b.line),
+      word: ranks.get(`${b.line}:${b.word}`),
+      label: b.label,
+      userLabel: b.userLabel
+    }))
     .sort((a, b) => a.id.localeCompare(b.id))
 }
 
@@ -63,15 +79,21 @@ beforeAll(async () => {
   }
 }, 180_000)
 
-describe('Glyphdesk\'s own ALTO and PAGE XML of the sample pages', () => {
+describe("Glyphdesk's own ALTO and PAGE XML of the sample pages", () => {
   it('has four sample pages with corrections to carry', () => {
     expect(names).toHaveLength(4)
     for (const n of names) expect(docs[n].boxes.filter((b) => b.userLabel !== undefined).length).toBeGreaterThan(3)
   })
 
   it('validate against the official ALTO 4.4 and PAGE 2019-07-15 schemas', async () => {
-    const alto = await validateAgainst('alto-4.4', Object.fromEntries(names.map((n) => [`${n}.alto.xml`, exportAlto(docs[n])])))
-    const page = await validateAgainst('page-2019-07-15', Object.fromEntries(names.map((n) => [`${n}.page.xml`, exportPageXml(docs[n])])))
+    const alto = await validateAgainst(
+      'alto-4.4',
+      Object.fromEntries(names.map((n) => [`${n}.alto.xml`, exportAlto(docs[n])]))
+    )
+    const page = await validateAgainst(
+      'page-2019-07-15',
+      Object.fromEntries(names.map((n) => [`${n}.page.xml`, exportPageXml(docs[n])]))
+    )
     for (const [file, r] of Object.entries({ ...alto, ...page })) expect(r, file).toEqual({ valid: true, errors: [] })
     expect(Object.keys({ ...alto, ...page })).toHaveLength(8)
   })
@@ -85,7 +107,9 @@ describe('Glyphdesk\'s own ALTO and PAGE XML of the sample pages', () => {
         expect(report.wordsWithFileGlyphs, n).toBe(report.words)
         expect(report.tool).toBe('Glyphdesk')
         expect(essentials(doc), n).toEqual(essentials(docs[n]))
-        expect(doc.lines.length, n).toBe(docs[n].lines.filter((l) => docs[n].boxes.some((b) => b.line === l.index)).length)
+        expect(doc.lines.length, n).toBe(
+          docs[n].lines.filter((l) => docs[n].boxes.some((b) => b.line === l.index)).length
+        )
         expect(doc.version).toBe(2)
         expect(doc.imported).toMatchObject({ format, tool: 'Glyphdesk' })
       }
@@ -99,7 +123,7 @@ const inside = (b: Rect, r: Rect): number => {
   return (ix * iy) / (b.w * b.h)
 }
 
-describe('Tesseract 5\'s hOCR and ALTO of the sample pages (committed fixtures)', () => {
+describe("Tesseract 5's hOCR and ALTO of the sample pages (committed fixtures)", () => {
   const totals = { words: 0, matching: 0, aligned: 0, mostlyInside: 0 }
   for (const n of names) {
     for (const ext of ['hocr', 'xml'] as const) {
@@ -113,8 +137,15 @@ describe('Tesseract 5\'s hOCR and ALTO of the sample pages (committed fixtures)'
         // Every word: boxes carrying its text, all inside the word's box (by centre), on the word's own line.
         source.lines.forEach((line, li) => {
           for (const w of line.words) {
-            const mine = doc.boxes.filter((b) => b.line === li && b.imported?.word === w.text &&
-              b.x + b.w / 2 >= w.rect.x && b.x + b.w / 2 <= w.rect.x + w.rect.w && b.y + b.h / 2 >= w.rect.y && b.y + b.h / 2 <= w.rect.y + w.rect.h)
+            const mine = doc.boxes.filter(
+              (b) =>
+                b.line === li &&
+                b.imported?.word === w.text &&
+                b.x + b.w / 2 >= w.rect.x &&
+                b.x + b.w / 2 <= w.rect.x + w.rect.w &&
+                b.y + b.h / 2 >= w.rect.y &&
+                b.y + b.h / 2 <= w.rect.y + w.rect.h
+            )
             expect(mine.length, `"${w.text}" of line ${li + 1}`).toBeGreaterThan(0)
             // Words whose character count (Glyphdesk classes) equals the glyphs found inside them by centre:
             // counted by the test from the boxes themselves, then checked for labels in the word's order.
@@ -122,7 +153,8 @@ describe('Tesseract 5\'s hOCR and ALTO of the sample pages (committed fixtures)'
             if (chars.length > 0 && chars.length === mine.length) {
               totals.matching++
               const left = [...mine].sort((a, b) => a.x + a.w / 2 - (b.x + b.w / 2))
-              if (left.every((b) => b.imported?.aligned) && left.map((b) => b.label).join('') === chars) totals.aligned++
+              if (left.every((b) => b.imported?.aligned) && left.map((b) => b.label).join('') === chars)
+                totals.aligned++
               if (left.every((b) => inside(b, w.rect) >= 0.75)) totals.mostlyInside++
             }
             totals.words++
@@ -140,9 +172,11 @@ describe('Tesseract 5\'s hOCR and ALTO of the sample pages (committed fixtures)'
     expect(totals.words).toBeGreaterThan(100)
     const share = totals.aligned / totals.matching
     // Reported, not asserted: how tightly Tesseract's word boxes hold the glyphs (its boxes can clip a character's ink).
-    console.log(`Tesseract fixtures: ${totals.words} words; ${totals.matching} (${(100 * totals.matching / totals.words).toFixed(1)}%) with as many glyphs found inside ` +
-      `as Glyphdesk characters in their text; ${totals.aligned} of those (${(100 * share).toFixed(1)}%) aligned to the text in order; ` +
-      `${totals.mostlyInside} (${(100 * totals.mostlyInside / totals.matching).toFixed(1)}%) with every glyph box at least 75% inside Tesseract's word box`)
+    console.log(
+      `Tesseract fixtures: ${totals.words} words; ${totals.matching} (${((100 * totals.matching) / totals.words).toFixed(1)}%) with as many glyphs found inside ` +
+        `as Glyphdesk characters in their text; ${totals.aligned} of those (${(100 * share).toFixed(1)}%) aligned to the text in order; ` +
+        `${totals.mostlyInside} (${((100 * totals.mostlyInside) / totals.matching).toFixed(1)}%) with every glyph box at least 75% inside Tesseract's word box`
+    )
     expect(share).toBeGreaterThanOrEqual(0.9)
   })
 })

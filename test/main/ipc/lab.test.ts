@@ -40,7 +40,10 @@ beforeAll(() => {
   cpSync(join(COMMITTED, 'gradcheck'), join(scratch, 'gradcheck'), { recursive: true })
   cpSync(join(COMMITTED, 'pca'), join(scratch, 'pca'), { recursive: true })
   mkdirSync(join(scratch, 'broken'))
-  writeFileSync(join(scratch, 'broken', 'report.json'), JSON.stringify({ schema: 'glyphdesk-experiment', version: 1, name: 'pca', charts: 'none' }))
+  writeFileSync(
+    join(scratch, 'broken', 'report.json'),
+    JSON.stringify({ schema: 'glyphdesk-experiment', version: 1, name: 'pca', charts: 'none' })
+  )
   mkdirSync(join(scratch, 'garbled'))
   writeFileSync(join(scratch, 'garbled', 'report.json'), '{ not json')
   mkdirSync(join(scratch, 'notes'))
@@ -65,7 +68,15 @@ describe('lab routes over the committed reports', () => {
     const { dir, experiments } = await call('lab.list', {})
     expect(dir).toBe(DEFAULT_LAB_DIR)
     expect(DEFAULT_LAB_DIR).toBe(COMMITTED)
-    expect(experiments.map((e) => e.name)).toEqual(['lr-sweep', 'weights', 'confusion', 'autoencoder', 'pca', 'gradcheck', 'cnn-vs-mlp'])
+    expect(experiments.map((e) => e.name)).toEqual([
+      'lr-sweep',
+      'weights',
+      'confusion',
+      'autoencoder',
+      'pca',
+      'gradcheck',
+      'cnn-vs-mlp'
+    ])
     for (const e of experiments) expect(e, e.ok ? e.name : e.error).toMatchObject({ ok: true })
     const lr = experiments[0]
     expect(lr.ok && lr.charts).toBe(3)
@@ -78,13 +89,17 @@ describe('lab routes over the committed reports', () => {
     expect(Object.keys(images)).toEqual(['weights.png'])
     const png = Buffer.from(images['weights.png'].replace(/^data:image\/png;base64,/, ''), 'base64')
     expect(png.equals(readFileSync(join(COMMITTED, 'weights', 'weights.png')))).toBe(true)
-    expect((await call('lab.file', { name: 'gradcheck', file: 'errors.svg' })).url).toMatch(/^data:image\/svg\+xml;base64,/)
+    expect((await call('lab.file', { name: 'gradcheck', file: 'errors.svg' })).url).toMatch(
+      /^data:image\/svg\+xml;base64,/
+    )
   })
 
   it('answers 404 for an experiment that is not there and 400 for names that try to leave the folder', async () => {
     expect(await fail('lab.report', { name: 'nope' })).toMatchObject({ name: 'ExperimentNotFoundError', status: 404 })
     expect(await fail('lab.report', { name: '../weights' })).toMatchObject({ status: 400 })
-    expect(await fail('lab.file', { name: 'weights', file: '../confusion/confused-examples.png' })).toMatchObject({ status: 400 })
+    expect(await fail('lab.file', { name: 'weights', file: '../confusion/confused-examples.png' })).toMatchObject({
+      status: 400
+    })
     expect(await fail('lab.file', { name: 'weights', file: 'report.json' })).toMatchObject({ status: 400 })
   })
 })
@@ -93,11 +108,21 @@ describe('lab routes over another reports folder', () => {
   it('switches folders, lists bad reports with the reason, and refuses a folder that does not exist', async () => {
     const { dir, experiments } = await call('lab.list', { dir: scratch })
     expect(dir).toBe(scratch)
-    expect(experiments.map((e) => [e.name, e.ok])).toEqual([['pca', true], ['gradcheck', true], ['broken', false], ['garbled', false]])
+    expect(experiments.map((e) => [e.name, e.ok])).toEqual([
+      ['pca', true],
+      ['gradcheck', true],
+      ['broken', false],
+      ['garbled', false]
+    ])
     const broken = experiments.find((e) => e.name === 'broken')!
-    expect(!broken.ok && broken.error).toMatch(/broken\/report\.json is not an experiment report of this version: title: /)
+    expect(!broken.ok && broken.error).toMatch(
+      /broken\/report\.json is not an experiment report of this version: title: /
+    )
     expect(await fail('lab.report', { name: 'garbled' })).toMatchObject({ name: 'LabReportError', status: 422 })
-    expect(await fail('lab.list', { dir: join(scratch, 'missing') })).toMatchObject({ name: 'LabReportError', status: 422 })
+    expect(await fail('lab.list', { dir: join(scratch, 'missing') })).toMatchObject({
+      name: 'LabReportError',
+      status: 422
+    })
     expect((await call('lab.list', {})).dir).toBe(scratch)
   })
 
@@ -115,15 +140,25 @@ describe('lab routes over another reports folder', () => {
 describe('lab files in browser mode', () => {
   let app: BrowserApp
   let staticDir: string
-  const get = (path: string, token: string | null) => new Promise<{ status: number; type: string; csp: string; body: Buffer }>((ok, failed) => {
-    const headers: Record<string, string> = { host: `127.0.0.1:${app.server.port}` }
-    if (token) headers['x-glyphdesk-token'] = token
-    request({ host: '127.0.0.1', port: app.server.port, path, headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => ok({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), csp: String(res.headers['content-security-policy']), body: Buffer.concat(chunks) }))
-    }).on('error', failed).end()
-  })
+  const get = (path: string, token: string | null) =>
+    new Promise<{ status: number; type: string; csp: string; body: Buffer }>((ok, failed) => {
+      const headers: Record<string, string> = { host: `127.0.0.1:${app.server.port}` }
+      if (token) headers['x-glyphdesk-token'] = token
+      request({ host: '127.0.0.1', port: app.server.port, path, headers }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          ok({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type']),
+            csp: String(res.headers['content-security-policy']),
+            body: Buffer.concat(chunks)
+          })
+        )
+      })
+        .on('error', failed)
+        .end()
+    })
 
   beforeAll(async () => {
     staticDir = mkdtempSync(join(tmpdir(), 'glyphdesk-lab-static-'))
@@ -139,7 +174,9 @@ describe('lab files in browser mode', () => {
     const reply = await app.ctx.lab.report('confusion')
     expect(reply.images).toHaveLength(1)
     const res = await fetch(`http://127.0.0.1:${app.server.port}/api/lab.report`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'x-glyphdesk-token': app.server.token }, body: JSON.stringify({ name: 'confusion' })
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-glyphdesk-token': app.server.token },
+      body: JSON.stringify({ name: 'confusion' })
     })
     const { value } = (await res.json()) as { value: RouteOutput<'lab.report'> }
     const url = value.images['confused-examples.png']
@@ -159,8 +196,14 @@ describe('lab files in browser mode', () => {
     expect(svg.status).toBe(200)
     expect(svg.type).toBe('image/svg+xml')
     expect(svg.csp).toMatch(/sandbox/)
-    for (const path of ['/files/lab/confusion/report.json', '/files/lab/confusion/README.md', '/files/lab/%2e%2e/package.json',
-      '/files/lab/confusion/..%2F..%2F..%2Fpackage.json', '/files/lab/../../package.json', '/files/lab/weights/confusion.svg']) {
+    for (const path of [
+      '/files/lab/confusion/report.json',
+      '/files/lab/confusion/README.md',
+      '/files/lab/%2e%2e/package.json',
+      '/files/lab/confusion/..%2F..%2F..%2Fpackage.json',
+      '/files/lab/../../package.json',
+      '/files/lab/weights/confusion.svg'
+    ]) {
       expect((await get(path, app.server.token)).status, path).toBe(404)
     }
   })

@@ -62,7 +62,8 @@ describe('page routes', () => {
 
   it('gives a box drawn on blank paper no label (nothing to read), and reads a box with ink', async () => {
     // The sample's top-left corner, above and left of every box: paper only.
-    const top = Math.min(...sample.doc.boxes.map((b) => b.y)), left = Math.min(...sample.doc.boxes.map((b) => b.x))
+    const top = Math.min(...sample.doc.boxes.map((b) => b.y)),
+      left = Math.min(...sample.doc.boxes.map((b) => b.x))
     const blank = addBox(sample.doc, { x: 2, y: 2, w: Math.min(40, left - 4), h: Math.min(40, top - 4) })
     const r = await call('pages.recognize', { doc: blank.doc, boxIds: [...blank.touched, sample.doc.boxes[0].id] })
     expect(r.predictions[0].label).toBeUndefined()
@@ -78,7 +79,7 @@ describe('page routes', () => {
     expect(r.doc.image.path).toMatch(/[\\/][0-9a-f]{12}[\\/]my_page\.jpg$/)
     expect((await call('export.page', { doc: r.doc, format: 'alto' })).fileName).toBe('my_page.alto.xml')
     expect(r.doc.boxes.length).toBeGreaterThan(10)
-    expect((await call('recent.list', {}))).toContain(r.doc.image.path)
+    expect(await call('recent.list', {})).toContain(r.doc.image.path)
   })
 
   it('serves a URL for the bitmap and says which page is unknown', async () => {
@@ -89,7 +90,7 @@ describe('page routes', () => {
 })
 
 describe('export routes', () => {
-  it('exports the text with the person\'s labels over the predictions', async () => {
+  it("exports the text with the person's labels over the predictions", async () => {
     const doc = setUserLabel(sample.doc, [sample.doc.boxes[0].id], 'Q').doc
     const r = await call('export.page', { doc, format: 'txt' })
     expect(r.text).toBe(assembleText(doc) + '\n')
@@ -98,8 +99,17 @@ describe('export routes', () => {
   })
 
   it('writes the glyph dataset as PNGs and as idx binaries with a CSV of sources', async () => {
-    const doc = setUserLabel(sample.doc, sample.doc.boxes.slice(0, 3).map((b) => b.id), 'K').doc
-    const png = await call('export.glyphs', { docs: [doc], format: 'png', onlyCorrected: true, outDir: join(dataDir, 'g-png') })
+    const doc = setUserLabel(
+      sample.doc,
+      sample.doc.boxes.slice(0, 3).map((b) => b.id),
+      'K'
+    ).doc
+    const png = await call('export.glyphs', {
+      docs: [doc],
+      format: 'png',
+      onlyCorrected: true,
+      outDir: join(dataDir, 'g-png')
+    })
     expect(png.count).toBe(3)
     const csv = readFileSync(join(png.dir, 'labels.csv'), 'utf8').trim().split('\n')
     expect(csv[0]).toBe('index,file,label,class_index,labelled_by,source_page,box_id,x,y,w,h')
@@ -154,9 +164,17 @@ describe('retrain job', () => {
     for (const b of doc.boxes.slice(0, 12)) doc = setUserLabel(doc, [b.id], b.label!).doc
     doc = setUserLabel(doc, [ids[0]], 'M').doc
     const seqs: number[] = []
-    const off = ctx.events.subscribe((name, p) => { if (name === 'job.progress') seqs.push((p as { seq: number }).seq) })
+    const off = ctx.events.subscribe((name, p) => {
+      if (name === 'job.progress') seqs.push((p as { seq: number }).seq)
+    })
     const { jobId } = await call('train.start', {
-      config: { baseModel: 'mlp-baseline', epochs: 3, replayPerClass: 5, glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'), name: 'mine' },
+      config: {
+        baseModel: 'mlp-baseline',
+        epochs: 3,
+        replayPerClass: 5,
+        glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'),
+        name: 'mine'
+      },
       docs: [doc]
     })
     const final = await ctx.jobs.wait(jobId)
@@ -198,7 +216,13 @@ describe('retrain job', () => {
     const models = await call('models.list', {})
     expect(models.find((m) => m.name === 'cnn-compact')).toMatchObject({ kind: 'cnn', trainable: true, usable: true })
     const { jobId } = await call('train.start', {
-      config: { baseModel: 'cnn-compact', epochs: 2, replayPerClass: 3, glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'), name: 'my-cnn' },
+      config: {
+        baseModel: 'cnn-compact',
+        epochs: 2,
+        replayPerClass: 3,
+        glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'),
+        name: 'my-cnn'
+      },
       docs: [doc]
     })
     const final = await ctx.jobs.wait(jobId)
@@ -206,7 +230,11 @@ describe('retrain job', () => {
     expect(final.state).toBe('done')
     const mine = (await call('models.list', {})).find((m) => m.name === 'my-cnn')
     expect(mine).toMatchObject({ shipped: false, kind: 'cnn-head', usable: true })
-    const reread = await call('pages.recognize', { doc, boxIds: doc.boxes.slice(0, 12).map((b) => b.id), model: 'my-cnn' })
+    const reread = await call('pages.recognize', {
+      doc,
+      boxIds: doc.boxes.slice(0, 12).map((b) => b.id),
+      model: 'my-cnn'
+    })
     expect(reread.model).toBe('my-cnn')
     expect(reread.predictions).toHaveLength(12)
   }, 120_000)
@@ -215,13 +243,22 @@ describe('retrain job', () => {
     let doc: PageDoc = sample.doc
     for (const b of doc.boxes.slice(0, 8)) doc = setUserLabel(doc, [b.id], b.label!).doc
     const { jobId } = await call('train.start', {
-      config: { baseModel: 'mlp-baseline', epochs: 200, replayPerClass: 20, glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'), name: 'never' },
+      config: {
+        baseModel: 'mlp-baseline',
+        epochs: 200,
+        replayPerClass: 20,
+        glyphSetDir: join(process.cwd(), 'test/fixtures/synth-mini'),
+        name: 'never'
+      },
       docs: [doc]
     })
     await new Promise<void>((ok) => {
       const off = ctx.events.subscribe((name, p) => {
         const s = p as { id: string; epoch: number }
-        if (name === 'job.progress' && s.id === jobId && s.epoch >= 1) { off(); ok() }
+        if (name === 'job.progress' && s.id === jobId && s.epoch >= 1) {
+          off()
+          ok()
+        }
       })
     })
     await call('jobs.cancel', { id: jobId })

@@ -2,7 +2,13 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { EXPERIMENT_NAMES, EXPERIMENTS, loadExperimentContext, writeExperiment, type Budgets } from '../../../src/main/lab/index.ts'
+import {
+  EXPERIMENT_NAMES,
+  EXPERIMENTS,
+  loadExperimentContext,
+  writeExperiment,
+  type Budgets
+} from '../../../src/main/lab/index.ts'
 import { renderCharts } from '../../../src/main/lab/write.ts'
 import { reproducibleView, REPORT_SCHEMA, type ExperimentName } from '../../../src/main/lab/report.ts'
 import { describeSweep, pickBest } from '../../../src/main/lab/lrSweep.ts'
@@ -13,9 +19,18 @@ import { parseLrSchedule } from '../../../src/main/cli/experiment.ts'
 // The committed 540-glyph set and tiny budgets: each experiment runs in a second or two.
 const DATA = 'test/fixtures/synth-mini'
 const EVAL = 'test/fixtures/nist26-mini/nist26_mini_valid.mat'
-const SMALL: Partial<Budgets> = { mlpEpochs: 2, lrGrid: [0.1, 1], mlpLr: 0.3, aeEpochs: 2, aeLr: 3e-5, aeBatch: 36, aeSchedule: { kind: 'step', drops: [{ after: 1, factor: 0.1 }] } }
+const SMALL: Partial<Budgets> = {
+  mlpEpochs: 2,
+  lrGrid: [0.1, 1],
+  mlpLr: 0.3,
+  aeEpochs: 2,
+  aeLr: 3e-5,
+  aeBatch: 36,
+  aeSchedule: { kind: 'step', drops: [{ after: 1, factor: 0.1 }] }
+}
 
-const context = (seed = 1) => loadExperimentContext({ dataDir: DATA, evalFile: EVAL, seed, budgets: SMALL, command: 'test' })
+const context = (seed = 1) =>
+  loadExperimentContext({ dataDir: DATA, evalFile: EVAL, seed, budgets: SMALL, command: 'test' })
 
 async function runOnce(name: ExperimentName, seed = 1) {
   const out = await EXPERIMENTS[name](await context(seed))
@@ -31,9 +46,12 @@ describe('lab experiments on the committed mini set', () => {
       expect(a.report.schema).toBe(REPORT_SCHEMA)
       expect(a.report.name).toBe(name)
       expect(a.report.summary.length).toBeGreaterThan(0)
-      expect(JSON.parse(JSON.stringify(reproducibleView(b.report)))).toEqual(JSON.parse(JSON.stringify(reproducibleView(a.report))))
+      expect(JSON.parse(JSON.stringify(reproducibleView(b.report)))).toEqual(
+        JSON.parse(JSON.stringify(reproducibleView(a.report)))
+      )
       expect([...b.files.keys()].sort()).toEqual([...a.files.keys()].sort())
-      for (const [f, body] of a.files) expect(Buffer.compare(Buffer.from(b.files.get(f)!), Buffer.from(body)), f).toBe(0)
+      for (const [f, body] of a.files)
+        expect(Buffer.compare(Buffer.from(b.files.get(f)!), Buffer.from(body)), f).toBe(0)
       // Every chart and image the report names has a file.
       for (const c of a.report.charts) expect(a.files.has(c.file), c.file).toBe(true)
       for (const img of a.report.images) expect(a.files.has(img.file), img.file).toBe(true)
@@ -49,7 +67,7 @@ describe('lab experiments on the committed mini set', () => {
   it('autoencoder and pca reconstruct the same glyphs and report PSNR in dB', async () => {
     const ae = await runOnce('autoencoder')
     const pca = await runOnce('pca')
-    const pick = (r: typeof ae.report) => (r.details['reconstructed'] as { indices: number[]; classes: string[] })
+    const pick = (r: typeof ae.report) => r.details['reconstructed'] as { indices: number[]; classes: string[] }
     expect(pick(pca.report)).toMatchObject({ indices: pick(ae.report).indices, classes: pick(ae.report).classes })
     expect(pick(ae.report).indices).toHaveLength(10)
     expect(pca.report.metrics['projectionRank']).toBe(32)
@@ -67,12 +85,19 @@ describe('lab experiments on the committed mini set', () => {
   })
 
   it('parses --ae-schedule specs', () => {
-    expect(parseLrSchedule('step:60,75')).toEqual({ kind: 'step', drops: [{ after: 60, factor: 0.1 }, { after: 75, factor: 0.1 }] })
+    expect(parseLrSchedule('step:60,75')).toEqual({
+      kind: 'step',
+      drops: [
+        { after: 60, factor: 0.1 },
+        { after: 75, factor: 0.1 }
+      ]
+    })
     expect(parseLrSchedule('step:50/0.5')).toEqual({ kind: 'step', drops: [{ after: 50, factor: 0.5 }] })
     expect(parseLrSchedule('cosine')).toEqual({ kind: 'cosine', minFactor: 0 })
     expect(parseLrSchedule('cosine:0.01')).toEqual({ kind: 'cosine', minFactor: 0.01 })
     expect(parseLrSchedule('constant')).toEqual({ kind: 'constant' })
-    for (const bad of ['step:', 'step:0', 'step:10/0', 'cosine:2', 'linear']) expect(() => parseLrSchedule(bad), bad).toThrow(/--ae-schedule/)
+    for (const bad of ['step:', 'step:0', 'step:10/0', 'cosine:2', 'linear'])
+      expect(() => parseLrSchedule(bad), bad).toThrow(/--ae-schedule/)
   })
 
   it('cnn-vs-mlp scores every loadable shipped model on the same glyphs and lists the others with a reason', async () => {
@@ -86,9 +111,19 @@ describe('lab experiments on the committed mini set', () => {
 
   it('cnn-vs-mlp with --digits-data scores real digits 36-way and 10-way (10-way can only be as good or better)', async () => {
     // The mini set's own digits stand in for real ones: a set folder gives its test split.
-    const ctx = await loadExperimentContext({ dataDir: DATA, evalFile: EVAL, digitsFile: DATA, seed: 1, budgets: SMALL, command: 'test' })
+    const ctx = await loadExperimentContext({
+      dataDir: DATA,
+      evalFile: EVAL,
+      digitsFile: DATA,
+      seed: 1,
+      budgets: SMALL,
+      command: 'test'
+    })
     const { report } = await EXPERIMENTS['cnn-vs-mlp'](ctx)
-    const models = report.details['models'] as { name: string; realDigits: { n: number; accuracy: number; tenWay: number; perDigit: Record<string, number | null> } | null }[]
+    const models = report.details['models'] as {
+      name: string
+      realDigits: { n: number; accuracy: number; tenWay: number; perDigit: Record<string, number | null> } | null
+    }[]
     const testN = ctx.digitsData!.glyphs.n
     expect(testN).toBeGreaterThan(0)
     expect([...ctx.digitsData!.glyphs.y].every((y) => y >= 26)).toBe(true)
@@ -107,13 +142,16 @@ describe('lab experiments on the committed mini set', () => {
 })
 
 describe('lr-sweep text', () => {
-  const curve = (accs: number[], loss: number) => accs.map((a, i) => ({ epoch: i + 1, trainLoss: loss, trainAcc: a + 0.01, validLoss: loss, validAcc: a }))
+  const curve = (accs: number[], loss: number) =>
+    accs.map((a, i) => ({ epoch: i + 1, trainLoss: loss, trainAcc: a + 0.01, validLoss: loss, validAcc: a }))
   it('picks the highest final valid accuracy, skipping diverged runs', () => {
-    expect(pickBest([
-      { lr: 0.1, curves: curve([0.5, 0.7], 1), diverged: null },
-      { lr: 1, curves: curve([0.6, 0.8], 1), diverged: null },
-      { lr: 10, curves: curve([0.9], 1), diverged: { epoch: 2 } }
-    ])).toBe(1)
+    expect(
+      pickBest([
+        { lr: 0.1, curves: curve([0.5, 0.7], 1), diverged: null },
+        { lr: 1, curves: curve([0.6, 0.8], 1), diverged: null },
+        { lr: 10, curves: curve([0.9], 1), diverged: { epoch: 2 } }
+      ])
+    ).toBe(1)
   })
   it('says what the curves show, from the numbers', () => {
     const s = describeSweep(
@@ -124,20 +162,25 @@ describe('lr-sweep text', () => {
     ).join(' ')
     expect(s).toContain('At the best learning rate, 0.3, validation accuracy reached 85.0% after 3 epochs (test 84.0%)')
     expect(s).toContain('Ten times larger (3) training diverged in epoch 2')
-    expect(s).toContain('A tenth of it (0.03) learns slowly: after 3 epochs it reached 60.0%, which the best rate had reached by epoch 1.')
+    expect(s).toContain(
+      'A tenth of it (0.03) learns slowly: after 3 epochs it reached 60.0%, which the best rate had reached by epoch 1.'
+    )
   })
 })
 
 describe('charts', () => {
   it('renumbers echarts instance ids so the same chart gives the same SVG bytes', () => {
-    expect(canonicalSvg('<g class="zr7-cls-3"><clipPath id="zr7-c0"/><p class="zr7-cls-9"/><q class="zr7-cls-3"/>'))
-      .toBe('<g class="c0"><clipPath id="chart-c0"/><p class="c1"/><q class="c0"/>')
+    expect(
+      canonicalSvg('<g class="zr7-cls-3"><clipPath id="zr7-c0"/><p class="zr7-cls-9"/><q class="zr7-cls-3"/>')
+    ).toBe('<g class="c0"><clipPath id="chart-c0"/><p class="c1"/><q class="c0"/>')
   })
 })
 
 describe('glyphdesk experiment', () => {
   const dirs: string[] = []
-  afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }) })
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true })
+  })
 
   it('writes README.md, report.json and the charts into OUT/NAME', async () => {
     const out = await mkdtemp(join(tmpdir(), 'gd-exp-'))
@@ -163,6 +206,12 @@ describe('glyphdesk experiment', () => {
     dirs.push(out)
     const o = await EXPERIMENTS['pca'](await context())
     const dir = await writeExperiment(out, o)
-    expect((await readdir(dir)).sort()).toEqual(['README.md', 'components.png', 'reconstructions.png', 'report.json', 'variance.svg'])
+    expect((await readdir(dir)).sort()).toEqual([
+      'README.md',
+      'components.png',
+      'reconstructions.png',
+      'report.json',
+      'variance.svg'
+    ])
   })
 })

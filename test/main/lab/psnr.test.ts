@@ -23,8 +23,15 @@ describe('PSNR for images in [0, 1] (10·log10(1/MSE))', () => {
   })
 
   it('does not depend on polarity (ink 0 on 1 or ink 1 on 0)', () => {
-    const a = [1, 1, 0.2, 0.9], b = [0.9, 1, 0.4, 0.7]
-    expect(psnr(a, b)).toBeCloseTo(psnr(a.map((v) => 1 - v), b.map((v) => 1 - v)), 12)
+    const a = [1, 1, 0.2, 0.9],
+      b = [0.9, 1, 0.4, 0.7]
+    expect(psnr(a, b)).toBeCloseTo(
+      psnr(
+        a.map((v) => 1 - v),
+        b.map((v) => 1 - v)
+      ),
+      12
+    )
   })
 
   it('summary: mean of per-image PSNR and PSNR of the pooled MSE', () => {

@@ -13,8 +13,19 @@ import { assembleText, boxesByLine } from '../../../src/shared/pagedoc.ts'
 import { main } from '../../../src/main/cli/index.ts'
 import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
 import type { Classifier } from '../../../src/main/recognize/classifier.ts'
-import { collectCorrections, labelFromTruth, NoCorrectionsError, readPageDocs, type Corrections } from '../../../src/main/learn/corrections.ts'
-import { finetune, FINETUNE_DEFAULTS, FinetuneOutputError, type FinetuneSpec } from '../../../src/main/learn/finetune.ts'
+import {
+  collectCorrections,
+  labelFromTruth,
+  NoCorrectionsError,
+  readPageDocs,
+  type Corrections
+} from '../../../src/main/learn/corrections.ts'
+import {
+  finetune,
+  FINETUNE_DEFAULTS,
+  FinetuneOutputError,
+  type FinetuneSpec
+} from '../../../src/main/learn/finetune.ts'
 import { NonFiniteOutputError } from '../../../src/main/recognize/modelCard.ts'
 import { loadClassifier, resolveModelDir, SHIPPED_MODELS_DIR } from '../../../src/main/recognize/models.ts'
 import { evalPages, type EvalResult } from '../../../src/main/read/evalPages.ts'
@@ -58,7 +69,11 @@ async function lettersAccuracy(c: Classifier): Promise<number> {
   return ok / g.n
 }
 
-const digitRow = (r: EvalResult) => r.pages.find((p) => p.name === '02_letters')!.text.split('\n').pop()
+const digitRow = (r: EvalResult) =>
+  r.pages
+    .find((p) => p.name === '02_letters')!
+    .text.split('\n')
+    .pop()
 
 function sha(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex')
@@ -67,15 +82,22 @@ function sha(file: string): string {
 function spec(base: string, out: string, extra: Partial<FinetuneSpec['config']> = {}): FinetuneSpec {
   const kind = base.startsWith('mlp') ? 'mlp' : 'cnn-head'
   return {
-    baseDir: resolveModelDir(base), baseName: base, outDir: join(scratch, out), name: out, corrections, pages: corrections.pages,
-    changed: corrections.changed, replayDir: synthMini,
+    baseDir: resolveModelDir(base),
+    baseName: base,
+    outDir: join(scratch, out),
+    name: out,
+    corrections,
+    pages: corrections.pages,
+    changed: corrections.changed,
+    replayDir: synthMini,
     // replayBaseExtra off: the base cards' real-letter files are not committed, and the test must not depend on them.
-    config: { ...FINETUNE_DEFAULTS[kind], replayBaseExtra: false, ...extra }, command: 'finetune.test.ts'
+    config: { ...FINETUNE_DEFAULTS[kind], replayBaseExtra: false, ...extra },
+    command: 'finetune.test.ts'
   }
 }
 
 describe('corrections from PageDocs', () => {
-  it('reads every reviewed box through the pipeline\'s own crop, so the base reads them as it did on the page', async () => {
+  it("reads every reviewed box through the pipeline's own crop, so the base reads them as it did on the page", async () => {
     expect(corrections.n).toBe(115 + 36)
     expect(corrections.changed).toBe(7) // since issue 17 (real digits in training): on 01 four O read 0, an S read 5, a Z read 2; on 02 the 1 of I234567890
     expect(corrections.pages.map((p) => p.split('/').pop())).toEqual(['01_list.jpg', '02_letters.jpg'])
@@ -91,8 +113,12 @@ describe('corrections from PageDocs', () => {
     const doc = readPageDocs(join(correctionsDir, '02_letters.json'))[0].doc
     const stripped = { ...doc, boxes: doc.boxes.map(({ userLabel: _u, ...b }) => b) }
     const labelled = labelFromTruth(stripped, readFileSync(join(samples, '02_letters.txt'), 'utf8'))
-    expect(assembleText({ ...labelled, boxes: labelled.boxes.map(({ label: _l, ...b }) => b) })).toBe('ABCDEFG\nHIJKLMN\nOPQRSTU\nVWXYZ\n1234567890')
-    expect(() => labelFromTruth(stripped, 'ABCDEFG\nHIJKLMN\nOPQRSTU\nVWXYZ\n123456789')).toThrow(/line 5: 10 boxes but the truth "123456789" has 9 characters/)
+    expect(assembleText({ ...labelled, boxes: labelled.boxes.map(({ label: _l, ...b }) => b) })).toBe(
+      'ABCDEFG\nHIJKLMN\nOPQRSTU\nVWXYZ\n1234567890'
+    )
+    expect(() => labelFromTruth(stripped, 'ABCDEFG\nHIJKLMN\nOPQRSTU\nVWXYZ\n123456789')).toThrow(
+      /line 5: 10 boxes but the truth "123456789" has 9 characters/
+    )
     expect(boxesByLine(labelled).length).toBe(5)
   })
 })
@@ -132,10 +158,21 @@ describe('fine-tuning demo on sample pages 01 and 02 (committed fixtures)', () =
     expect(report.seconds).toBeLessThan(30)
     // The new model: a cnn-head that refers to the untouched shipped base, with its card.
     const manifest = JSON.parse(readFileSync(join(result!.dir, 'model.json'), 'utf8'))
-    expect(manifest).toMatchObject({ format: 'glyphdesk-cnn-head', kind: 'cnn-head', base: { name: 'cnn-best', shipped: true, modelSha256: onnxSha, embeddingDim: 384 } })
-    expect(manifest.card).toMatchObject({ base: 'cnn-best', seed: 1, data: { corrections: 151, changed: 7, heldOut: 0, replay: { source: 'test/fixtures/synth-mini', glyphs: 360 } } })
+    expect(manifest).toMatchObject({
+      format: 'glyphdesk-cnn-head',
+      kind: 'cnn-head',
+      base: { name: 'cnn-best', shipped: true, modelSha256: onnxSha, embeddingDim: 384 }
+    })
+    expect(manifest.card).toMatchObject({
+      base: 'cnn-best',
+      seed: 1,
+      data: { corrections: 151, changed: 7, heldOut: 0, replay: { source: 'test/fixtures/synth-mini', glyphs: 360 } }
+    })
     expect(manifest.card.config.head.init.argmaxAgreement).toBeGreaterThan(0.99)
-    expect(manifest.card.config.head.init.baseLogitOffsets, 'the calibrated base: the head starts from its calibrated logits').toHaveLength(36)
+    expect(
+      manifest.card.config.head.init.baseLogitOffsets,
+      'the calibrated base: the head starts from its calibrated logits'
+    ).toHaveLength(36)
     expect(sha(join(SHIPPED_MODELS_DIR, 'cnn-best', 'model.onnx'))).toBe(onnxSha)
     // And through the page pipeline's defaults (word context on) the tuned model reads 01+02 within 1% too.
     expect(cer(await evalPages(samples, tuned), ['01_list', '02_letters'])).toBeLessThanOrEqual(0.01)
@@ -162,7 +199,11 @@ describe('fine-tuning demo on sample pages 01 and 02 (committed fixtures)', () =
     expect(result!.heldOut).toBe(30)
     expect(result!.after!).toBeGreaterThanOrEqual(result!.before!)
     expect(report.seconds).toBeLessThan(30)
-    expect(tuned.card).toMatchObject({ kind: 'mlp', base: 'mlp-best', data: { corrections: 151, trainCorrections: 121, heldOut: 30 } })
+    expect(tuned.card).toMatchObject({
+      kind: 'mlp',
+      base: 'mlp-best',
+      data: { corrections: 151, trainCorrections: 121, heldOut: 30 }
+    })
     expect(sha(join(SHIPPED_MODELS_DIR, 'mlp-best', 'weights.bin'))).toBe(weights)
     const all = await finetune(spec('mlp-best', 'mlp-best-all'))
     const allAfter = await evalPages(samples, await loadClassifier(all!.dir), RAW)
@@ -176,10 +217,18 @@ describe('bad inputs: a clear error and nothing written', () => {
     const base = join(scratch, 'nan-base')
     mkdirSync(base)
     copyFileSync(join(root, 'test/fixtures/onnx/nan.onnx'), join(base, 'model.onnx'))
-    writeFileSync(join(base, 'model.json'), JSON.stringify({
-      format: 'glyphdesk-onnx', formatVersion: 1, kind: 'cnn', classes: ['A', 'B', 'C', 'D'], embeddingDim: 4,
-      input: { name: 'glyphs', size: 32, channels: 1, layout: 'NCHW', background: 1, ink: 0 }, outputs: { logits: 'logits', embedding: 'embedding' }
-    }))
+    writeFileSync(
+      join(base, 'model.json'),
+      JSON.stringify({
+        format: 'glyphdesk-onnx',
+        formatVersion: 1,
+        kind: 'cnn',
+        classes: ['A', 'B', 'C', 'D'],
+        embeddingDim: 4,
+        input: { name: 'glyphs', size: 32, channels: 1, layout: 'NCHW', background: 1, ink: 0 },
+        outputs: { logits: 'logits', embedding: 'embedding' }
+      })
+    )
     const dark = { x: new Float32Array(4 * GLYPH_PIXELS).fill(1), y: Uint8Array.from([0, 1, 2, 3]), n: 4 }
     dark.x.fill(0, 3 * GLYPH_PIXELS) // glyph 3 all ink: the fixture's embedding is sqrt(mean − 0.5) = NaN
     const s = { ...spec('cnn-best', 'from-nan'), baseDir: base, baseName: 'nan', corrections: dark, replayDir: null }
@@ -206,8 +255,12 @@ describe('bad inputs: a clear error and nothing written', () => {
     const out = join(SHIPPED_MODELS_DIR, 'mine')
     expect(await main(['finetune', '--base', 'mlp-baseline', '--pages', correctionsDir, '--out', out])).toBe(1)
     expect(existsSync(out)).toBe(false)
-    await expect(finetune({ ...spec('mlp-baseline', 'x'), outDir: join(SHIPPED_MODELS_DIR, 'mlp-best') })).rejects.toThrow(FinetuneOutputError)
-    await expect(finetune({ ...spec('mlp-baseline', 'x'), outDir: SHIPPED_MODELS_DIR })).rejects.toThrow(/never written to/)
+    await expect(
+      finetune({ ...spec('mlp-baseline', 'x'), outDir: join(SHIPPED_MODELS_DIR, 'mlp-best') })
+    ).rejects.toThrow(FinetuneOutputError)
+    await expect(finetune({ ...spec('mlp-baseline', 'x'), outDir: SHIPPED_MODELS_DIR })).rejects.toThrow(
+      /never written to/
+    )
   })
 
   it('cancelling stops after a batch and saves nothing', async () => {

@@ -9,7 +9,9 @@ import { loadClassifier } from '../../../src/main/recognize/models.ts'
 
 const root = resolve(__dirname, '../../..')
 let c: Corrections
-beforeAll(async () => { c = await collectCorrections(readPageDocs(join(root, 'test/fixtures/corrections'))) }, 60_000)
+beforeAll(async () => {
+  c = await collectCorrections(readPageDocs(join(root, 'test/fixtures/corrections')))
+}, 60_000)
 
 /** The corrections with box i relabelled. */
 function relabel(i: number, label: string): Corrections {

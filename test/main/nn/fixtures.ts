@@ -19,16 +19,25 @@ export function blobs(n: number, dim: number, classes: number, seed: number, sig
 
 export function sameBits(a: ArrayLike<number>[], b: ArrayLike<number>[]): boolean {
   if (a.length !== b.length) return false
-  return a.every((t, i) => t.length === b[i].length && Array.prototype.every.call(t, (v: number, k: number) => Object.is(v, b[i][k])))
+  return a.every(
+    (t, i) => t.length === b[i].length && Array.prototype.every.call(t, (v: number, k: number) => Object.is(v, b[i][k]))
+  )
 }
 
 /** Textbook triple-loop product C = A·B in float64, the reference every gemm kernel is tested against. */
-export function naive(m: number, n: number, k: number, a: (i: number, p: number) => number, b: (p: number, j: number) => number): Float64Array {
+export function naive(
+  m: number,
+  n: number,
+  k: number,
+  a: (i: number, p: number) => number,
+  b: (p: number, j: number) => number
+): Float64Array {
   const C = new Float64Array(m * n)
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0
-    for (let p = 0; p < k; p++) s += a(i, p) * b(p, j)
-    C[i * n + j] = s
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0
+      for (let p = 0; p < k; p++) s += a(i, p) * b(p, j)
+      C[i * n + j] = s
+    }
   return C
 }

@@ -18,11 +18,19 @@ function f32(len: number, seed: number, where: Arena): Float32Array {
 }
 
 describe('two-thread arena gemms', () => {
-  const one = createArena(1 << 22, 1)!, two = createArena(1 << 22, 2)!
+  const one = createArena(1 << 22, 1)!,
+    two = createArena(1 << 22, 2)!
 
   // [m, n, k]: the layer-1 products of training and batch-256 inference, n with 4-column leftovers
   // (68 = 4·16 + 4), an odd m (a leftover row tile), and one below the threading threshold.
-  const SHAPES: [number, number, number][] = [[32, 64, 1024], [256, 64, 1024], [33, 68, 1000], [1024, 64, 32], [31, 100, 512], [8, 64, 64]]
+  const SHAPES: [number, number, number][] = [
+    [32, 64, 1024],
+    [256, 64, 1024],
+    [33, 68, 1000],
+    [1024, 64, 32],
+    [31, 100, 512],
+    [8, 64, 64]
+  ]
   for (const [m, n, k] of SHAPES) {
     it(`C = A·B, C += A·B and W −= lr·AᵀB agree bit for bit at ${m}×${n}×${k}`, () => {
       const [A1, B1, A2, B2] = [f32(m * k, 1, one), f32(k * n, 2, one), f32(m * k, 1, two), f32(k * n, 2, two)]
@@ -35,7 +43,13 @@ describe('two-thread arena gemms', () => {
       expect(helperFailures()).toBe(0)
       expect(sameBits([C1], [C2])).toBe(true)
       // And it is the product (float64 reference, float32 accumulation tolerance).
-      const ref = naive(m, n, k, (i, p) => A1[i * k + p], (p, j) => B1[p * n + j])
+      const ref = naive(
+        m,
+        n,
+        k,
+        (i, p) => A1[i * k + p],
+        (p, j) => B1[p * n + j]
+      )
       let worst = 0
       for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(C2[i] - ref[i]))
       expect(worst).toBeLessThan(1e-3 * Math.sqrt(k))
@@ -57,10 +71,16 @@ describe('two-thread arena gemms', () => {
   it('trains 1024-64-36 for two epochs to the same bits with one or two gemm threads (plain SGD and momentum)', async () => {
     const data = blobs(330, 1024, 36, 4)
     for (const momentum of [0, 0.9]) {
-      const nets = ([1, 2] as const).map((t) => new Mlp({ sizes: [1024, 64, 36], activation: 'sigmoid', seed: 3 }, { maxBatch: 32, gemmThreads: t }))
+      const nets = ([1, 2] as const).map(
+        (t) => new Mlp({ sizes: [1024, 64, 36], activation: 'sigmoid', seed: 3 }, { maxBatch: 32, gemmThreads: t })
+      )
       const curves: Awaited<ReturnType<typeof trainMlp>>['curves'][] = []
       const jobs = helperGemms()
-      for (const net of nets) curves.push((await trainMlp(net, data, undefined, { epochs: 2, lr: 0.1, batch: 32, momentum, optimizer: 'sgd', seed: 5 })).curves)
+      for (const net of nets)
+        curves.push(
+          (await trainMlp(net, data, undefined, { epochs: 2, lr: 0.1, batch: 32, momentum, optimizer: 'sgd', seed: 5 }))
+            .curves
+        )
       expect(curves[1]).toEqual(curves[0].map((c, i) => ({ ...c, seconds: curves[1][i].seconds })))
       expect(helperGemms() - jobs).toBeGreaterThan(2 * 10 * 2) // both layer-1 gemms of every full batch of the 2-thread run
       nets[0].params().forEach((p, i) => expect(sameBits([p.value], [nets[1].params()[i].value]), p.name).toBe(true))

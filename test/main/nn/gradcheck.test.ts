@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { compareGradient, gradcheckLayer, gradcheckLoss, gradcheckMlp, gradcheckSuite } from '../../../src/main/nn/gradcheck.ts'
+import {
+  compareGradient,
+  gradcheckLayer,
+  gradcheckLoss,
+  gradcheckMlp,
+  gradcheckSuite
+} from '../../../src/main/nn/gradcheck.ts'
 import { Activation, ACTIVATIONS, Dense } from '../../../src/main/nn/layers.ts'
 
 const TOL = 1e-5
@@ -38,7 +44,8 @@ describe('gradient checks (float64 central differences)', () => {
   it('suite covers every layer type, the loss and all three activations', () => {
     const rows = gradcheckSuite()
     const layers = new Set(rows.map((r) => r.layer.split('/')[0]))
-    for (const name of ['dense', 'sigmoid', 'relu', 'tanh', 'softmax_ce', 'mlp(sigmoid)', 'mlp(relu)', 'mlp(tanh)']) expect(layers).toContain(name)
+    for (const name of ['dense', 'sigmoid', 'relu', 'tanh', 'softmax_ce', 'mlp(sigmoid)', 'mlp(relu)', 'mlp(tanh)'])
+      expect(layers).toContain(name)
     for (const r of rows) expect(r.maxRelError, `${r.layer}.${r.param}`).toBeLessThan(TOL)
   })
 })

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import {
-  argmaxRows, columnSums, countCorrect, gemmNN, gemmNT, gemmTN, softmaxCrossEntropy, softmaxCrossEntropyBackward, softmaxRows
+  argmaxRows,
+  columnSums,
+  countCorrect,
+  gemmNN,
+  gemmNT,
+  gemmTN,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyBackward,
+  softmaxRows
 } from '../../../src/main/nn/kernels.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
 import { simdGemm } from '../../../src/main/nn/simd.ts'
@@ -20,39 +28,108 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 
 describe('gemm kernels', () => {
   // Odd sizes exercise the unrolled main loops and their remainders.
-  for (const [m, n, k] of [[1, 1, 1], [5, 7, 9], [4, 8, 12], [3, 2, 13]]) {
+  for (const [m, n, k] of [
+    [1, 1, 1],
+    [5, 7, 9],
+    [4, 8, 12],
+    [3, 2, 13]
+  ]) {
     it(`gemmNN/NT/TN match the triple loop for m=${m} n=${n} k=${k}, with and without accumulate`, () => {
-      const A = randomF64(m * k, 1), At = randomF64(k * m, 2), B = randomF64(k * n, 3), Bt = randomF64(n * k, 4)
+      const A = randomF64(m * k, 1),
+        At = randomF64(k * m, 2),
+        B = randomF64(k * n, 3),
+        Bt = randomF64(n * k, 4)
       const C0 = randomF64(m * n, 5)
-      const nn = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => B[p * n + j])
-      const nt = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => Bt[j * k + p])
-      const tn = naive(m, n, k, (i, p) => At[p * m + i], (p, j) => B[p * n + j])
-      for (const [kernel, a, b, ref] of [[gemmNN, A, B, nn], [gemmNT, A, Bt, nt], [gemmTN, At, B, tn]] as const) {
+      const nn = naive(
+        m,
+        n,
+        k,
+        (i, p) => A[i * k + p],
+        (p, j) => B[p * n + j]
+      )
+      const nt = naive(
+        m,
+        n,
+        k,
+        (i, p) => A[i * k + p],
+        (p, j) => Bt[j * k + p]
+      )
+      const tn = naive(
+        m,
+        n,
+        k,
+        (i, p) => At[p * m + i],
+        (p, j) => B[p * n + j]
+      )
+      for (const [kernel, a, b, ref] of [
+        [gemmNN, A, B, nn],
+        [gemmNT, A, Bt, nt],
+        [gemmTN, At, B, tn]
+      ] as const) {
         const C = C0.slice()
         kernel(m, n, k, a, b, C, false)
         expectClose(C, ref)
         kernel(m, n, k, a, b, C, true)
-        expectClose(C, ref.map((v) => 2 * v))
+        expectClose(
+          C,
+          ref.map((v) => 2 * v)
+        )
       }
     })
   }
 
   // Float32 with n a multiple of 16 and enough work takes the WebAssembly SIMD path.
-  for (const [m, n, k] of [[33, 64, 40], [32, 16, 1024], [7, 48, 100], [32, 36, 64], [9, 20, 300]]) {
+  for (const [m, n, k] of [
+    [33, 64, 40],
+    [32, 16, 1024],
+    [7, 48, 100],
+    [32, 36, 64],
+    [9, 20, 300]
+  ]) {
     it(`float32 gemmNN/NT/TN (SIMD path) match the triple loop for m=${m} n=${n} k=${k}, with and without accumulate`, () => {
       const f32 = (len: number, seed: number): Float32Array => Float32Array.from(randomF64(len, seed))
       expect(simdGemm()).not.toBeNull() // Node ≥ 20 has wasm SIMD; if this fails the fast path is silently off
-      const A = f32(m * k, 1), At = f32(k * m, 2), B = f32(k * n, 3), Bt = f32(n * k, 4), C0 = f32(m * n, 5)
-      const nn = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => B[p * n + j])
-      const nt = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => Bt[j * k + p])
-      const tn = naive(m, n, k, (i, p) => At[p * m + i], (p, j) => B[p * n + j])
+      const A = f32(m * k, 1),
+        At = f32(k * m, 2),
+        B = f32(k * n, 3),
+        Bt = f32(n * k, 4),
+        C0 = f32(m * n, 5)
+      const nn = naive(
+        m,
+        n,
+        k,
+        (i, p) => A[i * k + p],
+        (p, j) => B[p * n + j]
+      )
+      const nt = naive(
+        m,
+        n,
+        k,
+        (i, p) => A[i * k + p],
+        (p, j) => Bt[j * k + p]
+      )
+      const tn = naive(
+        m,
+        n,
+        k,
+        (i, p) => At[p * m + i],
+        (p, j) => B[p * n + j]
+      )
       const tol = 1e-4 * Math.sqrt(k)
-      for (const [kernel, a, b, ref] of [[gemmNN, A, B, nn], [gemmNT, A, Bt, nt], [gemmTN, At, B, tn]] as const) {
+      for (const [kernel, a, b, ref] of [
+        [gemmNN, A, B, nn],
+        [gemmNT, A, Bt, nt],
+        [gemmTN, At, B, tn]
+      ] as const) {
         const C = C0.slice()
         kernel(m, n, k, a, b, C, false)
         expectClose(C, ref, tol)
         kernel(m, n, k, a, b, C, true)
-        expectClose(C, ref.map((v) => 2 * v), 2 * tol)
+        expectClose(
+          C,
+          ref.map((v) => 2 * v),
+          2 * tol
+        )
       }
     })
   }

@@ -13,12 +13,19 @@ describe('Mlp initialisation', () => {
     for (const d of mlp.dense) {
       const bound = xavierBound(d.inDim, d.outDim)
       expect(bound).toBeCloseTo(Math.sqrt(6 / (d.inDim + d.outDim)), 12)
-      let max = 0, sum = 0, sq = 0
-      for (const w of d.W) { max = Math.max(max, Math.abs(w)); sum += w; sq += w * w }
-      const mean = sum / d.W.length, variance = sq / d.W.length - mean * mean
+      let max = 0,
+        sum = 0,
+        sq = 0
+      for (const w of d.W) {
+        max = Math.max(max, Math.abs(w))
+        sum += w
+        sq += w * w
+      }
+      const mean = sum / d.W.length,
+        variance = sq / d.W.length - mean * mean
       expect(max).toBeLessThanOrEqual(bound)
       expect(max).toBeGreaterThan(0.95 * bound) // actually spans the range
-      expect(Math.abs(variance / (bound * bound / 3) - 1)).toBeLessThan(0.05)
+      expect(Math.abs(variance / ((bound * bound) / 3) - 1)).toBeLessThan(0.05)
       expect(Array.from(d.b).every((b) => b === 0)).toBe(true)
     }
   })
@@ -45,9 +52,11 @@ describe('optimisers', () => {
     // step 2: v = 0.9·0.5 − 0.2 = 0.25; w = 0.95 − 0.1·0.25 = 0.925
     const p = scalarParam(1)
     const opt = new Sgd({ lr: 0.1, momentum: 0.9 })
-    p.grad[0] = 0.5; opt.step([p])
+    p.grad[0] = 0.5
+    opt.step([p])
     expect(p.value[0]).toBeCloseTo(0.95, 14)
-    p.grad[0] = -0.2; opt.step([p])
+    p.grad[0] = -0.2
+    opt.step([p])
     expect(p.value[0]).toBeCloseTo(0.925, 14)
   })
 
@@ -68,24 +77,32 @@ describe('optimisers', () => {
     //      w = 0.900000002 − 0.1·0.1315789474/(sqrt(0.1449474737) + 1e−8) = 0.8654394181
     const p = scalarParam(1)
     const opt = new Adam({ lr: 0.1 })
-    p.grad[0] = 0.5; opt.step([p])
+    p.grad[0] = 0.5
+    opt.step([p])
     expect(p.value[0]).toBeCloseTo(0.900000002, 12)
-    p.grad[0] = -0.2; opt.step([p])
+    p.grad[0] = -0.2
+    opt.step([p])
     expect(p.value[0]).toBeCloseTo(0.8654394181, 9)
     const state = opt.getState()
     expect(state.steps).toBe(2)
-    expect(state.slots.map((s) => [s.slot, s.data[0]])).toEqual([['m', expect.closeTo(0.025, 15)], ['v', expect.closeTo(0.00028975, 15)]])
+    expect(state.slots.map((s) => [s.slot, s.data[0]])).toEqual([
+      ['m', expect.closeTo(0.025, 15)],
+      ['v', expect.closeTo(0.00028975, 15)]
+    ])
   })
 
   it('restores its state so a copy continues identically', () => {
-    const a = scalarParam(1), b = scalarParam(1)
+    const a = scalarParam(1),
+      b = scalarParam(1)
     const optA = new Adam({ lr: 0.05 })
-    a.grad[0] = 0.3; optA.step([a])
+    a.grad[0] = 0.3
+    optA.step([a])
     const optB = new Adam({ lr: 0.05 })
     b.value[0] = a.value[0]
     optB.setState(optA.getState())
     a.grad[0] = b.grad[0] = -0.7
-    optA.step([a]); optB.step([b])
+    optA.step([a])
+    optB.step([b])
     expect(Object.is(a.value[0], b.value[0])).toBe(true)
     expect(() => new Sgd({ lr: 0.1, momentum: 0.9 }).setState(optA.getState())).toThrow(/adam/)
   })

@@ -7,7 +7,17 @@ import { Mlp } from '../../../src/main/nn/mlp.ts'
 import { trainMlp, type TrainConfig } from '../../../src/main/nn/train.ts'
 import { blobs } from './fixtures.ts'
 
-const CTORS = ['Float32Array', 'Float64Array', 'Uint8Array', 'Uint16Array', 'Uint32Array', 'Int8Array', 'Int16Array', 'Int32Array', 'ArrayBuffer'] as const
+const CTORS = [
+  'Float32Array',
+  'Float64Array',
+  'Uint8Array',
+  'Uint16Array',
+  'Uint32Array',
+  'Int8Array',
+  'Int16Array',
+  'Int32Array',
+  'ArrayBuffer'
+] as const
 type Ctor = (typeof CTORS)[number]
 const g = globalThis as unknown as Record<Ctor, unknown>
 const originals = Object.fromEntries(CTORS.map((c) => [c, g[c]]))
@@ -17,11 +27,23 @@ let allocations = 0
 
 function countAllocations(): void {
   for (const c of CTORS) {
-    g[c] = new Proxy(originals[c] as object, { construct(target, args, newTarget) { allocations++; return Reflect.construct(target as new (...a: unknown[]) => object, args, newTarget === g[c] ? target as new (...a: unknown[]) => object : newTarget) } })
+    g[c] = new Proxy(originals[c] as object, {
+      construct(target, args, newTarget) {
+        allocations++
+        return Reflect.construct(
+          target as new (...a: unknown[]) => object,
+          args,
+          newTarget === g[c] ? (target as new (...a: unknown[]) => object) : newTarget
+        )
+      }
+    })
   }
   for (const m of ['subarray', 'slice'] as const) {
     const f = viewMethods[m] as (...a: unknown[]) => unknown
-    typedProto[m] = function (this: unknown, ...a: unknown[]) { allocations++; return f.apply(this, a) }
+    typedProto[m] = function (this: unknown, ...a: unknown[]) {
+      allocations++
+      return f.apply(this, a)
+    }
   }
 }
 
@@ -44,9 +66,17 @@ describe('training allocates nothing per batch', () => {
       const mlp = new Mlp({ sizes: [1024, 64, 36], activation: 'sigmoid', seed: 1 }, { maxBatch: 32 })
       const marks: number[] = []
       countAllocations()
-      const res = await trainMlp(mlp, data, undefined, { epochs: 2, lr: 0.01, batch: 32, momentum: 0, optimizer: 'sgd', seed: 2, ...opt } as TrainConfig, {
-        onBatch: () => { marks.push(allocations) }
-      })
+      const res = await trainMlp(
+        mlp,
+        data,
+        undefined,
+        { epochs: 2, lr: 0.01, batch: 32, momentum: 0, optimizer: 'sgd', seed: 2, ...opt } as TrainConfig,
+        {
+          onBatch: () => {
+            marks.push(allocations)
+          }
+        }
+      )
       expect(res.curves).toHaveLength(2)
       expect(marks).toHaveLength(22)
       const perBatch = marks.slice(1).map((m, i) => m - marks[i])

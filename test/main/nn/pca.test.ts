@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { covariance, fitPca, pcaParameterCount, pcaReconstruct, projectionRank, symmetricEigen } from '../../../src/main/nn/pca.ts'
+import {
+  covariance,
+  fitPca,
+  pcaParameterCount,
+  pcaReconstruct,
+  projectionRank,
+  symmetricEigen
+} from '../../../src/main/nn/pca.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
 
 function randomSymmetric(n: number, seed: number): Float64Array {
@@ -15,8 +22,10 @@ describe('symmetricEigen (Householder + implicit QL)', () => {
     expect(values[0]).toBeCloseTo(3, 14)
     expect(values[1]).toBeCloseTo(1, 14)
     const s = Math.SQRT1_2
-    expect(vectors[0]).toBeCloseTo(s, 14); expect(vectors[2]).toBeCloseTo(s, 14)
-    expect(Math.abs(vectors[1])).toBeCloseTo(s, 14); expect(vectors[1] * vectors[3]).toBeCloseTo(-0.5, 14)
+    expect(vectors[0]).toBeCloseTo(s, 14)
+    expect(vectors[2]).toBeCloseTo(s, 14)
+    expect(Math.abs(vectors[1])).toBeCloseTo(s, 14)
+    expect(vectors[1] * vectors[3]).toBeCloseTo(-0.5, 14)
   })
 
   it('a diagonal matrix: its diagonal sorted, unit vectors', () => {
@@ -29,14 +38,21 @@ describe('symmetricEigen (Householder + implicit QL)', () => {
     it(`random symmetric ${n}×${n}: A·V = V·Λ and VᵀV = I to 1e-10`, () => {
       const a = randomSymmetric(n, n)
       const { values, vectors: V } = symmetricEigen(a, n)
-      let res = 0, orth = 0, trace = 0, sum = 0
+      let res = 0,
+        orth = 0,
+        trace = 0,
+        sum = 0
       for (let i = 0; i < n; i++) {
         trace += a[i * n + i]
         sum += values[i]
         if (i > 0) expect(values[i]).toBeLessThanOrEqual(values[i - 1])
         for (let j = 0; j < n; j++) {
-          let av = 0, vv = 0
-          for (let k = 0; k < n; k++) { av += a[i * n + k] * V[k * n + j]; vv += V[k * n + i] * V[k * n + j] }
+          let av = 0,
+            vv = 0
+          for (let k = 0; k < n; k++) {
+            av += a[i * n + k] * V[k * n + j]
+            vv += V[k * n + i] * V[k * n + j]
+          }
           res = Math.max(res, Math.abs(av - V[i * n + j] * values[j]))
           orth = Math.max(orth, Math.abs(vv - (i === j ? 1 : 0)))
         }
@@ -54,14 +70,16 @@ describe('symmetricEigen (Householder + implicit QL)', () => {
 
 describe('PCA', () => {
   // 200 points in a 3-dimensional affine subspace of R^10.
-  const n = 200, dim = 10
+  const n = 200,
+    dim = 10
   const rng = new Rng(5)
   const basis = Array.from({ length: 3 }, () => Array.from({ length: dim }, () => rng.normal()))
   const offset = Array.from({ length: dim }, () => rng.normal())
   const x = new Float32Array(n * dim)
   for (let i = 0; i < n; i++) {
     const c = [rng.normal() * 3, rng.normal() * 2, rng.normal()]
-    for (let j = 0; j < dim; j++) x[i * dim + j] = offset[j] + c[0] * basis[0][j] + c[1] * basis[1][j] + c[2] * basis[2][j]
+    for (let j = 0; j < dim; j++)
+      x[i * dim + j] = offset[j] + c[0] * basis[0][j] + c[1] * basis[1][j] + c[2] * basis[2][j]
   }
 
   it('covariance matches the two-pass float64 formula', () => {
@@ -99,7 +117,8 @@ describe('PCA', () => {
     const primal = fitPca(x, n, dim, 3)
     const dual = fitPca(x.subarray(0, m * dim), m, dim, 3)
     const ref = fitPca(Float32Array.from([...x.subarray(0, m * dim), ...x.subarray(0, m * dim)]), 2 * m, dim, 3) // 16 ≥ 10 rows: primal
-    for (let c = 0; c < 3; c++) expect(dual.variances[c]).toBeCloseTo(ref.variances[c] * (2 * m - 1) / (2 * (m - 1)), 4)
+    for (let c = 0; c < 3; c++)
+      expect(dual.variances[c]).toBeCloseTo((ref.variances[c] * (2 * m - 1)) / (2 * (m - 1)), 4)
     // Same subspace as the full data's: each dual component lies in the primal span.
     for (let c = 0; c < 3; c++) {
       let inSpan = 0

@@ -3,7 +3,9 @@ import { Rng } from '../../../src/main/nn/rng.ts'
 
 describe('Rng', () => {
   it('repeats the same stream for the same seed and differs across seeds', () => {
-    const a = new Rng(42), b = new Rng(42), c = new Rng(43)
+    const a = new Rng(42),
+      b = new Rng(42),
+      c = new Rng(43)
     const sa = Array.from({ length: 20 }, () => a.nextU32())
     expect(Array.from({ length: 20 }, () => b.nextU32())).toEqual(sa)
     expect(Array.from({ length: 20 }, () => c.nextU32())).not.toEqual(sa)
@@ -20,13 +22,18 @@ describe('Rng', () => {
 
   it('draws uniform in [0,1), ints in range, normals with mean 0 and variance 1', () => {
     const r = new Rng(1)
-    let sum = 0, sq = 0, minU = 1, maxU = 0
+    let sum = 0,
+      sq = 0,
+      minU = 1,
+      maxU = 0
     const N = 40000
     for (let i = 0; i < N; i++) {
       const u = r.uniform()
-      minU = Math.min(minU, u); maxU = Math.max(maxU, u)
+      minU = Math.min(minU, u)
+      maxU = Math.max(maxU, u)
       const z = r.normal()
-      sum += z; sq += z * z
+      sum += z
+      sq += z * z
     }
     expect(minU).toBeGreaterThanOrEqual(0)
     expect(maxU).toBeLessThan(1)
@@ -39,7 +46,8 @@ describe('Rng', () => {
 
   it('shuffles into a permutation, differently for different seeds', () => {
     const base = Uint32Array.from({ length: 100 }, (_, i) => i)
-    const a = base.slice(), b = base.slice()
+    const a = base.slice(),
+      b = base.slice()
     new Rng(1).shuffle(a)
     new Rng(2).shuffle(b)
     expect(Array.from(a).sort((p, q) => p - q)).toEqual(Array.from(base))

@@ -20,7 +20,10 @@ async function savedModel(name: string): Promise<{ dir: string; mlp: Mlp }> {
 }
 
 async function expectProblem(p: Promise<unknown>, problem: string, message: RegExp): Promise<void> {
-  const err = await p.then(() => null, (e: unknown) => e)
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e
+  )
   expect(err).toBeInstanceOf(ModelFileError)
   expect((err as ModelFileError).problem).toBe(problem)
   expect((err as Error).message).toMatch(message)
@@ -31,10 +34,26 @@ describe('model files', () => {
     const { dir, mlp } = await savedModel('roundtrip')
     expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin'])
     const { mlp: loaded, manifest, card } = await loadMlp(dir)
-    expect(sameBits(loaded.weights().map((t) => t.data), mlp.weights().map((t) => t.data))).toBe(true)
-    expect(manifest).toMatchObject({ formatVersion: 1, kind: 'mlp', sizes: [1024, 64, 36], activation: 'relu', weightsBytes: (1024 * 64 + 64 + 64 * 36 + 36) * 4 })
+    expect(
+      sameBits(
+        loaded.weights().map((t) => t.data),
+        mlp.weights().map((t) => t.data)
+      )
+    ).toBe(true)
+    expect(manifest).toMatchObject({
+      formatVersion: 1,
+      kind: 'mlp',
+      sizes: [1024, 64, 36],
+      activation: 'relu',
+      weightsBytes: (1024 * 64 + 64 + 64 * 36 + 36) * 4
+    })
     expect(manifest.classes.join('')).toBe('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')
-    expect(manifest.tensors.map((t) => [t.name, t.offset])).toEqual([['dense0.W', 0], ['dense0.b', 1024 * 64 * 4], ['dense1.W', (1024 * 64 + 64) * 4], ['dense1.b', (1024 * 64 + 64 + 64 * 36) * 4]])
+    expect(manifest.tensors.map((t) => [t.name, t.offset])).toEqual([
+      ['dense0.W', 0],
+      ['dense0.b', 1024 * 64 * 4],
+      ['dense1.W', (1024 * 64 + 64) * 4],
+      ['dense1.b', (1024 * 64 + 64 + 64 * 36) * 4]
+    ])
     expect(card).toEqual({ trainedOn: 'fixture', validAcc: 0.5 })
     // weights.bin is little-endian float32: the first value decodes to dense0.W[0].
     const bin = await readFile(join(dir, 'weights.bin'))
@@ -87,7 +106,12 @@ describe('training checkpoints', () => {
     const ref = make()
     await trainMlp(ref, data, undefined, cfg)
     const ctl = new AbortController()
-    const part = await trainMlp(make(), data, undefined, cfg, { signal: ctl.signal, onBatch: (e, b) => { if (e === 1 && b === 3) ctl.abort() } })
+    const part = await trainMlp(make(), data, undefined, cfg, {
+      signal: ctl.signal,
+      onBatch: (e, b) => {
+        if (e === 1 && b === 3) ctl.abort()
+      }
+    })
     const path = join(dirFor('ckpt'), 'train.ckpt.json')
     await saveCheckpoint(path, part.state)
     const state = await loadCheckpoint(path)
@@ -95,7 +119,12 @@ describe('training checkpoints', () => {
     expect(state.optimizer.steps).toBe(4)
     const resumed = make()
     await trainMlp(resumed, data, undefined, cfg, { resume: state })
-    expect(sameBits(resumed.weights().map((t) => t.data), ref.weights().map((t) => t.data))).toBe(true)
+    expect(
+      sameBits(
+        resumed.weights().map((t) => t.data),
+        ref.weights().map((t) => t.data)
+      )
+    ).toBe(true)
     await writeFile(path, '{"format":"something-else"}')
     await expectProblem(loadCheckpoint(path), 'format', /not a Glyphdesk training checkpoint/)
   })

@@ -34,17 +34,50 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 
 // Sizes around the 2-row × 16-column tile: odd m, n not a multiple of 4 (ragged tail in JS),
 // n below one wide strip, k = 1, and the training shapes themselves.
-const SIZES: [number, number, number][] = [[1, 4, 1], [3, 5, 7], [5, 17, 3], [7, 23, 33], [2, 16, 1], [9, 30, 13], [33, 64, 40], [32, 36, 64], [1, 1, 9], [4, 3, 5]]
+const SIZES: [number, number, number][] = [
+  [1, 4, 1],
+  [3, 5, 7],
+  [5, 17, 3],
+  [7, 23, 33],
+  [2, 16, 1],
+  [9, 30, 13],
+  [33, 64, 40],
+  [32, 36, 64],
+  [1, 1, 9],
+  [4, 3, 5]
+]
 
 describe('wasm arena gemms (in place, no copies)', () => {
   for (const [m, n, k] of SIZES) {
     it(`gemmNN/NT/TN in an arena match the triple loop for m=${m} n=${n} k=${k}, with and without accumulate`, () => {
       const ar = arena()
-      const A = f32(m * k, 1, ar), At = f32(k * m, 2, ar), B = f32(k * n, 3, ar), Bt = f32(n * k, 4, ar), C0 = f32(m * n, 5)
+      const A = f32(m * k, 1, ar),
+        At = f32(k * m, 2, ar),
+        B = f32(k * n, 3, ar),
+        Bt = f32(n * k, 4, ar),
+        C0 = f32(m * n, 5)
       const bt = ar.alloc(n * k)!
-      const nn = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => B[p * n + j])
-      const nt = naive(m, n, k, (i, p) => A[i * k + p], (p, j) => Bt[j * k + p])
-      const tn = naive(m, n, k, (i, p) => At[p * m + i], (p, j) => B[p * n + j])
+      const nn = naive(
+        m,
+        n,
+        k,
+        (i, p) => A[i * k + p],
+        (p, j) => B[p * n + j]
+      )
+      const nt = naive(
+        m,
+        n,
+        k,
+        (i, p) => A[i * k + p],
+        (p, j) => Bt[j * k + p]
+      )
+      const tn = naive(
+        m,
+        n,
+        k,
+        (i, p) => At[p * m + i],
+        (p, j) => B[p * n + j]
+      )
       const tol = 1e-5 * (k + 4)
       const cases = [
         [(C: Float32Array, acc: boolean) => gemmNN(m, n, k, A, B, C, acc), nn],
@@ -57,7 +90,11 @@ describe('wasm arena gemms (in place, no copies)', () => {
         run(C, false)
         expectClose(C, ref, tol)
         run(C, true)
-        expectClose(C, ref.map((v) => 2 * v), 2 * tol)
+        expectClose(
+          C,
+          ref.map((v) => 2 * v),
+          2 * tol
+        )
       }
     })
   }
@@ -65,9 +102,12 @@ describe('wasm arena gemms (in place, no copies)', () => {
   for (const [m, n, k] of SIZES) {
     it(`gemmTNSgd is bit-identical to gemmTN then w −= lr·g (m=${m} n=${n} k=${k}), in an arena and outside`, () => {
       for (const where of [arena(), undefined]) {
-        const A = f32(k * m, 6, where), B = f32(k * n, 7, where)
-        const W = f32(m * n, 8, where), G = where ? where.alloc(m * n)! : new Float32Array(m * n)
-        const expected = W.slice(), g = new Float32Array(m * n)
+        const A = f32(k * m, 6, where),
+          B = f32(k * n, 7, where)
+        const W = f32(m * n, 8, where),
+          G = where ? where.alloc(m * n)! : new Float32Array(m * n)
+        const expected = W.slice(),
+          g = new Float32Array(m * n)
         gemmTN(m, n, k, A, B, where ? G : g, false)
         sgdUpdate(m * n, expected, where ? G : g, 0.037)
         G.fill(123)
@@ -79,10 +119,21 @@ describe('wasm arena gemms (in place, no copies)', () => {
 
   it('gemms on arrays outside any arena (the copying path) agree with the triple loop', () => {
     const [m, n, k] = [9, 38, 70]
-    const A = f32(m * k, 1), B = f32(k * n, 2)
+    const A = f32(m * k, 1),
+      B = f32(k * n, 2)
     const C = new Float32Array(m * n)
     gemmNN(m, n, k, A, B, C, false)
-    expectClose(C, naive(m, n, k, (i, p) => A[i * k + p], (p, j) => B[p * n + j]), 1e-3)
+    expectClose(
+      C,
+      naive(
+        m,
+        n,
+        k,
+        (i, p) => A[i * k + p],
+        (p, j) => B[p * n + j]
+      ),
+      1e-3
+    )
   })
 
   it('a full arena hands out null rather than overlapping views', () => {
@@ -98,7 +149,8 @@ describe('wasm sigmoid', () => {
   it('is within 2 ulp of the float64 sigmoid, saturates cleanly and keeps NaN', () => {
     const ar = arena()
     const n = 4003 // not a multiple of 4: the last 3 go through Math.exp
-    const x = ar.alloc(n)!, y = ar.alloc(n)!
+    const x = ar.alloc(n)!,
+      y = ar.alloc(n)!
     for (let i = 0; i < n; i++) x[i] = (i - 2000) / 25 // −80 … 80
     sigmoidForward(n, x, y)
     for (let i = 0; i < n; i++) {
@@ -118,7 +170,8 @@ describe('wasm sigmoid', () => {
 })
 
 describe('Mlp on the arena', () => {
-  const DIM = 20, CLASSES = 6 // DIM·hidden and hidden·CLASSES not multiples of 16: ragged strips
+  const DIM = 20,
+    CLASSES = 6 // DIM·hidden and hidden·CLASSES not multiples of 16: ragged strips
   const train = blobs(150, DIM, CLASSES, 1)
   const net = (): Mlp => new Mlp({ sizes: [DIM, 13, CLASSES], activation: 'sigmoid', seed: 3 }, { maxBatch: 16 })
 
@@ -143,7 +196,8 @@ describe('Mlp on the arena', () => {
     const params = manual.params()
     const rng = new Rng(cfg.seed)
     const order = Uint32Array.from({ length: train.n }, (_, i) => i)
-    const xb = new Float32Array(cfg.batch * DIM), yb = new Uint8Array(cfg.batch)
+    const xb = new Float32Array(cfg.batch * DIM),
+      yb = new Uint8Array(cfg.batch)
     for (let e = 0; e < cfg.epochs; e++) {
       rng.shuffle(order)
       for (let s = 0; s < train.n; s += cfg.batch) {
@@ -168,7 +222,12 @@ describe('Mlp on the arena', () => {
     const w = (m: Mlp): Float32Array[] => m.weights().map((t) => t.data as Float32Array)
     expect(sameBits(w(a), w(b))).toBe(true)
     const ctl = new AbortController()
-    const first = await trainMlp(net(), train, undefined, cfg, { signal: ctl.signal, onBatch: (e, i) => { if (e === 1 && i === 4) ctl.abort() } })
+    const first = await trainMlp(net(), train, undefined, cfg, {
+      signal: ctl.signal,
+      onBatch: (e, i) => {
+        if (e === 1 && i === 4) ctl.abort()
+      }
+    })
     expect(first.stopped).toBe(true)
     const resumed = net()
     await trainMlp(resumed, train, undefined, cfg, { resume: first.state })

@@ -5,7 +5,8 @@ import { trainStateFromJSON, trainStateToJSON } from '../../../src/main/nn/seria
 import { DivergedError, evaluateMlp, trainMlp, type TrainConfig, type TrainHooks } from '../../../src/main/nn/train.ts'
 import { blobs, sameBits } from './fixtures.ts'
 
-const DIM = 16, CLASSES = 4
+const DIM = 16,
+  CLASSES = 4
 const train = blobs(203, DIM, CLASSES, 1) // 203 = 12 full batches of 16 + a short one
 const valid = blobs(200, DIM, CLASSES, 2)
 const net = (seed = 5): Mlp => new Mlp({ sizes: [DIM, 12, CLASSES], activation: 'sigmoid', seed })
@@ -20,9 +21,15 @@ describe('trainMlp', () => {
   it('learns a small separable problem to >95% validation accuracy', async () => {
     const mlp = net()
     const epochs: number[] = []
-    const { curves, stopped } = await trainMlp(mlp, train, valid, { epochs: 15, lr: 0.5, batch: 16, momentum: 0.9, optimizer: 'sgd', seed: 1 }, {
-      onEpoch: (s) => epochs.push(s.epoch)
-    })
+    const { curves, stopped } = await trainMlp(
+      mlp,
+      train,
+      valid,
+      { epochs: 15, lr: 0.5, batch: 16, momentum: 0.9, optimizer: 'sgd', seed: 1 },
+      {
+        onEpoch: (s) => epochs.push(s.epoch)
+      }
+    )
     expect(stopped).toBe(false)
     expect(epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
     expect(curves[14].validAcc).toBeGreaterThan(0.95)
@@ -48,14 +55,28 @@ describe('trainMlp', () => {
 
   for (const optimizer of ['sgd', 'adam'] as const) {
     it(`resumes after abort to bit-identical weights and curves (${optimizer}, through a JSON checkpoint, twice)`, async () => {
-      const cfg: TrainConfig = { epochs: 3, lr: optimizer === 'sgd' ? 0.2 : 0.01, batch: 16, momentum: 0.9, optimizer, weightDecay: 1e-3, seed: 21 }
+      const cfg: TrainConfig = {
+        epochs: 3,
+        lr: optimizer === 'sgd' ? 0.2 : 0.01,
+        batch: 16,
+        momentum: 0.9,
+        optimizer,
+        weightDecay: 1e-3,
+        seed: 21
+      }
       const full = net()
       const ref = await trainMlp(full, train, valid, cfg, { augment })
 
       // Abort mid-epoch 2 (batch 5), then again at the very last batch of epoch 2.
       const stopAt = (epoch: number, batchIdx: number): TrainHooks => {
         const ctl = new AbortController()
-        return { augment, signal: ctl.signal, onBatch: (e, b) => { if (e === epoch && b === batchIdx) ctl.abort() } }
+        return {
+          augment,
+          signal: ctl.signal,
+          onBatch: (e, b) => {
+            if (e === epoch && b === batchIdx) ctl.abort()
+          }
+        }
       }
       const first = await trainMlp(net(), train, valid, cfg, stopAt(2, 5))
       expect(first.stopped).toBe(true)
@@ -79,7 +100,13 @@ describe('trainMlp', () => {
     const ctl = new AbortController()
     const big = blobs(4000, DIM, CLASSES, 3)
     setTimeout(() => ctl.abort(), 60)
-    const res = await trainMlp(net(), big, undefined, { epochs: 10_000, lr: 0.1, batch: 8, momentum: 0, optimizer: 'sgd', seed: 1 }, { signal: ctl.signal })
+    const res = await trainMlp(
+      net(),
+      big,
+      undefined,
+      { epochs: 10_000, lr: 0.1, batch: 8, momentum: 0, optimizer: 'sgd', seed: 1 },
+      { signal: ctl.signal }
+    )
     expect(res.stopped).toBe(true)
     expect(res.state.epoch).toBeLessThan(10_000)
   })
@@ -89,9 +116,18 @@ describe('trainMlp', () => {
       const mlp = new Mlp({ sizes: [DIM, 12, CLASSES], activation, seed: 5 })
       const before = mlp.copyWeights()
       const batches: number[] = []
-      const err = await trainMlp(mlp, train, undefined, { epochs: 50, lr: 1e6, batch: 16, momentum: 0.9, optimizer: 'sgd', seed: 1 }, {
-        onBatch: (_e, b) => batches.push(b)
-      }).then(() => null, (e: unknown) => e)
+      const err = await trainMlp(
+        mlp,
+        train,
+        undefined,
+        { epochs: 50, lr: 1e6, batch: 16, momentum: 0.9, optimizer: 'sgd', seed: 1 },
+        {
+          onBatch: (_e, b) => batches.push(b)
+        }
+      ).then(
+        () => null,
+        (e: unknown) => e
+      )
       expect(err).toBeInstanceOf(DivergedError)
       const d = err as DivergedError
       expect(d.lr).toBe(1e6)
@@ -99,16 +135,25 @@ describe('trainMlp', () => {
       expect(d.batch).toBe(batches.length) // the batch after the last one reported as done
       expect(d.message).toMatch(/epoch 1, batch \d+ with learning rate 1000000; try a smaller learning rate/)
       expect(!(d.loss <= 1000)).toBe(true)
-      expect(sameBits(weightsOf(mlp), before.map((t) => t.data))).toBe(false)
+      expect(
+        sameBits(
+          weightsOf(mlp),
+          before.map((t) => t.data)
+        )
+      ).toBe(false)
     })
   }
 
   it('does not call a healthy run diverged', async () => {
-    await expect(trainMlp(net(), train, undefined, { epochs: 2, lr: 0.5, batch: 16, momentum: 0.9, optimizer: 'sgd', seed: 1 })).resolves.toMatchObject({ stopped: false })
+    await expect(
+      trainMlp(net(), train, undefined, { epochs: 2, lr: 0.5, batch: 16, momentum: 0.9, optimizer: 'sgd', seed: 1 })
+    ).resolves.toMatchObject({ stopped: false })
   })
 
   it('rejects labels outside the network’s classes', async () => {
     const bad = { ...train, y: train.y.map((v, i) => (i === 7 ? 9 : v)) }
-    await expect(trainMlp(net(), bad, undefined, { epochs: 1, lr: 0.1, batch: 16, momentum: 0, optimizer: 'sgd', seed: 1 })).rejects.toThrow(/label 9 at row 7/)
+    await expect(
+      trainMlp(net(), bad, undefined, { epochs: 1, lr: 0.1, batch: 16, momentum: 0, optimizer: 'sgd', seed: 1 })
+    ).rejects.toThrow(/label 9 at row 7/)
   })
 })

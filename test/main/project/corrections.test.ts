@@ -10,7 +10,12 @@ import { GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 import type { PageDoc } from '../../../src/shared/pagedoc.ts'
 import { collectGlyphs } from '../../../src/main/project/glyphDataset.ts'
 import { PageSessions } from '../../../src/main/project/pageSessions.ts'
-import { collectCorrections, CorrectionsInputError, readPageDocs, resolvePageImage } from '../../../src/main/learn/corrections.ts'
+import {
+  collectCorrections,
+  CorrectionsInputError,
+  readPageDocs,
+  resolvePageImage
+} from '../../../src/main/learn/corrections.ts'
 
 const root = resolve(__dirname, '../../..')
 const fixture = join(root, 'test/fixtures/corrections/02_letters.json')
@@ -32,7 +37,9 @@ describe('one corrections service for the app and the CLI', () => {
     expect(cli.n).toBe(doc.boxes.filter((b) => b.userLabel).length)
     expect(app.n).toBe(cli.n)
     expect(Array.from(app.y)).toEqual(Array.from(cli.y))
-    expect(app.rows.map((r) => [r.boxId, r.label, r.by, r.predicted])).toEqual(cli.rows.map((r) => [r.boxId, r.label, r.by, r.predicted]))
+    expect(app.rows.map((r) => [r.boxId, r.label, r.by, r.predicted])).toEqual(
+      cli.rows.map((r) => [r.boxId, r.label, r.by, r.predicted])
+    )
     let maxDiff = 0
     for (let i = 0; i < cli.n * GLYPH_PIXELS; i++) maxDiff = Math.max(maxDiff, Math.abs(app.x[i] - cli.x[i]))
     expect(maxDiff).toBe(0)

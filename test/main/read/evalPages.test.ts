@@ -43,11 +43,17 @@ describe('evalPages', () => {
 describe('assembleText oracle on a shipped sample page', () => {
   it('rebuilds 01_list exactly (lines, order, word spaces) when every box has its correct label', async () => {
     const path = new URL('../../../resources/samples/01_list.jpg', import.meta.url).pathname
-    const gt = readFileSync(path.replace(/\.jpg$/, '.txt'), 'utf8').trim().split('\n')
+    const gt = readFileSync(path.replace(/\.jpg$/, '.txt'), 'utf8')
+      .trim()
+      .split('\n')
     const { doc } = await transcribe(await loadImage(path), alwaysE, { path })
     expect(doc.image).toMatchObject({ width: 1600, height: 1150 })
-    expect(doc.boxes.every(b => b.x + b.w <= 1600 && b.y + b.h <= 1150 && b.source === 'detector')).toBe(true)
+    expect(doc.boxes.every((b) => b.x + b.w <= 1600 && b.y + b.h <= 1150 && b.source === 'detector')).toBe(true)
     expect(oracleText(doc, gt)).toBe(gt.join('\n'))
-    expect(assembleText(doc).split('\n').map(l => l.split(' ').length)).toEqual(gt.map(l => l.split(' ').length))
+    expect(
+      assembleText(doc)
+        .split('\n')
+        .map((l) => l.split(' ').length)
+    ).toEqual(gt.map((l) => l.split(' ').length))
   })
 })

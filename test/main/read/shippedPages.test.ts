@@ -9,10 +9,17 @@ import { readOnnxModelCard } from '../../../src/main/recognize/modelCard.ts'
 import { evalPages, type EvalResult } from '../../../src/main/read/evalPages.ts'
 
 const samples = resolve(__dirname, '../../../resources/samples')
-const digitRow = (r: EvalResult) => r.pages.find((p) => p.name === '02_letters')!.text.split('\n').filter(Boolean).at(-1)
+const digitRow = (r: EvalResult) =>
+  r.pages
+    .find((p) => p.name === '02_letters')!
+    .text.split('\n')
+    .filter(Boolean)
+    .at(-1)
 
 let model: Classifier
-beforeAll(async () => { model = await loadClassifier() }, 60_000)
+beforeAll(async () => {
+  model = await loadClassifier()
+}, 60_000)
 
 describe('the default model on the sample pages', () => {
   it('is cnn-best with calibrated look-alike offsets on its card', () => {

@@ -4,7 +4,9 @@ import { classIndex } from '../../../src/shared/classes.ts'
 
 describe('scorePredictions', () => {
   it('counts a hand-made confusion matrix, per-class accuracy and the most confused pairs', () => {
-    const A = classIndex('A'), O = classIndex('O'), zero = classIndex('0')
+    const A = classIndex('A'),
+      O = classIndex('O'),
+      zero = classIndex('0')
     // truth:     A A A O O 0 0 0
     // predicted: A A O O 0 O O 0
     const truth = [A, A, A, O, O, zero, zero, zero]

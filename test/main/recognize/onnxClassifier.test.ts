@@ -7,14 +7,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 import { OnnxClassifier, onnxThreads } from '../../../src/main/recognize/onnxClassifier.ts'
 import {
-  CorruptModelError, ModelCardError, ModelMismatchError, NonFiniteOutputError
+  CorruptModelError,
+  ModelCardError,
+  ModelMismatchError,
+  NonFiniteOutputError
 } from '../../../src/main/recognize/modelCard.ts'
 import { SHIPPED_MODELS_DIR, loadClassifier, listShippedModels } from '../../../src/main/recognize/models.ts'
 
 const fixtures = join(__dirname, '..', '..', 'fixtures', 'onnx')
 const compactDir = join(SHIPPED_MODELS_DIR, 'cnn-compact')
 
-interface TorchFixture { model: string; modelSha256: string; n: number; truth: string[]; logits: number[][]; embedding: number[][]; labels: string[] }
+interface TorchFixture {
+  model: string
+  modelSha256: string
+  n: number
+  truth: string[]
+  logits: number[][]
+  embedding: number[][]
+  labels: string[]
+}
 
 function readFixture(): { glyphs: Float32Array; torch: TorchFixture } {
   const buf = readFileSync(join(fixtures, 'cnn-compact-16.glyphs.f32'))
@@ -32,7 +43,10 @@ function maxAbsDiff(a: ArrayLike<number>, rows: number[][]): number {
 }
 
 const GLYPHDESK_CARD = {
-  format: 'glyphdesk-onnx', formatVersion: 1, kind: 'cnn', classes: CLASSES,
+  format: 'glyphdesk-onnx',
+  formatVersion: 1,
+  kind: 'cnn',
+  classes: CLASSES,
   input: { name: 'glyphs', size: 32, channels: 1, layout: 'NCHW', background: 1, ink: 0 },
   outputs: { logits: 'logits', embedding: 'embedding' }
 }
@@ -48,7 +62,9 @@ function modelDir(name: string, onnx: string | Buffer | null, card: unknown): st
   return dir
 }
 
-beforeAll(() => { scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-onnx-')) })
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-onnx-'))
+})
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 describe('OnnxClassifier on the shipped cnn-compact', () => {
@@ -56,7 +72,9 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     const { glyphs, torch } = readFixture()
     const model = await OnnxClassifier.load(compactDir)
     expect(model.manifest.card['name'], 'fixture was made for this model').toBe(torch.model)
-    expect(model.manifest.modelSha256, 'shipped model.onnx changed: rerun training/make_onnx_fixtures.py').toBe(torch.modelSha256)
+    expect(model.manifest.modelSha256, 'shipped model.onnx changed: rerun training/make_onnx_fixtures.py').toBe(
+      torch.modelSha256
+    )
     const logits = await model.logits(glyphs, torch.n)
     expect(logits.width).toBe(36)
     expect(maxAbsDiff(logits.data, torch.logits)).toBeLessThan(1e-4)
@@ -65,7 +83,9 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     expect(maxAbsDiff(emb.data, torch.embedding)).toBeLessThan(1e-4)
     // predict() adds the card's calibrated logit offsets; PyTorch's labels are the argmax of its raw logits.
     const off = model.manifest.logitOffsets ?? new Array<number>(36).fill(0)
-    const expected = torch.logits.map((row) => CLASSES[row.reduce((b, v, k) => (v + off[k] > row[b] + off[b] ? k : b), 0)])
+    const expected = torch.logits.map(
+      (row) => CLASSES[row.reduce((b, v, k) => (v + off[k] > row[b] + off[b] ? k : b), 0)]
+    )
     const pred = await model.predict(glyphs, torch.n)
     expect(Array.from(pred.labels, (k) => CLASSES[k])).toEqual(expected)
   })
@@ -87,7 +107,8 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     const model = await OnnxClassifier.load(compactDir)
     const n = 300
     const many = new Float32Array(n * GLYPH_PIXELS)
-    for (let i = 0; i < n; i++) many.set(glyphs.subarray((i % torch.n) * GLYPH_PIXELS, (i % torch.n + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
+    for (let i = 0; i < n; i++)
+      many.set(glyphs.subarray((i % torch.n) * GLYPH_PIXELS, ((i % torch.n) + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
     const batched = await model.logits(many, n)
     for (const i of [0, 255, 256, 299]) {
       const single = await model.logits(many.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS), 1)
@@ -127,13 +148,14 @@ describe('bring-your-own ONNX models', () => {
     // The shipped CNN, described as if it took white-on-black 0..255 images: same numbers after mapping.
     const { glyphs, torch } = readFixture()
     const dir = modelDir('byo', join(compactDir, 'model.onnx'), {
-      ...GLYPHDESK_CARD, input: { size: 32, channels: 1, layout: 'NCHW', background: 255, ink: 0, normalise: { scale: 1 / 255 } }
+      ...GLYPHDESK_CARD,
+      input: { size: 32, channels: 1, layout: 'NCHW', background: 255, ink: 0, normalise: { scale: 1 / 255 } }
     })
     const model = await OnnxClassifier.load(dir)
     expect(maxAbsDiff((await model.logits(glyphs, torch.n)).data, torch.logits)).toBeLessThan(1e-4)
   })
 
-  it('adds the card\'s logitOffsets to the logits before the softmax, in label order', async () => {
+  it("adds the card's logitOffsets to the logits before the softmax, in label order", async () => {
     const { glyphs, torch } = readFixture()
     const plain = await OnnxClassifier.load(modelDir('plain', join(compactDir, 'model.onnx'), GLYPHDESK_CARD))
     // Push glyph 0 from its PyTorch label to a chosen other class: exactly enough offset to overtake it.
@@ -142,8 +164,11 @@ describe('bring-your-own ONNX models', () => {
     const target = (top + 7) % 36
     const offsets = new Array<number>(36).fill(0)
     offsets[target] = row[top] - row[target] + 0.01
-    const shifted = await OnnxClassifier.load(modelDir('shifted', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, logitOffsets: offsets }))
-    const a = await plain.predict(glyphs, torch.n), b = await shifted.predict(glyphs, torch.n)
+    const shifted = await OnnxClassifier.load(
+      modelDir('shifted', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, logitOffsets: offsets })
+    )
+    const a = await plain.predict(glyphs, torch.n),
+      b = await shifted.predict(glyphs, torch.n)
     expect(a.labels[0]).toBe(top)
     expect(b.labels[0]).toBe(target)
     // Hand-computed: p_k ∝ exp(logit_k + offset_k).
@@ -155,7 +180,13 @@ describe('bring-your-own ONNX models', () => {
     // A card whose labels are in another order: offsets go with the logit (label order), and the
     // winning logit is then reported as the class its label names.
     const reversed = [...CLASSES].reverse()
-    const renamed = await OnnxClassifier.load(modelDir('renamed', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: reversed, logitOffsets: offsets }))
+    const renamed = await OnnxClassifier.load(
+      modelDir('renamed', join(compactDir, 'model.onnx'), {
+        ...GLYPHDESK_CARD,
+        classes: reversed,
+        logitOffsets: offsets
+      })
+    )
     expect(CLASSES[(await renamed.predict(glyphs, 1)).labels[0]]).toBe(reversed[target])
   })
 
@@ -163,43 +194,81 @@ describe('bring-your-own ONNX models', () => {
     const { glyphs, torch } = readFixture()
     const reversed = [...CLASSES].reverse()
     const offsets = reversed.map((_, k) => (k === 3 ? 0.5 : 0))
-    const model = await OnnxClassifier.load(modelDir('reordered', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: reversed, logitOffsets: offsets }))
+    const model = await OnnxClassifier.load(
+      modelDir('reordered', join(compactDir, 'model.onnx'), {
+        ...GLYPHDESK_CARD,
+        classes: reversed,
+        logitOffsets: offsets
+      })
+    )
     const raw = (await model.classLogits(glyphs, torch.n, false))!
     const calibrated = (await model.classLogits(glyphs, torch.n, true))!
     // Logit k is labelled reversed[k] = CLASSES[35 − k].
-    expect(maxAbsDiff(raw, torch.logits.map((row) => [...row].reverse()))).toBeLessThan(1e-4)
-    for (let i = 0; i < torch.n; i++) for (let c = 0; c < 36; c++) expect(calibrated[i * 36 + c] - raw[i * 36 + c]).toBeCloseTo(c === 32 ? 0.5 : 0, 5)
-    const letters = await OnnxClassifier.load(modelDir('lowercase', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: ['a', ...CLASSES.slice(0, 35)] }))
+    expect(
+      maxAbsDiff(
+        raw,
+        torch.logits.map((row) => [...row].reverse())
+      )
+    ).toBeLessThan(1e-4)
+    for (let i = 0; i < torch.n; i++)
+      for (let c = 0; c < 36; c++) expect(calibrated[i * 36 + c] - raw[i * 36 + c]).toBeCloseTo(c === 32 ? 0.5 : 0, 5)
+    const letters = await OnnxClassifier.load(
+      modelDir('lowercase', join(compactDir, 'model.onnx'), {
+        ...GLYPHDESK_CARD,
+        classes: ['a', ...CLASSES.slice(0, 35)]
+      })
+    )
     expect(letters.labelsArePermutation).toBe(false)
     expect(await letters.classLogits(glyphs, 1, false)).toBeNull()
   })
 
   it('rejects logitOffsets of the wrong length or with non-finite values', async () => {
-    const bad = (name: string, logitOffsets: unknown) => OnnxClassifier.load(modelDir(name, join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, logitOffsets }))
+    const bad = (name: string, logitOffsets: unknown) =>
+      OnnxClassifier.load(modelDir(name, join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, logitOffsets }))
     await expect(bad('short', [0.4, 0.4])).rejects.toThrow(/"logitOffsets": must be 36 numbers, one per label .*got 2/)
-    await expect(bad('nanoff', new Array(36).fill(0).map((v, i) => (i === 3 ? 'x' : v)))).rejects.toThrow(ModelCardError)
+    await expect(
+      bad(
+        'nanoff',
+        new Array(36).fill(0).map((v, i) => (i === 3 ? 'x' : v))
+      )
+    ).rejects.toThrow(ModelCardError)
     await expect(bad('huge', new Array(36).fill(1e9))).rejects.toThrow(/within ±20/)
   })
 
   it('rejects an ONNX file that is not an image classifier', async () => {
-    const dir = modelDir('tiny', join(fixtures, 'tiny.onnx'), { ...GLYPHDESK_CARD, input: { size: 32, channels: 1 }, outputs: { logits: 'y' } })
+    const dir = modelDir('tiny', join(fixtures, 'tiny.onnx'), {
+      ...GLYPHDESK_CARD,
+      input: { size: 32, channels: 1 },
+      outputs: { logits: 'y' }
+    })
     await expect(OnnxClassifier.load(dir)).rejects.toThrow(ModelMismatchError)
     await expect(OnnxClassifier.load(dir)).rejects.toThrow(/not an image classifier: input "x" has shape \[n, 2\]/)
   })
 
   it('rejects a card that lies about the input size', async () => {
-    const dir = modelDir('liar', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, input: { ...GLYPHDESK_CARD.input, size: 28 } })
+    const dir = modelDir('liar', join(compactDir, 'model.onnx'), {
+      ...GLYPHDESK_CARD,
+      input: { ...GLYPHDESK_CARD.input, size: 28 }
+    })
     await expect(OnnxClassifier.load(dir)).rejects.toThrow(ModelMismatchError)
     await expect(OnnxClassifier.load(dir)).rejects.toThrow(/says the input is 28×28 .* has shape \[n, 1, 32, 32\]/)
   })
 
   it('rejects a card whose label count differs from the logits width', async () => {
-    const dir = modelDir('letters', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: CLASSES.slice(0, 26) })
-    await expect(OnnxClassifier.load(dir)).rejects.toThrow(/lists 26 labels but model.onnx's output "logits" has shape \[1, 36\]/)
+    const dir = modelDir('letters', join(compactDir, 'model.onnx'), {
+      ...GLYPHDESK_CARD,
+      classes: CLASSES.slice(0, 26)
+    })
+    await expect(OnnxClassifier.load(dir)).rejects.toThrow(
+      /lists 26 labels but model.onnx's output "logits" has shape \[1, 36\]/
+    )
   })
 
   it('rejects labels that are not Glyphdesk classes', async () => {
-    const dir = modelDir('cats', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, classes: ['cat', ...CLASSES.slice(1)] })
+    const dir = modelDir('cats', join(compactDir, 'model.onnx'), {
+      ...GLYPHDESK_CARD,
+      classes: ['cat', ...CLASSES.slice(1)]
+    })
     await expect(OnnxClassifier.load(dir)).rejects.toThrow(ModelCardError)
     await expect(OnnxClassifier.load(dir)).rejects.toThrow(/labels "cat" are not Glyphdesk classes/)
   })
@@ -218,8 +287,12 @@ describe('bring-your-own ONNX models', () => {
   it('names what is missing: model.onnx, the card, or a card field', async () => {
     await expect(OnnxClassifier.load(modelDir('nofile', null, GLYPHDESK_CARD))).rejects.toThrow(/missing model.onnx/)
     const { classes: _unused, ...noClasses } = GLYPHDESK_CARD
-    await expect(OnnxClassifier.load(modelDir('noclasses', join(compactDir, 'model.onnx'), noClasses))).rejects.toThrow(/"classes" is missing/)
-    await expect(OnnxClassifier.load(modelDir('noinput', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, input: undefined }))).rejects.toThrow(/"input" is missing/)
+    await expect(OnnxClassifier.load(modelDir('noclasses', join(compactDir, 'model.onnx'), noClasses))).rejects.toThrow(
+      /"classes" is missing/
+    )
+    await expect(
+      OnnxClassifier.load(modelDir('noinput', join(compactDir, 'model.onnx'), { ...GLYPHDESK_CARD, input: undefined }))
+    ).rejects.toThrow(/"input" is missing/)
     await expect(OnnxClassifier.load(scratch)).rejects.toThrow(/model\.json: file not found/)
   })
 
@@ -231,7 +304,9 @@ describe('bring-your-own ONNX models', () => {
     await expect(model.predict(glyphs, 3)).resolves.toBeDefined()
     await expect(model.embed(glyphs, 3)).rejects.toThrow(NonFiniteOutputError)
     await expect(model.embed(glyphs, 3)).rejects.toThrow(/embedding of .*: glyph 2 gave NaN/)
-    const nanLogits = await OnnxClassifier.load(modelDir('nanlogits', join(fixtures, 'nan.onnx'), { ...nanCard, outputs: { logits: 'embedding' } }))
+    const nanLogits = await OnnxClassifier.load(
+      modelDir('nanlogits', join(fixtures, 'nan.onnx'), { ...nanCard, outputs: { logits: 'embedding' } })
+    )
     await expect(nanLogits.predict(glyphs, 3)).rejects.toThrow(/logits of .*: glyph 2 gave NaN/)
   })
 })

@@ -3,7 +3,12 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listUserModels, ModelNotFoundError, resolveModelDir, SHIPPED_MODELS_DIR } from '../../../src/main/recognize/models.ts'
+import {
+  listUserModels,
+  ModelNotFoundError,
+  resolveModelDir,
+  SHIPPED_MODELS_DIR
+} from '../../../src/main/recognize/models.ts'
 
 let dataDir: string
 const saved = process.env['GLYPHDESK_DATA_DIR']
@@ -21,7 +26,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-describe('the person\'s own models by name', () => {
+describe("the person's own models by name", () => {
   it('resolves a user model by its name and lists it, never shadowing a shipped one', () => {
     expect(resolveModelDir('mine')).toBe(join(dataDir, 'models', 'mine'))
     expect(resolveModelDir('cnn-best')).toBe(join(SHIPPED_MODELS_DIR, 'cnn-best'))

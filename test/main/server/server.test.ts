@@ -11,18 +11,24 @@ let app: BrowserApp
 let dataDir: string
 let staticDir: string
 
-function call(path: string, opts: { method?: string; token?: string | null; body?: string; host?: string; origin?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function call(
+  path: string,
+  opts: { method?: string; token?: string | null; body?: string; host?: string; origin?: string } = {}
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((ok, fail) => {
     const headers: Record<string, string> = { host: opts.host ?? `127.0.0.1:${app.server.port}` }
     if (opts.token !== null) headers['x-glyphdesk-token'] = opts.token ?? app.server.token
     if (opts.body !== undefined) headers['content-type'] = 'application/json'
     if (opts.origin) headers['origin'] = opts.origin
-    const req = request({ host: '127.0.0.1', port: app.server.port, path, method: opts.method ?? 'GET', headers }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => (body += c))
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }))
-    })
+    const req = request(
+      { host: '127.0.0.1', port: app.server.port, path, method: opts.method ?? 'GET', headers },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c) => (body += c))
+        res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }))
+      }
+    )
     req.on('error', fail)
     req.end(opts.body)
   })
@@ -48,7 +54,7 @@ describe('glyphdesk serve', () => {
     expect(app.server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/)
   })
 
-  it('refuses every request without the token with 403 (the renderer\'s own code is public)', async () => {
+  it("refuses every request without the token with 403 (the renderer's own code is public)", async () => {
     expect((await call('/', { token: null })).status).toBe(200)
     expect((await call('/api/app.info', { method: 'POST', token: null, body: '{}' })).status).toBe(403)
     expect((await call('/api/events', { token: null })).status).toBe(403)
@@ -69,7 +75,9 @@ describe('glyphdesk serve', () => {
 
   it('refuses a foreign Host header (DNS rebinding) and a foreign Origin', async () => {
     expect((await call('/api/app.info', { method: 'POST', body: '{}', host: 'evil.example:80' })).status).toBe(403)
-    expect((await call('/api/app.info', { method: 'POST', body: '{}', origin: 'http://evil.example' })).status).toBe(403)
+    expect((await call('/api/app.info', { method: 'POST', body: '{}', origin: 'http://evil.example' })).status).toBe(
+      403
+    )
   })
 
   it('answers a route through the registry', async () => {
@@ -97,7 +105,10 @@ describe('glyphdesk serve', () => {
 
   it('answers 404 for an unknown route and 422 for a page that is not an image', async () => {
     expect((await call('/api/nope.nothing', { method: 'POST', body: '{}' })).status).toBe(404)
-    const pdf = await call('/api/pages.open', { method: 'POST', body: JSON.stringify({ path: join(process.cwd(), 'test/fixtures/pages/page.pdf') }) })
+    const pdf = await call('/api/pages.open', {
+      method: 'POST',
+      body: JSON.stringify({ path: join(process.cwd(), 'test/fixtures/pages/page.pdf') })
+    })
     expect(pdf.status).toBe(422)
     expect(JSON.parse(pdf.body).error.message).toMatch(/PDF/)
   })

@@ -6,7 +6,10 @@ import { ImageLoadError, loadImage } from '../../../src/main/vision/image.ts'
 const fx = (f: string) => new URL(`../../fixtures/pages/${f}`, import.meta.url).pathname
 
 async function expectKind(p: Promise<unknown>, kind: string, text: RegExp): Promise<void> {
-  const e = await p.then(() => null, (err: unknown) => err)
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err
+  )
   expect(e).toBeInstanceOf(ImageLoadError)
   expect((e as ImageLoadError).kind).toBe(kind)
   expect((e as Error).message).toMatch(text)
@@ -18,19 +21,25 @@ describe('loadImage', () => {
 
   it('rejects an empty file', () => expectKind(loadImage(fx('empty.jpg')), 'empty', /empty/))
 
-  it('rejects a truncated JPEG as cut short', () => expectKind(loadImage(fx('truncated.jpg')), 'truncated', /cut short/))
+  it('rejects a truncated JPEG as cut short', () =>
+    expectKind(loadImage(fx('truncated.jpg')), 'truncated', /cut short/))
 
   it('rejects a file that is not an image', () => expectKind(loadImage(fx('notes.png')), 'unsupported', /PNG or JPEG/))
 
   it('rejects an absurdly large image from its header, before decoding', async () => {
     // A 30000×30000 PNG header: only the IHDR is read, so this costs no memory.
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ffffff' } }).png().toBuffer()
-    png.writeUInt32BE(30000, 16); png.writeUInt32BE(30000, 20)
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer()
+    png.writeUInt32BE(30000, 16)
+    png.writeUInt32BE(30000, 20)
     await expectKind(loadImage(png), 'too-large', /900 MP.*limit/)
   })
 
   it('downscales above the pixel budget with a warning and reports the scale', async () => {
-    const img = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } }).png().toBuffer()
+    const img = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer()
     const out = await loadImage(img, { maxPixels: 30_000 })
     expect(out.width * out.height).toBeLessThanOrEqual(30_000)
     expect(out.originalWidth).toBe(400)
@@ -42,7 +51,10 @@ describe('loadImage', () => {
     // 40×20 with a dark left half, stored with orientation 6 (rotate 90° clockwise to view).
     const raw = Buffer.alloc(40 * 20, 255)
     for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) raw[y * 40 + x] = 0
-    const jpg = await sharp(raw, { raw: { width: 40, height: 20, channels: 1 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer()
+    const jpg = await sharp(raw, { raw: { width: 40, height: 20, channels: 1 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer()
     const out = await loadImage(jpg)
     expect([out.width, out.height]).toEqual([20, 40])
     // After rotating clockwise the dark half is on top.
@@ -51,17 +63,29 @@ describe('loadImage', () => {
   })
 
   it('reads 16-bit RGBA PNG onto white paper as 8-bit gray', async () => {
-    const png = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
-      .png().toColourspace('rgb16').toBuffer()
+    const png = await sharp({
+      create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } }
+    })
+      .png()
+      .toColourspace('rgb16')
+      .toBuffer()
     const out = await loadImage(png)
     for (const v of out.data) expect(v).toBeGreaterThanOrEqual(254)
   })
 
   it('reads an uncompressed 24-bit BMP', async () => {
-    const w = 3, h = 2, stride = 12
+    const w = 3,
+      h = 2,
+      stride = 12
     const b = Buffer.alloc(54 + stride * h)
-    b.write('BM', 0, 'latin1'); b.writeUInt32LE(b.length, 2); b.writeUInt32LE(54, 10); b.writeUInt32LE(40, 14)
-    b.writeInt32LE(w, 18); b.writeInt32LE(h, 22); b.writeUInt16LE(1, 26); b.writeUInt16LE(24, 28)
+    b.write('BM', 0, 'latin1')
+    b.writeUInt32LE(b.length, 2)
+    b.writeUInt32LE(54, 10)
+    b.writeUInt32LE(40, 14)
+    b.writeInt32LE(w, 18)
+    b.writeInt32LE(h, 22)
+    b.writeUInt16LE(1, 26)
+    b.writeUInt16LE(24, 28)
     b.fill(255, 54)
     b[54] = b[55] = b[56] = 0 // bottom-left pixel black (rows are stored bottom-up)
     const out = await loadImage(b)

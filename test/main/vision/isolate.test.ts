@@ -13,39 +13,125 @@ import { cropGray, cropRect, transcribe } from '../../../src/main/read/transcrib
 
 type Stroke = [number, number][]
 const GLYPHS: Record<string, { w: number; strokes: Stroke[] }> = {
-  H: { w: 0.7, strokes: [[[0, 0], [0, 1]], [[1, 0], [1, 1]], [[0, 0.5], [1, 0.5]]] },
-  E: { w: 0.6, strokes: [[[1, 0], [0, 0], [0, 1], [1, 1]], [[0, 0.5], [0.8, 0.5]]] },
-  L: { w: 0.6, strokes: [[[0, 0], [0, 1], [1, 1]]] },
+  H: {
+    w: 0.7,
+    strokes: [
+      [
+        [0, 0],
+        [0, 1]
+      ],
+      [
+        [1, 0],
+        [1, 1]
+      ],
+      [
+        [0, 0.5],
+        [1, 0.5]
+      ]
+    ]
+  },
+  E: {
+    w: 0.6,
+    strokes: [
+      [
+        [1, 0],
+        [0, 0],
+        [0, 1],
+        [1, 1]
+      ],
+      [
+        [0, 0.5],
+        [0.8, 0.5]
+      ]
+    ]
+  },
+  L: {
+    w: 0.6,
+    strokes: [
+      [
+        [0, 0],
+        [0, 1],
+        [1, 1]
+      ]
+    ]
+  },
   // A T with a wide bar, whose left end reaches back over the preceding L's foot.
-  T: { w: 0.9, strokes: [[[0, 0], [1, 0]], [[0.5, 0], [0.5, 1]]] },
-  N: { w: 0.9, strokes: [[[0, 1], [0, 0], [1, 1], [1, 0]]] },
-  X: { w: 0.9, strokes: [[[0, 0], [1, 1]], [[1, 0], [0, 1]]] }
+  T: {
+    w: 0.9,
+    strokes: [
+      [
+        [0, 0],
+        [1, 0]
+      ],
+      [
+        [0.5, 0],
+        [0.5, 1]
+      ]
+    ]
+  },
+  N: {
+    w: 0.9,
+    strokes: [
+      [
+        [0, 1],
+        [0, 0],
+        [1, 1],
+        [1, 0]
+      ]
+    ]
+  },
+  X: {
+    w: 0.9,
+    strokes: [
+      [
+        [0, 0],
+        [1, 1]
+      ],
+      [
+        [1, 0],
+        [0, 1]
+      ]
+    ]
+  }
 }
-const H = 60, STROKE = 6
+const H = 60,
+  STROKE = 6
 
 /** Distance from p to the segment ab. */
 function segDist(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const dx = bx - ax, dy = by - ay
+  const dx = bx - ax,
+    dy = by - ay
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy || 1)))
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy))
 }
 
-interface Drawn { ch: string; segs: [number, number, number, number][] }
+interface Drawn {
+  ch: string
+  segs: [number, number, number, number][]
+}
 
 function drawPage(): { image: GrayImage; lt: [Drawn, Drawn] } {
-  const W = 1000, HP = 420
+  const W = 1000,
+    HP = 420
   const canvas = createCanvas(W, HP)
   const ctx = canvas.getContext('2d')
-  ctx.fillStyle = '#eeeeee'; ctx.fillRect(0, 0, W, HP)
-  ctx.strokeStyle = '#202020'; ctx.lineWidth = STROKE; ctx.lineCap = 'round'; ctx.lineJoin = 'round'
+  ctx.fillStyle = '#eeeeee'
+  ctx.fillRect(0, 0, W, HP)
+  ctx.strokeStyle = '#202020'
+  ctx.lineWidth = STROKE
+  ctx.lineCap = 'round'
+  ctx.lineJoin = 'round'
   const glyph = (ch: string, x: number, y: number): Drawn => {
-    const gl = GLYPHS[ch], gw = gl.w * H
+    const gl = GLYPHS[ch],
+      gw = gl.w * H
     const segs: Drawn['segs'] = []
     for (const s of gl.strokes) {
       ctx.beginPath()
       s.forEach(([u, v], i) => {
-        const px = x + u * gw, py = y + v * H
-        if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py)
+        const px = x + u * gw,
+          py = y + v * H
+        if (i === 0) ctx.moveTo(px, py)
+        else ctx.lineTo(px, py)
         if (i > 0) segs.push([x + s[i - 1][0] * gw, y + s[i - 1][1] * H, px, py])
       })
       ctx.stroke()
@@ -53,20 +139,30 @@ function drawPage(): { image: GrayImage; lt: [Drawn, Drawn] } {
     return { ch, segs }
   }
   let x = 80
-  for (const ch of 'HELE') { glyph(ch, x, 60); x += (GLYPHS[ch].w + 0.45) * H }
+  for (const ch of 'HELE') {
+    glyph(ch, x, 60)
+    x += (GLYPHS[ch].w + 0.45) * H
+  }
   // Line 2: H E L T H E, with the T's bar starting 0.45 H after the L's stem: the L's box (0.6 H wide)
   // and the T's box overlap by a quarter of the L, while the bar stays 12 px clear of the L's stem and
   // the T's stem 12 px clear of the L's foot.
   x = 80
-  for (const ch of 'HE') { glyph(ch, x, 200); x += (GLYPHS[ch].w + 0.45) * H }
+  for (const ch of 'HE') {
+    glyph(ch, x, 200)
+    x += (GLYPHS[ch].w + 0.45) * H
+  }
   const l = glyph('L', x, 200)
   x += 0.45 * H
   const t = glyph('T', x, 200)
   x += (GLYPHS.T.w + 0.45) * H
-  for (const ch of 'HE') { glyph(ch, x, 200); x += (GLYPHS[ch].w + 0.45) * H }
+  for (const ch of 'HE') {
+    glyph(ch, x, 200)
+    x += (GLYPHS[ch].w + 0.45) * H
+  }
   // A touching pair that the segmenter splits; the two parts share one component.
   x += 0.8 * H
-  glyph('N', x, 200); x += GLYPHS.N.w * H - STROKE * 0.3
+  glyph('N', x, 200)
+  x += GLYPHS.N.w * H - STROKE * 0.3
   glyph('X', x, 200)
   const rgba = ctx.getImageData(0, 0, W, HP).data
   const data = new Uint8Array(W * HP)
@@ -74,7 +170,8 @@ function drawPage(): { image: GrayImage; lt: [Drawn, Drawn] } {
   return { image: { width: W, height: HP, data }, lt: [l, t] }
 }
 
-const onStroke = (d: Drawn, x: number, y: number, r: number) => d.segs.some(([ax, ay, bx, by]) => segDist(x + 0.5, y + 0.5, ax, ay, bx, by) <= r)
+const onStroke = (d: Drawn, x: number, y: number, r: number) =>
+  d.segs.some(([ax, ay, bx, by]) => segDist(x + 0.5, y + 0.5, ax, ay, bx, by) <= r)
 const contains = (b: Rect, x: number, y: number) => x >= b.x && x < b.x + b.w && y >= b.y && y < b.y + b.h
 
 describe('crops masked to their own character', () => {
@@ -85,8 +182,9 @@ describe('crops masked to their own character', () => {
   async function boxOf(d: Drawn): Promise<CharBox> {
     const { boxes } = await seg
     const [ax, ay, bx, by] = d.segs[0]
-    const cx = (ax + bx) / 2, cy = (ay + by) / 2
-    const hits = boxes.filter(b => contains(b, cx, cy) && b.y > 150)
+    const cx = (ax + bx) / 2,
+      cy = (ay + by) / 2
+    const hits = boxes.filter((b) => contains(b, cx, cy) && b.y > 150)
     expect(hits.length).toBeGreaterThan(0)
     return hits.sort((p, q) => p.w * p.h - q.w * q.h)[0]
   }
@@ -102,22 +200,33 @@ describe('crops masked to their own character', () => {
   it("keeps the neighbour's strokes out of each crop, and every stroke of the box's own character in", async () => {
     const s = await seg
     const margin = Math.round(0.06 * s.charHeight)
-    for (const [self, other] of [[page.lt[0], page.lt[1]], [page.lt[1], page.lt[0]]]) {
+    for (const [self, other] of [
+      [page.lt[0], page.lt[1]],
+      [page.lt[1], page.lt[0]]
+    ]) {
       const box = await boxOf(self)
       const rect = cropRect(s.normalised, box, margin)
       const crop = cropGray(s.normalised, box, margin)
       const mask = glyphMask(s, box, rect)!
       expect(mask).toHaveLength(rect.w * rect.h)
-      let leakedBefore = 0, leakedAfter = 0, ownKept = 0, ownLost = 0
+      let leakedBefore = 0,
+        leakedAfter = 0,
+        ownKept = 0,
+        ownLost = 0
       for (let y = 0; y < rect.h; y++) {
         for (let x = 0; x < rect.w; x++) {
-          const k = y * rect.w + x, px = rect.x + x, py = rect.y + y
+          const k = y * rect.w + x,
+            px = rect.x + x,
+            py = rect.y + y
           const dark = crop.data[k] < 0.5
           if (onStroke(other, px, py, STROKE / 2 - 1) && dark) {
             leakedBefore++
             if (mask[k]) leakedAfter++
           }
-          if (onStroke(self, px, py, STROKE / 2 - 1)) { if (mask[k]) ownKept++; else ownLost++ }
+          if (onStroke(self, px, py, STROKE / 2 - 1)) {
+            if (mask[k]) ownKept++
+            else ownLost++
+          }
         }
       }
       // Without the mask the neighbour is really there; with it, not one of its ink pixels is.
@@ -134,7 +243,7 @@ describe('crops masked to their own character', () => {
     const margin = Math.round(0.5 * s.charHeight)
     // Kept pixels may reach past the box by the halo (2 working px) plus rounding.
     const slack = Math.ceil(2 / s.binaryScale) + 1
-    const split = s.boxes.filter(b => b.origin === 'split')
+    const split = s.boxes.filter((b) => b.origin === 'split')
     expect(split).toHaveLength(2)
     for (const box of s.boxes) {
       const rect = cropRect(s.normalised, box, margin)
@@ -142,9 +251,12 @@ describe('crops masked to their own character', () => {
       for (let y = 0; y < rect.h; y++) {
         for (let x = 0; x < rect.w; x++) {
           if (!mask[y * rect.w + x]) continue
-          const px = rect.x + x, py = rect.y + y
-          expect(px >= box.x - slack && px < box.x + box.w + slack && py >= box.y - slack && py < box.y + box.h + slack,
-            `pixel ${px},${py} kept outside box ${JSON.stringify(box)}`).toBe(true)
+          const px = rect.x + x,
+            py = rect.y + y
+          expect(
+            px >= box.x - slack && px < box.x + box.w + slack && py >= box.y - slack && py < box.y + box.h + slack,
+            `pixel ${px},${py} kept outside box ${JSON.stringify(box)}`
+          ).toBe(true)
         }
       }
     }
@@ -154,10 +266,13 @@ describe('crops masked to their own character', () => {
     const glyphs: Float32Array[] = []
     const spy: Classifier = {
       name: 'spy',
-      async predict(g, n) { glyphs.push(g.slice()); return decodeProbs(new Float32Array(n * 36).fill(1 / 36), n) }
+      async predict(g, n) {
+        glyphs.push(g.slice())
+        return decodeProbs(new Float32Array(n * 36).fill(1 / 36), n)
+      }
     }
     const lBox = await boxOf(page.lt[0])
-    const index = layoutPage((await seg).boxes).boxes.findIndex(b => b.box.x === lBox.x && b.box.y === lBox.y)
+    const index = layoutPage((await seg).boxes).boxes.findIndex((b) => b.box.x === lBox.x && b.box.y === lBox.y)
     await transcribe(page.image, spy, { isolateGlyphs: false })
     await transcribe(page.image, spy)
     // An L has no ink in the upper right of its glyph; the T's bar, when it leaks in, sits exactly there.

@@ -7,7 +7,10 @@ function row(words: string[], x0: number, y0: number, slope = 0, h = 40): Rect[]
   let x = x0
   words.forEach((w, wi) => {
     if (wi > 0) x += 50 - 12
-    for (let i = 0; i < w.length; i++) { out.push({ x, y: Math.round(y0 + slope * (x - x0)), w: 30, h }); x += 42 }
+    for (let i = 0; i < w.length; i++) {
+      out.push({ x, y: Math.round(y0 + slope * (x - x0)), w: 30, h })
+      x += 42
+    }
   })
   return out
 }
@@ -16,14 +19,14 @@ describe('layoutPage', () => {
   it('keeps a slanted line whole even when its ends are more than a line height apart', () => {
     const boxes = [...row(['SLANTEDLINEOFTEXT'], 0, 0, 0.1), ...row(['NEXT'], 0, 120)]
     const lines = groupLines(boxes)
-    expect(lines.map(l => l.length)).toEqual([17, 4])
+    expect(lines.map((l) => l.length)).toEqual([17, 4])
   })
 
   it('joins a low-sitting "1" to its line', () => {
     const boxes = row(['1234567890'], 0, 100)
     boxes[0] = { x: 0, y: 125, w: 8, h: 40 } // thin and 25 px low
     const layout = layoutPage([...boxes, ...row(['VWXYZ'], 0, 0)])
-    expect(layout.lines.map(l => l.boxCount)).toEqual([5, 10])
+    expect(layout.lines.map((l) => l.boxCount)).toEqual([5, 10])
     expect(layout.boxes[5].box.w).toBe(8)
   })
 
@@ -32,20 +35,20 @@ describe('layoutPage', () => {
     const body = row(['MAKE', 'A', 'LIST'], 0, 110)
     const shuffled = [...body, ...title].reverse()
     const layout = layoutPage(shuffled)
-    expect(layout.lines.map(l => l.boxCount)).toEqual([4, 9])
-    const xs = layout.boxes.filter(b => b.line === 1).map(b => b.box.x)
+    expect(layout.lines.map((l) => l.boxCount)).toEqual([4, 9])
+    const xs = layout.boxes.filter((b) => b.line === 1).map((b) => b.box.x)
     expect(xs).toEqual([...xs].sort((a, b) => a - b))
-    expect(layout.lines.map(l => l.wordCount)).toEqual([2, 3])
+    expect(layout.lines.map((l) => l.wordCount)).toEqual([2, 3])
   })
 
   it('joins a far-right word to its own line', () => {
     const boxes = [...row(['LEFT'], 0, 0), { x: 900, y: 2, w: 30, h: 40 }]
-    expect(groupLines(boxes).map(l => l.length)).toEqual([5])
+    expect(groupLines(boxes).map((l) => l.length)).toEqual([5])
   })
 
-  it('splits words from the page\'s own gap statistics', () => {
+  it("splits words from the page's own gap statistics", () => {
     const layout = layoutPage([...row(['HAIKUS', 'ARE', 'EASY'], 0, 0), ...row(['BUT', 'SOMETIMES'], 0, 100)])
-    expect(layout.lines.map(l => l.wordCount)).toEqual([3, 2])
+    expect(layout.lines.map((l) => l.wordCount)).toEqual([3, 2])
   })
 
   it('does not split an evenly spaced letter chart into words', () => {

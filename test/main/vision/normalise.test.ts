@@ -9,11 +9,19 @@ function crop(w: number, h: number, rects: [number, number, number, number][], p
 }
 
 function inkBox(g: Float32Array): { x0: number; y0: number; x1: number; y1: number } {
-  let x0 = 32, y0 = 32, x1 = -1, y1 = -1
-  for (let i = 0; i < 1024; i++) if (g[i] < 0.5) {
-    const x = i % 32, y = (i / 32) | 0
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y)
-  }
+  let x0 = 32,
+    y0 = 32,
+    x1 = -1,
+    y1 = -1
+  for (let i = 0; i < 1024; i++)
+    if (g[i] < 0.5) {
+      const x = i % 32,
+        y = (i / 32) | 0
+      x0 = Math.min(x0, x)
+      x1 = Math.max(x1, x)
+      y0 = Math.min(y0, y)
+      y1 = Math.max(y1, y)
+    }
   return { x0, y0, x1, y1 }
 }
 
@@ -31,7 +39,16 @@ describe('normaliseGlyph', () => {
   })
 
   it('keeps ink mass when downscaling (area averaging), so strokes keep their thickness', () => {
-    const g = normaliseGlyph(crop(260, 260, [[0, 0, 260, 26], [0, 0, 26, 260]]), 260, 260, undefined, { longerSide: 26 })
+    const g = normaliseGlyph(
+      crop(260, 260, [
+        [0, 0, 260, 26],
+        [0, 0, 26, 260]
+      ]),
+      260,
+      260,
+      undefined,
+      { longerSide: 26 }
+    )
     let ink = 0
     for (let i = 0; i < 1024; i++) ink += 1 - g[i]
     // An L of two 26×2.6 bars overlapping in a 2.6×2.6 corner.
@@ -59,15 +76,26 @@ describe('normaliseGlyph', () => {
     const dot = normaliseGlyph(crop(3, 3, [[1, 1, 2, 2]]), 3, 3)
     expect(dot.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true)
     expect(inkBox(dot).x1 - inkBox(dot).x0 + 1).toBe(26)
-    const W = 3000, H = 2000
-    const big = normaliseGlyph(crop(W, H, [[1000, 500, 1100, 1500], [1000, 1400, 1600, 1500]]), W, H)
+    const W = 3000,
+      H = 2000
+    const big = normaliseGlyph(
+      crop(W, H, [
+        [1000, 500, 1100, 1500],
+        [1000, 1400, 1600, 1500]
+      ]),
+      W,
+      H
+    )
     const b = inkBox(big)
     expect(b.y1 - b.y0 + 1).toBe(26)
     expect(big.every((v) => Number.isFinite(v))).toBe(true)
   })
 
   it('writes into the given buffer and is deterministic', () => {
-    const c = crop(64, 64, [[10, 10, 50, 16], [27, 10, 33, 58]])
+    const c = crop(64, 64, [
+      [10, 10, 50, 16],
+      [27, 10, 33, 58]
+    ])
     const out = new Float32Array(1024)
     const a = normaliseGlyph(c, 64, 64, out)
     expect(a).toBe(out)
@@ -76,12 +104,18 @@ describe('normaliseGlyph', () => {
   })
 
   it('moves stroke width toward targetStroke', () => {
-    const thin = crop(100, 100, [[10, 10, 90, 13], [48, 10, 51, 90]]) // a T of 3-px strokes
+    const thin = crop(100, 100, [
+      [10, 10, 90, 13],
+      [48, 10, 51, 90]
+    ]) // a T of 3-px strokes
     const before = estimateStrokeWidth(normaliseGlyph(thin, 100, 100))
     const after = estimateStrokeWidth(normaliseGlyph(thin, 100, 100, undefined, { targetStroke: 3.4 }))
     expect(before).toBeLessThan(1.5)
     expect(Math.abs(after - 3.4)).toBeLessThan(0.8)
-    const heavy = crop(100, 100, [[10, 10, 90, 30], [40, 10, 60, 90]])
+    const heavy = crop(100, 100, [
+      [10, 10, 90, 30],
+      [40, 10, 60, 90]
+    ])
     const thinned = estimateStrokeWidth(normaliseGlyph(heavy, 100, 100, undefined, { targetStroke: 3.4 }))
     expect(thinned).toBeLessThan(estimateStrokeWidth(normaliseGlyph(heavy, 100, 100)))
   })

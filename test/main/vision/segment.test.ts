@@ -9,46 +9,198 @@ import { segmentPage } from '../../../src/main/vision/segment.ts'
 type Stroke = [number, number][]
 // Glyphs as polylines in a unit box (x right, y down); width factor per glyph.
 const GLYPHS: Record<string, { w: number; strokes: Stroke[] }> = {
-  H: { w: 0.7, strokes: [[[0, 0], [0, 1]], [[1, 0], [1, 1]], [[0, 0.5], [1, 0.5]]] },
-  E: { w: 0.6, strokes: [[[1, 0], [0, 0], [0, 1], [1, 1]], [[0, 0.5], [0.8, 0.5]]] },
-  L: { w: 0.6, strokes: [[[0, 0], [0, 1], [1, 1]]] },
-  T: { w: 0.7, strokes: [[[0, 0], [1, 0]], [[0.5, 0], [0.5, 1]]] },
-  N: { w: 0.7, strokes: [[[0, 1], [0, 0], [1, 1], [1, 0]]] },
-  Z: { w: 0.7, strokes: [[[0, 0], [1, 0], [0, 1], [1, 1]]] },
-  V: { w: 0.7, strokes: [[[0, 0], [0.5, 1], [1, 0]]] },
-  X: { w: 0.7, strokes: [[[0, 0], [1, 1]], [[1, 0], [0, 1]]] },
+  H: {
+    w: 0.7,
+    strokes: [
+      [
+        [0, 0],
+        [0, 1]
+      ],
+      [
+        [1, 0],
+        [1, 1]
+      ],
+      [
+        [0, 0.5],
+        [1, 0.5]
+      ]
+    ]
+  },
+  E: {
+    w: 0.6,
+    strokes: [
+      [
+        [1, 0],
+        [0, 0],
+        [0, 1],
+        [1, 1]
+      ],
+      [
+        [0, 0.5],
+        [0.8, 0.5]
+      ]
+    ]
+  },
+  L: {
+    w: 0.6,
+    strokes: [
+      [
+        [0, 0],
+        [0, 1],
+        [1, 1]
+      ]
+    ]
+  },
+  T: {
+    w: 0.7,
+    strokes: [
+      [
+        [0, 0],
+        [1, 0]
+      ],
+      [
+        [0.5, 0],
+        [0.5, 1]
+      ]
+    ]
+  },
+  N: {
+    w: 0.7,
+    strokes: [
+      [
+        [0, 1],
+        [0, 0],
+        [1, 1],
+        [1, 0]
+      ]
+    ]
+  },
+  Z: {
+    w: 0.7,
+    strokes: [
+      [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1]
+      ]
+    ]
+  },
+  V: {
+    w: 0.7,
+    strokes: [
+      [
+        [0, 0],
+        [0.5, 1],
+        [1, 0]
+      ]
+    ]
+  },
+  X: {
+    w: 0.7,
+    strokes: [
+      [
+        [0, 0],
+        [1, 1]
+      ],
+      [
+        [1, 0],
+        [0, 1]
+      ]
+    ]
+  },
   // Wide variants, as wide as many handwritten N and X on the sample pages.
-  n: { w: 0.9, strokes: [[[0, 1], [0, 0], [1, 1], [1, 0]]] },
-  x: { w: 0.9, strokes: [[[0, 0], [1, 1]], [[1, 0], [0, 1]]] },
-  '1': { w: 0.15, strokes: [[[0.5, 0], [0.5, 1]]] },
+  n: {
+    w: 0.9,
+    strokes: [
+      [
+        [0, 1],
+        [0, 0],
+        [1, 1],
+        [1, 0]
+      ]
+    ]
+  },
+  x: {
+    w: 0.9,
+    strokes: [
+      [
+        [0, 0],
+        [1, 1]
+      ],
+      [
+        [1, 0],
+        [0, 1]
+      ]
+    ]
+  },
+  '1': {
+    w: 0.15,
+    strokes: [
+      [
+        [0.5, 0],
+        [0.5, 1]
+      ]
+    ]
+  },
   // A T whose bar was lifted off the stem: two pieces, one character.
-  t: { w: 0.7, strokes: [[[0, 0], [1, 0]], [[0.5, 0.16], [0.5, 1]]] }
+  t: {
+    w: 0.7,
+    strokes: [
+      [
+        [0, 0],
+        [1, 0]
+      ],
+      [
+        [0.5, 0.16],
+        [0.5, 1]
+      ]
+    ]
+  }
 }
 
-const H = 60, STROKE = 6
+const H = 60,
+  STROKE = 6
 
-interface Drawn { ch: string; rect: Rect }
+interface Drawn {
+  ch: string
+  rect: Rect
+}
 
 function drawPage(): { image: GrayImage; expected: Drawn[][] } {
-  const W = 1400, HP = 900
+  const W = 1400,
+    HP = 900
   const canvas = createCanvas(W, HP)
   const ctx = canvas.getContext('2d')
   // Uneven light: a horizontal shading from white to mid-grey.
   const g = ctx.createLinearGradient(0, 0, W, HP)
-  g.addColorStop(0, '#f4f4f4'); g.addColorStop(1, '#a8a8a8')
-  ctx.fillStyle = g; ctx.fillRect(0, 0, W, HP)
-  ctx.strokeStyle = '#202020'; ctx.lineWidth = STROKE; ctx.lineCap = 'round'; ctx.lineJoin = 'round'
+  g.addColorStop(0, '#f4f4f4')
+  g.addColorStop(1, '#a8a8a8')
+  ctx.fillStyle = g
+  ctx.fillRect(0, 0, W, HP)
+  ctx.strokeStyle = '#202020'
+  ctx.lineWidth = STROKE
+  ctx.lineCap = 'round'
+  ctx.lineJoin = 'round'
   const expected: Drawn[][] = []
   const glyph = (ch: string, x: number, y: number): Drawn => {
     const gl = GLYPHS[ch]
     const gw = gl.w * H
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity
     for (const s of gl.strokes) {
       ctx.beginPath()
       s.forEach(([u, v], i) => {
-        const px = x + u * gw, py = y + v * H
-        if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py)
-        x0 = Math.min(x0, px); y0 = Math.min(y0, py); x1 = Math.max(x1, px); y1 = Math.max(y1, py)
+        const px = x + u * gw,
+          py = y + v * H
+        if (i === 0) ctx.moveTo(px, py)
+        else ctx.lineTo(px, py)
+        x0 = Math.min(x0, px)
+        y0 = Math.min(y0, py)
+        x1 = Math.max(x1, px)
+        y1 = Math.max(y1, py)
       })
       ctx.stroke()
     }
@@ -58,7 +210,10 @@ function drawPage(): { image: GrayImage; expected: Drawn[][] } {
   const line = (text: string, x: number, y: number, slope: number, letterGap = 0.45, wordGap = 1.6) => {
     const out: Drawn[] = []
     for (const ch of text) {
-      if (ch === ' ') { x += (wordGap - letterGap) * H; continue }
+      if (ch === ' ') {
+        x += (wordGap - letterGap) * H
+        continue
+      }
       out.push(glyph(ch, x, y + slope * (x - 100)))
       x += (GLYPHS[ch].w + letterGap) * H
     }
@@ -71,24 +226,42 @@ function drawPage(): { image: GrayImage; expected: Drawn[][] } {
   // "1" with a period after it (punctuation, dropped), then a broken T.
   const end = line('1 tEN', 100, 470, 0)
   ctx.fillStyle = '#202020'
-  ctx.beginPath(); ctx.arc(100 + 0.15 * H + 14, 470 + H - 3, 4.5, 0, 2 * Math.PI); ctx.fill()
+  ctx.beginPath()
+  ctx.arc(100 + 0.15 * H + 14, 470 + H - 3, 4.5, 0, 2 * Math.PI)
+  ctx.fill()
   void end
   // A touching pair: two wide letters drawn so their strokes overlap, in a line of ordinary spacing.
   const pairLine: Drawn[] = []
   let x = 100
-  for (const ch of 'LET') { pairLine.push(glyph(ch, x, 620)); x += (GLYPHS[ch].w + 0.45) * H }
+  for (const ch of 'LET') {
+    pairLine.push(glyph(ch, x, 620))
+    x += (GLYPHS[ch].w + 0.45) * H
+  }
   x += 0.8 * H
   // Pairs no wider than a W are left whole (a width rule cannot tell them apart; see SegmentOptions.splitter).
-  const n = glyph('n', x, 620); x += GLYPHS.n.w * H - STROKE * 0.3
-  const xx = glyph('x', x, 620); x += (GLYPHS.x.w + 0.45) * H
+  const n = glyph('n', x, 620)
+  x += GLYPHS.n.w * H - STROKE * 0.3
+  const xx = glyph('x', x, 620)
+  x += (GLYPHS.x.w + 0.45) * H
   pairLine.push(n, xx)
   pairLine.push(glyph('H', x, 620))
   expected.push(pairLine)
   // Specks: single dots of pencil dust scattered over the paper.
   let seed = 7
-  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
-  for (let i = 0; i < 60; i++) { ctx.beginPath(); ctx.arc(50 + rnd() * 1300, 760 + rnd() * 120, 1 + rnd() * 1.5, 0, 2 * Math.PI); ctx.fill() }
-  for (let i = 0; i < 25; i++) { ctx.beginPath(); ctx.arc(50 + rnd() * 1300, 30 + rnd() * 700, 1.5, 0, 2 * Math.PI); ctx.fill() }
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed / 2147483648
+  }
+  for (let i = 0; i < 60; i++) {
+    ctx.beginPath()
+    ctx.arc(50 + rnd() * 1300, 760 + rnd() * 120, 1 + rnd() * 1.5, 0, 2 * Math.PI)
+    ctx.fill()
+  }
+  for (let i = 0; i < 25; i++) {
+    ctx.beginPath()
+    ctx.arc(50 + rnd() * 1300, 30 + rnd() * 700, 1.5, 0, 2 * Math.PI)
+    ctx.fill()
+  }
 
   const rgba = ctx.getImageData(0, 0, W, HP).data
   const data = new Uint8Array(W * HP)
@@ -110,16 +283,16 @@ describe('segmentPage on a synthetic page', () => {
   it('finds every character as one box, in the right line, and nothing else', async () => {
     const { boxes } = await result
     const layout = layoutPage(boxes)
-    expect(layout.lines.map(l => l.boxCount)).toEqual(page.expected.map(l => l.length))
+    expect(layout.lines.map((l) => l.boxCount)).toEqual(page.expected.map((l) => l.length))
     for (const b of layout.boxes) {
-      const want = page.expected[b.line][layout.boxes.filter(o => o.line === b.line).indexOf(b)]
+      const want = page.expected[b.line][layout.boxes.filter((o) => o.line === b.line).indexOf(b)]
       expect(iou(b.box, want.rect), `line ${b.line} "${want.ch}"`).toBeGreaterThan(0.6)
     }
   })
 
   it('keeps the thin "1", drops the period after it, and merges the broken T', async () => {
     const { boxes } = await result
-    const line = layoutPage(boxes).boxes.filter(b => b.line === 2)
+    const line = layoutPage(boxes).boxes.filter((b) => b.line === 2)
     expect(line).toHaveLength(4)
     expect(line[0].box.w).toBeLessThan(0.4 * H)
     expect(line[1].box.h).toBeGreaterThan(0.9 * H)
@@ -127,13 +300,13 @@ describe('segmentPage on a synthetic page', () => {
 
   it('splits the touching pair into two boxes', async () => {
     const { boxes } = await result
-    const line = layoutPage(boxes).boxes.filter(b => b.line === 3)
-    expect(line.filter(b => b.box.origin === 'split')).toHaveLength(2)
+    const line = layoutPage(boxes).boxes.filter((b) => b.line === 3)
+    expect(line.filter((b) => b.box.origin === 'split')).toHaveLength(2)
   })
 
   it('lets a classifier-guided splitter veto a split', async () => {
     const { boxes } = await segmentPage(page.image, { splitter: () => [] })
-    expect(boxes.filter(b => b.origin === 'split')).toHaveLength(0)
+    expect(boxes.filter((b) => b.origin === 'split')).toHaveLength(0)
     expect(boxes.length).toBe(page.expected.flat().length - 1)
   })
 

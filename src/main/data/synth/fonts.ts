@@ -71,7 +71,9 @@ export function evalFonts(root = FONT_ROOT): FontStyle[] {
 }
 
 function pick(root: string, families: Readonly<Record<string, number>>, what: string): FontStyle[] {
-  const found = scanFonts(root).filter((f) => f.family in families && !SKIPPED_STYLES.test(f.style) && f.covers.length > 0)
+  const found = scanFonts(root).filter(
+    (f) => f.family in families && !SKIPPED_STYLES.test(f.style) && f.covers.length > 0
+  )
   if (found.length === 0) {
     throw new MissingFontsError(
       `No ${what} fonts (${Object.keys(families).join(', ')}) found under ${root}. ` +
@@ -112,7 +114,11 @@ function walk(dir: string): string[] {
   for (const name of names) {
     const p = join(dir, name)
     let st
-    try { st = statSync(p) } catch { continue }
+    try {
+      st = statSync(p)
+    } catch {
+      continue
+    }
     if (st.isDirectory()) files.push(...walk(p))
     else if (/\.(ttf|otf)$/i.test(name)) files.push(p)
   }
@@ -157,8 +163,12 @@ function readNames(buf: Buffer, at: number): Map<number, string> {
   const mac = new Map<number, string>()
   for (let i = 0; i < count; i++) {
     const r = at + 6 + 12 * i
-    const platform = buf.readUInt16BE(r), encoding = buf.readUInt16BE(r + 2), lang = buf.readUInt16BE(r + 4)
-    const id = buf.readUInt16BE(r + 6), len = buf.readUInt16BE(r + 8), off = strings + buf.readUInt16BE(r + 10)
+    const platform = buf.readUInt16BE(r),
+      encoding = buf.readUInt16BE(r + 2),
+      lang = buf.readUInt16BE(r + 4)
+    const id = buf.readUInt16BE(r + 6),
+      len = buf.readUInt16BE(r + 8),
+      off = strings + buf.readUInt16BE(r + 10)
     if (platform === 3 && (encoding === 1 || encoding === 0) && (lang === 0x409 || !win.has(id))) {
       let s = ''
       for (let k = 0; k + 1 < len; k += 2) s += String.fromCharCode(buf.readUInt16BE(off + k))
@@ -174,18 +184,28 @@ function readNames(buf: Buffer, at: number): Map<number, string> {
 /** A code point → "has a real glyph" test from the best Unicode cmap subtable. */
 function cmapLookup(buf: Buffer, at: number): ((cp: number) => boolean) | null {
   const n = buf.readUInt16BE(at + 2)
-  let best = -1, bestRank = -1
+  let best = -1,
+    bestRank = -1
   for (let i = 0; i < n; i++) {
     const r = at + 4 + 8 * i
-    const platform = buf.readUInt16BE(r), encoding = buf.readUInt16BE(r + 2)
+    const platform = buf.readUInt16BE(r),
+      encoding = buf.readUInt16BE(r + 2)
     const sub = at + buf.readUInt32BE(r + 4)
     const format = buf.readUInt16BE(sub)
     const rank =
-      format === 12 && (platform === 3 || platform === 0) ? 3 :
-      format === 4 && (platform === 3 || platform === 0) && encoding !== 0 ? 2 :
-      format === 4 ? 1 :
-      format === 0 && platform === 1 ? 0 : -1
-    if (rank > bestRank) { bestRank = rank; best = sub }
+      format === 12 && (platform === 3 || platform === 0)
+        ? 3
+        : format === 4 && (platform === 3 || platform === 0) && encoding !== 0
+          ? 2
+          : format === 4
+            ? 1
+            : format === 0 && platform === 1
+              ? 0
+              : -1
+    if (rank > bestRank) {
+      bestRank = rank
+      best = sub
+    }
   }
   if (best < 0) return null
   const format = buf.readUInt16BE(best)
@@ -195,20 +215,25 @@ function cmapLookup(buf: Buffer, at: number): ((cp: number) => boolean) | null {
     return (cp) => {
       for (let g = 0; g < groups; g++) {
         const r = best + 16 + 12 * g
-        if (cp >= buf.readUInt32BE(r) && cp <= buf.readUInt32BE(r + 4)) return buf.readUInt32BE(r + 8) + cp - buf.readUInt32BE(r) !== 0
+        if (cp >= buf.readUInt32BE(r) && cp <= buf.readUInt32BE(r + 4))
+          return buf.readUInt32BE(r + 8) + cp - buf.readUInt32BE(r) !== 0
       }
       return false
     }
   }
   // Format 4.
   const segX2 = buf.readUInt16BE(best + 6)
-  const ends = best + 14, starts = ends + segX2 + 2, deltas = starts + segX2, ranges = deltas + segX2
+  const ends = best + 14,
+    starts = ends + segX2 + 2,
+    deltas = starts + segX2,
+    ranges = deltas + segX2
   return (cp) => {
     for (let s = 0; s < segX2; s += 2) {
       if (cp > buf.readUInt16BE(ends + s)) continue
       const start = buf.readUInt16BE(starts + s)
       if (cp < start) return false
-      const delta = buf.readUInt16BE(deltas + s), range = buf.readUInt16BE(ranges + s)
+      const delta = buf.readUInt16BE(deltas + s),
+        range = buf.readUInt16BE(ranges + s)
       if (range === 0) return ((cp + delta) & 0xffff) !== 0
       const gi = buf.readUInt16BE(ranges + s + range + 2 * (cp - start))
       return gi !== 0

@@ -18,7 +18,11 @@ export { trainingFonts, evalFonts, MissingFontsError, type FontStyle } from './f
 export { DEFAULT_AUGMENT, GlyphRenderer, type AugmentParams } from './render.ts'
 export { measureGlyphs, type GlyphStatistics } from './stats.ts'
 
-export interface PerClassCounts { train: number; valid: number; test: number }
+export interface PerClassCounts {
+  train: number
+  valid: number
+  test: number
+}
 
 export interface SynthOptions {
   /** Glyphs per class and split. Default 300/100/50 (10800/3600/1800 in all, like NIST36). */
@@ -57,7 +61,12 @@ export interface SynthManifest {
   command?: string
 }
 
-export interface SynthGlyphSet { train: LabelledGlyphs; valid: LabelledGlyphs; test: LabelledGlyphs; manifest: SynthManifest }
+export interface SynthGlyphSet {
+  train: LabelledGlyphs
+  valid: LabelledGlyphs
+  test: LabelledGlyphs
+  manifest: SynthManifest
+}
 
 const DEFAULT_PER_CLASS: PerClassCounts = { train: 300, valid: 100, test: 50 }
 const SPLIT_STREAM = { train: 0, valid: 1, test: 2, eval: 3 } as const
@@ -82,21 +91,41 @@ export async function synthesiseGlyphSet(opts: SynthOptions = {}): Promise<Synth
  * An "unseen hand" evaluation set drawn only from the reserved fonts (Humor Sans, Comic Neue),
  * which trainingFonts() never returns. Default 50 per class.
  */
-export async function synthesiseEvalSet(opts: { perClass?: number; seed?: number; fonts?: FontStyle[]; augment?: AugmentParams; onProgress?: (done: number, total: number) => void } = {}): Promise<{ glyphs: LabelledGlyphs; manifest: SynthManifest }> {
+export async function synthesiseEvalSet(
+  opts: {
+    perClass?: number
+    seed?: number
+    fonts?: FontStyle[]
+    augment?: AugmentParams
+    onProgress?: (done: number, total: number) => void
+  } = {}
+): Promise<{ glyphs: LabelledGlyphs; manifest: SynthManifest }> {
   const perClass = opts.perClass ?? 50
   const seed = opts.seed ?? 1
   const fonts = opts.fonts ?? evalFonts()
   const augment = opts.augment ?? DEFAULT_AUGMENT
   const progress = { done: 0, total: NUM_CLASSES * perClass, report: opts.onProgress }
-  const glyphs = await synthesiseSplit(new GlyphRenderer(augment), fonts, perClass, streamSeed(seed, SPLIT_STREAM.eval), progress)
-  return { glyphs, manifest: makeManifest('synth_eval', 'evaluation', seed, perClass, fonts, augment, { eval: glyphs }) }
+  const glyphs = await synthesiseSplit(
+    new GlyphRenderer(augment),
+    fonts,
+    perClass,
+    streamSeed(seed, SPLIT_STREAM.eval),
+    progress
+  )
+  return {
+    glyphs,
+    manifest: makeManifest('synth_eval', 'evaluation', seed, perClass, fonts, augment, { eval: glyphs })
+  }
 }
 
 /**
  * Synthesises a set and writes synth_{train,valid,test}.mat (coursework layout), manifest.json
  * and README.md into `outDir`. Returns the manifest.
  */
-export async function writeSynthSet(outDir: string, opts: SynthOptions & { command?: string } = {}): Promise<SynthManifest> {
+export async function writeSynthSet(
+  outDir: string,
+  opts: SynthOptions & { command?: string } = {}
+): Promise<SynthManifest> {
   const set = await synthesiseGlyphSet(opts)
   const manifest = { ...set.manifest, command: opts.command ?? process.argv.join(' ') }
   await writeGlyphSet(outDir, 'synth', set)
@@ -176,7 +205,12 @@ function makeManifest(
     perClass,
     counts,
     classes: CLASSES.join(''),
-    fonts: fonts.map((f) => ({ family: f.family, style: f.style, file: f.file, weight: Math.round(f.weight * 1000) / 1000 })),
+    fonts: fonts.map((f) => ({
+      family: f.family,
+      style: f.style,
+      file: f.file,
+      weight: Math.round(f.weight * 1000) / 1000
+    })),
     augment,
     statistics,
     realNist: REAL_NIST_STATISTICS
@@ -191,7 +225,9 @@ function readmeFor(m: SynthManifest): string {
   return `# Synthetic glyph set "${m.name}"
 
 Made by Glyphdesk ${m.glyphdeskVersion} (src/main/data/synth) with seed ${m.seed}:
-${Object.entries(m.counts).map(([s, n]) => `${m.name}_${s}.mat: ${n} glyphs`).join(', ')}; 36 classes ${m.classes}, balanced.
+${Object.entries(m.counts)
+  .map(([s, n]) => `${m.name}_${s}.mat: ${n} glyphs`)
+  .join(', ')}; 36 classes ${m.classes}, balanced.
 Same layout as the coursework's nist36 files: <split>_data n×1024 (column-major 32×32, paper 1, ink 0), <split>_labels n×36 one-hot.
 
 Command: \`${m.command ?? ''}\`
@@ -206,7 +242,9 @@ Fonts, weights and every augmentation range are in manifest.json.
 
 | set | longer side p5/p50/p95 (px) | ink pixels | stroke width p5/p50/p95 (px) | values |
 |---|---|---|---|---|
-${Object.entries(m.statistics).map(([s, st]) => `| ${s} | ${stat(st)} |`).join('\n')}
+${Object.entries(m.statistics)
+  .map(([s, st]) => `| ${s} | ${stat(st)} |`)
+  .join('\n')}
 | real nist26 | ${stat(m.realNist)} |
 
 What fonts do not give: many writers' private shapes (open A, cursive M, V with a round bottom),

@@ -97,7 +97,14 @@ export class GlyphRenderer {
     this.photograph(rng)
     const glyph = out.subarray(offset, offset + PIXELS)
     normaliseGlyph(this.crop, CANVAS, CANVAS, glyph, {
-      longerSide: twoPieceNormal(rng, p.longerSide.median, p.longerSide.sdLow, p.longerSide.sdHigh, p.longerSide.min, p.longerSide.max),
+      longerSide: twoPieceNormal(
+        rng,
+        p.longerSide.median,
+        p.longerSide.sdLow,
+        p.longerSide.sdHigh,
+        p.longerSide.min,
+        p.longerSide.max
+      ),
       targetStroke: clip(p.stroke.median * Math.exp(rng.normal(0, p.stroke.logSd)), p.stroke.min, p.stroke.max),
       shift: { x: rng.normal(0, p.shift.sd), y: rng.normal(0, p.shift.sd) }
     })
@@ -157,16 +164,27 @@ export class GlyphRenderer {
       this.fieldX[i] = rng.normal(0, amp)
       this.fieldY[i] = rng.normal(0, amp)
     }
-    const src = this.ink, dst = this.crop, S = CANVAS
+    const src = this.ink,
+      dst = this.crop,
+      S = CANVAS
     const cell = (S - 1) / (g - 1)
     for (let y = 0; y < S; y++) {
-      const gy = y / cell, iy = Math.min(g - 2, gy | 0), fy = gy - iy
+      const gy = y / cell,
+        iy = Math.min(g - 2, gy | 0),
+        fy = gy - iy
       for (let x = 0; x < S; x++) {
-        const gx = x / cell, ix = Math.min(g - 2, gx | 0), fx = gx - ix
+        const gx = x / cell,
+          ix = Math.min(g - 2, gx | 0),
+          fx = gx - ix
         const k = iy * g + ix
-        const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy
-        const dx = w00 * this.fieldX[k] + w10 * this.fieldX[k + 1] + w01 * this.fieldX[k + g] + w11 * this.fieldX[k + g + 1]
-        const dy = w00 * this.fieldY[k] + w10 * this.fieldY[k + 1] + w01 * this.fieldY[k + g] + w11 * this.fieldY[k + g + 1]
+        const w00 = (1 - fx) * (1 - fy),
+          w10 = fx * (1 - fy),
+          w01 = (1 - fx) * fy,
+          w11 = fx * fy
+        const dx =
+          w00 * this.fieldX[k] + w10 * this.fieldX[k + 1] + w01 * this.fieldX[k + g] + w11 * this.fieldX[k + g + 1]
+        const dy =
+          w00 * this.fieldY[k] + w10 * this.fieldY[k + 1] + w01 * this.fieldY[k + g] + w11 * this.fieldY[k + g + 1]
         dst[y * S + x] = bilinear(src, S, x + dx, y + dy)
       }
     }
@@ -175,24 +193,32 @@ export class GlyphRenderer {
   /** Turns the ink amount in this.crop into a grey photo-like crop (paper light, ink dark, noise). */
   private photograph(rng: Rng): void {
     const p = this.params
-    const S = CANVAS, c = this.crop
+    const S = CANVAS,
+      c = this.crop
     // Occasional tight segmentation: one side of the ink box loses a sliver.
     if (rng.uniform() < p.cut.p) {
-      let x0 = S, y0 = S, x1 = -1, y1 = -1
-      for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) if (c[y * S + x] > 0.5) {
-        if (x < x0) x0 = x
-        if (x > x1) x1 = x
-        if (y < y0) y0 = y
-        if (y > y1) y1 = y
-      }
+      let x0 = S,
+        y0 = S,
+        x1 = -1,
+        y1 = -1
+      for (let y = 0; y < S; y++)
+        for (let x = 0; x < S; x++)
+          if (c[y * S + x] > 0.5) {
+            if (x < x0) x0 = x
+            if (x > x1) x1 = x
+            if (y < y0) y0 = y
+            if (y > y1) y1 = y
+          }
       if (x1 >= 0) {
         const side = rng.int(4)
         const ext = side < 2 ? x1 - x0 + 1 : y1 - y0 + 1
         const cut = Math.round(rng.uniform() * p.cut.max * ext)
-        for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
-          const gone = side === 0 ? x < x0 + cut : side === 1 ? x > x1 - cut : side === 2 ? y < y0 + cut : y > y1 - cut
-          if (gone) c[y * S + x] = 0
-        }
+        for (let y = 0; y < S; y++)
+          for (let x = 0; x < S; x++) {
+            const gone =
+              side === 0 ? x < x0 + cut : side === 1 ? x > x1 - cut : side === 2 ? y < y0 + cut : y > y1 - cut
+            if (gone) c[y * S + x] = 0
+          }
       }
     }
     const paper = rng.uniformIn(p.photo.paperMin, 1)
@@ -203,9 +229,13 @@ export class GlyphRenderer {
     let state = rng.nextU32() | 1
     const k = (noise * 2.45) / 4294967296
     for (let i = 0; i < S * S; i++) {
-      state ^= state << 13; state ^= state >>> 17; state ^= state << 5
+      state ^= state << 13
+      state ^= state >>> 17
+      state ^= state << 5
       const a = state >>> 0
-      state ^= state << 13; state ^= state >>> 17; state ^= state << 5
+      state ^= state << 13
+      state ^= state >>> 17
+      state ^= state << 5
       const n = k * (a + (state >>> 0) - 4294967295) // sum of two uniforms, centred
       c[i] = paper - (paper - ink) * c[i] + n
     }
@@ -235,11 +265,16 @@ function twoPieceNormal(rng: Rng, median: number, sdLow: number, sdHigh: number,
 
 /** Bilinear sample with paper (0 ink) outside. */
 function bilinear(src: Float32Array, S: number, x: number, y: number): number {
-  const x0 = Math.floor(x), y0 = Math.floor(y)
+  const x0 = Math.floor(x),
+    y0 = Math.floor(y)
   if (x0 < -1 || y0 < -1 || x0 >= S || y0 >= S) return 0
-  const fx = x - x0, fy = y - y0
+  const fx = x - x0,
+    fy = y - y0
   const i = y0 * S + x0
-  const inX0 = x0 >= 0, inX1 = x0 + 1 < S, inY0 = y0 >= 0, inY1 = y0 + 1 < S
+  const inX0 = x0 >= 0,
+    inX1 = x0 + 1 < S,
+    inY0 = y0 >= 0,
+    inY1 = y0 + 1 < S
   const a = inX0 && inY0 ? src[i] : 0
   const b = inX1 && inY0 ? src[i + 1] : 0
   const c = inX0 && inY1 ? src[i + S] : 0
@@ -252,19 +287,28 @@ function bilinear(src: Float32Array, S: number, x: number, y: number): number {
  * Edges replicate, so paper stays paper.
  */
 function blur(g: Float32Array, dst: Float32Array, spare: Float32Array, sigma: number, k: Float32Array): void {
-  const S = GLYPH_SIDE, R = 3
-  if (sigma < 0.05) { if (dst !== g) dst.set(g.subarray(0, PIXELS)); return }
+  const S = GLYPH_SIDE,
+    R = 3
+  if (sigma < 0.05) {
+    if (dst !== g) dst.set(g.subarray(0, PIXELS))
+    return
+  }
   let sum = 0
-  for (let i = -R; i <= R; i++) { k[i + R] = Math.exp((-i * i) / (2 * sigma * sigma)); sum += k[i + R] }
+  for (let i = -R; i <= R; i++) {
+    k[i + R] = Math.exp((-i * i) / (2 * sigma * sigma))
+    sum += k[i + R]
+  }
   for (let i = 0; i < 2 * R + 1; i++) k[i] /= sum
-  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
-    let s = 0
-    for (let i = -R; i <= R; i++) s += k[i + R] * g[y * S + clip(x + i, 0, S - 1)]
-    spare[y * S + x] = s
-  }
-  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
-    let s = 0
-    for (let i = -R; i <= R; i++) s += k[i + R] * spare[clip(y + i, 0, S - 1) * S + x]
-    dst[y * S + x] = s
-  }
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++) {
+      let s = 0
+      for (let i = -R; i <= R; i++) s += k[i + R] * g[y * S + clip(x + i, 0, S - 1)]
+      spare[y * S + x] = s
+    }
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++) {
+      let s = 0
+      for (let i = -R; i <= R; i++) s += k[i + R] * spare[clip(y + i, 0, S - 1) * S + x]
+      dst[y * S + x] = s
+    }
 }

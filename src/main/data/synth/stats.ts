@@ -31,12 +31,19 @@ const round2 = (v: number): number => Math.round(v * 100) / 100
 export function measureGlyphs(x: Float32Array, n: number): GlyphStatistics {
   const longer = new Float64Array(n)
   const stroke = new Float64Array(n)
-  let inkPixels = 0, offX = 0, offY = 0, min = Infinity, max = -Infinity
+  let inkPixels = 0,
+    offX = 0,
+    offY = 0,
+    min = Infinity,
+    max = -Infinity
   // Values: sample every 7th pixel to keep the sort small on big sets.
   const sample: number[] = []
   for (let g = 0; g < n; g++) {
     const base = g * PIXELS
-    let x0 = GLYPH_SIDE, y0 = GLYPH_SIDE, x1 = -1, y1 = -1
+    let x0 = GLYPH_SIDE,
+      y0 = GLYPH_SIDE,
+      x1 = -1,
+      y1 = -1
     for (let i = 0; i < PIXELS; i++) {
       const v = x[base + i]
       if (v < min) min = v
@@ -44,7 +51,8 @@ export function measureGlyphs(x: Float32Array, n: number): GlyphStatistics {
       if ((base + i) % 7 === 0) sample.push(v)
       if (v < 0.5) {
         inkPixels++
-        const px = i % GLYPH_SIDE, py = (i / GLYPH_SIDE) | 0
+        const px = i % GLYPH_SIDE,
+          py = (i / GLYPH_SIDE) | 0
         if (px < x0) x0 = px
         if (px > x1) x1 = px
         if (py < y0) y0 = py
@@ -65,8 +73,17 @@ export function measureGlyphs(x: Float32Array, n: number): GlyphStatistics {
     n,
     longerSide: { p5: percentile(longer, 0.05), p50: percentile(longer, 0.5), p95: percentile(longer, 0.95) },
     inkFraction: round2((inkPixels / (n * PIXELS)) * 100) / 100,
-    strokeWidth: { p5: round2(percentile(stroke, 0.05)), p50: round2(percentile(stroke, 0.5)), p95: round2(percentile(stroke, 0.95)) },
+    strokeWidth: {
+      p5: round2(percentile(stroke, 0.05)),
+      p50: round2(percentile(stroke, 0.5)),
+      p95: round2(percentile(stroke, 0.95))
+    },
     boxCentreOffset: { x: round2(offX / n), y: round2(offY / n) },
-    values: { min: round2(min), p1: round2(percentile(sample, 0.01)), p99: round2(percentile(sample, 0.99)), max: round2(max) }
+    values: {
+      min: round2(min),
+      p1: round2(percentile(sample, 0.01)),
+      p99: round2(percentile(sample, 0.99)),
+      max: round2(max)
+    }
   }
 }

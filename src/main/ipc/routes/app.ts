@@ -11,13 +11,22 @@ export function autosavePath(userDataDir: string): string {
   return join(userDataDir, 'autosave.glyphdesk')
 }
 
-export function createAppRoutes(d: Deps): Pick<RouteHandlers, 'app.info' | 'app.settings' | 'recent.list' | 'dialog.open' | 'dialog.save'> {
+export function createAppRoutes(
+  d: Deps
+): Pick<RouteHandlers, 'app.info' | 'app.settings' | 'recent.list' | 'dialog.open' | 'dialog.save'> {
   return {
     'app.info': () => {
       const s = d.settings.get()
       return {
-        name: 'Glyphdesk', version: d.version, mode: d.mode, platform: platform(), userDataDir: d.userDataDir, sample: d.sample,
-        defaultModel: d.models.defaultName(), glyphSetDir: s.glyphSetDir, autosave: existsSync(autosavePath(d.userDataDir)),
+        name: 'Glyphdesk',
+        version: d.version,
+        mode: d.mode,
+        platform: platform(),
+        userDataDir: d.userDataDir,
+        sample: d.sample,
+        defaultModel: d.models.defaultName(),
+        glyphSetDir: s.glyphSetDir,
+        autosave: existsSync(autosavePath(d.userDataDir)),
         recent: s.recent.filter((p) => existsSync(p))
       }
     },
@@ -28,6 +37,8 @@ export function createAppRoutes(d: Deps): Pick<RouteHandlers, 'app.info' | 'app.
     },
     'recent.list': () => d.settings.get().recent.filter((p) => existsSync(p)),
     'dialog.open': async ({ kind }) => ({ path: d.dialogs ? await d.dialogs.open(kind) : null }),
-    'dialog.save': async ({ defaultName, filters }) => ({ path: d.dialogs ? await d.dialogs.save(defaultName, filters) : null })
+    'dialog.save': async ({ defaultName, filters }) => ({
+      path: d.dialogs ? await d.dialogs.save(defaultName, filters) : null
+    })
   }
 }

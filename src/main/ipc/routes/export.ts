@@ -8,9 +8,17 @@ import { pageDisplayName } from '../../../shared/pagedoc.ts'
 import { collectGlyphs, writeGlyphDataset } from '../../project/glyphDataset.ts'
 
 const EXT = { txt: 'txt', json: 'json', hocr: 'hocr', alto: 'alto.xml', page: 'page.xml' } as const
-const MIME = { txt: 'text/plain', json: 'application/json', hocr: 'text/html', alto: 'application/xml', page: 'application/xml' } as const
+const MIME = {
+  txt: 'text/plain',
+  json: 'application/json',
+  hocr: 'text/html',
+  alto: 'application/xml',
+  page: 'application/xml'
+} as const
 
-export function createExportRoutes(d: Pick<AppContext, 'pages' | 'userDataDir' | 'files'>): Pick<RouteHandlers, 'export.page' | 'export.glyphs'> {
+export function createExportRoutes(
+  d: Pick<AppContext, 'pages' | 'userDataDir' | 'files'>
+): Pick<RouteHandlers, 'export.page' | 'export.glyphs'> {
   return {
     'export.page': async ({ doc, format, path }) => {
       const text = PAGE_EXPORTS[format](doc)
@@ -21,7 +29,9 @@ export function createExportRoutes(d: Pick<AppContext, 'pages' | 'userDataDir' |
     },
     'export.glyphs': async ({ docs, format, onlyCorrected, outDir }) => {
       const g = await collectGlyphs(d.pages, docs, onlyCorrected)
-      const dir = outDir ? d.files.check(outDir, 'write', 'export.glyphs') : resolve(join(d.userDataDir, 'exports', `glyphs-${new Date().toISOString().replace(/[:.]/g, '-')}`))
+      const dir = outDir
+        ? d.files.check(outDir, 'write', 'export.glyphs')
+        : resolve(join(d.userDataDir, 'exports', `glyphs-${new Date().toISOString().replace(/[:.]/g, '-')}`))
       const files = await writeGlyphDataset(dir, g, format)
       return { dir, count: g.n, files: files.slice(0, 50) }
     }

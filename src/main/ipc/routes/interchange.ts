@@ -30,25 +30,33 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
       let imagePath: string
       let imageBytes: Buffer | undefined
       if (image && 'path' in image) imagePath = resolve(image.path)
-      else if (image) { imagePath = basename(image.name); imageBytes = decode(image) }
-      else {
+      else if (image) {
+        imagePath = basename(image.name)
+        imageBytes = decode(image)
+      } else {
         if (!('path' in ocr)) throw new InterchangeError(`choose the page image together with ${ocrName}`)
         const named = (await readOcrFile(ocrName)).imageFile
-        if (!named) throw new InterchangeError(`${basename(ocrName)} names no image; choose the page image it was made from`)
+        if (!named)
+          throw new InterchangeError(`${basename(ocrName)} names no image; choose the page image it was made from`)
         imagePath = join(dirname(ocrName), basename(named.replace(/\\/g, '/')))
         imageBytes = await readFile(imagePath).catch(() => {
-          throw new InterchangeError(`${basename(ocrName)} names the image ${basename(named)}, which is not beside it; choose the page image it was made from`)
+          throw new InterchangeError(
+            `${basename(ocrName)} names the image ${basename(named)}, which is not beside it; choose the page image it was made from`
+          )
         })
       }
       const r = await importOcrFile(ocrName, imagePath, { ocrBytes, imageBytes })
-      const seg = r.segmentation ?? await segmentPage(r.image)
+      const seg = r.segmentation ?? (await segmentPage(r.image))
       // Only now, with the import whole, is anything kept: an uploaded image under the user data folder
       // (so a saved project finds it again), then the page session.
       let kept = r.doc.image.path
       if (image && !('path' in image)) {
         const dir = join(d.userDataDir, 'pages')
         await mkdir(dir, { recursive: true })
-        kept = join(dir, `${createHash('sha256').update(r.imageBytes).digest('hex').slice(0, 12)}-${basename(image.name).replace(/[^A-Za-z0-9._-]/g, '_')}`)
+        kept = join(
+          dir,
+          `${createHash('sha256').update(r.imageBytes).digest('hex').slice(0, 12)}-${basename(image.name).replace(/[^A-Za-z0-9._-]/g, '_')}`
+        )
         await writeFile(kept, r.imageBytes)
       }
       const doc = { ...r.doc, image: { ...r.doc.image, path: kept } }
@@ -57,7 +65,13 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
         await d.settings.addRecent(ocrName)
         d.onRecent?.(ocrName)
       }
-      return { pageId: session.pageId, doc, glyphs: d.pages.previews(session, doc.boxes), warnings: r.image.warnings, report: r.report }
+      return {
+        pageId: session.pageId,
+        doc,
+        glyphs: d.pages.previews(session, doc.boxes),
+        warnings: r.image.warnings,
+        report: r.report
+      }
     }
   }
 }

@@ -2,7 +2,9 @@
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 
-export function createLabRoutes(d: Pick<AppContext, 'lab' | 'labFileUrl' | 'files'>): Pick<RouteHandlers, 'lab.list' | 'lab.report' | 'lab.file'> {
+export function createLabRoutes(
+  d: Pick<AppContext, 'lab' | 'labFileUrl' | 'files'>
+): Pick<RouteHandlers, 'lab.list' | 'lab.report' | 'lab.file'> {
   return {
     'lab.list': async ({ dir }) => {
       if (dir !== undefined) d.lab.setDir(d.files.check(dir, 'read', 'lab.list'))

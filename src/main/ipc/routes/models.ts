@@ -2,7 +2,9 @@
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 
-export function createModelRoutes(d: Pick<AppContext, 'models'>): Pick<RouteHandlers, 'models.list' | 'models.card' | 'models.setDefault' | 'models.remove'> {
+export function createModelRoutes(
+  d: Pick<AppContext, 'models'>
+): Pick<RouteHandlers, 'models.list' | 'models.card' | 'models.setDefault' | 'models.remove'> {
   return {
     'models.list': () => d.models.list(),
     'models.card': ({ name }) => ({ name, card: d.models.card(name) }),

@@ -14,7 +14,12 @@ export class PageNotFoundError extends NotFoundError {
   override name = 'PageNotFoundError'
 }
 
-export function createPageRoutes(d: Deps): Pick<RouteHandlers, 'pages.openSample' | 'pages.open' | 'pages.openBytes' | 'pages.attach' | 'pages.image' | 'pages.recognize'> {
+export function createPageRoutes(
+  d: Deps
+): Pick<
+  RouteHandlers,
+  'pages.openSample' | 'pages.open' | 'pages.openBytes' | 'pages.attach' | 'pages.image' | 'pages.recognize'
+> {
   const open = async (path: string, model: string | undefined, remember: boolean) => {
     const classifier = await d.models.classifier(model)
     const { session, doc, glyphs } = await d.pages.open(path, classifier)
@@ -54,16 +59,26 @@ export function createPageRoutes(d: Deps): Pick<RouteHandlers, 'pages.openSample
       const wanted = new Set(boxIds)
       const boxes = doc.boxes.filter((b) => wanted.has(b.id))
       const missing = boxIds.filter((id) => !doc.boxes.some((b) => b.id === id))
-      if (missing.length) throw new InvalidInputError(`pages.recognize: no box ${missing.slice(0, 5).join(', ')} in the document`)
+      if (missing.length)
+        throw new InvalidInputError(`pages.recognize: no box ${missing.slice(0, 5).join(', ')} in the document`)
       const classifier = await d.models.classifier(model ?? doc.model?.name)
       const predictions = await d.pages.recognize(s, boxes, classifier)
       // Read the re-read boxes in their words' context, as transcribe does for a whole page.
       const byId = new Map(predictions.map((p) => [p.id, p]))
-      const edited = { ...doc, boxes: doc.boxes.map((b) => { const p = byId.get(b.id); return p ? { ...b, label: p.label, confidence: p.confidence, top3: p.top3 } : b }) }
+      const edited = {
+        ...doc,
+        boxes: doc.boxes.map((b) => {
+          const p = byId.get(b.id)
+          return p ? { ...b, label: p.label, confidence: p.confidence, top3: p.top3 } : b
+        })
+      }
       const inContext = new Map(applyWordContext(edited).boxes.map((b) => [b.id, b]))
       return {
         model: classifier.name,
-        predictions: predictions.map((p) => { const b = inContext.get(p.id)!; return { ...p, label: b.label ?? p.label, confidence: b.confidence ?? p.confidence } })
+        predictions: predictions.map((p) => {
+          const b = inContext.get(p.id)!
+          return { ...p, label: b.label ?? p.label, confidence: b.confidence ?? p.confidence }
+        })
       }
     }
   }

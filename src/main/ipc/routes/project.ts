@@ -5,7 +5,9 @@ import type { AppContext } from '../context.ts'
 import { loadProject, saveProject } from '../../project/projectFile.ts'
 import { autosavePath } from './app.ts'
 
-export function createProjectRoutes(d: Pick<AppContext, 'userDataDir' | 'settings' | 'onRecent' | 'files'>): Pick<RouteHandlers, 'project.save' | 'project.load'> {
+export function createProjectRoutes(
+  d: Pick<AppContext, 'userDataDir' | 'settings' | 'onRecent' | 'files'>
+): Pick<RouteHandlers, 'project.save' | 'project.load'> {
   return {
     'project.save': async ({ project, path }) => {
       const target = path ? d.files.check(path, 'write', 'project.save') : autosavePath(d.userDataDir)

@@ -11,7 +11,9 @@ import { TRAINABLE_KINDS } from '../../project/modelCatalog.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'models' | 'jobs' | 'settings'>
 
-export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 'train.check' | 'jobs.status' | 'jobs.cancel'> {
+export function createTrainRoutes(
+  d: Deps
+): Pick<RouteHandlers, 'train.start' | 'train.check' | 'jobs.status' | 'jobs.cancel'> {
   return {
     'train.check': async ({ baseModel, docs }) => {
       const corrections = await collectGlyphs(d.pages, docs, true)
@@ -20,23 +22,39 @@ export function createTrainRoutes(d: Deps): Pick<RouteHandlers, 'train.start' | 
       const pageIndex = (path: string) => docs.findIndex((doc) => resolve(doc.image.path) === path)
       return {
         corrections: corrections.n,
-        suspects: suspects.map((s) => ({ ...s, page: Math.max(0, pageIndex(s.page)), glyph: previewOf(corrections.x, rowOf.get(`${s.page}\u0000${s.boxId}`) ?? 0) }))
+        suspects: suspects.map((s) => ({
+          ...s,
+          page: Math.max(0, pageIndex(s.page)),
+          glyph: previewOf(corrections.x, rowOf.get(`${s.page}\u0000${s.boxId}`) ?? 0)
+        }))
       }
     },
     'train.start': async ({ config, docs }) => {
       const base = d.models.find(config.baseModel)
-      if (!TRAINABLE_KINDS.has(base.kind)) throw new NoCorrectionsError(`${base.name} is a ${base.kind} model; retraining starts from an MLP or a CNN (ONNX with an embedding output)`)
+      if (!TRAINABLE_KINDS.has(base.kind))
+        throw new NoCorrectionsError(
+          `${base.name} is a ${base.kind} model; retraining starts from an MLP or a CNN (ONNX with an embedding output)`
+        )
       const corrections = await collectGlyphs(d.pages, docs, true)
       if (corrections.n === 0) {
-        throw new NoCorrectionsError('there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain')
+        throw new NoCorrectionsError(
+          'there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain'
+        )
       }
       // Replay: the glyph-set folder the person chose, else (null) the replay set shipped with the models.
       const replayDir = config.glyphSetDir || d.settings.get().glyphSetDir || null
-      if (replayDir && !existsSync(replayDir)) throw new NoCorrectionsError(`the glyph set folder ${replayDir} does not exist; clear the field to replay the set shipped with the models`)
+      if (replayDir && !existsSync(replayDir))
+        throw new NoCorrectionsError(
+          `the glyph set folder ${replayDir} does not exist; clear the field to replay the set shipped with the models`
+        )
       const stamp = new Date().toISOString().slice(0, 10)
       const { name, dir } = d.models.newModelDir(config.name ?? `${base.name}-tuned-${stamp}`)
       const jobId = d.jobs.startRetrain({
-        config, baseDir: base.dir, baseName: base.name, outDir: dir, name,
+        config,
+        baseDir: base.dir,
+        baseName: base.name,
+        outDir: dir,
+        name,
         corrections: { x: corrections.x, y: corrections.y, n: corrections.n },
         pages: corrections.pages,
         pageOf: corrections.rows.map((r) => corrections.pages.indexOf(r.page)),

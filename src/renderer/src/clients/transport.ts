@@ -11,7 +11,9 @@ export interface Bridge {
 }
 
 declare global {
-  interface Window { glyphdesk?: Bridge }
+  interface Window {
+    glyphdesk?: Bridge
+  }
 }
 
 export function bridgeTransport(bridge: Bridge): Transport {
@@ -40,16 +42,36 @@ export function httpTransport(token: string, base = ''): Transport {
           body: JSON.stringify(input ?? {})
         })
       } catch (e) {
-        return { ok: false, error: { name: 'NetworkError', message: `the Glyphdesk server does not answer (${e instanceof Error ? e.message : String(e)}); is glyphdesk serve still running?`, status: 0 } }
+        return {
+          ok: false,
+          error: {
+            name: 'NetworkError',
+            message: `the Glyphdesk server does not answer (${e instanceof Error ? e.message : String(e)}); is glyphdesk serve still running?`,
+            status: 0
+          }
+        }
       }
-      if (res.status === 403) return { ok: false, error: { name: 'ForbiddenError', message: 'the server refused the token: open the URL glyphdesk serve printed', status: 403 } }
+      if (res.status === 403)
+        return {
+          ok: false,
+          error: {
+            name: 'ForbiddenError',
+            message: 'the server refused the token: open the URL glyphdesk serve printed',
+            status: 403
+          }
+        }
       let body: unknown
       try {
         body = await res.json()
       } catch {
         body = undefined
       }
-      return parseInvokeReply(body) ?? { ok: false, error: { name: 'NetworkError', message: `unexpected reply (HTTP ${res.status})`, status: res.status } }
+      return (
+        parseInvokeReply(body) ?? {
+          ok: false,
+          error: { name: 'NetworkError', message: `unexpected reply (HTTP ${res.status})`, status: res.status }
+        }
+      )
     },
     subscribe(listener) {
       const source = new EventSource(`${base}/api/events?token=${encodeURIComponent(token)}`)
@@ -57,7 +79,9 @@ export function httpTransport(token: string, base = ''): Transport {
         try {
           const m = EventFrameSchema.safeParse(typeof e.data === 'string' ? JSON.parse(e.data) : undefined)
           if (m.success) listener(m.data.name, m.data.payload)
-        } catch { /* a malformed frame is dropped; the client validates what it keeps */ }
+        } catch {
+          /* a malformed frame is dropped; the client validates what it keeps */
+        }
       }
       return () => source.close()
     }

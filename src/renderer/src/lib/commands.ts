@@ -2,7 +2,21 @@
 // the keyboard handler is a plain function of the event so the tests can drive it.
 import { CLASSES } from '@shared/classes.ts'
 import { boxesByLine } from '@shared/pagedoc.ts'
-import { addBox, deleteBoxes, joinWords, mergeBoxes, moveBoxes, moveToLine, resizeBoxes, setBoxRect, setLineWords, setUserLabel, splitBox, splitWord, type Rect } from '@shared/pageEdits.ts'
+import {
+  addBox,
+  deleteBoxes,
+  joinWords,
+  mergeBoxes,
+  moveBoxes,
+  moveToLine,
+  resizeBoxes,
+  setBoxRect,
+  setLineWords,
+  setUserLabel,
+  splitBox,
+  splitWord,
+  type Rect
+} from '@shared/pageEdits.ts'
 import { usePageStore } from '../stores/page.ts'
 import { useSelectionStore } from '../stores/selection.ts'
 import { useSessionStore } from '../stores/session.ts'
@@ -13,7 +27,8 @@ export function useCommands() {
   const sel = useSelectionStore()
   const view = useViewStore()
 
-  const withDoc = <T>(f: (doc: NonNullable<typeof pages.doc>) => T): T | undefined => (pages.doc ? f(pages.doc) : undefined)
+  const withDoc = <T>(f: (doc: NonNullable<typeof pages.doc>) => T): T | undefined =>
+    pages.doc ? f(pages.doc) : undefined
 
   return {
     /** The person's label on the selection; with one box selected, moves on in the review queue. */
@@ -25,10 +40,14 @@ export function useCommands() {
     },
     /** Accepts the model's reading as the person's (a confirmed glyph is training data too). */
     confirm(): void {
-      if (sel.ids.length === 0) { sel.reviewStep(1); return }
+      if (sel.ids.length === 0) {
+        sel.reviewStep(1)
+        return
+      }
       withDoc((doc) => {
         let d = doc
-        for (const b of doc.boxes) if (sel.set.has(b.id) && b.label && !b.userLabel) d = setUserLabel(d, [b.id], b.label).doc
+        for (const b of doc.boxes)
+          if (sel.set.has(b.id) && b.label && !b.userLabel) d = setUserLabel(d, [b.id], b.label).doc
         pages.apply({ doc: d, touched: [] })
       })
       if (sel.ids.length === 1) sel.reviewStep(1)
@@ -131,42 +150,57 @@ function isTyping(target: EventTarget | null): boolean {
   return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable
 }
 
-export interface Shortcut { keys: string; what: string }
+export interface Shortcut {
+  keys: string
+  what: string
+}
 export const SHORTCUTS: { group: string; items: Shortcut[] }[] = [
-  { group: 'Review', items: [
-    { keys: 'A–Z, 0–9', what: 'label the selected glyph (then go to the next in the review queue)' },
-    { keys: 'Enter', what: 'confirm the model\'s reading as right (then next)' },
-    { keys: 'Tab / Shift+Tab', what: 'next / previous glyph in the review queue (lowest confidence first)' },
-    { keys: 'Ctrl+Backspace', what: 'clear the person\'s label (back to the model\'s)' }
-  ] },
-  { group: 'Boxes', items: [
-    { keys: 'Click, Shift/Ctrl+click, drag a frame', what: 'select, add to selection, select many' },
-    { keys: 'Drag a box / its corner', what: 'move / resize' },
-    { keys: '← → ↑ ↓ (Shift: 10 px)', what: 'nudge the selected boxes by 1 px' },
-    { keys: 'Alt+arrows', what: 'grow or shrink the selected boxes' },
-    { keys: 'Alt+drag, or Insert then drag', what: 'draw a new box' },
-    { keys: '/', what: 'split the selected box in two' },
-    { keys: '+', what: 'merge the selected boxes' },
-    { keys: '_', what: 'join the selected boxes\' words into one word' },
-    { keys: '|', what: 'start a new word at the selected box' },
-    { keys: '[ / ]', what: 'move the selected boxes to the line above / below' },
-    { keys: 'Delete / Backspace', what: 'delete the selected boxes' },
-    { keys: 'Esc', what: 'clear the selection, leave drawing mode' }
-  ] },
-  { group: 'View', items: [
-    { keys: 'Wheel, Ctrl+= / Ctrl+-', what: 'zoom in / out' },
-    { keys: 'Ctrl+0 / Ctrl+1', what: 'fit the page / actual size (1:1)' },
-    { keys: '.', what: 'zoom to the selected box' },
-    { keys: 'Space+drag, middle or right drag', what: 'pan' },
-    { keys: '\\', what: 'hide / show the boxes' },
-    { keys: '?', what: 'this help' }
-  ] },
-  { group: 'Document', items: [
-    { keys: 'Ctrl/Cmd+Z', what: 'undo' },
-    { keys: 'Shift+Ctrl/Cmd+Z, Ctrl+Y', what: 'redo' },
-    { keys: 'Ctrl/Cmd+S', what: 'save the project (it is also autosaved after every change)' },
-    { keys: 'Ctrl/Cmd+O', what: 'open a page' }
-  ] }
+  {
+    group: 'Review',
+    items: [
+      { keys: 'A–Z, 0–9', what: 'label the selected glyph (then go to the next in the review queue)' },
+      { keys: 'Enter', what: "confirm the model's reading as right (then next)" },
+      { keys: 'Tab / Shift+Tab', what: 'next / previous glyph in the review queue (lowest confidence first)' },
+      { keys: 'Ctrl+Backspace', what: "clear the person's label (back to the model's)" }
+    ]
+  },
+  {
+    group: 'Boxes',
+    items: [
+      { keys: 'Click, Shift/Ctrl+click, drag a frame', what: 'select, add to selection, select many' },
+      { keys: 'Drag a box / its corner', what: 'move / resize' },
+      { keys: '← → ↑ ↓ (Shift: 10 px)', what: 'nudge the selected boxes by 1 px' },
+      { keys: 'Alt+arrows', what: 'grow or shrink the selected boxes' },
+      { keys: 'Alt+drag, or Insert then drag', what: 'draw a new box' },
+      { keys: '/', what: 'split the selected box in two' },
+      { keys: '+', what: 'merge the selected boxes' },
+      { keys: '_', what: "join the selected boxes' words into one word" },
+      { keys: '|', what: 'start a new word at the selected box' },
+      { keys: '[ / ]', what: 'move the selected boxes to the line above / below' },
+      { keys: 'Delete / Backspace', what: 'delete the selected boxes' },
+      { keys: 'Esc', what: 'clear the selection, leave drawing mode' }
+    ]
+  },
+  {
+    group: 'View',
+    items: [
+      { keys: 'Wheel, Ctrl+= / Ctrl+-', what: 'zoom in / out' },
+      { keys: 'Ctrl+0 / Ctrl+1', what: 'fit the page / actual size (1:1)' },
+      { keys: '.', what: 'zoom to the selected box' },
+      { keys: 'Space+drag, middle or right drag', what: 'pan' },
+      { keys: '\\', what: 'hide / show the boxes' },
+      { keys: '?', what: 'this help' }
+    ]
+  },
+  {
+    group: 'Document',
+    items: [
+      { keys: 'Ctrl/Cmd+Z', what: 'undo' },
+      { keys: 'Shift+Ctrl/Cmd+Z, Ctrl+Y', what: 'redo' },
+      { keys: 'Ctrl/Cmd+S', what: 'save the project (it is also autosaved after every change)' },
+      { keys: 'Ctrl/Cmd+O', what: 'open a page' }
+    ]
+  }
 ]
 
 /** Handles one keydown; true when it was a Glyphdesk shortcut (the caller then prevents the default). */
@@ -184,28 +218,92 @@ export function handleKey(e: KeyboardEvent, hooks: { open?: () => void } = {}): 
     return true
   }
   if (isTyping(e.target)) return false
-  if (mod && (k === 'z' || k === 'Z')) { if (e.shiftKey) pages.redo(); else pages.undo(); return true }
-  if (mod && (k === 'y' || k === 'Y')) { pages.redo(); return true }
-  if (mod && (k === 's' || k === 'S')) { void useSessionStore().save(); return true }
-  if (mod && (k === 'o' || k === 'O')) { hooks.open?.(); return true }
-  if (mod && k === '0') { view.zoom('fit'); return true }
-  if (mod && k === '1') { view.zoom('actual'); return true }
-  if (mod && (k === '=' || k === '+')) { view.zoom('in'); return true }
-  if (mod && k === '-') { view.zoom('out'); return true }
-  if (mod && k === 'Backspace') { cmd.clearLabel(); return true }
-  if (mod || e.altKey && !k.startsWith('Arrow')) return false
-  if (k === '?') { view.help = !view.help; return true }
-  if (k === 'Tab') { sel.reviewStep(e.shiftKey ? -1 : 1); return true }
-  if (k === 'Enter') { cmd.confirm(); return true }
-  if (k === 'Delete' || k === 'Backspace') { cmd.remove(); return true }
-  if (k === '/') { cmd.split(); return true }
-  if (k === '+' || k === '=') { cmd.merge(); return true }
-  if (k === '_') { cmd.joinWords(); return true }
-  if (k === '|') { cmd.splitWord(); return true }
-  if (k === '[' || k === ']') { cmd.moveLine(k === '[' ? -1 : 1); return true }
-  if (k === '.') { view.zoom('box'); return true }
-  if (k === '\\') { view.showBoxes = !view.showBoxes; return true }
-  if (k === 'Insert') { view.drawMode = !view.drawMode; return true }
+  if (mod && (k === 'z' || k === 'Z')) {
+    if (e.shiftKey) pages.redo()
+    else pages.undo()
+    return true
+  }
+  if (mod && (k === 'y' || k === 'Y')) {
+    pages.redo()
+    return true
+  }
+  if (mod && (k === 's' || k === 'S')) {
+    void useSessionStore().save()
+    return true
+  }
+  if (mod && (k === 'o' || k === 'O')) {
+    hooks.open?.()
+    return true
+  }
+  if (mod && k === '0') {
+    view.zoom('fit')
+    return true
+  }
+  if (mod && k === '1') {
+    view.zoom('actual')
+    return true
+  }
+  if (mod && (k === '=' || k === '+')) {
+    view.zoom('in')
+    return true
+  }
+  if (mod && k === '-') {
+    view.zoom('out')
+    return true
+  }
+  if (mod && k === 'Backspace') {
+    cmd.clearLabel()
+    return true
+  }
+  if (mod || (e.altKey && !k.startsWith('Arrow'))) return false
+  if (k === '?') {
+    view.help = !view.help
+    return true
+  }
+  if (k === 'Tab') {
+    sel.reviewStep(e.shiftKey ? -1 : 1)
+    return true
+  }
+  if (k === 'Enter') {
+    cmd.confirm()
+    return true
+  }
+  if (k === 'Delete' || k === 'Backspace') {
+    cmd.remove()
+    return true
+  }
+  if (k === '/') {
+    cmd.split()
+    return true
+  }
+  if (k === '+' || k === '=') {
+    cmd.merge()
+    return true
+  }
+  if (k === '_') {
+    cmd.joinWords()
+    return true
+  }
+  if (k === '|') {
+    cmd.splitWord()
+    return true
+  }
+  if (k === '[' || k === ']') {
+    cmd.moveLine(k === '[' ? -1 : 1)
+    return true
+  }
+  if (k === '.') {
+    view.zoom('box')
+    return true
+  }
+  if (k === '\\') {
+    view.showBoxes = !view.showBoxes
+    return true
+  }
+  if (k === 'Insert') {
+    view.drawMode = !view.drawMode
+    return true
+  }
   if (k.startsWith('Arrow')) {
     const step = e.shiftKey ? 10 : 1
     const dx = k === 'ArrowLeft' ? -step : k === 'ArrowRight' ? step : 0
@@ -214,6 +312,9 @@ export function handleKey(e: KeyboardEvent, hooks: { open?: () => void } = {}): 
     else cmd.move(dx, dy)
     return true
   }
-  if (k.length === 1 && /[A-Za-z0-9]/.test(k)) { cmd.label(k); return true }
+  if (k.length === 1 && /[A-Za-z0-9]/.test(k)) {
+    cmd.label(k)
+    return true
+  }
   return false
 }

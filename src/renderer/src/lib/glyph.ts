@@ -9,7 +9,10 @@ export function paintGlyph(canvas: HTMLCanvasElement, b64: string | undefined): 
     const g = decodeGlyphPreview(b64)
     for (let i = 0; i < 1024; i++) {
       const v = g[i] ?? 255
-      img.data[i * 4] = v; img.data[i * 4 + 1] = v; img.data[i * 4 + 2] = v; img.data[i * 4 + 3] = 255
+      img.data[i * 4] = v
+      img.data[i * 4 + 1] = v
+      img.data[i * 4 + 2] = v
+      img.data[i * 4 + 3] = 255
     }
   } else img.data.fill(255)
   ctx.putImageData(img, 0, 0)

@@ -15,7 +15,7 @@ export const useLabStore = defineStore('lab', () => {
   const loading = ref(false)
   const error = ref<string | null>(null)
 
-  const current = computed<OpenedReport | null>(() => (selected.value ? reports.value[selected.value] ?? null : null))
+  const current = computed<OpenedReport | null>(() => (selected.value ? (reports.value[selected.value] ?? null) : null))
 
   /** Lists the reports folder (`newDir` switches to another one) and opens the first good report. */
   async function refresh(newDir?: string): Promise<void> {

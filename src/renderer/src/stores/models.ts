@@ -16,7 +16,8 @@ export const useModelsStore = defineStore('models', () => {
 
   async function refresh(): Promise<void> {
     list.value = await api().models.list({})
-    if (!selected.value || !list.value.some((m) => m.name === selected.value)) selected.value = list.value.find((m) => m.isDefault)?.name ?? list.value[0]?.name ?? null
+    if (!selected.value || !list.value.some((m) => m.name === selected.value))
+      selected.value = list.value.find((m) => m.isDefault)?.name ?? list.value[0]?.name ?? null
   }
 
   async function card(name: string): Promise<Record<string, unknown>> {

@@ -20,7 +20,8 @@ export interface OpenPage {
   glyphs: Record<string, string>
 }
 
-export const glyphKey = (b: { id: string; x: number; y: number; w: number; h: number }) => `${b.id}@${b.x},${b.y},${b.w},${b.h}`
+export const glyphKey = (b: { id: string; x: number; y: number; w: number; h: number }) =>
+  `${b.id}@${b.x},${b.y},${b.w},${b.h}`
 
 export const usePageStore = defineStore('page', () => {
   const pages = shallowRef<OpenPage[]>([])
@@ -46,7 +47,14 @@ export const usePageStore = defineStore('page', () => {
   function addPage(p: { pageId: string; imageUrl: string; doc: PageDoc; glyphs: Record<string, string> }): number {
     const glyphs: Record<string, string> = {}
     for (const b of p.doc.boxes) if (p.glyphs[b.id]) glyphs[glyphKey(b)] = p.glyphs[b.id]
-    const open: OpenPage = markRaw({ pageId: p.pageId, imageUrl: p.imageUrl, past: [], present: p.doc, future: [], glyphs })
+    const open: OpenPage = markRaw({
+      pageId: p.pageId,
+      imageUrl: p.imageUrl,
+      past: [],
+      present: p.doc,
+      future: [],
+      glyphs
+    })
     pages.value = [...pages.value, open]
     current.value = pages.value.length - 1
     version.value++
@@ -139,5 +147,24 @@ export const usePageStore = defineStore('page', () => {
     return page.value?.glyphs[glyphKey(b)]
   }
 
-  return { pages, current, version, pending, lastError, page, doc, canUndo, canRedo, addPage, replaceAll, select, apply, applyTo, recognize, undo, redo, glyphFor }
+  return {
+    pages,
+    current,
+    version,
+    pending,
+    lastError,
+    page,
+    doc,
+    canUndo,
+    canRedo,
+    addPage,
+    replaceAll,
+    select,
+    apply,
+    applyTo,
+    recognize,
+    undo,
+    redo,
+    glyphFor
+  }
 })

@@ -49,14 +49,18 @@ export const useSelectionStore = defineStore('selection', () => {
 
   // Boxes that an undo or a delete removed drop out of the selection. Synchronous: a batched
   // watcher would miss an edit undone in the same tick (the document looks unchanged to it).
-  watch(() => pageStore.doc, (doc) => {
-    if (!doc) return clear()
-    const present = new Set(doc.boxes.map((b) => b.id))
-    if (ids.value.some((id) => !present.has(id))) {
-      ids.value = ids.value.filter((id) => present.has(id))
-      if (primary.value && !present.has(primary.value)) primary.value = ids.value[ids.value.length - 1] ?? null
-    }
-  }, { flush: 'sync' })
+  watch(
+    () => pageStore.doc,
+    (doc) => {
+      if (!doc) return clear()
+      const present = new Set(doc.boxes.map((b) => b.id))
+      if (ids.value.some((id) => !present.has(id))) {
+        ids.value = ids.value.filter((id) => present.has(id))
+        if (primary.value && !present.has(primary.value)) primary.value = ids.value[ids.value.length - 1] ?? null
+      }
+    },
+    { flush: 'sync' }
+  )
 
   return { ids, primary, reveal, set, primaryBox, select, toggle, clear, reviewStep }
 })

@@ -65,7 +65,9 @@ export const useSessionStore = defineStore('session', () => {
   function importNotice(r: RouteOutput<'pages.import'>): void {
     const { report: x } = r
     const toCheck = x.unalignedWords + x.emptyWords
-    view.notify(`Imported ${x.words} words from ${x.tool} (${x.version}): ${x.boxes} glyph boxes with its labels${toCheck ? `; ${toCheck} words could not be aligned to its text (no labels)` : ''}; confirm them in review`)
+    view.notify(
+      `Imported ${x.words} words from ${x.tool} (${x.version}): ${x.boxes} glyph boxes with its labels${toCheck ? `; ${toCheck} words could not be aligned to its text (no labels)` : ''}; confirm them in review`
+    )
   }
 
   /** An OCR file on disk with its image (default: the image the file names, beside it). */
@@ -81,7 +83,10 @@ export const useSessionStore = defineStore('session', () => {
   /** Several files at once (browser picker, drop): an OCR file is imported with the image among them. */
   async function openFiles(files: File[]): Promise<void> {
     const ocr = files.find((f) => OCR_FILE.test(f.name))
-    if (!ocr) { if (files[0]) await openFile(files[0]); return }
+    if (!ocr) {
+      if (files[0]) await openFile(files[0])
+      return
+    }
     const image = files.find((f) => f !== ocr)
     if (!image) {
       view.notify(`Choose the page image together with ${ocr.name} (select both files)`, 'error')
@@ -89,7 +94,10 @@ export const useSessionStore = defineStore('session', () => {
     }
     await run(`Importing ${ocr.name}…`, async () => {
       const b64 = async (f: File) => toBase64(new Uint8Array(await f.arrayBuffer()))
-      const r = await api().pages.import({ ocr: { name: ocr.name, base64: await b64(ocr) }, image: { name: image.name, base64: await b64(image) } })
+      const r = await api().pages.import({
+        ocr: { name: ocr.name, base64: await b64(ocr) },
+        image: { name: image.name, base64: await b64(image) }
+      })
       await addOpened(r)
       importNotice(r)
     })
@@ -115,7 +123,13 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   function project(): Project {
-    return { format: 'glyphdesk-project', version: 1, pages: pages.pages.map((p) => ({ doc: p.present })), current: pages.current, models: [] }
+    return {
+      format: 'glyphdesk-project',
+      version: 1,
+      pages: pages.pages.map((p) => ({ doc: p.present })),
+      current: pages.current,
+      models: []
+    }
   }
 
   /** Rebuilds the open pages from a project; only called with a project that loaded and validated. */
@@ -178,10 +192,30 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  watch(() => pages.version, () => {
-    if (autosaveTimer) clearTimeout(autosaveTimer)
-    autosaveTimer = setTimeout(() => void autosave(), AUTOSAVE_DELAY_MS)
-  })
+  watch(
+    () => pages.version,
+    () => {
+      if (autosaveTimer) clearTimeout(autosaveTimer)
+      autosaveTimer = setTimeout(() => void autosave(), AUTOSAVE_DELAY_MS)
+    }
+  )
 
-  return { info, busy, projectPath, savedVersion, autosaveError, init, openSample, openPath, openFile, openFiles, importPath, loadProject, save, autosave, refreshRecent, project }
+  return {
+    info,
+    busy,
+    projectPath,
+    savedVersion,
+    autosaveError,
+    init,
+    openSample,
+    openPath,
+    openFile,
+    openFiles,
+    importPath,
+    loadProject,
+    save,
+    autosave,
+    refreshRecent,
+    project
+  }
 })

@@ -20,7 +20,11 @@ export interface PageDiff {
   after: TextPiece[][]
   doc: PageDoc
 }
-export interface TextPiece { text: string; id?: string; changed?: boolean }
+export interface TextPiece {
+  text: string
+  id?: string
+  changed?: boolean
+}
 export interface Comparison {
   model: string
   /** 'retrain': a model just trained (discarding deletes it); 'reread': an existing model (discarding keeps the reading). */
@@ -33,10 +37,12 @@ export interface Comparison {
 
 /** A page's text as pieces: one per character (its box), spaces between words, changed boxes marked. */
 function textPieces(doc: PageDoc, changed: Set<string>): TextPiece[][] {
-  return boxesByLine(doc).map((line) => line.flatMap((b, i) => [
-    ...(i > 0 && b.word !== line[i - 1].word ? [{ text: ' ' }] : []),
-    { text: boxText(b), id: b.id, ...(changed.has(b.id) ? { changed: true } : {}) }
-  ]))
+  return boxesByLine(doc).map((line) =>
+    line.flatMap((b, i) => [
+      ...(i > 0 && b.word !== line[i - 1].word ? [{ text: ' ' }] : []),
+      { text: boxText(b), id: b.id, ...(changed.has(b.id) ? { changed: true } : {}) }
+    ])
+  )
 }
 
 /** The display name of a page: its file name. */
@@ -45,14 +51,23 @@ export function pageName(doc: PageDoc): string {
 }
 
 // heldOut 0: every correction trains; the result is scored by cross-validation and on the shipped check glyphs instead.
-export const DEFAULT_TRAIN: Omit<TrainRequest, 'baseModel'> = { epochs: 12, lr: 0.0005, batch: 32, heldOut: 0, replayPerClass: 30, seed: 1 }
+export const DEFAULT_TRAIN: Omit<TrainRequest, 'baseModel'> = {
+  epochs: 12,
+  lr: 0.0005,
+  batch: 32,
+  heldOut: 0,
+  replayPerClass: 30,
+  seed: 1
+}
 
 export const useTrainStore = defineStore('train', () => {
   const job = ref<JobStatus | null>(null)
   const error = ref<string | null>(null)
   const comparison = ref<Comparison | null>(null)
   /** Corrections to look at again before training, and the person's decision on each. */
-  const guard = ref<{ config: TrainRequest; suspects: Suspect[]; decisions: Record<string, 'keep' | 'drop'> } | null>(null)
+  const guard = ref<{ config: TrainRequest; suspects: Suspect[]; decisions: Record<string, 'keep' | 'drop'> } | null>(
+    null
+  )
   /** The default model before the last accepted one: one click goes back to it. */
   const previousModel = ref<string | null>(null)
   let listening = false
@@ -77,7 +92,10 @@ export const useTrainStore = defineStore('train', () => {
   function settle(s: JobStatus): void {
     const newlyDone = s.state === 'done' && !(job.value?.id === s.id && job.value.state === 'done')
     job.value = s
-    if (s.state !== 'running' && s.state !== 'queued' && watchdog) { clearInterval(watchdog); watchdog = null }
+    if (s.state !== 'running' && s.state !== 'queued' && watchdog) {
+      clearInterval(watchdog)
+      watchdog = null
+    }
     if (newlyDone) void useModelsStore().refresh()
   }
 
@@ -123,7 +141,9 @@ export const useTrainStore = defineStore('train', () => {
     if (!guard.value) return
     guard.value = { ...guard.value, decisions: { ...guard.value.decisions, [suspectKey(s)]: d } }
   }
-  const undecided = computed(() => guard.value?.suspects.filter((s) => !guard.value!.decisions[suspectKey(s)]).length ?? 0)
+  const undecided = computed(
+    () => guard.value?.suspects.filter((s) => !guard.value!.decisions[suspectKey(s)]).length ?? 0
+  )
 
   /** Drops the corrections the person dropped (their label is cleared: an undoable edit per page), then trains. */
   async function confirmGuard(): Promise<void> {
@@ -131,7 +151,8 @@ export const useTrainStore = defineStore('train', () => {
     if (!g) return
     const pages = usePageStore()
     const byPage = new Map<number, string[]>()
-    for (const s of g.suspects) if (g.decisions[suspectKey(s)] === 'drop') byPage.set(s.page, [...(byPage.get(s.page) ?? []), s.boxId])
+    for (const s of g.suspects)
+      if (g.decisions[suspectKey(s)] === 'drop') byPage.set(s.page, [...(byPage.get(s.page) ?? []), s.boxId])
     for (const [index, ids] of byPage) {
       const p = pages.pages[index]
       if (p) pages.applyTo(index, setUserLabel(p.present, ids, null))
@@ -168,22 +189,44 @@ export const useTrainStore = defineStore('train', () => {
    * Reads open pages (all, or only the current one) with `model` without changing them: every reading that
    * would change, per page, highlighted on the page and in the text until accepted or discarded.
    */
-  async function compare(model: string, opts: { origin?: 'retrain' | 'reread'; onlyCurrent?: boolean } = {}): Promise<void> {
+  async function compare(
+    model: string,
+    opts: { origin?: 'retrain' | 'reread'; onlyCurrent?: boolean } = {}
+  ): Promise<void> {
     const pages = usePageStore()
     const indices = opts.onlyCurrent ? [pages.current] : pages.pages.map((_, i) => i)
     const diffs: PageDiff[] = []
     for (const index of indices) {
       const doc = pages.pages[index]?.present
       if (!doc) continue
-      const r: RouteOutput<'pages.recognize'> = await api().pages.recognize({ doc, boxIds: doc.boxes.map((b) => b.id), model })
+      const r: RouteOutput<'pages.recognize'> = await api().pages.recognize({
+        doc,
+        boxIds: doc.boxes.map((b) => b.id),
+        model
+      })
       const after = applyPredictions(doc, r.predictions)
       const old = new Map(doc.boxes.map((b) => [b.id, b.label ?? '?']))
-      const changed = after.boxes.filter((b) => (b.label ?? '?') !== old.get(b.id)).map((b) => ({ id: b.id, from: old.get(b.id)!, to: b.label ?? '?' }))
+      const changed = after.boxes
+        .filter((b) => (b.label ?? '?') !== old.get(b.id))
+        .map((b) => ({ id: b.id, from: old.get(b.id)!, to: b.label ?? '?' }))
       const ids = new Set(changed.map((c) => c.id))
-      diffs.push({ index, name: pageName(doc), changed, before: textPieces(doc, ids), after: textPieces(after, ids), doc: { ...after, model: { name: model } } })
+      diffs.push({
+        index,
+        name: pageName(doc),
+        changed,
+        before: textPieces(doc, ids),
+        after: textPieces(after, ids),
+        doc: { ...after, model: { name: model } }
+      })
     }
-    const ev = job.value?.result?.model === model ? job.value.result.evaluation?.replayCheck ?? null : null
-    comparison.value = { model, origin: opts.origin ?? 'retrain', pages: diffs, changedTotal: diffs.reduce((n, d) => n + d.changed.length, 0), check: ev ? { n: ev.n, base: ev.base, after: ev.after } : null }
+    const ev = job.value?.result?.model === model ? (job.value.result.evaluation?.replayCheck ?? null) : null
+    comparison.value = {
+      model,
+      origin: opts.origin ?? 'retrain',
+      pages: diffs,
+      changedTotal: diffs.reduce((n, d) => n + d.changed.length, 0),
+      check: ev ? { n: ev.n, base: ev.base, after: ev.after } : null
+    }
     useViewStore().highlight = Object.fromEntries(diffs.map((d) => [d.index, d.changed.map((c) => c.id)]))
   }
 
@@ -234,5 +277,25 @@ export const useTrainStore = defineStore('train', () => {
     previousModel.value = null
   }
 
-  return { job, error, comparison, guard, previousModel, running, undecided, onProgress, listen, start, decide, confirmGuard, cancel, resync, compare, clearComparison, acceptComparison, discardComparison, returnToPrevious }
+  return {
+    job,
+    error,
+    comparison,
+    guard,
+    previousModel,
+    running,
+    undecided,
+    onProgress,
+    listen,
+    start,
+    decide,
+    confirmGuard,
+    cancel,
+    resync,
+    compare,
+    clearComparison,
+    acceptComparison,
+    discardComparison,
+    returnToPrevious
+  }
 })

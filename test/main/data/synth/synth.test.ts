@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { evalFonts, measureGlyphs, synthesiseEvalSet, synthesiseGlyphSet, trainingFonts, writeSynthSet } from '../../../../src/main/data/synth/index.ts'
+import {
+  evalFonts,
+  measureGlyphs,
+  synthesiseEvalSet,
+  synthesiseGlyphSet,
+  trainingFonts,
+  writeSynthSet
+} from '../../../../src/main/data/synth/index.ts'
 import { scanFonts } from '../../../../src/main/data/synth/fonts.ts'
 import { readGlyphSet } from '../../../../src/main/data/glyphset.ts'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -25,7 +32,11 @@ describe('synthesis fonts', () => {
 
   it('reads family, style and class coverage from the font files themselves', () => {
     const dejavu = scanFonts().find((f) => f.file.endsWith('DejaVuSans-Bold.ttf'))
-    expect(dejavu).toMatchObject({ family: 'DejaVu Sans', style: 'Bold', covers: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789' })
+    expect(dejavu).toMatchObject({
+      family: 'DejaVu Sans',
+      style: 'Bold',
+      covers: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+    })
   })
 
   it('tells the user to run install-fonts.sh when no fonts are found', () => {
@@ -45,15 +56,23 @@ describe('synthesiseGlyphSet', () => {
 
   it('balances the 36 classes and shapes each split n×1024', async () => {
     const s = await synthesiseGlyphSet({ perClass: { train: 3, valid: 2, test: 1 }, seed: 2 })
-    for (const [split, per] of [['train', 3], ['valid', 2], ['test', 1]] as const) {
+    for (const [split, per] of [
+      ['train', 3],
+      ['valid', 2],
+      ['test', 1]
+    ] as const) {
       const g = s[split]
       expect(g.n).toBe(36 * per)
       expect(g.x.length).toBe(g.n * 1024)
       const counts = new Array(36).fill(0)
       for (const y of g.y) counts[y]++
       expect(counts).toEqual(new Array(36).fill(per))
-      let lo = Infinity, hi = -Infinity
-      for (const v of g.x) { lo = Math.min(lo, v); hi = Math.max(hi, v) }
+      let lo = Infinity,
+        hi = -Infinity
+      for (const v of g.x) {
+        lo = Math.min(lo, v)
+        hi = Math.max(hi, v)
+      }
       expect(lo).toBeGreaterThanOrEqual(-0.2)
       expect(hi).toBeLessThanOrEqual(1.2)
     }
