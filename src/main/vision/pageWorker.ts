@@ -1,6 +1,7 @@
 // Worker thread that decodes and segments page images, off the thread that answers requests: a noise
 // page or a hostile image costs this thread seconds, never the server's or the app's. Messages in:
-// {id, bytes, name}; out: {id, ok: true, image, seg} (pixel buffers transferred) or {id, ok: false, name, message}.
+// {id, bytes, name}; out: {id, ok: true, image, seg} (pixel buffers transferred) or {id, ok: false, name, message, category}.
+import { errorCategory } from '../core/errors.ts'
 import { parentPort } from 'node:worker_threads'
 import { loadImage } from './image.ts'
 import { segmentPage } from './segment.ts'
@@ -26,7 +27,13 @@ parentPort?.on('message', (m: PageWorkRequest) => {
       parentPort!.postMessage({ id: m.id, ok: true, image, seg }, [...new Set(transfer)])
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e))
-      parentPort!.postMessage({ id: m.id, ok: false, name: err.name, message: err.message })
+      parentPort!.postMessage({
+        id: m.id,
+        ok: false,
+        name: err.name,
+        message: err.message,
+        category: errorCategory(err)
+      })
     }
   })()
 })

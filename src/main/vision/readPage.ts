@@ -2,7 +2,7 @@
 // One worker is kept (OpenCV loads once); pages queue for it. A page that runs past the time limit,
 // or past the memory limit, or is cancelled, ends its worker (the next page starts a fresh one) and
 // fails with a PageWorkError that says why; every other request keeps being answered meanwhile.
-import { InvalidInputError } from '../core/errors.ts'
+import { GlyphdeskError, InvalidInputError, type ErrorCategory } from '../core/errors.ts'
 import { existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,7 +26,7 @@ export interface ReadPageLimits {
 
 type Reply =
   | { id: number; ok: true; image: LoadedImage; seg: SegmentResult }
-  | { id: number; ok: false; name: string; message: string }
+  | { id: number; ok: false; name: string; message: string; category: ErrorCategory }
 
 function workerEntry(): string {
   const here = import.meta.url
@@ -40,9 +40,20 @@ let worker: Worker | null = null
 let queue: Promise<unknown> = Promise.resolve()
 let nextId = 1
 
-/** Errors the worker raised for the page itself (bad image, noise) keep their name and message. */
+/** An error the worker raised for the page itself (bad image, noise), re-raised with its name, message and category. */
+class PageReadError extends GlyphdeskError {
+  constructor(
+    readonly category: ErrorCategory,
+    name: string,
+    message: string
+  ) {
+    super(message)
+    this.name = name
+  }
+}
+
 function rebuild(r: Extract<Reply, { ok: false }>): Error {
-  return Object.assign(new Error(r.message), { name: r.name })
+  return new PageReadError(r.category, r.name, r.message)
 }
 
 function run(

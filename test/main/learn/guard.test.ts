@@ -27,7 +27,13 @@ describe('wrong-label guard', () => {
 
   it('flags an S typed as A: cnn-best is ≥ 90% sure it is S', async () => {
     const cnn = await loadClassifier('cnn-best')
-    const i = c.rows.findIndex((r) => r.label === 'S')
+    // The S of the fixtures that cnn-best is surest of: the case of a confident reading the person contradicts.
+    const all = await cnn.predict(c.x, c.n)
+    const S = CLASSES.indexOf('S')
+    let i = -1
+    c.rows.forEach((r, k) => {
+      if (r.label === 'S' && (i < 0 || all.probs[k * 36 + S] > all.probs[i * 36 + S])) i = k
+    })
     const p = await cnn.predict(c.x.subarray(i * 1024, (i + 1) * 1024), 1)
     expect(CLASSES[p.labels[0]]).toBe('S')
     const s = await findSuspects(relabel(i, 'A'), cnn)
