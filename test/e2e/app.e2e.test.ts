@@ -3,35 +3,22 @@
 // export, the Lab's experiment reports. Saves a screenshot of each main view to docs/screenshots/. Then loads the built Electron
 // main process under Node with a stand-in for the electron module (no Electron binary can be had
 // here) to check the window hardening, the menu and the IPC registry of the real bundle.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, requireChromium, ROOT, startBrowserMode } from './browserHarness.ts'
 import { buildIsStale, buildRenderer } from '../../src/main/server/browserMode.ts'
 import { ExperimentReportSchema } from '../../src/shared/labReport.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ROOT = resolve(import.meta.dirname, '..', '..')
 // The committed screenshots are refreshed only on request (npm run screenshots), so a test run leaves the tree clean.
 const SHOTS =
   process.env['GLYPHDESK_SCREENSHOTS'] === '1'
     ? join(ROOT, 'docs', 'screenshots')
     : mkdtempSync(join(tmpdir(), 'glyphdesk-shots-'))
-const haveChromium = existsSync(CHROMIUM)
-
-// Under CI a missing browser is a failure, never a quiet skip: `npm test` installs it (scripts/install-test-deps.sh).
-if (!haveChromium && process.env['CI'])
-  throw new Error(
-    `${CHROMIUM} is missing under CI=true: the end-to-end tests cannot run. Install Debian's chromium (scripts/install-chromium.sh)`
-  )
-if (!haveChromium) {
-  const line = '!'.repeat(100)
-  console.warn(
-    `\n${line}\n!! SKIPPING THE END-TO-END TESTS: ${CHROMIUM} is missing. Install it with scripts/install-chromium.sh (Debian's chromium).\n${line}\n`
-  )
-}
+const haveChromium = requireChromium('the end-to-end tests')
 
 let server: ChildProcess
 let url = ''
@@ -67,44 +54,8 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     ensureBuilt()
     dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-data-'))
     profileDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-profile-'))
-    server = spawn(
-      process.execPath,
-      [join(ROOT, 'bin', 'glyphdesk.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-build'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }
-    )
-    let log = ''
-    url = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`glyphdesk serve printed no URL in 60 s:\n${log}`)), 60_000)
-      const onData = (b: Buffer) => {
-        log += b.toString()
-        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/.exec(log)
-        if (m) {
-          clearTimeout(timer)
-          ok(m[0])
-        }
-      }
-      server.stdout!.on('data', onData)
-      server.stderr!.on('data', onData)
-      server.once('exit', (code) => fail(new Error(`glyphdesk serve exited (${code}):\n${log}`)))
-    })
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ],
-      viewport: { width: 1440, height: 900 },
-      acceptDownloads: true
-    })
-    page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (e) => console.error('page error:', e.message))
+    ;({ server, url } = await startBrowserMode(dataDir))
+    ;({ context, page } = await launchChromium(profileDir))
   }, 240_000)
 
   afterAll(async () => {

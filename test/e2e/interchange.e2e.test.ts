@@ -2,31 +2,23 @@
 // hOCR of a sample page and the page photo together imports it (boxes with Tesseract's labels, marked as
 // Tesseract's), a hostile file is refused with its one line and changes nothing, and the imported page
 // exports as PAGE XML that validates against the official 2019-07-15 schema. Same harness as app.e2e.test.ts.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, requireChromium, ROOT, startBrowserMode } from './browserHarness.ts'
 import { buildIsStale, buildRenderer } from '../../src/main/server/browserMode.ts'
 import { importOcrFile, readOcrFile } from '../../src/main/interchange/import.ts'
 import { assembleText } from '../../src/shared/pagedoc.ts'
 import { validateAgainst } from '../main/helpers/xsd.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ROOT = resolve(import.meta.dirname, '..', '..')
 const HOCR = join(ROOT, 'test', 'fixtures', 'interchange', 'tesseract', '04_deep.hocr')
 const IMAGE = join(ROOT, 'resources', 'samples', '04_deep.jpg')
-const haveChromium = existsSync(CHROMIUM)
+const haveChromium = requireChromium('the interchange end-to-end test')
 // The committed screenshot is refreshed only on request (npm run screenshots), so a test run leaves the tree clean.
 const SHOTS = process.env['GLYPHDESK_SCREENSHOTS'] === '1' ? join(ROOT, 'docs', 'screenshots') : null
-
-if (!haveChromium) {
-  const line = '!'.repeat(100)
-  console.warn(
-    `\n${line}\n!! SKIPPING THE INTERCHANGE END-TO-END TEST: ${CHROMIUM} is missing. Install it with scripts/install-chromium.sh (Debian's chromium).\n${line}\n`
-  )
-}
 
 let server: ChildProcess
 let url = ''
@@ -50,44 +42,8 @@ describe.skipIf(!haveChromium)("importing another tool's OCR file in the app (br
     dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-import-data-'))
     profileDir = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-import-profile-'))
     scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-e2e-import-files-'))
-    server = spawn(
-      process.execPath,
-      [join(ROOT, 'bin', 'glyphdesk.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-build'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }
-    )
-    let log = ''
-    url = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`glyphdesk serve printed no URL in 60 s:\n${log}`)), 60_000)
-      const onData = (b: Buffer) => {
-        log += b.toString()
-        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/.exec(log)
-        if (m) {
-          clearTimeout(timer)
-          ok(m[0])
-        }
-      }
-      server.stdout!.on('data', onData)
-      server.stderr!.on('data', onData)
-      server.once('exit', (code) => fail(new Error(`glyphdesk serve exited (${code}):\n${log}`)))
-    })
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ],
-      viewport: { width: 1440, height: 900 },
-      acceptDownloads: true
-    })
-    page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (e) => console.error('page error:', e.message))
+    ;({ server, url } = await startBrowserMode(dataDir))
+    ;({ context, page } = await launchChromium(profileDir))
     await page.goto(url)
     await page.waitForSelector('[data-testid="line-text"]', { timeout: 90_000 })
     await idle()
