@@ -1,38 +1,17 @@
 // Browser mode's HTTP server: the token on every request, 127.0.0.1 only, contract validation at
 // the boundary, and real routes answering through it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrowserApp, type BrowserApp } from '../../../src/main/server/browserMode.ts'
+import { callBrowserApp, type CallOptions } from '../helpers/httpCall.ts'
 
 let app: BrowserApp
 let dataDir: string
 let staticDir: string
 
-function call(
-  path: string,
-  opts: { method?: string; token?: string | null; body?: string; host?: string; origin?: string } = {}
-): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((ok, fail) => {
-    const headers: Record<string, string> = { host: opts.host ?? `127.0.0.1:${app.server.port}` }
-    if (opts.token !== null) headers['x-glyphdesk-token'] = opts.token ?? app.server.token
-    if (opts.body !== undefined) headers['content-type'] = 'application/json'
-    if (opts.origin) headers['origin'] = opts.origin
-    const req = request(
-      { host: '127.0.0.1', port: app.server.port, path, method: opts.method ?? 'GET', headers },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (c) => (body += c))
-        res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }))
-      }
-    )
-    req.on('error', fail)
-    req.end(opts.body)
-  })
-}
+const call = (path: string, opts: CallOptions = {}) => callBrowserApp(app, path, opts)
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-server-'))
