@@ -16,7 +16,13 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
-import { CNN_HEAD_FORMAT, MLP_FORMAT, ONNX_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
+import {
+  CNN_HEAD_FORMAT,
+  MLP_FORMAT,
+  ONNX_FORMAT,
+  type ModelCard,
+  type ModelManifest
+} from '../../shared/modelManifest.ts'
 import { ConflictError, InvalidInputError } from '../core/errors.ts'
 import { readModelManifest } from '../core/modelManifest.ts'
 import { createGlyphAugmenter } from '../data/augment.ts'
@@ -298,8 +304,7 @@ export function checkOutputDir(outDir: string): void {
 }
 
 /** 'mlp' for an MLP base; 'cnn-head' for an ONNX base with an embedding (a cnn-head's own base is fine-tuned instead). */
-export function finetuneKind(baseDir: string): 'mlp' | 'cnn-head' {
-  const m = readModelManifest(baseDir)
+export function finetuneKind(baseDir: string, m: ModelManifest = readModelManifest(baseDir)): 'mlp' | 'cnn-head' {
   switch (m.format) {
     case MLP_FORMAT:
       return 'mlp'
@@ -314,10 +319,6 @@ export function finetuneKind(baseDir: string): 'mlp' | 'cnn-head' {
         `${baseDir} is already a fine-tuned head; fine-tune its base (${m.base.name}) on all the corrections instead`
       )
   }
-}
-
-function baseCardOf(baseDir: string): ModelCard {
-  return readModelManifest(baseDir).card
 }
 
 /** The training split of a glyph-set folder (NAME_train.mat) without reading valid and test. */
@@ -341,7 +342,7 @@ interface ReplayChoice {
  * data.extraTrain, the first k real letters of each class) when that file is on this machine; without a
  * folder, from the replay set shipped with the models, which holds such real letters already.
  */
-async function loadReplay(spec: FinetuneSpec, hooks: FinetuneHooks): Promise<ReplayChoice> {
+async function loadReplay(spec: FinetuneSpec, baseCard: ModelCard, hooks: FinetuneHooks): Promise<ReplayChoice> {
   const k = spec.config.replayPerClass
   if (k <= 0) {
     hooks.onMessage?.('replay is off: training on the corrections alone (other letters may be forgotten)')
@@ -368,7 +369,7 @@ async function loadReplay(spec: FinetuneSpec, hooks: FinetuneHooks): Promise<Rep
   hooks.onMessage?.(`replaying ${parts[0].n} glyphs from ${dir}`)
   // The base's extra training glyphs (e.g. the real NIST letters its card lists under data.extraTrain) are part
   // of its training set too: replay the same trained-on ones (never the held-out rest, which eval scores).
-  const extraTrain = baseCardOf(spec.baseDir).data?.extraTrain
+  const extraTrain = baseCard.data?.extraTrain
   let extra: { file: string; glyphs: number } | null = null
   const extraFile = extraTrain && typeof extraTrain.file === 'string' ? resolveDataPath(extraTrain.file) : null
   if (
@@ -415,12 +416,16 @@ export async function finetune(spec: FinetuneSpec, hooks: FinetuneHooks = {}): P
     )
   }
   checkOutputDir(spec.outDir)
-  const kind = finetuneKind(spec.baseDir)
-  return kind === 'mlp' ? finetuneMlp(spec, hooks, t0) : finetuneCnnHead(spec, hooks, t0)
+  // The base's manifest is read once here; the replay and the new card take it from here.
+  const baseManifest = readModelManifest(spec.baseDir)
+  return finetuneKind(spec.baseDir, baseManifest) === 'mlp'
+    ? finetuneMlp(spec, baseManifest, hooks, t0)
+    : finetuneCnnHead(spec, baseManifest, hooks, t0)
 }
 
 function commonCard(
   spec: FinetuneSpec,
+  baseManifest: ModelManifest,
   kind: string,
   extra: {
     own: LabelledGlyphs
@@ -435,7 +440,6 @@ function commonCard(
     evaluation: FinetuneEvaluation
   }
 ): Record<string, unknown> {
-  const baseManifest = readModelManifest(spec.baseDir)
   const baseData = baseManifest.card.data ?? {}
   const shipped = listShippedModels().some((m) => resolve(m.dir) === resolve(spec.baseDir))
   const { replay, source, extra: replayExtra } = extra.replay
@@ -559,12 +563,17 @@ async function evaluate(args: {
   }
 }
 
-async function finetuneMlp(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number): Promise<FinetuneResult | null> {
+async function finetuneMlp(
+  spec: FinetuneSpec,
+  baseManifest: ModelManifest,
+  hooks: FinetuneHooks,
+  t0: number
+): Promise<FinetuneResult | null> {
   const cfg = spec.config
   const maxBatch = Math.max(cfg.batch, 256)
   const { mlp: base, card: baseCard } = await loadMlp(spec.baseDir, { maxBatch })
   const { train: own, heldOut, trainIdx } = splitCorrections(spec.corrections, cfg.heldOut, cfg.seed)
-  const replayChoice = await loadReplay(spec, hooks)
+  const replayChoice = await loadReplay(spec, baseManifest.card, hooks)
   const { replay } = replayChoice
   const check = loadCheck(hooks)
   const augmenter = cfg.augment ? createGlyphAugmenter() : undefined
@@ -628,7 +637,7 @@ async function finetuneMlp(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number)
   })
   if (!evaluation) return null
   const seconds = (performance.now() - t0) / 1000
-  const card = commonCard(spec, 'mlp', {
+  const card = commonCard(spec, baseManifest, 'mlp', {
     own,
     heldOut,
     reps: final.reps,
@@ -797,12 +806,17 @@ function rowsOf(g: LabelledGlyphs, idx: readonly number[], dim: number): Labelle
   return { x, y, n: idx.length }
 }
 
-async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: number): Promise<FinetuneResult | null> {
+async function finetuneCnnHead(
+  spec: FinetuneSpec,
+  baseManifest: ModelManifest,
+  hooks: FinetuneHooks,
+  t0: number
+): Promise<FinetuneResult | null> {
   const cfg = spec.config
   const base = await OnnxClassifier.load(spec.baseDir, spec.baseName)
   try {
     const { train: own, heldOut, trainIdx } = splitCorrections(spec.corrections, cfg.heldOut, cfg.seed)
-    const replayChoice = await loadReplay(spec, hooks)
+    const replayChoice = await loadReplay(spec, baseManifest.card, hooks)
     const { replay } = replayChoice
     const check = loadCheck(hooks)
     // Embeddings of every glyph, once: the corrections, the held-out ones, the replay sample and the check part.
@@ -931,7 +945,7 @@ async function finetuneCnnHead(spec: FinetuneSpec, hooks: FinetuneHooks, t0: num
     })
     if (!evaluation) return null
     const seconds = (performance.now() - t0) / 1000
-    const card = commonCard(spec, 'cnn-head', {
+    const card = commonCard(spec, baseManifest, 'cnn-head', {
       own,
       heldOut,
       reps: final.reps,
