@@ -2,9 +2,9 @@
 // model with its card. Ctrl-C stops after the current batch and saves a resumable checkpoint.
 import type { ExtraTrain } from '../../shared/modelManifest.ts'
 import { portableCommand, portableDataPath } from '../data/paths.ts'
+import { sha256OfFile } from '../data/extraTrain.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { createHash } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { createGlyphAugmenter, DEFAULT_GLYPH_AUGMENT } from '../data/augment.ts'
 import {
@@ -43,10 +43,6 @@ export const TRAIN_USAGE = `usage: glyphdesk train mlp --data DIR --out MODEL_DI
   --extra2-repeat R      …each repeated R times (default 1)
   --eval-data FILE       also score on this .mat (glyphs used by --extra-train are excluded)
   --resume               continue from MODEL_DIR/checkpoint.json after an interrupted run`
-
-function sha256File(p: string): string {
-  return createHash('sha256').update(readFileSync(p)).digest('hex')
-}
 
 /** The import manifest beside an imported split file (glyphdesk data import): command, source, and the split's sample indices. */
 function importedFrom(file: string): Record<string, unknown> | null {
@@ -147,7 +143,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     train = concat(train, repeat(subset(extra, chosen), extraRepeat))
     extraInfo = {
       file: portableDataPath(extraFile),
-      sha256: sha256File(extraFile),
+      sha256: sha256OfFile(extraFile),
       perClass: Number.isFinite(extraK) ? extraK : 'all',
       glyphs: chosen.length,
       repeat: extraRepeat
@@ -165,7 +161,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     train = concat(train, repeat(subset(extra2, chosen), r2))
     extraMore.push({
       file: portableDataPath(extra2File),
-      sha256: sha256File(extra2File),
+      sha256: sha256OfFile(extra2File),
       perClass: Number.isFinite(k2) ? k2 : 'all',
       glyphs: chosen.length,
       repeat: r2,
