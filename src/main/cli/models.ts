@@ -1,7 +1,7 @@
 // `glyphdesk models list`: the shipped models with the headline numbers of their cards, and the person's own
 // models (made in the app or with `glyphdesk finetune`, in the user data folder) with what they were measured on.
 import { relative } from 'node:path'
-import { readModelManifest } from '../core/modelManifest.ts'
+import { readModelManifestOrNull } from '../core/modelManifest.ts'
 import type { ModelCard } from '../../shared/modelManifest.ts'
 import { headlineAccuracy, listedAccuracy } from '../../shared/cardMetrics.ts'
 import { listShippedModels, listUserModels } from '../recognize/models.ts'
@@ -13,11 +13,7 @@ export const MODELS_USAGE = `usage: glyphdesk models list [--json]
 
 /** A model's card, or none when its model.json cannot be read (a broken user model is still listed). */
 function cardOf(dir: string): ModelCard {
-  try {
-    return readModelManifest(dir).card
-  } catch {
-    return {}
-  }
+  return readModelManifestOrNull(dir)?.card ?? {}
 }
 
 export async function modelsCommand(argv: string[]): Promise<number> {

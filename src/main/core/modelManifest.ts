@@ -63,6 +63,19 @@ function hasFormat<F extends ModelManifest['format']>(
   return m.format === format
 }
 
+/**
+ * readModelManifest for listings: null when the card cannot be read or is invalid, so a broken user model is
+ * still listed (as unusable) and the person can see and remove it. Loading a model never uses this.
+ */
+export function readModelManifestOrNull(dir: string): ModelManifest | null {
+  try {
+    return readModelManifest(dir)
+  } catch (err) {
+    if (err instanceof ModelCardError) return null
+    throw err
+  }
+}
+
 /** readModelManifest for a directory that must hold one particular format. */
 export function readManifestOf<F extends ModelManifest['format']>(
   dir: string,

@@ -8,7 +8,7 @@ import type { z } from 'zod'
 import type { ModelInfoSchema } from '../../shared/contract.ts'
 import type { Classifier } from '../recognize/classifier.ts'
 import { listedAccuracy } from '../../shared/cardMetrics.ts'
-import { readModelManifest } from '../core/modelManifest.ts'
+import { readModelManifestOrNull } from '../core/modelManifest.ts'
 import { MLP_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
 import { DEFAULT_MODEL_ORDER, listShippedModels, loadClassifier, ModelNotFoundError } from '../recognize/models.ts'
 import type { SettingsStore } from './userData.ts'
@@ -29,16 +29,13 @@ interface Entry {
 
 /** The card shown for a model: its manifest's card block, with the kind (and an MLP's layer sizes) from the manifest. */
 function readCard(dir: string): ModelCard {
-  try {
-    const manifest = readModelManifest(dir)
-    return {
-      ...manifest.card,
-      kind: manifest.kind,
-      ...(manifest.format === MLP_FORMAT ? { sizes: manifest.sizes, activation: manifest.activation } : {})
-    }
-  } catch {
-    // A broken user model still appears in the list (unusable), so the person can see and delete it.
-    return {}
+  // A broken user model still appears in the list (unusable), so the person can see and delete it.
+  const manifest = readModelManifestOrNull(dir)
+  if (!manifest) return {}
+  return {
+    ...manifest.card,
+    kind: manifest.kind,
+    ...(manifest.format === MLP_FORMAT ? { sizes: manifest.sizes, activation: manifest.activation } : {})
   }
 }
 

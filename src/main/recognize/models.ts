@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Classifier } from './classifier.ts'
 import { MlpClassifier } from './mlpClassifier.ts'
-import { readModelManifest } from '../core/modelManifest.ts'
+import { readModelManifest, readModelManifestOrNull } from '../core/modelManifest.ts'
 import { CNN_HEAD_FORMAT, MLP_FORMAT, ONNX_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
 
 export const RESOURCES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources')
@@ -45,12 +45,7 @@ export function listUserModels(): ModelEntry[] {
     .filter((d) => d.isDirectory() && !shipped.has(d.name) && existsSync(join(dir, d.name, 'model.json')))
     .map((d) => {
       // A user model whose card cannot be read is still listed (kind unknown) so the person can see and remove it.
-      let kind = 'unknown'
-      try {
-        kind = readModelManifest(join(dir, d.name)).kind
-      } catch {
-        // listed as unknown
-      }
+      const kind = readModelManifestOrNull(join(dir, d.name))?.kind ?? 'unknown'
       return { name: d.name, dir: join(dir, d.name), kind, shipped: false }
     })
     .sort((a, b) => a.name.localeCompare(b.name))
