@@ -428,6 +428,11 @@ export type GlyphdeskClient = { [D in Domains]: MethodsOf<D> } & {
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
 }
 
+/** True for a name the contract defines an event for (a transport may deliver any string). */
+export function isEventName(n: string): n is EventName {
+  return Object.hasOwn(EVENTS, n)
+}
+
 /**
  * A typed client over any transport: `client.pages.open({path})`. Outputs and events are
  * validated here too, so a renderer never works on a shape the contract does not promise.
@@ -448,8 +453,8 @@ export function createClient(transport: Transport): GlyphdeskClient {
   const on = (name: EventName, listener: (p: unknown) => void) => {
     if (!unsubscribe) {
       unsubscribe = transport.subscribe((n, payload) => {
-        const schema = EVENTS[n as EventName]
-        if (!schema) return
+        if (!isEventName(n)) return
+        const schema = EVENTS[n]
         const parsed = schema.safeParse(payload)
         if (!parsed.success) {
           console.warn(`glyphdesk: dropped malformed ${n} event`, parsed.error.message)

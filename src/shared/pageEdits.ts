@@ -155,14 +155,14 @@ export function addBox(doc: PageDoc, rect: Rect): EditResult {
   const cx = r.x + r.w / 2
   let nearest: PageBox | null = null,
     at = -1
-  doc.boxes.forEach((b, i) => {
-    if (b.line !== line) return
+  for (const [i, b] of doc.boxes.entries()) {
+    if (b.line !== line) continue
     if (!nearest || Math.abs(b.x + b.w / 2 - cx) < Math.abs(nearest.x + nearest.w / 2 - cx)) {
       nearest = b
       at = i
     }
-  })
-  const near = nearest as PageBox | null
+  }
+  const near = nearest
   // Far from its nearest neighbour (a gap wider than a character's height): a word of its own, not glued to the next.
   const gap = near ? Math.abs(near.x + near.w / 2 - cx) - (near.w + r.w) / 2 : 0
   const alone = near !== null && gap > Math.max(near.h, r.h)

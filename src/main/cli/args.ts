@@ -1,6 +1,6 @@
 // Argument parsing for the `glyphdesk` commands: node's parseArgs in strict mode plus typed,
 // range-checked numbers, so a bad flag is a usage error (exit 2) with a message, never a NaN.
-import { InvalidInputError } from '../core/errors.ts'
+import { errorMessage, InvalidInputError } from '../core/errors.ts'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 export class UsageError extends InvalidInputError {
@@ -13,7 +13,7 @@ export function parseCommand<const T extends OptionSpec>(argv: string[], options
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true } as const)
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${usage}`)
+    throw new UsageError(`${errorMessage(err)}\n${usage}`)
   }
 }
 

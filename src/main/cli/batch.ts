@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads'
 import { z } from 'zod'
 import type { PageExportFormat } from '../export/index.ts'
 import { UsageError } from './args.ts'
+import { errnoCode } from '../core/errors.ts'
 
 export const PAGE_IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp'])
 export const OUTPUT_EXT: Record<PageExportFormat, string> = {
@@ -150,7 +151,7 @@ function isRunning(pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
+    return errnoCode(e) === 'EPERM'
   }
 }
 

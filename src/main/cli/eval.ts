@@ -3,7 +3,15 @@
 // in its training (--extra-train) are left out automatically, so the score is always held-out.
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { firstPerClass, readGlyphFile, readGlyphSet, subset, SPLITS, type LabelledGlyphs } from '../data/glyphset.ts'
+import {
+  firstPerClass,
+  isSplitName,
+  readGlyphFile,
+  readGlyphSet,
+  subset,
+  SPLITS,
+  type LabelledGlyphs
+} from '../data/glyphset.ts'
 import { extraTrainEntries, perClassCount, trainedOnEntry } from '../data/extraTrain.ts'
 import { loadClassifier } from '../recognize/models.ts'
 import { scorePredictions } from '../recognize/metrics.ts'
@@ -21,8 +29,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   )
   const data = requiredString(values, 'data', EVAL_USAGE)
   const split = values.split ?? 'test'
-  if (!(SPLITS as readonly string[]).includes(split))
-    throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`)
+  if (!isSplitName(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`)
   if (!existsSync(data)) throw new UsageError(`--data ${data} does not exist`)
   const classifier = await loadClassifier(values.model)
 
@@ -31,7 +38,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   let note: string | undefined
   if (statSync(data).isDirectory()) {
     const set = await readGlyphSet(data)
-    glyphs = set[split as 'train' | 'valid' | 'test']
+    glyphs = set[split]
     source = `${resolve(data)} (${split})`
   } else {
     const file = await readGlyphFile(data)

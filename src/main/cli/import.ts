@@ -2,7 +2,7 @@
 // are marked as that tool's (interchange/import.ts). Nothing is written unless the whole import succeeds.
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
+import { isPageExportFormat, PAGE_EXPORTS } from '../export/index.ts'
 import { importOcrFile } from '../interchange/import.ts'
 import { writeFileAtomic } from '../core/atomicFile.ts'
 import { parseCommand, UsageError } from './args.ts'
@@ -24,8 +24,8 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (!values.image) throw new UsageError(`--image is required: the page image ${file} describes\n${IMPORT_USAGE}`)
   if (!existsSync(file)) throw new UsageError(`${file} does not exist`)
   if (!existsSync(values.image)) throw new UsageError(`${values.image} does not exist`)
-  const format = (values.format ?? 'json') as PageExportFormat
-  if (!(format in PAGE_EXPORTS))
+  const format = values.format ?? 'json'
+  if (!isPageExportFormat(format))
     throw new UsageError(`--format must be one of ${Object.keys(PAGE_EXPORTS).join(', ')}, got "${format}"`)
   const { doc, report, image } = await importOcrFile(file, values.image)
   for (const w of image.warnings) process.stderr.write(`warning: ${w}\n`)

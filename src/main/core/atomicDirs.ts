@@ -10,6 +10,7 @@
 //   .NAME.PID.staging-XXXXXX  a folder being written
 //   .NAME.PID.old-HEX         the previous folder during the swap
 import { randomBytes } from 'node:crypto'
+import { errnoCode } from './errors.ts'
 import { existsSync } from 'node:fs'
 import { cp, link, mkdir, mkdtemp, open, readdir, rename, rm, rmdir } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -38,7 +39,7 @@ function alive(pid: number): boolean {
     return true
   } catch (e) {
     // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
+    return errnoCode(e) === 'EPERM'
   }
 }
 

@@ -73,7 +73,4 @@ export function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined
 }
 
-/** The message of any thrown value: an Error's message, anything else as text. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
+export { errorMessage } from '../../shared/errorMessage.ts'

@@ -214,8 +214,8 @@ export async function importMnist(
 
   // Seeded split per digit.
   const rng = new Rng(seed)
-  const indices = { train: [] as number[][], valid: [] as number[][], test: [] as number[][] }
-  const pick = { train: [] as number[], valid: [] as number[], test: [] as number[] }
+  const indices: Record<'train' | 'valid' | 'test', number[][]> = { train: [], valid: [], test: [] }
+  const pick: Record<'train' | 'valid' | 'test', number[]> = { train: [], valid: [], test: [] }
   let start = 0
   for (let d = 0; d < 10; d++) {
     const m = readPerDigit[d]

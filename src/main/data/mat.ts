@@ -2,7 +2,7 @@
 // Reads numeric matrices (compressed or not, either endianness); writes double and uint8
 // matrices that scipy.io.loadmat and MATLAB load. Data stays in MATLAB's column-major order;
 // glyphset.ts does the glyph transposes.
-import { InvalidInputError } from '../core/errors.ts'
+import { InvalidInputError, errorMessage, errnoCode } from '../core/errors.ts'
 import { readFile, writeFile, rename, rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { constants as zlibConstants, inflateSync, deflateSync } from 'node:zlib'
@@ -109,14 +109,14 @@ export async function readMat(file: string, opts: { only?: string[] } = {}): Pro
   try {
     buf = await readFile(file)
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
+    const code = errnoCode(e)
     throw new MatFormatError(
       file,
       code === 'ENOENT'
         ? 'file not found'
         : code === 'EISDIR'
           ? 'is a directory, not a .mat file'
-          : `cannot be read (${(e as Error).message})`
+          : `cannot be read (${errorMessage(e)})`
     )
   }
   return parseMat(buf, file, opts)
@@ -250,7 +250,7 @@ const PREFIX_INPUT = 4 * 1024
 
 function inflateElement(body: Buffer, file: string, pos: number, le: boolean): Buffer {
   const zlibError = (e: unknown): MatFormatError => {
-    const msg = (e as Error).message
+    const msg = errorMessage(e)
     if (/unexpected end/i.test(msg))
       return new MatFormatError(
         file,
@@ -275,7 +275,7 @@ function inflateElement(body: Buffer, file: string, pos: number, le: boolean): B
   try {
     return inflateSync(body, { maxOutputLength: limit })
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+    if (errnoCode(e) === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
       throw new MatFormatError(
         file,
         `compressed element at offset ${pos} inflates past the ${limit} bytes its declared dimensions need; the file is damaged or hostile`

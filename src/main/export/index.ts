@@ -12,4 +12,9 @@ export const PAGE_EXPORTS: Record<PageExportFormat, (doc: PageDoc) => string> = 
   alto: exportAlto,
   page: (doc) => exportPageXml(doc)
 }
+
+/** True for a format name PAGE_EXPORTS writes (a command-line argument is any string). */
+export function isPageExportFormat(s: string): s is PageExportFormat {
+  return Object.hasOwn(PAGE_EXPORTS, s)
+}
 export { exportAlto, exportHocr, exportJson, exportPageXml, exportText }

@@ -167,18 +167,19 @@ export async function lrSweepExperiment(ctx: ExperimentContext): Promise<Experim
       curves: r.curves.map(rounded)
     }))
   }
+  const point = (epoch: number, v: number): [number, number | null] => [epoch, sig(v)]
   const series = (key: 'Acc' | 'Loss'): LineSeries[] =>
     three.flatMap(({ role, run: r }) => [
       {
         name: `train, lr ${r.lr} (${role})`,
         group: role,
         dashed: true,
-        points: r.curves.map((c) => [c.epoch, sig(key === 'Acc' ? c.trainAcc : c.trainLoss)] as [number, number | null])
+        points: r.curves.map((c) => point(c.epoch, key === 'Acc' ? c.trainAcc : c.trainLoss))
       },
       {
         name: `valid, lr ${r.lr} (${role})`,
         group: role,
-        points: r.curves.map((c) => [c.epoch, sig(key === 'Acc' ? c.validAcc : c.validLoss)] as [number, number | null])
+        points: r.curves.map((c) => point(c.epoch, key === 'Acc' ? c.validAcc : c.validLoss))
       }
     ])
   report.charts.push(

@@ -13,7 +13,7 @@
 // `labelFromTruth` simulates that person for demos and tests: it fills userLabel on every box from a
 // ground-truth .txt, by the same per-line alignment as evalPages' oracle (only when each line has as many
 // boxes as the truth has characters).
-import { InvalidInputError } from '../core/errors.ts'
+import { InvalidInputError, errorMessage } from '../core/errors.ts'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path'
@@ -95,9 +95,9 @@ export function readPageDocs(path: string): PageSource[] {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'))
   } catch (e) {
-    throw new CorrectionsInputError(`${path} is not JSON (${(e as Error).message})`)
+    throw new CorrectionsInputError(`${path} is not JSON (${errorMessage(e)})`)
   }
-  if (raw && typeof raw === 'object' && (raw as { format?: unknown }).format === 'glyphdesk-project') {
+  if (typeof raw === 'object' && raw !== null && 'format' in raw && raw.format === 'glyphdesk-project') {
     const p = ProjectSchema.safeParse(raw)
     if (!p.success)
       throw new CorrectionsInputError(

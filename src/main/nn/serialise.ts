@@ -10,7 +10,7 @@
 // mismatched weights without noticing.
 //
 // A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
-import { InvalidInputError } from '../core/errors.ts'
+import { InvalidInputError, errorMessage, errnoCode } from '../core/errors.ts'
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -141,7 +141,7 @@ async function readOrExplain(path: string): Promise<Buffer> {
   try {
     return await readFile(path)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelFileError(path, 'missing', 'file not found')
+    if (errnoCode(err) === 'ENOENT') throw new ModelFileError(path, 'missing', 'file not found')
     throw err
   }
 }
@@ -182,7 +182,7 @@ export async function loadMlp(dir: string, options: { maxBatch?: number } = {}):
       { maxBatch: options.maxBatch }
     )
   } catch (err) {
-    throw new ModelFileError(jsonPath, 'shape', (err as Error).message)
+    throw new ModelFileError(jsonPath, 'shape', errorMessage(err))
   }
   const expected = mlp.weights()
   const entries = manifest.tensors
@@ -342,7 +342,7 @@ export async function loadCheckpoint(path: string): Promise<TrainState> {
     json = JSON.parse((await readOrExplain(path)).toString('utf8')) as TrainStateJSON
   } catch (err) {
     if (err instanceof ModelFileError) throw err
-    throw new ModelFileError(path, 'format', `not valid JSON (${(err as Error).message})`)
+    throw new ModelFileError(path, 'format', `not valid JSON (${errorMessage(err)})`)
   }
   return trainStateFromJSON(json, path)
 }

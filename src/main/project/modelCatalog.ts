@@ -120,7 +120,7 @@ export class ModelCatalog {
     const e = this.find(n)
     let c = this.cache.get(e.dir)
     if (!c) {
-      c = loadClassifier(e.dir).then((cl) => Object.assign(cl, { name: e.name }) as Classifier)
+      c = loadClassifier(e.dir).then((cl): Classifier => Object.assign(cl, { name: e.name }))
       c.catch(() => this.cache.delete(e.dir))
       this.cache.set(e.dir, c)
     }

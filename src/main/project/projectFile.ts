@@ -1,7 +1,7 @@
 // Project files: the pages (their PageDocs) and the user's models of one piece of work, as one
 // JSON file written atomically (temp file + fsync + rename), so a crash mid-save leaves the
 // previous file. Loading validates everything before returning: a bad file changes nothing.
-import { InvalidInputError } from '../core/errors.ts'
+import { errnoCode, errorMessage, InvalidInputError } from '../core/errors.ts'
 import { readFile } from 'node:fs/promises'
 import { ProjectSchema, type Project } from '../../shared/contract.ts'
 import { writeFileAtomic } from '../core/atomicFile.ts'
@@ -30,18 +30,14 @@ export async function loadProject(path: string): Promise<Project> {
   try {
     text = await readFile(path, 'utf8')
   } catch (e) {
-    throw new ProjectFileError(
-      path,
-      `${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      { cause: e }
-    )
+    throw new ProjectFileError(path, `${path} cannot be read (${errnoCode(e) ?? errorMessage(e)})`, { cause: e })
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
     // JSON.parse quotes the text around the fault; a message must never carry a file's content back.
-    const at = /position (\d+)/.exec((e as Error).message)?.[1]
+    const at = /position (\d+)/.exec(errorMessage(e))?.[1]
     throw new ProjectFileError(
       path,
       `${path} is not a Glyphdesk project (not valid JSON${at ? ` at byte ${at}` : ''}); nothing was changed`,

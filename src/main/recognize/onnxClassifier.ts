@@ -18,6 +18,7 @@ import {
   readOnnxModelCard,
   type OnnxModelCard
 } from './modelCard.ts'
+import { errorMessage } from '../core/errors.ts'
 
 const CHUNK = 256
 /**
@@ -111,7 +112,7 @@ export class OnnxClassifier implements Classifier {
         graphOptimizationLevel: 'all'
       })
     } catch (e) {
-      throw new CorruptModelError(`${onnxFile} is not a loadable ONNX model: ${(e as Error).message}`)
+      throw new CorruptModelError(`${onnxFile} is not a loadable ONNX model: ${errorMessage(e)}`)
     }
 
     // Labels → Glyphdesk classes.
@@ -138,8 +139,8 @@ export class OnnxClassifier implements Classifier {
       throw new ModelMismatchError(
         `${onnxFile} has no tensor input "${inputName}" (inputs: ${session.inputNames.join(', ')})`
       )
-    const inType = (session.inputMetadata.find((v) => v.name === inputName) as ort.InferenceSession.TensorValueMetadata)
-      .type
+    const meta = session.inputMetadata.find((v) => v.name === inputName)
+    const inType = meta?.isTensor ? meta.type : 'not a tensor'
     if (inType !== 'float32')
       throw new ModelMismatchError(`${onnxFile}: input "${inputName}" is ${inType}; Glyphdesk feeds float32 images`)
     if (inShape.length !== 4)
@@ -189,7 +190,7 @@ export class OnnxClassifier implements Classifier {
       out = await this.session.run({ [this.inputName]: this.inputTensor(blank, 0, 1) }, fetch)
     } catch (e) {
       throw new ModelMismatchError(
-        `${onnxFile} does not run on a ${this.manifest.input.size}×${this.manifest.input.size} image as its card describes: ${(e as Error).message}`
+        `${onnxFile} does not run on a ${this.manifest.input.size}×${this.manifest.input.size} image as its card describes: ${errorMessage(e)}`
       )
     }
     const logits = out[this.logitsName]
@@ -198,7 +199,7 @@ export class OnnxClassifier implements Classifier {
       throw new ModelMismatchError(
         `${cardFile} lists ${this.manifest.classes.length} labels but ${this.manifest.modelFile}'s output "${this.logitsName}" has shape ${describeShape(logits.dims)} for one image`
       )
-    checkFinite(logits.data as Float32Array, 1, width, `logits of ${onnxFile} on a blank glyph`)
+    checkFinite(float32Data(logits, onnxFile), 1, width, `logits of ${onnxFile} on a blank glyph`)
     if (this.embeddingName) {
       const e = out[this.embeddingName]
       const dim = e.dims.length === 2 ? e.dims[1] : -1
@@ -206,7 +207,7 @@ export class OnnxClassifier implements Classifier {
         throw new ModelMismatchError(
           `${cardFile} says embeddingDim ${this.manifest.embeddingDim} but output "${this.embeddingName}" has shape ${describeShape(e.dims)}`
         )
-      checkFinite(e.data as Float32Array, 1, dim, `embedding of ${onnxFile} on a blank glyph`)
+      checkFinite(float32Data(e, onnxFile), 1, dim, `embedding of ${onnxFile} on a blank glyph`)
     }
   }
 
@@ -299,7 +300,7 @@ export class OnnxClassifier implements Classifier {
           width = out.dims[1]
           data = new Float32Array(n * width)
         }
-        const values = out.data as Float32Array
+        const values = float32Data(out, this.name)
         checkFinite(values, m, width, `${what} of ${this.name}`, s)
         data.set(values.subarray(0, m * width), s * width)
       }
@@ -311,6 +312,15 @@ export class OnnxClassifier implements Classifier {
   async dispose(): Promise<void> {
     await this.serial(() => this.session.release())
   }
+}
+
+/** An output's values; Glyphdesk reads float32 logits and embeddings, and another type is the model's error. */
+function float32Data(t: ort.Tensor, model: string): Float32Array {
+  if (!(t.data instanceof Float32Array))
+    throw new ModelMismatchError(
+      `${model}: an output is ${t.type}, not float32 (Glyphdesk reads float32 logits and embeddings)`
+    )
+  return t.data
 }
 
 function checkFinite(values: Float32Array, m: number, width: number, what: string, first = 0): void {

@@ -145,8 +145,8 @@ export function useCommands() {
 }
 
 function isTyping(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null
-  if (!el || !el.tagName) return false
+  if (!(target instanceof HTMLElement)) return false
+  const el = target
   return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable
 }
 

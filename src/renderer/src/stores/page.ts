@@ -2,6 +2,7 @@
 // unchanged boxes), never on the canvas, so every view — canvas, glyph strip, text — follows it.
 // Every edit goes through apply(); an edit that changed pixels re-runs recognition for the boxes
 // it touched and patches the result into the snapshots that still have those boxes as they were.
+import { errorMessage } from '@shared/errorMessage.ts'
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
 import type { PageDoc } from '@shared/pagedoc.ts'
@@ -117,7 +118,7 @@ export const usePageStore = defineStore('page', () => {
       lastError.value = null
       touch()
     } catch (e) {
-      lastError.value = `recognition failed: ${(e as Error).message}`
+      lastError.value = `recognition failed: ${errorMessage(e)}`
     } finally {
       pending.value--
     }

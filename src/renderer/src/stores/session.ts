@@ -1,6 +1,7 @@
 // The session: start-up (restore the autosave, else open the bundled sample already transcribed),
 // opening pages and projects, importing another tool's OCR file (hOCR, ALTO, PAGE XML) with its page image,
 // saving (atomic, in main), autosave after every change, recent files.
+import { errorMessage } from '@shared/errorMessage.ts'
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import type { Project, RouteOutput } from '@shared/contract.ts'
@@ -36,7 +37,7 @@ export const useSessionStore = defineStore('session', () => {
     try {
       return await f()
     } catch (e) {
-      view.notify((e as Error).message, 'error')
+      view.notify(errorMessage(e), 'error')
       return undefined
     } finally {
       busy.value = null
@@ -188,7 +189,7 @@ export const useSessionStore = defineStore('session', () => {
       autosaveError.value = null
       if (!projectPath.value) savedVersion.value = at
     } catch (e) {
-      autosaveError.value = (e as Error).message
+      autosaveError.value = errorMessage(e)
     }
   }
 

@@ -1,5 +1,6 @@
 // The retrain panel's job: start, follow its numbered progress events (asking jobs.status for the
 // whole state when one was missed), cancel, and compare the page read by the old and new model.
+import { errorMessage } from '@shared/errorMessage.ts'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { JobStatus, RouteOutput, TrainRequest } from '@shared/contract.ts'
@@ -130,7 +131,7 @@ export const useTrainStore = defineStore('train', () => {
         return
       }
     } catch (e) {
-      error.value = (e as Error).message
+      error.value = errorMessage(e)
       return
     }
     await launch(config)
@@ -170,7 +171,7 @@ export const useTrainStore = defineStore('train', () => {
       startWatchdog()
       settle(await api().jobs.status({ id: jobId }))
     } catch (e) {
-      error.value = (e as Error).message
+      error.value = errorMessage(e)
     }
   }
 
