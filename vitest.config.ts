@@ -10,6 +10,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: numeric tests are CPU-bound, more workers only contend.
     maxWorkers: 2,
+    globalSetup: ['test/globalSetup.ts'],
     projects: [
       {
         extends: true,
