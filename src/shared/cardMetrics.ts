@@ -1,10 +1,7 @@
 // Reading a model card's free-form `card` block, shared by the main process (CLI, model catalogue) and the
 // renderer's model panel so they show the same numbers.
 
-/** Any non-null object can be indexed by name; a missing key reads as undefined, which callers check. */
-function isIndexable(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null
-}
+import { isRecord as isIndexable } from './modelManifest.ts'
 
 /** A finite number, else undefined. */
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)

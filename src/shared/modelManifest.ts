@@ -229,7 +229,8 @@ export function manifestKind(m: ModelManifest): string {
   return m.kind
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A plain JSON object (not null, not an array): its keys can be read, a missing one reads as undefined. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 

@@ -271,12 +271,17 @@ export function subset(g: LabelledGlyphs, idx: ArrayLike<number>): LabelledGlyph
 
 /** All glyphs of the given sets, in order (copied). */
 export function concat(...gs: LabelledGlyphs[]): LabelledGlyphs {
+  return concatRows(GLYPH_PIXELS, ...gs)
+}
+
+/** All rows of the given sets, in order (copied), for rows of any width (glyphs, or a CNN's embeddings). */
+export function concatRows(dim: number, ...gs: LabelledGlyphs[]): LabelledGlyphs {
   const n = gs.reduce((a, g) => a + g.n, 0)
-  const x = new Float32Array(n * GLYPH_PIXELS)
+  const x = new Float32Array(n * dim)
   const y = new Uint8Array(n)
   let k = 0
   for (const g of gs) {
-    x.set(g.x.subarray(0, g.n * GLYPH_PIXELS), k * GLYPH_PIXELS)
+    x.set(g.x.subarray(0, g.n * dim), k * dim)
     y.set(g.y.subarray(0, g.n), k)
     k += g.n
   }

@@ -2,6 +2,7 @@
 // the HTTP server) stays responsive, and reports progress as messages. A 'cancel' message stops
 // training after the batch in flight (trainMlp checks its AbortSignal between batches).
 import { parentPort, workerData } from 'node:worker_threads'
+import type { EpochStats } from '../nn/train.ts'
 import { runRetrain, type RetrainSpec } from './retrain.ts'
 
 export type WorkerMessage =
@@ -9,14 +10,7 @@ export type WorkerMessage =
       type: 'epoch'
       epoch: number
       epochs: number
-      stats: {
-        epoch: number
-        trainLoss: number
-        trainAcc: number
-        validLoss?: number
-        validAcc?: number
-        seconds: number
-      }
+      stats: EpochStats
     }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'message'; message: string }

@@ -19,6 +19,7 @@ import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import {
   CNN_HEAD_FORMAT,
   MLP_FORMAT,
+  isRecord,
   ONNX_FORMAT,
   type ModelCard,
   type ModelManifest
@@ -26,7 +27,15 @@ import {
 import { ConflictError, InvalidInputError } from '../core/errors.ts'
 import { readModelManifest } from '../core/modelManifest.ts'
 import { createGlyphAugmenter } from '../data/augment.ts'
-import { concat, firstPerClass, readGlyphFile, readGlyphSet, subset, type LabelledGlyphs } from '../data/glyphset.ts'
+import {
+  concat,
+  concatRows,
+  firstPerClass,
+  readGlyphFile,
+  readGlyphSet,
+  subset,
+  type LabelledGlyphs
+} from '../data/glyphset.ts'
 import { Mlp } from '../nn/mlp.ts'
 import { Rng } from '../nn/rng.ts'
 import { loadMlp, saveMlp } from '../nn/serialise.ts'
@@ -274,19 +283,6 @@ function repeat<T extends { x: Float32Array; y: Uint8Array; n: number }>(
       y[k] = g.y[i]
       k++
     }
-  }
-  return { x, y, n }
-}
-
-function concatRows(dim: number, ...gs: LabelledGlyphs[]): LabelledGlyphs {
-  const n = gs.reduce((a, g) => a + g.n, 0)
-  const x = new Float32Array(n * dim),
-    y = new Uint8Array(n)
-  let k = 0
-  for (const g of gs) {
-    x.set(g.x.subarray(0, g.n * dim), k * dim)
-    y.set(g.y.subarray(0, g.n), k)
-    k += g.n
   }
   return { x, y, n }
 }
@@ -649,9 +645,9 @@ async function finetuneMlp(
     seconds,
     evaluation
   })
-  const baseConfig = (baseCard['config'] ?? {}) as Record<string, unknown>
+  const baseConfig = baseCard['config']
   card['config'] = {
-    sizes: baseConfig['sizes'] ?? mlp.config.sizes,
+    sizes: (isRecord(baseConfig) ? baseConfig['sizes'] : undefined) ?? mlp.config.sizes,
     activation: mlp.config.activation,
     seed: mlp.config.seed,
     train: cfg
