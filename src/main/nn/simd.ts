@@ -22,36 +22,22 @@
 
 import { availableParallelism } from 'node:os'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import {
+  exportedKernel,
+  moduleBytes,
+  name,
+  section,
+  sleb,
+  uleb,
+  vec,
+  wasm,
+  type WasmKernel,
+  type WasmMemory
+} from '../core/wasm.ts'
 
 const I32 = 0x7f,
   F64 = 0x7c,
   V128 = 0x7b
-
-function uleb(n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n >>>= 7
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return out
-}
-function sleb(n: number): number[] {
-  const out: number[] = []
-  for (;;) {
-    const b = n & 0x7f
-    n >>= 7
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b)
-      return out
-    }
-    out.push(b | 0x80)
-  }
-}
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()]
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body]
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(Buffer.from(s, 'utf8'))]
 
 // Instructions.
 const get = (x: number): number[] => [0x20, ...uleb(x)]
@@ -290,22 +276,13 @@ const memoryImport = (shared: boolean): number[] => [
 const MAX_SHARED_PAGES = 16384
 
 function assemble(n: number, saiB: number, sapB: number, shared = false): Uint8Array {
-  const bytes = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, vec([[0x60, ...vec(GEMM_PARAMS.map((t) => [t])), 0x00]])),
-    ...section(2, vec([memoryImport(shared)])),
-    ...section(3, vec(KERNELS.map(() => [0]))),
-    ...section(7, vec(KERNELS.map(([R, Q], f) => [...name(kernelName(R, Q)), 0x00, f]))),
-    ...section(10, vec(KERNELS.map(([R, Q]) => gemmKernel(R, Q, UNROLL, n, saiB, sapB))))
-  ]
-  return Uint8Array.from(bytes)
+  return moduleBytes(
+    section(1, vec([[0x60, ...vec(GEMM_PARAMS.map((t) => [t])), 0x00]])),
+    section(2, vec([memoryImport(shared)])),
+    section(3, vec(KERNELS.map(() => [0]))),
+    section(7, vec(KERNELS.map(([R, Q], f) => [...name(kernelName(R, Q)), 0x00, f]))),
+    section(10, vec(KERNELS.map(([R, Q]) => gemmKernel(R, Q, UNROLL, n, saiB, sapB))))
+  )
 }
 
 // Elementwise kernels (one module for every shape). sigmoid(xOff, yOff, vecs): y = 1/(1+e^−x) on
@@ -422,47 +399,17 @@ function sigmoidKernel(): number[] {
 }
 
 function assembleElementwise(shared = false): Uint8Array {
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00]])),
-    ...section(2, vec([memoryImport(shared)])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('sigmoid'), 0x00, 0]])),
-    ...section(10, vec([sigmoidKernel()]))
-  ])
+  return moduleBytes(
+    section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00]])),
+    section(2, vec([memoryImport(shared)])),
+    section(3, vec([[0]])),
+    section(7, vec([[...name('sigmoid'), 0x00, 0]])),
+    section(10, vec([sigmoidKernel()]))
+  )
 }
 
-// The node tsconfig has no DOM lib, so the few WebAssembly members used here are typed locally.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
-  Memory: new (desc: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
-
-type GemmExport = (
-  m: number,
-  k: number,
-  aOff: number,
-  bOff: number,
-  cOff: number,
-  mode: number,
-  lr: number,
-  jStart: number,
-  jEnd: number
-) => void
-
+/** (m, k, aOff, bOff, cOff, mode, lr, jStart, jEnd): the gemm kernels' parameters, all numbers. */
+type GemmExport = WasmKernel
 /** Epilogue of a gemm: see the module comment. */
 export type GemmMode = 0 | 1 | 2
 export const OVERWRITE = 0,
@@ -538,8 +485,10 @@ class Kernels {
   /** y = sigmoid(x) on len4/4 vectors at byte offsets xOff, yOff (may be equal). */
   sigmoid(xOff: number, yOff: number, len4: number): void {
     if (this.sigmoidFn === undefined) {
-      this.sigmoidFn = new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } })
-        .exports.sigmoid as (xOff: number, yOff: number, vecs: number) => void
+      this.sigmoidFn = exportedKernel(
+        new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } }).exports,
+        'sigmoid'
+      )
     }
     this.sigmoidFn(xOff, yOff, len4 >> 2)
   }
@@ -550,8 +499,8 @@ class Kernels {
       env: { memory: this.memory }
     }).exports
     const kernel = [...Array(TILE_ROWS).keys()].map((r) => [
-      ex[kernelName(r + 1, TILE_VECS)] as GemmExport,
-      ex[kernelName(r + 1, 1)] as GemmExport
+      exportedKernel(ex, kernelName(r + 1, TILE_VECS)),
+      exportedKernel(ex, kernelName(r + 1, 1))
     ])
     // Most recently added first: a training step cycles through its few shapes in order.
     this.shapes.unshift({ n, sai, sap, kernel })

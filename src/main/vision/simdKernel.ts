@@ -6,6 +6,19 @@
 // built below (for the medians a sorting network pruned to the median output), 16 pixels per step, giving the
 // same pixels as cv.medianBlur (edges replicated) and cv.morphologyEx at ~1/15 of the time.
 
+import {
+  exportedKernel,
+  moduleBytes,
+  name,
+  section,
+  sleb,
+  uleb,
+  vec,
+  wasm,
+  type WasmKernel,
+  type WasmMemory
+} from '../core/wasm.ts'
+
 /** Comparators (i < j: min to i, max to j) of Batcher's odd–even merge sort for n inputs. */
 function batcher(n: number): [number, number][] {
   let N = 1
@@ -44,20 +57,6 @@ export function medianNetwork(n: number): { a: number; b: number; min: boolean; 
   return kept.reverse()
 }
 
-const leb = (v: number, signed = false): number[] => {
-  const out: number[] = []
-  for (;;) {
-    const byte = v & 0x7f
-    v = signed ? v >> 7 : v >>> 7
-    const done = signed ? (v === 0 && !(byte & 0x40)) || (v === -1 && byte & 0x40) : v === 0
-    out.push(done ? byte : byte | 0x80)
-    if (done) return out
-  }
-}
-const str = (s: string) => [...leb(s.length), ...Buffer.from(s)]
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body]
-const vec = (items: number[][]) => [...leb(items.length), ...items.flat()]
-
 /**
  * One exported function per kernel size r (window 2r+1): f(src, dst, stride, rows, chunks). src is the image
  * padded by r on every side (replicated edges), row stride `stride`; writes rows × (chunks·16) medians at
@@ -78,7 +77,7 @@ function buildModule(): Uint8Array {
     brIf: 0x0d,
     end: 0x0b
   }
-  const simd = (op: number, ...imm: number[]) => [0xfd, ...leb(op), ...imm]
+  const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm]
   // kind 'median': the window's median; 'max' / 'min': the maximum / minimum over the 3×3 cross (r = 1).
   const fn = (r: number, kind: 'median' | 'max' | 'min' = 'median'): number[] => {
     const k = 2 * r + 1,
@@ -87,8 +86,8 @@ function buildModule(): Uint8Array {
     const V = 9,
       T = V + n
     const code: number[] = []
-    const g = (i: number) => [OP.get, ...leb(i)],
-      s = (i: number) => [OP.set, ...leb(i)]
+    const g = (i: number) => [OP.get, ...uleb(i)],
+      s = (i: number) => [OP.set, ...uleb(i)]
     code.push(OP.i32c, 0, ...s(5))
     code.push(OP.block, 0x40, OP.loop, 0x40)
     //  if y >= rows: break
@@ -103,8 +102,8 @@ function buildModule(): Uint8Array {
         if (kind !== 'median' && (dy - r) * (dx - r) !== 0) continue
         // v = load(base + dy*stride + dx)
         code.push(...g(7))
-        if (dy > 0) code.push(...g(2), OP.i32c, ...leb(dy, true), OP.mul, OP.add)
-        code.push(...simd(0, 0, ...leb(dx)), ...s(V + dy * k + dx))
+        if (dy > 0) code.push(...g(2), OP.i32c, ...sleb(dy), OP.mul, OP.add)
+        code.push(...simd(0, 0, ...uleb(dx)), ...s(V + dy * k + dx))
       }
     }
     if (kind !== 'median') {
@@ -136,42 +135,29 @@ function buildModule(): Uint8Array {
       [
         [4, 0x7f],
         [n + 1, 0x7b]
-      ].map(([c, t]) => [...leb(c), t])
+      ].map(([c, t]) => [...uleb(c), t])
     )
     const body = [...locals, ...code]
-    return [...leb(body.length), ...body]
+    return [...uleb(body.length), ...body]
   }
   const type = section(1, vec([[0x60, ...vec([[0x7f], [0x7f], [0x7f], [0x7f], [0x7f]]), 0]]))
-  const imp = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x01]]))
+  const imp = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]]))
   const func = section(3, vec([[0], [0], [0], [0]]))
   const exp = section(
     7,
     vec([
-      [...str('median3'), 0x00, 0],
-      [...str('median5'), 0x00, 1],
-      [...str('dilate3'), 0x00, 2],
-      [...str('erode3'), 0x00, 3]
+      [...name('median3'), 0x00, 0],
+      [...name('median5'), 0x00, 1],
+      [...name('dilate3'), 0x00, 2],
+      [...name('erode3'), 0x00, 3]
     ])
   )
   const codeSec = section(10, vec([fn(1), fn(2), fn(1, 'max'), fn(1, 'min')]))
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imp, ...func, ...exp, ...codeSec])
+  return moduleBytes(type, imp, func, exp, codeSec)
 }
 
-type MedianFn = (src: number, dst: number, stride: number, rows: number, chunks: number) => void
-// The project's TypeScript libs carry no WebAssembly types; the little this file uses:
-interface WasmMemory {
-  buffer: ArrayBuffer
-  grow(pages: number): number
-}
-const Wasm = (
-  globalThis as unknown as {
-    WebAssembly: {
-      Memory: new (d: { initial: number }) => WasmMemory
-      Module: new (bytes: Uint8Array) => object
-      Instance: new (m: object, imports: object) => { exports: Record<string, unknown> }
-    }
-  }
-).WebAssembly
+/** (src, dst, stride, rows, chunks), byte offsets and counts. */
+type MedianFn = WasmKernel
 let kernel:
   { memory: WasmMemory; median3: MedianFn; median5: MedianFn; dilate3: MedianFn; erode3: MedianFn } | null | undefined
 
@@ -179,10 +165,16 @@ export function getKernel(): typeof kernel {
   if (kernel !== undefined) return kernel
   try {
     const bytes = buildModule()
-    const memory = new Wasm.Memory({ initial: 1 })
-    const inst = new Wasm.Instance(new Wasm.Module(bytes), { env: { memory } })
-    const ex = inst.exports as Record<'median3' | 'median5' | 'dilate3' | 'erode3', MedianFn>
-    kernel = { memory, median3: ex.median3, median5: ex.median5, dilate3: ex.dilate3, erode3: ex.erode3 }
+    const memory = new wasm.Memory({ initial: 1 })
+    const inst = new wasm.Instance(new wasm.Module(bytes), { env: { memory } })
+    const ex = inst.exports
+    kernel = {
+      memory,
+      median3: exportedKernel(ex, 'median3'),
+      median5: exportedKernel(ex, 'median5'),
+      dilate3: exportedKernel(ex, 'dilate3'),
+      erode3: exportedKernel(ex, 'erode3')
+    }
   } catch {
     kernel = null // no WebAssembly SIMD: OpenCV's medianBlur does the work
   }
