@@ -3,7 +3,7 @@
 import { errorMessage } from '@shared/errorMessage.ts'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { JobStatus, RouteOutput, TrainRequest } from '@shared/contract.ts'
+import { TrainConfigSchema, type JobStatus, type RouteOutput, type TrainRequest } from '@shared/contract.ts'
 import { boxesByLine, boxText, pageDisplayName, type PageDoc } from '@shared/pagedoc.ts'
 import { applyPredictions, setUserLabel } from '@shared/pageEdits.ts'
 import type { Suspect } from '@shared/contract.ts'
@@ -51,15 +51,14 @@ export function pageName(doc: PageDoc): string {
   return pageDisplayName(doc.image.path)
 }
 
-// heldOut 0: every correction trains; the result is scored by cross-validation and on the shipped check glyphs instead.
-export const DEFAULT_TRAIN: Omit<TrainRequest, 'baseModel'> = {
-  epochs: 12,
-  lr: 0.0005,
-  batch: 32,
-  heldOut: 0,
-  replayPerClass: 30,
-  seed: 1
-}
+/**
+ * The retrain form's starting values: the contract's own defaults (src/shared/contract.ts TrainConfigSchema), so the
+ * form and a request that leaves a field out train alike. heldOut 0: every correction trains; the result is scored by
+ * cross-validation and on the shipped check glyphs instead.
+ */
+export const DEFAULT_TRAIN: Omit<TrainRequest, 'baseModel'> = (({ baseModel: _, ...rest }) => rest)(
+  TrainConfigSchema.parse({ baseModel: '-' })
+)
 
 export const useTrainStore = defineStore('train', () => {
   const job = ref<JobStatus | null>(null)
