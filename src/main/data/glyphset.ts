@@ -168,7 +168,7 @@ function decodeOneHot(v: MatVariable, n: number, where: string): { y: Uint8Array
     throw new GlyphSetError(
       `${where}: ${v.name} is ${v.dims.join('×')}; expected ${n}×36 (or ${n}×26) to match ${n} glyphs`
     )
-  const k = v.dims[1]
+  const k: number = v.dims[1]
   if (k !== 36 && k !== 26)
     throw new GlyphSetError(`${where}: ${v.name} has ${k} columns; expected 36 classes (A–Z, 0–9) or 26 (A–Z)`)
   const y = new Uint8Array(n)
@@ -185,7 +185,7 @@ function decodeOneHot(v: MatVariable, n: number, where: string): { y: Uint8Array
     if (hot < 0) throw new GlyphSetError(`${where}: ${v.name} row ${i} is not one-hot (all zeros)`)
     y[i] = hot
   }
-  return { y, classes: k as 26 | 36 }
+  return { y, classes: k }
 }
 
 function describeRow(d: ArrayLike<number>, n: number, k: number, i: number): string {

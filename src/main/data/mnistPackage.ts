@@ -64,7 +64,8 @@ export function mnistPackageSource(dir: string): MnistDigitSource {
       let commas = 0,
         sawOpen = false
       for await (const chunk of createReadStream(file)) {
-        const b = chunk as Buffer
+        if (!Buffer.isBuffer(chunk)) throw new MnistFormatError(file, 'read as text, expected bytes')
+        const b = chunk
         if (!sawOpen && b.includes(0x5b)) sawOpen = true
         for (let i = b.indexOf(COMMA); i !== -1; i = b.indexOf(COMMA, i + 1)) commas++
       }
@@ -100,7 +101,8 @@ async function readFirstSamples(file: string, end: number): Promise<Float32Array
   }
   try {
     for await (const chunk of stream) {
-      const s = chunk as string
+      if (typeof chunk !== 'string') throw new MnistFormatError(file, 'read as bytes, expected text (utf8)')
+      const s = chunk
       let i = 0
       if (!inArray) {
         const open = s.indexOf('[')

@@ -261,7 +261,7 @@ const KERNELS: [number, number][] = [...Array(TILE_ROWS).keys()].flatMap(
       : [
           [r + 1, TILE_VECS],
           [r + 1, 1]
-        ]) as [number, number][]
+        ]) satisfies [number, number][]
 )
 const kernelName = (R: number, Q: number): string => `gemm${R}x${4 * Q}`
 
