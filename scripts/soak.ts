@@ -98,7 +98,13 @@ for (let i = 0; i < reads; i++) {
     )
   }
 }
-while (retrainsDone < retrains) await retrain(retrainsDone++)
+while (retrainsDone < retrains) {
+  await retrain(retrainsDone++)
+  if (retrainsDone % 5 === 0) {
+    const m = mem()
+    process.stdout.write(`retrains ${retrainsDone}: heap ${m.heapMb.toFixed(1)} MB, rss ${m.rssMb.toFixed(0)} MB\n`)
+  }
+}
 const afterWarmup = checkpoints.find((c) => c.reads === warmup) ?? checkpoints[0] ?? { ...mem(), reads: 0, retrains: 0 }
 const afterReads = mem()
 // Least-squares slope of RSS over the checkpoints after warm-up: a leak keeps climbing, a warm-up levels off.
