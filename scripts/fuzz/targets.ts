@@ -87,6 +87,41 @@ async function imageTarget(name: string, base: Uint8Array, fields: number[] = []
   }
 }
 
+/**
+ * JPEG frame sizes: the SOF header's 16-bit big-endian height and width set to any value (the byte-level
+ * mutations above rarely make a large but legal size), on a baseline and a progressive file, plus mutations.
+ */
+async function jpegSizesTarget(gray: Buffer): Promise<FuzzTarget> {
+  const bases = await Promise.all(
+    [false, true].map(async (progressive) => {
+      const b = await sharp(gray, { raw: { width: 24, height: 16, channels: 1 } })
+        .jpeg({ progressive })
+        .toBuffer()
+      let sof = 2
+      while (!(b[sof + 1] >= 0xc0 && b[sof + 1] <= 0xc2)) sof += 2 + b.readUInt16BE(sof + 2)
+      return { bytes: new Uint8Array(b), sof }
+    })
+  )
+  const size = fc.oneof(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 4000 }))
+  return {
+    name: 'jpeg-sizes',
+    arbitrary: fc.oneof(
+      ...bases.map(({ bytes, sof }) =>
+        fc.tuple(mutated(bytes), size, size).map(([b, h, w]) => {
+          const out = Buffer.from(b)
+          if (out.length >= sof + 9) {
+            out.writeUInt16BE(h, sof + 5)
+            out.writeUInt16BE(w, sof + 7)
+          }
+          return new Uint8Array(out)
+        })
+      )
+    ),
+    run: (input) =>
+      loadImage(input as Uint8Array, { name: 'fuzz.jpeg' }).then(() => undefined, expectClass(ImageLoadError))
+  }
+}
+
 export async function fuzzTargets(): Promise<FuzzTarget[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-fuzz-'))
   const gray = Buffer.alloc(24 * 16, 200)
@@ -100,7 +135,8 @@ export async function fuzzTargets(): Promise<FuzzTarget[]> {
     await imageTarget('bmp8', bmp(8), [2, 10, 14, 18, 22, 28, 30, 46]),
     await imageTarget('bmp24', bmp(24), [2, 10, 14, 18, 22, 28, 30]),
     await imageTarget('png', new Uint8Array(png), [8, 16, 20]),
-    await imageTarget('jpeg', new Uint8Array(jpeg))
+    await imageTarget('jpeg', new Uint8Array(jpeg)),
+    await jpegSizesTarget(gray)
   ]
 
   // .mat: a small glyph set, compressed and not.

@@ -230,6 +230,7 @@ app.whenReady().then(async () => {
   })
   buildMenu()
   mainWindow = createWindow()
+  ctx.models.preloadDefault()
   if (process.env['GLYPHDESK_SMOKE'] === '1') void runSmokeTest(app, mainWindow)
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()

@@ -25,7 +25,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   mkdirSync(userDataDir, { recursive: true })
   if (!values['no-build'] && rendererBuildIsStale())
     buildRenderer((s) => process.stderr.write(`glyphdesk serve: ${s}\n`))
-  const app = await startBrowserApp({ userDataDir, port, allow: (values.allow ?? []).map((d) => resolve(d)) })
+  const app = await startBrowserApp({
+    userDataDir,
+    port,
+    allow: (values.allow ?? []).map((d) => resolve(d)),
+    preloadModel: true
+  })
   process.stdout.write(
     `Glyphdesk is running in browser mode. Open this URL in a browser (it carries this run's access token):\n\n  ${app.server.url}\n\n` +
       `Listening on 127.0.0.1:${app.server.port} only; user data in ${userDataDir}. Ctrl-C stops.\n`

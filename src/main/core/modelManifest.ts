@@ -63,13 +63,58 @@ function hasFormat<F extends ModelManifest['format']>(
   return m.format === format
 }
 
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v)
+    for (const x of Object.values(v)) deepFreeze(x)
+  }
+  return v
+}
+
+/** Parsed cards for listings, by file: kept while the file's inode, size and times stay the same. */
+const listingCache = new Map<string, { key: string; result: ModelManifest | ModelCardError }>()
+
 /**
- * readModelManifest for listings: null when the card cannot be read or is invalid, so a broken user model is
+ * readModelManifest for listings (the model list, the default model, app.info): a card is read and parsed
+ * again only when its file changed. Listing used to parse every card (~350 kB of JSON through the schema for
+ * the four shipped models) on each app.info and twice per page read, on the thread that answers requests;
+ * under load that held every other request for hundreds of milliseconds. A model is replaced by renaming a
+ * new folder into place (core/atomicDirs.ts), which changes the inode, so a stale card is never served. The
+ * manifest is frozen: listings share it and must not change it. Loading a model never uses this.
+ */
+export function readModelManifestForListing(dir: string): ModelManifest {
+  const file = join(dir, MANIFEST_FILE)
+  let key: string
+  try {
+    const st = statSync(file)
+    key = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`
+  } catch {
+    listingCache.delete(file)
+    return readModelManifest(dir) // raises the same error a load would
+  }
+  let hit = listingCache.get(file)
+  if (hit?.key !== key) {
+    let result: ModelManifest | ModelCardError
+    try {
+      result = deepFreeze(readModelManifest(dir))
+    } catch (err) {
+      if (!(err instanceof ModelCardError)) throw err
+      result = err
+    }
+    hit = { key, result }
+    listingCache.set(file, hit)
+  }
+  if (hit.result instanceof ModelCardError) throw hit.result
+  return hit.result
+}
+
+/**
+ * readModelManifestForListing, or null when the card cannot be read or is invalid, so a broken user model is
  * still listed (as unusable) and the person can see and remove it. Loading a model never uses this.
  */
 export function readModelManifestOrNull(dir: string): ModelManifest | null {
   try {
-    return readModelManifest(dir)
+    return readModelManifestForListing(dir)
   } catch (err) {
     if (err instanceof ModelCardError) return null
     throw err

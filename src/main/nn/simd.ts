@@ -593,6 +593,9 @@ class Kernels {
 
 const gemmModuleKey = (n: number, saiB: number, sapB: number): string => `${n},${saiB},${sapB}`
 
+/** Memories the gemm helper keeps shared at once (a model being trained uses one or two). */
+const KEEP_MEMORIES = 8
+
 /** Below this many multiply-adds a gemm stays on one thread (waking the helper costs ~10–50 µs). */
 const THREAD_MIN_WORK = 1 << 19
 
@@ -608,11 +611,21 @@ const { workerData, receiveMessageOnPort } = require('node:worker_threads')
 const { ctrl: sab, port, tileRows, tileVecs } = workerData
 const ctrl = new Int32Array(sab, 0, 16), lrBox = new Float64Array(sab, 64, 1)
 const memories = new Map(), modules = new Map(), instances = new Map()
+let forgot = false
+// This thread allocates almost nothing, so its collector would never run and a memory it let go of (an old
+// model's) would stay alive for good: collect after letting memories go.
+require('v8').setFlagsFromString('--expose-gc')
+const collect = require('vm').runInNewContext('gc')
 function drain() {
+  forgot = false
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const msg = m.message
     if (msg.type === 'memory') memories.set(msg.id, msg.memory)
-    else modules.set(msg.id, new WebAssembly.Module(msg.bytes))
+    else if (msg.type === 'forget') {
+      memories.delete(msg.id)
+      for (const key of [...instances.keys()]) if (key.startsWith(msg.id + ':')) instances.delete(key)
+      forgot = true
+    } else modules.set(msg.id, new WebAssembly.Module(msg.bytes))
   }
 }
 function kernels(memId, modId) {
@@ -635,6 +648,7 @@ for (;;) {
   if (state !== 1) { if (state === 2 || state === 3) Atomics.wait(ctrl, 0, state); continue }
   try {
     drain()
+    if (forgot) collect()
     const kernel = kernels(ctrl[1], ctrl[2])
     const m = ctrl[3], k = ctrl[4], aOff = ctrl[5], saiB = ctrl[6], bOff = ctrl[7], cOff = ctrl[8], rowB = ctrl[9], mode = ctrl[10], j0 = ctrl[11], j1 = ctrl[12], lr = lrBox[0]
     const mBulk = m - (m % tileRows)
@@ -677,10 +691,28 @@ class GemmHelper {
     port1.unref()
   }
 
-  attach(memory: WasmMemory): void {
-    const id = this.memIds.size + 1
+  private nextMemId = 0
+
+  /**
+   * Shares a memory with the helper. The helper keeps the KEEP_MEMORIES most recently used ones: a thread
+   * that trains model after model (the app's training worker, kept between retrains) would otherwise keep
+   * every model's memory alive in both threads. A forgotten memory used again is simply shared again.
+   */
+  attach(memory: WasmMemory): number {
+    if (this.memIds.size >= KEEP_MEMORIES) {
+      const [oldest, oldId] = this.memIds.entries().next().value!
+      this.memIds.delete(oldest)
+      this.port.postMessage({ type: 'forget', id: oldId })
+    }
+    const id = ++this.nextMemId
     this.memIds.set(memory, id)
     this.port.postMessage({ type: 'memory', id, memory })
+    return id
+  }
+
+  /** Memories shared with the helper now (tests). */
+  get attached(): number {
+    return this.memIds.size
   }
 
   /** Jobs handed to the helper so far (tests check that the threaded path ran). */
@@ -708,8 +740,15 @@ class GemmHelper {
       const [n, saiBk, sapB] = moduleKey.split(',').map(Number)
       this.port.postMessage({ type: 'module', id: mod, bytes: assemble(n, saiBk, sapB, true) })
     }
+    // Most recently used last, so attach() forgets the least recently used.
+    let memId = this.memIds.get(memory)
+    if (memId === undefined) memId = this.attach(memory)
+    else {
+      this.memIds.delete(memory)
+      this.memIds.set(memory, memId)
+    }
     const c = this.ctrl
-    c[1] = this.memIds.get(memory)!
+    c[1] = memId
     c[2] = mod
     c[3] = m
     c[4] = k
@@ -767,6 +806,11 @@ let helper: GemmHelper | null | undefined
 /** Gemms split with the helper thread so far in this thread (0 when it was never started). */
 export function helperGemms(): number {
   return helper ? helper.jobs : 0
+}
+
+/** Memories shared with the helper thread now (0 without one). */
+export function helperMemories(): number {
+  return helper ? helper.attached : 0
 }
 
 /** Of those, the ones the helper failed on (done by the calling thread instead). */

@@ -127,6 +127,20 @@ export class ModelCatalog {
     return c
   }
 
+  /**
+   * Loads the default classifier in the background (app and browser-mode start). Creating an onnxruntime
+   * session runs on the calling thread for a few hundred milliseconds; done at start, the first page a person
+   * opens does not hold every other request for that long. A model that fails to load fails again, with its
+   * message, when a page asks for it.
+   */
+  preloadDefault(): void {
+    try {
+      this.classifier().catch(() => undefined)
+    } catch {
+      // No model installed: the first page read says so.
+    }
+  }
+
   /** A directory for a new user model: `base`, or `base-2`, `base-3` … never a shipped name. */
   newModelDir(base: string): { name: string; dir: string } {
     const taken = new Set(this.entries().map((m) => m.name))

@@ -62,13 +62,19 @@ export class PageSessions {
     })
     // Decoding and segmentation, the parts a hostile or noisy image can make slow, run in the page worker.
     const { image, seg } = await readPage(bytes, abs)
-    const { doc, segmentation } = await transcribe(image, classifier, {
+    const { doc, segmentation, glyphs } = await transcribe(image, classifier, {
       path: abs,
       fileBytes: bytes,
       segmentation: seg
     })
     const session = this.register(abs, bytes, image, segmentation)
-    return { session, doc, glyphs: this.previews(session, doc.boxes) }
+    // The previews are the glyphs transcribe classified (cropping every box a second time held the
+    // request thread as long again on a page of thousands of components).
+    const previews: Record<string, string> = {}
+    doc.boxes.forEach((b, i) => {
+      previews[b.id] = previewOf(glyphs, i)
+    })
+    return { session, doc, glyphs: previews }
   }
 
   /** The session for a saved PageDoc's image (loading and segmenting it once per run). */

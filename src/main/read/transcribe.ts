@@ -38,6 +38,8 @@ export interface TranscribeOptions {
 export interface Transcription {
   doc: PageDoc
   segmentation: SegmentResult
+  /** The classifier's input, doc.boxes.length × 1024, in doc.boxes' order. */
+  glyphs: Float32Array
 }
 
 /** The pixel rectangle cropGray takes for `r` and `margin`: grown by the margin, clipped to the image. */
@@ -75,15 +77,47 @@ export function extractGlyphs(
   opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}
 ): Float32Array {
   const glyphs = new Float32Array(boxes.length * GLYPH_PIXELS)
+  for (let i = 0; i < boxes.length; i++) extractGlyph(seg, boxes[i], glyphs, i, opts)
+  return glyphs
+}
+
+/** Box i's glyph into glyphs[i] (extractGlyphs for one box). */
+function extractGlyph(
+  seg: SegmentResult,
+  box: Rect | CharBox,
+  glyphs: Float32Array,
+  i: number,
+  opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'>
+): void {
   const margin = Math.round((opts.cropMargin ?? DEFAULT_CROP_MARGIN) * seg.charHeight)
-  const isolate = opts.isolateGlyphs ?? true
-  boxes.forEach((box, i) => {
-    const c = cropGray(seg.normalised, box, margin)
-    const mask =
-      isolate && 'ink' in box ? glyphMask(seg, box, cropRect(seg.normalised, box, margin), opts.isolateHalo) : null
-    if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) c.data[k] = 1
-    normaliseGlyph(c.data, c.width, c.height, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
-  })
+  const c = cropGray(seg.normalised, box, margin)
+  const mask =
+    (opts.isolateGlyphs ?? true) && 'ink' in box
+      ? glyphMask(seg, box, cropRect(seg.normalised, box, margin), opts.isolateHalo)
+      : null
+  if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) c.data[k] = 1
+  normaliseGlyph(c.data, c.width, c.height, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
+}
+
+/**
+ * extractGlyphs that lets the event loop run every ~10 ms: in the app and browser mode transcribe runs on
+ * the thread that answers requests, and a page of thousands of components (a noise page) took that thread
+ * for hundreds of milliseconds in one piece. Same glyphs, same order.
+ */
+export async function extractGlyphsYielding(
+  seg: SegmentResult,
+  boxes: readonly (Rect | CharBox)[],
+  opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}
+): Promise<Float32Array> {
+  const glyphs = new Float32Array(boxes.length * GLYPH_PIXELS)
+  let slice = performance.now()
+  for (let i = 0; i < boxes.length; i++) {
+    extractGlyph(seg, boxes[i], glyphs, i, opts)
+    if (performance.now() - slice > 10) {
+      await new Promise((ok) => setImmediate(ok))
+      slice = performance.now()
+    }
+  }
   return glyphs
 }
 
@@ -137,7 +171,7 @@ export async function transcribe(
   const seg = opts.segmentation ?? (await segmentPage(image, opts.segment))
   const layout = layoutPage(seg.boxes, opts.layout)
   const n = layout.boxes.length
-  const glyphs = extractGlyphs(
+  const glyphs = await extractGlyphsYielding(
     seg,
     layout.boxes.map((b) => b.box),
     opts
@@ -163,5 +197,9 @@ export async function transcribe(
     }),
     lines: layout.lines.map((l) => ({ index: l.index, ...toFile(l) }))
   }
-  return { doc: PageDocSchema.parse(opts.wordContext === false ? doc : applyWordContext(doc)), segmentation: seg }
+  return {
+    doc: PageDocSchema.parse(opts.wordContext === false ? doc : applyWordContext(doc)),
+    segmentation: seg,
+    glyphs
+  }
 }

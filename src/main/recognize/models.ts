@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Classifier } from './classifier.ts'
 import { MlpClassifier } from './mlpClassifier.ts'
-import { readModelManifest, readModelManifestOrNull } from '../core/modelManifest.ts'
+import { readModelManifest, readModelManifestForListing, readModelManifestOrNull } from '../core/modelManifest.ts'
 import { CNN_HEAD_FORMAT, MLP_FORMAT, ONNX_FORMAT, type ModelCard } from '../../shared/modelManifest.ts'
 
 export const RESOURCES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources')
@@ -32,7 +32,7 @@ export function listShippedModels(): ModelEntry[] {
     .filter((d) => d.isDirectory() && existsSync(join(SHIPPED_MODELS_DIR, d.name, 'model.json')))
     .map((d) => {
       const dir = join(SHIPPED_MODELS_DIR, d.name)
-      return { name: d.name, dir, kind: readModelManifest(dir).kind, shipped: true }
+      return { name: d.name, dir, kind: readModelManifestForListing(dir).kind, shipped: true }
     })
 }
 

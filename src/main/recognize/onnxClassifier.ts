@@ -20,7 +20,12 @@ import {
 } from './modelCard.ts'
 import { errorMessage } from '../core/errors.ts'
 
-const CHUNK = 256
+/**
+ * Glyphs per session.run. onnxruntime-node runs a batch synchronously on the calling thread (the one that
+ * answers requests in the app and browser mode); 64 CNN glyphs are a few tens of milliseconds, and other
+ * requests are answered between batches. 256 held the thread 90–400 ms per batch on a loaded machine.
+ */
+const CHUNK = 64
 /**
  * Intra-op threads for this machine: one per core, at most 4 (a glyph batch is small; beyond 4 the threads
  * mostly wait), and GLYPHDESK_ONNX_THREADS overrides it. The 2-core development machine gets 2.

@@ -64,6 +64,8 @@ export async function startBrowserApp(opts: {
   token?: string
   labDir?: string
   allow?: string[]
+  /** Load the default model in the background once serving (glyphdesk serve; tests leave it off). */
+  preloadModel?: boolean
 }): Promise<BrowserApp> {
   const token = opts.token ?? newToken()
   const readKey = newToken()
@@ -90,6 +92,7 @@ export async function startBrowserApp(opts: {
     token,
     readKey
   })
+  if (opts.preloadModel) ctx.models.preloadDefault()
   return {
     ctx,
     server,

@@ -10,10 +10,15 @@
 //    (libvips shrinks JPEGs on load and streams the rest, so the full-size raster is never held) and a
 //    warning is returned; box coordinates are mapped back to the file's pixels through `scale`;
 //  - above `hardLimitPixels` (e.g. 30000×30000 = 900 MP): rejected from the header alone, before any decoding.
-import { InvalidInputError } from '../core/errors.ts'
+import { ImageLoadError } from './imageError.ts'
+import { checkPngBounds, isPng } from './pngBounds.ts'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import sharp from 'sharp'
+
+// libvips' operation cache (50 MB, 100 operations by default) keeps decoded results for a repeat of the same
+// operation; a page is decoded once, so the cache only held memory that grew with the first pages read.
+sharp.cache(false)
 
 /** 8-bit gray, row-major, 0 = black ink, 255 = white paper. */
 export interface GrayImage {
@@ -32,20 +37,7 @@ export interface LoadedImage extends GrayImage {
   warnings: string[]
 }
 
-export type ImageErrorKind = 'empty' | 'pdf' | 'truncated' | 'unsupported' | 'too-large' | 'unreadable'
-
-/** Why a page image could not be loaded, with what the person can do about it. */
-export class ImageLoadError extends InvalidInputError {
-  override name = 'ImageLoadError'
-  constructor(
-    readonly kind: ImageErrorKind,
-    readonly source: string,
-    message: string,
-    options?: { cause?: unknown }
-  ) {
-    super(message, options)
-  }
-}
+export { ImageLoadError, type ImageErrorKind } from './imageError.ts'
 
 export interface LoadImageOptions {
   /** Above this many pixels the page is downscaled on load (default 40e6). */
@@ -55,6 +47,9 @@ export interface LoadImageOptions {
   /** The file's name for messages when the input is bytes (the caller read the file itself). */
   name?: string
 }
+
+/** Declared pixels a JPEG may have per byte of file (see loadImage). */
+export const JPEG_MAX_PIXELS_PER_BYTE = 1024
 
 export async function loadImage(
   input: string | Buffer | Uint8Array,
@@ -84,6 +79,8 @@ export async function loadImage(
     throw new ImageLoadError('pdf', source, `${source} is a PDF; export the page as PNG or JPEG and open that`)
   }
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) return fromBmp(bytes, source, maxPixels, hardLimit)
+  // A PNG's declared size is checked against its image data before libvips sizes any buffer from it.
+  if (isPng(bytes)) await checkPngBounds(bytes, source, hardLimit)
 
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
   try {
@@ -111,6 +108,18 @@ export async function loadImage(
       source,
       `${source} is ${ow}×${oh} (${(pixels / 1e6).toFixed(0)} MP), over the ${(hardLimit / 1e6).toFixed(0)} MP limit; ` +
         `resize it to at most ${(maxPixels / 1e6).toFixed(0)} MP (a phone photo is about 12 MP) and open it again`
+    )
+  }
+  // A JPEG spends at least one bit of entropy-coded data on each 8×8 block (Huffman coding: a DC code per block;
+  // progressive AC scans can skip runs of blocks but not the DC scan), so a page holds at most 512 pixels per
+  // byte; libjpeg fills data that is missing with gray without an error, so a 600-byte JPEG declaring
+  // 15000×15000 took 15–38 s and up to 1.2 GB to "decode". Twice that bound leaves room for any real page.
+  if (meta.format === 'jpeg' && pixels > JPEG_MAX_PIXELS_PER_BYTE * bytes.length) {
+    throw new ImageLoadError(
+      'truncated',
+      source,
+      `${source} is cut short: its header declares ${w0}×${h0} pixels, more than its ${bytes.length} bytes can hold; ` +
+        `copy the photo again or re-save it`
     )
   }
   const warnings: string[] = []

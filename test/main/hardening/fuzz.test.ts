@@ -16,6 +16,7 @@ describe('fuzzing (seed 14)', () => {
     'bmp24',
     'png',
     'jpeg',
+    'jpeg-sizes',
     'mat',
     'mat-compressed',
     'model-weights',

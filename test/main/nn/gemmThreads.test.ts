@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest'
 import { gemmNN, gemmTN, gemmTNSgd } from '../../../src/main/nn/kernels.ts'
 import { Mlp } from '../../../src/main/nn/mlp.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
-import { createArena, gemmThreadsFor, helperFailures, helperGemms, type Arena } from '../../../src/main/nn/simd.ts'
+import {
+  createArena,
+  gemmThreadsFor,
+  helperFailures,
+  helperGemms,
+  helperMemories,
+  type Arena
+} from '../../../src/main/nn/simd.ts'
 import { trainMlp } from '../../../src/main/nn/train.ts'
 import { blobs, naive, sameBits } from './fixtures.ts'
 
@@ -67,6 +74,27 @@ describe('two-thread arena gemms', () => {
       expect(sameBits([W1], [W2])).toBe(true)
     })
   }
+
+  it('keeps at most 8 memories shared with the helper, and shares a forgotten one again when it is used', () => {
+    // The app's training worker lives across retrains; every model's memory stayed shared (and alive) before.
+    const [m, n, k] = [64, 64, 256]
+    const arenas = Array.from({ length: 12 }, () => createArena(1 << 17, 2)!)
+    const ref = createArena(1 << 16, 1)!
+    const [Ar, Br, Cr] = [f32(m * k, 7, ref), f32(k * n, 8, ref), f32(m * n, 9, ref)]
+    gemmNN(m, n, k, Ar, Br, Cr, false)
+    const run = (a: Arena) => {
+      const [A, B, C] = [f32(m * k, 7, a), f32(k * n, 8, a), f32(m * n, 9, a)]
+      const before = helperGemms()
+      gemmNN(m, n, k, A, B, C, false)
+      expect(helperGemms() - before).toBe(1)
+      expect(sameBits([C], [Cr])).toBe(true)
+    }
+    for (const a of arenas) run(a)
+    expect(helperMemories()).toBeLessThanOrEqual(8)
+    run(arenas[0]) // forgotten by now: shared again, same bits
+    expect(helperMemories()).toBeLessThanOrEqual(8)
+    expect(helperFailures()).toBe(0)
+  })
 
   it('trains 1024-64-36 for two epochs to the same bits with one or two gemm threads (plain SGD and momentum)', async () => {
     const data = blobs(330, 1024, 36, 4)
