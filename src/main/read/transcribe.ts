@@ -7,6 +7,7 @@ import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
+import { readInsideSheet } from './sheet.ts'
 import type { GrayImage, LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
@@ -33,6 +34,11 @@ export interface TranscribeOptions {
   isolateHalo?: number
   /** Resolve letter/digit look-alikes by the rest of their word (read/wordContext.ts). Default true. */
   wordContext?: boolean
+  /**
+   * Find the sheet of paper in a photo and read only the sheet, flattened (read/sheet.ts). Default true;
+   * not done when `segmentation` is given (that segmentation is of the whole image).
+   */
+  sheet?: boolean
 }
 
 export interface Transcription {
@@ -134,6 +140,10 @@ export async function transcribe(
   classifier: Classifier,
   opts: TranscribeOptions = {}
 ): Promise<Transcription> {
+  if (opts.sheet !== false && !opts.segmentation) {
+    const onSheet = await readInsideSheet(image, (flat) => transcribe(flat, classifier, { ...opts, sheet: false }))
+    if (onSheet) return { doc: PageDocSchema.parse(onSheet.doc), segmentation: onSheet.segmentation }
+  }
   const seg = opts.segmentation ?? (await segmentPage(image, opts.segment))
   const layout = layoutPage(seg.boxes, opts.layout)
   const n = layout.boxes.length
