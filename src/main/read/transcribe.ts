@@ -8,6 +8,7 @@ import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
 import { readInsideSheet } from './sheet.ts'
+import { dropClutterPage } from './notWriting.ts'
 import type { GrayImage, LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
@@ -39,6 +40,8 @@ export interface TranscribeOptions {
    * not done when `segmentation` is given (that segmentation is of the whole image).
    */
   sheet?: boolean
+  /** Drop every box of a page the classifier mostly cannot read (read/notWriting.ts). Default true. */
+  dropClutter?: boolean
 }
 
 export interface Transcription {
@@ -173,5 +176,7 @@ export async function transcribe(
     }),
     lines: layout.lines.map((l) => ({ index: l.index, ...toFile(l) }))
   }
-  return { doc: PageDocSchema.parse(opts.wordContext === false ? doc : applyWordContext(doc)), segmentation: seg }
+  // A page the classifier mostly cannot read is clutter (a desk's grain), not writing (read/notWriting.ts).
+  const kept = opts.dropClutter === false ? doc : dropClutterPage(doc)
+  return { doc: PageDocSchema.parse(opts.wordContext === false ? kept : applyWordContext(kept)), segmentation: seg }
 }
