@@ -96,11 +96,12 @@ export interface Blobish {
 
 /**
  * Not a character by its shape: a solid blob (ink fills most of a box that is large in both directions —
- * a phone, a shadow, a stain; pen strokes fill far less of a letter's box), or a mark cut by the edge of
+ * a phone, a shadow, a stain; handwriting fills well under half of a letter's box and even bold print's E
+ * or M about 0.7 of it, hence 0.85), or a mark cut by the edge of
  * the image (a thing lying partly outside the photo: a pen, a mug, the desk's edge).
  */
 export function notWriting(c: Blobish, charHeight: number, imageW: number, imageH: number): boolean {
-  const solid = c.area / (c.w * c.h) > 0.65 && Math.min(c.w, c.h) >= 0.5 * charHeight
+  const solid = c.area / (c.w * c.h) > 0.85 && Math.min(c.w, c.h) >= 0.5 * charHeight
   const cut = c.x <= 0 || c.y <= 0 || c.x + c.w >= imageW || c.y + c.h >= imageH
   return solid || cut
 }
