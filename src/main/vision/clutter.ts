@@ -13,36 +13,51 @@
  */
 export function removeRules(bin: Uint8Array, w: number, h: number, minLength: number, maxThickness: number): number {
   const line = new Uint8Array(w * h)
+  let horizontal = 0,
+    vertical = 0
   // Horizontal runs over the row and its neighbours (a vertical dilation by one pixel).
   for (let y = 0; y < h; y++) {
+    const row = y * w,
+      up = y > 0 ? row - w : row,
+      down = y + 1 < h ? row + w : row
     let start = -1
     for (let x = 0; x <= w; x++) {
-      const on =
-        x < w &&
-        (bin[y * w + x] !== 0 || (y > 0 && bin[(y - 1) * w + x] !== 0) || (y + 1 < h && bin[(y + 1) * w + x] !== 0))
-      if (on && start < 0) start = x
-      if (!on && start >= 0) {
-        if (x - start >= minLength) for (let k = start; k < x; k++) if (bin[y * w + k]) line[y * w + k] = 1
+      const on = x < w && (bin[row + x] | bin[up + x] | bin[down + x]) !== 0
+      if (on) {
+        if (start < 0) start = x
+      } else if (start >= 0) {
+        if (x - start >= minLength)
+          for (let k = start; k < x; k++)
+            if (bin[row + k]) {
+              line[row + k] = 1
+              horizontal++
+            }
         start = -1
       }
     }
   }
-  for (let x = 0; x < w; x++) {
-    let start = -1
-    for (let y = 0; y <= h; y++) {
-      const on =
-        y < h &&
-        (bin[y * w + x] !== 0 || (x > 0 && bin[y * w + x - 1] !== 0) || (x + 1 < w && bin[y * w + x + 1] !== 0))
-      if (on && start < 0) start = y
-      if (!on && start >= 0) {
-        if (y - start >= minLength) for (let k = start; k < y; k++) if (bin[k * w + x]) line[k * w + x] |= 2
-        start = -1
+  // Vertical runs over the column and its neighbours, scanned row by row (one run start per column).
+  const runStart = new Int32Array(w).fill(-1)
+  for (let y = 0; y <= h; y++) {
+    const row = y * w
+    for (let x = 0; x < w; x++) {
+      const on = y < h && (bin[row + x] | (x > 0 ? bin[row + x - 1] : 0) | (x + 1 < w ? bin[row + x + 1] : 0)) !== 0
+      if (on) {
+        if (runStart[x] < 0) runStart[x] = y
+      } else if (runStart[x] >= 0) {
+        if (y - runStart[x] >= minLength)
+          for (let k = runStart[x]; k < y; k++)
+            if (bin[k * w + x]) {
+              line[k * w + x] |= 2
+              vertical++
+            }
+        runStart[x] = -1
       }
     }
   }
   let erased = 0
   // Horizontal lines: per column, bands of line pixels.
-  for (let x = 0; x < w; x++) {
+  for (let x = 0; horizontal > 0 && x < w; x++) {
     let y = 0
     while (y < h) {
       if (!(line[y * w + x] & 1)) {
@@ -63,7 +78,7 @@ export function removeRules(bin: Uint8Array, w: number, h: number, minLength: nu
     }
   }
   // Vertical lines: per row, bands of line pixels.
-  for (let y = 0; y < h; y++) {
+  for (let y = 0; vertical > 0 && y < h; y++) {
     let x = 0
     while (x < w) {
       if (!(line[y * w + x] & 2)) {
