@@ -7,6 +7,8 @@ import { GLYPH_PIXELS } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
+import { readInsideSheet } from './sheet.ts'
+import { dropClutterPage } from './notWriting.ts'
 import type { GrayImage, LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
@@ -33,6 +35,13 @@ export interface TranscribeOptions {
   isolateHalo?: number
   /** Resolve letter/digit look-alikes by the rest of their word (read/wordContext.ts). Default true. */
   wordContext?: boolean
+  /**
+   * Find the sheet of paper in a photo and read only the sheet, flattened (read/sheet.ts). Default true;
+   * not done when `segmentation` is given (that segmentation is of the whole image).
+   */
+  sheet?: boolean
+  /** Drop every box of a page the classifier mostly cannot read (read/notWriting.ts). Default true. */
+  dropClutter?: boolean
 }
 
 export interface Transcription {
@@ -168,6 +177,11 @@ export async function transcribe(
   classifier: Classifier,
   opts: TranscribeOptions = {}
 ): Promise<Transcription> {
+  if (opts.sheet !== false && !opts.segmentation) {
+    const onSheet = await readInsideSheet(image, (flat) => transcribe(flat, classifier, { ...opts, sheet: false }))
+    if (onSheet)
+      return { doc: PageDocSchema.parse(onSheet.doc), segmentation: onSheet.segmentation, glyphs: onSheet.flat.glyphs }
+  }
   const seg = opts.segmentation ?? (await segmentPage(image, opts.segment))
   const layout = layoutPage(seg.boxes, opts.layout)
   const n = layout.boxes.length
@@ -197,9 +211,12 @@ export async function transcribe(
     }),
     lines: layout.lines.map((l) => ({ index: l.index, ...toFile(l) }))
   }
+  // A page the classifier mostly cannot read is clutter (a desk's grain), not writing (read/notWriting.ts).
+  const kept = opts.dropClutter === false ? doc : dropClutterPage(doc)
   return {
-    doc: PageDocSchema.parse(opts.wordContext === false ? doc : applyWordContext(doc)),
+    doc: PageDocSchema.parse(opts.wordContext === false ? kept : applyWordContext(kept)),
     segmentation: seg,
-    glyphs
+    // Clutter dropped every box the classifier read: no glyphs either, so glyphs stay in doc.boxes' order.
+    glyphs: kept === doc ? glyphs : new Float32Array(0)
   }
 }
