@@ -8,6 +8,8 @@
 #   npx glyphdesk eval --model M --data nist26_valid_dev.mat --json          (real letters; trained-on left out)
 #   npx glyphdesk eval --model M --data SYNTH_DIR --split test --json
 #   npx glyphdesk eval --model M --data unseen.mat --json
+# and, when present, PREFIX.letterstest.json (the real letters' test part, never trained or selected on):
+#   npx glyphdesk eval --model M --data ../data/nist26-split --split test --json   (training/split_real.py)
 import json
 import os
 import sys
@@ -33,15 +35,15 @@ def conf(r, a, b):
 
 def main():
     runs = [a.split('=', 1) for a in sys.argv[1:]]
-    data = [(label, {w: load(p, w) for w in ('digits', 'letters', 'synth', 'unseen')}) for label, p in runs]
+    data = [(label, {w: load(p, w) for w in ('digits', 'letters', 'letterstest', 'synth', 'unseen')}) for label, p in runs]
 
-    print('| model | real digits 36-way | 10-way | real letters held out | synthetic test | unseen hands | unseen 0 | unseen 1 |')
-    print('|---|---:|---:|---:|---:|---:|---:|---:|')
+    print('| model | real digits 36-way | 10-way | real letters held out | real letters test | synthetic test | unseen hands | unseen 0 | unseen 1 |')
+    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     for label, d in data:
         g = lambda w: d[w]['accuracy'] if d[w] else None  # noqa: E731
         u = d['unseen']
         print(f"| {label} | {pct(g('digits'), 2)} ({d['digits']['n'] if d['digits'] else '—'}) | {pct(d['digits']['tenWay']['accuracy'], 2) if d['digits'] else '—'} | "
-              f"{pct(g('letters'), 2)} ({d['letters']['n'] if d['letters'] else '—'}) | {pct(g('synth'), 2)} | {pct(g('unseen'), 2)} | "
+              f"{pct(g('letters'), 2)} ({d['letters']['n'] if d['letters'] else '—'}) | {pct(g('letterstest'), 2)} ({d['letterstest']['n'] if d['letterstest'] else '—'}) | {pct(g('synth'), 2)} | {pct(g('unseen'), 2)} | "
               f"{pct(u['perClass']['0']) if u else '—'} | {pct(u['perClass']['1']) if u else '—'} |")
 
     print('\nHeld-out real digits, per digit: 36-way / 10-way (%)\n')

@@ -177,6 +177,42 @@ describe('importMnist', () => {
     }
   })
 
+  it("keeps each sample's aspect ratio: a narrow ring stays narrow (width carries 0 vs O, 1 vs I)", async () => {
+    const out = join(work, 'set-aspect')
+    const m = await importMnist(mnistPackageSource(pkg), out, { seed: 1, matchStroke: false })
+    const set = await readGlyphSet(out)
+    // The train split holds digit 0's indices in order, then digit 1's, … (the manifest's order).
+    let k = 0
+    const framed: number[] = []
+    for (let d = 0; d < 10; d++) {
+      for (const i of m.indices.train[d]) {
+        const w = 10 + ((i * 3 + d) % 7),
+          h = 16 + (i % 4) // the ring sample(d, i) draws: w × h, h ≥ w
+        let x0 = 32,
+          x1 = -1,
+          y0 = 32,
+          y1 = -1
+        for (let r = 0; r < 32; r++)
+          for (let c = 0; c < 32; c++)
+            if (set.train.x[k * GLYPH_PIXELS + r * 32 + c] < 0.5) {
+              x0 = Math.min(x0, c)
+              x1 = Math.max(x1, c)
+              y0 = Math.min(y0, r)
+              y1 = Math.max(y1, r)
+            }
+        const aspect = (x1 - x0 + 1) / (y1 - y0 + 1)
+        // One output pixel of rounding on a 26-px side, plus the half-ink row under the ring.
+        expect(Math.abs(aspect - w / h)).toBeLessThanOrEqual(0.08)
+        framed.push(aspect)
+        k++
+      }
+    }
+    expect(k).toBe(set.train.n)
+    // The samples run from 10/19 to 16/16 wide: framing keeps that spread instead of squaring them.
+    expect(Math.min(...framed)).toBeLessThan(0.62)
+    expect(Math.max(...framed)).toBeGreaterThan(0.92)
+  })
+
   it('moves stroke width towards the reference and records before and after', async () => {
     const out = join(work, 'set-stroke')
     const m = await importMnist(mnistPackageSource(pkg), out, {
