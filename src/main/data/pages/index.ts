@@ -1,0 +1,577 @@
+// Hard evaluation pages with ground truth (`glyphdesk data pages`): whole pages composed from glyphs no
+// shipped model trained on, under named conditions that break segmentation rather than classification
+// (touching pairs, broken strokes, tight and uneven spacing, ruled paper, a phone photo with a desk
+// around the sheet, mixed letter–digit tokens), plus photos with no text at all.
+//
+// Each page is drawn from its own Rng, seeded from (seed, condition, page number), so a page does not
+// depend on which other conditions were asked for, and the same seed gives byte-identical files.
+// Beside each image: NAME.txt (one line per text line, what `eval-pages` reads); manifest.json records
+// the command, seed, sources and, per page, the condition and every character's box in file pixels.
+import { createHash } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { GLYPHDESK_VERSION } from '../../core/version.ts'
+import { Rng } from '../../nn/rng.ts'
+import type { LabelledGlyphs } from '../glyphset.ts'
+import { evalFonts, type FontStyle } from '../synth/fonts.ts'
+import { breakStroke, clip, FontInk, NistInk, type InkBitmap } from './glyphs.ts'
+import {
+  applyH,
+  clutter,
+  desk,
+  homography,
+  light,
+  noise,
+  placeSheet,
+  rgbImage,
+  toRgbBytes,
+  type Point,
+  type RgbImage
+} from './photo.ts'
+import { drawTokens, MIXED_MIX, ORDINARY_MIX, PAGE_WORDS, type TextMix } from './text.ts'
+
+export const PAGE_CONDITIONS = [
+  'clean',
+  'touching',
+  'broken',
+  'tight-spacing',
+  'uneven-spacing',
+  'ruled',
+  'phone',
+  'mixed',
+  'no-text'
+] as const
+export type PageCondition = (typeof PAGE_CONDITIONS)[number]
+
+export function isPageCondition(s: string): s is PageCondition {
+  return (PAGE_CONDITIONS as readonly string[]).includes(s)
+}
+
+export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
+  clean: 'control: even letter and word gaps, plain paper, one source per page',
+  touching:
+    'about 40% of neighbouring letters inside a word pushed together until their ink overlaps by 1.5 px to 8% of the cap height',
+  broken:
+    'about 35% of the characters have a straight band (8–15% of the cap height wide) of ink erased, so strokes split',
+  'tight-spacing': 'letter gaps 3–10% and word gaps 32–45% of the cap height (ink never touches)',
+  'uneven-spacing':
+    'letter gaps drawn from 4–60% and word gaps from 35–100% of the cap height: the two overlap on every line',
+  ruled:
+    'blue ruled lines at the line pitch passing under or through the lower third of the letters, a red margin line and a header rule',
+  phone:
+    'the sheet on a textured desk with clutter (pens, mug ring, phone, sticky note, cable), perspective with ±10° rotation, drop shadow, light falloff and a soft shadow, noise, blur, JPEG',
+  mixed:
+    'mixed letter–digit tokens (4B, Q3, ROOM 101, 2525) and numbers beside words, each word from a randomly chosen source',
+  'no-text': 'photos without writing: even pages an empty desk with clutter, odd pages a blank sheet on a desk'
+}
+
+export type SourceName = 'humor' | 'comic' | 'nist'
+
+export interface NistSource {
+  glyphs: LabelledGlyphs
+  /** How the manifest names the file (its base name, never a path of this machine). */
+  name: string
+  sha256: string
+  /** The first this-many glyphs of each class are skipped: the shipped models trained on them. */
+  skipPerClass: number
+}
+
+export interface PagesOptions {
+  seed?: number
+  conditions?: readonly PageCondition[]
+  pagesPerCondition?: number
+  /** Real NIST26 letters; without them every page is drawn from the reserved fonts. */
+  nist?: NistSource
+  fonts?: FontStyle[]
+  command?: string
+  onPage?: (file: string, done: number, total: number) => void
+}
+
+/** One character on a page: its label, box [x0, y0, x1, y1) in file pixels, and index into `sources`. */
+export type CharTruth = [string, number, number, number, number, number]
+
+export interface PageTruth {
+  file: string
+  text: string
+  condition: PageCondition
+  seed: number
+  capHeight: number
+  sources: SourceName[]
+  width: number
+  height: number
+  lines: string[]
+  chars: CharTruth[]
+  /** Phone pages: the sheet's corners in file pixels (top-left, top-right, bottom-right, bottom-left). */
+  sheet?: Point[]
+  rotationDeg?: number
+  clutter?: string[]
+  desk?: string
+  jpegQuality?: number
+  blurSigma?: number
+}
+
+export interface PagesManifest {
+  name: 'glyphdesk-eval-pages'
+  glyphdeskVersion: string
+  command: string
+  seed: number
+  pagesPerCondition: number
+  conditions: Partial<Record<PageCondition, string>>
+  sources: {
+    fonts: { family: string; style: string; file: string }[]
+    nist: null | { file: string; sha256: string; skipPerClass: number; usable: number; note: string }
+    /** Index → what drew a character (fonts by family and style, NIST glyphs by file index). */
+    table: string[]
+  }
+  text: { words: number; note: string }
+  pages: PageTruth[]
+}
+
+interface Spacing {
+  letter: [number, number]
+  word: [number, number]
+}
+
+const SPACING: Record<PageCondition, Spacing> = {
+  clean: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  touching: { letter: [0.08, 0.2], word: [0.65, 0.95] },
+  broken: { letter: [0.14, 0.3], word: [0.7, 1.0] },
+  'tight-spacing': { letter: [0.03, 0.1], word: [0.32, 0.45] },
+  'uneven-spacing': { letter: [0.04, 0.6], word: [0.35, 1.0] },
+  ruled: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  phone: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  mixed: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  'no-text': { letter: [0.12, 0.28], word: [0.65, 0.95] }
+}
+
+const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
+
+/** Composes the pages in memory and returns their files and the manifest. */
+export async function composePages(
+  opts: PagesOptions = {}
+): Promise<{ files: { name: string; bytes: Buffer }[]; manifest: PagesManifest }> {
+  const seed = opts.seed ?? 1
+  const conditions = opts.conditions ?? PAGE_CONDITIONS
+  const perCondition = opts.pagesPerCondition ?? 3
+  const fonts = (opts.fonts ?? evalFonts()).filter((f) => /^(Regular|Bold|Italic|Bold Italic)$/.test(f.style))
+  const humor = fonts.filter((f) => f.family === 'Humor Sans')
+  const comic = fonts.filter((f) => f.family === 'Comic Neue')
+  if (humor.length === 0 || comic.length === 0)
+    throw new Error('data pages needs both reserved fonts (Humor Sans, Comic Neue): run scripts/install-fonts.sh')
+  const nist = opts.nist
+    ? new NistInk(opts.nist.glyphs.x, opts.nist.glyphs.y, opts.nist.glyphs.n, opts.nist.skipPerClass)
+    : null
+  const table: string[] = []
+  const sourceIndex = (s: string) => {
+    let i = table.indexOf(s)
+    if (i < 0) i = table.push(s) - 1
+    return i
+  }
+  const files: { name: string; bytes: Buffer }[] = []
+  const pages: PageTruth[] = []
+  const total = conditions.length * perCondition
+  for (const cond of conditions) {
+    const ci = PAGE_CONDITIONS.indexOf(cond)
+    for (let k = 0; k < perCondition; k++) {
+      const pageSeed = seed * 65536 + ci * 256 + k
+      const rng = new Rng(pageSeed)
+      const base = `${cond}-${String(k + 1).padStart(2, '0')}`
+      const available = SOURCES.filter((s) => s !== 'nist' || nist !== null)
+      // One source per page, rotating so each condition sees every source; `mixed` mixes them per word.
+      const pageSource = available[(k + ci) % available.length]
+      const ctx: SheetContext = { rng, cond, humor, comic, nist, sourceIndex, pageSource, available }
+      let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
+      if (cond === 'phone' || cond === 'no-text') page = await photoPage(ctx, cond === 'no-text' ? k % 2 : 2)
+      else page = await flatPage(ctx)
+      const file = `${base}.${page.ext}`
+      files.push({ name: file, bytes: page.bytes })
+      files.push({ name: `${base}.txt`, bytes: Buffer.from(page.truth.lines.map((l) => l + '\n').join('')) })
+      pages.push({ file, text: `${base}.txt`, condition: cond, seed: pageSeed, ...page.truth })
+      opts.onPage?.(file, pages.length, total)
+    }
+  }
+  const manifest: PagesManifest = {
+    name: 'glyphdesk-eval-pages',
+    glyphdeskVersion: GLYPHDESK_VERSION,
+    command: opts.command ?? 'glyphdesk data pages',
+    seed,
+    pagesPerCondition: perCondition,
+    conditions: Object.fromEntries(conditions.map((c) => [c, CONDITION_NOTES[c]])),
+    sources: {
+      fonts: [...humor, ...comic].map((f) => ({
+        family: f.family,
+        style: f.style,
+        file: f.file.split('/').pop() ?? ''
+      })),
+      nist: opts.nist
+        ? {
+            file: opts.nist.name,
+            sha256: opts.nist.sha256,
+            skipPerClass: opts.nist.skipPerClass,
+            usable: nist ? nist.pool.reduce((s, l) => s + l.length, 0) : 0,
+            note:
+              `only glyphs after the first ${opts.nist.skipPerClass} of each letter (file order) are drawn: the shipped models ` +
+              'trained on the first 20 per letter (model cards: data.extraTrain perClass 20) and the replay set holds the same ones. ' +
+              "NIST26 has no digits: on NIST pages digits come from the reserved fonts (each character's source is in `chars`)."
+          }
+        : null,
+      table
+    },
+    text: {
+      words: PAGE_WORDS.length,
+      note:
+        'tokens from a seeded generator: everyday English words from a list written for the generator (src/main/data/pages/text.ts; ' +
+        'any English lexicon holds most of them), consonant–vowel pseudo-words, numbers and letter–digit tokens that no lexicon holds'
+    },
+    pages
+  }
+  return { files, manifest }
+}
+
+/** Composes the pages and writes images, ground truth and manifest.json into `outDir`. */
+export async function writePages(outDir: string, opts: PagesOptions = {}): Promise<PagesManifest> {
+  const { files, manifest } = await composePages(opts)
+  await mkdir(outDir, { recursive: true })
+  for (const f of files) await writeFile(join(outDir, f.name), f.bytes)
+  await writeFile(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n')
+  return manifest
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+// ---- one sheet ---------------------------------------------------------------------------
+
+interface SheetContext {
+  rng: Rng
+  cond: PageCondition
+  humor: FontStyle[]
+  comic: FontStyle[]
+  nist: NistInk | null
+  sourceIndex: (s: string) => number
+  pageSource: SourceName
+  available: readonly SourceName[]
+}
+
+interface Sheet {
+  img: RgbImage
+  lines: string[]
+  chars: CharTruth[]
+  capHeight: number
+  sources: SourceName[]
+}
+
+interface Placed {
+  g: InkBitmap
+  x: number
+  y: number
+}
+
+/** An inker for one source at the page's cap height. */
+function inker(ctx: SheetContext, source: SourceName, capHeight: number) {
+  const { rng } = ctx
+  const fontOf = (list: FontStyle[]) => new FontInk(list[rng.int(list.length)], capHeight)
+  const primary = source === 'humor' ? fontOf(ctx.humor) : source === 'comic' ? fontOf(ctx.comic) : null
+  // NIST has letters only: its digits come from one of the reserved fonts.
+  const digits = primary ?? fontOf(rng.uniform() < 0.5 ? ctx.humor : ctx.comic)
+  return (ch: string): InkBitmap => {
+    if (primary) return primary.draw(ch, rng)
+    if (ctx.nist?.has(ch)) return ctx.nist.draw(ch, capHeight, rng)
+    return digits.draw(ch, rng)
+  }
+}
+
+function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
+  const { rng, cond } = ctx
+  const H = Math.round(rng.uniformIn(40, 58))
+  const sp = SPACING[cond]
+  const ruled = cond === 'ruled'
+  const pitch = H * rng.uniformIn(1.9, 2.3)
+  const nLines = blank ? 0 : 5 + rng.int(3)
+  const left = Math.round(width * (ruled ? 0.15 : rng.uniformIn(0.05, 0.09)))
+  const right = Math.round(width * rng.uniformIn(0.93, 0.96))
+  const top = Math.round(H * rng.uniformIn(1.6, 2.2))
+  const height = Math.round(top + Math.max(nLines, 6) * pitch + H * 1.2)
+  const paper: [number, number, number] =
+    cond === 'phone' || cond === 'no-text' ? [244, 241, 234] : ruled ? [250, 250, 246] : [248, 248, 248]
+  const img = rgbImage(width, height, paper)
+  if (ruled) drawRules(img, rng, top, pitch, left)
+  const inkColour: [number, number, number] = ruled || cond === 'phone' ? pickInk(rng) : grayInk(rng)
+  const ink = new Float32Array(width * height)
+  const mix: TextMix = cond === 'mixed' ? MIXED_MIX : ORDINARY_MIX
+  const usedSources = new Set<SourceName>()
+  const inkers = new Map<SourceName, (ch: string) => InkBitmap>()
+  const inkerFor = (s: SourceName) => {
+    let f = inkers.get(s)
+    if (!f) {
+      f = inker(ctx, s, H)
+      inkers.set(s, f)
+    }
+    usedSources.add(s)
+    return f
+  }
+  const lines: string[] = []
+  const chars: CharTruth[] = []
+  let pending: string[] = []
+  for (let li = 0; li < nLines; li++) {
+    const baseline0 = top + li * pitch + (ruled ? H * rng.uniformIn(-0.05, 0.3) : 0)
+    const slope = rng.uniformIn(-0.006, 0.006)
+    let x = left + H * rng.uniformIn(0, 0.4)
+    const words: string[] = []
+    let prev: Placed | null = null
+    for (;;) {
+      if (pending.length === 0) pending = drawTokens(rng, mix)
+      const token = pending[0]
+      const source = cond === 'mixed' ? ctx.available[rng.int(ctx.available.length)] : ctx.pageSource
+      const ink1 = inkerFor(source)
+      const glyphs = [...token].map((ch) => ink1(ch))
+      if (cond === 'broken')
+        for (const g of glyphs)
+          if (rng.uniform() < 0.35) breakStroke(g, Math.max(3, H * rng.uniformIn(0.08, 0.15)), rng)
+      const wordGap = words.length === 0 ? 0 : H * rng.uniformIn(sp.word[0], sp.word[1])
+      const estWidth = glyphs.reduce((s, g) => s + g.w + H * sp.letter[1], wordGap)
+      if (x + estWidth > right && words.length > 0) break
+      pending.shift()
+      x += wordGap
+      for (let ci = 0; ci < glyphs.length; ci++) {
+        const g = glyphs[ci]
+        const baseline = baseline0 + slope * (x - left) + rng.normal(0, 0.025 * H)
+        const y = Math.round(baseline - g.baseline)
+        let gx: number
+        if (ci > 0 && prev !== null && cond === 'touching' && rng.uniform() < 0.4) {
+          gx = touchingX(prev, g, y, rng.uniformIn(1.5, Math.max(2, 0.08 * H)))
+        } else if (ci > 0 && prev !== null) {
+          gx = prev.x + prev.g.w + H * rng.uniformIn(sp.letter[0], sp.letter[1])
+        } else gx = x
+        gx = Math.round(gx)
+        stamp(ink, width, height, g, gx, y)
+        const si = ctx.sourceIndex(g.source)
+        chars.push([token[ci], gx, y, gx + g.w, y + g.h, si])
+        prev = { g, x: gx, y }
+        x = gx + g.w
+      }
+      words.push(token)
+      prev = null
+    }
+    lines.push(words.join(' '))
+  }
+  for (let i = 0; i < width * height; i++) {
+    const a = ink[i]
+    if (a <= 0) continue
+    img.r[i] += (inkColour[0] - img.r[i]) * a
+    img.g[i] += (inkColour[1] - img.g[i]) * a
+    img.b[i] += (inkColour[2] - img.b[i]) * a
+  }
+  return { img, lines, chars, capHeight: H, sources: [...usedSources] }
+}
+
+/** x of `g` (top row `y`) so that its ink overlaps `prev`'s by `overlap` px on the row where they come closest. */
+function touchingX(prev: Placed, g: InkBitmap, y: number, overlap: number): number {
+  let best = Infinity
+  const r0 = Math.max(prev.y, y),
+    r1 = Math.min(prev.y + prev.g.h, y + g.h)
+  for (let r = r0; r < r1; r++) {
+    let lr = -1
+    const pr = r - prev.y
+    for (let c = prev.g.w - 1; c >= 0; c--)
+      if (prev.g.ink[pr * prev.g.w + c] > 0.3) {
+        lr = prev.x + c
+        break
+      }
+    let rl = -1
+    const gr = r - y
+    for (let c = 0; c < g.w; c++)
+      if (g.ink[gr * g.w + c] > 0.3) {
+        rl = c
+        break
+      }
+    if (lr >= 0 && rl >= 0) best = Math.min(best, rl - lr)
+  }
+  if (!Number.isFinite(best)) return prev.x + prev.g.w
+  // Never slide more than 30% into the previous glyph: the pair must stay two letters to a reader.
+  return Math.max(prev.x + 0.3 * prev.g.w, -overlap - best)
+}
+
+function stamp(dst: Float32Array, W: number, H: number, g: InkBitmap, x0: number, y0: number) {
+  for (let y = 0; y < g.h; y++) {
+    const py = y0 + y
+    if (py < 0 || py >= H) continue
+    for (let x = 0; x < g.w; x++) {
+      const px = x0 + x
+      if (px < 0 || px >= W) continue
+      const v = g.ink[y * g.w + x]
+      const i = py * W + px
+      if (v > dst[i]) dst[i] = v
+    }
+  }
+}
+
+function drawRules(img: RgbImage, rng: Rng, top: number, pitch: number, left: number) {
+  const blue: [number, number, number] = [
+    Math.round(rng.uniformIn(105, 150)),
+    Math.round(rng.uniformIn(145, 180)),
+    Math.round(rng.uniformIn(205, 235))
+  ]
+  const red: [number, number, number] = [220, Math.round(rng.uniformIn(90, 130)), Math.round(rng.uniformIn(100, 140))]
+  const th = rng.uniformIn(1.4, 3)
+  const hline = (yc: number, t: number, c: [number, number, number]) => {
+    for (let y = Math.floor(yc - t); y <= Math.ceil(yc + t); y++) {
+      if (y < 0 || y >= img.h) continue
+      const a = clip(t / 2 - Math.abs(y + 0.5 - yc) + 0.5, 0, 1)
+      if (a <= 0) continue
+      for (let x = 0; x < img.w; x++) blend(img, y * img.w + x, c, a)
+    }
+  }
+  // The header rule, then one rule per line pitch down the whole sheet, like a notebook page.
+  hline(top - pitch * 0.9, th * 1.6, red)
+  for (let yc = top; yc < img.h - 4; yc += pitch) hline(yc, th, blue)
+  const xm = left - pitch * 0.35
+  for (let x = Math.floor(xm - th); x <= Math.ceil(xm + th); x++) {
+    const a = clip(th / 2 - Math.abs(x + 0.5 - xm) + 0.5, 0, 1)
+    if (a > 0) for (let y = 0; y < img.h; y++) blend(img, y * img.w + x, red, a)
+  }
+}
+
+function blend(img: RgbImage, i: number, c: readonly [number, number, number], a: number) {
+  img.r[i] += (c[0] - img.r[i]) * a
+  img.g[i] += (c[1] - img.g[i]) * a
+  img.b[i] += (c[2] - img.b[i]) * a
+}
+
+function pickInk(rng: Rng): [number, number, number] {
+  const inks: [number, number, number][] = [
+    [25, 30, 95], // blue ballpoint
+    [28, 28, 32], // black pen
+    [85, 85, 90] // pencil
+  ]
+  return inks[rng.int(inks.length)]
+}
+
+function grayInk(rng: Rng): [number, number, number] {
+  const v = Math.round(rng.uniformIn(15, 80))
+  return [v, v, v]
+}
+
+async function flatPage(ctx: SheetContext) {
+  const sheet = composeSheet(ctx, 1400, false)
+  const { img } = sheet
+  // Plain pages are gray PNGs except ruled paper, whose colour is part of the condition.
+  const colour = ctx.cond === 'ruled'
+  const raw = colour ? toRgbBytes(img) : grayBytes(img)
+  const bytes = await sharp(raw, { raw: { width: img.w, height: img.h, channels: colour ? 3 : 1 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer()
+  return {
+    bytes,
+    ext: 'png',
+    truth: {
+      capHeight: sheet.capHeight,
+      sources: sheet.sources,
+      width: img.w,
+      height: img.h,
+      lines: sheet.lines,
+      chars: sheet.chars
+    }
+  }
+}
+
+/** mode 0: an empty desk; 1: a blank sheet on a desk; 2: a written sheet on a desk. */
+async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number) {
+  const { rng } = ctx
+  const sheet = mode === 0 ? null : composeSheet(ctx, 1000, mode === 1)
+  const sw = sheet?.img.w ?? 1000,
+    sh = sheet?.img.h ?? 1000
+  const DW = Math.round(Math.max(sw, sh * 0.8) * 1.5),
+    DH = Math.round(Math.max(sh, sw * 0.75) * 1.4)
+  const { img: photo, kind } = desk(DW, DH, rng)
+  const rot = rng.uniformIn(-10, 10)
+  const th = (rot * Math.PI) / 180
+  const extentW = sw * Math.abs(Math.cos(th)) + sh * Math.abs(Math.sin(th))
+  const extentH = sw * Math.abs(Math.sin(th)) + sh * Math.abs(Math.cos(th))
+  const scale = rng.uniformIn(0.78, 0.88) * Math.min(DW / extentW, DH / extentH)
+  const cx = DW / 2 + rng.uniformIn(-0.04, 0.04) * DW,
+    cy = DH / 2 + rng.uniformIn(-0.04, 0.04) * DH
+  // Keystone: the phone was tilted, so the far edge of the sheet is a little shorter.
+  const keystone = rng.uniformIn(0.9, 1)
+  const far = rng.int(4)
+  const corners: Point[] = [
+    [-sw / 2, -sh / 2],
+    [sw / 2, -sh / 2],
+    [sw / 2, sh / 2],
+    [-sw / 2, sh / 2]
+  ].map(([x, y], i) => {
+    const edge = far === 0 ? i < 2 : far === 1 ? i === 1 || i === 2 : far === 2 ? i >= 2 : i === 0 || i === 3
+    const shrink = edge ? keystone : 1
+    const kx = far === 0 || far === 2 ? shrink : 1,
+      ky = far === 1 || far === 3 ? shrink : 1
+    const px = x * kx * scale + rng.normal(0, 0.01 * sw * scale),
+      py = y * ky * scale + rng.normal(0, 0.01 * sw * scale)
+    return [cx + px * Math.cos(th) - py * Math.sin(th), cy + px * Math.sin(th) + py * Math.cos(th)]
+  })
+  const xs = corners.map((c) => c[0]),
+    ys = corners.map((c) => c[1])
+  const placedClutter = clutter(photo, rng, {
+    x0: Math.min(...xs),
+    y0: Math.min(...ys),
+    x1: Math.max(...xs),
+    y1: Math.max(...ys)
+  })
+  let chars: CharTruth[] = []
+  if (sheet) {
+    const Hm = homography(
+      [
+        [0, 0],
+        [sw, 0],
+        [sw, sh],
+        [0, sh]
+      ],
+      corners
+    )
+    placeSheet(photo, sheet.img, Hm, [rng.uniformIn(4, 14), rng.uniformIn(6, 16)])
+    chars = sheet.chars.map(([ch, x0, y0, x1, y1, s]) => {
+      const pts = [applyH(Hm, x0, y0), applyH(Hm, x1, y0), applyH(Hm, x1, y1), applyH(Hm, x0, y1)]
+      return [
+        ch,
+        Math.floor(Math.min(...pts.map((p) => p[0]))),
+        Math.floor(Math.min(...pts.map((p) => p[1]))),
+        Math.ceil(Math.max(...pts.map((p) => p[0]))),
+        Math.ceil(Math.max(...pts.map((p) => p[1]))),
+        s
+      ]
+    })
+  }
+  light(photo, rng)
+  noise(photo, rng, rng.uniformIn(1.5, 4))
+  const blurSigma = Math.round(rng.uniformIn(0.5, 1.4) * 100) / 100
+  const jpegQuality = 60 + rng.int(26)
+  const bytes = await sharp(toRgbBytes(photo), { raw: { width: DW, height: DH, channels: 3 } })
+    .blur(blurSigma)
+    .jpeg({ quality: jpegQuality, chromaSubsampling: '4:2:0' })
+    .toBuffer()
+  return {
+    bytes,
+    ext: 'jpg',
+    truth: {
+      capHeight: sheet?.capHeight ?? 0,
+      sources: sheet?.sources ?? [],
+      width: DW,
+      height: DH,
+      lines: sheet?.lines ?? [],
+      chars,
+      sheet: sheet ? corners.map((c): Point => [Math.round(c[0] * 10) / 10, Math.round(c[1] * 10) / 10]) : undefined,
+      rotationDeg: Math.round(rot * 100) / 100,
+      clutter: placedClutter,
+      desk: kind,
+      jpegQuality,
+      blurSigma
+    }
+  }
+}
+
+function grayBytes(img: RgbImage): Buffer {
+  const out = Buffer.alloc(img.w * img.h)
+  for (let i = 0; i < out.length; i++) out[i] = clip(Math.round(img.r[i]), 0, 255)
+  return out
+}

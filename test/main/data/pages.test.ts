@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest'
+import { readFile } from 'node:fs/promises'
+import { composePages, sha256, type PagesOptions } from '../../../src/main/data/pages/index.ts'
+import { NistInk, breakStroke } from '../../../src/main/data/pages/glyphs.ts'
+import { applyH, homography } from '../../../src/main/data/pages/photo.ts'
+import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
+import { loadImage } from '../../../src/main/vision/image.ts'
+import { Rng } from '../../../src/main/nn/rng.ts'
+
+const MINI = 'test/fixtures/nist26-mini/nist26_mini_valid.mat'
+
+async function nistMini(skipPerClass: number): Promise<NonNullable<PagesOptions['nist']>> {
+  return {
+    glyphs: await readGlyphFile(MINI),
+    name: 'nist26_mini_valid.mat',
+    sha256: sha256(await readFile(MINI)),
+    skipPerClass
+  }
+}
+
+describe('data pages: composer', () => {
+  it('gives byte-identical files for the same seed, different ones for another seed', async () => {
+    const opts: PagesOptions = {
+      seed: 7,
+      conditions: ['touching', 'phone'],
+      pagesPerCondition: 1,
+      nist: await nistMini(1)
+    }
+    const a = await composePages(opts)
+    const b = await composePages(opts)
+    const c = await composePages({ ...opts, seed: 8 })
+    expect(a.files.map((f) => f.name)).toEqual(['touching-01.png', 'touching-01.txt', 'phone-01.jpg', 'phone-01.txt'])
+    for (let i = 0; i < a.files.length; i++) expect(sha256(a.files[i].bytes)).toBe(sha256(b.files[i].bytes))
+    expect(JSON.stringify(a.manifest)).toBe(JSON.stringify(b.manifest))
+    expect(sha256(a.files[0].bytes)).not.toBe(sha256(c.files[0].bytes))
+  }, 60_000)
+
+  it('draws a page the same way whichever other conditions are asked for', async () => {
+    const alone = await composePages({ seed: 3, conditions: ['broken'], pagesPerCondition: 1 })
+    const among = await composePages({ seed: 3, conditions: ['clean', 'broken'], pagesPerCondition: 1 })
+    const page = among.files.find((f) => f.name === 'broken-01.png')!
+    expect(sha256(page.bytes)).toBe(sha256(alone.files[0].bytes))
+  }, 60_000)
+
+  it('writes ground truth that matches its boxes, inside the image, and images the loader reads', async () => {
+    const { files, manifest } = await composePages({
+      seed: 2,
+      conditions: ['clean', 'ruled', 'mixed', 'phone'],
+      pagesPerCondition: 1,
+      nist: await nistMini(1)
+    })
+    for (const page of manifest.pages) {
+      const txt = files.find((f) => f.name === page.text)!.bytes.toString('utf8')
+      expect(txt.trimEnd().split('\n')).toEqual(page.lines)
+      const letters = page.lines.join('').replace(/ /g, '')
+      expect(page.chars.map((c) => c[0]).join('')).toBe(letters)
+      expect(letters).toMatch(/^[A-Z0-9]+$/)
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      expect([img.width, img.height]).toEqual([page.width, page.height])
+      for (const [, x0, y0, x1, y1] of page.chars) {
+        expect(x0).toBeGreaterThanOrEqual(0)
+        expect(y0).toBeGreaterThanOrEqual(0)
+        expect(x1).toBeLessThanOrEqual(page.width)
+        expect(y1).toBeLessThanOrEqual(page.height)
+        expect(x1).toBeGreaterThan(x0)
+        expect(y1).toBeGreaterThan(y0)
+      }
+      // Ink is where the boxes say: the darkest pixel inside each box is far darker than the paper.
+      if (page.condition === 'clean') {
+        for (const [, x0, y0, x1, y1] of page.chars) {
+          let min = 255
+          for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) min = Math.min(min, img.data[y * img.width + x])
+          expect(min).toBeLessThan(128)
+        }
+      }
+    }
+    const phone = manifest.pages.find((p) => p.condition === 'phone')!
+    expect(phone.sheet).toHaveLength(4)
+    // Every character box lies inside the sheet's bounding box.
+    const xs = phone.sheet!.map((p) => p[0]),
+      ys = phone.sheet!.map((p) => p[1])
+    for (const [, x0, y0, x1, y1] of phone.chars) {
+      expect(x0).toBeGreaterThanOrEqual(Math.floor(Math.min(...xs)))
+      expect(x1).toBeLessThanOrEqual(Math.ceil(Math.max(...xs)))
+      expect(y0).toBeGreaterThanOrEqual(Math.floor(Math.min(...ys)))
+      expect(y1).toBeLessThanOrEqual(Math.ceil(Math.max(...ys)))
+    }
+  }, 120_000)
+
+  it('gives the no-text condition empty ground truth: an empty desk, then a blank sheet', async () => {
+    const { files, manifest } = await composePages({ seed: 1, conditions: ['no-text'], pagesPerCondition: 2 })
+    expect(manifest.pages.map((p) => p.lines)).toEqual([[], []])
+    expect(manifest.pages[0].sheet).toBeUndefined()
+    expect(manifest.pages[1].sheet).toHaveLength(4)
+    expect(files.filter((f) => f.name.endsWith('.txt')).map((f) => f.bytes.length)).toEqual([0, 0])
+  }, 60_000)
+})
+
+describe('data pages: sources', () => {
+  it('never draws the NIST glyphs the models trained on (the first k of each class)', async () => {
+    const g = await readGlyphFile(MINI)
+    const ink = new NistInk(g.x, g.y, g.n, 2)
+    const firstTwo = new Set<number>()
+    const seen = new Array<number>(26).fill(0)
+    for (let i = 0; i < g.n; i++) if (seen[g.y[i]]++ < 2) firstTwo.add(i)
+    const pooled = ink.pool.flat()
+    expect(pooled.length).toBe(g.n - firstTwo.size)
+    for (const i of pooled) expect(firstTwo.has(i)).toBe(false)
+    const { manifest } = await composePages({
+      seed: 4,
+      conditions: ['clean'],
+      pagesPerCondition: 3,
+      nist: await nistMini(2)
+    })
+    const used = manifest.sources.table.filter((s) => s.startsWith('nist26#')).map((s) => Number(s.slice(7)))
+    expect(used.length).toBeGreaterThan(0)
+    for (const i of used) expect(firstTwo.has(i)).toBe(false)
+    expect(manifest.sources.nist).toMatchObject({ file: 'nist26_mini_valid.mat', skipPerClass: 2 })
+  }, 60_000)
+
+  it('breaks a stroke by erasing a band of ink', () => {
+    const w = 30,
+      h = 40
+    const ink = new Float32Array(w * h)
+    for (let y = 0; y < h; y++) for (let x = 12; x < 18; x++) ink[y * w + x] = 1 // a vertical bar, like an I
+    const g = { w, h, ink, baseline: h, source: 'test' }
+    const share = breakStroke(g, 5, new Rng(1))
+    expect(share).toBeGreaterThan(0.04)
+    // The bar is now in two 4-connected pieces, both with ink.
+    expect(pieces(ink, w, h)).toBe(2)
+  })
+
+  it('solves the homography of four point pairs', () => {
+    const src: [number, number][] = [
+      [0, 0],
+      [100, 0],
+      [100, 50],
+      [0, 50]
+    ]
+    const dst: [number, number][] = [
+      [10, 20],
+      [115, 25],
+      [110, 80],
+      [5, 70]
+    ]
+    const H = homography(src, dst)
+    for (let i = 0; i < 4; i++) {
+      const [u, v] = applyH(H, src[i][0], src[i][1])
+      expect(u).toBeCloseTo(dst[i][0], 6)
+      expect(v).toBeCloseTo(dst[i][1], 6)
+    }
+  })
+})
+
+function pieces(ink: Float32Array, w: number, h: number): number {
+  const seen = new Uint8Array(w * h)
+  let n = 0
+  for (let i = 0; i < w * h; i++) {
+    if (ink[i] <= 0.5 || seen[i]) continue
+    n++
+    const stack = [i]
+    seen[i] = 1
+    while (stack.length) {
+      const j = stack.pop()!
+      const x = j % w,
+        y = (j / w) | 0
+      for (const [dx, dy] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1]
+      ]) {
+        const xx = x + dx,
+          yy = y + dy
+        if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue
+        const k = yy * w + xx
+        if (ink[k] > 0.5 && !seen[k]) {
+          seen[k] = 1
+          stack.push(k)
+        }
+      }
+    }
+  }
+  return n
+}
