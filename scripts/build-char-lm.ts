@@ -56,7 +56,7 @@ for (const t of held) {
     n++
   }
 }
-const json = JSON.stringify(data)
+const json = JSON.stringify({ ...data, heldOutNatsPerChar: Number(((bits / n) * Math.LN2).toFixed(4)) })
 const gz = gzipSync(Buffer.from(json), { level: 9 })
 mkdirSync(values.out, { recursive: true })
 const file = `char${order}.json.gz`

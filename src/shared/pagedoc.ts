@@ -51,7 +51,6 @@ export const PageLineSchema = z.object({
 
 export const PAGE_FORMATS = ['hocr', 'alto', 'page'] as const
 
-
 /**
  * Most boxes (and lines) a page may hold: segmentation refuses pages of more than 20 000 components, and a
  * person's splits add some; a document beyond this is not a page of handwriting and is refused whole.

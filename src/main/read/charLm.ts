@@ -41,6 +41,8 @@ export const CharLmDataSchema = z.object({
   order: z.number().int().min(1).max(8),
   alphabet: z.literal(LM_ALPHABET),
   minCount: z.number().int().min(1),
+  /** Cross-entropy on held-out text, nats per character (what an average character costs; the decoder offsets it). */
+  heldOutNatsPerChar: z.number().positive().optional(),
   contexts: z.array(ContextRow)
 })
 export type CharLmData = z.infer<typeof CharLmDataSchema>
@@ -97,11 +99,14 @@ interface Ctx {
 
 export class CharLm {
   readonly order: number
+  /** Held-out cross-entropy in nats per character, when the model file records it. */
+  readonly natsPerChar: number | undefined
   private readonly table = new Map<string, Ctx>()
   private readonly cache = new Map<string, Float64Array>()
 
   constructor(data: CharLmData) {
     this.order = data.order
+    this.natsPerChar = data.heldOutNatsPerChar
     for (const [h, total, types, chars, counts] of data.contexts) {
       const row = new Float64Array(V)
       let kept = 0

@@ -41,7 +41,11 @@ export interface DecoderOptions {
   lexicon?: ReadonlySet<string> | null
   /** Added for a finished word of 2+ letters found in the lexicon (default 1). */
   lexiconBonus?: number
-  /** Added per segment (default 2). */
+  /**
+   * Added per segment (default 0.3). With a language model, `lmWeight` times its average cost per character
+   * (its held-out cross-entropy) is added too, so that the model's cost of a character is not by itself a
+   * reason to read fewer characters.
+   */
   segmentBonus?: number
   /** A best class with p at or above this is the only reading tried (default 0.9). */
   confident?: number
@@ -58,7 +62,7 @@ export interface DecoderOptions {
 export const DEFAULT_DECODER = {
   lmWeight: 0.5,
   lexiconBonus: 1,
-  segmentBonus: 2,
+  segmentBonus: 0.3,
   confident: 0.9,
   minRatio: 0.05,
   maxLabels: 4,
@@ -112,7 +116,7 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   const lambda = lm ? (opts.lmWeight ?? DEFAULT_DECODER.lmWeight) : 0
   const lexicon = lm ? opts.lexicon : null
   const lexBonus = opts.lexiconBonus ?? DEFAULT_DECODER.lexiconBonus
-  const segBonus = opts.segmentBonus ?? DEFAULT_DECODER.segmentBonus
+  const segBonus = (opts.segmentBonus ?? DEFAULT_DECODER.segmentBonus) + (lm ? lambda * (lm.natsPerChar ?? 0) : 0)
   const beam = opts.beam ?? DEFAULT_DECODER.beam
   const nBest = opts.nBest ?? DEFAULT_DECODER.nBest
   const keep = lm ? lm.order - 1 : 0
@@ -137,7 +141,8 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
     const pSpace = n > 0 ? lat.space[n] : null
     for (const h of hyps) {
       const starts: { score: number; ctx: string; word: string; space: boolean }[] = []
-      if (pSpace === null || pSpace === undefined) starts.push({ score: h.score, ctx: h.ctx, word: h.word, space: false })
+      if (pSpace === null || pSpace === undefined)
+        starts.push({ score: h.score, ctx: h.ctx, word: h.word, space: false })
       else {
         starts.push({ score: h.score + lnp(1 - pSpace), ctx: h.ctx, word: h.word, space: false })
         starts.push({

@@ -92,17 +92,23 @@ function inkProfile(seg: Seg, ink: NonNullable<CharBox['ink']>): { profile: Floa
   return { profile, stroke: Math.max(1, median(runs)) }
 }
 
-/** Cut columns (relative to the ink rectangle) of a wide box, left to right. */
+/**
+ * Cut columns (relative to the ink rectangle) of a wide box, left to right: the deepest local minima of its
+ * ink projection that cross at most `cutMaxStrokes` stroke widths, and — for touching letters joined by a
+ * thick stroke, where no column is thin — the lowest column near each even division of the box into the
+ * number of characters its width suggests (`charWidthWork`: the line's median width, working pixels).
+ */
 export function cutColumns(
   profile: Float32Array,
   stroke: number,
   charHeightWork: number,
+  charWidthWork: number,
   opts: Pick<LatticeOptions, 'cutMaxStrokes' | 'maxCuts'> = {}
 ): number[] {
   const w = profile.length
   const maxInk = (opts.cutMaxStrokes ?? 2.5) * stroke
   const maxCuts = opts.maxCuts ?? 4
-  const margin = Math.max(2, Math.round(0.15 * charHeightWork))
+  const margin = Math.max(2, Math.round(0.1 * charHeightWork))
   const sm = new Float32Array(w)
   for (let x = 0; x < w; x++) {
     let s = 0,
@@ -126,6 +132,18 @@ export function cutColumns(
   for (const x of minima) {
     if (kept.length >= maxCuts) break
     if (kept.every((k) => Math.abs(k - x) >= margin)) kept.push(x)
+  }
+  // Width alone tells the count only roughly (narrow letters): the estimate and one more.
+  const est = Math.max(2, Math.round(w / Math.max(1, charWidthWork)))
+  for (const parts of [est, est + 1]) {
+    const step = w / parts
+    for (let i = 1; i < parts; i++) {
+      const lo = Math.max(margin, Math.round(i * step - 0.25 * step)),
+        hi = Math.min(w - margin - 1, Math.round(i * step + 0.25 * step))
+      let best = -1
+      for (let x = lo; x <= hi; x++) if (best < 0 || sm[x] < sm[best]) best = x
+      if (best >= 0 && kept.every((k) => Math.abs(k - best) >= margin / 2)) kept.push(best)
+    }
   }
   return kept.sort((a, b) => a - b)
 }
@@ -199,7 +217,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       let cuts: number[] = []
       if (!opts.detectorOnly && b.ink && b.w >= cutH * H && b.w >= cutW * W) {
         const { profile, stroke } = inkProfile(seg, b.ink)
-        cuts = cutColumns(profile, stroke, H * seg.binaryScale, opts)
+        cuts = cutColumns(profile, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
       }
       const bounds = [0, ...cuts, b.ink ? b.ink.rect.w : 0]
       // Pieces between cuts: nodes start … start + cuts.length + 1.

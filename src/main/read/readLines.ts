@@ -17,7 +17,7 @@ import { buildLattices, type LatticeOptions, type LineLattice, type SegmentKind 
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 
 export interface ShapePriorOptions {
-  /** Segments wider than this many times the line's median width are penalised … (default 1.3) */
+  /** Segments wider than this many times the line's median width are penalised … (default 1.6) */
   wideRatio?: number
   /** … by this times the squared log of the excess (default 8). */
   wideWeight?: number
@@ -43,7 +43,7 @@ export function shapePrior(
   line: { charWidth: number; charHeight: number },
   opts: ShapePriorOptions = {}
 ): number {
-  const wide = opts.wideRatio ?? 1.3
+  const wide = opts.wideRatio ?? 1.6
   const a = opts.wideWeight ?? 8
   const r = b.w / Math.max(1, line.charWidth)
   const excess = Math.max(0, Math.log(r / wide))
@@ -77,16 +77,30 @@ export function candidateBoxes(lattices: readonly LineLattice[]): CharBox[] {
   return lattices.flatMap((l) => l.segments.map((s) => s.box))
 }
 
-export async function readLines(
+/** A page's lattices with every candidate classified: what decoding needs, computed once. */
+export interface PreparedLines {
+  lattices: LineLattice[]
+  /** Class probabilities of every candidate, lattice by lattice, segment by segment (n × 36). */
+  probs: Float32Array
+}
+
+/** Builds every line's lattice and classifies all candidates in one batch. */
+export async function prepareLines(
   seg: SegmentResult,
   layout: PageLayout<CharBox>,
   classifier: Classifier,
   extract: (boxes: readonly CharBox[]) => Float32Array,
-  opts: ReadLinesOptions
-): Promise<ReadLinesResult> {
-  const lattices = buildLattices(seg, layout, opts.lattice)
+  latticeOpts?: LatticeOptions
+): Promise<PreparedLines> {
+  const lattices = buildLattices(seg, layout, latticeOpts)
   const all = candidateBoxes(lattices)
-  const pred = all.length > 0 ? await classifier.predict(extract(all), all.length) : null
+  const probs = all.length > 0 ? (await classifier.predict(extract(all), all.length)).probs : new Float32Array(0)
+  return { lattices, probs }
+}
+
+/** Word gaps, shape priors and the search, line by line, on prepared lines. */
+export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'lattice'>): ReadLinesResult {
+  const { lattices, probs } = prep
   const gm = gapModel(
     lattices.map((l) => l.gaps.filter((g): g is number => g !== null)),
     opts.gaps
@@ -95,7 +109,8 @@ export async function readLines(
   const lines: LineDecoding[] = []
   let offset = 0
   lattices.forEach((lat, li) => {
-    const probsOf = (i: number) => pred!.probs.subarray((offset + i) * NUM_CLASSES, (offset + i + 1) * NUM_CLASSES)
+    const base = offset
+    const probsOf = (i: number) => probs.subarray((base + i) * NUM_CLASSES, (base + i + 1) * NUM_CLASSES)
     const space: (number | null)[] = []
     let g = 0
     for (const gap of lat.gaps) space.push(gap === null ? null : gm.pSpace[li][g++])
@@ -133,6 +148,16 @@ export async function readLines(
     offset += lat.segments.length
   })
   return { boxes, lines, lattices }
+}
+
+export async function readLines(
+  seg: SegmentResult,
+  layout: PageLayout<CharBox>,
+  classifier: Classifier,
+  extract: (boxes: readonly CharBox[]) => Float32Array,
+  opts: ReadLinesOptions
+): Promise<ReadLinesResult> {
+  return decodeLines(await prepareLines(seg, layout, classifier, extract, opts.lattice), opts)
 }
 
 const LM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources', 'lm')

@@ -217,7 +217,7 @@ export async function transcribe(
     shape: opts.shape,
     decoder: { ...opts.decoder, ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}) },
     lm,
-    lexicon: lm ? opts.lexicon === undefined ? defaultLexicon() : opts.lexicon : null
+    lexicon: lm ? (opts.lexicon === undefined ? defaultLexicon() : opts.lexicon) : null
   })
   const probs = new Float32Array(read.boxes.length * NUM_CLASSES)
   read.boxes.forEach((b, i) => probs.set(b.probs, i * NUM_CLASSES))

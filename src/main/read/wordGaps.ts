@@ -22,6 +22,8 @@ export interface GapModelOptions {
   minSeparation?: number
   /** Space probabilities are kept within [floor, 1 − floor] (default 0.02). */
   floor?: number
+  /** The mixture's log-odds are divided by this: above 1 the gap evidence is softer and the language model weighs more (default 1). */
+  temperature?: number
 }
 
 interface Mixture {
@@ -39,11 +41,11 @@ function normLogPdf(x: number, mu: number, sd: number): number {
   return -0.5 * z * z - Math.log(sd) - 0.5 * Math.log(2 * Math.PI)
 }
 
-/** Posterior of component 1 (word gaps) for x. */
-function posterior(m: Mixture, x: number): number {
+/** Posterior of component 1 (word gaps) for x, its log-odds divided by `temperature`. */
+function posterior(m: Mixture, x: number, temperature = 1): number {
   const a = Math.log(m.w[0]) + normLogPdf(x, m.mu[0], m.sd[0])
   const b = Math.log(m.w[1]) + normLogPdf(x, m.mu[1], m.sd[1])
-  return 1 / (1 + Math.exp(a - b))
+  return 1 / (1 + Math.exp((a - b) / temperature))
 }
 
 /**
@@ -155,7 +157,7 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     const own = fitMixture(gaps.map(toLog), page, { m: page, weight: priorWeight })
     // A line whose refit lost the page's shape (both components collapsed together) keeps the page's.
     const m = separation(own) >= 0.5 * minSep ? own : page
-    return gaps.map((g) => fixed(g) ?? clamp(posterior(m, toLog(g))))
+    return gaps.map((g) => fixed(g) ?? clamp(posterior(m, toLog(g), opts.temperature ?? 1)))
   })
   return { pSpace, page }
 }
