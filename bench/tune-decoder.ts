@@ -36,7 +36,8 @@ const GRID: Record<string, number[]> = {
   'decoder.lexiconBonus': [0, 1, 2],
   'gaps.floor': [0.02, 0.1, 0.2],
   'gaps.temperature': [1, 2, 4],
-  'gaps.priorWeight': [1, 3, 10]
+  'gaps.priorWeight': [3, 10, 30],
+  'decoder.confidentGap': [0.9, 0.95, 0.99, 1.01]
 }
 
 function group(k: Knobs, g: string): Record<string, number> {

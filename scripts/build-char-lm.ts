@@ -39,8 +39,15 @@ if (values.corpus) {
   source = `Debian bible-kjv-text ${v.stdout.trim()} (King James Version, printed by \`bible gen1:1-rev22:21\`)`
 }
 // `bible` prints a "Book N" header line ("Genesis 1", "1 Samuel 3") before each chapter; --corpus files
-// use blank lines.
-const chapters = (values.corpus ? raw.split(/\n\s*\n/) : raw.split(/\n(?=(?:[1-3] )?[A-Z][A-Za-z ]* \d+\n)/))
+// use blank lines. Headers are dropped: "Genesis 10" followed by verse "1" would teach the model that a
+// number is often followed by another one after a space.
+const chapters = (
+  values.corpus
+    ? raw.split(/\n\s*\n/)
+    : raw
+        .split(/\n(?=(?:[1-3] )?[A-Z][A-Za-z ]* \d+\n)/)
+        .map((c) => c.replace(/^\s*(?:[1-3] )?[A-Z][A-Za-z ]* \d+\n/, ''))
+)
   .map(normaliseLmText)
   .filter((t) => t.length > 0)
 const cut = Math.floor(chapters.length * 0.95)

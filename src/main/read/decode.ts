@@ -36,13 +36,13 @@ export interface DecodeLattice {
 
 export interface DecoderOptions {
   lm: CharLm | null
-  /** Weight of the language model's ln P (default 0.5). */
+  /** Weight of the language model's ln P (default 0.3). */
   lmWeight?: number
   lexicon?: ReadonlySet<string> | null
   /** Added for a finished word of 2+ letters found in the lexicon (default 1). */
   lexiconBonus?: number
   /**
-   * Added per segment (default 0.3). With a language model, `lmWeight` times its average cost per character
+   * Added per segment (default 1.5). With a language model, `lmWeight` times its average cost per character
    * (its held-out cross-entropy) is added too, so that the model's cost of a character is not by itself a
    * reason to read fewer characters.
    */
@@ -53,6 +53,11 @@ export interface DecoderOptions {
   minRatio?: number
   /** … at most this many classes per segment (default 4). */
   maxLabels?: number
+  /**
+   * A gap whose space probability is at least this (or at most 1 − this) is decided by the gap alone, as a
+   * confident class is (default 0.95); closer calls are left to the language model too.
+   */
+  confidentGap?: number
   /** Hypotheses kept per node (default 64). */
   beam?: number
   /** Paths returned, best first (default 3). */
@@ -60,12 +65,13 @@ export interface DecoderOptions {
 }
 
 export const DEFAULT_DECODER = {
-  lmWeight: 0.5,
+  lmWeight: 0.3,
   lexiconBonus: 1,
-  segmentBonus: 0.3,
+  segmentBonus: 1.5,
   confident: 0.9,
   minRatio: 0.05,
   maxLabels: 4,
+  confidentGap: 0.95,
   beam: 64,
   nBest: 3
 }
@@ -107,6 +113,13 @@ export function candidateLabels(probs: ArrayLike<number>, opts: DecoderOptions):
   return order.slice(0, max).filter((k) => probs[k] >= ratio * top)
 }
 
+/** Whether a path passing a gap of space probability p may put a space there: [false], [true] or both. */
+export function spaceChoices(p: number | null | undefined, opts: DecoderOptions): boolean[] {
+  if (p === null || p === undefined) return [false]
+  const sure = opts.confidentGap ?? DEFAULT_DECODER.confidentGap
+  return p >= sure ? [true] : p <= 1 - sure ? [false] : [false, true]
+}
+
 export function isLexiconWord(word: string, lexicon: ReadonlySet<string> | null | undefined): boolean {
   return !!lexicon && word.length >= 2 && /^[A-Z]+$/.test(word) && lexicon.has(word)
 }
@@ -144,13 +157,16 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
       if (pSpace === null || pSpace === undefined)
         starts.push({ score: h.score, ctx: h.ctx, word: h.word, space: false })
       else {
-        starts.push({ score: h.score + lnp(1 - pSpace), ctx: h.ctx, word: h.word, space: false })
-        starts.push({
-          score: h.score + lnp(pSpace) + lmScore(h.ctx, ' ') + wordEnd(h.word),
-          ctx: push(h.ctx, ' '),
-          word: '',
-          space: true
-        })
+        const choices = spaceChoices(pSpace, opts)
+        if (choices.includes(false))
+          starts.push({ score: h.score + lnp(1 - pSpace), ctx: h.ctx, word: h.word, space: false })
+        if (choices.includes(true))
+          starts.push({
+            score: h.score + lnp(pSpace) + lmScore(h.ctx, ' ') + wordEnd(h.word),
+            ctx: push(h.ctx, ' '),
+            word: '',
+            space: true
+          })
       }
       for (const s of starts) {
         for (const ei of from[n]) {

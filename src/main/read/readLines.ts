@@ -17,11 +17,11 @@ import { buildLattices, type LatticeOptions, type LineLattice, type SegmentKind 
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 
 export interface ShapePriorOptions {
-  /** Segments wider than this many times the line's median width are penalised … (default 1.6) */
+  /** Segments wider than this many times the line's median width are penalised … (default 1.3) */
   wideRatio?: number
-  /** … by this times the squared log of the excess (default 8). */
+  /** … by this times the squared log of the excess (default 20). */
   wideWeight?: number
-  /** ln prior of a cut piece (default −1) and of a merge (default −1). */
+  /** ln prior of a cut piece (default −2) and of a merge (default −1). */
   cutPrior?: number
   mergePrior?: number
 }
@@ -43,11 +43,11 @@ export function shapePrior(
   line: { charWidth: number; charHeight: number },
   opts: ShapePriorOptions = {}
 ): number {
-  const wide = opts.wideRatio ?? 1.6
-  const a = opts.wideWeight ?? 8
+  const wide = opts.wideRatio ?? 1.3
+  const a = opts.wideWeight ?? 20
   const r = b.w / Math.max(1, line.charWidth)
   const excess = Math.max(0, Math.log(r / wide))
-  const kindPrior = kind === 'cut' ? (opts.cutPrior ?? -1) : kind === 'merge' ? (opts.mergePrior ?? -1) : 0
+  const kindPrior = kind === 'cut' ? (opts.cutPrior ?? -2) : kind === 'merge' ? (opts.mergePrior ?? -1) : 0
   return -a * excess * excess + kindPrior
 }
 

@@ -51,7 +51,11 @@ export interface TranscribeOptions {
    * read/wordContext.ts (`wordContext`) — the reading before the decoder, kept for comparison.
    */
   decode?: boolean
-  /** Old path only: resolve letter/digit look-alikes by the rest of their word. Default true. */
+  /**
+   * Context for the look-alikes (0/O, 1/I …; default true). False reads every box as the classifier alone
+   * does: with the decoder that is the language model off (unless `lm` says otherwise), on the old path
+   * no word-context rule.
+   */
   wordContext?: boolean
   /** The decoder's character language model: on (default: DEFAULT_LM_ON), off, or a model of one's own. */
   lm?: boolean | CharLm
@@ -209,7 +213,7 @@ export async function transcribe(
     return { doc: PageDocSchema.parse(opts.wordContext === false ? doc : applyWordContext(doc)), segmentation: seg }
   }
 
-  const lmOn = opts.lm ?? DEFAULT_LM_ON
+  const lmOn = opts.lm ?? (opts.wordContext === false ? false : DEFAULT_LM_ON)
   const lm = lmOn === false ? null : lmOn === true ? defaultCharLm() : lmOn
   const read = await readLines(seg, layout, classifier, (boxes) => extractGlyphs(seg, boxes, opts), {
     lattice: opts.lattice,

@@ -4,10 +4,11 @@
 // word gaps near one) by a two-component Gaussian mixture:
 //  1. the page's gaps fit a mixture by EM; when its two components are not well apart (a letter chart,
 //     a single word per line, evenly spaced capitals) the page has no evidence for word gaps and every gap
-//     below `alwaysBreakGap` is given a low space probability;
-//  2. each line refits the mixture by MAP-EM, the page's fit acting as a prior of `priorWeight` pseudo-gaps
-//     per component, so a line with few gaps stays near the page and a line written wider or tighter than
-//     the rest moves its own split;
+//     below `alwaysBreakGap` is given a low space probability. A page of very few gaps (a label, one short
+//     line) cannot show its own spacing and is read with a typical one;
+//  2. each line's gaps are first shifted by how much looser or tighter the line is written than the page
+//     (the median of its log gaps against the page's, shrunk towards none by `priorWeight` pseudo-gaps so a
+//     line of few gaps stays with the page): a line written wider than the rest gets its own split;
 //  3. the posterior of the word component is the space probability, kept within [floor, 1 − floor] so the
 //     language model can still break a close call (read/decode.ts adds both).
 
@@ -16,13 +17,17 @@ export interface GapModelOptions {
   alwaysBreakGap?: number
   /** Gaps below this are never word gaps (default 0.1). */
   neverBreakGap?: number
-  /** Pseudo-gaps per component with which the page's fit pulls each line (default 3). */
+  /** Pseudo-gaps with which each line's own spacing is shrunk towards the page's (default 10). */
   priorWeight?: number
-  /** Smallest separation of the page's two components, in pooled standard deviations, to believe in word gaps (default 2). */
+  /** Smallest separation of the page's two components, in pooled standard deviations, to believe in word gaps (default 2) … */
   minSeparation?: number
+  /** … and smallest ratio of the median gaps of the two sides of Otsu's split (default 2.2, as vision/layout.ts). */
+  minGapContrast?: number
+  /** A page with fewer gaps than this is read with typical spacing instead of its own fit (default 10). */
+  minPageGaps?: number
   /** Space probabilities are kept within [floor, 1 − floor] (default 0.02). */
   floor?: number
-  /** The mixture's log-odds are divided by this: above 1 the gap evidence is softer and the language model weighs more (default 1). */
+  /** The mixture's log-odds are divided by this: above 1 the gap evidence is softer and the language model weighs more (default 2). */
   temperature?: number
 }
 
@@ -35,6 +40,11 @@ interface Mixture {
 const OFFSET = 0.15
 const toLog = (g: number): number => Math.log(Math.max(g, 0) + OFFSET)
 const MIN_SD = 0.12
+/**
+ * Typical spacing, for pages with too few gaps to fit: letter gaps around a fifth of a character height,
+ * word gaps around one (a priori values of written and printed capitals, not fitted to any page here).
+ */
+const TYPICAL: Mixture = { w: [0.8, 0.2], mu: [toLog(0.2), toLog(1)], sd: [0.45, 0.35] }
 
 function normLogPdf(x: number, mu: number, sd: number): number {
   const z = (x - mu) / sd
@@ -142,22 +152,38 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
   const always = opts.alwaysBreakGap ?? 2.5
   const never = opts.neverBreakGap ?? 0.1
   const floor = opts.floor ?? 0.02
-  const priorWeight = opts.priorWeight ?? 3
+  const priorWeight = opts.priorWeight ?? 10
   const minSep = opts.minSeparation ?? 2
-  const all = lineGaps.flat().map(toLog)
   const clamp = (p: number) => Math.min(1 - floor, Math.max(floor, p))
   const fixed = (g: number): number | null => (g >= always ? 1 - floor : g < never ? floor : null)
-  let page: Mixture | null = null
-  if (all.length >= 3) {
-    const m = fitMixture(all, initialMixture(all))
-    if (separation(m) >= minSep) page = m
+  // Each line's spacing relative to the page: the median of its log gaps (most gaps in a line are letter
+  // gaps) less the page's, shrunk towards 0 for lines of few gaps. Gaps are compared after removing it.
+  const logs = lineGaps.map((g) => g.map(toLog))
+  const med = (v: readonly number[]) => {
+    const s = [...v].sort((a, b) => a - b)
+    const m = s.length >> 1
+    return s.length === 0 ? 0 : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
   }
-  const pSpace = lineGaps.map((gaps) => {
-    if (!page) return gaps.map((g) => fixed(g) ?? floor)
-    const own = fitMixture(gaps.map(toLog), page, { m: page, weight: priorWeight })
-    // A line whose refit lost the page's shape (both components collapsed together) keeps the page's.
-    const m = separation(own) >= 0.5 * minSep ? own : page
-    return gaps.map((g) => fixed(g) ?? clamp(posterior(m, toLog(g), opts.temperature ?? 1)))
-  })
+  const pageMedian = med(logs.flat())
+  const shift = logs.map((l) => (l.length / (l.length + priorWeight)) * (med(l) - pageMedian))
+  const shifted = logs.map((l, i) => l.map((x) => x - shift[i]))
+  const all = shifted.flat()
+  let page: Mixture | null = null
+  if (all.length < (opts.minPageGaps ?? 10)) {
+    // Too few gaps to learn the page's own spacing from (a label, a line or two): typical spacing instead.
+    page = all.length > 0 ? TYPICAL : null
+  } else {
+    const init = initialMixture(all)
+    const m = fitMixture(all, init)
+    // Contrast in gap units between the two sides of the split: evenly spaced capitals have two "sides" too.
+    const fromLog = (x: number) => Math.max(0, Math.exp(x) - OFFSET)
+    const sorted = [...all].sort((a, b) => a - b)
+    const split = Math.round(init.w[0] * sorted.length)
+    const contrast = fromLog(med(sorted.slice(split))) / Math.max(0.05, fromLog(med(sorted.slice(0, split))))
+    if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2)) page = m
+  }
+  const pSpace = lineGaps.map((gaps, li) =>
+    gaps.map((g, k) => fixed(g) ?? (page ? clamp(posterior(page, shifted[li][k], opts.temperature ?? 2)) : floor))
+  )
   return { pSpace, page }
 }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { CLASSES } from '../../../src/shared/classes.ts'
 import { CharLm, trainCharLm } from '../../../src/main/read/charLm.ts'
-import { candidateLabels, decodeLine, type DecodeLattice, type DecoderOptions } from '../../../src/main/read/decode.ts'
+import {
+  candidateLabels,
+  decodeLine,
+  spaceChoices,
+  type DecodeLattice,
+  type DecoderOptions
+} from '../../../src/main/read/decode.ts'
 
 /** Seeded generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -72,7 +78,7 @@ function bruteForce(lat: DecodeLattice, opts: DecoderOptions & Parameters<typeof
       return
     }
     const sp = lat.space[node]
-    const spaces = acc.length > 0 && sp !== null && sp !== undefined ? [false, true] : [false]
+    const spaces = acc.length > 0 ? spaceChoices(sp, opts) : [false]
     lat.edges.forEach((e, ei) => {
       if (e.from !== node) return
       for (const k of candidateLabels(e.probs, opts))
@@ -103,7 +109,8 @@ function randomLattice(r: () => number): DecodeLattice {
       edges.push({ from: f, to: t, probs: probs(spec), prior: -r() })
     }
   }
-  const space = Array.from({ length: nodes }, (_, k) => (k === 0 || r() < 0.3 ? null : 0.05 + 0.9 * r()))
+  // Space probabilities from near 0 to near 1, some beyond the decoder's confident-gap limits.
+  const space = Array.from({ length: nodes }, (_, k) => (k === 0 || r() < 0.3 ? null : 0.01 + 0.98 * r()))
   return { nodes, edges, space }
 }
 
