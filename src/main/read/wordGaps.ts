@@ -6,9 +6,9 @@
 //     a single word per line, evenly spaced capitals) the page has no evidence for word gaps and every gap
 //     below `alwaysBreakGap` is given a low space probability. A page of very few gaps (a label, one short
 //     line) cannot show its own spacing and is read with a typical one;
-//  2. each line's gaps are first shifted by how much looser or tighter the line is written than the page
-//     (the median of its log gaps against the page's, shrunk towards none by `priorWeight` pseudo-gaps so a
-//     line of few gaps stays with the page): a line written wider than the rest gets its own split;
+//  2. each line refits the mixture by MAP-EM, the page's fit acting as a prior of `priorWeight` pseudo-gaps
+//     per component, so a line of few gaps stays near the page and a line of many moves its own split (a
+//     simpler shift of each line by its median gap was tried and read the uneven-spacing pages worse);
 //  3. the posterior of the word component is the space probability, kept within [floor, 1 − floor] so the
 //     language model can still break a close call (read/decode.ts adds both).
 
@@ -17,7 +17,7 @@ export interface GapModelOptions {
   alwaysBreakGap?: number
   /** Gaps below this are never word gaps (default 0.1). */
   neverBreakGap?: number
-  /** Pseudo-gaps with which each line's own spacing is shrunk towards the page's (default 10). */
+  /** Pseudo-gaps per component with which the page's fit pulls each line's refit (default 10). */
   priorWeight?: number
   /** Smallest separation of the page's two components, in pooled standard deviations, to believe in word gaps (default 2) … */
   minSeparation?: number
@@ -156,18 +156,13 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
   const minSep = opts.minSeparation ?? 2
   const clamp = (p: number) => Math.min(1 - floor, Math.max(floor, p))
   const fixed = (g: number): number | null => (g >= always ? 1 - floor : g < never ? floor : null)
-  // Each line's spacing relative to the page: the median of its log gaps (most gaps in a line are letter
-  // gaps) less the page's, shrunk towards 0 for lines of few gaps. Gaps are compared after removing it.
   const logs = lineGaps.map((g) => g.map(toLog))
   const med = (v: readonly number[]) => {
     const s = [...v].sort((a, b) => a - b)
     const m = s.length >> 1
     return s.length === 0 ? 0 : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
   }
-  const pageMedian = med(logs.flat())
-  const shift = logs.map((l) => (l.length / (l.length + priorWeight)) * (med(l) - pageMedian))
-  const shifted = logs.map((l, i) => l.map((x) => x - shift[i]))
-  const all = shifted.flat()
+  const all = logs.flat()
   let page: Mixture | null = null
   if (all.length < (opts.minPageGaps ?? 10)) {
     // Too few gaps to learn the page's own spacing from (a label, a line or two): typical spacing instead.
@@ -182,8 +177,14 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     const contrast = fromLog(med(sorted.slice(split))) / Math.max(0.05, fromLog(med(sorted.slice(0, split))))
     if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2)) page = m
   }
-  const pSpace = lineGaps.map((gaps, li) =>
-    gaps.map((g, k) => fixed(g) ?? (page ? clamp(posterior(page, shifted[li][k], opts.temperature ?? 2)) : floor))
-  )
+  const temperature = opts.temperature ?? 2
+  const pSpace = lineGaps.map((gaps, li) => {
+    if (!page) return gaps.map((g) => fixed(g) ?? floor)
+    // The line's own refit, the page's mixture a prior of `priorWeight` pseudo-gaps per component; a refit
+    // that lost the page's shape (both components run together) keeps the page's.
+    const own = fitMixture(logs[li], page, { m: page, weight: priorWeight })
+    const m = separation(own) >= 0.5 * minSep ? own : page
+    return gaps.map((g, k) => fixed(g) ?? clamp(posterior(m, logs[li][k], temperature)))
+  })
   return { pSpace, page }
 }

@@ -36,16 +36,4 @@ describe('word gaps per line', () => {
     const c = gapModel(chart)
     expect(c.pSpace.flat().filter((p) => p > 0.5)).toEqual([c.pSpace[2][4]])
   })
-
-  it('a line written wider than the rest gets its own split', () => {
-    // Lines 0-1: letter gaps ~0.15, word gaps ~0.8. Line 2 is written loosely: letter gaps ~0.5, a word gap of 1.6.
-    const lines = [
-      [0.15, 0.12, 0.8, 0.18, 0.14, 0.9, 0.16],
-      [0.13, 0.17, 0.75, 0.15, 0.85, 0.12],
-      [0.5, 0.55, 0.45, 1.6, 0.5, 0.52]
-    ]
-    const { pSpace } = gapModel(lines)
-    expect(pSpace[2][3]).toBeGreaterThan(0.5)
-    for (const k of [0, 1, 2, 4, 5]) expect(pSpace[2][k]).toBeLessThan(0.5)
-  })
 })
