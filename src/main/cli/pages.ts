@@ -183,7 +183,11 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
   const dir = positionals[0]
   if (!dir || !existsSync(dir))
     throw new UsageError(`name a folder of page images with .txt ground truth\n${EVAL_PAGES_USAGE}`)
-  const [[{ loadClassifier }], { evalPages }] = await Promise.all([reading(), import('../read/evalPages.ts')])
+  const [[{ loadClassifier }], { evalPages }, { readPageConditions, scoreByCondition }] = await Promise.all([
+    reading(),
+    import('../read/evalPages.ts'),
+    import('../read/evalConditions.ts')
+  ])
   const classifier = await loadClassifier(values.model)
   if (values.decoder !== undefined && values.decoder !== 'on' && values.decoder !== 'off')
     throw new UsageError(`--decoder must be on or off, got "${values.decoder}"`)
@@ -191,8 +195,13 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
   const decode = values.decoder !== 'off'
   const result = await evalPages(dir, classifier, { ...readOpts, decode, wordContext: readOpts.lm })
   if (result.pages.length === 0) throw new UsageError(`${dir} has no page image with a same-name .txt ground truth`)
+  // A set made by `glyphdesk data pages` names each page's condition in its manifest.json.
+  const conditions = await readPageConditions(dir)
+  const byCondition = conditions ? scoreByCondition(result.pages, conditions) : undefined
   if (values.json) {
-    process.stdout.write(JSON.stringify({ model: classifier.name, decoder: decode, ...readOpts, ...result }) + '\n')
+    process.stdout.write(
+      JSON.stringify({ model: classifier.name, decoder: decode, ...readOpts, ...result, byCondition }) + '\n'
+    )
     return 0
   }
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`
@@ -204,6 +213,14 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
   rows.push(
     `${'overall'.padEnd(14)} chars ${String(o.chars).padStart(4)}  boxes ${String(o.boxes).padStart(4)}  detection ${pct(o.detection.rate)}  CER ${pct(o.cerNoSpace)} (with spaces ${pct(o.cer)})  words ${pct(o.wordAccuracy)}`
   )
+  if (byCondition) {
+    const opt = (v: number | null) => (v === null ? '—' : pct(v))
+    rows.push('', 'per condition (manifest.json):')
+    for (const c of byCondition)
+      rows.push(
+        `${c.condition.padEnd(16)} pages ${String(c.pages).padStart(2)}  chars ${String(c.chars).padStart(5)}  boxes ${String(c.boxes).padStart(5)}  CER ${opt(c.cerNoSpace)} (with spaces ${opt(c.cer)})  detection ${opt(c.detection.rate)}  extra boxes ${c.detection.extra}`
+      )
+  }
   process.stdout.write(
     `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
   )

@@ -21,6 +21,8 @@ import {
   type ShapePriorOptions
 } from './readLines.ts'
 import type { GapModelOptions } from './wordGaps.ts'
+import { readInsideSheet } from './sheet.ts'
+import { dropClutterPage } from './notWriting.ts'
 import type { GrayImage, LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
@@ -67,6 +69,13 @@ export interface TranscribeOptions {
   gaps?: GapModelOptions
   shape?: ShapePriorOptions
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
+  /**
+   * Find the sheet of paper in a photo and read only the sheet, flattened (read/sheet.ts). Default true;
+   * not done when `segmentation` is given (that segmentation is of the whole image).
+   */
+  sheet?: boolean
+  /** Drop every box of a page the classifier mostly cannot read (read/notWriting.ts). Default true. */
+  dropClutter?: boolean
 }
 
 /** Whether the language model is on when nothing says (see docs/BENCHMARKS.md for the measurements behind it). */
@@ -176,6 +185,10 @@ export async function transcribe(
   classifier: Classifier,
   opts: TranscribeOptions = {}
 ): Promise<Transcription> {
+  if (opts.sheet !== false && !opts.segmentation) {
+    const onSheet = await readInsideSheet(image, (flat) => transcribe(flat, classifier, { ...opts, sheet: false }))
+    if (onSheet) return { doc: PageDocSchema.parse(onSheet.doc), segmentation: onSheet.segmentation }
+  }
   const seg = opts.segmentation ?? (await segmentPage(image, opts.segment))
   const layout = layoutPage(seg.boxes, opts.layout)
 
@@ -210,7 +223,9 @@ export async function transcribe(
         return pred ? { ...base, ...predictionRow(pred, i) } : base
       })
     }
-    return { doc: PageDocSchema.parse(opts.wordContext === false ? doc : applyWordContext(doc)), segmentation: seg }
+    // A page the classifier mostly cannot read is clutter (a desk's grain), not writing (read/notWriting.ts).
+    const kept = opts.dropClutter === false ? doc : dropClutterPage(doc)
+    return { doc: PageDocSchema.parse(opts.wordContext === false ? kept : applyWordContext(kept)), segmentation: seg }
   }
 
   const lmOn = opts.lm ?? (opts.wordContext === false ? false : DEFAULT_LM_ON)
@@ -257,7 +272,13 @@ export async function transcribe(
       }))
     }
   }
-  return { doc: PageDocSchema.parse(doc), segmentation: seg }
+  // A page the classifier mostly cannot read is clutter (a desk's grain), not writing (read/notWriting.ts);
+  // its decoding record goes with its boxes.
+  const kept = opts.dropClutter === false ? doc : dropClutterPage(doc)
+  return {
+    doc: PageDocSchema.parse(kept === doc ? doc : { ...kept, decoding: undefined }),
+    segmentation: seg
+  }
 }
 
 const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))

@@ -32,6 +32,7 @@ export interface OpenCv {
   morphologyEx(src: Mat, dst: Mat, op: number, kernel: Mat, anchor?: unknown, iterations?: number): void
   getStructuringElement(shape: number, size: Size): Mat
   dilate(src: Mat, dst: Mat, kernel: Mat, anchor?: unknown, iterations?: number): void
+  erode(src: Mat, dst: Mat, kernel: Mat, anchor?: unknown, iterations?: number): void
   divide(src1: Mat, src2: Mat, dst: Mat, scale?: number, dtype?: number): void
   connectedComponentsWithStats(
     image: Mat,
@@ -41,10 +42,22 @@ export interface OpenCv {
     connectivity?: number,
     ltype?: number
   ): number
+  warpPerspective(
+    src: Mat,
+    dst: Mat,
+    M: Mat,
+    dsize: Size,
+    flags?: number,
+    borderMode?: number,
+    borderValue?: unknown
+  ): void
   onRuntimeInitialized?: () => void
   CV_8UC1: number
   CV_32S: number
   CV_32F: number
+  CV_64F: number
+  BORDER_REPLICATE: number
+  WARP_INVERSE_MAP: number
   THRESH_BINARY: number
   THRESH_BINARY_INV: number
   THRESH_OTSU: number
@@ -53,4 +66,5 @@ export interface OpenCv {
   MORPH_RECT: number
   MORPH_ELLIPSE: number
   MORPH_CLOSE: number
+  MORPH_OPEN: number
 }

@@ -21,6 +21,7 @@ import { InvalidInputError } from '../core/errors.ts'
 import { createRequire } from 'node:module'
 import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
+import { hasInk, notWriting, removeRules } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
 
 // Re-exported: the tests and transcribe import them from here.
@@ -81,6 +82,16 @@ export interface SegmentOptions {
   splitter?: (c: SplitCandidate) => number[] | null | Promise<number[] | null>
   /** More components than this after thresholding and the page is refused (default MAX_COMPONENTS). */
   maxComponents?: number
+  /**
+   * Erase ruled lines, margins and borders (runs of ink longer than 3 character heights and thinner than a
+   * fifth of one) before the components, keeping the strokes that cross them (vision/clutter.ts). Default true.
+   */
+  removeRules?: boolean
+  /**
+   * Drop what is not writing: a page with no ink darker than the paper's shading gives no boxes; solid
+   * blobs and marks cut by the image's edge are not characters (vision/clutter.ts). Default true.
+   */
+  rejectClutter?: boolean
 }
 
 export interface SegmentResult {
@@ -292,6 +303,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   const target = options.targetCharHeight ?? 64
   const splitRatio = options.splitWidthRatio ?? 1.75
   const speckFraction = options.speckFraction ?? 0.3
+  const rejectClutter = options.rejectClutter ?? true
   const mats: Mat[] = []
   const keep = <M extends Mat>(m: M): M => {
     mats.push(m)
@@ -314,6 +326,18 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       cv.INTER_AREA
     )
     medianBlur(cv, probe, probe, 3)
+    if (rejectClutter && !hasInk(probe.data)) {
+      // Blank paper, shading and noise: nothing is darker than ink must be. No boxes, and no upscaling of
+      // the noise to character size (which is where the time would go).
+      return {
+        boxes: [],
+        charHeight: image.height / 20,
+        binary: { width: probe.cols, height: probe.rows, data: new Uint8Array(probe.cols * probe.rows) },
+        binaryScale: f1,
+        labels: new Int32Array(probe.cols * probe.rows),
+        normalised
+      }
+    }
     const probeBin = keep(new cv.Mat())
     cv.threshold(probe, probeBin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
     const h1 = estimateCharHeight(components(cv, probeBin).comps, probe.rows)
@@ -343,6 +367,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     const k = keep(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(3, 3)))
     if (getKernel() && bin.isContinuous()) (bin.data as Uint8Array).set(closeCrossSimd(bin.data as Uint8Array, ww, wh))
     else cv.morphologyEx(bin, bin, cv.MORPH_CLOSE, k)
+    if (options.removeRules ?? true) removeRules(bin.data, ww, wh, 3 * target, Math.max(2, Math.round(0.2 * target)))
     const { comps: raw, labels } = components(cv, bin)
     const cap = options.maxComponents ?? MAX_COMPONENTS
     if (raw.length > cap) {
@@ -360,7 +385,8 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
         Math.max(c.w, c.h) >= speckFraction * hMed &&
         c.h >= 0.4 * hMed &&
         c.h <= 3 * hMed &&
-        c.area >= 0.015 * hMed * hMed
+        c.area >= 0.015 * hMed * hMed &&
+        !(rejectClutter && notWriting(c, hMed, ww, wh))
     )
     hMed = median(chars.map((c) => c.h)) || hMed
 

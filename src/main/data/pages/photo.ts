@@ -3,6 +3,9 @@
 // RGB float planes (0..255) throughout; every random draw comes from the page's own Rng.
 import type { Rng } from '../../nn/rng.ts'
 import { bilinear, clip } from './glyphs.ts'
+import { applyH, invertH, type Homography, type Point } from '../../vision/geometry.ts'
+
+export { applyH, homography, type Homography, type Point } from '../../vision/geometry.ts'
 
 export interface RgbImage {
   w: number
@@ -19,39 +22,6 @@ export function rgbImage(w: number, h: number, fill: readonly [number, number, n
   img.g.fill(fill[1])
   img.b.fill(fill[2])
   return img
-}
-
-export type Point = [number, number]
-/** Row-major 3×3 homography. */
-export type Homography = number[]
-
-/** The homography that maps the four `src` points onto the four `dst` points (Gaussian elimination, 8×8). */
-export function homography(src: Point[], dst: Point[]): Homography {
-  const A: number[][] = []
-  for (let i = 0; i < 4; i++) {
-    const [x, y] = src[i],
-      [u, v] = dst[i]
-    A.push([x, y, 1, 0, 0, 0, -u * x, -u * y, u])
-    A.push([0, 0, 0, x, y, 1, -v * x, -v * y, v])
-  }
-  for (let c = 0; c < 8; c++) {
-    let p = c
-    for (let r = c + 1; r < 8; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r
-    ;[A[c], A[p]] = [A[p], A[c]]
-    if (Math.abs(A[c][c]) < 1e-12) throw new Error('homography: degenerate points')
-    for (let r = 0; r < 8; r++) {
-      if (r === c) continue
-      const f = A[r][c] / A[c][c]
-      for (let k = c; k < 9; k++) A[r][k] -= f * A[c][k]
-    }
-  }
-  const h = A.map((row, i) => row[8] / row[i])
-  return [...h, 1]
-}
-
-export function applyH(H: Homography, x: number, y: number): Point {
-  const w = H[6] * x + H[7] * y + H[8]
-  return [(H[0] * x + H[1] * y + H[2]) / w, (H[3] * x + H[4] * y + H[5]) / w]
 }
 
 /** Smooth value noise in 0..1: a random grid of `cell` px, bilinearly interpolated. */
@@ -211,7 +181,7 @@ export function clutter(img: RgbImage, rng: Rng, avoid: { x0: number; y0: number
  * outside the sheet keep the desk.
  */
 export function placeSheet(dst: RgbImage, sheet: RgbImage, H: Homography, shadow: Point): void {
-  const inv = invert3(H)
+  const inv = invertH(H)
   const sw = sheet.w,
     sh = sheet.h
   // Shadow first: the sheet's footprint moved by `shadow`, darkening the desk by up to 35%.
@@ -296,23 +266,4 @@ export function toRgbBytes(img: RgbImage): Buffer {
 
 function bilinearClamped(src: Float32Array, W: number, H: number, x: number, y: number): number {
   return bilinear(src, W, H, clip(x, 0, W - 1.001), clip(y, 0, H - 1.001))
-}
-
-function invert3(m: Homography): Homography {
-  const [a, b, c, d, e, f, g, h, i] = m
-  const A = e * i - f * h,
-    B = -(d * i - f * g),
-    C = d * h - e * g
-  const det = a * A + b * B + c * C
-  return [
-    A / det,
-    -(b * i - c * h) / det,
-    (b * f - c * e) / det,
-    B / det,
-    (a * i - c * g) / det,
-    -(a * f - c * d) / det,
-    C / det,
-    -(a * h - b * g) / det,
-    (a * e - b * d) / det
-  ]
 }

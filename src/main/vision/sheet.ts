@@ -1,0 +1,355 @@
+// The sheet of paper in a photo: found, then flattened, so that the page pipeline reads only the sheet and
+// reads it square. A phone photo of a page on a desk shows wood grain, pens and a mug around the sheet, and
+// the segmenter takes their marks for letters; the sheet's perspective tilts the lines of text.
+//
+// Finding (on a copy ≤ 480 px on its long side): blur, Otsu threshold, the largest bright component is the
+// candidate; its corners are the extreme points along the diagonals (x+y, x−y), which holds for a sheet
+// turned by less than 45°. The candidate is taken for a sheet only when it looks like one:
+//  - it lies wholly inside the photo (every corner away from the border; a page that fills the frame, like
+//    a scan, has no desk to remove and is read as it is),
+//  - it covers at least 10% of the photo,
+//  - it is a quadrilateral: nearly all of the bright pixels lie inside the corners' polygon and the polygon
+//    is mostly bright (the writing and some shade are allowed for),
+//  - its corners are near right angles (±35°: perspective and the sheet's own turn),
+//  - its edges are edges: along every side the photo is clearly brighter just inside than just outside.
+//    A shadow's boundary or a light falloff is gradual and fails this.
+// Flattening: a perspective warp (opencv-wasm warpPerspective) of the polygon, pulled in by 1% so the
+// sheet's own edge and drop shadow stay outside, onto a rectangle with the polygon's mean side lengths.
+// `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
+import type { GrayImage } from './image.ts'
+import { applyH, homography, insideConvex, polygonArea, type Homography, type Point } from './geometry.ts'
+import type { Mat } from './opencv.ts'
+import { loadOpenCv } from './segment.ts'
+
+export interface Sheet {
+  /** Corners in the image's pixels: top-left, top-right, bottom-right, bottom-left. */
+  corners: [Point, Point, Point, Point]
+  /** Share of the polygon covered by bright pixels, and mean brightness step across its sides (0–255). */
+  coverage: number
+  edgeContrast: number
+}
+
+export interface FlatSheet {
+  image: GrayImage
+  /** Flat-sheet pixel → image pixel. */
+  toImage: Homography
+  sheet: Sheet
+}
+
+const PROBE_SIDE = 480
+/** Brightness change per pixel (0–255, on the blurred probe) that counts as an edge. */
+const EDGE_STEP = 6
+
+/** The sheet of paper in a photo, or null when there is none to cut out (no sheet, or it fills the frame). */
+export async function findSheet(image: GrayImage): Promise<Sheet | null> {
+  return (await probeSheet(image)).sheet
+}
+
+/** findSheet with the reason a candidate was refused (for tests and for tuning on held-out photos). */
+export async function probeSheet(image: GrayImage): Promise<{ sheet: Sheet | null; reason: string }> {
+  const no = (reason: string) => ({ sheet: null, reason })
+  const { cv } = await loadOpenCv()
+  const mats: Mat[] = []
+  const keep = <M extends Mat>(m: M): M => {
+    mats.push(m)
+    return m
+  }
+  try {
+    const f = Math.min(1, PROBE_SIDE / Math.max(image.width, image.height))
+    const sw = Math.max(1, Math.round(image.width * f)),
+      sh = Math.max(1, Math.round(image.height * f))
+    if (sw < 32 || sh < 32) return no('too small')
+    const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
+    const small = keep(new cv.Mat())
+    cv.resize(gray, small, new cv.Size(sw, sh), 0, 0, cv.INTER_AREA)
+    cv.GaussianBlur(small, small, new cv.Size(5, 5), 0)
+    // Smooth regions: pixels whose brightness changes by less than EDGE_STEP per pixel, cut apart by every
+    // sharp edge (the sheet's border, strokes, grain, clutter). A shadow or a light falloff on the sheet is
+    // gradual and does not cut it, which a brightness threshold would.
+    const g = small.data
+    const mask = new Uint8Array(sw * sh)
+    for (let y = 1; y < sh - 1; y++)
+      for (let x = 1; x < sw - 1; x++) {
+        const i = y * sw + x
+        const gx = (g[i + 1] - g[i - 1]) / 2,
+          gy = (g[i + sw] - g[i - sw]) / 2
+        mask[i] = gx * gx + gy * gy < EDGE_STEP * EDGE_STEP ? 255 : 0
+      }
+    const bin = keep(cv.matFromArray(sh, sw, cv.CV_8UC1, mask))
+    // An erosion widens every edge by a pixel, so a faint spot in the sheet's border does not join it to the desk.
+    const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3)))
+    cv.erode(bin, bin, k)
+    const labels = keep(new cv.Mat()),
+      stats = keep(new cv.Mat()),
+      cents = keep(new cv.Mat())
+    const n = cv.connectedComponentsWithStats(bin, labels, stats, cents, 4, cv.CV_32S)
+    const st = stats.data32S
+    const lab = labels.data32S
+    // The sheet: the brightest (by mean) of the smooth regions that cover at least 10% of the photo.
+    const sum = new Float64Array(n)
+    for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]
+    let best = 0,
+      bestMean = -1
+    for (let i = 1; i < n; i++) {
+      const area = st[i * 5 + 4]
+      if (area < 0.1 * sw * sh) continue
+      if (sum[i] / area > bestMean) {
+        bestMean = sum[i] / area
+        best = i
+      }
+    }
+    if (best === 0) return no('no large smooth region')
+    let tl: Point = [0, 0],
+      tr: Point = [0, 0],
+      br: Point = [0, 0],
+      bl: Point = [0, 0]
+    let minS = Infinity,
+      maxS = -Infinity,
+      minD = Infinity,
+      maxD = -Infinity
+    for (let y = 0; y < sh; y++)
+      for (let x = 0; x < sw; x++) {
+        if (lab[y * sw + x] !== best) continue
+        const s = x + y,
+          d = x - y
+        if (s < minS) {
+          minS = s
+          tl = [x, y]
+        }
+        if (s > maxS) {
+          maxS = s
+          br = [x + 1, y + 1]
+        }
+        if (d > maxD) {
+          maxD = d
+          tr = [x + 1, y]
+        }
+        if (d < minD) {
+          minD = d
+          bl = [x, y + 1]
+        }
+      }
+    // The extreme points are pulled out by anything bright touching the sheet (a sticky note, a pale desk
+    // corner): each side is fitted again as a line through the silhouette points that face it, keeping
+    // the majority that agree, and the corners become the sides' intersections.
+    const rough: Point[] = [tl, tr, br, bl]
+    const sil = silhouette(lab, best, sw, sh)
+    const sides: (Line | null)[] = [
+      fitSide(sil.top, rough[0], rough[1], 'x'),
+      fitSide(sil.right, rough[1], rough[2], 'y'),
+      fitSide(sil.bottom, rough[3], rough[2], 'x'),
+      fitSide(sil.left, rough[0], rough[3], 'y')
+    ]
+    if (sides.some((l) => l === null)) return no('a side is not straight')
+    const [top, right, bottom, left] = sides as Line[]
+    const quad: Point[] = [meet(top, left), meet(top, right), meet(bottom, right), meet(bottom, left)]
+    if (quad.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) return no('parallel sides')
+    const border = 0.01 * Math.min(sw, sh)
+    if (quad.some(([x, y]) => x < border || y < border || x > sw - border || y > sh - border))
+      return no('the sheet reaches the border')
+    if (!rightish(quad)) return no('corners far from right angles')
+    const area = polygonArea(quad)
+    if (area < 0.1 * sw * sh) return no('small polygon')
+    let brightInside = 0
+    for (let y = 0; y < sh; y++)
+      for (let x = 0; x < sw; x++) if (lab[y * sw + x] === best && insideConvex(quad, x + 0.5, y + 0.5)) brightInside++
+    const coverage = brightInside / area
+    if (coverage < 0.4) return no(`the polygon is not mostly the region (${coverage.toFixed(2)})`)
+    const edgeContrast = minEdgeContrast(small.data, sw, sh, quad)
+    if (edgeContrast < 18) return no(`soft edges (${edgeContrast.toFixed(0)})`)
+    const [qtl, qtr, qbr, qbl] = quad
+    const up = (p: Point): Point => [p[0] / f, p[1] / f]
+    return { sheet: { corners: [up(qtl), up(qtr), up(qbr), up(qbl)], coverage, edgeContrast }, reason: 'found' }
+  } finally {
+    for (const m of mats) m.delete()
+  }
+}
+
+/** A line a·x + b·y = c with (a, b) of unit length. */
+interface Line {
+  a: number
+  b: number
+  c: number
+}
+
+/** The outer silhouette of a component: per column its top and bottom pixel, per row its left and right. */
+function silhouette(lab: Int32Array, id: number, w: number, h: number) {
+  const top: Point[] = [],
+    bottom: Point[] = [],
+    left: Point[] = [],
+    right: Point[] = []
+  for (let x = 0; x < w; x++) {
+    let y0 = -1,
+      y1 = -1
+    for (let y = 0; y < h; y++)
+      if (lab[y * w + x] === id) {
+        if (y0 < 0) y0 = y
+        y1 = y
+      }
+    if (y0 >= 0) {
+      top.push([x + 0.5, y0])
+      bottom.push([x + 0.5, y1 + 1])
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    let x0 = -1,
+      x1 = -1
+    for (let x = 0; x < w; x++)
+      if (lab[y * w + x] === id) {
+        if (x0 < 0) x0 = x
+        x1 = x
+      }
+    if (x0 >= 0) {
+      left.push([x0, y + 0.5])
+      right.push([x1 + 1, y + 0.5])
+    }
+  }
+  return { top, bottom, left, right }
+}
+
+/**
+ * A side of the sheet: the silhouette points between the rough corners `a` and `b` (along `axis`), fitted by
+ * least squares, then again on the 60% nearest the line, twice. Null when fewer than half of the points lie
+ * within 2 px of the final line (the side is not straight: a shadow boundary, a curled page).
+ */
+function fitSide(points: Point[], a: Point, b: Point, axis: 'x' | 'y'): Line | null {
+  const k = axis === 'x' ? 0 : 1
+  const lo = Math.min(a[k], b[k]),
+    hi = Math.max(a[k], b[k])
+  // The middle 80% of the side: near the corners the neighbouring side's points mix in.
+  const span = hi - lo
+  let pts = points.filter((p) => p[k] >= lo + 0.1 * span && p[k] <= hi - 0.1 * span)
+  if (pts.length < 8) return null
+  let line = lsq(pts)
+  for (let round = 0; round < 3; round++) {
+    const d = pts.map((p) => Math.abs(line.a * p[0] + line.b * p[1] - line.c))
+    const cut = [...d].sort((x, y) => x - y)[Math.floor(0.6 * (d.length - 1))]
+    const kept = pts.filter((_, i) => d[i] <= Math.max(cut, 1))
+    if (kept.length < 8) break
+    pts = kept
+    line = lsq(pts)
+  }
+  const all = points.filter((p) => p[k] >= lo + 0.1 * span && p[k] <= hi - 0.1 * span)
+  const near = all.filter((p) => Math.abs(line.a * p[0] + line.b * p[1] - line.c) <= 2).length
+  return near >= 0.5 * all.length ? line : null
+}
+
+/** Total least squares line through points. */
+function lsq(pts: Point[]): Line {
+  const n = pts.length
+  const mx = pts.reduce((s, p) => s + p[0], 0) / n,
+    my = pts.reduce((s, p) => s + p[1], 0) / n
+  let sxx = 0,
+    syy = 0,
+    sxy = 0
+  for (const [x, y] of pts) {
+    sxx += (x - mx) ** 2
+    syy += (y - my) ** 2
+    sxy += (x - mx) * (y - my)
+  }
+  // The normal is the eigenvector of the scatter matrix with the smaller eigenvalue.
+  const theta = 0.5 * Math.atan2(2 * sxy, sxx - syy) + Math.PI / 2
+  const a = Math.cos(theta),
+    b = Math.sin(theta)
+  return { a, b, c: a * mx + b * my }
+}
+
+function meet(p: Line, q: Line): Point {
+  const det = p.a * q.b - p.b * q.a
+  if (Math.abs(det) < 1e-9) return [NaN, NaN]
+  return [(p.c * q.b - p.b * q.c) / det, (p.a * q.c - p.c * q.a) / det]
+}
+
+/** Every corner of the quadrilateral within 90° ± 35°, and the polygon convex. */
+function rightish(q: Point[]): boolean {
+  let sign = 0
+  for (let i = 0; i < 4; i++) {
+    const [px, py] = q[(i + 3) % 4],
+      [cx, cy] = q[i],
+      [nx, ny] = q[(i + 1) % 4]
+    const ax = px - cx,
+      ay = py - cy,
+      bx = nx - cx,
+      by = ny - cy
+    const la = Math.hypot(ax, ay),
+      lb = Math.hypot(bx, by)
+    if (la < 1 || lb < 1) return false
+    const cos = (ax * bx + ay * by) / (la * lb)
+    if (Math.abs(cos) > Math.sin((35 * Math.PI) / 180)) return false
+    const cross = Math.sign(ax * by - ay * bx)
+    if (sign === 0) sign = cross
+    else if (cross !== sign) return false
+  }
+  return true
+}
+
+/** The smallest, over the four sides, of the mean brightness just inside minus just outside the side. */
+function minEdgeContrast(g: Uint8Array, w: number, h: number, q: Point[]): number {
+  const cx = q.reduce((s, p) => s + p[0], 0) / 4,
+    cy = q.reduce((s, p) => s + p[1], 0) / 4
+  const at = (x: number, y: number) =>
+    g[Math.min(h - 1, Math.max(0, Math.round(y))) * w + Math.min(w - 1, Math.max(0, Math.round(x)))]
+  let worst = Infinity
+  for (let i = 0; i < 4; i++) {
+    const [ax, ay] = q[i],
+      [bx, by] = q[(i + 1) % 4]
+    const len = Math.hypot(bx - ax, by - ay)
+    let nx = -(by - ay) / len,
+      ny = (bx - ax) / len
+    // The normal pointing into the sheet.
+    if ((cx - ax) * nx + (cy - ay) * ny < 0) {
+      nx = -nx
+      ny = -ny
+    }
+    let sum = 0,
+      count = 0
+    for (let t = 0.1; t <= 0.9; t += 0.04) {
+      const x = ax + (bx - ax) * t,
+        y = ay + (by - ay) * t
+      sum += at(x + 4 * nx, y + 4 * ny) - at(x - 4 * nx, y - 4 * ny)
+      count++
+    }
+    worst = Math.min(worst, sum / count)
+  }
+  return worst
+}
+
+/** The sheet warped flat: a rectangle with the polygon's mean side lengths, the sheet's edge left outside. */
+export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<FlatSheet> {
+  const { cv } = await loadOpenCv()
+  const c = sheet.corners
+  const mx = c.reduce((s, p) => s + p[0], 0) / 4,
+    my = c.reduce((s, p) => s + p[1], 0) / 4
+  const inset = c.map(([x, y]): Point => [x + 0.01 * (mx - x) * 2, y + 0.01 * (my - y) * 2])
+  const side = (a: Point, b: Point) => Math.hypot(b[0] - a[0], b[1] - a[1])
+  const W = Math.max(8, Math.round((side(inset[0], inset[1]) + side(inset[3], inset[2])) / 2))
+  const H = Math.max(8, Math.round((side(inset[0], inset[3]) + side(inset[1], inset[2])) / 2))
+  const toImage = homography(
+    [
+      [0, 0],
+      [W, 0],
+      [W, H],
+      [0, H]
+    ],
+    inset
+  )
+  const mats: Mat[] = []
+  try {
+    const src = cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data)
+    mats.push(src)
+    const M = cv.matFromArray(3, 3, cv.CV_64F, toImage)
+    mats.push(M)
+    const dst = new cv.Mat()
+    mats.push(dst)
+    // toImage maps destination pixels to source pixels: the inverse map warpPerspective asks for.
+    cv.warpPerspective(src, dst, M, new cv.Size(W, H), cv.INTER_LINEAR | cv.WARP_INVERSE_MAP, cv.BORDER_REPLICATE)
+    return { image: { width: W, height: H, data: new Uint8Array(dst.data) }, toImage, sheet }
+  } finally {
+    for (const m of mats) m.delete()
+  }
+}
+
+/** A flat-sheet point in the image's pixels. */
+export function sheetToImage(flat: FlatSheet, x: number, y: number): Point {
+  return applyH(flat.toImage, x, y)
+}

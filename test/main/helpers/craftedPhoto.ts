@@ -1,0 +1,95 @@
+// Crafted photos for the sheet tests: a sheet of printed capitals whose every character box is known,
+// placed on a desk with clutter through a known homography (the page composer's desk and clutter).
+import { createCanvas } from '@napi-rs/canvas'
+import { Rng } from '../../../src/main/nn/rng.ts'
+import { desk, clutter, light, noise, placeSheet, rgbImage } from '../../../src/main/data/pages/photo.ts'
+import { homography, type Point } from '../../../src/main/vision/geometry.ts'
+import type { GrayImage } from '../../../src/main/vision/image.ts'
+import type { Rect } from '../../../src/main/vision/layout.ts'
+
+const FONT = '"DejaVu Sans"'
+
+/** A sheet with lines of capitals; returns its gray pixels and every character's ink box. */
+export function craftedSheet(lines: string[], W = 900, H = 640, px = 54) {
+  const c = createCanvas(W, H)
+  const ctx = c.getContext('2d')
+  ctx.fillStyle = '#fff'
+  ctx.fillRect(0, 0, W, H)
+  ctx.fillStyle = '#111'
+  ctx.font = `bold ${px}px ${FONT}`
+  ctx.textBaseline = 'alphabetic'
+  const chars: { ch: string; box: Rect }[] = []
+  lines.forEach((line, li) => {
+    let x = 70
+    const base = 120 + li * px * 1.9
+    for (const ch of line) {
+      if (ch !== ' ') {
+        ctx.fillText(ch, x, base)
+        const m = ctx.measureText(ch)
+        chars.push({
+          ch,
+          box: {
+            x: x - m.actualBoundingBoxLeft,
+            y: base - m.actualBoundingBoxAscent,
+            w: m.actualBoundingBoxLeft + m.actualBoundingBoxRight,
+            h: m.actualBoundingBoxAscent + m.actualBoundingBoxDescent
+          }
+        })
+      }
+      x += ctx.measureText(ch).width + px * 0.12
+    }
+  })
+  const rgba = ctx.getImageData(0, 0, W, H).data
+  const gray = new Float32Array(W * H)
+  for (let i = 0; i < W * H; i++) gray[i] = rgba[4 * i]
+  return { gray, W, H, chars }
+}
+
+/** The sheet on a desk, turned by `deg` and in perspective: the photo (gray) and the sheet → photo map. */
+export function craftedPhoto(sheet: ReturnType<typeof craftedSheet> | null, deg: number, seed: number) {
+  const rng = new Rng(seed)
+  const W = 1400,
+    H = 1100
+  const { img } = desk(W, H, rng)
+  const sw = sheet?.W ?? 900,
+    sh = sheet?.H ?? 640
+  const th = (deg * Math.PI) / 180
+  const cx = W / 2,
+    cy = H / 2
+  // Perspective: the top edge 8% shorter than the bottom one.
+  const corners: Point[] = (
+    [
+      [(-sw / 2) * 0.92, -sh / 2],
+      [(sw / 2) * 0.92, -sh / 2],
+      [sw / 2, sh / 2],
+      [-sw / 2, sh / 2]
+    ] as Point[]
+  ).map(([x, y]) => [cx + x * Math.cos(th) - y * Math.sin(th), cy + x * Math.sin(th) + y * Math.cos(th)])
+  clutter(img, rng, { x0: 200, y0: 150, x1: 1200, y1: 950 })
+  const toPhoto = homography(
+    [
+      [0, 0],
+      [sw, 0],
+      [sw, sh],
+      [0, sh]
+    ],
+    corners
+  )
+  if (sheet) {
+    const s = rgbImage(sw, sh, [0, 0, 0])
+    for (let i = 0; i < sw * sh; i++) {
+      const v = 40 + (sheet.gray[i] / 255) * 205
+      s.r[i] = v
+      s.g[i] = v
+      s.b[i] = v * 0.97
+    }
+    placeSheet(img, s, toPhoto, [8, 10])
+  }
+  light(img, rng)
+  noise(img, rng, 2)
+  const data = new Uint8Array(W * H)
+  for (let i = 0; i < W * H; i++)
+    data[i] = Math.max(0, Math.min(255, Math.round(0.299 * img.r[i] + 0.587 * img.g[i] + 0.114 * img.b[i])))
+  const photo: GrayImage = { width: W, height: H, data }
+  return { photo, corners, toPhoto }
+}
