@@ -6,6 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bash "$here/install-fonts.sh"
+bash "$here/install-lm-corpus.sh"
 bash "$here/install-chromium.sh" || { [ -n "${CI:-}" ] && exit 1; true; }
 if ! /usr/bin/python3 -c 'import numpy, scipy' >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

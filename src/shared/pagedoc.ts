@@ -56,6 +56,41 @@ export const PAGE_FORMATS = ['hocr', 'alto', 'page'] as const
  * person's splits add some; a document beyond this is not a page of handwriting and is refused whole.
  */
 export const MAX_PAGE_BOXES = 50_000
+/** Most candidate segments a line's decoding record may list, and most lines it may have. */
+export const MAX_DECODING_CANDIDATES = 200_000
+
+/**
+ * What the decoder weighed for each line (read/readLines.ts), so a wrong decision can be understood: its
+ * best few readings with their scores (natural-log units) and every candidate segment — the detector's
+ * boxes, cuts and merges — with its best class and whether the chosen reading used it. Optional and
+ * informative only: nothing reads it back, the exports ignore it, and editing a page does not update it.
+ */
+export const PageDecodingSchema = z.object({
+  /** The language model's weight, or null when the page was decoded without one. */
+  lm: z.object({ weight: z.number() }).nullable(),
+  lines: z
+    .array(
+      z.object({
+        line: z.number().int().nonnegative(),
+        alternatives: z.array(z.object({ text: z.string().max(100_000), score: z.number() })).max(20),
+        candidates: z
+          .array(
+            z.object({
+              x: z.number().int().nonnegative(),
+              y: z.number().int().nonnegative(),
+              w: z.number().int().positive(),
+              h: z.number().int().positive(),
+              kind: z.enum(['box', 'merge', 'cut']),
+              label: ClassLabel,
+              p: z.number().min(0).max(1),
+              chosen: z.boolean()
+            })
+          )
+          .max(MAX_DECODING_CANDIDATES)
+      })
+    )
+    .max(MAX_DECODING_CANDIDATES)
+})
 
 export const PageDocSchema = z
   .object({
@@ -73,7 +108,8 @@ export const PageDocSchema = z
     boxes: z.array(PageBoxSchema).max(MAX_PAGE_BOXES),
     lines: z.array(PageLineSchema).max(MAX_PAGE_BOXES),
     /** Version 2: the file this page was imported from, and the tool that wrote it (e.g. "tesseract 5.3.0"). */
-    imported: z.object({ format: z.enum(PAGE_FORMATS), tool: z.string().max(200), file: z.string() }).optional()
+    imported: z.object({ format: z.enum(PAGE_FORMATS), tool: z.string().max(200), file: z.string() }).optional(),
+    decoding: PageDecodingSchema.optional()
   })
   .superRefine((doc, ctx) => {
     const v2 = doc.imported !== undefined || doc.boxes.some((b) => b.imported !== undefined)

@@ -168,7 +168,9 @@ export function pageWorkerEntry(): string {
 export interface PageWorkerConfig {
   model?: string
   format: PageExportFormat
-  wordContext: boolean
+  /** The decoder's language model on or off, and its weight (pageFile.ts#PageReading). */
+  lm: boolean
+  lmWeight?: number
 }
 
 export const PageWorkerReply = z.discriminatedUnion('type', [
@@ -241,7 +243,12 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
   // onnxruntime's intra-op threads share the cores with the other workers: split the cores between them.
   const onnxThreads = String(Math.max(1, Math.floor(availableParallelism() / workers)))
   const entry = pageWorkerEntry()
-  const config: PageWorkerConfig = { model: opts.model, format: opts.format, wordContext: opts.wordContext }
+  const config: PageWorkerConfig = {
+    model: opts.model,
+    format: opts.format,
+    lm: opts.lm,
+    ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {})
+  }
   let next = 0
   let finished = 0
   const live = new Set<Worker>()

@@ -9,7 +9,12 @@ import { readPageToFile } from '../read/pageFile.ts'
 const port = parentPort
 if (!port) throw new Error('pageWorker.ts runs as a worker thread')
 const config = z
-  .object({ model: z.string().optional(), format: z.enum(['txt', 'json', 'hocr', 'alto']), wordContext: z.boolean() })
+  .object({
+    model: z.string().optional(),
+    format: z.enum(['txt', 'json', 'hocr', 'alto']),
+    lm: z.boolean(),
+    lmWeight: z.number().optional()
+  })
   .parse(workerData)
 const post = (m: PageWorkerReply) => port.postMessage(m)
 
@@ -19,13 +24,10 @@ try {
     const task = PageWorkerTask.parse(raw)
     const started = performance.now()
     try {
-      const { chars, warnings } = await readPageToFile(
-        task.input,
-        task.output,
-        classifier,
-        config.format,
-        config.wordContext
-      )
+      const { chars, warnings } = await readPageToFile(task.input, task.output, classifier, config.format, {
+        lm: config.lm,
+        ...(config.lmWeight !== undefined ? { lmWeight: config.lmWeight } : {})
+      })
       post({ type: 'done', id: task.id, chars, ms: performance.now() - started, warnings })
     } catch (e) {
       post({ type: 'failed', id: task.id, message: e instanceof Error ? e.message : String(e) })

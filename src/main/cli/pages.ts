@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
 import { numberOption, parseCommand, UsageError } from './args.ts'
 import { collectPages, parseShard, runBatch, shardPages } from './batch.ts'
+import type { PageReading } from '../read/pageFile.ts'
 
 // The image decoder (sharp), OpenCV and the models load inside the commands, so `--help` and usage
 // errors answer without them.
@@ -17,18 +18,38 @@ const reading = () =>
     import('../core/atomicFile.ts')
   ])
 
-const NO_CONTEXT_HELP =
-  "  --no-context  the classifier's own reading: no word-context rule for look-alikes (0/O, 1/I, 5/S, 2/Z …)"
-export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto|page] [--out FILE] [--no-context]
+const NO_CONTEXT_HELP = `  --lm on|off   the decoder's character language model (default on): with it, look-alikes (0/O, 1/I, 5/S …),
+                cuts of touching letters and close word gaps are decided by their context too
+  --lm-weight W its weight against the classifier (default 0.3; see docs/BENCHMARKS.md)
+  --no-context  the same as --lm off: the classifier's own reading of each segment`
+export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto|page] [--out FILE] [--lm on|off] [--lm-weight W]
        glyphdesk transcribe IMAGE|FOLDER... [--manifest FILE]... --out-dir DIR [--workers N] [--shard I/N] [--force]
-           [--model MODEL] [--format txt|json|hocr|alto|page] [--no-context]
+           [--model MODEL] [--format txt|json|hocr|alto|page] [--lm on|off] [--lm-weight W]
 ${NO_CONTEXT_HELP}
   batch: every image given, every image under each FOLDER (recursively) and every line of each --manifest
   (image paths relative to the manifest's folder; # comments) is read into DIR, mirroring the folders, one
   process, pages spread over --workers threads (default: one per core). Each output is written atomically as
   its page finishes; a rerun skips pages that have an output unless --force. --shard I/N (0 ≤ I < N) reads
   every N-th page from the I-th: N machines given 0/N … N-1/N split the list with no overlap.`
-export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--no-context]\n${NO_CONTEXT_HELP}`
+export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--lm on|off] [--lm-weight W] [--decoder off]
+${NO_CONTEXT_HELP}
+  --decoder off the reading before the page decoder (detector boxes, page-wide word gaps, look-alike rule), to compare`
+
+const READING_OPTIONS = {
+  lm: { type: 'string' },
+  'lm-weight': { type: 'string' },
+  'no-context': { type: 'boolean' }
+} as const
+
+/** --lm on|off, --lm-weight W and --no-context as the decoder's reading options. */
+function readingOptions(values: { lm?: string; 'lm-weight'?: string; 'no-context'?: boolean }): PageReading {
+  if (values.lm !== undefined && values.lm !== 'on' && values.lm !== 'off')
+    throw new UsageError(`--lm must be on or off, got "${values.lm}"`)
+  if (values['no-context'] && values.lm === 'on') throw new UsageError('--no-context and --lm on contradict each other')
+  const lm = values.lm === undefined ? !values['no-context'] : values.lm === 'on'
+  const w = values['lm-weight'] !== undefined ? numberOption(values, 'lm-weight', 0, { min: 0, max: 100 }) : undefined
+  return { lm, ...(w !== undefined ? { lmWeight: w } : {}) }
+}
 
 export async function transcribeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(
@@ -37,7 +58,7 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
       model: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
-      'no-context': { type: 'boolean' },
+      ...READING_OPTIONS,
       'out-dir': { type: 'string' },
       manifest: { type: 'string', multiple: true },
       workers: { type: 'string' },
@@ -67,7 +88,7 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   const [{ loadClassifier }, { loadOpenCv }, { loadPageFile, readLoadedPage }, { writeFileAtomic }] = await reading()
   const [classifier, page] = await Promise.all([loadClassifier(values.model), loadPageFile(path), loadOpenCv()])
   const started = Date.now()
-  const { text, chars, warnings } = await readLoadedPage(page, classifier, format, !values['no-context'])
+  const { text, chars, warnings } = await readLoadedPage(page, classifier, format, readingOptions(values))
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
   if (values.out) {
     await writeFileAtomic(values.out, text)
@@ -96,6 +117,8 @@ async function transcribeBatch(
     workers?: string
     shard?: string
     force?: boolean
+    lm?: string
+    'lm-weight'?: string
     'no-context'?: boolean
   }
 ): Promise<number> {
@@ -132,7 +155,7 @@ async function transcribeBatch(
       force: values.force ?? false,
       format,
       model: values.model,
-      wordContext: !values['no-context'],
+      ...readingOptions(values),
       log,
       signal: controller.signal
     })
@@ -154,7 +177,7 @@ async function transcribeBatch(
 export async function evalPagesCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(
     argv,
-    { model: { type: 'string' }, json: { type: 'boolean' }, 'no-context': { type: 'boolean' } },
+    { model: { type: 'string' }, json: { type: 'boolean' }, decoder: { type: 'string' }, ...READING_OPTIONS },
     EVAL_PAGES_USAGE
   )
   const dir = positionals[0]
@@ -166,14 +189,18 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
     import('../read/evalConditions.ts')
   ])
   const classifier = await loadClassifier(values.model)
-  const result = await evalPages(dir, classifier, { wordContext: !values['no-context'] })
+  if (values.decoder !== undefined && values.decoder !== 'on' && values.decoder !== 'off')
+    throw new UsageError(`--decoder must be on or off, got "${values.decoder}"`)
+  const readOpts = readingOptions(values)
+  const decode = values.decoder !== 'off'
+  const result = await evalPages(dir, classifier, { ...readOpts, decode, wordContext: readOpts.lm })
   if (result.pages.length === 0) throw new UsageError(`${dir} has no page image with a same-name .txt ground truth`)
   // A set made by `glyphdesk data pages` names each page's condition in its manifest.json.
   const conditions = await readPageConditions(dir)
   const byCondition = conditions ? scoreByCondition(result.pages, conditions) : undefined
   if (values.json) {
     process.stdout.write(
-      JSON.stringify({ model: classifier.name, wordContext: !values['no-context'], ...result, byCondition }) + '\n'
+      JSON.stringify({ model: classifier.name, decoder: decode, ...readOpts, ...result, byCondition }) + '\n'
     )
     return 0
   }
@@ -195,7 +222,7 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
       )
   }
   process.stdout.write(
-    `model ${classifier.name}${values['no-context'] ? ' (word context off)' : ''}\n${rows.join('\n')}\n`
+    `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
   )
   return 0
 }

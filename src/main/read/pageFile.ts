@@ -8,6 +8,12 @@ import type { Classifier } from '../recognize/classifier.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { transcribe } from './transcribe.ts'
 
+/** How the decoder reads: with the language model or without, and its weight (default: transcribe's). */
+export interface PageReading {
+  lm: boolean
+  lmWeight?: number
+}
+
 export interface PageFile {
   path: string
   bytes: Buffer
@@ -24,12 +30,13 @@ export async function readLoadedPage(
   page: PageFile,
   classifier: Classifier,
   format: PageExportFormat,
-  wordContext: boolean
+  reading: PageReading
 ): Promise<{ text: string; chars: number; warnings: string[] }> {
   const { doc } = await transcribe(page.image, classifier, {
     path: resolve(page.path),
     fileBytes: page.bytes,
-    wordContext
+    lm: reading.lm,
+    ...(reading.lmWeight !== undefined ? { lmWeight: reading.lmWeight } : {})
   })
   const text = PAGE_EXPORTS[format]({ ...doc, model: doc.model ?? { name: classifier.name } })
   return { text, chars: doc.boxes.length, warnings: page.image.warnings }
@@ -39,9 +46,9 @@ export async function readPage(
   path: string,
   classifier: Classifier,
   format: PageExportFormat,
-  wordContext: boolean
+  reading: PageReading
 ): Promise<{ text: string; chars: number; warnings: string[] }> {
-  return readLoadedPage(await loadPageFile(path), classifier, format, wordContext)
+  return readLoadedPage(await loadPageFile(path), classifier, format, reading)
 }
 
 /** Reads the page and writes its export atomically: the output file exists only once it is complete. */
@@ -50,9 +57,9 @@ export async function readPageToFile(
   output: string,
   classifier: Classifier,
   format: PageExportFormat,
-  wordContext: boolean
+  reading: PageReading
 ): Promise<{ chars: number; warnings: string[] }> {
-  const { text, chars, warnings } = await readPage(path, classifier, format, wordContext)
+  const { text, chars, warnings } = await readPage(path, classifier, format, reading)
   await writeFileAtomic(output, text)
   return { chars, warnings }
 }

@@ -52,7 +52,18 @@ export async function readInsideSheet<T extends FlatReading>(
     ...doc,
     image: { ...doc.image, width: fullW, height: fullH },
     boxes: doc.boxes.map((b) => ({ ...b, ...toFile(b) })),
-    lines: doc.lines.map((l) => ({ ...l, ...toFile(l) }))
+    lines: doc.lines.map((l) => ({ ...l, ...toFile(l) })),
+    ...(doc.decoding
+      ? {
+          decoding: {
+            ...doc.decoding,
+            lines: doc.decoding.lines.map((l) => ({
+              ...l,
+              candidates: l.candidates.map((c) => ({ ...c, ...toFile(c) }))
+            }))
+          }
+        }
+      : {})
   }
   return { doc: mapped, segmentation, sheet: flat, flat: reading }
 }

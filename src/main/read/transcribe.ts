@@ -1,12 +1,26 @@
 // transcribe: a page image → PageDoc. Segments the page, lays out lines and words, crops every box from
 // the background-normalised gray (so shadows do not reach the classifier), masks each crop to its own
 // character's ink (handwritten neighbours overlap each other's rectangles), turns each crop into the
-// training format with normaliseGlyph, and classifies all glyphs in one batch.
+// training format with normaliseGlyph, and classifies all glyphs in one batch. Which glyphs those are is
+// decided by recognition (read/readLines.ts): every line's candidate segments — the detector's boxes, cuts
+// of touching letters, merges of broken ones — are classified together, and a search over the classifier,
+// a shape prior, the line's own word gaps and a character language model picks the characters and spaces.
 import { createHash } from 'node:crypto'
-import { GLYPH_PIXELS } from '../../shared/classes.ts'
+import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
-import { predictionRow, type Classifier } from '../recognize/classifier.ts'
+import { decodeProbs, predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
+import type { CharLm } from './charLm.ts'
+import { DEFAULT_DECODER, type DecoderOptions } from './decode.ts'
+import { buildLattices, type LatticeOptions } from './lattice.ts'
+import {
+  candidateBoxes,
+  defaultCharLm,
+  lexicon as defaultLexicon,
+  readLines,
+  type ShapePriorOptions
+} from './readLines.ts'
+import type { GapModelOptions } from './wordGaps.ts'
 import { readInsideSheet } from './sheet.ts'
 import { dropClutterPage } from './notWriting.ts'
 import type { GrayImage, LoadedImage } from '../vision/image.ts'
@@ -33,8 +47,28 @@ export interface TranscribeOptions {
    */
   isolateGlyphs?: boolean
   isolateHalo?: number
-  /** Resolve letter/digit look-alikes by the rest of their word (read/wordContext.ts). Default true. */
+  /**
+   * Segmentation by recognition and decoding (read/readLines.ts; default true). False reads the detector's
+   * boxes as they are, with words from the page-wide gap threshold and the look-alike rule of
+   * read/wordContext.ts (`wordContext`) — the reading before the decoder, kept for comparison.
+   */
+  decode?: boolean
+  /**
+   * Context for the look-alikes (0/O, 1/I …; default true). False reads every box as the classifier alone
+   * does: with the decoder that is the language model off (unless `lm` says otherwise), on the old path
+   * no word-context rule.
+   */
   wordContext?: boolean
+  /** The decoder's character language model: on (default: DEFAULT_LM_ON), off, or a model of one's own. */
+  lm?: boolean | CharLm
+  /** Weight of the language model in the decoder (default DEFAULT_DECODER.lmWeight). */
+  lmWeight?: number
+  /** Lexicon for the decoder (default: the system word list, when installed); null for none. */
+  lexicon?: ReadonlySet<string> | null
+  lattice?: LatticeOptions
+  gaps?: GapModelOptions
+  shape?: ShapePriorOptions
+  decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
   /**
    * Find the sheet of paper in a photo and read only the sheet, flattened (read/sheet.ts). Default true;
    * not done when `segmentation` is given (that segmentation is of the whole image).
@@ -43,6 +77,9 @@ export interface TranscribeOptions {
   /** Drop every box of a page the classifier mostly cannot read (read/notWriting.ts). Default true. */
   dropClutter?: boolean
 }
+
+/** Whether the language model is on when nothing says (see docs/BENCHMARKS.md for the measurements behind it). */
+export const DEFAULT_LM_ON = true
 
 export interface Transcription {
   doc: PageDoc
@@ -147,17 +184,22 @@ export function toFileRect(image: GrayImage | LoadedImage, r: Rect): Rect {
 
 /**
  * Glyphs of a PageDoc's boxes (file pixels) on a page segmented again: a box with the rectangle of a
- * detector box is cropped and masked exactly as transcribe did; any other box (drawn or edited by a
- * person) is cropped from its rectangle without a mask.
+ * detector box or of one of the decoder's candidates (a cut or a merge) is cropped and masked exactly as
+ * transcribe did; any other box (drawn or edited by a person) is cropped from its rectangle without a mask.
  */
 export function pageBoxGlyphs(
   image: GrayImage | LoadedImage,
   seg: SegmentResult,
   boxes: readonly Rect[],
-  opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'> = {}
+  opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo' | 'layout' | 'lattice' | 'decode'> = {}
 ): { glyphs: Float32Array; fromDetector: number } {
   const key = (r: Rect) => `${r.x},${r.y},${r.w},${r.h}`
   const detector = new Map<string, CharBox>()
+  // The decoder's cuts and merges are regenerated (they depend on the segmentation alone), so a box it
+  // chose is cut and masked again exactly as it was read; the detector's own boxes win a tie.
+  if (opts.decode !== false)
+    for (const b of candidateBoxes(buildLattices(seg, layoutPage(seg.boxes, opts.layout), opts.lattice)))
+      detector.set(key(toFileRect(image, b)), b)
   for (const b of seg.boxes) detector.set(key(toFileRect(image, b)), b)
   const scale = 'scale' in image ? image.scale : 1
   let fromDetector = 0
@@ -184,20 +226,13 @@ export async function transcribe(
   }
   const seg = opts.segmentation ?? (await segmentPage(image, opts.segment))
   const layout = layoutPage(seg.boxes, opts.layout)
-  const n = layout.boxes.length
-  const glyphs = await extractGlyphsYielding(
-    seg,
-    layout.boxes.map((b) => b.box),
-    opts
-  )
-  const pred = n > 0 ? await classifier.predict(glyphs, n) : null
 
   // Back to the file's own pixels when the loader downscaled a huge image.
   const fullW = 'originalWidth' in image ? image.originalWidth : image.width
   const fullH = 'originalHeight' in image ? image.originalHeight : image.height
   const toFile = (r: Rect) => toFileRect(image, r)
-  const doc: PageDoc = {
-    version: 1,
+  const head = {
+    version: 1 as const,
     image: {
       path: opts.path ?? '',
       width: fullW,
@@ -205,18 +240,101 @@ export async function transcribe(
       ...(opts.fileBytes ? { sha256: createHash('sha256').update(opts.fileBytes).digest('hex') } : {})
     },
     model: { name: classifier.name },
-    boxes: layout.boxes.map((b, i) => {
-      const base = { id: `b${i + 1}`, ...toFile(b.box), line: b.line, word: b.word, source: 'detector' as const }
-      return pred ? { ...base, ...predictionRow(pred, i) } : base
-    }),
     lines: layout.lines.map((l) => ({ index: l.index, ...toFile(l) }))
   }
-  // A page the classifier mostly cannot read is clutter (a desk's grain), not writing (read/notWriting.ts).
+
+  if (opts.decode === false) {
+    const n = layout.boxes.length
+    const glyphs = await extractGlyphsYielding(
+      seg,
+      layout.boxes.map((b) => b.box),
+      opts
+    )
+    const pred = n > 0 ? await classifier.predict(glyphs, n) : null
+    const doc: PageDoc = {
+      ...head,
+      boxes: layout.boxes.map((b, i) => {
+        const base = { id: `b${i + 1}`, ...toFile(b.box), line: b.line, word: b.word, source: 'detector' as const }
+        return pred ? { ...base, ...predictionRow(pred, i) } : base
+      })
+    }
+    // A page the classifier mostly cannot read is clutter (a desk's grain), not writing (read/notWriting.ts).
+    const kept = opts.dropClutter === false ? doc : dropClutterPage(doc)
+    return {
+      doc: PageDocSchema.parse(opts.wordContext === false ? kept : applyWordContext(kept)),
+      segmentation: seg,
+      // Clutter dropped every box the classifier read: no glyphs either, so glyphs stay in doc.boxes' order.
+      glyphs: kept === doc ? glyphs : new Float32Array(0)
+    }
+  }
+
+  const lmOn = opts.lm ?? (opts.wordContext === false ? false : DEFAULT_LM_ON)
+  const lm = lmOn === false ? null : lmOn === true ? defaultCharLm() : lmOn
+  let candidates: Float32Array = new Float32Array(0)
+  const read = await readLines(seg, layout, classifier, (boxes) => (candidates = extractGlyphs(seg, boxes, opts)), {
+    lattice: opts.lattice,
+    gaps: opts.gaps,
+    shape: opts.shape,
+    decoder: { ...opts.decoder, ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}) },
+    lm,
+    lexicon: lm ? (opts.lexicon === undefined ? defaultLexicon() : opts.lexicon) : null
+  })
+  const probs = new Float32Array(read.boxes.length * NUM_CLASSES)
+  read.boxes.forEach((b, i) => probs.set(b.probs, i * NUM_CLASSES))
+  const pred = decodeProbs(probs, read.boxes.length)
+  const doc: PageDoc = {
+    ...head,
+    boxes: read.boxes.map((b, i) => {
+      const row = predictionRow(pred, i)
+      const p = Math.min(1, Math.max(0, b.probs[CLASS_INDEX.get(b.label) ?? 0]))
+      return {
+        id: `b${i + 1}`,
+        ...toFile(b.box),
+        line: b.line,
+        word: b.word,
+        source: 'detector' as const,
+        ...row,
+        label: b.label,
+        confidence: p
+      }
+    }),
+    decoding: {
+      lm: lm ? { weight: opts.lmWeight ?? opts.decoder?.lmWeight ?? DEFAULT_DECODER.lmWeight } : null,
+      lines: read.lines.map((l) => ({
+        line: l.line,
+        alternatives: l.alternatives,
+        candidates: l.candidates.map((c) => ({
+          ...toFile(c.box),
+          kind: c.kind,
+          label: c.label,
+          p: Math.min(1, Math.max(0, c.p)),
+          chosen: c.chosen
+        }))
+      }))
+    }
+  }
+  // A page the classifier mostly cannot read is clutter (a desk's grain), not writing (read/notWriting.ts);
+  // its decoding record goes with its boxes.
   const kept = opts.dropClutter === false ? doc : dropClutterPage(doc)
   return {
-    doc: PageDocSchema.parse(opts.wordContext === false ? kept : applyWordContext(kept)),
+    doc: PageDocSchema.parse(kept === doc ? doc : { ...kept, decoding: undefined }),
     segmentation: seg,
-    // Clutter dropped every box the classifier read: no glyphs either, so glyphs stay in doc.boxes' order.
-    glyphs: kept === doc ? glyphs : new Float32Array(0)
+    // The chosen boxes' rows of the candidates' glyphs, in doc.boxes' order (none when clutter dropped them).
+    glyphs:
+      kept === doc
+        ? rowsOf(
+            candidates,
+            read.boxes.map((b) => b.candidate)
+          )
+        : new Float32Array(0)
   }
 }
+
+/** Rows `rows` of n×1024 glyphs, in that order. */
+function rowsOf(glyphs: Float32Array, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * GLYPH_PIXELS)
+  rows.forEach((r, i) => out.set(glyphs.subarray(r * GLYPH_PIXELS, (r + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS))
+  return out
+}
+
+const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))

@@ -6,7 +6,8 @@ import { basename, join } from 'node:path'
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import type { PageSession } from '../../project/pageSessions.ts'
-import { applyWordContext } from '../../read/wordContext.ts'
+import { applyDecoderContext, userWords } from '../../read/docContext.ts'
+import { defaultCharLm, lexicon } from '../../read/readLines.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'models' | 'settings' | 'sample' | 'userDataDir' | 'imageUrl' | 'onRecent'>
 
@@ -72,7 +73,12 @@ export function createPageRoutes(
           return p ? { ...b, label: p.label, confidence: p.confidence, top3: p.top3 } : b
         })
       }
-      const inContext = new Map(applyWordContext(edited).boxes.map((b) => [b.id, b]))
+      const inContext = new Map(
+        applyDecoderContext(edited, defaultCharLm(), { lexicon: lexicon(userWords([edited])) }).boxes.map((b) => [
+          b.id,
+          b
+        ])
+      )
       return {
         model: classifier.name,
         predictions: predictions.map((p) => {

@@ -1,0 +1,131 @@
+// Benchmark for issue 12's decoder: character error rates per condition of a hard page set (glyphdesk data
+// pages), for the reading before the decoder and the decoder with the language model off and on, in one run.
+// Every page is loaded and segmented once; each configuration then reads it from that segmentation
+// (transcribe's own code path), so the configurations differ only in what they decide. The condition of a
+// page is its file name up to the last "-NN". Times are the transcribe time per page after segmentation,
+// summed, per configuration (ratios in the same run are what count on a shared machine).
+//   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm] [--lm-weight W] [--json]
+//      [--set key=value ...]   decoder/shape/gaps knobs for tuning, e.g. --set decoder.segmentBonus=1.5
+import { readdirSync, readFileSync } from 'node:fs'
+import { extname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadClassifier } from '../src/main/recognize/models.ts'
+import { levenshtein } from '../src/main/read/evalPages.ts'
+import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
+import { loadImage } from '../src/main/vision/image.ts'
+import { segmentPage } from '../src/main/vision/segment.ts'
+import { assembleText } from '../src/shared/pagedoc.ts'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    configs: { type: 'string', default: 'old,nolm,lm' },
+    'lm-weight': { type: 'string' },
+    model: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    json: { type: 'boolean', default: false },
+    show: { type: 'boolean', default: false },
+    only: { type: 'string' }
+  }
+})
+const dir = positionals[0]
+if (!dir) throw new Error('usage: npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm]')
+
+/** --set a.b=1 → { a: { b: 1 } } */
+function knobs(sets: readonly string[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {}
+  for (const s of sets) {
+    const m = /^(\w+)\.(\w+)=(-?[\d.]+)$/.exec(s)
+    if (!m) throw new Error(`--set ${s}: expected group.key=number`)
+    ;(out[m[1]] ??= {})[m[2]] = Number(m[3])
+  }
+  return out
+}
+const k = knobs(values.set ?? [])
+
+function config(name: string): TranscribeOptions {
+  const tuned: TranscribeOptions = {
+    decoder: k.decoder,
+    shape: k.shape,
+    gaps: k.gaps,
+    lattice: k.lattice,
+    ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
+  }
+  if (name === 'old') return { decode: false }
+  if (name === 'nolm') return { ...tuned, lm: false }
+  if (name === 'lm') return { ...tuned, lm: true }
+  if (name === 'lm-nolex') return { ...tuned, lm: true, lexicon: null }
+  throw new Error(`unknown config ${name}`)
+}
+
+interface Score {
+  chars: number
+  charsSp: number
+  errs: number
+  errsSp: number
+}
+
+async function main() {
+  const names = values.configs.split(',')
+  const classifier = await loadClassifier(values.model)
+  const files = readdirSync(dir)
+    .filter((f) => ['.png', '.jpg', '.jpeg'].includes(extname(f).toLowerCase()))
+    .filter((f) => !values.only || values.only.split(',').some((p) => f.startsWith(p)))
+    .sort()
+  const table = new Map<string, Map<string, Score>>()
+  const ms = new Map<string, number>()
+  const strip = (s: string) => s.replace(/\s+/g, '')
+  for (const f of files) {
+    const name = f.slice(0, -extname(f).length)
+    const cond = name.replace(/-\d+$/, '')
+    const gt = readFileSync(join(dir, `${name}.txt`), 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .filter((l) => l.length > 0)
+      .join('\n')
+    const image = await loadImage(readFileSync(join(dir, f)), { name: f })
+    const seg = await segmentPage(image)
+    for (const c of names) {
+      const t0 = performance.now()
+      const { doc } = await transcribe(image, classifier, { ...config(c), segmentation: seg })
+      ms.set(c, (ms.get(c) ?? 0) + performance.now() - t0)
+      const text = assembleText(doc)
+      if (values.show && c === names[names.length - 1] && text !== gt)
+        console.log(`${name} [${c}]\n${text}\n--- truth\n${gt}\n`)
+      // Pages without text count in their own row only: their errors are extra characters, not a rate.
+      for (const key of gt.length > 0 ? [cond, 'overall'] : [cond]) {
+        const byCfg = table.get(key) ?? new Map<string, Score>()
+        table.set(key, byCfg)
+        const s = byCfg.get(c) ?? { chars: 0, charsSp: 0, errs: 0, errsSp: 0 }
+        s.chars += strip(gt).length
+        s.charsSp += gt.length
+        s.errs += levenshtein(strip(text), strip(gt))
+        s.errsSp += levenshtein(text, gt)
+        byCfg.set(c, s)
+      }
+    }
+  }
+  const pct = (a: number, b: number) => (b === 0 ? (a === 0 ? '0.0%' : `${a} extra`) : `${((100 * a) / b).toFixed(1)}%`)
+  const rows: Record<string, Record<string, { cer: string; cerSpace: string }>> = {}
+  for (const [cond, byCfg] of table) {
+    rows[cond] = {}
+    for (const c of names) {
+      const s = byCfg.get(c)!
+      rows[cond][c] = { cer: pct(s.errs, s.chars), cerSpace: pct(s.errsSp, s.charsSp) }
+    }
+  }
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ dir, configs: names, knobs: k, rows, ms: Object.fromEntries(ms) }) + '\n')
+    return
+  }
+  console.log(`| condition | ${names.map((c) => `${c} CER (with spaces)`).join(' | ')} |`)
+  console.log(`|---|${names.map(() => '---').join('|')}|`)
+  for (const [cond, r] of Object.entries(rows).sort((a, b) =>
+    a[0] === 'overall' ? 1 : b[0] === 'overall' ? -1 : a[0] < b[0] ? -1 : 1
+  ))
+    console.log(`| ${cond} | ${names.map((c) => `${r[c].cer} (${r[c].cerSpace})`).join(' | ')} |`)
+  console.log(
+    `transcribe time after segmentation, all pages: ${names.map((c) => `${c} ${Math.round(ms.get(c)!)} ms`).join(', ')}`
+  )
+}
+void main()

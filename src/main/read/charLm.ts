@@ -1,0 +1,162 @@
+// A character n-gram language model over the 36 classes and the space: what the page decoder
+// (read/decode.ts) asks "how likely is this character after these ones?". Interpolated Witten–Bell
+// smoothing (Witten & Bell 1991; the form in Chen & Goodman 1998, eq. 16):
+//
+//   P(c | h) = (C(h c) + T(h) · P(c | h')) / (C(h) + T(h))
+//
+// with h' the context h without its oldest character, C(h) the times h was followed by anything, T(h) the
+// number of distinct characters seen after h, and a uniform distribution below the empty context. A context
+// never seen falls back to P(c | h') whole.
+//
+// Pruning keeps the shipped model small: counts below `minCount` in contexts of two or more characters are
+// dropped and their mass joins the back-off share (C(h) + T(h) stays the denominator, the dropped count is
+// added to T(h)'s share), so every distribution still sums to one. A context left with no kept successor is
+// dropped whole; its longer contexts are then dropped too (a longer context's counts are at most its
+// suffix's), so a lookup that misses a context can stop there.
+//
+// The model is trained by scripts/build-char-lm.ts from a public-domain text and shipped in resources/lm/.
+import { readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
+import { z } from 'zod'
+import { InvalidInputError } from '../core/errors.ts'
+
+/** The model's symbols: the 36 classes and the word break. */
+export const LM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '
+const V = LM_ALPHABET.length
+
+/** Text in the model's alphabet: upper case, every other character a space, runs of spaces one space. */
+export function normaliseLmText(text: string): string {
+  return text
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, ' ')
+    .trim()
+}
+
+/** One context's counts as stored: [context, C(h), T(h), successors, their kept counts]. */
+const ContextRow = z.tuple([z.string(), z.number().int(), z.number().int(), z.string(), z.array(z.number().int())])
+
+export const CharLmDataSchema = z.object({
+  format: z.literal('glyphdesk-char-lm'),
+  version: z.literal(1),
+  order: z.number().int().min(1).max(8),
+  alphabet: z.literal(LM_ALPHABET),
+  minCount: z.number().int().min(1),
+  /** Cross-entropy on held-out text, nats per character (what an average character costs; the decoder offsets it). */
+  heldOutNatsPerChar: z.number().positive().optional(),
+  contexts: z.array(ContextRow)
+})
+export type CharLmData = z.infer<typeof CharLmDataSchema>
+
+/** A language model file that cannot be read. */
+export class CharLmError extends InvalidInputError {
+  override name = 'CharLmError'
+}
+
+/**
+ * Counts of `text` (already in the model's alphabet, see normaliseLmText) for a model of `order` (5 = four
+ * characters of context). Each text given is counted separately, so nothing spans from one to the next.
+ */
+export function trainCharLm(texts: readonly string[], order: number, minCount = 1): CharLmData {
+  const table = new Map<string, Int32Array>()
+  for (const text of texts) {
+    for (let i = 0; i < text.length; i++) {
+      const c = LM_ALPHABET.indexOf(text[i])
+      if (c < 0) throw new CharLmError(`character "${text[i]}" is not in the model's alphabet`)
+      for (let n = 0; n < order && n <= i; n++) {
+        const h = text.slice(i - n, i)
+        let row = table.get(h)
+        if (!row) table.set(h, (row = new Int32Array(V)))
+        row[c]++
+      }
+    }
+  }
+  const contexts: CharLmData['contexts'] = []
+  for (const [h, row] of [...table.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    let total = 0,
+      types = 0,
+      chars = ''
+    const counts: number[] = []
+    for (let c = 0; c < V; c++) {
+      if (row[c] === 0) continue
+      total += row[c]
+      types++
+      if (h.length >= 2 && row[c] < minCount) continue
+      chars += LM_ALPHABET[c]
+      counts.push(row[c])
+    }
+    if (counts.length > 0) contexts.push([h, total, types, chars, counts])
+  }
+  return { format: 'glyphdesk-char-lm', version: 1, order, alphabet: LM_ALPHABET, minCount, contexts }
+}
+
+interface Ctx {
+  /** C(h) + T(h). */
+  denom: number
+  /** T(h) plus the pruned count: the weight of the lower order. */
+  backoff: number
+  counts: Float64Array
+}
+
+export class CharLm {
+  readonly order: number
+  /** Held-out cross-entropy in nats per character, when the model file records it. */
+  readonly natsPerChar: number | undefined
+  private readonly table = new Map<string, Ctx>()
+  private readonly cache = new Map<string, Float64Array>()
+
+  constructor(data: CharLmData) {
+    this.order = data.order
+    this.natsPerChar = data.heldOutNatsPerChar
+    for (const [h, total, types, chars, counts] of data.contexts) {
+      const row = new Float64Array(V)
+      let kept = 0
+      for (let k = 0; k < chars.length; k++) {
+        row[LM_ALPHABET.indexOf(chars[k])] = counts[k]
+        kept += counts[k]
+      }
+      this.table.set(h, { denom: total + types, backoff: types + (total - kept), counts: row })
+    }
+    if (!this.table.has('')) throw new CharLmError('the language model has no unigram counts')
+  }
+
+  /** The distribution over LM_ALPHABET after `context` (only its last order − 1 characters count). */
+  distribution(context: string): Float64Array {
+    const h = context.length > this.order - 1 ? context.slice(context.length - (this.order - 1)) : context
+    const hit = this.cache.get(h)
+    if (hit) return hit
+    const p = new Float64Array(V).fill(1 / V)
+    for (let n = 0; n <= h.length; n++) {
+      const e = this.table.get(h.slice(h.length - n))
+      if (!e) break
+      for (let c = 0; c < V; c++) p[c] = (e.counts[c] + e.backoff * p[c]) / e.denom
+    }
+    if (this.cache.size > 200_000) this.cache.clear()
+    this.cache.set(h, p)
+    return p
+  }
+
+  /** ln P(c | context). */
+  logProb(context: string, c: string): number {
+    const k = LM_ALPHABET.indexOf(c)
+    if (k < 0) throw new CharLmError(`"${c}" is not in the language model's alphabet`)
+    return Math.log(this.distribution(context)[k])
+  }
+}
+
+/** Reads a model file written by scripts/build-char-lm.ts (gzipped JSON, or plain JSON). */
+export function loadCharLm(path: string): CharLm {
+  let raw: unknown
+  try {
+    const bytes = readFileSync(path)
+    const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8')
+    raw = JSON.parse(text)
+  } catch (e) {
+    throw new CharLmError(`cannot read the language model ${path}: ${(e as Error).message}`)
+  }
+  const d = CharLmDataSchema.safeParse(raw)
+  if (!d.success)
+    throw new CharLmError(
+      `${path} is not a Glyphdesk character language model: ${d.error.issues[0]?.path.join('.')}: ${d.error.issues[0]?.message}`
+    )
+  return new CharLm(d.data)
+}

@@ -1,0 +1,201 @@
+// Decoding a text line: which candidate segments are its characters, what each one says, and where the
+// spaces fall — one search over everything at once. A path through a line's lattice (read/lattice.ts)
+// is scored, in natural-log units, as the sum of
+//  - per segment: its shape prior, the classifier's ln p of the label, and a per-segment bonus (without
+//    which paths of fewer, larger segments would win just by having fewer terms);
+//  - per place two detector boxes meet: ln P(space) or ln P(no space) from the line's gap model
+//    (read/wordGaps.ts);
+//  - the character language model (read/charLm.ts) of the whole text, spaces included, times `lmWeight`;
+//  - a bonus for every finished word found in the lexicon, when there is one.
+// The language model resolves ambiguity and never overrides a confident reading: a segment whose best
+// class has p ≥ `confident` is read as that class, and otherwise only the classes within `minRatio` of
+// the best are tried. So a mixed token (4B, A4), a number or a non-word the classifier is sure of stays as
+// read, while an O/0 the classifier hesitates over takes the one its neighbours make likely.
+//
+// Search: nodes left to right, hypotheses merged when their future is the same (same language-model
+// context and, with a lexicon, the same word so far) and cut to the best `beam` per node. With an
+// unbounded beam the search is exact (test/main/read/decode.test.ts checks it against brute force).
+import { CLASSES } from '../../shared/classes.ts'
+import type { CharLm } from './charLm.ts'
+
+export interface DecodeEdge {
+  from: number
+  to: number
+  /** Class probabilities (36, in CLASSES order). */
+  probs: ArrayLike<number>
+  /** Additive ln prior of the segment (its shape, its kind). */
+  prior: number
+}
+
+export interface DecodeLattice {
+  nodes: number
+  edges: DecodeEdge[]
+  /** P(space) where a path passing node k may put a space before its next character; null where it may not. */
+  space: (number | null)[]
+}
+
+export interface DecoderOptions {
+  lm: CharLm | null
+  /** Weight of the language model's ln P (default 0.3). */
+  lmWeight?: number
+  lexicon?: ReadonlySet<string> | null
+  /** Added for a finished word of 2+ letters found in the lexicon (default 1). */
+  lexiconBonus?: number
+  /**
+   * Added per segment (default 1.5). With a language model, `lmWeight` times its average cost per character
+   * (its held-out cross-entropy) is added too, so that the model's cost of a character is not by itself a
+   * reason to read fewer characters.
+   */
+  segmentBonus?: number
+  /** A best class with p at or above this is the only reading tried (default 0.9). */
+  confident?: number
+  /** Other classes tried are within this share of the best one's p (default 0.05) … */
+  minRatio?: number
+  /** … at most this many classes per segment (default 4). */
+  maxLabels?: number
+  /**
+   * A gap whose space probability is at least this (or at most 1 − this) is decided by the gap alone, as a
+   * confident class is (default 0.95); closer calls are left to the language model too.
+   */
+  confidentGap?: number
+  /** Hypotheses kept per node (default 64). */
+  beam?: number
+  /** Paths returned, best first (default 3). */
+  nBest?: number
+}
+
+export const DEFAULT_DECODER = {
+  lmWeight: 0.3,
+  lexiconBonus: 1,
+  segmentBonus: 1.5,
+  confident: 0.9,
+  minRatio: 0.05,
+  maxLabels: 4,
+  confidentGap: 0.95,
+  beam: 64,
+  nBest: 3
+}
+
+export interface DecodedStep {
+  edge: number
+  label: string
+  /** A space comes before this character. */
+  spaceBefore: boolean
+}
+
+export interface DecodedPath {
+  score: number
+  steps: DecodedStep[]
+  text: string
+}
+
+interface Hyp {
+  score: number
+  ctx: string
+  word: string
+  prev: Hyp | null
+  edge: number
+  label: string
+  spaceBefore: boolean
+}
+
+const LN_FLOOR = Math.log(1e-6)
+const lnp = (p: number): number => (p > 1e-6 ? Math.log(p) : LN_FLOOR)
+
+/** The classes a segment may be read as: its best, and (when not confident, with a language model) close seconds. */
+export function candidateLabels(probs: ArrayLike<number>, opts: DecoderOptions): number[] {
+  const order = Array.from({ length: CLASSES.length }, (_, k) => k).sort((a, b) => probs[b] - probs[a])
+  const top = probs[order[0]]
+  const confident = opts.confident ?? DEFAULT_DECODER.confident
+  if (!opts.lm || top >= confident) return [order[0]]
+  const ratio = opts.minRatio ?? DEFAULT_DECODER.minRatio
+  const max = opts.maxLabels ?? DEFAULT_DECODER.maxLabels
+  return order.slice(0, max).filter((k) => probs[k] >= ratio * top)
+}
+
+/** Whether a path passing a gap of space probability p may put a space there: [false], [true] or both. */
+export function spaceChoices(p: number | null | undefined, opts: DecoderOptions): boolean[] {
+  if (p === null || p === undefined) return [false]
+  const sure = opts.confidentGap ?? DEFAULT_DECODER.confidentGap
+  return p >= sure ? [true] : p <= 1 - sure ? [false] : [false, true]
+}
+
+export function isLexiconWord(word: string, lexicon: ReadonlySet<string> | null | undefined): boolean {
+  return !!lexicon && word.length >= 2 && /^[A-Z]+$/.test(word) && lexicon.has(word)
+}
+
+export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPath[] {
+  const lm = opts.lm
+  const lambda = lm ? (opts.lmWeight ?? DEFAULT_DECODER.lmWeight) : 0
+  const lexicon = lm ? opts.lexicon : null
+  const lexBonus = opts.lexiconBonus ?? DEFAULT_DECODER.lexiconBonus
+  const segBonus = (opts.segmentBonus ?? DEFAULT_DECODER.segmentBonus) + (lm ? lambda * (lm.natsPerChar ?? 0) : 0)
+  const beam = opts.beam ?? DEFAULT_DECODER.beam
+  const nBest = opts.nBest ?? DEFAULT_DECODER.nBest
+  const keep = lm ? lm.order - 1 : 0
+  const lmScore = (ctx: string, c: string): number => (lm && lambda !== 0 ? lambda * lm.logProb(ctx, c) : 0)
+  const push = (ctx: string, c: string): string => (keep === 0 ? '' : (ctx + c).slice(-keep))
+  const wordEnd = (word: string): number => (isLexiconWord(word, lexicon) ? lexBonus : 0)
+
+  const from: number[][] = Array.from({ length: lat.nodes }, () => [])
+  lat.edges.forEach((e, i) => from[e.from].push(i))
+  const labels = lat.edges.map((e) => candidateLabels(e.probs, opts))
+  const at: Map<string, Hyp>[] = Array.from({ length: lat.nodes }, () => new Map())
+  at[0].set('', { score: 0, ctx: push('', ' '), word: '', prev: null, edge: -1, label: '', spaceBefore: false })
+  const add = (node: number, h: Hyp) => {
+    const key = lexicon ? `${h.ctx}\u0000${h.word}` : h.ctx
+    const old = at[node].get(key)
+    if (!old || h.score > old.score) at[node].set(key, h)
+  }
+  for (let n = 0; n < lat.nodes - 1; n++) {
+    if (at[n].size === 0 || from[n].length === 0) continue
+    let hyps = [...at[n].values()]
+    if (hyps.length > beam) hyps = hyps.sort((a, b) => b.score - a.score).slice(0, beam)
+    const pSpace = n > 0 ? lat.space[n] : null
+    for (const h of hyps) {
+      const starts: { score: number; ctx: string; word: string; space: boolean }[] = []
+      if (pSpace === null || pSpace === undefined)
+        starts.push({ score: h.score, ctx: h.ctx, word: h.word, space: false })
+      else {
+        const choices = spaceChoices(pSpace, opts)
+        if (choices.includes(false))
+          starts.push({ score: h.score + lnp(1 - pSpace), ctx: h.ctx, word: h.word, space: false })
+        if (choices.includes(true))
+          starts.push({
+            score: h.score + lnp(pSpace) + lmScore(h.ctx, ' ') + wordEnd(h.word),
+            ctx: push(h.ctx, ' '),
+            word: '',
+            space: true
+          })
+      }
+      for (const s of starts) {
+        for (const ei of from[n]) {
+          const e = lat.edges[ei]
+          for (const k of labels[ei]) {
+            const c = CLASSES[k]
+            add(e.to, {
+              score: s.score + e.prior + lnp(e.probs[k]) + segBonus + lmScore(s.ctx, c),
+              ctx: push(s.ctx, c),
+              word: s.word + c,
+              prev: h,
+              edge: ei,
+              label: c,
+              spaceBefore: s.space
+            })
+          }
+        }
+      }
+    }
+  }
+  const finals = [...at[lat.nodes - 1].values()]
+    .map((h) => ({ h, score: h.score + lmScore(h.ctx, ' ') + wordEnd(h.word) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, nBest)
+  return finals.map(({ h, score }) => {
+    const steps: DecodedStep[] = []
+    for (let q: Hyp | null = h; q && q.edge >= 0; q = q.prev)
+      steps.push({ edge: q.edge, label: q.label, spaceBefore: q.spaceBefore })
+    steps.reverse()
+    return { score, steps, text: steps.map((s) => (s.spaceBefore ? ' ' : '') + s.label).join('') }
+  })
+}

@@ -1,0 +1,257 @@
+// Candidate segments of each text line, for segmentation by recognition (read/decode.ts chooses among
+// them). A line's detector boxes (vision/segment.ts, in layout order) are the starting point; around them:
+//  - cuts inside a wide box (touching letters): columns where the box's own ink is a local minimum of its
+//    vertical projection and crosses at most about two strokes (the stroke width is measured on the box's
+//    own ink), so a cut goes through a touching point, not through a letter's bowl. Every run of the pieces
+//    between cuts is a candidate, the whole box included;
+//  - merges of two or three neighbouring boxes that together are no wider than a character and nearly touch
+//    (a letter drawn with a gap, a detached bar).
+// The lattice's nodes are the positions between pieces; a segment spans nodes [from, to). Every candidate
+// is an ordinary CharBox with its own ink description (component labels and a working-scale rectangle), so
+// the crop, the mask and the classifier see it exactly like a detector box, and a PageDoc box made from it
+// can be cut again the same way (transcribe.ts#pageBoxGlyphs regenerates the candidates).
+import type { CharBox, SegmentResult } from '../vision/segment.ts'
+import type { PageLayout, Rect } from '../vision/layout.ts'
+
+export type SegmentKind = 'box' | 'merge' | 'cut'
+
+export interface LatticeSegment {
+  from: number
+  to: number
+  box: CharBox
+  kind: SegmentKind
+}
+
+export interface LineLattice {
+  line: number
+  /** Nodes 0 … nodes − 1; a path goes from 0 to nodes − 1. */
+  nodes: number
+  segments: LatticeSegment[]
+  /** Gap before node k (k ≥ 1) in units of the line's character height, where two detector boxes meet; null inside a box. */
+  gaps: (number | null)[]
+  /** The line's median box height and width, input pixels. */
+  charHeight: number
+  charWidth: number
+}
+
+export interface LatticeOptions {
+  /** A box is cut when at least this many character heights wide … (default 0.8) */
+  cutMinHeights?: number
+  /** … and at least this many times the line's median width (default 1.3). */
+  cutMinWidths?: number
+  /** A cut column crosses at most this many stroke widths of ink (default 2.5). */
+  cutMaxStrokes?: number
+  /** Most cuts per box (default 4). */
+  maxCuts?: number
+  /** Merged boxes are together at most this many character heights wide (default 1.2) … */
+  mergeMaxWidth?: number
+  /** … with gaps between them of at most this many character heights (default 0.35). */
+  mergeMaxGap?: number
+  /** Turn candidates off: only the detector's boxes (default false). */
+  detectorOnly?: boolean
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+type Seg = Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale' | 'normalised'>
+
+/** A working-scale rectangle in input pixels, clipped to the image (as segment.ts maps its boxes). */
+function toInput(r: Rect, s: number, img: { width: number; height: number }): Rect {
+  const x0 = Math.max(0, Math.floor(r.x / s)),
+    y0 = Math.max(0, Math.floor(r.y / s))
+  const x1 = Math.min(img.width, Math.ceil((r.x + r.w) / s)),
+    y1 = Math.min(img.height, Math.ceil((r.y + r.h) / s))
+  return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
+}
+
+/** Own-ink column profile of a box and the median vertical run of its ink (its stroke width). */
+function inkProfile(seg: Seg, ink: NonNullable<CharBox['ink']>): { profile: Float32Array; stroke: number } {
+  const { x, y, w, h } = ink.rect
+  const ww = seg.binary.width
+  const own = new Set(ink.labels)
+  const profile = new Float32Array(w)
+  const runs: number[] = []
+  for (let cx = 0; cx < w; cx++) {
+    let run = 0
+    for (let cy = 0; cy < h; cy++) {
+      if (own.has(seg.labels[(y + cy) * ww + x + cx])) {
+        profile[cx]++
+        run++
+      } else if (run > 0) {
+        runs.push(run)
+        run = 0
+      }
+    }
+    if (run > 0) runs.push(run)
+  }
+  return { profile, stroke: Math.max(1, median(runs)) }
+}
+
+/**
+ * Cut columns (relative to the ink rectangle) of a wide box, left to right: the deepest local minima of its
+ * ink projection that cross at most `cutMaxStrokes` stroke widths, and — for touching letters joined by a
+ * thick stroke, where no column is thin — the lowest column near each even division of the box into the
+ * number of characters its width suggests (`charWidthWork`: the line's median width, working pixels).
+ */
+export function cutColumns(
+  profile: Float32Array,
+  stroke: number,
+  charHeightWork: number,
+  charWidthWork: number,
+  opts: Pick<LatticeOptions, 'cutMaxStrokes' | 'maxCuts'> = {}
+): number[] {
+  const w = profile.length
+  const maxInk = (opts.cutMaxStrokes ?? 2.5) * stroke
+  const maxCuts = opts.maxCuts ?? 4
+  const margin = Math.max(2, Math.round(0.1 * charHeightWork))
+  const sm = new Float32Array(w)
+  for (let x = 0; x < w; x++) {
+    let s = 0,
+      n = 0
+    for (let d = -1; d <= 1; d++)
+      if (x + d >= 0 && x + d < w) {
+        s += profile[x + d]
+        n++
+      }
+    sm[x] = s / n
+  }
+  const minima: number[] = []
+  for (let x = margin; x < w - margin; x++) {
+    if (sm[x] > maxInk) continue
+    // A local minimum (plateaus: their first column).
+    if (sm[x] <= sm[x - 1] && sm[x] <= sm[x + 1] && !(sm[x] === sm[x - 1] && minima.includes(x - 1))) minima.push(x)
+  }
+  // Lowest first; keep those far enough from the ones kept.
+  minima.sort((a, b) => sm[a] - sm[b] || a - b)
+  const kept: number[] = []
+  for (const x of minima) {
+    if (kept.length >= maxCuts) break
+    if (kept.every((k) => Math.abs(k - x) >= margin)) kept.push(x)
+  }
+  // Width alone tells the count only roughly (narrow letters): the estimate and one more.
+  const est = Math.max(2, Math.round(w / Math.max(1, charWidthWork)))
+  for (const parts of [est, est + 1]) {
+    const step = w / parts
+    for (let i = 1; i < parts; i++) {
+      const lo = Math.max(margin, Math.round(i * step - 0.25 * step)),
+        hi = Math.min(w - margin - 1, Math.round(i * step + 0.25 * step))
+      let best = -1
+      for (let x = lo; x <= hi; x++) if (best < 0 || sm[x] < sm[best]) best = x
+      if (best >= 0 && kept.every((k) => Math.abs(k - best) >= margin / 2)) kept.push(best)
+    }
+  }
+  return kept.sort((a, b) => a - b)
+}
+
+/** The box of a part of `box`: its own ink within working columns [from, to) of its ink rectangle. */
+function partBox(seg: Seg, box: CharBox, from: number, to: number): CharBox | null {
+  const ink = box.ink!
+  const ww = seg.binary.width
+  const own = new Set(ink.labels)
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1
+  for (let y = ink.rect.y; y < ink.rect.y + ink.rect.h; y++) {
+    for (let x = ink.rect.x + from; x < ink.rect.x + to; x++) {
+      if (!own.has(seg.labels[y * ww + x])) continue
+      if (x < x0) x0 = x
+      if (x > x1) x1 = x
+      if (y < y0) y0 = y
+      if (y > y1) y1 = y
+    }
+  }
+  if (x1 < 0) return null
+  const rect = { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 }
+  return { ...toInput(rect, seg.binaryScale, seg.normalised), origin: 'split', ink: { labels: ink.labels, rect } }
+}
+
+function mergeBoxes(boxes: readonly CharBox[]): CharBox | null {
+  if (boxes.some((b) => !b.ink)) return null
+  const u = (rs: Rect[]): Rect => {
+    const x0 = Math.min(...rs.map((r) => r.x)),
+      y0 = Math.min(...rs.map((r) => r.y))
+    return {
+      x: x0,
+      y: y0,
+      w: Math.max(...rs.map((r) => r.x + r.w)) - x0,
+      h: Math.max(...rs.map((r) => r.y + r.h)) - y0
+    }
+  }
+  const labels = [...new Set(boxes.flatMap((b) => b.ink!.labels))]
+  return { ...u([...boxes]), origin: 'merged', ink: { labels, rect: u(boxes.map((b) => b.ink!.rect)) } }
+}
+
+/** The candidate lattice of every line of a laid-out page. */
+export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: LatticeOptions = {}): LineLattice[] {
+  const cutH = opts.cutMinHeights ?? 0.8
+  const cutW = opts.cutMinWidths ?? 1.3
+  const mergeW = opts.mergeMaxWidth ?? 1.2
+  const mergeGap = opts.mergeMaxGap ?? 0.35
+  const byLine = new Map<number, CharBox[]>()
+  for (const b of layout.boxes) {
+    const l = byLine.get(b.line)
+    if (l) l.push(b.box)
+    else byLine.set(b.line, [b.box])
+  }
+  const out: LineLattice[] = []
+  for (const [line, boxes] of [...byLine.entries()].sort((a, b) => a[0] - b[0])) {
+    const H = Math.max(1, median(boxes.map((b) => b.h)))
+    const W = Math.max(1, median(boxes.map((b) => b.w)))
+    const segments: LatticeSegment[] = []
+    const gaps: (number | null)[] = [null]
+    const start: number[] = [],
+      end: number[] = []
+    let node = 0
+    boxes.forEach((b, k) => {
+      if (k > 0) {
+        const a = boxes[k - 1]
+        gaps[node] = (b.x - (a.x + a.w)) / H
+      }
+      start.push(node)
+      let cuts: number[] = []
+      if (!opts.detectorOnly && b.ink && b.w >= cutH * H && b.w >= cutW * W) {
+        const { profile, stroke } = inkProfile(seg, b.ink)
+        cuts = cutColumns(profile, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
+      }
+      const bounds = [0, ...cuts, b.ink ? b.ink.rect.w : 0]
+      // Pieces between cuts: nodes start … start + cuts.length + 1.
+      for (let i = 0; i < bounds.length - 1; i++) {
+        for (let j = i + 1; j < bounds.length; j++) {
+          const whole = i === 0 && j === bounds.length - 1
+          if (whole) {
+            segments.push({ from: node, to: node + bounds.length - 1, box: b, kind: 'box' })
+            continue
+          }
+          const part = partBox(seg, b, bounds[i], bounds[j])
+          if (part) segments.push({ from: node + i, to: node + j, box: part, kind: 'cut' })
+        }
+      }
+      for (let i = 1; i < bounds.length - 1; i++) gaps[node + i] = null
+      node += bounds.length - 1
+      end.push(node)
+    })
+    if (!opts.detectorOnly) {
+      for (let k = 0; k < boxes.length; k++) {
+        for (let m = 2; m <= 3 && k + m <= boxes.length; m++) {
+          const group = boxes.slice(k, k + m)
+          let ok = true
+          for (let i = 1; i < m && ok; i++) ok = (gaps[start[k + i]] ?? 0) <= mergeGap
+          const x0 = Math.min(...group.map((g) => g.x)),
+            x1 = Math.max(...group.map((g) => g.x + g.w))
+          if (!ok || x1 - x0 > mergeW * H) continue
+          const merged = mergeBoxes(group)
+          if (merged) segments.push({ from: start[k], to: end[k + m - 1], box: merged, kind: 'merge' })
+        }
+      }
+    }
+    for (let i = 0; i <= node; i++) gaps[i] ??= null
+    out.push({ line, nodes: node + 1, segments, gaps, charHeight: H, charWidth: W })
+  }
+  return out
+}

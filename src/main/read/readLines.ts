@@ -1,0 +1,204 @@
+// Segmentation by recognition for a whole page: the candidate lattice of every line (read/lattice.ts),
+// every candidate classified in one batch, the space probabilities of every line's gaps
+// (read/wordGaps.ts), and one decoding search per line (read/decode.ts) with a shape prior, the
+// language model and the lexicon. What comes out are ordinary boxes in reading order with their line,
+// word, label and top-3, plus what was weighed for each line (the best few readings and every candidate
+// segment with its best class), for `transcribe --format json`.
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import type { Classifier } from '../recognize/classifier.ts'
+import type { CharBox, SegmentResult } from '../vision/segment.ts'
+import type { PageLayout } from '../vision/layout.ts'
+import { loadCharLm, type CharLm } from './charLm.ts'
+import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions } from './decode.ts'
+import { buildLattices, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
+import { gapModel, type GapModelOptions } from './wordGaps.ts'
+
+export interface ShapePriorOptions {
+  /** Segments wider than this many times the line's median width are penalised … (default 1.3) */
+  wideRatio?: number
+  /** … by this times the squared log of the excess (default 20). */
+  wideWeight?: number
+  /** ln prior of a cut piece (default −2) and of a merge (default −1). */
+  cutPrior?: number
+  mergePrior?: number
+}
+
+export interface ReadLinesOptions {
+  lattice?: LatticeOptions
+  gaps?: GapModelOptions
+  shape?: ShapePriorOptions
+  decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
+  /** The character language model, or null for none. */
+  lm: CharLm | null
+  lexicon?: ReadonlySet<string> | null
+}
+
+/** ln prior of a segment of box `b` in a line of median width W: wide boxes are unlikely single characters. */
+export function shapePrior(
+  b: { w: number; h: number },
+  kind: SegmentKind,
+  line: { charWidth: number; charHeight: number },
+  opts: ShapePriorOptions = {}
+): number {
+  const wide = opts.wideRatio ?? 1.3
+  const a = opts.wideWeight ?? 20
+  const r = b.w / Math.max(1, line.charWidth)
+  const excess = Math.max(0, Math.log(r / wide))
+  const kindPrior = kind === 'cut' ? (opts.cutPrior ?? -2) : kind === 'merge' ? (opts.mergePrior ?? -1) : 0
+  return -a * excess * excess + kindPrior
+}
+
+export interface ReadBox {
+  box: CharBox
+  kind: SegmentKind
+  line: number
+  word: number
+  probs: Float32Array
+  label: string
+  /** This box's row among the page's candidates, in the order prepareLines classified (and extracted) them. */
+  candidate: number
+}
+
+export interface LineDecoding {
+  line: number
+  alternatives: { text: string; score: number }[]
+  candidates: { box: CharBox; kind: SegmentKind; label: string; p: number; chosen: boolean }[]
+}
+
+export interface ReadLinesResult {
+  boxes: ReadBox[]
+  lines: LineDecoding[]
+  lattices: LineLattice[]
+}
+
+/** All candidate boxes of a page's lattices (for cutting a PageDoc's boxes again: transcribe.ts#pageBoxGlyphs). */
+export function candidateBoxes(lattices: readonly LineLattice[]): CharBox[] {
+  return lattices.flatMap((l) => l.segments.map((s) => s.box))
+}
+
+/** A page's lattices with every candidate classified: what decoding needs, computed once. */
+export interface PreparedLines {
+  lattices: LineLattice[]
+  /** Class probabilities of every candidate, lattice by lattice, segment by segment (n × 36). */
+  probs: Float32Array
+}
+
+/** Builds every line's lattice and classifies all candidates in one batch. */
+export async function prepareLines(
+  seg: SegmentResult,
+  layout: PageLayout<CharBox>,
+  classifier: Classifier,
+  extract: (boxes: readonly CharBox[]) => Float32Array,
+  latticeOpts?: LatticeOptions
+): Promise<PreparedLines> {
+  const lattices = buildLattices(seg, layout, latticeOpts)
+  const all = candidateBoxes(lattices)
+  const probs = all.length > 0 ? (await classifier.predict(extract(all), all.length)).probs : new Float32Array(0)
+  return { lattices, probs }
+}
+
+/** Word gaps, shape priors and the search, line by line, on prepared lines. */
+export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'lattice'>): ReadLinesResult {
+  const { lattices, probs } = prep
+  const gm = gapModel(
+    lattices.map((l) => l.gaps.filter((g): g is number => g !== null)),
+    opts.gaps
+  )
+  const boxes: ReadBox[] = []
+  const lines: LineDecoding[] = []
+  let offset = 0
+  lattices.forEach((lat, li) => {
+    const base = offset
+    const probsOf = (i: number) => probs.subarray((base + i) * NUM_CLASSES, (base + i + 1) * NUM_CLASSES)
+    const space: (number | null)[] = []
+    let g = 0
+    for (const gap of lat.gaps) space.push(gap === null ? null : gm.pSpace[li][g++])
+    const edges: DecodeEdge[] = lat.segments.map((s, i) => ({
+      from: s.from,
+      to: s.to,
+      probs: probsOf(i),
+      prior: shapePrior(s.box, s.kind, lat, opts.shape)
+    }))
+    const paths = decodeLine(
+      { nodes: lat.nodes, edges, space },
+      { ...DEFAULT_DECODER, ...opts.decoder, lm: opts.lm, lexicon: opts.lexicon ?? null }
+    )
+    const best = paths[0]
+    const chosen = new Set<number>()
+    let word = 0
+    if (best) {
+      best.steps.forEach((st, k) => {
+        if (k > 0 && st.spaceBefore) word++
+        chosen.add(st.edge)
+        const s = lat.segments[st.edge]
+        boxes.push({
+          box: s.box,
+          kind: s.kind,
+          line: lat.line,
+          word,
+          probs: probsOf(st.edge),
+          label: st.label,
+          candidate: base + st.edge
+        })
+      })
+    }
+    lines.push({
+      line: lat.line,
+      alternatives: paths.map((p) => ({ text: p.text, score: p.score })),
+      candidates: lat.segments.map((s, i) => {
+        const p = probsOf(i)
+        let k = 0
+        for (let c = 1; c < NUM_CLASSES; c++) if (p[c] > p[k]) k = c
+        return { box: s.box, kind: s.kind, label: CLASSES[k], p: p[k], chosen: chosen.has(i) }
+      })
+    })
+    offset += lat.segments.length
+  })
+  return { boxes, lines, lattices }
+}
+
+export async function readLines(
+  seg: SegmentResult,
+  layout: PageLayout<CharBox>,
+  classifier: Classifier,
+  extract: (boxes: readonly CharBox[]) => Float32Array,
+  opts: ReadLinesOptions
+): Promise<ReadLinesResult> {
+  return decodeLines(await prepareLines(seg, layout, classifier, extract, opts.lattice), opts)
+}
+
+const LM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources', 'lm')
+/** The shipped character model's file (resources/lm/, built by scripts/build-char-lm.ts). */
+export const DEFAULT_LM_PATH = resolve(LM_DIR, 'char5.json.gz')
+let shipped: CharLm | null = null
+/** The shipped language model, loaded once per process. */
+export function defaultCharLm(): CharLm {
+  shipped ??= loadCharLm(DEFAULT_LM_PATH)
+  return shipped
+}
+
+/** Debian's wamerican word list, where installed (scripts/install-lm-corpus.sh). */
+export const SYSTEM_WORDLIST = '/usr/share/dict/american-english'
+let systemWords: Set<string> | null | undefined
+/**
+ * The lexicon: the system word list (words of letters only, upper-cased; none when it is not installed) and
+ * the person's own words (tokens they typed while correcting, see userWords).
+ */
+export function lexicon(own: Iterable<string> = []): Set<string> {
+  if (systemWords === undefined) {
+    systemWords = existsSync(SYSTEM_WORDLIST)
+      ? new Set(
+          readFileSync(SYSTEM_WORDLIST, 'utf8')
+            .split('\n')
+            .filter((w) => /^[A-Za-z]+$/.test(w))
+            .map((w) => w.toUpperCase())
+        )
+      : null
+  }
+  const out = new Set(systemWords ?? [])
+  for (const w of own) out.add(w.toUpperCase())
+  return out
+}

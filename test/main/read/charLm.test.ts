@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CharLm, LM_ALPHABET, loadCharLm, normaliseLmText, trainCharLm } from '../../../src/main/read/charLm.ts'
+
+const V = 37
+const U = 1 / V
+
+describe('character n-gram model (interpolated Witten–Bell)', () => {
+  it('matches probabilities computed by hand on a two-character corpus', () => {
+    // Corpus "AB", order 2. Empty context: A once, B once → C = 2, T = 2. Context "A": B once → C = 1, T = 1.
+    const lm = new CharLm(trainCharLm(['AB'], 2))
+    const pA = (1 + 2 * U) / (2 + 2)
+    const pC = (0 + 2 * U) / (2 + 2)
+    expect(Math.exp(lm.logProb('', 'A'))).toBeCloseTo(pA, 12)
+    expect(Math.exp(lm.logProb('', 'C'))).toBeCloseTo(pC, 12)
+    // P(B | A) = (C(AB) + T(A) · P(B)) / (C(A) + T(A)), P(B) = P(A) by symmetry.
+    expect(Math.exp(lm.logProb('A', 'B'))).toBeCloseTo((1 + 1 * pA) / 2, 12)
+    expect(Math.exp(lm.logProb('A', 'C'))).toBeCloseTo((0 + 1 * pC) / 2, 12)
+    // "B" was never followed by anything: its distribution is the unigram one.
+    expect(Math.exp(lm.logProb('B', 'A'))).toBeCloseTo(pA, 12)
+    // Only the last order − 1 characters count.
+    expect(lm.logProb('ZZA', 'B')).toBe(lm.logProb('A', 'B'))
+  })
+
+  it('pruning moves the dropped counts to the lower order and keeps every distribution summing to one', () => {
+    // "ABABAC", order 3, minCount 2. Trigram contexts: AB→A twice; BA→B once, BA→C once (both pruned).
+    const data = trainCharLm(['ABABAC'], 3, 2)
+    const lm = new CharLm(data)
+    const full = new CharLm(trainCharLm(['ABABAC'], 3, 1))
+    expect(data.contexts.map((c) => c[0])).not.toContain('BA')
+    // Context BA dropped: P(C | BA) is P(C | A) (which the full model's bigram level gives too).
+    expect(lm.logProb('BA', 'C')).toBeCloseTo(full.logProb('A', 'C'), 12)
+    // Context AB kept (A twice, T = 1, nothing pruned): (2 + 1 · P(A | B)) / 3.
+    expect(Math.exp(lm.logProb('AB', 'A'))).toBeCloseTo((2 + Math.exp(lm.logProb('B', 'A'))) / 3, 12)
+    // Unigrams: A 3, B 2, C 1 → C = 6, T = 3; bigram B→A twice → C = 2, T = 1.
+    const pA1 = (3 + 3 * U) / 9
+    expect(Math.exp(lm.logProb('B', 'A'))).toBeCloseTo((2 + pA1) / 3, 12)
+    for (const ctx of ['', 'A', 'AB', 'BA', 'QQ', 'A ']) {
+      const s = [...LM_ALPHABET].reduce((t, c) => t + Math.exp(lm.logProb(ctx, c)), 0)
+      expect(s).toBeCloseTo(1, 12)
+    }
+  })
+
+  it('puts text into its alphabet', () => {
+    expect(normaliseLmText("  In the beginning, God's 1st day...\n")).toBe('IN THE BEGINNING GOD S 1ST DAY')
+  })
+
+  it('the shipped model prefers English to a look-alike misreading, and digits after digits', () => {
+    const path = join(import.meta.dirname, '../../../resources/lm/char5.json.gz')
+    expect(existsSync(path)).toBe(true)
+    const lm = loadCharLm(path)
+    expect(Math.exp(lm.logProb(' THE', ' '))).toBeGreaterThan(0.3)
+    expect(lm.logProb(' TH', 'E')).toBeGreaterThan(lm.logProb(' TH', '8'))
+    expect(lm.logProb(' 1', '2')).toBeGreaterThan(lm.logProb(' 1', 'Z'))
+  })
+})

@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest'
+import { CLASSES } from '../../../src/shared/classes.ts'
+import { CharLm, trainCharLm } from '../../../src/main/read/charLm.ts'
+import {
+  candidateLabels,
+  decodeLine,
+  spaceChoices,
+  type DecodeLattice,
+  type DecoderOptions
+} from '../../../src/main/read/decode.ts'
+
+/** Seeded generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const idx = (c: string) => CLASSES.indexOf(c)
+
+/** Class probabilities: the given classes with their p, the rest sharing what is left. */
+function probs(spec: Record<string, number>): Float32Array {
+  const p = new Float32Array(CLASSES.length)
+  const given = Object.values(spec).reduce((a, b) => a + b, 0)
+  const rest = (1 - given) / (CLASSES.length - Object.keys(spec).length)
+  for (let k = 0; k < CLASSES.length; k++) p[k] = rest
+  for (const [c, v] of Object.entries(spec)) p[idx(c)] = v
+  return p
+}
+
+const tinyLm = new CharLm(
+  trainCharLm(['THE CAT SAT ON THE MAT', 'ROOM 101 IS ON THE 2ND FLOOR', '1900 2020 1066 ON TO'], 3)
+)
+
+/** The decoder's score of one fully specified reading, computed from its definition (independently of the search). */
+function scoreOf(
+  lat: DecodeLattice,
+  path: { edge: number; label: string; space: boolean }[],
+  opts: Required<Pick<DecoderOptions, 'lmWeight' | 'segmentBonus' | 'lexiconBonus'>> & DecoderOptions
+): number {
+  const lm = opts.lm!
+  const lnp = (p: number) => (p > 1e-6 ? Math.log(p) : Math.log(1e-6))
+  const bonus = opts.segmentBonus + opts.lmWeight * (lm.natsPerChar ?? 0)
+  let text = ' ',
+    word = '',
+    s = 0
+  const wordEnd = () => (word.length >= 2 && /^[A-Z]+$/.test(word) && opts.lexicon?.has(word) ? opts.lexiconBonus : 0)
+  path.forEach((st, i) => {
+    const e = lat.edges[st.edge]
+    const sp = lat.space[e.from]
+    if (i > 0 && sp !== null && sp !== undefined) {
+      if (st.space) {
+        s += lnp(sp) + opts.lmWeight * lm.logProb(text, ' ') + wordEnd()
+        text += ' '
+        word = ''
+      } else s += lnp(1 - sp)
+    }
+    s += e.prior + lnp(e.probs[idx(st.label)]) + bonus + opts.lmWeight * lm.logProb(text, st.label)
+    text += st.label
+    word += st.label
+  })
+  return s + opts.lmWeight * lm.logProb(text, ' ') + wordEnd()
+}
+
+/** Every reading of a lattice: paths × the candidate labels of each segment × space or not where allowed. */
+function bruteForce(lat: DecodeLattice, opts: DecoderOptions & Parameters<typeof scoreOf>[2]) {
+  let best = { score: -Infinity, text: '' }
+  const walk = (node: number, acc: { edge: number; label: string; space: boolean }[]) => {
+    if (node === lat.nodes - 1) {
+      const score = scoreOf(lat, acc, opts)
+      const text = acc.map((s, i) => (i > 0 && s.space ? ' ' : '') + s.label).join('')
+      if (score > best.score) best = { score, text }
+      return
+    }
+    const sp = lat.space[node]
+    const spaces = acc.length > 0 ? spaceChoices(sp, opts) : [false]
+    lat.edges.forEach((e, ei) => {
+      if (e.from !== node) return
+      for (const k of candidateLabels(e.probs, opts))
+        for (const space of spaces) walk(e.to, [...acc, { edge: ei, label: CLASSES[k], space }])
+    })
+  }
+  walk(0, [])
+  return best
+}
+
+function randomLattice(r: () => number): DecodeLattice {
+  const nodes = 2 + Math.floor(r() * 5)
+  const edges: DecodeLattice['edges'] = []
+  const alphabet = 'THEOACSM0125 '.replace(' ', '')
+  for (let f = 0; f < nodes - 1; f++) {
+    // Always a next-node edge (so a path exists), sometimes longer ones.
+    for (let t = f + 1; t < nodes && t <= f + 3; t++) {
+      if (t > f + 1 && r() < 0.5) continue
+      const spec: Record<string, number> = {}
+      let left = 0.97
+      for (let j = 0; j < 3; j++) {
+        const c = alphabet[Math.floor(r() * alphabet.length)]
+        if (spec[c] !== undefined) continue
+        const v = left * (0.3 + 0.6 * r())
+        spec[c] = v
+        left -= v
+      }
+      edges.push({ from: f, to: t, probs: probs(spec), prior: -r() })
+    }
+  }
+  // Space probabilities from near 0 to near 1, some beyond the decoder's confident-gap limits.
+  const space = Array.from({ length: nodes }, (_, k) => (k === 0 || r() < 0.3 ? null : 0.01 + 0.98 * r()))
+  return { nodes, edges, space }
+}
+
+describe('line decoder', () => {
+  it('finds the best reading brute force finds, on 60 random small lattices (unbounded beam)', () => {
+    const r = rng(12)
+    const opts = {
+      lm: tinyLm,
+      lmWeight: 0.7,
+      segmentBonus: 0.4,
+      lexiconBonus: 1.5,
+      lexicon: new Set(['THE', 'CAT', 'ON', 'TO']),
+      confident: 0.95,
+      minRatio: 0.05,
+      maxLabels: 3,
+      beam: Number.POSITIVE_INFINITY,
+      nBest: 1
+    }
+    for (let t = 0; t < 60; t++) {
+      const lat = randomLattice(r)
+      const brute = bruteForce(lat, opts)
+      const [got] = decodeLine(lat, opts)
+      expect(got.score).toBeCloseTo(brute.score, 9)
+      expect(got.text).toBe(brute.text)
+      // The search's own path scores what it says it scores.
+      const path = got.steps.map((s) => ({ edge: s.edge, label: s.label, space: s.spaceBefore }))
+      expect(scoreOf(lat, path, opts)).toBeCloseTo(got.score, 9)
+    }
+  })
+
+  it('a narrow beam never claims more than the exact search', () => {
+    const r = rng(99)
+    const opts = { lm: tinyLm, lmWeight: 0.7, segmentBonus: 0.4, lexiconBonus: 1, beam: 2, nBest: 1 }
+    for (let t = 0; t < 30; t++) {
+      const lat = randomLattice(r)
+      const narrow = decodeLine(lat, opts)[0]
+      const exact = decodeLine(lat, { ...opts, beam: Number.POSITIVE_INFINITY })[0]
+      expect(narrow.score).toBeLessThanOrEqual(exact.score + 1e-9)
+    }
+  })
+
+  /** A line of one-box segments in a row with spaces where `words` says. */
+  function chain(cells: Record<string, number>[], spaceAt: number[] = []): DecodeLattice {
+    return {
+      nodes: cells.length + 1,
+      edges: cells.map((c, i) => ({ from: i, to: i + 1, probs: probs(c), prior: 0 })),
+      space: Array.from({ length: cells.length + 1 }, (_, k) =>
+        k === 0 || k === cells.length ? null : spaceAt.includes(k) ? 0.98 : 0.02
+      )
+    }
+  }
+  const on = { lm: tinyLm, lmWeight: 0.8 }
+
+  it('an O/0 the classifier hesitates over takes the reading its neighbours make likely', () => {
+    // "1900": the third glyph is read O 0.55 / 0 0.45.
+    const digits = chain([{ '1': 0.95 }, { '9': 0.9 }, { O: 0.55, '0': 0.4 }, { '0': 0.9 }])
+    expect(decodeLine(digits, { lm: null })[0].text).toBe('19O0')
+    expect(decodeLine(digits, on)[0].text).toBe('1900')
+    // "ON": the first glyph is read 0 0.55 / O 0.4.
+    const word = chain([{ '0': 0.55, O: 0.4 }, { N: 0.95 }])
+    expect(decodeLine(word, on)[0].text).toBe('ON')
+  })
+
+  it('never overrides a confident reading: non-words and mixed tokens survive', () => {
+    // A confident non-word, a confident mixed token and a confident digit string next to a word.
+    const line = chain(
+      [
+        { X: 0.97 },
+        { Q: 0.96 },
+        { Z: 0.95 },
+        { '4': 0.95 },
+        { B: 0.93 },
+        { R: 0.98 },
+        { O: 0.97 },
+        { O: 0.96 },
+        { M: 0.97 },
+        { '1': 0.95 },
+        { '0': 0.95 },
+        { '1': 0.95 }
+      ],
+      [3, 5, 9]
+    )
+    expect(decodeLine(line, on)[0].text).toBe('XQZ 4B ROOM 101')
+    // However heavy the language model, confident labels stay (its weight may move spaces, not labels).
+    expect(decodeLine(line, { ...on, lmWeight: 5 })[0].text.replace(/ /g, '')).toBe('XQZ4BROOM101')
+  })
+
+  it('keeps a digit string digits and a word a word side by side', () => {
+    // "THE 2020": look-alikes on both sides (T/7, E/3 … 2/Z, 0/O), each hesitant.
+    const line = chain(
+      [
+        { T: 0.6, '7': 0.35 },
+        { H: 0.9 },
+        { '3': 0.5, E: 0.45 },
+        { Z: 0.5, '2': 0.45 },
+        { O: 0.5, '0': 0.45 },
+        { '2': 0.6, Z: 0.35 },
+        { '0': 0.6, O: 0.35 }
+      ],
+      [3]
+    )
+    expect(decodeLine(line, { lm: null })[0].text).toBe('TH3 ZO20')
+    expect(decodeLine(line, on)[0].text).toBe('THE 2020')
+  })
+
+  it('chooses between a wide box and its cut by classifier, prior and language model together', () => {
+    // Nodes 0-1-2-3: "T" then either one wide segment read M (0.6) or two cut pieces read I (0.7) and N (0.8)…
+    const lat: DecodeLattice = {
+      nodes: 4,
+      edges: [
+        { from: 0, to: 1, probs: probs({ T: 0.95 }), prior: 0 },
+        { from: 1, to: 3, probs: probs({ M: 0.6 }), prior: -0.2 },
+        { from: 1, to: 2, probs: probs({ I: 0.7 }), prior: -0.3 },
+        { from: 2, to: 3, probs: probs({ N: 0.8 }), prior: -0.3 }
+      ],
+      space: [null, null, null, null]
+    }
+    // … where the count of segments is what the per-segment bonus weighs.
+    expect(decodeLine(lat, { lm: null, segmentBonus: 0 })[0].text).toBe('TM')
+    expect(decodeLine(lat, { lm: null, segmentBonus: 1 })[0].text).toBe('TIN')
+  })
+})
