@@ -2,6 +2,7 @@
 // once, then reads the pages it is sent, one at a time, writing each output atomically.
 import { parentPort, workerData } from 'node:worker_threads'
 import { z } from 'zod'
+import { PageExportFormatSchema } from '../../shared/contract.ts'
 import { loadClassifier } from '../recognize/models.ts'
 import { PageWorkerTask, type PageWorkerReply } from './batch.ts'
 import { readPageToFile } from '../read/pageFile.ts'
@@ -11,7 +12,7 @@ if (!port) throw new Error('pageWorker.ts runs as a worker thread')
 const config = z
   .object({
     model: z.string().optional(),
-    format: z.enum(['txt', 'json', 'hocr', 'alto']),
+    format: PageExportFormatSchema,
     lm: z.boolean(),
     lmWeight: z.number().optional()
   })

@@ -143,6 +143,31 @@ describe('glyphdesk transcribe, batch', () => {
     expect(again.stderr).toMatch(/0 pages read, 3 skipped/)
   }, 600_000)
 
+  it('writes every export format in batch mode, PAGE XML included, as the single-page command does', () => {
+    // The batch worker once accepted only txt/json/hocr/alto, so `--format page` failed every page.
+    const out = join(work, 'out-page')
+    const page = join(samples, '03_haiku.jpg')
+    const r = glyphdesk(
+      'transcribe',
+      page,
+      '--out-dir',
+      out,
+      '--format',
+      'page',
+      '--model',
+      'cnn-compact',
+      '--workers',
+      '1'
+    )
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/1 pages? read, 0 skipped \(done before\), 0 failed/)
+    const single = glyphdesk('transcribe', page, '--format', 'page', '--model', 'cnn-compact')
+    expect(single.code, single.stderr).toBe(0)
+    // The documents differ only in their creation time stamps.
+    const strip = (x: string) => x.replace(/<(Created|LastChange)>[^<]*<\/\1>/g, '').trimEnd()
+    expect(strip(readFileSync(join(out, '03_haiku.page.xml'), 'utf8'))).toBe(strip(single.stdout))
+  }, 300_000)
+
   it('refuses batch flags without --out-dir and an --out-dir that is a source folder', () => {
     expect(glyphdesk('transcribe', join(samples, '01_list.jpg'), '--workers', '2').code).toBe(2)
     const r = glyphdesk('transcribe', samples, '--out-dir', samples)
