@@ -426,13 +426,13 @@ function commonCard(
   extra: {
     own: LabelledGlyphs
     heldOut: LabelledGlyphs | null
-    reps: number
     replay: ReplayChoice
-    curves: EpochStats[]
-    before: number | null
-    after: number | null
-    confusion: number[][] | null
-    seconds: number
+    /** The final run: its oversampling and curves. */
+    final: { reps: number; result: { curves: EpochStats[] } }
+    /** Held-out share (cfg.heldOut > 0): accuracy before and after, and the confusion after. */
+    held: { before: number | null; after: number | null; confusion: number[][] | null }
+    /** performance.now() when the retrain started. */
+    t0: number
     evaluation: FinetuneEvaluation
   }
 ): Record<string, unknown> {
@@ -462,7 +462,7 @@ function commonCard(
       corrections: spec.corrections.n,
       changed: spec.changed ?? null,
       trainCorrections: extra.own.n,
-      repeat: extra.reps,
+      repeat: extra.final.reps,
       heldOut: extra.heldOut?.n ?? 0,
       pages: spec.pages,
       replay: replay
@@ -478,15 +478,15 @@ function commonCard(
       ...(baseData.extraTrain ? { extraTrain: baseData.extraTrain } : {}),
       baseData: typeof baseData.dir === 'string' ? portableDataPath(baseData.dir) : null
     },
-    curves: extra.curves,
+    curves: extra.final.result.curves,
     metrics: {
-      heldOutBefore: extra.before,
-      heldOutAfter: extra.after,
+      heldOutBefore: extra.held.before,
+      heldOutAfter: extra.held.after,
       heldOutN: extra.heldOut?.n ?? 0,
-      heldOutConfusion: extra.confusion
+      heldOutConfusion: extra.held.confusion
     },
     evaluation: extra.evaluation,
-    seconds: extra.seconds
+    seconds: (performance.now() - extra.t0) / 1000
   }
 }
 
@@ -559,6 +559,80 @@ async function evaluate(args: {
   }
 }
 
+/** What a retrain returns (both kinds): the new model, what it trained on, its scores and its card. */
+function finetuneResult(
+  spec: FinetuneSpec,
+  kind: FinetuneResult['kind'],
+  run: {
+    final: { trainN: number }
+    replay: LabelledGlyphs | null
+    heldOut: LabelledGlyphs | null
+    held: { before: number | null; after: number | null; confusion: number[][] | null }
+    t0: number
+    evaluation: FinetuneEvaluation
+    card: Record<string, unknown>
+  }
+): FinetuneResult {
+  return {
+    model: spec.name,
+    dir: spec.outDir,
+    kind,
+    trainGlyphs: run.final.trainN,
+    corrections: spec.corrections.n,
+    replay: run.replay?.n ?? 0,
+    heldOut: run.heldOut?.n ?? 0,
+    ...run.held,
+    classes: [...CLASSES],
+    seconds: (performance.now() - run.t0) / 1000,
+    evaluation: run.evaluation,
+    card: run.card
+  }
+}
+
+/**
+ * One training run of a retrain, for both kinds: the corrections' rows (glyphs for an MLP, embeddings for a CNN
+ * head) oversampled against the replay rows (oversampleFactor, at most cfg.maxRepeat copies), joined to them, and
+ * trained with the run's config. `final` is the run that reports progress and scores the held-out share; the
+ * cross-validation runs are silent.
+ */
+async function trainOnCorrections(
+  net: Mlp,
+  corr: LabelledGlyphs,
+  replay: LabelledGlyphs | null,
+  dim: number,
+  heldOut: LabelledGlyphs | null,
+  cfg: FinetuneConfig,
+  hooks: FinetuneHooks,
+  final: boolean,
+  say: { what: string; replayed: string; augmenter?: ReturnType<typeof createGlyphAugmenter> }
+): Promise<{ result: MlpTrainResult; reps: number; trainN: number }> {
+  const reps = oversampleFactor(corr.n, replay?.n ?? 0, cfg.batch, cfg.maxRepeat)
+  const train = replay
+    ? concatRows(dim, repeat(corr, reps, dim, cfg.maxRepeat), replay)
+    : repeat(corr, reps, dim, cfg.maxRepeat)
+  if (final) hooks.onMessage?.(`${say.what} on ${corr.n} corrections ×${reps} + ${replay?.n ?? 0} ${say.replayed}`)
+  const augmenter = say.augmenter
+  const result = await trainMlp(
+    net,
+    train,
+    final ? (heldOut ?? undefined) : undefined,
+    {
+      epochs: cfg.epochs,
+      lr: cfg.lr,
+      batch: cfg.batch,
+      momentum: cfg.momentum,
+      optimizer: cfg.optimizer,
+      seed: cfg.seed
+    },
+    {
+      signal: hooks.signal,
+      ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {}),
+      ...(augmenter ? { augment: (x: Float32Array, n: number, rng: Rng) => augmenter(x, n, rng) } : {})
+    }
+  )
+  return { result, reps, trainN: train.n }
+}
+
 async function finetuneMlp(
   spec: FinetuneSpec,
   baseManifest: ModelManifest,
@@ -577,30 +651,12 @@ async function finetuneMlp(
   /** A copy of the base trained on `corr` and the replay; `final` reports its progress and scores the held-out share. */
   const fit = async (corr: LabelledGlyphs, final: boolean) => {
     const { mlp } = await loadMlp(spec.baseDir, { maxBatch })
-    const reps = oversampleFactor(corr.n, replay?.n ?? 0, cfg.batch, cfg.maxRepeat)
-    const train = replay
-      ? concat(repeat(corr, reps, GLYPH_PIXELS, cfg.maxRepeat), replay)
-      : repeat(corr, reps, GLYPH_PIXELS, cfg.maxRepeat)
-    if (final) hooks.onMessage?.(`training on ${corr.n} corrections ×${reps} + ${replay?.n ?? 0} replayed glyphs`)
-    const result: MlpTrainResult = await trainMlp(
-      mlp,
-      train,
-      final ? (heldOut ?? undefined) : undefined,
-      {
-        epochs: cfg.epochs,
-        lr: cfg.lr,
-        batch: cfg.batch,
-        momentum: cfg.momentum,
-        optimizer: cfg.optimizer,
-        seed: cfg.seed
-      },
-      {
-        signal: hooks.signal,
-        ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {}),
-        ...(augmenter ? { augment: (x: Float32Array, n: number, rng: Rng) => augmenter(x, n, rng) } : {})
-      }
-    )
-    return { mlp, result, reps, trainN: train.n }
+    const run = await trainOnCorrections(mlp, corr, replay, GLYPH_PIXELS, heldOut, cfg, hooks, final, {
+      what: 'training',
+      replayed: 'replayed glyphs',
+      augmenter
+    })
+    return { mlp, ...run }
   }
 
   const before = heldOut ? evaluateMlp(base, heldOut).accuracy : null
@@ -632,19 +688,8 @@ async function finetuneMlp(
     }
   })
   if (!evaluation) return null
-  const seconds = (performance.now() - t0) / 1000
-  const card = commonCard(spec, baseManifest, 'mlp', {
-    own,
-    heldOut,
-    reps: final.reps,
-    replay: replayChoice,
-    curves: final.result.curves,
-    before,
-    after,
-    confusion,
-    seconds,
-    evaluation
-  })
+  const run = { own, heldOut, final, held: { before, after, confusion }, t0, evaluation }
+  const card = commonCard(spec, baseManifest, 'mlp', { ...run, replay: replayChoice })
   const baseConfig = baseCard['config']
   card['config'] = {
     sizes: (isRecord(baseConfig) ? baseConfig['sizes'] : undefined) ?? mlp.config.sizes,
@@ -654,22 +699,7 @@ async function finetuneMlp(
   }
   checkOutputDir(spec.outDir)
   await saveMlp(spec.outDir, mlp, card)
-  return {
-    model: spec.name,
-    dir: spec.outDir,
-    kind: 'mlp',
-    trainGlyphs: final.trainN,
-    corrections: spec.corrections.n,
-    replay: replay?.n ?? 0,
-    heldOut: heldOut?.n ?? 0,
-    before,
-    after,
-    confusion,
-    classes: [...CLASSES],
-    seconds,
-    evaluation,
-    card
-  }
+  return finetuneResult(spec, 'mlp', { ...run, replay, card })
 }
 
 /** Cholesky solve of the symmetric positive definite system A·X = B (A d×d, B d×k, float64), in place in B. */
@@ -876,36 +906,15 @@ async function finetuneCnnHead(
           )
         }
       }
-      const reps = oversampleFactor(corrE.n, replay?.n ?? 0, cfg.batch, cfg.maxRepeat)
-      const train = replayE
-        ? concatRows(dim, repeat(corrE, reps, dim, cfg.maxRepeat), replayE)
-        : repeat(corrE, reps, dim, cfg.maxRepeat)
-      if (final)
-        hooks.onMessage?.(
-          `training the head on ${corrE.n} corrections ×${reps} + ${replay?.n ?? 0} replayed embeddings`
-        )
-      const result = await trainMlp(
-        head,
-        train,
-        final ? (heldE ?? undefined) : undefined,
-        {
-          epochs: cfg.epochs,
-          lr: cfg.lr,
-          batch: cfg.batch,
-          momentum: cfg.momentum,
-          optimizer: cfg.optimizer,
-          seed: cfg.seed
-        },
-        {
-          signal: hooks.signal,
-          ...(final ? { onEpoch: (s: EpochStats) => hooks.onEpoch?.(s, cfg.epochs), onBatch: hooks.onBatch } : {})
-        }
-      )
+      const { result, reps, trainN } = await trainOnCorrections(head, corrE, replayE, dim, heldE, cfg, hooks, final, {
+        what: 'training the head',
+        replayed: 'replayed embeddings'
+      })
       return {
         head,
         result,
         reps,
-        trainN: train.n,
+        trainN,
         read: (e: LabelledGlyphs) => new CnnHeadClassifier(spec.name, base, head).predictEmbeddings(e.x, e.n).labels
       }
     }
@@ -940,19 +949,8 @@ async function finetuneCnnHead(
       }
     })
     if (!evaluation) return null
-    const seconds = (performance.now() - t0) / 1000
-    const card = commonCard(spec, baseManifest, 'cnn-head', {
-      own,
-      heldOut,
-      reps: final.reps,
-      replay: replayChoice,
-      curves: final.result.curves,
-      before,
-      after,
-      confusion,
-      seconds,
-      evaluation
-    })
+    const run = { own, heldOut, final, held: { before, after, confusion }, t0, evaluation }
+    const card = commonCard(spec, baseManifest, 'cnn-head', { ...run, replay: replayChoice })
     card['config'] = { head: { sizes: head.config.sizes, activation: hidden.length ? 'relu' : null, init }, train: cfg }
 
     const shipped = listShippedModels().find((m) => resolve(m.dir) === resolve(spec.baseDir))
@@ -982,22 +980,7 @@ async function finetuneCnnHead(
       })
       await writeFileAtomic(join(staging, 'model.json'), JSON.stringify(manifest, null, 1) + '\n')
     })
-    return {
-      model: spec.name,
-      dir: spec.outDir,
-      kind: 'cnn-head',
-      trainGlyphs: final.trainN,
-      corrections: spec.corrections.n,
-      replay: replay?.n ?? 0,
-      heldOut: heldOut?.n ?? 0,
-      before,
-      after,
-      confusion,
-      classes: [...CLASSES],
-      seconds,
-      evaluation,
-      card
-    }
+    return finetuneResult(spec, 'cnn-head', { ...run, replay, card })
   } finally {
     await base.dispose()
   }
