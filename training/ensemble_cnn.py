@@ -7,15 +7,14 @@
 #     --out resources/models/cnn-best --checkpoint training/checkpoints/cnn-best.pt
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_cnn import (CLASSES, OPSET, Ensemble, describe, digits_report, first_per_class, load_checkpoint, portable,  # noqa: E402
-                       portable_command, predict, predict_logits, read_glyph_file, read_split, score)
+from train_cnn import (OPSET, Ensemble, describe, held_out_metrics, load_checkpoint, onnx_manifest, portable,  # noqa: E402
+                       portable_command, predict, read_split, score)
 import torch  # noqa: E402
 
 p = argparse.ArgumentParser()
@@ -41,23 +40,7 @@ xva, yva = read_split(args.data, 'valid')
 xte, yte = read_split(args.data, 'test')
 metrics = {'valid': score(yva, predict(model, xva)), 'test': score(yte, predict(model, xte))}
 del metrics['valid']['confusion']
-real = None
-if args.real:
-    xr, yr, _ = read_glyph_file(args.real)
-    _, rest = first_per_class(yr, args.real_per_class)
-    metrics['evalData'] = score(yr[rest], predict(model, xr[rest]))
-    metrics['evalData']['file'] = portable(args.real)
-    metrics['evalData']['note'] = f'held out: all but the first {args.real_per_class} glyphs per class; 36-way prediction'
-if args.unseen:
-    xu, yu, _ = read_glyph_file(args.unseen)
-    metrics['unseen'] = score(yu, predict(model, xu))
-    metrics['unseen']['file'] = portable(args.unseen)
-if args.real2_eval:
-    xe, ye, _ = read_glyph_file(args.real2_eval)
-    metrics['realDigits'] = digits_report(ye, predict_logits(model, xe))
-    metrics['realDigits']['file'] = portable(args.real2_eval)
-    metrics['realDigits']['note'] = 'held-out real digits (never trained on); accuracy is 36-way, tenWay is the argmax over the 10 digit logits'
-metrics['syntheticDigitsPerClass'] = {c: metrics['test']['perClass'][c] for c in CLASSES[26:]}
+held_out_metrics(metrics, model, args.real, args.real_per_class, args.unseen, args.real2_eval)
 for k in ('valid', 'test', 'evalData', 'unseen', 'realDigits'):
     if k in metrics:
         print(f'{k}: {metrics[k]["accuracy"]:.4f} of {metrics[k]["n"]}, look-alike share {metrics[k]["lookalikeShareOfErrors"]:.2f}', flush=True)
@@ -73,14 +56,7 @@ extra = next((c['card']['data'].get('extraTrain') for c in member_cards if c['ca
 data = dict(member_cards[0]['card']['data']) if member_cards else {'dir': portable(args.data)}
 data['extraTrain'] = extra
 onnx_bytes = open(onnx_path, 'rb').read()
-manifest = {
-    'format': 'glyphdesk-onnx', 'formatVersion': 1, 'kind': 'cnn', 'name': name,
-    'modelFile': 'model.onnx', 'modelBytes': len(onnx_bytes), 'modelSha256': hashlib.sha256(onnx_bytes).hexdigest(),
-    'classes': CLASSES,
-    'input': {'name': 'glyphs', 'size': 32, 'channels': 1, 'layout': 'NCHW', 'background': 1, 'ink': 0},
-    'outputs': {'logits': 'logits', 'embedding': 'embedding'},
-    'embeddingDim': model.embed_dim, 'opset': OPSET,
-    'card': {
+manifest = onnx_manifest(name, onnx_bytes, model.embed_dim, {
         'name': name, 'kind': 'cnn', 'created': datetime.datetime.now(datetime.timezone.utc).isoformat(),
         'architecture': f'ensemble of {len(members)} CNNs, logits averaged, embeddings concatenated: ' +
                         ' ‖ '.join(f'[{describe(m)}]' for m in members),
@@ -91,8 +67,7 @@ manifest = {
                      'trainingSeconds': c['card'].get('trainingSeconds'), 'curves': c['card'].get('curves')} for c in member_cards],
         'data': data, 'augmentation': member_cards[0]['card'].get('augmentation') if member_cards else None,
         'metrics': metrics,
-    },
-}
+    })
 with open(os.path.join(args.out, 'model.json'), 'w') as f:
     json.dump(manifest, f, indent=1)
     f.write('\n')

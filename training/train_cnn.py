@@ -271,6 +271,42 @@ def score(y, pred):
 # ---------------------------------------------------------------- main
 
 
+
+def held_out_metrics(metrics, model, real_file=None, real_per_class=None, unseen_file=None, digits_file=None):
+    """Adds the held-out scores a CNN card records, each naming its file: real letters past the first
+    `real_per_class` per class (evalData), the unseen hands (unseen), held-out real digits (realDigits)."""
+    if real_file:
+        xr, yr, _ = read_glyph_file(real_file)
+        _, rest = first_per_class(yr, real_per_class)
+        metrics['evalData'] = score(yr[rest], predict(model, xr[rest]))
+        metrics['evalData']['file'] = portable(real_file)
+        metrics['evalData']['note'] = f'held out: all but the first {real_per_class} glyphs per class; 36-way prediction'
+    if unseen_file:
+        xu, yu, _ = read_glyph_file(unseen_file)
+        metrics['unseen'] = score(yu, predict(model, xu))
+        metrics['unseen']['file'] = portable(unseen_file)
+    if digits_file:
+        xe, ye, _ = read_glyph_file(digits_file)
+        metrics['realDigits'] = digits_report(ye, predict_logits(model, xe))
+        metrics['realDigits']['file'] = portable(digits_file)
+        metrics['realDigits']['note'] = 'held-out real digits (never trained on); accuracy is 36-way, tenWay is the argmax over the 10 digit logits'
+    metrics['syntheticDigitsPerClass'] = {c: metrics['test']['perClass'][c] for c in CLASSES[26:]}
+    return metrics
+
+
+def onnx_manifest(name, onnx_bytes, embed_dim, card):
+    """model.json of a Glyphdesk CNN exported to ONNX (src/shared/modelManifest.ts, format glyphdesk-onnx v1)."""
+    return {
+        'format': 'glyphdesk-onnx', 'formatVersion': 1, 'kind': 'cnn', 'name': name,
+        'modelFile': 'model.onnx', 'modelBytes': len(onnx_bytes), 'modelSha256': hashlib.sha256(onnx_bytes).hexdigest(),
+        'classes': CLASSES,
+        'input': {'name': 'glyphs', 'size': 32, 'channels': 1, 'layout': 'NCHW', 'background': 1, 'ink': 0},
+        'outputs': {'logits': 'logits', 'embedding': 'embedding'},
+        'embeddingDim': embed_dim, 'opset': OPSET,
+        'card': card,
+    }
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--data', required=True, help='NIST36-layout glyph set directory (NAME_train/valid/test.mat)')
@@ -366,21 +402,7 @@ def main():
     for k in ('valid', 'test'):
         metrics[k] = {kk: metrics[k][kk] for kk in ('n', 'accuracy', 'errors', 'lookalikeErrors', 'lookalikeShareOfErrors', 'lookalikePairs', 'perClass')} | \
             ({'confusion': metrics[k]['confusion']} if k == 'test' else {})
-    if real is not None:
-        metrics['evalData'] = score(real['y_held'], predict(model, real['x_held']))
-        metrics['evalData']['file'] = portable(args.real)
-        metrics['evalData']['note'] = f'held out: all but the first {args.real_per_class} glyphs per class; 36-way prediction'
-    if args.unseen:
-        xu, yu, _ = read_glyph_file(args.unseen)
-        metrics['unseen'] = score(yu, predict(model, xu))
-        metrics['unseen']['file'] = portable(args.unseen)
-    if args.real2_eval:
-        xe, ye, _ = read_glyph_file(args.real2_eval)
-        metrics['realDigits'] = digits_report(ye, predict_logits(model, xe))
-        metrics['realDigits']['file'] = portable(args.real2_eval)
-        metrics['realDigits']['note'] = 'held-out real digits (never trained on); accuracy is 36-way, tenWay is the argmax over the 10 digit logits'
-    digits = {c: metrics['test']['perClass'][c] for c in CLASSES[26:]}
-    metrics['syntheticDigitsPerClass'] = digits
+    held_out_metrics(metrics, model, args.real, args.real_per_class, args.unseen, args.real2_eval)
     for k in ('valid', 'test', 'evalData', 'unseen', 'realDigits'):
         if k in metrics:
             m = metrics[k]
@@ -401,14 +423,7 @@ def main():
         mf = json.load(open(synth_manifest))
         made_by = {'command': portable_text(mf.get('command')), 'seed': mf.get('seed')}
     command = portable_command('train_cnn.py', sys.argv[1:])
-    manifest = {
-        'format': 'glyphdesk-onnx', 'formatVersion': 1, 'kind': 'cnn', 'name': name,
-        'modelFile': 'model.onnx', 'modelBytes': len(onnx_bytes), 'modelSha256': hashlib.sha256(onnx_bytes).hexdigest(),
-        'classes': CLASSES,
-        'input': {'name': 'glyphs', 'size': 32, 'channels': 1, 'layout': 'NCHW', 'background': 1, 'ink': 0},
-        'outputs': {'logits': 'logits', 'embedding': 'embedding'},
-        'embeddingDim': model.embed_dim, 'opset': OPSET,
-        'card': {
+    manifest = onnx_manifest(name, onnx_bytes, model.embed_dim, {
             'name': name, 'kind': 'cnn', 'created': datetime.datetime.now(datetime.timezone.utc).isoformat(),
             'architecture': f'{args.arch}: input normalised inside the model as (1 − x − 0.17)/0.35; ' + describe(model),
             'parameters': params, 'torch': torch.__version__, 'seed': args.seed, 'command': command,
@@ -423,8 +438,7 @@ def main():
             'augmentation': 'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '
                             'scale 0.86–1.12, aspect 0.9–1.1, shift ±2.5 px, elastic 5×5 field σ 0.035 on half, contrast 0.8–1.1, noise σ ≤ 0.04',
             'curves': curves, 'metrics': metrics, 'trainingSeconds': round(time.time() - t0, 1),
-        },
-    }
+        })
     with open(os.path.join(args.out, 'model.json'), 'w') as f:
         json.dump(manifest, f, indent=1)
         f.write('\n')

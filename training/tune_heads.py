@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_cnn import (CLASSES, OPSET, Ensemble, GlyphCNN, augment, describe, digits_report, extra_train_entry, first_per_class,  # noqa: E402
+from train_cnn import (CLASSES, OPSET, Ensemble, GlyphCNN, onnx_manifest, augment, describe, digits_report, extra_train_entry, first_per_class,  # noqa: E402
                        git_commit_of, portable, portable_command, read_glyph_file, read_split, score, sha256_file, source_manifest)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -358,14 +358,7 @@ def main():
             mf = json.load(open(synth_mf))
             made_by = {'command': mf.get('command'), 'seed': mf.get('seed')}
         digits_train = os.path.join(a.digits, 'mnist_train.mat')
-        manifest = {
-            'format': 'glyphdesk-onnx', 'formatVersion': 1, 'kind': 'cnn', 'name': name,
-            'modelFile': 'model.onnx', 'modelBytes': len(onnx_bytes), 'modelSha256': hashlib.sha256(onnx_bytes).hexdigest(),
-            'classes': CLASSES,
-            'input': {'name': 'glyphs', 'size': 32, 'channels': 1, 'layout': 'NCHW', 'background': 1, 'ink': 0},
-            'outputs': {'logits': 'logits', 'embedding': 'embedding'},
-            'embeddingDim': m.embed_dim, 'opset': OPSET,
-            'card': {
+        manifest = onnx_manifest(name, onnx_bytes, m.embed_dim, {
                 'name': name, 'kind': 'cnn', 'created': datetime.datetime.now(datetime.timezone.utc).isoformat(),
                 'architecture': f'{arch}: input normalised inside the model as (1 − x − 0.17)/0.35; ' + describe(m),
                 'parameters': sum(q.numel() for q in m.parameters()), 'torch': torch.__version__, 'seed': a.seed, 'command': command,
@@ -391,8 +384,7 @@ def main():
                 'chosen': {'realShare': share, 'epoch': ep, 'targetsMetOnValidation': sc[0], 'meanValidationAccuracy': sc[1],
                            'rule': 'most issue-17 targets met on the validation splits after fitting look-alike offsets there, then the mean validation accuracy'},
                 'sweep': sweep, 'metrics': metrics, 'trainingSeconds': round(time.time() - t0, 1),
-            },
-        }
+            })
         with open(os.path.join(out, 'model.json'), 'w') as f:
             json.dump(manifest, f, indent=1)
             f.write('\n')
