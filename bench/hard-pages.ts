@@ -7,7 +7,9 @@
 //    and the same line pairing as eval-pages.
 //  - Pages with a sheet in the manifest (phone, no-text): characters Glyphdesk put outside the sheet (box
 //    centre outside the sheet's quadrilateral), and on no-text pages the characters each system read.
-//   npx tsx bench/hard-pages.ts [DIR] [--model MODEL] [--json FILE] [--no-tesseract]
+// --steps-off reads with the sheet and clutter steps of issue 12 off (sheet finding, rule removal, clutter
+// rejection, the unreadable-page check): the pipeline as it was before them, for a before/after on new sets.
+//   npx tsx bench/hard-pages.ts [DIR] [--model MODEL] [--json FILE] [--no-tesseract] [--steps-off]
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
@@ -16,7 +18,7 @@ import { z } from 'zod'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { alignCounts, evalPages, levenshtein, type PageEval } from '../src/main/read/evalPages.ts'
 import { readPageConditions, scoreByCondition, type ConditionScore } from '../src/main/read/evalConditions.ts'
-import { transcribe } from '../src/main/read/transcribe.ts'
+import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { loadOpenCv } from '../src/main/vision/segment.ts'
 
@@ -25,7 +27,8 @@ const { values, positionals } = parseArgs({
   options: {
     model: { type: 'string' },
     json: { type: 'string' },
-    'no-tesseract': { type: 'boolean', default: false }
+    'no-tesseract': { type: 'boolean', default: false },
+    'steps-off': { type: 'boolean', default: false }
   }
 })
 const DIR = positionals[0] ?? 'test/fixtures/hard-pages'
@@ -111,7 +114,10 @@ function insideQuad(q: [number, number][], x: number, y: number): boolean {
 await loadOpenCv()
 const classifier = await loadClassifier(values.model)
 const t0 = performance.now()
-const ours = await evalPages(DIR, classifier)
+const STEPS: TranscribeOptions = values['steps-off']
+  ? { sheet: false, dropClutter: false, segment: { removeRules: false, rejectClutter: false } }
+  : {}
+const ours = await evalPages(DIR, classifier, STEPS)
 const oursMs = performance.now() - t0
 const oursRows = scoreByCondition(ours.pages, conditions)
 
@@ -120,7 +126,7 @@ const outside: { page: string; boxes: number; outside: number }[] = []
 for (const p of manifest.pages) {
   if (p.condition !== 'phone' && p.condition !== 'no-text') continue
   const image = await loadImage(join(DIR, p.file))
-  const { doc } = await transcribe(image, classifier, { path: join(DIR, p.file) })
+  const { doc } = await transcribe(image, classifier, { ...STEPS, path: join(DIR, p.file) })
   const out = p.sheet
     ? doc.boxes.filter((b) => !insideQuad(p.sheet!, b.x + b.w / 2, b.y + b.h / 2)).length
     : doc.boxes.length
@@ -150,7 +156,9 @@ if (!values['no-tesseract']) {
 }
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`)
-console.log(`set ${DIR} (${manifest.command}, seed ${manifest.seed}), model ${classifier.name}`)
+console.log(
+  `set ${DIR} (${manifest.command}, seed ${manifest.seed}), model ${classifier.name}${values['steps-off'] ? ', sheet and clutter steps off' : ''}`
+)
 console.log(
   `Glyphdesk ${(oursMs / 1000).toFixed(1)} s for ${ours.pages.length} pages${tesseractVersion ? `; ${tesseractVersion} --psm 6` : ''}`
 )

@@ -46,12 +46,6 @@ describe('reading the sheet of a photo', () => {
     }, 60_000)
   }
 
-  it('reads an empty desk as no text', async () => {
-    const { photo } = craftedPhoto(null, 0, 13)
-    const { doc } = await transcribe(photo, classifier)
-    expect(doc.boxes).toEqual([])
-  }, 60_000)
-
   it('transcribes photos of an empty desk and of a blank sheet to empty text with exit code 0', () => {
     for (const f of ['no-text-01.jpg', 'no-text-02.jpg']) {
       const r = spawnSync(

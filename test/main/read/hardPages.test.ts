@@ -1,0 +1,58 @@
+// The committed hard pages (test/fixtures/hard-pages, `glyphdesk data pages --seed 1`) for the conditions the
+// sheet and clutter steps answer: phone photos, ruled paper and photos without text. Scores per condition
+// come from the set's manifest (read/evalConditions.ts), as `eval-pages` reports them.
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadClassifier } from '../../../src/main/recognize/models.ts'
+import { evalPages, type PageEval } from '../../../src/main/read/evalPages.ts'
+import { readPageConditions, scoreByCondition } from '../../../src/main/read/evalConditions.ts'
+
+const SET = 'test/fixtures/hard-pages'
+const KEEP = ['phone', 'ruled', 'no-text']
+let dir = ''
+let pages: PageEval[] = []
+let conditions: Map<string, string>
+
+beforeAll(async () => {
+  // A folder with only these conditions' pages and a manifest that lists them.
+  dir = await mkdtemp(join(tmpdir(), 'glyphdesk-hard-'))
+  const manifest = JSON.parse(await readFile(join(SET, 'manifest.json'), 'utf8')) as {
+    pages: { file: string; text: string; condition: string }[]
+  }
+  const kept = manifest.pages.filter((p) => KEEP.includes(p.condition))
+  for (const p of kept) {
+    await copyFile(join(SET, p.file), join(dir, p.file))
+    await copyFile(join(SET, p.text), join(dir, p.text))
+  }
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, pages: kept }))
+  conditions = (await readPageConditions(dir))!
+  pages = (await evalPages(dir, await loadClassifier())).pages
+}, 300_000)
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+describe('hard pages: the sheet and the clutter', () => {
+  it('reads every page of the three conditions, grouped by the manifest', () => {
+    const rows = scoreByCondition(pages, conditions)
+    expect(rows.map((r) => r.condition)).toEqual(['no-text', 'phone', 'ruled', 'overall'])
+    expect(rows.find((r) => r.condition === 'phone')!.pages).toBe(3)
+  })
+
+  it('reads phone photos and ruled paper with CER ≤ 5% (they were 16% and 17% before the steps)', () => {
+    const rows = scoreByCondition(pages, conditions)
+    for (const c of ['phone', 'ruled']) {
+      const r = rows.find((x) => x.condition === c)!
+      expect(r.cerNoSpace, c).toBeLessThanOrEqual(0.05)
+      expect(r.detection.rate, c).toBeGreaterThanOrEqual(0.98)
+    }
+  })
+
+  it('reads no character on an empty desk or a blank sheet', () => {
+    const noText = pages.filter((p) => conditions.get(p.name) === 'no-text')
+    expect(noText).toHaveLength(3)
+    for (const p of noText) expect([p.name, p.boxes, p.text]).toEqual([p.name, 0, ''])
+    const row = scoreByCondition(pages, conditions).find((r) => r.condition === 'no-text')!
+    expect(row.cerNoSpace).toBeNull()
+  })
+})
