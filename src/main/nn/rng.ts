@@ -136,3 +136,23 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k))
 }
+
+/**
+ * Cheap per-pixel noise for rendering (synthetic glyphs, page photos): the sum of two uniforms from an inline
+ * xorshift32 seeded once from `rng`, centred, with standard deviation about `sd`. The shape of such noise does not
+ * matter, its scale does, and an Rng call per pixel would dominate the run time.
+ */
+export function pixelNoise(rng: Rng, sd: number): () => number {
+  let state = rng.nextU32() | 1
+  const k = (sd * 2.45) / 4294967296
+  return () => {
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    const a = state >>> 0
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    return k * (a + (state >>> 0) - 4294967295)
+  }
+}

@@ -1,7 +1,7 @@
 // A phone photo of a sheet: the sheet placed in perspective on a textured desk with clutter around it,
 // an uneven light with a shadow, sensor noise; blur and JPEG happen when the file is encoded.
 // RGB float planes (0..255) throughout; every random draw comes from the page's own Rng.
-import type { Rng } from '../../nn/rng.ts'
+import { pixelNoise, type Rng } from '../../nn/rng.ts'
 import { bilinear, clip } from './glyphs.ts'
 import { applyH, invertH, type Homography, type Point } from '../../vision/geometry.ts'
 
@@ -238,19 +238,8 @@ export function light(img: RgbImage, rng: Rng): { falloff: number; shadow: numbe
 
 /** Sensor noise: the sum of two uniforms per pixel and channel from an xorshift seeded by `rng`. */
 export function noise(img: RgbImage, rng: Rng, sd: number): void {
-  let state = rng.nextU32() | 1
-  const k = (sd * 2.45) / 4294967296
-  for (const plane of [img.r, img.g, img.b])
-    for (let i = 0; i < plane.length; i++) {
-      state ^= state << 13
-      state ^= state >>> 17
-      state ^= state << 5
-      const a = state >>> 0
-      state ^= state << 13
-      state ^= state >>> 17
-      state ^= state << 5
-      plane[i] += k * (a + (state >>> 0) - 4294967295)
-    }
+  const next = pixelNoise(rng, sd)
+  for (const plane of [img.r, img.g, img.b]) for (let i = 0; i < plane.length; i++) plane[i] += next()
 }
 
 /** Interleaved 8-bit RGB for the encoder. */

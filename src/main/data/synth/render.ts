@@ -6,7 +6,7 @@
 // paper/ink levels and sensor noise, occasional tight-crop cut → normaliseGlyph with a drawn
 // longer side, stroke width and sub-pixel offset → (32×32) blur and resampling ringing.
 import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas'
-import type { Rng } from '../../nn/rng.ts'
+import { pixelNoise, type Rng } from '../../nn/rng.ts'
 import { normaliseGlyph, GLYPH_SIDE } from '../../vision/normalise.ts'
 import type { FontStyle } from './fonts.ts'
 
@@ -224,21 +224,8 @@ export class GlyphRenderer {
     const paper = rng.uniformIn(p.photo.paperMin, 1)
     const ink = rng.uniformIn(0, p.photo.inkMax)
     const noise = rng.uniform() * p.photo.noiseSd
-    // Per-pixel noise from an inline xorshift32 seeded by the glyph's stream: the shape of the
-    // noise does not matter, its scale does, and Rng per pixel would dominate the run time.
-    let state = rng.nextU32() | 1
-    const k = (noise * 2.45) / 4294967296
-    for (let i = 0; i < S * S; i++) {
-      state ^= state << 13
-      state ^= state >>> 17
-      state ^= state << 5
-      const a = state >>> 0
-      state ^= state << 13
-      state ^= state >>> 17
-      state ^= state << 5
-      const n = k * (a + (state >>> 0) - 4294967295) // sum of two uniforms, centred
-      c[i] = paper - (paper - ink) * c[i] + n
-    }
+    const nextNoise = pixelNoise(rng, noise)
+    for (let i = 0; i < S * S; i++) c[i] = paper - (paper - ink) * c[i] + nextNoise()
   }
 
   /** 32×32 stage: mild blur, then unsharp-mask overshoot like NIST's resampling ringing. */
