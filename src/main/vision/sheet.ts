@@ -134,14 +134,11 @@ export async function probeSheet(image: GrayImage): Promise<{ sheet: Sheet | nul
     // the majority that agree, and the corners become the sides' intersections.
     const rough: Point[] = [tl, tr, br, bl]
     const sil = silhouette(lab, best, sw, sh)
-    const sides: (Line | null)[] = [
-      fitSide(sil.top, rough[0], rough[1], 'x'),
-      fitSide(sil.right, rough[1], rough[2], 'y'),
-      fitSide(sil.bottom, rough[3], rough[2], 'x'),
-      fitSide(sil.left, rough[0], rough[3], 'y')
-    ]
-    if (sides.some((l) => l === null)) return no('a side is not straight')
-    const [top, right, bottom, left] = sides as Line[]
+    const top = fitSide(sil.top, rough[0], rough[1], 'x')
+    const right = fitSide(sil.right, rough[1], rough[2], 'y')
+    const bottom = fitSide(sil.bottom, rough[3], rough[2], 'x')
+    const left = fitSide(sil.left, rough[0], rough[3], 'y')
+    if (!top || !right || !bottom || !left) return no('a side is not straight')
     const quad: Point[] = [meet(top, left), meet(top, right), meet(bottom, right), meet(bottom, left)]
     if (quad.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) return no('parallel sides')
     const border = 0.01 * Math.min(sw, sh)

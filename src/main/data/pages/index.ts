@@ -45,7 +45,7 @@ export const PAGE_CONDITIONS = [
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
 export function isPageCondition(s: string): s is PageCondition {
-  return (PAGE_CONDITIONS as readonly string[]).includes(s)
+  return PAGE_CONDITIONS.some((c) => c === s)
 }
 
 export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
