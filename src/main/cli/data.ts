@@ -7,18 +7,20 @@ import { packReplaySet, type ReplayPart } from '../data/replaySet.ts'
 import { glyphGridPng } from '../data/grid.ts'
 import {
   firstPerClass,
+  isSplitName,
   readGlyphFile,
   readGlyphSet,
+  SPLITS,
   subset,
   writeGlyphFile,
   type LabelledGlyphs
 } from '../data/glyphset.ts'
 import { fetchDataset } from '../data/fetch.ts'
-import { EMNIST_SPLITS, type EmnistSplit } from '../data/emnist.ts'
-import { importEmnist, type EmnistFraming } from '../data/importEmnist.ts'
+import { EMNIST_SPLITS, isEmnistSplit } from '../data/emnist.ts'
+import { importEmnist } from '../data/importEmnist.ts'
 import { glyphStats, importMnist } from '../data/importMnist.ts'
 import { installedMnistPackage, mnistPackageSource, MNIST_RESERVED_PER_DIGIT } from '../data/mnistPackage.ts'
-import { checksumStatus, DATASET_SOURCES, type DatasetName } from '../data/sources.ts'
+import { checksumStatus, DATASET_SOURCES, isDatasetName } from '../data/sources.ts'
 import { synthesiseEvalSet, writeSynthSet } from '../data/synth/index.ts'
 import { isPageCondition, PAGE_CONDITIONS, sha256, writePages, type PageCondition } from '../data/pages/index.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
@@ -131,8 +133,8 @@ async function fetchCmd(argv: string[]): Promise<number> {
     { out: { type: 'string' }, 'base-url': { type: 'string' } },
     DATA_USAGE
   )
-  const name = positionals[0] as DatasetName
-  if (!(name in DATASET_SOURCES))
+  const name = positionals[0] ?? ''
+  if (!isDatasetName(name))
     throw new UsageError(`data fetch: name one of ${Object.keys(DATASET_SOURCES).join(', ')}\n${DATA_USAGE}`)
   const out = requiredString(values, 'out', DATA_USAGE)
   for (const f of DATASET_SOURCES[name].files) {
@@ -190,10 +192,9 @@ async function importCmd(argv: string[]): Promise<number> {
   const [what, src] = positionals
   if (what !== 'emnist' || !src) throw new UsageError(`data import: give "emnist SRC_DIR"\n${DATA_USAGE}`)
   if (!existsSync(src) || !statSync(src).isDirectory()) throw new UsageError(`data import: ${src} is not a folder`)
-  const split = requiredString(values, 'split', DATA_USAGE) as EmnistSplit
-  if (!EMNIST_SPLITS.includes(split))
-    throw new UsageError(`--split must be one of ${EMNIST_SPLITS.join(', ')}, got "${split}"`)
-  const framing = (values.framing ?? 'nist') as EmnistFraming
+  const split = requiredString(values, 'split', DATA_USAGE)
+  if (!isEmnistSplit(split)) throw new UsageError(`--split must be one of ${EMNIST_SPLITS.join(', ')}, got "${split}"`)
+  const framing = values.framing ?? 'nist'
   if (framing !== 'nist' && framing !== 'pad') throw new UsageError(`--framing must be nist or pad, got "${framing}"`)
   const out = requiredString(values, 'out', DATA_USAGE)
   if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} exists and is not empty`)
@@ -280,9 +281,11 @@ async function preview(argv: string[]): Promise<number> {
     throw new UsageError(`data preview: name an existing glyph-set directory or .mat file\n${DATA_USAGE}`)
   const out = requiredString(values, 'out', DATA_USAGE)
   let g: LabelledGlyphs
-  if (statSync(src).isDirectory())
-    g = (await readGlyphSet(src))[(values.split ?? 'train') as 'train' | 'valid' | 'test']
-  else g = await readGlyphFile(src)
+  if (statSync(src).isDirectory()) {
+    const split = values.split ?? 'train'
+    if (!isSplitName(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`)
+    g = (await readGlyphSet(src))[split]
+  } else g = await readGlyphFile(src)
   const count = Math.min(g.n, numberOption(values, 'count', 100, { integer: true, min: 1 }))
   await writeFile(out, await glyphGridPng(g.x, count, Math.ceil(Math.sqrt(count)), { scale: 2 }))
   process.stdout.write(`wrote ${resolve(out)} (${count} glyphs)\n`)
@@ -305,7 +308,7 @@ async function replayPack(argv: string[]): Promise<number> {
   const out = requiredString(values, 'out', DATA_USAGE)
   const checkPerClass = numberOption(values, 'check-per-class', 20, { integer: true, min: 0, max: 1000 })
   const realPerClass = numberOption(values, 'real-per-class', 20, { integer: true, min: 1, max: 1000 })
-  const synthManifest = JSON.parse(await readFile(join(synthDir, 'manifest.json'), 'utf8')) as unknown
+  const synthManifest: unknown = JSON.parse(await readFile(join(synthDir, 'manifest.json'), 'utf8'))
   const sm = SynthProvenance.parse(synthManifest)
   // No path of this machine in what ships: folders by their own names.
   const portable = (cmd: string) =>

@@ -1,5 +1,6 @@
 // `glyphdesk train mlp`: trains the from-scratch MLP on a NIST-layout glyph set and writes the
 // model with its card. Ctrl-C stops after the current batch and saves a resumable checkpoint.
+import { z } from 'zod'
 import type { ExtraTrain } from '../../shared/modelManifest.ts'
 import { portableCommand, portableDataPath } from '../data/paths.ts'
 import { sha256OfFile } from '../data/extraTrain.ts'
@@ -44,16 +45,24 @@ export const TRAIN_USAGE = `usage: glyphdesk train mlp --data DIR --out MODEL_DI
   --eval-data FILE       also score on this .mat (glyphs used by --extra-train are excluded)
   --resume               continue from MODEL_DIR/checkpoint.json after an interrupted run`
 
+/** What train reads of a manifest.json beside a split file (written by `glyphdesk data import`, or a synth set's). */
+const ImportManifest = z.looseObject({
+  command: z.string().optional(),
+  seed: z.number().optional(),
+  source: z.unknown().optional(),
+  indices: z.record(z.string(), z.unknown()).optional()
+})
+
 /** The import manifest beside an imported split file (glyphdesk data import): command, source, and the split's sample indices. */
 function importedFrom(file: string): Record<string, unknown> | null {
   const mf = join(resolve(file, '..'), 'manifest.json')
   if (!existsSync(mf)) return null
-  const m = JSON.parse(readFileSync(mf, 'utf8')) as {
-    command?: string
-    seed?: number
-    source?: unknown
-    indices?: Record<string, unknown>
-  }
+  const parsed = ImportManifest.safeParse(JSON.parse(readFileSync(mf, 'utf8')))
+  if (!parsed.success)
+    throw new UsageError(
+      `${mf} is not a glyph set's manifest: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`
+    )
+  const m = parsed.data
   const split =
     (file.split(/[\\/]/).pop() ?? '')
       .replace(/\.mat$/, '')

@@ -32,6 +32,10 @@ import type { LabelledGlyphs } from './glyphset.ts'
 export const EMNIST_SPLITS = ['byclass', 'bymerge', 'balanced', 'digits', 'letters', 'mnist'] as const
 export type EmnistSplit = (typeof EMNIST_SPLITS)[number]
 
+export function isEmnistSplit(s: string): s is EmnistSplit {
+  return EMNIST_SPLITS.some((x) => x === s)
+}
+
 const EMNIST_SIDE = 28
 const GLYPH_SIDE = 32
 const PAD = (GLYPH_SIDE - EMNIST_SIDE) / 2

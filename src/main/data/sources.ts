@@ -30,6 +30,11 @@ export interface DatasetSource {
   nextStep: string
 }
 
+/** True for a data set `glyphdesk data fetch` knows (a command-line name is any string). */
+export function isDatasetName(s: string): s is DatasetName {
+  return Object.hasOwn(DATASET_SOURCES, s)
+}
+
 export const DATASET_SOURCES: Record<DatasetName, DatasetSource> = {
   emnist: {
     name: 'emnist',

@@ -12,6 +12,7 @@
 // A checkpoint is one JSON file: the TrainState with typed arrays as base64 (little-endian).
 import { InvalidInputError, errorMessage, errnoCode } from '../core/errors.ts'
 import { createHash } from 'node:crypto'
+import { z } from 'zod'
 import { readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { recoverDir, replaceDirAtomic } from '../core/atomicDirs.ts'
@@ -26,9 +27,8 @@ import {
   type TensorEntry
 } from '../../shared/modelManifest.ts'
 import { Mlp, type NamedTensor } from './mlp.ts'
-import type { OptimizerState } from './optim.ts'
 import { firstNonFinite, sizeOf, type FloatArray } from './tensor.ts'
-import type { EpochStats, TrainConfig, TrainState } from './train.ts'
+import type { TrainState } from './train.ts'
 
 export const MODEL_FORMAT = MLP_FORMAT
 export const MODEL_FORMAT_VERSION = FORMAT_VERSIONS[MLP_FORMAT]
@@ -267,21 +267,55 @@ function decodeArray(path: string, e: EncodedArray): FloatArray | Uint32Array {
   throw new ModelFileError(path, 'format', `unknown array dtype "${String(e.dtype)}"`)
 }
 
-export interface TrainStateJSON {
-  format: typeof CHECKPOINT_FORMAT
-  formatVersion: number
-  config: TrainConfig
-  epoch: number
-  batch: number
-  order: EncodedArray
-  rng: TrainState['rng']
-  weights: { name: string; shape: number[]; data: EncodedArray }[]
-  optimizer: Omit<OptimizerState, 'slots'> & {
-    slots: { param: string; slot: OptimizerState['slots'][number]['slot']; data: EncodedArray }[]
-  }
-  curves: EpochStats[]
-  partial: TrainState['partial']
-}
+const EncodedArraySchema = z.object({
+  dtype: z.enum(['float32', 'float64', 'uint32']),
+  length: z.number().int().nonnegative(),
+  base64: z.string()
+})
+
+/** A training checkpoint as written by saveCheckpoint: read through this schema, so a bad file names its field. */
+const TrainStateJSONSchema = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  formatVersion: z.number(),
+  config: z.object({
+    epochs: z.number().int().min(1),
+    lr: z.number().positive(),
+    batch: z.number().int().min(1),
+    momentum: z.number(),
+    optimizer: z.enum(['sgd', 'adam']),
+    weightDecay: z.number().optional(),
+    seed: z.number(),
+    divergenceLoss: z.number().optional()
+  }),
+  epoch: z.number().int().nonnegative(),
+  batch: z.number().int().nonnegative(),
+  order: EncodedArraySchema,
+  rng: z.object({
+    s: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+    spareNormal: z.number().nullable()
+  }),
+  weights: z.array(
+    z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()), data: EncodedArraySchema })
+  ),
+  optimizer: z.object({
+    kind: z.enum(['sgd', 'adam']),
+    hyper: z.record(z.string(), z.number()),
+    steps: z.number().int().nonnegative(),
+    slots: z.array(z.object({ param: z.string(), slot: z.enum(['velocity', 'm', 'v']), data: EncodedArraySchema }))
+  }),
+  curves: z.array(
+    z.object({
+      epoch: z.number(),
+      trainLoss: z.number(),
+      trainAcc: z.number(),
+      validLoss: z.number().optional(),
+      validAcc: z.number().optional(),
+      seconds: z.number()
+    })
+  ),
+  partial: z.object({ lossSum: z.number(), correct: z.number(), seen: z.number(), seconds: z.number() })
+})
+export type TrainStateJSON = z.infer<typeof TrainStateJSONSchema>
 
 export function trainStateToJSON(state: TrainState): TrainStateJSON {
   return {
@@ -313,7 +347,7 @@ export function trainStateFromJSON(json: TrainStateJSON, path = '<checkpoint>'):
     if (a instanceof Uint32Array) throw new ModelFileError(path, 'format', 'expected a float array')
     return a
   }
-  const weights = json.weights.map((t) => ({ name: t.name, shape: t.shape, data: asFloat(t.data) }))
+  const weights: NamedTensor[] = json.weights.map((t) => ({ name: t.name, shape: t.shape, data: asFloat(t.data) }))
   checkFinite(path, weights)
   return {
     version: 1,
@@ -322,7 +356,7 @@ export function trainStateFromJSON(json: TrainStateJSON, path = '<checkpoint>'):
     batch: json.batch,
     order,
     rng: json.rng,
-    weights: weights as NamedTensor[],
+    weights,
     optimizer: {
       ...json.optimizer,
       slots: json.optimizer.slots.map((s) => ({ param: s.param, slot: s.slot, data: asFloat(s.data) }))
@@ -337,12 +371,21 @@ export async function saveCheckpoint(path: string, state: TrainState): Promise<v
 }
 
 export async function loadCheckpoint(path: string): Promise<TrainState> {
-  let json: TrainStateJSON
+  let raw: unknown
   try {
-    json = JSON.parse((await readOrExplain(path)).toString('utf8')) as TrainStateJSON
+    raw = JSON.parse((await readOrExplain(path)).toString('utf8'))
   } catch (err) {
     if (err instanceof ModelFileError) throw err
     throw new ModelFileError(path, 'format', `not valid JSON (${errorMessage(err)})`)
   }
-  return trainStateFromJSON(json, path)
+  const parsed = TrainStateJSONSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ModelFileError(
+      path,
+      'format',
+      `not a Glyphdesk training checkpoint v${CHECKPOINT_FORMAT_VERSION} (${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'})`
+    )
+  }
+  return trainStateFromJSON(parsed.data, path)
 }

@@ -128,4 +128,22 @@ describe('training checkpoints', () => {
     await writeFile(path, '{"format":"something-else"}')
     await expectProblem(loadCheckpoint(path), 'format', /not a Glyphdesk training checkpoint/)
   })
+
+  it('names the field of a checkpoint that does not fit its schema, before decoding anything', async () => {
+    const data = blobs(20, 8, 3, 4)
+    const cfg = { epochs: 1, lr: 0.01, batch: 8, momentum: 0, optimizer: 'sgd' as const, seed: 3 }
+    const run = await trainMlp(new Mlp({ sizes: [8, 5, 3], activation: 'tanh', seed: 2 }), data, undefined, cfg)
+    const path = join(dirFor('ckpt-bad'), 'train.ckpt.json')
+    await saveCheckpoint(path, run.state)
+    const good = JSON.parse(await readFile(path, 'utf8'))
+    await writeFile(path, JSON.stringify({ ...good, rng: { s: [1, 2, 3], spareNormal: null } }))
+    await expectProblem(loadCheckpoint(path), 'format', /rng\.s/)
+    await writeFile(path, JSON.stringify({ ...good, config: { ...good.config, optimizer: 'lbfgs' } }))
+    await expectProblem(loadCheckpoint(path), 'format', /config\.optimizer/)
+    await writeFile(
+      path,
+      JSON.stringify({ ...good, weights: [{ name: 'W0', shape: [2], data: { dtype: 'int8', length: 2, base64: '' } }] })
+    )
+    await expectProblem(loadCheckpoint(path), 'format', /weights\.0\.data\.dtype/)
+  })
 })
