@@ -12,7 +12,7 @@ import { EventBus } from '../core/events.ts'
 import { LabReports } from './labReports.ts'
 
 export interface Dialogs {
-  open(kind: 'page' | 'project'): Promise<string | null>
+  open(kind: 'page' | 'project' | 'folder'): Promise<string | null>
   save(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null>
 }
 
@@ -60,6 +60,9 @@ export function createAppContext(opts: {
   const files = new FileAccess({ dataDir: opts.userDataDir, readRoots: [RESOURCES_DIR, lab.dir], allow: opts.allow })
   // The recent list only ever holds files opened or saved through the checks below; a project on it may be saved again.
   for (const p of settings.get().recent) files.grant(p, p.endsWith('.glyphdesk') ? 'write' : 'read')
+  // Likewise the glyph set folder: app.settings only stores a folder that passed the check.
+  const glyphSetDir = settings.get().glyphSetDir
+  if (glyphSetDir) files.grantFolder(glyphSetDir)
   const dialogs = opts.dialogs ? grantChoices(opts.dialogs, files) : null
   return {
     mode: opts.mode,
@@ -93,7 +96,8 @@ function grantChoices(d: Dialogs, files: FileAccess): Dialogs {
     async open(kind) {
       const path = await d.open(kind)
       // A project opened from disk is saved back to the same file.
-      if (path) files.grant(path, kind === 'project' ? 'write' : 'read')
+      if (path && kind === 'folder') files.grantFolder(path)
+      else if (path) files.grant(path, kind === 'project' ? 'write' : 'read')
       return path
     },
     async save(defaultName, filters) {
