@@ -21,10 +21,11 @@ import {
 
 /**
  * Glyphs per session.run. onnxruntime-node runs a batch synchronously on the calling thread (the one that
- * answers requests in the app and browser mode); 64 CNN glyphs are a few tens of milliseconds, and other
- * requests are answered between batches. 256 held the thread 90–400 ms per batch on a loaded machine.
+ * answers requests in the app and browser mode), and other requests are answered between batches: 256 CNN
+ * glyphs held that thread 90–400 ms, 64 about 50 ms of CPU, which at a load average of 15 on two cores
+ * stretched to 300–700 ms of wall time. 16 glyphs are ~15 ms of CPU.
  */
-const CHUNK = 64
+const CHUNK = 16
 /**
  * Intra-op threads for this machine: one per core, at most 4 (a glyph batch is small; beyond 4 the threads
  * mostly wait), and GLYPHDESK_ONNX_THREADS overrides it. The 2-core development machine gets 2.
@@ -285,7 +286,7 @@ export class OnnxClassifier implements Classifier {
     return { data, dim: width }
   }
 
-  /** Runs the glyphs through the session in chunks of 256 and gathers one output, checked for NaN/Infinity. */
+  /** Runs the glyphs through the session in chunks of CHUNK and gathers one output, checked for NaN/Infinity. */
   private async runOutput(
     glyphs: Float32Array,
     n: number,

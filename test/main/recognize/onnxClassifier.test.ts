@@ -102,7 +102,7 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     }
   })
 
-  it('predicts the same in chunks of 256 as one glyph at a time (300 glyphs)', async () => {
+  it('predicts the same in chunks (of 16) as one glyph at a time (300 glyphs)', async () => {
     const { glyphs, torch } = readFixture()
     const model = await OnnxClassifier.load(compactDir)
     const n = 300
