@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import { FileAccess } from '../project/fileAccess.ts'
+import { setOnnxBatch } from '../recognize/onnxBatch.ts'
 import { ModelCatalog } from '../project/modelCatalog.ts'
 import { PageSessions, type PageSession } from '../project/pageSessions.ts'
 import { SettingsStore } from '../project/userData.ts'
@@ -57,6 +58,8 @@ export function createAppContext(opts: {
   const events = new EventBus()
   const settings = new SettingsStore(opts.userDataDir)
   const lab = new LabReports(opts.labDir)
+  // Recognition runs on this thread (the one that answers routes): small onnxruntime batches (recognize/onnxBatch.ts).
+  setOnnxBatch(16)
   const files = new FileAccess({ dataDir: opts.userDataDir, readRoots: [RESOURCES_DIR, lab.dir], allow: opts.allow })
   // The recent list only ever holds files opened or saved through the checks below; a project on it may be saved again.
   for (const p of settings.get().recent) files.grant(p, p.endsWith('.glyphdesk') ? 'write' : 'read')

@@ -113,7 +113,7 @@ describe('a fine-tune that fails mid-write', () => {
     expect(existsSync(out)).toBe(false)
     expect(readdirSync(tmp).filter((f) => f.startsWith('.tuned'))).toEqual([])
     const r = await finetune(spec)
-    expect(r.dir).toBe(out)
+    expect(r?.dir).toBe(out)
     expect(readdirSync(out).sort()).toContain('model.json')
     await loadMlp(out)
   }, 60_000)
