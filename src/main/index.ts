@@ -189,6 +189,12 @@ const ctx = createAppContext({
   },
   dialogs: {
     async open(kind) {
+      if (kind === 'folder') {
+        const r = mainWindow
+          ? await dialog.showOpenDialog(mainWindow, { properties: ['openDirectory'] })
+          : await dialog.showOpenDialog({ properties: ['openDirectory'] })
+        return r.canceled ? null : (r.filePaths[0] ?? null)
+      }
       const filters =
         kind === 'page'
           ? [

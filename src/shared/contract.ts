@@ -344,9 +344,9 @@ export const ROUTES = {
   ),
   'recent.list': route(Empty, z.array(z.string()), 'recently opened pages and projects'),
   'dialog.open': route(
-    z.object({ kind: z.enum(['page', 'project']) }).strict(),
+    z.object({ kind: z.enum(['page', 'project', 'folder']) }).strict(),
     z.object({ path: z.string().nullable() }),
-    'native open dialog (Electron only; null when cancelled or unavailable)'
+    'native open dialog for a page, a project or a folder (Electron only; null when cancelled or unavailable)'
   ),
   'dialog.save': route(
     z

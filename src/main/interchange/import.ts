@@ -19,6 +19,7 @@ import { basename, resolve } from 'node:path'
 import { CLASSES } from '../../shared/classes.ts'
 import { type PageBox, type PageDoc, PageDocSchema, type PageLine } from '../../shared/pagedoc.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
+import { readPage } from '../vision/readPage.ts'
 import { segmentPage, type SegmentOptions, type SegmentResult } from '../vision/segment.ts'
 import { toFileRect } from '../read/transcribe.ts'
 import { readOcrDocument, type ImportedPage, type Rect } from './read.ts'
@@ -92,6 +93,12 @@ export interface ImportOptions {
   ocrBytes?: Buffer
   /** The image's bytes when they do not come from disk. */
   imageBytes?: Buffer
+  /**
+   * Decode and segment the image in the page worker (vision/readPage.ts), off the calling thread, with its
+   * time and memory limits: the app and browser mode, where a hostile image or a noise page must not hold
+   * every other request. The segmentation is then always made (`segment` does not apply).
+   */
+  inWorker?: boolean
 }
 
 /** OCR file + page image → PageDoc (version 2), after every check. */
@@ -106,10 +113,19 @@ export async function importOcrFile(
     (await readFile(imagePath).catch((e: NodeJS.ErrnoException) => {
       throw new InterchangeError(`the image ${imagePath} cannot be read (${e.code ?? e.message})`)
     }))
-  const image = await loadImage(imageBytes)
   const needsSegmentation = page.lines.some((l) => l.words.some((w) => w.glyphs.length === 0))
-  checkGeometry(page, image, basename(ocrPath), basename(imagePath))
-  const segmentation = needsSegmentation ? await segmentPage(image, opts.segment) : null
+  let image: LoadedImage
+  let segmentation: SegmentResult | null = null
+  if (opts.inWorker) {
+    const read = await readPage(imageBytes, imagePath)
+    image = read.image
+    segmentation = read.seg
+    checkGeometry(page, image, basename(ocrPath), basename(imagePath))
+  } else {
+    image = await loadImage(imageBytes)
+    checkGeometry(page, image, basename(ocrPath), basename(imagePath))
+    if (needsSegmentation) segmentation = await segmentPage(image, opts.segment)
+  }
   const { doc, report } = buildDoc(page, image, segmentation, {
     ocrPath: resolve(ocrPath),
     imagePath: resolve(imagePath),

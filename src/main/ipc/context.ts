@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { GLYPHDESK_VERSION } from '../core/version.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import { FileAccess } from '../project/fileAccess.ts'
+import { setOnnxBatch } from '../recognize/onnxBatch.ts'
 import { ModelCatalog } from '../project/modelCatalog.ts'
 import { PageSessions, type PageSession } from '../project/pageSessions.ts'
 import { SettingsStore } from '../project/userData.ts'
@@ -12,7 +13,7 @@ import { EventBus } from '../core/events.ts'
 import { LabReports } from './labReports.ts'
 
 export interface Dialogs {
-  open(kind: 'page' | 'project'): Promise<string | null>
+  open(kind: 'page' | 'project' | 'folder'): Promise<string | null>
   save(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null>
 }
 
@@ -57,9 +58,14 @@ export function createAppContext(opts: {
   const events = new EventBus()
   const settings = new SettingsStore(opts.userDataDir)
   const lab = new LabReports(opts.labDir)
+  // Recognition runs on this thread (the one that answers routes): small onnxruntime batches (recognize/onnxBatch.ts).
+  setOnnxBatch(16)
   const files = new FileAccess({ dataDir: opts.userDataDir, readRoots: [RESOURCES_DIR, lab.dir], allow: opts.allow })
   // The recent list only ever holds files opened or saved through the checks below; a project on it may be saved again.
   for (const p of settings.get().recent) files.grant(p, p.endsWith('.glyphdesk') ? 'write' : 'read')
+  // Likewise the glyph set folder: app.settings only stores a folder that passed the check.
+  const glyphSetDir = settings.get().glyphSetDir
+  if (glyphSetDir) files.grantFolder(glyphSetDir)
   const dialogs = opts.dialogs ? grantChoices(opts.dialogs, files) : null
   return {
     mode: opts.mode,
@@ -93,7 +99,8 @@ function grantChoices(d: Dialogs, files: FileAccess): Dialogs {
     async open(kind) {
       const path = await d.open(kind)
       // A project opened from disk is saved back to the same file.
-      if (path) files.grant(path, kind === 'project' ? 'write' : 'read')
+      if (path && kind === 'folder') files.grantFolder(path)
+      else if (path) files.grant(path, kind === 'project' ? 'write' : 'read')
       return path
     },
     async save(defaultName, filters) {

@@ -4,7 +4,8 @@
 //   - the user data folder (uploads, autosave, settings, user models, exports) — read and write;
 //   - a read-only root: the shipped resources (models, sample pages) and the Lab's reports folder;
 //   - a path the person chose: through a native dialog (Electron), a project they loaded (its pages'
-//     images), the recent list (entries only ever come from the above), or `serve --allow DIR`.
+//     images), the recent list (entries only ever come from the above), or `serve --allow DIR`;
+//   - a folder the person chose through the folder dialog (the replay glyph set) — read, with what is in it.
 // The refusal is the same sentence whether the file exists or not, so it is no existence oracle, and it
 // happens before anything touches the file.
 import { AccessDeniedError } from '../core/errors.ts'
@@ -44,6 +45,8 @@ export class FileAccess {
   private readonly readable: string[] = []
   /** Single files or folders the person chose, with what they may be used for. */
   private readonly chosen = new Map<string, AccessMode>()
+  /** Folders the person chose to read from (the glyph set folder): everything inside may be read. */
+  private readonly chosenTrees: string[] = []
 
   constructor(opts: { dataDir: string; readRoots?: string[]; allow?: string[] }) {
     this.writable.push(realish(opts.dataDir))
@@ -57,10 +60,16 @@ export class FileAccess {
     if (this.chosen.get(p) !== 'write') this.chosen.set(p, mode)
   }
 
+  /** The person chose this folder to read from (folder dialog): it and everything in it may be read. */
+  grantFolder(path: string): void {
+    const p = realish(path)
+    if (!this.chosenTrees.includes(p)) this.chosenTrees.push(p)
+  }
+
   allows(path: string, mode: AccessMode): boolean {
     const p = realish(path)
     if (this.writable.some((root) => inside(root, p))) return true
-    if (mode === 'read' && this.readable.some((root) => inside(root, p))) return true
+    if (mode === 'read' && [...this.readable, ...this.chosenTrees].some((root) => inside(root, p))) return true
     for (const [c, m] of this.chosen) {
       if ((mode === 'read' || m === 'write') && (c === p || (m === 'write' && inside(c, p)))) return true
     }
@@ -73,6 +82,17 @@ export class FileAccess {
       throw new FileAccessError(
         `${what}: Glyphdesk ${mode === 'read' ? 'reads' : 'writes'} only files in its data folder or ones you chose ` +
           '(Open/Save dialog, upload, a loaded project); choose the file that way'
+      )
+    }
+    return resolve(path)
+  }
+
+  /** check() for a folder to read from: the same refusal, saying how a folder is chosen. */
+  checkFolder(path: string, what: string): string {
+    if (!this.allows(path, 'read')) {
+      throw new FileAccessError(
+        `${what}: Glyphdesk reads only folders inside its data folder or ones you chose (Choose… in the app, ` +
+          '`glyphdesk serve --allow DIR` in browser mode); choose the folder that way'
       )
     }
     return resolve(path)

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os'
 import * as ort from 'onnxruntime-node'
 import { CLASSES, GLYPH_SIZE, NUM_CLASSES } from '../../shared/classes.ts'
 import { decodeProbs, type Classifier, type Prediction } from './classifier.ts'
+import { MAX_ONNX_BATCH, onnxBatch } from './onnxBatch.ts'
 import {
   CorruptModelError,
   ModelCardError,
@@ -20,12 +21,6 @@ import {
 } from './modelCard.ts'
 import { errorMessage } from '../core/errors.ts'
 
-/**
- * Glyphs per session.run. onnxruntime-node runs a batch synchronously on the calling thread (the one that
- * answers requests in the app and browser mode); 64 CNN glyphs are a few tens of milliseconds, and other
- * requests are answered between batches. 256 held the thread 90–400 ms per batch on a loaded machine.
- */
-const CHUNK = 64
 /**
  * Intra-op threads for this machine: one per core, at most 4 (a glyph batch is small; beyond 4 the threads
  * mostly wait), and GLYPHDESK_ONNX_THREADS overrides it. The 2-core development machine gets 2.
@@ -90,7 +85,7 @@ export class OnnxClassifier implements Classifier {
       inp.ink === 0 &&
       inp.normalise === undefined
     this.pixels = inp.size * inp.size * inp.channels
-    this.inputBuffer = this.identityInput ? new Float32Array(0) : new Float32Array(CHUNK * this.pixels)
+    this.inputBuffer = this.identityInput ? new Float32Array(0) : new Float32Array(MAX_ONNX_BATCH * this.pixels)
     this.offsets = new Float64Array(manifest.classes.length)
     if (manifest.logitOffsets) this.offsets.set(manifest.logitOffsets)
   }
@@ -286,7 +281,7 @@ export class OnnxClassifier implements Classifier {
     return { data, dim: width }
   }
 
-  /** Runs the glyphs through the session in chunks of 256 and gathers one output, checked for NaN/Infinity. */
+  /** Runs the glyphs through the session in batches of onnxBatch() (recognize/onnxBatch.ts) and gathers one output, checked for NaN/Infinity. */
   private async runOutput(
     glyphs: Float32Array,
     n: number,
@@ -298,8 +293,9 @@ export class OnnxClassifier implements Classifier {
     let data = new Float32Array(0)
     let width = what === 'logits' ? this.manifest.classes.length : (this.embeddingDim ?? 0)
     await this.serial(async () => {
-      for (let s = 0; s < n; s += CHUNK) {
-        const m = Math.min(CHUNK, n - s)
+      const chunk = onnxBatch()
+      for (let s = 0; s < n; s += chunk) {
+        const m = Math.min(chunk, n - s)
         const out = (await this.session.run({ [this.inputName]: this.inputTensor(glyphs, s, m) }, [output]))[output]
         if (s === 0) {
           width = out.dims[1]

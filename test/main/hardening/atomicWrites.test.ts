@@ -85,6 +85,40 @@ describe('a full disk or a read-only target', () => {
   })
 })
 
+describe('a fine-tune that fails mid-write', () => {
+  it('leaves no --out folder (no empty head, no stray temporary) and the rerun to the same --out works', async () => {
+    // finetune --out killed or out of disk mid-write used to leave a half-written folder that the rerun then
+    // refused ("already exists and is not empty"). The model is now staged beside --out and renamed into place.
+    const { finetune, FINETUNE_DEFAULTS } = await import('../../../src/main/learn/finetune.ts')
+    const { resolveModelDir } = await import('../../../src/main/recognize/models.ts')
+    const { Rng } = await import('../../../src/main/nn/rng.ts')
+    const n = 36,
+      rng = new Rng(7)
+    const x = Float32Array.from({ length: n * 1024 }, () => rng.uniform())
+    const y = Uint8Array.from({ length: n }, (_, i) => i % 36)
+    const out = join(tmp, 'tuned')
+    const spec = {
+      baseDir: resolveModelDir('mlp-baseline'),
+      baseName: 'mlp-baseline',
+      outDir: out,
+      name: 'tuned',
+      corrections: { x, y, n },
+      pages: [],
+      replayDir: null,
+      config: { ...FINETUNE_DEFAULTS.mlp, epochs: 1, replayPerClass: 0, heldOut: 0 }
+    }
+    fault.failWith = 'ENOSPC'
+    await expect(finetune(spec)).rejects.toThrow(FileWriteError)
+    fault.failWith = null
+    expect(existsSync(out)).toBe(false)
+    expect(readdirSync(tmp).filter((f) => f.startsWith('.tuned'))).toEqual([])
+    const r = await finetune(spec)
+    expect(r?.dir).toBe(out)
+    expect(readdirSync(out).sort()).toContain('model.json')
+    await loadMlp(out)
+  }, 60_000)
+})
+
 describe('model folders are replaced in one step', () => {
   it("re-saving keeps the model folder's other files and leaves no temporaries", async () => {
     const dir = join(tmp, 'model-resave')

@@ -56,6 +56,31 @@ describe('a PageDoc with "line": 1e9', () => {
   })
 })
 
+describe('pages.recognize on 100 000 boxes', () => {
+  it('is refused by the contract (at most 50 000 boxes a page) before any page work starts', async () => {
+    // Before: the route cropped and classified every box and ran past 120 s.
+    const dataDir = mkdtempSync(join(tmp, 'data-'))
+    const ctx = createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async () => '' })
+    const boxes = Array.from({ length: 100_000 }, (_, i) => ({
+      id: `b${i}`,
+      x: i % 1000,
+      y: Math.floor(i / 1000),
+      w: 1,
+      h: 1,
+      line: 0,
+      word: 0,
+      source: 'user' as const
+    }))
+    const doc = { ...hugeLineDoc(), image: { path: join(dataDir, 'page.png'), width: 1000, height: 100 }, boxes }
+    const reply = await createAppRegistry(ctx).invoke('pages.recognize', { doc, boxIds: ['b1'] })
+    expect(reply.ok).toBe(false)
+    if (!reply.ok) {
+      expect(reply.error.status).toBe(400)
+      expect(reply.error.message).toMatch(/50000|50 000/)
+    }
+  })
+})
+
 /** An 8-bit BMP of w×h whose header declares `colours` palette entries. */
 function bmp8(w: number, h: number, colours: number): Buffer {
   const stride = Math.ceil(w / 4) * 4

@@ -140,6 +140,58 @@ describe('file access is limited to the data folder and what the person chose', 
     expect((await post('pages.attach', { doc })).status).toBe(403)
   })
 
+  it('refuses an outside replay glyph-set folder in app.settings and train.start, the same whether it exists or not', async () => {
+    // The folder setting used to be stored and read unchecked (and its errors said whether it existed).
+    const outside = mkdtempSync(join(tmpdir(), 'glyphdesk-glyphset-'))
+    try {
+      const folderRefusal =
+        /the glyph set folder: Glyphdesk reads only folders inside its data folder or ones you chose/
+      const real = await post('app.settings', { glyphSetDir: outside })
+      const missing = await post('app.settings', { glyphSetDir: join(outside, 'no-such-folder') })
+      expect(real.status).toBe(403)
+      expect(real.reply.error!.message).toMatch(folderRefusal)
+      expect(missing.status).toBe(403)
+      expect(missing.reply.error!.message).toBe(real.reply.error!.message)
+      expect(app.ctx.settings.get().glyphSetDir).toBeNull()
+      const doc = { version: 1, image: { path: join(dataDir, 'x.png'), width: 10, height: 10 }, boxes: [], lines: [] }
+      for (const glyphSetDir of ['/etc', join(outside, 'no-such-folder')]) {
+        const r = await post('train.start', { config: { baseModel: 'mlp-baseline', glyphSetDir }, docs: [doc] })
+        expect(r.status).toBe(403)
+        expect(r.reply.error!.message).toMatch(folderRefusal)
+      }
+      // Inside the data folder, or chosen through the folder dialog (granted as the dialog does): stored.
+      const inside = join(dataDir, 'glyphs')
+      expect((await post('app.settings', { glyphSetDir: inside })).status).toBe(200)
+      app.ctx.files.grantFolder(outside)
+      expect((await post('app.settings', { glyphSetDir: outside })).status).toBe(200)
+      expect(app.ctx.settings.get().glyphSetDir).toBe(outside)
+      expect((await post('app.settings', { glyphSetDir: null })).status).toBe(200)
+    } finally {
+      rmSync(outside, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses pages.import of an outside OCR file or image, the same whether it exists or not', async () => {
+    // pages.import read any path it was given.
+    const outside = mkdtempSync(join(tmpdir(), 'glyphdesk-import-'))
+    try {
+      writeFileSync(join(outside, 'page.hocr'), '<html><body></body></html>')
+      const real = await post('pages.import', { ocr: { path: join(outside, 'page.hocr') } })
+      const missing = await post('pages.import', { ocr: { path: join(outside, 'none.hocr') } })
+      expect(real.status).toBe(403)
+      expect(real.reply.error!.message).toMatch(refusal)
+      expect(missing.reply.error!.message).toBe(real.reply.error!.message)
+      const image = await post('pages.import', {
+        ocr: { name: 'page.hocr', base64: Buffer.from('<html></html>').toString('base64') },
+        image: { path: '/etc/hostname' }
+      })
+      expect(image.status).toBe(403)
+      expect(image.reply.error!.message).toMatch(refusal)
+    } finally {
+      rmSync(outside, { recursive: true, force: true })
+    }
+  })
+
   it('refuses a symlink inside the data folder that points out of it', async () => {
     const { symlinkSync } = await import('node:fs')
     symlinkSync('/etc/passwd', join(dataDir, 'innocent.glyphdesk'))

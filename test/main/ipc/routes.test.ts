@@ -26,6 +26,8 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'glyphdesk-routes-'))
   ctx = createAppContext({ mode: 'browser', userDataDir: dataDir, imageUrl: async (s) => `/files/page/${s.pageId}` })
   registry = createAppRegistry(ctx)
+  // The replay glyph set the retrain tests use, chosen as the folder dialog does.
+  ctx.files.grantFolder(join(process.cwd(), 'test/fixtures/synth-mini'))
   sample = await call('pages.openSample', {})
 }, 120_000)
 

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 import { OnnxClassifier, onnxThreads } from '../../../src/main/recognize/onnxClassifier.ts'
+import { MAX_ONNX_BATCH, setOnnxBatch } from '../../../src/main/recognize/onnxBatch.ts'
 import {
   CorruptModelError,
   ModelCardError,
@@ -102,7 +103,7 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     }
   })
 
-  it('predicts the same in chunks of 256 as one glyph at a time (300 glyphs)', async () => {
+  it('predicts the same in batches of 256 and of 16 as one glyph at a time (300 glyphs)', async () => {
     const { glyphs, torch } = readFixture()
     const model = await OnnxClassifier.load(compactDir)
     const n = 300
@@ -110,9 +111,15 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     for (let i = 0; i < n; i++)
       many.set(glyphs.subarray((i % torch.n) * GLYPH_PIXELS, ((i % torch.n) + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
     const batched = await model.logits(many, n)
-    for (const i of [0, 255, 256, 299]) {
+    // The app's batch (ipc/context.ts sets 16 for the request thread) gives the same logits.
+    setOnnxBatch(16)
+    const small = await model.logits(many, n).finally(() => setOnnxBatch(MAX_ONNX_BATCH))
+    for (const i of [0, 15, 16, 255, 256, 299]) {
       const single = await model.logits(many.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS), 1)
-      for (let k = 0; k < 36; k++) expect(Math.abs(batched.data[i * 36 + k] - single.data[k])).toBeLessThan(1e-4)
+      for (let k = 0; k < 36; k++) {
+        expect(Math.abs(batched.data[i * 36 + k] - single.data[k])).toBeLessThan(1e-4)
+        expect(Math.abs(small.data[i * 36 + k] - single.data[k])).toBeLessThan(1e-4)
+      }
     }
   })
 

@@ -5,7 +5,10 @@ import { join } from 'node:path'
 import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 
-type Deps = Pick<AppContext, 'mode' | 'version' | 'userDataDir' | 'sample' | 'settings' | 'models' | 'dialogs'>
+type Deps = Pick<
+  AppContext,
+  'mode' | 'version' | 'userDataDir' | 'sample' | 'settings' | 'models' | 'dialogs' | 'files'
+>
 
 export function autosavePath(userDataDir: string): string {
   return join(userDataDir, 'autosave.glyphdesk')
@@ -32,7 +35,12 @@ export function createAppRoutes(
     },
     'app.settings': async (input) => {
       if (input.defaultModel !== undefined) await d.models.setDefault(input.defaultModel)
-      if (input.glyphSetDir !== undefined) await d.settings.update({ glyphSetDir: input.glyphSetDir })
+      if (input.glyphSetDir !== undefined) {
+        // Checked before it is stored (and before anything looks at the folder): only the data folder or a
+        // folder the person chose, like every other path a route takes.
+        const dir = input.glyphSetDir && d.files.checkFolder(input.glyphSetDir, 'the glyph set folder')
+        await d.settings.update({ glyphSetDir: dir || null })
+      }
       return { glyphSetDir: d.settings.get().glyphSetDir, defaultModel: d.models.defaultName() }
     },
     'recent.list': () => d.settings.get().recent.filter((p) => existsSync(p)),

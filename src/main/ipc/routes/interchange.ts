@@ -3,7 +3,7 @@
 // interchange/import.ts before anything is kept: a failed import registers no page and writes no file.
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { z } from 'zod'
 import type { FileSourceSchema } from '../../../shared/contract.ts'
 import type { AppContext } from '../context.ts'
@@ -11,7 +11,7 @@ import type { RouteHandlers } from '../registry.ts'
 import { importOcrFile, InterchangeError, MAX_FILE_BYTES, readOcrFile } from '../../interchange/import.ts'
 import { segmentPage } from '../../vision/segment.ts'
 
-type Deps = Pick<AppContext, 'pages' | 'userDataDir' | 'settings' | 'onRecent'>
+type Deps = Pick<AppContext, 'pages' | 'userDataDir' | 'settings' | 'onRecent' | 'files'>
 type FileSource = z.infer<typeof FileSourceSchema>
 
 function decode(src: Extract<FileSource, { base64: string }>): Buffer {
@@ -23,13 +23,14 @@ function decode(src: Extract<FileSource, { base64: string }>): Buffer {
 export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.import'> {
   return {
     'pages.import': async ({ ocr, image }) => {
-      const ocrName = 'path' in ocr ? resolve(ocr.path) : basename(ocr.name)
+      // Paths are limited like every route's: the data folder or files the person chose, checked first.
+      const ocrName = 'path' in ocr ? d.files.check(ocr.path, 'read', 'pages.import') : basename(ocr.name)
       const ocrBytes = 'path' in ocr ? undefined : decode(ocr)
       if (ocrBytes && ocrBytes.length > MAX_FILE_BYTES) await readOcrFile(ocrName, ocrBytes) // refuses with the size message
       // The image: given, or the one the file names, in the file's folder.
       let imagePath: string
       let imageBytes: Buffer | undefined
-      if (image && 'path' in image) imagePath = resolve(image.path)
+      if (image && 'path' in image) imagePath = d.files.check(image.path, 'read', 'pages.import')
       else if (image) {
         imagePath = basename(image.name)
         imageBytes = decode(image)
@@ -38,6 +39,7 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
         const named = (await readOcrFile(ocrName)).imageFile
         if (!named)
           throw new InterchangeError(`${basename(ocrName)} names no image; choose the page image it was made from`)
+        // The image the chosen OCR file names, beside it (a base name only: never another folder), is chosen with it.
         imagePath = join(dirname(ocrName), basename(named.replace(/\\/g, '/')))
         imageBytes = await readFile(imagePath).catch(() => {
           throw new InterchangeError(
@@ -45,7 +47,8 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
           )
         })
       }
-      const r = await importOcrFile(ocrName, imagePath, { ocrBytes, imageBytes })
+      // Decoding and segmentation in the page worker, as for pages.open.
+      const r = await importOcrFile(ocrName, imagePath, { ocrBytes, imageBytes, inWorker: true })
       const seg = r.segmentation ?? (await segmentPage(r.image))
       // Only now, with the import whole, is anything kept: an uploaded image under the user data folder
       // (so a saved project finds it again), then the page session.
@@ -60,6 +63,7 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
         await writeFile(kept, r.imageBytes)
       }
       const doc = { ...r.doc, image: { ...r.doc.image, path: kept } }
+      if (!image && 'path' in ocr) d.files.grant(kept, 'read') // so pages.attach finds it again
       const session = d.pages.register(kept, r.imageBytes, r.image, seg)
       if ('path' in ocr) {
         await d.settings.addRecent(ocrName)

@@ -9,7 +9,7 @@ import { collectGlyphs } from '../../project/glyphDataset.ts'
 import { NoCorrectionsError } from '../../jobs/retrain.ts'
 import { TRAINABLE_KINDS } from '../../project/modelCatalog.ts'
 
-type Deps = Pick<AppContext, 'pages' | 'models' | 'jobs' | 'settings'>
+type Deps = Pick<AppContext, 'pages' | 'models' | 'jobs' | 'settings' | 'files'>
 
 export function createTrainRoutes(
   d: Deps
@@ -30,6 +30,10 @@ export function createTrainRoutes(
       }
     },
     'train.start': async ({ config, docs }) => {
+      // Replay: the glyph-set folder the person chose, else (null) the replay set shipped with the models.
+      // Path-limited like every route's paths, first, before anything looks at it (no existence oracle).
+      const chosenDir = config.glyphSetDir || d.settings.get().glyphSetDir || null
+      const replayDir = chosenDir && d.files.checkFolder(chosenDir, 'the glyph set folder')
       const base = d.models.find(config.baseModel)
       if (!TRAINABLE_KINDS.has(base.kind))
         throw new NoCorrectionsError(
@@ -41,8 +45,6 @@ export function createTrainRoutes(
           'there are no corrections to learn from yet: type the right letter on a few glyphs (or press Enter to confirm a right one), then retrain'
         )
       }
-      // Replay: the glyph-set folder the person chose, else (null) the replay set shipped with the models.
-      const replayDir = config.glyphSetDir || d.settings.get().glyphSetDir || null
       if (replayDir && !existsSync(replayDir))
         throw new NoCorrectionsError(
           `the glyph set folder ${replayDir} does not exist; clear the field to replay the set shipped with the models`

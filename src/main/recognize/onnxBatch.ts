@@ -1,0 +1,18 @@
+// How many glyphs onnxruntime gets per session.run. onnxruntime-node runs a batch synchronously on the calling
+// thread; in the app and browser mode that is the thread that answers requests, which is free again only
+// between batches: 256 CNN glyphs held it 90–400 ms, 64 about 50 ms of CPU (300–700 ms of wall time at a load
+// average of 15 on two cores), 16 about 15 ms. The app and browser mode (ipc/context.ts) set 16; the CLI and
+// the benchmarks keep 256, where only throughput counts. Kept apart from onnxClassifier.ts so that setting it
+// does not load onnxruntime.
+export const MAX_ONNX_BATCH = 256
+
+let batch = MAX_ONNX_BATCH
+
+/** Glyphs per session.run from now on in this thread (1…256). */
+export function setOnnxBatch(n: number): void {
+  batch = Math.max(1, Math.min(MAX_ONNX_BATCH, Math.floor(n)))
+}
+
+export function onnxBatch(): number {
+  return batch
+}
