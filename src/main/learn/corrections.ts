@@ -22,7 +22,7 @@ import { ProjectSchema } from '../../shared/contract.ts'
 import { boxesByLine, PageDocSchema, type PageBox, type PageDoc } from '../../shared/pagedoc.ts'
 import type { LabelledGlyphs } from '../data/glyphset.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
-import { segmentPage, type SegmentResult } from '../vision/segment.ts'
+import { segmentScan, type PageSegmentation } from '../vision/sheet.ts'
 import { pageBoxGlyphs } from '../read/transcribe.ts'
 
 /** Nothing to learn from: no page, or no box with a person's label. */
@@ -66,7 +66,7 @@ export interface PagePixels {
   path: string
   bytes: Buffer
   image: LoadedImage
-  seg: SegmentResult
+  seg: PageSegmentation
 }
 
 /** Finds a PageDoc's pixels: from disk (the CLI, the tests) or from the app's open page sessions. */
@@ -153,7 +153,7 @@ export function diskPixels(imagesDir?: string): PagePixelSource {
     const path = resolvePageImage(src, imagesDir)
     const bytes = readFileSync(path)
     const image = await loadImage(bytes)
-    return { path, bytes, image, seg: await segmentPage(image) }
+    return { path, bytes, image, seg: await segmentScan(image) }
   }
 }
 

@@ -13,7 +13,7 @@ import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import type { LoadedImage } from '../vision/image.ts'
 import { readPage } from '../vision/readPage.ts'
 import type { FileAccess } from './fileAccess.ts'
-import type { SegmentResult } from '../vision/segment.ts'
+import type { PageSegmentation } from '../vision/sheet.ts'
 import { pageBoxGlyphs, transcribe } from '../read/transcribe.ts'
 import type { PagePixelSource } from '../learn/corrections.ts'
 
@@ -22,7 +22,7 @@ export interface PageSession {
   path: string
   bytes: Buffer
   image: LoadedImage
-  seg: SegmentResult
+  seg: PageSegmentation
   /** The bitmap for display: the file as the browser can show it, upright (EXIF applied). */
   display?: Promise<{ mime: string; bytes: Buffer }>
 }
@@ -92,7 +92,7 @@ export class PageSessions {
   }
 
   /** Registers a page whose image is already loaded and segmented (an imported OCR file's page). */
-  register(abs: string, bytes: Buffer, image: LoadedImage, seg: SegmentResult): PageSession {
+  register(abs: string, bytes: Buffer, image: LoadedImage, seg: PageSegmentation): PageSession {
     const pageId = createHash('sha256').update(abs).update(bytes).digest('hex').slice(0, 16)
     const session: PageSession = { pageId, path: abs, bytes, image, seg }
     this.byId.set(pageId, session)

@@ -21,7 +21,8 @@ import {
   type ShapePriorOptions
 } from './readLines.ts'
 import type { GapModelOptions } from './wordGaps.ts'
-import { readInsideSheet } from './sheet.ts'
+import { sheetDocOnFile } from './sheet.ts'
+import { fileRectToSheet, segmentScan, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
 import { dropClutterPage } from './notWriting.ts'
 import type { GrayImage, LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
@@ -36,7 +37,7 @@ export interface TranscribeOptions {
   fileBytes?: Uint8Array
   segment?: SegmentOptions
   /** The page already segmented (in the page worker, vision/readPage.ts); `segment` is then not used. */
-  segmentation?: SegmentResult
+  segmentation?: PageSegmentation
   layout?: LayoutOptions
   /** Paper margin added around each box before normalisation, as a fraction of the page's character height (default 0.06). */
   cropMargin?: number
@@ -83,7 +84,8 @@ export const DEFAULT_LM_ON = true
 
 export interface Transcription {
   doc: PageDoc
-  segmentation: SegmentResult
+  /** The segmentation the boxes came from: of the flat sheet, with `sheet`, when the photo showed one on a desk. */
+  segmentation: PageSegmentation
   /** The classifier's input, doc.boxes.length × 1024, in doc.boxes' order. */
   glyphs: Float32Array
 }
@@ -189,19 +191,24 @@ export function toFileRect(image: GrayImage | LoadedImage, r: Rect): Rect {
  */
 export function pageBoxGlyphs(
   image: GrayImage | LoadedImage,
-  seg: SegmentResult,
+  seg: PageSegmentation,
   boxes: readonly Rect[],
   opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo' | 'layout' | 'lattice' | 'decode'> = {}
 ): { glyphs: Float32Array; fromDetector: number } {
+  // A page read on its flattened sheet: boxes map to the file through the sheet, and back (vision/sheet.ts).
+  const { sheet } = seg
+  const scale = 'scale' in image ? image.scale : 1
+  const toFile = (r: Rect): Rect => (sheet ? sheetRectToFile(image, sheet, r) : toFileRect(image, r))
+  const fromFile = (r: Rect): Rect =>
+    sheet ? fileRectToSheet(image, sheet, r) : { x: r.x * scale, y: r.y * scale, w: r.w * scale, h: r.h * scale }
   const key = (r: Rect) => `${r.x},${r.y},${r.w},${r.h}`
   const detector = new Map<string, CharBox>()
   // The decoder's cuts and merges are regenerated (they depend on the segmentation alone), so a box it
   // chose is cut and masked again exactly as it was read; the detector's own boxes win a tie.
   if (opts.decode !== false)
     for (const b of candidateBoxes(buildLattices(seg, layoutPage(seg.boxes, opts.layout), opts.lattice)))
-      detector.set(key(toFileRect(image, b)), b)
-  for (const b of seg.boxes) detector.set(key(toFileRect(image, b)), b)
-  const scale = 'scale' in image ? image.scale : 1
+      detector.set(key(toFile(b)), b)
+  for (const b of seg.boxes) detector.set(key(toFile(b)), b)
   let fromDetector = 0
   const rects = boxes.map((b) => {
     const own = detector.get(key(b))
@@ -209,7 +216,7 @@ export function pageBoxGlyphs(
       fromDetector++
       return own
     }
-    return { x: b.x * scale, y: b.y * scale, w: b.w * scale, h: b.h * scale }
+    return fromFile(b)
   })
   return { glyphs: extractGlyphs(seg, rects, opts), fromDetector }
 }
@@ -219,12 +226,20 @@ export async function transcribe(
   classifier: Classifier,
   opts: TranscribeOptions = {}
 ): Promise<Transcription> {
-  if (opts.sheet !== false && !opts.segmentation) {
-    const onSheet = await readInsideSheet(image, (flat) => transcribe(flat, classifier, { ...opts, sheet: false }))
-    if (onSheet)
-      return { doc: PageDocSchema.parse(onSheet.doc), segmentation: onSheet.segmentation, glyphs: onSheet.flat.glyphs }
+  const found: PageSegmentation =
+    opts.segmentation ??
+    (opts.sheet === false ? await segmentPage(image, opts.segment) : await segmentScan(image, opts.segment))
+  if (found.sheet) {
+    // A sheet on a desk: read the flat sheet as a page of its own, then put its boxes back on the photo.
+    const { sheet, ...flatSeg } = found
+    const flat = await transcribe(sheet.image, classifier, { ...opts, sheet: false, segmentation: flatSeg })
+    return {
+      doc: PageDocSchema.parse(sheetDocOnFile(flat.doc, image, sheet)),
+      segmentation: found,
+      glyphs: flat.glyphs
+    }
   }
-  const seg = opts.segmentation ?? (await segmentPage(image, opts.segment))
+  const seg = found
   const layout = layoutPage(seg.boxes, opts.layout)
 
   // Back to the file's own pixels when the loader downscaled a huge image.

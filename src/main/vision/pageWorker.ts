@@ -4,7 +4,7 @@
 import { errorCategory } from '../core/errors.ts'
 import { parentPort } from 'node:worker_threads'
 import { loadImage } from './image.ts'
-import { segmentPage } from './segment.ts'
+import { segmentScan } from './sheet.ts'
 
 export interface PageWorkRequest {
   id: number
@@ -18,12 +18,16 @@ parentPort?.on('message', (m: PageWorkRequest) => {
       const image = await loadImage(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), {
         name: m.name
       })
-      const seg = await segmentPage(image)
+      // The sheet of a photo on a desk is flattened and segmented alone (vision/sheet.ts).
+      const seg = await segmentScan(image)
       // segmentPage's arrays are its own copies and move without copying; the decoder's pixels (which may
       // belong to the decoder's memory) are copied.
-      const transfer = [seg.labels.buffer, seg.binary.data.buffer, seg.normalised.data.buffer].filter(
-        (b): b is ArrayBuffer => b instanceof ArrayBuffer
-      )
+      const transfer = [
+        seg.labels.buffer,
+        seg.binary.data.buffer,
+        seg.normalised.data.buffer,
+        seg.sheet?.image.data.buffer
+      ].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
       parentPort!.postMessage({ id: m.id, ok: true, image, seg }, [...new Set(transfer)])
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e))

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { LoadedImage } from './image.ts'
 import type { PageWorkRequest } from './pageWorker.ts'
-import type { SegmentResult } from './segment.ts'
+import type { PageSegmentation } from './sheet.ts'
 
 /** A page could not be read within the limits (or was cancelled). */
 export class PageWorkError extends InvalidInputError {
@@ -25,7 +25,7 @@ export interface ReadPageLimits {
 }
 
 type Reply =
-  | { id: number; ok: true; image: LoadedImage; seg: SegmentResult }
+  | { id: number; ok: true; image: LoadedImage; seg: PageSegmentation }
   | { id: number; ok: false; name: string; message: string; category: ErrorCategory }
 
 function workerEntry(): string {
@@ -60,7 +60,7 @@ function run(
   bytes: Uint8Array,
   name: string,
   limits: ReadPageLimits
-): Promise<{ image: LoadedImage; seg: SegmentResult }> {
+): Promise<{ image: LoadedImage; seg: PageSegmentation }> {
   const timeoutMs = limits.timeoutMs ?? 120_000
   const maxHeapMb = limits.maxHeapMb ?? 1536
   const w = (worker ??= new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } }))
@@ -127,7 +127,7 @@ export function readPage(
   bytes: Uint8Array,
   name: string,
   limits: ReadPageLimits = {}
-): Promise<{ image: LoadedImage; seg: SegmentResult }> {
+): Promise<{ image: LoadedImage; seg: PageSegmentation }> {
   const mine = queue.then(() => run(bytes, name, limits))
   queue = mine.catch(() => undefined)
   return mine

@@ -16,10 +16,20 @@
 // Flattening: a perspective warp (opencv-wasm warpPerspective) of the polygon, pulled in by 1% so the
 // sheet's own edge and drop shadow stay outside, onto a rectangle with the polygon's mean side lengths.
 // `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
-import type { GrayImage } from './image.ts'
-import { applyH, homography, insideConvex, polygonArea, type Homography, type Point } from './geometry.ts'
+import type { GrayImage, LoadedImage } from './image.ts'
+import {
+  applyH,
+  homography,
+  insideConvex,
+  invertH,
+  mapRect,
+  polygonArea,
+  type Homography,
+  type Point
+} from './geometry.ts'
+import type { Rect } from './layout.ts'
 import type { Mat } from './opencv.ts'
-import { loadOpenCv } from './segment.ts'
+import { loadOpenCv, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
 
 export interface Sheet {
   /** Corners in the image's pixels: top-left, top-right, bottom-right, bottom-left. */
@@ -349,4 +359,63 @@ export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<Flat
 /** A flat-sheet point in the image's pixels. */
 export function sheetToImage(flat: FlatSheet, x: number, y: number): Point {
   return applyH(flat.toImage, x, y)
+}
+
+/**
+ * A page's segmentation as the reading stage uses it: of the flattened sheet when the photo shows a sheet lying on
+ * a desk (`sheet` then says how to map its pixels back to the photo), else of the whole image. It travels with the
+ * page (the page worker, the app's page sessions, the corrections service), so every place that cuts a glyph cuts it
+ * from the same pixels the classifier read.
+ */
+export type PageSegmentation = SegmentResult & { sheet?: FlatSheet }
+
+/** Finds the sheet; segments the flattened sheet when there is one, else the whole image. */
+export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Promise<PageSegmentation> {
+  const sheet = await findSheet(image)
+  if (!sheet) return segmentPage(image, opts)
+  const flat = await flattenSheet(image, sheet)
+  return { ...(await segmentPage(flat.image, opts)), sheet: flat }
+}
+
+function fileGeometry(image: GrayImage | LoadedImage): { scale: number; fullW: number; fullH: number } {
+  return {
+    scale: 'scale' in image ? image.scale : 1,
+    fullW: 'originalWidth' in image ? image.originalWidth : image.width,
+    fullH: 'originalHeight' in image ? image.originalHeight : image.height
+  }
+}
+
+/** A rectangle of the flat sheet → the image file's pixels: the box around its mapped corners, clipped to the file. */
+export function sheetRectToFile(image: GrayImage | LoadedImage, flat: FlatSheet, r: Rect): Rect {
+  const { scale, fullW, fullH } = fileGeometry(image)
+  const m = mapRect(flat.toImage, r)
+  const x0 = Math.max(0, Math.floor(m.x / scale)),
+    y0 = Math.max(0, Math.floor(m.y / scale))
+  const x1 = Math.min(fullW, Math.ceil((m.x + m.w) / scale)),
+    y1 = Math.min(fullH, Math.ceil((m.y + m.h) / scale))
+  return { x: Math.min(x0, fullW - 1), y: Math.min(y0, fullH - 1), w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
+}
+
+/**
+ * A rectangle in the image file's pixels (a box a person drew or moved) → the flat sheet's pixels: its centre mapped
+ * back through the sheet's perspective, its width and height by the lengths of its mid-lines mapped back. (The box
+ * around its mapped corners would grow with the sheet's turn, taking in the neighbours of a character drawn tightly.)
+ * Clipped to the sheet.
+ */
+export function fileRectToSheet(image: GrayImage | LoadedImage, flat: FlatSheet, r: Rect): Rect {
+  const { scale } = fileGeometry(image)
+  const back = invertH(flat.toImage)
+  const cx = (r.x + r.w / 2) * scale,
+    cy = (r.y + r.h / 2) * scale
+  const dist = (a: Point, b: Point) => Math.hypot(b[0] - a[0], b[1] - a[1])
+  const w = dist(applyH(back, cx - (r.w * scale) / 2, cy), applyH(back, cx + (r.w * scale) / 2, cy))
+  const h = dist(applyH(back, cx, cy - (r.h * scale) / 2), applyH(back, cx, cy + (r.h * scale) / 2))
+  const [fx, fy] = applyH(back, cx, cy)
+  const W = flat.image.width,
+    H = flat.image.height
+  const x0 = Math.min(W - 1, Math.max(0, Math.round(fx - w / 2))),
+    y0 = Math.min(H - 1, Math.max(0, Math.round(fy - h / 2)))
+  const x1 = Math.min(W, Math.max(x0 + 1, Math.round(fx + w / 2))),
+    y1 = Math.min(H, Math.max(y0 + 1, Math.round(fy + h / 2)))
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
 }

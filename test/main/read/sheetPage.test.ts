@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadClassifier } from '../../../src/main/recognize/models.ts'
 import type { Classifier } from '../../../src/main/recognize/classifier.ts'
-import { transcribe } from '../../../src/main/read/transcribe.ts'
+import { pageBoxGlyphs, transcribe } from '../../../src/main/read/transcribe.ts'
+import { segmentScan } from '../../../src/main/vision/sheet.ts'
+import { CLASSES } from '../../../src/shared/classes.ts'
 import { applyH, insideConvex, mapRect } from '../../../src/main/vision/geometry.ts'
 import { assembleText } from '../../../src/shared/pagedoc.ts'
 import { craftedPhoto, craftedSheet } from '../helpers/craftedPhoto.ts'
@@ -45,6 +47,28 @@ describe('reading the sheet of a photo', () => {
       expect(applyH(toPhoto, 0, 0)).toEqual(corners[0])
     }, 60_000)
   }
+
+  it('cuts the same glyphs from a sheet photo for the app and the corrections service as the classifier read', async () => {
+    // The app opens a page through the page worker (segmentScan) and the corrections service re-segments the
+    // file the same way; both must find every box transcribe wrote on the photo and cut it from the flat sheet.
+    const sheet = craftedSheet(['CUT THE SAME', 'GLYPHS 42'])
+    const { photo } = craftedPhoto(sheet, 7, 21)
+    const read = await transcribe(photo, classifier)
+    expect(read.segmentation.sheet).toBeDefined()
+    const n = read.doc.boxes.length
+    expect(n).toBeGreaterThan(10)
+    const again = pageBoxGlyphs(photo, await segmentScan(photo), read.doc.boxes)
+    expect(again.fromDetector).toBe(n)
+    expect(Array.from(again.glyphs)).toEqual(Array.from(read.glyphs))
+    // A box a person drew on the photo (here: one character's box grown by 3 px) is cut from the flat sheet too:
+    // through the sheet it lands on that character, so the classifier reads the same letter.
+    const b = read.doc.boxes[0]
+    const drawn = { x: b.x - 3, y: b.y - 3, w: b.w + 6, h: b.h + 6 }
+    const own = pageBoxGlyphs(photo, read.segmentation, [drawn])
+    expect(own.fromDetector).toBe(0)
+    const p = await classifier.predict(own.glyphs, 1)
+    expect(p.labels[0]).toBe(CLASSES.indexOf(b.label ?? ''))
+  }, 120_000)
 
   it('transcribes photos of an empty desk and of a blank sheet to empty text with exit code 0', () => {
     for (const f of ['no-text-01.jpg', 'no-text-02.jpg']) {
