@@ -183,7 +183,11 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     // The line's own refit, the page's mixture a prior of `priorWeight` pseudo-gaps per component; a refit
     // that lost the page's shape (both components run together) keeps the page's.
     const own = fitMixture(logs[li], page, { m: page, weight: priorWeight })
-    const m = separation(own) >= 0.5 * minSep ? own : page
+    // A refit must keep the page's kind of split: components apart, and word gaps clearly wider than letter
+    // gaps (the same contrast the page needed), else unevenly spaced letters become two "kinds" of gap.
+    const fromLog = (x: number) => Math.max(0, Math.exp(x) - OFFSET)
+    const contrast = fromLog(own.mu[1]) / Math.max(0.05, fromLog(own.mu[0]))
+    const m = separation(own) >= 0.5 * minSep && contrast >= (opts.minGapContrast ?? 2.2) ? own : page
     return gaps.map((g, k) => fixed(g) ?? clamp(posterior(m, logs[li][k], temperature)))
   })
   return { pSpace, page }
