@@ -11,6 +11,7 @@ import { extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { levenshtein } from '../src/main/read/evalPages.ts'
+import { defaultCharLm, lexicon } from '../src/main/read/readLines.ts'
 import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentPage } from '../src/main/vision/segment.ts'
@@ -68,6 +69,9 @@ interface Score {
 async function main() {
   const names = values.configs.split(',')
   const classifier = await loadClassifier(values.model)
+  // Loaded once per process like the classifier, so not charged to the first page.
+  defaultCharLm()
+  lexicon()
   const files = readdirSync(dir)
     .filter((f) => ['.png', '.jpg', '.jpeg'].includes(extname(f).toLowerCase()))
     .filter((f) => !values.only || values.only.split(',').some((p) => f.startsWith(p)))

@@ -44,6 +44,9 @@ const MIN_SD = 0.12
  * Typical spacing, for pages with too few gaps to fit: letter gaps around a fifth of a character height,
  * word gaps around one (a priori values of written and printed capitals, not fitted to any page here).
  */
+const fromLog = (x: number): number => Math.max(0, Math.exp(x) - OFFSET)
+/** Without word gaps in a page's statistics, a word gap is taken to be about this many times its median gap. */
+const WORD_GAP_RATIO = 3.5
 const TYPICAL: Mixture = { w: [0.8, 0.2], mu: [toLog(0.2), toLog(1)], sd: [0.45, 0.35] }
 
 function normLogPdf(x: number, mu: number, sd: number): number {
@@ -171,11 +174,17 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     const init = initialMixture(all)
     const m = fitMixture(all, init)
     // Contrast in gap units between the two sides of the split: evenly spaced capitals have two "sides" too.
-    const fromLog = (x: number) => Math.max(0, Math.exp(x) - OFFSET)
     const sorted = [...all].sort((a, b) => a - b)
     const split = Math.round(init.w[0] * sorted.length)
     const contrast = fromLog(med(sorted.slice(split))) / Math.max(0.05, fromLog(med(sorted.slice(0, split))))
     if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2)) page = m
+    else {
+      // No clear word gaps in the page's statistics (evenly spaced capitals, or letters spaced so unevenly
+      // that they blur into the word gaps): word gaps are then taken to be several times the page's own
+      // typical gap, softly, so a clear gap still reads as a space and the language model decides the rest.
+      const typical = Math.max(0.05, fromLog(med(all)))
+      page = { w: [0.8, 0.2], mu: [toLog(typical), toLog(WORD_GAP_RATIO * typical)], sd: [0.35, 0.35] }
+    }
   }
   const temperature = opts.temperature ?? 2
   const pSpace = lineGaps.map((gaps, li) => {
@@ -185,7 +194,6 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     const own = fitMixture(logs[li], page, { m: page, weight: priorWeight })
     // A refit must keep the page's kind of split: components apart, and word gaps clearly wider than letter
     // gaps (the same contrast the page needed), else unevenly spaced letters become two "kinds" of gap.
-    const fromLog = (x: number) => Math.max(0, Math.exp(x) - OFFSET)
     const contrast = fromLog(own.mu[1]) / Math.max(0.05, fromLog(own.mu[0]))
     const m = separation(own) >= 0.5 * minSep && contrast >= (opts.minGapContrast ?? 2.2) ? own : page
     return gaps.map((g, k) => fixed(g) ?? clamp(posterior(m, logs[li][k], temperature)))
