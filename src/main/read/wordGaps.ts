@@ -167,6 +167,7 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
   }
   const all = logs.flat()
   let page: Mixture | null = null
+  let fitted = false
   if (all.length < (opts.minPageGaps ?? 10)) {
     // Too few gaps to learn the page's own spacing from (a label, a line or two): typical spacing instead.
     page = all.length > 0 ? TYPICAL : null
@@ -177,8 +178,10 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     const sorted = [...all].sort((a, b) => a - b)
     const split = Math.round(init.w[0] * sorted.length)
     const contrast = fromLog(med(sorted.slice(split))) / Math.max(0.05, fromLog(med(sorted.slice(0, split))))
-    if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2)) page = m
-    else {
+    if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2)) {
+      page = m
+      fitted = true
+    } else {
       // No clear word gaps in the page's statistics (evenly spaced capitals, or letters spaced so unevenly
       // that they blur into the word gaps): word gaps are then taken to be several times the page's own
       // typical gap, softly, so a clear gap still reads as a space and the language model decides the rest.
@@ -186,7 +189,8 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
       page = { w: [0.8, 0.2], mu: [toLog(typical), toLog(WORD_GAP_RATIO * typical)], sd: [0.35, 0.35] }
     }
   }
-  const temperature = opts.temperature ?? 2
+  // The temperature softens a fitted mixture's narrow components; an assumed one is wide already.
+  const temperature = fitted ? (opts.temperature ?? 2) : 1
   const pSpace = lineGaps.map((gaps, li) => {
     if (!page) return gaps.map((g) => fixed(g) ?? floor)
     // The line's own refit, the page's mixture a prior of `priorWeight` pseudo-gaps per component; a refit
