@@ -169,10 +169,12 @@ async function labelFromTruthCommand(argv: string[]): Promise<number> {
     const image = await loadImage(bytes)
     const outFile = join(outDir, `${basename(stem)}.json`)
     // The image path is written relative to the PageDoc, so the folder can be committed and moved with the images.
-    // wordContext off: `label` is what the classifier itself read, so the simulated corrections are its errors.
+    // The detector's boxes read by the classifier alone (no decoder, no context): `label` is what the classifier
+    // itself read, so the simulated corrections are its errors.
     const { doc } = await transcribe(image, classifier, {
       path: relative(resolve(outDir), resolve(img)),
       fileBytes: bytes,
+      decode: false,
       wordContext: false
     })
     const labelled = labelFromTruth(doc, await readFile(truthFile, 'utf8'))

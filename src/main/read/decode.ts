@@ -51,14 +51,14 @@ export interface DecoderOptions {
   confident?: number
   /** Other classes tried are within this share of the best one's p (default 0.05) … */
   minRatio?: number
-  /** … at most this many classes per segment (default 4). */
+  /** … at most this many classes per segment (default 3). */
   maxLabels?: number
   /**
    * A gap whose space probability is at least this (or at most 1 − this) is decided by the gap alone, as a
    * confident class is (default 0.95); closer calls are left to the language model too.
    */
   confidentGap?: number
-  /** Hypotheses kept per node (default 64). */
+  /** Hypotheses kept per node (default 32). */
   beam?: number
   /** Paths returned, best first (default 3). */
   nBest?: number
@@ -70,9 +70,9 @@ export const DEFAULT_DECODER = {
   segmentBonus: 1.5,
   confident: 0.9,
   minRatio: 0.05,
-  maxLabels: 4,
+  maxLabels: 3,
   confidentGap: 0.95,
-  beam: 64,
+  beam: 32,
   nBest: 3
 }
 

@@ -49,6 +49,11 @@ export interface LatticeOptions {
   mergeMaxGap?: number
   /** Turn candidates off: only the detector's boxes (default false). */
   detectorOnly?: boolean
+  /**
+   * A page with more detector boxes than this gets no cuts or merges (default 3000): beyond the characters of
+   * a dense handwritten page it is mostly texture, and its candidates would cost minutes to classify.
+   */
+  maxBoxes?: number
 }
 
 function median(xs: number[]): number {
@@ -193,6 +198,8 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
   const cutW = opts.cutMinWidths ?? 1.3
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
+  if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? 3000))
+    return buildLattices(seg, layout, { ...opts, detectorOnly: true })
   const byLine = new Map<number, CharBox[]>()
   for (const b of layout.boxes) {
     const l = byLine.get(b.line)

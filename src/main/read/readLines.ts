@@ -91,12 +91,12 @@ export async function prepareLines(
   seg: SegmentResult,
   layout: PageLayout<CharBox>,
   classifier: Classifier,
-  extract: (boxes: readonly CharBox[]) => Float32Array,
+  extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
   latticeOpts?: LatticeOptions
 ): Promise<PreparedLines> {
   const lattices = buildLattices(seg, layout, latticeOpts)
   const all = candidateBoxes(lattices)
-  const probs = all.length > 0 ? (await classifier.predict(extract(all), all.length)).probs : new Float32Array(0)
+  const probs = all.length > 0 ? (await classifier.predict(await extract(all), all.length)).probs : new Float32Array(0)
   return { lattices, probs }
 }
 
@@ -164,7 +164,7 @@ export async function readLines(
   seg: SegmentResult,
   layout: PageLayout<CharBox>,
   classifier: Classifier,
-  extract: (boxes: readonly CharBox[]) => Float32Array,
+  extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
   opts: ReadLinesOptions
 ): Promise<ReadLinesResult> {
   return decodeLines(await prepareLines(seg, layout, classifier, extract, opts.lattice), opts)

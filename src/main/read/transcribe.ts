@@ -17,13 +17,15 @@ import {
   candidateBoxes,
   defaultCharLm,
   lexicon as defaultLexicon,
-  readLines,
+  decodeLines,
+  prepareLines,
+  type PreparedLines,
   type ShapePriorOptions
 } from './readLines.ts'
 import type { GapModelOptions } from './wordGaps.ts'
 import { sheetDocOnFile } from './sheet.ts'
 import { fileRectToSheet, segmentScan, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
-import { dropClutterPage } from './notWriting.ts'
+import { dropClutterPage, NOT_WRITING_CONFIDENCE } from './notWriting.ts'
 import type { GrayImage, LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
@@ -286,8 +288,22 @@ export async function transcribe(
   const lmOn = opts.lm ?? (opts.wordContext === false ? false : DEFAULT_LM_ON)
   const lm = lmOn === false ? null : lmOn === true ? defaultCharLm() : lmOn
   let candidates: Float32Array = new Float32Array(0)
-  const read = await readLines(seg, layout, classifier, (boxes) => (candidates = extractGlyphs(seg, boxes, opts)), {
-    lattice: opts.lattice,
+  const prep = await prepareLines(
+    seg,
+    layout,
+    classifier,
+    async (boxes) => (candidates = await extractGlyphsYielding(seg, boxes, opts)),
+    opts.lattice
+  )
+  // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own
+  // boxes as on the old path; it is not decoded at all (a desk's thousands of marks would cost seconds).
+  if (opts.dropClutter !== false && detectorBoxesLookLikeClutter(prep))
+    return {
+      doc: PageDocSchema.parse({ ...head, boxes: [], lines: [] }),
+      segmentation: seg,
+      glyphs: new Float32Array(0)
+    }
+  const read = decodeLines(prep, {
     gaps: opts.gaps,
     shape: opts.shape,
     decoder: { ...opts.decoder, ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}) },
@@ -328,20 +344,14 @@ export async function transcribe(
       }))
     }
   }
-  // A page the classifier mostly cannot read is clutter (a desk's grain), not writing (read/notWriting.ts);
-  // its decoding record goes with its boxes.
-  const kept = opts.dropClutter === false ? doc : dropClutterPage(doc)
   return {
-    doc: PageDocSchema.parse(kept === doc ? doc : { ...kept, decoding: undefined }),
+    doc: PageDocSchema.parse(doc),
     segmentation: seg,
-    // The chosen boxes' rows of the candidates' glyphs, in doc.boxes' order (none when clutter dropped them).
-    glyphs:
-      kept === doc
-        ? rowsOf(
-            candidates,
-            read.boxes.map((b) => b.candidate)
-          )
-        : new Float32Array(0)
+    // The chosen boxes' rows of the candidates' glyphs, in doc.boxes' order.
+    glyphs: rowsOf(
+      candidates,
+      read.boxes.map((b) => b.candidate)
+    )
   }
 }
 
@@ -353,3 +363,21 @@ function rowsOf(glyphs: Float32Array, rows: readonly number[]): Float32Array {
 }
 
 const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))
+
+/** Whether fewer than half of the detector's boxes reach NOT_WRITING_CONFIDENCE (notWriting.ts's test, before decoding). */
+function detectorBoxesLookLikeClutter(prep: PreparedLines): boolean {
+  let boxes = 0,
+    sure = 0,
+    offset = 0
+  for (const lat of prep.lattices) {
+    lat.segments.forEach((s, i) => {
+      if (s.kind !== 'box') return
+      boxes++
+      let top = 0
+      for (let c = 0; c < NUM_CLASSES; c++) top = Math.max(top, prep.probs[(offset + i) * NUM_CLASSES + c])
+      if (top >= NOT_WRITING_CONFIDENCE) sure++
+    })
+    offset += lat.segments.length
+  }
+  return boxes > 0 && sure < boxes / 2
+}

@@ -44,6 +44,9 @@ const MIN_SD = 0.12
  * Typical spacing, for pages with too few gaps to fit: letter gaps around a fifth of a character height,
  * word gaps around one (a priori values of written and printed capitals, not fitted to any page here).
  */
+const fromLog = (x: number): number => Math.max(0, Math.exp(x) - OFFSET)
+/** Without word gaps in a page's statistics, a word gap is taken to be about this many times its median gap. */
+const WORD_GAP_RATIO = 3.5
 const TYPICAL: Mixture = { w: [0.8, 0.2], mu: [toLog(0.2), toLog(1)], sd: [0.45, 0.35] }
 
 function normLogPdf(x: number, mu: number, sd: number): number {
@@ -164,6 +167,7 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
   }
   const all = logs.flat()
   let page: Mixture | null = null
+  let fitted = false
   if (all.length < (opts.minPageGaps ?? 10)) {
     // Too few gaps to learn the page's own spacing from (a label, a line or two): typical spacing instead.
     page = all.length > 0 ? TYPICAL : null
@@ -171,19 +175,31 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     const init = initialMixture(all)
     const m = fitMixture(all, init)
     // Contrast in gap units between the two sides of the split: evenly spaced capitals have two "sides" too.
-    const fromLog = (x: number) => Math.max(0, Math.exp(x) - OFFSET)
     const sorted = [...all].sort((a, b) => a - b)
     const split = Math.round(init.w[0] * sorted.length)
     const contrast = fromLog(med(sorted.slice(split))) / Math.max(0.05, fromLog(med(sorted.slice(0, split))))
-    if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2)) page = m
+    if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2)) {
+      page = m
+      fitted = true
+    } else {
+      // No clear word gaps in the page's statistics (evenly spaced capitals, or letters spaced so unevenly
+      // that they blur into the word gaps): word gaps are then taken to be several times the page's own
+      // typical gap, softly, so a clear gap still reads as a space and the language model decides the rest.
+      const typical = Math.max(0.05, fromLog(med(all)))
+      page = { w: [0.8, 0.2], mu: [toLog(typical), toLog(WORD_GAP_RATIO * typical)], sd: [0.35, 0.35] }
+    }
   }
-  const temperature = opts.temperature ?? 2
+  // The temperature softens a fitted mixture's narrow components; an assumed one is wide already.
+  const temperature = fitted ? (opts.temperature ?? 2) : 1
   const pSpace = lineGaps.map((gaps, li) => {
     if (!page) return gaps.map((g) => fixed(g) ?? floor)
     // The line's own refit, the page's mixture a prior of `priorWeight` pseudo-gaps per component; a refit
     // that lost the page's shape (both components run together) keeps the page's.
     const own = fitMixture(logs[li], page, { m: page, weight: priorWeight })
-    const m = separation(own) >= 0.5 * minSep ? own : page
+    // A refit must keep the page's kind of split: components apart, and word gaps clearly wider than letter
+    // gaps (the same contrast the page needed), else unevenly spaced letters become two "kinds" of gap.
+    const contrast = fromLog(own.mu[1]) / Math.max(0.05, fromLog(own.mu[0]))
+    const m = separation(own) >= 0.5 * minSep && contrast >= (opts.minGapContrast ?? 2.2) ? own : page
     return gaps.map((g, k) => fixed(g) ?? clamp(posterior(m, logs[li][k], temperature)))
   })
   return { pSpace, page }
