@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { z } from 'zod'
-import { InvalidInputError } from '../core/errors.ts'
+import { errorMessage, InvalidInputError } from '../core/errors.ts'
 
 /** The model's symbols: the 36 classes and the word break. */
 export const LM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '
@@ -151,7 +151,7 @@ export function loadCharLm(path: string): CharLm {
     const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8')
     raw = JSON.parse(text)
   } catch (e) {
-    throw new CharLmError(`cannot read the language model ${path}: ${(e as Error).message}`)
+    throw new CharLmError(`cannot read the language model ${path}: ${errorMessage(e)}`)
   }
   const d = CharLmDataSchema.safeParse(raw)
   if (!d.success)

@@ -12,6 +12,8 @@
 //  3. the posterior of the word component is the space probability, kept within [floor, 1 − floor] so the
 //     language model can still break a close call (read/decode.ts adds both).
 
+import { otsuSplit } from '../vision/layout.ts'
+
 export interface GapModelOptions {
   /** Gaps (in character heights) at or above this are word gaps whatever the statistics (default 2.5). */
   alwaysBreakGap?: number
@@ -110,20 +112,7 @@ export function fitMixture(xs: readonly number[], init: Mixture, prior?: { m: Mi
 /** Start for EM: Otsu's split of the (log) gaps, each side's mean, spread and share. */
 function initialMixture(xs: readonly number[]): Mixture {
   const s = [...xs].sort((a, b) => a - b)
-  const total = s.reduce((a, b) => a + b, 0)
-  let split = 0,
-    best = -Infinity,
-    left = 0
-  for (let i = 0; i < s.length - 1; i++) {
-    left += s[i]
-    const n0 = i + 1,
-      n1 = s.length - n0
-    const score = n0 * n1 * ((total - left) / n1 - left / n0) ** 2
-    if (score > best) {
-      best = score
-      split = i + 1
-    }
-  }
+  const split = otsuSplit(s)
   const part = (v: number[]) => {
     const mu = v.reduce((a, b) => a + b, 0) / v.length
     const sd = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / v.length)

@@ -210,26 +210,34 @@ export function wordGapThreshold(gaps: readonly number[], opts: LayoutOptions = 
   const never = opts.neverBreakGap ?? 0.45
   const g = gaps.map((x) => Math.max(x, 0)).sort((a, b) => a - b)
   if (g.length < 2) return always
-  const v = g.map(Math.sqrt)
-  let split = -1,
-    bestScore = -Infinity
-  const total = v.reduce((s, x) => s + x, 0)
-  let left = 0
-  for (let i = 0; i < v.length - 1; i++) {
-    left += v[i]
-    const n0 = i + 1,
-      n1 = v.length - n0
-    const score = n0 * n1 * ((total - left) / n1 - left / n0) ** 2
-    if (score > bestScore) {
-      bestScore = score
-      split = i
-    }
-  }
-  const lo = g.slice(0, split + 1),
-    hi = g.slice(split + 1)
+  const split = otsuSplit(g.map(Math.sqrt))
+  const lo = g.slice(0, split),
+    hi = g.slice(split)
   if (median(hi) / Math.max(median(lo), 0.05) < minContrast) return always
   const t = Math.sqrt(Math.max(lo[lo.length - 1], 0.01) * hi[0])
   return Math.min(always, Math.max(never, t))
+}
+
+/**
+ * Otsu's split of sorted values into a low and a high class: the size of the low class that maximises the
+ * between-class variance (the first such size on a tie; 0 for fewer than two values).
+ */
+export function otsuSplit(sorted: readonly number[]): number {
+  const total = sorted.reduce((s, x) => s + x, 0)
+  let split = 0,
+    best = -Infinity,
+    left = 0
+  for (let i = 0; i < sorted.length - 1; i++) {
+    left += sorted[i]
+    const n0 = i + 1,
+      n1 = sorted.length - n0
+    const score = n0 * n1 * ((total - left) / n1 - left / n0) ** 2
+    if (score > best) {
+      best = score
+      split = n0
+    }
+  }
+  return split
 }
 
 /** Lines, reading order and words for a set of character boxes. */
