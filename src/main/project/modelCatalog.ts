@@ -1,6 +1,7 @@
 // The models a person can pick: the shipped ones (resources/models, read-only) and their own
 // (<user data>/models, made by retraining). Names are unique across both: a user model never
 // takes a shipped model's name, so it can never shadow or overwrite one.
+import { defaultCharLm, lexicon } from '../read/readLines.ts'
 import { existsSync, readdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -139,6 +140,16 @@ export class ModelCatalog {
     } catch {
       // No model installed: the first page read says so.
     }
+    // The reading stage's language model and word list (~0.4 s of parsing) load now, not during the first page,
+    // when requests are waiting on this thread.
+    setImmediate(() => {
+      try {
+        defaultCharLm()
+        lexicon()
+      } catch {
+        // A missing or broken model file: the first page read reports it.
+      }
+    })
   }
 
   /** A directory for a new user model: `base`, or `base-2`, `base-3` … never a shipped name. */

@@ -285,8 +285,6 @@ export async function transcribe(
     }
   }
 
-  const lmOn = opts.lm ?? (opts.wordContext === false ? false : DEFAULT_LM_ON)
-  const lm = lmOn === false ? null : lmOn === true ? defaultCharLm() : lmOn
   let candidates: Float32Array = new Float32Array(0)
   const prep = await prepareLines(
     seg,
@@ -303,6 +301,9 @@ export async function transcribe(
       segmentation: seg,
       glyphs: new Float32Array(0)
     }
+  // The language model loads (once per process) only for a page that is decoded: never for a desk or noise.
+  const lmOn = opts.lm ?? (opts.wordContext === false ? false : DEFAULT_LM_ON)
+  const lm = lmOn === false ? null : lmOn === true ? defaultCharLm() : lmOn
   const read = decodeLines(prep, {
     gaps: opts.gaps,
     shape: opts.shape,
