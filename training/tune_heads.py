@@ -220,6 +220,19 @@ def tune(members, feats, y, src, valid_feats, d, share, a):
             m.train()
         for s in range(0, n_epoch, a.batch):
             b = idx[s:s + a.batch]
+            if a.joint > 0:
+                # Each member's own loss plus `joint` × the loss of their averaged logits (what cnn-best outputs).
+                outs = [m.head(m.embed(feats[i][b])) for i, m in enumerate(tuned)]
+                loss = sum(F.cross_entropy(o, yt[b], label_smoothing=0.05) for o in outs) + \
+                    a.joint * len(outs) * F.cross_entropy(torch.stack(outs).mean(0), yt[b], label_smoothing=0.05)
+                for o in opts:
+                    o.zero_grad(set_to_none=True)
+                loss.backward()
+                for o, sc in zip(opts, scheds):
+                    o.step()
+                    sc.step()
+                total += float(loss) / (1 + a.joint) * len(b)
+                continue
             for i, m in enumerate(tuned):
                 logits = m.head(m.embed(feats[i][b]))
                 loss = F.cross_entropy(logits, yt[b], label_smoothing=0.05)
@@ -272,6 +285,7 @@ def main():
                    help='real-letter validation accuracy to keep (the pre-issue-17 cnn-best scores 123/130 on it)')
     p.add_argument('--epochs', type=int, default=6)
     p.add_argument('--lr', type=float, default=1e-3)
+    p.add_argument('--joint', type=float, default=0, help='also train the members on the loss of their averaged logits, this much (0: each alone)')
     p.add_argument('--batch', type=int, default=256)
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--threads', type=int, default=1)
