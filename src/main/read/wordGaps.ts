@@ -42,6 +42,8 @@ interface Mixture {
 const OFFSET = 0.15
 const toLog = (g: number): number => Math.log(Math.max(g, 0) + OFFSET)
 const MIN_SD = 0.12
+/** Most of a page's gaps a fitted word component may claim (half: words of two letters on average). */
+const MAX_WORD_GAP_SHARE = 0.5
 /**
  * Typical spacing, for pages with too few gaps to fit: letter gaps around a fifth of a character height,
  * word gaps around one (a priori values of written and printed capitals, not fitted to any page here).
@@ -167,7 +169,9 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     const sorted = [...all].sort((a, b) => a - b)
     const split = Math.round(init.w[0] * sorted.length)
     const contrast = fromLog(med(sorted.slice(split))) / Math.max(0.05, fromLog(med(sorted.slice(0, split))))
-    if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2)) {
+    // Word gaps are the minority of a text's gaps: in English about one in five (one per word of 4–5 letters);
+    // a fit that makes most gaps word gaps has found two kinds of letter gap in unevenly spaced writing.
+    if (separation(m) >= minSep && contrast >= (opts.minGapContrast ?? 2.2) && m.w[1] <= MAX_WORD_GAP_SHARE) {
       page = m
       fitted = true
     } else {

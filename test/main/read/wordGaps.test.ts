@@ -40,4 +40,22 @@ describe('word gaps per line', () => {
     const c = gapModel(chart)
     expect(c.pSpace.flat().filter((p) => p > 0.5)).toEqual([c.pSpace[2][4]])
   })
+
+  it('does not take the wider of two kinds of letter gap for word gaps when it would claim most gaps', () => {
+    // Unevenly spaced letters: gaps of ~0.08 and ~0.45 character heights in equal numbers, one word gap of 1.6
+    // per line. A two-component fit puts the 0.45s with the word gaps (over half of all gaps: words of fewer
+    // than two letters), which no text has; the page is then read with assumed, wider word gaps.
+    const lines = Array.from({ length: 6 }, (_, l) => {
+      const gaps: number[] = []
+      for (let k = 0; k < 10; k++) gaps.push(k % 2 ? 0.45 + 0.03 * Math.sin(l + k) : 0.08 + 0.02 * Math.cos(l * k))
+      gaps.splice(5, 0, 1.6)
+      return gaps
+    })
+    const { pSpace } = gapModel(lines)
+    lines.forEach((gaps, l) =>
+      gaps.forEach((g, k) =>
+        g >= 1 ? expect(pSpace[l][k]).toBeGreaterThan(0.5) : expect(pSpace[l][k]).toBeLessThan(0.5)
+      )
+    )
+  })
 })
