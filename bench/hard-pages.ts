@@ -19,6 +19,7 @@ import { loadClassifier } from '../src/main/recognize/models.ts'
 import { alignCounts, evalPages, levenshtein, type PageEval } from '../src/main/read/evalPages.ts'
 import { readPageConditions, scoreByCondition, type ConditionScore } from '../src/main/read/evalConditions.ts'
 import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
+import { insideConvex } from '../src/main/vision/geometry.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { loadOpenCv } from '../src/main/vision/segment.ts'
 
@@ -96,21 +97,6 @@ function scoreText(name: string, predicted: string, gtLines: string[]): PageEval
   }
 }
 
-function insideQuad(q: [number, number][], x: number, y: number): boolean {
-  // Convex quadrilateral: the point is on the same side of all four edges.
-  let sign = 0
-  for (let i = 0; i < 4; i++) {
-    const [ax, ay] = q[i],
-      [bx, by] = q[(i + 1) % 4]
-    const c = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
-    if (c === 0) continue
-    const s = Math.sign(c)
-    if (sign === 0) sign = s
-    else if (s !== sign) return false
-  }
-  return true
-}
-
 await loadOpenCv()
 const classifier = await loadClassifier(values.model)
 const t0 = performance.now()
@@ -128,7 +114,7 @@ for (const p of manifest.pages) {
   const image = await loadImage(join(DIR, p.file))
   const { doc } = await transcribe(image, classifier, { ...STEPS, path: join(DIR, p.file) })
   const out = p.sheet
-    ? doc.boxes.filter((b) => !insideQuad(p.sheet!, b.x + b.w / 2, b.y + b.h / 2)).length
+    ? doc.boxes.filter((b) => !insideConvex(p.sheet!, b.x + b.w / 2, b.y + b.h / 2)).length
     : doc.boxes.length
   outside.push({ page: p.file, boxes: doc.boxes.length, outside: out })
 }
