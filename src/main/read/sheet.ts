@@ -4,7 +4,7 @@
 // Nothing outside the sheet is read. Photos without a sheet to cut out (a scan, a page filling the frame) are
 // read as they are.
 import type { PageDoc } from '../../shared/pagedoc.ts'
-import type { GrayImage, LoadedImage } from '../vision/image.ts'
+import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import type { Rect } from '../vision/layout.ts'
 import { sheetRectToFile, type FlatSheet } from '../vision/sheet.ts'
 
@@ -15,13 +15,10 @@ import { sheetRectToFile, type FlatSheet } from '../vision/sheet.ts'
  */
 export function sheetDocOnFile(doc: PageDoc, image: GrayImage | LoadedImage, flat: FlatSheet): PageDoc {
   const toFile = (r: Rect): Rect => sheetRectToFile(image, flat, r)
+  const { width, height } = fileFrame(image)
   return {
     ...doc,
-    image: {
-      ...doc.image,
-      width: 'originalWidth' in image ? image.originalWidth : image.width,
-      height: 'originalHeight' in image ? image.originalHeight : image.height
-    },
+    image: { ...doc.image, width, height },
     boxes: doc.boxes.map((b) => ({ ...b, ...toFile(b) })),
     lines: doc.lines.map((l) => ({ ...l, ...toFile(l) })),
     ...(doc.decoding

@@ -26,7 +26,7 @@ import type { GapModelOptions } from './wordGaps.ts'
 import { sheetDocOnFile } from './sheet.ts'
 import { fileRectToSheet, segmentScan, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
 import { dropClutterPage, NOT_WRITING_CONFIDENCE } from './notWriting.ts'
-import type { GrayImage, LoadedImage } from '../vision/image.ts'
+import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
 import { glyphMask } from '../vision/glyphMask.ts'
@@ -173,9 +173,7 @@ export async function extractGlyphsYielding(
 
 /** A working-image rectangle in the image file's own pixels (differs when the loader downscaled a huge image). */
 export function toFileRect(image: GrayImage | LoadedImage, r: Rect): Rect {
-  const scale = 'scale' in image ? image.scale : 1
-  const fullW = 'originalWidth' in image ? image.originalWidth : image.width
-  const fullH = 'originalHeight' in image ? image.originalHeight : image.height
+  const { scale, width: fullW, height: fullH } = fileFrame(image)
   const x = Math.max(0, Math.floor(r.x / scale)),
     y = Math.max(0, Math.floor(r.y / scale))
   return {
@@ -199,7 +197,7 @@ export function pageBoxGlyphs(
 ): { glyphs: Float32Array; fromDetector: number } {
   // A page read on its flattened sheet: boxes map to the file through the sheet, and back (vision/sheet.ts).
   const { sheet } = seg
-  const scale = 'scale' in image ? image.scale : 1
+  const { scale } = fileFrame(image)
   const toFile = (r: Rect): Rect => (sheet ? sheetRectToFile(image, sheet, r) : toFileRect(image, r))
   const fromFile = (r: Rect): Rect =>
     sheet ? fileRectToSheet(image, sheet, r) : { x: r.x * scale, y: r.y * scale, w: r.w * scale, h: r.h * scale }
@@ -245,8 +243,7 @@ export async function transcribe(
   const layout = layoutPage(seg.boxes, opts.layout)
 
   // Back to the file's own pixels when the loader downscaled a huge image.
-  const fullW = 'originalWidth' in image ? image.originalWidth : image.width
-  const fullH = 'originalHeight' in image ? image.originalHeight : image.height
+  const { width: fullW, height: fullH } = fileFrame(image)
   const toFile = (r: Rect) => toFileRect(image, r)
   const head = {
     version: 1 as const,

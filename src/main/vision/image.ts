@@ -37,6 +37,16 @@ export interface LoadedImage extends GrayImage {
   warnings: string[]
 }
 
+/**
+ * How a working image relates to its file: the file's own size and the loaded pixels per file pixel (a plain
+ * GrayImage is its own file, scale 1; a LoadedImage may have been downscaled by the pixel budget).
+ */
+export function fileFrame(image: GrayImage | LoadedImage): { scale: number; width: number; height: number } {
+  return 'scale' in image
+    ? { scale: image.scale, width: image.originalWidth, height: image.originalHeight }
+    : { scale: 1, width: image.width, height: image.height }
+}
+
 export { ImageLoadError, type ImageErrorKind } from './imageError.ts'
 
 export interface LoadImageOptions {

@@ -16,7 +16,7 @@
 // Flattening: a perspective warp (opencv-wasm warpPerspective) of the polygon, pulled in by 1% so the
 // sheet's own edge and drop shadow stay outside, onto a rectangle with the polygon's mean side lengths.
 // `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
-import type { GrayImage, LoadedImage } from './image.ts'
+import { fileFrame, type GrayImage, type LoadedImage } from './image.ts'
 import {
   applyH,
   homography,
@@ -377,17 +377,9 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
   return { ...(await segmentPage(flat.image, opts)), sheet: flat }
 }
 
-function fileGeometry(image: GrayImage | LoadedImage): { scale: number; fullW: number; fullH: number } {
-  return {
-    scale: 'scale' in image ? image.scale : 1,
-    fullW: 'originalWidth' in image ? image.originalWidth : image.width,
-    fullH: 'originalHeight' in image ? image.originalHeight : image.height
-  }
-}
-
 /** A rectangle of the flat sheet → the image file's pixels: the box around its mapped corners, clipped to the file. */
 export function sheetRectToFile(image: GrayImage | LoadedImage, flat: FlatSheet, r: Rect): Rect {
-  const { scale, fullW, fullH } = fileGeometry(image)
+  const { scale, width: fullW, height: fullH } = fileFrame(image)
   const m = mapRect(flat.toImage, r)
   const x0 = Math.max(0, Math.floor(m.x / scale)),
     y0 = Math.max(0, Math.floor(m.y / scale))
@@ -403,7 +395,7 @@ export function sheetRectToFile(image: GrayImage | LoadedImage, flat: FlatSheet,
  * Clipped to the sheet.
  */
 export function fileRectToSheet(image: GrayImage | LoadedImage, flat: FlatSheet, r: Rect): Rect {
-  const { scale } = fileGeometry(image)
+  const { scale } = fileFrame(image)
   const back = invertH(flat.toImage)
   const cx = (r.x + r.w / 2) * scale,
     cy = (r.y + r.h / 2) * scale
