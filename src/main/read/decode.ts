@@ -38,7 +38,7 @@ export interface DecoderOptions {
   lm: CharLm | null
   /** Weight of the language model's ln P (default 0.3). */
   lmWeight?: number
-  lexicon?: ReadonlySet<string> | null
+  lexicon?: Lexicon | null
   /** Added for a finished word of 2+ letters found in the lexicon (default 1). */
   lexiconBonus?: number
   /**
@@ -120,7 +120,12 @@ export function spaceChoices(p: number | null | undefined, opts: DecoderOptions)
   return p >= sure ? [true] : p <= 1 - sure ? [false] : [false, true]
 }
 
-export function isLexiconWord(word: string, lexicon: ReadonlySet<string> | null | undefined): boolean {
+/** What the decoder asks of a lexicon: whether it holds an upper-case word (a Set is one). */
+export interface Lexicon {
+  has(word: string): boolean
+}
+
+export function isLexiconWord(word: string, lexicon: Lexicon | null | undefined): boolean {
   return !!lexicon && word.length >= 2 && /^[A-Z]+$/.test(word) && lexicon.has(word)
 }
 

@@ -12,7 +12,7 @@ import type { Classifier } from '../recognize/classifier.ts'
 import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import type { PageLayout } from '../vision/layout.ts'
 import { loadCharLm, type CharLm } from './charLm.ts'
-import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions } from './decode.ts'
+import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type Lexicon } from './decode.ts'
 import { buildLattices, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 
@@ -33,7 +33,7 @@ export interface ReadLinesOptions {
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
   /** The character language model, or null for none. */
   lm: CharLm | null
-  lexicon?: ReadonlySet<string> | null
+  lexicon?: Lexicon | null
 }
 
 /** ln prior of a segment of box `b` in a line of median width W: wide boxes are unlikely single characters. */
@@ -182,12 +182,15 @@ export function defaultCharLm(): CharLm {
 
 /** Debian's wamerican word list, where installed (scripts/install-lm-corpus.sh). */
 export const SYSTEM_WORDLIST = '/usr/share/dict/american-english'
-let systemWords: Set<string> | null | undefined
+let systemWords: ReadonlySet<string> | null | undefined
+const NO_WORDS: ReadonlySet<string> = new Set()
 /**
  * The lexicon: the system word list (words of letters only, upper-cased; none when it is not installed) and
- * the person's own words (tokens they typed while correcting, see userWords).
+ * the person's own words (tokens they typed while correcting, see userWords). The system list is read once
+ * and never copied: a page's lexicon is a view over it and the page's own words (copying its ~100 000
+ * words into a new Set cost ~50 ms on every page read).
  */
-export function lexicon(own: Iterable<string> = []): Set<string> {
+export function lexicon(own: Iterable<string> = []): Lexicon {
   if (systemWords === undefined) {
     systemWords = existsSync(SYSTEM_WORDLIST)
       ? new Set(
@@ -198,7 +201,9 @@ export function lexicon(own: Iterable<string> = []): Set<string> {
         )
       : null
   }
-  const out = new Set(systemWords ?? [])
-  for (const w of own) out.add(w.toUpperCase())
-  return out
+  const system = systemWords ?? NO_WORDS
+  const mine = new Set<string>()
+  for (const w of own) mine.add(w.toUpperCase())
+  if (mine.size === 0) return system
+  return { has: (word) => mine.has(word) || system.has(word) }
 }

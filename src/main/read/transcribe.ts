@@ -11,7 +11,7 @@ import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { decodeProbs, predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
 import type { CharLm } from './charLm.ts'
-import { DEFAULT_DECODER, type DecoderOptions } from './decode.ts'
+import { DEFAULT_DECODER, type DecoderOptions, type Lexicon } from './decode.ts'
 import { buildLattices, type LatticeOptions } from './lattice.ts'
 import {
   candidateBoxes,
@@ -67,7 +67,7 @@ export interface TranscribeOptions {
   /** Weight of the language model in the decoder (default DEFAULT_DECODER.lmWeight). */
   lmWeight?: number
   /** Lexicon for the decoder (default: the system word list, when installed); null for none. */
-  lexicon?: ReadonlySet<string> | null
+  lexicon?: Lexicon | null
   lattice?: LatticeOptions
   gaps?: GapModelOptions
   shape?: ShapePriorOptions
