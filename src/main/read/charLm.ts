@@ -33,7 +33,29 @@ export function normaliseLmText(text: string): string {
 }
 
 /** One context's counts as stored: [context, C(h), T(h), successors, their kept counts]. */
-const ContextRow = z.tuple([z.string(), z.number().int(), z.number().int(), z.string(), z.array(z.number().int())])
+const ContextRowSchema = z.tuple([
+  z.string(),
+  z.number().int(),
+  z.number().int(),
+  z.string(),
+  z.array(z.number().int())
+])
+type ContextRow = z.infer<typeof ContextRowSchema>
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0
+/**
+ * ContextRowSchema's check written out: the shipped model has ~26 000 rows and zod took longer over them
+ * than parsing the JSON (about half of a cold load). Also checks what the schema does not: successors in
+ * the alphabet, one count per successor.
+ */
+function isContextRow(v: unknown): v is ContextRow {
+  if (!Array.isArray(v) || v.length !== 5) return false
+  const [h, total, types, chars, counts] = v
+  if (typeof h !== 'string' || !isCount(total) || !isCount(types) || typeof chars !== 'string') return false
+  if (!Array.isArray(counts) || counts.length !== chars.length || !counts.every(isCount)) return false
+  for (let k = 0; k < chars.length; k++) if (LM_ALPHABET.indexOf(chars[k]) < 0) return false
+  return true
+}
 
 export const CharLmDataSchema = z.object({
   format: z.literal('glyphdesk-char-lm'),
@@ -43,7 +65,7 @@ export const CharLmDataSchema = z.object({
   minCount: z.number().int().min(1),
   /** Cross-entropy on held-out text, nats per character (what an average character costs; the decoder offsets it). */
   heldOutNatsPerChar: z.number().positive().optional(),
-  contexts: z.array(ContextRow)
+  contexts: z.array(ContextRowSchema)
 })
 export type CharLmData = z.infer<typeof CharLmDataSchema>
 
@@ -101,22 +123,37 @@ export class CharLm {
   readonly order: number
   /** Held-out cross-entropy in nats per character, when the model file records it. */
   readonly natsPerChar: number | undefined
+  /** The stored rows by context; each becomes a Ctx the first time a lookup needs it. */
+  private readonly rows = new Map<string, ContextRow>()
   private readonly table = new Map<string, Ctx>()
   private readonly cache = new Map<string, Float64Array>()
 
   constructor(data: CharLmData) {
     this.order = data.order
     this.natsPerChar = data.heldOutNatsPerChar
-    for (const [h, total, types, chars, counts] of data.contexts) {
-      const row = new Float64Array(V)
-      let kept = 0
-      for (let k = 0; k < chars.length; k++) {
-        row[LM_ALPHABET.indexOf(chars[k])] = counts[k]
-        kept += counts[k]
-      }
-      this.table.set(h, { denom: total + types, backoff: types + (total - kept), counts: row })
+    for (const row of data.contexts) this.rows.set(row[0], row)
+    if (!this.rows.has('')) throw new CharLmError('the language model has no unigram counts')
+  }
+
+  /**
+   * The counts of context h, built on first use: a page's decoding touches a few thousand of the shipped
+   * model's ~26 000 contexts, and building them all cost more than the whole of a page's decoding.
+   */
+  private context(h: string): Ctx | undefined {
+    const hit = this.table.get(h)
+    if (hit) return hit
+    const stored = this.rows.get(h)
+    if (!stored) return undefined
+    const [, total, types, chars, counts] = stored
+    const row = new Float64Array(V)
+    let kept = 0
+    for (let k = 0; k < chars.length; k++) {
+      row[LM_ALPHABET.indexOf(chars[k])] = counts[k]
+      kept += counts[k]
     }
-    if (!this.table.has('')) throw new CharLmError('the language model has no unigram counts')
+    const ctx = { denom: total + types, backoff: types + (total - kept), counts: row }
+    this.table.set(h, ctx)
+    return ctx
   }
 
   /** The distribution over LM_ALPHABET after `context` (only its last order − 1 characters count). */
@@ -126,7 +163,7 @@ export class CharLm {
     if (hit) return hit
     const p = new Float64Array(V).fill(1 / V)
     for (let n = 0; n <= h.length; n++) {
-      const e = this.table.get(h.slice(h.length - n))
+      const e = this.context(h.slice(h.length - n))
       if (!e) break
       for (let c = 0; c < V; c++) p[c] = (e.counts[c] + e.backoff * p[c]) / e.denom
     }
@@ -153,10 +190,17 @@ export function loadCharLm(path: string): CharLm {
   } catch (e) {
     throw new CharLmError(`cannot read the language model ${path}: ${errorMessage(e)}`)
   }
-  const d = CharLmDataSchema.safeParse(raw)
+  // The header through the schema, the rows through isContextRow (same checks, a fraction of the time).
+  const d = CharLmDataSchema.extend({ contexts: z.array(z.unknown()) }).safeParse(raw)
   if (!d.success)
     throw new CharLmError(
       `${path} is not a Glyphdesk character language model: ${d.error.issues[0]?.path.join('.')}: ${d.error.issues[0]?.message}`
     )
-  return new CharLm(d.data)
+  const contexts: ContextRow[] = []
+  for (const [i, row] of d.data.contexts.entries()) {
+    if (!isContextRow(row))
+      throw new CharLmError(`${path} is not a Glyphdesk character language model: contexts.${i} is not a context row`)
+    contexts.push(row)
+  }
+  return new CharLm({ ...d.data, contexts })
 }

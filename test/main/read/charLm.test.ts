@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CharLm, LM_ALPHABET, loadCharLm, normaliseLmText, trainCharLm } from '../../../src/main/read/charLm.ts'
@@ -53,5 +54,29 @@ describe('character n-gram model (interpolated Witten–Bell)', () => {
     expect(Math.exp(lm.logProb(' THE', ' '))).toBeGreaterThan(0.3)
     expect(lm.logProb(' TH', 'E')).toBeGreaterThan(lm.logProb(' TH', '8'))
     expect(lm.logProb(' 1', '2')).toBeGreaterThan(lm.logProb(' 1', 'Z'))
+  })
+
+  it('refuses a model file whose header or rows are malformed, naming where', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glyphdesk-lm-'))
+    const good = trainCharLm(['ABABAC'], 3, 1)
+    const write = (name: string, data: unknown) => {
+      const p = join(dir, name)
+      writeFileSync(p, JSON.stringify(data))
+      return p
+    }
+    // A well-formed file loads and gives the same probabilities as the model built in memory.
+    const ok = loadCharLm(write('ok.json', good))
+    expect(ok.logProb('AB', 'A')).toBe(new CharLm(good).logProb('AB', 'A'))
+    const rows = good.contexts
+    const bad: [string, unknown[]][] = [
+      ['count.json', [...rows.slice(0, 1), [rows[1][0], rows[1][1], rows[1][2], rows[1][3], [1.5]]]],
+      ['short.json', [...rows.slice(0, 1), [rows[1][0], rows[1][1]]]],
+      ['char.json', [...rows.slice(0, 1), [rows[1][0], 2, 1, 'a', [2]]]],
+      ['lengths.json', [...rows.slice(0, 1), [rows[1][0], 2, 2, 'AB', [2]]]]
+    ]
+    for (const [name, contexts] of bad)
+      expect(() => loadCharLm(write(name, { ...good, contexts }))).toThrow(/contexts\.1 is not a context row/)
+    expect(() => loadCharLm(write('order.json', { ...good, order: 0 }))).toThrow(/order/)
+    expect(() => loadCharLm(write('nouni.json', { ...good, contexts: rows.slice(1) }))).toThrow(/unigram/)
   })
 })
