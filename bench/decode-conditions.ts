@@ -6,6 +6,8 @@
 // summed, per configuration (ratios in the same run are what count on a shared machine).
 //   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm] [--lm-weight W] [--json]
 //      [--set key=value ...]   decoder/shape/gaps knobs for tuning, e.g. --set decoder.segmentBonus=1.5
+// A configuration may carry its own knobs after "+": --configs lm,lm+decoder.lookalikeMin=0.01+decoder.beam=64
+// compares settings on one segmentation of each page.
 import { readdirSync, readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -44,12 +46,15 @@ function knobs(sets: readonly string[]): Record<string, Record<string, number>> 
 }
 const k = knobs(values.set ?? [])
 
-function config(name: string): TranscribeOptions {
+function config(spec: string): TranscribeOptions {
+  const [name, ...own] = spec.split('+')
+  const o = knobs(own)
+  const merged = (g: string) => (k[g] || o[g] ? { ...k[g], ...o[g] } : undefined)
   const tuned: TranscribeOptions = {
-    decoder: k.decoder,
-    shape: k.shape,
-    gaps: k.gaps,
-    lattice: k.lattice,
+    decoder: merged('decoder'),
+    shape: merged('shape'),
+    gaps: merged('gaps'),
+    lattice: merged('lattice'),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }
   if (name === 'old') return { decode: false }

@@ -11,11 +11,15 @@
 // class has p ≥ `confident` is read as that class, and otherwise only the classes within `minRatio` of
 // the best are tried. So a mixed token (4B, A4), a number or a non-word the classifier is sure of stays as
 // read, while an O/0 the classifier hesitates over takes the one its neighbours make likely.
+// Two options, off by default because they did not help on hard pages of hands no model saw (seeds 2, 3
+// and 7 −0.1 to −0.5 points overall, the committed set and seed 11 unchanged; docs/BENCHMARKS.md): trying a
+// look-alike partner (O/0, I/1, S/5, Z/2, G/6, B/8) past a confident reading when its p ≥ `lookalikeMin`, and
+// a cost `mixedTokenCost` per letter–digit switch inside a token.
 //
 // Search: nodes left to right, hypotheses merged when their future is the same (same language-model
 // context and, with a lexicon, the same word so far) and cut to the best `beam` per node. With an
 // unbounded beam the search is exact (test/main/read/decode.test.ts checks it against brute force).
-import { CLASSES } from '../../shared/classes.ts'
+import { CLASSES, LOOKALIKE_PAIRS } from '../../shared/classes.ts'
 import type { CharLm } from './charLm.ts'
 
 export interface DecodeEdge {
@@ -54,10 +58,24 @@ export interface DecoderOptions {
   /** … at most this many classes per segment (default 3). */
   maxLabels?: number
   /**
+   * The look-alike partner of the best class (O/0, I/1, S/5, Z/2, B/8, G/6) is tried too, even past
+   * `confident`, when its p is at least this (default: never). The classifier's certainty within a pair is
+   * the least trustworthy it has on a hand it never saw; the language model and lexicon then weigh the pair.
+   */
+  lookalikeMin?: number
+  /**
    * A gap whose space probability is at least this (or at most 1 − this) is decided by the gap alone, as a
    * confident class is (default 0.95); closer calls are left to the language model too.
    */
   confidentGap?: number
+  /**
+   * Subtracted each time a token changes between letters and digits (default 0: no gain measured), with a
+   * language model only. A token of digits stays digits and a word stays a word when one of its glyphs is an
+   * O/0, I/1, S/5 the classifier hesitates over; a mixed token read confidently (4B, A4) has no other reading
+   * tried, so it stays mixed. Exact under the search's merging: it depends only on the previous character,
+   * which the language-model context holds.
+   */
+  mixedTokenCost?: number
   /** Hypotheses kept per node (default 32). */
   beam?: number
   /** Paths returned, best first (default 3). */
@@ -71,7 +89,9 @@ export const DEFAULT_DECODER = {
   confident: 0.9,
   minRatio: 0.05,
   maxLabels: 3,
+  lookalikeMin: 1,
   confidentGap: 0.95,
+  mixedTokenCost: 0,
   beam: 32,
   nBest: 3
 }
@@ -99,6 +119,12 @@ interface Hyp {
   spaceBefore: boolean
 }
 
+/** For each class index, its look-alike partner's index, or −1. */
+const PARTNER: readonly number[] = CLASSES.map((c) => {
+  const pair = LOOKALIKE_PAIRS.find(([l, d]) => l === c || d === c)
+  return pair ? CLASSES.indexOf(pair[0] === c ? pair[1] : pair[0]) : -1
+})
+const isDigit = (c: string): boolean => c >= '0' && c <= '9'
 const LN_FLOOR = Math.log(1e-6)
 const lnp = (p: number): number => (p > 1e-6 ? Math.log(p) : LN_FLOOR)
 
@@ -107,10 +133,16 @@ export function candidateLabels(probs: ArrayLike<number>, opts: DecoderOptions):
   const order = Array.from({ length: CLASSES.length }, (_, k) => k).sort((a, b) => probs[b] - probs[a])
   const top = probs[order[0]]
   const confident = opts.confident ?? DEFAULT_DECODER.confident
-  if (!opts.lm || top >= confident) return [order[0]]
+  if (!opts.lm) return [order[0]]
+  const partner = PARTNER[order[0]]
+  const withPartner = (ks: number[]): number[] =>
+    partner >= 0 && !ks.includes(partner) && probs[partner] >= (opts.lookalikeMin ?? DEFAULT_DECODER.lookalikeMin)
+      ? [...ks, partner]
+      : ks
+  if (top >= confident) return withPartner([order[0]])
   const ratio = opts.minRatio ?? DEFAULT_DECODER.minRatio
   const max = opts.maxLabels ?? DEFAULT_DECODER.maxLabels
-  return order.slice(0, max).filter((k) => probs[k] >= ratio * top)
+  return withPartner(order.slice(0, max).filter((k) => probs[k] >= ratio * top))
 }
 
 /** Whether a path passing a gap of space probability p may put a space there: [false], [true] or both. */
@@ -141,6 +173,12 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   const lmScore = (ctx: string, c: string): number => (lm && lambda !== 0 ? lambda * lm.logProb(ctx, c) : 0)
   const push = (ctx: string, c: string): string => (keep === 0 ? '' : (ctx + c).slice(-keep))
   const wordEnd = (word: string): number => (isLexiconWord(word, lexicon) ? lexBonus : 0)
+  const mixCost = lm ? (opts.mixedTokenCost ?? DEFAULT_DECODER.mixedTokenCost) : 0
+  /** The cost of reading c after the context's last character: a letter after a digit or a digit after a letter. */
+  const switchCost = (ctx: string, c: string): number =>
+    mixCost !== 0 && ctx.length > 0 && isDigit(ctx[ctx.length - 1]) !== isDigit(c) && ctx[ctx.length - 1] !== ' '
+      ? mixCost
+      : 0
 
   const from: number[][] = Array.from({ length: lat.nodes }, () => [])
   lat.edges.forEach((e, i) => from[e.from].push(i))
@@ -179,7 +217,7 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
           for (const k of labels[ei]) {
             const c = CLASSES[k]
             add(e.to, {
-              score: s.score + e.prior + lnp(e.probs[k]) + segBonus + lmScore(s.ctx, c),
+              score: s.score + e.prior + lnp(e.probs[k]) + segBonus + lmScore(s.ctx, c) - switchCost(s.ctx, c),
               ctx: push(s.ctx, c),
               word: s.word + c,
               prev: h,

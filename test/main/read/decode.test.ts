@@ -3,6 +3,7 @@ import { CLASSES } from '../../../src/shared/classes.ts'
 import { CharLm, trainCharLm } from '../../../src/main/read/charLm.ts'
 import {
   candidateLabels,
+  DEFAULT_DECODER,
   decodeLine,
   spaceChoices,
   type DecodeLattice,
@@ -43,6 +44,9 @@ function scoreOf(
   path: { edge: number; label: string; space: boolean }[],
   opts: Required<Pick<DecoderOptions, 'lmWeight' | 'segmentBonus' | 'lexiconBonus'>> & DecoderOptions
 ): number {
+  // A letter next to a digit inside a token costs mixedTokenCost (the decoder's default when not given).
+  const mix = opts.mixedTokenCost ?? DEFAULT_DECODER.mixedTokenCost
+  const digit = (c: string) => /[0-9]/.test(c)
   const lm = opts.lm!
   const lnp = (p: number) => (p > 1e-6 ? Math.log(p) : Math.log(1e-6))
   const bonus = opts.segmentBonus + opts.lmWeight * (lm.natsPerChar ?? 0)
@@ -61,6 +65,7 @@ function scoreOf(
       } else s += lnp(1 - sp)
     }
     s += e.prior + lnp(e.probs[idx(st.label)]) + bonus + opts.lmWeight * lm.logProb(text, st.label)
+    if (word.length > 0 && digit(word[word.length - 1]) !== digit(st.label)) s -= mix
     text += st.label
     word += st.label
   })
@@ -126,6 +131,8 @@ describe('line decoder', () => {
       confident: 0.95,
       minRatio: 0.05,
       maxLabels: 3,
+      lookalikeMin: 0.01,
+      mixedTokenCost: 0.8,
       beam: Number.POSITIVE_INFINITY,
       nBest: 1
     }
@@ -196,6 +203,23 @@ describe('line decoder', () => {
     expect(decodeLine(line, on)[0].text).toBe('XQZ 4B ROOM 101')
     // However heavy the language model, confident labels stay (its weight may move spaces, not labels).
     expect(decodeLine(line, { ...on, lmWeight: 5 })[0].text.replace(/ /g, '')).toBe('XQZ4BROOM101')
+  })
+
+  it('lookalikeMin: weighs a look-alike pair even past a confident reading, when the partner is not negligible', () => {
+    // "ROOM" with its first O read 0 at 0.93 and O at 0.05: a confident reading, but within a look-alike pair.
+    const room = chain([{ R: 0.97 }, { '0': 0.93, O: 0.05 }, { O: 0.96 }, { M: 0.97 }])
+    expect(decodeLine(room, on)[0].text).toBe('R0OM') // by default the pair is not weighed: as read
+    expect(decodeLine(room, { ...on, lookalikeMin: 0.01 })[0].text).toBe('ROOM')
+    // A partner below lookalikeMin is not tried: "4B" stays mixed, whatever the language model prefers.
+    const code = chain([{ '4': 0.97 }, { B: 0.985, '8': 0.005 }])
+    expect(decodeLine(code, { ...on, lmWeight: 5, lookalikeMin: 0.01 })[0].text).toBe('4B')
+  })
+
+  it('mixedTokenCost: reads a token that starts with a hesitant 0 as digits when the rest are digits', () => {
+    // "0669": the first glyph O 0.5 / 0 0.47; the letter-digit switch inside the token decides.
+    const token = chain([{ O: 0.5, '0': 0.47 }, { '6': 0.95 }, { '6': 0.95 }, { '9': 0.95 }])
+    expect(decodeLine(token, { ...on, lmWeight: 0 })[0].text).toBe('O669') // off by default
+    expect(decodeLine(token, { ...on, lmWeight: 0, mixedTokenCost: 1 })[0].text).toBe('0669')
   })
 
   it('keeps a digit string digits and a word a word side by side', () => {
