@@ -83,8 +83,9 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   const path = positionals[0]
   if (!path) throw new UsageError(TRANSCRIBE_USAGE)
   if (!existsSync(path)) throw new UsageError(`${path} does not exist`)
-  // The model (onnxruntime builds its session off the main thread), the image (sharp decodes on the
-  // thread pool) and OpenCV (its wasm compiles in the background) load concurrently.
+  // The image decodes on libuv's thread pool (sharp) while this thread loads the model and OpenCV.
+  // onnxruntime-node builds its session (and runs it) on the calling thread: its promises only defer the
+  // synchronous native call to setImmediate, so the session and OpenCV's set-up do not overlap.
   const [{ loadClassifier }, { loadOpenCv }, { loadPageFile, readLoadedPage }, { writeFileAtomic }] = await reading()
   const [classifier, page] = await Promise.all([loadClassifier(values.model), loadPageFile(path), loadOpenCv()])
   const started = Date.now()
