@@ -16,13 +16,15 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const CLI_OUT = join(ROOT, 'out', 'cli')
 const CURRENT = join(CLI_OUT, 'current.json')
 /** Bump when the bundle layout or the build options change: older builds are then rebuilt. */
-const FORMAT = 2
+const FORMAT = 3
 
 /** Entry points, by output name. The workers are separate entries so worker threads load them by file. */
 const ENTRIES = {
   index: 'src/main/cli/index.ts',
   trainWorker: 'src/main/jobs/trainWorker.ts',
-  pageWorker: 'src/main/cli/pageWorker.ts'
+  batchWorker: 'src/main/cli/batchWorker.ts',
+  // The app's page worker (vision/readPage.ts), which browser mode (`glyphdesk serve`) runs from this bundle.
+  pageWorker: 'src/main/vision/pageWorker.ts'
 }
 
 function sha256(file) {
@@ -67,7 +69,7 @@ export function freshBundle() {
  * Modules that find resources/, package.json or opencv's wasm relative to their own source file
  * keep pointing at that source file: import.meta.url becomes the source file's URL computed from
  * the bundle's own location (so the checkout can move). The jobs keep the bundle's URL, because
- * they locate their worker entry next to the bundle (jobs/runner.ts), and so does the page worker pool.
+ * they locate their worker entry next to the bundle (jobs/runner.ts), and so do the batch pool and the page worker.
  */
 function keepSourceLocation(outDirDepthFromRoot) {
   const up = '../'.repeat(outDirDepthFromRoot)
@@ -77,7 +79,8 @@ function keepSourceLocation(outDirDepthFromRoot) {
       build.onLoad({ filter: /[\\/]src[\\/](main|shared)[\\/].*\.ts$/ }, async (args) => {
         const code = readFileSync(args.path, 'utf8')
         const rel = relative(ROOT, args.path).split(sep).join('/')
-        const keep = rel.startsWith('src/main/jobs/') || rel === 'src/main/cli/batch.ts'
+        const keep =
+          rel.startsWith('src/main/jobs/') || rel === 'src/main/cli/batch.ts' || rel === 'src/main/vision/readPage.ts'
         if (keep || !code.includes('import.meta.url')) return { contents: code, loader: 'ts' }
         return {
           contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(up + rel)}, import.meta.url).href`),

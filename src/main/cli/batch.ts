@@ -1,5 +1,5 @@
 // Batch reading for `glyphdesk transcribe`: many images, folders and manifest files in one warm
-// process. Pages are spread over worker threads (pageWorker.ts, one per core by default); each
+// process. Pages are spread over worker threads (batchWorker.ts, one per core by default); each
 // worker writes its page's output atomically (temporary file + rename) as soon as it is read, so
 // an output that exists is complete. A rerun therefore skips pages whose output exists (unless
 // forced), and a crash, kill or Ctrl-C loses at most the pages in flight. `--shard I/N` keeps the
@@ -155,11 +155,11 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** The worker's entry: under tsx a bootstrap that registers tsx; in the CLI bundle pageWorker.js next to it. */
-export function pageWorkerEntry(): string {
+/** The worker's entry: under tsx a bootstrap that registers tsx; in the CLI bundle batchWorker.js next to it. */
+export function batchWorkerEntry(): string {
   const here = import.meta.url
-  if (here.endsWith('.ts')) return fileURLToPath(new URL('./pageWorker.dev.mjs', here))
-  const built = fileURLToPath(new URL('./pageWorker.js', here))
+  if (here.endsWith('.ts')) return fileURLToPath(new URL('./batchWorker.dev.mjs', here))
+  const built = fileURLToPath(new URL('./batchWorker.js', here))
   if (!existsSync(built))
     throw new Error(`the page worker ${built} is missing; rebuild the CLI bundle (npm run build:cli)`)
   return built
@@ -242,7 +242,7 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
   result.workers = workers
   // onnxruntime's intra-op threads share the cores with the other workers: split the cores between them.
   const onnxThreads = String(Math.max(1, Math.floor(availableParallelism() / workers)))
-  const entry = pageWorkerEntry()
+  const entry = batchWorkerEntry()
   const config: PageWorkerConfig = {
     model: opts.model,
     format: opts.format,

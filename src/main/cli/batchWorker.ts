@@ -8,7 +8,7 @@ import { PageWorkerTask, type PageWorkerReply } from './batch.ts'
 import { readPageToFile } from '../read/pageFile.ts'
 
 const port = parentPort
-if (!port) throw new Error('pageWorker.ts runs as a worker thread')
+if (!port) throw new Error('batchWorker.ts runs as a worker thread')
 const config = z
   .object({
     model: z.string().optional(),
