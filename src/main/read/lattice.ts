@@ -41,6 +41,8 @@ export interface LatticeOptions {
   cutMinWidths?: number
   /** A cut column crosses at most this many stroke widths of ink (default 2.5). */
   cutMaxStrokes?: number
+  /** Cost of a sideways step of a cut's path, against 1 per ink pixel crossed (default 0.1). */
+  cutStep?: number
   /** Most cuts per box (default 4). */
   maxCuts?: number
   /** Merged boxes are together at most this many character heights wide (default 1.2) … */
@@ -153,8 +155,85 @@ export function cutColumns(
   return kept.sort((a, b) => a - b)
 }
 
-/** The box of a part of `box`: its own ink within working columns [from, to) of its ink rectangle. */
-function partBox(seg: Seg, box: CharBox, from: number, to: number): CharBox | null {
+/** The box's own ink as a mask over its ink rectangle (row-major, rect.w × rect.h). */
+function ownInkMask(seg: Seg, ink: NonNullable<CharBox['ink']>): Uint8Array {
+  const { x, y, w, h } = ink.rect
+  const ww = seg.binary.width
+  const own = new Set(ink.labels)
+  const m = new Uint8Array(w * h)
+  for (let cy = 0; cy < h; cy++)
+    for (let cx = 0; cx < w; cx++) if (own.has(seg.labels[(y + cy) * ww + x + cx])) m[cy * w + cx] = 1
+  return m
+}
+
+/**
+ * Cuts along paths through an ink mask (w × h, row-major): a path runs from the top row to the bottom one,
+ * moving at most one column a row, and costs 1 for every ink pixel it crosses plus `step` for every sideways
+ * move. `cost[x]` is the cost of the cheapest path through column x of the middle row (the ink a cut there
+ * must cross at least: a straight gap costs 0, a touching point a stroke width, a bowl two), and `path(x)`
+ * that path as, for every row, the column where the right part begins (the left part keeps the columns
+ * before it). So a cut between slanted letters follows the paper between them and crosses ink only where
+ * they touch, where a straight column would slice a stub off the neighbour.
+ */
+export function cutPaths(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  step = 0.1
+): { cost: Float32Array; path: (x: number) => Int32Array } {
+  // Forward (top → row y) and backward (bottom → row y) costs, each with the move it came by.
+  const fwd = new Float64Array(w * h),
+    bwd = new Float64Array(w * h)
+  const fFrom = new Int8Array(w * h),
+    bFrom = new Int8Array(w * h)
+  const relax = (dst: Float64Array, from: Int8Array, y: number, prevY: number) => {
+    for (let x = 0; x < w; x++) {
+      let best = dst[prevY * w + x],
+        d = 0
+      if (x > 0 && dst[prevY * w + x - 1] + step < best) {
+        best = dst[prevY * w + x - 1] + step
+        d = -1
+      }
+      if (x < w - 1 && dst[prevY * w + x + 1] + step < best) {
+        best = dst[prevY * w + x + 1] + step
+        d = 1
+      }
+      dst[y * w + x] = best + mask[y * w + x]
+      from[y * w + x] = d
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    fwd[x] = mask[x]
+    bwd[(h - 1) * w + x] = mask[(h - 1) * w + x]
+  }
+  for (let y = 1; y < h; y++) relax(fwd, fFrom, y, y - 1)
+  for (let y = h - 2; y >= 0; y--) relax(bwd, bFrom, y, y + 1)
+  const m = h >> 1
+  const cost = new Float32Array(w)
+  for (let x = 0; x < w; x++) cost[x] = fwd[m * w + x] + bwd[m * w + x] - mask[m * w + x]
+  const path = (x0: number): Int32Array => {
+    const p = new Int32Array(h)
+    let x = x0
+    for (let y = m; y >= 0; y--) {
+      p[y] = x
+      x += fFrom[y * w + x]
+    }
+    x = x0
+    for (let y = m; y < h; y++) {
+      p[y] = x
+      x += bFrom[y * w + x]
+    }
+    return p
+  }
+  return { cost, path }
+}
+
+/**
+ * The box of a part of `box`: its own ink between two cut paths (per row of its ink rectangle, the columns
+ * [left[row], right[row]) relative to the rectangle). The part's ink keeps those bounds (`ink.rows`) so the
+ * mask of its crop holds its own side of the cut only.
+ */
+function partBox(seg: Seg, box: CharBox, left: Int32Array, right: Int32Array): CharBox | null {
   const ink = box.ink!
   const ww = seg.binary.width
   const own = new Set(ink.labels)
@@ -162,8 +241,15 @@ function partBox(seg: Seg, box: CharBox, from: number, to: number): CharBox | nu
     y0 = Infinity,
     x1 = -1,
     y1 = -1
-  for (let y = ink.rect.y; y < ink.rect.y + ink.rect.h; y++) {
-    for (let x = ink.rect.x + from; x < ink.rect.x + to; x++) {
+  const from: number[] = [],
+    to: number[] = []
+  for (let r = 0; r < ink.rect.h; r++) {
+    const y = ink.rect.y + r
+    const a = ink.rect.x + left[r],
+      b = ink.rect.x + Math.max(left[r], right[r])
+    from.push(a)
+    to.push(b)
+    for (let x = a; x < b; x++) {
       if (!own.has(seg.labels[y * ww + x])) continue
       if (x < x0) x0 = x
       if (x > x1) x1 = x
@@ -173,7 +259,8 @@ function partBox(seg: Seg, box: CharBox, from: number, to: number): CharBox | nu
   }
   if (x1 < 0) return null
   const rect = { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 }
-  return { ...toInput(rect, seg.binaryScale, seg.normalised), origin: 'split', ink: { labels: ink.labels, rect } }
+  const rows = { y: ink.rect.y, from: from.slice(), to: to.slice() }
+  return { ...toInput(rect, seg.binaryScale, seg.normalised), origin: 'split', ink: { labels: ink.labels, rect, rows } }
 }
 
 function mergeBoxes(boxes: readonly CharBox[]): CharBox | null {
@@ -221,12 +308,22 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         gaps[node] = (b.x - (a.x + a.w)) / H
       }
       start.push(node)
-      let cuts: number[] = []
+      const ih = b.ink ? b.ink.rect.h : 0
+      const bounds: Int32Array[] = [new Int32Array(ih)]
       if (!opts.detectorOnly && b.ink && b.w >= cutH * H && b.w >= cutW * W) {
-        const { profile, stroke } = inkProfile(seg, b.ink)
-        cuts = cutColumns(profile, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
+        const { stroke } = inkProfile(seg, b.ink)
+        const mask = ownInkMask(seg, b.ink)
+        const paths = cutPaths(mask, b.ink.rect.w, ih, opts.cutStep ?? 0.1)
+        const cuts = cutColumns(paths.cost, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
+        for (const c of cuts) {
+          const p = paths.path(c)
+          // Paths in order: a later cut never crosses an earlier one.
+          const prev = bounds[bounds.length - 1]
+          for (let r = 0; r < ih; r++) p[r] = Math.max(p[r], prev[r])
+          bounds.push(p)
+        }
       }
-      const bounds = [0, ...cuts, b.ink ? b.ink.rect.w : 0]
+      bounds.push(new Int32Array(ih).fill(b.ink ? b.ink.rect.w : 0))
       // Pieces between cuts: nodes start … start + cuts.length + 1.
       for (let i = 0; i < bounds.length - 1; i++) {
         for (let j = i + 1; j < bounds.length; j++) {
