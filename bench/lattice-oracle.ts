@@ -109,14 +109,19 @@ for (const page of manifest.pages) {
       misread.push({
         glyph: glyphs.slice(bi * GLYPH_PIXELS, (bi + 1) * GLYPH_PIXELS),
         kind,
-        what: `${page.file} ${label}->${got} ${kind} iou ${bv.toFixed(2)} gt ${gt.x},${gt.w} seg ${segs[bi].box.x},${segs[bi].box.w} | ${segs.filter((s) => iou(s.box, gt) > 0.2).map((s) => `${s.kind}:${s.box.x},${s.box.w}`).join(' ')}`
+        what: `${page.file} ${label}->${got} ${kind} iou ${bv.toFixed(2)} gt ${gt.x},${gt.w} seg ${segs[bi].box.x},${segs[bi].box.w} | ${segs
+          .filter((s) => iou(s.box, gt) > 0.2)
+          .map((s) => `${s.kind}:${s.box.x},${s.box.w}`)
+          .join(' ')}`
       })
   }
 }
 const pct = (a: number, n: number) => ((100 * a) / Math.max(1, n)).toFixed(1).padStart(6)
 console.log('condition / best candidate      n  covered%  read%  chosen%')
 for (const [key, t] of [...tally.entries()].sort())
-  console.log(`${key.padEnd(28)} ${String(t.n).padStart(5)} ${pct(t.covered, t.n)} ${pct(t.read, t.n)} ${pct(t.chosen, t.n)}`)
+  console.log(
+    `${key.padEnd(28)} ${String(t.n).padStart(5)} ${pct(t.covered, t.n)} ${pct(t.read, t.n)} ${pct(t.chosen, t.n)}`
+  )
 console.log(`candidates classified: ${candidates}`)
 if (values.grid && misread.length > 0) {
   misread.sort((a, b) => (a.kind === 'cut' ? 0 : 1) - (b.kind === 'cut' ? 0 : 1))
