@@ -1,9 +1,12 @@
 // Candidate segments of each text line, for segmentation by recognition (read/decode.ts chooses among
 // them). A line's detector boxes (vision/segment.ts, in layout order) are the starting point; around them:
-//  - cuts inside a wide box (touching letters): columns where the box's own ink is a local minimum of its
-//    vertical projection and crosses at most about two strokes (the stroke width is measured on the box's
-//    own ink), so a cut goes through a touching point, not through a letter's bowl. Every run of the pieces
-//    between cuts is a candidate, the whole box included;
+//  - cuts inside a wide box (touching letters): paths from the box's top to its bottom that cross the least
+//    of its own ink (cutPaths), placed where that least ink is a local minimum along the box and at most about
+//    two strokes (the stroke width is measured on the box's own ink), so a cut goes through a touching point,
+//    not through a letter's bowl, and follows the slanted paper between two letters instead of slicing a stub
+//    off the neighbour as a straight column would. A piece keeps its side of its cuts, row by row
+//    (`CharBox.ink.rows`), so its mask holds one letter. Every run of the pieces between cuts is a candidate,
+//    the whole box included;
 //  - merges of two or three neighbouring boxes that together are no wider than a character and nearly touch
 //    (a letter drawn with a gap, a detached bar).
 // The lattice's nodes are the positions between pieces; a segment spans nodes [from, to). Every candidate
@@ -100,10 +103,11 @@ function inkProfile(seg: Seg, ink: NonNullable<CharBox['ink']>): { profile: Floa
 }
 
 /**
- * Cut columns (relative to the ink rectangle) of a wide box, left to right: the deepest local minima of its
- * ink projection that cross at most `cutMaxStrokes` stroke widths, and — for touching letters joined by a
- * thick stroke, where no column is thin — the lowest column near each even division of the box into the
- * number of characters its width suggests (`charWidthWork`: the line's median width, working pixels).
+ * Cut columns (relative to the ink rectangle) of a wide box, left to right, from its cut profile (per column,
+ * the ink a cut there must cross: cutPaths' cost): the deepest local minima that cross at most
+ * `cutMaxStrokes` stroke widths, and — for touching letters joined by a thick stroke, where no cut is thin —
+ * the lowest column near each even division of the box into the number of characters its width suggests
+ * (`charWidthWork`: the line's median width, working pixels).
  */
 export function cutColumns(
   profile: Float32Array,
