@@ -105,6 +105,13 @@ for (const page of manifest.pages) {
     const t = { covered, read: isRead, chosen }
     add(`${page.condition} all`, t)
     add(`${page.condition} ${covered ? kind : 'uncovered'}`, t)
+    if (!covered && values.grid)
+      console.log(
+        `uncovered ${page.file} ${label} gt ${gt.x},${gt.w} | ${segs
+          .filter((s) => iou(s.box, gt) > 0.2)
+          .map((s) => `${s.kind}:${s.box.x},${s.box.w}`)
+          .join(' ')}`
+      )
     if (covered && !isRead)
       misread.push({
         glyph: glyphs.slice(bi * GLYPH_PIXELS, (bi + 1) * GLYPH_PIXELS),

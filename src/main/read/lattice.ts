@@ -283,6 +283,33 @@ function mergeBoxes(boxes: readonly CharBox[]): CharBox | null {
   return { ...u([...boxes]), origin: 'merged', ink: { labels, rect: u(boxes.map((b) => b.ink!.rect)) } }
 }
 
+/** Whether two neighbouring detector boxes are parts of one component the segmenter split. */
+function sameSplit(a: CharBox, b: CharBox): boolean {
+  if (a.origin !== 'split' || b.origin !== 'split' || !a.ink || !b.ink) return false
+  const la = a.ink.labels,
+    lb = b.ink.labels
+  return la.length === lb.length && la.every((l, i) => l === lb[i]) && a.ink.rect.x < b.ink.rect.x
+}
+
+/** The component the segmenter split, from its parts: their rectangles' union, their shared labels. */
+function joinParts(parts: readonly CharBox[]): CharBox {
+  const u = (rs: Rect[]): Rect => {
+    const x0 = Math.min(...rs.map((r) => r.x)),
+      y0 = Math.min(...rs.map((r) => r.y))
+    return {
+      x: x0,
+      y: y0,
+      w: Math.max(...rs.map((r) => r.x + r.w)) - x0,
+      h: Math.max(...rs.map((r) => r.y + r.h)) - y0
+    }
+  }
+  return {
+    ...u([...parts]),
+    origin: 'component',
+    ink: { labels: parts[0].ink!.labels, rect: u(parts.map((q) => q.ink!.rect)) }
+  }
+}
+
 /** The candidate lattice of every line of a laid-out page. */
 export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: LatticeOptions = {}): LineLattice[] {
   const cutH = opts.cutMinHeights ?? 0.8
@@ -306,44 +333,88 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
     const start: number[] = [],
       end: number[] = []
     let node = 0
-    boxes.forEach((b, k) => {
-      if (k > 0) {
-        const a = boxes[k - 1]
-        gaps[node] = (b.x - (a.x + a.w)) / H
-      }
-      start.push(node)
+    // Units: a detector box, or the parts of one component the segmenter split at its projection minima
+    // (vision/segment.ts) taken together again, so that the cuts of the lattice, not only the segmenter's,
+    // are tried on it. The parts stay candidates as they were (kind 'box', their gaps kept for the word gaps).
+    const units: CharBox[][] = []
+    for (const b of boxes) {
+      const last = units[units.length - 1]
+      if (!opts.detectorOnly && last && sameSplit(last[last.length - 1], b)) last.push(b)
+      else units.push([b])
+    }
+    let k = 0
+    for (const parts of units) {
+      const b = parts.length > 1 ? joinParts(parts) : parts[0]
       const ih = b.ink ? b.ink.rect.h : 0
-      const bounds: Int32Array[] = [new Int32Array(ih)]
-      if (!opts.detectorOnly && b.ink && b.w >= cutH * H && b.w >= cutW * W) {
+      const iw = b.ink ? b.ink.rect.w : 0
+      // Part boundaries (working columns of the unit's ink rectangle) are cuts every path may use.
+      const forced = parts.slice(1).map((q) => q.ink!.rect.x - b.ink!.rect.x)
+      let cuts: number[] = forced
+      let paths: ReturnType<typeof cutPaths> | null = null
+      if (!opts.detectorOnly && b.ink && ((b.w >= cutH * H && b.w >= cutW * W) || forced.length > 0)) {
         const { stroke } = inkProfile(seg, b.ink)
-        const mask = ownInkMask(seg, b.ink)
-        const paths = cutPaths(mask, b.ink.rect.w, ih, opts.cutStep ?? 0.1)
-        const cuts = cutColumns(paths.cost, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
-        for (const c of cuts) {
-          const p = paths.path(c)
-          // Paths in order: a later cut never crosses an earlier one.
-          const prev = bounds[bounds.length - 1]
-          for (let r = 0; r < ih; r++) p[r] = Math.max(p[r], prev[r])
-          bounds.push(p)
-        }
+        paths = cutPaths(ownInkMask(seg, b.ink), iw, ih, opts.cutStep ?? 0.1)
+        const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
+        const found =
+          b.w >= cutH * H && b.w >= cutW * W
+            ? cutColumns(paths.cost, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
+            : []
+        cuts = [...forced, ...found.filter((c) => forced.every((f) => Math.abs(f - c) >= margin / 2))].sort(
+          (x, y) => x - y
+        )
       }
-      bounds.push(new Int32Array(ih).fill(b.ink ? b.ink.rect.w : 0))
-      // Pieces between cuts: nodes start … start + cuts.length + 1.
+      const isForced = [true, ...cuts.map((c) => forced.includes(c)), true]
+      const bounds: Int32Array[] = [new Int32Array(ih)]
+      for (const c of cuts) {
+        const p = paths ? paths.path(c) : new Int32Array(ih).fill(c)
+        // Paths in order: a later cut never crosses an earlier one.
+        const prev = bounds[bounds.length - 1]
+        for (let r = 0; r < ih; r++) p[r] = Math.max(p[r], prev[r])
+        bounds.push(p)
+      }
+      bounds.push(new Int32Array(ih).fill(iw))
+      // The detector box (or split part) each stretch between two neighbouring forced bounds is.
+      const partAt = new Map<number, number>()
+      {
+        let p = 0,
+          from = 0
+        for (let i = 1; i < bounds.length; i++)
+          if (isForced[i]) {
+            partAt.set(from * 1000 + i, p++)
+            from = i
+          }
+      }
+      // Pieces between cuts: nodes node … node + cuts.length + 1.
       for (let i = 0; i < bounds.length - 1; i++) {
         for (let j = i + 1; j < bounds.length; j++) {
           const whole = i === 0 && j === bounds.length - 1
-          if (whole) {
-            segments.push({ from: node, to: node + bounds.length - 1, box: b, kind: 'box' })
-            continue
+          const part = partAt.get(i * 1000 + j)
+          if (whole && parts.length > 1)
+            segments.push({ from: node, to: node + bounds.length - 1, box: b, kind: 'merge' })
+          else if (part !== undefined) segments.push({ from: node + i, to: node + j, box: parts[part], kind: 'box' })
+          else {
+            const piece = partBox(seg, b, bounds[i], bounds[j])
+            if (piece) segments.push({ from: node + i, to: node + j, box: piece, kind: 'cut' })
           }
-          const part = partBox(seg, b, bounds[i], bounds[j])
-          if (part) segments.push({ from: node + i, to: node + j, box: part, kind: 'cut' })
         }
       }
-      for (let i = 1; i < bounds.length - 1; i++) gaps[node + i] = null
+      // Nodes of the unit's parts, and the gaps before them (between detector boxes, as before).
+      for (let i = 0; i < bounds.length - 1; i++) {
+        if (!isForced[i]) {
+          gaps[node + i] = null
+          continue
+        }
+        if (k > 0) {
+          const a = boxes[k - 1]
+          gaps[node + i] = (boxes[k].x - (a.x + a.w)) / H
+        }
+        start.push(node + i)
+        if (k > 0) end.push(node + i)
+        k++
+      }
       node += bounds.length - 1
-      end.push(node)
-    })
+    }
+    end.push(node)
     if (!opts.detectorOnly) {
       for (let k = 0; k < boxes.length; k++) {
         for (let m = 2; m <= 3 && k + m <= boxes.length; m++) {
