@@ -53,66 +53,85 @@ describe('cutPaths', () => {
   })
 })
 
+/**
+ * A line of two single strokes (components 1, 2) and the touching pair (component 3), working scale 1. The
+ * pair is one detector box, or (`splitAt`) two parts split by the segmenter at that column of the pair.
+ */
+function line(splitAt?: number) {
+  const width = 200
+  const labels = new Int32Array(width * H)
+  const which = new Uint8Array(width * H)
+  const boxes: CharBox[] = []
+  const addBox = (label: number, x0: number, x1: number, origin: CharBox['origin'] = 'component') => {
+    const rect = { x: x0, y: 0, w: x1 - x0, h: H }
+    boxes.push({ ...rect, origin, ink: { labels: [label], rect } })
+  }
+  for (const [label, x0] of [
+    [1, 4],
+    [2, 40]
+  ]) {
+    for (let y = 0; y < H; y++) for (let x = bar(0, y, x0); x < bar(0, y, x0) + 6; x++) labels[y * width + x] = label
+    addBox(label, x0, x0 + 26)
+  }
+  const p = pair(60, 0)
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < 60; x++)
+      if (p[y * 60 + x]) {
+        labels[y * width + 90 + x] = 3
+        which[y * width + 90 + x] = p[y * 60 + x]
+      }
+  if (splitAt === undefined) addBox(3, 90, 90 + 48)
+  else {
+    addBox(3, 90, 90 + splitAt, 'split')
+    addBox(3, 90 + splitAt, 90 + 48, 'split')
+  }
+  const gray = { width, height: H, data: new Uint8Array(width * H).fill(255) }
+  return { seg: { labels, binary: gray, binaryScale: 1, normalised: gray }, boxes, which, width }
+}
+
+/** Whether some cut piece's mask holds all of stroke k (1, 2) of the pair and nothing of the other. */
+function cleanPiece(l: ReturnType<typeof line>, segments: { kind: string; box: CharBox }[], k: number): boolean {
+  const { seg, which, width } = l
+  let total = 0
+  for (const v of which) if (v === k) total++
+  return segments.some((s) => {
+    if (s.kind !== 'cut') return false
+    const crop = { x: s.box.x - 2, y: 0, w: s.box.w + 4, h: H }
+    const mask = glyphMask(seg, s.box, crop, 0)!
+    let mine = 0,
+      theirs = 0
+    for (let y = 0; y < crop.h; y++)
+      for (let x = 0; x < crop.w; x++) {
+        if (!mask[y * crop.w + x]) continue
+        const v = which[(crop.y + y) * width + crop.x + x]
+        if (v === k) mine++
+        else if (v === 3 - k) theirs++
+      }
+    return mine === total && theirs === 0
+  })
+}
+
 describe('buildLattices', () => {
   it("cuts a slanted touching pair into pieces whose masks hold one stroke each, not a stub of the other's", () => {
-    // A line: two single strokes (components 1, 2) and the touching pair (component 3), working scale 1.
-    const width = 200
-    const labels = new Int32Array(width * H)
-    const which = new Uint8Array(width * H)
-    const boxes: CharBox[] = []
-    const addBox = (label: number, x0: number, x1: number) => {
-      boxes.push({
-        x: x0,
-        y: 0,
-        w: x1 - x0,
-        h: H,
-        origin: 'component',
-        ink: { labels: [label], rect: { x: x0, y: 0, w: x1 - x0, h: H } }
-      })
-    }
-    for (const [label, x0] of [
-      [1, 4],
-      [2, 40]
-    ]) {
-      for (let y = 0; y < H; y++) for (let x = bar(0, y, x0); x < bar(0, y, x0) + 6; x++) labels[y * width + x] = label
-      addBox(label, x0, x0 + 26)
-    }
-    const p = pair(60, 0)
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < 60; x++)
-        if (p[y * 60 + x]) {
-          labels[y * width + 90 + x] = 3
-          which[y * width + 90 + x] = p[y * 60 + x]
-        }
-    addBox(3, 90, 90 + 48)
-    const gray = { width, height: H, data: new Uint8Array(width * H).fill(255) }
-    const seg = { labels, binary: gray, binaryScale: 1, normalised: gray }
-    const [line] = buildLattices(seg, layoutPage(boxes))
-    const cuts = line.segments.filter((s) => s.kind === 'cut')
-    expect(cuts.length).toBeGreaterThan(0)
-    // Some cut piece holds the whole first stroke of the pair and nothing of the second, and one the reverse.
-    const clean = (k: number) =>
-      cuts.some((s) => {
-        const crop = { x: s.box.x - 2, y: 0, w: s.box.w + 4, h: H }
-        const mask = glyphMask(seg, s.box, crop, 0)!
-        let mine = 0,
-          theirs = 0,
-          total = 0
-        for (let y = 0; y < H; y++)
-          for (let x = 0; x < width; x++) {
-            if (which[y * width + x] !== k) continue
-            total++
-          }
-        for (let y = 0; y < crop.h; y++)
-          for (let x = 0; x < crop.w; x++) {
-            if (!mask[y * crop.w + x]) continue
-            const v = which[(crop.y + y) * width + crop.x + x]
-            if (v === k) mine++
-            else if (v === 3 - k) theirs++
-          }
-        return mine === total && theirs === 0
-      })
-    expect(clean(1), 'a piece with the left stroke alone').toBe(true)
-    expect(clean(2), 'a piece with the right stroke alone').toBe(true)
+    const l = line()
+    const [lat] = buildLattices(l.seg, layoutPage(l.boxes))
+    expect(lat.segments.some((s) => s.kind === 'cut')).toBe(true)
+    expect(cleanPiece(l, lat.segments, 1), 'a piece with the left stroke alone').toBe(true)
+    expect(cleanPiece(l, lat.segments, 2), 'a piece with the right stroke alone').toBe(true)
+  })
+
+  it('cuts a pair the segmenter split in the wrong place again, keeping its parts and their gaps', () => {
+    // Split a quarter of the way in: neither part is wide enough to be cut by itself.
+    const l = line(12)
+    const [lat] = buildLattices(l.seg, layoutPage(l.boxes))
+    expect(cleanPiece(l, lat.segments, 1), 'a piece with the left stroke alone').toBe(true)
+    expect(cleanPiece(l, lat.segments, 2), 'a piece with the right stroke alone').toBe(true)
+    // The segmenter's parts are still candidates as they were, and every gap between detector boxes is kept.
+    for (const b of l.boxes) expect(lat.segments.some((s) => s.kind === 'box' && s.box === b)).toBe(true)
+    expect(lat.gaps.filter((g) => g !== null).length).toBe(l.boxes.length - 1)
+    // A path through the detector's boxes alone still exists: they are consecutive nodes.
+    const boxEdges = lat.segments.filter((s) => s.kind === 'box').sort((a, b) => a.from - b.from)
+    boxEdges.forEach((s, i) => expect(s.from).toBe(i === 0 ? 0 : boxEdges[i - 1].to))
+    expect(boxEdges[boxEdges.length - 1].to).toBe(lat.nodes - 1)
   })
 })
