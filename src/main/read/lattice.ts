@@ -7,6 +7,9 @@
 //    off the neighbour as a straight column would. A piece keeps its side of its cuts, row by row
 //    (`CharBox.ink.rows`), so its mask holds one letter. Every run of the pieces between cuts is a candidate,
 //    the whole box included;
+//  - the parts of one component that the segmenter split (vision/segment.ts) are one unit again: the whole
+//    component is cut like any wide box, the segmenter's part boundaries being cuts too, so a pair it split in
+//    the wrong place still has its right pieces; its parts stay candidates as they were (kind 'box');
 //  - merges of two or three neighbouring boxes that together are no wider than a character and nearly touch
 //    (a letter drawn with a gap, a detached bar).
 // The lattice's nodes are the positions between pieces; a segment spans nodes [from, to). Every candidate
