@@ -1,9 +1,15 @@
 // Candidate segments of each text line, for segmentation by recognition (read/decode.ts chooses among
 // them). A line's detector boxes (vision/segment.ts, in layout order) are the starting point; around them:
-//  - cuts inside a wide box (touching letters): columns where the box's own ink is a local minimum of its
-//    vertical projection and crosses at most about two strokes (the stroke width is measured on the box's
-//    own ink), so a cut goes through a touching point, not through a letter's bowl. Every run of the pieces
-//    between cuts is a candidate, the whole box included;
+//  - cuts inside a wide box (touching letters): paths from the box's top to its bottom that cross the least
+//    of its own ink (cutPaths), placed where that least ink is a local minimum along the box and at most about
+//    two strokes (the stroke width is measured on the box's own ink), so a cut goes through a touching point,
+//    not through a letter's bowl, and follows the slanted paper between two letters instead of slicing a stub
+//    off the neighbour as a straight column would. A piece keeps its side of its cuts, row by row
+//    (`CharBox.ink.rows`), so its mask holds one letter. Every run of the pieces between cuts is a candidate,
+//    the whole box included;
+//  - the parts of one component that the segmenter split (vision/segment.ts) are one unit again: the whole
+//    component is cut like any wide box, the segmenter's part boundaries being cuts too, so a pair it split in
+//    the wrong place still has its right pieces; its parts stay candidates as they were (kind 'box');
 //  - merges of two or three neighbouring boxes that together are no wider than a character and nearly touch
 //    (a letter drawn with a gap, a detached bar).
 // The lattice's nodes are the positions between pieces; a segment spans nodes [from, to). Every candidate
@@ -41,6 +47,8 @@ export interface LatticeOptions {
   cutMinWidths?: number
   /** A cut column crosses at most this many stroke widths of ink (default 2.5). */
   cutMaxStrokes?: number
+  /** Cost of a sideways step of a cut's path, against 1 per ink pixel crossed (default 0.1). */
+  cutStep?: number
   /** Most cuts per box (default 4). */
   maxCuts?: number
   /** Merged boxes are together at most this many character heights wide (default 1.2) … */
@@ -98,10 +106,11 @@ function inkProfile(seg: Seg, ink: NonNullable<CharBox['ink']>): { profile: Floa
 }
 
 /**
- * Cut columns (relative to the ink rectangle) of a wide box, left to right: the deepest local minima of its
- * ink projection that cross at most `cutMaxStrokes` stroke widths, and — for touching letters joined by a
- * thick stroke, where no column is thin — the lowest column near each even division of the box into the
- * number of characters its width suggests (`charWidthWork`: the line's median width, working pixels).
+ * Cut columns (relative to the ink rectangle) of a wide box, left to right, from its cut profile (per column,
+ * the ink a cut there must cross: cutPaths' cost): the deepest local minima that cross at most
+ * `cutMaxStrokes` stroke widths, and — for touching letters joined by a thick stroke, where no cut is thin —
+ * the lowest column near each even division of the box into the number of characters its width suggests
+ * (`charWidthWork`: the line's median width, working pixels).
  */
 export function cutColumns(
   profile: Float32Array,
@@ -153,8 +162,85 @@ export function cutColumns(
   return kept.sort((a, b) => a - b)
 }
 
-/** The box of a part of `box`: its own ink within working columns [from, to) of its ink rectangle. */
-function partBox(seg: Seg, box: CharBox, from: number, to: number): CharBox | null {
+/** The box's own ink as a mask over its ink rectangle (row-major, rect.w × rect.h). */
+function ownInkMask(seg: Seg, ink: NonNullable<CharBox['ink']>): Uint8Array {
+  const { x, y, w, h } = ink.rect
+  const ww = seg.binary.width
+  const own = new Set(ink.labels)
+  const m = new Uint8Array(w * h)
+  for (let cy = 0; cy < h; cy++)
+    for (let cx = 0; cx < w; cx++) if (own.has(seg.labels[(y + cy) * ww + x + cx])) m[cy * w + cx] = 1
+  return m
+}
+
+/**
+ * Cuts along paths through an ink mask (w × h, row-major): a path runs from the top row to the bottom one,
+ * moving at most one column a row, and costs 1 for every ink pixel it crosses plus `step` for every sideways
+ * move. `cost[x]` is the cost of the cheapest path through column x of the middle row (the ink a cut there
+ * must cross at least: a straight gap costs 0, a touching point a stroke width, a bowl two), and `path(x)`
+ * that path as, for every row, the column where the right part begins (the left part keeps the columns
+ * before it). So a cut between slanted letters follows the paper between them and crosses ink only where
+ * they touch, where a straight column would slice a stub off the neighbour.
+ */
+export function cutPaths(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  step = 0.1
+): { cost: Float32Array; path: (x: number) => Int32Array } {
+  // Forward (top → row y) and backward (bottom → row y) costs, each with the move it came by.
+  const fwd = new Float64Array(w * h),
+    bwd = new Float64Array(w * h)
+  const fFrom = new Int8Array(w * h),
+    bFrom = new Int8Array(w * h)
+  const relax = (dst: Float64Array, from: Int8Array, y: number, prevY: number) => {
+    for (let x = 0; x < w; x++) {
+      let best = dst[prevY * w + x],
+        d = 0
+      if (x > 0 && dst[prevY * w + x - 1] + step < best) {
+        best = dst[prevY * w + x - 1] + step
+        d = -1
+      }
+      if (x < w - 1 && dst[prevY * w + x + 1] + step < best) {
+        best = dst[prevY * w + x + 1] + step
+        d = 1
+      }
+      dst[y * w + x] = best + mask[y * w + x]
+      from[y * w + x] = d
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    fwd[x] = mask[x]
+    bwd[(h - 1) * w + x] = mask[(h - 1) * w + x]
+  }
+  for (let y = 1; y < h; y++) relax(fwd, fFrom, y, y - 1)
+  for (let y = h - 2; y >= 0; y--) relax(bwd, bFrom, y, y + 1)
+  const m = h >> 1
+  const cost = new Float32Array(w)
+  for (let x = 0; x < w; x++) cost[x] = fwd[m * w + x] + bwd[m * w + x] - mask[m * w + x]
+  const path = (x0: number): Int32Array => {
+    const p = new Int32Array(h)
+    let x = x0
+    for (let y = m; y >= 0; y--) {
+      p[y] = x
+      x += fFrom[y * w + x]
+    }
+    x = x0
+    for (let y = m; y < h; y++) {
+      p[y] = x
+      x += bFrom[y * w + x]
+    }
+    return p
+  }
+  return { cost, path }
+}
+
+/**
+ * The box of a part of `box`: its own ink between two cut paths (per row of its ink rectangle, the columns
+ * [left[row], right[row]) relative to the rectangle). The part's ink keeps those bounds (`ink.rows`) so the
+ * mask of its crop holds its own side of the cut only.
+ */
+function partBox(seg: Seg, box: CharBox, left: Int32Array, right: Int32Array): CharBox | null {
   const ink = box.ink!
   const ww = seg.binary.width
   const own = new Set(ink.labels)
@@ -162,8 +248,15 @@ function partBox(seg: Seg, box: CharBox, from: number, to: number): CharBox | nu
     y0 = Infinity,
     x1 = -1,
     y1 = -1
-  for (let y = ink.rect.y; y < ink.rect.y + ink.rect.h; y++) {
-    for (let x = ink.rect.x + from; x < ink.rect.x + to; x++) {
+  const from: number[] = [],
+    to: number[] = []
+  for (let r = 0; r < ink.rect.h; r++) {
+    const y = ink.rect.y + r
+    const a = ink.rect.x + left[r],
+      b = ink.rect.x + Math.max(left[r], right[r])
+    from.push(a)
+    to.push(b)
+    for (let x = a; x < b; x++) {
       if (!own.has(seg.labels[y * ww + x])) continue
       if (x < x0) x0 = x
       if (x > x1) x1 = x
@@ -173,7 +266,8 @@ function partBox(seg: Seg, box: CharBox, from: number, to: number): CharBox | nu
   }
   if (x1 < 0) return null
   const rect = { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 }
-  return { ...toInput(rect, seg.binaryScale, seg.normalised), origin: 'split', ink: { labels: ink.labels, rect } }
+  const rows = { y: ink.rect.y, from: from.slice(), to: to.slice() }
+  return { ...toInput(rect, seg.binaryScale, seg.normalised), origin: 'split', ink: { labels: ink.labels, rect, rows } }
 }
 
 function mergeBoxes(boxes: readonly CharBox[]): CharBox | null {
@@ -190,6 +284,33 @@ function mergeBoxes(boxes: readonly CharBox[]): CharBox | null {
   }
   const labels = [...new Set(boxes.flatMap((b) => b.ink!.labels))]
   return { ...u([...boxes]), origin: 'merged', ink: { labels, rect: u(boxes.map((b) => b.ink!.rect)) } }
+}
+
+/** Whether two neighbouring detector boxes are parts of one component the segmenter split. */
+function sameSplit(a: CharBox, b: CharBox): boolean {
+  if (a.origin !== 'split' || b.origin !== 'split' || !a.ink || !b.ink) return false
+  const la = a.ink.labels,
+    lb = b.ink.labels
+  return la.length === lb.length && la.every((l, i) => l === lb[i]) && a.ink.rect.x < b.ink.rect.x
+}
+
+/** The component the segmenter split, from its parts: their rectangles' union, their shared labels. */
+function joinParts(parts: readonly CharBox[]): CharBox {
+  const u = (rs: Rect[]): Rect => {
+    const x0 = Math.min(...rs.map((r) => r.x)),
+      y0 = Math.min(...rs.map((r) => r.y))
+    return {
+      x: x0,
+      y: y0,
+      w: Math.max(...rs.map((r) => r.x + r.w)) - x0,
+      h: Math.max(...rs.map((r) => r.y + r.h)) - y0
+    }
+  }
+  return {
+    ...u([...parts]),
+    origin: 'component',
+    ink: { labels: parts[0].ink!.labels, rect: u(parts.map((q) => q.ink!.rect)) }
+  }
 }
 
 /** The candidate lattice of every line of a laid-out page. */
@@ -215,34 +336,88 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
     const start: number[] = [],
       end: number[] = []
     let node = 0
-    boxes.forEach((b, k) => {
-      if (k > 0) {
-        const a = boxes[k - 1]
-        gaps[node] = (b.x - (a.x + a.w)) / H
+    // Units: a detector box, or the parts of one component the segmenter split at its projection minima
+    // (vision/segment.ts) taken together again, so that the cuts of the lattice, not only the segmenter's,
+    // are tried on it. The parts stay candidates as they were (kind 'box', their gaps kept for the word gaps).
+    const units: CharBox[][] = []
+    for (const b of boxes) {
+      const last = units[units.length - 1]
+      if (!opts.detectorOnly && last && sameSplit(last[last.length - 1], b)) last.push(b)
+      else units.push([b])
+    }
+    let k = 0
+    for (const parts of units) {
+      const b = parts.length > 1 ? joinParts(parts) : parts[0]
+      const ih = b.ink ? b.ink.rect.h : 0
+      const iw = b.ink ? b.ink.rect.w : 0
+      // Part boundaries (working columns of the unit's ink rectangle) are cuts every path may use.
+      const forced = parts.slice(1).map((q) => q.ink!.rect.x - b.ink!.rect.x)
+      let cuts: number[] = forced
+      let paths: ReturnType<typeof cutPaths> | null = null
+      if (!opts.detectorOnly && b.ink && ((b.w >= cutH * H && b.w >= cutW * W) || forced.length > 0)) {
+        const { stroke } = inkProfile(seg, b.ink)
+        paths = cutPaths(ownInkMask(seg, b.ink), iw, ih, opts.cutStep ?? 0.1)
+        const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
+        const found =
+          b.w >= cutH * H && b.w >= cutW * W
+            ? cutColumns(paths.cost, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
+            : []
+        cuts = [...forced, ...found.filter((c) => forced.every((f) => Math.abs(f - c) >= margin / 2))].sort(
+          (x, y) => x - y
+        )
       }
-      start.push(node)
-      let cuts: number[] = []
-      if (!opts.detectorOnly && b.ink && b.w >= cutH * H && b.w >= cutW * W) {
-        const { profile, stroke } = inkProfile(seg, b.ink)
-        cuts = cutColumns(profile, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
+      const isForced = [true, ...cuts.map((c) => forced.includes(c)), true]
+      const bounds: Int32Array[] = [new Int32Array(ih)]
+      for (const c of cuts) {
+        const p = paths ? paths.path(c) : new Int32Array(ih).fill(c)
+        // Paths in order: a later cut never crosses an earlier one.
+        const prev = bounds[bounds.length - 1]
+        for (let r = 0; r < ih; r++) p[r] = Math.max(p[r], prev[r])
+        bounds.push(p)
       }
-      const bounds = [0, ...cuts, b.ink ? b.ink.rect.w : 0]
-      // Pieces between cuts: nodes start … start + cuts.length + 1.
+      bounds.push(new Int32Array(ih).fill(iw))
+      // The detector box (or split part) each stretch between two neighbouring forced bounds is.
+      const partAt = new Map<number, number>()
+      {
+        let p = 0,
+          from = 0
+        for (let i = 1; i < bounds.length; i++)
+          if (isForced[i]) {
+            partAt.set(from * 1000 + i, p++)
+            from = i
+          }
+      }
+      // Pieces between cuts: nodes node … node + cuts.length + 1.
       for (let i = 0; i < bounds.length - 1; i++) {
         for (let j = i + 1; j < bounds.length; j++) {
           const whole = i === 0 && j === bounds.length - 1
-          if (whole) {
-            segments.push({ from: node, to: node + bounds.length - 1, box: b, kind: 'box' })
-            continue
+          const part = partAt.get(i * 1000 + j)
+          if (whole && parts.length > 1)
+            segments.push({ from: node, to: node + bounds.length - 1, box: b, kind: 'merge' })
+          else if (part !== undefined) segments.push({ from: node + i, to: node + j, box: parts[part], kind: 'box' })
+          else {
+            const piece = partBox(seg, b, bounds[i], bounds[j])
+            if (piece) segments.push({ from: node + i, to: node + j, box: piece, kind: 'cut' })
           }
-          const part = partBox(seg, b, bounds[i], bounds[j])
-          if (part) segments.push({ from: node + i, to: node + j, box: part, kind: 'cut' })
         }
       }
-      for (let i = 1; i < bounds.length - 1; i++) gaps[node + i] = null
+      // Nodes of the unit's parts, and the gaps before them (between detector boxes, as before).
+      for (let i = 0; i < bounds.length - 1; i++) {
+        if (!isForced[i]) {
+          gaps[node + i] = null
+          continue
+        }
+        if (k > 0) {
+          const a = boxes[k - 1]
+          gaps[node + i] = (boxes[k].x - (a.x + a.w)) / H
+        }
+        start.push(node + i)
+        if (k > 0) end.push(node + i)
+        k++
+      }
       node += bounds.length - 1
-      end.push(node)
-    })
+    }
+    end.push(node)
     if (!opts.detectorOnly) {
       for (let k = 0; k < boxes.length; k++) {
         for (let m = 2; m <= 3 && k + m <= boxes.length; m++) {

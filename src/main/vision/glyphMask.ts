@@ -1,5 +1,6 @@
 // Masking a crop to its own character's ink (segmentation's component labels), so an overlapping
-// neighbour's strokes do not leak into a glyph. Split out of segment.ts unchanged.
+// neighbour's strokes do not leak into a glyph (nor, for a piece of a touching pair cut along a path, the
+// other side of the cut).
 import type { Rect } from './layout.ts'
 import type { CharBox, SegmentResult } from './segment.ts'
 
@@ -33,9 +34,19 @@ export function glyphMask(
     winH = Math.max(0, wy1 - wy0)
   // The box's own ink in the window, then everything within `halo` of it.
   const ownInk = new Uint8Array(winW * winH)
+  const rows = box.ink.rows
   for (let y = Math.max(wy0, r.y); y < Math.min(wy1, r.y + r.h); y++) {
     const row = y * ww
-    for (let x = Math.max(wx0, r.x); x < Math.min(wx1, r.x + r.w); x++) {
+    let xa = Math.max(wx0, r.x),
+      xb = Math.min(wx1, r.x + r.w)
+    if (rows) {
+      // A piece cut along a path: its own side of the cut only.
+      const i = y - rows.y
+      if (i < 0 || i >= rows.from.length) continue
+      xa = Math.max(xa, rows.from[i])
+      xb = Math.min(xb, rows.to[i])
+    }
+    for (let x = xa; x < xb; x++) {
       if (own.has(lab[row + x])) ownInk[(y - wy0) * winW + (x - wx0)] = 1
     }
   }

@@ -52,9 +52,11 @@ export interface CharBox extends Rect {
   /**
    * The character's own ink at the working scale: the component labels (in `SegmentResult.labels`) that
    * make it up, within `rect` (the parts of a split share a component and are told apart by columns).
-   * Absent on boxes that did not come from segmentPage (e.g. drawn by a person).
+   * Absent on boxes that did not come from segmentPage (e.g. drawn by a person). `rows`, on a piece of a
+   * touching pair cut along a path (read/lattice.ts), bounds its ink row by row: in working row `rows.y + i`
+   * only the columns [from[i], to[i]) are its own (rows outside the arrays hold none).
    */
-  ink?: { labels: number[]; rect: Rect }
+  ink?: { labels: number[]; rect: Rect; rows?: { y: number; from: number[]; to: number[] } }
 }
 
 export interface SplitCandidate {

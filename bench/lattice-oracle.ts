@@ -1,0 +1,139 @@
+// Diagnosis for segmentation by recognition on a hard page set (glyphdesk data pages): where a ground-truth
+// character is lost. For every character of the manifest (its drawn box), on flat pages (no sheet):
+//  - covered: some candidate segment of the lattice (read/lattice.ts) overlaps it with IoU ≥ 0.5;
+//  - read: the best-overlapping candidate's top class is the character (the classifier on that crop);
+//  - chosen: the decoder's path has a segment with IoU ≥ 0.5 labelled with the character.
+// Per condition, and per kind of the best candidate (box, cut, merge). --grid FILE writes the crops of the
+// covered but misread characters (cut pieces first) as one PNG, for looking at them.
+//   npx tsx bench/lattice-oracle.ts DIR [--only touching,broken] [--grid FILE.png] [--set group.key=value ...]
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../src/shared/classes.ts'
+import { glyphGridPng } from '../src/main/data/grid.ts'
+import { loadClassifier } from '../src/main/recognize/models.ts'
+import { decodeLines, defaultCharLm, lexicon, prepareLines } from '../src/main/read/readLines.ts'
+import { extractGlyphs } from '../src/main/read/transcribe.ts'
+import { layoutPage, type Rect } from '../src/main/vision/layout.ts'
+import { loadImage } from '../src/main/vision/image.ts'
+import { segmentPage } from '../src/main/vision/segment.ts'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    only: { type: 'string' },
+    grid: { type: 'string' },
+    model: { type: 'string' },
+    set: { type: 'string', multiple: true }
+  }
+})
+const dir = positionals[0]
+if (!dir) throw new Error('usage: npx tsx bench/lattice-oracle.ts DIR [--only C1,C2] [--grid FILE.png]')
+const k: Record<string, Record<string, number>> = {}
+for (const s of values.set ?? []) {
+  const m = /^(\w+)\.(\w+)=(-?[\d.]+)$/.exec(s)
+  if (!m) throw new Error(`--set ${s}: expected group.key=number`)
+  ;(k[m[1]] ??= {})[m[2]] = Number(m[3])
+}
+
+interface Page {
+  file: string
+  condition: string
+  sheet?: unknown
+  chars?: [string, number, number, number, number, number][]
+}
+const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { pages: Page[] }
+const only = values.only?.split(',')
+const classifier = await loadClassifier(values.model)
+const lm = defaultCharLm()
+const lex = lexicon()
+
+function iou(a: Rect, b: Rect): number {
+  const x0 = Math.max(a.x, b.x),
+    y0 = Math.max(a.y, b.y),
+    x1 = Math.min(a.x + a.w, b.x + b.w),
+    y1 = Math.min(a.y + a.h, b.y + b.h)
+  const i = Math.max(0, x1 - x0) * Math.max(0, y1 - y0)
+  return i / (a.w * a.h + b.w * b.h - i)
+}
+
+type Tally = { n: number; covered: number; read: number; chosen: number }
+const tally = new Map<string, Tally>()
+const add = (key: string, t: Partial<Tally>) => {
+  const o = tally.get(key) ?? { n: 0, covered: 0, read: 0, chosen: 0 }
+  o.n++
+  o.covered += t.covered ?? 0
+  o.read += t.read ?? 0
+  o.chosen += t.chosen ?? 0
+  tally.set(key, o)
+}
+const misread: { glyph: Float32Array; kind: string; what: string }[] = []
+let candidates = 0
+
+for (const page of manifest.pages) {
+  if (page.sheet || !page.chars || (only && !only.includes(page.condition))) continue
+  const image = await loadImage(join(dir, page.file))
+  const seg = await segmentPage(image)
+  const layout = layoutPage(seg.boxes)
+  let glyphs: Float32Array = new Float32Array(0)
+  const prep = await prepareLines(seg, layout, classifier, (b) => (glyphs = extractGlyphs(seg, b)), k.lattice)
+  const read = decodeLines(prep, { lm, lexicon: lex, shape: k.shape, decoder: k.decoder, gaps: k.gaps })
+  const segs = prep.lattices.flatMap((l) => l.segments)
+  candidates += segs.length
+  const argmax = (i: number) => {
+    let best = 0
+    for (let c = 1; c < NUM_CLASSES; c++)
+      if (prep.probs[i * NUM_CLASSES + c] > prep.probs[i * NUM_CLASSES + best]) best = c
+    return CLASSES[best]
+  }
+  for (const [label, x0, y0, x1, y1] of page.chars) {
+    const gt = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+    let bi = -1,
+      bv = 0
+    segs.forEach((s, i) => {
+      const v = iou(s.box, gt)
+      if (v > bv) {
+        bv = v
+        bi = i
+      }
+    })
+    const covered = bv >= 0.5 ? 1 : 0
+    const kind = bi >= 0 ? segs[bi].kind : 'none'
+    const got = bi >= 0 ? argmax(bi) : '-'
+    const isRead = covered && got === label ? 1 : 0
+    const chosen = read.boxes.some((b) => b.label === label && iou(b.box, gt) >= 0.5) ? 1 : 0
+    const t = { covered, read: isRead, chosen }
+    add(`${page.condition} all`, t)
+    add(`${page.condition} ${covered ? kind : 'uncovered'}`, t)
+    if (!covered && values.grid)
+      console.log(
+        `uncovered ${page.file} ${label} gt ${gt.x},${gt.w} | ${segs
+          .filter((s) => iou(s.box, gt) > 0.2)
+          .map((s) => `${s.kind}:${s.box.x},${s.box.w}`)
+          .join(' ')}`
+      )
+    if (covered && !isRead)
+      misread.push({
+        glyph: glyphs.slice(bi * GLYPH_PIXELS, (bi + 1) * GLYPH_PIXELS),
+        kind,
+        what: `${page.file} ${label}->${got} ${kind} iou ${bv.toFixed(2)} gt ${gt.x},${gt.w} seg ${segs[bi].box.x},${segs[bi].box.w} | ${segs
+          .filter((s) => iou(s.box, gt) > 0.2)
+          .map((s) => `${s.kind}:${s.box.x},${s.box.w}`)
+          .join(' ')}`
+      })
+  }
+}
+const pct = (a: number, n: number) => ((100 * a) / Math.max(1, n)).toFixed(1).padStart(6)
+console.log('condition / best candidate      n  covered%  read%  chosen%')
+for (const [key, t] of [...tally.entries()].sort())
+  console.log(
+    `${key.padEnd(28)} ${String(t.n).padStart(5)} ${pct(t.covered, t.n)} ${pct(t.read, t.n)} ${pct(t.chosen, t.n)}`
+  )
+console.log(`candidates classified: ${candidates}`)
+if (values.grid && misread.length > 0) {
+  misread.sort((a, b) => (a.kind === 'cut' ? 0 : 1) - (b.kind === 'cut' ? 0 : 1))
+  const x = new Float32Array(misread.length * GLYPH_PIXELS)
+  misread.forEach((m, i) => x.set(m.glyph, i * GLYPH_PIXELS))
+  writeFileSync(values.grid, await glyphGridPng(x, misread.length, 16, { scale: 2 }))
+  misread.forEach((m, i) => console.log(`${i}: ${m.what}`))
+}

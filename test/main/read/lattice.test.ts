@@ -1,0 +1,137 @@
+// Cuts of touching letters along paths (read/lattice.ts), on crafted ink: two slanted strokes ("//") that
+// share columns and touch through a short bridge, as a slanted touching pair does. No straight column
+// separates them; the cut must follow the paper between them and cross the bridge only.
+import { describe, expect, it } from 'vitest'
+import { buildLattices, cutPaths } from '../../../src/main/read/lattice.ts'
+import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
+import { layoutPage } from '../../../src/main/vision/layout.ts'
+import type { CharBox } from '../../../src/main/vision/segment.ts'
+
+const H = 60
+/** Column span [x0, x0 + 6) of slanted bar `k` (0 or 1) in row y, relative to `left`: 20 px of slant over H rows. */
+const bar = (k: number, y: number, left: number) => left + 22 * k + Math.round((20 * (H - 1 - y)) / (H - 1))
+
+/** The pair's pixels in a w × H mask: which bar (1, 2) or bridge (3) each ink pixel is, 0 for paper. */
+function pair(w: number, left: number): Uint8Array {
+  const m = new Uint8Array(w * H)
+  for (let y = 0; y < H; y++) {
+    for (let k = 0; k < 2; k++) for (let x = bar(k, y, left); x < bar(k, y, left) + 6; x++) m[y * w + x] = k + 1
+    // The bridge: rows 28–30, from the first bar's right edge to the second's left edge.
+    if (y >= 28 && y <= 30) for (let x = bar(0, y, left) + 6; x < bar(1, y, left); x++) m[y * w + x] = 3
+  }
+  return m
+}
+
+describe('cutPaths', () => {
+  it('separates two slanted touching strokes that no column can, crossing only the bridge', () => {
+    const w = 60
+    const which = pair(w, 4)
+    const ink = which.map((v) => (v ? 1 : 0))
+    // Every column between the strokes' bodies holds ink of both (or the bridge): no straight cut is clean.
+    for (let x = bar(1, 0, 4); x < bar(0, H - 1, 4) + 6; x++) {
+      let a = 0,
+        b = 0
+      for (let y = 0; y < H; y++) {
+        if (which[y * w + x] === 1) a++
+        if (which[y * w + x] === 2) b++
+      }
+      expect(a > 0 && b > 0, `column ${x} crosses both strokes`).toBe(true)
+    }
+    const { cost, path } = cutPaths(ink, w, H, 0.1)
+    // The cheapest cut through the middle row between the strokes (the box's own edges cost nothing too).
+    const m = H >> 1
+    let best = bar(0, m, 4) + 6
+    for (let x = best; x < bar(1, m, 4); x++) if (cost[x] < cost[best]) best = x
+    const p = path(best)
+    // It crosses the bridge (3 rows of ink) and little else.
+    expect(cost[best]).toBeLessThanOrEqual(3 + 0.1 * 30)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < w; x++) {
+        if (which[y * w + x] === 1) expect(x, `stroke 1 at (${x},${y}) left of the cut`).toBeLessThan(p[y])
+        if (which[y * w + x] === 2) expect(x, `stroke 2 at (${x},${y}) right of the cut`).toBeGreaterThanOrEqual(p[y])
+      }
+  })
+})
+
+/**
+ * A line of two single strokes (components 1, 2) and the touching pair (component 3), working scale 1. The
+ * pair is one detector box, or (`splitAt`) two parts split by the segmenter at that column of the pair.
+ */
+function line(splitAt?: number) {
+  const width = 200
+  const labels = new Int32Array(width * H)
+  const which = new Uint8Array(width * H)
+  const boxes: CharBox[] = []
+  const addBox = (label: number, x0: number, x1: number, origin: CharBox['origin'] = 'component') => {
+    const rect = { x: x0, y: 0, w: x1 - x0, h: H }
+    boxes.push({ ...rect, origin, ink: { labels: [label], rect } })
+  }
+  for (const [label, x0] of [
+    [1, 4],
+    [2, 40]
+  ]) {
+    for (let y = 0; y < H; y++) for (let x = bar(0, y, x0); x < bar(0, y, x0) + 6; x++) labels[y * width + x] = label
+    addBox(label, x0, x0 + 26)
+  }
+  const p = pair(60, 0)
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < 60; x++)
+      if (p[y * 60 + x]) {
+        labels[y * width + 90 + x] = 3
+        which[y * width + 90 + x] = p[y * 60 + x]
+      }
+  if (splitAt === undefined) addBox(3, 90, 90 + 48)
+  else {
+    addBox(3, 90, 90 + splitAt, 'split')
+    addBox(3, 90 + splitAt, 90 + 48, 'split')
+  }
+  const gray = { width, height: H, data: new Uint8Array(width * H).fill(255) }
+  return { seg: { labels, binary: gray, binaryScale: 1, normalised: gray }, boxes, which, width }
+}
+
+/** Whether some cut piece's mask holds all of stroke k (1, 2) of the pair and nothing of the other. */
+function cleanPiece(l: ReturnType<typeof line>, segments: { kind: string; box: CharBox }[], k: number): boolean {
+  const { seg, which, width } = l
+  let total = 0
+  for (const v of which) if (v === k) total++
+  return segments.some((s) => {
+    if (s.kind !== 'cut') return false
+    const crop = { x: s.box.x - 2, y: 0, w: s.box.w + 4, h: H }
+    const mask = glyphMask(seg, s.box, crop, 0)!
+    let mine = 0,
+      theirs = 0
+    for (let y = 0; y < crop.h; y++)
+      for (let x = 0; x < crop.w; x++) {
+        if (!mask[y * crop.w + x]) continue
+        const v = which[(crop.y + y) * width + crop.x + x]
+        if (v === k) mine++
+        else if (v === 3 - k) theirs++
+      }
+    return mine === total && theirs === 0
+  })
+}
+
+describe('buildLattices', () => {
+  it("cuts a slanted touching pair into pieces whose masks hold one stroke each, not a stub of the other's", () => {
+    const l = line()
+    const [lat] = buildLattices(l.seg, layoutPage(l.boxes))
+    expect(lat.segments.some((s) => s.kind === 'cut')).toBe(true)
+    expect(cleanPiece(l, lat.segments, 1), 'a piece with the left stroke alone').toBe(true)
+    expect(cleanPiece(l, lat.segments, 2), 'a piece with the right stroke alone').toBe(true)
+  })
+
+  it('cuts a pair the segmenter split in the wrong place again, keeping its parts and their gaps', () => {
+    // Split a quarter of the way in: neither part is wide enough to be cut by itself.
+    const l = line(12)
+    const [lat] = buildLattices(l.seg, layoutPage(l.boxes))
+    expect(cleanPiece(l, lat.segments, 1), 'a piece with the left stroke alone').toBe(true)
+    expect(cleanPiece(l, lat.segments, 2), 'a piece with the right stroke alone').toBe(true)
+    // The segmenter's parts are still candidates as they were, and every gap between detector boxes is kept.
+    for (const b of l.boxes) expect(lat.segments.some((s) => s.kind === 'box' && s.box === b)).toBe(true)
+    expect(lat.gaps.filter((g) => g !== null).length).toBe(l.boxes.length - 1)
+    // A path through the detector's boxes alone still exists: they are consecutive nodes.
+    const boxEdges = lat.segments.filter((s) => s.kind === 'box').sort((a, b) => a.from - b.from)
+    boxEdges.forEach((s, i) => expect(s.from).toBe(i === 0 ? 0 : boxEdges[i - 1].to))
+    expect(boxEdges[boxEdges.length - 1].to).toBe(lat.nodes - 1)
+  })
+})
