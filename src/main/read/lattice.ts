@@ -270,20 +270,22 @@ function partBox(seg: Seg, box: CharBox, left: Int32Array, right: Int32Array): C
   return { ...toInput(rect, seg.binaryScale, seg.normalised), origin: 'split', ink: { labels: ink.labels, rect, rows } }
 }
 
+/** The smallest rectangle holding every one of rs. */
+function unionRect(rs: readonly Rect[]): Rect {
+  const x0 = Math.min(...rs.map((r) => r.x)),
+    y0 = Math.min(...rs.map((r) => r.y))
+  return {
+    x: x0,
+    y: y0,
+    w: Math.max(...rs.map((r) => r.x + r.w)) - x0,
+    h: Math.max(...rs.map((r) => r.y + r.h)) - y0
+  }
+}
+
 function mergeBoxes(boxes: readonly CharBox[]): CharBox | null {
   if (boxes.some((b) => !b.ink)) return null
-  const u = (rs: Rect[]): Rect => {
-    const x0 = Math.min(...rs.map((r) => r.x)),
-      y0 = Math.min(...rs.map((r) => r.y))
-    return {
-      x: x0,
-      y: y0,
-      w: Math.max(...rs.map((r) => r.x + r.w)) - x0,
-      h: Math.max(...rs.map((r) => r.y + r.h)) - y0
-    }
-  }
   const labels = [...new Set(boxes.flatMap((b) => b.ink!.labels))]
-  return { ...u([...boxes]), origin: 'merged', ink: { labels, rect: u(boxes.map((b) => b.ink!.rect)) } }
+  return { ...unionRect(boxes), origin: 'merged', ink: { labels, rect: unionRect(boxes.map((b) => b.ink!.rect)) } }
 }
 
 /** Whether two neighbouring detector boxes are parts of one component the segmenter split. */
@@ -296,20 +298,10 @@ function sameSplit(a: CharBox, b: CharBox): boolean {
 
 /** The component the segmenter split, from its parts: their rectangles' union, their shared labels. */
 function joinParts(parts: readonly CharBox[]): CharBox {
-  const u = (rs: Rect[]): Rect => {
-    const x0 = Math.min(...rs.map((r) => r.x)),
-      y0 = Math.min(...rs.map((r) => r.y))
-    return {
-      x: x0,
-      y: y0,
-      w: Math.max(...rs.map((r) => r.x + r.w)) - x0,
-      h: Math.max(...rs.map((r) => r.y + r.h)) - y0
-    }
-  }
   return {
-    ...u([...parts]),
+    ...unionRect(parts),
     origin: 'component',
-    ink: { labels: parts[0].ink!.labels, rect: u(parts.map((q) => q.ink!.rect)) }
+    ink: { labels: parts[0].ink!.labels, rect: unionRect(parts.map((q) => q.ink!.rect)) }
   }
 }
 
