@@ -398,13 +398,149 @@ function sigmoidKernel(): number[] {
   return [...uleb(fn.length), ...fn]
 }
 
+/** i8x16.shuffle of two f32x4 by float lanes (0–3 the first operand, 4–7 the second). */
+const shuffle32 = (lanes: number[]): number[] => [
+  ...simd(0x0d),
+  ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])
+]
+
+// transpose(src, dst, rows, cols): dst (cols×rows) = srcᵀ for a row-major src (rows×cols), both
+// multiples of 4, in 4×4 blocks (4 row loads, 8 shuffles, 4 column stores). A pure copy of the floats.
+function transposeKernel(): number[] {
+  const [src, dst, rows, cols] = [0, 1, 2, 3]
+  const [r, c, sPtr, dPtr, rowB, colB] = [4, 5, 6, 7, 8, 9]
+  const [a, b, cc, d, t0, t1, t2, t3] = [10, 11, 12, 13, 14, 15, 16, 17]
+  const body = [
+    ...get(cols),
+    ...i32c(4),
+    ...mul,
+    ...set(rowB), // bytes per src row
+    ...get(rows),
+    ...i32c(4),
+    ...mul,
+    ...set(colB), // bytes per dst row
+    ...block([
+      ...get(rows),
+      ...eqz,
+      ...get(cols),
+      ...eqz,
+      0x72 /* i32.or */,
+      0x0d,
+      0,
+      ...i32c(0),
+      ...set(r),
+      ...loop([
+        ...i32c(0),
+        ...set(c),
+        ...loop([
+          // sPtr = src + r·rowB + 4c; dPtr = dst + c·colB + 4r
+          ...get(src),
+          ...get(r),
+          ...get(rowB),
+          ...mul,
+          ...add,
+          ...get(c),
+          ...i32c(4),
+          ...mul,
+          ...add,
+          ...set(sPtr),
+          ...get(dst),
+          ...get(c),
+          ...get(colB),
+          ...mul,
+          ...add,
+          ...get(r),
+          ...i32c(4),
+          ...mul,
+          ...add,
+          ...set(dPtr),
+          ...[a, b, cc, d].flatMap((v, q) => [
+            ...get(sPtr),
+            ...(q === 0 ? [] : [...get(rowB), ...i32c(q), ...mul, ...add]),
+            ...v128load(0),
+            ...set(v)
+          ]),
+          ...get(a),
+          ...get(b),
+          ...shuffle32([0, 4, 1, 5]),
+          ...set(t0),
+          ...get(a),
+          ...get(b),
+          ...shuffle32([2, 6, 3, 7]),
+          ...set(t1),
+          ...get(cc),
+          ...get(d),
+          ...shuffle32([0, 4, 1, 5]),
+          ...set(t2),
+          ...get(cc),
+          ...get(d),
+          ...shuffle32([2, 6, 3, 7]),
+          ...set(t3),
+          ...[
+            [t0, t2, [0, 1, 4, 5]],
+            [t0, t2, [2, 3, 6, 7]],
+            [t1, t3, [0, 1, 4, 5]],
+            [t1, t3, [2, 3, 6, 7]]
+          ].flatMap(([x, y, lanes], q) => [
+            ...get(dPtr),
+            ...(q === 0 ? [] : [...get(colB), ...i32c(q as number), ...mul, ...add]),
+            ...get(x as number),
+            ...get(y as number),
+            ...shuffle32(lanes as number[]),
+            ...v128store(0)
+          ]),
+          ...get(c),
+          ...i32c(4),
+          ...add,
+          ...set(c),
+          ...get(c),
+          ...get(cols),
+          ...ltU,
+          0x0d,
+          0
+        ]),
+        ...get(r),
+        ...i32c(4),
+        ...add,
+        ...set(r),
+        ...get(r),
+        ...get(rows),
+        ...ltU,
+        0x0d,
+        0
+      ])
+    ]),
+    0x0b
+  ]
+  const fn = [
+    ...vec([
+      [...uleb(6), I32],
+      [...uleb(8), V128]
+    ]),
+    ...body
+  ]
+  return [...uleb(fn.length), ...fn]
+}
+
 function assembleElementwise(shared = false): Uint8Array {
   return moduleBytes(
-    section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00]])),
+    section(
+      1,
+      vec([
+        [0x60, ...vec([[I32], [I32], [I32]]), 0x00],
+        [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00]
+      ])
+    ),
     section(2, vec([memoryImport(shared)])),
-    section(3, vec([[0]])),
-    section(7, vec([[...name('sigmoid'), 0x00, 0]])),
-    section(10, vec([sigmoidKernel()]))
+    section(3, vec([[0], [1]])),
+    section(
+      7,
+      vec([
+        [...name('sigmoid'), 0x00, 0],
+        [...name('transpose'), 0x00, 1]
+      ])
+    ),
+    section(10, vec([sigmoidKernel(), transposeKernel()]))
   )
 }
 
@@ -472,7 +608,7 @@ class Kernels {
   /** Set for a shared memory with a helper thread: big gemms split their columns with it. */
   private readonly helper: GemmHelper | null
 
-  private sigmoidFn: ((xOff: number, yOff: number, vecs: number) => void) | undefined
+  private elementwiseFns: { sigmoid: WasmKernel; transpose: WasmKernel } | undefined
 
   constructor(pages: number, helper: GemmHelper | null = null) {
     this.helper = helper
@@ -482,15 +618,22 @@ class Kernels {
     helper?.attach(this.memory)
   }
 
+  private elementwise(): { sigmoid: WasmKernel; transpose: WasmKernel } {
+    if (this.elementwiseFns === undefined) {
+      const ex = new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } }).exports
+      this.elementwiseFns = { sigmoid: exportedKernel(ex, 'sigmoid'), transpose: exportedKernel(ex, 'transpose') }
+    }
+    return this.elementwiseFns
+  }
+
   /** y = sigmoid(x) on len4/4 vectors at byte offsets xOff, yOff (may be equal). */
   sigmoid(xOff: number, yOff: number, len4: number): void {
-    if (this.sigmoidFn === undefined) {
-      this.sigmoidFn = exportedKernel(
-        new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } }).exports,
-        'sigmoid'
-      )
-    }
-    this.sigmoidFn(xOff, yOff, len4 >> 2)
+    this.elementwise().sigmoid(xOff, yOff, len4 >> 2)
+  }
+
+  /** dst (cols×rows) = srcᵀ at byte offsets; rows and cols multiples of 4; src and dst must not overlap. */
+  transpose(srcOff: number, dstOff: number, rows: number, cols: number): void {
+    this.elementwise().transpose(srcOff, dstOff, rows, cols)
   }
 
   private forShape(n: number, sai: number, sap: number): GemmExport[][] {
@@ -853,6 +996,16 @@ export class Arena {
   /** y = 1/(1+e^−x) on elements [0, len&~3) (float32 exp, see sigmoidKernel); x and y in this arena. */
   sigmoid(len: number, x: Float32Array, y: Float32Array): void {
     if (len >= 4) this.kernels.sigmoid(x.byteOffset, y.byteOffset, len & ~3)
+  }
+
+  /**
+   * dst (cols×rows) = srcᵀ for a row-major src (rows×cols), both in this arena, when rows and cols are
+   * multiples of 4 (the wasm 4×4-block kernel); false, and nothing done, otherwise.
+   */
+  transpose(rows: number, cols: number, src: Float32Array, dst: Float32Array): boolean {
+    if ((rows & 3) !== 0 || (cols & 3) !== 0 || dst.length < rows * cols || src.length < rows * cols) return false
+    this.kernels.transpose(src.byteOffset, dst.byteOffset, rows, cols)
+    return true
   }
 
   /** C (op)= A·B for arrays that all live in this arena; A(i,p) = A[i·sai + p·sap]. Columns [0, n&~3). */
