@@ -743,6 +743,31 @@ const KEEP_MEMORIES = 8
 const THREAD_MIN_WORK = 1 << 19
 
 /**
+ * Microseconds the helper spins for its next job before sleeping, and the calling thread for the helper's
+ * answer (GLYPHDESK_GEMM_SPIN_US; default 0: sleep at once). A futex wake-up costs tens of microseconds in a
+ * VM — as much as half of a 2M-multiply-add product — and a training step's products come within ~0.1 ms
+ * of each other, so on idle cores a helper spinning through those gaps gets each product without a wake-up.
+ * But on a busy machine a spinning thread takes the core the other one needs: at a load average of 6.5 on
+ * 2 cores, 100 µs of spin made a 2-thread epoch 2× slower (0.16 → 0.33 s). Hence opt-in.
+ */
+const DEFAULT_SPIN_US = 0
+const GEMM_SPIN_US = spinFor(process.env.GLYPHDESK_GEMM_SPIN_US)
+
+export function spinFor(override: string | undefined): number {
+  const us = override === undefined || override === '' ? NaN : Number(override)
+  return Number.isFinite(us) && us >= 0 ? Math.min(us, 100_000) : DEFAULT_SPIN_US
+}
+
+/** Sets the spin time of the helper thread (and of this thread waiting for it); returns the previous one. */
+export function setGemmSpin(us: number): number {
+  const h = gemmHelper()
+  if (h === null) return 0
+  const before = h.spinMicroseconds
+  h.spinMicroseconds = us
+  return before
+}
+
+/**
  * Source of the helper thread (run with eval, so it needs no file next to a bundle). It blocks in
  * Atomics.wait on a control word; setup messages (a memory, a module's bytes) are read synchronously
  * when a job arrives. Control words: 0 state (0 idle, 1 job, 2 done, 3 failed; the main thread resets 2 and 3 to 0), 1 memory id, 2 module
@@ -783,14 +808,33 @@ function kernels(memId, modId) {
   }
   return k
 }
+let seen = 0
+/** Spins until a job is posted (state 1), for up to spinUs microseconds; true when one was. */
+function spin(spinUs) {
+  if (spinUs <= 0) return false
+  const until = performance.now() + spinUs / 1000
+  for (;;) {
+    for (let i = 0; i < 256; i++) if (Atomics.load(ctrl, 0) === 1) return true
+    if (performance.now() > until) return false
+  }
+}
 for (;;) {
-  Atomics.wait(ctrl, 0, 0)
-  const state = Atomics.load(ctrl, 0)
-  // Woken with no job: the last answer not yet collected (2, 3: wait for it to change), or already
-  // collected (0: wait again). Only 1 is a job.
-  if (state !== 1) { if (state === 2 || state === 3) Atomics.wait(ctrl, 0, state); continue }
+  // Wait for a job: spin a while (the next product of a training step comes within ~0.1 ms), then sleep.
+  // Sleeping is announced in word 13, so the main thread knows to wake it (see GemmHelper.start).
+  if (!spin(ctrl[15])) {
+    Atomics.store(ctrl, 13, 1)
+    const s = Atomics.load(ctrl, 0)
+    if (s !== 1) Atomics.wait(ctrl, 0, s)
+    Atomics.store(ctrl, 13, 0)
+  }
+  // Only 1 is a job: 0 (idle) and 2, 3 (the last answer, not yet collected) mean wait again.
+  if (Atomics.load(ctrl, 0) !== 1) continue
   try {
-    drain()
+    const posted = Atomics.load(ctrl, 14)
+    if (posted !== seen) {
+      seen = posted
+      drain()
+    }
     if (forgot) collect()
     const kernel = kernels(ctrl[1], ctrl[2])
     const m = ctrl[3], k = ctrl[4], aOff = ctrl[5], saiB = ctrl[6], bOff = ctrl[7], cOff = ctrl[8], rowB = ctrl[9], mode = ctrl[10], j0 = ctrl[11], j1 = ctrl[12], lr = lrBox[0]
@@ -823,6 +867,7 @@ class GemmHelper {
     const sab = new SharedArrayBuffer(128)
     this.ctrl = new Int32Array(sab, 0, 16)
     this.lrBox = new Float64Array(sab, 64, 1)
+    this.spinMicroseconds = GEMM_SPIN_US
     const { port1, port2 } = new MessageChannel()
     this.port = port1
     const worker = new Worker(HELPER_SOURCE, {
@@ -845,12 +890,18 @@ class GemmHelper {
     if (this.memIds.size >= KEEP_MEMORIES) {
       const [oldest, oldId] = this.memIds.entries().next().value!
       this.memIds.delete(oldest)
-      this.port.postMessage({ type: 'forget', id: oldId })
+      this.post({ type: 'forget', id: oldId })
     }
     const id = ++this.nextMemId
     this.memIds.set(memory, id)
-    this.port.postMessage({ type: 'memory', id, memory })
+    this.post({ type: 'memory', id, memory })
     return id
+  }
+
+  /** A set-up message to the helper, counted in word 14 so that it reads its port only when something came. */
+  private post(msg: object): void {
+    this.port.postMessage(msg)
+    Atomics.add(this.ctrl, 14, 1)
   }
 
   /** Memories shared with the helper now (tests). */
@@ -881,7 +932,7 @@ class GemmHelper {
       mod = this.modIds.size + 1
       this.modIds.set(moduleKey, mod)
       const [n, saiBk, sapB] = moduleKey.split(',').map(Number)
-      this.port.postMessage({ type: 'module', id: mod, bytes: assemble(n, saiBk, sapB, true) })
+      this.post({ type: 'module', id: mod, bytes: assemble(n, saiBk, sapB, true) })
     }
     // Most recently used last, so attach() forgets the least recently used.
     let memId = this.memIds.get(memory)
@@ -906,7 +957,8 @@ class GemmHelper {
     this.lrBox[0] = lr
     this.jobs++
     Atomics.store(c, 0, 1)
-    Atomics.notify(c, 0)
+    // A spinning helper sees the job by itself; a sleeping one (word 13) is woken.
+    if (Atomics.load(c, 13) === 1) Atomics.notify(c, 0)
   }
 
   /**
@@ -916,17 +968,34 @@ class GemmHelper {
    */
   finish(): boolean {
     const c = this.ctrl
+    // The helper's half takes about as long as this thread's: spin briefly before sleeping on it.
+    const spinUs = c[15]
+    if (spinUs > 0 && Atomics.load(c, 0) === 1) {
+      const until = performance.now() + spinUs / 1000
+      spin: for (;;) {
+        for (let i = 0; i < 64; i++) if (Atomics.load(c, 0) !== 1) break spin
+        if (performance.now() > until) break
+      }
+    }
     for (;;) {
       const s = Atomics.load(c, 0)
       if (s === 2 || s === 3) {
+        // Collected; the helper waits for the next 1 (spinning, or asleep and woken by start()).
         Atomics.store(c, 0, 0)
-        Atomics.notify(c, 0)
         if (s === 3) this.failures++
         return s === 2
       }
       if (Atomics.wait(c, 0, 1, 60_000) === 'timed-out')
         throw new Error('the gemm helper thread did not answer in 60 s')
     }
+  }
+
+  /** Microseconds either side spins for the other before sleeping (0: sleep at once). */
+  get spinMicroseconds(): number {
+    return Atomics.load(this.ctrl, 15)
+  }
+  set spinMicroseconds(us: number) {
+    Atomics.store(this.ctrl, 15, Math.max(0, Math.round(us)))
   }
 
   /** Jobs the helper failed (tests and diagnostics). */

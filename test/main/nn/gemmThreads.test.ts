@@ -12,6 +12,8 @@ import {
   helperFailures,
   helperGemms,
   helperMemories,
+  setGemmSpin,
+  spinFor,
   type Arena
 } from '../../../src/main/nn/simd.ts'
 import { trainMlp } from '../../../src/main/nn/train.ts'
@@ -122,6 +124,34 @@ describe('two-thread arena gemms', () => {
     expect(helperGemms() - before).toBe(3000)
     expect(helperFailures()).toBe(0)
   }, 120_000)
+
+  it('hands jobs over with either side spinning (GLYPHDESK_GEMM_SPIN_US), whether the helper is still spinning or asleep', () => {
+    const [A, B] = [f32(32 * 1024, 6, two), f32(1024 * 64, 7, two)]
+    const [C, Cr] = [two.alloc(32 * 64)!, one.alloc(32 * 64)!]
+    gemmNN(32, 64, 1024, f32(32 * 1024, 6, one), f32(1024 * 64, 7, one), Cr, false)
+    const before = setGemmSpin(150)
+    try {
+      const jobs = helperGemms()
+      const rng = new Rng(9)
+      for (let i = 0; i < 600; i++) {
+        // Gaps from 0 to 400 µs: the helper catches some jobs spinning and sleeps through the longer gaps.
+        const until = performance.now() + rng.uniform() * 0.4
+        while (performance.now() < until);
+        C.fill(NaN)
+        gemmNN(32, 64, 1024, A, B, C, false)
+        if (i % 50 === 0) expect(sameBits([C], [Cr])).toBe(true)
+      }
+      expect(helperGemms() - jobs).toBe(600)
+      expect(sameBits([C], [Cr])).toBe(true)
+      expect(helperFailures()).toBe(0)
+    } finally {
+      setGemmSpin(before)
+    }
+    expect(spinFor(undefined)).toBe(0)
+    expect(spinFor('250')).toBe(250)
+    expect(spinFor('-1')).toBe(0)
+    expect(spinFor('x')).toBe(0)
+  }, 60_000)
 
   it('defaults to two threads on two or more cores; GLYPHDESK_GEMM_THREADS overrides', () => {
     expect(gemmThreadsFor(undefined, 2)).toBe(2)
