@@ -14,9 +14,10 @@ import { MLP_ONNX_INPUT, MLP_ONNX_OUTPUT, mlpOnnxModel } from './mlpOnnx.ts'
 const CHUNK = 256
 
 /**
- * Smallest chunk sent to onnxruntime. Measured (bench/mlp-onnx.ts, one thread): at 8 glyphs both take about
- * the same time (~35 µs for 1024-64-36), at 1 glyph onnxruntime's per-call cost makes it 2× slower, at 256
- * it is 4–5× faster.
+ * Smallest chunk sent to onnxruntime. Measured on one thread (best of 30 calls, 2026-12-02): at 8 glyphs both
+ * take about the same time for 1024-64-36 (35 vs 38 µs) and onnxruntime half for 1024-256-128-36 (66 vs
+ * 126 µs); at 1 glyph onnxruntime's per-call cost makes it 2× slower (28 vs 13 µs); at 256 it is 4–5× faster
+ * (221 vs 929 µs, 1.15 vs 5.6 ms).
  */
 export const MLP_ONNX_MIN_BATCH = 8
 
