@@ -494,17 +494,19 @@ function transposeKernel(): number[] {
           ...get(d),
           ...shuffle32([2, 6, 3, 7]),
           ...set(t3),
-          ...[
-            [t0, t2, [0, 1, 4, 5]],
-            [t0, t2, [2, 3, 6, 7]],
-            [t1, t3, [0, 1, 4, 5]],
-            [t1, t3, [2, 3, 6, 7]]
-          ].flatMap(([x, y, lanes], q) => [
+          ...(
+            [
+              [t0, t2, [0, 1, 4, 5]],
+              [t0, t2, [2, 3, 6, 7]],
+              [t1, t3, [0, 1, 4, 5]],
+              [t1, t3, [2, 3, 6, 7]]
+            ] satisfies [number, number, number[]][]
+          ).flatMap(([x, y, lanes], q) => [
             ...get(dPtr),
-            ...(q === 0 ? [] : [...get(colB), ...i32c(q as number), ...mul, ...add]),
-            ...get(x as number),
-            ...get(y as number),
-            ...shuffle32(lanes as number[]),
+            ...(q === 0 ? [] : [...get(colB), ...i32c(q), ...mul, ...add]),
+            ...get(x),
+            ...get(y),
+            ...shuffle32(lanes),
             ...v128store(0)
           ]),
           ...get(c),
