@@ -764,8 +764,17 @@ const gemmModuleKey = (n: number, saiB: number, sapB: number, tile: Tile): strin
 /** Memories the gemm helper keeps shared at once (a model being trained uses one or two). */
 const KEEP_MEMORIES = 8
 
-/** Below this many multiply-adds a gemm stays on one thread (waking the helper costs ~10–50 µs). */
-const THREAD_MIN_WORK = 1 << 19
+/**
+ * Below this many multiply-adds a gemm stays on one thread (waking the helper costs ~10–50 µs). Default 2¹⁹,
+ * which splits the 2M-multiply-add layer-1 products of training 1024-64-36 at batch 32;
+ * GLYPHDESK_GEMM_SPLIT_MIN overrides it (e.g. 4194304 keeps those on one thread and splits only bigger ones).
+ */
+const THREAD_MIN_WORK = splitMinFor(process.env.GLYPHDESK_GEMM_SPLIT_MIN)
+
+export function splitMinFor(override: string | undefined): number {
+  const v = override === undefined || override === '' ? NaN : Number(override)
+  return Number.isInteger(v) && v >= 1 ? v : 1 << 19
+}
 
 /**
  * Microseconds the helper spins for its next job before sleeping, and the calling thread for the helper's

@@ -14,6 +14,7 @@ import {
   helperMemories,
   setGemmSpin,
   spinFor,
+  splitMinFor,
   type Arena
 } from '../../../src/main/nn/simd.ts'
 import { trainMlp } from '../../../src/main/nn/train.ts'
@@ -152,6 +153,12 @@ describe('two-thread arena gemms', () => {
     expect(spinFor('-1')).toBe(0)
     expect(spinFor('x')).toBe(0)
   }, 60_000)
+
+  it('splits products of 2^19 multiply-adds or more unless GLYPHDESK_GEMM_SPLIT_MIN says otherwise', () => {
+    expect(splitMinFor(undefined)).toBe(1 << 19)
+    expect(splitMinFor('4194304')).toBe(1 << 22)
+    for (const bad of ['', '0', '-5', '1.5', 'x']) expect(splitMinFor(bad)).toBe(1 << 19)
+  })
 
   it('defaults to two threads on two or more cores; GLYPHDESK_GEMM_THREADS overrides', () => {
     expect(gemmThreadsFor(undefined, 2)).toBe(2)
