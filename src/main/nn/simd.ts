@@ -697,9 +697,10 @@ class Kernels {
     const nWide = n - (n % wide),
       n4 = n & ~3
     let split = nWide
-    if (this.helper !== null && m * n * k >= THREAD_MIN_WORK && nWide >= 2 * wide) {
+    const helper = this.helper
+    if (helper !== null && m * n * k >= THREAD_MIN_WORK && nWide >= 2 * wide && helper.policy.shouldSplit()) {
       split = Math.floor(nWide / wide / 2) * wide
-      this.helper.start(
+      helper.start(
         this.memory,
         gemmModuleKey(n, sai * 4, sap * 4, tile),
         m,
@@ -720,11 +721,14 @@ class Kernels {
       return
     }
     // This thread: the lower wide strips and the 4-column leftovers; the helper: wide strips [split, nWide).
+    const t0 = performance.now()
     this.columns(kernel, tile.R, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, split, split)
     this.columns(kernel, tile.R, m, n, k, aOff, sai, bOff, cOff, mode, lr, nWide, nWide, n4)
+    const t1 = performance.now()
     // A helper that failed has written nothing it was asked to: its columns are done here instead.
-    if (!this.helper!.finish())
-      this.columns(kernel, tile.R, m, n, k, aOff, sai, bOff, cOff, mode, lr, split, nWide, nWide)
+    const ok = helper!.finish()
+    helper!.policy.record(t1 - t0, performance.now() - t1)
+    if (!ok) this.columns(kernel, tile.R, m, n, k, aOff, sai, bOff, cOff, mode, lr, split, nWide, nWide)
   }
 
   /** Columns [jStart, jWide) with the wide kernel and [jWide, j4) with the 4-column one. */
@@ -798,6 +802,60 @@ export function setGemmSpin(us: number): number {
   if (h === null) return 0
   const before = h.spinMicroseconds
   h.spinMicroseconds = us
+  return before
+}
+
+/**
+ * Whether splitting products with the helper thread pays now. After each split product the calling thread
+ * compares how long it waited for the helper with how long its own half took: running side by side on two
+ * cores the helper is done about when this thread is (wait ≪ own half); taking turns on one core (a busy
+ * machine — measured here: the 2-thread epoch's CPU time equal to its wall time) the wait is as long as the
+ * own half, and the hand-over is pure cost. A split product takes own + wait against about 2·own unsplit, so
+ * it pays while wait < own: when the running mean of wait / own passes `limit` (0.9: less than 5% saved), the
+ * next `backoff` products stay on the calling thread, then splitting is tried again. Results do not depend on it
+ * (split or not, every element is the same bits); only the time does.
+ */
+export class SplitPolicy {
+  private ratio = 0
+  private skip = 0
+  /** Products kept on the calling thread so far (diagnostics and tests). */
+  kept = 0
+
+  constructor(
+    public enabled = true,
+    readonly backoff = 256,
+    readonly limit = 0.9,
+    readonly weight = 0.25
+  ) {}
+
+  shouldSplit(): boolean {
+    if (!this.enabled || this.skip === 0) return true
+    this.skip--
+    this.kept++
+    return false
+  }
+
+  /** Milliseconds this thread spent on its own half of a split product, and then waiting for the helper. */
+  record(ownMs: number, waitMs: number): void {
+    if (!this.enabled) return
+    const r = ownMs > 0 ? waitMs / ownMs : 0
+    this.ratio += this.weight * (r - this.ratio)
+    if (this.ratio > this.limit) {
+      this.skip = this.backoff
+      this.ratio = 0
+    }
+  }
+}
+
+/** GLYPHDESK_GEMM_ADAPT=0 turns SplitPolicy off: every product of the split size is split. */
+const ADAPT = process.env.GLYPHDESK_GEMM_ADAPT !== '0'
+
+/** Turns the helper's SplitPolicy on or off (tests that count hand-overs); returns the previous setting. */
+export function setGemmAdaptive(on: boolean): boolean {
+  const h = gemmHelper()
+  if (h === null) return false
+  const before = h.policy.enabled
+  h.policy.enabled = on
   return before
 }
 
@@ -897,6 +955,7 @@ class GemmHelper {
   private readonly port: MessagePort
   private readonly memIds = new Map<WasmMemory, number>()
   private readonly modIds = new Map<string, number>()
+  readonly policy = new SplitPolicy(ADAPT)
 
   constructor() {
     const sab = new SharedArrayBuffer(128)

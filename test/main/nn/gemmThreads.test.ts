@@ -12,7 +12,9 @@ import {
   helperFailures,
   helperGemms,
   helperMemories,
+  setGemmAdaptive,
   setGemmSpin,
+  SplitPolicy,
   spinFor,
   splitMinFor,
   type Arena
@@ -30,6 +32,8 @@ function f32(len: number, seed: number, where: Arena): Float32Array {
 describe('two-thread arena gemms', () => {
   const one = createArena(1 << 22, 1)!,
     two = createArena(1 << 22, 2)!
+  // These tests count hand-overs: every product of the split size is split (no SplitPolicy back-off on a busy machine).
+  setGemmAdaptive(false)
 
   // [m, n, k]: the layer-1 products of training and batch-256 inference, n with 4-column leftovers
   // (68 = 4·16 + 4), an odd m (a leftover row tile), and one below the threading threshold.
@@ -158,6 +162,39 @@ describe('two-thread arena gemms', () => {
     expect(splitMinFor(undefined)).toBe(1 << 19)
     expect(splitMinFor('4194304')).toBe(1 << 22)
     for (const bad of ['', '0', '-5', '1.5', 'x']) expect(splitMinFor(bad)).toBe(1 << 19)
+  })
+
+  it('SplitPolicy keeps products on the calling thread for a while when it keeps waiting for the helper as long as its own half took', () => {
+    const p = new SplitPolicy(true, 10, 0.5, 0.25)
+    // Side by side: the helper is done when this thread is; it keeps splitting.
+    for (let i = 0; i < 100; i++) {
+      expect(p.shouldSplit()).toBe(true)
+      p.record(0.1, 0.01)
+    }
+    // Taking turns on one core: the wait is as long as the own half. After a few such products it backs off for 10.
+    let splits = 0
+    for (let i = 0; i < 40; i++)
+      if (p.shouldSplit()) {
+        splits++
+        p.record(0.1, 0.1)
+      }
+    expect(p.kept).toBeGreaterThan(25)
+    expect(splits).toBeGreaterThan(3) // it tries again after each back-off
+    // Off: always split.
+    const off = new SplitPolicy(false)
+    for (let i = 0; i < 10; i++) off.record(0.1, 1)
+    expect(off.shouldSplit()).toBe(true)
+    // And the product is the same bits whether or not it was split.
+    const [A, B] = [f32(32 * 1024, 6, two), f32(1024 * 64, 7, two)]
+    const [C1, C2] = [two.alloc(32 * 64)!, two.alloc(32 * 64)!]
+    gemmNN(32, 64, 1024, A, B, C1, false)
+    setGemmAdaptive(true)
+    try {
+      for (let i = 0; i < 50; i++) gemmNN(32, 64, 1024, A, B, C2, false)
+    } finally {
+      setGemmAdaptive(false)
+    }
+    expect(sameBits([C2], [C1])).toBe(true)
   })
 
   it('defaults to two threads on two or more cores; GLYPHDESK_GEMM_THREADS overrides', () => {
