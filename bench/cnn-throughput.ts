@@ -6,7 +6,9 @@
 // --torch-threads 1 shows how much of PyTorch's time on a loaded machine is OpenMP threads contending.
 // --rounds R alternates the two sides R times (Glyphdesk, PyTorch, Glyphdesk, …) and reports each cell's
 // ratio per round (min and median), so that load drifting during the run hits both sides alike.
-// The MLPs run their big gemms on GEMM_THREADS threads (simd.ts; 2 on a 2-core machine).
+// The MLPs run batches of 8 glyphs or more through onnxruntime (recognize/mlpOnnx.ts) with GEMM_THREADS
+// intra-op threads, smaller ones on the wasm gemms (simd.ts); GLYPHDESK_MLP_ONNX=0 keeps every batch on the
+// wasm gemms (the comparison before the change).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'

@@ -231,9 +231,23 @@ export function gemmNT(
 }
 
 /**
+ * Aᵀ (m×k) written into aT, when A (k×m) and aT are float32 in one arena and the wasm transpose applies
+ * (k and m multiples of 4); null otherwise. A TN product then reads the rows of Aᵀ contiguously instead
+ * of one float from each of k rows of A, m·4 bytes apart: with m = 1024 those k rows fall in one L1 cache
+ * set and evict each other at every step (the layer-1 weight gradient ran at half the forward's speed).
+ */
+function transposedInArena(k: number, m: number, A: FloatArray, aT: FloatArray | undefined): Float32Array | null {
+  if (aT === undefined || !(A instanceof Float32Array) || !(aT instanceof Float32Array)) return null
+  const arena = arenaOf(A)
+  return arena !== undefined && arenaOf(aT) === arena && arena.transpose(k, m, A, aT) ? aT : null
+}
+
+/**
  * C[m×n] (+)= A[k×m]ᵀ · B[k×n]  (e.g. dW = Xᵀ·dY, reducing over the batch).
  * 2×4 register tiles of C accumulate over the whole (short) reduction, so C is written once
  * instead of once per reduction step — about 2× faster than the i-k-j form for dW of layer 1.
+ * aT (≥ m×k floats in A's arena, optional): room for Aᵀ, so that the SIMD gemm reads it row by row
+ * (see transposedInArena); every element is summed in the same order, so the result is the same bits.
  */
 export function gemmTN(
   m: number,
@@ -242,9 +256,13 @@ export function gemmTN(
   A: FloatArray,
   B: FloatArray,
   C: FloatArray,
-  accumulate: boolean
+  accumulate: boolean,
+  aT?: FloatArray
 ): void {
-  if (simdGemmInto(m, n, k, A, k * m, 1, m, B, C, accumulate ? ACCUMULATE : OVERWRITE, 0)) return
+  const mode = accumulate ? ACCUMULATE : OVERWRITE
+  const t = transposedInArena(k, m, A, aT)
+  if (t !== null && simdGemmInto(m, n, k, t, m * k, k, 1, B, C, mode, 0)) return
+  if (simdGemmInto(m, n, k, A, k * m, 1, m, B, C, mode, 0)) return
   const m2 = m & ~1,
     n4 = n & ~3
   for (let i = 0; i < m2; i += 2) {
@@ -312,7 +330,7 @@ export function gemmTN(
  * same result bit for bit as `gemmTN(m, n, k, A, B, G, false)` then `W[i] −= lr·G[i]` (what
  * Sgd.step does without momentum or weight decay). On the SIMD path the update is fused into the
  * gemm's epilogue, so the gradient never goes to memory and G is left untouched; otherwise G
- * (m×n) receives the gradient and the update runs in JS.
+ * (m×n) receives the gradient and the update runs in JS. aT: as for gemmTN.
  */
 export function gemmTNSgd(
   m: number,
@@ -322,8 +340,11 @@ export function gemmTNSgd(
   B: FloatArray,
   W: FloatArray,
   lr: number,
-  G: FloatArray
+  G: FloatArray,
+  aT?: FloatArray
 ): void {
+  const t = transposedInArena(k, m, A, aT)
+  if (t !== null && simdGemmInto(m, n, k, t, m * k, k, 1, B, W, SGD_UPDATE, lr)) return
   if (simdGemmInto(m, n, k, A, k * m, 1, m, B, W, SGD_UPDATE, lr)) return
   gemmTN(m, n, k, A, B, G, false)
   sgdUpdate(m * n, W, G, lr)

@@ -99,6 +99,8 @@ export class Dense implements Layer {
   private readonly dx: BatchBuffer
   /** Wᵀ (out×in) for the SIMD dX = dY·Wᵀ, next to W so that gemm needs no copy. */
   private readonly Wt: FloatArray | undefined
+  /** Room for Xᵀ (in×batch) of a wide float32 input, so the SIMD dW = Xᵀ·dY reads contiguous rows (kernels.ts#gemmTN). */
+  private readonly xT: FloatArray | undefined
   private x: FloatArray | null = null
 
   constructor(
@@ -117,12 +119,28 @@ export class Dense implements Layer {
     this.out = new BatchBuffer(dtype, outDim, maxBatch, alloc)
     this.dx = new BatchBuffer(dtype, inDim, needsInputGrad ? maxBatch : 0, alloc)
     this.Wt = needsInputGrad && dtype === 'float32' ? alloc(dtype, inDim * outDim) : undefined
+    this.xT = Dense.transposesInput(inDim, dtype) ? alloc(dtype, Math.max(1, maxBatch) * inDim) : undefined
+  }
+
+  /**
+   * Whether the weight gradient transposes the layer's input first: float32 inputs whose rows are ≥ 1 KB
+   * apart (256 floats), where reading a column of X touches k rows that share few L1 cache sets.
+   * (The buffer is never touched by inference, so the pages it reserves in the arena stay unused.)
+   */
+  private static transposesInput(inDim: number, dtype: DType): boolean {
+    return dtype === 'float32' && inDim >= 256
   }
 
   /** Floats a Dense layer allocates through its Allocator (Mlp sizes its arena with this). */
   static allocatedFloats(inDim: number, outDim: number, needsInputGrad: boolean, maxBatch: number): number {
     const rows = Math.max(1, maxBatch)
-    return 2 * inDim * outDim + 2 * outDim + rows * outDim + (needsInputGrad ? rows * inDim + inDim * outDim : inDim)
+    return (
+      2 * inDim * outDim +
+      2 * outDim +
+      rows * outDim +
+      (needsInputGrad ? rows * inDim + inDim * outDim : inDim) +
+      (Dense.transposesInput(inDim, 'float32') ? rows * inDim : 0)
+    )
   }
 
   forward(x: FloatArray, n: number): FloatArray {
@@ -136,7 +154,7 @@ export class Dense implements Layer {
   backward(dy: FloatArray, n: number): FloatArray | null {
     const x = this.x
     if (x === null) throw new Error(`${this.name}.backward called before forward`)
-    gemmTN(this.inDim, this.outDim, n, x, dy, this.dW, false)
+    gemmTN(this.inDim, this.outDim, n, x, dy, this.dW, false, this.xT)
     columnSums(n, this.outDim, dy, this.db, false)
     if (!this.needsInputGrad) return null
     const dx = this.dx.rows(n)
@@ -157,7 +175,7 @@ export class Dense implements Layer {
       dx = this.dx.rows(n)
       gemmNT(n, this.inDim, this.outDim, dy, this.W, dx, false, this.Wt)
     }
-    gemmTNSgd(this.inDim, this.outDim, n, x, dy, this.W, lr, this.dW)
+    gemmTNSgd(this.inDim, this.outDim, n, x, dy, this.W, lr, this.dW, this.xT)
     columnSums(n, this.outDim, dy, this.db, false)
     sgdUpdate(this.outDim, this.b, this.db, lr)
     return dx

@@ -117,7 +117,7 @@ export class Mlp {
     let buffers = 3
     for (let l = 0; l + 1 < sizes.length; l++) {
       floats += Dense.allocatedFloats(sizes[l], sizes[l + 1], l > 0, maxBatch)
-      buffers += 7
+      buffers += 8
       if (l + 2 < sizes.length) {
         floats += 2 * maxBatch * sizes[l + 1]
         buffers += 2

@@ -253,16 +253,33 @@ function gemmKernel(R: number, Q: number, U: number, n: number, saiB: number, sa
 export const TILE_ROWS = Number(process.env.GD_R ?? 2)
 export const TILE_VECS = Number(process.env.GD_Q ?? 4)
 const UNROLL = Number(process.env.GD_U ?? 1)
-/** Kernels of a module: for every R ≤ TILE_ROWS (the bulk and the leftover rows), Q = TILE_VECS and Q = 1. */
-const KERNELS: [number, number][] = [...Array(TILE_ROWS).keys()].flatMap(
-  (r) =>
-    (TILE_VECS === 1
-      ? [[r + 1, 1]]
-      : [
-          [r + 1, TILE_VECS],
-          [r + 1, 1]
-        ]) satisfies [number, number][]
-)
+/**
+ * Tile of short reductions (k ≤ SHORT_K: the weight gradient Xᵀ·dA, k = the batch): 4×8. Each tile pays a
+ * fixed cost (pointers, zeroed accumulators, the epilogue's read-modify-write of C) over only k steps, and
+ * a 4×8 tile costs fewer instructions per multiply-add there: 1024×64×32 (X transposed, SGD epilogue) takes
+ * 1.87 M instructions with 4×8 against 2.10 M with 2×16 (callgrind), while the long 32×64×1024 product
+ * takes 1.63 M with 2×16 against 1.77 M with 4×8. The order of every element's sum is the same in any tile.
+ */
+const SHORT_TILE: Tile = { R: Number(process.env.GD_SHORT_R ?? 4), Q: Number(process.env.GD_SHORT_Q ?? 2) }
+const LONG_TILE: Tile = { R: TILE_ROWS, Q: TILE_VECS }
+const SHORT_K = 64
+interface Tile {
+  R: number
+  Q: number
+}
+const tileFor = (k: number): Tile => (k <= SHORT_K ? SHORT_TILE : LONG_TILE)
+
+/** Kernels of a module: for every R' ≤ R (the bulk and the leftover rows), Q and Q = 1. */
+const kernelsOf = ({ R, Q }: Tile): [number, number][] =>
+  [...Array(R).keys()].flatMap(
+    (r) =>
+      (Q === 1
+        ? [[r + 1, 1]]
+        : [
+            [r + 1, Q],
+            [r + 1, 1]
+          ]) satisfies [number, number][]
+  )
 const kernelName = (R: number, Q: number): string => `gemm${R}x${4 * Q}`
 
 /** The memory import: a plain memory (limits {min 0}), or a shared one (flag 3: shared, with a maximum). */
@@ -275,13 +292,14 @@ const memoryImport = (shared: boolean): number[] => [
 /** Pages a shared arena may declare (1 GiB); an arena never grows, this only bounds the import. */
 const MAX_SHARED_PAGES = 16384
 
-function assemble(n: number, saiB: number, sapB: number, shared = false): Uint8Array {
+function assemble(n: number, saiB: number, sapB: number, tile: Tile = LONG_TILE, shared = false): Uint8Array {
+  const kernels = kernelsOf(tile)
   return moduleBytes(
     section(1, vec([[0x60, ...vec(GEMM_PARAMS.map((t) => [t])), 0x00]])),
     section(2, vec([memoryImport(shared)])),
-    section(3, vec(KERNELS.map(() => [0]))),
-    section(7, vec(KERNELS.map(([R, Q], f) => [...name(kernelName(R, Q)), 0x00, f]))),
-    section(10, vec(KERNELS.map(([R, Q]) => gemmKernel(R, Q, UNROLL, n, saiB, sapB))))
+    section(3, vec(kernels.map(() => [0]))),
+    section(7, vec(kernels.map(([R, Q], f) => [...name(kernelName(R, Q)), 0x00, f]))),
+    section(10, vec(kernels.map(([R, Q]) => gemmKernel(R, Q, UNROLL, n, saiB, sapB))))
   )
 }
 
@@ -398,13 +416,151 @@ function sigmoidKernel(): number[] {
   return [...uleb(fn.length), ...fn]
 }
 
+/** i8x16.shuffle of two f32x4 by float lanes (0–3 the first operand, 4–7 the second). */
+const shuffle32 = (lanes: number[]): number[] => [
+  ...simd(0x0d),
+  ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])
+]
+
+// transpose(src, dst, rows, cols): dst (cols×rows) = srcᵀ for a row-major src (rows×cols), both
+// multiples of 4, in 4×4 blocks (4 row loads, 8 shuffles, 4 column stores). A pure copy of the floats.
+function transposeKernel(): number[] {
+  const [src, dst, rows, cols] = [0, 1, 2, 3]
+  const [r, c, sPtr, dPtr, rowB, colB] = [4, 5, 6, 7, 8, 9]
+  const [a, b, cc, d, t0, t1, t2, t3] = [10, 11, 12, 13, 14, 15, 16, 17]
+  const body = [
+    ...get(cols),
+    ...i32c(4),
+    ...mul,
+    ...set(rowB), // bytes per src row
+    ...get(rows),
+    ...i32c(4),
+    ...mul,
+    ...set(colB), // bytes per dst row
+    ...block([
+      ...get(rows),
+      ...eqz,
+      ...get(cols),
+      ...eqz,
+      0x72 /* i32.or */,
+      0x0d,
+      0,
+      ...i32c(0),
+      ...set(r),
+      ...loop([
+        ...i32c(0),
+        ...set(c),
+        ...loop([
+          // sPtr = src + r·rowB + 4c; dPtr = dst + c·colB + 4r
+          ...get(src),
+          ...get(r),
+          ...get(rowB),
+          ...mul,
+          ...add,
+          ...get(c),
+          ...i32c(4),
+          ...mul,
+          ...add,
+          ...set(sPtr),
+          ...get(dst),
+          ...get(c),
+          ...get(colB),
+          ...mul,
+          ...add,
+          ...get(r),
+          ...i32c(4),
+          ...mul,
+          ...add,
+          ...set(dPtr),
+          ...[a, b, cc, d].flatMap((v, q) => [
+            ...get(sPtr),
+            ...(q === 0 ? [] : [...get(rowB), ...i32c(q), ...mul, ...add]),
+            ...v128load(0),
+            ...set(v)
+          ]),
+          ...get(a),
+          ...get(b),
+          ...shuffle32([0, 4, 1, 5]),
+          ...set(t0),
+          ...get(a),
+          ...get(b),
+          ...shuffle32([2, 6, 3, 7]),
+          ...set(t1),
+          ...get(cc),
+          ...get(d),
+          ...shuffle32([0, 4, 1, 5]),
+          ...set(t2),
+          ...get(cc),
+          ...get(d),
+          ...shuffle32([2, 6, 3, 7]),
+          ...set(t3),
+          ...(
+            [
+              [t0, t2, [0, 1, 4, 5]],
+              [t0, t2, [2, 3, 6, 7]],
+              [t1, t3, [0, 1, 4, 5]],
+              [t1, t3, [2, 3, 6, 7]]
+            ] satisfies [number, number, number[]][]
+          ).flatMap(([x, y, lanes], q) => [
+            ...get(dPtr),
+            ...(q === 0 ? [] : [...get(colB), ...i32c(q), ...mul, ...add]),
+            ...get(x),
+            ...get(y),
+            ...shuffle32(lanes),
+            ...v128store(0)
+          ]),
+          ...get(c),
+          ...i32c(4),
+          ...add,
+          ...set(c),
+          ...get(c),
+          ...get(cols),
+          ...ltU,
+          0x0d,
+          0
+        ]),
+        ...get(r),
+        ...i32c(4),
+        ...add,
+        ...set(r),
+        ...get(r),
+        ...get(rows),
+        ...ltU,
+        0x0d,
+        0
+      ])
+    ]),
+    0x0b
+  ]
+  const fn = [
+    ...vec([
+      [...uleb(6), I32],
+      [...uleb(8), V128]
+    ]),
+    ...body
+  ]
+  return [...uleb(fn.length), ...fn]
+}
+
 function assembleElementwise(shared = false): Uint8Array {
   return moduleBytes(
-    section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00]])),
+    section(
+      1,
+      vec([
+        [0x60, ...vec([[I32], [I32], [I32]]), 0x00],
+        [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00]
+      ])
+    ),
     section(2, vec([memoryImport(shared)])),
-    section(3, vec([[0]])),
-    section(7, vec([[...name('sigmoid'), 0x00, 0]])),
-    section(10, vec([sigmoidKernel()]))
+    section(3, vec([[0], [1]])),
+    section(
+      7,
+      vec([
+        [...name('sigmoid'), 0x00, 0],
+        [...name('transpose'), 0x00, 1]
+      ])
+    ),
+    section(10, vec([sigmoidKernel(), transposeKernel()]))
   )
 }
 
@@ -435,11 +591,11 @@ function simdAvailable(): boolean {
 
 /** Compiled modules by shape; a network uses a handful (one per gemm layout of each layer). */
 const modules = new Map<string, object>()
-function gemmModule(n: number, saiB: number, sapB: number, shared = false): object {
-  const key = `${n},${saiB},${sapB},${shared ? 's' : 'p'}`
+function gemmModule(n: number, saiB: number, sapB: number, tile: Tile, shared = false): object {
+  const key = `${gemmModuleKey(n, saiB, sapB, tile)},${shared ? 's' : 'p'}`
   let mod = modules.get(key)
   if (mod === undefined) {
-    mod = new wasm.Module(assemble(n, saiB, sapB, shared))
+    mod = new wasm.Module(assemble(n, saiB, sapB, tile, shared))
     modules.set(key, mod)
   }
   return mod
@@ -461,6 +617,7 @@ interface ShapeKernels {
   n: number
   sai: number
   sap: number
+  tile: Tile
   /** kernel[R-1][0] is the bulk-width kernel for R rows, kernel[R-1][1] the 4-column one. */
   kernel: GemmExport[][]
 }
@@ -472,7 +629,7 @@ class Kernels {
   /** Set for a shared memory with a helper thread: big gemms split their columns with it. */
   private readonly helper: GemmHelper | null
 
-  private sigmoidFn: ((xOff: number, yOff: number, vecs: number) => void) | undefined
+  private elementwiseFns: { sigmoid: WasmKernel; transpose: WasmKernel } | undefined
 
   constructor(pages: number, helper: GemmHelper | null = null) {
     this.helper = helper
@@ -482,28 +639,35 @@ class Kernels {
     helper?.attach(this.memory)
   }
 
-  /** y = sigmoid(x) on len4/4 vectors at byte offsets xOff, yOff (may be equal). */
-  sigmoid(xOff: number, yOff: number, len4: number): void {
-    if (this.sigmoidFn === undefined) {
-      this.sigmoidFn = exportedKernel(
-        new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } }).exports,
-        'sigmoid'
-      )
+  private elementwise(): { sigmoid: WasmKernel; transpose: WasmKernel } {
+    if (this.elementwiseFns === undefined) {
+      const ex = new wasm.Instance(elementwiseModule(this.helper !== null), { env: { memory: this.memory } }).exports
+      this.elementwiseFns = { sigmoid: exportedKernel(ex, 'sigmoid'), transpose: exportedKernel(ex, 'transpose') }
     }
-    this.sigmoidFn(xOff, yOff, len4 >> 2)
+    return this.elementwiseFns
   }
 
-  private forShape(n: number, sai: number, sap: number): GemmExport[][] {
-    for (const s of this.shapes) if (s.n === n && s.sai === sai && s.sap === sap) return s.kernel
-    const ex = new wasm.Instance(gemmModule(n, sai * 4, sap * 4, this.helper !== null), {
+  /** y = sigmoid(x) on len4/4 vectors at byte offsets xOff, yOff (may be equal). */
+  sigmoid(xOff: number, yOff: number, len4: number): void {
+    this.elementwise().sigmoid(xOff, yOff, len4 >> 2)
+  }
+
+  /** dst (cols×rows) = srcᵀ at byte offsets; rows and cols multiples of 4; src and dst must not overlap. */
+  transpose(srcOff: number, dstOff: number, rows: number, cols: number): void {
+    this.elementwise().transpose(srcOff, dstOff, rows, cols)
+  }
+
+  private forShape(n: number, sai: number, sap: number, tile: Tile): GemmExport[][] {
+    for (const s of this.shapes) if (s.n === n && s.sai === sai && s.sap === sap && s.tile === tile) return s.kernel
+    const ex = new wasm.Instance(gemmModule(n, sai * 4, sap * 4, tile, this.helper !== null), {
       env: { memory: this.memory }
     }).exports
-    const kernel = [...Array(TILE_ROWS).keys()].map((r) => [
-      exportedKernel(ex, kernelName(r + 1, TILE_VECS)),
+    const kernel = [...Array(tile.R).keys()].map((r) => [
+      exportedKernel(ex, kernelName(r + 1, tile.Q)),
       exportedKernel(ex, kernelName(r + 1, 1))
     ])
     // Most recently added first: a training step cycles through its few shapes in order.
-    this.shapes.unshift({ n, sai, sap, kernel })
+    this.shapes.unshift({ n, sai, sap, tile, kernel })
     return kernel
   }
 
@@ -527,16 +691,18 @@ class Kernels {
     mode: GemmMode,
     lr: number
   ): void {
-    const kernel = this.forShape(n, sai, sap)
-    const wide = 4 * TILE_VECS
+    const tile = tileFor(k)
+    const kernel = this.forShape(n, sai, sap, tile)
+    const wide = 4 * tile.Q
     const nWide = n - (n % wide),
       n4 = n & ~3
     let split = nWide
-    if (this.helper !== null && m * n * k >= THREAD_MIN_WORK && nWide >= 2 * wide) {
+    const helper = this.helper
+    if (helper !== null && m * n * k >= THREAD_MIN_WORK && nWide >= 2 * wide && helper.policy.shouldSplit()) {
       split = Math.floor(nWide / wide / 2) * wide
-      this.helper.start(
+      helper.start(
         this.memory,
-        gemmModuleKey(n, sai * 4, sap * 4),
+        gemmModuleKey(n, sai * 4, sap * 4, tile),
         m,
         k,
         aOff,
@@ -551,19 +717,24 @@ class Kernels {
       )
     }
     if (split === nWide) {
-      this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, nWide, n4)
+      this.columns(kernel, tile.R, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, nWide, n4)
       return
     }
     // This thread: the lower wide strips and the 4-column leftovers; the helper: wide strips [split, nWide).
-    this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, split, split)
-    this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, nWide, nWide, n4)
+    const t0 = performance.now()
+    this.columns(kernel, tile.R, m, n, k, aOff, sai, bOff, cOff, mode, lr, 0, split, split)
+    this.columns(kernel, tile.R, m, n, k, aOff, sai, bOff, cOff, mode, lr, nWide, nWide, n4)
+    const t1 = performance.now()
     // A helper that failed has written nothing it was asked to: its columns are done here instead.
-    if (!this.helper!.finish()) this.columns(kernel, m, n, k, aOff, sai, bOff, cOff, mode, lr, split, nWide, nWide)
+    const ok = helper!.finish()
+    helper!.policy.record(t1 - t0, performance.now() - t1)
+    if (!ok) this.columns(kernel, tile.R, m, n, k, aOff, sai, bOff, cOff, mode, lr, split, nWide, nWide)
   }
 
   /** Columns [jStart, jWide) with the wide kernel and [jWide, j4) with the 4-column one. */
   private columns(
     kernel: GemmExport[][],
+    tileRows: number,
     m: number,
     n: number,
     k: number,
@@ -577,11 +748,11 @@ class Kernels {
     jWide: number,
     j4: number
   ): void {
-    const mBulk = m - (m % TILE_ROWS)
-    // Bulk rows in tiles of TILE_ROWS, then the leftover rows (fewer than TILE_ROWS) as one tile.
+    const mBulk = m - (m % tileRows)
+    // Bulk rows in tiles of tileRows, then the leftover rows (fewer than tileRows) as one tile.
     for (let i0 = 0; i0 < m; i0 = mBulk > i0 ? mBulk : m) {
       const rows = i0 < mBulk ? mBulk : m - mBulk
-      const R = i0 < mBulk ? TILE_ROWS : rows
+      const R = i0 < mBulk ? tileRows : rows
       const a = aOff + i0 * sai * 4,
         c = cOff + i0 * n * 4
       const [kw, k4] = kernel[R - 1]
@@ -591,13 +762,102 @@ class Kernels {
   }
 }
 
-const gemmModuleKey = (n: number, saiB: number, sapB: number): string => `${n},${saiB},${sapB}`
+const gemmModuleKey = (n: number, saiB: number, sapB: number, tile: Tile): string =>
+  `${n},${saiB},${sapB},${tile.R},${tile.Q}`
 
 /** Memories the gemm helper keeps shared at once (a model being trained uses one or two). */
 const KEEP_MEMORIES = 8
 
-/** Below this many multiply-adds a gemm stays on one thread (waking the helper costs ~10–50 µs). */
-const THREAD_MIN_WORK = 1 << 19
+/**
+ * Below this many multiply-adds a gemm stays on one thread (waking the helper costs ~10–50 µs). Default 2¹⁹,
+ * which splits the 2M-multiply-add layer-1 products of training 1024-64-36 at batch 32;
+ * GLYPHDESK_GEMM_SPLIT_MIN overrides it (e.g. 4194304 keeps those on one thread and splits only bigger ones).
+ */
+const THREAD_MIN_WORK = splitMinFor(process.env.GLYPHDESK_GEMM_SPLIT_MIN)
+
+export function splitMinFor(override: string | undefined): number {
+  const v = override === undefined || override === '' ? NaN : Number(override)
+  return Number.isInteger(v) && v >= 1 ? v : 1 << 19
+}
+
+/**
+ * Microseconds the helper spins for its next job before sleeping, and the calling thread for the helper's
+ * answer (GLYPHDESK_GEMM_SPIN_US; default 0: sleep at once). A futex wake-up costs tens of microseconds in a
+ * VM — as much as half of a 2M-multiply-add product — and a training step's products come within ~0.1 ms
+ * of each other, so on idle cores a helper spinning through those gaps gets each product without a wake-up.
+ * But on a busy machine a spinning thread takes the core the other one needs: at a load average of 6.5 on
+ * 2 cores, 100 µs of spin made a 2-thread epoch 2× slower (0.16 → 0.33 s). Hence opt-in.
+ */
+const DEFAULT_SPIN_US = 0
+const GEMM_SPIN_US = spinFor(process.env.GLYPHDESK_GEMM_SPIN_US)
+
+export function spinFor(override: string | undefined): number {
+  const us = override === undefined || override === '' ? NaN : Number(override)
+  return Number.isFinite(us) && us >= 0 ? Math.min(us, 100_000) : DEFAULT_SPIN_US
+}
+
+/** Sets the spin time of the helper thread (and of this thread waiting for it); returns the previous one. */
+export function setGemmSpin(us: number): number {
+  const h = gemmHelper()
+  if (h === null) return 0
+  const before = h.spinMicroseconds
+  h.spinMicroseconds = us
+  return before
+}
+
+/**
+ * Whether splitting products with the helper thread pays now. After each split product the calling thread
+ * compares how long it waited for the helper with how long its own half took: running side by side on two
+ * cores the helper is done about when this thread is (wait ≪ own half); taking turns on one core (a busy
+ * machine — measured here: the 2-thread epoch's CPU time equal to its wall time) the wait is as long as the
+ * own half, and the hand-over is pure cost. A split product takes own + wait against about 2·own unsplit, so
+ * it pays while wait < own: when the running mean of wait / own passes `limit` (0.9: less than 5% saved), the
+ * next `backoff` products stay on the calling thread, then splitting is tried again. Results do not depend on it
+ * (split or not, every element is the same bits); only the time does.
+ */
+export class SplitPolicy {
+  private ratio = 0
+  private skip = 0
+  /** Products kept on the calling thread so far (diagnostics and tests). */
+  kept = 0
+
+  constructor(
+    public enabled = true,
+    readonly backoff = 256,
+    readonly limit = 0.9,
+    readonly weight = 0.25
+  ) {}
+
+  shouldSplit(): boolean {
+    if (!this.enabled || this.skip === 0) return true
+    this.skip--
+    this.kept++
+    return false
+  }
+
+  /** Milliseconds this thread spent on its own half of a split product, and then waiting for the helper. */
+  record(ownMs: number, waitMs: number): void {
+    if (!this.enabled) return
+    const r = ownMs > 0 ? waitMs / ownMs : 0
+    this.ratio += this.weight * (r - this.ratio)
+    if (this.ratio > this.limit) {
+      this.skip = this.backoff
+      this.ratio = 0
+    }
+  }
+}
+
+/** GLYPHDESK_GEMM_ADAPT=0 turns SplitPolicy off: every product of the split size is split. */
+const ADAPT = process.env.GLYPHDESK_GEMM_ADAPT !== '0'
+
+/** Turns the helper's SplitPolicy on or off (tests that count hand-overs); returns the previous setting. */
+export function setGemmAdaptive(on: boolean): boolean {
+  const h = gemmHelper()
+  if (h === null) return false
+  const before = h.policy.enabled
+  h.policy.enabled = on
+  return before
+}
 
 /**
  * Source of the helper thread (run with eval, so it needs no file next to a bundle). It blocks in
@@ -608,7 +868,7 @@ const THREAD_MIN_WORK = 1 << 19
  */
 const HELPER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
-const { ctrl: sab, port, tileRows, tileVecs } = workerData
+const { ctrl: sab, port } = workerData
 const ctrl = new Int32Array(sab, 0, 16), lrBox = new Float64Array(sab, 64, 1)
 const memories = new Map(), modules = new Map(), instances = new Map()
 let forgot = false
@@ -625,7 +885,7 @@ function drain() {
       memories.delete(msg.id)
       for (const key of [...instances.keys()]) if (key.startsWith(msg.id + ':')) instances.delete(key)
       forgot = true
-    } else modules.set(msg.id, new WebAssembly.Module(msg.bytes))
+    } else modules.set(msg.id, { module: new WebAssembly.Module(msg.bytes), R: msg.R, Q: msg.Q })
   }
 }
 function kernels(memId, modId) {
@@ -633,25 +893,45 @@ function kernels(memId, modId) {
   let k = instances.get(key)
   if (!k) {
     drain()
-    const ex = new WebAssembly.Instance(modules.get(modId), { env: { memory: memories.get(memId) } }).exports
+    const { module, R, Q } = modules.get(modId)
+    const ex = new WebAssembly.Instance(module, { env: { memory: memories.get(memId) } }).exports
     k = []
-    for (let r = 1; r <= tileRows; r++) k.push([ex['gemm' + r + 'x' + 4 * tileVecs], ex['gemm' + r + 'x4']])
+    for (let r = 1; r <= R; r++) k.push([ex['gemm' + r + 'x' + 4 * Q], ex['gemm' + r + 'x4']])
     instances.set(key, k)
   }
   return k
 }
+let seen = 0
+/** Spins until a job is posted (state 1), for up to spinUs microseconds; true when one was. */
+function spin(spinUs) {
+  if (spinUs <= 0) return false
+  const until = performance.now() + spinUs / 1000
+  for (;;) {
+    for (let i = 0; i < 256; i++) if (Atomics.load(ctrl, 0) === 1) return true
+    if (performance.now() > until) return false
+  }
+}
 for (;;) {
-  Atomics.wait(ctrl, 0, 0)
-  const state = Atomics.load(ctrl, 0)
-  // Woken with no job: the last answer not yet collected (2, 3: wait for it to change), or already
-  // collected (0: wait again). Only 1 is a job.
-  if (state !== 1) { if (state === 2 || state === 3) Atomics.wait(ctrl, 0, state); continue }
+  // Wait for a job: spin a while (the next product of a training step comes within ~0.1 ms), then sleep.
+  // Sleeping is announced in word 13, so the main thread knows to wake it (see GemmHelper.start).
+  if (!spin(ctrl[15])) {
+    Atomics.store(ctrl, 13, 1)
+    const s = Atomics.load(ctrl, 0)
+    if (s !== 1) Atomics.wait(ctrl, 0, s)
+    Atomics.store(ctrl, 13, 0)
+  }
+  // Only 1 is a job: 0 (idle) and 2, 3 (the last answer, not yet collected) mean wait again.
+  if (Atomics.load(ctrl, 0) !== 1) continue
   try {
-    drain()
+    const posted = Atomics.load(ctrl, 14)
+    if (posted !== seen) {
+      seen = posted
+      drain()
+    }
     if (forgot) collect()
     const kernel = kernels(ctrl[1], ctrl[2])
     const m = ctrl[3], k = ctrl[4], aOff = ctrl[5], saiB = ctrl[6], bOff = ctrl[7], cOff = ctrl[8], rowB = ctrl[9], mode = ctrl[10], j0 = ctrl[11], j1 = ctrl[12], lr = lrBox[0]
-    const mBulk = m - (m % tileRows)
+    const tileRows = kernel.length, mBulk = m - (m % tileRows)
     for (let i0 = 0; i0 < m; i0 = mBulk > i0 ? mBulk : m) {
       const rows = i0 < mBulk ? mBulk : m - mBulk
       const R = i0 < mBulk ? tileRows : rows
@@ -675,16 +955,18 @@ class GemmHelper {
   private readonly port: MessagePort
   private readonly memIds = new Map<WasmMemory, number>()
   private readonly modIds = new Map<string, number>()
+  readonly policy = new SplitPolicy(ADAPT)
 
   constructor() {
     const sab = new SharedArrayBuffer(128)
     this.ctrl = new Int32Array(sab, 0, 16)
     this.lrBox = new Float64Array(sab, 64, 1)
+    this.spinMicroseconds = GEMM_SPIN_US
     const { port1, port2 } = new MessageChannel()
     this.port = port1
     const worker = new Worker(HELPER_SOURCE, {
       eval: true,
-      workerData: { ctrl: sab, port: port2, tileRows: TILE_ROWS, tileVecs: TILE_VECS },
+      workerData: { ctrl: sab, port: port2 },
       transferList: [port2]
     })
     worker.unref()
@@ -702,12 +984,18 @@ class GemmHelper {
     if (this.memIds.size >= KEEP_MEMORIES) {
       const [oldest, oldId] = this.memIds.entries().next().value!
       this.memIds.delete(oldest)
-      this.port.postMessage({ type: 'forget', id: oldId })
+      this.post({ type: 'forget', id: oldId })
     }
     const id = ++this.nextMemId
     this.memIds.set(memory, id)
-    this.port.postMessage({ type: 'memory', id, memory })
+    this.post({ type: 'memory', id, memory })
     return id
+  }
+
+  /** A set-up message to the helper, counted in word 14 so that it reads its port only when something came. */
+  private post(msg: object): void {
+    this.port.postMessage(msg)
+    Atomics.add(this.ctrl, 14, 1)
   }
 
   /** Memories shared with the helper now (tests). */
@@ -737,8 +1025,8 @@ class GemmHelper {
     if (mod === undefined) {
       mod = this.modIds.size + 1
       this.modIds.set(moduleKey, mod)
-      const [n, saiBk, sapB] = moduleKey.split(',').map(Number)
-      this.port.postMessage({ type: 'module', id: mod, bytes: assemble(n, saiBk, sapB, true) })
+      const [n, saiBk, sapB, R, Q] = moduleKey.split(',').map(Number)
+      this.post({ type: 'module', id: mod, bytes: assemble(n, saiBk, sapB, { R, Q }, true), R, Q })
     }
     // Most recently used last, so attach() forgets the least recently used.
     let memId = this.memIds.get(memory)
@@ -763,7 +1051,8 @@ class GemmHelper {
     this.lrBox[0] = lr
     this.jobs++
     Atomics.store(c, 0, 1)
-    Atomics.notify(c, 0)
+    // A spinning helper sees the job by itself; a sleeping one (word 13) is woken.
+    if (Atomics.load(c, 13) === 1) Atomics.notify(c, 0)
   }
 
   /**
@@ -773,17 +1062,34 @@ class GemmHelper {
    */
   finish(): boolean {
     const c = this.ctrl
+    // The helper's half takes about as long as this thread's: spin briefly before sleeping on it.
+    const spinUs = c[15]
+    if (spinUs > 0 && Atomics.load(c, 0) === 1) {
+      const until = performance.now() + spinUs / 1000
+      spin: for (;;) {
+        for (let i = 0; i < 64; i++) if (Atomics.load(c, 0) !== 1) break spin
+        if (performance.now() > until) break
+      }
+    }
     for (;;) {
       const s = Atomics.load(c, 0)
       if (s === 2 || s === 3) {
+        // Collected; the helper waits for the next 1 (spinning, or asleep and woken by start()).
         Atomics.store(c, 0, 0)
-        Atomics.notify(c, 0)
         if (s === 3) this.failures++
         return s === 2
       }
       if (Atomics.wait(c, 0, 1, 60_000) === 'timed-out')
         throw new Error('the gemm helper thread did not answer in 60 s')
     }
+  }
+
+  /** Microseconds either side spins for the other before sleeping (0: sleep at once). */
+  get spinMicroseconds(): number {
+    return Atomics.load(this.ctrl, 15)
+  }
+  set spinMicroseconds(us: number) {
+    Atomics.store(this.ctrl, 15, Math.max(0, Math.round(us)))
   }
 
   /** Jobs the helper failed (tests and diagnostics). */
@@ -853,6 +1159,16 @@ export class Arena {
   /** y = 1/(1+e^−x) on elements [0, len&~3) (float32 exp, see sigmoidKernel); x and y in this arena. */
   sigmoid(len: number, x: Float32Array, y: Float32Array): void {
     if (len >= 4) this.kernels.sigmoid(x.byteOffset, y.byteOffset, len & ~3)
+  }
+
+  /**
+   * dst (cols×rows) = srcᵀ for a row-major src (rows×cols), both in this arena, when rows and cols are
+   * multiples of 4 (the wasm 4×4-block kernel); false, and nothing done, otherwise.
+   */
+  transpose(rows: number, cols: number, src: Float32Array, dst: Float32Array): boolean {
+    if ((rows & 3) !== 0 || (cols & 3) !== 0 || dst.length < rows * cols || src.length < rows * cols) return false
+    this.kernels.transpose(src.byteOffset, dst.byteOffset, rows, cols)
+    return true
   }
 
   /** C (op)= A·B for arrays that all live in this arena; A(i,p) = A[i·sai + p·sap]. Columns [0, n&~3). */

@@ -12,6 +12,11 @@ import {
   helperFailures,
   helperGemms,
   helperMemories,
+  setGemmAdaptive,
+  setGemmSpin,
+  SplitPolicy,
+  spinFor,
+  splitMinFor,
   type Arena
 } from '../../../src/main/nn/simd.ts'
 import { trainMlp } from '../../../src/main/nn/train.ts'
@@ -27,6 +32,8 @@ function f32(len: number, seed: number, where: Arena): Float32Array {
 describe('two-thread arena gemms', () => {
   const one = createArena(1 << 22, 1)!,
     two = createArena(1 << 22, 2)!
+  // These tests count hand-overs: every product of the split size is split (no SplitPolicy back-off on a busy machine).
+  setGemmAdaptive(false)
 
   // [m, n, k]: the layer-1 products of training and batch-256 inference, n with 4-column leftovers
   // (68 = 4·16 + 4), an odd m (a leftover row tile), and one below the threading threshold.
@@ -122,6 +129,73 @@ describe('two-thread arena gemms', () => {
     expect(helperGemms() - before).toBe(3000)
     expect(helperFailures()).toBe(0)
   }, 120_000)
+
+  it('hands jobs over with either side spinning (GLYPHDESK_GEMM_SPIN_US), whether the helper is still spinning or asleep', () => {
+    const [A, B] = [f32(32 * 1024, 6, two), f32(1024 * 64, 7, two)]
+    const [C, Cr] = [two.alloc(32 * 64)!, one.alloc(32 * 64)!]
+    gemmNN(32, 64, 1024, f32(32 * 1024, 6, one), f32(1024 * 64, 7, one), Cr, false)
+    const before = setGemmSpin(150)
+    try {
+      const jobs = helperGemms()
+      const rng = new Rng(9)
+      for (let i = 0; i < 600; i++) {
+        // Gaps from 0 to 400 µs: the helper catches some jobs spinning and sleeps through the longer gaps.
+        const until = performance.now() + rng.uniform() * 0.4
+        while (performance.now() < until);
+        C.fill(NaN)
+        gemmNN(32, 64, 1024, A, B, C, false)
+        if (i % 50 === 0) expect(sameBits([C], [Cr])).toBe(true)
+      }
+      expect(helperGemms() - jobs).toBe(600)
+      expect(sameBits([C], [Cr])).toBe(true)
+      expect(helperFailures()).toBe(0)
+    } finally {
+      setGemmSpin(before)
+    }
+    expect(spinFor(undefined)).toBe(0)
+    expect(spinFor('250')).toBe(250)
+    expect(spinFor('-1')).toBe(0)
+    expect(spinFor('x')).toBe(0)
+  }, 60_000)
+
+  it('splits products of 2^19 multiply-adds or more unless GLYPHDESK_GEMM_SPLIT_MIN says otherwise', () => {
+    expect(splitMinFor(undefined)).toBe(1 << 19)
+    expect(splitMinFor('4194304')).toBe(1 << 22)
+    for (const bad of ['', '0', '-5', '1.5', 'x']) expect(splitMinFor(bad)).toBe(1 << 19)
+  })
+
+  it('SplitPolicy keeps products on the calling thread for a while when it keeps waiting for the helper as long as its own half took', () => {
+    const p = new SplitPolicy(true, 10, 0.5, 0.25)
+    // Side by side: the helper is done when this thread is; it keeps splitting.
+    for (let i = 0; i < 100; i++) {
+      expect(p.shouldSplit()).toBe(true)
+      p.record(0.1, 0.01)
+    }
+    // Taking turns on one core: the wait is as long as the own half. After a few such products it backs off for 10.
+    let splits = 0
+    for (let i = 0; i < 40; i++)
+      if (p.shouldSplit()) {
+        splits++
+        p.record(0.1, 0.1)
+      }
+    expect(p.kept).toBeGreaterThan(25)
+    expect(splits).toBeGreaterThan(3) // it tries again after each back-off
+    // Off: always split.
+    const off = new SplitPolicy(false)
+    for (let i = 0; i < 10; i++) off.record(0.1, 1)
+    expect(off.shouldSplit()).toBe(true)
+    // And the product is the same bits whether or not it was split.
+    const [A, B] = [f32(32 * 1024, 6, two), f32(1024 * 64, 7, two)]
+    const [C1, C2] = [two.alloc(32 * 64)!, two.alloc(32 * 64)!]
+    gemmNN(32, 64, 1024, A, B, C1, false)
+    setGemmAdaptive(true)
+    try {
+      for (let i = 0; i < 50; i++) gemmNN(32, 64, 1024, A, B, C2, false)
+    } finally {
+      setGemmAdaptive(false)
+    }
+    expect(sameBits([C2], [C1])).toBe(true)
+  })
 
   it('defaults to two threads on two or more cores; GLYPHDESK_GEMM_THREADS overrides', () => {
     expect(gemmThreadsFor(undefined, 2)).toBe(2)

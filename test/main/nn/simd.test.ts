@@ -117,6 +117,67 @@ describe('wasm arena gemms (in place, no copies)', () => {
     })
   }
 
+  // The layer-1 weight gradient transposes X first (kernels.ts#transposedInArena): same sums, same bits.
+  const TRANSPOSED: [number, number, number][] = [
+    [1024, 64, 32],
+    [1024, 64, 16],
+    [256, 36, 8],
+    [12, 20, 4],
+    [1024, 64, 7], // k not a multiple of 4: no transpose, the strided path
+    [30, 17, 12] // m not a multiple of 4: likewise
+  ]
+  for (const [m, n, k] of TRANSPOSED) {
+    it(`gemmTN and gemmTNSgd through Aᵀ are bit-identical to reading A by columns (m=${m} n=${n} k=${k})`, () => {
+      const ar = createArena(1 << 22)!
+      const A = f32(k * m, 11, ar),
+        B = f32(k * n, 12, ar),
+        C0 = f32(m * n, 13, ar)
+      const aT = ar.alloc(m * k)!
+      for (const accumulate of [false, true]) {
+        const [C1, C2] = [ar.alloc(m * n)!, ar.alloc(m * n)!]
+        C1.set(C0)
+        C2.set(C0)
+        gemmTN(m, n, k, A, B, C1, accumulate)
+        aT.fill(NaN)
+        gemmTN(m, n, k, A, B, C2, accumulate, aT)
+        expect(sameBits([C2], [C1])).toBe(true)
+        // The transpose ran exactly when it applies (k and m multiples of 4), and it is Aᵀ.
+        const applies = k % 4 === 0 && m % 4 === 0
+        expect(Number.isNaN(aT[0])).toBe(!applies)
+        if (applies)
+          for (let i = 0; i < m; i += 37) for (let p = 0; p < k; p++) expect(aT[i * k + p]).toBe(A[p * m + i])
+      }
+      const [W1, W2] = [ar.alloc(m * n)!, ar.alloc(m * n)!]
+      W1.set(C0)
+      W2.set(C0)
+      const G = ar.alloc(m * n)!
+      gemmTNSgd(m, n, k, A, B, W1, 0.05, G)
+      gemmTNSgd(m, n, k, A, B, W2, 0.05, G, aT)
+      expect(sameBits([W2], [W1])).toBe(true)
+    })
+  }
+
+  it('transposes in 4×4 blocks exactly, and declines shapes that are not multiples of 4', () => {
+    const ar = arena()
+    for (const [rows, cols] of [
+      [4, 4],
+      [8, 12],
+      [32, 1024],
+      [16, 36]
+    ]) {
+      const src = f32(rows * cols, rows + cols, ar),
+        dst = ar.alloc(rows * cols)!
+      expect(ar.transpose(rows, cols, src, dst)).toBe(true)
+      const expected = new Float32Array(rows * cols)
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expected[c * rows + r] = src[r * cols + c]
+      expect(sameBits([dst], [expected])).toBe(true)
+    }
+    const src = f32(30, 1, ar),
+      dst = ar.alloc(30)!
+    expect(ar.transpose(5, 6, src, dst)).toBe(false)
+    expect(ar.transpose(6, 5, src, dst)).toBe(false)
+  })
+
   it('gemms on arrays outside any arena (the copying path) agree with the triple loop', () => {
     const [m, n, k] = [9, 38, 70]
     const A = f32(m * k, 1),
