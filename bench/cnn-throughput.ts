@@ -10,7 +10,7 @@
 // intra-op threads, smaller ones on the wasm gemms (simd.ts); GLYPHDESK_MLP_ONNX=0 keeps every batch on the
 // wasm gemms (the comparison before the change).
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +20,7 @@ import { listShippedModels } from '../src/main/recognize/models.ts'
 import { ONNX_INTRA_OP_THREADS, OnnxClassifier } from '../src/main/recognize/onnxClassifier.ts'
 import { GEMM_THREADS } from '../src/main/nn/simd.ts'
 import { GLYPH_PIXELS } from '../src/shared/classes.ts'
+import { shiftedFixtureGlyphs } from '../test/main/helpers/fixtureGlyphs.ts'
 
 const args = process.argv.slice(2)
 const SECONDS = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 3
@@ -32,25 +33,6 @@ const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 const N = 1024
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
-
-/** 1024 glyphs: the 16 committed fixture glyphs, each shifted by a pixel or two so batches are not identical. */
-function benchGlyphs(): Float32Array {
-  const buf = readFileSync(join(root, 'test', 'fixtures', 'onnx', 'cnn-compact-16.glyphs.f32'))
-  const base = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
-  const out = new Float32Array(N * GLYPH_PIXELS)
-  for (let i = 0; i < N; i++) {
-    const src = (i % 16) * GLYPH_PIXELS,
-      dx = ((i >> 4) % 3) - 1,
-      dy = ((i >> 6) % 3) - 1
-    for (let y = 0; y < 32; y++)
-      for (let x = 0; x < 32; x++) {
-        const sx = Math.min(31, Math.max(0, x - dx)),
-          sy = Math.min(31, Math.max(0, y - dy))
-        out[i * GLYPH_PIXELS + y * 32 + x] = base[src + sy * 32 + sx]
-      }
-  }
-  return out
-}
 
 async function rate(model: Classifier, glyphs: Float32Array, batch: number): Promise<number> {
   await model.predict(glyphs.subarray(0, batch * GLYPH_PIXELS), batch) // warm-up
@@ -66,7 +48,7 @@ async function rate(model: Classifier, glyphs: Float32Array, batch: number): Pro
   return done / ((performance.now() - t0) / 1000)
 }
 
-const glyphs = benchGlyphs()
+const glyphs = shiftedFixtureGlyphs(N)
 const models = listShippedModels().filter(
   (m) => (m.kind === 'mlp' || m.kind === 'cnn') && (ONLY === undefined || ONLY === m.kind || ONLY === m.name)
 )

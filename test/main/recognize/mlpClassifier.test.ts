@@ -1,7 +1,6 @@
 // MlpClassifier runs batches of 8 glyphs or more through onnxruntime on a graph built from the network's
 // weights (mlpOnnx.ts). Its probabilities must be the from-scratch forward pass's, to float32 rounding, for
 // the shipped MLPs and for every activation; small batches stay on the from-scratch path, bit for bit.
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
@@ -9,23 +8,7 @@ import { Mlp } from '../../../src/main/nn/mlp.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
 import { MLP_ONNX_MIN_BATCH, MlpClassifier } from '../../../src/main/recognize/mlpClassifier.ts'
 import { SHIPPED_MODELS_DIR } from '../../../src/main/recognize/models.ts'
-
-/** n glyphs: the 16 committed fixture glyphs shifted by up to a pixel, as the throughput bench makes them. */
-function glyphs(n: number): Float32Array {
-  const buf = readFileSync(join(__dirname, '..', '..', 'fixtures', 'onnx', 'cnn-compact-16.glyphs.f32'))
-  const base = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
-  const out = new Float32Array(n * GLYPH_PIXELS)
-  for (let i = 0; i < n; i++) {
-    const src = (i % 16) * GLYPH_PIXELS,
-      dx = ((i >> 4) % 3) - 1,
-      dy = ((i >> 6) % 3) - 1
-    for (let y = 0; y < 32; y++)
-      for (let x = 0; x < 32; x++)
-        out[i * GLYPH_PIXELS + y * 32 + x] =
-          base[src + Math.min(31, Math.max(0, y - dy)) * 32 + Math.min(31, Math.max(0, x - dx))]
-  }
-  return out
-}
+import { shiftedFixtureGlyphs } from '../helpers/fixtureGlyphs.ts'
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length)
@@ -42,7 +25,7 @@ describe('MlpClassifier through onnxruntime', () => {
         MlpClassifier.load(dir, model, { onnx: true }),
         MlpClassifier.load(dir, model, { onnx: false })
       ])
-      const x = glyphs(300)
+      const x = shiftedFixtureGlyphs(300)
       const [a, b] = [await viaOnnx.predict(x, 300), await scratch.predict(x, 300)]
       expect(await viaOnnx.usesOnnx()).toBe(true)
       expect(await scratch.usesOnnx()).toBe(false)
