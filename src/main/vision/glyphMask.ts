@@ -22,7 +22,9 @@ export function glyphMask(
     binary: { width: ww, height: wh },
     binaryScale: s
   } = seg
-  const own = new Set(box.ink.labels)
+  const labels = box.ink.labels
+  const single = labels.length === 1 ? labels[0] : -1
+  const own = new Set(labels)
   const r = box.ink.rect
   const h = Math.max(0, Math.round(halo))
   // Working-scale window under the crop, with room for the halo.
@@ -46,36 +48,53 @@ export function glyphMask(
       xa = Math.max(xa, rows.from[i])
       xb = Math.min(xb, rows.to[i])
     }
-    for (let x = xa; x < xb; x++) {
-      if (own.has(lab[row + x])) ownInk[(y - wy0) * winW + (x - wx0)] = 1
-    }
+    const out = (y - wy0) * winW - wx0
+    if (single >= 0) {
+      for (let x = xa; x < xb; x++) if (lab[row + x] === single) ownInk[out + x] = 1
+    } else for (let x = xa; x < xb; x++) if (own.has(lab[row + x])) ownInk[out + x] = 1
   }
-  // Square dilation by h, separably: rows then columns.
+  // Square dilation by h, separably (rows, then columns), as running counts of ink in the 2h + 1 window: a
+  // pixel is near ink when its window's count is above zero (the same as the window's maximum, in one pass).
   const tmp = new Uint8Array(winW * winH),
     near = new Uint8Array(winW * winH)
   for (let y = 0; y < winH; y++) {
+    const o = y * winW
+    let count = 0
+    for (let d = 0; d < Math.min(winW, h); d++) count += ownInk[o + d]
     for (let x = 0; x < winW; x++) {
-      let v = 0
-      for (let d = Math.max(0, x - h); d <= Math.min(winW - 1, x + h) && !v; d++) v = ownInk[y * winW + d]
-      tmp[y * winW + x] = v
+      if (x + h < winW) count += ownInk[o + x + h]
+      if (x - h - 1 >= 0) count -= ownInk[o + x - h - 1]
+      tmp[o + x] = count > 0 ? 1 : 0
     }
   }
-  for (let y = 0; y < winH; y++) {
-    for (let x = 0; x < winW; x++) {
-      let v = 0
-      for (let d = Math.max(0, y - h); d <= Math.min(winH - 1, y + h) && !v; d++) v = tmp[d * winW + x]
-      near[y * winW + x] = v
+  for (let x = 0; x < winW; x++) {
+    let count = 0
+    for (let d = 0; d < Math.min(winH, h); d++) count += tmp[d * winW + x]
+    for (let y = 0; y < winH; y++) {
+      if (y + h < winH) count += tmp[(y + h) * winW + x]
+      if (y - h - 1 >= 0) count -= tmp[(y - h - 1) * winW + x]
+      near[y * winW + x] = count > 0 ? 1 : 0
     }
+  }
+  // Each crop column's and row's working pixel, once (−1 outside the window).
+  const colOf = new Int32Array(crop.w)
+  for (let x = 0; x < crop.w; x++) {
+    const wx = Math.min(ww - 1, Math.max(0, Math.floor((crop.x + x + 0.5) * s)))
+    colOf[x] = wx < wx0 || wx >= wx1 ? -1 : wx
   }
   const mask = new Uint8Array(crop.w * crop.h)
   for (let y = 0; y < crop.h; y++) {
     const wy = Math.min(wh - 1, Math.max(0, Math.floor((crop.y + y + 0.5) * s)))
+    if (wy < wy0 || wy >= wy1) continue
+    const win = (wy - wy0) * winW - wx0,
+      labRow = wy * ww,
+      out = y * crop.w
     for (let x = 0; x < crop.w; x++) {
-      const wx = Math.min(ww - 1, Math.max(0, Math.floor((crop.x + x + 0.5) * s)))
-      if (wx < wx0 || wx >= wx1 || wy < wy0 || wy >= wy1) continue
-      const i = (wy - wy0) * winW + (wx - wx0)
+      const wx = colOf[x]
+      if (wx < 0) continue
+      const i = win + wx
       // Own ink, or paper next to it; ink of any other component (or of the other part of a split) is not ours.
-      if (ownInk[i] || (lab[wy * ww + wx] === 0 && near[i])) mask[y * crop.w + x] = 1
+      if (ownInk[i] || (lab[labRow + wx] === 0 && near[i])) mask[out + x] = 1
     }
   }
   return mask
