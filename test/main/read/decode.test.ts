@@ -9,18 +9,7 @@ import {
   type DecodeLattice,
   type DecoderOptions
 } from '../../../src/main/read/decode.ts'
-
-/** Seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 as rng } from '../helpers/rng.ts'
 
 const idx = (c: string) => CLASSES.indexOf(c)
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { Rect } from '../../../src/main/vision/layout.ts'
 import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
 import type { CharBox, SegmentResult } from '../../../src/main/vision/segment.ts'
+import { mulberry32 as rng } from '../helpers/rng.ts'
 
 function referenceGlyphMask(
   seg: Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale'>,
@@ -75,18 +76,6 @@ function referenceGlyphMask(
     }
   }
   return mask
-}
-
-/** Seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 describe('glyphMask', () => {
