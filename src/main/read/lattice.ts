@@ -82,27 +82,21 @@ function toInput(r: Rect, s: number, img: { width: number; height: number }): Re
   return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
 }
 
-/** Own-ink column profile of a box and the median vertical run of its ink (its stroke width). */
-function inkProfile(seg: Seg, ink: NonNullable<CharBox['ink']>): { profile: Float32Array; stroke: number } {
-  const { x, y, w, h } = ink.rect
-  const ww = seg.binary.width
-  const own = new Set(ink.labels)
-  const profile = new Float32Array(w)
+/** The median vertical run of a box's own ink (its stroke width), from its own-ink mask (w × h, row-major). */
+function strokeWidth(mask: Uint8Array, w: number, h: number): number {
   const runs: number[] = []
   for (let cx = 0; cx < w; cx++) {
     let run = 0
     for (let cy = 0; cy < h; cy++) {
-      if (own.has(seg.labels[(y + cy) * ww + x + cx])) {
-        profile[cx]++
-        run++
-      } else if (run > 0) {
+      if (mask[cy * w + cx]) run++
+      else if (run > 0) {
         runs.push(run)
         run = 0
       }
     }
     if (run > 0) runs.push(run)
   }
-  return { profile, stroke: Math.max(1, median(runs)) }
+  return Math.max(1, median(runs))
 }
 
 /**
@@ -346,14 +340,15 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       const forced = parts.slice(1).map((q) => q.ink!.rect.x - b.ink!.rect.x)
       let cuts: number[] = forced
       let paths: ReturnType<typeof cutPaths> | null = null
-      if (!opts.detectorOnly && b.ink && ((b.w >= cutH * H && b.w >= cutW * W) || forced.length > 0)) {
-        const { stroke } = inkProfile(seg, b.ink)
-        paths = cutPaths(ownInkMask(seg, b.ink), iw, ih, opts.cutStep ?? 0.1)
+      const wide = b.w >= cutH * H && b.w >= cutW * W
+      if (!opts.detectorOnly && b.ink && (wide || forced.length > 0)) {
+        // The own-ink mask once: the cut paths run through it and the stroke width is measured on it.
+        const mask = ownInkMask(seg, b.ink)
+        paths = cutPaths(mask, iw, ih, opts.cutStep ?? 0.1)
         const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
-        const found =
-          b.w >= cutH * H && b.w >= cutW * W
-            ? cutColumns(paths.cost, stroke, H * seg.binaryScale, W * seg.binaryScale, opts)
-            : []
+        const found = wide
+          ? cutColumns(paths.cost, strokeWidth(mask, iw, ih), H * seg.binaryScale, W * seg.binaryScale, opts)
+          : []
         cuts = [...forced, ...found.filter((c) => forced.every((f) => Math.abs(f - c) >= margin / 2))].sort(
           (x, y) => x - y
         )
@@ -368,22 +363,14 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         bounds.push(p)
       }
       bounds.push(new Int32Array(ih).fill(iw))
-      // The detector box (or split part) each stretch between two neighbouring forced bounds is.
-      const partAt = new Map<number, number>()
-      {
-        let p = 0,
-          from = 0
-        for (let i = 1; i < bounds.length; i++)
-          if (isForced[i]) {
-            partAt.set(from * 1000 + i, p++)
-            from = i
-          }
-      }
+      // The bounds that are part boundaries, in order: part q spans forcedAt[q] … forcedAt[q + 1].
+      const forcedAt = isForced.flatMap((f, i) => (f ? [i] : []))
       // Pieces between cuts: nodes node … node + cuts.length + 1.
       for (let i = 0; i < bounds.length - 1; i++) {
         for (let j = i + 1; j < bounds.length; j++) {
           const whole = i === 0 && j === bounds.length - 1
-          const part = partAt.get(i * 1000 + j)
+          const q = forcedAt.indexOf(i)
+          const part = q >= 0 && forcedAt[q + 1] === j ? q : undefined
           if (whole && parts.length > 1)
             segments.push({ from: node, to: node + bounds.length - 1, box: b, kind: 'merge' })
           else if (part !== undefined) segments.push({ from: node + i, to: node + j, box: parts[part], kind: 'box' })
