@@ -53,30 +53,12 @@ export function glyphMask(
       for (let x = xa; x < xb; x++) if (lab[row + x] === single) ownInk[out + x] = 1
     } else for (let x = xa; x < xb; x++) if (own.has(lab[row + x])) ownInk[out + x] = 1
   }
-  // Square dilation by h, separably (rows, then columns), as running counts of ink in the 2h + 1 window: a
-  // pixel is near ink when its window's count is above zero (the same as the window's maximum, in one pass).
+  // Square dilation by h, separably: along each row, then along each column.
   const tmp = new Uint8Array(winW * winH),
     near = new Uint8Array(winW * winH)
-  for (let y = 0; y < winH; y++) {
-    const o = y * winW
-    let count = 0
-    for (let d = 0; d < Math.min(winW, h); d++) count += ownInk[o + d]
-    for (let x = 0; x < winW; x++) {
-      if (x + h < winW) count += ownInk[o + x + h]
-      if (x - h - 1 >= 0) count -= ownInk[o + x - h - 1]
-      tmp[o + x] = count > 0 ? 1 : 0
-    }
-  }
-  for (let x = 0; x < winW; x++) {
-    let count = 0
-    for (let d = 0; d < Math.min(winH, h); d++) count += tmp[d * winW + x]
-    for (let y = 0; y < winH; y++) {
-      if (y + h < winH) count += tmp[(y + h) * winW + x]
-      if (y - h - 1 >= 0) count -= tmp[(y - h - 1) * winW + x]
-      near[y * winW + x] = count > 0 ? 1 : 0
-    }
-  }
-  // Each crop column's and row's working pixel, once (−1 outside the window).
+  for (let y = 0; y < winH; y++) dilateRun(ownInk, tmp, y * winW, 1, winW, h)
+  for (let x = 0; x < winW; x++) dilateRun(tmp, near, x, winW, winH, h)
+  // Each crop column's working pixel, once (−1 outside the window).
   const colOf = new Int32Array(crop.w)
   for (let x = 0; x < crop.w; x++) {
     const wx = Math.min(ww - 1, Math.max(0, Math.floor((crop.x + x + 0.5) * s)))
@@ -98,4 +80,19 @@ export function glyphMask(
     }
   }
   return mask
+}
+
+/**
+ * One run of a binary image (n pixels from `start`, `step` apart) dilated by h: dst is 1 where src has ink
+ * within h places along the run. A running count of ink in the 2h + 1 window, so each pixel costs the same
+ * whatever h is (the count is above zero exactly where the window's maximum is 1).
+ */
+function dilateRun(src: Uint8Array, dst: Uint8Array, start: number, step: number, n: number, h: number): void {
+  let count = 0
+  for (let d = 0; d < Math.min(n, h); d++) count += src[start + d * step]
+  for (let k = 0; k < n; k++) {
+    if (k + h < n) count += src[start + (k + h) * step]
+    if (k - h - 1 >= 0) count -= src[start + (k - h - 1) * step]
+    dst[start + k * step] = count > 0 ? 1 : 0
+  }
 }
