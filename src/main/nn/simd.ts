@@ -250,9 +250,9 @@ function gemmKernel(R: number, Q: number, U: number, n: number, saiB: number, sa
  * lose, because TurboFan hoists every load of the unrolled body and spills the accumulators.
  * V8 unrolls this one-step loop by two by itself.
  */
-export const TILE_ROWS = Number(process.env.GD_R ?? 2)
-export const TILE_VECS = Number(process.env.GD_Q ?? 4)
-const UNROLL = Number(process.env.GD_U ?? 1)
+export const TILE_ROWS = 2
+export const TILE_VECS = 4
+const UNROLL = 1
 /**
  * Tile of short reductions (k ≤ SHORT_K: the weight gradient Xᵀ·dA, k = the batch): 4×8. Each tile pays a
  * fixed cost (pointers, zeroed accumulators, the epilogue's read-modify-write of C) over only k steps, and
@@ -260,7 +260,7 @@ const UNROLL = Number(process.env.GD_U ?? 1)
  * 1.87 M instructions with 4×8 against 2.10 M with 2×16 (callgrind), while the long 32×64×1024 product
  * takes 1.63 M with 2×16 against 1.77 M with 4×8. The order of every element's sum is the same in any tile.
  */
-const SHORT_TILE: Tile = { R: Number(process.env.GD_SHORT_R ?? 4), Q: Number(process.env.GD_SHORT_Q ?? 2) }
+const SHORT_TILE: Tile = { R: 4, Q: 2 }
 const LONG_TILE: Tile = { R: TILE_ROWS, Q: TILE_VECS }
 const SHORT_K = 64
 interface Tile {
