@@ -18,6 +18,7 @@ import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentPage } from '../src/main/vision/segment.ts'
 import { assembleText } from '../src/shared/pagedoc.ts'
+import { knobs } from './knobs.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,16 +35,6 @@ const { values, positionals } = parseArgs({
 const dir = positionals[0]
 if (!dir) throw new Error('usage: npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm]')
 
-/** --set a.b=1 → { a: { b: 1 } } */
-function knobs(sets: readonly string[]): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {}
-  for (const s of sets) {
-    const m = /^(\w+)\.(\w+)=(-?[\d.]+)$/.exec(s)
-    if (!m) throw new Error(`--set ${s}: expected group.key=number`)
-    ;(out[m[1]] ??= {})[m[2]] = Number(m[3])
-  }
-  return out
-}
 const k = knobs(values.set ?? [])
 
 function config(spec: string): TranscribeOptions {

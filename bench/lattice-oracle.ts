@@ -17,6 +17,7 @@ import { extractGlyphs } from '../src/main/read/transcribe.ts'
 import { layoutPage, type Rect } from '../src/main/vision/layout.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentPage } from '../src/main/vision/segment.ts'
+import { knobs } from './knobs.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,12 +30,7 @@ const { values, positionals } = parseArgs({
 })
 const dir = positionals[0]
 if (!dir) throw new Error('usage: npx tsx bench/lattice-oracle.ts DIR [--only C1,C2] [--grid FILE.png]')
-const k: Record<string, Record<string, number>> = {}
-for (const s of values.set ?? []) {
-  const m = /^(\w+)\.(\w+)=(-?[\d.]+)$/.exec(s)
-  if (!m) throw new Error(`--set ${s}: expected group.key=number`)
-  ;(k[m[1]] ??= {})[m[2]] = Number(m[3])
-}
+const k = knobs(values.set ?? [])
 
 interface Page {
   file: string
