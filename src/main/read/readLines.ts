@@ -15,6 +15,7 @@ import { loadCharLm, type CharLm } from './charLm.ts'
 import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type Lexicon } from './decode.ts'
 import { buildLattices, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
+import { WordTable } from './wordTable.ts'
 
 export interface ShapePriorOptions {
   /** Segments wider than this many times the line's median width are penalised … (default 1.3) */
@@ -182,24 +183,17 @@ export function defaultCharLm(): CharLm {
 
 /** Debian's wamerican word list, where installed (scripts/install-lm-corpus.sh). */
 export const SYSTEM_WORDLIST = '/usr/share/dict/american-english'
-let systemWords: ReadonlySet<string> | null | undefined
-const NO_WORDS: ReadonlySet<string> = new Set()
+let systemWords: Lexicon | null | undefined
+const NO_WORDS: Lexicon = new Set<string>()
 /**
  * The lexicon: the system word list (words of letters only, upper-cased; none when it is not installed) and
- * the person's own words (tokens they typed while correcting, see userWords). The system list is read once
- * and never copied: a page's lexicon is a view over it and the page's own words (copying its ~100 000
- * words into a new Set cost ~50 ms on every page read).
+ * the person's own words (tokens they typed while correcting, see userWords). The system list is read once,
+ * into a WordTable (no string per word), and never copied: a page's lexicon is a view over it and the
+ * page's own words (copying its ~100 000 words into a new Set cost ~50 ms on every page read).
  */
 export function lexicon(own: Iterable<string> = []): Lexicon {
   if (systemWords === undefined) {
-    systemWords = existsSync(SYSTEM_WORDLIST)
-      ? new Set(
-          readFileSync(SYSTEM_WORDLIST, 'utf8')
-            .split('\n')
-            .filter((w) => /^[A-Za-z]+$/.test(w))
-            .map((w) => w.toUpperCase())
-        )
-      : null
+    systemWords = existsSync(SYSTEM_WORDLIST) ? new WordTable(readFileSync(SYSTEM_WORDLIST)) : null
   }
   const system = systemWords ?? NO_WORDS
   const mine = new Set<string>()

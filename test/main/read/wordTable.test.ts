@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { SYSTEM_WORDLIST } from '../../../src/main/read/readLines.ts'
+import { WordTable } from '../../../src/main/read/wordTable.ts'
+import { mulberry32 } from '../helpers/rng.ts'
+
+/** The lexicon as it was built before WordTable: every line of letters only, upper-cased, in a Set. */
+function referenceSet(text: string): Set<string> {
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
+      .filter((w) => /^[A-Za-z]+$/.test(w))
+      .map((w) => w.toUpperCase())
+  )
+}
+
+const table = (text: string) => new WordTable(new TextEncoder().encode(text))
+
+describe('WordTable', () => {
+  it('holds the lines of letters, case-blind, and nothing else', () => {
+    const t = table("house\nHouse\ncat's\nnaïve\nZebra\r\nab1\n\nA\nend")
+    expect(t.has('HOUSE')).toBe(true)
+    expect(t.has('ZEBRA')).toBe(true) // a CRLF line
+    expect(t.has('A')).toBe(true)
+    expect(t.has('END')).toBe(true) // the last line has no newline
+    expect(t.size).toBe(4) // house and House are one word
+    for (const w of ['CATS', "CAT'S", 'NAVE', 'AB', 'AB1', '', 'HOUS', 'HOUSES', 'house', 'ZEBRA\r', 'EN']) {
+      expect(t.has(w), w).toBe(false)
+    }
+  })
+
+  it('agrees with the Set of upper-cased words on random lists and queries', () => {
+    const rnd = mulberry32(7)
+    const pick = (s: string) => s[Math.floor(rnd() * s.length)]
+    const word = () => Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => pick('abcABCxyz')).join('')
+    for (let trial = 0; trial < 50; trial++) {
+      const lines = Array.from({ length: Math.floor(rnd() * 200) }, () => (rnd() < 0.1 ? word() + pick("'1é ") : word()))
+      const text = lines.join(rnd() < 0.5 ? '\n' : '\r\n')
+      const ref = referenceSet(text)
+      const t = table(text)
+      expect(t.size).toBe(ref.size)
+      for (const w of ref) expect(t.has(w), w).toBe(true)
+      for (let q = 0; q < 200; q++) {
+        const w = word().toUpperCase()
+        expect(t.has(w), w).toBe(ref.has(w))
+      }
+    }
+  })
+
+  it.runIf(existsSync(SYSTEM_WORDLIST))('holds exactly the words the Set held for the system list', () => {
+    const bytes = readFileSync(SYSTEM_WORDLIST)
+    const ref = referenceSet(bytes.toString('utf8'))
+    const t = new WordTable(bytes)
+    expect(t.size).toBe(ref.size)
+    for (const w of ref) if (!t.has(w)) expect.fail(`missing ${w}`)
+    // Words one letter off the list's words, checked both ways.
+    const rnd = mulberry32(3)
+    let asked = 0
+    for (const w of ref) {
+      if (rnd() > 0.05) continue
+      const i = Math.floor(rnd() * w.length)
+      const v = w.slice(0, i) + String.fromCharCode(65 + Math.floor(rnd() * 26)) + w.slice(i + 1)
+      expect(t.has(v), v).toBe(ref.has(v))
+      asked++
+    }
+    expect(asked).toBeGreaterThan(1000)
+  })
+})
