@@ -26,6 +26,8 @@ CLASSES = list('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')
 LOOKALIKES = [('O', '0'), ('I', '1'), ('S', '5'), ('Z', '2'), ('G', '6'), ('B', '8')]
 OPSET = 13
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from neighbours import neighbour_batch, outlier_loss  # noqa: E402
 
 
 def portable(path):
@@ -328,6 +330,10 @@ def main():
     p.add_argument('--out', required=True, help='model directory: model.onnx + model.json')
     p.add_argument('--checkpoint', help='also save the PyTorch state dict here (for fixtures and benchmarks)')
     p.add_argument('--limit', type=int, default=0, help='use only this many synthetic training glyphs (smoke runs)')
+    p.add_argument('--pieces', type=float, default=0.0,
+                   help='share of each batch replaced by cut pieces of touching letters (training/neighbours.py)')
+    p.add_argument('--pairs', type=int, default=0, help='touching pairs added to each batch, trained towards the uniform distribution')
+    p.add_argument('--pair-weight', type=float, default=0.5, help='weight of the pairs\' loss (outlier exposure)')
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -382,10 +388,19 @@ def main():
         tl, tc, te = 0.0, 0, time.time()
         for s in range(0, len(xtr), args.batch):
             idx = order[s:s + args.batch]
-            xb = augment(xtr_t[idx], gen).contiguous(memory_format=torch.channels_last)
-            yb = ytr_t[idx]
+            xb, yb = xtr_t[idx], ytr_t[idx]
+            n_pairs = 0
+            if args.pieces > 0 or args.pairs > 0:
+                xb, pairs = neighbour_batch(xb, gen, args.pieces, args.pairs)
+                n_pairs = len(pairs)
+                xb = torch.cat([xb, pairs])
+            xb = augment(xb, gen).contiguous(memory_format=torch.channels_last)
             logits, _ = model(xb)
-            loss = F.cross_entropy(logits, yb, label_smoothing=0.05)
+            if n_pairs:
+                loss = F.cross_entropy(logits[:len(yb)], yb, label_smoothing=0.05) + args.pair_weight * outlier_loss(logits[len(yb):])
+                logits = logits[:len(yb)]
+            else:
+                loss = F.cross_entropy(logits, yb, label_smoothing=0.05)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -435,7 +450,9 @@ def main():
                 'extraTrain': None if real is None else extra_train_entry(args.real, args.real_per_class, args.real_repeat, len(real['x_train'])),
                 'extraTrainMore': [] if real2 is None else [dict(extra_train_entry(args.real2, 'all', args.real2_repeat, real2['n']), madeBy=source_manifest(args.real2))],
             },
-            'augmentation': 'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '
+            'augmentation': (f'touching letters (training/neighbours.py): {args.pieces:.0%} of each batch cut pieces with a neighbour\'s fragment, '
+                             f'{args.pairs} touching pairs per batch trained towards uniform (weight {args.pair_weight}); '
+                             if args.pieces > 0 or args.pairs > 0 else '') + 'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '
                             'scale 0.86–1.12, aspect 0.9–1.1, shift ±2.5 px, elastic 5×5 field σ 0.035 on half, contrast 0.8–1.1, noise σ ≤ 0.04',
             'curves': curves, 'metrics': metrics, 'trainingSeconds': round(time.time() - t0, 1),
         })

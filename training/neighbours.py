@@ -1,0 +1,137 @@
+# Touching-letter training material for the CNNs (issue 12): what the reading stage's lattice
+# (src/main/read/lattice.ts) shows the classifier on a line of touching letters, made from ordinary
+# training glyphs so that no evaluation material is needed.
+#  - cut piece: glyph A with a neighbour B drawn touching or overlapping it on one side (or both), cut
+#    apart along a slightly slanted line somewhere in the overlap, A's side kept: A, maybe missing a
+#    sliver of its own edge, plus a fragment of B's stroke. Labelled A. The lattice frames a piece by
+#    its own ink box, so the piece is framed again (longer side 26 px, box-centred, as normaliseGlyph).
+#  - pair: A and B touching, not cut, framed together: the whole-box candidate of a touching pair.
+#    It is no single character, so it is trained towards the uniform distribution (outlier exposure),
+#    which makes the lattice's one-wide-box reading of two letters unlikely against the cut reading.
+# Glyphs are [n,1,32,32] tensors, background 1, ink 0, as everywhere in training/.
+import torch
+import torch.nn.functional as F
+
+SIDE = 32
+LONGER = 26
+INK = 0.3  # ink-box threshold on ink amount (normaliseGlyph's box is of stretched pixels below 0.5)
+
+
+def ink_box(ink):
+    """(y0, y1, x0, x1) inclusive of a [H,W] ink tensor, or None when it has no ink."""
+    on = ink > INK
+    rows = on.any(1).nonzero()
+    if rows.numel() == 0:
+        return None
+    cols = on.any(0).nonzero()
+    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+
+
+def frame(ink):
+    """Ink [H,W] → [32,32] ink: the ink box, longer side 26 px, aspect kept, box-centred."""
+    box = ink_box(ink)
+    out = torch.zeros(SIDE, SIDE)
+    if box is None:
+        return out
+    y0, y1, x0, x1 = box
+    crop = ink[y0:y1 + 1, x0:x1 + 1]
+    h, w = crop.shape
+    s = LONGER / max(h, w)
+    nh, nw = max(1, min(SIDE, round(h * s))), max(1, min(SIDE, round(w * s)))
+    if s < 1:
+        r = F.adaptive_avg_pool2d(crop[None, None], (nh, nw))[0, 0]
+    else:
+        r = F.interpolate(crop[None, None], size=(nh, nw), mode='bilinear', align_corners=False)[0, 0]
+    oy, ox = (SIDE - nh) // 2, (SIDE - nw) // 2
+    out[oy:oy + nh, ox:ox + nw] = r.clamp(0, 1)
+    return out
+
+
+def _place(canvas, ink, col):
+    """Adds a 32×32 ink glyph onto a [32,W] canvas at column `col` (max of the two), clipped."""
+    w = canvas.shape[1]
+    a0, a1 = max(0, col), min(w, col + SIDE)
+    if a1 > a0:
+        canvas[:, a0:a1] = torch.maximum(canvas[:, a0:a1], ink[:, a0 - col:a1 - col])
+
+
+def compose(a, b, side, overlap, cut, slope):
+    """A (32×32 ink) at the centre of a 32×96 canvas, B touching it on `side` (+1 right, −1 left) with
+    its ink overlapping A's ink box by `overlap` px (negative: a gap). With `cut` in [0,1] the canvas is
+    cut along a line through the overlap (0: at B's edge, 1: at A's edge) tilted by `slope` px per row,
+    and only A's side is kept; with cut None both are kept (a pair). Returns the [32,96] ink canvas."""
+    ba, bb = ink_box(a), ink_box(b)
+    canvas = torch.zeros(SIDE, 3 * SIDE)
+    _place(canvas, a, SIDE)
+    if ba is None or bb is None:
+        return canvas
+    _, _, ax0, ax1 = ba
+    _, _, bx0, bx1 = bb
+    if side > 0:
+        col = SIDE + ax1 - overlap - bx0  # B's left ink edge `overlap` px inside A's right edge
+    else:
+        col = SIDE + ax0 + overlap - bx1
+    _place(canvas, b, col)
+    if cut is None:
+        return canvas
+    # The cut line: between B's edge (inside A) and A's edge; keep the columns on A's side of it.
+    if side > 0:
+        b_edge, a_edge = SIDE + ax1 - overlap, SIDE + ax1
+    else:
+        b_edge, a_edge = SIDE + ax0 + overlap, SIDE + ax0
+    xc = b_edge + cut * (a_edge - b_edge)
+    ys = torch.arange(SIDE, dtype=torch.float32).view(SIDE, 1) - SIDE / 2
+    xs = torch.arange(3 * SIDE, dtype=torch.float32).view(1, 3 * SIDE)
+    line = xc + slope * ys
+    keep = xs < line if side > 0 else xs > line
+    return canvas * keep
+
+
+def neighbour_batch(x, gen, p_piece, n_pairs):
+    """Replaces a share `p_piece` of a batch [n,1,32,32] by cut pieces (label kept) and returns
+    (x', pairs) where pairs is [n_pairs,1,32,32] of touching pairs from random members of the batch."""
+    n = x.shape[0]
+    ink = 1.0 - x[:, 0]
+    out = x.clone()
+
+    def u(lo, hi):
+        return lo + (hi - lo) * float(torch.rand((), generator=gen))
+
+    def partner(i):
+        j = int(torch.randint(0, n - 1, (), generator=gen))
+        return j + 1 if j >= i else j
+
+    if n > 1 and p_piece > 0:
+        chosen = (torch.rand(n, generator=gen) < p_piece).nonzero().flatten().tolist()
+        for i in chosen:
+            a = ink[i]
+            sides = [1 if torch.rand((), generator=gen) < 0.5 else -1]
+            if torch.rand((), generator=gen) < 0.3:
+                sides.append(-sides[0])  # neighbours on both sides
+            piece = a
+            for side in sides:
+                b = ink[partner(i)]
+                ba, bb = ink_box(piece), ink_box(b)
+                if ba is None or bb is None:
+                    continue
+                width = min(ba[3] - ba[2], bb[3] - bb[2]) + 1
+                overlap = round(u(0.0, 0.3) * width)
+                canvas = compose(piece, b, side, overlap, u(0.0, 1.0), u(-0.25, 0.25))
+                piece = frame(canvas)
+            out[i, 0] = 1.0 - piece
+    pairs = torch.ones(n_pairs, 1, SIDE, SIDE)
+    for k in range(n_pairs if n > 1 else 0):
+        i = int(torch.randint(0, n, (), generator=gen))
+        a, b = ink[i], ink[partner(i)]
+        ba, bb = ink_box(a), ink_box(b)
+        if ba is None or bb is None:
+            continue
+        width = min(ba[3] - ba[2], bb[3] - bb[2]) + 1
+        overlap = round(u(0.02, 0.3) * width)
+        pairs[k, 0] = 1.0 - frame(compose(a, b, 1, overlap, None, 0.0))
+    return out, pairs
+
+
+def outlier_loss(logits):
+    """Cross-entropy of the logits against the uniform distribution over the classes (outlier exposure)."""
+    return -F.log_softmax(logits, 1).mean(1).mean()
