@@ -4,7 +4,8 @@
 // (transcribe's own code path), so the configurations differ only in what they decide. The condition of a
 // page is its file name up to the last "-NN". Times: loading + segmentation (once), then transcribe from that segmentation
 // summed, per configuration (ratios in the same run are what count on a shared machine).
-//   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm] [--lm-weight W] [--json]
+//   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm,lm-nolex,lm-notouch] [--lm-weight W] [--json]
+//      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
 //      [--set key=value ...]   decoder/shape/gaps knobs for tuning, e.g. --set decoder.segmentBonus=1.5
 // A configuration may carry its own knobs after "+": --configs lm,lm+decoder.lookalikeMin=0.01+decoder.beam=64
 // compares settings on one segmentation of each page.
@@ -29,6 +30,7 @@ const { values, positionals } = parseArgs({
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     show: { type: 'boolean', default: false },
+    touching: { type: 'string' },
     only: { type: 'string' }
   }
 })
@@ -46,12 +48,14 @@ function config(spec: string): TranscribeOptions {
     shape: merged('shape'),
     gaps: merged('gaps'),
     lattice: merged('lattice'),
+    ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }
   if (name === 'old') return { decode: false }
   if (name === 'nolm') return { ...tuned, lm: false }
   if (name === 'lm') return { ...tuned, lm: true }
   if (name === 'lm-nolex') return { ...tuned, lm: true, lexicon: null }
+  if (name === 'lm-notouch') return { ...tuned, lm: true, touching: null }
   throw new Error(`unknown config ${name}`)
 }
 
@@ -65,6 +69,9 @@ interface Score {
 async function main() {
   const names = values.configs.split(',')
   const classifier = await loadClassifier(values.model)
+  // --touching DIR reads cut boxes with that model instead of the shipped one; 'off' with none.
+  const touching =
+    values.touching === undefined ? undefined : values.touching === 'off' ? null : await loadClassifier(values.touching)
   // Loaded once per process like the classifier, so not charged to the first page.
   defaultCharLm()
   lexicon()
@@ -90,7 +97,12 @@ async function main() {
     segMs += performance.now() - t0
     for (const c of names) {
       const t0 = performance.now()
-      const { doc } = await transcribe(image, classifier, { ...config(c), segmentation: seg })
+      const cfg = config(c)
+      const { doc } = await transcribe(image, classifier, {
+        ...(touching !== undefined && cfg.touching === undefined ? { touching } : {}),
+        ...cfg,
+        segmentation: seg
+      })
       ms.set(c, (ms.get(c) ?? 0) + performance.now() - t0)
       const text = assembleText(doc)
       if (values.show && c === names[names.length - 1] && text !== gt)

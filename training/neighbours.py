@@ -87,9 +87,10 @@ def compose(a, b, side, overlap, cut, slope):
     return canvas * keep
 
 
-def neighbour_batch(x, gen, p_piece, n_pairs):
-    """Replaces a share `p_piece` of a batch [n,1,32,32] by cut pieces (label kept) and returns
-    (x', pairs) where pairs is [n_pairs,1,32,32] of touching pairs from random members of the batch."""
+def neighbour_batch(x, gen, p_piece, n_pairs, eligible=None):
+    """Replaces a share `p_piece` of a batch [n,1,32,32] by cut pieces (label kept; only where `eligible`,
+    a bool [n], allows) and returns (x', pairs) where pairs is [n_pairs,1,32,32] of touching pairs from
+    random members of the batch."""
     n = x.shape[0]
     ink = 1.0 - x[:, 0]
     out = x.clone()
@@ -102,7 +103,10 @@ def neighbour_batch(x, gen, p_piece, n_pairs):
         return j + 1 if j >= i else j
 
     if n > 1 and p_piece > 0:
-        chosen = (torch.rand(n, generator=gen) < p_piece).nonzero().flatten().tolist()
+        pick = torch.rand(n, generator=gen) < p_piece
+        if eligible is not None:
+            pick &= eligible
+        chosen = pick.nonzero().flatten().tolist()
         for i in chosen:
             a = ink[i]
             sides = [1 if torch.rand((), generator=gen) < 0.5 else -1]

@@ -333,6 +333,7 @@ def main():
     p.add_argument('--pieces', type=float, default=0.0,
                    help='share of each batch replaced by cut pieces of touching letters (training/neighbours.py)')
     p.add_argument('--pairs', type=int, default=0, help='touching pairs added to each batch, trained towards the uniform distribution')
+    p.add_argument('--pieces-skip', default='', help='classes never made into cut pieces, e.g. IO01 (the look-alikes a fragment turns into each other)')
     p.add_argument('--pair-weight', type=float, default=0.5, help='weight of the pairs\' loss (outlier exposure)')
     args = p.parse_args()
 
@@ -391,7 +392,10 @@ def main():
             xb, yb = xtr_t[idx], ytr_t[idx]
             n_pairs = 0
             if args.pieces > 0 or args.pairs > 0:
-                xb, pairs = neighbour_batch(xb, gen, args.pieces, args.pairs)
+                eligible = None
+                if args.pieces_skip:
+                    eligible = ~torch.isin(yb, torch.tensor([CLASSES.index(c) for c in args.pieces_skip]))
+                xb, pairs = neighbour_batch(xb, gen, args.pieces, args.pairs, eligible)
                 n_pairs = len(pairs)
                 xb = torch.cat([xb, pairs])
             xb = augment(xb, gen).contiguous(memory_format=torch.channels_last)
@@ -451,7 +455,7 @@ def main():
                 'extraTrainMore': [] if real2 is None else [dict(extra_train_entry(args.real2, 'all', args.real2_repeat, real2['n']), madeBy=source_manifest(args.real2))],
             },
             'augmentation': (f'touching letters (training/neighbours.py): {args.pieces:.0%} of each batch cut pieces with a neighbour\'s fragment, '
-                             f'{args.pairs} touching pairs per batch trained towards uniform (weight {args.pair_weight}); '
+                             f'(not of {args.pieces_skip or "—"}), {args.pairs} touching pairs per batch trained towards uniform (weight {args.pair_weight}); '
                              if args.pieces > 0 or args.pairs > 0 else '') + 'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '
                             'scale 0.86–1.12, aspect 0.9–1.1, shift ±2.5 px, elastic 5×5 field σ 0.035 on half, contrast 0.8–1.1, noise σ ≤ 0.04',
             'curves': curves, 'metrics': metrics, 'trainingSeconds': round(time.time() - t0, 1),

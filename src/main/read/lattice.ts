@@ -26,6 +26,12 @@ export interface LatticeSegment {
   to: number
   box: CharBox
   kind: SegmentKind
+  /**
+   * True for every candidate of a box (or of a component the segmenter split) that the lattice cut: its
+   * pieces, runs of pieces and the whole. Touching letters are read there, by the touching-letter model
+   * when there is one (readLines.ts#prepareLines).
+   */
+  cutUnit?: boolean
 }
 
 export interface LineLattice {
@@ -366,6 +372,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       // The bounds that are part boundaries, in order: part q spans forcedAt[q] … forcedAt[q + 1].
       const forcedAt = isForced.flatMap((f, i) => (f ? [i] : []))
       // Pieces between cuts: nodes node … node + cuts.length + 1.
+      const first = segments.length
       for (let i = 0; i < bounds.length - 1; i++) {
         for (let j = i + 1; j < bounds.length; j++) {
           const whole = i === 0 && j === bounds.length - 1
@@ -380,6 +387,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           }
         }
       }
+      if (cuts.length > 0) for (let i = first; i < segments.length; i++) segments[i].cutUnit = true
       // Nodes of the unit's parts, and the gaps before them (between detector boxes, as before).
       for (let i = 0; i < bounds.length - 1; i++) {
         if (!isForced[i]) {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import type { Classifier } from '../recognize/classifier.ts'
 import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import type { PageLayout } from '../vision/layout.ts'
@@ -87,17 +87,50 @@ export interface PreparedLines {
   probs: Float32Array
 }
 
-/** Builds every line's lattice and classifies all candidates in one batch. */
+/**
+ * Builds every line's lattice and classifies all candidates in one batch. When `touching` gives a
+ * touching-letter model, the candidates of the boxes the lattice cut (LatticeSegment.cutUnit: a touching
+ * pair, its pieces and their runs) are classified by it too, in a second batch, and their probabilities
+ * become the normalised weighted geometric mean of the two (weight `touchingWeight` on the touching model,
+ * default 0.5). That model was trained on cut pieces with a neighbour's fragment and on touching pairs
+ * taught to read as no single character (training/neighbours.py): where both models read a candidate as
+ * one letter it stays one, where the touching model sees two letters in it the one-box reading loses
+ * against the cuts. `touching` is asked only when a page has a cut box.
+ */
 export async function prepareLines(
-  seg: SegmentResult,
+  seg: Parameters<typeof buildLattices>[0],
   layout: PageLayout<CharBox>,
   classifier: Classifier,
   extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
-  latticeOpts?: LatticeOptions
+  latticeOpts?: LatticeOptions,
+  touching?: () => Promise<Classifier | null>,
+  touchingWeight = 0.5
 ): Promise<PreparedLines> {
   const lattices = buildLattices(seg, layout, latticeOpts)
   const all = candidateBoxes(lattices)
-  const probs = all.length > 0 ? (await classifier.predict(await extract(all), all.length)).probs : new Float32Array(0)
+  if (all.length === 0) return { lattices, probs: new Float32Array(0) }
+  const glyphs = await extract(all)
+  const probs = (await classifier.predict(glyphs, all.length)).probs
+  const unit = lattices.flatMap((l) => l.segments.flatMap((s) => (s.cutUnit === true ? [true] : [false])))
+  const rows = unit.flatMap((u, i) => (u ? [i] : []))
+  const special = touching && rows.length > 0 && touchingWeight > 0 ? await touching() : null
+  if (!special) return { lattices, probs }
+  const batch = new Float32Array(rows.length * GLYPH_PIXELS)
+  rows.forEach((r, k) => batch.set(glyphs.subarray(r * GLYPH_PIXELS, (r + 1) * GLYPH_PIXELS), k * GLYPH_PIXELS))
+  const q = (await special.predict(batch, rows.length)).probs
+  const w = Math.min(1, touchingWeight)
+  const mixed = new Float64Array(NUM_CLASSES)
+  rows.forEach((r, k) => {
+    const p = probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
+    let sum = 0
+    for (let c = 0; c < NUM_CLASSES; c++) {
+      mixed[c] = Math.exp(
+        (1 - w) * Math.log(Math.max(p[c], 1e-30)) + w * Math.log(Math.max(q[k * NUM_CLASSES + c], 1e-30))
+      )
+      sum += mixed[c]
+    }
+    for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
+  })
   return { lattices, probs }
 }
 
@@ -179,6 +212,22 @@ let shipped: CharLm | null = null
 export function defaultCharLm(): CharLm {
   shipped ??= loadCharLm(DEFAULT_LM_PATH)
   return shipped
+}
+
+/** The shipped touching-letter model (resources/touching/, trained by training/train_cnn.py --pieces --pairs). */
+export const DEFAULT_TOUCHING_DIR = resolve(LM_DIR, '..', 'touching')
+let touchingModel: Promise<Classifier | null> | undefined
+/**
+ * The shipped touching-letter model, loaded once per process on first use (onnxruntime and the file are
+ * not touched by a page without a cut box); null when the installation has none.
+ */
+export function defaultTouchingModel(): Promise<Classifier | null> {
+  touchingModel ??= existsSync(resolve(DEFAULT_TOUCHING_DIR, 'model.json'))
+    ? import('../recognize/onnxClassifier.ts').then(({ OnnxClassifier }) =>
+        OnnxClassifier.load(DEFAULT_TOUCHING_DIR, 'cnn-touching')
+      )
+    : Promise.resolve(null)
+  return touchingModel
 }
 
 /** Debian's wamerican word list, where installed (scripts/install-lm-corpus.sh). */

@@ -18,6 +18,7 @@ import {
   defaultCharLm,
   lexicon as defaultLexicon,
   decodeLines,
+  defaultTouchingModel,
   prepareLines,
   type PreparedLines,
   type ShapePriorOptions
@@ -69,6 +70,13 @@ export interface TranscribeOptions {
   /** Lexicon for the decoder (default: the system word list, when installed); null for none. */
   lexicon?: Lexicon | null
   lattice?: LatticeOptions
+  /**
+   * The model that reads the candidates of boxes the lattice cuts (touching letters; readLines.ts#prepareLines).
+   * Default: the shipped touching-letter model (resources/touching/), when installed; null: the page's classifier reads them too.
+   */
+  touching?: Classifier | null
+  /** Weight of the touching-letter model against the page's classifier on cut boxes (default 0.5; 1: it alone). */
+  touchingWeight?: number
   gaps?: GapModelOptions
   shape?: ShapePriorOptions
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
@@ -288,7 +296,9 @@ export async function transcribe(
     layout,
     classifier,
     async (boxes) => (candidates = await extractGlyphsYielding(seg, boxes, opts)),
-    opts.lattice
+    opts.lattice,
+    opts.touching === null ? undefined : opts.touching ? async () => opts.touching ?? null : defaultTouchingModel,
+    opts.touchingWeight
   )
   // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own
   // boxes as on the old path; it is not decoded at all (a desk's thousands of marks would cost seconds).

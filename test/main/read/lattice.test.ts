@@ -3,6 +3,9 @@
 // separates them; the cut must follow the paper between them and cross the bridge only.
 import { describe, expect, it } from 'vitest'
 import { buildLattices, cutPaths } from '../../../src/main/read/lattice.ts'
+import { prepareLines } from '../../../src/main/read/readLines.ts'
+import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
+import { GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
 import { layoutPage } from '../../../src/main/vision/layout.ts'
 import type { CharBox } from '../../../src/main/vision/segment.ts'
@@ -133,5 +136,68 @@ describe('buildLattices', () => {
     const boxEdges = lat.segments.filter((s) => s.kind === 'box').sort((a, b) => a.from - b.from)
     boxEdges.forEach((s, i) => expect(s.from).toBe(i === 0 ? 0 : boxEdges[i - 1].to))
     expect(boxEdges[boxEdges.length - 1].to).toBe(lat.nodes - 1)
+  })
+})
+
+describe('prepareLines with a touching-letter model', () => {
+  /** A classifier that gives every glyph the same probabilities: `top` for class `k`, the rest shared evenly. */
+  const fixed = (name: string, k: number, top: number, calls: number[]): Classifier => ({
+    name,
+    async predict(_glyphs: Float32Array, n: number) {
+      calls.push(n)
+      const probs = new Float32Array(n * NUM_CLASSES).fill((1 - top) / (NUM_CLASSES - 1))
+      for (let i = 0; i < n; i++) probs[i * NUM_CLASSES + k] = top
+      return decodeProbs(probs, n)
+    }
+  })
+  const extract = (boxes: readonly CharBox[]) => new Float32Array(boxes.length * GLYPH_PIXELS).fill(1)
+
+  it("mixes the two models' probabilities on the cut box's candidates only", async () => {
+    const l = line()
+    const mainCalls: number[] = [],
+      touchCalls: number[] = []
+    const main = fixed('main', 0, 0.5, mainCalls)
+    const touch = fixed('touch', 1, 0.5, touchCalls)
+    const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, extract, undefined, async () => touch)
+    const segs = prep.lattices.flatMap((x) => x.segments)
+    const unit = segs.map((s) => s.cutUnit === true)
+    // The single strokes (and their merge) are not cut; the touching pair's whole box and its pieces are.
+    expect(unit.filter(Boolean).length).toBeGreaterThan(2)
+    segs.forEach((s, i) => expect(unit[i], `candidate at x ${s.box.x}`).toBe(s.box.x >= 90))
+    expect(mainCalls).toEqual([segs.length]) // one batch of every candidate …
+    expect(touchCalls).toEqual([unit.filter(Boolean).length]) // … and one of the cut box's
+    const other = 0.5 / 35
+    // Weighted geometric mean (0.5 each), normalised, worked by hand: classes 0 and 1 get √(0.5 · 0.5/35).
+    const top = Math.sqrt(0.5 * other)
+    const sum = 2 * top + 34 * other
+    segs.forEach((_, i) => {
+      const row = prep.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
+      if (unit[i]) {
+        expect(row[0]).toBeCloseTo(top / sum, 6)
+        expect(row[1]).toBeCloseTo(top / sum, 6)
+        expect(row[5]).toBeCloseTo(other / sum, 6)
+      } else {
+        expect(row[0]).toBeCloseTo(0.5, 6)
+        expect(row[1]).toBeCloseTo(other, 6)
+      }
+    })
+  })
+
+  it('does not ask for the touching model when nothing is cut, and weight 1 gives it alone', async () => {
+    const l = line()
+    let asked = 0
+    const touch = fixed('touch', 1, 0.9, [])
+    const ask = async () => {
+      asked++
+      return touch
+    }
+    await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, { detectorOnly: true }, ask)
+    expect(asked).toBe(0)
+    const prep = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, undefined, ask, 1)
+    expect(asked).toBe(1)
+    const segs = prep.lattices.flatMap((x) => x.segments)
+    segs.forEach((s, i) => {
+      if (s.cutUnit) expect(prep.probs[i * NUM_CLASSES + 1]).toBeCloseTo(0.9, 6)
+    })
   })
 })

@@ -35,7 +35,9 @@ describe('WordTable', () => {
     const pick = (s: string) => s[Math.floor(rnd() * s.length)]
     const word = () => Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => pick('abcABCxyz')).join('')
     for (let trial = 0; trial < 50; trial++) {
-      const lines = Array.from({ length: Math.floor(rnd() * 200) }, () => (rnd() < 0.1 ? word() + pick("'1é ") : word()))
+      const lines = Array.from({ length: Math.floor(rnd() * 200) }, () =>
+        rnd() < 0.1 ? word() + pick("'1é ") : word()
+      )
       const text = lines.join(rnd() < 0.5 ? '\n' : '\r\n')
       const ref = referenceSet(text)
       const t = table(text)
