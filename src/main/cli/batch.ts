@@ -171,6 +171,7 @@ export interface PageWorkerConfig {
   /** The decoder's language model on or off, and its weight (pageFile.ts#PageReading). */
   lm: boolean
   lmWeight?: number
+  touching?: boolean
 }
 
 export const PageWorkerReply = z.discriminatedUnion('type', [
@@ -247,7 +248,8 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
     model: opts.model,
     format: opts.format,
     lm: opts.lm,
-    ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {})
+    ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}),
+    ...(opts.touching === false ? { touching: false } : {})
   }
   let next = 0
   let finished = 0

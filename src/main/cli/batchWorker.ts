@@ -14,7 +14,8 @@ const config = z
     model: z.string().optional(),
     format: PageExportFormatSchema,
     lm: z.boolean(),
-    lmWeight: z.number().optional()
+    lmWeight: z.number().optional(),
+    touching: z.boolean().optional()
   })
   .parse(workerData)
 const post = (m: PageWorkerReply) => port.postMessage(m)
@@ -27,7 +28,8 @@ try {
     try {
       const { chars, warnings } = await readPageToFile(task.input, task.output, classifier, config.format, {
         lm: config.lm,
-        ...(config.lmWeight !== undefined ? { lmWeight: config.lmWeight } : {})
+        ...(config.lmWeight !== undefined ? { lmWeight: config.lmWeight } : {}),
+        ...(config.touching === false ? { touching: false } : {})
       })
       post({ type: 'done', id: task.id, chars, ms: performance.now() - started, warnings })
     } catch (e) {

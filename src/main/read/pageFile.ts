@@ -12,6 +12,8 @@ import { transcribe } from './transcribe.ts'
 export interface PageReading {
   lm: boolean
   lmWeight?: number
+  /** The touching-letter model on cut boxes (default on; transcribe.ts#TranscribeOptions.touching). */
+  touching?: boolean
 }
 
 export interface PageFile {
@@ -36,7 +38,8 @@ export async function readLoadedPage(
     path: resolve(page.path),
     fileBytes: page.bytes,
     lm: reading.lm,
-    ...(reading.lmWeight !== undefined ? { lmWeight: reading.lmWeight } : {})
+    ...(reading.lmWeight !== undefined ? { lmWeight: reading.lmWeight } : {}),
+    ...(reading.touching === false ? { touching: null } : {})
   })
   const text = PAGE_EXPORTS[format]({ ...doc, model: doc.model ?? { name: classifier.name } })
   return { text, chars: doc.boxes.length, warnings: page.image.warnings }
