@@ -49,6 +49,7 @@ function config(spec: string): TranscribeOptions {
     gaps: merged('gaps'),
     lattice: merged('lattice'),
     ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
+    ...(merged('touching')?.merges ? { touchingMerges: true } : {}),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }
   if (name === 'old') return { decode: false }

@@ -139,3 +139,54 @@ def neighbour_batch(x, gen, p_piece, n_pairs, eligible=None):
 def outlier_loss(logits):
     """Cross-entropy of the logits against the uniform distribution over the classes (outlier exposure)."""
     return -F.log_softmax(logits, 1).mean(1).mean()
+
+
+def _band(ink, gen, width):
+    """A straight band `width` px wide at a random angle through the ink box's middle half: (mask of the band,
+    signed distance of every pixel to the band's centre line)."""
+    box = ink_box(ink)
+    y0, y1, x0, x1 = box
+    cy = y0 + (y1 - y0) * (0.25 + 0.5 * float(torch.rand((), generator=gen)))
+    cx = x0 + (x1 - x0) * (0.25 + 0.5 * float(torch.rand((), generator=gen)))
+    ang = float(torch.rand((), generator=gen)) * 3.14159265
+    ys = torch.arange(SIDE, dtype=torch.float32).view(SIDE, 1) - cy
+    xs = torch.arange(SIDE, dtype=torch.float32).view(1, SIDE) - cx
+    d = xs * torch.cos(torch.tensor(ang)) + ys * torch.sin(torch.tensor(ang))
+    return d.abs() < width / 2, d
+
+
+def broken_batch(x, gen, p_broken, n_fragments, eligible=None):
+    """Broken strokes (issue 12's 'broken' pages): a share `p_broken` of a batch [n,1,32,32] gets a straight
+    band of 2–4 px (8–15% of a 26-px letter) erased, label kept (the lattice's merge of the pieces); and
+    `n_fragments` glyphs of the batch are cut by such a band and one side kept, framed again: a piece of a
+    broken letter, which is no character (trained towards uniform, like a pair). Returns (x', fragments)."""
+    n = x.shape[0]
+    ink = 1.0 - x[:, 0]
+    out = x.clone()
+
+    def width():
+        return 2.0 + 2.0 * float(torch.rand((), generator=gen))
+
+    if p_broken > 0:
+        pick = torch.rand(n, generator=gen) < p_broken
+        if eligible is not None:
+            pick &= eligible
+        for i in pick.nonzero().flatten().tolist():
+            if ink_box(ink[i]) is None:
+                continue
+            band, _ = _band(ink[i], gen, width())
+            out[i, 0] = 1.0 - ink[i] * (~band)
+    frags = torch.ones(n_fragments, 1, SIDE, SIDE)
+    for k in range(n_fragments):
+        i = int(torch.randint(0, n, (), generator=gen))
+        a = ink[i]
+        if ink_box(a) is None:
+            continue
+        band, d = _band(a, gen, width())
+        side = (d > 0) if torch.rand((), generator=gen) < 0.5 else (d < 0)
+        piece = a * (~band) * side
+        total, kept = float(a.sum()), float(piece.sum())
+        if total <= 0 or not (0.2 <= kept / total <= 0.8):
+            continue  # a band that missed the letter, or a speck: not a fragment
+        frags[k, 0] = 1.0 - frame(piece)
+    return out, frags

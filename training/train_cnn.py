@@ -27,7 +27,7 @@ LOOKALIKES = [('O', '0'), ('I', '1'), ('S', '5'), ('Z', '2'), ('G', '6'), ('B', 
 OPSET = 13
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from neighbours import neighbour_batch, outlier_loss  # noqa: E402
+from neighbours import broken_batch, neighbour_batch, outlier_loss  # noqa: E402
 
 
 def portable(path):
@@ -334,6 +334,8 @@ def main():
                    help='share of each batch replaced by cut pieces of touching letters (training/neighbours.py)')
     p.add_argument('--pairs', type=int, default=0, help='touching pairs added to each batch, trained towards the uniform distribution')
     p.add_argument('--pieces-skip', default='', help='classes never made into cut pieces, e.g. IO01 (the look-alikes a fragment turns into each other)')
+    p.add_argument('--broken', type=float, default=0.0, help='share of each batch with a band of ink erased, label kept (training/neighbours.py)')
+    p.add_argument('--fragments', type=int, default=0, help='fragments of broken letters added to each batch, trained towards uniform (with the pairs)')
     p.add_argument('--pair-weight', type=float, default=0.5, help='weight of the pairs\' loss (outlier exposure)')
     args = p.parse_args()
 
@@ -391,11 +393,14 @@ def main():
             idx = order[s:s + args.batch]
             xb, yb = xtr_t[idx], ytr_t[idx]
             n_pairs = 0
-            if args.pieces > 0 or args.pairs > 0:
+            if args.pieces > 0 or args.pairs > 0 or args.broken > 0 or args.fragments > 0:
                 eligible = None
                 if args.pieces_skip:
                     eligible = ~torch.isin(yb, torch.tensor([CLASSES.index(c) for c in args.pieces_skip]))
                 xb, pairs = neighbour_batch(xb, gen, args.pieces, args.pairs, eligible)
+                if args.broken > 0 or args.fragments > 0:
+                    xb, frags = broken_batch(xb, gen, args.broken, args.fragments, eligible)
+                    pairs = torch.cat([pairs, frags])
                 n_pairs = len(pairs)
                 xb = torch.cat([xb, pairs])
             xb = augment(xb, gen).contiguous(memory_format=torch.channels_last)
@@ -456,7 +461,10 @@ def main():
             },
             'augmentation': (f'touching letters (training/neighbours.py): {args.pieces:.0%} of each batch cut pieces with a neighbour\'s fragment, '
                              f'(not of {args.pieces_skip or "—"}), {args.pairs} touching pairs per batch trained towards uniform (weight {args.pair_weight}); '
-                             if args.pieces > 0 or args.pairs > 0 else '') + 'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '
+                             if args.pieces > 0 or args.pairs > 0 else '') +
+                            (f'broken letters: {args.broken:.0%} of each batch with a 2–4 px band erased (label kept), {args.fragments} fragments '
+                             'per batch (one side of such a band) trained towards uniform with the pairs; ' if args.broken > 0 or args.fragments > 0 else '') +
+                            'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '
                             'scale 0.86–1.12, aspect 0.9–1.1, shift ±2.5 px, elastic 5×5 field σ 0.035 on half, contrast 0.8–1.1, noise σ ≤ 0.04',
             'curves': curves, 'metrics': metrics, 'trainingSeconds': round(time.time() - t0, 1),
         })

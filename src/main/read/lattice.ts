@@ -32,6 +32,8 @@ export interface LatticeSegment {
    * when there is one (readLines.ts#prepareLines).
    */
   cutUnit?: boolean
+  /** True for a merge of neighbouring boxes (a broken letter?) and for every candidate inside its span. */
+  mergeUnit?: boolean
 }
 
 export interface LineLattice {
@@ -419,6 +421,9 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         }
       }
     }
+    for (const m of segments)
+      if (m.kind === 'merge' && !m.cutUnit)
+        for (const s of segments) if (s.from >= m.from && s.to <= m.to) s.mergeUnit = true
     for (let i = 0; i <= node; i++) gaps[i] ??= null
     out.push({ line, nodes: node + 1, segments, gaps, charHeight: H, charWidth: W })
   }

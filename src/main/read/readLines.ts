@@ -104,14 +104,17 @@ export async function prepareLines(
   extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
   latticeOpts?: LatticeOptions,
   touching?: () => Promise<Classifier | null>,
-  touchingWeight = 0.5
+  touchingWeight = 0.5,
+  touchingMerges = false
 ): Promise<PreparedLines> {
   const lattices = buildLattices(seg, layout, latticeOpts)
   const all = candidateBoxes(lattices)
   if (all.length === 0) return { lattices, probs: new Float32Array(0) }
   const glyphs = await extract(all)
   const probs = (await classifier.predict(glyphs, all.length)).probs
-  const unit = lattices.flatMap((l) => l.segments.flatMap((s) => (s.cutUnit === true ? [true] : [false])))
+  const unit = lattices.flatMap((l) =>
+    l.segments.map((s) => s.cutUnit === true || (touchingMerges && s.mergeUnit === true))
+  )
   const rows = unit.flatMap((u, i) => (u ? [i] : []))
   const special = touching && rows.length > 0 && touchingWeight > 0 ? await touching() : null
   if (!special) return { lattices, probs }

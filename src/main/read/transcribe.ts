@@ -77,6 +77,8 @@ export interface TranscribeOptions {
   touching?: Classifier | null
   /** Weight of the touching-letter model against the page's classifier on cut boxes (default 0.5; 1: it alone). */
   touchingWeight?: number
+  /** The touching-letter model also reads merges of neighbouring boxes and the boxes they span (default false). */
+  touchingMerges?: boolean
   gaps?: GapModelOptions
   shape?: ShapePriorOptions
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
@@ -298,7 +300,8 @@ export async function transcribe(
     async (boxes) => (candidates = await extractGlyphsYielding(seg, boxes, opts)),
     opts.lattice,
     opts.touching === null ? undefined : opts.touching ? async () => opts.touching ?? null : defaultTouchingModel,
-    opts.touchingWeight
+    opts.touchingWeight,
+    opts.touchingMerges
   )
   // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own
   // boxes as on the old path; it is not decoded at all (a desk's thousands of marks would cost seconds).

@@ -183,6 +183,30 @@ describe('prepareLines with a touching-letter model', () => {
     })
   })
 
+  it('sends merges of neighbours and the boxes they span to it only when asked (touchingMerges)', async () => {
+    const l = line()
+    const [lat] = buildLattices(l.seg, layoutPage(l.boxes))
+    // The two single strokes may be one broken letter: their merge and both strokes are a merge unit.
+    const merge = lat.segments.find((s) => s.kind === 'merge' && !s.cutUnit)
+    expect(merge).toBeDefined()
+    lat.segments.forEach((s) => expect(s.mergeUnit === true, `candidate at x ${s.box.x}`).toBe(s.box.x < 90))
+    for (const merges of [false, true]) {
+      const calls: number[] = []
+      await prepareLines(
+        l.seg,
+        layoutPage(l.boxes),
+        fixed('main', 0, 0.5, []),
+        extract,
+        undefined,
+        async () => fixed('touch', 1, 0.5, calls),
+        0.5,
+        merges
+      )
+      const cut = lat.segments.filter((s) => s.cutUnit).length
+      expect(calls).toEqual([merges ? lat.segments.length : cut])
+    }
+  })
+
   it('does not ask for the touching model when nothing is cut, and weight 1 gives it alone', async () => {
     const l = line()
     let asked = 0
