@@ -123,15 +123,23 @@ export class CharLm {
   readonly order: number
   /** Held-out cross-entropy in nats per character, when the model file records it. */
   readonly natsPerChar: number | undefined
-  /** The stored rows by context; each becomes a Ctx the first time a lookup needs it. */
-  private readonly rows = new Map<string, ContextRow>()
+  /**
+   * The stored rows by context, as rows or (from a version-2 file) as their text line; each becomes a Ctx
+   * the first time a lookup needs it.
+   */
+  private readonly rows: Map<string, ContextRow | string>
   private readonly table = new Map<string, Ctx>()
   private readonly cache = new Map<string, Float64Array>()
 
-  constructor(data: CharLmData) {
+  /** `lines`: the rows as the text lines of a version-2 file, by context (then data.contexts is not read). */
+  constructor(
+    data: Pick<CharLmData, 'order' | 'heldOutNatsPerChar'> & { contexts: readonly ContextRow[] },
+    lines?: Map<string, string>
+  ) {
     this.order = data.order
     this.natsPerChar = data.heldOutNatsPerChar
-    for (const row of data.contexts) this.rows.set(row[0], row)
+    this.rows = lines ?? new Map()
+    if (!lines) for (const row of data.contexts) this.rows.set(row[0], row)
     if (!this.rows.has('')) throw new CharLmError('the language model has no unigram counts')
   }
 
@@ -143,8 +151,8 @@ export class CharLm {
     const hit = this.table.get(h)
     if (hit) return hit
     const stored = this.rows.get(h)
-    if (!stored) return undefined
-    const [, total, types, chars, counts] = stored
+    if (stored === undefined) return undefined
+    const [, total, types, chars, counts] = typeof stored === 'string' ? parseRowLine(stored) : stored
     const row = new Float64Array(V)
     let kept = 0
     for (let k = 0; k < chars.length; k++) {
@@ -180,7 +188,54 @@ export class CharLm {
   }
 }
 
-/** Reads a model file written by scripts/build-char-lm.ts (gzipped JSON, or plain JSON). */
+/**
+ * The file form written by scripts/build-char-lm.ts (version 2): the header, and every context row as one line
+ * of text, `context TAB C(h) TAB T(h) TAB successors TAB count,count,…`. JSON.parse of version 1's ~26 000
+ * five-element arrays took 55–125 ms of a cold start; one string parses in a few, and a row is split only the
+ * first time a lookup needs its context.
+ */
+export function serialiseCharLm(data: CharLmData): string {
+  const { contexts, ...head } = data
+  const rows = contexts.map(
+    ([h, total, types, chars, counts]) => `${h}\t${total}\t${types}\t${chars}\t${counts.join(',')}`
+  )
+  return JSON.stringify({ ...head, version: 2, rows: rows.join('\n') })
+}
+
+const CharLmFileV2Schema = CharLmDataSchema.omit({ contexts: true }).extend({ version: z.literal(2), rows: z.string() })
+/** A version-2 row line: context, two counts, successors in the alphabet, their counts. */
+const ROW_LINE = /^[A-Z0-9 ]*\t\d+\t\d+\t[A-Z0-9 ]+\t\d+(?:,\d+)*$/
+
+function parseRowLine(line: string): ContextRow {
+  const [h, total, types, chars, counts] = line.split('\t')
+  return [h, Number(total), Number(types), chars, counts.split(',').map(Number)]
+}
+
+/** Checks every row line (as isContextRow checks a row) and indexes it by its context, unsplit. */
+function rowLines(path: string, text: string): Map<string, string> {
+  const out = new Map<string, string>()
+  const lines = text.length === 0 ? [] : text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    let ok = ROW_LINE.test(line)
+    if (ok) {
+      // One count per successor.
+      const t3 = line.indexOf('\t', line.indexOf('\t', line.indexOf('\t') + 1) + 1)
+      const t4 = line.indexOf('\t', t3 + 1)
+      let commas = 0
+      for (let k = t4 + 1; k < line.length; k++) if (line.charCodeAt(k) === 44) commas++
+      ok = commas + 1 === t4 - t3 - 1
+    }
+    if (!ok)
+      throw new CharLmError(
+        `${path} is not a Glyphdesk character language model: rows line ${i + 1} is not a context row`
+      )
+    out.set(line.slice(0, line.indexOf('\t')), line)
+  }
+  return out
+}
+
+/** Reads a model file written by scripts/build-char-lm.ts (gzipped JSON, or plain JSON; version 2 or 1). */
 export function loadCharLm(path: string): CharLm {
   let raw: unknown
   try {
@@ -189,6 +244,15 @@ export function loadCharLm(path: string): CharLm {
     raw = JSON.parse(text)
   } catch (e) {
     throw new CharLmError(`cannot read the language model ${path}: ${errorMessage(e)}`)
+  }
+  if (typeof raw === 'object' && raw !== null && 'version' in raw && raw.version === 2) {
+    const d2 = CharLmFileV2Schema.safeParse(raw)
+    if (!d2.success)
+      throw new CharLmError(
+        `${path} is not a Glyphdesk character language model: ${d2.error.issues[0]?.path.join('.')}: ${d2.error.issues[0]?.message}`
+      )
+    const { rows, ...head } = d2.data
+    return new CharLm({ ...head, contexts: [] }, rowLines(path, rows))
   }
   // The header through the schema, the rows through isContextRow (same checks, a fraction of the time).
   const d = CharLmDataSchema.extend({ contexts: z.array(z.unknown()) }).safeParse(raw)

@@ -1,8 +1,15 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CharLm, LM_ALPHABET, loadCharLm, normaliseLmText, trainCharLm } from '../../../src/main/read/charLm.ts'
+import {
+  CharLm,
+  LM_ALPHABET,
+  loadCharLm,
+  normaliseLmText,
+  serialiseCharLm,
+  trainCharLm
+} from '../../../src/main/read/charLm.ts'
 
 const V = 37
 const U = 1 / V
@@ -78,5 +85,35 @@ describe('character n-gram model (interpolated Witten–Bell)', () => {
       expect(() => loadCharLm(write(name, { ...good, contexts }))).toThrow(/contexts\.1 is not a context row/)
     expect(() => loadCharLm(write('order.json', { ...good, order: 0 }))).toThrow(/order/)
     expect(() => loadCharLm(write('nouni.json', { ...good, contexts: rows.slice(1) }))).toThrow(/unigram/)
+  })
+
+  it('writes the compact version-2 file and reads back the same model; malformed row lines are named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glyphdesk-lm2-'))
+    const data = trainCharLm(['THE CAT SAT ON THE MAT 1984', 'A CAT 2 MATS', 'THAT HAT'], 4, 2)
+    const p = join(dir, 'lm.json')
+    writeFileSync(p, serialiseCharLm(data))
+    const text = readFileSync(p, 'utf8')
+    expect(JSON.parse(text)).toMatchObject({ format: 'glyphdesk-char-lm', version: 2, order: 4 })
+    const back = loadCharLm(p)
+    const mem = new CharLm(data)
+    // Every stored context and its extensions give identical distributions.
+    for (const [h] of data.contexts)
+      for (const c of [h, `${h}A`, `Q${h}`])
+        expect(Array.from(back.distribution(c))).toEqual(Array.from(mem.distribution(c)))
+    const lines: string[] = JSON.parse(text).rows.split('\n')
+    const bad: [string, string][] = [
+      ['tabs', lines[1].replace(/\t[^\t]*$/, '')],
+      ['counts', lines[1].replace(/\t([^\t]*)$/, '\t$1,7')],
+      ['char', lines[1].replace(/\t([A-Z0-9 ]+)\t/, '\ta\t')],
+      ['number', lines[1].replace(/\t(\d+)\t/, '\t1.5\t')]
+    ]
+    for (const [name, line] of bad) {
+      const f = join(dir, `${name}.json`)
+      writeFileSync(f, JSON.stringify({ ...JSON.parse(text), rows: [lines[0], line, ...lines.slice(2)].join('\n') }))
+      expect(() => loadCharLm(f), name).toThrow(/rows line 2 is not a context row/)
+    }
+    const noUni = join(dir, 'nouni2.json')
+    writeFileSync(noUni, JSON.stringify({ ...JSON.parse(text), rows: lines.slice(1).join('\n') }))
+    expect(() => loadCharLm(noUni)).toThrow(/unigram/)
   })
 })
