@@ -3,8 +3,8 @@
 # O 0 I 1 S 5 Z 2 from the test split, 8 held-out real letters) and the PyTorch model's logits and
 # embeddings on them, computed from the checkpoint that train_cnn.py saved next to the shipped ONNX.
 #   /usr/bin/python3 training/make_onnx_fixtures.py --model resources/models/cnn-compact \
-#       --checkpoint training/checkpoints/cnn-compact.pt --data /work/data/synth1000 \
-#       --real /work/shared/data/nist26/nist26_valid_dev.mat --out test/fixtures/onnx/cnn-compact-16
+#       --checkpoint training/checkpoints/cnn-compact.pt --data ../data/synth1000 \
+#       --real ../shared/data/nist26/nist26_valid_dev.mat --out test/fixtures/onnx/cnn-compact-16
 import argparse
 import hashlib
 import json

@@ -5,8 +5,8 @@ Refits the last layer of a checkpoint (train_cnn.py / ensemble_cnn.py) on the em
 accuracy and the 0/O, 1/I per-class accuracy on synthetic test, the unseen hands and the held-out real
 letters. A diagnostic for docs/MODELS.md, not a shipped model. Seeded; ~2 minutes for cnn-best here.
 
-/usr/bin/python3 training/probe_heads.py --checkpoint training/checkpoints/cnn-best.pt --data /work/data/synth1000 \
-    --real /work/shared/data/nist26/nist26_valid_dev.mat --unseen /work/data/unseen.mat
+/usr/bin/python3 training/probe_heads.py --checkpoint training/checkpoints/cnn-best.pt --data ../data/synth1000 \
+    --real ../shared/data/nist26/nist26_valid_dev.mat --unseen ../data/unseen.mat
 """
 import argparse
 import os

@@ -2,7 +2,7 @@
 // The corrections are test/fixtures/corrections/{01_list,02_letters}.json, made by
 // `glyphdesk finetune label-from-truth` — a SIMULATED person who reviewed both sample pages (every box
 // labelled from the ground-truth .txt; 3 of them differ from the calibrated cnn-best). The replay set is the committed
-// synth-mini; the full-size run with /work/data/synth1000 is documented in docs/MODELS.md.
+// synth-mini; the full-size run with ../data/synth1000 is documented in docs/MODELS.md.
 import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'

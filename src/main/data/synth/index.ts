@@ -1,6 +1,6 @@
 // Synthetic NIST36-like glyph sets: handwriting-style fonts, augmented like pens and phone
 // photos, normalised with the page pipeline's own normaliseGlyph. Stand-in for the
-// coursework's nist36 sets, which cannot be obtained here (see /work/shared/data/README.md).
+// coursework's nist36 sets, which cannot be obtained here (see the data README beside the repository, ../shared/data/README.md).
 //
 // Splits draw from the same font styles but from separate random streams, so no glyph is
 // shared between them; the evaluation set uses only fonts that training never sees.
