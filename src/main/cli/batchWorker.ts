@@ -26,11 +26,8 @@ try {
     const task = PageWorkerTask.parse(raw)
     const started = performance.now()
     try {
-      const { chars, warnings } = await readPageToFile(task.input, task.output, classifier, config.format, {
-        lm: config.lm,
-        ...(config.lmWeight !== undefined ? { lmWeight: config.lmWeight } : {}),
-        ...(config.touching === false ? { touching: false } : {})
-      })
+      // The config is a PageReading (lm, lmWeight, touching) with the model and format beside it.
+      const { chars, warnings } = await readPageToFile(task.input, task.output, classifier, config.format, config)
       post({ type: 'done', id: task.id, chars, ms: performance.now() - started, warnings })
     } catch (e) {
       post({ type: 'failed', id: task.id, message: e instanceof Error ? e.message : String(e) })

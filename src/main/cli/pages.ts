@@ -193,20 +193,18 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
   const dir = positionals[0]
   if (!dir || !existsSync(dir))
     throw new UsageError(`name a folder of page images with .txt ground truth\n${EVAL_PAGES_USAGE}`)
-  const [[{ loadClassifier }], { evalPages }, { readPageConditions, scoreByCondition }] = await Promise.all([
-    reading(),
-    import('../read/evalPages.ts'),
-    import('../read/evalConditions.ts')
-  ])
+  const [
+    [{ loadClassifier }, , { readingTranscribeOptions }],
+    { evalPages },
+    { readPageConditions, scoreByCondition }
+  ] = await Promise.all([reading(), import('../read/evalPages.ts'), import('../read/evalConditions.ts')])
   const classifier = await loadClassifier(values.model)
   if (values.decoder !== undefined && values.decoder !== 'on' && values.decoder !== 'off')
     throw new UsageError(`--decoder must be on or off, got "${values.decoder}"`)
   const readOpts = readingOptions(values)
   const decode = values.decoder !== 'off'
-  const { touching, ...lmOpts } = readOpts
   const result = await evalPages(dir, classifier, {
-    ...lmOpts,
-    ...(touching === false ? { touching: null } : {}),
+    ...readingTranscribeOptions(readOpts),
     decode,
     wordContext: readOpts.lm
   })
@@ -238,7 +236,7 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
       )
   }
   process.stdout.write(
-    `model ${classifier.name}${decode ? '' : ', decoder off'}${touching === false ? ', touching model off' : ''}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
+    `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.touching === false ? ', touching model off' : ''}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
   )
   return 0
 }

@@ -211,26 +211,26 @@ function parseRowLine(line: string): ContextRow {
   return [h, Number(total), Number(types), chars, counts.split(',').map(Number)]
 }
 
+/** The error for a file that is not a model, saying where. */
+function notAModel(path: string, where: string): CharLmError {
+  return new CharLmError(`${path} is not a Glyphdesk character language model: ${where}`)
+}
+
 /** Checks every row line (as isContextRow checks a row) and indexes it by its context, unsplit. */
 function rowLines(path: string, text: string): Map<string, string> {
   const out = new Map<string, string>()
   const lines = text.length === 0 ? [] : text.split('\n')
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]
-    let ok = ROW_LINE.test(line)
-    if (ok) {
-      // One count per successor.
-      const t3 = line.indexOf('\t', line.indexOf('\t', line.indexOf('\t') + 1) + 1)
-      const t4 = line.indexOf('\t', t3 + 1)
-      let commas = 0
-      for (let k = t4 + 1; k < line.length; k++) if (line.charCodeAt(k) === 44) commas++
-      ok = commas + 1 === t4 - t3 - 1
-    }
-    if (!ok)
-      throw new CharLmError(
-        `${path} is not a Glyphdesk character language model: rows line ${i + 1} is not a context row`
-      )
-    out.set(line.slice(0, line.indexOf('\t')), line)
+    if (!ROW_LINE.test(line)) throw notAModel(path, `rows line ${i + 1} is not a context row`)
+    // The pattern holds, so there are four tabs; one count per successor.
+    const t1 = line.indexOf('\t')
+    const t3 = line.indexOf('\t', line.indexOf('\t', t1 + 1) + 1)
+    const t4 = line.indexOf('\t', t3 + 1)
+    let commas = 0
+    for (let k = t4 + 1; k < line.length; k++) if (line.charCodeAt(k) === 44) commas++
+    if (commas + 1 !== t4 - t3 - 1) throw notAModel(path, `rows line ${i + 1} is not a context row`)
+    out.set(line.slice(0, t1), line)
   }
   return out
 }
@@ -247,23 +247,16 @@ export function loadCharLm(path: string): CharLm {
   }
   if (typeof raw === 'object' && raw !== null && 'version' in raw && raw.version === 2) {
     const d2 = CharLmFileV2Schema.safeParse(raw)
-    if (!d2.success)
-      throw new CharLmError(
-        `${path} is not a Glyphdesk character language model: ${d2.error.issues[0]?.path.join('.')}: ${d2.error.issues[0]?.message}`
-      )
+    if (!d2.success) throw notAModel(path, `${d2.error.issues[0]?.path.join('.')}: ${d2.error.issues[0]?.message}`)
     const { rows, ...head } = d2.data
     return new CharLm({ ...head, contexts: [] }, rowLines(path, rows))
   }
   // The header through the schema, the rows through isContextRow (same checks, a fraction of the time).
   const d = CharLmDataSchema.extend({ contexts: z.array(z.unknown()) }).safeParse(raw)
-  if (!d.success)
-    throw new CharLmError(
-      `${path} is not a Glyphdesk character language model: ${d.error.issues[0]?.path.join('.')}: ${d.error.issues[0]?.message}`
-    )
+  if (!d.success) throw notAModel(path, `${d.error.issues[0]?.path.join('.')}: ${d.error.issues[0]?.message}`)
   const contexts: ContextRow[] = []
   for (const [i, row] of d.data.contexts.entries()) {
-    if (!isContextRow(row))
-      throw new CharLmError(`${path} is not a Glyphdesk character language model: contexts.${i} is not a context row`)
+    if (!isContextRow(row)) throw notAModel(path, `contexts.${i} is not a context row`)
     contexts.push(row)
   }
   return new CharLm({ ...d.data, contexts })

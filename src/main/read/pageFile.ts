@@ -6,7 +6,7 @@ import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
 import { writeFileAtomic } from '../core/atomicFile.ts'
 import type { Classifier } from '../recognize/classifier.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
-import { transcribe } from './transcribe.ts'
+import { transcribe, type TranscribeOptions } from './transcribe.ts'
 
 /** How the decoder reads: with the language model or without, and its weight (default: transcribe's). */
 export interface PageReading {
@@ -14,6 +14,17 @@ export interface PageReading {
   lmWeight?: number
   /** The touching-letter model on cut boxes (default on; transcribe.ts#TranscribeOptions.touching). */
   touching?: boolean
+}
+
+/** A page reading as transcribe's options: the one place `touching: false` becomes "no touching model". */
+export function readingTranscribeOptions(
+  reading: PageReading
+): Pick<TranscribeOptions, 'lm' | 'lmWeight' | 'touching'> {
+  return {
+    lm: reading.lm,
+    ...(reading.lmWeight !== undefined ? { lmWeight: reading.lmWeight } : {}),
+    ...(reading.touching === false ? { touching: null } : {})
+  }
 }
 
 export interface PageFile {
@@ -37,9 +48,7 @@ export async function readLoadedPage(
   const { doc } = await transcribe(page.image, classifier, {
     path: resolve(page.path),
     fileBytes: page.bytes,
-    lm: reading.lm,
-    ...(reading.lmWeight !== undefined ? { lmWeight: reading.lmWeight } : {}),
-    ...(reading.touching === false ? { touching: null } : {})
+    ...readingTranscribeOptions(reading)
   })
   const text = PAGE_EXPORTS[format]({ ...doc, model: doc.model ?? { name: classifier.name } })
   return { text, chars: doc.boxes.length, warnings: page.image.warnings }

@@ -118,9 +118,7 @@ export async function prepareLines(
   const rows = unit.flatMap((u, i) => (u ? [i] : []))
   const special = touching && rows.length > 0 && touchingWeight > 0 ? await touching() : null
   if (!special) return { lattices, probs }
-  const batch = new Float32Array(rows.length * GLYPH_PIXELS)
-  rows.forEach((r, k) => batch.set(glyphs.subarray(r * GLYPH_PIXELS, (r + 1) * GLYPH_PIXELS), k * GLYPH_PIXELS))
-  const q = (await special.predict(batch, rows.length)).probs
+  const q = (await special.predict(glyphRows(glyphs, rows), rows.length)).probs
   const w = Math.min(1, touchingWeight)
   const mixed = new Float64Array(NUM_CLASSES)
   rows.forEach((r, k) => {
@@ -135,6 +133,13 @@ export async function prepareLines(
     for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
   })
   return { lattices, probs }
+}
+
+/** Rows `rows` of n×1024 glyphs, in that order. */
+export function glyphRows(glyphs: Float32Array, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * GLYPH_PIXELS)
+  rows.forEach((r, i) => out.set(glyphs.subarray(r * GLYPH_PIXELS, (r + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS))
+  return out
 }
 
 /** Word gaps, shape priors and the search, line by line, on prepared lines. */

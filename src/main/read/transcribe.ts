@@ -19,6 +19,7 @@ import {
   lexicon as defaultLexicon,
   decodeLines,
   defaultTouchingModel,
+  glyphRows,
   prepareLines,
   type PreparedLines,
   type ShapePriorOptions
@@ -299,7 +300,7 @@ export async function transcribe(
     classifier,
     async (boxes) => (candidates = await extractGlyphsYielding(seg, boxes, opts)),
     opts.lattice,
-    opts.touching === null ? undefined : opts.touching ? async () => opts.touching ?? null : defaultTouchingModel,
+    opts.touching === undefined ? defaultTouchingModel : async () => opts.touching ?? null,
     opts.touchingWeight,
     opts.touchingMerges
   )
@@ -359,18 +360,11 @@ export async function transcribe(
     doc: PageDocSchema.parse(doc),
     segmentation: seg,
     // The chosen boxes' rows of the candidates' glyphs, in doc.boxes' order.
-    glyphs: rowsOf(
+    glyphs: glyphRows(
       candidates,
       read.boxes.map((b) => b.candidate)
     )
   }
-}
-
-/** Rows `rows` of n×1024 glyphs, in that order. */
-function rowsOf(glyphs: Float32Array, rows: readonly number[]): Float32Array {
-  const out = new Float32Array(rows.length * GLYPH_PIXELS)
-  rows.forEach((r, i) => out.set(glyphs.subarray(r * GLYPH_PIXELS, (r + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS))
-  return out
 }
 
 const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))
