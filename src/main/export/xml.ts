@@ -10,6 +10,7 @@
 // ALTO 4.4 schema (test/main/export/schemas.test.ts).
 import { basename } from 'node:path'
 import { boxesByLine, boxText, type PageBox, type PageDoc } from '../../shared/pagedoc.ts'
+import { unionRect } from '../core/rect.ts'
 
 export function escapeXml(s: string): string {
   return s
@@ -57,14 +58,7 @@ export function conf(b: PageBox): number | undefined {
 }
 
 export function lineRect(line: PageBox[]) {
-  const x0 = Math.min(...line.map((b) => b.x)),
-    y0 = Math.min(...line.map((b) => b.y))
-  return {
-    x: x0,
-    y: y0,
-    w: Math.max(...line.map((b) => b.x + b.w)) - x0,
-    h: Math.max(...line.map((b) => b.y + b.h)) - y0
-  }
+  return unionRect(line)
 }
 
 /** An xsd:ID for a box: its own id when that is an NCName tail, else its position. */

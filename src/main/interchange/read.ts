@@ -6,6 +6,7 @@
 // Glyphdesk's own ALTO and PAGE files carry the person's corrections (export/xml.ts, export/page.ts): they
 // are read back only when the file says Glyphdesk wrote it, so another tool's glyph variants are never taken
 // for a person's correction.
+import { unionRect } from '../core/rect.ts'
 import { ALTO_CORRECTION_NOTE } from '../export/xml.ts'
 import { PAGE_LABEL_MODEL, PAGE_LABEL_TYPE } from '../export/page.ts'
 import { childNamed, childrenNamed, findAll, InterchangeError, type XmlElement } from './xml.ts'
@@ -102,12 +103,6 @@ function num(v: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined
 }
 
-function union(rs: readonly Rect[]): Rect {
-  const x0 = Math.min(...rs.map((r) => r.x)),
-    y0 = Math.min(...rs.map((r) => r.y))
-  return { x: x0, y: y0, w: Math.max(...rs.map((r) => r.x + r.w)) - x0, h: Math.max(...rs.map((r) => r.y + r.h)) - y0 }
-}
-
 function conf01(v: number | undefined): number | undefined {
   return v === undefined || !Number.isFinite(v) ? undefined : Math.min(1, Math.max(0, v))
 }
@@ -177,7 +172,7 @@ function readPage(root: XmlElement, file: string, version: string): ImportedPage
         }
         const eq = textEquivs(w)
         const text = eq[0]?.text ?? glyphs.map((g) => g.text).join('')
-        const r = rect ?? (glyphs.length ? union(glyphs.map((g) => g.rect)) : undefined)
+        const r = rect ?? (glyphs.length ? unionRect(glyphs.map((g) => g.rect)) : undefined)
         // A whitespace segment (Kraken writes the spaces between words as words) is not a word.
         if (r && (text.trim() !== '' || glyphs.length)) words.push({ rect: r, text, conf: eq[0]?.conf, glyphs })
       }
@@ -186,7 +181,7 @@ function readPage(root: XmlElement, file: string, version: string): ImportedPage
         const eq = textEquivs(line)
         words.push({ rect: lineRect, text: eq[0]?.text ?? '', conf: eq[0]?.conf, glyphs: [] })
       }
-      if (words.length) lines.push({ rect: lineRect ?? union(words.map((w) => w.rect)), words })
+      if (words.length) lines.push({ rect: lineRect ?? unionRect(words.map((w) => w.rect)), words })
     }
   }
   return {
@@ -267,7 +262,7 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
           }
         glyphs.push(glyph)
       }
-      const r = rect ?? (glyphs.length ? union(glyphs.map((g) => g.rect)) : undefined)
+      const r = rect ?? (glyphs.length ? unionRect(glyphs.map((g) => g.rect)) : undefined)
       if (!r) {
         words = []
         break
@@ -278,7 +273,7 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
     if (words.length === 0 && strings.length > 0 && lineRect) {
       words = [{ rect: lineRect, text: strings.map((s) => s.attrs['CONTENT'] ?? '').join(' '), glyphs: [] }]
     }
-    if (words.length) lines.push({ rect: lineRect ?? union(words.map((w) => w.rect)), words })
+    if (words.length) lines.push({ rect: lineRect ?? unionRect(words.map((w) => w.rect)), words })
   }
   const fileName = description && findAll(description, (e) => e.name === 'fileName')[0]?.text.trim()
   return {
@@ -356,7 +351,7 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
           })
       }
       const wc = num(props['x_wconf']?.[0])
-      const r = rect ?? (glyphs.length ? union(glyphs.map((g) => g.rect)) : undefined)
+      const r = rect ?? (glyphs.length ? unionRect(glyphs.map((g) => g.rect)) : undefined)
       if (r && (textOf(w).trim() !== '' || glyphs.length))
         words.push({ rect: r, text: textOf(w).trim(), conf: wc === undefined ? undefined : conf01(wc / 100), glyphs })
     }
@@ -364,7 +359,7 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
       const text = textOf(line).replace(/\s+/g, ' ').trim()
       if (text) words.push({ rect: lineRect, text, glyphs: [] })
     }
-    if (words.length) lines.push({ rect: lineRect ?? union(words.map((w) => w.rect)), words })
+    if (words.length) lines.push({ rect: lineRect ?? unionRect(words.map((w) => w.rect)), words })
   }
   return {
     format: 'hocr',

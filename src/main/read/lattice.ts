@@ -17,6 +17,7 @@
 // the crop, the mask and the classifier see it exactly like a detector box, and a PageDoc box made from it
 // can be cut again the same way (transcribe.ts#pageBoxGlyphs regenerates the candidates).
 import type { CharBox, SegmentResult } from '../vision/segment.ts'
+import { unionRect } from '../core/rect.ts'
 import type { PageLayout, Rect } from '../vision/layout.ts'
 
 export type SegmentKind = 'box' | 'merge' | 'cut'
@@ -270,18 +271,6 @@ function partBox(seg: Seg, box: CharBox, left: Int32Array, right: Int32Array): C
   const rect = { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 }
   const rows = { y: ink.rect.y, from: from.slice(), to: to.slice() }
   return { ...toInput(rect, seg.binaryScale, seg.normalised), origin: 'split', ink: { labels: ink.labels, rect, rows } }
-}
-
-/** The smallest rectangle holding every one of rs. */
-function unionRect(rs: readonly Rect[]): Rect {
-  const x0 = Math.min(...rs.map((r) => r.x)),
-    y0 = Math.min(...rs.map((r) => r.y))
-  return {
-    x: x0,
-    y: y0,
-    w: Math.max(...rs.map((r) => r.x + r.w)) - x0,
-    h: Math.max(...rs.map((r) => r.y + r.h)) - y0
-  }
 }
 
 function mergeBoxes(boxes: readonly CharBox[]): CharBox | null {

@@ -12,6 +12,8 @@
 // into "letter gap" and "word gap" by Otsu's criterion over the whole page. A page whose gaps are not
 // bimodal (e.g. a letter chart where every glyph is evenly spaced) gets no word breaks below 2.5 heights.
 
+import { unionRect } from '../core/rect.ts'
+
 export interface Rect {
   x: number
   y: number
@@ -170,18 +172,7 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
 }
 
 export function bounds(boxes: readonly Rect[], idx: readonly number[]): Rect {
-  let x0 = Infinity,
-    y0 = Infinity,
-    x1 = -Infinity,
-    y1 = -Infinity
-  for (const i of idx) {
-    const b = boxes[i]
-    x0 = Math.min(x0, b.x)
-    y0 = Math.min(y0, b.y)
-    x1 = Math.max(x1, b.x + b.w)
-    y1 = Math.max(y1, b.y + b.h)
-  }
-  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+  return unionRect(idx.map((i) => boxes[i]))
 }
 
 /** Gaps between consecutive boxes of each line, in units of that line's median box height. */
