@@ -485,11 +485,15 @@ export interface MatWriteVariable {
   data: ArrayLike<number>
 }
 
-/** Encodes variables as a little-endian level-5 MAT-file (compressed per variable by default). */
+/**
+ * Encodes variables as a little-endian level-5 MAT-file (compressed per variable by default). The header's text
+ * carries no date and no platform, so the same variables give the same bytes on every run and machine: cards
+ * record data files by SHA-256 (`data/extraTrain.ts`), and a set regenerated from its recorded command must match.
+ */
 export function encodeMat(vars: MatWriteVariable[], opts: { compress?: boolean } = {}): Buffer {
   const compress = opts.compress ?? true
   const header = Buffer.alloc(128, 0x20)
-  const text = `MATLAB 5.0 MAT-file, Platform: ${process.platform}, Created by: Glyphdesk on ${new Date().toUTCString()}`
+  const text = 'MATLAB 5.0 MAT-file, Created by: Glyphdesk'
   header.write(text.slice(0, 116), 0, 'latin1')
   header.fill(0, 116, 124) // no subsystem data
   header.writeUInt16LE(0x0100, 124)

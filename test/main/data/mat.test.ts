@@ -108,6 +108,14 @@ describe('readMat errors', () => {
     expect(() => parseMat(b, 'x.mat')).toThrow(/v7\.3 \(HDF5\)/)
   })
 
+  it('writes the same bytes for the same variables at any time (no date in the header), so set hashes are stable', async () => {
+    const vars = [{ name: 'a', class: 'double' as const, dims: [2, 2], data: [1, 2, 3, 4] }]
+    const first = encodeMat(vars)
+    await new Promise((r) => setTimeout(r, 1100)) // a clock-second later: a dated header would differ
+    expect(encodeMat(vars).equals(first)).toBe(true)
+    expect(first.subarray(0, 116).toString('latin1')).not.toMatch(/\d{2}:\d{2}:\d{2}/)
+  })
+
   it('refuses a matrix whose dims claim more data than the file holds, without allocating it', () => {
     const good = encodeMat([{ name: 'a', class: 'double', dims: [2, 2], data: [1, 2, 3, 4] }], { compress: false })
     // dims live in the second sub-element: header 128 + matrix tag 8 + flags 16 + dims tag 8
