@@ -6,7 +6,8 @@
 // summed, per configuration (ratios in the same run are what count on a shared machine).
 //   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm,lm-nolex,lm-notouch] [--lm-weight W] [--json]
 //      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
-//      [--set key=value ...]   decoder/shape/gaps knobs for tuning, e.g. --set decoder.segmentBonus=1.5
+//      [--set key=value ...]   decoder/shape/gaps/touching knobs for tuning, e.g. --set decoder.segmentBonus=1.5,
+//                              touching.weight=0.5, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1
 // A configuration may carry its own knobs after "+": --configs lm,lm+decoder.lookalikeMin=0.01+decoder.beam=64
 // compares settings on one segmentation of each page.
 import { readdirSync, readFileSync } from 'node:fs'
@@ -50,6 +51,7 @@ function config(spec: string): TranscribeOptions {
     lattice: merged('lattice'),
     ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
     ...(merged('touching')?.merges ? { touchingMerges: true } : {}),
+    ...(merged('touching')?.peak !== undefined ? { touchingPeak: merged('touching')!.peak } : {}),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }
   if (name === 'old') return { decode: false }

@@ -5,14 +5,15 @@
 //  - chosen: the decoder's path has a segment with IoU ≥ 0.5 labelled with the character.
 // Per condition, and per kind of the best candidate (box, cut, merge). --grid FILE writes the crops of the
 // covered but misread characters (cut pieces first) as one PNG, for looking at them.
-//   npx tsx bench/lattice-oracle.ts DIR [--only touching,broken] [--grid FILE.png] [--set group.key=value ...]
+//   npx tsx bench/lattice-oracle.ts DIR [--only touching,broken] [--grid FILE.png] [--model M] [--touching DIR|off] [--set group.key=value ...]
+// 'read' is the probabilities the decoder gets: with the touching-letter model mixed into cut boxes' candidates.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../src/shared/classes.ts'
 import { glyphGridPng } from '../src/main/data/grid.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
-import { decodeLines, defaultCharLm, lexicon, prepareLines } from '../src/main/read/readLines.ts'
+import { decodeLines, defaultCharLm, defaultTouchingModel, lexicon, prepareLines } from '../src/main/read/readLines.ts'
 import { extractGlyphs } from '../src/main/read/transcribe.ts'
 import { layoutPage, type Rect } from '../src/main/vision/layout.ts'
 import { loadImage } from '../src/main/vision/image.ts'
@@ -25,6 +26,7 @@ const { values, positionals } = parseArgs({
     only: { type: 'string' },
     grid: { type: 'string' },
     model: { type: 'string' },
+    touching: { type: 'string' },
     set: { type: 'string', multiple: true }
   }
 })
@@ -41,6 +43,14 @@ interface Page {
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { pages: Page[] }
 const only = values.only?.split(',')
 const classifier = await loadClassifier(values.model)
+// The touching-letter model mixed into the cut boxes' candidates, as transcribe does: the shipped one by
+// default, `--touching DIR` another, `--touching off` none (`--set touching.weight=W` its weight).
+const touching =
+  values.touching === 'off'
+    ? null
+    : values.touching !== undefined
+      ? await loadClassifier(values.touching)
+      : await defaultTouchingModel()
 const lm = defaultCharLm()
 const lex = lexicon()
 
@@ -53,6 +63,7 @@ function iou(a: Rect, b: Rect): number {
   return i / (a.w * a.h + b.w * b.h - i)
 }
 
+const lost = new Map<string, number>()
 type Tally = { n: number; covered: number; read: number; chosen: number }
 const tally = new Map<string, Tally>()
 const add = (key: string, t: Partial<Tally>) => {
@@ -72,7 +83,11 @@ for (const page of manifest.pages) {
   const seg = await segmentPage(image)
   const layout = layoutPage(seg.boxes)
   let glyphs: Float32Array = new Float32Array(0)
-  const prep = await prepareLines(seg, layout, classifier, (b) => (glyphs = extractGlyphs(seg, b)), k.lattice)
+  const prep = await prepareLines(seg, layout, classifier, (b) => (glyphs = extractGlyphs(seg, b)), {
+    lattice: k.lattice,
+    touching: touching ? async () => touching : undefined,
+    touchingWeight: k.touching?.weight
+  })
   const read = decodeLines(prep, { lm, lexicon: lex, shape: k.shape, decoder: k.decoder, gaps: k.gaps })
   const segs = prep.lattices.flatMap((l) => l.segments)
   candidates += segs.length
@@ -99,6 +114,26 @@ for (const page of manifest.pages) {
     const isRead = covered && got === label ? 1 : 0
     const chosen = read.boxes.some((b) => b.label === label && iou(b.box, gt) >= 0.5) ? 1 : 0
     const t = { covered, read: isRead, chosen }
+    // Read right by its best candidate but not chosen: what the decoder put there instead. 'wider' is a
+    // chosen box spanning this character and more (an under-cut), 'narrower' a piece of it (an over-cut),
+    // 'shifted' a box of about its size in the wrong place, 'relabelled' the right box with another label.
+    if (isRead && !chosen) {
+      const over = read.boxes.filter((x) => iou(x.box, gt) > 0.1)
+      const best = over.reduce<(typeof over)[number] | null>(
+        (m, x) => (m && iou(m.box, gt) >= iou(x.box, gt) ? m : x),
+        null
+      )
+      const why = !best
+        ? 'nothing'
+        : iou(best.box, gt) >= 0.5
+          ? 'relabelled'
+          : best.box.w > 1.3 * gt.w
+            ? 'wider'
+            : best.box.w < 0.7 * gt.w
+              ? 'narrower'
+              : 'shifted'
+      lost.set(`${page.condition} ${kind} ${why}`, (lost.get(`${page.condition} ${kind} ${why}`) ?? 0) + 1)
+    }
     add(`${page.condition} all`, t)
     add(`${page.condition} ${covered ? kind : 'uncovered'}`, t)
     if (!covered && values.grid)
@@ -126,6 +161,10 @@ for (const [key, t] of [...tally.entries()].sort())
     `${key.padEnd(28)} ${String(t.n).padStart(5)} ${pct(t.covered, t.n)} ${pct(t.read, t.n)} ${pct(t.chosen, t.n)}`
   )
 console.log(`candidates classified: ${candidates}`)
+if (lost.size > 0) {
+  console.log('read right, not chosen: condition / best candidate / what was chosen there instead')
+  for (const [key, n] of [...lost.entries()].sort()) console.log(`  ${key.padEnd(36)} ${n}`)
+}
 if (values.grid && misread.length > 0) {
   misread.sort((a, b) => (a.kind === 'cut' ? 0 : 1) - (b.kind === 'cut' ? 0 : 1))
   const x = new Float32Array(misread.length * GLYPH_PIXELS)

@@ -85,6 +85,27 @@ export interface PreparedLines {
   lattices: LineLattice[]
   /** Class probabilities of every candidate, lattice by lattice, segment by segment (n × 36). */
   probs: Float32Array
+  /** An additive ln prior per candidate from the touching-letter model (see `touchingPeak`), if any. */
+  prior?: Float32Array
+}
+
+export interface PrepareLinesOptions {
+  lattice?: LatticeOptions
+  /** The touching-letter model, asked for only when a page has a cut box (null or absent: none). */
+  touching?: () => Promise<Classifier | null>
+  /** Its weight in the geometric mean (default 0.5; 0 leaves it out). */
+  touchingWeight?: number
+  /** Let it read the merges of neighbouring boxes too (LatticeSegment.mergeUnit; default false). */
+  touchingMerges?: boolean
+  /**
+   * Weight of the touching model's own certainty as a prior of each candidate it reads: touchingPeak ×
+   * ln max_c q_c is added to the candidate's score (default 4; 0: none). That model was trained to read a
+   * touching pair as no character at all (uniform probabilities; training/neighbours.py) and its pieces as
+   * letters, so its top probability says whether a box is one character. The mixture of the two models is
+   * normalised per candidate, which throws that away: a pair the page's classifier reads confidently as one
+   * wide letter (NO as M) kept most of its probability. Chosen on the tuning pages (docs/BENCHMARKS.md).
+   */
+  touchingPeak?: number
 }
 
 /**
@@ -95,19 +116,18 @@ export interface PreparedLines {
  * default 0.5). That model was trained on cut pieces with a neighbour's fragment and on touching pairs
  * taught to read as no single character (training/neighbours.py): where both models read a candidate as
  * one letter it stays one, where the touching model sees two letters in it the one-box reading loses
- * against the cuts. `touching` is asked only when a page has a cut box.
+ * against the cuts; its own certainty is kept as a prior of each such candidate (`touchingPeak`), since
+ * the normalised mixture alone loses it. `touching` is asked only when a page has a cut box.
  */
 export async function prepareLines(
   seg: Parameters<typeof buildLattices>[0],
   layout: PageLayout<CharBox>,
   classifier: Classifier,
   extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
-  latticeOpts?: LatticeOptions,
-  touching?: () => Promise<Classifier | null>,
-  touchingWeight = 0.5,
-  touchingMerges = false
+  opts: PrepareLinesOptions = {}
 ): Promise<PreparedLines> {
-  const lattices = buildLattices(seg, layout, latticeOpts)
+  const { touching, touchingWeight = 0.5, touchingMerges = false, touchingPeak = 4 } = opts
+  const lattices = buildLattices(seg, layout, opts.lattice)
   const all = candidateBoxes(lattices)
   if (all.length === 0) return { lattices, probs: new Float32Array(0) }
   const glyphs = await extract(all)
@@ -121,6 +141,7 @@ export async function prepareLines(
   const q = (await special.predict(glyphRows(glyphs, rows), rows.length)).probs
   const w = Math.min(1, touchingWeight)
   const mixed = new Float64Array(NUM_CLASSES)
+  const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
   rows.forEach((r, k) => {
     const p = probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
     let sum = 0
@@ -131,8 +152,13 @@ export async function prepareLines(
       sum += mixed[c]
     }
     for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
+    if (prior) {
+      let peak = 0
+      for (let c = 0; c < NUM_CLASSES; c++) peak = Math.max(peak, q[k * NUM_CLASSES + c])
+      prior[r] = touchingPeak * Math.log(peak)
+    }
   })
-  return { lattices, probs }
+  return prior ? { lattices, probs, prior } : { lattices, probs }
 }
 
 /** Rows `rows` of n×1024 glyphs, in that order. */
@@ -162,7 +188,7 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
       from: s.from,
       to: s.to,
       probs: probsOf(i),
-      prior: shapePrior(s.box, s.kind, lat, opts.shape)
+      prior: shapePrior(s.box, s.kind, lat, opts.shape) + (prep.prior?.[base + i] ?? 0)
     }))
     const paths = decodeLine(
       { nodes: lat.nodes, edges, space },
@@ -209,7 +235,7 @@ export async function readLines(
   extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
   opts: ReadLinesOptions
 ): Promise<ReadLinesResult> {
-  return decodeLines(await prepareLines(seg, layout, classifier, extract, opts.lattice), opts)
+  return decodeLines(await prepareLines(seg, layout, classifier, extract, { lattice: opts.lattice }), opts)
 }
 
 const LM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources', 'lm')

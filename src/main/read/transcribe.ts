@@ -80,6 +80,8 @@ export interface TranscribeOptions {
   touchingWeight?: number
   /** The touching-letter model also reads merges of neighbouring boxes and the boxes they span (default false). */
   touchingMerges?: boolean
+  /** Weight of the touching model's certainty as a prior of the candidates it reads (readLines.ts#PrepareLinesOptions; default 4). */
+  touchingPeak?: number
   gaps?: GapModelOptions
   shape?: ShapePriorOptions
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
@@ -299,10 +301,13 @@ export async function transcribe(
     layout,
     classifier,
     async (boxes) => (candidates = await extractGlyphsYielding(seg, boxes, opts)),
-    opts.lattice,
-    opts.touching === undefined ? defaultTouchingModel : async () => opts.touching ?? null,
-    opts.touchingWeight,
-    opts.touchingMerges
+    {
+      lattice: opts.lattice,
+      touching: opts.touching === undefined ? defaultTouchingModel : async () => opts.touching ?? null,
+      touchingWeight: opts.touchingWeight,
+      touchingMerges: opts.touchingMerges,
+      touchingPeak: opts.touchingPeak
+    }
   )
   // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own
   // boxes as on the old path; it is not decoded at all (a desk's thousands of marks would cost seconds).

@@ -3,9 +3,9 @@
 // separates them; the cut must follow the paper between them and cross the bridge only.
 import { describe, expect, it } from 'vitest'
 import { buildLattices, cutPaths } from '../../../src/main/read/lattice.ts'
-import { prepareLines } from '../../../src/main/read/readLines.ts'
+import { decodeLines, prepareLines } from '../../../src/main/read/readLines.ts'
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
-import { GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
+import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
 import { layoutPage } from '../../../src/main/vision/layout.ts'
 import type { CharBox } from '../../../src/main/vision/segment.ts'
@@ -158,7 +158,7 @@ describe('prepareLines with a touching-letter model', () => {
       touchCalls: number[] = []
     const main = fixed('main', 0, 0.5, mainCalls)
     const touch = fixed('touch', 1, 0.5, touchCalls)
-    const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, extract, undefined, async () => touch)
+    const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, extract, { touching: async () => touch })
     const segs = prep.lattices.flatMap((x) => x.segments)
     const unit = segs.map((s) => s.cutUnit === true)
     // The single strokes (and their merge) are not cut; the touching pair's whole box and its pieces are.
@@ -192,16 +192,11 @@ describe('prepareLines with a touching-letter model', () => {
     lat.segments.forEach((s) => expect(s.mergeUnit === true, `candidate at x ${s.box.x}`).toBe(s.box.x < 90))
     for (const merges of [false, true]) {
       const calls: number[] = []
-      await prepareLines(
-        l.seg,
-        layoutPage(l.boxes),
-        fixed('main', 0, 0.5, []),
-        extract,
-        undefined,
-        async () => fixed('touch', 1, 0.5, calls),
-        0.5,
-        merges
-      )
+      await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, {
+        touching: async () => fixed('touch', 1, 0.5, calls),
+        touchingWeight: 0.5,
+        touchingMerges: merges
+      })
       const cut = lat.segments.filter((s) => s.cutUnit).length
       expect(calls).toEqual([merges ? lat.segments.length : cut])
     }
@@ -215,13 +210,64 @@ describe('prepareLines with a touching-letter model', () => {
       asked++
       return touch
     }
-    await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, { detectorOnly: true }, ask)
+    await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, {
+      lattice: { detectorOnly: true },
+      touching: ask
+    })
     expect(asked).toBe(0)
-    const prep = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, undefined, ask, 1)
+    const prep = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, {
+      touching: ask,
+      touchingWeight: 1
+    })
     expect(asked).toBe(1)
     const segs = prep.lattices.flatMap((x) => x.segments)
     segs.forEach((s, i) => {
       if (s.cutUnit) expect(prep.probs[i * NUM_CLASSES + 1]).toBeCloseTo(0.9, 6)
     })
+  })
+
+  it("adds the touching model's own certainty as a prior, so a pair read as one wide letter loses to its cuts", async () => {
+    const l = line()
+    // Glyphs carry their box's width, so the two models below can answer by it.
+    const byWidth = (boxes: readonly CharBox[]) => {
+      const g = new Float32Array(boxes.length * GLYPH_PIXELS)
+      boxes.forEach((b, i) => g.fill(b.w, i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
+      return g
+    }
+    const M = CLASSES.indexOf('M'),
+      I = CLASSES.indexOf('I')
+    /** Wide boxes (the pair's whole box) get `wide` (class, p) or a uniform row; narrower ones I with `narrowP`. */
+    const model = (wide: [number, number] | null, narrowP: number): Classifier => ({
+      name: 'by-width',
+      async predict(glyphs: Float32Array, n: number) {
+        const probs = new Float32Array(n * NUM_CLASSES)
+        for (let i = 0; i < n; i++) {
+          const isWide = glyphs[i * GLYPH_PIXELS] >= 40
+          const [k, p] = isWide ? (wide ?? [0, 1 / NUM_CLASSES]) : [I, narrowP]
+          probs.fill((1 - p) / (NUM_CLASSES - 1), i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
+          probs[i * NUM_CLASSES + k] = p
+        }
+        return decodeProbs(probs, n)
+      }
+    })
+    const main = model([M, 0.99], 0.5) // sure the pair is an M, unsure of its pieces
+    const touch = model(null, 0.9) // the pair is no letter (uniform), the pieces are I's
+    const read = async (touchingPeak: number) => {
+      const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, byWidth, {
+        touching: async () => touch,
+        touchingPeak
+      })
+      const segs = prep.lattices.flatMap((x) => x.segments)
+      // The prior is touchingPeak × ln max_c q_c on the cut box's candidates and absent elsewhere.
+      segs.forEach((s, i) => {
+        const want =
+          touchingPeak === 0 || !s.cutUnit ? 0 : touchingPeak * Math.log(s.box.w >= 40 ? 1 / NUM_CLASSES : 0.9)
+        expect(prep.prior?.[i] ?? 0, `candidate at x ${s.box.x}`).toBeCloseTo(want, 5)
+      })
+      const out = decodeLines(prep, { lm: null, lexicon: null })
+      return out.boxes.filter((b) => b.box.x >= 90).map((b) => b.label)
+    }
+    expect(await read(0)).toEqual(['M'])
+    expect(await read(4)).toEqual(['I', 'I'])
   })
 })
