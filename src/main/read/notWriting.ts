@@ -1,19 +1,47 @@
 // A page the classifier cannot read is not writing. A desk's wood grain, a keyboard or a patterned cloth
 // segments into letter-sized strokes, and no shape rule tells all of them from handwriting; but the
 // classifier is unsure of most of them, while on pages of writing — even the hard ones, touching and
-// broken letters included — it is sure of most characters. When fewer than half of a page's boxes are read
-// with confidence ≥ NOT_WRITING_CONFIDENCE, the page has no text: its boxes and lines are dropped.
+// broken letters included — it is sure of most characters. So a page has no text (its boxes and lines are
+// dropped) when
+//  - fewer than half of its detector boxes are read with confidence ≥ NOT_WRITING_CONFIDENCE, or
+//  - fewer than CLUTTER_UNSURE_SHARE of them are, and more than CLUTTER_FLAT_SHARE of them are flat (wider
+//    than FLAT_ASPECT times their height). Grain breaks into long flat strokes, and some of them are read
+//    confidently as M, L or E; capitals are rarely flat: only touching pairs are, a few per page. On the
+//    tuning pages (glyphdesk data pages --condition no-text, seeds 21–23, and the hard pages of seeds 2, 3,
+//    7) two desks of thirty were read as hundreds of characters with 50–51% of their boxes sure and 29–35%
+//    flat, while no page of writing had fewer than 66% sure or more than 14% flat (docs/BENCHMARKS.md).
+//    Both must hold, so a page of writing is dropped only if it is both unsure and made of wide boxes.
 import type { PageDoc } from '../../shared/pagedoc.ts'
 
 /** The confidence most characters of a page of writing reach (the median page of writing is far above it). */
 export const NOT_WRITING_CONFIDENCE = 0.5
+/** Width ÷ height above which a box is flat. */
+export const FLAT_ASPECT = 1.5
+/** Share of flat boxes above which an unsure page is clutter … */
+export const CLUTTER_FLAT_SHARE = 0.25
+/** … when fewer than this share of its boxes are sure. */
+export const CLUTTER_UNSURE_SHARE = 0.6
 
-/** Whether the page's detected boxes look like clutter to the classifier (median confidence below the bar). */
+/** The rule above, on the detector boxes' top confidences and sizes (same order and length). */
+export function boxesLookLikeClutter(conf: ArrayLike<number>, boxes: ArrayLike<{ w: number; h: number }>): boolean {
+  const n = conf.length
+  if (n === 0) return false
+  let sure = 0,
+    flat = 0
+  for (let i = 0; i < n; i++) {
+    if (conf[i] >= NOT_WRITING_CONFIDENCE) sure++
+    if (boxes[i].w > FLAT_ASPECT * boxes[i].h) flat++
+  }
+  return sure < n / 2 || (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n)
+}
+
+/** Whether the page's detected boxes look like clutter to the classifier. */
 export function looksLikeClutter(doc: PageDoc): boolean {
-  const conf = doc.boxes.filter((b) => b.source === 'detector').map((b) => b.confidence ?? 0)
-  if (conf.length === 0) return false
-  const sure = conf.filter((c) => c >= NOT_WRITING_CONFIDENCE).length
-  return sure < conf.length / 2
+  const det = doc.boxes.filter((b) => b.source === 'detector')
+  return boxesLookLikeClutter(
+    det.map((b) => b.confidence ?? 0),
+    det
+  )
 }
 
 /** The page without its boxes and lines when it looks like clutter; otherwise the page unchanged. */

@@ -27,7 +27,7 @@ import {
 import type { GapModelOptions } from './wordGaps.ts'
 import { sheetDocOnFile } from './sheet.ts'
 import { fileRectToSheet, segmentScan, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
-import { dropClutterPage, NOT_WRITING_CONFIDENCE } from './notWriting.ts'
+import { boxesLookLikeClutter, dropClutterPage } from './notWriting.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
@@ -374,20 +374,20 @@ export async function transcribe(
 
 const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))
 
-/** Whether fewer than half of the detector's boxes reach NOT_WRITING_CONFIDENCE (notWriting.ts's test, before decoding). */
+/** notWriting.ts's test on the detector's boxes (the lattice's 'box' candidates), before decoding. */
 function detectorBoxesLookLikeClutter(prep: PreparedLines): boolean {
-  let boxes = 0,
-    sure = 0,
-    offset = 0
+  const conf: number[] = [],
+    boxes: CharBox[] = []
+  let offset = 0
   for (const lat of prep.lattices) {
     lat.segments.forEach((s, i) => {
       if (s.kind !== 'box') return
-      boxes++
       let top = 0
       for (let c = 0; c < NUM_CLASSES; c++) top = Math.max(top, prep.probs[(offset + i) * NUM_CLASSES + c])
-      if (top >= NOT_WRITING_CONFIDENCE) sure++
+      conf.push(top)
+      boxes.push(s.box)
     })
     offset += lat.segments.length
   }
-  return boxes > 0 && sure < boxes / 2
+  return boxesLookLikeClutter(conf, boxes)
 }

@@ -139,6 +139,53 @@ describe('buildLattices', () => {
   })
 })
 
+describe('buildLattices on a long stroke split into many parts', () => {
+  /** Two letter-sized strokes, then one 600-px bar (a desk's grain, a rule) split by the segmenter into 12 parts. */
+  function grain() {
+    const width = 800
+    const labels = new Int32Array(width * H)
+    const boxes: CharBox[] = []
+    const add = (
+      label: number,
+      x0: number,
+      x1: number,
+      origin: CharBox['origin'],
+      ink = { x: x0, y: 0, w: x1 - x0, h: H }
+    ) => boxes.push({ x: x0, y: 0, w: x1 - x0, h: H, origin, ink: { labels: [label], rect: ink } })
+    for (const [label, x0] of [
+      [1, 4],
+      [2, 40]
+    ]) {
+      for (let y = 0; y < H; y++) for (let x = x0; x < x0 + 6; x++) labels[y * width + x] = label
+      add(label, x0, x0 + 26, 'component')
+    }
+    for (let y = 0; y < H; y++) for (let x = 100; x < 700; x++) labels[y * width + x] = 3
+    for (let k = 0; k < 12; k++) add(3, 100 + 50 * k, 150 + 50 * k, 'split')
+    const gray = { width, height: H, data: new Uint8Array(width * H).fill(255) }
+    return { seg: { labels, binary: gray, binaryScale: 1, normalised: gray }, boxes }
+  }
+
+  it('keeps every part and runs of parts up to 2.5 character heights, not the quadratic rest', () => {
+    const g = grain()
+    const [lat] = buildLattices(g.seg, layoutPage(g.boxes))
+    const parts = lat.segments.filter((s) => s.kind === 'box')
+    expect(parts.length).toBe(14) // the two strokes and the twelve parts, all still there
+    const runs = lat.segments.filter((s) => s.kind !== 'box')
+    for (const s of runs) expect(s.box.w, `${s.kind} at x ${s.box.x}`).toBeLessThanOrEqual(2.5 * H)
+    // Without the cap every run of the bar's pieces (its parts and the cuts inside them) is a candidate, and
+    // the whole as a merge: quadratic in the pieces. With it, only the runs up to 150 px.
+    const [all] = buildLattices(g.seg, layoutPage(g.boxes), { maxRunHeights: 100 })
+    const uncapped = all.segments.filter((s) => s.kind !== 'box')
+    expect(uncapped.some((s) => s.box.w === 600)).toBe(true)
+    expect(runs).toEqual(uncapped.filter((s) => s.box.w <= 2.5 * H))
+    expect(runs.length).toBeLessThan(uncapped.length / 2) // 300 against 730 here
+    // The detector's boxes still make a path from the first node to the last.
+    const chain = parts.sort((a, b) => a.from - b.from)
+    chain.forEach((s, i) => expect(s.from).toBe(i === 0 ? 0 : chain[i - 1].to))
+    expect(chain[chain.length - 1].to).toBe(lat.nodes - 1)
+  })
+})
+
 describe('prepareLines with a touching-letter model', () => {
   /** A classifier that gives every glyph the same probabilities: `top` for class `k`, the rest shared evenly. */
   const fixed = (name: string, k: number, top: number, calls: number[]): Classifier => ({

@@ -1,0 +1,49 @@
+// The page-level "this is not writing" rule (read/notWriting.ts), on hand-made confidences and box shapes.
+import { describe, expect, it } from 'vitest'
+import {
+  boxesLookLikeClutter,
+  CLUTTER_FLAT_SHARE,
+  CLUTTER_UNSURE_SHARE,
+  FLAT_ASPECT,
+  NOT_WRITING_CONFIDENCE
+} from '../../../src/main/read/notWriting.ts'
+
+/** Ten boxes: the first `sure` read at 0.9, the rest at 0.3; the first `flat` of them twice as wide as high. */
+function page(sure: number, flat: number) {
+  const conf = Array.from({ length: 10 }, (_, i) => (i < sure ? 0.9 : 0.3))
+  const boxes = Array.from({ length: 10 }, (_, i) => (i < flat ? { w: 40, h: 20 } : { w: 15, h: 20 }))
+  return [conf, boxes] as const
+}
+
+describe('boxesLookLikeClutter', () => {
+  it('has the constants the rule was chosen with', () => {
+    expect([NOT_WRITING_CONFIDENCE, FLAT_ASPECT, CLUTTER_FLAT_SHARE, CLUTTER_UNSURE_SHARE]).toEqual([
+      0.5, 1.5, 0.25, 0.6
+    ])
+  })
+
+  it('calls a page clutter when fewer than half its boxes are sure, whatever their shape', () => {
+    expect(boxesLookLikeClutter(...page(4, 0))).toBe(true)
+    expect(boxesLookLikeClutter(...page(5, 0))).toBe(false)
+  })
+
+  it('calls an unsure page of flat boxes clutter (grain read half confidently as M and L)', () => {
+    expect(boxesLookLikeClutter(...page(5, 3))).toBe(true) // 50% sure, 30% flat
+    expect(boxesLookLikeClutter(...page(5, 2))).toBe(false) // 20% flat: a few touching pairs
+    expect(boxesLookLikeClutter(...page(6, 9))).toBe(false) // 60% sure: writing the classifier reads
+  })
+
+  it('counts a box as flat only above 1.5 × its height, and has no opinion on an empty page', () => {
+    const conf = Array(10).fill(0.55)
+    conf.fill(0.3, 0, 5)
+    const edge = Array.from({ length: 10 }, () => ({ w: 30, h: 20 })) // exactly 1.5: not flat
+    expect(boxesLookLikeClutter(conf, edge)).toBe(false)
+    expect(
+      boxesLookLikeClutter(
+        conf,
+        edge.map(() => ({ w: 31, h: 20 }))
+      )
+    ).toBe(true)
+    expect(boxesLookLikeClutter([], [])).toBe(false)
+  })
+})
