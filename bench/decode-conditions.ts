@@ -50,7 +50,7 @@ function config(spec: string): TranscribeOptions {
     gaps: merged('gaps'),
     lattice: merged('lattice'),
     ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
-    ...(merged('touching')?.merges ? { touchingMerges: true } : {}),
+    ...(merged('touching')?.merges !== undefined ? { touchingMerges: merged('touching')!.merges !== 0 } : {}),
     ...(merged('touching')?.peak !== undefined ? { touchingPeak: merged('touching')!.peak } : {}),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }

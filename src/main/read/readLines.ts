@@ -95,7 +95,11 @@ export interface PrepareLinesOptions {
   touching?: () => Promise<Classifier | null>
   /** Its weight in the geometric mean (default 0.5; 0 leaves it out). */
   touchingWeight?: number
-  /** Let it read the merges of neighbouring boxes too (LatticeSegment.mergeUnit; default false). */
+  /**
+   * Let it read the merges of neighbouring boxes and the boxes they span too (LatticeSegment.mergeUnit; default
+   * true): trained with broken strokes, it reads a broken letter's merge as the letter and each fragment as no
+   * letter, which `touchingPeak` then charges (docs/BENCHMARKS.md).
+   */
   touchingMerges?: boolean
   /**
    * Weight of the touching model's own certainty as a prior of each candidate it reads: touchingPeak ×
@@ -126,7 +130,7 @@ export async function prepareLines(
   extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
   opts: PrepareLinesOptions = {}
 ): Promise<PreparedLines> {
-  const { touching, touchingWeight = 0.5, touchingMerges = false, touchingPeak = 4 } = opts
+  const { touching, touchingWeight = 0.5, touchingMerges = true, touchingPeak = 4 } = opts
   const lattices = buildLattices(seg, layout, opts.lattice)
   const all = candidateBoxes(lattices)
   if (all.length === 0) return { lattices, probs: new Float32Array(0) }

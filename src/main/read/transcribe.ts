@@ -78,7 +78,7 @@ export interface TranscribeOptions {
   touching?: Classifier | null
   /** Weight of the touching-letter model against the page's classifier on cut boxes (default 0.5; 1: it alone). */
   touchingWeight?: number
-  /** The touching-letter model also reads merges of neighbouring boxes and the boxes they span (default false). */
+  /** The touching-letter model also reads merges of neighbouring boxes and the boxes they span (default true). */
   touchingMerges?: boolean
   /** Weight of the touching model's certainty as a prior of the candidates it reads (readLines.ts#PrepareLinesOptions; default 4). */
   touchingPeak?: number

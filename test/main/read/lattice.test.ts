@@ -205,7 +205,10 @@ describe('prepareLines with a touching-letter model', () => {
       touchCalls: number[] = []
     const main = fixed('main', 0, 0.5, mainCalls)
     const touch = fixed('touch', 1, 0.5, touchCalls)
-    const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, extract, { touching: async () => touch })
+    const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, extract, {
+      touching: async () => touch,
+      touchingMerges: false
+    })
     const segs = prep.lattices.flatMap((x) => x.segments)
     const unit = segs.map((s) => s.cutUnit === true)
     // The single strokes (and their merge) are not cut; the touching pair's whole box and its pieces are.
@@ -230,14 +233,14 @@ describe('prepareLines with a touching-letter model', () => {
     })
   })
 
-  it('sends merges of neighbours and the boxes they span to it only when asked (touchingMerges)', async () => {
+  it('sends merges of neighbours and the boxes they span to it unless told not to (touchingMerges, default on)', async () => {
     const l = line()
     const [lat] = buildLattices(l.seg, layoutPage(l.boxes))
     // The two single strokes may be one broken letter: their merge and both strokes are a merge unit.
     const merge = lat.segments.find((s) => s.kind === 'merge' && !s.cutUnit)
     expect(merge).toBeDefined()
     lat.segments.forEach((s) => expect(s.mergeUnit === true, `candidate at x ${s.box.x}`).toBe(s.box.x < 90))
-    for (const merges of [false, true]) {
+    for (const merges of [false, true, undefined]) {
       const calls: number[] = []
       await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, {
         touching: async () => fixed('touch', 1, 0.5, calls),
@@ -245,7 +248,7 @@ describe('prepareLines with a touching-letter model', () => {
         touchingMerges: merges
       })
       const cut = lat.segments.filter((s) => s.cutUnit).length
-      expect(calls).toEqual([merges ? lat.segments.length : cut])
+      expect(calls).toEqual([merges === false ? cut : lat.segments.length])
     }
   })
 
@@ -302,6 +305,7 @@ describe('prepareLines with a touching-letter model', () => {
     const read = async (touchingPeak: number) => {
       const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, byWidth, {
         touching: async () => touch,
+        touchingMerges: false,
         touchingPeak
       })
       const segs = prep.lattices.flatMap((x) => x.segments)
