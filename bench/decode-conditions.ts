@@ -72,7 +72,7 @@ interface Score {
 async function main() {
   const names = values.configs.split(',')
   const classifier = await loadClassifier(values.model)
-  // --touching DIR reads cut boxes with that model instead of the shipped one; 'off' with none.
+  // --touching DIR reads cut and merged boxes with that model instead of the shipped one; 'off' with none.
   const touching =
     values.touching === undefined ? undefined : values.touching === 'off' ? null : await loadClassifier(values.touching)
   // Loaded once per process like the classifier, so not charged to the first page.

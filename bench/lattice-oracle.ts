@@ -6,7 +6,7 @@
 // Per condition, and per kind of the best candidate (box, cut, merge). --grid FILE writes the crops of the
 // covered but misread characters (cut pieces first) as one PNG, for looking at them.
 //   npx tsx bench/lattice-oracle.ts DIR [--only touching,broken] [--grid FILE.png] [--model M] [--touching DIR|off] [--set group.key=value ...]
-// 'read' is the probabilities the decoder gets: with the touching-letter model mixed into cut boxes' candidates.
+// 'read' is the probabilities the decoder gets: with the touching-letter model mixed into cut and merged boxes' candidates.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -43,7 +43,7 @@ interface Page {
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { pages: Page[] }
 const only = values.only?.split(',')
 const classifier = await loadClassifier(values.model)
-// The touching-letter model mixed into the cut boxes' candidates, as transcribe does: the shipped one by
+// The touching-letter model mixed into the cut and merged boxes' candidates, as transcribe does: the shipped one by
 // default, `--touching DIR` another, `--touching off` none (`--set touching.weight=W` its weight).
 const touching =
   values.touching === 'off'
@@ -132,7 +132,8 @@ for (const page of manifest.pages) {
             : best.box.w < 0.7 * gt.w
               ? 'narrower'
               : 'shifted'
-      lost.set(`${page.condition} ${kind} ${why}`, (lost.get(`${page.condition} ${kind} ${why}`) ?? 0) + 1)
+      const key = `${page.condition} ${kind} ${why}`
+      lost.set(key, (lost.get(key) ?? 0) + 1)
     }
     add(`${page.condition} all`, t)
     add(`${page.condition} ${covered ? kind : 'uncovered'}`, t)

@@ -91,7 +91,7 @@ export interface PreparedLines {
 
 export interface PrepareLinesOptions {
   lattice?: LatticeOptions
-  /** The touching-letter model, asked for only when a page has a cut box (null or absent: none). */
+  /** The touching-letter model, asked for only when a page has a cut box or a merge unit (null or absent: none). */
   touching?: () => Promise<Classifier | null>
   /** Its weight in the geometric mean (default 0.5; 0 leaves it out). */
   touchingWeight?: number
@@ -115,13 +115,14 @@ export interface PrepareLinesOptions {
 /**
  * Builds every line's lattice and classifies all candidates in one batch. When `touching` gives a
  * touching-letter model, the candidates of the boxes the lattice cut (LatticeSegment.cutUnit: a touching
- * pair, its pieces and their runs) are classified by it too, in a second batch, and their probabilities
+ * pair, its pieces and their runs) and, with `touchingMerges`, of its merges (LatticeSegment.mergeUnit: the
+ * merge and the boxes it spans) are classified by it too, in a second batch, and their probabilities
  * become the normalised weighted geometric mean of the two (weight `touchingWeight` on the touching model,
- * default 0.5). That model was trained on cut pieces with a neighbour's fragment and on touching pairs
- * taught to read as no single character (training/neighbours.py): where both models read a candidate as
+ * default 0.5). That model was trained on cut pieces with a neighbour's fragment, on broken letters, and on
+ * touching pairs and fragments taught to read as no single character (training/neighbours.py): where both models read a candidate as
  * one letter it stays one, where the touching model sees two letters in it the one-box reading loses
  * against the cuts; its own certainty is kept as a prior of each such candidate (`touchingPeak`), since
- * the normalised mixture alone loses it. `touching` is asked only when a page has a cut box.
+ * the normalised mixture alone loses it. `touching` is asked only when a page has such a candidate.
  */
 export async function prepareLines(
   seg: Parameters<typeof buildLattices>[0],
@@ -148,19 +149,16 @@ export async function prepareLines(
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
   rows.forEach((r, k) => {
     const p = probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
-    let sum = 0
+    let sum = 0,
+      peak = 0
     for (let c = 0; c < NUM_CLASSES; c++) {
-      mixed[c] = Math.exp(
-        (1 - w) * Math.log(Math.max(p[c], 1e-30)) + w * Math.log(Math.max(q[k * NUM_CLASSES + c], 1e-30))
-      )
+      const qc = q[k * NUM_CLASSES + c]
+      mixed[c] = Math.exp((1 - w) * Math.log(Math.max(p[c], 1e-30)) + w * Math.log(Math.max(qc, 1e-30)))
       sum += mixed[c]
+      peak = Math.max(peak, qc)
     }
     for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
-    if (prior) {
-      let peak = 0
-      for (let c = 0; c < NUM_CLASSES; c++) peak = Math.max(peak, q[k * NUM_CLASSES + c])
-      prior[r] = touchingPeak * Math.log(peak)
-    }
+    if (prior) prior[r] = touchingPeak * Math.log(peak)
   })
   return prior ? { lattices, probs, prior } : { lattices, probs }
 }
@@ -257,7 +255,7 @@ export const DEFAULT_TOUCHING_DIR = resolve(LM_DIR, '..', 'touching')
 let touchingModel: Promise<Classifier | null> | undefined
 /**
  * The shipped touching-letter model, loaded once per process on first use (onnxruntime and the file are
- * not touched by a page without a cut box); null when the installation has none.
+ * not touched by a page without a cut box or a merge); null when the installation has none.
  */
 export function defaultTouchingModel(): Promise<Classifier | null> {
   touchingModel ??= existsSync(resolve(DEFAULT_TOUCHING_DIR, 'model.json'))
