@@ -296,6 +296,18 @@ def held_out_metrics(metrics, model, real_file=None, real_per_class=None, unseen
     return metrics
 
 
+def lattice_entry(directory, repeat, none_per_batch):
+    """The card's record of a lattice-crops folder: its files by SHA-256 and the command that made it."""
+    mf = os.path.join(directory, 'manifest.json')
+    made = json.load(open(mf)) if os.path.exists(mf) else {}
+    return {
+        'dir': portable(directory), 'repeat': repeat, 'nonePerBatch': none_per_batch,
+        'train': {'file': 'lattice_train.mat', 'sha256': sha256_file(os.path.join(directory, 'lattice_train.mat')), 'glyphs': made.get('labelled')},
+        'none': {'file': 'lattice_none.mat', 'sha256': sha256_file(os.path.join(directory, 'lattice_none.mat')), 'glyphs': made.get('none')},
+        'madeBy': {'command': portable_text(made.get('command')), 'pages': made.get('pages')},
+    }
+
+
 def onnx_manifest(name, onnx_bytes, embed_dim, card):
     """model.json of a Glyphdesk CNN exported to ONNX (src/shared/modelManifest.ts, format glyphdesk-onnx v1)."""
     return {
@@ -337,6 +349,10 @@ def main():
     p.add_argument('--broken', type=float, default=0.0, help='share of each batch with a band of ink erased, label kept (training/neighbours.py)')
     p.add_argument('--fragments', type=int, default=0, help='fragments of broken letters added to each batch, trained towards uniform (with the pairs)')
     p.add_argument('--pair-weight', type=float, default=0.5, help='weight of the pairs\' loss (outlier exposure)')
+    p.add_argument('--lattice', help='a folder of glyphdesk data lattice-crops: the reading stage\'s own candidates on training pages; '
+                   'lattice_train.mat joins the training glyphs, lattice_none.mat is drawn into each batch towards uniform')
+    p.add_argument('--lattice-repeat', type=int, default=1, help='times the labelled lattice candidates appear per epoch')
+    p.add_argument('--lattice-none', type=int, default=16, help='lattice candidates that are no single character added to each batch, trained towards uniform')
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -365,8 +381,16 @@ def main():
         real2 = {'n': len(x2)}
         xtr = np.concatenate([xtr] + [x2] * args.real2_repeat)
         ytr = np.concatenate([ytr] + [y2] * args.real2_repeat)
+    lattice = None
+    if args.lattice:
+        xl, yl, _ = read_glyph_file(os.path.join(args.lattice, 'lattice_train.mat'))
+        xn, _, _ = read_glyph_file(os.path.join(args.lattice, 'lattice_none.mat'))
+        lattice = {'n': len(xl), 'none': torch.from_numpy(xn).unsqueeze(1)}
+        xtr = np.concatenate([xtr] + [xl] * args.lattice_repeat)
+        ytr = np.concatenate([ytr] + [yl] * args.lattice_repeat)
     print(f'train {len(xtr)} glyphs (real {0 if real is None else len(real["x_train"])}×{args.real_repeat}, '
-          f'real2 {0 if real2 is None else real2["n"]}×{args.real2_repeat}), valid {len(xva)}, test {len(xte)}', flush=True)
+          f'real2 {0 if real2 is None else real2["n"]}×{args.real2_repeat}, lattice {0 if lattice is None else lattice["n"]}×{args.lattice_repeat}), '
+          f'valid {len(xva)}, test {len(xte)}', flush=True)
 
     model = GlyphCNN(args.arch)
     init = None
@@ -403,6 +427,10 @@ def main():
                     pairs = torch.cat([pairs, frags])
                 n_pairs = len(pairs)
                 xb = torch.cat([xb, pairs])
+            if lattice is not None and args.lattice_none > 0:
+                j = torch.randint(len(lattice['none']), (args.lattice_none,), generator=gen)
+                xb = torch.cat([xb, lattice['none'][j]])
+                n_pairs += args.lattice_none
             xb = augment(xb, gen).contiguous(memory_format=torch.channels_last)
             logits, _ = model(xb)
             if n_pairs:
@@ -458,10 +486,13 @@ def main():
                 'valid': int(len(xva)), 'test': int(len(xte)),
                 'extraTrain': None if real is None else extra_train_entry(args.real, args.real_per_class, args.real_repeat, len(real['x_train'])),
                 'extraTrainMore': [] if real2 is None else [dict(extra_train_entry(args.real2, 'all', args.real2_repeat, real2['n']), madeBy=source_manifest(args.real2))],
+                'lattice': None if lattice is None else lattice_entry(args.lattice, args.lattice_repeat, args.lattice_none),
             },
             'augmentation': (f'touching letters (training/neighbours.py): {args.pieces:.0%} of each batch cut pieces with a neighbour\'s fragment, '
                              f'(not of {args.pieces_skip or "—"}), {args.pairs} touching pairs per batch trained towards uniform (weight {args.pair_weight}); '
                              if args.pieces > 0 or args.pairs > 0 else '') +
+                            (f'the reading stage\'s own candidates on training pages (--lattice): labelled ones ×{args.lattice_repeat} in the data, '
+                             f'{args.lattice_none} per batch that are no single character trained towards uniform; ' if args.lattice else '') +
                             (f'broken letters: {args.broken:.0%} of each batch with a 2–4 px band erased (label kept), {args.fragments} fragments '
                              'per batch (one side of such a band) trained towards uniform with the pairs; ' if args.broken > 0 or args.fragments > 0 else '') +
                             'per batch: stroke width (blend with 3×3 dilation/erosion, −0.6…1), rotation ±12°, shear ±0.18, '

@@ -25,6 +25,9 @@ import { synthesiseEvalSet, writeSynthSet } from '../data/synth/index.ts'
 import { isPageCondition, PAGE_CONDITIONS, sha256, writePages, type PageCondition } from '../data/pages/index.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 import { createProgressBar } from './progress.ts'
+import { writeDirAtomic } from '../core/atomicDirs.ts'
+import { GLYPHDESK_VERSION } from '../core/version.ts'
+import { latticeCrops } from '../read/latticeCrops.ts'
 
 export const DATA_USAGE = `usage:
   glyphdesk data synth --out DIR [--per-class N] [--seed S]     synthetic NIST36-layout set (N train glyphs per class; valid N/3, test N/6)
@@ -43,6 +46,12 @@ export const DATA_USAGE = `usage:
       [--nist-skip 20]   hard evaluation pages with ground truth (NAME.txt beside each image, manifest.json) from
       glyphs no shipped model trained on: the reserved fonts and, with --nist, the real NIST26 letters after the
       first --nist-skip of each class; conditions: ${PAGE_CONDITIONS.join(', ')}
+      --glyphs training: pages for training only, from the training fonts and the first --nist-skip NIST letters
+      of each class (the ones the models train on); read with \`data lattice-crops\`, never evaluated on
+  glyphdesk data lattice-crops --pages DIR [--pages DIR ...] --out DIR [--min-iou 0.6] [--none-iou 0.3]
+      the reading stage's candidates on training pages (cut pieces, merges and the boxes they span), framed as
+      the classifier sees them: lattice_train.mat (a candidate matching one drawn character, with its label) and
+      lattice_none.mat (a candidate overlapping no character enough: a pair or a fragment), for train_cnn.py
   glyphdesk data preview DIR|FILE.mat --out FILE.png [--split train] [--count 100]
   glyphdesk data replay-pack --synth DIR --out DIR [--real FILE.mat] [--real-per-class 20] [--check-per-class 20]
       the replay set shipped with the models (resources/replay): the train split of a synth set (its first
@@ -66,6 +75,8 @@ export async function dataCommand(argv: string[]): Promise<number> {
       return replayPack(rest)
     case 'pages':
       return pagesCmd(rest)
+    case 'lattice-crops':
+      return latticeCropsCmd(rest)
     default:
       throw new UsageError(`data: unknown subcommand "${sub ?? ''}"\n${DATA_USAGE}`)
   }
@@ -365,11 +376,15 @@ async function pagesCmd(argv: string[]): Promise<number> {
       condition: { type: 'string', multiple: true },
       'pages-per-condition': { type: 'string' },
       nist: { type: 'string' },
-      'nist-skip': { type: 'string' }
+      'nist-skip': { type: 'string' },
+      glyphs: { type: 'string' }
     },
     DATA_USAGE
   )
   if (positionals.length > 0) throw new UsageError(`data pages takes no positional arguments\n${DATA_USAGE}`)
+  const glyphs = values.glyphs ?? 'evaluation'
+  if (glyphs !== 'evaluation' && glyphs !== 'training')
+    throw new UsageError(`--glyphs must be evaluation or training, got "${glyphs}"`)
   const out = requiredString(values, 'out', DATA_USAGE)
   const conditions: PageCondition[] = []
   for (const c of values.condition ?? []) {
@@ -394,6 +409,7 @@ async function pagesCmd(argv: string[]): Promise<number> {
     conditions: conditions.length > 0 ? conditions : undefined,
     pagesPerCondition: numberOption(values, 'pages-per-condition', 3, { integer: true, min: 1, max: 100 }),
     nist,
+    glyphs,
     command: `glyphdesk data pages ${portable}`,
     onPage: (file, done, total) => process.stderr.write(`\r${done}/${total} ${file}   `)
   })
@@ -401,6 +417,65 @@ async function pagesCmd(argv: string[]): Promise<number> {
   const chars = manifest.pages.reduce((s, p) => s + p.chars.length, 0)
   process.stdout.write(
     `wrote ${resolve(out)}: ${manifest.pages.length} pages, ${chars} characters (seed ${manifest.seed})\n`
+  )
+  return 0
+}
+
+async function latticeCropsCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(
+    argv,
+    {
+      pages: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'min-iou': { type: 'string' },
+      'none-iou': { type: 'string' }
+    },
+    DATA_USAGE
+  )
+  if (positionals.length > 0) throw new UsageError(`data lattice-crops takes no positional arguments\n${DATA_USAGE}`)
+  const pages = values.pages ?? []
+  if (pages.length === 0) throw new UsageError(`data lattice-crops needs --pages DIR\n${DATA_USAGE}`)
+  const out = requiredString(values, 'out', DATA_USAGE)
+  const minIou = numberOption(values, 'min-iou', 0.6, { min: 0.05, max: 1 })
+  const noneIou = numberOption(values, 'none-iou', 0.3, { min: 0, max: 1 })
+  for (const dir of pages)
+    if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`--pages ${dir} has no manifest.json`)
+  const crops = await latticeCrops(pages, {
+    minIou,
+    noneIou,
+    onPage: (file, done, total) => process.stderr.write(`\r${done}/${total} ${file}   `)
+  })
+  process.stderr.write('\n')
+  const madeBy: (string | null)[] = []
+  for (const dir of pages) {
+    const m: unknown = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))
+    madeBy.push(typeof m === 'object' && m !== null && 'command' in m ? String(m.command) : null)
+  }
+  const portable = argv.map((a) => (isAbsolute(a) ? basename(a) : a)).join(' ')
+  // Written into a staging folder and renamed into place: a failed run leaves no half-written set.
+  await writeDirAtomic(out, async (dir) => {
+    await writeGlyphFile(join(dir, 'lattice_train.mat'), 'train', crops.labelled)
+    await writeGlyphFile(join(dir, 'lattice_none.mat'), 'none', crops.none)
+    const manifest = {
+      name: 'glyphdesk-lattice-crops',
+      glyphdeskVersion: GLYPHDESK_VERSION,
+      command: `glyphdesk data lattice-crops ${portable}`,
+      pages: { madeBy, flatPages: crops.pages },
+      minIou,
+      noneIou,
+      labelled: crops.labelled.n,
+      none: crops.none.n,
+      note:
+        'lattice_train.mat: candidates with IoU >= minIou with one drawn character, labelled with it; lattice_none.mat: ' +
+        'candidates with IoU < noneIou with every character (labels meaningless, all 0), trained towards uniform',
+      countsByConditionAndKind: Object.fromEntries(
+        Object.entries(crops.counts).map(([k, [l, n, left]]) => [k, { labelled: l, none: n, leftOut: left }])
+      )
+    }
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n')
+  })
+  process.stdout.write(
+    `wrote ${resolve(out)}: ${crops.labelled.n} labelled candidates, ${crops.none.n} none, from ${crops.pages} pages\n`
   )
   return 0
 }

@@ -118,6 +118,30 @@ describe('data pages: sources', () => {
     expect(manifest.sources.nist).toMatchObject({ file: 'nist26_mini_valid.mat', skipPerClass: 2 })
   }, 60_000)
 
+  it('draws training pages only from training material: training fonts, and exactly the first k NIST letters', async () => {
+    const g = await readGlyphFile(MINI)
+    const firstTwo = new Set<number>()
+    const seen = new Array<number>(26).fill(0)
+    for (let i = 0; i < g.n; i++) if (seen[g.y[i]]++ < 2) firstTwo.add(i)
+    const { manifest } = await composePages({
+      seed: 4,
+      conditions: ['clean', 'touching'],
+      pagesPerCondition: 3,
+      nist: await nistMini(2),
+      glyphs: 'training'
+    })
+    expect(manifest.name).toBe('glyphdesk-training-pages')
+    expect(manifest.sources.glyphs).toBe('training')
+    const families = new Set(manifest.sources.fonts.map((f) => f.family))
+    expect(families.has('Humor Sans')).toBe(false)
+    expect(families.has('Comic Neue')).toBe(false)
+    expect(families.size).toBeGreaterThan(2)
+    const used = manifest.sources.table.filter((s) => s.startsWith('nist26#')).map((s) => Number(s.slice(7)))
+    expect(used.length).toBeGreaterThan(0)
+    for (const i of used) expect(firstTwo.has(i)).toBe(true)
+    for (const s of manifest.sources.table) expect(s).not.toMatch(/Humor Sans|Comic Neue/)
+  }, 60_000)
+
   it('breaks a stroke by erasing a band of ink', () => {
     const w = 30,
       h = 40

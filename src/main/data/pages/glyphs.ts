@@ -72,7 +72,10 @@ export class FontInk {
   }
 }
 
-/** The real NIST26 letters that are not among the first `skipPerClass` of their class. */
+/**
+ * The real NIST26 letters that are not among the first `skipPerClass` of their class — or, for training pages
+ * (`onlySkipped`), exactly those first ones (the glyphs the shipped models train on).
+ */
 export class NistInk {
   /** Per letter (0..25), the file indices that may be used. */
   readonly pool: number[][]
@@ -81,14 +84,15 @@ export class NistInk {
     private readonly x: Float32Array,
     y: Uint8Array,
     n: number,
-    readonly skipPerClass: number
+    readonly skipPerClass: number,
+    onlySkipped = false
   ) {
     const seen = new Array<number>(26).fill(0)
     this.pool = Array.from({ length: 26 }, () => [])
     for (let i = 0; i < n; i++) {
       const c = y[i]
       if (c >= 26) continue
-      if (seen[c]++ >= skipPerClass) this.pool[c].push(i)
+      if (seen[c]++ >= skipPerClass !== onlySkipped) this.pool[c].push(i)
     }
   }
 

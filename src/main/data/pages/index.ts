@@ -14,7 +14,7 @@ import sharp from 'sharp'
 import { GLYPHDESK_VERSION } from '../../core/version.ts'
 import { Rng } from '../../nn/rng.ts'
 import type { LabelledGlyphs } from '../glyphset.ts'
-import { evalFonts, type FontStyle } from '../synth/fonts.ts'
+import { evalFonts, trainingFonts, type FontStyle } from '../synth/fonts.ts'
 import { breakStroke, clip, FontInk, NistInk, type InkBitmap } from './glyphs.ts'
 import {
   applyH,
@@ -66,7 +66,11 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
   'no-text': 'photos without writing: even pages an empty desk with clutter, odd pages a blank sheet on a desk'
 }
 
-export type SourceName = 'humor' | 'comic' | 'nist'
+/**
+ * What drew a page's characters. Evaluation pages: the reserved fonts and the held-out NIST letters. Training
+ * pages (`glyphs: 'training'`): two groups of training font families and the NIST letters the models train on.
+ */
+export type SourceName = 'humor' | 'comic' | 'nist' | 'fonts-a' | 'fonts-b'
 
 export interface NistSource {
   glyphs: LabelledGlyphs
@@ -84,6 +88,13 @@ export interface PagesOptions {
   /** Real NIST26 letters; without them every page is drawn from the reserved fonts. */
   nist?: NistSource
   fonts?: FontStyle[]
+  /**
+   * 'evaluation' (default): glyphs no shipped model trained on (the reserved fonts, NIST letters after
+   * `skipPerClass`). 'training': material for training only (read/latticeCrops.ts) — the training font
+   * families (two groups in place of the two reserved fonts) and only the first `skipPerClass` NIST letters
+   * of each class, the ones the shipped models already train on. Such pages are never evaluation pages.
+   */
+  glyphs?: 'evaluation' | 'training'
   command?: string
   onPage?: (file: string, done: number, total: number) => void
 }
@@ -112,7 +123,7 @@ export interface PageTruth {
 }
 
 export interface PagesManifest {
-  name: 'glyphdesk-eval-pages'
+  name: 'glyphdesk-eval-pages' | 'glyphdesk-training-pages'
   glyphdeskVersion: string
   command: string
   seed: number
@@ -121,6 +132,8 @@ export interface PagesManifest {
   sources: {
     fonts: { family: string; style: string; file: string }[]
     nist: null | { file: string; sha256: string; skipPerClass: number; usable: number; note: string }
+    /** 'training' pages are drawn from training material and must never be evaluated on. */
+    glyphs?: 'evaluation' | 'training'
     /** Index → what drew a character (fonts by family and style, NIST glyphs by file index). */
     table: string[]
   }
@@ -146,6 +159,15 @@ const SPACING: Record<PageCondition, Spacing> = {
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
+const TRAINING_SOURCES: readonly SourceName[] = ['fonts-a', 'fonts-b', 'nist']
+
+/** Training font styles in two groups of families (alternating in name order), in place of the two reserved fonts. */
+function trainingGroups(fonts: FontStyle[]): [FontStyle[], FontStyle[]] {
+  const families = [...new Set(fonts.map((f) => f.family))].sort()
+  const a = fonts.filter((f) => families.indexOf(f.family) % 2 === 0)
+  const b = fonts.filter((f) => families.indexOf(f.family) % 2 === 1)
+  return [a, b]
+}
 
 /** Composes the pages in memory and returns their files and the manifest. */
 export async function composePages(
@@ -154,14 +176,23 @@ export async function composePages(
   const seed = opts.seed ?? 1
   const conditions = opts.conditions ?? PAGE_CONDITIONS
   const perCondition = opts.pagesPerCondition ?? 3
-  const fonts = (opts.fonts ?? evalFonts()).filter((f) => /^(Regular|Bold|Italic|Bold Italic)$/.test(f.style))
-  const humor = fonts.filter((f) => f.family === 'Humor Sans')
-  const comic = fonts.filter((f) => f.family === 'Comic Neue')
+  const training = opts.glyphs === 'training'
+  const fonts = (opts.fonts ?? (training ? trainingFonts() : evalFonts())).filter((f) =>
+    /^(Regular|Bold|Italic|Bold Italic)$/.test(f.style)
+  )
+  const [humor, comic] = training
+    ? trainingGroups(fonts)
+    : [fonts.filter((f) => f.family === 'Humor Sans'), fonts.filter((f) => f.family === 'Comic Neue')]
   if (humor.length === 0 || comic.length === 0)
-    throw new Error('data pages needs both reserved fonts (Humor Sans, Comic Neue): run scripts/install-fonts.sh')
+    throw new Error(
+      training
+        ? 'data pages --glyphs training needs at least two training font families: run scripts/install-fonts.sh'
+        : 'data pages needs both reserved fonts (Humor Sans, Comic Neue): run scripts/install-fonts.sh'
+    )
   const nist = opts.nist
-    ? new NistInk(opts.nist.glyphs.x, opts.nist.glyphs.y, opts.nist.glyphs.n, opts.nist.skipPerClass)
+    ? new NistInk(opts.nist.glyphs.x, opts.nist.glyphs.y, opts.nist.glyphs.n, opts.nist.skipPerClass, training)
     : null
+  const names = training ? TRAINING_SOURCES : SOURCES
   const table: string[] = []
   const sourceIndex = (s: string) => {
     let i = table.indexOf(s)
@@ -177,7 +208,7 @@ export async function composePages(
       const pageSeed = seed * 65536 + ci * 256 + k
       const rng = new Rng(pageSeed)
       const base = `${cond}-${String(k + 1).padStart(2, '0')}`
-      const available = SOURCES.filter((s) => s !== 'nist' || nist !== null)
+      const available = names.filter((s) => s !== 'nist' || nist !== null)
       // One source per page, rotating so each condition sees every source; `mixed` mixes them per word.
       const pageSource = available[(k + ci) % available.length]
       const ctx: SheetContext = { rng, cond, humor, comic, nist, sourceIndex, pageSource, available }
@@ -192,7 +223,7 @@ export async function composePages(
     }
   }
   const manifest: PagesManifest = {
-    name: 'glyphdesk-eval-pages',
+    name: training ? 'glyphdesk-training-pages' : 'glyphdesk-eval-pages',
     glyphdeskVersion: GLYPHDESK_VERSION,
     command: opts.command ?? 'glyphdesk data pages',
     seed,
@@ -210,12 +241,15 @@ export async function composePages(
             sha256: opts.nist.sha256,
             skipPerClass: opts.nist.skipPerClass,
             usable: nist ? nist.pool.reduce((s, l) => s + l.length, 0) : 0,
-            note:
-              `only glyphs after the first ${opts.nist.skipPerClass} of each letter (file order) are drawn: the shipped models ` +
-              'trained on the first 20 per letter (model cards: data.extraTrain perClass 20) and the replay set holds the same ones. ' +
-              "NIST26 has no digits: on NIST pages digits come from the reserved fonts (each character's source is in `chars`)."
+            note: training
+              ? `training pages: only the first ${opts.nist.skipPerClass} glyphs of each letter (file order) are drawn, the ones ` +
+                'the shipped models train on. NIST26 has no digits: on NIST pages digits come from the training fonts.'
+              : `only glyphs after the first ${opts.nist.skipPerClass} of each letter (file order) are drawn: the shipped models ` +
+                'trained on the first 20 per letter (model cards: data.extraTrain perClass 20) and the replay set holds the same ones. ' +
+                "NIST26 has no digits: on NIST pages digits come from the reserved fonts (each character's source is in `chars`)."
           }
         : null,
+      glyphs: training ? 'training' : 'evaluation',
       table
     },
     text: {
@@ -273,7 +307,13 @@ interface Placed {
 function inker(ctx: SheetContext, source: SourceName, capHeight: number) {
   const { rng } = ctx
   const fontOf = (list: FontStyle[]) => new FontInk(list[rng.int(list.length)], capHeight)
-  const primary = source === 'humor' ? fontOf(ctx.humor) : source === 'comic' ? fontOf(ctx.comic) : null
+  // Training pages put their two font groups in the reserved fonts' places.
+  const primary =
+    source === 'humor' || source === 'fonts-a'
+      ? fontOf(ctx.humor)
+      : source === 'comic' || source === 'fonts-b'
+        ? fontOf(ctx.comic)
+        : null
   // NIST has letters only: its digits come from one of the reserved fonts.
   const digits = primary ?? fontOf(rng.uniform() < 0.5 ? ctx.humor : ctx.comic)
   return (ch: string): InkBitmap => {

@@ -1,0 +1,163 @@
+// Training material for the touching-letter model (resources/touching) taken from what the reading stage
+// itself shows that model: the candidates of boxes the lattice cuts and of merges of neighbouring boxes
+// (LatticeSegment.cutUnit / mergeUnit), on training pages (`glyphdesk data pages --glyphs training`: the
+// training fonts and the NIST letters the models already train on — never the evaluation sources).
+//
+// Each such candidate is framed exactly as the classifier gets it (extractGlyphs) and compared with the
+// characters the page generator drew (manifest `chars`, file pixels):
+//  - IoU ≥ minIou with one character: a reading of that character (a cut piece, a merged broken letter);
+//  - no single character, which training/train_cnn.py (--lattice-none) teaches towards the uniform
+//    distribution: a candidate holding at least half of each of two characters (a touching pair, a run of
+//    pieces, a merge too wide), or one whose IoU with every character is below noneIou (a fragment);
+//  - anything in between is left out (half a letter: neither a reading nor clearly none).
+// The hand-made pieces of training/neighbours.py imitate these crops; these are the crops themselves.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { GLYPH_PIXELS, classIndex } from '../../shared/classes.ts'
+import { InvalidInputError } from '../core/errors.ts'
+import type { LabelledGlyphs } from '../data/glyphset.ts'
+import { loadImage } from '../vision/image.ts'
+import { layoutPage, type Rect } from '../vision/layout.ts'
+import { segmentPage } from '../vision/segment.ts'
+import { buildLattices, type LatticeOptions, type SegmentKind } from './lattice.ts'
+import { candidateBoxes } from './readLines.ts'
+import { extractGlyphs } from './transcribe.ts'
+
+const ManifestSchema = z.object({
+  name: z.string(),
+  command: z.string().optional(),
+  seed: z.number().optional(),
+  sources: z.object({ glyphs: z.enum(['evaluation', 'training']).optional() }).passthrough(),
+  pages: z.array(
+    z
+      .object({
+        file: z.string(),
+        condition: z.string(),
+        sheet: z.unknown().optional(),
+        chars: z.array(z.tuple([z.string(), z.number(), z.number(), z.number(), z.number(), z.number()]))
+      })
+      .passthrough()
+  )
+})
+
+export interface LatticeCropsOptions {
+  /** A candidate is a reading of a character when their IoU is at least this (default 0.6). */
+  minIou?: number
+  /** … and no character at all when its IoU with every character is below this (default 0.3). */
+  noneIou?: number
+  lattice?: LatticeOptions
+  onPage?: (file: string, done: number, total: number) => void
+}
+
+export interface LatticeCrops {
+  /** Candidates read as one drawn character, with its label. */
+  labelled: LabelledGlyphs
+  /** Candidates that are no single character (labels meaningless: 0). */
+  none: LabelledGlyphs
+  /** Counts by condition and candidate kind: [labelled, none, left out]. */
+  counts: Record<string, [number, number, number]>
+  pages: number
+}
+
+export function iou(a: Rect, b: Rect): number {
+  const x0 = Math.max(a.x, b.x),
+    y0 = Math.max(a.y, b.y),
+    x1 = Math.min(a.x + a.w, b.x + b.w),
+    y1 = Math.min(a.y + a.h, b.y + b.h)
+  const i = Math.max(0, x1 - x0) * Math.max(0, y1 - y0)
+  return i / (a.w * a.h + b.w * b.h - i)
+}
+
+/** The share of `a`'s area inside `b`. */
+function inside(a: Rect, b: Rect): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x),
+    h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
+  return w > 0 && h > 0 ? (w * h) / (a.w * a.h) : 0
+}
+
+/** The touching model's candidates of every flat page of training-page folders, labelled by overlap. */
+export async function latticeCrops(
+  pagesDirs: readonly string[],
+  opts: LatticeCropsOptions = {}
+): Promise<LatticeCrops> {
+  const minIou = opts.minIou ?? 0.6
+  const noneIou = opts.noneIou ?? 0.3
+  if (!(noneIou <= minIou)) throw new InvalidInputError(`--none-iou ${noneIou} must not exceed --min-iou ${minIou}`)
+  const flat: (z.infer<typeof ManifestSchema>['pages'][number] & { dir: string })[] = []
+  for (const dir of pagesDirs) {
+    const raw: unknown = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))
+    const manifest = ManifestSchema.parse(raw)
+    // Evaluation pages are drawn from material no model may train on: refuse them outright.
+    if (manifest.sources.glyphs !== 'training')
+      throw new InvalidInputError(
+        `${dir} holds evaluation pages (manifest sources.glyphs is not "training"); make training pages with ` +
+          '`glyphdesk data pages --glyphs training`: evaluation pages must never become training data'
+      )
+    for (const p of manifest.pages) if (p.sheet === undefined && p.chars.length > 0) flat.push({ ...p, dir })
+  }
+  const labelledX: Float32Array[] = [],
+    noneX: Float32Array[] = []
+  const labels: number[] = []
+  const counts: Record<string, [number, number, number]> = {}
+  let done = 0
+  for (const page of flat) {
+    const image = await loadImage(join(page.dir, page.file))
+    const seg = await segmentPage(image)
+    const layout = layoutPage(seg.boxes)
+    const lattices = buildLattices(seg, layout, opts.lattice)
+    const all = candidateBoxes(lattices)
+    const segs = lattices.flatMap((l) => l.segments)
+    const rows: number[] = []
+    segs.forEach((s, i) => {
+      if (s.cutUnit === true || s.mergeUnit === true) rows.push(i)
+    })
+    const truth = page.chars.map(([label, x0, y0, x1, y1]) => ({
+      c: classIndex(label),
+      box: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+    }))
+    const glyphs = extractGlyphs(
+      seg,
+      rows.map((r) => all[r])
+    )
+    rows.forEach((r, k) => {
+      const s = segs[r]
+      let best = 0,
+        bc = -1,
+        halves = 0
+      for (const t of truth) {
+        const v = iou(s.box, t.box)
+        if (v > best) {
+          best = v
+          bc = t.c
+        }
+        if (inside(t.box, s.box) >= 0.5) halves++
+      }
+      const key = `${page.condition} ${kindName(s.kind, s.cutUnit === true)}`
+      const tally = (counts[key] ??= [0, 0, 0])
+      const g = glyphs.slice(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS)
+      if (best >= minIou && bc >= 0) {
+        labelledX.push(g)
+        labels.push(bc)
+        tally[0]++
+      } else if (halves >= 2 || best < noneIou) {
+        noneX.push(g)
+        tally[1]++
+      } else tally[2]++
+    })
+    opts.onPage?.(page.file, ++done, flat.length)
+  }
+  return { labelled: stack(labelledX, labels), none: stack(noneX, null), counts, pages: flat.length }
+}
+
+function kindName(kind: SegmentKind, cut: boolean): string {
+  return kind === 'box' ? (cut ? 'box (cut unit)' : 'box (merge unit)') : kind
+}
+
+function stack(rows: Float32Array[], labels: number[] | null): LabelledGlyphs {
+  const x = new Float32Array(rows.length * GLYPH_PIXELS)
+  rows.forEach((r, i) => x.set(r, i * GLYPH_PIXELS))
+  const y = new Uint8Array(rows.length)
+  if (labels) labels.forEach((c, i) => (y[i] = c))
+  return { x, y, n: rows.length }
+}
