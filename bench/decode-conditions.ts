@@ -18,7 +18,7 @@ import { levenshtein } from '../src/main/read/evalPages.ts'
 import { defaultCharLm, lexicon } from '../src/main/read/readLines.ts'
 import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
-import { segmentPage } from '../src/main/vision/segment.ts'
+import { segmentScan } from '../src/main/vision/sheet.ts'
 import { assembleText } from '../src/shared/pagedoc.ts'
 import { knobs } from './knobs.ts'
 
@@ -96,7 +96,9 @@ async function main() {
       .join('\n')
     const t0 = performance.now()
     const image = await loadImage(readFileSync(join(dir, f)), { name: f })
-    const seg = await segmentPage(image)
+    // As transcribe segments: a photo's sheet is found and read flat (before 2026-12-03 this bench used
+    // segmentPage, which read phone photos with their desk: its phone rows and overall were not the pipeline's).
+    const seg = await segmentScan(image)
     segMs += performance.now() - t0
     for (const c of names) {
       const t0 = performance.now()

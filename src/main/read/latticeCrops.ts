@@ -5,7 +5,8 @@
 //
 // Each such candidate is framed exactly as the classifier gets it (extractGlyphs) and compared with the
 // characters the page generator drew (manifest `chars`, file pixels):
-//  - IoU ≥ minIou with one character: a reading of that character (a cut piece, a merged broken letter);
+//  - IoU ≥ minIou with one character, and no other character half inside: a reading of that character (a cut
+//    piece, a merged broken letter);
 //  - no single character, which training/train_cnn.py (--lattice-none) teaches towards the uniform
 //    distribution: a candidate holding at least half of each of two characters (a touching pair, a run of
 //    pieces, a merge too wide), or one whose IoU with every character is below noneIou (a fragment);
@@ -69,6 +70,35 @@ export function iou(a: Rect, b: Rect): number {
   return i / (a.w * a.h + b.w * b.h - i)
 }
 
+/**
+ * What a candidate box is, against the characters drawn on its page: a class index (IoU ≥ minIou with one
+ * character, and no two characters half inside), 'none' (at least half of each of two characters inside, or
+ * IoU < noneIou with every character), or null (in between: left out). Two characters inside come first: a
+ * merge of a wide letter and a thin one (N and I) overlaps the wide one by more than minIou, and must not
+ * teach that an N may swallow its I.
+ */
+export function labelCandidate(
+  box: Rect,
+  truth: readonly { c: number; box: Rect }[],
+  minIou: number,
+  noneIou: number
+): number | 'none' | null {
+  let best = 0,
+    bc = -1,
+    halves = 0
+  for (const t of truth) {
+    const v = iou(box, t.box)
+    if (v > best) {
+      best = v
+      bc = t.c
+    }
+    if (inside(t.box, box) >= 0.5) halves++
+  }
+  if (halves >= 2) return 'none'
+  if (best >= minIou && bc >= 0) return bc
+  return best < noneIou ? 'none' : null
+}
+
 /** The share of `a`'s area inside `b`. */
 function inside(a: Rect, b: Rect): number {
   const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x),
@@ -122,27 +152,16 @@ export async function latticeCrops(
     )
     rows.forEach((r, k) => {
       const s = segs[r]
-      let best = 0,
-        bc = -1,
-        halves = 0
-      for (const t of truth) {
-        const v = iou(s.box, t.box)
-        if (v > best) {
-          best = v
-          bc = t.c
-        }
-        if (inside(t.box, s.box) >= 0.5) halves++
-      }
       const key = `${page.condition} ${kindName(s.kind, s.cutUnit === true)}`
       const tally = (counts[key] ??= [0, 0, 0])
-      const g = glyphs.slice(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS)
-      if (best >= minIou && bc >= 0) {
-        labelledX.push(g)
-        labels.push(bc)
-        tally[0]++
-      } else if (halves >= 2 || best < noneIou) {
-        noneX.push(g)
+      const label = labelCandidate(s.box, truth, minIou, noneIou)
+      if (label === 'none') {
+        noneX.push(glyphs.slice(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS))
         tally[1]++
+      } else if (label !== null) {
+        labelledX.push(glyphs.slice(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS))
+        labels.push(label)
+        tally[0]++
       } else tally[2]++
     })
     opts.onPage?.(page.file, ++done, flat.length)

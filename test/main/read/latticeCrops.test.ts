@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writePages, sha256 } from '../../../src/main/data/pages/index.ts'
 import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
-import { iou, latticeCrops } from '../../../src/main/read/latticeCrops.ts'
+import { iou, labelCandidate, latticeCrops } from '../../../src/main/read/latticeCrops.ts'
 import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 
 const MINI = 'test/fixtures/nist26-mini/nist26_mini_valid.mat'
@@ -36,6 +36,21 @@ describe("lattice crops (training material from the reading stage's own candidat
     // 10×10 and 10×10 shifted by 5: intersection 50, union 150.
     expect(iou({ x: 0, y: 0, w: 10, h: 10 }, { x: 5, y: 0, w: 10, h: 10 })).toBeCloseTo(1 / 3, 10)
     expect(iou({ x: 0, y: 0, w: 10, h: 10 }, { x: 20, y: 0, w: 10, h: 10 })).toBe(0)
+  })
+
+  it('labels hand-made candidates: a piece, a pair, a wide letter with its thin neighbour, a fragment, half a letter', () => {
+    // N (class 13) 30 px wide at x 0, I (class 8) 6 px wide at x 34, both 40 px tall.
+    const N = { c: 13, box: { x: 0, y: 0, w: 30, h: 40 } }
+    const I = { c: 8, box: { x: 34, y: 0, w: 6, h: 40 } }
+    const truth = [N, I]
+    // A cut piece holding N and a sliver of I: IoU 30/32 with N, I not half inside.
+    expect(labelCandidate({ x: 0, y: 0, w: 36, h: 40 }, truth, 0.6, 0.3)).toBe(13)
+    // N and I merged: IoU with N is 30/40 = 0.75 > 0.6, but both are wholly inside, so it is no single letter.
+    expect(labelCandidate({ x: 0, y: 0, w: 40, h: 40 }, truth, 0.6, 0.3)).toBe('none')
+    // A fragment: the left 8 px of N, IoU 8/30 < 0.3.
+    expect(labelCandidate({ x: 0, y: 0, w: 8, h: 40 }, truth, 0.6, 0.3)).toBe('none')
+    // Half of N: IoU 0.5, between the two thresholds, left out.
+    expect(labelCandidate({ x: 0, y: 0, w: 15, h: 40 }, truth, 0.6, 0.3)).toBeNull()
   })
 
   it('labels the candidates of a touching page by the characters drawn there, and finds pairs to teach as none', async () => {
