@@ -7,7 +7,7 @@
 //   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm,lm-nolex,lm-notouch] [--lm-weight W] [--json]
 //      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
 //      [--set key=value ...]   decoder/shape/gaps/touching knobs for tuning, e.g. --set decoder.segmentBonus=1.5,
-//                              touching.weight=0.5, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1
+//                              touching.weight=0.65, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1
 // A configuration may carry its own knobs after "+": --configs lm,lm+decoder.lookalikeMin=0.01+decoder.beam=64
 // compares settings on one segmentation of each page.
 import { readdirSync, readFileSync } from 'node:fs'

@@ -15,7 +15,8 @@ import { glyphGridPng } from '../src/main/data/grid.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { decodeLines, defaultCharLm, defaultTouchingModel, lexicon, prepareLines } from '../src/main/read/readLines.ts'
 import { extractGlyphs } from '../src/main/read/transcribe.ts'
-import { layoutPage, type Rect } from '../src/main/vision/layout.ts'
+import { iou } from '../src/main/read/latticeCrops.ts'
+import { layoutPage } from '../src/main/vision/layout.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentPage } from '../src/main/vision/segment.ts'
 import { knobs } from './knobs.ts'
@@ -53,15 +54,6 @@ const touching =
       : await defaultTouchingModel()
 const lm = defaultCharLm()
 const lex = lexicon()
-
-function iou(a: Rect, b: Rect): number {
-  const x0 = Math.max(a.x, b.x),
-    y0 = Math.max(a.y, b.y),
-    x1 = Math.min(a.x + a.w, b.x + b.w),
-    y1 = Math.min(a.y + a.h, b.y + b.h)
-  const i = Math.max(0, x1 - x0) * Math.max(0, y1 - y0)
-  return i / (a.w * a.h + b.w * b.h - i)
-}
 
 const lost = new Map<string, number>()
 type Tally = { n: number; covered: number; read: number; chosen: number }

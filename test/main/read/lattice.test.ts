@@ -199,7 +199,10 @@ describe('prepareLines with a touching-letter model', () => {
   })
   const extract = (boxes: readonly CharBox[]) => new Float32Array(boxes.length * GLYPH_PIXELS).fill(1)
 
-  it("mixes the two models' probabilities on the cut box's candidates only", async () => {
+  it.each([
+    [0.5, 0.5],
+    [undefined, 0.65] // the default weight
+  ])("mixes the two models' probabilities on the cut box's candidates only (weight %s)", async (weight, w) => {
     const l = line()
     const mainCalls: number[] = [],
       touchCalls: number[] = []
@@ -207,7 +210,8 @@ describe('prepareLines with a touching-letter model', () => {
     const touch = fixed('touch', 1, 0.5, touchCalls)
     const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, extract, {
       touching: async () => touch,
-      touchingMerges: false
+      touchingMerges: false,
+      ...(weight === undefined ? {} : { touchingWeight: weight })
     })
     const segs = prep.lattices.flatMap((x) => x.segments)
     const unit = segs.map((s) => s.cutUnit === true)
@@ -217,14 +221,16 @@ describe('prepareLines with a touching-letter model', () => {
     expect(mainCalls).toEqual([segs.length]) // one batch of every candidate …
     expect(touchCalls).toEqual([unit.filter(Boolean).length]) // … and one of the cut box's
     const other = 0.5 / 35
-    // Weighted geometric mean (0.5 each), normalised, worked by hand: classes 0 and 1 get √(0.5 · 0.5/35).
-    const top = Math.sqrt(0.5 * other)
-    const sum = 2 * top + 34 * other
+    // Weighted geometric mean (weight w on the touching model), normalised, worked by hand: class 0 (the main
+    // model's) gets 0.5^(1−w) · other^w, class 1 (the touching model's) other^(1−w) · 0.5^w, the rest other.
+    const top0 = 0.5 ** (1 - w) * other ** w
+    const top1 = other ** (1 - w) * 0.5 ** w
+    const sum = top0 + top1 + 34 * other
     segs.forEach((_, i) => {
       const row = prep.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
       if (unit[i]) {
-        expect(row[0]).toBeCloseTo(top / sum, 6)
-        expect(row[1]).toBeCloseTo(top / sum, 6)
+        expect(row[0]).toBeCloseTo(top0 / sum, 6)
+        expect(row[1]).toBeCloseTo(top1 / sum, 6)
         expect(row[5]).toBeCloseTo(other / sum, 6)
       } else {
         expect(row[0]).toBeCloseTo(0.5, 6)
@@ -306,6 +312,7 @@ describe('prepareLines with a touching-letter model', () => {
       const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, byWidth, {
         touching: async () => touch,
         touchingMerges: false,
+        touchingWeight: 0.5, // at the default 0.65 the mixture alone already reads this pair as I I
         touchingPeak
       })
       const segs = prep.lattices.flatMap((x) => x.segments)

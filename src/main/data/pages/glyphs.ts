@@ -1,6 +1,8 @@
-// Ink bitmaps of single characters for the evaluation pages, from sources no shipped model trained on:
-// the reserved fonts (Humor Sans, Comic Neue) drawn at page size with a hand's jitter, and the real NIST26
-// letters the models' cards leave out (every glyph of a class after the first `skipPerClass`).
+// Ink bitmaps of single characters for the generated pages. Evaluation pages take them from sources no shipped
+// model trained on: the reserved fonts (Humor Sans, Comic Neue) drawn at page size with a hand's jitter, and the
+// real NIST26 letters the models' cards leave out (every glyph of a class after the first `skipPerClass`).
+// Training pages (`data pages --glyphs training`) take them from the training fonts and only the first
+// `skipPerClass` NIST26 letters of each class (`onlySkipped`), the ones the models already train on.
 import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas'
 import type { Rng } from '../../nn/rng.ts'
 import type { FontStyle } from '../synth/fonts.ts'
