@@ -57,6 +57,28 @@ def git_commit_of(path):
         return None
 
 
+def machine():
+    """The CPU and the kernels torch dispatches to: the same command gives the same weights on one machine, and
+    differs in the last bits between CPU generations (seen between sessions on AMD EPYC guests)."""
+    cpu = {}
+    try:
+        for line in open('/proc/cpuinfo'):
+            k, _, v = line.partition(':')
+            k = k.strip()
+            if k in ('model name', 'cpu family', 'model') and k not in cpu:
+                cpu[k] = v.strip()
+            if k == 'flags':
+                flags = set(v.split())
+                cpu['isa'] = [f for f in ('avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16') if f in flags]
+                break
+    except OSError:
+        pass
+    capability = next((ln.split(':', 1)[1].strip() for ln in torch.__config__.show().splitlines()
+                       if 'CPU capability usage' in ln), None)
+    return {'cpu': cpu.get('model name'), 'family': cpu.get('cpu family'), 'model': cpu.get('model'),
+            'isa': cpu.get('isa'), 'torchCpuCapability': capability}
+
+
 def sha256_file(path):
     with open(path, 'rb') as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -478,7 +500,7 @@ def main():
     manifest = onnx_manifest(name, onnx_bytes, model.embed_dim, {
             'name': name, 'kind': 'cnn', 'created': datetime.datetime.now(datetime.timezone.utc).isoformat(),
             'architecture': f'{args.arch}: input normalised inside the model as (1 − x − 0.17)/0.35; ' + describe(model),
-            'parameters': params, 'torch': torch.__version__, 'seed': args.seed, 'command': command,
+            'parameters': params, 'torch': torch.__version__, 'machine': machine(), 'seed': args.seed, 'command': command,
             'config': {k: (portable(v) if isinstance(v, str) and os.path.isabs(v) else v) for k, v in vars(args).items() if k not in ('out', 'checkpoint')},
             'init': init,
             'data': {

@@ -11,7 +11,10 @@
 //    component is cut like any wide box, the segmenter's part boundaries being cuts too, so a pair it split in
 //    the wrong place still has its right pieces; its parts stay candidates as they were (kind 'box');
 //  - merges of two or three neighbouring boxes that together are no wider than a character and nearly touch
-//    (a letter drawn with a gap, a detached bar).
+//    (a letter drawn with a gap, a detached bar);
+//  - merges of a box with a loose stroke beside or above it (SegmentResult.loose: a stroke too flat to be a
+//    character, such as an L's foot or a T's bar that broke off), as an alternative to the box alone; such a
+//    stroke also narrows the word gap it sits in.
 // The lattice's nodes are the positions between pieces; a segment spans nodes [from, to). Every candidate
 // is an ordinary CharBox with its own ink description (component labels and a working-scale rectangle), so
 // the crop, the mask and the classifier see it exactly like a detector box, and a PageDoc box made from it
@@ -88,7 +91,37 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-type Seg = Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale' | 'normalised'>
+type Seg = Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale' | 'normalised'> & Pick<Partial<SegmentResult>, 'loose'>
+
+/**
+ * The loose strokes of each line: a stroke belongs to the line whose box band (top − 0.25 H … bottom + 0.25 H)
+ * holds its middle, the nearest line's middle when several do.
+ */
+function looseByLine(loose: readonly CharBox[], lines: Map<number, CharBox[]>): Map<number, CharBox[]> {
+  const bands = [...lines.entries()].map(([line, boxes]) => {
+    const H = median(boxes.map((b) => b.h))
+    const top = Math.min(...boxes.map((b) => b.y)),
+      bottom = Math.max(...boxes.map((b) => b.y + b.h))
+    return { line, lo: top - 0.25 * H, hi: bottom + 0.25 * H, mid: (top + bottom) / 2 }
+  })
+  const out = new Map<number, CharBox[]>()
+  for (const p of loose) {
+    const cy = p.y + p.h / 2
+    let best: (typeof bands)[number] | null = null
+    for (const b of bands)
+      if (cy >= b.lo && cy <= b.hi && (!best || Math.abs(cy - b.mid) < Math.abs(cy - best.mid))) best = b
+    if (!best) continue
+    const l = out.get(best.line)
+    if (l) l.push(p)
+    else out.set(best.line, [p])
+  }
+  return out
+}
+
+/** Horizontal distance between two rectangles (negative when they overlap). */
+function xGap(a: Rect, b: Rect): number {
+  return Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w)
+}
 
 /** A working-scale rectangle in input pixels, clipped to the image (as segment.ts maps its boxes). */
 function toInput(r: Rect, s: number, img: { width: number; height: number }): Rect {
@@ -319,10 +352,26 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
     if (l) l.push(b.box)
     else byLine.set(b.line, [b.box])
   }
+  const looseOf = opts.detectorOnly || !seg.loose?.length ? new Map<number, CharBox[]>() : looseByLine(seg.loose, byLine)
   const out: LineLattice[] = []
   for (const [line, boxes] of [...byLine.entries()].sort((a, b) => a[0] - b[0])) {
     const H = Math.max(1, median(boxes.map((b) => b.h)))
     const W = Math.max(1, median(boxes.map((b) => b.w)))
+    // A loose stroke goes with a box it nearly touches, the two no wider than a merge may be.
+    const loose = looseOf.get(line) ?? []
+    const attaches = (b: CharBox, p: CharBox) =>
+      xGap(b, p) <= mergeGap * H && Math.max(b.x + b.w, p.x + p.w) - Math.min(b.x, p.x) <= mergeW * H
+    /** The gap between two neighbouring boxes, in character heights, less any loose stroke that goes with one. */
+    const gapBetween = (a: CharBox, b: CharBox) => {
+      let left = a.x + a.w,
+        right = b.x
+      for (const p of loose) {
+        if (p.x + p.w <= left || p.x >= right) continue
+        if (attaches(a, p)) left = Math.max(left, p.x + p.w)
+        else if (attaches(b, p)) right = Math.min(right, p.x)
+      }
+      return (right - left) / H
+    }
     const segments: LatticeSegment[] = []
     const gaps: (number | null)[] = [null]
     const start: number[] = [],
@@ -397,10 +446,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           gaps[node + i] = null
           continue
         }
-        if (k > 0) {
-          const a = boxes[k - 1]
-          gaps[node + i] = (boxes[k].x - (a.x + a.w)) / H
-        }
+        if (k > 0) gaps[node + i] = gapBetween(boxes[k - 1], boxes[k])
         start.push(node + i)
         if (k > 0) end.push(node + i)
         k++
@@ -419,6 +465,11 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           if (!ok || x1 - x0 > mergeW * H) continue
           const merged = mergeBoxes(group)
           if (merged) segments.push({ from: start[k], to: end[k + m - 1], box: merged, kind: 'merge' })
+        }
+        for (const p of loose) {
+          if (!attaches(boxes[k], p)) continue
+          const merged = mergeBoxes([boxes[k], p])
+          if (merged) segments.push({ from: start[k], to: end[k], box: merged, kind: 'merge' })
         }
       }
     }

@@ -108,6 +108,12 @@ export interface SegmentResult {
   labels: Int32Array
   /** Background-normalised gray (paper ≈ 255) at the input resolution; crops for the classifier come from here. */
   normalised: GrayImage
+  /**
+   * Strokes too flat to be characters on their own (lower than 0.4 character heights, no wider than 1.2, not
+   * specks): a T's bar or an L's foot that broke off. They are no boxes; the reading stage's lattice offers
+   * each as a merge with the box beside it (read/lattice.ts), and the classifier decides.
+   */
+  loose?: CharBox[]
 }
 
 function median(xs: number[]): number {
@@ -381,15 +387,16 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
 
     let hMed = estimateCharHeight(raw, wh) || target
     const { comps: mergedComps, merged } = mergeBroken(raw, hMed)
-    // Drop specks (and punctuation) and page-scale blobs (borders, shadows), relative to this page.
-    const chars = mergedComps.filter(
-      (c) =>
-        Math.max(c.w, c.h) >= speckFraction * hMed &&
-        c.h >= 0.4 * hMed &&
-        c.h <= 3 * hMed &&
-        c.area >= 0.015 * hMed * hMed &&
-        !(rejectClutter && notWriting(c, hMed, ww, wh))
-    )
+    // Drop specks (and punctuation) and page-scale blobs (borders, shadows), relative to this page. Flat
+    // strokes that are no character alone are kept aside as loose strokes.
+    const loose: Comp[] = []
+    const chars = mergedComps.filter((c) => {
+      const sized = Math.max(c.w, c.h) >= speckFraction * hMed && c.area >= 0.015 * hMed * hMed
+      if (!sized || c.h > 3 * hMed || (rejectClutter && notWriting(c, hMed, ww, wh))) return false
+      if (c.h >= 0.4 * hMed) return true
+      if (c.w <= 1.2 * hMed) loose.push(c)
+      return false
+    })
     hMed = median(chars.map((c) => c.h)) || hMed
 
     // Split touching characters, line by line.
@@ -437,12 +444,14 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
         }
       }
     }
+    const asBox = (c: Comp, origin: CharBox['origin']): CharBox => ({
+      ...toInput(c, s, image),
+      origin,
+      ink: { labels: c.labels.slice(), rect: { x: c.x, y: c.y, w: c.w, h: c.h } }
+    })
     return {
-      boxes: out.map(({ c, origin }) => ({
-        ...toInput(c, s, image),
-        origin,
-        ink: { labels: c.labels.slice(), rect: { x: c.x, y: c.y, w: c.w, h: c.h } }
-      })),
+      boxes: out.map(({ c, origin }) => asBox(c, origin)),
+      loose: loose.map((c) => asBox(c, merged.has(c) ? 'merged' : 'component')),
       charHeight: hMed / s,
       binary: { width: ww, height: wh, data: new Uint8Array(bin.data) },
       binaryScale: s,

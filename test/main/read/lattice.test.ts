@@ -329,3 +329,57 @@ describe('prepareLines with a touching-letter model', () => {
     expect(await read(4)).toEqual(['I', 'I'])
   })
 })
+
+describe('loose strokes (SegmentResult.loose)', () => {
+  /**
+   * An L whose foot broke off — the stem (component 1) is a box, the foot (component 2) a loose stroke at its
+   * bottom right — then an O-sized box (component 3) a small gap further on, and a loose stroke far from
+   * every box (component 4). Working scale 1, line height H.
+   */
+  function brokenL() {
+    const width = 260
+    const labels = new Int32Array(width * H)
+    const rect = (label: number, x: number, y: number, w: number, h: number): CharBox => {
+      for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) labels[yy * width + xx] = label
+      const r = { x, y, w, h }
+      return { ...r, origin: 'component', ink: { labels: [label], rect: r } }
+    }
+    const stem = rect(1, 10, 0, 8, H)
+    const foot = rect(2, 24, H - 8, 24, 8) // 6 px right of the stem
+    const o = rect(3, 60, 0, 40, H) // 12 px right of the foot, 42 px right of the stem
+    const far = rect(4, 200, H - 8, 24, 8) // 100 px from the O
+    const gray = { width, height: H, data: new Uint8Array(width * H).fill(255) }
+    return { seg: { labels, binary: gray, binaryScale: 1, normalised: gray, loose: [foot, far] }, boxes: [stem, o] }
+  }
+
+  it('offers a box merged with a loose stroke beside it, as an alternative to the box alone', () => {
+    const { seg, boxes } = brokenL()
+    const [lat] = buildLattices(seg, layoutPage(boxes))
+    const stemAlone = lat.segments.find((s) => s.kind === 'box' && s.box.x === 10)!
+    expect(stemAlone).toBeDefined()
+    const withFoot = lat.segments.filter((s) => s.kind === 'merge' && s.from === stemAlone.from && s.to === stemAlone.to)
+    expect(withFoot).toHaveLength(1)
+    expect(withFoot[0].box).toMatchObject({ x: 10, y: 0, w: 38, h: H })
+    expect(withFoot[0].box.ink?.labels.sort()).toEqual([1, 2])
+    // Both are read by the touching model too (a broken letter and its piece), like any merge.
+    expect(withFoot[0].mergeUnit && stemAlone.mergeUnit).toBe(true)
+    // The far stroke joins nothing, and nothing spans the O but its own box.
+    expect(lat.segments.some((s) => s.box.ink?.labels.includes(4))).toBe(false)
+    expect(lat.segments.filter((s) => s.box.ink?.labels.includes(3))).toHaveLength(1)
+    // The word gap after the L is measured from its foot: 12 px, not the stem's 42.
+    expect(lat.gaps[stemAlone.to]).toBeCloseTo(12 / H, 6)
+  })
+
+  it('leaves them out without loose strokes or with detector boxes only', () => {
+    const { seg, boxes } = brokenL()
+    const { loose: _, ...plain } = seg
+    for (const [s, opts] of [
+      [plain, {}],
+      [seg, { detectorOnly: true }]
+    ] as const) {
+      const [lat] = buildLattices(s, layoutPage(boxes), opts)
+      expect(lat.segments.some((x) => x.box.ink?.labels.includes(2))).toBe(false)
+      expect(lat.gaps[1]).toBeCloseTo(42 / H, 6)
+    }
+  })
+})

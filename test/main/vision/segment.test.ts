@@ -318,3 +318,35 @@ describe('segmentPage on a synthetic page', () => {
     expect(r.binary.width).toBe(Math.round(page.image.width * r.binaryScale))
   })
 })
+
+describe('loose strokes', () => {
+  it('keeps a flat stroke that is no character aside as loose, not as a box, and drops specks', async () => {
+    // Six upright bars 70 px tall (the page's characters), a flat stroke 40 × 9 px 20 px right of the last
+    // one's foot (an L's foot that broke off: too far to be merged by the segmenter), and 3 × 3 specks.
+    const width = 700,
+      height = 200
+    const data = new Uint8Array(width * height).fill(240)
+    const fill = (x: number, y: number, w: number, h: number) => {
+      for (let yy = y; yy < y + h; yy++) data.fill(20, yy * width + x, yy * width + x + w)
+    }
+    for (let k = 0; k < 6; k++) fill(60 + 80 * k, 60, 12, 70)
+    fill(60 + 80 * 5 + 12 + 20, 121, 40, 9)
+    for (const [x, y] of [
+      [30, 20],
+      [650, 170],
+      [300, 175]
+    ])
+      fill(x, y, 3, 3)
+    const r = await segmentPage({ width, height, data })
+    expect(r.boxes).toHaveLength(6)
+    expect(r.loose).toHaveLength(1)
+    const [p] = r.loose!
+    expect(p.x).toBeGreaterThanOrEqual(490)
+    expect(p.x).toBeLessThanOrEqual(494)
+    expect(p.w).toBeGreaterThanOrEqual(38)
+    expect(p.w).toBeLessThanOrEqual(42)
+    expect(p.h).toBeLessThan(14)
+    expect(p.ink?.labels).toHaveLength(1)
+    expect(r.boxes.some((b) => b.x + b.w > 480)).toBe(false)
+  })
+})
