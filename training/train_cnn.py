@@ -57,6 +57,17 @@ def git_commit_of(path):
         return None
 
 
+def code_version():
+    """The commit the training code ran at, and whether training/ differed from it (a dirty run is marked)."""
+    import subprocess
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--', 'training'], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        return {'commit': head or None, 'trainingDirty': bool(dirty)}
+    except OSError:
+        return {'commit': None, 'trainingDirty': None}
+
+
 def machine():
     """The CPU and the kernels torch dispatches to: the same command gives the same weights on one machine, and
     differs in the last bits between CPU generations (seen between sessions on AMD EPYC guests)."""
@@ -500,7 +511,7 @@ def main():
     manifest = onnx_manifest(name, onnx_bytes, model.embed_dim, {
             'name': name, 'kind': 'cnn', 'created': datetime.datetime.now(datetime.timezone.utc).isoformat(),
             'architecture': f'{args.arch}: input normalised inside the model as (1 − x − 0.17)/0.35; ' + describe(model),
-            'parameters': params, 'torch': torch.__version__, 'machine': machine(), 'seed': args.seed, 'command': command,
+            'parameters': params, 'torch': torch.__version__, 'machine': machine(), 'code': code_version(), 'seed': args.seed, 'command': command,
             'config': {k: (portable(v) if isinstance(v, str) and os.path.isabs(v) else v) for k, v in vars(args).items() if k not in ('out', 'checkpoint')},
             'init': init,
             'data': {

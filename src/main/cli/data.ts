@@ -466,8 +466,9 @@ async function latticeCropsCmd(argv: string[]): Promise<number> {
       labelled: crops.labelled.n,
       none: crops.none.n,
       note:
-        'lattice_train.mat: candidates with IoU >= minIou with one drawn character, labelled with it; lattice_none.mat: ' +
-        'candidates with IoU < noneIou with every character (labels meaningless, all 0), trained towards uniform',
+        'lattice_train.mat: candidates with IoU >= minIou with one drawn character and no two characters half ' +
+        'inside, labelled with it; lattice_none.mat: candidates holding half or more of two drawn characters, or ' +
+        'with IoU < noneIou with every character (labels meaningless, all 0), trained towards uniform',
       countsByConditionAndKind: Object.fromEntries(
         Object.entries(crops.counts).map(([k, [l, n, left]]) => [k, { labelled: l, none: n, leftOut: left }])
       )
