@@ -55,7 +55,10 @@ export interface LineLattice {
 export interface LatticeOptions {
   /** A box is cut when at least this many character heights wide … (default 0.8) */
   cutMinHeights?: number
-  /** … and at least this many times the line's median width (default 1.3). */
+  /**
+   * … and at least this many times the line's median width (default 1.1; 1.3 before the touching model learnt
+   * the reader's own cuts: on pages of touching letters the median box is itself often a pair, docs/BENCHMARKS.md).
+   */
   cutMinWidths?: number
   /** A cut column crosses at most this many stroke widths of ink (default 2.5). */
   cutMaxStrokes?: number
@@ -340,7 +343,7 @@ function joinParts(parts: readonly CharBox[]): CharBox {
 /** The candidate lattice of every line of a laid-out page. */
 export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: LatticeOptions = {}): LineLattice[] {
   const cutH = opts.cutMinHeights ?? 0.8
-  const cutW = opts.cutMinWidths ?? 1.3
+  const cutW = opts.cutMinWidths ?? 1.1
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
   const maxRun = opts.maxRunHeights ?? 2.5
