@@ -94,7 +94,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-type Seg = Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale' | 'normalised'> & Pick<Partial<SegmentResult>, 'loose'>
+type Seg = Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale' | 'normalised'> &
+  Pick<Partial<SegmentResult>, 'loose'>
 
 /**
  * The loose strokes of each line: a stroke belongs to the line whose box band (top − 0.25 H … bottom + 0.25 H)
@@ -355,7 +356,8 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
     if (l) l.push(b.box)
     else byLine.set(b.line, [b.box])
   }
-  const looseOf = opts.detectorOnly || !seg.loose?.length ? new Map<number, CharBox[]>() : looseByLine(seg.loose, byLine)
+  const looseOf =
+    opts.detectorOnly || !seg.loose?.length ? new Map<number, CharBox[]>() : looseByLine(seg.loose, byLine)
   const out: LineLattice[] = []
   for (const [line, boxes] of [...byLine.entries()].sort((a, b) => a[0] - b[0])) {
     const H = Math.max(1, median(boxes.map((b) => b.h)))

@@ -357,7 +357,9 @@ describe('loose strokes (SegmentResult.loose)', () => {
     const [lat] = buildLattices(seg, layoutPage(boxes))
     const stemAlone = lat.segments.find((s) => s.kind === 'box' && s.box.x === 10)!
     expect(stemAlone).toBeDefined()
-    const withFoot = lat.segments.filter((s) => s.kind === 'merge' && s.from === stemAlone.from && s.to === stemAlone.to)
+    const withFoot = lat.segments.filter(
+      (s) => s.kind === 'merge' && s.from === stemAlone.from && s.to === stemAlone.to
+    )
     expect(withFoot).toHaveLength(1)
     expect(withFoot[0].box).toMatchObject({ x: 10, y: 0, w: 38, h: H })
     expect(withFoot[0].box.ink?.labels.sort()).toEqual([1, 2])
