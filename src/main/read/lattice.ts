@@ -60,6 +60,20 @@ export interface LatticeOptions {
    * the reader's own cuts: on pages of touching letters the median box is itself often a pair, docs/BENCHMARKS.md).
    */
   cutMinWidths?: number
+  /**
+   * With `cutAlso`: a box at least this many median widths wide is always cut (default 1.3); a narrower one
+   * (from `cutMinWidths` up) only when `cutAlso(box)` says so — the reader asks after a first look at it
+   * (readLines.ts#prepareLines), since cutting every such box doubles the candidates of a page.
+   */
+  cutSureWidths?: number
+  /** Which of the boxes between `cutMinWidths` and `cutSureWidths` to cut (absent: all of them). */
+  cutAlso?: (box: CharBox) => boolean
+  /**
+   * For the reader (readLines.ts#prepareLines), when it has a touching-letter model: a box between
+   * `cutMinWidths` and `cutSureWidths` is cut when that model's top probability on the whole box is below
+   * this (default 0.9). The touching model reads a pair as no letter (near uniform) and a letter as itself.
+   */
+  cutGate?: number
   /** A cut column crosses at most this many stroke widths of ink (default 2.5). */
   cutMaxStrokes?: number
   /** Cost of a sideways step of a cut's path, against 1 per ink pixel crossed (default 0.1). */
@@ -400,7 +414,10 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       const forced = parts.slice(1).map((q) => q.ink!.rect.x - b.ink!.rect.x)
       let cuts: number[] = forced
       let paths: ReturnType<typeof cutPaths> | null = null
-      const wide = b.w >= cutH * H && b.w >= cutW * W
+      const wide =
+        b.w >= cutH * H &&
+        b.w >= cutW * W &&
+        (!opts.cutAlso || b.w >= (opts.cutSureWidths ?? 1.3) * W || (parts.length === 1 && opts.cutAlso(b)))
       if (!opts.detectorOnly && b.ink && (wide || forced.length > 0)) {
         // The own-ink mask once: the cut paths run through it and the stroke width is measured on it.
         const mask = ownInkMask(seg, b.ink)

@@ -132,11 +132,43 @@ export async function prepareLines(
   opts: PrepareLinesOptions = {}
 ): Promise<PreparedLines> {
   const { touching, touchingWeight = 0.65, touchingMerges = true, touchingPeak = 4 } = opts
-  const lattices = buildLattices(seg, layout, opts.lattice)
-  const all = candidateBoxes(lattices)
+  const special0 = touching && touchingWeight > 0 ? touching : null
+  let lattices = buildLattices(seg, layout, {
+    ...opts.lattice,
+    ...(special0 && !opts.lattice?.cutAlso ? { cutAlso: () => false } : {})
+  })
+  let all = candidateBoxes(lattices)
   if (all.length === 0) return { lattices, probs: new Float32Array(0) }
-  const glyphs = await extract(all)
-  const probs = (await classifier.predict(glyphs, all.length)).probs
+  let glyphs = await extract(all)
+  let probs = (await classifier.predict(glyphs, all.length)).probs
+  if (special0 && !opts.lattice?.cutAlso) {
+    // Boxes between cutMinWidths and cutSureWidths median widths are cut only when the touching model, which
+    // reads a pair as no letter, is unsure of them as a whole (LatticeOptions.cutGate).
+    const band = bandBoxes(lattices, opts.lattice)
+    if (band.length > 0) {
+      const model = await special0()
+      if (model) {
+        const q = (
+          await model.predict(
+            glyphRows(
+              glyphs,
+              band.map((b) => b.row)
+            ),
+            band.length
+          )
+        ).probs
+        const gate = opts.lattice?.cutGate ?? 0.9
+        const cut = new Set(
+          band.filter((_, i) => maxOf(q.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)) < gate).map((b) => b.box)
+        )
+        if (cut.size > 0) {
+          const again = buildLattices(seg, layout, { ...opts.lattice, cutAlso: (b) => cut.has(b) })
+          ;({ all, glyphs, probs } = await reuseRows(again, all, glyphs, probs, classifier, extract))
+          lattices = again
+        }
+      }
+    }
+  }
   const unit = lattices.flatMap((l) =>
     l.segments.map((s) => s.cutUnit === true || (touchingMerges && s.mergeUnit === true))
   )
@@ -161,6 +193,72 @@ export async function prepareLines(
     if (prior) prior[r] = touchingPeak * Math.log(peak)
   })
   return prior ? { lattices, probs, prior } : { lattices, probs }
+}
+
+function maxOf(xs: Float32Array): number {
+  let m = 0
+  for (const x of xs) m = Math.max(m, x)
+  return m
+}
+
+/** Detector boxes (rows among the candidates) that the lattice may cut but, without a reason, does not. */
+function bandBoxes(lattices: readonly LineLattice[], o: LatticeOptions = {}): { box: CharBox; row: number }[] {
+  const out: { box: CharBox; row: number }[] = []
+  let row = 0
+  for (const l of lattices) {
+    for (const s of l.segments) {
+      const w = s.box.w
+      if (
+        s.kind === 'box' &&
+        !s.cutUnit &&
+        s.box.origin !== 'split' &&
+        w >= (o.cutMinHeights ?? 0.8) * l.charHeight &&
+        w >= (o.cutMinWidths ?? 1.1) * l.charWidth &&
+        w < (o.cutSureWidths ?? 1.3) * l.charWidth
+      )
+        out.push({ box: s.box, row })
+      row++
+    }
+  }
+  return out
+}
+
+/** A candidate's identity across two lattices of one page: its rectangle, kind of ink and cut rows. */
+function candidateKey(b: CharBox): string {
+  const r = b.ink?.rows
+  return `${b.x},${b.y},${b.w},${b.h},${b.origin},${b.ink?.labels.join('+') ?? ''},${r ? `${r.y}:${r.from.join(',')}:${r.to.join(',')}` : ''}`
+}
+
+/** The candidates of `lattices` with the glyphs and probabilities of those already classified, the rest classified now. */
+async function reuseRows(
+  lattices: readonly LineLattice[],
+  before: readonly CharBox[],
+  glyphs: Float32Array,
+  probs: Float32Array,
+  classifier: Classifier,
+  extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>
+): Promise<{ all: CharBox[]; glyphs: Float32Array; probs: Float32Array }> {
+  const known = new Map<string, number>()
+  before.forEach((b, i) => known.set(candidateKey(b), i))
+  const all = candidateBoxes(lattices)
+  const fresh = all.flatMap((b, i) => (known.has(candidateKey(b)) ? [] : [i]))
+  const newGlyphs = fresh.length > 0 ? await extract(fresh.map((i) => all[i])) : new Float32Array(0)
+  const newProbs = fresh.length > 0 ? (await classifier.predict(newGlyphs, fresh.length)).probs : new Float32Array(0)
+  const g = new Float32Array(all.length * GLYPH_PIXELS)
+  const p = new Float32Array(all.length * NUM_CLASSES)
+  let k = 0
+  all.forEach((b, i) => {
+    const j = known.get(candidateKey(b))
+    if (j === undefined) {
+      g.set(newGlyphs.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
+      p.set(newProbs.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES), i * NUM_CLASSES)
+      k++
+    } else {
+      g.set(glyphs.subarray(j * GLYPH_PIXELS, (j + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
+      p.set(probs.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES), i * NUM_CLASSES)
+    }
+  })
+  return { all, glyphs: g, probs: p }
 }
 
 /** Rows `rows` of n×1024 glyphs, in that order. */

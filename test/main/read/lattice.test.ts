@@ -385,3 +385,70 @@ describe('loose strokes (SegmentResult.loose)', () => {
     }
   })
 })
+
+describe('boxes a little wider than the line median (cutMinWidths … cutSureWidths)', () => {
+  /** Three 40-px boxes and one of 50 px (1.25 median widths, 0.83 heights: in the band), solid ink, scale 1. */
+  function band() {
+    const width = 260
+    const labels = new Int32Array(width * H)
+    const boxes: CharBox[] = []
+    ;[
+      [1, 10, 40],
+      [2, 60, 40],
+      [3, 110, 40],
+      [4, 170, 50]
+    ].forEach(([label, x, w]) => {
+      for (let y = 0; y < H; y++) labels.fill(label, y * width + x, y * width + x + w)
+      const r = { x, y: 0, w, h: H }
+      boxes.push({ ...r, origin: 'component', ink: { labels: [label], rect: r } })
+    })
+    const gray = { width, height: H, data: new Uint8Array(width * H).fill(255) }
+    return { seg: { labels, binary: gray, binaryScale: 1, normalised: gray }, boxes }
+  }
+  const cutOf = (lat: { segments: { cutUnit?: boolean; box: CharBox }[] }, x: number) =>
+    lat.segments.some((s) => s.cutUnit && s.box.x >= x && s.box.x < x + 50)
+
+  it('are cut by default, never with cutAlso false, and only the chosen ones otherwise', () => {
+    const { seg, boxes } = band()
+    expect(cutOf(buildLattices(seg, layoutPage(boxes))[0], 170)).toBe(true)
+    expect(cutOf(buildLattices(seg, layoutPage(boxes), { cutAlso: () => false })[0], 170)).toBe(false)
+    expect(cutOf(buildLattices(seg, layoutPage(boxes), { cutAlso: (b) => b === boxes[3] })[0], 170)).toBe(true)
+    // Above cutSureWidths a box is cut whatever cutAlso says.
+    expect(cutOf(buildLattices(seg, layoutPage(boxes), { cutAlso: () => false, cutSureWidths: 1.2 })[0], 170)).toBe(
+      true
+    )
+    // The 40-px boxes are never in the band.
+    for (const x of [10, 60, 110]) expect(cutOf(buildLattices(seg, layoutPage(boxes))[0], x)).toBe(false)
+  })
+
+  it('are cut by the reader when the touching model is unsure of them whole, classifying only the new candidates', async () => {
+    const { seg, boxes } = band()
+    const extract = (bs: readonly CharBox[]) => new Float32Array(bs.length * GLYPH_PIXELS).fill(1)
+    const model = (p: number, calls: number[]): Classifier => ({
+      name: 'fixed',
+      async predict(_g: Float32Array, n: number) {
+        calls.push(n)
+        const probs = new Float32Array(n * NUM_CLASSES).fill((1 - p) / (NUM_CLASSES - 1))
+        for (let i = 0; i < n; i++) probs[i * NUM_CLASSES] = p
+        return decodeProbs(probs, n)
+      }
+    })
+    for (const [peak, cut] of [
+      [0.95, false],
+      [1 / NUM_CLASSES, true]
+    ] as const) {
+      const mainCalls: number[] = [],
+        touchCalls: number[] = []
+      const prep = await prepareLines(seg, layoutPage(boxes), model(0.9, mainCalls), extract, {
+        touching: async () => model(peak, touchCalls)
+      })
+      const [lat] = prep.lattices
+      expect(cutOf(lat, 170), `touching peak ${peak}`).toBe(cut)
+      expect(touchCalls[0]).toBe(1) // the one band box, whole
+      const first = buildLattices(seg, layoutPage(boxes), { cutAlso: () => false })[0].segments.length
+      // A second batch of the main classifier holds only the candidates the cuts added.
+      expect(mainCalls).toEqual(cut ? [first, lat.segments.length - first] : [first])
+      expect(prep.probs.length).toBe(lat.segments.length * NUM_CLASSES)
+    }
+  })
+})
