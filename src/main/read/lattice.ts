@@ -101,6 +101,9 @@ export interface LatticeOptions {
   maxBoxes?: number
 }
 
+/** Defaults of the cut thresholds (LatticeOptions.cutMinHeights, cutMinWidths, cutSureWidths, cutGate). */
+export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 1.1, sureWidths: 1.3, gate: 0.9 } as const
+
 function median(xs: number[]): number {
   if (xs.length === 0) return 0
   const s = [...xs].sort((a, b) => a - b)
@@ -357,8 +360,8 @@ function joinParts(parts: readonly CharBox[]): CharBox {
 
 /** The candidate lattice of every line of a laid-out page. */
 export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: LatticeOptions = {}): LineLattice[] {
-  const cutH = opts.cutMinHeights ?? 0.8
-  const cutW = opts.cutMinWidths ?? 1.1
+  const cutH = opts.cutMinHeights ?? CUT_DEFAULTS.minHeights
+  const cutW = opts.cutMinWidths ?? CUT_DEFAULTS.minWidths
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
   const maxRun = opts.maxRunHeights ?? 2.5
@@ -417,7 +420,9 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       const wide =
         b.w >= cutH * H &&
         b.w >= cutW * W &&
-        (!opts.cutAlso || b.w >= (opts.cutSureWidths ?? 1.3) * W || (parts.length === 1 && opts.cutAlso(b)))
+        (!opts.cutAlso ||
+          b.w >= (opts.cutSureWidths ?? CUT_DEFAULTS.sureWidths) * W ||
+          (parts.length === 1 && opts.cutAlso(b)))
       if (!opts.detectorOnly && b.ink && (wide || forced.length > 0)) {
         // The own-ink mask once: the cut paths run through it and the stroke width is measured on it.
         const mask = ownInkMask(seg, b.ink)

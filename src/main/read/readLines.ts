@@ -13,7 +13,7 @@ import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import type { PageLayout } from '../vision/layout.ts'
 import { loadCharLm, type CharLm } from './charLm.ts'
 import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type Lexicon } from './decode.ts'
-import { buildLattices, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
+import { buildLattices, CUT_DEFAULTS, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { WordTable } from './wordTable.ts'
 
@@ -157,7 +157,7 @@ export async function prepareLines(
             band.length
           )
         ).probs
-        const gate = opts.lattice?.cutGate ?? 0.9
+        const gate = opts.lattice?.cutGate ?? CUT_DEFAULTS.gate
         const cut = new Set(
           band.filter((_, i) => maxOf(q.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)) < gate).map((b) => b.box)
         )
@@ -212,9 +212,9 @@ function bandBoxes(lattices: readonly LineLattice[], o: LatticeOptions = {}): { 
         s.kind === 'box' &&
         !s.cutUnit &&
         s.box.origin !== 'split' &&
-        w >= (o.cutMinHeights ?? 0.8) * l.charHeight &&
-        w >= (o.cutMinWidths ?? 1.1) * l.charWidth &&
-        w < (o.cutSureWidths ?? 1.3) * l.charWidth
+        w >= (o.cutMinHeights ?? CUT_DEFAULTS.minHeights) * l.charHeight &&
+        w >= (o.cutMinWidths ?? CUT_DEFAULTS.minWidths) * l.charWidth &&
+        w < (o.cutSureWidths ?? CUT_DEFAULTS.sureWidths) * l.charWidth
       )
         out.push({ box: s.box, row })
       row++
