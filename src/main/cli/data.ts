@@ -26,7 +26,7 @@ import { isPageCondition, PAGE_CONDITIONS, sha256, writePages, type PageConditio
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 import { createProgressBar } from './progress.ts'
 import { writeDirAtomic } from '../core/atomicDirs.ts'
-import { GLYPHDESK_VERSION } from '../core/version.ts'
+import { GLYPHDESK_VERSION, gitCommit } from '../core/version.ts'
 import { latticeCrops } from '../read/latticeCrops.ts'
 
 export const DATA_USAGE = `usage:
@@ -459,6 +459,8 @@ async function latticeCropsCmd(argv: string[]): Promise<number> {
     const manifest = {
       name: 'glyphdesk-lattice-crops',
       glyphdeskVersion: GLYPHDESK_VERSION,
+      // The crops are the lattice's own candidates: another version of the reader makes other crops.
+      gitCommit: gitCommit(),
       command: `glyphdesk data lattice-crops ${portable}`,
       pages: { madeBy, flatPages: crops.pages },
       minIou,
