@@ -104,6 +104,9 @@ export interface LatticeOptions {
 /** Defaults of the cut thresholds (LatticeOptions.cutMinHeights, cutMinWidths, cutSureWidths, cutGate). */
 export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 1.1, sureWidths: 1.3, gate: 0.9 } as const
 
+/** Default of LatticeOptions.maxBoxes. */
+export const MAX_BOXES = 3000
+
 function median(xs: number[]): number {
   if (xs.length === 0) return 0
   const s = [...xs].sort((a, b) => a - b)
@@ -365,7 +368,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
   const maxRun = opts.maxRunHeights ?? 2.5
-  if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? 3000))
+  if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? MAX_BOXES))
     return buildLattices(seg, layout, { ...opts, detectorOnly: true })
   const byLine = new Map<number, CharBox[]>()
   for (const b of layout.boxes) {

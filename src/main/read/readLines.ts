@@ -13,7 +13,14 @@ import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import type { PageLayout } from '../vision/layout.ts'
 import { loadCharLm, type CharLm } from './charLm.ts'
 import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type Lexicon } from './decode.ts'
-import { buildLattices, CUT_DEFAULTS, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
+import {
+  buildLattices,
+  CUT_DEFAULTS,
+  MAX_BOXES,
+  type LatticeOptions,
+  type LineLattice,
+  type SegmentKind
+} from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { WordTable } from './wordTable.ts'
 
@@ -141,7 +148,8 @@ export async function prepareLines(
   if (all.length === 0) return { lattices, probs: new Float32Array(0) }
   let glyphs = await extract(all)
   let probs = (await classifier.predict(glyphs, all.length)).probs
-  if (special0 && !opts.lattice?.cutAlso) {
+  const cuts = !opts.lattice?.detectorOnly && layout.boxes.length <= (opts.lattice?.maxBoxes ?? MAX_BOXES)
+  if (special0 && !opts.lattice?.cutAlso && cuts) {
     // Boxes between cutMinWidths and cutSureWidths median widths are cut only when the touching model, which
     // reads a pair as no letter, is unsure of them as a whole (LatticeOptions.cutGate).
     const band = bandBoxes(lattices, opts.lattice)

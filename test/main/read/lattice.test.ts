@@ -450,5 +450,12 @@ describe('boxes a little wider than the line median (cutMinWidths … cutSureWid
       expect(mainCalls).toEqual(cut ? [first, lat.segments.length - first] : [first])
       expect(prep.probs.length).toBe(lat.segments.length * NUM_CLASSES)
     }
+    // With the detector's boxes only nothing is cut, so the touching model is not asked about the band at all.
+    const touchCalls: number[] = []
+    await prepareLines(seg, layoutPage(boxes), model(0.9, []), extract, {
+      touching: async () => model(1 / NUM_CLASSES, touchCalls),
+      lattice: { detectorOnly: true }
+    })
+    expect(touchCalls).toEqual([])
   })
 })
