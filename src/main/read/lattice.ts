@@ -38,6 +38,11 @@ export interface LatticeSegment {
   cutUnit?: boolean
   /** True for a merge of neighbouring boxes (a broken letter?) and for every candidate inside its span. */
   mergeUnit?: boolean
+  /**
+   * True for a detector box wide enough to be cut (from `cutMinWidths`) that was left whole because
+   * `cutAlso` said no: the reader may look at it and ask for its cuts (readLines.ts#prepareLines).
+   */
+  cutHeld?: boolean
 }
 
 export interface LineLattice {
@@ -103,9 +108,6 @@ export interface LatticeOptions {
 
 /** Defaults of the cut thresholds (LatticeOptions.cutMinHeights, cutMinWidths, cutSureWidths, cutGate). */
 export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 1.1, sureWidths: 1.3, gate: 0.9 } as const
-
-/** Default of LatticeOptions.maxBoxes. */
-export const MAX_BOXES = 3000
 
 function median(xs: number[]): number {
   if (xs.length === 0) return 0
@@ -368,7 +370,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
   const maxRun = opts.maxRunHeights ?? 2.5
-  if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? MAX_BOXES))
+  if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? 3000))
     return buildLattices(seg, layout, { ...opts, detectorOnly: true })
   const byLine = new Map<number, CharBox[]>()
   for (const b of layout.boxes) {
@@ -420,12 +422,13 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       const forced = parts.slice(1).map((q) => q.ink!.rect.x - b.ink!.rect.x)
       let cuts: number[] = forced
       let paths: ReturnType<typeof cutPaths> | null = null
-      const wide =
-        b.w >= cutH * H &&
-        b.w >= cutW * W &&
-        (!opts.cutAlso ||
-          b.w >= (opts.cutSureWidths ?? CUT_DEFAULTS.sureWidths) * W ||
-          (parts.length === 1 && opts.cutAlso(b)))
+      const sized = b.w >= cutH * H && b.w >= cutW * W
+      const held =
+        sized &&
+        opts.cutAlso !== undefined &&
+        b.w < (opts.cutSureWidths ?? CUT_DEFAULTS.sureWidths) * W &&
+        !(parts.length === 1 && opts.cutAlso(b))
+      const wide = sized && !held
       if (!opts.detectorOnly && b.ink && (wide || forced.length > 0)) {
         // The own-ink mask once: the cut paths run through it and the stroke width is measured on it.
         const mask = ownInkMask(seg, b.ink)
@@ -470,6 +473,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         }
       }
       if (cuts.length > 0) for (let i = first; i < segments.length; i++) segments[i].cutUnit = true
+      else if (held && parts.length === 1 && b.origin !== 'split' && !opts.detectorOnly) segments[first].cutHeld = true
       // Nodes of the unit's parts, and the gaps before them (between detector boxes, as before).
       for (let i = 0; i < bounds.length - 1; i++) {
         if (!isForced[i]) {

@@ -13,14 +13,7 @@ import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import type { PageLayout } from '../vision/layout.ts'
 import { loadCharLm, type CharLm } from './charLm.ts'
 import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type Lexicon } from './decode.ts'
-import {
-  buildLattices,
-  CUT_DEFAULTS,
-  MAX_BOXES,
-  type LatticeOptions,
-  type LineLattice,
-  type SegmentKind
-} from './lattice.ts'
+import { buildLattices, CUT_DEFAULTS, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { WordTable } from './wordTable.ts'
 
@@ -148,32 +141,25 @@ export async function prepareLines(
   if (all.length === 0) return { lattices, probs: new Float32Array(0) }
   let glyphs = await extract(all)
   let probs = (await classifier.predict(glyphs, all.length)).probs
-  const cuts = !opts.lattice?.detectorOnly && layout.boxes.length <= (opts.lattice?.maxBoxes ?? MAX_BOXES)
-  if (special0 && !opts.lattice?.cutAlso && cuts) {
+  if (special0 && !opts.lattice?.cutAlso) {
     // Boxes between cutMinWidths and cutSureWidths median widths are cut only when the touching model, which
     // reads a pair as no letter, is unsure of them as a whole (LatticeOptions.cutGate).
-    const band = bandBoxes(lattices, opts.lattice)
-    if (band.length > 0) {
-      const model = await special0()
-      if (model) {
-        const q = (
-          await model.predict(
-            glyphRows(
-              glyphs,
-              band.map((b) => b.row)
-            ),
-            band.length
-          )
-        ).probs
-        const gate = opts.lattice?.cutGate ?? CUT_DEFAULTS.gate
-        const cut = new Set(
-          band.filter((_, i) => maxOf(q.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)) < gate).map((b) => b.box)
-        )
-        if (cut.size > 0) {
-          const again = buildLattices(seg, layout, { ...opts.lattice, cutAlso: (b) => cut.has(b) })
-          ;({ all, glyphs, probs } = await reuseRows(again, all, glyphs, probs, classifier, extract))
-          lattices = again
-        }
+    const band = lattices.flatMap((l) => l.segments).flatMap((s, row) => (s.cutHeld ? [{ box: s.box, row }] : []))
+    const model = band.length > 0 ? await special0() : null
+    if (model) {
+      const q = await model.predict(
+        glyphRows(
+          glyphs,
+          band.map((b) => b.row)
+        ),
+        band.length
+      )
+      const gate = opts.lattice?.cutGate ?? CUT_DEFAULTS.gate
+      const cut = new Set(band.filter((_, i) => q.probs[i * NUM_CLASSES + q.labels[i]] < gate).map((b) => b.box))
+      if (cut.size > 0) {
+        const again = buildLattices(seg, layout, { ...opts.lattice, cutAlso: (b) => cut.has(b) })
+        ;({ all, glyphs, probs } = await reuseRows(again, all, glyphs, probs, classifier, extract))
+        lattices = again
       }
     }
   }
@@ -181,7 +167,7 @@ export async function prepareLines(
     l.segments.map((s) => s.cutUnit === true || (touchingMerges && s.mergeUnit === true))
   )
   const rows = unit.flatMap((u, i) => (u ? [i] : []))
-  const special = touching && rows.length > 0 && touchingWeight > 0 ? await touching() : null
+  const special = special0 && rows.length > 0 ? await special0() : null
   if (!special) return { lattices, probs }
   const q = (await special.predict(glyphRows(glyphs, rows), rows.length)).probs
   const w = Math.min(1, touchingWeight)
@@ -203,34 +189,6 @@ export async function prepareLines(
   return prior ? { lattices, probs, prior } : { lattices, probs }
 }
 
-function maxOf(xs: Float32Array): number {
-  let m = 0
-  for (const x of xs) m = Math.max(m, x)
-  return m
-}
-
-/** Detector boxes (rows among the candidates) that the lattice may cut but, without a reason, does not. */
-function bandBoxes(lattices: readonly LineLattice[], o: LatticeOptions = {}): { box: CharBox; row: number }[] {
-  const out: { box: CharBox; row: number }[] = []
-  let row = 0
-  for (const l of lattices) {
-    for (const s of l.segments) {
-      const w = s.box.w
-      if (
-        s.kind === 'box' &&
-        !s.cutUnit &&
-        s.box.origin !== 'split' &&
-        w >= (o.cutMinHeights ?? CUT_DEFAULTS.minHeights) * l.charHeight &&
-        w >= (o.cutMinWidths ?? CUT_DEFAULTS.minWidths) * l.charWidth &&
-        w < (o.cutSureWidths ?? CUT_DEFAULTS.sureWidths) * l.charWidth
-      )
-        out.push({ box: s.box, row })
-      row++
-    }
-  }
-  return out
-}
-
 /** A candidate's identity across two lattices of one page: its rectangle, kind of ink and cut rows. */
 function candidateKey(b: CharBox): string {
   const r = b.ink?.rows
@@ -249,14 +207,14 @@ async function reuseRows(
   const known = new Map<string, number>()
   before.forEach((b, i) => known.set(candidateKey(b), i))
   const all = candidateBoxes(lattices)
-  const fresh = all.flatMap((b, i) => (known.has(candidateKey(b)) ? [] : [i]))
+  const from = all.map((b) => known.get(candidateKey(b)))
+  const fresh = from.flatMap((j, i) => (j === undefined ? [i] : []))
   const newGlyphs = fresh.length > 0 ? await extract(fresh.map((i) => all[i])) : new Float32Array(0)
   const newProbs = fresh.length > 0 ? (await classifier.predict(newGlyphs, fresh.length)).probs : new Float32Array(0)
   const g = new Float32Array(all.length * GLYPH_PIXELS)
   const p = new Float32Array(all.length * NUM_CLASSES)
   let k = 0
-  all.forEach((b, i) => {
-    const j = known.get(candidateKey(b))
+  from.forEach((j, i) => {
     if (j === undefined) {
       g.set(newGlyphs.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
       p.set(newProbs.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES), i * NUM_CLASSES)
