@@ -23,6 +23,7 @@ import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
 import { hasInk, notWriting, removeRules } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
+import { divideBy } from './cvExact.ts'
 
 // Re-exported: the tests and transcribe import them from here.
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
@@ -163,8 +164,8 @@ function normaliseBackground(cv: OpenCv, gray: Mat): Mat {
     const bgFull = new cv.Mat()
     mats.push(bgFull)
     cv.resize(bg, bgFull, new cv.Size(gray.cols, gray.rows), 0, 0, cv.INTER_LINEAR)
-    const out = new cv.Mat()
-    cv.divide(gray, bgFull, out, 255)
+    const out = new cv.Mat(gray.rows, gray.cols, cv.CV_8UC1)
+    divideBy(gray.data, bgFull.data, out.data)
     return out
   } finally {
     for (const m of mats) m.delete()
