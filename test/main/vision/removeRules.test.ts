@@ -1,0 +1,171 @@
+// removeRules looks for long runs only from sample positions (one per minLength pixels); it must erase
+// exactly what the scan of every pixel erased. The reference below is that full scan, kept verbatim.
+import { describe, expect, it } from 'vitest'
+import { removeRules } from '../../../src/main/vision/clutter.ts'
+import { mulberry32 } from '../helpers/rng.ts'
+
+function referenceRemoveRules(bin: Uint8Array, w: number, h: number, minLength: number, maxThickness: number): number {
+  const line = new Uint8Array(w * h)
+  let horizontal = 0,
+    vertical = 0
+  // Horizontal runs over the row and its neighbours (a vertical dilation by one pixel).
+  for (let y = 0; y < h; y++) {
+    const row = y * w,
+      up = y > 0 ? row - w : row,
+      down = y + 1 < h ? row + w : row
+    let start = -1
+    for (let x = 0; x <= w; x++) {
+      const on = x < w && (bin[row + x] | bin[up + x] | bin[down + x]) !== 0
+      if (on) {
+        if (start < 0) start = x
+      } else if (start >= 0) {
+        if (x - start >= minLength)
+          for (let k = start; k < x; k++)
+            if (bin[row + k]) {
+              line[row + k] = 1
+              horizontal++
+            }
+        start = -1
+      }
+    }
+  }
+  // Vertical runs over the column and its neighbours, scanned row by row (one run start per column).
+  const runStart = new Int32Array(w).fill(-1)
+  for (let y = 0; y <= h; y++) {
+    const row = y * w
+    for (let x = 0; x < w; x++) {
+      const on = y < h && (bin[row + x] | (x > 0 ? bin[row + x - 1] : 0) | (x + 1 < w ? bin[row + x + 1] : 0)) !== 0
+      if (on) {
+        if (runStart[x] < 0) runStart[x] = y
+      } else if (runStart[x] >= 0) {
+        if (y - runStart[x] >= minLength)
+          for (let k = runStart[x]; k < y; k++)
+            if (bin[k * w + x]) {
+              line[k * w + x] |= 2
+              vertical++
+            }
+        runStart[x] = -1
+      }
+    }
+  }
+  let erased = 0
+  // Horizontal lines: per column, bands of line pixels.
+  for (let x = 0; horizontal > 0 && x < w; x++) {
+    let y = 0
+    while (y < h) {
+      if (!(line[y * w + x] & 1)) {
+        y++
+        continue
+      }
+      const y0 = y
+      while (y < h && line[y * w + x] & 1) y++
+      const y1 = y - 1
+      if (y1 - y0 + 1 > maxThickness) continue
+      const above = y0 > 0 && bin[(y0 - 1) * w + x] !== 0 && !(line[(y0 - 1) * w + x] & 1)
+      const below = y1 + 1 < h && bin[(y1 + 1) * w + x] !== 0 && !(line[(y1 + 1) * w + x] & 1)
+      if (above || below) continue
+      for (let k = y0; k <= y1; k++) {
+        bin[k * w + x] = 0
+        erased++
+      }
+    }
+  }
+  // Vertical lines: per row, bands of line pixels.
+  for (let y = 0; vertical > 0 && y < h; y++) {
+    let x = 0
+    while (x < w) {
+      if (!(line[y * w + x] & 2)) {
+        x++
+        continue
+      }
+      const x0 = x
+      while (x < w && line[y * w + x] & 2) x++
+      const x1 = x - 1
+      if (x1 - x0 + 1 > maxThickness) continue
+      const left = x0 > 0 && bin[y * w + x0 - 1] !== 0 && !(line[y * w + x0 - 1] & 2)
+      const right = x1 + 1 < w && bin[y * w + x1 + 1] !== 0 && !(line[y * w + x1 + 1] & 2)
+      if (left || right) continue
+      for (let k = x0; k <= x1; k++) {
+        if (bin[y * w + k]) erased++
+        bin[y * w + k] = 0
+      }
+    }
+  }
+  return erased
+}
+
+/** A binary page: letter-like strokes, ruled lines (tilted a pixel or two), margins, crossings, noise. */
+function page(w: number, h: number, seed: number): Uint8Array {
+  const rand = mulberry32(seed)
+  const bin = new Uint8Array(w * h)
+  const set = (x: number, y: number) => {
+    if (x >= 0 && y >= 0 && x < w && y < h) bin[y * w + x] = 255
+  }
+  for (let i = 0; i < (w * h) / 400; i++) {
+    // Short strokes in every direction.
+    const x0 = rand() * w,
+      y0 = rand() * h,
+      a = rand() * Math.PI,
+      len = 5 + rand() * 60,
+      t = 1 + Math.floor(rand() * 4)
+    for (let s = 0; s < len; s++)
+      for (let d = 0; d < t; d++) set(Math.round(x0 + s * Math.cos(a)) + d, Math.round(y0 + s * Math.sin(a)))
+  }
+  const lines = 1 + Math.floor(rand() * 5)
+  for (let l = 0; l < lines; l++) {
+    const horizontal = rand() < 0.6,
+      at = Math.floor(rand() * (horizontal ? h : w)),
+      thick = 1 + Math.floor(rand() * 6),
+      tilt = (rand() - 0.5) * 0.02,
+      from = Math.floor(rand() * 0.3 * (horizontal ? w : h)),
+      to = Math.floor((0.5 + rand() * 0.5) * (horizontal ? w : h))
+    for (let s = from; s < to; s++)
+      for (let d = 0; d < thick; d++) {
+        const off = Math.round(at + s * tilt) + d
+        if (horizontal) set(s, off)
+        else set(off, s)
+      }
+  }
+  for (let i = 0; i < bin.length; i++) if (rand() < 0.002) bin[i] = 255 - bin[i]
+  return bin
+}
+
+describe('removeRules', () => {
+  it('erases exactly what a scan of every pixel erases, on pages with lines, strokes and noise', () => {
+    const sizes: [number, number][] = [
+      [300, 200],
+      [513, 257],
+      [64, 900],
+      [1200, 90],
+      [97, 61]
+    ]
+    let erasedSomewhere = 0
+    for (let seed = 1; seed <= 40; seed++) {
+      const [w, h] = sizes[seed % sizes.length]
+      const minLength = [12, 40, 96, 192, 1][seed % 5]
+      const maxThickness = 2 + (seed % 5)
+      const ours = page(w, h, seed),
+        ref = ours.slice()
+      const n = removeRules(ours, w, h, minLength, maxThickness)
+      const nRef = referenceRemoveRules(ref, w, h, minLength, maxThickness)
+      expect({ seed, n }).toEqual({ seed, n: nRef })
+      expect(Buffer.compare(ours, ref)).toBe(0)
+      erasedSomewhere += n
+    }
+    // The pages do have lines to remove: the comparison is not of untouched images.
+    expect(erasedSomewhere).toBeGreaterThan(1000)
+  })
+
+  it('erases a ruled line and keeps the letter standing on it', () => {
+    const w = 200,
+      h = 40
+    const bin = new Uint8Array(w * h)
+    for (let x = 0; x < w; x++) for (let y = 30; y < 32; y++) bin[y * w + x] = 255 // the rule, 2 px
+    for (let y = 10; y < 30; y++) for (let x = 50; x < 53; x++) bin[y * w + x] = 255 // a stem ending on it
+    const n = removeRules(bin, w, h, 100, 4)
+    expect(n).toBe(2 * (w - 3))
+    for (let x = 50; x < 53; x++) expect(bin[30 * w + x]).toBe(255) // under the stem: kept
+    expect(bin[30 * w + 10]).toBe(0)
+    expect(bin[20 * w + 51]).toBe(255)
+  })
+})
