@@ -154,6 +154,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
       "look-alike logit offsets: per pair, maximise the worse member's recall, then accuracy, then the smaller offset",
     command: `glyphdesk calibrate ${argv.map((a) => (isAbsolute(a) && existsSync(a) ? portable(a) : a)).join(' ')}`,
     gitCommit: gitCommit(),
+    precision: classifier.precision,
     data: { dir: portable(data), split, n: glyphs.n, ...(alsoSet ? { also: portable(also!) } : {}) },
     pairs: pairs.map(([a, b]) => `${a}/${b}`),
     grid: result.grid,
@@ -168,8 +169,8 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   if (outDir) {
     // Staged and renamed into place: a failure leaves no half model behind.
     await writeDirAtomic(outDir, async (staging) => {
-      const onnxName = manifest.modelFile
-      copyFileSync(join(dir, onnxName), join(staging, onnxName))
+      for (const onnxName of [manifest.modelFile, ...(manifest.quantized ? [manifest.quantized.modelFile] : [])])
+        copyFileSync(join(dir, onnxName), join(staging, onnxName))
       await writeFileAtomic(join(staging, 'model.json'), text)
     })
   } else {

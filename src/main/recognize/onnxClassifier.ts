@@ -21,6 +21,18 @@ import {
 } from './modelCard.ts'
 import { errorMessage } from '../core/errors.ts'
 
+/** Which copy of a network is read: the 8-bit one where the card has it (the default), or always the float one. */
+export type OnnxPrecision = 'int8' | 'fp32'
+
+/** GLYPHDESK_PRECISION=fp32 reads every model's float network even where the card has an 8-bit copy. */
+export const ONNX_PRECISION = onnxPrecision(process.env['GLYPHDESK_PRECISION'])
+
+export function onnxPrecision(value: string | undefined): OnnxPrecision {
+  if (value === undefined || value === '' || value === 'int8') return 'int8'
+  if (value === 'fp32') return 'fp32'
+  throw new Error(`GLYPHDESK_PRECISION=${value}: expected int8 or fp32`)
+}
+
 /**
  * Intra-op threads for this machine: one per core, at most 4 (a glyph batch is small; beyond 4 the threads
  * mostly wait), and GLYPHDESK_ONNX_THREADS overrides it. The 2-core development machine gets 2.
@@ -67,7 +79,11 @@ export class OnnxClassifier implements Classifier {
     readonly manifest: OnnxModelCard,
     private readonly session: ort.InferenceSession,
     names: { input: string; logits: string; embedding?: string },
-    classOfLogit: Int32Array
+    classOfLogit: Int32Array,
+    /** Which network was loaded: the card's 8-bit copy or its float modelFile. */
+    readonly precision: OnnxPrecision,
+    /** The ONNX file read (modelFile, or the 8-bit copy's file). */
+    readonly modelFile: string
   ) {
     // A bring-your-own card may have no card block: its name and kind still describe it.
     this.card = { name: manifest.name, kind: manifest.kind, ...manifest.card }
@@ -90,18 +106,33 @@ export class OnnxClassifier implements Classifier {
     if (manifest.logitOffsets) this.offsets.set(manifest.logitOffsets)
   }
 
-  /** Loads model.json + model.onnx from dir; throws an OnnxModelError subclass saying what is wrong. */
-  static async load(dir: string, name = dir.split(/[\\/]/).filter(Boolean).pop() ?? dir): Promise<OnnxClassifier> {
+  /**
+   * Loads model.json + its ONNX file from dir (the card's 8-bit copy unless `precision` is 'fp32'); throws an
+   * OnnxModelError subclass saying what is wrong.
+   */
+  static async load(
+    dir: string,
+    name = dir.split(/[\\/]/).filter(Boolean).pop() ?? dir,
+    precision: OnnxPrecision = ONNX_PRECISION
+  ): Promise<OnnxClassifier> {
     const card = readOnnxModelCard(dir)
     const cardFile = join(dir, 'model.json')
-    const onnxFile = join(dir, card.modelFile)
-    if (!existsSync(onnxFile)) throw new CorruptModelError(`${dir}: missing ${card.modelFile} (named by model.json)`)
+    const q = precision === 'int8' ? card.quantized : undefined
+    if (q && card.modelSha256 && q.sourceSha256 !== card.modelSha256)
+      throw new ModelCardError(
+        cardFile,
+        `the 8-bit copy ${q.modelFile} was made from another network (SHA-256 ${q.sourceSha256.slice(0, 12)}…, this card's is ${card.modelSha256.slice(0, 12)}…); quantise again (training/quantize_onnx.py) or remove "quantized"`
+      )
+    const modelFile = q ? q.modelFile : card.modelFile
+    const expectedSha = q ? q.modelSha256 : card.modelSha256
+    const onnxFile = join(dir, modelFile)
+    if (!existsSync(onnxFile)) throw new CorruptModelError(`${dir}: missing ${modelFile} (named by model.json)`)
     const bytes = readFileSync(onnxFile)
-    if (card.modelSha256) {
+    if (expectedSha) {
       const sha = createHash('sha256').update(bytes).digest('hex')
-      if (sha !== card.modelSha256)
+      if (sha !== expectedSha)
         throw new CorruptModelError(
-          `${onnxFile}: SHA-256 ${sha} differs from the card's ${card.modelSha256}; the file is damaged or belongs to another card`
+          `${onnxFile}: SHA-256 ${sha} differs from the card's ${expectedSha}; the file is damaged or belongs to another card`
         )
     }
     let session: ort.InferenceSession
@@ -157,7 +188,7 @@ export class OnnxClassifier implements Classifier {
     got.forEach((d, i) => {
       if (typeof d === 'number' && d !== want[i])
         throw new ModelMismatchError(
-          `${cardFile} says the input is ${size}×${size} with ${channels} channel(s) (${layout}: ${describeShape(['n', ...want])}) but ${card.modelFile}'s input "${inputName}" has shape ${describeShape(inShape)}`
+          `${cardFile} says the input is ${size}×${size} with ${channels} channel(s) (${layout}: ${describeShape(['n', ...want])}) but ${modelFile}'s input "${inputName}" has shape ${describeShape(inShape)}`
         )
     })
 
@@ -179,7 +210,9 @@ export class OnnxClassifier implements Classifier {
       card,
       session,
       { input: inputName, logits: logitsName, embedding: card.outputs.embedding },
-      classOfLogit
+      classOfLogit,
+      q ? 'int8' : 'fp32',
+      modelFile
     )
     await classifier.probe(onnxFile, cardFile)
     return classifier
@@ -201,7 +234,7 @@ export class OnnxClassifier implements Classifier {
     const width = logits.dims.length === 2 && logits.dims[0] === 1 ? logits.dims[1] : -1
     if (width !== this.manifest.classes.length)
       throw new ModelMismatchError(
-        `${cardFile} lists ${this.manifest.classes.length} labels but ${this.manifest.modelFile}'s output "${this.logitsName}" has shape ${describeShape(logits.dims)} for one image`
+        `${cardFile} lists ${this.manifest.classes.length} labels but ${this.modelFile}'s output "${this.logitsName}" has shape ${describeShape(logits.dims)} for one image`
       )
     checkFinite(float32Data(logits, onnxFile), 1, width, `logits of ${onnxFile} on a blank glyph`)
     if (this.embeddingName) {

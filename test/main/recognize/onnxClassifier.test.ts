@@ -1,11 +1,13 @@
 // OnnxClassifier: the shipped CNN gives PyTorch's numbers through onnxruntime-node, and every way a
 // model directory can be wrong is a clear, typed error at load (or at the glyph that breaks it).
+import { createHash } from 'node:crypto'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
-import { OnnxClassifier, onnxThreads } from '../../../src/main/recognize/onnxClassifier.ts'
+import { OnnxClassifier, onnxPrecision, onnxThreads } from '../../../src/main/recognize/onnxClassifier.ts'
+import { DEFAULT_TOUCHING_DIR } from '../../../src/main/read/readLines.ts'
 import { MAX_ONNX_BATCH, setOnnxBatch } from '../../../src/main/recognize/onnxBatch.ts'
 import {
   CorruptModelError,
@@ -315,5 +317,81 @@ describe('bring-your-own ONNX models', () => {
       modelDir('nanlogits', join(fixtures, 'nan.onnx'), { ...nanCard, outputs: { logits: 'embedding' } })
     )
     await expect(nanLogits.predict(glyphs, 3)).rejects.toThrow(/logits of .*: glyph 2 gave NaN/)
+  })
+})
+
+describe('8-bit copies (the card’s "quantized" block)', () => {
+  const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
+  const compactOnnx = join(compactDir, 'model.onnx')
+  /** A model directory whose "8-bit copy" is a second file (here the same network, so the loaded file is visible by name). */
+  function withCopy(name: string, copy: Buffer | null, quantized: Record<string, unknown>): string {
+    const dir = modelDir(name, compactOnnx, {
+      ...GLYPHDESK_CARD,
+      modelSha256: sha(compactOnnx),
+      quantized: {
+        modelFile: 'model.int8.onnx',
+        modelSha256: sha(compactOnnx),
+        sourceSha256: sha(compactOnnx),
+        ...quantized
+      }
+    })
+    if (copy) writeFileSync(join(dir, 'model.int8.onnx'), copy)
+    return dir
+  }
+
+  it('reads the 8-bit file by default and the float one when fp32 is asked for', async () => {
+    const dir = withCopy('q-ok', readFileSync(compactOnnx), {})
+    const int8 = await OnnxClassifier.load(dir)
+    expect([int8.precision, int8.modelFile]).toEqual(['int8', 'model.int8.onnx'])
+    const fp32 = await OnnxClassifier.load(dir, 'q-ok', 'fp32')
+    expect([fp32.precision, fp32.modelFile]).toEqual(['fp32', 'model.onnx'])
+    // A card without the block reads its float network whatever is asked.
+    const plain = await OnnxClassifier.load(compactDir, 'cnn-compact', 'int8')
+    expect([plain.precision, plain.modelFile]).toEqual(['fp32', 'model.onnx'])
+  })
+
+  it('refuses a copy made from another network, a damaged copy and a missing one', async () => {
+    const other = withCopy('q-other', readFileSync(compactOnnx), { sourceSha256: 'ab'.repeat(32) })
+    await expect(OnnxClassifier.load(other)).rejects.toThrow(ModelCardError)
+    await expect(OnnxClassifier.load(other)).rejects.toThrow(/made from another network/)
+    expect((await OnnxClassifier.load(other, 'q-other', 'fp32')).modelFile).toBe('model.onnx')
+    const bytes = readFileSync(compactOnnx)
+    const damaged = Buffer.from(bytes)
+    damaged[damaged.length - 10] ^= 0xff
+    await expect(OnnxClassifier.load(withCopy('q-damaged', damaged, {}))).rejects.toThrow(
+      /model\.int8\.onnx: SHA-256 .* differs/
+    )
+    await expect(OnnxClassifier.load(withCopy('q-missing', null, {}))).rejects.toThrow(CorruptModelError)
+  })
+
+  it('parses GLYPHDESK_PRECISION', () => {
+    expect([undefined, '', 'int8', 'fp32'].map(onnxPrecision)).toEqual(['int8', 'int8', 'int8', 'fp32'])
+    expect(() => onnxPrecision('fp16')).toThrow(/expected int8 or fp32/)
+  })
+
+  it('shipped: cnn-best and the touching model read an 8-bit copy made from their float network, which gives the same letters', async () => {
+    const { glyphs, torch } = readFixture()
+    for (const dir of [join(SHIPPED_MODELS_DIR, 'cnn-best'), DEFAULT_TOUCHING_DIR]) {
+      const int8 = await OnnxClassifier.load(dir, 'm', 'int8')
+      const fp32 = await OnnxClassifier.load(dir, 'm', 'fp32')
+      expect(int8.precision).toBe('int8')
+      expect(int8.manifest.quantized?.sourceSha256).toBe(sha(join(dir, 'model.onnx')))
+      const a = await int8.logits(glyphs, torch.n),
+        b = await fp32.logits(glyphs, torch.n)
+      let same = 0
+      for (let i = 0; i < torch.n; i++) {
+        const row = (d: Float32Array) => [...d.subarray(i * 36, i * 36 + 36)]
+        const argmax = (r: number[]) => r.indexOf(Math.max(...r))
+        if (argmax(row(a.data)) === argmax(row(b.data))) same++
+      }
+      expect(same).toBe(torch.n)
+      // Close, not equal: the copy is a different computation.
+      const diff = maxAbsDiff(
+        a.data,
+        Array.from({ length: torch.n }, (_, i) => [...b.data.subarray(i * 36, i * 36 + 36)])
+      )
+      expect(diff).toBeGreaterThan(0)
+      expect(diff).toBeLessThan(1.5)
+    }
   })
 })
