@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Makes the 8-bit copy of a Glyphdesk ONNX model (model.int8.onnx) that onnxClassifier.ts reads instead of the float
-# network unless GLYPHDESK_PRECISION=fp32, and records it in the card's "quantized" block: file, SHA-256, the float
+# network when GLYPHDESK_PRECISION=int8, and records it in the card's "quantized" block: file, SHA-256, the float
 # file it was made from, the calibration glyphs, the versions, and how often the two agree. Static quantisation in
 # onnxruntime's QDQ format: weights int8 per output channel, activations uint8 with ranges from the min/max over
 # calibration glyphs (a seeded sample of the valid split of a NIST36-layout set, never its test split).

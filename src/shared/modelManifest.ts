@@ -162,8 +162,8 @@ export const OnnxManifestSchema = z
      */
     logitOffsets: z.array(finite.refine((v) => Math.abs(v) <= 20, 'must be within ±20')).optional(),
     /**
-     * An 8-bit copy of the same network (training/quantize_onnx.py), read instead of modelFile unless
-     * GLYPHDESK_PRECISION=fp32. `sourceSha256` is the SHA-256 of the modelFile it was made from, so a
+     * An 8-bit copy of the same network (training/quantize_onnx.py), read instead of modelFile when
+     * GLYPHDESK_PRECISION=int8. `sourceSha256` is the SHA-256 of the modelFile it was made from, so a
      * copy left over from an earlier network is refused rather than read. Further fields say how it was made.
      */
     quantized: z.looseObject({ modelFile: fileInModelDir, modelSha256: sha256, sourceSha256: sha256 }).optional(),

@@ -21,15 +21,20 @@ import {
 } from './modelCard.ts'
 import { errorMessage } from '../core/errors.ts'
 
-/** Which copy of a network is read: the 8-bit one where the card has it (the default), or always the float one. */
+/** Which copy of a network is read: the float one (the default), or the card's 8-bit copy where it has one. */
 export type OnnxPrecision = 'int8' | 'fp32'
 
-/** GLYPHDESK_PRECISION=fp32 reads every model's float network even where the card has an 8-bit copy. */
+/**
+ * GLYPHDESK_PRECISION=int8 reads the 8-bit copy of every model whose card has one (cnn-best and the touching
+ * model): ~8% less CPU per page with two threads, ~14% less time with one (batch workers), glyph accuracy within
+ * ±0.3 points, but a few more look-alike flips on the hard pages (docs/BENCHMARKS.md, "8-bit copies"), so the
+ * float network stays the default.
+ */
 export const ONNX_PRECISION = onnxPrecision(process.env['GLYPHDESK_PRECISION'])
 
 export function onnxPrecision(value: string | undefined): OnnxPrecision {
-  if (value === undefined || value === '' || value === 'int8') return 'int8'
-  if (value === 'fp32') return 'fp32'
+  if (value === undefined || value === '' || value === 'fp32') return 'fp32'
+  if (value === 'int8') return 'int8'
   throw new Error(`GLYPHDESK_PRECISION=${value}: expected int8 or fp32`)
 }
 
@@ -107,8 +112,8 @@ export class OnnxClassifier implements Classifier {
   }
 
   /**
-   * Loads model.json + its ONNX file from dir (the card's 8-bit copy unless `precision` is 'fp32'); throws an
-   * OnnxModelError subclass saying what is wrong.
+   * Loads model.json + its ONNX file from dir (the card's 8-bit copy when `precision` is 'int8' and the card has
+   * one); throws an OnnxModelError subclass saying what is wrong.
    */
   static async load(
     dir: string,

@@ -339,11 +339,11 @@ describe('8-bit copies (the card’s "quantized" block)', () => {
     return dir
   }
 
-  it('reads the 8-bit file by default and the float one when fp32 is asked for', async () => {
+  it('reads the float file by default and the 8-bit one when int8 is asked for', async () => {
     const dir = withCopy('q-ok', readFileSync(compactOnnx), {})
-    const int8 = await OnnxClassifier.load(dir)
+    const int8 = await OnnxClassifier.load(dir, 'q-ok', 'int8')
     expect([int8.precision, int8.modelFile]).toEqual(['int8', 'model.int8.onnx'])
-    const fp32 = await OnnxClassifier.load(dir, 'q-ok', 'fp32')
+    const fp32 = await OnnxClassifier.load(dir)
     expect([fp32.precision, fp32.modelFile]).toEqual(['fp32', 'model.onnx'])
     // A card without the block reads its float network whatever is asked.
     const plain = await OnnxClassifier.load(compactDir, 'cnn-compact', 'int8')
@@ -352,20 +352,20 @@ describe('8-bit copies (the card’s "quantized" block)', () => {
 
   it('refuses a copy made from another network, a damaged copy and a missing one', async () => {
     const other = withCopy('q-other', readFileSync(compactOnnx), { sourceSha256: 'ab'.repeat(32) })
-    await expect(OnnxClassifier.load(other)).rejects.toThrow(ModelCardError)
-    await expect(OnnxClassifier.load(other)).rejects.toThrow(/made from another network/)
-    expect((await OnnxClassifier.load(other, 'q-other', 'fp32')).modelFile).toBe('model.onnx')
+    await expect(OnnxClassifier.load(other, 'q-other', 'int8')).rejects.toThrow(ModelCardError)
+    await expect(OnnxClassifier.load(other, 'q-other', 'int8')).rejects.toThrow(/made from another network/)
+    expect((await OnnxClassifier.load(other)).modelFile).toBe('model.onnx')
     const bytes = readFileSync(compactOnnx)
     const damaged = Buffer.from(bytes)
     damaged[damaged.length - 10] ^= 0xff
-    await expect(OnnxClassifier.load(withCopy('q-damaged', damaged, {}))).rejects.toThrow(
+    await expect(OnnxClassifier.load(withCopy('q-damaged', damaged, {}), 'q', 'int8')).rejects.toThrow(
       /model\.int8\.onnx: SHA-256 .* differs/
     )
-    await expect(OnnxClassifier.load(withCopy('q-missing', null, {}))).rejects.toThrow(CorruptModelError)
+    await expect(OnnxClassifier.load(withCopy('q-missing', null, {}), 'q', 'int8')).rejects.toThrow(CorruptModelError)
   })
 
   it('parses GLYPHDESK_PRECISION', () => {
-    expect([undefined, '', 'int8', 'fp32'].map(onnxPrecision)).toEqual(['int8', 'int8', 'int8', 'fp32'])
+    expect([undefined, '', 'int8', 'fp32'].map(onnxPrecision)).toEqual(['fp32', 'fp32', 'int8', 'fp32'])
     expect(() => onnxPrecision('fp16')).toThrow(/expected int8 or fp32/)
   })
 
