@@ -11,14 +11,14 @@
 // through tsx (GLYPHDESK_CLI_FROM_SOURCE=1, how the command ran before it had a bundle). The load average is
 // printed before and after.
 //   npx tsx bench/cli-startup.ts [--reps 10] [--page resources/samples/01_list.jpg] [--model MODEL] [--npx] [--compare-source] [--json]
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadPageFile, readLoadedPage } from '../src/main/read/pageFile.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { loadOpenCv } from '../src/main/vision/segment.ts'
+import { SpawnHelper } from './spawnHelper.ts'
 
 const { values } = parseArgs({
   options: {
@@ -42,20 +42,22 @@ interface Sample {
   cpu: number | null
 }
 
-/** Runs a command to completion; wall time from here, CPU (user + system) from GNU time's report. */
-function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Sample {
+// Commands run from a helper process started before the model and OpenCV are loaded here: a spawn from this
+// process would fork it, and the warm read right after would pay for the fork (bench/spawnHelper.ts).
+const helper = new SpawnHelper()
+
+/** Runs a command to completion; wall time from the helper, CPU (user + system) from GNU time's report. */
+async function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Sample> {
   const report = join(scratch, 'time.txt')
   const argv = GNU_TIME ? [GNU_TIME, '-f', '%U %S', '-o', report, cmd, ...args] : [cmd, ...args]
-  const t0 = performance.now()
-  const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env })
-  const wall = (performance.now() - t0) / 1000
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  const r = await helper.run(argv[0], argv.slice(1), { cwd: ROOT, env, readAfter: GNU_TIME ? report : undefined })
+  if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.error ?? r.stderr}`)
   let cpu: number | null = null
-  if (GNU_TIME) {
-    const [u, s] = readFileSync(report, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
+  if (r.after) {
+    const [u, s] = r.after.trim().split(/\s+/).slice(-2).map(Number)
     cpu = u + s
   }
-  return { wall, cpu }
+  return { wall: r.ms / 1000, cpu }
 }
 
 const median = (xs: number[]) => {
@@ -67,7 +69,7 @@ const median = (xs: number[]) => {
 const transcribeArgs = ['transcribe', PAGE, ...(values.model ? ['--model', values.model] : [])]
 const load0 = loadavg()
 // Makes sure the bundle is built and current before anything is timed.
-spawnSync(process.execPath, [BIN, '--help'], { cwd: ROOT, stdio: 'ignore' })
+await helper.run(process.execPath, [BIN, '--help'], { cwd: ROOT })
 
 const classifier = await loadClassifier(values.model)
 await loadOpenCv()
@@ -96,21 +98,22 @@ if (values['compare-source']) {
   rows['transcribe cold, sources through tsx'] = []
 }
 for (let r = 0; r < REPS; r++) {
-  rows['node -e 0'].push(timeCommand(process.execPath, ['-e', '0']))
-  rows['--help'].push(timeCommand(process.execPath, [BIN, '--help']))
-  if (values.npx) rows['npx glyphdesk --help'].push(timeCommand('npx', ['glyphdesk', '--help']))
-  rows['transcribe cold'].push(timeCommand(process.execPath, [BIN, ...transcribeArgs]))
+  rows['node -e 0'].push(await timeCommand(process.execPath, ['-e', '0']))
+  rows['--help'].push(await timeCommand(process.execPath, [BIN, '--help']))
+  if (values.npx) rows['npx glyphdesk --help'].push(await timeCommand('npx', ['glyphdesk', '--help']))
+  rows['transcribe cold'].push(await timeCommand(process.execPath, [BIN, ...transcribeArgs]))
   rows['transcribe warm (in process)'].push(await warmRead())
   if (values['compare-source']) {
-    rows['--help, sources through tsx'].push(timeCommand(process.execPath, [BIN, '--help'], fromSource))
+    rows['--help, sources through tsx'].push(await timeCommand(process.execPath, [BIN, '--help'], fromSource))
     rows['transcribe cold, sources through tsx'].push(
-      timeCommand(process.execPath, [BIN, ...transcribeArgs], fromSource)
+      await timeCommand(process.execPath, [BIN, ...transcribeArgs], fromSource)
     )
   }
   process.stderr.write(`rep ${r + 1}/${REPS}\r`)
 }
 const load1 = loadavg()
 rmSync(scratch, { recursive: true, force: true })
+helper.close()
 
 const startupWall = rows['transcribe cold'].map((c, i) => c.wall - rows['transcribe warm (in process)'][i].wall)
 const startupCpu = rows['transcribe cold'].map(

@@ -16,7 +16,7 @@
 // collapse runs of spaces, drop empty lines. Tesseract reads lower case and punctuation too; the
 // normalisation keeps it from being charged for them (Glyphdesk's output is already in that form).
 //   npx tsx bench/pages-vs-tesseract.ts [DIR] [--reps 5] [--model MODEL] [--show-text] [--json]
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
@@ -28,6 +28,7 @@ import { loadImage } from '../src/main/vision/image.ts'
 import { loadOpenCv } from '../src/main/vision/segment.ts'
 import { transcribe } from '../src/main/read/transcribe.ts'
 import { assembleText } from '../src/shared/pagedoc.ts'
+import { SpawnHelper } from './spawnHelper.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -90,54 +91,19 @@ const GNU_TIME =
   existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0 ? '/usr/bin/time' : null
 let cpuFile = ''
 
-// Tesseract runs in a helper process started before anything is loaded here, never from this process: every
-// spawn from a process forks it, and after a fork each page this process writes to faults once (copy on write).
-// With OpenCV and the model loaded that is ~15 000 faults, which doubled the next Glyphdesk page's time
-// (165 → 338 ms per sample page) — a cost of the measurement that the application never pays.
-const RUNNER = `
-const { spawnSync } = require('node:child_process')
-const { readFileSync } = require('node:fs')
-process.on('message', ({ cmd, args, cpuFile }) => {
-  const t0 = performance.now()
-  const r = spawnSync(cmd, args, { encoding: 'utf8' })
-  const ms = performance.now() - t0
-  let cpu = null
-  if (cpuFile) { try { cpu = readFileSync(cpuFile, 'utf8') } catch {} }
-  process.send({ ms, cpu, status: r.status, error: r.error ? r.error.message : null, stdout: r.stdout, stderr: r.stderr })
-})`
-const runner = spawn(process.execPath, ['-e', RUNNER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-interface RunnerReply {
-  ms: number
-  cpu: string | null
-  status: number | null
-  error: string | null
-  stdout: string
-  stderr: string
-}
-let pending: { resolve: (r: RunnerReply) => void; reject: (e: Error) => void } | null = null
-runner.on('message', (m) => {
-  const p = pending
-  pending = null
-  p?.resolve(m as RunnerReply)
-})
-runner.on('exit', (code) => pending?.reject(new Error(`the helper that runs tesseract exited (${code})`)))
-function runInHelper(cmd: string, args: string[], cpu: string | null): Promise<RunnerReply> {
-  return new Promise((resolve, reject) => {
-    pending = { resolve, reject }
-    runner.send({ cmd, args, cpuFile: cpu })
-  })
-}
+// Tesseract runs from a helper process started before anything is loaded here (bench/spawnHelper.ts says why).
+const helper = new SpawnHelper()
 
 async function runTesseract(path: string): Promise<{ ms: number; cpuMs: number | null; text: string }> {
   const [cmd, args] = GNU_TIME
     ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, 'tesseract', path, ...TESSERACT_ARGS]]
     : ['tesseract', [path, ...TESSERACT_ARGS]]
-  const r = await runInHelper(cmd, args, GNU_TIME ? cpuFile : null)
+  const r = await helper.run(cmd, args, { readAfter: GNU_TIME ? cpuFile : undefined })
   if (r.error || r.status !== 0)
     throw new Error(`tesseract ${path} failed (${r.error ?? `exit ${r.status}: ${r.stderr.trim()}`})`)
   let cpuMs: number | null = null
-  if (r.cpu) {
-    const [u, sys] = r.cpu.trim().split(/\s+/).slice(-2).map(Number)
+  if (r.after) {
+    const [u, sys] = r.after.trim().split(/\s+/).slice(-2).map(Number)
     if (Number.isFinite(u) && Number.isFinite(sys)) cpuMs = (u + sys) * 1000
   }
   return { ms: r.ms, cpuMs, text: r.stdout }
@@ -242,7 +208,7 @@ for (let r = 0; r < REPS; r++) {
   floor.push((await runTesseract(blank)).ms)
 }
 rmSync(tmp, { recursive: true, force: true })
-runner.disconnect()
+helper.close()
 const load1 = loadavg()
 
 const rows = pages.map((p) => {
