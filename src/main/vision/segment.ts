@@ -323,7 +323,9 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     const norm = keep(normaliseBackground(cv, gray))
     const normalised: GrayImage = { width: image.width, height: image.height, data: new Uint8Array(norm.data) }
 
-    // Pass 1 at ≤1200 px: how tall are the characters?
+    // Pass 1 at ≤1200 px: how tall are the characters? Shrinking by at most half, bilinear sampling still
+    // reaches every source pixel and costs a fifth of OpenCV's general area resampling (~10 ms of a 1600-px
+    // page); smaller factors (a 4000-px photo) keep INTER_AREA, which never skips a thin stroke.
     const f1 = Math.min(1, 1200 / Math.max(image.width, image.height))
     const probe = keep(new cv.Mat())
     cv.resize(
@@ -332,7 +334,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       new cv.Size(Math.max(1, Math.round(image.width * f1)), Math.max(1, Math.round(image.height * f1))),
       0,
       0,
-      cv.INTER_AREA
+      f1 >= 0.5 ? cv.INTER_LINEAR : cv.INTER_AREA
     )
     medianBlur(cv, probe, probe, 3)
     if (rejectClutter && !hasInk(probe.data)) {
