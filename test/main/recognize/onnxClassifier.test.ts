@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 import { OnnxClassifier, onnxPrecision, onnxThreads } from '../../../src/main/recognize/onnxClassifier.ts'
 import { DEFAULT_TOUCHING_DIR } from '../../../src/main/read/readLines.ts'
-import { MAX_ONNX_BATCH, setOnnxBatch } from '../../../src/main/recognize/onnxBatch.ts'
+import { DEFAULT_ONNX_BATCH, MAX_ONNX_BATCH, onnxBatch, setOnnxBatch } from '../../../src/main/recognize/onnxBatch.ts'
 import {
   CorruptModelError,
   ModelCardError,
@@ -105,17 +105,27 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     }
   })
 
-  it('predicts the same in batches of 256 and of 16 as one glyph at a time (300 glyphs)', async () => {
+  it('predicts the same in batches of 256, 64 and 16 as one glyph at a time (300 glyphs)', async () => {
     const { glyphs, torch } = readFixture()
     const model = await OnnxClassifier.load(compactDir)
     const n = 300
     const many = new Float32Array(n * GLYPH_PIXELS)
     for (let i = 0; i < n; i++)
       many.set(glyphs.subarray((i % torch.n) * GLYPH_PIXELS, ((i % torch.n) + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
-    const batched = await model.logits(many, n)
-    // The app's batch (ipc/context.ts sets 16 for the request thread) gives the same logits.
+    // The largest batch, the CLI's (64) and the app's (ipc/context.ts sets 16 for the request thread) give the
+    // same logits.
+    expect(onnxBatch()).toBe(DEFAULT_ONNX_BATCH)
+    setOnnxBatch(MAX_ONNX_BATCH)
+    const batched = await model.logits(many, n).finally(() => setOnnxBatch(DEFAULT_ONNX_BATCH))
+    const cli = await model.logits(many, n)
+    expect(
+      maxAbsDiff(
+        cli.data,
+        Array.from({ length: n }, (_, i) => [...batched.data.subarray(i * 36, i * 36 + 36)])
+      )
+    ).toBeLessThan(1e-4)
     setOnnxBatch(16)
-    const small = await model.logits(many, n).finally(() => setOnnxBatch(MAX_ONNX_BATCH))
+    const small = await model.logits(many, n).finally(() => setOnnxBatch(DEFAULT_ONNX_BATCH))
     for (const i of [0, 15, 16, 255, 256, 299]) {
       const single = await model.logits(many.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS), 1)
       for (let k = 0; k < 36; k++) {
