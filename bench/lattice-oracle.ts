@@ -74,8 +74,7 @@ for (const page of manifest.pages) {
   const image = await loadImage(join(dir, page.file))
   const seg = await segmentPage(image)
   const layout = layoutPage(seg.boxes)
-  let glyphs: Float32Array = new Float32Array(0)
-  const prep = await prepareLines(seg, layout, classifier, (b) => (glyphs = extractGlyphs(seg, b)), {
+  const prep = await prepareLines(seg, layout, classifier, (b) => extractGlyphs(seg, b), {
     lattice: k.lattice,
     touching: touching ? async () => touching : undefined,
     touchingWeight: k.touching?.weight
@@ -138,7 +137,7 @@ for (const page of manifest.pages) {
       )
     if (covered && !isRead)
       misread.push({
-        glyph: glyphs.slice(bi * GLYPH_PIXELS, (bi + 1) * GLYPH_PIXELS),
+        glyph: prep.glyphs.slice(bi * GLYPH_PIXELS, (bi + 1) * GLYPH_PIXELS),
         kind,
         what: `${page.file} ${label}->${got} ${kind} iou ${bv.toFixed(2)} gt ${gt.x},${gt.w} seg ${segs[bi].box.x},${segs[bi].box.w} | ${segs
           .filter((s) => iou(s.box, gt) > 0.2)

@@ -85,6 +85,8 @@ export interface PreparedLines {
   lattices: LineLattice[]
   /** Class probabilities of every candidate, lattice by lattice, segment by segment (n × 36). */
   probs: Float32Array
+  /** The glyph of every candidate, in the same order (n × 1024): what was classified. */
+  glyphs: Float32Array
   /** An additive ln prior per candidate from the touching-letter model (see `touchingPeak`), if any. */
   prior?: Float32Array
 }
@@ -138,7 +140,7 @@ export async function prepareLines(
     ...(special0 && !opts.lattice?.cutAlso ? { cutAlso: () => false } : {})
   })
   let all = candidateBoxes(lattices)
-  if (all.length === 0) return { lattices, probs: new Float32Array(0) }
+  if (all.length === 0) return { lattices, probs: new Float32Array(0), glyphs: new Float32Array(0) }
   let glyphs = await extract(all)
   let probs = (await classifier.predict(glyphs, all.length)).probs
   if (special0 && !opts.lattice?.cutAlso) {
@@ -168,7 +170,7 @@ export async function prepareLines(
   )
   const rows = unit.flatMap((u, i) => (u ? [i] : []))
   const special = special0 && rows.length > 0 ? await special0() : null
-  if (!special) return { lattices, probs }
+  if (!special) return { lattices, probs, glyphs }
   const q = (await special.predict(glyphRows(glyphs, rows), rows.length)).probs
   const w = Math.min(1, touchingWeight)
   const mixed = new Float64Array(NUM_CLASSES)
@@ -186,7 +188,7 @@ export async function prepareLines(
     for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
     if (prior) prior[r] = touchingPeak * Math.log(peak)
   })
-  return prior ? { lattices, probs, prior } : { lattices, probs }
+  return prior ? { lattices, probs, glyphs, prior } : { lattices, probs, glyphs }
 }
 
 /** A candidate's identity across two lattices of one page: its rectangle, kind of ink and cut rows. */

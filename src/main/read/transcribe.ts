@@ -295,20 +295,13 @@ export async function transcribe(
     }
   }
 
-  let candidates: Float32Array = new Float32Array(0)
-  const prep = await prepareLines(
-    seg,
-    layout,
-    classifier,
-    async (boxes) => (candidates = await extractGlyphsYielding(seg, boxes, opts)),
-    {
-      lattice: opts.lattice,
-      touching: opts.touching === undefined ? defaultTouchingModel : async () => opts.touching ?? null,
-      touchingWeight: opts.touchingWeight,
-      touchingMerges: opts.touchingMerges,
-      touchingPeak: opts.touchingPeak
-    }
-  )
+  const prep = await prepareLines(seg, layout, classifier, (boxes) => extractGlyphsYielding(seg, boxes, opts), {
+    lattice: opts.lattice,
+    touching: opts.touching === undefined ? defaultTouchingModel : async () => opts.touching ?? null,
+    touchingWeight: opts.touchingWeight,
+    touchingMerges: opts.touchingMerges,
+    touchingPeak: opts.touchingPeak
+  })
   // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own
   // boxes as on the old path; it is not decoded at all (a desk's thousands of marks would cost seconds).
   if (opts.dropClutter !== false && detectorBoxesLookLikeClutter(prep))
@@ -366,7 +359,7 @@ export async function transcribe(
     segmentation: seg,
     // The chosen boxes' rows of the candidates' glyphs, in doc.boxes' order.
     glyphs: glyphRows(
-      candidates,
+      prep.glyphs,
       read.boxes.map((b) => b.candidate)
     )
   }

@@ -3,7 +3,7 @@
 // separates them; the cut must follow the paper between them and cross the bridge only.
 import { describe, expect, it } from 'vitest'
 import { buildLattices, cutPaths } from '../../../src/main/read/lattice.ts'
-import { decodeLines, prepareLines } from '../../../src/main/read/readLines.ts'
+import { candidateBoxes, decodeLines, prepareLines } from '../../../src/main/read/readLines.ts'
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
@@ -423,7 +423,14 @@ describe('boxes a little wider than the line median (cutMinWidths … cutSureWid
 
   it('are cut by the reader when the touching model is unsure of them whole, classifying only the new candidates', async () => {
     const { seg, boxes } = band()
-    const extract = (bs: readonly CharBox[]) => new Float32Array(bs.length * GLYPH_PIXELS).fill(1)
+    // Each candidate's glyph carries a stamp of its rectangle, so that the glyphs prepareLines returns can be
+    // checked against the candidates they belong to (also after the second lattice reuses the first's rows).
+    const stamp = (b: CharBox) => Math.fround(((b.x * 7919 + b.w * 104729 + b.y) % 9973) / 9973)
+    const extract = (bs: readonly CharBox[]) => {
+      const g = new Float32Array(bs.length * GLYPH_PIXELS)
+      bs.forEach((b, i) => g.fill(stamp(b), i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
+      return g
+    }
     const model = (p: number, calls: number[]): Classifier => ({
       name: 'fixed',
       async predict(_g: Float32Array, n: number) {
@@ -449,6 +456,9 @@ describe('boxes a little wider than the line median (cutMinWidths … cutSureWid
       // A second batch of the main classifier holds only the candidates the cuts added.
       expect(mainCalls).toEqual(cut ? [first, lat.segments.length - first] : [first])
       expect(prep.probs.length).toBe(lat.segments.length * NUM_CLASSES)
+      const all = candidateBoxes(prep.lattices)
+      expect(prep.glyphs.length).toBe(all.length * GLYPH_PIXELS)
+      expect(all.map((_, i) => prep.glyphs[i * GLYPH_PIXELS + 500])).toEqual(all.map(stamp))
     }
     // With the detector's boxes only nothing is cut, so the touching model is not asked about the band at all.
     const touchCalls: number[] = []
