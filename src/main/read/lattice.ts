@@ -61,8 +61,10 @@ export interface LatticeOptions {
   /** A box is cut when at least this many character heights wide … (default 0.8) */
   cutMinHeights?: number
   /**
-   * … and at least this many times the line's median width (default 1.1; 1.3 before the touching model learnt
-   * the reader's own cuts: on pages of touching letters the median box is itself often a pair, docs/BENCHMARKS.md).
+   * … and at least this many times the line's median width (default 0.9: with the gate below, a box narrower
+   * than the line's median is cut only when the touching model doubts it whole; 1.1 before the touching model was
+   * read raw, 1.3 before it learnt the reader's own cuts: on pages of touching letters the median box is itself
+   * often a pair, docs/BENCHMARKS.md).
    */
   cutMinWidths?: number
   /**
@@ -107,7 +109,7 @@ export interface LatticeOptions {
 }
 
 /** Defaults of the cut thresholds (LatticeOptions.cutMinHeights, cutMinWidths, cutSureWidths, cutGate). */
-export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 1.1, sureWidths: 1.3, gate: 0.9 } as const
+export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 0.9, sureWidths: 1.3, gate: 0.9 } as const
 
 function median(xs: number[]): number {
   if (xs.length === 0) return 0
