@@ -95,7 +95,7 @@ export interface PrepareLinesOptions {
   lattice?: LatticeOptions
   /** The touching-letter model, asked for only when a page has a cut box or a merge unit (null or absent: none). */
   touching?: () => Promise<Classifier | null>
-  /** Its weight in the geometric mean (default 0.9; 0 leaves it out; docs/BENCHMARKS.md). */
+  /** Its weight in the geometric mean (default 0.65; 0 leaves it out; docs/BENCHMARKS.md). */
   touchingWeight?: number
   /**
    * Let it read the merges of neighbouring boxes and the boxes they span too (LatticeSegment.mergeUnit; default
@@ -120,7 +120,7 @@ export interface PrepareLinesOptions {
  * pair, its pieces and their runs) and, with `touchingMerges`, of its merges (LatticeSegment.mergeUnit: the
  * merge and the boxes it spans) are classified by it too, in a second batch, and their probabilities
  * become the normalised weighted geometric mean of the two (weight `touchingWeight` on the touching model,
- * default 0.9). That model was trained on cut pieces with a neighbour's fragment, on broken letters, and on
+ * default 0.65). That model was trained on cut pieces with a neighbour's fragment, on broken letters, and on
  * touching pairs and fragments taught to read as no single character (training/neighbours.py): where both models read a candidate as
  * one letter it stays one, where the touching model sees two letters in it the one-box reading loses
  * against the cuts; its own certainty is kept as a prior of each such candidate (`touchingPeak`), since
@@ -133,7 +133,7 @@ export async function prepareLines(
   extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
   opts: PrepareLinesOptions = {}
 ): Promise<PreparedLines> {
-  const { touching, touchingWeight = 0.9, touchingMerges = true, touchingPeak = 4 } = opts
+  const { touching, touchingWeight = 0.65, touchingMerges = true, touchingPeak = 4 } = opts
   const special0 = touching && touchingWeight > 0 ? touching : null
   let lattices = buildLattices(seg, layout, {
     ...opts.lattice,

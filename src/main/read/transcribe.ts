@@ -76,7 +76,7 @@ export interface TranscribeOptions {
    * Default: the shipped touching-letter model (resources/touching/), when installed; null: the page's classifier reads them too.
    */
   touching?: Classifier | null
-  /** Weight of the touching-letter model against the page's classifier on cut and merged boxes (default 0.9; 1: it alone). */
+  /** Weight of the touching-letter model against the page's classifier on cut and merged boxes (default 0.5; 1: it alone). */
   touchingWeight?: number
   /** The touching-letter model also reads merges of neighbouring boxes and the boxes they span (default true). */
   touchingMerges?: boolean

@@ -201,7 +201,7 @@ describe('prepareLines with a touching-letter model', () => {
 
   it.each([
     [0.5, 0.5],
-    [undefined, 0.9] // the default weight
+    [undefined, 0.65] // the default weight
   ])("mixes the two models' probabilities on the cut box's candidates only (weight %s)", async (weight, w) => {
     const l = line()
     const mainCalls: number[] = [],
@@ -312,7 +312,7 @@ describe('prepareLines with a touching-letter model', () => {
       const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, byWidth, {
         touching: async () => touch,
         touchingMerges: false,
-        touchingWeight: 0.5, // at the default weight the mixture alone already reads this pair as I I
+        touchingWeight: 0.5, // at the default 0.65 the mixture alone already reads this pair as I I
         touchingPeak
       })
       const segs = prep.lattices.flatMap((x) => x.segments)
