@@ -7,7 +7,8 @@
 //   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm,lm-nolex,lm-notouch] [--lm-weight W] [--json]
 //      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
 //      [--set key=value ...]   decoder/shape/gaps/touching knobs for tuning, e.g. --set decoder.segmentBonus=1.5,
-//                              touching.weight=0.65, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1
+//                              touching.weight=0.65, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1,
+//                              touching.unsure=0.9 and touching.sure=0.9 (the weight where the page's classifier is below `sure`)
 // A configuration may carry its own knobs after "+": --configs lm,lm+decoder.lookalikeMin=0.01+decoder.beam=64
 // compares settings on one segmentation of each page.
 import { readdirSync, readFileSync } from 'node:fs'
@@ -52,6 +53,8 @@ function config(spec: string): TranscribeOptions {
     ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
     ...(merged('touching')?.merges !== undefined ? { touchingMerges: merged('touching')!.merges !== 0 } : {}),
     ...(merged('touching')?.peak !== undefined ? { touchingPeak: merged('touching')!.peak } : {}),
+    ...(merged('touching')?.unsure !== undefined ? { touchingWeightUnsure: merged('touching')!.unsure } : {}),
+    ...(merged('touching')?.sure !== undefined ? { touchingSure: merged('touching')!.sure } : {}),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }
   if (name === 'old') return { decode: false }

@@ -95,8 +95,18 @@ export interface PrepareLinesOptions {
   lattice?: LatticeOptions
   /** The touching-letter model, asked for only when a page has a cut box or a merge unit (null or absent: none). */
   touching?: () => Promise<Classifier | null>
-  /** Its weight in the geometric mean (default 0.65; 0 leaves it out; docs/BENCHMARKS.md). */
+  /**
+   * Its weight in the geometric mean on a candidate the page's classifier is sure of (top probability at least
+   * `touchingSure`; default 0.65; 0 leaves the touching model out; docs/BENCHMARKS.md) …
+   */
   touchingWeight?: number
+  /**
+   * … and on one it is not sure of (default 0.9): a touching pair or a broken letter, where the touching model
+   * knows better, while a clean letter the page's classifier is sure of keeps most of its own reading.
+   */
+  touchingWeightUnsure?: number
+  /** The page classifier's top probability from which a candidate counts as sure (default 0.9). */
+  touchingSure?: number
   /**
    * Let it read the merges of neighbouring boxes and the boxes they span too (LatticeSegment.mergeUnit; default
    * true): trained with broken strokes, it reads a broken letter's merge as the letter and each fragment as no
@@ -119,8 +129,8 @@ export interface PrepareLinesOptions {
  * touching-letter model, the candidates of the boxes the lattice cut (LatticeSegment.cutUnit: a touching
  * pair, its pieces and their runs) and, with `touchingMerges`, of its merges (LatticeSegment.mergeUnit: the
  * merge and the boxes it spans) are classified by it too, in a second batch, and their probabilities
- * become the normalised weighted geometric mean of the two (weight `touchingWeight` on the touching model,
- * default 0.65). That model was trained on cut pieces with a neighbour's fragment, on broken letters, and on
+ * become the normalised weighted geometric mean of the two (weight `touchingWeight`, 0.65, on the touching
+ * model where the page's classifier is sure of the candidate, `touchingWeightUnsure`, 0.9, where it is not). That model was trained on cut pieces with a neighbour's fragment, on broken letters, and on
  * touching pairs and fragments taught to read as no single character (training/neighbours.py): where both models read a candidate as
  * one letter it stays one, where the touching model sees two letters in it the one-box reading loses
  * against the cuts; its own certainty is kept as a prior of each such candidate (`touchingPeak`), since
@@ -133,7 +143,14 @@ export async function prepareLines(
   extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
   opts: PrepareLinesOptions = {}
 ): Promise<PreparedLines> {
-  const { touching, touchingWeight = 0.65, touchingMerges = true, touchingPeak = 4 } = opts
+  const {
+    touching,
+    touchingWeight = 0.65,
+    touchingWeightUnsure = 0.9,
+    touchingSure = 0.9,
+    touchingMerges = true,
+    touchingPeak = 4
+  } = opts
   const special0 = touching && touchingWeight > 0 ? touching : null
   let lattices = buildLattices(seg, layout, {
     ...opts.lattice,
@@ -172,11 +189,15 @@ export async function prepareLines(
   const special = special0 && rows.length > 0 ? await special0() : null
   if (!special) return { lattices, probs, glyphs }
   const q = (await special.predict(glyphRows(glyphs, rows), rows.length)).probs
-  const w = Math.min(1, touchingWeight)
+  const wSure = Math.min(1, touchingWeight),
+    wUnsure = Math.min(1, touchingWeightUnsure)
   const mixed = new Float64Array(NUM_CLASSES)
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
   rows.forEach((r, k) => {
     const p = probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
+    let mainPeak = 0
+    for (let c = 0; c < NUM_CLASSES; c++) mainPeak = Math.max(mainPeak, p[c])
+    const w = mainPeak >= touchingSure ? wSure : wUnsure
     let sum = 0,
       peak = 0
     for (let c = 0; c < NUM_CLASSES; c++) {

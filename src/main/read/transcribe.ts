@@ -76,8 +76,14 @@ export interface TranscribeOptions {
    * Default: the shipped touching-letter model (resources/touching/), when installed; null: the page's classifier reads them too.
    */
   touching?: Classifier | null
-  /** Weight of the touching-letter model against the page's classifier on cut and merged boxes (default 0.5; 1: it alone). */
+  /**
+   * Weight of the touching-letter model against the page's classifier on cut and merged boxes the page's classifier
+   * is sure of (default 0.65; 1: it alone), on those it is not sure of, and the line between the two
+   * (readLines.ts#PrepareLinesOptions: defaults 0.9 and 0.9).
+   */
   touchingWeight?: number
+  touchingWeightUnsure?: number
+  touchingSure?: number
   /** The touching-letter model also reads merges of neighbouring boxes and the boxes they span (default true). */
   touchingMerges?: boolean
   /** Weight of the touching model's certainty as a prior of the candidates it reads (readLines.ts#PrepareLinesOptions; default 4). */
@@ -299,6 +305,8 @@ export async function transcribe(
     lattice: opts.lattice,
     touching: opts.touching === undefined ? defaultTouchingModel : async () => opts.touching ?? null,
     touchingWeight: opts.touchingWeight,
+    touchingWeightUnsure: opts.touchingWeightUnsure,
+    touchingSure: opts.touchingSure,
     touchingMerges: opts.touchingMerges,
     touchingPeak: opts.touchingPeak
   })

@@ -200,44 +200,54 @@ describe('prepareLines with a touching-letter model', () => {
   const extract = (boxes: readonly CharBox[]) => new Float32Array(boxes.length * GLYPH_PIXELS).fill(1)
 
   it.each([
-    [0.5, 0.5],
-    [undefined, 0.65] // the default weight
-  ])("mixes the two models' probabilities on the cut box's candidates only (weight %s)", async (weight, w) => {
-    const l = line()
-    const mainCalls: number[] = [],
-      touchCalls: number[] = []
-    const main = fixed('main', 0, 0.5, mainCalls)
-    const touch = fixed('touch', 1, 0.5, touchCalls)
-    const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, extract, {
-      touching: async () => touch,
-      touchingMerges: false,
-      ...(weight === undefined ? {} : { touchingWeight: weight })
-    })
-    const segs = prep.lattices.flatMap((x) => x.segments)
-    const unit = segs.map((s) => s.cutUnit === true)
-    // The single strokes (and their merge) are not cut; the touching pair's whole box and its pieces are.
-    expect(unit.filter(Boolean).length).toBeGreaterThan(2)
-    segs.forEach((s, i) => expect(unit[i], `candidate at x ${s.box.x}`).toBe(s.box.x >= 90))
-    expect(mainCalls).toEqual([segs.length]) // one batch of every candidate …
-    expect(touchCalls).toEqual([unit.filter(Boolean).length]) // … and one of the cut box's
-    const other = 0.5 / 35
-    // Weighted geometric mean (weight w on the touching model), normalised, worked by hand: class 0 (the main
-    // model's) gets 0.5^(1−w) · other^w, class 1 (the touching model's) other^(1−w) · 0.5^w, the rest other.
-    const top0 = 0.5 ** (1 - w) * other ** w
-    const top1 = other ** (1 - w) * 0.5 ** w
-    const sum = top0 + top1 + 34 * other
-    segs.forEach((_, i) => {
-      const row = prep.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
-      if (unit[i]) {
-        expect(row[0]).toBeCloseTo(top0 / sum, 6)
-        expect(row[1]).toBeCloseTo(top1 / sum, 6)
-        expect(row[5]).toBeCloseTo(other / sum, 6)
-      } else {
-        expect(row[0]).toBeCloseTo(0.5, 6)
-        expect(row[1]).toBeCloseTo(other, 6)
-      }
-    })
-  })
+    // [touchingWeight, touchingWeightUnsure, the page classifier's top probability, the weight that applies]
+    [0.5, 0.5, 0.5, 0.5],
+    [undefined, undefined, 0.5, 0.9], // unsure (below touchingSure 0.9): the default unsure weight
+    [undefined, undefined, 0.95, 0.65], // sure: the default weight
+    [0.3, 0.8, 0.95, 0.3] // sure: the weight given
+  ])(
+    "mixes the two models' probabilities on the cut box's candidates only (weights %s / %s, page classifier %s)",
+    async (weight, unsure, t, w) => {
+      const l = line()
+      const mainCalls: number[] = [],
+        touchCalls: number[] = []
+      const main = fixed('main', 0, t, mainCalls)
+      const touch = fixed('touch', 1, 0.5, touchCalls)
+      const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, extract, {
+        touching: async () => touch,
+        touchingMerges: false,
+        ...(weight === undefined ? {} : { touchingWeight: weight }),
+        ...(unsure === undefined ? {} : { touchingWeightUnsure: unsure })
+      })
+      const segs = prep.lattices.flatMap((x) => x.segments)
+      const unit = segs.map((s) => s.cutUnit === true)
+      // The single strokes (and their merge) are not cut; the touching pair's whole box and its pieces are.
+      expect(unit.filter(Boolean).length).toBeGreaterThan(2)
+      segs.forEach((s, i) => expect(unit[i], `candidate at x ${s.box.x}`).toBe(s.box.x >= 90))
+      expect(mainCalls).toEqual([segs.length]) // one batch of every candidate …
+      expect(touchCalls).toEqual([unit.filter(Boolean).length]) // … and one of the cut box's
+      const mainOther = (1 - t) / 35,
+        touchOther = 0.5 / 35
+      // Weighted geometric mean (weight w on the touching model), normalised, worked by hand: class 0 (the main
+      // model's) gets t^(1−w) · touchOther^w, class 1 (the touching model's) mainOther^(1−w) · 0.5^w, the rest
+      // mainOther^(1−w) · touchOther^w.
+      const top0 = t ** (1 - w) * touchOther ** w
+      const top1 = mainOther ** (1 - w) * 0.5 ** w
+      const rest = mainOther ** (1 - w) * touchOther ** w
+      const sum = top0 + top1 + 34 * rest
+      segs.forEach((_, i) => {
+        const row = prep.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
+        if (unit[i]) {
+          expect(row[0]).toBeCloseTo(top0 / sum, 6)
+          expect(row[1]).toBeCloseTo(top1 / sum, 6)
+          expect(row[5]).toBeCloseTo(rest / sum, 6)
+        } else {
+          expect(row[0]).toBeCloseTo(t, 6)
+          expect(row[1]).toBeCloseTo(mainOther, 6)
+        }
+      })
+    }
+  )
 
   it('sends merges of neighbours and the boxes they span to it unless told not to (touchingMerges, default on)', async () => {
     const l = line()
@@ -273,7 +283,8 @@ describe('prepareLines with a touching-letter model', () => {
     expect(asked).toBe(0)
     const prep = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, []), extract, {
       touching: ask,
-      touchingWeight: 1
+      touchingWeight: 1,
+      touchingWeightUnsure: 1
     })
     expect(asked).toBe(1)
     const segs = prep.lattices.flatMap((x) => x.segments)
@@ -312,7 +323,8 @@ describe('prepareLines with a touching-letter model', () => {
       const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, byWidth, {
         touching: async () => touch,
         touchingMerges: false,
-        touchingWeight: 0.5, // at the default 0.65 the mixture alone already reads this pair as I I
+        touchingWeight: 0.5, // at the default weights the mixture alone already reads this pair as I I
+        touchingWeightUnsure: 0.5,
         touchingPeak
       })
       const segs = prep.lattices.flatMap((x) => x.segments)
