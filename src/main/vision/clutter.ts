@@ -12,59 +12,13 @@
  * `maxThickness` are not lines (a bar, a blob) and are left alone. Returns the number of pixels erased.
  */
 export function removeRules(bin: Uint8Array, w: number, h: number, minLength: number, maxThickness: number): number {
-  let line: Uint8Array | null = null
-  let horizontal = 0,
-    vertical = 0
-  // A run at least minLength long covers one of every minLength consecutive positions, so runs are looked for
-  // only from those sample positions and followed both ways from there: on a page without lines this reads
-  // 1/minLength of the pixels instead of all of them, and finds exactly the same maximal runs.
-  const step = Math.max(1, Math.floor(minLength))
-  // Horizontal runs over the row and its neighbours (a vertical dilation by one pixel).
-  for (let y = 0; y < h; y++) {
-    const row = y * w,
-      up = y > 0 ? row - w : row,
-      down = y + 1 < h ? row + w : row
-    const on = (x: number) => (bin[row + x] | bin[up + x] | bin[down + x]) !== 0
-    let done = -1 // the run ending here has been followed already
-    for (let x = step - 1; x < w; x += step) {
-      if (x <= done || !on(x)) continue
-      let a = x,
-        b = x
-      while (a > 0 && on(a - 1)) a--
-      while (b + 1 < w && on(b + 1)) b++
-      done = b
-      if (b - a + 1 < minLength) continue
-      line ??= new Uint8Array(w * h)
-      for (let k = a; k <= b; k++)
-        if (bin[row + k]) {
-          line[row + k] = 1
-          horizontal++
-        }
-    }
-  }
-  // Vertical runs over the column and its neighbours.
-  for (let x = 0; x < w; x++) {
-    const on = (y: number) => {
-      const i = y * w + x
-      return (bin[i] | (x > 0 ? bin[i - 1] : 0) | (x + 1 < w ? bin[i + 1] : 0)) !== 0
-    }
-    let done = -1
-    for (let y = step - 1; y < h; y += step) {
-      if (y <= done || !on(y)) continue
-      let a = y,
-        b = y
-      while (a > 0 && on(a - 1)) a--
-      while (b + 1 < h && on(b + 1)) b++
-      done = b
-      if (b - a + 1 < minLength) continue
-      line ??= new Uint8Array(w * h)
-      for (let k = a; k <= b; k++)
-        if (bin[k * w + x]) {
-          line[k * w + x] |= 2
-          vertical++
-        }
-    }
-  }
+  // Horizontal runs over the row and its neighbours (a vertical dilation by one pixel), then vertical runs over
+  // the column and its neighbours: one search, along rows (bit 1) and along columns (bit 2).
+  const rows = markLongRuns(bin, null, h, w, w, 1, minLength, 1)
+  const cols = markLongRuns(bin, rows.line, w, h, 1, w, minLength, 2)
+  const line = cols.line
+  const horizontal = rows.marked,
+    vertical = cols.marked
   if (!line) return 0
   let erased = 0
   // Horizontal lines: per column, bands of line pixels.
@@ -110,6 +64,57 @@ export function removeRules(bin: Uint8Array, w: number, h: number, minLength: nu
     }
   }
   return erased
+}
+
+/**
+ * Marks `bit` in `line` (allocated on the first mark) at every ink pixel of a maximal run at least `minLength`
+ * long along each of `lines` lines of `length` pixels: pixel p of line l is bin[l·lineStride + p·posStride], and
+ * a position counts as on when it or the same position of a neighbouring line is ink. A run that long covers one of
+ * every minLength consecutive positions, so runs are looked for only from those sample positions and followed both
+ * ways from there: on a page without lines this reads 1/minLength of the pixels instead of all of them, and finds
+ * exactly the same maximal runs. Plain strides, no callbacks: this is on every page's path.
+ */
+function markLongRuns(
+  bin: Uint8Array,
+  line: Uint8Array | null,
+  lines: number,
+  length: number,
+  lineStride: number,
+  posStride: number,
+  minLength: number,
+  bit: number
+): { line: Uint8Array | null; marked: number } {
+  const step = Math.max(1, Math.floor(minLength))
+  let marked = 0
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStride
+    // The neighbouring lines' offsets; at the page's edge the line itself, which adds nothing to the OR.
+    const before = l > 0 ? lineStride : 0,
+      after = l + 1 < lines ? lineStride : 0
+    let done = -1 // the run ending here has been followed already
+    for (let p = step - 1; p < length; p += step) {
+      if (p <= done || !inkAround(bin, base + p * posStride, before, after)) continue
+      let a = p,
+        b = p
+      while (a > 0 && inkAround(bin, base + (a - 1) * posStride, before, after)) a--
+      while (b + 1 < length && inkAround(bin, base + (b + 1) * posStride, before, after)) b++
+      done = b
+      if (b - a + 1 < minLength) continue
+      line ??= new Uint8Array(bin.length)
+      for (let k = a; k <= b; k++) {
+        const i = base + k * posStride
+        if (bin[i]) {
+          line[i] |= bit
+          marked++
+        }
+      }
+    }
+  }
+  return { line, marked }
+}
+
+function inkAround(bin: Uint8Array, i: number, before: number, after: number): boolean {
+  return (bin[i] | bin[i - before] | bin[i + after]) !== 0
 }
 
 export interface Blobish {
