@@ -130,7 +130,8 @@ export interface PrepareLinesOptions {
  * pair, its pieces and their runs) and, with `touchingMerges`, of its merges (LatticeSegment.mergeUnit: the
  * merge and the boxes it spans) are classified by it too, in a second batch, and their probabilities
  * become the normalised weighted geometric mean of the two (weight `touchingWeight`, 0.65, on the touching
- * model where the page's classifier is sure of the candidate, `touchingWeightUnsure`, 0.9, where it is not). That model was trained on cut pieces with a neighbour's fragment, on broken letters, and on
+ * model where the page's classifier is sure of the candidate, `touchingWeightUnsure`, 0.9, where it is not).
+ * That model was trained on cut pieces with a neighbour's fragment, on broken letters, and on
  * touching pairs and fragments taught to read as no single character (training/neighbours.py): where both models read a candidate as
  * one letter it stays one, where the touching model sees two letters in it the one-box reading loses
  * against the cuts; its own certainty is kept as a prior of each such candidate (`touchingPeak`), since
