@@ -23,7 +23,7 @@ import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
 import { hasInk, notWriting, removeRules } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
-import { divideBy } from './cvExact.ts'
+import { divideBy, labelComponents } from './cvExact.ts'
 
 // Re-exported: the tests and transcribe import them from here.
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
@@ -181,23 +181,13 @@ interface Comp {
   labels: number[]
 }
 
-function components(cv: OpenCv, bin: Mat): { comps: Comp[]; labels: Int32Array } {
-  const labels = new cv.Mat(),
-    stats = new cv.Mat(),
-    cents = new cv.Mat()
-  try {
-    const n = cv.connectedComponentsWithStats(bin, labels, stats, cents, 8, cv.CV_32S)
-    const s = stats.data32S as Int32Array
-    const comps: Comp[] = []
-    for (let i = 1; i < n; i++) {
-      comps.push({ x: s[i * 5], y: s[i * 5 + 1], w: s[i * 5 + 2], h: s[i * 5 + 3], area: s[i * 5 + 4], labels: [i] })
-    }
-    return { comps, labels: new Int32Array(labels.data32S) }
-  } finally {
-    labels.delete()
-    stats.delete()
-    cents.delete()
+function components(bin: Mat): { comps: Comp[]; labels: Int32Array } {
+  const { n, labels, stats: s } = labelComponents(bin.data, bin.cols, bin.rows, 8)
+  const comps: Comp[] = []
+  for (let i = 1; i < n; i++) {
+    comps.push({ x: s[i * 5], y: s[i * 5 + 1], w: s[i * 5 + 2], h: s[i * 5 + 3], area: s[i * 5 + 4], labels: [i] })
   }
+  return { comps, labels }
 }
 
 /** Median height of character-sized components; ignores specks and page-sized blobs. */
@@ -351,7 +341,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     }
     const probeBin = keep(new cv.Mat())
     cv.threshold(probe, probeBin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
-    const h1 = estimateCharHeight(components(cv, probeBin).comps, probe.rows)
+    const h1 = estimateCharHeight(components(probeBin).comps, probe.rows)
     const charHeightIn = h1 > 0 ? h1 / f1 : image.height / 20
     // The working image is bounded too: a page of tiny marks (noise, texture) would otherwise be upscaled
     // 4× into tens of megapixels before anything could tell it is not text.
@@ -379,7 +369,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     if (getKernel() && bin.isContinuous()) (bin.data as Uint8Array).set(closeCrossSimd(bin.data as Uint8Array, ww, wh))
     else cv.morphologyEx(bin, bin, cv.MORPH_CLOSE, k)
     if (options.removeRules ?? true) removeRules(bin.data, ww, wh, 3 * target, Math.max(2, Math.round(0.2 * target)))
-    const { comps: raw, labels } = components(cv, bin)
+    const { comps: raw, labels } = components(bin)
     const cap = options.maxComponents ?? MAX_COMPONENTS
     if (raw.length > cap) {
       throw new TooManyComponentsError(

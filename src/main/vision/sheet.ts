@@ -16,6 +16,7 @@
 // Flattening: a perspective warp (opencv-wasm warpPerspective) of the polygon, pulled in by 1% so the
 // sheet's own edge and drop shadow stay outside, onto a rectangle with the polygon's mean side lengths.
 // `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
+import { labelComponents } from './cvExact.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from './image.ts'
 import {
   applyH,
@@ -89,12 +90,7 @@ export async function probeSheet(image: GrayImage): Promise<{ sheet: Sheet | nul
     // An erosion widens every edge by a pixel, so a faint spot in the sheet's border does not join it to the desk.
     const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3)))
     cv.erode(bin, bin, k)
-    const labels = keep(new cv.Mat()),
-      stats = keep(new cv.Mat()),
-      cents = keep(new cv.Mat())
-    const n = cv.connectedComponentsWithStats(bin, labels, stats, cents, 4, cv.CV_32S)
-    const st = stats.data32S
-    const lab = labels.data32S
+    const { n, stats: st, labels: lab } = labelComponents(bin.data, sw, sh, 4)
     // The sheet: the brightest (by mean) of the smooth regions that cover at least 10% of the photo.
     const sum = new Float64Array(n)
     for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]

@@ -1,7 +1,7 @@
 // Segmentation divides the page by its paper colour with a plain-TypeScript cv.divide; every pixel must be
 // OpenCV's, because the threshold and so every box depend on them.
 import { describe, expect, it } from 'vitest'
-import { divideBy } from '../../../src/main/vision/cvExact.ts'
+import { divideBy, labelComponents } from '../../../src/main/vision/cvExact.ts'
 import { loadOpenCv } from '../../../src/main/vision/segment.ts'
 
 describe('divideBy', () => {
@@ -46,5 +46,134 @@ describe('divideBy', () => {
 
   it('refuses images of different sizes', () => {
     expect(() => divideBy(new Uint8Array(4), new Uint8Array(3), new Uint8Array(4))).toThrow(/different sizes/)
+  })
+})
+
+describe('labelComponents', () => {
+  /** OpenCV's own labelling of the same image, for comparison. */
+  async function reference(bin: Uint8Array, w: number, h: number, connectivity: 4 | 8) {
+    const { cv } = await loadOpenCv()
+    const m = cv.matFromArray(h, w, cv.CV_8UC1, bin),
+      labels = new cv.Mat(),
+      stats = new cv.Mat(),
+      cents = new cv.Mat()
+    try {
+      const n = cv.connectedComponentsWithStats(m, labels, stats, cents, connectivity, cv.CV_32S)
+      return { n, labels: new Int32Array(labels.data32S), stats: new Int32Array(stats.data32S) }
+    } finally {
+      for (const x of [m, labels, stats, cents]) x.delete()
+    }
+  }
+
+  function mismatches(a: Int32Array, b: Int32Array): number {
+    let d = a.length === b.length ? 0 : Math.max(a.length, b.length)
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) d++
+    return d
+  }
+
+  async function expectSameAsOpenCv(bin: Uint8Array, w: number, h: number): Promise<void> {
+    for (const connectivity of [4, 8] as const) {
+      const ref = await reference(bin, w, h, connectivity)
+      const ours = labelComponents(bin, w, h, connectivity)
+      expect(ours.n).toBe(ref.n)
+      expect(mismatches(ours.labels, ref.labels)).toBe(0)
+      // The background's row (label 0) is not compared: nothing reads it.
+      expect(mismatches(ours.stats.subarray(5), ref.stats.subarray(5))).toBe(0)
+    }
+  }
+
+  /** Deterministic pseudo-random numbers in [0, 1). */
+  function rng(seed: number): () => number {
+    let s = seed >>> 0
+    return () => {
+      s = (s * 1664525 + 1013904223) >>> 0
+      return s / 4294967296
+    }
+  }
+
+  it('labels hand-made shapes as OpenCV does: diagonal touches, a U whose arms join late, a hook', async () => {
+    // A diagonal pair (one component with 8-connectivity, two with 4), a U whose arms join on its last row, a
+    // hook that curls back under its own start, single pixels and a bar down the right edge.
+    const rows = [
+      '#.......#..###...',
+      '.#..#...#....#...',
+      '....#...#.##.#..#',
+      '....#####.#..#..#',
+      '..........####..#',
+      '##.#............#'
+    ]
+    const w = rows[0].length,
+      h = rows.length
+    const bin = new Uint8Array(w * h)
+    rows.forEach((r, y) => [...r].forEach((c, x) => (bin[y * w + x] = c === '#' ? 255 : 0)))
+    const eight = labelComponents(bin, w, h, 8),
+      four = labelComponents(bin, w, h, 4)
+    // Counted by hand: 8-connected, the diagonal pair joins; 4-connected it does not.
+    expect(eight.n - 1).toBe(6)
+    expect(four.n - 1).toBe(7)
+    // The U (first pixel at (4,1)) and the bar at column 8 are one component, labelled by the bar's first pixel.
+    expect(eight.labels[1 * w + 4]).toBe(eight.labels[0 * w + 8])
+    await expectSameAsOpenCv(bin, w, h)
+  })
+
+  it('labels random images of every ink density as OpenCV does', async () => {
+    const next = rng(7)
+    for (const density of [0, 0.05, 0.3, 0.5, 0.7, 1]) {
+      for (const [w, h] of [
+        [1, 1],
+        [1, 37],
+        [41, 1],
+        [63, 47],
+        [200, 150]
+      ]) {
+        const bin = new Uint8Array(w * h)
+        for (let i = 0; i < bin.length; i++) bin[i] = next() < density ? 1 + Math.floor(next() * 255) : 0
+        await expectSameAsOpenCv(bin, w, h)
+      }
+    }
+  })
+
+  it('labels blobs and strokes (page-like ink) as OpenCV does', async () => {
+    const next = rng(11)
+    const w = 400,
+      h = 300
+    for (let t = 0; t < 5; t++) {
+      const bin = new Uint8Array(w * h)
+      for (let k = 0; k < 60; k++) {
+        // Discs and thin lines at random: shapes that meet, enclose one another and touch at corners.
+        const cx = next() * w,
+          cy = next() * h,
+          r = 1 + next() * 12
+        if (next() < 0.5) {
+          for (let y = Math.max(0, Math.floor(cy - r)); y < Math.min(h, cy + r); y++)
+            for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(w, cx + r); x++)
+              if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r && (x - cx) ** 2 + (y - cy) ** 2 >= (r - 2) ** 2) bin[y * w + x] = 255
+        } else {
+          const dx = next() * 2 - 1,
+            dy = next() * 2 - 1
+          for (let s = 0; s < 20 * r; s++) {
+            const x = Math.round(cx + dx * s),
+              y = Math.round(cy + dy * s)
+            if (x >= 0 && x < w && y >= 0 && y < h) bin[y * w + x] = 255
+          }
+        }
+      }
+      await expectSameAsOpenCv(bin, w, h)
+    }
+  })
+
+  it('labels an image whose data does not start on a 4-byte boundary (the pixel-by-pixel path)', async () => {
+    const next = rng(3)
+    const w = 57,
+      h = 33
+    const backing = new Uint8Array(w * h + 1)
+    for (let i = 0; i < backing.length; i++) backing[i] = next() < 0.2 ? 255 : 0
+    const bin = backing.subarray(1)
+    expect(bin.byteOffset % 4).not.toBe(0)
+    await expectSameAsOpenCv(bin, w, h)
+  })
+
+  it('refuses data whose size is not width × height', () => {
+    expect(() => labelComponents(new Uint8Array(10), 3, 3, 8)).toThrow(/size/)
   })
 })
