@@ -11,7 +11,8 @@
 //    component is cut like any wide box, the segmenter's part boundaries being cuts too, so a pair it split in
 //    the wrong place still has its right pieces; its parts stay candidates as they were (kind 'box');
 //  - merges of two or three neighbouring boxes that together are no wider than a character and nearly touch
-//    (a letter drawn with a gap, a detached bar);
+//    (a letter drawn with a gap, a detached bar), or that overlap side by side and are together no wider than
+//    a wide letter (a W or M cut in two by a slanted gap);
 //  - merges of a box with a loose stroke beside or above it (SegmentResult.loose: a stroke too flat to be a
 //    character, such as an L's foot or a T's bar that broke off), as an alternative to the box alone; such a
 //    stroke also narrows the word gap it sits in.
@@ -91,6 +92,14 @@ export interface LatticeOptions {
   mergeMaxWidth?: number
   /** … with gaps between them of at most this many character heights (default 0.35). */
   mergeMaxGap?: number
+  /**
+   * Boxes closer than mergeCloseGap character heights to their neighbours (below 0: overlapping side by side,
+   * as the pieces of a letter cut by a slanted gap are) are merged up to this many character heights wide
+   * (default 1.8: a broken W or M; two letters side by side with paper between them keep mergeMaxWidth).
+   */
+  mergeCloseMaxWidth?: number
+  /** See mergeCloseMaxWidth (default 0: the boxes must overlap). */
+  mergeCloseGap?: number
   /**
    * A run of two or more pieces, or a split component taken whole, is a candidate only up to this many
    * character heights wide (default 2.5): no capital is that wide (the shape prior gives such a box about
@@ -371,6 +380,8 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
   const cutW = opts.cutMinWidths ?? CUT_DEFAULTS.minWidths
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
+  const mergeCloseW = opts.mergeCloseMaxWidth ?? 1.8
+  const mergeCloseGap = opts.mergeCloseGap ?? 0
   const maxRun = opts.maxRunHeights ?? 2.5
   if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? 3000))
     return buildLattices(seg, layout, { ...opts, detectorOnly: true })
@@ -494,11 +505,16 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       for (let k = 0; k < boxes.length; k++) {
         for (let m = 2; m <= 3 && k + m <= boxes.length; m++) {
           const group = boxes.slice(k, k + m)
-          let ok = true
-          for (let i = 1; i < m && ok; i++) ok = (gaps[start[k + i]] ?? 0) <= mergeGap
+          let ok = true,
+            close = true
+          for (let i = 1; i < m && ok; i++) {
+            const gap = gaps[start[k + i]] ?? 0
+            ok = gap <= mergeGap
+            close &&= gap < mergeCloseGap
+          }
           const x0 = Math.min(...group.map((g) => g.x)),
             x1 = Math.max(...group.map((g) => g.x + g.w))
-          if (!ok || x1 - x0 > mergeW * H) continue
+          if (!ok || x1 - x0 > (close ? Math.max(mergeW, mergeCloseW) : mergeW) * H) continue
           const merged = mergeBoxes(group)
           if (merged) segments.push({ from: start[k], to: end[k + m - 1], box: merged, kind: 'merge' })
         }

@@ -481,3 +481,55 @@ describe('boxes a little wider than the line median (cutMinWidths … cutSureWid
     expect(touchCalls).toEqual([])
   })
 })
+
+describe('merges of a wide letter broken into side-by-side pieces', () => {
+  /**
+   * A W-sized letter (90 px, 1.5 character heights) broken by a slanted gap into two components whose boxes
+   * overlap by `overlap` px (negative: a gap between them), then a letter-sized box well apart. Working scale 1.
+   * Piece 1 holds the left columns and, in the shared columns, the upper rows; piece 2 the rest.
+   */
+  function brokenWide(overlap: number, width = 90) {
+    const page = 400
+    const labels = new Int32Array(page * H)
+    const x0 = 10,
+      split = x0 + (width + overlap) / 2 // piece 1 ends at split + overlap / 2, piece 2 starts at split − overlap / 2
+    const end1 = Math.round(split + overlap / 2),
+      start2 = Math.round(split - overlap / 2)
+    for (let y = 0; y < H; y++)
+      for (let x = x0; x < x0 + width + Math.max(0, -overlap); x++) {
+        const in1 = x < end1 && (x < start2 || y < H / 2)
+        const in2 = x >= start2 && !in1
+        if (in1) labels[y * page + x] = 1
+        else if (in2 && x < x0 + width + Math.max(0, -overlap)) labels[y * page + x] = 2
+      }
+    const box = (label: number, a: number, b: number): CharBox => {
+      const r = { x: a, y: 0, w: b - a, h: H }
+      return { ...r, origin: 'component', ink: { labels: [label], rect: r } }
+    }
+    const right = x0 + width + Math.max(0, -overlap)
+    for (let y = 0; y < H; y++) for (let x = 300; x < 340; x++) labels[y * page + x] = 3
+    const gray = { width: page, height: H, data: new Uint8Array(page * H).fill(255) }
+    return {
+      seg: { labels, binary: gray, binaryScale: 1, normalised: gray },
+      boxes: [box(1, x0, end1), box(2, start2, right), box(3, 300, 340)]
+    }
+  }
+  const mergesOf = (g: ReturnType<typeof brokenWide>) =>
+    buildLattices(g.seg, layoutPage(g.boxes))[0].segments.filter(
+      (s) => s.kind === 'merge' && [1, 2].every((l) => s.box.ink?.labels.includes(l))
+    )
+
+  it('offers the merge when the pieces overlap side by side, up to 1.8 character heights', () => {
+    const merges = mergesOf(brokenWide(10))
+    expect(merges).toHaveLength(1)
+    expect(merges[0].box).toMatchObject({ x: 10, w: 90 })
+    // Wider than mergeCloseMaxWidth: not a letter.
+    expect(mergesOf(brokenWide(10, 1.9 * H))).toHaveLength(0)
+  })
+
+  it('keeps the 1.2-height limit for pieces with a gap between them (two letters side by side)', () => {
+    expect(mergesOf(brokenWide(-6))).toHaveLength(0)
+    // A narrow pair with the same gap is still offered, as before.
+    expect(mergesOf(brokenWide(-6, 0.9 * H))).toHaveLength(1)
+  })
+})
