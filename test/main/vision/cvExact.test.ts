@@ -147,7 +147,8 @@ describe('labelComponents', () => {
         if (next() < 0.5) {
           for (let y = Math.max(0, Math.floor(cy - r)); y < Math.min(h, cy + r); y++)
             for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(w, cx + r); x++)
-              if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r && (x - cx) ** 2 + (y - cy) ** 2 >= (r - 2) ** 2) bin[y * w + x] = 255
+              if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r && (x - cx) ** 2 + (y - cy) ** 2 >= (r - 2) ** 2)
+                bin[y * w + x] = 255
         } else {
           const dx = next() * 2 - 1,
             dy = next() * 2 - 1
