@@ -79,6 +79,11 @@ export interface SegmentOptions {
   /** Components with max(w, h) below this fraction of the median character height are specks (default 0.3). */
   speckFraction?: number
   /**
+   * … except flat ones (at least 1.5× as wide as tall) at least this fraction of the character height wide
+   * (default 0.2): kept as loose strokes, a piece of a broken bar (`SegmentResult.loose`).
+   */
+  looseFraction?: number
+  /**
    * Hook for a smarter splitter (e.g. classifier-guided): return the cut positions (input pixels) to use,
    * [] to keep the box whole, or null to accept the proposed cuts.
    */
@@ -302,6 +307,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   const target = options.targetCharHeight ?? 64
   const splitRatio = options.splitWidthRatio ?? 1.75
   const speckFraction = options.speckFraction ?? 0.3
+  const looseFraction = options.looseFraction ?? 0.2
   const rejectClutter = options.rejectClutter ?? true
   const mats: Mat[] = []
   const keep = <M extends Mat>(m: M): M => {
@@ -385,7 +391,11 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     const loose: Comp[] = []
     const chars = mergedComps.filter((c) => {
       const sized = Math.max(c.w, c.h) >= speckFraction * hMed && c.area >= 0.015 * hMed * hMed
-      if (!sized || c.h > 3 * hMed || (rejectClutter && notWriting(c, hMed, ww, wh))) return false
+      // A flat piece smaller than a speck may still be the end of a T's bar that broke off: kept as a loose
+      // stroke if clearly wider than tall (a dot of punctuation is not).
+      const flatPiece =
+        c.h < 0.4 * hMed && c.w >= 1.5 * c.h && c.w >= looseFraction * hMed && c.area >= 0.015 * hMed * hMed
+      if ((!sized && !flatPiece) || c.h > 3 * hMed || (rejectClutter && notWriting(c, hMed, ww, wh))) return false
       if (c.h >= 0.4 * hMed) return true
       if (c.w <= 1.2 * hMed) loose.push(c)
       return false

@@ -349,4 +349,28 @@ describe('loose strokes', () => {
     expect(p.ink?.labels).toHaveLength(1)
     expect(r.boxes.some((b) => b.x + b.w > 480)).toBe(false)
   })
+
+  it('keeps a flat piece smaller than a speck (a broken-off end of a bar) as loose, but not a dot of the same size', async () => {
+    // Six upright bars 70 px tall; right of the third, a flat piece 17 × 7 px (0.24 character heights wide:
+    // below the 0.3 speck size, above looseFraction 0.2); right of the fifth, a square dot 11 × 11 px (about
+    // the same ink, also below the speck size).
+    const width = 700,
+      height = 200
+    const data = new Uint8Array(width * height).fill(240)
+    const fill = (x: number, y: number, w: number, h: number) => {
+      for (let yy = y; yy < y + h; yy++) data.fill(20, yy * width + x, yy * width + x + w)
+    }
+    for (let k = 0; k < 6; k++) fill(60 + 80 * k, 60, 12, 70)
+    fill(60 + 80 * 2 + 30, 60, 17, 7)
+    fill(60 + 80 * 4 + 30, 119, 11, 11)
+    const r = await segmentPage({ width, height, data })
+    expect(r.boxes).toHaveLength(6)
+    expect(r.loose).toHaveLength(1)
+    const [p] = r.loose!
+    expect(Math.abs(p.x - 250)).toBeLessThanOrEqual(2)
+    expect(Math.abs(p.w - 17)).toBeLessThanOrEqual(2)
+    // With the piece's width counted as a speck (looseFraction at the speck size), it is dropped like the dot.
+    const strict = await segmentPage({ width, height, data }, { looseFraction: 0.3 })
+    expect(strict.loose ?? []).toHaveLength(0)
+  })
 })
