@@ -320,9 +320,8 @@ describe('segmentPage on a synthetic page', () => {
 })
 
 describe('loose strokes', () => {
-  it('keeps a flat stroke that is no character aside as loose, not as a box, and drops specks', async () => {
-    // Six upright bars 70 px tall (the page's characters), a flat stroke 40 × 9 px 20 px right of the last
-    // one's foot (an L's foot that broke off: too far to be merged by the segmenter), and 3 × 3 specks.
+  /** A 700 × 200 page with six upright bars 70 px tall (the page's characters); `fill` adds ink rectangles. */
+  function barsPage() {
     const width = 700,
       height = 200
     const data = new Uint8Array(width * height).fill(240)
@@ -330,6 +329,13 @@ describe('loose strokes', () => {
       for (let yy = y; yy < y + h; yy++) data.fill(20, yy * width + x, yy * width + x + w)
     }
     for (let k = 0; k < 6; k++) fill(60 + 80 * k, 60, 12, 70)
+    return { image: { width, height, data }, fill }
+  }
+
+  it('keeps a flat stroke that is no character aside as loose, not as a box, and drops specks', async () => {
+    // The bars, a flat stroke 40 × 9 px 20 px right of the last one's foot (an L's foot that broke off: too
+    // far to be merged by the segmenter), and 3 × 3 specks.
+    const { image, fill } = barsPage()
     fill(60 + 80 * 5 + 12 + 20, 121, 40, 9)
     for (const [x, y] of [
       [30, 20],
@@ -337,7 +343,7 @@ describe('loose strokes', () => {
       [300, 175]
     ])
       fill(x, y, 3, 3)
-    const r = await segmentPage({ width, height, data })
+    const r = await segmentPage(image)
     expect(r.boxes).toHaveLength(6)
     expect(r.loose).toHaveLength(1)
     const [p] = r.loose!
@@ -351,26 +357,20 @@ describe('loose strokes', () => {
   })
 
   it('keeps a flat piece smaller than a speck (a broken-off end of a bar) as loose, but not a dot of the same size', async () => {
-    // Six upright bars 70 px tall; right of the third, a flat piece 17 × 7 px (0.24 character heights wide:
-    // below the 0.3 speck size, above looseFraction 0.2); right of the fifth, a square dot 11 × 11 px (about
-    // the same ink, also below the speck size).
-    const width = 700,
-      height = 200
-    const data = new Uint8Array(width * height).fill(240)
-    const fill = (x: number, y: number, w: number, h: number) => {
-      for (let yy = y; yy < y + h; yy++) data.fill(20, yy * width + x, yy * width + x + w)
-    }
-    for (let k = 0; k < 6; k++) fill(60 + 80 * k, 60, 12, 70)
+    // The bars; right of the third, a flat piece 17 × 7 px (0.24 character heights wide: below the 0.3 speck
+    // size, above looseFraction 0.2); right of the fifth, a square dot 11 × 11 px (about the same ink, also
+    // below the speck size).
+    const { image, fill } = barsPage()
     fill(60 + 80 * 2 + 30, 60, 17, 7)
     fill(60 + 80 * 4 + 30, 119, 11, 11)
-    const r = await segmentPage({ width, height, data })
+    const r = await segmentPage(image)
     expect(r.boxes).toHaveLength(6)
     expect(r.loose).toHaveLength(1)
     const [p] = r.loose!
     expect(Math.abs(p.x - 250)).toBeLessThanOrEqual(2)
     expect(Math.abs(p.w - 17)).toBeLessThanOrEqual(2)
     // With the piece's width counted as a speck (looseFraction at the speck size), it is dropped like the dot.
-    const strict = await segmentPage({ width, height, data }, { looseFraction: 0.3 })
+    const strict = await segmentPage(image, { looseFraction: 0.3 })
     expect(strict.loose ?? []).toHaveLength(0)
   })
 })
