@@ -33,7 +33,7 @@ export function divideBy(a: Uint8Array, b: Uint8Array, out: Uint8Array): void {
 export interface Components {
   /** Number of labels, the background (0) included. */
   n: number
-  /** One label per pixel, row-major; 0 is the background. */
+  /** One label per pixel, row-major; 0 is the background (empty when asked for without it). */
   labels: Int32Array
   /** Per label: left, top, width, height, area (OpenCV's CC_STAT_* order); the background's row is all 0. */
   stats: Int32Array
@@ -87,7 +87,14 @@ function findRoot(parent: Int32Array, i: number): number {
  * in WebAssembly's baseline tier on a cold start (~140 ms of a cold one-page read) and its label map had to
  * be copied out of the WebAssembly heap; this one writes the label map once, in place.
  */
-export function labelComponents(bin: Uint8Array, width: number, height: number, connectivity: 4 | 8): Components {
+export function labelComponents(
+  bin: Uint8Array,
+  width: number,
+  height: number,
+  connectivity: 4 | 8,
+  /** Without the label map (`labels` empty): for callers that need only the boxes and areas. */
+  withLabels = true
+): Components {
   if (bin.length !== width * height) throw new Error('labelComponents: image size does not match its data')
   const runs = new Runs()
   // Pass 1: the runs of each row, each joined to the runs of the row above that it touches.
@@ -152,7 +159,7 @@ export function labelComponents(bin: Uint8Array, width: number, height: number, 
     stats[l * 5] = width
     stats[l * 5 + 1] = height
   }
-  const labels = new Int32Array(width * height)
+  const labels = new Int32Array(withLabels ? width * height : 0)
   const { start, end, row } = runs
   for (let i = 0; i < count; i++) {
     const l = label[i],
@@ -165,7 +172,7 @@ export function labelComponents(bin: Uint8Array, width: number, height: number, 
     if (x1 > right[l]) right[l] = x1
     if (y + 1 > bottom[l]) bottom[l] = y + 1
     stats[s + 4] += x1 - x0
-    labels.fill(l, y * width + x0, y * width + x1)
+    if (withLabels) labels.fill(l, y * width + x0, y * width + x1)
   }
   for (let l = 1; l < n; l++) {
     stats[l * 5 + 2] = right[l] - stats[l * 5]

@@ -186,8 +186,8 @@ interface Comp {
   labels: number[]
 }
 
-function components(bin: Mat): { comps: Comp[]; labels: Int32Array } {
-  const { n, labels, stats: s } = labelComponents(bin.data, bin.cols, bin.rows, 8)
+function components(bin: Mat, withLabels = true): { comps: Comp[]; labels: Int32Array } {
+  const { n, labels, stats: s } = labelComponents(bin.data, bin.cols, bin.rows, 8, withLabels)
   const comps: Comp[] = []
   for (let i = 1; i < n; i++) {
     comps.push({ x: s[i * 5], y: s[i * 5 + 1], w: s[i * 5 + 2], h: s[i * 5 + 3], area: s[i * 5 + 4], labels: [i] })
@@ -347,7 +347,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     }
     const probeBin = keep(new cv.Mat())
     cv.threshold(probe, probeBin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
-    const h1 = estimateCharHeight(components(probeBin).comps, probe.rows)
+    const h1 = estimateCharHeight(components(probeBin, false).comps, probe.rows)
     const charHeightIn = h1 > 0 ? h1 / f1 : image.height / 20
     // The working image is bounded too: a page of tiny marks (noise, texture) would otherwise be upscaled
     // 4× into tens of megapixels before anything could tell it is not text.

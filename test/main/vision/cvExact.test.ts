@@ -79,6 +79,11 @@ describe('labelComponents', () => {
       expect(mismatches(ours.labels, ref.labels)).toBe(0)
       // The background's row (label 0) is not compared: nothing reads it.
       expect(mismatches(ours.stats.subarray(5), ref.stats.subarray(5))).toBe(0)
+      // Without the label map: the same components.
+      const bare = labelComponents(bin, w, h, connectivity, false)
+      expect(bare.labels.length).toBe(0)
+      expect(bare.n).toBe(ours.n)
+      expect(mismatches(bare.stats, ours.stats)).toBe(0)
     }
   }
 
