@@ -95,7 +95,7 @@ export interface LatticeOptions {
   /**
    * Boxes closer than mergeCloseGap character heights to their neighbours (below 0: overlapping side by side,
    * as the pieces of a letter cut by a slanted gap are) are merged up to this many character heights wide
-   * (default 1.8: a broken W or M; two letters side by side with paper between them keep mergeMaxWidth).
+   * (default 2: a broken W, M or wide N; two letters side by side with paper between them keep mergeMaxWidth).
    */
   mergeCloseMaxWidth?: number
   /** See mergeCloseMaxWidth (default 0: the boxes must overlap). */
@@ -380,7 +380,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
   const cutW = opts.cutMinWidths ?? CUT_DEFAULTS.minWidths
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
-  const mergeCloseW = opts.mergeCloseMaxWidth ?? 1.8
+  const mergeCloseW = opts.mergeCloseMaxWidth ?? 2
   const mergeCloseGap = opts.mergeCloseGap ?? 0
   const maxRun = opts.maxRunHeights ?? 2.5
   if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? 3000))

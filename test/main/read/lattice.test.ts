@@ -519,12 +519,13 @@ describe('merges of a wide letter broken into side-by-side pieces', () => {
       (s) => s.kind === 'merge' && [1, 2].every((l) => s.box.ink?.labels.includes(l))
     )
 
-  it('offers the merge when the pieces overlap side by side, up to 1.8 character heights', () => {
+  it('offers the merge when the pieces overlap side by side, up to 2 character heights', () => {
     const merges = mergesOf(brokenWide(10))
     expect(merges).toHaveLength(1)
     expect(merges[0].box).toMatchObject({ x: 10, w: 90 })
     // Wider than mergeCloseMaxWidth: not a letter.
-    expect(mergesOf(brokenWide(10, 1.9 * H))).toHaveLength(0)
+    expect(mergesOf(brokenWide(10, 1.9 * H))).toHaveLength(1)
+    expect(mergesOf(brokenWide(10, 2.1 * H))).toHaveLength(0)
   })
 
   it('keeps the 1.2-height limit for pieces with a gap between them (two letters side by side)', () => {
