@@ -390,11 +390,11 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     // strokes that are no character alone are kept aside as loose strokes.
     const loose: Comp[] = []
     const chars = mergedComps.filter((c) => {
-      const sized = Math.max(c.w, c.h) >= speckFraction * hMed && c.area >= 0.015 * hMed * hMed
+      const enoughInk = c.area >= 0.015 * hMed * hMed
+      const sized = Math.max(c.w, c.h) >= speckFraction * hMed && enoughInk
       // A flat piece smaller than a speck may still be the end of a T's bar that broke off: kept as a loose
       // stroke if clearly wider than tall (a dot of punctuation is not).
-      const flatPiece =
-        c.h < 0.4 * hMed && c.w >= 1.5 * c.h && c.w >= looseFraction * hMed && c.area >= 0.015 * hMed * hMed
+      const flatPiece = c.h < 0.4 * hMed && c.w >= 1.5 * c.h && c.w >= looseFraction * hMed && enoughInk
       if ((!sized && !flatPiece) || c.h > 3 * hMed || (rejectClutter && notWriting(c, hMed, ww, wh))) return false
       if (c.h >= 0.4 * hMed) return true
       if (c.w <= 1.2 * hMed) loose.push(c)
