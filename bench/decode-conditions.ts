@@ -50,6 +50,7 @@ function config(spec: string): TranscribeOptions {
     shape: merged('shape'),
     gaps: merged('gaps'),
     lattice: merged('lattice'),
+    lookalike: merged('lookalike'),
     ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
     ...(merged('touching')?.merges !== undefined ? { touchingMerges: merged('touching')!.merges !== 0 } : {}),
     ...(merged('touching')?.peak !== undefined ? { touchingPeak: merged('touching')!.peak } : {}),

@@ -10,6 +10,7 @@ import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { decodeProbs, predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
+import { adaptLookalikes, DEFAULT_LOOKALIKE, type LookalikeOptions } from './lookalikes.ts'
 import type { CharLm } from './charLm.ts'
 import { DEFAULT_DECODER, type DecoderOptions, type Lexicon } from './decode.ts'
 import { buildLattices, type LatticeOptions } from './lattice.ts'
@@ -91,6 +92,11 @@ export interface TranscribeOptions {
   gaps?: GapModelOptions
   shape?: ShapePriorOptions
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
+  /**
+   * Look-alikes (O/0, I/1, …) read against the page's own examples of each (read/lookalikes.ts), with the
+   * language model on and a classifier that gives features; `{ weight: 0 }` turns it off.
+   */
+  lookalike?: LookalikeOptions
   /**
    * Find the sheet of paper in a photo and read only the sheet, flattened (read/sheet.ts). Default true;
    * not done when `segmentation` is given (that segmentation is of the whole image).
@@ -321,13 +327,37 @@ export async function transcribe(
   // The language model loads (once per process) only for a page that is decoded: never for a desk or noise.
   const lmOn = opts.lm ?? (opts.wordContext === false ? false : DEFAULT_LM_ON)
   const lm = lmOn === false ? null : lmOn === true ? defaultCharLm() : lmOn
-  const read = decodeLines(prep, {
+  const decodeOpts = {
     gaps: opts.gaps,
     shape: opts.shape,
     decoder: { ...opts.decoder, ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}) },
     lm,
     lexicon: lm ? (opts.lexicon === undefined ? defaultLexicon() : opts.lexicon) : null
-  })
+  }
+  let read = decodeLines(prep, decodeOpts)
+  if (lm && classifier.embed && (opts.lookalike?.weight ?? DEFAULT_LOOKALIKE.weight) !== 0 && read.boxes.length > 0) {
+    // The look-alikes against the page's own examples, then the page decoded again with what moved.
+    const boxes = read.boxes
+    const embed = classifier.embed.bind(classifier)
+    const moved = await adaptLookalikes(
+      boxes,
+      (idx) =>
+        embed(
+          glyphRows(
+            prep.glyphs,
+            idx.map((i) => boxes[i].candidate)
+          ),
+          idx.length
+        ),
+      decodeOpts.lexicon,
+      opts.lookalike
+    )
+    if (moved.size > 0) {
+      const probs = prep.probs.slice()
+      for (const [i, p] of moved) probs.set(p, boxes[i].candidate * NUM_CLASSES)
+      read = decodeLines({ ...prep, probs }, decodeOpts)
+    }
+  }
   const probs = new Float32Array(read.boxes.length * NUM_CLASSES)
   read.boxes.forEach((b, i) => probs.set(b.probs, i * NUM_CLASSES))
   const pred = decodeProbs(probs, read.boxes.length)

@@ -1,0 +1,176 @@
+// Look-alikes read against the page's own hand. O and 0, I and 1, Z and 2, S and 5, G and 6, B and 8 differ
+// little in many hands and fonts, and a glyph of one alone is often read as the other. But a page is written
+// by one hand (or set in one font): where the page's words and numbers already say which of a pair a glyph is
+// — a ring inside a lexicon word is an O, inside a run of digits a 0 — those glyphs show how this page draws
+// each member. A look-alike whose token does not say (a code such as O2O, a lone ring, a word outside the
+// lexicon) is then compared with them in the classifier's own feature space (its penultimate layer), and the
+// pair's split of its probability moves toward the member whose examples it resembles more. The decoder then
+// reads the page again with those probabilities; nothing else about the reading changes.
+import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import type { Lexicon } from './decode.ts'
+
+/** The look-alike pairs: a letter and the digit it is mistaken for. */
+export const LOOKALIKE_PAIRS: readonly (readonly [string, string])[] = [
+  ['O', '0'],
+  ['I', '1'],
+  ['Z', '2'],
+  ['S', '5'],
+  ['G', '6'],
+  ['B', '8']
+]
+
+export interface LookalikeOptions {
+  /**
+   * ln odds moved per unit of resemblance difference (cosine similarity to the nearest example of the letter
+   * minus that to the nearest example of the digit); 0 turns the step off. Default in DEFAULT_LOOKALIKE.
+   */
+  weight?: number
+  /** A glyph counts as a look-alike when its pair holds at least this much of its probability. */
+  minPairMass?: number
+  /** Shortest token (characters) whose other characters can say what a look-alike in it is. */
+  minToken?: number
+  /** Most the ln odds of a pair may move either way. */
+  maxShift?: number
+}
+
+export const DEFAULT_LOOKALIKE: Required<LookalikeOptions> = {
+  weight: 40,
+  minPairMass: 0.5,
+  minToken: 3,
+  maxShift: 4
+}
+
+/** One chosen box of a first reading, as this step needs it. */
+export interface ReadGlyph {
+  line: number
+  word: number
+  label: string
+  probs: Float32Array
+}
+
+const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))
+const isDigit = (c: string) => c >= '0' && c <= '9'
+
+/** The pair (index into LOOKALIKE_PAIRS) a glyph belongs to, or -1: the pair holds ≥ minPairMass and its top. */
+function pairOf(p: Float32Array, minPairMass: number): number {
+  let top = 0
+  for (let c = 1; c < NUM_CLASSES; c++) if (p[c] > p[top]) top = c
+  for (let k = 0; k < LOOKALIKE_PAIRS.length; k++) {
+    const a = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][0])!,
+      d = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][1])!
+    if ((top === a || top === d) && p[a] + p[d] >= minPairMass) return k
+  }
+  return -1
+}
+
+/**
+ * What a glyph's token says it is: 'letter' when the token is a lexicon word of at least minToken
+ * characters, 'digit' when every other character of a token of at least minToken characters is a digit and
+ * at least two of them are not this pair's digit; null when the token does not say.
+ */
+function contextOf(
+  glyphs: readonly ReadGlyph[],
+  tokenOf: readonly number[][],
+  i: number,
+  pair: number,
+  lexicon: Lexicon | null,
+  minToken: number
+): 'letter' | 'digit' | null {
+  const token = tokenOf[i]
+  if (token.length < minToken) return null
+  const text = token.map((j) => glyphs[j].label).join('')
+  const others = token.filter((j) => j !== i).map((j) => glyphs[j].label)
+  if (lexicon && others.every((c) => !isDigit(c)) && lexicon.has(text.replace(/[0-9]/g, (d) => letterOf(d))))
+    return 'letter'
+  if (others.every(isDigit) && others.filter((c) => c !== LOOKALIKE_PAIRS[pair][1]).length >= 2) return 'digit'
+  return null
+}
+
+/** The letter a look-alike digit stands for ('0' → 'O'), the digit itself otherwise. */
+function letterOf(d: string): string {
+  for (const [a, b] of LOOKALIKE_PAIRS) if (b === d) return a
+  return d
+}
+
+function cosine(e: Float32Array, dim: number, i: number, j: number): number {
+  let dot = 0,
+    ni = 0,
+    nj = 0
+  for (let k = 0; k < dim; k++) {
+    const a = e[i * dim + k],
+      b = e[j * dim + k]
+    dot += a * b
+    ni += a * a
+    nj += b * b
+  }
+  return ni > 0 && nj > 0 ? dot / Math.sqrt(ni * nj) : 0
+}
+
+/** Features of some glyphs of a reading (by index): one row of `dim` numbers per index, in their order. */
+export type EmbedGlyphs = (indices: readonly number[]) => Promise<{ data: Float32Array; dim: number }>
+
+/**
+ * New probabilities for the look-alikes of a first reading (index into `glyphs` → n×36 row), moved toward the
+ * member of their pair whose examples on this page they resemble more (cosine similarity of the classifier's
+ * features, asked of `embed` for the look-alikes only, and only when some pair has examples of both members
+ * and a glyph to move). Glyphs are grouped into tokens by (line, word). Examples are never moved.
+ */
+export async function adaptLookalikes(
+  glyphs: readonly ReadGlyph[],
+  embed: EmbedGlyphs,
+  lexicon: Lexicon | null,
+  opts: LookalikeOptions = {}
+): Promise<Map<number, Float32Array>> {
+  const o = { ...DEFAULT_LOOKALIKE, ...opts }
+  const out = new Map<number, Float32Array>()
+  if (o.weight === 0 || glyphs.length === 0) return out
+  const tokens = new Map<string, number[]>()
+  const keyOf = (g: ReadGlyph) => `${g.line}:${g.word}`
+  glyphs.forEach((g, i) => {
+    const t = tokens.get(keyOf(g))
+    if (t) t.push(i)
+    else tokens.set(keyOf(g), [i])
+  })
+  const tokenOf = glyphs.map((g) => tokens.get(keyOf(g))!)
+  const pairs = glyphs.map((g) => pairOf(g.probs, o.minPairMass))
+  // Examples: look-alikes whose token says which member they are, and read as that member.
+  const examples: { letter: number[]; digit: number[] }[] = LOOKALIKE_PAIRS.map(() => ({ letter: [], digit: [] }))
+  const isExample = glyphs.map((g, i) => {
+    const k = pairs[i]
+    if (k < 0) return false
+    const ctx = contextOf(glyphs, tokenOf, i, k, lexicon, o.minToken)
+    if (ctx === 'letter' && g.label === LOOKALIKE_PAIRS[k][0]) examples[k].letter.push(i)
+    else if (ctx === 'digit' && g.label === LOOKALIKE_PAIRS[k][1]) examples[k].digit.push(i)
+    else return false
+    return true
+  })
+  const queries = glyphs
+    .map((_, i) => i)
+    .filter((i) => pairs[i] >= 0 && !isExample[i])
+    .filter((i) => examples[pairs[i]].letter.length > 0 && examples[pairs[i]].digit.length > 0)
+  if (queries.length === 0) return out
+  const asked = [
+    ...new Set([...queries, ...queries.flatMap((i) => [...examples[pairs[i]].letter, ...examples[pairs[i]].digit])])
+  ]
+  const { data, dim } = await embed(asked)
+  const row = new Map(asked.map((g, r) => [g, r]))
+  const sim = (i: number, j: number) => cosine(data, dim, row.get(i)!, row.get(j)!)
+  for (const i of queries) {
+    const k = pairs[i]
+    const g = glyphs[i]
+    const nearest = (xs: number[]) => xs.reduce((m, j) => Math.max(m, sim(i, j)), -1)
+    const shift = Math.max(
+      -o.maxShift,
+      Math.min(o.maxShift, o.weight * (nearest(examples[k].letter) - nearest(examples[k].digit)))
+    )
+    const a = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][0])!,
+      d = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][1])!
+    const mass = g.probs[a] + g.probs[d]
+    const odds = Math.log(Math.max(g.probs[a], 1e-9) / Math.max(g.probs[d], 1e-9)) + shift
+    const p = new Float32Array(g.probs)
+    p[a] = mass / (1 + Math.exp(-odds))
+    p[d] = mass - p[a]
+    out.set(i, p)
+  }
+  return out
+}
