@@ -89,7 +89,29 @@ export const PageDecodingSchema = z.object({
           .max(MAX_DECODING_CANDIDATES)
       })
     )
+    .max(MAX_DECODING_CANDIDATES),
+  /**
+   * Look-alikes read against the page's own examples before the final decoding (read/lookalikes.ts): the
+   * glyph's box, its pair, its similarity to the nearest example of each member, and the letter's share of
+   * the pair's probability before and after. Absent when nothing moved.
+   */
+  lookalikes: z
+    .array(
+      z.object({
+        x: z.number().int().nonnegative(),
+        y: z.number().int().nonnegative(),
+        w: z.number().int().positive(),
+        h: z.number().int().positive(),
+        letter: ClassLabel,
+        digit: ClassLabel,
+        letterSimilarity: z.number().min(-1.0001).max(1.0001),
+        digitSimilarity: z.number().min(-1.0001).max(1.0001),
+        before: z.number().min(0).max(1),
+        after: z.number().min(0).max(1)
+      })
+    )
     .max(MAX_DECODING_CANDIDATES)
+    .optional()
 })
 
 export const PageDocSchema = z

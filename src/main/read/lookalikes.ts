@@ -106,11 +106,23 @@ function cosine(e: Float32Array, dim: number, i: number, j: number): number {
   return ni > 0 && nj > 0 ? dot / Math.sqrt(ni * nj) : 0
 }
 
+/** What the step did to one glyph: its new probabilities and why. */
+export interface LookalikeMove {
+  /** The glyph's new class probabilities (n × 36 row). */
+  probs: Float32Array
+  /** Its pair: the letter and the digit. */
+  letter: string
+  digit: string
+  /** Cosine similarity of its features to the nearest example of the letter and of the digit on the page. */
+  letterSimilarity: number
+  digitSimilarity: number
+}
+
 /** Features of some glyphs of a reading (by index): one row of `dim` numbers per index, in their order. */
 export type EmbedGlyphs = (indices: readonly number[]) => Promise<{ data: Float32Array; dim: number }>
 
 /**
- * New probabilities for the look-alikes of a first reading (index into `glyphs` → n×36 row), moved toward the
+ * New probabilities for the look-alikes of a first reading (index into `glyphs` → its move), moved toward the
  * member of their pair whose examples on this page they resemble more (cosine similarity of the classifier's
  * features, asked of `embed` for the look-alikes only, and only when some pair has examples of both members
  * and a glyph to move). Glyphs are grouped into tokens by (line, word). Examples are never moved.
@@ -120,9 +132,9 @@ export async function adaptLookalikes(
   embed: EmbedGlyphs,
   lexicon: Lexicon | null,
   opts: LookalikeOptions = {}
-): Promise<Map<number, Float32Array>> {
+): Promise<Map<number, LookalikeMove>> {
   const o = { ...DEFAULT_LOOKALIKE, ...opts }
-  const out = new Map<number, Float32Array>()
+  const out = new Map<number, LookalikeMove>()
   if (o.weight === 0 || glyphs.length === 0) return out
   const tokens = new Map<string, number[]>()
   const keyOf = (g: ReadGlyph) => `${g.line}:${g.word}`
@@ -159,10 +171,9 @@ export async function adaptLookalikes(
     const k = pairs[i]
     const g = glyphs[i]
     const nearest = (xs: number[]) => xs.reduce((m, j) => Math.max(m, sim(i, j)), -1)
-    const shift = Math.max(
-      -o.maxShift,
-      Math.min(o.maxShift, o.weight * (nearest(examples[k].letter) - nearest(examples[k].digit)))
-    )
+    const sl = nearest(examples[k].letter),
+      sd = nearest(examples[k].digit)
+    const shift = Math.max(-o.maxShift, Math.min(o.maxShift, o.weight * (sl - sd)))
     const a = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][0])!,
       d = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][1])!
     const mass = g.probs[a] + g.probs[d]
@@ -170,7 +181,13 @@ export async function adaptLookalikes(
     const p = new Float32Array(g.probs)
     p[a] = mass / (1 + Math.exp(-odds))
     p[d] = mass - p[a]
-    out.set(i, p)
+    out.set(i, {
+      probs: p,
+      letter: LOOKALIKE_PAIRS[k][0],
+      digit: LOOKALIKE_PAIRS[k][1],
+      letterSimilarity: sl,
+      digitSimilarity: sd
+    })
   }
   return out
 }

@@ -10,7 +10,7 @@ import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { decodeProbs, predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
-import { adaptLookalikes, DEFAULT_LOOKALIKE, type LookalikeOptions } from './lookalikes.ts'
+import { adaptLookalikes, DEFAULT_LOOKALIKE, type LookalikeMove, type LookalikeOptions } from './lookalikes.ts'
 import type { CharLm } from './charLm.ts'
 import { DEFAULT_DECODER, type DecoderOptions, type Lexicon } from './decode.ts'
 import { buildLattices, type LatticeOptions } from './lattice.ts'
@@ -335,6 +335,7 @@ export async function transcribe(
     lexicon: lm ? (opts.lexicon === undefined ? defaultLexicon() : opts.lexicon) : null
   }
   let read = decodeLines(prep, decodeOpts)
+  let lookalikes: NonNullable<PageDoc['decoding']>['lookalikes']
   if (lm && classifier.embed && (opts.lookalike?.weight ?? DEFAULT_LOOKALIKE.weight) !== 0 && read.boxes.length > 0) {
     // The look-alikes against the page's own examples, then the page decoded again with what moved.
     const boxes = read.boxes
@@ -354,8 +355,22 @@ export async function transcribe(
     )
     if (moved.size > 0) {
       const probs = prep.probs.slice()
-      for (const [i, p] of moved) probs.set(p, boxes[i].candidate * NUM_CLASSES)
+      for (const [i, m] of moved) probs.set(m.probs, boxes[i].candidate * NUM_CLASSES)
       read = decodeLines({ ...prep, probs }, decodeOpts)
+      const share = (p: Float32Array, m: LookalikeMove) => {
+        const a = p[CLASS_INDEX.get(m.letter)!],
+          d = p[CLASS_INDEX.get(m.digit)!]
+        return a + d > 0 ? Math.min(1, Math.max(0, a / (a + d))) : 0.5
+      }
+      lookalikes = [...moved].map(([i, m]) => ({
+        ...toFile(boxes[i].box),
+        letter: m.letter,
+        digit: m.digit,
+        letterSimilarity: m.letterSimilarity,
+        digitSimilarity: m.digitSimilarity,
+        before: share(boxes[i].probs, m),
+        after: share(m.probs, m)
+      }))
     }
   }
   const probs = new Float32Array(read.boxes.length * NUM_CLASSES)
@@ -389,7 +404,8 @@ export async function transcribe(
           p: Math.min(1, Math.max(0, c.p)),
           chosen: c.chosen
         }))
-      }))
+      })),
+      ...(lookalikes ? { lookalikes } : {})
     }
   }
   return {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { CLASSES } from '../../../src/shared/classes.ts'
+import { PageDocSchema } from '../../../src/shared/pagedoc.ts'
+import { loadClassifier } from '../../../src/main/recognize/models.ts'
+import { transcribe } from '../../../src/main/read/transcribe.ts'
+import { loadImage } from '../../../src/main/vision/image.ts'
 import { adaptLookalikes, type EmbedGlyphs, type ReadGlyph } from '../../../src/main/read/lookalikes.ts'
 
 const idx = (c: string) => CLASSES.indexOf(c)
@@ -54,7 +58,9 @@ describe("look-alikes read against the page's own examples", () => {
     const x0y = 8 + 1,
       q0w = 11 + 1
     expect([...moved.keys()].sort((a, b) => a - b)).toEqual([x0y, q0w])
-    const p = moved.get(x0y)!
+    const m = moved.get(x0y)!
+    expect([m.letter, m.digit, m.letterSimilarity, m.digitSimilarity]).toEqual(['O', '0', 1, expect.closeTo(0.8, 6)])
+    const p = m.probs
     // Resemblance 1 to the O's and 0.8 to the 0's: ln odds +4 (capped), O now ahead of 0.
     const odds = Math.log(0.4 / 0.5) + 4
     expect(p[idx('O')]).toBeCloseTo(0.9 / (1 + Math.exp(-odds)), 5)
@@ -63,7 +69,7 @@ describe("look-alikes read against the page's own examples", () => {
     // Every other class as it was.
     for (const c of CLASSES) if (c !== 'O' && c !== '0') expect(p[idx(c)]).toBe(glyphs[x0y].probs[idx(c)])
     // Drawn like the page's 0: pushed further toward 0.
-    const q = moved.get(q0w)!
+    const q = moved.get(q0w)!.probs
     expect(q[idx('0')] / q[idx('O')]).toBeGreaterThan(0.5 / 0.4)
   })
 
@@ -75,7 +81,7 @@ describe("look-alikes read against the page's own examples", () => {
       { line: 1, text: 'A0', probs: [null, unsure('O', '0', 0.45)], shape: [[0, 1], mid] }
     ])
     const moved = await adaptLookalikes(glyphs, embed, LEXICON, { weight: 10, maxShift: 100, minToken: 3 })
-    const p = moved.get(8)!
+    const p = moved.get(8)!.probs
     const cos0 = 0.9 * 0.8 + mid[1] * 0.6
     const odds = Math.log(0.45 / 0.45) + 10 * (0.9 - cos0)
     expect(p[idx('O')]).toBeCloseTo(0.9 / (1 + Math.exp(-odds)), 5)
@@ -119,7 +125,28 @@ describe("look-alikes read against the page's own examples", () => {
     ])
     const moved = await adaptLookalikes(glyphs, embed, LEXICON)
     expect(moved.has(8 + 1)).toBe(true) // ROOX's first O is not an example either (ROOX is no word)
-    expect(moved.get(8 + 2)![idx('0')]).toBeGreaterThan(glyphs[8 + 2].probs[idx('0')])
+    expect(moved.get(8 + 2)!.probs[idx('0')]).toBeGreaterThan(glyphs[8 + 2].probs[idx('0')])
     for (const g of [12, 13, 14]) expect(moved.has(g)).toBe(true)
   })
+})
+
+describe('look-alikes in a whole reading (transcribe)', () => {
+  it('records what moved in the JSON decoding record, and nothing with the step off', async () => {
+    const classifier = await loadClassifier()
+    // A committed evaluation page of mixed letter–digit tokens in one of the reserved fonts.
+    const image = await loadImage('test/fixtures/hard-pages/mixed-01.png')
+    const on = (await transcribe(image, classifier)).doc
+    const moves = on.decoding?.lookalikes ?? []
+    expect(moves.length).toBeGreaterThan(0)
+    for (const m of moves) {
+      // The pair's letter share moves the way the resemblance says (ln odds shifted by 40 × the difference).
+      // (At most equal where float rounding leaves a share already at 0 or 1; never the other way.)
+      const toward = Math.sign(m.letterSimilarity - m.digitSimilarity)
+      expect((m.after - m.before) * toward, `${m.letter}/${m.digit} at ${m.x},${m.y}`).toBeGreaterThanOrEqual(0)
+      expect(m.x + m.w).toBeLessThanOrEqual(on.image.width)
+    }
+    expect(PageDocSchema.parse(JSON.parse(JSON.stringify(on)))).toEqual(on)
+    const off = (await transcribe(image, classifier, { lookalike: { weight: 0 } })).doc
+    expect(off.decoding?.lookalikes).toBeUndefined()
+  }, 60_000)
 })
