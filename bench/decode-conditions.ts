@@ -51,6 +51,7 @@ function config(spec: string): TranscribeOptions {
     gaps: merged('gaps'),
     lattice: merged('lattice'),
     lookalike: merged('lookalike'),
+    heal: merged('heal'),
     ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
     ...(merged('touching')?.merges !== undefined ? { touchingMerges: merged('touching')!.merges !== 0 } : {}),
     ...(merged('touching')?.peak !== undefined ? { touchingPeak: merged('touching')!.peak } : {}),
@@ -130,12 +131,12 @@ async function main() {
     }
   }
   const pct = (a: number, b: number) => (b === 0 ? (a === 0 ? '0.0%' : `${a} extra`) : `${((100 * a) / b).toFixed(1)}%`)
-  const rows: Record<string, Record<string, { cer: string; cerSpace: string }>> = {}
+  const rows: Record<string, Record<string, { cer: string; cerSpace: string } & Score>> = {}
   for (const [cond, byCfg] of table) {
     rows[cond] = {}
     for (const c of names) {
       const s = byCfg.get(c)!
-      rows[cond][c] = { cer: pct(s.errs, s.chars), cerSpace: pct(s.errsSp, s.charsSp) }
+      rows[cond][c] = { cer: pct(s.errs, s.chars), cerSpace: pct(s.errsSp, s.charsSp), ...s }
     }
   }
   if (values.json) {

@@ -11,6 +11,7 @@ import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import type { Classifier } from '../recognize/classifier.ts'
 import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import type { PageLayout } from '../vision/layout.ts'
+import { closeGlyphInk } from '../vision/closeGlyph.ts'
 import { loadCharLm, type CharLm } from './charLm.ts'
 import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type Lexicon } from './decode.ts'
 import { buildLattices, CUT_DEFAULTS, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
@@ -89,6 +90,11 @@ export interface PreparedLines {
   glyphs: Float32Array
   /** An additive ln prior per candidate from the touching-letter model (see `touchingPeak`), if any. */
   prior?: Float32Array
+  /**
+   * With `heal`: the probabilities as they were before unsure candidates were read again with their ink closed
+   * (touching model mixed in as in `probs`), for judging whether the page is writing at all on the first reading.
+   */
+  first?: Float32Array
 }
 
 export interface PrepareLinesOptions {
@@ -122,6 +128,15 @@ export interface PrepareLinesOptions {
    * wide letter (NO as M) kept most of its probability. Chosen on the tuning pages (docs/BENCHMARKS.md).
    */
   touchingPeak?: number
+  /** Unsure boxes and merges read again with their ink closed, before the touching model is mixed in (`HealOptions`). */
+  heal?: HealOptions
+}
+
+export interface HealOptions {
+  /** Weight of the closed glyph's reading in the weighted geometric mean (default 0.5; 0 turns the step off). */
+  weight?: number
+  /** Detector boxes and merges read below this top probability are read again (default 0.5). */
+  below?: number
 }
 
 /**
@@ -183,19 +198,21 @@ export async function prepareLines(
       }
     }
   }
+  const first = await healUnsure(lattices, glyphs, probs, classifier, opts.heal)
   const unit = lattices.flatMap((l) =>
     l.segments.map((s) => s.cutUnit === true || (touchingMerges && s.mergeUnit === true))
   )
   const rows = unit.flatMap((u, i) => (u ? [i] : []))
   const special = special0 && rows.length > 0 ? await special0() : null
-  if (!special) return { lattices, probs, glyphs }
+  if (!special) return { lattices, probs, glyphs, ...(first ? { first } : {}) }
   const q = (await special.predict(glyphRows(glyphs, rows), rows.length)).probs
   const wSure = Math.min(1, touchingWeight),
     wUnsure = Math.min(1, touchingWeightUnsure)
   const mixed = new Float64Array(NUM_CLASSES)
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
-  rows.forEach((r, k) => {
-    const p = probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
+  /** Row r of `into` mixed with the touching model's row k; returns the touching model's top probability. */
+  const mix = (into: Float32Array, r: number, k: number): number => {
+    const p = into.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
     let mainPeak = 0
     for (let c = 0; c < NUM_CLASSES; c++) mainPeak = Math.max(mainPeak, p[c])
     const w = mainPeak >= touchingSure ? wSure : wUnsure
@@ -208,9 +225,14 @@ export async function prepareLines(
       peak = Math.max(peak, qc)
     }
     for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
+    return peak
+  }
+  rows.forEach((r, k) => {
+    const peak = mix(probs, r, k)
+    if (first) mix(first, r, k)
     if (prior) prior[r] = touchingPeak * Math.log(peak)
   })
-  return prior ? { lattices, probs, glyphs, prior } : { lattices, probs, glyphs }
+  return { lattices, probs, glyphs, ...(prior ? { prior } : {}), ...(first ? { first } : {}) }
 }
 
 /** A candidate's identity across two lattices of one page: its rectangle, kind of ink and cut rows. */
@@ -249,6 +271,52 @@ async function reuseRows(
     }
   })
   return { all, glyphs: g, probs: p }
+}
+
+/**
+ * Broken strokes read again whole: the detector boxes and merges the classifier reads with a top probability
+ * below `below` are classified again with their ink closed (vision/closeGlyph.ts: gaps of up to two pixels of the
+ * 32×32 glyph filled), and `probs` becomes, on those rows, the normalised weighted geometric mean of the two
+ * readings (weight `weight` on the closed glyph). One batch; none when no candidate is that unsure. Returns the
+ * probabilities as they were (a copy), or undefined when nothing was read again.
+ */
+async function healUnsure(
+  lattices: readonly LineLattice[],
+  glyphs: Float32Array,
+  probs: Float32Array,
+  classifier: Classifier,
+  opts: HealOptions = {}
+): Promise<Float32Array | undefined> {
+  const weight = Math.min(1, opts.weight ?? 0.5),
+    below = opts.below ?? 0.5
+  if (weight <= 0) return undefined
+  const rows: number[] = []
+  let r = 0
+  for (const l of lattices)
+    for (const s of l.segments) {
+      if (s.kind === 'box' || s.kind === 'merge') {
+        let peak = 0
+        for (let c = 0; c < NUM_CLASSES; c++) peak = Math.max(peak, probs[r * NUM_CLASSES + c])
+        if (peak < below) rows.push(r)
+      }
+      r++
+    }
+  if (rows.length === 0) return undefined
+  const q = (await classifier.predict(closeGlyphInk(glyphRows(glyphs, rows), rows.length), rows.length)).probs
+  const before = probs.slice()
+  const mixed = new Float64Array(NUM_CLASSES)
+  rows.forEach((row, k) => {
+    const p = probs.subarray(row * NUM_CLASSES, (row + 1) * NUM_CLASSES)
+    let sum = 0
+    for (let c = 0; c < NUM_CLASSES; c++) {
+      mixed[c] = Math.exp(
+        (1 - weight) * Math.log(Math.max(p[c], 1e-30)) + weight * Math.log(Math.max(q[k * NUM_CLASSES + c], 1e-30))
+      )
+      sum += mixed[c]
+    }
+    for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
+  })
+  return before
 }
 
 /** Rows `rows` of n×1024 glyphs, in that order. */

@@ -21,6 +21,7 @@ import {
   decodeLines,
   defaultTouchingModel,
   glyphRows,
+  type HealOptions,
   prepareLines,
   type PreparedLines,
   type ShapePriorOptions
@@ -89,6 +90,8 @@ export interface TranscribeOptions {
   touchingMerges?: boolean
   /** Weight of the touching model's certainty as a prior of the candidates it reads (readLines.ts#PrepareLinesOptions; default 4). */
   touchingPeak?: number
+  /** Unsure boxes and merges read again with their ink closed (readLines.ts#HealOptions; `{ weight: 0 }` turns it off). */
+  heal?: HealOptions
   gaps?: GapModelOptions
   shape?: ShapePriorOptions
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
@@ -314,7 +317,8 @@ export async function transcribe(
     touchingWeightUnsure: opts.touchingWeightUnsure,
     touchingSure: opts.touchingSure,
     touchingMerges: opts.touchingMerges,
-    touchingPeak: opts.touchingPeak
+    touchingPeak: opts.touchingPeak,
+    heal: opts.heal
   })
   // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own
   // boxes as on the old path; it is not decoded at all (a desk's thousands of marks would cost seconds).
@@ -423,6 +427,8 @@ const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))
 
 /** notWriting.ts's test on the detector's boxes (the lattice's 'box' candidates), before decoding. */
 function detectorBoxesLookLikeClutter(prep: PreparedLines): boolean {
+  // The first reading: a desk's marks read again with their ink closed must not start to look like writing.
+  const first = prep.first ?? prep.probs
   const conf: number[] = [],
     boxes: CharBox[] = []
   let offset = 0
@@ -430,7 +436,7 @@ function detectorBoxesLookLikeClutter(prep: PreparedLines): boolean {
     lat.segments.forEach((s, i) => {
       if (s.kind !== 'box') return
       let top = 0
-      for (let c = 0; c < NUM_CLASSES; c++) top = Math.max(top, prep.probs[(offset + i) * NUM_CLASSES + c])
+      for (let c = 0; c < NUM_CLASSES; c++) top = Math.max(top, first[(offset + i) * NUM_CLASSES + c])
       conf.push(top)
       boxes.push(s.box)
     })

@@ -534,3 +534,73 @@ describe('merges of a wide letter broken into side-by-side pieces', () => {
     expect(mergesOf(brokenWide(-6, 0.9 * H))).toHaveLength(1)
   })
 })
+
+describe('prepareLines reads unsure boxes and merges again with their ink closed', () => {
+  /**
+   * A classifier that reads a glyph by its pixel (0, 0): ink there (a closed glyph, below) gives class 1 at
+   * 0.6, paper gives class 0 at `top`. So the first reading and the closed one differ, and every row says which.
+   */
+  const byCorner = (top: number, calls: number[]): Classifier => ({
+    name: 'corner',
+    async predict(glyphs: Float32Array, n: number) {
+      calls.push(n)
+      const probs = new Float32Array(n * NUM_CLASSES)
+      for (let i = 0; i < n; i++) {
+        const closed = glyphs[i * GLYPH_PIXELS] < 0.5
+        const [k, p] = closed ? [1, 0.6] : [0, top]
+        for (let c = 0; c < NUM_CLASSES; c++) probs[i * NUM_CLASSES + c] = c === k ? p : (1 - p) / (NUM_CLASSES - 1)
+      }
+      return decodeProbs(probs, n)
+    }
+  })
+  // Ink at (0, 1) and (1, 0) around paper at (0, 0): the closing fills the corner.
+  const extract = (boxes: readonly CharBox[]) => {
+    const g = new Float32Array(boxes.length * GLYPH_PIXELS).fill(1)
+    for (let i = 0; i < boxes.length; i++) {
+      g[i * GLYPH_PIXELS + 1] = 0
+      g[i * GLYPH_PIXELS + 32] = 0
+      g[i * GLYPH_PIXELS + 33] = 0
+    }
+    return g
+  }
+
+  it.each([
+    [0.4, 0.5, 0.5], // unsure: mixed
+    [0.4, 0.3, 0.5], // below a lower bar: not
+    [0.4, 0.5, 0], // weight 0: not
+    [0.7, 0.5, 0.5] // sure: not
+  ])('page classifier %s, below %s, weight %s', async (top, below, weight) => {
+    const l = line()
+    const calls: number[] = []
+    const prep = await prepareLines(l.seg, layoutPage(l.boxes), byCorner(top, calls), extract, {
+      heal: { below, weight }
+    })
+    const segs = prep.lattices.flatMap((x) => x.segments)
+    const healed = segs.map((s) => (s.kind === 'box' || s.kind === 'merge') && top < below && weight > 0)
+    expect(segs.some((s) => s.kind === 'cut')).toBe(true)
+    // One batch of every candidate, then one of the unsure boxes and merges, if any.
+    const n = healed.filter(Boolean).length
+    expect(calls).toEqual(n > 0 ? [segs.length, n] : [segs.length])
+    const rest = (1 - top) / 35,
+      rest2 = 0.4 / 35
+    // Normalised weighted geometric mean, by hand: class 0 top^(1−w)·rest2^w, class 1 rest^(1−w)·0.6^w.
+    const a = top ** (1 - weight) * rest2 ** weight,
+      b = rest ** (1 - weight) * 0.6 ** weight,
+      o = rest ** (1 - weight) * rest2 ** weight
+    const sum = a + b + 34 * o
+    segs.forEach((s, i) => {
+      const row = prep.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
+      if (healed[i]) {
+        expect(row[0], `${s.kind} at ${s.box.x}`).toBeCloseTo(a / sum, 6)
+        expect(row[1]).toBeCloseTo(b / sum, 6)
+        expect(row[7]).toBeCloseTo(o / sum, 6)
+      } else {
+        expect(row[0], `${s.kind} at ${s.box.x}`).toBeCloseTo(top, 6)
+        expect(row[1]).toBeCloseTo(rest, 6)
+      }
+      // The first reading is kept for judging whether the page is writing at all.
+      if (n > 0) expect(prep.first![i * NUM_CLASSES]).toBeCloseTo(top, 6)
+    })
+    if (n === 0) expect(prep.first).toBeUndefined()
+  })
+})
