@@ -65,6 +65,14 @@ export const MAX_DECODING_CANDIDATES = 200_000
  * boxes, cuts and merges — with its best class and whether the chosen reading used it. Optional and
  * informative only: nothing reads it back, the exports ignore it, and editing a page does not update it.
  */
+/** A rectangle in the image file's pixels, as the decoding record's fields (spread into its objects). */
+const PixelRect = {
+  x: z.number().int().nonnegative(),
+  y: z.number().int().nonnegative(),
+  w: z.number().int().positive(),
+  h: z.number().int().positive()
+}
+
 export const PageDecodingSchema = z.object({
   /** The language model's weight, or null when the page was decoded without one. */
   lm: z.object({ weight: z.number() }).nullable(),
@@ -76,10 +84,7 @@ export const PageDecodingSchema = z.object({
         candidates: z
           .array(
             z.object({
-              x: z.number().int().nonnegative(),
-              y: z.number().int().nonnegative(),
-              w: z.number().int().positive(),
-              h: z.number().int().positive(),
+              ...PixelRect,
               kind: z.enum(['box', 'merge', 'cut']),
               label: ClassLabel,
               p: z.number().min(0).max(1),
@@ -98,10 +103,7 @@ export const PageDecodingSchema = z.object({
   lookalikes: z
     .array(
       z.object({
-        x: z.number().int().nonnegative(),
-        y: z.number().int().nonnegative(),
-        w: z.number().int().positive(),
-        h: z.number().int().positive(),
+        ...PixelRect,
         letter: ClassLabel,
         digit: ClassLabel,
         letterSimilarity: z.number().min(-1.0001).max(1.0001),

@@ -151,6 +151,8 @@ export interface HealOptions {
  * one letter it stays one, where the touching model sees two letters in it the one-box reading loses
  * against the cuts; its own certainty is kept as a prior of each such candidate (`touchingPeak`), since
  * the normalised mixture alone loses it. `touching` is asked only when a page has such a candidate.
+ * Before that mixture, the unsure detector boxes and merges are read again with their ink closed (`heal`,
+ * healUnsure); the reading before it is returned as `first`.
  */
 export async function prepareLines(
   seg: Parameters<typeof buildLattices>[0],
@@ -208,23 +210,15 @@ export async function prepareLines(
   const q = (await special.predict(glyphRows(glyphs, rows), rows.length)).probs
   const wSure = Math.min(1, touchingWeight),
     wUnsure = Math.min(1, touchingWeightUnsure)
-  const mixed = new Float64Array(NUM_CLASSES)
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
   /** Row r of `into` mixed with the touching model's row k; returns the touching model's top probability. */
   const mix = (into: Float32Array, r: number, k: number): number => {
     const p = into.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
     let mainPeak = 0
     for (let c = 0; c < NUM_CLASSES; c++) mainPeak = Math.max(mainPeak, p[c])
-    const w = mainPeak >= touchingSure ? wSure : wUnsure
-    let sum = 0,
-      peak = 0
-    for (let c = 0; c < NUM_CLASSES; c++) {
-      const qc = q[k * NUM_CLASSES + c]
-      mixed[c] = Math.exp((1 - w) * Math.log(Math.max(p[c], 1e-30)) + w * Math.log(Math.max(qc, 1e-30)))
-      sum += mixed[c]
-      peak = Math.max(peak, qc)
-    }
-    for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
+    mixGeometric(p, q.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES), mainPeak >= touchingSure ? wSure : wUnsure)
+    let peak = 0
+    for (let c = 0; c < NUM_CLASSES; c++) peak = Math.max(peak, q[k * NUM_CLASSES + c])
     return peak
   }
   rows.forEach((r, k) => {
@@ -304,19 +298,27 @@ async function healUnsure(
   if (rows.length === 0) return undefined
   const q = (await classifier.predict(closeGlyphInk(glyphRows(glyphs, rows), rows.length), rows.length)).probs
   const before = probs.slice()
-  const mixed = new Float64Array(NUM_CLASSES)
-  rows.forEach((row, k) => {
-    const p = probs.subarray(row * NUM_CLASSES, (row + 1) * NUM_CLASSES)
-    let sum = 0
-    for (let c = 0; c < NUM_CLASSES; c++) {
-      mixed[c] = Math.exp(
-        (1 - weight) * Math.log(Math.max(p[c], 1e-30)) + weight * Math.log(Math.max(q[k * NUM_CLASSES + c], 1e-30))
-      )
-      sum += mixed[c]
-    }
-    for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
-  })
+  rows.forEach((row, k) =>
+    mixGeometric(
+      probs.subarray(row * NUM_CLASSES, (row + 1) * NUM_CLASSES),
+      q.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES),
+      weight
+    )
+  )
   return before
+}
+
+const MIX_SCRATCH = new Float64Array(NUM_CLASSES)
+
+/** p ← the normalised weighted geometric mean p^(1−w) · q^w of two rows of class probabilities, in place. */
+function mixGeometric(p: Float32Array, q: Float32Array, w: number): void {
+  const mixed = MIX_SCRATCH
+  let sum = 0
+  for (let c = 0; c < NUM_CLASSES; c++) {
+    mixed[c] = Math.exp((1 - w) * Math.log(Math.max(p[c], 1e-30)) + w * Math.log(Math.max(q[c], 1e-30)))
+    sum += mixed[c]
+  }
+  for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
 }
 
 /** Rows `rows` of n×1024 glyphs, in that order. */
