@@ -103,6 +103,7 @@ function cosine(e: Float32Array, dim: number, i: number, j: number): number {
     ni += a * a
     nj += b * b
   }
+  if (!Number.isFinite(dot + ni + nj)) return NaN
   return ni > 0 && nj > 0 ? dot / Math.sqrt(ni * nj) : 0
 }
 
@@ -174,6 +175,8 @@ export async function adaptLookalikes(
     const sl = nearest(examples[k].letter),
       sd = nearest(examples[k].digit)
     const shift = Math.max(-o.maxShift, Math.min(o.maxShift, o.weight * (sl - sd)))
+    // Features that are not numbers (a damaged model that passed its load check) say nothing: the glyph stays.
+    if (!Number.isFinite(shift)) continue
     const a = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][0])!,
       d = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][1])!
     const mass = g.probs[a] + g.probs[d]

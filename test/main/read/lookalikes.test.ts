@@ -130,6 +130,18 @@ describe("look-alikes read against the page's own examples", () => {
   })
 })
 
+describe('look-alikes with features that are not numbers', () => {
+  it('leaves every glyph as it was read', async () => {
+    const { glyphs } = page([
+      { line: 0, text: 'ROOM' },
+      { line: 0, text: '4096' },
+      { line: 1, text: 'X0Y', probs: [null, unsure('O', '0', 0.4), null] }
+    ])
+    const nan: EmbedGlyphs = async (indices) => ({ data: new Float32Array(indices.length * 2).fill(NaN), dim: 2 })
+    expect((await adaptLookalikes(glyphs, nan, LEXICON)).size).toBe(0)
+  })
+})
+
 describe('look-alikes in a whole reading (transcribe)', () => {
   it('records what moved in the JSON decoding record, and nothing with the step off', async () => {
     const classifier = await loadClassifier()
