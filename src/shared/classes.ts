@@ -4,6 +4,12 @@ export const NUM_CLASSES = 36
 export const GLYPH_SIZE = 32
 export const GLYPH_PIXELS = GLYPH_SIZE * GLYPH_SIZE
 
+/** Each class label's index in CLASSES. */
+export const CLASS_INDEX: ReadonlyMap<string, number> = new Map(CLASSES.map((c, i) => [c, i]))
+
+/** Whether a class label is a digit (0–9). */
+export const isDigit = (c: string): boolean => c >= '0' && c <= '9'
+
 export function classIndex(label: string): number {
   const i = CLASSES.indexOf(label.toUpperCase())
   if (i < 0) throw new RangeError(`"${label}" is not one of Glyphdesk's 36 classes (A–Z, 0–9)`)

@@ -59,12 +59,6 @@ export const MAX_PAGE_BOXES = 50_000
 /** Most candidate segments a line's decoding record may list, and most lines it may have. */
 export const MAX_DECODING_CANDIDATES = 200_000
 
-/**
- * What the decoder weighed for each line (read/readLines.ts), so a wrong decision can be understood: its
- * best few readings with their scores (natural-log units) and every candidate segment — the detector's
- * boxes, cuts and merges — with its best class and whether the chosen reading used it. Optional and
- * informative only: nothing reads it back, the exports ignore it, and editing a page does not update it.
- */
 /** A rectangle in the image file's pixels, as the decoding record's fields (spread into its objects). */
 const PixelRect = {
   x: z.number().int().nonnegative(),
@@ -73,6 +67,12 @@ const PixelRect = {
   h: z.number().int().positive()
 }
 
+/**
+ * What the decoder weighed for each line (read/readLines.ts), so a wrong decision can be understood: its
+ * best few readings with their scores (natural-log units) and every candidate segment — the detector's
+ * boxes, cuts and merges — with its best class and whether the chosen reading used it. Optional and
+ * informative only: nothing reads it back, the exports ignore it, and editing a page does not update it.
+ */
 export const PageDecodingSchema = z.object({
   /** The language model's weight, or null when the page was decoded without one. */
   lm: z.object({ weight: z.number() }).nullable(),

@@ -19,7 +19,7 @@
 // Search: nodes left to right, hypotheses merged when their future is the same (same language-model
 // context and, with a lexicon, the same word so far) and cut to the best `beam` per node. With an
 // unbounded beam the search is exact (test/main/read/decode.test.ts checks it against brute force).
-import { CLASSES, LOOKALIKE_PAIRS } from '../../shared/classes.ts'
+import { CLASSES, isDigit, LOOKALIKE_PAIRS } from '../../shared/classes.ts'
 import type { CharLm } from './charLm.ts'
 
 export interface DecodeEdge {
@@ -124,7 +124,6 @@ const PARTNER: readonly number[] = CLASSES.map((c) => {
   const pair = LOOKALIKE_PAIRS.find(([l, d]) => l === c || d === c)
   return pair ? CLASSES.indexOf(pair[0] === c ? pair[1] : pair[0]) : -1
 })
-const isDigit = (c: string): boolean => c >= '0' && c <= '9'
 const LN_FLOOR = Math.log(1e-6)
 const lnp = (p: number): number => (p > 1e-6 ? Math.log(p) : LN_FLOOR)
 

@@ -6,18 +6,8 @@
 // lexicon) is then compared with them in the classifier's own feature space (its penultimate layer), and the
 // pair's split of its probability moves toward the member whose examples it resembles more. The decoder then
 // reads the page again with those probabilities; nothing else about the reading changes.
-import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import { CLASS_INDEX, isDigit, LOOKALIKE_PAIRS, NUM_CLASSES } from '../../shared/classes.ts'
 import type { Lexicon } from './decode.ts'
-
-/** The look-alike pairs: a letter and the digit it is mistaken for. */
-export const LOOKALIKE_PAIRS: readonly (readonly [string, string])[] = [
-  ['O', '0'],
-  ['I', '1'],
-  ['Z', '2'],
-  ['S', '5'],
-  ['G', '6'],
-  ['B', '8']
-]
 
 export interface LookalikeOptions {
   /**
@@ -48,19 +38,14 @@ export interface ReadGlyph {
   probs: Float32Array
 }
 
-const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))
-const isDigit = (c: string) => c >= '0' && c <= '9'
+/** The class indices of each pair of LOOKALIKE_PAIRS: [letter, digit]. */
+const PAIR_INDEX = LOOKALIKE_PAIRS.map(([l, d]) => [CLASS_INDEX.get(l)!, CLASS_INDEX.get(d)!] as const)
 
 /** The pair (index into LOOKALIKE_PAIRS) a glyph belongs to, or -1: the pair holds ≥ minPairMass and its top. */
 function pairOf(p: Float32Array, minPairMass: number): number {
   let top = 0
   for (let c = 1; c < NUM_CLASSES; c++) if (p[c] > p[top]) top = c
-  for (let k = 0; k < LOOKALIKE_PAIRS.length; k++) {
-    const a = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][0])!,
-      d = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][1])!
-    if ((top === a || top === d) && p[a] + p[d] >= minPairMass) return k
-  }
-  return -1
+  return PAIR_INDEX.findIndex(([a, d]) => (top === a || top === d) && p[a] + p[d] >= minPairMass)
 }
 
 /**
@@ -177,8 +162,7 @@ export async function adaptLookalikes(
     const shift = Math.max(-o.maxShift, Math.min(o.maxShift, o.weight * (sl - sd)))
     // Features that are not numbers (a damaged model that passed its load check) say nothing: the glyph stays.
     if (!Number.isFinite(shift)) continue
-    const a = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][0])!,
-      d = CLASS_INDEX.get(LOOKALIKE_PAIRS[k][1])!
+    const [a, d] = PAIR_INDEX[k]
     const mass = g.probs[a] + g.probs[d]
     const odds = Math.log(Math.max(g.probs[a], 1e-9) / Math.max(g.probs[d], 1e-9)) + shift
     const p = new Float32Array(g.probs)

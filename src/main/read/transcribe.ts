@@ -6,7 +6,7 @@
 // of touching letters, merges of broken ones — are classified together, and a search over the classifier,
 // a shape prior, the line's own word gaps and a character language model picks the characters and spaces.
 import { createHash } from 'node:crypto'
-import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
+import { CLASS_INDEX, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { decodeProbs, predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
@@ -422,8 +422,6 @@ export async function transcribe(
     )
   }
 }
-
-const CLASS_INDEX = new Map(CLASSES.map((c, i) => [c, i]))
 
 /** notWriting.ts's test on the detector's boxes (the lattice's 'box' candidates), before decoding. */
 function detectorBoxesLookLikeClutter(prep: PreparedLines): boolean {

@@ -4,6 +4,7 @@
 // of a word are (nearly) all digits, a glyph read as a letter becomes the best digit among its
 // top-3 if that digit is not much less likely, and the same the other way round for letters.
 // The person's own labels are never touched, and single-character words have no context.
+import { isDigit } from '../../shared/classes.ts'
 import type { PageBox, PageDoc } from '../../shared/pagedoc.ts'
 
 export interface WordContextOptions {
@@ -14,8 +15,6 @@ export interface WordContextOptions {
 }
 
 export const DEFAULT_WORD_CONTEXT: WordContextOptions = { majority: 0.75, minRatio: 0.2 }
-
-const isDigit = (c: string): boolean => c >= '0' && c <= '9'
 
 function kind(b: PageBox): 'digit' | 'letter' | null {
   const c = b.userLabel ?? b.label
