@@ -52,6 +52,7 @@ function config(spec: string): TranscribeOptions {
     lattice: merged('lattice'),
     lookalike: merged('lookalike'),
     heal: merged('heal'),
+    split: merged('split'),
     ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
     ...(merged('touching')?.merges !== undefined ? { touchingMerges: merged('touching')!.merges !== 0 } : {}),
     ...(merged('touching')?.peak !== undefined ? { touchingPeak: merged('touching')!.peak } : {}),

@@ -81,6 +81,19 @@ export const PageDecodingSchema = z.object({
       z.object({
         line: z.number().int().nonnegative(),
         alternatives: z.array(z.object({ text: z.string().max(100_000), score: z.number() })).max(20),
+        /**
+         * Tokens of the best reading that the lexicon split after the search, run-together words
+         * (read/wordSplit.ts): the token as read and the words it became. Absent when none was split.
+         */
+        splits: z
+          .array(
+            z.object({
+              token: z.string().max(100_000),
+              words: z.array(z.string().max(100_000)).min(2).max(1000)
+            })
+          )
+          .max(MAX_DECODING_CANDIDATES)
+          .optional(),
         candidates: z
           .array(
             z.object({

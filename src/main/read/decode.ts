@@ -154,6 +154,11 @@ export function spaceChoices(p: number | null | undefined, opts: DecoderOptions)
 /** What the decoder asks of a lexicon: whether it holds an upper-case word (a Set is one). */
 export interface Lexicon {
   has(word: string): boolean
+  /**
+   * The words that are more than names (a word list's lower-case entries, and the person's own words), for
+   * splitting run-together words (read/wordSplit.ts); absent: all of them.
+   */
+  common?: Lexicon
 }
 
 export function isLexiconWord(word: string, lexicon: Lexicon | null | undefined): boolean {

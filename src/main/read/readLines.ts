@@ -16,6 +16,7 @@ import { loadCharLm, type CharLm } from './charLm.ts'
 import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type Lexicon } from './decode.ts'
 import { buildLattices, CUT_DEFAULTS, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
+import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
 import { WordTable } from './wordTable.ts'
 
 export interface ShapePriorOptions {
@@ -36,6 +37,8 @@ export interface ReadLinesOptions {
   /** The character language model, or null for none. */
   lm: CharLm | null
   lexicon?: Lexicon | null
+  /** Run-together words split into lexicon words (read/wordSplit.ts), with a lexicon only. */
+  split?: WordSplitOptions
 }
 
 /** ln prior of a segment of box `b` in a line of median width W: wide boxes are unlikely single characters. */
@@ -67,6 +70,8 @@ export interface ReadBox {
 export interface LineDecoding {
   line: number
   alternatives: { text: string; score: number }[]
+  /** Tokens of the best path split into lexicon words after the search (read/wordSplit.ts). */
+  splits?: { token: string; words: string[] }[]
   candidates: { box: CharBox; kind: SegmentKind; label: string; p: number; chosen: boolean }[]
 }
 
@@ -357,9 +362,28 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
     const best = paths[0]
     const chosen = new Set<number>()
     let word = 0
+    const splits: { token: string; words: string[] }[] = []
+    // Spaces the lexicon adds: step indices that start a new word although the path put no space there.
+    const splitBefore = new Set<number>()
+    if (best && opts.lexicon) {
+      let start = 0
+      for (let k = 1; k <= best.steps.length; k++) {
+        if (k < best.steps.length && !best.steps[k].spaceBefore) continue
+        const steps = best.steps.slice(start, k)
+        const token = steps.map((st) => st.label).join('')
+        const gapBefore = steps.map((st) => lat.gaps[lat.segments[st.edge].from] ?? null)
+        const cuts = lexiconSplit(token, gapBefore, opts.lexicon, opts.split)
+        if (cuts) {
+          for (const c of cuts) splitBefore.add(start + c)
+          const bounds = [0, ...cuts, token.length]
+          splits.push({ token, words: bounds.slice(1).map((e, i) => token.slice(bounds[i], e)) })
+        }
+        start = k
+      }
+    }
     if (best) {
       best.steps.forEach((st, k) => {
-        if (k > 0 && st.spaceBefore) word++
+        if (k > 0 && (st.spaceBefore || splitBefore.has(k))) word++
         chosen.add(st.edge)
         const s = lat.segments[st.edge]
         boxes.push({
@@ -376,6 +400,7 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
     lines.push({
       line: lat.line,
       alternatives: paths.map((p) => ({ text: p.text, score: p.score })),
+      ...(splits.length > 0 ? { splits } : {}),
       candidates: lat.segments.map((s, i) => {
         const p = probsOf(i)
         let k = 0
@@ -432,15 +457,26 @@ const NO_WORDS: Lexicon = new Set<string>()
  * The lexicon: the system word list (words of letters only, upper-cased; none when it is not installed) and
  * the person's own words (tokens they typed while correcting, see userWords). The system list is read once,
  * into a WordTable (no string per word), and never copied: a page's lexicon is a view over it and the
- * page's own words (copying its ~100 000 words into a new Set cost ~50 ms on every page read).
+ * page's own words (copying its ~100 000 words into a new Set cost ~50 ms on every page read). Its `common`
+ * view (the list's lower-case entries, built on first use) is what run-together words may split into.
  */
 export function lexicon(own: Iterable<string> = []): Lexicon {
   if (systemWords === undefined) {
-    systemWords = existsSync(SYSTEM_WORDLIST) ? new WordTable(readFileSync(SYSTEM_WORDLIST)) : null
+    if (existsSync(SYSTEM_WORDLIST)) {
+      const bytes = readFileSync(SYSTEM_WORDLIST)
+      const all = new WordTable(bytes)
+      let common: WordTable | undefined
+      const commonView: Lexicon = { has: (w) => (common ??= new WordTable(bytes, { lowerCaseOnly: true })).has(w) }
+      systemWords = { has: (w) => all.has(w), common: commonView }
+    } else systemWords = null
   }
   const system = systemWords ?? NO_WORDS
   const mine = new Set<string>()
   for (const w of own) mine.add(w.toUpperCase())
   if (mine.size === 0) return system
-  return { has: (word) => mine.has(word) || system.has(word) }
+  const systemCommon = system.common ?? system
+  return {
+    has: (word) => mine.has(word) || system.has(word),
+    common: { has: (word) => mine.has(word) || systemCommon.has(word) }
+  }
 }

@@ -10,6 +10,7 @@ import { CLASS_INDEX, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { decodeProbs, predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
+import type { WordSplitOptions } from './wordSplit.ts'
 import { adaptLookalikes, DEFAULT_LOOKALIKE, type LookalikeMove, type LookalikeOptions } from './lookalikes.ts'
 import type { CharLm } from './charLm.ts'
 import { DEFAULT_DECODER, type DecoderOptions, type Lexicon } from './decode.ts'
@@ -94,6 +95,8 @@ export interface TranscribeOptions {
   heal?: HealOptions
   gaps?: GapModelOptions
   shape?: ShapePriorOptions
+  /** Run-together words split into lexicon words after the search (read/wordSplit.ts; `{ minPart: 0 }` turns it off). */
+  split?: WordSplitOptions
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
   /**
    * Look-alikes (O/0, I/1, …) read against the page's own examples of each (read/lookalikes.ts), with the
@@ -334,6 +337,7 @@ export async function transcribe(
   const decodeOpts = {
     gaps: opts.gaps,
     shape: opts.shape,
+    split: opts.split,
     decoder: { ...opts.decoder, ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}) },
     lm,
     lexicon: lm ? (opts.lexicon === undefined ? defaultLexicon() : opts.lexicon) : null
@@ -401,6 +405,7 @@ export async function transcribe(
       lines: read.lines.map((l) => ({
         line: l.line,
         alternatives: l.alternatives,
+        ...(l.splits ? { splits: l.splits } : {}),
         candidates: l.candidates.map((c) => ({
           ...toFile(c.box),
           kind: c.kind,

@@ -28,7 +28,15 @@ export class WordTable implements Lexicon {
   private readonly mask: number
   readonly size: number
 
-  constructor(private readonly bytes: Uint8Array) {
+  /**
+   * `lowerCaseOnly`: only lines that begin with a lower-case letter (a word list's common words, without the
+   * names it writes capitalised: Gog, Hus, Unix).
+   */
+  constructor(
+    private readonly bytes: Uint8Array,
+    opts: { lowerCaseOnly?: boolean } = {}
+  ) {
+    const lowerOnly = opts.lowerCaseOnly ?? false
     let lines = 1
     for (let i = bytes.indexOf(NL); i >= 0; i = bytes.indexOf(NL, i + 1)) lines++
     let cap = 16
@@ -49,7 +57,8 @@ export class WordTable implements Lexicon {
         if (u < 0x41 || u > 0x5a) break
         h = Math.imul(h ^ u, 0x01000193)
       }
-      if (i === last && last > start && this.insert(start, last, h >>> 0)) size++
+      const lower = bytes[start] >= 0x61 && bytes[start] <= 0x7a
+      if (i === last && last > start && (!lowerOnly || lower) && this.insert(start, last, h >>> 0)) size++
       start = end + 1
     }
     this.size = size

@@ -22,4 +22,15 @@ describe('lexicon', () => {
     expect(lex.has('HOUSE')).toBe(true)
     expect(lex.has('ZZYZX')).toBe(true)
   })
+
+  it.runIf(existsSync(SYSTEM_WORDLIST))("has a common view without the list's names, with the person's words", () => {
+    const lex = lexicon(['Zzyzx'])
+    // Gog and Unix are in the list only capitalised: words, but not parts a run-together token splits into.
+    for (const w of ['GOG', 'UNIX']) {
+      expect(lex.has(w), w).toBe(true)
+      expect(lex.common!.has(w), w).toBe(false)
+    }
+    for (const w of ['HOUSE', 'ZZYZX']) expect(lex.common!.has(w), w).toBe(true)
+    expect(lexicon().common!.has('ZZYZX')).toBe(false)
+  })
 })

@@ -18,6 +18,13 @@ function referenceSet(text: string): Set<string> {
 const table = (text: string) => new WordTable(new TextEncoder().encode(text))
 
 describe('WordTable', () => {
+  it('keeps only the lower-case lines when asked (a word list without its names)', () => {
+    const t = new WordTable(new TextEncoder().encode('Gog\ngo\nUnix\nunit\nBob\nbob\n'), { lowerCaseOnly: true })
+    expect(t.size).toBe(3)
+    for (const w of ['GO', 'UNIT', 'BOB']) expect(t.has(w), w).toBe(true)
+    for (const w of ['GOG', 'UNIX']) expect(t.has(w), w).toBe(false)
+  })
+
   it('holds the lines of letters, case-blind, and nothing else', () => {
     const t = table("house\nHouse\ncat's\nnaïve\nZebra\r\nab1\n\nA\nend")
     expect(t.has('HOUSE')).toBe(true)

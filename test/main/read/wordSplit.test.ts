@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest'
+import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
+import { decodeLines, type PreparedLines } from '../../../src/main/read/readLines.ts'
+import type { LineLattice } from '../../../src/main/read/lattice.ts'
+import { lexiconSplit, oneEditFromWord } from '../../../src/main/read/wordSplit.ts'
+import type { CharBox } from '../../../src/main/vision/segment.ts'
+
+const WORDS = new Set([
+  'THAT',
+  'SOUTH',
+  'WHEN',
+  'BUY',
+  'BOX',
+  'DRESS',
+  'LINE',
+  'COUNTRY',
+  'CON',
+  'TRY',
+  'MOTH',
+  'ERG',
+  'MOTHER',
+  'AB',
+  'CD',
+  'ANIMAL',
+  'SEASON',
+  'SEA',
+  'SON'
+])
+const gaps = (n: number, g = 0.3): (number | null)[] => Array.from({ length: n }, () => g)
+
+describe('lexiconSplit', () => {
+  it('splits a run-together token of letters into the fewest lexicon words', () => {
+    expect(lexiconSplit('THATSOUTH', gaps(9), WORDS)).toEqual([4])
+    expect(lexiconSplit('WHENBUY', gaps(7), WORDS)).toEqual([4])
+    // ANIMAL SEASON, not ANIMAL SEA SON: fewest parts.
+    expect(lexiconSplit('ANIMALSEASON', gaps(12), WORDS)).toEqual([6])
+    expect(lexiconSplit('THATSOUTHWHEN', gaps(13), WORDS)).toEqual([4, 9])
+  })
+
+  it('leaves words, non-words, short parts and places without a gap alone', () => {
+    expect(lexiconSplit('COUNTRY', gaps(7), WORDS)).toBeNull() // a word itself
+    expect(lexiconSplit('HUZYW', gaps(5), WORDS)).toBeNull() // no parts
+    expect(lexiconSplit('ABCD', gaps(4), WORDS)).toBeNull() // two-letter parts only
+    expect(lexiconSplit('ABCD', gaps(4), WORDS, { minPart: 2 })).toEqual([2])
+    // The only place THAT|SOUTH could part is inside a cut box (no gap there).
+    const g = gaps(9)
+    g[4] = null
+    expect(lexiconSplit('THATSOUTH', g, WORDS)).toBeNull()
+    const narrow = gaps(9)
+    narrow[4] = 0.05
+    expect(lexiconSplit('THATSOUTH', narrow, WORDS, { minGap: 0.1 })).toBeNull()
+    expect(lexiconSplit('THATSOUTH', gaps(9), WORDS, { minPart: 0 })).toBeNull()
+    expect(lexiconSplit('THATSOUTH', gaps(9), null)).toBeNull()
+  })
+
+  it("splits into the lexicon's common words only, when it has them", () => {
+    const all = new Set([...WORDS, 'GOG', 'UNIX', 'ZEBRA'])
+    const lex = { has: (w: string) => all.has(w), common: WORDS }
+    expect(lexiconSplit('GOGUNIX', gaps(7), all)).toEqual([3])
+    expect(lexiconSplit('GOGUNIX', gaps(7), lex)).toBeNull() // names in the list, not common words
+    expect(lexiconSplit('ZEBRA', gaps(5), lex)).toBeNull() // a word of the whole list is left whole
+    expect(lexiconSplit('THATSOUTH', gaps(9), lex)).toEqual([4])
+  })
+
+  it('keeps a misread word whole: one edit from a lexicon word', () => {
+    // CONTRY is COUNTRY with a letter lost; CON + TRY are words, but the misreading is likelier.
+    expect(oneEditFromWord('CONTRY', WORDS)).toBe(true)
+    expect(lexiconSplit('CONTRY', gaps(6), WORDS)).toBeNull()
+    expect(lexiconSplit('CONTRY', gaps(6), WORDS, { nearWord: 0 })).toEqual([3])
+    expect(oneEditFromWord('THATSOUTH', WORDS)).toBe(false)
+    // Substitution and insertion reach a word too.
+    expect(oneEditFromWord('COUNTRX', WORDS)).toBe(true)
+    expect(oneEditFromWord('COUNNTRY', WORDS)).toBe(true)
+  })
+
+  it('splits letters from digits only where they change, each letter run a word', () => {
+    expect(lexiconSplit('BOX1916', gaps(7), WORDS)).toEqual([3])
+    expect(lexiconSplit('1916BOX', gaps(7), WORDS)).toEqual([4])
+    // MOTHERG is no word: no MOTH ERG 12.
+    expect(lexiconSplit('MOTHERG12', gaps(9), WORDS)).toBeNull()
+    // Mixed tokens of a letter or two stay as read.
+    expect(lexiconSplit('B842', gaps(4), WORDS)).toBeNull()
+    expect(lexiconSplit('BOX1', gaps(4), WORDS)).toBeNull() // one digit: digitRun 2
+    expect(lexiconSplit('BOX1', gaps(4), WORDS, { digitRun: 1 })).toEqual([3])
+    expect(lexiconSplit('BOX1916', gaps(7), WORDS, { digitRun: 0 })).toBeNull()
+    expect(lexiconSplit('19161', gaps(5), WORDS)).toBeNull() // digits only
+  })
+})
+
+describe('decodeLines with run-together words', () => {
+  // One line of detector boxes, each read surely as its letter, with every gap a letter gap (no space).
+  function line(text: string): PreparedLines {
+    const n = text.length
+    const boxes: CharBox[] = [...text].map((_, i) => ({ x: i * 30, y: 0, w: 24, h: 40, origin: 'component' }))
+    const lat: LineLattice = {
+      line: 0,
+      nodes: n + 1,
+      segments: boxes.map((box, i) => ({ from: i, to: i + 1, box, kind: 'box' })),
+      gaps: [null, ...Array.from({ length: n - 1 }, () => 0.15), null],
+      charHeight: 40,
+      charWidth: 24
+    }
+    const probs = new Float32Array(n * NUM_CLASSES).fill(0.001)
+    ;[...text].forEach((c, i) => (probs[i * NUM_CLASSES + CLASSES.indexOf(c)] = 0.965))
+    return { lattices: [lat], probs, glyphs: new Float32Array(n * 1024) }
+  }
+
+  it('gives the words of a split token their own word index and records the split', () => {
+    const out = decodeLines(line('THATSOUTH'), { lm: null, lexicon: WORDS })
+    expect(out.boxes.map((b) => b.label).join('')).toBe('THATSOUTH')
+    expect(out.boxes.map((b) => b.word)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    expect(out.lines[0].splits).toEqual([{ token: 'THATSOUTH', words: ['THAT', 'SOUTH'] }])
+  })
+
+  it('splits nothing without a lexicon or when turned off', () => {
+    for (const opts of [{ lexicon: null }, { lexicon: WORDS, split: { minPart: 0 } }]) {
+      const out = decodeLines(line('THATSOUTH'), { lm: null, ...opts })
+      expect(new Set(out.boxes.map((b) => b.word))).toEqual(new Set([0]))
+      expect(out.lines[0].splits).toBeUndefined()
+    }
+  })
+})
