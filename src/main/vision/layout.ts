@@ -6,7 +6,8 @@
 // (relative to the smaller of the two heights). Chaining is local, so a slanted line stays one line and a
 // digit that sits low ("1") still joins its neighbours, while lines a character-height apart never touch.
 // Chains whose vertical spans overlap strongly and do not overlap horizontally are then joined (a word far
-// to the right on the same line). Lines are read top to bottom, boxes left to right.
+// to the right on the same line), and a chain of one or two boxes lying within a line's band among its boxes
+// (the lower piece of a broken letter) joins that line. Lines are read top to bottom, boxes left to right.
 //
 // Words: gaps between neighbours are measured in units of their line's median character height and split
 // into "letter gap" and "word gap" by Otsu's criterion over the whole page. A page whose gaps are not
@@ -46,6 +47,11 @@ export interface LayoutOptions {
   alwaysBreakGap?: number
   /** Gaps (in character heights) below this never break words (default 0.45). */
   neverBreakGap?: number
+  /**
+   * A chain of one or two boxes with at least this share of its height inside a line's band (its boxes within a
+   * character height) joins that line (default 0.8; 0 turns it off).
+   */
+  fragmentInside?: number
 }
 
 function median(xs: number[]): number {
@@ -164,11 +170,71 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
       break
     }
   }
+  adoptFragments(boxes, lines, opts.fragmentInside ?? 0.8)
   for (const l of lines) l.sort((p, q) => boxes[p].x + boxes[p].w / 2 - (boxes[q].x + boxes[q].w / 2))
   return lines
     .map((l) => ({ l, cy: median(l.map((k) => boxes[k].y + boxes[k].h / 2)) }))
     .sort((p, q) => p.cy - q.cy)
     .map((o) => o.l)
+}
+
+/**
+ * A chain of one or two boxes lying among another line's boxes joins that line (in place). A letter broken in
+ * two pieces, one under the other (a W's last stroke), can leave the lower piece chained to nothing: the box
+ * to its left takes the upper piece as its neighbour, and the upper piece overlaps the lower one too little
+ * vertically to chain to it. Such a chain joins the line whose boxes within one character height of it
+ * (horizontally; the page's median height) hold at least `inside` of its height between their top and bottom,
+ * and which is not itself a fragment (three boxes or more); when several lines do, the one holding most of it.
+ * Each fragment looks only at the boxes in its horizontal window (binary search in x order).
+ */
+function adoptFragments(boxes: readonly Rect[], lines: number[][], inside: number): void {
+  if (inside <= 0 || inside > 1 || lines.length < 2) return
+  const lineOf = new Int32Array(boxes.length)
+  lines.forEach((l, li) => l.forEach((k) => (lineOf[k] = li)))
+  const size = lines.map((l) => l.length)
+  const reach = median(boxes.map((b) => b.h))
+  const maxW = boxes.reduce((m, b) => Math.max(m, b.w), 0)
+  const order = boxes.map((_, i) => i).sort((a, b) => boxes[a].x - boxes[b].x)
+  const firstAtOrAfter = (x: number): number => {
+    let lo = 0,
+      hi = order.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (boxes[order[mid]].x < x) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const target = lines.map((_, li) => li)
+  for (let f = 0; f < lines.length; f++) {
+    if (size[f] > 2) continue
+    const c = bounds(boxes, lines[f])
+    const band = new Map<number, { top: number; bottom: number }>()
+    for (let o = firstAtOrAfter(c.x - reach - maxW); o < order.length; o++) {
+      const b = boxes[order[o]]
+      if (b.x > c.x + c.w + reach) break
+      const li = lineOf[order[o]]
+      if (li === f || size[li] < 3 || b.x + b.w < c.x - reach) continue
+      const s = band.get(li)
+      if (s) {
+        s.top = Math.min(s.top, b.y)
+        s.bottom = Math.max(s.bottom, b.y + b.h)
+      } else band.set(li, { top: b.y, bottom: b.y + b.h })
+    }
+    let bestShare = 0
+    for (const [li, { top, bottom }] of band) {
+      const share = (Math.min(bottom, c.y + c.h) - Math.max(top, c.y)) / Math.max(1, c.h)
+      if (share >= inside && (share > bestShare || (share === bestShare && li < target[f]))) {
+        bestShare = share
+        target[f] = li
+      }
+    }
+  }
+  // Move each adopted fragment into its line; empty lines go.
+  for (let f = 0; f < lines.length; f++) if (target[f] !== f) lines[target[f]].push(...lines[f])
+  const kept = lines.filter((_, f) => target[f] === f)
+  lines.length = 0
+  lines.push(...kept)
 }
 
 export function bounds(boxes: readonly Rect[], idx: readonly number[]): Rect {

@@ -30,6 +30,30 @@ describe('layoutPage', () => {
     expect(layout.boxes[5].box.w).toBe(8)
   })
 
+  it("keeps a broken letter's lower piece in its line, not on a line of its own", () => {
+    // `TWO COW` of a generated page of broken strokes: the W's last stroke broke into an upper piece (I) and a
+    // lower one (V) that overlaps it 7 px; the V-shaped left half of the W takes the upper piece as its
+    // neighbour, and the lower piece, chained to nothing, was read as a line of its own under this one.
+    const line: Rect[] = [
+      { x: 769, y: 512, w: 34, h: 50 },
+      { x: 814, y: 511, w: 61, h: 55 },
+      { x: 886, y: 511, w: 45, h: 53 },
+      { x: 974, y: 519, w: 40, h: 45 },
+      { x: 1029, y: 511, w: 40, h: 51 },
+      { x: 1086, y: 508, w: 42, h: 54 }
+    ]
+    const upper = { x: 1137, y: 508, w: 20, h: 35 },
+      lower = { x: 1123, y: 536, w: 16, h: 27 }
+    const next = row(['CAPITAL'], 79, 627, 0, 50)
+    const boxes = [...line, upper, lower, ...next]
+    expect(groupLines(boxes).map((l) => l.length)).toEqual([8, 7])
+    // Off, the piece is a line of its own, as before.
+    expect(groupLines(boxes, { fragmentInside: 0 }).map((l) => l.length)).toEqual([7, 1, 7])
+    // A mark between two lines, in neither's band, stays apart.
+    const between = { x: 900, y: 575, w: 16, h: 30 }
+    expect(groupLines([...line, between, ...next]).map((l) => l.length)).toEqual([6, 1, 7])
+  })
+
   it('reads a larger title line first and lines top to bottom, boxes left to right', () => {
     const title = row(['TO', 'DO'], 100, 0, 0, 60)
     const body = row(['MAKE', 'A', 'LIST'], 0, 110)
