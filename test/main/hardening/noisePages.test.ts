@@ -87,6 +87,30 @@ function groupLinesReference(boxes: { x: number; y: number; w: number; h: number
         }
       }
   }
+  // A chain of one or two boxes joins the line (of 3+ boxes) whose boxes within a character height of it hold
+  // the most of its height between their top and bottom, if ≥ 80%: every line looked at, every box of it.
+  const target = lines.map((_, f) => f)
+  lines.forEach((frag, f) => {
+    if (frag.length > 2) return
+    const c = bnd(frag)
+    let best = 0
+    lines.forEach((l, li) => {
+      if (li === f || l.length < 3) return
+      const near = l.filter((k) => boxes[k].x <= c.x + c.w + hMed && boxes[k].x + boxes[k].w >= c.x - hMed)
+      if (near.length === 0) return
+      const top = Math.min(...near.map((k) => boxes[k].y)),
+        bottom = Math.max(...near.map((k) => boxes[k].y + boxes[k].h))
+      const share = (Math.min(bottom, c.y + c.h) - Math.max(top, c.y)) / Math.max(1, c.h)
+      if (share >= 0.8 && share > best) {
+        best = share
+        target[f] = li
+      }
+    })
+  })
+  const adopted = lines.map((l, f) =>
+    target[f] === f ? [...l, ...lines.flatMap((m, g) => (target[g] === f && g !== f ? m : []))] : []
+  )
+  lines.splice(0, lines.length, ...adopted.filter((_, f) => target[f] === f))
   for (const l of lines) l.sort((p, q) => boxes[p].x + boxes[p].w / 2 - (boxes[q].x + boxes[q].w / 2))
   return lines
     .map((l) => ({ l, cy: med(l.map((k) => boxes[k].y + boxes[k].h / 2)) }))
