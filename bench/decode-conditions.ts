@@ -53,6 +53,7 @@ function config(spec: string): TranscribeOptions {
     lookalike: merged('lookalike'),
     heal: merged('heal'),
     split: merged('split'),
+    rescue: merged('rescue'),
     ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
     ...(merged('touching')?.merges !== undefined ? { touchingMerges: merged('touching')!.merges !== 0 } : {}),
     ...(merged('touching')?.peak !== undefined ? { touchingPeak: merged('touching')!.peak } : {}),

@@ -94,6 +94,15 @@ export const PageDecodingSchema = z.object({
           )
           .max(MAX_DECODING_CANDIDATES)
           .optional(),
+        /**
+         * Tokens of the best reading that were no word and were read again as a lexicon word on the same stretch
+         * of candidates (read/wordRescue.ts): the token, the word, and how far below the token's score the word
+         * was (natural-log units). Absent when none was.
+         */
+        rescues: z
+          .array(z.object({ token: z.string().max(100_000), word: z.string().max(100_000), below: z.number().min(0) }))
+          .max(MAX_DECODING_CANDIDATES)
+          .optional(),
         candidates: z
           .array(
             z.object({

@@ -159,6 +159,8 @@ export interface Lexicon {
    * splitting run-together words (read/wordSplit.ts); absent: all of them.
    */
   common?: Lexicon
+  /** Whether some word begins with `prefix` (upper case); where present, misread words are searched for (read/wordRescue.ts). */
+  hasPrefix?(prefix: string): boolean
 }
 
 export function isLexiconWord(word: string, lexicon: Lexicon | null | undefined): boolean {

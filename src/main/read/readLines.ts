@@ -17,7 +17,8 @@ import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type
 import { buildLattices, CUT_DEFAULTS, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
-import { WordTable } from './wordTable.ts'
+import { rescueWords, type WordRescueOptions } from './wordRescue.ts'
+import { PrefixTable, WordTable } from './wordTable.ts'
 
 export interface ShapePriorOptions {
   /** Segments wider than this many times the line's median width are penalised … (default 1.3) */
@@ -39,6 +40,8 @@ export interface ReadLinesOptions {
   lexicon?: Lexicon | null
   /** Run-together words split into lexicon words (read/wordSplit.ts), with a lexicon only. */
   split?: WordSplitOptions
+  /** Misread words read again against the lexicon (read/wordRescue.ts), with a lexicon that has prefixes only. */
+  rescue?: WordRescueOptions
 }
 
 /** ln prior of a segment of box `b` in a line of median width W: wide boxes are unlikely single characters. */
@@ -72,6 +75,8 @@ export interface LineDecoding {
   alternatives: { text: string; score: number }[]
   /** Tokens of the best path split into lexicon words after the search (read/wordSplit.ts). */
   splits?: { token: string; words: string[] }[]
+  /** Tokens of the best path read again as lexicon words (read/wordRescue.ts), and how far below the token's score. */
+  rescues?: { token: string; word: string; below: number }[]
   candidates: { box: CharBox; kind: SegmentKind; label: string; p: number; chosen: boolean }[]
 }
 
@@ -359,7 +364,20 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
       { nodes: lat.nodes, edges, space },
       { ...DEFAULT_DECODER, ...opts.decoder, lm: opts.lm, lexicon: opts.lexicon ?? null }
     )
-    const best = paths[0]
+    let best = paths[0]
+    const rescued: { token: string; word: string; below: number }[] = []
+    if (best && opts.lexicon) {
+      const d = { ...DEFAULT_DECODER, ...opts.decoder }
+      const segBonus = d.segmentBonus + (opts.lm ? d.lmWeight * (opts.lm.natsPerChar ?? 0) : 0)
+      const r = rescueWords(
+        best.steps,
+        edges.map((e) => ({ from: e.from, to: e.to, probs: e.probs, base: e.prior + segBonus })),
+        opts.lexicon,
+        opts.rescue
+      )
+      best = { ...best, steps: r.steps }
+      rescued.push(...r.rescued)
+    }
     const chosen = new Set<number>()
     let word = 0
     const splits: { token: string; words: string[] }[] = []
@@ -401,6 +419,7 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
       line: lat.line,
       alternatives: paths.map((p) => ({ text: p.text, score: p.score })),
       ...(splits.length > 0 ? { splits } : {}),
+      ...(rescued.length > 0 ? { rescues: rescued } : {}),
       candidates: lat.segments.map((s, i) => {
         const p = probsOf(i)
         let k = 0
@@ -466,7 +485,11 @@ export function lexicon(own: Iterable<string> = []): Lexicon {
       const bytes = readFileSync(SYSTEM_WORDLIST)
       const all = new WordTable(bytes)
       let common: WordTable | undefined
-      const commonView: Lexicon = { has: (w) => (common ??= new WordTable(bytes, { lowerCaseOnly: true })).has(w) }
+      let prefixes: PrefixTable | undefined
+      const commonView: Lexicon = {
+        has: (w) => (common ??= new WordTable(bytes, { lowerCaseOnly: true })).has(w),
+        hasPrefix: (p) => (prefixes ??= new PrefixTable(bytes)).hasPrefix(p)
+      }
       systemWords = { has: (w) => all.has(w), common: commonView }
     } else systemWords = null
   }
@@ -475,8 +498,13 @@ export function lexicon(own: Iterable<string> = []): Lexicon {
   for (const w of own) mine.add(w.toUpperCase())
   if (mine.size === 0) return system
   const systemCommon = system.common ?? system
+  const minePrefixes = new Set<string>()
+  for (const w of mine) for (let i = 1; i <= w.length; i++) minePrefixes.add(w.slice(0, i))
   return {
     has: (word) => mine.has(word) || system.has(word),
-    common: { has: (word) => mine.has(word) || systemCommon.has(word) }
+    common: {
+      has: (word) => mine.has(word) || systemCommon.has(word),
+      hasPrefix: (p) => minePrefixes.has(p) || (systemCommon.hasPrefix?.(p) ?? false)
+    }
   }
 }

@@ -11,6 +11,7 @@ import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { decodeProbs, predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
 import type { WordSplitOptions } from './wordSplit.ts'
+import type { WordRescueOptions } from './wordRescue.ts'
 import { adaptLookalikes, DEFAULT_LOOKALIKE, type LookalikeMove, type LookalikeOptions } from './lookalikes.ts'
 import type { CharLm } from './charLm.ts'
 import { DEFAULT_DECODER, type DecoderOptions, type Lexicon } from './decode.ts'
@@ -97,6 +98,8 @@ export interface TranscribeOptions {
   shape?: ShapePriorOptions
   /** Run-together words split into lexicon words after the search (read/wordSplit.ts; `{ minPart: 0 }` turns it off). */
   split?: WordSplitOptions
+  /** Misread words read again against the lexicon after the search (read/wordRescue.ts; `{ margin: 0 }` turns it off). */
+  rescue?: WordRescueOptions
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
   /**
    * Look-alikes (O/0, I/1, …) read against the page's own examples of each (read/lookalikes.ts), with the
@@ -338,6 +341,7 @@ export async function transcribe(
     gaps: opts.gaps,
     shape: opts.shape,
     split: opts.split,
+    rescue: opts.rescue,
     decoder: { ...opts.decoder, ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}) },
     lm,
     lexicon: lm ? (opts.lexicon === undefined ? defaultLexicon() : opts.lexicon) : null
@@ -406,6 +410,7 @@ export async function transcribe(
         line: l.line,
         alternatives: l.alternatives,
         ...(l.splits ? { splits: l.splits } : {}),
+        ...(l.rescues ? { rescues: l.rescues } : {}),
         candidates: l.candidates.map((c) => ({
           ...toFile(c.box),
           kind: c.kind,

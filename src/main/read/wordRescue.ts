@@ -1,0 +1,183 @@
+// Misread words read again against the lexicon. A token of the best reading that is no word (SPRT, COUSE,
+// SUG412) is often a word whose letters the lattice holds but the search did not take: a cut piece that lost a
+// bit of its letter and reads surely as another (a P whose bowl the cut opened, read F), a broken letter read
+// as two. Here the token's stretch of the line's lattice is searched again for lexicon words only: every
+// segment inside the stretch, each with its few likeliest classes, paths pruned to prefixes of words. The
+// best word replaces the token when its score (classifier, shape and kind priors, per-segment bonus: the
+// decoder's terms without the character model, which a lexicon word needs no more) is at most `margin` below
+// the token's own score under the same terms. The default margin, 3, is about what the decoder itself pays to
+// read a confident glyph (p 0.9) as an alternative it would still try (5% of it: ln 18 = 2.9), so a word may
+// replace a non-word at about the cost of one such change — a confident non-word far from every word stays.
+// Words come from the lexicon's common view (no names); tokens of digits, words and tokens shorter than
+// `minLength` are never touched.
+
+import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
+import type { DecodedStep, Lexicon } from './decode.ts'
+
+export interface WordRescueOptions {
+  /** How far below the token's score a word may be and still replace it (natural-log units; 0 turns it off). */
+  margin?: number
+  /** Shortest word a token may become (default 3). */
+  minLength?: number
+  /** Classes tried per segment: at most this many … (default 5) */
+  maxLabels?: number
+  /** … with p at least this share of the segment's best (default 0.01). */
+  minRatio?: number
+  /** States kept per node of the stretch (default 64). */
+  beam?: number
+}
+
+export const DEFAULT_WORD_RESCUE: Required<WordRescueOptions> = {
+  margin: 3,
+  minLength: 3,
+  maxLabels: 5,
+  minRatio: 0.01,
+  beam: 64
+}
+
+/** What the rescue asks of a lexicon: whole words and their prefixes. */
+export interface PrefixLexicon {
+  has(word: string): boolean
+  hasPrefix(prefix: string): boolean
+}
+
+export interface RescueEdge {
+  from: number
+  to: number
+  /** Class probabilities (36, CLASSES order). */
+  probs: ArrayLike<number>
+  /** The segment's additive ln prior plus the per-segment bonus. */
+  base: number
+}
+
+export interface RescuedWord {
+  /** Indices into the edges given, in order, and the label of each. */
+  edges: number[]
+  labels: string[]
+  text: string
+  score: number
+}
+
+const lnp = (p: number): number => Math.log(Math.max(p, 1e-6))
+
+/** The score of reading `labels` on `edges` (the terms the rescue compares). */
+export function pathScore(edges: readonly RescueEdge[], path: readonly number[], labels: readonly string[]): number {
+  let s = 0
+  path.forEach((e, k) => {
+    s += edges[e].base + lnp(edges[e].probs[CLASSES.indexOf(labels[k] as (typeof CLASSES)[number])])
+  })
+  return s
+}
+
+/**
+ * The best lexicon word readable on a stretch [from, to) of a lattice (edges wholly inside it only), or null.
+ * Exact for the labels tried when the beam is not full.
+ */
+export function bestWord(
+  edges: readonly RescueEdge[],
+  from: number,
+  to: number,
+  lexicon: PrefixLexicon,
+  opts: WordRescueOptions = {}
+): RescuedWord | null {
+  const o = { ...DEFAULT_WORD_RESCUE, ...opts }
+  interface State {
+    prefix: string
+    score: number
+    prev: State | null
+    edge: number
+    label: string
+  }
+  const labelsOf = edges.map((e) => {
+    let top = 0
+    for (let c = 1; c < NUM_CLASSES; c++) if (e.probs[c] > e.probs[top]) top = c
+    const order = Array.from({ length: NUM_CLASSES }, (_, c) => c)
+      .filter((c) => CLASSES[c] >= 'A' && CLASSES[c] <= 'Z' && e.probs[c] >= o.minRatio * e.probs[top])
+      .sort((a, b) => e.probs[b] - e.probs[a])
+      .slice(0, o.maxLabels)
+    return order
+  })
+  const byFrom = new Map<number, number[]>()
+  edges.forEach((e, i) => {
+    if (e.from < from || e.to > to || e.to <= e.from) return
+    const l = byFrom.get(e.from)
+    if (l) l.push(i)
+    else byFrom.set(e.from, [i])
+  })
+  const states = new Map<number, Map<string, State>>()
+  states.set(from, new Map([['', { prefix: '', score: 0, prev: null, edge: -1, label: '' }]]))
+  for (let node = from; node < to; node++) {
+    const here = states.get(node)
+    if (!here) continue
+    const kept = [...here.values()].sort((a, b) => b.score - a.score).slice(0, o.beam)
+    for (const st of kept) {
+      for (const ei of byFrom.get(node) ?? []) {
+        const e = edges[ei]
+        for (const c of labelsOf[ei]) {
+          const prefix = st.prefix + CLASSES[c]
+          if (!lexicon.hasPrefix(prefix)) continue
+          const score = st.score + e.base + lnp(e.probs[c])
+          let there = states.get(e.to)
+          if (!there) states.set(e.to, (there = new Map()))
+          const old = there.get(prefix)
+          if (!old || score > old.score) there.set(prefix, { prefix, score, prev: st, edge: ei, label: CLASSES[c] })
+        }
+      }
+    }
+  }
+  let best: State | null = null
+  for (const st of states.get(to)?.values() ?? [])
+    if (st.prefix.length >= o.minLength && lexicon.has(st.prefix) && (!best || st.score > best.score)) best = st
+  if (!best) return null
+  const path: number[] = [],
+    labels: string[] = []
+  for (let st: State | null = best; st && st.edge >= 0; st = st.prev) {
+    path.push(st.edge)
+    labels.push(st.label)
+  }
+  return { edges: path.reverse(), labels: labels.reverse(), text: best.prefix, score: best.score }
+}
+
+/**
+ * The steps of a line's best path with every token that is no word read again as the best lexicon word on its
+ * stretch of the lattice, when that word's score is at most `margin` below the token's (`edges` indexed as the
+ * steps' `edge`). Needs the lexicon's common view with prefixes (`Lexicon.common.hasPrefix`); without it the
+ * steps come back as they were.
+ */
+export function rescueWords(
+  steps: readonly DecodedStep[],
+  edges: readonly RescueEdge[],
+  lexicon: Lexicon,
+  opts: WordRescueOptions = {}
+): { steps: DecodedStep[]; rescued: { token: string; word: string; below: number }[] } {
+  const o = { ...DEFAULT_WORD_RESCUE, ...opts }
+  const common = lexicon.common
+  const hasPrefix = common?.hasPrefix?.bind(common)
+  if (o.margin <= 0 || !common || !hasPrefix) return { steps: [...steps], rescued: [] }
+  const words: PrefixLexicon = { has: (w) => common.has(w), hasPrefix }
+  const out: DecodedStep[] = []
+  const rescued: { token: string; word: string; below: number }[] = []
+  let start = 0
+  for (let k = 1; k <= steps.length; k++) {
+    if (k < steps.length && !steps[k].spaceBefore) continue
+    const tok = steps.slice(start, k)
+    start = k
+    const token = tok.map((st) => st.label).join('')
+    if (token.length < o.minLength || !/[A-Z]/.test(token) || lexicon.has(token)) {
+      out.push(...tok)
+      continue
+    }
+    const path = tok.map((st) => st.edge)
+    const own = pathScore(
+      edges,
+      path,
+      tok.map((st) => st.label)
+    )
+    const w = bestWord(edges, edges[path[0]].from, edges[path[path.length - 1]].to, words, o)
+    if (w && w.text !== token && w.score >= own - o.margin) {
+      w.edges.forEach((e, i) => out.push({ edge: e, label: w.labels[i], spaceBefore: i === 0 && tok[0].spaceBefore }))
+      rescued.push({ token, word: w.text, below: Math.max(0, own - w.score) })
+    } else out.push(...tok)
+  }
+  return { steps: out, rescued }
+}

@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest'
+import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
+import type { DecodedStep, Lexicon } from '../../../src/main/read/decode.ts'
+import {
+  bestWord,
+  pathScore,
+  rescueWords,
+  type PrefixLexicon,
+  type RescueEdge
+} from '../../../src/main/read/wordRescue.ts'
+import { mulberry32 } from '../helpers/rng.ts'
+
+/** A lexicon of the given words with every prefix. */
+function prefixLexicon(words: string[]): PrefixLexicon & Lexicon {
+  const all = new Set(words)
+  const pre = new Set(words.flatMap((w) => [...w].map((_, i) => w.slice(0, i + 1))))
+  const view = { has: (w: string) => all.has(w), hasPrefix: (p: string) => pre.has(p) }
+  return { ...view, common: view }
+}
+
+/** Class probabilities: the given classes with their p, the rest sharing what is left. */
+function probs(spec: Record<string, number>): Float32Array {
+  const p = new Float32Array(NUM_CLASSES)
+  const given = Object.values(spec).reduce((a, b) => a + b, 0)
+  p.fill((1 - given) / (NUM_CLASSES - Object.keys(spec).length))
+  for (const [c, v] of Object.entries(spec)) p[CLASSES.indexOf(c as (typeof CLASSES)[number])] = v
+  return p
+}
+
+const edge = (from: number, to: number, spec: Record<string, number>, base = 0): RescueEdge => ({
+  from,
+  to,
+  probs: probs(spec),
+  base
+})
+
+describe('bestWord', () => {
+  it('finds the word a cut path holds, pruned to prefixes, with its score', () => {
+    // S | P-cut-as-F | O | R | T, and the detector's wide boxes P+O (read R) and O+R (read R).
+    const edges = [
+      edge(0, 1, { S: 0.96 }),
+      edge(1, 2, { F: 0.9, P: 0.06 }, -2),
+      edge(2, 3, { C: 0.45, O: 0.35 }, -2),
+      edge(3, 4, { R: 0.99 }, -2),
+      edge(1, 3, { R: 0.3, P: 0.15 }),
+      edge(3, 4, { R: 0.8 }),
+      edge(4, 5, { T: 0.98 })
+    ]
+    const lex = prefixLexicon(['SPORT', 'SORT', 'SPOT'])
+    const w = bestWord(edges, 0, 5, lex)!
+    expect(w.text).toBe('SPORT')
+    expect(w.edges).toEqual([0, 1, 2, 5, 6]) // the better R of the two
+    expect(w.score).toBeCloseTo(pathScore(edges, w.edges, w.labels), 10)
+    // Nothing of the lexicon fits: null.
+    expect(bestWord(edges, 0, 5, prefixLexicon(['ZEBRA']))).toBeNull()
+    // Shorter than minLength: not a word here.
+    expect(bestWord([edge(0, 1, { A: 0.9 }), edge(1, 2, { T: 0.9 })], 0, 2, prefixLexicon(['AT']))).toBeNull()
+  })
+
+  it('agrees with brute force over every path and label on small random lattices', () => {
+    const rng = mulberry32(7)
+    const letters = 'ABCDEOST'
+    const words = [
+      'ABC',
+      'ACE',
+      'BED',
+      'BEST',
+      'CAST',
+      'COST',
+      'DOES',
+      'DOSE',
+      'SEA',
+      'SET',
+      'TOE',
+      'TOAST',
+      'CODE',
+      'ODES'
+    ]
+    const lex = prefixLexicon(words)
+    for (let trial = 0; trial < 200; trial++) {
+      const nodes = 3 + Math.floor(rng() * 4)
+      const edges: RescueEdge[] = []
+      for (let a = 0; a < nodes - 1; a++)
+        for (let b = a + 1; b <= Math.min(nodes - 1, a + 2); b++) {
+          if (b > a + 1 && rng() < 0.4) continue
+          const spec: Record<string, number> = {}
+          let left = 0.95
+          for (const c of [...letters].sort(() => rng() - 0.5).slice(0, 3)) {
+            spec[c] = left * (0.3 + 0.6 * rng())
+            left -= spec[c]
+          }
+          edges.push(edge(a, b, spec, -3 * rng()))
+        }
+      // Brute force: every path from 0 to the last node, every letter of A–Z per edge.
+      let best = -Infinity
+      const walk = (node: number, text: string, score: number) => {
+        if (node === nodes - 1) {
+          if (text.length >= 3 && lex.has(text)) best = Math.max(best, score)
+          return
+        }
+        edges.forEach((e) => {
+          if (e.from !== node) return
+          // The search tries the five likeliest letters (ties: alphabet order) within 1% of the best class.
+          const top = Math.max(...Array.from(e.probs))
+          const tried = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ']
+            .map((c) => ({ c, p: e.probs[CLASSES.indexOf(c as (typeof CLASSES)[number])] }))
+            .filter((x) => x.p >= 0.01 * top)
+            .sort((a, b) => b.p - a.p || a.c.localeCompare(b.c))
+            .slice(0, 5)
+          for (const { c, p } of tried) walk(e.to, text + c, score + e.base + Math.log(Math.max(p, 1e-6)))
+        })
+      }
+      walk(0, '', 0)
+      const w = bestWord(edges, 0, nodes - 1, lex, { beam: 1_000_000 })
+      if (best === -Infinity) expect(w, `trial ${trial}`).toBeNull()
+      else expect(w?.score, `trial ${trial}`).toBeCloseTo(best, 9)
+    }
+  })
+})
+
+describe('rescueWords', () => {
+  const steps = (edgesAndLabels: [number, string, boolean?][]): DecodedStep[] =>
+    edgesAndLabels.map(([edge, label, space]) => ({ edge, label, spaceBefore: !!space }))
+
+  // `SPRT NOW`: the search took the wide boxes; the cut pieces of SPORT are in the lattice.
+  const edges = [
+    edge(0, 1, { S: 0.96 }),
+    edge(1, 2, { F: 0.85, P: 0.1 }, -0.3),
+    edge(2, 3, { C: 0.45, O: 0.35 }, -0.3),
+    edge(3, 4, { R: 0.99 }, -0.3),
+    edge(1, 3, { P: 0.3, R: 0.25 }),
+    edge(3, 4, { R: 0.8 }),
+    edge(4, 5, { T: 0.98 }),
+    edge(5, 6, { N: 0.97 }),
+    edge(6, 7, { O: 0.95 }),
+    edge(7, 8, { W: 0.97 })
+  ]
+  const read = steps([
+    [0, 'S'],
+    [4, 'P'],
+    [5, 'R'],
+    [6, 'T'],
+    [7, 'N', true],
+    [8, 'O'],
+    [9, 'W']
+  ])
+  const lex = prefixLexicon(['SPORT', 'NOW'])
+
+  it('replaces a non-word by the word its stretch holds, within the margin, and says so', () => {
+    const r = rescueWords(read, edges, lex)
+    expect(r.steps.map((s) => s.label).join('')).toBe('SPORTNOW')
+    expect(r.steps.map((s) => s.edge)).toEqual([0, 1, 2, 5, 6, 7, 8, 9])
+    expect(r.steps.map((s) => s.spaceBefore)).toEqual([false, false, false, false, false, true, false, false])
+    expect(r.rescued).toHaveLength(1)
+    expect(r.rescued[0].token).toBe('SPRT')
+    expect(r.rescued[0].word).toBe('SPORT')
+    const own = pathScore(edges, [0, 4, 5, 6], ['S', 'P', 'R', 'T'])
+    const word = pathScore(edges, [0, 1, 2, 5, 6], ['S', 'P', 'O', 'R', 'T'])
+    expect(r.rescued[0].below).toBeCloseTo(Math.max(0, own - word), 9)
+  })
+
+  it('leaves a token whose best word is further below it than the margin, words, numbers and short tokens', () => {
+    const own = pathScore(edges, [0, 4, 5, 6], ['S', 'P', 'R', 'T'])
+    const word = pathScore(edges, [0, 1, 2, 5, 6], ['S', 'P', 'O', 'R', 'T'])
+    const gap = own - word
+    expect(gap).toBeGreaterThan(0)
+    expect(rescueWords(read, edges, lex, { margin: gap - 0.01 }).rescued).toEqual([])
+    expect(rescueWords(read, edges, lex, { margin: gap + 0.01 }).rescued).toHaveLength(1)
+    expect(rescueWords(read, edges, lex, { margin: 0 }).steps).toEqual(read)
+    // A lexicon without prefixes (a plain Set) cannot search: nothing changes.
+    expect(rescueWords(read, edges, new Set(['SPORT', 'NOW'])).steps).toEqual(read)
+    // Digits stay digits; a word stays; a token shorter than 3 stays.
+    const digits = [
+      edge(0, 1, { '5': 0.6, S: 0.3 }),
+      edge(1, 2, { '0': 0.6, O: 0.3 }),
+      edge(2, 3, { '7': 0.6, T: 0.3 })
+    ]
+    const num = steps([
+      [0, '5'],
+      [1, '0'],
+      [2, '7']
+    ])
+    expect(rescueWords(num, digits, prefixLexicon(['SOT'])).steps).toEqual(num)
+    const two = steps([
+      [0, '5'],
+      [1, 'O']
+    ])
+    expect(rescueWords(two, digits, prefixLexicon(['SO'])).steps).toEqual(two)
+  })
+
+  it('keeps a confident non-word: no single change of a sure glyph is within the margin', () => {
+    // XAKAM read surely; XAKAS is a word here, but M → S costs ln(0.95 / 0.0013) ≈ 6.6.
+    const sure = [...'XAKAM'].map((c, i) => edge(i, i + 1, { [c]: 0.95 }))
+    const tok = steps([...'XAKAM'].map((c, i): [number, string] => [i, c]))
+    expect(rescueWords(tok, sure, prefixLexicon(['XAKAS'])).steps).toEqual(tok)
+  })
+})
