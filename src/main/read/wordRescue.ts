@@ -60,6 +60,9 @@ export interface RescuedWord {
 
 const lnp = (p: number): number => Math.log(Math.max(p, 1e-6))
 
+/** Longer tokens are not read again: no word is this long, and a run of marks can be thousands of boxes. */
+export const MAX_TOKEN = 40
+
 /** The score of reading `labels` on `edges` (the terms the rescue compares). */
 export function pathScore(edges: readonly RescueEdge[], path: readonly number[], labels: readonly string[]): number {
   let s = 0
@@ -163,7 +166,7 @@ export function rescueWords(
     const tok = steps.slice(start, k)
     start = k
     const token = tok.map((st) => st.label).join('')
-    if (token.length < o.minLength || !/[A-Z]/.test(token) || lexicon.has(token)) {
+    if (token.length < o.minLength || token.length > MAX_TOKEN || !/[A-Z]/.test(token) || lexicon.has(token)) {
       out.push(...tok)
       continue
     }

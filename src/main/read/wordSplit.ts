@@ -31,6 +31,9 @@ export const DEFAULT_WORD_SPLIT: Required<WordSplitOptions> = { minPart: 3, minG
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 
+/** Longer tokens are left as read (the search is quadratic in the length; no run of a few words is this long). */
+export const MAX_SPLIT_TOKEN = 60
+
 /** Whether a word of the lexicon is one edit (insertion, deletion or substitution of a letter) from `token`. */
 export function oneEditFromWord(token: string, lexicon: Lexicon): boolean {
   const n = token.length
@@ -66,7 +69,7 @@ export function lexiconSplit(
   const minGap = opts.minGap ?? DEFAULT_WORD_SPLIT.minGap
   const digitRun = opts.digitRun ?? DEFAULT_WORD_SPLIT.digitRun
   const n = token.length
-  if (!lexicon || minPart <= 0 || isLexiconWord(token, lexicon)) return null
+  if (!lexicon || minPart <= 0 || n > MAX_SPLIT_TOKEN || isLexiconWord(token, lexicon)) return null
   // The parts: common words only (a name run into a word is rarer than a non-word that holds a name).
   const words = lexicon.common ?? lexicon
   const gapOk = (k: number): boolean => {

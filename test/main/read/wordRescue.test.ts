@@ -3,6 +3,7 @@ import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import type { DecodedStep, Lexicon } from '../../../src/main/read/decode.ts'
 import {
   bestWord,
+  MAX_TOKEN,
   pathScore,
   rescueWords,
   type PrefixLexicon,
@@ -186,6 +187,16 @@ describe('rescueWords', () => {
       [1, 'O']
     ])
     expect(rescueWords(two, digits, prefixLexicon(['SO'])).steps).toEqual(two)
+  })
+
+  it('does not search a token longer than MAX_TOKEN (a run of marks)', () => {
+    const n = MAX_TOKEN + 1
+    const unsure = Array.from({ length: n }, (_, i) => edge(i, i + 1, { X: 0.5, A: 0.49 }))
+    const tok = steps(Array.from({ length: n }, (_, i): [number, string] => [i, 'X']))
+    expect(rescueWords(tok, unsure, prefixLexicon(['A'.repeat(n)])).steps).toEqual(tok)
+    // One shorter is read again: the word of A's is well within the margin.
+    const shorter = tok.slice(0, MAX_TOKEN)
+    expect(rescueWords(shorter, unsure, prefixLexicon(['A'.repeat(MAX_TOKEN)])).rescued).toHaveLength(1)
   })
 
   it('keeps a confident non-word: no single change of a sure glyph is within the margin', () => {

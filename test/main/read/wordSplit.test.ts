@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import { decodeLines, type PreparedLines } from '../../../src/main/read/readLines.ts'
 import type { LineLattice } from '../../../src/main/read/lattice.ts'
-import { lexiconSplit, oneEditFromWord } from '../../../src/main/read/wordSplit.ts'
+import { lexiconSplit, MAX_SPLIT_TOKEN, oneEditFromWord } from '../../../src/main/read/wordSplit.ts'
 import type { CharBox } from '../../../src/main/vision/segment.ts'
 
 const WORDS = new Set([
@@ -60,6 +60,14 @@ describe('lexiconSplit', () => {
     expect(lexiconSplit('GOGUNIX', gaps(7), lex)).toBeNull() // names in the list, not common words
     expect(lexiconSplit('ZEBRA', gaps(5), lex)).toBeNull() // a word of the whole list is left whole
     expect(lexiconSplit('THATSOUTH', gaps(9), lex)).toEqual([4])
+  })
+
+  it('leaves a token longer than MAX_SPLIT_TOKEN as read, even when it is words end to end', () => {
+    const run = 'THATSOUTH'.repeat(Math.ceil((MAX_SPLIT_TOKEN + 1) / 9))
+    expect(run.length).toBeGreaterThan(MAX_SPLIT_TOKEN)
+    expect(lexiconSplit(run, gaps(run.length), WORDS)).toBeNull()
+    const fits = 'THATSOUTH'.repeat(Math.floor(MAX_SPLIT_TOKEN / 9))
+    expect(lexiconSplit(fits, gaps(fits.length), WORDS)).toHaveLength(2 * Math.floor(MAX_SPLIT_TOKEN / 9) - 1)
   })
 
   it('keeps a misread word whole: one edit from a lexicon word', () => {
