@@ -11,10 +11,11 @@
 // class has p ≥ `confident` is read as that class, and otherwise only the classes within `minRatio` of
 // the best are tried. So a mixed token (4B, A4), a number or a non-word the classifier is sure of stays as
 // read, while an O/0 the classifier hesitates over takes the one its neighbours make likely.
-// Two options, off by default because they did not help on hard pages of hands no model saw (seeds 2, 3
-// and 7 −0.1 to −0.5 points overall, the committed set and seed 11 unchanged; docs/BENCHMARKS.md): trying a
-// look-alike partner (O/0, I/1, S/5, Z/2, G/6, B/8) past a confident reading when its p ≥ `lookalikeMin`, and
-// a cost `mixedTokenCost` per letter–digit switch inside a token.
+// A cost `mixedTokenCost` (default 1) is paid per letter–digit switch inside a token, so a hesitant O in a
+// run of digits is read 0 and a hesitant 0 in a word O (off until the reading had its look-alike and lexicon
+// steps; then it gained on the tuning and validation pages: docs/BENCHMARKS.md). An option stays off because
+// it did not help on hard pages of hands no model saw: trying a look-alike partner (O/0, I/1, S/5, Z/2, G/6,
+// B/8) past a confident reading when its p ≥ `lookalikeMin`.
 //
 // Search: nodes left to right, hypotheses merged when their future is the same (same language-model
 // context and, with a lexicon, the same word so far) and cut to the best `beam` per node. With an
@@ -69,8 +70,7 @@ export interface DecoderOptions {
    */
   confidentGap?: number
   /**
-   * Subtracted each time a token changes between letters and digits (default 0: no gain measured), with a
-   * language model only. A token of digits stays digits and a word stays a word when one of its glyphs is an
+   * Subtracted each time a token changes between letters and digits (default 1), with a language model only. A token of digits stays digits and a word stays a word when one of its glyphs is an
    * O/0, I/1, S/5 the classifier hesitates over; a mixed token read confidently (4B, A4) has no other reading
    * tried, so it stays mixed. Exact under the search's merging: it depends only on the previous character,
    * which the language-model context holds.
@@ -91,7 +91,7 @@ export const DEFAULT_DECODER = {
   maxLabels: 3,
   lookalikeMin: 1,
   confidentGap: 0.95,
-  mixedTokenCost: 0,
+  mixedTokenCost: 1,
   beam: 32,
   nBest: 3
 }

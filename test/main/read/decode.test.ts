@@ -207,8 +207,12 @@ describe('line decoder', () => {
   it('mixedTokenCost: reads a token that starts with a hesitant 0 as digits when the rest are digits', () => {
     // "0669": the first glyph O 0.5 / 0 0.47; the letter-digit switch inside the token decides.
     const token = chain([{ O: 0.5, '0': 0.47 }, { '6': 0.95 }, { '6': 0.95 }, { '9': 0.95 }])
-    expect(decodeLine(token, { ...on, lmWeight: 0 })[0].text).toBe('O669') // off by default
+    expect(decodeLine(token, { ...on, lmWeight: 0, mixedTokenCost: 0 })[0].text).toBe('O669') // off: as read
     expect(decodeLine(token, { ...on, lmWeight: 0, mixedTokenCost: 1 })[0].text).toBe('0669')
+    expect(decodeLine(token, { ...on, lmWeight: 0 })[0].text).toBe('0669') // the default
+    // A mixed token read confidently stays mixed whatever the cost: no other reading of it is tried.
+    const code = chain([{ '4': 0.97 }, { B: 0.97, '8': 0.02 }])
+    expect(decodeLine(code, { ...on, lmWeight: 0, mixedTokenCost: 5 })[0].text).toBe('4B')
   })
 
   it('keeps a digit string digits and a word a word side by side', () => {
