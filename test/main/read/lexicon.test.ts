@@ -32,5 +32,9 @@ describe('lexicon', () => {
     }
     for (const w of ['HOUSE', 'ZZYZX']) expect(lex.common!.has(w), w).toBe(true)
     expect(lexicon().common!.has('ZZYZX')).toBe(false)
+    // Prefixes, for the rescue of misread words: the list's common words and the person's own.
+    for (const p of ['HOU', 'HOUSE', 'ZZY', 'Z']) expect(lex.common!.hasPrefix!(p), p).toBe(true)
+    for (const p of ['ZZYZXA', 'QXJ', 'GOGU', 'hou', '']) expect(lex.common!.hasPrefix!(p), p).toBe(p === '')
+    expect(lexicon().common!.hasPrefix!('ZZY')).toBe(false)
   })
 })

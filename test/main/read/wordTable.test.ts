@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { SYSTEM_WORDLIST } from '../../../src/main/read/readLines.ts'
-import { WordTable } from '../../../src/main/read/wordTable.ts'
+import { PrefixTable, WordTable } from '../../../src/main/read/wordTable.ts'
 import { mulberry32 } from '../helpers/rng.ts'
 
 /** The lexicon as it was built before WordTable: every line of letters only, upper-cased, in a Set. */
@@ -16,6 +16,36 @@ function referenceSet(text: string): Set<string> {
 }
 
 const table = (text: string) => new WordTable(new TextEncoder().encode(text))
+
+describe('PrefixTable', () => {
+  it("holds every prefix of the list's lower-case words of letters, and nothing else", () => {
+    const t = new PrefixTable(new TextEncoder().encode("sport\nspot\nGog\ncat's\nab1\nzebra\r\n"))
+    const expected = new Set(['S', 'SP', 'SPO', 'SPOR', 'SPORT', 'SPOT', 'Z', 'ZE', 'ZEB', 'ZEBR', 'ZEBRA'])
+    expect(t.size).toBe(expected.size)
+    for (const p of expected) expect(t.hasPrefix(p), p).toBe(true)
+    for (const p of ['G', 'GOG', 'C', 'CAT', 'A', 'AB', 'SPORTS', 'SPOTS', 'sp', 'ZEBRA\r', 'S1'])
+      expect(t.hasPrefix(p), p).toBe(false)
+  })
+
+  it.runIf(existsSync(SYSTEM_WORDLIST))('agrees with a Set of the prefixes of the system list', () => {
+    const bytes = readFileSync(SYSTEM_WORDLIST)
+    const t = new PrefixTable(bytes)
+    const ref = new Set<string>()
+    for (const w of bytes.toString('latin1').split('\n'))
+      if (/^[a-z][a-zA-Z]*$/.test(w)) for (let i = 1; i <= w.length; i++) ref.add(w.slice(0, i).toUpperCase())
+    expect(t.size).toBe(ref.size)
+    const rng = mulberry32(3)
+    const sample = [...ref].filter(() => rng() < 0.05)
+    for (const p of sample) expect(t.hasPrefix(p)).toBe(true)
+    // Random strings: the table and the Set agree.
+    for (let i = 0; i < 5000; i++) {
+      const p = Array.from({ length: 1 + Math.floor(rng() * 6) }, () =>
+        String.fromCharCode(65 + Math.floor(rng() * 26))
+      ).join('')
+      expect(t.hasPrefix(p), p).toBe(ref.has(p))
+    }
+  })
+})
 
 describe('WordTable', () => {
   it('keeps only the lower-case lines when asked (a word list without its names)', () => {
