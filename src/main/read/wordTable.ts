@@ -15,6 +15,26 @@ function isAsciiLetter(b: number): boolean {
   return u >= 0x41 && u <= 0x5a
 }
 
+const isLowerAscii = (b: number): boolean => b >= 0x61 && b <= 0x7a
+
+/** Calls `line(start, end)` for every line of `bytes`, `end` before its newline (and a CR before that). */
+function eachLine(bytes: Uint8Array, line: (start: number, end: number) => void): void {
+  let start = 0
+  while (start < bytes.length) {
+    let end = bytes.indexOf(NL, start)
+    if (end < 0) end = bytes.length
+    line(start, end > start && bytes[end - 1] === CR ? end - 1 : end)
+    start = end + 1
+  }
+}
+
+/** Open-addressing table size for n entries: a power of two, at most half full. */
+function capacityFor(n: number): number {
+  let cap = 16
+  while (cap < n * 2) cap <<= 1
+  return cap
+}
+
 /** FNV-1a over the code units of an upper-case word (the constructor hashes lines the same way). */
 function hashWord(word: string): number {
   let h = 0x811c9dc5
@@ -39,16 +59,11 @@ export class WordTable implements Lexicon {
     const lowerOnly = opts.lowerCaseOnly ?? false
     let lines = 1
     for (let i = bytes.indexOf(NL); i >= 0; i = bytes.indexOf(NL, i + 1)) lines++
-    let cap = 16
-    while (cap < lines * 2) cap <<= 1
+    const cap = capacityFor(lines)
     this.slots = new Int32Array(cap)
     this.mask = cap - 1
     let size = 0
-    let start = 0
-    while (start < bytes.length) {
-      let end = bytes.indexOf(NL, start)
-      if (end < 0) end = bytes.length
-      const last = end > start && bytes[end - 1] === CR ? end - 1 : end
+    eachLine(bytes, (start, last) => {
       // One pass: the line is a word when every byte is a letter; its hash is computed on the way.
       let h = 0x811c9dc5
       let i = start
@@ -57,10 +72,9 @@ export class WordTable implements Lexicon {
         if (u < 0x41 || u > 0x5a) break
         h = Math.imul(h ^ u, 0x01000193)
       }
-      const lower = bytes[start] >= 0x61 && bytes[start] <= 0x7a
-      if (i === last && last > start && (!lowerOnly || lower) && this.insert(start, last, h >>> 0)) size++
-      start = end + 1
-    }
+      if (i === last && last > start && (!lowerOnly || isLowerAscii(bytes[start])) && this.insert(start, last, h >>> 0))
+        size++
+    })
     this.size = size
   }
 
@@ -121,29 +135,21 @@ export class PrefixTable {
   constructor(private readonly bytes: Uint8Array) {
     let letters = 0
     for (let i = 0; i < bytes.length; i++) if (isAsciiLetter(bytes[i])) letters++
-    let cap = 16
-    while (cap < letters * 2) cap <<= 1
+    const cap = capacityFor(letters)
     this.starts = new Int32Array(cap)
     this.lengths = new Uint8Array(cap)
     this.mask = cap - 1
     let size = 0
-    let start = 0
-    while (start < bytes.length) {
-      let end = bytes.indexOf(NL, start)
-      if (end < 0) end = bytes.length
-      const last = end > start && bytes[end - 1] === CR ? end - 1 : end
+    eachLine(bytes, (start, last) => {
       let i = start
       while (i < last && isAsciiLetter(bytes[i])) i++
-      const lower = bytes[start] >= 0x61 && bytes[start] <= 0x7a
-      if (i === last && last > start && lower && last - start <= 255) {
-        let h = 0x811c9dc5
-        for (let k = start; k < last; k++) {
-          h = Math.imul(h ^ (bytes[k] & 0xdf), 0x01000193)
-          if (this.insert(start, k - start + 1, h >>> 0)) size++
-        }
+      if (i !== last || last === start || !isLowerAscii(bytes[start]) || last - start > 255) return
+      let h = 0x811c9dc5
+      for (let k = start; k < last; k++) {
+        h = Math.imul(h ^ (bytes[k] & 0xdf), 0x01000193)
+        if (this.insert(start, k - start + 1, h >>> 0)) size++
       }
-      start = end + 1
-    }
+    })
     this.size = size
   }
 
