@@ -54,6 +54,18 @@ export interface LayoutOptions {
   fragmentInside?: number
 }
 
+/** The first index of ascending `xs` whose value is ≥ x (xs.length when none is). */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0,
+    hi = xs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (xs[mid] < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
 function median(xs: number[]): number {
   if (xs.length === 0) return 0
   const s = [...xs].sort((a, b) => a - b)
@@ -94,17 +106,6 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
   const xs = order.map((i) => boxes[i].x)
   const maxW = boxes.reduce((m, b) => Math.max(m, b.w), 0)
   const reach = 12 * Math.max(hMed, 1)
-  // First index in x order whose left edge is >= x.
-  const firstAtOrAfter = (x: number): number => {
-    let lo = 0,
-      hi = n
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (xs[mid] < x) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
 
   for (let oi = 0; oi < n; oi++) {
     const a = boxes[order[oi]]
@@ -113,7 +114,7 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
       bestCost = Infinity
     // A candidate's centre is right of a's (so its left edge is past acx − maxW/2), and a neighbour whose gap
     // is `reach` or more is never accepted (cost ≥ gap), so nothing outside this window can be the answer.
-    const lo = firstAtOrAfter(acx - maxW / 2 - 1)
+    const lo = lowerBound(xs, acx - maxW / 2 - 1)
     for (let oj = lo; oj < n && xs[oj] < a.x + a.w + reach; oj++) {
       if (oj === oi) continue
       const b = boxes[order[oj]]
@@ -170,7 +171,7 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
       break
     }
   }
-  adoptFragments(boxes, lines, opts.fragmentInside ?? 0.8)
+  adoptFragments(boxes, lines, opts.fragmentInside ?? 0.8, { order, xs, hMed, maxW })
   for (const l of lines) l.sort((p, q) => boxes[p].x + boxes[p].w / 2 - (boxes[q].x + boxes[q].w / 2))
   return lines
     .map((l) => ({ l, cy: median(l.map((k) => boxes[k].y + boxes[k].h / 2)) }))
@@ -187,30 +188,24 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
  * and which is not itself a fragment (three boxes or more); when several lines do, the one holding most of it.
  * Each fragment looks only at the boxes in its horizontal window (binary search in x order).
  */
-function adoptFragments(boxes: readonly Rect[], lines: number[][], inside: number): void {
+function adoptFragments(
+  boxes: readonly Rect[],
+  lines: number[][],
+  inside: number,
+  /** groupLines' x order of the boxes, their left edges in that order, median height and widest box. */
+  page: { order: readonly number[]; xs: readonly number[]; hMed: number; maxW: number }
+): void {
   if (inside <= 0 || inside > 1 || lines.length < 2) return
   const lineOf = new Int32Array(boxes.length)
   lines.forEach((l, li) => l.forEach((k) => (lineOf[k] = li)))
   const size = lines.map((l) => l.length)
-  const reach = median(boxes.map((b) => b.h))
-  const maxW = boxes.reduce((m, b) => Math.max(m, b.w), 0)
-  const order = boxes.map((_, i) => i).sort((a, b) => boxes[a].x - boxes[b].x)
-  const firstAtOrAfter = (x: number): number => {
-    let lo = 0,
-      hi = order.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (boxes[order[mid]].x < x) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
+  const { order, xs, hMed: reach, maxW } = page
   const target = lines.map((_, li) => li)
   for (let f = 0; f < lines.length; f++) {
     if (size[f] > 2) continue
     const c = bounds(boxes, lines[f])
     const band = new Map<number, { top: number; bottom: number }>()
-    for (let o = firstAtOrAfter(c.x - reach - maxW); o < order.length; o++) {
+    for (let o = lowerBound(xs, c.x - reach - maxW); o < order.length; o++) {
       const b = boxes[order[o]]
       if (b.x > c.x + c.w + reach) break
       const li = lineOf[order[o]]
