@@ -125,7 +125,30 @@ const PARTNER: readonly number[] = CLASSES.map((c) => {
   return pair ? CLASSES.indexOf(pair[0] === c ? pair[1] : pair[0]) : -1
 })
 const LN_FLOOR = Math.log(1e-6)
-const lnp = (p: number): number => (p > 1e-6 ? Math.log(p) : LN_FLOOR)
+/** ln p of a class probability, floored at ln 1e-6: the decoder's (and the word rescue's) classifier term. */
+export const lnp = (p: number): number => (p > 1e-6 ? Math.log(p) : LN_FLOOR)
+
+/**
+ * What the search adds per segment: `segmentBonus`, plus, with a language model, `lmWeight` times its average
+ * cost per character (DecoderOptions.segmentBonus).
+ */
+export function segmentBonus(opts: Pick<DecoderOptions, 'lm' | 'lmWeight' | 'segmentBonus'>): number {
+  const lm = opts.lm
+  const lambda = lm ? (opts.lmWeight ?? DEFAULT_DECODER.lmWeight) : 0
+  return (opts.segmentBonus ?? DEFAULT_DECODER.segmentBonus) + (lm ? lambda * (lm.natsPerChar ?? 0) : 0)
+}
+
+/** The tokens of a decoded path: [start, end) ranges of its steps, a new one at every step with a space before it. */
+export function tokenRanges(steps: readonly Pick<DecodedStep, 'spaceBefore'>[]): [number, number][] {
+  const out: [number, number][] = []
+  let start = 0
+  for (let k = 1; k <= steps.length; k++) {
+    if (k < steps.length && !steps[k].spaceBefore) continue
+    out.push([start, k])
+    start = k
+  }
+  return out
+}
 
 /** The classes a segment may be read as: its best, and (when not confident, with a language model) close seconds. */
 export function candidateLabels(probs: ArrayLike<number>, opts: DecoderOptions): number[] {
@@ -172,7 +195,7 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   const lambda = lm ? (opts.lmWeight ?? DEFAULT_DECODER.lmWeight) : 0
   const lexicon = lm ? opts.lexicon : null
   const lexBonus = opts.lexiconBonus ?? DEFAULT_DECODER.lexiconBonus
-  const segBonus = (opts.segmentBonus ?? DEFAULT_DECODER.segmentBonus) + (lm ? lambda * (lm.natsPerChar ?? 0) : 0)
+  const segBonus = segmentBonus(opts)
   const beam = opts.beam ?? DEFAULT_DECODER.beam
   const nBest = opts.nBest ?? DEFAULT_DECODER.nBest
   const keep = lm ? lm.order - 1 : 0

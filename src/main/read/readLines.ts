@@ -13,7 +13,15 @@ import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import type { PageLayout } from '../vision/layout.ts'
 import { closeGlyphInk } from '../vision/closeGlyph.ts'
 import { loadCharLm, type CharLm } from './charLm.ts'
-import { decodeLine, DEFAULT_DECODER, type DecodeEdge, type DecoderOptions, type Lexicon } from './decode.ts'
+import {
+  decodeLine,
+  DEFAULT_DECODER,
+  segmentBonus,
+  tokenRanges,
+  type DecodeEdge,
+  type DecoderOptions,
+  type Lexicon
+} from './decode.ts'
 import { buildLattices, CUT_DEFAULTS, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
@@ -221,20 +229,19 @@ export async function prepareLines(
   const wSure = Math.min(1, touchingWeight),
     wUnsure = Math.min(1, touchingWeightUnsure)
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
-  /** Row r of `into` mixed with the touching model's row k; returns the touching model's top probability. */
-  const mix = (into: Float32Array, r: number, k: number): number => {
-    const p = into.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
-    let mainPeak = 0
-    for (let c = 0; c < NUM_CLASSES; c++) mainPeak = Math.max(mainPeak, p[c])
-    mixGeometric(p, q.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES), mainPeak >= touchingSure ? wSure : wUnsure)
-    let peak = 0
-    for (let c = 0; c < NUM_CLASSES; c++) peak = Math.max(peak, q[k * NUM_CLASSES + c])
-    return peak
+  /** Row r of `into` mixed with the touching model's row k. */
+  const mix = (into: Float32Array, r: number, k: number): void => {
+    const w = rowPeak(into, r) >= touchingSure ? wSure : wUnsure
+    mixGeometric(
+      into.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES),
+      q.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES),
+      w
+    )
   }
   rows.forEach((r, k) => {
-    const peak = mix(probs, r, k)
+    mix(probs, r, k)
     if (first) mix(first, r, k)
-    if (prior) prior[r] = touchingPeak * Math.log(peak)
+    if (prior) prior[r] = touchingPeak * Math.log(rowPeak(q, k))
   })
   return { lattices, probs, glyphs, ...(prior ? { prior } : {}), ...(first ? { first } : {}) }
 }
@@ -298,11 +305,7 @@ async function healUnsure(
   let r = 0
   for (const l of lattices)
     for (const s of l.segments) {
-      if (s.kind === 'box' || s.kind === 'merge') {
-        let peak = 0
-        for (let c = 0; c < NUM_CLASSES; c++) peak = Math.max(peak, probs[r * NUM_CLASSES + c])
-        if (peak < below) rows.push(r)
-      }
+      if ((s.kind === 'box' || s.kind === 'merge') && rowPeak(probs, r) < below) rows.push(r)
       r++
     }
   if (rows.length === 0) return undefined
@@ -316,6 +319,13 @@ async function healUnsure(
     )
   )
   return before
+}
+
+/** The top probability of row `row` of n × 36 class probabilities. */
+export function rowPeak(probs: ArrayLike<number>, row: number): number {
+  let peak = 0
+  for (let c = 0; c < NUM_CLASSES; c++) peak = Math.max(peak, probs[row * NUM_CLASSES + c])
+  return peak
 }
 
 const MIX_SCRATCH = new Float64Array(NUM_CLASSES)
@@ -347,6 +357,8 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
   )
   const boxes: ReadBox[] = []
   const lines: LineDecoding[] = []
+  const decoder = { ...DEFAULT_DECODER, ...opts.decoder, lm: opts.lm, lexicon: opts.lexicon ?? null }
+  const segBonus = segmentBonus(decoder)
   let offset = 0
   lattices.forEach((lat, li) => {
     const base = offset
@@ -360,15 +372,10 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
       probs: probsOf(i),
       prior: shapePrior(s.box, s.kind, lat, opts.shape) + (prep.prior?.[base + i] ?? 0)
     }))
-    const paths = decodeLine(
-      { nodes: lat.nodes, edges, space },
-      { ...DEFAULT_DECODER, ...opts.decoder, lm: opts.lm, lexicon: opts.lexicon ?? null }
-    )
+    const paths = decodeLine({ nodes: lat.nodes, edges, space }, decoder)
     let best = paths[0]
     const rescued: { token: string; word: string; below: number }[] = []
     if (best && opts.lexicon) {
-      const d = { ...DEFAULT_DECODER, ...opts.decoder }
-      const segBonus = d.segmentBonus + (opts.lm ? d.lmWeight * (opts.lm.natsPerChar ?? 0) : 0)
       const r = rescueWords(
         best.steps,
         edges.map((e) => ({ from: e.from, to: e.to, probs: e.probs, base: e.prior + segBonus })),
@@ -384,10 +391,8 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
     // Spaces the lexicon adds: step indices that start a new word although the path put no space there.
     const splitBefore = new Set<number>()
     if (best && opts.lexicon) {
-      let start = 0
-      for (let k = 1; k <= best.steps.length; k++) {
-        if (k < best.steps.length && !best.steps[k].spaceBefore) continue
-        const steps = best.steps.slice(start, k)
+      for (const [start, end] of tokenRanges(best.steps)) {
+        const steps = best.steps.slice(start, end)
         const token = steps.map((st) => st.label).join('')
         const gapBefore = steps.map((st) => lat.gaps[lat.segments[st.edge].from] ?? null)
         const cuts = lexiconSplit(token, gapBefore, opts.lexicon, opts.split)
@@ -396,7 +401,6 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
           const bounds = [0, ...cuts, token.length]
           splits.push({ token, words: bounds.slice(1).map((e, i) => token.slice(bounds[i], e)) })
         }
-        start = k
       }
     }
     if (best) {

@@ -26,6 +26,7 @@ import {
   type HealOptions,
   prepareLines,
   type PreparedLines,
+  rowPeak,
   type ShapePriorOptions
 } from './readLines.ts'
 import type { GapModelOptions } from './wordGaps.ts'
@@ -443,9 +444,7 @@ function detectorBoxesLookLikeClutter(prep: PreparedLines): boolean {
   for (const lat of prep.lattices) {
     lat.segments.forEach((s, i) => {
       if (s.kind !== 'box') return
-      let top = 0
-      for (let c = 0; c < NUM_CLASSES; c++) top = Math.max(top, first[(offset + i) * NUM_CLASSES + c])
-      conf.push(top)
+      conf.push(rowPeak(first, offset + i))
       boxes.push(s.box)
     })
     offset += lat.segments.length

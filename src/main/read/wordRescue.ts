@@ -11,8 +11,8 @@
 // Words come from the lexicon's common view (no names); tokens of digits, words and tokens shorter than
 // `minLength` are never touched.
 
-import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
-import type { DecodedStep, Lexicon } from './decode.ts'
+import { CLASS_INDEX, CLASSES, isDigit, NUM_CLASSES } from '../../shared/classes.ts'
+import { lnp, tokenRanges, type DecodedStep, type Lexicon } from './decode.ts'
 
 export interface WordRescueOptions {
   /** How far below the token's score a word may be and still replace it (natural-log units; 0 turns it off). */
@@ -58,8 +58,6 @@ export interface RescuedWord {
   score: number
 }
 
-const lnp = (p: number): number => Math.log(Math.max(p, 1e-6))
-
 /** Longer tokens are not read again: no word is this long, and a run of marks can be thousands of boxes. */
 export const MAX_TOKEN = 40
 
@@ -67,7 +65,7 @@ export const MAX_TOKEN = 40
 export function pathScore(edges: readonly RescueEdge[], path: readonly number[], labels: readonly string[]): number {
   let s = 0
   path.forEach((e, k) => {
-    s += edges[e].base + lnp(edges[e].probs[CLASSES.indexOf(labels[k] as (typeof CLASSES)[number])])
+    s += edges[e].base + lnp(edges[e].probs[CLASS_INDEX.get(labels[k])!])
   })
   return s
 }
@@ -95,7 +93,7 @@ export function bestWord(
     let top = 0
     for (let c = 1; c < NUM_CLASSES; c++) if (e.probs[c] > e.probs[top]) top = c
     const order = Array.from({ length: NUM_CLASSES }, (_, c) => c)
-      .filter((c) => CLASSES[c] >= 'A' && CLASSES[c] <= 'Z' && e.probs[c] >= o.minRatio * e.probs[top])
+      .filter((c) => !isDigit(CLASSES[c]) && e.probs[c] >= o.minRatio * e.probs[top])
       .sort((a, b) => e.probs[b] - e.probs[a])
       .slice(0, o.maxLabels)
     return order
@@ -160,11 +158,8 @@ export function rescueWords(
   const words: PrefixLexicon = { has: (w) => common.has(w), hasPrefix }
   const out: DecodedStep[] = []
   const rescued: { token: string; word: string; below: number }[] = []
-  let start = 0
-  for (let k = 1; k <= steps.length; k++) {
-    if (k < steps.length && !steps[k].spaceBefore) continue
-    const tok = steps.slice(start, k)
-    start = k
+  for (const [start, end] of tokenRanges(steps)) {
+    const tok = steps.slice(start, end)
     const token = tok.map((st) => st.label).join('')
     if (token.length < o.minLength || token.length > MAX_TOKEN || !/[A-Z]/.test(token) || lexicon.has(token)) {
       out.push(...tok)
