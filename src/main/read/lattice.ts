@@ -86,7 +86,13 @@ export interface LatticeOptions {
   cutMaxStrokes?: number
   /** Cost of a sideways step of a cut's path, against 1 per ink pixel crossed (default 0.1). */
   cutStep?: number
-  /** Most cuts per box (default 4). */
+  /**
+   * Most cuts per box at local minima of the cut profile (default 16; the even divisions come on top). A run of
+   * touching letters has a minimum at every join and others inside its letters' bowls and arms (a Y's fork, a
+   * T's bar), and the deepest are not always the joins: with 4, ITY kept four cuts inside the Y and none between
+   * the I and the T. Minima are at least 0.1 character heights apart and runs of pieces at most 2.5 wide, so the
+   * candidates stay bounded (docs/BENCHMARKS.md, "Up to 16 cuts per box").
+   */
   maxCuts?: number
   /** Merged boxes are together at most this many character heights wide (default 1.2) … */
   mergeMaxWidth?: number
@@ -202,7 +208,7 @@ export function cutColumns(
 ): number[] {
   const w = profile.length
   const maxInk = (opts.cutMaxStrokes ?? 2.5) * stroke
-  const maxCuts = opts.maxCuts ?? 4
+  const maxCuts = opts.maxCuts ?? 16
   const margin = Math.max(2, Math.round(0.1 * charHeightWork))
   const sm = new Float32Array(w)
   for (let x = 0; x < w; x++) {

@@ -2,7 +2,7 @@
 // share columns and touch through a short bridge, as a slanted touching pair does. No straight column
 // separates them; the cut must follow the paper between them and cross the bridge only.
 import { describe, expect, it } from 'vitest'
-import { buildLattices, cutPaths } from '../../../src/main/read/lattice.ts'
+import { buildLattices, cutColumns, cutPaths } from '../../../src/main/read/lattice.ts'
 import { candidateBoxes, decodeLines, prepareLines } from '../../../src/main/read/readLines.ts'
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
@@ -113,6 +113,31 @@ function cleanPiece(l: ReturnType<typeof line>, segments: { kind: string; box: C
     return mine === total && theirs === 0
   })
 }
+
+describe('cutColumns', () => {
+  // The cut profile of a touching I and Y (working pixels, stroke 4): the join at x 20 must cross a T-like bar
+  // (ink 6), while the Y's fork and arms give four cheaper paths inside the Y (ink 2). Elsewhere a cut crosses 30.
+  const profile = new Float32Array(120).fill(30)
+  for (const [x, ink] of [
+    [20, 6],
+    [60, 2],
+    [72, 2],
+    [84, 2],
+    [96, 2]
+  ])
+    for (let d = -1; d <= 1; d++) profile[x + d] = ink
+  const cuts = (opts?: { maxCuts?: number }) => cutColumns(profile, 4, 60, 60, opts)
+
+  it('keeps the join as well as the cheaper minima inside the neighbouring letter', () => {
+    expect(cuts()).toEqual(expect.arrayContaining([20, 60, 72, 84, 96]))
+  })
+
+  it('with at most four minima kept (the default before 16), loses the join to the Y', () => {
+    const four = cuts({ maxCuts: 4 })
+    expect(four).toEqual(expect.arrayContaining([60, 72, 84, 96]))
+    expect(four.some((x) => Math.abs(x - 20) <= 3)).toBe(false)
+  })
+})
 
 describe('buildLattices', () => {
   it("cuts a slanted touching pair into pieces whose masks hold one stroke each, not a stub of the other's", () => {
