@@ -82,6 +82,12 @@ export interface LatticeOptions {
    * this (default 0.9). The touching model reads a pair as no letter (near uniform) and a letter as itself.
    */
   cutGate?: number
+  /**
+   * For the reader (readLines.ts#prepareLines): the detector boxes its classifier reads with a top probability
+   * below this are offered wide merges (`mergeWide`; default 0.3; 0: none). A fragment of a broken letter reads
+   * as no character; two letters side by side each read as themselves and keep the 1.2-height limit.
+   */
+  mergeWideBelow?: number
   /** A cut column crosses at most this many stroke widths of ink (default 2.5). */
   cutMaxStrokes?: number
   /** Cost of a sideways step of a cut's path, against 1 per ink pixel crossed (default 0.1). */
@@ -104,8 +110,19 @@ export interface LatticeOptions {
    * (default 2: a broken W, M or wide N; two letters side by side with paper between them keep mergeMaxWidth).
    */
   mergeCloseMaxWidth?: number
-  /** See mergeCloseMaxWidth (default 0: the boxes must overlap). */
+  /**
+   * See mergeCloseMaxWidth (default 0.05: the boxes overlap or all but touch, as the pieces of a stroke broken by
+   * a thin slanted gap do; 0 before 2026-12-03, docs/BENCHMARKS.md "Wide merges").
+   */
   mergeCloseGap?: number
+  /**
+   * Which boxes may also be merged with their neighbours up to `mergeWideMaxWidth` character heights (gaps as
+   * for any merge): the reader passes the boxes its classifier cannot read as one character (a fragment of a
+   * broken wide letter: an M whose first stroke broke off, two heights wide). Absent: none.
+   */
+  mergeWide?: (box: CharBox) => boolean
+  /** See mergeWide (default 2: no capital is wider). */
+  mergeWideMaxWidth?: number
   /**
    * A run of two or more pieces, or a split component taken whole, is a candidate only up to this many
    * character heights wide (default 2.5): no capital is that wide (the shape prior gives such a box about
@@ -122,6 +139,9 @@ export interface LatticeOptions {
    */
   maxBoxes?: number
 }
+
+/** Defaults of the merge thresholds the reader uses (LatticeOptions.mergeCloseGap, mergeWideMaxWidth, mergeWideBelow). */
+export const MERGE_DEFAULTS = { closeGap: 0.05, wideMaxWidth: 2, wideBelow: 0.3 } as const
 
 /** Defaults of the cut thresholds (LatticeOptions.cutMinHeights, cutMinWidths, cutSureWidths, cutGate). */
 export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 0.9, sureWidths: 1.3, gate: 0.9 } as const
@@ -387,7 +407,8 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
   const mergeCloseW = opts.mergeCloseMaxWidth ?? 2
-  const mergeCloseGap = opts.mergeCloseGap ?? 0
+  const mergeCloseGap = opts.mergeCloseGap ?? MERGE_DEFAULTS.closeGap
+  const mergeWideW = opts.mergeWideMaxWidth ?? MERGE_DEFAULTS.wideMaxWidth
   const maxRun = opts.maxRunHeights ?? 2.5
   if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? 3000))
     return buildLattices(seg, layout, { ...opts, detectorOnly: true })
@@ -520,7 +541,13 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           }
           const x0 = Math.min(...group.map((g) => g.x)),
             x1 = Math.max(...group.map((g) => g.x + g.w))
-          if (!ok || x1 - x0 > (close ? Math.max(mergeW, mergeCloseW) : mergeW) * H) continue
+          const width = x1 - x0
+          if (!ok) continue
+          if (
+            width > (close ? Math.max(mergeW, mergeCloseW) : mergeW) * H &&
+            !(opts.mergeWide && width <= mergeWideW * H && group.some(opts.mergeWide))
+          )
+            continue
           const merged = mergeBoxes(group)
           if (merged) segments.push({ from: start[k], to: end[k + m - 1], box: merged, kind: 'merge' })
         }

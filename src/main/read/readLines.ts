@@ -22,7 +22,14 @@ import {
   type DecoderOptions,
   type Lexicon
 } from './decode.ts'
-import { buildLattices, CUT_DEFAULTS, type LatticeOptions, type LineLattice, type SegmentKind } from './lattice.ts'
+import {
+  buildLattices,
+  CUT_DEFAULTS,
+  MERGE_DEFAULTS,
+  type LatticeOptions,
+  type LineLattice,
+  type SegmentKind
+} from './lattice.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
 import { rescueWords, type WordRescueOptions } from './wordRescue.ts'
@@ -158,7 +165,9 @@ export interface HealOptions {
 }
 
 /**
- * Builds every line's lattice and classifies all candidates in one batch. When `touching` gives a
+ * Builds every line's lattice and classifies all candidates in one batch; then builds it again, classifying only
+ * the new candidates, where that first look asks for more: the boxes the cut gate opens (below) and wide merges
+ * of the boxes the classifier cannot read (LatticeOptions.mergeWideBelow). When `touching` gives a
  * touching-letter model, the candidates of the boxes the lattice cut (LatticeSegment.cutUnit: a touching
  * pair, its pieces and their runs) and, with `touchingMerges`, of its merges (LatticeSegment.mergeUnit: the
  * merge and the boxes it spans) are classified by it too, in a second batch, and their probabilities
@@ -196,11 +205,15 @@ export async function prepareLines(
   if (all.length === 0) return { lattices, probs: new Float32Array(0), glyphs: new Float32Array(0) }
   let glyphs = await extract(all)
   let probs = (await classifier.predict(glyphs, all.length)).probs
-  if (special0 && !opts.lattice?.cutAlso) {
+  const gated = Boolean(special0) && !opts.lattice?.cutAlso
+  const wideBelow = opts.lattice?.mergeWide ? 0 : (opts.lattice?.mergeWideBelow ?? MERGE_DEFAULTS.wideBelow)
+  if (gated || wideBelow > 0) {
+    const segs = lattices.flatMap((l) => l.segments)
     // Boxes between cutMinWidths and cutSureWidths median widths are cut only when the touching model, which
     // reads a pair as no letter, is unsure of them as a whole (LatticeOptions.cutGate).
-    const band = lattices.flatMap((l) => l.segments).flatMap((s, row) => (s.cutHeld ? [{ box: s.box, row }] : []))
-    const model = band.length > 0 ? await special0() : null
+    const cut = new Set<CharBox>()
+    const band = gated ? segs.flatMap((s, row) => (s.cutHeld ? [{ box: s.box, row }] : [])) : []
+    const model = band.length > 0 && special0 ? await special0() : null
     if (model) {
       const q = await model.predict(
         glyphRows(
@@ -210,12 +223,24 @@ export async function prepareLines(
         band.length
       )
       const gate = opts.lattice?.cutGate ?? CUT_DEFAULTS.gate
-      const cut = new Set(band.filter((_, i) => q.probs[i * NUM_CLASSES + q.labels[i]] < gate).map((b) => b.box))
-      if (cut.size > 0) {
-        const again = buildLattices(seg, layout, { ...opts.lattice, cutAlso: (b) => cut.has(b) })
-        ;({ all, glyphs, probs } = await reuseRows(again, all, glyphs, probs, classifier, extract))
-        lattices = again
-      }
+      band.forEach((b, i) => {
+        if (q.probs[i * NUM_CLASSES + q.labels[i]] < gate) cut.add(b.box)
+      })
+    }
+    // Detector boxes the page's classifier cannot read as one character may be fragments of a wide letter.
+    const wide = new Set<CharBox>()
+    if (wideBelow > 0)
+      segs.forEach((s, row) => {
+        if (s.kind === 'box' && rowPeak(probs, row) < wideBelow) wide.add(s.box)
+      })
+    if (cut.size > 0 || wide.size > 0) {
+      const again = buildLattices(seg, layout, {
+        ...opts.lattice,
+        ...(gated ? { cutAlso: (b: CharBox) => cut.has(b) } : {}),
+        ...(wide.size > 0 ? { mergeWide: (b: CharBox) => wide.has(b) } : {})
+      })
+      ;({ all, glyphs, probs } = await reuseRows(again, all, glyphs, probs, classifier, extract))
+      lattices = again
     }
   }
   const first = await healUnsure(lattices, glyphs, probs, classifier, opts.heal)

@@ -558,6 +558,62 @@ describe('merges of a wide letter broken into side-by-side pieces', () => {
     // A narrow pair with the same gap is still offered, as before.
     expect(mergesOf(brokenWide(-6, 0.9 * H))).toHaveLength(1)
   })
+
+  it('goes up to mergeWideMaxWidth (2) across a gap only for a box the reader names (mergeWide)', () => {
+    const g = brokenWide(-6)
+    const wideOf = (pick: (b: CharBox) => boolean, opts: { mergeWideMaxWidth?: number } = {}) =>
+      buildLattices(g.seg, layoutPage(g.boxes), { mergeWide: pick, ...opts })[0].segments.filter(
+        (s) => s.kind === 'merge' && [1, 2].every((l) => s.box.ink?.labels.includes(l))
+      )
+    // The first piece is a fragment the classifier could not read: its merge with the second is offered.
+    expect(wideOf((b) => b === g.boxes[0])).toHaveLength(1)
+    // Neither piece named: as without the option.
+    expect(wideOf(() => false)).toHaveLength(0)
+    // Never wider than mergeWideMaxWidth, and never with the letter far to the right (its gap is too wide).
+    expect(wideOf((b) => b === g.boxes[0], { mergeWideMaxWidth: 1.4 })).toHaveLength(0)
+    const all = buildLattices(g.seg, layoutPage(g.boxes), { mergeWide: () => true })[0].segments
+    expect(all.filter((s) => s.kind === 'merge' && s.box.ink?.labels.includes(3))).toHaveLength(0)
+  })
+  it('are offered by the reader for the boxes its classifier cannot read (mergeWideBelow, default 0.3)', async () => {
+    const g = brokenWide(-6)
+    // A glyph carries its candidate's left edge; the classifier reads the first piece alone (x 10, 45 px wide)
+    // as nothing (uniform) when `fragment`, every other candidate as class 0 at 0.9.
+    const extract = (bs: readonly CharBox[]) => {
+      const out = new Float32Array(bs.length * GLYPH_PIXELS)
+      bs.forEach((b, i) => out.fill(b.x === 10 && b.w < 60 ? 1 : 0, i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
+      return out
+    }
+    const reader = (fragment: boolean, calls: number[]): Classifier => ({
+      name: 'fixed',
+      async predict(glyphs: Float32Array, n: number) {
+        calls.push(n)
+        const probs = new Float32Array(n * NUM_CLASSES)
+        for (let i = 0; i < n; i++) {
+          const row = probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
+          if (fragment && glyphs[i * GLYPH_PIXELS] === 1) row.fill(1 / NUM_CLASSES)
+          else row.fill(0.1 / (NUM_CLASSES - 1)).set([0.9])
+        }
+        return decodeProbs(probs, n)
+      }
+    })
+    const wideMerges = (lat: { segments: { kind: string; box: CharBox }[] }) =>
+      lat.segments.filter((s) => s.kind === 'merge' && [1, 2].every((l) => s.box.ink?.labels.includes(l)))
+    const first = buildLattices(g.seg, layoutPage(g.boxes))[0].segments.length
+    for (const fragment of [false, true]) {
+      const calls: number[] = []
+      const prep = await prepareLines(g.seg, layoutPage(g.boxes), reader(fragment, calls), extract, {
+        heal: { weight: 0 }
+      })
+      expect(wideMerges(prep.lattices[0]), `fragment ${fragment}`).toHaveLength(fragment ? 1 : 0)
+      // The second batch holds only the merge.
+      expect(calls).toEqual(fragment ? [first, 1] : [first])
+      const off = await prepareLines(g.seg, layoutPage(g.boxes), reader(fragment, []), extract, {
+        heal: { weight: 0 },
+        lattice: { mergeWideBelow: 0 }
+      })
+      expect(wideMerges(off.lattices[0])).toHaveLength(0)
+    }
+  })
 })
 
 describe('prepareLines reads unsure boxes and merges again with their ink closed', () => {
