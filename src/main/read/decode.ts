@@ -11,9 +11,10 @@
 // class has p ≥ `confident` is read as that class, and otherwise only the classes within `minRatio` of
 // the best are tried. So a mixed token (4B, A4), a number or a non-word the classifier is sure of stays as
 // read, while an O/0 the classifier hesitates over takes the one its neighbours make likely.
-// A cost `mixedTokenCost` (default 1) is paid per letter–digit switch inside a token, so a hesitant O in a
+// A cost `mixedTokenCost` (default 2) is paid per letter–digit switch inside a token, so a hesitant O in a
 // run of digits is read 0 and a hesitant 0 in a word O (off until the reading had its look-alike and lexicon
-// steps; then it gained on the tuning and validation pages: docs/BENCHMARKS.md). An option stays off because
+// steps; then 1 gained on the tuning and validation pages, and 2 once fragments and thin letters were read
+// better: docs/BENCHMARKS.md). An option stays off because
 // it did not help on hard pages of hands no model saw: trying a look-alike partner (O/0, I/1, S/5, Z/2, G/6,
 // B/8) past a confident reading when its p ≥ `lookalikeMin`.
 //
@@ -70,7 +71,7 @@ export interface DecoderOptions {
    */
   confidentGap?: number
   /**
-   * Subtracted each time a token changes between letters and digits (default 1), with a language model only. A token of digits stays digits and a word stays a word when one of its glyphs is an
+   * Subtracted each time a token changes between letters and digits (default 2), with a language model only. A token of digits stays digits and a word stays a word when one of its glyphs is an
    * O/0, I/1, S/5 the classifier hesitates over; a mixed token read confidently (4B, A4) has no other reading
    * tried, so it stays mixed. Exact under the search's merging: it depends only on the previous character,
    * which the language-model context holds.
@@ -91,7 +92,7 @@ export const DEFAULT_DECODER = {
   maxLabels: 3,
   lookalikeMin: 1,
   confidentGap: 0.95,
-  mixedTokenCost: 1,
+  mixedTokenCost: 2,
   beam: 32,
   nBest: 3
 }
