@@ -239,9 +239,13 @@ export function pageBoxGlyphs(
   const key = (r: Rect) => `${r.x},${r.y},${r.w},${r.h}`
   const detector = new Map<string, CharBox>()
   // The decoder's cuts and merges are regenerated (they depend on the segmentation alone), so a box it
-  // chose is cut and masked again exactly as it was read; the detector's own boxes win a tie.
+  // chose is cut and masked again exactly as it was read; the detector's own boxes win a tie. Every box may
+  // merge wide here: the reader offered wide merges only for boxes it could not read (mergeWideBelow), and
+  // any of them may have been chosen.
   if (opts.decode !== false)
-    for (const b of candidateBoxes(buildLattices(seg, layoutPage(seg.boxes, opts.layout), opts.lattice)))
+    for (const b of candidateBoxes(
+      buildLattices(seg, layoutPage(seg.boxes, opts.layout), { mergeWide: () => true, ...opts.lattice })
+    ))
       detector.set(key(toFile(b)), b)
   for (const b of seg.boxes) detector.set(key(toFile(b)), b)
   let fromDetector = 0

@@ -7,6 +7,8 @@ import { candidateBoxes, decodeLines, prepareLines } from '../../../src/main/rea
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
+import { pageBoxGlyphs } from '../../../src/main/read/transcribe.ts'
+import type { PageSegmentation } from '../../../src/main/vision/sheet.ts'
 import { layoutPage } from '../../../src/main/vision/layout.ts'
 import type { CharBox } from '../../../src/main/vision/segment.ts'
 
@@ -574,6 +576,14 @@ describe('merges of a wide letter broken into side-by-side pieces', () => {
     const all = buildLattices(g.seg, layoutPage(g.boxes), { mergeWide: () => true })[0].segments
     expect(all.filter((s) => s.kind === 'merge' && s.box.ink?.labels.includes(3))).toHaveLength(0)
   })
+  it("are found again when a person's page is cropped for retraining (pageBoxGlyphs), with their own ink", () => {
+    const g = brokenWide(-6)
+    const seg = { ...g.seg, boxes: g.boxes, charHeight: H } as unknown as PageSegmentation
+    const wide = { x: 10, y: 0, w: 96, h: H }
+    const found = pageBoxGlyphs(g.seg.normalised, seg, [wide, g.boxes[2]])
+    expect(found.fromDetector).toBe(2)
+  })
+
   it('are offered by the reader for the boxes its classifier cannot read (mergeWideBelow, default 0.3)', async () => {
     const g = brokenWide(-6)
     // A glyph carries its candidate's left edge; the classifier reads the first piece alone (x 10, 45 px wide)
