@@ -14,9 +14,9 @@
 // A cost `mixedTokenCost` (default 2) is paid per letter–digit switch inside a token, so a hesitant O in a
 // run of digits is read 0 and a hesitant 0 in a word O (off until the reading had its look-alike and lexicon
 // steps; then 1 gained on the tuning and validation pages, and 2 once fragments and thin letters were read
-// better: docs/BENCHMARKS.md). An option stays off because
-// it did not help on hard pages of hands no model saw: trying a look-alike partner (O/0, I/1, S/5, Z/2, G/6,
-// B/8) past a confident reading when its p ≥ `lookalikeMin`.
+// better: docs/BENCHMARKS.md). An option stays off because it did not help on hard pages of hands no model
+// saw: trying a look-alike partner (O/0, I/1, S/5, Z/2, G/6, B/8) past a confident reading when its
+// p ≥ `lookalikeMin`.
 //
 // Search: nodes left to right, hypotheses merged when their future is the same (same language-model
 // context and, with a lexicon, the same word so far) and cut to the best `beam` per node. With an
@@ -71,10 +71,11 @@ export interface DecoderOptions {
    */
   confidentGap?: number
   /**
-   * Subtracted each time a token changes between letters and digits (default 2), with a language model only. A token of digits stays digits and a word stays a word when one of its glyphs is an
-   * O/0, I/1, S/5 the classifier hesitates over; a mixed token read confidently (4B, A4) has no other reading
-   * tried, so it stays mixed. Exact under the search's merging: it depends only on the previous character,
-   * which the language-model context holds.
+   * Subtracted each time a token changes between letters and digits (default 2), with a language model only.
+   * A token of digits stays digits and a word stays a word when one of its glyphs is an O/0, I/1, S/5 the
+   * classifier hesitates over; a mixed token read confidently (4B, A4) has no other reading tried, so it stays
+   * mixed. Exact under the search's merging: it depends only on the previous character, which the
+   * language-model context holds.
    */
   mixedTokenCost?: number
   /** Hypotheses kept per node (default 32). */

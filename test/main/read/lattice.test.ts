@@ -2,7 +2,7 @@
 // share columns and touch through a short bridge, as a slanted touching pair does. No straight column
 // separates them; the cut must follow the paper between them and cross the bridge only.
 import { describe, expect, it } from 'vitest'
-import { buildLattices, cutColumns, cutPaths } from '../../../src/main/read/lattice.ts'
+import { buildLattices, cutColumns, cutPaths, type LatticeOptions } from '../../../src/main/read/lattice.ts'
 import { candidateBoxes, decodeLines, prepareLines } from '../../../src/main/read/readLines.ts'
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
@@ -541,10 +541,11 @@ describe('merges of a wide letter broken into side-by-side pieces', () => {
       boxes: [box(1, x0, end1), box(2, start2, right), box(3, 300, 340)]
     }
   }
-  const mergesOf = (g: ReturnType<typeof brokenWide>) =>
-    buildLattices(g.seg, layoutPage(g.boxes))[0].segments.filter(
-      (s) => s.kind === 'merge' && [1, 2].every((l) => s.box.ink?.labels.includes(l))
-    )
+  /** The merges of a line's lattice that hold both pieces (labels 1 and 2). */
+  const pieceMerges = (lat: { segments: { kind: string; box: CharBox }[] }) =>
+    lat.segments.filter((s) => s.kind === 'merge' && [1, 2].every((l) => s.box.ink?.labels.includes(l)))
+  const mergesOf = (g: ReturnType<typeof brokenWide>, opts: LatticeOptions = {}) =>
+    pieceMerges(buildLattices(g.seg, layoutPage(g.boxes), opts)[0])
 
   it('offers the merge when the pieces overlap side by side, up to 2 character heights', () => {
     const merges = mergesOf(brokenWide(10))
@@ -563,10 +564,8 @@ describe('merges of a wide letter broken into side-by-side pieces', () => {
 
   it('goes up to mergeWideMaxWidth (2) across a gap only for a box the reader names (mergeWide)', () => {
     const g = brokenWide(-6)
-    const wideOf = (pick: (b: CharBox) => boolean, opts: { mergeWideMaxWidth?: number } = {}) =>
-      buildLattices(g.seg, layoutPage(g.boxes), { mergeWide: pick, ...opts })[0].segments.filter(
-        (s) => s.kind === 'merge' && [1, 2].every((l) => s.box.ink?.labels.includes(l))
-      )
+    const wideOf = (pick: (b: CharBox) => boolean, opts: LatticeOptions = {}) =>
+      mergesOf(g, { mergeWide: pick, ...opts })
     // The first piece is a fragment the classifier could not read: its merge with the second is offered.
     expect(wideOf((b) => b === g.boxes[0])).toHaveLength(1)
     // Neither piece named: as without the option.
@@ -576,6 +575,7 @@ describe('merges of a wide letter broken into side-by-side pieces', () => {
     const all = buildLattices(g.seg, layoutPage(g.boxes), { mergeWide: () => true })[0].segments
     expect(all.filter((s) => s.kind === 'merge' && s.box.ink?.labels.includes(3))).toHaveLength(0)
   })
+
   it("are found again when a person's page is cropped for retraining (pageBoxGlyphs), with their own ink", () => {
     const g = brokenWide(-6)
     const seg = { ...g.seg, boxes: g.boxes, charHeight: H } as unknown as PageSegmentation
@@ -606,22 +606,20 @@ describe('merges of a wide letter broken into side-by-side pieces', () => {
         return decodeProbs(probs, n)
       }
     })
-    const wideMerges = (lat: { segments: { kind: string; box: CharBox }[] }) =>
-      lat.segments.filter((s) => s.kind === 'merge' && [1, 2].every((l) => s.box.ink?.labels.includes(l)))
     const first = buildLattices(g.seg, layoutPage(g.boxes))[0].segments.length
     for (const fragment of [false, true]) {
       const calls: number[] = []
       const prep = await prepareLines(g.seg, layoutPage(g.boxes), reader(fragment, calls), extract, {
         heal: { weight: 0 }
       })
-      expect(wideMerges(prep.lattices[0]), `fragment ${fragment}`).toHaveLength(fragment ? 1 : 0)
+      expect(pieceMerges(prep.lattices[0]), `fragment ${fragment}`).toHaveLength(fragment ? 1 : 0)
       // The second batch holds only the merge.
       expect(calls).toEqual(fragment ? [first, 1] : [first])
       const off = await prepareLines(g.seg, layoutPage(g.boxes), reader(fragment, []), extract, {
         heal: { weight: 0 },
         lattice: { mergeWideBelow: 0 }
       })
-      expect(wideMerges(off.lattices[0])).toHaveLength(0)
+      expect(pieceMerges(off.lattices[0])).toHaveLength(0)
     }
   })
 })
