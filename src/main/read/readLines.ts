@@ -115,11 +115,8 @@ export interface PreparedLines {
   glyphs: Float32Array
   /** An additive ln prior per candidate from the touching-letter model (see `touchingPeak`), if any. */
   prior?: Float32Array
-  /**
-   * With `heal`: the probabilities as they were before unsure candidates were read again with their ink closed
-   * (touching model mixed in as in `probs`), for judging whether the page is writing at all on the first reading.
-   */
-  first?: Float32Array
+  /** True when `PrepareLinesOptions.notWriting` said the page is no writing: nothing else was built or read. */
+  notWriting?: boolean
 }
 
 export interface PrepareLinesOptions {
@@ -155,6 +152,16 @@ export interface PrepareLinesOptions {
   touchingPeak?: number
   /** Unsure boxes and merges read again with their ink closed, before the touching model is mixed in (`HealOptions`). */
   heal?: HealOptions
+  /**
+   * Whether a page is writing at all (read/notWriting.ts), asked of its detector boxes before anything else is
+   * read: each box's top probability and its rectangle. The lattice is built, but only its detector boxes are
+   * classified, mixed with the touching model where the lattice cuts, holds or merges them (as the candidates are
+   * below: that model reads wood grain as no character where the page's classifier may be sure of an M). When this
+   * says no, nothing else is classified (a desk's grain gives thousands of boxes, and their cuts and merges cost
+   * many times their own reading) and the result is `notWriting`, with no lattices. Otherwise those readings are
+   * reused, so the page reads exactly as without the question.
+   */
+  notWriting?: (conf: readonly number[], boxes: readonly CharBox[]) => boolean
 }
 
 export interface HealOptions {
@@ -177,9 +184,9 @@ export interface HealOptions {
  * touching pairs and fragments taught to read as no single character (training/neighbours.py): where both models read a candidate as
  * one letter it stays one, where the touching model sees two letters in it the one-box reading loses
  * against the cuts; its own certainty is kept as a prior of each such candidate (`touchingPeak`), since
- * the normalised mixture alone loses it. `touching` is asked only when a page has such a candidate.
- * Before that mixture, the unsure detector boxes and merges are read again with their ink closed (`heal`,
- * healUnsure); the reading before it is returned as `first`.
+ * the normalised mixture alone loses it. `touching` is asked only when a page has such a candidate (or for
+ * `notWriting`). Before that mixture, the unsure detector boxes and merges are read again with their ink closed
+ * (`heal`, healUnsure). With `notWriting`, the detector boxes are read first and the page may stop there.
  */
 export async function prepareLines(
   seg: Parameters<typeof buildLattices>[0],
@@ -197,14 +204,71 @@ export async function prepareLines(
     touchingPeak = 4
   } = opts
   const special0 = touching && touchingWeight > 0 ? touching : null
+  // The touching model, asked for once and only when some candidate needs it, and its reading of each candidate
+  // (by box), so that no candidate is read twice: the clutter test, the cut gate and the mixture share them.
+  let model: Promise<Classifier | null> | undefined
+  const touchRead = new Map<CharBox, Float32Array>()
+  /** The touching model's rows for `rows` of `glyphs` (boxes[r] is row r's candidate), or null without one. */
+  const touchingRows = async (
+    rows: readonly number[],
+    boxes: readonly CharBox[],
+    glyphs: Float32Array
+  ): Promise<Float32Array | null> => {
+    const m = special0 && rows.length > 0 ? await (model ??= special0()) : null
+    if (!m) return null
+    const ask = rows.filter((r) => !touchRead.has(boxes[r]))
+    if (ask.length > 0) {
+      const q = (await m.predict(glyphRows(glyphs, ask), ask.length)).probs
+      ask.forEach((r, k) => touchRead.set(boxes[r], q.slice(k * NUM_CLASSES, (k + 1) * NUM_CLASSES)))
+    }
+    const out = new Float32Array(rows.length * NUM_CLASSES)
+    rows.forEach((r, k) => out.set(touchRead.get(boxes[r])!, k * NUM_CLASSES))
+    return out
+  }
+  const wSure = Math.min(1, touchingWeight),
+    wUnsure = Math.min(1, touchingWeightUnsure)
+  /** Row r of `into` mixed with row k of the touching model's `q`. */
+  const mix = (into: Float32Array, r: number, q: Float32Array, k: number): void => {
+    const w = rowPeak(into, r) >= touchingSure ? wSure : wUnsure
+    mixGeometric(
+      into.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES),
+      q.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES),
+      w
+    )
+  }
   let lattices = buildLattices(seg, layout, {
     ...opts.lattice,
     ...(special0 && !opts.lattice?.cutAlso ? { cutAlso: () => false } : {})
   })
   let all = candidateBoxes(lattices)
   if (all.length === 0) return { lattices, probs: new Float32Array(0), glyphs: new Float32Array(0) }
-  let glyphs = await extract(all)
-  let probs = (await classifier.predict(glyphs, all.length)).probs
+  let glyphs: Float32Array, probs: Float32Array
+  if (opts.notWriting) {
+    // The detector's boxes alone first: is the page writing at all? Read as the mixture below reads them, with
+    // the touching model where the lattice cuts, holds or merges a box.
+    const segs = lattices.flatMap((l) => l.segments)
+    const rows = segs.flatMap((s, r) => (s.kind === 'box' ? [r] : []))
+    const boxes = rows.map((r) => all[r])
+    const g = await extract(boxes)
+    const p = (await classifier.predict(g, boxes.length)).probs
+    const units = rows.flatMap((r, k) =>
+      segs[r].cutUnit || segs[r].cutHeld || (touchingMerges && segs[r].mergeUnit) ? [k] : []
+    )
+    const q = await touchingRows(units, boxes, g)
+    const both = p.slice()
+    if (q) units.forEach((k, j) => mix(both, k, q, j))
+    if (
+      opts.notWriting(
+        boxes.map((_, k) => rowPeak(both, k)),
+        boxes
+      )
+    )
+      return { lattices: [], probs: new Float32Array(0), glyphs: new Float32Array(0), notWriting: true }
+    ;({ all, glyphs, probs } = await reuseRows(lattices, boxes, g, p, classifier, extract))
+  } else {
+    glyphs = await extract(all)
+    probs = (await classifier.predict(glyphs, all.length)).probs
+  }
   const gated = Boolean(special0) && !opts.lattice?.cutAlso
   const wideBelow = opts.lattice?.mergeWide ? 0 : (opts.lattice?.mergeWideBelow ?? MERGE_DEFAULTS.wideBelow)
   if (gated || wideBelow > 0) {
@@ -213,18 +277,15 @@ export async function prepareLines(
     // reads a pair as no letter, is unsure of them as a whole (LatticeOptions.cutGate).
     const cut = new Set<CharBox>()
     const band = gated ? segs.flatMap((s, row) => (s.cutHeld ? [{ box: s.box, row }] : [])) : []
-    const model = band.length > 0 && special0 ? await special0() : null
-    if (model) {
-      const q = await model.predict(
-        glyphRows(
-          glyphs,
-          band.map((b) => b.row)
-        ),
-        band.length
-      )
+    const q = await touchingRows(
+      band.map((b) => b.row),
+      all,
+      glyphs
+    )
+    if (q) {
       const gate = opts.lattice?.cutGate ?? CUT_DEFAULTS.gate
       band.forEach((b, i) => {
-        if (q.probs[i * NUM_CLASSES + q.labels[i]] < gate) cut.add(b.box)
+        if (rowPeak(q, i) < gate) cut.add(b.box)
       })
     }
     // Detector boxes the page's classifier cannot read as one character may be fragments of a wide letter.
@@ -243,32 +304,19 @@ export async function prepareLines(
       lattices = again
     }
   }
-  const first = await healUnsure(lattices, glyphs, probs, classifier, opts.heal)
+  await healUnsure(lattices, glyphs, probs, classifier, opts.heal)
   const unit = lattices.flatMap((l) =>
     l.segments.map((s) => s.cutUnit === true || (touchingMerges && s.mergeUnit === true))
   )
   const rows = unit.flatMap((u, i) => (u ? [i] : []))
-  const special = special0 && rows.length > 0 ? await special0() : null
-  if (!special) return { lattices, probs, glyphs, ...(first ? { first } : {}) }
-  const q = (await special.predict(glyphRows(glyphs, rows), rows.length)).probs
-  const wSure = Math.min(1, touchingWeight),
-    wUnsure = Math.min(1, touchingWeightUnsure)
+  const q = await touchingRows(rows, all, glyphs)
+  if (!q) return { lattices, probs, glyphs }
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
-  /** Row r of `into` mixed with the touching model's row k. */
-  const mix = (into: Float32Array, r: number, k: number): void => {
-    const w = rowPeak(into, r) >= touchingSure ? wSure : wUnsure
-    mixGeometric(
-      into.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES),
-      q.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES),
-      w
-    )
-  }
   rows.forEach((r, k) => {
-    mix(probs, r, k)
-    if (first) mix(first, r, k)
+    mix(probs, r, q, k)
     if (prior) prior[r] = touchingPeak * Math.log(rowPeak(q, k))
   })
-  return { lattices, probs, glyphs, ...(prior ? { prior } : {}), ...(first ? { first } : {}) }
+  return { lattices, probs, glyphs, ...(prior ? { prior } : {}) }
 }
 
 /** A candidate's identity across two lattices of one page: its rectangle, kind of ink and cut rows. */
@@ -313,8 +361,7 @@ async function reuseRows(
  * Broken strokes read again whole: the detector boxes and merges the classifier reads with a top probability
  * below `below` are classified again with their ink closed (vision/closeGlyph.ts: gaps of up to two pixels of the
  * 32×32 glyph filled), and `probs` becomes, on those rows, the normalised weighted geometric mean of the two
- * readings (weight `weight` on the closed glyph). One batch; none when no candidate is that unsure. Returns the
- * probabilities as they were (a copy), or undefined when nothing was read again.
+ * readings (weight `weight` on the closed glyph). One batch; none when no candidate is that unsure.
  */
 async function healUnsure(
   lattices: readonly LineLattice[],
@@ -322,10 +369,10 @@ async function healUnsure(
   probs: Float32Array,
   classifier: Classifier,
   opts: HealOptions = {}
-): Promise<Float32Array | undefined> {
+): Promise<void> {
   const weight = Math.min(1, opts.weight ?? 0.5),
     below = opts.below ?? 0.5
-  if (weight <= 0) return undefined
+  if (weight <= 0) return
   const rows: number[] = []
   let r = 0
   for (const l of lattices)
@@ -333,9 +380,8 @@ async function healUnsure(
       if ((s.kind === 'box' || s.kind === 'merge') && rowPeak(probs, r) < below) rows.push(r)
       r++
     }
-  if (rows.length === 0) return undefined
+  if (rows.length === 0) return
   const q = (await classifier.predict(closeGlyphInk(glyphRows(glyphs, rows), rows.length), rows.length)).probs
-  const before = probs.slice()
   rows.forEach((row, k) =>
     mixGeometric(
       probs.subarray(row * NUM_CLASSES, (row + 1) * NUM_CLASSES),
@@ -343,7 +389,6 @@ async function healUnsure(
       weight
     )
   )
-  return before
 }
 
 /** The top probability of row `row` of n × 36 class probabilities. */

@@ -25,8 +25,6 @@ import {
   glyphRows,
   type HealOptions,
   prepareLines,
-  type PreparedLines,
-  rowPeak,
   type ShapePriorOptions
 } from './readLines.ts'
 import type { GapModelOptions } from './wordGaps.ts'
@@ -329,11 +327,12 @@ export async function transcribe(
     touchingSure: opts.touchingSure,
     touchingMerges: opts.touchingMerges,
     touchingPeak: opts.touchingPeak,
-    heal: opts.heal
+    heal: opts.heal,
+    // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own boxes
+    // before anything else is built: a desk's thousands of marks are neither cut, merged nor decoded.
+    ...(opts.dropClutter !== false ? { notWriting: boxesLookLikeClutter } : {})
   })
-  // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own
-  // boxes as on the old path; it is not decoded at all (a desk's thousands of marks would cost seconds).
-  if (opts.dropClutter !== false && detectorBoxesLookLikeClutter(prep))
+  if (prep.notWriting)
     return {
       doc: PageDocSchema.parse({ ...head, boxes: [], lines: [] }),
       segmentation: seg,
@@ -436,22 +435,4 @@ export async function transcribe(
       read.boxes.map((b) => b.candidate)
     )
   }
-}
-
-/** notWriting.ts's test on the detector's boxes (the lattice's 'box' candidates), before decoding. */
-function detectorBoxesLookLikeClutter(prep: PreparedLines): boolean {
-  // The first reading: a desk's marks read again with their ink closed must not start to look like writing.
-  const first = prep.first ?? prep.probs
-  const conf: number[] = [],
-    boxes: CharBox[] = []
-  let offset = 0
-  for (const lat of prep.lattices) {
-    lat.segments.forEach((s, i) => {
-      if (s.kind !== 'box') return
-      conf.push(rowPeak(first, offset + i))
-      boxes.push(s.box)
-    })
-    offset += lat.segments.length
-  }
-  return boxesLookLikeClutter(conf, boxes)
 }
