@@ -11,12 +11,21 @@
 //    7) two desks of thirty were read as hundreds of characters with 50–51% of their boxes sure and 29–35%
 //    flat, while no page of writing had fewer than 66% sure or more than 14% flat (docs/BENCHMARKS.md).
 //    Both must hold, so a page of writing is dropped only if it is both unsure and made of wide boxes.
+//  - more than CLUTTER_TALL_SHARE of them are tall (higher than TALL_ASPECT times their width), however sure
+//    the classifier is: grain running up the photo breaks into upright strokes, and the classifier reads a bar
+//    confidently as 1 or I (a tuning desk: 149 boxes, all tall, 89% sure). Capitals and digits are seldom that
+//    narrow: on the pages of writing looked at (the hard pages of seeds 2, 3, 7 and 31–35, broken strokes
+//    included, and the sample photos; 244 pages) at most 44% of a page's boxes were tall (docs/BENCHMARKS.md).
 import type { PageDoc } from '../../shared/pagedoc.ts'
 
 /** The confidence most characters of a page of writing reach (the median page of writing is far above it). */
 export const NOT_WRITING_CONFIDENCE = 0.5
 /** Width ÷ height above which a box is flat. */
 export const FLAT_ASPECT = 1.5
+/** Height ÷ width above which a box is tall. */
+export const TALL_ASPECT = 1.5
+/** Share of tall boxes above which a page is clutter. */
+export const CLUTTER_TALL_SHARE = 0.7
 /** Share of flat boxes above which an unsure page is clutter … */
 export const CLUTTER_FLAT_SHARE = 0.25
 /** … when fewer than this share of its boxes are sure. */
@@ -27,12 +36,16 @@ export function boxesLookLikeClutter(conf: ArrayLike<number>, boxes: ArrayLike<{
   const n = conf.length
   if (n === 0) return false
   let sure = 0,
-    flat = 0
+    flat = 0,
+    tall = 0
   for (let i = 0; i < n; i++) {
     if (conf[i] >= NOT_WRITING_CONFIDENCE) sure++
     if (boxes[i].w > FLAT_ASPECT * boxes[i].h) flat++
+    if (boxes[i].h > TALL_ASPECT * boxes[i].w) tall++
   }
-  return sure < n / 2 || (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n)
+  return (
+    sure < n / 2 || (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n) || tall > CLUTTER_TALL_SHARE * n
+  )
 }
 
 /** Whether the page's detected boxes look like clutter to the classifier. */

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest'
 import {
   boxesLookLikeClutter,
   CLUTTER_FLAT_SHARE,
+  CLUTTER_TALL_SHARE,
   CLUTTER_UNSURE_SHARE,
   FLAT_ASPECT,
-  NOT_WRITING_CONFIDENCE
+  NOT_WRITING_CONFIDENCE,
+  TALL_ASPECT
 } from '../../../src/main/read/notWriting.ts'
 
 /** Ten boxes: the first `sure` read at 0.9, the rest at 0.3; the first `flat` of them twice as wide as high. */
@@ -31,6 +33,18 @@ describe('boxesLookLikeClutter', () => {
     expect(boxesLookLikeClutter(...page(5, 3))).toBe(true) // 50% sure, 30% flat
     expect(boxesLookLikeClutter(...page(5, 2))).toBe(false) // 20% flat: a few touching pairs
     expect(boxesLookLikeClutter(...page(6, 9))).toBe(false) // 60% sure: writing the classifier reads
+  })
+
+  it('calls a page of upright strokes clutter however sure the classifier is (grain read as 1 and I)', () => {
+    expect([TALL_ASPECT, CLUTTER_TALL_SHARE]).toEqual([1.5, 0.7])
+    const sure = Array(10).fill(0.95)
+    const tall = (k: number) => Array.from({ length: 10 }, (_, i) => (i < k ? { w: 10, h: 40 } : { w: 30, h: 40 }))
+    expect(boxesLookLikeClutter(sure, tall(8))).toBe(true)
+    expect(boxesLookLikeClutter(sure, tall(7))).toBe(false) // 70%: not above the share
+    expect(boxesLookLikeClutter(sure, tall(4))).toBe(false) // a narrow hand, broken strokes: up to 44% seen
+    // Exactly 1.5 times as high as wide is not tall.
+    expect(boxesLookLikeClutter(sure, Array(10).fill({ w: 20, h: 30 }))).toBe(false)
+    expect(boxesLookLikeClutter(sure, Array(10).fill({ w: 20, h: 31 }))).toBe(true)
   })
 
   it('counts a box as flat only above 1.5 × its height, and has no opinion on an empty page', () => {
