@@ -31,6 +31,21 @@ export const CLUTTER_FLAT_SHARE = 0.25
 /** … when fewer than this share of its boxes are sure. */
 export const CLUTTER_UNSURE_SHARE = 0.6
 
+/** Below this share of sure boxes a page that passed the rule is looked at again (`doubtfulPage`). */
+export const DOUBT_SURE_SHARE = 0.8
+
+/**
+ * Whether a page's reading is doubtful enough to be judged again with more evidence (the reading stage reads every
+ * detector box with the touching-letter model too, readLines.ts#prepareLines): fewer than DOUBT_SURE_SHARE of its
+ * boxes are sure. A desk's grain broken into specks had 60% sure boxes, just enough to pass; pages of writing
+ * mostly have over 85%, broken and touching letters 61–80%, and those pay one more read of their boxes.
+ */
+export function doubtfulPage(conf: ArrayLike<number>): boolean {
+  let sure = 0
+  for (let i = 0; i < conf.length; i++) if (conf[i] >= NOT_WRITING_CONFIDENCE) sure++
+  return conf.length > 0 && sure < DOUBT_SURE_SHARE * conf.length
+}
+
 /** The rule above, on the detector boxes' top confidences and sizes (same order and length). */
 export function boxesLookLikeClutter(conf: ArrayLike<number>, boxes: ArrayLike<{ w: number; h: number }>): boolean {
   const n = conf.length

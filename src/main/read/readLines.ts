@@ -162,6 +162,13 @@ export interface PrepareLinesOptions {
    * reused, so the page reads exactly as without the question.
    */
   notWriting?: (conf: readonly number[], boxes: readonly CharBox[]) => boolean
+  /**
+   * With `notWriting` and a touching model: when `notWriting` says the page is writing but this says the readings
+   * are doubtful (read/notWriting.ts#doubtfulPage: the classifier is sure of too few boxes), every detector box is
+   * read by the touching model too and `notWriting` asked again. That model reads grain in specks as no character
+   * where the page's classifier reads many of them as letters. Pages of writing it is sure of pay nothing.
+   */
+  notWritingDoubt?: (conf: readonly number[]) => boolean
 }
 
 export interface HealOptions {
@@ -254,16 +261,21 @@ export async function prepareLines(
     const units = rows.flatMap((r, k) =>
       segs[r].cutUnit || segs[r].cutHeld || (touchingMerges && segs[r].mergeUnit) ? [k] : []
     )
-    const q = await touchingRows(units, boxes, g)
-    const both = p.slice()
-    if (q) units.forEach((k, j) => mix(both, k, q, j))
-    if (
-      opts.notWriting(
-        boxes.map((_, k) => rowPeak(both, k)),
-        boxes
-      )
-    )
-      return { lattices: [], probs: new Float32Array(0), glyphs: new Float32Array(0), notWriting: true }
+    /** The boxes' top probabilities with the touching model mixed in on rows `mixed` (indices into boxes). */
+    const judged = async (mixed: number[]) => {
+      const q = await touchingRows(mixed, boxes, g)
+      const both = p.slice()
+      if (q) mixed.forEach((k, j) => mix(both, k, q, j))
+      return boxes.map((_, k) => rowPeak(both, k))
+    }
+    let conf = await judged(units)
+    let no = opts.notWriting(conf, boxes)
+    // A page of writing its classifier doubts gets a second look: every box read by the touching model too.
+    if (!no && special0 && opts.notWritingDoubt?.(conf)) {
+      conf = await judged(boxes.map((_, k) => k))
+      no = opts.notWriting(conf, boxes)
+    }
+    if (no) return { lattices: [], probs: new Float32Array(0), glyphs: new Float32Array(0), notWriting: true }
     ;({ all, glyphs, probs } = await reuseRows(lattices, boxes, g, p, classifier, extract))
   } else {
     glyphs = await extract(all)

@@ -30,7 +30,7 @@ import {
 import type { GapModelOptions } from './wordGaps.ts'
 import { sheetDocOnFile } from './sheet.ts'
 import { fileRectToSheet, segmentScan, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
-import { boxesLookLikeClutter, dropClutterPage } from './notWriting.ts'
+import { boxesLookLikeClutter, doubtfulPage, dropClutterPage } from './notWriting.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
@@ -330,7 +330,7 @@ export async function transcribe(
     heal: opts.heal,
     // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own boxes
     // before anything else is built: a desk's thousands of marks are neither cut, merged nor decoded.
-    ...(opts.dropClutter !== false ? { notWriting: boxesLookLikeClutter } : {})
+    ...(opts.dropClutter !== false ? { notWriting: boxesLookLikeClutter, notWritingDoubt: doubtfulPage } : {})
   })
   if (prep.notWriting)
     return {

@@ -408,6 +408,32 @@ describe('prepareLines asks first whether the page is writing at all (notWriting
     seen[0].forEach((c) => expect(c).toBeCloseTo(peak, 6))
   })
 
+  it('asks again, every box read by the touching model too, when the page passes but its reading is doubtful', async () => {
+    const l = line()
+    // Without cuts and merges no box is read by the touching model for the first answer.
+    for (const doubt of [false, true]) {
+      const touchCalls: number[] = []
+      const asked: number[][] = []
+      await prepareLines(l.seg, layoutPage(l.boxes), fixed(0, 0.95, []), extract, {
+        lattice: { detectorOnly: true },
+        touching: async () => fixed(1, 0.5, touchCalls),
+        notWriting: (conf) => {
+          asked.push([...conf])
+          return false
+        },
+        notWritingDoubt: () => doubt
+      })
+      expect(touchCalls).toEqual(doubt ? [3] : [])
+      expect(asked).toHaveLength(doubt ? 2 : 1)
+      asked[0].forEach((c) => expect(c).toBeCloseTo(0.95, 6))
+      // The same mixture, weight 0.65 on the touching model, as worked by hand above.
+      const a = 0.95 ** 0.35 * (0.5 / 35) ** 0.65,
+        b = (0.05 / 35) ** 0.35 * 0.5 ** 0.65,
+        o = (0.05 / 35) ** 0.35 * (0.5 / 35) ** 0.65
+      if (doubt) asked[1].forEach((c) => expect(c).toBeCloseTo(Math.max(a, b) / (a + b + 34 * o), 6))
+    }
+  })
+
   it('reads the page exactly as without the question when the answer is yes, reusing what it read', async () => {
     const l = line()
     const plainMain: number[] = [],

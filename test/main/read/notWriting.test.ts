@@ -5,6 +5,8 @@ import {
   CLUTTER_FLAT_SHARE,
   CLUTTER_TALL_SHARE,
   CLUTTER_UNSURE_SHARE,
+  DOUBT_SURE_SHARE,
+  doubtfulPage,
   FLAT_ASPECT,
   NOT_WRITING_CONFIDENCE,
   TALL_ASPECT
@@ -45,6 +47,13 @@ describe('boxesLookLikeClutter', () => {
     // Exactly 1.5 times as high as wide is not tall.
     expect(boxesLookLikeClutter(sure, Array(10).fill({ w: 20, h: 30 }))).toBe(false)
     expect(boxesLookLikeClutter(sure, Array(10).fill({ w: 20, h: 31 }))).toBe(true)
+  })
+
+  it('doubts a page that passed when fewer than 80% of its boxes are sure', () => {
+    expect(DOUBT_SURE_SHARE).toBe(0.8)
+    expect(doubtfulPage(page(7, 0)[0])).toBe(true)
+    expect(doubtfulPage(page(8, 0)[0])).toBe(false)
+    expect(doubtfulPage([])).toBe(false)
   })
 
   it('counts a box as flat only above 1.5 × its height, and has no opinion on an empty page', () => {
