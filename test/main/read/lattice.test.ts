@@ -213,18 +213,20 @@ describe('buildLattices on a long stroke split into many parts', () => {
   })
 })
 
+/** A classifier that gives every glyph the same probabilities: `top` for class `k`, the rest shared evenly. */
+const fixed = (name: string, k: number, top: number, calls: number[]): Classifier => ({
+  name,
+  async predict(_glyphs: Float32Array, n: number) {
+    calls.push(n)
+    const probs = new Float32Array(n * NUM_CLASSES).fill((1 - top) / (NUM_CLASSES - 1))
+    for (let i = 0; i < n; i++) probs[i * NUM_CLASSES + k] = top
+    return decodeProbs(probs, n)
+  }
+})
+const blankGlyphs = (boxes: readonly CharBox[]) => new Float32Array(boxes.length * GLYPH_PIXELS).fill(1)
+
 describe('prepareLines with a touching-letter model', () => {
-  /** A classifier that gives every glyph the same probabilities: `top` for class `k`, the rest shared evenly. */
-  const fixed = (name: string, k: number, top: number, calls: number[]): Classifier => ({
-    name,
-    async predict(_glyphs: Float32Array, n: number) {
-      calls.push(n)
-      const probs = new Float32Array(n * NUM_CLASSES).fill((1 - top) / (NUM_CLASSES - 1))
-      for (let i = 0; i < n; i++) probs[i * NUM_CLASSES + k] = top
-      return decodeProbs(probs, n)
-    }
-  })
-  const extract = (boxes: readonly CharBox[]) => new Float32Array(boxes.length * GLYPH_PIXELS).fill(1)
+  const extract = blankGlyphs
 
   it.each([
     // [touchingWeight, touchingWeightUnsure, the page classifier's top probability, the weight that applies]
@@ -370,24 +372,15 @@ describe('prepareLines with a touching-letter model', () => {
 })
 
 describe('prepareLines asks first whether the page is writing at all (notWriting)', () => {
-  const fixed = (k: number, top: number, calls: number[]): Classifier => ({
-    name: `fixed ${k}`,
-    async predict(_glyphs: Float32Array, n: number) {
-      calls.push(n)
-      const probs = new Float32Array(n * NUM_CLASSES).fill((1 - top) / (NUM_CLASSES - 1))
-      for (let i = 0; i < n; i++) probs[i * NUM_CLASSES + k] = top
-      return decodeProbs(probs, n)
-    }
-  })
-  const extract = (boxes: readonly CharBox[]) => new Float32Array(boxes.length * GLYPH_PIXELS).fill(1)
+  const extract = blankGlyphs
 
   it('reads only the detector boxes (the touching model those it cuts or merges) when the answer is no', async () => {
     const l = line()
     const mainCalls: number[] = [],
       touchCalls: number[] = []
     const seen: number[][] = []
-    const prep = await prepareLines(l.seg, layoutPage(l.boxes), fixed(0, 0.95, mainCalls), extract, {
-      touching: async () => fixed(1, 0.5, touchCalls),
+    const prep = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.95, mainCalls), extract, {
+      touching: async () => fixed('touch', 1, 0.5, touchCalls),
       notWriting: (conf) => {
         seen.push([...conf])
         return true
@@ -414,9 +407,9 @@ describe('prepareLines asks first whether the page is writing at all (notWriting
     for (const doubt of [false, true]) {
       const touchCalls: number[] = []
       const asked: number[][] = []
-      await prepareLines(l.seg, layoutPage(l.boxes), fixed(0, 0.95, []), extract, {
+      await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.95, []), extract, {
         lattice: { detectorOnly: true },
-        touching: async () => fixed(1, 0.5, touchCalls),
+        touching: async () => fixed('touch', 1, 0.5, touchCalls),
         notWriting: (conf) => {
           asked.push([...conf])
           return false
@@ -438,13 +431,13 @@ describe('prepareLines asks first whether the page is writing at all (notWriting
     const l = line()
     const plainMain: number[] = [],
       plainTouch: number[] = []
-    const plain = await prepareLines(l.seg, layoutPage(l.boxes), fixed(0, 0.5, plainMain), extract, {
-      touching: async () => fixed(1, 0.5, plainTouch)
+    const plain = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, plainMain), extract, {
+      touching: async () => fixed('touch', 1, 0.5, plainTouch)
     })
     const mainCalls: number[] = [],
       touchCalls: number[] = []
-    const asked = await prepareLines(l.seg, layoutPage(l.boxes), fixed(0, 0.5, mainCalls), extract, {
-      touching: async () => fixed(1, 0.5, touchCalls),
+    const asked = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.5, mainCalls), extract, {
+      touching: async () => fixed('touch', 1, 0.5, touchCalls),
       notWriting: () => false
     })
     expect(asked.notWriting).toBeUndefined()
