@@ -250,10 +250,11 @@ export async function prepareLines(
   let all = candidateBoxes(lattices)
   if (all.length === 0) return { lattices, probs: new Float32Array(0), glyphs: new Float32Array(0) }
   let glyphs: Float32Array, probs: Float32Array
+  // The first lattice's candidates in row order (the clutter test and the cut gate below both look at them).
+  const segs = lattices.flatMap((l) => l.segments)
   if (opts.notWriting) {
     // The detector's boxes alone first: is the page writing at all? Read as the mixture below reads them, with
     // the touching model where the lattice cuts, holds or merges a box.
-    const segs = lattices.flatMap((l) => l.segments)
     const rows = segs.flatMap((s, r) => (s.kind === 'box' ? [r] : []))
     const boxes = rows.map((r) => all[r])
     const g = await extract(boxes)
@@ -284,7 +285,6 @@ export async function prepareLines(
   const gated = Boolean(special0) && !opts.lattice?.cutAlso
   const wideBelow = opts.lattice?.mergeWide ? 0 : (opts.lattice?.mergeWideBelow ?? MERGE_DEFAULTS.wideBelow)
   if (gated || wideBelow > 0) {
-    const segs = lattices.flatMap((l) => l.segments)
     // Boxes between cutMinWidths and cutSureWidths median widths are cut only when the touching model, which
     // reads a pair as no letter, is unsure of them as a whole (LatticeOptions.cutGate).
     const cut = new Set<CharBox>()
