@@ -131,6 +131,18 @@ export interface LatticeOptions {
    * Single pieces and the detector's boxes are always kept, so every path through the line stays.
    */
   maxRunHeights?: number
+  /**
+   * Cuts on both sides of every upright stroke of a box that is cut (default 1; 0: none): a thin letter pressed
+   * into its neighbour (the I of IC, the 1 of 15) shares columns with it, so the least-ink cuts fall inside the
+   * neighbour or take the stroke with it, and no candidate holds the I alone. A stroke is a run of columns each
+   * with a vertical run of ink at least `strokeCutRun` of the box's ink height, at most `strokeCutWidth` stroke
+   * widths wide together (docs/BENCHMARKS.md, "Cuts beside upright strokes").
+   */
+  strokeCuts?: number
+  /** See strokeCuts (default 0.5). */
+  strokeCutRun?: number
+  /** See strokeCuts (default 2). */
+  strokeCutWidth?: number
   /** Turn candidates off: only the detector's boxes (default false). */
   detectorOnly?: boolean
   /**
@@ -267,6 +279,47 @@ export function cutColumns(
     }
   }
   return kept.sort((a, b) => a - b)
+}
+
+/**
+ * Columns just left and right of each upright stroke of an own-ink mask (w × h, row-major; LatticeOptions.strokeCuts),
+ * at least `margin` columns from the mask's sides.
+ */
+export function strokeSides(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  stroke: number,
+  margin: number,
+  opts: Pick<LatticeOptions, 'strokeCutRun' | 'strokeCutWidth'>
+): number[] {
+  const minRun = (opts.strokeCutRun ?? 0.5) * h
+  const maxW = (opts.strokeCutWidth ?? 2) * stroke
+  const tall = new Uint8Array(w)
+  for (let x = 0; x < w; x++) {
+    let run = 0,
+      best = 0
+    for (let y = 0; y < h; y++) {
+      run = mask[y * w + x] ? run + 1 : 0
+      if (run > best) best = run
+    }
+    tall[x] = best >= minRun ? 1 : 0
+  }
+  const out: number[] = []
+  for (let x = 0; x < w;) {
+    if (!tall[x]) {
+      x++
+      continue
+    }
+    let e = x
+    while (e + 1 < w && tall[e + 1]) e++
+    if (e - x + 1 <= maxW) {
+      if (x - 1 >= margin) out.push(x - 1)
+      if (e + 1 <= w - 1 - margin) out.push(e + 1)
+    }
+    x = e + 1
+  }
+  return out
 }
 
 /** The box's own ink as a mask over its ink rectangle (row-major, rect.w × rect.h). */
@@ -474,12 +527,17 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         const mask = ownInkMask(seg, b.ink)
         paths = cutPaths(mask, iw, ih, opts.cutStep ?? 0.1)
         const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
-        const found = wide
-          ? cutColumns(paths.cost, strokeWidth(mask, iw, ih), H * seg.binaryScale, W * seg.binaryScale, opts)
-          : []
-        cuts = [...forced, ...found.filter((c) => forced.every((f) => Math.abs(f - c) >= margin / 2))].sort(
-          (x, y) => x - y
-        )
+        const sw = strokeWidth(mask, iw, ih)
+        const found = wide ? cutColumns(paths.cost, sw, H * seg.binaryScale, W * seg.binaryScale, opts) : []
+        // Beside upright strokes too, unless a least-ink cut is already within two columns.
+        const beside =
+          wide && (opts.strokeCuts ?? 1) > 0
+            ? strokeSides(mask, iw, ih, sw, margin, opts).filter((c) => found.every((f) => Math.abs(f - c) >= 2))
+            : []
+        cuts = [
+          ...forced,
+          ...[...found, ...beside].filter((c) => forced.every((f) => Math.abs(f - c) >= margin / 2))
+        ].sort((x, y) => x - y)
       }
       const isForced = [true, ...cuts.map((c) => forced.includes(c)), true]
       const bounds: Int32Array[] = [new Int32Array(ih)]

@@ -2,7 +2,13 @@
 // share columns and touch through a short bridge, as a slanted touching pair does. No straight column
 // separates them; the cut must follow the paper between them and cross the bridge only.
 import { describe, expect, it } from 'vitest'
-import { buildLattices, cutColumns, cutPaths, type LatticeOptions } from '../../../src/main/read/lattice.ts'
+import {
+  buildLattices,
+  cutColumns,
+  cutPaths,
+  strokeSides,
+  type LatticeOptions
+} from '../../../src/main/read/lattice.ts'
 import { candidateBoxes, decodeLines, prepareLines } from '../../../src/main/read/readLines.ts'
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../../src/shared/classes.ts'
@@ -138,6 +144,43 @@ describe('cutColumns', () => {
     const four = cuts({ maxCuts: 4 })
     expect(four).toEqual(expect.arrayContaining([60, 72, 84, 96]))
     expect(four.some((x) => Math.abs(x - 20) <= 3)).toBe(false)
+  })
+})
+
+describe('strokeSides (cuts beside upright strokes)', () => {
+  // An I pressed into a C, as a touching pair does (40 × 50 working pixels, stroke 4): the I is the bar at columns
+  // 6–9, full height; the C's left side runs down columns 8–11 from row 8 to 41, so the two share columns, and
+  // its top and bottom arcs run right from column 8 to 37. No least-ink cut keeps the I alone.
+  const w = 40,
+    h = 50
+  const ic = new Uint8Array(w * h)
+  const ink = (x0: number, x1: number, y0: number, y1: number) => {
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) ic[y * w + x] = 1
+  }
+  ink(6, 10, 0, 50) // the I
+  ink(8, 12, 8, 42) // the C's left side
+  ink(8, 38, 8, 12) // its top arc
+  ink(8, 38, 38, 42) // its bottom arc
+
+  it('gives the columns just left and right of each upright stroke, the stroke itself inside them', () => {
+    // The I and the C's side make one stroke of columns 6–11 (six columns ≤ 2 stroke widths of 4).
+    expect(strokeSides(ic, w, h, 4, 3, {})).toEqual([5, 12])
+  })
+
+  it('a stroke shorter than strokeCutRun of the height, or wider than strokeCutWidth strokes, gives none', () => {
+    // The tallest run is 50 rows: at a run of 0.5 × 50 = 25 the C's side (34 rows) counts, above 0.7 it does not.
+    expect(strokeSides(ic, w, h, 4, 3, { strokeCutRun: 1.01 })).toEqual([])
+    expect(strokeSides(ic, w, h, 4, 3, { strokeCutRun: 0.9 })).toEqual([5, 10])
+    // Six columns are wider than one stroke width of 4.
+    expect(strokeSides(ic, w, h, 4, 3, { strokeCutWidth: 1 })).toEqual([])
+  })
+
+  it("keeps its columns at least `margin` from the mask's sides", () => {
+    expect(strokeSides(ic, w, h, 4, 6, {})).toEqual([12])
+    // A flat bar (the arcs alone) is no upright stroke.
+    const flat = new Uint8Array(w * h)
+    for (let y = 20; y < 24; y++) for (let x = 0; x < w; x++) flat[y * w + x] = 1
+    expect(strokeSides(flat, w, h, 4, 3, {})).toEqual([])
   })
 })
 
