@@ -146,7 +146,13 @@ describe('downloadFile', () => {
     srv.reset({ dropAfter: 50_000, dropTimes: 2 })
     const r = await downloadFile(`${srv.base}/data.bin`, dest('retry.bin'), { md5: MD5, retries: 3, retryDelayMs: 10 })
     expect(r).toMatchObject({ resumed: true, verified: 'md5' })
-    expect(srv.requests.map((q) => q.status)).toEqual([200, 206, 206])
+    // Three requests, the last a resumed one. The second is 206 when the bytes sent before the first drop reached
+    // the .part file, and 200 (a fresh start) when the socket closed before any did, which happens on a loaded machine.
+    const statuses = srv.requests.map((q) => q.status)
+    expect(statuses).toHaveLength(3)
+    expect(statuses[0]).toBe(200)
+    expect(statuses[2]).toBe(206)
+    expect(srv.requests[2].range).toMatch(/^bytes=[1-9]\d*-$/)
     expect((await readFile(dest('retry.bin'))).equals(BODY)).toBe(true)
   })
 
