@@ -207,21 +207,29 @@ function toInput(r: Rect, s: number, img: { width: number; height: number }): Re
   return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
 }
 
-/** The median vertical run of a box's own ink (its stroke width), from its own-ink mask (w × h, row-major). */
-function strokeWidth(mask: Uint8Array, w: number, h: number): number {
+/**
+ * The vertical runs of a box's own ink, from its own-ink mask (w × h, row-major), in one pass: their median (the
+ * stroke width) and, per column, the longest (what `strokeSides` looks for upright strokes in).
+ */
+export function columnRuns(mask: Uint8Array, w: number, h: number): { stroke: number; longest: Int32Array } {
   const runs: number[] = []
+  const longest = new Int32Array(w)
+  const end = (cx: number, run: number) => {
+    runs.push(run)
+    if (run > longest[cx]) longest[cx] = run
+  }
   for (let cx = 0; cx < w; cx++) {
     let run = 0
     for (let cy = 0; cy < h; cy++) {
       if (mask[cy * w + cx]) run++
       else if (run > 0) {
-        runs.push(run)
+        end(cx, run)
         run = 0
       }
     }
-    if (run > 0) runs.push(run)
+    if (run > 0) end(cx, run)
   }
-  return Math.max(1, median(runs))
+  return { stroke: Math.max(1, median(runs)), longest }
 }
 
 /**
@@ -282,39 +290,31 @@ export function cutColumns(
 }
 
 /**
- * Columns just left and right of each upright stroke of an own-ink mask (w × h, row-major; LatticeOptions.strokeCuts),
- * at least `margin` columns from the mask's sides.
+ * Columns just left and right of each upright stroke of a box (LatticeOptions.strokeCuts), from the longest vertical
+ * ink run of each of its columns (`columnRuns`), its ink height `h` and stroke width; at least `margin` columns from
+ * its sides, each column once (two strokes one column apart share the column between them).
  */
 export function strokeSides(
-  mask: Uint8Array,
-  w: number,
+  longest: Int32Array,
   h: number,
   stroke: number,
   margin: number,
   opts: Pick<LatticeOptions, 'strokeCutRun' | 'strokeCutWidth'>
 ): number[] {
+  const w = longest.length
   const minRun = (opts.strokeCutRun ?? 0.5) * h
   const maxW = (opts.strokeCutWidth ?? 2) * stroke
-  const tall = new Uint8Array(w)
-  for (let x = 0; x < w; x++) {
-    let run = 0,
-      best = 0
-    for (let y = 0; y < h; y++) {
-      run = mask[y * w + x] ? run + 1 : 0
-      if (run > best) best = run
-    }
-    tall[x] = best >= minRun ? 1 : 0
-  }
+  const tall = (x: number) => longest[x] >= minRun
   const out: number[] = []
   for (let x = 0; x < w;) {
-    if (!tall[x]) {
+    if (!tall(x)) {
       x++
       continue
     }
     let e = x
-    while (e + 1 < w && tall[e + 1]) e++
+    while (e + 1 < w && tall(e + 1)) e++
     if (e - x + 1 <= maxW) {
-      if (x - 1 >= margin) out.push(x - 1)
+      if (x - 1 >= margin && out[out.length - 1] !== x - 1) out.push(x - 1)
       if (e + 1 <= w - 1 - margin) out.push(e + 1)
     }
     x = e + 1
@@ -527,12 +527,12 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         const mask = ownInkMask(seg, b.ink)
         paths = cutPaths(mask, iw, ih, opts.cutStep ?? 0.1)
         const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
-        const sw = strokeWidth(mask, iw, ih)
+        const { stroke: sw, longest } = columnRuns(mask, iw, ih)
         const found = wide ? cutColumns(paths.cost, sw, H * seg.binaryScale, W * seg.binaryScale, opts) : []
         // Beside upright strokes too, unless a least-ink cut is already within two columns.
         const beside =
           wide && (opts.strokeCuts ?? 1) > 0
-            ? strokeSides(mask, iw, ih, sw, margin, opts).filter((c) => found.every((f) => Math.abs(f - c) >= 2))
+            ? strokeSides(longest, ih, sw, margin, opts).filter((c) => found.every((f) => Math.abs(f - c) >= 2))
             : []
         cuts = [
           ...forced,

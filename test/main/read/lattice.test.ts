@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import {
   buildLattices,
   cutColumns,
+  columnRuns,
   cutPaths,
   strokeSides,
   type LatticeOptions
@@ -161,26 +162,35 @@ describe('strokeSides (cuts beside upright strokes)', () => {
   ink(8, 12, 8, 42) // the C's left side
   ink(8, 38, 8, 12) // its top arc
   ink(8, 38, 38, 42) // its bottom arc
+  const runs = (m: Uint8Array) => columnRuns(m, w, h).longest
 
   it('gives the columns just left and right of each upright stroke, the stroke itself inside them', () => {
     // The I and the C's side make one stroke of columns 6–11 (six columns ≤ 2 stroke widths of 4).
-    expect(strokeSides(ic, w, h, 4, 3, {})).toEqual([5, 12])
+    expect(strokeSides(runs(ic), h, 4, 3, {})).toEqual([5, 12])
   })
 
   it('a stroke shorter than strokeCutRun of the height, or wider than strokeCutWidth strokes, gives none', () => {
     // The tallest run is 50 rows: at a run of 0.5 × 50 = 25 the C's side (34 rows) counts, above 0.7 it does not.
-    expect(strokeSides(ic, w, h, 4, 3, { strokeCutRun: 1.01 })).toEqual([])
-    expect(strokeSides(ic, w, h, 4, 3, { strokeCutRun: 0.9 })).toEqual([5, 10])
+    expect(strokeSides(runs(ic), h, 4, 3, { strokeCutRun: 1.01 })).toEqual([])
+    expect(strokeSides(runs(ic), h, 4, 3, { strokeCutRun: 0.9 })).toEqual([5, 10])
     // Six columns are wider than one stroke width of 4.
-    expect(strokeSides(ic, w, h, 4, 3, { strokeCutWidth: 1 })).toEqual([])
+    expect(strokeSides(runs(ic), h, 4, 3, { strokeCutWidth: 1 })).toEqual([])
   })
 
   it("keeps its columns at least `margin` from the mask's sides", () => {
-    expect(strokeSides(ic, w, h, 4, 6, {})).toEqual([12])
+    expect(strokeSides(runs(ic), h, 4, 6, {})).toEqual([12])
     // A flat bar (the arcs alone) is no upright stroke.
     const flat = new Uint8Array(w * h)
     for (let y = 20; y < 24; y++) for (let x = 0; x < w; x++) flat[y * w + x] = 1
-    expect(strokeSides(flat, w, h, 4, 3, {})).toEqual([])
+    expect(strokeSides(runs(flat), h, 4, 3, {})).toEqual([])
+  })
+
+  it('gives the column between two strokes one column apart once (II)', () => {
+    const ii = new Uint8Array(w * h)
+    for (let y = 0; y < h; y++) for (const x of [10, 11, 12, 13, 15, 16, 17, 18]) ii[y * w + x] = 1
+    expect(strokeSides(runs(ii), h, 4, 3, {})).toEqual([9, 14, 19])
+    // The same runs give the stroke width: every run here is a whole column of 50 rows.
+    expect(columnRuns(ii, w, h).stroke).toBe(50)
   })
 })
 
