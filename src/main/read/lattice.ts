@@ -323,6 +323,12 @@ export function strokeSides(
 }
 
 /** The box's own ink as a mask over its ink rectangle (row-major, rect.w × rect.h). */
+/** Whether any ink of `mask` (w wide) lies between two cut paths (`left[r]` ≤ x < `right[r]` on row r). */
+export function inkBetween(mask: Uint8Array, w: number, left: Int32Array, right: Int32Array): boolean {
+  for (let r = 0; r < left.length; r++) for (let x = left[r]; x < right[r]; x++) if (mask[r * w + x]) return true
+  return false
+}
+
 function ownInkMask(seg: Seg, ink: NonNullable<CharBox['ink']>): Uint8Array {
   const { x, y, w, h } = ink.rect
   const ww = seg.binary.width
@@ -515,6 +521,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       const forced = parts.slice(1).map((q) => q.ink!.rect.x - b.ink!.rect.x)
       let cuts: number[] = forced
       let paths: ReturnType<typeof cutPaths> | null = null
+      let mask: Uint8Array | null = null
       const sized = b.w >= cutH * H && b.w >= cutW * W
       const held =
         sized &&
@@ -524,7 +531,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       const wide = sized && !held
       if (!opts.detectorOnly && b.ink && (wide || forced.length > 0)) {
         // The own-ink mask once: the cut paths run through it and the stroke width is measured on it.
-        const mask = ownInkMask(seg, b.ink)
+        mask = ownInkMask(seg, b.ink)
         paths = cutPaths(mask, iw, ih, opts.cutStep ?? 0.1)
         const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
         const { stroke: sw, longest } = columnRuns(mask, iw, ih)
@@ -539,16 +546,28 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           ...[...found, ...beside].filter((c) => forced.every((f) => Math.abs(f - c) >= margin / 2))
         ].sort((x, y) => x - y)
       }
-      const isForced = [true, ...cuts.map((c) => forced.includes(c)), true]
+      // Cut paths, each the column where the right part begins on every row. A cut with none of the box's ink
+      // between it and the cut before it takes the same pieces as that cut (paths from two columns of a bowl
+      // that meet where its arcs are thinnest, or a stroke's side next to a least-ink cut): the two are one node,
+      // so no candidate is built and read twice. The box's sides and the segmenter's part boundaries stay as
+      // they are: the pieces that end there are its own boxes, not cut pieces with the same ink.
+      const isForced = [true]
       const bounds: Int32Array[] = [new Int32Array(ih)]
+      // The last path, kept or not: a later cut never crosses an earlier one.
+      let floor = bounds[0]
       for (const c of cuts) {
         const p = paths ? paths.path(c) : new Int32Array(ih).fill(c)
-        // Paths in order: a later cut never crosses an earlier one.
-        const prev = bounds[bounds.length - 1]
-        for (let r = 0; r < ih; r++) p[r] = Math.max(p[r], prev[r])
+        for (let r = 0; r < ih; r++) p[r] = Math.max(p[r], floor[r])
+        floor = p
+        const last = bounds.length - 1
+        const f = forced.includes(c)
+        if (!f && !isForced[last] && mask && !inkBetween(mask, iw, bounds[last], p)) continue
         bounds.push(p)
+        isForced.push(f)
       }
-      bounds.push(new Int32Array(ih).fill(iw))
+      const right = new Int32Array(ih).fill(iw)
+      bounds.push(right)
+      isForced.push(true)
       // The bounds that are part boundaries, in order: part q spans forcedAt[q] … forcedAt[q + 1].
       const forcedAt = isForced.flatMap((f, i) => (f ? [i] : []))
       // Pieces between cuts: nodes node … node + cuts.length + 1.

@@ -7,6 +7,7 @@ import {
   cutColumns,
   columnRuns,
   cutPaths,
+  inkBetween,
   strokeSides,
   type LatticeOptions
 } from '../../../src/main/read/lattice.ts'
@@ -216,6 +217,76 @@ describe('buildLattices', () => {
     const boxEdges = lat.segments.filter((s) => s.kind === 'box').sort((a, b) => a.from - b.from)
     boxEdges.forEach((s, i) => expect(s.from).toBe(i === 0 ? 0 : boxEdges[i - 1].to))
     expect(boxEdges[boxEdges.length - 1].to).toBe(lat.nodes - 1)
+  })
+})
+
+/** The own-ink pixels a candidate holds (its labels, within its cut rows if it has them), as a sorted key. */
+function inkKey(seg: ReturnType<typeof line>['seg'], box: CharBox): string {
+  const ink = box.ink!
+  const own = new Set(ink.labels)
+  const px: number[] = []
+  const w = seg.binary.width
+  for (let y = ink.rect.y; y < ink.rect.y + ink.rect.h; y++) {
+    const r = ink.rows
+    const a = r ? r.from[y - r.y] : ink.rect.x
+    const b = r ? r.to[y - r.y] : ink.rect.x + ink.rect.w
+    for (let x = Math.max(a, ink.rect.x); x < Math.min(b, ink.rect.x + ink.rect.w); x++)
+      if (own.has(seg.labels[y * w + x])) px.push(y * w + x)
+  }
+  return px.join(',')
+}
+
+describe('cut paths with no ink between them are one node', () => {
+  it('inkBetween sees ink strictly between two paths, row by row', () => {
+    const w = 6
+    const m = new Uint8Array(w * 2)
+    m[0 * w + 3] = 1 // row 0, column 3
+    const at = (...xs: number[]) => Int32Array.from(xs)
+    expect(inkBetween(m, w, at(0, 0), at(3, 6))).toBe(false) // row 0 stops before column 3, row 1 has no ink
+    expect(inkBetween(m, w, at(0, 0), at(4, 0))).toBe(true)
+    expect(inkBetween(m, w, at(3, 0), at(4, 0))).toBe(true)
+    expect(inkBetween(m, w, at(4, 0), at(6, 6))).toBe(false)
+  })
+
+  it('no two candidates of a cut box hold the same ink (each is built and read once)', () => {
+    // A wide ring (an O pressed flat, 64 × 60, stroke 6) beside two bars: its top and bottom arcs are thin (2 px)
+    // at columns 118–121, so every cut through its hollow runs to that notch, and the paths started in the
+    // hollow at different columns part the ink the same way.
+    const l = line()
+    const width = l.width
+    l.seg.labels.fill(0, 0)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x
+        if (l.which[i]) l.which[i] = 0
+      }
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < 20; x++) {
+        if (x >= 4 && x < 10) l.seg.labels[y * width + x] = 1
+        if (x >= 14 && x < 20) l.seg.labels[y * width + 30 + x] = 2
+      }
+    const notch = (x: number) => x >= 118 && x < 122
+    for (let y = 0; y < H; y++)
+      for (let x = 88; x < 152; x++) {
+        const side = x < 94 || x >= 146
+        const arc = notch(x) ? y < 2 || y >= H - 2 : y < 6 || y >= H - 6
+        if (side || arc) l.seg.labels[y * width + x] = 3
+      }
+    const rect = (x: number, w: number) => ({ x, y: 0, w, h: H })
+    const boxes: CharBox[] = [
+      { ...rect(4, 6), origin: 'component', ink: { labels: [1], rect: rect(4, 6) } },
+      { ...rect(44, 6), origin: 'component', ink: { labels: [2], rect: rect(44, 6) } },
+      { ...rect(88, 64), origin: 'component', ink: { labels: [3], rect: rect(88, 64) } }
+    ]
+    const [lat] = buildLattices(l.seg, layoutPage(boxes), { cutMinWidths: 0, cutMinHeights: 0 })
+    const cuts = lat.segments.filter((s) => s.kind === 'cut')
+    const keys = cuts.map((s) => inkKey(l.seg, s.box))
+    expect(cuts.length).toBeGreaterThan(2)
+    expect(new Set(keys).size).toBe(keys.length)
+    // Still a piece for each half of the ring, split at the notch.
+    const half = (from: number, to: number) =>
+      cuts.some((s) => s.box.ink!.rect.x === from && s.box.ink!.rect.x + s.box.ink!.rect.w === to)
+    expect(half(88, 120) || half(88, 119) || half(88, 121), 'the left half').toBe(true)
   })
 })
 
