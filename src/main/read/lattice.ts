@@ -322,13 +322,13 @@ export function strokeSides(
   return out
 }
 
-/** The box's own ink as a mask over its ink rectangle (row-major, rect.w × rect.h). */
 /** Whether any ink of `mask` (w wide) lies between two cut paths (`left[r]` ≤ x < `right[r]` on row r). */
 export function inkBetween(mask: Uint8Array, w: number, left: Int32Array, right: Int32Array): boolean {
   for (let r = 0; r < left.length; r++) for (let x = left[r]; x < right[r]; x++) if (mask[r * w + x]) return true
   return false
 }
 
+/** The box's own ink as a mask over its ink rectangle (row-major, rect.w × rect.h). */
 function ownInkMask(seg: Seg, ink: NonNullable<CharBox['ink']>): Uint8Array {
   const { x, y, w, h } = ink.rect
   const ww = seg.binary.width
@@ -565,8 +565,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         bounds.push(p)
         isForced.push(f)
       }
-      const right = new Int32Array(ih).fill(iw)
-      bounds.push(right)
+      bounds.push(new Int32Array(ih).fill(iw))
       isForced.push(true)
       // The bounds that are part boundaries, in order: part q spans forcedAt[q] … forcedAt[q + 1].
       const forcedAt = isForced.flatMap((f, i) => (f ? [i] : []))

@@ -254,12 +254,7 @@ describe('cut paths with no ink between them are one node', () => {
     // hollow at different columns part the ink the same way.
     const l = line()
     const width = l.width
-    l.seg.labels.fill(0, 0)
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < width; x++) {
-        const i = y * width + x
-        if (l.which[i]) l.which[i] = 0
-      }
+    l.seg.labels.fill(0)
     for (let y = 0; y < H; y++)
       for (let x = 0; x < 20; x++) {
         if (x >= 4 && x < 10) l.seg.labels[y * width + x] = 1
