@@ -569,7 +569,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       isForced.push(true)
       // The bounds that are part boundaries, in order: part q spans forcedAt[q] … forcedAt[q + 1].
       const forcedAt = isForced.flatMap((f, i) => (f ? [i] : []))
-      // Pieces between cuts: nodes node … node + cuts.length + 1.
+      // Pieces between the kept cuts: nodes node … node + bounds.length − 1.
       const first = segments.length
       for (let i = 0; i < bounds.length - 1; i++) {
         // Runs from piece i only grow with j: once one is too wide, so are the rest (their ink is a superset).
