@@ -143,6 +143,17 @@ export interface LatticeOptions {
   strokeCutRun?: number
   /** See strokeCuts (default 2). */
   strokeCutWidth?: number
+  /**
+   * A straight cut down the middle of every upright stroke of a cut box that is at least this many times as wide
+   * as its narrowest upright stroke (default 1.15; 0: none). Two upright strokes pressed together side by side,
+   * the N's last and the D's first of a touching ND, make one band of ink wider than a stroke, which every
+   * least-ink path goes around, so one of the two letters always lost its stroke (ND read as N and a D without
+   * its stem, O). Cut down the middle, each keeps half the band (docs/BENCHMARKS.md, "Two strokes pressed
+   * together").
+   */
+  strokeMidMin?: number
+  /** See strokeMidMin: bands wider than this many narrowest strokes are no pair of strokes (default 3). */
+  strokeMidMax?: number
   /** Turn candidates off: only the detector's boxes (default false). */
   detectorOnly?: boolean
   /**
@@ -318,6 +329,47 @@ export function strokeSides(
       if (e + 1 <= w - 1 - margin) out.push(e + 1)
     }
     x = e + 1
+  }
+  return out
+}
+
+/**
+ * The middle columns of the upright strokes of a box (as in `strokeSides`) that are between `strokeMidMin` and
+ * `strokeMidMax` times as wide as its narrowest upright stroke (LatticeOptions.strokeMidMin): two strokes pressed
+ * together; at least `margin` columns from the box's sides. A box with one upright stroke measures it against
+ * `stroke` (its median vertical run).
+ */
+export function strokeMiddles(
+  longest: Int32Array,
+  h: number,
+  stroke: number,
+  margin: number,
+  opts: Pick<LatticeOptions, 'strokeCutRun' | 'strokeMidMin' | 'strokeMidMax'>
+): number[] {
+  const min = opts.strokeMidMin ?? 1.15
+  if (min <= 0) return []
+  const w = longest.length
+  const minRun = (opts.strokeCutRun ?? 0.5) * h
+  const bands: [number, number][] = []
+  for (let x = 0; x < w;) {
+    if (longest[x] < minRun) {
+      x++
+      continue
+    }
+    let e = x
+    while (e + 1 < w && longest[e + 1] >= minRun) e++
+    bands.push([x, e + 1])
+    x = e + 1
+  }
+  // A stroke's width from the box's own upright strokes (the narrowest of those at least half the median vertical
+  // run: a slanted stroke's few upright columns are not one), else from its vertical runs.
+  const widths = bands.map(([a, b]) => b - a).filter((x) => x >= 0.5 * stroke)
+  const ref = widths.length >= 2 ? Math.min(...widths) : stroke
+  const hi = (opts.strokeMidMax ?? 3) * ref
+  const out: number[] = []
+  for (const [a, b] of bands) {
+    const mid = (a + b) >> 1
+    if (b - a >= min * ref && b - a <= hi && mid >= margin && mid <= w - 1 - margin) out.push(mid)
   }
   return out
 }
@@ -522,6 +574,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       let cuts: number[] = forced
       let paths: ReturnType<typeof cutPaths> | null = null
       let mask: Uint8Array | null = null
+      const straight = new Set<number>()
       const sized = b.w >= cutH * H && b.w >= cutW * W
       const held =
         sized &&
@@ -541,9 +594,16 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           wide && (opts.strokeCuts ?? 1) > 0
             ? strokeSides(longest, ih, sw, margin, opts).filter((c) => found.every((f) => Math.abs(f - c) >= 2))
             : []
+        // Down the middle of two strokes pressed together, straight (a least-ink path would leave the band); such
+        // a cut replaces any other within two columns of it, whose path leaves the band to one side.
+        const middles = wide ? strokeMiddles(longest, ih, sw, margin, opts) : []
+        for (const c of middles) straight.add(c)
+        const apart = (c: number) => middles.every((m) => Math.abs(m - c) >= 2)
         cuts = [
           ...forced,
-          ...[...found, ...beside].filter((c) => forced.every((f) => Math.abs(f - c) >= margin / 2))
+          ...[...found.filter(apart), ...beside.filter(apart), ...middles].filter((c) =>
+            forced.every((f) => Math.abs(f - c) >= margin / 2)
+          )
         ].sort((x, y) => x - y)
       }
       // Cut paths, each the column where the right part begins on every row. A cut with none of the box's ink
@@ -556,7 +616,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       // The last path, kept or not: a later cut never crosses an earlier one.
       let floor = bounds[0]
       for (const c of cuts) {
-        const p = paths ? paths.path(c) : new Int32Array(ih).fill(c)
+        const p = paths && !straight.has(c) ? paths.path(c) : new Int32Array(ih).fill(c)
         for (let r = 0; r < ih; r++) p[r] = Math.max(p[r], floor[r])
         floor = p
         const last = bounds.length - 1

@@ -8,6 +8,7 @@ import {
   columnRuns,
   cutPaths,
   inkBetween,
+  strokeMiddles,
   strokeSides,
   type LatticeOptions
 } from '../../../src/main/read/lattice.ts'
@@ -282,6 +283,69 @@ describe('cut paths with no ink between them are one node', () => {
     const half = (from: number, to: number) =>
       cuts.some((s) => s.box.ink!.rect.x === from && s.box.ink!.rect.x + s.box.ink!.rect.w === to)
     expect(half(88, 120) || half(88, 119) || half(88, 121), 'the left half').toBe(true)
+  })
+})
+
+describe('straight cuts down two upright strokes pressed together (strokeMidMin)', () => {
+  // Two letters like H (stems 6 px, 36 px wide) pressed together so that the first one's right stem and the
+  // second one's left stem overlap by 2 columns: one band of 10 upright columns that both letters need. Every
+  // least-ink path goes around the band, so one letter always takes all of it and the other has no stem.
+  // Component 3 spans columns 90–159 of the line; a lone bar (components 1 and 2) stands before it.
+  const stems = [
+    [90, 96],
+    [120, 126],
+    [124, 130],
+    [154, 160]
+  ]
+  function hh() {
+    const l = line()
+    const width = l.width
+    l.seg.labels.fill(0)
+    for (let y = 0; y < H; y++) {
+      for (let x = 4; x < 10; x++) l.seg.labels[y * width + x] = 1
+      for (let x = 44; x < 50; x++) l.seg.labels[y * width + x] = 2
+      for (const [a, b] of stems) for (let x = a; x < b; x++) l.seg.labels[y * width + x] = 3
+      // The bars of the two H's at mid-height.
+      if (y >= 28 && y < 34) for (let x = 90; x < 160; x++) l.seg.labels[y * width + x] = 3
+    }
+    const rect = (x: number, w: number) => ({ x, y: 0, w, h: H })
+    const boxes: CharBox[] = [
+      { ...rect(4, 6), origin: 'component', ink: { labels: [1], rect: rect(4, 6) } },
+      { ...rect(44, 6), origin: 'component', ink: { labels: [2], rect: rect(44, 6) } },
+      { ...rect(90, 70), origin: 'component', ink: { labels: [3], rect: rect(90, 70) } }
+    ]
+    return { seg: l.seg, boxes }
+  }
+
+  it('strokeMiddles gives the middle column of a band at least strokeMidMin of the narrowest upright stroke', () => {
+    const { seg, boxes } = hh()
+    const w = 70
+    const mask = new Uint8Array(w * H)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < w; x++) mask[y * w + x] = seg.labels[y * seg.binary.width + 90 + x] === 3 ? 1 : 0
+    expect(boxes[2].w).toBe(w)
+    const { longest, stroke } = columnRuns(mask, w, H)
+    // Bands: columns 0–5 (6 wide), 30–39 (10: the pressed pair), 64–69 (6). 10 ≥ 1.5 × 6; its middle is 35.
+    expect(strokeMiddles(longest, H, stroke, 3, { strokeMidMin: 1.5 })).toEqual([35])
+    expect(strokeMiddles(longest, H, stroke, 3, { strokeMidMin: 1.7 })).toEqual([])
+    // On by default (1.15); 0 turns it off; and a band wider than strokeMidMax narrowest strokes is no pair of strokes.
+    expect(strokeMiddles(longest, H, stroke, 3, {})).toEqual([35])
+    expect(strokeMiddles(longest, H, stroke, 3, { strokeMidMin: 0 })).toEqual([])
+    expect(strokeMiddles(longest, H, stroke, 3, { strokeMidMin: 1.5, strokeMidMax: 1.6 })).toEqual([])
+  })
+
+  it('gives each letter a piece with its own half of the band, which the least-ink cuts alone never do', () => {
+    const { seg, boxes } = hh()
+    /** Whether some cut piece spans exactly columns [from, to) of the page. */
+    const piece = (opts: LatticeOptions, from: number, to: number) =>
+      buildLattices(seg, layoutPage(boxes), { cutMinWidths: 0, cutMinHeights: 0, ...opts })[0].segments.some(
+        (s) => s.kind === 'cut' && s.box.x === from && s.box.x + s.box.w === to
+      )
+    // Cut at column 125 (the band 120–129 halved): the first H keeps 120–124, the second 125–129.
+    expect(piece({ strokeMidMin: 1.5 }, 90, 125), 'the first letter with half the band').toBe(true)
+    expect(piece({ strokeMidMin: 1.5 }, 125, 160), 'the second letter with the other half').toBe(true)
+    expect(piece({ strokeMidMin: 0 }, 90, 125)).toBe(false)
+    expect(piece({ strokeMidMin: 0 }, 125, 160)).toBe(false)
   })
 })
 
