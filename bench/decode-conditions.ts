@@ -61,6 +61,8 @@ function config(spec: string): TranscribeOptions {
     ...(merged('touching')?.sure !== undefined ? { touchingSure: merged('touching')!.sure } : {}),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }
+  // `--set touching.pieces=0`: the page's classifier reads the cut pieces too (default: its pieceReader).
+  if (merged('touching')?.pieces === 0) tuned.cutReader = null
   if (name === 'old') return { decode: false }
   if (name === 'nolm') return { ...tuned, lm: false }
   if (name === 'lm') return { ...tuned, lm: true }

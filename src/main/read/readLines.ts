@@ -150,6 +150,15 @@ export interface PrepareLinesOptions {
    * wide letter (NO as M) kept most of its probability. Chosen on the tuning pages (docs/BENCHMARKS.md).
    */
   touchingPeak?: number
+  /**
+   * Reads the cut pieces and their runs (kind 'cut') in place of `classifier`, where given (asked for only when a
+   * page has such candidates): a cheaper network for the candidates whose reading the touching model mostly
+   * decides (touchingWeight 0.65 where the page's classifier is sure, 0.9 where not). transcribe passes the
+   * classifier's own `pieceReader` (the shipped cnn-best's compact member): on the tuning and validation hard
+   * pages it read as well as cnn-best there, in 0.83 of the time on the sample pages (docs/BENCHMARKS.md,
+   * "Cut pieces read by cnn-best's compact member"). Detector boxes and merges are read by `classifier`.
+   */
+  cutReader?: (() => Promise<Classifier | null>) | null
   /** Unsure boxes and merges read again with their ink closed, before the touching model is mixed in (`HealOptions`). */
   heal?: HealOptions
   /**
@@ -277,10 +286,15 @@ export async function prepareLines(
       no = opts.notWriting(conf, boxes)
     }
     if (no) return { lattices: [], probs: new Float32Array(0), glyphs: new Float32Array(0), notWriting: true }
-    ;({ all, glyphs, probs } = await reuseRows(lattices, boxes, g, p, classifier, extract))
+    ;({ all, glyphs, probs } = await reuseRows(lattices, boxes, g, p, classifier, extract, opts.cutReader))
   } else {
     glyphs = await extract(all)
-    probs = (await classifier.predict(glyphs, all.length)).probs
+    probs = await readRows(
+      classifier,
+      opts.cutReader,
+      glyphs,
+      segs.map((s) => s.kind === 'cut')
+    )
   }
   const gated = Boolean(special0) && !opts.lattice?.cutAlso
   const wideBelow = opts.lattice?.mergeWide ? 0 : (opts.lattice?.mergeWideBelow ?? MERGE_DEFAULTS.wideBelow)
@@ -312,7 +326,7 @@ export async function prepareLines(
         ...(gated ? { cutAlso: (b: CharBox) => cut.has(b) } : {}),
         ...(wide.size > 0 ? { mergeWide: (b: CharBox) => wide.has(b) } : {})
       })
-      ;({ all, glyphs, probs } = await reuseRows(again, all, glyphs, probs, classifier, extract))
+      ;({ all, glyphs, probs } = await reuseRows(again, all, glyphs, probs, classifier, extract, opts.cutReader))
       lattices = again
     }
   }
@@ -338,21 +352,58 @@ function candidateKey(b: CharBox): string {
 }
 
 /** The candidates of `lattices` with the glyphs and probabilities of those already classified, the rest classified now. */
+/**
+ * Class probabilities of n glyphs: rows with isCut[i] by the classifier `cutReader` gives, when it gives one, the
+ * rest by `classifier`.
+ */
+async function readRows(
+  classifier: Classifier,
+  pieces: (() => Promise<Classifier | null>) | null | undefined,
+  glyphs: Float32Array,
+  isCut: readonly boolean[]
+): Promise<Float32Array> {
+  const n = isCut.length
+  const cuts = pieces ? isCut.flatMap((c, i) => (c ? [i] : [])) : []
+  const cutReader = cuts.length > 0 && pieces ? await pieces() : null
+  if (!cutReader) return (await classifier.predict(glyphs, n)).probs
+  const rest = isCut.flatMap((c, i) => (c ? [] : [i]))
+  const out = new Float32Array(n * NUM_CLASSES)
+  for (const [rows, m] of [
+    [cuts, cutReader],
+    [rest, classifier]
+  ] as const) {
+    if (rows.length === 0) continue
+    const p = (await m.predict(glyphRows(glyphs, rows), rows.length)).probs
+    rows.forEach((r, k) => out.set(p.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES), r * NUM_CLASSES))
+  }
+  return out
+}
+
 async function reuseRows(
   lattices: readonly LineLattice[],
   before: readonly CharBox[],
   glyphs: Float32Array,
   probs: Float32Array,
   classifier: Classifier,
-  extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>
+  extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
+  cutReader?: (() => Promise<Classifier | null>) | null
 ): Promise<{ all: CharBox[]; glyphs: Float32Array; probs: Float32Array }> {
   const known = new Map<string, number>()
   before.forEach((b, i) => known.set(candidateKey(b), i))
   const all = candidateBoxes(lattices)
+  const isCut = lattices.flatMap((l) => l.segments.map((s) => s.kind === 'cut'))
   const from = all.map((b) => known.get(candidateKey(b)))
   const fresh = from.flatMap((j, i) => (j === undefined ? [i] : []))
   const newGlyphs = fresh.length > 0 ? await extract(fresh.map((i) => all[i])) : new Float32Array(0)
-  const newProbs = fresh.length > 0 ? (await classifier.predict(newGlyphs, fresh.length)).probs : new Float32Array(0)
+  const newProbs =
+    fresh.length > 0
+      ? await readRows(
+          classifier,
+          cutReader,
+          newGlyphs,
+          fresh.map((i) => isCut[i])
+        )
+      : new Float32Array(0)
   const g = new Float32Array(all.length * GLYPH_PIXELS)
   const p = new Float32Array(all.length * NUM_CLASSES)
   let k = 0

@@ -91,6 +91,12 @@ export interface TranscribeOptions {
   touchingMerges?: boolean
   /** Weight of the touching model's certainty as a prior of the candidates it reads (readLines.ts#PrepareLinesOptions; default 4). */
   touchingPeak?: number
+  /**
+   * Reads the cut pieces in place of the page's classifier (readLines.ts#PrepareLinesOptions.cutReader). Default:
+   * the classifier's own `pieceReader` (cnn-best's compact member), if it has one and the touching model is on;
+   * null: the classifier itself.
+   */
+  cutReader?: Classifier | null
   /** Unsure boxes and merges read again with their ink closed (readLines.ts#HealOptions; `{ weight: 0 }` turns it off). */
   heal?: HealOptions
   gaps?: GapModelOptions
@@ -327,6 +333,13 @@ export async function transcribe(
     touchingSure: opts.touchingSure,
     touchingMerges: opts.touchingMerges,
     touchingPeak: opts.touchingPeak,
+    // Without the touching model the page's classifier alone reads the pieces, so it reads them itself.
+    cutReader:
+      opts.cutReader !== undefined
+        ? async () => opts.cutReader ?? null
+        : classifier.pieceReader && opts.touching !== null
+          ? () => classifier.pieceReader!()
+          : null,
     heal: opts.heal,
     // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own boxes
     // before anything else is built: a desk's thousands of marks are neither cut, merged nor decoded.

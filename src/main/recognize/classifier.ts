@@ -20,6 +20,13 @@ export interface Classifier {
   predict(glyphs: Float32Array, n: number): Promise<Prediction>
   /** Penultimate-layer features, where the model has them. */
   embed?(glyphs: Float32Array, n: number): Promise<{ data: Float32Array; dim: number }>
+  /**
+   * A cheaper classifier whose reading of cut pieces this one stands by, where it has one: for the shipped
+   * ensemble cnn-best, its compact member, shipped alone as cnn-compact (recognize/models.ts#loadClassifier). The
+   * reading stage reads the pieces of the boxes it cuts with it, where the touching-letter model decides most of
+   * their reading anyway (read/readLines.ts#PrepareLinesOptions.cutReader).
+   */
+  pieceReader?(): Promise<Classifier>
 }
 
 /** Turns n×36 probabilities into argmax labels and top-3 indices. */

@@ -94,7 +94,30 @@ export async function loadClassifier(model?: string): Promise<Classifier & { car
     case CNN_HEAD_FORMAT:
       return loadCnnHead(dir, name, (base) => resolveModelDir(base))
     // Glyphdesk's CNNs and bring-your-own ONNX classifiers share one card format and one loader.
-    case ONNX_FORMAT:
-      return OnnxClassifier.load(dir, name)
+    case ONNX_FORMAT: {
+      const c = await OnnxClassifier.load(dir, name)
+      const member = shippedMember(manifest.card)
+      if (member) c.pieceReader = () => (memberReaders[member] ??= loadClassifier(member))
+      return c
+    }
   }
+}
+
+const memberReaders: Record<string, Promise<Classifier>> = {}
+
+/**
+ * The name of a shipped model that is a member of the ensemble `card` describes (its `card.members`: name, command
+ * and warm-start checkpoint), trained by the same command from the same checkpoint, or null. The first such member
+ * is the compact one in cnn-best, the one ensemble Glyphdesk ships.
+ */
+export function shippedMember(card: ModelCard | undefined): string | null {
+  const members = (card as { members?: unknown } | undefined)?.members
+  if (!Array.isArray(members)) return null
+  for (const m of members as { name?: unknown; command?: unknown; init?: unknown }[]) {
+    if (typeof m?.name !== 'string' || typeof m.command !== 'string' || /[\\/]/.test(m.name)) continue
+    const dir = join(SHIPPED_MODELS_DIR, m.name)
+    const own = readModelManifestOrNull(dir)?.card as { command?: unknown; init?: unknown } | undefined
+    if (own && own.command === m.command && JSON.stringify(own.init) === JSON.stringify(m.init)) return m.name
+  }
+  return null
 }

@@ -77,6 +77,8 @@ export class OnnxClassifier implements Classifier {
   /** The card's logitOffsets (label order), or zeros. */
   private readonly offsets: Float64Array
   private queue: Promise<unknown> = Promise.resolve()
+  /** See Classifier.pieceReader: set by recognize/models.ts#loadClassifier for the shipped ensemble. */
+  pieceReader?: () => Promise<Classifier>
 
   private constructor(
     readonly name: string,

@@ -554,6 +554,59 @@ describe('prepareLines with a touching-letter model', () => {
   })
 })
 
+describe('prepareLines with a reader of cut pieces (cutReader)', () => {
+  it('reads the cut pieces with it and every other candidate with the page classifier, each row once', async () => {
+    const l = line()
+    const mainCalls: number[] = [],
+      pieceCalls: number[] = [],
+      touchCalls: number[] = []
+    const main = fixed('main', 0, 0.95, mainCalls)
+    const pieces = fixed('pieces', 2, 0.95, pieceCalls)
+    const touch = fixed('touch', 0, 0.95, touchCalls)
+    let asked = 0
+    const prep = await prepareLines(l.seg, layoutPage(l.boxes), main, blankGlyphs, {
+      touching: async () => touch,
+      touchingWeight: 0,
+      cutReader: async () => {
+        asked++
+        return pieces
+      }
+    })
+    const segs = prep.lattices.flatMap((x) => x.segments)
+    const cut = segs.map((s) => s.kind === 'cut')
+    expect(cut.filter(Boolean).length).toBeGreaterThan(2)
+    expect(cut.some((c) => !c)).toBe(true)
+    expect(asked).toBe(1)
+    expect(pieceCalls).toEqual([cut.filter(Boolean).length])
+    expect(mainCalls).toEqual([cut.filter((c) => !c).length])
+    // Row by row: the pieces' reader's class 2 on cut pieces, the page classifier's class 0 on the rest.
+    segs.forEach((s, i) => {
+      const row = prep.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
+      expect(row[cut[i] ? 2 : 0], `${s.kind} at x ${s.box.x}`).toBeCloseTo(0.95, 6)
+    })
+  })
+
+  it('is not asked for when nothing is cut', async () => {
+    const l = line()
+    const calls: number[] = []
+    let asked = 0
+    const prep = await prepareLines(
+      l.seg,
+      layoutPage(l.boxes.slice(0, 2)),
+      fixed('main', 0, 0.95, calls),
+      blankGlyphs,
+      {
+        cutReader: async () => {
+          asked++
+          return null
+        }
+      }
+    )
+    expect(prep.lattices.flatMap((x) => x.segments).some((s) => s.kind === 'cut')).toBe(false)
+    expect(asked).toBe(0)
+  })
+})
+
 describe('prepareLines asks first whether the page is writing at all (notWriting)', () => {
   const extract = blankGlyphs
   // The top probability of a box the page classifier reads as class 0 at 0.95 (sure: ≥ touchingSure 0.9) and the

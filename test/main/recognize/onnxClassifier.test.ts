@@ -15,7 +15,12 @@ import {
   ModelMismatchError,
   NonFiniteOutputError
 } from '../../../src/main/recognize/modelCard.ts'
-import { SHIPPED_MODELS_DIR, loadClassifier, listShippedModels } from '../../../src/main/recognize/models.ts'
+import {
+  SHIPPED_MODELS_DIR,
+  loadClassifier,
+  listShippedModels,
+  shippedMember
+} from '../../../src/main/recognize/models.ts'
 
 const fixtures = join(__dirname, '..', '..', 'fixtures', 'onnx')
 const compactDir = join(SHIPPED_MODELS_DIR, 'cnn-compact')
@@ -149,6 +154,22 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
     const { glyphs, torch } = readFixture()
     const emb = await (c as OnnxClassifier).embed(glyphs, torch.n)
     expect(emb.dim).toBe(384)
+  })
+
+  it('gives cnn-best its compact member, shipped alone as cnn-compact, as the reader of cut pieces', async () => {
+    const best = await loadClassifier('cnn-best')
+    const reader = await best.pieceReader!()
+    expect(reader.name).toBe('cnn-compact')
+    expect(await best.pieceReader!()).toBe(reader) // loaded once per process
+    expect((await loadClassifier('cnn-compact')).pieceReader).toBeUndefined()
+    // Only a member trained by the same command from the same checkpoint as the shipped model of its name.
+    const card = best.card as { members: { name: string; command: string; init: unknown }[] }
+    expect(shippedMember(card)).toBe('cnn-compact')
+    const other = { ...card, members: card.members.map((m) => ({ ...m, command: `${m.command} --epochs 1` })) }
+    expect(shippedMember(other)).toBeNull()
+    const moved = { ...card, members: card.members.map((m) => ({ ...m, name: `../models/${m.name}` })) }
+    expect(shippedMember(moved)).toBeNull()
+    expect(shippedMember(undefined)).toBeNull()
   })
 })
 
