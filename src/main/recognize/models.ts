@@ -5,6 +5,7 @@ import { userModelsDir } from '../core/userDataDir.ts'
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
 import type { Classifier } from './classifier.ts'
 import { MlpClassifier } from './mlpClassifier.ts'
 import { readModelManifest, readModelManifestForListing, readModelManifestOrNull } from '../core/modelManifest.ts'
@@ -111,13 +112,17 @@ const memberReaders: Record<string, Promise<Classifier>> = {}
  * is the compact one in cnn-best, the one ensemble Glyphdesk ships.
  */
 export function shippedMember(card: ModelCard | undefined): string | null {
-  const members = (card as { members?: unknown } | undefined)?.members
-  if (!Array.isArray(members)) return null
-  for (const m of members as { name?: unknown; command?: unknown; init?: unknown }[]) {
-    if (typeof m?.name !== 'string' || typeof m.command !== 'string' || /[\\/]/.test(m.name)) continue
-    const dir = join(SHIPPED_MODELS_DIR, m.name)
-    const own = readModelManifestOrNull(dir)?.card as { command?: unknown; init?: unknown } | undefined
-    if (own && own.command === m.command && JSON.stringify(own.init) === JSON.stringify(m.init)) return m.name
+  const members = MembersSchema.safeParse(card?.['members'])
+  if (!members.success) return null
+  for (const m of members.data) {
+    if (/[\\/]/.test(m.name)) continue
+    const own = MemberSchema.safeParse(readModelManifestOrNull(join(SHIPPED_MODELS_DIR, m.name))?.card)
+    if (own.success && own.data.command === m.command && JSON.stringify(own.data.init) === JSON.stringify(m.init))
+      return m.name
   }
   return null
 }
+
+/** What `shippedMember` compares of a member and of a shipped model's card. */
+const MemberSchema = z.looseObject({ name: z.string().optional(), command: z.string(), init: z.unknown() })
+const MembersSchema = z.array(MemberSchema.extend({ name: z.string() }))
