@@ -374,6 +374,24 @@ export function strokeMiddles(
   return out
 }
 
+/**
+ * The segments that lie on some path from node 0 to node `nodes` − 1, in their order. A cut with none of a box's ink
+ * between it and the box's side gives an empty piece there, so nothing reaches it (or nothing leaves it), and every
+ * piece from (to) it, a copy of one from (to) the side, could never be chosen: it is not built into the lattice, and
+ * so not cropped or classified (3–4% of the candidates on the sample and hard pages). Decoding is unchanged.
+ */
+export function onPaths<S extends { from: number; to: number }>(segments: S[], nodes: number): S[] {
+  const fwd = new Uint8Array(nodes),
+    bwd = new Uint8Array(nodes)
+  fwd[0] = 1
+  bwd[nodes - 1] = 1
+  // Every segment goes forward (from < to), so one pass in order of `from` (of `to`, backwards) finds them all.
+  for (const s of [...segments].sort((a, b) => a.from - b.from)) if (fwd[s.from]) fwd[s.to] = 1
+  for (const s of [...segments].sort((a, b) => b.to - a.to)) if (bwd[s.to]) bwd[s.from] = 1
+  const kept = segments.filter((s) => fwd[s.from] && bwd[s.to])
+  return kept.length === segments.length ? segments : kept
+}
+
 /** Whether any ink of `mask` (w wide) lies between two cut paths (`left[r]` ≤ x < `right[r]` on row r). */
 export function inkBetween(mask: Uint8Array, w: number, left: Int32Array, right: Int32Array): boolean {
   for (let r = 0; r < left.length; r++) for (let x = left[r]; x < right[r]; x++) if (mask[r * w + x]) return true
@@ -698,7 +716,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       if (m.kind === 'merge' && !m.cutUnit)
         for (const s of segments) if (s.from >= m.from && s.to <= m.to) s.mergeUnit = true
     for (let i = 0; i <= node; i++) gaps[i] ??= null
-    out.push({ line, nodes: node + 1, segments, gaps, charHeight: H, charWidth: W })
+    out.push({ line, nodes: node + 1, segments: onPaths(segments, node + 1), gaps, charHeight: H, charWidth: W })
   }
   return out
 }

@@ -8,6 +8,7 @@ import {
   columnRuns,
   cutPaths,
   inkBetween,
+  onPaths,
   strokeMiddles,
   strokeSides,
   type LatticeOptions
@@ -19,6 +20,8 @@ import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
 import { pageBoxGlyphs } from '../../../src/main/read/transcribe.ts'
 import type { PageSegmentation } from '../../../src/main/vision/sheet.ts'
 import { layoutPage } from '../../../src/main/vision/layout.ts'
+import { loadImage } from '../../../src/main/vision/image.ts'
+import { segmentPage } from '../../../src/main/vision/segment.ts'
 import type { CharBox } from '../../../src/main/vision/segment.ts'
 
 const H = 60
@@ -346,6 +349,32 @@ describe('straight cuts down two upright strokes pressed together (strokeMidMin)
     expect(piece({ strokeMidMin: 1.5 }, 125, 160), 'the second letter with the other half').toBe(true)
     expect(piece({ strokeMidMin: 0 }, 90, 125)).toBe(false)
     expect(piece({ strokeMidMin: 0 }, 125, 160)).toBe(false)
+  })
+})
+
+describe('segments no path can use are left out (onPaths)', () => {
+  it('keeps exactly the segments on some path from the first node to the last', () => {
+    const e = (from: number, to: number) => ({ from, to })
+    // 0 → 1 → 4 and 0 → 2 → 4 are paths; 3 is never reached (3 → 4 goes nowhere new), 5 reaches nothing after it.
+    const segs = [e(0, 1), e(1, 4), e(0, 2), e(2, 4), e(3, 4), e(2, 5), e(1, 2)]
+    expect(onPaths(segs, 5)).toEqual([e(0, 1), e(1, 4), e(0, 2), e(2, 4), e(1, 2)])
+    // The same array back when nothing goes.
+    const all = [e(0, 1), e(1, 2)]
+    expect(onPaths(all, 3)).toBe(all)
+  })
+
+  it('on a page of touching letters, every candidate buildLattices gives lies on a path through its line', async () => {
+    const seg = await segmentPage(await loadImage('test/fixtures/hard-pages/touching-01.png'))
+    const lats = buildLattices(seg, layoutPage(seg.boxes))
+    expect(lats.reduce((n, l) => n + l.segments.filter((s) => s.kind === 'cut').length, 0)).toBeGreaterThan(100)
+    for (const l of lats) {
+      const fwd = new Set([0]),
+        bwd = new Set([l.nodes - 1])
+      for (const s of [...l.segments].sort((a, b) => a.from - b.from)) if (fwd.has(s.from)) fwd.add(s.to)
+      for (const s of [...l.segments].sort((a, b) => b.to - a.to)) if (bwd.has(s.to)) bwd.add(s.from)
+      for (const s of l.segments)
+        expect(fwd.has(s.from) && bwd.has(s.to), `line ${l.line}: ${s.from}→${s.to}`).toBe(true)
+    }
   })
 })
 
