@@ -476,10 +476,17 @@ export function cutPaths(
  * [left[row], right[row]) relative to the rectangle). The part's ink keeps those bounds (`ink.rows`) so the
  * mask of its crop holds its own side of the cut only.
  */
-function partBox(seg: Seg, box: CharBox, left: Int32Array, right: Int32Array): CharBox | null {
+function partBox(
+  seg: Seg,
+  box: CharBox,
+  left: Int32Array,
+  right: Int32Array,
+  index: InkIndex | null = null
+): CharBox | null {
   const ink = box.ink!
   const ww = seg.binary.width
-  const own = new Set(ink.labels)
+  const own = index ? null : new Set(ink.labels)
+  const w = ink.rect.w
   let x0 = Infinity,
     y0 = Infinity,
     x1 = -1,
@@ -492,8 +499,22 @@ function partBox(seg: Seg, box: CharBox, left: Int32Array, right: Int32Array): C
       b = ink.rect.x + Math.max(left[r], right[r])
     from.push(a)
     to.push(b)
+    if (index) {
+      // The row's first ink at or after a and last before b, from the unit's index (columns of its ink rectangle).
+      const ra = left[r],
+        rb = Math.max(left[r], right[r])
+      if (ra >= w) continue
+      const first = index.next[r * w + ra]
+      if (first >= rb) continue
+      const last = index.last[r * (w + 1) + rb]
+      if (ink.rect.x + first < x0) x0 = ink.rect.x + first
+      if (ink.rect.x + last > x1) x1 = ink.rect.x + last
+      if (y < y0) y0 = y
+      if (y > y1) y1 = y
+      continue
+    }
     for (let x = a; x < b; x++) {
-      if (!own.has(seg.labels[y * ww + x])) continue
+      if (!own!.has(seg.labels[y * ww + x])) continue
       if (x < x0) x0 = x
       if (x > x1) x1 = x
       if (y < y0) y0 = y
@@ -504,6 +525,35 @@ function partBox(seg: Seg, box: CharBox, left: Int32Array, right: Int32Array): C
   const rect = { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 }
   const rows = { y: ink.rect.y, from: from.slice(), to: to.slice() }
   return { ...toInput(rect, seg.binaryScale, seg.normalised), origin: 'split', ink: { labels: ink.labels, rect, rows } }
+}
+
+/**
+ * Per row of an own-ink mask (w × h): `next[r·w + x]`, the first ink column at or after x (w if none), and
+ * `last[r·(w + 1) + x]`, the last ink column before x (−1 if none). A piece between two cut paths then finds its ink
+ * rectangle in one step a row instead of a scan of its columns (partBox: every run of pieces of a cut box).
+ */
+interface InkIndex {
+  next: Int32Array
+  last: Int32Array
+}
+
+function inkIndex(mask: Uint8Array, w: number, h: number): InkIndex {
+  const next = new Int32Array(w * h),
+    last = new Int32Array((w + 1) * h)
+  for (let r = 0; r < h; r++) {
+    let n = w
+    for (let x = w - 1; x >= 0; x--) {
+      if (mask[r * w + x]) n = x
+      next[r * w + x] = n
+    }
+    let l = -1
+    last[r * (w + 1)] = -1
+    for (let x = 0; x < w; x++) {
+      if (mask[r * w + x]) l = x
+      last[r * (w + 1) + x + 1] = l
+    }
+  }
+  return { next, last }
 }
 
 function mergeBoxes(boxes: readonly CharBox[]): CharBox | null {
@@ -649,6 +699,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       const forcedAt = isForced.flatMap((f, i) => (f ? [i] : []))
       // Pieces between the kept cuts: nodes node … node + bounds.length − 1.
       const first = segments.length
+      const index = mask ? inkIndex(mask, iw, ih) : null
       for (let i = 0; i < bounds.length - 1; i++) {
         // Runs from piece i only grow with j: once one is too wide, so are the rest (their ink is a superset).
         let tooWide = false
@@ -660,7 +711,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
             if (b.w <= maxRun * H) segments.push({ from: node, to: node + bounds.length - 1, box: b, kind: 'merge' })
           } else if (part !== undefined) segments.push({ from: node + i, to: node + j, box: parts[part], kind: 'box' })
           else if (!tooWide) {
-            const piece = partBox(seg, b, bounds[i], bounds[j])
+            const piece = partBox(seg, b, bounds[i], bounds[j], index)
             if (piece && j > i + 1 && piece.w > maxRun * H) tooWide = true
             else if (piece) segments.push({ from: node + i, to: node + j, box: piece, kind: 'cut' })
           }

@@ -376,6 +376,36 @@ describe('segments no path can use are left out (onPaths)', () => {
         expect(fwd.has(s.from) && bwd.has(s.to), `line ${l.line}: ${s.from}→${s.to}`).toBe(true)
     }
   })
+
+  it('gives every cut piece the rectangle of exactly its own ink between its cut rows (checked by a plain scan)', async () => {
+    const seg = await segmentPage(await loadImage('test/fixtures/hard-pages/touching-02.png'))
+    const w = seg.binary.width
+    let checked = 0
+    for (const l of buildLattices(seg, layoutPage(seg.boxes)))
+      for (const s of l.segments) {
+        const ink = s.box.ink
+        const rows = ink?.rows
+        if (s.kind !== 'cut' || !ink || !rows) continue
+        const own = new Set(ink.labels)
+        let x0 = Infinity,
+          y0 = Infinity,
+          x1 = -1,
+          y1 = -1
+        rows.from.forEach((a, r) => {
+          const y = rows.y + r
+          for (let x = a; x < rows.to[r]; x++)
+            if (own.has(seg.labels[y * w + x])) {
+              x0 = Math.min(x0, x)
+              x1 = Math.max(x1, x)
+              y0 = Math.min(y0, y)
+              y1 = Math.max(y1, y)
+            }
+        })
+        expect(ink.rect).toEqual({ x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 })
+        checked++
+      }
+    expect(checked).toBeGreaterThan(100)
+  })
 })
 
 describe('buildLattices on a long stroke split into many parts', () => {
