@@ -474,7 +474,8 @@ export function cutPaths(
 /**
  * The box of a part of `box`: its own ink between two cut paths (per row of its ink rectangle, the columns
  * [left[row], right[row]) relative to the rectangle). The part's ink keeps those bounds (`ink.rows`) so the
- * mask of its crop holds its own side of the cut only.
+ * mask of its crop holds its own side of the cut only. With `index` (`inkIndex` of the box's own-ink mask) each row's
+ * ink is looked up instead of scanned: the same rectangle.
  */
 function partBox(
   seg: Seg,

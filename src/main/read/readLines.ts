@@ -155,7 +155,7 @@ export interface PrepareLinesOptions {
    * page has such candidates): a cheaper network for the candidates whose reading the touching model mostly
    * decides (touchingWeight 0.65 where the page's classifier is sure, 0.9 where not). transcribe passes the
    * classifier's own `pieceReader` (the shipped cnn-best's compact member): on the tuning and validation hard
-   * pages it read as well as cnn-best there, in 0.83 of the time on the sample pages (docs/BENCHMARKS.md,
+   * pages it read as well as cnn-best there, in 0.83–0.88 of the time on the sample pages (docs/BENCHMARKS.md,
    * "Cut pieces read by cnn-best's compact member"). Detector boxes and merges are read by `classifier`.
    */
   cutReader?: (() => Promise<Classifier | null>) | null
@@ -351,7 +351,6 @@ function candidateKey(b: CharBox): string {
   return `${b.x},${b.y},${b.w},${b.h},${b.origin},${b.ink?.labels.join('+') ?? ''},${r ? `${r.y}:${r.from.join(',')}:${r.to.join(',')}` : ''}`
 }
 
-/** The candidates of `lattices` with the glyphs and probabilities of those already classified, the rest classified now. */
 /**
  * Class probabilities of n glyphs: rows with isCut[i] by the classifier `cutReader` gives, when it gives one, the
  * rest by `classifier`.
@@ -379,6 +378,7 @@ async function readRows(
   return out
 }
 
+/** The candidates of `lattices` with the glyphs and probabilities of those already classified, the rest classified now. */
 async function reuseRows(
   lattices: readonly LineLattice[],
   before: readonly CharBox[],
