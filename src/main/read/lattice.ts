@@ -301,9 +301,30 @@ export function cutColumns(
 }
 
 /**
- * Columns just left and right of each upright stroke of a box (LatticeOptions.strokeCuts), from the longest vertical
- * ink run of each of its columns (`columnRuns`), its ink height `h` and stroke width; at least `margin` columns from
- * its sides, each column once (two strokes one column apart share the column between them).
+ * The upright strokes of a box: runs of columns [start, end) whose longest vertical ink run (`columnRuns`) is at
+ * least `strokeCutRun` of its ink height `h`.
+ */
+function uprightBands(longest: Int32Array, h: number, opts: Pick<LatticeOptions, 'strokeCutRun'>): [number, number][] {
+  const w = longest.length
+  const minRun = (opts.strokeCutRun ?? 0.5) * h
+  const bands: [number, number][] = []
+  for (let x = 0; x < w;) {
+    if (longest[x] < minRun) {
+      x++
+      continue
+    }
+    let e = x
+    while (e + 1 < w && longest[e + 1] >= minRun) e++
+    bands.push([x, e + 1])
+    x = e + 1
+  }
+  return bands
+}
+
+/**
+ * Columns just left and right of each upright stroke of a box (LatticeOptions.strokeCuts, `uprightBands`), from the
+ * longest vertical ink run of each of its columns (`columnRuns`), its ink height `h` and stroke width; at least
+ * `margin` columns from its sides, each column once (two strokes one column apart share the column between them).
  */
 export function strokeSides(
   longest: Int32Array,
@@ -313,22 +334,12 @@ export function strokeSides(
   opts: Pick<LatticeOptions, 'strokeCutRun' | 'strokeCutWidth'>
 ): number[] {
   const w = longest.length
-  const minRun = (opts.strokeCutRun ?? 0.5) * h
   const maxW = (opts.strokeCutWidth ?? 2) * stroke
-  const tall = (x: number) => longest[x] >= minRun
   const out: number[] = []
-  for (let x = 0; x < w;) {
-    if (!tall(x)) {
-      x++
-      continue
-    }
-    let e = x
-    while (e + 1 < w && tall(e + 1)) e++
-    if (e - x + 1 <= maxW) {
-      if (x - 1 >= margin && out[out.length - 1] !== x - 1) out.push(x - 1)
-      if (e + 1 <= w - 1 - margin) out.push(e + 1)
-    }
-    x = e + 1
+  for (const [x, end] of uprightBands(longest, h, opts)) {
+    if (end - x > maxW) continue
+    if (x - 1 >= margin && out[out.length - 1] !== x - 1) out.push(x - 1)
+    if (end <= w - 1 - margin) out.push(end)
   }
   return out
 }
@@ -349,18 +360,7 @@ export function strokeMiddles(
   const min = opts.strokeMidMin ?? 1.15
   if (min <= 0) return []
   const w = longest.length
-  const minRun = (opts.strokeCutRun ?? 0.5) * h
-  const bands: [number, number][] = []
-  for (let x = 0; x < w;) {
-    if (longest[x] < minRun) {
-      x++
-      continue
-    }
-    let e = x
-    while (e + 1 < w && longest[e + 1] >= minRun) e++
-    bands.push([x, e + 1])
-    x = e + 1
-  }
+  const bands = uprightBands(longest, h, opts)
   // A stroke's width from the box's own upright strokes (the narrowest of those at least half the median vertical
   // run: a slanted stroke's few upright columns are not one), else from its vertical runs.
   const widths = bands.map(([a, b]) => b - a).filter((x) => x >= 0.5 * stroke)
