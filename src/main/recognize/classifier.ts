@@ -24,9 +24,10 @@ export interface Classifier {
    * A cheaper classifier whose reading of cut pieces this one stands by, where it has one: for the shipped
    * ensemble cnn-best, its compact member, shipped alone as cnn-compact (recognize/models.ts#loadClassifier). The
    * reading stage reads the pieces of the boxes it cuts with it, where the touching-letter model decides most of
-   * their reading anyway (read/readLines.ts#PrepareLinesOptions.cutReader).
+   * their reading anyway (read/readLines.ts#PrepareLinesOptions.cutReader). Null when an ensemble's card names no
+   * such member: the classifier reads its pieces itself.
    */
-  pieceReader?(): Promise<Classifier>
+  pieceReader?(): Promise<Classifier | null>
 }
 
 /** Turns n×36 probabilities into argmax labels and top-3 indices. */

@@ -97,14 +97,23 @@ export async function loadClassifier(model?: string): Promise<Classifier & { car
     // Glyphdesk's CNNs and bring-your-own ONNX classifiers share one card format and one loader.
     case ONNX_FORMAT: {
       const c = await OnnxClassifier.load(dir, name)
-      const member = shippedMember(manifest.card)
-      if (member) c.pieceReader = () => (memberReaders[member] ??= loadClassifier(member))
+      // An ensemble's piece reader is looked for on first use, not here: checking its member reads and validates
+      // another card (~12 ms), which commands that never cut a box (eval, a page of separate letters) need not pay.
+      const card = manifest.card
+      if (Array.isArray(card?.['members'])) {
+        let reader: Promise<Classifier | null> | undefined
+        c.pieceReader = () => (reader ??= memberReader(shippedMember(card)))
+      }
       return c
     }
   }
 }
 
 const memberReaders: Record<string, Promise<Classifier>> = {}
+/** The shipped model `member` names, loaded once per process; null for none. */
+function memberReader(member: string | null): Promise<Classifier | null> {
+  return member ? (memberReaders[member] ??= loadClassifier(member)) : Promise.resolve(null)
+}
 
 /**
  * The name of a shipped model that is a member of the ensemble `card` describes (its `card.members`: name, command

@@ -77,8 +77,8 @@ export class OnnxClassifier implements Classifier {
   /** The card's logitOffsets (label order), or zeros. */
   private readonly offsets: Float64Array
   private queue: Promise<unknown> = Promise.resolve()
-  /** See Classifier.pieceReader: set by recognize/models.ts#loadClassifier for the shipped ensemble. */
-  pieceReader?: () => Promise<Classifier>
+  /** See Classifier.pieceReader: set by recognize/models.ts#loadClassifier for an ensemble (a card with members). */
+  pieceReader?: () => Promise<Classifier | null>
 
   private constructor(
     readonly name: string,

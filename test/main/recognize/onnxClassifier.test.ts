@@ -159,7 +159,7 @@ describe('OnnxClassifier on the shipped cnn-compact', () => {
   it('gives cnn-best its compact member, shipped alone as cnn-compact, as the reader of cut pieces', async () => {
     const best = await loadClassifier('cnn-best')
     const reader = await best.pieceReader!()
-    expect(reader.name).toBe('cnn-compact')
+    expect(reader?.name).toBe('cnn-compact')
     expect(await best.pieceReader!()).toBe(reader) // loaded once per process
     expect((await loadClassifier('cnn-compact')).pieceReader).toBeUndefined()
     // Only a member trained by the same command from the same checkpoint as the shipped model of its name.
