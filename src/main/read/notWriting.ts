@@ -16,6 +16,12 @@
 //    confidently as 1 or I (a tuning desk: 149 boxes, all tall, 89% sure). Capitals and digits are seldom that
 //    narrow: on the pages of writing looked at (the hard pages of seeds 2, 3, 7 and 31–35, broken strokes
 //    included, and the sample photos; 244 pages) at most 44% of a page's boxes were tall (docs/BENCHMARKS.md).
+//  - at least CLUTTER_ONE_SHAPE_MIN of its boxes are sure and more than CLUTTER_ONE_SHAPE_SHARE of those are read
+//    as one and the same class, however sure: writing uses many characters (in English text the commonest letter
+//    is about an eighth of them), while a texture repeats one shape — a desk's horizontal grain broke into
+//    three-barred strokes read confidently as E (a validation desk: 21 of its 22 sure boxes). On the pages of
+//    writing of the tuning and validation sets (495 reading passes) and the sample photos, the commonest class
+//    was at most 28% of a page's sure boxes (docs/BENCHMARKS.md).
 import type { PageDoc } from '../../shared/pagedoc.ts'
 
 /** The confidence most characters of a page of writing reach (the median page of writing is far above it). */
@@ -30,6 +36,11 @@ export const CLUTTER_TALL_SHARE = 0.7
 export const CLUTTER_FLAT_SHARE = 0.25
 /** … when fewer than this share of its boxes are sure. */
 export const CLUTTER_UNSURE_SHARE = 0.6
+
+/** Sure boxes a page needs before the share of its commonest class is asked about … */
+export const CLUTTER_ONE_SHAPE_MIN = 12
+/** … above which share of them one class makes the page clutter. */
+export const CLUTTER_ONE_SHAPE_SHARE = 0.6
 
 /** Below this share of sure boxes a page that passed the rule is looked at again (`doubtfulPage`). */
 export const DOUBT_SURE_SHARE = 0.8
@@ -46,20 +57,39 @@ export function doubtfulPage(conf: ArrayLike<number>): boolean {
   return conf.length > 0 && sure < DOUBT_SURE_SHARE * conf.length
 }
 
-/** The rule above, on the detector boxes' top confidences and sizes (same order and length). */
-export function boxesLookLikeClutter(conf: ArrayLike<number>, boxes: ArrayLike<{ w: number; h: number }>): boolean {
+/**
+ * The rule above, on the detector boxes' top confidences, sizes and (for the one-shape part) top classes, any
+ * key per class (same order and length); without `labels` that part is not asked.
+ */
+export function boxesLookLikeClutter(
+  conf: ArrayLike<number>,
+  boxes: ArrayLike<{ w: number; h: number }>,
+  labels?: ArrayLike<number | string>
+): boolean {
   const n = conf.length
   if (n === 0) return false
   let sure = 0,
     flat = 0,
     tall = 0
+  const perClass = new Map<number | string, number>()
+  let commonest = 0
   for (let i = 0; i < n; i++) {
-    if (conf[i] >= NOT_WRITING_CONFIDENCE) sure++
+    if (conf[i] >= NOT_WRITING_CONFIDENCE) {
+      sure++
+      if (labels) {
+        const k = (perClass.get(labels[i]) ?? 0) + 1
+        perClass.set(labels[i], k)
+        commonest = Math.max(commonest, k)
+      }
+    }
     if (boxes[i].w > FLAT_ASPECT * boxes[i].h) flat++
     if (boxes[i].h > TALL_ASPECT * boxes[i].w) tall++
   }
   return (
-    sure < n / 2 || (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n) || tall > CLUTTER_TALL_SHARE * n
+    sure < n / 2 ||
+    (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n) ||
+    tall > CLUTTER_TALL_SHARE * n ||
+    (sure >= CLUTTER_ONE_SHAPE_MIN && commonest > CLUTTER_ONE_SHAPE_SHARE * sure)
   )
 }
 
@@ -68,7 +98,8 @@ export function looksLikeClutter(doc: PageDoc): boolean {
   const det = doc.boxes.filter((b) => b.source === 'detector')
   return boxesLookLikeClutter(
     det.map((b) => b.confidence ?? 0),
-    det
+    det,
+    det.map((b) => b.label ?? '')
   )
 }
 

@@ -163,14 +163,14 @@ export interface PrepareLinesOptions {
   heal?: HealOptions
   /**
    * Whether a page is writing at all (read/notWriting.ts), asked of its detector boxes before anything else is
-   * read: each box's top probability and its rectangle. The lattice is built, but only its detector boxes are
+   * read: each box's top probability, its rectangle and its most probable class (index in CLASSES). The lattice is built, but only its detector boxes are
    * classified, mixed with the touching model where the lattice cuts, holds or merges them (as the candidates are
    * below: that model reads wood grain as no character where the page's classifier may be sure of an M). When this
    * says no, nothing else is classified (a desk's grain gives thousands of boxes, and their cuts and merges cost
    * many times their own reading) and the result is `notWriting`, with no lattices. Otherwise those readings are
    * reused, so the page reads exactly as without the question.
    */
-  notWriting?: (conf: readonly number[], boxes: readonly CharBox[]) => boolean
+  notWriting?: (conf: readonly number[], boxes: readonly CharBox[], labels: readonly number[]) => boolean
   /**
    * With `notWriting` and a touching model: when `notWriting` says the page is writing but this says the readings
    * are doubtful (read/notWriting.ts#doubtfulPage: the classifier is sure of too few boxes), every detector box is
@@ -271,19 +271,19 @@ export async function prepareLines(
     const units = rows.flatMap((r, k) =>
       segs[r].cutUnit || segs[r].cutHeld || (touchingMerges && segs[r].mergeUnit) ? [k] : []
     )
-    /** The boxes' top probabilities with the touching model mixed in on rows `mixed` (indices into boxes). */
+    /** The boxes' top probabilities and classes with the touching model mixed in on rows `mixed` (indices into boxes). */
     const judged = async (mixed: number[]) => {
       const q = await touchingRows(mixed, boxes, g)
       const both = p.slice()
       if (q) mixed.forEach((k, j) => mix(both, k, q, j))
-      return boxes.map((_, k) => rowPeak(both, k))
+      return { conf: boxes.map((_, k) => rowPeak(both, k)), labels: boxes.map((_, k) => rowArgmax(both, k)) }
     }
-    let conf = await judged(units)
-    let no = opts.notWriting(conf, boxes)
+    let { conf, labels } = await judged(units)
+    let no = opts.notWriting(conf, boxes, labels)
     // A page of writing its classifier doubts gets a second look: every box read by the touching model too.
     if (!no && special0 && opts.notWritingDoubt?.(conf)) {
-      conf = await judged(boxes.map((_, k) => k))
-      no = opts.notWriting(conf, boxes)
+      ;({ conf, labels } = await judged(boxes.map((_, k) => k)))
+      no = opts.notWriting(conf, boxes, labels)
     }
     if (no) return { lattices: [], probs: new Float32Array(0), glyphs: new Float32Array(0), notWriting: true }
     ;({ all, glyphs, probs } = await reuseRows(lattices, boxes, g, p, classifier, extract, opts.cutReader))
@@ -459,6 +459,13 @@ export function rowPeak(probs: ArrayLike<number>, row: number): number {
   let peak = 0
   for (let c = 0; c < NUM_CLASSES; c++) peak = Math.max(peak, probs[row * NUM_CLASSES + c])
   return peak
+}
+
+/** The most probable class of a row of class probabilities. */
+export function rowArgmax(probs: ArrayLike<number>, row: number): number {
+  let best = 0
+  for (let c = 1; c < NUM_CLASSES; c++) if (probs[row * NUM_CLASSES + c] > probs[row * NUM_CLASSES + best]) best = c
+  return best
 }
 
 const MIX_SCRATCH = new Float64Array(NUM_CLASSES)

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import {
   boxesLookLikeClutter,
   CLUTTER_FLAT_SHARE,
+  CLUTTER_ONE_SHAPE_MIN,
+  CLUTTER_ONE_SHAPE_SHARE,
   CLUTTER_TALL_SHARE,
   CLUTTER_UNSURE_SHARE,
   DOUBT_SURE_SHARE,
@@ -11,6 +13,8 @@ import {
   NOT_WRITING_CONFIDENCE,
   TALL_ASPECT
 } from '../../../src/main/read/notWriting.ts'
+
+const CLASSES_36 = 'ABCDFGHIJKLMNOPQRSTUVWXYZ0123456789E'.split('')
 
 /** Ten boxes: the first `sure` read at 0.9, the rest at 0.3; the first `flat` of them twice as wide as high. */
 function page(sure: number, flat: number) {
@@ -47,6 +51,31 @@ describe('boxesLookLikeClutter', () => {
     // Exactly 1.5 times as high as wide is not tall.
     expect(boxesLookLikeClutter(sure, Array(10).fill({ w: 20, h: 30 }))).toBe(false)
     expect(boxesLookLikeClutter(sure, Array(10).fill({ w: 20, h: 31 }))).toBe(true)
+  })
+
+  it('calls a page clutter when most of its sure boxes are one class (grain read as E), not a page of writing', () => {
+    expect([CLUTTER_ONE_SHAPE_MIN, CLUTTER_ONE_SHAPE_SHARE]).toEqual([12, 0.6])
+    const box = { w: 30, h: 40 }
+    /** n boxes read at 0.95, the first `same` of them E, the others each a different class; then 4 unsure boxes. */
+    const desk = (n: number, same: number) => {
+      const labels = Array.from({ length: n }, (_, i) => (i < same ? 'E' : `c${i}`)).concat(['E', 'E', 'E', 'E'])
+      const conf = Array(n).fill(0.95).concat([0.3, 0.3, 0.3, 0.3])
+      return [conf, Array(n + 4).fill(box), labels] as const
+    }
+    expect(boxesLookLikeClutter(...desk(22, 21))).toBe(true) // the validation desk: 21 of 22 sure boxes E
+    expect(boxesLookLikeClutter(...desk(20, 13))).toBe(true) // 65%
+    expect(boxesLookLikeClutter(...desk(20, 12))).toBe(false) // 60%: not above the share
+    expect(boxesLookLikeClutter(...desk(11, 11))).toBe(false) // fewer than 12 sure boxes: a short number (1000000000)
+    expect(boxesLookLikeClutter(...desk(12, 8))).toBe(true)
+    // Unsure boxes do not count: 12 sure boxes of 12 classes and 8 unsure E's.
+    const conf = Array(12).fill(0.9).concat(Array(8).fill(0.45))
+    const labels = Array.from({ length: 12 }, (_, i) => `c${i}`).concat(Array(8).fill('E'))
+    expect(boxesLookLikeClutter(conf, Array(20).fill(box), labels)).toBe(false)
+    // A page of writing: 115 sure boxes (as many as sample 01_list), its commonest class 15 of them.
+    const writing = Array.from({ length: 115 }, (_, i) => (i < 12 ? 'E' : CLASSES_36[i % 36]))
+    expect(boxesLookLikeClutter(Array(115).fill(0.9), Array(115).fill(box), writing)).toBe(false)
+    // Without the classes, that part of the rule is not asked.
+    expect(boxesLookLikeClutter(desk(22, 21)[0], desk(22, 21)[1])).toBe(false)
   })
 
   it('doubts a page that passed when fewer than 80% of its boxes are sure', () => {
