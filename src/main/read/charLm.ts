@@ -14,6 +14,13 @@
 // dropped whole; its longer contexts are then dropped too (a longer context's counts are at most its
 // suffix's), so a lookup that misses a context can stop there.
 //
+// Digits as one class (`digitClass`, how the decoder reads the shipped model): the probability of a digit is the
+// model's probability of any digit after the context, divided by ten. The shipped corpus's only digits are its
+// verse numbers, which start at 1 and never stand alone as 0, so read one by one the model says a lone 0 is
+// ~50 000 times less likely than a lone O, and a 0 inside a number far less likely than a 1 or a 2: what a number
+// is made of is not something that text knows, only where numbers stand and that digits run on. With the class,
+// which digit is the classifier's to say. The contexts keep their digits, and the distribution still sums to one.
+//
 // The model is trained by scripts/build-char-lm.ts from a public-domain text and shipped in resources/lm/.
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
@@ -23,6 +30,13 @@ import { errorMessage, InvalidInputError } from '../core/errors.ts'
 /** The model's symbols: the 36 classes and the word break. */
 export const LM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '
 const V = LM_ALPHABET.length
+const DIGIT0 = LM_ALPHABET.indexOf('0')
+const LN10 = Math.log(10)
+
+export interface CharLmOptions {
+  /** Read digits as one class (see the top of this file). Default false: each digit on its own. */
+  digitClass?: boolean
+}
 
 /** Text in the model's alphabet: upper case, every other character a space, runs of spaces one space. */
 export function normaliseLmText(text: string): string {
@@ -123,6 +137,8 @@ export class CharLm {
   readonly order: number
   /** Held-out cross-entropy in nats per character, when the model file records it. */
   readonly natsPerChar: number | undefined
+  /** Digits are read as one class (CharLmOptions.digitClass). */
+  readonly digitClass: boolean
   /**
    * The stored rows by context, as rows or (from a version-2 file) as their text line; each becomes a Ctx
    * the first time a lookup needs it.
@@ -134,10 +150,12 @@ export class CharLm {
   /** `lines`: the rows as the text lines of a version-2 file, by context (then data.contexts is not read). */
   constructor(
     data: Pick<CharLmData, 'order' | 'heldOutNatsPerChar'> & { contexts: readonly ContextRow[] },
-    lines?: Map<string, string>
+    lines?: Map<string, string>,
+    opts: CharLmOptions = {}
   ) {
     this.order = data.order
     this.natsPerChar = data.heldOutNatsPerChar
+    this.digitClass = opts.digitClass === true
     this.rows = lines ?? new Map()
     if (!lines) for (const row of data.contexts) this.rows.set(row[0], row)
     if (!this.rows.has('')) throw new CharLmError('the language model has no unigram counts')
@@ -184,7 +202,11 @@ export class CharLm {
   logProb(context: string, c: string): number {
     const k = LM_ALPHABET.indexOf(c)
     if (k < 0) throw new CharLmError(`"${c}" is not in the language model's alphabet`)
-    return Math.log(this.distribution(context)[k])
+    const p = this.distribution(context)
+    if (!this.digitClass || k < DIGIT0 || k > DIGIT0 + 9) return Math.log(p[k])
+    let digits = 0
+    for (let d = DIGIT0; d <= DIGIT0 + 9; d++) digits += p[d]
+    return Math.log(digits) - LN10
   }
 }
 
@@ -236,7 +258,7 @@ function rowLines(path: string, text: string): Map<string, string> {
 }
 
 /** Reads a model file written by scripts/build-char-lm.ts (gzipped JSON, or plain JSON; version 2 or 1). */
-export function loadCharLm(path: string): CharLm {
+export function loadCharLm(path: string, opts: CharLmOptions = {}): CharLm {
   let raw: unknown
   try {
     const bytes = readFileSync(path)
@@ -249,7 +271,7 @@ export function loadCharLm(path: string): CharLm {
     const d2 = CharLmFileV2Schema.safeParse(raw)
     if (!d2.success) throw notAModel(path, `${d2.error.issues[0]?.path.join('.')}: ${d2.error.issues[0]?.message}`)
     const { rows, ...head } = d2.data
-    return new CharLm({ ...head, contexts: [] }, rowLines(path, rows))
+    return new CharLm({ ...head, contexts: [] }, rowLines(path, rows), opts)
   }
   // The header through the schema, the rows through isContextRow (same checks, a fraction of the time).
   const d = CharLmDataSchema.extend({ contexts: z.array(z.unknown()) }).safeParse(raw)
@@ -259,5 +281,5 @@ export function loadCharLm(path: string): CharLm {
     if (!isContextRow(row)) throw notAModel(path, `contexts.${i} is not a context row`)
     contexts.push(row)
   }
-  return new CharLm({ ...d.data, contexts })
+  return new CharLm({ ...d.data, contexts }, undefined, opts)
 }

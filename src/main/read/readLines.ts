@@ -590,9 +590,9 @@ const LM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'
 /** The shipped character model's file (resources/lm/, built by scripts/build-char-lm.ts). */
 export const DEFAULT_LM_PATH = resolve(LM_DIR, 'char5.json.gz')
 let shipped: CharLm | null = null
-/** The shipped language model, loaded once per process. */
+/** The shipped language model, loaded once per process, its digits read as one class (read/charLm.ts). */
 export function defaultCharLm(): CharLm {
-  shipped ??= loadCharLm(DEFAULT_LM_PATH)
+  shipped ??= loadCharLm(DEFAULT_LM_PATH, { digitClass: true })
   return shipped
 }
 

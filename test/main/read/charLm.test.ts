@@ -63,6 +63,51 @@ describe('character n-gram model (interpolated Witten–Bell)', () => {
     expect(lm.logProb(' 1', '2')).toBeGreaterThan(lm.logProb(' 1', 'Z'))
   })
 
+  it('reads digits as one class when asked: any digit after the context, over ten; the rest unchanged', () => {
+    // "A1 A2 A3 B0", order 2: after "A" the digits 1, 2, 3 once each; after "B" only 0.
+    const data = trainCharLm(['A1 A2 A3 B0'], 2)
+    const apart = new CharLm(data)
+    const cls = new CharLm(data, undefined, { digitClass: true })
+    const digits = '0123456789'.split('')
+    for (const ctx of ['', 'A', 'B', '1', ' ']) {
+      const any = digits.reduce((t, d) => t + Math.exp(apart.logProb(ctx, d)), 0)
+      for (const d of digits) expect(Math.exp(cls.logProb(ctx, d))).toBeCloseTo(any / 10, 12)
+      for (const c of 'ABZ ') expect(cls.logProb(ctx, c)).toBe(apart.logProb(ctx, c))
+      const sum = [...LM_ALPHABET].reduce((t, c) => t + Math.exp(cls.logProb(ctx, c)), 0)
+      expect(sum).toBeCloseTo(1, 12)
+    }
+    // Read one by one, a 0 after "A" is far less likely than a 1; as a class, they are equal.
+    expect(apart.logProb('A', '0')).toBeLessThan(apart.logProb('A', '1') - 1)
+    expect(cls.logProb('A', '0')).toBe(cls.logProb('A', '1'))
+    // loadCharLm passes the option on.
+    const dir = mkdtempSync(join(tmpdir(), 'lm-class-'))
+    writeFileSync(join(dir, 'm.json'), serialiseCharLm(data))
+    expect(loadCharLm(join(dir, 'm.json'), { digitClass: true }).logProb('B', '7')).toBe(cls.logProb('B', '7'))
+    expect(loadCharLm(join(dir, 'm.json')).logProb('B', '7')).toBe(apart.logProb('B', '7'))
+  })
+
+  it('the shipped model, as the decoder reads it, no longer holds a lone 0 or a 0 in a number against the reader', () => {
+    const path = join(import.meta.dirname, '../../../resources/lm/char5.json.gz')
+    const apart = loadCharLm(path)
+    const cls = loadCharLm(path, { digitClass: true })
+    const score = (lm: CharLm, s: string) => {
+      let ctx = ' ',
+        t = 0
+      for (const c of s + ' ') {
+        t += lm.logProb(ctx.slice(-(lm.order - 1)), c)
+        ctx += c
+      }
+      return t
+    }
+    // Its digits are the King James text's verse numbers: no lone 0 there, many a vocative O.
+    expect(score(apart, 'O') - score(apart, '0')).toBeGreaterThan(8)
+    expect(Math.abs(score(cls, 'O') - score(cls, '0'))).toBeLessThan(1.5) // −6.6 and −5.6 (−17.4 one by one)
+    expect(score(cls, '0044')).toBeGreaterThan(score(apart, '0044') + 10)
+    // A number is still likelier as digits than as the letters that look like them, and a word as letters.
+    expect(score(cls, '2000')).toBeGreaterThan(score(cls, '2OOO') + 2)
+    expect(score(cls, 'ROOM')).toBeGreaterThan(score(cls, 'R00M') + 20)
+  })
+
   it('refuses a model file whose header or rows are malformed, naming where', () => {
     const dir = mkdtempSync(join(tmpdir(), 'glyphdesk-lm-'))
     const good = trainCharLm(['ABABAC'], 3, 1)
