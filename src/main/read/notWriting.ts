@@ -21,7 +21,11 @@
 //    is about an eighth of them), while a texture repeats one shape — a desk's horizontal grain broke into
 //    three-barred strokes read confidently as E (a validation desk: 21 of its 22 sure boxes). On the pages of
 //    writing of the tuning and validation sets (495 reading passes) and the sample photos, the commonest class
-//    was at most 28% of a page's sure boxes (docs/BENCHMARKS.md).
+//    was at most 28% of a page's sure boxes (docs/BENCHMARKS.md). A page written in one hand's regular lines
+//    keeps its text even so — a sheet of one letter written over and over, to collect samples of it — so this
+//    part asks too that the boxes' heights are irregular, as texture's are: their median deviation from the
+//    median height above CLUTTER_ONE_SHAPE_SPREAD of it (the desks 0.19–0.38, that desk 0.28; pages of writing
+//    at most 0.11).
 import type { PageDoc } from '../../shared/pagedoc.ts'
 
 /** The confidence most characters of a page of writing reach (the median page of writing is far above it). */
@@ -39,8 +43,21 @@ export const CLUTTER_UNSURE_SHARE = 0.6
 
 /** Sure boxes a page needs before the share of its commonest class is asked about … */
 export const CLUTTER_ONE_SHAPE_MIN = 12
-/** … above which share of them one class makes the page clutter. */
+/** … above which share of them one class makes the page clutter … */
 export const CLUTTER_ONE_SHAPE_SHARE = 0.6
+/** … when its boxes' heights deviate from their median by more than this share of it (the median deviation). */
+export const CLUTTER_ONE_SHAPE_SPREAD = 0.15
+
+/** The median of |h − median h| ÷ median h over the boxes: 0 for boxes of one height. */
+export function heightSpread(boxes: ArrayLike<{ h: number }>): number {
+  const n = boxes.length
+  if (n === 0) return 0
+  const hs = Array.from({ length: n }, (_, i) => boxes[i].h).sort((a, b) => a - b)
+  const med = hs[n >> 1]
+  if (med <= 0) return 0
+  const dev = hs.map((h) => Math.abs(h - med) / med).sort((a, b) => a - b)
+  return dev[n >> 1]
+}
 
 /** Below this share of sure boxes a page that passed the rule is looked at again (`doubtfulPage`). */
 export const DOUBT_SURE_SHARE = 0.8
@@ -89,7 +106,9 @@ export function boxesLookLikeClutter(
     sure < n / 2 ||
     (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n) ||
     tall > CLUTTER_TALL_SHARE * n ||
-    (sure >= CLUTTER_ONE_SHAPE_MIN && commonest > CLUTTER_ONE_SHAPE_SHARE * sure)
+    (sure >= CLUTTER_ONE_SHAPE_MIN &&
+      commonest > CLUTTER_ONE_SHAPE_SHARE * sure &&
+      heightSpread(boxes) > CLUTTER_ONE_SHAPE_SPREAD)
   )
 }
 

@@ -5,11 +5,13 @@ import {
   CLUTTER_FLAT_SHARE,
   CLUTTER_ONE_SHAPE_MIN,
   CLUTTER_ONE_SHAPE_SHARE,
+  CLUTTER_ONE_SHAPE_SPREAD,
   CLUTTER_TALL_SHARE,
   CLUTTER_UNSURE_SHARE,
   DOUBT_SURE_SHARE,
   doubtfulPage,
   FLAT_ASPECT,
+  heightSpread,
   NOT_WRITING_CONFIDENCE,
   TALL_ASPECT
 } from '../../../src/main/read/notWriting.ts'
@@ -55,27 +57,41 @@ describe('boxesLookLikeClutter', () => {
 
   it('calls a page clutter when most of its sure boxes are one class (grain read as E), not a page of writing', () => {
     expect([CLUTTER_ONE_SHAPE_MIN, CLUTTER_ONE_SHAPE_SHARE]).toEqual([12, 0.6])
-    const box = { w: 30, h: 40 }
+    // Texture's boxes differ in height: 24, 40 and 64 in turn (median deviation 0.4 of the median).
+    const grain = (n: number) => Array.from({ length: n }, (_, i) => ({ w: 30, h: [24, 40, 64][i % 3] }))
     /** n boxes read at 0.95, the first `same` of them E, the others each a different class; then 4 unsure boxes. */
     const desk = (n: number, same: number) => {
       const labels = Array.from({ length: n }, (_, i) => (i < same ? 'E' : `c${i}`)).concat(['E', 'E', 'E', 'E'])
       const conf = Array(n).fill(0.95).concat([0.3, 0.3, 0.3, 0.3])
-      return [conf, Array(n + 4).fill(box), labels] as const
+      return [conf, grain(n + 4), labels] as const
     }
     expect(boxesLookLikeClutter(...desk(22, 21))).toBe(true) // the validation desk: 21 of 22 sure boxes E
     expect(boxesLookLikeClutter(...desk(20, 13))).toBe(true) // 65%
     expect(boxesLookLikeClutter(...desk(20, 12))).toBe(false) // 60%: not above the share
     expect(boxesLookLikeClutter(...desk(11, 11))).toBe(false) // fewer than 12 sure boxes: a short number (1000000000)
     expect(boxesLookLikeClutter(...desk(12, 8))).toBe(true)
-    // Unsure boxes do not count: 12 sure boxes of 12 classes and 8 unsure E's.
-    const conf = Array(12).fill(0.9).concat(Array(8).fill(0.45))
-    const labels = Array.from({ length: 12 }, (_, i) => `c${i}`).concat(Array(8).fill('E'))
-    expect(boxesLookLikeClutter(conf, Array(20).fill(box), labels)).toBe(false)
+    // Unsure boxes do not count: 12 sure boxes, 6 of them E (50%), and 12 unsure E's (75% of all 24).
+    const conf = Array(12).fill(0.9).concat(Array(12).fill(0.45))
+    const labels = Array.from({ length: 12 }, (_, i) => (i < 6 ? 'E' : `c${i}`)).concat(Array(12).fill('E'))
+    expect(boxesLookLikeClutter(conf, grain(24), labels)).toBe(false)
     // A page of writing: 115 sure boxes (as many as sample 01_list), its commonest class 15 of them.
     const writing = Array.from({ length: 115 }, (_, i) => (i < 12 ? 'E' : CLASSES_36[i % 36]))
-    expect(boxesLookLikeClutter(Array(115).fill(0.9), Array(115).fill(box), writing)).toBe(false)
+    expect(boxesLookLikeClutter(Array(115).fill(0.9), grain(115), writing)).toBe(false)
     // Without the classes, that part of the rule is not asked.
     expect(boxesLookLikeClutter(desk(22, 21)[0], desk(22, 21)[1])).toBe(false)
+    // A sheet of one letter written over and over in regular lines is writing: heights within 10% of each other.
+    const sheet = Array.from({ length: 40 }, (_, i) => ({ w: 30, h: 40 + (i % 5) - 2 }))
+    expect(heightSpread(sheet)).toBeLessThan(CLUTTER_ONE_SHAPE_SPREAD)
+    expect(boxesLookLikeClutter(Array(40).fill(0.95), sheet, Array(40).fill('A'))).toBe(false)
+    expect(boxesLookLikeClutter(Array(40).fill(0.95), grain(40), Array(40).fill('A'))).toBe(true)
+  })
+
+  it('measures the spread of box heights as the median relative deviation from the median height', () => {
+    expect(CLUTTER_ONE_SHAPE_SPREAD).toBe(0.15)
+    expect(heightSpread([])).toBe(0)
+    expect(heightSpread([{ h: 40 }, { h: 40 }, { h: 40 }])).toBe(0)
+    // Heights 20, 40, 40, 50, 100: median 40; deviations 0.5, 0, 0, 0.25, 1.5 → median 0.25.
+    expect(heightSpread([20, 40, 40, 50, 100].map((h) => ({ h })))).toBeCloseTo(0.25, 12)
   })
 
   it('doubts a page that passed when fewer than 80% of its boxes are sure', () => {
