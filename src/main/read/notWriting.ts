@@ -12,10 +12,14 @@
 //    flat, while no page of writing had fewer than 66% sure or more than 14% flat (docs/BENCHMARKS.md).
 //    Both must hold, so a page of writing is dropped only if it is both unsure and made of wide boxes.
 //  - more than CLUTTER_TALL_SHARE of them are tall (higher than TALL_ASPECT times their width), however sure
-//    the classifier is: grain running up the photo breaks into upright strokes, and the classifier reads a bar
-//    confidently as 1 or I (a tuning desk: 149 boxes, all tall, 89% sure). Capitals and digits are seldom that
-//    narrow: on the pages of writing looked at (the hard pages of seeds 2, 3, 7 and 31–35, broken strokes
-//    included, and the sample photos; 244 pages) at most 44% of a page's boxes were tall (docs/BENCHMARKS.md).
+//    the classifier is, and their heights are irregular (below): grain running up the photo breaks into upright
+//    strokes of any length, and the classifier reads a bar confidently as 1 or I (a tuning desk: 149 boxes, all
+//    tall, 89% sure). Capitals and digits are seldom that narrow: on the pages of writing looked at (the hard
+//    pages of seeds 2, 3, 7 and 31–35, broken strokes included, and the sample photos; 244 pages) at most 44% of
+//    a page's boxes were tall (docs/BENCHMARKS.md). But a narrow hand's A is tall (sample 02's: 62 × 116), and a
+//    sheet of its A's in regular lines was read as no text at all; so a page of CLUTTER_ONE_SHAPE_MIN boxes or
+//    more is spared when their heights are regular (fewer cannot show lines: a desk's lone upright stroke read
+//    as 1 is still clutter).
 //  - at least CLUTTER_ONE_SHAPE_MIN of its boxes are sure and more than CLUTTER_ONE_SHAPE_SHARE of those are read
 //    as one and the same class, however sure: writing uses many characters (in English text the commonest letter
 //    is about an eighth of them), while a texture repeats one shape — a desk's horizontal grain broke into
@@ -24,7 +28,7 @@
 //    was at most 28% of a page's sure boxes (docs/BENCHMARKS.md). A page written in one hand's regular lines
 //    keeps its text even so — a sheet of one letter written over and over, to collect samples of it — so this
 //    part asks too that the boxes' heights are irregular, as texture's are: their median deviation from the
-//    median height above CLUTTER_ONE_SHAPE_SPREAD of it (the desks 0.19–0.38, that desk 0.28; pages of writing
+//    median height above CLUTTER_IRREGULAR_SPREAD of it (the desks 0.19–0.38, that desk 0.28; pages of writing
 //    at most 0.11).
 import type { PageDoc } from '../../shared/pagedoc.ts'
 
@@ -45,8 +49,11 @@ export const CLUTTER_UNSURE_SHARE = 0.6
 export const CLUTTER_ONE_SHAPE_MIN = 12
 /** … above which share of them one class makes the page clutter … */
 export const CLUTTER_ONE_SHAPE_SHARE = 0.6
-/** … when its boxes' heights deviate from their median by more than this share of it (the median deviation). */
-export const CLUTTER_ONE_SHAPE_SPREAD = 0.15
+/**
+ * … when its boxes' heights are irregular: they deviate from their median by more than this share of it (the
+ * median deviation, `heightSpread`). Asked of the tall rule too.
+ */
+export const CLUTTER_IRREGULAR_SPREAD = 0.15
 
 /** The median of |h − median h| ÷ median h over the boxes: 0 for boxes of one height. */
 export function heightSpread(boxes: ArrayLike<{ h: number }>): number {
@@ -105,10 +112,10 @@ export function boxesLookLikeClutter(
   return (
     sure < n / 2 ||
     (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n) ||
-    tall > CLUTTER_TALL_SHARE * n ||
+    (tall > CLUTTER_TALL_SHARE * n && (n < CLUTTER_ONE_SHAPE_MIN || heightSpread(boxes) > CLUTTER_IRREGULAR_SPREAD)) ||
     (sure >= CLUTTER_ONE_SHAPE_MIN &&
       commonest > CLUTTER_ONE_SHAPE_SHARE * sure &&
-      heightSpread(boxes) > CLUTTER_ONE_SHAPE_SPREAD)
+      heightSpread(boxes) > CLUTTER_IRREGULAR_SPREAD)
   )
 }
 

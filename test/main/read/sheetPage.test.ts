@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { loadClassifier } from '../../../src/main/recognize/models.ts'
 import type { Classifier } from '../../../src/main/recognize/classifier.ts'
 import { pageBoxGlyphs, transcribe } from '../../../src/main/read/transcribe.ts'
+import { loadImage } from '../../../src/main/vision/image.ts'
 import { segmentScan } from '../../../src/main/vision/sheet.ts'
 import { CLASSES } from '../../../src/shared/classes.ts'
 import { applyH, insideConvex, mapRect } from '../../../src/main/vision/geometry.ts'
@@ -69,6 +70,27 @@ describe('reading the sheet of a photo', () => {
     const p = await classifier.predict(own.glyphs, 1)
     expect(p.labels[0]).toBe(CLASSES.indexOf(b.label ?? ''))
   }, 120_000)
+
+  it('reads a sheet of one narrow letter written over and over (72 tall boxes, one class) as text', async () => {
+    // Sample 02's A (62 × 116: taller than 1.5 widths), brightened to paper and tiled in 6 regular lines of 12.
+    const page = await loadImage(join(root, 'resources', 'samples', '02_letters.jpg'))
+    const [cx, cy, cw, ch] = [84, 34, 82, 136]
+    const crop = new Float64Array(cw * ch)
+    for (let y = 0; y < ch; y++)
+      for (let x = 0; x < cw; x++) crop[y * cw + x] = page.data[(cy + y) * page.width + cx + x]
+    const paper = [...crop].sort((a, b) => a - b)[crop.length >> 1]
+    const sheet = { width: 1600, height: 1200, data: new Uint8Array(1600 * 1200).fill(236) }
+    for (let r = 0; r < 6; r++)
+      for (let c = 0; c < 12; c++)
+        for (let y = 0; y < ch; y++)
+          for (let x = 0; x < cw; x++)
+            sheet.data[(60 + r * 180 + y) * 1600 + 60 + c * 125 + x] = Math.min(
+              255,
+              Math.round((crop[y * cw + x] * 236) / paper)
+            )
+    const { doc } = await transcribe(sheet, classifier)
+    expect(assembleText(doc).replace(/\s+/g, '')).toBe('A'.repeat(72))
+  }, 60_000)
 
   it('transcribes photos of an empty desk and of a blank sheet to empty text with exit code 0', () => {
     // The last: a desk whose grain was read as 27 characters, 23 of them E (test/fixtures/clutter/README.md).
