@@ -163,12 +163,13 @@ export interface PrepareLinesOptions {
   heal?: HealOptions
   /**
    * Whether a page is writing at all (read/notWriting.ts), asked of its detector boxes before anything else is
-   * read: each box's top probability, its rectangle and its most probable class (index in CLASSES). The lattice is built, but only its detector boxes are
-   * classified, mixed with the touching model where the lattice cuts, holds or merges them (as the candidates are
-   * below: that model reads wood grain as no character where the page's classifier may be sure of an M). When this
-   * says no, nothing else is classified (a desk's grain gives thousands of boxes, and their cuts and merges cost
-   * many times their own reading) and the result is `notWriting`, with no lattices. Otherwise those readings are
-   * reused, so the page reads exactly as without the question.
+   * read: each box's top probability, its rectangle and its most probable class (index in CLASSES). The lattice
+   * is built, but only its detector boxes are classified, mixed with the touching model where the lattice cuts,
+   * holds or merges them (as the candidates are below: that model reads wood grain as no character where the
+   * page's classifier may be sure of an M). When this says no, nothing else is classified (a desk's grain gives
+   * thousands of boxes, and their cuts and merges cost many times their own reading) and the result is
+   * `notWriting`, with no lattices. Otherwise those readings are reused, so the page reads exactly as without the
+   * question.
    */
   notWriting?: (conf: readonly number[], boxes: readonly CharBox[], labels: readonly number[]) => boolean
   /**
@@ -271,7 +272,7 @@ export async function prepareLines(
     const units = rows.flatMap((r, k) =>
       segs[r].cutUnit || segs[r].cutHeld || (touchingMerges && segs[r].mergeUnit) ? [k] : []
     )
-    /** The boxes' top probabilities and classes with the touching model mixed in on rows `mixed` (indices into boxes). */
+    /** The boxes' top probabilities and classes, the touching model mixed in on rows `mixed` (indices into boxes). */
     const judged = async (mixed: number[]) => {
       const q = await touchingRows(mixed, boxes, g)
       const both = p.slice()

@@ -86,7 +86,7 @@ describe('character n-gram model (interpolated Witten–Bell)', () => {
     expect(loadCharLm(join(dir, 'm.json')).logProb('B', '7')).toBe(apart.logProb('B', '7'))
   })
 
-  it('the shipped model, as the decoder reads it, no longer holds a lone 0 or a 0 in a number against the reader', () => {
+  it('the shipped model, digits as a class, no longer holds a lone 0 or a 0 in a number against the reader', () => {
     const path = join(import.meta.dirname, '../../../resources/lm/char5.json.gz')
     const apart = loadCharLm(path)
     const cls = loadCharLm(path, { digitClass: true })

@@ -43,7 +43,7 @@ describe('boxesLookLikeClutter', () => {
     expect(boxesLookLikeClutter(...page(6, 9))).toBe(false) // 60% sure: writing the classifier reads
   })
 
-  it('calls a page of upright strokes of irregular heights clutter however sure the classifier is (grain read as 1 and I)', () => {
+  it('calls a page of upright strokes of irregular heights clutter, however sure (grain read as 1 and I)', () => {
     expect([TALL_ASPECT, CLUTTER_TALL_SHARE]).toEqual([1.5, 0.7])
     const sure = Array(10).fill(0.95)
     // Grain's strokes run to any length: heights 28, 40 and 60 (median deviation 0.3 of the median).
