@@ -109,14 +109,13 @@ export function boxesLookLikeClutter(
     if (boxes[i].w > FLAT_ASPECT * boxes[i].h) flat++
     if (boxes[i].h > TALL_ASPECT * boxes[i].w) tall++
   }
-  return (
-    sure < n / 2 ||
-    (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n) ||
-    (tall > CLUTTER_TALL_SHARE * n && (n < CLUTTER_ONE_SHAPE_MIN || heightSpread(boxes) > CLUTTER_IRREGULAR_SPREAD)) ||
-    (sure >= CLUTTER_ONE_SHAPE_MIN &&
-      commonest > CLUTTER_ONE_SHAPE_SHARE * sure &&
-      heightSpread(boxes) > CLUTTER_IRREGULAR_SPREAD)
-  )
+  if (sure < n / 2 || (sure < CLUTTER_UNSURE_SHARE * n && flat > CLUTTER_FLAT_SHARE * n)) return true
+  const manyTall = tall > CLUTTER_TALL_SHARE * n
+  // Too few boxes to show regular lines: upright strokes are clutter whatever their heights.
+  if (manyTall && n < CLUTTER_ONE_SHAPE_MIN) return true
+  const oneClass = sure >= CLUTTER_ONE_SHAPE_MIN && commonest > CLUTTER_ONE_SHAPE_SHARE * sure
+  // Both are texture only where the heights are irregular (asked once, and only then).
+  return (manyTall || oneClass) && heightSpread(boxes) > CLUTTER_IRREGULAR_SPREAD
 }
 
 /** Whether the page's detected boxes look like clutter to the classifier. */
