@@ -29,6 +29,7 @@ import { divideBy, labelComponents } from './cvExact.ts'
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
 
 import type { Mat, OpenCv } from './opencv.ts'
+import type { LabelMap } from './cvExact.ts'
 
 // Boxed: the Emscripten module object is itself a thenable, so it must never be a promise's value.
 let cvPromise: Promise<{ cv: OpenCv }> | null = null
@@ -111,7 +112,7 @@ export interface SegmentResult {
   /** Working pixels per input pixel of `binary` and `labels`. */
   binaryScale: number
   /** 8-connected component label of every pixel of `binary` (0 = paper), the ids `CharBox.ink` refers to. */
-  labels: Int32Array
+  labels: LabelMap
   /** Background-normalised gray (paper ≈ 255) at the input resolution; crops for the classifier come from here. */
   normalised: GrayImage
   /**
@@ -137,9 +138,10 @@ function medianBlur(cv: OpenCv, src: Mat, dst: Mat, k: number): void {
     cv.medianBlur(src, dst, k)
     return
   }
-  const out = medianSimd(src.data, src.cols, src.rows, k === 3 ? 1 : 2)
+  // The kernel copies its input into its own memory before it writes: dst may be src. The views are taken after
+  // create(), which may grow OpenCV's memory and detach earlier ones.
   if (dst !== src) dst.create(src.rows, src.cols, cv.CV_8UC1)
-  dst.data.set(out)
+  medianSimd(src.data, src.cols, src.rows, k === 3 ? 1 : 2, dst.data)
 }
 
 /** Divides the page by its paper colour so that ink is dark and paper ≈ 255 everywhere. */
@@ -186,7 +188,7 @@ interface Comp {
   labels: number[]
 }
 
-function components(bin: Mat, withLabels = true): { comps: Comp[]; labels: Int32Array } {
+function components(bin: Mat, withLabels = true): { comps: Comp[]; labels: LabelMap } {
   const { n, labels, stats: s } = labelComponents(bin.data, bin.cols, bin.rows, 8, withLabels)
   const comps: Comp[] = []
   for (let i = 1; i < n; i++) {
@@ -341,7 +343,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
         charHeight: image.height / 20,
         binary: { width: probe.cols, height: probe.rows, data: new Uint8Array(probe.cols * probe.rows) },
         binaryScale: f1,
-        labels: new Int32Array(probe.cols * probe.rows),
+        labels: new Uint16Array(probe.cols * probe.rows),
         normalised
       }
     }
@@ -372,7 +374,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     // On a nearly blank page Otsu can split the paper texture; ink is always well below the paper level.
     if (otsu > 215) cv.threshold(work, bin, 215, 255, cv.THRESH_BINARY_INV)
     const k = keep(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(3, 3)))
-    if (getKernel() && bin.isContinuous()) (bin.data as Uint8Array).set(closeCrossSimd(bin.data as Uint8Array, ww, wh))
+    if (getKernel() && bin.isContinuous()) closeCrossSimd(bin.data, ww, wh, bin.data)
     else cv.morphologyEx(bin, bin, cv.MORPH_CLOSE, k)
     if (options.removeRules ?? true) removeRules(bin.data, ww, wh, 3 * target, Math.max(2, Math.round(0.2 * target)))
     const { comps: raw, labels } = components(bin)
@@ -475,7 +477,7 @@ function toInput(c: Rect, s: number, image: GrayImage): Rect {
 }
 
 /** Ink pixels per column of one (possibly merged) component. */
-function columnProfile(c: Comp, labels: Int32Array, stride: number): Float32Array {
+function columnProfile(c: Comp, labels: LabelMap, stride: number): Float32Array {
   const p = new Float32Array(c.w)
   const own = new Set(c.labels)
   for (let y = c.y; y < c.y + c.h; y++) {
@@ -521,7 +523,7 @@ export function proposeCuts(profile: Float32Array, parts: number): number[] {
 }
 
 /** The tight box of a component's pixels within columns [from, to) of its box. */
-function tightPart(c: Comp, labels: Int32Array, stride: number, from: number, to: number): Comp | null {
+function tightPart(c: Comp, labels: LabelMap, stride: number, from: number, to: number): Comp | null {
   const own = new Set(c.labels)
   let x0 = Infinity,
     y0 = Infinity,

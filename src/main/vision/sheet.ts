@@ -16,7 +16,7 @@
 // Flattening: a perspective warp (opencv-wasm warpPerspective) of the polygon, pulled in by 1% so the
 // sheet's own edge and drop shadow stay outside, onto a rectangle with the polygon's mean side lengths.
 // `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
-import { labelComponents } from './cvExact.ts'
+import { labelComponents, type LabelMap } from './cvExact.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from './image.ts'
 import {
   applyH,
@@ -176,7 +176,7 @@ interface Line {
 }
 
 /** The outer silhouette of a component: per column its top and bottom pixel, per row its left and right. */
-function silhouette(lab: Int32Array, id: number, w: number, h: number) {
+function silhouette(lab: LabelMap, id: number, w: number, h: number) {
   const top: Point[] = [],
     bottom: Point[] = [],
     left: Point[] = [],

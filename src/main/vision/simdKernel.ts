@@ -182,7 +182,13 @@ export function getKernel(): typeof kernel {
 }
 
 /** Median filter with window 2r+1 (r = 1 or 2), edges replicated; identical to cv.medianBlur. */
-export function medianSimd(src: Uint8Array, W: number, H: number, r: 1 | 2, dst = new Uint8Array(W * H)): Uint8Array {
+export function medianSimd(
+  src: Uint8Array,
+  W: number,
+  H: number,
+  r: 1 | 2,
+  dst: Uint8Array = new Uint8Array(W * H)
+): Uint8Array {
   return runKernel(r === 1 ? 'median3' : 'median5', src, W, H, r, 'replicate', dst)
 }
 
@@ -190,7 +196,12 @@ export function medianSimd(src: Uint8Array, W: number, H: number, r: 1 | 2, dst 
  * Closing (dilate, then erode) of a 0/255 image by the 3×3 cross, pixels outside the image never counting;
  * identical to cv.morphologyEx(MORPH_CLOSE) with MORPH_ELLIPSE 3×3 (which is that cross).
  */
-export function closeCrossSimd(src: Uint8Array, W: number, H: number, dst = new Uint8Array(W * H)): Uint8Array {
+export function closeCrossSimd(
+  src: Uint8Array,
+  W: number,
+  H: number,
+  dst: Uint8Array = new Uint8Array(W * H)
+): Uint8Array {
   return runKernel('erode3', runKernel('dilate3', src, W, H, 1, 0, dst), W, H, 1, 255, dst)
 }
 

@@ -65,7 +65,7 @@ describe('labelComponents', () => {
     }
   }
 
-  function mismatches(a: Int32Array, b: Int32Array): number {
+  function mismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {
     let d = a.length === b.length ? 0 : Math.max(a.length, b.length)
     for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) d++
     return d
@@ -95,6 +95,32 @@ describe('labelComponents', () => {
       return s / 4294967296
     }
   }
+
+  it('keeps 16-bit labels while every label fits, and 32-bit ones past 65 535 components, both as OpenCV labels', async () => {
+    // A checkerboard: every ink pixel its own component with 4-connectivity, one component with 8.
+    const w = 400,
+      h = 400
+    const bin = new Uint8Array(w * h)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) bin[y * w + x] = (x + y) % 2 ? 255 : 0
+    const four = labelComponents(bin, w, h, 4)
+    expect(four.n - 1).toBe((w * h) / 2)
+    expect(four.labels).toBeInstanceOf(Int32Array)
+    expect(four.labels[h * w - 2]).toBe((w * h) / 2)
+    const eight = labelComponents(bin, w, h, 8)
+    expect(eight.n - 1).toBe(1)
+    expect(eight.labels).toBeInstanceOf(Uint16Array)
+    // 255 × 257 = 65 535 isolated pixels with 4-connectivity: the largest label, 65 535, still fits 16 bits.
+    const w2 = 2 * 255,
+      h2 = 2 * 257
+    const dots = new Uint8Array(w2 * h2)
+    for (let y = 0; y < h2; y += 2) for (let x = 0; x < w2; x += 2) dots[y * w2 + x] = 255
+    const edge = labelComponents(dots, w2, h2, 4)
+    expect(edge.n - 1).toBe(65_535)
+    expect(edge.labels).toBeInstanceOf(Uint16Array)
+    expect(edge.labels[(h2 - 2) * w2 + w2 - 2]).toBe(65_535)
+    await expectSameAsOpenCv(bin, w, h)
+    await expectSameAsOpenCv(dots, w2, h2)
+  })
 
   it('labels hand-made shapes as OpenCV does: diagonal touches, a U whose arms join late, a hook', async () => {
     // A diagonal pair (one component with 8-connectivity, two with 4), a U whose arms join on its last row, a
