@@ -31,9 +31,9 @@ export function divideBy(a: Uint8Array, b: Uint8Array, out: Uint8Array): void {
 
 /** Connected components of a binary image: what cv.connectedComponentsWithStats gives, without centroids. */
 /**
- * One component label per pixel, row-major. 16-bit when every label fits (always, below 65 536 components): a
- * working page's map is the largest buffer a page allocates, and at half the size V8 runs a full collection for
- * its external memory half as often (issue 15).
+ * One component label per pixel, row-major. 16-bit when every label fits (below 65 536 components: every page
+ * segmentPage goes on to read, since it refuses more than 20 000), else 32-bit. A working page's map is the largest
+ * buffer a page allocates; at half the size V8 runs a full collection for external memory about half as often.
  */
 export type LabelMap = Uint16Array | Int32Array
 
