@@ -29,7 +29,6 @@ export function divideBy(a: Uint8Array, b: Uint8Array, out: Uint8Array): void {
   for (let i = 0; i < out.length; i++) out[i] = t[(b[i] << 8) | a[i]]
 }
 
-/** Connected components of a binary image: what cv.connectedComponentsWithStats gives, without centroids. */
 /**
  * One component label per pixel, row-major. 16-bit when every label fits (below 65 536 components: every page
  * segmentPage goes on to read, since it refuses more than 20 000), else 32-bit. A working page's map is the largest
@@ -37,6 +36,7 @@ export function divideBy(a: Uint8Array, b: Uint8Array, out: Uint8Array): void {
  */
 export type LabelMap = Uint16Array | Int32Array
 
+/** Connected components of a binary image: what cv.connectedComponentsWithStats gives, without centroids. */
 export interface Components {
   /** Number of labels, the background (0) included. */
   n: number
