@@ -23,13 +23,12 @@ import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
 import { hasInk, notWriting, removeRules } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
-import { divideBy, labelComponents } from './cvExact.ts'
+import { divideBy, labelComponents, type LabelMap } from './cvExact.ts'
 
 // Re-exported: the tests and transcribe import them from here.
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
 
 import type { Mat, OpenCv } from './opencv.ts'
-import type { LabelMap } from './cvExact.ts'
 
 // Boxed: the Emscripten module object is itself a thenable, so it must never be a promise's value.
 let cvPromise: Promise<{ cv: OpenCv }> | null = null
