@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { levenshtein } from '../src/main/read/evalPages.ts'
 import { defaultCharLm, lexicon } from '../src/main/read/readLines.ts'
+import { parseSegmentScore } from '../src/main/read/segmentCrf.ts'
 import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentScan } from '../src/main/vision/sheet.ts'
@@ -33,6 +34,7 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean', default: false },
     show: { type: 'boolean', default: false },
     touching: { type: 'string' },
+    'segment-score': { type: 'string' },
     only: { type: 'string' }
   }
 })
@@ -61,6 +63,11 @@ function config(spec: string): TranscribeOptions {
     ...(merged('touching')?.sure !== undefined ? { touchingSure: merged('touching')!.sure } : {}),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }
+  // `--segment-score FILE` (a model, or a card with one), `segscore.off=1` the hand-set priors.
+  if (values['segment-score']) {
+    tuned.segmentScore = parseSegmentScore(JSON.parse(readFileSync(values['segment-score'], 'utf8')))
+  }
+  if (merged('segscore')?.off) tuned.segmentScore = null
   // `--set touching.pieces=0`: the page's classifier reads the cut pieces too (default: its pieceReader).
   if (merged('touching')?.pieces === 0) tuned.cutReader = null
   if (name === 'old') return { decode: false }

@@ -30,6 +30,7 @@ import {
   type LineLattice,
   type SegmentKind
 } from './lattice.ts'
+import { lineBand, parseSegmentScore, segmentFeatures, segmentScore, type SegmentScoreModel } from './segmentCrf.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
 import { rescueWords, type WordRescueOptions } from './wordRescue.ts'
@@ -57,6 +58,11 @@ export interface ReadLinesOptions {
   split?: WordSplitOptions
   /** Misread words read again against the lexicon (read/wordRescue.ts), with a lexicon that has prefixes only. */
   rescue?: WordRescueOptions
+  /**
+   * The learned candidate score (read/segmentCrf.ts) in place of the shape prior and the touching model's
+   * certainty as a prior; null for those hand-set priors.
+   */
+  segmentScore?: SegmentScoreModel | null
 }
 
 /** ln prior of a segment of box `b` in a line of median width W: wide boxes are unlikely single characters. */
@@ -115,6 +121,8 @@ export interface PreparedLines {
   glyphs: Float32Array
   /** An additive ln prior per candidate from the touching-letter model (see `touchingPeak`), if any. */
   prior?: Float32Array
+  /** The touching model's top probability of each candidate it read (0 for the others), if it read any. */
+  touchPeak?: Float32Array
   /** True when `PrepareLinesOptions.notWriting` said the page is no writing: nothing else was built or read. */
   notWriting?: boolean
 }
@@ -339,11 +347,13 @@ export async function prepareLines(
   const q = await touchingRows(rows, all, glyphs)
   if (!q) return { lattices, probs, glyphs }
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
+  const touchPeak = new Float32Array(all.length)
   rows.forEach((r, k) => {
+    touchPeak[r] = rowPeak(q, k)
     mix(probs, r, q, k)
-    if (prior) prior[r] = touchingPeak * Math.log(rowPeak(q, k))
+    if (prior) prior[r] = touchingPeak * Math.log(touchPeak[r])
   })
-  return { lattices, probs, glyphs, ...(prior ? { prior } : {}) }
+  return { lattices, probs, glyphs, touchPeak, ...(prior ? { prior } : {}) }
 }
 
 /** A candidate's identity across two lattices of one page: its rectangle, kind of ink and cut rows. */
@@ -507,12 +517,16 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
     const space: (number | null)[] = []
     let g = 0
     for (const gap of lat.gaps) space.push(gap === null ? null : gm.pSpace[li][g++])
-    const edges: DecodeEdge[] = lat.segments.map((s, i) => ({
-      from: s.from,
-      to: s.to,
-      probs: probsOf(i),
-      prior: shapePrior(s.box, s.kind, lat, opts.shape) + (prep.prior?.[base + i] ?? 0)
-    }))
+    const learned = opts.segmentScore
+    const band = learned ? lineBand(lat) : null
+    const edges: DecodeEdge[] = lat.segments.map((s, i) => {
+      let prior: number
+      if (learned) {
+        const tp = prep.touchPeak?.[base + i] ?? 0
+        prior = segmentScore(learned, segmentFeatures(lat, i, probsOf(i), tp > 0 ? Math.log(tp) : undefined, band!))
+      } else prior = shapePrior(s.box, s.kind, lat, opts.shape) + (prep.prior?.[base + i] ?? 0)
+      return { from: s.from, to: s.to, probs: probsOf(i), prior }
+    })
     const paths = decodeLine({ nodes: lat.nodes, edges, space }, decoder)
     let best = paths[0]
     const rescued: { token: string; word: string; below: number }[] = []
@@ -599,6 +613,17 @@ export function defaultCharLm(): CharLm {
 
 /** The shipped touching-letter model (resources/touching/, trained by training/train_cnn.py --pieces --pairs). */
 export const DEFAULT_TOUCHING_DIR = resolve(LM_DIR, '..', 'touching')
+/** The shipped candidate score's card (resources/segment/, written by scripts/train-segment-score.ts). */
+export const DEFAULT_SEGMENT_SCORE_PATH = resolve(LM_DIR, '..', 'segment', 'score.json')
+let shippedScore: SegmentScoreModel | null | undefined
+/** The shipped candidate score (read/segmentCrf.ts), loaded once per process; null where it is not installed. */
+export function defaultSegmentScore(): SegmentScoreModel | null {
+  if (shippedScore === undefined)
+    shippedScore = existsSync(DEFAULT_SEGMENT_SCORE_PATH)
+      ? parseSegmentScore(JSON.parse(readFileSync(DEFAULT_SEGMENT_SCORE_PATH, 'utf8')))
+      : null
+  return shippedScore
+}
 let touchingModel: Promise<Classifier | null> | undefined
 /**
  * The shipped touching-letter model, loaded once per process on first use (onnxruntime and the file are

@@ -19,15 +19,18 @@ import { buildLattices, type LatticeOptions } from './lattice.ts'
 import {
   candidateBoxes,
   defaultCharLm,
+  defaultSegmentScore,
   lexicon as defaultLexicon,
   decodeLines,
   defaultTouchingModel,
   glyphRows,
   type HealOptions,
   prepareLines,
+  type PreparedLines,
   type ShapePriorOptions
 } from './readLines.ts'
 import type { GapModelOptions } from './wordGaps.ts'
+import type { SegmentScoreModel } from './segmentCrf.ts'
 import { sheetDocOnFile } from './sheet.ts'
 import { fileRectToSheet, segmentScan, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
 import { boxesLookLikeClutter, doubtfulPage, dropClutterPage } from './notWriting.ts'
@@ -118,6 +121,13 @@ export interface TranscribeOptions {
   sheet?: boolean
   /** Drop every box of a page the classifier mostly cannot read (read/notWriting.ts). Default true. */
   dropClutter?: boolean
+  /**
+   * The learned candidate score in place of the hand-set shape prior (readLines.ts#ReadLinesOptions.segmentScore).
+   * Default: the shipped one (resources/segment/score.json) where installed; null: the hand-set priors.
+   */
+  segmentScore?: SegmentScoreModel | null
+  /** Called with the page's prepared lattices before decoding (for tools that study the candidates). */
+  onPrepared?: (prep: PreparedLines) => void
 }
 
 /** Whether the language model is on when nothing says (see docs/BENCHMARKS.md for the measurements behind it). */
@@ -351,12 +361,14 @@ export async function transcribe(
       segmentation: seg,
       glyphs: new Float32Array(0)
     }
+  opts.onPrepared?.(prep)
   // The language model loads (once per process) only for a page that is decoded: never for a desk or noise.
   const lmOn = opts.lm ?? (opts.wordContext === false ? false : DEFAULT_LM_ON)
   const lm = lmOn === false ? null : lmOn === true ? defaultCharLm() : lmOn
   const decodeOpts = {
     gaps: opts.gaps,
     shape: opts.shape,
+    segmentScore: opts.segmentScore === undefined ? defaultSegmentScore() : opts.segmentScore,
     split: opts.split,
     rescue: opts.rescue,
     decoder: { ...opts.decoder, ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}) },
