@@ -44,7 +44,8 @@ export const SEGMENT_FEATURES = [
   'topOffset2',
   'bottomOffset',
   'bottomOffset2',
-  'lnAspect2'
+  'lnAspect2',
+  'innerGap'
 ] as const
 
 /** A fitted score: z_k = (f_k − mean_k) / std_k over the features it names; score = Σ w_k z_k + bias. */
@@ -124,6 +125,9 @@ export function segmentFeatures(
   const touched = touchLnPeak !== undefined ? 1 : 0
   const touchLn = touchLnPeak ?? 0
   const excess = Math.max(0, lw - Math.log(1.3))
+  // The widest gap between detector boxes inside the candidate (a merge across a word space is no letter).
+  let innerGap = 0
+  for (let n = s.from + 1; n < s.to; n++) innerGap = Math.max(innerGap, lat.gaps[n] ?? 0)
   const top = (s.box.y - band.top) / ch,
     bottom = (band.bottom - s.box.y - s.box.h) / ch
   return [
@@ -153,7 +157,8 @@ export function segmentFeatures(
     top * top,
     bottom,
     bottom * bottom,
-    asp * asp
+    asp * asp,
+    innerGap
   ]
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import type { LineLattice } from '../../../src/main/read/lattice.ts'
@@ -10,12 +11,13 @@ import {
   latticeLogZ,
   lbfgs,
   lineBand,
+  parseSegmentScore,
   SEGMENT_FEATURES,
   segmentFeatures,
   segmentScore,
   type CrfLine
 } from '../../../src/main/read/segmentCrf.ts'
-import { decodeLines } from '../../../src/main/read/readLines.ts'
+import { decodeLines, defaultSegmentScore, DEFAULT_SEGMENT_SCORE_PATH } from '../../../src/main/read/readLines.ts'
 import { mulberry32 as rng } from '../helpers/rng.ts'
 
 const K = SEGMENT_FEATURES.length
@@ -249,5 +251,30 @@ describe('segmentFeatures and the decoder', () => {
     expect(
       segmentScore(model(2), segmentFeatures(lat, 1, probs.subarray(NUM_CLASSES, 2 * NUM_CLASSES), undefined))
     ).toBe(2)
+  })
+})
+
+describe('the shipped score', () => {
+  it('loads from its card, names known features only, and says what it was fitted on', () => {
+    const card = JSON.parse(readFileSync(DEFAULT_SEGMENT_SCORE_PATH, 'utf8')) as {
+      command: string
+      iou: number
+      lines: { fitted: number }
+    }
+    const m = defaultSegmentScore()!
+    expect(m.names.length).toBe(m.weights.length)
+    expect(m.weights.every(Number.isFinite)).toBe(true)
+    expect(card.command).toMatch(/^npx tsx scripts\/train-segment-score\.ts /)
+    expect(card.lines.fitted).toBeGreaterThan(1000)
+    // Paths in the card are the command's own arguments, never a machine's folders.
+    expect(readFileSync(DEFAULT_SEGMENT_SCORE_PATH, 'utf8')).not.toMatch(/"\/(work|tmp|home|root)\//)
+  })
+
+  it('refuses a model with an unknown feature or mismatched lengths', () => {
+    const ok = { names: ['merge'], mean: [0], std: [1], weights: [1], bias: 0 }
+    expect(parseSegmentScore({ model: ok })).toEqual(ok)
+    expect(() => parseSegmentScore({ ...ok, names: ['nope'] })).toThrow(/segment score/)
+    expect(() => parseSegmentScore({ ...ok, weights: [1, 2] })).toThrow(/one entry per feature/)
+    expect(() => parseSegmentScore({ ...ok, std: [0] })).toThrow(/segment score/)
   })
 })
