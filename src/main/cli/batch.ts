@@ -172,6 +172,7 @@ export interface PageWorkerConfig {
   lm: boolean
   lmWeight?: number
   touching?: boolean
+  segmentScore?: boolean
 }
 
 export const PageWorkerReply = z.discriminatedUnion('type', [
@@ -249,7 +250,8 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
     format: opts.format,
     lm: opts.lm,
     ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}),
-    ...(opts.touching === false ? { touching: false } : {})
+    ...(opts.touching === false ? { touching: false } : {}),
+    ...(opts.segmentScore === false ? { segmentScore: false } : {})
   }
   let next = 0
   let finished = 0

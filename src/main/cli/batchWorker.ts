@@ -15,7 +15,8 @@ const config = z
     format: PageExportFormatSchema,
     lm: z.boolean(),
     lmWeight: z.number().optional(),
-    touching: z.boolean().optional()
+    touching: z.boolean().optional(),
+    segmentScore: z.boolean().optional()
   })
   .parse(workerData)
 const post = (m: PageWorkerReply) => port.postMessage(m)

@@ -22,7 +22,8 @@ const NO_CONTEXT_HELP = `  --lm on|off   the decoder's character language model 
                 cuts of touching letters and close word gaps are decided by their context too
   --lm-weight W its weight against the classifier (default 0.3; see docs/BENCHMARKS.md)
   --no-context  the same as --lm off: the classifier's own reading of each segment
-  --touching on|off  the touching-letter model's opinion on boxes the reader cuts (default on; docs/MODELS.md)`
+  --touching on|off  the touching-letter model's opinion on boxes the reader cuts (default on; docs/MODELS.md)
+  --segment-score on|off  the learned score of candidate segments (default on); off: the hand-set shape prior`
 export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto|page] [--out FILE] [--lm on|off] [--lm-weight W] [--touching on|off]
        glyphdesk transcribe IMAGE|FOLDER... [--manifest FILE]... --out-dir DIR [--workers N] [--shard I/N] [--force]
            [--model MODEL] [--format txt|json|hocr|alto|page] [--lm on|off] [--lm-weight W]
@@ -32,7 +33,7 @@ ${NO_CONTEXT_HELP}
   process, pages spread over --workers threads (default: one per core). Each output is written atomically as
   its page finishes; a rerun skips pages that have an output unless --force. --shard I/N (0 ≤ I < N) reads
   every N-th page from the I-th: N machines given 0/N … N-1/N split the list with no overlap.`
-export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--lm on|off] [--lm-weight W] [--touching on|off] [--decoder off]
+export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--lm on|off] [--lm-weight W] [--touching on|off] [--segment-score on|off] [--decoder off]
 ${NO_CONTEXT_HELP}
   --decoder off the reading before the page decoder (detector boxes, page-wide word gaps, look-alike rule), to compare`
 
@@ -40,7 +41,8 @@ const READING_OPTIONS = {
   lm: { type: 'string' },
   'lm-weight': { type: 'string' },
   'no-context': { type: 'boolean' },
-  touching: { type: 'string' }
+  touching: { type: 'string' },
+  'segment-score': { type: 'string' }
 } as const
 
 /** --lm on|off, --lm-weight W and --no-context as the decoder's reading options. */
@@ -49,15 +51,24 @@ function readingOptions(values: {
   'lm-weight'?: string
   'no-context'?: boolean
   touching?: string
+  'segment-score'?: string
 }): PageReading {
   if (values.lm !== undefined && values.lm !== 'on' && values.lm !== 'off')
     throw new UsageError(`--lm must be on or off, got "${values.lm}"`)
   if (values.touching !== undefined && values.touching !== 'on' && values.touching !== 'off')
     throw new UsageError(`--touching must be on or off, got "${values.touching}"`)
+  const score = values['segment-score']
+  if (score !== undefined && score !== 'on' && score !== 'off')
+    throw new UsageError(`--segment-score must be on or off, got "${score}"`)
   if (values['no-context'] && values.lm === 'on') throw new UsageError('--no-context and --lm on contradict each other')
   const lm = values.lm === undefined ? !values['no-context'] : values.lm === 'on'
   const w = values['lm-weight'] !== undefined ? numberOption(values, 'lm-weight', 0, { min: 0, max: 100 }) : undefined
-  return { lm, ...(w !== undefined ? { lmWeight: w } : {}), ...(values.touching === 'off' ? { touching: false } : {}) }
+  return {
+    lm,
+    ...(w !== undefined ? { lmWeight: w } : {}),
+    ...(values.touching === 'off' ? { touching: false } : {}),
+    ...(score === 'off' ? { segmentScore: false } : {})
+  }
 }
 
 export async function transcribeCommand(argv: string[]): Promise<number> {
@@ -236,7 +247,7 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
       )
   }
   process.stdout.write(
-    `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.touching === false ? ', touching model off' : ''}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
+    `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.touching === false ? ', touching model off' : ''}${readOpts.segmentScore === false ? ', hand-set candidate prior' : ''}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
   )
   return 0
 }

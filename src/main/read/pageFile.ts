@@ -14,16 +14,22 @@ export interface PageReading {
   lmWeight?: number
   /** The touching-letter model on cut boxes (default on; transcribe.ts#TranscribeOptions.touching). */
   touching?: boolean
+  /** The learned candidate score (default on; transcribe.ts#TranscribeOptions.segmentScore); off: the hand-set prior. */
+  segmentScore?: boolean
 }
 
-/** A page reading as transcribe's options: the one place `touching: false` becomes "no touching model". */
+/**
+ * A page reading as transcribe's options: the one place `touching: false` becomes "no touching model" and
+ * `segmentScore: false` "the hand-set candidate prior".
+ */
 export function readingTranscribeOptions(
   reading: PageReading
-): Pick<TranscribeOptions, 'lm' | 'lmWeight' | 'touching'> {
+): Pick<TranscribeOptions, 'lm' | 'lmWeight' | 'touching' | 'segmentScore'> {
   return {
     lm: reading.lm,
     ...(reading.lmWeight !== undefined ? { lmWeight: reading.lmWeight } : {}),
-    ...(reading.touching === false ? { touching: null } : {})
+    ...(reading.touching === false ? { touching: null } : {}),
+    ...(reading.segmentScore === false ? { segmentScore: null } : {})
   }
 }
 

@@ -158,6 +158,14 @@ describe('glyphdesk CLI', () => {
     )
     expect(badTouching.code).toBe(2)
     expect(badTouching.stderr).toMatch(/--touching must be on or off/)
+    const badScore = glyphdesk(
+      'transcribe',
+      join(root, 'resources', 'samples', '02_letters.jpg'),
+      '--segment-score',
+      '1'
+    )
+    expect(badScore.code).toBe(2)
+    expect(badScore.stderr).toMatch(/--segment-score must be on or off/)
   })
 
   it('reads touching letters better with the touching-letter model than with --touching off', () => {
