@@ -8,7 +8,7 @@
 //      [--rows FILE]   also write the rows (features, matches) as JSON, for a reference fit elsewhere
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { NUM_CLASSES } from '../src/shared/classes.ts'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
@@ -181,7 +181,8 @@ async function main() {
     description:
       'Learned score of a candidate segment being one drawn character (read/segmentCrf.ts): a CRF over each line ' +
       "lattice's segmentations, fitted by maximum likelihood on training pages",
-    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => join('..', 'data', 'train-pages', basename(d))).join(' ')} --out ${values.out} --iou ${minIou} --l2 ${l2} --seed ${seed}`,
+    // The folders as paths relative to where the command ran (the repository), never a machine's absolute paths.
+    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}`,
     classifier: classifier.name,
     sources,
     iou: minIou,
