@@ -1,0 +1,82 @@
+// Which drawn characters of training or hard pages no candidate of the lattice matches at IoU ≥ --iou: the lines
+// such characters are on have no gold path for the candidate score's fit (scripts/train-segment-score.ts), and no
+// path the decoder could read right. Reports how many, their best IoU by tenths, the kind of their best candidate,
+// their labels, and a few examples with how far the neighbouring characters' boxes reach into theirs.
+//   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6]
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadClassifier } from '../src/main/recognize/models.ts'
+import { iou } from '../src/main/read/latticeCrops.ts'
+import type { PreparedLines } from '../src/main/read/readLines.ts'
+import { transcribe } from '../src/main/read/transcribe.ts'
+import { loadImage } from '../src/main/vision/image.ts'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    condition: { type: 'string', default: 'touching' },
+    pages: { type: 'string', default: '40' },
+    iou: { type: 'string', default: '0.6' }
+  }
+})
+const dir = positionals[0]
+if (!dir)
+  throw new Error('usage: npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6]')
+const minIou = Number(values.iou)
+
+type Char = [string, number, number, number, number, number]
+interface Manifest {
+  pages: { file: string; condition: string; sheet?: unknown; chars: Char[] }[]
+}
+
+async function main() {
+  const classifier = await loadClassifier()
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
+  const pages = m.pages
+    .filter((p) => p.condition === values.condition && p.sheet === undefined)
+    .slice(0, Number(values.pages))
+  const kinds = new Map<string, number>(),
+    labels = new Map<string, number>()
+  const tenths = new Array<number>(10).fill(0)
+  const examples: string[] = []
+  let chars = 0,
+    missed = 0
+  for (const page of pages) {
+    const image = await loadImage(readFileSync(join(dir, page.file)), { name: page.file })
+    let prep: PreparedLines | undefined
+    await transcribe(image, classifier, { sheet: false, onPrepared: (p) => (prep = p) })
+    const cands = prep?.lattices.flatMap((l) => l.segments) ?? []
+    page.chars.forEach(([label, x0, y0, x1, y1], k) => {
+      chars++
+      const t = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+      let best = 0,
+        kind = 'none'
+      for (const s of cands) {
+        const v = iou(s.box, t)
+        if (v > best) [best, kind] = [v, s.kind + (s.cutUnit ? ' (cut unit)' : '')]
+      }
+      if (best >= minIou) return
+      missed++
+      tenths[Math.min(9, Math.floor(best * 10))]++
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
+      labels.set(label, (labels.get(label) ?? 0) + 1)
+      // How much of this character's width a neighbour's drawn box covers.
+      const reach = (o: Char | undefined) => (o ? Math.max(0, Math.min(x1, o[3]) - Math.max(x0, o[1])) / (x1 - x0) : 0)
+      if (examples.length < 12)
+        examples.push(
+          `${page.file} ${label} (width ${x1 - x0}): best IoU ${best.toFixed(2)} (${kind}); neighbours cover ` +
+            `${reach(page.chars[k - 1]).toFixed(2)} / ${reach(page.chars[k + 1]).toFixed(2)} of its width`
+        )
+    })
+  }
+  const sorted = (m: Map<string, number>) => JSON.stringify(Object.fromEntries([...m].sort((a, b) => b[1] - a[1])))
+  console.log(
+    `${values.condition}, ${pages.length} pages: ${missed} of ${chars} characters without a candidate at IoU ≥ ${minIou}`
+  )
+  console.log(`their best IoU by tenths (0–0.1 …): ${tenths.slice(0, Math.ceil(minIou * 10)).join(' ')}`)
+  console.log(`kind of their best candidate: ${sorted(kinds)}`)
+  console.log(`labels: ${sorted(labels)}`)
+  console.log(examples.join('\n'))
+}
+void main()
