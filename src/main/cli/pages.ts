@@ -53,13 +53,10 @@ function readingOptions(values: {
   touching?: string
   'segment-score'?: string
 }): PageReading {
-  if (values.lm !== undefined && values.lm !== 'on' && values.lm !== 'off')
-    throw new UsageError(`--lm must be on or off, got "${values.lm}"`)
-  if (values.touching !== undefined && values.touching !== 'on' && values.touching !== 'off')
-    throw new UsageError(`--touching must be on or off, got "${values.touching}"`)
-  const score = values['segment-score']
-  if (score !== undefined && score !== 'on' && score !== 'off')
-    throw new UsageError(`--segment-score must be on or off, got "${score}"`)
+  for (const flag of ['lm', 'touching', 'segment-score'] as const) {
+    const v = values[flag]
+    if (v !== undefined && v !== 'on' && v !== 'off') throw new UsageError(`--${flag} must be on or off, got "${v}"`)
+  }
   if (values['no-context'] && values.lm === 'on') throw new UsageError('--no-context and --lm on contradict each other')
   const lm = values.lm === undefined ? !values['no-context'] : values.lm === 'on'
   const w = values['lm-weight'] !== undefined ? numberOption(values, 'lm-weight', 0, { min: 0, max: 100 }) : undefined
@@ -67,7 +64,7 @@ function readingOptions(values: {
     lm,
     ...(w !== undefined ? { lmWeight: w } : {}),
     ...(values.touching === 'off' ? { touching: false } : {}),
-    ...(score === 'off' ? { segmentScore: false } : {})
+    ...(values['segment-score'] === 'off' ? { segmentScore: false } : {})
   }
 }
 

@@ -169,7 +169,8 @@ export const MERGE_DEFAULTS = { closeGap: 0.05, wideMaxWidth: 2, wideBelow: 0.3 
 /** Defaults of the cut thresholds (LatticeOptions.cutMinHeights, cutMinWidths, cutSureWidths, cutGate). */
 export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 0.9, sureWidths: 1.3, gate: 0.9 } as const
 
-function median(xs: number[]): number {
+/** The median of xs (0 for none). */
+export function median(xs: number[]): number {
   if (xs.length === 0) return 0
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1

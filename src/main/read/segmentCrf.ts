@@ -15,7 +15,8 @@
 import { z } from 'zod'
 import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
 import { InvalidInputError } from '../core/errors.ts'
-import type { LineLattice } from './lattice.ts'
+import { lnp } from './decode.ts'
+import { median, type LineLattice } from './lattice.ts'
 
 export const SEGMENT_FEATURES = [
   'plainBox',
@@ -86,15 +87,6 @@ export function lineBand(lat: LineLattice): { top: number; bottom: number } {
   return { top: median(boxes.map((b) => b.y)), bottom: median(boxes.map((b) => b.y + b.h)) }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-
-/** ln of the largest p, floored at 1e-6 like the decoder's classifier term. */
-const lnFloor = (p: number): number => Math.log(Math.max(1e-6, p))
-
 /**
  * The features of candidate `i` of a lattice (SEGMENT_FEATURES order), from its box, kind and readings:
  * `probs` its class probabilities as the decoder gets them, `touchLnPeak` ln of the touching model's top
@@ -121,7 +113,7 @@ export function segmentFeatures(
   for (let c = 1; c < NUM_CLASSES; c++) if (probs[c] > probs[a]) a = c
   let b = a === 0 ? 1 : 0
   for (let c = 0; c < NUM_CLASSES; c++) if (c !== a && probs[c] > probs[b]) b = c
-  const lnPeak = lnFloor(probs[a])
+  const lnPeak = lnp(probs[a])
   const touched = touchLnPeak !== undefined ? 1 : 0
   const touchLn = touchLnPeak ?? 0
   const excess = Math.max(0, lw - Math.log(1.3))
@@ -143,7 +135,7 @@ export function segmentFeatures(
     asp,
     s.to - s.from,
     lnPeak,
-    lnFloor(probs[b]),
+    lnp(probs[b]),
     CLASSES[a] === 'I' || CLASSES[a] === '1' ? 1 : 0,
     touchLn,
     touched,

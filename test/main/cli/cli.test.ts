@@ -150,22 +150,11 @@ describe('glyphdesk CLI', () => {
     expect(badFlag.code).toBe(2)
     const badSplit = glyphdesk('eval', '--model', model, '--data', mini, '--split', 'dev')
     expect(badSplit.code).toBe(2)
-    const badTouching = glyphdesk(
-      'transcribe',
-      join(root, 'resources', 'samples', '02_letters.jpg'),
-      '--touching',
-      'maybe'
-    )
-    expect(badTouching.code).toBe(2)
-    expect(badTouching.stderr).toMatch(/--touching must be on or off/)
-    const badScore = glyphdesk(
-      'transcribe',
-      join(root, 'resources', 'samples', '02_letters.jpg'),
-      '--segment-score',
-      '1'
-    )
-    expect(badScore.code).toBe(2)
-    expect(badScore.stderr).toMatch(/--segment-score must be on or off/)
+    for (const flag of ['--touching', '--segment-score']) {
+      const bad = glyphdesk('transcribe', join(root, 'resources', 'samples', '02_letters.jpg'), flag, 'maybe')
+      expect(bad.code).toBe(2)
+      expect(bad.stderr).toMatch(new RegExp(`${flag} must be on or off`))
+    }
   })
 
   it('reads touching letters better with the touching-letter model than with --touching off', () => {
