@@ -17,6 +17,8 @@ export interface FontStyle {
   weight: number
   /** Which of the 36 classes (A–Z, 0–9) the font has glyphs for. */
   covers: string
+  /** Draw bars (serifs) across the top and bottom of its I, which it draws as a plain bar (lookalikes.ts). */
+  barI?: boolean
 }
 
 /** No usable font was found: the message says what to run. */

@@ -13,6 +13,7 @@ import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../../shared/classes.ts'
 import { evalFonts, trainingFonts, type FontStyle } from './fonts.ts'
 import { DEFAULT_AUGMENT, GlyphRenderer, type AugmentParams } from './render.ts'
 import { measureGlyphs, type GlyphStatistics } from './stats.ts'
+import { handwrittenLookalikeFonts, type LookalikeChange } from './lookalikes.ts'
 
 export { trainingFonts, evalFonts, MissingFontsError, type FontStyle } from './fonts.ts'
 export { DEFAULT_AUGMENT, GlyphRenderer, type AugmentParams } from './render.ts'
@@ -32,6 +33,11 @@ export interface SynthOptions {
   /** Default: trainingFonts(). */
   fonts?: FontStyle[]
   augment?: AugmentParams
+  /**
+   * Draw the look-alikes as handwriting does (lookalikes.ts): bars on every plain-bar I, and no 0 or O from a font
+   * whose 0 is wider than its O. Default false (the fonts as they are).
+   */
+  handwrittenLookalikes?: boolean
   /** Called now and then with glyphs done and glyphs in all. */
   onProgress?: (done: number, total: number) => void
 }
@@ -58,6 +64,8 @@ export interface SynthManifest {
   augment: AugmentParams
   statistics: Record<string, GlyphStatistics>
   realNist: typeof REAL_NIST_STATISTICS
+  /** Present when the look-alikes were drawn as handwriting does: what changed, per font and class. */
+  lookalikes?: { rule: 'hand'; changes: LookalikeChange[] }
   command?: string
 }
 
@@ -75,7 +83,8 @@ const SPLIT_STREAM = { train: 0, valid: 1, test: 2, eval: 3 } as const
 export async function synthesiseGlyphSet(opts: SynthOptions = {}): Promise<SynthGlyphSet> {
   const perClass = opts.perClass ?? DEFAULT_PER_CLASS
   const seed = opts.seed ?? 1
-  const fonts = opts.fonts ?? trainingFonts()
+  const hand = opts.handwrittenLookalikes ? handwrittenLookalikeFonts(opts.fonts ?? trainingFonts()) : null
+  const fonts = hand?.fonts ?? opts.fonts ?? trainingFonts()
   const augment = opts.augment ?? DEFAULT_AUGMENT
   const renderer = new GlyphRenderer(augment)
   const total = NUM_CLASSES * (perClass.train + perClass.valid + perClass.test)
@@ -83,7 +92,10 @@ export async function synthesiseGlyphSet(opts: SynthOptions = {}): Promise<Synth
   const train = await synthesiseSplit(renderer, fonts, perClass.train, streamSeed(seed, SPLIT_STREAM.train), progress)
   const valid = await synthesiseSplit(renderer, fonts, perClass.valid, streamSeed(seed, SPLIT_STREAM.valid), progress)
   const test = await synthesiseSplit(renderer, fonts, perClass.test, streamSeed(seed, SPLIT_STREAM.test), progress)
-  const manifest = makeManifest('synth', 'training', seed, perClass, fonts, augment, { train, valid, test })
+  const manifest: SynthManifest = {
+    ...makeManifest('synth', 'training', seed, perClass, fonts, augment, { train, valid, test }),
+    ...(hand ? { lookalikes: { rule: 'hand' as const, changes: hand.changes } } : {})
+  }
   return { train, valid, test, manifest }
 }
 

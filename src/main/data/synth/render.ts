@@ -9,6 +9,7 @@ import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas'
 import { pixelNoise, type Rng } from '../../nn/rng.ts'
 import { normaliseGlyph, GLYPH_SIDE } from '../../vision/normalise.ts'
 import type { FontStyle } from './fonts.ts'
+import { glyphShape } from './lookalikes.ts'
 
 /** Ranges of the augmentation draws. Angles in degrees, lengths in px of the 32×32 glyph. */
 export interface AugmentParams {
@@ -34,6 +35,11 @@ export interface AugmentParams {
   photo: { paperMin: number; inkMax: number; noiseSd: number }
   /** With probability p one side of the ink box is cut by up to `max` of its extent. */
   cut: { p: number; max: number }
+  /**
+   * Bars drawn on the I of a font marked `barI`: length uniform in [min, max] of the letter's height (real NIST I's:
+   * ink-box width ÷ height median 1.00, quartiles 0.82–1.15), as thick as its stem.
+   */
+  bars?: { min: number; max: number }
 }
 
 export const DEFAULT_AUGMENT: AugmentParams = {
@@ -49,7 +55,8 @@ export const DEFAULT_AUGMENT: AugmentParams = {
   blur: { min: 0.2, max: 0.5 },
   ringing: { min: 0.15, max: 0.45 },
   photo: { paperMin: 0.7, inkMax: 0.3, noiseSd: 0.03 },
-  cut: { p: 0.05, max: 0.04 }
+  cut: { p: 0.05, max: 0.04 },
+  bars: { min: 0.45, max: 1.05 }
 }
 
 const CANVAS = 96
@@ -74,7 +81,7 @@ export class GlyphRenderer {
   // One canvas per font: setting ctx.font costs milliseconds in @napi-rs/canvas, so each
   // context keeps its font at a fixed size and glyph size comes from the transform.
   private readonly surfaces = new Map<string, SKRSContext2D>()
-  private readonly metrics = new Map<string, { scale: number; cx: number; cy: number }>()
+  private readonly metrics = new Map<string, { scale: number; cx: number; cy: number; h: number }>()
   private readonly ink = new Float32Array(CANVAS * CANVAS)
   private readonly crop = new Float32Array(CANVAS * CANVAS)
   private readonly fieldX: Float32Array
@@ -136,6 +143,7 @@ export class GlyphRenderer {
       const w = t.actualBoundingBoxLeft + t.actualBoundingBoxRight
       const h = t.actualBoundingBoxAscent + t.actualBoundingBoxDescent
       m = {
+        h,
         scale: GLYPH_EXTENT / Math.max(1, w, h),
         cx: (t.actualBoundingBoxRight - t.actualBoundingBoxLeft) / 2,
         cy: (t.actualBoundingBoxDescent - t.actualBoundingBoxAscent) / 2
@@ -152,8 +160,29 @@ export class GlyphRenderer {
     ctx.transform(1, 0, -Math.tan(slant), 1, 0, 0) // y points down: the top moves right
     ctx.scale(m.scale * Math.sqrt(aspect), m.scale / Math.sqrt(aspect))
     ctx.fillText(ch, -m.cx, -m.cy)
+    if (ch === 'I' && font.barI) this.drawBars(font, m.h, rng)
     const rgba = ctx.getImageData(0, 0, CANVAS, CANVAS).data
     for (let i = 0; i < CANVAS * CANVAS; i++) this.ink[i] = rgba[4 * i + 3] / 255
+  }
+
+  /**
+   * Bars across the top and bottom of a plain-bar I (`FontStyle.barI`), in the glyph's own coordinates: the ink box
+   * is centred on the origin and `h` high; each bar is centred over the stem's end, as thick as the stem.
+   */
+  private drawBars(font: FontStyle, h: number, rng: Rng): void {
+    const shape = glyphShape(font, 'I')
+    const range = this.params.bars ?? DEFAULT_AUGMENT.bars!
+    if (!shape) return
+    const s = h / shape.height
+    const t = Math.max(0.06 * h, shape.midSpan * s)
+    const ctx = this.surface(font)
+    for (const [x, y] of [
+      [shape.topX * s, -h / 2],
+      [shape.bottomX * s, h / 2 - t]
+    ]) {
+      const len = rng.uniformIn(range.min, range.max) * h
+      ctx.fillRect(x - len / 2, y, len, t)
+    }
   }
 
   /** Elastic distortion: a coarse random displacement grid, bilinearly smoothed, then remap. */

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import { scanFonts, trainingFonts, type FontStyle } from '../../../../src/main/data/synth/fonts.ts'
+import { GlyphRenderer } from '../../../../src/main/data/synth/render.ts'
+import { glyphShape, handwrittenLookalikeFonts, lookalikeConflict } from '../../../../src/main/data/synth/lookalikes.ts'
+import { synthesiseGlyphSet } from '../../../../src/main/data/synth/index.ts'
+import { Rng } from '../../../../src/main/nn/rng.ts'
+import { CLASSES } from '../../../../src/shared/classes.ts'
+
+const font = (suffix: string): FontStyle => {
+  const f = scanFonts().find((s) => s.file.endsWith(suffix))
+  if (!f) throw new Error(`font ${suffix} is not installed (scripts/install-fonts.sh)`)
+  return f
+}
+
+/** Ink-box width ÷ height of a 32×32 glyph (ink < 0.5). */
+function inkAspect(g: Float32Array): number {
+  let x0 = 32,
+    x1 = -1,
+    y0 = 32,
+    y1 = -1
+  for (let y = 0; y < 32; y++)
+    for (let x = 0; x < 32; x++)
+      if (g[y * 32 + x] < 0.5) {
+        x0 = Math.min(x0, x)
+        x1 = Math.max(x1, x)
+        y0 = Math.min(y0, y)
+        y1 = Math.max(y1, y)
+      }
+  return (x1 - x0 + 1) / (y1 - y0 + 1)
+}
+
+function medianAspect(ch: string, f: FontStyle, n = 40): number {
+  const r = new GlyphRenderer()
+  const rng = new Rng(5)
+  const out = new Float32Array(1024)
+  const a: number[] = []
+  for (let i = 0; i < n; i++) {
+    r.render(ch, f, rng, out)
+    a.push(inkAspect(out))
+  }
+  return a.sort((p, q) => p - q)[n >> 1]
+}
+
+describe('look-alikes drawn as hands draw them', () => {
+  it('measures a serifed I as barred and a sans I as a plain bar', () => {
+    const mono = glyphShape(font('LiberationMono-Regular.ttf'), 'I')!
+    const sans = glyphShape(font('LiberationSans-Regular.ttf'), 'I')!
+    expect(Math.max(mono.topSpan, mono.bottomSpan)).toBeGreaterThan(3 * mono.midSpan)
+    expect(sans.topSpan).toBeLessThanOrEqual(sans.midSpan + 1)
+    expect(sans.aspect).toBeLessThan(0.25)
+    expect(lookalikeConflict(font('LiberationMono-Regular.ttf'), 'I')).toBeNull()
+    expect(lookalikeConflict(font('LiberationSans-Regular.ttf'), 'I')).toMatch(/without bars/)
+    // A slanted plain bar is still a plain bar.
+    expect(lookalikeConflict(font('LiberationSans-Italic.ttf'), 'I')).toMatch(/without bars/)
+  })
+
+  it('keeps the 0 and O of a font whose 0 is narrower, and drops them where the 0 is wider', () => {
+    const sans = font('LiberationSans-Regular.ttf')
+    expect(glyphShape(sans, '0')!.aspect).toBeLessThan(glyphShape(sans, 'O')!.aspect)
+    expect(lookalikeConflict(sans, '0')).toBeNull()
+    expect(lookalikeConflict(sans, 'O')).toBeNull()
+    const wideZero = trainingFonts().find((f) => glyphShape(f, '0')!.aspect > 1.05 * glyphShape(f, 'O')!.aspect)
+    expect(wideZero).toBeDefined()
+    expect(lookalikeConflict(wideZero!, '0')).toMatch(/0 wider than O/)
+    expect(lookalikeConflict(wideZero!, 'O')).toMatch(/0 wider than O/)
+    // Other classes are never touched.
+    for (const ch of 'ABZ25SG68') expect(lookalikeConflict(wideZero!, ch)).toBeNull()
+  })
+
+  it('marks plain-bar I fonts for bars and takes 0/O only out of the fonts that contradict handwriting', () => {
+    const before = trainingFonts()
+    const { fonts, changes } = handwrittenLookalikeFonts(before)
+    expect(fonts).toHaveLength(before.length)
+    for (let i = 0; i < fonts.length; i++) {
+      const conflictI = lookalikeConflict(before[i], 'I') !== null
+      expect(fonts[i].barI === true).toBe(conflictI)
+      expect(fonts[i].covers.includes('I')).toBe(before[i].covers.includes('I'))
+      const zeroOut = lookalikeConflict(before[i], '0') !== null
+      expect(fonts[i].covers.includes('0')).toBe(before[i].covers.includes('0') && !zeroOut)
+      expect(fonts[i].covers.includes('O')).toBe(before[i].covers.includes('O') && !zeroOut)
+      // Every other class is as the font has it.
+      expect(fonts[i].covers.replace(/[0O]/g, '')).toBe(before[i].covers.replace(/[0O]/g, ''))
+    }
+    expect(changes.filter((c) => c.change === 'bars drawn').length).toBe(fonts.filter((f) => f.barI).length)
+    // Every class still has a font to be drawn from.
+    for (const ch of CLASSES) expect(fonts.some((f) => f.covers.includes(ch))).toBe(true)
+  })
+
+  it('draws bars on a plain-bar I: the rendered glyph becomes about as wide as a written I', () => {
+    const sans = font('LiberationSans-Regular.ttf')
+    const plain = medianAspect('I', sans)
+    const barred = medianAspect('I', { ...sans, barI: true })
+    expect(plain).toBeLessThan(0.4)
+    expect(barred).toBeGreaterThan(0.55)
+    // The 1 of the same font is untouched by the flag.
+    expect(medianAspect('1', { ...sans, barI: true })).toBeCloseTo(medianAspect('1', sans), 5)
+  })
+
+  it('records the changes in the manifest only when asked, and stays deterministic', async () => {
+    const small = { train: 2, valid: 1, test: 1 }
+    const plain = await synthesiseGlyphSet({ perClass: small, seed: 4 })
+    const a = await synthesiseGlyphSet({ perClass: small, seed: 4, handwrittenLookalikes: true })
+    const b = await synthesiseGlyphSet({ perClass: small, seed: 4, handwrittenLookalikes: true })
+    expect(plain.manifest.lookalikes).toBeUndefined()
+    expect(a.manifest.lookalikes?.rule).toBe('hand')
+    expect(a.manifest.lookalikes!.changes.length).toBeGreaterThan(0)
+    expect(Buffer.from(a.train.x.buffer).equals(Buffer.from(b.train.x.buffer))).toBe(true)
+    expect(Buffer.from(a.train.x.buffer).equals(Buffer.from(plain.train.x.buffer))).toBe(false)
+  })
+})
