@@ -82,8 +82,14 @@ export function glyphShape(font: Pick<FontStyle, 'file'>, ch: string): GlyphShap
     for (let i = 0; i < band; i++) {
       top = Math.max(top, span(y0 + i))
       bottom = Math.max(bottom, span(y1 - i))
-      if (rows[y0 + i][0] >= 0) ((topX += centre(y0 + i)), nt++)
-      if (rows[y1 - i][0] >= 0) ((bottomX += centre(y1 - i)), nb++)
+      if (rows[y0 + i][0] >= 0) {
+        topX += centre(y0 + i)
+        nt++
+      }
+      if (rows[y1 - i][0] >= 0) {
+        bottomX += centre(y1 - i)
+        nb++
+      }
     }
     const mid = (x0 + x1) / 2
     const mids: number[] = []
