@@ -31,7 +31,7 @@ import { latticeCrops } from '../read/latticeCrops.ts'
 
 export const DATA_USAGE = `usage:
   glyphdesk data synth --out DIR [--per-class N] [--seed S]     synthetic NIST36-layout set (N train glyphs per class; valid N/3, test N/6)
-      [--lookalikes fonts|hand]                               hand: bars drawn on plain-bar I's, no 0/O from fonts whose 0 is wider than their O
+      [--lookalikes fonts|i-bars|hand]                        i-bars: bars drawn on plain-bar I's; hand: also no 0/O from fonts whose 0 is wider than their O
   glyphdesk data synth-eval --out FILE.mat [--per-class N] [--seed S]   "unseen hand" test set from the reserved fonts
   glyphdesk data fetch emnist|nist36 --out DIR [--base-url URL] resumable, checksum-verified download
   glyphdesk data import emnist SRC_DIR --split balanced|bymerge|byclass|letters|digits|mnist --out DIR
@@ -96,8 +96,8 @@ async function synth(argv: string[]): Promise<number> {
   )
   const out = requiredString(values, 'out', DATA_USAGE)
   const lookalikes = values.lookalikes ?? 'fonts'
-  if (lookalikes !== 'fonts' && lookalikes !== 'hand')
-    throw new UsageError(`data synth: --lookalikes must be fonts or hand, not "${lookalikes}"\n${DATA_USAGE}`)
+  if (lookalikes !== 'fonts' && lookalikes !== 'hand' && lookalikes !== 'i-bars')
+    throw new UsageError(`data synth: --lookalikes must be fonts, i-bars or hand, not "${lookalikes}"\n${DATA_USAGE}`)
   const n = numberOption(values, 'per-class', 300, { integer: true, min: 1, max: 100000 })
   const seed = numberOption(values, 'seed', 1, { integer: true, min: 0 })
   const perClass = { train: n, valid: Math.max(1, Math.round(n / 3)), test: Math.max(1, Math.round(n / 6)) }
@@ -107,7 +107,7 @@ async function synth(argv: string[]): Promise<number> {
   const manifest = await writeSynthSet(out, {
     perClass,
     seed,
-    handwrittenLookalikes: lookalikes === 'hand',
+    handwrittenLookalikes: lookalikes === 'fonts' ? null : lookalikes,
     command: `glyphdesk data synth ${argv.join(' ')}`,
     onProgress: (done) => {
       if (done - last >= 1000 || done === total) {

@@ -35,9 +35,9 @@ export interface SynthOptions {
   augment?: AugmentParams
   /**
    * Draw the look-alikes as handwriting does (lookalikes.ts): bars on every plain-bar I, and no 0 or O from a font
-   * whose 0 is wider than its O. Default false (the fonts as they are).
+   * whose 0 is wider than its O ('hand'), or the bars alone ('i-bars'). Default: the fonts as they are.
    */
-  handwrittenLookalikes?: boolean
+  handwrittenLookalikes?: 'hand' | 'i-bars' | null
   /** Called now and then with glyphs done and glyphs in all. */
   onProgress?: (done: number, total: number) => void
 }
@@ -65,7 +65,7 @@ export interface SynthManifest {
   statistics: Record<string, GlyphStatistics>
   realNist: typeof REAL_NIST_STATISTICS
   /** Present when the look-alikes were drawn as handwriting does: what changed, per font and class. */
-  lookalikes?: { rule: 'hand'; changes: LookalikeChange[] }
+  lookalikes?: { rule: 'hand' | 'i-bars'; changes: LookalikeChange[] }
   command?: string
 }
 
@@ -83,7 +83,9 @@ const SPLIT_STREAM = { train: 0, valid: 1, test: 2, eval: 3 } as const
 export async function synthesiseGlyphSet(opts: SynthOptions = {}): Promise<SynthGlyphSet> {
   const perClass = opts.perClass ?? DEFAULT_PER_CLASS
   const seed = opts.seed ?? 1
-  const hand = opts.handwrittenLookalikes ? handwrittenLookalikeFonts(opts.fonts ?? trainingFonts()) : null
+  const hand = opts.handwrittenLookalikes
+    ? handwrittenLookalikeFonts(opts.fonts ?? trainingFonts(), opts.handwrittenLookalikes)
+    : null
   const fonts = hand?.fonts ?? opts.fonts ?? trainingFonts()
   const augment = opts.augment ?? DEFAULT_AUGMENT
   const renderer = new GlyphRenderer(augment)
@@ -94,7 +96,7 @@ export async function synthesiseGlyphSet(opts: SynthOptions = {}): Promise<Synth
   const test = await synthesiseSplit(renderer, fonts, perClass.test, streamSeed(seed, SPLIT_STREAM.test), progress)
   const manifest: SynthManifest = {
     ...makeManifest('synth', 'training', seed, perClass, fonts, augment, { train, valid, test }),
-    ...(hand ? { lookalikes: { rule: 'hand' as const, changes: hand.changes } } : {})
+    ...(hand ? { lookalikes: { rule: opts.handwrittenLookalikes!, changes: hand.changes } } : {})
   }
   return { train, valid, test, manifest }
 }

@@ -137,7 +137,10 @@ export interface LookalikeChange {
  * Training fonts as handwriting draws the look-alikes: an I without bars gets them drawn (`barI`), a 0 or O that
  * contradicts handwriting is left out of `covers`; and what was changed (for the set's manifest).
  */
-export function handwrittenLookalikeFonts(fonts: readonly FontStyle[]): {
+export function handwrittenLookalikeFonts(
+  fonts: readonly FontStyle[],
+  rules: 'hand' | 'i-bars' = 'hand'
+): {
   fonts: FontStyle[]
   changes: LookalikeChange[]
 } {
@@ -146,7 +149,7 @@ export function handwrittenLookalikeFonts(fonts: readonly FontStyle[]): {
     let covers = ''
     let barI = false
     for (const ch of f.covers) {
-      const why = lookalikeConflict(f, ch)
+      const why = rules === 'i-bars' && ch !== 'I' ? null : lookalikeConflict(f, ch)
       if (why && ch === 'I') {
         barI = true
         changes.push({ family: f.family, style: f.style, char: ch, change: 'bars drawn', why })

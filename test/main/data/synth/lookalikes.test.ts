@@ -84,6 +84,11 @@ describe('look-alikes drawn as hands draw them', () => {
     expect(changes.filter((c) => c.change === 'bars drawn').length).toBe(fonts.filter((f) => f.barI).length)
     // Every class still has a font to be drawn from.
     for (const ch of CLASSES) expect(fonts.some((f) => f.covers.includes(ch))).toBe(true)
+    // 'i-bars': the same bars, every class kept.
+    const bars = handwrittenLookalikeFonts(before, 'i-bars')
+    expect(bars.fonts.map((f) => f.covers)).toEqual(before.map((f) => f.covers))
+    expect(bars.fonts.map((f) => f.barI === true)).toEqual(fonts.map((f) => f.barI === true))
+    expect(bars.changes.every((c) => c.change === 'bars drawn')).toBe(true)
   })
 
   it('draws bars on a plain-bar I: the rendered glyph becomes about as wide as a written I', () => {
@@ -99,8 +104,8 @@ describe('look-alikes drawn as hands draw them', () => {
   it('records the changes in the manifest only when asked, and stays deterministic', async () => {
     const small = { train: 2, valid: 1, test: 1 }
     const plain = await synthesiseGlyphSet({ perClass: small, seed: 4 })
-    const a = await synthesiseGlyphSet({ perClass: small, seed: 4, handwrittenLookalikes: true })
-    const b = await synthesiseGlyphSet({ perClass: small, seed: 4, handwrittenLookalikes: true })
+    const a = await synthesiseGlyphSet({ perClass: small, seed: 4, handwrittenLookalikes: 'hand' })
+    const b = await synthesiseGlyphSet({ perClass: small, seed: 4, handwrittenLookalikes: 'hand' })
     expect(plain.manifest.lookalikes).toBeUndefined()
     expect(a.manifest.lookalikes?.rule).toBe('hand')
     expect(a.manifest.lookalikes!.changes.length).toBeGreaterThan(0)
