@@ -21,7 +21,7 @@ import { importEmnist } from '../data/importEmnist.ts'
 import { glyphStats, importMnist } from '../data/importMnist.ts'
 import { installedMnistPackage, mnistPackageSource, MNIST_RESERVED_PER_DIGIT } from '../data/mnistPackage.ts'
 import { checksumStatus, DATASET_SOURCES, isDatasetName } from '../data/sources.ts'
-import { synthesiseEvalSet, writeSynthSet } from '../data/synth/index.ts'
+import { DEFAULT_AUGMENT, synthesiseEvalSet, writeSynthSet } from '../data/synth/index.ts'
 import { isPageCondition, PAGE_CONDITIONS, sha256, writePages, type PageCondition } from '../data/pages/index.ts'
 import { numberOption, parseCommand, requiredString, UsageError } from './args.ts'
 import { createProgressBar } from './progress.ts'
@@ -31,7 +31,8 @@ import { latticeCrops } from '../read/latticeCrops.ts'
 
 export const DATA_USAGE = `usage:
   glyphdesk data synth --out DIR [--per-class N] [--seed S]     synthetic NIST36-layout set (N train glyphs per class; valid N/3, test N/6)
-      [--lookalikes fonts|i-bars|hand]                        i-bars: bars drawn on plain-bar I's; hand: also no 0/O from fonts whose 0 is wider than their O
+      [--lookalikes fonts|i-bars|hand] [--bar-share P]        i-bars: bars drawn on plain-bar I's (on a share P of them, default 1);
+                                                              hand: also no 0/O from fonts whose 0 is wider than their O
   glyphdesk data synth-eval --out FILE.mat [--per-class N] [--seed S]   "unseen hand" test set from the reserved fonts
   glyphdesk data fetch emnist|nist36 --out DIR [--base-url URL] resumable, checksum-verified download
   glyphdesk data import emnist SRC_DIR --split balanced|bymerge|byclass|letters|digits|mnist --out DIR
@@ -90,7 +91,8 @@ async function synth(argv: string[]): Promise<number> {
       out: { type: 'string' },
       'per-class': { type: 'string' },
       seed: { type: 'string' },
-      lookalikes: { type: 'string' }
+      lookalikes: { type: 'string' },
+      'bar-share': { type: 'string' }
     },
     DATA_USAGE
   )
@@ -108,6 +110,14 @@ async function synth(argv: string[]): Promise<number> {
     perClass,
     seed,
     handwrittenLookalikes: lookalikes === 'fonts' ? null : lookalikes,
+    ...(values['bar-share'] !== undefined
+      ? {
+          augment: {
+            ...DEFAULT_AUGMENT,
+            bars: { ...DEFAULT_AUGMENT.bars!, p: numberOption(values, 'bar-share', 1, { min: 0, max: 1 }) }
+          }
+        }
+      : {}),
     command: `glyphdesk data synth ${argv.join(' ')}`,
     onProgress: (done) => {
       if (done - last >= 1000 || done === total) {

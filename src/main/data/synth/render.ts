@@ -36,10 +36,11 @@ export interface AugmentParams {
   /** With probability p one side of the ink box is cut by up to `max` of its extent. */
   cut: { p: number; max: number }
   /**
-   * Bars drawn on the I of a font marked `barI`: length uniform in [min, max] of the letter's height (real NIST I's:
-   * ink-box width ÷ height median 1.00, quartiles 0.82–1.15), as thick as its stem.
+   * Bars drawn on the I of a font marked `barI`, on a share `p` of its I's (default 1): length uniform in [min, max]
+   * of the letter's height (real NIST I's: ink-box width ÷ height median 1.00, quartiles 0.82–1.15), as thick as its
+   * stem.
    */
-  bars?: { min: number; max: number }
+  bars?: { p?: number; min: number; max: number }
 }
 
 export const DEFAULT_AUGMENT: AugmentParams = {
@@ -173,6 +174,7 @@ export class GlyphRenderer {
     const shape = glyphShape(font, 'I')
     const range = this.params.bars ?? DEFAULT_AUGMENT.bars!
     if (!shape) return
+    if (range.p !== undefined && range.p < 1 && !(rng.uniform() < range.p)) return
     const s = h / shape.height
     const t = Math.max(0.06 * h, shape.midSpan * s)
     const ctx = this.surface(font)

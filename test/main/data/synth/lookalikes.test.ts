@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { scanFonts, trainingFonts, type FontStyle } from '../../../../src/main/data/synth/fonts.ts'
-import { GlyphRenderer } from '../../../../src/main/data/synth/render.ts'
+import { DEFAULT_AUGMENT, GlyphRenderer } from '../../../../src/main/data/synth/render.ts'
 import { glyphShape, handwrittenLookalikeFonts, lookalikeConflict } from '../../../../src/main/data/synth/lookalikes.ts'
 import { synthesiseGlyphSet } from '../../../../src/main/data/synth/index.ts'
 import { Rng } from '../../../../src/main/nn/rng.ts'
@@ -29,8 +29,7 @@ function inkAspect(g: Float32Array): number {
   return (x1 - x0 + 1) / (y1 - y0 + 1)
 }
 
-function medianAspect(ch: string, f: FontStyle, n = 40): number {
-  const r = new GlyphRenderer()
+function medianAspect(ch: string, f: FontStyle, n = 40, r = new GlyphRenderer()): number {
   const rng = new Rng(5)
   const out = new Float32Array(1024)
   const a: number[] = []
@@ -99,6 +98,19 @@ describe('look-alikes drawn as hands draw them', () => {
     expect(barred).toBeGreaterThan(0.55)
     // The 1 of the same font is untouched by the flag.
     expect(medianAspect('1', { ...sans, barI: true })).toBeCloseTo(medianAspect('1', sans), 5)
+    // On a share of the I's only: none, and about half.
+    const share = (p: number) => new GlyphRenderer({ ...DEFAULT_AUGMENT, bars: { ...DEFAULT_AUGMENT.bars!, p } })
+    const aspects = (p: number) => {
+      const r = share(p),
+        rng = new Rng(9),
+        out = new Float32Array(1024)
+      return Array.from({ length: 60 }, () => (r.render('I', { ...sans, barI: true }, rng, out), inkAspect(out)))
+    }
+    expect(aspects(0).filter((a) => a > 0.5)).toHaveLength(0)
+    expect(aspects(1).filter((a) => a > 0.5).length).toBeGreaterThan(55)
+    const half = aspects(0.5).filter((a) => a > 0.5).length
+    expect(half).toBeGreaterThan(15)
+    expect(half).toBeLessThan(45)
   })
 
   it('records the changes in the manifest only when asked, and stays deterministic', async () => {
