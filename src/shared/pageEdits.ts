@@ -3,6 +3,7 @@
 // pixels changed and must be recognised again. The renderer's undo history, the tests and any
 // future scripting all go through these.
 import type { PageBox, PageDoc, PageLine } from './pagedoc.ts'
+import { upperMedian as median } from './stats.ts'
 
 export interface Rect {
   x: number
@@ -295,12 +296,6 @@ export const MERGED_RATIO = 1.6
 export const NARROW_RATIO = 0.35
 /** Top-2 probabilities closer than this: the model hesitated between two readings. */
 export const LOW_MARGIN = 0.15
-
-function median(v: number[]): number {
-  if (!v.length) return 0
-  const s = [...v].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
 
 /**
  * The review queue with reasons: low confidence, and segmentation suspects the confidence does not show — a

@@ -23,6 +23,7 @@
 import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import { unionRect } from '../core/rect.ts'
 import type { PageLayout, Rect } from '../vision/layout.ts'
+import { median } from '../../shared/stats.ts'
 
 export type SegmentKind = 'box' | 'merge' | 'cut'
 
@@ -170,13 +171,6 @@ export const MERGE_DEFAULTS = { closeGap: 0.05, wideMaxWidth: 2, wideBelow: 0.3 
 export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 0.9, sureWidths: 1.3, gate: 0.9 } as const
 
 /** The median of xs (0 for none). */
-export function median(xs: number[]): number {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-
 type Seg = Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale' | 'normalised'> &
   Pick<Partial<SegmentResult>, 'loose'>
 

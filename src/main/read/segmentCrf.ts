@@ -16,7 +16,8 @@ import { z } from 'zod'
 import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
 import { InvalidInputError } from '../core/errors.ts'
 import { lnp } from './decode.ts'
-import { median, type LineLattice } from './lattice.ts'
+import type { LineLattice } from './lattice.ts'
+import { median } from '../../shared/stats.ts'
 
 export const SEGMENT_FEATURES = [
   'plainBox',

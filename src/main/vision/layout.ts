@@ -14,6 +14,7 @@
 // bimodal (e.g. a letter chart where every glyph is evenly spaced) gets no word breaks below 2.5 heights.
 
 import { unionRect } from '../core/rect.ts'
+import { median } from '../../shared/stats.ts'
 
 export interface Rect {
   x: number
@@ -64,13 +65,6 @@ function lowerBound(xs: readonly number[], x: number): number {
     else hi = mid
   }
   return lo
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
 function vOverlap(a: Rect, b: Rect): number {

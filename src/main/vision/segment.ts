@@ -29,6 +29,7 @@ import { divideBy, labelComponents, type LabelMap } from './cvExact.ts'
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
 
 import type { Mat, OpenCv } from './opencv.ts'
+import { median } from '../../shared/stats.ts'
 
 // Boxed: the Emscripten module object is itself a thenable, so it must never be a promise's value.
 let cvPromise: Promise<{ cv: OpenCv }> | null = null
@@ -120,13 +121,6 @@ export interface SegmentResult {
    * each as a merge with the box beside it (read/lattice.ts), and the classifier decides.
    */
   loose?: CharBox[]
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
 // Median filter and closing run in the WebAssembly SIMD kernel of simdKernel.ts where it is available.
