@@ -2,6 +2,9 @@
 // such characters are on have no gold path for the candidate score's fit (scripts/train-segment-score.ts), and no
 // path the decoder could read right. Reports how many, their best IoU by tenths, the kind of their best candidate,
 // their labels, and a few examples with how far the neighbouring characters' boxes reach into theirs.
+// Then, for every drawn character, where its reading went wrong if it did: no candidate matches it; the decoder chose
+// a segment matching it but read another class; or it chose other segments there, although a matching candidate
+// existed — whose own top reading was right (the path lost on its score) or wrong (the piece was misread).
 //   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6]
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -11,6 +14,7 @@ import { iou } from '../src/main/read/latticeCrops.ts'
 import type { PreparedLines } from '../src/main/read/readLines.ts'
 import { transcribe } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
+import { CLASSES, NUM_CLASSES } from '../src/shared/classes.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -42,20 +46,42 @@ async function main() {
   const examples: string[] = []
   let chars = 0,
     missed = 0
+  const fate = { right: 0, noCandidate: 0, chosenMisread: 0, pathLostPieceRight: 0, pathLostPieceWrong: 0 }
+  const fateExamples: string[] = []
   for (const page of pages) {
     const image = await loadImage(readFileSync(join(dir, page.file)), { name: page.file })
     let prep: PreparedLines | undefined
-    await transcribe(image, classifier, { sheet: false, onPrepared: (p) => (prep = p) })
+    const { doc } = await transcribe(image, classifier, { sheet: false, onPrepared: (p) => (prep = p) })
     const cands = prep?.lattices.flatMap((l) => l.segments) ?? []
+    const top1 = (i: number) => {
+      let b = 0
+      for (let c = 1; c < NUM_CLASSES; c++)
+        if (prep!.probs[i * NUM_CLASSES + c] > prep!.probs[i * NUM_CLASSES + b]) b = c
+      return CLASSES[b]
+    }
     page.chars.forEach(([label, x0, y0, x1, y1], k) => {
       chars++
       const t = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
       let best = 0,
+        bestAt = -1,
         kind = 'none'
-      for (const s of cands) {
+      cands.forEach((s, i) => {
         const v = iou(s.box, t)
-        if (v > best) [best, kind] = [v, s.kind + (s.cutUnit ? ' (cut unit)' : '')]
-      }
+        if (v > best) [best, bestAt, kind] = [v, i, s.kind + (s.cutUnit ? ' (cut unit)' : '')]
+      })
+      const chosen = doc.boxes.find((b) => iou(b, t) >= minIou)
+      let what: keyof typeof fate
+      if (best < minIou) what = 'noCandidate'
+      else if (chosen) what = chosen.label === label ? 'right' : 'chosenMisread'
+      else what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
+      fate[what]++
+      if (what !== 'right' && what !== 'noCandidate' && fateExamples.length < 16)
+        fateExamples.push(
+          `${page.file} ${label} at x ${x0}: ${what}` +
+            (what === 'chosenMisread'
+              ? ` (read ${chosen!.label})`
+              : ` (best candidate IoU ${best.toFixed(2)}, reads ${top1(bestAt)})`)
+        )
       if (best >= minIou) return
       missed++
       tenths[Math.min(9, Math.floor(best * 10))]++
@@ -78,5 +104,7 @@ async function main() {
   console.log(`kind of their best candidate: ${sorted(kinds)}`)
   console.log(`labels: ${sorted(labels)}`)
   console.log(examples.join('\n'))
+  console.log(`where each character's reading went: ${JSON.stringify(fate)}`)
+  console.log(fateExamples.join('\n'))
 }
 void main()
