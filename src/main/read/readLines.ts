@@ -499,8 +499,22 @@ export function glyphRows(glyphs: Float32Array, rows: readonly number[]): Float3
   return out
 }
 
+/**
+ * A decoding to take over where nothing changed: `previous` is decodeLines' result for the same lattices and options,
+ * `changed` the candidates (indices into `probs`, n × 36) whose probabilities differ since. Each line is decoded on its
+ * own — the word-gap model depends on the gaps alone — so a line without a changed candidate decodes exactly as before.
+ */
+export interface DecodeReuse {
+  previous: ReadLinesResult
+  changed: ReadonlySet<number>
+}
+
 /** Word gaps, shape priors and the search, line by line, on prepared lines. */
-export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'lattice'>): ReadLinesResult {
+export function decodeLines(
+  prep: PreparedLines,
+  opts: Omit<ReadLinesOptions, 'lattice'>,
+  reuse?: DecodeReuse
+): ReadLinesResult {
   const { lattices, probs } = prep
   const gm = gapModel(
     lattices.map((l) => l.gaps.filter((g): g is number => g !== null)),
@@ -513,6 +527,18 @@ export function decodeLines(prep: PreparedLines, opts: Omit<ReadLinesOptions, 'l
   let offset = 0
   lattices.forEach((lat, li) => {
     const base = offset
+    if (reuse && reuse.previous.lines.length === lattices.length) {
+      // A line none of whose candidates changed decodes as before: its result is taken over.
+      let changed = false
+      for (const c of reuse.changed) if (c >= base && c < base + lat.segments.length) changed = true
+      if (!changed) {
+        for (const b of reuse.previous.boxes)
+          if (b.candidate >= base && b.candidate < base + lat.segments.length) boxes.push(b)
+        lines.push(reuse.previous.lines[li])
+        offset += lat.segments.length
+        return
+      }
+    }
     const probsOf = (i: number) => probs.subarray((base + i) * NUM_CLASSES, (base + i + 1) * NUM_CLASSES)
     const space: (number | null)[] = []
     let g = 0

@@ -397,7 +397,11 @@ export async function transcribe(
     if (moved.size > 0) {
       const probs = prep.probs.slice()
       for (const [i, m] of moved) probs.set(m.probs, boxes[i].candidate * NUM_CLASSES)
-      read = decodeLines({ ...prep, probs }, decodeOpts)
+      // Only the lines holding a moved box are decoded again (decodeLines: the others come out the same).
+      read = decodeLines({ ...prep, probs }, decodeOpts, {
+        previous: read,
+        changed: new Set([...moved.keys()].map((i) => boxes[i].candidate))
+      })
       const share = (p: Float32Array, m: LookalikeMove) => {
         const a = p[CLASS_INDEX.get(m.letter)!],
           d = p[CLASS_INDEX.get(m.digit)!]

@@ -128,3 +128,56 @@ describe('decodeLines with run-together words', () => {
     }
   })
 })
+
+describe('decodeLines again after some candidates changed', () => {
+  // Lines of detector boxes, each read as its letter at 0.95 (the rest spread over the other classes), with a
+  // word gap after the third box.
+  function page(texts: string[]): PreparedLines {
+    const lattices: LineLattice[] = []
+    const rows: number[][] = []
+    texts.forEach((text, li) => {
+      const n = text.length
+      const boxes: CharBox[] = [...text].map((_, i) => ({ x: i * 30, y: li * 60, w: 24, h: 40, origin: 'component' }))
+      lattices.push({
+        line: li,
+        nodes: n + 1,
+        segments: boxes.map((box, i) => ({ from: i, to: i + 1, box, kind: 'box' })),
+        gaps: [null, ...Array.from({ length: n - 1 }, (_, i) => (i === 2 ? 1.2 : 0.15)), null],
+        charHeight: 40,
+        charWidth: 24
+      })
+      for (const c of text) {
+        const p = new Array<number>(NUM_CLASSES).fill(0.05 / (NUM_CLASSES - 1))
+        p[CLASSES.indexOf(c)] = 0.95
+        rows.push(p)
+      }
+    })
+    return { lattices, probs: Float32Array.from(rows.flat()), glyphs: new Float32Array(rows.length * 1024) }
+  }
+
+  it('gives what a full decode gives, and decodes the changed lines anew', () => {
+    const prep = page(['THECAT', 'SATON', 'AMAT'])
+    const opts = { lm: null, lexicon: WORDS }
+    const first = decodeLines(prep, opts)
+    expect(first.boxes.map((b) => b.label).join('')).toBe('THECATSATONAMAT')
+    // Candidate 7 (line 1, the A of SAT) now reads O surely.
+    const probs = prep.probs.slice()
+    probs.fill(0.001, 7 * NUM_CLASSES, 8 * NUM_CLASSES)
+    probs[7 * NUM_CLASSES + CLASSES.indexOf('O')] = 0.965
+    const full = decodeLines({ ...prep, probs }, opts)
+    const again = decodeLines({ ...prep, probs }, opts, { previous: first, changed: new Set([7]) })
+    expect(full.boxes.map((b) => b.label).join('')).toContain('SOT')
+    const summary = (r: typeof full) => ({
+      boxes: r.boxes.map((b) => [b.line, b.word, b.label, b.candidate, Array.from(b.probs)]),
+      lines: JSON.stringify(r.lines)
+    })
+    expect(summary(again)).toEqual(summary(full))
+    // Lines 0 and 2 were taken over, not decoded again; line 1 was.
+    expect(again.lines[0]).toBe(first.lines[0])
+    expect(again.lines[2]).toBe(first.lines[2])
+    expect(again.lines[1]).not.toBe(first.lines[1])
+    // Told that nothing changed, it returns the first decoding's lines even though line 1 did change.
+    const stale = decodeLines({ ...prep, probs }, opts, { previous: first, changed: new Set() })
+    expect(stale.boxes.map((b) => b.label).join('')).not.toContain('SOT')
+  })
+})
