@@ -100,6 +100,8 @@ async function synth(argv: string[]): Promise<number> {
   const lookalikes = values.lookalikes ?? 'fonts'
   if (lookalikes !== 'fonts' && lookalikes !== 'hand' && lookalikes !== 'i-bars')
     throw new UsageError(`data synth: --lookalikes must be fonts, i-bars or hand, not "${lookalikes}"\n${DATA_USAGE}`)
+  if (values['bar-share'] !== undefined && lookalikes === 'fonts')
+    throw new UsageError(`data synth: --bar-share needs --lookalikes i-bars or hand\n${DATA_USAGE}`)
   const n = numberOption(values, 'per-class', 300, { integer: true, min: 1, max: 100000 })
   const seed = numberOption(values, 'seed', 1, { integer: true, min: 0 })
   const perClass = { train: n, valid: Math.max(1, Math.round(n / 3)), test: Math.max(1, Math.round(n / 6)) }

@@ -125,3 +125,18 @@ describe('look-alikes drawn as hands draw them', () => {
     expect(Buffer.from(a.train.x.buffer).equals(Buffer.from(plain.train.x.buffer))).toBe(false)
   })
 })
+
+describe('glyphdesk data synth --lookalikes', () => {
+  it('refuses an unknown rule, and a bar share without a rule that draws bars', async () => {
+    const { dataCommand } = await import('../../../../src/main/cli/data.ts')
+    await expect(dataCommand(['synth', '--out', 'unused', '--lookalikes', 'serif'])).rejects.toThrow(
+      /--lookalikes must be fonts, i-bars or hand/
+    )
+    await expect(dataCommand(['synth', '--out', 'unused', '--bar-share', '0.5'])).rejects.toThrow(
+      /--bar-share needs --lookalikes/
+    )
+    await expect(
+      dataCommand(['synth', '--out', 'unused', '--lookalikes', 'i-bars', '--bar-share', '2'])
+    ).rejects.toThrow(/bar-share/)
+  })
+})
