@@ -5,7 +5,7 @@
 // Then, for every drawn character, where its reading went wrong if it did: no candidate matches it; the decoder chose
 // a segment matching it but read another class; or it chose other segments there, although a matching candidate
 // existed — whose own top reading was right (the path lost on its score) or wrong (the piece was misread).
-//   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6]
+//   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6] [--segment-score on|off]
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -21,7 +21,8 @@ const { values, positionals } = parseArgs({
   options: {
     condition: { type: 'string', default: 'touching' },
     pages: { type: 'string', default: '40' },
-    iou: { type: 'string', default: '0.6' }
+    iou: { type: 'string', default: '0.6' },
+    'segment-score': { type: 'string', default: 'on' }
   }
 })
 const dir = positionals[0]
@@ -51,7 +52,11 @@ async function main() {
   for (const page of pages) {
     const image = await loadImage(readFileSync(join(dir, page.file)), { name: page.file })
     let prep: PreparedLines | undefined
-    const { doc } = await transcribe(image, classifier, { sheet: false, onPrepared: (p) => (prep = p) })
+    const { doc } = await transcribe(image, classifier, {
+      sheet: false,
+      onPrepared: (p) => (prep = p),
+      ...(values['segment-score'] === 'off' ? { segmentScore: null } : {})
+    })
     const cands = prep?.lattices.flatMap((l) => l.segments) ?? []
     const top1 = (i: number) => {
       let b = 0
