@@ -6,9 +6,11 @@
 // a segment matching it but read another class; or it chose other segments there, although a matching candidate
 // existed — whose own top reading was right (the path lost on its score) or wrong (the piece was misread).
 //   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6] [--segment-score on|off]
-import { readFileSync } from 'node:fs'
+//     [--grid FILE.png: the glyphs the classifier saw for the chosen segments it misread, with their truth]
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { glyphGridPng } from '../src/main/data/grid.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { iou } from '../src/main/read/latticeCrops.ts'
 import type { PreparedLines } from '../src/main/read/readLines.ts'
@@ -22,7 +24,8 @@ const { values, positionals } = parseArgs({
     condition: { type: 'string', default: 'touching' },
     pages: { type: 'string', default: '40' },
     iou: { type: 'string', default: '0.6' },
-    'segment-score': { type: 'string', default: 'on' }
+    'segment-score': { type: 'string', default: 'on' },
+    grid: { type: 'string' }
   }
 })
 const dir = positionals[0]
@@ -49,6 +52,7 @@ async function main() {
     missed = 0
   const fate = { right: 0, noCandidate: 0, chosenMisread: 0, pathLostPieceRight: 0, pathLostPieceWrong: 0 }
   const fateExamples: string[] = []
+  const misread: Float32Array[] = []
   for (const page of pages) {
     const image = await loadImage(readFileSync(join(dir, page.file)), { name: page.file })
     let prep: PreparedLines | undefined
@@ -77,8 +81,19 @@ async function main() {
       const chosen = doc.boxes.find((b) => iou(b, t) >= minIou)
       let what: keyof typeof fate
       if (best < minIou) what = 'noCandidate'
-      else if (chosen) what = chosen.label === label ? 'right' : 'chosenMisread'
-      else what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
+      else if (chosen) {
+        what = chosen.label === label ? 'right' : 'chosenMisread'
+        if (what === 'chosenMisread') {
+          // The candidate that is the chosen box: the glyph that was read.
+          let at = -1,
+            v = 0
+          cands.forEach((s, i) => {
+            const o = iou(s.box, chosen)
+            if (o > v) [v, at] = [o, i]
+          })
+          if (at >= 0) misread.push(prep!.glyphs.slice(at * 1024, at * 1024 + 1024))
+        }
+      } else what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
       fate[what]++
       if (what !== 'right' && what !== 'noCandidate' && fateExamples.length < 16)
         fateExamples.push(
@@ -111,5 +126,11 @@ async function main() {
   console.log(examples.join('\n'))
   console.log(`where each character's reading went: ${JSON.stringify(fate)}`)
   console.log(fateExamples.join('\n'))
+  if (values.grid && misread.length > 0) {
+    const x = new Float32Array(misread.length * 1024)
+    misread.forEach((g, i) => x.set(g, i * 1024))
+    writeFileSync(values.grid, await glyphGridPng(x, misread.length, Math.min(12, misread.length), { scale: 2 }))
+    console.log(`wrote ${values.grid}: ${misread.length} misread chosen segments, in the order of the examples`)
+  }
 }
 void main()
