@@ -13,10 +13,10 @@ import { parseArgs } from 'node:util'
 import { glyphGridPng } from '../src/main/data/grid.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { iou } from '../src/main/read/latticeCrops.ts'
-import type { PreparedLines } from '../src/main/read/readLines.ts'
+import { rowArgmax, type PreparedLines } from '../src/main/read/readLines.ts'
 import { transcribe } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
-import { CLASSES, NUM_CLASSES } from '../src/shared/classes.ts'
+import { CLASSES } from '../src/shared/classes.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -62,22 +62,22 @@ async function main() {
       ...(values['segment-score'] === 'off' ? { segmentScore: null } : {})
     })
     const cands = prep?.lattices.flatMap((l) => l.segments) ?? []
-    const top1 = (i: number) => {
-      let b = 0
-      for (let c = 1; c < NUM_CLASSES; c++)
-        if (prep!.probs[i * NUM_CLASSES + c] > prep!.probs[i * NUM_CLASSES + b]) b = c
-      return CLASSES[b]
+    const top1 = (i: number) => CLASSES[rowArgmax(prep!.probs, i)]
+    /** The candidate that overlaps `r` most, and by how much (IoU). */
+    const bestMatch = (r: { x: number; y: number; w: number; h: number }) => {
+      let best = 0,
+        at = -1
+      cands.forEach((s, i) => {
+        const v = iou(s.box, r)
+        if (v > best) [best, at] = [v, i]
+      })
+      return { best, at }
     }
     page.chars.forEach(([label, x0, y0, x1, y1], k) => {
       chars++
       const t = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
-      let best = 0,
-        bestAt = -1,
-        kind = 'none'
-      cands.forEach((s, i) => {
-        const v = iou(s.box, t)
-        if (v > best) [best, bestAt, kind] = [v, i, s.kind + (s.cutUnit ? ' (cut unit)' : '')]
-      })
+      const { best, at: bestAt } = bestMatch(t)
+      const kind = bestAt < 0 ? 'none' : cands[bestAt].kind + (cands[bestAt].cutUnit ? ' (cut unit)' : '')
       const chosen = doc.boxes.find((b) => iou(b, t) >= minIou)
       let what: keyof typeof fate
       if (best < minIou) what = 'noCandidate'
@@ -85,12 +85,7 @@ async function main() {
         what = chosen.label === label ? 'right' : 'chosenMisread'
         if (what === 'chosenMisread') {
           // The candidate that is the chosen box: the glyph that was read.
-          let at = -1,
-            v = 0
-          cands.forEach((s, i) => {
-            const o = iou(s.box, chosen)
-            if (o > v) [v, at] = [o, i]
-          })
+          const { at } = bestMatch(chosen)
           if (at >= 0) misread.push(prep!.glyphs.slice(at * 1024, at * 1024 + 1024))
         }
       } else what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'

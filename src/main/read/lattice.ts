@@ -170,7 +170,6 @@ export const MERGE_DEFAULTS = { closeGap: 0.05, wideMaxWidth: 2, wideBelow: 0.3 
 /** Defaults of the cut thresholds (LatticeOptions.cutMinHeights, cutMinWidths, cutSureWidths, cutGate). */
 export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 0.9, sureWidths: 1.3, gate: 0.9 } as const
 
-/** The median of xs (0 for none). */
 type Seg = Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale' | 'normalised'> &
   Pick<Partial<SegmentResult>, 'loose'>
 
