@@ -12,6 +12,7 @@ import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 import { emnistLabelMap, IdxFormatError, readEmnistDir } from '../../../src/main/data/emnist.ts'
 import { readGlyphSet } from '../../../src/main/data/glyphset.ts'
 import { importEmnist } from '../../../src/main/data/importEmnist.ts'
+import { glyphInkBox } from '../helpers/glyphInk.ts'
 
 const root = resolve(__dirname, '..', '..', '..')
 let work: string
@@ -157,19 +158,8 @@ describe('importEmnist', () => {
     // --per-class 6: train 6, valid and test ⌈6/3⌉ = 2 per class.
     expect([set.train.n, set.valid.n, set.test.n]).toEqual([216, 72, 72])
     // NIST framing: the ink box's longer side is resized to 26 px of 32, like page glyphs.
-    let minRow = 32,
-      maxRow = -1,
-      minCol = 32,
-      maxCol = -1
-    for (let r = 0; r < 32; r++)
-      for (let col = 0; col < 32; col++)
-        if (set.train.x[r * 32 + col] < 0.5) {
-          minRow = Math.min(minRow, r)
-          maxRow = Math.max(maxRow, r)
-          minCol = Math.min(minCol, col)
-          maxCol = Math.max(maxCol, col)
-        }
-    expect(Math.max(maxRow - minRow, maxCol - minCol) + 1).toBeGreaterThanOrEqual(24)
+    const ink = glyphInkBox(set.train.x)
+    expect(Math.max(ink.y1 - ink.y0, ink.x1 - ink.x0) + 1).toBeGreaterThanOrEqual(24)
   })
 
   it('unzips only the split it needs from a fetched gzip.zip, and reads it like loose files', async () => {

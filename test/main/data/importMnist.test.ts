@@ -18,6 +18,7 @@ import {
   mnistPackageSource,
   type MnistDigitSource
 } from '../../../src/main/data/mnistPackage.ts'
+import { glyphInkBox } from '../helpers/glyphInk.ts'
 
 let work: string
 let pkg: string
@@ -188,18 +189,7 @@ describe('importMnist', () => {
       for (const i of m.indices.train[d]) {
         const w = 10 + ((i * 3 + d) % 7),
           h = 16 + (i % 4) // the ring sample(d, i) draws: w × h, h ≥ w
-        let x0 = 32,
-          x1 = -1,
-          y0 = 32,
-          y1 = -1
-        for (let r = 0; r < 32; r++)
-          for (let c = 0; c < 32; c++)
-            if (set.train.x[k * GLYPH_PIXELS + r * 32 + c] < 0.5) {
-              x0 = Math.min(x0, c)
-              x1 = Math.max(x1, c)
-              y0 = Math.min(y0, r)
-              y1 = Math.max(y1, r)
-            }
+        const { x0, x1, y0, y1 } = glyphInkBox(set.train.x, k * GLYPH_PIXELS)
         const aspect = (x1 - x0 + 1) / (y1 - y0 + 1)
         // One output pixel of rounding on a 26-px side, plus the half-ink row under the ring.
         expect(Math.abs(aspect - w / h)).toBeLessThanOrEqual(0.08)

@@ -5,6 +5,7 @@ import { glyphShape, handwrittenLookalikeFonts, lookalikeConflict } from '../../
 import { synthesiseGlyphSet } from '../../../../src/main/data/synth/index.ts'
 import { Rng } from '../../../../src/main/nn/rng.ts'
 import { CLASSES } from '../../../../src/shared/classes.ts'
+import { glyphInkBox } from '../../helpers/glyphInk.ts'
 
 const font = (suffix: string): FontStyle => {
   const f = scanFonts().find((s) => s.file.endsWith(suffix))
@@ -14,19 +15,8 @@ const font = (suffix: string): FontStyle => {
 
 /** Ink-box width ÷ height of a 32×32 glyph (ink < 0.5). */
 function inkAspect(g: Float32Array): number {
-  let x0 = 32,
-    x1 = -1,
-    y0 = 32,
-    y1 = -1
-  for (let y = 0; y < 32; y++)
-    for (let x = 0; x < 32; x++)
-      if (g[y * 32 + x] < 0.5) {
-        x0 = Math.min(x0, x)
-        x1 = Math.max(x1, x)
-        y0 = Math.min(y0, y)
-        y1 = Math.max(y1, y)
-      }
-  return (x1 - x0 + 1) / (y1 - y0 + 1)
+  const b = glyphInkBox(g)
+  return (b.x1 - b.x0 + 1) / (b.y1 - b.y0 + 1)
 }
 
 function medianAspect(ch: string, f: FontStyle, n = 40, r = new GlyphRenderer()): number {
