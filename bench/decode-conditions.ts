@@ -5,6 +5,7 @@
 // page is its file name up to the last "-NN". Times: loading + segmentation (once), then transcribe from that segmentation
 // summed, per configuration (ratios in the same run are what count on a shared machine).
 //   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm,lm-nolex,lm-notouch] [--lm-weight W] [--json]
+//      [--lm-file FILE]        another character model (scripts/build-char-lm.ts) for the lm configurations
 //      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
 //      [--set key=value ...]   decoder/shape/gaps/touching knobs for tuning, e.g. --set decoder.segmentBonus=1.5,
 //                              touching.weight=0.65, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1,
@@ -16,6 +17,7 @@ import { extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { levenshtein } from '../src/main/read/evalPages.ts'
+import { loadCharLm } from '../src/main/read/charLm.ts'
 import { defaultCharLm, lexicon } from '../src/main/read/readLines.ts'
 import { parseSegmentScore } from '../src/main/read/segmentCrf.ts'
 import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
@@ -29,6 +31,7 @@ const { values, positionals } = parseArgs({
   options: {
     configs: { type: 'string', default: 'old,nolm,lm' },
     'lm-weight': { type: 'string' },
+    'lm-file': { type: 'string' },
     model: { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
@@ -42,6 +45,8 @@ const dir = positionals[0]
 if (!dir) throw new Error('usage: npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm]')
 
 const k = knobs(values.set ?? [])
+// `--lm-file FILE`: another character model (scripts/build-char-lm.ts --out) in place of the shipped one.
+const lmFile = values['lm-file'] ? loadCharLm(values['lm-file'], { digitClass: true }) : undefined
 
 function config(spec: string): TranscribeOptions {
   const [name, ...own] = spec.split('+')
@@ -72,7 +77,7 @@ function config(spec: string): TranscribeOptions {
   if (merged('touching')?.pieces === 0) tuned.cutReader = null
   if (name === 'old') return { decode: false }
   if (name === 'nolm') return { ...tuned, lm: false }
-  if (name === 'lm') return { ...tuned, lm: true }
+  if (name === 'lm') return { ...tuned, lm: lmFile ?? true }
   if (name === 'lm-nolex') return { ...tuned, lm: true, lexicon: null }
   if (name === 'lm-notouch') return { ...tuned, lm: true, touching: null }
   throw new Error(`unknown config ${name}`)

@@ -7,6 +7,7 @@
 // existed — whose own top reading was right (the path lost on its score) or wrong (the piece was misread).
 //   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6] [--segment-score on|off]
 //     [--grid FILE.png: the glyphs the classifier saw for the chosen segments it misread, with their truth]
+//     [--set lattice.key=value …: lattice settings to study]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -17,6 +18,7 @@ import { rowArgmax, type PreparedLines } from '../src/main/read/readLines.ts'
 import { transcribe } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { CLASSES } from '../src/shared/classes.ts'
+import { knobs } from './knobs.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,13 +27,17 @@ const { values, positionals } = parseArgs({
     pages: { type: 'string', default: '40' },
     iou: { type: 'string', default: '0.6' },
     'segment-score': { type: 'string', default: 'on' },
-    grid: { type: 'string' }
+    grid: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    examples: { type: 'string', default: '16' }
   }
 })
 const dir = positionals[0]
 if (!dir)
   throw new Error('usage: npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6]')
 const minIou = Number(values.iou)
+// `--set lattice.key=value`: reading settings of the lattice to study (bench/knobs.ts).
+const lattice = knobs(values.set ?? []).lattice
 
 type Char = [string, number, number, number, number, number]
 interface Manifest {
@@ -59,6 +65,7 @@ async function main() {
     const { doc } = await transcribe(image, classifier, {
       sheet: false,
       onPrepared: (p) => (prep = p),
+      ...(lattice ? { lattice } : {}),
       ...(values['segment-score'] === 'off' ? { segmentScore: null } : {})
     })
     const cands = prep?.lattices.flatMap((l) => l.segments) ?? []
@@ -72,6 +79,20 @@ async function main() {
         if (v > best) [best, at] = [v, i]
       })
       return { best, at }
+    }
+    /** The chosen box holding most of a drawn character, what it was read as, and how much of the character it holds. */
+    const covering = (r: { x: number; y: number; w: number; h: number }) => {
+      let most = 0,
+        box: (typeof doc.boxes)[number] | undefined
+      for (const b of doc.boxes) {
+        const w = Math.min(r.x + r.w, b.x + b.w) - Math.max(r.x, b.x),
+          h = Math.min(r.y + r.h, b.y + b.h) - Math.max(r.y, b.y)
+        const v = w > 0 && h > 0 ? (w * h) / (r.w * r.h) : 0
+        if (v > most) [most, box] = [v, b]
+      }
+      return box
+        ? `taken by a box read ${box.label}, ${(box.w / r.w).toFixed(1)}× its width, holding ${most.toFixed(2)} of it`
+        : 'no chosen box holds any of it'
     }
     page.chars.forEach(([label, x0, y0, x1, y1], k) => {
       chars++
@@ -90,12 +111,12 @@ async function main() {
         }
       } else what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
       fate[what]++
-      if (what !== 'right' && what !== 'noCandidate' && fateExamples.length < 16)
+      if (what !== 'right' && what !== 'noCandidate' && fateExamples.length < Number(values.examples))
         fateExamples.push(
           `${page.file} ${label} at x ${x0}: ${what}` +
             (what === 'chosenMisread'
               ? ` (read ${chosen!.label})`
-              : ` (best candidate IoU ${best.toFixed(2)}, reads ${top1(bestAt)})`)
+              : ` (best candidate IoU ${best.toFixed(2)}, reads ${top1(bestAt)}; ${covering(t)})`)
         )
       if (best >= minIou) return
       missed++
