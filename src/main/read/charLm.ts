@@ -145,21 +145,25 @@ export class CharLm {
    * The stored rows by context, as rows or (from a version-2 file) as their text line; each becomes a Ctx
    * the first time a lookup needs it.
    */
-  private readonly rows: Map<string, ContextRow | string>
+  private readonly rows: RowLookup
   private readonly table = new Map<string, Ctx>()
   private readonly cache = new Map<string, Float64Array>()
 
-  /** `lines`: the rows as the text lines of a version-2 file, by context (then data.contexts is not read). */
+  /** `lines`: the rows of a version-2 file, looked up by context (then data.contexts is not read). */
   constructor(
     data: Pick<CharLmData, 'order' | 'heldOutNatsPerChar'> & { contexts: readonly ContextRow[] },
-    lines?: Map<string, string>,
+    lines?: RowLookup,
     opts: CharLmOptions = {}
   ) {
     this.order = data.order
     this.natsPerChar = data.heldOutNatsPerChar
     this.digitClass = opts.digitClass === true
-    this.rows = lines ?? new Map()
-    if (!lines) for (const row of data.contexts) this.rows.set(row[0], row)
+    if (lines) this.rows = lines
+    else {
+      const byContext = new Map<string, ContextRow>()
+      for (const row of data.contexts) byContext.set(row[0], row)
+      this.rows = byContext
+    }
     if (!this.rows.has('')) throw new CharLmError('the language model has no unigram counts')
   }
 
@@ -227,8 +231,6 @@ export function serialiseCharLm(data: CharLmData): string {
 }
 
 const CharLmFileV2Schema = CharLmDataSchema.omit({ contexts: true }).extend({ version: z.literal(2), rows: z.string() })
-/** A version-2 row line: context, two counts, successors in the alphabet, their counts. */
-const ROW_LINE = /^[A-Z0-9 ]*\t\d+\t\d+\t[A-Z0-9 ]+\t\d+(?:,\d+)*$/
 
 function parseRowLine(line: string): ContextRow {
   const [h, total, types, chars, counts] = line.split('\t')
@@ -240,23 +242,116 @@ function notAModel(path: string, where: string): CharLmError {
   return new CharLmError(`${path} is not a Glyphdesk character language model: ${where}`)
 }
 
-/** Checks every row line (as isContextRow checks a row) and indexes it by its context, unsplit. */
-function rowLines(path: string, text: string): Map<string, string> {
-  const out = new Map<string, string>()
-  const lines = text.length === 0 ? [] : text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]
-    if (!ROW_LINE.test(line)) throw notAModel(path, `rows line ${i + 1} is not a context row`)
-    // The pattern holds, so there are four tabs; one count per successor.
-    const t1 = line.indexOf('\t')
-    const t3 = line.indexOf('\t', line.indexOf('\t', t1 + 1) + 1)
-    const t4 = line.indexOf('\t', t3 + 1)
-    let commas = 0
-    for (let k = t4 + 1; k < line.length; k++) if (line.charCodeAt(k) === 44) commas++
-    if (commas + 1 !== t4 - t3 - 1) throw notAModel(path, `rows line ${i + 1} is not a context row`)
-    out.set(line.slice(0, t1), line)
+/** What the model asks of its stored rows: a context's row, or its text line, by the context. */
+interface RowLookup {
+  get(h: string): ContextRow | string | undefined
+  has(h: string): boolean
+}
+
+const isRowChar = (c: number) => c === 32 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)
+const isDigitCode = (c: number) => c >= 48 && c <= 57
+
+/**
+ * A version-2 file's rows, checked and indexed in one pass over their text: every line must be a context row (as
+ * isContextRow checks a row: a context in the alphabet, two counts, successors in the alphabet, one count per
+ * successor) and the lines must stand in increasing order of their contexts, as serialiseCharLm writes them
+ * (trainCharLm sorts). A context's line is then found by binary search the first time a lookup needs it. Splitting
+ * the text into lines, a pattern per line and a map of every context cost ~65 ms of a cold start with the
+ * shipped model (50 734 rows); this pass costs a few.
+ */
+class RowText implements RowLookup {
+  private constructor(
+    private readonly text: string,
+    /** Start of each line, and one past the end of the last (text.length + 1). */
+    private readonly starts: Int32Array
+  ) {}
+
+  static parse(path: string, text: string): RowText {
+    // Scanned as bytes (the alphabet and the separators are ASCII): indexing a string char by char cost ~18 ns a
+    // character here, a byte array ~2.
+    // One byte per character only where every character is ASCII; anything else is no row of this alphabet.
+    if (Buffer.byteLength(text, 'utf8') !== text.length)
+      throw notAModel(path, 'rows hold a character outside the alphabet')
+    const b = Buffer.from(text, 'latin1')
+    const starts: number[] = []
+    const bad = (line: number, why = 'is not a context row') => notAModel(path, `rows line ${line} ${why}`)
+    let pos = 0,
+      prevStart = -1,
+      prevEnd = -1
+    while (text.length > 0 && pos <= b.length) {
+      const line = starts.length + 1
+      const start = pos
+      while (pos < b.length && isRowChar(b[pos])) pos++
+      const ctxEnd = pos
+      if (b[pos] !== 9) throw bad(line)
+      for (let field = 0; field < 2; field++) {
+        const from = ++pos
+        while (isDigitCode(b[pos])) pos++
+        if (pos === from || b[pos] !== 9) throw bad(line)
+      }
+      const succ = ++pos
+      while (pos < b.length && isRowChar(b[pos])) pos++
+      const successors = pos - succ
+      if (successors === 0 || b[pos] !== 9) throw bad(line)
+      let counts = 0
+      for (;;) {
+        const from = ++pos
+        while (isDigitCode(b[pos])) pos++
+        if (pos === from) throw bad(line)
+        counts++
+        if (b[pos] !== 44) break
+      }
+      if (pos < b.length && b[pos] !== 10) throw bad(line)
+      if (counts !== successors) throw bad(line)
+      if (prevStart >= 0 && compareSpans(b, prevStart, prevEnd, start, ctxEnd) >= 0)
+        throw bad(line, 'is out of order (rows are sorted by context)')
+      starts.push(start)
+      prevStart = start
+      prevEnd = ctxEnd
+      pos++
+    }
+    starts.push(text.length + 1)
+    return new RowText(text, Int32Array.from(starts))
   }
-  return out
+
+  /** The line of context h, or undefined. */
+  get(h: string): string | undefined {
+    let lo = 0,
+      hi = this.starts.length - 2
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const start = this.starts[mid]
+      const c = compareKey(this.text, start, this.text.indexOf('\t', start), h)
+      if (c === 0) return this.text.slice(start, this.starts[mid + 1] - 1)
+      if (c < 0) lo = mid + 1
+      else hi = mid - 1
+    }
+    return undefined
+  }
+
+  has(h: string): boolean {
+    return this.get(h) !== undefined
+  }
+}
+
+/** Byte order of bytes[a0, a1) against bytes[b0, b1). */
+function compareSpans(bytes: Uint8Array, a0: number, a1: number, b0: number, b1: number): number {
+  const n = Math.min(a1 - a0, b1 - b0)
+  for (let k = 0; k < n; k++) {
+    const d = bytes[a0 + k] - bytes[b0 + k]
+    if (d !== 0) return d
+  }
+  return a1 - a0 - (b1 - b0)
+}
+
+/** Code-unit order of text[a0, a1) against h. */
+function compareKey(text: string, a0: number, a1: number, h: string): number {
+  const n = Math.min(a1 - a0, h.length)
+  for (let k = 0; k < n; k++) {
+    const d = text.charCodeAt(a0 + k) - h.charCodeAt(k)
+    if (d !== 0) return d
+  }
+  return a1 - a0 - h.length
 }
 
 /** Reads a model file written by scripts/build-char-lm.ts (gzipped JSON, or plain JSON; version 2 or 1). */
@@ -273,7 +368,7 @@ export function loadCharLm(path: string, opts: CharLmOptions = {}): CharLm {
     const d2 = CharLmFileV2Schema.safeParse(raw)
     if (!d2.success) throw notAModel(path, `${d2.error.issues[0]?.path.join('.')}: ${d2.error.issues[0]?.message}`)
     const { rows, ...head } = d2.data
-    return new CharLm({ ...head, contexts: [] }, rowLines(path, rows), opts)
+    return new CharLm({ ...head, contexts: [] }, RowText.parse(path, rows), opts)
   }
   // The header through the schema, the rows through isContextRow (same checks, a fraction of the time).
   const d = CharLmDataSchema.extend({ contexts: z.array(z.unknown()) }).safeParse(raw)

@@ -159,6 +159,21 @@ describe('character n-gram model (interpolated Witten–Bell)', () => {
       writeFileSync(f, JSON.stringify({ ...JSON.parse(text), rows: [lines[0], line, ...lines.slice(2)].join('\n') }))
       expect(() => loadCharLm(f), name).toThrow(/rows line 2 is not a context row/)
     }
+    const accented = join(dir, 'accented.json')
+    writeFileSync(
+      accented,
+      JSON.stringify({ ...JSON.parse(text), rows: [lines[0], `\u0141${lines[1]}`, ...lines.slice(2)].join('\n') })
+    )
+    expect(() => loadCharLm(accented)).toThrow(/outside the alphabet/)
+    // Rows stand sorted by context (a lookup is a binary search): a swapped or repeated line is named.
+    for (const [name, rows] of [
+      ['swapped', [lines[0], lines[2], lines[1], ...lines.slice(3)]],
+      ['repeated', [lines[0], lines[1], lines[1], ...lines.slice(2)]]
+    ] as const) {
+      const f = join(dir, `${name}.json`)
+      writeFileSync(f, JSON.stringify({ ...JSON.parse(text), rows: rows.join('\n') }))
+      expect(() => loadCharLm(f), name).toThrow(/rows line 3 is out of order/)
+    }
     const noUni = join(dir, 'nouni2.json')
     writeFileSync(noUni, JSON.stringify({ ...JSON.parse(text), rows: lines.slice(1).join('\n') }))
     expect(() => loadCharLm(noUni)).toThrow(/unigram/)
