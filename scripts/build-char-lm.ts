@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { CharLm, normaliseLmText, serialiseCharLm, trainCharLm } from '../src/main/read/charLm.ts'
@@ -86,7 +86,8 @@ const sources: Source[] = values.corpus
   ? [
       {
         name: 'corpus',
-        description: values.corpus,
+        // The file's name only: a manifest that ships names no folder of the machine it was built on.
+        description: basename(values.corpus),
         licence: 'as the file says',
         chapters: readFileSync(values.corpus, 'utf8').split(/\n\s*\n/)
       }
