@@ -60,7 +60,7 @@ type ContextRow = z.infer<typeof ContextRowSchema>
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0
 /**
- * ContextRowSchema's check written out: the shipped model has ~26 000 rows and zod took longer over them
+ * ContextRowSchema's check written out: the Bible-only model had ~26 000 rows and zod took longer over them
  * than parsing the JSON (about half of a cold load). Also checks what the schema does not: successors in
  * the alphabet, one count per successor.
  */
@@ -169,7 +169,7 @@ export class CharLm {
 
   /**
    * The counts of context h, built on first use: a page's decoding touches a few thousand of the shipped
-   * model's ~26 000 contexts, and building them all cost more than the whole of a page's decoding.
+   * model's ~51 000 contexts, and building them all cost more than the whole of a page's decoding.
    */
   private context(h: string): Ctx | undefined {
     const hit = this.table.get(h)
@@ -218,9 +218,9 @@ export class CharLm {
 
 /**
  * The file form written by scripts/build-char-lm.ts (version 2): the header, and every context row as one line
- * of text, `context TAB C(h) TAB T(h) TAB successors TAB count,count,…`. JSON.parse of version 1's ~26 000
- * five-element arrays took 55–125 ms of a cold start; one string parses in a few, and a row is split only the
- * first time a lookup needs its context.
+ * of text, `context TAB C(h) TAB T(h) TAB successors TAB count,count,…`, sorted by context. JSON.parse of version 1's
+ * ~26 000 five-element arrays (the Bible-only model) took 55–125 ms of a cold start; one string parses in a few,
+ * and a row is split only the first time a lookup needs its context.
  */
 export function serialiseCharLm(data: CharLmData): string {
   const { contexts, ...head } = data
