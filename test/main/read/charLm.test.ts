@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -61,6 +62,31 @@ describe('character n-gram model (interpolated Witten–Bell)', () => {
     expect(Math.exp(lm.logProb(' THE', ' '))).toBeGreaterThan(0.3)
     expect(lm.logProb(' TH', 'E')).toBeGreaterThan(lm.logProb(' TH', '8'))
     expect(lm.logProb(' 1', '2')).toBeGreaterThan(lm.logProb(' 1', 'Z'))
+  })
+
+  it('the shipped model file is the one its manifest describes, and its licences travel with it', () => {
+    const dir = join(import.meta.dirname, '../../../resources/lm')
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      file: string
+      sha256: string
+      bytes: number
+      order: number
+      contexts: number
+      source: string
+      heldOutBitsPerChar: number
+    }
+    const bytes = readFileSync(join(dir, manifest.file))
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(manifest.sha256)
+    expect(bytes.length).toBe(manifest.bytes)
+    const lm = loadCharLm(join(dir, manifest.file))
+    expect(lm.order).toBe(manifest.order)
+    // The file's own cross-entropy (nats, which the decoder's segment bonus uses) is the manifest's (bits).
+    expect(lm.natsPerChar! / Math.LN2).toBeCloseTo(manifest.heldOutBitsPerChar, 3)
+    // WordNet's licence asks for its notice beside any copy of what is made from it.
+    if (/wordnet/i.test(manifest.source)) {
+      const notice = readFileSync(join(dir, 'WORDNET-LICENSE'), 'utf8')
+      expect(notice).toContain('WordNet 3.0 Copyright 2006 by Princeton University')
+    }
   })
 
   it('reads digits as one class when asked: any digit after the context, over ten; the rest unchanged', () => {
