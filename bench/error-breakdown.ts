@@ -1,0 +1,132 @@
+// Where the reading errors of a hard page set are: by the kind of token the character belongs to (a lexicon word,
+// a pseudo-word, a number, a letter–digit code), by the source its glyph was drawn from (a font family, or the NIST
+// letters), and the commonest confusions. Reads what `glyphdesk eval-pages DIR --json` wrote for a set made by
+// `glyphdesk data pages` (its manifest says each character's source), aligns each page's text with its truth
+// (spaces left out, as the CER without spaces), and charges every substitution and deletion to the true character.
+// Insertions count in the total only.
+//   node bin/glyphdesk.mjs eval-pages DIR --json > DIR.json
+//   npx tsx bench/error-breakdown.ts DIR DIR.json [DIR2 DIR2.json …]
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { lexicon } from '../src/main/read/readLines.ts'
+
+interface EvalJson {
+  pages: { name: string; text: string }[]
+}
+interface Manifest {
+  sources: { table: string[] }
+  pages: { file: string; text: string; chars: [string, number, number, number, number, number][] }[]
+}
+
+/** Edit operations turning `a` into `b`: for each character of `a`, what it became ('' if deleted); and the insertions. */
+export function alignChars(a: string, b: string): { became: string[]; inserted: string[] } {
+  const m = a.length,
+    n = b.length
+  const d = Array.from({ length: m + 1 }, () => new Int32Array(n + 1))
+  for (let i = 0; i <= m; i++) d[i][0] = i
+  for (let j = 0; j <= n; j++) d[0][j] = j
+  for (let i = 1; i <= m; i++)
+    for (let j = 1; j <= n; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+  const became = new Array<string>(m).fill('')
+  const inserted: string[] = []
+  let i = m,
+    j = n
+  while (i > 0 || j > 0) {
+    if (i > 0 && j > 0 && d[i][j] === d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)) {
+      became[i - 1] = b[j - 1]
+      i--
+      j--
+    } else if (i > 0 && d[i][j] === d[i - 1][j] + 1) {
+      became[i - 1] = ''
+      i--
+    } else {
+      inserted.push(b[j - 1])
+      j--
+    }
+  }
+  return { became, inserted }
+}
+
+function tokenKind(word: string, words: { has(w: string): boolean }): string {
+  if (/^\d+$/.test(word)) return 'number'
+  if (/\d/.test(word)) return 'letter–digit code'
+  return words.has(word) ? 'lexicon word' : 'other letters'
+}
+
+function sourceName(entry: string): string {
+  if (entry.startsWith('nist')) return 'NIST letters'
+  return entry.replace(/ (Regular|Bold|Italic|Bold Italic)$/, '')
+}
+
+async function main() {
+  const args = process.argv.slice(2)
+  if (args.length === 0 || args.length % 2 !== 0)
+    throw new Error('usage: npx tsx bench/error-breakdown.ts DIR EVAL.json [DIR EVAL.json …]')
+  const words = lexicon()
+  const tally = (m: Map<string, [number, number]>, k: string, err: boolean) => {
+    const t = m.get(k) ?? [0, 0]
+    t[0] += err ? 1 : 0
+    t[1]++
+    m.set(k, t)
+  }
+  const byKind = new Map<string, [number, number]>(),
+    bySource = new Map<string, [number, number]>()
+  const pairs = new Map<string, number>()
+  let errors = 0,
+    chars = 0,
+    insertions = 0
+  for (let a = 0; a < args.length; a += 2) {
+    const dir = args[a]
+    const evald = JSON.parse(readFileSync(args[a + 1], 'utf8')) as EvalJson
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
+    const pages = new Map(manifest.pages.map((p) => [p.file.replace(/\.[a-z]+$/, ''), p]))
+    for (const page of evald.pages) {
+      const truthPage = pages.get(page.name)
+      if (!truthPage || truthPage.chars.length === 0) continue
+      const truth = readFileSync(join(dir, truthPage.text), 'utf8')
+      // Each true character with the token it stands in.
+      const kinds: string[] = []
+      for (const w of truth.split(/\s+/).filter((t) => t.length > 0)) for (const _ of w) kinds.push(tokenKind(w, words))
+      const flat = truth.replace(/\s+/g, '')
+      if (flat.length !== truthPage.chars.length || kinds.length !== flat.length)
+        throw new Error(`${dir}/${page.name}: the manifest's characters do not match the truth text`)
+      const { became, inserted } = alignChars(flat, page.text.replace(/\s+/g, ''))
+      for (let k = 0; k < flat.length; k++) {
+        const err = became[k] !== flat[k]
+        tally(byKind, kinds[k], err)
+        tally(bySource, sourceName(manifest.sources.table[truthPage.chars[k][5]] ?? '?'), err)
+        if (err) {
+          const key = `${flat[k]} → ${became[k] || '(none)'}`
+          pairs.set(key, (pairs.get(key) ?? 0) + 1)
+          errors++
+        }
+        chars++
+      }
+      insertions += inserted.length
+    }
+  }
+  const rows = (m: Map<string, [number, number]>) =>
+    [...m.entries()]
+      .sort((x, y) => y[1][0] - x[1][0])
+      .map(([k, [e, n]]) => `| ${k} | ${e} | ${n} | ${((100 * e) / n).toFixed(1)}% |`)
+      .join('\n')
+  console.log(
+    `${chars} characters, ${errors} read wrong or lost, ${insertions} inserted (CER without spaces ${(
+      (100 * (errors + insertions)) /
+      chars
+    ).toFixed(2)}%)\n`
+  )
+  console.log(`| token kind | errors | characters | rate |\n|---|---:|---:|---:|\n${rows(byKind)}\n`)
+  console.log(`| source | errors | characters | rate |\n|---|---:|---:|---:|\n${rows(bySource)}\n`)
+  console.log(
+    'commonest confusions: ' +
+      [...pairs.entries()]
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, 15)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')
+  )
+}
+
+if (process.argv[1]?.endsWith('error-breakdown.ts')) await main()
