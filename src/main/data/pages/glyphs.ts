@@ -3,9 +3,10 @@
 // real NIST26 letters the models' cards leave out (every glyph of a class after the first `skipPerClass`).
 // Training pages (`data pages --glyphs training`) take them from the training fonts and only the first
 // `skipPerClass` NIST26 letters of each class (`onlySkipped`), the ones the models already train on.
-import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas'
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas'
 import type { Rng } from '../../nn/rng.ts'
 import type { FontStyle } from '../synth/fonts.ts'
+import { fontAlias } from '../synth/fontAlias.ts'
 import { GLYPH_PIXELS } from '../../../shared/classes.ts'
 
 /** Ink amount 0..1, row-major; `baseline` is the row the character stands on (may lie inside for Q's tail). */
@@ -19,16 +20,6 @@ export interface InkBitmap {
 }
 
 const FONT_PX = 100
-const registered = new Map<string, string>()
-function alias(file: string): string {
-  let a = registered.get(file)
-  if (a === undefined) {
-    a = `glyphdesk-page-${registered.size}`
-    if (!GlobalFonts.registerFromPath(file, a)) throw new Error(`Could not load font ${file}`)
-    registered.set(file, a)
-  }
-  return a
-}
 
 /** Draws characters of one font at a given cap height with small rotation, slant and size jitter. */
 export class FontInk {
@@ -43,7 +34,7 @@ export class FontInk {
   ) {
     this.side = Math.ceil(capHeight * 3.2)
     this.ctx = createCanvas(this.side, this.side).getContext('2d')
-    this.ctx.font = `${FONT_PX}px "${alias(font.file)}"`
+    this.ctx.font = `${FONT_PX}px "${fontAlias(font.file)}"`
     this.ctx.fillStyle = '#000'
     this.ctx.textBaseline = 'alphabetic'
     this.ctx.textAlign = 'center'

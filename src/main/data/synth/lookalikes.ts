@@ -6,7 +6,8 @@
 // narrower than real O's (0.85 against 0.94). With `handwrittenLookalikes`, a training font's I without
 // bars is drawn with bars added (GlyphRenderer, `FontStyle.barI`), and the 0 and O of a font whose 0 is
 // wider than its O are not used. The rules look at each font's own outline, never at an evaluation set.
-import { createCanvas, GlobalFonts } from '@napi-rs/canvas'
+import { createCanvas } from '@napi-rs/canvas'
+import { fontAlias } from './fontAlias.ts'
 import type { FontStyle } from './fonts.ts'
 
 /** The outline of one character of a font, upright and untransformed. */
@@ -25,20 +26,13 @@ export interface GlyphShape {
 
 const SIDE = 160
 const PX = 96
-let fontsRegistered = 0
-const aliases = new Map<string, string>()
 const shapes = new Map<string, GlyphShape | null>()
 
 /** `ch` of `font` rendered once at 96 px and measured; null when the font draws no ink for it. */
 export function glyphShape(font: Pick<FontStyle, 'file'>, ch: string): GlyphShape | null {
   const key = font.file + '\u0000' + ch
   if (shapes.has(key)) return shapes.get(key)!
-  let alias = aliases.get(font.file)
-  if (!alias) {
-    alias = `glyphdesk-shape-${fontsRegistered++}`
-    if (!GlobalFonts.registerFromPath(font.file, alias)) throw new Error(`Could not load font ${font.file}`)
-    aliases.set(font.file, alias)
-  }
+  const alias = fontAlias(font.file)
   const ctx = createCanvas(SIDE, SIDE).getContext('2d')
   ctx.font = `${PX}px "${alias}"`
   ctx.fillStyle = '#000'

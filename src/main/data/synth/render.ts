@@ -5,10 +5,11 @@
 // Order: (canvas) rotation, slant, aspect → (96×96 raster) elastic distortion, photo-like
 // paper/ink levels and sensor noise, occasional tight-crop cut → normaliseGlyph with a drawn
 // longer side, stroke width and sub-pixel offset → (32×32) blur and resampling ringing.
-import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas'
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas'
 import { pixelNoise, type Rng } from '../../nn/rng.ts'
 import { normaliseGlyph, GLYPH_SIDE } from '../../vision/normalise.ts'
 import type { FontStyle } from './fonts.ts'
+import { fontAlias } from './fontAlias.ts'
 import { glyphShape } from './lookalikes.ts'
 
 /** Ranges of the augmentation draws. Angles in degrees, lengths in px of the 32×32 glyph. */
@@ -65,18 +66,6 @@ const GLYPH_EXTENT = 54 // px of the longer side of the untransformed glyph on t
 const PIXELS = GLYPH_SIDE * GLYPH_SIDE
 const FONT_PX = 64
 
-// Fonts are registered with the process-wide GlobalFonts once, under a stable alias.
-const registered = new Map<string, number>()
-function aliasOf(file: string): number {
-  let id = registered.get(file)
-  if (id === undefined) {
-    id = registered.size
-    if (!GlobalFonts.registerFromPath(file, `glyphdesk-synth-${id}`)) throw new Error(`Could not load font ${file}`)
-    registered.set(file, id)
-  }
-  return id
-}
-
 /** Renders glyphs; owns one canvas and its scratch buffers, so reuse one per thread. */
 export class GlyphRenderer {
   // One canvas per font: setting ctx.font costs milliseconds in @napi-rs/canvas, so each
@@ -122,7 +111,7 @@ export class GlyphRenderer {
   private surface(font: FontStyle): SKRSContext2D {
     let ctx = this.surfaces.get(font.file)
     if (!ctx) {
-      const alias = `glyphdesk-synth-${aliasOf(font.file)}`
+      const alias = fontAlias(font.file)
       ctx = createCanvas(CANVAS, CANVAS).getContext('2d')
       ctx.font = `${FONT_PX}px "${alias}"`
       ctx.fillStyle = '#000'
