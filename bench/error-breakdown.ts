@@ -8,6 +8,7 @@
 //   npx tsx bench/error-breakdown.ts DIR DIR.json [DIR2 DIR2.json …]
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { alignChars } from '../src/main/read/evalPages.ts'
 import { lexicon } from '../src/main/read/readLines.ts'
 
 interface EvalJson {
@@ -16,36 +17,6 @@ interface EvalJson {
 interface Manifest {
   sources: { table: string[] }
   pages: { file: string; text: string; chars: [string, number, number, number, number, number][] }[]
-}
-
-/** Edit operations turning `a` into `b`: for each character of `a`, what it became ('' if deleted); and the insertions. */
-export function alignChars(a: string, b: string): { became: string[]; inserted: string[] } {
-  const m = a.length,
-    n = b.length
-  const d = Array.from({ length: m + 1 }, () => new Int32Array(n + 1))
-  for (let i = 0; i <= m; i++) d[i][0] = i
-  for (let j = 0; j <= n; j++) d[0][j] = j
-  for (let i = 1; i <= m; i++)
-    for (let j = 1; j <= n; j++)
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-  const became = new Array<string>(m).fill('')
-  const inserted: string[] = []
-  let i = m,
-    j = n
-  while (i > 0 || j > 0) {
-    if (i > 0 && j > 0 && d[i][j] === d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)) {
-      became[i - 1] = b[j - 1]
-      i--
-      j--
-    } else if (i > 0 && d[i][j] === d[i - 1][j] + 1) {
-      became[i - 1] = ''
-      i--
-    } else {
-      inserted.push(b[j - 1])
-      j--
-    }
-  }
-  return { became, inserted }
 }
 
 function tokenKind(word: string, words: { has(w: string): boolean }): string {
@@ -91,7 +62,7 @@ async function main() {
       const flat = truth.replace(/\s+/g, '')
       if (flat.length !== truthPage.chars.length || kinds.length !== flat.length)
         throw new Error(`${dir}/${page.name}: the manifest's characters do not match the truth text`)
-      const { became, inserted } = alignChars(flat, page.text.replace(/\s+/g, ''))
+      const { became, extra } = alignChars(page.text.replace(/\s+/g, ''), flat)
       for (let k = 0; k < flat.length; k++) {
         const err = became[k] !== flat[k]
         tally(byKind, kinds[k], err)
@@ -103,7 +74,7 @@ async function main() {
         }
         chars++
       }
-      insertions += inserted.length
+      insertions += extra
     }
   }
   const rows = (m: Map<string, [number, number]>) =>

@@ -63,8 +63,12 @@ export function levenshtein(a: string, b: string): number {
   return prev[n]
 }
 
-/** Edit-distance alignment of predicted characters to ground truth: matches+substitutions, deletions, insertions. */
-export function alignCounts(pred: string, gt: string): { matched: number; missed: number; extra: number } {
+/**
+ * Edit-distance alignment of predicted characters to ground truth: for each ground-truth character, the predicted
+ * one aligned to it (itself, or a substitution), or '' where it was missed; and how many predicted characters
+ * match none (extra). Ties go to a match or substitution, then to an extra character, then to a missed one.
+ */
+export function alignChars(pred: string, gt: string): { became: string[]; extra: number } {
   const m = pred.length,
     n = gt.length
   const d = new Int32Array((m + 1) * (n + 1))
@@ -80,25 +84,28 @@ export function alignCounts(pred: string, gt: string): { matched: number; missed
       )
     }
   }
+  const became = new Array<string>(n).fill('')
   let i = m,
     j = n,
-    matched = 0,
-    missed = 0,
     extra = 0
   while (i > 0 || j > 0) {
     if (i > 0 && j > 0 && d[at(i, j)] === d[at(i - 1, j - 1)] + (pred[i - 1] === gt[j - 1] ? 0 : 1)) {
-      matched++
+      became[j - 1] = pred[i - 1]
       i--
       j--
     } else if (i > 0 && d[at(i, j)] === d[at(i - 1, j)] + 1) {
       extra++
       i--
-    } else {
-      missed++
-      j--
-    }
+    } else j--
   }
-  return { matched, missed, extra }
+  return { became, extra }
+}
+
+/** alignChars counted: matches+substitutions, ground-truth characters missed, predicted characters extra. */
+export function alignCounts(pred: string, gt: string): { matched: number; missed: number; extra: number } {
+  const { became, extra } = alignChars(pred, gt)
+  const missed = became.filter((c) => c === '').length
+  return { matched: became.length - missed, missed, extra }
 }
 
 function wordHits(pred: string, gt: string): number {
