@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { glyphGridPng } from '../src/main/data/grid.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
-import { iou } from '../src/main/read/latticeCrops.ts'
+import { inside, iou } from '../src/main/read/latticeCrops.ts'
 import { rowArgmax, type PreparedLines } from '../src/main/read/readLines.ts'
 import { transcribe } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
@@ -85,9 +85,7 @@ async function main() {
       let most = 0,
         box: (typeof doc.boxes)[number] | undefined
       for (const b of doc.boxes) {
-        const w = Math.min(r.x + r.w, b.x + b.w) - Math.max(r.x, b.x),
-          h = Math.min(r.y + r.h, b.y + b.h) - Math.max(r.y, b.y)
-        const v = w > 0 && h > 0 ? (w * h) / (r.w * r.h) : 0
+        const v = inside(r, b)
         if (v > most) [most, box] = [v, b]
       }
       return box

@@ -100,7 +100,7 @@ export function labelCandidate(
 }
 
 /** The share of `a`'s area inside `b`. */
-function inside(a: Rect, b: Rect): number {
+export function inside(a: Rect, b: Rect): number {
   const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x),
     h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
   return w > 0 && h > 0 ? (w * h) / (a.w * a.h) : 0
