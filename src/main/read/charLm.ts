@@ -257,7 +257,7 @@ const isDigitCode = (c: number) => c >= 48 && c <= 57
  * successor) and the lines must stand in increasing order of their contexts, as serialiseCharLm writes them
  * (trainCharLm sorts). A context's line is then found by binary search the first time a lookup needs it. Splitting
  * the text into lines, a pattern per line and a map of every context cost ~65 ms of a cold start with the
- * shipped model (50 734 rows); this pass costs a few.
+ * shipped model (50 734 rows); this pass costs ~25 ms (the whole load 70–90 ms, gunzip and JSON.parse included).
  */
 class RowText implements RowLookup {
   private constructor(
@@ -267,43 +267,37 @@ class RowText implements RowLookup {
   ) {}
 
   static parse(path: string, text: string): RowText {
-    // Scanned as bytes (the alphabet and the separators are ASCII): indexing a string char by char cost ~18 ns a
-    // character here, a byte array ~2.
-    // One byte per character only where every character is ASCII; anything else is no row of this alphabet.
-    if (Buffer.byteLength(text, 'utf8') !== text.length)
-      throw notAModel(path, 'rows hold a character outside the alphabet')
-    const b = Buffer.from(text, 'latin1')
     const starts: number[] = []
     const bad = (line: number, why = 'is not a context row') => notAModel(path, `rows line ${line} ${why}`)
     let pos = 0,
       prevStart = -1,
       prevEnd = -1
-    while (text.length > 0 && pos <= b.length) {
+    while (text.length > 0 && pos <= text.length) {
       const line = starts.length + 1
       const start = pos
-      while (pos < b.length && isRowChar(b[pos])) pos++
+      while (pos < text.length && isRowChar(text.charCodeAt(pos))) pos++
       const ctxEnd = pos
-      if (b[pos] !== 9) throw bad(line)
+      if (text.charCodeAt(pos) !== 9) throw bad(line)
       for (let field = 0; field < 2; field++) {
         const from = ++pos
-        while (isDigitCode(b[pos])) pos++
-        if (pos === from || b[pos] !== 9) throw bad(line)
+        while (isDigitCode(text.charCodeAt(pos))) pos++
+        if (pos === from || text.charCodeAt(pos) !== 9) throw bad(line)
       }
       const succ = ++pos
-      while (pos < b.length && isRowChar(b[pos])) pos++
+      while (pos < text.length && isRowChar(text.charCodeAt(pos))) pos++
       const successors = pos - succ
-      if (successors === 0 || b[pos] !== 9) throw bad(line)
+      if (successors === 0 || text.charCodeAt(pos) !== 9) throw bad(line)
       let counts = 0
       for (;;) {
         const from = ++pos
-        while (isDigitCode(b[pos])) pos++
+        while (isDigitCode(text.charCodeAt(pos))) pos++
         if (pos === from) throw bad(line)
         counts++
-        if (b[pos] !== 44) break
+        if (text.charCodeAt(pos) !== 44) break
       }
-      if (pos < b.length && b[pos] !== 10) throw bad(line)
+      if (pos < text.length && text.charCodeAt(pos) !== 10) throw bad(line)
       if (counts !== successors) throw bad(line)
-      if (prevStart >= 0 && compareSpans(b, prevStart, prevEnd, start, ctxEnd) >= 0)
+      if (prevStart >= 0 && compareRanges(text, prevStart, prevEnd, text, start, ctxEnd) >= 0)
         throw bad(line, 'is out of order (rows are sorted by context)')
       starts.push(start)
       prevStart = start
@@ -321,7 +315,7 @@ class RowText implements RowLookup {
     while (lo <= hi) {
       const mid = (lo + hi) >> 1
       const start = this.starts[mid]
-      const c = compareKey(this.text, start, this.text.indexOf('\t', start), h)
+      const c = compareRanges(this.text, start, this.text.indexOf('\t', start), h, 0, h.length)
       if (c === 0) return this.text.slice(start, this.starts[mid + 1] - 1)
       if (c < 0) lo = mid + 1
       else hi = mid - 1
@@ -334,24 +328,14 @@ class RowText implements RowLookup {
   }
 }
 
-/** Byte order of bytes[a0, a1) against bytes[b0, b1). */
-function compareSpans(bytes: Uint8Array, a0: number, a1: number, b0: number, b1: number): number {
-  const n = Math.min(a1 - a0, b1 - b0)
+/** Code-unit order of x[x0, x1) against y[y0, y1). */
+function compareRanges(x: string, x0: number, x1: number, y: string, y0: number, y1: number): number {
+  const n = Math.min(x1 - x0, y1 - y0)
   for (let k = 0; k < n; k++) {
-    const d = bytes[a0 + k] - bytes[b0 + k]
+    const d = x.charCodeAt(x0 + k) - y.charCodeAt(y0 + k)
     if (d !== 0) return d
   }
-  return a1 - a0 - (b1 - b0)
-}
-
-/** Code-unit order of text[a0, a1) against h. */
-function compareKey(text: string, a0: number, a1: number, h: string): number {
-  const n = Math.min(a1 - a0, h.length)
-  for (let k = 0; k < n; k++) {
-    const d = text.charCodeAt(a0 + k) - h.charCodeAt(k)
-    if (d !== 0) return d
-  }
-  return a1 - a0 - h.length
+  return x1 - x0 - (y1 - y0)
 }
 
 /** Reads a model file written by scripts/build-char-lm.ts (gzipped JSON, or plain JSON; version 2 or 1). */
