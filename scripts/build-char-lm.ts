@@ -31,6 +31,11 @@ const { values } = parseArgs({
 const order = Number(values.order)
 const minCount = Number(values['min-count'])
 
+/** The installed version of a Debian package, as dpkg knows it ('' where it does not). */
+function debianVersion(pkg: string): string {
+  return spawnSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8' }).stdout?.trim() ?? ''
+}
+
 interface Source {
   name: string
   description: string
@@ -42,7 +47,6 @@ function kjv(): Source {
   const r = spawnSync('bible', ['gen1:1-rev22:21'], { encoding: 'utf8', maxBuffer: 64 << 20 })
   if (r.error || r.status !== 0)
     throw new Error('`bible` (Debian bible-kjv + bible-kjv-text) is missing: run scripts/install-lm-corpus.sh')
-  const v = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'bible-kjv-text'], { encoding: 'utf8' })
   // `bible` prints a "Book N" header line ("Genesis 1", "1 Samuel 3") before each chapter. Headers are dropped:
   // "Genesis 10" followed by verse "1" would teach the model that a number is often followed by another one.
   const chapters = r.stdout
@@ -50,7 +54,7 @@ function kjv(): Source {
     .map((c) => c.replace(/^\s*(?:[1-3] )?[A-Z][A-Za-z ]* \d+\n/, ''))
   return {
     name: 'kjv',
-    description: `Debian bible-kjv-text ${v.stdout.trim()} (King James Version, printed by \`bible gen1:1-rev22:21\`)`,
+    description: `Debian bible-kjv-text ${debianVersion('bible-kjv-text')} (King James Version, printed by \`bible gen1:1-rev22:21\`)`,
     licence:
       'The King James Version text is in the public domain (translated 1611; Debian copyright file of bible-kjv-text: "The copyright for the King James Version text of the Bible is expired").',
     chapters
@@ -72,10 +76,9 @@ function wordnet(): Source {
   }
   const chapters: string[] = []
   for (let i = 0; i < glosses.length; i += 100) chapters.push(glosses.slice(i, i + 100).join(' '))
-  const v = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'wordnet-base'], { encoding: 'utf8' })
   return {
     name: 'wordnet',
-    description: `Debian wordnet-base ${v.stdout.trim()} (WordNet 3.0 glosses: definitions and examples of ${WORDNET_DIR}/data.{noun,verb,adj,adv})`,
+    description: `Debian wordnet-base ${debianVersion('wordnet-base')} (WordNet 3.0 glosses: definitions and examples of ${WORDNET_DIR}/data.{noun,verb,adj,adv})`,
     licence:
       'WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved. Used under the WordNet 3.0 licence (permission to use, copy, modify and distribute for any purpose without fee, with its notice): resources/lm/WORDNET-LICENSE.',
     chapters
