@@ -304,7 +304,6 @@ function matrixBytesNeeded(head: Buffer, le: boolean): number | null {
   if (p + 8 > head.length) return null
   const nameTag = u32(p)
   p += nameTag >>> 16 ? 8 : 8 + pad8(u32(p + 4))
-  // Not pad8: the product can pass 2^31, where its bit arithmetic wraps.
   return p + 2 * (8 + Math.ceil(count) * 8 + 8) + 64
 }
 
@@ -473,7 +472,11 @@ function getter(type: number, dv: DataView, le: boolean): (i: number) => number 
   }
 }
 
-const pad8 = (n: number): number => (n + 7) & ~7
+/** n rounded up to a multiple of 8, for any byte count up to 2^53 (bit arithmetic would wrap past 2^31). */
+export const pad8 = (n: number): number => Math.ceil(n / 8) * 8
+
+/** What one level-5 element may hold: its tag gives the byte count as a uint32. */
+const MAX_ELEMENT_BYTES = 0xffffffff
 
 // ---------------------------------------------------------------- writer
 
@@ -550,6 +553,13 @@ function encodeMatrix(v: MatWriteVariable): Buffer {
   const count = v.dims.reduce((a, d) => a * d, 1)
   if (v.data.length !== count)
     throw new RangeError(`variable "${v.name}": dims [${v.dims}] need ${count} values, got ${v.data.length}`)
+  // Checked before anything is allocated: the matrix's tag counts its bytes (data, name, dims and flags) as a uint32.
+  const dataBytes = count * (v.class === 'double' ? 8 : 1)
+  if (pad8(dataBytes) + pad8(4 * v.dims.length) + pad8(v.name.length) + 48 > MAX_ELEMENT_BYTES)
+    throw new RangeError(
+      `variable "${v.name}": ${dataBytes} bytes of data is more than a MAT-file (level 5) variable holds ` +
+        `(4 GiB): write fewer samples`
+    )
   const flags = Buffer.alloc(8)
   flags.writeUInt32LE(MX_CODE[v.class], 0)
   const dims = Buffer.alloc(4 * v.dims.length)

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { readMat, parseMat, encodeMat, writeMat, MatFormatError } from '../../../src/main/data/mat.ts'
+import { readMat, parseMat, encodeMat, writeMat, MatFormatError, pad8 } from '../../../src/main/data/mat.ts'
 
 const FIX = join(import.meta.dirname, '../../fixtures/mat')
 const fx = (f: string): string => join(FIX, f)
@@ -196,6 +196,18 @@ print(json.dumps({k: {'dtype': str(v.dtype), 'shape': list(v.shape), 'F': v.flat
     expect(() => encodeMat([{ name: 'y', class: 'double', dims: [2, 2], data: [1] }])).toThrow(/need 4 values, got 1/)
     expect(() => encodeMat([{ name: '1bad', class: 'double', dims: [1, 1], data: [1] }])).toThrow(
       /not a valid MATLAB variable name/
+    )
+  })
+
+  it('pads byte counts past 2^31 and refuses a variable too large for a level-5 file before allocating it', () => {
+    // 410 000 crops of 1024 doubles: 3.36 GB, which 32-bit padding arithmetic turned into a negative size.
+    expect(pad8(410_000 * 1024 * 8 + 3)).toBe(410_000 * 1024 * 8 + 8)
+    expect(pad8(2 ** 31 + 1)).toBe(2 ** 31 + 8)
+    expect(pad8(0)).toBe(0)
+    // 530 000 × 1024 doubles is 4.3 GB: more than a uint32 byte count. The data is never touched (a bare length).
+    const huge = { length: 1024 * 530_000 } as ArrayLike<number>
+    expect(() => encodeMat([{ name: 'X', class: 'double', dims: [1024, 530_000], data: huge }])).toThrow(
+      /more than a MAT-file \(level 5\) variable holds \(4 GiB\): write fewer samples/
     )
   })
 
