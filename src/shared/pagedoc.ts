@@ -110,7 +110,14 @@ export const PageDecodingSchema = z.object({
               kind: z.enum(['box', 'merge', 'cut']),
               label: ClassLabel,
               p: z.number().min(0).max(1),
-              chosen: z.boolean()
+              chosen: z.boolean(),
+              /**
+               * What the decoder added for this candidate as a segment besides its reading (natural-log units):
+               * the learned candidate score, or the hand-set shape prior. A path's score is the sum over its
+               * segments of this, ln p of the label read and the per-segment bonus, plus the language model's
+               * and lexicon's terms. Absent in files written before it was recorded.
+               */
+              prior: z.number().optional()
             })
           )
           .max(MAX_DECODING_CANDIDATES)

@@ -98,7 +98,12 @@ export interface LineDecoding {
   splits?: { token: string; words: string[] }[]
   /** Tokens of the best path read again as lexicon words (read/wordRescue.ts), and how far below the token's score. */
   rescues?: { token: string; word: string; below: number }[]
-  candidates: { box: CharBox; kind: SegmentKind; label: string; p: number; chosen: boolean }[]
+  /**
+   * Every candidate of the line: its best class and p, whether the best path took it, and `prior`, what the
+   * decoder added for it as a segment besides its reading (the learned candidate score θ·z, or the hand-set shape
+   * and touching priors; natural-log units).
+   */
+  candidates: { box: CharBox; kind: SegmentKind; label: string; p: number; chosen: boolean; prior: number }[]
 }
 
 export interface ReadLinesResult {
@@ -609,7 +614,7 @@ export function decodeLines(
         const p = probsOf(i)
         let k = 0
         for (let c = 1; c < NUM_CLASSES; c++) if (p[c] > p[k]) k = c
-        return { box: s.box, kind: s.kind, label: CLASSES[k], p: p[k], chosen: chosen.has(i) }
+        return { box: s.box, kind: s.kind, label: CLASSES[k], p: p[k], chosen: chosen.has(i), prior: edges[i].prior }
       })
     })
     offset += lat.segments.length

@@ -449,7 +449,8 @@ export async function transcribe(
           kind: c.kind,
           label: c.label,
           p: Math.min(1, Math.max(0, c.p)),
-          chosen: c.chosen
+          chosen: c.chosen,
+          ...(Number.isFinite(c.prior) ? { prior: c.prior } : {})
         }))
       })),
       ...(lookalikes ? { lookalikes } : {})

@@ -248,6 +248,14 @@ describe('segmentFeatures and the decoder', () => {
         .join('')
     expect(read(-5)).toBe('MT')
     expect(read(5)).toBe('RAT')
+    // Each candidate reports the prior the decoder gave it: the weight on the cut pieces, nothing on the boxes.
+    const [line] = decodeLines(prep, { lm: null, segmentScore: model(-5) }).lines
+    expect(line.candidates.map((c) => [c.kind, c.label, c.prior, c.chosen])).toEqual([
+      ['box', 'M', 0, true],
+      ['cut', 'R', -5, false],
+      ['cut', 'A', -5, false],
+      ['box', 'T', 0, true]
+    ])
     expect(
       segmentScore(model(2), segmentFeatures(lat, 1, probs.subarray(NUM_CLASSES, 2 * NUM_CLASSES), undefined))
     ).toBe(2)
