@@ -27,6 +27,7 @@ function tokenKind(word: string, words: { has(w: string): boolean }): string {
 
 function sourceName(entry: string): string {
   if (entry.startsWith('nist')) return 'NIST letters'
+  if (entry.startsWith('digits#')) return 'real digits (data pages --digits)'
   return entry.replace(/ (Regular|Bold|Italic|Bold Italic)$/, '')
 }
 

@@ -48,6 +48,8 @@ export const DATA_USAGE = `usage:
       [--nist-skip 20]   hard evaluation pages with ground truth (NAME.txt beside each image, manifest.json) from
       glyphs no shipped model trained on: the reserved fonts and, with --nist, the real NIST26 letters after the
       first --nist-skip of each class; conditions: ${PAGE_CONDITIONS.join(', ')}
+      --digits FILE.mat: real handwritten digits (every digit of a NIST36-layout file, e.g. the test part of
+      \`data import mnist\`) in place of a font's digits on the NIST pages, so their numbers are handwritten too
       --glyphs training: pages for training only, from the training fonts and the first --nist-skip NIST letters
       of each class (the ones the models train on); read with \`data lattice-crops\`, never evaluated on
   glyphdesk data lattice-crops --pages DIR [--pages DIR ...] --out DIR [--min-iou 0.6] [--none-iou 0.3]
@@ -399,6 +401,7 @@ async function pagesCmd(argv: string[]): Promise<number> {
       'pages-per-condition': { type: 'string' },
       nist: { type: 'string' },
       'nist-skip': { type: 'string' },
+      digits: { type: 'string' },
       glyphs: { type: 'string' }
     },
     DATA_USAGE
@@ -425,8 +428,17 @@ async function pagesCmd(argv: string[]): Promise<number> {
       skipPerClass: numberOption(values, 'nist-skip', 20, { integer: true, min: 0, max: 1000 })
     }
   }
+  let digits
+  if (values.digits !== undefined) {
+    if (!existsSync(values.digits)) throw new UsageError(`--digits ${values.digits} does not exist`)
+    if (glyphs === 'training') throw new UsageError('--digits draws evaluation material: not with --glyphs training')
+    if (values.nist === undefined) throw new UsageError('--digits goes on the NIST pages: give --nist too')
+    const bytes = await readFile(values.digits)
+    digits = { glyphs: await readGlyphFile(values.digits), name: basename(values.digits), sha256: sha256(bytes) }
+  }
   const portable = argv.map((a) => (isAbsolute(a) ? basename(a) : a)).join(' ')
   const manifest = await writePages(out, {
+    digits,
     seed: numberOption(values, 'seed', 1, { integer: true, min: 0, max: 2 ** 31 }),
     conditions: conditions.length > 0 ? conditions : undefined,
     pagesPerCondition: numberOption(values, 'pages-per-condition', 3, { integer: true, min: 1, max: 100 }),

@@ -7,7 +7,7 @@ import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas'
 import type { Rng } from '../../nn/rng.ts'
 import type { FontStyle } from '../synth/fonts.ts'
 import { fontAlias } from '../synth/fontAlias.ts'
-import { GLYPH_PIXELS } from '../../../shared/classes.ts'
+import { CLASS_INDEX, GLYPH_PIXELS, NUM_CLASSES } from '../../../shared/classes.ts'
 
 /** Ink amount 0..1, row-major; `baseline` is the row the character stands on (may lie inside for Q's tail). */
 export interface InkBitmap {
@@ -15,7 +15,7 @@ export interface InkBitmap {
   h: number
   ink: Float32Array
   baseline: number
-  /** What drew it: a font's family and style, or "nist26#<index>". */
+  /** What drew it: a font's family and style, "nist26#<index>" or "digits#<index>" (`data pages --digits`). */
   source: string
 }
 
@@ -66,11 +66,13 @@ export class FontInk {
 }
 
 /**
- * The real NIST26 letters that are not among the first `skipPerClass` of their class — or, for training pages
- * (`onlySkipped`), exactly those first ones (the glyphs the shipped models train on).
+ * Real handwritten glyphs from a NIST36-layout file (values 1 = paper, 0 = ink). `NistInk`: the NIST26 letters that
+ * are not among the first `skipPerClass` of their class — or, for training pages (`onlySkipped`), exactly those
+ * first ones (the glyphs the shipped models train on). `RealDigitInk`: every digit of such a file (`data pages
+ * --digits`, e.g. the test part of `data import mnist`, which no shipped model trained on).
  */
 export class NistInk {
-  /** Per letter (0..25), the file indices that may be used. */
+  /** Per class (CLASSES order), the file indices that may be used. */
   readonly pool: number[][]
 
   constructor(
@@ -78,28 +80,32 @@ export class NistInk {
     y: Uint8Array,
     n: number,
     readonly skipPerClass: number,
-    onlySkipped = false
+    onlySkipped = false,
+    /** The classes drawn from the file (CLASSES indices [from, to)): the letters by default. */
+    classes: readonly [number, number] = [0, 26],
+    /** How `source` names a glyph: `${label}#<index in the file>`. */
+    private readonly label = 'nist26'
   ) {
-    const seen = new Array<number>(26).fill(0)
-    this.pool = Array.from({ length: 26 }, () => [])
+    const seen = new Array<number>(NUM_CLASSES).fill(0)
+    this.pool = Array.from({ length: NUM_CLASSES }, () => [])
     for (let i = 0; i < n; i++) {
       const c = y[i]
-      if (c >= 26) continue
+      if (c < classes[0] || c >= classes[1]) continue
       if (seen[c]++ >= skipPerClass !== onlySkipped) this.pool[c].push(i)
     }
   }
 
   has(ch: string): boolean {
-    const c = ch.charCodeAt(0) - 65
-    return c >= 0 && c < 26 && this.pool[c].length > 0
+    const c = CLASS_INDEX.get(ch)
+    return c !== undefined && this.pool[c].length > 0
   }
 
-  /** A held-out glyph of letter `ch`, scaled so its ink is `capHeight` tall (±5%). */
+  /** A glyph of class `ch` from the pool, scaled so its ink is `capHeight` tall (±5%). */
   draw(ch: string, capHeight: number, rng: Rng): InkBitmap {
-    const c = ch.charCodeAt(0) - 65
-    const list = this.pool[c]
+    const list = this.pool[CLASS_INDEX.get(ch)!]
     const idx = list[rng.int(list.length)]
     const g = this.x.subarray(idx * GLYPH_PIXELS, (idx + 1) * GLYPH_PIXELS)
+    const source = `${this.label}#${idx}`
     // Ink = 1 − value; the resampling ringing of the file (values a little outside 0..1) is cut off.
     const src = new Float32Array(GLYPH_PIXELS)
     let x0 = 32,
@@ -118,7 +124,7 @@ export class NistInk {
         if (yy > y1) y1 = yy
       }
     }
-    if (x1 < 0) return { w: 1, h: 1, ink: new Float32Array(1), baseline: 1, source: `nist26#${idx}` }
+    if (x1 < 0) return { w: 1, h: 1, ink: new Float32Array(1), baseline: 1, source }
     const scale = (capHeight * clip(rng.normal(1, 0.05), 0.88, 1.12)) / (y1 - y0 + 1)
     const pad = 1
     const w = Math.max(1, Math.round((x1 - x0 + 1 + 2 * pad) * scale))
@@ -130,7 +136,14 @@ export class NistInk {
         const sy = y0 - pad + (yy + 0.5) / scale - 0.5
         ink[yy * w + xx] = bilinear(src, 32, 32, sx, sy)
       }
-    return cropInk(ink, w, h, h - Math.round(pad * scale), 0.05, `nist26#${idx}`)
+    return cropInk(ink, w, h, h - Math.round(pad * scale), 0.05, source)
+  }
+}
+
+/** Every digit of a NIST36-layout file, as `NistInk` draws them (sources named "digits#<index>"). */
+export class RealDigitInk extends NistInk {
+  constructor(x: Float32Array, y: Uint8Array, n: number) {
+    super(x, y, n, 0, false, [26, 36], 'digits')
   }
 }
 

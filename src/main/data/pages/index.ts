@@ -15,7 +15,7 @@ import { GLYPHDESK_VERSION } from '../../core/version.ts'
 import { Rng } from '../../nn/rng.ts'
 import type { LabelledGlyphs } from '../glyphset.ts'
 import { evalFonts, trainingFonts, type FontStyle } from '../synth/fonts.ts'
-import { breakStroke, clip, FontInk, NistInk, type InkBitmap } from './glyphs.ts'
+import { breakStroke, clip, FontInk, NistInk, RealDigitInk, type InkBitmap } from './glyphs.ts'
 import {
   applyH,
   clutter,
@@ -87,6 +87,13 @@ export interface PagesOptions {
   pagesPerCondition?: number
   /** Real NIST26 letters; without them every page is drawn from the reserved fonts. */
   nist?: NistSource
+  /**
+   * Real handwritten digits (a NIST36-layout file, every digit of it drawn: give one no shipped model trained on,
+   * such as the test part of `data import mnist`). They replace the fonts' digits on the NIST pages and words, so
+   * numbers and codes are handwritten where the letters are; without them NIST pages take their digits from a
+   * reserved font. Evaluation pages only.
+   */
+  digits?: { glyphs: LabelledGlyphs; name: string; sha256: string }
   fonts?: FontStyle[]
   /**
    * 'evaluation' (default): glyphs no shipped model trained on (the reserved fonts, NIST letters after
@@ -132,6 +139,8 @@ export interface PagesManifest {
   sources: {
     fonts: { family: string; style: string; file: string }[]
     nist: null | { file: string; sha256: string; skipPerClass: number; usable: number; note: string }
+    /** `PagesOptions.digits`: the file, and how many of its digits may be drawn. Absent without it. */
+    digits?: { file: string; sha256: string; usable: number; note: string }
     /** 'training' pages are drawn from training material and must never be evaluated on. */
     glyphs?: 'evaluation' | 'training'
     /** Index → what drew a character (fonts by family and style, NIST glyphs by file index). */
@@ -192,6 +201,14 @@ export async function composePages(
   const nist = opts.nist
     ? new NistInk(opts.nist.glyphs.x, opts.nist.glyphs.y, opts.nist.glyphs.n, opts.nist.skipPerClass, training)
     : null
+  if (opts.digits && training)
+    throw new Error('data pages --digits draws evaluation material: it cannot be used with --glyphs training')
+  if (opts.digits && !nist) throw new Error('data pages --digits goes on the NIST pages: give --nist too')
+  const handDigits = opts.digits
+    ? new RealDigitInk(opts.digits.glyphs.x, opts.digits.glyphs.y, opts.digits.glyphs.n)
+    : null
+  if (handDigits && handDigits.pool.every((l) => l.length === 0))
+    throw new Error(`data pages --digits: ${opts.digits!.name} holds no digit (classes 26–35)`)
   const names = training ? TRAINING_SOURCES : SOURCES
   const table: string[] = []
   const sourceIndex = (s: string) => {
@@ -211,7 +228,7 @@ export async function composePages(
       const available = names.filter((s) => s !== 'nist' || nist !== null)
       // One source per page, rotating so each condition sees every source; `mixed` mixes them per word.
       const pageSource = available[(k + ci) % available.length]
-      const ctx: SheetContext = { rng, cond, humor, comic, nist, sourceIndex, pageSource, available }
+      const ctx: SheetContext = { rng, cond, humor, comic, nist, handDigits, sourceIndex, pageSource, available }
       let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
       if (cond === 'phone' || cond === 'no-text') page = await photoPage(ctx, cond === 'no-text' ? k % 2 : 2)
       else page = await flatPage(ctx)
@@ -249,6 +266,16 @@ export async function composePages(
                 "NIST26 has no digits: on NIST pages digits come from the reserved fonts (each character's source is in `chars`)."
           }
         : null,
+      ...(opts.digits && handDigits
+        ? {
+            digits: {
+              file: opts.digits.name,
+              sha256: opts.digits.sha256,
+              usable: handDigits.pool.reduce((s, l) => s + l.length, 0),
+              note: "every digit of the file may be drawn, on the NIST pages and NIST words in place of a reserved font's digits"
+            }
+          }
+        : {}),
       glyphs: training ? 'training' : 'evaluation',
       table
     },
@@ -284,6 +311,8 @@ interface SheetContext {
   humor: FontStyle[]
   comic: FontStyle[]
   nist: NistInk | null
+  /** PagesOptions.digits: handwritten digits for the NIST source. */
+  handDigits: NistInk | null
   sourceIndex: (s: string) => number
   pageSource: SourceName
   available: readonly SourceName[]
@@ -319,6 +348,7 @@ function inker(ctx: SheetContext, source: SourceName, capHeight: number) {
   return (ch: string): InkBitmap => {
     if (primary) return primary.draw(ch, rng)
     if (ctx.nist?.has(ch)) return ctx.nist.draw(ch, capHeight, rng)
+    if (ctx.handDigits?.has(ch)) return ctx.handDigits.draw(ch, capHeight, rng)
     return digits.draw(ch, rng)
   }
 }
