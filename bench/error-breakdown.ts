@@ -45,6 +45,7 @@ async function main() {
   const byKind = new Map<string, [number, number]>(),
     bySource = new Map<string, [number, number]>()
   const pairs = new Map<string, number>()
+  const pairsBySource = new Map<string, Map<string, number>>()
   let errors = 0,
     chars = 0,
     insertions = 0
@@ -67,10 +68,14 @@ async function main() {
       for (let k = 0; k < flat.length; k++) {
         const err = became[k] !== flat[k]
         tally(byKind, kinds[k], err)
-        tally(bySource, sourceName(manifest.sources.table[truthPage.chars[k][5]] ?? '?'), err)
+        const source = sourceName(manifest.sources.table[truthPage.chars[k][5]] ?? '?')
+        tally(bySource, source, err)
         if (err) {
           const key = `${flat[k]} → ${became[k] || '(none)'}`
           pairs.set(key, (pairs.get(key) ?? 0) + 1)
+          const own = pairsBySource.get(source) ?? new Map<string, number>()
+          own.set(key, (own.get(key) ?? 0) + 1)
+          pairsBySource.set(source, own)
           errors++
         }
         chars++
@@ -91,14 +96,14 @@ async function main() {
   )
   console.log(`| token kind | errors | characters | rate |\n|---|---:|---:|---:|\n${rows(byKind)}\n`)
   console.log(`| source | errors | characters | rate |\n|---|---:|---:|---:|\n${rows(bySource)}\n`)
-  console.log(
-    'commonest confusions: ' +
-      [...pairs.entries()]
-        .sort((x, y) => y[1] - x[1])
-        .slice(0, 15)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')
-  )
+  const top = (m: Map<string, number>, n: number) =>
+    [...m.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, n)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')
+  console.log('commonest confusions: ' + top(pairs, 15))
+  for (const [source, m] of [...pairsBySource].sort()) console.log(`  ${source}: ${top(m, 8)}`)
 }
 
 if (process.argv[1]?.endsWith('error-breakdown.ts')) await main()

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { composePages, sha256, type PagesOptions } from '../../../src/main/data/pages/index.ts'
-import { NistInk, breakStroke } from '../../../src/main/data/pages/glyphs.ts'
+import { NistInk, RealDigitInk, breakStroke } from '../../../src/main/data/pages/glyphs.ts'
 import { applyH, homography } from '../../../src/main/data/pages/photo.ts'
 import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
@@ -97,6 +97,82 @@ describe('data pages: composer', () => {
 })
 
 describe('data pages: sources', () => {
+  /** A NIST36-layout set of 20 glyphs: a letter A, then two of each digit (a bar whose column says which glyph it is). */
+  function digitsFile(): NonNullable<PagesOptions['digits']> {
+    const n = 21
+    const x = new Float32Array(n * 1024).fill(1)
+    const y = new Uint8Array(n)
+    for (let i = 0; i < n; i++) {
+      y[i] = i === 0 ? 0 : 26 + ((i - 1) >> 1)
+      for (let r = 4; r < 28; r++) for (let c = 8 + (i % 12); c < 12 + (i % 12); c++) x[i * 1024 + r * 32 + c] = 0
+    }
+    return { glyphs: { x, y, n } as Awaited<ReturnType<typeof readGlyphFile>>, name: 'digits.mat', sha256: 'ab' }
+  }
+
+  it('draws handwritten digits from --digits on the NIST pages only, and records the file', async () => {
+    const d = digitsFile()
+    const ink = new RealDigitInk(d.glyphs.x, d.glyphs.y, d.glyphs.n)
+    // Every digit of the file, never its letter.
+    expect(ink.pool.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+    expect(ink.has('A')).toBe(false)
+    expect(ink.has('7')).toBe(true)
+    const opts: PagesOptions = {
+      seed: 5,
+      conditions: ['clean', 'mixed'],
+      pagesPerCondition: 3,
+      nist: await nistMini(1)
+    }
+    const plain = await composePages(opts)
+    const withDigits = await composePages({ ...opts, digits: d })
+    expect(plain.manifest.sources.digits).toBeUndefined()
+    expect(withDigits.manifest.sources.digits).toMatchObject({ file: 'digits.mat', sha256: 'ab', usable: 20 })
+    const table = withDigits.manifest.sources.table
+    let handDigits = 0
+    for (const page of withDigits.manifest.pages)
+      for (const [ch, , , , , src] of page.chars) {
+        const source = table[src]
+        if (source.startsWith('digits#')) {
+          handDigits++
+          // The glyph drawn is a glyph of that very digit in the file.
+          expect(d.glyphs.y[Number(source.slice(7))]).toBe(26 + Number(ch))
+        }
+        // A font page keeps its font's digits.
+        if (/\d/.test(ch) && !page.chars.some((c) => table[c[5]].startsWith('nist26#')))
+          expect(source.startsWith('digits#')).toBe(false)
+      }
+    expect(handDigits).toBeGreaterThan(0)
+    // Pages with no NIST glyph come out exactly as without --digits.
+    let compared = 0
+    for (const page of plain.manifest.pages) {
+      if (page.chars.some((c) => plain.manifest.sources.table[c[5]].startsWith('nist26#'))) continue
+      const a = plain.files.find((f) => f.name === page.file)!
+      const b = withDigits.files.find((f) => f.name === page.file)!
+      expect(sha256(b.bytes)).toBe(sha256(a.bytes))
+      compared++
+    }
+    expect(compared).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('refuses --digits on training pages, without NIST letters, or from a file with no digit', async () => {
+    const d = digitsFile()
+    await expect(
+      composePages({
+        conditions: ['clean'],
+        pagesPerCondition: 1,
+        nist: await nistMini(1),
+        digits: d,
+        glyphs: 'training'
+      })
+    ).rejects.toThrow(/cannot be used with --glyphs training/)
+    await expect(composePages({ conditions: ['clean'], pagesPerCondition: 1, digits: d })).rejects.toThrow(
+      /give --nist too/
+    )
+    const lettersOnly = { ...d, glyphs: { ...d.glyphs, n: 1 } }
+    await expect(
+      composePages({ conditions: ['clean'], pagesPerCondition: 1, nist: await nistMini(1), digits: lettersOnly })
+    ).rejects.toThrow(/holds no digit/)
+  }, 60_000)
+
   it('never draws the NIST glyphs the models trained on (the first k of each class)', async () => {
     const g = await readGlyphFile(MINI)
     const ink = new NistInk(g.x, g.y, g.n, 2)
