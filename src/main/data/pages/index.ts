@@ -263,7 +263,10 @@ export async function composePages(
                 'the shipped models train on. NIST26 has no digits: on NIST pages digits come from the training fonts.'
               : `only glyphs after the first ${opts.nist.skipPerClass} of each letter (file order) are drawn: the shipped models ` +
                 'trained on the first 20 per letter (model cards: data.extraTrain perClass 20) and the replay set holds the same ones. ' +
-                "NIST26 has no digits: on NIST pages digits come from the reserved fonts (each character's source is in `chars`)."
+                (handDigits
+                  ? 'NIST26 has no digits: on NIST pages digits come from the --digits file (sources.digits; each ' +
+                    "character's source is in `chars`)."
+                  : "NIST26 has no digits: on NIST pages digits come from the reserved fonts (each character's source is in `chars`).")
           }
         : null,
       ...(opts.digits && handDigits
