@@ -52,7 +52,7 @@ export const DATA_USAGE = `usage:
       \`data import mnist\`) in place of a font's digits on the NIST pages, so their numbers are handwritten too
       --glyphs training: pages for training only, from the training fonts and the first --nist-skip NIST letters
       of each class (the ones the models train on); read with \`data lattice-crops\`, never evaluated on
-  glyphdesk data lattice-crops --pages DIR [--pages DIR ...] --out DIR [--min-iou 0.6] [--none-iou 0.3]
+  glyphdesk data lattice-crops --pages DIR [--pages DIR ...] --out DIR [--min-iou 0.6] [--none-iou 0.3] [--min-cover 0]
       the reading stage's candidates on training pages (cut pieces, merges and the boxes they span), framed as
       the classifier sees them: lattice_train.mat (a candidate matching one drawn character, with its label) and
       lattice_none.mat (a candidate overlapping no character enough: a pair or a fragment), for train_cnn.py
@@ -462,7 +462,8 @@ async function latticeCropsCmd(argv: string[]): Promise<number> {
       pages: { type: 'string', multiple: true },
       out: { type: 'string' },
       'min-iou': { type: 'string' },
-      'none-iou': { type: 'string' }
+      'none-iou': { type: 'string' },
+      'min-cover': { type: 'string' }
     },
     DATA_USAGE
   )
@@ -472,11 +473,13 @@ async function latticeCropsCmd(argv: string[]): Promise<number> {
   const out = requiredString(values, 'out', DATA_USAGE)
   const minIou = numberOption(values, 'min-iou', 0.6, { min: 0.05, max: 1 })
   const noneIou = numberOption(values, 'none-iou', 0.3, { min: 0, max: 1 })
+  const minCover = numberOption(values, 'min-cover', 0, { min: 0, max: 1 })
   for (const dir of pages)
     if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`--pages ${dir} has no manifest.json`)
   const crops = await latticeCrops(pages, {
     minIou,
     noneIou,
+    minCover,
     onPage: (file, done, total) => process.stderr.write(`\r${done}/${total} ${file}   `)
   })
   process.stderr.write('\n')
@@ -499,6 +502,7 @@ async function latticeCropsCmd(argv: string[]): Promise<number> {
       pages: { madeBy, flatPages: crops.pages },
       minIou,
       noneIou,
+      ...(minCover > 0 ? { minCover } : {}),
       labelled: crops.labelled.n,
       none: crops.none.n,
       note:

@@ -47,6 +47,11 @@ export interface LatticeCropsOptions {
   minIou?: number
   /** … and no character at all when its IoU with every character is below this (default 0.3). */
   noneIou?: number
+  /**
+   * A reading must also hold at least this share of the character's box (default 0: IoU alone). With many cuts a
+   * box, a piece can overlap its letter by 0.6 while missing a whole stroke of it; such a piece is left out.
+   */
+  minCover?: number
   lattice?: LatticeOptions
   onPage?: (file: string, done: number, total: number) => void
 }
@@ -81,21 +86,25 @@ export function labelCandidate(
   box: Rect,
   truth: readonly { c: number; box: Rect }[],
   minIou: number,
-  noneIou: number
+  noneIou: number,
+  minCover = 0
 ): number | 'none' | null {
   let best = 0,
     bc = -1,
+    cover = 0,
     halves = 0
   for (const t of truth) {
     const v = iou(box, t.box)
+    const held = inside(t.box, box)
     if (v > best) {
       best = v
       bc = t.c
+      cover = held
     }
-    if (inside(t.box, box) >= 0.5) halves++
+    if (held >= 0.5) halves++
   }
   if (halves >= 2) return 'none'
-  if (best >= minIou && bc >= 0) return bc
+  if (best >= minIou && bc >= 0) return cover >= minCover ? bc : null
   return best < noneIou ? 'none' : null
 }
 
@@ -154,7 +163,7 @@ export async function latticeCrops(
       const s = segs[r]
       const key = `${page.condition} ${kindName(s.kind, s.cutUnit === true)}`
       const tally = (counts[key] ??= [0, 0, 0])
-      const label = labelCandidate(s.box, truth, minIou, noneIou)
+      const label = labelCandidate(s.box, truth, minIou, noneIou, opts.minCover ?? 0)
       if (label === 'none') {
         noneX.push(glyphs.slice(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS))
         tally[1]++

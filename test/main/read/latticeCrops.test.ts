@@ -51,6 +51,11 @@ describe("lattice crops (training material from the reading stage's own candidat
     expect(labelCandidate({ x: 0, y: 0, w: 8, h: 40 }, truth, 0.6, 0.3)).toBe('none')
     // Half of N: IoU 0.5, between the two thresholds, left out.
     expect(labelCandidate({ x: 0, y: 0, w: 15, h: 40 }, truth, 0.6, 0.3)).toBeNull()
+    // N without its last stroke: IoU 22/30 = 0.73, but it holds only 0.73 of N's box. A cover of 0.9 leaves it out;
+    // the piece holding N and a sliver of I holds all of N and stays N.
+    expect(labelCandidate({ x: 0, y: 0, w: 22, h: 40 }, truth, 0.6, 0.3)).toBe(13)
+    expect(labelCandidate({ x: 0, y: 0, w: 22, h: 40 }, truth, 0.6, 0.3, 0.9)).toBeNull()
+    expect(labelCandidate({ x: 0, y: 0, w: 36, h: 40 }, truth, 0.6, 0.3, 0.9)).toBe(13)
   })
 
   it('labels the candidates of a touching page by the characters drawn there, and finds pairs to teach as none', async () => {
