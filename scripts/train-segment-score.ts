@@ -6,6 +6,7 @@
 // the score reads with the right segmentation against the hand-set priors; the written model is then fitted on all.
 //   npx tsx scripts/train-segment-score.ts DIR... --out resources/segment/score.json [--iou 0.6] [--l2 1] [--seed 1]
 //      [--rows FILE]   also write the rows (features, matches) as JSON, for a reference fit elsewhere
+//      [--touching DIR] fit for another touching-letter model (a model folder) than the shipped one
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { basename, dirname, join, relative, resolve } from 'node:path'
@@ -34,7 +35,8 @@ const { values, positionals } = parseArgs({
     iou: { type: 'string', default: '0.6' },
     l2: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
-    rows: { type: 'string' }
+    rows: { type: 'string' },
+    touching: { type: 'string' }
   }
 })
 if (positionals.length === 0 || !values.out)
@@ -57,6 +59,8 @@ function heldOut(key: string): boolean {
 
 async function main() {
   const classifier = await loadClassifier()
+  // `--touching DIR`: the score for another touching-letter model than the shipped one (its readings are features).
+  const touching = values.touching ? await loadClassifier(values.touching) : undefined
   const lines: Line[] = []
   const sources: { dir: string; seed?: number; command?: string; pages: number }[] = []
   const k = SEGMENT_FEATURES.length
@@ -80,7 +84,11 @@ async function main() {
     for (const page of pages) {
       const image = await loadImage(readFileSync(join(dir, page.file)), { name: page.file })
       let prep: PreparedLines | undefined
-      await transcribe(image, classifier, { sheet: false, onPrepared: (p) => (prep = p) })
+      await transcribe(image, classifier, {
+        sheet: false,
+        onPrepared: (p) => (prep = p),
+        ...(touching ? { touching } : {})
+      })
       if (!prep) continue
       const truth = page.chars.map(([label, x0, y0, x1, y1]) => ({
         c: classIndex(label),
@@ -178,7 +186,7 @@ async function main() {
       'Learned score of a candidate segment being one drawn character (read/segmentCrf.ts): a CRF over each line ' +
       "lattice's segmentations, fitted by maximum likelihood on training pages",
     // The folders as paths relative to where the command ran (the repository), never a machine's absolute paths.
-    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}`,
+    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${relative(process.cwd(), resolve(values.touching))}` : ''}`,
     classifier: classifier.name,
     sources,
     iou: minIou,
