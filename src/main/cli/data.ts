@@ -506,7 +506,8 @@ async function latticeCropsCmd(argv: string[]): Promise<number> {
       labelled: crops.labelled.n,
       none: crops.none.n,
       note:
-        'lattice_train.mat: candidates with IoU >= minIou with one drawn character and no two characters half ' +
+        'lattice_train.mat: candidates with IoU >= minIou with one drawn character (holding at least minCover of ' +
+        'its box, where minCover is given) and no two characters half ' +
         'inside, labelled with it; lattice_none.mat: candidates holding half or more of two drawn characters, or ' +
         'with IoU < noneIou with every character (labels meaningless, all 0), trained towards uniform',
       countsByConditionAndKind: Object.fromEntries(
