@@ -4,6 +4,7 @@ import { composePages, sha256, type PagesOptions } from '../../../src/main/data/
 import { NistInk, RealDigitInk, breakStroke } from '../../../src/main/data/pages/glyphs.ts'
 import { applyH, homography } from '../../../src/main/data/pages/photo.ts'
 import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
+import { InvalidInputError } from '../../../src/main/core/errors.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
 import { Rng } from '../../../src/main/nn/rng.ts'
 
@@ -97,7 +98,7 @@ describe('data pages: composer', () => {
 })
 
 describe('data pages: sources', () => {
-  /** A NIST36-layout set of 20 glyphs: a letter A, then two of each digit (a bar whose column says which glyph it is). */
+  /** A NIST36-layout set of 21 glyphs: a letter A, then two of each digit (a bar whose column says which glyph it is). */
   function digitsFile(): NonNullable<PagesOptions['digits']> {
     const n = 21
     const x = new Float32Array(n * 1024).fill(1)
@@ -106,7 +107,7 @@ describe('data pages: sources', () => {
       y[i] = i === 0 ? 0 : 26 + ((i - 1) >> 1)
       for (let r = 4; r < 28; r++) for (let c = 8 + (i % 12); c < 12 + (i % 12); c++) x[i * 1024 + r * 32 + c] = 0
     }
-    return { glyphs: { x, y, n } as Awaited<ReturnType<typeof readGlyphFile>>, name: 'digits.mat', sha256: 'ab' }
+    return { glyphs: { x, y, n }, name: 'digits.mat', sha256: 'ab' }
   }
 
   it('draws handwritten digits from --digits on the NIST pages only, and records the file', async () => {
@@ -171,6 +172,10 @@ describe('data pages: sources', () => {
     await expect(
       composePages({ conditions: ['clean'], pagesPerCondition: 1, nist: await nistMini(1), digits: lettersOnly })
     ).rejects.toThrow(/holds no digit/)
+    // A person's bad file, not Glyphdesk's fault: the CLI reports it as bad input, not as an internal error.
+    await expect(
+      composePages({ conditions: ['clean'], pagesPerCondition: 1, nist: await nistMini(1), digits: lettersOnly })
+    ).rejects.toBeInstanceOf(InvalidInputError)
   }, 60_000)
 
   it('never draws the NIST glyphs the models trained on (the first k of each class)', async () => {

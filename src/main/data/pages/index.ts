@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
+import { InvalidInputError } from '../../core/errors.ts'
 import { GLYPHDESK_VERSION } from '../../core/version.ts'
 import { Rng } from '../../nn/rng.ts'
 import type { LabelledGlyphs } from '../glyphset.ts'
@@ -202,13 +203,15 @@ export async function composePages(
     ? new NistInk(opts.nist.glyphs.x, opts.nist.glyphs.y, opts.nist.glyphs.n, opts.nist.skipPerClass, training)
     : null
   if (opts.digits && training)
-    throw new Error('data pages --digits draws evaluation material: it cannot be used with --glyphs training')
-  if (opts.digits && !nist) throw new Error('data pages --digits goes on the NIST pages: give --nist too')
+    throw new InvalidInputError(
+      'data pages --digits draws evaluation material: it cannot be used with --glyphs training'
+    )
+  if (opts.digits && !nist) throw new InvalidInputError('data pages --digits goes on the NIST pages: give --nist too')
   const handDigits = opts.digits
     ? new RealDigitInk(opts.digits.glyphs.x, opts.digits.glyphs.y, opts.digits.glyphs.n)
     : null
   if (handDigits && handDigits.pool.every((l) => l.length === 0))
-    throw new Error(`data pages --digits: ${opts.digits!.name} holds no digit (classes 26–35)`)
+    throw new InvalidInputError(`data pages --digits: ${opts.digits!.name} holds no digit (classes 26–35)`)
   const names = training ? TRAINING_SOURCES : SOURCES
   const table: string[] = []
   const sourceIndex = (s: string) => {
