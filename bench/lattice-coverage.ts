@@ -5,6 +5,7 @@
 // Then, for every drawn character, where its reading went wrong if it did: no candidate matches it; the decoder chose
 // a segment matching it but read another class; or it chose other segments there, although a matching candidate
 // existed — whose own top reading was right (the path lost on its score) or wrong (the piece was misread).
+// Each fate is also split by how many drawn characters share the character's cut unit (see unitSizes).
 //   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6] [--segment-score on|off]
 //     [--grid FILE.png: the glyphs the classifier saw for the chosen segments it misread, with their truth]
 //     [--set lattice.key=value …: lattice settings to study]
@@ -58,6 +59,10 @@ async function main() {
     missed = 0
   const fate = { right: 0, noCandidate: 0, chosenMisread: 0, pathLostPieceRight: 0, pathLostPieceWrong: 0 }
   const fateExamples: string[] = []
+  // Per fate, how many drawn characters share the character's ink unit: the widest candidate of a cut unit (a box
+  // or component the lattice cut) that holds the character's centre, counted by the drawn centres inside it; 1 where
+  // no cut unit holds it. What a reader of two or three characters at once could address.
+  const unitSizes = new Map<string, number[]>()
   const misread: Float32Array[] = []
   for (const page of pages) {
     const image = await loadImage(readFileSync(join(dir, page.file)), { name: page.file })
@@ -109,6 +114,18 @@ async function main() {
         }
       } else what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
       fate[what]++
+      {
+        const cx = (x0 + x1) / 2,
+          cy = (y0 + y1) / 2
+        const holds = (b: { x: number; y: number; w: number; h: number }, px: number, py: number) =>
+          px >= b.x && px < b.x + b.w && py >= b.y && py < b.y + b.h
+        let unit: { x: number; y: number; w: number; h: number } | undefined
+        for (const c of cands) if (c.cutUnit && holds(c.box, cx, cy) && (!unit || c.box.w > unit.w)) unit = c.box
+        const n = unit ? page.chars.filter((o) => holds(unit!, (o[1] + o[3]) / 2, (o[2] + o[4]) / 2)).length : 1
+        const sizes = unitSizes.get(what) ?? [0, 0, 0]
+        sizes[Math.min(3, Math.max(1, n)) - 1]++
+        unitSizes.set(what, sizes)
+      }
       if (what !== 'right' && what !== 'noCandidate' && fateExamples.length < Number(values.examples))
         fateExamples.push(
           `${page.file} ${label} at x ${x0}: ${what}` +
@@ -139,6 +156,10 @@ async function main() {
   console.log(`labels: ${sorted(labels)}`)
   console.log(examples.join('\n'))
   console.log(`where each character's reading went: ${JSON.stringify(fate)}`)
+  console.log(
+    `characters by how many drawn characters their cut unit holds (1 / 2 / 3+; 1 where no cut unit holds them):\n` +
+      [...unitSizes].map(([what, n]) => `  ${what}: ${n[0]} / ${n[1]} / ${n[2]}`).join('\n')
+  )
   console.log(fateExamples.join('\n'))
   if (values.grid && misread.length > 0) {
     const x = new Float32Array(misread.length * 1024)
