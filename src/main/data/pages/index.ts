@@ -210,7 +210,8 @@ export async function composePages(
   const handDigits = opts.digits
     ? new RealDigitInk(opts.digits.glyphs.x, opts.digits.glyphs.y, opts.digits.glyphs.n)
     : null
-  if (handDigits && handDigits.pool.every((l) => l.length === 0))
+  const handDigitCount = handDigits ? handDigits.pool.reduce((s, l) => s + l.length, 0) : 0
+  if (handDigits && handDigitCount === 0)
     throw new InvalidInputError(`data pages --digits: ${opts.digits!.name} holds no digit (classes 26–35)`)
   const names = training ? TRAINING_SOURCES : SOURCES
   const table: string[] = []
@@ -277,7 +278,7 @@ export async function composePages(
             digits: {
               file: opts.digits.name,
               sha256: opts.digits.sha256,
-              usable: handDigits.pool.reduce((s, l) => s + l.length, 0),
+              usable: handDigitCount,
               note: "every digit of the file may be drawn, on the NIST pages and NIST words in place of a reserved font's digits"
             }
           }
