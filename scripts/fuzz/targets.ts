@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import fc from 'fast-check'
 import * as ort from 'onnxruntime-node'
+import '../../src/main/recognize/ortTelemetry.ts' // no telemetry client, no /tmp/mat-debug-<pid>.log
 import sharp from 'sharp'
 import { encodeMat, MatFormatError, parseMat } from '../../src/main/data/mat.ts'
 import { PAGE_EXPORTS } from '../../src/main/export/index.ts'

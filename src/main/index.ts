@@ -29,7 +29,9 @@ import { registerIpc } from './ipc/electron.ts'
 import { createAppRegistry } from './ipc/index.ts'
 import { cleanStaleTemporaries } from './core/atomicDirs.ts'
 import { runSmokeTest } from './smoke.ts'
+import { disableOrtTelemetry } from './recognize/ortTelemetry.ts'
 
+disableOrtTelemetry() // onnxruntime's reporting client off before any session or worker (recognize/ortTelemetry.ts)
 const here = dirname(fileURLToPath(import.meta.url))
 const rendererDir = join(here, '../renderer')
 const devUrl = process.env['ELECTRON_RENDERER_URL']

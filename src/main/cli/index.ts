@@ -2,6 +2,7 @@
 // 0 done, 1 the job failed (bad data, diverged training…), 2 bad usage, 130 interrupted.
 import { errorCategory } from '../core/errors.ts'
 import { UsageError } from './args.ts'
+import { disableOrtTelemetry } from '../recognize/ortTelemetry.ts'
 
 const USAGE = `glyphdesk — label and recognise handwritten characters
 
@@ -79,6 +80,7 @@ const COMMANDS: Record<string, () => Promise<CommandEntry>> = {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  disableOrtTelemetry() // before any command starts worker threads (recognize/ortTelemetry.ts)
   const [command, ...rest] = argv
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE)

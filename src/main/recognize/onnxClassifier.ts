@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import * as ort from 'onnxruntime-node'
+import './ortTelemetry.ts' // ORT_DISABLE_TELEMETRY=1 before the first session
 import { CLASSES, GLYPH_SIZE, NUM_CLASSES } from '../../shared/classes.ts'
 import { decodeProbs, type Classifier, type Prediction } from './classifier.ts'
 import { MAX_ONNX_BATCH, onnxBatch } from './onnxBatch.ts'
