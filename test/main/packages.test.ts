@@ -3,6 +3,7 @@
 import type { OpenCv } from '../../src/main/vision/opencv.ts'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import '../../src/main/recognize/ortTelemetry.ts' // as Glyphdesk runs it: no /tmp/mat-debug-<pid>.log
 
 const fixtures = join(__dirname, '..', 'fixtures')
 
