@@ -8,7 +8,8 @@
 // Each fate is also split by how many drawn characters share the character's cut unit (see unitSizes).
 //   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6] [--segment-score on|off]
 //     [--grid FILE.png: the glyphs the classifier saw for the chosen segments it misread, with their truth]
-//     [--set lattice.key=value …: lattice settings to study]
+//     [--grid-lost: the grid also shows, for each character whose path was lost, its best-matching candidate's glyph]
+//     [--set lattice.key=value …: lattice settings to study] [--labels I,1: count only characters drawn as these]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -30,13 +31,16 @@ const { values, positionals } = parseArgs({
     'segment-score': { type: 'string', default: 'on' },
     grid: { type: 'string' },
     set: { type: 'string', multiple: true },
-    examples: { type: 'string', default: '16' }
+    examples: { type: 'string', default: '16' },
+    labels: { type: 'string' },
+    'grid-lost': { type: 'boolean', default: false }
   }
 })
 const dir = positionals[0]
 if (!dir)
   throw new Error('usage: npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6]')
 const minIou = Number(values.iou)
+const onlyLabels = values.labels ? new Set(values.labels.split(',')) : null
 // `--set lattice.key=value`: reading settings of the lattice to study (bench/knobs.ts).
 const lattice = knobs(values.set ?? []).lattice
 
@@ -98,6 +102,7 @@ async function main() {
         : 'no chosen box holds any of it'
     }
     page.chars.forEach(([label, x0, y0, x1, y1], k) => {
+      if (onlyLabels && !onlyLabels.has(label)) return
       chars++
       const t = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
       const { best, at: bestAt } = bestMatch(t)
@@ -112,7 +117,10 @@ async function main() {
           const { at } = bestMatch(chosen)
           if (at >= 0) misread.push(prep!.glyphs.slice(at * 1024, at * 1024 + 1024))
         }
-      } else what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
+      } else {
+        what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
+        if (values['grid-lost']) misread.push(prep!.glyphs.slice(bestAt * 1024, bestAt * 1024 + 1024))
+      }
       fate[what]++
       {
         const cx = (x0 + x1) / 2,
@@ -165,7 +173,9 @@ async function main() {
     const x = new Float32Array(misread.length * 1024)
     misread.forEach((g, i) => x.set(g, i * 1024))
     writeFileSync(values.grid, await glyphGridPng(x, misread.length, Math.min(12, misread.length), { scale: 2 }))
-    console.log(`wrote ${values.grid}: ${misread.length} misread chosen segments, in the order of the examples`)
+    console.log(
+      `wrote ${values.grid}: ${misread.length} ${values['grid-lost'] ? 'misread chosen segments and lost candidates' : 'misread chosen segments'}, in the order of the examples`
+    )
   }
 }
 void main()
