@@ -3,7 +3,7 @@
 // letters), and the commonest confusions. Reads what `glyphdesk eval-pages DIR --json` wrote for a set made by
 // `glyphdesk data pages` (its manifest says each character's source), aligns each page's text with its truth
 // (spaces left out, as the CER without spaces), and charges every substitution and deletion to the true character.
-// Insertions count in the total only.
+// Insertions count in the total only. Characters lost outright (no reading at all) are listed by page condition.
 //   node bin/glyphdesk.mjs eval-pages DIR --json > DIR.json
 //   npx tsx bench/error-breakdown.ts DIR DIR.json [DIR2 DIR2.json …]
 import { readFileSync } from 'node:fs'
@@ -16,7 +16,7 @@ interface EvalJson {
 }
 interface Manifest {
   sources: { table: string[] }
-  pages: { file: string; text: string; chars: [string, number, number, number, number, number][] }[]
+  pages: { file: string; text: string; condition?: string; chars: [string, number, number, number, number, number][] }[]
 }
 
 function tokenKind(word: string, words: { has(w: string): boolean }): string {
@@ -46,6 +46,7 @@ async function main() {
     bySource = new Map<string, [number, number]>()
   const pairs = new Map<string, number>()
   const pairsBySource = new Map<string, Map<string, number>>()
+  const lostByCondition = new Map<string, Map<string, number>>()
   let errors = 0,
     chars = 0,
     insertions = 0
@@ -76,6 +77,12 @@ async function main() {
           const own = pairsBySource.get(source) ?? new Map<string, number>()
           own.set(key, (own.get(key) ?? 0) + 1)
           pairsBySource.set(source, own)
+          if (!became[k]) {
+            const cond = truthPage.condition ?? '?'
+            const lost = lostByCondition.get(cond) ?? new Map<string, number>()
+            lost.set(flat[k], (lost.get(flat[k]) ?? 0) + 1)
+            lostByCondition.set(cond, lost)
+          }
           errors++
         }
         chars++
@@ -104,6 +111,10 @@ async function main() {
       .join(', ')
   console.log('commonest confusions: ' + top(pairs, 15))
   for (const [source, m] of [...pairsBySource].sort()) console.log(`  ${source}: ${top(m, 8)}`)
+  const lostTotal = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0)
+  console.log('characters lost (no reading at all), by condition:')
+  for (const [cond, m] of [...lostByCondition].sort((x, y) => lostTotal(y[1]) - lostTotal(x[1])))
+    console.log(`  ${cond}: ${lostTotal(m)} (${top(m, 6)})`)
 }
 
 if (process.argv[1]?.endsWith('error-breakdown.ts')) await main()
