@@ -78,9 +78,9 @@ export function iou(a: Rect, b: Rect): number {
 /**
  * What a candidate box is, against the characters drawn on its page: a class index (IoU ≥ minIou with one
  * character, holding at least `minCover` of its box, and no two characters half inside), 'none' (at least half
- * of each of two characters inside, or IoU < noneIou with every character), or null (in between: left out). Two characters inside come first: a
- * merge of a wide letter and a thin one (N and I) overlaps the wide one by more than minIou, and must not
- * teach that an N may swallow its I.
+ * of each of two characters inside, or IoU < noneIou with every character), or null (in between: left out). Two
+ * characters inside come first: a merge of a wide letter and a thin one (N and I) overlaps the wide one by more
+ * than minIou, and must not teach that an N may swallow its I.
  */
 export function labelCandidate(
   box: Rect,
