@@ -67,7 +67,8 @@ async function main() {
   // or component the lattice cut) that holds the character's centre, counted by the drawn centres inside it; 1 where
   // no cut unit holds it. What a reader of two or three characters at once could address.
   const unitSizes = new Map<string, number[]>()
-  const misread: Float32Array[] = []
+  // The glyphs --grid shows: each chosen segment misread, and with --grid-lost each lost character's best candidate.
+  const gridGlyphs: Float32Array[] = []
   for (const page of pages) {
     const image = await loadImage(readFileSync(join(dir, page.file)), { name: page.file })
     let prep: PreparedLines | undefined
@@ -79,6 +80,8 @@ async function main() {
     })
     const cands = prep?.lattices.flatMap((l) => l.segments) ?? []
     const top1 = (i: number) => CLASSES[rowArgmax(prep!.probs, i)]
+    /** The glyph the classifier saw for candidate i. */
+    const glyphOf = (i: number) => prep!.glyphs.slice(i * 1024, (i + 1) * 1024)
     /** The candidate that overlaps `r` most, and by how much (IoU). */
     const bestMatch = (r: { x: number; y: number; w: number; h: number }) => {
       let best = 0,
@@ -115,11 +118,11 @@ async function main() {
         if (what === 'chosenMisread') {
           // The candidate that is the chosen box: the glyph that was read.
           const { at } = bestMatch(chosen)
-          if (at >= 0) misread.push(prep!.glyphs.slice(at * 1024, at * 1024 + 1024))
+          if (at >= 0) gridGlyphs.push(glyphOf(at))
         }
       } else {
         what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
-        if (values['grid-lost']) misread.push(prep!.glyphs.slice(bestAt * 1024, bestAt * 1024 + 1024))
+        if (values['grid-lost']) gridGlyphs.push(glyphOf(bestAt))
       }
       fate[what]++
       {
@@ -169,12 +172,12 @@ async function main() {
       [...unitSizes].map(([what, n]) => `  ${what}: ${n[0]} / ${n[1]} / ${n[2]}`).join('\n')
   )
   console.log(fateExamples.join('\n'))
-  if (values.grid && misread.length > 0) {
-    const x = new Float32Array(misread.length * 1024)
-    misread.forEach((g, i) => x.set(g, i * 1024))
-    writeFileSync(values.grid, await glyphGridPng(x, misread.length, Math.min(12, misread.length), { scale: 2 }))
+  if (values.grid && gridGlyphs.length > 0) {
+    const x = new Float32Array(gridGlyphs.length * 1024)
+    gridGlyphs.forEach((g, i) => x.set(g, i * 1024))
+    writeFileSync(values.grid, await glyphGridPng(x, gridGlyphs.length, Math.min(12, gridGlyphs.length), { scale: 2 }))
     console.log(
-      `wrote ${values.grid}: ${misread.length} ${values['grid-lost'] ? 'misread chosen segments and lost candidates' : 'misread chosen segments'}, in the order of the examples`
+      `wrote ${values.grid}: ${gridGlyphs.length} ${values['grid-lost'] ? 'misread chosen segments and lost candidates' : 'misread chosen segments'}, in the order of the examples`
     )
   }
 }
