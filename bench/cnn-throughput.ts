@@ -3,7 +3,8 @@
 // CPU (bench/cnn-throughput.py, 2 threads), at batch 1 and 256, and the ratio Glyphdesk / PyTorch.
 // Both sides time the whole predict (input prep, network, softmax).
 //   npx tsx bench/cnn-throughput.ts [--seconds 3] [--torch-threads 2] [--rounds 1] [--only mlp|cnn|NAME] [--json]
-// --torch-threads 1 shows how much of PyTorch's time on a loaded machine is OpenMP threads contending.
+// The PyTorch child runs in torchEnv (bench/torchEnv.ts): its OpenMP and OpenBLAS pools both at --torch-threads,
+// OpenMP waiting passively. Before, Debian's PyTorch ran four threads on two cores and the ratios flattered Glyphdesk.
 // --rounds R alternates the two sides R times (Glyphdesk, PyTorch, Glyphdesk, …) and reports each cell's
 // ratio per round (min and median), so that load drifting during the run hits both sides alike.
 // The MLPs run batches of 8 glyphs or more through onnxruntime (recognize/mlpOnnx.ts) with GEMM_THREADS
@@ -21,6 +22,7 @@ import { ONNX_INTRA_OP_THREADS, OnnxClassifier } from '../src/main/recognize/onn
 import { GEMM_THREADS } from '../src/main/nn/simd.ts'
 import { GLYPH_PIXELS } from '../src/shared/classes.ts'
 import { shiftedFixtureGlyphs } from '../test/main/helpers/fixtureGlyphs.ts'
+import { torchEnv } from './torchEnv.ts'
 
 const args = process.argv.slice(2)
 const SECONDS = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 3
@@ -80,7 +82,7 @@ try {
         join(here, 'cnn-throughput.py'),
         JSON.stringify({ glyphs: file, models: pySpec, batches: BATCHES, seconds: SECONDS, threads: TORCH_THREADS })
       ],
-      { encoding: 'utf8' }
+      { encoding: 'utf8', env: torchEnv(TORCH_THREADS) }
     )
     if (py.status !== 0) process.stderr.write(`PyTorch side failed (status ${py.status}): ${py.stderr}\n`)
     else {

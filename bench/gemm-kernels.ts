@@ -29,6 +29,10 @@ const SHAPES = (
     { name: 'train-fwd0 X·W1 (32×64×1024)', m: 32, n: 64, k: 1024, kind: 'NN' },
     { name: 'train-bwd0 W1 −= lr·Xᵀ·dA (1024×64×32), X read by columns', m: 1024, n: 64, k: 32, kind: 'TNSgd' },
     { name: 'train-bwd0 W1 −= lr·Xᵀ·dA (1024×64×32), X transposed first', m: 1024, n: 64, k: 32, kind: 'TNSgdT' },
+    { name: 'train-fwd0, batch 64 (64×64×1024)', m: 64, n: 64, k: 1024, kind: 'NN' },
+    { name: 'train-bwd0, batch 64 (1024×64×64), X read by columns', m: 1024, n: 64, k: 64, kind: 'TNSgd' },
+    { name: 'train-fwd0, batch 128 (128×64×1024)', m: 128, n: 64, k: 1024, kind: 'NN' },
+    { name: 'train-bwd0, batch 128 (1024×64×128), X read by columns', m: 1024, n: 64, k: 128, kind: 'TNSgd' },
     { name: 'infer mlp-baseline X·W1 (256×64×1024)', m: 256, n: 64, k: 1024, kind: 'NN' },
     { name: 'infer mlp-best X·W1 (256×256×1024)', m: 256, n: 256, k: 1024, kind: 'NN' }
   ] satisfies Shape[]

@@ -5,7 +5,13 @@
 // (written to a temp dir), so besides the times we can check that they compute the same thing.
 // After one warm-up epoch each, Glyphdesk, NumPy and PyTorch epochs alternate (the machine's load
 // drifts); min and median of each side, and the ratios of paired runs.
-//   node --import tsx bench/train-epoch.ts [--reps 7] [--n 10800] [--no-numpy] [--no-torch] [--torch-threads 1] [--gemm-threads 1,2] [--breakdown]
+// Debian's NumPy and PyTorch both run their products on the system OpenBLAS (pthreads, one thread per core), whose
+// threads keep spinning for ~0.1 s after each call. So every timed epoch starts after --settle-ms (default 300) of
+// quiet, and the PyTorch child runs in torchEnv (bench/torchEnv.ts: its OpenBLAS and OpenMP pools at --torch-threads,
+// OpenMP waiting passively; torch.set_num_threads alone does not reach OpenBLAS, and a "1-thread" PyTorch ran its
+// products on two spinning threads). NumPy keeps its BLAS as found (printed).
+//   node --import tsx bench/train-epoch.ts [--reps 7] [--n 10800] [--no-numpy] [--no-torch] [--torch-threads 1] [--gemm-threads 1,2]
+//     [--settle-ms 300] [--breakdown]
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -18,6 +24,7 @@ import type { Activation, Dense } from '../src/main/nn/layers.ts'
 import { Rng } from '../src/main/nn/rng.ts'
 import { GEMM_THREADS } from '../src/main/nn/simd.ts'
 import { trainMlp, type LabelledGlyphs } from '../src/main/nn/train.ts'
+import { torchEnv } from './torchEnv.ts'
 
 const args = process.argv.slice(2)
 const opt = (name: string, dflt: number): number => {
@@ -25,6 +32,8 @@ const opt = (name: string, dflt: number): number => {
   return i >= 0 ? Number(args[i + 1]) : dflt
 }
 const REPS = opt('reps', 7)
+const SETTLE_MS = opt('settle-ms', 300)
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
 const N = opt('n', 10800)
 const LR = 0.01
 const SIZES = [1024, 64, 36]
@@ -92,17 +101,14 @@ class PyRef {
     readonly label: string,
     script: string,
     readonly dir: string,
-    extra: string[] = []
+    extra: string[] = [],
+    env: NodeJS.ProcessEnv = process.env
   ) {
-    this.child = spawn('/usr/bin/python3', [
-      join(here, 'reference', script),
-      '--inputs',
-      dir,
-      '--lr',
-      String(LR),
-      '--serve',
-      ...extra
-    ])
+    this.child = spawn(
+      '/usr/bin/python3',
+      [join(here, 'reference', script), '--inputs', dir, '--lr', String(LR), '--serve', ...extra],
+      { env }
+    )
     this.child.stderr.on('data', (b: Buffer) => {
       this.stderr += b.toString()
     })
@@ -144,7 +150,7 @@ try {
   if (withNumpy) refs.push({ ref: new PyRef('NumPy', 'mlp_numpy.py', dir), prefix: 'numpy', times: [] })
   if (withTorch)
     refs.push({
-      ref: new PyRef('PyTorch', 'mlp_torch.py', dir, ['--threads', String(TORCH_THREADS)]),
+      ref: new PyRef('PyTorch', 'mlp_torch.py', dir, ['--threads', String(TORCH_THREADS)], torchEnv(TORCH_THREADS)),
       prefix: 'torch',
       times: []
     })
@@ -154,8 +160,14 @@ try {
   for (const r of refs) await r.ref.ask('epoch')
   const oursBy: Awaited<ReturnType<typeof ourEpoch>>[][] = mlps.map(() => [])
   for (let r = 0; r < REPS; r++) {
-    for (let v = 0; v < mlps.length; v++) oursBy[v].push(await ourEpoch(mlps[v]))
-    for (const side of refs) side.times.push(await side.ref.ask<{ seconds: number; cpu: number }>('epoch'))
+    for (let v = 0; v < mlps.length; v++) {
+      await settle()
+      oursBy[v].push(await ourEpoch(mlps[v]))
+    }
+    for (const side of refs) {
+      await settle()
+      side.times.push(await side.ref.ask<{ seconds: number; cpu: number }>('epoch'))
+    }
   }
   console.log(
     `load average ${loadavg()
