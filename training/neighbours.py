@@ -190,3 +190,44 @@ def broken_batch(x, gen, p_broken, n_fragments, eligible=None):
             continue  # a band that missed the letter, or a speck: not a fragment
         frags[k, 0] = 1.0 - frame(piece)
     return out, frags
+
+
+def bar_stub_batch(x, gen, p_stub, eligible, reach=(0.1, 0.45)):
+    """A thin letter (an I or a 1) cut out of a touching pair with a stub of its neighbour still on it: what
+    the lattice's cut offers when the cut falls inside the neighbour rather than between the two. For a share
+    `p_stub` of the `eligible` members (bool [n]) of a batch [n,1,32,32], a random other member B is drawn
+    touching the bar on one side (overlap 0–2 px or a gap of up to 1 px) and the pair is cut along a slightly
+    slanted line a share `reach` of B's ink width inside B; the bar's side is kept and framed again, label
+    kept. Unlike neighbour_batch's pieces, whose cut lies between the two letters' edges (within the overlap,
+    at most 30% of the narrower letter: a pixel or two for a bar), the stub is measured on the neighbour."""
+    n = x.shape[0]
+    ink = 1.0 - x[:, 0]
+    out = x.clone()
+    if n < 2 or p_stub <= 0:
+        return out
+
+    def u(lo, hi):
+        return lo + (hi - lo) * float(torch.rand((), generator=gen))
+
+    pick = (torch.rand(n, generator=gen) < p_stub) & eligible
+    ys = torch.arange(SIDE, dtype=torch.float32).view(SIDE, 1) - SIDE / 2
+    xs = torch.arange(3 * SIDE, dtype=torch.float32).view(1, 3 * SIDE)
+    for i in pick.nonzero().flatten().tolist():
+        j = int(torch.randint(0, n - 1, (), generator=gen))
+        j = j + 1 if j >= i else j
+        a, b = ink[i], ink[j]
+        ba, bb = ink_box(a), ink_box(b)
+        if ba is None or bb is None:
+            continue
+        side = 1 if torch.rand((), generator=gen) < 0.5 else -1
+        overlap = round(u(-1.0, 2.0))
+        wb = bb[3] - bb[2] + 1
+        canvas = compose(a, b, side, overlap, None, 0.0)
+        if side > 0:
+            line = SIDE + ba[3] - overlap + u(*reach) * wb + u(-0.25, 0.25) * ys
+            keep = xs < line
+        else:
+            line = SIDE + ba[2] + overlap - u(*reach) * wb + u(-0.25, 0.25) * ys
+            keep = xs > line
+        out[i, 0] = 1.0 - frame(canvas * keep)
+    return out
