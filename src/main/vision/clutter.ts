@@ -146,3 +146,67 @@ export function hasInk(gray: Uint8Array, inkLevel = 170, minShare = 2e-4): boole
   for (let i = 0; i < gray.length; i++) if (gray[i] < inkLevel) dark++
   return dark >= minShare * gray.length
 }
+
+/** What decides faint ink (faintInkStretch). */
+export interface FaintInkOptions {
+  /** Ink is at least this many noise deviations below the paper's level … (default 6) */
+  minSigmas?: number
+  /** … and at least this many gray levels below it (default 20 of 255: JPEG ringing and paper grain stay paper). */
+  minDrop?: number
+  /** Share of the pixels that must be that dark (default 5e-4: a few short words on a page). */
+  minShare?: number
+  /**
+   * Ink lighter than this gray level is stretched to it; ink at or below it is left alone (default 128, mid-grey:
+   * the ink of the photographed sample pages comes out of normalisation at 36–125).
+   */
+  inkTarget?: number
+}
+
+/**
+ * Faint writing — light pencil, faded ink, a washed-out scan — is, after background normalisation, only a little
+ * darker than its paper: few or no pixels reach hasInk's level, Otsu's threshold falls into the paper's noise, and
+ * the page reads as blank or as specks. This looks for it
+ * relative to the paper itself. The paper's level is the median of `gray` (paper ≈ 255 after normalisation) and
+ * its noise the spread of the darker half of the paper (median − 30th percentile, as a Gaussian's deviation, at
+ * least 1.5 levels). Pixels darker than the paper by `minSigmas` deviations and `minDrop` levels are ink; when they
+ * are at least `minShare` of the image, the returned 256-entry table maps the 20th percentile of their levels (the
+ * ink's level) to `inkTarget`, leaves 255 at 255 and stretches linearly between (clamped at 0). Null when there are
+ * too few such pixels (blank paper, shading, sensor noise) or when the ink is not faint (its level already at or
+ * below `inkTarget`). The result is continuous in the ink's level: ink just lighter than the target is stretched
+ * just a little.
+ */
+export function faintInkStretch(gray: Uint8Array, opts: FaintInkOptions = {}): Uint8Array | null {
+  const n = gray.length
+  if (n === 0) return null
+  const hist = new Float64Array(256)
+  for (let i = 0; i < n; i++) hist[gray[i]]++
+  const percentile = (q: number): number => {
+    let acc = 0
+    for (let v = 0; v < 256; v++) {
+      acc += hist[v]
+      if (acc > q * n) return v
+    }
+    return 255
+  }
+  const paper = percentile(0.5)
+  const sigma = Math.max(1.5, (paper - percentile(0.3)) / 0.524)
+  const cut = paper - Math.max((opts.minSigmas ?? 6) * sigma, opts.minDrop ?? 20)
+  let dark = 0
+  for (let v = 0; v < cut; v++) dark += hist[v]
+  if (dark === 0 || dark < (opts.minShare ?? 5e-4) * n) return null
+  let acc = 0,
+    ink = 0
+  for (let v = 0; v < cut; v++) {
+    acc += hist[v]
+    if (acc >= 0.2 * dark) {
+      ink = v
+      break
+    }
+  }
+  const target = opts.inkTarget ?? 128
+  if (ink <= target) return null
+  const gain = (255 - target) / (255 - ink)
+  const lut = new Uint8Array(256)
+  for (let v = 0; v < 256; v++) lut[v] = Math.max(0, Math.min(255, Math.round(255 - (255 - v) * gain)))
+  return lut
+}

@@ -21,7 +21,7 @@ import { InvalidInputError } from '../core/errors.ts'
 import { createRequire } from 'node:module'
 import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
-import { hasInk, notWriting, removeRules } from './clutter.ts'
+import { faintInkStretch, hasInk, notWriting, removeRules } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
 import { divideBy, labelComponents, type LabelMap } from './cvExact.ts'
 
@@ -312,22 +312,34 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   try {
     const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
     const norm = keep(normaliseBackground(cv, gray))
-    const normalised: GrayImage = { width: image.width, height: image.height, data: new Uint8Array(norm.data) }
 
     // Pass 1 at ≤1200 px: how tall are the characters? Shrinking by at most half, bilinear sampling still
     // reaches every source pixel and costs a fifth of OpenCV's general area resampling (~10 ms of a 1600-px
     // page); smaller factors (a 4000-px photo) keep INTER_AREA, which never skips a thin stroke.
     const f1 = Math.min(1, 1200 / Math.max(image.width, image.height))
     const probe = keep(new cv.Mat())
-    cv.resize(
-      norm,
-      probe,
-      new cv.Size(Math.max(1, Math.round(image.width * f1)), Math.max(1, Math.round(image.height * f1))),
-      0,
-      0,
-      f1 >= 0.5 ? cv.INTER_LINEAR : cv.INTER_AREA
-    )
-    medianBlur(cv, probe, probe, 3)
+    const makeProbe = (): void => {
+      cv.resize(
+        norm,
+        probe,
+        new cv.Size(Math.max(1, Math.round(image.width * f1)), Math.max(1, Math.round(image.height * f1))),
+        0,
+        0,
+        f1 >= 0.5 ? cv.INTER_LINEAR : cv.INTER_AREA
+      )
+      medianBlur(cv, probe, probe, 3)
+    }
+    makeProbe()
+    // Light pencil, faded ink, a washed-out scan: ink lighter than mid-grey is stretched until it is mid-grey, as
+    // the ink of an ordinary photographed page is, when the page holds enough pixels well below its paper's own
+    // noise (clutter.ts#faintInkStretch). Ink at mid-grey or darker, and blank paper, are left as they are.
+    const lut = faintInkStretch(probe.data)
+    if (lut) {
+      const d = norm.data
+      for (let i = 0; i < d.length; i++) d[i] = lut[d[i]]
+      makeProbe()
+    }
+    const normalised: GrayImage = { width: image.width, height: image.height, data: new Uint8Array(norm.data) }
     if (rejectClutter && !hasInk(probe.data)) {
       // Blank paper, shading and noise: nothing is darker than ink must be. No boxes, and no upscaling of
       // the noise to character size (which is where the time would go).

@@ -167,7 +167,8 @@ interface Drawn {
   rect: Rect
 }
 
-function drawPage(): { image: GrayImage; expected: Drawn[][] } {
+/** The page; `ink` is the strokes' colour (default near-black; a translucent one draws faint writing). */
+function drawPage(ink = '#202020'): { image: GrayImage; expected: Drawn[][] } {
   const W = 1400,
     HP = 900
   const canvas = createCanvas(W, HP)
@@ -178,7 +179,7 @@ function drawPage(): { image: GrayImage; expected: Drawn[][] } {
   g.addColorStop(1, '#a8a8a8')
   ctx.fillStyle = g
   ctx.fillRect(0, 0, W, HP)
-  ctx.strokeStyle = '#202020'
+  ctx.strokeStyle = ink
   ctx.lineWidth = STROKE
   ctx.lineCap = 'round'
   ctx.lineJoin = 'round'
@@ -225,7 +226,7 @@ function drawPage(): { image: GrayImage; expected: Drawn[][] } {
   line('ZEN VEXT LENT', 100, 230, 0.12)
   // "1" with a period after it (punctuation, dropped), then a broken T.
   const end = line('1 tEN', 100, 470, 0)
-  ctx.fillStyle = '#202020'
+  ctx.fillStyle = ink
   ctx.beginPath()
   ctx.arc(100 + 0.15 * H + 14, 470 + H - 3, 4.5, 0, 2 * Math.PI)
   ctx.fill()
@@ -316,6 +317,37 @@ describe('segmentPage on a synthetic page', () => {
     expect(r.charHeight).toBeLessThan(1.25 * (H + STROKE))
     expect(r.binary.data.length).toBe(r.binary.width * r.binary.height)
     expect(r.binary.width).toBe(Math.round(page.image.width * r.binaryScale))
+  })
+})
+
+describe('faint writing', () => {
+  it('finds the same boxes on a page written faintly (ink 15% darker than its paper) as on the dark page', async () => {
+    // 18% of near-black over the shaded paper: ink 206 on paper 244 at the left, 144 on 168 at the right — no
+    // pixel as dark as hasInk's level, and Otsu's threshold alone would fall into the paper's noise.
+    const faint = drawPage('rgba(32, 32, 32, 0.18)')
+    const dark = await segmentPage(drawPage().image, { splitWidthRatio: 1.75 })
+    const { boxes } = await segmentPage(faint.image, { splitWidthRatio: 1.75 })
+    expect(boxes.length).toBe(dark.boxes.length)
+    const layout = layoutPage(boxes)
+    expect(layout.lines.map((l) => l.boxCount)).toEqual(faint.expected.map((l) => l.length))
+    for (const b of layout.boxes) {
+      const want = faint.expected[b.line][layout.boxes.filter((o) => o.line === b.line).indexOf(b)]
+      expect(iou(b.box, want.rect), `line ${b.line} "${want.ch}"`).toBeGreaterThan(0.6)
+    }
+  })
+
+  it('still finds nothing on blank shaded paper with noise', async () => {
+    const W = 900,
+      HP = 600
+    const data = new Uint8Array(W * HP)
+    let seed = 12345
+    for (let y = 0; y < HP; y++)
+      for (let x = 0; x < W; x++) {
+        seed = (seed * 1103515245 + 12345) >>> 0
+        data[y * W + x] = Math.round(240 - (60 * x) / W + ((seed >>> 16) % 9) - 4) // shading and ±4 of noise
+      }
+    const { boxes } = await segmentPage({ width: W, height: HP, data })
+    expect(boxes).toHaveLength(0)
   })
 })
 

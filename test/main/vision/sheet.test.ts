@@ -7,7 +7,7 @@ import { applyH, insideConvex } from '../../../src/main/vision/geometry.ts'
 import { craftedPhoto, craftedSheet } from '../helpers/craftedPhoto.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { findSheet, flattenSheet } from '../../../src/main/vision/sheet.ts'
-import { hasInk, removeRules } from '../../../src/main/vision/clutter.ts'
+import { faintInkStretch, hasInk, removeRules } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
 import type { Rect } from '../../../src/main/vision/layout.ts'
 
@@ -116,5 +116,29 @@ describe('ruled lines and clutter', () => {
     const written = blank.slice()
     for (let y = 100; y < 160; y++) for (let x = 100; x < 108; x++) written[y * 400 + x] = 40
     expect(hasInk(written)).toBe(true)
+  })
+
+  it('stretches faint ink to mid-grey, by hand-computed levels, and leaves blank paper and dark ink alone', () => {
+    // Paper at exactly 250 (noise floor 1.5 levels: the cut is 250 − max(6 × 1.5, 20) = 230) with 2% of ink at 210.
+    const faint = new Uint8Array(100 * 100).fill(250)
+    for (let i = 0; i < 200; i++) faint[i * 50] = 210
+    const lut = faintInkStretch(faint)
+    expect(lut).not.toBeNull()
+    // gain (255 − 128) / (255 − 210) = 2.8222…: 210 → 128, 250 → 240.9 → 241, 255 stays, darker clamps at 0.
+    expect(lut![210]).toBe(128)
+    expect(lut![250]).toBe(241)
+    expect(lut![255]).toBe(255)
+    expect(lut![0]).toBe(0)
+    for (let v = 1; v < 256; v++) expect(lut![v]).toBeGreaterThanOrEqual(lut![v - 1])
+    // Ink already at mid-grey or darker: nothing to do.
+    const dark = faint.map((v) => (v === 210 ? 100 : v))
+    expect(faintInkStretch(dark)).toBeNull()
+    // Too few dark pixels (under 5e-4 of the image) or none below the paper's noise: blank.
+    const specks = new Uint8Array(100 * 100).fill(250)
+    for (let i = 0; i < 4; i++) specks[i * 999] = 200
+    expect(faintInkStretch(specks)).toBeNull()
+    const noisy = new Uint8Array(400 * 300)
+    for (let i = 0; i < noisy.length; i++) noisy[i] = 230 + ((i * 7919) % 23)
+    expect(faintInkStretch(noisy)).toBeNull()
   })
 })
