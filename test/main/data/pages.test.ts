@@ -88,6 +88,22 @@ describe('data pages: composer', () => {
     }
   }, 120_000)
 
+  it("draws faint pages as JPEG whose ink is far lighter than a clean page's, with the same kind of truth", async () => {
+    const { files, manifest } = await composePages({ seed: 3, conditions: ['clean', 'faint'], pagesPerCondition: 1 })
+    const darkest = async (name: string): Promise<number> => {
+      const img = await loadImage(files.find((f) => f.name === name)!.bytes, { name })
+      const sorted = Uint8Array.from(img.data).sort()
+      return sorted[Math.floor(sorted.length * 0.002)] // the ink's dark core, ignoring a few noise pixels
+    }
+    const [clean, faint] = manifest.pages
+    expect(faint.file).toBe('faint-01.jpg')
+    expect(faint.lines.join('').length).toBeGreaterThan(40)
+    // The clean page's ink core is near black; the faint page keeps at most 35% of its contrast with 248 paper
+    // (plus noise and JPEG), so its core stays above 248 − 0.35 · 248 − 15 ≈ 146.
+    expect(await darkest(clean.file)).toBeLessThan(60)
+    expect(await darkest(faint.file)).toBeGreaterThan(140)
+  }, 60_000)
+
   it('gives the no-text condition empty ground truth: an empty desk, then a blank sheet', async () => {
     const { files, manifest } = await composePages({ seed: 1, conditions: ['no-text'], pagesPerCondition: 2 })
     expect(manifest.pages.map((p) => p.lines)).toEqual([[], []])

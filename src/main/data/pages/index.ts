@@ -41,7 +41,8 @@ export const PAGE_CONDITIONS = [
   'ruled',
   'phone',
   'mixed',
-  'no-text'
+  'no-text',
+  'faint'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -64,7 +65,9 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'the sheet on a textured desk with clutter (pens, mug ring, phone, sticky note, cable), perspective with ±10° rotation, drop shadow, light falloff and a soft shadow, noise, blur, JPEG',
   mixed:
     'mixed letter–digit tokens (4B, Q3, ROOM 101, 2525) and numbers beside words, each word from a randomly chosen source',
-  'no-text': 'photos without writing: even pages an empty desk with clutter, odd pages a blank sheet on a desk'
+  'no-text': 'photos without writing: even pages an empty desk with clutter, odd pages a blank sheet on a desk',
+  faint:
+    'light pencil or a washed-out scan: ink kept at 12–35% of its contrast with the paper, light falling off by up to 12% across the page, scanner noise σ 1–3, JPEG at quality 85'
 }
 
 /**
@@ -165,7 +168,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   ruled: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   phone: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   mixed: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  'no-text': { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  'no-text': { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  faint: { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -534,15 +538,17 @@ function grayInk(rng: Rng): [number, number, number] {
 async function flatPage(ctx: SheetContext) {
   const sheet = composeSheet(ctx, 1400, false)
   const { img } = sheet
-  // Plain pages are gray PNGs except ruled paper, whose colour is part of the condition.
+  if (ctx.cond === 'faint') fade(img, ctx.rng)
+  // Plain pages are gray PNGs except ruled paper, whose colour is part of the condition, and faint pages, which are
+  // JPEG like most scans (their noise would make a PNG six times the size).
   const colour = ctx.cond === 'ruled'
+  const jpeg = ctx.cond === 'faint'
   const raw = colour ? toRgbBytes(img) : grayBytes(img)
-  const bytes = await sharp(raw, { raw: { width: img.w, height: img.h, channels: colour ? 3 : 1 } })
-    .png({ compressionLevel: 9 })
-    .toBuffer()
+  const image = sharp(raw, { raw: { width: img.w, height: img.h, channels: colour ? 3 : 1 } })
+  const bytes = await (jpeg ? image.jpeg({ quality: 85 }) : image.png({ compressionLevel: 9 })).toBuffer()
   return {
     bytes,
-    ext: 'png',
+    ext: jpeg ? 'jpg' : 'png',
     truth: {
       capHeight: sheet.capHeight,
       sources: sheet.sources,
@@ -645,6 +651,29 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number) {
       blurSigma
     }
   }
+}
+
+/**
+ * The `faint` condition, in place on a gray sheet (all three planes equal): every pixel's difference from the
+ * paper is kept at a share of 12–35% (light pencil, faded ink), the light falls off linearly by up to 12% towards
+ * one side, and Gaussian noise of σ 1–3 levels is added (a scanner's). Draws from the page's own generator, after
+ * the sheet is composed, so the writing is what a clean page of the same seed would hold.
+ */
+function fade(img: RgbImage, rng: Rng): void {
+  const keep = rng.uniformIn(0.12, 0.35)
+  const falloff = rng.uniformIn(0, 0.12)
+  const towardsRight = rng.uniform() < 0.5
+  const sigma = rng.uniformIn(1, 3)
+  const paper = 248
+  for (let y = 0; y < img.h; y++)
+    for (let x = 0; x < img.w; x++) {
+      const i = y * img.w + x
+      const t = towardsRight ? x / img.w : 1 - x / img.w
+      const v = (paper - (paper - img.r[i]) * keep) * (1 - falloff * t) + rng.normal(0, sigma)
+      img.r[i] = v
+      img.g[i] = v
+      img.b[i] = v
+    }
 }
 
 function grayBytes(img: RgbImage): Buffer {
