@@ -364,12 +364,18 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     const work = keep(new cv.Mat())
     const ww = Math.max(1, Math.round(image.width * s)),
       wh = Math.max(1, Math.round(image.height * s))
-    if (s > 1) {
-      // Median before upscaling: same footprint in character units, far fewer pixels (the wasm median is slow).
+    // The median's footprint is 5 working pixels. Upscaled by s, that is 5 / s input pixels, rounded to an odd size.
+    const kSize = 2 * Math.round((5 / s - 1) / 2) + 1
+    if (s > 1 && kSize >= 3) {
+      // Median before upscaling: same footprint in character units, far fewer pixels.
       const pre = keep(new cv.Mat())
-      const kSize = Math.max(3, 2 * Math.round((5 / s - 1) / 2) + 1)
       medianBlur(cv, norm, pre, kSize)
       cv.resize(pre, work, new cv.Size(ww, wh), 0, 0, cv.INTER_LINEAR)
+    } else if (s > 1) {
+      // Small writing (s > 2.5: characters under ~26 input pixels tall): 5 working pixels are less than the
+      // smallest median of the input, whose 3×3 would wipe out strokes a pixel or two wide. Upscale, then filter.
+      cv.resize(norm, work, new cv.Size(ww, wh), 0, 0, cv.INTER_LINEAR)
+      medianBlur(cv, work, work, 5)
     } else {
       cv.resize(norm, work, new cv.Size(ww, wh), 0, 0, cv.INTER_AREA)
       medianBlur(cv, work, work, 5)

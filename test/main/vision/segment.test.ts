@@ -351,6 +351,47 @@ describe('faint writing', () => {
   })
 })
 
+/** The image shrunk by an integer factor k, each output pixel the mean of its k×k block (a low-resolution photo). */
+function shrink(image: GrayImage, k: number): GrayImage {
+  const w = Math.floor(image.width / k),
+    h = Math.floor(image.height / k)
+  const data = new Uint8Array(w * h)
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let sum = 0
+      for (let dy = 0; dy < k; dy++)
+        for (let dx = 0; dx < k; dx++) sum += image.data[(y * k + dy) * image.width + x * k + dx]
+      data[y * w + x] = Math.round(sum / (k * k))
+    }
+  return { width: w, height: h, data }
+}
+
+describe('small writing', () => {
+  it('finds every character of the page shrunk 4× (letters 15 px tall, strokes 1.5 px wide), each where it is', async () => {
+    // Upscaled ~4× to the working size, a 3×3 median of the small image would cover 12 working pixels and wipe
+    // out the thin strokes before the threshold; the median runs after the upscaling instead.
+    const page = drawPage()
+    const k = 4
+    const { boxes } = await segmentPage(shrink(page.image, k), { splitWidthRatio: 1.75 })
+    const layout = layoutPage(boxes)
+    expect(layout.lines.map((l) => l.boxCount)).toEqual(page.expected.map((l) => l.length))
+    for (const b of layout.boxes) {
+      const want = page.expected[b.line][layout.boxes.filter((o) => o.line === b.line).indexOf(b)]
+      const r = want.rect
+      // The box holds the letter's centre (scaled) and is no more than a third of a letter wider or taller than it
+      // (at this size a period 4 px from the "1" may join it).
+      const [mx, my] = [(r.x + r.w / 2) / k, (r.y + r.h / 2) / k]
+      const at = `line ${b.line} "${want.ch}"`
+      expect(mx, at).toBeGreaterThanOrEqual(b.box.x)
+      expect(mx, at).toBeLessThanOrEqual(b.box.x + b.box.w)
+      expect(my, at).toBeGreaterThanOrEqual(b.box.y)
+      expect(my, at).toBeLessThanOrEqual(b.box.y + b.box.h)
+      expect(b.box.w, at).toBeLessThanOrEqual((r.w + H / 3) / k + 1)
+      expect(b.box.h, at).toBeLessThanOrEqual((r.h + H / 3) / k + 1)
+    }
+  })
+})
+
 describe('loose strokes', () => {
   /** A 700 × 200 page with six upright bars 70 px tall (the page's characters); `fill` adds ink rectangles. */
   function barsPage() {
