@@ -104,6 +104,24 @@ describe('data pages: composer', () => {
     expect(await darkest(faint.file)).toBeGreaterThan(140)
   }, 60_000)
 
+  it('shrinks small pages, their boxes with them, and records what each was drawn as', async () => {
+    const { files, manifest } = await composePages({ seed: 5, conditions: ['small'], pagesPerCondition: 2 })
+    for (const page of manifest.pages) {
+      expect(['clean', 'touching', 'broken', 'tight-spacing', 'uneven-spacing']).toContain(page.drawnAs)
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      expect([img.width, img.height]).toEqual([page.width, page.height])
+      // 28–42% of a 1400-px sheet, cap heights of 40–58 px shrunk alike.
+      expect(page.width).toBeGreaterThanOrEqual(Math.round(1400 * 0.28))
+      expect(page.width).toBeLessThanOrEqual(Math.round(1400 * 0.42))
+      expect(page.capHeight).toBeGreaterThanOrEqual(40 * 0.28 - 0.01)
+      expect(page.capHeight).toBeLessThanOrEqual(58 * 0.42 + 0.01)
+      for (const c of page.chars) {
+        expect(c[3]).toBeLessThanOrEqual(page.width + 0.01)
+        expect(c[4]).toBeLessThanOrEqual(page.height + 0.01)
+      }
+    }
+  }, 60_000)
+
   it('gives the no-text condition empty ground truth: an empty desk, then a blank sheet', async () => {
     const { files, manifest } = await composePages({ seed: 1, conditions: ['no-text'], pagesPerCondition: 2 })
     expect(manifest.pages.map((p) => p.lines)).toEqual([[], []])

@@ -1,6 +1,6 @@
 // The committed hard pages (test/fixtures/hard-pages, `glyphdesk data pages --seed 1`) for the conditions the
-// sheet and clutter steps answer: phone photos, ruled paper and photos without text; and faint writing, which
-// read as blank before vision/clutter.ts#faintInkStretch. Scores per condition
+// sheet and clutter steps answer: phone photos, ruled paper and photos without text; faint writing, which read as
+// blank before vision/clutter.ts#faintInkStretch; and small writing (pages shrunk to 28–42%). Scores per condition
 // come from the set's manifest (read/evalConditions.ts), as `eval-pages` reports them.
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,7 +11,7 @@ import { evalPages, type PageEval } from '../../../src/main/read/evalPages.ts'
 import { readPageConditions, scoreByCondition } from '../../../src/main/read/evalConditions.ts'
 
 const SET = 'test/fixtures/hard-pages'
-const KEEP = ['phone', 'ruled', 'no-text', 'faint']
+const KEEP = ['phone', 'ruled', 'no-text', 'faint', 'small']
 let dir = ''
 let pages: PageEval[] = []
 let conditions: Map<string, string>
@@ -34,9 +34,9 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
 describe('hard pages: the sheet and the clutter', () => {
-  it('reads every page of the four conditions, grouped by the manifest', () => {
+  it('reads every page of the five conditions, grouped by the manifest', () => {
     const rows = scoreByCondition(pages, conditions)
-    expect(rows.map((r) => r.condition)).toEqual(['faint', 'no-text', 'phone', 'ruled', 'overall'])
+    expect(rows.map((r) => r.condition)).toEqual(['faint', 'no-text', 'phone', 'ruled', 'small', 'overall'])
     expect(rows.find((r) => r.condition === 'phone')!.pages).toBe(3)
   })
 
@@ -49,11 +49,13 @@ describe('hard pages: the sheet and the clutter', () => {
     }
   })
 
-  it('reads faint writing (ink at 12–35% of its contrast) with CER ≤ 5%: it read as blank before', () => {
-    const r = scoreByCondition(pages, conditions).find((x) => x.condition === 'faint')!
-    expect(r.pages).toBe(3)
-    expect(r.cerNoSpace).toBeLessThanOrEqual(0.05)
-    expect(r.detection.rate).toBeGreaterThanOrEqual(0.98)
+  it('reads faint writing (ink at 12–35% of its contrast; blank before) and small writing with CER ≤ 5%', () => {
+    for (const c of ['faint', 'small']) {
+      const r = scoreByCondition(pages, conditions).find((x) => x.condition === c)!
+      expect(r.pages, c).toBe(3)
+      expect(r.cerNoSpace, c).toBeLessThanOrEqual(0.05)
+      expect(r.detection.rate, c).toBeGreaterThanOrEqual(0.98)
+    }
   })
 
   it('reads no character on an empty desk or a blank sheet', () => {

@@ -42,7 +42,8 @@ export const PAGE_CONDITIONS = [
   'phone',
   'mixed',
   'no-text',
-  'faint'
+  'faint',
+  'small'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -67,7 +68,9 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'mixed letter–digit tokens (4B, Q3, ROOM 101, 2525) and numbers beside words, each word from a randomly chosen source',
   'no-text': 'photos without writing: even pages an empty desk with clutter, odd pages a blank sheet on a desk',
   faint:
-    'light pencil or a washed-out scan: ink kept at 12–35% of its contrast with the paper, light falling off by up to 12% across the page, scanner noise σ 1–3, JPEG at quality 85'
+    'light pencil or a washed-out scan: ink kept at 12–35% of its contrast with the paper, light falling off by up to 12% across the page, scanner noise σ 1–3, JPEG at quality 85',
+  small:
+    'a page photographed from afar or scanned at low resolution: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), shrunk to 28–42% of its size (Lanczos), cap heights 11–24 px'
 }
 
 /**
@@ -126,6 +129,8 @@ export interface PageTruth {
   chars: CharTruth[]
   /** Phone pages: the sheet's corners in file pixels (top-left, top-right, bottom-right, bottom-left). */
   sheet?: Point[]
+  /** `small` pages: the flat condition the page was drawn as before it was shrunk. */
+  drawnAs?: PageCondition
   rotationDeg?: number
   clutter?: string[]
   desk?: string
@@ -169,7 +174,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   phone: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   mixed: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   'no-text': { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  faint: { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  faint: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  small: { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: a small page is drawn as another condition
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -236,14 +242,34 @@ export async function composePages(
       const available = names.filter((s) => s !== 'nist' || nist !== null)
       // One source per page, rotating so each condition sees every source; `mixed` mixes them per word.
       const pageSource = available[(k + ci) % available.length]
-      const ctx: SheetContext = { rng, cond, humor, comic, nist, handDigits, sourceIndex, pageSource, available }
+      const small = cond === 'small'
+      const drawnAs = small ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
+      const ctx: SheetContext = {
+        rng,
+        cond: drawnAs,
+        humor,
+        comic,
+        nist,
+        handDigits,
+        sourceIndex,
+        pageSource,
+        available,
+        small
+      }
       let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
       if (cond === 'phone' || cond === 'no-text') page = await photoPage(ctx, cond === 'no-text' ? k % 2 : 2)
       else page = await flatPage(ctx)
       const file = `${base}.${page.ext}`
       files.push({ name: file, bytes: page.bytes })
       files.push({ name: `${base}.txt`, bytes: Buffer.from(page.truth.lines.map((l) => l + '\n').join('')) })
-      pages.push({ file, text: `${base}.txt`, condition: cond, seed: pageSeed, ...page.truth })
+      pages.push({
+        file,
+        text: `${base}.txt`,
+        condition: cond,
+        seed: pageSeed,
+        ...page.truth,
+        ...(small ? { drawnAs } : {})
+      })
       opts.onPage?.(file, pages.length, total)
     }
   }
@@ -327,7 +353,12 @@ interface SheetContext {
   sourceIndex: (s: string) => number
   pageSource: SourceName
   available: readonly SourceName[]
+  /** The `small` condition: the page (drawn as `cond`, a flat condition) is shrunk after it is composed. */
+  small?: boolean
 }
+
+/** The flat conditions a `small` page is drawn as before it is shrunk: small handwriting is also cramped or broken. */
+const SMALL_DRAWN_AS: readonly PageCondition[] = ['clean', 'touching', 'broken', 'tight-spacing', 'uneven-spacing']
 
 interface Sheet {
   img: RgbImage
@@ -544,18 +575,33 @@ async function flatPage(ctx: SheetContext) {
   const colour = ctx.cond === 'ruled'
   const jpeg = ctx.cond === 'faint'
   const raw = colour ? toRgbBytes(img) : grayBytes(img)
-  const image = sharp(raw, { raw: { width: img.w, height: img.h, channels: colour ? 3 : 1 } })
+  // The `small` condition: the page shrunk as a camera far from it or a low-resolution scan would take it.
+  const f = ctx.small ? ctx.rng.uniformIn(0.28, 0.42) : 1
+  const w = Math.round(img.w * f),
+    h = Math.round(img.h * f)
+  let image = sharp(raw, { raw: { width: img.w, height: img.h, channels: colour ? 3 : 1 } })
+  if (f !== 1) {
+    // Back to one gray channel (sharp's raw output of a resize is in its working colour space).
+    const { data, info } = await image
+      .resize(w, h, { kernel: 'lanczos3' })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    image = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+  }
   const bytes = await (jpeg ? image.jpeg({ quality: 85 }) : image.png({ compressionLevel: 9 })).toBuffer()
+  const at = (v: number): number => Math.round(v * f * 100) / 100
+  const scaled = (c: CharTruth): CharTruth => [c[0], at(c[1]), at(c[2]), at(c[3]), at(c[4]), c[5]]
   return {
     bytes,
     ext: jpeg ? 'jpg' : 'png',
     truth: {
-      capHeight: sheet.capHeight,
+      capHeight: f === 1 ? sheet.capHeight : at(sheet.capHeight),
       sources: sheet.sources,
-      width: img.w,
-      height: img.h,
+      width: w,
+      height: h,
       lines: sheet.lines,
-      chars: sheet.chars
+      chars: f === 1 ? sheet.chars : sheet.chars.map(scaled)
     }
   }
 }
