@@ -43,7 +43,8 @@ export const PAGE_CONDITIONS = [
   'mixed',
   'no-text',
   'faint',
-  'small'
+  'small',
+  'shadow'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -70,7 +71,9 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
   faint:
     'light pencil or a washed-out scan: ink kept at 12–35% of its contrast with the paper, light falling off by up to 12% across the page, scanner noise σ 1–3, JPEG at quality 85',
   small:
-    'a page photographed from afar or scanned at low resolution: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), shrunk to 28–42% of its size (Lanczos), cap heights 11–24 px'
+    'a page photographed from afar or scanned at low resolution: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), shrunk to 28–42% of its size (Lanczos), cap heights 11–24 px',
+  shadow:
+    "a hard-edged shadow across the page (a phone's or a hand's): one side of a straight edge at any angle through the middle 60% of the page darkened to 45–75%, with a penumbra of 0–8 px"
 }
 
 /**
@@ -175,7 +178,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   mixed: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   'no-text': { letter: [0.12, 0.28], word: [0.65, 0.95] },
   faint: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  small: { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: a small page is drawn as another condition
+  small: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a small page is drawn as another condition
+  shadow: { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -570,6 +574,7 @@ async function flatPage(ctx: SheetContext) {
   const sheet = composeSheet(ctx, 1400, false)
   const { img } = sheet
   if (ctx.cond === 'faint') fade(img, ctx.rng)
+  if (ctx.cond === 'shadow') castShadow(img, ctx.rng)
   // Plain pages are gray PNGs except ruled paper, whose colour is part of the condition, and faint pages, which are
   // JPEG like most scans (their noise would make a PNG six times the size).
   const colour = ctx.cond === 'ruled'
@@ -719,6 +724,29 @@ function fade(img: RgbImage, rng: Rng): void {
       img.r[i] = v
       img.g[i] = v
       img.b[i] = v
+    }
+}
+
+/**
+ * The `shadow` condition, in place: a straight edge at any angle through the middle 60% of the page, everything on
+ * one side of it darkened to a share of 45–75% of its light, the change spread over a penumbra of 0–8 px.
+ */
+function castShadow(img: RgbImage, rng: Rng): void {
+  const cx = img.w * rng.uniformIn(0.2, 0.8),
+    cy = img.h * rng.uniformIn(0.2, 0.8)
+  const angle = rng.uniformIn(0, 2 * Math.PI)
+  const [nx, ny] = [Math.cos(angle), Math.sin(angle)]
+  const dark = rng.uniformIn(0.45, 0.75)
+  const penumbra = rng.uniformIn(0, 8)
+  for (let y = 0; y < img.h; y++)
+    for (let x = 0; x < img.w; x++) {
+      const d = (x - cx) * nx + (y - cy) * ny // signed distance to the edge; the shadow is where d > 0
+      const t = penumbra < 0.5 ? (d > 0 ? 1 : 0) : Math.min(1, Math.max(0, d / penumbra + 0.5))
+      const f = 1 - (1 - dark) * t
+      const i = y * img.w + x
+      img.r[i] *= f
+      img.g[i] *= f
+      img.b[i] *= f
     }
 }
 
