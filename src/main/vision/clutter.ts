@@ -6,10 +6,12 @@
  * Erases ruled lines, margin lines and borders from `bin` (255 = ink, in place) without cutting the
  * strokes that cross them. A pixel is part of a line when it lies on a horizontal (vertical) run of ink at
  * least `minLength` long, counted over its row and the rows next to it (a line tilted by a pixel or two
- * over that length still counts). Across the line, each column's band of line pixels is erased only when
- * no stroke continues it: when the pixel just above or just below the band is ink that is not line, the
- * band is kept, so a letter crossing the line or standing on it stays whole. Bands thicker than
- * `maxThickness` are not lines (a bar, a blob) and are left alone. Returns the number of pixels erased.
+ * over that length still counts). Across the line, each column's band of line pixels is kept only where a
+ * stroke crosses it: ink that is not line just above and just below the band, so a letter crossing the line
+ * stays whole. Under a letter that only stands on the line (or hangs from it) the band is line and is erased:
+ * kept, it gave the letter a foot as wide as its touching stroke — an underlined O read Q, a J read I
+ * (docs/BENCHMARKS.md, "Underlines"). Bands thicker than `maxThickness` are not lines (a bar, a blob) and are
+ * left alone. Returns the number of pixels erased.
  */
 export function removeRules(bin: Uint8Array, w: number, h: number, minLength: number, maxThickness: number): number {
   // Horizontal runs over the row and its neighbours (a vertical dilation by one pixel), then vertical runs over
@@ -35,7 +37,7 @@ export function removeRules(bin: Uint8Array, w: number, h: number, minLength: nu
       if (y1 - y0 + 1 > maxThickness) continue
       const above = y0 > 0 && bin[(y0 - 1) * w + x] !== 0 && !(line[(y0 - 1) * w + x] & 1)
       const below = y1 + 1 < h && bin[(y1 + 1) * w + x] !== 0 && !(line[(y1 + 1) * w + x] & 1)
-      if (above || below) continue
+      if (above && below) continue
       for (let k = y0; k <= y1; k++) {
         bin[k * w + x] = 0
         erased++
@@ -56,7 +58,7 @@ export function removeRules(bin: Uint8Array, w: number, h: number, minLength: nu
       if (x1 - x0 + 1 > maxThickness) continue
       const left = x0 > 0 && bin[y * w + x0 - 1] !== 0 && !(line[y * w + x0 - 1] & 2)
       const right = x1 + 1 < w && bin[y * w + x1 + 1] !== 0 && !(line[y * w + x1 + 1] & 2)
-      if (left || right) continue
+      if (left && right) continue
       for (let k = x0; k <= x1; k++) {
         if (bin[y * w + k]) erased++
         bin[y * w + k] = 0

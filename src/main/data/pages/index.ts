@@ -44,7 +44,8 @@ export const PAGE_CONDITIONS = [
   'no-text',
   'faint',
   'small',
-  'shadow'
+  'shadow',
+  'underlined'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -73,7 +74,9 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
   small:
     'a page photographed from afar or scanned at low resolution: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), shrunk to 28–42% of its size (Lanczos), cap heights 11–24 px',
   shadow:
-    "a hard-edged shadow across the page (a phone's or a hand's): one side of a straight edge at any angle through the middle 60% of the page darkened to 45–75%, with a penumbra of 0–8 px"
+    "a hard-edged shadow across the page (a phone's or a hand's): one side of a straight edge at any angle through the middle 60% of the page darkened to 45–75%, with a penumbra of 0–8 px",
+  underlined:
+    'words and whole lines underlined (70% of the lines), the line from just touching the letters to a tenth of the cap height below them, 4–8% of it thick'
 }
 
 /**
@@ -179,7 +182,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   'no-text': { letter: [0.12, 0.28], word: [0.65, 0.95] },
   faint: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   small: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a small page is drawn as another condition
-  shadow: { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  shadow: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  underlined: { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -436,6 +440,8 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
     const slope = rng.uniformIn(-0.006, 0.006)
     let x = left + H * rng.uniformIn(0, 0.4)
     const words: string[] = []
+    /** Each word's ink span along the line, [first glyph's left, last glyph's right]. */
+    const spans: [number, number][] = []
     let prev: Placed | null = null
     for (;;) {
       if (pending.length === 0) pending = drawTokens(rng, mix)
@@ -469,9 +475,23 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
         x = gx + g.w
       }
       words.push(token)
+      spans.push([chars[chars.length - token.length][1], x])
       prev = null
     }
     lines.push(words.join(' '))
+    if (cond === 'underlined' && words.length > 0 && rng.uniform() < 0.7) {
+      // A whole line, or one of its words, underlined: from touching the letters' feet to a tenth of H below.
+      const whole = rng.uniform() < 0.5
+      const w0 = whole ? 0 : rng.int(spans.length)
+      const [x0, x1] = whole ? [spans[0][0], spans[spans.length - 1][1]] : spans[w0]
+      const gap = H * rng.uniformIn(-0.02, 0.1)
+      const thick = Math.max(2, H * rng.uniformIn(0.04, 0.08))
+      for (let px = Math.max(0, Math.floor(x0)); px < Math.min(width, Math.ceil(x1)); px++) {
+        const yTop = baseline0 + slope * (px - left) + gap
+        for (let py = Math.max(0, Math.round(yTop)); py < Math.min(height, Math.round(yTop + thick)); py++)
+          ink[py * width + px] = 1
+      }
+    }
   }
   for (let i = 0; i < width * height; i++) {
     const a = ink[i]
