@@ -1,6 +1,7 @@
 // What on a page is not writing: ruled lines, margins and borders (long thin runs of ink), solid blobs
-// (a phone, a shadow, a stain), things cut by the photo's edge, and a page with no ink at all. Pure
-// functions over the binary ink mask at the working scale (characters ~64 px tall); segment.ts calls them.
+// (a phone, a shadow, a stain), things cut by the photo's edge, and a page with no ink at all — or with only
+// faint ink, which is stretched rather than lost. Pure functions over the binary ink mask at the working scale
+// (characters ~64 px tall) or over the background-normalised gray; segment.ts calls them.
 
 /**
  * Erases ruled lines, margin lines and borders from `bin` (255 = ink, in place) without cutting the
@@ -167,8 +168,7 @@ export interface FaintInkOptions {
 /**
  * Faint writing — light pencil, faded ink, a washed-out scan — is, after background normalisation, only a little
  * darker than its paper: few or no pixels reach hasInk's level, Otsu's threshold falls into the paper's noise, and
- * the page reads as blank or as specks. This looks for it
- * relative to the paper itself. The paper's level is the median of `gray` (paper ≈ 255 after normalisation) and
+ * the page reads as blank or as specks. This looks for it relative to the paper itself. The paper's level is the median of `gray` (paper ≈ 255 after normalisation) and
  * its noise the spread of the darker half of the paper (median − 30th percentile, as a Gaussian's deviation, at
  * least 1.5 levels). Pixels darker than the paper by `minSigmas` deviations and `minDrop` levels are ink; when they
  * are at least `minShare` of the image, the returned 256-entry table maps the 20th percentile of their levels (the

@@ -727,8 +727,8 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number) {
 /**
  * The `faint` condition, in place on a gray sheet (all three planes equal): every pixel's difference from the
  * paper is kept at a share of 12–35% (light pencil, faded ink), the light falls off linearly by up to 12% towards
- * one side, and Gaussian noise of σ 1–3 levels is added (a scanner's). Draws from the page's own generator, after
- * the sheet is composed, so the writing is what a clean page of the same seed would hold.
+ * one side, and Gaussian noise of σ 1–3 levels is added (a scanner's). Draws from the page's own generator after
+ * the sheet is composed, so the writing is composed exactly as on any other flat page.
  */
 function fade(img: RgbImage, rng: Rng): void {
   const keep = rng.uniformIn(0.12, 0.35)
