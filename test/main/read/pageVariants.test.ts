@@ -11,27 +11,13 @@ import type { Classifier } from '../../../src/main/recognize/classifier.ts'
 import { transcribe } from '../../../src/main/read/transcribe.ts'
 import { loadImage, type GrayImage } from '../../../src/main/vision/image.ts'
 import { assembleText } from '../../../src/shared/pagedoc.ts'
+import { shrinkGray } from '../helpers/grayImage.ts'
 
 const root = resolve(__dirname, '..', '..', '..')
 let classifier: Classifier
 beforeAll(async () => {
   classifier = await loadClassifier()
 }, 60_000)
-
-/** The image at 1/k of its size, each pixel the mean of a k×k block. */
-function shrink(image: GrayImage, k: number): GrayImage {
-  const w = Math.floor(image.width / k),
-    h = Math.floor(image.height / k)
-  const data = new Uint8Array(w * h)
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let sum = 0
-      for (let dy = 0; dy < k; dy++)
-        for (let dx = 0; dx < k; dx++) sum += image.data[(y * k + dy) * image.width + x * k + dx]
-      data[y * w + x] = Math.round(sum / (k * k))
-    }
-  return { width: w, height: h, data }
-}
 
 /** The page with its gray levels squeezed into [lo, hi]: ink and paper both lighter, and far closer. */
 function squeeze(image: GrayImage, lo: number, hi: number): GrayImage {
@@ -61,7 +47,7 @@ describe('small writing', () => {
       const file = resolve(root, 'resources', 'samples', `${name}.jpg`)
       const image = await loadImage(readFileSync(file), { name: file })
       const truth = readFileSync(resolve(root, 'resources', 'samples', `${name}.txt`), 'utf8')
-      const { doc } = await transcribe(shrink(image, 3), classifier)
+      const { doc } = await transcribe(shrinkGray(image, 3), classifier)
       expect(words(assembleText(doc))).toBe(words(truth))
     }, 60_000)
   }

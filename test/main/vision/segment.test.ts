@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
+import { shrinkGray } from '../helpers/grayImage.ts'
 
 type Stroke = [number, number][]
 // Glyphs as polylines in a unit box (x right, y down); width factor per glyph.
@@ -277,18 +278,22 @@ function iou(a: Rect, b: Rect): number {
   return i / (a.w * a.h + b.w * b.h - i)
 }
 
+/** Every drawn letter is one box, in its line and in order, at IoU > 0.6 with the letter; nothing else is. */
+function expectOneBoxPerLetter(boxes: Rect[], expected: Drawn[][]): void {
+  const layout = layoutPage(boxes)
+  expect(layout.lines.map((l) => l.boxCount)).toEqual(expected.map((l) => l.length))
+  for (const b of layout.boxes) {
+    const want = expected[b.line][layout.boxes.filter((o) => o.line === b.line).indexOf(b)]
+    expect(iou(b.box, want.rect), `line ${b.line} "${want.ch}"`).toBeGreaterThan(0.6)
+  }
+}
+
 describe('segmentPage on a synthetic page', () => {
   const page = drawPage()
   const result = segmentPage(page.image, { splitWidthRatio: 1.75 })
 
   it('finds every character as one box, in the right line, and nothing else', async () => {
-    const { boxes } = await result
-    const layout = layoutPage(boxes)
-    expect(layout.lines.map((l) => l.boxCount)).toEqual(page.expected.map((l) => l.length))
-    for (const b of layout.boxes) {
-      const want = page.expected[b.line][layout.boxes.filter((o) => o.line === b.line).indexOf(b)]
-      expect(iou(b.box, want.rect), `line ${b.line} "${want.ch}"`).toBeGreaterThan(0.6)
-    }
+    expectOneBoxPerLetter((await result).boxes, page.expected)
   })
 
   it('keeps the thin "1", drops the period after it, and merges the broken T', async () => {
@@ -328,12 +333,7 @@ describe('faint writing', () => {
     const dark = await segmentPage(drawPage().image, { splitWidthRatio: 1.75 })
     const { boxes } = await segmentPage(faint.image, { splitWidthRatio: 1.75 })
     expect(boxes.length).toBe(dark.boxes.length)
-    const layout = layoutPage(boxes)
-    expect(layout.lines.map((l) => l.boxCount)).toEqual(faint.expected.map((l) => l.length))
-    for (const b of layout.boxes) {
-      const want = faint.expected[b.line][layout.boxes.filter((o) => o.line === b.line).indexOf(b)]
-      expect(iou(b.box, want.rect), `line ${b.line} "${want.ch}"`).toBeGreaterThan(0.6)
-    }
+    expectOneBoxPerLetter(boxes, faint.expected)
   })
 
   it('still finds nothing on blank shaded paper with noise', async () => {
@@ -351,28 +351,13 @@ describe('faint writing', () => {
   })
 })
 
-/** The image shrunk by an integer factor k, each output pixel the mean of its k×k block (a low-resolution photo). */
-function shrink(image: GrayImage, k: number): GrayImage {
-  const w = Math.floor(image.width / k),
-    h = Math.floor(image.height / k)
-  const data = new Uint8Array(w * h)
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let sum = 0
-      for (let dy = 0; dy < k; dy++)
-        for (let dx = 0; dx < k; dx++) sum += image.data[(y * k + dy) * image.width + x * k + dx]
-      data[y * w + x] = Math.round(sum / (k * k))
-    }
-  return { width: w, height: h, data }
-}
-
 describe('small writing', () => {
   it('finds every character of the page shrunk 4× (letters 15 px tall, strokes 1.5 px wide), each where it is', async () => {
     // Upscaled ~4× to the working size, a 3×3 median of the small image would cover 12 working pixels and wipe
     // out the thin strokes before the threshold; the median runs after the upscaling instead.
     const page = drawPage()
     const k = 4
-    const { boxes } = await segmentPage(shrink(page.image, k), { splitWidthRatio: 1.75 })
+    const { boxes } = await segmentPage(shrinkGray(page.image, k), { splitWidthRatio: 1.75 })
     const layout = layoutPage(boxes)
     expect(layout.lines.map((l) => l.boxCount)).toEqual(page.expected.map((l) => l.length))
     for (const b of layout.boxes) {

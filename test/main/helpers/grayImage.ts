@@ -1,0 +1,17 @@
+// Gray images changed the way a person's pages differ from the samples: the tests of small and faint writing.
+import type { GrayImage } from '../../../src/main/vision/image.ts'
+
+/** The image at 1/k of its size, each pixel the mean of a k×k block (a low-resolution photo or scan). */
+export function shrinkGray(image: GrayImage, k: number): GrayImage {
+  const w = Math.floor(image.width / k),
+    h = Math.floor(image.height / k)
+  const data = new Uint8Array(w * h)
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let sum = 0
+      for (let dy = 0; dy < k; dy++)
+        for (let dx = 0; dx < k; dx++) sum += image.data[(y * k + dy) * image.width + x * k + dx]
+      data[y * w + x] = Math.round(sum / (k * k))
+    }
+  return { width: w, height: h, data }
+}
