@@ -101,6 +101,12 @@ export interface SegmentOptions {
    * blobs and marks cut by the image's edge are not characters (vision/clutter.ts). Default true.
    */
   rejectClutter?: boolean
+  /**
+   * The image is a sheet cut out of a photo (vision/sheet.ts), so it holds no desk: the paper's background is
+   * estimated with a closing, which keeps a hard shadow's edge where it is, instead of the max filter alone,
+   * which carries the lit paper's level several character widths into the shade. Set by segmentScan.
+   */
+  flatSheet?: boolean
 }
 
 export interface SegmentResult {
@@ -138,7 +144,7 @@ function medianBlur(cv: OpenCv, src: Mat, dst: Mat, k: number): void {
 }
 
 /** Divides the page by its paper colour so that ink is dark and paper ≈ 255 everywhere. */
-function normaliseBackground(cv: OpenCv, gray: Mat): Mat {
+function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): Mat {
   const mats: Mat[] = []
   try {
     const long = Math.max(gray.cols, gray.rows)
@@ -159,6 +165,9 @@ function normaliseBackground(cv: OpenCv, gray: Mat): Mat {
     const bg = new cv.Mat()
     mats.push(bg)
     cv.dilate(small, bg, k)
+    // The closing's erosion takes the max filter's spread back where the background itself changes sharply (a
+    // shadow's edge); on a desk's grain it leaves letter-sized marks, so it is for cut-out sheets only.
+    if (closing) cv.erode(bg, bg, k)
     medianBlur(cv, bg, bg, 5)
     cv.GaussianBlur(bg, bg, new cv.Size(9, 9), 0)
     const bgFull = new cv.Mat()
@@ -311,7 +320,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   }
   try {
     const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
-    const norm = keep(normaliseBackground(cv, gray))
+    const norm = keep(normaliseBackground(cv, gray, options.flatSheet ?? false))
 
     // Pass 1 at ≤1200 px: how tall are the characters? Shrinking by at most half, bilinear sampling still
     // reaches every source pixel and costs a fifth of OpenCV's general area resampling (~10 ms of a 1600-px

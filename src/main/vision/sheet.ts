@@ -13,6 +13,9 @@
 //  - its corners are near right angles (±35°: perspective and the sheet's own turn),
 //  - its edges are edges: along every side the photo is clearly brighter just inside than just outside.
 //    A shadow's boundary or a light falloff is gradual and fails this.
+// A hard shadow across the sheet (the phone's or the hand's holding it) cuts it into a lit and a shaded region
+// with a sharp edge between them; a region is also tried joined with a darker neighbour across such an edge, and
+// the pair is the sheet when together they pass the tests above (see probeSheet).
 // Flattening: a perspective warp (opencv-wasm warpPerspective) of the polygon, pulled in by 1% so the
 // sheet's own edge and drop shadow stay outside, onto a rectangle with the polygon's mean side lengths.
 // `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
@@ -91,81 +94,225 @@ export async function probeSheet(image: GrayImage): Promise<{ sheet: Sheet | nul
     const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3)))
     cv.erode(bin, bin, k)
     const { n, stats: st, labels: lab } = labelComponents(bin.data, sw, sh, 4)
-    // The sheet: the brightest (by mean) of the smooth regions that cover at least 10% of the photo.
     const sum = new Float64Array(n)
     for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]
-    let best = 0,
-      bestMean = -1
-    for (let i = 1; i < n; i++) {
-      const area = st[i * 5 + 4]
-      if (area < 0.1 * sw * sh) continue
-      if (sum[i] / area > bestMean) {
-        bestMean = sum[i] / area
-        best = i
+    const mean = (id: number) => sum[id] / st[id * 5 + 4]
+    const areaOf = (id: number) => st[id * 5 + 4]
+    // The sheet: the brightest (by mean) of the smooth regions that cover at least 10% of the photo. A hard
+    // shadow across the sheet (a phone's, a hand's) is a sharp edge too, and cuts the sheet into a lit part and
+    // a shaded one, either of which may be the brighter large region, or neither large enough. So every region
+    // at least as bright as the brightest large one (and at least MIN_PART of the photo) is tried, from the
+    // brightest down, alone and joined with the neighbours that could be its shade; the first that passes every
+    // test of sheetFromRegion is the sheet.
+    const big = [...Array(n).keys()].filter((i) => i > 0 && areaOf(i) >= 0.1 * sw * sh)
+    if (big.length === 0) return no('no large smooth region')
+    const brightest = big.reduce((a, b) => (mean(b) > mean(a) ? b : a))
+    const lit = [...Array(n).keys()]
+      .filter((i) => i > 0 && areaOf(i) >= MIN_PART * sw * sh && mean(i) >= mean(brightest))
+      .sort((a, b) => mean(b) - mean(a))
+    let firstReason = ''
+    for (const r of lit) {
+      // r alone first (when it is large enough to be a sheet); r joined with its shade replaces it only when that
+      // gives a clearly larger sheet (by 15%) that contains r's: the rest of a sheet r is part of, not a
+      // neighbour that happens to line up with it.
+      let found: { quad: Point[]; coverage: number; edgeContrast: number; joined: boolean } | null = null
+      if (areaOf(r) >= 0.1 * sw * sh) {
+        const got = sheetFromRegion(lab, [r], sw, sh, g)
+        if ('quad' in got) found = { ...got, joined: false }
+        else if (r === brightest) firstReason = got.reason
+      }
+      const shades = shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
+      const tries = shades.map((s) => [r, s])
+      if (shades.length > 1) tries.push([r, ...shades])
+      for (const ids of tries) {
+        const got = sheetFromRegion(lab, ids, sw, sh, g)
+        if (!('quad' in got)) continue
+        if (found) {
+          const alone = found.quad
+          const grown = polygonArea(got.quad) >= 1.15 * polygonArea(alone)
+          const slack = 0.02 * Math.sqrt(polygonArea(got.quad))
+          if (!grown || !alone.every((p) => insideConvex(grow(got.quad, slack), p[0], p[1]))) continue
+        }
+        found = { ...got, joined: true }
+        break
+      }
+      if (found) {
+        const [qtl, qtr, qbr, qbl] = found.quad
+        const up = (p: Point): Point => [p[0] / f, p[1] / f]
+        return {
+          sheet: {
+            corners: [up(qtl), up(qtr), up(qbr), up(qbl)],
+            coverage: found.coverage,
+            edgeContrast: found.edgeContrast
+          },
+          reason: found.joined ? 'found (joined across a shadow)' : 'found'
+        }
       }
     }
-    if (best === 0) return no('no large smooth region')
-    let tl: Point = [0, 0],
-      tr: Point = [0, 0],
-      br: Point = [0, 0],
-      bl: Point = [0, 0]
-    let minS = Infinity,
-      maxS = -Infinity,
-      minD = Infinity,
-      maxD = -Infinity
-    for (let y = 0; y < sh; y++)
-      for (let x = 0; x < sw; x++) {
-        if (lab[y * sw + x] !== best) continue
-        const s = x + y,
-          d = x - y
-        if (s < minS) {
-          minS = s
-          tl = [x, y]
-        }
-        if (s > maxS) {
-          maxS = s
-          br = [x + 1, y + 1]
-        }
-        if (d > maxD) {
-          maxD = d
-          tr = [x + 1, y]
-        }
-        if (d < minD) {
-          minD = d
-          bl = [x, y + 1]
-        }
-      }
-    // The extreme points are pulled out by anything bright touching the sheet (a sticky note, a pale desk
-    // corner): each side is fitted again as a line through the silhouette points that face it, keeping
-    // the majority that agree, and the corners become the sides' intersections.
-    const rough: Point[] = [tl, tr, br, bl]
-    const sil = silhouette(lab, best, sw, sh)
-    const top = fitSide(sil.top, rough[0], rough[1], 'x')
-    const right = fitSide(sil.right, rough[1], rough[2], 'y')
-    const bottom = fitSide(sil.bottom, rough[3], rough[2], 'x')
-    const left = fitSide(sil.left, rough[0], rough[3], 'y')
-    if (!top || !right || !bottom || !left) return no('a side is not straight')
-    const quad: Point[] = [meet(top, left), meet(top, right), meet(bottom, right), meet(bottom, left)]
-    if (quad.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) return no('parallel sides')
-    const border = 0.01 * Math.min(sw, sh)
-    if (quad.some(([x, y]) => x < border || y < border || x > sw - border || y > sh - border))
-      return no('the sheet reaches the border')
-    if (!rightish(quad)) return no('corners far from right angles')
-    const area = polygonArea(quad)
-    if (area < 0.1 * sw * sh) return no('small polygon')
-    let brightInside = 0
-    for (let y = 0; y < sh; y++)
-      for (let x = 0; x < sw; x++) if (lab[y * sw + x] === best && insideConvex(quad, x + 0.5, y + 0.5)) brightInside++
-    const coverage = brightInside / area
-    if (coverage < 0.4) return no(`the polygon is not mostly the region (${coverage.toFixed(2)})`)
-    const edgeContrast = minEdgeContrast(small.data, sw, sh, quad)
-    if (edgeContrast < 18) return no(`soft edges (${edgeContrast.toFixed(0)})`)
-    const [qtl, qtr, qbr, qbl] = quad
-    const up = (p: Point): Point => [p[0] / f, p[1] / f]
-    return { sheet: { corners: [up(qtl), up(qtr), up(qbr), up(qbl)], coverage, edgeContrast }, reason: 'found' }
+    return no(firstReason || 'no sheet')
   } finally {
     for (const m of mats) m.delete()
   }
+}
+
+/** The smallest share of the photo a lit or shaded part of a sheet is looked at. */
+const MIN_PART = 0.02
+
+/**
+ * Regions that could be the shaded rest of region `r`'s sheet: at least MIN_PART of the photo, darker than `r` by a
+ * shadow's factor (30–95% of its mean), and across an edge from it (within 10 probe pixels through edge pixels)
+ * along 5–60% of `r`'s outer perimeter: less is a corner brushing a neighbour, more is a desk or a mat all around
+ * `r`, not its shade. Longest contact first.
+ */
+function shadeCandidates(
+  lab: LabelMap,
+  w: number,
+  h: number,
+  r: number,
+  n: number,
+  largeEnough: (id: number) => boolean,
+  mean: (id: number) => number
+): number[] {
+  // Every edge pixel (label 0) within R steps, through edge pixels, of another large region is given to the
+  // nearest one (breadth first from all of them at once): the shadow's edge between r and its shade is a band of
+  // edge pixels, some 3–10 probe pixels wide depending on its penumbra and its angle.
+  const R = 10
+  const owner = new Int32Array(w * h)
+  const dist = new Uint8Array(w * h)
+  let queue: number[] = []
+  for (let i = 0; i < w * h; i++) {
+    const o = lab[i]
+    if (o > 0 && o !== r && largeEnough(o)) {
+      owner[i] = o
+      queue.push(i)
+    }
+  }
+  for (let d = 1; d <= R && queue.length > 0; d++) {
+    const next: number[] = []
+    for (const i of queue) {
+      const x = i % w
+      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w]) {
+        if (j < 0 || j >= w * h || lab[j] !== 0 || owner[j] !== 0) continue
+        owner[j] = owner[i]
+        dist[j] = d
+        next.push(j)
+      }
+    }
+    queue = next
+  }
+  const contact = new Float64Array(n)
+  // r's outer perimeter, from its bounding box (its boundary pixels count the writing's holes too).
+  let x0 = w,
+    y0 = h,
+    x1 = 0,
+    y1 = 0
+  const met = new Set<number>()
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x
+      if (lab[i] !== r) continue
+      x0 = Math.min(x0, x)
+      x1 = Math.max(x1, x)
+      y0 = Math.min(y0, y)
+      y1 = Math.max(y1, y)
+      // A boundary pixel of r touches the regions that own its outside 4-neighbours; each counts once.
+      met.clear()
+      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1])
+        if (j >= 0 && lab[j] !== r && owner[j] > 0) met.add(owner[j])
+      for (const o of met) contact[o]++
+    }
+  const perimeter = 2 * (x1 - x0 + 1 + (y1 - y0 + 1))
+  const out: number[] = []
+  for (let o = 1; o < n; o++) {
+    if (o === r || contact[o] === 0 || !largeEnough(o)) continue
+    const ratio = mean(o) / mean(r)
+    if (ratio < 0.3 || ratio > 0.95) continue
+    if (contact[o] < 0.05 * perimeter || contact[o] >= 0.6 * perimeter) continue
+    out.push(o)
+  }
+  return out.sort((a, b) => contact[b] - contact[a])
+}
+
+/**
+ * The quadrilateral of the regions `ids` of the label map taken together, when it looks like a sheet (see the
+ * file's header), else the first test it fails.
+ */
+function sheetFromRegion(
+  lab: LabelMap,
+  ids: number[],
+  sw: number,
+  sh: number,
+  g: Uint8Array
+): { quad: Point[]; coverage: number; edgeContrast: number } | { reason: string } {
+  const no = (reason: string) => ({ reason })
+  const member = new Uint8Array(sw * sh)
+  for (let i = 0; i < sw * sh; i++) if (ids.includes(lab[i])) member[i] = 1
+  let tl: Point = [0, 0],
+    tr: Point = [0, 0],
+    br: Point = [0, 0],
+    bl: Point = [0, 0]
+  let minS = Infinity,
+    maxS = -Infinity,
+    minD = Infinity,
+    maxD = -Infinity
+  for (let y = 0; y < sh; y++)
+    for (let x = 0; x < sw; x++) {
+      if (!member[y * sw + x]) continue
+      const s = x + y,
+        d = x - y
+      if (s < minS) {
+        minS = s
+        tl = [x, y]
+      }
+      if (s > maxS) {
+        maxS = s
+        br = [x + 1, y + 1]
+      }
+      if (d > maxD) {
+        maxD = d
+        tr = [x + 1, y]
+      }
+      if (d < minD) {
+        minD = d
+        bl = [x, y + 1]
+      }
+    }
+  // The extreme points are pulled out by anything bright touching the sheet (a sticky note, a pale desk
+  // corner): each side is fitted again as a line through the silhouette points that face it, keeping
+  // the majority that agree, and the corners become the sides' intersections.
+  const rough: Point[] = [tl, tr, br, bl]
+  const sil = silhouette(member, sw, sh)
+  const top = fitSide(sil.top, rough[0], rough[1], 'x')
+  const right = fitSide(sil.right, rough[1], rough[2], 'y')
+  const bottom = fitSide(sil.bottom, rough[3], rough[2], 'x')
+  const left = fitSide(sil.left, rough[0], rough[3], 'y')
+  if (!top || !right || !bottom || !left) return no('a side is not straight')
+  const quad: Point[] = [meet(top, left), meet(top, right), meet(bottom, right), meet(bottom, left)]
+  if (quad.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) return no('parallel sides')
+  const border = 0.01 * Math.min(sw, sh)
+  if (quad.some(([x, y]) => x < border || y < border || x > sw - border || y > sh - border))
+    return no('the sheet reaches the border')
+  if (!rightish(quad)) return no('corners far from right angles')
+  const area = polygonArea(quad)
+  if (area < 0.1 * sw * sh) return no('small polygon')
+  let brightInside = 0
+  for (let y = 0; y < sh; y++)
+    for (let x = 0; x < sw; x++) if (member[y * sw + x] && insideConvex(quad, x + 0.5, y + 0.5)) brightInside++
+  const coverage = brightInside / area
+  if (coverage < 0.4) return no(`the polygon is not mostly the region (${coverage.toFixed(2)})`)
+  const edgeContrast = minEdgeContrast(g, sw, sh, quad)
+  if (edgeContrast < 18) return no(`soft edges (${edgeContrast.toFixed(0)})`)
+  return { quad, coverage, edgeContrast }
+}
+
+/** A convex polygon moved out by `d` from its centroid along each vertex's direction (a tolerance for containment). */
+function grow(q: Point[], d: number): Point[] {
+  const cx = q.reduce((s, p) => s + p[0], 0) / q.length,
+    cy = q.reduce((s, p) => s + p[1], 0) / q.length
+  return q.map(([x, y]) => {
+    const l = Math.hypot(x - cx, y - cy) || 1
+    return [x + ((x - cx) / l) * d, y + ((y - cy) / l) * d]
+  })
 }
 
 /** A line a·x + b·y = c with (a, b) of unit length. */
@@ -176,7 +323,7 @@ interface Line {
 }
 
 /** The outer silhouette of a component: per column its top and bottom pixel, per row its left and right. */
-function silhouette(lab: LabelMap, id: number, w: number, h: number) {
+function silhouette(member: Uint8Array, w: number, h: number) {
   const top: Point[] = [],
     bottom: Point[] = [],
     left: Point[] = [],
@@ -185,7 +332,7 @@ function silhouette(lab: LabelMap, id: number, w: number, h: number) {
     let y0 = -1,
       y1 = -1
     for (let y = 0; y < h; y++)
-      if (lab[y * w + x] === id) {
+      if (member[y * w + x]) {
         if (y0 < 0) y0 = y
         y1 = y
       }
@@ -198,7 +345,7 @@ function silhouette(lab: LabelMap, id: number, w: number, h: number) {
     let x0 = -1,
       x1 = -1
     for (let x = 0; x < w; x++)
-      if (lab[y * w + x] === id) {
+      if (member[y * w + x]) {
         if (x0 < 0) x0 = x
         x1 = x
       }
@@ -370,7 +517,7 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
   const sheet = await findSheet(image)
   if (!sheet) return segmentPage(image, opts)
   const flat = await flattenSheet(image, sheet)
-  return { ...(await segmentPage(flat.image, opts)), sheet: flat }
+  return { ...(await segmentPage(flat.image, { ...opts, flatSheet: true })), sheet: flat }
 }
 
 /** A rectangle of the flat sheet → the image file's pixels: the box around its mapped corners, clipped to the file. */

@@ -45,7 +45,8 @@ export const PAGE_CONDITIONS = [
   'faint',
   'small',
   'shadow',
-  'underlined'
+  'underlined',
+  'phone-shadow'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -76,7 +77,9 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
   shadow:
     "a hard-edged shadow across the page (a phone's or a hand's): one side of a straight edge at any angle through the middle 60% of the page darkened to 45–75%, with a penumbra of 0–8 px",
   underlined:
-    'words and whole lines underlined (70% of the lines), the line from just touching the letters to a tenth of the cap height below them, 4–8% of it thick'
+    'words and whole lines underlined (70% of the lines), the line from just touching the letters to a tenth of the cap height below them, 4–8% of it thick',
+  'phone-shadow':
+    "a phone photo (as `phone`) with a hard-edged shadow over desk and sheet (the phone's or the hand's holding it): one side of a straight edge at any angle through the middle 60% of the sheet darkened to 45–75%, with a penumbra of 0–8 px"
 }
 
 /**
@@ -142,6 +145,8 @@ export interface PageTruth {
   desk?: string
   jpegQuality?: number
   blurSigma?: number
+  /** `phone-shadow`: the shadow's edge and depth in the photo's pixels. */
+  shadow?: ShadowEdge
 }
 
 export interface PagesManifest {
@@ -183,7 +188,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   faint: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   small: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a small page is drawn as another condition
   shadow: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  underlined: { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  underlined: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  'phone-shadow': { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -265,7 +271,8 @@ export async function composePages(
         small
       }
       let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
-      if (cond === 'phone' || cond === 'no-text') page = await photoPage(ctx, cond === 'no-text' ? k % 2 : 2)
+      if (cond === 'phone-shadow') page = await photoPage(ctx, 2, true)
+      else if (cond === 'phone' || cond === 'no-text') page = await photoPage(ctx, cond === 'no-text' ? k % 2 : 2)
       else page = await flatPage(ctx)
       const file = `${base}.${page.ext}`
       files.push({ name: file, bytes: page.bytes })
@@ -631,8 +638,11 @@ async function flatPage(ctx: SheetContext) {
   }
 }
 
-/** mode 0: an empty desk; 1: a blank sheet on a desk; 2: a written sheet on a desk. */
-async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number) {
+/**
+ * mode 0: an empty desk; 1: a blank sheet on a desk; 2: a written sheet on a desk. `shadowed` (the `phone-shadow`
+ * condition): a hard shadow across the sheet and the desk, cast after everything else is placed and before the light.
+ */
+async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed = false) {
   const { rng } = ctx
   const sheet = mode === 0 ? null : composeSheet(ctx, 1000, mode === 1)
   const sw = sheet?.img.w ?? 1000,
@@ -696,6 +706,14 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number) {
       ]
     })
   }
+  let shadow: ShadowEdge | undefined
+  if (shadowed)
+    shadow = castShadow(photo, rng, {
+      x0: Math.min(...xs),
+      y0: Math.min(...ys),
+      x1: Math.max(...xs),
+      y1: Math.max(...ys)
+    })
   light(photo, rng)
   noise(photo, rng, rng.uniformIn(1.5, 4))
   const blurSigma = Math.round(rng.uniformIn(0.5, 1.4) * 100) / 100
@@ -719,7 +737,8 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number) {
       clutter: placedClutter,
       desk: kind,
       jpegQuality,
-      blurSigma
+      blurSigma,
+      ...(shadow ? { shadow } : {})
     }
   }
 }
@@ -747,13 +766,24 @@ function fade(img: RgbImage, rng: Rng): void {
     }
 }
 
+/** Where a cast shadow falls: the points with (x − cx)·nx + (y − cy)·ny > 0, at `dark` of their light. */
+export interface ShadowEdge {
+  cx: number
+  cy: number
+  nx: number
+  ny: number
+  dark: number
+  penumbra: number
+}
+
 /**
- * The `shadow` condition, in place: a straight edge at any angle through the middle 60% of the page, everything on
- * one side of it darkened to a share of 45–75% of its light, the change spread over a penumbra of 0–8 px.
+ * The `shadow` condition, in place: a straight edge at any angle through the middle 60% of `within` (the page, or
+ * the sheet's bounding box in a photo), everything on one side of it darkened to a share of 45–75% of its light, the
+ * change spread over a penumbra of 0–8 px.
  */
-function castShadow(img: RgbImage, rng: Rng): void {
-  const cx = img.w * rng.uniformIn(0.2, 0.8),
-    cy = img.h * rng.uniformIn(0.2, 0.8)
+function castShadow(img: RgbImage, rng: Rng, within = { x0: 0, y0: 0, x1: img.w, y1: img.h }): ShadowEdge {
+  const cx = within.x0 + (within.x1 - within.x0) * rng.uniformIn(0.2, 0.8),
+    cy = within.y0 + (within.y1 - within.y0) * rng.uniformIn(0.2, 0.8)
   const angle = rng.uniformIn(0, 2 * Math.PI)
   const [nx, ny] = [Math.cos(angle), Math.sin(angle)]
   const dark = rng.uniformIn(0.45, 0.75)
@@ -768,6 +798,15 @@ function castShadow(img: RgbImage, rng: Rng): void {
       img.g[i] *= f
       img.b[i] *= f
     }
+  const r2 = (v: number) => Math.round(v * 100) / 100
+  return {
+    cx: r2(cx),
+    cy: r2(cy),
+    nx: Math.round(nx * 1e4) / 1e4,
+    ny: Math.round(ny * 1e4) / 1e4,
+    dark: r2(dark),
+    penumbra: r2(penumbra)
+  }
 }
 
 function grayBytes(img: RgbImage): Buffer {
