@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { composePages, sha256, type PagesOptions } from '../../../src/main/data/pages/index.ts'
 import { NistInk, RealDigitInk, breakStroke } from '../../../src/main/data/pages/glyphs.ts'
 import { applyH, homography } from '../../../src/main/data/pages/photo.ts'
+import { insideConvex } from '../../../src/main/vision/geometry.ts'
 import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
 import { InvalidInputError } from '../../../src/main/core/errors.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
@@ -119,6 +120,40 @@ describe('data pages: composer', () => {
         expect(c[3]).toBeLessThanOrEqual(page.width + 0.01)
         expect(c[4]).toBeLessThanOrEqual(page.height + 0.01)
       }
+    }
+  }, 60_000)
+
+  it('casts phone-shadow pages a hard shadow across the sheet, at the recorded depth', async () => {
+    const { files, manifest } = await composePages({ seed: 4, conditions: ['phone-shadow'], pagesPerCondition: 2 })
+    for (const page of manifest.pages) {
+      const sh = page.shadow!
+      expect(sh.dark).toBeGreaterThanOrEqual(0.45)
+      expect(sh.dark).toBeLessThanOrEqual(0.75)
+      const side = (x: number, y: number) => (x - sh.cx) * sh.nx + (y - sh.cy) * sh.ny
+      // The edge crosses the sheet: its corners lie on both sides.
+      const sides = page.sheet!.map(([x, y]) => Math.sign(side(x, y)))
+      expect(sides).toContain(1)
+      expect(sides).toContain(-1)
+      // The paper's median level in the shade over the lit one, away from the edge and the writing's lines (the
+      // sheet's margins are blank), is the depth, give or take the light falloff and the JPEG.
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      const lit: number[] = [],
+        shade: number[] = []
+      for (let y = 0; y < img.height; y += 3)
+        for (let x = 0; x < img.width; x += 3) {
+          if (
+            !insideConvex(page.sheet!, x, y) ||
+            page.chars.some((c) => x >= c[1] - 10 && x < c[3] + 10 && y >= c[2] - 10 && y < c[4] + 10)
+          )
+            continue
+          const d = side(x, y)
+          if (Math.abs(d) < 30) continue
+          ;(d > 0 ? shade : lit).push(img.data[y * img.width + x])
+        }
+      const med = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1]
+      expect(Math.min(lit.length, shade.length)).toBeGreaterThan(100)
+      expect(med(shade) / med(lit)).toBeGreaterThan(sh.dark - 0.12)
+      expect(med(shade) / med(lit)).toBeLessThan(sh.dark + 0.12)
     }
   }, 60_000)
 

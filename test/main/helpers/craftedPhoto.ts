@@ -45,8 +45,24 @@ export function craftedSheet(lines: string[], W = 900, H = 640, px = 54) {
   return { gray, W, H, chars }
 }
 
-/** The sheet on a desk, turned by `deg` and in perspective: the photo (gray) and the sheet → photo map. */
-export function craftedPhoto(sheet: ReturnType<typeof craftedSheet> | null, deg: number, seed: number) {
+/** A hard shadow: the side (x − cx)·cos(angle) + (y − cy)·sin(angle) > 0 of the photo keeps `dark` of its light. */
+export interface CraftedShadow {
+  cx: number
+  cy: number
+  angleDeg: number
+  dark: number
+}
+
+/**
+ * The sheet on a desk, turned by `deg` and in perspective: the photo (gray) and the sheet → photo map; with
+ * `shadow`, a hard-edged shadow over desk and sheet.
+ */
+export function craftedPhoto(
+  sheet: ReturnType<typeof craftedSheet> | null,
+  deg: number,
+  seed: number,
+  shadow?: CraftedShadow
+) {
   const rng = new Rng(seed)
   const W = 1400,
     H = 1100
@@ -84,6 +100,17 @@ export function craftedPhoto(sheet: ReturnType<typeof craftedSheet> | null, deg:
       s.b[i] = v * 0.97
     }
     placeSheet(img, s, toPhoto, [8, 10])
+  }
+  if (shadow) {
+    const a = (shadow.angleDeg * Math.PI) / 180
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        if ((x - shadow.cx) * Math.cos(a) + (y - shadow.cy) * Math.sin(a) > 0) {
+          const i = y * W + x
+          img.r[i] *= shadow.dark
+          img.g[i] *= shadow.dark
+          img.b[i] *= shadow.dark
+        }
   }
   light(img, rng)
   noise(img, rng, 2)

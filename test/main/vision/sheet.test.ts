@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { applyH, insideConvex } from '../../../src/main/vision/geometry.ts'
 import { craftedPhoto, craftedSheet } from '../helpers/craftedPhoto.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
-import { findSheet, flattenSheet } from '../../../src/main/vision/sheet.ts'
+import { findSheet, flattenSheet, probeSheet, segmentScan } from '../../../src/main/vision/sheet.ts'
 import { faintInkStretch, hasInk, removeRules } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
 import type { Rect } from '../../../src/main/vision/layout.ts'
@@ -33,6 +33,30 @@ describe('findSheet and flattenSheet', () => {
       expect(insideConvex(corners, x, y)).toBe(true)
     }
   }, 30_000)
+
+  // A phone's or a hand's shadow is a sharp edge across the sheet: the lit part and the shaded part are two
+  // smooth regions, and neither alone is the sheet. Three directions, so the lit part is once the larger, once the
+  // smaller, and once a corner.
+  it.each([
+    { cx: 700, cy: 550, angleDeg: 60, dark: 0.55 },
+    { cx: 560, cy: 450, angleDeg: -20, dark: 0.7 },
+    { cx: 900, cy: 700, angleDeg: 225, dark: 0.5 }
+  ])(
+    'finds the sheet under a hard shadow ($angleDeg°, $dark of the light) and reads every letter in the shade',
+    async (shadow) => {
+      const sheet = craftedSheet(['SHEET IN A SHADOW', 'ROOM 101 4B', 'HALF LIT'])
+      const { photo, corners } = craftedPhoto(sheet, 6, 11, shadow)
+      const probe = await probeSheet(photo)
+      expect(probe.reason).toBe('found (joined across a shadow)')
+      probe.sheet!.corners.forEach(([x, y], i) => {
+        expect(Math.hypot(x - corners[i][0], y - corners[i][1])).toBeLessThan(0.02 * 900)
+      })
+      const seg = await segmentScan(photo)
+      expect(seg.sheet).toBeDefined()
+      expect(seg.boxes.length).toBe(sheet.chars.length)
+    },
+    60_000
+  )
 
   it('finds no sheet on an empty desk, nor on a page that fills the frame', async () => {
     expect(await findSheet(craftedPhoto(null, 0, 7).photo)).toBeNull()
