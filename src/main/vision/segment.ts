@@ -102,11 +102,12 @@ export interface SegmentOptions {
    */
   rejectClutter?: boolean
   /**
-   * The image is a sheet cut out of a photo (vision/sheet.ts), so it holds no desk: the paper's background is
-   * estimated with a closing, which keeps a hard shadow's edge where it is, instead of the max filter alone,
-   * which carries the lit paper's level several character widths into the shade. Set by segmentScan.
+   * Estimate the paper's background with a closing, which keeps a hard shadow's edge where it is, instead of the
+   * max filter alone, which carries the lit paper's level several character widths into the shade. For images
+   * that hold paper only: a sheet cut out of a photo, or a page filling the frame with a shadow across it (on a
+   * desk's grain and around the clutter on it the closing leaves letter-sized marks). Set by segmentScan.
    */
-  flatSheet?: boolean
+  closeBackground?: boolean
 }
 
 export interface SegmentResult {
@@ -320,7 +321,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   }
   try {
     const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
-    const norm = keep(normaliseBackground(cv, gray, options.flatSheet ?? false))
+    const norm = keep(normaliseBackground(cv, gray, options.closeBackground ?? false))
 
     // Pass 1 at ≤1200 px: how tall are the characters? Shrinking by at most half, bilinear sampling still
     // reaches every source pixel and costs a fifth of OpenCV's general area resampling (~10 ms of a 1600-px

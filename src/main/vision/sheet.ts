@@ -15,7 +15,9 @@
 //    A shadow's boundary or a light falloff is gradual and fails this.
 // A hard shadow across the sheet (the phone's or the hand's holding it) cuts it into a lit and a shaded region
 // with a sharp edge between them; a region is also tried joined with a darker neighbour across such an edge, and
-// the pair is the sheet when together they pass the tests above (see probeSheet).
+// the pair is the sheet when together they pass the tests above (see probeSheet). When no sheet is cut out but a
+// lit region and its shade each reach two sides of the frame, the page fills the frame with a shadow across it,
+// and it is segmented with the background estimate a cut-out sheet gets (`closeBackground`, segment.ts).
 // Flattening: a perspective warp (opencv-wasm warpPerspective) of the polygon, pulled in by 1% so the
 // sheet's own edge and drop shadow stay outside, onto a rectangle with the polygon's mean side lengths.
 // `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
@@ -60,8 +62,11 @@ export async function findSheet(image: GrayImage): Promise<Sheet | null> {
 }
 
 /** findSheet with the reason a candidate was refused (for tests and for tuning on held-out photos). */
-export async function probeSheet(image: GrayImage): Promise<{ sheet: Sheet | null; reason: string }> {
-  const no = (reason: string) => ({ sheet: null, reason })
+export async function probeSheet(
+  image: GrayImage
+): Promise<{ sheet: Sheet | null; reason: string; shadedPage: boolean }> {
+  let shadedPage = false
+  const no = (reason: string) => ({ sheet: null, reason, shadedPage })
   const { cv } = await loadOpenCv()
   const mats: Mat[] = []
   const keep = <M extends Mat>(m: M): M => {
@@ -98,6 +103,14 @@ export async function probeSheet(image: GrayImage): Promise<{ sheet: Sheet | nul
     for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]
     const mean = (id: number) => sum[id] / st[id * 5 + 4]
     const areaOf = (id: number) => st[id * 5 + 4]
+    // How many sides of the frame a region's bounding box reaches.
+    const sidesReached = (id: number) => {
+      const x = st[id * 5],
+        y = st[id * 5 + 1],
+        w = st[id * 5 + 2],
+        h = st[id * 5 + 3]
+      return (x <= 2 ? 1 : 0) + (y <= 2 ? 1 : 0) + (x + w >= sw - 2 ? 1 : 0) + (y + h >= sh - 2 ? 1 : 0)
+    }
     // The sheet: the brightest (by mean) of the smooth regions that cover at least 10% of the photo. A hard
     // shadow across the sheet (a phone's, a hand's) is a sharp edge too, and cuts the sheet into a lit part and
     // a shaded one, either of which may be the brighter large region, or neither large enough. So every region
@@ -122,6 +135,9 @@ export async function probeSheet(image: GrayImage): Promise<{ sheet: Sheet | nul
         else if (r === brightest) firstReason = got.reason
       }
       const shades = shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
+      // A page that fills the frame with a hard shadow across it: the lit paper and its shade each reach two
+      // sides of the frame (a scan, or a photo taken close).
+      if (shades.some((s) => sidesReached(r) >= 2 && sidesReached(s) >= 2)) shadedPage = true
       const tries = shades.map((s) => [r, s])
       if (shades.length > 1) tries.push([r, ...shades])
       for (const ids of tries) {
@@ -145,7 +161,8 @@ export async function probeSheet(image: GrayImage): Promise<{ sheet: Sheet | nul
             coverage: found.coverage,
             edgeContrast: found.edgeContrast
           },
-          reason: found.joined ? 'found (joined across a shadow)' : 'found'
+          reason: found.joined ? 'found (joined across a shadow)' : 'found',
+          shadedPage
         }
       }
     }
@@ -514,10 +531,10 @@ export type PageSegmentation = SegmentResult & { sheet?: FlatSheet }
 
 /** Finds the sheet; segments the flattened sheet when there is one, else the whole image. */
 export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Promise<PageSegmentation> {
-  const sheet = await findSheet(image)
-  if (!sheet) return segmentPage(image, opts)
+  const { sheet, shadedPage } = await probeSheet(image)
+  if (!sheet) return segmentPage(image, shadedPage ? { ...opts, closeBackground: true } : opts)
   const flat = await flattenSheet(image, sheet)
-  return { ...(await segmentPage(flat.image, { ...opts, flatSheet: true })), sheet: flat }
+  return { ...(await segmentPage(flat.image, { ...opts, closeBackground: true })), sheet: flat }
 }
 
 /** A rectangle of the flat sheet → the image file's pixels: the box around its mapped corners, clipped to the file. */

@@ -64,6 +64,35 @@ describe('findSheet and flattenSheet', () => {
     const data = Uint8Array.from(page.gray, (v) => v)
     expect(await findSheet({ width: page.W, height: page.H, data })).toBeNull()
   }, 30_000)
+
+  // A scan or a close photo: no sheet to cut out, the paper fills the frame, and a hard shadow crosses it. The lit
+  // paper and its shade each reach two sides of the frame, which is what tells this page from a desk.
+  it.each([
+    { angleDeg: 70, dark: 0.55 },
+    { angleDeg: -30, dark: 0.65 }
+  ])(
+    'reads every letter of a page filling the frame with a hard shadow across it ($angleDeg°, $dark)',
+    async ({ angleDeg, dark }) => {
+      const page = craftedSheet(['A SCANNED PAGE WITH', 'A SHADOW 4B ACROSS', 'ALL OF ITS LINES'])
+      const a = (angleDeg * Math.PI) / 180
+      const data = new Uint8Array(page.W * page.H)
+      for (let y = 0; y < page.H; y++)
+        for (let x = 0; x < page.W; x++) {
+          const shade = (x - page.W / 2) * Math.cos(a) + (y - page.H / 2) * Math.sin(a) > 0 ? dark : 1
+          data[y * page.W + x] = Math.round((30 + (page.gray[y * page.W + x] / 255) * 215) * shade)
+        }
+      const image = { width: page.W, height: page.H, data }
+      const probe = await probeSheet(image)
+      expect([probe.sheet, probe.shadedPage]).toEqual([null, true])
+      const seg = await segmentScan(image)
+      expect(seg.sheet).toBeUndefined()
+      expect(seg.boxes.length).toBe(page.chars.length)
+      // The same page without the shadow is not taken for a shaded one.
+      const plain = Uint8Array.from(page.gray, (v) => Math.round(30 + (v / 255) * 215))
+      expect((await probeSheet({ width: page.W, height: page.H, data: plain })).shadedPage).toBe(false)
+    },
+    60_000
+  )
 })
 
 describe('ruled lines and clutter', () => {
