@@ -1,7 +1,8 @@
 // The committed hard pages (test/fixtures/hard-pages, `glyphdesk data pages --seed 1`) for the conditions the
-// sheet and clutter steps answer: phone photos (also under a hard shadow), ruled paper and photos without text; faint writing, which read as
-// blank before vision/clutter.ts#faintInkStretch; and small writing (pages shrunk to 28–42%). Scores per condition
-// come from the set's manifest (read/evalConditions.ts), as `eval-pages` reports them.
+// sheet and clutter steps answer: phone photos (also under a hard shadow), ruled paper and photos without text;
+// faint writing, which read as blank before vision/clutter.ts#faintInkStretch; small writing (pages shrunk to
+// 28–42%); and pages with a hard shadow across them. Scores per condition come from the set's manifest
+// (read/evalConditions.ts), as `eval-pages` reports them.
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +12,7 @@ import { evalPages, type PageEval } from '../../../src/main/read/evalPages.ts'
 import { readPageConditions, scoreByCondition } from '../../../src/main/read/evalConditions.ts'
 
 const SET = 'test/fixtures/hard-pages'
-const KEEP = ['phone', 'phone-shadow', 'ruled', 'no-text', 'faint', 'small']
+const KEEP = ['phone', 'phone-shadow', 'ruled', 'no-text', 'faint', 'small', 'shadow']
 let dir = ''
 let pages: PageEval[] = []
 let conditions: Map<string, string>
@@ -34,7 +35,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
 describe('hard pages: the sheet and the clutter', () => {
-  it('reads every page of the six conditions, grouped by the manifest', () => {
+  it('reads every page of the seven conditions, grouped by the manifest', () => {
     const rows = scoreByCondition(pages, conditions)
     expect(rows.map((r) => r.condition)).toEqual([
       'faint',
@@ -42,6 +43,7 @@ describe('hard pages: the sheet and the clutter', () => {
       'phone',
       'phone-shadow',
       'ruled',
+      'shadow',
       'small',
       'overall'
     ])
@@ -58,8 +60,9 @@ describe('hard pages: the sheet and the clutter', () => {
     }
   })
 
-  it('reads faint writing (ink at 12–35% of its contrast; blank before) and small writing with CER ≤ 5%', () => {
-    for (const c of ['faint', 'small']) {
+  // shadow read at 5.8% (detection 96%) before a page filling the frame with a shadow got the closing.
+  it('reads faint writing (ink at 12–35% of its contrast; blank before), small writing and shaded pages with CER ≤ 5%', () => {
+    for (const c of ['faint', 'small', 'shadow']) {
       const r = scoreByCondition(pages, conditions).find((x) => x.condition === c)!
       expect(r.pages, c).toBe(3)
       expect(r.cerNoSpace, c).toBeLessThanOrEqual(0.05)
