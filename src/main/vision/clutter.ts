@@ -1,7 +1,8 @@
 // What on a page is not writing: ruled lines, margins and borders (long thin runs of ink), solid blobs
 // (a phone, a shadow, a stain), things cut by the photo's edge, and a page with no ink at all — or with only
-// faint ink, which is stretched rather than lost. Pure functions over the binary ink mask at the working scale
-// (characters ~64 px tall) or over the background-normalised gray; segment.ts calls them.
+// faint ink, which is stretched rather than lost, or with white ink on a dark ground, which is inverted. Pure
+// functions over the binary ink mask at the working scale (characters ~64 px tall), over the
+// background-normalised gray, or over the page at ≤ 480 px; segment.ts calls them.
 
 /**
  * Erases ruled lines, margin lines and borders from `bin` (255 = ink, in place) without cutting the
@@ -211,4 +212,57 @@ export function faintInkStretch(gray: Uint8Array, opts: FaintInkOptions = {}): U
   const lut = new Uint8Array(256)
   for (let v = 0; v < 256; v++) lut[v] = Math.max(0, Math.min(255, Math.round(255 - (255 - v) * gain)))
   return lut
+}
+
+/**
+ * Whether a page is white writing on a dark ground (a microfilm negative, an inverted scan, chalk on a board).
+ * `gray` is the page at ≤ 480 px on its long side. Two tests, both needed:
+ *  - the levels: the median (the ground) is darker than mid-grey, the brightest 1% lies far above it (more than
+ *    60 levels) and more than twice as far as the darkest 1% lies below it, and at most 15% of the pixels are
+ *    closer to the brightest than to the median (writing covers a few percent of a page);
+ *  - the shapes: those bright pixels are strokes, so a 5×5 erosion keeps less than a quarter of them. A dark desk
+ *    with a sticky note, a lit part of a sheet, a lamp's reflection pass the first test; they are blobs, and
+ *    keep most of their pixels.
+ */
+export function looksNegative(gray: Uint8Array, w: number, h: number): boolean {
+  const n = w * h
+  if (n === 0) return false
+  const hist = new Uint32Array(256)
+  for (let i = 0; i < n; i++) hist[gray[i]]++
+  const level = (q: number): number => {
+    const target = q * n
+    let acc = 0
+    for (let v = 0; v < 256; v++) {
+      acc += hist[v]
+      if (acc > target) return v
+    }
+    return 255
+  }
+  const p1 = level(0.01),
+    med = level(0.5),
+    p99 = level(0.99)
+  if (med >= 128 || p99 - med <= 60 || p99 - med <= 2 * (med - p1)) return false
+  const cut = (med + p99) / 2
+  const bright = new Uint8Array(n)
+  let count = 0
+  for (let i = 0; i < n; i++)
+    if (gray[i] > cut) {
+      bright[i] = 1
+      count++
+    }
+  if (count === 0 || count > 0.15 * n) return false
+  // A 5×5 erosion, separably: a pixel survives when its row run and then its column run of 5 are all bright.
+  const rows = new Uint8Array(n)
+  for (let y = 0; y < h; y++)
+    for (let x = 2; x < w - 2; x++) {
+      const i = y * w + x
+      rows[i] = bright[i - 2] & bright[i - 1] & bright[i] & bright[i + 1] & bright[i + 2]
+    }
+  let kept = 0
+  for (let y = 2; y < h - 2; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x
+      kept += rows[i - 2 * w] & rows[i - w] & rows[i] & rows[i + w] & rows[i + 2 * w]
+    }
+  return kept < 0.25 * count
 }

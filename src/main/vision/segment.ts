@@ -21,7 +21,7 @@ import { InvalidInputError } from '../core/errors.ts'
 import { createRequire } from 'node:module'
 import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
-import { faintInkStretch, hasInk, notWriting, removeRules } from './clutter.ts'
+import { faintInkStretch, hasInk, looksNegative, notWriting, removeRules } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
 import { divideBy, labelComponents, type LabelMap } from './cvExact.ts'
 
@@ -145,6 +145,20 @@ function medianBlur(cv: OpenCv, src: Mat, dst: Mat, k: number): void {
 }
 
 /** Divides the page by its paper colour so that ink is dark and paper ≈ 255 everywhere. */
+/** clutter.ts#looksNegative on the page at ≤ 480 px. */
+function isNegative(cv: OpenCv, gray: Mat): boolean {
+  const f = Math.min(1, 480 / Math.max(gray.cols, gray.rows))
+  const small = new cv.Mat()
+  try {
+    const w = Math.max(1, Math.round(gray.cols * f)),
+      h = Math.max(1, Math.round(gray.rows * f))
+    cv.resize(gray, small, new cv.Size(w, h), 0, 0, cv.INTER_AREA)
+    return looksNegative(small.data, w, h)
+  } finally {
+    small.delete()
+  }
+}
+
 function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): Mat {
   const mats: Mat[] = []
   try {
@@ -321,6 +335,13 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   }
   try {
     const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
+    // White writing on a dark ground (a microfilm negative, an inverted scan) is read as its negative: everything
+    // below, the crops for the classifier included, sees dark ink on light paper.
+    const inverted = isNegative(cv, gray)
+    if (inverted) {
+      const d = gray.data // a copy of the image's pixels (matFromArray)
+      for (let i = 0; i < d.length; i++) d[i] = 255 - d[i]
+    }
     const norm = keep(normaliseBackground(cv, gray, options.closeBackground ?? false))
 
     // Pass 1 at ≤1200 px: how tall are the characters? Shrinking by at most half, bilinear sampling still

@@ -7,7 +7,7 @@ import { applyH, insideConvex } from '../../../src/main/vision/geometry.ts'
 import { craftedPhoto, craftedSheet } from '../helpers/craftedPhoto.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { findSheet, flattenSheet, probeSheet, segmentScan } from '../../../src/main/vision/sheet.ts'
-import { faintInkStretch, hasInk, removeRules } from '../../../src/main/vision/clutter.ts'
+import { faintInkStretch, hasInk, looksNegative, removeRules } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
 import type { Rect } from '../../../src/main/vision/layout.ts'
 
@@ -194,4 +194,34 @@ describe('ruled lines and clutter', () => {
     for (let i = 0; i < noisy.length; i++) noisy[i] = 230 + ((i * 7919) % 23)
     expect(faintInkStretch(noisy)).toBeNull()
   })
+
+  // White on black: a ground of 40 with 2-px bright strokes (a grid of thin bars, about 6% of the pixels).
+  const strokes = (w: number, h: number, ground: number, ink: number) => {
+    const g = new Uint8Array(w * h).fill(ground)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x % 16 < 2 && y % 40 > 8) g[y * w + x] = ink
+    return g
+  }
+  it('takes thin bright strokes on a dark ground for a negative, and dark strokes on paper, a bright blob on a dark desk or an even dark page not', () => {
+    expect(looksNegative(strokes(200, 160, 40, 220), 200, 160)).toBe(true)
+    expect(looksNegative(strokes(200, 160, 220, 40), 200, 160)).toBe(false)
+    // A sticky note on a dark desk: the same share of bright pixels, as one solid square; the erosion keeps most.
+    const desk = new Uint8Array(200 * 160).fill(40)
+    for (let y = 20; y < 60; y++) for (let x = 30; x < 78; x++) desk[y * 200 + x] = 220
+    expect(looksNegative(desk, 200, 160)).toBe(false)
+    expect(looksNegative(new Uint8Array(200 * 160).fill(40), 200, 160)).toBe(false)
+    // Levels alone: a ground at mid-grey or lighter is never a negative, whatever its strokes.
+    expect(looksNegative(strokes(200, 160, 130, 250), 200, 160)).toBe(false)
+  })
+
+  it('reads the negative of a page as it reads the page: the same boxes', async () => {
+    const page = craftedSheet(['WHITE ON BLACK', 'A MICROFILM 4B'])
+    const positive = Uint8Array.from(page.gray, (v) => Math.round(30 + (v / 255) * 200))
+    const negative = positive.map((v) => 255 - v)
+    const a = await segmentPage({ width: page.W, height: page.H, data: positive })
+    const b = await segmentPage({ width: page.W, height: page.H, data: negative })
+    expect(a.boxes.length).toBe(page.chars.length)
+    expect(b.boxes.map((x) => [x.x, x.y, x.w, x.h])).toEqual(a.boxes.map((x) => [x.x, x.y, x.w, x.h]))
+    // The crops come from the normalised page, dark ink on light paper in both.
+    expect(b.normalised.data).toEqual(a.normalised.data)
+  }, 30_000)
 })
