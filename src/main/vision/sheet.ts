@@ -2,8 +2,8 @@
 // reads it square. A phone photo of a page on a desk shows wood grain, pens and a mug around the sheet, and
 // the segmenter takes their marks for letters; the sheet's perspective tilts the lines of text.
 //
-// Finding (on a copy ≤ 480 px on its long side): blur, Otsu threshold, the largest bright component is the
-// candidate; its corners are the extreme points along the diagonals (x+y, x−y), which holds for a sheet
+// Finding (on a copy ≤ 480 px on its long side): blur; a washed-out photo's levels stretched (stretchLowContrast);
+// the smooth regions, which every sharp edge cuts apart; the brightest large one is the candidate; its corners are the extreme points along the diagonals (x+y, x−y), which holds for a sheet
 // turned by less than 45°. The candidate is taken for a sheet only when it looks like one:
 //  - it lies wholly inside the photo (every corner away from the border; a page that fills the frame, like
 //    a scan, has no desk to remove and is read as it is),
@@ -82,6 +82,7 @@ export async function probeSheet(
     const small = keep(new cv.Mat())
     cv.resize(gray, small, new cv.Size(sw, sh), 0, 0, cv.INTER_AREA)
     cv.GaussianBlur(small, small, new cv.Size(5, 5), 0)
+    stretchLowContrast(small.data)
     // Smooth regions: pixels whose brightness changes by less than EDGE_STEP per pixel, cut apart by every
     // sharp edge (the sheet's border, strokes, grain, clutter). A shadow or a light falloff on the sheet is
     // gradual and does not cut it, which a brightness threshold would.
@@ -171,6 +172,30 @@ export async function probeSheet(
     for (const m of mats) m.delete()
   }
 }
+
+/**
+ * A hazy or washed-out photo (levels squeezed into a band, as an overexposed or foggy shot has them) in place: when
+ * the 1st and 99th percentiles lie less than LOW_RANGE apart, the levels are stretched linearly so they span
+ * 20–220. The edge step and the edge contrast the finder asks for are in levels; squeezed to a third, the sheet's
+ * border no longer cut it from the desk. A photo with its full range is left as it is.
+ */
+function stretchLowContrast(g: Uint8Array): void {
+  const hist = new Uint32Array(256)
+  for (let i = 0; i < g.length; i++) hist[g[i]]++
+  const level = (q: number) => {
+    let acc = 0
+    for (let v = 0; v < 256; v++) if ((acc += hist[v]) > q * g.length) return v
+    return 255
+  }
+  const lo = level(0.01),
+    hi = level(0.99)
+  if (hi - lo >= LOW_RANGE || hi <= lo) return
+  const k = 200 / (hi - lo)
+  for (let i = 0; i < g.length; i++) g[i] = Math.max(0, Math.min(255, Math.round(20 + (g[i] - lo) * k)))
+}
+
+/** Below this spread of levels (1st to 99th percentile of the blurred probe) a photo is stretched. */
+const LOW_RANGE = 120
 
 /** The smallest share of the photo a lit or shaded part of a sheet is looked at. */
 const MIN_PART = 0.02

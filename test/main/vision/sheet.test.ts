@@ -10,6 +10,8 @@ import { findSheet, flattenSheet, probeSheet, segmentScan } from '../../../src/m
 import { faintInkStretch, hasInk, looksNegative, removeRules } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
 import type { Rect } from '../../../src/main/vision/layout.ts'
+import { composePages } from '../../../src/main/data/pages/index.ts'
+import { loadImage } from '../../../src/main/vision/image.ts'
 
 const FONT = '"DejaVu Sans"'
 
@@ -57,6 +59,22 @@ describe('findSheet and flattenSheet', () => {
     },
     60_000
   )
+
+  // A hazy or washed-out photo: the levels squeezed into 180–235 (a fifth of their range). The edge tests are in
+  // levels, so the probe is stretched first when its levels span less than 120. A generated phone photo (the
+  // crafted desk above is too dark for the squeeze to matter); without the stretch its sheet "reaches the border".
+  it('finds the sheet in a washed-out phone photo whose levels are squeezed into 180–235', async () => {
+    const { files, manifest } = await composePages({ seed: 1, conditions: ['phone'], pagesPerCondition: 1 })
+    const page = manifest.pages[0]
+    const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+    const hazy = { width: img.width, height: img.height, data: img.data.map((v) => Math.round(180 + (v / 255) * 55)) }
+    const found = await findSheet(hazy)
+    expect(found).not.toBeNull()
+    const side = Math.hypot(page.sheet![1][0] - page.sheet![0][0], page.sheet![1][1] - page.sheet![0][1])
+    found!.corners.forEach(([x, y], i) => {
+      expect(Math.hypot(x - page.sheet![i][0], y - page.sheet![i][1])).toBeLessThan(0.03 * side)
+    })
+  }, 60_000)
 
   it('finds no sheet on an empty desk, nor on a page that fills the frame', async () => {
     expect(await findSheet(craftedPhoto(null, 0, 7).photo)).toBeNull()
