@@ -4,6 +4,8 @@
 // functions over the binary ink mask at the working scale (characters ~64 px tall), over the
 // background-normalised gray, or over the page at ≤ 480 px; segment.ts calls them.
 
+import { Levels } from './levels.ts'
+
 /**
  * Erases ruled lines, margin lines and borders from `bin` (255 = ink, in place) without cutting the
  * strokes that cross them. A pixel is part of a line when it lies on a horizontal (vertical) run of ink at
@@ -181,18 +183,10 @@ export interface FaintInkOptions {
 export function faintInkStretch(gray: Uint8Array, opts: FaintInkOptions = {}): Uint8Array | null {
   const n = gray.length
   if (n === 0) return null
-  const hist = new Float64Array(256)
-  for (let i = 0; i < n; i++) hist[gray[i]]++
-  const percentile = (q: number): number => {
-    let acc = 0
-    for (let v = 0; v < 256; v++) {
-      acc += hist[v]
-      if (acc > q * n) return v
-    }
-    return 255
-  }
-  const paper = percentile(0.5)
-  const sigma = Math.max(1.5, (paper - percentile(0.3)) / 0.524)
+  const levels = new Levels(gray)
+  const hist = levels.hist
+  const paper = levels.at(0.5)
+  const sigma = Math.max(1.5, (paper - levels.at(0.3)) / 0.524)
   const cut = paper - Math.max((opts.minSigmas ?? 6) * sigma, opts.minDrop ?? 20)
   let dark = 0
   for (let v = 0; v < cut; v++) dark += hist[v]
@@ -227,20 +221,10 @@ export function faintInkStretch(gray: Uint8Array, opts: FaintInkOptions = {}): U
 export function looksNegative(gray: Uint8Array, w: number, h: number): boolean {
   const n = w * h
   if (n === 0) return false
-  const hist = new Uint32Array(256)
-  for (let i = 0; i < n; i++) hist[gray[i]]++
-  const level = (q: number): number => {
-    const target = q * n
-    let acc = 0
-    for (let v = 0; v < 256; v++) {
-      acc += hist[v]
-      if (acc > target) return v
-    }
-    return 255
-  }
-  const p1 = level(0.01),
-    med = level(0.5),
-    p99 = level(0.99)
+  const levels = new Levels(gray.subarray(0, n))
+  const p1 = levels.at(0.01),
+    med = levels.at(0.5),
+    p99 = levels.at(0.99)
   if (med >= 128 || p99 - med <= 60 || p99 - med <= 2 * (med - p1)) return false
   const cut = (med + p99) / 2
   const bright = new Uint8Array(n)

@@ -23,6 +23,7 @@
 // `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
 import { labelComponents, type LabelMap } from './cvExact.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from './image.ts'
+import { Levels } from './levels.ts'
 import {
   applyH,
   homography,
@@ -180,15 +181,9 @@ export async function probeSheet(
  * border no longer cut it from the desk. A photo with its full range is left as it is.
  */
 function stretchLowContrast(g: Uint8Array): void {
-  const hist = new Uint32Array(256)
-  for (let i = 0; i < g.length; i++) hist[g[i]]++
-  const level = (q: number) => {
-    let acc = 0
-    for (let v = 0; v < 256; v++) if ((acc += hist[v]) > q * g.length) return v
-    return 255
-  }
-  const lo = level(0.01),
-    hi = level(0.99)
+  const levels = new Levels(g)
+  const lo = levels.at(0.01),
+    hi = levels.at(0.99)
   if (hi - lo >= LOW_RANGE || hi <= lo) return
   const k = 200 / (hi - lo)
   for (let i = 0; i < g.length; i++) g[i] = Math.max(0, Math.min(255, Math.round(20 + (g[i] - lo) * k)))
