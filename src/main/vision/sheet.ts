@@ -214,28 +214,42 @@ function shadeCandidates(
   // nearest one (breadth first from all of them at once): the shadow's edge between r and its shade is a band of
   // edge pixels, some 3–10 probe pixels wide depending on its penumbra and its angle.
   const R = 10
-  const owner = new Int32Array(w * h)
-  const dist = new Uint8Array(w * h)
-  let queue: number[] = []
-  for (let i = 0; i < w * h; i++) {
+  const size = w * h
+  const large = new Uint8Array(n)
+  for (let o = 1; o < n; o++) large[o] = o !== r && largeEnough(o) ? 1 : 0
+  const owner = new Int32Array(size)
+  // The walk starts from the large regions' pixels that border an edge pixel (the others can reach no edge pixel
+  // first); queues are typed arrays, since a photo's large regions hold most of its pixels.
+  let queue = new Int32Array(size),
+    next = new Int32Array(size)
+  let len = 0
+  for (let i = 0; i < size; i++) {
     const o = lab[i]
-    if (o > 0 && o !== r && largeEnough(o)) {
-      owner[i] = o
-      queue.push(i)
-    }
+    if (!large[o]) continue
+    owner[i] = o
+    const x = i % w
+    if ((x > 0 && lab[i - 1] === 0) || (x < w - 1 && lab[i + 1] === 0) || lab[i - w] === 0 || lab[i + w] === 0)
+      queue[len++] = i
   }
-  for (let d = 1; d <= R && queue.length > 0; d++) {
-    const next: number[] = []
-    for (const i of queue) {
-      const x = i % w
-      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w]) {
-        if (j < 0 || j >= w * h || lab[j] !== 0 || owner[j] !== 0) continue
-        owner[j] = owner[i]
-        dist[j] = d
-        next.push(j)
-      }
+  const claim = (j: number, o: number): void => {
+    if (lab[j] !== 0 || owner[j] !== 0) return
+    owner[j] = o
+    next[nextLen++] = j
+  }
+  let nextLen = 0
+  for (let d = 1; d <= R && len > 0; d++) {
+    nextLen = 0
+    for (let k = 0; k < len; k++) {
+      const i = queue[k]
+      const x = i % w,
+        o = owner[i]
+      if (x > 0) claim(i - 1, o)
+      if (x < w - 1) claim(i + 1, o)
+      if (i >= w) claim(i - w, o)
+      if (i + w < size) claim(i + w, o)
     }
-    queue = next
+    ;[queue, next] = [next, queue]
+    len = nextLen
   }
   const contact = new Float64Array(n)
   // r's outer perimeter, from its bounding box (its boundary pixels count the writing's holes too).
@@ -243,20 +257,23 @@ function shadeCandidates(
     y0 = h,
     x1 = 0,
     y1 = 0
-  const met = new Set<number>()
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const i = y * w + x
       if (lab[i] !== r) continue
-      x0 = Math.min(x0, x)
-      x1 = Math.max(x1, x)
-      y0 = Math.min(y0, y)
-      y1 = Math.max(y1, y)
+      if (x < x0) x0 = x
+      if (x > x1) x1 = x
+      if (y < y0) y0 = y
+      if (y > y1) y1 = y
       // A boundary pixel of r touches the regions that own its outside 4-neighbours; each counts once.
-      met.clear()
-      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1])
-        if (j >= 0 && lab[j] !== r && owner[j] > 0) met.add(owner[j])
-      for (const o of met) contact[o]++
+      const a = x > 0 ? owner[i - 1] : 0,
+        b = x < w - 1 ? owner[i + 1] : 0,
+        c = y > 0 ? owner[i - w] : 0,
+        e = y < h - 1 ? owner[i + w] : 0
+      if (a > 0) contact[a]++
+      if (b > 0 && b !== a) contact[b]++
+      if (c > 0 && c !== a && c !== b) contact[c]++
+      if (e > 0 && e !== a && e !== b && e !== c) contact[e]++
     }
   const perimeter = 2 * (x1 - x0 + 1 + (y1 - y0 + 1))
   const out: number[] = []
@@ -282,8 +299,10 @@ function sheetFromRegion(
   g: Uint8Array
 ): { quad: Point[]; coverage: number; edgeContrast: number } | { reason: string } {
   const no = (reason: string) => ({ reason })
+  const wanted = new Uint8Array(Math.max(...ids) + 1)
+  for (const id of ids) wanted[id] = 1
   const member = new Uint8Array(sw * sh)
-  for (let i = 0; i < sw * sh; i++) if (ids.includes(lab[i])) member[i] = 1
+  for (let i = 0; i < sw * sh; i++) if (lab[i] < wanted.length) member[i] = wanted[lab[i]]
   let tl: Point = [0, 0],
     tr: Point = [0, 0],
     br: Point = [0, 0],
