@@ -8,7 +8,10 @@ export class Levels {
 
   constructor(gray: Uint8Array) {
     this.n = gray.length
-    for (let i = 0; i < gray.length; i++) this.hist[gray[i]]++
+    // Counted in 32-bit integers through a local reference: a field read per pixel is several times slower.
+    const counts = new Uint32Array(256)
+    for (let i = 0; i < gray.length; i++) counts[gray[i]]++
+    this.hist.set(counts)
   }
 
   /** The lowest level at or below which more than a share `q` of the pixels lie (255 when there is none). */

@@ -150,13 +150,18 @@ function medianBlur(cv: OpenCv, src: Mat, dst: Mat, k: number): void {
  * pixel of every 8th row says at once (its median is paper, at mid-grey or lighter): those skip the resize.
  */
 function isNegative(cv: OpenCv, gray: Mat): boolean {
-  const d = gray.data
-  const sample: number[] = []
-  for (let y = 0; y < gray.rows; y += 8) for (let x = 0; x < gray.cols; x += 8) sample.push(d[y * gray.cols + x])
-  let darker = 0
-  for (const v of sample) if (v < 128) darker++
-  // More than half the sample at mid-grey or lighter: the median is, so looksNegative's first test fails.
-  if (darker * 2 < sample.length * 0.9) return false
+  const d = gray.data,
+    cols = gray.cols,
+    rows = gray.rows
+  let sampled = 0,
+    darker = 0
+  for (let y = 0; y < rows; y += 8)
+    for (let i = y * cols, end = i + cols; i < end; i += 8) {
+      sampled++
+      if (d[i] < 128) darker++
+    }
+  // Over 55% of the sample at mid-grey or lighter: so is the median, and looksNegative's first test fails.
+  if (darker < 0.45 * sampled) return false
   const f = Math.min(1, 480 / Math.max(gray.cols, gray.rows))
   const small = new cv.Mat()
   try {
