@@ -144,7 +144,6 @@ function medianBlur(cv: OpenCv, src: Mat, dst: Mat, k: number): void {
   medianSimd(src.data, src.cols, src.rows, k === 3 ? 1 : 2, dst.data)
 }
 
-/** Divides the page by its paper colour so that ink is dark and paper ≈ 255 everywhere. */
 /**
  * clutter.ts#looksNegative on the page at ≤ 480 px. Most pages are dark ink on paper, which a sample of every 8th
  * pixel of every 8th row says at once (its median is paper, at mid-grey or lighter): those skip the resize.
@@ -174,6 +173,10 @@ function isNegative(cv: OpenCv, gray: Mat): boolean {
   }
 }
 
+/**
+ * Divides the page by its paper colour so that ink is dark and paper ≈ 255 everywhere. With `closing`, the
+ * background estimate is a closing (SegmentOptions.closeBackground).
+ */
 function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): Mat {
   const mats: Mat[] = []
   try {
@@ -196,7 +199,7 @@ function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): Mat {
     mats.push(bg)
     cv.dilate(small, bg, k)
     // The closing's erosion takes the max filter's spread back where the background itself changes sharply (a
-    // shadow's edge); on a desk's grain it leaves letter-sized marks, so it is for cut-out sheets only.
+    // shadow's edge); on a desk's grain it leaves letter-sized marks, so it is for images of paper only.
     if (closing) cv.erode(bg, bg, k)
     medianBlur(cv, bg, bg, 5)
     cv.GaussianBlur(bg, bg, new cv.Size(9, 9), 0)

@@ -4,7 +4,8 @@
 //
 // Finding (on a copy ≤ 480 px on its long side): blur; a washed-out photo's levels stretched (stretchLowContrast);
 // the smooth regions, which every sharp edge cuts apart; the brightest large one is the candidate; its corners
-// are the extreme points along the diagonals (x+y, x−y), which holds for a sheet turned by less than 45°. The candidate is taken for a sheet only when it looks like one:
+// are the extreme points along the diagonals (x+y, x−y), which holds for a sheet turned by less than 45°. The
+// candidate is taken for a sheet only when it looks like one:
 //  - it lies wholly inside the photo (every corner away from the border; a page that fills the frame, like
 //    a scan, has no desk to remove and is read as it is),
 //  - it covers at least 10% of the photo,
@@ -278,7 +279,7 @@ function shadeCandidates(
   const perimeter = 2 * (x1 - x0 + 1 + (y1 - y0 + 1))
   const out: number[] = []
   for (let o = 1; o < n; o++) {
-    if (o === r || contact[o] === 0 || !largeEnough(o)) continue
+    if (!large[o] || contact[o] === 0) continue
     const ratio = mean(o) / mean(r)
     if (ratio < 0.3 || ratio > 0.95) continue
     if (contact[o] < 0.05 * perimeter || contact[o] >= 0.6 * perimeter) continue

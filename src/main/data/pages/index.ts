@@ -676,12 +676,9 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed =
   })
   const xs = corners.map((c) => c[0]),
     ys = corners.map((c) => c[1])
-  const placedClutter = clutter(photo, rng, {
-    x0: Math.min(...xs),
-    y0: Math.min(...ys),
-    x1: Math.max(...xs),
-    y1: Math.max(...ys)
-  })
+  // The sheet's bounding box: the clutter keeps out of it, a `phone-shadow` edge crosses it.
+  const sheetBox = { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) }
+  const placedClutter = clutter(photo, rng, sheetBox)
   let chars: CharTruth[] = []
   if (sheet) {
     const Hm = homography(
@@ -706,14 +703,7 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed =
       ]
     })
   }
-  let shadow: ShadowEdge | undefined
-  if (shadowed)
-    shadow = castShadow(photo, rng, {
-      x0: Math.min(...xs),
-      y0: Math.min(...ys),
-      x1: Math.max(...xs),
-      y1: Math.max(...ys)
-    })
+  const shadow = shadowed ? castShadow(photo, rng, sheetBox) : undefined
   light(photo, rng)
   noise(photo, rng, rng.uniformIn(1.5, 4))
   const blurSigma = Math.round(rng.uniformIn(0.5, 1.4) * 100) / 100
