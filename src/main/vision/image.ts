@@ -35,7 +35,16 @@ export interface LoadedImage extends GrayImage {
   scale: number
   format: string
   warnings: string[]
+  /**
+   * A colour photo's chroma (max − min of its R, G and B, 0–255) at most CHROMA_SIDE pixels on its long side,
+   * for the sheet finder (vision/sheet.ts): a yellow sticky note under the sheet's edge is as bright as the paper
+   * in gray and differs only in colour. Absent for gray files and BMPs.
+   */
+  chroma?: GrayImage
 }
+
+/** The long side of LoadedImage.chroma (the sheet finder's probe size). */
+export const CHROMA_SIDE = 480
 
 /**
  * How a working image relates to its file: the file's own size and the loaded pixels per file pixel (a plain
@@ -154,6 +163,7 @@ export async function loadImage(
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true })
     if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`)
+    const chroma = (meta.channels ?? 1) >= 3 ? await chromaOf(bytes, ow, oh, hardLimit) : undefined
     return {
       width: info.width,
       height: info.height,
@@ -162,7 +172,8 @@ export async function loadImage(
       originalHeight: oh,
       scale,
       format: meta.format ?? 'unknown',
-      warnings
+      warnings,
+      ...(chroma ? { chroma } : {})
     }
   } catch (e) {
     const msg = (e as Error).message ?? ''
@@ -181,6 +192,38 @@ export async function loadImage(
       { cause: e }
     )
   }
+}
+
+/**
+ * The chroma of a colour file (see LoadedImage.chroma): decoded again at the probe's size, which libvips does by
+ * shrinking a JPEG on load (~8 ms for a 12 MP phone photo's 480 px copy). Undefined when the file has no colour
+ * in it (a gray scan saved as RGB: every pixel's chroma below 8).
+ */
+async function chromaOf(bytes: Buffer, ow: number, oh: number, hardLimit: number): Promise<GrayImage | undefined> {
+  const f = Math.min(1, CHROMA_SIDE / Math.max(ow, oh))
+  const width = Math.max(1, Math.round(ow * f)),
+    height = Math.max(1, Math.round(oh * f))
+  const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: hardLimit })
+    .rotate()
+    .resize(width, height, { fit: 'fill' })
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+  const c = info.channels
+  if (c < 3) return undefined
+  const out = new Uint8Array(info.width * info.height)
+  let most = 0
+  for (let i = 0, j = 0; i < out.length; i++, j += c) {
+    const r = data[j],
+      g = data[j + 1],
+      b = data[j + 2]
+    const v = Math.max(r, g, b) - Math.min(r, g, b)
+    out[i] = v
+    if (v > most) most = v
+  }
+  return most < 8 ? undefined : { width: info.width, height: info.height, data: out }
 }
 
 /** Uncompressed BMP (BI_RGB / BI_BITFIELDS with 8, 24 or 32 bits per pixel), the kind paint programs and scanners write. */

@@ -36,7 +36,7 @@ import {
   type Point
 } from './geometry.ts'
 import type { Rect } from './layout.ts'
-import type { Mat } from './opencv.ts'
+import type { Mat, OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
 
 export interface Sheet {
@@ -65,7 +65,7 @@ export async function findSheet(image: GrayImage): Promise<Sheet | null> {
 
 /** findSheet with the reason a candidate was refused (for tests and for tuning on held-out photos). */
 export async function probeSheet(
-  image: GrayImage
+  image: GrayImage | LoadedImage
 ): Promise<{ sheet: Sheet | null; reason: string; shadedPage: boolean }> {
   let shadedPage = false
   const no = (reason: string) => ({ sheet: null, reason, shadedPage })
@@ -87,15 +87,23 @@ export async function probeSheet(
     stretchLowContrast(small.data)
     // Smooth regions: pixels whose brightness changes by less than EDGE_STEP per pixel, cut apart by every
     // sharp edge (the sheet's border, strokes, grain, clutter). A shadow or a light falloff on the sheet is
-    // gradual and does not cut it, which a brightness threshold would.
+    // gradual and does not cut it, which a brightness threshold would. In a colour photo a change of colour
+    // cuts too: a yellow sticky note under the sheet's edge is as bright as the paper in gray.
     const g = small.data
+    const c = chromaProbe(cv, image, sw, sh, keep)
     const mask = new Uint8Array(sw * sh)
     for (let y = 1; y < sh - 1; y++)
       for (let x = 1; x < sw - 1; x++) {
         const i = y * sw + x
         const gx = (g[i + 1] - g[i - 1]) / 2,
           gy = (g[i + sw] - g[i - sw]) / 2
-        mask[i] = gx * gx + gy * gy < EDGE_STEP * EDGE_STEP ? 255 : 0
+        let smooth = gx * gx + gy * gy < EDGE_STEP * EDGE_STEP
+        if (smooth && c) {
+          const cx = (c[i + 1] - c[i - 1]) / 2,
+            cy = (c[i + sw] - c[i - sw]) / 2
+          smooth = cx * cx + cy * cy < CHROMA_STEP * CHROMA_STEP
+        }
+        mask[i] = smooth ? 255 : 0
       }
     const bin = keep(cv.matFromArray(sh, sw, cv.CV_8UC1, mask))
     // An erosion widens every edge by a pixel, so a faint spot in the sheet's border does not join it to the desk.
@@ -173,6 +181,30 @@ export async function probeSheet(
   } finally {
     for (const m of mats) m.delete()
   }
+}
+
+/**
+ * Chroma change per pixel (0–255, on the blurred probe) that counts as an edge: twice EDGE_STEP, since a JPEG's
+ * chroma is stored at half resolution and coarser; the sheets found on the tuning photos were the same from 6 to
+ * 24 (docs/BENCHMARKS.md, "A sticky note under the sheet's edge").
+ */
+const CHROMA_STEP = 12
+
+/** A colour photo's chroma (LoadedImage.chroma) at the probe's size, blurred as the gray probe is; null for gray. */
+function chromaProbe(
+  cv: OpenCv,
+  image: GrayImage | LoadedImage,
+  sw: number,
+  sh: number,
+  keep: <M extends Mat>(m: M) => M
+): Uint8Array | null {
+  const chroma = 'chroma' in image ? image.chroma : undefined
+  if (!chroma) return null
+  const src = keep(cv.matFromArray(chroma.height, chroma.width, cv.CV_8UC1, chroma.data))
+  const out = keep(new cv.Mat())
+  cv.resize(src, out, new cv.Size(sw, sh), 0, 0, cv.INTER_AREA)
+  cv.GaussianBlur(out, out, new cv.Size(5, 5), 0)
+  return out.data
 }
 
 /**
