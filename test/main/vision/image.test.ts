@@ -62,6 +62,30 @@ describe('loadImage', () => {
     expect(out.data[37 * 20 + 10]).toBeGreaterThan(200)
   })
 
+  it("keeps a colour photo's chroma small and upright for the sheet finder, and none for gray or colourless files", async () => {
+    // 1000×600, left half pure yellow (chroma 255), right half white; stored rotated (orientation 6).
+    const raw = Buffer.alloc(1000 * 600 * 3, 255)
+    for (let y = 0; y < 600; y++) for (let x = 0; x < 500; x++) raw[(y * 1000 + x) * 3 + 2] = 0
+    const jpg = await sharp(raw, { raw: { width: 1000, height: 600, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer()
+    const out = await loadImage(jpg)
+    expect([out.width, out.height]).toEqual([600, 1000])
+    expect([out.chroma!.width, out.chroma!.height]).toEqual([288, 480])
+    // Upright: the yellow half is on top.
+    expect(out.chroma!.data[100 * 288 + 144]).toBeGreaterThan(230)
+    expect(out.chroma!.data[380 * 288 + 144]).toBeLessThan(10)
+    const gray = await sharp(Buffer.alloc(64 * 64, 128), { raw: { width: 64, height: 64, channels: 1 } })
+      .png()
+      .toBuffer()
+    expect((await loadImage(gray)).chroma).toBeUndefined()
+    const colourless = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer()
+    expect((await loadImage(colourless)).chroma).toBeUndefined()
+  })
+
   it('reads 16-bit RGBA PNG onto white paper as 8-bit gray', async () => {
     const png = await sharp({
       create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } }

@@ -76,6 +76,59 @@ describe('findSheet and flattenSheet', () => {
     })
   }, 60_000)
 
+  // A yellow sticky note under the sheet's edge, sticking out past it: in gray the note is as bright as the paper,
+  // so the two were one smooth region and the sheet's top side was bent out around the note. In colour the note
+  // is cut off. The note's gray is measured and the paper made that bright, so without its colour the test fails.
+  it('cuts a yellow sticky note as bright as the paper off the sheet by its colour', async () => {
+    const W = 1200,
+      H = 900
+    const note = '#ffe14a'
+    const probeGray = async (fill: string) => {
+      const c = createCanvas(16, 16)
+      const ctx = c.getContext('2d')
+      ctx.fillStyle = fill
+      ctx.fillRect(0, 0, 16, 16)
+      return (await loadImage(c.toBuffer('image/png'))).data[8 * 16 + 8]
+    }
+    const level = await probeGray(note)
+    const paper = `rgb(${level}, ${level}, ${level})`
+    expect(Math.abs((await probeGray(paper)) - level)).toBeLessThanOrEqual(2)
+    const c = createCanvas(W, H)
+    const ctx = c.getContext('2d')
+    ctx.fillStyle = '#6b4a2e'
+    ctx.fillRect(0, 0, W, H)
+    // The note: its lower part under the sheet, its upper part on the desk above the sheet's top side.
+    ctx.fillStyle = note
+    ctx.fillRect(330, 90, 260, 200)
+    const corners: [number, number][] = [
+      [200, 180],
+      [1010, 160],
+      [1030, 760],
+      [190, 780]
+    ]
+    ctx.fillStyle = paper
+    ctx.beginPath()
+    ctx.moveTo(...corners[0])
+    for (const p of corners.slice(1)) ctx.lineTo(...p)
+    ctx.closePath()
+    ctx.fill()
+    ctx.fillStyle = '#202020'
+    ctx.font = `bold 60px ${FONT}`
+    ctx.fillText('A NOTE ON', 300, 380)
+    ctx.fillText('THE SHEET', 300, 520)
+    const image = await loadImage(c.toBuffer('image/png'))
+    expect(image.chroma).toBeDefined()
+    const found = await findSheet(image)
+    expect(found).not.toBeNull()
+    found!.corners.forEach(([x, y], i) => {
+      expect(Math.hypot(x - corners[i][0], y - corners[i][1])).toBeLessThan(0.02 * 820)
+    })
+    // Gray alone: the note joins the sheet, and no sheet or a wrong one is found.
+    const gray = await findSheet({ width: image.width, height: image.height, data: image.data })
+    const right = gray?.corners.every(([x, y], i) => Math.hypot(x - corners[i][0], y - corners[i][1]) < 0.02 * 820)
+    expect(right ?? false).toBe(false)
+  }, 30_000)
+
   it('finds no sheet on an empty desk, nor on a page that fills the frame', async () => {
     expect(await findSheet(craftedPhoto(null, 0, 7).photo)).toBeNull()
     const page = craftedSheet(['A PAGE THAT FILLS', 'THE WHOLE FRAME'])
