@@ -3,7 +3,8 @@
 // the segmenter takes their marks for letters; the sheet's perspective tilts the lines of text.
 //
 // Finding (on a copy ≤ 480 px on its long side): blur; a washed-out photo's levels stretched (stretchLowContrast);
-// the smooth regions, which every sharp edge cuts apart; the brightest large one is the candidate; its corners
+// the smooth regions, which every sharp edge cuts apart, in brightness or, in a colour photo, in chroma (a yellow
+// sticky note under the sheet is as bright as the paper); the brightest large one is the candidate; its corners
 // are the extreme points along the diagonals (x+y, x−y), which holds for a sheet turned by less than 45°. The
 // candidate is taken for a sheet only when it looks like one:
 //  - it lies wholly inside the photo (every corner away from the border; a page that fills the frame, like
