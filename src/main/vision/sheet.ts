@@ -46,6 +46,11 @@ export interface Sheet {
   /** Share of the polygon covered by bright pixels, and mean brightness step across its sides (0–255). */
   coverage: number
   edgeContrast: number
+  /**
+   * The sides (top, right, bottom, left) where the sheet runs off the photo, so its side there is the frame's edge
+   * (a photo framed tightly); absent when none does.
+   */
+  frame?: [boolean, boolean, boolean, boolean]
 }
 
 export interface FlatSheet {
@@ -136,45 +141,63 @@ export async function probeSheet(
       .filter((i) => i > 0 && areaOf(i) >= MIN_PART * sw * sh && mean(i) >= mean(brightest))
       .sort((a, b) => mean(b) - mean(a))
     let firstReason = ''
-    for (const r of lit) {
-      // r alone first (when it is large enough to be a sheet); r joined with its shade replaces it only when that
-      // gives a clearly larger sheet (by 15%) that contains r's: the rest of a sheet r is part of, not a
-      // neighbour that happens to line up with it.
-      let found: { quad: Point[]; coverage: number; edgeContrast: number; joined: boolean } | null = null
-      if (areaOf(r) >= 0.1 * sw * sh) {
-        const got = sheetFromRegion(lab, [r], sw, sh, g)
-        if ('quad' in got) found = { ...got, joined: false }
-        else if (r === brightest) firstReason = got.reason
-      }
-      const shades = shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
-      // A page that fills the frame with a hard shadow across it: the lit paper and its shade each reach two
-      // sides of the frame (a scan, or a photo taken close).
-      if (shades.some((s) => sidesReached(r) >= 2 && sidesReached(s) >= 2)) shadedPage = true
-      const tries = shades.map((s) => [r, s])
-      if (shades.length > 1) tries.push([r, ...shades])
-      for (const ids of tries) {
-        const got = sheetFromRegion(lab, ids, sw, sh, g)
-        if (!('quad' in got)) continue
-        if (found) {
-          const alone = found.quad
-          const grown = polygonArea(got.quad) >= 1.15 * polygonArea(alone)
-          const slack = 0.02 * Math.sqrt(polygonArea(got.quad))
-          if (!grown || !alone.every((p) => insideConvex(grow(got.quad, slack), p[0], p[1]))) continue
+    // Every region is tried first for a sheet wholly inside the photo, as a sheet on a desk is; only when none is
+    // found, again for a sheet running off the frame on one to three sides (a photo framed tightly), so that no
+    // photo whose sheet lies inside the frame is read differently for it.
+    for (const allowFrame of [false, true]) {
+      for (const r of lit) {
+        // r alone first (when it is large enough to be a sheet); r joined with its shade replaces it only when that
+        // gives a clearly larger sheet (by 15%) that contains r's: the rest of a sheet r is part of, not a
+        // neighbour that happens to line up with it.
+        let found: {
+          quad: Point[]
+          coverage: number
+          edgeContrast: number
+          frame?: [boolean, boolean, boolean, boolean]
+          joined: boolean
+        } | null = null
+        const shades = shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
+        // A page that fills the frame with a hard shadow across it: the lit paper and its shade each reach two
+        // sides of the frame (a scan, or a photo taken close). Then r is no sheet running off the frame: its side
+        // inside the frame is the shadow's edge, and cutting there would lose the shaded writing.
+        const shaded = shades.some((s) => sidesReached(r) >= 2 && sidesReached(s) >= 2)
+        if (shaded) shadedPage = true
+        if (allowFrame && shaded) continue
+        if (areaOf(r) >= 0.1 * sw * sh) {
+          const got = sheetFromRegion(lab, [r], sw, sh, g, allowFrame)
+          if ('quad' in got) found = { ...got, joined: false }
+          else if (r === brightest && !allowFrame) firstReason = got.reason
         }
-        found = { ...got, joined: true }
-        break
-      }
-      if (found) {
-        const [qtl, qtr, qbr, qbl] = found.quad
-        const up = (p: Point): Point => [p[0] / f, p[1] / f]
-        return {
-          sheet: {
-            corners: [up(qtl), up(qtr), up(qbr), up(qbl)],
-            coverage: found.coverage,
-            edgeContrast: found.edgeContrast
-          },
-          reason: found.joined ? 'found (joined across a shadow)' : 'found',
-          shadedPage
+        const tries = shades.map((s) => [r, s])
+        if (shades.length > 1) tries.push([r, ...shades])
+        // A sheet found alone is not grown across a darker neighbour to the frame's edge (a desk running off it).
+        for (const ids of tries) {
+          const got = sheetFromRegion(lab, ids, sw, sh, g, allowFrame && !found)
+          if (!('quad' in got)) continue
+          if (found) {
+            const alone = found.quad
+            const grown = polygonArea(got.quad) >= 1.15 * polygonArea(alone)
+            const slack = 0.02 * Math.sqrt(polygonArea(got.quad))
+            if (!grown || !alone.every((p) => insideConvex(grow(got.quad, slack), p[0], p[1]))) continue
+          }
+          found = { ...got, joined: true }
+          break
+        }
+        if (found) {
+          const [qtl, qtr, qbr, qbl] = found.quad
+          const up = (p: Point): Point => [p[0] / f, p[1] / f]
+          return {
+            sheet: {
+              corners: [up(qtl), up(qtr), up(qbr), up(qbl)],
+              coverage: found.coverage,
+              edgeContrast: found.edgeContrast,
+              ...(found.frame ? { frame: found.frame } : {})
+            },
+            reason:
+              (found.joined ? 'found (joined across a shadow)' : 'found') +
+              (found.frame ? ' (runs off the frame)' : ''),
+            shadedPage
+          }
         }
       }
     }
@@ -225,6 +248,9 @@ function stretchLowContrast(g: Uint8Array): void {
 
 /** Below this spread of levels (1st to 99th percentile of the blurred probe) a photo is stretched. */
 const LOW_RANGE = 120
+
+/** Probe pixels from the frame's edge within which a region runs along it (the edge pixels and the erosion take 2). */
+const FRAME_REACH = 4
 
 /** The smallest share of the photo a lit or shaded part of a sheet is looked at. */
 const MIN_PART = 0.02
@@ -330,8 +356,11 @@ function sheetFromRegion(
   ids: number[],
   sw: number,
   sh: number,
-  g: Uint8Array
-): { quad: Point[]; coverage: number; edgeContrast: number } | { reason: string } {
+  g: Uint8Array,
+  framed = true
+):
+  | { quad: Point[]; coverage: number; edgeContrast: number; frame?: [boolean, boolean, boolean, boolean] }
+  | { reason: string } {
   const no = (reason: string) => ({ reason })
   const wanted = new Uint8Array(Math.max(...ids) + 1)
   for (const id of ids) wanted[id] = 1
@@ -372,16 +401,46 @@ function sheetFromRegion(
   // the majority that agree, and the corners become the sides' intersections.
   const rough: Point[] = [tl, tr, br, bl]
   const sil = silhouette(member, sw, sh)
-  const top = fitSide(sil.top, rough[0], rough[1], 'x')
-  const right = fitSide(sil.right, rough[1], rough[2], 'y')
-  const bottom = fitSide(sil.bottom, rough[3], rough[2], 'x')
-  const left = fitSide(sil.left, rough[0], rough[3], 'y')
+  // A photo framed tightly: the sheet runs off the frame on one to three sides (top, right, bottom, left). On such
+  // a side the region runs along the frame's edge (within FRAME_REACH probe pixels; the edge pixels and the
+  // erosion take two) for at least a quarter of its own extent, and that side of the sheet is the frame's edge.
+  // Four such sides are a page filling the frame, which is read whole as before; so is a shaded page (`framed`
+  // false: its lit part's side in the frame is a shadow's edge).
+  const along = (pts: Point[], k: 0 | 1, at: (v: number) => boolean) =>
+    pts.length > 0 && pts.filter((p) => at(p[k])).length >= 0.25 * pts.length
+  const off = [
+    along(sil.top, 1, (y) => y <= FRAME_REACH),
+    along(sil.right, 0, (x) => x >= sw - FRAME_REACH),
+    along(sil.bottom, 1, (y) => y >= sh - FRAME_REACH),
+    along(sil.left, 0, (x) => x <= FRAME_REACH)
+  ]
+  const offCount = off.filter(Boolean).length
+  const runsOff = framed && offCount > 0 && offCount < 4
+  const frameLine = (i: number): Line =>
+    [
+      { a: 0, b: 1, c: 0 },
+      { a: 1, b: 0, c: sw },
+      { a: 0, b: 1, c: sh },
+      { a: 1, b: 0, c: 0 }
+    ][i]
+  const side = (i: number, fit: () => Line | null) => (runsOff && off[i] ? frameLine(i) : fit())
+  const top = side(0, () => fitSide(sil.top, rough[0], rough[1], 'x'))
+  const right = side(1, () => fitSide(sil.right, rough[1], rough[2], 'y'))
+  const bottom = side(2, () => fitSide(sil.bottom, rough[3], rough[2], 'x'))
+  const left = side(3, () => fitSide(sil.left, rough[0], rough[3], 'y'))
   if (!top || !right || !bottom || !left) return no('a side is not straight')
   const quad: Point[] = [meet(top, left), meet(top, right), meet(bottom, right), meet(bottom, left)]
   if (quad.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) return no('parallel sides')
+  // Corners on a side that runs off the frame lie on its edge; the others must lie inside it.
+  const onFrame = [off[3] || off[0], off[0] || off[1], off[1] || off[2], off[2] || off[3]].map((f) => runsOff && f)
   const border = 0.01 * Math.min(sw, sh)
-  if (quad.some(([x, y]) => x < border || y < border || x > sw - border || y > sh - border))
+  if (quad.some(([x, y], i) => !onFrame[i] && (x < border || y < border || x > sw - border || y > sh - border)))
     return no('the sheet reaches the border')
+  if (runsOff)
+    for (const p of quad) {
+      p[0] = Math.min(sw, Math.max(0, p[0]))
+      p[1] = Math.min(sh, Math.max(0, p[1]))
+    }
   if (!rightish(quad)) return no('corners far from right angles')
   const area = polygonArea(quad)
   if (area < 0.1 * sw * sh) return no('small polygon')
@@ -390,9 +449,16 @@ function sheetFromRegion(
     for (let x = 0; x < sw; x++) if (member[y * sw + x] && insideConvex(quad, x + 0.5, y + 0.5)) brightInside++
   const coverage = brightInside / area
   if (coverage < 0.4) return no(`the polygon is not mostly the region (${coverage.toFixed(2)})`)
-  const edgeContrast = minEdgeContrast(g, sw, sh, quad)
+  const edgeContrast = minEdgeContrast(
+    g,
+    sw,
+    sh,
+    quad,
+    off.map((f) => runsOff && f)
+  )
   if (edgeContrast < 18) return no(`soft edges (${edgeContrast.toFixed(0)})`)
-  return { quad, coverage, edgeContrast }
+  const frame = off.map((o) => runsOff && o) as [boolean, boolean, boolean, boolean]
+  return { quad, coverage, edgeContrast, ...(frame.some(Boolean) ? { frame } : {}) }
 }
 
 /** A convex polygon moved out by `d` from its centroid along each vertex's direction (a tolerance for containment). */
@@ -523,14 +589,18 @@ function rightish(q: Point[]): boolean {
   return true
 }
 
-/** The smallest, over the four sides, of the mean brightness just inside minus just outside the side. */
-function minEdgeContrast(g: Uint8Array, w: number, h: number, q: Point[]): number {
+/**
+ * The smallest, over the four sides (top, right, bottom, left), of the mean brightness just inside minus just
+ * outside the side; the sides `frame` marks (the frame's edge: nothing outside) are not measured.
+ */
+function minEdgeContrast(g: Uint8Array, w: number, h: number, q: Point[], frame: boolean[]): number {
   const cx = q.reduce((s, p) => s + p[0], 0) / 4,
     cy = q.reduce((s, p) => s + p[1], 0) / 4
   const at = (x: number, y: number) =>
     g[Math.min(h - 1, Math.max(0, Math.round(y))) * w + Math.min(w - 1, Math.max(0, Math.round(x)))]
   let worst = Infinity
   for (let i = 0; i < 4; i++) {
+    if (frame[i]) continue
     const [ax, ay] = q[i],
       [bx, by] = q[(i + 1) % 4]
     const len = Math.hypot(bx - ax, by - ay)
@@ -560,7 +630,15 @@ export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<Flat
   const c = sheet.corners
   const mx = c.reduce((s, p) => s + p[0], 0) / 4,
     my = c.reduce((s, p) => s + p[1], 0) / 4
-  const inset = c.map(([x, y]): Point => [x + 0.01 * (mx - x) * 2, y + 0.01 * (my - y) * 2])
+  // Pulled in by 1% on each side, except where the side is the frame's edge: no sheet edge or shadow to leave
+  // out there, and the writing may come close to it.
+  const f = sheet.frame ?? [false, false, false, false]
+  const keepX = [f[3], f[1], f[1], f[3]],
+    keepY = [f[0], f[0], f[2], f[2]]
+  const inset = c.map(([x, y], i): Point => [
+    keepX[i] ? x : x + 0.01 * (mx - x) * 2,
+    keepY[i] ? y : y + 0.01 * (my - y) * 2
+  ])
   const side = (a: Point, b: Point) => Math.hypot(b[0] - a[0], b[1] - a[1])
   const W = Math.max(8, Math.round((side(inset[0], inset[1]) + side(inset[3], inset[2])) / 2))
   const H = Math.max(8, Math.round((side(inset[0], inset[3]) + side(inset[1], inset[2])) / 2))

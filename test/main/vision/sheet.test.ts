@@ -129,6 +129,31 @@ describe('findSheet and flattenSheet', () => {
     expect(right ?? false).toBe(false)
   }, 30_000)
 
+  // A photo framed tightly: the sheet runs off the frame's left side, the desk shows on the other three. Before, the
+  // sheet "reached the border" and the whole photo was read, desk and clutter with it.
+  it('finds a sheet that runs off one side of the frame, and reads only it', async () => {
+    const sheet = craftedSheet(['A SHEET CUT BY', 'THE FRAME 4B'])
+    const { photo, corners } = craftedPhoto(sheet, 4, 9)
+    // Cut half way between the sheet's left side and its writing (which starts 70 of 900 sheet pixels in).
+    const x0 = Math.round(Math.max(corners[0][0], corners[3][0]) + 30)
+    const w = photo.width - x0
+    const data = new Uint8Array(w * photo.height)
+    for (let y = 0; y < photo.height; y++)
+      data.set(photo.data.subarray(y * photo.width + x0, (y + 1) * photo.width), y * w)
+    const cropped = { width: w, height: photo.height, data }
+    const probe = await probeSheet(cropped)
+    expect(probe.reason).toBe('found (runs off the frame)')
+    expect(probe.sheet!.frame).toEqual([false, false, false, true])
+    // The other three sides are the sheet's own: its right corners within 2% of its size.
+    for (const i of [1, 2])
+      expect(
+        Math.hypot(probe.sheet!.corners[i][0] - (corners[i][0] - x0), probe.sheet!.corners[i][1] - corners[i][1])
+      ).toBeLessThan(0.02 * 900)
+    const seg = await segmentScan(cropped)
+    expect(seg.sheet).toBeDefined()
+    expect(seg.boxes.length).toBe(sheet.chars.length)
+  }, 30_000)
+
   it('finds no sheet on an empty desk, nor on a page that fills the frame', async () => {
     expect(await findSheet(craftedPhoto(null, 0, 7).photo)).toBeNull()
     const page = craftedSheet(['A PAGE THAT FILLS', 'THE WHOLE FRAME'])
