@@ -3,11 +3,12 @@
 
 For every phone photo of a `glyphdesk data pages` folder (SRC, its manifest.json gives the sheet's corners and every
 character's box), writes into OUT one photo per crop, NAME-CROP.jpg, with a copy of the ground truth beside it:
-  left, right, top, bottom   the frame cut between that side of the sheet and the writing (half way), so the sheet
-                             reaches the border there and the desk shows on the other three sides
+  left, right, top, bottom   the frame cut half way between the outermost corner on that side of the sheet and
+                             the writing, so the sheet runs off the frame there (along part or all of that side)
+                             and the desk shows on the other three sides
   corner                     the left and top cuts together (desk on two sides)
   strip                      left, right and top together: only a strip of desk below the sheet
-No character is cut (each cut lies between the sheet's side and the nearest character's box). JPEG quality 92.
+No character is cut (each cut lies outside every character's box). JPEG quality 92.
 Needs Debian's python3-opencv (run with /usr/bin/python3).
   /usr/bin/python3 bench/sheet_crops.py OUT SRC [SRC ...]
   node bin/glyphdesk.mjs eval-pages OUT
@@ -27,11 +28,12 @@ def cuts(page):
     ink_t = min(c[2] for c in chars)
     ink_r = max(c[3] for c in chars)
     ink_b = max(c[4] for c in chars)
-    # The sheet's innermost point on each side (its corners), then half way to the writing.
-    side_l = max(q[0][0], q[3][0])
-    side_r = min(q[1][0], q[2][0])
-    side_t = max(q[0][1], q[1][1])
-    side_b = min(q[2][1], q[3][1])
+    # The sheet's outermost point on each side (a corner; the sheet is turned by up to 10 degrees), then half way
+    # from it to the writing: the frame cuts the sheet there and never the writing.
+    side_l = min(q[0][0], q[3][0])
+    side_r = max(q[1][0], q[2][0])
+    side_t = min(q[0][1], q[1][1])
+    side_b = max(q[2][1], q[3][1])
     return {
         "l": int(round((side_l + ink_l) / 2)),
         "r": int(round((side_r + ink_r) / 2)),

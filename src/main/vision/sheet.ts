@@ -119,6 +119,11 @@ export async function probeSheet(
     const sum = new Float64Array(n)
     for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]
     const mean = (id: number) => sum[id] / st[id * 5 + 4]
+    // Each region's mean chroma (colour photos): a shadow over paper keeps the paper's colour, a desk has its own.
+    const sumC = new Float64Array(n)
+    if (c) for (let i = 0; i < sw * sh; i++) sumC[lab[i]] += c[i]
+    const sameColour = (a: number, b: number) =>
+      !c || Math.abs(sumC[a] / st[a * 5 + 4] - sumC[b] / st[b * 5 + 4]) < SHADE_CHROMA
     const areaOf = (id: number) => st[id * 5 + 4]
     // How many sides of the frame a region's bounding box reaches.
     const sidesReached = (id: number) => {
@@ -162,7 +167,9 @@ export async function probeSheet(
         // inside the frame is the shadow's edge, and cutting there would lose the shaded writing.
         const shaded = shades.some((s) => sidesReached(r) >= 2 && sidesReached(s) >= 2)
         if (shaded) shadedPage = true
-        if (allowFrame && shaded) continue
+        // A sheet running off the frame is not looked for in r when r has a shade of its own colour reaching two
+        // sides of the frame with it; a darker neighbour of another colour is a desk, not r's shadow.
+        if (allowFrame && shades.some((s) => sidesReached(r) >= 2 && sidesReached(s) >= 2 && sameColour(r, s))) continue
         if (areaOf(r) >= 0.1 * sw * sh) {
           const got = sheetFromRegion(lab, [r], sw, sh, g, allowFrame)
           if ('quad' in got) found = { ...got, joined: false }
@@ -248,6 +255,9 @@ function stretchLowContrast(g: Uint8Array): void {
 
 /** Below this spread of levels (1st to 99th percentile of the blurred probe) a photo is stretched. */
 const LOW_RANGE = 120
+
+/** Mean chroma (0–255) by which a darker neighbour differs from a region when it is no shadow of it. */
+const SHADE_CHROMA = 16
 
 /** Probe pixels from the frame's edge within which a region runs along it (the edge pixels and the erosion take 2). */
 const FRAME_REACH = 4
