@@ -8,7 +8,8 @@
 // are the extreme points along the diagonals (x+y, x−y), which holds for a sheet turned by less than 45°. The
 // candidate is taken for a sheet only when it looks like one:
 //  - it lies wholly inside the photo (every corner away from the border; a page that fills the frame, like
-//    a scan, has no desk to remove and is read as it is),
+//    a scan, has no desk to remove and is read as it is) — or, tried only when no region gives such a sheet, it
+//    runs off the frame on one to three sides (a photo framed tightly), where its side is the frame's edge,
 //  - it covers at least 10% of the photo,
 //  - it is a quadrilateral: nearly all of the bright pixels lie inside the corners' polygon and the polygon
 //    is mostly bright (the writing and some shade are allowed for),

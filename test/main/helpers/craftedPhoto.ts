@@ -118,5 +118,13 @@ export function craftedPhoto(
   for (let i = 0; i < W * H; i++)
     data[i] = Math.max(0, Math.min(255, Math.round(0.299 * img.r[i] + 0.587 * img.g[i] + 0.114 * img.b[i])))
   const photo: GrayImage = { width: W, height: H, data }
-  return { photo, corners, toPhoto }
+  // The same photo in colour (interleaved R, G, B), for the steps that look at colour.
+  const rgb = { width: W, height: H, data: new Uint8Array(W * H * 3) }
+  const c8 = (v: number) => Math.max(0, Math.min(255, Math.round(v)))
+  for (let i = 0; i < W * H; i++) {
+    rgb.data[3 * i] = c8(img.r[i])
+    rgb.data[3 * i + 1] = c8(img.g[i])
+    rgb.data[3 * i + 2] = c8(img.b[i])
+  }
+  return { photo, corners, toPhoto, rgb }
 }

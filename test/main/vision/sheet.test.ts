@@ -2,6 +2,7 @@
 // with printed capitals turned by 9° and put in perspective on a wooden desk with clutter; ruled lines
 // through and under a word; an empty desk.
 import { createCanvas } from '@napi-rs/canvas'
+import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { applyH, insideConvex } from '../../../src/main/vision/geometry.ts'
 import { craftedPhoto, craftedSheet } from '../helpers/craftedPhoto.ts'
@@ -152,6 +153,36 @@ describe('findSheet and flattenSheet', () => {
     const seg = await segmentScan(cropped)
     expect(seg.sheet).toBeDefined()
     expect(seg.boxes.length).toBe(sheet.chars.length)
+  }, 30_000)
+
+  // Framed tighter still: the sheet runs off the left and the top, the desk shows below and to the right. The desk
+  // is darker than the paper and reaches two sides of the frame with it, as a hard shadow over a page would; it is
+  // told from a shadow by its colour (a shadow keeps the paper's).
+  it('finds a sheet that runs off two sides of a colour photo, the desk of another colour on the other two', async () => {
+    const sheet = craftedSheet(['A SHEET IN A CORNER', 'OF THE FRAME 4B'])
+    const { rgb, corners } = craftedPhoto(sheet, 4, 9)
+    // The crafted desk is gray wood; a brown one, as most desks are.
+    for (let y = 0; y < rgb.height; y++)
+      for (let x = 0; x < rgb.width; x++)
+        if (!insideConvex(corners, x + 0.5, y + 0.5)) {
+          const i = 3 * (y * rgb.width + x)
+          rgb.data[i + 1] = Math.round(rgb.data[i + 1] * 0.78)
+          rgb.data[i + 2] = Math.round(rgb.data[i + 2] * 0.5)
+        }
+    // Cut from the sheet's outermost corner on each side towards its writing (70 of 900 sheet pixels in).
+    const x0 = Math.round(Math.min(corners[0][0], corners[3][0]) + 40)
+    const y0 = Math.round(Math.min(corners[0][1], corners[1][1]) + 30)
+    const png = await sharp(Buffer.from(rgb.data), { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+      .extract({ left: x0, top: y0, width: rgb.width - x0, height: rgb.height - y0 })
+      .png()
+      .toBuffer()
+    const image = await loadImage(png)
+    const probe = await probeSheet(image)
+    expect(probe.sheet?.frame).toEqual([true, false, false, true])
+    const seg = await segmentScan(image)
+    expect(seg.boxes.length).toBe(sheet.chars.length)
+    // Without its colour the desk passes for the sheet's shade, and no sheet is cut out.
+    expect((await probeSheet({ width: image.width, height: image.height, data: image.data })).sheet).toBeNull()
   }, 30_000)
 
   it('finds no sheet on an empty desk, nor on a page that fills the frame', async () => {
