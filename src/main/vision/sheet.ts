@@ -147,6 +147,8 @@ export async function probeSheet(
       .filter((i) => i > 0 && areaOf(i) >= MIN_PART * sw * sh && mean(i) >= mean(brightest))
       .sort((a, b) => mean(b) - mean(a))
     let firstReason = ''
+    // Each lit region's shade candidates, found once for both passes.
+    const shadesOf = new Map<number, number[]>()
     // Every region is tried first for a sheet wholly inside the photo, as a sheet on a desk is; only when none is
     // found, again for a sheet running off the frame on one to three sides (a photo framed tightly), so that no
     // photo whose sheet lies inside the frame is read differently for it.
@@ -162,7 +164,11 @@ export async function probeSheet(
           frame?: [boolean, boolean, boolean, boolean]
           joined: boolean
         } | null = null
-        const shades = shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
+        let shades = shadesOf.get(r)
+        if (!shades) {
+          shades = shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
+          shadesOf.set(r, shades)
+        }
         // A page that fills the frame with a hard shadow across it: the lit paper and its shade each reach two
         // sides of the frame (a scan, or a photo taken close). Then r is no sheet running off the frame: its side
         // inside the frame is the shadow's edge, and cutting there would lose the shaded writing.
@@ -360,7 +366,8 @@ function shadeCandidates(
 
 /**
  * The quadrilateral of the regions `ids` of the label map taken together, when it looks like a sheet (see the
- * file's header), else the first test it fails.
+ * file's header), else the first test it fails. With `framed`, the sheet may run off the frame on one to three
+ * sides (`frame` in the result says which).
  */
 function sheetFromRegion(
   lab: LabelMap,
@@ -368,7 +375,7 @@ function sheetFromRegion(
   sw: number,
   sh: number,
   g: Uint8Array,
-  framed = true
+  framed = false
 ):
   | { quad: Point[]; coverage: number; edgeContrast: number; frame?: [boolean, boolean, boolean, boolean] }
   | { reason: string } {
