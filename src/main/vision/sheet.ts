@@ -149,6 +149,16 @@ export async function probeSheet(
     let firstReason = ''
     // Each lit region's shade candidates, found once for both passes.
     const shadesOf = new Map<number, number[]>()
+    // The region sets the first pass refused that run along one to three sides of the frame: only these can give
+    // a sheet in the second (any other try would fail there as it did in the first).
+    const retry = new Set<string>()
+    const attempt = (ids: number[], allowFrame: boolean, framed: boolean) => {
+      const key = ids.join(',')
+      if (allowFrame && !retry.has(key)) return null
+      const got = sheetFromRegion(lab, ids, sw, sh, g, framed)
+      if (!allowFrame && !('quad' in got) && got.canRunOff) retry.add(key)
+      return got
+    }
     // Every region is tried first for a sheet wholly inside the photo, as a sheet on a desk is; only when none is
     // found, again for a sheet running off the frame on one to three sides (a photo framed tightly), so that no
     // photo whose sheet lies inside the frame is read differently for it.
@@ -178,16 +188,16 @@ export async function probeSheet(
         // sides of the frame with it; a darker neighbour of another colour is a desk, not r's shadow.
         if (allowFrame && shades.some((s) => sidesReached(r) >= 2 && sidesReached(s) >= 2 && sameColour(r, s))) continue
         if (areaOf(r) >= 0.1 * sw * sh) {
-          const got = sheetFromRegion(lab, [r], sw, sh, g, allowFrame)
-          if ('quad' in got) found = { ...got, joined: false }
-          else if (r === brightest && !allowFrame) firstReason = got.reason
+          const got = attempt([r], allowFrame, allowFrame)
+          if (got && 'quad' in got) found = { ...got, joined: false }
+          else if (got && r === brightest && !allowFrame) firstReason = got.reason
         }
         const tries = shades.map((s) => [r, s])
         if (shades.length > 1) tries.push([r, ...shades])
         // A sheet found alone is not grown across a darker neighbour to the frame's edge (a desk running off it).
         for (const ids of tries) {
-          const got = sheetFromRegion(lab, ids, sw, sh, g, allowFrame && !found)
-          if (!('quad' in got)) continue
+          const got = attempt(ids, allowFrame, allowFrame && !found)
+          if (!got || !('quad' in got)) continue
           if (found) {
             const alone = found.quad
             const grown = polygonArea(got.quad) >= 1.15 * polygonArea(alone)
@@ -378,8 +388,10 @@ function sheetFromRegion(
   framed = false
 ):
   | { quad: Point[]; coverage: number; edgeContrast: number; frame?: [boolean, boolean, boolean, boolean] }
-  | { reason: string } {
-  const no = (reason: string) => ({ reason })
+  | { reason: string; canRunOff: boolean } {
+  // Whether the regions run along one to three sides of the frame, so that a retry with `framed` could differ.
+  let canRunOff = false
+  const no = (reason: string) => ({ reason, canRunOff })
   const wanted = new Uint8Array(Math.max(...ids) + 1)
   for (const id of ids) wanted[id] = 1
   const member = new Uint8Array(sw * sh)
@@ -433,7 +445,8 @@ function sheetFromRegion(
     along(sil.left, 0, (x) => x <= FRAME_REACH)
   ]
   const offCount = off.filter(Boolean).length
-  const runsOff = framed && offCount > 0 && offCount < 4
+  canRunOff = offCount > 0 && offCount < 4
+  const runsOff = framed && canRunOff
   const frameLine = (i: number): Line =>
     [
       { a: 0, b: 1, c: 0 },
