@@ -122,7 +122,7 @@ export async function importOcrFile(
     segmentation = read.seg
     checkGeometry(page, image, basename(ocrPath), basename(imagePath))
   } else {
-    image = await loadImage(imageBytes)
+    image = await loadImage(imageBytes, { chroma: false })
     checkGeometry(page, image, basename(ocrPath), basename(imagePath))
     if (needsSegmentation) segmentation = await segmentPage(image, opts.segment)
   }

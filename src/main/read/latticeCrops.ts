@@ -141,7 +141,7 @@ export async function latticeCrops(
   const counts: Record<string, [number, number, number]> = {}
   let done = 0
   for (const page of flat) {
-    const image = await loadImage(join(page.dir, page.file))
+    const image = await loadImage(join(page.dir, page.file), { chroma: false })
     const seg = await segmentPage(image)
     const layout = layoutPage(seg.boxes)
     const lattices = buildLattices(seg, layout, opts.lattice)

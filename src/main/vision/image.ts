@@ -65,6 +65,11 @@ export interface LoadImageOptions {
   hardLimitPixels?: number
   /** The file's name for messages when the input is bytes (the caller read the file itself). */
   name?: string
+  /**
+   * Keep a colour file's chroma for the sheet finder (LoadedImage.chroma; default true). Callers that never look
+   * for a sheet (segmenting with segmentPage directly) pass false and skip its second decode.
+   */
+  chroma?: boolean
 }
 
 /** Declared pixels a JPEG may have per byte of file (see loadImage). */
@@ -163,7 +168,8 @@ export async function loadImage(
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true })
     if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`)
-    const chroma = (meta.channels ?? 1) >= 3 ? await chromaOf(bytes, ow, oh, hardLimit) : undefined
+    const chroma =
+      opts.chroma !== false && (meta.channels ?? 1) >= 3 ? await chromaOf(bytes, ow, oh, hardLimit) : undefined
     return {
       width: info.width,
       height: info.height,

@@ -25,7 +25,7 @@
 // sheet's own edge and drop shadow stay outside, onto a rectangle with the polygon's mean side lengths.
 // `toImage` maps the flat sheet's pixels back to the photo's, so every box can be drawn where it was found.
 import { labelComponents, type LabelMap } from './cvExact.ts'
-import { fileFrame, type GrayImage, type LoadedImage } from './image.ts'
+import { CHROMA_SIDE, fileFrame, type GrayImage, type LoadedImage } from './image.ts'
 import { Levels } from './levels.ts'
 import {
   applyH,
@@ -61,7 +61,8 @@ export interface FlatSheet {
   sheet: Sheet
 }
 
-const PROBE_SIDE = 480
+/** The probe's long side; a colour photo's chroma is kept at this size (LoadedImage.chroma). */
+const PROBE_SIDE = CHROMA_SIDE
 /** Brightness change per pixel (0–255, on the blurred probe) that counts as an edge. */
 const EDGE_STEP = 6
 
@@ -117,12 +118,15 @@ export async function probeSheet(
     const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3)))
     cv.erode(bin, bin, k)
     const { n, stats: st, labels: lab } = labelComponents(bin.data, sw, sh, 4)
+    // Each region's mean brightness, and in a colour photo its mean chroma (a shadow over paper keeps the paper's
+    // colour, a desk has its own).
     const sum = new Float64Array(n)
-    for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]
-    const mean = (id: number) => sum[id] / st[id * 5 + 4]
-    // Each region's mean chroma (colour photos): a shadow over paper keeps the paper's colour, a desk has its own.
     const sumC = new Float64Array(n)
-    if (c) for (let i = 0; i < sw * sh; i++) sumC[lab[i]] += c[i]
+    for (let i = 0; i < sw * sh; i++) {
+      sum[lab[i]] += g[i]
+      if (c) sumC[lab[i]] += c[i]
+    }
+    const mean = (id: number) => sum[id] / st[id * 5 + 4]
     const sameColour = (a: number, b: number) =>
       !c || Math.abs(sumC[a] / st[a * 5 + 4] - sumC[b] / st[b * 5 + 4]) < SHADE_CHROMA
     const areaOf = (id: number) => st[id * 5 + 4]
@@ -182,11 +186,11 @@ export async function probeSheet(
         // A page that fills the frame with a hard shadow across it: the lit paper and its shade each reach two
         // sides of the frame (a scan, or a photo taken close). Then r is no sheet running off the frame: its side
         // inside the frame is the shadow's edge, and cutting there would lose the shaded writing.
-        const shaded = shades.some((s) => sidesReached(r) >= 2 && sidesReached(s) >= 2)
-        if (shaded) shadedPage = true
+        const acrossFrame = sidesReached(r) >= 2 ? shades.filter((s) => sidesReached(s) >= 2) : []
+        if (acrossFrame.length > 0) shadedPage = true
         // A sheet running off the frame is not looked for in r when r has a shade of its own colour reaching two
         // sides of the frame with it; a darker neighbour of another colour is a desk, not r's shadow.
-        if (allowFrame && shades.some((s) => sidesReached(r) >= 2 && sidesReached(s) >= 2 && sameColour(r, s))) continue
+        if (allowFrame && acrossFrame.some((s) => sameColour(r, s))) continue
         if (areaOf(r) >= 0.1 * sw * sh) {
           const got = attempt([r], allowFrame, allowFrame)
           if (got && 'quad' in got) found = { ...got, joined: false }
@@ -446,7 +450,8 @@ function sheetFromRegion(
   ]
   const offCount = off.filter(Boolean).length
   canRunOff = offCount > 0 && offCount < 4
-  const runsOff = framed && canRunOff
+  // The sides taken for the frame's edge.
+  const frame = off.map((o) => framed && canRunOff && o) as [boolean, boolean, boolean, boolean]
   const frameLine = (i: number): Line =>
     [
       { a: 0, b: 1, c: 0 },
@@ -454,7 +459,7 @@ function sheetFromRegion(
       { a: 0, b: 1, c: sh },
       { a: 1, b: 0, c: 0 }
     ][i]
-  const side = (i: number, fit: () => Line | null) => (runsOff && off[i] ? frameLine(i) : fit())
+  const side = (i: number, fit: () => Line | null) => (frame[i] ? frameLine(i) : fit())
   const top = side(0, () => fitSide(sil.top, rough[0], rough[1], 'x'))
   const right = side(1, () => fitSide(sil.right, rough[1], rough[2], 'y'))
   const bottom = side(2, () => fitSide(sil.bottom, rough[3], rough[2], 'x'))
@@ -463,11 +468,11 @@ function sheetFromRegion(
   const quad: Point[] = [meet(top, left), meet(top, right), meet(bottom, right), meet(bottom, left)]
   if (quad.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) return no('parallel sides')
   // Corners on a side that runs off the frame lie on its edge; the others must lie inside it.
-  const onFrame = [off[3] || off[0], off[0] || off[1], off[1] || off[2], off[2] || off[3]].map((f) => runsOff && f)
+  const onFrame = [frame[3] || frame[0], frame[0] || frame[1], frame[1] || frame[2], frame[2] || frame[3]]
   const border = 0.01 * Math.min(sw, sh)
   if (quad.some(([x, y], i) => !onFrame[i] && (x < border || y < border || x > sw - border || y > sh - border)))
     return no('the sheet reaches the border')
-  if (runsOff)
+  if (frame.some(Boolean))
     for (const p of quad) {
       p[0] = Math.min(sw, Math.max(0, p[0]))
       p[1] = Math.min(sh, Math.max(0, p[1]))
@@ -480,15 +485,8 @@ function sheetFromRegion(
     for (let x = 0; x < sw; x++) if (member[y * sw + x] && insideConvex(quad, x + 0.5, y + 0.5)) brightInside++
   const coverage = brightInside / area
   if (coverage < 0.4) return no(`the polygon is not mostly the region (${coverage.toFixed(2)})`)
-  const edgeContrast = minEdgeContrast(
-    g,
-    sw,
-    sh,
-    quad,
-    off.map((f) => runsOff && f)
-  )
+  const edgeContrast = minEdgeContrast(g, sw, sh, quad, frame)
   if (edgeContrast < 18) return no(`soft edges (${edgeContrast.toFixed(0)})`)
-  const frame = off.map((o) => runsOff && o) as [boolean, boolean, boolean, boolean]
   return { quad, coverage, edgeContrast, ...(frame.some(Boolean) ? { frame } : {}) }
 }
 

@@ -76,6 +76,8 @@ describe('loadImage', () => {
     // Upright: the yellow half is on top.
     expect(out.chroma!.data[100 * 288 + 144]).toBeGreaterThan(230)
     expect(out.chroma!.data[380 * 288 + 144]).toBeLessThan(10)
+    // A caller that never looks for a sheet skips it.
+    expect((await loadImage(jpg, { chroma: false })).chroma).toBeUndefined()
     const gray = await sharp(Buffer.alloc(64 * 64, 128), { raw: { width: 64, height: 64, channels: 1 } })
       .png()
       .toBuffer()
