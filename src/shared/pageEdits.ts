@@ -2,7 +2,7 @@
 // did not change keep their identity, so undo snapshots share them) plus the ids of the boxes whose
 // pixels changed and must be recognised again. The renderer's undo history, the tests and any
 // future scripting all go through these.
-import type { PageBox, PageDoc, PageLine } from './pagedoc.ts'
+import { readingAlong, readingFrame, turnRect, type PageBox, type PageDoc, type PageLine } from './pagedoc.ts'
 import { upperMedian as median } from './stats.ts'
 
 export interface Rect {
@@ -143,7 +143,24 @@ function lineFor(doc: PageDoc, r: Rect): number | null {
   return best
 }
 
+/**
+ * An edit that places boxes by reading direction (next to a line's neighbour, side by side), done in the frame a
+ * turned page was read in (PageDoc image.turn) and brought back to the file's; `rect` turns a rectangle of the file
+ * into that frame.
+ */
+function inReadingFrame(doc: PageDoc, edit: (d: PageDoc, rect: (r: Rect) => Rect) => EditResult): EditResult {
+  const deg = doc.image.turn
+  if (!deg) return edit(doc, (r) => r)
+  const { doc: upright, backToFile } = readingFrame(doc)
+  const res = edit(upright, (r) => turnRect(r, doc.image.width, doc.image.height, deg))
+  return { ...res, doc: backToFile(res.doc) }
+}
+
 export function addBox(doc: PageDoc, rect: Rect): EditResult {
+  return inReadingFrame(doc, (d, turn) => addBoxUpright(d, turn(rect)))
+}
+
+function addBoxUpright(doc: PageDoc, rect: Rect): EditResult {
   const r = clampRect(doc, rect)
   const [id] = freshIds(doc, 1)
   let line = lineFor(doc, r)
@@ -195,6 +212,10 @@ export function deleteBoxes(doc: PageDoc, ids: readonly string[]): EditResult {
 
 /** Splits a box into `parts` side-by-side boxes of equal width (default 2). */
 export function splitBox(doc: PageDoc, id: string, parts = 2): EditResult {
+  return inReadingFrame(doc, (d) => splitBoxUpright(d, id, parts))
+}
+
+function splitBoxUpright(doc: PageDoc, id: string, parts: number): EditResult {
   const i = doc.boxes.findIndex((b) => b.id === id)
   if (i < 0) return { doc, touched: [] }
   const b = doc.boxes[i]
@@ -304,6 +325,12 @@ export const LOW_MARGIN = 0.15
  * second reading, a box far taller or shorter than its line. Scores: a box's confidence, lowered for a suspect.
  */
 export function reviewItems(doc: PageDoc): ReviewItem[] {
+  if (!doc.image.turn) return reviewItemsUpright(doc)
+  // A page read turned: widths and heights as it was read; the items name the file's own boxes (same order).
+  return reviewItemsUpright(readingFrame(doc).doc).map((it, i) => ({ ...it, box: doc.boxes[i] }))
+}
+
+function reviewItemsUpright(doc: PageDoc): ReviewItem[] {
   const pageW = median(doc.boxes.map((b) => b.w)),
     pageH = median(doc.boxes.map((b) => b.h))
   const byLine = new Map<number, PageBox[]>()
@@ -352,7 +379,8 @@ export function reviewOrder(doc: PageDoc): PageBox[] {
 
 /** The line's boxes in reading order (word, then x), as boxesByLine orders them. */
 function lineBoxes(doc: PageDoc, line: number): PageBox[] {
-  return doc.boxes.filter((b) => b.line === line).sort((a, b) => a.word - b.word || a.x + a.w / 2 - (b.x + b.w / 2))
+  const along = readingAlong(doc)
+  return doc.boxes.filter((b) => b.line === line).sort((a, b) => a.word - b.word || along(a) - along(b))
 }
 
 /** Sets each box's word index from a word number per box of the line (in reading order), keeping identity where unchanged. */
@@ -420,6 +448,10 @@ export function setLineWords(doc: PageDoc, line: number, text: string): EditResu
  * line's horizontally nearest box; the lines' extents follow. Text only: the boxes keep their pixels.
  */
 export function moveToLine(doc: PageDoc, ids: readonly string[], line: number): EditResult {
+  return inReadingFrame(doc, (d) => moveToLineUpright(d, ids, line))
+}
+
+function moveToLineUpright(doc: PageDoc, ids: readonly string[], line: number): EditResult {
   if (line < 0 || line >= doc.lines.length) return { doc, touched: [] }
   const set = new Set(ids)
   const target = doc.boxes.filter((b) => b.line === line && !set.has(b.id))

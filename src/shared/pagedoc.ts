@@ -155,7 +155,12 @@ export const PageDocSchema = z
       sha256: z
         .string()
         .regex(/^[0-9a-f]{64}$/)
-        .optional()
+        .optional(),
+      /**
+       * The page was read turned clockwise by this many degrees (scanned sideways or upside down;
+       * read/orientation.ts). Boxes are in the file's pixels as it lies; glyphs are cut from the page turned.
+       */
+      turn: z.union([z.literal(90), z.literal(180), z.literal(270)]).optional()
     }),
     model: z.object({ name: z.string() }).optional(),
     boxes: z.array(PageBoxSchema).max(MAX_PAGE_BOXES),
@@ -194,8 +199,85 @@ export function boxesByLine(doc: PageDoc): PageBox[][] {
     else byIndex.set(b.line, [b])
   }
   const lines = [...byIndex.entries()].sort((p, q) => p[0] - q[0]).map((e) => e[1])
-  for (const l of lines) l.sort((a, b) => a.word - b.word || a.x + a.w / 2 - (b.x + b.w / 2))
+  const along = readingAlong(doc)
+  for (const l of lines) l.sort((a, b) => a.word - b.word || along(a) - along(b))
   return lines
+}
+
+/**
+ * A box's position along its line in reading order: its centre's x, or for a page read turned (image.turn) the
+ * file direction the text runs in (a page turned 90° clockwise to be read runs up the file, one turned 180° right
+ * to left, one turned 270° down).
+ */
+export function readingAlong(
+  doc: Pick<PageDoc, 'image'>
+): (b: { x: number; y: number; w: number; h: number }) => number {
+  switch (doc.image.turn) {
+    case 90:
+      return (b) => -(b.y + b.h / 2)
+    case 180:
+      return (b) => -(b.x + b.w / 2)
+    case 270:
+      return (b) => b.y + b.h / 2
+    default:
+      return (b) => b.x + b.w / 2
+  }
+}
+
+type Turn = 90 | 180 | 270
+interface TurnRect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+/** Where a rectangle of a W × H frame lies once the frame is turned clockwise by `deg`. Exact (whole pixels stay whole). */
+export function turnRect<R extends TurnRect>(r: R, W: number, H: number, deg: Turn): R {
+  if (deg === 90) return { ...r, x: H - r.y - r.h, y: r.x, w: r.h, h: r.w }
+  if (deg === 180) return { ...r, x: W - r.x - r.w, y: H - r.y - r.h }
+  return { ...r, x: r.y, y: W - r.x - r.w, w: r.h, h: r.w }
+}
+
+/**
+ * A page read turned (image.turn) in the frame it was read in: its boxes and lines turned with the page, the image
+ * size that of the turned page, and no turn. Boxes that map to themselves keep nothing else; the decoding is left
+ * out (its rectangles stay in the file's frame). `backToFile` is its inverse for a document in that frame.
+ */
+export function readingFrame(doc: PageDoc): { doc: PageDoc; backToFile: (d: PageDoc) => PageDoc } {
+  const deg = doc.image.turn
+  if (!deg) return { doc, backToFile: (d) => d }
+  const { width: W, height: H } = doc.image
+  const odd = deg !== 180
+  const { turn: _t, ...image } = doc.image
+  const original = new Map<PageBox, PageBox>()
+  const boxes = doc.boxes.map((b) => {
+    const t = turnRect(b, W, H, deg)
+    original.set(t, b)
+    return t
+  })
+  const { decoding: _d, ...rest } = doc
+  const upright: PageDoc = {
+    ...rest,
+    image: { ...image, width: odd ? H : W, height: odd ? W : H },
+    boxes,
+    lines: doc.lines.map((l) => turnRect(l, W, H, deg))
+  }
+  const back = (360 - deg) as Turn
+  return {
+    doc: upright,
+    backToFile: (d) =>
+      d === upright
+        ? doc
+        : {
+            ...doc,
+            ...d,
+            image: doc.image,
+            boxes: d.boxes.map((b) => original.get(b) ?? turnRect(b, d.image.width, d.image.height, back)),
+            lines: d.lines.map((l) => turnRect(l, d.image.width, d.image.height, back)),
+            ...(doc.decoding ? { decoding: doc.decoding } : {})
+          }
+  }
 }
 
 /** The page's text: one line per text line, a space between words; user labels override predictions. */

@@ -22,7 +22,7 @@ import { ProjectSchema } from '../../shared/contract.ts'
 import { boxesByLine, PageDocSchema, type PageBox, type PageDoc } from '../../shared/pagedoc.ts'
 import type { LabelledGlyphs } from '../data/glyphset.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
-import { segmentScan, type PageSegmentation } from '../vision/sheet.ts'
+import { segmentationAsRead, segmentScan, type PageSegmentation } from '../vision/sheet.ts'
 import { pageBoxGlyphs } from '../read/transcribe.ts'
 
 /** Nothing to learn from: no page, or no box with a person's label. */
@@ -153,7 +153,8 @@ export function diskPixels(imagesDir?: string): PagePixelSource {
     const path = resolvePageImage(src, imagesDir)
     const bytes = readFileSync(path)
     const image = await loadImage(bytes)
-    return { path, bytes, image, seg: await segmentScan(image) }
+    // A page read turned (sideways or upside down) is cut from the page turned, as it was read.
+    return { path, bytes, image, seg: await segmentationAsRead(image, await segmentScan(image), src.doc.image.turn) }
   }
 }
 

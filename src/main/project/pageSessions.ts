@@ -13,7 +13,7 @@ import { predictionRow, type Classifier } from '../recognize/classifier.ts'
 import type { LoadedImage } from '../vision/image.ts'
 import { readPage } from '../vision/readPage.ts'
 import type { FileAccess } from './fileAccess.ts'
-import type { PageSegmentation } from '../vision/sheet.ts'
+import { segmentationAsRead, type PageSegmentation } from '../vision/sheet.ts'
 import { pageBoxGlyphs, transcribe } from '../read/transcribe.ts'
 import type { PagePixelSource } from '../learn/corrections.ts'
 
@@ -88,7 +88,8 @@ export class PageSessions {
       )
     })
     const { image, seg } = await readPage(bytes, abs)
-    return this.register(abs, bytes, image, seg)
+    // A page read turned (sideways or upside down) is cut from the page turned, as it was read.
+    return this.register(abs, bytes, image, await segmentationAsRead(image, seg, doc.image.turn))
   }
 
   /** Registers a page whose image is already loaded and segmented (an imported OCR file's page). */

@@ -35,6 +35,7 @@ import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
 import { rescueWords, type WordRescueOptions } from './wordRescue.ts'
 import { PrefixTable, WordTable } from './wordTable.ts'
+import type { QuarterTurns } from '../vision/turn.ts'
 
 export interface ShapePriorOptions {
   /** Segments wider than this many times the line's median width are penalised … (default 1.3) */
@@ -130,6 +131,11 @@ export interface PreparedLines {
   touchPeak?: Float32Array
   /** True when `PrepareLinesOptions.notWriting` said the page is no writing: nothing else was built or read. */
   notWriting?: boolean
+  /**
+   * Set when `PrepareLinesOptions.orient` said the page is to be read turned by this many clockwise quarter turns:
+   * nothing else was built or read (the turned page is segmented and read again: transcribe.ts).
+   */
+  turn?: QuarterTurns
 }
 
 export interface PrepareLinesOptions {
@@ -192,6 +198,12 @@ export interface PrepareLinesOptions {
    * where the page's classifier reads many of them as letters. Pages of writing it is sure of pay nothing.
    */
   notWritingDoubt?: (conf: readonly number[]) => boolean
+  /**
+   * With `notWriting`: which way up the page is (read/orientation.ts#pageTurn), asked of the detector boxes' glyphs
+   * and the classifier's readings of them before the page is judged writing or not (a page lying sideways reads as
+   * no writing); a turn other than 0 ends the preparation with `turn`.
+   */
+  orient?: (glyphs: Float32Array, n: number, probs: Float32Array) => Promise<0 | QuarterTurns>
 }
 
 export interface HealOptions {
@@ -282,6 +294,8 @@ export async function prepareLines(
     const boxes = rows.map((r) => all[r])
     const g = await extract(boxes)
     const p = (await classifier.predict(g, boxes.length)).probs
+    const turn = opts.orient ? await opts.orient(g, boxes.length, p) : 0
+    if (turn) return { lattices: [], probs: new Float32Array(0), glyphs: new Float32Array(0), turn }
     const units = rows.flatMap((r, k) =>
       segs[r].cutUnit || segs[r].cutHeld || (touchingMerges && segs[r].mergeUnit) ? [k] : []
     )

@@ -18,7 +18,7 @@ export function sheetDocOnFile(doc: PageDoc, image: GrayImage | LoadedImage, fla
   const { width, height } = fileFrame(image)
   return {
     ...doc,
-    image: { ...doc.image, width, height },
+    image: { ...doc.image, width, height, ...(flat.turn ? { turn: (flat.turn * 90) as 90 | 180 | 270 } : {}) },
     boxes: doc.boxes.map((b) => ({ ...b, ...toFile(b) })),
     lines: doc.lines.map((l) => ({ ...l, ...toFile(l) })),
     ...(doc.decoding

@@ -32,7 +32,15 @@ import {
 import type { GapModelOptions } from './wordGaps.ts'
 import type { SegmentScoreModel } from './segmentCrf.ts'
 import { sheetDocOnFile } from './sheet.ts'
-import { fileRectToSheet, segmentScan, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
+import {
+  fileRectToSheet,
+  segmentScan,
+  sheetRectToFile,
+  turnSegmentation,
+  type PageSegmentation
+} from '../vision/sheet.ts'
+import type { QuarterTurns } from '../vision/turn.ts'
+import { pageTurn, type OrientationOptions } from './orientation.ts'
 import { boxesLookLikeClutter, doubtfulPage, dropClutterPage } from './notWriting.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
@@ -119,6 +127,11 @@ export interface TranscribeOptions {
    * not done when `segmentation` is given (that segmentation is of the whole image).
    */
   sheet?: boolean
+  /**
+   * Read a page scanned sideways or upside down turned upright (read/orientation.ts; default on, with its defaults).
+   * False reads every page as it lies. Only with `decode` (the reading stage) and `dropClutter` on.
+   */
+  orientation?: OrientationOptions | false
   /** Drop every box of a page the classifier mostly cannot read (read/notWriting.ts). Default true. */
   dropClutter?: boolean
   /**
@@ -282,10 +295,29 @@ export async function transcribe(
   const found: PageSegmentation =
     opts.segmentation ??
     (opts.sheet === false ? await segmentPage(image, opts.segment) : await segmentScan(image, opts.segment))
+  const read = await readSegmented(image, classifier, found.sheet?.turn ? { ...opts, orientation: false } : opts, found)
+  if (!('turn' in read)) return read
+  // Sideways or upside down (read/orientation.ts): the page turned upright, segmented again and read; its boxes are
+  // mapped back through the turn (and the sheet, if any) onto the file.
+  const turned = await turnSegmentation(image, found, read.turn, opts.segment)
+  const again = await readSegmented(image, classifier, { ...opts, orientation: false }, turned)
+  if ('turn' in again) throw new Error('transcribe: a page read with its orientation fixed asked to be turned')
+  return again
+}
+
+/** transcribe on a given segmentation, or the turn that page should be read with (`orientation`). */
+async function readSegmented(
+  image: GrayImage | LoadedImage,
+  classifier: Classifier,
+  opts: TranscribeOptions,
+  found: PageSegmentation
+): Promise<Transcription | { turn: QuarterTurns }> {
   if (found.sheet) {
-    // A sheet on a desk: read the flat sheet as a page of its own, then put its boxes back on the photo.
+    // A sheet on a desk (or a turned page): read the flat sheet as a page of its own, then put its boxes back on
+    // the photo.
     const { sheet, ...flatSeg } = found
-    const flat = await transcribe(sheet.image, classifier, { ...opts, sheet: false, segmentation: flatSeg })
+    const flat = await readSegmented(sheet.image, classifier, { ...opts, sheet: false }, flatSeg)
+    if ('turn' in flat) return flat
     return {
       doc: PageDocSchema.parse(sheetDocOnFile(flat.doc, image, sheet)),
       segmentation: found,
@@ -353,8 +385,23 @@ export async function transcribe(
     heal: opts.heal,
     // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own boxes
     // before anything else is built: a desk's thousands of marks are neither cut, merged nor decoded.
-    ...(opts.dropClutter !== false ? { notWriting: boxesLookLikeClutter, notWritingDoubt: doubtfulPage } : {})
+    ...(opts.dropClutter !== false ? { notWriting: boxesLookLikeClutter, notWritingDoubt: doubtfulPage } : {}),
+    ...(opts.orientation !== false
+      ? {
+          orient: async (g: Float32Array, n: number, p: Float32Array) =>
+            (
+              await pageTurn(
+                g,
+                n,
+                p,
+                async (t, m) => (await classifier.predict(t, m)).probs,
+                opts.orientation || undefined
+              )
+            ).turn
+        }
+      : {})
   })
+  if (prep.turn) return { turn: prep.turn }
   if (prep.notWriting)
     return {
       doc: PageDocSchema.parse({ ...head, boxes: [], lines: [] }),

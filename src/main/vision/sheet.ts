@@ -38,6 +38,7 @@ import {
   type Point
 } from './geometry.ts'
 import type { Rect } from './layout.ts'
+import { turnGray, turnHomography, type QuarterTurns } from './turn.ts'
 import type { Mat, OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
 
@@ -58,7 +59,13 @@ export interface FlatSheet {
   image: GrayImage
   /** Flat-sheet pixel → image pixel. */
   toImage: Homography
+  /** The sheet found in the photo; a page turned without one is the whole frame (`wholeFrame`). */
   sheet: Sheet
+  /**
+   * Clockwise quarter turns that made the page upright (a page scanned sideways or upside down): `image` is the
+   * page turned, and `toImage` maps its pixels back (turnSegmentation). Absent for an upright page.
+   */
+  turn?: QuarterTurns
 }
 
 /** The probe's long side; a colour photo's chroma is kept at this size (LoadedImage.chroma). */
@@ -707,14 +714,82 @@ export function sheetToImage(flat: FlatSheet, x: number, y: number): Point {
  * page (the page worker, the app's page sessions, the corrections service), so every place that cuts a glyph cuts it
  * from the same pixels the classifier read.
  */
-export type PageSegmentation = SegmentResult & { sheet?: FlatSheet }
+export type PageSegmentation = SegmentResult & {
+  sheet?: FlatSheet
+  /** Segmented with the background closed (a flattened sheet, a shaded page): a turned page is segmented alike. */
+  closeBackground?: boolean
+}
 
 /** Finds the sheet; segments the flattened sheet when there is one, else the whole image. */
 export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Promise<PageSegmentation> {
   const { sheet, shadedPage } = await probeSheet(image)
-  if (!sheet) return segmentPage(image, shadedPage ? { ...opts, closeBackground: true } : opts)
+  if (!sheet)
+    return shadedPage
+      ? { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
+      : segmentPage(image, opts)
   const flat = await flattenSheet(image, sheet)
-  return { ...(await segmentPage(flat.image, { ...opts, closeBackground: true })), sheet: flat }
+  return { ...(await segmentPage(flat.image, { ...opts, closeBackground: true })), sheet: flat, closeBackground: true }
+}
+
+/** The whole frame of an image as a Sheet: the "sheet" of a page turned without one found (FlatSheet.sheet). */
+export function wholeFrame(image: GrayImage): Sheet {
+  const W = image.width,
+    H = image.height
+  return {
+    corners: [
+      [0, 0],
+      [W, 0],
+      [W, H],
+      [0, H]
+    ],
+    coverage: 1,
+    edgeContrast: 0,
+    frame: [true, true, true, true]
+  }
+}
+
+/**
+ * A saved page's segmentation as it was read: turned when the PageDoc says its page was read turned (image.turn,
+ * degrees clockwise), so its boxes are cut again from the pixels the classifier read.
+ */
+export async function segmentationAsRead(
+  image: GrayImage,
+  seg: PageSegmentation,
+  turn: 90 | 180 | 270 | undefined
+): Promise<PageSegmentation> {
+  if (!turn || seg.sheet?.turn) return seg
+  return turnSegmentation(image, seg, (turn / 90) as QuarterTurns)
+}
+
+/**
+ * A page's segmentation with the page turned clockwise by `k` quarter turns: the pixels that were segmented (the
+ * flat sheet, or the whole image) turned and segmented again as they were the first time, with `sheet` mapping the
+ * turned pixels back to the image's (through the sheet's perspective when there is one). A page read sideways or
+ * upside down (read/orientation.ts) is read from this; a saved page that says it was turned (PageDoc image.turn)
+ * is cut again from it.
+ */
+export async function turnSegmentation(
+  image: GrayImage,
+  found: PageSegmentation,
+  k: QuarterTurns,
+  opts?: SegmentOptions
+): Promise<PageSegmentation> {
+  if (found.sheet?.turn) throw new RangeError('turnSegmentation: the page is turned already')
+  const prior = found.sheet
+  const base = prior?.image ?? image
+  const turned = turnGray(base, k)
+  const toImage = turnHomography(
+    base.width,
+    base.height,
+    k,
+    prior ? (p) => applyH(prior.toImage, p[0], p[1]) : undefined
+  )
+  const seg = await segmentPage(turned, found.closeBackground ? { ...opts, closeBackground: true } : opts)
+  return {
+    ...seg,
+    ...(found.closeBackground ? { closeBackground: true } : {}),
+    sheet: { image: turned, toImage, sheet: prior?.sheet ?? wholeFrame(image), turn: k }
+  }
 }
 
 /** A rectangle of the flat sheet → the image file's pixels: the box around its mapped corners, clipped to the file. */
@@ -740,8 +815,10 @@ export function fileRectToSheet(image: GrayImage | LoadedImage, flat: FlatSheet,
   const cx = (r.x + r.w / 2) * scale,
     cy = (r.y + r.h / 2) * scale
   const dist = (a: Point, b: Point) => Math.hypot(b[0] - a[0], b[1] - a[1])
-  const w = dist(applyH(back, cx - (r.w * scale) / 2, cy), applyH(back, cx + (r.w * scale) / 2, cy))
-  const h = dist(applyH(back, cx, cy - (r.h * scale) / 2), applyH(back, cx, cy + (r.h * scale) / 2))
+  const across = dist(applyH(back, cx - (r.w * scale) / 2, cy), applyH(back, cx + (r.w * scale) / 2, cy))
+  const down = dist(applyH(back, cx, cy - (r.h * scale) / 2), applyH(back, cx, cy + (r.h * scale) / 2))
+  // A page turned a quarter (FlatSheet.turn odd): the file's across is the sheet's down.
+  const [w, h] = flat.turn === 1 || flat.turn === 3 ? [down, across] : [across, down]
   const [fx, fy] = applyH(back, cx, cy)
   const W = flat.image.width,
     H = flat.image.height
