@@ -302,7 +302,11 @@ export async function transcribe(
   const turned = await turnSegmentation(image, found, read.turn, opts.segment)
   const again = await readSegmented(image, classifier, { ...opts, orientation: false }, turned)
   if ('turn' in again) throw new Error('transcribe: a page read with its orientation fixed asked to be turned')
-  return again
+  if (again.doc.boxes.length > 0) return again
+  // Turned, it is no writing either (a desk's grain can read better sideways): the page as it lies, no turn said.
+  const asItLies = await readSegmented(image, classifier, { ...opts, orientation: false }, found)
+  if ('turn' in asItLies) throw new Error('transcribe: a page read with its orientation fixed asked to be turned')
+  return asItLies
 }
 
 /** transcribe on a given segmentation, or the turn that page should be read with (`orientation`). */

@@ -1,0 +1,98 @@
+// Benchmark: which way up pages are read (read/orientation.ts#pageTurn). Every page of the folders is turned in
+// memory by 0, 90, 180 and 270 degrees (its colour for the sheet finder too), found and segmented as transcribe
+// does, and its detector boxes' glyphs are judged; the right answer undoes the turn. One line per page and turn
+// with the scores (share of sure boxes / mean log top-probability for the page as it lies, then turned by 90, 180,
+// 270) and the verdict; last, per condition (the `data pages` manifest's, else "pages") and turn: right, kept as
+// it lies (a missed turn), turned wrong. An upright page turned at all is the costly mistake.
+//   npx tsx bench/orientation.ts [--model NAME] [--set orientation.margin=0.15 ...] [--turns 0,90,180,270] [--quiet]
+//     DIR [DIR ...]
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadClassifier } from '../src/main/recognize/models.ts'
+import { pageTurn } from '../src/main/read/orientation.ts'
+import { extractGlyphs } from '../src/main/read/transcribe.ts'
+import { loadImage, type LoadedImage } from '../src/main/vision/image.ts'
+import { layoutPage } from '../src/main/vision/layout.ts'
+import { segmentScan } from '../src/main/vision/sheet.ts'
+import { turnGray, type QuarterTurns } from '../src/main/vision/turn.ts'
+import { knobs } from './knobs.ts'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    model: { type: 'string', default: 'cnn-best' },
+    set: { type: 'string', multiple: true, default: [] },
+    quiet: { type: 'boolean', default: false },
+    turns: { type: 'string', default: '0,90,180,270' }
+  }
+})
+if (positionals.length === 0) {
+  console.error('usage: npx tsx bench/orientation.ts [--model NAME] [--set orientation.K=V] [--quiet] DIR [DIR ...]')
+  process.exit(2)
+}
+const opts = knobs(values.set).orientation ?? {}
+const classifier = await loadClassifier(values.model)
+const turns = values.turns.split(',').map((d) => {
+  const k = Number(d) / 90
+  if (![0, 1, 2, 3].includes(k)) throw new Error(`--turns ${values.turns}: degrees 0, 90, 180 or 270`)
+  return k as 0 | QuarterTurns
+})
+
+function turned(img: LoadedImage, k: 0 | QuarterTurns): LoadedImage {
+  if (k === 0) return img
+  const g = turnGray(img, k)
+  const odd = k !== 2
+  return {
+    ...img,
+    ...g,
+    originalWidth: odd ? img.originalHeight : img.originalWidth,
+    originalHeight: odd ? img.originalWidth : img.originalHeight,
+    ...(img.chroma ? { chroma: turnGray(img.chroma, k) } : {})
+  }
+}
+
+type Tally = { right: number; kept: number; wrong: number }
+const tally = new Map<string, Tally>()
+for (const dir of positionals) {
+  const mpath = join(dir, 'manifest.json')
+  const conditions = new Map<string, string>()
+  if (existsSync(mpath))
+    for (const p of (JSON.parse(readFileSync(mpath, 'utf8')) as { pages: { file: string; condition: string }[] }).pages)
+      conditions.set(p.file, p.condition)
+  for (const f of readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort()) {
+    const condition = conditions.get(f) ?? 'pages'
+    const img = await loadImage(join(dir, f))
+    for (const t of turns) {
+      const found = await segmentScan(turned(img, t))
+      const boxes = layoutPage(found.boxes).boxes.map((b) => b.box)
+      const glyphs = extractGlyphs(found, boxes)
+      const probs = boxes.length > 0 ? (await classifier.predict(glyphs, boxes.length)).probs : new Float32Array(0)
+      const verdict = await pageTurn(
+        glyphs,
+        boxes.length,
+        probs,
+        async (g, n) => (await classifier.predict(g, n)).probs,
+        opts
+      )
+      const want = (4 - t) % 4
+      const key = `${condition.padEnd(16)} turned ${String(t * 90).padStart(3)}°`
+      const o = tally.get(key) ?? { right: 0, kept: 0, wrong: 0 }
+      if (verdict.turn === want) o.right++
+      else if (verdict.turn === 0) o.kept++
+      else o.wrong++
+      tally.set(key, o)
+      if (!values.quiet)
+        console.log(
+          `${dir.split('/').pop()}/${f} turned ${t * 90} n=${boxes.length} ` +
+            verdict.scores.map((s) => `${s.sure.toFixed(2)}/${s.logp.toFixed(2)}`).join(' ') +
+            ` → ${verdict.turn * 90}${verdict.turn === want ? '' : verdict.turn === 0 ? ' (kept)' : ' (WRONG)'}`
+        )
+    }
+  }
+}
+console.log('\ncondition        page turned   right   kept  wrong')
+for (const [k, o] of [...tally].sort((a, b) => a[0].localeCompare(b[0])))
+  console.log(`${k}  ${String(o.right).padStart(6)} ${String(o.kept).padStart(6)} ${String(o.wrong).padStart(6)}`)
