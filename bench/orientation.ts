@@ -3,7 +3,8 @@
 // does, and its detector boxes' glyphs are judged; the right answer undoes the turn. One line per page and turn
 // with the scores (share of sure boxes / mean log top-probability for the page as it lies, then turned by 90, 180,
 // 270) and the verdict; last, per condition (the `data pages` manifest's, else "pages") and turn: right, kept as
-// it lies (a missed turn), turned wrong. An upright page turned at all is the costly mistake.
+// it lies (a missed turn), turned wrong. An upright page turned at all is the costly mistake. `--quiet` prints
+// only the pages not judged right.
 //   npx tsx bench/orientation.ts [--model NAME] [--set orientation.margin=0.15 ...] [--turns 0,90,180,270] [--quiet]
 //     DIR [DIR ...]
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
@@ -53,6 +54,8 @@ function turned(img: LoadedImage, k: 0 | QuarterTurns): LoadedImage {
 }
 
 type Tally = { right: number; kept: number; wrong: number }
+/** pageTurn's time on the pages it read turned (the others cost it a pass over their probabilities). */
+const doubted: number[] = []
 const tally = new Map<string, Tally>()
 for (const dir of positionals) {
   const mpath = join(dir, 'manifest.json')
@@ -70,6 +73,7 @@ for (const dir of positionals) {
       const boxes = layoutPage(found.boxes).boxes.map((b) => b.box)
       const glyphs = extractGlyphs(found, boxes)
       const probs = boxes.length > 0 ? (await classifier.predict(glyphs, boxes.length)).probs : new Float32Array(0)
+      const t0 = performance.now()
       const verdict = await pageTurn(
         glyphs,
         boxes.length,
@@ -77,6 +81,8 @@ for (const dir of positionals) {
         async (g, n) => (await classifier.predict(g, n)).probs,
         opts
       )
+      const ms = performance.now() - t0
+      if (verdict.scores.length > 1) doubted.push(ms)
       const want = (4 - t) % 4
       const key = `${condition.padEnd(16)} turned ${String(t * 90).padStart(3)}°`
       const o = tally.get(key) ?? { right: 0, kept: 0, wrong: 0 }
@@ -84,11 +90,12 @@ for (const dir of positionals) {
       else if (verdict.turn === 0) o.kept++
       else o.wrong++
       tally.set(key, o)
-      if (!values.quiet)
+      if (!values.quiet || verdict.turn !== want)
         console.log(
           `${dir.split('/').pop()}/${f} turned ${t * 90} n=${boxes.length} ` +
             verdict.scores.map((s) => `${s.sure.toFixed(2)}/${s.logp.toFixed(2)}`).join(' ') +
-            ` → ${verdict.turn * 90}${verdict.turn === want ? '' : verdict.turn === 0 ? ' (kept)' : ' (WRONG)'}`
+            ` → ${verdict.turn * 90}${verdict.turn === want ? '' : verdict.turn === 0 ? ' (kept)' : ' (WRONG)'}` +
+            ` ${ms.toFixed(1)} ms`
         )
     }
   }
@@ -96,3 +103,10 @@ for (const dir of positionals) {
 console.log('\ncondition        page turned   right   kept  wrong')
 for (const [k, o] of [...tally].sort((a, b) => a[0].localeCompare(b[0])))
   console.log(`${k}  ${String(o.right).padStart(6)} ${String(o.kept).padStart(6)} ${String(o.wrong).padStart(6)}`)
+if (doubted.length > 0) {
+  const sorted = [...doubted].sort((a, b) => a - b)
+  console.log(
+    `\nread turned: ${doubted.length} page-turns in doubt, pageTurn median ${sorted[sorted.length >> 1].toFixed(1)} ms, ` +
+      `max ${sorted[sorted.length - 1].toFixed(1)} ms (model ${values.model})`
+  )
+}

@@ -25,6 +25,15 @@ interface Rect {
   h: number
 }
 
+/**
+ * A page read turned (PageDoc image.turn, clockwise): PAGE's `orientation`, the clockwise angle the page must be
+ * turned by to be upright, in (−180, 180].
+ */
+function pageOrientation(doc: PageDoc): string {
+  const t = doc.image.turn
+  return t ? ` orientation="${t === 270 ? -90 : t}"` : ''
+}
+
 /** A rectangle as PAGE points: top-left, top-right, bottom-right, bottom-left (inclusive pixel corners as x+w, y+h). */
 function points(r: Rect): string {
   const x1 = r.x + r.w,
@@ -89,7 +98,7 @@ export function exportPageXml(doc: PageDoc, opts: PageXmlOptions = {}): string {
   if (notes.length) out.push(`<Comments>${escapeXml(notes.join('; '))}</Comments>`)
   out.push('</Metadata>')
   out.push(
-    `<Page imageFilename="${escapeXml(basename(doc.image.path) || 'page')}" imageWidth="${doc.image.width}" imageHeight="${doc.image.height}">`
+    `<Page imageFilename="${escapeXml(basename(doc.image.path) || 'page')}" imageWidth="${doc.image.width}" imageHeight="${doc.image.height}"${pageOrientation(doc)}>`
   )
   if (lines.length) {
     out.push(`<TextRegion id="region_1" type="paragraph"><Coords points="${points(lineRect(lines.flat()))}"/>`)

@@ -43,13 +43,20 @@ describe('ALTO and PAGE XML against the official schemas', () => {
     expect(r['empty.xml']).toEqual({ valid: true, errors: [] })
   })
 
-  it('PAGE 2019-07-15: the same pages validate', async () => {
+  it('PAGE 2019-07-15: the same pages validate, and pages read turned say so', async () => {
+    const turned = (turn: 90 | 180 | 270): PageDoc => ({ ...doc, image: { ...doc.image, turn } })
     const r = await validateAgainst('page-2019-07-15', {
       'page.xml': exportPageXml(doc),
-      'empty.xml': exportPageXml(empty)
+      'empty.xml': exportPageXml(empty),
+      'turned90.xml': exportPageXml(turned(90)),
+      'turned270.xml': exportPageXml(turned(270))
     })
-    expect(r['page.xml']).toEqual({ valid: true, errors: [] })
-    expect(r['empty.xml']).toEqual({ valid: true, errors: [] })
+    for (const res of Object.values(r)) expect(res).toEqual({ valid: true, errors: [] })
+    expect(exportPageXml(doc)).not.toMatch(/orientation=/)
+    // Clockwise, within (−180, 180]: a page turned 270° clockwise to be read is −90°.
+    expect(exportPageXml(turned(90))).toMatch(/<Page [^>]*orientation="90"/)
+    expect(exportPageXml(turned(180))).toMatch(/<Page [^>]*orientation="180"/)
+    expect(exportPageXml(turned(270))).toMatch(/<Page [^>]*orientation="-90"/)
   })
 
   it('fails deliberately broken files: an unknown attribute, a missing required element, a wrong namespace, a confidence above 1', async () => {
