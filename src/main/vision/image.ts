@@ -147,6 +147,13 @@ export async function loadImage(
     )
   }
   const warnings: string[] = []
+  // A multi-page TIFF (a scanner's stack in one file): only its first page is decoded, and the person is told so
+  // rather than finding the other pages' text missing later.
+  if ((meta.pages ?? 1) > 1)
+    warnings.push(
+      `${source} holds ${meta.pages} pages; only the first was read. Save each page as its own file ` +
+        `(for example \`tiffsplit\` or an image editor) and open those`
+    )
   let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: hardLimit }).rotate()
   let scale = 1
   if (pixels > maxPixels) {

@@ -99,6 +99,27 @@ describe('loadImage', () => {
     for (const v of out.data) expect(v).toBeGreaterThanOrEqual(254)
   })
 
+  it("reads a multi-page TIFF's first page and warns that the others were not read", async () => {
+    // Two 4 × 4 pages: the first white with a black top-left pixel, the second black.
+    const raw = Buffer.alloc(4 * 8, 255)
+    raw[0] = 0
+    raw.fill(0, 16)
+    const tif = await sharp(raw, { raw: { width: 4, height: 8, channels: 1, pageHeight: 4 } })
+      .tiff({ compression: 'lzw' })
+      .toBuffer()
+    const out = await loadImage(tif, { name: 'stack.tif' })
+    expect([out.width, out.height]).toEqual([4, 4])
+    expect(out.data[0]).toBe(0)
+    expect(Array.from(out.data.subarray(1))).toEqual(new Array(15).fill(255))
+    expect(out.warnings).toHaveLength(1)
+    expect(out.warnings[0]).toMatch(/stack\.tif holds 2 pages; only the first was read/)
+    // One page: no such warning.
+    const one = await sharp(raw.subarray(0, 16), { raw: { width: 4, height: 4, channels: 1 } })
+      .tiff({ compression: 'lzw' })
+      .toBuffer()
+    expect((await loadImage(one)).warnings).toEqual([])
+  })
+
   it('reads an uncompressed 24-bit BMP', async () => {
     const w = 3,
       h = 2,
