@@ -232,6 +232,9 @@ interface TurnRect {
   h: number
 }
 
+/** The turn that undoes a turn. */
+const BACK: Record<Turn, Turn> = { 90: 270, 180: 180, 270: 90 }
+
 /** Where a rectangle of a W × H frame lies once the frame is turned clockwise by `deg`. Exact (whole pixels stay whole). */
 export function turnRect<R extends TurnRect>(r: R, W: number, H: number, deg: Turn): R {
   if (deg === 90) return { ...r, x: H - r.y - r.h, y: r.x, w: r.h, h: r.w }
@@ -263,7 +266,7 @@ export function readingFrame(doc: PageDoc): { doc: PageDoc; backToFile: (d: Page
     boxes,
     lines: doc.lines.map((l) => turnRect(l, W, H, deg))
   }
-  const back = (360 - deg) as Turn
+  const back = BACK[deg]
   return {
     doc: upright,
     backToFile: (d) =>

@@ -98,11 +98,8 @@ export async function pageTurn(
   if (n < o.minBoxes || upright.sure >= o.doubt) return { turn: 0, scores: [upright] }
   const scores = [upright]
   for (const k of [1, 2, 3] as const) scores.push(readingScore(await predict(turnGlyphs(sampled, m, k), m), m, o.sure))
-  let best = 0
-  for (let k = 1; k < 4; k++) if (scores[k].logp > scores[best].logp) best = k
-  const turn =
-    best > 0 && scores[best].logp - upright.logp >= o.margin && scores[best].sure >= o.minSure
-      ? (best as QuarterTurns)
-      : 0
+  let best: 0 | QuarterTurns = 0
+  for (const k of [1, 2, 3] as const) if (scores[k].logp > scores[best].logp) best = k
+  const turn = best > 0 && scores[best].logp - upright.logp >= o.margin && scores[best].sure >= o.minSure ? best : 0
   return { turn, scores }
 }

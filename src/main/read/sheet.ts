@@ -7,6 +7,7 @@ import type { PageDoc } from '../../shared/pagedoc.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import type { Rect } from '../vision/layout.ts'
 import { sheetRectToFile, type FlatSheet } from '../vision/sheet.ts'
+import { turnDegrees } from '../vision/turn.ts'
 
 /**
  * A PageDoc read from the flat sheet (its boxes and lines in the flat sheet's pixels, as transcribe wrote them for
@@ -18,7 +19,7 @@ export function sheetDocOnFile(doc: PageDoc, image: GrayImage | LoadedImage, fla
   const { width, height } = fileFrame(image)
   return {
     ...doc,
-    image: { ...doc.image, width, height, ...(flat.turn ? { turn: (flat.turn * 90) as 90 | 180 | 270 } : {}) },
+    image: { ...doc.image, width, height, ...(flat.turn ? { turn: turnDegrees(flat.turn) } : {}) },
     boxes: doc.boxes.map((b) => ({ ...b, ...toFile(b) })),
     lines: doc.lines.map((l) => ({ ...l, ...toFile(l) })),
     ...(doc.decoding

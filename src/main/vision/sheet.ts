@@ -38,7 +38,7 @@ import {
   type Point
 } from './geometry.ts'
 import type { Rect } from './layout.ts'
-import { turnGray, turnHomography, type QuarterTurns } from './turn.ts'
+import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './turn.ts'
 import type { Mat, OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
 
@@ -758,7 +758,7 @@ export async function segmentationAsRead(
   turn: 90 | 180 | 270 | undefined
 ): Promise<PageSegmentation> {
   if (!turn || seg.sheet?.turn) return seg
-  return turnSegmentation(image, seg, (turn / 90) as QuarterTurns)
+  return turnSegmentation(image, seg, quarterTurns(turn))
 }
 
 /**

@@ -7,6 +7,16 @@ import type { GrayImage } from './image.ts'
 /** Clockwise quarter turns: 1 = 90°, 2 = 180°, 3 = 270°. */
 export type QuarterTurns = 1 | 2 | 3
 
+/** A page's turn in degrees clockwise, as a PageDoc records it (image.turn). */
+export type TurnDegrees = 90 | 180 | 270
+
+const DEGREES: Record<QuarterTurns, TurnDegrees> = { 1: 90, 2: 180, 3: 270 }
+const QUARTERS: Record<TurnDegrees, QuarterTurns> = { 90: 1, 180: 2, 270: 3 }
+
+/** Quarter turns in degrees, and back. */
+export const turnDegrees = (k: QuarterTurns): TurnDegrees => DEGREES[k]
+export const quarterTurns = (deg: TurnDegrees): QuarterTurns => QUARTERS[deg]
+
 /** The image turned clockwise by `k` quarter turns (width and height swap for odd k). */
 export function turnGray(img: GrayImage, k: QuarterTurns): GrayImage {
   const { width: W, height: H, data } = img
