@@ -184,6 +184,7 @@ export async function probeSheet(
           edgeContrast: number
           frame?: [boolean, boolean, boolean, boolean]
           joined: boolean
+          cut?: boolean
         } | null = null
         let shades = shadesOf.get(r)
         if (!shades) {
@@ -230,7 +231,7 @@ export async function probeSheet(
             },
             reason:
               (found.joined ? 'found (joined across a shadow)' : 'found') +
-              (found.frame ? ' (runs off the frame)' : ''),
+              (found.frame ? ' (runs off the frame)' : found.cut ? ' (a corner beyond the frame)' : ''),
             shadedPage
           }
         }
@@ -289,6 +290,9 @@ const SHADE_CHROMA = 16
 
 /** Probe pixels from the frame's edge within which a region runs along it (the edge pixels and the erosion take 2). */
 const FRAME_REACH = 4
+
+/** Share of a side's silhouette points at the frame's edge from which the region touches the frame there. */
+const FRAME_TOUCH = 0.03
 
 /** The smallest share of the photo a lit or shaded part of a sheet is looked at. */
 const MIN_PART = 0.02
@@ -398,7 +402,14 @@ function sheetFromRegion(
   g: Uint8Array,
   framed = false
 ):
-  | { quad: Point[]; coverage: number; edgeContrast: number; frame?: [boolean, boolean, boolean, boolean] }
+  | {
+      quad: Point[]
+      coverage: number
+      edgeContrast: number
+      frame?: [boolean, boolean, boolean, boolean]
+      /** A corner lies outside the photo (a sheet cut across a corner by the frame). */
+      cut?: boolean
+    }
   | { reason: string; canRunOff: boolean } {
   // Whether the regions run along one to three sides of the frame, so that a retry with `framed` could differ.
   let canRunOff = false
@@ -456,7 +467,18 @@ function sheetFromRegion(
     along(sil.left, 0, (x) => x <= FRAME_REACH)
   ]
   const offCount = off.filter(Boolean).length
-  canRunOff = offCount > 0 && offCount < 4
+  // A side that only partly runs off (a sheet turned, cut across one of its corners by the frame): the region
+  // touches the frame's edge there for a few of its points. Its side is fitted on the rest, and the corner beyond
+  // the frame is where the fitted sides meet, outside the photo.
+  const touches = (pts: Point[], k: 0 | 1, at: (v: number) => boolean) =>
+    pts.filter((p) => at(p[k])).length >= Math.max(3, FRAME_TOUCH * pts.length)
+  const touch = [
+    touches(sil.top, 1, (y) => y <= FRAME_REACH),
+    touches(sil.right, 0, (x) => x >= sw - FRAME_REACH),
+    touches(sil.bottom, 1, (y) => y >= sh - FRAME_REACH),
+    touches(sil.left, 0, (x) => x <= FRAME_REACH)
+  ]
+  canRunOff = (offCount > 0 && offCount < 4) || (offCount === 0 && touch.some(Boolean))
   // The sides taken for the frame's edge.
   const frame = off.map((o) => framed && canRunOff && o) as [boolean, boolean, boolean, boolean]
   const frameLine = (i: number): Line =>
@@ -477,24 +499,36 @@ function sheetFromRegion(
   // Corners on a side that runs off the frame lie on its edge; the others must lie inside it.
   const onFrame = [frame[3] || frame[0], frame[0] || frame[1], frame[1] || frame[2], frame[2] || frame[3]]
   const border = 0.01 * Math.min(sw, sh)
-  if (quad.some(([x, y], i) => !onFrame[i] && (x < border || y < border || x > sw - border || y > sh - border)))
+  // The frame sides a corner lies beyond (top, right, bottom, left): with `framed`, a corner may lie beyond sides
+  // the region touches (a sheet cut across a corner by the frame).
+  const beyond = ([x, y]: Point) => [y < border, x > sw - border, y > sh - border, x < border]
+  if (
+    quad.some((p, i) => !onFrame[i] && beyond(p).some((b, j) => b && !(framed && canRunOff && (touch[j] || frame[j]))))
+  )
     return no('the sheet reaches the border')
-  if (frame.some(Boolean))
-    for (const p of quad) {
+  for (const [i, p] of quad.entries())
+    if (onFrame[i]) {
       p[0] = Math.min(sw, Math.max(0, p[0]))
       p[1] = Math.min(sh, Math.max(0, p[1]))
     }
   if (!rightish(quad)) return no('corners far from right angles')
   const area = polygonArea(quad)
   if (area < 0.1 * sw * sh) return no('small polygon')
-  let brightInside = 0
+  // A sheet with a corner outside the photo: what the region covers is judged on the part inside it.
+  const cut = quad.some(([x, y]) => x < 0 || y < 0 || x > sw || y > sh)
+  let brightInside = 0,
+    inside = 0
   for (let y = 0; y < sh; y++)
-    for (let x = 0; x < sw; x++) if (member[y * sw + x] && insideConvex(quad, x + 0.5, y + 0.5)) brightInside++
-  const coverage = brightInside / area
+    for (let x = 0; x < sw; x++)
+      if (insideConvex(quad, x + 0.5, y + 0.5)) {
+        inside++
+        if (member[y * sw + x]) brightInside++
+      }
+  const coverage = brightInside / (cut ? inside : area)
   if (coverage < 0.4) return no(`the polygon is not mostly the region (${coverage.toFixed(2)})`)
-  const edgeContrast = minEdgeContrast(g, sw, sh, quad, frame)
+  const edgeContrast = minEdgeContrast(g, sw, sh, quad, frame, cut)
   if (edgeContrast < 18) return no(`soft edges (${edgeContrast.toFixed(0)})`)
-  return { quad, coverage, edgeContrast, ...(frame.some(Boolean) ? { frame } : {}) }
+  return { quad, coverage, edgeContrast, ...(frame.some(Boolean) ? { frame } : {}), ...(cut ? { cut } : {}) }
 }
 
 /** A convex polygon moved out by `d` from its centroid along each vertex's direction (a tolerance for containment). */
@@ -629,7 +663,7 @@ function rightish(q: Point[]): boolean {
  * The smallest, over the four sides (top, right, bottom, left), of the mean brightness just inside minus just
  * outside the side; the sides `frame` marks (the frame's edge: nothing outside) are not measured.
  */
-function minEdgeContrast(g: Uint8Array, w: number, h: number, q: Point[], frame: boolean[]): number {
+function minEdgeContrast(g: Uint8Array, w: number, h: number, q: Point[], frame: boolean[], cut = false): number {
   const cx = q.reduce((s, p) => s + p[0], 0) / 4,
     cy = q.reduce((s, p) => s + p[1], 0) / 4
   const at = (x: number, y: number) =>
@@ -652,9 +686,14 @@ function minEdgeContrast(g: Uint8Array, w: number, h: number, q: Point[], frame:
     for (let t = 0.1; t <= 0.9; t += 0.04) {
       const x = ax + (bx - ax) * t,
         y = ay + (by - ay) * t
+      // With a corner outside the photo (`cut`), only the part of a side inside it is measured.
+      const inFrame = (u: number, v: number) => u >= 0 && v >= 0 && u <= w - 1 && v <= h - 1
+      if (cut && !(inFrame(x + 4 * nx, y + 4 * ny) && inFrame(x - 4 * nx, y - 4 * ny))) continue
       sum += at(x + 4 * nx, y + 4 * ny) - at(x - 4 * nx, y - 4 * ny)
       count++
     }
+    // A side almost wholly outside the photo has nothing to measure.
+    if (cut && count < 5) continue
     worst = Math.min(worst, sum / count)
   }
   return worst

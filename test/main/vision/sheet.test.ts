@@ -155,6 +155,38 @@ describe('findSheet and flattenSheet', () => {
     expect(seg.boxes.length).toBe(sheet.chars.length)
   }, 30_000)
 
+  // A turned sheet cut across its top by the frame: one top corner is in the photo, the other above it, and the
+  // region touches the frame along only a sixth of its top, so the top is no frame side. Its side is fitted on the
+  // part in the photo and the corner beyond the frame is where the sides meet. Before, "the sheet reaches the
+  // border" and the desk was read with the page.
+  it.each([
+    [9, 9],
+    [-7, 4]
+  ])(
+    'finds a sheet turned %i° whose top corner lies beyond the frame (seed %i)',
+    async (deg, seed) => {
+      const sheet = craftedSheet(['A SHEET CUT ACROSS', 'ITS CORNER 4B'])
+      const { photo, corners } = craftedPhoto(sheet, deg, seed)
+      // Cut 15% of the way from the higher top corner down to the lower one.
+      const hi = Math.min(corners[0][1], corners[1][1]),
+        lo = Math.max(corners[0][1], corners[1][1])
+      const y0 = Math.round(hi + 0.15 * (lo - hi))
+      const cropped = { width: photo.width, height: photo.height - y0, data: photo.data.slice(y0 * photo.width) }
+      const probe = await probeSheet(cropped)
+      expect(probe.reason).toBe('found (a corner beyond the frame)')
+      expect(probe.sheet!.frame).toBeUndefined()
+      probe.sheet!.corners.forEach(([x, y], i) => {
+        expect(Math.hypot(x - corners[i][0], y - (corners[i][1] - y0))).toBeLessThan(0.025 * 900)
+      })
+      // The higher corner is above the photo.
+      expect(Math.min(probe.sheet!.corners[0][1], probe.sheet!.corners[1][1])).toBeLessThan(0)
+      const seg = await segmentScan(cropped)
+      expect(seg.sheet).toBeDefined()
+      expect(seg.boxes.length).toBe(sheet.chars.length)
+    },
+    30_000
+  )
+
   // Framed tighter still: the sheet runs off the left and the top, the desk shows below and to the right. The desk
   // is darker than the paper and reaches two sides of the frame with it, as a hard shadow over a page would; it is
   // told from a shadow by its colour (a shadow keeps the paper's).
