@@ -506,10 +506,15 @@ function sheetFromRegion(
     quad.some((p, i) => !onFrame[i] && beyond(p).some((b, j) => b && !(framed && canRunOff && (touch[j] || frame[j]))))
   )
     return no('the sheet reaches the border')
+  // A corner on a frame side is brought onto the frame, except across a side the region touches: there it is where
+  // the sheet's own side leaves the photo, beyond the frame (a sheet in a corner of the frame, turned).
   for (const [i, p] of quad.entries())
     if (onFrame[i]) {
-      p[0] = Math.min(sw, Math.max(0, p[0]))
-      p[1] = Math.min(sh, Math.max(0, p[1]))
+      const past = beyond(p)
+      if (!(past[3] && touch[3] && !frame[3]) && !(past[1] && touch[1] && !frame[1]))
+        p[0] = Math.min(sw, Math.max(0, p[0]))
+      if (!(past[0] && touch[0] && !frame[0]) && !(past[2] && touch[2] && !frame[2]))
+        p[1] = Math.min(sh, Math.max(0, p[1]))
     }
   if (!rightish(quad)) return no('corners far from right angles')
   const area = polygonArea(quad)

@@ -1,6 +1,7 @@
 // The sheet and the clutter (issue 12, point 1) on crafted images whose truth is known exactly: a sheet
 // with printed capitals turned by 9° and put in perspective on a wooden desk with clutter; ruled lines
 // through and under a word; an empty desk.
+import { readFileSync } from 'node:fs'
 import { createCanvas } from '@napi-rs/canvas'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
@@ -13,6 +14,10 @@ import { segmentPage } from '../../../src/main/vision/segment.ts'
 import type { Rect } from '../../../src/main/vision/layout.ts'
 import { composePages } from '../../../src/main/data/pages/index.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
+import { loadClassifier } from '../../../src/main/recognize/models.ts'
+import { transcribe } from '../../../src/main/read/transcribe.ts'
+import { levenshtein } from '../../../src/main/read/evalPages.ts'
+import { assembleText } from '../../../src/shared/pagedoc.ts'
 
 const FONT = '"DejaVu Sans"'
 
@@ -186,6 +191,26 @@ describe('findSheet and flattenSheet', () => {
     },
     30_000
   )
+
+  // In a corner of the frame (test/fixtures/framed/README.md): the turned sheet runs off the left side and the
+  // frame cuts across its top, so its top side leaves the photo above the left frame. That corner lies beyond the
+  // frame, where the fitted top meets the left edge; brought down onto the frame, the top side crossed the desk and
+  // the sheet was refused.
+  it('finds a turned sheet in a corner of the frame, its top left corner above the photo', async () => {
+    const file = new URL('../../fixtures/framed/corner-turned.jpg', import.meta.url).pathname
+    const image = await loadImage(file)
+    const probe = await probeSheet(image)
+    expect(probe.reason).toBe('found (runs off the frame)')
+    expect(probe.sheet!.frame).toEqual([false, false, false, true])
+    expect(probe.sheet!.corners[0][1]).toBeLessThan(0)
+    // Read: its six lines and nothing of the desk (refused, it read as nine lines at 40% CER). What is left are
+    // misreadings of the hand (B8 as 238, LONG as LUNG, 0 as O) and a stray I: 6 edits of 52.
+    const truth = readFileSync(file.replace(/\.jpg$/, '.txt'), 'utf8').trim()
+    const { doc } = await transcribe(image, await loadClassifier())
+    const text = assembleText(doc)
+    expect(text.split('\n')).toHaveLength(6)
+    expect(levenshtein(text.replace(/\s+/g, ''), truth.replace(/\s+/g, ''))).toBeLessThanOrEqual(6)
+  }, 60_000)
 
   // Framed tighter still: the sheet runs off the left and the top, the desk shows below and to the right. The desk
   // is darker than the paper and reaches two sides of the frame with it, as a hard shadow over a page would; it is
