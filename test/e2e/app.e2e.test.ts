@@ -465,6 +465,51 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
     await shot('08-thousand-boxes.png')
   }, 180_000)
 
+  it('shows a page read turned (upside down) in its reading order, and says it was turned', async () => {
+    // A page read after turning the file 180°: in the file its text runs right to left, bottom line first.
+    const sample = join(ROOT, 'resources', 'samples', '01_list.jpg')
+    const box = (id: string, x: number, y: number, line: number, word: number, label: string) => ({
+      id,
+      x,
+      y,
+      w: 40,
+      h: 50,
+      line,
+      word,
+      label,
+      confidence: 0.9,
+      source: 'detector'
+    })
+    const boxes = [
+      box('t1', 900, 600, 0, 0, 'T'),
+      box('t2', 850, 600, 0, 0, 'U'),
+      box('t3', 800, 600, 0, 0, 'R'),
+      box('t4', 750, 600, 0, 0, 'N'),
+      box('t5', 900, 500, 1, 0, 'U'),
+      box('t6', 850, 500, 1, 0, 'P')
+    ]
+    const lines = [
+      { index: 0, x: 750, y: 600, w: 190, h: 50 },
+      { index: 1, x: 850, y: 500, w: 90, h: 50 }
+    ]
+    const project = {
+      format: 'glyphdesk-project',
+      version: 1,
+      current: 0,
+      models: [],
+      pages: [{ doc: { version: 1, image: { path: sample, width: 1600, height: 1150, turn: 180 }, boxes, lines } }]
+    }
+    const file = join(dataDir, 'turned.glyphdesk')
+    writeFileSync(file, JSON.stringify(project))
+    page.once('dialog', (d) => void d.accept(file))
+    await page.getByRole('button', { name: 'Project…' }).click()
+    await expect.poll(boxCount, { timeout: 60_000 }).toBe(6)
+    await idle()
+    await page.getByTestId('tab-text').click()
+    expect(await lineTexts()).toEqual(['TURN', 'UP'])
+    expect(await page.getByTestId('page-turn').innerText()).toBe('read turned 180°')
+  }, 120_000)
+
   it('keeps the toolbar on one row at 1440×900 and 1280×720', async () => {
     const rows = () =>
       page.evaluate(() => {

@@ -94,6 +94,8 @@ export function exportHocr(doc: PageDoc): string {
     `<div class="ocr_carea" id="block_1" title="${bbox(lines.length ? lineRect(lines.flat()) : { x: 0, y: 0, w: doc.image.width, h: doc.image.height })}">`
   )
   let wid = 0
+  // A page read turned (image.turn, clockwise to read it): its lines lie turned as far counterclockwise.
+  const angle = doc.image.turn ? `; textangle ${doc.image.turn}` : ''
   lines.forEach((line, li) => {
     const ws = words(line)
     const spans = ws.map((w) => {
@@ -106,7 +108,9 @@ export function exportHocr(doc: PageDoc): string {
         .join('')
       return `<span class="ocrx_word" id="word_${wid}" title="${bbox(w)}${w.conf !== undefined ? `; x_wconf ${Math.round(w.conf * 100)}` : ''}">${chars}</span>`
     })
-    out.push(`<span class="ocr_line" id="line_${li + 1}" title="${bbox(lineRect(line))}">${spans.join(' ')}</span>`)
+    out.push(
+      `<span class="ocr_line" id="line_${li + 1}" title="${bbox(lineRect(line))}${angle}">${spans.join(' ')}</span>`
+    )
   })
   out.push('</div>')
   out.push('</div>')
@@ -140,7 +144,9 @@ export function exportAlto(doc: PageDoc): string {
   )
   out.push('</Description>')
   out.push('<Layout>')
-  out.push(`<Page ID="page_1" PHYSICAL_IMG_NR="1" WIDTH="${doc.image.width}" HEIGHT="${doc.image.height}">`)
+  // A page read turned (image.turn, clockwise to read it): its text lies turned as far counterclockwise.
+  const rotation = doc.image.turn ? ` ROTATION="${doc.image.turn}"` : ''
+  out.push(`<Page ID="page_1" PHYSICAL_IMG_NR="1" WIDTH="${doc.image.width}" HEIGHT="${doc.image.height}"${rotation}>`)
   out.push(`<PrintSpace ${pos({ x: 0, y: 0, w: doc.image.width, h: doc.image.height })}>`)
   if (lines.length) {
     out.push(`<TextBlock ID="block_1" ${pos(lineRect(lines.flat()))}>`)

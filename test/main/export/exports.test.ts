@@ -92,6 +92,11 @@ describe('page exports', () => {
     expect(chars.map((e) => e.text).join('')).toBe('TOA1?')
     expect(chars[1].attrs.title).toBe('bbox 35 12 55 42; x_conf 100.0')
     expect(els.find((e) => e.attrs.name === 'ocr-capabilities')?.attrs.content).toContain('ocrx_cinfo')
+    expect(cls('ocr_line')[0].attrs.title).not.toContain('textangle')
+    // A page read turned 270° clockwise: its lines lie turned 270° counterclockwise in the file.
+    const turned = elements(exportHocr({ ...doc, image: { ...doc.image, turn: 270 } }))
+    const lines = turned.filter((e) => e.attrs.class === 'ocr_line')
+    expect(lines.map((e) => e.attrs.title.split('; ')[1])).toEqual(['textangle 270', 'textangle 270'])
   })
 
   it('writes well-formed ALTO v4 with String per word and Glyph per character', () => {

@@ -37,10 +37,17 @@ const doc: PageDoc = {
 const empty: PageDoc = { ...doc, boxes: [], lines: [] }
 
 describe('ALTO and PAGE XML against the official schemas', () => {
-  it("ALTO 4.4: a page with corrections, a person's box, an unlabelled box and an empty page validate", async () => {
-    const r = await validateAgainst('alto-4.4', { 'page.xml': exportAlto(doc), 'empty.xml': exportAlto(empty) })
-    expect(r['page.xml']).toEqual({ valid: true, errors: [] })
-    expect(r['empty.xml']).toEqual({ valid: true, errors: [] })
+  it("ALTO 4.4: a page with corrections, a person's box, an unlabelled box, an empty page and a page read turned validate", async () => {
+    const turned: PageDoc = { ...doc, image: { ...doc.image, turn: 90 } }
+    const r = await validateAgainst('alto-4.4', {
+      'page.xml': exportAlto(doc),
+      'empty.xml': exportAlto(empty),
+      'turned.xml': exportAlto(turned)
+    })
+    for (const res of Object.values(r)) expect(res).toEqual({ valid: true, errors: [] })
+    // Counterclockwise in ALTO: the text of a page turned 90° clockwise to be read lies turned 90° the other way.
+    expect(exportAlto(turned)).toMatch(/<Page [^>]*ROTATION="90"/)
+    expect(exportAlto(doc)).not.toMatch(/ROTATION=/)
   })
 
   it('PAGE 2019-07-15: the same pages validate, and pages read turned say so', async () => {
