@@ -21,8 +21,14 @@ export interface OrientationOptions {
   doubt?: number
   /** Confidence at which a box counts as sure (default 0.5, read/notWriting.ts's). */
   sure?: number
-  /** Mean log top-probability a turn must gain over the page as it is (default 0.15). */
+  /** Mean log top-probability a turn must gain over the page as it is (default 0.15) … */
   margin?: number
+  /**
+   * … or marginScale / √m on a page of m glyphs read, when that is more (default 1.0: from 45 glyphs down): a
+   * short page's mean is noisier, and on samples of 8–16 boxes of the tuning pages in doubt 0.15 alone turned
+   * 1.8–0.1% of upright ones (docs/BENCHMARKS.md).
+   */
+  marginScale?: number
   /** … and the share of boxes it must read sure (default 0.5: a page of writing, not a desk). */
   minSure?: number
   /** At most this many boxes, evenly spread over the page, are read turned (default 160). */
@@ -34,6 +40,7 @@ export const ORIENTATION_DEFAULTS = {
   doubt: 0.9,
   sure: 0.5,
   margin: 0.15,
+  marginScale: 1.0,
   minSure: 0.5,
   sample: 160
 } as const
@@ -100,6 +107,7 @@ export async function pageTurn(
   for (const k of [1, 2, 3] as const) scores.push(readingScore(await predict(turnGlyphs(sampled, m, k), m), m, o.sure))
   let best: 0 | QuarterTurns = 0
   for (const k of [1, 2, 3] as const) if (scores[k].logp > scores[best].logp) best = k
-  const turn = best > 0 && scores[best].logp - upright.logp >= o.margin && scores[best].sure >= o.minSure ? best : 0
+  const margin = Math.max(o.margin, o.marginScale / Math.sqrt(m))
+  const turn = best > 0 && scores[best].logp - upright.logp >= margin && scores[best].sure >= o.minSure ? best : 0
   return { turn, scores }
 }

@@ -106,6 +106,27 @@ describe('pageTurn', () => {
     expect(hv.turn).toBe(0)
   })
 
+  it('asks more of a short page: a gain of 0.2 turns a page of 100 glyphs, not one of 10', async () => {
+    // Top probability 0.4 as the glyphs lie, 0.4·e^0.2 with the dot back at the top left: a gain of 0.2 in the mean
+    // log, above 0.15 and 1/√100, below 1/√10 ≈ 0.32.
+    const predict = async (g: Float32Array, n: number) => {
+      const p = new Float32Array(n * NUM_CLASSES)
+      for (let i = 0; i < n; i++) {
+        const top = g[i * GLYPH_PIXELS + 2 * S + 2] === 0 ? 0.4 * Math.exp(0.2) : 0.4
+        p.fill((1 - top) / (NUM_CLASSES - 1), i * NUM_CLASSES, (i + 1) * NUM_CLASSES)
+        p[i * NUM_CLASSES] = top
+      }
+      return p
+    }
+    const turnOf = async (n: number, opts = {}) => {
+      const g = dotted(n, S - 3, 2)
+      return (await pageTurn(g, n, await predict(g, n), predict, { minSure: 0, ...opts })).turn
+    }
+    expect(await turnOf(100)).toBe(3)
+    expect(await turnOf(10)).toBe(0)
+    expect(await turnOf(10, { marginScale: 0 })).toBe(3)
+  })
+
   it('reads at most `sample` boxes turned, spread over the page', async () => {
     const seen: number[] = []
     const r = dotReader()
