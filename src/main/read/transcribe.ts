@@ -299,14 +299,14 @@ export async function transcribe(
   if (!('turn' in read)) return read
   // Sideways or upside down (read/orientation.ts): the page turned upright, segmented again and read; its boxes are
   // mapped back through the turn (and the sheet, if any) onto the file.
-  const turned = await turnSegmentation(image, found, read.turn, opts.segment)
-  const again = await readSegmented(image, classifier, { ...opts, orientation: false }, turned)
-  if ('turn' in again) throw new Error('transcribe: a page read with its orientation fixed asked to be turned')
-  if (again.doc.boxes.length > 0) return again
+  const asIs = async (seg: PageSegmentation): Promise<Transcription> => {
+    const r = await readSegmented(image, classifier, { ...opts, orientation: false }, seg)
+    if ('turn' in r) throw new Error('transcribe: a page read with its orientation fixed asked to be turned')
+    return r
+  }
+  const again = await asIs(await turnSegmentation(image, found, read.turn, opts.segment))
   // Turned, it is no writing either (a desk's grain can read better sideways): the page as it lies, no turn said.
-  const asItLies = await readSegmented(image, classifier, { ...opts, orientation: false }, found)
-  if ('turn' in asItLies) throw new Error('transcribe: a page read with its orientation fixed asked to be turned')
-  return asItLies
+  return again.doc.boxes.length > 0 ? again : asIs(found)
 }
 
 /** transcribe on a given segmentation, or the turn that page should be read with (`orientation`). */

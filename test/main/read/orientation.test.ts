@@ -7,7 +7,8 @@ import { assembleText, turnRect } from '../../../src/shared/pagedoc.ts'
 import type { Classifier } from '../../../src/main/recognize/classifier.ts'
 import { loadClassifier } from '../../../src/main/recognize/models.ts'
 import { pageTurn, readingScore, turnGlyphs } from '../../../src/main/read/orientation.ts'
-import { pageBoxGlyphs, transcribe } from '../../../src/main/read/transcribe.ts'
+import { extractGlyphs, pageBoxGlyphs, transcribe } from '../../../src/main/read/transcribe.ts'
+import { layoutPage } from '../../../src/main/vision/layout.ts'
 import { loadImage, type GrayImage } from '../../../src/main/vision/image.ts'
 import { segmentationAsRead, segmentScan } from '../../../src/main/vision/sheet.ts'
 import { turnGray } from '../../../src/main/vision/turn.ts'
@@ -178,6 +179,20 @@ describe('a sample page scanned sideways or upside down', () => {
       expect(Array.from(again.glyphs)).toEqual(Array.from(read.glyphs))
     }, 120_000)
   }
+
+  it('reads a desk whose grain reads better turned as no text, and says no turn', async () => {
+    // test/fixtures/clutter/README.md: pageTurn judges this desk photo turned; turned it is still no writing.
+    const desk = await loadImage(join(root, 'test', 'fixtures', 'clutter', 'desk-turned.jpg'))
+    const seg = await segmentScan(desk)
+    const boxes = layoutPage(seg.boxes).boxes.map((b) => b.box)
+    const g = extractGlyphs(seg, boxes)
+    const p = (await classifier.predict(g, boxes.length)).probs
+    const verdict = await pageTurn(g, boxes.length, p, async (t, n) => (await classifier.predict(t, n)).probs)
+    expect(verdict.turn).not.toBe(0)
+    const { doc } = await transcribe(desk, classifier)
+    expect(doc.boxes).toEqual([])
+    expect(doc.image.turn).toBeUndefined()
+  }, 120_000)
 
   it('reads it as it lies with orientation off (the sideways page is then no text)', async () => {
     const read = await transcribe(turnGray(page, 1), classifier, { orientation: false })
