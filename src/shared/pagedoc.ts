@@ -244,8 +244,9 @@ export function turnRect<R extends TurnRect>(r: R, W: number, H: number, deg: Tu
 
 /**
  * A page read turned (image.turn) in the frame it was read in: its boxes and lines turned with the page, the image
- * size that of the turned page, and no turn. Boxes that map to themselves keep nothing else; the decoding is left
- * out (its rectangles stay in the file's frame). `backToFile` is its inverse for a document in that frame.
+ * size that of the turned page, and no turn; the decoding is left out (its rectangles stay in the file's frame).
+ * `backToFile` is its inverse for a document in that frame: a box an edit left alone comes back as the very object
+ * it was, and a document no edit changed as the page itself.
  */
 export function readingFrame(doc: PageDoc): { doc: PageDoc; backToFile: (d: PageDoc) => PageDoc } {
   const deg = doc.image.turn
