@@ -468,7 +468,7 @@ function sheetFromRegion(
   ]
   const offCount = off.filter(Boolean).length
   // A side that only partly runs off (a sheet turned, cut across one of its corners by the frame): the region
-  // touches the frame's edge there for a few of its points. Its side is fitted on the rest, and the corner beyond
+  // touches the frame's edge there for a few of its points. Its side is fitted as any other, and the corner beyond
   // the frame is where the fitted sides meet, outside the photo.
   const touches = (pts: Point[], k: 0 | 1, at: (v: number) => boolean) =>
     pts.filter((p) => at(p[k])).length >= Math.max(3, FRAME_TOUCH * pts.length)
