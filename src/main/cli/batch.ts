@@ -173,6 +173,7 @@ export interface PageWorkerConfig {
   lmWeight?: number
   touching?: boolean
   segmentScore?: boolean
+  orientation?: boolean
 }
 
 export const PageWorkerReply = z.discriminatedUnion('type', [
@@ -251,7 +252,8 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
     lm: opts.lm,
     ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}),
     ...(opts.touching === false ? { touching: false } : {}),
-    ...(opts.segmentScore === false ? { segmentScore: false } : {})
+    ...(opts.segmentScore === false ? { segmentScore: false } : {}),
+    ...(opts.orientation === false ? { orientation: false } : {})
   }
   let next = 0
   let finished = 0

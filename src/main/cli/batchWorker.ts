@@ -16,7 +16,8 @@ const config = z
     lm: z.boolean(),
     lmWeight: z.number().optional(),
     touching: z.boolean().optional(),
-    segmentScore: z.boolean().optional()
+    segmentScore: z.boolean().optional(),
+    orientation: z.boolean().optional()
   })
   .parse(workerData)
 const post = (m: PageWorkerReply) => port.postMessage(m)

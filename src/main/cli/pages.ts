@@ -23,7 +23,8 @@ const NO_CONTEXT_HELP = `  --lm on|off   the decoder's character language model 
   --lm-weight W its weight against the classifier (default 0.3; see docs/BENCHMARKS.md)
   --no-context  the same as --lm off: the classifier's own reading of each segment
   --touching on|off  the touching-letter model's opinion on boxes the reader cuts (default on; docs/MODELS.md)
-  --segment-score on|off  the learned score of candidate segments (default on); off: the hand-set shape prior`
+  --segment-score on|off  the learned score of candidate segments (default on); off: the hand-set shape prior
+  --orientation on|off  read a page lying sideways or upside down turned upright (default on); off: as it lies`
 export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto|page] [--out FILE] [--lm on|off] [--lm-weight W] [--touching on|off]
        glyphdesk transcribe IMAGE|FOLDER... [--manifest FILE]... --out-dir DIR [--workers N] [--shard I/N] [--force]
            [--model MODEL] [--format txt|json|hocr|alto|page] [--lm on|off] [--lm-weight W]
@@ -42,7 +43,8 @@ const READING_OPTIONS = {
   'lm-weight': { type: 'string' },
   'no-context': { type: 'boolean' },
   touching: { type: 'string' },
-  'segment-score': { type: 'string' }
+  'segment-score': { type: 'string' },
+  orientation: { type: 'string' }
 } as const
 
 /** --lm on|off, --lm-weight W and --no-context as the decoder's reading options. */
@@ -52,8 +54,9 @@ function readingOptions(values: {
   'no-context'?: boolean
   touching?: string
   'segment-score'?: string
+  orientation?: string
 }): PageReading {
-  for (const flag of ['lm', 'touching', 'segment-score'] as const) {
+  for (const flag of ['lm', 'touching', 'segment-score', 'orientation'] as const) {
     const v = values[flag]
     if (v !== undefined && v !== 'on' && v !== 'off') throw new UsageError(`--${flag} must be on or off, got "${v}"`)
   }
@@ -64,7 +67,8 @@ function readingOptions(values: {
     lm,
     ...(w !== undefined ? { lmWeight: w } : {}),
     ...(values.touching === 'off' ? { touching: false } : {}),
-    ...(values['segment-score'] === 'off' ? { segmentScore: false } : {})
+    ...(values['segment-score'] === 'off' ? { segmentScore: false } : {}),
+    ...(values.orientation === 'off' ? { orientation: false } : {})
   }
 }
 
@@ -244,7 +248,7 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
       )
   }
   process.stdout.write(
-    `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.touching === false ? ', touching model off' : ''}${readOpts.segmentScore === false ? ', hand-set candidate prior' : ''}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
+    `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.touching === false ? ', touching model off' : ''}${readOpts.segmentScore === false ? ', hand-set candidate prior' : ''}${readOpts.orientation === false ? ', orientation off' : ''}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
   )
   return 0
 }

@@ -16,6 +16,8 @@ export interface PageReading {
   touching?: boolean
   /** The learned candidate score (default on; transcribe.ts#TranscribeOptions.segmentScore); off: the hand-set prior. */
   segmentScore?: boolean
+  /** Pages lying sideways or upside down read turned upright (default on; read/orientation.ts); off: as they lie. */
+  orientation?: boolean
 }
 
 /**
@@ -24,12 +26,13 @@ export interface PageReading {
  */
 export function readingTranscribeOptions(
   reading: PageReading
-): Pick<TranscribeOptions, 'lm' | 'lmWeight' | 'touching' | 'segmentScore'> {
+): Pick<TranscribeOptions, 'lm' | 'lmWeight' | 'touching' | 'segmentScore' | 'orientation'> {
   return {
     lm: reading.lm,
     ...(reading.lmWeight !== undefined ? { lmWeight: reading.lmWeight } : {}),
     ...(reading.touching === false ? { touching: null } : {}),
-    ...(reading.segmentScore === false ? { segmentScore: null } : {})
+    ...(reading.segmentScore === false ? { segmentScore: null } : {}),
+    ...(reading.orientation === false ? { orientation: false as const } : {})
   }
 }
 

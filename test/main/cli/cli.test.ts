@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { levenshtein } from '../../../src/main/read/evalPages.ts'
 
@@ -150,7 +151,7 @@ describe('glyphdesk CLI', () => {
     expect(badFlag.code).toBe(2)
     const badSplit = glyphdesk('eval', '--model', model, '--data', mini, '--split', 'dev')
     expect(badSplit.code).toBe(2)
-    for (const flag of ['--touching', '--segment-score']) {
+    for (const flag of ['--touching', '--segment-score', '--orientation']) {
       const bad = glyphdesk('transcribe', join(root, 'resources', 'samples', '02_letters.jpg'), flag, 'maybe')
       expect(bad.code).toBe(2)
       expect(bad.stderr).toMatch(new RegExp(`${flag} must be on or off`))
@@ -170,6 +171,23 @@ describe('glyphdesk CLI', () => {
     const on = errors()
     const off = errors('--touching', 'off')
     expect(on).toBeLessThan(off) // 35 against 44 of 190 characters when written
+  })
+
+  it('reads a page lying upside down turned upright, and as it lies with --orientation off', async () => {
+    // Sample 02 turned 180° (sharp, lossless PNG): read upright by default, with its PageDoc saying the turn.
+    const sample = join(root, 'resources', 'samples', '02_letters')
+    const turned = join(work, 'upside-down.png')
+    writeFileSync(turned, await sharp(`${sample}.jpg`).rotate(180).png().toBuffer())
+    const truth = readFileSync(`${sample}.txt`, 'utf8').replace(/\s+/g, '')
+    const on = glyphdesk('transcribe', turned, '--format', 'json')
+    expect(on.code, on.stderr).toBe(0)
+    const doc = JSON.parse(on.stdout) as { image: { turn?: number } }
+    expect(doc.image.turn).toBe(180)
+    const text = glyphdesk('transcribe', turned)
+    expect(text.stdout.replace(/\s+/g, '')).toBe(truth)
+    const off = glyphdesk('transcribe', turned, '--orientation', 'off')
+    expect(off.code, off.stderr).toBe(0)
+    expect(levenshtein(off.stdout.replace(/\s+/g, ''), truth)).toBeGreaterThan(truth.length / 2)
   })
 
   it('exits 1 with a clear error for bad data and leaves no model behind', () => {
