@@ -17,10 +17,11 @@ import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { CLASSES } from '../../shared/classes.ts'
-import { type PageBox, type PageDoc, PageDocSchema, type PageLine } from '../../shared/pagedoc.ts'
+import { type PageBox, type PageDoc, PageDocSchema, type PageLine, readingAlong } from '../../shared/pagedoc.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { readPage } from '../vision/readPage.ts'
-import { segmentPage, type SegmentOptions, type SegmentResult } from '../vision/segment.ts'
+import { segmentPage, type SegmentOptions } from '../vision/segment.ts'
+import { segmentationAsRead, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
 import { toFileRect } from '../read/transcribe.ts'
 import { readOcrDocument, type ImportedPage, type Rect } from './read.ts'
 import { InterchangeError, MAX_FILE_BYTES, parseXml } from './xml.ts'
@@ -53,7 +54,8 @@ export interface ImportResult {
   report: ImportReport
   image: LoadedImage
   imageBytes: Buffer
-  segmentation: SegmentResult | null
+  /** Of the page as Glyphdesk reads it: the flat sheet of a photo (in the app), the page turned when the file says its text lies turned. */
+  segmentation: PageSegmentation | null
 }
 
 /** Reads and parses an OCR file, refusing it by size before reading a byte of it. */
@@ -115,7 +117,7 @@ export async function importOcrFile(
     }))
   const needsSegmentation = page.lines.some((l) => l.words.some((w) => w.glyphs.length === 0))
   let image: LoadedImage
-  let segmentation: SegmentResult | null = null
+  let segmentation: PageSegmentation | null = null
   if (opts.inWorker) {
     const read = await readPage(imageBytes, imagePath)
     image = read.image
@@ -126,6 +128,9 @@ export async function importOcrFile(
     checkGeometry(page, image, basename(ocrPath), basename(imagePath))
     if (needsSegmentation) segmentation = await segmentPage(image, opts.segment)
   }
+  // Text that lies turned (the file says so) is segmented with the page turned, as Glyphdesk reads such a page: a
+  // sideways 1 is a flat stroke, which the page as it lies drops.
+  if (segmentation && page.turn) segmentation = await segmentationAsRead(image, segmentation, page.turn)
   const { doc, report } = buildDoc(page, image, segmentation, {
     ocrPath: resolve(ocrPath),
     imagePath: resolve(imagePath),
@@ -221,7 +226,7 @@ const toClass = (text: string): string | undefined => {
 export function buildDoc(
   page: ImportedPage,
   image: LoadedImage,
-  seg: SegmentResult | null,
+  seg: PageSegmentation | null,
   meta: { ocrPath: string; imagePath: string; sha256?: string }
 ): { doc: PageDoc; report: ImportReport } {
   const W = image.originalWidth,
@@ -235,7 +240,9 @@ export function buildDoc(
       y1 = Math.min(H, Math.round((r.y + r.h) * sy))
     return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
   }
-  const found = seg ? seg.boxes.map((b) => toFileRect(image, b)) : []
+  // Boxes of a flat sheet or a turned page in its own pixels: through its map onto the file.
+  const sheet = seg?.sheet
+  const found = seg ? seg.boxes.map((b) => (sheet ? sheetRectToFile(image, sheet, b) : toFileRect(image, b))) : []
   const used = new Uint8Array(found.length)
   const report: ImportReport = {
     format: page.format,
@@ -265,6 +272,8 @@ export function buildDoc(
     return id
   }
 
+  // A page whose text lies turned (the file says so): a word's glyphs in the order it is read.
+  const along = readingAlong({ image: { path: '', width: W, height: H, ...(page.turn ? { turn: page.turn } : {}) } })
   const segmented = (r: Rect): Rect[] => {
     const inside: { i: number; r: Rect }[] = []
     found.forEach((f, i) => {
@@ -273,7 +282,7 @@ export function buildDoc(
         cy = f.y + f.h / 2
       if (cx >= r.x && cx < r.x + r.w && cy >= r.y && cy < r.y + r.h) inside.push({ i, r: f })
     })
-    inside.sort((a, b) => a.r.x + a.r.w / 2 - (b.r.x + b.r.w / 2))
+    inside.sort((a, b) => along(a.r) - along(b.r))
     for (const c of inside) used[c.i] = 1
     return inside.map((c) => c.r)
   }
@@ -360,7 +369,13 @@ export function buildDoc(
   report.boxes = boxes.length
   const doc: PageDoc = {
     version: 2,
-    image: { path: meta.imagePath, width: W, height: H, ...(meta.sha256 ? { sha256: meta.sha256 } : {}) },
+    image: {
+      path: meta.imagePath,
+      width: W,
+      height: H,
+      ...(meta.sha256 ? { sha256: meta.sha256 } : {}),
+      ...(page.turn ? { turn: page.turn } : {})
+    },
     boxes,
     lines,
     imported: { format: page.format, tool: page.tool.slice(0, 200), file: meta.ocrPath }

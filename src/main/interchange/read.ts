@@ -61,6 +61,20 @@ export interface ImportedPage {
   version: string
   /** ALTO's measurement unit; coordinates in mm10 or inch1200 are scaled to the image by the importer. */
   unit: 'pixel' | 'mm10' | 'inch1200'
+  /**
+   * The page's text lies turned, to be read after turning the image clockwise by this many degrees (PageDoc
+   * image.turn): PAGE's `orientation` on the page, ALTO's `ROTATION` on the page, hOCR's `textangle` shared by every
+   * line. Only quarter turns; a skew of a few degrees is not a turn.
+   */
+  turn?: 90 | 180 | 270
+}
+
+/** A clockwise angle in degrees as a quarter turn of the page, when it is one (−90 is 270). */
+function quarterTurn(deg: number | undefined): 90 | 180 | 270 | undefined {
+  if (deg === undefined) return undefined
+  if (Math.abs(deg - Math.round(deg)) > 1e-6) return undefined
+  const d = ((Math.round(deg) % 360) + 360) % 360
+  return d === 90 ? 90 : d === 180 ? 180 : d === 270 ? 270 : undefined
 }
 
 const PAGE_NS = /^http:\/\/schema\.primaresearch\.org\/PAGE\/gts\/pagecontent\/(\d{4}-\d{2}-\d{2})$/
@@ -184,7 +198,9 @@ function readPage(root: XmlElement, file: string, version: string): ImportedPage
       if (words.length) lines.push({ rect: lineRect ?? unionRect(words.map((w) => w.rect)), words })
     }
   }
+  const turn = quarterTurn(num(page.attrs['orientation']))
   return {
+    ...(turn ? { turn } : {}),
     format: 'page',
     version: `PAGE ${version}`,
     tool: creator || 'unknown',
@@ -235,6 +251,8 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
       h = num(el.attrs['HEIGHT'])
     return x === undefined || y === undefined || w === undefined || h === undefined ? undefined : { x, y, w, h }
   }
+  // ALTO counts the text's rotation counterclockwise: text turned 90° that way is read after turning 90° clockwise.
+  const altoTurn = quarterTurn(num(page.attrs['ROTATION']))
   const lines: ImportedLine[] = []
   for (const line of findAll(page, (e) => e.name === 'TextLine')) {
     const strings = childrenNamed(line, 'String')
@@ -277,6 +295,7 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
   }
   const fileName = description && findAll(description, (e) => e.name === 'fileName')[0]?.text.trim()
   return {
+    ...(altoTurn ? { turn: altoTurn } : {}),
     format: 'alto',
     version: `ALTO v${v}`,
     tool,
@@ -332,7 +351,10 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
   const pageProps = hocrProps(page.attrs['title'])
   const bbox = hocrRect(page, file)
   const lines: ImportedLine[] = []
+  // hOCR's textangle (counterclockwise, per line): a page turn when every line has the same quarter turn.
+  const angles = new Set<90 | 180 | 270 | undefined>()
   for (const line of findAll(page, (e) => classes(e).some((c) => HOCR_LINES.has(c)))) {
+    angles.add(quarterTurn(num(hocrProps(line.attrs['title'])['textangle']?.[0])))
     const lineRect = hocrRect(line, file)
     const words: ImportedWord[] = []
     for (const w of findAll(line, (e) => classes(e).includes('ocrx_word'))) {
@@ -361,7 +383,9 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
     }
     if (words.length) lines.push({ rect: lineRect ?? unionRect(words.map((w) => w.rect)), words })
   }
+  const hocrTurn = angles.size === 1 ? [...angles][0] : undefined
   return {
+    ...(hocrTurn ? { turn: hocrTurn } : {}),
     format: 'hocr',
     version: 'hOCR',
     tool,

@@ -7,15 +7,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exportAlto, exportPageXml } from '../../../src/main/export/index.ts'
+import { exportAlto, exportHocr, exportPageXml } from '../../../src/main/export/index.ts'
 import { importOcrFile, readOcrFile } from '../../../src/main/interchange/import.ts'
 import type { Rect } from '../../../src/main/interchange/read.ts'
 import { loadClassifier } from '../../../src/main/recognize/models.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
 import { transcribe } from '../../../src/main/read/transcribe.ts'
 import { CLASSES } from '../../../src/shared/classes.ts'
-import type { PageBox, PageDoc } from '../../../src/shared/pagedoc.ts'
+import { assembleText, type PageBox, type PageDoc } from '../../../src/shared/pagedoc.ts'
 import { validateAgainst } from '../helpers/xsd.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..')
@@ -115,6 +116,42 @@ describe("Glyphdesk's own ALTO and PAGE XML of the sample pages", () => {
       }
     })
   }
+})
+
+describe('a page read turned, exported and imported again', () => {
+  it('keeps its turn and its reading order through ALTO, PAGE XML and hOCR, with or without glyph boxes', async () => {
+    // Sample 02 lying on its side (turned 90° clockwise in the file): read after turning it back, 270°.
+    const file = join(scratch, 'sideways.png')
+    writeFileSync(file, await sharp(join(SAMPLES, '02_letters.jpg')).rotate(90).png().toBuffer())
+    const bytes = readFileSync(file)
+    const { doc: read } = await transcribe(await loadImage(bytes), await loadClassifier(), {
+      path: file,
+      fileBytes: bytes
+    })
+    expect(read.image.turn).toBe(270)
+    const text = assembleText(read)
+    const hocr = exportHocr(read)
+    const files = {
+      'alto.xml': exportAlto(read),
+      'page.xml': exportPageXml(read),
+      'hocr.html': hocr,
+      // As another tool writes it: words with their text, no glyph boxes, so Glyphdesk cuts the glyphs itself.
+      'words.hocr.html': hocr.replace(/<span class="ocrx_cinfo"[^>]*>([^<]*)<\/span>/g, '$1')
+    }
+    for (const [name, content] of Object.entries(files)) {
+      const ocr = join(scratch, `sideways.${name}`)
+      writeFileSync(ocr, content)
+      const { doc } = await importOcrFile(ocr, file)
+      expect(doc.image.turn, name).toBe(270)
+      expect(assembleText(doc), name).toBe(text)
+    }
+    // Without the turn said, the words' glyphs are cut in the file's left-to-right order: backwards here.
+    const plain = join(scratch, 'sideways.plain.hocr.html')
+    writeFileSync(plain, files['words.hocr.html'].replace(/; textangle 270/g, ''))
+    const { doc: unturned } = await importOcrFile(plain, file)
+    expect(unturned.image.turn).toBeUndefined()
+    expect(assembleText(unturned)).not.toBe(text)
+  }, 120_000)
 })
 
 const inside = (b: Rect, r: Rect): number => {

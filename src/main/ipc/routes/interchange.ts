@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts'
 import type { RouteHandlers } from '../registry.ts'
 import { importOcrFile, InterchangeError, MAX_FILE_BYTES, readOcrFile } from '../../interchange/import.ts'
 import { segmentPage } from '../../vision/segment.ts'
+import { segmentationAsRead } from '../../vision/sheet.ts'
 
 type Deps = Pick<AppContext, 'pages' | 'userDataDir' | 'settings' | 'onRecent' | 'files'>
 type FileSource = z.infer<typeof FileSourceSchema>
@@ -64,7 +65,13 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
       }
       const doc = { ...r.doc, image: { ...r.doc.image, path: kept } }
       if (!image && 'path' in ocr) d.files.grant(kept, 'read') // so pages.attach finds it again
-      const session = d.pages.register(kept, r.imageBytes, r.image, seg)
+      // A page the file says lies turned is cut from the page turned, as Glyphdesk reads such pages.
+      const session = d.pages.register(
+        kept,
+        r.imageBytes,
+        r.image,
+        await segmentationAsRead(r.image, seg, doc.image.turn)
+      )
       if ('path' in ocr) {
         await d.settings.addRecent(ocrName)
         d.onRecent?.(ocrName)
