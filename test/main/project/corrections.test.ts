@@ -1,7 +1,7 @@
 // The one corrections service (recognize/corrections.ts#labelledGlyphs): the app (open page sessions) and the
 // CLI (PageDocs and images on disk) get the same glyphs for the same corrected page, and both refuse pixels
 // that are not the ones the page was made from.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import sharp from 'sharp'
@@ -10,6 +10,9 @@ import { GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 import type { PageDoc } from '../../../src/shared/pagedoc.ts'
 import { collectGlyphs } from '../../../src/main/project/glyphDataset.ts'
 import { PageSessions } from '../../../src/main/project/pageSessions.ts'
+import { loadClassifier } from '../../../src/main/recognize/models.ts'
+import { transcribe } from '../../../src/main/read/transcribe.ts'
+import { loadImage } from '../../../src/main/vision/image.ts'
 import {
   collectCorrections,
   CorrectionsInputError,
@@ -46,6 +49,29 @@ describe('one corrections service for the app and the CLI', () => {
     // Every row is a person's label; `changed` counts those that differ from the model's reading.
     expect(cli.changed).toBe(cli.rows.filter((r) => r.predicted !== undefined && r.predicted !== r.label).length)
   }, 60_000)
+
+  it('cuts a page read turned (lying sideways) from the page turned, in the app as in the CLI, as transcribe read it', async () => {
+    const file = join(scratch, 'sideways.png')
+    writeFileSync(
+      file,
+      await sharp(join(root, 'resources', 'samples', '02_letters.jpg'))
+        .rotate(90)
+        .png()
+        .toBuffer()
+    )
+    const bytes = readFileSync(file)
+    const read = await transcribe(await loadImage(bytes), await loadClassifier(), { path: file, fileBytes: bytes })
+    expect(read.doc.image.turn).toBe(270)
+    // Every box confirmed by a person, so every box is a correction.
+    const confirmed: PageDoc = { ...read.doc, boxes: read.doc.boxes.map((b) => ({ ...b, userLabel: b.label })) }
+    const json = join(scratch, 'sideways.json')
+    writeFileSync(json, JSON.stringify(confirmed))
+    const cli = await collectCorrections(readPageDocs(json))
+    const app = await collectGlyphs(new PageSessions(), [confirmed], true)
+    expect(cli.n).toBe(read.doc.boxes.length)
+    expect(Array.from(cli.x)).toEqual(Array.from(read.glyphs))
+    expect(Array.from(app.x)).toEqual(Array.from(read.glyphs))
+  }, 120_000)
 
   it('refuses an image that is not the one the page was made from, in the app as in the CLI', async () => {
     // Same size, different pixels: only the SHA-256 tells them apart.
