@@ -178,14 +178,7 @@ export async function probeSheet(
         // r alone first (when it is large enough to be a sheet); r joined with its shade replaces it only when that
         // gives a clearly larger sheet (by 15%) that contains r's: the rest of a sheet r is part of, not a
         // neighbour that happens to line up with it.
-        let found: {
-          quad: Point[]
-          coverage: number
-          edgeContrast: number
-          frame?: [boolean, boolean, boolean, boolean]
-          joined: boolean
-          cut?: boolean
-        } | null = null
+        let found: (SheetFit & { joined: boolean }) | null = null
         let shades = shadesOf.get(r)
         if (!shades) {
           shades = shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
@@ -389,6 +382,16 @@ function shadeCandidates(
   return out.sort((a, b) => contact[b] - contact[a])
 }
 
+/** A sheet's quadrilateral in probe pixels, as sheetFromRegion fits it. */
+interface SheetFit {
+  quad: Point[]
+  coverage: number
+  edgeContrast: number
+  frame?: [boolean, boolean, boolean, boolean]
+  /** A corner lies outside the photo (a sheet cut across a corner by the frame). */
+  cut?: boolean
+}
+
 /**
  * The quadrilateral of the regions `ids` of the label map taken together, when it looks like a sheet (see the
  * file's header), else the first test it fails. With `framed`, the sheet may run off the frame on one to three
@@ -401,16 +404,7 @@ function sheetFromRegion(
   sh: number,
   g: Uint8Array,
   framed = false
-):
-  | {
-      quad: Point[]
-      coverage: number
-      edgeContrast: number
-      frame?: [boolean, boolean, boolean, boolean]
-      /** A corner lies outside the photo (a sheet cut across a corner by the frame). */
-      cut?: boolean
-    }
-  | { reason: string; canRunOff: boolean } {
+): SheetFit | { reason: string; canRunOff: boolean } {
   // Whether the regions run along one to three sides of the frame, so that a retry with `framed` could differ.
   let canRunOff = false
   const no = (reason: string) => ({ reason, canRunOff })
@@ -458,26 +452,20 @@ function sheetFromRegion(
   // erosion take two) for at least a quarter of its own extent, and that side of the sheet is the frame's edge.
   // Four such sides are a page filling the frame, which is read whole as before; so is a shaded page (`framed`
   // false: its lit part's side in the frame is a shadow's edge).
-  const along = (pts: Point[], k: 0 | 1, at: (v: number) => boolean) =>
-    pts.length > 0 && pts.filter((p) => at(p[k])).length >= 0.25 * pts.length
-  const off = [
-    along(sil.top, 1, (y) => y <= FRAME_REACH),
-    along(sil.right, 0, (x) => x >= sw - FRAME_REACH),
-    along(sil.bottom, 1, (y) => y >= sh - FRAME_REACH),
-    along(sil.left, 0, (x) => x <= FRAME_REACH)
+  // Per side, its silhouette points and how many of them lie at the frame's edge.
+  const sides = [sil.top, sil.right, sil.bottom, sil.left]
+  const atEdge = [
+    sil.top.filter((p) => p[1] <= FRAME_REACH).length,
+    sil.right.filter((p) => p[0] >= sw - FRAME_REACH).length,
+    sil.bottom.filter((p) => p[1] >= sh - FRAME_REACH).length,
+    sil.left.filter((p) => p[0] <= FRAME_REACH).length
   ]
+  const off = sides.map((pts, i) => pts.length > 0 && atEdge[i] >= 0.25 * pts.length)
   const offCount = off.filter(Boolean).length
   // A side that only partly runs off (a sheet turned, cut across one of its corners by the frame): the region
   // touches the frame's edge there for a few of its points. Its side is fitted as any other, and the corner beyond
   // the frame is where the fitted sides meet, outside the photo.
-  const touches = (pts: Point[], k: 0 | 1, at: (v: number) => boolean) =>
-    pts.filter((p) => at(p[k])).length >= Math.max(3, FRAME_TOUCH * pts.length)
-  const touch = [
-    touches(sil.top, 1, (y) => y <= FRAME_REACH),
-    touches(sil.right, 0, (x) => x >= sw - FRAME_REACH),
-    touches(sil.bottom, 1, (y) => y >= sh - FRAME_REACH),
-    touches(sil.left, 0, (x) => x <= FRAME_REACH)
-  ]
+  const touch = sides.map((pts, i) => atEdge[i] >= Math.max(3, FRAME_TOUCH * pts.length))
   canRunOff = (offCount > 0 && offCount < 4) || (offCount === 0 && touch.some(Boolean))
   // The sides taken for the frame's edge.
   const frame = off.map((o) => framed && canRunOff && o) as [boolean, boolean, boolean, boolean]
