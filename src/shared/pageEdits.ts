@@ -379,7 +379,7 @@ export function reviewOrder(doc: PageDoc): PageBox[] {
 
 /** The line's boxes in reading order (word, then x), as boxesByLine orders them. */
 function lineBoxes(doc: PageDoc, line: number): PageBox[] {
-  const along = readingAlong(doc)
+  const along = readingAlong(doc.image.turn)
   return doc.boxes.filter((b) => b.line === line).sort((a, b) => a.word - b.word || along(a) - along(b))
 }
 

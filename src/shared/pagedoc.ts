@@ -199,7 +199,7 @@ export function boxesByLine(doc: PageDoc): PageBox[][] {
     else byIndex.set(b.line, [b])
   }
   const lines = [...byIndex.entries()].sort((p, q) => p[0] - q[0]).map((e) => e[1])
-  const along = readingAlong(doc)
+  const along = readingAlong(doc.image.turn)
   for (const l of lines) l.sort((a, b) => a.word - b.word || along(a) - along(b))
   return lines
 }
@@ -210,9 +210,9 @@ export function boxesByLine(doc: PageDoc): PageBox[][] {
  * to left, one turned 270° down).
  */
 export function readingAlong(
-  doc: Pick<PageDoc, 'image'>
+  turn: PageTurn | undefined
 ): (b: { x: number; y: number; w: number; h: number }) => number {
-  switch (doc.image.turn) {
+  switch (turn) {
     case 90:
       return (b) => -(b.y + b.h / 2)
     case 180:
@@ -224,7 +224,8 @@ export function readingAlong(
   }
 }
 
-type Turn = 90 | 180 | 270
+/** How far clockwise a page was turned to be read (PageDoc image.turn). */
+export type PageTurn = NonNullable<PageDoc['image']['turn']>
 interface TurnRect {
   x: number
   y: number
@@ -233,10 +234,10 @@ interface TurnRect {
 }
 
 /** The turn that undoes a turn. */
-const BACK: Record<Turn, Turn> = { 90: 270, 180: 180, 270: 90 }
+const BACK: Record<PageTurn, PageTurn> = { 90: 270, 180: 180, 270: 90 }
 
 /** Where a rectangle of a W × H frame lies once the frame is turned clockwise by `deg`. Exact (whole pixels stay whole). */
-export function turnRect<R extends TurnRect>(r: R, W: number, H: number, deg: Turn): R {
+export function turnRect<R extends TurnRect>(r: R, W: number, H: number, deg: PageTurn): R {
   if (deg === 90) return { ...r, x: H - r.y - r.h, y: r.x, w: r.h, h: r.w }
   if (deg === 180) return { ...r, x: W - r.x - r.w, y: H - r.y - r.h }
   return { ...r, x: r.y, y: W - r.x - r.w, w: r.h, h: r.w }

@@ -273,7 +273,7 @@ export function buildDoc(
   }
 
   // A page whose text lies turned (the file says so): a word's glyphs in the order it is read.
-  const along = readingAlong({ image: { path: '', width: W, height: H, ...(page.turn ? { turn: page.turn } : {}) } })
+  const along = readingAlong(page.turn)
   const segmented = (r: Rect): Rect[] => {
     const inside: { i: number; r: Rect }[] = []
     found.forEach((f, i) => {

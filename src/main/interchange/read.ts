@@ -10,6 +10,7 @@ import { unionRect } from '../core/rect.ts'
 import { ALTO_CORRECTION_NOTE } from '../export/xml.ts'
 import { PAGE_LABEL_MODEL, PAGE_LABEL_TYPE } from '../export/page.ts'
 import { childNamed, childrenNamed, findAll, InterchangeError, type XmlElement } from './xml.ts'
+import type { PageTurn } from '../../shared/pagedoc.ts'
 
 export interface Rect {
   x: number
@@ -66,11 +67,11 @@ export interface ImportedPage {
    * image.turn): PAGE's `orientation` on the page, ALTO's `ROTATION` on the page, hOCR's `textangle` shared by every
    * line. Only quarter turns; a skew of a few degrees is not a turn.
    */
-  turn?: 90 | 180 | 270
+  turn?: PageTurn
 }
 
-/** A clockwise angle in degrees as a quarter turn of the page, when it is one (−90 is 270). */
-function quarterTurn(deg: number | undefined): 90 | 180 | 270 | undefined {
+/** A clockwise angle in degrees as a page's quarter turn, when it is one (−90 is 270). */
+function asPageTurn(deg: number | undefined): PageTurn | undefined {
   if (deg === undefined) return undefined
   if (Math.abs(deg - Math.round(deg)) > 1e-6) return undefined
   const d = ((Math.round(deg) % 360) + 360) % 360
@@ -198,7 +199,7 @@ function readPage(root: XmlElement, file: string, version: string): ImportedPage
       if (words.length) lines.push({ rect: lineRect ?? unionRect(words.map((w) => w.rect)), words })
     }
   }
-  const turn = quarterTurn(num(page.attrs['orientation']))
+  const turn = asPageTurn(num(page.attrs['orientation']))
   return {
     ...(turn ? { turn } : {}),
     format: 'page',
@@ -252,7 +253,7 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
     return x === undefined || y === undefined || w === undefined || h === undefined ? undefined : { x, y, w, h }
   }
   // ALTO counts the text's rotation counterclockwise: text turned 90° that way is read after turning 90° clockwise.
-  const altoTurn = quarterTurn(num(page.attrs['ROTATION']))
+  const altoTurn = asPageTurn(num(page.attrs['ROTATION']))
   const lines: ImportedLine[] = []
   for (const line of findAll(page, (e) => e.name === 'TextLine')) {
     const strings = childrenNamed(line, 'String')
@@ -352,9 +353,9 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
   const bbox = hocrRect(page, file)
   const lines: ImportedLine[] = []
   // hOCR's textangle (counterclockwise, per line): a page turn when every line has the same quarter turn.
-  const angles = new Set<90 | 180 | 270 | undefined>()
+  const angles = new Set<PageTurn | undefined>()
   for (const line of findAll(page, (e) => classes(e).some((c) => HOCR_LINES.has(c)))) {
-    angles.add(quarterTurn(num(hocrProps(line.attrs['title'])['textangle']?.[0])))
+    angles.add(asPageTurn(num(hocrProps(line.attrs['title'])['textangle']?.[0])))
     const lineRect = hocrRect(line, file)
     const words: ImportedWord[] = []
     for (const w of findAll(line, (e) => classes(e).includes('ocrx_word'))) {

@@ -38,6 +38,7 @@ import {
   type Point
 } from './geometry.ts'
 import type { Rect } from './layout.ts'
+import type { PageTurn } from '../../shared/pagedoc.ts'
 import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './turn.ts'
 import type { Mat, OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
@@ -787,7 +788,7 @@ export function wholeFrame(image: GrayImage): Sheet {
 export async function segmentationAsRead(
   image: GrayImage,
   seg: PageSegmentation,
-  turn: 90 | 180 | 270 | undefined
+  turn: PageTurn | undefined
 ): Promise<PageSegmentation> {
   if (!turn || seg.sheet?.turn) return seg
   return turnSegmentation(image, seg, quarterTurns(turn))

@@ -3,19 +3,17 @@
 // is resampled, and a rectangle turns into a rectangle.
 import { homography, type Homography, type Point } from './geometry.ts'
 import type { GrayImage } from './image.ts'
+import type { PageTurn } from '../../shared/pagedoc.ts'
 
 /** Clockwise quarter turns: 1 = 90°, 2 = 180°, 3 = 270°. */
 export type QuarterTurns = 1 | 2 | 3
 
-/** A page's turn in degrees clockwise, as a PageDoc records it (image.turn). */
-export type TurnDegrees = 90 | 180 | 270
-
-const DEGREES: Record<QuarterTurns, TurnDegrees> = { 1: 90, 2: 180, 3: 270 }
-const QUARTERS: Record<TurnDegrees, QuarterTurns> = { 90: 1, 180: 2, 270: 3 }
+const DEGREES: Record<QuarterTurns, PageTurn> = { 1: 90, 2: 180, 3: 270 }
+const QUARTERS: Record<PageTurn, QuarterTurns> = { 90: 1, 180: 2, 270: 3 }
 
 /** Quarter turns in degrees, and back. */
-export const turnDegrees = (k: QuarterTurns): TurnDegrees => DEGREES[k]
-export const quarterTurns = (deg: TurnDegrees): QuarterTurns => QUARTERS[deg]
+export const turnDegrees = (k: QuarterTurns): PageTurn => DEGREES[k]
+export const quarterTurns = (deg: PageTurn): QuarterTurns => QUARTERS[deg]
 
 /** The image turned clockwise by `k` quarter turns (width and height swap for odd k). */
 export function turnGray(img: GrayImage, k: QuarterTurns): GrayImage {
