@@ -37,6 +37,18 @@ const idle = async () => {
     timeout: 60_000
   })
 }
+/** Saves a one-page project holding `doc` and opens it through the UI, until all its boxes are drawn and read. */
+const openProject = async (name: string, doc: { boxes: unknown[] } & Record<string, unknown>) => {
+  const file = join(dataDir, `${name}.glyphdesk`)
+  writeFileSync(
+    file,
+    JSON.stringify({ format: 'glyphdesk-project', version: 1, current: 0, models: [], pages: [{ doc }] })
+  )
+  page.once('dialog', (d) => void d.accept(file))
+  await page.getByRole('button', { name: 'Project…' }).click()
+  await expect.poll(boxCount, { timeout: 60_000 }).toBe(doc.boxes.length)
+  await idle()
+}
 const shot = async (name: string) => {
   mkdirSync(SHOTS, { recursive: true })
   await page.screenshot({ path: join(SHOTS, name) })
@@ -421,19 +433,7 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
       source: 'detector'
     }))
     const lines = Array.from({ length: 25 }, (_, l) => ({ index: l, x: 20, y: 20 + l * 44, w: 40 * 39, h: 38 }))
-    const project = {
-      format: 'glyphdesk-project',
-      version: 1,
-      current: 0,
-      models: [],
-      pages: [{ doc: { version: 1, image: { path: sample, width: 1600, height: 1150 }, boxes, lines } }]
-    }
-    const file = join(dataDir, 'thousand.glyphdesk')
-    writeFileSync(file, JSON.stringify(project))
-    page.once('dialog', (d) => void d.accept(file))
-    await page.getByRole('button', { name: 'Project…' }).click()
-    await expect.poll(boxCount, { timeout: 60_000 }).toBe(1000)
-    await idle()
+    await openProject('thousand', { version: 1, image: { path: sample, width: 1600, height: 1150 }, boxes, lines })
     expect(await page.locator('[data-testid="glyph-strip"] .cell').count()).toBe(1000)
     const canvas = page.locator('[data-testid="page-canvas"] canvas')
     const box = (await canvas.boundingBox())!
@@ -492,19 +492,12 @@ describe.skipIf(!haveChromium)('Glyphdesk in Chromium (browser mode)', () => {
       { index: 0, x: 750, y: 600, w: 190, h: 50 },
       { index: 1, x: 850, y: 500, w: 90, h: 50 }
     ]
-    const project = {
-      format: 'glyphdesk-project',
+    await openProject('turned', {
       version: 1,
-      current: 0,
-      models: [],
-      pages: [{ doc: { version: 1, image: { path: sample, width: 1600, height: 1150, turn: 180 }, boxes, lines } }]
-    }
-    const file = join(dataDir, 'turned.glyphdesk')
-    writeFileSync(file, JSON.stringify(project))
-    page.once('dialog', (d) => void d.accept(file))
-    await page.getByRole('button', { name: 'Project…' }).click()
-    await expect.poll(boxCount, { timeout: 60_000 }).toBe(6)
-    await idle()
+      image: { path: sample, width: 1600, height: 1150, turn: 180 },
+      boxes,
+      lines
+    })
     await page.getByTestId('tab-text').click()
     expect(await lineTexts()).toEqual(['TURN', 'UP'])
     expect(await page.getByTestId('page-turn').innerText()).toBe('read turned 180°')
