@@ -95,14 +95,19 @@ export async function pageTurn(
   // The sample: every box of a page of up to `sample`, else `sample` boxes evenly spread.
   const m = Math.min(n, o.sample)
   const rows = Array.from({ length: m }, (_, i) => Math.floor((i * n) / m))
-  const probsOf = new Float32Array(m * NUM_CLASSES)
-  const sampled = new Float32Array(m * GLYPH_PIXELS)
-  rows.forEach((r, i) => {
-    for (let c = 0; c < NUM_CLASSES; c++) probsOf[i * NUM_CLASSES + c] = probs[r * NUM_CLASSES + c]
-    sampled.set(glyphs.subarray(r * GLYPH_PIXELS, (r + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
-  })
-  const upright = readingScore(probsOf, m, o.sure)
+  // The sample's rows of `rows` × `width` values (the whole of it when every box is in the sample).
+  const pick = (all: ArrayLike<number>, width: number): Float32Array => {
+    if (m === n && all instanceof Float32Array) return all.subarray(0, n * width)
+    const out = new Float32Array(m * width)
+    rows.forEach((r, i) => {
+      for (let c = 0; c < width; c++) out[i * width + c] = all[r * width + c]
+    })
+    return out
+  }
+  const upright = readingScore(pick(probs, NUM_CLASSES), m, o.sure)
+  // A page the classifier is sure of pays only this: its glyphs are neither copied nor read turned.
   if (n < o.minBoxes || upright.sure >= o.doubt) return { turn: 0, scores: [upright] }
+  const sampled = pick(glyphs, GLYPH_PIXELS)
   const scores = [upright]
   for (const k of [1, 2, 3] as const) scores.push(readingScore(await predict(turnGlyphs(sampled, m, k), m), m, o.sure))
   let best: 0 | QuarterTurns = 0
