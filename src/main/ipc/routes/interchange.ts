@@ -50,7 +50,8 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
       }
       // Decoding and segmentation in the page worker, as for pages.open.
       const r = await importOcrFile(ocrName, imagePath, { ocrBytes, imageBytes, inWorker: true })
-      const seg = r.segmentation ?? (await segmentPage(r.image))
+      // importOcrFile's segmentation is already the page as read (turned when the file says its text lies turned).
+      const seg = r.segmentation ?? (await segmentationAsRead(r.image, await segmentPage(r.image), r.doc.image.turn))
       // Only now, with the import whole, is anything kept: an uploaded image under the user data folder
       // (so a saved project finds it again), then the page session.
       let kept = r.doc.image.path
@@ -65,13 +66,7 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
       }
       const doc = { ...r.doc, image: { ...r.doc.image, path: kept } }
       if (!image && 'path' in ocr) d.files.grant(kept, 'read') // so pages.attach finds it again
-      // A page the file says lies turned is cut from the page turned, as Glyphdesk reads such pages.
-      const session = d.pages.register(
-        kept,
-        r.imageBytes,
-        r.image,
-        await segmentationAsRead(r.image, seg, doc.image.turn)
-      )
+      const session = d.pages.register(kept, r.imageBytes, r.image, seg)
       if ('path' in ocr) {
         await d.settings.addRecent(ocrName)
         d.onRecent?.(ocrName)
