@@ -499,11 +499,10 @@ function sheetFromRegion(
   // the sheet's own side leaves the photo, beyond the frame (a sheet in a corner of the frame, turned).
   for (const [i, p] of quad.entries())
     if (onFrame[i]) {
-      const past = beyond(p)
-      if (!(past[3] && touch[3] && !frame[3]) && !(past[1] && touch[1] && !frame[1]))
-        p[0] = Math.min(sw, Math.max(0, p[0]))
-      if (!(past[0] && touch[0] && !frame[0]) && !(past[2] && touch[2] && !frame[2]))
-        p[1] = Math.min(sh, Math.max(0, p[1]))
+      // Beyond a touched side that is not a frame side (top, right, bottom, left): left where it is.
+      const stays = beyond(p).map((b, j) => b && touch[j] && !frame[j])
+      if (!stays[1] && !stays[3]) p[0] = Math.min(sw, Math.max(0, p[0]))
+      if (!stays[0] && !stays[2]) p[1] = Math.min(sh, Math.max(0, p[1]))
     }
   if (!rightish(quad)) return no('corners far from right angles')
   const area = polygonArea(quad)
