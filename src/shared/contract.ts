@@ -30,7 +30,9 @@ export const OpenedPageSchema = z.object({
   pageId: z.string(),
   doc: PageDocSchema,
   glyphs: z.record(z.string(), GlyphPreviewSchema),
-  warnings: z.array(z.string())
+  warnings: z.array(z.string()),
+  /** The file holds this many pages (a multi-page TIFF); the others are opened with pages.open's `page`. */
+  pages: z.number().int().min(2).optional()
 })
 
 /** A file the route reads: a path on this computer, or its bytes sent by the renderer (browser upload). */
@@ -234,9 +236,16 @@ export const ROUTES = {
     'open and transcribe the bundled sample page'
   ),
   'pages.open': route(
-    z.object({ path: z.string().min(1), model: z.string().optional() }).strict(),
+    z
+      .object({
+        path: z.string().min(1),
+        model: z.string().optional(),
+        /** Which page of a multi-page TIFF, from 0 (default 0). */
+        page: z.number().int().min(0).max(9999).optional()
+      })
+      .strict(),
     OpenedPageSchema,
-    'open and transcribe a page image on disk'
+    'open and transcribe a page image on disk (one page of a multi-page TIFF)'
   ),
   'pages.openBytes': route(
     z.object({ name: z.string().min(1).max(255), base64: z.string().min(1), model: z.string().optional() }).strict(),

@@ -160,7 +160,9 @@ export const PageDocSchema = z
        * The page was read turned clockwise by this many degrees (scanned sideways or upside down;
        * read/orientation.ts). Boxes are in the file's pixels as it lies; glyphs are cut from the page turned.
        */
-      turn: z.union([z.literal(90), z.literal(180), z.literal(270)]).optional()
+      turn: z.union([z.literal(90), z.literal(180), z.literal(270)]).optional(),
+      /** Which page of a multi-page TIFF this is, from 0 (absent: a file of one page). */
+      page: z.number().int().min(0).max(9999).optional()
     }),
     model: z.object({ name: z.string() }).optional(),
     boxes: z.array(PageBoxSchema).max(MAX_PAGE_BOXES),
@@ -296,7 +298,17 @@ export function assembleText(doc: PageDoc): string {
  * A page's name as people see it (page picker, comparisons, exported file names): the image's file name,
  * without the content-hash prefix that uploads of older versions carried (`0123456789ab-name.jpg`).
  */
-export function pageDisplayName(path: string): string {
+export function pageDisplayName(path: string, page?: number): string {
   const base = path.split(/[\\/]/).pop() ?? ''
-  return base.replace(/^[0-9a-f]{12}-(?=.)/, '') || 'page'
+  const name = base.replace(/^[0-9a-f]{12}-(?=.)/, '') || 'page'
+  return page === undefined ? name : `${name} · page ${page + 1}`
+}
+
+/**
+ * A page's name for files written from it (exports, glyph images): the file's name without its extension, and for
+ * a page of a multi-page TIFF its page number (`scan-p2`, as `glyphdesk transcribe` names a batch's outputs).
+ */
+export function pageFileStem(path: string, page?: number): string {
+  const stem = pageDisplayName(path).replace(/\.[^.]+$/, '') || 'page'
+  return page === undefined ? stem : `${stem}-p${page + 1}`
 }

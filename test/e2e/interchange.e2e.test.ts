@@ -1,7 +1,8 @@
 // End to end in real headless Chromium against `glyphdesk serve` (browser mode): Open… with Tesseract's
 // hOCR of a sample page and the page photo together imports it (boxes with Tesseract's labels, marked as
 // Tesseract's), a hostile file is refused with its one line and changes nothing, and the imported page
-// exports as PAGE XML that validates against the official 2019-07-15 schema. Same harness as app.e2e.test.ts.
+// exports as PAGE XML that validates against the official 2019-07-15 schema; a scanner's multi-page TIFF opens as one
+// page per page of the file. Same harness as app.e2e.test.ts.
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,7 @@ import { buildIsStale, buildRenderer } from '../../src/main/server/browserMode.t
 import { importOcrFile, readOcrFile } from '../../src/main/interchange/import.ts'
 import { assembleText } from '../../src/shared/pagedoc.ts'
 import { validateAgainst } from '../main/helpers/xsd.ts'
+import { multiPageTiff } from '../main/helpers/multiPageTiff.ts'
 
 const HOCR = join(ROOT, 'test', 'fixtures', 'interchange', 'tesseract', '04_deep.hocr')
 const IMAGE = join(ROOT, 'resources', 'samples', '04_deep.jpg')
@@ -102,4 +104,24 @@ describe.skipIf(!haveChromium)("importing another tool's OCR file in the app (br
     const r = await validateAgainst('page-2019-07-15', { 'export.page.xml': xml })
     expect(r['export.page.xml']).toEqual({ valid: true, errors: [] })
   })
+
+  it("opens a scanner's multi-page TIFF picked with Open… as one page per page of the file", async () => {
+    const samples = join(ROOT, 'resources', 'samples')
+    const tif = join(scratch, 'stack.tif')
+    writeFileSync(tif, await multiPageTiff([join(samples, '02_letters.jpg'), join(samples, '04_deep.jpg')], 1600, 1150))
+    await page.setInputFiles('[data-testid="open-input"]', [tif])
+    const picker = page.getByLabel('Open pages')
+    const names = () => picker.locator('option').allInnerTexts()
+    await expect
+      .poll(names, { timeout: 90_000 })
+      .toEqual(expect.arrayContaining(['stack.tif · page 1', 'stack.tif · page 2']))
+    await idle()
+    await page.getByTestId('tab-text').click()
+    // The second page read last is shown; each page shows its own text.
+    expect(await lineTexts()).toContain('DEEP LEARNING')
+    const options = await names()
+    await picker.selectOption(String(options.indexOf('stack.tif · page 1')))
+    await expect.poll(lineTexts).toContain('ABCDEFG')
+    expect(await lineTexts()).not.toContain('DEEP LEARNING')
+  }, 180_000)
 })

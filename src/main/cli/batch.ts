@@ -15,6 +15,7 @@ import { z } from 'zod'
 import type { PageExportFormat } from '../export/index.ts'
 import { UsageError } from './args.ts'
 import { errnoCode } from '../core/errors.ts'
+import { tiffPageCount } from '../vision/tiffPages.ts'
 
 export const PAGE_IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp'])
 export const OUTPUT_EXT: Record<PageExportFormat, string> = {
@@ -30,6 +31,29 @@ export interface BatchPage {
   input: string
   /** Output path relative to the output folder, without the format's extension. */
   name: string
+  /** Which page of a multi-page TIFF, from 0 (absent: the file's only page). */
+  page?: number
+}
+
+/**
+ * The pages of one image file: a multi-page TIFF (a scanner's stack) gives one page per directory, named
+ * NAME-p1 … NAME-pN (numbers padded to N's width, so they sort in order); every other file is one page.
+ */
+export function filePages(input: string, name: string): BatchPage[] {
+  const ext = extname(input).toLowerCase()
+  const n = ext === '.tif' || ext === '.tiff' ? tiffPageCount(input) : 1
+  if (n === 1) return [{ input, name }]
+  const width = String(n).length
+  return Array.from({ length: n }, (_, k) => ({
+    input,
+    name: `${name}-p${String(k + 1).padStart(width, '0')}`,
+    page: k
+  }))
+}
+
+/** How a page is named in messages: its file, and for a page of a multi-page TIFF which page. */
+export function pageLabel(p: BatchPage): string {
+  return p.page === undefined ? p.input : `${p.input} (page ${p.page + 1})`
 }
 
 export interface Shard {
@@ -91,10 +115,10 @@ export function collectPages(
       sourceDirs.push(resolve(input))
       const found = imagesUnder(input)
       if (found.length === 0) throw new UsageError(`${input} has no page images (${[...PAGE_IMAGE_EXT].join(' ')})`)
-      for (const f of found) pages.push({ input: f, name: slashes(stem(relative(input, f))) })
+      for (const f of found) pages.push(...filePages(f, slashes(stem(relative(input, f)))))
     } else {
       sourceDirs.push(resolve(dirname(input)))
-      pages.push({ input, name: stem(basename(input)) })
+      pages.push(...filePages(input, stem(basename(input))))
     }
   }
   for (const manifest of manifests) {
@@ -111,7 +135,7 @@ export function collectPages(
         const rel = isAbsolute(line) ? basename(line) : relative(base, input)
         if (rel.startsWith('..'))
           throw new UsageError(`${manifest}:${i + 1}: ${line} is outside the manifest's folder; list pages below it`)
-        pages.push({ input, name: slashes(stem(rel)) })
+        pages.push(...filePages(input, slashes(stem(rel))))
       })
   }
   const seen = new Map<string, string>()
@@ -119,9 +143,9 @@ export function collectPages(
     const other = seen.get(p.name)
     if (other !== undefined)
       throw new UsageError(
-        `${other} and ${p.input} would both be written as ${p.name}: give them different names or folders`
+        `${other} and ${pageLabel(p)} would both be written as ${p.name}: give them different names or folders`
       )
-    seen.set(p.name, p.input)
+    seen.set(p.name, pageLabel(p))
   }
   return { pages, sourceDirs }
 }
@@ -189,7 +213,12 @@ export const PageWorkerReply = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fatal'), message: z.string() })
 ])
 export type PageWorkerReply = z.infer<typeof PageWorkerReply>
-export const PageWorkerTask = z.object({ id: z.number(), input: z.string(), output: z.string() })
+export const PageWorkerTask = z.object({
+  id: z.number(),
+  input: z.string(),
+  page: z.number().int().min(0).optional(),
+  output: z.string()
+})
 export type PageWorkerTask = z.infer<typeof PageWorkerTask>
 
 export interface BatchOptions extends PageWorkerConfig {
@@ -292,7 +321,13 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
         }
         const i = todo[next++]
         inFlight.set(i, performance.now())
-        worker.postMessage({ id: i, input: pages[i].input, output: outputs[i] } satisfies PageWorkerTask)
+        const { input, page } = pages[i]
+        worker.postMessage({
+          id: i,
+          input,
+          ...(page !== undefined ? { page } : {}),
+          output: outputs[i]
+        } satisfies PageWorkerTask)
       }
       worker.on('message', (raw: unknown) => {
         const m = PageWorkerReply.parse(raw)
@@ -305,17 +340,17 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
             inFlight.delete(m.id)
             result.read++
             finished++
-            for (const w of m.warnings) opts.log(`warning: ${pages[m.id].input}: ${w}`)
+            for (const w of m.warnings) opts.log(`warning: ${pageLabel(pages[m.id])}: ${w}`)
             opts.log(
-              `[${finished + result.skipped}/${pages.length}] ${pages[m.id].input} → ${outputs[m.id]} (${m.chars} characters, ${Math.round(m.ms)} ms)`
+              `[${finished + result.skipped}/${pages.length}] ${pageLabel(pages[m.id])} → ${outputs[m.id]} (${m.chars} characters, ${Math.round(m.ms)} ms)`
             )
             feed()
             break
           case 'failed':
             inFlight.delete(m.id)
             finished++
-            result.failed.push({ input: pages[m.id].input, message: m.message })
-            opts.log(`[${finished + result.skipped}/${pages.length}] ${pages[m.id].input}: FAILED: ${m.message}`)
+            result.failed.push({ input: pageLabel(pages[m.id]), message: m.message })
+            opts.log(`[${finished + result.skipped}/${pages.length}] ${pageLabel(pages[m.id])}: FAILED: ${m.message}`)
             feed()
             break
           case 'fatal':

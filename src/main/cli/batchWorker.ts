@@ -29,7 +29,14 @@ try {
     const started = performance.now()
     try {
       // The config is a PageReading (lm, lmWeight, touching) with the model and format beside it.
-      const { chars, warnings } = await readPageToFile(task.input, task.output, classifier, config.format, config)
+      const { chars, warnings } = await readPageToFile(
+        task.input,
+        task.output,
+        classifier,
+        config.format,
+        config,
+        task.page
+      )
       post({ type: 'done', id: task.id, chars, ms: performance.now() - started, warnings })
     } catch (e) {
       post({ type: 'failed', id: task.id, message: e instanceof Error ? e.message : String(e) })

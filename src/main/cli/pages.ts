@@ -33,7 +33,9 @@ ${NO_CONTEXT_HELP}
   (image paths relative to the manifest's folder; # comments) is read into DIR, mirroring the folders, one
   process, pages spread over --workers threads (default: one per core). Each output is written atomically as
   its page finishes; a rerun skips pages that have an output unless --force. --shard I/N (0 ≤ I < N) reads
-  every N-th page from the I-th: N machines given 0/N … N-1/N split the list with no overlap.`
+  every N-th page from the I-th: N machines given 0/N … N-1/N split the list with no overlap.
+  A multi-page TIFF is read page by page: with --out-dir each page gets its own output (NAME-p1 … NAME-pN);
+  alone, its pages' text is written in one, a form feed between two pages.`
 export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--lm on|off] [--lm-weight W] [--touching on|off] [--segment-score on|off] [--decoder off]
 ${NO_CONTEXT_HELP}
   --decoder off the reading before the page decoder (detector boxes, page-wide word gaps, look-alike rule), to compare`
@@ -107,11 +109,31 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   // The image decodes on libuv's thread pool (sharp) while this thread loads the model and OpenCV.
   // onnxruntime-node builds its session (and runs it) on the calling thread: its promises only defer the
   // synchronous native call to setImmediate, so the session and OpenCV's set-up do not overlap.
-  const [{ loadClassifier }, { loadOpenCv }, { loadPageFile, readLoadedPage }, { writeFileAtomic }] = await reading()
-  const [classifier, page] = await Promise.all([loadClassifier(values.model), loadPageFile(path), loadOpenCv()])
+  const [{ loadClassifier }, { loadOpenCv }, { loadPageFile, pageOfFile, readLoadedPage }, { writeFileAtomic }] =
+    await reading()
+  const [classifier, page] = await Promise.all([loadClassifier(values.model), loadPageFile(path, 0), loadOpenCv()])
+  const pageCount = page.image.pages
+  if (pageCount > 1 && format !== 'txt')
+    throw new UsageError(
+      `${path} holds ${pageCount} pages: give --out-dir DIR for a ${format} file per page, or --format txt for ` +
+        `their text in one (pages separated by form feeds)`
+    )
   const started = Date.now()
-  const { text, chars, warnings } = await readLoadedPage(page, classifier, format, readingOptions(values))
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
+  const texts: string[] = []
+  let chars = 0
+  for (let k = 0; k < pageCount; k++) {
+    const one = await readLoadedPage(
+      k === 0 ? page : await pageOfFile(page, k),
+      classifier,
+      format,
+      readingOptions(values)
+    )
+    for (const w of one.warnings) process.stderr.write(`warning: ${pageCount > 1 ? `page ${k + 1}: ` : ''}${w}\n`)
+    texts.push(one.text.endsWith('\n') || k === pageCount - 1 ? one.text : one.text + '\n')
+    chars += one.chars
+  }
+  // A multi-page TIFF's pages in one text, a form feed between two pages (as other OCR tools write them).
+  const text = texts.join('\f')
   if (values.out) {
     await writeFileAtomic(values.out, text)
     process.stderr.write(

@@ -88,7 +88,7 @@ export function exportHocr(doc: PageDoc): string {
   out.push('</head>')
   out.push('<body>')
   out.push(
-    `<div class="ocr_page" id="page_1" title="image &quot;${escapeXml(doc.image.path)}&quot;; bbox 0 0 ${doc.image.width} ${doc.image.height}; ppageno 0">`
+    `<div class="ocr_page" id="page_1" title="image &quot;${escapeXml(doc.image.path)}&quot;; bbox 0 0 ${doc.image.width} ${doc.image.height}; ppageno ${doc.image.page ?? 0}">`
   )
   out.push(
     `<div class="ocr_carea" id="block_1" title="${bbox(lines.length ? lineRect(lines.flat()) : { x: 0, y: 0, w: doc.image.width, h: doc.image.height })}">`
@@ -146,7 +146,9 @@ export function exportAlto(doc: PageDoc): string {
   out.push('<Layout>')
   // A page read turned (image.turn, clockwise to read it): its text lies turned as far counterclockwise.
   const rotation = doc.image.turn ? ` ROTATION="${doc.image.turn}"` : ''
-  out.push(`<Page ID="page_1" PHYSICAL_IMG_NR="1" WIDTH="${doc.image.width}" HEIGHT="${doc.image.height}"${rotation}>`)
+  out.push(
+    `<Page ID="page_1" PHYSICAL_IMG_NR="${(doc.image.page ?? 0) + 1}" WIDTH="${doc.image.width}" HEIGHT="${doc.image.height}"${rotation}>`
+  )
   out.push(`<PrintSpace ${pos({ x: 0, y: 0, w: doc.image.width, h: doc.image.height })}>`)
   if (lines.length) {
     out.push(`<TextBlock ID="block_1" ${pos(lineRect(lines.flat()))}>`)

@@ -20,6 +20,7 @@ import { CLASSES } from '../../shared/classes.ts'
 import { type PageBox, type PageDoc, PageDocSchema, type PageLine, readingAlong } from '../../shared/pagedoc.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { readPage } from '../vision/readPage.ts'
+import { tiffPageCountOf } from '../vision/tiffPages.ts'
 import { segmentPage, type SegmentOptions } from '../vision/segment.ts'
 import { segmentationAsRead, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
 import { toFileRect } from '../read/transcribe.ts'
@@ -116,15 +117,18 @@ export async function importOcrFile(
       throw new InterchangeError(`the image ${imagePath} cannot be read (${e.code ?? e.message})`)
     }))
   const needsSegmentation = page.lines.some((l) => l.words.some((w) => w.glyphs.length === 0))
+  // A multi-page TIFF: the page the file names, else the first (with the image's warning that there are more).
+  const pages = tiffPageCountOf(imageBytes)
+  const imagePage = pages > 1 && page.imagePage !== undefined && page.imagePage < pages ? page.imagePage : undefined
   let image: LoadedImage
   let segmentation: PageSegmentation | null = null
   if (opts.inWorker) {
-    const read = await readPage(imageBytes, imagePath)
+    const read = await readPage(imageBytes, imagePath, imagePage !== undefined ? { page: imagePage } : {})
     image = read.image
     segmentation = read.seg
     checkGeometry(page, image, basename(ocrPath), basename(imagePath))
   } else {
-    image = await loadImage(imageBytes, { chroma: false })
+    image = await loadImage(imageBytes, { chroma: false, ...(imagePage !== undefined ? { page: imagePage } : {}) })
     checkGeometry(page, image, basename(ocrPath), basename(imagePath))
     if (needsSegmentation) segmentation = await segmentPage(image, opts.segment)
   }
@@ -374,7 +378,8 @@ export function buildDoc(
       width: W,
       height: H,
       ...(meta.sha256 ? { sha256: meta.sha256 } : {}),
-      ...(page.turn ? { turn: page.turn } : {})
+      ...(page.turn ? { turn: page.turn } : {}),
+      ...(image.pages > 1 ? { page: image.page } : {})
     },
     boxes,
     lines,

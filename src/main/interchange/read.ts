@@ -68,6 +68,17 @@ export interface ImportedPage {
    * line. Only quarter turns; a skew of a few degrees is not a turn.
    */
   turn?: PageTurn
+  /**
+   * Which page of its image the file describes, from 0: ALTO's `PHYSICAL_IMG_NR` (counted from 1), hOCR's `ppageno`.
+   * Used only when the image is a multi-page TIFF holding that page (a tool reading several files in one run
+   * numbers its pages across them).
+   */
+  imagePage?: number
+}
+
+/** A page number read from a file, when it is one (a whole number from 0 up to a TIFF's page limit). */
+function pageNumber(n: number | undefined): number | undefined {
+  return n !== undefined && Number.isInteger(n) && n >= 0 && n < 10_000 ? n : undefined
 }
 
 /** A clockwise angle in degrees as a page's quarter turn, when it is one (−90 is 270). */
@@ -295,8 +306,11 @@ function readAlto(root: XmlElement, file: string, v: number): ImportedPage {
     if (words.length) lines.push({ rect: lineRect ?? unionRect(words.map((w) => w.rect)), words })
   }
   const fileName = description && findAll(description, (e) => e.name === 'fileName')[0]?.text.trim()
+  const nr = num(page.attrs['PHYSICAL_IMG_NR'])
+  const imagePage = pageNumber(nr === undefined ? undefined : nr - 1)
   return {
     ...(altoTurn ? { turn: altoTurn } : {}),
+    ...(imagePage !== undefined ? { imagePage } : {}),
     format: 'alto',
     version: `ALTO v${v}`,
     tool,
@@ -385,8 +399,10 @@ function readHocr(root: XmlElement, file: string): ImportedPage {
     if (words.length) lines.push({ rect: lineRect ?? unionRect(words.map((w) => w.rect)), words })
   }
   const hocrTurn = angles.size === 1 ? [...angles][0] : undefined
+  const imagePage = pageNumber(num(pageProps['ppageno']?.[0]))
   return {
     ...(hocrTurn ? { turn: hocrTurn } : {}),
+    ...(imagePage !== undefined ? { imagePage } : {}),
     format: 'hocr',
     version: 'hOCR',
     tool,

@@ -38,6 +38,8 @@ export class CorrectionsInputError extends InvalidInputError {
 export interface CorrectionRow {
   /** The page image (absolute path). */
   page: string
+  /** Which page of a multi-page TIFF the box is on, from 0 (absent: a file of one page). */
+  filePage?: number
   boxId: string
   x: number
   y: number
@@ -152,7 +154,7 @@ export function diskPixels(imagesDir?: string): PagePixelSource {
   return async (src) => {
     const path = resolvePageImage(src, imagesDir)
     const bytes = readFileSync(path)
-    const image = await loadImage(bytes)
+    const image = await loadImage(bytes, { page: src.doc.image.page ?? 0 })
     // A page read turned (sideways or upside down) is cut from the page turned, as it was read.
     return { path, bytes, image, seg: await segmentationAsRead(image, await segmentScan(image), src.doc.image.turn) }
   }
@@ -184,6 +186,7 @@ export async function labelledGlyphs(
     for (const b of boxes) {
       rows.push({
         page: px.path,
+        ...(src.doc.image.page !== undefined ? { filePage: src.doc.image.page } : {}),
         boxId: b.id,
         x: b.x,
         y: b.y,

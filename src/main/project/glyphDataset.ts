@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { CLASSES, GLYPH_PIXELS, GLYPH_SIZE } from '../../shared/classes.ts'
-import { pageDisplayName, type PageDoc } from '../../shared/pagedoc.ts'
+import { pageFileStem, type PageDoc } from '../../shared/pagedoc.ts'
 import type { LabelledGlyphs } from '../data/glyphset.ts'
 import { labelledGlyphs, type Corrections } from '../learn/corrections.ts'
 import { writeFileAtomic } from '../core/atomicFile.ts'
@@ -57,9 +57,7 @@ export async function writeGlyphDataset(dir: string, g: CollectedGlyphs, format:
   if (format === 'png') {
     for (let i = 0; i < g.n; i++) {
       const r = g.rows[i]
-      const stem = pageDisplayName(r.page)
-        .replace(/\.[^.]+$/, '')
-        .replace(/[^A-Za-z0-9._-]/g, '_')
+      const stem = pageFileStem(r.page, r.filePage).replace(/[^A-Za-z0-9._-]/g, '_')
       const rel = `glyphs/${r.label}/${stem}_${r.boxId}.png`
       await mkdir(join(dir, 'glyphs', r.label), { recursive: true })
       const png = await sharp(glyphBytes(g, i, false), { raw: { width: GLYPH_SIZE, height: GLYPH_SIZE, channels: 1 } })

@@ -54,14 +54,15 @@ export class PageSessions {
   /** Loads, segments and transcribes a page image; the session stays open for re-recognition. */
   async open(
     path: string,
-    classifier: Classifier
+    classifier: Classifier,
+    page?: number
   ): Promise<{ session: PageSession; doc: PageDoc; glyphs: Record<string, string> }> {
     const abs = this.files ? this.files.check(path, 'read', 'pages.open') : resolve(path)
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw new PageOpenError(`${abs} cannot be read (${e.code ?? e.message})`)
     })
     // Decoding and segmentation, the parts a hostile or noisy image can make slow, run in the page worker.
-    const { image, seg } = await readPage(bytes, abs)
+    const { image, seg } = await readPage(bytes, abs, { page: page ?? 0 })
     const { doc, segmentation, glyphs } = await transcribe(image, classifier, {
       path: abs,
       fileBytes: bytes,
@@ -80,24 +81,28 @@ export class PageSessions {
   /** The session for a saved PageDoc's image (loading and segmenting it once per run). */
   async attach(doc: PageDoc): Promise<PageSession> {
     const abs = this.files ? this.files.check(doc.image.path, 'read', 'the page image') : resolve(doc.image.path)
-    const known = this.byPath.get(abs)
+    const page = doc.image.page ?? 0
+    const known = this.byPath.get(pageKey(abs, page))
     if (known) return known
     const bytes = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
       throw new PageOpenError(
         `the page image ${abs} cannot be read (${e.code ?? e.message}); put it back or open the page again`
       )
     })
-    const { image, seg } = await readPage(bytes, abs)
+    const { image, seg } = await readPage(bytes, abs, { page })
     // A page read turned (sideways or upside down) is cut from the page turned, as it was read.
     return this.register(abs, bytes, image, await segmentationAsRead(image, seg, doc.image.turn))
   }
 
   /** Registers a page whose image is already loaded and segmented (an imported OCR file's page). */
   register(abs: string, bytes: Buffer, image: LoadedImage, seg: PageSegmentation): PageSession {
-    const pageId = createHash('sha256').update(abs).update(bytes).digest('hex').slice(0, 16)
+    // A multi-page TIFF's pages share the file: each is its own session, told apart by its page number.
+    const hash = createHash('sha256').update(abs).update(bytes)
+    if (image.page > 0) hash.update(`page ${image.page}`)
+    const pageId = hash.digest('hex').slice(0, 16)
     const session: PageSession = { pageId, path: abs, bytes, image, seg }
     this.byId.set(pageId, session)
-    this.byPath.set(abs, session)
+    this.byPath.set(pageKey(abs, image.page), session)
     return session
   }
 
@@ -130,6 +135,7 @@ export class PageSessions {
   /** The page bitmap in a format every browser shows (JPEG/PNG/WebP/GIF as is, others as PNG), upright. */
   display(session: PageSession): Promise<{ mime: string; bytes: Buffer }> {
     session.display ??= (async () => {
+      const page = session.image.page
       const meta = await sharp(session.bytes)
         .metadata()
         .catch(() => null)
@@ -137,7 +143,7 @@ export class PageSessions {
       const upright = !meta?.orientation || meta.orientation === 1
       if (upright && fmt === 'jpeg') return { mime: 'image/jpeg', bytes: session.bytes }
       if (upright && fmt === 'png') return { mime: 'image/png', bytes: session.bytes }
-      if (fmt) return { mime: 'image/png', bytes: await sharp(session.bytes).rotate().png().toBuffer() }
+      if (fmt) return { mime: 'image/png', bytes: await sharp(session.bytes, { page }).rotate().png().toBuffer() }
       // BMP and other formats sharp cannot decode: from the loaded gray pixels.
       const { image } = session
       return {
@@ -149,6 +155,11 @@ export class PageSessions {
     })()
     return session.display
   }
+}
+
+/** The sessions' key for a page of a file (a multi-page TIFF's pages are sessions of their own). */
+function pageKey(abs: string, page: number): string {
+  return page > 0 ? `${abs}\u0000${page}` : abs
 }
 
 /** Glyph i of an n×1024 array as 1024 gray bytes in base64 (0 ink … 255 paper). */

@@ -42,10 +42,18 @@ export interface PageFile {
   image: LoadedImage
 }
 
-/** Reads and decodes the image (sharp decodes on libuv's thread pool, so this overlaps other loading). */
-export async function loadPageFile(path: string): Promise<PageFile> {
+/**
+ * Reads and decodes the image (sharp decodes on libuv's thread pool, so this overlaps other loading); `page`
+ * picks a page of a multi-page TIFF (from 0; without it, the first, with a warning when there are more).
+ */
+export async function loadPageFile(path: string, page?: number): Promise<PageFile> {
   const bytes = await readFile(path)
-  return { path, bytes, image: await loadImage(bytes, { name: path }) }
+  return { path, bytes, image: await loadImage(bytes, { name: path, ...(page !== undefined ? { page } : {}) }) }
+}
+
+/** Decodes another page of a file already read (a multi-page TIFF's pages share its bytes). */
+export async function pageOfFile(file: PageFile, page: number): Promise<PageFile> {
+  return { ...file, image: await loadImage(file.bytes, { name: file.path, page }) }
 }
 
 export async function readLoadedPage(
@@ -67,9 +75,10 @@ export async function readPage(
   path: string,
   classifier: Classifier,
   format: PageExportFormat,
-  reading: PageReading
+  reading: PageReading,
+  page?: number
 ): Promise<{ text: string; chars: number; warnings: string[] }> {
-  return readLoadedPage(await loadPageFile(path), classifier, format, reading)
+  return readLoadedPage(await loadPageFile(path, page), classifier, format, reading)
 }
 
 /** Reads the page and writes its export atomically: the output file exists only once it is complete. */
@@ -78,9 +87,10 @@ export async function readPageToFile(
   output: string,
   classifier: Classifier,
   format: PageExportFormat,
-  reading: PageReading
+  reading: PageReading,
+  page?: number
 ): Promise<{ chars: number; warnings: string[] }> {
-  const { text, chars, warnings } = await readPage(path, classifier, format, reading)
+  const { text, chars, warnings } = await readPage(path, classifier, format, reading, page)
   await writeFileAtomic(output, text)
   return { chars, warnings }
 }

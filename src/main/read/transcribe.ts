@@ -340,7 +340,8 @@ async function readSegmented(
       path: opts.path ?? '',
       width: fullW,
       height: fullH,
-      ...(opts.fileBytes ? { sha256: createHash('sha256').update(opts.fileBytes).digest('hex') } : {})
+      ...(opts.fileBytes ? { sha256: createHash('sha256').update(opts.fileBytes).digest('hex') } : {}),
+      ...('pages' in image && image.pages > 1 ? { page: image.page } : {})
     },
     model: { name: classifier.name },
     lines: layout.lines.map((l) => ({ index: l.index, ...toFile(l) }))

@@ -34,6 +34,10 @@ export interface LoadedImage extends GrayImage {
   /** Loaded pixels per original pixel (1 unless the pixel budget downscaled the page). */
   scale: number
   format: string
+  /** Pages the file holds (a multi-page TIFF: a scanner's stack in one file); 1 for every other image. */
+  pages: number
+  /** Which of them this is, from 0. */
+  page: number
   warnings: string[]
   /**
    * A colour photo's chroma (max − min of its R, G and B, 0–255) at most CHROMA_SIDE pixels on its long side,
@@ -70,6 +74,11 @@ export interface LoadImageOptions {
    * for a sheet (segmenting with segmentPage directly) pass false and skip its second decode.
    */
   chroma?: boolean
+  /**
+   * Which page of a multi-page TIFF to decode, from 0. Without it the first page is decoded and a file of several
+   * pages says so in a warning (callers that read every page pass the page they want).
+   */
+  page?: number
 }
 
 /** Declared pixels a JPEG may have per byte of file (see loadImage). */
@@ -102,14 +111,32 @@ export async function loadImage(
   if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
     throw new ImageLoadError('pdf', source, `${source} is a PDF; export the page as PNG or JPEG and open that`)
   }
-  if (bytes[0] === 0x42 && bytes[1] === 0x4d) return fromBmp(bytes, source, maxPixels, hardLimit)
+  const page = opts.page ?? 0
+  if (!Number.isInteger(page) || page < 0)
+    throw new ImageLoadError('unsupported', source, `${source}: page ${page} is not a page number (0, 1, 2, …)`)
+  if (bytes[0] === 0x42 && bytes[1] === 0x4d) {
+    if (opts.page)
+      throw new ImageLoadError('unsupported', source, `${source} has one page; there is no page ${opts.page + 1}`)
+    return fromBmp(bytes, source, maxPixels, hardLimit)
+  }
   // A PNG's declared size is checked against its image data before libvips sizes any buffer from it.
   if (isPng(bytes)) await checkPngBounds(bytes, source, hardLimit)
 
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
+  let pages: number
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+    const first = await sharp(bytes, { limitInputPixels: false }).metadata()
+    // Only a TIFF's pages are pages of writing; an animated GIF's or WebP's frames are read as their first.
+    pages = first.format === 'tiff' ? Math.max(1, first.pages ?? 1) : 1
+    if (page >= pages)
+      throw new ImageLoadError(
+        'unsupported',
+        source,
+        `${source} has ${pages === 1 ? 'one page' : `${pages} pages`}; there is no page ${page + 1}`
+      )
+    meta = page === 0 ? first : await sharp(bytes, { limitInputPixels: false, page }).metadata()
   } catch (e) {
+    if (e instanceof ImageLoadError) throw e
     throw new ImageLoadError(
       'unsupported',
       source,
@@ -147,14 +174,14 @@ export async function loadImage(
     )
   }
   const warnings: string[] = []
-  // A multi-page TIFF (a scanner's stack in one file): only its first page is decoded, and the person is told so
-  // rather than finding the other pages' text missing later.
-  if ((meta.pages ?? 1) > 1)
+  // A caller that did not ask for a page of a multi-page TIFF gets the first, and the person is told so rather
+  // than finding the other pages' text missing later.
+  if (pages > 1 && opts.page === undefined)
     warnings.push(
-      `${source} holds ${meta.pages} pages; only the first was read. Save each page as its own file ` +
-        `(for example \`tiffsplit\` or an image editor) and open those`
+      `${source} holds ${pages} pages; only the first was read here. \`glyphdesk transcribe\` and the app's Open… ` +
+        `read every page`
     )
-  let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: hardLimit }).rotate()
+  let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: hardLimit, page }).rotate()
   let scale = 1
   if (pixels > maxPixels) {
     scale = Math.sqrt(maxPixels / pixels)
@@ -176,7 +203,7 @@ export async function loadImage(
       .toBuffer({ resolveWithObject: true })
     if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`)
     const chroma =
-      opts.chroma !== false && (meta.channels ?? 1) >= 3 ? await chromaOf(bytes, ow, oh, hardLimit) : undefined
+      opts.chroma !== false && (meta.channels ?? 1) >= 3 ? await chromaOf(bytes, ow, oh, hardLimit, page) : undefined
     return {
       width: info.width,
       height: info.height,
@@ -185,6 +212,8 @@ export async function loadImage(
       originalHeight: oh,
       scale,
       format: meta.format ?? 'unknown',
+      pages,
+      page,
       warnings,
       ...(chroma ? { chroma } : {})
     }
@@ -212,11 +241,17 @@ export async function loadImage(
  * shrinking a JPEG on load (~8 ms for a 12 MP phone photo's 480 px copy). Undefined when the file has no colour
  * in it (a gray scan saved as RGB: every pixel's chroma below 8).
  */
-async function chromaOf(bytes: Buffer, ow: number, oh: number, hardLimit: number): Promise<GrayImage | undefined> {
+async function chromaOf(
+  bytes: Buffer,
+  ow: number,
+  oh: number,
+  hardLimit: number,
+  page: number
+): Promise<GrayImage | undefined> {
   const f = Math.min(1, CHROMA_SIDE / Math.max(ow, oh))
   const width = Math.max(1, Math.round(ow * f)),
     height = Math.max(1, Math.round(oh * f))
-  const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: hardLimit })
+  const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: hardLimit, page })
     .rotate()
     .resize(width, height, { fit: 'fill' })
     .flatten({ background: '#ffffff' })
@@ -312,6 +347,8 @@ function fromBmp(b: Buffer, source: string, maxPixels: number, hardLimit: number
     originalHeight: height,
     scale: 1,
     format: 'bmp',
+    pages: 1,
+    page: 0,
     warnings: []
   }
   if (width * height > maxPixels) {

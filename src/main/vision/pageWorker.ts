@@ -10,13 +10,15 @@ export interface PageWorkRequest {
   id: number
   bytes: Uint8Array
   name: string
+  page?: number
 }
 
 parentPort?.on('message', (m: PageWorkRequest) => {
   void (async () => {
     try {
       const image = await loadImage(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), {
-        name: m.name
+        name: m.name,
+        ...(m.page !== undefined ? { page: m.page } : {})
       })
       // The sheet of a photo on a desk is flattened and segmented alone (vision/sheet.ts).
       const seg = await segmentScan(image)

@@ -22,6 +22,8 @@ export interface ReadPageLimits {
   /** Heap limit of the worker (default 1536 MB). */
   maxHeapMb?: number
   signal?: AbortSignal
+  /** Which page of a multi-page TIFF to read, from 0 (default: the first, with a warning when there are more). */
+  page?: number
 }
 
 type Reply =
@@ -117,7 +119,7 @@ function run(
     w.on('exit', onExit)
     if (limits.signal?.aborted) return onAbort()
     limits.signal?.addEventListener('abort', onAbort)
-    const req: PageWorkRequest = { id, bytes, name }
+    const req: PageWorkRequest = { id, bytes, name, ...(limits.page !== undefined ? { page: limits.page } : {}) }
     w.postMessage(req)
   })
 }

@@ -23,6 +23,8 @@ import {
   shardPages
 } from '../../../src/main/cli/batch.ts'
 import { UsageError } from '../../../src/main/cli/args.ts'
+import sharp from 'sharp'
+import { multiPageTiff } from '../helpers/multiPageTiff.ts'
 
 const root = resolve(__dirname, '..', '..', '..')
 const bin = join(root, 'bin', 'glyphdesk.mjs')
@@ -86,6 +88,37 @@ describe('collectPages', () => {
     writeFileSync(join(tree, 'box1', 'a.jpg'), 'x')
     expect(() => collectPages([join(tree, 'box1')])).toThrow(/both be written as a/)
     rmSync(join(tree, 'box1', 'a.jpg'))
+  })
+})
+
+describe('collectPages, multi-page TIFFs', () => {
+  const dir = join(work, 'stacks')
+  /** A TIFF of n 4 × 4 pages. */
+  const stack = (n: number) =>
+    sharp(Buffer.alloc(16 * n, 255), { raw: { width: 4, height: 4 * n, channels: 1, pageHeight: 4 } })
+      .tiff()
+      .toBuffer()
+
+  it('lists each page of a multi-page TIFF as a page of its own, numbered to sort in order', async () => {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'a.tif'), await stack(3))
+    writeFileSync(join(dir, 'b.tiff'), await stack(12))
+    writeFileSync(join(dir, 'c.tif'), await stack(1))
+    const { pages } = collectPages([dir])
+    expect(pages.slice(0, 3)).toEqual(
+      [0, 1, 2].map((k) => ({ input: join(dir, 'a.tif'), name: `a-p${k + 1}`, page: k }))
+    )
+    expect(pages.slice(3, 15).map((p) => [p.name, p.page])).toEqual(
+      Array.from({ length: 12 }, (_, k) => [`b-p${String(k + 1).padStart(2, '0')}`, k])
+    )
+    expect(pages[15]).toEqual({ input: join(dir, 'c.tif'), name: 'c' })
+    expect(pages).toHaveLength(16)
+    // Named in a manifest, the same pages.
+    writeFileSync(join(dir, 'list.txt'), 'a.tif\n')
+    expect(collectPages([], [join(dir, 'list.txt')]).pages.map((p) => p.name)).toEqual(['a-p1', 'a-p2', 'a-p3'])
+    // A page's output name taken by another file is refused, naming the page.
+    writeFileSync(join(dir, 'a-p2.png'), 'x')
+    expect(() => collectPages([dir])).toThrow(/a-p2\.png and .*a\.tif \(page 2\) would both be written as a-p2/)
   })
 })
 
@@ -166,6 +199,38 @@ describe('glyphdesk transcribe, batch', () => {
     // The documents differ only in their creation time stamps.
     const strip = (x: string) => x.replace(/<(Created|LastChange)>[^<]*<\/\1>/g, '').trimEnd()
     expect(strip(readFileSync(join(out, '03_haiku.page.xml'), 'utf8'))).toBe(strip(single.stdout))
+  }, 300_000)
+
+  it('reads a multi-page TIFF page by page: one output each in batch mode, the pages in one text alone', async () => {
+    const dir = join(work, 'scans')
+    mkdirSync(dir, { recursive: true })
+    const tif = join(dir, 'stack.tif')
+    writeFileSync(tif, await multiPageTiff([join(samples, '02_letters.jpg'), join(samples, '04_deep.jpg')], 1600, 1150))
+    const out = join(work, 'out-stack')
+    const r = glyphdesk('transcribe', tif, '--out-dir', out, '--format', 'alto', '--model', 'cnn-compact')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/stack\.tif \(page 2\) → /)
+    expect(readdirSync(out).sort()).toEqual(['stack-p1.xml', 'stack-p2.xml'])
+    const words = (xml: string) => [...xml.matchAll(/<String [^>]*CONTENT="([^"]*)"/g)].map((m) => m[1]).join(' ')
+    const p1 = readFileSync(join(out, 'stack-p1.xml'), 'utf8'),
+      p2 = readFileSync(join(out, 'stack-p2.xml'), 'utf8')
+    // Each output is its own page's reading, and says which page of the file it is.
+    expect(p1).toMatch(/PHYSICAL_IMG_NR="1"/)
+    expect(p2).toMatch(/PHYSICAL_IMG_NR="2"/)
+    expect(words(p1)).toMatch(/ABCDEFG/)
+    expect(words(p2)).toMatch(/DEEP LEARNING/)
+    expect(words(p2)).not.toMatch(/ABCDEFG/)
+    // Alone: both pages' text, a form feed between them.
+    const single = glyphdesk('transcribe', tif, '--model', 'cnn-compact')
+    expect(single.code, single.stderr).toBe(0)
+    const parts = single.stdout.split('\f')
+    expect(parts).toHaveLength(2)
+    expect(parts[0]).toMatch(/^ABCDEFG$/m)
+    expect(parts[1]).toMatch(/^DEEP LEARNING$/m)
+    // One file per page is needed for any other format.
+    const json = glyphdesk('transcribe', tif, '--format', 'json')
+    expect(json.code).toBe(2)
+    expect(json.stderr).toMatch(/stack\.tif holds 2 pages: give --out-dir DIR/)
   }, 300_000)
 
   it('refuses batch flags without --out-dir and an --out-dir that is a source folder', () => {

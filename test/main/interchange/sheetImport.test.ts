@@ -42,6 +42,8 @@ describe('importing words on a photo of a sheet', () => {
       originalHeight: photo.height,
       scale: 1,
       format: 'png',
+      pages: 1,
+      page: 0,
       warnings: []
     }
     const page = {

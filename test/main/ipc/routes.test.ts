@@ -10,6 +10,8 @@ import { addBox, setUserLabel, splitBox } from '../../../src/shared/pageEdits.ts
 import { createAppContext, type AppContext } from '../../../src/main/ipc/context.ts'
 import { createAppRegistry } from '../../../src/main/ipc/index.ts'
 import type { Registry } from '../../../src/main/ipc/registry.ts'
+import sharp from 'sharp'
+import { multiPageTiff } from '../helpers/multiPageTiff.ts'
 
 let dataDir: string
 let ctx: AppContext
@@ -82,6 +84,47 @@ describe('page routes', () => {
     expect((await call('export.page', { doc: r.doc, format: 'alto' })).fileName).toBe('my_page.alto.xml')
     expect(r.doc.boxes.length).toBeGreaterThan(10)
     expect(await call('recent.list', {})).toContain(r.doc.image.path)
+  })
+
+  it("opens a multi-page TIFF's pages each as a page of its own: read, shown, re-read, exported and cut apart", async () => {
+    const samples = join(process.cwd(), 'resources', 'samples')
+    const tif = await multiPageTiff([join(samples, '02_letters.jpg'), join(samples, '04_deep.jpg')], 1600, 1150)
+    const first = await call('pages.openBytes', { name: 'stack.tif', base64: tif.toString('base64') })
+    expect(first.pages).toBe(2)
+    expect(first.doc.image.page).toBe(0)
+    // The renderer opens the other pages by path, as it does after Open…
+    const second = await call('pages.open', { path: first.doc.image.path, page: 1 })
+    expect(second.doc.image.page).toBe(1)
+    expect(second.pageId).not.toBe(first.pageId)
+    expect(assembleText(first.doc)).toMatch(/^ABCDEFG$/m)
+    expect(assembleText(second.doc)).toMatch(/^DEEP LEARNING$/m)
+    expect(assembleText(second.doc)).not.toMatch(/ABCDEFG/)
+    // A saved page attaches to its own page's session, and its bitmap is that page.
+    expect((await call('pages.attach', { doc: second.doc })).pageId).toBe(second.pageId)
+    const bitmaps = await Promise.all(
+      [first, second].map((r) =>
+        ctx.pages.display(ctx.pages.get(r.pageId)!).then((d) => sharp(d.bytes).raw().toBuffer())
+      )
+    )
+    expect(bitmaps[0].equals(bitmaps[1])).toBe(false)
+    // Edited boxes are re-read from their own page's pixels.
+    const ids = second.doc.boxes.slice(0, 8).map((b) => b.id)
+    const reread = await call('pages.recognize', { doc: second.doc, boxIds: ids })
+    expect(reread.predictions.map((p) => p.label)).toEqual(second.doc.boxes.slice(0, 8).map((b) => b.label))
+    // Exports and glyph files are named by page, so two pages' files never overwrite each other.
+    expect((await call('export.page', { doc: second.doc, format: 'alto' })).fileName).toBe('stack-p2.alto.xml')
+    const labelled = [first, second].map((r) => setUserLabel(r.doc, [r.doc.boxes[0].id], 'K').doc)
+    const out = await call('export.glyphs', {
+      docs: labelled,
+      format: 'png',
+      onlyCorrected: true,
+      outDir: join(dataDir, 'g-stack')
+    })
+    expect(out.count).toBe(2)
+    // Box ids are per page (both pages have a b1): the page in the name keeps the two glyphs apart.
+    expect(out.files.filter((f) => f.startsWith('glyphs/'))).toEqual(
+      labelled.map((d, k) => `glyphs/K/stack-p${k + 1}_${d.boxes[0].id}.png`)
+    )
   })
 
   it('serves a URL for the bitmap and says which page is unknown', async () => {

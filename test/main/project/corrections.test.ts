@@ -13,6 +13,7 @@ import { PageSessions } from '../../../src/main/project/pageSessions.ts'
 import { loadClassifier } from '../../../src/main/recognize/models.ts'
 import { transcribe } from '../../../src/main/read/transcribe.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
+import { multiPageTiff } from '../helpers/multiPageTiff.ts'
 import {
   collectCorrections,
   CorrectionsInputError,
@@ -69,6 +70,30 @@ describe('one corrections service for the app and the CLI', () => {
     const cli = await collectCorrections(readPageDocs(json))
     const app = await collectGlyphs(new PageSessions(), [confirmed], true)
     expect(cli.n).toBe(read.doc.boxes.length)
+    expect(Array.from(cli.x)).toEqual(Array.from(read.glyphs))
+    expect(Array.from(app.x)).toEqual(Array.from(read.glyphs))
+  }, 120_000)
+
+  it("cuts a multi-page TIFF's second page from that page, in the app as in the CLI, as transcribe read it", async () => {
+    const samples = join(root, 'resources', 'samples')
+    const file = join(scratch, 'stack.tif')
+    writeFileSync(
+      file,
+      await multiPageTiff([join(samples, '04_deep.jpg'), join(samples, '02_letters.jpg')], 1600, 1150)
+    )
+    const bytes = readFileSync(file)
+    const read = await transcribe(await loadImage(bytes, { page: 1 }), await loadClassifier(), {
+      path: file,
+      fileBytes: bytes
+    })
+    expect(read.doc.image.page).toBe(1)
+    const confirmed: PageDoc = { ...read.doc, boxes: read.doc.boxes.map((b) => ({ ...b, userLabel: b.label })) }
+    const json = join(scratch, 'stack.json')
+    writeFileSync(json, JSON.stringify(confirmed))
+    const cli = await collectCorrections(readPageDocs(json))
+    const app = await collectGlyphs(new PageSessions(), [confirmed], true)
+    expect(cli.n).toBe(read.doc.boxes.length)
+    expect(cli.rows.every((r) => r.filePage === 1)).toBe(true)
     expect(Array.from(cli.x)).toEqual(Array.from(read.glyphs))
     expect(Array.from(app.x)).toEqual(Array.from(read.glyphs))
   }, 120_000)

@@ -120,6 +120,42 @@ describe('loadImage', () => {
     expect((await loadImage(one)).warnings).toEqual([])
   })
 
+  it('reads the page of a multi-page TIFF it is asked for, says how many the file holds, and refuses a page past the last', async () => {
+    // Three 4 × 4 pages: page k has a black pixel at position k and is white elsewhere.
+    const raw = Buffer.alloc(16 * 3, 255)
+    for (let k = 0; k < 3; k++) raw[16 * k + k] = 0
+    const tif = await sharp(raw, { raw: { width: 4, height: 12, channels: 1, pageHeight: 4 } })
+      .tiff({ compression: 'deflate' })
+      .toBuffer()
+    for (let k = 0; k < 3; k++) {
+      const out = await loadImage(tif, { name: 'stack.tif', page: k })
+      expect([out.width, out.height, out.pages, out.page]).toEqual([4, 4, 3, k])
+      expect(
+        Array.from(out.data)
+          .map((v, i) => (v === 0 ? i : -1))
+          .filter((i) => i >= 0)
+      ).toEqual([k])
+      // Asked for a page: no warning that the others were not read.
+      expect(out.warnings).toEqual([])
+    }
+    await expectKind(
+      loadImage(tif, { name: 'stack.tif', page: 3 }),
+      'unsupported',
+      /stack\.tif has 3 pages; there is no page 4/
+    )
+    await expectKind(loadImage(tif, { name: 'stack.tif', page: 1.5 }), 'unsupported', /page 1\.5 is not a page number/)
+    // A file of one page has only page 0.
+    const png = await sharp(raw.subarray(0, 16), { raw: { width: 4, height: 4, channels: 1 } })
+      .png()
+      .toBuffer()
+    expect(await loadImage(png, { page: 0 })).toMatchObject({ pages: 1, page: 0 })
+    await expectKind(
+      loadImage(png, { name: 'one.png', page: 1 }),
+      'unsupported',
+      /one\.png has one page; there is no page 2/
+    )
+  })
+
   it('reads an uncompressed 24-bit BMP', async () => {
     const w = 3,
       h = 2,

@@ -4,7 +4,7 @@ import type { RouteHandlers } from '../registry.ts'
 import type { AppContext } from '../context.ts'
 import { PAGE_EXPORTS } from '../../export/index.ts'
 import { writeFileAtomic } from '../../core/atomicFile.ts'
-import { pageDisplayName } from '../../../shared/pagedoc.ts'
+import { pageFileStem } from '../../../shared/pagedoc.ts'
 import { collectGlyphs, writeGlyphDataset } from '../../project/glyphDataset.ts'
 
 const EXT = { txt: 'txt', json: 'json', hocr: 'hocr', alto: 'alto.xml', page: 'page.xml' } as const
@@ -22,7 +22,7 @@ export function createExportRoutes(
   return {
     'export.page': async ({ doc, format, path }) => {
       const text = PAGE_EXPORTS[format](doc)
-      const stem = pageDisplayName(doc.image.path || 'page').replace(/\.[^.]+$/, '') || 'page'
+      const stem = pageFileStem(doc.image.path || 'page', doc.image.page)
       const fileName = `${stem}.${EXT[format]}`
       if (path) await writeFileAtomic(d.files.check(path, 'write', 'export.page'), text)
       return { text, fileName, mime: MIME[format], ...(path ? { path: resolve(path) } : {}) }

@@ -21,14 +21,15 @@ export function createPageRoutes(
   RouteHandlers,
   'pages.openSample' | 'pages.open' | 'pages.openBytes' | 'pages.attach' | 'pages.image' | 'pages.recognize'
 > {
-  const open = async (path: string, model: string | undefined, remember: boolean) => {
+  const open = async (path: string, model: string | undefined, remember: boolean, page?: number) => {
     const classifier = await d.models.classifier(model)
-    const { session, doc, glyphs } = await d.pages.open(path, classifier)
-    if (remember) {
+    const { session, doc, glyphs } = await d.pages.open(path, classifier, page)
+    if (remember && !page) {
       await d.settings.addRecent(session.path)
       d.onRecent?.(session.path)
     }
-    return { pageId: session.pageId, doc, glyphs, warnings: session.image.warnings }
+    const { pages, warnings } = session.image
+    return { pageId: session.pageId, doc, glyphs, warnings, ...(pages > 1 ? { pages } : {}) }
   }
   const session = (pageId: string): PageSession => {
     const s = d.pages.get(pageId)
@@ -37,7 +38,7 @@ export function createPageRoutes(
   }
   return {
     'pages.openSample': ({ model }) => open(d.sample, model, false),
-    'pages.open': ({ path, model }) => open(path, model, true),
+    'pages.open': ({ path, model, page }) => open(path, model, true, page),
     'pages.openBytes': async ({ name, base64, model }) => {
       const bytes = Buffer.from(base64, 'base64')
       if (bytes.length === 0) throw new InvalidInputError('pages.openBytes: the file is empty')

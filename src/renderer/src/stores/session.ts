@@ -50,6 +50,20 @@ export const useSessionStore = defineStore('session', () => {
     for (const w of r.warnings) view.notify(w)
   }
 
+  /**
+   * A file of several pages (a scanner's multi-page TIFF): its first page is open; the others are read one after
+   * the other, each a page of its own in the page list, the status bar saying which.
+   */
+  async function addOpenedFile(first: RouteOutput<'pages.open'>): Promise<void> {
+    await addOpened(first)
+    const n = first.pages ?? 1
+    const name = first.doc.image.path.split(/[\\/]/).pop()
+    for (let k = 1; k < n; k++) {
+      busy.value = `Reading ${name}, page ${k + 1} of ${n}…`
+      await addOpened(await api().pages.open({ path: first.doc.image.path, page: k }))
+    }
+  }
+
   async function init(): Promise<void> {
     info.value = await api().app.info({})
     // Subscribe to job events now, so the stream is open before any job starts.
@@ -107,14 +121,14 @@ export const useSessionStore = defineStore('session', () => {
   async function openPath(path: string): Promise<void> {
     if (/\.glyphdesk$/i.test(path)) return loadProject(path)
     if (OCR_FILE.test(path)) return importPath(path)
-    await run(`Reading ${path.split(/[\\/]/).pop()}…`, async () => addOpened(await api().pages.open({ path })))
+    await run(`Reading ${path.split(/[\\/]/).pop()}…`, async () => addOpenedFile(await api().pages.open({ path })))
     await refreshRecent()
   }
 
   async function openFile(file: File): Promise<void> {
     await run(`Reading ${file.name}…`, async () => {
       const base64 = toBase64(new Uint8Array(await file.arrayBuffer()))
-      await addOpened(await api().pages.openBytes({ name: file.name, base64 }))
+      await addOpenedFile(await api().pages.openBytes({ name: file.name, base64 }))
     })
     await refreshRecent()
   }

@@ -48,7 +48,7 @@ function textPieces(doc: PageDoc, changed: Set<string>): TextPiece[][] {
 
 /** The display name of a page: its file name. */
 export function pageName(doc: PageDoc): string {
-  return pageDisplayName(doc.image.path)
+  return pageDisplayName(doc.image.path, doc.image.page)
 }
 
 /**
