@@ -258,7 +258,14 @@ export const ROUTES = {
     "register a saved PageDoc's image (project load) and get its glyph previews"
   ),
   'pages.import': route(
-    z.object({ ocr: FileSourceSchema, image: FileSourceSchema.optional() }).strict(),
+    z
+      .object({
+        ocr: FileSourceSchema,
+        image: FileSourceSchema.optional(),
+        /** The model whose reading stage cuts words without glyph boxes into glyphs (default: the default model). */
+        model: z.string().optional()
+      })
+      .strict(),
     OpenedPageSchema.extend({ report: ImportReportSchema }),
     "open another tool's hOCR, ALTO or PAGE XML with its page image for review (the image defaults to the one the file names, beside it); nothing changes when it fails"
   ),

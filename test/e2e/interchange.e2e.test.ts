@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, requireChromium, ROOT, startBrowserMode } from './browserHarness.ts'
 import { buildIsStale, buildRenderer } from '../../src/main/server/browserMode.ts'
 import { importOcrFile, readOcrFile } from '../../src/main/interchange/import.ts'
+import { loadClassifier } from '../../src/main/recognize/models.ts'
 import { assembleText } from '../../src/shared/pagedoc.ts'
 import { validateAgainst } from '../main/helpers/xsd.ts'
 import { multiPageTiff } from '../main/helpers/multiPageTiff.ts'
@@ -82,7 +83,7 @@ describe.skipIf(!haveChromium)("importing another tool's OCR file in the app (br
     expect(await boxCount()).toBeGreaterThan(20)
     // The text panel shows Tesseract's reading (upper-cased, punctuation dropped, "?" where its words could
     // not be aligned), exactly as the import makes it outside the app, not the model's.
-    const { doc } = await importOcrFile(HOCR, IMAGE)
+    const { doc } = await importOcrFile(HOCR, IMAGE, { classifier: await loadClassifier() })
     expect(texts).toEqual(assembleText(doc).split('\n'))
     expect(texts.join(' ')).toContain('LEARNING')
     if (SHOTS) {

@@ -1,12 +1,14 @@
 // Import of another tool's OCR file (hOCR, ALTO, PAGE XML) with its page image into a PageDoc for review.
 //
 //  - The file's lines and words keep their place. Glyph boxes the file has are taken as they are.
-//  - A word (or a line, in a file without words) that has no glyph boxes gets the glyphs Glyphdesk's own
-//    segmentation finds on the page (vision/segment.ts, run once) whose centre lies inside its box, left to
-//    right. When their number equals the number of the word's characters that are Glyphdesk classes (letters
-//    upper-cased; punctuation dropped, as the segmenter drops it too), they are aligned one to one and take
-//    the file's characters as labels; otherwise they are kept without labels and marked `aligned: false`. A
-//    word with no glyph found inside keeps its own box, unaligned, so every word of the file is in the page.
+//  - A word (or a line, in a file without words) that has no glyph boxes gets the glyphs Glyphdesk finds on the
+//    page whose centre lies inside its box, in reading order: the reading stage's (read/transcribe.ts, run once
+//    with the caller's classifier: touching letters cut, broken ones joined), or the detector's (vision/segment.ts)
+//    when those match the word and the reader's do not, or without a classifier. When their number equals the
+//    number of the word's characters that are Glyphdesk classes (letters upper-cased; punctuation dropped, as the
+//    segmenter drops it too), they are aligned one to one and take the file's characters as labels; otherwise
+//    they are kept without labels and marked `aligned: false`. A word with no glyph found inside keeps its own
+//    box, unaligned, so every word of the file is in the page.
 //  - Labels are the tool's (`label`, with `imported` set on the box and `imported.tool` on the document),
 //    never the person's: the review queue shows them, and retraining only uses boxes a person confirms.
 //    Glyphdesk's own ALTO and PAGE files bring back the person's corrections as `userLabel`.
@@ -23,7 +25,8 @@ import { readPage } from '../vision/readPage.ts'
 import { tiffPageCountOf } from '../vision/tiffPages.ts'
 import { segmentPage, type SegmentOptions } from '../vision/segment.ts'
 import { segmentationAsRead, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
-import { toFileRect } from '../read/transcribe.ts'
+import { toFileRect, transcribe } from '../read/transcribe.ts'
+import type { Classifier } from '../recognize/classifier.ts'
 import { readOcrDocument, type ImportedPage, type Rect } from './read.ts'
 import { InterchangeError, MAX_FILE_BYTES, parseXml } from './xml.ts'
 
@@ -102,6 +105,12 @@ export interface ImportOptions {
    * every other request. The segmentation is then always made (`segment` does not apply).
    */
   inWorker?: boolean
+  /**
+   * Words without glyph boxes are cut into glyphs by Glyphdesk's reading stage with this classifier (touching
+   * letters cut, broken ones joined: read/transcribe.ts), the detector's boxes tried where those do not match the
+   * word's letters. Without it, the detector's boxes alone.
+   */
+  classifier?: Classifier
 }
 
 /** OCR file + page image → PageDoc (version 2), after every check. */
@@ -135,11 +144,29 @@ export async function importOcrFile(
   // Text that lies turned (the file says so) is segmented with the page turned, as Glyphdesk reads such a page: a
   // sideways 1 is a flat stroke, which the page as it lies drops.
   if (segmentation && page.turn) segmentation = await segmentationAsRead(image, segmentation, page.turn)
-  const { doc, report } = buildDoc(page, image, segmentation, {
-    ocrPath: resolve(ocrPath),
-    imagePath: resolve(imagePath),
-    sha256: createHash('sha256').update(imageBytes).digest('hex')
-  })
+  // The reading stage's glyphs, in the file's pixels: the page read as it lies in the file's reading direction
+  // (the file decides the turn), every box kept (the file says there is writing).
+  const read =
+    segmentation && needsSegmentation && opts.classifier
+      ? (
+          await transcribe(image, opts.classifier, {
+            segmentation,
+            orientation: false,
+            dropClutter: false
+          })
+        ).doc.boxes.map(({ x, y, w, h }) => ({ x, y, w, h }))
+      : undefined
+  const { doc, report } = buildDoc(
+    page,
+    image,
+    segmentation,
+    {
+      ocrPath: resolve(ocrPath),
+      imagePath: resolve(imagePath),
+      sha256: createHash('sha256').update(imageBytes).digest('hex')
+    },
+    read
+  )
   return { doc, report, image, imageBytes, segmentation }
 }
 
@@ -231,7 +258,8 @@ export function buildDoc(
   page: ImportedPage,
   image: LoadedImage,
   seg: PageSegmentation | null,
-  meta: { ocrPath: string; imagePath: string; sha256?: string }
+  meta: { ocrPath: string; imagePath: string; sha256?: string },
+  read?: readonly Rect[]
 ): { doc: PageDoc; report: ImportReport } {
   const W = image.originalWidth,
     H = image.originalHeight
@@ -246,8 +274,9 @@ export function buildDoc(
   }
   // Boxes of a flat sheet or a turned page in its own pixels: through its map onto the file.
   const sheet = seg?.sheet
-  const found = seg ? seg.boxes.map((b) => (sheet ? sheetRectToFile(image, sheet, b) : toFileRect(image, b))) : []
-  const used = new Uint8Array(found.length)
+  const detected = seg ? seg.boxes.map((b) => (sheet ? sheetRectToFile(image, sheet, b) : toFileRect(image, b))) : []
+  // The glyph sets a word's glyphs are taken from, in order of preference: the reading stage's, then the detector's.
+  const sets = (read ? [read, detected] : [detected]).map((boxes) => ({ boxes, used: new Uint8Array(boxes.length) }))
   const report: ImportReport = {
     format: page.format,
     version: page.version,
@@ -278,17 +307,29 @@ export function buildDoc(
 
   // A page whose text lies turned (the file says so): a word's glyphs in the order it is read.
   const along = readingAlong(page.turn)
-  const segmented = (r: Rect): Rect[] => {
-    const inside: { i: number; r: Rect }[] = []
-    found.forEach((f, i) => {
-      if (used[i]) return
+  const inside = (set: (typeof sets)[number], r: Rect): { i: number; r: Rect }[] => {
+    const found: { i: number; r: Rect }[] = []
+    set.boxes.forEach((f, i) => {
+      if (set.used[i]) return
       const cx = f.x + f.w / 2,
         cy = f.y + f.h / 2
-      if (cx >= r.x && cx < r.x + r.w && cy >= r.y && cy < r.y + r.h) inside.push({ i, r: f })
+      if (cx >= r.x && cx < r.x + r.w && cy >= r.y && cy < r.y + r.h) found.push({ i, r: f })
     })
-    inside.sort((a, b) => along(a.r) - along(b.r))
-    for (const c of inside) used[c.i] = 1
-    return inside.map((c) => c.r)
+    return found.sort((a, b) => along(a.r) - along(b.r))
+  }
+  /** The glyphs inside a word's box, from the first set that has as many as the word has letters (else the first). */
+  const segmented = (r: Rect, letters: number): Rect[] => {
+    const each = sets.map((s) => inside(s, r))
+    const k =
+      letters > 0
+        ? Math.max(
+            0,
+            each.findIndex((g) => g.length === letters)
+          )
+        : 0
+    // Every set's glyphs inside the word are its: none is offered to the next word.
+    each.forEach((g, j) => g.forEach((c) => (sets[j].used[c.i] = 1)))
+    return each[k].map((c) => c.r)
   }
 
   for (const line of page.lines) {
@@ -329,7 +370,7 @@ export function buildDoc(
         continue
       }
       const chars = classChars(w.text)
-      const rects = segmented(wr)
+      const rects = segmented(wr, chars.length)
       if (rects.length === 0) {
         report.emptyWords++
         lineBoxes.push({ id: newId(), ...wr, line: li, word: wordIndex, source: 'detector', imported: imported(false) })

@@ -12,7 +12,7 @@ import { importOcrFile, InterchangeError, MAX_FILE_BYTES, readOcrFile } from '..
 import { segmentPage } from '../../vision/segment.ts'
 import { segmentationAsRead } from '../../vision/sheet.ts'
 
-type Deps = Pick<AppContext, 'pages' | 'userDataDir' | 'settings' | 'onRecent' | 'files'>
+type Deps = Pick<AppContext, 'pages' | 'models' | 'userDataDir' | 'settings' | 'onRecent' | 'files'>
 type FileSource = z.infer<typeof FileSourceSchema>
 
 function decode(src: Extract<FileSource, { base64: string }>): Buffer {
@@ -23,7 +23,7 @@ function decode(src: Extract<FileSource, { base64: string }>): Buffer {
 
 export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.import'> {
   return {
-    'pages.import': async ({ ocr, image }) => {
+    'pages.import': async ({ ocr, image, model }) => {
       // Paths are limited like every route's: the data folder or files the person chose, checked first.
       const ocrName = 'path' in ocr ? d.files.check(ocr.path, 'read', 'pages.import') : basename(ocr.name)
       const ocrBytes = 'path' in ocr ? undefined : decode(ocr)
@@ -49,7 +49,9 @@ export function createInterchangeRoutes(d: Deps): Pick<RouteHandlers, 'pages.imp
         })
       }
       // Decoding and segmentation in the page worker, as for pages.open.
-      const r = await importOcrFile(ocrName, imagePath, { ocrBytes, imageBytes, inWorker: true })
+      // Words without glyph boxes are cut into glyphs by the reading stage, with the model the page would be read with.
+      const classifier = await d.models.classifier(model)
+      const r = await importOcrFile(ocrName, imagePath, { ocrBytes, imageBytes, inWorker: true, classifier })
       // importOcrFile's segmentation is already the page as read (turned when the file says its text lies turned).
       const seg = r.segmentation ?? (await segmentationAsRead(r.image, await segmentPage(r.image), r.doc.image.turn))
       // Only now, with the import whole, is anything kept: an uploaded image under the user data folder
