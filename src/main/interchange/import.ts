@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
-import { CLASSES } from '../../shared/classes.ts'
+import { CLASS_INDEX, CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
 import { type PageBox, type PageDoc, PageDocSchema, type PageLine, readingAlong } from '../../shared/pagedoc.ts'
 import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { readPage } from '../vision/readPage.ts'
@@ -27,6 +27,9 @@ import { segmentPage, type SegmentOptions } from '../vision/segment.ts'
 import { segmentationAsRead, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
 import { toFileRect, transcribe } from '../read/transcribe.ts'
 import type { Classifier } from '../recognize/classifier.ts'
+import { lnp } from '../read/decode.ts'
+import { forcedPath } from '../read/forcedPath.ts'
+import type { PreparedLines } from '../read/readLines.ts'
 import { readOcrDocument, type ImportedPage, type Rect } from './read.ts'
 import { InterchangeError, MAX_FILE_BYTES, parseXml } from './xml.ts'
 
@@ -111,6 +114,11 @@ export interface ImportOptions {
    * word's letters. Without it, the detector's boxes alone.
    */
   classifier?: Classifier
+  /**
+   * Where neither the reading stage's glyphs nor the detector's match a word, align its letters to the reading
+   * stage's candidates (ReaderGlyphs.align; default true, with a classifier).
+   */
+  forceAlign?: boolean
 }
 
 /** OCR file + page image → PageDoc (version 2), after every check. */
@@ -148,13 +156,7 @@ export async function importOcrFile(
   // (the file decides the turn), every box kept (the file says there is writing).
   const read =
     segmentation && needsSegmentation && opts.classifier
-      ? (
-          await transcribe(image, opts.classifier, {
-            segmentation,
-            orientation: false,
-            dropClutter: false
-          })
-        ).doc.boxes.map(({ x, y, w, h }) => ({ x, y, w, h }))
+      ? await readerGlyphs(image, segmentation, opts.classifier, opts.forceAlign ?? true)
       : undefined
   const { doc, report } = buildDoc(
     page,
@@ -168,6 +170,74 @@ export async function importOcrFile(
     read
   )
   return { doc, report, image, imageBytes, segmentation }
+}
+
+/**
+ * What the reading stage offers a word without glyph boxes: the glyphs it read (file pixels), and a forced
+ * alignment of the word's letters over every candidate it weighed (`align`).
+ */
+export interface ReaderGlyphs {
+  boxes: Rect[]
+  /**
+   * The word's letters aligned to the reading stage's candidates inside its box (file pixels), one candidate per
+   * letter, left to right, covering the stretch of the line the candidates inside span: of all such paths the one
+   * the classifier finds likeliest to read the word's letters. Null when no path of that many candidates exists.
+   */
+  align: (word: Rect, letters: readonly string[]) => Rect[] | null
+}
+
+/** The page read by the reading stage, its glyphs and candidates kept for aligning words (ReaderGlyphs). */
+async function readerGlyphs(
+  image: LoadedImage,
+  segmentation: PageSegmentation,
+  classifier: Classifier,
+  forceAlign: boolean
+): Promise<ReaderGlyphs> {
+  let prep: PreparedLines | undefined
+  const { doc } = await transcribe(image, classifier, {
+    segmentation,
+    // The file decides which way its text runs, and that there is writing.
+    orientation: false,
+    dropClutter: false,
+    onPrepared: (p) => (prep = p)
+  })
+  const sheet = segmentation.sheet
+  const toFile = (b: Rect): Rect => (sheet ? sheetRectToFile(image, sheet, b) : toFileRect(image, b))
+  const candidates: { rect: Rect; line: number; from: number; to: number; row: number }[] = []
+  let row = 0
+  prep?.lattices.forEach((l, line) => {
+    for (const s of l.segments) candidates.push({ rect: toFile(s.box), line, from: s.from, to: s.to, row: row++ })
+  })
+  const probs = prep?.probs ?? new Float32Array(0)
+  const prior = prep?.prior
+  return {
+    boxes: doc.boxes.map(({ x, y, w, h }) => ({ x, y, w, h })),
+    align: (word, letters) => {
+      if (!forceAlign) return null
+      const classes = letters.map((c) => CLASS_INDEX.get(c))
+      if (classes.some((c) => c === undefined) || classes.length === 0) return null
+      const inside = candidates.filter((c) => {
+        const cx = c.rect.x + c.rect.w / 2,
+          cy = c.rect.y + c.rect.h / 2
+        return cx >= word.x && cx < word.x + word.w && cy >= word.y && cy < word.y + word.h
+      })
+      if (inside.length === 0) return null
+      // The line of the page most of the word's candidates are on.
+      const perLine = new Map<number, number>()
+      for (const c of inside) perLine.set(c.line, (perLine.get(c.line) ?? 0) + 1)
+      const line = [...perLine].sort((a, b) => b[1] - a[1])[0][0]
+      const mine = inside.filter((c) => c.line === line)
+      const path = forcedPath(
+        mine,
+        classes.length,
+        Math.min(...mine.map((c) => c.from)),
+        Math.max(...mine.map((c) => c.to)),
+        // ln p of the letter read by the candidate, and the touching model's prior of it.
+        (c, k) => lnp(probs[c.row * NUM_CLASSES + classes[k]!]) + (prior?.[c.row] ?? 0)
+      )
+      return path && path.map((c) => c.rect)
+    }
+  }
 }
 
 /** Scale from the file's units to image pixels, after checking the stated page size against the image. */
@@ -259,7 +329,7 @@ export function buildDoc(
   image: LoadedImage,
   seg: PageSegmentation | null,
   meta: { ocrPath: string; imagePath: string; sha256?: string },
-  read?: readonly Rect[]
+  read?: ReaderGlyphs
 ): { doc: PageDoc; report: ImportReport } {
   const W = image.originalWidth,
     H = image.originalHeight
@@ -276,7 +346,10 @@ export function buildDoc(
   const sheet = seg?.sheet
   const detected = seg ? seg.boxes.map((b) => (sheet ? sheetRectToFile(image, sheet, b) : toFileRect(image, b))) : []
   // The glyph sets a word's glyphs are taken from, in order of preference: the reading stage's, then the detector's.
-  const sets = (read ? [read, detected] : [detected]).map((boxes) => ({ boxes, used: new Uint8Array(boxes.length) }))
+  const sets = (read ? [read.boxes, detected] : [detected]).map((boxes) => ({
+    boxes,
+    used: new Uint8Array(boxes.length)
+  }))
   const report: ImportReport = {
     format: page.format,
     version: page.version,
@@ -370,7 +443,16 @@ export function buildDoc(
         continue
       }
       const chars = classChars(w.text)
-      const rects = segmented(wr, chars.length)
+      const found = segmented(wr, chars.length)
+      // Neither the reader's glyphs nor the detector's fit the word: its letters aligned to the reader's candidates.
+      const forced =
+        found.length > 0 && found.length !== chars.length
+          ? read?.align(
+              wr,
+              chars.map((c) => c.ch)
+            )
+          : null
+      const rects = forced ?? found
       if (rects.length === 0) {
         report.emptyWords++
         lineBoxes.push({ id: newId(), ...wr, line: li, word: wordIndex, source: 'detector', imported: imported(false) })

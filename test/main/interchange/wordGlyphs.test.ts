@@ -1,6 +1,7 @@
 // Words imported without glyph boxes (as most tools write them) are cut into glyphs by the reading stage: on a
 // committed page of touching letters, from the ground truth's words as a words-only hOCR, the reader's cuts align
-// words the detector's boxes alone leave unaligned (two letters in one box), and the glyphs land on the letters.
+// words the detector's boxes alone leave unaligned (two letters in one box), the words neither fits are aligned
+// to the reader's candidates, and the glyphs land on the letters.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -70,17 +71,22 @@ describe('words without glyph boxes, cut into glyphs on import', () => {
     const file = join(work, 'touching-01.hocr')
     writeFileSync(file, hocr)
     const image = join(HARD, page.file)
+    const classifier = await loadClassifier()
     const detector = await importOcrFile(file, image)
-    const reader = await importOcrFile(file, image, { classifier: await loadClassifier() })
+    const reader = await importOcrFile(file, image, { classifier, forceAlign: false })
+    const forced = await importOcrFile(file, image, { classifier })
     const words = detector.report.words
     expect(reader.report.words).toBe(words)
-    // Measured: the detector's boxes align 26 of 47 words and put 96 of 190 letters right; the reader's 44 and 176.
+    // Measured: the detector's boxes align 26 of 47 words and put 96 of 190 letters right; the reader's glyphs 44
+    // and 176; with the letters of the words they do not fit aligned to the reader's candidates, 47 and 187.
     expect(detector.report.alignedWords).toBeLessThan(0.7 * words)
     expect(reader.report.alignedWords).toBeGreaterThanOrEqual(0.9 * words)
+    expect(forced.report.alignedWords).toBe(words)
     expect(lettersRight(detector.doc, truth)).toBeLessThan(0.6 * truth.length)
     expect(lettersRight(reader.doc, truth)).toBeGreaterThanOrEqual(0.9 * truth.length)
+    expect(lettersRight(forced.doc, truth)).toBeGreaterThanOrEqual(0.97 * truth.length)
     // Every box is the file's (marked imported), and every aligned one carries its word's letter.
-    for (const r of [detector, reader]) {
+    for (const r of [detector, reader, forced]) {
       expect(r.doc.boxes.every((b) => b.imported !== undefined)).toBe(true)
       expect(r.doc.boxes.filter((b) => b.imported?.aligned).every((b) => b.label !== undefined)).toBe(true)
     }
