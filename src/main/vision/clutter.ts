@@ -15,16 +15,28 @@ import { Levels } from './levels.ts'
  * stays whole. Under a letter that only stands on the line (or hangs from it) the band is line and is erased:
  * kept, it gave the letter a foot as wide as its touching stroke — an underlined O read Q, a J read I
  * (docs/BENCHMARKS.md, "Underlines"). Bands thicker than `maxThickness` are not lines (a bar, a blob) and are
- * left alone. Returns the number of pixels erased.
+ * left alone.
+ * A form's cells: a vertical stroke at least `minWall` long that runs from one horizontal line to another (both its
+ * ends on a line, see markWalls) is a cell's wall, a line however short, and is erased the same way, with the lines
+ * it joins; a letter's stroke that only touches the lines at one end, or crosses one, is not. Returns the number of
+ * pixels erased.
  */
-export function removeRules(bin: Uint8Array, w: number, h: number, minLength: number, maxThickness: number): number {
+export function removeRules(
+  bin: Uint8Array,
+  w: number,
+  h: number,
+  minLength: number,
+  maxThickness: number,
+  minWall = Infinity
+): number {
   // Horizontal runs over the row and its neighbours (a vertical dilation by one pixel), then vertical runs over
   // the column and its neighbours: one search, along rows (bit 1) and along columns (bit 2).
   const rows = markLongRuns(bin, null, h, w, w, 1, minLength, 1)
   const cols = markLongRuns(bin, rows.line, w, h, 1, w, minLength, 2)
-  const line = cols.line
-  const horizontal = rows.marked,
-    vertical = cols.marked
+  const walls = markWalls(bin, cols.line, w, h, minWall, minLength / 2, maxThickness)
+  const line = walls.line
+  const horizontal = rows.marked + walls.lines
+  const vertical = cols.marked + walls.walls
   if (!line) return 0
   let erased = 0
   // Horizontal lines: per column, bands of line pixels.
@@ -70,6 +82,136 @@ export function removeRules(bin: Uint8Array, w: number, h: number, minLength: nu
     }
   }
   return erased
+}
+
+/**
+ * Marks the cell walls of a form (removeRules), and the lines they join: per column, each run of ink at least
+ * `minWall` long whose top and bottom ends each lie on a horizontal line — ink followed sideways from the end for at
+ * least `minLine` pixels, across gaps of up to a quarter of that (a printed line thinner than the median filter
+ * breaks into dashes when binarised), ink over at least half of it, and straight (its centre moving by at most a
+ * pixel in 30, where a chain of touching letters' tops wanders with their shapes). The run is marked bit 2, the
+ * lines' pixels bit 1 (so a line too broken to be a long run is still erased); `line` is allocated on the first
+ * wall. A letter's stroke is shorter than its cell's wall (segment.ts#WALL_HEIGHTS) and ends in the letter; a stroke
+ * that crosses a line runs on past it.
+ */
+function markWalls(
+  bin: Uint8Array,
+  line: Uint8Array | null,
+  w: number,
+  h: number,
+  minWall: number,
+  minLine: number,
+  thick: number
+): { line: Uint8Array | null; walls: number; lines: number } {
+  const out = { line, walls: 0, lines: 0 }
+  if (!Number.isFinite(minWall)) return out
+  // A printed line thinner than the median filter's footprint breaks into dashes when binarised: gaps of up to a
+  // quarter of a line's least length are crossed, so long as ink covers half the line followed.
+  const GAP = Math.max(4, Math.round(minLine / 4))
+  // The centre row of a followed line in each column it covers (top end's, bottom end's), -1 elsewhere.
+  const tops = new Int32Array(w).fill(-1),
+    bottoms = new Int32Array(w).fill(-1)
+  /**
+   * Follows a horizontal line through the run's end (x, yEnd) left and right, within 2 rows of its centre (which may
+   * drift a row at a time, for a tilted line), writing its centre rows into `ys`: its columns [x0, x1], or null when
+   * no row of the run's end holds one at least minLine long (`ys` is then cleared). `inward` is +1 at the run's top
+   * end (the line lies at or below it), −1 at its bottom end.
+   */
+  const follow = (ys: Int32Array, x: number, yEnd: number, inward: number): [number, number] | null => {
+    // The line is one of the rows of the run's end (the run's first or last `thick` rows); its own column is the wall.
+    for (let r = yEnd; Math.abs(r - yEnd) <= thick && r >= 0 && r < h && bin[r * w + x]; r += inward) {
+      const got = followRow(ys, x, r)
+      if (got) return got
+    }
+    return null
+  }
+  const followRow = (ys: Int32Array, x: number, centre: number): [number, number] | null => {
+    ys[x] = centre
+    let found = 1
+    const walk = (dir: number): number => {
+      let yc = centre,
+        gap = 0,
+        last = x
+      for (let xx = x + dir; xx >= 0 && xx < w; xx += dir) {
+        let at = -1
+        for (const dy of [0, -1, 1, -2, 2]) {
+          const yy = yc + dy
+          if (yy >= 0 && yy < h && bin[yy * w + xx]) {
+            at = yy
+            break
+          }
+        }
+        if (at < 0) {
+          if (++gap > GAP) break
+          continue
+        }
+        gap = 0
+        yc = at
+        ys[xx] = yc
+        last = xx
+        found++
+      }
+      return last
+    }
+    const x0 = walk(-1),
+      x1 = walk(1)
+    // A printed line is straight: its centre moves by at most a pixel per 30 along it (a page turned by 2°), where
+    // a chain of letters' tops wanders with their shapes.
+    let lo = h,
+      hi = -1
+    for (let xx = x0; xx <= x1; xx++)
+      if (ys[xx] >= 0) {
+        lo = Math.min(lo, ys[xx])
+        hi = Math.max(hi, ys[xx])
+      }
+    const straight = hi - lo <= Math.max(4, (x1 - x0 + 1) / 30)
+    if (x1 - x0 + 1 >= minLine && found >= 0.5 * (x1 - x0 + 1) && straight) return [x0, x1]
+    ys.fill(-1, x0, x1 + 1)
+    return null
+  }
+  const half = Math.max(1, Math.ceil(thick / 2))
+  const markLine = (ys: Int32Array, [x0, x1]: [number, number], into: Uint8Array) => {
+    for (let xx = x0; xx <= x1; xx++) {
+      const yc = ys[xx]
+      if (yc < 0) continue
+      ys[xx] = -1
+      for (let yy = Math.max(0, yc - half); yy <= Math.min(h - 1, yc + half); yy++) {
+        const i = yy * w + xx
+        if (bin[i] && !(into[i] & 1)) {
+          into[i] |= 1
+          out.lines++
+        }
+      }
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    let y = 0
+    while (y < h) {
+      if (!bin[y * w + x]) {
+        y++
+        continue
+      }
+      const y0 = y
+      while (y < h && bin[y * w + x]) y++
+      const y1 = y - 1
+      if (y1 - y0 + 1 < minWall) continue
+      const top = follow(tops, x, y0, 1)
+      if (!top) continue
+      const bottom = follow(bottoms, x, y1, -1)
+      if (!bottom) {
+        tops.fill(-1, top[0], top[1] + 1)
+        continue
+      }
+      const into = (out.line ??= new Uint8Array(bin.length))
+      markLine(tops, top, into)
+      markLine(bottoms, bottom, into)
+      for (let k = y0; k <= y1; k++) {
+        if (!(into[k * w + x] & 2)) out.walls++
+        into[k * w + x] |= 2
+      }
+    }
+  }
+  return out
 }
 
 /**

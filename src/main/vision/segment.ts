@@ -335,6 +335,11 @@ export class TooManyComponentsError extends InvalidInputError {
  * salt-and-pepper noise or a photo's texture gives tens of thousands.
  */
 export const MAX_COMPONENTS = 20_000
+/**
+ * A vertical stroke from one horizontal line to another at least this many character heights long is a form cell's
+ * wall (clutter.ts#removeRules): a cell is at least as tall as the letter written in it.
+ */
+export const WALL_HEIGHTS = 1.2
 
 /** Pixels of the working (character-height-normalised) image at most (a 40 MP page at scale 0.77). */
 export const MAX_WORK_PIXELS = 24e6
@@ -436,7 +441,8 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     const k = keep(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(3, 3)))
     if (getKernel() && bin.isContinuous()) closeCrossSimd(bin.data, ww, wh, bin.data)
     else cv.morphologyEx(bin, bin, cv.MORPH_CLOSE, k)
-    if (options.removeRules ?? true) removeRules(bin.data, ww, wh, 3 * target, Math.max(2, Math.round(0.2 * target)))
+    if (options.removeRules ?? true)
+      removeRules(bin.data, ww, wh, 3 * target, Math.max(2, Math.round(0.2 * target)), WALL_HEIGHTS * target)
     const { comps: raw, labels } = components(bin)
     const cap = options.maxComponents ?? MAX_COMPONENTS
     if (raw.length > cap) {

@@ -16,7 +16,7 @@ import { GLYPHDESK_VERSION } from '../../core/version.ts'
 import { Rng } from '../../nn/rng.ts'
 import type { LabelledGlyphs } from '../glyphset.ts'
 import { evalFonts, trainingFonts, type FontStyle } from '../synth/fonts.ts'
-import { breakStroke, clip, FontInk, NistInk, RealDigitInk, type InkBitmap } from './glyphs.ts'
+import { bilinear, breakStroke, clip, FontInk, NistInk, RealDigitInk, type InkBitmap } from './glyphs.ts'
 import {
   applyH,
   clutter,
@@ -46,7 +46,8 @@ export const PAGE_CONDITIONS = [
   'small',
   'shadow',
   'underlined',
-  'phone-shadow'
+  'phone-shadow',
+  'boxed'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -79,7 +80,9 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
   underlined:
     'words and whole lines underlined (70% of the lines), the line from just touching the letters to a tenth of the cap height below them, 4–8% of it thick',
   'phone-shadow':
-    "a phone photo (as `phone`) with a hard-edged shadow over desk and sheet (the phone's or the hand's holding it): one side of a straight edge at any angle through the middle 60% of the sheet darkened to 45–75%, with a penumbra of 0–8 px"
+    "a phone photo (as `phone`) with a hard-edged shadow over desk and sheet (the phone's or the hand's holding it): one side of a straight edge at any angle through the middle 60% of the sheet darkened to 45–75%, with a penumbra of 0–8 px",
+  boxed:
+    "a form's comb fields: each line written one letter per printed cell (cells 0.95–1.25 cap heights wide, 1.35–1.6 tall, an empty cell between words), each letter centred in its cell give or take a tenth of the cap height (a wide one touches the walls), the cells' lines 1–3 px, black to mid-gray or a form's blue"
 }
 
 /**
@@ -189,7 +192,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   small: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a small page is drawn as another condition
   shadow: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   underlined: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  'phone-shadow': { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  'phone-shadow': { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  boxed: { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: a boxed page's letters sit one per cell
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -425,6 +429,9 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
     cond === 'phone' || cond === 'no-text' ? [244, 241, 234] : ruled ? [250, 250, 246] : [248, 248, 248]
   const img = rgbImage(width, height, paper)
   if (ruled) drawRules(img, rng, top, pitch, left)
+  // A form's comb fields: one cell per letter, one empty cell between words, each line a field of its own.
+  // (Drawn from the page's generator only on boxed pages: every other page stays byte for byte as it was.)
+  const cells = cond === 'boxed' ? combCells(rng, H) : null
   const inkColour: [number, number, number] = ruled || cond === 'phone' ? pickInk(rng) : grayInk(rng)
   const ink = new Float32Array(width * height)
   const mix: TextMix = cond === 'mixed' ? MIXED_MIX : ORDINARY_MIX
@@ -446,6 +453,7 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
     const baseline0 = top + li * pitch + (ruled ? H * rng.uniformIn(-0.05, 0.3) : 0)
     const slope = rng.uniformIn(-0.006, 0.006)
     let x = left + H * rng.uniformIn(0, 0.4)
+    const lineStart = x
     const words: string[] = []
     /** Each word's ink span along the line, [first glyph's left, last glyph's right]. */
     const spans: [number, number][] = []
@@ -459,17 +467,25 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
       if (cond === 'broken')
         for (const g of glyphs)
           if (rng.uniform() < 0.35) breakStroke(g, Math.max(3, H * rng.uniformIn(0.08, 0.15)), rng)
-      const wordGap = words.length === 0 ? 0 : H * rng.uniformIn(sp.word[0], sp.word[1])
-      const estWidth = glyphs.reduce((s, g) => s + g.w + H * sp.letter[1], wordGap)
+      const wordGap = words.length === 0 ? 0 : cells ? cells.w : H * rng.uniformIn(sp.word[0], sp.word[1])
+      const estWidth = cells
+        ? wordGap + glyphs.length * cells.w
+        : glyphs.reduce((s, g) => s + g.w + H * sp.letter[1], wordGap)
       if (x + estWidth > right && words.length > 0) break
       pending.shift()
       x += wordGap
       for (let ci = 0; ci < glyphs.length; ci++) {
-        const g = glyphs[ci]
+        let g = glyphs[ci]
         const baseline = baseline0 + slope * (x - left) + rng.normal(0, 0.025 * H)
         const y = Math.round(baseline - g.baseline)
         let gx: number
-        if (ci > 0 && prev !== null && cond === 'touching' && rng.uniform() < 0.4) {
+        if (cells) {
+          // A letter wider than its cell is written narrower to fit (not always quite), then centred in the cell
+          // give or take a tenth of the cap height.
+          const room = cells.w * rng.uniformIn(0.85, 1)
+          if (g.w > room) g = narrower(g, Math.round(room))
+          gx = x + (cells.w - g.w) / 2 + rng.normal(0, 0.1 * H)
+        } else if (ci > 0 && prev !== null && cond === 'touching' && rng.uniform() < 0.4) {
           gx = touchingX(prev, g, y, rng.uniformIn(1.5, Math.max(2, 0.08 * H)))
         } else if (ci > 0 && prev !== null) {
           gx = prev.x + prev.g.w + H * rng.uniformIn(sp.letter[0], sp.letter[1])
@@ -479,13 +495,15 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
         const si = ctx.sourceIndex(g.source)
         chars.push([token[ci], gx, y, gx + g.w, y + g.h, si])
         prev = { g, x: gx, y }
-        x = gx + g.w
+        x = cells ? x + cells.w : gx + g.w
       }
       words.push(token)
       spans.push([chars[chars.length - token.length][1], x])
       prev = null
     }
     lines.push(words.join(' '))
+    if (cells && words.length > 0)
+      drawCells(img, cells, lineStart, Math.round((x - lineStart) / cells.w), (px) => baseline0 + slope * (px - left))
     if (cond === 'underlined' && words.length > 0 && rng.uniform() < 0.7) {
       // A whole line, or one of its words, underlined: from touching the letters' feet to a tenth of H below.
       const whole = rng.uniform() < 0.5
@@ -508,6 +526,64 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
     img.b[i] += (inkColour[2] - img.b[i]) * a
   }
   return { img, lines, chars, capHeight: H, sources: [...usedSources] }
+}
+
+/** The glyph squeezed to `w` pixels wide (same height and baseline), as a hand narrows a letter to fit a cell. */
+function narrower(g: InkBitmap, w: number): InkBitmap {
+  const ink = new Float32Array(w * g.h)
+  const f = g.w / w
+  for (let y = 0; y < g.h; y++)
+    for (let x = 0; x < w; x++) ink[y * w + x] = bilinear(g.ink, g.w, g.h, (x + 0.5) * f - 0.5, y)
+  return { ...g, w, ink }
+}
+
+/** A page's comb fields: cell width, how far the cells reach above and below the baseline, line thickness and colour. */
+interface CombCells {
+  w: number
+  above: number
+  below: number
+  thick: number
+  colour: [number, number, number]
+}
+
+function combCells(rng: Rng, H: number): CombCells {
+  const w = H * rng.uniformIn(0.95, 1.25)
+  const above = H * rng.uniformIn(1.15, 1.3),
+    below = H * rng.uniformIn(0.2, 0.3)
+  const thick = rng.uniformIn(1, 3)
+  // Black to mid-gray print, or a form's blue.
+  const v = Math.round(rng.uniformIn(20, 120))
+  const colour: [number, number, number] =
+    rng.uniform() < 0.75
+      ? [v, v, v]
+      : [Math.round(rng.uniformIn(60, 110)), Math.round(rng.uniformIn(110, 150)), Math.round(rng.uniformIn(190, 230))]
+  return { w, above, below, thick, colour }
+}
+
+/** `n` cells from `x0` along the line whose baseline is at `baseline(x)`: top and bottom lines, and a wall at each cell's edge. */
+function drawCells(img: RgbImage, c: CombCells, x0: number, n: number, baseline: (x: number) => number) {
+  const x1 = x0 + n * c.w
+  const half = c.thick / 2
+  for (let px = Math.max(0, Math.floor(x0 - half)); px <= Math.min(img.w - 1, Math.ceil(x1 + half)); px++) {
+    const b = baseline(px)
+    for (const yc of [b - c.above, b + c.below])
+      for (let py = Math.floor(yc - half - 1); py <= Math.ceil(yc + half + 1); py++) {
+        if (py < 0 || py >= img.h) continue
+        const a = clip(half - Math.abs(py + 0.5 - yc) + 0.5, 0, 1)
+        if (a > 0) blend(img, py * img.w + px, c.colour, a)
+      }
+  }
+  for (let k = 0; k <= n; k++) {
+    const xc = x0 + k * c.w
+    const b = baseline(xc)
+    for (let px = Math.floor(xc - half - 1); px <= Math.ceil(xc + half + 1); px++) {
+      if (px < 0 || px >= img.w) continue
+      const a = clip(half - Math.abs(px + 0.5 - xc) + 0.5, 0, 1)
+      if (a <= 0) continue
+      for (let py = Math.max(0, Math.round(b - c.above)); py <= Math.min(img.h - 1, Math.round(b + c.below)); py++)
+        blend(img, py * img.w + px, c.colour, a)
+    }
+  }
 }
 
 /** x of `g` (top row `y`) so that its ink overlaps `prev`'s by `overlap` px on the row where they come closest. */
