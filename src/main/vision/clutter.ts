@@ -87,7 +87,7 @@ export function removeRules(
 /**
  * Marks the cell walls of a form (removeRules), and the lines they join: per column, each run of ink at least
  * `minWall` long whose top and bottom ends each lie on a horizontal line — ink followed sideways from the end for at
- * least `minLine` pixels, across gaps of up to a quarter of that (a printed line thinner than the median filter
+ * least `minLine` pixels, across gaps of up to an eighth of that (a printed line thinner than the median filter
  * breaks into dashes when binarised), ink over at least half of it, and straight (its centre moving by at most a
  * pixel in 30, where a chain of touching letters' tops wanders with their shapes). The run is marked bit 2, the
  * lines' pixels bit 1 (so a line too broken to be a long run is still erased); `line` is allocated on the first
@@ -105,9 +105,10 @@ function markWalls(
 ): { line: Uint8Array | null; walls: number; lines: number } {
   const out = { line, walls: 0, lines: 0 }
   if (!Number.isFinite(minWall)) return out
-  // A printed line thinner than the median filter's footprint breaks into dashes when binarised: gaps of up to a
-  // quarter of a line's least length are crossed, so long as ink covers half the line followed.
-  const GAP = Math.max(4, Math.round(minLine / 4))
+  // A printed line thinner than the median filter's footprint breaks into dashes when binarised: gaps of up to an
+  // eighth of a line's least length are crossed, so long as ink covers half the line followed. (A quarter also
+  // crossed the gaps between letters standing on a rule, whose top bars then made a line: docs/BENCHMARKS.md.)
+  const GAP = Math.max(4, Math.round(minLine / 8))
   // The centre row of a followed line in each column it covers (top end's, bottom end's), -1 elsewhere.
   const tops = new Int32Array(w).fill(-1),
     bottoms = new Int32Array(w).fill(-1)

@@ -89,6 +89,52 @@ describe('data pages: composer', () => {
     }
   }, 120_000)
 
+  it("writes boxed pages as a form's comb fields: one letter per printed cell, a cell left empty between words", async () => {
+    const { files, manifest } = await composePages({ seed: 6, conditions: ['boxed'], pagesPerCondition: 2 })
+    let walls = 0,
+      tall = 0
+    for (const page of manifest.pages) {
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      const dark = (x: number, y: number) => img.data[Math.round(y) * img.width + Math.round(x)] < 200
+      let k = 0
+      for (const line of page.lines) {
+        const chars = page.chars.slice(k, k + line.replace(/ /g, '').length)
+        k += chars.length
+        const centres = chars.map((c) => (c[1] + c[3]) / 2)
+        // Letters one cell apart, a word's first letter two cells after the last letter of the word before.
+        const steps = centres.slice(1).map((c, i) => c - centres[i])
+        const cell = Math.min(...steps)
+        const words = line.split(' ')
+        let i = 0
+        for (const word of words.slice(0, -1)) {
+          i += word.length
+          expect(steps[i - 1] / cell, `${page.file}: gap after ${word}`).toBeGreaterThan(1.6)
+        }
+        // Between two letters of a word a printed wall runs from above the letters' tops to below their feet.
+        for (let j = 1; j < chars.length; j++) {
+          if (steps[j - 1] > 1.6 * cell) continue
+          const [a, b] = [chars[j - 1], chars[j]]
+          // The cell's edge, within a quarter of a cap height of the midpoint (each letter sits off its cell's
+          // centre by a tenth of one, give or take).
+          const mid = (centres[j - 1] + centres[j]) / 2
+          let longest = 0
+          for (let x = Math.round(mid - page.capHeight / 4); x <= mid + page.capHeight / 4; x++) {
+            let run = 0
+            for (let y = Math.min(a[2], b[2]) - page.capHeight; y < Math.max(a[4], b[4]) + page.capHeight; y++) {
+              run = dark(x, y) ? run + 1 : 0
+              longest = Math.max(longest, run)
+            }
+          }
+          walls++
+          if (longest >= 1.2 * page.capHeight) tall++
+        }
+      }
+    }
+    // Walls a letter overlaps (a wide one written into its neighbour's cell) are cut; nearly all stand whole.
+    expect(walls).toBeGreaterThan(100)
+    expect(tall / walls).toBeGreaterThan(0.9)
+  }, 60_000)
+
   it("draws faint pages as JPEG whose ink is far lighter than a clean page's, with the same kind of truth", async () => {
     const { files, manifest } = await composePages({ seed: 3, conditions: ['clean', 'faint'], pagesPerCondition: 1 })
     const darkest = async (name: string): Promise<number> => {

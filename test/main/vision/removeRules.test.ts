@@ -195,4 +195,86 @@ describe('removeRules', () => {
     for (let y = 0; y < 43; y++) for (let x = 0; x < w; x++) expect(bin[y * w + x]).toBe(ring[y * w + x])
     expect(bin.subarray(0, 43 * w).some((v) => v !== 0)).toBe(true)
   })
+
+  describe("a form's cells", () => {
+    // A comb field at the working scale (characters ~64 px): cells 70 px wide and 96 tall, lines 2 px; the top and
+    // bottom lines broken into dashes (a thin printed line after binarisation) and too short to be rules alone.
+    const w = 420,
+      h = 160,
+      top = 20,
+      bottom = 116,
+      x0 = 30,
+      cell = 70,
+      cells = 4
+    const field = (dashed: boolean): Uint8Array => {
+      const bin = new Uint8Array(w * h)
+      for (let x = x0; x <= x0 + cells * cell + 1; x++)
+        for (const y of [top, top + 1, bottom, bottom + 1]) if (!dashed || (x - x0) % 24 < 16) bin[y * w + x] = 255 // dashes of 16 px, gaps of 8
+      for (let k = 0; k <= cells; k++)
+        for (let y = top; y <= bottom + 1; y++) for (let t = 0; t < 2; t++) bin[y * w + x0 + k * cell + t] = 255
+      return bin
+    }
+    const ink = (bin: Uint8Array) => bin.reduce((n, v) => n + (v ? 1 : 0), 0)
+
+    it('erases the walls and the broken lines they join, and keeps a letter inside a cell and one crossing a wall', () => {
+      const bin = field(true)
+      // An I in the second cell, touching neither line; an H whose bar crosses the third wall.
+      for (let y = 40; y < 100; y++) for (let t = 0; t < 3; t++) bin[y * w + x0 + cell + 33 + t] = 255
+      const hBar = 70
+      for (let x = x0 + 3 * cell - 20; x < x0 + 3 * cell + 20; x++)
+        for (let t = 0; t < 3; t++) bin[(hBar + t) * w + x] = 255
+      const before = bin.slice()
+      // minLength 192 (no rule is that long here), maxThickness 13, walls from 77 px (1.2 character heights).
+      removeRules(bin, w, h, 192, 13, 77)
+      // Every wall and line pixel is gone but where the H's bar crosses the wall.
+      for (let k = 0; k <= cells; k++)
+        for (let y = top; y <= bottom + 1; y++)
+          for (let t = 0; t < 2; t++) {
+            const i = y * w + x0 + k * cell + t
+            expect(bin[i], `wall ${k} at ${y}`).toBe(k === 3 && y >= hBar && y < hBar + 3 ? 255 : 0)
+          }
+      for (let x = x0 + 2; x < x0 + cells * cell; x++)
+        for (const y of [top, bottom]) expect(bin[y * w + x], `line at ${x},${y}`).toBe(0)
+      // The letters are whole.
+      for (let y = 40; y < 100; y++) for (let t = 0; t < 3; t++) expect(bin[y * w + x0 + cell + 33 + t]).toBe(255)
+      for (let x = x0 + 3 * cell - 20; x < x0 + 3 * cell + 20; x++) expect(bin[hBar * w + x]).toBe(255)
+      expect(ink(bin)).toBe(60 * 3 + 40 * 3)
+      expect(ink(before)).toBeGreaterThan(ink(bin) + 5 * 96 * 2)
+    })
+
+    it('takes no letter for a wall: strokes shorter than a wall, and a tall one between wavy letter tops', () => {
+      // A row of touching E-like letters: a stem 64 px tall (one character height) from a top bar to a bottom bar,
+      // the bars running into each other along the whole row.
+      const bin = new Uint8Array(w * h)
+      for (let k = 0; k < 5; k++) {
+        const x = 20 + k * 60
+        for (let y = 30; y < 94; y++) for (let t = 0; t < 3; t++) bin[y * w + x + t] = 255
+      }
+      for (let x = 20; x < 323; x++) for (const y of [30, 31, 92, 93]) bin[y * w + x] = 255
+      const letters = bin.slice()
+      removeRules(bin, w, h, 400, 13, 77)
+      expect(Buffer.compare(bin, letters)).toBe(0)
+      // Stems as tall as a wall whose tops are joined by a chain that wanders by 16 px (letters' tops, not a line).
+      const wavy = new Uint8Array(w * h)
+      for (let k = 0; k < 5; k++)
+        for (let y = 20; y < 118; y++) for (let t = 0; t < 2; t++) wavy[y * w + 20 + k * 60 + t] = 255
+      for (let x = 20; x < 262; x++) {
+        const yTop = 20 + Math.round(8 + 8 * Math.sin(x / 12))
+        for (let t = 0; t < 2; t++) wavy[(yTop + t) * w + x] = 255
+        for (let t = 0; t < 2; t++) wavy[(116 + t) * w + x] = 255
+      }
+      const before = wavy.slice()
+      removeRules(wavy, w, h, 400, 13, 77)
+      // The wandering top is no line, so the stems are no walls (the straight bottom alone makes none).
+      for (let k = 0; k < 5; k++) for (let y = 40; y < 100; y++) expect(wavy[y * w + 20 + k * 60]).toBe(255)
+      expect(ink(wavy)).toBeGreaterThan(0.8 * ink(before))
+    })
+
+    it('leaves a page alone when no minimum wall is given (the default)', () => {
+      const bin = field(false)
+      const before = bin.slice()
+      removeRules(bin, w, h, 400, 13)
+      expect(Buffer.compare(bin, before)).toBe(0)
+    })
+  })
 })
