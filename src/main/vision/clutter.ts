@@ -94,6 +94,9 @@ export function removeRules(
  * wall. A letter's stroke is shorter than its cell's wall (segment.ts#WALL_HEIGHTS) and ends in the letter; a stroke
  * that crosses a line runs on past it.
  */
+/** Rows tried, in order, for the next column of a followed line: its row, then one and two rows off. */
+const DRIFT = [0, -1, 1, -2, 2] as const
+
 function markWalls(
   bin: Uint8Array,
   line: Uint8Array | null,
@@ -135,7 +138,7 @@ function markWalls(
         last = x
       for (let xx = x + dir; xx >= 0 && xx < w; xx += dir) {
         let at = -1
-        for (const dy of [0, -1, 1, -2, 2]) {
+        for (const dy of DRIFT) {
           const yy = yc + dy
           if (yy >= 0 && yy < h && bin[yy * w + xx]) {
             at = yy
@@ -185,31 +188,53 @@ function markWalls(
       }
     }
   }
-  for (let x = 0; x < w; x++) {
-    let y = 0
-    while (y < h) {
-      if (!bin[y * w + x]) {
-        y++
-        continue
-      }
-      const y0 = y
-      while (y < h && bin[y * w + x]) y++
-      const y1 = y - 1
-      if (y1 - y0 + 1 < minWall) continue
-      const top = follow(tops, x, y0, 1)
-      if (!top) continue
-      const bottom = follow(bottoms, x, y1, -1)
-      if (!bottom) {
-        tops.fill(-1, top[0], top[1] + 1)
-        continue
-      }
-      const into = (out.line ??= new Uint8Array(bin.length))
-      markLine(tops, top, into)
-      markLine(bottoms, bottom, into)
-      for (let k = y0; k <= y1; k++) {
-        if (!(into[k * w + x] & 2)) out.walls++
-        into[k * w + x] |= 2
-      }
+  const wall = (x: number, y0: number, y1: number) => {
+    const into = (out.line ??= new Uint8Array(bin.length))
+    for (let k = y0; k <= y1; k++) {
+      if (!(into[k * w + x] & 2)) out.walls++
+      into[k * w + x] |= 2
+    }
+  }
+  // The last wall found: a wall is a few columns wide, and the next column's run between the same lines is the
+  // same wall (its lines are marked already).
+  let last = { x: -2, y0: 0, y1: 0 }
+  const candidate = (x: number, y0: number, y1: number) => {
+    if (x === last.x + 1 && Math.abs(y0 - last.y0) <= 2 && Math.abs(y1 - last.y1) <= 2) {
+      wall(x, y0, y1)
+      last = { x, y0, y1 }
+      return
+    }
+    // An end on a line already found (another wall's, or a rule) needs no following.
+    const onLine = (y: number) => out.line !== null && (out.line[y * w + x] & 1) !== 0
+    const topKnown = onLine(y0) || (y0 + 1 < h && onLine(y0 + 1))
+    const top = topKnown ? null : follow(tops, x, y0, 1)
+    if (!topKnown && !top) return
+    const bottomKnown = onLine(y1) || (y1 > 0 && onLine(y1 - 1))
+    const bottom = bottomKnown ? null : follow(bottoms, x, y1, -1)
+    if (!bottomKnown && !bottom) {
+      if (top) tops.fill(-1, top[0], top[1] + 1)
+      return
+    }
+    const into = (out.line ??= new Uint8Array(bin.length))
+    if (top) markLine(tops, top, into)
+    if (bottom) markLine(bottoms, bottom, into)
+    wall(x, y0, y1)
+    last = { x, y0, y1 }
+  }
+  // Runs of ink down each column at least minWall long: such a run covers one of every minWall rows, so runs are
+  // looked for only from those rows and followed up and down from there (as markLongRuns does), a column's run once.
+  const step = Math.max(1, Math.floor(minWall))
+  const done = new Int32Array(w).fill(-1)
+  for (let ys = step - 1; ys < h; ys += step) {
+    const row = ys * w
+    for (let x = 0; x < w; x++) {
+      if (!bin[row + x] || ys <= done[x]) continue
+      let y0 = ys,
+        y1 = ys
+      while (y0 > 0 && bin[(y0 - 1) * w + x]) y0--
+      while (y1 + 1 < h && bin[(y1 + 1) * w + x]) y1++
+      done[x] = y1
+      if (y1 - y0 + 1 >= minWall) candidate(x, y0, y1)
     }
   }
   return out
