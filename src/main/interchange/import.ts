@@ -6,8 +6,10 @@
 //    with the caller's classifier: touching letters cut, broken ones joined), or the detector's (vision/segment.ts)
 //    when those match the word and the reader's do not, or without a classifier. When their number equals the
 //    number of the word's characters that are Glyphdesk classes (letters upper-cased; punctuation dropped, as the
-//    segmenter drops it too), they are aligned one to one and take the file's characters as labels; otherwise
-//    they are kept without labels and marked `aligned: false`. A word with no glyph found inside keeps its own
+//    segmenter drops it too), they are aligned one to one and take the file's characters as labels; otherwise,
+//    with a classifier, the word's letters are aligned to the reading stage's candidates inside it (every box,
+//    cut and merge it weighed: the likeliest path of exactly as many, read/forcedPath.ts); failing that the
+//    glyphs are kept without labels and marked `aligned: false`. A word with no glyph found inside keeps its own
 //    box, unaligned, so every word of the file is in the page.
 //  - Labels are the tool's (`label`, with `imported` set on the box and `imported.tool` on the document),
 //    never the person's: the review queue shows them, and retraining only uses boxes a person confirms.

@@ -84,6 +84,9 @@ export function removeRules(
   return erased
 }
 
+/** Rows tried, in order, for the next column of a followed line: its row, then one and two rows off. */
+const DRIFT = [0, -1, 1, -2, 2] as const
+
 /**
  * Marks the cell walls of a form (removeRules), and the lines they join: per column, each run of ink at least
  * `minWall` long whose top and bottom ends each lie on a horizontal line — ink followed sideways from the end for at
@@ -94,9 +97,6 @@ export function removeRules(
  * wall. A letter's stroke is shorter than its cell's wall (segment.ts#WALL_HEIGHTS) and ends in the letter; a stroke
  * that crosses a line runs on past it.
  */
-/** Rows tried, in order, for the next column of a followed line: its row, then one and two rows off. */
-const DRIFT = [0, -1, 1, -2, 2] as const
-
 function markWalls(
   bin: Uint8Array,
   line: Uint8Array | null,
