@@ -34,6 +34,22 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
+/**
+ * A page read by transcribe with every box confirmed by a person (so every box is a correction), saved as `name`:
+ * the CLI (the PageDoc on disk) and the app (page sessions) cut exactly the glyphs transcribe read.
+ */
+async function cutAsRead(read: Awaited<ReturnType<typeof transcribe>>, name: string) {
+  const confirmed: PageDoc = { ...read.doc, boxes: read.doc.boxes.map((b) => ({ ...b, userLabel: b.label })) }
+  const json = join(scratch, name)
+  writeFileSync(json, JSON.stringify(confirmed))
+  const cli = await collectCorrections(readPageDocs(json))
+  const app = await collectGlyphs(new PageSessions(), [confirmed], true)
+  expect(cli.n).toBe(read.doc.boxes.length)
+  expect(Array.from(cli.x)).toEqual(Array.from(read.glyphs))
+  expect(Array.from(app.x)).toEqual(Array.from(read.glyphs))
+  return { cli, app }
+}
+
 describe('one corrections service for the app and the CLI', () => {
   it('gives the same glyphs, labels and rows from open page sessions as from the files on disk', async () => {
     const cli = await collectCorrections(readPageDocs(fixture))
@@ -63,15 +79,7 @@ describe('one corrections service for the app and the CLI', () => {
     const bytes = readFileSync(file)
     const read = await transcribe(await loadImage(bytes), await loadClassifier(), { path: file, fileBytes: bytes })
     expect(read.doc.image.turn).toBe(270)
-    // Every box confirmed by a person, so every box is a correction.
-    const confirmed: PageDoc = { ...read.doc, boxes: read.doc.boxes.map((b) => ({ ...b, userLabel: b.label })) }
-    const json = join(scratch, 'sideways.json')
-    writeFileSync(json, JSON.stringify(confirmed))
-    const cli = await collectCorrections(readPageDocs(json))
-    const app = await collectGlyphs(new PageSessions(), [confirmed], true)
-    expect(cli.n).toBe(read.doc.boxes.length)
-    expect(Array.from(cli.x)).toEqual(Array.from(read.glyphs))
-    expect(Array.from(app.x)).toEqual(Array.from(read.glyphs))
+    await cutAsRead(read, 'sideways.json')
   }, 120_000)
 
   it("cuts a multi-page TIFF's second page from that page, in the app as in the CLI, as transcribe read it", async () => {
@@ -87,15 +95,8 @@ describe('one corrections service for the app and the CLI', () => {
       fileBytes: bytes
     })
     expect(read.doc.image.page).toBe(1)
-    const confirmed: PageDoc = { ...read.doc, boxes: read.doc.boxes.map((b) => ({ ...b, userLabel: b.label })) }
-    const json = join(scratch, 'stack.json')
-    writeFileSync(json, JSON.stringify(confirmed))
-    const cli = await collectCorrections(readPageDocs(json))
-    const app = await collectGlyphs(new PageSessions(), [confirmed], true)
-    expect(cli.n).toBe(read.doc.boxes.length)
+    const { cli } = await cutAsRead(read, 'stack.json')
     expect(cli.rows.every((r) => r.filePage === 1)).toBe(true)
-    expect(Array.from(cli.x)).toEqual(Array.from(read.glyphs))
-    expect(Array.from(app.x)).toEqual(Array.from(read.glyphs))
   }, 120_000)
 
   it('refuses an image that is not the one the page was made from, in the app as in the CLI', async () => {
