@@ -10,7 +10,7 @@ import { unionRect } from '../core/rect.ts'
 import { ALTO_CORRECTION_NOTE } from '../export/xml.ts'
 import { PAGE_LABEL_MODEL, PAGE_LABEL_TYPE } from '../export/page.ts'
 import { childNamed, childrenNamed, findAll, InterchangeError, type XmlElement } from './xml.ts'
-import type { PageTurn } from '../../shared/pagedoc.ts'
+import { MAX_FILE_PAGES, type PageTurn } from '../../shared/pagedoc.ts'
 
 export interface Rect {
   x: number
@@ -76,9 +76,9 @@ export interface ImportedPage {
   imagePage?: number
 }
 
-/** A page number read from a file, when it is one (a whole number from 0 up to a TIFF's page limit). */
+/** A page number read from a file, when it is one (a whole number from 0, below MAX_FILE_PAGES). */
 function pageNumber(n: number | undefined): number | undefined {
-  return n !== undefined && Number.isInteger(n) && n >= 0 && n < 10_000 ? n : undefined
+  return n !== undefined && Number.isInteger(n) && n >= 0 && n < MAX_FILE_PAGES ? n : undefined
 }
 
 /** A clockwise angle in degrees as a page's quarter turn, when it is one (−90 is 270). */

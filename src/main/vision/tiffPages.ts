@@ -2,14 +2,12 @@
 // pixels: the batch reader (cli/batch.ts) lists each page of a scanner's multi-page TIFF as a page of its
 // own before any worker starts. libvips (vision/image.ts) counts the same chain when it decodes page k.
 import { closeSync, openSync, readSync } from 'node:fs'
-
-/** More pages than any scanner's stack; a longer chain is read as this many (a hostile file's loop ends here). */
-export const MAX_TIFF_PAGES = 10_000
+import { MAX_FILE_PAGES } from '../../shared/pagedoc.ts'
 
 /**
  * The number of pages of the TIFF file at `path`: 1 for a file that is not a TIFF, and for a TIFF whose chain
  * cannot be followed (the decoder then reports what is wrong with the file itself). A chain that loops back on
- * itself ends at the first repeated directory.
+ * itself ends at the first repeated directory, a longer one than MAX_FILE_PAGES at that many.
  */
 export function tiffPageCount(path: string): number {
   let fd: number
@@ -55,7 +53,7 @@ function countPages(read: Read): number {
   let offset = big ? u64(head, 8) : u32(head, 4)
   const seen = new Set<number>()
   let pages = 0
-  while (offset !== 0 && !seen.has(offset) && pages < MAX_TIFF_PAGES) {
+  while (offset !== 0 && !seen.has(offset) && pages < MAX_FILE_PAGES) {
     seen.add(offset)
     const countBytes = big ? 8 : 2
     const c = read(offset, countBytes)
