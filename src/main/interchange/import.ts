@@ -26,8 +26,9 @@ import { loadImage, type LoadedImage } from '../vision/image.ts'
 import { readPage } from '../vision/readPage.ts'
 import { tiffPageCountOf } from '../vision/tiffPages.ts'
 import { segmentPage, type SegmentOptions } from '../vision/segment.ts'
-import { segmentationAsRead, sheetRectToFile, type PageSegmentation } from '../vision/sheet.ts'
-import { toFileRect, transcribe } from '../read/transcribe.ts'
+import { segmentationAsRead, type PageSegmentation } from '../vision/sheet.ts'
+import { segmentationRectToFile, transcribe } from '../read/transcribe.ts'
+import { centreInside } from '../core/rect.ts'
 import type { Classifier } from '../recognize/classifier.ts'
 import { lnp } from '../read/decode.ts'
 import { forcedPath } from '../read/forcedPath.ts'
@@ -203,12 +204,17 @@ async function readerGlyphs(
     dropClutter: false,
     onPrepared: (p) => (prep = p)
   })
-  const sheet = segmentation.sheet
-  const toFile = (b: Rect): Rect => (sheet ? sheetRectToFile(image, sheet, b) : toFileRect(image, b))
   const candidates: { rect: Rect; line: number; from: number; to: number; row: number }[] = []
   let row = 0
   prep?.lattices.forEach((l, line) => {
-    for (const s of l.segments) candidates.push({ rect: toFile(s.box), line, from: s.from, to: s.to, row: row++ })
+    for (const s of l.segments)
+      candidates.push({
+        rect: segmentationRectToFile(image, segmentation, s.box),
+        line,
+        from: s.from,
+        to: s.to,
+        row: row++
+      })
   })
   const probs = prep?.probs ?? new Float32Array(0)
   const prior = prep?.prior
@@ -218,11 +224,7 @@ async function readerGlyphs(
       if (!forceAlign) return null
       const classes = letters.map((c) => CLASS_INDEX.get(c))
       if (classes.some((c) => c === undefined) || classes.length === 0) return null
-      const inside = candidates.filter((c) => {
-        const cx = c.rect.x + c.rect.w / 2,
-          cy = c.rect.y + c.rect.h / 2
-        return cx >= word.x && cx < word.x + word.w && cy >= word.y && cy < word.y + word.h
-      })
+      const inside = candidates.filter((c) => centreInside(c.rect, word))
       if (inside.length === 0) return null
       // The line of the page most of the word's candidates are on.
       const perLine = new Map<number, number>()
@@ -345,8 +347,7 @@ export function buildDoc(
     return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
   }
   // Boxes of a flat sheet or a turned page in its own pixels: through its map onto the file.
-  const sheet = seg?.sheet
-  const detected = seg ? seg.boxes.map((b) => (sheet ? sheetRectToFile(image, sheet, b) : toFileRect(image, b))) : []
+  const detected = seg ? seg.boxes.map((b) => segmentationRectToFile(image, seg, b)) : []
   // The glyph sets a word's glyphs are taken from, in order of preference: the reading stage's, then the detector's.
   const sets = (read ? [read.boxes, detected] : [detected]).map((boxes) => ({
     boxes,
@@ -385,10 +386,7 @@ export function buildDoc(
   const inside = (set: (typeof sets)[number], r: Rect): { i: number; r: Rect }[] => {
     const found: { i: number; r: Rect }[] = []
     set.boxes.forEach((f, i) => {
-      if (set.used[i]) return
-      const cx = f.x + f.w / 2,
-        cy = f.y + f.h / 2
-      if (cx >= r.x && cx < r.x + r.w && cy >= r.y && cy < r.y + r.h) found.push({ i, r: f })
+      if (!set.used[i] && centreInside(f, r)) found.push({ i, r: f })
     })
     return found.sort((a, b) => along(a.r) - along(b.r))
   }

@@ -247,6 +247,18 @@ export function toFileRect(image: GrayImage | LoadedImage, r: Rect): Rect {
 }
 
 /**
+ * A rectangle of a segmentation in the image file's pixels: through its flat sheet (or turn) when it has one
+ * (vision/sheet.ts), else from the working image's pixels.
+ */
+export function segmentationRectToFile(
+  image: GrayImage | LoadedImage,
+  seg: Pick<PageSegmentation, 'sheet'>,
+  r: Rect
+): Rect {
+  return seg.sheet ? sheetRectToFile(image, seg.sheet, r) : toFileRect(image, r)
+}
+
+/**
  * Glyphs of a PageDoc's boxes (file pixels) on a page segmented again: a box with the rectangle of a
  * detector box or of one of the decoder's candidates (a cut or a merge) is cropped and masked exactly as
  * transcribe did; any other box (drawn or edited by a person) is cropped from its rectangle without a mask.
@@ -260,7 +272,7 @@ export function pageBoxGlyphs(
   // A page read on its flattened sheet: boxes map to the file through the sheet, and back (vision/sheet.ts).
   const { sheet } = seg
   const { scale } = fileFrame(image)
-  const toFile = (r: Rect): Rect => (sheet ? sheetRectToFile(image, sheet, r) : toFileRect(image, r))
+  const toFile = (r: Rect): Rect => segmentationRectToFile(image, seg, r)
   const fromFile = (r: Rect): Rect =>
     sheet ? fileRectToSheet(image, sheet, r) : { x: r.x * scale, y: r.y * scale, w: r.w * scale, h: r.h * scale }
   const key = (r: Rect) => `${r.x},${r.y},${r.w},${r.h}`
