@@ -114,9 +114,14 @@ export async function loadImage(
   const page = opts.page ?? 0
   if (!Number.isInteger(page) || page < 0)
     throw new ImageLoadError('unsupported', source, `${source}: page ${page} is not a page number (0, 1, 2, …)`)
+  const noSuchPage = (pages: number) =>
+    new ImageLoadError(
+      'unsupported',
+      source,
+      `${source} has ${pages === 1 ? 'one page' : `${pages} pages`}; there is no page ${page + 1}`
+    )
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) {
-    if (opts.page)
-      throw new ImageLoadError('unsupported', source, `${source} has one page; there is no page ${opts.page + 1}`)
+    if (page > 0) throw noSuchPage(1)
     return fromBmp(bytes, source, maxPixels, hardLimit)
   }
   // A PNG's declared size is checked against its image data before libvips sizes any buffer from it.
@@ -128,12 +133,7 @@ export async function loadImage(
     const first = await sharp(bytes, { limitInputPixels: false }).metadata()
     // Only a TIFF's pages are pages of writing; an animated GIF's or WebP's frames are read as their first.
     pages = first.format === 'tiff' ? Math.max(1, first.pages ?? 1) : 1
-    if (page >= pages)
-      throw new ImageLoadError(
-        'unsupported',
-        source,
-        `${source} has ${pages === 1 ? 'one page' : `${pages} pages`}; there is no page ${page + 1}`
-      )
+    if (page >= pages) throw noSuchPage(pages)
     meta = page === 0 ? first : await sharp(bytes, { limitInputPixels: false, page }).metadata()
   } catch (e) {
     if (e instanceof ImageLoadError) throw e
