@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The text the character language model (resources/lm/) is built from, and the word list the decoder's
-# optional lexicon reads: Debian's bible-kjv-text (the King James Version, public domain) with its `bible`
-# program, wordnet-base (WordNet 3.0's glosses, Princeton's permissive licence: resources/lm/WORDNET-LICENSE),
-# and wamerican (/usr/share/dict/american-english, SCOWL's permissive licence).
-# Only scripts/build-char-lm.ts needs the Bible and WordNet; the lexicon is used when the word list is there.
+# The text the character language model (resources/lm/) is built from, and the word list the shipped lexicon
+# is built from: Debian's bible-kjv-text (the King James Version, public domain) with its `bible` program,
+# wordnet-base (WordNet 3.0's glosses, Princeton's permissive licence: resources/lm/WORDNET-LICENSE), and wamerican
+# (/usr/share/dict/american-english, SCOWL's permissive licence: resources/lm/WAMERICAN-LICENSE).
+# Only scripts/build-char-lm.ts and scripts/build-lexicon.ts need them; reading pages uses what resources/lm ships.
+# The tests compare the shipped word list with wamerican's.
 set -euo pipefail
 missing=()
 command -v bible >/dev/null || missing+=(bible-kjv bible-kjv-text)

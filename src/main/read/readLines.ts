@@ -5,6 +5,7 @@
 // word, label and top-3, plus what was weighed for each line (the best few readings and every candidate
 // segment with its best class), for `transcribe --format json`.
 import { existsSync, readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
@@ -683,21 +684,26 @@ export function defaultTouchingModel(): Promise<Classifier | null> {
   return touchingModel
 }
 
-/** Debian's wamerican word list, where installed (scripts/install-lm-corpus.sh). */
-export const SYSTEM_WORDLIST = '/usr/share/dict/american-english'
-let systemWords: Lexicon | null | undefined
+/**
+ * The shipped word list (resources/lm/, built by scripts/build-lexicon.ts from Debian's wamerican): the lines of
+ * the system list the lexicon reads, so that every installation reads with the same lexicon. It used to be read
+ * from /usr/share/dict where installed, and a machine without it (Windows, macOS, a Linux without the package)
+ * read with none.
+ */
+export const DEFAULT_WORDLIST_PATH = resolve(LM_DIR, 'words.txt.gz')
+let shippedWords: Lexicon | null | undefined
 const NO_WORDS: Lexicon = new Set<string>()
 /**
- * The lexicon: the system word list (words of letters only, upper-cased; none when it is not installed) and
- * the person's own words (tokens they typed while correcting, see userWords). The system list is read once,
- * into a WordTable (no string per word), and never copied: a page's lexicon is a view over it and the
- * page's own words (copying its ~100 000 words into a new Set cost ~50 ms on every page read). Its `common`
- * view (the list's lower-case entries, built on first use) is what run-together words may split into.
+ * The lexicon: the shipped word list (words of letters only, upper-cased; none in an installation without it)
+ * and the person's own words (tokens they typed while correcting, see userWords). The list is read once, into a
+ * WordTable (no string per word), and never copied: a page's lexicon is a view over it and the page's own words
+ * (copying its ~75 000 words into a new Set cost ~50 ms on every page read). Its `common` view (the list's
+ * lower-case entries, built on first use) is what run-together words may split into.
  */
 export function lexicon(own: Iterable<string> = []): Lexicon {
-  if (systemWords === undefined) {
-    if (existsSync(SYSTEM_WORDLIST)) {
-      const bytes = readFileSync(SYSTEM_WORDLIST)
+  if (shippedWords === undefined) {
+    if (existsSync(DEFAULT_WORDLIST_PATH)) {
+      const bytes = gunzipSync(readFileSync(DEFAULT_WORDLIST_PATH))
       const all = new WordTable(bytes)
       let common: WordTable | undefined
       let prefixes: PrefixTable | undefined
@@ -705,10 +711,10 @@ export function lexicon(own: Iterable<string> = []): Lexicon {
         has: (w) => (common ??= new WordTable(bytes, { lowerCaseOnly: true })).has(w),
         hasPrefix: (p) => (prefixes ??= new PrefixTable(bytes)).hasPrefix(p)
       }
-      systemWords = { has: (w) => all.has(w), common: commonView }
-    } else systemWords = null
+      shippedWords = { has: (w) => all.has(w), common: commonView }
+    } else shippedWords = null
   }
-  const system = systemWords ?? NO_WORDS
+  const system = shippedWords ?? NO_WORDS
   const mine = new Set<string>()
   for (const w of own) mine.add(w.toUpperCase())
   if (mine.size === 0) return system

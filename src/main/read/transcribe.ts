@@ -82,7 +82,7 @@ export interface TranscribeOptions {
   lm?: boolean | CharLm
   /** Weight of the language model in the decoder (default DEFAULT_DECODER.lmWeight). */
   lmWeight?: number
-  /** Lexicon for the decoder (default: the system word list, when installed); null for none. */
+  /** Lexicon for the decoder (default: the shipped word list, resources/lm/words.txt.gz); null for none. */
   lexicon?: Lexicon | null
   lattice?: LatticeOptions
   /**

@@ -188,3 +188,20 @@ export class PrefixTable {
     }
   }
 }
+
+/**
+ * The lines of a word list the lexicon reads (made only of ASCII letters, in their own case and order), one per
+ * line with a final newline, and how many lines were kept and dropped: what scripts/build-lexicon.ts ships.
+ * A WordTable or PrefixTable of the result holds exactly what one of the whole list holds.
+ */
+export function lexiconLines(list: string): { text: string; kept: number; dropped: number } {
+  const kept: string[] = []
+  let dropped = 0
+  for (const raw of list.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (line.length === 0) continue
+    if (/^[A-Za-z]+$/.test(line)) kept.push(line)
+    else dropped++
+  }
+  return { text: kept.map((w) => w + '\n').join(''), kept: kept.length, dropped }
+}

@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { SYSTEM_WORDLIST } from '../../../src/main/read/readLines.ts'
-import { PrefixTable, WordTable } from '../../../src/main/read/wordTable.ts'
+import { DEFAULT_WORDLIST_PATH } from '../../../src/main/read/readLines.ts'
+import { lexiconLines, PrefixTable, WordTable } from '../../../src/main/read/wordTable.ts'
 import { mulberry32 } from '../helpers/rng.ts'
+
+/** The word list shipped in resources/lm (scripts/build-lexicon.ts), unpacked. */
+const shippedList = () => gunzipSync(readFileSync(DEFAULT_WORDLIST_PATH))
+/** Debian's wamerican, which the shipped list is built from (installed by scripts/install-test-deps.sh). */
+const SYSTEM_WORDLIST = '/usr/share/dict/american-english'
 
 /** The lexicon as it was built before WordTable: every line of letters only, upper-cased, in a Set. */
 function referenceSet(text: string): Set<string> {
@@ -27,8 +35,8 @@ describe('PrefixTable', () => {
       expect(t.hasPrefix(p), p).toBe(false)
   })
 
-  it.runIf(existsSync(SYSTEM_WORDLIST))('agrees with a Set of the prefixes of the system list', () => {
-    const bytes = readFileSync(SYSTEM_WORDLIST)
+  it('agrees with a Set of the prefixes of the shipped list', () => {
+    const bytes = shippedList()
     const t = new PrefixTable(bytes)
     const ref = new Set<string>()
     for (const w of bytes.toString('latin1').split('\n'))
@@ -87,8 +95,8 @@ describe('WordTable', () => {
     }
   })
 
-  it.runIf(existsSync(SYSTEM_WORDLIST))('holds exactly the words the Set held for the system list', () => {
-    const bytes = readFileSync(SYSTEM_WORDLIST)
+  it('holds exactly the words the Set held for the shipped list', () => {
+    const bytes = shippedList()
     const ref = referenceSet(bytes.toString('utf8'))
     const t = new WordTable(bytes)
     expect(t.size).toBe(ref.size)
@@ -105,4 +113,41 @@ describe('WordTable', () => {
     }
     expect(asked).toBeGreaterThan(1000)
   })
+})
+
+describe('the shipped word list', () => {
+  it('keeps the lines made only of ASCII letters, in their case and order, and counts the others', () => {
+    const list = "Aachen\nAachen's\nabbey\r\n\nÅngström\nzebra\nX1\nUNIX\n"
+    expect(lexiconLines(list)).toEqual({ text: 'Aachen\nabbey\nzebra\nUNIX\n', kept: 4, dropped: 3 })
+    // A table of the kept lines holds what a table of the whole list holds.
+    const whole = new WordTable(Buffer.from(list, 'latin1')),
+      kept = new WordTable(Buffer.from(lexiconLines(list).text, 'latin1'))
+    expect([kept.size, kept.has('ABBEY'), kept.has('UNIX'), kept.has('X1')]).toEqual([whole.size, true, true, false])
+  })
+
+  it('is the file its card describes', () => {
+    const card = JSON.parse(readFileSync(join(DEFAULT_WORDLIST_PATH, '..', 'lexicon.json'), 'utf8')) as {
+      sha256: string
+      words: number
+    }
+    const gz = readFileSync(DEFAULT_WORDLIST_PATH)
+    expect(createHash('sha256').update(gz).digest('hex')).toBe(card.sha256)
+    expect(new WordTable(shippedList()).size).toBe(card.words)
+    expect(card.words).toBeGreaterThan(50_000)
+  })
+
+  // Where wamerican is installed (always under the test command as root), the shipped list reads exactly as it.
+  it.runIf(existsSync(SYSTEM_WORDLIST))(
+    'holds the same words and common words as the system list it was built from',
+    () => {
+      const system = readFileSync(SYSTEM_WORDLIST),
+        shipped = shippedList()
+      expect(shipped.equals(Buffer.from(lexiconLines(system.toString('latin1')).text, 'latin1'))).toBe(true)
+      expect(new WordTable(shipped).size).toBe(new WordTable(system).size)
+      expect(new WordTable(shipped, { lowerCaseOnly: true }).size).toBe(
+        new WordTable(system, { lowerCaseOnly: true }).size
+      )
+      expect(new PrefixTable(shipped).size).toBe(new PrefixTable(system).size)
+    }
+  )
 })
