@@ -16,6 +16,10 @@
 //  - its corners are near right angles (±35°: perspective and the sheet's own turn),
 //  - its edges are edges: along every side the photo is clearly brighter just inside than just outside.
 //    A shadow's boundary or a light falloff is gradual and fails this.
+// A sheet on a light table (a white sheet on a white table, grey or yellow paper on it) has edges of a few levels
+// only, and may be darker than the table: when no sheet and no shaded page is found, the regions are cut again by
+// edges of FAINT_STEP levels a pixel, every large one is tried, and a side's step may go either way (FAINT_CONTRAST).
+// A sheet running off the frame is looked for only after both.
 // A hard shadow across the sheet (the phone's or the hand's holding it) cuts it into a lit and a shaded region
 // with a sharp edge between them; a region is also tried joined with a darker neighbour across such an edge, and
 // the pair is the sheet when together they pass the tests above (see probeSheet). When no sheet is cut out but a
@@ -73,16 +77,29 @@ export interface FlatSheet {
 const PROBE_SIDE = CHROMA_SIDE
 /** Brightness change per pixel (0–255, on the blurred probe) that counts as an edge. */
 const EDGE_STEP = 6
+/**
+ * The faint pass (a sheet on a light table: a white sheet on a white table, grey or yellow paper on it, seen by a
+ * step of a few levels and the drop shadow): edges from FAINT_STEP levels a pixel, and each side's step across it
+ * (either way: the sheet may be the darker) at least FAINT_CONTRAST. Chosen on the tuning seeds' `light-desk` pages
+ * (docs/BENCHMARKS.md, "A sheet on a light table"): steps 2 and 3, contrasts 6, 8, 10 and 12 tried.
+ */
+const FAINT_STEP = 2
+const FAINT_CONTRAST = 6
 
 /** The sheet of paper in a photo, or null when there is none to cut out (no sheet, or it fills the frame). */
 export async function findSheet(image: GrayImage): Promise<Sheet | null> {
   return (await probeSheet(image)).sheet
 }
 
+/** What the sheet finder saw: the sheet, or the reason the first candidate was refused; a shaded page filling the frame. */
+export interface SheetProbe {
+  sheet: Sheet | null
+  reason: string
+  shadedPage: boolean
+}
+
 /** findSheet with the reason a candidate was refused (for tests and for tuning on held-out photos). */
-export async function probeSheet(
-  image: GrayImage | LoadedImage
-): Promise<{ sheet: Sheet | null; reason: string; shadedPage: boolean }> {
+export async function probeSheet(image: GrayImage | LoadedImage): Promise<SheetProbe> {
   let shadedPage = false
   const no = (reason: string) => ({ sheet: null, reason, shadedPage })
   const { cv } = await loadOpenCv()
@@ -101,137 +118,156 @@ export async function probeSheet(
     cv.resize(gray, small, new cv.Size(sw, sh), 0, 0, cv.INTER_AREA)
     cv.GaussianBlur(small, small, new cv.Size(5, 5), 0)
     stretchLowContrast(small.data)
-    // Smooth regions: pixels whose brightness changes by less than EDGE_STEP per pixel, cut apart by every
-    // sharp edge (the sheet's border, strokes, grain, clutter). A shadow or a light falloff on the sheet is
-    // gradual and does not cut it, which a brightness threshold would. In a colour photo a change of colour
-    // cuts too: a yellow sticky note under the sheet's edge is as bright as the paper in gray.
     const g = small.data
     const c = chromaProbe(cv, image, sw, sh, keep)
-    const mask = new Uint8Array(sw * sh)
-    for (let y = 1; y < sh - 1; y++)
-      for (let x = 1; x < sw - 1; x++) {
-        const i = y * sw + x
-        const gx = (g[i + 1] - g[i - 1]) / 2,
-          gy = (g[i + sw] - g[i - sw]) / 2
-        let smooth = gx * gx + gy * gy < EDGE_STEP * EDGE_STEP
-        if (smooth && c) {
-          const cx = (c[i + 1] - c[i - 1]) / 2,
-            cy = (c[i + sw] - c[i - sw]) / 2
-          smooth = cx * cx + cy * cy < CHROMA_STEP * CHROMA_STEP
+    // The regions of the photo cut apart by edges of at least `step` levels a pixel, and the function that looks
+    // for the sheet among them: for one wholly inside the photo (`allowFrame` false), or, in a second pass that
+    // reuses the first's work, for one running off the frame. `faint`: the pass for a sheet whose edges are faint
+    // (a white sheet on a white table, grey paper on it), see below.
+    const search = (step: number, faint: boolean): ((allowFrame: boolean) => SheetProbe) => {
+      // Smooth regions: pixels whose brightness changes by less than `step` per pixel, cut apart by every
+      // sharp edge (the sheet's border, strokes, grain, clutter). A shadow or a light falloff on the sheet is
+      // gradual and does not cut it, which a brightness threshold would. In a colour photo a change of colour
+      // cuts too: a yellow sticky note under the sheet's edge is as bright as the paper in gray.
+      const mask = new Uint8Array(sw * sh)
+      for (let y = 1; y < sh - 1; y++)
+        for (let x = 1; x < sw - 1; x++) {
+          const i = y * sw + x
+          const gx = (g[i + 1] - g[i - 1]) / 2,
+            gy = (g[i + sw] - g[i - sw]) / 2
+          let smooth = gx * gx + gy * gy < step * step
+          if (smooth && c) {
+            const cx = (c[i + 1] - c[i - 1]) / 2,
+              cy = (c[i + sw] - c[i - sw]) / 2
+            smooth = cx * cx + cy * cy < CHROMA_STEP * CHROMA_STEP
+          }
+          mask[i] = smooth ? 255 : 0
         }
-        mask[i] = smooth ? 255 : 0
+      const bin = keep(cv.matFromArray(sh, sw, cv.CV_8UC1, mask))
+      // An erosion widens every edge by a pixel, so a faint spot in the sheet's border does not join it to the desk.
+      const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3)))
+      cv.erode(bin, bin, k)
+      const { n, stats: st, labels: lab } = labelComponents(bin.data, sw, sh, 4)
+      // Each region's mean brightness, and in a colour photo its mean chroma (a shadow over paper keeps the paper's
+      // colour, a desk has its own).
+      const sum = new Float64Array(n)
+      const sumC = new Float64Array(n)
+      for (let i = 0; i < sw * sh; i++) {
+        sum[lab[i]] += g[i]
+        if (c) sumC[lab[i]] += c[i]
       }
-    const bin = keep(cv.matFromArray(sh, sw, cv.CV_8UC1, mask))
-    // An erosion widens every edge by a pixel, so a faint spot in the sheet's border does not join it to the desk.
-    const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3)))
-    cv.erode(bin, bin, k)
-    const { n, stats: st, labels: lab } = labelComponents(bin.data, sw, sh, 4)
-    // Each region's mean brightness, and in a colour photo its mean chroma (a shadow over paper keeps the paper's
-    // colour, a desk has its own).
-    const sum = new Float64Array(n)
-    const sumC = new Float64Array(n)
-    for (let i = 0; i < sw * sh; i++) {
-      sum[lab[i]] += g[i]
-      if (c) sumC[lab[i]] += c[i]
-    }
-    const mean = (id: number) => sum[id] / st[id * 5 + 4]
-    const sameColour = (a: number, b: number) =>
-      !c || Math.abs(sumC[a] / st[a * 5 + 4] - sumC[b] / st[b * 5 + 4]) < SHADE_CHROMA
-    const areaOf = (id: number) => st[id * 5 + 4]
-    // How many sides of the frame a region's bounding box reaches.
-    const sidesReached = (id: number) => {
-      const x = st[id * 5],
-        y = st[id * 5 + 1],
-        w = st[id * 5 + 2],
-        h = st[id * 5 + 3]
-      return (x <= 2 ? 1 : 0) + (y <= 2 ? 1 : 0) + (x + w >= sw - 2 ? 1 : 0) + (y + h >= sh - 2 ? 1 : 0)
-    }
-    // The sheet: the brightest (by mean) of the smooth regions that cover at least 10% of the photo. A hard
-    // shadow across the sheet (a phone's, a hand's) is a sharp edge too, and cuts the sheet into a lit part and
-    // a shaded one, either of which may be the brighter large region, or neither large enough. So every region
-    // at least as bright as the brightest large one (and at least MIN_PART of the photo) is tried, from the
-    // brightest down, alone and joined with the neighbours that could be its shade; the first that passes every
-    // test of sheetFromRegion is the sheet.
-    const big = [...Array(n).keys()].filter((i) => i > 0 && areaOf(i) >= 0.1 * sw * sh)
-    if (big.length === 0) return no('no large smooth region')
-    const brightest = big.reduce((a, b) => (mean(b) > mean(a) ? b : a))
-    const lit = [...Array(n).keys()]
-      .filter((i) => i > 0 && areaOf(i) >= MIN_PART * sw * sh && mean(i) >= mean(brightest))
-      .sort((a, b) => mean(b) - mean(a))
-    let firstReason = ''
-    // Each lit region's shade candidates, found once for both passes.
-    const shadesOf = new Map<number, number[]>()
-    // The region sets the first pass refused that run along one to three sides of the frame: only these can give
-    // a sheet in the second (any other try would fail there as it did in the first).
-    const retry = new Set<string>()
-    const attempt = (ids: number[], allowFrame: boolean, framed: boolean) => {
-      const key = ids.join(',')
-      if (allowFrame && !retry.has(key)) return null
-      const got = sheetFromRegion(lab, ids, sw, sh, g, framed)
-      if (!allowFrame && !('quad' in got) && got.canRunOff) retry.add(key)
-      return got
-    }
-    // Every region is tried first for a sheet wholly inside the photo, as a sheet on a desk is; only when none is
-    // found, again for a sheet running off the frame on one to three sides (a photo framed tightly), so that no
-    // photo whose sheet lies inside the frame is read differently for it.
-    for (const allowFrame of [false, true]) {
-      for (const r of lit) {
-        // r alone first (when it is large enough to be a sheet); r joined with its shade replaces it only when that
-        // gives a clearly larger sheet (by 15%) that contains r's: the rest of a sheet r is part of, not a
-        // neighbour that happens to line up with it.
-        let found: (SheetFit & { joined: boolean }) | null = null
-        let shades = shadesOf.get(r)
-        if (!shades) {
-          shades = shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
-          shadesOf.set(r, shades)
-        }
-        // A page that fills the frame with a hard shadow across it: the lit paper and its shade each reach two
-        // sides of the frame (a scan, or a photo taken close). Then r is no sheet running off the frame: its side
-        // inside the frame is the shadow's edge, and cutting there would lose the shaded writing.
-        const acrossFrame = sidesReached(r) >= 2 ? shades.filter((s) => sidesReached(s) >= 2) : []
-        if (acrossFrame.length > 0) shadedPage = true
-        // A sheet running off the frame is not looked for in r when r has a shade of its own colour reaching two
-        // sides of the frame with it; a darker neighbour of another colour is a desk, not r's shadow.
-        if (allowFrame && acrossFrame.some((s) => sameColour(r, s))) continue
-        if (areaOf(r) >= 0.1 * sw * sh) {
-          const got = attempt([r], allowFrame, allowFrame)
-          if (got && 'quad' in got) found = { ...got, joined: false }
-          else if (got && r === brightest && !allowFrame) firstReason = got.reason
-        }
-        const tries = shades.map((s) => [r, s])
-        if (shades.length > 1) tries.push([r, ...shades])
-        // A sheet found alone is not grown across a darker neighbour to the frame's edge (a desk running off it).
-        for (const ids of tries) {
-          const got = attempt(ids, allowFrame, allowFrame && !found)
-          if (!got || !('quad' in got)) continue
+      const mean = (id: number) => sum[id] / st[id * 5 + 4]
+      const sameColour = (a: number, b: number) =>
+        !c || Math.abs(sumC[a] / st[a * 5 + 4] - sumC[b] / st[b * 5 + 4]) < SHADE_CHROMA
+      const areaOf = (id: number) => st[id * 5 + 4]
+      // How many sides of the frame a region's bounding box reaches.
+      const sidesReached = (id: number) => {
+        const x = st[id * 5],
+          y = st[id * 5 + 1],
+          w = st[id * 5 + 2],
+          h = st[id * 5 + 3]
+        return (x <= 2 ? 1 : 0) + (y <= 2 ? 1 : 0) + (x + w >= sw - 2 ? 1 : 0) + (y + h >= sh - 2 ? 1 : 0)
+      }
+      // The sheet: the brightest (by mean) of the smooth regions that cover at least 10% of the photo. A hard
+      // shadow across the sheet (a phone's, a hand's) is a sharp edge too, and cuts the sheet into a lit part and
+      // a shaded one, either of which may be the brighter large region, or neither large enough. So every region
+      // at least as bright as the brightest large one (and at least MIN_PART of the photo) is tried, from the
+      // brightest down, alone and joined with the neighbours that could be its shade; the first that passes every
+      // test of sheetFromRegion is the sheet.
+      const big = [...Array(n).keys()].filter((i) => i > 0 && areaOf(i) >= 0.1 * sw * sh)
+      if (big.length === 0) return () => no('no large smooth region')
+      const brightest = big.reduce((a, b) => (mean(b) > mean(a) ? b : a))
+      // The faint pass tries every large region, the brightest first: a sheet on a light table may be darker than
+      // the table (grey or yellow paper), and the table, reaching the border, fails as a sheet.
+      const lit = faint
+        ? [...big].sort((a, b) => mean(b) - mean(a))
+        : [...Array(n).keys()]
+            .filter((i) => i > 0 && areaOf(i) >= MIN_PART * sw * sh && mean(i) >= mean(brightest))
+            .sort((a, b) => mean(b) - mean(a))
+      let firstReason = ''
+      // Each lit region's shade candidates, found once for both passes.
+      const shadesOf = new Map<number, number[]>()
+      // The region sets the first pass refused that run along one to three sides of the frame: only these can give
+      // a sheet in the second (any other try would fail there as it did in the first).
+      const retry = new Set<string>()
+      const attempt = (ids: number[], allowFrame: boolean, framed: boolean) => {
+        const key = ids.join(',')
+        if (allowFrame && !retry.has(key)) return null
+        const got = sheetFromRegion(lab, ids, sw, sh, g, framed, faint)
+        if (!allowFrame && !('quad' in got) && got.canRunOff) retry.add(key)
+        return got
+      }
+      return (allowFrame: boolean): SheetProbe => {
+        for (const r of lit) {
+          // r alone first (when it is large enough to be a sheet); r joined with its shade replaces it only when that
+          // gives a clearly larger sheet (by 15%) that contains r's: the rest of a sheet r is part of, not a
+          // neighbour that happens to line up with it.
+          let found: (SheetFit & { joined: boolean }) | null = null
+          let shades = shadesOf.get(r)
+          if (!shades) {
+            shades = faint ? [] : shadeCandidates(lab, sw, sh, r, n, (i) => areaOf(i) >= MIN_PART * sw * sh, mean)
+            shadesOf.set(r, shades)
+          }
+          // A page that fills the frame with a hard shadow across it: the lit paper and its shade each reach two
+          // sides of the frame (a scan, or a photo taken close). Then r is no sheet running off the frame: its side
+          // inside the frame is the shadow's edge, and cutting there would lose the shaded writing.
+          const acrossFrame = sidesReached(r) >= 2 ? shades.filter((s) => sidesReached(s) >= 2) : []
+          if (acrossFrame.length > 0) shadedPage = true
+          // A sheet running off the frame is not looked for in r when r has a shade of its own colour reaching two
+          // sides of the frame with it; a darker neighbour of another colour is a desk, not r's shadow.
+          if (allowFrame && acrossFrame.some((s) => sameColour(r, s))) continue
+          if (areaOf(r) >= 0.1 * sw * sh) {
+            const got = attempt([r], allowFrame, allowFrame)
+            if (got && 'quad' in got) found = { ...got, joined: false }
+            else if (got && r === brightest && !allowFrame) firstReason = got.reason
+          }
+          const tries = shades.map((s) => [r, s])
+          if (shades.length > 1) tries.push([r, ...shades])
+          // A sheet found alone is not grown across a darker neighbour to the frame's edge (a desk running off it).
+          for (const ids of tries) {
+            const got = attempt(ids, allowFrame, allowFrame && !found)
+            if (!got || !('quad' in got)) continue
+            if (found) {
+              const alone = found.quad
+              const grown = polygonArea(got.quad) >= 1.15 * polygonArea(alone)
+              const slack = 0.02 * Math.sqrt(polygonArea(got.quad))
+              if (!grown || !alone.every((p) => insideConvex(grow(got.quad, slack), p[0], p[1]))) continue
+            }
+            found = { ...got, joined: true }
+            break
+          }
           if (found) {
-            const alone = found.quad
-            const grown = polygonArea(got.quad) >= 1.15 * polygonArea(alone)
-            const slack = 0.02 * Math.sqrt(polygonArea(got.quad))
-            if (!grown || !alone.every((p) => insideConvex(grow(got.quad, slack), p[0], p[1]))) continue
-          }
-          found = { ...got, joined: true }
-          break
-        }
-        if (found) {
-          const [qtl, qtr, qbr, qbl] = found.quad
-          const up = (p: Point): Point => [p[0] / f, p[1] / f]
-          return {
-            sheet: {
-              corners: [up(qtl), up(qtr), up(qbr), up(qbl)],
-              coverage: found.coverage,
-              edgeContrast: found.edgeContrast,
-              ...(found.frame ? { frame: found.frame } : {})
-            },
-            reason:
-              (found.joined ? 'found (joined across a shadow)' : 'found') +
-              (found.frame ? ' (runs off the frame)' : found.cut ? ' (a corner beyond the frame)' : ''),
-            shadedPage
+            const [qtl, qtr, qbr, qbl] = found.quad
+            const up = (p: Point): Point => [p[0] / f, p[1] / f]
+            return {
+              sheet: {
+                corners: [up(qtl), up(qtr), up(qbr), up(qbl)],
+                coverage: found.coverage,
+                edgeContrast: found.edgeContrast,
+                ...(found.frame ? { frame: found.frame } : {})
+              },
+              reason:
+                (found.joined ? 'found (joined across a shadow)' : 'found') +
+                (found.frame ? ' (runs off the frame)' : found.cut ? ' (a corner beyond the frame)' : ''),
+              shadedPage
+            }
           }
         }
+        return no(firstReason || 'no sheet')
       }
     }
-    return no(firstReason || 'no sheet')
+    // Every region is tried first for a sheet wholly inside the photo, as a sheet on a desk is; then, when none is
+    // found and the page is no shaded page filling the frame, for a sheet wholly inside the photo whose edges are
+    // faint; only when neither is found, again for a sheet running off the frame on one to three sides (a photo
+    // framed tightly), so that no photo whose sheet lies inside the frame is read differently for it.
+    const plain = search(EDGE_STEP, false)
+    const inside = plain(false)
+    if (inside.sheet) return inside
+    if (!shadedPage) {
+      const faint = search(FAINT_STEP, true)(false)
+      if (faint.sheet) return { ...faint, reason: `${faint.reason} (faint edges)` }
+    }
+    return plain(true)
   } finally {
     for (const m of mats) m.delete()
   }
@@ -396,7 +432,8 @@ interface SheetFit {
 /**
  * The quadrilateral of the regions `ids` of the label map taken together, when it looks like a sheet (see the
  * file's header), else the first test it fails. With `framed`, the sheet may run off the frame on one to three
- * sides (`frame` in the result says which).
+ * sides (`frame` in the result says which). With `faint`, each side's step may go either way and need only be
+ * FAINT_CONTRAST (a sheet on a light table, see FAINT_STEP).
  */
 function sheetFromRegion(
   lab: LabelMap,
@@ -404,7 +441,8 @@ function sheetFromRegion(
   sw: number,
   sh: number,
   g: Uint8Array,
-  framed = false
+  framed = false,
+  faint = false
 ): SheetFit | { reason: string; canRunOff: boolean } {
   // Whether the regions run along one to three sides of the frame, so that a retry with `framed` could differ.
   let canRunOff = false
@@ -519,8 +557,8 @@ function sheetFromRegion(
       }
   const coverage = brightInside / (cut ? inside : area)
   if (coverage < 0.4) return no(`the polygon is not mostly the region (${coverage.toFixed(2)})`)
-  const edgeContrast = minEdgeContrast(g, sw, sh, quad, frame, cut)
-  if (edgeContrast < 18) return no(`soft edges (${edgeContrast.toFixed(0)})`)
+  const edgeContrast = minEdgeContrast(g, sw, sh, quad, frame, cut, faint)
+  if (edgeContrast < (faint ? FAINT_CONTRAST : 18)) return no(`soft edges (${edgeContrast.toFixed(0)})`)
   return { quad, coverage, edgeContrast, ...(frame.some(Boolean) ? { frame } : {}), ...(cut ? { cut } : {}) }
 }
 
@@ -654,9 +692,18 @@ function rightish(q: Point[]): boolean {
 
 /**
  * The smallest, over the four sides (top, right, bottom, left), of the mean brightness just inside minus just
- * outside the side; the sides `frame` marks (the frame's edge: nothing outside) are not measured.
+ * outside the side (with `absolute`, of its size either way); the sides `frame` marks (the frame's edge: nothing
+ * outside) are not measured.
  */
-function minEdgeContrast(g: Uint8Array, w: number, h: number, q: Point[], frame: boolean[], cut = false): number {
+function minEdgeContrast(
+  g: Uint8Array,
+  w: number,
+  h: number,
+  q: Point[],
+  frame: boolean[],
+  cut = false,
+  absolute = false
+): number {
   const cx = q.reduce((s, p) => s + p[0], 0) / 4,
     cy = q.reduce((s, p) => s + p[1], 0) / 4
   const at = (x: number, y: number) =>
@@ -687,7 +734,7 @@ function minEdgeContrast(g: Uint8Array, w: number, h: number, q: Point[], frame:
     }
     // A side almost wholly outside the photo has nothing to measure.
     if (cut && count < 5) continue
-    worst = Math.min(worst, sum / count)
+    worst = Math.min(worst, absolute ? Math.abs(sum / count) : sum / count)
   }
   return worst
 }

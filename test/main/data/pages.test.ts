@@ -89,6 +89,33 @@ describe('data pages: composer', () => {
     }
   }, 120_000)
 
+  it('writes light-desk pages: the sheet on a surface nearly as bright as the paper or brighter, unlike a wooden desk', async () => {
+    const { files, manifest } = await composePages({
+      seed: 2,
+      conditions: ['phone', 'light-desk'],
+      pagesPerCondition: 3
+    })
+    const median = (a: number[]) => a.sort((p, q) => p - q)[a.length >> 1]
+    for (const page of manifest.pages) {
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      // The sheet's middle (its polygon shrunk by a tenth) against the surface beyond it (grown by a tenth).
+      const q = page.sheet!
+      const cx = q.reduce((a, p) => a + p[0], 0) / 4,
+        cy = q.reduce((a, p) => a + p[1], 0) / 4
+      const scaled = (k: number) => q.map(([x, y]): [number, number] => [cx + (x - cx) * k, cy + (y - cy) * k])
+      const [inner, outer] = [scaled(0.9), scaled(1.1)]
+      const sheet: number[] = [],
+        surface: number[] = []
+      for (let y = 0; y < img.height; y += 3)
+        for (let x = 0; x < img.width; x += 3)
+          if (insideConvex(inner, x, y)) sheet.push(img.data[y * img.width + x])
+          else if (!insideConvex(outer, x, y)) surface.push(img.data[y * img.width + x])
+      const ratio = median(surface) / median(sheet)
+      if (page.condition === 'light-desk') expect(ratio, `${page.file} (${page.desk})`).toBeGreaterThan(0.85)
+      else expect(ratio, `${page.file} (${page.desk})`).toBeLessThan(0.85)
+    }
+  }, 120_000)
+
   it("writes boxed pages as a form's comb fields: one letter per printed cell, a cell left empty between words", async () => {
     const { files, manifest } = await composePages({ seed: 6, conditions: ['boxed'], pagesPerCondition: 2 })
     let walls = 0,

@@ -55,18 +55,21 @@ export interface CraftedShadow {
 
 /**
  * The sheet on a desk, turned by `deg` and in perspective: the photo (gray) and the sheet → photo map; with
- * `shadow`, a hard-edged shadow over desk and sheet.
+ * `shadow`, a hard-edged shadow over desk and sheet; with `surface`, the sheet (its paper at `paper`) lies on an
+ * even table of brightness `table` instead of a wooden desk.
  */
 export function craftedPhoto(
   sheet: ReturnType<typeof craftedSheet> | null,
   deg: number,
   seed: number,
-  shadow?: CraftedShadow
+  shadow?: CraftedShadow,
+  surface?: { table: number; paper: number }
 ) {
   const rng = new Rng(seed)
   const W = 1400,
     H = 1100
-  const { img } = desk(W, H, rng)
+  const { img } = surface ? { img: rgbImage(W, H, [surface.table, surface.table, surface.table]) } : desk(W, H, rng)
+  const paper = surface?.paper ?? 245
   const sw = sheet?.W ?? 900,
     sh = sheet?.H ?? 640
   const th = (deg * Math.PI) / 180
@@ -94,7 +97,7 @@ export function craftedPhoto(
   if (sheet) {
     const s = rgbImage(sw, sh, [0, 0, 0])
     for (let i = 0; i < sw * sh; i++) {
-      const v = 40 + (sheet.gray[i] / 255) * 205
+      const v = 40 + (sheet.gray[i] / 255) * (paper - 40)
       s.r[i] = v
       s.g[i] = v
       s.b[i] = v * 0.97

@@ -242,6 +242,32 @@ describe('findSheet and flattenSheet', () => {
     expect((await probeSheet({ width: image.width, height: image.height, data: image.data })).sheet).toBeNull()
   }, 30_000)
 
+  // A sheet on a light table: a white sheet on a light grey table, cream paper on a white cloth, grey paper
+  // darker than the table. The sheet's edge is a step of 15–26 levels (and its drop shadow on two sides), which
+  // the blur spreads below the edge step that cuts the regions apart, so only the faint pass finds it. (A step of
+  // 11 levels, 236 against 247, is still not found.)
+  it.each([
+    { table: 230, paper: 247 },
+    { table: 247, paper: 232 },
+    { table: 240, paper: 214 }
+  ])(
+    'finds a sheet on a light table by its faint edges (table $table, paper $paper) and reads only it',
+    async (surface) => {
+      const sheet = craftedSheet(['A SHEET ON A', 'WHITE TABLE 4B'])
+      const { photo, corners } = craftedPhoto(sheet, 7, 13, undefined, surface)
+      const probe = await probeSheet(photo)
+      expect(probe.reason).toBe('found (faint edges)')
+      // A faint edge is placed a little less surely than a sharp one: within 2.5% of the sheet's size.
+      probe.sheet!.corners.forEach(([x, y], i) => {
+        expect(Math.hypot(x - corners[i][0], y - corners[i][1])).toBeLessThan(0.025 * 900)
+      })
+      const seg = await segmentScan(photo)
+      expect(seg.sheet).toBeDefined()
+      expect(seg.boxes.length).toBe(sheet.chars.length)
+    },
+    60_000
+  )
+
   it('finds no sheet on an empty desk, nor on a page that fills the frame', async () => {
     expect(await findSheet(craftedPhoto(null, 0, 7).photo)).toBeNull()
     const page = craftedSheet(['A PAGE THAT FILLS', 'THE WHOLE FRAME'])

@@ -22,6 +22,7 @@ import {
   clutter,
   desk,
   homography,
+  lightDesk,
   light,
   noise,
   placeSheet,
@@ -47,7 +48,8 @@ export const PAGE_CONDITIONS = [
   'shadow',
   'underlined',
   'phone-shadow',
-  'boxed'
+  'boxed',
+  'light-desk'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -81,6 +83,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'words and whole lines underlined (70% of the lines), the line from just touching the letters to a tenth of the cap height below them, 4–8% of it thick',
   'phone-shadow':
     "a phone photo (as `phone`) with a hard-edged shadow over desk and sheet (the phone's or the hand's holding it): one side of a straight edge at any angle through the middle 60% of the sheet darkened to 45–75%, with a penumbra of 0–8 px",
+  'light-desk':
+    'a phone photo (as `phone`) of a sheet on a light surface (a white or pale grey table, a light wood, a white cloth), the paper white, cream, yellow, grey recycled or pale blue: the sheet as bright as its surround or darker, its edge seen only by a step in tone or colour and the drop shadow',
   boxed:
     "a form's comb fields: each line written one letter per printed cell (cells 0.95–1.25 cap heights wide, 1.35–1.6 tall, an empty cell between words), each letter centred in its cell give or take a tenth of the cap height (a wide one touches the walls), the cells' lines 1–3 px, black to mid-gray or a form's blue"
 }
@@ -193,7 +197,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   shadow: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   underlined: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   'phone-shadow': { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  boxed: { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: a boxed page's letters sit one per cell
+  boxed: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a boxed page's letters sit one per cell
+  'light-desk': { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -276,6 +281,7 @@ export async function composePages(
       }
       let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
       if (cond === 'phone-shadow') page = await photoPage(ctx, 2, true)
+      else if (cond === 'light-desk') page = await photoPage(ctx, 2, false, true)
       else if (cond === 'phone' || cond === 'no-text') page = await photoPage(ctx, cond === 'no-text' ? k % 2 : 2)
       else page = await flatPage(ctx)
       const file = `${base}.${page.ext}`
@@ -414,6 +420,15 @@ function inker(ctx: SheetContext, source: SourceName, capHeight: number) {
   }
 }
 
+/** `light-desk` papers: white, cream, a yellow legal pad, grey recycled, pale blue. */
+const LIGHT_DESK_PAPERS: readonly [number, number, number][] = [
+  [248, 248, 246],
+  [242, 234, 210],
+  [247, 236, 160],
+  [214, 212, 204],
+  [222, 231, 242]
+]
+
 function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   const { rng, cond } = ctx
   const H = Math.round(rng.uniformIn(40, 58))
@@ -425,14 +440,22 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   const right = Math.round(width * rng.uniformIn(0.93, 0.96))
   const top = Math.round(H * rng.uniformIn(1.6, 2.2))
   const height = Math.round(top + Math.max(nLines, 6) * pitch + H * 1.2)
+  // (Drawn from the page's generator only on light-desk pages: every other page stays byte for byte as it was.)
   const paper: [number, number, number] =
-    cond === 'phone' || cond === 'no-text' ? [244, 241, 234] : ruled ? [250, 250, 246] : [248, 248, 248]
+    cond === 'light-desk'
+      ? LIGHT_DESK_PAPERS[rng.int(LIGHT_DESK_PAPERS.length)]
+      : cond === 'phone' || cond === 'no-text'
+        ? [244, 241, 234]
+        : ruled
+          ? [250, 250, 246]
+          : [248, 248, 248]
   const img = rgbImage(width, height, paper)
   if (ruled) drawRules(img, rng, top, pitch, left)
   // A form's comb fields: one cell per letter, one empty cell between words, each line a field of its own.
   // (Drawn from the page's generator only on boxed pages: every other page stays byte for byte as it was.)
   const cells = cond === 'boxed' ? combCells(rng, H) : null
-  const inkColour: [number, number, number] = ruled || cond === 'phone' ? pickInk(rng) : grayInk(rng)
+  const inkColour: [number, number, number] =
+    ruled || cond === 'phone' || cond === 'light-desk' ? pickInk(rng) : grayInk(rng)
   const ink = new Float32Array(width * height)
   const mix: TextMix = cond === 'mixed' ? MIXED_MIX : ORDINARY_MIX
   const usedSources = new Set<SourceName>()
@@ -717,15 +740,16 @@ async function flatPage(ctx: SheetContext) {
 /**
  * mode 0: an empty desk; 1: a blank sheet on a desk; 2: a written sheet on a desk. `shadowed` (the `phone-shadow`
  * condition): a hard shadow across the sheet and the desk, cast after everything else is placed and before the light.
+ * `lightSurface` (the `light-desk` condition): the sheet lies on a light surface instead of a wooden desk.
  */
-async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed = false) {
+async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed = false, lightSurface = false) {
   const { rng } = ctx
   const sheet = mode === 0 ? null : composeSheet(ctx, 1000, mode === 1)
   const sw = sheet?.img.w ?? 1000,
     sh = sheet?.img.h ?? 1000
   const DW = Math.round(Math.max(sw, sh * 0.8) * 1.5),
     DH = Math.round(Math.max(sh, sw * 0.75) * 1.4)
-  const { img: photo, kind } = desk(DW, DH, rng)
+  const { img: photo, kind } = lightSurface ? lightDesk(DW, DH, rng) : desk(DW, DH, rng)
   const rot = rng.uniformIn(-10, 10)
   const th = (rot * Math.PI) / 180
   const extentW = sw * Math.abs(Math.cos(th)) + sh * Math.abs(Math.sin(th))

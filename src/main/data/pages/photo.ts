@@ -76,6 +76,38 @@ export function desk(w: number, h: number, rng: Rng): { img: RgbImage; kind: str
   return { img, kind: ['oak', 'walnut', 'grey laminate', 'pine'][kind] }
 }
 
+const LIGHT_DESKS: readonly { base: [number, number, number]; grain: number; kind: string }[] = [
+  { base: [238, 238, 234], grain: 0, kind: 'white laminate' },
+  { base: [214, 214, 210], grain: 0, kind: 'pale grey laminate' },
+  { base: [226, 210, 178], grain: 10, kind: 'birch' },
+  { base: [246, 245, 240], grain: 0, kind: 'white cloth' }
+]
+
+/**
+ * A light surface for the `light-desk` condition: a white or pale grey table, a light wood, a white cloth — as bright
+ * as a sheet of paper or brighter. Tone varies slowly; the wood has a faint grain, the cloth a fine weave.
+ */
+export function lightDesk(w: number, h: number, rng: Rng): { img: RgbImage; kind: string } {
+  const d = LIGHT_DESKS[rng.int(LIGHT_DESKS.length)]
+  const img = rgbImage(w, h, d.base)
+  const side = Math.max(w, h)
+  const tone = valueNoise(rng, side, side, 400, 400)
+  const fine = valueNoise(rng, side, side, 90, 9)
+  const period = rng.uniformIn(14, 30)
+  const cloth = d.kind === 'white cloth'
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const grain = d.grain * (0.55 * Math.sin((2 * Math.PI * y) / period) + 0.6 * (fine(x, y) - 0.5))
+      const weave = cloth ? 3 * (((x >> 1) + (y >> 1)) % 2) - 1.5 : 0
+      const v = grain + weave + 12 * (tone(x, y) - 0.5)
+      const i = y * w + x
+      img.r[i] += v
+      img.g[i] += v * 0.95
+      img.b[i] += v * 0.9
+    }
+  return { img, kind: d.kind }
+}
+
 function fillWhere(img: RgbImage, inside: (x: number, y: number) => number, c: readonly [number, number, number]) {
   for (let y = 0; y < img.h; y++)
     for (let x = 0; x < img.w; x++) {
