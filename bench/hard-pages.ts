@@ -5,8 +5,8 @@
 //  - Tesseract: its text normalised like pages-vs-tesseract.ts (uppercase, only A–Z 0–9 and single spaces, no
 //    empty lines; it is not charged for lower case or punctuation), scored with the same Levenshtein CER
 //    and the same line pairing as eval-pages.
-//  - Pages with a sheet in the manifest (phone, no-text): characters Glyphdesk put outside the sheet (box
-//    centre outside the sheet's quadrilateral), and on no-text pages the characters each system read.
+//  - Pages with a sheet in the manifest (phone, phone-shadow, light-desk, no-text): characters Glyphdesk put outside
+//    the sheet (box centre outside the sheet's quadrilateral), and on no-text pages the characters each system read.
 // --steps-off reads with the sheet and clutter steps of issue 12 off (sheet finding, rule removal, clutter
 // rejection, the unreadable-page check): the pipeline as it was before them, for a before/after on new sets.
 //   npx tsx bench/hard-pages.ts [DIR] [--model MODEL] [--json FILE] [--no-tesseract] [--steps-off]
@@ -110,7 +110,7 @@ const oursRows = scoreByCondition(ours.pages, conditions)
 // Characters outside the sheet, on the pages that have one, and characters read on pages with no text.
 const outside: { page: string; boxes: number; outside: number }[] = []
 for (const p of manifest.pages) {
-  if (p.condition !== 'phone' && p.condition !== 'no-text') continue
+  if (!p.sheet && p.condition !== 'no-text') continue
   const image = await loadImage(join(DIR, p.file))
   const { doc } = await transcribe(image, classifier, { ...STEPS, path: join(DIR, p.file) })
   const out = p.sheet
@@ -159,7 +159,7 @@ for (const r of oursRows) {
     `| ${r.condition} | ${r.pages} | ${r.chars} | ${noText ? `${r.boxes} chars read` : pct(r.cerNoSpace)} | ${pct(r.cer)} | ${pct(r.detection.rate)} | ${r.detection.extra} | ${t ? (noText ? `${t.boxes} chars read` : pct(t.cerNoSpace)) : '—'} | ${t ? pct(t.cer) : '—'} |`
   )
 }
-console.log('\ncharacters outside the sheet (phone, no-text pages; no sheet: every character counts):')
+console.log('\ncharacters outside the sheet (pages with a sheet, no-text pages; no sheet: every character counts):')
 for (const o of outside) console.log(`  ${o.page}: ${o.outside} of ${o.boxes}`)
 if (values.json)
   writeFileSync(

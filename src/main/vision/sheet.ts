@@ -46,6 +46,7 @@ import type { PageTurn } from '../../shared/pagedoc.ts'
 import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './turn.ts'
 import type { Mat, OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
+import { estimateSkew, levellingSheet, needsLevelling } from './skew.ts'
 
 export interface Sheet {
   /** Corners in the image's pixels: top-left, top-right, bottom-right, bottom-left. */
@@ -799,13 +800,20 @@ export type PageSegmentation = SegmentResult & {
   closeBackground?: boolean
 }
 
-/** Finds the sheet; segments the flattened sheet when there is one, else the whole image. */
+/**
+ * Finds the sheet; segments the flattened sheet when there is one, else the whole image — levelled first when its
+ * writing slopes (vision/skew.ts: a page scanned crooked), through a sheet turned by the slope.
+ */
 export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Promise<PageSegmentation> {
   const { sheet, shadedPage } = await probeSheet(image)
-  if (!sheet)
-    return shadedPage
-      ? { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
-      : segmentPage(image, opts)
+  if (!sheet) {
+    if (shadedPage)
+      return { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
+    const skew = await estimateSkew(image)
+    if (!needsLevelling(skew)) return segmentPage(image, opts)
+    const level = await flattenSheet(image, levellingSheet(image, skew.degrees))
+    return { ...(await segmentPage(level.image, opts)), sheet: level }
+  }
   const flat = await flattenSheet(image, sheet)
   return { ...(await segmentPage(flat.image, { ...opts, closeBackground: true })), sheet: flat, closeBackground: true }
 }

@@ -49,7 +49,8 @@ export const PAGE_CONDITIONS = [
   'underlined',
   'phone-shadow',
   'boxed',
-  'light-desk'
+  'light-desk',
+  'skewed'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -85,6 +86,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     "a phone photo (as `phone`) with a hard-edged shadow over desk and sheet (the phone's or the hand's holding it): one side of a straight edge at any angle through the middle 60% of the sheet darkened to 45–75%, with a penumbra of 0–8 px",
   'light-desk':
     'a phone photo (as `phone`) of a sheet on a light surface (a white or pale grey table, a light wood, a white cloth), the paper white, cream, yellow, grey recycled or pale blue: the sheet as bright as its surround or darker, its edge seen only by a step in tone or colour and the drop shadow',
+  skewed:
+    'a page scanned crooked: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), turned by 2–10° either way (`skewDeg`, positive clockwise) on a canvas that holds all of it, the corners filled with the paper',
   boxed:
     "a form's comb fields: each line written one letter per printed cell (cells 0.95–1.25 cap heights wide, 1.35–1.6 tall, an empty cell between words), each letter centred in its cell give or take a tenth of the cap height (a wide one touches the walls), the cells' lines 1–3 px, black to mid-gray or a form's blue"
 }
@@ -145,8 +148,10 @@ export interface PageTruth {
   chars: CharTruth[]
   /** Phone pages: the sheet's corners in file pixels (top-left, top-right, bottom-right, bottom-left). */
   sheet?: Point[]
-  /** `small` pages: the flat condition the page was drawn as before it was shrunk. */
+  /** `small` and `skewed` pages: the flat condition the page was drawn as before it was shrunk or turned. */
   drawnAs?: PageCondition
+  /** `skewed` pages: the angle the page was turned by, in degrees (positive clockwise: lines run down to the right). */
+  skewDeg?: number
   rotationDeg?: number
   clutter?: string[]
   desk?: string
@@ -198,7 +203,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   underlined: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   'phone-shadow': { letter: [0.12, 0.28], word: [0.65, 0.95] },
   boxed: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a boxed page's letters sit one per cell
-  'light-desk': { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  'light-desk': { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  skewed: { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: a skewed page is drawn as another condition
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -266,7 +272,8 @@ export async function composePages(
       // One source per page, rotating so each condition sees every source; `mixed` mixes them per word.
       const pageSource = available[(k + ci) % available.length]
       const small = cond === 'small'
-      const drawnAs = small ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
+      const skewed = cond === 'skewed'
+      const drawnAs = small || skewed ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
       const ctx: SheetContext = {
         rng,
         cond: drawnAs,
@@ -277,7 +284,8 @@ export async function composePages(
         sourceIndex,
         pageSource,
         available,
-        small
+        small,
+        skewed
       }
       let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
       if (cond === 'phone-shadow') page = await photoPage(ctx, 2, true)
@@ -293,7 +301,7 @@ export async function composePages(
         condition: cond,
         seed: pageSeed,
         ...page.truth,
-        ...(small ? { drawnAs } : {})
+        ...(small || skewed ? { drawnAs } : {})
       })
       opts.onPage?.(file, pages.length, total)
     }
@@ -380,9 +388,14 @@ interface SheetContext {
   available: readonly SourceName[]
   /** The `small` condition: the page (drawn as `cond`, a flat condition) is shrunk after it is composed. */
   small?: boolean
+  /** The `skewed` condition: the page (drawn as `cond`, a flat condition) is turned after it is composed. */
+  skewed?: boolean
 }
 
-/** The flat conditions a `small` page is drawn as before it is shrunk: small handwriting is also cramped or broken. */
+/**
+ * The flat conditions a `small` page is drawn as before it is shrunk (small handwriting is also cramped or broken),
+ * and a `skewed` page before it is turned.
+ */
 const SMALL_DRAWN_AS: readonly PageCondition[] = ['clean', 'touching', 'broken', 'tight-spacing', 'uneven-spacing']
 
 interface Sheet {
@@ -698,6 +711,7 @@ function grayInk(rng: Rng): [number, number, number] {
 
 async function flatPage(ctx: SheetContext) {
   const sheet = composeSheet(ctx, 1400, false)
+  if (ctx.skewed) return skewedPage(ctx, sheet)
   const { img } = sheet
   if (ctx.cond === 'faint') fade(img, ctx.rng)
   if (ctx.cond === 'shadow') castShadow(img, ctx.rng)
@@ -896,6 +910,67 @@ function castShadow(img: RgbImage, rng: Rng, within = { x0: 0, y0: 0, x1: img.w,
     ny: Math.round(ny * 1e4) / 1e4,
     dark: r2(dark),
     penumbra: r2(penumbra)
+  }
+}
+
+/**
+ * The `skewed` condition: the composed (gray) page turned by 2–10° either way about its centre onto a canvas that
+ * holds all of it, the corners filled with the paper, bilinear; each character's box is the box around its turned
+ * corners. A gray PNG, as a flat page is.
+ */
+async function skewedPage(ctx: SheetContext, sheet: Sheet) {
+  const { img } = sheet
+  const deg = Math.round((ctx.rng.uniform() < 0.5 ? -1 : 1) * ctx.rng.uniformIn(2, 10) * 100) / 100
+  const t = (deg * Math.PI) / 180
+  const c = Math.cos(t),
+    s = Math.sin(t)
+  const W = Math.ceil(img.w * c + img.h * Math.abs(s)),
+    H = Math.ceil(img.w * Math.abs(s) + img.h * c)
+  const paper = img.r[0]
+  const out = Buffer.alloc(W * H)
+  for (let Y = 0; Y < H; Y++)
+    for (let X = 0; X < W; X++) {
+      // The page point this pixel shows: the turn undone about the two centres.
+      const u = X + 0.5 - W / 2,
+        v = Y + 0.5 - H / 2
+      const x = u * c + v * s + img.w / 2 - 0.5,
+        y = -u * s + v * c + img.h / 2 - 0.5
+      const inside = x >= -0.5 && y >= -0.5 && x <= img.w - 0.5 && y <= img.h - 0.5
+      out[Y * W + X] = inside
+        ? clip(Math.round(bilinear(img.r, img.w, img.h, clip(x, 0, img.w - 1), clip(y, 0, img.h - 1))), 0, 255)
+        : clip(paper, 0, 255)
+    }
+  const turn = (x: number, y: number): [number, number] => {
+    const u = x - img.w / 2,
+      v = y - img.h / 2
+    return [u * c - v * s + W / 2, u * s + v * c + H / 2]
+  }
+  const chars = sheet.chars.map(([ch, x0, y0, x1, y1, src]): CharTruth => {
+    const pts = [turn(x0, y0), turn(x1, y0), turn(x1, y1), turn(x0, y1)]
+    return [
+      ch,
+      Math.max(0, Math.floor(Math.min(...pts.map((p) => p[0])))),
+      Math.max(0, Math.floor(Math.min(...pts.map((p) => p[1])))),
+      Math.min(W, Math.ceil(Math.max(...pts.map((p) => p[0])))),
+      Math.min(H, Math.ceil(Math.max(...pts.map((p) => p[1])))),
+      src
+    ]
+  })
+  const bytes = await sharp(out, { raw: { width: W, height: H, channels: 1 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer()
+  return {
+    bytes,
+    ext: 'png',
+    truth: {
+      capHeight: sheet.capHeight,
+      sources: sheet.sources,
+      width: W,
+      height: H,
+      lines: sheet.lines,
+      chars,
+      skewDeg: deg
+    }
   }
 }
 
