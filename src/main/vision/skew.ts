@@ -4,16 +4,21 @@
 // edges to go by, so its slope is measured from the writing itself.
 //
 // The slope: on a copy ≤ SKEW_SIDE px on its long side, ink is what is clearly darker than the paper around it
-// (the paper's level from a max filter); its pixels are projected across the page at angles from −MAX_SKEW to
-// +MAX_SKEW degrees, and the angle whose projection is sharpest (the sum of squared counts of 1-px bins: lines of
-// writing and the gaps between them) is the slope, refined to a tenth of a degree. A page is levelled only when the
-// slope is at least MIN_SKEW and the sharpest projection clearly beats the level one (SKEW_GAIN): a page of a few
-// letters, a sketch or a desk has no lines to go by.
+// (the paper's level from a max filter), and only its character-like pieces count (at least 5 px tall, at most 6
+// times as wide as tall or as tall as wide: a desk's grain stripes, rules and borders do not). Each piece votes once,
+// at its centre (a pen lying on a desk is one piece however long its ink): the centres are projected across the page
+// at angles from −MAX_SKEW to +MAX_SKEW degrees, and the angle whose projection is sharpest (the sum of squared
+// counts of bins a sixth of the pieces' median height: lines of writing and the gaps between them) is the slope, to
+// a tenth of a degree; it is then refined within a degree on the pieces' pixels (1-px bins). A page is levelled only
+// when the slope is at least MIN_SKEW and the centres' sharpest projection clearly beats the level one (SKEW_GAIN):
+// a page of a few letters, a sketch or a desk has no lines to go by.
 import type { GrayImage } from './image.ts'
 import type { Point } from './geometry.ts'
 import type { Sheet } from './sheet.ts'
 import type { Mat } from './opencv.ts'
+import { labelComponents } from './cvExact.ts'
 import { loadOpenCv } from './segment.ts'
+import { median } from '../../shared/stats.ts'
 
 /** The working copy's long side (px): lines of capitals are 15–40 px tall there. */
 const SKEW_SIDE = 800
@@ -22,23 +27,33 @@ export const MAX_SKEW = 12
 /** Below this slope (degrees) a page is read as it is: lines group at small slopes, and a page stays as it was. */
 export const MIN_SKEW = 1.5
 /** The sharpest projection must beat the level one by this factor for the slope to be taken. */
-export const SKEW_GAIN = 1.15
+export const SKEW_GAIN = 1.6
+/** Fewer character-like pieces than this: no lines to go by. */
+const MIN_PIECES = 12
 
 export interface SkewEstimate {
   /** The slope of the writing in degrees: positive when lines run down to the right (image y grows with x). */
   degrees: number
   /** Sharpness of the projection at that slope over the level one's (≥ 1). */
   gain: number
-  /** Ink pixels the slope was measured on. */
+  /** Character-like pieces of ink the slope was measured on. */
   ink: number
 }
 
-/** Sum of squared counts of the ink's projection across the page at `rad` (1-px bins). */
-function sharpness(xs: Float32Array, ys: Float32Array, n: number, rad: number, bins: Int32Array, off: number): number {
+/** Sum of squared counts of the pieces' centres projected across the page at `rad` (bins of `size` px). */
+function sharpness(
+  xs: Float32Array,
+  ys: Float32Array,
+  n: number,
+  rad: number,
+  bins: Int32Array,
+  off: number,
+  size: number
+): number {
   bins.fill(0)
   const c = Math.cos(rad),
     s = Math.sin(rad)
-  for (let i = 0; i < n; i++) bins[Math.round(ys[i] * c - xs[i] * s) + off]++
+  for (let i = 0; i < n; i++) bins[Math.round((ys[i] * c - xs[i] * s) / size) + off]++
   let sum = 0
   for (let b = 0; b < bins.length; b++) sum += bins[b] * bins[b]
   return sum
@@ -64,23 +79,35 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
     cv.dilate(small, paper, keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(15, 15))))
     const g = small.data,
       p = paper.data
-    let n = 0
-    for (let i = 0; i < w * h; i++) if (g[i] < 0.7 * p[i] && p[i] - g[i] > 30) n++
-    const xs = new Float32Array(n),
-      ys = new Float32Array(n)
-    let k = 0
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x
-        if (g[i] < 0.7 * p[i] && p[i] - g[i] > 30) {
-          xs[k] = x - w / 2
-          ys[k++] = y - h / 2
-        }
-      }
-    if (n < 50) return { degrees: 0, gain: 1, ink: n }
-    const off = Math.ceil(Math.hypot(w, h) / 2) + 1
+    const ink = new Uint8Array(w * h)
+    for (let i = 0; i < w * h; i++) if (g[i] < 0.7 * p[i] && p[i] - g[i] > 30) ink[i] = 255
+    // Only character-like pieces of ink vote, each once, at its centre: a desk's grain, a ruled line or a border is
+    // long and thin, and a pen lying on the desk is one piece however long its ink is.
+    const { n: parts, stats, labels } = labelComponents(ink, w, h, 8)
+    const votes = new Uint8Array(parts)
+    const cx: number[] = [],
+      cy: number[] = [],
+      heights: number[] = []
+    for (let c = 1; c < parts; c++) {
+      const x = stats[c * 5],
+        y = stats[c * 5 + 1],
+        cw = stats[c * 5 + 2],
+        ch = stats[c * 5 + 3]
+      if (ch < 5 || ch > 0.3 * h || cw > 6 * ch || ch > 6 * cw) continue
+      votes[c] = 1
+      cx.push(x + cw / 2 - w / 2)
+      cy.push(y + ch / 2 - h / 2)
+      heights.push(ch)
+    }
+    const n = cx.length
+    const xs = Float32Array.from(cx),
+      ys = Float32Array.from(cy)
+    if (n < MIN_PIECES) return { degrees: 0, gain: 1, ink: n }
+    // Centres of one line's capitals lie within a few pixels of each other: bins of a sixth of their height.
+    const bin = Math.max(2, median(heights) / 6)
+    const off = Math.ceil(Math.hypot(w, h) / 2 / bin) + 1
     const bins = new Int32Array(2 * off + 1)
-    const at = (deg: number) => sharpness(xs, ys, n, (deg * Math.PI) / 180, bins, off)
+    const at = (deg: number) => sharpness(xs, ys, n, (deg * Math.PI) / 180, bins, off, bin)
     const level = at(0)
     let best = 0,
       bestScore = level
@@ -93,7 +120,28 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
       const s = at(d)
       if (s > bestScore) [best, bestScore] = [d, s]
     }
-    return { degrees: Math.round(best * 10) / 10, gain: bestScore / level, ink: n }
+    // Refined on the voting pieces' pixels (1-px bins), within a degree of the centres' slope: a centre moves with
+    // its letter's shape, the strokes' bottoms and tops do not.
+    let m = 0
+    for (let i = 0; i < w * h; i++) m += votes[labels[i]]
+    const px = new Float32Array(m),
+      py = new Float32Array(m)
+    let k = 0
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if (votes[labels[y * w + x]]) {
+          px[k] = x - w / 2
+          py[k++] = y - h / 2
+        }
+    const pOff = Math.ceil(Math.hypot(w, h) / 2) + 1
+    const pBins = new Int32Array(2 * pOff + 1)
+    let fine = best,
+      fineScore = -1
+    for (let d = best - 1; d <= best + 1.00001; d += 0.1) {
+      const s = sharpness(px, py, m, (d * Math.PI) / 180, pBins, pOff, 1)
+      if (s > fineScore) [fine, fineScore] = [d, s]
+    }
+    return { degrees: Math.round(fine * 10) / 10, gain: bestScore / level, ink: n }
   } finally {
     for (const m of mats) m.delete()
   }
