@@ -10,8 +10,8 @@
 // at angles from −MAX_SKEW to +MAX_SKEW degrees, and the angle whose projection is sharpest (the sum of squared
 // counts of bins a sixth of the pieces' median height: lines of writing and the gaps between them) is the slope, to
 // a tenth of a degree; it is then refined within a degree on the pieces' pixels (1-px bins). A page is levelled only
-// when the slope is at least MIN_SKEW and the centres' sharpest projection clearly beats the level one (SKEW_GAIN):
-// a page of a few letters, a sketch or a desk has no lines to go by.
+// when the slope is at least MIN_SKEW, the centres' sharpest projection clearly beats the level one (SKEW_GAIN) and
+// its fullest line holds MIN_LINE pieces: a page of a few letters, a sketch or a desk has no lines to go by.
 import type { GrayImage } from './image.ts'
 import type { Point } from './geometry.ts'
 import type { Sheet } from './sheet.ts'
@@ -30,6 +30,12 @@ export const MIN_SKEW = 1.5
 export const SKEW_GAIN = 1.6
 /** Fewer character-like pieces than this: no lines to go by. */
 const MIN_PIECES = 12
+/**
+ * A slope is taken only when its fullest line holds at least this many pieces: a desk's grain broken into
+ * letter-sized bits can project sharply enough (gain 1.65 on one validation desk) but never lines up more than 2–3
+ * of them, where a line of writing lines up 10 or more (the tuning pages).
+ */
+export const MIN_LINE = 6
 
 export interface SkewEstimate {
   /** The slope of the writing in degrees: positive when lines run down to the right (image y grows with x). */
@@ -38,6 +44,8 @@ export interface SkewEstimate {
   gain: number
   /** Character-like pieces of ink the slope was measured on. */
   ink: number
+  /** The most pieces whose centres share one bin at that slope: the fullest line of writing. */
+  line: number
 }
 
 /** Sum of squared counts of the pieces' centres projected across the page at `rad` (bins of `size` px). */
@@ -102,7 +110,7 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
     const n = cx.length
     const xs = Float32Array.from(cx),
       ys = Float32Array.from(cy)
-    if (n < MIN_PIECES) return { degrees: 0, gain: 1, ink: n }
+    if (n < MIN_PIECES) return { degrees: 0, gain: 1, ink: n, line: 0 }
     // Centres of one line's capitals lie within a few pixels of each other: bins of a sixth of their height.
     const bin = Math.max(2, median(heights) / 6)
     const off = Math.ceil(Math.hypot(w, h) / 2 / bin) + 1
@@ -141,7 +149,10 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
       const s = sharpness(px, py, m, (d * Math.PI) / 180, pBins, pOff, 1)
       if (s > fineScore) [fine, fineScore] = [d, s]
     }
-    return { degrees: Math.round(fine * 10) / 10, gain: bestScore / level, ink: n }
+    at(best)
+    let line = 0
+    for (let b = 0; b < bins.length; b++) line = Math.max(line, bins[b])
+    return { degrees: Math.round(fine * 10) / 10, gain: bestScore / level, ink: n, line }
   } finally {
     for (const m of mats) m.delete()
   }
@@ -149,7 +160,7 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
 
 /** Whether a page with this slope is levelled before it is read. */
 export function needsLevelling(skew: SkewEstimate): boolean {
-  return Math.abs(skew.degrees) >= MIN_SKEW && skew.gain >= SKEW_GAIN
+  return Math.abs(skew.degrees) >= MIN_SKEW && skew.gain >= SKEW_GAIN && skew.line >= MIN_LINE
 }
 
 /**
