@@ -46,7 +46,7 @@ import type { PageTurn } from '../../shared/pagedoc.ts'
 import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './turn.ts'
 import type { Mat, OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
-import { estimateSkew, levellingSheet, needsLevelling } from './skew.ts'
+import { estimateSkew, needsLevelling } from './skew.ts'
 
 export interface Sheet {
   /** Corners in the image's pixels: top-left, top-right, bottom-right, bottom-left. */
@@ -807,8 +807,7 @@ export type PageSegmentation = SegmentResult & {
 export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Promise<PageSegmentation> {
   const { sheet, shadedPage } = await probeSheet(image)
   if (!sheet) {
-    if (shadedPage)
-      return { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
+    if (shadedPage) return { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
     const skew = await estimateSkew(image)
     if (!needsLevelling(skew)) return segmentPage(image, opts)
     const level = await flattenSheet(image, levellingSheet(image, skew.degrees))
@@ -816,6 +815,28 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
   }
   const flat = await flattenSheet(image, sheet)
   return { ...(await segmentPage(flat.image, { ...opts, closeBackground: true })), sheet: flat, closeBackground: true }
+}
+
+/**
+ * The "sheet" that levels a page sloping by `degrees`: a rectangle turned by the slope that holds the whole image,
+ * so that flattening it (vision/sheet.ts#flattenSheet) turns the page level and loses none of it. Its sides all
+ * run off the frame (`frame`), so nothing is trimmed from them.
+ */
+export function levellingSheet(image: GrayImage, degrees: number): Sheet {
+  const t = (degrees * Math.PI) / 180
+  const c = Math.cos(t),
+    s = Math.sin(t)
+  const W = image.width * c + image.height * Math.abs(s),
+    H = image.width * Math.abs(s) + image.height * c
+  const cx = image.width / 2,
+    cy = image.height / 2
+  const corner = (u: number, v: number): Point => [cx + u * c - v * s, cy + u * s + v * c]
+  return {
+    corners: [corner(-W / 2, -H / 2), corner(W / 2, -H / 2), corner(W / 2, H / 2), corner(-W / 2, H / 2)],
+    coverage: 1,
+    edgeContrast: 0,
+    frame: [true, true, true, true]
+  }
 }
 
 /** The whole frame of an image as a Sheet: the "sheet" of a page turned without one found (FlatSheet.sheet). */

@@ -13,8 +13,6 @@
 // when the slope is at least MIN_SKEW, the centres' sharpest projection clearly beats the level one (SKEW_GAIN) and
 // its fullest line holds MIN_LINE pieces: a page of a few letters, a sketch or a desk has no lines to go by.
 import type { GrayImage } from './image.ts'
-import type { Point } from './geometry.ts'
-import type { Sheet } from './sheet.ts'
 import type { Mat } from './opencv.ts'
 import { labelComponents } from './cvExact.ts'
 import { loadOpenCv } from './segment.ts'
@@ -161,26 +159,4 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
 /** Whether a page with this slope is levelled before it is read. */
 export function needsLevelling(skew: SkewEstimate): boolean {
   return Math.abs(skew.degrees) >= MIN_SKEW && skew.gain >= SKEW_GAIN && skew.line >= MIN_LINE
-}
-
-/**
- * The "sheet" that levels a page sloping by `degrees`: a rectangle turned by the slope that holds the whole image,
- * so that flattening it (vision/sheet.ts#flattenSheet) turns the page level and loses none of it. Its sides all
- * run off the frame (`frame`), so nothing is trimmed from them.
- */
-export function levellingSheet(image: GrayImage, degrees: number): Sheet {
-  const t = (degrees * Math.PI) / 180
-  const c = Math.cos(t),
-    s = Math.sin(t)
-  const W = image.width * c + image.height * Math.abs(s),
-    H = image.width * Math.abs(s) + image.height * c
-  const cx = image.width / 2,
-    cy = image.height / 2
-  const corner = (u: number, v: number): Point => [cx + u * c - v * s, cy + u * s + v * c]
-  return {
-    corners: [corner(-W / 2, -H / 2), corner(W / 2, -H / 2), corner(W / 2, H / 2), corner(-W / 2, H / 2)],
-    coverage: 1,
-    edgeContrast: 0,
-    frame: [true, true, true, true]
-  }
 }

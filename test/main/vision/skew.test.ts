@@ -2,8 +2,8 @@
 // segmented, its boxes mapped back to the file's pixels. Crafted pages of printed capitals turned by known angles.
 import { createCanvas } from '@napi-rs/canvas'
 import { describe, expect, it } from 'vitest'
-import { estimateSkew, levellingSheet, needsLevelling } from '../../../src/main/vision/skew.ts'
-import { segmentScan } from '../../../src/main/vision/sheet.ts'
+import { estimateSkew, needsLevelling } from '../../../src/main/vision/skew.ts'
+import { levellingSheet, segmentScan } from '../../../src/main/vision/sheet.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { applyH } from '../../../src/main/vision/geometry.ts'
 import { composePages } from '../../../src/main/data/pages/index.ts'
