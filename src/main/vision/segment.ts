@@ -48,6 +48,26 @@ export async function loadOpenCv(): Promise<{ cv: OpenCv }> {
   return cvPromise
 }
 
+/**
+ * A gray image shrunk (INTER_AREA) so that its long side is at most `side` px, as a Mat handed to `keep` (the caller
+ * deletes it), with its size and the scale from the image to it. The sheet probe and the slope measure work on such
+ * copies.
+ */
+export function shrunkGray(
+  cv: OpenCv,
+  image: GrayImage,
+  side: number,
+  keep: <M extends Mat>(m: M) => M
+): { small: Mat; w: number; h: number; f: number } {
+  const f = Math.min(1, side / Math.max(image.width, image.height))
+  const w = Math.max(1, Math.round(image.width * f)),
+    h = Math.max(1, Math.round(image.height * f))
+  const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
+  const small = keep(new cv.Mat())
+  cv.resize(gray, small, new cv.Size(w, h), 0, 0, cv.INTER_AREA)
+  return { small, w, h, f }
+}
+
 export interface CharBox extends Rect {
   /** How the box came about: a whole component, merged pieces, or a part of a split. */
   origin: 'component' | 'merged' | 'split'

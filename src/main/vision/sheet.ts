@@ -45,7 +45,7 @@ import type { Rect } from './layout.ts'
 import type { PageTurn } from '../../shared/pagedoc.ts'
 import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './turn.ts'
 import type { Mat, OpenCv } from './opencv.ts'
-import { loadOpenCv, segmentPage, type SegmentOptions, type SegmentResult } from './segment.ts'
+import { loadOpenCv, segmentPage, shrunkGray, type SegmentOptions, type SegmentResult } from './segment.ts'
 import { estimateSkew, needsLevelling } from './skew.ts'
 
 export interface Sheet {
@@ -111,12 +111,8 @@ export async function probeSheet(image: GrayImage | LoadedImage): Promise<SheetP
   }
   try {
     const f = Math.min(1, PROBE_SIDE / Math.max(image.width, image.height))
-    const sw = Math.max(1, Math.round(image.width * f)),
-      sh = Math.max(1, Math.round(image.height * f))
-    if (sw < 32 || sh < 32) return no('too small')
-    const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
-    const small = keep(new cv.Mat())
-    cv.resize(gray, small, new cv.Size(sw, sh), 0, 0, cv.INTER_AREA)
+    if (Math.round(image.width * f) < 32 || Math.round(image.height * f) < 32) return no('too small')
+    const { small, w: sw, h: sh } = shrunkGray(cv, image, PROBE_SIDE, keep)
     cv.GaussianBlur(small, small, new cv.Size(5, 5), 0)
     stretchLowContrast(small.data)
     const g = small.data

@@ -15,15 +15,20 @@
 import type { GrayImage } from './image.ts'
 import type { Mat } from './opencv.ts'
 import { labelComponents } from './cvExact.ts'
-import { loadOpenCv } from './segment.ts'
+import { loadOpenCv, shrunkGray } from './segment.ts'
 import { median } from '../../shared/stats.ts'
 
 /** The working copy's long side (px): lines of capitals are 15–40 px tall there. */
 const SKEW_SIDE = 800
 /** The largest slope looked for, in degrees (issue 12: skew up to ±10°). */
 export const MAX_SKEW = 12
-/** Below this slope (degrees) a page is read as it is: lines group at small slopes, and a page stays as it was. */
-export const MIN_SKEW = 1.5
+/**
+ * Below this slope (degrees) a page is read as it is: lines of writing still group (the tuning pages read as well at
+ * 3° as level), and levelling a page turns its boxes into the boxes around turned rectangles and its glyphs into
+ * resampled ones. At 1.5° a sample page tilted 3.6° was levelled upright but not when scanned sideways (its columns
+ * are no lines), so its four orientations no longer read alike (docs/BENCHMARKS.md, "A page scanned crooked").
+ */
+export const MIN_SKEW = 4
 /** The sharpest projection must beat the level one by this factor for the slope to be taken. */
 export const SKEW_GAIN = 1.6
 /** Fewer character-like pieces than this: no lines to go by. */
@@ -74,12 +79,7 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
     return m
   }
   try {
-    const f = Math.min(1, SKEW_SIDE / Math.max(image.width, image.height))
-    const w = Math.max(1, Math.round(image.width * f)),
-      h = Math.max(1, Math.round(image.height * f))
-    const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
-    const small = keep(new cv.Mat())
-    cv.resize(gray, small, new cv.Size(w, h), 0, 0, cv.INTER_AREA)
+    const { small, w, h } = shrunkGray(cv, image, SKEW_SIDE, keep)
     // The paper's level: a max filter wider than a stroke (a line of capitals is 15–40 px tall here).
     const paper = keep(new cv.Mat())
     cv.dilate(small, paper, keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(15, 15))))
