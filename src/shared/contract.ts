@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { CLASSES } from './classes.ts'
 import { ExperimentReportSchema } from './labReport.ts'
-import { MAX_FILE_PAGES, PAGE_FORMATS, PageBoxSchema, PageDocSchema } from './pagedoc.ts'
+import { PAGE_FORMATS, PageBoxSchema, PageDocSchema, PageIndexSchema } from './pagedoc.ts'
 
 const Label = z.string().refine((s) => CLASSES.includes(s), { message: 'not one of the 36 classes (A–Z, 0–9)' })
 const Empty = z.object({}).strict()
@@ -241,12 +241,7 @@ export const ROUTES = {
         path: z.string().min(1),
         model: z.string().optional(),
         /** Which page of a multi-page TIFF, from 0 (default 0). */
-        page: z
-          .number()
-          .int()
-          .min(0)
-          .max(MAX_FILE_PAGES - 1)
-          .optional()
+        page: PageIndexSchema.optional()
       })
       .strict(),
     OpenedPageSchema,

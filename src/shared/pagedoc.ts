@@ -56,10 +56,16 @@ export const PAGE_FORMATS = ['hocr', 'alto', 'page'] as const
  * person's splits add some; a document beyond this is not a page of handwriting and is refused whole.
  */
 export const MAX_PAGE_BOXES = 50_000
-/** Most candidate segments a line's decoding record may list, and most lines it may have. */
 /** More pages than any scanner's stack: a multi-page file's pages are numbered below this (a longer chain is cut). */
 export const MAX_FILE_PAGES = 10_000
+/** Which page of a multi-page file, from 0: in a PageDoc (`image.page`) and in the app's `pages.open`. */
+export const PageIndexSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_FILE_PAGES - 1)
 
+/** Most candidate segments a line's decoding record may list, and most lines it may have. */
 export const MAX_DECODING_CANDIDATES = 200_000
 
 /** A rectangle in the image file's pixels, as the decoding record's fields (spread into its objects). */
@@ -165,12 +171,7 @@ export const PageDocSchema = z
        */
       turn: z.union([z.literal(90), z.literal(180), z.literal(270)]).optional(),
       /** Which page of a multi-page TIFF this is, from 0 (absent: a file of one page). */
-      page: z
-        .number()
-        .int()
-        .min(0)
-        .max(MAX_FILE_PAGES - 1)
-        .optional()
+      page: PageIndexSchema.optional()
     }),
     model: z.object({ name: z.string() }).optional(),
     boxes: z.array(PageBoxSchema).max(MAX_PAGE_BOXES),
