@@ -1,5 +1,6 @@
 // The part of opencv-wasm's API that Glyphdesk uses, typed (the package ships no types). Only what the
 // page pipeline calls is declared, so a new OpenCV call is a deliberate addition here.
+// MatScope deletes the Mats a function made, together, in its `finally`.
 
 /** A cv.Mat: pixel data in WebAssembly memory; must be delete()d. */
 export interface Mat {
@@ -67,4 +68,22 @@ export interface OpenCv {
   MORPH_ELLIPSE: number
   MORPH_CLOSE: number
   MORPH_OPEN: number
+}
+
+/**
+ * The Mats one function makes, deleted together in its `finally` (each holds WebAssembly memory):
+ * `const mats = new MatScope()`, `mats.keep(new cv.Mat())`, and `mats.release()` in the `finally`.
+ */
+export class MatScope {
+  private readonly mats: Mat[] = []
+  /** `m`, to be deleted with the others; returned for use in place. */
+  readonly keep = <M extends Mat>(m: M): M => {
+    this.mats.push(m)
+    return m
+  }
+  /** Deletes every Mat kept, in the order kept. */
+  release(): void {
+    for (const m of this.mats) m.delete()
+    this.mats.length = 0
+  }
 }

@@ -28,7 +28,7 @@ import { divideBy, labelComponents, type LabelMap } from './cvExact.ts'
 // Re-exported: the tests and transcribe import them from here.
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
 
-import type { Mat, OpenCv } from './opencv.ts'
+import { MatScope, type Mat, type OpenCv } from './opencv.ts'
 import { median } from '../../shared/stats.ts'
 
 // Boxed: the Emscripten module object is itself a thenable, so it must never be a promise's value.
@@ -371,11 +371,8 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
   const speckFraction = options.speckFraction ?? 0.3
   const looseFraction = options.looseFraction ?? 0.2
   const rejectClutter = options.rejectClutter ?? true
-  const mats: Mat[] = []
-  const keep = <M extends Mat>(m: M): M => {
-    mats.push(m)
-    return m
-  }
+  const mats = new MatScope()
+  const keep = mats.keep
   try {
     const gray = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
     // White writing on a dark ground (a microfilm negative, an inverted scan) is read as its negative: everything
@@ -550,7 +547,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       normalised
     }
   } finally {
-    for (const m of mats) m.delete()
+    mats.release()
   }
 }
 

@@ -44,7 +44,7 @@ import {
 import type { Rect } from './layout.ts'
 import type { PageTurn } from '../../shared/pagedoc.ts'
 import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './turn.ts'
-import type { Mat, OpenCv } from './opencv.ts'
+import { MatScope, type Mat, type OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, shrunkGray, type SegmentOptions, type SegmentResult } from './segment.ts'
 import { estimateSkew, needsLevelling } from './skew.ts'
 
@@ -104,11 +104,8 @@ export async function probeSheet(image: GrayImage | LoadedImage): Promise<SheetP
   let shadedPage = false
   const no = (reason: string) => ({ sheet: null, reason, shadedPage })
   const { cv } = await loadOpenCv()
-  const mats: Mat[] = []
-  const keep = <M extends Mat>(m: M): M => {
-    mats.push(m)
-    return m
-  }
+  const mats = new MatScope()
+  const keep = mats.keep
   try {
     const f = Math.min(1, PROBE_SIDE / Math.max(image.width, image.height))
     if (Math.round(image.width * f) < 32 || Math.round(image.height * f) < 32) return no('too small')
@@ -266,7 +263,7 @@ export async function probeSheet(image: GrayImage | LoadedImage): Promise<SheetP
     }
     return plain(true)
   } finally {
-    for (const m of mats) m.delete()
+    mats.release()
   }
 }
 

@@ -13,7 +13,7 @@
 // when the slope is at least MIN_SKEW, the centres' sharpest projection clearly beats the level one (SKEW_GAIN) and
 // its fullest line holds MIN_LINE pieces: a page of a few letters, a sketch or a desk has no lines to go by.
 import type { GrayImage } from './image.ts'
-import type { Mat } from './opencv.ts'
+import { MatScope } from './opencv.ts'
 import { labelComponents } from './cvExact.ts'
 import { loadOpenCv, shrunkGray } from './segment.ts'
 import { median } from '../../shared/stats.ts'
@@ -73,11 +73,8 @@ function sharpness(
 /** The slope of a page's writing (see the file's header). */
 export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
   const { cv } = await loadOpenCv()
-  const mats: Mat[] = []
-  const keep = <M extends Mat>(m: M): M => {
-    mats.push(m)
-    return m
-  }
+  const mats = new MatScope()
+  const keep = mats.keep
   try {
     const { small, w, h } = shrunkGray(cv, image, SKEW_SIDE, keep)
     // The paper's level: a max filter wider than a stroke (a line of capitals is 15–40 px tall here).
@@ -152,7 +149,7 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
     for (let b = 0; b < bins.length; b++) line = Math.max(line, bins[b])
     return { degrees: Math.round(fine * 10) / 10, gain: bestScore / level, ink: n, line }
   } finally {
-    for (const m of mats) m.delete()
+    mats.release()
   }
 }
 
