@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { lexiconLines, WordTable } from '../src/main/read/wordTable.ts'
@@ -45,7 +45,8 @@ const card = {
   commonWords: new WordTable(Buffer.from(text, 'latin1'), { lowerCaseOnly: true }).size,
   source: {
     package: version ? `Debian wamerican ${version}` : 'a word list given by --source',
-    file: source === '/usr/share/dict/american-english' ? source : 'given by --source',
+    // The file's name only: a card names no folder of the machine that built it.
+    file: basename(source),
     sha256: sha(bytes)
   },
   licence:

@@ -714,18 +714,18 @@ export function lexicon(own: Iterable<string> = []): Lexicon {
       shippedWords = { has: (w) => all.has(w), common: commonView }
     } else shippedWords = null
   }
-  const system = shippedWords ?? NO_WORDS
+  const list = shippedWords ?? NO_WORDS
   const mine = new Set<string>()
   for (const w of own) mine.add(w.toUpperCase())
-  if (mine.size === 0) return system
-  const systemCommon = system.common ?? system
+  if (mine.size === 0) return list
+  const listCommon = list.common ?? list
   const minePrefixes = new Set<string>()
   for (const w of mine) for (let i = 1; i <= w.length; i++) minePrefixes.add(w.slice(0, i))
   return {
-    has: (word) => mine.has(word) || system.has(word),
+    has: (word) => mine.has(word) || list.has(word),
     common: {
-      has: (word) => mine.has(word) || systemCommon.has(word),
-      hasPrefix: (p) => minePrefixes.has(p) || (systemCommon.hasPrefix?.(p) ?? false)
+      has: (word) => mine.has(word) || listCommon.has(word),
+      hasPrefix: (p) => minePrefixes.has(p) || (listCommon.hasPrefix?.(p) ?? false)
     }
   }
 }
