@@ -20,6 +20,9 @@ import { Levels } from './levels.ts'
  * ends on a line, see markWalls) is a cell's wall, a line however short, and is erased the same way, with the lines
  * it joins; a letter's stroke that only touches the lines at one end, or crosses one, is not. Returns the number of
  * pixels erased.
+ * `also`: a second mask of the same page (the median-filtered ink, where a thin printed line is broken into dashes
+ * and cannot be found) from which every band erased here is erased too, a pixel wider on each side, since the
+ * filter moves a line's edges by about that much.
  */
 export function removeRules(
   bin: Uint8Array,
@@ -27,7 +30,8 @@ export function removeRules(
   h: number,
   minLength: number,
   maxThickness: number,
-  minWall = Infinity
+  minWall = Infinity,
+  also?: Uint8Array
 ): number {
   // Horizontal runs over the row and its neighbours (a vertical dilation by one pixel), then vertical runs over
   // the column and its neighbours: one search, along rows (bit 1) and along columns (bit 2).
@@ -58,6 +62,7 @@ export function removeRules(
         bin[k * w + x] = 0
         erased++
       }
+      if (also) for (let k = Math.max(0, y0 - 1); k <= Math.min(h - 1, y1 + 1); k++) also[k * w + x] = 0
     }
   }
   // Vertical lines: per row, bands of line pixels.
@@ -79,6 +84,7 @@ export function removeRules(
         if (bin[y * w + k]) erased++
         bin[y * w + k] = 0
       }
+      if (also) for (let k = Math.max(0, x0 - 1); k <= Math.min(w - 1, x1 + 1); k++) also[y * w + k] = 0
     }
   }
   return erased

@@ -10,6 +10,7 @@ export interface Mat {
   data32S: Int32Array
   data32F: Float32Array
   delete(): void
+  copyTo(dst: Mat): void
   isContinuous(): boolean
   create(rows: number, cols: number, type: number): void
   type(): number

@@ -437,29 +437,43 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       wh = Math.max(1, Math.round(image.height * s))
     // The median's footprint is 5 working pixels. Upscaled by s, that is 5 / s input pixels, rounded to an odd size.
     const kSize = 2 * Math.round((5 / s - 1) / 2) + 1
+    // The working image before its median: a printed line a pixel or two thin, which the median breaks into dashes
+    // or wipes out between a form's cell walls, is still whole there (removeRules below).
+    const unfiltered = (options.removeRules ?? true) ? keep(new cv.Mat()) : null
     if (s > 1 && kSize >= 3) {
       // Median before upscaling: same footprint in character units, far fewer pixels.
       const pre = keep(new cv.Mat())
       medianBlur(cv, norm, pre, kSize)
       cv.resize(pre, work, new cv.Size(ww, wh), 0, 0, cv.INTER_LINEAR)
+      if (unfiltered) cv.resize(norm, unfiltered, new cv.Size(ww, wh), 0, 0, cv.INTER_LINEAR)
     } else if (s > 1) {
       // Small writing (s > 2.5: characters under ~26 input pixels tall): 5 working pixels are less than the
       // smallest median of the input, whose 3×3 would wipe out strokes a pixel or two wide. Upscale, then filter.
       cv.resize(norm, work, new cv.Size(ww, wh), 0, 0, cv.INTER_LINEAR)
+      if (unfiltered) work.copyTo(unfiltered)
       medianBlur(cv, work, work, 5)
     } else {
       cv.resize(norm, work, new cv.Size(ww, wh), 0, 0, cv.INTER_AREA)
+      if (unfiltered) work.copyTo(unfiltered)
       medianBlur(cv, work, work, 5)
     }
     const bin = keep(new cv.Mat())
-    const otsu = cv.threshold(work, bin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
+    let level = cv.threshold(work, bin, 0, 255, cv.THRESH_BINARY_INV | cv.THRESH_OTSU)
     // On a nearly blank page Otsu can split the paper texture; ink is always well below the paper level.
-    if (otsu > 215) cv.threshold(work, bin, 215, 255, cv.THRESH_BINARY_INV)
+    if (level > 215) {
+      level = 215
+      cv.threshold(work, bin, level, 255, cv.THRESH_BINARY_INV)
+    }
     const k = keep(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(3, 3)))
     if (getKernel() && bin.isContinuous()) closeCrossSimd(bin.data, ww, wh, bin.data)
     else cv.morphologyEx(bin, bin, cv.MORPH_CLOSE, k)
-    if (options.removeRules ?? true)
-      removeRules(bin.data, ww, wh, 3 * target, Math.max(2, Math.round(0.2 * target)), WALL_HEIGHTS * target)
+    if (unfiltered) {
+      // Lines are found in the unfiltered ink, at the same level, and erased from the filtered ink too: a form's
+      // thin grey cells read 9.3% CER → 2.2% on the tuning pages (docs/BENCHMARKS.md, "Lines in the unfiltered ink").
+      cv.threshold(unfiltered, unfiltered, level, 255, cv.THRESH_BINARY_INV)
+      const thick = Math.max(2, Math.round(0.2 * target))
+      removeRules(unfiltered.data, ww, wh, 3 * target, thick, WALL_HEIGHTS * target, bin.data)
+    }
     const { comps: raw, labels } = components(bin)
     const cap = options.maxComponents ?? MAX_COMPONENTS
     if (raw.length > cap) {

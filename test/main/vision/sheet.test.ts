@@ -322,6 +322,44 @@ describe('ruled lines and clutter', () => {
     expect(removeRules(bar, w, h, 120, 8)).toBe(0)
   })
 
+  it('erases from a second mask the lines found in the first, a pixel wider on each side, but not where a stroke crosses', () => {
+    const w = 200,
+      h = 60
+    // `found`: a whole 2-px line at rows 30–31 and a stroke across it. `other`: the same line 4 px thick (rows 29–32)
+    // and broken into dashes, as a median leaves it, with the same stroke.
+    const found = new Uint8Array(w * h),
+      other = new Uint8Array(w * h)
+    for (let x = 0; x < w; x++) for (let y = 30; y < 32; y++) found[y * w + x] = 255
+    for (let x = 0; x < w; x++) if (x % 20 < 8) for (let y = 29; y < 33; y++) other[y * w + x] = 255
+    for (const m of [found, other]) for (let y = 5; y < 55; y++) for (let x = 100; x < 106; x++) m[y * w + x] = 255
+    removeRules(found, w, h, 120, 8, Infinity, other)
+    // Every dash is gone from the second mask (rows 29–32 = the band 30–31 and one row on each side) …
+    for (let x = 0; x < w; x++)
+      for (let y = 29; y < 33; y++) if (x < 100 || x >= 106) expect(other[y * w + x], `${x},${y}`).toBe(0)
+    // … and the stroke is whole in both.
+    for (const m of [found, other])
+      for (let y = 5; y < 55; y++) for (let x = 100; x < 106; x++) expect(m[y * w + x]).toBe(255)
+  })
+
+  // A generated form (the `boxed` condition, seed 13): comb cells in thin grey lines, which the median before
+  // binarising breaks into dashes, so a wall no longer ran from one line to another and was left standing as a
+  // box of its own (25 of them on this page when the lines were looked for in the filtered ink). They are found in
+  // the unfiltered ink instead.
+  it("leaves no wall of a form's thin grey comb cells as a box of its own", async () => {
+    const { files, manifest } = await composePages({ seed: 13, conditions: ['boxed'], pagesPerCondition: 1 })
+    const page = manifest.pages[0]
+    const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+    const seg = await segmentScan(img)
+    const onNoLetter = seg.boxes.filter((b) => {
+      const cx = b.x + b.w / 2,
+        cy = b.y + b.h / 2
+      return !page.chars.some(([, x0, y0, x1, y1]) => cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1)
+    })
+    expect(onNoLetter).toEqual([])
+    // And the letters are still there: a box for nearly every one (touching pairs are the lattice's to cut).
+    expect(seg.boxes.length).toBeGreaterThanOrEqual(0.95 * page.chars.length)
+  }, 60_000)
+
   it('segments a word with a ruled line under it and another through it into its letters', async () => {
     const W = 900,
       H = 260
