@@ -256,9 +256,26 @@ function components(bin: Mat, withLabels = true): { comps: Comp[]; labels: Label
 function estimateCharHeight(comps: Comp[], imgH: number): number {
   const hs = comps.filter((c) => c.h >= 6 && c.area >= 12 && c.h < imgH * 0.5).map((c) => c.h)
   if (hs.length === 0) return 0
-  const hMax = [...hs].sort((a, b) => a - b)[Math.floor(hs.length * 0.95)]
+  const sorted = [...hs].sort((a, b) => a - b)
   // Fragments and specks drag the median down; characters cluster in the upper part of the distribution.
-  return median(hs.filter((h) => h >= 0.35 * hMax))
+  const from = (q: number) => {
+    const hMax = sorted[Math.floor(hs.length * q)]
+    return median(hs.filter((h) => h >= 0.35 * hMax))
+  }
+  // A few large pieces of clutter (a cable, a mug's rim, a pen around a sheet not found) can be more than the top
+  // 5% of a page's pieces, and then they set the scale: the estimate is taken from the 95th, 90th and 80th
+  // percentiles, and the one with the most pieces within a factor 1.5 of it is kept (ties: the higher percentile).
+  let best = 0,
+    bestCount = -1
+  for (const q of [0.95, 0.9, 0.8]) {
+    const e = from(q)
+    const count = hs.reduce((n, h) => n + (h >= e / 1.5 && h <= e * 1.5 ? 1 : 0), 0)
+    if (count > bestCount) {
+      best = e
+      bestCount = count
+    }
+  }
+  return best
 }
 
 function union(a: Comp, b: Comp): Comp {
