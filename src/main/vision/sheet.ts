@@ -810,6 +810,17 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
   return { ...(await segmentPage(flat.image, { ...opts, closeBackground: true })), sheet: flat, closeBackground: true }
 }
 
+/** A quadrilateral's corners through a homography. */
+function mapCorners(m: Homography, c: Sheet['corners']): Sheet['corners'] {
+  const f = ([x, y]: Point) => applyH(m, x, y)
+  return [f(c[0]), f(c[1]), f(c[2]), f(c[3])]
+}
+
+/** A sheet made by levellingSheet (or wholeFrame): all four sides the frame's, nothing found in the photo. */
+function isLevelling(sheet: Sheet): boolean {
+  return sheet.frame?.every(Boolean) === true && sheet.edgeContrast === 0
+}
+
 /**
  * The "sheet" that levels a page sloping by `degrees`: a rectangle turned by the slope that holds the whole image,
  * so that flattening it (vision/sheet.ts#flattenSheet) turns the page level and loses none of it. Its sides all
@@ -876,7 +887,9 @@ export async function turnSegmentation(
   opts?: SegmentOptions
 ): Promise<PageSegmentation> {
   if (found.sheet?.turn) throw new RangeError('turnSegmentation: the page is turned already')
-  const prior = found.sheet
+  // A page levelled as it lay (no sheet, the slope of its writing: segmentScan) is turned from the image itself: a
+  // sideways page's lines run down the page, so its slope is only measured once it is upright, below.
+  const prior = found.sheet && !isLevelling(found.sheet.sheet) ? found.sheet : undefined
   const base = prior?.image ?? image
   const turned = turnGray(base, k)
   const toImage = turnHomography(
@@ -885,6 +898,33 @@ export async function turnSegmentation(
     k,
     prior ? (p) => applyH(prior.toImage, p[0], p[1]) : undefined
   )
+  if (!prior && !found.closeBackground) {
+    // No sheet and no shade: levelled by its writing's slope, as segmentScan levels an upright page.
+    const skew = await estimateSkew(turned)
+    if (needsLevelling(skew)) {
+      const level = await flattenSheet(turned, levellingSheet(turned, skew.degrees))
+      const through = (p: Point): Point => {
+        const [x, y] = applyH(level.toImage, p[0], p[1])
+        return applyH(toImage, x, y)
+      }
+      const { width: w, height: h } = level.image
+      const corners: Point[] = [
+        [0, 0],
+        [w, 0],
+        [w, h],
+        [0, h]
+      ]
+      return {
+        ...(await segmentPage(level.image, opts)),
+        sheet: {
+          image: level.image,
+          toImage: homography(corners, corners.map(through)),
+          sheet: { ...level.sheet, corners: mapCorners(toImage, level.sheet.corners) },
+          turn: k
+        }
+      }
+    }
+  }
   const seg = await segmentPage(turned, found.closeBackground ? { ...opts, closeBackground: true } : opts)
   return {
     ...seg,

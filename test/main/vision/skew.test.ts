@@ -3,9 +3,10 @@
 import { createCanvas } from '@napi-rs/canvas'
 import { describe, expect, it } from 'vitest'
 import { estimateSkew, needsLevelling } from '../../../src/main/vision/skew.ts'
-import { levellingSheet, segmentScan } from '../../../src/main/vision/sheet.ts'
+import { levellingSheet, segmentScan, turnSegmentation } from '../../../src/main/vision/sheet.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { applyH } from '../../../src/main/vision/geometry.ts'
+import { turnGray } from '../../../src/main/vision/turn.ts'
 import { composePages } from '../../../src/main/data/pages/index.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
 import { loadClassifier } from '../../../src/main/recognize/models.ts'
@@ -146,6 +147,30 @@ describe('the slope of a page scanned crooked', () => {
     for (const [x, y] of centres)
       expect(
         turned.doc.boxes.some((b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h),
+        `${x},${y}`
+      ).toBe(true)
+  }, 60_000)
+
+  // Sideways and crooked: the slope is measured once the page is turned upright (a sideways page's lines run down
+  // the page, so measured as it lies there is none), and the boxes go back through the levelling and the turn.
+  it('reads a page turned by 8° and lying on its side as it reads it level, every box around its character', async () => {
+    const classifier = await loadClassifier()
+    const { image, centres } = turnedPage(8)
+    const sideways = turnGray(image, 1)
+    // A point (x, y) of the page is at (H − y, x) once the page is turned a quarter clockwise.
+    const moved = centres.map(([x, y]): [number, number] => [image.height - y, x])
+    // Turned upright, the page is levelled: what the reader segments has no slope left, and its middle is the page's.
+    const upright = await turnSegmentation(sideways, await segmentScan(sideways), 3)
+    expect(Math.abs((await estimateSkew(upright.sheet!.image)).degrees)).toBeLessThan(0.5)
+    const [mx, my] = applyH(upright.sheet!.toImage, upright.sheet!.image.width / 2, upright.sheet!.image.height / 2)
+    expect(Math.hypot(mx - sideways.width / 2, my - sideways.height / 2)).toBeLessThan(2)
+    const read = await transcribe(sideways, classifier)
+    expect(read.doc.image.turn).toBe(270)
+    expect(assembleText(read.doc)).toBe(LINES.join('\n'))
+    expect(read.doc.boxes).toHaveLength(moved.length)
+    for (const [x, y] of moved)
+      expect(
+        read.doc.boxes.some((b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h),
         `${x},${y}`
       ).toBe(true)
   }, 60_000)
