@@ -47,6 +47,7 @@ import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './tur
 import { MatScope, type Mat, type OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, shrunkGray, type SegmentOptions, type SegmentResult } from './segment.ts'
 import { estimateSkew, needsLevelling } from './skew.ts'
+import { median } from '../../shared/stats.ts'
 
 export interface Sheet {
   /** Corners in the image's pixels: top-left, top-right, bottom-right, bottom-left. */
@@ -553,6 +554,10 @@ function sheetFromRegion(
   if (coverage < 0.4) return no(`the polygon is not mostly the region (${coverage.toFixed(2)})`)
   const edgeContrast = minEdgeContrast(g, sw, sh, quad, frame, cut, faint)
   if (edgeContrast < (faint ? FAINT_CONTRAST : 18)) return no(`soft edges (${edgeContrast.toFixed(0)})`)
+  if (frame.some(Boolean)) {
+    const beyond = paperBeyond(g, sw, sh, quad, frame)
+    if (beyond < PAPER_BEYOND) return no(`paper beyond a side inside the frame (${beyond.toFixed(0)}): a printed line`)
+  }
   return { quad, coverage, edgeContrast, ...(frame.some(Boolean) ? { frame } : {}), ...(cut ? { cut } : {}) }
 }
 
@@ -698,23 +703,17 @@ function minEdgeContrast(
   cut = false,
   absolute = false
 ): number {
-  const cx = q.reduce((s, p) => s + p[0], 0) / 4,
-    cy = q.reduce((s, p) => s + p[1], 0) / 4
   const at = (x: number, y: number) =>
     g[Math.min(h - 1, Math.max(0, Math.round(y))) * w + Math.min(w - 1, Math.max(0, Math.round(x)))]
   let worst = Infinity
   for (let i = 0; i < 4; i++) {
     if (frame[i]) continue
-    const [ax, ay] = q[i],
-      [bx, by] = q[(i + 1) % 4]
-    const len = Math.hypot(bx - ax, by - ay)
-    let nx = -(by - ay) / len,
-      ny = (bx - ax) / len
-    // The normal pointing into the sheet.
-    if ((cx - ax) * nx + (cy - ay) * ny < 0) {
-      nx = -nx
-      ny = -ny
-    }
+    const {
+      a: [ax, ay],
+      b: [bx, by],
+      nx,
+      ny
+    } = sideInto(q, i)
     let sum = 0,
       count = 0
     for (let t = 0.1; t <= 0.9; t += 0.04) {
@@ -731,6 +730,72 @@ function minEdgeContrast(
     worst = Math.min(worst, absolute ? Math.abs(sum / count) : sum / count)
   }
   return worst
+}
+
+/** Side i of the quadrilateral `q` (corner i to corner i + 1) and its unit normal pointing into `q`. */
+function sideInto(q: Point[], i: number): { a: Point; b: Point; nx: number; ny: number } {
+  const cx = q.reduce((s, p) => s + p[0], 0) / 4,
+    cy = q.reduce((s, p) => s + p[1], 0) / 4
+  const a = q[i],
+    b = q[(i + 1) % 4]
+  const len = Math.hypot(b[0] - a[0], b[1] - a[1])
+  const nx = -(b[1] - a[1]) / len,
+    ny = (b[0] - a[0]) / len
+  const into = (cx - a[0]) * nx + (cy - a[1]) * ny < 0 ? -1 : 1
+  return { a, b, nx: into * nx, ny: into * ny }
+}
+
+/**
+ * A sheet running off the frame is no sheet when, beyond one of its sides inside the frame, the brightest of what lies
+ * there is as bright as the brightest just inside: paper on both sides, so that side is a line printed or ruled across
+ * one page (a form's field along the top of a scan), not the sheet's edge against a desk. Levels (0–255, on the
+ * blurred probe), set before measuring; the one real sheet running off the frame on the tuning pages differs by 12.5,
+ * a form's line by 0 (docs/BENCHMARKS.md, "A form's field along the top of a scan").
+ */
+const PAPER_BEYOND = 4
+/** How far inside and beyond a side paperBeyond looks, probe pixels (6% of the probe's long side). */
+const PAPER_REACH = 30
+
+/**
+ * The least, over the sides of `q` that are not the frame's, of the difference between the medians (along the side)
+ * of the brightest probe pixel 3–PAPER_REACH pixels inside the side and 3–PAPER_REACH pixels beyond it: the letters
+ * beside a printed line are dark, but somewhere beyond them is paper. Sides with too little to measure beyond them
+ * (the frame within 3 pixels) are left out; none left gives Infinity.
+ */
+function paperBeyond(g: Uint8Array, w: number, h: number, q: Point[], frame: boolean[]): number {
+  let least = Infinity
+  for (let i = 0; i < 4; i++) {
+    if (frame[i]) continue
+    const {
+      a: [ax, ay],
+      b: [bx, by],
+      nx,
+      ny
+    } = sideInto(q, i)
+    // Per point of the side, the brightest pixel 3…PAPER_REACH probe pixels inside it and beyond it.
+    const inside: number[] = [],
+      outside: number[] = []
+    for (let t = 0.1; t <= 0.9; t += 0.02) {
+      const x = ax + (bx - ax) * t,
+        y = ay + (by - ay) * t
+      for (const [sign, into] of [
+        [1, inside],
+        [-1, outside]
+      ] as const) {
+        let best = -1
+        for (let d = 3; d <= PAPER_REACH; d++) {
+          const u = Math.round(x + sign * d * nx),
+            v = Math.round(y + sign * d * ny)
+          if (u < 0 || v < 0 || u >= w || v >= h) break
+          best = Math.max(best, g[v * w + u])
+        }
+        if (best >= 0) into.push(best)
+      }
+    }
+    if (outside.length < 10 || inside.length < 10) continue
+    least = Math.min(least, median(inside) - median(outside))
+  }
+  return least
 }
 
 /** The sheet warped flat: a rectangle with the polygon's mean side lengths, the sheet's edge left outside. */

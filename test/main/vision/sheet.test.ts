@@ -85,6 +85,49 @@ describe('findSheet and flattenSheet', () => {
   // A yellow sticky note under the sheet's edge, sticking out past it: in gray the note is as bright as the paper,
   // so the two were one smooth region and the sheet's top side was bent out around the note. In colour the note
   // is cut off. The note's gray is measured and the paper made that bright, so without its colour the test fails.
+  // A scanned form whose first field runs along the top of the scan: the page below that field's bottom line was a
+  // bright region reaching the frame on three sides, its top side straight and darker beyond (the field's letters),
+  // so it was taken for a sheet running off the frame, and the field's letters were cut off. Beyond a sheet's side
+  // lies a desk; beyond this side the paper is as bright as below it.
+  it('takes no printed line across a scan for the side of a sheet running off the frame, and reads the field above it', async () => {
+    const W = 1400,
+      H = 720,
+      cell = 47
+    const c = createCanvas(W, H)
+    const ctx = c.getContext('2d')
+    ctx.fillStyle = '#f8f8f8'
+    ctx.fillRect(0, 0, W, H)
+    const fields = ['PAGE 2026 POLICE ORDER', 'PAGE POTATO 1223 HEAT', 'SISTER EYE 79 MODEL']
+    const firstRow: number[] = []
+    fields.forEach((t, li) => {
+      const top = 12 + li * 105,
+        bottom = top + 66,
+        x0 = 120
+      ctx.fillStyle = '#303030'
+      ctx.font = `bold 40px ${FONT}`
+      ;[...t].forEach((ch, k) => {
+        if (ch === ' ') return
+        const m = ctx.measureText(ch)
+        ctx.fillText(ch, x0 + k * cell + (cell - m.width) / 2, bottom - 12)
+        if (li === 0) firstRow.push(x0 + k * cell + cell / 2)
+      })
+      ctx.fillStyle = 'rgb(80,80,80)'
+      ctx.fillRect(x0, top, t.length * cell + 2, 2)
+      ctx.fillRect(x0, bottom, t.length * cell + 2, 2)
+      for (let k = 0; k <= t.length; k++) ctx.fillRect(x0 + k * cell, top, 2, bottom - top + 2)
+    })
+    const rgba = ctx.getImageData(0, 0, W, H).data
+    const data = new Uint8Array(W * H)
+    for (let i = 0; i < W * H; i++) data[i] = rgba[4 * i + 1]
+    const image: GrayImage = { width: W, height: H, data }
+    expect((await probeSheet(image)).sheet).toBeNull()
+    // Every letter of the first field is a box, each around its cell's centre.
+    const seg = await segmentScan(image)
+    const top = seg.boxes.filter((b) => b.y + b.h / 2 < 90).sort((a, b) => a.x - b.x)
+    expect(top.map((b) => Math.round(b.x + b.w / 2))).toHaveLength(firstRow.length)
+    top.forEach((b, i) => expect(Math.abs(b.x + b.w / 2 - firstRow[i])).toBeLessThan(cell / 3))
+  }, 30_000)
+
   it('cuts a yellow sticky note as bright as the paper off the sheet by its colour', async () => {
     const W = 1200,
       H = 900
