@@ -706,14 +706,12 @@ function minEdgeContrast(
   const at = (x: number, y: number) =>
     g[Math.min(h - 1, Math.max(0, Math.round(y))) * w + Math.min(w - 1, Math.max(0, Math.round(x)))]
   let worst = Infinity
-  for (let i = 0; i < 4; i++) {
-    if (frame[i]) continue
-    const {
-      a: [ax, ay],
-      b: [bx, by],
-      nx,
-      ny
-    } = sideInto(q, i)
+  for (const {
+    a: [ax, ay],
+    b: [bx, by],
+    nx,
+    ny
+  } of innerSides(q, frame)) {
     let sum = 0,
       count = 0
     for (let t = 0.1; t <= 0.9; t += 0.04) {
@@ -732,17 +730,23 @@ function minEdgeContrast(
   return worst
 }
 
-/** Side i of the quadrilateral `q` (corner i to corner i + 1) and its unit normal pointing into `q`. */
-function sideInto(q: Point[], i: number): { a: Point; b: Point; nx: number; ny: number } {
+/**
+ * The sides of the quadrilateral `q` that are not the frame's (corner i to corner i + 1), each with its unit normal
+ * pointing into `q`.
+ */
+function* innerSides(q: Point[], frame: boolean[]): Generator<{ a: Point; b: Point; nx: number; ny: number }> {
   const cx = q.reduce((s, p) => s + p[0], 0) / 4,
     cy = q.reduce((s, p) => s + p[1], 0) / 4
-  const a = q[i],
-    b = q[(i + 1) % 4]
-  const len = Math.hypot(b[0] - a[0], b[1] - a[1])
-  const nx = -(b[1] - a[1]) / len,
-    ny = (b[0] - a[0]) / len
-  const into = (cx - a[0]) * nx + (cy - a[1]) * ny < 0 ? -1 : 1
-  return { a, b, nx: into * nx, ny: into * ny }
+  for (let i = 0; i < 4; i++) {
+    if (frame[i]) continue
+    const a = q[i],
+      b = q[(i + 1) % 4]
+    const len = Math.hypot(b[0] - a[0], b[1] - a[1])
+    const nx = -(b[1] - a[1]) / len,
+      ny = (b[0] - a[0]) / len
+    const into = (cx - a[0]) * nx + (cy - a[1]) * ny < 0 ? -1 : 1
+    yield { a, b, nx: into * nx, ny: into * ny }
+  }
 }
 
 /**
@@ -764,14 +768,12 @@ const PAPER_REACH = 30
  */
 function paperBeyond(g: Uint8Array, w: number, h: number, q: Point[], frame: boolean[]): number {
   let least = Infinity
-  for (let i = 0; i < 4; i++) {
-    if (frame[i]) continue
-    const {
-      a: [ax, ay],
-      b: [bx, by],
-      nx,
-      ny
-    } = sideInto(q, i)
+  for (const {
+    a: [ax, ay],
+    b: [bx, by],
+    nx,
+    ny
+  } of innerSides(q, frame)) {
     // Per point of the side, the brightest pixel 3…PAPER_REACH probe pixels inside it and beyond it.
     const inside: number[] = [],
       outside: number[] = []
