@@ -868,13 +868,20 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
   const { sheet, shadedPage } = await probeSheet(image)
   if (!sheet) {
     if (shadedPage) return { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
-    const skew = await estimateSkew(image)
-    if (!needsLevelling(skew)) return segmentPage(image, opts)
-    const level = await flattenSheet(image, levellingSheet(image, skew.degrees))
-    return { ...(await segmentPage(level.image, opts)), sheet: level }
+    const level = await levelByWriting(image)
+    return level ? { ...(await segmentPage(level.image, opts)), sheet: level } : segmentPage(image, opts)
   }
   const flat = await flattenSheet(image, sheet)
   return { ...(await segmentPage(flat.image, { ...opts, closeBackground: true })), sheet: flat, closeBackground: true }
+}
+
+/**
+ * The image levelled by the slope of its writing (vision/skew.ts) through a levelling sheet, or null when its writing
+ * does not slope enough to need it (skew.ts#needsLevelling). For a page with no sheet and no shade.
+ */
+async function levelByWriting(image: GrayImage): Promise<FlatSheet | null> {
+  const skew = await estimateSkew(image)
+  return needsLevelling(skew) ? flattenSheet(image, levellingSheet(image, skew.degrees)) : null
 }
 
 /** A quadrilateral's corners through a homography. */
@@ -965,30 +972,27 @@ export async function turnSegmentation(
     k,
     prior ? (p) => applyH(prior.toImage, p[0], p[1]) : undefined
   )
-  if (!prior && !found.closeBackground) {
-    // No sheet and no shade: levelled by its writing's slope, as segmentScan levels an upright page.
-    const skew = await estimateSkew(turned)
-    if (needsLevelling(skew)) {
-      const level = await flattenSheet(turned, levellingSheet(turned, skew.degrees))
-      const through = (p: Point): Point => {
-        const [x, y] = applyH(level.toImage, p[0], p[1])
-        return applyH(toImage, x, y)
-      }
-      const { width: w, height: h } = level.image
-      const corners: Point[] = [
-        [0, 0],
-        [w, 0],
-        [w, h],
-        [0, h]
-      ]
-      return {
-        ...(await segmentPage(level.image, opts)),
-        sheet: {
-          image: level.image,
-          toImage: homography(corners, corners.map(through)),
-          sheet: { ...level.sheet, corners: mapCorners(toImage, level.sheet.corners) },
-          turn: k
-        }
+  // No sheet and no shade: levelled by its writing's slope, as segmentScan levels an upright page.
+  const level = !prior && !found.closeBackground ? await levelByWriting(turned) : null
+  if (level) {
+    const through = (p: Point): Point => {
+      const [x, y] = applyH(level.toImage, p[0], p[1])
+      return applyH(toImage, x, y)
+    }
+    const { width: w, height: h } = level.image
+    const corners: Point[] = [
+      [0, 0],
+      [w, 0],
+      [w, h],
+      [0, h]
+    ]
+    return {
+      ...(await segmentPage(level.image, opts)),
+      sheet: {
+        image: level.image,
+        toImage: homography(corners, corners.map(through)),
+        sheet: { ...level.sheet, corners: mapCorners(toImage, level.sheet.corners) },
+        turn: k
       }
     }
   }
