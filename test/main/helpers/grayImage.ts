@@ -15,3 +15,15 @@ export function shrinkGray(image: GrayImage, k: number): GrayImage {
     }
   return { width: w, height: h, data }
 }
+
+/** A canvas drawn in grays only, as a gray image (its red channel; green and blue are the same). */
+export function canvasGray(
+  ctx: { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } },
+  width: number,
+  height: number
+): GrayImage {
+  const rgba = ctx.getImageData(0, 0, width, height).data
+  const data = new Uint8Array(width * height)
+  for (let i = 0; i < data.length; i++) data[i] = rgba[4 * i]
+  return { width, height, data }
+}

@@ -6,6 +6,7 @@ import { createCanvas } from '@napi-rs/canvas'
 import { describe, expect, it } from 'vitest'
 import { decodeProbs, type Classifier } from '../../../src/main/recognize/classifier.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
+import { canvasGray } from '../helpers/grayImage.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
 import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
 import { segmentPage, type CharBox } from '../../../src/main/vision/segment.ts'
@@ -164,10 +165,7 @@ function drawPage(): { image: GrayImage; lt: [Drawn, Drawn] } {
   glyph('N', x, 200)
   x += GLYPHS.N.w * H - STROKE * 0.3
   glyph('X', x, 200)
-  const rgba = ctx.getImageData(0, 0, W, HP).data
-  const data = new Uint8Array(W * HP)
-  for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4]
-  return { image: { width: W, height: HP, data }, lt: [l, t] }
+  return { image: canvasGray(ctx, W, HP), lt: [l, t] }
 }
 
 const onStroke = (d: Drawn, x: number, y: number, r: number) =>

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
-import { shrinkGray } from '../helpers/grayImage.ts'
+import { canvasGray, shrinkGray } from '../helpers/grayImage.ts'
 
 type Stroke = [number, number][]
 // Glyphs as polylines in a unit box (x right, y down); width factor per glyph.
@@ -265,10 +265,7 @@ function drawPage(ink = '#202020'): { image: GrayImage; expected: Drawn[][] } {
     ctx.fill()
   }
 
-  const rgba = ctx.getImageData(0, 0, W, HP).data
-  const data = new Uint8Array(W * HP)
-  for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4]
-  return { image: { width: W, height: HP, data }, expected }
+  return { image: canvasGray(ctx, W, HP), expected }
 }
 
 function iou(a: Rect, b: Rect): number {
@@ -462,10 +459,7 @@ describe('the character height among large clutter', () => {
       ctx.arc(x, y, 110, 0, 2 * Math.PI)
       ctx.stroke()
     }
-    const rgba = ctx.getImageData(0, 0, W, Hc).data
-    const data = new Uint8Array(W * Hc)
-    for (let i = 0; i < W * Hc; i++) data[i] = rgba[4 * i + 1]
-    const r = await segmentPage({ width: W, height: Hc, data })
+    const r = await segmentPage(canvasGray(ctx, W, Hc))
     expect(r.charHeight).toBeGreaterThan(0.85 * capHeight)
     expect(r.charHeight).toBeLessThan(1.25 * capHeight)
     // Every letter is a box (11 + 12, the rings none).

@@ -5,10 +5,11 @@ import { readFileSync } from 'node:fs'
 import { createCanvas } from '@napi-rs/canvas'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { applyH, insideConvex } from '../../../src/main/vision/geometry.ts'
+import { applyH, insideConvex, type Point } from '../../../src/main/vision/geometry.ts'
 import { craftedPhoto, craftedSheet } from '../helpers/craftedPhoto.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
-import { findSheet, flattenSheet, probeSheet, segmentScan } from '../../../src/main/vision/sheet.ts'
+import { canvasGray } from '../helpers/grayImage.ts'
+import { findSheet, flattenSheet, probeSheet, segmentScan, type SheetProbe } from '../../../src/main/vision/sheet.ts'
 import { faintInkStretch, hasInk, looksNegative, removeRules } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
 import type { Rect } from '../../../src/main/vision/layout.ts'
@@ -20,6 +21,28 @@ import { levenshtein } from '../../../src/main/read/evalPages.ts'
 import { assembleText } from '../../../src/shared/pagedoc.ts'
 
 const FONT = '"DejaVu Sans"'
+
+/**
+ * probeSheet finds the sheet of `photo` for `reason`, each corner within `tolerance` pixels of `corners`, and
+ * segmentScan reads it flattened with a box for each of its `chars` characters. The probe, for further checks.
+ */
+async function expectSheetRead(
+  photo: GrayImage,
+  corners: readonly Point[],
+  reason: string,
+  tolerance: number,
+  chars: number
+): Promise<SheetProbe> {
+  const probe = await probeSheet(photo)
+  expect(probe.reason).toBe(reason)
+  probe.sheet!.corners.forEach(([x, y], i) => {
+    expect(Math.hypot(x - corners[i][0], y - corners[i][1])).toBeLessThan(tolerance)
+  })
+  const seg = await segmentScan(photo)
+  expect(seg.sheet).toBeDefined()
+  expect(seg.boxes.length).toBe(chars)
+  return probe
+}
 
 describe('findSheet and flattenSheet', () => {
   it('finds a sheet turned by 9° in perspective on a desk, corners within 2% of its size', async () => {
@@ -54,14 +77,7 @@ describe('findSheet and flattenSheet', () => {
     async (shadow) => {
       const sheet = craftedSheet(['SHEET IN A SHADOW', 'ROOM 101 4B', 'HALF LIT'])
       const { photo, corners } = craftedPhoto(sheet, 6, 11, shadow)
-      const probe = await probeSheet(photo)
-      expect(probe.reason).toBe('found (joined across a shadow)')
-      probe.sheet!.corners.forEach(([x, y], i) => {
-        expect(Math.hypot(x - corners[i][0], y - corners[i][1])).toBeLessThan(0.02 * 900)
-      })
-      const seg = await segmentScan(photo)
-      expect(seg.sheet).toBeDefined()
-      expect(seg.boxes.length).toBe(sheet.chars.length)
+      await expectSheetRead(photo, corners, 'found (joined across a shadow)', 0.02 * 900, sheet.chars.length)
     },
     60_000
   )
@@ -116,10 +132,7 @@ describe('findSheet and flattenSheet', () => {
       ctx.fillRect(x0, bottom, t.length * cell + 2, 2)
       for (let k = 0; k <= t.length; k++) ctx.fillRect(x0 + k * cell, top, 2, bottom - top + 2)
     })
-    const rgba = ctx.getImageData(0, 0, W, H).data
-    const data = new Uint8Array(W * H)
-    for (let i = 0; i < W * H; i++) data[i] = rgba[4 * i + 1]
-    const image: GrayImage = { width: W, height: H, data }
+    const image = canvasGray(ctx, W, H)
     expect((await probeSheet(image)).sheet).toBeNull()
     // Every letter of the first field is a box, each around its cell's centre.
     const seg = await segmentScan(image)
@@ -220,17 +233,17 @@ describe('findSheet and flattenSheet', () => {
         lo = Math.max(corners[0][1], corners[1][1])
       const y0 = Math.round(hi + 0.15 * (lo - hi))
       const cropped = { width: photo.width, height: photo.height - y0, data: photo.data.slice(y0 * photo.width) }
-      const probe = await probeSheet(cropped)
-      expect(probe.reason).toBe('found (a corner beyond the frame)')
+      const inCrop = corners.map(([x, y]): Point => [x, y - y0])
+      const probe = await expectSheetRead(
+        cropped,
+        inCrop,
+        'found (a corner beyond the frame)',
+        0.025 * 900,
+        sheet.chars.length
+      )
       expect(probe.sheet!.frame).toBeUndefined()
-      probe.sheet!.corners.forEach(([x, y], i) => {
-        expect(Math.hypot(x - corners[i][0], y - (corners[i][1] - y0))).toBeLessThan(0.025 * 900)
-      })
       // The higher corner is above the photo.
       expect(Math.min(probe.sheet!.corners[0][1], probe.sheet!.corners[1][1])).toBeLessThan(0)
-      const seg = await segmentScan(cropped)
-      expect(seg.sheet).toBeDefined()
-      expect(seg.boxes.length).toBe(sheet.chars.length)
     },
     30_000
   )
@@ -298,15 +311,8 @@ describe('findSheet and flattenSheet', () => {
     async (surface) => {
       const sheet = craftedSheet(['A SHEET ON A', 'WHITE TABLE 4B'])
       const { photo, corners } = craftedPhoto(sheet, 7, 13, undefined, surface)
-      const probe = await probeSheet(photo)
-      expect(probe.reason).toBe('found (faint edges)')
       // A faint edge is placed a little less surely than a sharp one: within 2.5% of the sheet's size.
-      probe.sheet!.corners.forEach(([x, y], i) => {
-        expect(Math.hypot(x - corners[i][0], y - corners[i][1])).toBeLessThan(0.025 * 900)
-      })
-      const seg = await segmentScan(photo)
-      expect(seg.sheet).toBeDefined()
-      expect(seg.boxes.length).toBe(sheet.chars.length)
+      await expectSheetRead(photo, corners, 'found (faint edges)', 0.025 * 900, sheet.chars.length)
     },
     60_000
   )

@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest'
 import { estimateSkew, needsLevelling } from '../../../src/main/vision/skew.ts'
 import { levellingSheet, segmentScan, turnSegmentation } from '../../../src/main/vision/sheet.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
+import { canvasGray } from '../helpers/grayImage.ts'
 import { applyH } from '../../../src/main/vision/geometry.ts'
 import { turnGray } from '../../../src/main/vision/turn.ts'
+import type { Rect } from '../../../src/main/vision/layout.ts'
 import { composePages } from '../../../src/main/data/pages/index.ts'
 import { loadImage } from '../../../src/main/vision/image.ts'
 import { loadClassifier } from '../../../src/main/recognize/models.ts'
@@ -49,10 +51,16 @@ function turnedPage(deg: number): { image: GrayImage; centres: [number, number][
       x += m.width + px * 0.15
     }
   })
-  const rgba = ctx.getImageData(0, 0, W, H).data
-  const data = new Uint8Array(W * H)
-  for (let i = 0; i < W * H; i++) data[i] = rgba[4 * i]
-  return { image: { width: W, height: H, data }, centres }
+  return { image: canvasGray(ctx, W, H), centres }
+}
+
+/** Each point lies inside one of the boxes (a box drawn around every character, in the file's pixels). */
+function expectEachInABox(points: readonly [number, number][], boxes: readonly Rect[]): void {
+  for (const [x, y] of points)
+    expect(
+      boxes.some((b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h),
+      `${x},${y}`
+    ).toBe(true)
 }
 
 describe('the slope of a page scanned crooked', () => {
@@ -144,11 +152,7 @@ describe('the slope of a page scanned crooked', () => {
     expect(assembleText(level.doc)).toBe(LINES.join('\n'))
     expect(assembleText(turned.doc)).toBe(LINES.join('\n'))
     expect(turned.doc.boxes).toHaveLength(centres.length)
-    for (const [x, y] of centres)
-      expect(
-        turned.doc.boxes.some((b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h),
-        `${x},${y}`
-      ).toBe(true)
+    expectEachInABox(centres, turned.doc.boxes)
   }, 60_000)
 
   // Sideways and crooked: the slope is measured once the page is turned upright (a sideways page's lines run down
@@ -168,10 +172,6 @@ describe('the slope of a page scanned crooked', () => {
     expect(read.doc.image.turn).toBe(270)
     expect(assembleText(read.doc)).toBe(LINES.join('\n'))
     expect(read.doc.boxes).toHaveLength(moved.length)
-    for (const [x, y] of moved)
-      expect(
-        read.doc.boxes.some((b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h),
-        `${x},${y}`
-      ).toBe(true)
+    expectEachInABox(moved, read.doc.boxes)
   }, 60_000)
 })
