@@ -198,12 +198,12 @@ function isNegative(cv: OpenCv, gray: Mat): boolean {
  * background estimate is a closing (SegmentOptions.closeBackground).
  */
 function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): Mat {
-  const mats: Mat[] = []
+  const mats = new MatScope()
+  const keep = mats.keep
   try {
     const long = Math.max(gray.cols, gray.rows)
     const f = Math.min(1, 320 / long)
-    const small = new cv.Mat()
-    mats.push(small)
+    const small = keep(new cv.Mat())
     cv.resize(
       gray,
       small,
@@ -213,24 +213,21 @@ function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): Mat {
       cv.INTER_AREA
     )
     // At ≤320 px strokes are at most a pixel or two wide: a 7×7 max filter erases them, leaving paper.
-    const k = cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(7, 7))
-    mats.push(k)
-    const bg = new cv.Mat()
-    mats.push(bg)
+    const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(7, 7)))
+    const bg = keep(new cv.Mat())
     cv.dilate(small, bg, k)
     // The closing's erosion takes the max filter's spread back where the background itself changes sharply (a
     // shadow's edge); on a desk's grain it leaves letter-sized marks, so it is for images of paper only.
     if (closing) cv.erode(bg, bg, k)
     medianBlur(cv, bg, bg, 5)
     cv.GaussianBlur(bg, bg, new cv.Size(9, 9), 0)
-    const bgFull = new cv.Mat()
-    mats.push(bgFull)
+    const bgFull = keep(new cv.Mat())
     cv.resize(bg, bgFull, new cv.Size(gray.cols, gray.rows), 0, 0, cv.INTER_LINEAR)
     const out = new cv.Mat(gray.rows, gray.cols, cv.CV_8UC1)
     divideBy(gray.data, bgFull.data, out.data)
     return out
   } finally {
-    for (const m of mats) m.delete()
+    mats.release()
   }
 }
 

@@ -827,19 +827,17 @@ export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<Flat
     ],
     inset
   )
-  const mats: Mat[] = []
+  const mats = new MatScope()
+  const keep = mats.keep
   try {
-    const src = cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data)
-    mats.push(src)
-    const M = cv.matFromArray(3, 3, cv.CV_64F, toImage)
-    mats.push(M)
-    const dst = new cv.Mat()
-    mats.push(dst)
+    const src = keep(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data))
+    const M = keep(cv.matFromArray(3, 3, cv.CV_64F, toImage))
+    const dst = keep(new cv.Mat())
     // toImage maps destination pixels to source pixels: the inverse map warpPerspective asks for.
     cv.warpPerspective(src, dst, M, new cv.Size(W, H), cv.INTER_LINEAR | cv.WARP_INVERSE_MAP, cv.BORDER_REPLICATE)
     return { image: { width: W, height: H, data: new Uint8Array(dst.data) }, toImage, sheet }
   } finally {
-    for (const m of mats) m.delete()
+    mats.release()
   }
 }
 
