@@ -308,13 +308,42 @@ export interface Blobish {
 /**
  * Not a character by its shape: a solid blob (ink fills most of a box that is large in both directions —
  * a phone, a shadow, a stain; handwriting fills well under half of a letter's box and even bold print's E
- * or M about 0.7 of it, hence 0.85), or a mark cut by the edge of
- * the image (a thing lying partly outside the photo: a pen, a mug, the desk's edge).
+ * or M about 0.7 of it, hence 0.85), a round or square blob (`bin` given: the middle of its box, half its width
+ * and half its height, is ink all through — a binder's punch hole scanned against a dark lid, a bullet, an ink
+ * blot; `solidCore`), or a mark cut by the edge of the image (a thing lying partly outside the photo: a pen, a
+ * mug, the desk's edge).
  */
-export function notWriting(c: Blobish, charHeight: number, imageW: number, imageH: number): boolean {
-  const solid = c.area / (c.w * c.h) > 0.85 && Math.min(c.w, c.h) >= 0.5 * charHeight
+export function notWriting(c: Blobish, charHeight: number, imageW: number, imageH: number, bin?: Uint8Array): boolean {
+  const big = Math.min(c.w, c.h) >= 0.5 * charHeight
+  const fill = c.area / (c.w * c.h)
+  const solid = fill > 0.85 && big
   const cut = c.x <= 0 || c.y <= 0 || c.x + c.w >= imageW || c.y + c.h >= imageH
-  return solid || cut
+  // A disk fills π/4 of its box; every letter and digit has paper or a thin stroke in the middle of its box. Only
+  // blobs about as wide as tall: a flat piece of a thick letter broken across (the foot of an E, its bar and stem
+  // stub) can be ink all through its middle too.
+  const squat = Math.max(c.w, c.h) <= ROUND_ASPECT * Math.min(c.w, c.h)
+  const round = !solid && bin !== undefined && big && squat && fill > 0.6 && solidCore(c, bin, imageW) >= SOLID_CORE
+  return solid || cut || round
+}
+
+/**
+ * Share of ink a blob needs in the middle of its box to be no writing (notWriting). A letter's middle holds a
+ * stroke or two and paper (O's counter, the space between E's bars, H's bar between paper); only a stroke at
+ * least half the letter's size wide in both directions fills it, and that is a blot, not a letter.
+ */
+export const SOLID_CORE = 0.9
+/** A round blob is at most this many times as wide as tall or as tall as wide (a punched hole: 1, give or take a scan's stretch). */
+export const ROUND_ASPECT = 1.4
+
+/** Share of ink (non-zero in `bin`, `width` wide) in the middle of a box: half its width by half its height. */
+export function solidCore(c: Blobish, bin: Uint8Array, width: number): number {
+  const x0 = c.x + Math.floor(c.w / 4),
+    x1 = c.x + Math.ceil((3 * c.w) / 4),
+    y0 = c.y + Math.floor(c.h / 4),
+    y1 = c.y + Math.ceil((3 * c.h) / 4)
+  let ink = 0
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (bin[y * width + x]) ink++
+  return ink / Math.max(1, (x1 - x0) * (y1 - y0))
 }
 
 /**

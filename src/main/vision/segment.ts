@@ -508,7 +508,12 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       // A flat piece smaller than a speck may still be the end of a T's bar that broke off: kept as a loose
       // stroke if clearly wider than tall (a dot of punctuation is not).
       const flatPiece = c.h < 0.4 * hMed && c.w >= 1.5 * c.h && c.w >= looseFraction * hMed && enoughInk
-      if ((!sized && !flatPiece) || c.h > 3 * hMed || (rejectClutter && notWriting(c, hMed, ww, wh))) return false
+      if (
+        (!sized && !flatPiece) ||
+        c.h > 3 * hMed ||
+        (rejectClutter && notWriting(c, hMed, ww, wh, (unfiltered ?? bin).data))
+      )
+        return false
       if (c.h >= 0.4 * hMed) return true
       if (c.w <= 1.2 * hMed) loose.push(c)
       return false
