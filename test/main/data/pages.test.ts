@@ -196,6 +196,39 @@ describe('data pages: composer', () => {
     }
   }, 60_000)
 
+  it('punches scan-marks pages in a margin left of the writing, one dark hole for each the manifest names', async () => {
+    const { files, manifest } = await composePages({ seed: 8, conditions: ['scan-marks'], pagesPerCondition: 4 })
+    const seen = new Set<string>()
+    for (const page of manifest.pages) {
+      expect(['clean', 'touching', 'broken', 'tight-spacing', 'uneven-spacing']).toContain(page.drawnAs)
+      const holes = Number(/^holes:(\d)$/.exec(page.marks!.find((m) => m.startsWith('holes:'))!)![1])
+      expect(holes).toBeGreaterThanOrEqual(2)
+      expect(holes).toBeLessThanOrEqual(4)
+      for (const m of page.marks!) seen.add(m.replace(/:\d$/, ''))
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      expect([img.width, img.height]).toEqual([page.width, page.height])
+      // Left of the first character, some column crosses exactly `holes` dark runs at least 0.8 cap heights long
+      // (a staple is a thin slanted bar: its runs down a column are short).
+      const margin = Math.min(...page.chars.map((c) => c[1]))
+      expect(margin).toBeGreaterThan(2.2 * page.capHeight)
+      let most = 0
+      for (let x = 0; x < margin - 1; x++) {
+        let runs = 0,
+          run = 0
+        for (let y = 0; y <= img.height; y++) {
+          if (y < img.height && img.data[y * img.width + x] < 100) run++
+          else {
+            if (run >= 0.8 * page.capHeight) runs++
+            run = 0
+          }
+        }
+        most = Math.max(most, runs)
+      }
+      expect(most, page.file).toBe(holes)
+    }
+    expect(seen.has('holes')).toBe(true)
+  }, 60_000)
+
   it('casts phone-shadow pages a hard shadow across the sheet, at the recorded depth', async () => {
     const { files, manifest } = await composePages({ seed: 4, conditions: ['phone-shadow'], pagesPerCondition: 2 })
     for (const page of manifest.pages) {

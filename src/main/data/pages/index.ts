@@ -50,7 +50,8 @@ export const PAGE_CONDITIONS = [
   'phone-shadow',
   'boxed',
   'light-desk',
-  'skewed'
+  'skewed',
+  'scan-marks'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -88,6 +89,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'a phone photo (as `phone`) of a sheet on a light surface (a white or pale grey table, a light wood, a white cloth), the paper white, cream, yellow, grey recycled or pale blue: the sheet as bright as its surround or darker, its edge seen only by a step in tone or colour and the drop shadow',
   skewed:
     'a page scanned crooked: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), turned by 2–10° either way (`skewDeg`, positive clockwise) on a canvas that holds all of it, the corners filled with the paper',
+  'scan-marks':
+    "an office page scanned as it came out of a binder: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`) with a margin of 2.2–3 cap heights on its left, punched with 2–4 holes there (0.9–1.4 cap heights across) that show dark as against a scanner's black lid; on some pages also a staple at the top-left corner (half of them), a coffee ring across the writing (40%), the back's writing showing through mirrored (40%) and a fold across the page (40%); `marks` lists them",
   boxed:
     "a form's comb fields: each line written one letter per printed cell (cells 0.95–1.25 cap heights wide, 1.35–1.6 tall, an empty cell between words), each letter centred in its cell give or take a tenth of the cap height (a wide one touches the walls), the cells' lines 1–3 px, black to mid-gray or a form's blue"
 }
@@ -148,8 +151,10 @@ export interface PageTruth {
   chars: CharTruth[]
   /** Phone pages: the sheet's corners in file pixels (top-left, top-right, bottom-right, bottom-left). */
   sheet?: Point[]
-  /** `small` and `skewed` pages: the flat condition the page was drawn as before it was shrunk or turned. */
+  /** `small`, `skewed` and `scan-marks` pages: the flat condition the page was drawn as before it was shrunk, turned or marked. */
   drawnAs?: PageCondition
+  /** `scan-marks` pages: what is on the page besides its writing (`holes:3`, `staple`, `ring`, `bleed`, `fold`). */
+  marks?: string[]
   /** `skewed` pages: the angle the page was turned by, in degrees (positive clockwise: lines run down to the right). */
   skewDeg?: number
   rotationDeg?: number
@@ -204,7 +209,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   'phone-shadow': { letter: [0.12, 0.28], word: [0.65, 0.95] },
   boxed: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a boxed page's letters sit one per cell
   'light-desk': { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  skewed: { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: a skewed page is drawn as another condition
+  skewed: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a skewed page is drawn as another condition
+  'scan-marks': { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: drawn as another condition
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -273,7 +279,8 @@ export async function composePages(
       const pageSource = available[(k + ci) % available.length]
       const small = cond === 'small'
       const skewed = cond === 'skewed'
-      const drawnAs = small || skewed ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
+      const marks = cond === 'scan-marks'
+      const drawnAs = small || skewed || marks ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
       const ctx: SheetContext = {
         rng,
         cond: drawnAs,
@@ -285,7 +292,8 @@ export async function composePages(
         pageSource,
         available,
         small,
-        skewed
+        skewed,
+        marks
       }
       let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
       if (cond === 'phone-shadow') page = await photoPage(ctx, 2, true)
@@ -301,7 +309,7 @@ export async function composePages(
         condition: cond,
         seed: pageSeed,
         ...page.truth,
-        ...(small || skewed ? { drawnAs } : {})
+        ...(small || skewed || marks ? { drawnAs } : {})
       })
       opts.onPage?.(file, pages.length, total)
     }
@@ -390,6 +398,8 @@ interface SheetContext {
   small?: boolean
   /** The `skewed` condition: the page (drawn as `cond`, a flat condition) is turned after it is composed. */
   skewed?: boolean
+  /** The `scan-marks` condition: the page (drawn as `cond`, a flat condition) gets its holes and marks after it is composed. */
+  marks?: boolean
 }
 
 /**
@@ -710,8 +720,10 @@ function grayInk(rng: Rng): [number, number, number] {
 }
 
 async function flatPage(ctx: SheetContext) {
-  const sheet = composeSheet(ctx, 1400, false)
+  let sheet = composeSheet(ctx, 1400, false)
   if (ctx.skewed) return skewedPage(ctx, sheet)
+  let marks: string[] | undefined
+  if (ctx.marks) ({ sheet, marks } = scanMarks(sheet, ctx.rng))
   const { img } = sheet
   if (ctx.cond === 'faint') fade(img, ctx.rng)
   if (ctx.cond === 'shadow') castShadow(img, ctx.rng)
@@ -746,9 +758,149 @@ async function flatPage(ctx: SheetContext) {
       width: w,
       height: h,
       lines: sheet.lines,
-      chars: f === 1 ? sheet.chars : sheet.chars.map(scaled)
+      chars: f === 1 ? sheet.chars : sheet.chars.map(scaled),
+      ...(marks ? { marks } : {})
     }
   }
+}
+
+/**
+ * The `scan-marks` condition: the composed (gray) page with a margin of 2.2–3 cap heights added on its left, punched
+ * there with 2–4 holes 0.9–1.4 cap heights across, dark as a scanner's black lid shows them through the paper; then,
+ * each on some pages, a staple at the top-left corner, a coffee ring across the page, the back's writing showing
+ * through mirrored and a fold across the page. The characters move with the margin.
+ */
+function scanMarks(sheet: Sheet, rng: Rng): { sheet: Sheet; marks: string[] } {
+  const H = sheet.capHeight
+  const pad = Math.round(H * rng.uniformIn(2.2, 3))
+  const src = sheet.img
+  const w = src.w + pad,
+    h = src.h
+  const paper = src.r[0]
+  const img = rgbImage(w, h, [paper, paper, paper])
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < src.w; x++) {
+      const i = y * w + x + pad,
+        j = y * src.w + x
+      img.r[i] = src.r[j]
+      img.g[i] = src.g[j]
+      img.b[i] = src.b[j]
+    }
+  const marks: string[] = []
+  /** Darken every pixel by `f(x, y)` (0: as it is … 1: black), the three planes alike. */
+  const darken = (x0: number, y0: number, x1: number, y1: number, f: (x: number, y: number) => number) => {
+    for (let y = Math.max(0, Math.floor(y0)); y < Math.min(h, Math.ceil(y1)); y++)
+      for (let x = Math.max(0, Math.floor(x0)); x < Math.min(w, Math.ceil(x1)); x++) {
+        const a = f(x + 0.5, y + 0.5)
+        if (a <= 0) continue
+        const i = y * w + x
+        img.r[i] *= 1 - a
+        img.g[i] *= 1 - a
+        img.b[i] *= 1 - a
+      }
+  }
+  // The back's writing through the paper: the page's own ink mirrored left to right and moved up or down, faint
+  // and soft (drawn first: the holes and the staple are on top of it).
+  if (rng.uniform() < 0.4) {
+    const strength = rng.uniformIn(0.08, 0.2)
+    const dy = Math.round(rng.uniformIn(-0.5, 0.5) * H * 2)
+    const back = new Float32Array(w * h)
+    for (let y = 0; y < h; y++) {
+      const sy = y + dy
+      if (sy < 0 || sy >= h) continue
+      for (let x = 0; x < w; x++) back[y * w + x] = Math.max(0, (paper - img.r[sy * w + (w - 1 - x)]) / paper)
+    }
+    const soft = boxBlur(boxBlur(back, w, h, 2), w, h, 2)
+    for (let i = 0; i < w * h; i++) {
+      const f = 1 - strength * soft[i]
+      img.r[i] *= f
+      img.g[i] *= f
+      img.b[i] *= f
+    }
+    marks.push('bleed')
+  }
+  // Punch holes: 2–4, evenly down the middle of the page's height, centred in the new margin.
+  const holes = 2 + rng.int(3)
+  const r = (H * rng.uniformIn(0.9, 1.4)) / 2
+  const cx = pad * rng.uniformIn(0.4, 0.55)
+  const lid = rng.uniformIn(0.75, 0.92)
+  const span = h * rng.uniformIn(0.45, 0.7)
+  for (let k = 0; k < holes; k++) {
+    const cy = h / 2 - span / 2 + (span * k) / (holes - 1)
+    darken(
+      cx - r - 1,
+      cy - r - 1,
+      cx + r + 1,
+      cy + r + 1,
+      (x, y) => lid * clip(r - Math.hypot(x - cx, y - cy) + 0.5, 0, 1)
+    )
+  }
+  marks.push(`holes:${holes}`)
+  // A staple at the top-left corner: a dark bar at 30–60°, 0.8–1.2 cap heights long.
+  if (rng.uniform() < 0.5) {
+    const len = H * rng.uniformIn(0.8, 1.2)
+    const th = (rng.uniformIn(30, 60) * Math.PI) / 180
+    const x0 = pad * rng.uniformIn(0.15, 0.3),
+      y0 = H * rng.uniformIn(0.3, 0.8) + len * Math.sin(th)
+    const [dx, dy] = [Math.cos(th), -Math.sin(th)]
+    const half = Math.max(1, 0.04 * H)
+    darken(x0 - half - 1, y0 - len - 1, x0 + len + half + 1, y0 + half + 1, (x, y) => {
+      const t = clip((x - x0) * dx + (y - y0) * dy, 0, len)
+      const d = Math.hypot(x - (x0 + t * dx), y - (y0 + t * dy))
+      return 0.8 * clip(half - d + 0.5, 0, 1)
+    })
+    marks.push('staple')
+  }
+  // A coffee ring: most of a circle 1.5–3 cap heights in radius, anywhere on the page, its rim darker than its inside.
+  if (rng.uniform() < 0.4) {
+    const R = H * rng.uniformIn(1.5, 3)
+    const rx = rng.uniformIn(0.2, 0.85) * w,
+      ry = rng.uniformIn(0.2, 0.8) * h
+    const from = rng.uniformIn(0, 2 * Math.PI),
+      arc = rng.uniformIn(0.55, 0.9) * 2 * Math.PI
+    const rim = Math.max(2, H * rng.uniformIn(0.05, 0.1))
+    const dark = rng.uniformIn(0.15, 0.35)
+    darken(rx - R - rim, ry - R - rim, rx + R + rim, ry + R + rim, (x, y) => {
+      const d = Math.hypot(x - rx, y - ry)
+      const a = (Math.atan2(y - ry, x - rx) - from + 4 * Math.PI) % (2 * Math.PI)
+      const onRim = a <= arc ? dark * clip(1 - Math.abs(d - R) / rim, 0, 1) : 0
+      return Math.max(onRim, d < R ? 0.05 : 0)
+    })
+    marks.push('ring')
+  }
+  // A fold: a crease across the page near its middle, a thin dark line with a lighter band beside it.
+  if (rng.uniform() < 0.4) {
+    const across = rng.uniform() < 0.5
+    const at = rng.uniformIn(0.35, 0.65) * (across ? h : w)
+    const slope = rng.uniformIn(-0.02, 0.02)
+    darken(0, 0, w, h, (x, y) => {
+      const d = across ? y - (at + slope * (x - w / 2)) : x - (at + slope * (y - h / 2))
+      return 0.3 * Math.exp(-((d / 1.5) ** 2)) - 0.06 * Math.exp(-(((d - 4) / 3) ** 2))
+    })
+    marks.push('fold')
+  }
+  const chars = sheet.chars.map((c): CharTruth => [c[0], c[1] + pad, c[2], c[3] + pad, c[4], c[5]])
+  return { sheet: { ...sheet, img, chars }, marks }
+}
+
+/** A horizontal then vertical running mean of radius `r` (w × h, edges clamped). */
+function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const tmp = new Float32Array(w * h),
+    out = new Float32Array(w * h)
+  const n = 2 * r + 1
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let s = 0
+      for (let k = -r; k <= r; k++) s += src[y * w + Math.min(w - 1, Math.max(0, x + k))]
+      tmp[y * w + x] = s / n
+    }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let s = 0
+      for (let k = -r; k <= r; k++) s += tmp[Math.min(h - 1, Math.max(0, y + k)) * w + x]
+      out[y * w + x] = s / n
+    }
+  return out
 }
 
 /**
