@@ -3,7 +3,7 @@
 // faint ink, which is stretched rather than lost, or with white ink on a dark ground, which is inverted. Pure
 // functions over the binary ink mask at the working scale (characters ~64 px tall), over the
 // background-normalised gray, or over the page at ≤ 480 px; segment.ts calls them.
-
+import type { LabelMap } from './cvExact.ts'
 import { Levels } from './levels.ts'
 
 /**
@@ -344,6 +344,76 @@ export function solidCore(c: Blobish, bin: Uint8Array, width: number): number {
   let ink = 0
   for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (bin[y * width + x]) ink++
   return ink / Math.max(1, (x1 - x0) * (y1 - y0))
+}
+
+/**
+ * A stray dash: one straight stroke (its ink at least `DASH_ELONGATION` times as long as it is thick, by its second
+ * moments) slanted between 15° and 60° from the horizontal, with no other piece within a character height of its
+ * box — a staple in a page's corner, a tick or a slash in a margin. No character of A–Z and 0–9 is such a stroke
+ * alone: the only single strokes are I and 1, upright or slanted less than 30° from it, and a piece of a broken
+ * letter lies next to the rest of it.
+ */
+export function strayDashes<C extends Blobish & { labels: number[] }>(
+  comps: readonly C[],
+  labels: LabelMap,
+  width: number,
+  charHeight: number
+): Set<C> {
+  const out = new Set<C>()
+  for (const c of comps) {
+    if (Math.max(c.w, c.h) < 0.4 * charHeight) continue
+    const { angle, elongation } = strokeAxis(c, labels, width)
+    if (elongation < DASH_ELONGATION || angle < 15 || angle > 60) continue
+    const near = comps.some(
+      (o) =>
+        o !== c && Math.max(o.x - (c.x + c.w), c.x - (o.x + o.w), o.y - (c.y + c.h), c.y - (o.y + o.h)) < charHeight
+    )
+    if (!near) out.add(c)
+  }
+  return out
+}
+
+/** See strayDashes. */
+export const DASH_ELONGATION = 4
+
+/**
+ * The long axis of a component's own ink (`labels` of the label map, `width` wide), from its second moments: its
+ * angle from the horizontal in degrees (0–90, either slant) and how many times longer than thick it is (the square
+ * root of the moments' eigenvalue ratio: a bar L long and t thick gives L / t).
+ */
+export function strokeAxis(
+  c: Blobish & { labels: number[] },
+  labels: LabelMap,
+  width: number
+): { angle: number; elongation: number } {
+  const own = new Set(c.labels)
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    syy = 0,
+    sxy = 0
+  for (let y = c.y; y < c.y + c.h; y++)
+    for (let x = c.x; x < c.x + c.w; x++) {
+      if (!own.has(labels[y * width + x])) continue
+      n++
+      sx += x
+      sy += y
+      sxx += x * x
+      syy += y * y
+      sxy += x * y
+    }
+  if (n === 0) return { angle: 0, elongation: 1 }
+  const mx = sx / n,
+    my = sy / n
+  const cxx = sxx / n - mx * mx + 1 / 12,
+    cyy = syy / n - my * my + 1 / 12,
+    cxy = sxy / n - mx * my
+  const half = Math.sqrt(((cxx - cyy) / 2) ** 2 + cxy * cxy)
+  const l1 = (cxx + cyy) / 2 + half,
+    l2 = Math.max(1e-9, (cxx + cyy) / 2 - half)
+  const theta = (0.5 * Math.atan2(2 * cxy, cxx - cyy) * 180) / Math.PI
+  return { angle: Math.abs(theta) > 90 ? 180 - Math.abs(theta) : Math.abs(theta), elongation: Math.sqrt(l1 / l2) }
 }
 
 /**

@@ -21,7 +21,7 @@ import { InvalidInputError } from '../core/errors.ts'
 import { createRequire } from 'node:module'
 import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
-import { faintInkStretch, hasInk, looksNegative, notWriting, removeRules } from './clutter.ts'
+import { faintInkStretch, hasInk, looksNegative, notWriting, removeRules, strayDashes } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
 import { divideBy, labelComponents, type LabelMap } from './cvExact.ts'
 
@@ -502,7 +502,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     // Drop specks (and punctuation) and page-scale blobs (borders, shadows), relative to this page. Flat
     // strokes that are no character alone are kept aside as loose strokes.
     const loose: Comp[] = []
-    const chars = mergedComps.filter((c) => {
+    let chars = mergedComps.filter((c) => {
       const enoughInk = c.area >= 0.015 * hMed * hMed
       const sized = Math.max(c.w, c.h) >= speckFraction * hMed && enoughInk
       // A flat piece smaller than a speck may still be the end of a T's bar that broke off: kept as a loose
@@ -518,6 +518,11 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       if (c.w <= 1.2 * hMed) loose.push(c)
       return false
     })
+    // A staple or a tick alone in a margin is no character either (vision/clutter.ts#strayDashes).
+    if (rejectClutter) {
+      const stray = strayDashes(chars, labels, ww, hMed)
+      if (stray.size > 0) chars = chars.filter((c) => !stray.has(c))
+    }
     hMed = median(chars.map((c) => c.h)) || hMed
 
     // Split touching characters, line by line.

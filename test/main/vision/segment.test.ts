@@ -4,7 +4,7 @@ import { createCanvas } from '@napi-rs/canvas'
 import { describe, expect, it } from 'vitest'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
-import { notWriting, solidCore } from '../../../src/main/vision/clutter.ts'
+import { notWriting, solidCore, strokeAxis } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
 import { canvasGray, shrinkGray } from '../helpers/grayImage.ts'
 
@@ -532,5 +532,64 @@ describe('punch holes and blots', () => {
     // The same page without holes: the same boxes.
     const plain = await segmentPage(page(false).gray)
     expect(plain.boxes).toHaveLength(letters)
+  })
+})
+
+describe('a staple in the corner', () => {
+  // A staple in a scanned page's corner was read as I or 1, often as a line of its own above the writing. A lone
+  // straight stroke slanted 15–60° from the horizontal is no character; an I alone is upright and stays.
+  const W = 1200,
+    Hc = 700
+  function page(staple: boolean) {
+    const c = createCanvas(W, Hc)
+    const ctx = c.getContext('2d')
+    ctx.fillStyle = '#f4f4f4'
+    ctx.fillRect(0, 0, W, Hc)
+    ctx.fillStyle = '#202020'
+    ctx.font = '56px "DejaVu Sans"'
+    ctx.fillText('WORD 17 AXE', 300, 260)
+    ctx.fillText('NEXT LINE', 300, 420)
+    // A single I far from everything, slanted as handwriting may be (20° from upright), on a line of its own.
+    ctx.save()
+    ctx.translate(900, 600)
+    ctx.rotate((20 * Math.PI) / 180)
+    ctx.fillText('I', 0, 0)
+    ctx.restore()
+    if (staple) {
+      ctx.strokeStyle = '#303030'
+      ctx.lineWidth = 4
+      ctx.beginPath()
+      ctx.moveTo(60, 110)
+      ctx.lineTo(100, 70)
+      ctx.stroke()
+    }
+    return canvasGray(ctx, W, Hc)
+  }
+
+  it('measures a slanted bar by its second moments: its angle, and its length over its thickness', () => {
+    const n = 80
+    const labels = new Int32Array(n * n)
+    // A bar 50 px long and 5 px thick at 40° from the horizontal, through the middle.
+    const th = (40 * Math.PI) / 180
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) {
+        const [dx, dy] = [x + 0.5 - n / 2, y + 0.5 - n / 2]
+        const along = dx * Math.cos(th) - dy * Math.sin(th),
+          across = dx * Math.sin(th) + dy * Math.cos(th)
+        if (Math.abs(along) <= 25 && Math.abs(across) <= 2.5) labels[y * n + x] = 3
+      }
+    const { angle, elongation } = strokeAxis({ x: 0, y: 0, w: n, h: n, area: 0, labels: [3] }, labels, n)
+    expect(angle).toBeCloseTo(40, 0)
+    expect(elongation).toBeGreaterThan(8)
+    expect(elongation).toBeLessThan(12)
+  })
+
+  it('drops the staple and keeps every character, the lone slanted I too', async () => {
+    const withStaple = await segmentPage(page(true))
+    const without = await segmentPage(page(false))
+    // W O R D 1 7 A X E, N E X T L I N E, I.
+    expect(without.boxes).toHaveLength(18)
+    expect(withStaple.boxes).toHaveLength(18)
+    expect(withStaple.boxes.every((b) => b.x > 150)).toBe(true)
   })
 })
