@@ -321,8 +321,12 @@ export function notWriting(c: Blobish, charHeight: number, imageW: number, image
   // A disk fills π/4 of its box; every letter and digit has paper or a thin stroke in the middle of its box. Only
   // blobs about as wide as tall: a flat piece of a thick letter broken across (the foot of an E, its bar and stem
   // stub) can be ink all through its middle too.
+  // And at least 0.7 character heights across: a piece of a thick letter broken across (the top of an N's first
+  // stroke) can be a solid round blob half a letter high, while a punched hole is about as tall as the writing or
+  // taller (6 mm against capitals of 3–8 mm).
   const squat = Math.max(c.w, c.h) <= ROUND_ASPECT * Math.min(c.w, c.h)
-  const round = !solid && bin !== undefined && big && squat && fill > 0.6 && solidCore(c, bin, imageW) >= SOLID_CORE
+  const large = Math.min(c.w, c.h) >= ROUND_MIN * charHeight
+  const round = !solid && bin !== undefined && large && squat && fill > 0.6 && solidCore(c, bin, imageW) >= SOLID_CORE
   return solid || cut || round
 }
 
@@ -334,6 +338,8 @@ export function notWriting(c: Blobish, charHeight: number, imageW: number, image
 export const SOLID_CORE = 0.9
 /** A round blob is at most this many times as wide as tall or as tall as wide (a punched hole: 1, give or take a scan's stretch). */
 export const ROUND_ASPECT = 1.4
+/** A round blob is at least this many character heights across (see notWriting). */
+export const ROUND_MIN = 0.7
 
 /** Share of ink (non-zero in `bin`, `width` wide) in the middle of a box: half its width by half its height. */
 export function solidCore(c: Blobish, bin: Uint8Array, width: number): number {
