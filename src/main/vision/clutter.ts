@@ -366,16 +366,21 @@ export function strayDashes<C extends Blobish & { labels: number[] }>(
   charHeight: number
 ): Set<C> {
   const out = new Set<C>()
-  for (const c of comps) {
-    if (Math.max(c.w, c.h) < 0.4 * charHeight) continue
+  // Isolation first (cheap, and few pieces are alone), over the pieces sorted by their left edge: those that can
+  // lie within a character height of c start before c's right edge plus that height and after c's left edge less
+  // the widest piece and that height.
+  const byX = [...comps].sort((a, b) => a.x - b.x)
+  const widest = byX.reduce((m, o) => Math.max(m, o.w), 0)
+  const gap = (a: Blobish, b: Blobish) =>
+    Math.max(b.x - (a.x + a.w), a.x - (b.x + b.w), b.y - (a.y + a.h), a.y - (b.y + b.h))
+  byX.forEach((c, i) => {
+    if (Math.max(c.w, c.h) < 0.4 * charHeight) return
+    for (let j = i - 1; j >= 0 && byX[j].x >= c.x - widest - charHeight; j--) if (gap(c, byX[j]) < charHeight) return
+    for (let j = i + 1; j < byX.length && byX[j].x < c.x + c.w + charHeight; j++)
+      if (gap(c, byX[j]) < charHeight) return
     const { angle, elongation } = strokeAxis(c, labels, width)
-    if (elongation < DASH_ELONGATION || angle < 15 || angle > 60) continue
-    const near = comps.some(
-      (o) =>
-        o !== c && Math.max(o.x - (c.x + c.w), c.x - (o.x + o.w), o.y - (c.y + c.h), c.y - (o.y + o.h)) < charHeight
-    )
-    if (!near) out.add(c)
-  }
+    if (elongation >= DASH_ELONGATION && angle >= 15 && angle <= 60) out.add(c)
+  })
   return out
 }
 
