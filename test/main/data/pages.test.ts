@@ -196,6 +196,29 @@ describe('data pages: composer', () => {
     }
   }, 60_000)
 
+  it('writes dense pages with lines 1.25–1.6 cap heights apart (a clean page: 1.9–2.3)', async () => {
+    const { manifest } = await composePages({ seed: 9, conditions: ['dense', 'clean'], pagesPerCondition: 2 })
+    for (const page of manifest.pages) {
+      // Each line's median character foot; the steps between them are the line pitch, give or take the writing's
+      // own wobble (a jitter of 2.5% of a cap height per letter, a slope of ±0.6% across the line).
+      let k = 0
+      const feet = page.lines.map((line) => {
+        const n = line.replace(/ /g, '').length
+        const ys = page.chars
+          .slice(k, (k += n))
+          .map((c) => c[4])
+          .sort((a, b) => a - b)
+        return ys[ys.length >> 1]
+      })
+      const steps = feet.slice(1).map((f, i) => (f - feet[i]) / page.capHeight)
+      const [lo, hi] = page.condition === 'dense' ? [1.25, 1.6] : [1.9, 2.3]
+      for (const s of steps) {
+        expect(s, page.file).toBeGreaterThan(lo - 0.15)
+        expect(s, page.file).toBeLessThan(hi + 0.15)
+      }
+    }
+  }, 60_000)
+
   it('punches scan-marks pages in a margin left of the writing, one dark hole for each the manifest names', async () => {
     const { files, manifest } = await composePages({ seed: 8, conditions: ['scan-marks'], pagesPerCondition: 4 })
     const seen = new Set<string>()

@@ -51,7 +51,8 @@ export const PAGE_CONDITIONS = [
   'boxed',
   'light-desk',
   'skewed',
-  'scan-marks'
+  'scan-marks',
+  'dense'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -89,6 +90,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'a phone photo (as `phone`) of a sheet on a light surface (a white or pale grey table, a light wood, a white cloth), the paper white, cream, yellow, grey recycled or pale blue: the sheet as bright as its surround or darker, its edge seen only by a step in tone or colour and the drop shadow',
   skewed:
     'a page scanned crooked: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), turned by 2–10° either way (`skewDeg`, positive clockwise) on a canvas that holds all of it, the corners filled with the paper',
+  dense:
+    'lines written close together (as on narrow-ruled notebook paper): line pitch 1.25–1.6 cap heights instead of 1.9–2.3, letter and word gaps as `clean`, so a letter may touch the one above or below it',
   'scan-marks':
     "an office page scanned as it came out of a binder: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`) with a margin of 2.2–3 cap heights on its left, punched with 2–4 holes there (0.9–1.4 cap heights across) that show dark as against a scanner's black lid; on some pages also a staple at the top-left corner (half of them), a coffee ring across the writing (40%), the back's writing showing through mirrored (40%) and a fold across the page (40%); `marks` lists them",
   boxed:
@@ -210,7 +213,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   boxed: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a boxed page's letters sit one per cell
   'light-desk': { letter: [0.12, 0.28], word: [0.65, 0.95] },
   skewed: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a skewed page is drawn as another condition
-  'scan-marks': { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: drawn as another condition
+  'scan-marks': { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: drawn as another condition
+  dense: { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -457,7 +461,8 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   const H = Math.round(rng.uniformIn(40, 58))
   const sp = SPACING[cond]
   const ruled = cond === 'ruled'
-  const pitch = H * rng.uniformIn(1.9, 2.3)
+  // (One draw either way: every other page stays byte for byte as it was.)
+  const pitch = H * (cond === 'dense' ? rng.uniformIn(1.25, 1.6) : rng.uniformIn(1.9, 2.3))
   const nLines = blank ? 0 : 5 + rng.int(3)
   const left = Math.round(width * (ruled ? 0.15 : rng.uniformIn(0.05, 0.09)))
   const right = Math.round(width * rng.uniformIn(0.93, 0.96))
