@@ -523,6 +523,8 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       const stray = strayDashes(chars, labels, ww, hMed)
       if (stray.size > 0) chars = chars.filter((c) => !stray.has(c))
     }
+    // Letters of two lines that touch (lines written close together) are one tall component: cut between the lines.
+    chars = splitAcrossLines(chars, labels, ww, hMed)
     hMed = median(chars.map((c) => c.h)) || hMed
 
     // Split touching characters, line by line.
@@ -644,6 +646,67 @@ export function proposeCuts(profile: Float32Array, parts: number): number[] {
 }
 
 /** The tight box of a component's pixels within columns [from, to) of its box. */
+/**
+ * Components that are letters of two neighbouring lines touching each other (a foot on the head of the letter
+ * below, where lines are written close together), cut in two between the lines. A component at least
+ * `ACROSS_LINES` character heights tall is cut when the pieces of ordinary height beside it (within six character
+ * heights either way) stand in two bands, one centred in its upper half and one in its lower half at least 0.9
+ * character heights apart: the lines it joins. The cut is the row with the least of its ink between the upper
+ * band's median foot and the lower band's median head (a quarter of a character height of slack each way, never
+ * within 0.4 of its own ends); each part keeps the rows on its side. A tall letter with no such lines beside it (a
+ * heading's capital) stays whole.
+ */
+function splitAcrossLines(chars: Comp[], labels: LabelMap, stride: number, hMed: number): Comp[] {
+  if (!chars.some((c) => c.h >= ACROSS_LINES * hMed)) return chars
+  const ordinary = chars.filter((c) => c.h >= 0.5 * hMed && c.h <= 1.4 * hMed)
+  const out: Comp[] = []
+  // A part may still join two lines (three lines' letters touching in a chain): it is looked at again.
+  const todo = chars.slice().reverse()
+  while (todo.length > 0) {
+    const c = todo.pop()!
+    const parts = c.h >= ACROSS_LINES * hMed ? cutBetweenLines(c, ordinary, labels, stride, hMed) : null
+    if (parts) todo.push(parts[1], parts[0])
+    else out.push(c)
+  }
+  return out
+}
+
+/** splitAcrossLines' cut of one tall component, or null where no two lines stand beside it. */
+function cutBetweenLines(
+  c: Comp,
+  ordinary: readonly Comp[],
+  labels: LabelMap,
+  stride: number,
+  hMed: number
+): [Comp, Comp] | null {
+  const mid = c.y + c.h / 2
+  const beside = ordinary.filter((o) => Math.max(o.x - (c.x + c.w), c.x - (o.x + o.w)) <= 6 * hMed)
+  const upper = beside.filter((o) => o.y + o.h / 2 >= c.y && o.y + o.h / 2 < mid)
+  const lower = beside.filter((o) => o.y + o.h / 2 >= mid && o.y + o.h / 2 <= c.y + c.h)
+  const centre = (g: Comp[]) => median(g.map((o) => o.y + o.h / 2))
+  if (upper.length === 0 || lower.length === 0 || centre(lower) - centre(upper) < 0.9 * hMed) return null
+  const from = Math.max(c.y + 0.4 * hMed, median(upper.map((o) => o.y + o.h)) - 0.25 * hMed)
+  const to = Math.min(c.y + c.h - 0.4 * hMed, median(lower.map((o) => o.y)) + 0.25 * hMed)
+  const own = new Set(c.labels)
+  let cut = -1,
+    least = Infinity
+  for (let y = Math.round(from); y <= Math.round(to); y++) {
+    let ink = 0
+    for (let x = c.x; x < c.x + c.w; x++) if (own.has(labels[y * stride + x])) ink++
+    if (ink < least) {
+      least = ink
+      cut = y
+    }
+  }
+  if (cut <= c.y || cut >= c.y + c.h) return null
+  const top = tightPart({ ...c, h: cut - c.y }, labels, stride, 0, c.w)
+  const bottom = tightPart({ ...c, y: cut, h: c.y + c.h - cut }, labels, stride, 0, c.w)
+  return top && bottom ? [top, bottom] : null
+}
+
+/** See splitAcrossLines: a component this many character heights tall or more may be two lines' letters. */
+export const ACROSS_LINES = 1.6
+
 function tightPart(c: Comp, labels: LabelMap, stride: number, from: number, to: number): Comp | null {
   const own = new Set(c.labels)
   let x0 = Infinity,
