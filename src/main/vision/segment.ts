@@ -21,7 +21,16 @@ import { InvalidInputError } from '../core/errors.ts'
 import { createRequire } from 'node:module'
 import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
-import { faintInkStretch, hasInk, looksNegative, notWriting, removeRules, strayDashes } from './clutter.ts'
+import {
+  DASH_ELONGATION,
+  faintInkStretch,
+  hasInk,
+  looksNegative,
+  notWriting,
+  removeRules,
+  strayDashes,
+  strokeAxis
+} from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
 import { divideBy, labelComponents, type LabelMap } from './cvExact.ts'
 
@@ -679,6 +688,8 @@ function cutBetweenLines(
   stride: number,
   hMed: number
 ): [Comp, Comp] | null {
+  // One long stroke (a streak of a desk's grain, a cable) is no two letters: at least 4 times as long as thick.
+  if (strokeAxis(c, labels, stride).elongation >= DASH_ELONGATION) return null
   const mid = c.y + c.h / 2
   const beside = ordinary.filter((o) => Math.max(o.x - (c.x + c.w), c.x - (o.x + o.w)) <= 6 * hMed)
   const upper = beside.filter((o) => o.y + o.h / 2 >= c.y && o.y + o.h / 2 < mid)
