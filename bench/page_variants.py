@@ -15,7 +15,8 @@ variant, NAME-VARIANT.png, with a copy of the ground truth beside it:
   shadow                                            a hard-edged shadow over the lower-right half at 55% light
   noise12                                           sensor noise, sigma 12
   inverted                                          white on black
-Deterministic (noise seeded). Needs Debian's python3-opencv and python3-numpy (run with /usr/bin/python3).
+Deterministic (noise seeded). Needs Debian's python3-opencv and python3-numpy (scripts/install-python-opencv.sh; run
+with /usr/bin/python3).
   /usr/bin/python3 bench/page_variants.py OUT [SRC]
   node bin/glyphdesk.mjs eval-pages OUT
 """

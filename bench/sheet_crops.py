@@ -9,7 +9,7 @@ character's box), writes into OUT one photo per crop, NAME-CROP.jpg, with a copy
   corner                     the left and top cuts together (desk on two sides)
   strip                      left, right and top together: only a strip of desk below the sheet
 No character is cut (each cut lies outside every character's box). JPEG quality 92.
-Needs Debian's python3-opencv (run with /usr/bin/python3).
+Needs Debian's python3-opencv (scripts/install-python-opencv.sh; run with /usr/bin/python3).
   /usr/bin/python3 bench/sheet_crops.py OUT SRC [SRC ...]
   node bin/glyphdesk.mjs eval-pages OUT
 """
