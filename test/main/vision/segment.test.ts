@@ -8,6 +8,16 @@ import { notWriting, solidCore, strokeAxis } from '../../../src/main/vision/clut
 import { segmentPage } from '../../../src/main/vision/segment.ts'
 import { canvasGray, shrinkGray } from '../helpers/grayImage.ts'
 
+/** A canvas of `w` × `h` filled with `paper`, its fill and stroke set to `ink`: the crafted pages below draw on it. */
+function paperCanvas(w: number, h: number, paper: string, ink: string) {
+  const ctx = createCanvas(w, h).getContext('2d')
+  ctx.fillStyle = paper
+  ctx.fillRect(0, 0, w, h)
+  ctx.fillStyle = ink
+  ctx.strokeStyle = ink
+  return ctx
+}
+
 type Stroke = [number, number][]
 // Glyphs as polylines in a unit box (x right, y down); width factor per glyph.
 const GLYPHS: Record<string, { w: number; strokes: Stroke[] }> = {
@@ -478,12 +488,7 @@ describe('punch holes and blots', () => {
     Hc = 700
   const lines = ['BOLD 80 OBOE', 'DEAD 8B0 ODD', 'HOME 808 BED']
   function page(holes: boolean) {
-    const c = createCanvas(W, Hc)
-    const ctx = c.getContext('2d')
-    ctx.fillStyle = '#f2f2f2'
-    ctx.fillRect(0, 0, W, Hc)
-    ctx.fillStyle = '#1e1e1e'
-    ctx.strokeStyle = '#1e1e1e'
+    const ctx = paperCanvas(W, Hc, '#f2f2f2', '#1e1e1e')
     ctx.font = 'bold 56px "DejaVu Sans"'
     const capHeight = ctx.measureText('H').actualBoundingBoxAscent
     ctx.lineWidth = 0.2 * capHeight - 9
@@ -541,11 +546,7 @@ describe('a staple in the corner', () => {
   const W = 1200,
     Hc = 700
   function page(staple: boolean) {
-    const c = createCanvas(W, Hc)
-    const ctx = c.getContext('2d')
-    ctx.fillStyle = '#f4f4f4'
-    ctx.fillRect(0, 0, W, Hc)
-    ctx.fillStyle = '#202020'
+    const ctx = paperCanvas(W, Hc, '#f4f4f4', '#202020')
     ctx.font = '56px "DejaVu Sans"'
     ctx.fillText('WORD 17 AXE', 300, 260)
     ctx.fillText('NEXT LINE', 300, 420)
@@ -597,16 +598,12 @@ describe('a staple in the corner', () => {
 describe('lines written close together', () => {
   // Two lines 1.3 cap heights apart, three letters of the upper one joined to the letters below by a stroke (a
   // foot resting on a head): each such pair was one tall component, which chained the two lines into one (dense
-  // tuning pages read 10.1% CER). A heading's capital 1.7 times as tall, alone on its line, and a long thin stroke beside both lines stay whole.
+  // tuning pages read 10.1% CER). A heading's capital 1.7 times as tall, alone on its line, and a long thin stroke
+  // beside both lines stay whole.
   function page() {
     const W = 1400,
       Hc = 560
-    const c = createCanvas(W, Hc)
-    const ctx = c.getContext('2d')
-    ctx.fillStyle = '#f4f4f4'
-    ctx.fillRect(0, 0, W, Hc)
-    ctx.fillStyle = '#202020'
-    ctx.strokeStyle = '#202020'
+    const ctx = paperCanvas(W, Hc, '#f4f4f4', '#202020')
     ctx.font = '60px "DejaVu Sans"'
     const cap = ctx.measureText('H').actualBoundingBoxAscent
     ctx.font = '100px "DejaVu Sans"'
