@@ -308,10 +308,10 @@ export interface Blobish {
 /**
  * Not a character by its shape: a solid blob (ink fills most of a box that is large in both directions —
  * a phone, a shadow, a stain; handwriting fills well under half of a letter's box and even bold print's E
- * or M about 0.7 of it, hence 0.85), a round blob (`bin` given: about as wide as tall, at least 0.7 character
+ * or M about 0.7 of it, hence 0.85), a round blob (`bin` given: about as wide as tall, at least 0.6 character
  * heights across, and the middle of its box, half its width by half its height, ink all through — a binder's
- * punch hole scanned against a dark lid, an ink blot; `solidCore`), or a mark cut by the edge of the image (a thing lying partly outside the photo: a pen, a
- * mug, the desk's edge).
+ * punch hole scanned against a dark lid, an ink blot; `solidCore`), or a mark cut by the edge of the image (a
+ * thing lying partly outside the photo: a pen, a mug, the desk's edge).
  */
 export function notWriting(c: Blobish, charHeight: number, imageW: number, imageH: number, bin?: Uint8Array): boolean {
   const big = Math.min(c.w, c.h) >= 0.5 * charHeight
@@ -319,10 +319,10 @@ export function notWriting(c: Blobish, charHeight: number, imageW: number, image
   const solid = fill > 0.85 && big
   const cut = c.x <= 0 || c.y <= 0 || c.x + c.w >= imageW || c.y + c.h >= imageH
   // A disk fills π/4 of its box; every letter and digit has paper or a thin stroke in the middle of its box. Only
-  // blobs about as wide as tall and at least 0.7 character heights across: a piece of a thick letter broken across
+  // blobs about as wide as tall and at least 0.6 character heights across: a piece of a thick letter broken across
   // can be ink all through its middle too, but it is flat (the foot of an E with its stem's stub) or small (the
   // top of an N's first stroke, half a letter high), while a punched hole is round and about as tall as the
-  // writing or taller (6 mm against capitals of 3–8 mm).
+  // writing or taller (6 mm against capitals of 3–8 mm; 0.6 of a 10-mm capital).
   const squat = Math.max(c.w, c.h) <= ROUND_ASPECT * Math.min(c.w, c.h)
   const large = Math.min(c.w, c.h) >= ROUND_MIN * charHeight
   const round = !solid && bin !== undefined && large && squat && fill > 0.6 && solidCore(c, bin, imageW) >= SOLID_CORE
@@ -338,7 +338,7 @@ export const SOLID_CORE = 0.9
 /** A round blob is at most this many times as wide as tall or as tall as wide (a punched hole: 1, give or take a scan's stretch). */
 export const ROUND_ASPECT = 1.4
 /** A round blob is at least this many character heights across (see notWriting). */
-export const ROUND_MIN = 0.7
+export const ROUND_MIN = 0.6
 
 /** Share of ink (non-zero in `bin`, `width` wide) in the middle of a box: half its width by half its height. */
 export function solidCore(c: Blobish, bin: Uint8Array, width: number): number {
