@@ -423,7 +423,8 @@ export function strokeAxis(
   const l1 = (cxx + cyy) / 2 + half,
     l2 = Math.max(1e-9, (cxx + cyy) / 2 - half)
   const theta = (0.5 * Math.atan2(2 * cxy, cxx - cyy) * 180) / Math.PI
-  return { angle: Math.abs(theta) > 90 ? 180 - Math.abs(theta) : Math.abs(theta), elongation: Math.sqrt(l1 / l2) }
+  // atan2 gives (−180°, 180°], so θ lies in (−90°, 90°]: its size is the slant either way.
+  return { angle: Math.abs(theta), elongation: Math.sqrt(l1 / l2) }
 }
 
 /**

@@ -654,7 +654,6 @@ export function proposeCuts(profile: Float32Array, parts: number): number[] {
   return cuts
 }
 
-/** The tight box of a component's pixels within columns [from, to) of its box. */
 /**
  * Components that are letters of two neighbouring lines touching each other (a foot on the head of the letter
  * below, where lines are written close together), cut in two between the lines. A component at least
@@ -718,6 +717,7 @@ function cutBetweenLines(
 /** See splitAcrossLines: a component this many character heights tall or more may be two lines' letters. */
 export const ACROSS_LINES = 1.6
 
+/** The tight box of a component's pixels within columns [from, to) of its box. */
 function tightPart(c: Comp, labels: LabelMap, stride: number, from: number, to: number): Comp | null {
   const own = new Set(c.labels)
   let x0 = Infinity,

@@ -1,4 +1,6 @@
-// Gray images changed the way a person's pages differ from the samples: the tests of small and faint writing.
+// Gray images changed the way a person's pages differ from the samples (the tests of small and faint writing), and
+// the canvas crafted pages are drawn on.
+import { createCanvas } from '@napi-rs/canvas'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 
 /** The image at 1/k of its size, each pixel the mean of a k×k block (a low-resolution photo or scan). */
@@ -26,4 +28,14 @@ export function canvasGray(
   const data = new Uint8Array(width * height)
   for (let i = 0; i < data.length; i++) data[i] = rgba[4 * i]
   return { width, height, data }
+}
+
+/** A canvas of `w` × `h` filled with `paper`, its fill and stroke set to `ink`: crafted pages are drawn on it. */
+export function paperCanvas(w: number, h: number, paper: string, ink: string) {
+  const ctx = createCanvas(w, h).getContext('2d')
+  ctx.fillStyle = paper
+  ctx.fillRect(0, 0, w, h)
+  ctx.fillStyle = ink
+  ctx.strokeStyle = ink
+  return ctx
 }

@@ -6,17 +6,7 @@ import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
 import { notWriting, solidCore, strokeAxis } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
-import { canvasGray, shrinkGray } from '../helpers/grayImage.ts'
-
-/** A canvas of `w` × `h` filled with `paper`, its fill and stroke set to `ink`: the crafted pages below draw on it. */
-function paperCanvas(w: number, h: number, paper: string, ink: string) {
-  const ctx = createCanvas(w, h).getContext('2d')
-  ctx.fillStyle = paper
-  ctx.fillRect(0, 0, w, h)
-  ctx.fillStyle = ink
-  ctx.strokeStyle = ink
-  return ctx
-}
+import { canvasGray, paperCanvas, shrinkGray } from '../helpers/grayImage.ts'
 
 type Stroke = [number, number][]
 // Glyphs as polylines in a unit box (x right, y down); width factor per glyph.
@@ -448,11 +438,7 @@ describe('the character height among large clutter', () => {
   it('takes the letters, not the rings, for the characters', async () => {
     const W = 1200,
       Hc = 800
-    const c = createCanvas(W, Hc)
-    const ctx = c.getContext('2d')
-    ctx.fillStyle = '#f4f4f4'
-    ctx.fillRect(0, 0, W, Hc)
-    ctx.fillStyle = '#202020'
+    const ctx = paperCanvas(W, Hc, '#f4f4f4', '#202020')
     ctx.font = 'bold 40px "DejaVu Sans"'
     const lines = ['HEAVY STONES', 'MIXED CLOUDS']
     lines.forEach((t, i) => ctx.fillText(t, 380, 330 + 70 * i))

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { applyH, insideConvex, type Point } from '../../../src/main/vision/geometry.ts'
 import { craftedPhoto, craftedSheet } from '../helpers/craftedPhoto.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
-import { canvasGray } from '../helpers/grayImage.ts'
+import { canvasGray, paperCanvas } from '../helpers/grayImage.ts'
 import { findSheet, flattenSheet, probeSheet, segmentScan, type SheetProbe } from '../../../src/main/vision/sheet.ts'
 import { faintInkStretch, hasInk, looksNegative, removeRules } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
@@ -109,10 +109,7 @@ describe('findSheet and flattenSheet', () => {
     const W = 1400,
       H = 720,
       cell = 47
-    const c = createCanvas(W, H)
-    const ctx = c.getContext('2d')
-    ctx.fillStyle = '#f8f8f8'
-    ctx.fillRect(0, 0, W, H)
+    const ctx = paperCanvas(W, H, '#f8f8f8', '#303030')
     const fields = ['PAGE 2026 POLICE ORDER', 'PAGE POTATO 1223 HEAT', 'SISTER EYE 79 MODEL']
     const firstRow: number[] = []
     fields.forEach((t, li) => {

@@ -816,12 +816,7 @@ function scanMarks(sheet: Sheet, rng: Rng): { sheet: Sheet; marks: string[] } {
       for (let x = 0; x < w; x++) back[y * w + x] = Math.max(0, (paper - img.r[sy * w + (w - 1 - x)]) / paper)
     }
     const soft = boxBlur(boxBlur(back, w, h, 2), w, h, 2)
-    for (let i = 0; i < w * h; i++) {
-      const f = 1 - strength * soft[i]
-      img.r[i] *= f
-      img.g[i] *= f
-      img.b[i] *= f
-    }
+    darken(0, 0, w, h, (x, y) => strength * soft[Math.floor(y) * w + Math.floor(x)])
     marks.push('bleed')
   }
   // Punch holes: 2–4, evenly down the middle of the page's height, centred in the new margin.
