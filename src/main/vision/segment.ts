@@ -687,14 +687,15 @@ function cutBetweenLines(
   stride: number,
   hMed: number
 ): [Comp, Comp] | null {
-  // One long stroke (a streak of a desk's grain, a cable) is no two letters: at least 4 times as long as thick.
-  if (strokeAxis(c, labels, stride).elongation >= DASH_ELONGATION) return null
   const mid = c.y + c.h / 2
   const beside = ordinary.filter((o) => Math.max(o.x - (c.x + c.w), c.x - (o.x + o.w)) <= 6 * hMed)
   const upper = beside.filter((o) => o.y + o.h / 2 >= c.y && o.y + o.h / 2 < mid)
   const lower = beside.filter((o) => o.y + o.h / 2 >= mid && o.y + o.h / 2 <= c.y + c.h)
   const centre = (g: Comp[]) => median(g.map((o) => o.y + o.h / 2))
   if (upper.length === 0 || lower.length === 0 || centre(lower) - centre(upper) < 0.9 * hMed) return null
+  // One long stroke (a streak of a desk's grain, a cable) is no two letters: at least 4 times as long as thick.
+  // (Its moments only once two lines stand beside it.)
+  if (strokeAxis(c, labels, stride).elongation >= DASH_ELONGATION) return null
   const from = Math.max(c.y + 0.4 * hMed, median(upper.map((o) => o.y + o.h)) - 0.25 * hMed)
   const to = Math.min(c.y + c.h - 0.4 * hMed, median(lower.map((o) => o.y)) + 0.25 * hMed)
   const own = new Set(c.labels)
