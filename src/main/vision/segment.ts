@@ -26,9 +26,11 @@ import {
   faintInkStretch,
   hasInk,
   looksNegative,
+  largeLettersInRows,
   notWriting,
   removeRules,
   strayDashes,
+  TALL_LIMIT,
   strokeAxis
 } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
@@ -511,22 +513,25 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
     // Drop specks (and punctuation) and page-scale blobs (borders, shadows), relative to this page. Flat
     // strokes that are no character alone are kept aside as loose strokes.
     const loose: Comp[] = []
+    const tall: Comp[] = []
     let chars = mergedComps.filter((c) => {
       const enoughInk = c.area >= 0.015 * hMed * hMed
       const sized = Math.max(c.w, c.h) >= speckFraction * hMed && enoughInk
       // A flat piece smaller than a speck may still be the end of a T's bar that broke off: kept as a loose
       // stroke if clearly wider than tall (a dot of punctuation is not).
       const flatPiece = c.h < 0.4 * hMed && c.w >= 1.5 * c.h && c.w >= looseFraction * hMed && enoughInk
-      if (
-        (!sized && !flatPiece) ||
-        c.h > 3 * hMed ||
-        (rejectClutter && notWriting(c, hMed, ww, wh, (unfiltered ?? bin).data))
-      )
+      if ((!sized && !flatPiece) || (rejectClutter && notWriting(c, hMed, ww, wh, (unfiltered ?? bin).data)))
         return false
+      if (c.h > TALL_LIMIT * hMed) {
+        tall.push(c)
+        return false
+      }
       if (c.h >= 0.4 * hMed) return true
       if (c.w <= 1.2 * hMed) loose.push(c)
       return false
     })
+    // … unless they stand in a row of letters: a heading written much larger than the rest.
+    if (tall.length > 0) chars.push(...largeLettersInRows(tall))
     // A staple or a tick alone in a margin is no character either (vision/clutter.ts#strayDashes).
     if (rejectClutter) {
       const stray = strayDashes(chars, labels, ww, hMed)
