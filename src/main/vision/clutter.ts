@@ -386,18 +386,19 @@ export function strayDashes<C extends Blobish & { labels: number[] }>(
 /**
  * The pieces taller than the page's characters that stand in a row of letters: a title or heading written two,
  * three or more times the size of the writing below it. The segmenter drops pieces over `TALL_LIMIT` character
- * heights as borders, shadows or clutter; a piece is kept again when it is shaped like a letter — at most
+ * heights as borders, shadows or clutter; such a piece is kept again when it is shaped like a letter — at most
  * `ROW_LETTER_ASPECT` times as wide as tall, ink filling at most `ROW_LETTER_FILL` of its box (a stroke around
- * paper, not a blot) — and at least `ROW_LETTER_MIN` − 1 other such pieces stand beside it: each overlapping
- * half of the shorter one's height, and within a factor `ROW_HEIGHT_RATIO` of its height. One tall mark alone,
- * or two, stays dropped: a mug's ring, a pen's clip, a fold's shadow come one or two at a time, a heading's
- * letters come in a row.
+ * paper, not a blot) — and at least `ROW_LETTER_MIN` − 1 other pieces (tall ones so shaped, or pieces the
+ * segmenter kept: a heading's smaller letters) stand beside it: each overlapping half of the shorter one's height,
+ * and within a factor `ROW_HEIGHT_RATIO` of its height. One tall mark alone, or two, stays dropped: a mug's ring,
+ * a pen's clip, a fold's shadow come one or two at a time, a heading's letters come in a row.
  */
-export function largeLettersInRows<C extends Blobish>(tall: readonly C[]): C[] {
+export function largeLettersInRows<C extends Blobish>(tall: readonly C[], kept: readonly Blobish[]): C[] {
   const shaped = tall.filter((c) => c.w <= ROW_LETTER_ASPECT * c.h && c.area <= ROW_LETTER_FILL * c.w * c.h)
+  const others: readonly Blobish[] = [...shaped, ...kept]
   return shaped.filter((c) => {
     let beside = 0
-    for (const o of shaped) {
+    for (const o of others) {
       if (o === c) continue
       const overlap = Math.min(c.y + c.h, o.y + o.h) - Math.max(c.y, o.y)
       if (overlap < 0.5 * Math.min(c.h, o.h)) continue

@@ -531,7 +531,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       return false
     })
     // … unless they stand in a row of letters: a heading written much larger than the rest.
-    if (tall.length > 0) chars.push(...largeLettersInRows(tall))
+    if (tall.length > 0) chars.push(...largeLettersInRows(tall, chars))
     // A staple or a tick alone in a margin is no character either (vision/clutter.ts#strayDashes).
     if (rejectClutter) {
       const stray = strayDashes(chars, labels, ww, hMed)

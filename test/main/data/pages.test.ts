@@ -219,6 +219,33 @@ describe('data pages: composer', () => {
     }
   }, 60_000)
 
+  it('writes heading pages whose first line is 1.6–3.5 times as tall as the lines below it, all inside the page', async () => {
+    const { manifest } = await composePages({ seed: 10, conditions: ['heading'], pagesPerCondition: 4 })
+    for (const page of manifest.pages) {
+      const scale = page.headingScale!
+      expect(scale).toBeGreaterThanOrEqual(1.6)
+      expect(scale).toBeLessThanOrEqual(3.5)
+      const n = page.lines[0].replace(/ /g, '').length
+      const tall = (cs: typeof page.chars) => {
+        const hs = cs.map((c) => c[4] - c[2]).sort((a, b) => a - b)
+        return hs[hs.length >> 1]
+      }
+      // Median glyph heights, heading against body: the scale give or take the glyphs' own spread.
+      const ratio = tall(page.chars.slice(0, n)) / tall(page.chars.slice(n))
+      expect(ratio, page.file).toBeGreaterThan(0.75 * scale)
+      expect(ratio, page.file).toBeLessThan(1.3 * scale)
+      // The heading's foot above every letter of the next line.
+      const headFoot = Math.max(...page.chars.slice(0, n).map((c) => c[4]))
+      expect(Math.min(...page.chars.slice(n).map((c) => c[2])), page.file).toBeGreaterThan(headFoot)
+      for (const c of page.chars) {
+        expect(c[1]).toBeGreaterThanOrEqual(0)
+        expect(c[2]).toBeGreaterThanOrEqual(0)
+        expect(c[3]).toBeLessThanOrEqual(page.width)
+        expect(c[4]).toBeLessThanOrEqual(page.height)
+      }
+    }
+  }, 60_000)
+
   it('punches scan-marks pages in a margin left of the writing, one dark hole for each the manifest names', async () => {
     const { files, manifest } = await composePages({ seed: 8, conditions: ['scan-marks'], pagesPerCondition: 4 })
     const seen = new Set<string>()

@@ -52,7 +52,8 @@ export const PAGE_CONDITIONS = [
   'light-desk',
   'skewed',
   'scan-marks',
-  'dense'
+  'dense',
+  'heading'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -92,6 +93,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'a page scanned crooked: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), turned by 2–10° either way (`skewDeg`, positive clockwise) on a canvas that holds all of it, the corners filled with the paper',
   dense:
     'lines written close together (as on narrow-ruled notebook paper): line pitch 1.25–1.6 cap heights instead of 1.9–2.3, letter and word gaps as `clean`, so a letter may touch the one above or below it',
+  heading:
+    'a title above the writing: letter and word gaps as `clean`, the first line written 1.6–3.5 times the cap height of the lines below it (`headingScale`), the words that would not fit on the line at that size left for the next',
   'scan-marks':
     "an office page scanned as it came out of a binder: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`) with a margin of 2.2–3 cap heights on its left, punched with 2–4 holes there (0.9–1.4 cap heights across) that show dark as against a scanner's black lid; on some pages also a staple at the top-left corner (half of them), a coffee ring across the writing (40%), the back's writing showing through mirrored (40%) and a fold across the page (40%); `marks` lists them",
   boxed:
@@ -160,6 +163,8 @@ export interface PageTruth {
   marks?: string[]
   /** `skewed` pages: the angle the page was turned by, in degrees (positive clockwise: lines run down to the right). */
   skewDeg?: number
+  /** `heading` pages: the first line's cap height over `capHeight`. */
+  headingScale?: number
   rotationDeg?: number
   clutter?: string[]
   desk?: string
@@ -214,7 +219,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   'light-desk': { letter: [0.12, 0.28], word: [0.65, 0.95] },
   skewed: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a skewed page is drawn as another condition
   'scan-marks': { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: drawn as another condition
-  dense: { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  dense: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  heading: { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -418,6 +424,8 @@ interface Sheet {
   chars: CharTruth[]
   capHeight: number
   sources: SourceName[]
+  /** `heading` pages: the first line's cap height over `capHeight`. */
+  headingScale?: number
 }
 
 interface Placed {
@@ -467,7 +475,11 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   const left = Math.round(width * (ruled ? 0.15 : rng.uniformIn(0.05, 0.09)))
   const right = Math.round(width * rng.uniformIn(0.93, 0.96))
   const top = Math.round(H * rng.uniformIn(1.6, 2.2))
-  const height = Math.round(top + Math.max(nLines, 6) * pitch + H * 1.2)
+  // A title: the first line `headingScale` times the cap height, every line under it moved down to make room.
+  // (Drawn from the page's generator only on heading pages: every other page stays byte for byte as it was.)
+  const headingScale = cond === 'heading' && !blank ? Math.round(rng.uniformIn(1.6, 3.5) * 100) / 100 : 1
+  const headRoom = (headingScale - 1) * H
+  const height = Math.round(top + Math.max(nLines, 6) * pitch + H * 1.2 + 1.7 * headRoom)
   // (Drawn from the page's generator only on light-desk pages: every other page stays byte for byte as it was.)
   const paper: [number, number, number] =
     cond === 'light-desk'
@@ -487,12 +499,13 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   const ink = new Float32Array(width * height)
   const mix: TextMix = cond === 'mixed' ? MIXED_MIX : ORDINARY_MIX
   const usedSources = new Set<SourceName>()
-  const inkers = new Map<SourceName, (ch: string) => InkBitmap>()
-  const inkerFor = (s: SourceName) => {
-    let f = inkers.get(s)
+  const inkers = new Map<string, (ch: string) => InkBitmap>()
+  const inkerFor = (s: SourceName, capHeight: number) => {
+    const key = capHeight === H ? s : `${s}@${capHeight}`
+    let f = inkers.get(key)
     if (!f) {
-      f = inker(ctx, s, H)
-      inkers.set(s, f)
+      f = inker(ctx, s, capHeight)
+      inkers.set(key, f)
     }
     usedSources.add(s)
     return f
@@ -501,33 +514,41 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   const chars: CharTruth[] = []
   let pending: string[] = []
   for (let li = 0; li < nLines; li++) {
-    const baseline0 = top + li * pitch + (ruled ? H * rng.uniformIn(-0.05, 0.3) : 0)
+    // This line's cap height: the page's, or a heading's.
+    const Hl = li === 0 ? Math.round(H * headingScale) : H
+    const baseline0 = top + li * pitch + (ruled ? H * rng.uniformIn(-0.05, 0.3) : 0) + (li === 0 ? 1.4 : 1.7) * headRoom
     const slope = rng.uniformIn(-0.006, 0.006)
-    let x = left + H * rng.uniformIn(0, 0.4)
+    let x = left + Hl * rng.uniformIn(0, 0.4)
     const lineStart = x
     const words: string[] = []
     /** Each word's ink span along the line, [first glyph's left, last glyph's right]. */
     const spans: [number, number][] = []
     let prev: Placed | null = null
+    let skipped = 0
     for (;;) {
       if (pending.length === 0) pending = drawTokens(rng, mix)
       const token = pending[0]
       const source = cond === 'mixed' ? ctx.available[rng.int(ctx.available.length)] : ctx.pageSource
-      const ink1 = inkerFor(source)
+      const ink1 = inkerFor(source, Hl)
       const glyphs = [...token].map((ch) => ink1(ch))
       if (cond === 'broken')
         for (const g of glyphs)
           if (rng.uniform() < 0.35) breakStroke(g, Math.max(3, H * rng.uniformIn(0.08, 0.15)), rng)
-      const wordGap = words.length === 0 ? 0 : cells ? cells.w : H * rng.uniformIn(sp.word[0], sp.word[1])
+      const wordGap = words.length === 0 ? 0 : cells ? cells.w : Hl * rng.uniformIn(sp.word[0], sp.word[1])
       const estWidth = cells
         ? wordGap + glyphs.length * cells.w
-        : glyphs.reduce((s, g) => s + g.w + H * sp.letter[1], wordGap)
+        : glyphs.reduce((s, g) => s + g.w + Hl * sp.letter[1], wordGap)
       if (x + estWidth > right && words.length > 0) break
+      // A heading's first word too long for the line at that size is not written: another is drawn.
+      if (Hl !== H && x + estWidth > right && ++skipped < 50) {
+        pending.shift()
+        continue
+      }
       pending.shift()
       x += wordGap
       for (let ci = 0; ci < glyphs.length; ci++) {
         let g = glyphs[ci]
-        const baseline = baseline0 + slope * (x - left) + rng.normal(0, 0.025 * H)
+        const baseline = baseline0 + slope * (x - left) + rng.normal(0, 0.025 * Hl)
         const y = Math.round(baseline - g.baseline)
         let gx: number
         if (cells) {
@@ -539,7 +560,7 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
         } else if (ci > 0 && prev !== null && cond === 'touching' && rng.uniform() < 0.4) {
           gx = touchingX(prev, g, y, rng.uniformIn(1.5, Math.max(2, 0.08 * H)))
         } else if (ci > 0 && prev !== null) {
-          gx = prev.x + prev.g.w + H * rng.uniformIn(sp.letter[0], sp.letter[1])
+          gx = prev.x + prev.g.w + Hl * rng.uniformIn(sp.letter[0], sp.letter[1])
         } else gx = x
         gx = Math.round(gx)
         stamp(ink, width, height, g, gx, y)
@@ -576,7 +597,14 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
     img.g[i] += (inkColour[1] - img.g[i]) * a
     img.b[i] += (inkColour[2] - img.b[i]) * a
   }
-  return { img, lines, chars, capHeight: H, sources: [...usedSources] }
+  return {
+    img,
+    lines,
+    chars,
+    capHeight: H,
+    sources: [...usedSources],
+    ...(headingScale !== 1 ? { headingScale } : {})
+  }
 }
 
 /** The glyph squeezed to `w` pixels wide (same height and baseline), as a hand narrows a letter to fit a cell. */
@@ -764,7 +792,8 @@ async function flatPage(ctx: SheetContext) {
       height: h,
       lines: sheet.lines,
       chars: f === 1 ? sheet.chars : sheet.chars.map(scaled),
-      ...(marks ? { marks } : {})
+      ...(marks ? { marks } : {}),
+      ...(sheet.headingScale !== undefined ? { headingScale: sheet.headingScale } : {})
     }
   }
 }
