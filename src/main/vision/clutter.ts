@@ -352,6 +352,27 @@ export function solidCore(c: Blobish, bin: Uint8Array, width: number): number {
 }
 
 /**
+ * Share of ink (non-zero in `bin`, `width` wide) inside the ellipse inscribed in a box, shrunk to `k` of its size.
+ */
+export function ellipseCore(c: Blobish, bin: Uint8Array, width: number, k: number): number {
+  const cx = c.x + c.w / 2,
+    cy = c.y + c.h / 2,
+    a = (k * c.w) / 2,
+    b = (k * c.h) / 2
+  let ink = 0,
+    n = 0
+  for (let y = Math.floor(cy - b); y < Math.ceil(cy + b); y++)
+    for (let x = Math.floor(cx - a); x < Math.ceil(cx + a); x++) {
+      const u = (x + 0.5 - cx) / a,
+        v = (y + 0.5 - cy) / b
+      if (u * u + v * v > 1) continue
+      n++
+      if (bin[y * width + x]) ink++
+    }
+  return ink / Math.max(1, n)
+}
+
+/**
  * A stray dash: one straight stroke (its ink at least `DASH_ELONGATION` times as long as it is thick, by its second
  * moments) slanted between 15° and 60° from the horizontal, with no other piece within a character height of its
  * box — a staple in a page's corner, a tick or a slash in a margin. No character of A–Z and 0–9 is such a stroke
@@ -388,24 +409,36 @@ export function strayDashes<C extends Blobish & { labels: number[] }>(
  * three or more times the size of the writing below it. The segmenter drops pieces over `TALL_LIMIT` character
  * heights as borders, shadows or clutter; such a piece is kept again when it is shaped like a letter — at most
  * `ROW_LETTER_ASPECT` times as wide as tall, ink filling at most `ROW_LETTER_FILL` of its box (a stroke around
- * paper, not a blot) — and at least `ROW_LETTER_MIN` − 1 other pieces (tall ones so shaped, or pieces the
- * segmenter kept: a heading's smaller letters) stand beside it: each overlapping half of the shorter one's height,
- * and within a factor `ROW_HEIGHT_RATIO` of its height. One tall mark alone, or two, stays dropped: a mug's ring,
- * a pen's clip, a fold's shadow come one or two at a time, a heading's letters come in a row.
+ * paper, not a blot) — and
+ *  - at least `ROW_LETTER_MIN` − 1 other pieces (tall ones so shaped, or pieces the segmenter kept: a heading's
+ *    smaller letters) stand beside it: each overlapping half of the shorter one's height, and within a factor
+ *    `ROW_HEIGHT_RATIO` of its height. One tall mark alone, or two, stays dropped: a mug's ring, a pen's clip, a
+ *    fold's shadow come one or two at a time, a heading's letters come in a row;
+ *  - no more smaller pieces (under its height over `ROW_HEIGHT_RATIO`) than that have their middle within its
+ *    height and lie within its height of it on either side. Around a heading there is paper; around the letters of
+ *    three lines written so close that they touch, chained into one tall piece, are the other letters of those
+ *    lines.
  */
 export function largeLettersInRows<C extends Blobish>(tall: readonly C[], kept: readonly Blobish[]): C[] {
   const shaped = tall.filter((c) => c.w <= ROW_LETTER_ASPECT * c.h && c.area <= ROW_LETTER_FILL * c.w * c.h)
   const others: readonly Blobish[] = [...shaped, ...kept]
   return shaped.filter((c) => {
-    let beside = 0
+    let beside = 0,
+      crowd = 0
     for (const o of others) {
       if (o === c) continue
+      if (o.h * ROW_HEIGHT_RATIO < c.h) {
+        const mid = o.y + o.h / 2
+        const gap = Math.max(o.x - (c.x + c.w), c.x - (o.x + o.w))
+        if (mid >= c.y && mid <= c.y + c.h && gap <= c.h) crowd++
+        continue
+      }
       const overlap = Math.min(c.y + c.h, o.y + o.h) - Math.max(c.y, o.y)
       if (overlap < 0.5 * Math.min(c.h, o.h)) continue
       if (Math.max(c.h, o.h) > ROW_HEIGHT_RATIO * Math.min(c.h, o.h)) continue
       beside++
     }
-    return beside + 1 >= ROW_LETTER_MIN
+    return beside + 1 >= ROW_LETTER_MIN && crowd <= beside
   })
 }
 

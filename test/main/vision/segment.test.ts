@@ -688,6 +688,10 @@ describe('a heading written much larger', () => {
     // … but not beside writing of the page's own size (a third of their height), nor beside pieces on another row.
     expect(largeLettersInRows(row.slice(0, 2), [letter(600, 60), letter(700, 60)])).toEqual([])
     expect(largeLettersInRows(row.slice(0, 2), [{ ...letter(600, 200), y: 400 }])).toEqual([])
+    // Nor a row of tall pieces among the letters of the page's size: three lines written so close that letters of
+    // each touch the next, chained (a letter beside each tall piece, in its middle line).
+    const crowd = row.flatMap((c) => [letter(c.x - 70, 66), letter(c.x + c.w + 10, 66)].map((o) => ({ ...o, y: 0 })))
+    expect(largeLettersInRows(row, crowd)).toEqual([])
     // A blot (ink filling its box) or a bar (five times as wide as tall) is no letter, in a row or not.
     const blot = { ...letter(600, 200), area: 0.9 * 140 * 200 }
     const bar = { x: 800, y: -100, w: 1000, h: 200, area: 0.3 * 200 * 1000 }
