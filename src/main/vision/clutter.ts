@@ -325,7 +325,14 @@ export function notWriting(c: Blobish, charHeight: number, imageW: number, image
   // writing or taller (6 mm against capitals of 3–8 mm; 0.6 of a 10-mm capital).
   const squat = Math.max(c.w, c.h) <= ROUND_ASPECT * Math.min(c.w, c.h)
   const large = Math.min(c.w, c.h) >= ROUND_MIN * charHeight
-  const round = !solid && bin !== undefined && large && squat && fill > 0.6 && solidCore(c, bin, imageW) >= SOLID_CORE
+  const round =
+    !solid &&
+    bin !== undefined &&
+    large &&
+    squat &&
+    fill > 0.6 &&
+    solidCore(c, bin, imageW) >= SOLID_CORE &&
+    ellipseCore(c, bin, imageW, 0.9) >= DISK_CORE
   return solid || cut || round
 }
 
@@ -335,6 +342,13 @@ export function notWriting(c: Blobish, charHeight: number, imageW: number, image
  * least half the letter's size wide in both directions fills it, and that is a blot, not a letter.
  */
 export const SOLID_CORE = 0.9
+/**
+ * Share of ink a round blob needs inside the ellipse inscribed in its box, shrunk to 0.9 (`ellipseCore`): a disk is
+ * ink all through it (punched holes on the scan-marks tuning pages: 1.0, every one). A letter written with a thick
+ * marker can be ink all through the middle half of its box too (an N, an X, a 3 whose strokes are a third of its
+ * height), but paper reaches into that ellipse between its strokes (0.73–0.97 on such letters).
+ */
+export const DISK_CORE = 0.99
 /** A round blob is at most this many times as wide as tall or as tall as wide (a punched hole: 1, give or take a scan's stretch). */
 export const ROUND_ASPECT = 1.4
 /** A round blob is at least this many character heights across (see notWriting). */

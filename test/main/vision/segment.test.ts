@@ -4,7 +4,7 @@ import { createCanvas } from '@napi-rs/canvas'
 import { describe, expect, it } from 'vitest'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
-import { largeLettersInRows, notWriting, solidCore, strokeAxis } from '../../../src/main/vision/clutter.ts'
+import { ellipseCore, largeLettersInRows, notWriting, solidCore, strokeAxis } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
 import { canvasGray, paperCanvas, shrinkGray } from '../helpers/grayImage.ts'
 
@@ -512,6 +512,34 @@ describe('punch holes and blots', () => {
     expect(notWriting({ ...box, area: area(ring) }, d, n, n, ring)).toBe(false)
     // Without the image the disk passes (it fills π/4 of its box, under the 0.85 of a solid block).
     expect(notWriting({ ...box, area: area(disk) }, d, n, n)).toBe(false)
+  })
+
+  it("keeps a marker's X, ink all through the middle of its box but not through a disk's middle", () => {
+    // An X 40 px square whose two strokes are 13 px wide (a third of its height): 72% of its box ink, the middle
+    // half of the box all ink — as a disk's. Inside the ellipse inscribed in the box (shrunk to 0.9), paper reaches
+    // in between its arms (75% ink; a disk: 100%).
+    const n = 60,
+      s = 40,
+      t = 13
+    const X = new Uint8Array(n * n)
+    for (let y = 0; y < s; y++)
+      for (let x = 0; x < s; x++) {
+        const u = x + 0.5 - s / 2,
+          v = y + 0.5 - s / 2
+        if (Math.abs(u - v) / Math.SQRT2 <= t / 2 || Math.abs(u + v) / Math.SQRT2 <= t / 2)
+          X[(y + 10) * n + x + 10] = 255
+      }
+    const box = { x: 10, y: 10, w: s, h: s, area: X.filter(Boolean).length }
+    expect(box.area / (s * s)).toBeGreaterThan(0.6)
+    expect(box.area / (s * s)).toBeLessThan(0.85)
+    expect(solidCore(box, X, n)).toBeGreaterThanOrEqual(0.9)
+    expect(ellipseCore(box, X, n, 0.9)).toBeLessThan(0.8)
+    expect(notWriting(box, s, n, n, X)).toBe(false)
+    // A disk of the same size: 100% inside the ellipse, no writing.
+    const disk = new Uint8Array(n * n)
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) if (Math.hypot(x + 0.5 - n / 2, y + 0.5 - n / 2) <= s / 2) disk[y * n + x] = 255
+    expect(ellipseCore({ ...box, area: 0 }, disk, n, 0.9)).toBe(1)
   })
 
   it('drops the holes and keeps every bold letter', async () => {
