@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { composePages, sha256, type PagesOptions } from '../../../src/main/data/pages/index.ts'
-import { NistInk, RealDigitInk, breakStroke } from '../../../src/main/data/pages/glyphs.ts'
+import { NistInk, RealDigitInk, breakStroke, thicken } from '../../../src/main/data/pages/glyphs.ts'
 import { applyH, homography } from '../../../src/main/data/pages/photo.ts'
 import { insideConvex } from '../../../src/main/vision/geometry.ts'
 import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
@@ -459,6 +459,31 @@ describe('data pages: sources', () => {
     // The bar is now in two 4-connected pieces, both with ink.
     expect(pieces(ink, w, h)).toBe(2)
   })
+
+  it('thickens a stroke by a disk: a 2-px bar 2r wider, on a bitmap grown by r each way, its baseline with it', () => {
+    const w = 20,
+      h = 30
+    const ink = new Float32Array(w * h)
+    for (let y = 5; y < 25; y++) for (let x = 9; x < 11; x++) ink[y * w + x] = 1
+    const g = thicken({ w, h, ink, baseline: 25, source: 'test' }, 3)
+    expect([g.w, g.h, g.baseline]).toEqual([26, 36, 28])
+    // Its middle row: ink from column 9 − 3 to 10 + 3 of the old bitmap (+3 for the growth), paper beside it.
+    const row = Array.from(g.ink.subarray(18 * g.w, 19 * g.w))
+    expect(row.map((v, x) => (v > 0 ? x : -1)).filter((x) => x >= 0)).toEqual([9, 10, 11, 12, 13, 14, 15, 16])
+    // Its ends round: the bar's top row (old 5, new 8) reaches up to new row 5 in its own columns only.
+    expect(g.ink[5 * g.w + 12]).toBe(1)
+    expect(g.ink[5 * g.w + 9]).toBe(0)
+  })
+
+  it('draws marker pages: strokes widened by 5–11% of the cap height, recorded in the manifest', async () => {
+    const { manifest: thick } = await composePages({ seed: 11, conditions: ['marker'], pagesPerCondition: 2 })
+    const { manifest: clean } = await composePages({ seed: 11, conditions: ['clean'], pagesPerCondition: 2 })
+    for (const page of thick.pages) {
+      expect(page.markerWidth! / page.capHeight).toBeGreaterThanOrEqual(0.049)
+      expect(page.markerWidth! / page.capHeight).toBeLessThanOrEqual(0.111)
+    }
+    expect(clean.pages.every((p) => p.markerWidth === undefined)).toBe(true)
+  }, 60_000)
 
   it('solves the homography of four point pairs', () => {
     const src: [number, number][] = [

@@ -177,6 +177,34 @@ export function cropInk(full: Float32Array, W: number, H: number, baseline: numb
 }
 
 /**
+ * The glyph as a felt-tip marker draws it: every stroke widened by `r` px on each side (the ink at each pixel the
+ * most within a disk of radius `r`), on a bitmap grown by ⌈r⌉ each way so nothing is cut; the baseline moves with
+ * it, so the glyph sits where it did.
+ */
+export function thicken(g: InkBitmap, r: number): InkBitmap {
+  const p = Math.ceil(r)
+  const w = g.w + 2 * p,
+    h = g.h + 2 * p
+  const offsets: [number, number][] = []
+  for (let dy = -p; dy <= p; dy++)
+    for (let dx = -p; dx <= p; dx++) if (dx * dx + dy * dy <= r * r) offsets.push([dx, dy])
+  const ink = new Float32Array(w * h)
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let m = 0
+      for (const [dx, dy] of offsets) {
+        const sx = x - p + dx,
+          sy = y - p + dy
+        if (sx < 0 || sy < 0 || sx >= g.w || sy >= g.h) continue
+        const v = g.ink[sy * g.w + sx]
+        if (v > m) m = v
+      }
+      ink[y * w + x] = m
+    }
+  return { ...g, w, h, ink, baseline: g.baseline + p }
+}
+
+/**
  * Erases a straight band of ink (a pen that skipped): the band's centre line passes near the glyph's
  * centre at a random angle. Returns the share of ink removed; tries a few bands until one cuts ink.
  */

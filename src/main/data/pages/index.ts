@@ -16,7 +16,7 @@ import { GLYPHDESK_VERSION } from '../../core/version.ts'
 import { Rng } from '../../nn/rng.ts'
 import type { LabelledGlyphs } from '../glyphset.ts'
 import { evalFonts, trainingFonts, type FontStyle } from '../synth/fonts.ts'
-import { bilinear, breakStroke, clip, FontInk, NistInk, RealDigitInk, type InkBitmap } from './glyphs.ts'
+import { bilinear, breakStroke, clip, FontInk, NistInk, RealDigitInk, thicken, type InkBitmap } from './glyphs.ts'
 import {
   applyH,
   clutter,
@@ -53,7 +53,8 @@ export const PAGE_CONDITIONS = [
   'skewed',
   'scan-marks',
   'dense',
-  'heading'
+  'heading',
+  'marker'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -93,6 +94,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'a page scanned crooked: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), turned by 2–10° either way (`skewDeg`, positive clockwise) on a canvas that holds all of it, the corners filled with the paper',
   dense:
     'lines written close together (as on narrow-ruled notebook paper): line pitch 1.25–1.6 cap heights instead of 1.9–2.3, letter and word gaps as `clean`, so a letter may touch the one above or below it',
+  marker:
+    'written with a felt-tip marker: letter and word gaps as `clean`, every stroke widened by 5–11% of the cap height on each side (`markerWidth`, px), so counters close up and strokes run into each other inside a letter',
   heading:
     'a title above the writing: letter and word gaps as `clean`, the first line written 1.6–3.5 times the cap height of the lines below it (`headingScale`), the words that would not fit on the line at that size left for the next',
   'scan-marks':
@@ -165,6 +168,8 @@ export interface PageTruth {
   skewDeg?: number
   /** `heading` pages: the first line's cap height over `capHeight`. */
   headingScale?: number
+  /** `marker` pages: how far every stroke was widened on each side, px. */
+  markerWidth?: number
   rotationDeg?: number
   clutter?: string[]
   desk?: string
@@ -220,7 +225,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   skewed: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a skewed page is drawn as another condition
   'scan-marks': { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: drawn as another condition
   dense: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  heading: { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  heading: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  marker: { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -426,6 +432,8 @@ interface Sheet {
   sources: SourceName[]
   /** `heading` pages: the first line's cap height over `capHeight`. */
   headingScale?: number
+  /** `marker` pages: how far every stroke was widened on each side, px. */
+  markerWidth?: number
 }
 
 interface Placed {
@@ -479,6 +487,8 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   // (Drawn from the page's generator only on heading pages: every other page stays byte for byte as it was.)
   const headingScale = cond === 'heading' && !blank ? Math.round(rng.uniformIn(1.6, 3.5) * 100) / 100 : 1
   const headRoom = (headingScale - 1) * H
+  // A felt-tip marker: every stroke widened on each side. (Drawn only on marker pages, as above.)
+  const markerWidth = cond === 'marker' ? Math.round(H * rng.uniformIn(0.05, 0.11) * 10) / 10 : 0
   const height = Math.round(top + Math.max(nLines, 6) * pitch + H * 1.2 + 1.7 * headRoom)
   // (Drawn from the page's generator only on light-desk pages: every other page stays byte for byte as it was.)
   const paper: [number, number, number] =
@@ -530,7 +540,7 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
       const token = pending[0]
       const source = cond === 'mixed' ? ctx.available[rng.int(ctx.available.length)] : ctx.pageSource
       const ink1 = inkerFor(source, Hl)
-      const glyphs = [...token].map((ch) => ink1(ch))
+      const glyphs = [...token].map((ch) => (markerWidth > 0 ? thicken(ink1(ch), markerWidth) : ink1(ch)))
       if (cond === 'broken')
         for (const g of glyphs)
           if (rng.uniform() < 0.35) breakStroke(g, Math.max(3, H * rng.uniformIn(0.08, 0.15)), rng)
@@ -603,7 +613,8 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
     chars,
     capHeight: H,
     sources: [...usedSources],
-    ...(headingScale !== 1 ? { headingScale } : {})
+    ...(headingScale !== 1 ? { headingScale } : {}),
+    ...(markerWidth > 0 ? { markerWidth } : {})
   }
 }
 
@@ -793,7 +804,8 @@ async function flatPage(ctx: SheetContext) {
       lines: sheet.lines,
       chars: f === 1 ? sheet.chars : sheet.chars.map(scaled),
       ...(marks ? { marks } : {}),
-      ...(sheet.headingScale !== undefined ? { headingScale: sheet.headingScale } : {})
+      ...(sheet.headingScale !== undefined ? { headingScale: sheet.headingScale } : {}),
+      ...(sheet.markerWidth !== undefined ? { markerWidth: sheet.markerWidth } : {})
     }
   }
 }
