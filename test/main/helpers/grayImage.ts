@@ -39,3 +39,10 @@ export function paperCanvas(w: number, h: number, paper: string, ink: string) {
   ctx.strokeStyle = ink
   return ctx
 }
+
+/** A crafted page (paperCanvas: light paper, dark ink) left set to `font`, and that font's cap height. */
+export function pageAndCap(w: number, h: number, font: string) {
+  const ctx = paperCanvas(w, h, '#f4f4f4', '#202020')
+  ctx.font = font
+  return { ctx, cap: ctx.measureText('H').actualBoundingBoxAscent }
+}

@@ -6,7 +6,7 @@ import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
 import { ellipseCore, largeLettersInRows, notWriting, solidCore, strokeAxis } from '../../../src/main/vision/clutter.ts'
 import { segmentPage } from '../../../src/main/vision/segment.ts'
-import { canvasGray, paperCanvas, shrinkGray } from '../helpers/grayImage.ts'
+import { canvasGray, pageAndCap, paperCanvas, shrinkGray } from '../helpers/grayImage.ts'
 
 type Stroke = [number, number][]
 // Glyphs as polylines in a unit box (x right, y down); width factor per glyph.
@@ -617,9 +617,7 @@ describe('lines written close together', () => {
   function page() {
     const W = 1400,
       Hc = 560
-    const ctx = paperCanvas(W, Hc, '#f4f4f4', '#202020')
-    ctx.font = '60px "DejaVu Sans"'
-    const cap = ctx.measureText('H').actualBoundingBoxAscent
+    const { ctx, cap } = pageAndCap(W, Hc, '60px "DejaVu Sans"')
     ctx.font = '100px "DejaVu Sans"'
     ctx.fillText('T', 120, 180)
     ctx.font = '60px "DejaVu Sans"'
@@ -670,9 +668,7 @@ describe('a heading written much larger', () => {
   function page(ring: boolean) {
     const W = 1500,
       Hc = 760
-    const ctx = paperCanvas(W, Hc, '#f4f4f4', '#202020')
-    ctx.font = '60px "DejaVu Sans"'
-    const cap = ctx.measureText('H').actualBoundingBoxAscent
+    const { ctx, cap } = pageAndCap(W, Hc, '60px "DejaVu Sans"')
     ctx.font = '192px "DejaVu Sans"'
     ctx.fillText('OGDEN', 80, 230)
     ctx.font = '60px "DejaVu Sans"'
