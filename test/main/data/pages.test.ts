@@ -246,6 +246,32 @@ describe('data pages: composer', () => {
     }
   }, 60_000)
 
+  it('rules grid pages as graph paper: a line down the page every square, squares 0.5–1.3 cap heights', async () => {
+    const { files, manifest } = await composePages({ seed: 12, conditions: ['grid'], pagesPerCondition: 4 })
+    const onLines = new Set<boolean>()
+    for (const page of manifest.pages) {
+      const { square, onLines: on } = page.grid!
+      onLines.add(on)
+      expect(square / page.capHeight).toBeGreaterThanOrEqual(0.5 - 1e-6)
+      expect(square / page.capHeight).toBeLessThanOrEqual(1.3 + 1e-6)
+      // Columns darker than the paper over most of their length: the grid's vertical lines (ink covers little of a
+      // column), at least one per square across the page.
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      let lines = 0
+      for (let x = 0, prev = false; x < img.width; x++) {
+        let dark = 0
+        for (let y = 0; y < img.height; y++) if (img.data[y * img.width + x] < 235) dark++
+        const isLine = dark > 0.8 * img.height
+        if (isLine && !prev) lines++
+        prev = isLine
+      }
+      expect(lines, page.file).toBeGreaterThanOrEqual(Math.floor(img.width / square) - 1)
+      expect(lines, page.file).toBeLessThanOrEqual(Math.ceil(img.width / square) + 1)
+    }
+    // Both kinds of page among four (seed 12): writing on the lines, and writing across them.
+    expect(onLines.size).toBe(2)
+  }, 60_000)
+
   it('punches scan-marks pages in a margin left of the writing, one dark hole for each the manifest names', async () => {
     const { files, manifest } = await composePages({ seed: 8, conditions: ['scan-marks'], pagesPerCondition: 4 })
     const seen = new Set<string>()

@@ -54,7 +54,8 @@ export const PAGE_CONDITIONS = [
   'scan-marks',
   'dense',
   'heading',
-  'marker'
+  'marker',
+  'grid'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -94,6 +95,7 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'a page scanned crooked: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), turned by 2–10° either way (`skewDeg`, positive clockwise) on a canvas that holds all of it, the corners filled with the paper',
   dense:
     'lines written close together (as on narrow-ruled notebook paper): line pitch 1.25–1.6 cap heights instead of 1.9–2.3, letter and word gaps as `clean`, so a letter may touch the one above or below it',
+  grid: "graph paper: squares 0.5–1.3 cap heights across (large writing to small on the same paper), their lines 1–2.2 px in a pale blue, green or grey or a darker grey (a school or engineering pad), the writing's baselines on the grid's lines on half the pages, letter and word gaps as `clean`",
   marker:
     'written with a felt-tip marker: letter and word gaps as `clean`, every stroke widened by 5–11% of the cap height on each side (`markerWidth`, px), so counters close up and strokes run into each other inside a letter',
   heading:
@@ -170,6 +172,8 @@ export interface PageTruth {
   headingScale?: number
   /** `marker` pages: how far every stroke was widened on each side, px. */
   markerWidth?: number
+  /** `grid` pages: the squares' side in px, and whether the writing sits on the grid's lines. */
+  grid?: { square: number; onLines: boolean }
   rotationDeg?: number
   clutter?: string[]
   desk?: string
@@ -226,7 +230,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   'scan-marks': { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: drawn as another condition
   dense: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   heading: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  marker: { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  marker: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  grid: { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -434,6 +439,8 @@ interface Sheet {
   headingScale?: number
   /** `marker` pages: how far every stroke was widened on each side, px. */
   markerWidth?: number
+  /** `grid` pages: the squares' side in px, and whether the writing sits on the grid's lines. */
+  grid?: { square: number; onLines: boolean }
 }
 
 interface Placed {
@@ -489,7 +496,12 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   const headRoom = (headingScale - 1) * H
   // A felt-tip marker: every stroke widened on each side. (Drawn only on marker pages, as above.)
   const markerWidth = cond === 'marker' ? Math.round(H * rng.uniformIn(0.05, 0.11) * 10) / 10 : 0
-  const height = Math.round(top + Math.max(nLines, 6) * pitch + H * 1.2 + 1.7 * headRoom)
+  // Graph paper, its lines drawn once the sheet is. (Drawn from the page's generator only on grid pages: every other
+  // page stays byte for byte.) A hand writing on the grid's lines skips a whole number of squares from line to line.
+  const grid = cond === 'grid' ? gridSpec(rng, H) : null
+  const linePitch = grid?.snap ? Math.max(2, Math.round(pitch / grid.q)) * grid.q : pitch
+  const firstBaseline = grid?.snap ? grid.y0 + Math.ceil((top - grid.y0) / grid.q) * grid.q : top
+  const height = Math.round(firstBaseline + Math.max(nLines, 6) * linePitch + H * 1.2 + 1.7 * headRoom)
   // (Drawn from the page's generator only on light-desk pages: every other page stays byte for byte as it was.)
   const paper: [number, number, number] =
     cond === 'light-desk'
@@ -501,6 +513,7 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
           : [248, 248, 248]
   const img = rgbImage(width, height, paper)
   if (ruled) drawRules(img, rng, top, pitch, left)
+  if (grid) drawGrid(img, grid)
   // A form's comb fields: one cell per letter, one empty cell between words, each line a field of its own.
   // (Drawn from the page's generator only on boxed pages: every other page stays byte for byte as it was.)
   const cells = cond === 'boxed' ? combCells(rng, H) : null
@@ -526,7 +539,8 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
   for (let li = 0; li < nLines; li++) {
     // This line's cap height: the page's, or a heading's.
     const Hl = li === 0 ? Math.round(H * headingScale) : H
-    const baseline0 = top + li * pitch + (ruled ? H * rng.uniformIn(-0.05, 0.3) : 0) + (li === 0 ? 1.4 : 1.7) * headRoom
+    const baseline0 =
+      firstBaseline + li * linePitch + (ruled ? H * rng.uniformIn(-0.05, 0.3) : 0) + (li === 0 ? 1.4 : 1.7) * headRoom
     const slope = rng.uniformIn(-0.006, 0.006)
     let x = left + Hl * rng.uniformIn(0, 0.4)
     const lineStart = x
@@ -614,7 +628,8 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
     capHeight: H,
     sources: [...usedSources],
     ...(headingScale !== 1 ? { headingScale } : {}),
-    ...(markerWidth > 0 ? { markerWidth } : {})
+    ...(markerWidth > 0 ? { markerWidth } : {}),
+    ...(grid ? { grid: { square: Math.round(grid.q * 100) / 100, onLines: grid.snap } } : {})
   }
 }
 
@@ -743,6 +758,51 @@ function drawRules(img: RgbImage, rng: Rng, top: number, pitch: number, left: nu
   }
 }
 
+/** Graph paper: squares `q` px across from (x0, y0), lines `th` px, their colour; `snap`: the writing on its lines. */
+interface GridSpec {
+  q: number
+  x0: number
+  y0: number
+  th: number
+  colour: [number, number, number]
+  snap: boolean
+}
+
+/** A grid for a page of cap height H: squares 0.5–1.3 H (large writing to small on 5-mm squares), lines 1–2.2 px, pale blue, green or grey or darker grey. */
+function gridSpec(rng: Rng, H: number): GridSpec {
+  const q = H * rng.uniformIn(0.5, 1.3)
+  const x0 = rng.uniformIn(0, q),
+    y0 = rng.uniformIn(0, q)
+  const th = rng.uniformIn(1, 2.2)
+  const colours: [number, number, number][] = [
+    [150, 185, 225],
+    [150, 200, 160],
+    [175, 175, 175],
+    [120, 120, 128]
+  ]
+  const colour = colours[rng.int(colours.length)]
+  return { q, x0, y0, th, colour, snap: rng.uniform() < 0.5 }
+}
+
+/** The grid's lines over the whole sheet, antialiased. */
+function drawGrid(img: RgbImage, g: GridSpec) {
+  const line = (pc: number, n: number, put: (p: number, a: number) => void) => {
+    for (let p = Math.floor(pc - g.th); p <= Math.ceil(pc + g.th); p++) {
+      if (p < 0 || p >= n) continue
+      const a = clip(g.th / 2 - Math.abs(p + 0.5 - pc) + 0.5, 0, 1)
+      if (a > 0) put(p, a)
+    }
+  }
+  for (let yc = g.y0; yc < img.h; yc += g.q)
+    line(yc, img.h, (y, a) => {
+      for (let x = 0; x < img.w; x++) blend(img, y * img.w + x, g.colour, a)
+    })
+  for (let xc = g.x0; xc < img.w; xc += g.q)
+    line(xc, img.w, (x, a) => {
+      for (let y = 0; y < img.h; y++) blend(img, y * img.w + x, g.colour, a)
+    })
+}
+
 function blend(img: RgbImage, i: number, c: readonly [number, number, number], a: number) {
   img.r[i] += (c[0] - img.r[i]) * a
   img.g[i] += (c[1] - img.g[i]) * a
@@ -773,7 +833,7 @@ async function flatPage(ctx: SheetContext) {
   if (ctx.cond === 'shadow') castShadow(img, ctx.rng)
   // Plain pages are gray PNGs except ruled paper, whose colour is part of the condition, and faint pages, which are
   // JPEG like most scans (their noise would make a PNG six times the size).
-  const colour = ctx.cond === 'ruled'
+  const colour = ctx.cond === 'ruled' || ctx.cond === 'grid'
   const jpeg = ctx.cond === 'faint'
   const raw = colour ? toRgbBytes(img) : grayBytes(img)
   // The `small` condition: the page shrunk as a camera far from it or a low-resolution scan would take it.
@@ -805,7 +865,8 @@ async function flatPage(ctx: SheetContext) {
       chars: f === 1 ? sheet.chars : sheet.chars.map(scaled),
       ...(marks ? { marks } : {}),
       ...(sheet.headingScale !== undefined ? { headingScale: sheet.headingScale } : {}),
-      ...(sheet.markerWidth !== undefined ? { markerWidth: sheet.markerWidth } : {})
+      ...(sheet.markerWidth !== undefined ? { markerWidth: sheet.markerWidth } : {}),
+      ...(sheet.grid !== undefined ? { grid: sheet.grid } : {})
     }
   }
 }
