@@ -272,6 +272,29 @@ describe('data pages: composer', () => {
     expect(onLines.size).toBe(2)
   }, 60_000)
 
+  it('washes glare pages towards white in a spot: ink at its centre far paler than ink far from it', async () => {
+    const { files, manifest } = await composePages({ seed: 13, conditions: ['glare'], pagesPerCondition: 3 })
+    for (const page of manifest.pages) {
+      const { x, y, strength } = page.glare!
+      expect(strength).toBeGreaterThanOrEqual(0.55)
+      expect(strength).toBeLessThanOrEqual(0.85)
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      // The darkest pixel of each character's box: the ink's level there.
+      const inkOf = (c: (typeof page.chars)[number]) => {
+        let m = 255
+        for (let yy = Math.ceil(c[2]); yy < Math.floor(c[4]); yy++)
+          for (let xx = Math.ceil(c[1]); xx < Math.floor(c[3]); xx++) m = Math.min(m, img.data[yy * img.width + xx])
+        return m
+      }
+      const dist = (c: (typeof page.chars)[number]) => Math.hypot((c[1] + c[3]) / 2 - x, (c[2] + c[4]) / 2 - y)
+      const byDist = [...page.chars].sort((a, b) => dist(a) - dist(b))
+      const near = inkOf(byDist[0]),
+        far = inkOf(byDist[byDist.length - 1])
+      // Ink of 15–80 washed by the spot's strength at its centre (less the character's way from it).
+      expect(near, page.file).toBeGreaterThan(far + 60)
+    }
+  }, 60_000)
+
   it('punches scan-marks pages in a margin left of the writing, one dark hole for each the manifest names', async () => {
     const { files, manifest } = await composePages({ seed: 8, conditions: ['scan-marks'], pagesPerCondition: 4 })
     const seen = new Set<string>()

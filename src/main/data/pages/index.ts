@@ -55,7 +55,8 @@ export const PAGE_CONDITIONS = [
   'dense',
   'heading',
   'marker',
-  'grid'
+  'grid',
+  'glare'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -95,6 +96,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'a page scanned crooked: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), turned by 2–10° either way (`skewDeg`, positive clockwise) on a canvas that holds all of it, the corners filled with the paper',
   dense:
     'lines written close together (as on narrow-ruled notebook paper): line pitch 1.25–1.6 cap heights instead of 1.9–2.3, letter and word gaps as `clean`, so a letter may touch the one above or below it',
+  glare:
+    "a lamp's or a flash's glare on glossy paper: a page as `clean` washed towards white in a soft spot (a Gaussian 12–25% of the page wide and 15–35% tall, its middle in the middle 40% of the page), by 55–85% at its centre, so the ink there is pale grey",
   grid: "graph paper: squares 0.5–1.3 cap heights across (large writing to small on the same paper), their lines 1–2.2 px in a pale blue, green or grey or a darker grey (a school or engineering pad), the writing's baselines on the grid's lines on half the pages, letter and word gaps as `clean`",
   marker:
     'written with a felt-tip marker: letter and word gaps as `clean`, every stroke widened by 5–11% of the cap height on each side (`markerWidth`, px), so counters close up and strokes run into each other inside a letter',
@@ -174,6 +177,8 @@ export interface PageTruth {
   markerWidth?: number
   /** `grid` pages: the squares' side in px, and whether the writing sits on the grid's lines. */
   grid?: { square: number; onLines: boolean }
+  /** `glare` pages: the spot's centre (px) and how far its centre is washed towards white (0–1). */
+  glare?: { x: number; y: number; strength: number }
   rotationDeg?: number
   clutter?: string[]
   desk?: string
@@ -231,7 +236,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   dense: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   heading: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   marker: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  grid: { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  grid: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  glare: { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -830,6 +836,7 @@ async function flatPage(ctx: SheetContext) {
   if (ctx.marks) ({ sheet, marks } = scanMarks(sheet, ctx.rng))
   const { img } = sheet
   if (ctx.cond === 'faint') fade(img, ctx.rng)
+  const spot = ctx.cond === 'glare' ? glare(img, ctx.rng) : undefined
   if (ctx.cond === 'shadow') castShadow(img, ctx.rng)
   // Plain pages are gray PNGs except ruled paper, whose colour is part of the condition, and faint pages, which are
   // JPEG like most scans (their noise would make a PNG six times the size).
@@ -864,6 +871,7 @@ async function flatPage(ctx: SheetContext) {
       lines: sheet.lines,
       chars: f === 1 ? sheet.chars : sheet.chars.map(scaled),
       ...(marks ? { marks } : {}),
+      ...(spot ? { glare: spot } : {}),
       ...(sheet.headingScale !== undefined ? { headingScale: sheet.headingScale } : {}),
       ...(sheet.markerWidth !== undefined ? { markerWidth: sheet.markerWidth } : {}),
       ...(sheet.grid !== undefined ? { grid: sheet.grid } : {})
@@ -1107,6 +1115,25 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed =
  * one side, and Gaussian noise of σ 1–3 levels is added (a scanner's). Draws from the page's own generator after
  * the sheet is composed, so the writing is composed exactly as on any other flat page.
  */
+/** The `glare` condition: the page washed towards white in a soft spot (see CONDITION_NOTES). Returns the spot. */
+function glare(img: RgbImage, rng: Rng): { x: number; y: number; strength: number } {
+  const cx = img.w * rng.uniformIn(0.3, 0.7),
+    cy = img.h * rng.uniformIn(0.3, 0.7)
+  const rx = img.w * rng.uniformIn(0.12, 0.25),
+    ry = img.h * rng.uniformIn(0.15, 0.35)
+  const strength = rng.uniformIn(0.55, 0.85)
+  for (let y = 0; y < img.h; y++)
+    for (let x = 0; x < img.w; x++) {
+      const g = strength * Math.exp(-(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2))
+      if (g < 1e-3) continue
+      const i = y * img.w + x
+      img.r[i] += (255 - img.r[i]) * g
+      img.g[i] += (255 - img.g[i]) * g
+      img.b[i] += (255 - img.b[i]) * g
+    }
+  return { x: Math.round(cx), y: Math.round(cy), strength: Math.round(strength * 100) / 100 }
+}
+
 function fade(img: RgbImage, rng: Rng): void {
   const keep = rng.uniformIn(0.12, 0.35)
   const falloff = rng.uniformIn(0, 0.12)
