@@ -441,12 +441,8 @@ interface Sheet {
   chars: CharTruth[]
   capHeight: number
   sources: SourceName[]
-  /** `heading` pages: the first line's cap height over `capHeight`. */
-  headingScale?: number
-  /** `marker` pages: how far every stroke was widened on each side, px. */
-  markerWidth?: number
-  /** `grid` pages: the squares' side in px, and whether the writing sits on the grid's lines. */
-  grid?: { square: number; onLines: boolean }
+  /** What the page was drawn with, for its truth: a heading's scale, a marker's width, a grid (when drawn). */
+  drawn: Pick<PageTruth, 'headingScale' | 'markerWidth' | 'grid'>
 }
 
 interface Placed {
@@ -633,9 +629,11 @@ function composeSheet(ctx: SheetContext, width: number, blank: boolean): Sheet {
     chars,
     capHeight: H,
     sources: [...usedSources],
-    ...(headingScale !== 1 ? { headingScale } : {}),
-    ...(markerWidth > 0 ? { markerWidth } : {}),
-    ...(grid ? { grid: { square: Math.round(grid.q * 100) / 100, onLines: grid.snap } } : {})
+    drawn: {
+      ...(headingScale !== 1 ? { headingScale } : {}),
+      ...(markerWidth > 0 ? { markerWidth } : {}),
+      ...(grid ? { grid: { square: Math.round(grid.q * 100) / 100, onLines: grid.snap } } : {})
+    }
   }
 }
 
@@ -678,22 +676,15 @@ function drawCells(img: RgbImage, c: CombCells, x0: number, n: number, baseline:
   for (let px = Math.max(0, Math.floor(x0 - half)); px <= Math.min(img.w - 1, Math.ceil(x1 + half)); px++) {
     const b = baseline(px)
     for (const yc of [b - c.above, b + c.below])
-      for (let py = Math.floor(yc - half - 1); py <= Math.ceil(yc + half + 1); py++) {
-        if (py < 0 || py >= img.h) continue
-        const a = clip(half - Math.abs(py + 0.5 - yc) + 0.5, 0, 1)
-        if (a > 0) blend(img, py * img.w + px, c.colour, a)
-      }
+      across(yc, c.thick, img.h, (py, a) => blend(img, py * img.w + px, c.colour, a))
   }
   for (let k = 0; k <= n; k++) {
     const xc = x0 + k * c.w
     const b = baseline(xc)
-    for (let px = Math.floor(xc - half - 1); px <= Math.ceil(xc + half + 1); px++) {
-      if (px < 0 || px >= img.w) continue
-      const a = clip(half - Math.abs(px + 0.5 - xc) + 0.5, 0, 1)
-      if (a <= 0) continue
+    across(xc, c.thick, img.w, (px, a) => {
       for (let py = Math.max(0, Math.round(b - c.above)); py <= Math.min(img.h - 1, Math.round(b + c.below)); py++)
         blend(img, py * img.w + px, c.colour, a)
-    }
+    })
   }
 }
 
@@ -746,22 +737,16 @@ function drawRules(img: RgbImage, rng: Rng, top: number, pitch: number, left: nu
   ]
   const red: [number, number, number] = [220, Math.round(rng.uniformIn(90, 130)), Math.round(rng.uniformIn(100, 140))]
   const th = rng.uniformIn(1.4, 3)
-  const hline = (yc: number, t: number, c: [number, number, number]) => {
-    for (let y = Math.floor(yc - t); y <= Math.ceil(yc + t); y++) {
-      if (y < 0 || y >= img.h) continue
-      const a = clip(t / 2 - Math.abs(y + 0.5 - yc) + 0.5, 0, 1)
-      if (a <= 0) continue
+  const hline = (yc: number, t: number, c: [number, number, number]) =>
+    across(yc, t, img.h, (y, a) => {
       for (let x = 0; x < img.w; x++) blend(img, y * img.w + x, c, a)
-    }
-  }
+    })
   // The header rule, then one rule per line pitch down the whole sheet, like a notebook page.
   hline(top - pitch * 0.9, th * 1.6, red)
   for (let yc = top; yc < img.h - 4; yc += pitch) hline(yc, th, blue)
-  const xm = left - pitch * 0.35
-  for (let x = Math.floor(xm - th); x <= Math.ceil(xm + th); x++) {
-    const a = clip(th / 2 - Math.abs(x + 0.5 - xm) + 0.5, 0, 1)
-    if (a > 0) for (let y = 0; y < img.h; y++) blend(img, y * img.w + x, red, a)
-  }
+  across(left - pitch * 0.35, th, img.w, (x, a) => {
+    for (let y = 0; y < img.h; y++) blend(img, y * img.w + x, red, a)
+  })
 }
 
 /** Graph paper: squares `q` px across from (x0, y0), lines `th` px, their colour; `snap`: the writing on its lines. */
@@ -792,21 +777,26 @@ function gridSpec(rng: Rng, H: number): GridSpec {
 
 /** The grid's lines over the whole sheet, antialiased. */
 function drawGrid(img: RgbImage, g: GridSpec) {
-  const line = (pc: number, n: number, put: (p: number, a: number) => void) => {
-    for (let p = Math.floor(pc - g.th); p <= Math.ceil(pc + g.th); p++) {
-      if (p < 0 || p >= n) continue
-      const a = clip(g.th / 2 - Math.abs(p + 0.5 - pc) + 0.5, 0, 1)
-      if (a > 0) put(p, a)
-    }
-  }
   for (let yc = g.y0; yc < img.h; yc += g.q)
-    line(yc, img.h, (y, a) => {
+    across(yc, g.th, img.h, (y, a) => {
       for (let x = 0; x < img.w; x++) blend(img, y * img.w + x, g.colour, a)
     })
   for (let xc = g.x0; xc < img.w; xc += g.q)
-    line(xc, img.w, (x, a) => {
+    across(xc, g.th, img.w, (x, a) => {
       for (let y = 0; y < img.h; y++) blend(img, y * img.w + x, g.colour, a)
     })
+}
+
+/**
+ * Calls `put(p, a)` for every pixel row (or column) p in [0, n) that a line `thick` px wide centred on `centre`
+ * covers, `a` its coverage (antialiased, above 0): ruled lines, a margin line, a form's cells, graph paper.
+ */
+function across(centre: number, thick: number, n: number, put: (p: number, a: number) => void): void {
+  const half = thick / 2
+  for (let p = Math.max(0, Math.floor(centre - half - 1)); p <= Math.min(n - 1, Math.ceil(centre + half + 1)); p++) {
+    const a = clip(half - Math.abs(p + 0.5 - centre) + 0.5, 0, 1)
+    if (a > 0) put(p, a)
+  }
 }
 
 function blend(img: RgbImage, i: number, c: readonly [number, number, number], a: number) {
@@ -872,9 +862,7 @@ async function flatPage(ctx: SheetContext) {
       chars: f === 1 ? sheet.chars : sheet.chars.map(scaled),
       ...(marks ? { marks } : {}),
       ...(spot ? { glare: spot } : {}),
-      ...(sheet.headingScale !== undefined ? { headingScale: sheet.headingScale } : {}),
-      ...(sheet.markerWidth !== undefined ? { markerWidth: sheet.markerWidth } : {}),
-      ...(sheet.grid !== undefined ? { grid: sheet.grid } : {})
+      ...sheet.drawn
     }
   }
 }
@@ -1109,12 +1097,6 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed =
   }
 }
 
-/**
- * The `faint` condition, in place on a gray sheet (all three planes equal): every pixel's difference from the
- * paper is kept at a share of 12–35% (light pencil, faded ink), the light falls off linearly by up to 12% towards
- * one side, and Gaussian noise of σ 1–3 levels is added (a scanner's). Draws from the page's own generator after
- * the sheet is composed, so the writing is composed exactly as on any other flat page.
- */
 /** The `glare` condition: the page washed towards white in a soft spot (see CONDITION_NOTES). Returns the spot. */
 function glare(img: RgbImage, rng: Rng): { x: number; y: number; strength: number } {
   const cx = img.w * rng.uniformIn(0.3, 0.7),
@@ -1125,15 +1107,19 @@ function glare(img: RgbImage, rng: Rng): { x: number; y: number; strength: numbe
   for (let y = 0; y < img.h; y++)
     for (let x = 0; x < img.w; x++) {
       const g = strength * Math.exp(-(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2))
-      if (g < 1e-3) continue
-      const i = y * img.w + x
-      img.r[i] += (255 - img.r[i]) * g
-      img.g[i] += (255 - img.g[i]) * g
-      img.b[i] += (255 - img.b[i]) * g
+      if (g >= 1e-3) blend(img, y * img.w + x, WHITE, g)
     }
   return { x: Math.round(cx), y: Math.round(cy), strength: Math.round(strength * 100) / 100 }
 }
 
+const WHITE: readonly [number, number, number] = [255, 255, 255]
+
+/**
+ * The `faint` condition, in place on a gray sheet (all three planes equal): every pixel's difference from the
+ * paper is kept at a share of 12–35% (light pencil, faded ink), the light falls off linearly by up to 12% towards
+ * one side, and Gaussian noise of σ 1–3 levels is added (a scanner's). Draws from the page's own generator after
+ * the sheet is composed, so the writing is composed exactly as on any other flat page.
+ */
 function fade(img: RgbImage, rng: Rng): void {
   const keep = rng.uniformIn(0.12, 0.35)
   const falloff = rng.uniformIn(0, 0.12)
