@@ -20,9 +20,7 @@ if [ -z "$missing" ]; then
   exit 0
 fi
 
-echo "install-fonts: installing$missing"
-if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=""; fi
-$SUDO apt-get update
+. "$(dirname "$0")/apt-install.sh"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y --no-install-recommends $missing
+apt_install install-fonts "the fonts$missing (Debian/Ubuntu)" $missing
 command -v fc-cache >/dev/null 2>&1 && fc-cache -f >/dev/null || true

@@ -11,14 +11,7 @@ if /usr/bin/python3 -c 'import cv2, numpy' >/dev/null 2>&1; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-python-opencv: no apt-get here; install $PACKAGES (Debian/Ubuntu) by other means" >&2
-  exit 1
-fi
-
-echo "install-python-opencv: installing $PACKAGES"
-if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=""; fi
-$SUDO apt-get update
+. "$(dirname "$0")/apt-install.sh"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y --no-install-recommends $PACKAGES
+apt_install install-python-opencv "$PACKAGES (Debian/Ubuntu)" $PACKAGES
 /usr/bin/python3 -c 'import cv2; print("install-python-opencv: OpenCV", cv2.__version__)'

@@ -11,14 +11,7 @@ if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | 
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-tesseract: no apt-get here; install Tesseract 5 with English data ($PACKAGES on Debian/Ubuntu) by other means" >&2
-  exit 1
-fi
-
-echo "install-tesseract: installing $PACKAGES"
-if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=""; fi
-$SUDO apt-get update
+. "$(dirname "$0")/apt-install.sh"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y --no-install-recommends $PACKAGES
+apt_install install-tesseract "Tesseract 5 with English data ($PACKAGES on Debian/Ubuntu)" $PACKAGES
 tesseract --version 2>&1 | head -n 1
