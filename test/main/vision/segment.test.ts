@@ -438,11 +438,9 @@ describe('the character height among large clutter', () => {
   it('takes the letters, not the rings, for the characters', async () => {
     const W = 1200,
       Hc = 800
-    const ctx = paperCanvas(W, Hc, '#f4f4f4', '#202020')
-    ctx.font = 'bold 40px "DejaVu Sans"'
+    const { ctx, cap: capHeight } = pageAndCap(W, Hc, 'bold 40px "DejaVu Sans"')
     const lines = ['HEAVY STONES', 'MIXED CLOUDS']
     lines.forEach((t, i) => ctx.fillText(t, 380, 330 + 70 * i))
-    const capHeight = ctx.measureText('H').actualBoundingBoxAscent
     ctx.strokeStyle = '#303030'
     ctx.lineWidth = 5
     for (const [x, y] of [
