@@ -295,6 +295,36 @@ describe('data pages: composer', () => {
     }
   }, 60_000)
 
+  it('puts a phone-glare page’s spot on its sheet and washes the sheet towards white there', async () => {
+    const { files, manifest } = await composePages({ seed: 13, conditions: ['phone-glare'], pagesPerCondition: 2 })
+    for (const page of manifest.pages) {
+      const { x, y, strength } = page.glare!
+      expect(strength).toBeGreaterThanOrEqual(0.55)
+      expect(strength).toBeLessThanOrEqual(0.85)
+      const corners = page.sheet!
+      const xs = corners.map((c) => c[0]),
+        ys = corners.map((c) => c[1])
+      // Its middle in the middle 40% of the sheet's box.
+      const bw = Math.max(...xs) - Math.min(...xs),
+        bh = Math.max(...ys) - Math.min(...ys)
+      expect(x).toBeGreaterThanOrEqual(Math.min(...xs) + 0.3 * bw - 1)
+      expect(x).toBeLessThanOrEqual(Math.min(...xs) + 0.7 * bw + 1)
+      expect(y).toBeGreaterThanOrEqual(Math.min(...ys) + 0.3 * bh - 1)
+      expect(y).toBeLessThanOrEqual(Math.min(...ys) + 0.7 * bh + 1)
+      // The paper at the spot's centre is brighter than the paper a quarter of the sheet away from it: the median of
+      // a 41×41 patch (ink is a few percent of it).
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      const paperAt = (cx: number, cy: number) => {
+        const v: number[] = []
+        for (let yy = Math.round(cy) - 20; yy <= Math.round(cy) + 20; yy++)
+          for (let xx = Math.round(cx) - 20; xx <= Math.round(cx) + 20; xx++) v.push(img.data[yy * img.width + xx])
+        return v.sort((a, b) => a - b)[v.length >> 1]
+      }
+      const away = x < Math.min(...xs) + bw / 2 ? x + bw / 4 : x - bw / 4
+      expect(paperAt(x, y), page.file).toBeGreaterThan(paperAt(away, y) + 5)
+    }
+  }, 60_000)
+
   it('punches scan-marks pages in a margin left of the writing, one dark hole for each the manifest names', async () => {
     const { files, manifest } = await composePages({ seed: 8, conditions: ['scan-marks'], pagesPerCondition: 4 })
     const seen = new Set<string>()

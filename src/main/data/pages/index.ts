@@ -56,7 +56,8 @@ export const PAGE_CONDITIONS = [
   'heading',
   'marker',
   'grid',
-  'glare'
+  'glare',
+  'phone-glare'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -98,6 +99,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     'lines written close together (as on narrow-ruled notebook paper): line pitch 1.25–1.6 cap heights instead of 1.9–2.3, letter and word gaps as `clean`, so a letter may touch the one above or below it',
   glare:
     "a lamp's or a flash's glare on glossy paper: a page as `clean` washed towards white in a soft spot (a Gaussian 12–25% of the page wide and 15–35% tall, its middle in the middle 40% of the page), by 55–85% at its centre, so the ink there is pale grey",
+  'phone-glare':
+    "a phone photo (as `phone`) with a lamp's or a flash's glare on the sheet: after the light falls off, a soft spot (a Gaussian 12–25% of the sheet's box wide and 15–35% tall, its middle in the middle 40% of that box) washed towards white by 55–85% at its centre, desk and sheet alike",
   grid: "graph paper: squares 0.5–1.3 cap heights across (large writing to small on the same paper), their lines 1–2.2 px in a pale blue, green or grey or a darker grey (a school or engineering pad), the writing's baselines on the grid's lines on half the pages, letter and word gaps as `clean`",
   marker:
     'written with a felt-tip marker: letter and word gaps as `clean`, every stroke widened by 5–11% of the cap height on each side (`markerWidth`, px), so counters close up and strokes run into each other inside a letter',
@@ -177,7 +180,7 @@ export interface PageTruth {
   markerWidth?: number
   /** `grid` pages: the squares' side in px, and whether the writing sits on the grid's lines. */
   grid?: { square: number; onLines: boolean }
-  /** `glare` pages: the spot's centre (px) and how far its centre is washed towards white (0–1). */
+  /** `glare` and `phone-glare` pages: the spot's centre (px) and how far its centre is washed towards white (0–1). */
   glare?: { x: number; y: number; strength: number }
   rotationDeg?: number
   clutter?: string[]
@@ -237,7 +240,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   heading: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   marker: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   grid: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  glare: { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  glare: { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  'phone-glare': { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -323,8 +327,9 @@ export async function composePages(
         marks
       }
       let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
-      if (cond === 'phone-shadow') page = await photoPage(ctx, 2, true)
-      else if (cond === 'light-desk') page = await photoPage(ctx, 2, false, true)
+      if (cond === 'phone-shadow') page = await photoPage(ctx, 2, { shadowed: true })
+      else if (cond === 'light-desk') page = await photoPage(ctx, 2, { lightSurface: true })
+      else if (cond === 'phone-glare') page = await photoPage(ctx, 2, { glared: true })
       else if (cond === 'phone' || cond === 'no-text') page = await photoPage(ctx, cond === 'no-text' ? k % 2 : 2)
       else page = await flatPage(ctx)
       const file = `${base}.${page.ext}`
@@ -1004,9 +1009,14 @@ function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Arr
 /**
  * mode 0: an empty desk; 1: a blank sheet on a desk; 2: a written sheet on a desk. `shadowed` (the `phone-shadow`
  * condition): a hard shadow across the sheet and the desk, cast after everything else is placed and before the light.
- * `lightSurface` (the `light-desk` condition): the sheet lies on a light surface instead of a wooden desk.
+ * `lightSurface` (the `light-desk` condition): the sheet lies on a light surface instead of a wooden desk. `glared`
+ * (the `phone-glare` condition): a glare over the sheet, after the light.
  */
-async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed = false, lightSurface = false) {
+async function photoPage(
+  ctx: SheetContext,
+  mode: 0 | 1 | 2 | number,
+  { shadowed = false, lightSurface = false, glared = false } = {}
+) {
   const { rng } = ctx
   const sheet = mode === 0 ? null : composeSheet(ctx, 1000, mode === 1)
   const sw = sheet?.img.w ?? 1000,
@@ -1069,6 +1079,7 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed =
   }
   const shadow = shadowed ? castShadow(photo, rng, sheetBox) : undefined
   light(photo, rng)
+  const spot = glared ? glare(photo, rng, sheetBox) : undefined
   noise(photo, rng, rng.uniformIn(1.5, 4))
   const blurSigma = Math.round(rng.uniformIn(0.5, 1.4) * 100) / 100
   const jpegQuality = 60 + rng.int(26)
@@ -1092,17 +1103,27 @@ async function photoPage(ctx: SheetContext, mode: 0 | 1 | 2 | number, shadowed =
       desk: kind,
       jpegQuality,
       blurSigma,
-      ...(shadow ? { shadow } : {})
+      ...(shadow ? { shadow } : {}),
+      ...(spot ? { glare: spot } : {})
     }
   }
 }
 
-/** The `glare` condition: the page washed towards white in a soft spot (see CONDITION_NOTES). Returns the spot. */
-function glare(img: RgbImage, rng: Rng): { x: number; y: number; strength: number } {
-  const cx = img.w * rng.uniformIn(0.3, 0.7),
-    cy = img.h * rng.uniformIn(0.3, 0.7)
-  const rx = img.w * rng.uniformIn(0.12, 0.25),
-    ry = img.h * rng.uniformIn(0.15, 0.35)
+/**
+ * The `glare` and `phone-glare` conditions: the image washed towards white in a soft spot placed and sized by `box`
+ * (the whole page, or a photo's sheet; see CONDITION_NOTES). Returns the spot.
+ */
+function glare(
+  img: RgbImage,
+  rng: Rng,
+  box = { x0: 0, y0: 0, x1: img.w, y1: img.h }
+): { x: number; y: number; strength: number } {
+  const bw = box.x1 - box.x0,
+    bh = box.y1 - box.y0
+  const cx = box.x0 + bw * rng.uniformIn(0.3, 0.7),
+    cy = box.y0 + bh * rng.uniformIn(0.3, 0.7)
+  const rx = bw * rng.uniformIn(0.12, 0.25),
+    ry = bh * rng.uniformIn(0.15, 0.35)
   const strength = rng.uniformIn(0.55, 0.85)
   for (let y = 0; y < img.h; y++)
     for (let x = 0; x < img.w; x++) {
