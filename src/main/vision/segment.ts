@@ -35,6 +35,7 @@ import {
 } from './clutter.ts'
 import { closeCrossSimd, getKernel, medianSimd } from './simdKernel.ts'
 import { divideBy, labelComponents, type LabelMap } from './cvExact.ts'
+import { applyInkGain, washedInkGain } from './glare.ts'
 
 // Re-exported: the tests and transcribe import them from here.
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
@@ -139,6 +140,16 @@ export interface SegmentOptions {
    * desk's grain and around the clutter on it the closing leaves letter-sized marks). Set by segmentScan.
    */
   closeBackground?: boolean
+  /**
+   * A glare's washed-out ink is stretched back where the paper is lit towards white (vision/glare.ts). Default
+   * true.
+   */
+  restoreGlare?: boolean
+  /**
+   * The image is one sheet of paper cut out of a photo, so lit paper reaching its sides is a glare on it, not a
+   * light desk around it (vision/glare.ts). Set by segmentScan.
+   */
+  wholeSheet?: boolean
 }
 
 export interface SegmentResult {
@@ -208,7 +219,7 @@ function isNegative(cv: OpenCv, gray: Mat): boolean {
  * Divides the page by its paper colour so that ink is dark and paper ≈ 255 everywhere. With `closing`, the
  * background estimate is a closing (SegmentOptions.closeBackground).
  */
-function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): Mat {
+function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): { norm: Mat; paper: GrayImage } {
   const mats = new MatScope()
   const keep = mats.keep
   try {
@@ -236,7 +247,7 @@ function normaliseBackground(cv: OpenCv, gray: Mat, closing = false): Mat {
     cv.resize(bg, bgFull, new cv.Size(gray.cols, gray.rows), 0, 0, cv.INTER_LINEAR)
     const out = new cv.Mat(gray.rows, gray.cols, cv.CV_8UC1)
     divideBy(gray.data, bgFull.data, out.data)
-    return out
+    return { norm: out, paper: { width: bg.cols, height: bg.rows, data: new Uint8Array(bg.data) } }
   } finally {
     mats.release()
   }
@@ -407,7 +418,8 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       const d = gray.data // a copy of the image's pixels (matFromArray)
       for (let i = 0; i < d.length; i++) d[i] = 255 - d[i]
     }
-    const norm = keep(normaliseBackground(cv, gray, options.closeBackground ?? false))
+    const background = normaliseBackground(cv, gray, options.closeBackground ?? false)
+    const norm = keep(background.norm)
 
     // Pass 1 at ≤1200 px: how tall are the characters? Shrinking by at most half, bilinear sampling still
     // reaches every source pixel and costs a fifth of OpenCV's general area resampling (~10 ms of a 1600-px
@@ -426,6 +438,19 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
       medianBlur(cv, probe, probe, 3)
     }
     makeProbe()
+    // A glare: where the paper is lit to white, ink washed towards it is stretched back (glare.ts).
+    const washed =
+      (options.restoreGlare ?? true)
+        ? washedInkGain(
+            background.paper,
+            { width: probe.cols, height: probe.rows, data: probe.data },
+            { wholeSheet: options.wholeSheet ?? false }
+          )
+        : null
+    if (washed) {
+      applyInkGain({ width: norm.cols, height: norm.rows, data: norm.data }, washed)
+      makeProbe()
+    }
     // Light pencil, faded ink, a washed-out scan: ink lighter than mid-grey is stretched until it is mid-grey, as
     // the ink of an ordinary photographed page is, when the page holds enough pixels well below its paper's own
     // noise (clutter.ts#faintInkStretch). Ink at mid-grey or darker, and blank paper, are left as they are.

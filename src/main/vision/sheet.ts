@@ -870,7 +870,11 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
     return level ? { ...(await segmentPage(level.image, opts)), sheet: level } : segmentPage(image, opts)
   }
   const flat = await flattenSheet(image, sheet)
-  return { ...(await segmentPage(flat.image, { ...opts, closeBackground: true })), sheet: flat, closeBackground: true }
+  return {
+    ...(await segmentPage(flat.image, { ...opts, closeBackground: true, wholeSheet: true })),
+    sheet: flat,
+    closeBackground: true
+  }
 }
 
 /**
@@ -994,7 +998,11 @@ export async function turnSegmentation(
       }
     }
   }
-  const seg = await segmentPage(turned, found.closeBackground ? { ...opts, closeBackground: true } : opts)
+  const seg = await segmentPage(turned, {
+    ...opts,
+    ...(found.closeBackground ? { closeBackground: true } : {}),
+    ...(prior ? { wholeSheet: true } : {})
+  })
   return {
     ...seg,
     ...(found.closeBackground ? { closeBackground: true } : {}),
