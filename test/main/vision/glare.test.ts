@@ -61,9 +61,7 @@ describe('washedInkGain', () => {
 
   it('leaves pale writing on paper of the page’s own colour alone (a back showing through)', () => {
     const bg = flat(240, 240, 240)
-    const pale = flat(240, 240, 255, strokes)
-    for (let i = 0; i < pale.data.length; i++) if (pale.data[i] < 255 && i < 120 * 240) pale.data[i] = 225
-    expect(washedInkGain(bg, pale, { cellsAcross: 12 })).toBeNull()
+    expect(washedInkGain(bg, washSquare(225), { cellsAcross: 12 })).toBeNull()
   })
 
   it('leaves a page alone where the lit side’s ink is as deep as elsewhere (light falling off, a shadow)', () => {
@@ -118,9 +116,7 @@ describe('washedInkGain', () => {
 
   it('does nothing on a scan whose paper is white already', () => {
     const bg = flat(240, 240, 255)
-    const pale = flat(240, 240, 255, strokes)
-    for (let i = 0; i < pale.data.length; i++) if (pale.data[i] < 255 && i < 120 * 240) pale.data[i] = 225
-    expect(washedInkGain(bg, pale, { cellsAcross: 12 })).toBeNull()
+    expect(washedInkGain(bg, washSquare(225), { cellsAcross: 12 })).toBeNull()
   })
 })
 
