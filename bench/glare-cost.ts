@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentScan } from '../src/main/vision/sheet.ts'
+import { median } from '../src/shared/stats.ts'
 const dir = process.argv[2]
 if (!dir) throw new Error('usage: npx tsx bench/glare-cost.ts DIR')
 const files = readdirSync(dir)
@@ -18,5 +19,4 @@ for (let rep = 0; rep < 9; rep++)
     for (const im of imgs) await segmentScan(im, { restoreGlare: mode === 'on' })
     t[mode].push(performance.now() - t0)
   }
-const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]
-console.log(`on ${med(t.on).toFixed(0)} ms, off ${med(t.off).toFixed(0)} ms (medians of 9, ${imgs.length} pages)`)
+console.log(`on ${median(t.on).toFixed(0)} ms, off ${median(t.off).toFixed(0)} ms (medians of 9, ${imgs.length} pages)`)

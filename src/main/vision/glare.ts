@@ -8,6 +8,7 @@
 // scans whose paper is white already and pages whose ink is pale everywhere are left as they are; so are a hard
 // shadow's edge (the background steps there) and lit paper reaching two sides of the image (a light desk around
 // the sheet, a shadow's lit side), unless the image is a sheet cut out of a photo.
+import { upperMedian } from '../../shared/stats.ts'
 import { Levels } from './levels.ts'
 
 /** A gain per cell of a grid laid over the page: ink depth (255 − level) is multiplied by it. */
@@ -69,8 +70,8 @@ export function washedInkGain(
     rows = Math.max(1, Math.round((across * norm.height) / long))
   const n = cols * rows
   // Each cell's lit share (background pixels at the lit level) and its ink depth.
-  const lit = new Float32Array(n),
-    litCount = new Float32Array(n)
+  const lit = new Uint32Array(n),
+    litCount = new Uint32Array(n)
   const bgMin = new Uint8Array(n).fill(255),
     bgMax = new Uint8Array(n)
   const bgCellOfX = cellIndex(bg.width, cols)
@@ -90,11 +91,7 @@ export function washedInkGain(
   // at or beside such a step are neither stretched nor measured.
   const nearEdge = new Uint8Array(n)
   for (let c = 0; c < n; c++) {
-    if (bgMax[c] - bgMin[c] <= stepLevels) continue
-    const cx = c % cols,
-      cy = (c - cx) / cols
-    for (let yy = Math.max(0, cy - 1); yy <= Math.min(rows - 1, cy + 1); yy++)
-      for (let xx = Math.max(0, cx - 1); xx <= Math.min(cols - 1, cx + 1); xx++) nearEdge[yy * cols + xx] = 1
+    if (bgMax[c] - bgMin[c] > stepLevels) eachAround(c, cols, rows, (o) => (nearEdge[o] = 1))
   }
   const darkest = new Uint8Array(n).fill(255)
   const cellOfX = cellIndex(norm.width, cols)
@@ -118,30 +115,23 @@ export function washedInkGain(
     if (!isLit[c] && d >= inkFloor) depths.push(d)
   }
   if (!anyLit || depths.length === 0 || (!opts.wholeSheet && !unlitSurrounds(isLit, cols, rows))) return null
-  depths.sort((a, b) => a - b)
-  const target = depthTarget * depths[depths.length >> 1]
+  const target = depthTarget * upperMedian(depths)
   // Washed-out ink is told from the page's own ink: on a page whose ink is pale everywhere (light pencil, a faded
   // scan: faintInkStretch's pages) a shallower cell is a stroke's end, not a glare.
   if (target < minTarget) return null
   const gain = new Float32Array(n).fill(1)
   let any = false
-  for (let cy = 0; cy < rows; cy++)
-    for (let cx = 0; cx < cols; cx++) {
-      const c = cy * cols + cx
-      if (!isLit[c]) continue
-      let depth = 255 - darkest[c]
-      if (depth < inkFloor)
-        for (let dy = -1; dy <= 1; dy++)
-          for (let dx = -1; dx <= 1; dx++) {
-            const yy = cy + dy,
-              xx = cx + dx
-            const o = yy * cols + xx
-            if (yy >= 0 && yy < rows && xx >= 0 && xx < cols && !nearEdge[o]) depth = Math.max(depth, 255 - darkest[o])
-          }
-      if (depth < inkFloor || depth >= target) continue
-      gain[c] = Math.min(maxGain, target / depth)
-      any = true
-    }
+  for (let c = 0; c < n; c++) {
+    if (!isLit[c]) continue
+    let depth = 255 - darkest[c]
+    if (depth < inkFloor)
+      eachAround(c, cols, rows, (o) => {
+        if (!nearEdge[o]) depth = Math.max(depth, 255 - darkest[o])
+      })
+    if (depth < inkFloor || depth >= target) continue
+    gain[c] = Math.min(maxGain, target / depth)
+    any = true
+  }
   return any ? { cols, rows, gain } : null
 }
 
@@ -196,14 +186,12 @@ export function unlitSurrounds(isLit: Uint8Array, cols: number, rows: number): b
       if (cx === cols - 1) sides |= 2
       if (cy === 0) sides |= 4
       if (cy === rows - 1) sides |= 8
-      for (let yy = Math.max(0, cy - 1); yy <= Math.min(rows - 1, cy + 1); yy++)
-        for (let xx = Math.max(0, cx - 1); xx <= Math.min(cols - 1, cx + 1); xx++) {
-          const o = yy * cols + xx
-          if (isLit[o] && !seen[o]) {
-            seen[o] = 1
-            stack.push(o)
-          }
+      eachAround(c, cols, rows, (o) => {
+        if (isLit[o] && !seen[o]) {
+          seen[o] = 1
+          stack.push(o)
         }
+      })
     }
     // Sides touched: a count of the set bits.
     const touched = (sides & 1) + ((sides >> 1) & 1) + ((sides >> 2) & 1) + ((sides >> 3) & 1)
@@ -218,4 +206,12 @@ function cellIndex(size: number, cells: number): Int32Array {
   const out = new Int32Array(size)
   for (let i = 0; i < size; i++) out[i] = Math.min(cells - 1, Math.floor((i * cells) / size))
   return out
+}
+
+/** Calls `f` with cell `c` of a `cols` × `rows` grid and each of its 8 neighbours inside the grid. */
+function eachAround(c: number, cols: number, rows: number, f: (o: number) => void): void {
+  const cx = c % cols,
+    cy = (c - cx) / cols
+  for (let yy = Math.max(0, cy - 1); yy <= Math.min(rows - 1, cy + 1); yy++)
+    for (let xx = Math.max(0, cx - 1); xx <= Math.min(cols - 1, cx + 1); xx++) f(yy * cols + xx)
 }
