@@ -133,3 +133,51 @@ export function dropClutterPage(doc: PageDoc): PageDoc {
   if (!looksLikeClutter(doc)) return doc
   return { ...doc, boxes: doc.boxes.filter((b) => b.source !== 'detector'), lines: [] }
 }
+
+// A line the classifier cannot read is not writing either. Where no sheet is found in a photo (a white sheet on a
+// light table, docs/BENCHMARKS.md "A sheet on a light table"), the desk's clutter around the writing — a cable, a
+// mug's ring, the sheet's own shadowed edge — is grouped into lines of its own, and the language model spells a word
+// out of strokes the classifier is unsure of (a cable read as "VIADUCT", every letter at p < 0.15). The page passes
+// the page rule above, since its writing is most of it; each such line alone does not. So a line is dropped when
+// fewer than LINE_SURE_SHARE of its boxes are read with confidence ≥ NOT_WRITING_CONFIDENCE (the decoded label's
+// probability). On the tuning pages (glyphdesk data pages, seeds 2–7, 24 conditions; `npx tsx bench/line-doubt.ts`)
+// no line on writing had fewer than 7 of 16 sure boxes (0.44: a shadowed line whose cut pieces read unsure), while
+// five of the eight lines read off the desk had none or one of up to nine.
+/** Share of sure boxes below which a line is not writing. */
+export const LINE_SURE_SHARE = 0.25
+
+/** Whether a line whose boxes have these confidences is not writing (the rule above). */
+export function lineLooksLikeClutter(conf: ArrayLike<number>): boolean {
+  let sure = 0
+  for (let i = 0; i < conf.length; i++) if (conf[i] >= NOT_WRITING_CONFIDENCE) sure++
+  return conf.length > 0 && sure < LINE_SURE_SHARE * conf.length
+}
+
+/**
+ * The page without the lines the classifier cannot read (their detector boxes, their line and their decoding
+ * record); `kept` lists the indices into `doc.boxes` that stay, in order. Boxes a person drew or typed are never
+ * dropped, and a line holding any is kept.
+ */
+export function dropClutterLines(doc: PageDoc): { doc: PageDoc; kept: number[] } {
+  const conf = new Map<number, number[]>()
+  const own = new Set<number>()
+  for (const b of doc.boxes) {
+    if (b.source !== 'detector') own.add(b.line)
+    else conf.set(b.line, [...(conf.get(b.line) ?? []), b.confidence ?? 0])
+  }
+  const dropped = new Set([...conf].filter(([line, c]) => !own.has(line) && lineLooksLikeClutter(c)).map((e) => e[0]))
+  const all = doc.boxes.map((_, i) => i)
+  if (dropped.size === 0) return { doc, kept: all }
+  const kept = all.filter((i) => !dropped.has(doc.boxes[i].line))
+  return {
+    doc: {
+      ...doc,
+      boxes: kept.map((i) => doc.boxes[i]),
+      lines: doc.lines.filter((l) => !dropped.has(l.index)),
+      ...(doc.decoding
+        ? { decoding: { ...doc.decoding, lines: doc.decoding.lines.filter((l) => !dropped.has(l.line)) } }
+        : {})
+    },
+    kept
+  }
+}

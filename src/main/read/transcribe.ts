@@ -41,7 +41,7 @@ import {
 } from '../vision/sheet.ts'
 import type { QuarterTurns } from '../vision/turn.ts'
 import { pageTurn, type OrientationOptions } from './orientation.ts'
-import { boxesLookLikeClutter, doubtfulPage, dropClutterPage } from './notWriting.ts'
+import { boxesLookLikeClutter, doubtfulPage, dropClutterLines, dropClutterPage } from './notWriting.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
 import { normaliseGlyph } from '../vision/normalise.ts'
@@ -520,13 +520,17 @@ async function readSegmented(
       ...(lookalikes ? { lookalikes } : {})
     }
   }
+  // A line the classifier cannot read is not writing (read/notWriting.ts#dropClutterLines): a desk's cable or the
+  // sheet's edge grouped into a line of its own where no sheet was found.
+  const { doc: kept, kept: keptBoxes } =
+    opts.dropClutter === false ? { doc, kept: read.boxes.map((_, i) => i) } : dropClutterLines(doc)
   return {
-    doc: PageDocSchema.parse(doc),
+    doc: PageDocSchema.parse(kept),
     segmentation: seg,
     // The chosen boxes' rows of the candidates' glyphs, in doc.boxes' order.
     glyphs: glyphRows(
       prep.glyphs,
-      read.boxes.map((b) => b.candidate)
+      keptBoxes.map((i) => read.boxes[i].candidate)
     )
   }
 }

@@ -10,11 +10,15 @@ import {
   CLUTTER_UNSURE_SHARE,
   DOUBT_SURE_SHARE,
   doubtfulPage,
+  dropClutterLines,
   FLAT_ASPECT,
   heightSpread,
+  LINE_SURE_SHARE,
+  lineLooksLikeClutter,
   NOT_WRITING_CONFIDENCE,
   TALL_ASPECT
 } from '../../../src/main/read/notWriting.ts'
+import { PageDocSchema, type PageDoc } from '../../../src/shared/pagedoc.ts'
 
 const CLASSES_36 = 'ABCDFGHIJKLMNOPQRSTUVWXYZ0123456789E'.split('')
 
@@ -130,5 +134,71 @@ describe('boxesLookLikeClutter', () => {
       )
     ).toBe(true)
     expect(boxesLookLikeClutter([], [])).toBe(false)
+  })
+})
+
+describe('lineLooksLikeClutter and dropClutterLines', () => {
+  it('drops a line when fewer than a quarter of its boxes are sure', () => {
+    expect([LINE_SURE_SHARE, NOT_WRITING_CONFIDENCE]).toEqual([0.25, 0.5])
+    const line = (sure: number, n: number) => Array.from({ length: n }, (_, i) => (i < sure ? 0.9 : 0.2))
+    // A cable read as nine letters, one of them sure: 1/9 < 1/4.
+    expect(lineLooksLikeClutter(line(1, 9))).toBe(true)
+    expect(lineLooksLikeClutter(line(2, 9))).toBe(true) // 2/9 = 0.22
+    expect(lineLooksLikeClutter(line(3, 12))).toBe(false) // exactly a quarter is not fewer
+    expect(lineLooksLikeClutter(line(7, 16))).toBe(false) // the least sure line of writing on the tuning pages
+    expect(lineLooksLikeClutter(line(0, 1))).toBe(true) // a lone unsure mark
+    expect(lineLooksLikeClutter(line(1, 1))).toBe(false)
+    // 0.5 itself is sure, as on the page rule.
+    expect(lineLooksLikeClutter([0.5, 0.2, 0.2, 0.2])).toBe(false)
+    expect(lineLooksLikeClutter([0.4999, 0.2, 0.2, 0.2])).toBe(true)
+    expect(lineLooksLikeClutter([])).toBe(false)
+  })
+
+  /** Three lines: writing (line 0), a cable read unsure (line 1), writing (line 2); box k of line l at x = 30k. */
+  function page(cable: 'detector' | 'person' = 'detector'): PageDoc {
+    const row = (line: number, conf: number[], source: 'detector' | 'person' = 'detector') =>
+      conf.map((c, k) => ({
+        id: `l${line}b${k}`,
+        x: 30 * k,
+        y: 40 * line,
+        w: 20,
+        h: 30,
+        line,
+        word: 0,
+        label: 'A',
+        confidence: c,
+        source: k === 0 ? source : ('detector' as const)
+      }))
+    return PageDocSchema.parse({
+      version: 1,
+      image: { path: 'x.png', width: 400, height: 120 },
+      boxes: [...row(0, [0.9, 0.3, 0.95]), ...row(1, [0.1, 0.6, 0.2, 0.05, 0.1], cable), ...row(2, [0.3, 0.3, 0.8])],
+      lines: [0, 1, 2].map((index) => ({ index, x: 0, y: 40 * index, w: 150, h: 30 })),
+      decoding: {
+        lm: { weight: 0.3 },
+        lines: [0, 1, 2].map((line) => ({ line, alternatives: [{ text: 'A', score: -1 }], candidates: [] }))
+      }
+    })
+  }
+
+  it('drops such a line with its boxes, its line and its decoding record, and says which boxes stay', () => {
+    const doc = page()
+    const { doc: out, kept } = dropClutterLines(doc)
+    // Line 1: one sure box of five (0.2 < 0.25). Line 2: one of three (0.33): kept.
+    expect(kept).toEqual([0, 1, 2, 8, 9, 10])
+    expect(out.boxes.map((b) => b.id)).toEqual(['l0b0', 'l0b1', 'l0b2', 'l2b0', 'l2b1', 'l2b2'])
+    expect(out.lines.map((l) => l.index)).toEqual([0, 2])
+    expect(out.decoding!.lines.map((l) => l.line)).toEqual([0, 2])
+    expect(() => PageDocSchema.parse(out)).not.toThrow()
+    // Nothing to drop: the same page, every box kept.
+    const again = dropClutterLines(out)
+    expect(again.doc).toBe(out)
+    expect(again.kept).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
+  it('never drops a line holding a box a person drew', () => {
+    const { doc: out, kept } = dropClutterLines(page('person'))
+    expect(kept).toHaveLength(11)
+    expect(out.lines).toHaveLength(3)
   })
 })
