@@ -864,17 +864,22 @@ export type PageSegmentation = SegmentResult & {
  */
 export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Promise<PageSegmentation> {
   const { sheet, shadedPage } = await probeSheet(image)
-  if (!sheet) {
-    if (shadedPage) return { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
-    const level = await levelByWriting(image)
-    return level ? { ...(await segmentPage(level.image, opts)), sheet: level } : segmentPage(image, opts)
-  }
+  if (!sheet) return segmentFrame(image, shadedPage, opts)
   const flat = await flattenSheet(image, sheet)
-  return {
-    ...(await segmentPage(flat.image, { ...opts, closeBackground: true, wholeSheet: true })),
-    sheet: flat,
-    closeBackground: true
-  }
+  const seg = await segmentPage(flat.image, { ...opts, closeBackground: true, wholeSheet: true })
+  // A sheet with no ink on it at all: the finder may have taken a stretch of light desk for the sheet (a strip
+  // beside the real one running off the frame: a page of writing read as empty, docs/BENCHMARKS.md "A found sheet
+  // with nothing on it"). The frame is segmented as if no sheet had been found; a blank sheet on a desk reads no
+  // text either way, since the reader's clutter rules (read/notWriting.ts) judge whatever else the desk holds.
+  if (seg.boxes.length === 0) return segmentFrame(image, shadedPage, opts)
+  return { ...seg, sheet: flat, closeBackground: true }
+}
+
+/** segmentScan where no sheet is found: the shaded page, or the image levelled by its writing's slope, or as it is. */
+async function segmentFrame(image: GrayImage, shadedPage: boolean, opts?: SegmentOptions): Promise<PageSegmentation> {
+  if (shadedPage) return { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
+  const level = await levelByWriting(image)
+  return level ? { ...(await segmentPage(level.image, opts)), sheet: level } : segmentPage(image, opts)
 }
 
 /**
