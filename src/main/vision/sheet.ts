@@ -867,11 +867,11 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
   if (!sheet) return segmentFrame(image, shadedPage, opts)
   const flat = await flattenSheet(image, sheet)
   const seg = await segmentPage(flat.image, { ...opts, closeBackground: true, wholeSheet: true })
-  // A sheet with no ink on it at all: the finder may have taken a stretch of light desk for the sheet (a strip
-  // beside the real one running off the frame: a page of writing read as empty, docs/BENCHMARKS.md "A found sheet
-  // with nothing on it"). The frame is segmented as if no sheet had been found; a blank sheet on a desk reads no
-  // text either way, since the reader's clutter rules (read/notWriting.ts) judge whatever else the desk holds.
-  if (seg.boxes.length === 0) return segmentFrame(image, shadedPage, opts)
+  // A sheet running off the frame with no ink on it at all: the finder may have taken a stretch of light desk for
+  // it (a strip beside the real sheet: a page of writing read as empty, docs/BENCHMARKS.md "A found sheet with
+  // nothing on it"). The frame is segmented as if no sheet had been found. Not for a sheet whose four sides were
+  // all found in the photo: that is a blank sheet, and reading the desk around it can only add clutter.
+  if (seg.boxes.length === 0 && sheet.frame?.some(Boolean)) return segmentFrame(image, shadedPage, opts)
   return { ...seg, sheet: flat, closeBackground: true }
 }
 

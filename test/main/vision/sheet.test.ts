@@ -321,6 +321,33 @@ describe('findSheet and flattenSheet', () => {
     expect(await findSheet({ width: page.W, height: page.H, data })).toBeNull()
   }, 30_000)
 
+  // A light-desk photo (`glyphdesk data pages --condition light-desk --seed 141`, its fourth page) whose finder takes
+  // a strip of the light desk running off the frame, beside the real sheet, for the sheet: that strip holds no ink,
+  // and the page of writing was read as empty (50 characters lost). A found sheet running off the frame with no ink
+  // on it is dropped and the frame segmented as if no sheet had been found. A blank sheet whose four sides are all
+  // in the photo is kept, blank: reading the desk around it could only add clutter.
+  it('segments the frame when the sheet it found holds no ink: a strip of light desk taken for the sheet', async () => {
+    const { files, manifest } = await composePages({ seed: 141, conditions: ['light-desk'], pagesPerCondition: 4 })
+    const page = manifest.pages[3]
+    const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+    const probe = await probeSheet(img)
+    expect(probe.reason).toBe('found (runs off the frame)')
+    // The strip: along the right of the frame, under a fifth of its width, and no ink on it.
+    expect(Math.min(...probe.sheet!.corners.map((c) => c[0]))).toBeGreaterThan(0.8 * img.width)
+    const flat = await flattenSheet(img, probe.sheet!)
+    expect((await segmentPage(flat.image, { closeBackground: true, wholeSheet: true })).boxes).toHaveLength(0)
+    const seg = await segmentScan(img)
+    expect(seg.sheet?.image.width ?? img.width).toBeGreaterThan(img.width / 2)
+    const chars = page.chars.length
+    expect(chars).toBe(50)
+    expect(seg.boxes.length).toBeGreaterThanOrEqual(0.9 * chars)
+    const blank = craftedPhoto(craftedSheet([]), 6, 3).photo
+    expect((await probeSheet(blank)).sheet?.frame).toBeUndefined()
+    const blankSeg = await segmentScan(blank)
+    expect(blankSeg.sheet).toBeDefined()
+    expect(blankSeg.boxes).toHaveLength(0)
+  }, 60_000)
+
   // A scan or a close photo: no sheet to cut out, the paper fills the frame, and a hard shadow crosses it. The lit
   // paper and its shade each reach two sides of the frame, which is what tells this page from a desk.
   it.each([
