@@ -12,7 +12,7 @@
 //                              touching.unsure=0.9 and touching.sure=0.9 (the weight where the page's classifier is below `sure`)
 // A configuration may carry its own knobs after "+": --configs lm,lm+decoder.lookalikeMin=0.01+decoder.beam=64
 // compares settings on one segmentation of each page.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadClassifier } from '../src/main/recognize/models.ts'
@@ -25,6 +25,7 @@ import { loadImage } from '../src/main/vision/image.ts'
 import { segmentScan } from '../src/main/vision/sheet.ts'
 import { assembleText } from '../src/shared/pagedoc.ts'
 import { knobs } from './knobs.ts'
+import { pageImages } from './pageFiles.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -99,10 +100,7 @@ async function main() {
   // Loaded once per process like the classifier, so not charged to the first page.
   defaultCharLm()
   lexicon()
-  const files = readdirSync(dir)
-    .filter((f) => ['.png', '.jpg', '.jpeg'].includes(extname(f).toLowerCase()))
-    .filter((f) => !values.only || values.only.split(',').some((p) => f.startsWith(p)))
-    .sort()
+  const files = pageImages(dir, values.only)
   const table = new Map<string, Map<string, Score>>()
   const ms = new Map<string, number>()
   let segMs = 0

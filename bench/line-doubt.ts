@@ -5,8 +5,8 @@
 // shadow or a stain. Written for the line-level clutter test (read/notWriting.ts#lineLooksLikeClutter): its
 // constants are chosen from this bench's output on tuning pages.
 //   npx tsx bench/line-doubt.ts DIR [--json FILE] [--only PREFIX,...] [--set lines.off=1]
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { extname, join } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { defaultCharLm, lexicon } from '../src/main/read/readLines.ts'
@@ -14,6 +14,7 @@ import { transcribe } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentScan } from '../src/main/vision/sheet.ts'
 import { boxesByLine } from '../src/shared/pagedoc.ts'
+import { pageImages } from './pageFiles.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -47,10 +48,7 @@ async function main() {
   const classifier = await loadClassifier()
   defaultCharLm()
   lexicon()
-  const files = readdirSync(dir)
-    .filter((f) => ['.png', '.jpg', '.jpeg'].includes(extname(f).toLowerCase()))
-    .filter((f) => !values.only || values.only.split(',').some((p) => f.startsWith(p)))
-    .sort()
+  const files = pageImages(dir, values.only)
   const rows: LineRow[] = []
   for (const f of files) {
     const page = byFile.get(f)
