@@ -13,6 +13,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { classIndex, NUM_CLASSES } from '../src/shared/classes.ts'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
+import { median } from '../src/shared/stats.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { labelCandidate } from '../src/main/read/latticeCrops.ts'
 import { shapePrior, type PreparedLines } from '../src/main/read/readLines.ts'
@@ -57,6 +58,24 @@ function heldOut(key: string): boolean {
   return createHash('sha256').update(`${seed}:${key}`).digest()[0] % 5 === 0
 }
 
+/**
+ * Each class's typical ln(width ÷ height): the median over the drawn characters of the folders' flat pages (their
+ * ink boxes in the manifests), in CLASSES order; 0 for a class none of them holds.
+ */
+function typicalAspects(dirs: readonly string[]): number[] {
+  const per: number[][] = Array.from({ length: NUM_CLASSES }, () => [])
+  for (const dir of dirs) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      pages: { sheet?: unknown; chars: [string, number, number, number, number, number][] }[]
+    }
+    for (const page of manifest.pages)
+      if (page.sheet === undefined)
+        for (const [label, x0, y0, x1, y1] of page.chars)
+          if (x1 > x0 && y1 > y0) per[classIndex(label)].push(Math.log((x1 - x0) / (y1 - y0)))
+  }
+  return per.map((v) => (v.length > 0 ? median(v) : 0))
+}
+
 async function main() {
   const classifier = await loadClassifier()
   // `--touching DIR`: the score for another touching-letter model than the shipped one (its readings are features).
@@ -64,6 +83,7 @@ async function main() {
   const lines: Line[] = []
   const sources: { dir: string; seed?: number; command?: string; pages: number }[] = []
   const k = SEGMENT_FEATURES.length
+  const classAspect = typicalAspects(positionals)
   for (const dir of positionals) {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
       seed?: number
@@ -113,7 +133,7 @@ async function main() {
           const r = base + i
           const probs = prep!.probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
           const tp = prep!.touchPeak?.[r] ?? 0
-          const f = segmentFeatures(lat, i, probs, tp > 0 ? Math.log(tp) : undefined, band)
+          const f = segmentFeatures(lat, i, probs, tp > 0 ? Math.log(tp) : undefined, band, classAspect)
           line.feats.set(f, i * k)
           line.lnPeak[i] = f[SEGMENT_FEATURES.indexOf('lnPeak')]
           line.hand[i] = shapePrior(s.box, s.kind, lat) + (prep!.prior?.[r] ?? 0)
@@ -201,7 +221,7 @@ async function main() {
       fittedScore: fitRight
     },
     seconds: Math.round((performance.now() - t0) / 1000),
-    model: fit.model
+    model: { ...fit.model, classAspect }
   }
   mkdirSync(dirname(values.out!), { recursive: true })
   await writeFileAtomic(values.out!, JSON.stringify(card, null, 1) + '\n')

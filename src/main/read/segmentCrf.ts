@@ -47,7 +47,9 @@ export const SEGMENT_FEATURES = [
   'bottomOffset',
   'bottomOffset2',
   'lnAspect2',
-  'innerGap'
+  'innerGap',
+  'classWide',
+  'classNarrow'
 ] as const
 
 /** A fitted score: z_k = (f_k − mean_k) / std_k over the features it names; score = Σ w_k z_k + bias. */
@@ -57,6 +59,11 @@ export interface SegmentScoreModel {
   std: number[]
   weights: number[]
   bias: number
+  /**
+   * Each class's typical ln(width ÷ height), in CLASSES order (the median over the drawn characters of the training
+   * pages), for the features classWide and classNarrow; absent, both are 0.
+   */
+  classAspect?: number[]
 }
 
 const ModelSchema = z
@@ -65,7 +72,8 @@ const ModelSchema = z
     mean: z.array(z.number()),
     std: z.array(z.number().positive()),
     weights: z.array(z.number()),
-    bias: z.number()
+    bias: z.number(),
+    classAspect: z.array(z.number()).length(NUM_CLASSES).optional()
   })
   .refine(
     (m) => m.mean.length === m.names.length && m.std.length === m.names.length && m.weights.length === m.names.length,
@@ -98,7 +106,8 @@ export function segmentFeatures(
   i: number,
   probs: ArrayLike<number>,
   touchLnPeak: number | undefined,
-  band: { top: number; bottom: number } = lineBand(lat)
+  band: { top: number; bottom: number } = lineBand(lat),
+  classAspect?: ArrayLike<number>
 ): number[] {
   const s = lat.segments[i]
   const ch = Math.max(1, lat.charHeight)
@@ -123,6 +132,9 @@ export function segmentFeatures(
   for (let n = s.from + 1; n < s.to; n++) innerGap = Math.max(innerGap, lat.gaps[n] ?? 0)
   const top = (s.box.y - band.top) / ch,
     bottom = (band.bottom - s.box.y - s.box.h) / ch
+  // How much wider (or narrower) the segment is than the class it is read as usually is: a 1 glued to the 5 before
+  // it makes a box read as 5, but wider than a 5.
+  const own = classAspect ? asp - classAspect[a] : 0
   return [
     plainBox,
     cutWhole,
@@ -151,7 +163,9 @@ export function segmentFeatures(
     bottom,
     bottom * bottom,
     asp * asp,
-    innerGap
+    innerGap,
+    Math.max(0, own),
+    Math.max(0, -own)
   ]
 }
 
