@@ -51,29 +51,37 @@ interface Line extends CrfLine {
   condition: string
   /** The hand-set prior of each segment (shape, kind, touching certainty), for the comparison. */
   hand: Float64Array
+  /** Each segment's drawn character's class where it matches one (−1 elsewhere), ln(w ÷ h) and top class. */
+  goldClass: Int32Array
+  aspect: Float64Array
+  top: Int32Array
+}
+
+/**
+ * Each class's typical ln(width ÷ height), in CLASSES order: the median over the candidates that match a drawn
+ * character of that class (the boxes the lattice really makes: a manifest's boxes are the glyphs' cells, not their
+ * ink); 0 for a class no candidate matches. Then classWide and classNarrow of every candidate, against the class it
+ * is read as.
+ */
+function fillClassAspect(lines: Line[]): number[] {
+  const per: number[][] = Array.from({ length: NUM_CLASSES }, () => [])
+  for (const l of lines) l.goldClass.forEach((c, i) => c >= 0 && per[c].push(l.aspect[i]))
+  const typical = per.map((v) => (v.length > 0 ? median(v) : 0))
+  const k = SEGMENT_FEATURES.length,
+    wide = SEGMENT_FEATURES.indexOf('classWide'),
+    narrow = SEGMENT_FEATURES.indexOf('classNarrow')
+  for (const l of lines)
+    for (let i = 0; i < l.aspect.length; i++) {
+      const own = l.aspect[i] - typical[l.top[i]]
+      l.feats[i * k + wide] = Math.max(0, own)
+      l.feats[i * k + narrow] = Math.max(0, -own)
+    }
+  return typical
 }
 
 /** Whether a page is held out for the report: a seeded hash of its folder and file. */
 function heldOut(key: string): boolean {
   return createHash('sha256').update(`${seed}:${key}`).digest()[0] % 5 === 0
-}
-
-/**
- * Each class's typical ln(width ÷ height): the median over the drawn characters of the folders' flat pages (their
- * ink boxes in the manifests), in CLASSES order; 0 for a class none of them holds.
- */
-function typicalAspects(dirs: readonly string[]): number[] {
-  const per: number[][] = Array.from({ length: NUM_CLASSES }, () => [])
-  for (const dir of dirs) {
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-      pages: { sheet?: unknown; chars: [string, number, number, number, number, number][] }[]
-    }
-    for (const page of manifest.pages)
-      if (page.sheet === undefined)
-        for (const [label, x0, y0, x1, y1] of page.chars)
-          if (x1 > x0 && y1 > y0) per[classIndex(label)].push(Math.log((x1 - x0) / (y1 - y0)))
-  }
-  return per.map((v) => (v.length > 0 ? median(v) : 0))
 }
 
 async function main() {
@@ -83,7 +91,6 @@ async function main() {
   const lines: Line[] = []
   const sources: { dir: string; seed?: number; command?: string; pages: number }[] = []
   const k = SEGMENT_FEATURES.length
-  const classAspect = typicalAspects(positionals)
   for (const dir of positionals) {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
       seed?: number
@@ -127,18 +134,28 @@ async function main() {
           feats: new Float64Array(m * k),
           lnPeak: new Float64Array(m),
           gold: new Uint8Array(m),
-          hand: new Float64Array(m)
+          hand: new Float64Array(m),
+          goldClass: new Int32Array(m),
+          aspect: new Float64Array(m),
+          top: new Int32Array(m)
         }
         lat.segments.forEach((s, i) => {
           const r = base + i
           const probs = prep!.probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
           const tp = prep!.touchPeak?.[r] ?? 0
-          const f = segmentFeatures(lat, i, probs, tp > 0 ? Math.log(tp) : undefined, band, classAspect)
+          // classWide and classNarrow are filled in below, once every class's typical aspect is known.
+          const f = segmentFeatures(lat, i, probs, tp > 0 ? Math.log(tp) : undefined, band)
           line.feats.set(f, i * k)
           line.lnPeak[i] = f[SEGMENT_FEATURES.indexOf('lnPeak')]
           line.hand[i] = shapePrior(s.box, s.kind, lat) + (prep!.prior?.[r] ?? 0)
           // A reading of one character (IoU ≥ minIou, no two characters half inside): never null with both bounds equal.
-          line.gold[i] = typeof labelCandidate(s.box, truth, minIou, minIou) === 'number' ? 1 : 0
+          const label = labelCandidate(s.box, truth, minIou, minIou)
+          line.gold[i] = typeof label === 'number' ? 1 : 0
+          line.goldClass[i] = typeof label === 'number' ? label : -1
+          line.aspect[i] = Math.log(Math.max(1, s.box.w) / Math.max(1, s.box.h))
+          let top = 0
+          for (let c = 1; c < NUM_CLASSES; c++) if (probs[c] > probs[top]) top = c
+          line.top[i] = top
         })
         lines.push(line)
         base += m
@@ -146,6 +163,7 @@ async function main() {
       if (++done % 20 === 0) console.error(`${basename(dir)}: ${done}/${pages.length} pages, ${lines.length} lines`)
     }
   }
+  const classAspect = fillClassAspect(lines)
   if (values.rows)
     writeFileSync(
       values.rows,
@@ -157,6 +175,9 @@ async function main() {
           lnPeak: [...l.lnPeak],
           gold: [...l.gold],
           hand: [...l.hand],
+          goldClass: [...l.goldClass],
+          aspect: [...l.aspect],
+          top: [...l.top],
           from: [...l.from],
           to: [...l.to]
         }))
