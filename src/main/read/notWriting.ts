@@ -163,7 +163,11 @@ export function dropClutterLines(doc: PageDoc): { doc: PageDoc; kept: number[] }
   const own = new Set<number>()
   for (const b of doc.boxes) {
     if (b.source !== 'detector') own.add(b.line)
-    else conf.set(b.line, [...(conf.get(b.line) ?? []), b.confidence ?? 0])
+    else {
+      const c = conf.get(b.line)
+      if (c) c.push(b.confidence ?? 0)
+      else conf.set(b.line, [b.confidence ?? 0])
+    }
   }
   const dropped = new Set([...conf].filter(([line, c]) => !own.has(line) && lineLooksLikeClutter(c)).map((e) => e[0]))
   const all = doc.boxes.map((_, i) => i)

@@ -60,8 +60,9 @@ export interface SegmentScoreModel {
   weights: number[]
   bias: number
   /**
-   * Each class's typical ln(width ÷ height), in CLASSES order (the median over the drawn characters of the training
-   * pages), for the features classWide and classNarrow; absent, both are 0.
+   * Each class's typical ln(width ÷ height), in CLASSES order (the median over the training pages' candidates that
+   * match a drawn character of that class, scripts/train-segment-score.ts), for the features classWide and
+   * classNarrow; absent, both are 0.
    */
   classAspect?: number[]
 }
