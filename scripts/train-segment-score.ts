@@ -13,7 +13,6 @@ import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { classIndex, NUM_CLASSES } from '../src/shared/classes.ts'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
-import { median } from '../src/shared/stats.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { labelCandidate } from '../src/main/read/latticeCrops.ts'
 import { shapePrior, type PreparedLines } from '../src/main/read/readLines.ts'
@@ -51,32 +50,6 @@ interface Line extends CrfLine {
   condition: string
   /** The hand-set prior of each segment (shape, kind, touching certainty), for the comparison. */
   hand: Float64Array
-  /** Each segment's drawn character's class where it matches one (−1 elsewhere), ln(w ÷ h) and top class. */
-  goldClass: Int32Array
-  aspect: Float64Array
-  top: Int32Array
-}
-
-/**
- * Each class's typical ln(width ÷ height), in CLASSES order: the median over the candidates that match a drawn
- * character of that class (the boxes the lattice really makes: a manifest's boxes are the glyphs' cells, not their
- * ink); 0 for a class no candidate matches. Then classWide and classNarrow of every candidate, against the class it
- * is read as.
- */
-function fillClassAspect(lines: Line[]): number[] {
-  const per: number[][] = Array.from({ length: NUM_CLASSES }, () => [])
-  for (const l of lines) l.goldClass.forEach((c, i) => c >= 0 && per[c].push(l.aspect[i]))
-  const typical = per.map((v) => (v.length > 0 ? median(v) : 0))
-  const k = SEGMENT_FEATURES.length,
-    wide = SEGMENT_FEATURES.indexOf('classWide'),
-    narrow = SEGMENT_FEATURES.indexOf('classNarrow')
-  for (const l of lines)
-    for (let i = 0; i < l.aspect.length; i++) {
-      const own = l.aspect[i] - typical[l.top[i]]
-      l.feats[i * k + wide] = Math.max(0, own)
-      l.feats[i * k + narrow] = Math.max(0, -own)
-    }
-  return typical
 }
 
 /** Whether a page is held out for the report: a seeded hash of its folder and file. */
@@ -134,28 +107,18 @@ async function main() {
           feats: new Float64Array(m * k),
           lnPeak: new Float64Array(m),
           gold: new Uint8Array(m),
-          hand: new Float64Array(m),
-          goldClass: new Int32Array(m),
-          aspect: new Float64Array(m),
-          top: new Int32Array(m)
+          hand: new Float64Array(m)
         }
         lat.segments.forEach((s, i) => {
           const r = base + i
           const probs = prep!.probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
           const tp = prep!.touchPeak?.[r] ?? 0
-          // classWide and classNarrow are filled in below, once every class's typical aspect is known.
           const f = segmentFeatures(lat, i, probs, tp > 0 ? Math.log(tp) : undefined, band)
           line.feats.set(f, i * k)
           line.lnPeak[i] = f[SEGMENT_FEATURES.indexOf('lnPeak')]
           line.hand[i] = shapePrior(s.box, s.kind, lat) + (prep!.prior?.[r] ?? 0)
           // A reading of one character (IoU ≥ minIou, no two characters half inside): never null with both bounds equal.
-          const label = labelCandidate(s.box, truth, minIou, minIou)
-          line.gold[i] = typeof label === 'number' ? 1 : 0
-          line.goldClass[i] = typeof label === 'number' ? label : -1
-          line.aspect[i] = Math.log(Math.max(1, s.box.w) / Math.max(1, s.box.h))
-          let top = 0
-          for (let c = 1; c < NUM_CLASSES; c++) if (probs[c] > probs[top]) top = c
-          line.top[i] = top
+          line.gold[i] = typeof labelCandidate(s.box, truth, minIou, minIou) === 'number' ? 1 : 0
         })
         lines.push(line)
         base += m
@@ -163,7 +126,6 @@ async function main() {
       if (++done % 20 === 0) console.error(`${basename(dir)}: ${done}/${pages.length} pages, ${lines.length} lines`)
     }
   }
-  const classAspect = fillClassAspect(lines)
   if (values.rows)
     writeFileSync(
       values.rows,
@@ -175,9 +137,6 @@ async function main() {
           lnPeak: [...l.lnPeak],
           gold: [...l.gold],
           hand: [...l.hand],
-          goldClass: [...l.goldClass],
-          aspect: [...l.aspect],
-          top: [...l.top],
           from: [...l.from],
           to: [...l.to]
         }))
@@ -242,7 +201,7 @@ async function main() {
       fittedScore: fitRight
     },
     seconds: Math.round((performance.now() - t0) / 1000),
-    model: { ...fit.model, classAspect }
+    model: fit.model
   }
   mkdirSync(dirname(values.out!), { recursive: true })
   await writeFileAtomic(values.out!, JSON.stringify(card, null, 1) + '\n')

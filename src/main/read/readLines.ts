@@ -569,10 +569,7 @@ export function decodeLines(
       let prior: number
       if (learned) {
         const tp = prep.touchPeak?.[base + i] ?? 0
-        prior = segmentScore(
-          learned,
-          segmentFeatures(lat, i, probsOf(i), tp > 0 ? Math.log(tp) : undefined, band!, learned.classAspect)
-        )
+        prior = segmentScore(learned, segmentFeatures(lat, i, probsOf(i), tp > 0 ? Math.log(tp) : undefined, band!))
       } else prior = shapePrior(s.box, s.kind, lat, opts.shape) + (prep.prior?.[base + i] ?? 0)
       return { from: s.from, to: s.to, probs: probsOf(i), prior }
     })

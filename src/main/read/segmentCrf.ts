@@ -47,9 +47,7 @@ export const SEGMENT_FEATURES = [
   'bottomOffset',
   'bottomOffset2',
   'lnAspect2',
-  'innerGap',
-  'classWide',
-  'classNarrow'
+  'innerGap'
 ] as const
 
 /** A fitted score: z_k = (f_k − mean_k) / std_k over the features it names; score = Σ w_k z_k + bias. */
@@ -59,12 +57,6 @@ export interface SegmentScoreModel {
   std: number[]
   weights: number[]
   bias: number
-  /**
-   * Each class's typical ln(width ÷ height), in CLASSES order (the median over the training pages' candidates that
-   * match a drawn character of that class, scripts/train-segment-score.ts), for the features classWide and
-   * classNarrow; absent, both are 0.
-   */
-  classAspect?: number[]
 }
 
 const ModelSchema = z
@@ -73,8 +65,7 @@ const ModelSchema = z
     mean: z.array(z.number()),
     std: z.array(z.number().positive()),
     weights: z.array(z.number()),
-    bias: z.number(),
-    classAspect: z.array(z.number()).length(NUM_CLASSES).optional()
+    bias: z.number()
   })
   .refine(
     (m) => m.mean.length === m.names.length && m.std.length === m.names.length && m.weights.length === m.names.length,
@@ -107,8 +98,7 @@ export function segmentFeatures(
   i: number,
   probs: ArrayLike<number>,
   touchLnPeak: number | undefined,
-  band: { top: number; bottom: number } = lineBand(lat),
-  classAspect?: ArrayLike<number>
+  band: { top: number; bottom: number } = lineBand(lat)
 ): number[] {
   const s = lat.segments[i]
   const ch = Math.max(1, lat.charHeight)
@@ -133,9 +123,6 @@ export function segmentFeatures(
   for (let n = s.from + 1; n < s.to; n++) innerGap = Math.max(innerGap, lat.gaps[n] ?? 0)
   const top = (s.box.y - band.top) / ch,
     bottom = (band.bottom - s.box.y - s.box.h) / ch
-  // How much wider (or narrower) the segment is than the class it is read as usually is: a 1 glued to the 5 before
-  // it makes a box read as 5, but wider than a 5.
-  const own = classAspect ? asp - classAspect[a] : 0
   return [
     plainBox,
     cutWhole,
@@ -164,9 +151,7 @@ export function segmentFeatures(
     bottom,
     bottom * bottom,
     asp * asp,
-    innerGap,
-    Math.max(0, own),
-    Math.max(0, -own)
+    innerGap
   ]
 }
 

@@ -219,27 +219,6 @@ describe('segmentFeatures and the decoder', () => {
     expect(whole[SEGMENT_FEATURES.indexOf('lnWidth')]).toBeCloseTo(Math.log(2), 12)
     expect(whole[SEGMENT_FEATURES.indexOf('touched')]).toBe(0)
     expect(whole.length).toBe(K)
-    // Against the class it is read as: the I piece is 30 × 40 (ln 0.75); an I is typically ln(0.25) wide, so it
-    // is ln 3 wider than its class. Read as an M (typically ln 1.2), the 60 × 40 box is ln 1.25 wider, the piece
-    // ln 1.6 narrower. Without the table both are 0.
-    const typical = new Array<number>(NUM_CLASSES).fill(0)
-    typical[CLASSES.indexOf('I')] = Math.log(0.25)
-    typical[CLASSES.indexOf('M')] = Math.log(1.2)
-    const own = (i: number, probs: Float32Array, t?: number[]) => {
-      const g = segmentFeatures(lat, i, probs, undefined, lineBand(lat), t)
-      return [g[SEGMENT_FEATURES.indexOf('classWide')], g[SEGMENT_FEATURES.indexOf('classNarrow')]]
-    }
-    const asI = own(1, p, typical)
-    expect(asI[0]).toBeCloseTo(Math.log(3), 12)
-    expect(asI[1]).toBe(0)
-    const m = new Float32Array(NUM_CLASSES).fill(0.1 / 35)
-    m[CLASSES.indexOf('M')] = 0.9
-    const wideM = own(0, m, typical)
-    expect(wideM[0]).toBeCloseTo(Math.log(1.25), 12)
-    const pieceM = own(1, m, typical)
-    expect(pieceM[0]).toBe(0)
-    expect(pieceM[1]).toBeCloseTo(Math.log(1.6), 12)
-    expect(own(1, p)).toEqual([0, 0])
   })
 
   it('decides between the whole box and its cuts by the learned score', () => {
