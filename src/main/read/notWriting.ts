@@ -76,9 +76,14 @@ export const DOUBT_SURE_SHARE = 0.8
  * mostly have over 85%, broken and touching letters 61–80%, and those pay one more read of their boxes.
  */
 export function doubtfulPage(conf: ArrayLike<number>): boolean {
+  return conf.length > 0 && sureCount(conf) < DOUBT_SURE_SHARE * conf.length
+}
+
+/** How many of these confidences are sure: at least NOT_WRITING_CONFIDENCE. */
+function sureCount(conf: ArrayLike<number>): number {
   let sure = 0
   for (let i = 0; i < conf.length; i++) if (conf[i] >= NOT_WRITING_CONFIDENCE) sure++
-  return conf.length > 0 && sure < DOUBT_SURE_SHARE * conf.length
+  return sure
 }
 
 /**
@@ -148,9 +153,7 @@ export const LINE_SURE_SHARE = 0.25
 
 /** Whether a line whose boxes have these confidences is not writing (the rule above). */
 export function lineLooksLikeClutter(conf: ArrayLike<number>): boolean {
-  let sure = 0
-  for (let i = 0; i < conf.length; i++) if (conf[i] >= NOT_WRITING_CONFIDENCE) sure++
-  return conf.length > 0 && sure < LINE_SURE_SHARE * conf.length
+  return conf.length > 0 && sureCount(conf) < LINE_SURE_SHARE * conf.length
 }
 
 /**

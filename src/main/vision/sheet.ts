@@ -869,8 +869,9 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
   const seg = await segmentPage(flat.image, { ...opts, closeBackground: true, wholeSheet: true })
   // A sheet running off the frame with no ink on it at all: the finder may have taken a stretch of light desk for
   // it (a strip beside the real sheet: a page of writing read as empty, docs/BENCHMARKS.md "Lines read off the
-  // desk, and a strip of desk taken for the sheet"). The frame is segmented as if no sheet had been found. Not for a sheet whose four sides were
-  // all found in the photo: that is a blank sheet, and reading the desk around it can only add clutter.
+  // desk, and a strip of desk taken for the sheet"). The frame is segmented as if no sheet had been found. Not for
+  // a sheet whose four sides were all found in the photo: that is a blank sheet, and reading the desk around it
+  // can only add clutter.
   if (seg.boxes.length === 0 && sheet.frame?.some(Boolean)) return segmentFrame(image, shadedPage, opts)
   return { ...seg, sheet: flat, closeBackground: true }
 }
