@@ -9,6 +9,7 @@
 //   npx tsx bench/lattice-coverage.ts DIR [--condition touching] [--pages 40] [--iou 0.6] [--segment-score on|off]
 //     [--grid FILE.png: the glyphs the classifier saw for the chosen segments it misread, with their truth]
 //     [--grid-lost: the grid also shows, for each character whose path was lost, its best-matching candidate's glyph]
+//     [--grid-taker: … and the glyph of the chosen box that holds most of it, read in its place]
 //     [--set lattice.key=value …: lattice settings to study] [--labels I,1: count only characters drawn as these]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -33,7 +34,8 @@ const { values, positionals } = parseArgs({
     set: { type: 'string', multiple: true },
     examples: { type: 'string', default: '16' },
     labels: { type: 'string' },
-    'grid-lost': { type: 'boolean', default: false }
+    'grid-lost': { type: 'boolean', default: false },
+    'grid-taker': { type: 'boolean', default: false }
   }
 })
 const dir = positionals[0]
@@ -100,8 +102,13 @@ async function main() {
         const v = inside(r, b)
         if (v > most) [most, box] = [v, b]
       }
+      const at = box ? bestMatch(box).at : -1
+      const peaks =
+        at >= 0
+          ? ` (mixed top ${prep!.probs[at * 36 + rowArgmax(prep!.probs, at)].toFixed(2)}, touching model top ${prep!.touchPeak?.[at]?.toFixed(2) ?? '—'}, ${cands[at].kind}${cands[at].cutUnit ? ' cut unit' : ''})`
+          : ''
       return box
-        ? `taken by a box read ${box.label}, ${(box.w / r.w).toFixed(1)}× its width, holding ${most.toFixed(2)} of it`
+        ? `taken by a box read ${box.label}, ${(box.w / r.w).toFixed(1)}× its width, holding ${most.toFixed(2)} of it${peaks}`
         : 'no chosen box holds any of it'
     }
     page.chars.forEach(([label, x0, y0, x1, y1], k) => {
@@ -123,6 +130,17 @@ async function main() {
       } else {
         what = top1(bestAt) === label ? 'pathLostPieceRight' : 'pathLostPieceWrong'
         if (values['grid-lost']) gridGlyphs.push(glyphOf(bestAt))
+        if (values['grid-taker']) {
+          // The chosen box that holds most of the lost character: the glyph read in its place.
+          let most = 0,
+            taker: (typeof doc.boxes)[number] | undefined
+          for (const b of doc.boxes) {
+            const v = inside(t, b)
+            if (v > most) [most, taker] = [v, b]
+          }
+          const at = taker ? bestMatch(taker).at : -1
+          if (at >= 0) gridGlyphs.push(glyphOf(at))
+        }
       }
       fate[what]++
       {
