@@ -46,7 +46,7 @@ import type { PageTurn } from '../../shared/pagedoc.ts'
 import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './turn.ts'
 import { MatScope, type Mat, type OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, shrunkGray, type SegmentOptions, type SegmentResult } from './segment.ts'
-import { estimateSkew, needsLevelling } from './skew.ts'
+import { estimateSkew, needsDeslant, needsLevelling } from './skew.ts'
 import { median } from '../../shared/stats.ts'
 
 export interface Sheet {
@@ -60,6 +60,11 @@ export interface Sheet {
    * (a photo framed tightly); absent when none does.
    */
   frame?: [boolean, boolean, boolean, boolean]
+  /**
+   * The flattened sheet's height, where it is not its sides' length: a sheet that stands leaning letters upright
+   * (levellingSheet) is a parallelogram whose sides are longer than the page is tall.
+   */
+  flatHeight?: number
 }
 
 export interface FlatSheet {
@@ -817,7 +822,7 @@ export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<Flat
   ])
   const side = (a: Point, b: Point) => Math.hypot(b[0] - a[0], b[1] - a[1])
   const W = Math.max(8, Math.round((side(inset[0], inset[1]) + side(inset[3], inset[2])) / 2))
-  const H = Math.max(8, Math.round((side(inset[0], inset[3]) + side(inset[1], inset[2])) / 2))
+  const H = Math.max(8, sheet.flatHeight ?? Math.round((side(inset[0], inset[3]) + side(inset[1], inset[2])) / 2))
   const toImage = homography(
     [
       [0, 0],
@@ -889,7 +894,10 @@ async function segmentFrame(image: GrayImage, shadedPage: boolean, opts?: Segmen
  */
 async function levelByWriting(image: GrayImage): Promise<FlatSheet | null> {
   const skew = await estimateSkew(image)
-  return needsLevelling(skew) ? flattenSheet(image, levellingSheet(image, skew.degrees)) : null
+  const level = needsLevelling(skew),
+    lean = needsDeslant(skew)
+  if (!level && !lean) return null
+  return flattenSheet(image, levellingSheet(image, level ? skew.degrees : 0, lean ? skew.slant : 0))
 }
 
 /** A quadrilateral's corners through a homography. */
@@ -908,7 +916,7 @@ function isLevelling(sheet: Sheet): boolean {
  * so that flattening it (vision/sheet.ts#flattenSheet) turns the page level and loses none of it. Its sides all
  * run off the frame (`frame`), so nothing is trimmed from them.
  */
-export function levellingSheet(image: GrayImage, degrees: number): Sheet {
+export function levellingSheet(image: GrayImage, degrees: number, slant = 0): Sheet {
   const t = (degrees * Math.PI) / 180
   const c = Math.cos(t),
     s = Math.sin(t)
@@ -916,12 +924,21 @@ export function levellingSheet(image: GrayImage, degrees: number): Sheet {
     H = image.width * Math.abs(s) + image.height * c
   const cx = image.width / 2,
     cy = image.height / 2
-  const corner = (u: number, v: number): Point => [cx + u * c - v * s, cy + u * s + v * c]
+  // Letters leaning by `slant` stand upright on the flat sheet: its column u is the levelled page's points x with
+  // x + k·y = u (k = tan slant, y downward from the middle), so the flat sheet is k·H wider and a parallelogram on
+  // the levelled page; its height stays H (`flatHeight`), the sides' length being H / cos(slant).
+  const k = Math.tan((slant * Math.PI) / 180)
+  const Wf = W + Math.abs(k) * H
+  const corner = (u: number, v: number): Point => {
+    const x = u - k * v
+    return [cx + x * c - v * s, cy + x * s + v * c]
+  }
   return {
-    corners: [corner(-W / 2, -H / 2), corner(W / 2, -H / 2), corner(W / 2, H / 2), corner(-W / 2, H / 2)],
+    corners: [corner(-Wf / 2, -H / 2), corner(Wf / 2, -H / 2), corner(Wf / 2, H / 2), corner(-Wf / 2, H / 2)],
     coverage: 1,
     edgeContrast: 0,
-    frame: [true, true, true, true]
+    frame: [true, true, true, true],
+    ...(k !== 0 ? { flatHeight: Math.round(H) } : {})
   }
 }
 

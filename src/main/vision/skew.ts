@@ -29,6 +29,16 @@ export const MAX_SKEW = 12
  * are no lines), so its four orientations no longer read alike (docs/BENCHMARKS.md, "A page scanned crooked").
  */
 export const MIN_SKEW = 4
+/** The largest lean of the letters looked for, in degrees either way. */
+export const MAX_SLANT = 35
+/** Letters leaning less than this (degrees) are read as they stand. */
+export const MIN_SLANT = Number(process.env['XSLANT_MIN'] ?? 6)
+/** The sharpest columns must beat the upright ones by this factor for the lean to be taken. */
+export const SLANT_GAIN = Number(process.env['XSLANT_GAIN'] ?? 1.3)
+/** An edge this close to upright (degrees) counts as a rule's. */
+const RULE_LEAN = 1.5
+/** A page whose non-voting upright edges reach this share of its letters' edges keeps its letters as they lean. */
+export const MAX_RULES = Number(process.env['XSLANT_RULES'] ?? 0.2)
 /** The sharpest projection must beat the level one by this factor for the slope to be taken. */
 export const SKEW_GAIN = 1.6
 /** Fewer character-like pieces than this: no lines to go by. */
@@ -49,6 +59,19 @@ export interface SkewEstimate {
   ink: number
   /** The most pieces whose centres share one bin at that slope: the fullest line of writing. */
   line: number
+  /**
+   * How far the letters lean, in degrees (positive: a letter's top to the right of its foot), measured on the
+   * pieces' pixels with the page levelled by `degrees`: the shear that stands their upright strokes in the fewest
+   * columns (see estimateSlant). 0 with too few pieces.
+   */
+  slant: number
+  /** How much the lean's bin outweighs the upright one's (≥ 1). */
+  slantGain: number
+  /**
+   * Upright edges (within RULE_LEAN of vertical) of the ink that does not vote — a form's cell walls, graph paper —
+   * as a share of the voting pieces' edges: the paper's own uprights, which standing the letters upright would lean.
+   */
+  rules: number
 }
 
 /** Sum of squared counts of the pieces' centres projected across the page at `rad` (bins of `size` px). */
@@ -105,7 +128,7 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
     const n = cx.length
     const xs = Float32Array.from(cx),
       ys = Float32Array.from(cy)
-    if (n < MIN_PIECES) return { degrees: 0, gain: 1, ink: n, line: 0 }
+    if (n < MIN_PIECES) return { degrees: 0, gain: 1, ink: n, line: 0, slant: 0, slantGain: 1, rules: 0 }
     // Centres of one line's capitals lie within a few pixels of each other: bins of a sixth of their height.
     const bin = Math.max(2, median(heights) / 6)
     const off = Math.ceil(Math.hypot(w, h) / 2 / bin) + 1
@@ -147,7 +170,9 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
     at(best)
     let line = 0
     for (let b = 0; b < bins.length; b++) line = Math.max(line, bins[b])
-    return { degrees: Math.round(fine * 10) / 10, gain: bestScore / level, ink: n, line }
+    const degrees = Math.round(fine * 10) / 10
+    const lean = strokeLean(g, w, h, labels, votes, needsLevellingAt(degrees, bestScore / level, line) ? degrees : 0)
+    return { degrees, gain: bestScore / level, ink: n, line, slant: lean.degrees, slantGain: lean.gain, rules: lean.rules }
   } finally {
     mats.release()
   }
@@ -155,5 +180,77 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
 
 /** Whether a page with this slope is levelled before it is read. */
 export function needsLevelling(skew: SkewEstimate): boolean {
-  return Math.abs(skew.degrees) >= MIN_SKEW && skew.gain >= SKEW_GAIN && skew.line >= MIN_LINE
+  return needsLevellingAt(skew.degrees, skew.gain, skew.line)
 }
+
+function needsLevellingAt(degrees: number, gain: number, line: number): boolean {
+  return Math.abs(degrees) >= MIN_SKEW && gain >= SKEW_GAIN && line >= MIN_LINE
+}
+
+/** Whether a page whose letters lean this far is stood upright before it is read. */
+export function needsDeslant(skew: SkewEstimate): boolean {
+  return (
+    Math.abs(skew.slant) >= MIN_SLANT && skew.slantGain >= SLANT_GAIN && skew.line >= MIN_LINE && skew.rules < MAX_RULES
+  )
+}
+
+/**
+ * The lean of the letters: the direction of the upright strokes' edges. At every pixel of a voting piece where the
+ * brightness changes steeply, the edge runs across the gradient; an edge within 45° of upright leans by
+ * atan(gy / gx) (positive: its top to the right). These leans, weighted by the gradient's strength, go into 1°
+ * bins from −45° to 45°, smoothed over ±3°; the fullest bin is the lean, less the page's own slope when it is
+ * levelled. Stems (B D E F H I K L M N P R T U, 1 4) share the writer's lean; the legs of A V W X Y and the diagonals
+ * of K M N Z sit ±15–35° either side of it and outvote it only on pages made of them.
+ */
+function strokeLean(
+  g: ArrayLike<number>,
+  w: number,
+  h: number,
+  labels: Int32Array | Uint16Array | Uint32Array,
+  votes: Uint8Array,
+  levelDeg: number
+): { degrees: number; gain: number; rules: number } {
+  const hist = new Float64Array(91)
+  // Upright edges off the voting pieces (long or large pieces of ink, and lines too pale to be ink): a form's cell
+  // walls, graph paper's lines.
+  let rules = 0,
+    total = 0
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x
+      const voting = votes[labels[i]] === 1
+      let gx = g[i + 1 - w] + 2 * g[i + 1] + g[i + 1 + w] - g[i - 1 - w] - 2 * g[i - 1] - g[i - 1 + w]
+      let gy = g[i + w - 1] + 2 * g[i + w] + g[i + w + 1] - g[i - w - 1] - 2 * g[i - w] - g[i - w + 1]
+      if (Math.abs(gy) > Math.abs(gx)) continue
+      if (gx < 0) [gx, gy] = [-gx, -gy]
+      const mag = Math.hypot(gx, gy)
+      if (mag < 80) continue
+      const a = (Math.atan2(gy, gx) * 180) / Math.PI
+      if (!voting) {
+        if (Math.abs(a) <= RULE_LEAN) rules += mag
+        continue
+      }
+      total += mag
+      hist[Math.round(a) + 45] += mag
+    }
+  const smooth = new Float64Array(91)
+  for (let b = 0; b < 91; b++) for (let d = -3; d <= 3; d++) if (b + d >= 0 && b + d < 91) smooth[b] += hist[b + d]
+  let best = 45
+  for (let b = 0; b < 91; b++) if (smooth[b] > smooth[best]) best = b
+  // Sub-bin: the peak's parabola through its neighbours.
+  let peak = best - 45
+  if (best > 0 && best < 90) {
+    const l = smooth[best - 1],
+      c = smooth[best],
+      r = smooth[best + 1]
+    const den = l - 2 * c + r
+    if (den < 0) peak += (0.5 * (l - r)) / den
+  }
+  if (process.env['XSLANT_DEBUG']) console.log('  hist', Array.from(smooth, (v) => Math.round(v / 1000)).join(' '))
+  return {
+    degrees: Math.round((peak - levelDeg) * 100) / 100,
+    gain: smooth[45] > 0 ? smooth[best] / smooth[45] : 1,
+    rules: total > 0 ? rules / total : 0
+  }
+}
+

@@ -57,7 +57,8 @@ export const PAGE_CONDITIONS = [
   'marker',
   'grid',
   'glare',
-  'phone-glare'
+  'phone-glare',
+  'slanted'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -101,6 +102,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     "a lamp's or a flash's glare on glossy paper: a page as `clean` washed towards white in a soft spot (a Gaussian 12–25% of the page wide and 15–35% tall, its middle in the middle 40% of the page), by 55–85% at its centre, so the ink there is pale grey",
   'phone-glare':
     "a phone photo (as `phone`) with a lamp's or a flash's glare on the sheet: after the light falls off, a soft spot (a Gaussian 12–25% of the sheet's box wide and 15–35% tall, its middle in the middle 40% of that box) washed towards white by 55–85% at its centre, desk and sheet alike",
+  slanted:
+    'a writer whose letters lean: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), sheared after it is composed so that every letter leans by 10–24° (`slantDeg`; to the right on three pages in four, backhand to the left on the rest), each row moved sideways by its height above the bottom times the tangent, on a canvas that holds all of it; letter gaps stay as drawn along each row',
   grid: "graph paper: squares 0.5–1.3 cap heights across (large writing to small on the same paper), their lines 1–2.2 px in a pale blue, green or grey or a darker grey (a school or engineering pad), the writing's baselines on the grid's lines on half the pages, letter and word gaps as `clean`",
   marker:
     'written with a felt-tip marker: letter and word gaps as `clean`, every stroke widened by 5–11% of the cap height on each side (`markerWidth`, px), so counters close up and strokes run into each other inside a letter',
@@ -168,12 +171,17 @@ export interface PageTruth {
   chars: CharTruth[]
   /** Phone pages: the sheet's corners in file pixels (top-left, top-right, bottom-right, bottom-left). */
   sheet?: Point[]
-  /** `small`, `skewed` and `scan-marks` pages: the flat condition the page was drawn as before it was shrunk, turned or marked. */
+  /**
+   * `small`, `skewed`, `scan-marks` and `slanted` pages: the flat condition the page was drawn as before it was shrunk,
+   * turned, marked or sheared.
+   */
   drawnAs?: PageCondition
   /** `scan-marks` pages: what is on the page besides its writing (`holes:3`, `staple`, `ring`, `bleed`, `fold`). */
   marks?: string[]
   /** `skewed` pages: the angle the page was turned by, in degrees (positive clockwise: lines run down to the right). */
   skewDeg?: number
+  /** `slanted` pages: how far every letter leans, in degrees (positive: its top to the right of its foot). */
+  slantDeg?: number
   /** `heading` pages: the first line's cap height over `capHeight`. */
   headingScale?: number
   /** `marker` pages: how far every stroke was widened on each side, px. */
@@ -241,7 +249,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   marker: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   grid: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   glare: { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  'phone-glare': { letter: [0.12, 0.28], word: [0.65, 0.95] }
+  'phone-glare': { letter: [0.12, 0.28], word: [0.65, 0.95] },
+  slanted: { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: a slanted page is drawn as another condition
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -311,7 +320,9 @@ export async function composePages(
       const small = cond === 'small'
       const skewed = cond === 'skewed'
       const marks = cond === 'scan-marks'
-      const drawnAs = small || skewed || marks ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
+      const slanted = cond === 'slanted'
+      const drawnAs =
+        small || skewed || marks || slanted ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
       const ctx: SheetContext = {
         rng,
         cond: drawnAs,
@@ -324,7 +335,8 @@ export async function composePages(
         available,
         small,
         skewed,
-        marks
+        marks,
+        slanted
       }
       let page: { bytes: Buffer; ext: string; truth: Omit<PageTruth, 'file' | 'text' | 'seed' | 'condition'> }
       if (cond === 'phone-shadow') page = await photoPage(ctx, 2, { shadowed: true })
@@ -341,7 +353,7 @@ export async function composePages(
         condition: cond,
         seed: pageSeed,
         ...page.truth,
-        ...(small || skewed || marks ? { drawnAs } : {})
+        ...(small || skewed || marks || slanted ? { drawnAs } : {})
       })
       opts.onPage?.(file, pages.length, total)
     }
@@ -432,6 +444,8 @@ interface SheetContext {
   skewed?: boolean
   /** The `scan-marks` condition: the page (drawn as `cond`, a flat condition) gets its holes and marks after it is composed. */
   marks?: boolean
+  /** The `slanted` condition: the page (drawn as `cond`, a flat condition) is sheared after it is composed. */
+  slanted?: boolean
 }
 
 /**
@@ -827,6 +841,7 @@ function grayInk(rng: Rng): [number, number, number] {
 async function flatPage(ctx: SheetContext) {
   let sheet = composeSheet(ctx, 1400, false)
   if (ctx.skewed) return skewedPage(ctx, sheet)
+  if (ctx.slanted) return slantedPage(ctx, sheet)
   let marks: string[] | undefined
   if (ctx.marks) ({ sheet, marks } = scanMarks(sheet, ctx.rng))
   const { img } = sheet
@@ -1258,6 +1273,56 @@ async function skewedPage(ctx: SheetContext, sheet: Sheet) {
       lines: sheet.lines,
       chars,
       skewDeg: deg
+    }
+  }
+}
+
+/**
+ * The `slanted` condition: the composed (gray) page sheared so that its letters lean by 10–24° (to the right on three
+ * pages in four): each row moved right by its height above the page's bottom times tan(slant), bilinear along the
+ * row, onto a canvas widened to hold all of it, the rest filled with the paper. Each character's box is the box
+ * around its sheared corners. A gray PNG, as a flat page is.
+ */
+async function slantedPage(ctx: SheetContext, sheet: Sheet) {
+  const { img } = sheet
+  const deg = Math.round((ctx.rng.uniform() < 0.75 ? 1 : -1) * ctx.rng.uniformIn(10, 24) * 100) / 100
+  const k = Math.tan((deg * Math.PI) / 180)
+  const reach = Math.ceil(Math.abs(k) * img.h)
+  const W = img.w + reach,
+    H = img.h
+  // Row y moves right by k·(H − 1 − y) (the bottom row stays), plus `reach` for a backhand slant (k < 0).
+  const shift = (y: number) => k * (H - 1 - y) + (k < 0 ? reach : 0)
+  const paper = img.r[0]
+  const out = Buffer.alloc(W * H)
+  for (let y = 0; y < H; y++) {
+    const d = shift(y)
+    for (let X = 0; X < W; X++) {
+      const x = X - d
+      const x0 = Math.floor(x)
+      const t = x - x0
+      const a = x0 >= 0 && x0 < img.w ? img.r[y * img.w + x0] : paper
+      const b = x0 + 1 >= 0 && x0 + 1 < img.w ? img.r[y * img.w + x0 + 1] : paper
+      out[y * W + X] = clip(Math.round(a * (1 - t) + b * t), 0, 255)
+    }
+  }
+  const chars = sheet.chars.map(([ch, x0, y0, x1, y1, src]): CharTruth => {
+    const xs = [x0 + shift(y0), x1 + shift(y0), x0 + shift(y1), x1 + shift(y1)]
+    return [ch, Math.max(0, Math.floor(Math.min(...xs))), y0, Math.min(W, Math.ceil(Math.max(...xs))), y1, src]
+  })
+  const bytes = await sharp(out, { raw: { width: W, height: H, channels: 1 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer()
+  return {
+    bytes,
+    ext: 'png',
+    truth: {
+      capHeight: sheet.capHeight,
+      sources: sheet.sources,
+      width: W,
+      height: H,
+      lines: sheet.lines,
+      chars,
+      slantDeg: deg
     }
   }
 }
