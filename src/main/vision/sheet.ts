@@ -865,7 +865,8 @@ export type PageSegmentation = SegmentResult & {
 
 /**
  * Finds the sheet; segments the flattened sheet when there is one, else the whole image — levelled first when its
- * writing slopes (vision/skew.ts: a page scanned crooked), through a sheet turned by the slope.
+ * writing slopes (vision/skew.ts: a page scanned crooked) and stood upright when its letters lean, through a sheet
+ * turned by the slope and sheared by the lean. (A photographed sheet's letters are read as they lean: not measured.)
  */
 export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Promise<PageSegmentation> {
   const { sheet, shadedPage } = await probeSheet(image)
@@ -881,7 +882,10 @@ export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Prom
   return { ...seg, sheet: flat, closeBackground: true }
 }
 
-/** segmentScan where no sheet is found: the shaded page, or the image levelled by its writing's slope, or as it is. */
+/**
+ * segmentScan where no sheet is found: the shaded page, or the image levelled by its writing's slope and its letters'
+ * lean, or as it is.
+ */
 async function segmentFrame(image: GrayImage, shadedPage: boolean, opts?: SegmentOptions): Promise<PageSegmentation> {
   if (shadedPage) return { ...(await segmentPage(image, { ...opts, closeBackground: true })), closeBackground: true }
   const level = await levelByWriting(image)
@@ -889,8 +893,9 @@ async function segmentFrame(image: GrayImage, shadedPage: boolean, opts?: Segmen
 }
 
 /**
- * The image levelled by the slope of its writing (vision/skew.ts) through a levelling sheet, or null when its writing
- * does not slope enough to need it (skew.ts#needsLevelling). For a page with no sheet and no shade.
+ * The image levelled by the slope of its writing and its letters stood upright when they lean (vision/skew.ts)
+ * through a levelling sheet, or null when the writing neither slopes nor leans enough to need it
+ * (skew.ts#needsLevelling, #needsDeslant). For a page with no sheet and no shade.
  */
 async function levelByWriting(image: GrayImage): Promise<FlatSheet | null> {
   const skew = await estimateSkew(image)

@@ -12,6 +12,12 @@
 // a tenth of a degree; it is then refined within a degree on the pieces' pixels (1-px bins). A page is levelled only
 // when the slope is at least MIN_SKEW, the centres' sharpest projection clearly beats the level one (SKEW_GAIN) and
 // its fullest line holds MIN_LINE pieces: a page of a few letters, a sketch or a desk has no lines to go by.
+//
+// The lean: a writer's letters may lean (10–25° to the right is common, some hands lean back), and a lean letter's
+// box reaches into its neighbours', so touching cuts, word gaps and the glyphs the classifier sees all suffer. The
+// same voting pieces' near-upright stroke edges give it (strokeLean), and a page leaning at least MIN_SLANT is read
+// through a sheared sheet that stands its letters upright (vision/sheet.ts#levellingSheet) — unless the paper has
+// upright lines of its own (a form's cell walls, graph paper), which the shear would lean instead.
 import type { GrayImage } from './image.ts'
 import { MatScope } from './opencv.ts'
 import { labelComponents } from './cvExact.ts'
@@ -29,16 +35,18 @@ export const MAX_SKEW = 12
  * are no lines), so its four orientations no longer read alike (docs/BENCHMARKS.md, "A page scanned crooked").
  */
 export const MIN_SKEW = 4
-/** The largest lean of the letters looked for, in degrees either way. */
-export const MAX_SLANT = 35
-/** Letters leaning less than this (degrees) are read as they stand. */
-export const MIN_SLANT = Number(process.env['XSLANT_MIN'] ?? 6)
-/** The sharpest columns must beat the upright ones by this factor for the lean to be taken. */
-export const SLANT_GAIN = Number(process.env['XSLANT_GAIN'] ?? 1.3)
+/**
+ * Letters leaning less than this (degrees) are read as they stand. Chosen on the tuning pages (docs/BENCHMARKS.md,
+ * "Letters that lean"): 6, 10 and 14 tried; an italic font's 10–13° reads as well either way, and standing a page
+ * upright resamples it.
+ */
+export const MIN_SLANT = 10
+/** The lean's bin must outweigh the upright one's by this factor (a page of upright letters has no other peak). */
+export const SLANT_GAIN = 1.3
 /** An edge this close to upright (degrees) counts as a rule's. */
 const RULE_LEAN = 1.5
 /** A page whose non-voting upright edges reach this share of its letters' edges keeps its letters as they lean. */
-export const MAX_RULES = Number(process.env['XSLANT_RULES'] ?? 0.2)
+export const MAX_RULES = 0.2
 /** The sharpest projection must beat the level one by this factor for the slope to be taken. */
 export const SKEW_GAIN = 1.6
 /** Fewer character-like pieces than this: no lines to go by. */
@@ -172,7 +180,15 @@ export async function estimateSkew(image: GrayImage): Promise<SkewEstimate> {
     for (let b = 0; b < bins.length; b++) line = Math.max(line, bins[b])
     const degrees = Math.round(fine * 10) / 10
     const lean = strokeLean(g, w, h, labels, votes, needsLevellingAt(degrees, bestScore / level, line) ? degrees : 0)
-    return { degrees, gain: bestScore / level, ink: n, line, slant: lean.degrees, slantGain: lean.gain, rules: lean.rules }
+    return {
+      degrees,
+      gain: bestScore / level,
+      ink: n,
+      line,
+      slant: lean.degrees,
+      slantGain: lean.gain,
+      rules: lean.rules
+    }
   } finally {
     mats.release()
   }
@@ -246,11 +262,9 @@ function strokeLean(
     const den = l - 2 * c + r
     if (den < 0) peak += (0.5 * (l - r)) / den
   }
-  if (process.env['XSLANT_DEBUG']) console.log('  hist', Array.from(smooth, (v) => Math.round(v / 1000)).join(' '))
   return {
     degrees: Math.round((peak - levelDeg) * 100) / 100,
     gain: smooth[45] > 0 ? smooth[best] / smooth[45] : 1,
     rules: total > 0 ? rules / total : 0
   }
 }
-

@@ -321,8 +321,7 @@ export async function composePages(
       const skewed = cond === 'skewed'
       const marks = cond === 'scan-marks'
       const slanted = cond === 'slanted'
-      const drawnAs =
-        small || skewed || marks || slanted ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
+      const drawnAs = small || skewed || marks || slanted ? SMALL_DRAWN_AS[rng.int(SMALL_DRAWN_AS.length)] : cond
       const ctx: SheetContext = {
         rng,
         cond: drawnAs,
