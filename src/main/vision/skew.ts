@@ -41,8 +41,13 @@ export const MIN_SKEW = 4
  * upright resamples it.
  */
 export const MIN_SLANT = 10
-/** The lean's bin must outweigh the upright one's by this factor (a page of upright letters has no other peak). */
-export const SLANT_GAIN = 1.3
+/**
+ * The lean's bin must outweigh the upright one's by this factor. Real handwriting (the NIST letters) spreads its edges
+ * over many angles: unsheared NIST pages peaked at 21–33° but only 1.01–1.92× their upright bin, and reading them
+ * stood upright at those angles lost letters; leaning fonts and hands peak at 2.7–12×. Chosen on the tuning pages
+ * from 1.3, 1.6 and 2 (docs/BENCHMARKS.md, "Letters that lean").
+ */
+export const SLANT_GAIN = 2
 /** An edge this close to upright (degrees) counts as a rule's. */
 const RULE_LEAN = 1.5
 /** A page whose non-voting upright edges reach this share of its letters' edges keeps its letters as they lean. */
