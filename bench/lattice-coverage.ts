@@ -94,14 +94,19 @@ async function main() {
       })
       return { best, at }
     }
-    /** The chosen box holding most of a drawn character, what it was read as, and how much of the character it holds. */
-    const covering = (r: { x: number; y: number; w: number; h: number }) => {
+    /** The chosen box holding most of a drawn character, and how much of it it holds. */
+    const holder = (r: { x: number; y: number; w: number; h: number }) => {
       let most = 0,
         box: (typeof doc.boxes)[number] | undefined
       for (const b of doc.boxes) {
         const v = inside(r, b)
         if (v > most) [most, box] = [v, b]
       }
+      return { box, most }
+    }
+    /** The chosen box holding most of a drawn character, what it was read as, and how much of the character it holds. */
+    const covering = (r: { x: number; y: number; w: number; h: number }) => {
+      const { box, most } = holder(r)
       const at = box ? bestMatch(box).at : -1
       const peaks =
         at >= 0
@@ -132,12 +137,7 @@ async function main() {
         if (values['grid-lost']) gridGlyphs.push(glyphOf(bestAt))
         if (values['grid-taker']) {
           // The chosen box that holds most of the lost character: the glyph read in its place.
-          let most = 0,
-            taker: (typeof doc.boxes)[number] | undefined
-          for (const b of doc.boxes) {
-            const v = inside(t, b)
-            if (v > most) [most, taker] = [v, b]
-          }
+          const taker = holder(t).box
           const at = taker ? bestMatch(taker).at : -1
           if (at >= 0) gridGlyphs.push(glyphOf(at))
         }

@@ -1258,22 +1258,7 @@ async function skewedPage(ctx: SheetContext, sheet: Sheet) {
       src
     ]
   })
-  const bytes = await sharp(out, { raw: { width: W, height: H, channels: 1 } })
-    .png({ compressionLevel: 9 })
-    .toBuffer()
-  return {
-    bytes,
-    ext: 'png',
-    truth: {
-      capHeight: sheet.capHeight,
-      sources: sheet.sources,
-      width: W,
-      height: H,
-      lines: sheet.lines,
-      chars,
-      skewDeg: deg
-    }
-  }
+  return grayPage(out, W, H, sheet, chars, { skewDeg: deg })
 }
 
 /**
@@ -1308,7 +1293,19 @@ async function slantedPage(ctx: SheetContext, sheet: Sheet) {
     const xs = [x0 + shift(y0), x1 + shift(y0), x0 + shift(y1), x1 + shift(y1)]
     return [ch, Math.max(0, Math.floor(Math.min(...xs))), y0, Math.min(W, Math.ceil(Math.max(...xs))), y1, src]
   })
-  const bytes = await sharp(out, { raw: { width: W, height: H, channels: 1 } })
+  return grayPage(out, W, H, sheet, chars, { slantDeg: deg })
+}
+
+/** A page redrawn from a composed sheet (turned, sheared) as a gray PNG, with the sheet's truth and its moved boxes. */
+async function grayPage(
+  gray: Buffer,
+  W: number,
+  H: number,
+  sheet: Sheet,
+  chars: CharTruth[],
+  extra: Pick<PageTruth, 'skewDeg' | 'slantDeg'>
+) {
+  const bytes = await sharp(gray, { raw: { width: W, height: H, channels: 1 } })
     .png({ compressionLevel: 9 })
     .toBuffer()
   return {
@@ -1321,7 +1318,7 @@ async function slantedPage(ctx: SheetContext, sheet: Sheet) {
       height: H,
       lines: sheet.lines,
       chars,
-      slantDeg: deg
+      ...extra
     }
   }
 }
