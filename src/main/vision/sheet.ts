@@ -807,7 +807,6 @@ function paperBeyond(g: Uint8Array, w: number, h: number, q: Point[], frame: boo
 
 /** The sheet warped flat: a rectangle with the polygon's mean side lengths, the sheet's edge left outside. */
 export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<FlatSheet> {
-  const { cv } = await loadOpenCv()
   const c = sheet.corners
   const mx = c.reduce((s, p) => s + p[0], 0) / 4,
     my = c.reduce((s, p) => s + p[1], 0) / 4
@@ -832,6 +831,12 @@ export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<Flat
     ],
     inset
   )
+  return { image: await warpToFlat(image, toImage, W, H), toImage, sheet }
+}
+
+/** The W × H flat image whose pixel (x, y) shows the image's point toImage(x, y) (bilinear, edges replicated). */
+async function warpToFlat(image: GrayImage, toImage: Homography, W: number, H: number): Promise<GrayImage> {
+  const { cv } = await loadOpenCv()
   const mats = new MatScope()
   const keep = mats.keep
   try {
@@ -840,9 +845,43 @@ export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<Flat
     const dst = keep(new cv.Mat())
     // toImage maps destination pixels to source pixels: the inverse map warpPerspective asks for.
     cv.warpPerspective(src, dst, M, new cv.Size(W, H), cv.INTER_LINEAR | cv.WARP_INVERSE_MAP, cv.BORDER_REPLICATE)
-    return { image: { width: W, height: H, data: new Uint8Array(dst.data) }, toImage, sheet }
+    return { width: W, height: H, data: new Uint8Array(dst.data) }
   } finally {
     mats.release()
+  }
+}
+
+/**
+ * A photographed sheet flattened again so that its letters stand upright when they lean (vision/skew.ts, as a page
+ * without a sheet is: levellingSheet's parallelogram, here on the flat sheet); the flat sheet as it was when they do
+ * not lean. Its slope is the sheet's own edges'.
+ */
+async function standUpright(flat: FlatSheet): Promise<FlatSheet> {
+  const lean = await estimateSkew(flat.image)
+  if (!needsDeslant(lean)) return flat
+  const para = levellingSheet(flat.image, 0, lean.slant)
+  const side = (a: Point, b: Point) => Math.hypot(b[0] - a[0], b[1] - a[1])
+  const c = para.corners
+  const W = Math.max(8, Math.round((side(c[0], c[1]) + side(c[3], c[2])) / 2)),
+    H = para.flatHeight ?? flat.image.height
+  const rect: Point[] = [
+    [0, 0],
+    [W, 0],
+    [W, H],
+    [0, H]
+  ]
+  // Upright pixel → the leaning flat sheet's pixel → the image's.
+  const toFlat = homography(rect, c)
+  const through = (p: Point): Point => {
+    const [x, y] = applyH(toFlat, p[0], p[1])
+    return applyH(flat.toImage, x, y)
+  }
+  // Resampled from the flat sheet, not the photo: the corners the shear adds beside the sheet repeat its edge
+  // instead of showing the desk.
+  return {
+    image: await warpToFlat(flat.image, toFlat, W, H),
+    toImage: homography(rect, rect.map(through)),
+    sheet: flat.sheet
   }
 }
 
@@ -866,12 +905,12 @@ export type PageSegmentation = SegmentResult & {
 /**
  * Finds the sheet; segments the flattened sheet when there is one, else the whole image — levelled first when its
  * writing slopes (vision/skew.ts: a page scanned crooked) and stood upright when its letters lean, through a sheet
- * turned by the slope and sheared by the lean. (A photographed sheet's letters are read as they lean: not measured.)
+ * turned by the slope and sheared by the lean; a photographed sheet's letters are stood upright on the flat sheet.
  */
 export async function segmentScan(image: GrayImage, opts?: SegmentOptions): Promise<PageSegmentation> {
   const { sheet, shadedPage } = await probeSheet(image)
   if (!sheet) return segmentFrame(image, shadedPage, opts)
-  const flat = await flattenSheet(image, sheet)
+  const flat = await standUpright(await flattenSheet(image, sheet))
   const seg = await segmentPage(flat.image, { ...opts, closeBackground: true, wholeSheet: true })
   // A sheet running off the frame with no ink on it at all: the finder may have taken a stretch of light desk for
   // it (a strip beside the real sheet: a page of writing read as empty, docs/BENCHMARKS.md "Lines read off the

@@ -4,7 +4,13 @@
 import { createCanvas } from '@napi-rs/canvas'
 import { describe, expect, it } from 'vitest'
 import { estimateSkew, MAX_RULES, MIN_SLANT, needsDeslant } from '../../../src/main/vision/skew.ts'
-import { flattenSheet, levellingSheet, segmentScan } from '../../../src/main/vision/sheet.ts'
+import {
+  flattenSheet,
+  levellingSheet,
+  probeSheet,
+  segmentScan,
+  sheetRectToFile
+} from '../../../src/main/vision/sheet.ts'
 import type { GrayImage } from '../../../src/main/vision/image.ts'
 import { canvasGray } from '../helpers/grayImage.ts'
 import { applyH } from '../../../src/main/vision/geometry.ts'
@@ -132,6 +138,33 @@ describe('letters that lean', () => {
         `${x},${y}`
       ).toBe(true)
   }, 60_000)
+
+  // A phone photo of a leaning hand: the flat sheet is stood upright (from the flat sheet, so that the corners the
+  // shear adds repeat the paper's edge, not the desk), and the boxes still fall on the letters in the file.
+  it("stands a photographed sheet's leaning letters upright, its boxes on the letters in the file", async () => {
+    const { files, manifest } = await composePages({ seed: 2, conditions: ['phone-slanted'], pagesPerCondition: 3 })
+    let stood = 0
+    for (const page of manifest.pages) {
+      const img = await loadImage(files.find((f) => f.name === page.file)!.bytes, { name: page.file })
+      const { sheet } = await probeSheet(img)
+      expect(sheet, page.file).not.toBeNull()
+      const leaning = await estimateSkew((await flattenSheet(img, sheet!)).image)
+      const seg = await segmentScan(img)
+      expect(seg.sheet, page.file).toBeDefined()
+      if (needsDeslant(leaning)) {
+        stood++
+        expect(Math.abs((await estimateSkew(seg.sheet!.image)).slant), page.file).toBeLessThan(MIN_SLANT)
+      }
+      const boxes = seg.boxes.map((b) => sheetRectToFile(img, seg.sheet!, b))
+      const held = page.chars.filter(([, x0, y0, x1, y1]) => {
+        const cx = (x0 + x1) / 2,
+          cy = (y0 + y1) / 2
+        return boxes.some((b) => cx >= b.x && cx <= b.x + b.w && cy >= b.y && cy <= b.y + b.h)
+      }).length
+      expect(held / page.chars.length, page.file).toBeGreaterThanOrEqual(0.9)
+    }
+    expect(stood).toBeGreaterThanOrEqual(2)
+  }, 90_000)
 
   it("composes the generator's slanted pages deterministically, their boxes on their ink", async () => {
     const a = await composePages({ seed: 9, conditions: ['slanted'], pagesPerCondition: 2 })

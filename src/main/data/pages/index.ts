@@ -58,7 +58,8 @@ export const PAGE_CONDITIONS = [
   'grid',
   'glare',
   'phone-glare',
-  'slanted'
+  'slanted',
+  'phone-slanted'
 ] as const
 export type PageCondition = (typeof PAGE_CONDITIONS)[number]
 
@@ -104,6 +105,8 @@ export const CONDITION_NOTES: Readonly<Record<PageCondition, string>> = {
     "a phone photo (as `phone`) with a lamp's or a flash's glare on the sheet: after the light falls off, a soft spot (a Gaussian 12–25% of the sheet's box wide and 15–35% tall, its middle in the middle 40% of that box) washed towards white by 55–85% at its centre, desk and sheet alike",
   slanted:
     'a writer whose letters lean: a page drawn as clean, touching, broken, tight- or uneven-spacing (`drawnAs`), sheared after it is composed so that every letter leans by 10–24° (`slantDeg`; to the right on three pages in four, backhand to the left on the rest), each row moved sideways by its height above the bottom times the tangent, on a canvas that holds all of it; letter gaps stay as drawn along each row',
+  'phone-slanted':
+    'a phone photo (as `phone`) of a sheet written by a hand whose letters lean: the sheet sheared as a `slanted` page is (10–24°, `slantDeg`) before it is photographed',
   grid: "graph paper: squares 0.5–1.3 cap heights across (large writing to small on the same paper), their lines 1–2.2 px in a pale blue, green or grey or a darker grey (a school or engineering pad), the writing's baselines on the grid's lines on half the pages, letter and word gaps as `clean`",
   marker:
     'written with a felt-tip marker: letter and word gaps as `clean`, every stroke widened by 5–11% of the cap height on each side (`markerWidth`, px), so counters close up and strokes run into each other inside a letter',
@@ -180,7 +183,7 @@ export interface PageTruth {
   marks?: string[]
   /** `skewed` pages: the angle the page was turned by, in degrees (positive clockwise: lines run down to the right). */
   skewDeg?: number
-  /** `slanted` pages: how far every letter leans, in degrees (positive: its top to the right of its foot). */
+  /** `slanted` and `phone-slanted` pages: how far every letter was leant, in degrees (positive: its top to the right of its foot). */
   slantDeg?: number
   /** `heading` pages: the first line's cap height over `capHeight`. */
   headingScale?: number
@@ -250,7 +253,8 @@ const SPACING: Record<PageCondition, Spacing> = {
   grid: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   glare: { letter: [0.12, 0.28], word: [0.65, 0.95] },
   'phone-glare': { letter: [0.12, 0.28], word: [0.65, 0.95] },
-  slanted: { letter: [0.12, 0.28], word: [0.65, 0.95] } // unused: a slanted page is drawn as another condition
+  slanted: { letter: [0.12, 0.28], word: [0.65, 0.95] }, // unused: a slanted page is drawn as another condition
+  'phone-slanted': { letter: [0.12, 0.28], word: [0.65, 0.95] }
 }
 
 const SOURCES: readonly SourceName[] = ['humor', 'comic', 'nist']
@@ -341,6 +345,7 @@ export async function composePages(
       if (cond === 'phone-shadow') page = await photoPage(ctx, 2, { shadowed: true })
       else if (cond === 'light-desk') page = await photoPage(ctx, 2, { lightSurface: true })
       else if (cond === 'phone-glare') page = await photoPage(ctx, 2, { glared: true })
+      else if (cond === 'phone-slanted') page = await photoPage(ctx, 2, { slanted: true })
       else if (cond === 'phone' || cond === 'no-text') page = await photoPage(ctx, cond === 'no-text' ? k % 2 : 2)
       else page = await flatPage(ctx)
       const file = `${base}.${page.ext}`
@@ -1029,10 +1034,13 @@ function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Arr
 async function photoPage(
   ctx: SheetContext,
   mode: 0 | 1 | 2 | number,
-  { shadowed = false, lightSurface = false, glared = false } = {}
+  { shadowed = false, lightSurface = false, glared = false, slanted = false } = {}
 ) {
   const { rng } = ctx
-  const sheet = mode === 0 ? null : composeSheet(ctx, 1000, mode === 1)
+  let sheet = mode === 0 ? null : composeSheet(ctx, 1000, mode === 1)
+  // `phone-slanted`: the writing leans before the sheet is photographed.
+  const slantDeg = slanted && sheet ? slantDegrees(rng) : undefined
+  if (sheet && slantDeg !== undefined) sheet = shearSheet(sheet, slantDeg)
   const sw = sheet?.img.w ?? 1000,
     sh = sheet?.img.h ?? 1000
   const DW = Math.round(Math.max(sw, sh * 0.8) * 1.5),
@@ -1118,7 +1126,8 @@ async function photoPage(
       jpegQuality,
       blurSigma,
       ...(shadow ? { shadow } : {}),
-      ...(spot ? { glare: spot } : {})
+      ...(spot ? { glare: spot } : {}),
+      ...(slantDeg !== undefined ? { slantDeg } : {})
     }
   }
 }
@@ -1268,32 +1277,53 @@ async function skewedPage(ctx: SheetContext, sheet: Sheet) {
  * around its sheared corners. A gray PNG, as a flat page is.
  */
 async function slantedPage(ctx: SheetContext, sheet: Sheet) {
+  const deg = slantDegrees(ctx.rng)
+  const leaning = shearSheet(sheet, deg)
+  const { img } = leaning
+  const out = Buffer.alloc(img.w * img.h)
+  for (let i = 0; i < out.length; i++) out[i] = clip(Math.round(img.r[i]), 0, 255)
+  return grayPage(out, img.w, img.h, sheet, leaning.chars, { slantDeg: deg })
+}
+
+/** A writer's lean for the `slanted` and `phone-slanted` conditions: 10–24°, to the right on three pages in four. */
+function slantDegrees(rng: Rng): number {
+  return Math.round((rng.uniform() < 0.75 ? 1 : -1) * rng.uniformIn(10, 24) * 100) / 100
+}
+
+/**
+ * A composed sheet sheared so that its letters lean by `deg` (positive: tops to the right): each row moved right by
+ * k·(H − 1 − y) (k = tan deg; the bottom row stays, or the top one for a backhand lean), bilinear along the row and
+ * rounded to whole levels, onto a sheet widened to hold all of it, the rest filled with the paper; each character's
+ * box is the box around its sheared corners.
+ */
+function shearSheet(sheet: Sheet, deg: number): Sheet {
   const { img } = sheet
-  const deg = Math.round((ctx.rng.uniform() < 0.75 ? 1 : -1) * ctx.rng.uniformIn(10, 24) * 100) / 100
   const k = Math.tan((deg * Math.PI) / 180)
   const reach = Math.ceil(Math.abs(k) * img.h)
   const W = img.w + reach,
     H = img.h
-  // Row y moves right by k·(H − 1 − y) (the bottom row stays), plus `reach` for a backhand slant (k < 0).
   const shift = (y: number) => k * (H - 1 - y) + (k < 0 ? reach : 0)
-  const paper = img.r[0]
-  const out = Buffer.alloc(W * H)
-  for (let y = 0; y < H; y++) {
-    const d = shift(y)
-    for (let X = 0; X < W; X++) {
-      const x = X - d
-      const x0 = Math.floor(x)
-      const t = x - x0
-      const a = x0 >= 0 && x0 < img.w ? img.r[y * img.w + x0] : paper
-      const b = x0 + 1 >= 0 && x0 + 1 < img.w ? img.r[y * img.w + x0 + 1] : paper
-      out[y * W + X] = clip(Math.round(a * (1 - t) + b * t), 0, 255)
+  const plane = (src: Float32Array) => {
+    const paper = src[0]
+    const out = new Float32Array(W * H)
+    for (let y = 0; y < H; y++) {
+      const d = shift(y)
+      for (let X = 0; X < W; X++) {
+        const x = X - d
+        const x0 = Math.floor(x)
+        const t = x - x0
+        const a = x0 >= 0 && x0 < img.w ? src[y * img.w + x0] : paper
+        const b = x0 + 1 >= 0 && x0 + 1 < img.w ? src[y * img.w + x0 + 1] : paper
+        out[y * W + X] = Math.round(a * (1 - t) + b * t)
+      }
     }
+    return out
   }
   const chars = sheet.chars.map(([ch, x0, y0, x1, y1, src]): CharTruth => {
     const xs = [x0 + shift(y0), x1 + shift(y0), x0 + shift(y1), x1 + shift(y1)]
     return [ch, Math.max(0, Math.floor(Math.min(...xs))), y0, Math.min(W, Math.ceil(Math.max(...xs))), y1, src]
   })
-  return grayPage(out, W, H, sheet, chars, { slantDeg: deg })
+  return { ...sheet, img: { w: W, h: H, r: plane(img.r), g: plane(img.g), b: plane(img.b) }, chars }
 }
 
 /** A page redrawn from a composed sheet (turned, sheared) as a gray PNG, with the sheet's truth and its moved boxes. */
