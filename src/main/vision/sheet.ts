@@ -807,6 +807,7 @@ function paperBeyond(g: Uint8Array, w: number, h: number, q: Point[], frame: boo
 
 /** The sheet warped flat: a rectangle with the polygon's mean side lengths, the sheet's edge left outside. */
 export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<FlatSheet> {
+  const { cv } = await loadOpenCv()
   const c = sheet.corners
   const mx = c.reduce((s, p) => s + p[0], 0) / 4,
     my = c.reduce((s, p) => s + p[1], 0) / 4
@@ -831,12 +832,6 @@ export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<Flat
     ],
     inset
   )
-  return { image: await warpToFlat(image, toImage, W, H), toImage, sheet }
-}
-
-/** The W × H flat image whose pixel (x, y) shows the image's point toImage(x, y) (bilinear, edges replicated). */
-async function warpToFlat(image: GrayImage, toImage: Homography, W: number, H: number): Promise<GrayImage> {
-  const { cv } = await loadOpenCv()
   const mats = new MatScope()
   const keep = mats.keep
   try {
@@ -845,7 +840,7 @@ async function warpToFlat(image: GrayImage, toImage: Homography, W: number, H: n
     const dst = keep(new cv.Mat())
     // toImage maps destination pixels to source pixels: the inverse map warpPerspective asks for.
     cv.warpPerspective(src, dst, M, new cv.Size(W, H), cv.INTER_LINEAR | cv.WARP_INVERSE_MAP, cv.BORDER_REPLICATE)
-    return { width: W, height: H, data: new Uint8Array(dst.data) }
+    return { image: { width: W, height: H, data: new Uint8Array(dst.data) }, toImage, sheet }
   } finally {
     mats.release()
   }
@@ -859,11 +854,10 @@ async function warpToFlat(image: GrayImage, toImage: Homography, W: number, H: n
 async function standUpright(flat: FlatSheet): Promise<FlatSheet> {
   const lean = await estimateSkew(flat.image)
   if (!needsDeslant(lean)) return flat
-  const para = levellingSheet(flat.image, 0, lean.slant)
-  const side = (a: Point, b: Point) => Math.hypot(b[0] - a[0], b[1] - a[1])
-  const c = para.corners
-  const W = Math.max(8, Math.round((side(c[0], c[1]) + side(c[3], c[2])) / 2)),
-    H = para.flatHeight ?? flat.image.height
+  // Flattened from the flat sheet, not the photo: the corners the shear adds beside the sheet repeat its edge
+  // instead of showing the desk.
+  const upright = await flattenSheet(flat.image, levellingSheet(flat.image, 0, lean.slant))
+  const { width: W, height: H } = upright.image
   const rect: Point[] = [
     [0, 0],
     [W, 0],
@@ -871,18 +865,11 @@ async function standUpright(flat: FlatSheet): Promise<FlatSheet> {
     [0, H]
   ]
   // Upright pixel → the leaning flat sheet's pixel → the image's.
-  const toFlat = homography(rect, c)
   const through = (p: Point): Point => {
-    const [x, y] = applyH(toFlat, p[0], p[1])
+    const [x, y] = applyH(upright.toImage, p[0], p[1])
     return applyH(flat.toImage, x, y)
   }
-  // Resampled from the flat sheet, not the photo: the corners the shear adds beside the sheet repeat its edge
-  // instead of showing the desk.
-  return {
-    image: await warpToFlat(flat.image, toFlat, W, H),
-    toImage: homography(rect, rect.map(through)),
-    sheet: flat.sheet
-  }
+  return { image: upright.image, toImage: homography(rect, rect.map(through)), sheet: flat.sheet }
 }
 
 /** A flat-sheet point in the image's pixels. */

@@ -48,6 +48,8 @@ export const MIN_SLANT = 10
  * from 1.3, 1.6 and 2 (docs/BENCHMARKS.md, "Letters that lean").
  */
 export const SLANT_GAIN = 2
+/** The least Sobel gradient (a step of about 20 levels across a stroke's edge) whose edge votes for the lean. */
+const MIN_EDGE = 80
 /** An edge this close to upright (degrees) counts as a rule's. */
 const RULE_LEAN = 1.5
 /** A page whose non-voting upright edges reach this share of its letters' edges keeps its letters as they lean. */
@@ -73,9 +75,9 @@ export interface SkewEstimate {
   /** The most pieces whose centres share one bin at that slope: the fullest line of writing. */
   line: number
   /**
-   * How far the letters lean, in degrees (positive: a letter's top to the right of its foot), measured on the
-   * pieces' pixels with the page levelled by `degrees`: the shear that stands their upright strokes in the fewest
-   * columns (see estimateSlant). 0 with too few pieces.
+   * How far the letters lean, in degrees (positive: a letter's top to the right of its foot): the commonest lean of
+   * the voting pieces' near-upright stroke edges, less the page's slope when it is levelled (see strokeLean). 0 with
+   * too few pieces.
    */
   slant: number
   /** How much the lean's bin outweighs the upright one's (≥ 1). */
@@ -245,7 +247,7 @@ function strokeLean(
       if (Math.abs(gy) > Math.abs(gx)) continue
       if (gx < 0) [gx, gy] = [-gx, -gy]
       const mag = Math.hypot(gx, gy)
-      if (mag < 80) continue
+      if (mag < MIN_EDGE) continue
       const a = (Math.atan2(gy, gx) * 180) / Math.PI
       if (!voting) {
         if (Math.abs(a) <= RULE_LEAN) rules += mag

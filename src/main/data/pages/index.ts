@@ -1270,19 +1270,12 @@ async function skewedPage(ctx: SheetContext, sheet: Sheet) {
   return grayPage(out, W, H, sheet, chars, { skewDeg: deg })
 }
 
-/**
- * The `slanted` condition: the composed (gray) page sheared so that its letters lean by 10–24° (to the right on three
- * pages in four): each row moved right by its height above the page's bottom times tan(slant), bilinear along the
- * row, onto a canvas widened to hold all of it, the rest filled with the paper. Each character's box is the box
- * around its sheared corners. A gray PNG, as a flat page is.
- */
+/** The `slanted` condition: the composed (gray) page sheared (shearSheet) and written as a gray PNG, as a flat page is. */
 async function slantedPage(ctx: SheetContext, sheet: Sheet) {
   const deg = slantDegrees(ctx.rng)
   const leaning = shearSheet(sheet, deg)
   const { img } = leaning
-  const out = Buffer.alloc(img.w * img.h)
-  for (let i = 0; i < out.length; i++) out[i] = clip(Math.round(img.r[i]), 0, 255)
-  return grayPage(out, img.w, img.h, sheet, leaning.chars, { slantDeg: deg })
+  return grayPage(grayBytes(img), img.w, img.h, sheet, leaning.chars, { slantDeg: deg })
 }
 
 /** A writer's lean for the `slanted` and `phone-slanted` conditions: 10–24°, to the right on three pages in four. */
