@@ -129,19 +129,23 @@ export async function probeSheet(image: GrayImage | LoadedImage): Promise<SheetP
       // sharp edge (the sheet's border, strokes, grain, clutter). A shadow or a light falloff on the sheet is
       // gradual and does not cut it, which a brightness threshold would. In a colour photo a change of colour
       // cuts too: a yellow sticky note under the sheet's edge is as bright as the paper in gray.
+      // The central differences are halves of whole-number differences: (dx / 2)² + (dy / 2)² < step² is
+      // dx² + dy² < 4·step², in whole numbers.
       const mask = new Uint8Array(sw * sh)
+      const limit = 4 * step * step,
+        chromaLimit = 4 * CHROMA_STEP * CHROMA_STEP
       for (let y = 1; y < sh - 1; y++)
         for (let x = 1; x < sw - 1; x++) {
           const i = y * sw + x
-          const gx = (g[i + 1] - g[i - 1]) / 2,
-            gy = (g[i + sw] - g[i - sw]) / 2
-          let smooth = gx * gx + gy * gy < step * step
-          if (smooth && c) {
-            const cx = (c[i + 1] - c[i - 1]) / 2,
-              cy = (c[i + sw] - c[i - sw]) / 2
-            smooth = cx * cx + cy * cy < CHROMA_STEP * CHROMA_STEP
+          const dx = g[i + 1] - g[i - 1],
+            dy = g[i + sw] - g[i - sw]
+          if (dx * dx + dy * dy >= limit) continue
+          if (c !== null) {
+            const cx = c[i + 1] - c[i - 1],
+              cy = c[i + sw] - c[i - sw]
+            if (cx * cx + cy * cy >= chromaLimit) continue
           }
-          mask[i] = smooth ? 255 : 0
+          mask[i] = 255
         }
       const bin = keep(cv.matFromArray(sh, sw, cv.CV_8UC1, mask))
       // An erosion widens every edge by a pixel, so a faint spot in the sheet's border does not join it to the desk.
@@ -152,10 +156,8 @@ export async function probeSheet(image: GrayImage | LoadedImage): Promise<SheetP
       // colour, a desk has its own).
       const sum = new Float64Array(n)
       const sumC = new Float64Array(n)
-      for (let i = 0; i < sw * sh; i++) {
-        sum[lab[i]] += g[i]
-        if (c) sumC[lab[i]] += c[i]
-      }
+      for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]
+      if (c !== null) for (let i = 0; i < sw * sh; i++) sumC[lab[i]] += c[i]
       const mean = (id: number) => sum[id] / st[id * 5 + 4]
       const sameColour = (a: number, b: number) =>
         !c || Math.abs(sumC[a] / st[a * 5 + 4] - sumC[b] / st[b * 5 + 4]) < SHADE_CHROMA
