@@ -7,6 +7,8 @@
 //   npx tsx scripts/train-segment-score.ts DIR... --out resources/segment/score.json [--iou 0.6] [--l2 1] [--seed 1]
 //      [--rows FILE]   also write the rows (features, matches) as JSON, for a reference fit elsewhere
 //      [--touching DIR] fit for another touching-letter model (a model folder) than the shipped one
+//      [--without A,B]  leave these features out (an ablation: their columns are held constant, and the written
+//                       model does not name them)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { basename, dirname, join, relative, resolve } from 'node:path'
@@ -23,7 +25,8 @@ import {
   lineBand,
   SEGMENT_FEATURES,
   segmentFeatures,
-  type CrfLine
+  type CrfLine,
+  type SegmentScoreModel
 } from '../src/main/read/segmentCrf.ts'
 import { transcribe } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
@@ -36,11 +39,15 @@ const { values, positionals } = parseArgs({
     l2: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     rows: { type: 'string' },
-    touching: { type: 'string' }
+    touching: { type: 'string' },
+    without: { type: 'string' }
   }
 })
 if (positionals.length === 0 || !values.out)
   throw new Error('usage: npx tsx scripts/train-segment-score.ts DIR... --out FILE.json [--iou 0.6] [--l2 1]')
+const without = new Set(values.without ? values.without.split(',') : [])
+for (const w of without)
+  if (!(SEGMENT_FEATURES as readonly string[]).includes(w)) throw new Error(`--without: unknown feature "${w}"`)
 const minIou = Number(values.iou),
   l2 = Number(values.l2),
   seed = Number(values.seed)
@@ -55,6 +62,18 @@ interface Line extends CrfLine {
 /** Whether a page is held out for the report: a seeded hash of its folder and file. */
 function heldOut(key: string): boolean {
   return createHash('sha256').update(`${seed}:${key}`).digest()[0] % 5 === 0
+}
+
+/** A fitted model without the features left out (their weights are 0: nothing read changes). */
+function leaveOut(m: SegmentScoreModel, names: ReadonlySet<string>): SegmentScoreModel {
+  const keep = m.names.map((n, q) => (names.has(n) ? -1 : q)).filter((q) => q >= 0)
+  return {
+    names: keep.map((q) => m.names[q]),
+    mean: keep.map((q) => m.mean[q]),
+    std: keep.map((q) => m.std[q]),
+    weights: keep.map((q) => m.weights[q]),
+    bias: m.bias
+  }
 }
 
 async function main() {
@@ -114,6 +133,10 @@ async function main() {
           const probs = prep!.probs.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)
           const tp = prep!.touchPeak?.[r] ?? 0
           const f = segmentFeatures(lat, i, probs, tp > 0 ? Math.log(tp) : undefined, band)
+          // A left-out feature is held at 0: its standardised column is 0 and the L2 penalty keeps its weight 0.
+          SEGMENT_FEATURES.forEach((name, q) => {
+            if (without.has(name)) f[q] = 0
+          })
           line.feats.set(f, i * k)
           line.lnPeak[i] = f[SEGMENT_FEATURES.indexOf('lnPeak')]
           line.hand[i] = shapePrior(s.box, s.kind, lat) + (prep!.prior?.[r] ?? 0)
@@ -186,7 +209,7 @@ async function main() {
       'Learned score of a candidate segment being one drawn character (read/segmentCrf.ts): a CRF over each line ' +
       "lattice's segmentations, fitted by maximum likelihood on training pages",
     // The folders as paths relative to where the command ran (the repository), never a machine's absolute paths.
-    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${relative(process.cwd(), resolve(values.touching))}` : ''}`,
+    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${relative(process.cwd(), resolve(values.touching))}` : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}`,
     classifier: classifier.name,
     sources,
     iou: minIou,
@@ -201,7 +224,7 @@ async function main() {
       fittedScore: fitRight
     },
     seconds: Math.round((performance.now() - t0) / 1000),
-    model: fit.model
+    model: leaveOut(fit.model, without)
   }
   mkdirSync(dirname(values.out!), { recursive: true })
   await writeFileAtomic(values.out!, JSON.stringify(card, null, 1) + '\n')
