@@ -7,6 +7,7 @@
 //   npx tsx scripts/train-segment-score.ts DIR... --out resources/segment/score.json [--iou 0.6] [--l2 1] [--seed 1]
 //      [--rows FILE]   also write the rows (features, matches) as JSON, for a reference fit elsewhere
 //      [--touching DIR] fit for another touching-letter model (a model folder) than the shipped one
+//      [--set lattice.key=value ...] read the pages with these lattice settings (a score for settings under study)
 //      [--without A,B]  leave these features out (an ablation: their columns are held constant, and the written
 //                       model does not name them)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -29,6 +30,7 @@ import {
   type SegmentScoreModel
 } from '../src/main/read/segmentCrf.ts'
 import { transcribe } from '../src/main/read/transcribe.ts'
+import { knobs } from '../bench/knobs.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 
 const { values, positionals } = parseArgs({
@@ -40,9 +42,12 @@ const { values, positionals } = parseArgs({
     seed: { type: 'string', default: '1' },
     rows: { type: 'string' },
     touching: { type: 'string' },
-    without: { type: 'string' }
+    without: { type: 'string' },
+    set: { type: 'string', multiple: true }
   }
 })
+// `--set lattice.key=value`: fit the score for lattice settings under study (bench/knobs.ts), recorded in the card.
+const lattice = knobs(values.set ?? []).lattice
 if (positionals.length === 0 || !values.out)
   throw new Error('usage: npx tsx scripts/train-segment-score.ts DIR... --out FILE.json [--iou 0.6] [--l2 1]')
 const without = new Set(values.without ? values.without.split(',') : [])
@@ -106,7 +111,8 @@ async function main() {
       await transcribe(image, classifier, {
         sheet: false,
         onPrepared: (p) => (prep = p),
-        ...(touching ? { touching } : {})
+        ...(touching ? { touching } : {}),
+        ...(lattice ? { lattice } : {})
       })
       if (!prep) continue
       const truth = page.chars.map(([label, x0, y0, x1, y1]) => ({
@@ -209,7 +215,7 @@ async function main() {
       'Learned score of a candidate segment being one drawn character (read/segmentCrf.ts): a CRF over each line ' +
       "lattice's segmentations, fitted by maximum likelihood on training pages",
     // The folders as paths relative to where the command ran (the repository), never a machine's absolute paths.
-    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${relative(process.cwd(), resolve(values.touching))}` : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}`,
+    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${relative(process.cwd(), resolve(values.touching))}` : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}${(values.set ?? []).map((x) => ` --set ${x}`).join('')}`,
     classifier: classifier.name,
     sources,
     iou: minIou,
