@@ -29,6 +29,31 @@ export function homography(src: readonly Point[], dst: readonly Point[]): Homogr
   return [...A.map((row, i) => row[8] / row[i]), 1]
 }
 
+/** The corners of a w × h image, clockwise from its top-left (the order every sheet's corners take). */
+export function frameCorners(w: number, h: number): [Point, Point, Point, Point] {
+  return [
+    [0, 0],
+    [w, 0],
+    [w, h],
+    [0, h]
+  ]
+}
+
+/**
+ * A w × h image's pixels mapped by `first` and then by `then`, as one homography (fitted on the image's corners):
+ * a flat sheet made from another flat sheet, mapped back to the photo both came from.
+ */
+export function chainOnFrame(w: number, h: number, first: Homography, then: Homography): Homography {
+  const corners = frameCorners(w, h)
+  return homography(
+    corners,
+    corners.map(([u, v]) => {
+      const [x, y] = applyH(first, u, v)
+      return applyH(then, x, y)
+    })
+  )
+}
+
 export function applyH(H: Homography, x: number, y: number): Point {
   const w = H[6] * x + H[7] * y + H[8]
   return [(H[0] * x + H[1] * y + H[2]) / w, (H[3] * x + H[4] * y + H[5]) / w]

@@ -33,6 +33,8 @@ import { CHROMA_SIDE, fileFrame, type GrayImage, type LoadedImage } from './imag
 import { Levels } from './levels.ts'
 import {
   applyH,
+  chainOnFrame,
+  frameCorners,
   homography,
   insideConvex,
   invertH,
@@ -825,15 +827,7 @@ export async function flattenSheet(image: GrayImage, sheet: Sheet): Promise<Flat
   const side = (a: Point, b: Point) => Math.hypot(b[0] - a[0], b[1] - a[1])
   const W = Math.max(8, Math.round((side(inset[0], inset[1]) + side(inset[3], inset[2])) / 2))
   const H = Math.max(8, sheet.flatHeight ?? Math.round((side(inset[0], inset[3]) + side(inset[1], inset[2])) / 2))
-  const toImage = homography(
-    [
-      [0, 0],
-      [W, 0],
-      [W, H],
-      [0, H]
-    ],
-    inset
-  )
+  const toImage = homography(frameCorners(W, H), inset)
   const mats = new MatScope()
   const keep = mats.keep
   try {
@@ -859,19 +853,9 @@ async function standUpright(flat: FlatSheet): Promise<FlatSheet> {
   // Flattened from the flat sheet, not the photo: the corners the shear adds beside the sheet repeat its edge
   // instead of showing the desk.
   const upright = await flattenSheet(flat.image, levellingSheet(flat.image, 0, lean.slant))
-  const { width: W, height: H } = upright.image
-  const rect: Point[] = [
-    [0, 0],
-    [W, 0],
-    [W, H],
-    [0, H]
-  ]
   // Upright pixel → the leaning flat sheet's pixel → the image's.
-  const through = (p: Point): Point => {
-    const [x, y] = applyH(upright.toImage, p[0], p[1])
-    return applyH(flat.toImage, x, y)
-  }
-  return { image: upright.image, toImage: homography(rect, rect.map(through)), sheet: flat.sheet }
+  const { width: W, height: H } = upright.image
+  return { image: upright.image, toImage: chainOnFrame(W, H, upright.toImage, flat.toImage), sheet: flat.sheet }
 }
 
 /** A flat-sheet point in the image's pixels. */
@@ -980,12 +964,7 @@ export function wholeFrame(image: GrayImage): Sheet {
   const W = image.width,
     H = image.height
   return {
-    corners: [
-      [0, 0],
-      [W, 0],
-      [W, H],
-      [0, H]
-    ],
+    corners: frameCorners(W, H),
     coverage: 1,
     edgeContrast: 0,
     frame: [true, true, true, true]
@@ -1033,22 +1012,12 @@ export async function turnSegmentation(
   // No sheet and no shade: levelled by its writing's slope, as segmentScan levels an upright page.
   const level = !prior && !found.closeBackground ? await levelByWriting(turned) : null
   if (level) {
-    const through = (p: Point): Point => {
-      const [x, y] = applyH(level.toImage, p[0], p[1])
-      return applyH(toImage, x, y)
-    }
     const { width: w, height: h } = level.image
-    const corners: Point[] = [
-      [0, 0],
-      [w, 0],
-      [w, h],
-      [0, h]
-    ]
     return {
       ...(await segmentPage(level.image, opts)),
       sheet: {
         image: level.image,
-        toImage: homography(corners, corners.map(through)),
+        toImage: chainOnFrame(w, h, level.toImage, toImage),
         sheet: { ...level.sheet, corners: mapCorners(toImage, level.sheet.corners) },
         turn: k
       }

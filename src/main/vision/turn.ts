@@ -1,7 +1,7 @@
 // Quarter turns of a page: a page scanned sideways or upside down is read turned upright (read/orientation.ts
 // decides when), and every box is mapped back onto the pixels the person sees. A turn is exact: pixels move, none
 // is resampled, and a rectangle turns into a rectangle.
-import { homography, type Homography, type Point } from './geometry.ts'
+import { frameCorners, homography, type Homography, type Point } from './geometry.ts'
 import type { GrayImage } from './image.ts'
 import type { PageTurn } from '../../shared/pagedoc.ts'
 
@@ -50,12 +50,7 @@ export function turnedToImage(W: number, H: number, k: QuarterTurns, u: number, 
 export function turnHomography(W: number, H: number, k: QuarterTurns, toImage?: (p: Point) => Point): Homography {
   const tw = k === 2 ? W : H,
     th = k === 2 ? H : W
-  const corners: Point[] = [
-    [0, 0],
-    [tw, 0],
-    [tw, th],
-    [0, th]
-  ]
+  const corners = frameCorners(tw, th)
   const on = corners.map(([u, v]) => {
     const p = turnedToImage(W, H, k, u, v)
     return toImage ? toImage(p) : p
