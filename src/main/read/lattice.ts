@@ -94,6 +94,11 @@ export interface LatticeOptions {
   /** Cost of a sideways step of a cut's path, against 1 per ink pixel crossed (default 0.1). */
   cutStep?: number
   /**
+   * A cut whose piece from the cut kept before it holds at most this many squared stroke widths of ink is dropped,
+   * as one with no ink there always is (default 0: only those).
+   */
+  sliverInk?: number
+  /**
    * Most cuts per box at local minima of the cut profile (default 16; the even divisions come on top). A run of
    * touching letters has a minimum at every join and others inside its letters' bowls and arms (a Y's fork, a
    * T's bar), and the deepest are not always the joins: with 4, ITY kept four cuts inside the Y and none between
@@ -387,8 +392,10 @@ export function onPaths<S extends { from: number; to: number }>(segments: S[], n
 }
 
 /** Whether any ink of `mask` (w wide) lies between two cut paths (`left[r]` ≤ x < `right[r]` on row r). */
-export function inkBetween(mask: Uint8Array, w: number, left: Int32Array, right: Int32Array): boolean {
-  for (let r = 0; r < left.length; r++) for (let x = left[r]; x < right[r]; x++) if (mask[r * w + x]) return true
+export function inkBetween(mask: Uint8Array, w: number, left: Int32Array, right: Int32Array, most = 0): boolean {
+  let n = 0
+  for (let r = 0; r < left.length; r++)
+    for (let x = left[r]; x < right[r]; x++) if (mask[r * w + x] && ++n > most) return true
   return false
 }
 
@@ -637,6 +644,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       let cuts: number[] = forced
       let paths: ReturnType<typeof cutPaths> | null = null
       let mask: Uint8Array | null = null
+      let sliver = 0
       const straight = new Set<number>()
       const sized = b.w >= cutH * H && b.w >= cutW * W
       const held =
@@ -651,6 +659,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         paths = cutPaths(mask, iw, ih, opts.cutStep ?? 0.1)
         const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
         const { stroke: sw, longest } = columnRuns(mask, iw, ih)
+        sliver = (opts.sliverInk ?? 0) * sw * sw
         const found = wide ? cutColumns(paths.cost, sw, H * seg.binaryScale, W * seg.binaryScale, opts) : []
         // Beside upright strokes too, unless a least-ink cut is already within two columns.
         const beside =
@@ -684,7 +693,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         floor = p
         const last = bounds.length - 1
         const f = forced.includes(c)
-        if (!f && !isForced[last] && mask && !inkBetween(mask, iw, bounds[last], p)) continue
+        if (!f && !isForced[last] && mask && !inkBetween(mask, iw, bounds[last], p, sliver)) continue
         bounds.push(p)
         isForced.push(f)
       }

@@ -252,6 +252,17 @@ describe('cut paths with no ink between them are one node', () => {
     expect(inkBetween(m, w, at(4, 0), at(6, 6))).toBe(false)
   })
 
+  it('inkBetween with `most` counts the ink between the paths: true only past that many pixels', () => {
+    const w = 6
+    const m = new Uint8Array(w * 2)
+    m[0 * w + 3] = m[1 * w + 1] = m[1 * w + 2] = 1 // three pixels
+    const at = (...xs: number[]) => Int32Array.from(xs)
+    expect(inkBetween(m, w, at(0, 0), at(6, 6), 2)).toBe(true)
+    expect(inkBetween(m, w, at(0, 0), at(6, 6), 3)).toBe(false)
+    expect(inkBetween(m, w, at(0, 2), at(6, 6), 1)).toBe(true) // row 0's pixel and row 1's column 2
+    expect(inkBetween(m, w, at(0, 2), at(6, 6), 2)).toBe(false)
+  })
+
   it('no two candidates of a cut box hold the same ink (each is built and read once)', () => {
     // A wide ring (an O pressed flat, 64 × 60, stroke 6) beside two bars: its top and bottom arcs are thin (2 px)
     // at columns 118–121, so every cut through its hollow runs to that notch, and the paths started in the
@@ -286,6 +297,41 @@ describe('cut paths with no ink between them are one node', () => {
     const half = (from: number, to: number) =>
       cuts.some((s) => s.box.ink!.rect.x === from && s.box.ink!.rect.x + s.box.ink!.rect.w === to)
     expect(half(88, 120) || half(88, 119) || half(88, 121), 'the left half').toBe(true)
+  })
+
+  it('with sliverInk, no piece between two neighbouring cuts holds that little ink (stroke widths squared)', () => {
+    // The ring above cut with straight paths (cutStep 4), which do not meet at the notch: neighbouring cuts in
+    // the hollow leave slivers of the arcs between them. Its stroke width (median vertical run) is 6.
+    const l = line()
+    const width = l.width
+    l.seg.labels.fill(0)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < 20; x++) {
+        if (x >= 4 && x < 10) l.seg.labels[y * width + x] = 1
+        if (x >= 14 && x < 20) l.seg.labels[y * width + 30 + x] = 2
+      }
+    for (let y = 0; y < H; y++)
+      for (let x = 88; x < 152; x++) if (x < 94 || x >= 146 || y < 6 || y >= H - 6) l.seg.labels[y * width + x] = 3
+    const rect = (x: number, w: number) => ({ x, y: 0, w, h: H })
+    const boxes: CharBox[] = [
+      { ...rect(4, 6), origin: 'component', ink: { labels: [1], rect: rect(4, 6) } },
+      { ...rect(44, 6), origin: 'component', ink: { labels: [2], rect: rect(44, 6) } },
+      { ...rect(88, 64), origin: 'component', ink: { labels: [3], rect: rect(88, 64) } }
+    ]
+    // The ink of every cut piece between neighbouring nodes of the ring, but its last (which ends at the box's side).
+    const slivers = (sliverInk: number) => {
+      const [lat] = buildLattices(l.seg, layoutPage(boxes), { cutMinWidths: 0, cutMinHeights: 0, cutStep: 4, sliverInk })
+      const last = Math.max(...lat.segments.map((s) => s.to))
+      return lat.segments
+        .filter((s) => s.kind === 'cut' && s.to === s.from + 1 && s.to < last)
+        .map((s) => inkKey(l.seg, s.box).split(',').length)
+    }
+    const all = slivers(0)
+    expect(Math.min(...all)).toBeLessThanOrEqual(36)
+    const kept = slivers(1)
+    expect(kept.length).toBeGreaterThan(0)
+    expect(kept.length).toBeLessThan(all.length)
+    for (const n of kept) expect(n).toBeGreaterThan(36)
   })
 })
 
