@@ -63,10 +63,10 @@ export interface LatticeOptions {
   /** A box is cut when at least this many character heights wide … (default 0.8) */
   cutMinHeights?: number
   /**
-   * … and at least this many times the line's median width (default 0.9: with the gate below, a box narrower
-   * than the line's median is cut only when the touching model doubts it whole; 1.1 before the touching model was
-   * read raw, 1.3 before it learnt the reader's own cuts: on pages of touching letters the median box is itself
-   * often a pair, docs/BENCHMARKS.md).
+   * … and at least this many times the line's median width (default 0.8, with the straighter cut paths below; 0.9
+   * before them: with the gate below, a box narrower than the line's median is cut only when the touching model
+   * doubts it whole; 1.1 before the touching model was read raw, 1.3 before it learnt the reader's own cuts: on
+   * pages of touching letters the median box is itself often a pair, docs/BENCHMARKS.md).
    */
   cutMinWidths?: number
   /**
@@ -91,11 +91,15 @@ export interface LatticeOptions {
   mergeWideBelow?: number
   /** A cut column crosses at most this many stroke widths of ink (default 2.5). */
   cutMaxStrokes?: number
-  /** Cost of a sideways step of a cut's path, against 1 per ink pixel crossed (default 0.1). */
+  /**
+   * Cost of a sideways step of a cut's path, against 1 per ink pixel crossed (default 0.4; 0.1 before the slivers
+   * below were dropped: straighter paths stray less into the neighbouring letter but no longer meet where two cuts
+   * share a gap, docs/BENCHMARKS.md "Thirty-eighth session").
+   */
   cutStep?: number
   /**
    * A cut whose piece from the cut kept before it holds at most this many squared stroke widths of ink is dropped,
-   * as one with no ink there always is (default 0: only those).
+   * as one with no ink there always is (default 0.5; 0: only those).
    */
   sliverInk?: number
   /**
@@ -110,6 +114,8 @@ export interface LatticeOptions {
   mergeMaxWidth?: number
   /** … with gaps between them of at most this many character heights (default 0.35). */
   mergeMaxGap?: number
+  /** Most neighbouring boxes in one merge (default 4: a W crossed by two gaps is four pieces; 3 before). */
+  mergeMaxBoxes?: number
   /**
    * Boxes closer than mergeCloseGap character heights to their neighbours (below 0: overlapping side by side,
    * as the pieces of a letter cut by a slanted gap are) are merged up to this many character heights wide
@@ -173,7 +179,7 @@ export interface LatticeOptions {
 export const MERGE_DEFAULTS = { closeGap: 0.05, wideMaxWidth: 2, wideBelow: 0.3 } as const
 
 /** Defaults of the cut thresholds (LatticeOptions.cutMinHeights, cutMinWidths, cutSureWidths, cutGate). */
-export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 0.9, sureWidths: 1.3, gate: 0.9 } as const
+export const CUT_DEFAULTS = { minHeights: 0.8, minWidths: 0.8, sureWidths: 1.3, gate: 0.9 } as const
 
 type Seg = Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale' | 'normalised'> &
   Pick<Partial<SegmentResult>, 'loose'>
@@ -423,7 +429,7 @@ export function cutPaths(
   mask: Uint8Array,
   w: number,
   h: number,
-  step = 0.1
+  step = 0.4
 ): { cost: Float32Array; path: (x: number) => Int32Array } {
   // Forward (top → row y) and backward (bottom → row y) costs, each with the move it came by.
   const fwd = new Float64Array(w * h),
@@ -587,6 +593,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
   const cutW = opts.cutMinWidths ?? CUT_DEFAULTS.minWidths
   const mergeW = opts.mergeMaxWidth ?? 1.2
   const mergeGap = opts.mergeMaxGap ?? 0.35
+  const mergeMost = opts.mergeMaxBoxes ?? 4
   const mergeCloseW = opts.mergeCloseMaxWidth ?? 2
   const mergeCloseGap = opts.mergeCloseGap ?? MERGE_DEFAULTS.closeGap
   const mergeWideW = opts.mergeWideMaxWidth ?? MERGE_DEFAULTS.wideMaxWidth
@@ -656,10 +663,10 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       if (!opts.detectorOnly && b.ink && (wide || forced.length > 0)) {
         // The own-ink mask once: the cut paths run through it and the stroke width is measured on it.
         mask = ownInkMask(seg, b.ink)
-        paths = cutPaths(mask, iw, ih, opts.cutStep ?? 0.1)
+        paths = cutPaths(mask, iw, ih, opts.cutStep ?? 0.4)
         const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
         const { stroke: sw, longest } = columnRuns(mask, iw, ih)
-        sliver = (opts.sliverInk ?? 0) * sw * sw
+        sliver = (opts.sliverInk ?? 0.5) * sw * sw
         const found = wide ? cutColumns(paths.cost, sw, H * seg.binaryScale, W * seg.binaryScale, opts) : []
         // Beside upright strokes too, unless a least-ink cut is already within two columns.
         const beside =
@@ -739,7 +746,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
     end.push(node)
     if (!opts.detectorOnly) {
       for (let k = 0; k < boxes.length; k++) {
-        for (let m = 2; m <= 3 && k + m <= boxes.length; m++) {
+        for (let m = 2; m <= mergeMost && k + m <= boxes.length; m++) {
           const group = boxes.slice(k, k + m)
           let ok = true,
             close = true

@@ -288,7 +288,13 @@ describe('cut paths with no ink between them are one node', () => {
       { ...rect(44, 6), origin: 'component', ink: { labels: [2], rect: rect(44, 6) } },
       { ...rect(88, 64), origin: 'component', ink: { labels: [3], rect: rect(88, 64) } }
     ]
-    const [lat] = buildLattices(l.seg, layoutPage(boxes), { cutMinWidths: 0, cutMinHeights: 0 })
+    // Paths that bend cheaply (cutStep 0.1) and only empty pieces dropped (sliverInk 0): the rule under test alone.
+    const [lat] = buildLattices(l.seg, layoutPage(boxes), {
+      cutMinWidths: 0,
+      cutMinHeights: 0,
+      cutStep: 0.1,
+      sliverInk: 0
+    })
     const cuts = lat.segments.filter((s) => s.kind === 'cut')
     const keys = cuts.map((s) => inkKey(l.seg, s.box))
     expect(cuts.length).toBeGreaterThan(2)
@@ -320,7 +326,12 @@ describe('cut paths with no ink between them are one node', () => {
     ]
     // The ink of every cut piece between neighbouring nodes of the ring, but its last (which ends at the box's side).
     const slivers = (sliverInk: number) => {
-      const [lat] = buildLattices(l.seg, layoutPage(boxes), { cutMinWidths: 0, cutMinHeights: 0, cutStep: 4, sliverInk })
+      const [lat] = buildLattices(l.seg, layoutPage(boxes), {
+        cutMinWidths: 0,
+        cutMinHeights: 0,
+        cutStep: 4,
+        sliverInk
+      })
       const last = Math.max(...lat.segments.map((s) => s.to))
       return lat.segments
         .filter((s) => s.kind === 'cut' && s.to === s.from + 1 && s.to < last)
