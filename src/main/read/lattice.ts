@@ -114,6 +114,8 @@ export interface LatticeOptions {
   mergeMaxWidth?: number
   /** … with gaps between them of at most this many character heights (default 0.35). */
   mergeMaxGap?: number
+  /** Merges of neighbouring boxes are also offered with a loose stroke that goes with them (default 1; 0: not). */
+  mergeLooseGroups?: number
   /** Most neighbouring boxes in one merge (default 4: a W crossed by two gaps is four pieces; 3 before). */
   mergeMaxBoxes?: number
   /**
@@ -765,7 +767,16 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           )
             continue
           const merged = mergeBoxes(group)
-          if (merged) segments.push({ from: start[k], to: end[k + m - 1], box: merged, kind: 'merge' })
+          if (!merged) continue
+          segments.push({ from: start[k], to: end[k + m - 1], box: merged, kind: 'merge' })
+          // With a loose stroke too, as for a single box below: an E broken into its spine, its arms and a loose
+          // bottom arm is all three.
+          if (opts.mergeLooseGroups ?? 1)
+            for (const p of loose) {
+              if (!attaches(merged, p)) continue
+              const all = mergeBoxes([...group, p])
+              if (all) segments.push({ from: start[k], to: end[k + m - 1], box: all, kind: 'merge' })
+            }
         }
         for (const p of loose) {
           if (!attaches(boxes[k], p)) continue

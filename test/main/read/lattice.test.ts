@@ -852,6 +852,36 @@ describe('loose strokes (SegmentResult.loose)', () => {
     expect(lat.gaps[stemAlone.to]).toBeCloseTo(12 / H, 6)
   })
 
+  it('offers a merge of neighbouring boxes with a loose stroke under them too (mergeLooseGroups, default on)', () => {
+    // An E broken three ways: its spine (component 1) and its arms (component 2) are boxes 4 px apart, its bottom
+    // arm (component 3) a loose stroke under both. Then an O-sized box (component 4) further on.
+    const width = 260
+    const labels = new Int32Array(width * H)
+    const rect = (label: number, x: number, y: number, w: number, h: number): CharBox => {
+      for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) labels[yy * width + xx] = label
+      const r = { x, y, w, h }
+      return { ...r, origin: 'component', ink: { labels: [label], rect: r } }
+    }
+    const spine = rect(1, 10, 0, 8, H - 10)
+    const arms = rect(2, 22, 0, 20, H - 10)
+    const bottom = rect(3, 10, H - 8, 32, 8)
+    const o = rect(4, 80, 0, 40, H)
+    const gray = { width, height: H, data: new Uint8Array(width * H).fill(255) }
+    const seg = { labels, binary: gray, binaryScale: 1, normalised: gray, loose: [bottom] }
+    const all = (opts: LatticeOptions) => {
+      const [lat] = buildLattices(seg, layoutPage([spine, arms, o]), opts)
+      return lat.segments.filter((s) => s.kind === 'merge' && [...(s.box.ink?.labels ?? [])].sort().join() === '1,2,3')
+    }
+    const merged = all({})
+    expect(merged).toHaveLength(1)
+    expect(merged[0].box).toMatchObject({ x: 10, y: 0, w: 32, h: H })
+    expect(all({ mergeLooseGroups: 0 })).toHaveLength(0)
+    // The group without the stroke, and each box with it, are offered either way.
+    const [lat] = buildLattices(seg, layoutPage([spine, arms, o]), { mergeLooseGroups: 0 })
+    const kinds = lat.segments.filter((s) => s.kind === 'merge').map((s) => [...s.box.ink!.labels].sort().join())
+    expect(kinds.sort()).toEqual(['1,2', '1,3', '2,3'])
+  })
+
   it('leaves them out without loose strokes or with detector boxes only', () => {
     const { seg, boxes } = brokenL()
     const { loose: _, ...plain } = seg
