@@ -16,6 +16,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { classIndex, NUM_CLASSES } from '../src/shared/classes.ts'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
+import { gitCommit } from '../src/main/core/version.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { labelCandidate } from '../src/main/read/latticeCrops.ts'
 import { shapePrior, type PreparedLines } from '../src/main/read/readLines.ts'
@@ -217,6 +218,9 @@ async function main() {
     // The folders as paths relative to where the command ran (the repository), never a machine's absolute paths.
     command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${relative(process.cwd(), resolve(values.touching))}` : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}${(values.set ?? []).map((x) => ` --set ${x}`).join('')}`,
     classifier: classifier.name,
+    // The commit whose reading stage built the lattices: the score is fitted on its candidates, so rerunning the
+    // command reproduces it from that commit (the lattice's defaults move with the code).
+    gitCommit: gitCommit(),
     sources,
     iou: minIou,
     l2,
