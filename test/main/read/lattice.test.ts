@@ -263,10 +263,11 @@ describe('cut paths with no ink between them are one node', () => {
     expect(inkBetween(m, w, at(0, 2), at(6, 6), 2)).toBe(false)
   })
 
-  it('no two candidates of a cut box hold the same ink (each is built and read once)', () => {
-    // A wide ring (an O pressed flat, 64 × 60, stroke 6) beside two bars: its top and bottom arcs are thin (2 px)
-    // at columns 118–121, so every cut through its hollow runs to that notch, and the paths started in the
-    // hollow at different columns part the ink the same way.
+  /**
+   * A wide ring (an O pressed flat, 64 × 60, stroke 6, component 3 at columns 88–151) beside two bars; with `notch`
+   * its top and bottom arcs are thin (2 px) at columns 118–121.
+   */
+  function ring(notch: boolean) {
     const l = line()
     const width = l.width
     l.seg.labels.fill(0)
@@ -275,11 +276,11 @@ describe('cut paths with no ink between them are one node', () => {
         if (x >= 4 && x < 10) l.seg.labels[y * width + x] = 1
         if (x >= 14 && x < 20) l.seg.labels[y * width + 30 + x] = 2
       }
-    const notch = (x: number) => x >= 118 && x < 122
+    const thin = (x: number) => notch && x >= 118 && x < 122
     for (let y = 0; y < H; y++)
       for (let x = 88; x < 152; x++) {
         const side = x < 94 || x >= 146
-        const arc = notch(x) ? y < 2 || y >= H - 2 : y < 6 || y >= H - 6
+        const arc = thin(x) ? y < 2 || y >= H - 2 : y < 6 || y >= H - 6
         if (side || arc) l.seg.labels[y * width + x] = 3
       }
     const rect = (x: number, w: number) => ({ x, y: 0, w, h: H })
@@ -288,8 +289,15 @@ describe('cut paths with no ink between them are one node', () => {
       { ...rect(44, 6), origin: 'component', ink: { labels: [2], rect: rect(44, 6) } },
       { ...rect(88, 64), origin: 'component', ink: { labels: [3], rect: rect(88, 64) } }
     ]
+    return { seg: l.seg, boxes }
+  }
+
+  it('no two candidates of a cut box hold the same ink (each is built and read once)', () => {
+    // The notched ring: every cut through its hollow runs to the notch, and the paths started in the hollow at
+    // different columns part the ink the same way.
+    const l = ring(true)
     // Paths that bend cheaply (cutStep 0.1) and only empty pieces dropped (sliverInk 0): the rule under test alone.
-    const [lat] = buildLattices(l.seg, layoutPage(boxes), {
+    const [lat] = buildLattices(l.seg, layoutPage(l.boxes), {
       cutMinWidths: 0,
       cutMinHeights: 0,
       cutStep: 0.1,
@@ -306,24 +314,10 @@ describe('cut paths with no ink between them are one node', () => {
   })
 
   it('with sliverInk, no piece between two neighbouring cuts holds that little ink (stroke widths squared)', () => {
-    // The ring above cut with straight paths (cutStep 4), which do not meet at the notch: neighbouring cuts in
-    // the hollow leave slivers of the arcs between them. Its stroke width (median vertical run) is 6.
-    const l = line()
-    const width = l.width
-    l.seg.labels.fill(0)
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < 20; x++) {
-        if (x >= 4 && x < 10) l.seg.labels[y * width + x] = 1
-        if (x >= 14 && x < 20) l.seg.labels[y * width + 30 + x] = 2
-      }
-    for (let y = 0; y < H; y++)
-      for (let x = 88; x < 152; x++) if (x < 94 || x >= 146 || y < 6 || y >= H - 6) l.seg.labels[y * width + x] = 3
-    const rect = (x: number, w: number) => ({ x, y: 0, w, h: H })
-    const boxes: CharBox[] = [
-      { ...rect(4, 6), origin: 'component', ink: { labels: [1], rect: rect(4, 6) } },
-      { ...rect(44, 6), origin: 'component', ink: { labels: [2], rect: rect(44, 6) } },
-      { ...rect(88, 64), origin: 'component', ink: { labels: [3], rect: rect(88, 64) } }
-    ]
+    // The ring without its notch cut with straight paths (cutStep 4): neighbouring cuts in the hollow leave slivers
+    // of the arcs between them. Its stroke width (median vertical run) is 6.
+    const l = ring(false)
+    const boxes = l.boxes
     // The ink of every cut piece between neighbouring nodes of the ring, but its last (which ends at the box's side).
     const slivers = (sliverInk: number) => {
       const [lat] = buildLattices(l.seg, layoutPage(boxes), {
@@ -811,12 +805,8 @@ describe('prepareLines asks first whether the page is writing at all (notWriting
 })
 
 describe('loose strokes (SegmentResult.loose)', () => {
-  /**
-   * An L whose foot broke off — the stem (component 1) is a box, the foot (component 2) a loose stroke at its
-   * bottom right — then an O-sized box (component 3) a small gap further on, and a loose stroke far from
-   * every box (component 4). Working scale 1, line height H.
-   */
-  function brokenL() {
+  /** A line's label map, 260 × H, and a solid rectangle of ink drawn into it as a component's box. */
+  function canvas() {
     const width = 260
     const labels = new Int32Array(width * H)
     const rect = (label: number, x: number, y: number, w: number, h: number): CharBox => {
@@ -824,6 +814,16 @@ describe('loose strokes (SegmentResult.loose)', () => {
       const r = { x, y, w, h }
       return { ...r, origin: 'component', ink: { labels: [label], rect: r } }
     }
+    return { width, labels, rect }
+  }
+
+  /**
+   * An L whose foot broke off — the stem (component 1) is a box, the foot (component 2) a loose stroke at its
+   * bottom right — then an O-sized box (component 3) a small gap further on, and a loose stroke far from
+   * every box (component 4). Working scale 1, line height H.
+   */
+  function brokenL() {
+    const { width, labels, rect } = canvas()
     const stem = rect(1, 10, 0, 8, H)
     const foot = rect(2, 24, H - 8, 24, 8) // 6 px right of the stem
     const o = rect(3, 60, 0, 40, H) // 12 px right of the foot, 42 px right of the stem
@@ -855,13 +855,7 @@ describe('loose strokes (SegmentResult.loose)', () => {
   it('offers a merge of neighbouring boxes with a loose stroke under them too (mergeLooseGroups, default on)', () => {
     // An E broken three ways: its spine (component 1) and its arms (component 2) are boxes 4 px apart, its bottom
     // arm (component 3) a loose stroke under both. Then an O-sized box (component 4) further on.
-    const width = 260
-    const labels = new Int32Array(width * H)
-    const rect = (label: number, x: number, y: number, w: number, h: number): CharBox => {
-      for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) labels[yy * width + xx] = label
-      const r = { x, y, w, h }
-      return { ...r, origin: 'component', ink: { labels: [label], rect: r } }
-    }
+    const { width, labels, rect } = canvas()
     const spine = rect(1, 10, 0, 8, H - 10)
     const arms = rect(2, 22, 0, 20, H - 10)
     const bottom = rect(3, 10, H - 8, 32, 8)
