@@ -399,7 +399,7 @@ export function onPaths<S extends { from: number; to: number }>(segments: S[], n
   return kept.length === segments.length ? segments : kept
 }
 
-/** Whether any ink of `mask` (w wide) lies between two cut paths (`left[r]` ≤ x < `right[r]` on row r). */
+/** Whether more than `most` pixels of `mask`'s ink (w wide; default 0: any) lie between two cut paths (`left[r]` ≤ x < `right[r]` on row r). */
 export function inkBetween(mask: Uint8Array, w: number, left: Int32Array, right: Int32Array, most = 0): boolean {
   let n = 0
   for (let r = 0; r < left.length; r++)
@@ -690,8 +690,10 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       // Cut paths, each the column where the right part begins on every row. A cut with none of the box's ink
       // between it and the cut before it takes the same pieces as that cut (paths from two columns of a bowl
       // that meet where its arcs are thinnest, or a stroke's side next to a least-ink cut): the two are one node,
-      // so no candidate is built and read twice. The box's sides and the segmenter's part boundaries stay as
-      // they are: the pieces that end there are its own boxes, not cut pieces with the same ink.
+      // so no candidate is built and read twice. So is one with only a sliver of ink there (`sliverInk`: straight
+      // paths from two columns of a bowl leave a bit of its arcs between them rather than meet). The box's sides
+      // and the segmenter's part boundaries stay as they are: the pieces that end there are its own boxes, not cut
+      // pieces with the same ink.
       const isForced = [true]
       const bounds: Int32Array[] = [new Int32Array(ih)]
       // The last path, kept or not: a later cut never crosses an earlier one.
