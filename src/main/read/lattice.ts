@@ -399,7 +399,10 @@ export function onPaths<S extends { from: number; to: number }>(segments: S[], n
   return kept.length === segments.length ? segments : kept
 }
 
-/** Whether more than `most` pixels of `mask`'s ink (w wide; default 0: any) lie between two cut paths (`left[r]` ≤ x < `right[r]` on row r). */
+/**
+ * Whether more than `most` pixels of `mask`'s ink (w wide; default 0: any) lie between two cut paths (`left[r]` ≤ x <
+ * `right[r]` on row r).
+ */
 export function inkBetween(mask: Uint8Array, w: number, left: Int32Array, right: Int32Array, most = 0): boolean {
   let n = 0
   for (let r = 0; r < left.length; r++)
