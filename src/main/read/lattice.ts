@@ -668,7 +668,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       if (!opts.detectorOnly && b.ink && (wide || forced.length > 0)) {
         // The own-ink mask once: the cut paths run through it and the stroke width is measured on it.
         mask = ownInkMask(seg, b.ink)
-        paths = cutPaths(mask, iw, ih, opts.cutStep ?? 0.4)
+        paths = cutPaths(mask, iw, ih, opts.cutStep)
         const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
         const { stroke: sw, longest } = columnRuns(mask, iw, ih)
         sliver = (opts.sliverInk ?? 0.5) * sw * sw
@@ -751,6 +751,14 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       node += bounds.length - 1
     }
     end.push(node)
+    /** `parts` merged with each loose stroke that goes with `around` (their extent), as a merge from … to. */
+    const withLoose = (parts: CharBox[], around: CharBox, from: number, to: number) => {
+      for (const p of loose) {
+        if (!attaches(around, p)) continue
+        const merged = mergeBoxes([...parts, p])
+        if (merged) segments.push({ from, to, box: merged, kind: 'merge' })
+      }
+    }
     if (!opts.detectorOnly) {
       for (let k = 0; k < boxes.length; k++) {
         for (let m = 2; m <= mergeMost && k + m <= boxes.length; m++) {
@@ -776,18 +784,9 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           segments.push({ from: start[k], to: end[k + m - 1], box: merged, kind: 'merge' })
           // With a loose stroke too, as for a single box below: an E broken into its spine, its arms and a loose
           // bottom arm is all three.
-          if (opts.mergeLooseGroups ?? 1)
-            for (const p of loose) {
-              if (!attaches(merged, p)) continue
-              const all = mergeBoxes([...group, p])
-              if (all) segments.push({ from: start[k], to: end[k + m - 1], box: all, kind: 'merge' })
-            }
+          if (opts.mergeLooseGroups ?? 1) withLoose(group, merged, start[k], end[k + m - 1])
         }
-        for (const p of loose) {
-          if (!attaches(boxes[k], p)) continue
-          const merged = mergeBoxes([boxes[k], p])
-          if (merged) segments.push({ from: start[k], to: end[k], box: merged, kind: 'merge' })
-        }
+        withLoose([boxes[k]], boxes[k], start[k], end[k])
       }
     }
     for (const m of segments)
