@@ -31,6 +31,8 @@ export interface DecodeEdge {
   probs: ArrayLike<number>
   /** Additive ln prior of the segment (its shape, its kind). */
   prior: number
+  /** A detector's box that the lattice neither cuts nor merges (read with `minRatioPlain` where that is set). */
+  plain?: boolean
 }
 
 export interface DecodeLattice {
@@ -57,6 +59,12 @@ export interface DecoderOptions {
   confident?: number
   /** Other classes tried are within this share of the best one's p (default 0.05) … */
   minRatio?: number
+  /**
+   * `minRatio` for a detector's box the lattice neither cuts nor merges (default 0.1): a whole glyph the
+   * detector found alone is what the classifier reads best, so only a class within a tenth of its best is tried
+   * there; on a cut piece or a merge, where it reads worst, the language model may pick from a wider choice.
+   */
+  minRatioPlain?: number
   /** … at most this many classes per segment (default 3). */
   maxLabels?: number
   /**
@@ -90,6 +98,7 @@ export const DEFAULT_DECODER = {
   segmentBonus: 1.5,
   confident: 0.9,
   minRatio: 0.05,
+  minRatioPlain: 0.1,
   maxLabels: 3,
   lookalikeMin: 1,
   confidentGap: 0.95,
@@ -153,7 +162,7 @@ export function tokenRanges(steps: readonly Pick<DecodedStep, 'spaceBefore'>[]):
 }
 
 /** The classes a segment may be read as: its best, and (when not confident, with a language model) close seconds. */
-export function candidateLabels(probs: ArrayLike<number>, opts: DecoderOptions): number[] {
+export function candidateLabels(probs: ArrayLike<number>, opts: DecoderOptions, plain = false): number[] {
   const order = Array.from({ length: CLASSES.length }, (_, k) => k).sort((a, b) => probs[b] - probs[a])
   const top = probs[order[0]]
   const confident = opts.confident ?? DEFAULT_DECODER.confident
@@ -164,7 +173,9 @@ export function candidateLabels(probs: ArrayLike<number>, opts: DecoderOptions):
       ? [...ks, partner]
       : ks
   if (top >= confident) return withPartner([order[0]])
-  const ratio = opts.minRatio ?? DEFAULT_DECODER.minRatio
+  const ratio = plain
+    ? (opts.minRatioPlain ?? DEFAULT_DECODER.minRatioPlain)
+    : (opts.minRatio ?? DEFAULT_DECODER.minRatio)
   const max = opts.maxLabels ?? DEFAULT_DECODER.maxLabels
   return withPartner(order.slice(0, max).filter((k) => probs[k] >= ratio * top))
 }
@@ -213,7 +224,7 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
 
   const from: number[][] = Array.from({ length: lat.nodes }, () => [])
   lat.edges.forEach((e, i) => from[e.from].push(i))
-  const labels = lat.edges.map((e) => candidateLabels(e.probs, opts))
+  const labels = lat.edges.map((e) => candidateLabels(e.probs, opts, e.plain === true))
   const at: Map<string, Hyp>[] = Array.from({ length: lat.nodes }, () => new Map())
   at[0].set('', { score: 0, ctx: push('', ' '), word: '', prev: null, edge: -1, label: '', spaceBefore: false })
   const add = (node: number, h: Hyp) => {

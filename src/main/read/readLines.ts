@@ -571,7 +571,13 @@ export function decodeLines(
         const tp = prep.touchPeak?.[base + i] ?? 0
         prior = segmentScore(learned, segmentFeatures(lat, i, probsOf(i), tp > 0 ? Math.log(tp) : undefined, band!))
       } else prior = shapePrior(s.box, s.kind, lat, opts.shape) + (prep.prior?.[base + i] ?? 0)
-      return { from: s.from, to: s.to, probs: probsOf(i), prior }
+      return {
+        from: s.from,
+        to: s.to,
+        probs: probsOf(i),
+        prior,
+        ...(s.kind === 'box' && !s.cutUnit && !s.mergeUnit ? { plain: true } : {})
+      }
     })
     const paths = decodeLine({ nodes: lat.nodes, edges, space }, decoder)
     let best = paths[0]

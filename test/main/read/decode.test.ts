@@ -75,7 +75,7 @@ function bruteForce(lat: DecodeLattice, opts: DecoderOptions & Parameters<typeof
     const spaces = acc.length > 0 ? spaceChoices(sp, opts) : [false]
     lat.edges.forEach((e, ei) => {
       if (e.from !== node) return
-      for (const k of candidateLabels(e.probs, opts))
+      for (const k of candidateLabels(e.probs, opts, e.plain === true))
         for (const space of spaces) walk(e.to, [...acc, { edge: ei, label: CLASSES[k], space }])
     })
   }
@@ -100,13 +100,47 @@ function randomLattice(r: () => number): DecodeLattice {
         spec[c] = v
         left -= v
       }
-      edges.push({ from: f, to: t, probs: probs(spec), prior: -r() })
+      edges.push({ from: f, to: t, probs: probs(spec), prior: -r(), ...(r() < 0.5 ? { plain: true } : {}) })
     }
   }
   // Space probabilities from near 0 to near 1, some beyond the decoder's confident-gap limits.
   const space = Array.from({ length: nodes }, (_, k) => (k === 0 || r() < 0.3 ? null : 0.01 + 0.98 * r()))
   return { nodes, edges, space }
 }
+
+describe('candidate labels', () => {
+  it('tries fewer classes on a plain detector box than on a cut piece or a merge', () => {
+    // G 0.81 and 0 0.06: 0 is within 5% of G (tried on a cut piece) but not within 10% (not on a plain box).
+    const p = probs({ G: 0.81, '0': 0.06, C: 0.03 })
+    const opts = { lm: tinyLm }
+    expect(candidateLabels(p, opts).map((k) => CLASSES[k])).toEqual(['G', '0'])
+    expect(candidateLabels(p, opts, true).map((k) => CLASSES[k])).toEqual(['G'])
+    expect(DEFAULT_DECODER.minRatioPlain).toBe(0.1)
+    expect(candidateLabels(p, { ...opts, minRatioPlain: 0.03 }, true).map((k) => CLASSES[k])).toEqual(['G', '0', 'C'])
+    // Without a language model only the best class is read, plain or not.
+    expect(candidateLabels(p, { lm: null }, false)).toEqual([idx('G')])
+  })
+
+  it('lets the language model turn a cut piece to the class it prefers, but not a plain box', () => {
+    // T, then a glyph read A 0.8 and H 0.07, then E: the language model and lexicon read THE where the middle is
+    // a cut piece (H is within 10% of A), and the plain box keeps its reading A.
+    const lat = (plain: boolean): DecodeLattice => ({
+      nodes: 4,
+      edges: [
+        { from: 0, to: 1, probs: probs({ T: 0.99 }), prior: 0, plain: true },
+        { from: 1, to: 2, probs: probs({ A: 0.8, H: 0.07 }), prior: 0, ...(plain ? { plain: true } : {}) },
+        { from: 2, to: 3, probs: probs({ E: 0.99 }), prior: 0, plain: true }
+      ],
+      space: [null, null, null, null]
+    })
+    const read = (plain: boolean) =>
+      decodeLine(lat(plain), { lm: tinyLm, lmWeight: 1, lexicon: new Set(['THE']), lexiconBonus: 2 })[0]
+        .steps.map((st) => st.label)
+        .join('')
+    expect(read(false)).toBe('THE')
+    expect(read(true)).toBe('TAE')
+  })
+})
 
 describe('line decoder', () => {
   it('finds the best reading brute force finds, on 60 random small lattices (unbounded beam)', () => {
@@ -119,6 +153,7 @@ describe('line decoder', () => {
       lexicon: new Set(['THE', 'CAT', 'ON', 'TO']),
       confident: 0.95,
       minRatio: 0.05,
+      minRatioPlain: 0.4,
       maxLabels: 3,
       lookalikeMin: 0.01,
       mixedTokenCost: 0.8,
