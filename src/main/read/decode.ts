@@ -31,7 +31,7 @@ export interface DecodeEdge {
   probs: ArrayLike<number>
   /** Additive ln prior of the segment (its shape, its kind). */
   prior: number
-  /** A detector's box that the lattice neither cuts nor merges (read with `minRatioPlain` where that is set). */
+  /** A detector's box that the lattice neither cuts nor merges: the decoder tries its classes by `minRatioPlain`. */
   plain?: boolean
 }
 
