@@ -47,6 +47,11 @@ export interface LatticeSegment {
   cutHeld?: boolean
 }
 
+/** A detector's box that the lattice neither cuts nor merges: the glyph as the detector found it, whole and alone. */
+export function isPlainBox(s: LatticeSegment): boolean {
+  return s.kind === 'box' && !s.cutUnit && !s.mergeUnit
+}
+
 export interface LineLattice {
   line: number
   /** Nodes 0 … nodes − 1; a path goes from 0 to nodes − 1. */

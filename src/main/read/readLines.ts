@@ -26,6 +26,7 @@ import {
 import {
   buildLattices,
   CUT_DEFAULTS,
+  isPlainBox,
   MERGE_DEFAULTS,
   type LatticeOptions,
   type LineLattice,
@@ -576,7 +577,7 @@ export function decodeLines(
         to: s.to,
         probs: probsOf(i),
         prior,
-        ...(s.kind === 'box' && !s.cutUnit && !s.mergeUnit ? { plain: true } : {})
+        ...(isPlainBox(s) ? { plain: true } : {})
       }
     })
     const paths = decodeLine({ nodes: lat.nodes, edges, space }, decoder)

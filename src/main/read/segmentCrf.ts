@@ -16,7 +16,7 @@ import { z } from 'zod'
 import { CLASSES, NUM_CLASSES } from '../../shared/classes.ts'
 import { InvalidInputError } from '../core/errors.ts'
 import { lnp } from './decode.ts'
-import type { LineLattice } from './lattice.ts'
+import { isPlainBox, type LineLattice } from './lattice.ts'
 import { median } from '../../shared/stats.ts'
 
 export const SEGMENT_FEATURES = [
@@ -102,7 +102,7 @@ export function segmentFeatures(
 ): number[] {
   const s = lat.segments[i]
   const ch = Math.max(1, lat.charHeight)
-  const plainBox = s.kind === 'box' && !s.cutUnit && !s.mergeUnit ? 1 : 0
+  const plainBox = isPlainBox(s) ? 1 : 0
   const cutWhole = s.kind === 'box' && s.cutUnit ? 1 : 0
   const mergeSpanned = s.kind === 'box' && !s.cutUnit && s.mergeUnit ? 1 : 0
   const cutPiece = s.kind === 'cut' ? 1 : 0
