@@ -10,6 +10,8 @@
 //      [--set lattice.key=value ...] read the pages with these lattice settings (a score for settings under study)
 //      [--without A,B]  leave these features out (an ablation: their columns are held constant, and the written
 //                       model does not name them)
+//      [--from-rows FILE] fit on the rows a run with --rows wrote, without reading the pages again (ablations in
+//                       seconds; the card names the rows file and the command that wrote it)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { basename, dirname, join, relative, resolve } from 'node:path'
@@ -44,12 +46,13 @@ const { values, positionals } = parseArgs({
     rows: { type: 'string' },
     touching: { type: 'string' },
     without: { type: 'string' },
+    'from-rows': { type: 'string' },
     set: { type: 'string', multiple: true }
   }
 })
 // `--set lattice.key=value`: fit the score for lattice settings under study (bench/knobs.ts), recorded in the card.
 const lattice = knobs(values.set ?? []).lattice
-if (positionals.length === 0 || !values.out)
+if ((positionals.length === 0 && !values['from-rows']) || !values.out)
   throw new Error('usage: npx tsx scripts/train-segment-score.ts DIR... --out FILE.json [--iou 0.6] [--l2 1]')
 const without = new Set(values.without ? values.without.split(',') : [])
 for (const w of without)
@@ -82,7 +85,49 @@ function leaveOut(m: SegmentScoreModel, names: ReadonlySet<string>): SegmentScor
   }
 }
 
+/** What a --rows file holds besides the lines: enough for a card fitted from it to say where they came from. */
+interface RowsFile {
+  names: string[]
+  command: string
+  classifier: string
+  gitCommit: string | null
+  sources: { dir: string; seed?: number; command?: string; pages: number }[]
+  lines: (Omit<Line, 'feats' | 'lnPeak' | 'gold' | 'hand' | 'from' | 'to'> & {
+    feats: number[]
+    lnPeak: number[]
+    gold: number[]
+    hand: number[]
+    from: number[]
+    to: number[]
+  })[]
+}
+
+/** The lines of a --rows file, with the features left out held at 0 (as a fit that reads the pages holds them). */
+function linesFromRows(rows: RowsFile): Line[] {
+  if (rows.names.join() !== SEGMENT_FEATURES.join())
+    throw new Error(`--from-rows: the file's features (${rows.names.join()}) are not this version's`)
+  const k = SEGMENT_FEATURES.length
+  const zero = SEGMENT_FEATURES.flatMap((n, q) => (without.has(n) ? [q] : []))
+  return rows.lines.map((l) => {
+    const feats = Float64Array.from(l.feats)
+    for (let i = 0; i < l.from.length; i++) for (const q of zero) feats[i * k + q] = 0
+    return {
+      ...l,
+      feats,
+      lnPeak: Float64Array.from(l.lnPeak),
+      gold: Uint8Array.from(l.gold),
+      hand: Float64Array.from(l.hand),
+      from: Int32Array.from(l.from),
+      to: Int32Array.from(l.to)
+    }
+  })
+}
+
+const rel = (p: string) => relative(process.cwd(), resolve(p))
+
 async function main() {
+  const fromRows = values['from-rows'] ? (JSON.parse(readFileSync(values['from-rows'], 'utf8')) as RowsFile) : null
+  if (fromRows) return fit(linesFromRows(fromRows), fromRows.sources, fromRows.classifier, fromRows)
   const classifier = await loadClassifier()
   // `--touching DIR`: the score for another touching-letter model than the shipped one (its readings are features).
   const touching = values.touching ? await loadClassifier(values.touching) : undefined
@@ -161,6 +206,10 @@ async function main() {
       values.rows,
       JSON.stringify({
         names: SEGMENT_FEATURES,
+        command: commandLine(),
+        classifier: classifier.name,
+        gitCommit: gitCommit(),
+        sources,
         lines: lines.map((l) => ({
           ...l,
           feats: [...l.feats],
@@ -172,6 +221,21 @@ async function main() {
         }))
       })
     )
+  await fit(lines, sources, classifier.name, null)
+}
+
+/** This run's command, folders and files relative to where it ran (the repository), never absolute paths. */
+function commandLine(): string {
+  const input = values['from-rows'] ? `--from-rows ${rel(values['from-rows'])}` : positionals.map(rel).join(' ')
+  return `npx tsx scripts/train-segment-score.ts ${input} --out ${rel(values.out!)} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${rel(values.touching)}` : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}${(values.set ?? []).map((x) => ` --set ${x}`).join('')}`
+}
+
+async function fit(
+  lines: Line[],
+  sources: RowsFile['sources'],
+  classifierName: string,
+  rows: RowsFile | null
+): Promise<void> {
   // The report: lines of held-out pages whose best path (score + ln p_top, no language model) is all matching
   // candidates, for the fitted score and the hand-set priors (plus the decoder's default per-segment bonus).
   const test = lines.filter((l) => heldOut(l.page) && hasGoldPath(l))
@@ -216,11 +280,13 @@ async function main() {
       'Learned score of a candidate segment being one drawn character (read/segmentCrf.ts): a CRF over each line ' +
       "lattice's segmentations, fitted by maximum likelihood on training pages",
     // The folders as paths relative to where the command ran (the repository), never a machine's absolute paths.
-    command: `npx tsx scripts/train-segment-score.ts ${positionals.map((d) => relative(process.cwd(), resolve(d))).join(' ')} --out ${relative(process.cwd(), resolve(values.out!))} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${relative(process.cwd(), resolve(values.touching))}` : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}${(values.set ?? []).map((x) => ` --set ${x}`).join('')}`,
-    classifier: classifier.name,
+    command: commandLine(),
+    // Fitted from a rows file: the command that read the pages and wrote it (its lattice settings are there).
+    ...(rows ? { rowsCommand: rows.command } : {}),
+    classifier: classifierName,
     // The commit whose reading stage built the lattices: the score is fitted on its candidates, so rerunning the
     // command reproduces it from that commit (the lattice's defaults move with the code).
-    gitCommit: gitCommit(),
+    gitCommit: rows ? rows.gitCommit : gitCommit(),
     sources,
     iou: minIou,
     l2,
