@@ -45,12 +45,6 @@ export interface LatticeSegment {
    * `cutAlso` said no: the reader may look at it and ask for its cuts (readLines.ts#prepareLines).
    */
   cutHeld?: boolean
-  /**
-   * For a cut piece or a run of pieces: the ink its left and right cuts sever, in stroke widths (rows where ink runs
-   * on both sides of the cut path, over the box's stroke width; 0 at the box's own sides). A cut where two letters
-   * touch severs about one stroke, one down a letter's stem or through a bowl more.
-   */
-  sever?: [number, number]
 }
 
 /** A detector's box that the lattice neither cuts nor merges: the glyph as the detector found it, whole and alone. */
@@ -421,16 +415,6 @@ export function inkBetween(mask: Uint8Array, w: number, left: Int32Array, right:
   return false
 }
 
-/** Rows of `mask` (w wide) where ink runs across the cut path `p` (ink just left of the path and on it). */
-export function severed(mask: Uint8Array, w: number, p: Int32Array): number {
-  let n = 0
-  for (let r = 0; r < p.length; r++) {
-    const x = p[r]
-    if (x > 0 && x < w && mask[r * w + x - 1] && mask[r * w + x]) n++
-  }
-  return n
-}
-
 /** The box's own ink as a mask over its ink rectangle (row-major, rect.w × rect.h). */
 function ownInkMask(seg: Seg, ink: NonNullable<CharBox['ink']>): Uint8Array {
   const { x, y, w, h } = ink.rect
@@ -677,8 +661,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       let cuts: number[] = forced
       let paths: ReturnType<typeof cutPaths> | null = null
       let mask: Uint8Array | null = null
-      let sliver = 0,
-        stroke = 1
+      let sliver = 0
       const straight = new Set<number>()
       const sized = b.w >= cutH * H && b.w >= cutW * W
       const held =
@@ -693,7 +676,6 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         paths = cutPaths(mask, iw, ih, opts.cutStep)
         const margin = Math.max(2, Math.round(0.1 * H * seg.binaryScale))
         const { stroke: sw, longest } = columnRuns(mask, iw, ih)
-        stroke = Math.max(1, sw)
         sliver = (opts.sliverInk ?? 0.5) * sw * sw
         const found = wide ? cutColumns(paths.cost, sw, H * seg.binaryScale, W * seg.binaryScale, opts) : []
         // Beside upright strokes too, unless a least-ink cut is already within two columns.
@@ -741,8 +723,6 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       // Pieces between the kept cuts: nodes node … node + bounds.length − 1.
       const first = segments.length
       const index = mask ? inkIndex(mask, iw, ih) : null
-      // The ink each inner bound severs (the box's own sides sever none).
-      const severs = bounds.map((p, i) => (mask && i > 0 && i < bounds.length - 1 ? severed(mask, iw, p) : 0))
       for (let i = 0; i < bounds.length - 1; i++) {
         // Runs from piece i only grow with j: once one is too wide, so are the rest (their ink is a superset).
         let tooWide = false
@@ -756,14 +736,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           else if (!tooWide) {
             const piece = partBox(seg, b, bounds[i], bounds[j], index)
             if (piece && j > i + 1 && piece.w > maxRun * H) tooWide = true
-            else if (piece)
-              segments.push({
-                from: node + i,
-                to: node + j,
-                box: piece,
-                kind: 'cut',
-                sever: [severs[i] / stroke, severs[j] / stroke]
-              })
+            else if (piece) segments.push({ from: node + i, to: node + j, box: piece, kind: 'cut' })
           }
         }
       }

@@ -47,8 +47,7 @@ export const SEGMENT_FEATURES = [
   'bottomOffset',
   'bottomOffset2',
   'lnAspect2',
-  'innerGap',
-  'severMax'
+  'innerGap'
 ] as const
 
 /** A fitted score: z_k = (f_k − mean_k) / std_k over the features it names; score = Σ w_k z_k + bias. */
@@ -122,8 +121,6 @@ export function segmentFeatures(
   // The widest gap between detector boxes inside the candidate (a merge across a word space is no letter).
   let innerGap = 0
   for (let n = s.from + 1; n < s.to; n++) innerGap = Math.max(innerGap, lat.gaps[n] ?? 0)
-  // The more of the ink its cuts sever: a cut down a stem or through a bowl where touching letters meet at a point.
-  const severMax = s.sever ? Math.max(s.sever[0], s.sever[1]) : 0
   const top = (s.box.y - band.top) / ch,
     bottom = (band.bottom - s.box.y - s.box.h) / ch
   return [
@@ -154,8 +151,7 @@ export function segmentFeatures(
     bottom,
     bottom * bottom,
     asp * asp,
-    innerGap,
-    severMax
+    innerGap
   ]
 }
 

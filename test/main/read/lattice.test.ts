@@ -9,7 +9,6 @@ import {
   cutPaths,
   inkBetween,
   onPaths,
-  severed,
   strokeMiddles,
   strokeSides,
   type LatticeOptions
@@ -68,31 +67,6 @@ describe('cutPaths', () => {
         if (which[y * w + x] === 1) expect(x, `stroke 1 at (${x},${y}) left of the cut`).toBeLessThan(p[y])
         if (which[y * w + x] === 2) expect(x, `stroke 2 at (${x},${y}) right of the cut`).toBeGreaterThanOrEqual(p[y])
       }
-  })
-
-  it('severed counts the rows where ink runs across a cut: the bridge for the path, a whole bar for a column', () => {
-    const w = 60
-    const ink = pair(w, 4).map((v) => (v ? 1 : 0))
-    const { cost, path } = cutPaths(ink, w, H, 0.1)
-    const m = H >> 1
-    let best = bar(0, m, 4) + 6
-    for (let x = best; x < bar(1, m, 4); x++) if (cost[x] < cost[best]) best = x
-    // The path crosses the bridge's three rows; wherever it enters the bridge, ink lies on both of its sides there.
-    expect(severed(ink, w, path(best))).toBe(3)
-    // A straight cut through the middle of the first bar's top row: every row where the column and the one left of it
-    // are both ink. From the pair's geometry: a bar is 6 px wide from bar(k, y), the bridge fills rows 28–30 between
-    // the bars.
-    const c = bar(0, 0, 4) + 3
-    const inkAt = (x: number, y: number) =>
-      [0, 1].some((k) => x >= bar(k, y, 4) && x < bar(k, y, 4) + 6) ||
-      (y >= 28 && y <= 30 && x >= bar(0, y, 4) + 6 && x < bar(1, y, 4))
-    let rows = 0
-    for (let y = 0; y < H; y++) if (inkAt(c - 1, y) && inkAt(c, y)) rows++
-    expect(rows).toBeGreaterThan(3)
-    expect(severed(ink, w, new Int32Array(H).fill(c))).toBe(rows)
-    // At the box's sides (column 0 and w) nothing is severed.
-    expect(severed(ink, w, new Int32Array(H).fill(0))).toBe(0)
-    expect(severed(ink, w, new Int32Array(H).fill(w))).toBe(0)
   })
 })
 
