@@ -103,6 +103,8 @@ async function main() {
   const files = pageImages(dir, values.only)
   const table = new Map<string, Map<string, Score>>()
   const ms = new Map<string, number>()
+  // Each page's errors without spaces per configuration, for paired comparisons (bench/compare-runs.ts).
+  const pages: Record<string, { condition: string; chars: number; errs: Record<string, number> }> = {}
   let segMs = 0
   const strip = (s: string) => s.replace(/\s+/g, '')
   for (const f of files) {
@@ -131,6 +133,8 @@ async function main() {
       const text = assembleText(doc)
       if (values.show && c === names[names.length - 1] && text !== gt)
         console.log(`${name} [${c}]\n${text}\n--- truth\n${gt}\n`)
+      const page = (pages[name] ??= { condition: cond, chars: strip(gt).length, errs: {} })
+      page.errs[c] = levenshtein(strip(text), strip(gt))
       // Pages without text count in their own row only: their errors are extra characters, not a rate.
       for (const key of gt.length > 0 ? [cond, 'overall'] : [cond]) {
         const byCfg = table.get(key) ?? new Map<string, Score>()
@@ -154,7 +158,9 @@ async function main() {
     }
   }
   if (values.json) {
-    process.stdout.write(JSON.stringify({ dir, configs: names, knobs: k, rows, ms: Object.fromEntries(ms) }) + '\n')
+    process.stdout.write(
+      JSON.stringify({ dir, configs: names, knobs: k, rows, pages, ms: Object.fromEntries(ms) }) + '\n'
+    )
     return
   }
   console.log(`| condition | ${names.map((c) => `${c} CER (with spaces)`).join(' | ')} |`)
