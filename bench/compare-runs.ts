@@ -78,11 +78,11 @@ console.log(
   '| condition | pages | characters | base | new | new − base | 95% interval | pages better / worse | sign test p |'
 )
 console.log('|---|---:|---:|---:|---:|---:|---|---|---:|')
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 const order = [...groups.keys()].sort((a, b) => (a === 'overall' ? 1 : b === 'overall' ? -1 : a < b ? -1 : 1))
 for (const g of order) {
   const keys = groups.get(g)!
   const d = keys.map((k) => next.get(k)!.errs - base.get(k)!.errs)
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
   const b = sum(keys.map((k) => base.get(k)!.errs)),
     n = sum(keys.map((k) => next.get(k)!.errs))
   const chars = sum(keys.map((k) => base.get(k)!.chars))

@@ -133,17 +133,21 @@ async function main() {
       const text = assembleText(doc)
       if (values.show && c === names[names.length - 1] && text !== gt)
         console.log(`${name} [${c}]\n${text}\n--- truth\n${gt}\n`)
-      const page = (pages[name] ??= { condition: cond, chars: strip(gt).length, errs: {} })
-      page.errs[c] = levenshtein(strip(text), strip(gt))
+      // The page's distances once: its own record and each row it counts in (its condition, overall) add them.
+      const chars = strip(gt).length,
+        errs = levenshtein(strip(text), strip(gt)),
+        errsSp = levenshtein(text, gt)
+      const page = (pages[name] ??= { condition: cond, chars, errs: {} })
+      page.errs[c] = errs
       // Pages without text count in their own row only: their errors are extra characters, not a rate.
       for (const key of gt.length > 0 ? [cond, 'overall'] : [cond]) {
         const byCfg = table.get(key) ?? new Map<string, Score>()
         table.set(key, byCfg)
         const s = byCfg.get(c) ?? { chars: 0, charsSp: 0, errs: 0, errsSp: 0 }
-        s.chars += strip(gt).length
+        s.chars += chars
         s.charsSp += gt.length
-        s.errs += levenshtein(strip(text), strip(gt))
-        s.errsSp += levenshtein(text, gt)
+        s.errs += errs
+        s.errsSp += errsSp
         byCfg.set(c, s)
       }
     }

@@ -133,7 +133,7 @@ async function main() {
   // `--touching DIR`: the score for another touching-letter model than the shipped one (its readings are features).
   const touching = values.touching ? await loadClassifier(values.touching) : undefined
   const lines: Line[] = []
-  const sources: { dir: string; seed?: number; command?: string; pages: number }[] = []
+  const sources: RowsFile['sources'] = []
   const k = SEGMENT_FEATURES.length
   for (const dir of positionals) {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
