@@ -1,9 +1,16 @@
 // Small order statistics shared by the page pipeline (main) and the page editor (renderer).
 
 /** The median of `xs` (the mean of the two middle values for an even count); 0 for none. */
+/**
+ * Numbers in ascending order, as a sort's comparator. One function of the module for every sort on a page's path:
+ * an arrow written at each sort is a new closure on every call, which V8 compiled again for every page
+ * (docs/BENCHMARKS.md, "Forty-second session").
+ */
+export const ascending = (a: number, b: number): number => a - b
+
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
+  const s = [...xs].sort(ascending)
   const m = s.length >> 1
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
@@ -11,7 +18,7 @@ export function median(xs: readonly number[]): number {
 /** The upper median of `xs` (the higher of the two middle values for an even count); 0 for none. */
 export function upperMedian(xs: readonly number[]): number {
   if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
+  const s = [...xs].sort(ascending)
   return s[s.length >> 1]
 }
 

@@ -163,21 +163,38 @@ export function tokenRanges(steps: readonly Pick<DecodedStep, 'spaceBefore'>[]):
 
 /** The classes a segment may be read as: its best, and (when not confident, with a language model) close seconds. */
 export function candidateLabels(probs: ArrayLike<number>, opts: DecoderOptions, plain = false): number[] {
-  const order = Array.from({ length: CLASSES.length }, (_, k) => k).sort((a, b) => probs[b] - probs[a])
+  rankedProbs = probs
+  const order = CLASS_ORDER.slice().sort(byRankedProb)
+  rankedProbs = NO_PROBS
   const top = probs[order[0]]
   const confident = opts.confident ?? DEFAULT_DECODER.confident
   if (!opts.lm) return [order[0]]
-  const partner = PARTNER[order[0]]
-  const withPartner = (ks: number[]): number[] =>
-    partner >= 0 && !ks.includes(partner) && probs[partner] >= (opts.lookalikeMin ?? DEFAULT_DECODER.lookalikeMin)
-      ? [...ks, partner]
-      : ks
-  if (top >= confident) return withPartner([order[0]])
+  const lookalikeMin = opts.lookalikeMin ?? DEFAULT_DECODER.lookalikeMin
+  if (top >= confident) return withPartner([order[0]], order[0], probs, lookalikeMin)
   const ratio = plain
     ? (opts.minRatioPlain ?? DEFAULT_DECODER.minRatioPlain)
     : (opts.minRatio ?? DEFAULT_DECODER.minRatio)
   const max = opts.maxLabels ?? DEFAULT_DECODER.maxLabels
-  return withPartner(order.slice(0, max).filter((k) => probs[k] >= ratio * top))
+  const close: number[] = []
+  for (const k of order.slice(0, max)) if (probs[k] >= ratio * top) close.push(k)
+  return withPartner(close, order[0], probs, lookalikeMin)
+}
+
+// candidateLabels' and decodeLine's sorts compare with functions of the module: as closures (made anew on every call)
+// V8 compiled them again for every page (docs/BENCHMARKS.md, "Forty-second session").
+
+/** The class indices 0 … 35, the order candidateLabels sorts from. */
+const CLASS_ORDER: readonly number[] = Array.from({ length: CLASSES.length }, (_, k) => k)
+const NO_PROBS: ArrayLike<number> = []
+/** The probabilities candidateLabels is sorting by (only during its sort). */
+let rankedProbs: ArrayLike<number> = NO_PROBS
+const byRankedProb = (a: number, b: number): number => rankedProbs[b] - rankedProbs[a]
+const byScoreDesc = (a: { score: number }, b: { score: number }): number => b.score - a.score
+
+/** `ks` with the best class's look-alike partner added when it is not there and likely enough. */
+function withPartner(ks: number[], best: number, probs: ArrayLike<number>, lookalikeMin: number): number[] {
+  const partner = PARTNER[best]
+  return partner >= 0 && !ks.includes(partner) && probs[partner] >= lookalikeMin ? [...ks, partner] : ks
 }
 
 /** Whether a path passing a gap of space probability p may put a space there: [false], [true] or both. */
@@ -235,7 +252,7 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   for (let n = 0; n < lat.nodes - 1; n++) {
     if (at[n].size === 0 || from[n].length === 0) continue
     let hyps = [...at[n].values()]
-    if (hyps.length > beam) hyps = hyps.sort((a, b) => b.score - a.score).slice(0, beam)
+    if (hyps.length > beam) hyps = hyps.sort(byScoreDesc).slice(0, beam)
     const pSpace = n > 0 ? lat.space[n] : null
     for (const h of hyps) {
       const starts: { score: number; ctx: string; word: string; space: boolean }[] = []
@@ -274,7 +291,7 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   }
   const finals = [...at[lat.nodes - 1].values()]
     .map((h) => ({ h, score: h.score + lmScore(h.ctx, ' ') + wordEnd(h.word) }))
-    .sort((a, b) => b.score - a.score)
+    .sort(byScoreDesc)
     .slice(0, nBest)
   return finals.map(({ h, score }) => {
     const steps: DecodedStep[] = []

@@ -23,7 +23,7 @@
 import type { CharBox, SegmentResult } from '../vision/segment.ts'
 import { unionRect } from '../core/rect.ts'
 import type { PageLayout, Rect } from '../vision/layout.ts'
-import { median } from '../../shared/stats.ts'
+import { ascending, median } from '../../shared/stats.ts'
 
 export type SegmentKind = 'box' | 'merge' | 'cut'
 
@@ -46,6 +46,10 @@ export interface LatticeSegment {
    */
   cutHeld?: boolean
 }
+
+/** Segments by where they start, and by where they end (last first): onPaths' sorts (functions of the module, see `ascending`). */
+const byFrom = (a: { from: number }, b: { from: number }): number => a.from - b.from
+const byToDesc = (a: { to: number }, b: { to: number }): number => b.to - a.to
 
 /** A detector's box that the lattice neither cuts nor merges: the glyph as the detector found it, whole and alone. */
 export function isPlainBox(s: LatticeSegment): boolean {
@@ -309,7 +313,7 @@ export function cutColumns(
       if (best >= 0 && kept.every((k) => Math.abs(k - best) >= margin / 2)) kept.push(best)
     }
   }
-  return kept.sort((a, b) => a - b)
+  return kept.sort(ascending)
 }
 
 /**
@@ -398,8 +402,8 @@ export function onPaths<S extends { from: number; to: number }>(segments: S[], n
   fwd[0] = 1
   bwd[nodes - 1] = 1
   // Every segment goes forward (from < to), so one pass in order of `from` (of `to`, backwards) finds them all.
-  for (const s of [...segments].sort((a, b) => a.from - b.from)) if (fwd[s.from]) fwd[s.to] = 1
-  for (const s of [...segments].sort((a, b) => b.to - a.to)) if (bwd[s.to]) bwd[s.from] = 1
+  for (const s of [...segments].sort(byFrom)) if (fwd[s.from]) fwd[s.to] = 1
+  for (const s of [...segments].sort(byToDesc)) if (bwd[s.to]) bwd[s.from] = 1
   const kept = segments.filter((s) => fwd[s.from] && bwd[s.to])
   return kept.length === segments.length ? segments : kept
 }
@@ -446,46 +450,62 @@ export function cutPaths(
     bwd = new Float64Array(w * h)
   const fFrom = new Int8Array(w * h),
     bFrom = new Int8Array(w * h)
-  const relax = (dst: Float64Array, from: Int8Array, y: number, prevY: number) => {
-    for (let x = 0; x < w; x++) {
-      let best = dst[prevY * w + x],
-        d = 0
-      if (x > 0 && dst[prevY * w + x - 1] + step < best) {
-        best = dst[prevY * w + x - 1] + step
-        d = -1
-      }
-      if (x < w - 1 && dst[prevY * w + x + 1] + step < best) {
-        best = dst[prevY * w + x + 1] + step
-        d = 1
-      }
-      dst[y * w + x] = best + mask[y * w + x]
-      from[y * w + x] = d
-    }
-  }
   for (let x = 0; x < w; x++) {
     fwd[x] = mask[x]
     bwd[(h - 1) * w + x] = mask[(h - 1) * w + x]
   }
-  for (let y = 1; y < h; y++) relax(fwd, fFrom, y, y - 1)
-  for (let y = h - 2; y >= 0; y--) relax(bwd, bFrom, y, y + 1)
+  for (let y = 1; y < h; y++) relaxRow(mask, w, step, fwd, fFrom, y, y - 1)
+  for (let y = h - 2; y >= 0; y--) relaxRow(mask, w, step, bwd, bFrom, y, y + 1)
   const m = h >> 1
   const cost = new Float32Array(w)
   for (let x = 0; x < w; x++) cost[x] = fwd[m * w + x] + bwd[m * w + x] - mask[m * w + x]
-  const path = (x0: number): Int32Array => {
-    const p = new Int32Array(h)
-    let x = x0
-    for (let y = m; y >= 0; y--) {
-      p[y] = x
-      x += fFrom[y * w + x]
+  return { cost, path: (x0: number): Int32Array => tracePath(fFrom, bFrom, w, h, x0) }
+}
+
+// cutPaths' loops are functions of the module, not closures: V8 compiled a closure's loops again for every page
+// (docs/BENCHMARKS.md, "Forty-second session").
+
+/** One row of cutPaths' costs from the row before it (prevY), with the move each came by. */
+function relaxRow(
+  mask: Uint8Array,
+  w: number,
+  step: number,
+  dst: Float64Array,
+  from: Int8Array,
+  y: number,
+  prevY: number
+): void {
+  for (let x = 0; x < w; x++) {
+    let best = dst[prevY * w + x],
+      d = 0
+    if (x > 0 && dst[prevY * w + x - 1] + step < best) {
+      best = dst[prevY * w + x - 1] + step
+      d = -1
     }
-    x = x0
-    for (let y = m; y < h; y++) {
-      p[y] = x
-      x += bFrom[y * w + x]
+    if (x < w - 1 && dst[prevY * w + x + 1] + step < best) {
+      best = dst[prevY * w + x + 1] + step
+      d = 1
     }
-    return p
+    dst[y * w + x] = best + mask[y * w + x]
+    from[y * w + x] = d
   }
-  return { cost, path }
+}
+
+/** cutPaths' path through column x0 of the middle row, from the moves the costs came by. */
+function tracePath(fFrom: Int8Array, bFrom: Int8Array, w: number, h: number, x0: number): Int32Array {
+  const m = h >> 1
+  const p = new Int32Array(h)
+  let x = x0
+  for (let y = m; y >= 0; y--) {
+    p[y] = x
+    x += fFrom[y * w + x]
+  }
+  x = x0
+  for (let y = m; y < h; y++) {
+    p[y] = x
+    x += bFrom[y * w + x]
+  }
+  return p
 }
 
 /**

@@ -30,6 +30,7 @@
 //    part asks too that the boxes' heights are irregular, as texture's are: their median deviation from the
 //    median height above CLUTTER_IRREGULAR_SPREAD of it (the desks 0.19–0.38, that desk 0.28; pages of writing
 //    at most 0.11).
+import { ascending } from '../../shared/stats.ts'
 import type { PageDoc } from '../../shared/pagedoc.ts'
 
 /** The confidence most characters of a page of writing reach (the median page of writing is far above it). */
@@ -59,10 +60,10 @@ export const CLUTTER_IRREGULAR_SPREAD = 0.15
 export function heightSpread(boxes: ArrayLike<{ h: number }>): number {
   const n = boxes.length
   if (n === 0) return 0
-  const hs = Array.from({ length: n }, (_, i) => boxes[i].h).sort((a, b) => a - b)
+  const hs = Array.from({ length: n }, (_, i) => boxes[i].h).sort(ascending)
   const med = hs[n >> 1]
   if (med <= 0) return 0
-  const dev = hs.map((h) => Math.abs(h - med) / med).sort((a, b) => a - b)
+  const dev = hs.map((h) => Math.abs(h - med) / med).sort(ascending)
   return dev[n >> 1]
 }
 

@@ -486,6 +486,11 @@ async function healUnsure(
   )
 }
 
+/** Row k of an n × 36 probability table (a view): decodeLines' reads, in a function of the module (a closure there was compiled again for every page). */
+function classRow(probs: Float32Array, k: number): Float32Array {
+  return probs.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES)
+}
+
 /** The top probability of row `row` of n × 36 class probabilities. */
 export function rowPeak(probs: ArrayLike<number>, row: number): number {
   let peak = 0
@@ -560,7 +565,6 @@ export function decodeLines(
         return
       }
     }
-    const probsOf = (i: number) => probs.subarray((base + i) * NUM_CLASSES, (base + i + 1) * NUM_CLASSES)
     const space: (number | null)[] = []
     let g = 0
     for (const gap of lat.gaps) space.push(gap === null ? null : gm.pSpace[li][g++])
@@ -570,12 +574,15 @@ export function decodeLines(
       let prior: number
       if (learned) {
         const tp = prep.touchPeak?.[base + i] ?? 0
-        prior = segmentScore(learned, segmentFeatures(lat, i, probsOf(i), tp > 0 ? Math.log(tp) : undefined, band!))
+        prior = segmentScore(
+          learned,
+          segmentFeatures(lat, i, classRow(probs, base + i), tp > 0 ? Math.log(tp) : undefined, band!)
+        )
       } else prior = shapePrior(s.box, s.kind, lat, opts.shape) + (prep.prior?.[base + i] ?? 0)
       return {
         from: s.from,
         to: s.to,
-        probs: probsOf(i),
+        probs: classRow(probs, base + i),
         prior,
         ...(isPlainBox(s) ? { plain: true } : {})
       }
@@ -621,7 +628,7 @@ export function decodeLines(
           kind: s.kind,
           line: lat.line,
           word,
-          probs: probsOf(st.edge),
+          probs: classRow(probs, base + st.edge),
           label: st.label,
           candidate: base + st.edge
         })
@@ -633,7 +640,7 @@ export function decodeLines(
       ...(splits.length > 0 ? { splits } : {}),
       ...(rescued.length > 0 ? { rescues: rescued } : {}),
       candidates: lat.segments.map((s, i) => {
-        const p = probsOf(i)
+        const p = classRow(probs, base + i)
         let k = 0
         for (let c = 1; c < NUM_CLASSES; c++) if (p[c] > p[k]) k = c
         return { box: s.box, kind: s.kind, label: CLASSES[k], p: p[k], chosen: chosen.has(i), prior: edges[i].prior }

@@ -12,6 +12,7 @@
 //  3. the posterior of the word component is the space probability, kept within [floor, 1 − floor] so the
 //     language model can still break a close call (read/decode.ts adds both).
 
+import { ascending } from '../../shared/stats.ts'
 import { otsuSplit } from '../vision/layout.ts'
 
 export interface GapModelOptions {
@@ -113,7 +114,7 @@ export function fitMixture(xs: readonly number[], init: Mixture, prior?: { m: Mi
 
 /** Start for EM: Otsu's split of the (log) gaps, each side's mean, spread and share. */
 function initialMixture(xs: readonly number[]): Mixture {
-  const s = [...xs].sort((a, b) => a - b)
+  const s = [...xs].sort(ascending)
   const split = otsuSplit(s)
   const part = (v: number[]) => {
     const mu = v.reduce((a, b) => a + b, 0) / v.length
@@ -152,7 +153,7 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
   const fixed = (g: number): number | null => (g >= always ? 1 - floor : g < never ? floor : null)
   const logs = lineGaps.map((g) => g.map(toLog))
   const med = (v: readonly number[]) => {
-    const s = [...v].sort((a, b) => a - b)
+    const s = [...v].sort(ascending)
     const m = s.length >> 1
     return s.length === 0 ? 0 : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
   }
@@ -166,7 +167,7 @@ export function gapModel(lineGaps: readonly (readonly number[])[], opts: GapMode
     const init = initialMixture(all)
     const m = fitMixture(all, init)
     // Contrast in gap units between the two sides of the split: evenly spaced capitals have two "sides" too.
-    const sorted = [...all].sort((a, b) => a - b)
+    const sorted = [...all].sort(ascending)
     const split = Math.round(init.w[0] * sorted.length)
     const contrast = fromLog(med(sorted.slice(split))) / Math.max(0.05, fromLog(med(sorted.slice(0, split))))
     // Word gaps are the minority of a text's gaps: in English about one in five (one per word of 4–5 letters);

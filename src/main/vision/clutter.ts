@@ -135,50 +135,8 @@ function markWalls(
     }
     return null
   }
-  const followRow = (ys: Int32Array, x: number, centre: number): [number, number] | null => {
-    ys[x] = centre
-    let found = 1
-    const walk = (dir: number): number => {
-      let yc = centre,
-        gap = 0,
-        last = x
-      for (let xx = x + dir; xx >= 0 && xx < w; xx += dir) {
-        let at = -1
-        for (const dy of DRIFT) {
-          const yy = yc + dy
-          if (yy >= 0 && yy < h && bin[yy * w + xx]) {
-            at = yy
-            break
-          }
-        }
-        if (at < 0) {
-          if (++gap > GAP) break
-          continue
-        }
-        gap = 0
-        yc = at
-        ys[xx] = yc
-        last = xx
-        found++
-      }
-      return last
-    }
-    const x0 = walk(-1),
-      x1 = walk(1)
-    // A printed line is straight: its centre moves by at most a pixel per 30 along it (a page turned by 2°), where
-    // a chain of letters' tops wanders with their shapes.
-    let lo = h,
-      hi = -1
-    for (let xx = x0; xx <= x1; xx++)
-      if (ys[xx] >= 0) {
-        lo = Math.min(lo, ys[xx])
-        hi = Math.max(hi, ys[xx])
-      }
-    const straight = hi - lo <= Math.max(4, (x1 - x0 + 1) / 30)
-    if (x1 - x0 + 1 >= minLine && found >= 0.5 * (x1 - x0 + 1) && straight) return [x0, x1]
-    ys.fill(-1, x0, x1 + 1)
-    return null
-  }
+  const followRow = (ys: Int32Array, x: number, centre: number): [number, number] | null =>
+    followLineRow(bin, w, h, GAP, minLine, ys, x, centre)
   const half = Math.max(1, Math.ceil(thick / 2))
   const markLine = (ys: Int32Array, [x0, x1]: [number, number], into: Uint8Array) => {
     for (let xx = x0; xx <= x1; xx++) {
@@ -244,6 +202,68 @@ function markWalls(
     }
   }
   return out
+}
+
+/**
+ * markWalls' line follower: a horizontal line through (x, centre) followed left and right within DRIFT rows of its
+ * centre (which may drift a row at a time, for a tilted line) across gaps of up to `gapMax` columns, its centre rows
+ * written into `ys`; its columns [x0, x1] when it is at least minLine long, mostly ink and straight, else null (`ys`
+ * cleared there). A function of the module, not a closure of markWalls: V8 compiled the closure's loop again for
+ * every page (docs/BENCHMARKS.md, "Forty-second session").
+ */
+function followLineRow(
+  bin: Uint8Array,
+  w: number,
+  h: number,
+  gapMax: number,
+  minLine: number,
+  ys: Int32Array,
+  x: number,
+  centre: number
+): [number, number] | null {
+  ys[x] = centre
+  let found = 1
+  let x0 = x,
+    x1 = x
+  for (const dir of [-1, 1]) {
+    let yc = centre,
+      gap = 0,
+      last = x
+    for (let xx = x + dir; xx >= 0 && xx < w; xx += dir) {
+      let at = -1
+      for (const dy of DRIFT) {
+        const yy = yc + dy
+        if (yy >= 0 && yy < h && bin[yy * w + xx]) {
+          at = yy
+          break
+        }
+      }
+      if (at < 0) {
+        if (++gap > gapMax) break
+        continue
+      }
+      gap = 0
+      yc = at
+      ys[xx] = yc
+      last = xx
+      found++
+    }
+    if (dir < 0) x0 = last
+    else x1 = last
+  }
+  // A printed line is straight: its centre moves by at most a pixel per 30 along it (a page turned by 2°), where
+  // a chain of letters' tops wanders with their shapes.
+  let lo = h,
+    hi = -1
+  for (let xx = x0; xx <= x1; xx++)
+    if (ys[xx] >= 0) {
+      lo = Math.min(lo, ys[xx])
+      hi = Math.max(hi, ys[xx])
+    }
+  const straight = hi - lo <= Math.max(4, (x1 - x0 + 1) / 30)
+  if (x1 - x0 + 1 >= minLine && found >= 0.5 * (x1 - x0 + 1) && straight) return [x0, x1]
+  ys.fill(-1, x0, x1 + 1)
+  return null
 }
 
 /**

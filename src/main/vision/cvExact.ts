@@ -85,6 +85,13 @@ function findRoot(parent: Int32Array, i: number): number {
   return r
 }
 
+// labelComponents' sort compares with a function of the module: an arrow written at the sort is a new closure on
+// every call, which V8 compiled again for every page (docs/BENCHMARKS.md, "Forty-second session").
+const NO_KEYS = new Float64Array(0)
+/** The keys labelComponents is sorting labels by (only during its sort). */
+let sortKeys: Float64Array = NO_KEYS
+const byKey = (a: number, b: number): number => sortKeys[a] - sortKeys[b]
+
 /**
  * Labels the 4- or 8-connected components of `bin` (non-zero = ink), exactly as
  * cv.connectedComponentsWithStats(bin, labels, stats, centroids, connectivity, CV_32S) labels them: the same
@@ -154,7 +161,11 @@ export function labelComponents(
       const key = (runs.row[i] >> 1) * half + (runs.start[i] >> 1)
       if (key < firstBlock[label[i]]) firstBlock[label[i]] = key
     }
-    const order = Array.from({ length: n - 1 }, (_, k) => k + 1).sort((a, b) => firstBlock[a] - firstBlock[b])
+    const order: number[] = new Array<number>(n - 1)
+    for (let k = 0; k < n - 1; k++) order[k] = k + 1
+    sortKeys = firstBlock
+    order.sort(byKey)
+    sortKeys = NO_KEYS
     const renumber = new Int32Array(n)
     order.forEach((l, k) => (renumber[l] = k + 1))
     for (let i = 0; i < count; i++) label[i] = renumber[label[i]]

@@ -14,7 +14,7 @@
 // bimodal (e.g. a letter chart where every glyph is evenly spaced) gets no word breaks below 2.5 heights.
 
 import { unionRect } from '../core/rect.ts'
-import { median } from '../../shared/stats.ts'
+import { ascending, median } from '../../shared/stats.ts'
 
 export interface Rect {
   x: number
@@ -71,6 +71,12 @@ function vOverlap(a: Rect, b: Rect): number {
   return Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)
 }
 
+// groupLines' sort compares with a function of the module: an arrow written at the sort is a new closure on every
+// call, which V8 compiled again for every page (docs/BENCHMARKS.md, "Forty-second session").
+/** The boxes groupLines is sorting (only during its sort). */
+let sortBoxes: readonly { x: number }[] = []
+const byBoxX = (a: number, b: number): number => sortBoxes[a].x - sortBoxes[b].x
+
 /**
  * Groups boxes into lines (arrays of input indices, each sorted left to right), lines sorted top to bottom.
  *
@@ -96,7 +102,9 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
     parent[find(a)] = find(b)
   }
   const hMed = median(boxes.map((b) => b.h))
-  const order = boxes.map((_, i) => i).sort((a, b) => boxes[a].x - boxes[b].x)
+  sortBoxes = boxes
+  const order = boxes.map((_, i) => i).sort(byBoxX)
+  sortBoxes = []
   const xs = order.map((i) => boxes[i].x)
   const maxW = boxes.reduce((m, b) => Math.max(m, b.w), 0)
   const reach = 12 * Math.max(hMed, 1)
@@ -254,7 +262,7 @@ export function wordGapThreshold(gaps: readonly number[], opts: LayoutOptions = 
   const minContrast = opts.minGapContrast ?? 2.2
   const always = opts.alwaysBreakGap ?? 2.5
   const never = opts.neverBreakGap ?? 0.45
-  const g = gaps.map((x) => Math.max(x, 0)).sort((a, b) => a - b)
+  const g = gaps.map((x) => Math.max(x, 0)).sort(ascending)
   if (g.length < 2) return always
   const split = otsuSplit(g.map(Math.sqrt))
   const lo = g.slice(0, split),

@@ -41,7 +41,7 @@ import { applyInkGain, washedInkGain } from './glare.ts'
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
 
 import { MatScope, type Mat, type OpenCv } from './opencv.ts'
-import { median } from '../../shared/stats.ts'
+import { ascending, median } from '../../shared/stats.ts'
 
 // Boxed: the Emscripten module object is itself a thenable, so it must never be a promise's value.
 let cvPromise: Promise<{ cv: OpenCv }> | null = null
@@ -275,7 +275,7 @@ function components(bin: Mat, withLabels = true): { comps: Comp[]; labels: Label
 function estimateCharHeight(comps: Comp[], imgH: number): number {
   const hs = comps.filter((c) => c.h >= 6 && c.area >= 12 && c.h < imgH * 0.5).map((c) => c.h)
   if (hs.length === 0) return 0
-  const sorted = [...hs].sort((a, b) => a - b)
+  const sorted = [...hs].sort(ascending)
   // Fragments and specks drag the median down; characters cluster in the upper part of the distribution.
   const from = (q: number) => {
     const hMax = sorted[Math.floor(hs.length * q)]
@@ -602,7 +602,7 @@ export async function segmentPage(image: GrayImage, options: SegmentOptions = {}
         const local = cuts
           .map((x) => Math.round(x * s - c.x))
           .filter((x) => x > 0 && x < c.w)
-          .sort((a, b) => a - b)
+          .sort(ascending)
         let start = 0
         for (const cut of [...local, c.w]) {
           const part = tightPart(c, labels, ww, start, cut)

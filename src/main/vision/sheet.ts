@@ -49,7 +49,7 @@ import { quarterTurns, turnGray, turnHomography, type QuarterTurns } from './tur
 import { MatScope, type Mat, type OpenCv } from './opencv.ts'
 import { loadOpenCv, segmentPage, shrunkGray, type SegmentOptions, type SegmentResult } from './segment.ts'
 import { estimateSkew, needsDeslant, needsLevelling } from './skew.ts'
-import { median } from '../../shared/stats.ts'
+import { ascending, median } from '../../shared/stats.ts'
 
 export interface Sheet {
   /** Corners in the image's pixels: top-left, top-right, bottom-right, bottom-left. */
@@ -127,39 +127,7 @@ export async function probeSheet(image: GrayImage | LoadedImage): Promise<SheetP
     // reuses the first's work, for one running off the frame. `faint`: the pass for a sheet whose edges are faint
     // (a white sheet on a white table, grey paper on it), see below.
     const search = (step: number, faint: boolean): ((allowFrame: boolean) => SheetProbe) => {
-      // Smooth regions: pixels whose brightness changes by less than `step` per pixel, cut apart by every
-      // sharp edge (the sheet's border, strokes, grain, clutter). A shadow or a light falloff on the sheet is
-      // gradual and does not cut it, which a brightness threshold would. In a colour photo a change of colour
-      // cuts too: a yellow sticky note under the sheet's edge is as bright as the paper in gray.
-      // The central differences are halves of whole-number differences: (dx / 2)² + (dy / 2)² < step² is
-      // dx² + dy² < 4·step², in whole numbers.
-      const mask = new Uint8Array(sw * sh)
-      const limit = 4 * step * step,
-        chromaLimit = 4 * CHROMA_STEP * CHROMA_STEP
-      for (let y = 1; y < sh - 1; y++)
-        for (let x = 1; x < sw - 1; x++) {
-          const i = y * sw + x
-          const dx = g[i + 1] - g[i - 1],
-            dy = g[i + sw] - g[i - sw]
-          if (dx * dx + dy * dy >= limit) continue
-          if (c !== null) {
-            const cx = c[i + 1] - c[i - 1],
-              cy = c[i + sw] - c[i - sw]
-            if (cx * cx + cy * cy >= chromaLimit) continue
-          }
-          mask[i] = 255
-        }
-      const bin = keep(cv.matFromArray(sh, sw, cv.CV_8UC1, mask))
-      // An erosion widens every edge by a pixel, so a faint spot in the sheet's border does not join it to the desk.
-      const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3)))
-      cv.erode(bin, bin, k)
-      const { n, stats: st, labels: lab } = labelComponents(bin.data, sw, sh, 4)
-      // Each region's mean brightness, and in a colour photo its mean chroma (a shadow over paper keeps the paper's
-      // colour, a desk has its own).
-      const sum = new Float64Array(n)
-      const sumC = new Float64Array(n)
-      for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]
-      if (c !== null) for (let i = 0; i < sw * sh; i++) sumC[lab[i]] += c[i]
+      const { n, st, lab, sum, sumC } = smoothRegions(cv, keep, g, c, sw, sh, step)
       const mean = (id: number) => sum[id] / st[id * 5 + 4]
       const sameColour = (a: number, b: number) =>
         !c || Math.abs(sumC[a] / st[a * 5 + 4] - sumC[b] / st[b * 5 + 4]) < SHADE_CHROMA
@@ -275,6 +243,56 @@ export async function probeSheet(image: GrayImage | LoadedImage): Promise<SheetP
   } finally {
     mats.release()
   }
+}
+
+/**
+ * The sheet probe's smooth regions (see probeSheet): pixels of `g` (sw × sh) whose brightness changes by less than
+ * `step` per pixel, cut apart by every sharp edge (the sheet's border, strokes, grain, clutter). A shadow or a light
+ * falloff on the sheet is gradual and does not cut it, which a brightness threshold would. In a colour photo (`c`,
+ * the chroma at the same size) a change of colour cuts too: a yellow sticky note under the sheet's edge is as bright
+ * as the paper in gray. Returns the regions' labels and stats, and per region the sums of brightness and chroma.
+ * A function of the module rather than a closure of probeSheet: V8 then keeps its optimised code from one page to the
+ * next instead of compiling the loops again for every page (docs/BENCHMARKS.md, "Forty-second session").
+ */
+function smoothRegions(
+  cv: OpenCv,
+  keep: <M extends Mat>(m: M) => M,
+  g: Uint8Array,
+  c: Uint8Array | null,
+  sw: number,
+  sh: number,
+  step: number
+): { n: number; st: Int32Array; lab: LabelMap; sum: Float64Array; sumC: Float64Array } {
+  // The central differences are halves of whole-number differences: (dx / 2)² + (dy / 2)² < step² is
+  // dx² + dy² < 4·step², in whole numbers.
+  const mask = new Uint8Array(sw * sh)
+  const limit = 4 * step * step,
+    chromaLimit = 4 * CHROMA_STEP * CHROMA_STEP
+  for (let y = 1; y < sh - 1; y++)
+    for (let x = 1; x < sw - 1; x++) {
+      const i = y * sw + x
+      const dx = g[i + 1] - g[i - 1],
+        dy = g[i + sw] - g[i - sw]
+      if (dx * dx + dy * dy >= limit) continue
+      if (c !== null) {
+        const cx = c[i + 1] - c[i - 1],
+          cy = c[i + sw] - c[i - sw]
+        if (cx * cx + cy * cy >= chromaLimit) continue
+      }
+      mask[i] = 255
+    }
+  const bin = keep(cv.matFromArray(sh, sw, cv.CV_8UC1, mask))
+  // An erosion widens every edge by a pixel, so a faint spot in the sheet's border does not join it to the desk.
+  const k = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(3, 3)))
+  cv.erode(bin, bin, k)
+  const { n, stats: st, labels: lab } = labelComponents(bin.data, sw, sh, 4)
+  // Each region's mean brightness, and in a colour photo its mean chroma (a shadow over paper keeps the paper's
+  // colour, a desk has its own).
+  const sum = new Float64Array(n)
+  const sumC = new Float64Array(n)
+  for (let i = 0; i < sw * sh; i++) sum[lab[i]] += g[i]
+  if (c !== null) for (let i = 0; i < sw * sh; i++) sumC[lab[i]] += c[i]
+  return { n, st, lab, sum, sumC }
 }
 
 /**
@@ -498,10 +516,10 @@ function sheetFromRegion(
   // Per side, its silhouette points and how many of them lie at the frame's edge.
   const sides = [sil.top, sil.right, sil.bottom, sil.left]
   const atEdge = [
-    sil.top.filter((p) => p[1] <= FRAME_REACH).length,
-    sil.right.filter((p) => p[0] >= sw - FRAME_REACH).length,
-    sil.bottom.filter((p) => p[1] >= sh - FRAME_REACH).length,
-    sil.left.filter((p) => p[0] <= FRAME_REACH).length
+    countAtMost(sil.top, 1, FRAME_REACH),
+    countAtLeast(sil.right, 0, sw - FRAME_REACH),
+    countAtLeast(sil.bottom, 1, sh - FRAME_REACH),
+    countAtMost(sil.left, 0, FRAME_REACH)
   ]
   const off = sides.map((pts, i) => pts.length > 0 && atEdge[i] >= 0.25 * pts.length)
   const offCount = off.filter(Boolean).length
@@ -633,20 +651,52 @@ function fitSide(points: Point[], a: Point, b: Point, axis: 'x' | 'y'): Line | n
     hi = Math.max(a[k], b[k])
   // The middle 80% of the side: near the corners the neighbouring side's points mix in.
   const span = hi - lo
-  let pts = points.filter((p) => p[k] >= lo + 0.1 * span && p[k] <= hi - 0.1 * span)
+  const all = middlePoints(points, k, lo + 0.1 * span, hi - 0.1 * span)
+  let pts = all
   if (pts.length < 8) return null
   let line = lsq(pts)
   for (let round = 0; round < 3; round++) {
-    const d = pts.map((p) => Math.abs(line.a * p[0] + line.b * p[1] - line.c))
-    const cut = [...d].sort((x, y) => x - y)[Math.floor(0.6 * (d.length - 1))]
-    const kept = pts.filter((_, i) => d[i] <= Math.max(cut, 1))
+    const d = distancesTo(line, pts)
+    const cut = [...d].sort(ascending)[Math.floor(0.6 * (d.length - 1))]
+    const limit = Math.max(cut, 1)
+    const kept: Point[] = []
+    for (let i = 0; i < pts.length; i++) if (d[i] <= limit) kept.push(pts[i])
     if (kept.length < 8) break
     pts = kept
     line = lsq(pts)
   }
-  const all = points.filter((p) => p[k] >= lo + 0.1 * span && p[k] <= hi - 0.1 * span)
-  const near = all.filter((p) => Math.abs(line.a * p[0] + line.b * p[1] - line.c) <= 2).length
+  let near = 0
+  for (const p of all) if (Math.abs(line.a * p[0] + line.b * p[1] - line.c) <= 2) near++
   return near >= 0.5 * all.length ? line : null
+}
+
+// fitSide's steps as plain loops in functions of the module: as closures (filter and map callbacks) V8 compiled them
+// again for every page (docs/BENCHMARKS.md, "Forty-second session").
+
+/** The points whose coordinate k lies in [from, to]. */
+function middlePoints(points: Point[], k: 0 | 1, from: number, to: number): Point[] {
+  const out: Point[] = []
+  for (const p of points) if (p[k] >= from && p[k] <= to) out.push(p)
+  return out
+}
+
+/** Each point's distance from the line. */
+function distancesTo(line: Line, pts: Point[]): number[] {
+  const d: number[] = new Array<number>(pts.length)
+  for (let i = 0; i < pts.length; i++) d[i] = Math.abs(line.a * pts[i][0] + line.b * pts[i][1] - line.c)
+  return d
+}
+
+/** How many points have coordinate k at most / at least `v`. */
+function countAtMost(points: Point[], k: 0 | 1, v: number): number {
+  let n = 0
+  for (const p of points) if (p[k] <= v) n++
+  return n
+}
+function countAtLeast(points: Point[], k: 0 | 1, v: number): number {
+  let n = 0
+  for (const p of points) if (p[k] >= v) n++
+  return n
 }
 
 /** Total least squares line through points. */
