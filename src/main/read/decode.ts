@@ -189,7 +189,8 @@ const NO_PROBS: ArrayLike<number> = []
 /** The probabilities candidateLabels is sorting by (only during its sort). */
 let rankedProbs: ArrayLike<number> = NO_PROBS
 const byRankedProb = (a: number, b: number): number => rankedProbs[b] - rankedProbs[a]
-const byScoreDesc = (a: { score: number }, b: { score: number }): number => b.score - a.score
+const byScoreDesc = (a: Hyp, b: Hyp): number => b.score - a.score
+const byFinalScoreDesc = (a: { score: number }, b: { score: number }): number => b.score - a.score
 
 /** `ks` with the best class's look-alike partner added when it is not there and likely enough. */
 function withPartner(ks: number[], best: number, probs: ArrayLike<number>, lookalikeMin: number): number[] {
@@ -291,7 +292,7 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   }
   const finals = [...at[lat.nodes - 1].values()]
     .map((h) => ({ h, score: h.score + lmScore(h.ctx, ' ') + wordEnd(h.word) }))
-    .sort(byScoreDesc)
+    .sort(byFinalScoreDesc)
     .slice(0, nBest)
   return finals.map(({ h, score }) => {
     const steps: DecodedStep[] = []

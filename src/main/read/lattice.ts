@@ -51,6 +51,16 @@ export interface LatticeSegment {
 const byFrom = (a: { from: number }, b: { from: number }): number => a.from - b.from
 const byToDesc = (a: { to: number }, b: { to: number }): number => b.to - a.to
 
+/**
+ * A lattice segment with every property it may later be given (cutUnit, mergeUnit, cutHeld) already there, unset:
+ * segments built with them added afterwards took different shapes, and V8 threw away the optimised code of the
+ * functions reading them (isPlainBox, segmentFeatures) on every new shape it met (docs/BENCHMARKS.md, "Forty-second
+ * session").
+ */
+function segment(from: number, to: number, box: CharBox, kind: SegmentKind): LatticeSegment {
+  return { from, to, box, kind, cutUnit: undefined, mergeUnit: undefined, cutHeld: undefined }
+}
+
 /** A detector's box that the lattice neither cuts nor merges: the glyph as the detector found it, whole and alone. */
 export function isPlainBox(s: LatticeSegment): boolean {
   return s.kind === 'box' && !s.cutUnit && !s.mergeUnit
@@ -751,12 +761,12 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           const q = forcedAt.indexOf(i)
           const part = q >= 0 && forcedAt[q + 1] === j ? q : undefined
           if (whole && parts.length > 1) {
-            if (b.w <= maxRun * H) segments.push({ from: node, to: node + bounds.length - 1, box: b, kind: 'merge' })
-          } else if (part !== undefined) segments.push({ from: node + i, to: node + j, box: parts[part], kind: 'box' })
+            if (b.w <= maxRun * H) segments.push(segment(node, node + bounds.length - 1, b, 'merge'))
+          } else if (part !== undefined) segments.push(segment(node + i, node + j, parts[part], 'box'))
           else if (!tooWide) {
             const piece = partBox(seg, b, bounds[i], bounds[j], index)
             if (piece && j > i + 1 && piece.w > maxRun * H) tooWide = true
-            else if (piece) segments.push({ from: node + i, to: node + j, box: piece, kind: 'cut' })
+            else if (piece) segments.push(segment(node + i, node + j, piece, 'cut'))
           }
         }
       }
@@ -781,7 +791,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       for (const p of loose) {
         if (!attaches(around, p)) continue
         const merged = mergeBoxes([...parts, p])
-        if (merged) segments.push({ from, to, box: merged, kind: 'merge' })
+        if (merged) segments.push(segment(from, to, merged, 'merge'))
       }
     }
     if (!opts.detectorOnly) {
@@ -806,7 +816,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
             continue
           const merged = mergeBoxes(group)
           if (!merged) continue
-          segments.push({ from: start[k], to: end[k + m - 1], box: merged, kind: 'merge' })
+          segments.push(segment(start[k], end[k + m - 1], merged, 'merge'))
           // With a loose stroke too, as for a single box below: an E broken into its spine, its arms and a loose
           // bottom arm is all three.
           if (opts.mergeLooseGroups ?? 1) withLoose(group, merged, start[k], end[k + m - 1])

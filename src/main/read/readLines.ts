@@ -584,7 +584,9 @@ export function decodeLines(
         to: s.to,
         probs: classRow(probs, base + i),
         prior,
-        ...(isPlainBox(s) ? { plain: true } : {})
+        // Every edge of one shape (plain false rather than absent): decodeLine's optimised code was thrown away
+        // on each new shape (docs/BENCHMARKS.md, "Forty-second session").
+        plain: isPlainBox(s)
       }
     })
     const paths = decodeLine({ nodes: lat.nodes, edges, space }, decoder)

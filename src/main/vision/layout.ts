@@ -86,9 +86,13 @@ const byBoxX = (a: number, b: number): number => sortBoxes[a].x - sortBoxes[b].x
  * joined chain are looked at again. The result is the same as comparing every pair and rescanning after
  * every join.
  */
-export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): number[][] {
-  const n = boxes.length
+export function groupLines(input: readonly Rect[], opts: LayoutOptions = {}): number[][] {
+  const n = input.length
   if (n === 0) return []
+  // Plain rectangles of one shape: the boxes come as detector boxes, cut pieces and merges with different
+  // properties, and V8 threw away this function's optimised code on every new shape it met (docs/BENCHMARKS.md,
+  // "Forty-second session"). Only x, y, w, h are read.
+  const boxes = plainRects(input)
   const minOverlap = opts.minOverlap ?? 0.35
   const parent = Array.from({ length: n }, (_, i) => i)
   const find = (i: number): number => {
@@ -179,6 +183,13 @@ export function groupLines(boxes: readonly Rect[], opts: LayoutOptions = {}): nu
     .map((l) => ({ l, cy: median(l.map((k) => boxes[k].y + boxes[k].h / 2)) }))
     .sort((p, q) => p.cy - q.cy)
     .map((o) => o.l)
+}
+
+/** Copies of the rectangles as objects of one shape (x, y, w, h). */
+function plainRects(boxes: readonly Rect[]): Rect[] {
+  const out: Rect[] = []
+  for (const b of boxes) out.push({ x: b.x, y: b.y, w: b.w, h: b.h })
+  return out
 }
 
 /**
