@@ -107,6 +107,35 @@ export const DEFAULT_DECODER = {
   nBest: 3
 }
 
+/**
+ * Decoder options with every field set (given, else DEFAULT_DECODER's), as one object literal: built by spreading
+ * DEFAULT_DECODER, every call made an object of a new shape, and V8 threw decodeLine's optimised code away on each
+ * (docs/BENCHMARKS.md, "Forty-second session").
+ */
+export function decoderOptions(
+  o: Omit<DecoderOptions, 'lm' | 'lexicon'> | undefined,
+  lm: CharLm | null,
+  lexicon: Lexicon | null
+): Required<DecoderOptions> {
+  const d = DEFAULT_DECODER
+  return {
+    lm,
+    lexicon,
+    lmWeight: o?.lmWeight ?? d.lmWeight,
+    lexiconBonus: o?.lexiconBonus ?? d.lexiconBonus,
+    segmentBonus: o?.segmentBonus ?? d.segmentBonus,
+    confident: o?.confident ?? d.confident,
+    minRatio: o?.minRatio ?? d.minRatio,
+    minRatioPlain: o?.minRatioPlain ?? d.minRatioPlain,
+    maxLabels: o?.maxLabels ?? d.maxLabels,
+    lookalikeMin: o?.lookalikeMin ?? d.lookalikeMin,
+    confidentGap: o?.confidentGap ?? d.confidentGap,
+    mixedTokenCost: o?.mixedTokenCost ?? d.mixedTokenCost,
+    beam: o?.beam ?? d.beam,
+    nBest: o?.nBest ?? d.nBest
+  }
+}
+
 export interface DecodedStep {
   edge: number
   label: string

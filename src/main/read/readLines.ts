@@ -16,11 +16,11 @@ import { closeGlyphInk } from '../vision/closeGlyph.ts'
 import { loadCharLm, type CharLm } from './charLm.ts'
 import {
   decodeLine,
-  DEFAULT_DECODER,
   segmentBonus,
   tokenRanges,
   type DecodeEdge,
   type DecoderOptions,
+  decoderOptions,
   type Lexicon
 } from './decode.ts'
 import {
@@ -548,7 +548,7 @@ export function decodeLines(
   )
   const boxes: ReadBox[] = []
   const lines: LineDecoding[] = []
-  const decoder = { ...DEFAULT_DECODER, ...opts.decoder, lm: opts.lm, lexicon: opts.lexicon ?? null }
+  const decoder = decoderOptions(opts.decoder, opts.lm, opts.lexicon ?? null)
   const segBonus = segmentBonus(decoder)
   let offset = 0
   lattices.forEach((lat, li) => {

@@ -56,7 +56,7 @@ export interface LayoutOptions {
 }
 
 /** The first index of ascending `xs` whose value is ≥ x (xs.length when none is). */
-function lowerBound(xs: readonly number[], x: number): number {
+function lowerBound(xs: ArrayLike<number>, x: number): number {
   let lo = 0,
     hi = xs.length
   while (lo < hi) {
@@ -109,7 +109,8 @@ export function groupLines(input: readonly Rect[], opts: LayoutOptions = {}): nu
   sortBoxes = boxes
   const order = boxes.map((_, i) => i).sort(byBoxX)
   sortBoxes = []
-  const xs = order.map((i) => boxes[i].x)
+  const xs = new Float64Array(n)
+  for (let k = 0; k < n; k++) xs[k] = boxes[order[k]].x
   const maxW = boxes.reduce((m, b) => Math.max(m, b.w), 0)
   const reach = 12 * Math.max(hMed, 1)
 
@@ -206,7 +207,7 @@ function adoptFragments(
   lines: number[][],
   inside: number,
   /** groupLines' x order of the boxes, their left edges in that order, median height and widest box. */
-  page: { order: readonly number[]; xs: readonly number[]; hMed: number; maxW: number }
+  page: { order: readonly number[]; xs: Float64Array; hMed: number; maxW: number }
 ): void {
   if (inside <= 0 || inside > 1 || lines.length < 2) return
   const lineOf = new Int32Array(boxes.length)
