@@ -469,44 +469,11 @@ function sheetFromRegion(
   // Whether the regions run along one to three sides of the frame, so that a retry with `framed` could differ.
   let canRunOff = false
   const no = (reason: string) => ({ reason, canRunOff })
-  const wanted = new Uint8Array(Math.max(...ids) + 1)
-  for (const id of ids) wanted[id] = 1
-  const member = new Uint8Array(sw * sh)
-  for (let i = 0; i < sw * sh; i++) if (lab[i] < wanted.length) member[i] = wanted[lab[i]]
-  let tl: Point = [0, 0],
-    tr: Point = [0, 0],
-    br: Point = [0, 0],
-    bl: Point = [0, 0]
-  let minS = Infinity,
-    maxS = -Infinity,
-    minD = Infinity,
-    maxD = -Infinity
-  for (let y = 0; y < sh; y++)
-    for (let x = 0; x < sw; x++) {
-      if (!member[y * sw + x]) continue
-      const s = x + y,
-        d = x - y
-      if (s < minS) {
-        minS = s
-        tl = [x, y]
-      }
-      if (s > maxS) {
-        maxS = s
-        br = [x + 1, y + 1]
-      }
-      if (d > maxD) {
-        maxD = d
-        tr = [x + 1, y]
-      }
-      if (d < minD) {
-        minD = d
-        bl = [x, y + 1]
-      }
-    }
+  const member = regionMask(lab, ids, sw, sh)
+  const rough = extremeCorners(member, sw, sh)
   // The extreme points are pulled out by anything bright touching the sheet (a sticky note, a pale desk
   // corner): each side is fitted again as a line through the silhouette points that face it, keeping
   // the majority that agree, and the corners become the sides' intersections.
-  const rough: Point[] = [tl, tr, br, bl]
   const sil = silhouette(member, sw, sh)
   // A photo framed tightly: the sheet runs off the frame on one to three sides (top, right, bottom, left). On such
   // a side the region runs along the frame's edge (within FRAME_REACH probe pixels; the edge pixels and the
@@ -672,6 +639,54 @@ function fitSide(points: Point[], a: Point, b: Point, axis: 'x' | 'y'): Line | n
 
 // fitSide's steps as plain loops in functions of the module: as closures (filter and map callbacks) V8 compiled them
 // again for every page (docs/BENCHMARKS.md, "Forty-second session").
+
+/**
+ * sheetFromRegion's pixel loops, in functions of their own: inside it they were compiled on-stack mid-loop (OSR) and
+ * the whole function again once the loop ended (docs/BENCHMARKS.md, "Forty-second session").
+ * The pixels (sw × sh) whose label is one of `ids`: 1, else 0.
+ */
+function regionMask(lab: LabelMap, ids: number[], sw: number, sh: number): Uint8Array {
+  const wanted = new Uint8Array(Math.max(...ids) + 1)
+  for (const id of ids) wanted[id] = 1
+  const member = new Uint8Array(sw * sh)
+  for (let i = 0; i < sw * sh; i++) if (lab[i] < wanted.length) member[i] = wanted[lab[i]]
+  return member
+}
+
+/** The mask's extreme points along the diagonals: top left, top right, bottom right, bottom left (pixel corners). */
+function extremeCorners(member: Uint8Array, sw: number, sh: number): Point[] {
+  let tl: Point = [0, 0],
+    tr: Point = [0, 0],
+    br: Point = [0, 0],
+    bl: Point = [0, 0]
+  let minS = Infinity,
+    maxS = -Infinity,
+    minD = Infinity,
+    maxD = -Infinity
+  for (let y = 0; y < sh; y++)
+    for (let x = 0; x < sw; x++) {
+      if (!member[y * sw + x]) continue
+      const s = x + y,
+        d = x - y
+      if (s < minS) {
+        minS = s
+        tl = [x, y]
+      }
+      if (s > maxS) {
+        maxS = s
+        br = [x + 1, y + 1]
+      }
+      if (d > maxD) {
+        maxD = d
+        tr = [x + 1, y]
+      }
+      if (d < minD) {
+        minD = d
+        bl = [x, y + 1]
+      }
+    }
+  return [tl, tr, br, bl]
+}
 
 /** The points whose coordinate k lies in [from, to]. */
 function middlePoints(points: Point[], k: 0 | 1, from: number, to: number): Point[] {
