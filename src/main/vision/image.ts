@@ -194,20 +194,38 @@ export async function loadImage(
         `${(maxPixels / 1e6).toFixed(0)} MP. Boxes are reported in the original pixels.`
     )
   }
-  // The chroma's own decode runs beside the gray one (both on libvips's threads): ~9 ms less a 1600-px colour
-  // page than one after the other. Its failure is the gray decode's too (the same bytes), reported from there.
-  const chromaPending =
-    opts.chroma !== false && (meta.channels ?? 1) >= 3 ? chromaOf(bytes, ow, oh, hardLimit, page) : undefined
-  chromaPending?.catch(() => undefined)
-  try {
+  const decodeGray = async () => {
     const { data, info } = await pipeline
+      .clone()
       .flatten({ background: '#ffffff' })
       .grayscale()
       .toColourspace('b-w')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true })
     if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`)
-    const chroma = await chromaPending
+    return { data, info }
+  }
+  const wantChroma = opts.chroma !== false && (meta.channels ?? 1) >= 3
+  let decoded: { data: Buffer; info: { width: number; height: number } }
+  let chroma: GrayImage | undefined
+  try {
+    // The chroma's own decode runs beside the gray one (both on libvips's threads): ~9 ms less a 1600-px colour
+    // page than one after the other.
+    const both = await Promise.allSettled([
+      decodeGray(),
+      wantChroma ? chromaOf(bytes, ow, oh, hardLimit, page) : Promise.resolve(undefined)
+    ])
+    if (both[0].status === 'fulfilled' && both[1].status === 'fulfilled') {
+      decoded = both[0].value
+      chroma = both[1].value
+    } else {
+      // libvips keeps a failure's message in a buffer the two decodes share, so beside each other one may report
+      // the other's text (a truncated JPEG read as "unreadable"): a failed file is decoded again alone, one decode
+      // after the other as before, for its own error.
+      decoded = await decodeGray()
+      chroma = wantChroma ? await chromaOf(bytes, ow, oh, hardLimit, page) : undefined
+    }
+    const { data, info } = decoded
     return {
       width: info.width,
       height: info.height,
