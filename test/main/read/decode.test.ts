@@ -5,6 +5,7 @@ import {
   candidateLabels,
   DEFAULT_DECODER,
   decodeLine,
+  decoderOptions,
   spaceChoices,
   type DecodeLattice,
   type DecoderOptions
@@ -283,5 +284,19 @@ describe('line decoder', () => {
     // … where the count of segments is what the per-segment bonus weighs.
     expect(decodeLine(lat, { lm: null, segmentBonus: 0 })[0].text).toBe('TM')
     expect(decodeLine(lat, { lm: null, segmentBonus: 1 })[0].text).toBe('TIN')
+  })
+})
+
+describe('decoderOptions', () => {
+  it('gives what spreading DEFAULT_DECODER under the given options gave, every field set', () => {
+    const lm = new CharLm(trainCharLm(['THE CAT SAT'], 3))
+    const lexicon = new Set(['CAT'])
+    for (const given of [undefined, {}, { lmWeight: 0.7 }, { beam: 8, nBest: 1, confidentGap: 0.5, maxLabels: 2 }]) {
+      const got = decoderOptions(given, lm, lexicon)
+      expect(got).toEqual({ ...DEFAULT_DECODER, ...given, lm, lexicon })
+      expect(Object.keys(got).sort()).toEqual([...Object.keys(DEFAULT_DECODER), 'lm', 'lexicon'].sort())
+    }
+    // An option given as undefined falls back to its default, as every reader of the options did with `??`.
+    expect(decoderOptions({ lmWeight: undefined }, null, null).lmWeight).toBe(DEFAULT_DECODER.lmWeight)
   })
 })
