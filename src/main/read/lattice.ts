@@ -61,6 +61,13 @@ function segment(from: number, to: number, box: CharBox, kind: SegmentKind): Lat
   return { from, to, box, kind, cutUnit: undefined, mergeUnit: undefined, cutHeld: undefined }
 }
 
+/** The indices at which `flags` is true, in order (a plain loop on the per-page path, not a callback). */
+export function indicesOf(flags: readonly boolean[]): number[] {
+  const out: number[] = []
+  for (let i = 0; i < flags.length; i++) if (flags[i]) out.push(i)
+  return out
+}
+
 /** A detector's box that the lattice neither cuts nor merges: the glyph as the detector found it, whole and alone. */
 export function isPlainBox(s: LatticeSegment): boolean {
   return s.kind === 'box' && !s.cutUnit && !s.mergeUnit
@@ -749,7 +756,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       bounds.push(new Int32Array(ih).fill(iw))
       isForced.push(true)
       // The bounds that are part boundaries, in order: part q spans forcedAt[q] … forcedAt[q + 1].
-      const forcedAt = isForced.flatMap((f, i) => (f ? [i] : []))
+      const forcedAt = indicesOf(isForced)
       // Pieces between the kept cuts: nodes node … node + bounds.length − 1.
       const first = segments.length
       const index = mask ? inkIndex(mask, iw, ih) : null

@@ -26,6 +26,7 @@ import {
 import {
   buildLattices,
   CUT_DEFAULTS,
+  indicesOf,
   isPlainBox,
   MERGE_DEFAULTS,
   type LatticeOptions,
@@ -117,7 +118,10 @@ export interface ReadLinesResult {
 
 /** All candidate boxes of a page's lattices (for cutting a PageDoc's boxes again: transcribe.ts#pageBoxGlyphs). */
 export function candidateBoxes(lattices: readonly LineLattice[]): CharBox[] {
-  return lattices.flatMap((l) => l.segments.map((s) => s.box))
+  // Plain loops, not callbacks, on the per-page path (docs/ARCHITECTURE.md, "Per-page code keeps its optimised form").
+  const out: CharBox[] = []
+  for (const l of lattices) for (const s of l.segments) out.push(s.box)
+  return out
 }
 
 /** A page's lattices with every candidate classified: what decoding needs, computed once. */
@@ -292,7 +296,8 @@ export async function prepareLines(
   if (opts.notWriting) {
     // The detector's boxes alone first: is the page writing at all? Read as the mixture below reads them, with
     // the touching model where the lattice cuts, holds or merges a box.
-    const rows = segs.flatMap((s, r) => (s.kind === 'box' ? [r] : []))
+    const rows: number[] = []
+    for (let r = 0; r < segs.length; r++) if (segs[r].kind === 'box') rows.push(r)
     const boxes = rows.map((r) => all[r])
     const g = await extract(boxes)
     const p = (await classifier.predict(g, boxes.length)).probs
@@ -361,10 +366,10 @@ export async function prepareLines(
     }
   }
   await healUnsure(lattices, glyphs, probs, classifier, opts.heal)
-  const unit = lattices.flatMap((l) =>
-    l.segments.map((s) => s.cutUnit === true || (touchingMerges && s.mergeUnit === true))
-  )
-  const rows = unit.flatMap((u, i) => (u ? [i] : []))
+  const unit: boolean[] = []
+  for (const l of lattices)
+    for (const s of l.segments) unit.push(s.cutUnit === true || (touchingMerges && s.mergeUnit === true))
+  const rows = indicesOf(unit)
   const q = await touchingRows(rows, all, glyphs)
   if (!q) return { lattices, probs, glyphs }
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
@@ -394,7 +399,7 @@ async function readRows(
   isCut: readonly boolean[]
 ): Promise<Float32Array> {
   const n = isCut.length
-  const cuts = pieces ? isCut.flatMap((c, i) => (c ? [i] : [])) : []
+  const cuts = pieces ? indicesOf(isCut) : []
   const cutReader = cuts.length > 0 && pieces ? await pieces() : null
   if (!cutReader) return (await classifier.predict(glyphs, n)).probs
   const rest = isCut.flatMap((c, i) => (c ? [] : [i]))
@@ -420,26 +425,32 @@ async function reuseRows(
   extract: (boxes: readonly CharBox[]) => Float32Array | Promise<Float32Array>,
   cutReader?: (() => Promise<Classifier | null>) | null
 ): Promise<{ all: CharBox[]; glyphs: Float32Array; probs: Float32Array }> {
+  // Plain loops, not callbacks, on the per-page path (docs/ARCHITECTURE.md, "Per-page code keeps its optimised form").
   const known = new Map<string, number>()
-  before.forEach((b, i) => known.set(candidateKey(b), i))
+  for (let i = 0; i < before.length; i++) known.set(candidateKey(before[i]), i)
   const all = candidateBoxes(lattices)
-  const isCut = lattices.flatMap((l) => l.segments.map((s) => s.kind === 'cut'))
-  const from = all.map((b) => known.get(candidateKey(b)))
-  const fresh = from.flatMap((j, i) => (j === undefined ? [i] : []))
-  const newGlyphs = fresh.length > 0 ? await extract(fresh.map((i) => all[i])) : new Float32Array(0)
-  const newProbs =
-    fresh.length > 0
-      ? await readRows(
-          classifier,
-          cutReader,
-          newGlyphs,
-          fresh.map((i) => isCut[i])
-        )
-      : new Float32Array(0)
+  const isCut: boolean[] = []
+  for (const l of lattices) for (const s of l.segments) isCut.push(s.kind === 'cut')
+  const from: (number | undefined)[] = []
+  const fresh: number[] = []
+  for (let i = 0; i < all.length; i++) {
+    const j = known.get(candidateKey(all[i]))
+    from.push(j)
+    if (j === undefined) fresh.push(i)
+  }
+  const freshBoxes: CharBox[] = [],
+    freshCut: boolean[] = []
+  for (const i of fresh) {
+    freshBoxes.push(all[i])
+    freshCut.push(isCut[i])
+  }
+  const newGlyphs = fresh.length > 0 ? await extract(freshBoxes) : new Float32Array(0)
+  const newProbs = fresh.length > 0 ? await readRows(classifier, cutReader, newGlyphs, freshCut) : new Float32Array(0)
   const g = new Float32Array(all.length * GLYPH_PIXELS)
   const p = new Float32Array(all.length * NUM_CLASSES)
   let k = 0
-  from.forEach((j, i) => {
+  for (let i = 0; i < from.length; i++) {
+    const j = from[i]
     if (j === undefined) {
       g.set(newGlyphs.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
       p.set(newProbs.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES), i * NUM_CLASSES)
@@ -448,7 +459,7 @@ async function reuseRows(
       g.set(glyphs.subarray(j * GLYPH_PIXELS, (j + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
       p.set(probs.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES), i * NUM_CLASSES)
     }
-  })
+  }
   return { all, glyphs: g, probs: p }
 }
 
@@ -521,7 +532,8 @@ function mixGeometric(p: Float32Array, q: Float32Array, w: number): void {
 /** Rows `rows` of n×1024 glyphs, in that order. */
 export function glyphRows(glyphs: Float32Array, rows: readonly number[]): Float32Array {
   const out = new Float32Array(rows.length * GLYPH_PIXELS)
-  rows.forEach((r, i) => out.set(glyphs.subarray(r * GLYPH_PIXELS, (r + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS))
+  for (let i = 0; i < rows.length; i++)
+    out.set(glyphs.subarray(rows[i] * GLYPH_PIXELS, (rows[i] + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
   return out
 }
 

@@ -83,9 +83,16 @@ export function parseSegmentScore(raw: unknown): SegmentScoreModel {
 
 /** A line's median top and bottom of its detector boxes: the frame for where a candidate sits. */
 export function lineBand(lat: LineLattice): { top: number; bottom: number } {
-  const boxes = lat.segments.filter((s) => s.kind === 'box').map((s) => s.box)
-  if (boxes.length === 0) return { top: 0, bottom: lat.charHeight }
-  return { top: median(boxes.map((b) => b.y)), bottom: median(boxes.map((b) => b.y + b.h)) }
+  // Plain loops, not callbacks, on the per-page path (docs/ARCHITECTURE.md, "Per-page code keeps its optimised form").
+  const tops: number[] = [],
+    bottoms: number[] = []
+  for (const s of lat.segments)
+    if (s.kind === 'box') {
+      tops.push(s.box.y)
+      bottoms.push(s.box.y + s.box.h)
+    }
+  if (tops.length === 0) return { top: 0, bottom: lat.charHeight }
+  return { top: median(tops), bottom: median(bottoms) }
 }
 
 /**

@@ -273,13 +273,17 @@ function components(bin: Mat, withLabels = true): { comps: Comp[]; labels: Label
 
 /** Median height of character-sized components; ignores specks and page-sized blobs. */
 function estimateCharHeight(comps: Comp[], imgH: number): number {
-  const hs = comps.filter((c) => c.h >= 6 && c.area >= 12 && c.h < imgH * 0.5).map((c) => c.h)
+  // Plain loops, not callbacks, on the per-page path (docs/ARCHITECTURE.md, "Per-page code keeps its optimised form").
+  const hs: number[] = []
+  for (const c of comps) if (c.h >= 6 && c.area >= 12 && c.h < imgH * 0.5) hs.push(c.h)
   if (hs.length === 0) return 0
   const sorted = [...hs].sort(ascending)
   // Fragments and specks drag the median down; characters cluster in the upper part of the distribution.
   const from = (q: number) => {
     const hMax = sorted[Math.floor(hs.length * q)]
-    return median(hs.filter((h) => h >= 0.35 * hMax))
+    const tall: number[] = []
+    for (const h of hs) if (h >= 0.35 * hMax) tall.push(h)
+    return median(tall)
   }
   // A few large pieces of clutter (a cable, a mug's rim, a pen around a sheet not found) can be more than the top
   // 5% of a page's pieces, and then they set the scale: the estimate is taken from the 95th, 90th and 80th
@@ -288,7 +292,8 @@ function estimateCharHeight(comps: Comp[], imgH: number): number {
     bestCount = -1
   for (const q of [0.95, 0.9, 0.8]) {
     const e = from(q)
-    const count = hs.reduce((n, h) => n + (h >= e / 1.5 && h <= e * 1.5 ? 1 : 0), 0)
+    let count = 0
+    for (const h of hs) if (h >= e / 1.5 && h <= e * 1.5) count++
     if (count > bestCount) {
       best = e
       bestCount = count
