@@ -13,19 +13,11 @@
 //     complete, reruns the same command, and checks that every page then has exactly one complete
 //     output and no temporary file is left. Exits 1 if any check fails.
 import { spawn, spawnSync } from 'node:child_process'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync
-} from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { sampleArchive } from './sampleArchive.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -54,24 +46,8 @@ const cleanup = () => {
   if (!values.keep) rmSync(scratch, { recursive: true, force: true })
 }
 
-// The archive: page-000_01_list.jpg → the sample, …, in a manifest.
-const samplesDir = resolve(values.samples)
-const samples = readdirSync(samplesDir)
-  .filter((f) => /\.(jpe?g|png|tiff?)$/i.test(f))
-  .sort()
-const archive = join(scratch, 'archive')
-mkdirSync(archive)
-const sourceOf = new Map<string, string>()
-const lines: string[] = []
-for (let i = 0; i < N; i++) {
-  const s = samples[i % samples.length]
-  const name = `page-${String(i).padStart(4, '0')}_${s}`
-  symlinkSync(join(samplesDir, s), join(archive, name))
-  sourceOf.set(name.replace(/\.[^.]+$/, ''), s.replace(/\.[^.]+$/, ''))
-  lines.push(name)
-}
-const manifest = join(archive, 'manifest.txt')
-writeFileSync(manifest, lines.join('\n') + '\n')
+// The archive: page-0000_01_list.jpg → the sample, …, in a manifest.
+const { samplesDir, samples, manifest, sourceOf } = sampleArchive(values.samples, N, scratch)
 
 // The right output of every sample page: one batch over the samples.
 const refDir = join(scratch, 'reference')

@@ -9,19 +9,11 @@
 // pages of any batch compile everything once; more pages dilute that).
 //   npx tsx bench/jit-churn.ts [--pages 40] [--top 12] [--samples resources/samples] [--model M] [--keep]
 import { spawnSync } from 'node:child_process'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync
-} from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { sampleArchive } from './sampleArchive.ts'
 
 const { values } = parseArgs({
   options: {
@@ -38,21 +30,7 @@ const N = Math.max(2, Number(values.pages))
 const TOP = Math.max(1, Number(values.top))
 const scratch = mkdtempSync(join(tmpdir(), 'glyphdesk-jit-'))
 
-const samplesDir = resolve(values.samples)
-const samples = readdirSync(samplesDir)
-  .filter((f) => /\.(jpe?g|png|tiff?)$/i.test(f))
-  .sort()
-if (samples.length === 0) throw new Error(`${values.samples} has no page images`)
-const archive = join(scratch, 'archive')
-mkdirSync(archive)
-const lines: string[] = []
-for (let i = 0; i < N; i++) {
-  const name = `page-${String(i).padStart(4, '0')}_${samples[i % samples.length]}`
-  symlinkSync(join(samplesDir, samples[i % samples.length]), join(archive, name))
-  lines.push(name)
-}
-const manifest = join(archive, 'manifest.txt')
-writeFileSync(manifest, lines.join('\n') + '\n')
+const { samples, manifest } = sampleArchive(values.samples, N, scratch)
 
 // The bundle is built (or found current) by a first, untraced call, so the traced run reads pages only.
 spawnSync(process.execPath, [BIN, '--help'], { cwd: ROOT, stdio: 'ignore' })
