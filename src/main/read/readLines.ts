@@ -278,11 +278,7 @@ export async function prepareLines(
   /** Row r of `into` mixed with row k of the touching model's `q`. */
   const mix = (into: Float32Array, r: number, q: Float32Array, k: number): void => {
     const w = rowPeak(into, r) >= touchingSure ? wSure : wUnsure
-    mixGeometric(
-      into.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES),
-      q.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES),
-      w
-    )
+    mixGeometric(classRow(into, r), classRow(q, k), w)
   }
   let lattices = buildLattices(seg, layout, {
     ...opts.lattice,
@@ -410,7 +406,7 @@ async function readRows(
   ] as const) {
     if (rows.length === 0) continue
     const p = (await m.predict(glyphRows(glyphs, rows), rows.length)).probs
-    rows.forEach((r, k) => out.set(p.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES), r * NUM_CLASSES))
+    rows.forEach((r, k) => out.set(classRow(p, k), r * NUM_CLASSES))
   }
   return out
 }
@@ -453,11 +449,11 @@ async function reuseRows(
     const j = from[i]
     if (j === undefined) {
       g.set(newGlyphs.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
-      p.set(newProbs.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES), i * NUM_CLASSES)
+      p.set(classRow(newProbs, k), i * NUM_CLASSES)
       k++
     } else {
       g.set(glyphs.subarray(j * GLYPH_PIXELS, (j + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
-      p.set(probs.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES), i * NUM_CLASSES)
+      p.set(classRow(probs, j), i * NUM_CLASSES)
     }
   }
   return { all, glyphs: g, probs: p }
@@ -488,16 +484,10 @@ async function healUnsure(
     }
   if (rows.length === 0) return
   const q = (await classifier.predict(closeGlyphInk(glyphRows(glyphs, rows), rows.length), rows.length)).probs
-  rows.forEach((row, k) =>
-    mixGeometric(
-      probs.subarray(row * NUM_CLASSES, (row + 1) * NUM_CLASSES),
-      q.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES),
-      weight
-    )
-  )
+  rows.forEach((row, k) => mixGeometric(classRow(probs, row), classRow(q, k), weight))
 }
 
-/** Row k of an n × 36 probability table (a view): decodeLines' reads, in a function of the module (a closure there was compiled again for every page). */
+/** Row k of an n × 36 probability table (a view); a function of the module (a closure was compiled again for every page). */
 function classRow(probs: Float32Array, k: number): Float32Array {
   return probs.subarray(k * NUM_CLASSES, (k + 1) * NUM_CLASSES)
 }
