@@ -6,6 +6,7 @@
 // the score reads with the right segmentation against the hand-set priors; the written model is then fitted on all.
 //   npx tsx scripts/train-segment-score.ts DIR... --out resources/segment/score.json [--iou 0.6] [--l2 1] [--seed 1]
 //      [--rows FILE]   also write the rows (features, matches) as JSON, for a reference fit elsewhere
+//      [--model DIR]    fit for another page classifier (a model folder) than the default one
 //      [--touching DIR] fit for another touching-letter model (a model folder) than the shipped one
 //      [--set lattice.key=value ...] read the pages with these lattice settings (a score for settings under study)
 //      [--without A,B]  leave these features out (an ablation: their columns are held constant, and the written
@@ -45,6 +46,7 @@ const { values, positionals } = parseArgs({
     l2: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     rows: { type: 'string' },
+    model: { type: 'string' },
     touching: { type: 'string' },
     without: { type: 'string' },
     'from-rows': { type: 'string' },
@@ -129,7 +131,8 @@ const rel = (p: string) => relative(process.cwd(), resolve(p))
 async function main() {
   const fromRows = values['from-rows'] ? (JSON.parse(readFileSync(values['from-rows'], 'utf8')) as RowsFile) : null
   if (fromRows) return fit(linesFromRows(fromRows), fromRows.sources, fromRows.classifier, fromRows)
-  const classifier = await loadClassifier()
+  // `--model DIR`: the score for another page classifier than the default one (its readings are features).
+  const classifier = await loadClassifier(values.model)
   // `--touching DIR`: the score for another touching-letter model than the shipped one (its readings are features).
   const touching = values.touching ? await loadClassifier(values.touching) : undefined
   const lines: Line[] = []
