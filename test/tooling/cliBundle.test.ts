@@ -31,4 +31,15 @@ describe('CLI bundle', () => {
       for (const f of holders) expect(readFileSync(join(dir, f), 'utf8')).not.toMatch(rewritten)
     }
   })
+
+  it("bundles zod's English messages and none of its other locales", () => {
+    const dir = dirname(String(entry))
+    const sources = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+    const zod = sources.filter((s) => s.includes('node_modules/zod/v4/core/schemas.js'))
+    expect(zod).toHaveLength(1)
+    const locales = [...zod[0].matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/([\w-]+)\.js$/gm)].map((m) => m[1])
+    expect(locales).toEqual(['en'])
+  })
 })
