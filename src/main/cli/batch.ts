@@ -180,16 +180,16 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** The worker's entry: under tsx a bootstrap that registers tsx; in the CLI bundle batchWorker.js next to it. */
 /**
  * The first old-generation size of each page worker's V8 heap, in MB. V8 starts a heap small and grows its limit
  * slowly, so a worker reading pages ran about one full mark-compact a page, its marking on V8's helper threads; with
- * every core reading, those helpers took the readers' cores. At 128 MB: 80 sample pages on 2 workers 14–19% faster,
- * on 1 worker ~3%, peak memory +~80 MB (docs/BENCHMARKS.md, "Batch workers start with a larger heap"). Outputs are
- * unchanged (only when the collector runs changes).
+ * every core reading, those helpers took the readers' cores. At 128 MB: 80 sample pages on 2 workers 15–21% faster,
+ * on 1 worker unchanged within noise, peak memory ~+100 MB (docs/BENCHMARKS.md, "Batch workers start with a larger
+ * heap"). Outputs are unchanged (only when the collector runs changes).
  */
 export const WORKER_INITIAL_HEAP_MB = 128
 
+/** The worker's entry: under tsx a bootstrap that registers tsx; in the CLI bundle batchWorker.js next to it. */
 export function batchWorkerEntry(): string {
   const here = import.meta.url
   if (here.endsWith('.ts')) return fileURLToPath(new URL('./batchWorker.dev.mjs', here))
