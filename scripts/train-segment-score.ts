@@ -133,6 +133,8 @@ async function main() {
   if (fromRows) return fit(linesFromRows(fromRows), fromRows.sources, fromRows.classifier, fromRows)
   // `--model DIR`: the score for another page classifier than the default one (its readings are features).
   const classifier = await loadClassifier(values.model)
+  // The card names it as the command does: a shipped model by name, a folder relative to the repository.
+  const classifierName = values.model ? rel(values.model) : classifier.name
   // `--touching DIR`: the score for another touching-letter model than the shipped one (its readings are features).
   const touching = values.touching ? await loadClassifier(values.touching) : undefined
   const lines: Line[] = []
@@ -211,7 +213,7 @@ async function main() {
       JSON.stringify({
         names: SEGMENT_FEATURES,
         command: commandLine(),
-        classifier: classifier.name,
+        classifier: classifierName,
         gitCommit: gitCommit(),
         sources,
         lines: lines.map((l) => ({
@@ -225,13 +227,13 @@ async function main() {
         }))
       })
     )
-  await fit(lines, sources, classifier.name, null)
+  await fit(lines, sources, classifierName, null)
 }
 
 /** This run's command, folders and files relative to where it ran (the repository), never absolute paths. */
 function commandLine(): string {
   const input = values['from-rows'] ? `--from-rows ${rel(values['from-rows'])}` : positionals.map(rel).join(' ')
-  return `npx tsx scripts/train-segment-score.ts ${input} --out ${rel(values.out!)} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.touching ? ` --touching ${rel(values.touching)}` : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}${(values.set ?? []).map((x) => ` --set ${x}`).join('')}`
+  return `npx tsx scripts/train-segment-score.ts ${input} --out ${rel(values.out!)} --iou ${minIou} --l2 ${l2} --seed ${seed}${values.model ? ` --model ${rel(values.model)}` : ''}${values.touching ? ` --touching ${rel(values.touching)}` : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}${(values.set ?? []).map((x) => ` --set ${x}`).join('')}`
 }
 
 async function fit(
