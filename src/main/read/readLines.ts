@@ -448,11 +448,11 @@ async function reuseRows(
   for (let i = 0; i < from.length; i++) {
     const j = from[i]
     if (j === undefined) {
-      g.set(newGlyphs.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
+      g.set(glyphRow(newGlyphs, k), i * GLYPH_PIXELS)
       p.set(classRow(newProbs, k), i * NUM_CLASSES)
       k++
     } else {
-      g.set(glyphs.subarray(j * GLYPH_PIXELS, (j + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
+      g.set(glyphRow(glyphs, j), i * GLYPH_PIXELS)
       p.set(classRow(probs, j), i * NUM_CLASSES)
     }
   }
@@ -519,11 +519,15 @@ function mixGeometric(p: Float32Array, q: Float32Array, w: number): void {
   for (let c = 0; c < NUM_CLASSES; c++) p[c] = mixed[c] / sum
 }
 
+/** Glyph k of n×1024 glyphs (a view), as classRow is a row of probabilities. */
+function glyphRow(glyphs: Float32Array, k: number): Float32Array {
+  return glyphs.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS)
+}
+
 /** Rows `rows` of n×1024 glyphs, in that order. */
 export function glyphRows(glyphs: Float32Array, rows: readonly number[]): Float32Array {
   const out = new Float32Array(rows.length * GLYPH_PIXELS)
-  for (let i = 0; i < rows.length; i++)
-    out.set(glyphs.subarray(rows[i] * GLYPH_PIXELS, (rows[i] + 1) * GLYPH_PIXELS), i * GLYPH_PIXELS)
+  for (let i = 0; i < rows.length; i++) out.set(glyphRow(glyphs, rows[i]), i * GLYPH_PIXELS)
   return out
 }
 
