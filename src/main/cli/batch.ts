@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads'
 import { z } from 'zod'
 import type { PageExportFormat } from '../export/index.ts'
 import { UsageError } from './args.ts'
+import { ATOMIC_TMP } from '../core/atomicFile.ts'
 import { errnoCode } from '../core/errors.ts'
 import { tiffPageCount } from '../vision/tiffPages.ts'
 
@@ -153,16 +154,17 @@ export function collectPages(
 
 /**
  * Removes temporary files (writeFileAtomic's `.NAME.PID.HEX.tmp`) left in the output folders by a
- * process that no longer runs — a batch killed mid-write. A running process's are left alone.
+ * process that no longer runs — a batch killed mid-write. A running process's are left alone. Done once, at the
+ * start: the workers' writes skip writeFileAtomic's own sweep, which lists the folder at every write.
  */
 export function removeStaleTemporaries(dirs: Iterable<string>): number {
   let removed = 0
   for (const dir of new Set(dirs)) {
     if (!existsSync(dir)) continue
     for (const name of readdirSync(dir)) {
-      const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)
+      const m = ATOMIC_TMP.exec(name)
       if (!m) continue
-      const pid = Number(m[1])
+      const pid = Number(m[2])
       if (pid === process.pid || isRunning(pid)) continue
       rmSync(join(dir, name), { force: true })
       removed++

@@ -81,7 +81,10 @@ export async function readPage(
   return readLoadedPage(await loadPageFile(path, page), classifier, format, reading)
 }
 
-/** Reads the page and writes its export atomically: the output file exists only once it is complete. */
+/**
+ * Reads the page and writes its export atomically: the output file exists only once it is complete. For batch
+ * workers, whose batch removes dead writers' temporaries once at its start.
+ */
 export async function readPageToFile(
   path: string,
   output: string,
@@ -91,6 +94,7 @@ export async function readPageToFile(
   page?: number
 ): Promise<{ chars: number; warnings: string[] }> {
   const { text, chars, warnings } = await readPage(path, classifier, format, reading, page)
-  await writeFileAtomic(output, text)
+  // The batch swept its output folders of dead writers' temporaries when it started (cli/batch.ts).
+  await writeFileAtomic(output, text, { sweep: false })
   return { chars, warnings }
 }

@@ -126,12 +126,14 @@ describe('removeStaleTemporaries', () => {
   it("removes the temporary files of processes that no longer run and keeps a running one's and real outputs", () => {
     const dir = join(work, 'stale')
     mkdirSync(dir, { recursive: true })
-    // A pid above the kernel's maximum (4194304) never belongs to a running process.
-    const dead = `.p1.txt.${4194304 + 17}.0a1b2c.tmp`,
-      mine = `.p2.txt.${process.pid}.ffee00.tmp`
-    for (const f of [dead, mine, 'p3.txt']) writeFileSync(join(dir, f), 'x')
+    // A pid above the kernel's maximum (4194304) never belongs to a running process. Names as writeFileAtomic
+    // makes them (12 hex digits); a name of another form is nobody's temporary and stays.
+    const dead = `.p1.txt.${4194304 + 17}.0a1b2c3d4e5f.tmp`,
+      mine = `.p2.txt.${process.pid}.ffee00112233.tmp`,
+      other = `.p4.txt.${4194304 + 17}.0a1b.tmp`
+    for (const f of [dead, mine, other, 'p3.txt']) writeFileSync(join(dir, f), 'x')
     expect(removeStaleTemporaries([dir])).toBe(1)
-    expect(readdirSync(dir).sort()).toEqual([mine, 'p3.txt'].sort())
+    expect(readdirSync(dir).sort()).toEqual([mine, other, 'p3.txt'].sort())
   })
 })
 
@@ -175,6 +177,21 @@ describe('glyphdesk transcribe, batch', () => {
     expect(again.stderr).toMatch(/3 of 3 pages already have an output/)
     expect(again.stderr).toMatch(/0 pages read, 3 skipped/)
   }, 600_000)
+
+  it('fails a corrupt page alone: the pages after it on the same worker are read and written', () => {
+    const pages = join(work, 'pages-bad')
+    mkdirSync(pages, { recursive: true })
+    copyFileSync(join(samples, '02_letters.jpg'), join(pages, 'a.jpg'))
+    writeFileSync(join(pages, 'b.png'), Buffer.from('\x89PNG\r\n\x1a\n this is not an image'))
+    copyFileSync(join(samples, '04_deep.jpg'), join(pages, 'c.jpg'))
+    const out = join(work, 'out-bad')
+    const r = glyphdesk('transcribe', pages, '--out-dir', out, '--model', 'cnn-compact', '--workers', '1')
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toMatch(/b\.png: FAILED: /)
+    expect(r.stderr).toMatch(/2 pages read, 0 skipped \(done before\), 1 failed/)
+    expect(readdirSync(out).sort()).toEqual(['a.txt', 'c.txt'])
+    for (const n of ['a', 'c']) expect(readFileSync(join(out, `${n}.txt`), 'utf8').trim().length).toBeGreaterThan(10)
+  }, 300_000)
 
   it('writes every export format in batch mode, PAGE XML included, as the single-page command does', () => {
     // The batch worker once accepted only txt/json/hocr/alto, so `--format page` failed every page.

@@ -16,6 +16,19 @@ describe('writeFileAtomic', () => {
     expect(await readFile(join(dir, 'a.json'), 'utf8')).toBe('two')
     expect(await readdir(dir)).toEqual(['a.json'])
   })
+
+  it("removes the file's temporaries left by a dead writer, unless the caller swept the folder itself", async () => {
+    const dir = dirFor('atomic-sweep')
+    // Above Linux's largest pid (2^22): no process has it.
+    const stale = `.a.json.${2 ** 22 + 77}.0123456789ab.tmp`
+    await writeFileAtomic(join(dir, 'a.json'), 'one')
+    await writeFile(join(dir, stale), 'half')
+    await writeFileAtomic(join(dir, 'a.json'), 'two', { sweep: false })
+    expect((await readdir(dir)).sort()).toEqual([stale, 'a.json'])
+    await writeFileAtomic(join(dir, 'a.json'), 'three')
+    expect(await readdir(dir)).toEqual(['a.json'])
+    expect(await readFile(join(dir, 'a.json'), 'utf8')).toBe('three')
+  })
 })
 
 describe('writeDirAtomic', () => {
