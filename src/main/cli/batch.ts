@@ -6,7 +6,7 @@
 // pages whose position in the list is I modulo N, so N machines (a Kubernetes indexed Job, a Ray
 // pool, GNU parallel) split an archive with no coordination: the N shards are disjoint and their
 // union is the whole list.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,7 +16,7 @@ import { z } from 'zod'
 import type { PageExportFormat } from '../export/index.ts'
 import { UsageError } from './args.ts'
 import { ATOMIC_TMP } from '../core/atomicFile.ts'
-import { errnoCode } from '../core/errors.ts'
+import { removeStaleTemporaries } from '../core/atomicDirs.ts'
 import { tiffPageCount } from '../vision/tiffPages.ts'
 
 export const PAGE_IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp'])
@@ -155,31 +155,14 @@ export function collectPages(
 /**
  * Removes temporary files (writeFileAtomic's `.NAME.PID.HEX.tmp`) left in the output folders by a
  * process that no longer runs — a batch killed mid-write. A running process's are left alone. Done once, at the
- * start: the workers' writes skip writeFileAtomic's own sweep, which lists the folder at every write.
+ * start: the workers' writes skip writeFileAtomic's own sweep, which lists the folder at every write. Returns how
+ * many were removed.
  */
-export function removeStaleTemporaries(dirs: Iterable<string>): number {
+export async function sweepOutputFolders(dirs: Iterable<string>): Promise<number> {
   let removed = 0
-  for (const dir of new Set(dirs)) {
-    if (!existsSync(dir)) continue
-    for (const name of readdirSync(dir)) {
-      const m = ATOMIC_TMP.exec(name)
-      if (!m) continue
-      const pid = Number(m[2])
-      if (pid === process.pid || isRunning(pid)) continue
-      rmSync(join(dir, name), { force: true })
-      removed++
-    }
-  }
+  for (const dir of new Set(dirs))
+    removed += (await removeStaleTemporaries(dir, (name) => ATOMIC_TMP.test(name))).length
   return removed
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return errnoCode(e) === 'EPERM'
-  }
 }
 
 /**
@@ -261,7 +244,7 @@ export function outputPath(outDir: string, page: BatchPage, format: PageExportFo
 export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions): Promise<BatchResult> {
   const started = performance.now()
   const outputs = pages.map((p) => outputPath(opts.outDir, p, opts.format))
-  removeStaleTemporaries(outputs.map((o) => dirname(o)))
+  await sweepOutputFolders(outputs.map((o) => dirname(o)))
   const todo: number[] = []
   pages.forEach((_, i) => {
     if (opts.force || !existsSync(outputs[i])) todo.push(i)

@@ -15,13 +15,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  collectPages,
-  outputPath,
-  parseShard,
-  removeStaleTemporaries,
-  shardPages
-} from '../../../src/main/cli/batch.ts'
+import { collectPages, outputPath, parseShard, sweepOutputFolders, shardPages } from '../../../src/main/cli/batch.ts'
 import { UsageError } from '../../../src/main/cli/args.ts'
 import sharp from 'sharp'
 import { multiPageTiff } from '../helpers/multiPageTiff.ts'
@@ -122,8 +116,8 @@ describe('collectPages, multi-page TIFFs', () => {
   })
 })
 
-describe('removeStaleTemporaries', () => {
-  it("removes the temporary files of processes that no longer run and keeps a running one's and real outputs", () => {
+describe('sweepOutputFolders', () => {
+  it("removes the temporary files of processes that no longer run and keeps a running one's and real outputs", async () => {
     const dir = join(work, 'stale')
     mkdirSync(dir, { recursive: true })
     // A pid above the kernel's maximum (4194304) never belongs to a running process. Names as writeFileAtomic
@@ -132,7 +126,7 @@ describe('removeStaleTemporaries', () => {
       mine = `.p2.txt.${process.pid}.ffee00112233.tmp`,
       other = `.p4.txt.${4194304 + 17}.0a1b.tmp`
     for (const f of [dead, mine, other, 'p3.txt']) writeFileSync(join(dir, f), 'x')
-    expect(removeStaleTemporaries([dir])).toBe(1)
+    expect(await sweepOutputFolders([dir, dir, join(work, 'no-such-folder')])).toBe(1)
     expect(readdirSync(dir).sort()).toEqual([mine, other, 'p3.txt'].sort())
   })
 })
