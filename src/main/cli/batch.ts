@@ -166,6 +166,30 @@ export async function sweepOutputFolders(dirs: Iterable<string>): Promise<number
 }
 
 /**
+ * Memory set aside for each batch worker when the worker count is not given, in MB: about twice what one takes.
+ * Peak resident memory of a whole batch (`/usr/bin/time`, 2026-12-07): the sample pages (1.8 MP), 1 worker 380 MB
+ * and 2 workers 622 MB; the same page enlarged to 11.5 MP, 378 and 567 MB — ~150 MB for the process and ~240 MB
+ * a worker, whatever the page size, since segmentation works on a reduced copy.
+ */
+export const WORKER_MEMORY_MB = 512
+/** Memory kept for the process itself and the system when the worker count is chosen, in MB. */
+const BATCH_BASE_MEMORY_MB = 256
+
+/**
+ * How many workers a batch starts when `--workers` is not given: one per core, but no more than the available
+ * memory holds at WORKER_MEMORY_MB each (at least one), so that an archive on a many-core machine with little
+ * memory is read more slowly instead of running out of memory. `limitedBy` says which bound chose it.
+ */
+export function defaultBatchWorkers(
+  cores: number,
+  availableBytes: number
+): { workers: number; limitedBy: 'cores' | 'memory' } {
+  const byMemory = Math.max(1, Math.floor((availableBytes / 2 ** 20 - BATCH_BASE_MEMORY_MB) / WORKER_MEMORY_MB))
+  const c = Math.max(1, Math.floor(cores))
+  return byMemory < c ? { workers: byMemory, limitedBy: 'memory' } : { workers: c, limitedBy: 'cores' }
+}
+
+/**
  * The first old-generation size of each page worker's V8 heap, in MB. V8 starts a heap small and grows its limit
  * slowly, so a worker reading pages ran about one full mark-compact a page, its marking on V8's helper threads; with
  * every core reading, those helpers took the readers' cores. At 128 MB: 80 sample pages on 2 workers 15–21% faster,

@@ -1,11 +1,11 @@
 // `glyphdesk transcribe` and `glyphdesk eval-pages`: read a page image into a PageDoc and export
 // it; score the page pipeline on a folder of pages with ground-truth text.
 import { existsSync, statSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, freemem } from 'node:os'
 import { resolve } from 'node:path'
 import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
 import { numberOption, parseCommand, UsageError } from './args.ts'
-import { collectPages, parseShard, runBatch, shardPages } from './batch.ts'
+import { collectPages, defaultBatchWorkers, parseShard, runBatch, shardPages, WORKER_MEMORY_MB } from './batch.ts'
 import type { PageReading } from '../read/pageFile.ts'
 
 // The image decoder (sharp), OpenCV and the models load inside the commands, so `--help` and usage
@@ -31,9 +31,10 @@ export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODE
 ${NO_CONTEXT_HELP}
   batch: every image given, every image under each FOLDER (recursively) and every line of each --manifest
   (image paths relative to the manifest's folder; # comments) is read into DIR, mirroring the folders, one
-  process, pages spread over --workers threads (default: one per core). Each output is written atomically as
-  its page finishes; a rerun skips pages that have an output unless --force. --shard I/N (0 ≤ I < N) reads
-  every N-th page from the I-th: N machines given 0/N … N-1/N split the list with no overlap.
+  process, pages spread over --workers threads (default: one per core, fewer where each would not have ~512 MB
+  of memory). Each output is written atomically as its page finishes; a rerun skips pages that have an output
+  unless --force. --shard I/N (0 ≤ I < N) reads every N-th page from the I-th: N machines given 0/N … N-1/N
+  split the list with no overlap.
   A multi-page TIFF is read page by page: with --out-dir each page gets its own output (NAME-p1 … NAME-pN);
   alone, its pages' text is written in one, a form feed between two pages.`
 export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--lm on|off] [--lm-weight W] [--touching on|off] [--segment-score on|off] [--decoder off]
@@ -176,7 +177,8 @@ async function transcribeBatch(
   if (values.out) throw new UsageError('--out names one output file; with --out-dir each page gets its own')
   if (inputs.length === 0 && manifests.length === 0)
     throw new UsageError(`name images, folders or --manifest FILE\n${TRANSCRIBE_USAGE}`)
-  const workers = numberOption(values, 'workers', availableParallelism(), { min: 1, max: 256, integer: true })
+  const byDefault = defaultBatchWorkers(availableParallelism(), freemem())
+  const workers = numberOption(values, 'workers', byDefault.workers, { min: 1, max: 256, integer: true })
   const shard = values.shard !== undefined ? parseShard(values.shard) : undefined
   const { pages: all, sourceDirs } = collectPages(inputs, manifests)
   // Text outputs named like the images would overwrite ground-truth .txt files kept beside them.
@@ -185,6 +187,11 @@ async function transcribeBatch(
   const pages = shardPages(all, shard)
   const log = (line: string) => process.stderr.write(line + '\n')
   if (shard) log(`shard ${shard.index}/${shard.count}: ${pages.length} of ${all.length} pages`)
+  if (values.workers === undefined && byDefault.limitedBy === 'memory')
+    log(
+      `${workers} worker${workers === 1 ? '' : 's'} for ${availableParallelism()} cores: ${(freemem() / 2 ** 30).toFixed(1)} GB ` +
+        `of memory available, ~${WORKER_MEMORY_MB} MB a worker (--workers N sets the count)`
+    )
   const controller = new AbortController()
   const interrupt = () => {
     log('interrupted: stopping; pages in flight are not written, finished ones are kept')

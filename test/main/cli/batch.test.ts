@@ -15,7 +15,15 @@ import {
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { collectPages, outputPath, parseShard, sweepOutputFolders, shardPages } from '../../../src/main/cli/batch.ts'
+import {
+  collectPages,
+  defaultBatchWorkers,
+  outputPath,
+  parseShard,
+  shardPages,
+  sweepOutputFolders,
+  WORKER_MEMORY_MB
+} from '../../../src/main/cli/batch.ts'
 import { UsageError } from '../../../src/main/cli/args.ts'
 import sharp from 'sharp'
 import { multiPageTiff } from '../helpers/multiPageTiff.ts'
@@ -113,6 +121,22 @@ describe('collectPages, multi-page TIFFs', () => {
     // A page's output name taken by another file is refused, naming the page.
     writeFileSync(join(dir, 'a-p2.png'), 'x')
     expect(() => collectPages([dir])).toThrow(/a-p2\.png and .*a\.tif \(page 2\) would both be written as a-p2/)
+  })
+})
+
+describe('defaultBatchWorkers', () => {
+  const GB = 2 ** 30
+  it('starts one worker per core when the memory holds them, and fewer, never none, when it does not', () => {
+    expect(defaultBatchWorkers(2, 23 * GB)).toEqual({ workers: 2, limitedBy: 'cores' })
+    expect(defaultBatchWorkers(64, 256 * GB)).toEqual({ workers: 64, limitedBy: 'cores' })
+    // 4 GB: 256 MB kept back, then 512 MB a worker → 7.
+    expect(defaultBatchWorkers(64, 4 * GB)).toEqual({ workers: 7, limitedBy: 'memory' })
+    expect(defaultBatchWorkers(8, 4 * GB)).toEqual({ workers: 7, limitedBy: 'memory' })
+    expect(defaultBatchWorkers(8, 300 * 2 ** 20)).toEqual({ workers: 1, limitedBy: 'memory' })
+    expect(defaultBatchWorkers(1, 0)).toEqual({ workers: 1, limitedBy: 'cores' })
+    // Exactly enough for n workers gives n.
+    expect(defaultBatchWorkers(16, (256 + 3 * WORKER_MEMORY_MB) * 2 ** 20).workers).toBe(3)
+    expect(defaultBatchWorkers(16, (256 + 3 * WORKER_MEMORY_MB - 1) * 2 ** 20).workers).toBe(2)
   })
 })
 
