@@ -179,6 +179,13 @@ export interface LatticeOptions {
    * widths wide together (docs/BENCHMARKS.md, "Cuts beside upright strokes").
    */
   strokeCuts?: number
+  /**
+   * Cuts beside upright strokes run straight down their column where the least-ink path would give some of the
+   * stroke to the other side (`pathTakesStroke`), instead of along that path (default 0: off). A bench setting under
+   * study: touching pages read better with it, other conditions a little worse (docs/BENCHMARKS.md, "Straight cuts
+   * beside upright strokes").
+   */
+  strokeCutsStraight?: number
   /** See strokeCuts (default 0.5). */
   strokeCutRun?: number
   /** See strokeCuts (default 2). */
@@ -352,6 +359,35 @@ function uprightBands(longest: Int32Array, h: number, opts: Pick<LatticeOptions,
     x = e + 1
   }
   return bands
+}
+
+/**
+ * Whether the least-ink path `p` of a cut beside an upright stroke (column `c`, just left of a band that starts at
+ * c + 1 or just right of one that ends at c) gives some of that stroke's ink to the other side on more than a tenth
+ * of the rows: a path that goes round a serif or a touching point through the stroke leaves the thin letter short.
+ */
+export function pathTakesStroke(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  p: Int32Array,
+  c: number,
+  bands: [number, number][]
+): boolean {
+  let rows = 0
+  for (const [x0, x1] of bands) {
+    const right = x0 === c + 1,
+      left = x1 === c
+    if (!right && !left) continue
+    for (let r = 0; r < h; r++) {
+      let lost = false
+      // A stroke to the right keeps the columns from p[r] on; one to the left those before p[r].
+      if (right) for (let x = x0; x < Math.min(x1, p[r]) && !lost; x++) lost = mask[r * w + x] === 1
+      else for (let x = Math.max(x0, p[r]); x < x1 && !lost; x++) lost = mask[r * w + x] === 1
+      if (lost) rows++
+    }
+  }
+  return rows > 0.1 * h
 }
 
 /**
@@ -724,6 +760,10 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         // a cut replaces any other within two columns of it, whose path leaves the band to one side.
         const middles = wide ? strokeMiddles(longest, ih, sw, margin, opts) : []
         for (const c of middles) straight.add(c)
+        if (opts.strokeCutsStraight && paths) {
+          const bands = uprightBands(longest, ih, opts)
+          for (const c of beside) if (pathTakesStroke(mask, iw, ih, paths.path(c), c, bands)) straight.add(c)
+        }
         const apart = (c: number) => middles.every((m) => Math.abs(m - c) >= 2)
         cuts = [
           ...forced,

@@ -11,6 +11,7 @@ import {
   onPaths,
   strokeMiddles,
   strokeSides,
+  pathTakesStroke,
   type LatticeOptions
 } from '../../../src/main/read/lattice.ts'
 import { candidateBoxes, decodeLines, prepareLines } from '../../../src/main/read/readLines.ts'
@@ -188,6 +189,24 @@ describe('strokeSides (cuts beside upright strokes)', () => {
     const flat = new Uint8Array(w * h)
     for (let y = 20; y < 24; y++) for (let x = 0; x < w; x++) flat[y * w + x] = 1
     expect(strokeSides(runs(flat), h, 4, 3, {})).toEqual([])
+  })
+
+  it("pathTakesStroke: a cut path beside a stroke that gives the stroke's ink away on over a tenth of the rows", () => {
+    // The stroke of I and C's side is columns 6–11 (band [6, 12)); the cut left of it is column 5.
+    const bands: [number, number][] = [[6, 12]]
+    const straight = new Int32Array(h).fill(5)
+    expect(pathTakesStroke(ic, w, h, straight, 5, bands)).toBe(false)
+    // A path that runs inside the stroke (column 8) on rows 0–9 gives the I's columns 6–7 of those rows to the left.
+    const into = Int32Array.from({ length: h }, (_, r) => (r < 10 ? 8 : 5))
+    expect(pathTakesStroke(ic, w, h, into, 5, bands)).toBe(true)
+    // On 5 rows (a tenth of 50) it does not count yet.
+    const brief = Int32Array.from({ length: h }, (_, r) => (r < 5 ? 8 : 5))
+    expect(pathTakesStroke(ic, w, h, brief, 5, bands)).toBe(false)
+    // Right of the stroke (column 12): a path at column 10 on rows 20–39 takes the C's side (columns 10–11) there.
+    const right = Int32Array.from({ length: h }, (_, r) => (r >= 20 && r < 40 ? 10 : 12))
+    expect(pathTakesStroke(ic, w, h, right, 12, bands)).toBe(true)
+    // A column beside no band of the list is no cut beside a stroke.
+    expect(pathTakesStroke(ic, w, h, into, 20, bands)).toBe(false)
   })
 
   it('gives the column between two strokes one column apart once (II)', () => {
