@@ -181,11 +181,16 @@ export interface LatticeOptions {
   strokeCuts?: number
   /**
    * Cuts beside upright strokes run straight down their column where the least-ink path would give some of the
-   * stroke to the other side (`pathTakesStroke`), instead of along that path (default 0: off). A bench setting under
-   * study: touching pages read better with it, other conditions a little worse (docs/BENCHMARKS.md, "Straight cuts
-   * beside upright strokes").
+   * stroke to the other side on more than a tenth of the rows (`pathTakesStroke`), instead of along that path
+   * (default 1; 0: always the path). Such a path goes round a touching point through the thin letter's stem and leaves
+   * the I of RI a piece with half its rows (docs/BENCHMARKS.md, "Straight cuts beside upright strokes").
    */
   strokeCutsStraight?: number
+  /**
+   * See strokeCutsStraight: only in boxes at least this many times the line's median width (default 1.5: two
+   * letters). In boxes of one letter a straight cut beside its own stem (M, N) made a stroke piece the decoder took.
+   */
+  strokeCutsStraightMinWidths?: number
   /** See strokeCuts (default 0.5). */
   strokeCutRun?: number
   /** See strokeCuts (default 2). */
@@ -760,7 +765,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         // a cut replaces any other within two columns of it, whose path leaves the band to one side.
         const middles = wide ? strokeMiddles(longest, ih, sw, margin, opts) : []
         for (const c of middles) straight.add(c)
-        if (opts.strokeCutsStraight && paths) {
+        if ((opts.strokeCutsStraight ?? 1) > 0 && paths && b.w >= (opts.strokeCutsStraightMinWidths ?? 1.5) * W) {
           const bands = uprightBands(longest, ih, opts)
           for (const c of beside) if (pathTakesStroke(mask, iw, ih, paths.path(c), c, bands)) straight.add(c)
         }
