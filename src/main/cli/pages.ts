@@ -177,7 +177,10 @@ async function transcribeBatch(
   if (values.out) throw new UsageError('--out names one output file; with --out-dir each page gets its own')
   if (inputs.length === 0 && manifests.length === 0)
     throw new UsageError(`name images, folders or --manifest FILE\n${TRANSCRIBE_USAGE}`)
-  const byDefault = defaultBatchWorkers(availableParallelism(), freemem())
+  // Read once: the count and the line that explains it name the same figures.
+  const cores = availableParallelism(),
+    free = freemem()
+  const byDefault = defaultBatchWorkers(cores, free)
   const workers = numberOption(values, 'workers', byDefault.workers, { min: 1, max: 256, integer: true })
   const shard = values.shard !== undefined ? parseShard(values.shard) : undefined
   const { pages: all, sourceDirs } = collectPages(inputs, manifests)
@@ -189,7 +192,7 @@ async function transcribeBatch(
   if (shard) log(`shard ${shard.index}/${shard.count}: ${pages.length} of ${all.length} pages`)
   if (values.workers === undefined && byDefault.limitedBy === 'memory')
     log(
-      `${workers} worker${workers === 1 ? '' : 's'} for ${availableParallelism()} cores: ${(freemem() / 2 ** 30).toFixed(1)} GB ` +
+      `${workers} worker${workers === 1 ? '' : 's'} for ${cores} cores: ${(free / 2 ** 30).toFixed(1)} GB ` +
         `of memory available, ~${WORKER_MEMORY_MB} MB a worker (--workers N sets the count)`
     )
   const controller = new AbortController()
