@@ -9,6 +9,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
+import { median } from '../src/shared/stats.ts'
 
 const { values } = parseArgs({
   options: {
@@ -21,7 +22,6 @@ const { values } = parseArgs({
 const counts = values.files.split(',').map(Number)
 const WRITES = Math.max(1, Number(values.writes))
 const ROUNDS = Math.max(1, Number(values.rounds))
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 
 console.log(`${cpus()[0]?.model ?? 'CPU'} ×${cpus().length}, Node ${process.version}; ${WRITES} writes a round`)
 console.log('\n| files in the folder | with the sweep, ms a write | without, ms a write | ratio |')
