@@ -396,7 +396,21 @@ export function pathTakesStroke(
 }
 
 /**
- * Columns just left and right of each upright stroke of a box (LatticeOptions.strokeCuts, `uprightBands`), from the
+ * The upright strokes a cut is made beside (`strokeSides`) and kept whole by a straight cut (`pathTakesStroke`): the
+ * `uprightBands` at most `strokeCutWidth` stroke widths wide (a wider band is a blob or two strokes pressed together).
+ */
+export function strokeBands(
+  longest: Int32Array,
+  h: number,
+  stroke: number,
+  opts: Pick<LatticeOptions, 'strokeCutRun' | 'strokeCutWidth'>
+): [number, number][] {
+  const maxW = (opts.strokeCutWidth ?? 2) * stroke
+  return uprightBands(longest, h, opts).filter(([x, end]) => end - x <= maxW)
+}
+
+/**
+ * Columns just left and right of each upright stroke of a box (LatticeOptions.strokeCuts, `strokeBands`), from the
  * longest vertical ink run of each of its columns (`columnRuns`), its ink height `h` and stroke width; at least
  * `margin` columns from its sides, each column once (two strokes one column apart share the column between them).
  */
@@ -408,10 +422,8 @@ export function strokeSides(
   opts: Pick<LatticeOptions, 'strokeCutRun' | 'strokeCutWidth'>
 ): number[] {
   const w = longest.length
-  const maxW = (opts.strokeCutWidth ?? 2) * stroke
   const out: number[] = []
-  for (const [x, end] of uprightBands(longest, h, opts)) {
-    if (end - x > maxW) continue
+  for (const [x, end] of strokeBands(longest, h, stroke, opts)) {
     if (x - 1 >= margin && out[out.length - 1] !== x - 1) out.push(x - 1)
     if (end <= w - 1 - margin) out.push(end)
   }
@@ -766,7 +778,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
         const middles = wide ? strokeMiddles(longest, ih, sw, margin, opts) : []
         for (const c of middles) straight.add(c)
         if ((opts.strokeCutsStraight ?? 1) > 0 && paths && b.w >= (opts.strokeCutsStraightMinWidths ?? 1.5) * W) {
-          const bands = uprightBands(longest, ih, opts)
+          const bands = strokeBands(longest, ih, sw, opts)
           for (const c of beside) if (pathTakesStroke(mask, iw, ih, paths.path(c), c, bands)) straight.add(c)
         }
         const apart = (c: number) => middles.every((m) => Math.abs(m - c) >= 2)

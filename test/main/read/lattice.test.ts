@@ -11,6 +11,7 @@ import {
   onPaths,
   strokeMiddles,
   strokeSides,
+  strokeBands,
   pathTakesStroke,
   type LatticeOptions
 } from '../../../src/main/read/lattice.ts'
@@ -207,6 +208,20 @@ describe('strokeSides (cuts beside upright strokes)', () => {
     expect(pathTakesStroke(ic, w, h, right, 12, bands)).toBe(true)
     // A column beside no band of the list is no cut beside a stroke.
     expect(pathTakesStroke(ic, w, h, into, 20, bands)).toBe(false)
+  })
+
+  it('strokeBands: the upright strokes both strokeSides and pathTakesStroke go by, a blob wider than strokeCutWidth not one', () => {
+    // A stroke of 4 columns (3–6) and, one column right of it, a blob of 12 (8–19), both the full height.
+    const sb = new Uint8Array(w * h)
+    for (let y = 0; y < h; y++) for (let x = 3; x < 20; x++) if (x !== 7) sb[y * w + x] = 1
+    expect(strokeBands(runs(sb), h, 4, {})).toEqual([[3, 7]])
+    expect(strokeSides(runs(sb), h, 4, 2, {})).toEqual([2, 7])
+    // Column 7 is beside both; a path at column 10 on every row takes none of the stroke's ink, only the blob's,
+    // so the cut beside the stroke keeps its least-ink path.
+    const intoBlob = new Int32Array(h).fill(10)
+    expect(pathTakesStroke(sb, w, h, intoBlob, 7, strokeBands(runs(sb), h, 4, {}))).toBe(false)
+    // Counted as a stroke (strokeCutWidth 3: 12 columns are 3 strokes of 4), the blob's columns 8–9 are taken.
+    expect(pathTakesStroke(sb, w, h, intoBlob, 7, strokeBands(runs(sb), h, 4, { strokeCutWidth: 3 }))).toBe(true)
   })
 
   it('gives the column between two strokes one column apart once (II)', () => {
