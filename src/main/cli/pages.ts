@@ -7,6 +7,7 @@ import { PAGE_EXPORTS, type PageExportFormat } from '../export/index.ts'
 import { numberOption, parseCommand, UsageError } from './args.ts'
 import { collectPages, defaultBatchWorkers, parseShard, runBatch, shardPages, WORKER_MEMORY_MB } from './batch.ts'
 import type { PageReading } from '../read/pageFile.ts'
+import { prefetchOpenCvWasm } from '../vision/opencvRuntime.ts'
 
 // The image decoder (sharp), OpenCV and the models load inside the commands, so `--help` and usage
 // errors answer without them.
@@ -107,6 +108,8 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   const path = positionals[0]
   if (!path) throw new UsageError(TRANSCRIBE_USAGE)
   if (!existsSync(path)) throw new UsageError(`${path} does not exist`)
+  // OpenCV's wasm compiles on V8's background threads while this thread imports the reading modules.
+  prefetchOpenCvWasm()
   // The image decodes on libuv's thread pool (sharp) while this thread loads the model and OpenCV.
   // onnxruntime-node builds its session (and runs it) on the calling thread: its promises only defer the
   // synchronous native call to setImmediate, so the session and OpenCV's set-up do not overlap.

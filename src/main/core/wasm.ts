@@ -46,6 +46,8 @@ export interface WasmApi {
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
   Memory: new (desc: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory
+  /** Compiles off the calling thread (V8's background compile). */
+  compile(bytes: Uint8Array): Promise<object>
 }
 function isWasmApi(v: unknown): v is WasmApi {
   return (
@@ -56,7 +58,9 @@ function isWasmApi(v: unknown): v is WasmApi {
     'Instance' in v &&
     typeof v.Instance === 'function' &&
     'Memory' in v &&
-    typeof v.Memory === 'function'
+    typeof v.Memory === 'function' &&
+    'compile' in v &&
+    typeof v.compile === 'function'
   )
 }
 /** The engine's WebAssembly, as typed above: every engine Glyphdesk runs on (Node, Electron) has one. */

@@ -18,7 +18,6 @@
 // are its own ink (`CharBox.ink`), so that a crop can be masked to its own character: handwritten
 // neighbours overlap each other's rectangles ("PE" in DEEPEST), and a rectangle alone lets them leak in.
 import { InvalidInputError } from '../core/errors.ts'
-import { createRequire } from 'node:module'
 import type { GrayImage } from './image.ts'
 import { groupLines, type Rect } from './layout.ts'
 import {
@@ -41,22 +40,15 @@ import { applyInkGain, washedInkGain } from './glare.ts'
 export { closeCrossSimd, medianNetwork, medianSimd } from './simdKernel.ts'
 
 import { MatScope, type Mat, type OpenCv } from './opencv.ts'
+import { loadOpenCvRuntime } from './opencvRuntime.ts'
 import { ascending, median } from '../../shared/stats.ts'
 
 // Boxed: the Emscripten module object is itself a thenable, so it must never be a promise's value.
 let cvPromise: Promise<{ cv: OpenCv }> | null = null
 
-/** The opencv-wasm module, instantiated once per process. */
+/** The opencv-wasm module, instantiated once per process (vision/opencvRuntime.ts). */
 export async function loadOpenCv(): Promise<{ cv: OpenCv }> {
-  cvPromise ??= (async () => {
-    const require = createRequire(import.meta.url)
-    const { cv } = require('opencv-wasm') as { cv: OpenCv }
-    if (!cv.Mat)
-      await new Promise<void>((resolve) => {
-        cv.onRuntimeInitialized = () => resolve()
-      })
-    return { cv }
-  })()
+  cvPromise ??= loadOpenCvRuntime()
   return cvPromise
 }
 
