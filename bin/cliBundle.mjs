@@ -3,24 +3,48 @@
 // builds it itself on first use (npm lifecycle scripts are off, see .npmrc) and again whenever a
 // source file it was built from changed, so the CLI never runs stale code.
 //
-// Layout: out/cli/<hash>/ holds one build (index.js, the worker entries, shared chunks and
-// build.json, the list of its input files with size, mtime and SHA-256); out/cli/current.json names
-// the build in use. A build is made in a temporary directory beside the final one and renamed into
-// place, so two processes building at once both end with a complete build and never a half-written one.
+// Layout: out/cli/<hash>/ holds one build (index.cjs, the command; the worker entries and their shared
+// chunks; build.json, the list of its input files with size, mtime and SHA-256; and the command's V8 code
+// caches, below); out/cli/current.json names the build in use. A build is made in a temporary directory
+// beside the final one and renamed into place, so two processes building at once both end with a complete
+// build and never a half-written one.
+//
+// The command is one CommonJS script, run through vm.Script with a V8 code cache (`loadBundle`): the first
+// successful run of each command writes code-cache-<command>.bin beside it, made after the command ran, so it
+// holds the bytecode of every function that run compiled; later runs start from it instead of parsing and
+// compiling them again. Node 20 has no code cache for ES modules, hence a script; the workers stay ES modules
+// (a worker thread loads them by file). V8 checks a cache against the source and its own version and flags, and
+// a cache it rejects is written again.
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  readdirSync,
+  unlinkSync
+} from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Script } from 'node:vm'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const CLI_OUT = join(ROOT, 'out', 'cli')
 const CURRENT = join(CLI_OUT, 'current.json')
 /** Bump when the bundle layout or the build options change: older builds are then rebuilt. */
-const FORMAT = 4
+const FORMAT = 5
 
-/** Entry points, by output name. The workers are separate entries so worker threads load them by file. */
-const ENTRIES = {
-  index: 'src/main/cli/index.ts',
+/** The command's entry: built as one CommonJS script, index.cjs. */
+const COMMAND_ENTRY = 'src/main/cli/index.ts'
+/** The bundle URL's name inside the command's script (its own file's URL; `import.meta` is ES-module only). */
+const BUNDLE_URL = '__glyphdeskBundleUrl'
+
+/** Worker entry points, by output name: ES modules with shared chunks, loaded by worker threads by file. */
+const WORKER_ENTRIES = {
   trainWorker: 'src/main/jobs/trainWorker.ts',
   batchWorker: 'src/main/cli/batchWorker.ts',
   // The app's page worker (vision/readPage.ts), which browser mode (`glyphdesk serve`) runs from this bundle.
@@ -61,8 +85,54 @@ export function freshBundle() {
     if (st.size === rec.size && st.mtimeMs === rec.mtimeMs) continue
     if (st.size !== rec.size || sha256(file) !== rec.sha256) return null
   }
-  const entry = join(dir, 'index.js')
+  const entry = join(dir, 'index.cjs')
   return existsSync(entry) ? entry : null
+}
+
+/** The code cache file of `command` beside the command's script (one per command: each compiles other code). */
+function codeCacheFile(entry, command) {
+  const key = typeof command === 'string' && /^[a-z][a-z-]{0,23}$/.test(command) ? command : 'other'
+  return join(dirname(entry), `code-cache-${key}.bin`)
+}
+
+/**
+ * Runs the command's script (index.cjs) with the code cache of `command` when there is one, and returns its
+ * `main`, how the cache went ('used', 'rejected' by V8, or 'none') and `saveCodeCache`, which writes the cache
+ * from what this process compiled: a no-op when the cache was used, so it is written once per command and
+ * whenever V8 rejected it. The write is atomic and its failure (a read-only install) is ignored.
+ */
+export function loadBundle(entry, command) {
+  const file = codeCacheFile(entry, command)
+  let cachedData
+  try {
+    cachedData = readFileSync(file)
+  } catch {
+    cachedData = undefined
+  }
+  const source = readFileSync(entry, 'utf8')
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: entry,
+    cachedData
+  })
+  const codeCache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used'
+  const module = { exports: {} }
+  script.runInThisContext().call(module.exports, module.exports, createRequire(entry), module, entry, dirname(entry))
+  if (typeof module.exports.main !== 'function') throw new Error(`${entry} does not export main`)
+  const saveCodeCache = () => {
+    if (codeCache === 'used') return
+    const tmp = `${file}.${process.pid}.tmp`
+    try {
+      writeFileSync(tmp, script.createCachedData())
+      renameSync(tmp, file)
+    } catch {
+      try {
+        unlinkSync(tmp)
+      } catch {
+        // nothing was written
+      }
+    }
+  }
+  return { main: module.exports.main, codeCache, saveCodeCache }
 }
 
 /**
@@ -70,8 +140,9 @@ export function freshBundle() {
  * keep pointing at that source file: import.meta.url becomes the source file's URL computed from
  * the bundle's own location (so the checkout can move). The jobs keep the bundle's URL, because
  * they locate their worker entry next to the bundle (jobs/runner.ts), and so do the batch pool and the page worker.
+ * `bundleUrl` is how the output names its own URL: `import.meta.url` in an ES module, BUNDLE_URL in the script.
  */
-function keepSourceLocation(outDirDepthFromRoot) {
+function keepSourceLocation(outDirDepthFromRoot, bundleUrl) {
   const up = '../'.repeat(outDirDepthFromRoot)
   return {
     name: 'glyphdesk-keep-source-location',
@@ -81,11 +152,9 @@ function keepSourceLocation(outDirDepthFromRoot) {
         const rel = relative(ROOT, args.path).split(sep).join('/')
         const keep =
           rel.startsWith('src/main/jobs/') || rel === 'src/main/cli/batch.ts' || rel === 'src/main/vision/readPage.ts'
-        if (keep || !code.includes('import.meta.url')) return { contents: code, loader: 'ts' }
-        return {
-          contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(up + rel)}, import.meta.url).href`),
-          loader: 'ts'
-        }
+        if (!code.includes('import.meta.url')) return { contents: code, loader: 'ts' }
+        const url = keep ? bundleUrl : `new URL(${JSON.stringify(up + rel)}, ${bundleUrl}).href`
+        return { contents: code.replaceAll('import.meta.url', url), loader: 'ts' }
       })
     }
   }
@@ -125,26 +194,42 @@ export async function buildBundle({ log = () => {} } = {}) {
   const tmp = join(CLI_OUT, `.tmp-${process.pid}-${Date.now().toString(36)}`)
   const started = Date.now()
   try {
-    const result = await build({
-      absWorkingDir: ROOT,
-      entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(ROOT, v)])),
+    const depth = relative(ROOT, tmp).split(sep).length
+    const common = { absWorkingDir: ROOT, bundle: true, platform: 'node', target: 'node20', external, metafile: true }
+    const workers = await build({
+      ...common,
+      entryPoints: Object.fromEntries(Object.entries(WORKER_ENTRIES).map(([k, v]) => [k, join(ROOT, v)])),
       outdir: tmp,
-      bundle: true,
       splitting: true,
       format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      external,
-      metafile: true,
       logLevel: 'silent',
       // ESM output has no require(); a few bundled CommonJS helpers may ask for one.
       banner: {
         js: "import { createRequire as __glyphdeskRequire } from 'node:module'; const require = __glyphdeskRequire(import.meta.url);"
       },
-      plugins: [keepSourceLocation(relative(ROOT, tmp).split(sep).length), zodEnglishOnly()]
+      plugins: [keepSourceLocation(depth, 'import.meta.url'), zodEnglishOnly()]
     })
+    const command = await build({
+      ...common,
+      entryPoints: [join(ROOT, COMMAND_ENTRY)],
+      outfile: join(tmp, 'index.cjs'),
+      format: 'cjs',
+      logLevel: 'error',
+      banner: { js: `var ${BUNDLE_URL} = require("node:url").pathToFileURL(__filename).href;` },
+      plugins: [keepSourceLocation(depth, BUNDLE_URL), zodEnglishOnly()]
+    })
+    // A script run through vm.Script cannot import() on Node 20 (no dynamic-import callback without a flag).
+    for (const [out, meta] of Object.entries(command.metafile.outputs))
+      for (const i of meta.imports)
+        if (i.kind === 'dynamic-import')
+          throw new Error(`${out}: import("${i.path}") cannot run in the command's script; load it with require`)
     const inputs = {}
-    const files = new Set([...Object.keys(result.metafile.inputs), 'package.json', 'bin/cliBundle.mjs'])
+    const files = new Set([
+      ...Object.keys(workers.metafile.inputs),
+      ...Object.keys(command.metafile.inputs),
+      'package.json',
+      'bin/cliBundle.mjs'
+    ])
     for (const rel of files) {
       if (rel.startsWith('node_modules/') || rel.includes('node_modules/')) continue
       const file = join(ROOT, rel)
@@ -188,7 +273,7 @@ export async function buildBundle({ log = () => {} } = {}) {
     renameSync(pointer, CURRENT)
     pruneOldBuilds(hash)
     log(`built the CLI bundle out/cli/${hash} in ${Date.now() - started} ms`)
-    return join(final, 'index.js')
+    return join(final, 'index.cjs')
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true })
     throw e

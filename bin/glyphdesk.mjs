@@ -2,10 +2,11 @@
 // Entry for `npx glyphdesk`: runs the CLI from its prebuilt bundle (out/cli, see cliBundle.mjs),
 // building it first when it is missing or older than its sources. If it cannot be built (no
 // esbuild, a read-only checkout), the TypeScript sources run through tsx instead, with a note.
-// GLYPHDESK_CLI_FROM_SOURCE=1 always runs the sources through tsx.
+// GLYPHDESK_CLI_FROM_SOURCE=1 always runs the sources through tsx. The bundle runs with the V8 code
+// cache of its command, written after the command's first successful run (cliBundle.mjs#loadBundle).
 import { pathToFileURL } from 'node:url'
 import { join } from 'node:path'
-import { ROOT, buildBundle, freshBundle } from './cliBundle.mjs'
+import { ROOT, buildBundle, freshBundle, loadBundle } from './cliBundle.mjs'
 
 async function loadMain() {
   if (process.env['GLYPHDESK_CLI_FROM_SOURCE'] !== '1') {
@@ -19,12 +20,14 @@ async function loadMain() {
         )
       }
     }
-    if (entry) return (await import(pathToFileURL(entry).href)).main
+    if (entry) return loadBundle(entry, process.argv[2])
   }
   const { register } = await import('tsx/esm/api')
   register()
-  return (await import(pathToFileURL(join(ROOT, 'src', 'main', 'cli', 'index.ts')).href)).main
+  const { main } = await import(pathToFileURL(join(ROOT, 'src', 'main', 'cli', 'index.ts')).href)
+  return { main, saveCodeCache: () => {} }
 }
 
-const main = await loadMain()
+const { main, saveCodeCache } = await loadMain()
 process.exitCode = await main(process.argv.slice(2))
+if (process.exitCode === 0) saveCodeCache()

@@ -3,7 +3,7 @@
 // the wasm SIMD gemm at batch 256); smaller ones, and every batch where onnxruntime cannot start, run the
 // network's own forward pass. The two agree to float32 rounding (~1e-5 on a probability, tested).
 import type { InferenceSession, Tensor } from 'onnxruntime-node'
-import './ortTelemetry.ts' // ORT_DISABLE_TELEMETRY=1 before the first session
+import { requireOrt } from './ortRuntime.ts'
 import { loadMlp, type LoadedMlp } from '../nn/serialise.ts'
 import type { Mlp } from '../nn/mlp.ts'
 import { GEMM_THREADS } from '../nn/simd.ts'
@@ -65,7 +65,7 @@ export class MlpClassifier implements Classifier {
     this.session ??= (async () => {
       try {
         // Loaded only now: a process that reads one glyph at a time never pays for onnxruntime's start.
-        const ort = await import('onnxruntime-node')
+        const ort = requireOrt()
         const session = await ort.InferenceSession.create(mlpOnnxModel(this.mlp), {
           intraOpNumThreads: GEMM_THREADS,
           interOpNumThreads: 1,
