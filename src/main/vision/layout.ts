@@ -147,8 +147,10 @@ export function groupLines(input: readonly Rect[], opts: LayoutOptions = {}): nu
     if (!groups.has(r)) groups.set(r, [])
     groups.get(r)!.push(i)
   }
-  // Join chains that sit on the same line without touching horizontally.
   const lines = [...groups.values()]
+  // Two lines chained into one are cut apart first, so that each part can join the rest of its own line.
+  splitStackedLines(boxes, lines)
+  // Join chains that sit on the same line without touching horizontally.
   const box = lines.map((l) => bounds(boxes, l))
   const hm = lines.map((l) => median(l.map((k) => boxes[k].h)))
   const joins = (i: number, j: number): boolean => {
@@ -184,6 +186,74 @@ export function groupLines(input: readonly Rect[], opts: LayoutOptions = {}): nu
     .map((l) => ({ l, cy: median(l.map((k) => boxes[k].y + boxes[k].h / 2)) }))
     .sort((p, q) => p.cy - q.cy)
     .map((o) => o.l)
+}
+
+/** Fewest boxes each of two stacked lines must hold for a chain to be split in two (see splitStackedLines). */
+export const STACKED_MIN_BOXES = 3
+/** Least distance between the two lines' median centres, in the chain's median box heights. */
+export const STACKED_MIN_APART = 0.8
+/** Least share of the narrower line's width that the two lines must share horizontally. */
+export const STACKED_MIN_SHARED = 0.5
+/** Largest median deviation of a part's box centres from their median, in the chain's median box heights. */
+export const STACKED_MAX_SPREAD = 0.15
+
+/**
+ * Splits the chains that are two lines (in place). A box links to its nearest right neighbour that overlaps it
+ * vertically by a third of the smaller height, so where lines are written close together (1.25–1.6 character heights
+ * apart) one letter reaching into the line below — a tall letter next to a word gap — joins the two whole lines into
+ * one chain, and the reader then takes pairs of letters stacked in a column for the pieces of one. A chain is cut in
+ * two by the centres of its boxes (the split of their heights that best separates the two groups' means) when the two
+ * groups' median centres lie at least STACKED_MIN_APART of the chain's median box height apart, each holds at least
+ * STACKED_MIN_BOXES boxes, and they run side by side: their horizontal extents share at least STACKED_MIN_SHARED of
+ * the narrower one's. A long line written on a slope also spreads its centres, but its higher and lower parts follow
+ * each other along the line rather than standing over each other. Each part is looked at again.
+ */
+function splitStackedLines(boxes: readonly Rect[], lines: number[][]): void {
+  for (let i = 0; i < lines.length; i++) {
+    const parts = stackedSplit(boxes, lines[i])
+    if (!parts) continue
+    lines.splice(i, 1, parts[0], parts[1])
+    i-- // the upper part is looked at again, then the lower
+  }
+}
+
+/** splitStackedLines' cut of one chain, or null where it is one line. */
+function stackedSplit(boxes: readonly Rect[], line: readonly number[]): [number[], number[]] | null {
+  if (line.length < 2 * STACKED_MIN_BOXES) return null
+  const byCy = line.slice().sort((p, q) => boxes[p].y + boxes[p].h / 2 - (boxes[q].y + boxes[q].h / 2))
+  const cy = byCy.map((k) => boxes[k].y + boxes[k].h / 2)
+  const n = cy.length
+  const total = cy.reduce((a, b) => a + b, 0)
+  let best = -1,
+    split = -1,
+    left = 0
+  for (let n0 = 1; n0 < n; n0++) {
+    left += cy[n0 - 1]
+    if (n0 < STACKED_MIN_BOXES || n - n0 < STACKED_MIN_BOXES) continue
+    const n1 = n - n0
+    const score = n0 * n1 * ((total - left) / n1 - left / n0) ** 2
+    if (score > best) {
+      best = score
+      split = n0
+    }
+  }
+  if (split < 0) return null
+  const upper = byCy.slice(0, split),
+    lower = byCy.slice(split)
+  const hMed = median(line.map((k) => boxes[k].h))
+  const mid = (g: number[]) => median(g.map((k) => boxes[k].y + boxes[k].h / 2))
+  if (mid(lower) - mid(upper) < STACKED_MIN_APART * hMed) return null
+  // Each part is a line: its boxes' centres keep to one height (the median deviation from their median).
+  const spread = (g: number[]) => {
+    const m = mid(g)
+    return median(g.map((k) => Math.abs(boxes[k].y + boxes[k].h / 2 - m)))
+  }
+  if (spread(upper) > STACKED_MAX_SPREAD * hMed || spread(lower) > STACKED_MAX_SPREAD * hMed) return null
+  const a = bounds(boxes, upper),
+    b = bounds(boxes, lower)
+  const shared = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)
+  if (shared < STACKED_MIN_SHARED * Math.min(a.w, b.w)) return null
+  return [upper, lower]
 }
 
 /** Copies of the rectangles as objects of one shape (x, y, w, h). */

@@ -22,6 +22,35 @@ describe('layoutPage', () => {
     expect(lines.map((l) => l.length)).toEqual([17, 4])
   })
 
+  it('splits two lines written close together that one tall letter chained into one', () => {
+    // Lines 1.3 character heights apart. The last letter of the upper line's first word reaches down into the line
+    // below (a long-legged R), and the nearest box to its right that overlaps it enough is the lower line's letter
+    // under the word gap, not the next word of its own line: the two lines chain into one.
+    const upper = [...row(['TOMATO'], 0, 0), ...row(['INSIDE'], 352, 0)]
+    const lower = row(['BLUECOATS', 'AGO'], 0, 52)
+    upper[5] = { ...upper[5], h: 68 }
+    const lines = groupLines([...upper, ...lower])
+    expect(lines.map((l) => l.length)).toEqual([12, 12])
+    expect(lines[0].every((k) => k < 12)).toBe(true)
+    expect(lines[1].every((k) => k >= 12)).toBe(true)
+  })
+
+  it('leaves a chain whole when a part of it is no line: its boxes at scattered heights (clutter)', () => {
+    // The two rows of the test above, the upper one's boxes jumping up and down by 0.4 of their height: no
+    // baseline, as a chain of desk clutter has none. (Without the spread test it is split into the two rows.)
+    const upper = [...row(['TOMATO'], 0, 0), ...row(['INSIDE'], 352, 0)].map((b, i) => ({ ...b, y: i % 2 ? 16 : 0 }))
+    const lower = row(['BLUECOATS', 'AGO'], 0, 52)
+    upper[5] = { ...upper[5], y: 0, h: 68 }
+    const lines = groupLines([...upper, ...lower])
+    expect(lines.some((l) => l.some((k) => k < 12) && l.some((k) => k >= 12))).toBe(true)
+  })
+
+  it('keeps a long line written on a slope as one line, however far apart its ends', () => {
+    // Centres rising 2.6 character heights from end to end: its higher and lower parts follow each other.
+    const boxes = row(['AFTERNOONS', 'WALKING', 'BY', 'THE', 'RIVERSIDE'], 0, 0, 0.09)
+    expect(groupLines(boxes).map((l) => l.length)).toEqual([boxes.length])
+  })
+
   it('joins a low-sitting "1" to its line', () => {
     const boxes = row(['1234567890'], 0, 100)
     boxes[0] = { x: 0, y: 125, w: 8, h: 40 } // thin and 25 px low
