@@ -204,9 +204,11 @@ export const STACKED_MAX_SPREAD = 0.15
  * one chain, and the reader then takes pairs of letters stacked in a column for the pieces of one. A chain is cut in
  * two by the centres of its boxes (the split of their heights that best separates the two groups' means) when the two
  * groups' median centres lie at least STACKED_MIN_APART of the chain's median box height apart, each holds at least
- * STACKED_MIN_BOXES boxes, and they run side by side: their horizontal extents share at least STACKED_MIN_SHARED of
- * the narrower one's. A long line written on a slope also spreads its centres, but its higher and lower parts follow
- * each other along the line rather than standing over each other. Each part is looked at again.
+ * STACKED_MIN_BOXES boxes, each is a line (the median deviation of its centres from their median at most
+ * STACKED_MAX_SPREAD box heights: a chain of desk clutter has no baseline to keep to), and they run side by side: their
+ * horizontal extents share at least STACKED_MIN_SHARED of the narrower one's. A long line written on a slope also
+ * spreads its centres, but its higher and lower parts follow each other along the line rather than standing over each
+ * other. Each part is looked at again.
  */
 function splitStackedLines(boxes: readonly Rect[], lines: number[][]): void {
   for (let i = 0; i < lines.length; i++) {
