@@ -69,6 +69,40 @@ function groupLinesReference(boxes: { x: number; y: number; w: number; h: number
     }
   }
   const lines = [...groups.values()]
+  // Chains that are two lines, cut apart (layout.ts#splitStackedLines): every split of the centres' order tried, the
+  // one with the largest between-group variance kept if the two groups are ≥ 0.8 median heights apart, ≥ 3 boxes
+  // each, each within 0.15 heights of its own median centre (median deviation), sharing half the narrower extent.
+  const cyOf = (k: number) => boxes[k].y + boxes[k].h / 2
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  for (let i = 0; i < lines.length; i++) {
+    const sorted = [...lines[i]].sort((p, q) => cyOf(p) - cyOf(q))
+    let bestScore = -1,
+      parts: [number[], number[]] | null = null
+    for (let n0 = 3; n0 <= sorted.length - 3; n0++) {
+      const up = sorted.slice(0, n0),
+        lo = sorted.slice(n0)
+      const score = up.length * lo.length * (mean(lo.map(cyOf)) - mean(up.map(cyOf))) ** 2
+      if (score > bestScore) {
+        bestScore = score
+        parts = [up, lo]
+      }
+    }
+    if (!parts) continue
+    const h = med(lines[i].map((k) => boxes[k].h))
+    const [up, lo] = parts
+    const spread = (g: number[]) => med(g.map((k) => Math.abs(cyOf(k) - med(g.map(cyOf)))))
+    const a = bnd(up),
+      b = bnd(lo)
+    if (
+      med(lo.map(cyOf)) - med(up.map(cyOf)) >= 0.8 * h &&
+      spread(up) <= 0.15 * h &&
+      spread(lo) <= 0.15 * h &&
+      Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) >= 0.5 * Math.min(a.w, b.w)
+    ) {
+      lines.splice(i, 1, up, lo)
+      i--
+    }
+  }
   let changed = true
   while (changed) {
     changed = false
