@@ -98,8 +98,9 @@ function codeCacheFile(entry, command) {
 /**
  * Runs the command's script (index.cjs) with the code cache of `command` when there is one, and returns its
  * `main`, how the cache went ('used', 'rejected' by V8, or 'none') and `saveCodeCache`, which writes the cache
- * from what this process compiled: a no-op when the cache was used, so it is written once per command and
- * whenever V8 rejected it. The write is atomic and its failure (a read-only install) is ignored.
+ * from what this process compiled: a no-op when the cache was used or is already written, so it is written once per
+ * command and whenever V8 rejected it. The write is atomic and its failure (a read-only install) is ignored. It also
+ * runs before the command changes a V8 flag (src/main/core/v8Flags.ts).
  */
 export function loadBundle(entry, command) {
   const file = codeCacheFile(entry, command)
@@ -118,8 +119,10 @@ export function loadBundle(entry, command) {
   const module = { exports: {} }
   script.runInThisContext().call(module.exports, module.exports, createRequire(entry), module, entry, dirname(entry))
   if (typeof module.exports.main !== 'function') throw new Error(`${entry} does not export main`)
+  let saved = codeCache === 'used'
   const saveCodeCache = () => {
-    if (codeCache === 'used') return
+    if (saved) return
+    saved = true
     const tmp = `${file}.${process.pid}.tmp`
     try {
       writeFileSync(tmp, script.createCachedData())
@@ -132,6 +135,9 @@ export function loadBundle(entry, command) {
       }
     }
   }
+  // A command that changes V8's flags (src/main/core/v8Flags.ts) has the cache written first: one made under other
+  // flags would be rejected by the next ordinary run.
+  globalThis[Symbol.for('glyphdesk.beforeV8FlagsChange')] = saveCodeCache
   return { main: module.exports.main, codeCache, saveCodeCache }
 }
 

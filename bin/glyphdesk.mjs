@@ -20,7 +20,9 @@ async function loadMain() {
         )
       }
     }
-    if (entry) return loadBundle(entry, process.argv[2])
+    // A batch (`--out-dir`) reads its pages in workers and compiles other code than a one-page run: its own cache.
+    const argv = process.argv.slice(2)
+    if (entry) return loadBundle(entry, argv.includes('--out-dir') ? `${argv[0]}-batch` : argv[0])
   }
   const { register } = await import('tsx/esm/api')
   register()

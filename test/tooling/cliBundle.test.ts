@@ -62,7 +62,7 @@ describe('CLI bundle', () => {
 
   it('writes a code cache once per command, uses it after, and writes it again when V8 rejects it', () => {
     // Each load in a fresh process: within one, V8 reuses the script it compiled and never reads the file.
-    const probe = (save: boolean): string =>
+    const probe = (save: boolean | 'hook'): string =>
       execFileSync(
         process.execPath,
         [
@@ -70,7 +70,8 @@ describe('CLI bundle', () => {
           '-e',
           `import { loadBundle } from ${JSON.stringify(pathToFileURL(join(ROOT, 'bin', 'cliBundle.mjs')).href)}
            const r = loadBundle(${JSON.stringify(String(entry))}, 'test-probe')
-           if (${save}) r.saveCodeCache()
+           if (${JSON.stringify(save)} === 'hook') globalThis[Symbol.for('glyphdesk.beforeV8FlagsChange')]()
+           else if (${save}) r.saveCodeCache()
            process.stdout.write(r.codeCache + ' ' + typeof r.main)`
         ],
         { encoding: 'utf8' }
@@ -85,6 +86,10 @@ describe('CLI bundle', () => {
       expect(readFileSync(file).equals(written)).toBe(true) // a cache in use is not written again
       writeFileSync(file, Buffer.alloc(written.length, 7))
       expect(probe(true)).toBe('rejected function')
+      expect(probe(false)).toBe('used function')
+      // A command about to change a V8 flag has the cache written first (src/main/core/v8Flags.ts).
+      rmSync(file)
+      expect(probe('hook')).toBe('none function')
       expect(probe(false)).toBe('used function')
     } finally {
       rmSync(file, { force: true })

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { z } from 'zod'
+import { beforeV8FlagsChange } from '../core/v8Flags.ts'
 import type { PageExportFormat } from '../export/index.ts'
 import { UsageError } from './args.ts'
 import { ATOMIC_TMP } from '../core/atomicFile.ts'
@@ -307,6 +308,7 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
   let finished = 0
   const live = new Set<Worker>()
   // Read by V8 when an isolate's heap is configured, so it applies to the workers made below, not to this thread.
+  beforeV8FlagsChange()
   setFlagsFromString(`--initial-heap-size=${WORKER_INITIAL_HEAP_MB}`)
 
   await new Promise<void>((resolveAll) => {

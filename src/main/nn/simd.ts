@@ -22,6 +22,7 @@
 
 import { availableParallelism } from 'node:os'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { beforeV8FlagsChange } from '../core/v8Flags.ts'
 import {
   exportedKernel,
   moduleBytes,
@@ -964,6 +965,7 @@ class GemmHelper {
     this.spinMicroseconds = GEMM_SPIN_US
     const { port1, port2 } = new MessageChannel()
     this.port = port1
+    beforeV8FlagsChange() // the helper turns on --expose-gc
     const worker = new Worker(HELPER_SOURCE, {
       eval: true,
       workerData: { ctrl: sab, port: port2 },
