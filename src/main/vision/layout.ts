@@ -223,23 +223,11 @@ function splitStackedLines(boxes: readonly Rect[], lines: number[][]): void {
 function stackedSplit(boxes: readonly Rect[], line: readonly number[]): [number[], number[]] | null {
   if (line.length < 2 * STACKED_MIN_BOXES) return null
   const byCy = line.slice().sort((p, q) => boxes[p].y + boxes[p].h / 2 - (boxes[q].y + boxes[q].h / 2))
-  const cy = byCy.map((k) => boxes[k].y + boxes[k].h / 2)
-  const n = cy.length
-  const total = cy.reduce((a, b) => a + b, 0)
-  let best = -1,
-    split = -1,
-    left = 0
-  for (let n0 = 1; n0 < n; n0++) {
-    left += cy[n0 - 1]
-    if (n0 < STACKED_MIN_BOXES || n - n0 < STACKED_MIN_BOXES) continue
-    const n1 = n - n0
-    const score = n0 * n1 * ((total - left) / n1 - left / n0) ** 2
-    if (score > best) {
-      best = score
-      split = n0
-    }
-  }
-  if (split < 0) return null
+  // At least STACKED_MIN_BOXES a side, which 2 × STACKED_MIN_BOXES boxes always allow.
+  const split = otsuSplit(
+    byCy.map((k) => boxes[k].y + boxes[k].h / 2),
+    STACKED_MIN_BOXES
+  )
   const upper = byCy.slice(0, split),
     lower = byCy.slice(split)
   const hMed = median(line.map((k) => boxes[k].h))
@@ -358,9 +346,10 @@ export function wordGapThreshold(gaps: readonly number[], opts: LayoutOptions = 
 
 /**
  * Otsu's split of sorted values into a low and a high class: the size of the low class that maximises the
- * between-class variance (the first such size on a tie; 0 for fewer than two values).
+ * between-class variance (the first such size on a tie), each class holding at least `minClass` values; 0 when
+ * no split does (fewer than two values, or fewer than 2 × minClass).
  */
-export function otsuSplit(sorted: readonly number[]): number {
+export function otsuSplit(sorted: readonly number[], minClass = 1): number {
   const total = sorted.reduce((s, x) => s + x, 0)
   let split = 0,
     best = -Infinity,
@@ -369,6 +358,7 @@ export function otsuSplit(sorted: readonly number[]): number {
     left += sorted[i]
     const n0 = i + 1,
       n1 = sorted.length - n0
+    if (n0 < minClass || n1 < minClass) continue
     const score = n0 * n1 * ((total - left) / n1 - left / n0) ** 2
     if (score > best) {
       best = score
