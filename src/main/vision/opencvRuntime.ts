@@ -3,7 +3,7 @@
 //
 // The stock loader spends a cold start's OpenCV time in two places:
 //  - it compiles the 7 MB wasm synchronously (`new WebAssembly.Module`), so the main thread waits for it.
-//    Here the compile is asynchronous and can start early (`compileOpenCvWasm`, called by a command before it
+//    Here the compile is asynchronous and can start early (`prefetchOpenCvWasm`, called by a command before it
 //    imports its own modules): V8 compiles on background threads while the main thread goes on;
 //  - embind builds every binding's JavaScript with `new Function`, and each source is unique (the binding's name
 //    and its wasm table index are written into it), so V8 parses and compiles some thousands of small
@@ -151,9 +151,11 @@ export function prefetchOpenCvWasm(): void {
  * that will need OpenCV calls it first thing, so the compile overlaps its own start.
  */
 export function compileOpenCvWasm(): Promise<object> {
-  wasmPromise ??= readFile(join(packageDir(), 'opencv.wasm')).then((bytes) => wasm.compile(bytes))
-  // A command that ends before it loads OpenCV must not leave an unhandled rejection behind.
-  wasmPromise.catch(() => {})
+  if (!wasmPromise) {
+    wasmPromise = readFile(join(packageDir(), 'opencv.wasm')).then((bytes) => wasm.compile(bytes))
+    // A command that ends before it loads OpenCV must not leave an unhandled rejection behind.
+    wasmPromise.catch(() => {})
+  }
   return wasmPromise
 }
 
