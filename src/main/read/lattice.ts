@@ -41,6 +41,12 @@ export interface LatticeSegment {
   /** True for a merge of neighbouring boxes (a broken letter?) and for every candidate inside its span. */
   mergeUnit?: boolean
   /**
+   * True for a merge wider than the decoder's merges (LatticeOptions.rescueMergeMaxWidth): only the lexicon's second
+   * look at a token that is no word may take it (read/wordRescue.ts), never the decoder's own search, so it can
+   * only ever complete a word. It marks no other candidate as part of a merge.
+   */
+  rescueOnly?: boolean
+  /**
    * True for a detector box wide enough to be cut (from `cutMinWidths`) that was left whole because
    * `cutAlso` said no: the reader may look at it and ask for its cuts (readLines.ts#prepareLines).
    */
@@ -58,7 +64,7 @@ const byToDesc = (a: { to: number }, b: { to: number }): number => b.to - a.to
  * session").
  */
 function segment(from: number, to: number, box: CharBox, kind: SegmentKind): LatticeSegment {
-  return { from, to, box, kind, cutUnit: undefined, mergeUnit: undefined, cutHeld: undefined }
+  return { from, to, box, kind, cutUnit: undefined, mergeUnit: undefined, cutHeld: undefined, rescueOnly: undefined }
 }
 
 /** The indices at which `flags` is true, in order (a plain loop on the per-page path, not a callback). */
@@ -115,6 +121,13 @@ export interface LatticeOptions {
    * as no character; two letters side by side each read as themselves and keep the 1.2-height limit.
    */
   mergeWideBelow?: number
+  /**
+   * Merges of two neighbouring boxes (gaps as for any merge) wider than the decoder's, up to this many character heights,
+   * for the lexicon's second look only (LatticeSegment.rescueOnly; default RESCUE_MERGE_DEFAULT; 0: none): a broken
+   * wide letter whose two pieces each read as a letter or digit (an A read 17) gets a candidate whole, which may
+   * make its token a word; two letters side by side merged never replace their own reading elsewhere.
+   */
+  rescueMergeMaxWidth?: number
   /** A cut column crosses at most this many stroke widths of ink (default 2.5). */
   cutMaxStrokes?: number
   /**
@@ -214,6 +227,9 @@ export interface LatticeOptions {
    */
   maxBoxes?: number
 }
+
+/** Widest rescue-only merge, in character heights (LatticeOptions.rescueMergeMaxWidth). */
+export const RESCUE_MERGE_DEFAULT = 0
 
 /** Defaults of the merge thresholds the reader uses (LatticeOptions.mergeCloseGap, mergeWideMaxWidth, mergeWideBelow). */
 export const MERGE_DEFAULTS = { closeGap: 0.05, wideMaxWidth: 2, wideBelow: 0.3 } as const
@@ -698,6 +714,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
   const mergeCloseGap = opts.mergeCloseGap ?? MERGE_DEFAULTS.closeGap
   const mergeWideW = opts.mergeWideMaxWidth ?? MERGE_DEFAULTS.wideMaxWidth
   const maxRun = opts.maxRunHeights ?? 2.5
+  const rescueW = opts.rescueMergeMaxWidth ?? RESCUE_MERGE_DEFAULT
   if (!opts.detectorOnly && layout.boxes.length > (opts.maxBoxes ?? 3000))
     return buildLattices(seg, layout, { ...opts, detectorOnly: true })
   const byLine = new Map<number, CharBox[]>()
@@ -873,14 +890,26 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
             x1 = Math.max(...group.map((g) => g.x + g.w))
           const width = x1 - x0
           if (!ok) continue
+          let rescueOnly = false
           if (
             width > (close ? Math.max(mergeW, mergeCloseW) : mergeW) * H &&
             !(opts.mergeWide && width <= mergeWideW * H && group.some(opts.mergeWide))
-          )
-            continue
+          ) {
+            // Two pieces only: a run of three or more is a stretch of a word, which the lexicon would read as
+            // fewer letters (a non-word RIVIBY read RUBY, IVI taken for a U).
+            if (width > rescueW * H || m > 2) continue
+            rescueOnly = true
+          }
           const merged = mergeBoxes(group)
           if (!merged) continue
-          segments.push(segment(start[k], end[k + m - 1], merged, 'merge'))
+          const seg = segment(start[k], end[k + m - 1], merged, 'merge')
+          if (rescueOnly) {
+            seg.rescueOnly = true
+            seg.mergeUnit = true
+            segments.push(seg)
+            continue
+          }
+          segments.push(seg)
           // With a loose stroke too, as for a single box below: an E broken into its spine, its arms and a loose
           // bottom arm is all three.
           if (opts.mergeLooseGroups ?? 1) withLoose(group, merged, start[k], end[k + m - 1])
@@ -889,7 +918,7 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
       }
     }
     for (const m of segments)
-      if (m.kind === 'merge' && !m.cutUnit)
+      if (m.kind === 'merge' && !m.cutUnit && !m.rescueOnly)
         for (const s of segments) if (s.from >= m.from && s.to <= m.to) s.mergeUnit = true
     for (let i = 0; i <= node; i++) gaps[i] ??= null
     out.push({ line, nodes: node + 1, segments: onPaths(segments, node + 1), gaps, charHeight: H, charWidth: W })

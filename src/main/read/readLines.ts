@@ -19,6 +19,7 @@ import {
   segmentBonus,
   tokenRanges,
   type DecodeEdge,
+  type DecodedPath,
   type DecoderOptions,
   decoderOptions,
   type Lexicon
@@ -541,6 +542,25 @@ export interface DecodeReuse {
   changed: ReadonlySet<number>
 }
 
+/**
+ * decodeLine on the candidates the decoder may take: every one but the rescue-only merges (LatticeSegment.rescueOnly),
+ * which only the lexicon's second look sees. Steps index `edges` (all the line's candidates) either way.
+ */
+function decodeMain(
+  lat: LineLattice,
+  edges: DecodeEdge[],
+  space: (number | null)[],
+  decoder: ReturnType<typeof decoderOptions>
+): DecodedPath[] {
+  let some = false
+  for (const s of lat.segments) if (s.rescueOnly) some = true
+  if (!some) return decodeLine({ nodes: lat.nodes, edges, space }, decoder)
+  const kept: number[] = []
+  for (let i = 0; i < lat.segments.length; i++) if (!lat.segments[i].rescueOnly) kept.push(i)
+  const paths = decodeLine({ nodes: lat.nodes, edges: kept.map((i) => edges[i]), space }, decoder)
+  return paths.map((p) => ({ ...p, steps: p.steps.map((st) => ({ ...st, edge: kept[st.edge] })) }))
+}
+
 /** Word gaps, shape priors and the search, line by line, on prepared lines. */
 export function decodeLines(
   prep: PreparedLines,
@@ -595,7 +615,7 @@ export function decodeLines(
         plain: isPlainBox(s)
       }
     })
-    const paths = decodeLine({ nodes: lat.nodes, edges, space }, decoder)
+    const paths = decodeMain(lat, edges, space, decoder)
     let best = paths[0]
     const rescued: { token: string; word: string; below: number }[] = []
     if (best && opts.lexicon) {

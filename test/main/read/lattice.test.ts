@@ -8,6 +8,7 @@ import {
   columnRuns,
   cutPaths,
   inkBetween,
+  isPlainBox,
   onPaths,
   strokeMiddles,
   strokeSides,
@@ -1190,5 +1191,49 @@ describe('prepareLines reads unsure boxes and merges again with their ink closed
         expect(row[1]).toBeCloseTo(rest, 6)
       }
     })
+  })
+})
+
+describe('rescue-only merges (rescueMergeMaxWidth)', () => {
+  // The two pieces of a wide broken letter, 38 px each and 4 px apart (together 80 px, 1.33 line heights: wider than
+  // the decoder's merges of 1.2), and a third box 60 px on. Components 1, 2 and 3; working scale 1, line height H.
+  function pieces() {
+    const width = 220
+    const labels = new Int32Array(width * H)
+    const rect = (label: number, x: number, w: number): CharBox => {
+      for (let y = 0; y < H; y++) for (let xx = x; xx < x + w; xx++) labels[y * width + xx] = label
+      const r = { x, y: 0, w, h: H }
+      return { ...r, origin: 'component', ink: { labels: [label], rect: r } }
+    }
+    const boxes = [rect(1, 10, 38), rect(2, 52, 38), rect(3, 150, 40)]
+    const gray = { width, height: H, data: new Uint8Array(width * H).fill(255) }
+    return { seg: { labels, binary: gray, binaryScale: 1, normalised: gray }, boxes }
+  }
+  const mergesOf = (opts: LatticeOptions) => {
+    const { seg, boxes } = pieces()
+    const [lat] = buildLattices(seg, layoutPage(boxes), opts)
+    return { lat, merges: lat.segments.filter((s) => s.kind === 'merge') }
+  }
+
+  it('offers the two pieces whole, for the lexicon only, up to the width asked for', () => {
+    expect(mergesOf({}).merges).toHaveLength(0)
+    expect(mergesOf({ rescueMergeMaxWidth: 1.3 }).merges).toHaveLength(0)
+    const { lat, merges } = mergesOf({ rescueMergeMaxWidth: 1.5 })
+    expect(merges).toHaveLength(1)
+    expect(merges[0].box.ink?.labels.sort()).toEqual([1, 2])
+    expect(merges[0].box).toMatchObject({ x: 10, w: 80 })
+    expect(merges[0].rescueOnly).toBe(true)
+    // It is read as merges are (by the touching model too), but the pieces stay plain detector boxes: their reading
+    // and their score in the decoder's search are as without it.
+    expect(merges[0].mergeUnit).toBe(true)
+    const boxes = lat.segments.filter((s) => s.kind === 'box')
+    expect(boxes).toHaveLength(3)
+    expect(boxes.every((b) => isPlainBox(b) && !b.rescueOnly)).toBe(true)
+  })
+
+  it('an ordinary merge stays one (not rescue-only) whatever the rescue width', () => {
+    const { merges } = mergesOf({ rescueMergeMaxWidth: 1.5, mergeMaxWidth: 1.4 })
+    expect(merges).toHaveLength(1)
+    expect(merges[0].rescueOnly).toBeUndefined()
   })
 })

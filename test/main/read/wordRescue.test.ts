@@ -10,6 +10,9 @@ import {
   type RescueEdge
 } from '../../../src/main/read/wordRescue.ts'
 import { mulberry32 } from '../helpers/rng.ts'
+import { decodeLines, type PreparedLines } from '../../../src/main/read/readLines.ts'
+import type { LineLattice } from '../../../src/main/read/lattice.ts'
+import type { CharBox } from '../../../src/main/vision/segment.ts'
 
 /** A lexicon of the given words with every prefix. */
 function prefixLexicon(words: string[]): PrefixLexicon & Lexicon {
@@ -204,5 +207,69 @@ describe('rescueWords', () => {
     const sure = [...'XAKAM'].map((c, i) => edge(i, i + 1, { [c]: 0.95 }))
     const tok = steps([...'XAKAM'].map((c, i): [number, string] => [i, c]))
     expect(rescueWords(tok, sure, prefixLexicon(['XAKAS'])).steps).toEqual(tok)
+  })
+})
+
+describe('rescue-only merges (LatticeSegment.rescueOnly) in decodeLines', () => {
+  // One line of detector boxes read as `text` (at 0.9; the merge's pieces at `pieceP`), no gap wide enough for a
+  // space, and one merge over boxes `from`…`to` − 1 read `mergeAs` at p `mergeP`, flagged rescue-only or not.
+  function line(
+    text: string,
+    from: number,
+    to: number,
+    mergeAs: string,
+    mergeP: number,
+    rescueOnly: boolean,
+    pieceP = 0.9
+  ) {
+    const n = text.length
+    // The merge's pieces are half a letter wide each, 4 px apart; the other letters 24 px wide, 6 px apart.
+    const boxes: CharBox[] = []
+    let x = 0
+    for (let i = 0; i < n; i++) {
+      const piece = i >= from && i < to
+      boxes.push({ x, y: 0, w: piece ? 12 : 24, h: 40, origin: 'component' })
+      x += piece ? 16 : 30
+    }
+    const last = boxes[to - 1]
+    const merged: CharBox = { x: boxes[from].x, y: 0, w: last.x + last.w - boxes[from].x, h: 40, origin: 'component' }
+    const lat: LineLattice = {
+      line: 0,
+      nodes: n + 1,
+      segments: [
+        ...boxes.map((box, i) => ({ from: i, to: i + 1, box, kind: 'box' as const })),
+        { from, to, box: merged, kind: 'merge', mergeUnit: true, ...(rescueOnly ? { rescueOnly: true } : {}) }
+      ],
+      gaps: [null, ...Array.from({ length: n - 1 }, () => 0.1), null],
+      charHeight: 40,
+      charWidth: 24
+    }
+    const p = new Float32Array((n + 1) * NUM_CLASSES)
+    ;[...text].forEach((c, i) => p.set(probs({ [c]: i >= from && i < to ? pieceP : 0.9 }), i * NUM_CLASSES))
+    p.set(probs({ [mergeAs]: mergeP }), n * NUM_CLASSES)
+    const prep: PreparedLines = { lattices: [lat], probs: p, glyphs: new Float32Array((n + 1) * 1024) }
+    return prep
+  }
+  const read = (prep: PreparedLines, lexicon: Lexicon | null) =>
+    decodeLines(prep, { lm: null, lexicon, segmentScore: null })
+      .boxes.map((b) => b.label)
+      .join('')
+
+  it('the decoder never takes one, however sure it is; as an ordinary merge it would', () => {
+    // X17Q: its pieces read 1 and 7 at 0.05, their merge A at 0.999; XAQ is no word, so only the search could take it.
+    const lex = prefixLexicon(['GAVE'])
+    expect(read(line('X17Q', 1, 3, 'A', 0.999, false, 0.05), lex)).toBe('XAQ')
+    expect(read(line('X17Q', 1, 3, 'A', 0.999, true, 0.05), lex)).toBe('X17Q')
+  })
+
+  it('the lexicon takes one where it makes the token a word (a broken A read 17)', () => {
+    const lex = prefixLexicon(['GAVE'])
+    const out = decodeLines(line('G17VE', 1, 3, 'A', 0.9, true), { lm: null, lexicon: lex, segmentScore: null })
+    expect(out.boxes.map((b) => b.label).join('')).toBe('GAVE')
+    expect(out.boxes[1].kind).toBe('merge')
+    expect(out.lines[0].rescues).toEqual([expect.objectContaining({ token: 'G17VE', word: 'GAVE' })])
+    // Without a lexicon, or when the token is already read as a word, it stays unused.
+    expect(read(line('G17VE', 1, 3, 'A', 0.9, true), null)).toBe('G17VE')
+    expect(read(line('GAVE', 1, 3, 'N', 0.9, true), prefixLexicon(['GAVE', 'GNE']))).toBe('GAVE')
   })
 })
