@@ -54,7 +54,9 @@ const { values, positionals } = parseArgs({
   }
 })
 // `--set lattice.key=value`: fit the score for lattice settings under study (bench/knobs.ts), recorded in the card.
-const lattice = knobs(values.set ?? []).lattice
+// The score is fitted on the candidates the decoder's search may take: rescue-only merges (read/lattice.ts) are the
+// word rescue's alone, so none is built unless asked for with --set lattice.rescueMergeMaxWidth=W.
+const lattice = { rescueMergeMaxWidth: 0, ...knobs(values.set ?? []).lattice }
 if ((positionals.length === 0 && !values['from-rows']) || !values.out)
   throw new Error('usage: npx tsx scripts/train-segment-score.ts DIR... --out FILE.json [--iou 0.6] [--l2 1]')
 const without = new Set(values.without ? values.without.split(',') : [])

@@ -123,7 +123,7 @@ export interface LatticeOptions {
   mergeWideBelow?: number
   /**
    * Merges of two neighbouring boxes (gaps as for any merge) wider than the decoder's, up to this many character heights,
-   * for the lexicon's second look only (LatticeSegment.rescueOnly; default RESCUE_MERGE_DEFAULT; 0: none): a broken
+   * for the lexicon's second look only (LatticeSegment.rescueOnly; default RESCUE_MERGE_DEFAULT, 1.5; 0: none): a broken
    * wide letter whose two pieces each read as a letter or digit (an A read 17) gets a candidate whole, which may
    * make its token a word; two letters side by side merged never replace their own reading elsewhere.
    */
@@ -228,8 +228,12 @@ export interface LatticeOptions {
   maxBoxes?: number
 }
 
-/** Widest rescue-only merge, in character heights (LatticeOptions.rescueMergeMaxWidth). */
-export const RESCUE_MERGE_DEFAULT = 0
+/**
+ * Widest rescue-only merge, in character heights (LatticeOptions.rescueMergeMaxWidth): about the widest one letter
+ * is written (a W, an M). Chosen on the tuning pages against 2, which read the same there but for one broken page; on
+ * validation 2 also merged a W with the I beside it (NOWI read NOW). docs/BENCHMARKS.md, "Forty-seventh session".
+ */
+export const RESCUE_MERGE_DEFAULT = 1.5
 
 /** Defaults of the merge thresholds the reader uses (LatticeOptions.mergeCloseGap, mergeWideMaxWidth, mergeWideBelow). */
 export const MERGE_DEFAULTS = { closeGap: 0.05, wideMaxWidth: 2, wideBelow: 0.3 } as const

@@ -869,7 +869,8 @@ describe('loose strokes (SegmentResult.loose)', () => {
 
   it('offers a box merged with a loose stroke beside it, as an alternative to the box alone', () => {
     const { seg, boxes } = brokenL()
-    const [lat] = buildLattices(seg, layoutPage(boxes))
+    // Without the wider merges only the word rescue may take (the stem and the O are 1.5 heights together).
+    const [lat] = buildLattices(seg, layoutPage(boxes), { rescueMergeMaxWidth: 0 })
     const stemAlone = lat.segments.find((s) => s.kind === 'box' && s.box.x === 10)!
     expect(stemAlone).toBeDefined()
     const withFoot = lat.segments.filter(
@@ -1215,10 +1216,10 @@ describe('rescue-only merges (rescueMergeMaxWidth)', () => {
     return { lat, merges: lat.segments.filter((s) => s.kind === 'merge') }
   }
 
-  it('offers the two pieces whole, for the lexicon only, up to the width asked for', () => {
-    expect(mergesOf({}).merges).toHaveLength(0)
+  it('offers the two pieces whole, for the lexicon only, up to the width asked for (default 1.5 heights)', () => {
+    expect(mergesOf({ rescueMergeMaxWidth: 0 }).merges).toHaveLength(0)
     expect(mergesOf({ rescueMergeMaxWidth: 1.3 }).merges).toHaveLength(0)
-    const { lat, merges } = mergesOf({ rescueMergeMaxWidth: 1.5 })
+    const { lat, merges } = mergesOf({})
     expect(merges).toHaveLength(1)
     expect(merges[0].box.ink?.labels.sort()).toEqual([1, 2])
     expect(merges[0].box).toMatchObject({ x: 10, w: 80 })
