@@ -907,13 +907,13 @@ export function buildLattices(seg: Seg, layout: PageLayout<CharBox>, opts: Latti
           const merged = mergeBoxes(group)
           if (!merged) continue
           const seg = segment(start[k], end[k + m - 1], merged, 'merge')
+          segments.push(seg)
           if (rescueOnly) {
+            // Read as merges are (the touching model too), but with no loose stroke added.
             seg.rescueOnly = true
             seg.mergeUnit = true
-            segments.push(seg)
             continue
           }
-          segments.push(seg)
           // With a loose stroke too, as for a single box below: an E broken into its spine, its arms and a loose
           // bottom arm is all three.
           if (opts.mergeLooseGroups ?? 1) withLoose(group, merged, start[k], end[k + m - 1])
