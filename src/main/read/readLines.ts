@@ -550,13 +550,11 @@ function decodeMain(
   lat: LineLattice,
   edges: DecodeEdge[],
   space: (number | null)[],
-  decoder: ReturnType<typeof decoderOptions>
+  decoder: DecoderOptions
 ): DecodedPath[] {
-  let some = false
-  for (const s of lat.segments) if (s.rescueOnly) some = true
-  if (!some) return decodeLine({ nodes: lat.nodes, edges, space }, decoder)
   const kept: number[] = []
   for (let i = 0; i < lat.segments.length; i++) if (!lat.segments[i].rescueOnly) kept.push(i)
+  if (kept.length === edges.length) return decodeLine({ nodes: lat.nodes, edges, space }, decoder)
   const paths = decodeLine({ nodes: lat.nodes, edges: kept.map((i) => edges[i]), space }, decoder)
   return paths.map((p) => ({ ...p, steps: p.steps.map((st) => ({ ...st, edge: kept[st.edge] })) }))
 }
