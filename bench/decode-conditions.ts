@@ -7,6 +7,8 @@
 //   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm,lm-nolex,lm-notouch] [--lm-weight W] [--json]
 //      [--lm-file FILE]        another character model (scripts/build-char-lm.ts) for the lm configurations
 //      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
+//      [--pairs DIR|off]      the pair reader the word rescue may use (default: the shipped one); pairs.off=1 in a
+//                              configuration reads without it
 //      [--set key=value ...]   decoder/shape/gaps/touching knobs for tuning, e.g. --set decoder.segmentBonus=1.5,
 //                              touching.weight=0.65, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1,
 //                              touching.unsure=0.9 and touching.sure=0.9 (the weight where the page's classifier is below `sure`)
@@ -20,6 +22,7 @@ import { levenshtein } from '../src/main/read/evalPages.ts'
 import { loadCharLm } from '../src/main/read/charLm.ts'
 import { defaultCharLm, lexicon } from '../src/main/read/readLines.ts'
 import { parseSegmentScore } from '../src/main/read/segmentCrf.ts'
+import { loadPairReader } from '../src/main/read/pairReader.ts'
 import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentScan } from '../src/main/vision/sheet.ts'
@@ -38,6 +41,7 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean', default: false },
     show: { type: 'boolean', default: false },
     touching: { type: 'string' },
+    pairs: { type: 'string' },
     'segment-score': { type: 'string' },
     only: { type: 'string' }
   }
@@ -76,6 +80,8 @@ function config(spec: string): TranscribeOptions {
   if (merged('segscore')?.off) tuned.segmentScore = null
   // `--set touching.pieces=0`: the page's classifier reads the cut pieces too (default: its pieceReader).
   if (merged('touching')?.pieces === 0) tuned.cutReader = null
+  if (merged('pairs')?.off) tuned.pairs = null
+  if (merged('pairs')?.cuts) tuned.rescue = { ...tuned.rescue, pairCuts: true }
   if (name === 'old') return { decode: false }
   if (name === 'nolm') return { ...tuned, lm: false }
   if (name === 'lm') return { ...tuned, lm: lmFile ?? true }
@@ -97,6 +103,8 @@ async function main() {
   // --touching DIR reads cut and merged boxes with that model instead of the shipped one; 'off' with none.
   const touching =
     values.touching === undefined ? undefined : values.touching === 'off' ? null : await loadClassifier(values.touching)
+  const pairs =
+    values.pairs === undefined ? undefined : values.pairs === 'off' ? null : await loadPairReader(values.pairs)
   // Loaded once per process like the classifier, so not charged to the first page.
   defaultCharLm()
   lexicon()
@@ -126,6 +134,7 @@ async function main() {
       const cfg = config(c)
       const { doc } = await transcribe(image, classifier, {
         ...(touching !== undefined && cfg.touching === undefined ? { touching } : {}),
+        ...(pairs !== undefined && cfg.pairs === undefined ? { pairs } : {}),
         ...cfg,
         segmentation: seg
       })

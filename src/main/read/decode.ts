@@ -141,6 +141,11 @@ export interface DecodedStep {
   label: string
   /** A space comes before this character. */
   spaceBefore: boolean
+  /**
+   * Set where the word rescue read the candidate as two characters (read/pairReader.ts): this step is its left (0)
+   * or right (1) character.
+   */
+  half?: 0 | 1
 }
 
 export interface DecodedPath {

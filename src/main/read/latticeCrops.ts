@@ -108,6 +108,35 @@ export function labelCandidate(
   return best < noneIou ? 'none' : null
 }
 
+/**
+ * What a candidate box is for the pair reader (read/pairReader.ts; scripts/pair-crops.ts): [left, right] class
+ * indices when exactly two drawn characters are at least half inside it, each at least `minCover` inside, and the
+ * box matches their union (IoU ≥ minIou), ordered by their centres; 'none' when it is one character (IoU ≥ minIou),
+ * three or more, or no character at all (under half of any); null in between (left out: a pair cut badly, half a
+ * letter).
+ */
+export function labelPair(
+  box: Rect,
+  truth: readonly { c: number; box: Rect }[],
+  minIou = 0.6,
+  minCover = 0.8
+): [number, number] | 'none' | null {
+  const held = truth.filter((t) => inside(t.box, box) >= 0.5)
+  if (held.length === 0 || held.length >= 3) return 'none'
+  if (held.length === 1) return iou(held[0].box, box) >= minIou ? 'none' : null
+  const [a, b] = [...held].sort((p, q) => p.box.x + p.box.w / 2 - (q.box.x + q.box.w / 2))
+  const x = Math.min(a.box.x, b.box.x),
+    y = Math.min(a.box.y, b.box.y)
+  const union = {
+    x,
+    y,
+    w: Math.max(a.box.x + a.box.w, b.box.x + b.box.w) - x,
+    h: Math.max(a.box.y + a.box.h, b.box.y + b.box.h) - y
+  }
+  if (iou(union, box) < minIou || inside(a.box, box) < minCover || inside(b.box, box) < minCover) return null
+  return [a.c, b.c]
+}
+
 /** The share of `a`'s area inside `b`. */
 export function inside(a: Rect, b: Rect): number {
   const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x),

@@ -36,6 +36,8 @@ export interface ReadGlyph {
   word: number
   label: string
   probs: Float32Array
+  /** Half of a candidate read as two characters (readLines.ts#ReadBox.half): its glyph is the pair's, so it is never an example or moved. */
+  half?: 0 | 1
 }
 
 /** The class indices of each pair of LOOKALIKE_PAIRS: [letter, digit]. */
@@ -135,7 +137,7 @@ export async function adaptLookalikes(
   const examples: { letter: number[]; digit: number[] }[] = LOOKALIKE_PAIRS.map(() => ({ letter: [], digit: [] }))
   const isExample = glyphs.map((g, i) => {
     const k = pairs[i]
-    if (k < 0) return false
+    if (k < 0 || g.half !== undefined) return false
     const ctx = contextOf(glyphs, tokenOf, i, k, lexicon, o.minToken)
     if (ctx === 'letter' && g.label === LOOKALIKE_PAIRS[k][0]) examples[k].letter.push(i)
     else if (ctx === 'digit' && g.label === LOOKALIKE_PAIRS[k][1]) examples[k].digit.push(i)
@@ -144,7 +146,7 @@ export async function adaptLookalikes(
   })
   const queries = glyphs
     .map((_, i) => i)
-    .filter((i) => pairs[i] >= 0 && !isExample[i])
+    .filter((i) => pairs[i] >= 0 && !isExample[i] && glyphs[i].half === undefined)
     .filter((i) => examples[pairs[i]].letter.length > 0 && examples[pairs[i]].digit.length > 0)
   if (queries.length === 0) return out
   const asked = [

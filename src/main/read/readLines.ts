@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { CLASSES, GLYPH_PIXELS, NUM_CLASSES } from '../../shared/classes.ts'
 import type { Classifier } from '../recognize/classifier.ts'
 import type { CharBox, SegmentResult } from '../vision/segment.ts'
-import type { PageLayout } from '../vision/layout.ts'
+import type { PageLayout, Rect } from '../vision/layout.ts'
 import { closeGlyphInk } from '../vision/closeGlyph.ts'
 import { loadCharLm, type CharLm } from './charLm.ts'
 import {
@@ -37,7 +37,8 @@ import {
 import { lineBand, parseSegmentScore, segmentFeatures, segmentScore, type SegmentScoreModel } from './segmentCrf.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
-import { rescueWords, type WordRescueOptions } from './wordRescue.ts'
+import { DEFAULT_WORD_RESCUE, MAX_TOKEN, rescueWords, type WordRescueOptions } from './wordRescue.ts'
+import type { PairReader } from './pairReader.ts'
 import { PrefixTable, WordTable } from './wordTable.ts'
 import type { QuarterTurns } from '../vision/turn.ts'
 
@@ -94,6 +95,33 @@ export interface ReadBox {
   label: string
   /** This box's row among the page's candidates, in the order prepareLines classified (and extracted) them. */
   candidate: number
+  /**
+   * Set where the word rescue read the candidate as two characters (read/pairReader.ts): the box is the candidate's
+   * left (0) or right (1) half, and `probs` the pair reader's head for it; the candidate's glyph is the pair's.
+   */
+  half?: 0 | 1
+}
+
+/** The left (0) or right (1) half of a box read as two characters, cut at its middle column (its ink's too). */
+export function halfBox(b: CharBox, half: 0 | 1): CharBox {
+  const cut = (r: Rect): Rect => {
+    const w0 = Math.max(1, Math.round(r.w / 2))
+    return half === 0 ? { x: r.x, y: r.y, w: w0, h: r.h } : { x: r.x + w0, y: r.y, w: Math.max(1, r.w - w0), h: r.h }
+  }
+  return {
+    ...cut(b),
+    origin: 'split',
+    ...(b.ink ? { ink: { labels: b.ink.labels, rect: cut(b.ink.rect) } } : {})
+  }
+}
+
+/** A pair reader's head (36 classes and "no pair") as class probabilities over the 36 classes. */
+export function pairClassRow(head: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(NUM_CLASSES)
+  let sum = 0
+  for (let c = 0; c < NUM_CLASSES; c++) sum += head[c]
+  for (let c = 0; c < NUM_CLASSES; c++) out[c] = sum > 0 ? head[c] / sum : 1 / NUM_CLASSES
+  return out
 }
 
 export interface LineDecoding {
@@ -136,6 +164,11 @@ export interface PreparedLines {
   prior?: Float32Array
   /** The touching model's top probability of each candidate it read (0 for the others), if it read any. */
   touchPeak?: Float32Array
+  /**
+   * The pair reader's readings (read/pairReader.ts) of the candidates it was asked about, by candidate row: left and
+   * right probabilities over the 36 classes and "no pair". Only the word rescue uses them (readPairs).
+   */
+  pairs?: ReadonlyMap<number, { left: Float32Array; right: Float32Array }>
   /** True when `PrepareLinesOptions.notWriting` said the page is no writing: nothing else was built or read. */
   notWriting?: boolean
   /**
@@ -559,6 +592,60 @@ function decodeMain(
   return paths.map((p) => ({ ...p, steps: p.steps.map((st) => ({ ...st, edge: kept[st.edge] })) }))
 }
 
+/**
+ * The candidates the pair reader is asked about after a first decoding (transcribe.ts): under every token the word
+ * rescue would read again and left as no word (letters among its characters, `minLength`…MAX_TOKEN long, not in the
+ * lexicon), each detector box and merge (with `pairCuts`, each cut piece and run too) wholly inside the token's
+ * stretch of its line's lattice (rows of `read.lattices`' candidates, in order). The rescue-only merges are left out:
+ * they join two boxes already.
+ */
+export function pairCandidates(read: ReadLinesResult, lexicon: Lexicon, opts: WordRescueOptions = {}): number[] {
+  const minLength = opts.minLength ?? DEFAULT_WORD_RESCUE.minLength
+  const cuts = opts.pairCuts ?? DEFAULT_WORD_RESCUE.pairCuts
+  const starts: number[] = []
+  let n = 0
+  for (const l of read.lattices) {
+    starts.push(n)
+    n += l.segments.length
+  }
+  const latticeOf = (candidate: number): number => {
+    let lo = 0,
+      hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid] <= candidate) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+  const tokens = new Map<string, ReadBox[]>()
+  for (const b of read.boxes) {
+    const key = `${b.line}:${b.word}`
+    const t = tokens.get(key)
+    if (t) t.push(b)
+    else tokens.set(key, [b])
+  }
+  const rows = new Set<number>()
+  for (const boxes of tokens.values()) {
+    const text = boxes.map((b) => b.label).join('')
+    if (text.length < minLength || text.length > MAX_TOKEN || !/[A-Z]/.test(text) || lexicon.has(text)) continue
+    const li = latticeOf(boxes[0].candidate)
+    const lat = read.lattices[li]
+    let from = Infinity,
+      to = -Infinity
+    for (const b of boxes) {
+      const s = lat.segments[b.candidate - starts[li]]
+      if (!s) continue
+      from = Math.min(from, s.from)
+      to = Math.max(to, s.to)
+    }
+    lat.segments.forEach((s, i) => {
+      if (s.from >= from && s.to <= to && (s.kind !== 'cut' || cuts) && !s.rescueOnly) rows.add(starts[li] + i)
+    })
+  }
+  return [...rows].sort((a, b) => a - b)
+}
+
 /** Word gaps, shape priors and the search, line by line, on prepared lines. */
 export function decodeLines(
   prep: PreparedLines,
@@ -619,7 +706,10 @@ export function decodeLines(
     if (best && opts.lexicon) {
       const r = rescueWords(
         best.steps,
-        edges.map((e) => ({ from: e.from, to: e.to, probs: e.probs, base: e.prior + segBonus })),
+        edges.map((e, i) => {
+          const pair = prep.pairs?.get(base + i)
+          return { from: e.from, to: e.to, probs: e.probs, base: e.prior + segBonus, ...(pair ? { pair } : {}) }
+        }),
         opts.lexicon,
         opts.rescue
       )
@@ -649,14 +739,16 @@ export function decodeLines(
         if (k > 0 && (st.spaceBefore || splitBefore.has(k))) word++
         chosen.add(st.edge)
         const s = lat.segments[st.edge]
+        const pair = st.half === undefined ? undefined : prep.pairs?.get(base + st.edge)
         boxes.push({
-          box: s.box,
+          box: pair ? halfBox(s.box, st.half!) : s.box,
           kind: s.kind,
           line: lat.line,
           word,
-          probs: classRow(probs, base + st.edge),
+          probs: pair ? pairClassRow(st.half === 0 ? pair.left : pair.right) : classRow(probs, base + st.edge),
           label: st.label,
-          candidate: base + st.edge
+          candidate: base + st.edge,
+          ...(pair ? { half: st.half } : {})
         })
       })
     }
@@ -722,6 +814,17 @@ export function defaultTouchingModel(): Promise<Classifier | null> {
       )
     : Promise.resolve(null)
   return touchingModel
+}
+
+/** The shipped pair reader (resources/pairs/, trained by training/train_pairs.py). */
+export const DEFAULT_PAIRS_DIR = resolve(LM_DIR, '..', 'pairs')
+let pairModel: Promise<PairReader | null> | undefined
+/** The shipped pair reader, loaded once per process on first use; null when the installation has none. */
+export function defaultPairReader(): Promise<PairReader | null> {
+  pairModel ??= existsSync(resolve(DEFAULT_PAIRS_DIR, 'model.json'))
+    ? import('./pairReader.ts').then(({ loadPairReader }) => loadPairReader(DEFAULT_PAIRS_DIR))
+    : Promise.resolve(null)
+  return pairModel
 }
 
 /**

@@ -11,7 +11,8 @@ import { type PageDoc, PageDocSchema } from '../../shared/pagedoc.ts'
 import { decodeProbs, predictionRow, type Classifier } from '../recognize/classifier.ts'
 import { applyWordContext } from './wordContext.ts'
 import type { WordSplitOptions } from './wordSplit.ts'
-import type { WordRescueOptions } from './wordRescue.ts'
+import { DEFAULT_WORD_RESCUE, type WordRescueOptions } from './wordRescue.ts'
+import { PAIR_WIDTH, type PairReader } from './pairReader.ts'
 import { adaptLookalikes, DEFAULT_LOOKALIKE, type LookalikeMove, type LookalikeOptions } from './lookalikes.ts'
 import type { CharLm } from './charLm.ts'
 import { DEFAULT_DECODER, type DecoderOptions, type Lexicon } from './decode.ts'
@@ -22,7 +23,9 @@ import {
   defaultSegmentScore,
   lexicon as defaultLexicon,
   decodeLines,
+  defaultPairReader,
   defaultTouchingModel,
+  pairCandidates,
   glyphRows,
   type HealOptions,
   prepareLines,
@@ -116,6 +119,12 @@ export interface TranscribeOptions {
   split?: WordSplitOptions
   /** Misread words read again against the lexicon after the search (read/wordRescue.ts; `{ margin: 0 }` turns it off). */
   rescue?: WordRescueOptions
+  /**
+   * The pair reader the word rescue may read a candidate with as two characters (read/pairReader.ts), asked only about
+   * the candidates under tokens the first decoding left as no word. Default: the shipped one (resources/pairs/),
+   * when installed; null: none.
+   */
+  pairs?: PairReader | null
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
   /**
    * Look-alikes (O/0, I/1, …) read against the page's own examples of each (read/lookalikes.ts), with the
@@ -384,7 +393,7 @@ async function readSegmented(
     }
   }
 
-  const prep = await prepareLines(seg, layout, classifier, (boxes) => extractGlyphsYielding(seg, boxes, opts), {
+  let prep = await prepareLines(seg, layout, classifier, (boxes) => extractGlyphsYielding(seg, boxes, opts), {
     lattice: opts.lattice,
     touching: opts.touching === undefined ? defaultTouchingModel : async () => opts.touching ?? null,
     touchingWeight: opts.touchingWeight,
@@ -440,6 +449,23 @@ async function readSegmented(
     lexicon: lm ? (opts.lexicon === undefined ? defaultLexicon() : opts.lexicon) : null
   }
   let read = decodeLines(prep, decodeOpts)
+  if (decodeOpts.lexicon && opts.pairs !== null && (opts.rescue?.margin ?? DEFAULT_WORD_RESCUE.margin) > 0) {
+    // Tokens left as no word: their candidates read as pairs, and their lines decoded again (the others as before).
+    const rows = pairCandidates(read, decodeOpts.lexicon, opts.rescue)
+    const reader = rows.length > 0 ? (opts.pairs ?? (await defaultPairReader())) : null
+    if (reader) {
+      const r = await reader.read(glyphRows(prep.glyphs, rows), rows.length)
+      const pairs = new Map<number, { left: Float32Array; right: Float32Array }>()
+      rows.forEach((row, k) =>
+        pairs.set(row, {
+          left: r.left.slice(k * PAIR_WIDTH, (k + 1) * PAIR_WIDTH),
+          right: r.right.slice(k * PAIR_WIDTH, (k + 1) * PAIR_WIDTH)
+        })
+      )
+      prep = { ...prep, pairs }
+      read = decodeLines(prep, decodeOpts, { previous: read, changed: new Set(rows) })
+    }
+  }
   let lookalikes: NonNullable<PageDoc['decoding']>['lookalikes']
   if (lm && classifier.embed && (opts.lookalike?.weight ?? DEFAULT_LOOKALIKE.weight) !== 0 && read.boxes.length > 0) {
     // The look-alikes against the page's own examples, then the page decoded again with what moved.
@@ -524,13 +550,14 @@ async function readSegmented(
   // sheet's edge grouped into a line of its own where no sheet was found.
   const { doc: kept, kept: keptBoxes } =
     opts.dropClutter === false ? { doc, kept: read.boxes.map((_, i) => i) } : dropClutterLines(doc)
-  return {
-    doc: PageDocSchema.parse(kept),
-    segmentation: seg,
-    // The chosen boxes' rows of the candidates' glyphs, in doc.boxes' order.
-    glyphs: glyphRows(
-      prep.glyphs,
-      keptBoxes.map((i) => read.boxes[i].candidate)
-    )
-  }
+  // The chosen boxes' rows of the candidates' glyphs, in doc.boxes' order; a half of a candidate read as two
+  // characters has a glyph of its own.
+  const glyphs = glyphRows(
+    prep.glyphs,
+    keptBoxes.map((i) => read.boxes[i].candidate)
+  )
+  keptBoxes.forEach((i, k) => {
+    if (read.boxes[i].half !== undefined) glyphs.set(extractGlyphs(seg, [read.boxes[i].box], opts), k * GLYPH_PIXELS)
+  })
+  return { doc: PageDocSchema.parse(kept), segmentation: seg, glyphs }
 }

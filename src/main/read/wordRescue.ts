@@ -25,6 +25,13 @@ export interface WordRescueOptions {
   minRatio?: number
   /** States kept per node of the stretch (default 64). */
   beam?: number
+  /**
+   * What reading one candidate as two characters (RescueEdge.pair) costs besides its readings (natural-log units,
+   * default 0: the candidate's own prior and bonus are charged once, as for its reading as one character).
+   */
+  pairPenalty?: number
+  /** The pair reader is also asked about the cut pieces of wide boxes and their runs (readLines.ts#pairCandidates; default false). */
+  pairCuts?: boolean
 }
 
 export const DEFAULT_WORD_RESCUE: Required<WordRescueOptions> = {
@@ -32,7 +39,9 @@ export const DEFAULT_WORD_RESCUE: Required<WordRescueOptions> = {
   minLength: 3,
   maxLabels: 5,
   minRatio: 0.01,
-  beam: 64
+  beam: 64,
+  pairPenalty: 0,
+  pairCuts: false
 }
 
 /** What the rescue asks of a lexicon: whole words and their prefixes. */
@@ -48,10 +57,15 @@ export interface RescueEdge {
   probs: ArrayLike<number>
   /** The segment's additive ln prior plus the per-segment bonus. */
   base: number
+  /**
+   * The pair reader's reading of the candidate as two characters (read/pairReader.ts): left and right
+   * probabilities over the 36 classes and "no pair" (37 each), where it was read.
+   */
+  pair?: { left: ArrayLike<number>; right: ArrayLike<number> }
 }
 
 export interface RescuedWord {
-  /** Indices into the edges given, in order, and the label of each. */
+  /** Indices into the edges given, in order, and the label of each: two letters where a candidate is read as a pair. */
   edges: number[]
   labels: string[]
   text: string
@@ -65,9 +79,30 @@ export const MAX_TOKEN = 40
 export function pathScore(edges: readonly RescueEdge[], path: readonly number[], labels: readonly string[]): number {
   let s = 0
   path.forEach((e, k) => {
-    s += edges[e].base + lnp(edges[e].probs[CLASS_INDEX.get(labels[k])!])
+    const pair = edges[e].pair
+    if (labels[k].length === 2 && pair)
+      s +=
+        edges[e].base + lnp(pair.left[CLASS_INDEX.get(labels[k][0])!]) + lnp(pair.right[CLASS_INDEX.get(labels[k][1])!])
+    else s += edges[e].base + lnp(edges[e].probs[CLASS_INDEX.get(labels[k])!])
   })
   return s
+}
+
+/** The largest entry of a row. */
+function peak(p: ArrayLike<number>): number {
+  let m = 0
+  for (let i = 0; i < p.length; i++) if (p[i] > m) m = p[i]
+  return m
+}
+
+/** The letters (class indices) worth trying on a row of probabilities: at most maxLabels, each ≥ minRatio × the best. */
+function likelyLetters(p: ArrayLike<number>, maxLabels: number, minRatio: number): number[] {
+  let top = 0
+  for (let c = 1; c < NUM_CLASSES; c++) if (p[c] > p[top]) top = c
+  return Array.from({ length: NUM_CLASSES }, (_, c) => c)
+    .filter((c) => !isDigit(CLASSES[c]) && p[c] >= minRatio * p[top])
+    .sort((a, b) => p[b] - p[a])
+    .slice(0, maxLabels)
 }
 
 /**
@@ -89,14 +124,25 @@ export function bestWord(
     edge: number
     label: string
   }
+  /** Each edge's labels to try with their ln probability: single letters, then letter pairs where it was read as two. */
   const labelsOf = edges.map((e) => {
-    let top = 0
-    for (let c = 1; c < NUM_CLASSES; c++) if (e.probs[c] > e.probs[top]) top = c
-    const order = Array.from({ length: NUM_CLASSES }, (_, c) => c)
-      .filter((c) => !isDigit(CLASSES[c]) && e.probs[c] >= o.minRatio * e.probs[top])
-      .sort((a, b) => e.probs[b] - e.probs[a])
-      .slice(0, o.maxLabels)
-    return order
+    const out: { text: string; lnp: number }[] = likelyLetters(e.probs, o.maxLabels, o.minRatio).map((c) => ({
+      text: CLASSES[c],
+      lnp: lnp(e.probs[c])
+    }))
+    if (e.pair) {
+      // Both heads' letters against their best class including "no pair": a candidate read as one character offers none.
+      const ls = likelyLetters(e.pair.left, o.maxLabels, o.minRatio).filter(
+        (c) => e.pair!.left[c] >= o.minRatio * peak(e.pair!.left)
+      )
+      const rs = likelyLetters(e.pair.right, o.maxLabels, o.minRatio).filter(
+        (c) => e.pair!.right[c] >= o.minRatio * peak(e.pair!.right)
+      )
+      for (const a of ls)
+        for (const b of rs)
+          out.push({ text: CLASSES[a] + CLASSES[b], lnp: lnp(e.pair.left[a]) + lnp(e.pair.right[b]) - o.pairPenalty })
+    }
+    return out
   })
   const byFrom = new Map<number, number[]>()
   edges.forEach((e, i) => {
@@ -115,13 +161,13 @@ export function bestWord(
       for (const ei of byFrom.get(node) ?? []) {
         const e = edges[ei]
         for (const c of labelsOf[ei]) {
-          const prefix = st.prefix + CLASSES[c]
+          const prefix = st.prefix + c.text
           if (!lexicon.hasPrefix(prefix)) continue
-          const score = st.score + e.base + lnp(e.probs[c])
+          const score = st.score + e.base + c.lnp
           let there = states.get(e.to)
           if (!there) states.set(e.to, (there = new Map()))
           const old = there.get(prefix)
-          if (!old || score > old.score) there.set(prefix, { prefix, score, prev: st, edge: ei, label: CLASSES[c] })
+          if (!old || score > old.score) there.set(prefix, { prefix, score, prev: st, edge: ei, label: c.text })
         }
       }
     }
@@ -173,7 +219,16 @@ export function rescueWords(
     )
     const w = bestWord(edges, edges[path[0]].from, edges[path[path.length - 1]].to, words, o)
     if (w && w.text !== token && w.score >= own - o.margin) {
-      w.edges.forEach((e, i) => out.push({ edge: e, label: w.labels[i], spaceBefore: i === 0 && tok[0].spaceBefore }))
+      w.edges.forEach((e, i) => {
+        const spaceBefore = i === 0 && tok[0].spaceBefore
+        const l = w.labels[i]
+        if (l.length === 1) out.push({ edge: e, label: l, spaceBefore })
+        else {
+          // A candidate read as two characters becomes two steps on it, its left and right half.
+          out.push({ edge: e, label: l[0], spaceBefore, half: 0 })
+          out.push({ edge: e, label: l[1], spaceBefore: false, half: 1 })
+        }
+      })
       rescued.push({ token, word: w.text, below: Math.max(0, own - w.score) })
     } else out.push(...tok)
   }

@@ -10,7 +10,13 @@ import {
   type RescueEdge
 } from '../../../src/main/read/wordRescue.ts'
 import { mulberry32 } from '../helpers/rng.ts'
-import { decodeLines, type PreparedLines } from '../../../src/main/read/readLines.ts'
+import {
+  decodeLines,
+  halfBox,
+  pairCandidates,
+  pairClassRow,
+  type PreparedLines
+} from '../../../src/main/read/readLines.ts'
 import type { LineLattice } from '../../../src/main/read/lattice.ts'
 import type { CharBox } from '../../../src/main/vision/segment.ts'
 
@@ -271,5 +277,235 @@ describe('rescue-only merges (LatticeSegment.rescueOnly) in decodeLines', () => 
     // Without a lexicon, or when the token is already read as a word, it stays unused.
     expect(read(line('G17VE', 1, 3, 'A', 0.9, true), null)).toBe('G17VE')
     expect(read(line('GAVE', 1, 3, 'N', 0.9, true), prefixLexicon(['GAVE', 'GNE']))).toBe('GAVE')
+  })
+})
+
+describe('candidates read as two characters (RescueEdge.pair)', () => {
+  /** A pair reader's head: the given classes (and "none", index 36) with their p, the rest sharing what is left. */
+  function head(spec: Record<string, number>): Float32Array {
+    const p = new Float32Array(NUM_CLASSES + 1)
+    const given = Object.values(spec).reduce((a, b) => a + b, 0)
+    p.fill((1 - given) / (NUM_CLASSES + 1 - Object.keys(spec).length))
+    for (const [c, v] of Object.entries(spec))
+      p[c === 'none' ? NUM_CLASSES : CLASSES.indexOf(c as (typeof CLASSES)[number])] = v
+    return p
+  }
+  // RAISE with the I drawn across the A's leg: the box holding both reads A.
+  const raise = (left: Record<string, number>, right: Record<string, number>): RescueEdge[] => [
+    edge(0, 1, { R: 0.95 }),
+    { ...edge(1, 2, { A: 0.9 }, -0.5), pair: { left: head(left), right: head(right) } },
+    edge(2, 3, { S: 0.95 }),
+    edge(3, 4, { E: 0.95 })
+  ]
+
+  it('reads the box as its two letters where that makes a word, scored as the heads say', () => {
+    const edges = raise({ A: 0.85 }, { I: 0.8 })
+    const w = bestWord(edges, 0, 4, prefixLexicon(['RAISE']))!
+    expect(w.text).toBe('RAISE')
+    expect(w.labels).toEqual(['R', 'AI', 'S', 'E'])
+    expect(w.edges).toEqual([0, 1, 2, 3])
+    const hand = 4 * 0 - 0.5 + Math.log(0.95) * 3 + Math.log(0.85) + Math.log(0.8)
+    expect(w.score).toBeCloseTo(hand, 6)
+    expect(pathScore(edges, w.edges, w.labels)).toBeCloseTo(hand, 6)
+    // pairPenalty is charged on the pair reading alone.
+    expect(bestWord(edges, 0, 4, prefixLexicon(['RAISE']), { pairPenalty: 2 })!.score).toBeCloseTo(hand - 2, 6)
+  })
+
+  it('offers no pair where the reader says the box is no pair', () => {
+    const edges = raise({ none: 0.995, A: 0.004 }, { none: 0.995, I: 0.004 })
+    expect(bestWord(edges, 0, 4, prefixLexicon(['RAISE']))).toBeNull()
+  })
+
+  it('turns the token into two steps on the one candidate, left and right half', () => {
+    const edges = raise({ A: 0.85 }, { I: 0.8 })
+    const tok: DecodedStep[] = [...'RASE'].map((label, i) => ({ edge: i, label, spaceBefore: i === 0 }))
+    const r = rescueWords(tok, edges, prefixLexicon(['RAISE']))
+    expect(r.rescued).toEqual([expect.objectContaining({ token: 'RASE', word: 'RAISE' })])
+    expect(r.steps).toEqual([
+      { edge: 0, label: 'R', spaceBefore: true },
+      { edge: 1, label: 'A', spaceBefore: false, half: 0 },
+      { edge: 1, label: 'I', spaceBefore: false, half: 1 },
+      { edge: 2, label: 'S', spaceBefore: false },
+      { edge: 3, label: 'E', spaceBefore: false }
+    ])
+  })
+
+  it('agrees with brute force over every path, letter and letter pair on small random lattices', () => {
+    const rng = mulberry32(11)
+    const letters = 'ABCDEIOST'
+    const words = [
+      'ABC',
+      'ACE',
+      'AIDE',
+      'BED',
+      'BEST',
+      'BIAS',
+      'CAST',
+      'COST',
+      'DIET',
+      'DOES',
+      'EDIT',
+      'IDEA',
+      'SIDE',
+      'TIDE',
+      'TOAST',
+      'TOE'
+    ]
+    const lex = prefixLexicon(words)
+    let pairWins = 0
+    const pick = (p: ArrayLike<number>, top: number) =>
+      [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ']
+        .map((c) => ({ c, p: p[CLASSES.indexOf(c as (typeof CLASSES)[number])] }))
+        .filter((x) => x.p >= 0.01 * top)
+        .sort((a, b) => b.p - a.p || a.c.localeCompare(b.c))
+        .slice(0, 5)
+    const randomSpec = (n: number, mass: number) => {
+      const spec: Record<string, number> = {}
+      let left = mass
+      for (const c of [...letters].sort(() => rng() - 0.5).slice(0, n)) {
+        spec[c] = left * (0.3 + 0.6 * rng())
+        left -= spec[c]
+      }
+      return spec
+    }
+    for (let trial = 0; trial < 200; trial++) {
+      const nodes = 3 + Math.floor(rng() * 3)
+      const edges: RescueEdge[] = []
+      for (let a = 0; a < nodes - 1; a++)
+        for (let b = a + 1; b <= Math.min(nodes - 1, a + 2); b++) {
+          if (b > a + 1 && rng() < 0.4) continue
+          const e = edge(a, b, randomSpec(3, 0.95), -3 * rng())
+          if (rng() < 0.5) {
+            const none = rng() * 0.6
+            e.pair = {
+              left: head({ ...randomSpec(2, 0.95 - none), none }),
+              right: head({ ...randomSpec(2, 0.95 - none), none })
+            }
+          }
+          edges.push(e)
+        }
+      let best = -Infinity
+      const walk = (node: number, text: string, score: number) => {
+        if (node === nodes - 1) {
+          if (text.length >= 3 && lex.has(text)) best = Math.max(best, score)
+          return
+        }
+        for (const e of edges) {
+          if (e.from !== node) continue
+          const top = Math.max(...Array.from(e.probs))
+          for (const { c, p } of pick(e.probs, top)) walk(e.to, text + c, score + e.base + Math.log(Math.max(p, 1e-6)))
+          if (!e.pair) continue
+          // Each head: its likeliest letters within 1% of its best letter and of its best class, "none" included.
+          const heads = [e.pair.left, e.pair.right].map((h) => {
+            const letterTop = Math.max(...Array.from(h).slice(0, NUM_CLASSES))
+            const all = Math.max(...Array.from(h))
+            return pick(h, letterTop).filter((x) => x.p >= 0.01 * all)
+          })
+          for (const l of heads[0])
+            for (const r of heads[1])
+              walk(
+                e.to,
+                text + l.c + r.c,
+                score + e.base + Math.log(Math.max(l.p, 1e-6)) + Math.log(Math.max(r.p, 1e-6))
+              )
+        }
+      }
+      walk(0, '', 0)
+      const w = bestWord(edges, 0, nodes - 1, lex, { beam: 1_000_000 })
+      if (best === -Infinity) expect(w, `trial ${trial}`).toBeNull()
+      else {
+        expect(w?.score, `trial ${trial}`).toBeCloseTo(best, 9)
+        expect(pathScore(edges, w!.edges, w!.labels), `trial ${trial}`).toBeCloseTo(best, 9)
+        if (w!.labels.some((l) => l.length === 2)) pairWins++
+      }
+    }
+    // The check means something: pair readings won a good share of the trials.
+    expect(pairWins).toBeGreaterThan(20)
+  })
+})
+
+describe('pair readings in decodeLines', () => {
+  // RASE: four detector boxes 24 px wide, 6 px apart; the second (an A with an I across its leg) reads A at 0.9.
+  function rase(): PreparedLines {
+    const boxes: CharBox[] = [0, 1, 2, 3].map((i) => ({ x: i * 30, y: 0, w: 24, h: 40, origin: 'component' }))
+    const lat: LineLattice = {
+      line: 0,
+      nodes: 5,
+      segments: boxes.map((box, i) => ({ from: i, to: i + 1, box, kind: 'box' as const })),
+      gaps: [null, 0.1, 0.1, 0.1, null],
+      charHeight: 40,
+      charWidth: 24
+    }
+    const p = new Float32Array(4 * NUM_CLASSES)
+    ;[...'RASE'].forEach((c, i) => p.set(probs({ [c]: 0.9 }), i * NUM_CLASSES))
+    return { lattices: [lat], probs: p, glyphs: new Float32Array(4 * 1024) }
+  }
+  const head = (c: string, v: number) => {
+    const h = new Float32Array(NUM_CLASSES + 1).fill((1 - v) / NUM_CLASSES)
+    h[CLASSES.indexOf(c as (typeof CLASSES)[number])] = v
+    return h
+  }
+  const lex = prefixLexicon(['RAISE', 'SEA'])
+  const opts = { lm: null, lexicon: lex, segmentScore: null }
+
+  it('asks the pair reader about the boxes under a token that is no word, and about none under a word', () => {
+    const first = decodeLines(rase(), opts)
+    expect(first.boxes.map((b) => b.label).join('')).toBe('RASE')
+    expect(pairCandidates(first, lex)).toEqual([0, 1, 2, 3])
+    expect(pairCandidates(first, prefixLexicon(['RASE']))).toEqual([])
+    // Shorter than the rescue's minLength: not asked.
+    expect(pairCandidates(first, lex, { minLength: 5 })).toEqual([])
+  })
+
+  it('a box the rescue reads as two becomes its two halves, each with its head as probabilities', () => {
+    const prep = { ...rase(), pairs: new Map([[1, { left: head('A', 0.85), right: head('I', 0.8) }]]) }
+    const out = decodeLines(prep, opts)
+    expect(out.boxes.map((b) => b.label).join('')).toBe('RAISE')
+    expect(out.lines[0].rescues).toEqual([expect.objectContaining({ token: 'RASE', word: 'RAISE' })])
+    const [, a, i] = out.boxes
+    expect([a.half, i.half]).toEqual([0, 1])
+    expect([a.candidate, i.candidate]).toEqual([1, 1])
+    expect(a.box).toMatchObject({ x: 30, w: 12, origin: 'split' })
+    expect(i.box).toMatchObject({ x: 42, w: 12, origin: 'split' })
+    expect(i.probs[CLASSES.indexOf('I')]).toBeCloseTo(0.8 / (1 - (1 - 0.8) / NUM_CLASSES), 5)
+    expect(out.boxes.every((b, k) => (k === 1 || k === 2 ? true : b.half === undefined))).toBe(true)
+    // The same pair reading is no use where the token is a word already: the reading does not change.
+    const word = decodeLines(prep, { ...opts, lexicon: prefixLexicon(['RASE', 'RAISE']) })
+    expect(word.boxes.map((b) => b.label).join('')).toBe('RASE')
+  })
+
+  it('halfBox and pairClassRow', () => {
+    const b: CharBox = {
+      x: 10,
+      y: 5,
+      w: 21,
+      h: 30,
+      origin: 'component',
+      ink: { labels: [3], rect: { x: 2, y: 1, w: 7, h: 9 } }
+    }
+    expect(halfBox(b, 0)).toEqual({
+      x: 10,
+      y: 5,
+      w: 11,
+      h: 30,
+      origin: 'split',
+      ink: { labels: [3], rect: { x: 2, y: 1, w: 4, h: 9 } }
+    })
+    expect(halfBox(b, 1)).toEqual({
+      x: 21,
+      y: 5,
+      w: 10,
+      h: 30,
+      origin: 'split',
+      ink: { labels: [3], rect: { x: 6, y: 1, w: 3, h: 9 } }
+    })
+    const h = new Float32Array(NUM_CLASSES + 1)
+    h[0] = 0.2
+    h[1] = 0.3
+    h[NUM_CLASSES] = 0.5
+    const row = pairClassRow(h)
+    expect(row.length).toBe(NUM_CLASSES)
+    expect(row[0]).toBeCloseTo(0.4, 6)
+    expect(row[1]).toBeCloseTo(0.6, 6)
   })
 })
