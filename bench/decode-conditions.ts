@@ -8,7 +8,7 @@
 //      [--lm-file FILE]        another character model (scripts/build-char-lm.ts) for the lm configurations
 //      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
 //      [--pairs DIR|off]      the pair reader the word rescue may use (default: the shipped one); pairs.off=1 in a
-//                              configuration reads without it
+//                              configuration reads without it, pairs.cuts=0 asks it about no cut piece
 //      [--set key=value ...]   decoder/shape/gaps/touching knobs for tuning, e.g. --set decoder.segmentBonus=1.5,
 //                              touching.weight=0.65, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1,
 //                              touching.unsure=0.9 and touching.sure=0.9 (the weight where the page's classifier is below `sure`)
@@ -81,7 +81,7 @@ function config(spec: string): TranscribeOptions {
   // `--set touching.pieces=0`: the page's classifier reads the cut pieces too (default: its pieceReader).
   if (merged('touching')?.pieces === 0) tuned.cutReader = null
   if (merged('pairs')?.off) tuned.pairs = null
-  if (merged('pairs')?.cuts) tuned.rescue = { ...tuned.rescue, pairCuts: true }
+  if (merged('pairs')?.cuts !== undefined) tuned.rescue = { ...tuned.rescue, pairCuts: merged('pairs')!.cuts !== 0 }
   if (name === 'old') return { decode: false }
   if (name === 'nolm') return { ...tuned, lm: false }
   if (name === 'lm') return { ...tuned, lm: lmFile ?? true }

@@ -4,7 +4,9 @@
 // it and labelled by read/latticeCrops.ts#labelPair against the characters the generator drew: [left, right] for a
 // box holding exactly two, "none" (36, 36) for one character, three or more, or none; boxes in between are left out.
 //   npx tsx scripts/pair-crops.ts --out PREFIX [--cuts] DIR [DIR …]
-// --cuts: the cut pieces of wide boxes and their runs too (a run of two pieces of three glued letters may be a pair).
+// --cuts: the cut pieces of wide boxes and their runs too (a run of two pieces of three glued letters may be a pair);
+// of those that are no pair only a share is kept (--cut-none, default 0.1, drawn with --seed, default 1): a page
+// has ten times more of them than of everything else.
 // Writes PREFIX.x.f32 (n × 1024 float32 glyphs), PREFIX.y.u8 (n × 2 labels) and PREFIX.json (counts, the folders'
 // manifests' commands and this checkout's commit: the crops depend on the reader's version).
 import { readFileSync } from 'node:fs'
@@ -14,6 +16,7 @@ import { z } from 'zod'
 import { GLYPH_PIXELS, NUM_CLASSES, classIndex } from '../src/shared/classes.ts'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
 import { gitCommit } from '../src/main/core/version.ts'
+import { Rng } from '../src/main/nn/rng.ts'
 import { labelPair } from '../src/main/read/latticeCrops.ts'
 import { buildLattices } from '../src/main/read/lattice.ts'
 import { candidateBoxes } from '../src/main/read/readLines.ts'
@@ -24,7 +27,12 @@ import { segmentPage } from '../src/main/vision/segment.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { out: { type: 'string' }, cuts: { type: 'boolean', default: false } }
+  options: {
+    out: { type: 'string' },
+    cuts: { type: 'boolean', default: false },
+    'cut-none': { type: 'string', default: '0.1' },
+    seed: { type: 'string', default: '1' }
+  }
 })
 if (!values.out || positionals.length === 0)
   throw new Error('usage: npx tsx scripts/pair-crops.ts --out PREFIX DIR [DIR …]')
@@ -44,6 +52,9 @@ const Manifest = z.object({
   )
 })
 
+const cutNone = Number(values['cut-none'])
+if (!(cutNone >= 0 && cutNone <= 1)) throw new Error(`--cut-none ${values['cut-none']}: expected a share from 0 to 1`)
+const rng = new Rng(Number(values.seed))
 const glyphs: Float32Array[] = []
 const labels: number[] = []
 const counts = { pair: 0, none: 0, leftOut: 0 }
@@ -72,6 +83,7 @@ for (const dir of positionals) {
     rows.forEach((r, k) => {
       const label = labelPair(segs[r].box, truth)
       if (label === null) return void counts.leftOut++
+      if (label === 'none' && segs[r].kind === 'cut' && rng.uniform() >= cutNone) return void counts.leftOut++
       glyphs.push(g.slice(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS))
       if (label === 'none') {
         labels.push(NUM_CLASSES, NUM_CLASSES)
@@ -98,7 +110,7 @@ await writeFileAtomic(
       ...counts,
       folders,
       gitCommit: gitCommit(),
-      command: `npx tsx scripts/pair-crops.ts --out ${basename(out)}${values.cuts ? ' --cuts' : ''} ${positionals.map((d) => basename(d)).join(' ')}`
+      command: `npx tsx scripts/pair-crops.ts --out ${basename(out)}${values.cuts ? ` --cuts --cut-none ${cutNone} --seed ${values.seed}` : ''} ${positionals.map((d) => basename(d)).join(' ')}`
     },
     null,
     1

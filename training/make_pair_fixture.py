@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Writes the committed fixture that pins the pair reader's ONNX run (src/main/read/pairReader.ts) to PyTorch: 12
-# crops of the held-out pair-crop file (8 pairs, 4 that are none) and the checkpoint's two heads' probabilities.
+# crops of the held-out pair-crop file (8 pairs, 4 that are none, spread over it) and the checkpoint's two heads' probabilities.
 #   /usr/bin/python3 training/make_pair_fixture.py --model resources/pairs --checkpoint training/checkpoints/cnn-pairs.pt \
 #       --crops ../data/pairs/t1105 --out test/fixtures/onnx/cnn-pairs-12
 import argparse
@@ -22,8 +22,11 @@ p.add_argument('--crops', required=True)
 p.add_argument('--out', required=True)
 args = p.parse_args()
 x, y = load(args.crops)
-pairs = np.where(y[:, 0] != NONE)[0][:8]
-others = np.where(y[:, 0] == NONE)[0][:4]
+# Spread over the file (neighbouring crops are often one pair seen as a box, a merge and a run of cut pieces).
+pairs = np.where(y[:, 0] != NONE)[0]
+pairs = pairs[np.linspace(0, len(pairs) - 1, 8).astype(int)]
+others = np.where(y[:, 0] == NONE)[0]
+others = others[np.linspace(0, len(others) - 1, 4).astype(int)]
 idx = np.concatenate([pairs, others])
 xs = np.ascontiguousarray(x[idx, 0]).astype('<f4')
 model = PairCNN()

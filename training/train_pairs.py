@@ -79,6 +79,11 @@ def evaluate(model, x, y):
             'falsePairs': float(((pl != NONE) & (pr != NONE))[~pair].mean())}
 
 
+def portable(arg):
+    """An argument as the card records it: a path relative to the working directory (the repository), never absolute."""
+    return os.path.relpath(arg) if os.path.isabs(arg) else arg
+
+
 def sha256_file(path):
     return hashlib.sha256(open(path, 'rb').read()).hexdigest()
 
@@ -94,9 +99,12 @@ def main():
     p.add_argument('--lr', type=float, default=2e-3)
     p.add_argument('--pair-repeat', type=int, default=2, help='times each pair crop appears per epoch')
     p.add_argument('--seed', type=int, default=1)
+    p.add_argument('--threads', type=int, default=2)
     args = p.parse_args()
     torch.manual_seed(args.seed)
-    torch.set_num_threads(2)
+    np.random.seed(args.seed)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(args.threads)
     parts = [load(f) for f in args.train]
     x = np.concatenate([a for a, _ in parts])
     y = np.concatenate([b for _, b in parts])
@@ -149,11 +157,11 @@ def main():
         'outputs': {'left': 'left', 'right': 'right'},
         'card': {
             'created': datetime.now(timezone.utc).isoformat(),
-            'command': 'training/train_pairs.py ' + ' '.join(sys.argv[1:]),
+            'command': '/usr/bin/python3 training/train_pairs.py ' + ' '.join(portable(a) for a in sys.argv[1:]),
             'train': [{'prefix': os.path.basename(f), 'sha256': sha256_file(f + '.x.f32')} for f in args.train],
             'valid': {'prefix': os.path.basename(args.valid), 'sha256': sha256_file(args.valid + '.x.f32')},
             'init': {'file': os.path.basename(args.init), 'sha256': sha256_file(args.init)},
-            'seed': args.seed, 'epochs': args.epochs, 'batch': args.batch, 'lr': args.lr, 'pairRepeat': args.pair_repeat,
+            'seed': args.seed, 'threads': args.threads, 'epochs': args.epochs, 'batch': args.batch, 'lr': args.lr, 'pairRepeat': args.pair_repeat,
             'curves': curves,
         },
     }

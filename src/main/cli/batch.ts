@@ -216,6 +216,7 @@ export interface PageWorkerConfig {
   lm: boolean
   lmWeight?: number
   touching?: boolean
+  pairs?: boolean
   segmentScore?: boolean
   orientation?: boolean
 }
@@ -301,6 +302,7 @@ export async function runBatch(pages: readonly BatchPage[], opts: BatchOptions):
     lm: opts.lm,
     ...(opts.lmWeight !== undefined ? { lmWeight: opts.lmWeight } : {}),
     ...(opts.touching === false ? { touching: false } : {}),
+    ...(opts.pairs === false ? { pairs: false } : {}),
     ...(opts.segmentScore === false ? { segmentScore: false } : {}),
     ...(opts.orientation === false ? { orientation: false } : {})
   }

@@ -16,6 +16,7 @@ const config = z
     lm: z.boolean(),
     lmWeight: z.number().optional(),
     touching: z.boolean().optional(),
+    pairs: z.boolean().optional(),
     segmentScore: z.boolean().optional(),
     orientation: z.boolean().optional()
   })

@@ -24,9 +24,10 @@ const NO_CONTEXT_HELP = `  --lm on|off   the decoder's character language model 
   --lm-weight W its weight against the classifier (default 0.3; see docs/BENCHMARKS.md)
   --no-context  the same as --lm off: the classifier's own reading of each segment
   --touching on|off  the touching-letter model's opinion on boxes the reader cuts (default on; docs/MODELS.md)
+  --pairs on|off  the pair reader: a box read as two letters where that makes a misread token a word (default on)
   --segment-score on|off  the learned score of candidate segments (default on); off: the hand-set shape prior
   --orientation on|off  read a page lying sideways or upside down turned upright (default on); off: as it lies`
-export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto|page] [--out FILE] [--lm on|off] [--lm-weight W] [--touching on|off]
+export const TRANSCRIBE_USAGE = `usage: glyphdesk transcribe IMAGE [--model MODEL] [--format txt|json|hocr|alto|page] [--out FILE] [--lm on|off] [--lm-weight W] [--touching on|off] [--pairs on|off]
        glyphdesk transcribe IMAGE|FOLDER... [--manifest FILE]... --out-dir DIR [--workers N] [--shard I/N] [--force]
            [--model MODEL] [--format txt|json|hocr|alto|page] [--lm on|off] [--lm-weight W]
 ${NO_CONTEXT_HELP}
@@ -38,7 +39,7 @@ ${NO_CONTEXT_HELP}
   split the list with no overlap.
   A multi-page TIFF is read page by page: with --out-dir each page gets its own output (NAME-p1 … NAME-pN);
   alone, its pages' text is written in one, a form feed between two pages.`
-export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--lm on|off] [--lm-weight W] [--touching on|off] [--segment-score on|off] [--decoder off]
+export const EVAL_PAGES_USAGE = `usage: glyphdesk eval-pages DIR [--model MODEL] [--json] [--lm on|off] [--lm-weight W] [--touching on|off] [--pairs on|off] [--segment-score on|off] [--decoder off]
 ${NO_CONTEXT_HELP}
   --decoder off the reading before the page decoder (detector boxes, page-wide word gaps, look-alike rule), to compare`
 
@@ -47,6 +48,7 @@ const READING_OPTIONS = {
   'lm-weight': { type: 'string' },
   'no-context': { type: 'boolean' },
   touching: { type: 'string' },
+  pairs: { type: 'string' },
   'segment-score': { type: 'string' },
   orientation: { type: 'string' }
 } as const
@@ -57,10 +59,11 @@ function readingOptions(values: {
   'lm-weight'?: string
   'no-context'?: boolean
   touching?: string
+  pairs?: string
   'segment-score'?: string
   orientation?: string
 }): PageReading {
-  for (const flag of ['lm', 'touching', 'segment-score', 'orientation'] as const) {
+  for (const flag of ['lm', 'touching', 'pairs', 'segment-score', 'orientation'] as const) {
     const v = values[flag]
     if (v !== undefined && v !== 'on' && v !== 'off') throw new UsageError(`--${flag} must be on or off, got "${v}"`)
   }
@@ -71,6 +74,7 @@ function readingOptions(values: {
     lm,
     ...(w !== undefined ? { lmWeight: w } : {}),
     ...(values.touching === 'off' ? { touching: false } : {}),
+    ...(values.pairs === 'off' ? { pairs: false } : {}),
     ...(values['segment-score'] === 'off' ? { segmentScore: false } : {}),
     ...(values.orientation === 'off' ? { orientation: false } : {})
   }
@@ -283,7 +287,7 @@ export async function evalPagesCommand(argv: string[]): Promise<number> {
       )
   }
   process.stdout.write(
-    `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.touching === false ? ', touching model off' : ''}${readOpts.segmentScore === false ? ', hand-set candidate prior' : ''}${readOpts.orientation === false ? ', orientation off' : ''}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
+    `model ${classifier.name}${decode ? '' : ', decoder off'}${readOpts.touching === false ? ', touching model off' : ''}${readOpts.pairs === false ? ', pair reader off' : ''}${readOpts.segmentScore === false ? ', hand-set candidate prior' : ''}${readOpts.orientation === false ? ', orientation off' : ''}${readOpts.lm ? `, language model on${readOpts.lmWeight !== undefined ? ` (weight ${readOpts.lmWeight})` : ''}` : ', language model off'}\n${rows.join('\n')}\n`
   )
   return 0
 }

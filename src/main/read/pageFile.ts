@@ -14,6 +14,8 @@ export interface PageReading {
   lmWeight?: number
   /** The touching-letter model on cut boxes (default on; transcribe.ts#TranscribeOptions.touching). */
   touching?: boolean
+  /** The pair reader for the word rescue (default on; transcribe.ts#TranscribeOptions.pairs). */
+  pairs?: boolean
   /** The learned candidate score (default on; transcribe.ts#TranscribeOptions.segmentScore); off: the hand-set prior. */
   segmentScore?: boolean
   /** Pages lying sideways or upside down read turned upright (default on; read/orientation.ts); off: as they lie. */
@@ -21,16 +23,18 @@ export interface PageReading {
 }
 
 /**
- * A page reading as transcribe's options: the one place `touching: false` becomes "no touching model" and
+ * A page reading as transcribe's options: the one place `touching: false` becomes "no touching model" (and
+ * `pairs: false` "no pair reader") and
  * `segmentScore: false` "the hand-set candidate prior".
  */
 export function readingTranscribeOptions(
   reading: PageReading
-): Pick<TranscribeOptions, 'lm' | 'lmWeight' | 'touching' | 'segmentScore' | 'orientation'> {
+): Pick<TranscribeOptions, 'lm' | 'lmWeight' | 'touching' | 'pairs' | 'segmentScore' | 'orientation'> {
   return {
     lm: reading.lm,
     ...(reading.lmWeight !== undefined ? { lmWeight: reading.lmWeight } : {}),
     ...(reading.touching === false ? { touching: null } : {}),
+    ...(reading.pairs === false ? { pairs: null } : {}),
     ...(reading.segmentScore === false ? { segmentScore: null } : {}),
     ...(reading.orientation === false ? { orientation: false as const } : {})
   }

@@ -30,7 +30,10 @@ export interface WordRescueOptions {
    * default 0: the candidate's own prior and bonus are charged once, as for its reading as one character).
    */
   pairPenalty?: number
-  /** The pair reader is also asked about the cut pieces of wide boxes and their runs (readLines.ts#pairCandidates; default false). */
+  /**
+   * The pair reader is also asked about the cut pieces of wide boxes and their runs (readLines.ts#pairCandidates;
+   * default true): two letters of three glued together are such a run.
+   */
   pairCuts?: boolean
 }
 
@@ -41,7 +44,7 @@ export const DEFAULT_WORD_RESCUE: Required<WordRescueOptions> = {
   minRatio: 0.01,
   beam: 64,
   pairPenalty: 0,
-  pairCuts: false
+  pairCuts: true
 }
 
 /** What the rescue asks of a lexicon: whole words and their prefixes. */

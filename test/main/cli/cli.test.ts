@@ -151,7 +151,7 @@ describe('glyphdesk CLI', () => {
     expect(badFlag.code).toBe(2)
     const badSplit = glyphdesk('eval', '--model', model, '--data', mini, '--split', 'dev')
     expect(badSplit.code).toBe(2)
-    for (const flag of ['--touching', '--segment-score', '--orientation']) {
+    for (const flag of ['--touching', '--pairs', '--segment-score', '--orientation']) {
       const bad = glyphdesk('transcribe', join(root, 'resources', 'samples', '02_letters.jpg'), flag, 'maybe')
       expect(bad.code).toBe(2)
       expect(bad.stderr).toMatch(new RegExp(`${flag} must be on or off`))

@@ -85,6 +85,27 @@ describe.runIf(existsSync(FONT))('segmentation by recognition on crafted pages',
     expect(assembleText(doc)).toBe('ROOM 101 4B A4 2525')
   }, 60_000)
 
+  it('reads an I pressed into the R before it (FRIEND) as two letters with the pair reader, where no cut parts them', async () => {
+    // The I drawn 16 px into the R: one component. Without the pair reader the I is lost into the R (FREND).
+    const img = page([
+      [...word('BIG'), ['F', 6], ['R', -16], ['I', 6], ['E', 6], ['N', 6], ['D', 40], ...word('HOUSE', 6, 0)]
+    ])
+    const seg = await segmentPage(img)
+    const off = await transcribe(img, model, { segmentation: seg, pairs: null })
+    expect(assembleText(off.doc)).toBe('BIG FREND HOUSE')
+    const { doc, glyphs } = await transcribe(img, model, { segmentation: seg })
+    expect(assembleText(doc)).toBe('BIG FRIEND HOUSE')
+    expect(doc.decoding!.lines[0].rescues).toContainEqual(expect.objectContaining({ token: 'FREND', word: 'FRIEND' }))
+    // The R and the I are the two halves of one box, side by side, each with a glyph of its own.
+    const r = doc.boxes.findIndex((b) => b.label === 'R')
+    const [rb, ib] = [doc.boxes[r], doc.boxes[r + 1]]
+    expect(ib.label).toBe('I')
+    expect(ib.x).toBe(rb.x + rb.w)
+    expect(ib.word).toBe(rb.word)
+    const g = (k: number) => Array.from(glyphs.subarray(k * 1024, (k + 1) * 1024))
+    expect(g(r + 1)).not.toEqual(g(r))
+  }, 60_000)
+
   it('a box made by a cut or a merge is cut again exactly as it was read (corrections)', async () => {
     const img = page([[...word('BIG'), ['R', -7], ...word('AIN')]])
     const seg = await segmentPage(img)
