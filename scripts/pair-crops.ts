@@ -12,12 +12,11 @@
 import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { z } from 'zod'
 import { GLYPH_PIXELS, NUM_CLASSES, classIndex } from '../src/shared/classes.ts'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
 import { gitCommit } from '../src/main/core/version.ts'
 import { Rng } from '../src/main/nn/rng.ts'
-import { labelPair } from '../src/main/read/latticeCrops.ts'
+import { labelPair, PagesManifestSchema } from '../src/main/read/latticeCrops.ts'
 import { buildLattices } from '../src/main/read/lattice.ts'
 import { candidateBoxes } from '../src/main/read/readLines.ts'
 import { extractGlyphs } from '../src/main/read/transcribe.ts'
@@ -37,21 +36,6 @@ const { values, positionals } = parseArgs({
 if (!values.out || positionals.length === 0)
   throw new Error('usage: npx tsx scripts/pair-crops.ts --out PREFIX DIR [DIR …]')
 
-const Manifest = z.object({
-  command: z.string().optional(),
-  sources: z.object({ glyphs: z.string().optional() }).passthrough(),
-  pages: z.array(
-    z
-      .object({
-        file: z.string(),
-        condition: z.string(),
-        sheet: z.unknown().optional(),
-        chars: z.array(z.tuple([z.string(), z.number(), z.number(), z.number(), z.number(), z.number()]))
-      })
-      .passthrough()
-  )
-})
-
 const cutNone = Number(values['cut-none'])
 if (!(cutNone >= 0 && cutNone <= 1)) throw new Error(`--cut-none ${values['cut-none']}: expected a share from 0 to 1`)
 const rng = new Rng(Number(values.seed))
@@ -60,7 +44,7 @@ const labels: number[] = []
 const counts = { pair: 0, none: 0, leftOut: 0 }
 const folders: { dir: string; command?: string; pages: number }[] = []
 for (const dir of positionals) {
-  const m = Manifest.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')))
+  const m = PagesManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')))
   if (m.sources.glyphs !== 'training')
     throw new Error(`${dir} holds evaluation pages (manifest sources.glyphs is not "training"): never train on them`)
   let pages = 0

@@ -25,7 +25,8 @@ import { buildLattices, type LatticeOptions, type SegmentKind } from './lattice.
 import { candidateBoxes } from './readLines.ts'
 import { extractGlyphs } from './transcribe.ts'
 
-const ManifestSchema = z.object({
+/** The manifest of a `glyphdesk data pages` folder, as far as training material made from its pages reads it. */
+export const PagesManifestSchema = z.object({
   name: z.string(),
   command: z.string().optional(),
   seed: z.number().optional(),
@@ -152,10 +153,10 @@ export async function latticeCrops(
   const minIou = opts.minIou ?? 0.6
   const noneIou = opts.noneIou ?? 0.3
   if (!(noneIou <= minIou)) throw new InvalidInputError(`--none-iou ${noneIou} must not exceed --min-iou ${minIou}`)
-  const flat: (z.infer<typeof ManifestSchema>['pages'][number] & { dir: string })[] = []
+  const flat: (z.infer<typeof PagesManifestSchema>['pages'][number] & { dir: string })[] = []
   for (const dir of pagesDirs) {
     const raw: unknown = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))
-    const manifest = ManifestSchema.parse(raw)
+    const manifest = PagesManifestSchema.parse(raw)
     // Evaluation pages are drawn from material no model may train on: refuse them outright.
     if (manifest.sources.glyphs !== 'training')
       throw new InvalidInputError(

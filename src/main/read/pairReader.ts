@@ -11,7 +11,7 @@ import { z } from 'zod'
 import { CLASSES, GLYPH_PIXELS, GLYPH_SIZE, NUM_CLASSES } from '../../shared/classes.ts'
 import { errorMessage } from '../core/errors.ts'
 import { CorruptModelError, ModelCardError, ModelMismatchError, NonFiniteOutputError } from '../recognize/modelCard.ts'
-import { ONNX_INTRA_OP_THREADS } from '../recognize/onnxClassifier.ts'
+import { openOnnxSession } from '../recognize/onnxClassifier.ts'
 import { onnxBatch } from '../recognize/onnxBatch.ts'
 import { requireOrt } from '../recognize/ortRuntime.ts'
 
@@ -84,17 +84,7 @@ export async function loadPairReader(dir: string): Promise<PairReader> {
   if (sha !== card.modelSha256)
     throw new CorruptModelError(`${onnxFile}: SHA-256 ${sha} differs from the card's ${card.modelSha256}`)
   const ort = requireOrt()
-  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>
-  try {
-    session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: ONNX_INTRA_OP_THREADS,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } }
-    })
-  } catch (e) {
-    throw new CorruptModelError(`${onnxFile} is not a loadable ONNX model: ${errorMessage(e)}`)
-  }
+  const session = await openOnnxSession(ort, bytes, onnxFile)
   const { left, right } = card.outputs
   for (const o of [left, right])
     if (!session.outputNames.includes(o))

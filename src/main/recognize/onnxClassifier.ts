@@ -51,6 +51,33 @@ export function onnxThreads(override: string | undefined, cores: number): number
   return Math.max(1, Math.min(4, cores))
 }
 
+/** What openOnnxSession needs of onnxruntime-node (the module, however it was loaded). */
+type OrtModule = Pick<typeof ort, 'InferenceSession'>
+
+/**
+ * An inference session on an ONNX file's bytes with Glyphdesk's settings (threads for the machine, full graph
+ * optimisation, no spinning); a file onnxruntime cannot load is a CorruptModelError naming it.
+ */
+export async function openOnnxSession(
+  runtime: OrtModule,
+  bytes: Uint8Array,
+  onnxFile: string
+): Promise<ort.InferenceSession> {
+  try {
+    return await runtime.InferenceSession.create(bytes, {
+      intraOpNumThreads: ONNX_INTRA_OP_THREADS,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      // Idle intra-op threads sleep instead of spinning for the next run: a page's batches come between
+      // stretches of segmentation and decoding, where spinning threads only took CPU from them. One batch
+      // worker on the sample pages: 0.376 → 0.317 CPU s per page, 3.97 → 4.31 pages/s (docs/BENCHMARKS.md).
+      extra: { session: { intra_op: { allow_spinning: '0' } } }
+    })
+  } catch (e) {
+    throw new CorruptModelError(`${onnxFile} is not a loadable ONNX model: ${errorMessage(e)}`)
+  }
+}
+
 type Dim = number | string
 
 function describeShape(shape: readonly Dim[]): string {
@@ -143,20 +170,7 @@ export class OnnxClassifier implements Classifier {
           `${onnxFile}: SHA-256 ${sha} differs from the card's ${expectedSha}; the file is damaged or belongs to another card`
         )
     }
-    let session: ort.InferenceSession
-    try {
-      session = await ort.InferenceSession.create(bytes, {
-        intraOpNumThreads: ONNX_INTRA_OP_THREADS,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        // Idle intra-op threads sleep instead of spinning for the next run: a page's batches come between
-        // stretches of segmentation and decoding, where spinning threads only took CPU from them. One batch
-        // worker on the sample pages: 0.376 → 0.317 CPU s per page, 3.97 → 4.31 pages/s (docs/BENCHMARKS.md).
-        extra: { session: { intra_op: { allow_spinning: '0' } } }
-      })
-    } catch (e) {
-      throw new CorruptModelError(`${onnxFile} is not a loadable ONNX model: ${errorMessage(e)}`)
-    }
+    const session = await openOnnxSession(ort, bytes, onnxFile)
 
     // Labels → Glyphdesk classes.
     const classOfLogit = new Int32Array(card.classes.length)

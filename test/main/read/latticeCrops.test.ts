@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writePages, sha256 } from '../../../src/main/data/pages/index.ts'
 import { readGlyphFile } from '../../../src/main/data/glyphset.ts'
-import { iou, labelCandidate, latticeCrops } from '../../../src/main/read/latticeCrops.ts'
+import { iou, labelCandidate, labelPair, latticeCrops } from '../../../src/main/read/latticeCrops.ts'
 import { CLASSES, GLYPH_PIXELS } from '../../../src/shared/classes.ts'
 
 const MINI = 'test/fixtures/nist26-mini/nist26_mini_valid.mat'
@@ -81,4 +81,23 @@ describe("lattice crops (training material from the reading stage's own candidat
   it('refuses evaluation pages: they must never become training data', async () => {
     await expect(latticeCrops([join(dir, 'eval')])).rejects.toThrow(/evaluation pages/)
   }, 60_000)
+})
+
+describe('labelPair (the pair reader’s labels)', () => {
+  const A = { c: 0, box: { x: 0, y: 0, w: 20, h: 30 } }
+  const I = { c: 8, box: { x: 16, y: 0, w: 6, h: 30 } }
+  const E = { c: 4, box: { x: 40, y: 0, w: 18, h: 30 } }
+  it('two characters inside, matching their union: left and right by their centres, whatever their order given', () => {
+    expect(labelPair({ x: 0, y: 0, w: 22, h: 30 }, [I, A, E])).toEqual([0, 8])
+    expect(labelPair({ x: 15, y: 0, w: 44, h: 30 }, [E, I])).toEqual([8, 4])
+  })
+  it('one character (a good match) or three, or none at all: no pair; a pair cut badly or half a letter: left out', () => {
+    expect(labelPair({ x: 0, y: 0, w: 20, h: 30 }, [A, E])).toBe('none')
+    expect(labelPair({ x: 0, y: 0, w: 60, h: 30 }, [A, I, E])).toBe('none')
+    expect(labelPair({ x: 100, y: 0, w: 20, h: 30 }, [A, I, E])).toBe('none')
+    // Both at least half inside, but the A only 55% of it and the box 0.59 of their union: left out.
+    expect(labelPair({ x: 9, y: 0, w: 13, h: 30 }, [A, I])).toBeNull()
+    // Half of the A alone: neither a pair nor one character.
+    expect(labelPair({ x: 0, y: 0, w: 11, h: 30 }, [A, E])).toBeNull()
+  })
 })
