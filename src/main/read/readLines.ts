@@ -169,6 +169,11 @@ export interface PreparedLines {
    * right probabilities over the 36 classes and "no pair". Only the word rescue uses them (readPairs).
    */
   pairs?: ReadonlyMap<number, { left: Float32Array; right: Float32Array }>
+  /**
+   * True when `PrepareLinesOptions.notWriting` said the page is no writing and `notWritingRecheck` had it read all
+   * the same: its decoded reading is to be judged again.
+   */
+  doubtedWriting?: boolean
   /** True when `PrepareLinesOptions.notWriting` said the page is no writing: nothing else was built or read. */
   notWriting?: boolean
   /**
@@ -238,6 +243,12 @@ export interface PrepareLinesOptions {
    * where the page's classifier reads many of them as letters. Pages of writing it is sure of pay nothing.
    */
   notWritingDoubt?: (conf: readonly number[]) => boolean
+  /**
+   * With `notWriting`: when it says a page of this many detector boxes is no writing, whether to read the page all
+   * the same, with `doubtedWriting` set, for the verdict to be asked again of its decoded reading (transcribe.ts).
+   * Touching letters make wide boxes the classifier is unsure of, as a desk's grain does; cut, they read as letters.
+   */
+  notWritingRecheck?: (boxes: number) => boolean
   /**
    * With `notWriting`: which way up the page is (read/orientation.ts#pageTurn), asked of the detector boxes' glyphs
    * and the classifier's readings of them before the page is judged writing or not (a page lying sideways reads as
@@ -321,6 +332,7 @@ export async function prepareLines(
   let all = candidateBoxes(lattices)
   if (all.length === 0) return { lattices, probs: new Float32Array(0), glyphs: new Float32Array(0) }
   let glyphs: Float32Array, probs: Float32Array
+  let doubted = false
   // The first lattice's candidates in row order (the clutter test and the cut gate below both look at them).
   const segs = lattices.flatMap((l) => l.segments)
   if (opts.notWriting) {
@@ -350,7 +362,9 @@ export async function prepareLines(
       ;({ conf, labels } = await judged(boxes.map((_, k) => k)))
       no = opts.notWriting(conf, boxes, labels)
     }
-    if (no) return { lattices: [], probs: new Float32Array(0), glyphs: new Float32Array(0), notWriting: true }
+    if (no && !opts.notWritingRecheck?.(boxes.length))
+      return { lattices: [], probs: new Float32Array(0), glyphs: new Float32Array(0), notWriting: true }
+    doubted = no
     ;({ all, glyphs, probs } = await reuseRows(lattices, boxes, g, p, classifier, extract, opts.cutReader))
   } else {
     glyphs = await extract(all)
@@ -401,7 +415,7 @@ export async function prepareLines(
     for (const s of l.segments) unit.push(s.cutUnit === true || (touchingMerges && s.mergeUnit === true))
   const rows = indicesOf(unit)
   const q = await touchingRows(rows, all, glyphs)
-  if (!q) return { lattices, probs, glyphs }
+  if (!q) return { lattices, probs, glyphs, ...(doubted ? { doubtedWriting: true } : {}) }
   const prior = touchingPeak !== 0 ? new Float32Array(all.length) : undefined
   const touchPeak = new Float32Array(all.length)
   rows.forEach((r, k) => {
@@ -409,7 +423,14 @@ export async function prepareLines(
     mix(probs, r, q, k)
     if (prior) prior[r] = touchingPeak * Math.log(touchPeak[r])
   })
-  return { lattices, probs, glyphs, touchPeak, ...(prior ? { prior } : {}) }
+  return {
+    lattices,
+    probs,
+    glyphs,
+    touchPeak,
+    ...(prior ? { prior } : {}),
+    ...(doubted ? { doubtedWriting: true } : {})
+  }
 }
 
 /** A candidate's identity across two lattices of one page: its rectangle, kind of ink and cut rows. */

@@ -26,6 +26,7 @@ import {
   defaultPairReader,
   defaultTouchingModel,
   pairCandidates,
+  type ReadBox,
   glyphRows,
   type HealOptions,
   prepareLines,
@@ -192,6 +193,28 @@ export const DEFAULT_CROP_MARGIN = 0.06
  * carry their ink), normaliseGlyph. This is the one code path from page to glyph: transcribe uses it, and
  * so does anything that must see a box exactly as the classifier did (corrections for fine-tuning).
  */
+/**
+ * A page of at most this many detector boxes that the clutter rule calls no writing is read all the same and judged
+ * again on its decoded reading (`decodedLooksLikeClutter`): a small or crowded page of touching letters has as many
+ * wide, unsure boxes as a desk's grain, and its letters, once cut, read surely. Larger ones stay unread: a desk breaks
+ * into thousands of marks, and reading them all is what the rule saves. Pages of writing in the hard sets have at
+ * most ~260 boxes.
+ */
+export const NOT_WRITING_RECHECK_MAX_BOXES = 400
+
+function recheckNotWriting(boxes: number): boolean {
+  return boxes <= NOT_WRITING_RECHECK_MAX_BOXES
+}
+
+/** The clutter rule (read/notWriting.ts) asked of a decoded reading: each chosen segment's label probability, shape and label. */
+export function decodedLooksLikeClutter(boxes: readonly ReadBox[]): boolean {
+  return boxesLookLikeClutter(
+    boxes.map((b) => b.probs[CLASS_INDEX.get(b.label) ?? 0]),
+    boxes.map((b) => b.box),
+    boxes.map((b) => b.label)
+  )
+}
+
 export function extractGlyphs(
   seg: SegmentResult,
   boxes: readonly (Rect | CharBox)[],
@@ -411,7 +434,9 @@ async function readSegmented(
     heal: opts.heal,
     // A page the classifier mostly cannot read is clutter (read/notWriting.ts), judged on the detector's own boxes
     // before anything else is built: a desk's thousands of marks are neither cut, merged nor decoded.
-    ...(opts.dropClutter !== false ? { notWriting: boxesLookLikeClutter, notWritingDoubt: doubtfulPage } : {}),
+    ...(opts.dropClutter !== false
+      ? { notWriting: boxesLookLikeClutter, notWritingDoubt: doubtfulPage, notWritingRecheck: recheckNotWriting }
+      : {}),
     ...(opts.orientation !== false
       ? {
           orient: async (g: Float32Array, n: number, p: Float32Array) =>
@@ -449,6 +474,13 @@ async function readSegmented(
     lexicon: lm ? (opts.lexicon === undefined ? defaultLexicon() : opts.lexicon) : null
   }
   let read = decodeLines(prep, decodeOpts)
+  if (prep.doubtedWriting && decodedLooksLikeClutter(read.boxes))
+    // Its boxes looked like clutter, and so does its reading: no text (read/notWriting.ts).
+    return {
+      doc: PageDocSchema.parse({ ...head, boxes: [], lines: [] }),
+      segmentation: seg,
+      glyphs: new Float32Array(0)
+    }
   if (decodeOpts.lexicon && opts.pairs !== null && (opts.rescue?.margin ?? DEFAULT_WORD_RESCUE.margin) > 0) {
     // Tokens left as no word: their candidates read as pairs, and their lines decoded again (the others as before).
     const rows = pairCandidates(read, decodeOpts.lexicon, opts.rescue)

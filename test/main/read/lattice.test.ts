@@ -783,6 +783,42 @@ describe('prepareLines asks first whether the page is writing at all (notWriting
     seen[0].forEach((c) => expect(c).toBeCloseTo(sureMixedPeak, 6))
   })
 
+  it('with notWritingRecheck, reads a page it called no writing all the same, flagged for its decoded reading', async () => {
+    const l = line()
+    const plain = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.95, []), extract, {
+      touching: async () => fixed('touch', 1, 0.5, [])
+    })
+    for (const recheck of [false, true]) {
+      const sizes: number[] = []
+      const prep = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.95, []), extract, {
+        touching: async () => fixed('touch', 1, 0.5, []),
+        notWriting: () => true,
+        notWritingRecheck: (n) => {
+          sizes.push(n)
+          return recheck
+        }
+      })
+      expect(sizes).toEqual([3])
+      if (!recheck) {
+        expect(prep.notWriting).toBe(true)
+        expect(prep.doubtedWriting).toBeUndefined()
+        continue
+      }
+      // Read exactly as a page the rule passed, and flagged.
+      expect(prep.notWriting).toBeUndefined()
+      expect(prep.doubtedWriting).toBe(true)
+      expect([...prep.probs]).toEqual([...plain.probs])
+    }
+    // Not asked of a page the rule passes.
+    let asked = false
+    const passed = await prepareLines(l.seg, layoutPage(l.boxes), fixed('main', 0, 0.95, []), extract, {
+      notWriting: () => false,
+      notWritingRecheck: () => (asked = true)
+    })
+    expect(asked).toBe(false)
+    expect(passed.doubtedWriting).toBeUndefined()
+  })
+
   it('asks again, every box read by the touching model too, when the page passes but its reading is doubtful', async () => {
     const l = line()
     // Without cuts and merges no box is read by the touching model for the first answer.

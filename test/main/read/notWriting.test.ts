@@ -202,3 +202,43 @@ describe('lineLooksLikeClutter and dropClutterLines', () => {
     expect(out.lines).toHaveLength(3)
   })
 })
+
+describe('a page the box rule calls no writing, judged again on its decoded reading', () => {
+  it('reads a small page of crowded writing whose touching letters made wide, unsure boxes', async () => {
+    // test/fixtures/pages/small-crowded.png: page small-02 of `glyphdesk data pages --seed 324 --pages-per-condition
+    // 4` (evaluation glyphs; 396 × 235 px): 71 detector boxes, 35 of them sure and 18 flat, so the box rule calls it
+    // a desk; it was read as no text before the second look (docs/BENCHMARKS.md).
+    const { loadClassifier } = await import('../../../src/main/recognize/models.ts')
+    const { transcribe, decodedLooksLikeClutter } = await import('../../../src/main/read/transcribe.ts')
+    const { loadImage } = await import('../../../src/main/vision/image.ts')
+    const { levenshtein } = await import('../../../src/main/read/evalPages.ts')
+    const { assembleText } = await import('../../../src/shared/pagedoc.ts')
+    const { readFileSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const file = join(__dirname, '..', '..', 'fixtures', 'pages', 'small-crowded')
+    const image = await loadImage(readFileSync(`${file}.png`), { name: 'small-crowded.png' })
+    const model = await loadClassifier()
+    let doubted: boolean | undefined
+    const { doc } = await transcribe(image, model, { onPrepared: (p) => (doubted = p.doubtedWriting) })
+    expect(doubted, 'the box rule said no writing').toBe(true)
+    const truth = readFileSync(`${file}.txt`, 'utf8').replace(/\s+/g, '')
+    const text = assembleText(doc).replace(/\s+/g, '')
+    expect(levenshtein(text, truth)).toBeLessThan(0.15 * truth.length)
+    // The decoded rule itself: unsure wide readings are clutter, sure letter-shaped ones are not.
+    const box = (w: number, p: number, label: string) => {
+      const probs = new Float32Array(36)
+      probs[0] = p
+      return {
+        box: { x: 0, y: 0, w, h: 40, origin: 'component' as const },
+        kind: 'box' as const,
+        line: 0,
+        word: 0,
+        probs,
+        label,
+        candidate: 0
+      }
+    }
+    expect(decodedLooksLikeClutter(Array.from({ length: 10 }, (_, i) => box(90, 0.3, i % 2 ? 'A' : 'B')))).toBe(true)
+    expect(decodedLooksLikeClutter(Array.from({ length: 10 }, () => box(30, 0.9, 'A')))).toBe(false)
+  }, 60_000)
+})
