@@ -197,8 +197,7 @@ export const DEFAULT_CROP_MARGIN = 0.06
  * A page of at most this many detector boxes that the clutter rule calls no writing is read all the same and judged
  * again on its decoded reading (`decodedLooksLikeClutter`): a small or crowded page of touching letters has as many
  * wide, unsure boxes as a desk's grain, and its letters, once cut, read surely. Larger ones stay unread: a desk breaks
- * into thousands of marks, and reading them all is what the rule saves. Pages of writing in the hard sets have at
- * most ~260 boxes.
+ * into thousands of marks, and reading them all is what the rule saves.
  */
 export const NOT_WRITING_RECHECK_MAX_BOXES = 400
 
