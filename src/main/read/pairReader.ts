@@ -112,11 +112,12 @@ export async function loadPairReader(dir: string): Promise<PairReader> {
         [right, r]
       ] as const) {
         const t = out[name]
-        if (t.type !== 'float32' || t.dims.length !== 2 || t.dims[0] !== m || t.dims[1] !== PAIR_WIDTH)
+        const data = t.data
+        if (!(data instanceof Float32Array) || t.dims.length !== 2 || t.dims[0] !== m || t.dims[1] !== PAIR_WIDTH)
           throw new ModelMismatchError(
             `${onnxFile}: output "${name}" is ${t.type} [${t.dims.join(', ')}], expected float32 [${m}, ${PAIR_WIDTH}]`
           )
-        into.set(t.data as Float32Array, s * PAIR_WIDTH)
+        into.set(data, s * PAIR_WIDTH)
       }
     }
     softmaxRows(l, n, PAIR_WIDTH, `left head of ${onnxFile}`)
