@@ -25,6 +25,7 @@ import {
   decodeLines,
   defaultPairReader,
   defaultTouchingModel,
+  halfBox,
   pairCandidates,
   type ReadBox,
   glyphRows,
@@ -291,8 +292,9 @@ export function segmentationRectToFile(
 
 /**
  * Glyphs of a PageDoc's boxes (file pixels) on a page segmented again: a box with the rectangle of a
- * detector box or of one of the decoder's candidates (a cut or a merge) is cropped and masked exactly as
- * transcribe did; any other box (drawn or edited by a person) is cropped from its rectangle without a mask.
+ * detector box or of one of the decoder's candidates (a cut or a merge, or a half of one the word rescue read as two
+ * characters) is cropped and masked exactly as transcribe did; any other box (drawn or edited by a person) is cropped
+ * from its rectangle without a mask. `fromDetector` counts the boxes found so.
  */
 export function pageBoxGlyphs(
   image: GrayImage | LoadedImage,
@@ -312,15 +314,22 @@ export function pageBoxGlyphs(
   // chose is cut and masked again exactly as it was read; the detector's own boxes win a tie. Every box may
   // merge wide here: the reader offered wide merges only for boxes it could not read (mergeWideBelow), and
   // any of them may have been chosen.
+  // The halves of a candidate the word rescue read as two characters (readLines.ts#halfBox) come last.
+  const halves = new Map<string, CharBox>()
   if (opts.decode !== false)
     for (const b of candidateBoxes(
       buildLattices(seg, layoutPage(seg.boxes, opts.layout), { mergeWide: () => true, ...opts.lattice })
-    ))
+    )) {
       detector.set(key(toFile(b)), b)
+      for (const side of [0, 1] as const) {
+        const h = halfBox(b, side)
+        halves.set(key(toFile(h)), h)
+      }
+    }
   for (const b of seg.boxes) detector.set(key(toFile(b)), b)
   let fromDetector = 0
   const rects = boxes.map((b) => {
-    const own = detector.get(key(b))
+    const own = detector.get(key(b)) ?? halves.get(key(b))
     if (own) {
       fromDetector++
       return own

@@ -104,6 +104,10 @@ describe.runIf(existsSync(FONT))('segmentation by recognition on crafted pages',
     expect(ib.word).toBe(rb.word)
     const g = (k: number) => Array.from(glyphs.subarray(k * 1024, (k + 1) * 1024))
     expect(g(r + 1)).not.toEqual(g(r))
+    // A correction's glyphs are cut again exactly as they were read, the two halves included.
+    const again = pageBoxGlyphs(img, seg, doc.boxes)
+    expect(again.fromDetector).toBe(doc.boxes.length)
+    expect(Array.from(again.glyphs)).toEqual(Array.from(glyphs))
   }, 60_000)
 
   it('a box made by a cut or a merge is cut again exactly as it was read (corrections)', async () => {
