@@ -189,12 +189,6 @@ export function cropGray(img: GrayImage, r: Rect, margin = 0): { data: Float32Ar
 export const DEFAULT_CROP_MARGIN = 0.06
 
 /**
- * The classifier's input for boxes of a segmented page, in the working image's pixels: crop from the
- * background-normalised gray with the margin, blank what is not the box's own ink (detector boxes, which
- * carry their ink), normaliseGlyph. This is the one code path from page to glyph: transcribe uses it, and
- * so does anything that must see a box exactly as the classifier did (corrections for fine-tuning).
- */
-/**
  * A page of at most this many detector boxes that the clutter rule calls no writing is read all the same and judged
  * again on its decoded reading (`decodedLooksLikeClutter`): a small or crowded page of touching letters has as many
  * wide, unsure boxes as a desk's grain, and its letters, once cut, read surely. Larger ones stay unread: a desk breaks
@@ -215,6 +209,12 @@ export function decodedLooksLikeClutter(boxes: readonly ReadBox[]): boolean {
   )
 }
 
+/**
+ * The classifier's input for boxes of a segmented page, in the working image's pixels: crop from the
+ * background-normalised gray with the margin, blank what is not the box's own ink (detector boxes, which
+ * carry their ink), normaliseGlyph. This is the one code path from page to glyph: transcribe uses it, and
+ * so does anything that must see a box exactly as the classifier did (corrections for fine-tuning).
+ */
 export function extractGlyphs(
   seg: SegmentResult,
   boxes: readonly (Rect | CharBox)[],

@@ -78,7 +78,7 @@ export interface RescuedWord {
 /** Longer tokens are not read again: no word is this long, and a run of marks can be thousands of boxes. */
 export const MAX_TOKEN = 40
 
-/** The score of reading `labels` on `edges` (the terms the rescue compares). */
+/** The score of reading `labels` on `edges` (the terms the rescue compares; a pair reading without `pairPenalty`). */
 export function pathScore(edges: readonly RescueEdge[], path: readonly number[], labels: readonly string[]): number {
   let s = 0
   path.forEach((e, k) => {
