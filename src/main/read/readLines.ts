@@ -37,7 +37,7 @@ import {
 import { lineBand, parseSegmentScore, segmentFeatures, segmentScore, type SegmentScoreModel } from './segmentCrf.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
-import { DEFAULT_WORD_RESCUE, MAX_TOKEN, rescueWords, type WordRescueOptions } from './wordRescue.ts'
+import { DEFAULT_WORD_RESCUE, rescuable, rescueWords, type WordRescueOptions } from './wordRescue.ts'
 import type { PairReader } from './pairReader.ts'
 import { PrefixTable, WordTable } from './wordTable.ts'
 import type { QuarterTurns } from '../vision/turn.ts'
@@ -615,8 +615,8 @@ function decodeMain(
 
 /**
  * The candidates the pair reader is asked about after a first decoding (transcribe.ts): under every token the word
- * rescue would read again and left as no word (letters among its characters, `minLength`…MAX_TOKEN long, not in the
- * lexicon), each detector box and merge (with `pairCuts`, each cut piece and run too) wholly inside the token's
+ * rescue reads again (wordRescue.ts#rescuable: letters among its characters, `minLength`…MAX_TOKEN long, no lexicon
+ * word), each detector box and merge (with `pairCuts`, each cut piece and run too) wholly inside the token's
  * stretch of its line's lattice (rows of `read.lattices`' candidates, in order). The rescue-only merges are left out:
  * they join two boxes already.
  */
@@ -649,7 +649,7 @@ export function pairCandidates(read: ReadLinesResult, lexicon: Lexicon, opts: Wo
   const rows = new Set<number>()
   for (const boxes of tokens.values()) {
     const text = boxes.map((b) => b.label).join('')
-    if (text.length < minLength || text.length > MAX_TOKEN || !/[A-Z]/.test(text) || lexicon.has(text)) continue
+    if (!rescuable(text, lexicon, minLength)) continue
     const li = latticeOf(boxes[0].candidate)
     const lat = read.lattices[li]
     let from = Infinity,

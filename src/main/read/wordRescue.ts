@@ -98,14 +98,22 @@ function peak(p: ArrayLike<number>): number {
   return m
 }
 
-/** The letters (class indices) worth trying on a row of probabilities: at most maxLabels, each ≥ minRatio × the best. */
+/**
+ * The letters (class indices) worth trying on a row of probabilities: at most maxLabels, each ≥ minRatio × the row's
+ * best entry — on a pair reader's head (37 entries) that best may be "no pair", and then a candidate read as one
+ * character offers no letter.
+ */
 function likelyLetters(p: ArrayLike<number>, maxLabels: number, minRatio: number): number[] {
-  let top = 0
-  for (let c = 1; c < NUM_CLASSES; c++) if (p[c] > p[top]) top = c
+  const floor = minRatio * peak(p)
   return Array.from({ length: NUM_CLASSES }, (_, c) => c)
-    .filter((c) => !isDigit(CLASSES[c]) && p[c] >= minRatio * p[top])
+    .filter((c) => !isDigit(CLASSES[c]) && p[c] >= floor)
     .sort((a, b) => p[b] - p[a])
     .slice(0, maxLabels)
+}
+
+/** Whether the rescue reads a token again: letters among its characters, minLength…MAX_TOKEN long, no lexicon word. */
+export function rescuable(token: string, lexicon: Lexicon, minLength: number): boolean {
+  return token.length >= minLength && token.length <= MAX_TOKEN && /[A-Z]/.test(token) && !lexicon.has(token)
 }
 
 /**
@@ -134,13 +142,8 @@ export function bestWord(
       lnp: lnp(e.probs[c])
     }))
     if (e.pair) {
-      // Both heads' letters against their best class including "no pair": a candidate read as one character offers none.
-      const ls = likelyLetters(e.pair.left, o.maxLabels, o.minRatio).filter(
-        (c) => e.pair!.left[c] >= o.minRatio * peak(e.pair!.left)
-      )
-      const rs = likelyLetters(e.pair.right, o.maxLabels, o.minRatio).filter(
-        (c) => e.pair!.right[c] >= o.minRatio * peak(e.pair!.right)
-      )
+      const ls = likelyLetters(e.pair.left, o.maxLabels, o.minRatio)
+      const rs = likelyLetters(e.pair.right, o.maxLabels, o.minRatio)
       for (const a of ls)
         for (const b of rs)
           out.push({ text: CLASSES[a] + CLASSES[b], lnp: lnp(e.pair.left[a]) + lnp(e.pair.right[b]) - o.pairPenalty })
@@ -210,7 +213,7 @@ export function rescueWords(
   for (const [start, end] of tokenRanges(steps)) {
     const tok = steps.slice(start, end)
     const token = tok.map((st) => st.label).join('')
-    if (token.length < o.minLength || token.length > MAX_TOKEN || !/[A-Z]/.test(token) || lexicon.has(token)) {
+    if (!rescuable(token, lexicon, o.minLength)) {
       out.push(...tok)
       continue
     }
