@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { GLYPH_PIXELS, NUM_CLASSES, classIndex } from '../src/shared/classes.ts'
+import { GLYPH_PIXELS, NUM_CLASSES } from '../src/shared/classes.ts'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
 import { gitCommit } from '../src/main/core/version.ts'
 import { Rng } from '../src/main/nn/rng.ts'
-import { labelPair, PagesManifestSchema } from '../src/main/read/latticeCrops.ts'
+import { drawnChars, labelPair, PagesManifestSchema } from '../src/main/read/latticeCrops.ts'
 import { buildLattices } from '../src/main/read/lattice.ts'
 import { candidateBoxes } from '../src/main/read/readLines.ts'
 import { extractGlyphs } from '../src/main/read/transcribe.ts'
@@ -55,10 +55,7 @@ for (const dir of positionals) {
     const lattices = buildLattices(seg, layoutPage(seg.boxes))
     const all = candidateBoxes(lattices)
     const segs = lattices.flatMap((l) => l.segments)
-    const truth = page.chars.map(([label, x0, y0, x1, y1]) => ({
-      c: classIndex(label),
-      box: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
-    }))
+    const truth = drawnChars(page.chars)
     const rows = segs.flatMap((s, i) => (s.kind === 'cut' && !values.cuts ? [] : [i]))
     const g = extractGlyphs(
       seg,

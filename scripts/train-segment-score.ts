@@ -18,11 +18,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { classIndex, NUM_CLASSES } from '../src/shared/classes.ts'
+import { NUM_CLASSES } from '../src/shared/classes.ts'
 import { writeFileAtomic } from '../src/main/core/atomicFile.ts'
 import { gitCommit } from '../src/main/core/version.ts'
 import { loadClassifier } from '../src/main/recognize/models.ts'
-import { labelCandidate } from '../src/main/read/latticeCrops.ts'
+import { drawnChars, labelCandidate } from '../src/main/read/latticeCrops.ts'
 import { shapePrior, type PreparedLines } from '../src/main/read/readLines.ts'
 import {
   bestPath,
@@ -169,10 +169,7 @@ async function main() {
         ...(lattice ? { lattice } : {})
       })
       if (!prep) continue
-      const truth = page.chars.map(([label, x0, y0, x1, y1]) => ({
-        c: classIndex(label),
-        box: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
-      }))
+      const truth = drawnChars(page.chars)
       let base = 0
       for (const lat of prep.lattices) {
         const m = lat.segments.length

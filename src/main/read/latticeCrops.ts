@@ -67,6 +67,22 @@ export interface LatticeCrops {
   pages: number
 }
 
+/** A drawn character of a `data pages` manifest: its class index and box in file pixels. */
+export interface DrawnChar {
+  c: number
+  box: Rect
+}
+
+/** A manifest page's `chars` ([label, x0, y0, x1, y1, …], file pixels) as class indices and boxes. */
+export function drawnChars(
+  chars: readonly (readonly [string, number, number, number, number, ...number[]])[]
+): DrawnChar[] {
+  return chars.map(([label, x0, y0, x1, y1]) => ({
+    c: classIndex(label),
+    box: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+  }))
+}
+
 export function iou(a: Rect, b: Rect): number {
   const x0 = Math.max(a.x, b.x),
     y0 = Math.max(a.y, b.y),
@@ -85,7 +101,7 @@ export function iou(a: Rect, b: Rect): number {
  */
 export function labelCandidate(
   box: Rect,
-  truth: readonly { c: number; box: Rect }[],
+  truth: readonly DrawnChar[],
   minIou: number,
   noneIou: number,
   minCover = 0
@@ -118,7 +134,7 @@ export function labelCandidate(
  */
 export function labelPair(
   box: Rect,
-  truth: readonly { c: number; box: Rect }[],
+  truth: readonly DrawnChar[],
   minIou = 0.6,
   minCover = 0.8
 ): [number, number] | 'none' | null {
@@ -181,10 +197,7 @@ export async function latticeCrops(
     segs.forEach((s, i) => {
       if (s.cutUnit === true || s.mergeUnit === true) rows.push(i)
     })
-    const truth = page.chars.map(([label, x0, y0, x1, y1]) => ({
-      c: classIndex(label),
-      box: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
-    }))
+    const truth = drawnChars(page.chars)
     const glyphs = extractGlyphs(
       seg,
       rows.map((r) => all[r])

@@ -4,14 +4,13 @@
 // taught on one character, a fragment or three characters. The reading stage asks it only where the lexicon's
 // second look (read/wordRescue.ts) may use it: a box read as one letter that is two, an I pressed into an A's leg,
 // which no cut of the box separates.
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { CLASSES, GLYPH_PIXELS, GLYPH_SIZE, NUM_CLASSES } from '../../shared/classes.ts'
 import { errorMessage } from '../core/errors.ts'
-import { CorruptModelError, ModelCardError, ModelMismatchError, NonFiniteOutputError } from '../recognize/modelCard.ts'
-import { openOnnxSession } from '../recognize/onnxClassifier.ts'
+import { ModelCardError, ModelMismatchError, NonFiniteOutputError } from '../recognize/modelCard.ts'
+import { openOnnxSession, readOnnxModelFile } from '../recognize/onnxClassifier.ts'
 import { onnxBatch } from '../recognize/onnxBatch.ts'
 import { requireOrt } from '../recognize/ortRuntime.ts'
 
@@ -77,12 +76,7 @@ export async function loadPairReader(dir: string): Promise<PairReader> {
   const want = [...CLASSES, 'none']
   if (card.classes.some((c, i) => c.toUpperCase() !== want[i].toUpperCase()))
     throw new ModelCardError(cardFile, `classes must be A–Z, 0–9 and "none" in that order`)
-  const onnxFile = join(dir, card.modelFile)
-  if (!existsSync(onnxFile)) throw new CorruptModelError(`${dir}: missing ${card.modelFile} (named by model.json)`)
-  const bytes = readFileSync(onnxFile)
-  const sha = createHash('sha256').update(bytes).digest('hex')
-  if (sha !== card.modelSha256)
-    throw new CorruptModelError(`${onnxFile}: SHA-256 ${sha} differs from the card's ${card.modelSha256}`)
+  const { onnxFile, bytes } = readOnnxModelFile(dir, card.modelFile, card.modelSha256)
   const ort = requireOrt()
   const session = await openOnnxSession(ort, bytes, onnxFile)
   const { left, right } = card.outputs

@@ -51,6 +51,28 @@ export function onnxThreads(override: string | undefined, cores: number): number
   return Math.max(1, Math.min(4, cores))
 }
 
+/**
+ * The bytes of the ONNX file a card names in `dir`, checked against the card's SHA-256 when it gives one; a missing or
+ * different file is a CorruptModelError.
+ */
+export function readOnnxModelFile(
+  dir: string,
+  modelFile: string,
+  expectedSha: string | undefined
+): { onnxFile: string; bytes: Buffer } {
+  const onnxFile = join(dir, modelFile)
+  if (!existsSync(onnxFile)) throw new CorruptModelError(`${dir}: missing ${modelFile} (named by model.json)`)
+  const bytes = readFileSync(onnxFile)
+  if (expectedSha) {
+    const sha = createHash('sha256').update(bytes).digest('hex')
+    if (sha !== expectedSha)
+      throw new CorruptModelError(
+        `${onnxFile}: SHA-256 ${sha} differs from the card's ${expectedSha}; the file is damaged or belongs to another card`
+      )
+  }
+  return { onnxFile, bytes }
+}
+
 /** What openOnnxSession needs of onnxruntime-node (the module, however it was loaded). */
 type OrtModule = Pick<typeof ort, 'InferenceSession'>
 
@@ -160,16 +182,7 @@ export class OnnxClassifier implements Classifier {
       )
     const modelFile = q ? q.modelFile : card.modelFile
     const expectedSha = q ? q.modelSha256 : card.modelSha256
-    const onnxFile = join(dir, modelFile)
-    if (!existsSync(onnxFile)) throw new CorruptModelError(`${dir}: missing ${modelFile} (named by model.json)`)
-    const bytes = readFileSync(onnxFile)
-    if (expectedSha) {
-      const sha = createHash('sha256').update(bytes).digest('hex')
-      if (sha !== expectedSha)
-        throw new CorruptModelError(
-          `${onnxFile}: SHA-256 ${sha} differs from the card's ${expectedSha}; the file is damaged or belongs to another card`
-        )
-    }
+    const { onnxFile, bytes } = readOnnxModelFile(dir, modelFile, expectedSha)
     const session = await openOnnxSession(ort, bytes, onnxFile)
 
     // Labels → Glyphdesk classes.
