@@ -27,7 +27,7 @@ import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentScan } from '../src/main/vision/sheet.ts'
 import { assembleText } from '../src/shared/pagedoc.ts'
-import { knobs } from './knobs.ts'
+import { knobOptions, knobs } from './knobs.ts'
 import { pageImages } from './pageFiles.ts'
 
 const { values, positionals } = parseArgs({
@@ -56,32 +56,15 @@ const lmFile = values['lm-file'] ? loadCharLm(values['lm-file'], { digitClass: t
 function config(spec: string): TranscribeOptions {
   const [name, ...own] = spec.split('+')
   const o = knobs(own)
-  const merged = (g: string) => (k[g] || o[g] ? { ...k[g], ...o[g] } : undefined)
+  const groups: Record<string, Record<string, number>> = { ...k }
+  for (const g of Object.keys(o)) groups[g] = { ...k[g], ...o[g] }
   const tuned: TranscribeOptions = {
-    decoder: merged('decoder'),
-    shape: merged('shape'),
-    gaps: merged('gaps'),
-    lattice: merged('lattice'),
-    lookalike: merged('lookalike'),
-    heal: merged('heal'),
-    split: merged('split'),
-    rescue: merged('rescue'),
-    ...(merged('touching')?.weight !== undefined ? { touchingWeight: merged('touching')!.weight } : {}),
-    ...(merged('touching')?.merges !== undefined ? { touchingMerges: merged('touching')!.merges !== 0 } : {}),
-    ...(merged('touching')?.peak !== undefined ? { touchingPeak: merged('touching')!.peak } : {}),
-    ...(merged('touching')?.unsure !== undefined ? { touchingWeightUnsure: merged('touching')!.unsure } : {}),
-    ...(merged('touching')?.sure !== undefined ? { touchingSure: merged('touching')!.sure } : {}),
+    ...knobOptions(groups),
     ...(values['lm-weight'] ? { lmWeight: Number(values['lm-weight']) } : {})
   }
-  // `--segment-score FILE` (a model, or a card with one), `segscore.off=1` the hand-set priors.
-  if (values['segment-score']) {
+  // `--segment-score FILE` (a model, or a card with one), unless `segscore.off=1` asks for the hand-set priors.
+  if (values['segment-score'] && !groups['segscore']?.off)
     tuned.segmentScore = parseSegmentScore(JSON.parse(readFileSync(values['segment-score'], 'utf8')))
-  }
-  if (merged('segscore')?.off) tuned.segmentScore = null
-  // `--set touching.pieces=0`: the page's classifier reads the cut pieces too (default: its pieceReader).
-  if (merged('touching')?.pieces === 0) tuned.cutReader = null
-  if (merged('pairs')?.off) tuned.pairs = null
-  if (merged('pairs')?.cuts !== undefined) tuned.rescue = { ...tuned.rescue, pairCuts: merged('pairs')!.cuts !== 0 }
   if (name === 'old') return { decode: false }
   if (name === 'nolm') return { ...tuned, lm: false }
   if (name === 'lm') return { ...tuned, lm: lmFile ?? true }

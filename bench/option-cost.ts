@@ -3,17 +3,17 @@
 // with the order swapped every round so that neither side always pays V8's warm-up or a busy neighbour. Prints the
 // total reading time of each side per round, the median ratio (variant / default) and whether the texts differ.
 //   npx tsx bench/option-cost.ts DIR --set pairs.off=1 [--rounds 8] [--only PREFIXES]
-// Knobs: those of bench/decode-conditions.ts (pairs.off=1, pairs.cuts=0, touching.weight=…, decoder.beam=…).
+// Knobs: those of bench/decode-conditions.ts (bench/knobs.ts#knobOptions: pairs.off=1, touching.weight=…, decoder.beam=…).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadClassifier } from '../src/main/recognize/models.ts'
 import { defaultCharLm, lexicon } from '../src/main/read/readLines.ts'
-import { transcribe, type TranscribeOptions } from '../src/main/read/transcribe.ts'
+import { transcribe } from '../src/main/read/transcribe.ts'
 import { loadImage } from '../src/main/vision/image.ts'
 import { segmentScan } from '../src/main/vision/sheet.ts'
 import { assembleText } from '../src/shared/pagedoc.ts'
-import { knobs } from './knobs.ts'
+import { knobOptions, knobs } from './knobs.ts'
 import { pageImages } from './pageFiles.ts'
 
 const { values, positionals } = parseArgs({
@@ -27,14 +27,7 @@ const { values, positionals } = parseArgs({
 const dir = positionals[0]
 if (!dir || !values.set?.length)
   throw new Error('usage: npx tsx bench/option-cost.ts DIR --set group.key=value [--rounds 8]')
-const k = knobs(values.set)
-const variant: TranscribeOptions = {
-  ...(k['pairs']?.off ? { pairs: null } : {}),
-  ...(k['pairs']?.cuts !== undefined ? { rescue: { pairCuts: k['pairs'].cuts !== 0 } } : {}),
-  ...(k['touching']?.weight !== undefined ? { touchingWeight: k['touching'].weight } : {}),
-  ...(k['decoder'] ? { decoder: k['decoder'] } : {}),
-  ...(k['lattice'] ? { lattice: k['lattice'] } : {})
-}
+const variant = knobOptions(knobs(values.set))
 const classifier = await loadClassifier()
 defaultCharLm()
 lexicon()
