@@ -9,6 +9,7 @@
 //      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
 //      [--pairs DIR|off]      the pair reader the word rescue may use (default: the shipped one); pairs.off=1 in a
 //                              configuration reads without it, pairs.cuts=0 asks it about no cut piece
+//      [--changes]            print to stderr the lines the first and the last configuration read differently
 //      [--set key=value ...]   decoder/shape/gaps/touching knobs for tuning, e.g. --set decoder.segmentBonus=1.5,
 //                              touching.weight=0.65, touching.peak=4 (the touching model's certainty as a prior), touching.merges=1,
 //                              touching.unsure=0.9 and touching.sure=0.9 (the weight where the page's classifier is below `sure`)
@@ -40,6 +41,7 @@ const { values, positionals } = parseArgs({
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     show: { type: 'boolean', default: false },
+    changes: { type: 'boolean', default: false },
     touching: { type: 'string' },
     pairs: { type: 'string' },
     'segment-score': { type: 'string' },
@@ -112,6 +114,7 @@ async function main() {
     // segmentPage, which read phone photos with their desk: its phone rows and overall were not the pipeline's).
     const seg = await segmentScan(image)
     segMs += performance.now() - t0
+    let firstText: string | undefined
     for (const c of names) {
       const t0 = performance.now()
       const cfg = config(c)
@@ -125,6 +128,18 @@ async function main() {
       const text = assembleText(doc)
       if (values.show && c === names[names.length - 1] && text !== gt)
         console.log(`${name} [${c}]\n${text}\n--- truth\n${gt}\n`)
+      if (values.changes) firstText ??= text
+      if (values.changes && c === names[names.length - 1] && text !== firstText) {
+        // The lines the first and the last configuration read differently, each with its truth.
+        const a = firstText.split('\n'),
+          b = text.split('\n'),
+          t = gt.split('\n')
+        for (let k = 0; k < Math.max(a.length, b.length); k++)
+          if (a[k] !== b[k])
+            console.error(
+              `${name}:${k + 1}\n  ${names[0]}: ${a[k] ?? ''}\n  ${c}: ${b[k] ?? ''}\n  truth: ${t[k] ?? ''}`
+            )
+      }
       // The page's distances once: its own record and each row it counts in (its condition, overall) add them.
       const chars = strip(gt).length,
         errs = levenshtein(strip(text), strip(gt)),

@@ -33,6 +33,17 @@ export interface DecodeEdge {
   prior: number
   /** A detector's box that the lattice neither cuts nor merges: the decoder tries its classes by `minRatioPlain`. */
   plain?: boolean
+  /**
+   * The pair reader's reading of the segment as two characters (read/pairReader.ts: left and right, 37 entries each,
+   * the last "no pair"), where it was read; with `pairPenalty` finite the search may read it so.
+   */
+  pair?: EdgePair | null
+}
+
+/** A segment read as a left and a right character: 37 probabilities each (CLASSES order, then "no pair"). */
+export interface EdgePair {
+  left: ArrayLike<number>
+  right: ArrayLike<number>
 }
 
 export interface DecodeLattice {
@@ -86,6 +97,13 @@ export interface DecoderOptions {
    * language-model context holds.
    */
   mixedTokenCost?: number
+  /**
+   * What reading a segment as two characters costs (natural-log units), where the pair reader read it
+   * (DecodeEdge.pair); with a language model only. Such a reading scores the segment's prior and bonus once, both
+   * heads' ln p, and the language model and letter–digit switches of both characters, less this. Default Infinity:
+   * never (docs/BENCHMARKS.md).
+   */
+  pairPenalty?: number
   /** Hypotheses kept per node (default 32). */
   beam?: number
   /** Paths returned, best first (default 3). */
@@ -103,6 +121,7 @@ export const DEFAULT_DECODER = {
   lookalikeMin: 1,
   confidentGap: 0.95,
   mixedTokenCost: 2,
+  pairPenalty: Infinity,
   beam: 32,
   nBest: 3
 }
@@ -131,6 +150,7 @@ export function decoderOptions(
     lookalikeMin: o?.lookalikeMin ?? d.lookalikeMin,
     confidentGap: o?.confidentGap ?? d.confidentGap,
     mixedTokenCost: o?.mixedTokenCost ?? d.mixedTokenCost,
+    pairPenalty: o?.pairPenalty ?? d.pairPenalty,
     beam: o?.beam ?? d.beam,
     nBest: o?.nBest ?? d.nBest
   }
@@ -232,6 +252,35 @@ function withPartner(ks: number[], best: number, probs: ArrayLike<number>, looka
   return partner >= 0 && !ks.includes(partner) && probs[partner] >= lookalikeMin ? [...ks, partner] : ks
 }
 
+/** The index of a pair reader's "no pair" entry (read/pairReader.ts#NO_PAIR). */
+const NO_PAIR = CLASSES.length
+
+/**
+ * The readings of a segment as two characters worth trying: on each head its classes (letters and digits) within
+ * `minRatio` of the head's best entry — which may be "no pair" — at most `maxLabels`, and every left–right
+ * combination of them with the sum of their ln p.
+ */
+export function pairLabels(pair: EdgePair, opts: DecoderOptions): { left: number; right: number; lnp: number }[] {
+  const ratio = opts.minRatio ?? DEFAULT_DECODER.minRatio
+  const max = opts.maxLabels ?? DEFAULT_DECODER.maxLabels
+  const side = (p: ArrayLike<number>): number[] => {
+    let top = 0
+    for (let k = 0; k <= NO_PAIR; k++) if (p[k] > top) top = p[k]
+    rankedProbs = p
+    const order = CLASS_ORDER.slice().sort(byRankedProb)
+    rankedProbs = NO_PROBS
+    const out: number[] = []
+    for (const k of order.slice(0, max)) if (p[k] >= ratio * top && p[k] > 0) out.push(k)
+    return out
+  }
+  const ls = side(pair.left)
+  if (ls.length === 0) return []
+  const rs = side(pair.right)
+  const out: { left: number; right: number; lnp: number }[] = []
+  for (const a of ls) for (const b of rs) out.push({ left: a, right: b, lnp: lnp(pair.left[a]) + lnp(pair.right[b]) })
+  return out
+}
+
 /** Whether a path passing a gap of space probability p may put a space there: [false], [true] or both. */
 export function spaceChoices(p: number | null | undefined, opts: DecoderOptions): boolean[] {
   if (p === null || p === undefined) return [false]
@@ -277,6 +326,8 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   const from: number[][] = Array.from({ length: lat.nodes }, () => [])
   lat.edges.forEach((e, i) => from[e.from].push(i))
   const labels = lat.edges.map((e) => candidateLabels(e.probs, opts, e.plain === true))
+  const pairPenalty = opts.pairPenalty ?? DEFAULT_DECODER.pairPenalty
+  const pairs = lat.edges.map((e) => (lm && e.pair && Number.isFinite(pairPenalty) ? pairLabels(e.pair, opts) : null))
   const at: Map<string, Hyp>[] = Array.from({ length: lat.nodes }, () => new Map())
   at[0].set('', { score: 0, ctx: push('', ' '), word: '', prev: null, edge: -1, label: '', spaceBefore: false })
   const add = (node: number, h: Hyp) => {
@@ -320,6 +371,31 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
               spaceBefore: s.space
             })
           }
+          const twos = pairs[ei]
+          if (twos === null) continue
+          for (const q of twos) {
+            const a = CLASSES[q.left],
+              b = CLASSES[q.right]
+            const mid = push(s.ctx, a)
+            add(e.to, {
+              score:
+                s.score +
+                e.prior +
+                q.lnp +
+                segBonus -
+                pairPenalty +
+                lmScore(s.ctx, a) -
+                switchCost(s.ctx, a) +
+                lmScore(mid, b) -
+                switchCost(mid, b),
+              ctx: push(mid, b),
+              word: s.word + a + b,
+              prev: h,
+              edge: ei,
+              label: a + b,
+              spaceBefore: s.space
+            })
+          }
         }
       }
     }
@@ -331,7 +407,11 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   return finals.map(({ h, score }) => {
     const steps: DecodedStep[] = []
     for (let q: Hyp | null = h; q && q.edge >= 0; q = q.prev)
-      steps.push({ edge: q.edge, label: q.label, spaceBefore: q.spaceBefore })
+      if (q.label.length === 2) {
+        // A segment read as two characters: its right and its left half (reversed below).
+        steps.push({ edge: q.edge, label: q.label[1], spaceBefore: false, half: 1 })
+        steps.push({ edge: q.edge, label: q.label[0], spaceBefore: q.spaceBefore, half: 0 })
+      } else steps.push({ edge: q.edge, label: q.label, spaceBefore: q.spaceBefore })
     steps.reverse()
     return { score, steps, text: steps.map((s) => (s.spaceBefore ? ' ' : '') + s.label).join('') }
   })

@@ -37,7 +37,7 @@ import {
 import { lineBand, parseSegmentScore, segmentFeatures, segmentScore, type SegmentScoreModel } from './segmentCrf.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
-import { DEFAULT_WORD_RESCUE, rescuable, rescueWords, type WordRescueOptions } from './wordRescue.ts'
+import { DEFAULT_WORD_RESCUE, MAX_TOKEN, rescuable, rescueWords, type WordRescueOptions } from './wordRescue.ts'
 import type { PairReader } from './pairReader.ts'
 import { PrefixTable, WordTable } from './wordTable.ts'
 import type { QuarterTurns } from '../vision/turn.ts'
@@ -618,9 +618,15 @@ function decodeMain(
  * rescue reads again (wordRescue.ts#rescuable: letters among its characters, `minLength`…MAX_TOKEN long, no lexicon
  * word), each detector box and merge (with `pairCuts`, each cut piece and run too) wholly inside the token's
  * stretch of its line's lattice (rows of `read.lattices`' candidates, in order). The rescue-only merges are left out:
- * they join two boxes already.
+ * they join two boxes already. With `anyNonWord` (the decoder may read pairs itself: DecoderOptions.pairPenalty),
+ * under every token that is no lexicon word too: numbers, letter–digit codes and short tokens.
  */
-export function pairCandidates(read: ReadLinesResult, lexicon: Lexicon, opts: WordRescueOptions = {}): number[] {
+export function pairCandidates(
+  read: ReadLinesResult,
+  lexicon: Lexicon,
+  opts: WordRescueOptions = {},
+  anyNonWord = false
+): number[] {
   const minLength = opts.minLength ?? DEFAULT_WORD_RESCUE.minLength
   const cuts = opts.pairCuts ?? DEFAULT_WORD_RESCUE.pairCuts
   const starts: number[] = []
@@ -649,7 +655,8 @@ export function pairCandidates(read: ReadLinesResult, lexicon: Lexicon, opts: Wo
   const rows = new Set<number>()
   for (const boxes of tokens.values()) {
     const text = boxes.map((b) => b.label).join('')
-    if (!rescuable(text, lexicon, minLength)) continue
+    if (!rescuable(text, lexicon, minLength) && !(anyNonWord && text.length <= MAX_TOKEN && !lexicon.has(text)))
+      continue
     const li = latticeOf(boxes[0].candidate)
     const lat = read.lattices[li]
     let from = Infinity,
@@ -718,7 +725,8 @@ export function decodeLines(
         prior,
         // Every edge of one shape (plain false rather than absent): decodeLine's optimised code was thrown away
         // on each new shape (docs/BENCHMARKS.md, "Forty-second session").
-        plain: isPlainBox(s)
+        plain: isPlainBox(s),
+        pair: prep.pairs?.get(base + i) ?? null
       }
     })
     const paths = decodeMain(lat, edges, space, decoder)

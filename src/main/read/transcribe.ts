@@ -489,9 +489,14 @@ async function readSegmented(
       segmentation: seg,
       glyphs: new Float32Array(0)
     }
-  if (decodeOpts.lexicon && opts.pairs !== null && (opts.rescue?.margin ?? DEFAULT_WORD_RESCUE.margin) > 0) {
+  const decoderPairs = Number.isFinite(decodeOpts.decoder.pairPenalty ?? DEFAULT_DECODER.pairPenalty)
+  if (
+    decodeOpts.lexicon &&
+    opts.pairs !== null &&
+    ((opts.rescue?.margin ?? DEFAULT_WORD_RESCUE.margin) > 0 || decoderPairs)
+  ) {
     // Tokens left as no word: their candidates read as pairs, and their lines decoded again (the others as before).
-    const rows = pairCandidates(read, decodeOpts.lexicon, opts.rescue)
+    const rows = pairCandidates(read, decodeOpts.lexicon, opts.rescue, decoderPairs)
     const reader = rows.length > 0 ? (opts.pairs ?? (await defaultPairReader())) : null
     if (reader) {
       const r = await reader.read(glyphRows(prep.glyphs, rows), rows.length)

@@ -217,12 +217,16 @@ export function rescueWords(
       out.push(...tok)
       continue
     }
-    const path = tok.map((st) => st.edge)
-    const own = pathScore(
-      edges,
-      path,
-      tok.map((st) => st.label)
-    )
+    // The token's own path: a segment the decoder read as two characters (its two half steps) is one edge of it.
+    const path: number[] = [],
+      labels: string[] = []
+    for (const st of tok)
+      if (st.half === 1 && path.length > 0 && path[path.length - 1] === st.edge) labels[labels.length - 1] += st.label
+      else {
+        path.push(st.edge)
+        labels.push(st.label)
+      }
+    const own = pathScore(edges, path, labels)
     const w = bestWord(edges, edges[path[0]].from, edges[path[path.length - 1]].to, words, o)
     if (w && w.text !== token && w.score >= own - o.margin) {
       w.edges.forEach((e, i) => {

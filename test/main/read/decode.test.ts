@@ -6,6 +6,7 @@ import {
   DEFAULT_DECODER,
   decodeLine,
   decoderOptions,
+  pairLabels,
   spaceChoices,
   type DecodeLattice,
   type DecoderOptions
@@ -54,10 +55,21 @@ function scoreOf(
         word = ''
       } else s += lnp(1 - sp)
     }
-    s += e.prior + lnp(e.probs[idx(st.label)]) + bonus + opts.lmWeight * lm.logProb(text, st.label)
-    if (word.length > 0 && digit(word[word.length - 1]) !== digit(st.label)) s -= mix
-    text += st.label
-    word += st.label
+    // A segment read as two characters: both heads of its pair reading, the prior and bonus once, less pairPenalty.
+    if (st.label.length === 2)
+      s +=
+        e.prior +
+        lnp(e.pair!.left[idx(st.label[0])]) +
+        lnp(e.pair!.right[idx(st.label[1])]) +
+        bonus -
+        (opts.pairPenalty ?? DEFAULT_DECODER.pairPenalty)
+    else s += e.prior + lnp(e.probs[idx(st.label)]) + bonus
+    for (const c of st.label) {
+      s += opts.lmWeight * lm.logProb(text, c)
+      if (word.length > 0 && digit(word[word.length - 1]) !== digit(c)) s -= mix
+      text += c
+      word += c
+    }
   })
   return s + opts.lmWeight * lm.logProb(text, ' ') + wordEnd()
 }
@@ -76,15 +88,27 @@ function bruteForce(lat: DecodeLattice, opts: DecoderOptions & Parameters<typeof
     const spaces = acc.length > 0 ? spaceChoices(sp, opts) : [false]
     lat.edges.forEach((e, ei) => {
       if (e.from !== node) return
-      for (const k of candidateLabels(e.probs, opts, e.plain === true))
-        for (const space of spaces) walk(e.to, [...acc, { edge: ei, label: CLASSES[k], space }])
+      const labels = candidateLabels(e.probs, opts, e.plain === true).map((k) => CLASSES[k])
+      if (e.pair && Number.isFinite(opts.pairPenalty ?? DEFAULT_DECODER.pairPenalty))
+        for (const q of pairLabels(e.pair, opts)) labels.push(CLASSES[q.left] + CLASSES[q.right])
+      for (const label of labels) for (const space of spaces) walk(e.to, [...acc, { edge: ei, label, space }])
     })
   }
   walk(0, [])
   return best
 }
 
-function randomLattice(r: () => number): DecodeLattice {
+/** A pair reader's head: the given entries (classes, or '-' for "no pair") with their p, the rest sharing what is left. */
+function head(spec: Record<string, number>): Float32Array {
+  const p = new Float32Array(CLASSES.length + 1)
+  const given = Object.values(spec).reduce((a, b) => a + b, 0)
+  const rest = (1 - given) / (p.length - Object.keys(spec).length)
+  p.fill(rest)
+  for (const [c, v] of Object.entries(spec)) p[c === '-' ? CLASSES.length : idx(c)] = v
+  return p
+}
+
+function randomLattice(r: () => number, pairs = false): DecodeLattice {
   const nodes = 2 + Math.floor(r() * 5)
   const edges: DecodeLattice['edges'] = []
   const alphabet = 'THEOACSM0125 '.replace(' ', '')
@@ -102,6 +126,24 @@ function randomLattice(r: () => number): DecodeLattice {
         left -= v
       }
       edges.push({ from: f, to: t, probs: probs(spec), prior: -r(), ...(r() < 0.5 ? { plain: true } : {}) })
+      if (pairs && r() < 0.4) {
+        const side = () => {
+          const spec: Record<string, number> = {}
+          let left = 0.97
+          for (const c of [
+            alphabet[Math.floor(r() * alphabet.length)],
+            alphabet[Math.floor(r() * alphabet.length)],
+            '-'
+          ]) {
+            if (spec[c] !== undefined) continue
+            const v = left * (0.2 + 0.7 * r())
+            spec[c] = v
+            left -= v
+          }
+          return head(spec)
+        }
+        edges[edges.length - 1].pair = { left: side(), right: side() }
+      }
     }
   }
   // Space probabilities from near 0 to near 1, some beyond the decoder's confident-gap limits.
@@ -171,6 +213,87 @@ describe('line decoder', () => {
       const path = got.steps.map((s) => ({ edge: s.edge, label: s.label, space: s.spaceBefore }))
       expect(scoreOf(lat, path, opts)).toBeCloseTo(got.score, 9)
     }
+  })
+
+  it('with pair readings: finds the best reading brute force finds, one segment read as two characters', () => {
+    const r = rng(31)
+    const opts = {
+      lm: tinyLm,
+      lmWeight: 0.7,
+      segmentBonus: 0.4,
+      lexiconBonus: 1.5,
+      lexicon: new Set(['THE', 'CAT', 'ON', 'TO']),
+      confident: 0.95,
+      minRatio: 0.05,
+      minRatioPlain: 0.4,
+      maxLabels: 3,
+      mixedTokenCost: 0.8,
+      // Negative: pairs read often enough to be tested (a pair pays a second character's language model).
+      pairPenalty: -3,
+      beam: Number.POSITIVE_INFINITY,
+      nBest: 1
+    }
+    let read = 0
+    for (let t = 0; t < 80; t++) {
+      const lat = randomLattice(r, true)
+      const brute = bruteForce(lat, opts)
+      const [got] = decodeLine(lat, opts)
+      expect(got.score).toBeCloseTo(brute.score, 9)
+      expect(got.text).toBe(brute.text)
+      // Two half steps on one segment are one step of the path scored.
+      const path: { edge: number; label: string; space: boolean }[] = []
+      for (const s of got.steps) {
+        if (s.half === 1) {
+          expect(path[path.length - 1].edge).toBe(s.edge)
+          expect(s.spaceBefore).toBe(false)
+          path[path.length - 1].label += s.label
+          read++
+        } else path.push({ edge: s.edge, label: s.label, space: s.spaceBefore })
+      }
+      expect(scoreOf(lat, path, opts)).toBeCloseTo(got.score, 9)
+    }
+    // The random lattices make the search read some segments as pairs (else this test would check nothing new).
+    expect(read).toBeGreaterThan(10)
+  })
+
+  it('reads a segment as two characters only when pairPenalty allows it, and only with a language model', () => {
+    // One wide segment: the page classifier says N (0.6), the pair reader says I then N. The lexicon holds IN.
+    const lat: DecodeLattice = {
+      nodes: 2,
+      edges: [
+        {
+          from: 0,
+          to: 1,
+          probs: probs({ N: 0.6, M: 0.2 }),
+          prior: 0,
+          pair: { left: head({ I: 0.8, '-': 0.15 }), right: head({ N: 0.85, '-': 0.1 }) }
+        }
+      ],
+      space: [null, null]
+    }
+    const opts = { lm: tinyLm, lexicon: new Set(['IN']) }
+    expect(DEFAULT_DECODER.pairPenalty).toBe(Number.POSITIVE_INFINITY)
+    expect(decodeLine(lat, opts)[0].text).toBe('N')
+    const two = decodeLine(lat, { ...opts, pairPenalty: 0 })[0]
+    expect(two.text).toBe('IN')
+    expect(two.steps).toEqual([
+      { edge: 0, label: 'I', spaceBefore: false, half: 0 },
+      { edge: 0, label: 'N', spaceBefore: false, half: 1 }
+    ])
+    // A large enough penalty keeps the one reading; without a language model pairs are never read.
+    expect(decodeLine(lat, { ...opts, pairPenalty: 6 })[0].text).toBe('N')
+    expect(decodeLine(lat, { lm: null, pairPenalty: 0 })[0].text).toBe('N')
+  })
+
+  it('pairLabels: the classes within minRatio of a head\'s best entry, "no pair" included in that best', () => {
+    const pair = { left: head({ '-': 0.6, I: 0.2, L: 0.02 }), right: head({ N: 0.5, M: 0.3, '-': 0.1 }) }
+    const got = pairLabels(pair, { lm: tinyLm, minRatio: 0.1, maxLabels: 3 }).map(
+      (q) => CLASSES[q.left] + CLASSES[q.right]
+    )
+    // Left: I (0.2 ≥ 0.06); L (0.02) is below a tenth of "no pair". Right: N and M; "no pair" is never a label.
+    expect(got).toEqual(['IN', 'IM'])
+    const q = pairLabels(pair, { lm: tinyLm, minRatio: 0.1 })[0]
+    expect(q.lnp).toBeCloseTo(Math.log(0.2) + Math.log(0.5), 6)
   })
 
   it('a narrow beam never claims more than the exact search', () => {

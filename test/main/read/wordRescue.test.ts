@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CLASSES, NUM_CLASSES } from '../../../src/shared/classes.ts'
 import type { DecodedStep, Lexicon } from '../../../src/main/read/decode.ts'
+import { CharLm, trainCharLm } from '../../../src/main/read/charLm.ts'
 import {
   bestWord,
   MAX_TOKEN,
@@ -330,6 +331,25 @@ describe('candidates read as two characters (RescueEdge.pair)', () => {
     ])
   })
 
+  it('scores a token whose pair the decoder read (two half steps on one candidate) as that pair', () => {
+    // The decoder read the A box as AI and the token as RAISE: a word, so the rescue leaves it.
+    const edges = raise({ A: 0.85 }, { I: 0.8 })
+    const tok: DecodedStep[] = [
+      { edge: 0, label: 'R', spaceBefore: true },
+      { edge: 1, label: 'A', spaceBefore: false, half: 0 },
+      { edge: 1, label: 'I', spaceBefore: false, half: 1 },
+      { edge: 2, label: 'S', spaceBefore: false },
+      { edge: 3, label: 'E', spaceBefore: false }
+    ]
+    expect(rescueWords(tok, edges, prefixLexicon(['RAISE'])).steps).toEqual(tok)
+    // Read RAISF (no word): its own score holds the pair's two heads, so RAISE replaces it by the F/E difference alone.
+    const edgesF = edges.map((e, i) => (i === 3 ? edge(3, 4, { F: 0.6, E: 0.3 }) : e))
+    const own = [...tok.slice(0, 4), { edge: 3, label: 'F', spaceBefore: false }]
+    const r = rescueWords(own, edgesF, prefixLexicon(['RAISE']))
+    expect(r.rescued).toEqual([{ token: 'RAISF', word: 'RAISE', below: expect.closeTo(Math.log(0.6 / 0.3), 6) }])
+    expect(r.steps.map((st) => st.label).join('')).toBe('RAISE')
+  })
+
   it('agrees with brute force over every path, letter and letter pair on small random lattices', () => {
     const rng = mulberry32(11)
     const letters = 'ABCDEIOST'
@@ -453,8 +473,27 @@ describe('pair readings in decodeLines', () => {
     expect(first.boxes.map((b) => b.label).join('')).toBe('RASE')
     expect(pairCandidates(first, lex)).toEqual([0, 1, 2, 3])
     expect(pairCandidates(first, prefixLexicon(['RASE']))).toEqual([])
-    // Shorter than the rescue's minLength: not asked.
+    // Shorter than the rescue's minLength: not asked …
     expect(pairCandidates(first, lex, { minLength: 5 })).toEqual([])
+    // … unless the decoder reads pairs itself: then every token that is no word is asked about, a word still not.
+    expect(pairCandidates(first, lex, { minLength: 5 }, true)).toEqual([0, 1, 2, 3])
+    expect(pairCandidates(first, prefixLexicon(['RASE']), {}, true)).toEqual([])
+  })
+
+  it('with pairPenalty, the decoder itself reads a box as two where the language model prefers it', () => {
+    // No lexicon word to rescue into (SEA only): R A+I S E read as RAISE by the decoder, from the pair reader's heads.
+    const lm = new CharLm(trainCharLm(['RAISE THE RAISED RAISES', 'RAIN'], 3))
+    const prep = { ...rase(), pairs: new Map([[1, { left: head('A', 0.85), right: head('I', 0.8) }]]) }
+    const o = { lm, lexicon: prefixLexicon(['SEA']), segmentScore: null }
+    expect(
+      decodeLines(prep, o)
+        .boxes.map((b) => b.label)
+        .join('')
+    ).toBe('RASE')
+    const out = decodeLines(prep, { ...o, decoder: { pairPenalty: 0 } })
+    expect(out.boxes.map((b) => b.label).join('')).toBe('RAISE')
+    expect(out.lines[0].rescues).toBeUndefined()
+    expect(out.boxes.map((b) => b.half)).toEqual([undefined, 0, 1, undefined, undefined])
   })
 
   it('a box the rescue reads as two becomes its two halves, each with its head as probabilities', () => {
