@@ -128,7 +128,7 @@ async function main() {
       const text = assembleText(doc)
       if (values.show && c === names[names.length - 1] && text !== gt)
         console.log(`${name} [${c}]\n${text}\n--- truth\n${gt}\n`)
-      if (values.changes) firstText ??= text
+      firstText ??= text
       if (values.changes && c === names[names.length - 1] && text !== firstText) {
         // The lines the first and the last configuration read differently, each with its truth.
         const a = firstText.split('\n'),

@@ -6,8 +6,8 @@ import type { TranscribeOptions } from '../src/main/read/transcribe.ts'
 export function knobs(sets: readonly string[]): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {}
   for (const s of sets) {
-    const m = /^(\w+)\.(\w+)=(-?[\d.]+)$/.exec(s)
-    if (!m) throw new Error(`--set ${s}: expected group.key=number`)
+    const m = /^(\w+)\.(\w+)=(-?[\d.]+|-?Infinity)$/.exec(s)
+    if (!m) throw new Error(`--set ${s}: expected group.key=number (or Infinity)`)
     ;(out[m[1]] ??= {})[m[2]] = Number(m[3])
   }
   return out

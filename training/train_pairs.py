@@ -160,7 +160,7 @@ def main():
             'command': '/usr/bin/python3 training/train_pairs.py ' + ' '.join(portable(a) for a in sys.argv[1:]),
             'train': [{'prefix': os.path.basename(f), 'sha256': sha256_file(f + '.x.f32')} for f in args.train],
             'valid': {'prefix': os.path.basename(args.valid), 'sha256': sha256_file(args.valid + '.x.f32')},
-            'init': {'file': os.path.basename(args.init), 'sha256': sha256_file(args.init)},
+            'init': {'file': portable(args.init), 'sha256': sha256_file(args.init)},
             'seed': args.seed, 'threads': args.threads, 'epochs': args.epochs, 'batch': args.batch, 'lr': args.lr, 'pairRepeat': args.pair_repeat,
             'curves': curves,
         },

@@ -121,7 +121,7 @@ export const DEFAULT_DECODER = {
   lookalikeMin: 1,
   confidentGap: 0.95,
   mixedTokenCost: 2,
-  pairPenalty: Infinity,
+  pairPenalty: -1,
   beam: 32,
   nBest: 3
 }

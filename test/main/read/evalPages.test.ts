@@ -32,7 +32,13 @@ describe('evalPages', () => {
     // nothing but E is what a texture looks like to the clutter rule (read/notWriting.ts): not asked here.
     // The hand-set candidate prior too: the learned score (read/segmentCrf.ts) weighs the classifier's readings,
     // fitted on cnn-best's, and a classifier that reads everything as E is not one it can weigh.
-    const r = await evalPages(fixtures, alwaysE, { touching: null, dropClutter: false, segmentScore: null })
+    // And no pair reader: next to a classifier that is never sure, the real pair reader's readings would win.
+    const r = await evalPages(fixtures, alwaysE, {
+      touching: null,
+      dropClutter: false,
+      segmentScore: null,
+      pairs: null
+    })
     expect(r.pages).toHaveLength(1)
     const p = r.pages[0]
     expect(p.name).toBe('haiku')

@@ -480,16 +480,13 @@ describe('pair readings in decodeLines', () => {
     expect(pairCandidates(first, prefixLexicon(['RASE']), {}, true)).toEqual([])
   })
 
-  it('with pairPenalty, the decoder itself reads a box as two where the language model prefers it', () => {
+  it('the decoder itself reads a box as two where the language model prefers it (pairPenalty finite)', () => {
     // No lexicon word to rescue into (SEA only): R A+I S E read as RAISE by the decoder, from the pair reader's heads.
     const lm = new CharLm(trainCharLm(['RAISE THE RAISED RAISES', 'RAIN'], 3))
     const prep = { ...rase(), pairs: new Map([[1, { left: head('A', 0.85), right: head('I', 0.8) }]]) }
     const o = { lm, lexicon: prefixLexicon(['SEA']), segmentScore: null }
-    expect(
-      decodeLines(prep, o)
-        .boxes.map((b) => b.label)
-        .join('')
-    ).toBe('RASE')
+    const off = decodeLines(prep, { ...o, decoder: { pairPenalty: Number.POSITIVE_INFINITY } })
+    expect(off.boxes.map((b) => b.label).join('')).toBe('RASE')
     const out = decodeLines(prep, { ...o, decoder: { pairPenalty: 0 } })
     expect(out.boxes.map((b) => b.label).join('')).toBe('RAISE')
     expect(out.lines[0].rescues).toBeUndefined()
