@@ -186,23 +186,26 @@ describe('candidate labels', () => {
 })
 
 describe('line decoder', () => {
+  /** Options of the exact searches checked against brute force: every term on, an unbounded beam. */
+  const exact = {
+    lm: tinyLm,
+    lmWeight: 0.7,
+    segmentBonus: 0.4,
+    lexiconBonus: 1.5,
+    lexicon: new Set(['THE', 'CAT', 'ON', 'TO']),
+    confident: 0.95,
+    minRatio: 0.05,
+    minRatioPlain: 0.4,
+    maxLabels: 3,
+    lookalikeMin: 0.01,
+    mixedTokenCost: 0.8,
+    beam: Number.POSITIVE_INFINITY,
+    nBest: 1
+  }
+
   it('finds the best reading brute force finds, on 60 random small lattices (unbounded beam)', () => {
     const r = rng(12)
-    const opts = {
-      lm: tinyLm,
-      lmWeight: 0.7,
-      segmentBonus: 0.4,
-      lexiconBonus: 1.5,
-      lexicon: new Set(['THE', 'CAT', 'ON', 'TO']),
-      confident: 0.95,
-      minRatio: 0.05,
-      minRatioPlain: 0.4,
-      maxLabels: 3,
-      lookalikeMin: 0.01,
-      mixedTokenCost: 0.8,
-      beam: Number.POSITIVE_INFINITY,
-      nBest: 1
-    }
+    const opts = exact
     for (let t = 0; t < 60; t++) {
       const lat = randomLattice(r)
       const brute = bruteForce(lat, opts)
@@ -217,22 +220,8 @@ describe('line decoder', () => {
 
   it('with pair readings: finds the best reading brute force finds, one segment read as two characters', () => {
     const r = rng(31)
-    const opts = {
-      lm: tinyLm,
-      lmWeight: 0.7,
-      segmentBonus: 0.4,
-      lexiconBonus: 1.5,
-      lexicon: new Set(['THE', 'CAT', 'ON', 'TO']),
-      confident: 0.95,
-      minRatio: 0.05,
-      minRatioPlain: 0.4,
-      maxLabels: 3,
-      mixedTokenCost: 0.8,
-      // Negative: pairs read often enough to be tested (a pair pays a second character's language model).
-      pairPenalty: -3,
-      beam: Number.POSITIVE_INFINITY,
-      nBest: 1
-    }
+    // Negative: pairs read often enough to be tested (a pair pays a second character's language model).
+    const opts = { ...exact, pairPenalty: -3 }
     let read = 0
     for (let t = 0; t < 80; t++) {
       const lat = randomLattice(r, true)
