@@ -7,6 +7,8 @@
 //    (read/wordGaps.ts);
 //  - the character language model (read/charLm.ts) of the whole text, spaces included, times `lmWeight`;
 //  - a bonus for every finished word found in the lexicon, when there is one.
+// A segment the pair reader read (DecodeEdge.pair, after a first decoding: read/transcribe.ts) may also be read as
+// two characters, its left and right half (`pairPenalty`).
 // The language model resolves ambiguity and never overrides a confident reading: a segment whose best
 // class has p ≥ `confident` is read as that class, and otherwise only the classes within `minRatio` of
 // the best are tried. So a mixed token (4B, A4), a number or a non-word the classifier is sure of stays as
@@ -100,8 +102,9 @@ export interface DecoderOptions {
   /**
    * What reading a segment as two characters costs (natural-log units), where the pair reader read it
    * (DecodeEdge.pair); with a language model only. Such a reading scores the segment's prior and bonus once, both
-   * heads' ln p, and the language model and letter–digit switches of both characters, less this. Default Infinity:
-   * never (docs/BENCHMARKS.md).
+   * heads' ln p, and the language model and letter–digit switches of both characters, less this. Default −1 (a pair
+   * pays a second character's language model with one segment bonus; chosen on the tuning pages, docs/BENCHMARKS.md,
+   * "The decoder reads pairs itself"); Infinity: never.
    */
   pairPenalty?: number
   /** Hypotheses kept per node (default 32). */

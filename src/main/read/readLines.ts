@@ -166,7 +166,8 @@ export interface PreparedLines {
   touchPeak?: Float32Array
   /**
    * The pair reader's readings (read/pairReader.ts) of the candidates it was asked about, by candidate row: left and
-   * right probabilities over the 36 classes and "no pair". Only the word rescue uses them (set by transcribe.ts).
+   * right probabilities over the 36 classes and "no pair". The decoder (DecoderOptions.pairPenalty) and the word
+   * rescue use them (set by transcribe.ts).
    */
   pairs?: ReadonlyMap<number, { left: Float32Array; right: Float32Array }>
   /**

@@ -122,9 +122,9 @@ export interface TranscribeOptions {
   /** Misread words read again against the lexicon after the search (read/wordRescue.ts; `{ margin: 0 }` turns it off). */
   rescue?: WordRescueOptions
   /**
-   * The pair reader the word rescue may read a candidate with as two characters (read/pairReader.ts), asked only about
-   * the candidates under tokens the first decoding left as no word. Default: the shipped one (resources/pairs/),
-   * when installed; null: none.
+   * The pair reader the decoder and the word rescue may read a candidate with as two characters (read/pairReader.ts),
+   * asked only about the candidates under tokens the first decoding left as no word. Default: the shipped one
+   * (resources/pairs/), when installed; null: none.
    */
   pairs?: PairReader | null
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>
