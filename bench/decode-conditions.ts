@@ -7,7 +7,7 @@
 //   npx tsx bench/decode-conditions.ts DIR [--configs old,nolm,lm,lm-nolex,lm-notouch] [--lm-weight W] [--json]
 //      [--lm-file FILE]        another character model (scripts/build-char-lm.ts) for the lm configurations
 //      [--touching DIR|off]   the model that reads boxes the lattice cuts (default: the shipped one)
-//      [--pairs DIR|off]      the pair reader the word rescue may use (default: the shipped one); pairs.off=1 in a
+//      [--pairs DIR|off]      the pair reader the decoder and the word rescue use (default: the shipped one); pairs.off=1 in a
 //                              configuration reads without it, pairs.cuts=0 asks it about no cut piece
 //      [--changes]            print to stderr the lines the first and the last configuration read differently
 //      [--set key=value ...]   decoder/shape/gaps/touching knobs for tuning, e.g. --set decoder.segmentBonus=1.5,

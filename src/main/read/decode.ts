@@ -255,33 +255,47 @@ function withPartner(ks: number[], best: number, probs: ArrayLike<number>, looka
   return partner >= 0 && !ks.includes(partner) && probs[partner] >= lookalikeMin ? [...ks, partner] : ks
 }
 
-/** The index of a pair reader's "no pair" entry (read/pairReader.ts#NO_PAIR). */
-const NO_PAIR = CLASSES.length
+/**
+ * The classes (indices into CLASSES) worth trying on a row of probabilities, likeliest first: at most `max`, each at
+ * least `ratio` times the row's largest entry. Every entry counts for that largest one, a pair reader head's
+ * "no pair" too (read/pairReader.ts), so a head that says "no pair" offers few classes or none. `letters` leaves the
+ * digits out (the word rescue's lexicon words have none).
+ */
+export function likelyClasses(p: ArrayLike<number>, max: number, ratio: number, letters = false): number[] {
+  let top = 0
+  for (let k = 0; k < p.length; k++) if (p[k] > top) top = p[k]
+  const floor = ratio * top
+  rankedProbs = p
+  const order = CLASS_ORDER.slice().sort(byRankedProb)
+  rankedProbs = NO_PROBS
+  const out: number[] = []
+  for (const k of order) {
+    if (out.length >= max || p[k] < floor) break
+    if (!letters || !isDigit(CLASSES[k])) out.push(k)
+  }
+  return out
+}
 
 /**
- * The readings of a segment as two characters worth trying: on each head its classes (letters and digits) within
- * `minRatio` of the head's best entry — which may be "no pair" — at most `maxLabels`, and every left–right
- * combination of them with the sum of their ln p.
+ * The readings of a segment as two characters worth trying: on each head its likely classes (letters and digits;
+ * `likelyClasses` with `minRatio` and `maxLabels`), and every left–right combination of them with the sum of their
+ * ln p.
  */
 export function pairLabels(pair: EdgePair, opts: DecoderOptions): { left: number; right: number; lnp: number }[] {
   const ratio = opts.minRatio ?? DEFAULT_DECODER.minRatio
   const max = opts.maxLabels ?? DEFAULT_DECODER.maxLabels
-  const side = (p: ArrayLike<number>): number[] => {
-    let top = 0
-    for (let k = 0; k <= NO_PAIR; k++) if (p[k] > top) top = p[k]
-    rankedProbs = p
-    const order = CLASS_ORDER.slice().sort(byRankedProb)
-    rankedProbs = NO_PROBS
-    const out: number[] = []
-    for (const k of order.slice(0, max)) if (p[k] >= ratio * top && p[k] > 0) out.push(k)
-    return out
-  }
+  const side = (p: ArrayLike<number>): number[] => likelyClasses(p, max, ratio).filter((k) => p[k] > 0)
   const ls = side(pair.left)
   if (ls.length === 0) return []
   const rs = side(pair.right)
   const out: { left: number; right: number; lnp: number }[] = []
   for (const a of ls) for (const b of rs) out.push({ left: a, right: b, lnp: lnp(pair.left[a]) + lnp(pair.right[b]) })
   return out
+}
+
+/** Whether the decoder may read a segment as two characters at all (a finite `pairPenalty`). */
+export function readsPairs(opts: Pick<DecoderOptions, 'pairPenalty'>): boolean {
+  return Number.isFinite(opts.pairPenalty ?? DEFAULT_DECODER.pairPenalty)
 }
 
 /** Whether a path passing a gap of space probability p may put a space there: [false], [true] or both. */
@@ -330,7 +344,7 @@ export function decodeLine(lat: DecodeLattice, opts: DecoderOptions): DecodedPat
   lat.edges.forEach((e, i) => from[e.from].push(i))
   const labels = lat.edges.map((e) => candidateLabels(e.probs, opts, e.plain === true))
   const pairPenalty = opts.pairPenalty ?? DEFAULT_DECODER.pairPenalty
-  const pairs = lat.edges.map((e) => (lm && e.pair && Number.isFinite(pairPenalty) ? pairLabels(e.pair, opts) : null))
+  const pairs = lat.edges.map((e) => (lm && e.pair && readsPairs(opts) ? pairLabels(e.pair, opts) : null))
   const at: Map<string, Hyp>[] = Array.from({ length: lat.nodes }, () => new Map())
   at[0].set('', { score: 0, ctx: push('', ' '), word: '', prev: null, edge: -1, label: '', spaceBefore: false })
   const add = (node: number, h: Hyp) => {

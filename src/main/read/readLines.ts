@@ -656,8 +656,8 @@ export function pairCandidates(
   const rows = new Set<number>()
   for (const boxes of tokens.values()) {
     const text = boxes.map((b) => b.label).join('')
-    if (!rescuable(text, lexicon, minLength) && !(anyNonWord && text.length <= MAX_TOKEN && !lexicon.has(text)))
-      continue
+    const asked = anyNonWord ? text.length <= MAX_TOKEN && !lexicon.has(text) : rescuable(text, lexicon, minLength)
+    if (!asked) continue
     const li = latticeOf(boxes[0].candidate)
     const lat = read.lattices[li]
     let from = Infinity,

@@ -15,7 +15,7 @@ import { DEFAULT_WORD_RESCUE, type WordRescueOptions } from './wordRescue.ts'
 import { PAIR_WIDTH, type PairReader } from './pairReader.ts'
 import { adaptLookalikes, DEFAULT_LOOKALIKE, type LookalikeMove, type LookalikeOptions } from './lookalikes.ts'
 import type { CharLm } from './charLm.ts'
-import { DEFAULT_DECODER, type DecoderOptions, type Lexicon } from './decode.ts'
+import { DEFAULT_DECODER, readsPairs, type DecoderOptions, type Lexicon } from './decode.ts'
 import { buildLattices, type LatticeOptions } from './lattice.ts'
 import {
   candidateBoxes,
@@ -489,7 +489,7 @@ async function readSegmented(
       segmentation: seg,
       glyphs: new Float32Array(0)
     }
-  const decoderPairs = Number.isFinite(decodeOpts.decoder.pairPenalty ?? DEFAULT_DECODER.pairPenalty)
+  const decoderPairs = readsPairs(decodeOpts.decoder)
   if (
     decodeOpts.lexicon &&
     opts.pairs !== null &&

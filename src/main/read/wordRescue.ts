@@ -11,8 +11,8 @@
 // Words come from the lexicon's common view (no names); tokens of digits, words and tokens shorter than
 // `minLength` are never touched.
 
-import { CLASS_INDEX, CLASSES, isDigit, NUM_CLASSES } from '../../shared/classes.ts'
-import { lnp, tokenRanges, type DecodedStep, type Lexicon } from './decode.ts'
+import { CLASS_INDEX, CLASSES } from '../../shared/classes.ts'
+import { likelyClasses, lnp, tokenRanges, type DecodedStep, type Lexicon } from './decode.ts'
 
 export interface WordRescueOptions {
   /** How far below the token's score a word may be and still replace it (natural-log units; 0 turns it off). */
@@ -91,26 +91,6 @@ export function pathScore(edges: readonly RescueEdge[], path: readonly number[],
   return s
 }
 
-/** The largest entry of a row. */
-function peak(p: ArrayLike<number>): number {
-  let m = 0
-  for (let i = 0; i < p.length; i++) if (p[i] > m) m = p[i]
-  return m
-}
-
-/**
- * The letters (class indices) worth trying on a row of probabilities: at most maxLabels, each ≥ minRatio × the row's
- * best entry — on a pair reader's head (37 entries) that best may be "no pair", and then a candidate read as one
- * character offers no letter.
- */
-function likelyLetters(p: ArrayLike<number>, maxLabels: number, minRatio: number): number[] {
-  const floor = minRatio * peak(p)
-  return Array.from({ length: NUM_CLASSES }, (_, c) => c)
-    .filter((c) => !isDigit(CLASSES[c]) && p[c] >= floor)
-    .sort((a, b) => p[b] - p[a])
-    .slice(0, maxLabels)
-}
-
 /** Whether the rescue reads a token again: letters among its characters, minLength…MAX_TOKEN long, no lexicon word. */
 export function rescuable(token: string, lexicon: Lexicon, minLength: number): boolean {
   return token.length >= minLength && token.length <= MAX_TOKEN && /[A-Z]/.test(token) && !lexicon.has(token)
@@ -137,13 +117,13 @@ export function bestWord(
   }
   /** Each edge's labels to try with their ln probability: single letters, then letter pairs where it was read as two. */
   const labelsOf = edges.map((e) => {
-    const out: { text: string; lnp: number }[] = likelyLetters(e.probs, o.maxLabels, o.minRatio).map((c) => ({
+    const out: { text: string; lnp: number }[] = likelyClasses(e.probs, o.maxLabels, o.minRatio, true).map((c) => ({
       text: CLASSES[c],
       lnp: lnp(e.probs[c])
     }))
     if (e.pair) {
-      const ls = likelyLetters(e.pair.left, o.maxLabels, o.minRatio)
-      const rs = likelyLetters(e.pair.right, o.maxLabels, o.minRatio)
+      const ls = likelyClasses(e.pair.left, o.maxLabels, o.minRatio, true)
+      const rs = likelyClasses(e.pair.right, o.maxLabels, o.minRatio, true)
       for (const a of ls)
         for (const b of rs)
           out.push({ text: CLASSES[a] + CLASSES[b], lnp: lnp(e.pair.left[a]) + lnp(e.pair.right[b]) - o.pairPenalty })
