@@ -17,7 +17,7 @@ export function knobs(sets: readonly string[]): Record<string, Record<string, nu
  * Groups of knobs as transcribe's options (decode-conditions' configurations, option-cost's variant): decoder, shape,
  * gaps, lattice, lookalike, heal, split and rescue as they are; touching.weight / merges / peak / unsure / sure,
  * touching.pieces=0 (the page's classifier reads the cut pieces), segscore.off=1 (the hand-set priors), pairs.off=1
- * (no pair reader) and pairs.cuts=0|1 (the pair reader asked about cut pieces).
+ * (no pair reader) pairs.cuts=0|1 (the pair reader asked about cut pieces) and pairs.words=0|1 (asked about lexicon words).
  */
 export function knobOptions(g: Record<string, Record<string, number>>): TranscribeOptions {
   const touching = g['touching'],
@@ -41,5 +41,6 @@ export function knobOptions(g: Record<string, Record<string, number>>): Transcri
   if (touching?.pieces === 0) out.cutReader = null
   if (pairs?.off) out.pairs = null
   if (pairs?.cuts !== undefined) out.rescue = { ...out.rescue, pairCuts: pairs.cuts !== 0 }
+  if (pairs?.words !== undefined) out.rescue = { ...out.rescue, pairWords: pairs.words !== 0 }
   return out
 }

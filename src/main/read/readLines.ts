@@ -619,17 +619,19 @@ function decodeMain(
  * rescue reads again (wordRescue.ts#rescuable: letters among its characters, `minLength`…MAX_TOKEN long, no lexicon
  * word), each detector box and merge (with `pairCuts`, each cut piece and run too) wholly inside the token's
  * stretch of its line's lattice (rows of `read.lattices`' candidates, in order). The rescue-only merges are left out:
- * they join two boxes already. With `anyNonWord` (the decoder may read pairs itself: DecoderOptions.pairPenalty),
- * under every token that is no lexicon word too: numbers, letter–digit codes and short tokens.
+ * they join two boxes already. With `decoderPairs` (the decoder may read pairs itself: DecoderOptions.pairPenalty),
+ * under every token that is no lexicon word too (numbers, letter–digit codes and short tokens), and with
+ * `pairWords` (the default) under lexicon words as well: PAR may be PAIR, and only the decoder can weigh the two.
  */
 export function pairCandidates(
   read: ReadLinesResult,
   lexicon: Lexicon,
   opts: WordRescueOptions = {},
-  anyNonWord = false
+  decoderPairs = false
 ): number[] {
   const minLength = opts.minLength ?? DEFAULT_WORD_RESCUE.minLength
   const cuts = opts.pairCuts ?? DEFAULT_WORD_RESCUE.pairCuts
+  const words = decoderPairs && (opts.pairWords ?? DEFAULT_WORD_RESCUE.pairWords)
   const starts: number[] = []
   let n = 0
   for (const l of read.lattices) {
@@ -656,7 +658,9 @@ export function pairCandidates(
   const rows = new Set<number>()
   for (const boxes of tokens.values()) {
     const text = boxes.map((b) => b.label).join('')
-    const asked = anyNonWord ? text.length <= MAX_TOKEN && !lexicon.has(text) : rescuable(text, lexicon, minLength)
+    const asked = decoderPairs
+      ? text.length <= MAX_TOKEN && (words || !lexicon.has(text))
+      : rescuable(text, lexicon, minLength)
     if (!asked) continue
     const li = latticeOf(boxes[0].candidate)
     const lat = read.lattices[li]

@@ -495,7 +495,8 @@ async function readSegmented(
     opts.pairs !== null &&
     ((opts.rescue?.margin ?? DEFAULT_WORD_RESCUE.margin) > 0 || decoderPairs)
   ) {
-    // Tokens left as no word: their candidates read as pairs, and their lines decoded again (the others as before).
+    // Tokens left as no word (and words, with rescue.pairWords): their candidates read as pairs, and their lines
+    // decoded again (the others as before).
     const rows = pairCandidates(read, decodeOpts.lexicon, opts.rescue, decoderPairs)
     const reader = rows.length > 0 ? (opts.pairs ?? (await defaultPairReader())) : null
     if (reader) {

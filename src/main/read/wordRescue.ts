@@ -35,6 +35,12 @@ export interface WordRescueOptions {
    * default true): two letters of three glued together are such a run.
    */
   pairCuts?: boolean
+  /**
+   * Where the decoder reads pairs itself (DecoderOptions.pairPenalty finite), lexicon words are asked about too, so
+   * that a word missing a letter pressed into its neighbour (PAR for PAIR, TIP for TRIP) can be read as the longer
+   * word (readLines.ts#pairCandidates; default true).
+   */
+  pairWords?: boolean
 }
 
 export const DEFAULT_WORD_RESCUE: Required<WordRescueOptions> = {
@@ -44,7 +50,8 @@ export const DEFAULT_WORD_RESCUE: Required<WordRescueOptions> = {
   minRatio: 0.01,
   beam: 64,
   pairPenalty: 0,
-  pairCuts: true
+  pairCuts: true,
+  pairWords: true
 }
 
 /** What the rescue asks of a lexicon: whole words and their prefixes. */

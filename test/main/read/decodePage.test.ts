@@ -120,6 +120,25 @@ describe.runIf(existsSync(FONT))('segmentation by recognition on crafted pages',
     expect(Array.from(again.glyphs)).toEqual(Array.from(glyphs))
   }, 60_000)
 
+  it('reads a word missing a pressed-in letter as the longer word where that is a word too (SAD → SAID, TIP → TRIP)', async () => {
+    // The A drawn 12 px into the I, the R 16 px into the I: each pair one component, the shorter reading a word.
+    const pressed = (w: string, k: number, overlap: number): [string, number][] =>
+      [...w].map((c, i) => [c, i === w.length - 1 ? 40 : i === k ? -overlap : 6] as [string, number])
+    for (const [w, k, overlap, short] of [
+      ['SAID', 1, 12, 'SAD'],
+      ['TRIP', 1, 16, 'TIP']
+    ] as const) {
+      const img = page([[...word('BIG'), ...pressed(w, k, overlap), ...word('HOUSE', 6, 0)]])
+      const seg = await segmentPage(img)
+      // Only tokens that are no word asked about: the short word stands.
+      const nonWords = await transcribe(img, model, { segmentation: seg, rescue: { pairWords: false } })
+      expect(assembleText(nonWords.doc)).toBe(`BIG ${short} HOUSE`)
+      // Words asked about too (the default): the decoder weighs both readings and takes the pair.
+      const { doc } = await transcribe(img, model, { segmentation: seg })
+      expect(assembleText(doc)).toBe(`BIG ${w} HOUSE`)
+    }
+  }, 60_000)
+
   it('a box made by a cut or a merge is cut again exactly as it was read (corrections)', async () => {
     const img = page([[...word('BIG'), ['R', -7], ...word('AIN')]])
     const seg = await segmentPage(img)

@@ -468,16 +468,19 @@ describe('pair readings in decodeLines', () => {
   const lex = prefixLexicon(['RAISE', 'SEA'])
   const opts = { lm: null, lexicon: lex, segmentScore: null }
 
-  it('asks the pair reader about the boxes under a token that is no word, and about none under a word', () => {
+  it('asks the pair reader about the boxes under a token that is no word, and under a word only where the decoder reads pairs', () => {
     const first = decodeLines(rase(), opts)
     expect(first.boxes.map((b) => b.label).join('')).toBe('RASE')
     expect(pairCandidates(first, lex)).toEqual([0, 1, 2, 3])
     expect(pairCandidates(first, prefixLexicon(['RASE']))).toEqual([])
     // Shorter than the rescue's minLength: not asked …
     expect(pairCandidates(first, lex, { minLength: 5 })).toEqual([])
-    // … unless the decoder reads pairs itself: then every token that is no word is asked about, a word still not.
+    // … unless the decoder reads pairs itself: then every token is asked about, words too (RASE may be RAISE) …
     expect(pairCandidates(first, lex, { minLength: 5 }, true)).toEqual([0, 1, 2, 3])
-    expect(pairCandidates(first, prefixLexicon(['RASE']), {}, true)).toEqual([])
+    expect(pairCandidates(first, prefixLexicon(['RASE']), {}, true)).toEqual([0, 1, 2, 3])
+    // … or every token that is no word, without pairWords.
+    expect(pairCandidates(first, prefixLexicon(['RASE']), { pairWords: false }, true)).toEqual([])
+    expect(pairCandidates(first, lex, { pairWords: false }, true)).toEqual([0, 1, 2, 3])
   })
 
   it('the decoder itself reads a box as two where the language model prefers it (pairPenalty finite)', () => {
