@@ -281,7 +281,10 @@ export function likelyClasses(p: ArrayLike<number>, max: number, ratio: number, 
  * `likelyClasses` with `minRatio` and `maxLabels`), and every left–right combination of them with the sum of their
  * ln p.
  */
-export function pairLabels(pair: EdgePair, opts: DecoderOptions): { left: number; right: number; lnp: number }[] {
+export function pairLabels(
+  pair: EdgePair,
+  opts: Pick<DecoderOptions, 'minRatio' | 'maxLabels'>
+): { left: number; right: number; lnp: number }[] {
   const ratio = opts.minRatio ?? DEFAULT_DECODER.minRatio
   const max = opts.maxLabels ?? DEFAULT_DECODER.maxLabels
   const side = (p: ArrayLike<number>): number[] => likelyClasses(p, max, ratio).filter((k) => p[k] > 0)

@@ -22,7 +22,11 @@ import {
   type DecodedPath,
   type DecoderOptions,
   decoderOptions,
-  type Lexicon
+  type EdgePair,
+  likelyClasses,
+  type Lexicon,
+  pairLabels,
+  readsPairs
 } from './decode.ts'
 import {
   buildLattices,
@@ -677,6 +681,23 @@ export function pairCandidates(
     })
   }
   return [...rows].sort((a, b) => a - b)
+}
+
+/**
+ * Whether the pair reader's reading of a candidate gives the second decoding anything to try: a letter pair the
+ * decoder would weigh (decode.ts#pairLabels, where it reads pairs) or one the word rescue would (each head's letters
+ * by the rescue's `minRatio` and `maxLabels`). A candidate that offers neither decodes exactly as without its reading,
+ * so transcribe leaves it out, and a line with no such candidate is not decoded again.
+ */
+export function offersPair(
+  pair: EdgePair,
+  decoder: Pick<DecoderOptions, 'minRatio' | 'maxLabels' | 'pairPenalty'> = {},
+  rescue: WordRescueOptions = {}
+): boolean {
+  if (readsPairs(decoder) && pairLabels(pair, decoder).length > 0) return true
+  const max = rescue.maxLabels ?? DEFAULT_WORD_RESCUE.maxLabels,
+    ratio = rescue.minRatio ?? DEFAULT_WORD_RESCUE.minRatio
+  return likelyClasses(pair.left, max, ratio, true).length > 0 && likelyClasses(pair.right, max, ratio, true).length > 0
 }
 
 /** Word gaps, shape priors and the search, line by line, on prepared lines. */

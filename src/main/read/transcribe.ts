@@ -26,6 +26,7 @@ import {
   defaultPairReader,
   defaultTouchingModel,
   halfBox,
+  offersPair,
   pairCandidates,
   type ReadBox,
   glyphRows,
@@ -501,15 +502,20 @@ async function readSegmented(
     const reader = rows.length > 0 ? (opts.pairs ?? (await defaultPairReader())) : null
     if (reader) {
       const r = await reader.read(glyphRows(prep.glyphs, rows), rows.length)
+      // Only the readings that offer a pair to try are kept, and only their lines are decoded again: the others
+      // would decode exactly as they did (readLines.ts#offersPair).
       const pairs = new Map<number, { left: Float32Array; right: Float32Array }>()
-      rows.forEach((row, k) =>
-        pairs.set(row, {
+      rows.forEach((row, k) => {
+        const pair = {
           left: r.left.slice(k * PAIR_WIDTH, (k + 1) * PAIR_WIDTH),
           right: r.right.slice(k * PAIR_WIDTH, (k + 1) * PAIR_WIDTH)
-        })
-      )
-      prep = { ...prep, pairs }
-      read = decodeLines(prep, decodeOpts, { previous: read, changed: new Set(rows) })
+        }
+        if (offersPair(pair, decodeOpts.decoder, opts.rescue)) pairs.set(row, pair)
+      })
+      if (pairs.size > 0) {
+        prep = { ...prep, pairs }
+        read = decodeLines(prep, decodeOpts, { previous: read, changed: new Set(pairs.keys()) })
+      }
     }
   }
   let lookalikes: NonNullable<PageDoc['decoding']>['lookalikes']

@@ -277,12 +277,10 @@ describe('line decoder', () => {
 
   it('pairLabels: the classes within minRatio of a head\'s best entry, "no pair" included in that best', () => {
     const pair = { left: head({ '-': 0.6, I: 0.2, L: 0.02 }), right: head({ N: 0.5, M: 0.3, '-': 0.1 }) }
-    const got = pairLabels(pair, { lm: tinyLm, minRatio: 0.1, maxLabels: 3 }).map(
-      (q) => CLASSES[q.left] + CLASSES[q.right]
-    )
+    const got = pairLabels(pair, { minRatio: 0.1, maxLabels: 3 }).map((q) => CLASSES[q.left] + CLASSES[q.right])
     // Left: I (0.2 ≥ 0.06); L (0.02) is below a tenth of "no pair". Right: N and M; "no pair" is never a label.
     expect(got).toEqual(['IN', 'IM'])
-    const q = pairLabels(pair, { lm: tinyLm, minRatio: 0.1 })[0]
+    const q = pairLabels(pair, { minRatio: 0.1 })[0]
     expect(q.lnp).toBeCloseTo(Math.log(0.2) + Math.log(0.5), 6)
   })
 

@@ -14,6 +14,7 @@ import { mulberry32 } from '../helpers/rng.ts'
 import {
   decodeLines,
   halfBox,
+  offersPair,
   pairCandidates,
   pairClassRow,
   type PreparedLines
@@ -494,6 +495,45 @@ describe('pair readings in decodeLines', () => {
     expect(out.boxes.map((b) => b.label).join('')).toBe('RAISE')
     expect(out.lines[0].rescues).toBeUndefined()
     expect(out.boxes.map((b) => b.half)).toEqual([undefined, 0, 1, undefined, undefined])
+  })
+
+  it('offersPair: a reading offers a pair where the decoder or the rescue would try one, and only there', () => {
+    // "No pair" at 0.98, the rest spread: no class within the decoder's 5% or the rescue's 1% of the best entry.
+    const none = () => {
+      const h = new Float32Array(NUM_CLASSES + 1).fill(0.02 / NUM_CLASSES)
+      h[NUM_CLASSES] = 0.98
+      return h
+    }
+    const withClass = (c: string, v: number) => {
+      const h = none()
+      h[CLASSES.indexOf(c)] = v
+      return h
+    }
+    expect(offersPair({ left: none(), right: none() })).toBe(false)
+    expect(offersPair({ left: withClass('A', 0.2), right: withClass('I', 0.2) })).toBe(true)
+    // One head sure of "no pair": no pair to try.
+    expect(offersPair({ left: withClass('A', 0.2), right: none() })).toBe(false)
+    // Digits: the decoder tries them, the rescue (letters only) does not.
+    const digits = { left: withClass('1', 0.2), right: withClass('9', 0.2) }
+    expect(offersPair(digits)).toBe(true)
+    expect(offersPair(digits, { pairPenalty: Number.POSITIVE_INFINITY })).toBe(false)
+    // A letter at 2% of "no pair": within the rescue's 1%, not the decoder's 5%.
+    const faint = { left: withClass('A', 0.02), right: withClass('I', 0.02) }
+    expect(offersPair(faint, {}, { minRatio: 0.05 })).toBe(false)
+    expect(offersPair(faint)).toBe(true)
+    // And what offers nothing changes nothing: the line decodes exactly as without the reading.
+    const lm = new CharLm(trainCharLm(['RAISE THE RAISED RAISES', 'RAIN'], 3))
+    const o = { lm, lexicon: prefixLexicon(['SEA']), segmentScore: null, decoder: { pairPenalty: 0 } }
+    const quiet = { left: withClass('A', 0.004), right: withClass('I', 0.004) }
+    expect(offersPair(quiet, o.decoder)).toBe(false)
+    const withPair = decodeLines({ ...rase(), pairs: new Map([[1, quiet]]) }, o)
+    expect(withPair).toEqual(decodeLines(rase(), o))
+    // (The same line with a pair that does offer reads RAISE: the comparison above can fail.)
+    const offered = decodeLines(
+      { ...rase(), pairs: new Map([[1, { left: head('A', 0.85), right: head('I', 0.8) }]]) },
+      o
+    )
+    expect(offered.boxes.map((b) => b.label).join('')).toBe('RAISE')
   })
 
   it('a box the rescue reads as two becomes its two halves, each with its head as probabilities', () => {
