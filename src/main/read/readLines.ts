@@ -636,6 +636,7 @@ export function pairCandidates(
   const minLength = opts.minLength ?? DEFAULT_WORD_RESCUE.minLength
   const cuts = opts.pairCuts ?? DEFAULT_WORD_RESCUE.pairCuts
   const words = decoderPairs && (opts.pairWords ?? DEFAULT_WORD_RESCUE.pairWords)
+  const minWidth = opts.pairMinWidth ?? DEFAULT_WORD_RESCUE.pairMinWidth
   const starts: number[] = []
   let n = 0
   for (const l of read.lattices) {
@@ -677,7 +678,14 @@ export function pairCandidates(
       to = Math.max(to, s.to)
     }
     lat.segments.forEach((s, i) => {
-      if (s.from >= from && s.to <= to && (s.kind !== 'cut' || cuts) && !s.rescueOnly) rows.add(starts[li] + i)
+      if (
+        s.from >= from &&
+        s.to <= to &&
+        (s.kind !== 'cut' || cuts) &&
+        !s.rescueOnly &&
+        s.box.w >= minWidth * lat.charWidth
+      )
+        rows.add(starts[li] + i)
     })
   }
   return [...rows].sort((a, b) => a - b)

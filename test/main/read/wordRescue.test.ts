@@ -482,6 +482,10 @@ describe('pair readings in decodeLines', () => {
     // … or every token that is no word, without pairWords.
     expect(pairCandidates(first, prefixLexicon(['RASE']), { pairWords: false }, true)).toEqual([])
     expect(pairCandidates(first, lex, { pairWords: false }, true)).toEqual([0, 1, 2, 3])
+    // Candidates narrower than pairMinWidth character widths are never asked about (the boxes are one wide).
+    expect(pairCandidates(first, lex, { pairMinWidth: 1 }, true)).toEqual([0, 1, 2, 3])
+    expect(pairCandidates(first, lex, { pairMinWidth: 1.01 }, true)).toEqual([])
+    expect(pairCandidates(first, lex, { pairMinWidth: 1.01 })).toEqual([])
   })
 
   it('the decoder itself reads a box as two where the language model prefers it (pairPenalty finite)', () => {
