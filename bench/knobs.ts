@@ -17,8 +17,8 @@ export function knobs(sets: readonly string[]): Record<string, Record<string, nu
  * Groups of knobs as transcribe's options (decode-conditions' configurations, option-cost's variant): decoder, shape,
  * gaps, lattice, lookalike, heal, split and rescue as they are; touching.weight / merges / peak / unsure / sure,
  * touching.pieces=0 (the page's classifier reads the cut pieces), segscore.off=1 (the hand-set priors), pairs.off=1
- * (no pair reader) pairs.cuts=0|1 (the pair reader asked about cut pieces) pairs.words=0|1 (asked about lexicon words) and
- * pairs.minWidth=W (candidates narrower than W character widths not asked).
+ * (no pair reader), pairs.cuts=0|1 (the pair reader asked about cut pieces), pairs.words=0|1 (asked about lexicon
+ * words) and pairs.minWidth=W (candidates narrower than W character widths not asked).
  */
 export function knobOptions(g: Record<string, Record<string, number>>): TranscribeOptions {
   const touching = g['touching'],

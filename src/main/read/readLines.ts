@@ -23,7 +23,6 @@ import {
   type DecoderOptions,
   decoderOptions,
   type EdgePair,
-  likelyClasses,
   type Lexicon,
   pairLabels,
   readsPairs
@@ -41,7 +40,14 @@ import {
 import { lineBand, parseSegmentScore, segmentFeatures, segmentScore, type SegmentScoreModel } from './segmentCrf.ts'
 import { gapModel, type GapModelOptions } from './wordGaps.ts'
 import { lexiconSplit, type WordSplitOptions } from './wordSplit.ts'
-import { DEFAULT_WORD_RESCUE, MAX_TOKEN, rescuable, rescueWords, type WordRescueOptions } from './wordRescue.ts'
+import {
+  DEFAULT_WORD_RESCUE,
+  MAX_TOKEN,
+  pairLetters,
+  rescuable,
+  rescueWords,
+  type WordRescueOptions
+} from './wordRescue.ts'
 import type { PairReader } from './pairReader.ts'
 import { PrefixTable, WordTable } from './wordTable.ts'
 import type { QuarterTurns } from '../vision/turn.ts'
@@ -693,8 +699,8 @@ export function pairCandidates(
 
 /**
  * Whether the pair reader's reading of a candidate gives the second decoding anything to try: a letter pair the
- * decoder would weigh (decode.ts#pairLabels, where it reads pairs) or one the word rescue would (each head's letters
- * by the rescue's `minRatio` and `maxLabels`). A candidate that offers neither decodes exactly as without its reading,
+ * decoder would weigh (decode.ts#pairLabels, where it reads pairs) or one the word rescue would
+ * (wordRescue.ts#pairLetters). A candidate that offers neither decodes exactly as without its reading,
  * so transcribe leaves it out, and a line with no such candidate is not decoded again.
  */
 export function offersPair(
@@ -703,9 +709,8 @@ export function offersPair(
   rescue: WordRescueOptions = {}
 ): boolean {
   if (readsPairs(decoder) && pairLabels(pair, decoder).length > 0) return true
-  const max = rescue.maxLabels ?? DEFAULT_WORD_RESCUE.maxLabels,
-    ratio = rescue.minRatio ?? DEFAULT_WORD_RESCUE.minRatio
-  return likelyClasses(pair.left, max, ratio, true).length > 0 && likelyClasses(pair.right, max, ratio, true).length > 0
+  const [ls, rs] = pairLetters(pair, rescue)
+  return ls.length > 0 && rs.length > 0
 }
 
 /** Word gaps, shape priors and the search, line by line, on prepared lines. */

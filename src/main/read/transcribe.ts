@@ -124,8 +124,9 @@ export interface TranscribeOptions {
   rescue?: WordRescueOptions
   /**
    * The pair reader the decoder and the word rescue may read a candidate with as two characters (read/pairReader.ts),
-   * asked only about the candidates under tokens the first decoding left as no word. Default: the shipped one
-   * (resources/pairs/), when installed; null: none.
+   * asked about the candidates under the first decoding's tokens (readLines.ts#pairCandidates: every token where the
+   * decoder reads pairs, only those left as no word where it does not). Default: the shipped one (resources/pairs/),
+   * when installed; null: none.
    */
   pairs?: PairReader | null
   decoder?: Omit<DecoderOptions, 'lm' | 'lexicon'>

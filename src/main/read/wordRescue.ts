@@ -105,6 +105,19 @@ export function pathScore(edges: readonly RescueEdge[], path: readonly number[],
   return s
 }
 
+/**
+ * The letters the rescue tries on each head of a pair reading (`likelyClasses`, letters only, by `maxLabels` and
+ * `minRatio`): a left and a right list, and no pair to try where either is empty.
+ */
+export function pairLetters(
+  pair: NonNullable<RescueEdge['pair']>,
+  opts: Pick<WordRescueOptions, 'maxLabels' | 'minRatio'> = {}
+): [number[], number[]] {
+  const max = opts.maxLabels ?? DEFAULT_WORD_RESCUE.maxLabels,
+    ratio = opts.minRatio ?? DEFAULT_WORD_RESCUE.minRatio
+  return [likelyClasses(pair.left, max, ratio, true), likelyClasses(pair.right, max, ratio, true)]
+}
+
 /** Whether the rescue reads a token again: letters among its characters, minLength…MAX_TOKEN long, no lexicon word. */
 export function rescuable(token: string, lexicon: Lexicon, minLength: number): boolean {
   return token.length >= minLength && token.length <= MAX_TOKEN && /[A-Z]/.test(token) && !lexicon.has(token)
@@ -136,8 +149,7 @@ export function bestWord(
       lnp: lnp(e.probs[c])
     }))
     if (e.pair) {
-      const ls = likelyClasses(e.pair.left, o.maxLabels, o.minRatio, true)
-      const rs = likelyClasses(e.pair.right, o.maxLabels, o.minRatio, true)
+      const [ls, rs] = pairLetters(e.pair, o)
       for (const a of ls)
         for (const b of rs)
           out.push({ text: CLASSES[a] + CLASSES[b], lnp: lnp(e.pair.left[a]) + lnp(e.pair.right[b]) - o.pairPenalty })
