@@ -50,8 +50,8 @@ import { pageTurn, type OrientationOptions } from './orientation.ts'
 import { boxesLookLikeClutter, doubtfulPage, dropClutterLines, dropClutterPage } from './notWriting.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
-import { normaliseGlyph } from '../vision/normalise.ts'
-import { glyphMask } from '../vision/glyphMask.ts'
+import { normaliseGlyphBytes } from '../vision/normalise.ts'
+import { glyphMaskInto } from '../vision/glyphMask.ts'
 import { segmentPage, type CharBox, type SegmentOptions, type SegmentResult } from '../vision/segment.ts'
 
 export interface TranscribeOptions {
@@ -236,14 +236,29 @@ function extractGlyph(
   opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'>
 ): void {
   const margin = Math.round((opts.cropMargin ?? DEFAULT_CROP_MARGIN) * seg.charHeight)
-  const c = cropGray(seg.normalised, box, margin)
-  const mask =
-    (opts.isolateGlyphs ?? true) && 'ink' in box
-      ? glyphMask(seg, box, cropRect(seg.normalised, box, margin), opts.isolateHalo)
-      : null
-  if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) c.data[k] = 1
-  normaliseGlyph(c.data, c.width, c.height, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
+  // The crop in bytes, as the page holds it (normaliseGlyphBytes reads byte / 255: the glyph cropGray and
+  // normaliseGlyph would make, bit for bit), into buffers kept between calls; pixels outside the mask are paper.
+  const img = seg.normalised
+  const r = cropRect(img, box, margin)
+  const n = r.w * r.h
+  if (cropBytes.length < n) {
+    cropBytes = new Uint8Array(Math.max(n, cropBytes.length * 2))
+    maskBytes = new Uint8Array(cropBytes.length)
+  }
+  for (let y = 0; y < r.h; y++) {
+    const src = (r.y + y) * img.width + r.x
+    cropBytes.set(img.data.subarray(src, src + r.w), y * r.w)
+  }
+  if ((opts.isolateGlyphs ?? true) && 'ink' in box && box.ink) {
+    const mask = glyphMaskInto(seg, box, r, opts.isolateHalo ?? 2, maskBytes)
+    for (let k = 0; k < n; k++) if (!mask[k]) cropBytes[k] = 255
+  }
+  normaliseGlyphBytes(cropBytes, r.w, r.h, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
 }
+
+// extractGlyph's crop and mask, grown as needed (one call at a time on a thread).
+let cropBytes = new Uint8Array(0),
+  maskBytes = new Uint8Array(0)
 
 /**
  * extractGlyphs that lets the event loop run every ~10 ms: in the app and browser mode transcribe runs on

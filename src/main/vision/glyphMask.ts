@@ -16,7 +16,28 @@ export function glyphMask(
   crop: Rect,
   halo = 2
 ): Uint8Array | null {
-  if (!box.ink) return null
+  return box.ink ? glyphMaskInto(seg, box, crop, halo, new Uint8Array(crop.w * crop.h)) : null
+}
+
+// Scratch of glyphMaskInto, grown as needed: a page masks hundreds of candidates one after another (never
+// re-entrant: JavaScript runs one call at a time on a thread, and every worker has its own module).
+let ownScratch = new Uint8Array(0),
+  tmpScratch = new Uint8Array(0),
+  nearScratch = new Uint8Array(0),
+  colScratch = new Int32Array(0)
+
+/**
+ * glyphMask written into `mask` (at least crop.w × crop.h; its first crop.w × crop.h entries are all set), without
+ * allocating: its working arrays are kept between calls. `box` must carry its ink description.
+ */
+export function glyphMaskInto(
+  seg: Pick<SegmentResult, 'labels' | 'binary' | 'binaryScale'>,
+  box: CharBox,
+  crop: Rect,
+  halo: number,
+  mask: Uint8Array
+): Uint8Array {
+  if (!box.ink) throw new Error('glyphMaskInto: the box carries no ink description')
   const {
     labels: lab,
     binary: { width: ww, height: wh },
@@ -35,7 +56,14 @@ export function glyphMask(
   const winW = Math.max(0, wx1 - wx0),
     winH = Math.max(0, wy1 - wy0)
   // The box's own ink in the window, then everything within `halo` of it.
-  const ownInk = new Uint8Array(winW * winH)
+  const area = winW * winH
+  if (ownScratch.length < area) {
+    const grown = Math.max(area, ownScratch.length * 2)
+    ownScratch = new Uint8Array(grown)
+    tmpScratch = new Uint8Array(grown)
+    nearScratch = new Uint8Array(grown)
+  }
+  const ownInk = ownScratch.fill(0, 0, area)
   const rows = box.ink.rows
   for (let y = Math.max(wy0, r.y); y < Math.min(wy1, r.y + r.h); y++) {
     const row = y * ww
@@ -54,17 +82,19 @@ export function glyphMask(
     } else for (let x = xa; x < xb; x++) if (own.has(lab[row + x])) ownInk[out + x] = 1
   }
   // Square dilation by h, separably: along each row, then along each column.
-  const tmp = new Uint8Array(winW * winH),
-    near = new Uint8Array(winW * winH)
+  // dilateRun writes every entry of its run, so the two passes need no clearing.
+  const tmp = tmpScratch,
+    near = nearScratch
   for (let y = 0; y < winH; y++) dilateRun(ownInk, tmp, y * winW, 1, winW, h)
   for (let x = 0; x < winW; x++) dilateRun(tmp, near, x, winW, winH, h)
   // Each crop column's working pixel, once (−1 outside the window).
-  const colOf = new Int32Array(crop.w)
+  if (colScratch.length < crop.w) colScratch = new Int32Array(Math.max(crop.w, colScratch.length * 2))
+  const colOf = colScratch
   for (let x = 0; x < crop.w; x++) {
     const wx = Math.min(ww - 1, Math.max(0, Math.floor((crop.x + x + 0.5) * s)))
     colOf[x] = wx < wx0 || wx >= wx1 ? -1 : wx
   }
-  const mask = new Uint8Array(crop.w * crop.h)
+  mask.fill(0, 0, crop.w * crop.h)
   for (let y = 0; y < crop.h; y++) {
     const wy = Math.min(wh - 1, Math.max(0, Math.floor((crop.y + y + 0.5) * s)))
     if (wy < wy0 || wy >= wy1) continue

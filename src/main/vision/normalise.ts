@@ -83,13 +83,42 @@ export function normaliseGlyph(
     throw new RangeError(`normaliseGlyph: crop has ${crop.length} values, ${width}×${height} needs ${width * height}`)
   }
   if (out.length < GLYPH_SIDE * GLYPH_SIDE) throw new RangeError('normaliseGlyph: out must hold 1024 values')
-  const longerSide = Math.min(GLYPH_SIDE, Math.max(1, opts.longerSide ?? 26))
-  const minContrast = opts.minContrast ?? 0.12
-
   const n = width * height
   inkBuf = ensure(inkBuf, n, (k) => new Float32Array(k))
-  if (!stretchToInk(crop, n, minContrast)) return out.fill(1, 0, GLYPH_SIDE * GLYPH_SIDE)
+  if (!stretchToInk(crop, n, opts.minContrast ?? 0.12)) return out.fill(1, 0, GLYPH_SIDE * GLYPH_SIDE)
+  return glyphFromInk(width, height, out, opts)
+}
 
+/**
+ * normaliseGlyph of a crop given as bytes, 0 = ink … 255 = paper, each byte standing for byte / 255 (the page
+ * pipeline's 8-bit gray): the same glyph, bit for bit, as normaliseGlyph of that crop in floats, without the float
+ * copy. Its histogram and stretch go through a table of the 256 values.
+ */
+export function normaliseGlyphBytes(
+  crop: Uint8Array,
+  width: number,
+  height: number,
+  out: Float32Array = new Float32Array(GLYPH_SIDE * GLYPH_SIDE),
+  opts: NormaliseOptions = {}
+): Float32Array {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`normaliseGlyphBytes: crop size ${width}×${height} must be positive integers`)
+  }
+  if (crop.length < width * height) {
+    throw new RangeError(
+      `normaliseGlyphBytes: crop has ${crop.length} values, ${width}×${height} needs ${width * height}`
+    )
+  }
+  if (out.length < GLYPH_SIDE * GLYPH_SIDE) throw new RangeError('normaliseGlyphBytes: out must hold 1024 values')
+  const n = width * height
+  inkBuf = ensure(inkBuf, n, (k) => new Float32Array(k))
+  if (!stretchBytesToInk(crop, n, opts.minContrast ?? 0.12)) return out.fill(1, 0, GLYPH_SIDE * GLYPH_SIDE)
+  return glyphFromInk(width, height, out, opts)
+}
+
+/** The rest of normaliseGlyph once inkBuf holds the crop's stretched ink: its box, framed and resampled into out. */
+function glyphFromInk(width: number, height: number, out: Float32Array, opts: NormaliseOptions): Float32Array {
+  const longerSide = Math.min(GLYPH_SIDE, Math.max(1, opts.longerSide ?? 26))
   // Ink bounding box.
   let x0 = width,
     y0 = height,
@@ -173,6 +202,11 @@ function estimateStrokeWidthOfInk(ink: Float32Array): number {
   return len === 0 ? 0 : area / len
 }
 
+/** The histogram bin of a crop value (0 ink … 1 paper) among 64. */
+function binOf(v: number): number {
+  return v <= 0 ? 0 : v >= 1 ? 63 : (v * 64) | 0
+}
+
 /** Fills inkBuf with stretched ink amounts; false when the crop has no usable contrast. */
 function stretchToInk(crop: Float32Array, n: number, minContrast: number): boolean {
   hist.fill(0)
@@ -180,11 +214,51 @@ function stretchToInk(crop: Float32Array, n: number, minContrast: number): boole
   for (let i = 0; i < n; i++) {
     const v = crop[i]
     if (!(v === v)) continue // NaN: treated as paper below
-    const b = v <= 0 ? 0 : v >= 1 ? 63 : (v * 64) | 0
-    hist[b]++
+    hist[binOf(v)]++
     finite++
   }
-  if (finite === 0) return false
+  const stretch = contrastStretch(finite, minContrast)
+  if (!stretch) return false
+  const { top, inv } = stretch
+  for (let i = 0; i < n; i++) {
+    const v = crop[i]
+    if (!(v === v)) {
+      inkBuf[i] = 0
+      continue
+    }
+    const a = (top - v) * inv
+    inkBuf[i] = a <= 0 ? 0 : a >= 1 ? 1 : a
+  }
+  return true
+}
+
+/** Each byte's value as the float crop holds it (byte / 255 rounded to float32), and its histogram bin. */
+const BYTE_VALUE = Float64Array.from({ length: 256 }, (_, u) => Math.fround(u / 255))
+const BYTE_BIN = Uint8Array.from(BYTE_VALUE, binOf)
+/** stretchBytesToInk's table: each byte's stretched ink amount for the crop at hand. */
+const byteInk = new Float32Array(256)
+
+/** stretchToInk of a crop of bytes (byte / 255), through tables of the 256 values: the same inkBuf, bit for bit. */
+function stretchBytesToInk(crop: Uint8Array, n: number, minContrast: number): boolean {
+  hist.fill(0)
+  for (let i = 0; i < n; i++) hist[BYTE_BIN[crop[i]]]++
+  const stretch = contrastStretch(n, minContrast)
+  if (!stretch) return false
+  const { top, inv } = stretch
+  for (let u = 0; u < 256; u++) {
+    const a = (top - BYTE_VALUE[u]) * inv
+    byteInk[u] = a <= 0 ? 0 : a >= 1 ? 1 : a
+  }
+  for (let i = 0; i < n; i++) inkBuf[i] = byteInk[crop[i]]
+  return true
+}
+
+/**
+ * From the histogram of `finite` crop values: the paper level less its dead zone (`top`) and the scale (`inv`) that
+ * map a value v to its ink amount (top − v) · inv; null when the crop has no usable contrast.
+ */
+function contrastStretch(finite: number, minContrast: number): { top: number; inv: number } | null {
+  if (finite === 0) return null
   // Otsu's threshold over the 64 bins.
   let sumAll = 0
   for (let b = 0; b < 64; b++) sumAll += b * hist[b]
@@ -213,29 +287,18 @@ function stretchToInk(crop: Float32Array, n: number, minContrast: number): boole
   let ink: number, paper: number
   if (best < 0 || darkCount === 0 || lightCount === 0) {
     // One populated bin: uniform crop.
-    return false
+    return null
   } else {
     // Bin edges chosen so that quantisation errs toward pure paper and pure ink.
     ink = (percentileBin(0, split, darkCount * 0.1) + 1) / 64
     paper = percentileBin(split + 1, 63, lightCount * 0.9) / 64
   }
-  if (paper - ink < minContrast) return false
+  if (paper - ink < minContrast) return null
   // Paper noise below the paper level would leave a grey veil; the spread of the paper side
   // (90th − 10th percentile) becomes a dead zone, so ordinary paper maps to exactly 1.
   const paperLow = percentileBin(split + 1, 63, lightCount * 0.1) / 64
   const floor = Math.min(0.3, Math.max(0, paper - paperLow) / (paper - ink))
-  const inv = 1 / ((paper - ink) * (1 - floor))
-  const top = paper - floor * (paper - ink)
-  for (let i = 0; i < n; i++) {
-    const v = crop[i]
-    if (!(v === v)) {
-      inkBuf[i] = 0
-      continue
-    }
-    const a = (top - v) * inv
-    inkBuf[i] = a <= 0 ? 0 : a >= 1 ? 1 : a
-  }
-  return true
+  return { top: paper - floor * (paper - ink), inv: 1 / ((paper - ink) * (1 - floor)) }
 }
 
 /** Bin at which the cumulative count over bins lo..hi reaches `target`. */

@@ -10,7 +10,14 @@ import { canvasGray } from '../helpers/grayImage.ts'
 import { layoutPage, type Rect } from '../../../src/main/vision/layout.ts'
 import { glyphMask } from '../../../src/main/vision/glyphMask.ts'
 import { segmentPage, type CharBox } from '../../../src/main/vision/segment.ts'
-import { cropGray, cropRect, transcribe } from '../../../src/main/read/transcribe.ts'
+import { normaliseGlyph } from '../../../src/main/vision/normalise.ts'
+import {
+  cropGray,
+  cropRect,
+  DEFAULT_CROP_MARGIN,
+  extractGlyphs,
+  transcribe
+} from '../../../src/main/read/transcribe.ts'
 
 type Stroke = [number, number][]
 const GLYPHS: Record<string, { w: number; strokes: Stroke[] }> = {
@@ -287,5 +294,25 @@ describe('crops masked to their own character', () => {
     expect(upperRightInk(glyphs[0])).toBeGreaterThan(5)
     expect(upperRightInk(glyphs[second])).toBeLessThan(0.5)
     expect(glyphMask(await seg, { ...lBox, ink: undefined }, lBox)).toBeNull()
+  })
+
+  it('extracts each box as its float crop, masked and normalised, would be, bit for bit (the split pair included)', async () => {
+    const s = await seg
+    const margin = Math.round(DEFAULT_CROP_MARGIN * s.charHeight)
+    // The boxes twice, the second time with halo 0 and with the ink description dropped from every other box.
+    for (const [boxes, halo] of [
+      [s.boxes, undefined],
+      [s.boxes.map((b, i) => (i % 2 ? { ...b, ink: undefined } : b)), 0]
+    ] as const) {
+      const got = extractGlyphs(s, boxes, { isolateHalo: halo })
+      boxes.forEach((box, i) => {
+        const rect = cropRect(s.normalised, box, margin)
+        const crop = cropGray(s.normalised, box, margin)
+        const mask = glyphMask(s, box, rect, halo)
+        if (mask) for (let k = 0; k < mask.length; k++) if (!mask[k]) crop.data[k] = 1
+        const want = normaliseGlyph(crop.data, crop.width, crop.height)
+        expect(Buffer.from(got.buffer, i * 4096, 4096).equals(Buffer.from(want.buffer))).toBe(true)
+      })
+    }
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { estimateStrokeWidth, normaliseGlyph } from '../../../src/main/vision/normalise.ts'
+import { estimateStrokeWidth, normaliseGlyph, normaliseGlyphBytes } from '../../../src/main/vision/normalise.ts'
 
 /** A paper-white crop with ink rectangles [x0, y0, x1, y1) drawn on it. */
 function crop(w: number, h: number, rects: [number, number, number, number][], paper = 1, ink = 0): Float32Array {
@@ -125,5 +125,56 @@ describe('normaliseGlyph', () => {
     const b = inkBox(g)
     // An odd size centred on an even grid has half-covered edge pixels: 18 or 19 below 0.5.
     expect(Math.abs(b.x1 - b.x0 + 1 - 19)).toBeLessThanOrEqual(1)
+  })
+})
+
+describe('normaliseGlyphBytes', () => {
+  /** A seeded generator (mulberry32). */
+  function rng(seed: number): () => number {
+    let a = seed >>> 0
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0
+      let t = a
+      t = Math.imul(t ^ (t >>> 15), t | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+  }
+
+  it('makes the glyph normaliseGlyph makes of byte / 255, bit for bit, on 400 random crops', () => {
+    const r = rng(7)
+    let blank = 0,
+      drawn = 0
+    for (let t = 0; t < 400; t++) {
+      const w = 1 + Math.floor(r() * 90),
+        h = 1 + Math.floor(r() * 90)
+      const bytes = new Uint8Array(w * h)
+      // Paper, ink and noise levels of every kind: flat crops, faint ones, photos' grey paper, full contrast.
+      const paper = 120 + Math.floor(r() * 136),
+        ink = Math.floor(r() * paper),
+        noise = Math.floor(r() * 40)
+      for (let i = 0; i < bytes.length; i++) bytes[i] = Math.min(255, paper + Math.floor((r() - 0.5) * noise))
+      for (let k = Math.floor(r() * 4); k > 0; k--) {
+        const x0 = Math.floor(r() * w),
+          y0 = Math.floor(r() * h),
+          x1 = Math.min(w, x0 + 1 + Math.floor(r() * w)),
+          y1 = Math.min(h, y0 + 1 + Math.floor(r() * h))
+        for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) bytes[y * w + x] = ink
+      }
+      const floats = Float32Array.from(bytes, (b) => b / 255)
+      const opts = t % 3 === 0 ? { targetStroke: 3.4 } : {}
+      const want = normaliseGlyph(floats, w, h, undefined, opts)
+      const got = normaliseGlyphBytes(bytes, w, h, undefined, opts)
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true)
+      if (want.every((v) => v === 1)) blank++
+      else drawn++
+    }
+    // Both branches were exercised: crops with no usable contrast and crops with a glyph.
+    expect(blank).toBeGreaterThan(20)
+    expect(drawn).toBeGreaterThan(200)
+  })
+
+  it('rejects a crop shorter than its size says', () => {
+    expect(() => normaliseGlyphBytes(new Uint8Array(10), 4, 4)).toThrow(RangeError)
   })
 })
