@@ -48,11 +48,12 @@ export function glyphMaskInto(
   const own = new Set(labels)
   const r = box.ink.rect
   const h = Math.max(0, Math.round(halo))
-  // Working-scale window under the crop, with room for the halo.
-  const wx0 = Math.max(0, Math.floor(crop.x * s) - h),
-    wy0 = Math.max(0, Math.floor(crop.y * s) - h)
-  const wx1 = Math.min(ww, Math.ceil((crop.x + crop.w) * s) + h),
-    wy1 = Math.min(wh, Math.ceil((crop.y + crop.h) * s) + h)
+  // Working-scale window under the crop, with room for the halo, kept to the box's ink rectangle and its halo: the
+  // own ink lies inside that rectangle, so outside it no pixel is ink or near ink, and the mask is 0 there anyway.
+  const wx0 = Math.max(0, Math.floor(crop.x * s) - h, r.x - h),
+    wy0 = Math.max(0, Math.floor(crop.y * s) - h, r.y - h)
+  const wx1 = Math.min(ww, Math.ceil((crop.x + crop.w) * s) + h, r.x + r.w + h),
+    wy1 = Math.min(wh, Math.ceil((crop.y + crop.h) * s) + h, r.y + r.h + h)
   const winW = Math.max(0, wx1 - wx0),
     winH = Math.max(0, wy1 - wy0)
   // The box's own ink in the window, then everything within `halo` of it.
