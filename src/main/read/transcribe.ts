@@ -50,7 +50,7 @@ import { pageTurn, type OrientationOptions } from './orientation.ts'
 import { boxesLookLikeClutter, doubtfulPage, dropClutterLines, dropClutterPage } from './notWriting.ts'
 import { fileFrame, type GrayImage, type LoadedImage } from '../vision/image.ts'
 import { layoutPage, type LayoutOptions, type Rect } from '../vision/layout.ts'
-import { normaliseGlyphBytes } from '../vision/normalise.ts'
+import { normaliseGlyph } from '../vision/normalise.ts'
 import { glyphMaskInto } from '../vision/glyphMask.ts'
 import { segmentPage, type CharBox, type SegmentOptions, type SegmentResult } from '../vision/segment.ts'
 
@@ -236,7 +236,7 @@ function extractGlyph(
   opts: Pick<TranscribeOptions, 'cropMargin' | 'isolateGlyphs' | 'isolateHalo'>
 ): void {
   const margin = Math.round((opts.cropMargin ?? DEFAULT_CROP_MARGIN) * seg.charHeight)
-  // The crop in bytes, as the page holds it (normaliseGlyphBytes reads byte / 255: the glyph cropGray and
+  // The crop in bytes, as the page holds it (normaliseGlyph reads byte / 255: the glyph cropGray and
   // normaliseGlyph would make, bit for bit), into buffers kept between calls; pixels outside the mask are paper.
   const img = seg.normalised
   const r = cropRect(img, box, margin)
@@ -253,7 +253,7 @@ function extractGlyph(
     const mask = glyphMaskInto(seg, box, r, opts.isolateHalo ?? 2, maskBytes)
     for (let k = 0; k < n; k++) if (!mask[k]) cropBytes[k] = 255
   }
-  normaliseGlyphBytes(cropBytes, r.w, r.h, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
+  normaliseGlyph(cropBytes, r.w, r.h, glyphs.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS))
 }
 
 // extractGlyph's crop and mask, grown as needed (one call at a time on a thread).

@@ -66,54 +66,38 @@ function ensure<T extends Float32Array | Int32Array>(buf: T, n: number, make: (n
 // ---- public API -----------------------------------------------------------------------
 
 /**
- * Turns a grey crop (row-major, 0 = ink … 1 = paper) into a 32×32 glyph (paper 1, ink 0).
- * A blank or contrast-less crop yields an all-paper glyph.
+ * Turns a grey crop (row-major) into a 32×32 glyph (paper 1, ink 0). The crop is floats, 0 = ink … 1 = paper, or
+ * bytes, 0 = ink … 255 = paper (the page pipeline's 8-bit gray), each byte standing for byte / 255: a byte crop gives
+ * the same glyph, bit for bit, as its float copy would, its histogram and stretch going through a table of the 256
+ * values. A blank or contrast-less crop yields an all-paper glyph.
  */
 export function normaliseGlyph(
-  crop: Float32Array,
+  crop: Float32Array | Uint8Array,
   width: number,
   height: number,
   out: Float32Array = new Float32Array(GLYPH_SIDE * GLYPH_SIDE),
   opts: NormaliseOptions = {}
 ): Float32Array {
+  const n = prepareInk(crop.length, width, height, out)
+  const minContrast = opts.minContrast ?? 0.12
+  const inked =
+    crop instanceof Uint8Array ? stretchBytesToInk(crop, n, minContrast) : stretchToInk(crop, n, minContrast)
+  if (!inked) return out.fill(1, 0, GLYPH_SIDE * GLYPH_SIDE)
+  return glyphFromInk(width, height, out, opts)
+}
+
+/** Checks a crop of `length` values against its size and the output, and makes inkBuf hold it; its pixel count. */
+function prepareInk(length: number, width: number, height: number, out: Float32Array): number {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`normaliseGlyph: crop size ${width}×${height} must be positive integers`)
   }
-  if (crop.length < width * height) {
-    throw new RangeError(`normaliseGlyph: crop has ${crop.length} values, ${width}×${height} needs ${width * height}`)
+  if (length < width * height) {
+    throw new RangeError(`normaliseGlyph: crop has ${length} values, ${width}×${height} needs ${width * height}`)
   }
   if (out.length < GLYPH_SIDE * GLYPH_SIDE) throw new RangeError('normaliseGlyph: out must hold 1024 values')
   const n = width * height
   inkBuf = ensure(inkBuf, n, (k) => new Float32Array(k))
-  if (!stretchToInk(crop, n, opts.minContrast ?? 0.12)) return out.fill(1, 0, GLYPH_SIDE * GLYPH_SIDE)
-  return glyphFromInk(width, height, out, opts)
-}
-
-/**
- * normaliseGlyph of a crop given as bytes, 0 = ink … 255 = paper, each byte standing for byte / 255 (the page
- * pipeline's 8-bit gray): the same glyph, bit for bit, as normaliseGlyph of that crop in floats, without the float
- * copy. Its histogram and stretch go through a table of the 256 values.
- */
-export function normaliseGlyphBytes(
-  crop: Uint8Array,
-  width: number,
-  height: number,
-  out: Float32Array = new Float32Array(GLYPH_SIDE * GLYPH_SIDE),
-  opts: NormaliseOptions = {}
-): Float32Array {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new RangeError(`normaliseGlyphBytes: crop size ${width}×${height} must be positive integers`)
-  }
-  if (crop.length < width * height) {
-    throw new RangeError(
-      `normaliseGlyphBytes: crop has ${crop.length} values, ${width}×${height} needs ${width * height}`
-    )
-  }
-  if (out.length < GLYPH_SIDE * GLYPH_SIDE) throw new RangeError('normaliseGlyphBytes: out must hold 1024 values')
-  const n = width * height
-  inkBuf = ensure(inkBuf, n, (k) => new Float32Array(k))
-  if (!stretchBytesToInk(crop, n, opts.minContrast ?? 0.12)) return out.fill(1, 0, GLYPH_SIDE * GLYPH_SIDE)
-  return glyphFromInk(width, height, out, opts)
+  return n
 }
 
 /** The rest of normaliseGlyph once inkBuf holds the crop's stretched ink: its box, framed and resampled into out. */

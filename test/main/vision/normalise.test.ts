@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { estimateStrokeWidth, normaliseGlyph, normaliseGlyphBytes } from '../../../src/main/vision/normalise.ts'
+import { estimateStrokeWidth, normaliseGlyph } from '../../../src/main/vision/normalise.ts'
+import { mulberry32 } from '../helpers/rng.ts'
 
 /** A paper-white crop with ink rectangles [x0, y0, x1, y1) drawn on it. */
 function crop(w: number, h: number, rects: [number, number, number, number][], paper = 1, ink = 0): Float32Array {
@@ -128,21 +129,9 @@ describe('normaliseGlyph', () => {
   })
 })
 
-describe('normaliseGlyphBytes', () => {
-  /** A seeded generator (mulberry32). */
-  function rng(seed: number): () => number {
-    let a = seed >>> 0
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0
-      let t = a
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-  }
-
-  it('makes the glyph normaliseGlyph makes of byte / 255, bit for bit, on 400 random crops', () => {
-    const r = rng(7)
+describe('normaliseGlyph of a byte crop', () => {
+  it('makes the glyph its float copy (byte / 255) makes, bit for bit, on 400 random crops', () => {
+    const r = mulberry32(7)
     let blank = 0,
       drawn = 0
     for (let t = 0; t < 400; t++) {
@@ -164,7 +153,7 @@ describe('normaliseGlyphBytes', () => {
       const floats = Float32Array.from(bytes, (b) => b / 255)
       const opts = t % 3 === 0 ? { targetStroke: 3.4 } : {}
       const want = normaliseGlyph(floats, w, h, undefined, opts)
-      const got = normaliseGlyphBytes(bytes, w, h, undefined, opts)
+      const got = normaliseGlyph(bytes, w, h, undefined, opts)
       expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true)
       if (want.every((v) => v === 1)) blank++
       else drawn++
@@ -175,6 +164,6 @@ describe('normaliseGlyphBytes', () => {
   })
 
   it('rejects a crop shorter than its size says', () => {
-    expect(() => normaliseGlyphBytes(new Uint8Array(10), 4, 4)).toThrow(RangeError)
+    expect(() => normaliseGlyph(new Uint8Array(10), 4, 4)).toThrow(RangeError)
   })
 })
