@@ -296,6 +296,48 @@ describe('crops masked to their own character', () => {
     expect(glyphMask(await seg, { ...lBox, ink: undefined }, lBox)).toBeNull()
   })
 
+  it('masks as its definition says, pixel by pixel, with crops reaching well past each box', async () => {
+    const s = await seg
+    const { labels: lab, binaryScale: sc } = s
+    const { width: ww, height: wh } = s.binary
+    for (const halo of [2, 0, 3])
+      for (const box of s.boxes) {
+        const ink = box.ink!
+        const rect = cropRect(s.normalised, box, Math.round(0.5 * s.charHeight))
+        // The window under the crop, with room for the halo (the definition; the code may use less of it).
+        const wx0 = Math.max(0, Math.floor(rect.x * sc) - halo),
+          wy0 = Math.max(0, Math.floor(rect.y * sc) - halo)
+        const wx1 = Math.min(ww, Math.ceil((rect.x + rect.w) * sc) + halo),
+          wy1 = Math.min(wh, Math.ceil((rect.y + rect.h) * sc) + halo)
+        const own = (x: number, y: number): boolean => {
+          const r = ink.rect
+          if (x < r.x || x >= r.x + r.w || y < r.y || y >= r.y + r.h) return false
+          if (ink.rows) {
+            const i = y - ink.rows.y
+            if (i < 0 || i >= ink.rows.from.length || x < ink.rows.from[i] || x >= ink.rows.to[i]) return false
+          }
+          return ink.labels.includes(lab[y * ww + x])
+        }
+        const near = (x: number, y: number): boolean => {
+          for (let v = Math.max(wy0, y - halo); v <= Math.min(wy1 - 1, y + halo); v++)
+            for (let u = Math.max(wx0, x - halo); u <= Math.min(wx1 - 1, x + halo); u++) if (own(u, v)) return true
+          return false
+        }
+        const mask = glyphMask(s, box, rect, halo)!
+        let kept = 0
+        for (let y = 0; y < rect.h; y++)
+          for (let x = 0; x < rect.w; x++) {
+            const wx = Math.min(ww - 1, Math.max(0, Math.floor((rect.x + x + 0.5) * sc))),
+              wy = Math.min(wh - 1, Math.max(0, Math.floor((rect.y + y + 0.5) * sc)))
+            const inWindow = wx >= wx0 && wx < wx1 && wy >= wy0 && wy < wy1
+            const want = inWindow && (own(wx, wy) || (lab[wy * ww + wx] === 0 && near(wx, wy))) ? 1 : 0
+            expect(mask[y * rect.w + x], `box ${box.x},${box.y} halo ${halo} pixel ${x},${y}`).toBe(want)
+            kept += want
+          }
+        expect(kept).toBeGreaterThan(0)
+      }
+  })
+
   it('extracts each box as its float crop, masked and normalised, would be, bit for bit (the split pair included)', async () => {
     const s = await seg
     const margin = Math.round(DEFAULT_CROP_MARGIN * s.charHeight)
