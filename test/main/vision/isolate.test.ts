@@ -324,16 +324,18 @@ describe('crops masked to their own character', () => {
           return false
         }
         const mask = glyphMask(s, box, rect, halo)!
-        let kept = 0
+        let kept = 0,
+          first = ''
         for (let y = 0; y < rect.h; y++)
           for (let x = 0; x < rect.w; x++) {
             const wx = Math.min(ww - 1, Math.max(0, Math.floor((rect.x + x + 0.5) * sc))),
               wy = Math.min(wh - 1, Math.max(0, Math.floor((rect.y + y + 0.5) * sc)))
             const inWindow = wx >= wx0 && wx < wx1 && wy >= wy0 && wy < wy1
             const want = inWindow && (own(wx, wy) || (lab[wy * ww + wx] === 0 && near(wx, wy))) ? 1 : 0
-            expect(mask[y * rect.w + x], `box ${box.x},${box.y} halo ${halo} pixel ${x},${y}`).toBe(want)
+            if (mask[y * rect.w + x] !== want && !first) first = `box ${box.x},${box.y} halo ${halo} pixel ${x},${y}`
             kept += want
           }
+        expect(first).toBe('')
         expect(kept).toBeGreaterThan(0)
       }
   })
