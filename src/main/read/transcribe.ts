@@ -176,7 +176,10 @@ export function cropRect(img: GrayImage, r: Rect, margin = 0): Rect {
   return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) }
 }
 
-/** Gray crop (0 = ink … 1 = paper) of a rectangle, clipped to the image. */
+/**
+ * Gray crop (0 = ink … 1 = paper) of a rectangle, clipped to the image: what extractGlyph's byte crop stands for
+ * (it reads the page's bytes directly; the tests hold the two to the same glyphs).
+ */
 export function cropGray(img: GrayImage, r: Rect, margin = 0): { data: Float32Array; width: number; height: number } {
   const { x: x0, y: y0, w: width, h: height } = cropRect(img, r, margin)
   const data = new Float32Array(width * height)
