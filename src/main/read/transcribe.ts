@@ -525,11 +525,11 @@ async function readSegmented(
       // would decode exactly as they did (readLines.ts#offersPair).
       const pairs = new Map<number, { left: Float32Array; right: Float32Array }>()
       rows.forEach((row, k) => {
-        const pair = {
-          left: r.left.slice(k * PAIR_WIDTH, (k + 1) * PAIR_WIDTH),
-          right: r.right.slice(k * PAIR_WIDTH, (k + 1) * PAIR_WIDTH)
-        }
-        if (offersPair(pair, decodeOpts.decoder, opts.rescue)) pairs.set(row, pair)
+        const left = r.left.subarray(k * PAIR_WIDTH, (k + 1) * PAIR_WIDTH),
+          right = r.right.subarray(k * PAIR_WIDTH, (k + 1) * PAIR_WIDTH)
+        // Copied only when kept: most readings offer nothing.
+        if (offersPair({ left, right }, decodeOpts.decoder, opts.rescue))
+          pairs.set(row, { left: left.slice(), right: right.slice() })
       })
       if (pairs.size > 0) {
         prep = { ...prep, pairs }

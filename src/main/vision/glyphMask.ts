@@ -45,7 +45,8 @@ export function glyphMaskInto(
   } = seg
   const labels = box.ink.labels
   const single = labels.length === 1 ? labels[0] : -1
-  const own = new Set(labels)
+  // A box of one component (most of them) compares labels directly; only a merged box needs the set.
+  const own = single >= 0 ? null : new Set(labels)
   const r = box.ink.rect
   const h = Math.max(0, Math.round(halo))
   // Working-scale window under the crop, with room for the halo, kept to the box's ink rectangle and its halo: the
@@ -78,7 +79,7 @@ export function glyphMaskInto(
       xb = Math.min(xb, rows.to[i])
     }
     const out = (y - wy0) * winW - wx0
-    if (single >= 0) {
+    if (own === null) {
       for (let x = xa; x < xb; x++) if (lab[row + x] === single) ownInk[out + x] = 1
     } else for (let x = xa; x < xb; x++) if (own.has(lab[row + x])) ownInk[out + x] = 1
   }
