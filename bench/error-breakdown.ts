@@ -5,7 +5,8 @@
 // (spaces left out, as the CER without spaces), and charges every substitution and deletion to the true character.
 // Insertions count in the total only. Characters lost outright (no reading at all) are listed by page condition.
 //   node bin/glyphdesk.mjs eval-pages DIR --json > DIR.json
-//   npx tsx bench/error-breakdown.ts DIR DIR.json [DIR2 DIR2.json …]
+//   npx tsx bench/error-breakdown.ts DIR DIR.json [DIR2 DIR2.json …] [--show KIND]
+// --show KIND (number, 'letter–digit code' or code, lexicon word, other letters) lists that kind's misread tokens.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { alignChars } from '../src/main/read/evalPages.ts'
@@ -33,6 +34,9 @@ function sourceName(entry: string): string {
 
 async function main() {
   const args = process.argv.slice(2)
+  const at = args.indexOf('--show')
+  const showArg = at >= 0 ? args.splice(at, 2)[1] : undefined
+  const show = showArg === 'code' ? 'letter–digit code' : showArg
   if (args.length === 0 || args.length % 2 !== 0)
     throw new Error('usage: npx tsx bench/error-breakdown.ts DIR EVAL.json [DIR EVAL.json …]')
   const words = lexicon()
@@ -66,6 +70,17 @@ async function main() {
       if (flat.length !== truthPage.chars.length || kinds.length !== flat.length)
         throw new Error(`${dir}/${page.name}: the manifest's characters do not match the truth text`)
       const { became, extra } = alignChars(page.text.replace(/\s+/g, ''), flat)
+      if (show) {
+        let at = 0
+        for (const w of truth.split(/\s+/).filter((t) => t.length > 0)) {
+          const got = became
+            .slice(at, at + w.length)
+            .map((c) => c || '_')
+            .join('')
+          if (got !== w && tokenKind(w, words) === show) console.log(`  ${page.name}: ${w} read ${got}`)
+          at += w.length
+        }
+      }
       for (let k = 0; k < flat.length; k++) {
         const err = became[k] !== flat[k]
         tally(byKind, kinds[k], err)

@@ -3,7 +3,9 @@
 //  - covered: some candidate segment of the lattice (read/lattice.ts) overlaps it with IoU ≥ 0.5;
 //  - read: the best-overlapping candidate's top class is the character (the classifier on that crop);
 //  - chosen: the decoder's path has a segment with IoU ≥ 0.5 labelled with the character.
-// Per condition, and per kind of the best candidate (box, cut, merge). --grid FILE writes the crops of the
+// Per condition, per kind of the best candidate (box, cut, merge), and per kind of the token the character stands in
+// (a lexicon word, other letters, a number, a letter–digit code: where the decoder helps and where it hurts). With
+// 'read right, not chosen', the labels the decoder chose instead. --grid FILE writes the crops of the
 // covered but misread characters (cut pieces first) as one PNG, for looking at them.
 //   npx tsx bench/lattice-oracle.ts DIR [--only touching,broken] [--grid FILE.png] [--model M] [--touching DIR|off] [--set group.key=value ...]
 // 'read' is the probabilities the decoder gets: with the touching-letter model mixed into cut and merged boxes' candidates.
@@ -40,6 +42,7 @@ interface Page {
   condition: string
   sheet?: unknown
   chars?: [string, number, number, number, number, number][]
+  text?: string
 }
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { pages: Page[] }
 const only = values.only?.split(',')
@@ -56,6 +59,7 @@ const lm = defaultCharLm()
 const lex = lexicon()
 
 const lost = new Map<string, number>()
+const relabels = new Map<string, number>()
 type Tally = { n: number; covered: number; read: number; chosen: number }
 const tally = new Map<string, Tally>()
 const add = (key: string, t: Partial<Tally>) => {
@@ -88,7 +92,18 @@ for (const page of manifest.pages) {
       if (prep.probs[i * NUM_CLASSES + c] > prep.probs[i * NUM_CLASSES + best]) best = c
     return CLASSES[best]
   }
+  // Each drawn character's token kind (the truth text's tokens, in the manifest's character order).
+  const kinds: string[] = []
+  if (page.text)
+    for (const w of readFileSync(join(dir, page.text), 'utf8')
+      .split(/\s+/)
+      .filter((t) => t.length > 0))
+      for (const _ of w)
+        kinds.push(/^\d+$/.test(w) ? 'number' : /\d/.test(w) ? 'code' : lex.has(w) ? 'word' : 'letters')
+  let ci = -1
   for (const [label, x0, y0, x1, y1] of page.chars) {
+    ci++
+    const tokenKind = kinds.length === page.chars.length ? kinds[ci] : '?'
     const gt = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
     let bi = -1,
       bv = 0
@@ -125,8 +140,13 @@ for (const page of manifest.pages) {
               : 'shifted'
       const key = `${page.condition} ${kind} ${why}`
       lost.set(key, (lost.get(key) ?? 0) + 1)
+      if (why === 'relabelled' && best) {
+        const pair = `${page.condition} ${label}->${best.label}`
+        relabels.set(pair, (relabels.get(pair) ?? 0) + 1)
+      }
     }
     add(`${page.condition} all`, t)
+    add(`${page.condition} token ${tokenKind}`, t)
     add(`${page.condition} ${covered ? kind : 'uncovered'}`, t)
     if (!covered && values.grid)
       console.log(
@@ -156,6 +176,10 @@ console.log(`candidates classified: ${candidates}`)
 if (lost.size > 0) {
   console.log('read right, not chosen: condition / best candidate / what was chosen there instead')
   for (const [key, n] of [...lost.entries()].sort()) console.log(`  ${key.padEnd(36)} ${n}`)
+}
+if (relabels.size > 0) {
+  console.log('read right, relabelled: condition / truth -> chosen label')
+  for (const [key, n] of [...relabels.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${key.padEnd(36)} ${n}`)
 }
 if (values.grid && misread.length > 0) {
   misread.sort((a, b) => (a.kind === 'cut' ? 0 : 1) - (b.kind === 'cut' ? 0 : 1))
